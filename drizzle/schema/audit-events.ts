@@ -1,0 +1,30 @@
+import { pgTable, text, uuid, timestamp, bigint, bigserial, real, index } from "drizzle-orm/pg-core";
+
+/** One row per command (and per security-relevant event such as a refused sign-in). Append-only. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    action: text("action").notNull(),
+    outcome: text("outcome", { enum: ["ok", "error", "denied"] }).notNull(),
+    identityId: uuid("identity_id"),
+    identityName: text("identity_name"),
+    groups: text("groups").array(),
+    connectionName: text("connection_name"),
+    sessionId: uuid("session_id"),
+    protocol: text("protocol"),
+    clientAddr: text("client_addr"),
+    statement: text("statement"),
+    statementKind: text("statement_kind"),
+    durationMs: real("duration_ms"),
+    rows: bigint("rows", { mode: "number" }),
+    sqlstate: text("sqlstate"),
+    message: text("message"),
+  },
+  (t) => [
+    index("audit_events_at_idx").on(t.at, t.id),
+    index("audit_events_session_idx").on(t.sessionId, t.id),
+    index("audit_events_identity_idx").on(t.identityName, t.at),
+  ],
+);

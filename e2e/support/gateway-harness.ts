@@ -1,0 +1,92 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { loadConfig } from "../../gateway/config";
+import { startGateway, type RunningGateway } from "../../gateway/start-gateway";
+import { psqlAdmin } from "./pg-server";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export type RunResult = { code: number; stdout: string; stderr: string };
+
+/** Runs a real client program without blocking this process's event loop. */
+export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+export type TestGateway = {
+  gw: RunningGateway;
+  pgPort: number;
+  env: Record<string, string>;
+  /** The target server (shared by the run) and a URL for the `app` role on a database of it. */
+  target: { port: number; socketDir: string; url: (db?: string) => string };
+  cli: (...args: string[]) => Promise<RunResult>;
+  /** Adds a postgres connection granted to `group` and returns a key of an identity in that group. */
+  setupAccess: (opts?: { connection?: string; group?: string; identity?: string; ttl?: string; db?: string }) => Promise<string>;
+  /** Runs psql asynchronously (the gateway lives in this process, so a blocking spawn would starve it). */
+  psql: (key: string, connection: string, args: string[], input?: string) => Promise<RunResult>;
+  close: () => Promise<void>;
+};
+
+/** A gateway in this process on free ports, with its own database in the run's private PostgreSQL. */
+export async function startTestGateway(extraEnv: Record<string, string> = {}): Promise<TestGateway> {
+  const pg = inject("pg");
+  const dbName = `gh_${randomBytes(6).toString("hex")}`;
+  psqlAdmin(pg, `create database ${dbName}`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-data-"));
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@localhost/${dbName}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_PG_PORT: "0",
+    GATEHOUSE_INSTANCE: `test-${dbName}`,
+    ...extraEnv,
+  };
+  const gw = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: process.env.GATEHOUSE_TEST_LOG ? (m) => console.error(m) : () => {} });
+  const cli = (...args: string[]) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
+  const target = { port: pg.port, socketDir: pg.socketDir, url: (db = "shop") => `postgres://app:secret@127.0.0.1:${pg.port}/${db}?sslmode=disable` };
+  const t: TestGateway = {
+    gw,
+    pgPort: gw.ports.pg,
+    env,
+    target,
+    cli,
+    async setupAccess({ connection = "pg-prod", group = "analysts", identity = "agent-7", ttl, db } = {}) {
+      const existing = await cli("connections", "list", "--json");
+      if (!existing.stdout.includes(`"name":"${connection}"`)) {
+        const add = await cli("connections", "add", connection, "--type", "postgres", "--url", target.url(db));
+        if (add.code !== 0) throw new Error(add.stderr);
+      }
+      const grant = await cli("grant", group, connection);
+      if (grant.code !== 0) throw new Error(grant.stderr);
+      const key = await cli("keys", "issue", identity, "--groups", group, ...(ttl ? ["--ttl", ttl] : []));
+      if (key.code !== 0) throw new Error(key.stderr);
+      return key.stdout.trim();
+    },
+    psql(key, connection, args, input) {
+      const conninfo = `host=127.0.0.1 port=${gw.ports.pg} dbname=${connection} user=agent sslmode=disable`;
+      return run("psql", [conninfo, "-X", ...args], { env: { PGPASSWORD: key, PGCONNECT_TIMEOUT: "10" }, input });
+    },
+    async close() {
+      await gw.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}

@@ -1,0 +1,30 @@
+/** One audit row as the writer stores it (mirrors drizzle/schema/audit-events.ts). */
+export type AuditEvent = {
+  at: Date;
+  action: string;
+  outcome: "ok" | "error" | "denied";
+  identityId?: string | null;
+  identityName?: string | null;
+  groups?: string[] | null;
+  connectionName?: string | null;
+  sessionId?: string | null;
+  protocol?: string | null;
+  clientAddr?: string | null;
+  statement?: string | null;
+  statementKind?: string | null;
+  durationMs?: number | null;
+  rows?: number | null;
+  sqlstate?: string | null;
+  message?: string | null;
+};
+
+/** What every statement of one session shares. */
+export type SessionContext = {
+  sessionId: string;
+  identityId: string | null;
+  identityName: string;
+  groups: string[];
+  connectionName: string;
+  protocol: string;
+  clientAddr: string | null;
+};

@@ -1,0 +1,123 @@
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { loadConfig, type GatewayConfig } from "../config";
+import { openDb, runMigrations, type DbHandle } from "../../drizzle/client";
+import { createSecretBox } from "../crypto/secret-box";
+import { addPostgresConnection } from "../admin/add-connection";
+import { grantAccess, revokeAccess } from "../admin/grant-access";
+import { issueKey, parseTtl, revokeKeys } from "../admin/manage-keys";
+import { getSession, listAudit, listConnections, listSessions } from "../admin/read-records";
+import { exportAsciicast } from "../admin/export-asciicast";
+import { publish } from "../bus/event-bus";
+
+const USAGE = `usage: gatehouse <command>
+
+  migrate                                              apply database migrations
+  connections add <name> --type postgres --url URL     add a connection (the password in URL is stored encrypted)
+  connections list [--json]                            list connections (never their secrets)
+  grant <group> <connection>                           let members of a group use a connection
+  ungrant <group> <connection>                         take that back
+  keys issue <identity> --groups g1,g2 [--ttl 1h]      print one new key, alone on stdout
+  keys revoke <identity>                               revoke its keys; its live sessions end
+  sessions list --json                                 one JSON object a line
+  sessions export <id> --format asciicast              an asciicast v2 file on stdout
+  sessions kill <id>                                   end a live session
+  audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
+
+Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
+
+class UsageError extends Error {}
+
+function connect(config: GatewayConfig): DbHandle {
+  if (!process.env.DATABASE_URL && !existsSync(path.join(config.dataDir, ".s.PGSQL.5432"))) {
+    throw new Error(`the embedded database in ${config.dataDir} is not running: start Gatehouse with \`npm start\` first, or set DATABASE_URL`);
+  }
+  return openDb(config.databaseUrl, { max: 2, applicationName: "gatehouse-cli" });
+}
+
+const out = (line: string): void => void process.stdout.write(line + "\n");
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
+      json: { type: "boolean" }, format: { type: "string" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  const [cmd, sub, ...rest] = positionals;
+  if (!cmd || values.help) return out(USAGE);
+  const config = loadConfig();
+  if (cmd === "migrate") {
+    if (!process.env.DATABASE_URL) connect(config); // only for its "not running" message
+    await runMigrations(config.databaseUrl);
+    return out("migrations applied");
+  }
+  const handle = connect(config);
+  const db = handle.db;
+  try {
+    const key = `${cmd} ${sub ?? ""}`.trim();
+    switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
+      case "connections add": {
+        if (!rest[0]) throw new UsageError("connections add needs a name");
+        if (values.type !== "postgres") throw new UsageError(`--type ${values.type ?? "(missing)"} is not supported yet: only postgres`);
+        if (!values.url) throw new UsageError("--url postgres://user:password@host:port/database is required");
+        const c = await addPostgresConnection(db, createSecretBox(config.secretKey), { name: rest[0], url: values.url, sslmode: values.sslmode });
+        return out(`added connection ${c.name} (${c.type}, ${c.settings.user}@${c.settings.host}:${c.settings.port}/${c.settings.database})`);
+      }
+      case "connections list":
+        for (const c of await listConnections(db)) out(values.json ? JSON.stringify(c) : `${c.name}\t${c.type}\t${c.settings.host}:${c.settings.port}/${c.settings.database}`);
+        return;
+      case "grant":
+      case "ungrant": {
+        const [group, connection] = [sub, rest[0]];
+        if (!group || !connection) throw new UsageError(`${cmd} needs <group> <connection>`);
+        if (cmd === "grant") return void (await grantAccess(db, group, connection), out(`granted ${group} -> ${connection}`));
+        const r = await revokeAccess(db, group, connection);
+        return out(r.removed ? `removed ${group} -> ${connection}` : "no such grant");
+      }
+      case "keys issue": {
+        if (!rest[0]) throw new UsageError("keys issue needs an identity name");
+        const groups = (values.groups ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+        const r = await issueKey(db, { identity: rest[0], groups, ttlMs: values.ttl ? parseTtl(values.ttl) : undefined });
+        process.stderr.write(`key for ${rest[0]}${r.expiresAt ? `, valid until ${r.expiresAt.toISOString()}` : ""} (shown once):\n`);
+        return out(r.key);
+      }
+      case "keys revoke": {
+        if (!rest[0]) throw new UsageError("keys revoke needs an identity name");
+        const r = await revokeKeys(db, rest[0]);
+        return out(`revoked ${r.revoked} key(s) of ${r.identity}; its live sessions are being ended`);
+      }
+      case "sessions list":
+        for (const s of await listSessions(db)) out(values.json ? JSON.stringify(s) : `${s.id}\t${s.status}\t${s.identityName}\t${s.connectionName}\t${s.startedAt.toISOString()}`);
+        return;
+      case "sessions export":
+        if (!rest[0]) throw new UsageError("sessions export needs a session id");
+        if ((values.format ?? "asciicast") !== "asciicast") throw new UsageError("only --format asciicast is supported");
+        return exportAsciicast(db, rest[0], out);
+      case "sessions kill": {
+        if (!rest[0] || !(await getSession(db, rest[0]))) throw new UsageError("sessions kill needs the id of a session");
+        await publish(db, "sessions.kill", { sessionId: rest[0], reason: "an administrator ended this session" });
+        return out(`asked every gateway to end session ${rest[0]}`);
+      }
+      case "audit list":
+        for await (const e of listAudit(db, { sessionId: values.session })) out(values.json ? JSON.stringify(e) : `${e.at.toISOString()}\t${e.identityName ?? "-"}\t${e.action}\t${e.outcome}\t${e.statement ?? e.message ?? ""}`);
+        return;
+      default:
+        throw new UsageError(`unknown command "${positionals.join(" ")}"`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : err}\n`);
+    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
+    process.exit(err instanceof UsageError ? 64 : 1);
+  },
+);

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { parseSecretKey } from "./crypto/secret-box";
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Every variable the gateway and CLI read, validated once at start-up. */
+const envSchema = z.object({
+  /** The shared Postgres. Unset: the embedded database that `npm start` serves from the data folder. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Folder for the embedded database, the generated secret key and the generated TLS certificate. */
+  GATEHOUSE_DATA_DIR: z.string().default(".gatehouse"),
+  /** 32-byte key (hex or base64) that encrypts stored target credentials. Unset: generated once into the data folder. */
+  GATEHOUSE_SECRET_KEY: z.string().optional(),
+  /** Listener ports. 0 picks a free port (tests). */
+  GATEHOUSE_PG_PORT: port(15432),
+  GATEHOUSE_MYSQL_PORT: port(13306),
+  GATEHOUSE_SSH_PORT: port(12222),
+  GATEHOUSE_HTTP_PORT: port(18888),
+  /** Address the listeners bind to. */
+  GATEHOUSE_BIND: z.string().default("127.0.0.1"),
+  /** PEM files for the listeners' TLS. Unset: a self-signed certificate generated into the data folder. */
+  GATEHOUSE_TLS_CERT: z.string().optional(),
+  GATEHOUSE_TLS_KEY: z.string().optional(),
+  /** Refuse clients that do not negotiate TLS before sending their token. */
+  GATEHOUSE_REQUIRE_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Accept OIDC access tokens (JWT) from this issuer; the audience they must carry; the claim that lists groups. */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_AUDIENCE: z.string().optional(),
+  OIDC_GROUPS_CLAIM: z.string().default("groups"),
+  /** Largest frontend protocol message accepted (bytes); larger ones end the session with 08P01. */
+  GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** A name for this gateway instance in session records. */
+  GATEHOUSE_INSTANCE: z.string().optional(),
+});
+
+export type GatewayConfig = {
+  databaseUrl: string;
+  dataDir: string;
+  secretKey: Buffer;
+  bind: string;
+  ports: { pg: number; mysql: number; ssh: number; http: number };
+  tls: { certFile?: string; keyFile?: string; required: boolean };
+  oidc?: { issuer: string; audience?: string; groupsClaim: string };
+  maxMessageBytes: number;
+  instance: string;
+};
+
+export function embeddedDatabaseUrl(dataDir: string): string {
+  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(path.resolve(dataDir))}`;
+}
+
+/** Reads (or creates once) the key in the data folder, so stored secrets survive restarts. */
+function loadOrCreateSecretKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, "secret.key");
+  if (existsSync(file)) return parseSecretKey(readFileSync(file, "utf8"));
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+  return key;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.GATEHOUSE_DATA_DIR);
+  return {
+    databaseUrl: e.DATABASE_URL ?? embeddedDatabaseUrl(dataDir),
+    dataDir,
+    secretKey: e.GATEHOUSE_SECRET_KEY ? parseSecretKey(e.GATEHOUSE_SECRET_KEY) : loadOrCreateSecretKey(dataDir),
+    bind: e.GATEHOUSE_BIND,
+    ports: { pg: e.GATEHOUSE_PG_PORT, mysql: e.GATEHOUSE_MYSQL_PORT, ssh: e.GATEHOUSE_SSH_PORT, http: e.GATEHOUSE_HTTP_PORT },
+    tls: { certFile: e.GATEHOUSE_TLS_CERT, keyFile: e.GATEHOUSE_TLS_KEY, required: e.GATEHOUSE_REQUIRE_TLS },
+    oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, groupsClaim: e.OIDC_GROUPS_CLAIM } : undefined,
+    maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
+    instance: e.GATEHOUSE_INSTANCE ?? `gw-${process.pid}`,
+  };
+}

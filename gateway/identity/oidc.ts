@@ -1,0 +1,61 @@
+import { createRemoteJWKSet, jwtVerify, errors, type JWTPayload } from "jose";
+import { AuthError } from "./identity";
+
+export type OidcSettings = { issuer: string; audience?: string; groupsClaim: string };
+export type OidcClaims = { subject: string; name: string; email?: string; groups: string[]; expiresAt?: number };
+
+/**
+ * Verifies OIDC access tokens (JWT) against the issuer's published keys. The JWKS location comes from
+ * the issuer's discovery document; jose caches the keys and refetches on an unknown key id.
+ */
+export function createOidcVerifier(settings: OidcSettings) {
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const keySet = async () => {
+    if (jwks) return jwks;
+    const url = settings.issuer.replace(/\/$/, "") + "/.well-known/openid-configuration";
+    const res = await fetch(url).catch((e: Error) => {
+      throw new AuthError(`the identity provider is unreachable (${e.message})`);
+    });
+    if (!res.ok) throw new AuthError(`the identity provider's discovery document answered ${res.status}`);
+    const doc = (await res.json()) as { jwks_uri?: string };
+    if (!doc.jwks_uri) throw new AuthError("the identity provider publishes no jwks_uri");
+    jwks = createRemoteJWKSet(new URL(doc.jwks_uri));
+    return jwks;
+  };
+
+  return async function verify(token: string): Promise<OidcClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await keySet(), {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        // Asymmetric algorithms only: never "none", never an HMAC keyed with a public key.
+        algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],
+        clockTolerance: 30,
+      }));
+    } catch (err) {
+      throw new AuthError(describeJwtError(err));
+    }
+    if (!payload.sub) throw new AuthError("the access token has no subject");
+    const raw = payload[settings.groupsClaim];
+    const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === "string") : typeof raw === "string" ? raw.split(/[ ,]+/).filter(Boolean) : [];
+    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+    return {
+      subject: payload.sub,
+      name: str(payload.preferred_username) ?? str(payload.email) ?? payload.sub,
+      email: str(payload.email),
+      groups,
+      expiresAt: payload.exp ? payload.exp * 1000 : undefined,
+    };
+  };
+}
+
+function describeJwtError(err: unknown): string {
+  if (err instanceof AuthError) return err.message;
+  if (err instanceof errors.JWTExpired) return "the access token has expired";
+  if (err instanceof errors.JWTClaimValidationFailed) return `the access token was not issued for this gateway (${err.claim} claim)`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return "the access token is signed with an algorithm the gateway does not accept";
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) return "the access token's signature is not valid";
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return "the access token is malformed";
+  return "the access token could not be verified";
+}

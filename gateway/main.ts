@@ -1,0 +1,23 @@
+import { loadConfig } from "./config";
+import { startGateway } from "./start-gateway";
+
+/** `npm run gateway`: one gateway instance; several may share one DATABASE_URL. */
+async function main() {
+  const config = loadConfig();
+  const gw = await startGateway(config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[gateway ${config.instance}] ${signal}: shutting down`);
+    await gw.close().catch((e) => console.error(e));
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error(`gateway failed to start: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { randomInt } from "node:crypto";
+import { serialize } from "pg-protocol";
+import { openTargetSocket, type PgTarget } from "./target-socket";
+
+type Entry = { target: PgTarget; connectionName: string; pid: number; secret: number };
+
+/**
+ * Maps the cancel keys the gateway hands to clients to the target backend's real keys, so that a
+ * client's CancelRequest (Ctrl-C in psql) reaches the right backend and nothing else.
+ */
+export class CancelRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  register(entry: Entry): { pid: number; secret: number; release: () => void } {
+    let pid: number, secret: number, k: string;
+    do {
+      pid = randomInt(1, 0x7fffffff);
+      secret = randomInt(-0x80000000, 0x7fffffff);
+      k = `${pid}:${secret}`;
+    } while (this.entries.has(k));
+    this.entries.set(k, entry);
+    return { pid, secret, release: () => this.entries.delete(k) };
+  }
+
+  /** Forwards a cancel; unknown keys are ignored silently, as PostgreSQL does. */
+  async cancel(pid: number, secret: number): Promise<boolean> {
+    const e = this.entries.get(`${pid}:${secret}`);
+    if (!e) return false;
+    const socket = await openTargetSocket(e.target, e.connectionName);
+    socket.end(serialize.cancel(e.pid, e.secret));
+    socket.on("error", () => {});
+    return true;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Duplex } from "node:stream";
+import { MessageFramer } from "./framer";
+import { SegmentWriter } from "./segment-writer";
+import { PgError } from "./pg-error";
+import { Frontend, SqlState } from "./message-codes";
+import type { StatementTracker } from "./statement-tracker";
+
+export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
+
+/**
+ * Relays an authenticated client and its target after start-up. Both directions are framed into
+ * whole messages (for the statement tracker); untouched runs are forwarded as the views they
+ * arrived in, one write per chunk, and each side pauses while the other cannot take more.
+ */
+export class PgRelay {
+  bytesIn = 0; // client -> target
+  bytesOut = 0; // target -> client
+  private ended = false;
+  private clientTerminated = false;
+  private resolveEnd!: (e: RelayEnd) => void;
+  readonly done: Promise<RelayEnd> = new Promise((r) => (this.resolveEnd = r));
+
+  constructor(
+    private readonly client: Duplex,
+    private readonly target: Duplex,
+    private readonly tracker: StatementTracker,
+    maxMessageBytes: number,
+  ) {
+    const fromClient = new MessageFramer(maxMessageBytes);
+    // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
+    const fromTarget = new MessageFramer(1 << 30);
+    const toTarget = new SegmentWriter();
+    const toClient = new SegmentWriter();
+
+    const visitClient = (type: number, buf: Buffer, start: number, end: number) => {
+      if (type === Frontend.Terminate) this.clientTerminated = true;
+      this.tracker.onFrontend(type, buf, start, end);
+      toTarget.add(buf, start, end);
+    };
+    const visitTarget = (type: number, buf: Buffer, start: number, end: number) => {
+      this.tracker.onBackend(type, buf, start, end);
+      toClient.add(buf, start, end);
+    };
+
+    client.on("data", (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      try {
+        fromClient.push(chunk, visitClient);
+      } catch (err) {
+        toTarget.flushTo(target);
+        return this.fail(err instanceof PgError ? err : new PgError("FATAL", SqlState.ProtocolViolation, `malformed message: ${(err as Error).message}`));
+      }
+      if (!toTarget.flushTo(target)) this.pauseUntilDrain(client, target);
+    });
+    target.on("data", (chunk: Buffer) => {
+      this.bytesOut += chunk.length;
+      try {
+        fromTarget.push(chunk, visitTarget);
+      } catch (err) {
+        return this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `the target sent a malformed message: ${(err as Error).message}`));
+      }
+      if (!toClient.flushTo(client)) this.pauseUntilDrain(target, client);
+    });
+
+    client.on("error", () => this.finish("client connection error", true));
+    client.on("close", () => this.finish(this.clientTerminated ? "client disconnected" : "client vanished without Terminate", !this.clientTerminated));
+    target.on("error", () => this.targetGone());
+    target.on("close", () => this.targetGone());
+    if (client.destroyed) this.finish("client vanished during start-up", true);
+    else if (target.destroyed) this.targetGone();
+    client.resume();
+    target.resume();
+  }
+
+  /** Ends the session with a FATAL message the client can read (revoked key, admin kill...). */
+  kill(error: PgError): void {
+    this.fail(error);
+  }
+
+  private pauseUntilDrain(source: Duplex, dest: Duplex): void {
+    source.pause();
+    dest.once("drain", () => source.resume());
+  }
+
+  private targetGone(): void {
+    if (this.ended) return;
+    this.fail(new PgError("FATAL", SqlState.ConnectionFailure, "the target closed the connection", "The gateway keeps serving other sessions; reconnect to start a new one."));
+  }
+
+  private fail(error: PgError): void {
+    if (this.ended) return;
+    if (!this.client.destroyed && this.client.writable) this.client.write(error.toMessage());
+    this.finish(error.message, true);
+  }
+
+  private finish(reason: string, failed: boolean): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.tracker.drainUnfinished(reason);
+    this.client.end();
+    this.target.end();
+    // Give the final messages a moment to flush, then make sure nothing lingers.
+    setTimeout(() => {
+      this.client.destroy();
+      this.target.destroy();
+    }, 1000).unref();
+    this.resolveEnd({ reason, failed, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+}

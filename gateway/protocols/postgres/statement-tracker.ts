@@ -1,0 +1,165 @@
+import { Backend, Frontend } from "./message-codes";
+import { readBind, readExecute, readParse, readQuery, readTargetedName } from "./frontend-messages";
+import { readCommandTag, readErrorFields } from "./backend-messages";
+
+/** What one client request did: a simple Query (possibly several statements) or one extended-protocol step. */
+export type RequestRecord = {
+  protocol: "simple" | "extended";
+  text: string;
+  startedAt: number; // epoch ms
+  /** One entry per statement that finished, in order, with the time it finished. */
+  completions: { tag: string; rows: number | null; at: number }[];
+  error?: { code: string; message: string; at: number };
+};
+
+type Pending =
+  | { op: "query"; record: RequestRecord }
+  | { op: "execute"; record: RequestRecord }
+  | { op: "parse"; text: string }
+  | { op: "bind"; text: string }
+  | { op: "describe" | "close" | "sync" | "fcall" };
+
+/**
+ * Pairs backend responses with the frontend requests that caused them, so that every statement
+ * gets its outcome, duration and row count. Follows the protocol's rule that the server answers
+ * in order and, after an error in an extended-protocol batch, skips everything until Sync.
+ */
+export class StatementTracker {
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private readonly statements = new Map<string, string>();
+  private readonly portals = new Map<string, string>();
+
+  constructor(private readonly emit: (r: RequestRecord) => void, private readonly now: () => number = Date.now) {}
+
+  onFrontend(type: number, buf: Buffer, start: number, end: number): void {
+    switch (type) {
+      case Frontend.Query:
+        this.queue.push({ op: "query", record: this.record("simple", readQuery(buf, start, end)) });
+        break;
+      case Frontend.Parse: {
+        const { name, text } = readParse(buf, start, end);
+        this.statements.set(name, text);
+        this.queue.push({ op: "parse", text });
+        break;
+      }
+      case Frontend.Bind: {
+        const { portal, statement } = readBind(buf, start, end);
+        const text = this.statements.get(statement) ?? "";
+        this.portals.set(portal, text);
+        this.queue.push({ op: "bind", text });
+        break;
+      }
+      case Frontend.Execute:
+        this.queue.push({ op: "execute", record: this.record("extended", this.portals.get(readExecute(buf, start, end).portal) ?? "") });
+        break;
+      case Frontend.Close: {
+        const { kind, name } = readTargetedName(buf, start, end);
+        (kind === "S" ? this.statements : this.portals).delete(name);
+        this.queue.push({ op: "close" });
+        break;
+      }
+      case Frontend.Describe:
+        this.queue.push({ op: "describe" });
+        break;
+      case Frontend.Sync:
+        this.queue.push({ op: "sync" });
+        break;
+      case Frontend.FunctionCall:
+        this.queue.push({ op: "fcall" });
+        break;
+    }
+  }
+
+  onBackend(type: number, buf: Buffer, start: number, end: number): void {
+    const pending = this.queue[this.head];
+    switch (type) {
+      case Backend.ParseComplete:
+      case Backend.BindComplete:
+      case Backend.CloseComplete:
+        this.shift();
+        break;
+      case Backend.RowDescription:
+      case Backend.NoData:
+        if (pending?.op === "describe") this.shift();
+        break;
+      case Backend.CommandComplete:
+      case Backend.EmptyQueryResponse:
+      case Backend.PortalSuspended: {
+        const { tag, rows } = type === Backend.CommandComplete ? readCommandTag(buf, start, end) : { tag: "", rows: null };
+        if (pending?.op === "query") pending.record.completions.push({ tag, rows, at: this.now() });
+        if (pending?.op === "execute") {
+          pending.record.completions.push({ tag, rows, at: this.now() });
+          this.emit(pending.record);
+          this.shift();
+        }
+        break;
+      }
+      case Backend.ErrorResponse:
+        this.onError(pending, buf, start, end);
+        break;
+      case Backend.ReadyForQuery:
+        this.onReady();
+        break;
+    }
+  }
+
+  /** Requests sent but not answered when the session ends (client vanished, target died). */
+  drainUnfinished(reason: string): void {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const p = this.queue[i];
+      if ((p.op === "query" || p.op === "execute") && !p.record.error) {
+        p.record.error = { code: "08006", message: reason, at: this.now() };
+        this.emit(p.record);
+      }
+    }
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
+  private record(protocol: RequestRecord["protocol"], text: string): RequestRecord {
+    return { protocol, text, startedAt: this.now(), completions: [] };
+  }
+
+  private onError(pending: Pending | undefined, buf: Buffer, start: number, end: number): void {
+    const f = readErrorFields(buf, start, end);
+    const error = { code: f.code, message: f.message, at: this.now() };
+    if (!pending || pending.op === "sync" || pending.op === "fcall") return;
+    if (pending.op === "query") {
+      pending.record.error = error; // the query's entry ends at ReadyForQuery
+      return;
+    }
+    if (pending.op === "execute") this.emit({ ...pending.record, error });
+    else if (pending.op === "parse" || pending.op === "bind") {
+      this.emit({ protocol: "extended", text: pending.text, startedAt: error.at, completions: [], error });
+    }
+    // The server now ignores everything up to the next Sync.
+    while (this.head < this.queue.length && this.queue[this.head].op !== "sync") this.shift();
+  }
+
+  private onReady(): void {
+    while (this.head < this.queue.length) {
+      const p = this.queue[this.head];
+      this.shift();
+      if (p.op === "query") {
+        this.emit(p.record);
+        return;
+      }
+      if (p.op === "sync" || p.op === "fcall") return;
+    }
+  }
+
+  private shift(): void {
+    this.head++;
+    if (this.head >= this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      return;
+    }
+    // Compact now and then instead of Array.shift() on every message.
+    if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { serialize } from "pg-protocol";
+import { Parser } from "pg-protocol/dist/parser";
+import * as sasl from "pg/lib/crypto/sasl";
+import { PgError } from "./pg-error";
+import { SqlState } from "./message-codes";
+import { parameterStatus } from "./backend-messages";
+import { openTargetSocket, type PgTarget } from "./target-socket";
+
+export type TargetSession = {
+  socket: Duplex;
+  /** ParameterStatus messages the target sent at start-up, ready to forward to the client. */
+  parameterStatuses: Buffer[];
+  backendPid: number;
+  backendSecret: number;
+  /** The transaction status of the first ReadyForQuery. */
+  status: "I" | "T" | "E";
+};
+
+// Parameters the gateway owns or the client must not steer through the gateway.
+const NOT_FORWARDED = new Set(["user", "database", "replication"]);
+
+const md5 = (s: string | Buffer) => createHash("md5").update(s).digest("hex");
+
+/**
+ * Connects and authenticates to the target with the gateway's stored credentials, forwarding the
+ * client's other start-up parameters (application_name, options, extra_float_digits...) unchanged.
+ * SCRAM is node-postgres's implementation (pg/lib/crypto/sasl); the protocol parsing is pg-protocol's.
+ */
+export async function connectTarget(target: PgTarget, clientParams: Record<string, string>, connectionName: string): Promise<TargetSession> {
+  const socket = await openTargetSocket(target, connectionName);
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(clientParams)) if (!NOT_FORWARDED.has(k) && !k.startsWith("_pq_.")) params[k] = v;
+  params.user = target.user;
+  params.database = target.database;
+  socket.write(serialize.startup(params));
+
+  const refused = (why: string) =>
+    new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connectionName}" is unavailable: the target refused the gateway (${why})`);
+
+  return new Promise<TargetSession>((resolve, reject) => {
+    const parser = new Parser();
+    const statuses: Buffer[] = [];
+    let pid = 0;
+    let secret = 0;
+    let saslSession: ReturnType<typeof sasl.startSession> | undefined;
+    const fail = (err: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(refused("start-up timed out")), 15_000);
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.pause(); // the relay resumes it once its own handlers are in place
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+    };
+    const password = () => {
+      if (!target.password) throw refused("it asks for a password and none is stored for this connection");
+      return target.password;
+    };
+    const onMessage = async (msg: any) => {
+      switch (msg.name) {
+        case "authenticationCleartextPassword":
+          socket.write(serialize.password(password()));
+          break;
+        case "authenticationMD5Password":
+          socket.write(serialize.password("md5" + md5(Buffer.concat([Buffer.from(md5(password() + target.user)), msg.salt]))));
+          break;
+        case "authenticationSASL":
+          saslSession = sasl.startSession(msg.mechanisms);
+          socket.write(serialize.sendSASLInitialResponseMessage(saslSession.mechanism, saslSession.response));
+          break;
+        case "authenticationSASLContinue":
+          await sasl.continueSession(saslSession!, password(), msg.data);
+          socket.write(serialize.sendSCRAMClientFinalMessage(saslSession!.response));
+          break;
+        case "authenticationSASLFinal":
+          sasl.finalizeSession(saslSession!, msg.data);
+          break;
+        case "parameterStatus":
+          statuses.push(parameterStatus(msg.parameterName, msg.parameterValue));
+          break;
+        case "backendKeyData":
+          pid = msg.processID;
+          secret = msg.secretKey;
+          break;
+        case "readyForQuery":
+          cleanup();
+          resolve({ socket, parameterStatuses: statuses, backendPid: pid, backendSecret: secret, status: msg.status });
+          break;
+        case "error":
+          fail(refused(`${msg.code}: ${msg.message}`));
+          break;
+        case "authenticationOk":
+        case "notice":
+          break;
+        default:
+          fail(refused(`unexpected ${msg.name} during start-up`));
+      }
+    };
+    const onData = (chunk: Buffer) =>
+      parser.parse(chunk, (msg) => {
+        onMessage(msg).catch((e) => fail(e instanceof PgError ? e : refused(e.message)));
+      });
+    const onError = (e: Error) => fail(refused(e.message));
+    const onClose = () => fail(refused("it closed the connection during start-up"));
+    socket.on("data", onData);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+  });
+}

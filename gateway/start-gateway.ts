@@ -1,0 +1,66 @@
+import { openDb, runMigrations } from "../drizzle/client";
+import type { GatewayConfig } from "./config";
+import { createSecretBox } from "./crypto/secret-box";
+import { AuditWriter } from "./audit/audit-writer";
+import { StatementAnalyzer, loadSqlParser } from "./sql/statement-analyzer";
+import { createSessionStore } from "./sessions/session-store";
+import { LiveSessions } from "./live-sessions";
+import { createOidcVerifier } from "./identity/oidc";
+import { subscribe, type BusEvent } from "./bus/event-bus";
+import { loadTlsContext } from "./tls";
+import { startPgListener } from "./protocols/postgres/listener";
+import type { GatewayDeps } from "./gateway-deps";
+
+export type RunningGateway = {
+  ports: { pg: number };
+  deps: GatewayDeps;
+  /** Stops listening, ends live sessions with a message, and writes out every queued audit event. */
+  close: () => Promise<void>;
+};
+
+export async function startGateway(config: GatewayConfig, opts: { migrate?: boolean; log?: (m: string) => void } = {}): Promise<RunningGateway> {
+  const log = opts.log ?? ((m: string) => console.error(`[gateway ${config.instance}] ${m}`));
+  if (opts.migrate !== false) await runMigrations(config.databaseUrl);
+  await loadSqlParser();
+  const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
+  const live = new LiveSessions();
+  const deps: GatewayDeps = {
+    config,
+    db: handle.db,
+    box: createSecretBox(config.secretKey),
+    audit: new AuditWriter(handle.pool, 100, log),
+    analyzer: new StatementAnalyzer(),
+    sessions: createSessionStore(handle.db),
+    live,
+    verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
+    log,
+  };
+  const onBusEvent = (e: BusEvent) => {
+    if (e.topic === "keys.revoked") {
+      const { identityId, keyIds } = e.payload as { identityId?: string; keyIds?: string[] };
+      live.killWhere((s) => s.identityId === identityId || (!!s.keyId && !!keyIds?.includes(s.keyId)), "the keys of this identity were revoked");
+    }
+    if (e.topic === "sessions.kill") {
+      const { sessionId, reason } = e.payload as { sessionId: string; reason?: string };
+      live.killWhere((s) => s.id === sessionId, reason ?? "an administrator ended this session");
+    }
+  };
+  const unsubscribe = await subscribe(handle.db, config.databaseUrl, onBusEvent);
+  const pg = await startPgListener(deps, await loadTlsContext(config));
+  log(`postgres listener on ${config.bind}:${pg.port}`);
+
+  return {
+    ports: { pg: pg.port },
+    deps,
+    async close() {
+      const closing = pg.close();
+      live.killAll("the gateway is shutting down");
+      await closing;
+      await unsubscribe();
+      await deps.audit.close();
+      // Sessions close their rows as their relays end; give them a moment before the pool goes.
+      await new Promise((r) => setTimeout(r, 200));
+      await handle.close();
+    },
+  };
+}
