@@ -96,7 +96,7 @@ async function run(argv: string[]): Promise<void> {
       case "sessions export":
         if (!rest[0]) throw new UsageError("sessions export needs a session id");
         if ((values.format ?? "asciicast") !== "asciicast") throw new UsageError("only --format asciicast is supported");
-        return exportAsciicast(db, rest[0], out);
+        return await exportAsciicast(db, rest[0], out);
       case "sessions kill": {
         if (!rest[0] || !(await getSession(db, rest[0]))) throw new UsageError("sessions kill needs the id of a session");
         await publish(db, "sessions.kill", { sessionId: rest[0], reason: "an administrator ended this session" });
@@ -116,7 +116,9 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).then(
   () => process.exit(0),
   (err) => {
-    process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : err}\n`);
+    // Drizzle wraps driver errors; the cause is the part a person can act on.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+    process.stderr.write(`gatehouse: ${cause ?? (err instanceof Error ? err.message : err)}\n`);
     if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
     process.exit(err instanceof UsageError ? 64 : 1);
   },

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import postgres from "postgres";
+import { run, startTestGateway, type TestGateway } from "../support/gateway-harness";
+
+// The same psql script runs directly against the target and through the gateway; the outputs
+// must be identical (after masking backend PIDs, which differ by construction).
+const script = readFileSync(path.join(import.meta.dirname, "fixtures/compat.psql"), "utf8");
+const normalise = (s: string) => s.replace(/process with PID \d+/g, "process with PID N");
+
+let t: TestGateway;
+let key: string;
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  key = await t.setupAccess({ connection: "compat", db: "shop" });
+});
+afterAll(() => t?.close());
+
+describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
+  it("prints the same output for meta-commands, COPY, notices, LISTEN/NOTIFY, errors and large results", async () => {
+    const direct = await run("psql", [`host=127.0.0.1 port=${t.target.port} dbname=shop user=app sslmode=disable`, "-X"], { env: { PGPASSWORD: "secret" }, input: script });
+    const gated = await t.psql(key, "compat", [], script);
+    expect(direct.stderr).toContain("hello from a notice"); // the script really ran
+    expect(direct.stdout.length).toBeGreaterThan(200_000);
+    if (process.env.GATEHOUSE_TEST_LOG) {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync("/tmp/compat-direct.txt", direct.stdout + "\n----\n" + direct.stderr);
+      writeFileSync("/tmp/compat-gated.txt", gated.stdout + "\n----\n" + gated.stderr);
+    }
+    expect(normalise(gated.stdout)).toBe(normalise(direct.stdout));
+    expect(normalise(gated.stderr)).toBe(normalise(direct.stderr));
+    expect(gated.code).toBe(direct.code);
+  });
+
+  it("cancels a running query on Ctrl-C (psql sends a CancelRequest through the gateway)", async () => {
+    const conninfo = `host=127.0.0.1 port=${t.pgPort} dbname=compat user=agent sslmode=disable`;
+    const child = spawn("psql", [conninfo, "-X", "-c", "select pg_sleep(30)"], { env: { ...process.env, PGPASSWORD: key } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = Date.now();
+    child.kill("SIGINT");
+    await new Promise((r) => child.once("close", r));
+    expect(out).toContain("canceling statement due to user request");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("keeps the session usable after a cancelled query (postgres.js)", async () => {
+    const sql = postgres({ host: "127.0.0.1", port: t.pgPort, database: "compat", username: "agent", password: key, max: 1 });
+    try {
+      const slow = sql`select pg_sleep(30)`;
+      const outcome = slow.then(() => "finished", (e: { code?: string }) => e.code);
+      await new Promise((r) => setTimeout(r, 500));
+      slow.cancel();
+      expect(await outcome).toBe("57014");
+      const [row] = await sql`select 'still here' as status`;
+      expect(row.status).toBe("still here");
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("sends the client's cancel key, not the target's", async () => {
+    const { Client } = (await import("pg")).default;
+    const c = new Client({ host: "127.0.0.1", port: t.pgPort, database: "compat", user: "agent", password: key });
+    await c.connect();
+    const { rows } = await c.query("select pg_backend_pid() as pid");
+    const gatewayPid = (c as unknown as { processID: number }).processID;
+    expect(gatewayPid).not.toBe(rows[0].pid);
+    await c.end();
+  });
+});
