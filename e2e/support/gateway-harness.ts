@@ -45,15 +45,16 @@ export type TestGateway = {
 };
 
 /** A gateway in this process on free ports, with its own database in the run's private PostgreSQL. */
-export async function startTestGateway(extraEnv: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(extraEnv: Record<string, string> = {}, opts: { shareDatabaseWith?: TestGateway } = {}): Promise<TestGateway> {
   const pg = inject("pg");
   const dbName = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${dbName}`);
+  if (!opts.shareDatabaseWith) psqlAdmin(pg, `create database ${dbName}`);
   const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-data-"));
+  const shared = opts.shareDatabaseWith?.env;
   const env: Record<string, string> = {
-    DATABASE_URL: `postgres://postgres@localhost/${dbName}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
+    DATABASE_URL: shared?.DATABASE_URL ?? `postgres://postgres@localhost/${dbName}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
     GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_SECRET_KEY: shared?.GATEHOUSE_SECRET_KEY ?? randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: "0",
     GATEHOUSE_INSTANCE: `test-${dbName}`,
     ...extraEnv,

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import net from "node:net";
@@ -66,14 +66,30 @@ export async function startPgServer(opts: { settings?: Record<string, string> } 
     dataDir,
     url: (db, user = "postgres", password) => `postgres://${user}${password ? `:${encodeURIComponent(password)}` : ""}@127.0.0.1:${port}/${db}`,
     async stop() {
-      if (proc.exitCode === null) {
-        proc.kill("SIGINT"); // fast shutdown
-        await new Promise((r) => proc.once("exit", r));
-      }
+      await stopPostmaster(dataDir, proc);
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Fast shutdown, signalled to the postmaster itself (runuser does not pass signals on), SIGKILL as a last resort. */
+async function stopPostmaster(dataDir: string, proc: ChildProcess): Promise<void> {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : proc.pid;
+  const alive = () => {
+    try {
+      process.kill(pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!pid || !alive()) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + 15_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, "SIGKILL");
 }
 
 /** Runs SQL as the superuser over the unix socket (trust), for test setup. */

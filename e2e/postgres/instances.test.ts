@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+
+// Two gateway instances on one shared database: the high-availability layout of DESIGN.md.
+let a: TestGateway;
+let b: TestGateway;
+let key: string;
+
+const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+beforeAll(async () => {
+  a = await startTestGateway();
+  b = await startTestGateway({}, { shareDatabaseWith: a });
+  key = await a.setupAccess({ connection: "shared", identity: "agent-ha" });
+});
+afterAll(async () => {
+  await b?.close();
+  await a?.close();
+});
+
+describe("[POSTGRES][HA] several gateway instances share one database", () => {
+  it("accepts the same key on both, records both sessions, and a revocation ends the sessions on every instance", async () => {
+    const clients = [a, b].map((g) => new pg.Client({ host: "127.0.0.1", port: g.pgPort, database: "shared", user: "x", password: key, application_name: "ha" }));
+    const ended = clients.map((c) => new Promise<string>((resolve) => c.on("error", (e) => resolve(e.message))));
+    for (const c of clients) await c.connect();
+    for (const c of clients) expect((await c.query("select 'up' as s")).rows[0].s).toBe("up");
+
+    const sessions = jsonLines((await a.cli("sessions", "list", "--json")).stdout).filter((s) => s.clientApp === "ha");
+    expect(new Set(sessions.map((s) => s.gatewayInstance)).size).toBe(2);
+
+    const revoke = await b.cli("keys", "revoke", "agent-ha");
+    expect(revoke.code, revoke.stderr).toBe(0);
+    const messages = await Promise.all(ended.map((p) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r("still open"), 8000))])));
+    for (const m of messages) expect(m).toContain("keys of this identity were revoked");
+
+    const refused = await a.psql(key, "shared", ["-qAtc", "select 1"]);
+    expect(refused.stderr).toContain("the Gatehouse key has been revoked");
+  });
+
+  it("keeps target credentials out of every output and stores them encrypted", async () => {
+    const list = await a.cli("connections", "list", "--json");
+    expect(list.stdout).toContain('"name":"shared"');
+    expect(list.stdout).not.toContain("secret");
+    const c = new pg.Client({ connectionString: a.env.DATABASE_URL });
+    await c.connect();
+    const { rows } = await c.query("select settings::text, secret_enc from connections where name = 'shared'");
+    await c.end();
+    expect(rows[0].secret_enc).toMatch(/^v1\./);
+    expect(rows[0].secret_enc + rows[0].settings).not.toContain("secret");
+    const audit = await a.cli("audit", "list", "--json");
+    expect(audit.stdout).not.toContain(":secret@");
+  });
+});
