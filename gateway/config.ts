@@ -69,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new Error(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  // Without an audience, any token the issuer minted for any other API would open the gateway.
+  if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) throw new Error("invalid configuration:\n  OIDC_AUDIENCE: required when OIDC_ISSUER is set (the audience your provider puts in access tokens for Gatehouse)");
   const dataDir = path.resolve(e.GATEHOUSE_DATA_DIR);
   return {
     databaseUrl: e.DATABASE_URL ?? embeddedDatabaseUrl(dataDir),

@@ -21,10 +21,14 @@ export async function authenticate(token: string, deps: Deps): Promise<Identity>
 }
 
 async function authenticateKey(key: string, db: Db): Promise<Identity> {
+  // Timestamps come back from drizzle's raw `execute` as strings, not Dates, so the database
+  // decides expiry and hands over the instant as epoch milliseconds.
   const { rows } = await db.execute<{
-    key_id: string; identity_id: string; name: string; expires_at: Date | null; revoked_at: Date | null; disabled_at: Date | null; groups: string[];
+    key_id: string; identity_id: string; name: string; expired: boolean; expires_ms: number | null; revoked: boolean; disabled: boolean; groups: string[];
   }>(sql`
-    select k.id as key_id, i.id as identity_id, i.name, k.expires_at, k.revoked_at, i.disabled_at,
+    select k.id as key_id, i.id as identity_id, i.name,
+           coalesce(k.expires_at <= now(), false) as expired, (extract(epoch from k.expires_at) * 1000)::float8 as expires_ms,
+           k.revoked_at is not null as revoked, i.disabled_at is not null as disabled,
            coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups
     from keys k join identities i on i.id = k.identity_id
     left join memberships m on m.identity_id = i.id left join groups g on g.id = m.group_id
@@ -32,29 +36,32 @@ async function authenticateKey(key: string, db: Db): Promise<Identity> {
     group by k.id, i.id`);
   const row = rows[0];
   if (!row) throw new AuthError("the Gatehouse key is not valid");
-  if (row.revoked_at) throw new AuthError("the Gatehouse key has been revoked");
-  if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new AuthError("the Gatehouse key has expired");
-  if (row.disabled_at) throw new AuthError("the identity of this key is disabled");
+  if (row.revoked) throw new AuthError("the Gatehouse key has been revoked");
+  if (row.expired || (row.expires_ms != null && row.expires_ms <= Date.now())) throw new AuthError("the Gatehouse key has expired");
+  if (row.disabled) throw new AuthError("the identity of this key is disabled");
   // Best effort: last use is informational and must not slow sign-in.
   db.execute(sql`update keys set last_used_at = now() where id = ${row.key_id}`).catch(() => {});
-  return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id, expiresAt: row.expires_at?.getTime() };
+  return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id, expiresAt: row.expires_ms ?? undefined };
 }
 
 async function authenticateOidc(token: string, deps: Deps): Promise<Identity> {
   const claims = await deps.verifyOidc!(token);
   // OIDC identities are recorded on first use so that sessions and audit can refer to them; the
   // token's groups are authoritative and are joined with any groups an admin added in Gatehouse.
+  // Only an identity that itself came from OIDC is matched by name: a token whose name equals a
+  // local identity's (an agent with keys) must not inherit that identity's groups.
   const { rows } = await deps.db.execute<{ id: string; disabled_at: Date | null; groups: string[] }>(sql`
     with upserted as (
       insert into identities (name, kind, source, email) values (${claims.name}, 'person', 'oidc', ${claims.email ?? null})
-      on conflict (name) do update set email = coalesce(excluded.email, identities.email)
+      on conflict (name) do update set email = coalesce(excluded.email, identities.email) where identities.source = 'oidc'
       returning id, disabled_at
     )
     select u.id, u.disabled_at, coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups
     from upserted u left join memberships m on m.identity_id = u.id left join groups g on g.id = m.group_id
     group by u.id, u.disabled_at`);
   const row = rows[0];
-  if (row?.disabled_at) throw new AuthError("this identity is disabled in Gatehouse");
-  const groups = [...new Set([...claims.groups, ...(row?.groups ?? [])])];
-  return { id: row?.id ?? null, name: claims.name, groups, source: "oidc", expiresAt: claims.expiresAt };
+  if (!row) throw new AuthError(`the access token's name "${claims.name}" belongs to a Gatehouse identity that does not sign in through OIDC`);
+  if (row.disabled_at) throw new AuthError("this identity is disabled in Gatehouse");
+  const groups = [...new Set([...claims.groups, ...row.groups])];
+  return { id: row.id, name: claims.name, groups, source: "oidc", expiresAt: claims.expiresAt };
 }

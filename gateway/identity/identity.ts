@@ -11,3 +11,6 @@ export type Identity = {
 
 /** A refusal with a message a person can act on; never says which part of a secret was wrong. */
 export class AuthError extends Error {}
+
+/** The token could not be checked because a dependency (the identity provider) is down; the token itself may be fine. */
+export class AuthUnavailableError extends AuthError {}

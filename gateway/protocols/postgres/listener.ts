@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { GatewayDeps } from "../../gateway-deps";
 import { authenticate } from "../../identity/authenticate";
-import { AuthError, type Identity } from "../../identity/identity";
+import { AuthError, AuthUnavailableError, type Identity } from "../../identity/identity";
 import { resolveConnection } from "../../access/resolve-connection";
 import { statementEvents } from "../../audit/statement-events";
 import type { SessionContext } from "../../audit/audit-event";
@@ -78,7 +78,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     const message = err instanceof AuthError ? err.message : "the token could not be checked";
     if (!(err instanceof AuthError)) deps.log(`postgres: authentication error: ${(err as Error).message}`);
     denied(null, message);
-    return refuse(socket, new PgError("FATAL", SqlState.InvalidPassword, `Gatehouse authentication failed: ${message}`));
+    // A provider outage is not the client's fault: 57P03 tells drivers to retry rather than to change credentials.
+    const code = err instanceof AuthUnavailableError ? SqlState.CannotConnectNow : SqlState.InvalidPassword;
+    return refuse(socket, new PgError("FATAL", code, `Gatehouse authentication failed: ${message}`));
   }
 
   const connection = await resolveConnection(deps.db, deps.box, identity, connectionName).catch((err) => {
