@@ -1,31 +1,25 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
 
-const COLUMNS = [
-  ["at", "timestamptz"], ["action", "text"], ["outcome", "text"], ["identity_id", "uuid"], ["identity_name", "text"],
-  ["groups", "text"], ["connection_name", "text"], ["session_id", "uuid"], ["protocol", "text"], ["client_addr", "text"],
-  ["statement", "text"], ["statement_kind", "text"], ["duration_ms", "real"], ["rows", "bigint"], ["sqlstate", "text"], ["message", "text"],
-] as const;
-
-// groups is text[] per row; unnest cannot take an array of arrays of varying length, so it travels as a JSON text and is rebuilt.
-const INSERT_SQL = `insert into audit_events (${COLUMNS.map(([c]) => c).join(", ")})
-  select at, action, outcome, identity_id, identity_name,
-         case when groups is null then null else array(select json_array_elements_text(groups::json)) end,
-         connection_name, session_id, protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message
-  from unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(", ")})
-    as u(${COLUMNS.map(([c]) => c).join(", ")})`;
+// The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
+// conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
+const INSERT_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message)
+  select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message
+  from json_populate_recordset(null::audit_events, $1::json)`;
 
 const MAX_BATCH = 2000;
 const MAX_QUEUED = 500_000;
+
+/** An event, or a function that produces events when the batch is written (keeps parsing off the data path). */
+export type PendingAudit = AuditEvent | (() => AuditEvent[]);
 
 /**
  * Writes audit events in batches off the data path: callers enqueue and return at once; a timer
  * flushes every `intervalMs` (and at once when a batch fills). If the database is unavailable the
  * events stay queued and are retried, so nothing recorded is lost while the process lives.
  */
-/** An event, or a function that produces events when the batch is written (keeps parsing off the data path). */
-export type PendingAudit = AuditEvent | (() => AuditEvent[]);
-
 export class AuditWriter {
   private queue: PendingAudit[] = [];
   private flushing: Promise<void> | null = null;
@@ -69,7 +63,7 @@ export class AuditWriter {
         else for (const e of item()) batch.push(e);
       }
       try {
-        await this.pool.query(INSERT_SQL, toColumns(batch));
+        await this.pool.query(INSERT_SQL, [toJson(batch)]);
       } catch (err) {
         this.queue.unshift(...batch); // expanded now, so a retry does not parse again
         this.log(`audit: write failed, will retry: ${(err as Error).message}`);
@@ -79,14 +73,13 @@ export class AuditWriter {
   }
 }
 
-function toColumns(batch: AuditEvent[]): unknown[][] {
-  const cols: unknown[][] = COLUMNS.map(() => new Array(batch.length));
-  for (let i = 0; i < batch.length; i++) {
-    const e = batch[i];
-    const values = [e.at, e.action, e.outcome, e.identityId ?? null, e.identityName ?? null, e.groups ? JSON.stringify(e.groups) : null,
-      e.connectionName ?? null, e.sessionId ?? null, e.protocol ?? null, e.clientAddr ?? null, e.statement ?? null, e.statementKind ?? null,
-      e.durationMs ?? null, e.rows ?? null, e.sqlstate ?? null, e.message ?? null];
-    for (let c = 0; c < values.length; c++) cols[c][i] = values[c];
-  }
-  return cols;
+/** The batch as the JSON json_populate_recordset reads: one object a row, keys named as the columns. */
+function toJson(batch: AuditEvent[]): string {
+  return JSON.stringify(
+    batch.map((e) => ({
+      at: e.at, action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
+      connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
+      statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message,
+    })),
+  );
 }

@@ -1,7 +1,15 @@
 import { loadModule, parseSync } from "libpg-query";
 
 /** One top-level statement of a query text, as the real PostgreSQL parser sees it. */
-export type ParsedStatement = { text: string; kind: string; node: string; tree: Record<string, unknown> };
+export type ParsedStatement = {
+  text: string;
+  start: number;
+  end: number;
+  kind: string;
+  node: string;
+  /** The parse tree. Numeric literal values in data statements may be zeroed (see cacheKey): never decide on them. */
+  tree: Record<string, unknown>;
+};
 export type Analysis = { ok: true; statements: ParsedStatement[] } | { ok: false; error: string };
 
 let ready: Promise<void> | undefined;
@@ -32,9 +40,28 @@ function kindOf(node: string, body: Record<string, any>): string {
   return KIND_NAMES[node] ?? node.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
 
+// Texts made only of identifiers, operators, whitespace and numbers: no quotes, dollar signs,
+// comments or backslashes, so a digit run can only be a number literal or part of an identifier.
+const PLAIN_TEXT = /^[A-Za-z0-9_\s.,;:()=<>!+*%|&^~@#\[\]-]*$/;
+// Only data statements: in SET, ALTER... a number is a setting's value, and values can matter to policy.
+const DATA_STATEMENT = /^\s*(select|insert|update|delete|with|values|table)\b/i;
+const NUMBER_LITERAL = /(?<![A-Za-z0-9_])\d+(?:\.\d+)?(?![A-Za-z0-9_])/g;
+
 /**
- * Parses query texts with libpg-query and caches the result by exact text (drivers resend the same
- * text for every execution of a prepared or parameterised statement). Statement offsets from the
+ * The cache key of a text: numeric literals zeroed digit for digit (same length, so the parser's
+ * offsets still fit the original) when the text is plain enough for that to be unambiguous. The
+ * value of a number changes neither the statement's kind nor what it touches, and this turns
+ * pgbench-style texts that differ only in their literals into one cache entry. Anything with a quote,
+ * a comment or a dollar sign is keyed by its exact text.
+ */
+export function cacheKey(text: string): string {
+  if (text.length > 4096 || !DATA_STATEMENT.test(text) || !PLAIN_TEXT.test(text) || text.includes("--")) return text;
+  return text.replace(NUMBER_LITERAL, (d) => "0".repeat(d.length));
+}
+
+/**
+ * Parses query texts with libpg-query and caches the result by text (drivers resend the same
+ * text for every execution of a prepared or parameterised statement; see cacheKey for literals). Statement offsets from the
  * parser are byte offsets, so texts are sliced as UTF-8.
  */
 export class StatementAnalyzer {
@@ -43,12 +70,16 @@ export class StatementAnalyzer {
   constructor(private readonly maxEntries = 5000) {}
 
   analyze(text: string): Analysis {
-    const hit = this.cache.get(text);
-    if (hit) return hit;
-    const result = this.parse(text);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(text, result);
-    return result;
+    const key = cacheKey(text);
+    let shape = this.cache.get(key);
+    if (!shape) {
+      shape = this.parse(key);
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, shape);
+    }
+    if (key === text || !shape.ok) return shape;
+    // Same length, same offsets: the statements' own text comes from the original.
+    return { ok: true, statements: shape.statements.map((s) => ({ ...s, text: text.slice(s.start, s.end).trim() })) };
   }
 
   private parse(text: string): Analysis {
@@ -59,11 +90,14 @@ export class StatementAnalyzer {
       return { ok: false, error: (err as Error).message };
     }
     const bytes = Buffer.from(text, "utf8");
+    const ascii = bytes.length === text.length; // then byte offsets are string offsets
     const statements = (tree.stmts ?? []).map((s) => {
       const node = Object.keys(s.stmt)[0];
       const from = s.stmt_location ?? 0;
       const to = s.stmt_len ? from + s.stmt_len : bytes.length;
-      return { text: bytes.toString("utf8", from, to).trim(), kind: kindOf(node, s.stmt[node]), node, tree: s.stmt };
+      const start = ascii ? from : bytes.toString("utf8", 0, from).length;
+      const end = ascii ? to : start + bytes.toString("utf8", from, to).length;
+      return { text: text.slice(start, end).trim(), start, end, kind: kindOf(node, s.stmt[node]), node, tree: s.stmt };
     });
     return { ok: true, statements };
   }

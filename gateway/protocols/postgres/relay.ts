@@ -84,6 +84,8 @@ export class PgRelay {
 
   private targetGone(): void {
     if (this.ended) return;
+    // After Terminate the server closes first, often before the client does: a clean end, not a failure.
+    if (this.clientTerminated) return this.finish("client disconnected", false);
     this.fail(new PgError("FATAL", SqlState.ConnectionFailure, "the target closed the connection", "The gateway keeps serving other sessions; reconnect to start a new one."));
   }
 

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
+import { findProcess, onCleanup, runCmd, startService, type Service } from "./procs";
+
+export type BenchGateway = { port: number; pid: number; key: string; svc: Service; stateDb: string };
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * One gateway process (`tsx gateway/main.ts`, as `npm run gateway` runs it) with its state in its
+ * own database of the private server, a connection to the bench database granted to a group,
+ * and a key for an identity in that group.
+ */
+export async function startBenchGateway(pg: PgServer, target: { database: string; user: string; password: string }): Promise<BenchGateway> {
+  const stateDb = "gatehouse_bench";
+  psqlAdmin(pg, `create database ${stateDb}`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-data-"));
+  onCleanup("gateway data folder", () => rmSync(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_PG_PORT: String(port),
+    GATEHOUSE_INSTANCE: "bench",
+  };
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const [cmd, args] = nodeArgs.length
+    ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]]
+    : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
+  const svc = await startService("gateway", cmd, args, {
+    env,
+    cwd: root,
+    ready: /postgres listener on/,
+    timeoutMs: 90_000,
+  });
+  const pid = findProcess(svc.proc.pid!, "node");
+  if (!pid) throw new Error("the gateway started but its node process was not found");
+  const cli = async (...args: string[]) => {
+    const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
+    if (r.code !== 0) throw new Error(`gatehouse ${args.join(" ")} failed:\n${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const url = `postgres://${target.user}:${encodeURIComponent(target.password)}@127.0.0.1:${pg.port}/${target.database}?sslmode=disable`;
+  await cli("connections", "add", "bench", "--type", "postgres", "--url", url);
+  await cli("grant", "bench", "bench");
+  const key = await cli("keys", "issue", "bench-agent", "--groups", "bench");
+  return { port, pid, key, svc, stateDb };
+}
+
