@@ -1,4 +1,5 @@
-import { openDb, runMigrations } from "../drizzle/client";
+import { openDb } from "../drizzle/client";
+import { runMigrations } from "../drizzle/migrate";
 import type { GatewayConfig } from "./config";
 import { createSecretBox } from "./crypto/secret-box";
 import { AuditWriter } from "./audit/audit-writer";
