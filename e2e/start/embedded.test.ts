@@ -21,13 +21,14 @@ const env = () => {
 const cli = (...args: string[]) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env: env() });
 
 async function start(): Promise<string> {
-  supervisor = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env: env() });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env: env() as NodeJS.ProcessEnv });
+  supervisor = child;
   let out = "";
-  supervisor.stdout!.on("data", (d) => (out += d));
-  supervisor.stderr!.on("data", (d) => (out += d));
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
   const deadline = Date.now() + 60_000;
   while (!out.includes("Gatehouse is running")) {
-    if (Date.now() > deadline || supervisor.exitCode !== null) throw new Error(`npm start did not come up:\n${out}`);
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return out;
