@@ -38,7 +38,8 @@ export class AuditWriter {
       this.queue.splice(0, this.queue.length - MAX_QUEUED);
       this.log(`audit: database unavailable, ${this.dropped} oldest events dropped so far`);
     }
-    if (this.queue.length >= MAX_BATCH) void this.flush();
+    // Once per full batch, not on every write after it: a flush already under way takes the rest.
+    if (this.queue.length === MAX_BATCH && !this.flushing) void this.flush();
   }
 
   /** Writes everything queued so far; resolves when it is stored (or the store failed and it is requeued). */

@@ -2,15 +2,12 @@ import type { RequestRecord } from "../protocols/postgres/statement-tracker";
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import type { AuditEvent, SessionContext } from "./audit-event";
 
-/**
- * Expands one client request into one audit event per statement: a simple Query holding several
- * statements is split with the real parser, and each statement is paired with its own completion.
- * Statements after a failed one never ran and are not reported as run.
- */
-export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
-  const analysis = analyzer.analyze(r.text);
-  const base = {
+/** One statement's event; built as one literal (this runs for every statement that passes). */
+function event(ctx: SessionContext, at: number, statement: string, kind: string, rows: number | null, durationMs: number | null, error?: RequestRecord["error"]): AuditEvent {
+  return {
+    at: new Date(at),
     action: "statement",
+    outcome: error ? "error" : "ok",
     identityId: ctx.identityId,
     identityName: ctx.identityName,
     groups: ctx.groups,
@@ -18,28 +15,39 @@ export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer:
     sessionId: ctx.sessionId,
     protocol: ctx.protocol,
     clientAddr: ctx.clientAddr,
+    statement,
+    statementKind: kind,
+    durationMs,
+    rows: error ? null : rows,
+    sqlstate: error ? error.code : null,
+    message: error ? error.message : null,
   };
-  const errorFields = (at: number) => ({ outcome: "error" as const, sqlstate: r.error!.code, message: r.error!.message, durationMs: at - r.startedAt });
+}
 
+/**
+ * Expands one client request into one audit event per statement: a simple Query holding several
+ * statements is split with the real parser, and each statement is paired with its own completion.
+ * Statements after a failed one never ran and are not reported as run.
+ */
+export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
+  const analysis = analyzer.analyze(r.text);
   if (!analysis.ok || analysis.statements.length <= 1) {
     const kind = analysis.ok ? analysis.statements[0]?.kind ?? "EMPTY" : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";
     const done = r.completions[0];
-    const event: AuditEvent = { ...base, at: new Date(r.startedAt), statement: r.text, statementKind: kind, outcome: "ok", rows: done?.rows ?? null, durationMs: done ? done.at - r.startedAt : null };
-    return [r.error ? { ...event, ...errorFields(r.error.at) } : event];
+    const endedAt = r.error ? r.error.at : done?.at;
+    return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error)];
   }
-
   const events: AuditEvent[] = [];
   let previous = r.startedAt;
   for (let i = 0; i < analysis.statements.length; i++) {
     const s = analysis.statements[i];
     const done = r.completions[i];
-    const event: AuditEvent = { ...base, at: new Date(previous), statement: s.text, statementKind: s.kind, outcome: "ok" };
     if (done) {
-      events.push({ ...event, rows: done.rows, durationMs: done.at - previous });
+      events.push(event(ctx, previous, s.text, s.kind, done.rows, done.at - previous));
       previous = done.at;
       continue;
     }
-    if (r.error) events.push({ ...event, ...errorFields(r.error.at), durationMs: r.error.at - previous });
+    if (r.error) events.push(event(ctx, previous, s.text, s.kind, null, r.error.at - previous, r.error));
     break;
   }
   return events;
