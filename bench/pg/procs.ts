@@ -1,3 +1,4 @@
+import { run } from "../../e2e/support/run-program";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -27,24 +28,10 @@ export function cleanupAll(): Promise<void> {
   return cleaning;
 }
 
-export type RunResult = { code: number; stdout: string; stderr: string; ms: number };
+export type { RunResult } from "../../e2e/support/run-program";
 
 /** Runs a client program asynchronously (so the RSS sampler keeps ticking) and collects its output. */
-export function runCmd(cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
+export const runCmd = (cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}) => run(cmd, args, opts);
 
 export type Service = { name: string; proc: ChildProcess; log: () => string; stop: () => Promise<void> };
 

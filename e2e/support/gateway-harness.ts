@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { run, type RunResult } from "./run-program";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,25 +10,7 @@ import { psqlAdmin } from "./pg-server";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-export type RunResult = { code: number; stdout: string; stderr: string };
-
-/** Runs a real client program without blocking this process's event loop. */
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
-  });
-}
+export { run, type RunResult };
 
 export type TestGateway = {
   gw: RunningGateway;
