@@ -106,6 +106,23 @@ describe("[POSTGRES][FAULTS] bad input and failing targets", () => {
     await stillServes();
   });
 
+  it("answers a client asking for protocol 3.2 with NegotiateProtocolVersion 3.0 before authentication", async () => {
+    const socket = net.connect({ host: "127.0.0.1", port: t.pgPort });
+    await new Promise((r) => socket.once("connect", r));
+    let received = Buffer.alloc(0);
+    socket.on("data", (d) => (received = Buffer.concat([received, d])));
+    const params = Buffer.from("user\0raw\0database\0steady\0_pq_.test_option\0on\0\0");
+    socket.write(Buffer.concat([int32(8 + params.length), int32((3 << 16) | 2), params]));
+    await new Promise((r) => setTimeout(r, 500));
+    socket.destroy();
+    expect(String.fromCharCode(received[0])).toBe("v");
+    expect(received.readInt32BE(5)).toBe(0); // newest minor version supported: 3.0
+    expect(received.readInt32BE(9)).toBe(1); // one option not recognised
+    expect(received.toString("latin1")).toContain("_pq_.test_option");
+    const next = 1 + received.readInt32BE(1);
+    expect(String.fromCharCode(received[next])).toBe("R"); // then the password request
+  });
+
   it("refuses data pipelined after SSLRequest (it would bypass TLS)", async () => {
     const socket = net.connect({ host: "127.0.0.1", port: t.pgPort });
     await new Promise((r) => socket.once("connect", r));

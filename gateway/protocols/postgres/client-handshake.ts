@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { PgError } from "./pg-error";
 import { SqlState, Frontend } from "./message-codes";
 import { readStartupPacket, type StartupPacket } from "./frontend-messages";
-import { authenticationCleartextPassword } from "./backend-messages";
+import { authenticationCleartextPassword, negotiateProtocolVersion } from "./backend-messages";
 
 const MAX_STARTUP_BYTES = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
@@ -114,6 +114,9 @@ export async function clientHandshake(raw: net.Socket, opts: { secureContext: tl
     if (!packet.params.database && !packet.params.user) {
       throw new PgError("FATAL", SqlState.InvalidAuthorization, "no database given: the database name selects the Gatehouse connection");
     }
+    // Protocol 3.2 or `_pq_.` options: say what the gateway speaks before authentication, as servers do.
+    const unsupported = Object.keys(packet.params).filter((k) => k.startsWith("_pq_."));
+    if (packet.minor > 0 || unsupported.length) socket.write(negotiateProtocolVersion(0, unsupported));
     socket.write(authenticationCleartextPassword());
     const reply = await reader.read(true);
     if (reply[0] !== Frontend.Password) throw new PgError("FATAL", SqlState.ProtocolViolation, "expected a password message");

@@ -13,7 +13,7 @@ import { connectTarget } from "./target-connector";
 import { CancelRegistry } from "./cancel-registry";
 import { PgError } from "./pg-error";
 import { SqlState } from "./message-codes";
-import { authenticationOk, backendKeyData, negotiateProtocolVersion, readyForQuery } from "./backend-messages";
+import { authenticationOk, backendKeyData, readyForQuery } from "./backend-messages";
 import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
@@ -119,11 +119,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   }
 
   const cancelKey = cancels.register({ target, connectionName: connection.name, pid: targetSession.backendPid, secret: targetSession.backendSecret });
-  const hello = [authenticationOk()];
-  const unsupported = Object.keys(params).filter((k) => k.startsWith("_pq_."));
-  if (hs.minor > 0 || unsupported.length) hello.push(negotiateProtocolVersion(0, unsupported));
-  hello.push(...targetSession.parameterStatuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status));
-  socket.write(Buffer.concat(hello));
+  socket.write(Buffer.concat([authenticationOk(), ...targetSession.parameterStatuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
 
   if (hs.leftover.length) socket.unshift(hs.leftover);
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer)));
