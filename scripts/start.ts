@@ -27,6 +27,8 @@ const withConsole = process.env.GATEHOUSE_CONSOLE !== "off";
 const children: ChildProcess[] = [];
 let embedded: { server: PGLiteSocketServer; db: PGlite } | undefined;
 let stopping = false;
+// Next would try to add other platforms' compiler packages to package-lock.json; the registry here has none.
+const NEXT_ENV = { NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1" };
 
 async function startEmbeddedDatabase() {
   const socketPath = path.join(config.dataDir, ".s.PGSQL.5432");
@@ -48,7 +50,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 }
 
 function startChild(name: string, cmd: string, args: string[], onLine?: (line: string) => void): ChildProcess {
-  const env = { ...process.env, GATEHOUSE_DATA_DIR: config.dataDir };
+  const env = { ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, ...NEXT_ENV };
   const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   prefixLines(name, child.stdout!, process.stdout);
   prefixLines(name, child.stderr!, process.stderr);
@@ -65,7 +67,7 @@ function startChild(name: string, cmd: string, args: string[], onLine?: (line: s
 function buildConsoleIfNeeded() {
   if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
   console.log("building the console (first start only, about a minute)...");
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit", env: { ...process.env, ...NEXT_ENV } });
   if (r.status !== 0) throw new Error("the console build failed (see above)");
 }
 
