@@ -24,6 +24,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const config = loadConfig();
 const consolePort = Number(process.env.PORT ?? 3000);
 const withConsole = process.env.GATEHOUSE_CONSOLE !== "off";
+// The preview console has no sign-in yet, so it listens on loopback unless told otherwise.
+const consoleHost = process.env.GATEHOUSE_CONSOLE_HOST ?? "127.0.0.1";
 const children: ChildProcess[] = [];
 let embedded: { server: PGLiteSocketServer; db: PGlite } | undefined;
 let stopping = false;
@@ -75,7 +77,7 @@ function banner() {
   const pg = `${config.bind}:${config.ports.pg}`;
   console.log(`
 Gatehouse is running.
-  console    ${withConsole ? `http://localhost:${consolePort}` : "off (GATEHOUSE_CONSOLE=off)"}
+  console    ${withConsole ? `http://${consoleHost}:${consolePort}` : "off (GATEHOUSE_CONSOLE=off)"}
   postgres   ${pg}   (database name = connection name, password = a Gatehouse key or OIDC token)
 
 Next steps:
@@ -116,7 +118,7 @@ async function main() {
       if (line.includes("postgres listener on")) resolve();
     });
   });
-  if (withConsole) startChild("console", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(consolePort)]);
+  if (withConsole) startChild("console", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(consolePort), "-H", consoleHost]);
   banner();
 }
 
