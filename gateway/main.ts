@@ -13,6 +13,8 @@ async function main() {
     await gw.close().catch((e) => console.error(e));
     process.exit(0);
   };
+  // A bug in one session's handling must not take every other session down with the process.
+  process.on("unhandledRejection", (reason) => console.error(`[gateway ${config.instance}] unhandled rejection: ${reason instanceof Error ? reason.stack : reason}`));
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }

@@ -82,6 +82,23 @@ describe("[POSTGRES][FAULTS] bad input and failing targets", () => {
     await stillServes();
   });
 
+  it("survives random bytes and well-framed garbage from many sessions at once", async () => {
+    const { randomBytes } = await import("node:crypto");
+    const clients = await Promise.all(Array.from({ length: 6 }, () => RawPgClient.connect(t.pgPort)));
+    for (const c of clients) expect((await c.login("steady", key)).name).toBe("readyForQuery");
+    clients.forEach((c, i) => {
+      if (i % 2 === 0) return c.send(randomBytes(65_536));
+      // Framed correctly, but with random types and bodies: the target judges them, the gateway must not fall over.
+      for (let n = 0; n < 50; n++) {
+        const body = randomBytes(1 + (n % 40));
+        c.send(Buffer.concat([Buffer.from([0x41 + (n % 26)]), int32(4 + body.length), body]));
+      }
+    });
+    await Promise.all(clients.map((c) => c.waitFor((m) => m.name === "error", 10_000).catch(() => undefined)));
+    clients.forEach((c) => c.end());
+    await stillServes();
+  });
+
   it("never runs a statement sent before authentication", async () => {
     const c = await RawPgClient.connect(t.pgPort);
     c.send(serialize.startup({ user: "raw", database: "steady" }));
