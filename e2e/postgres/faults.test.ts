@@ -43,6 +43,9 @@ describe("[POSTGRES][FAULTS] bad input and failing targets", () => {
     const err = await c.login("nowhere", key);
     expect(err).toMatchObject({ name: "error", code: "08006", severity: "FATAL" });
     expect(err.message).toContain('the target of connection "nowhere" is unreachable: connection refused');
+    await t.gw.deps.audit.flush();
+    const audit = (await t.cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(audit.find((e) => e.connectionName === "nowhere")).toMatchObject({ action: "session.failed", outcome: "error", identityName: "agent-7" });
     await stillServes();
   });
 

@@ -65,9 +65,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   }
   const { socket, params } = hs;
   const connectionName = params.database || params.user;
-  const denied = (identity: Identity | null, message: string) =>
+  const denied = (identity: Identity | null, message: string, failure = false) =>
     deps.audit.write({
-      at: new Date(), action: "session.denied", outcome: "denied", protocol: "postgres", clientAddr, connectionName,
+      at: new Date(), action: failure ? "session.failed" : "session.denied", outcome: failure ? "error" : "denied", protocol: "postgres", clientAddr, connectionName,
       identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message,
     });
 
@@ -100,7 +100,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     targetSession = await connectTarget(target, params, connection.name);
   } catch (err) {
     const pgErr = err instanceof PgError ? err : new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connection.name}" is unavailable`);
-    denied(identity, pgErr.message);
+    denied(identity, pgErr.message, true);
     return refuse(socket, pgErr);
   }
 
