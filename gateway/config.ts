@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import path from "node:path";
 import { parseSecretKey } from "./crypto/secret-box";
 
@@ -32,7 +33,7 @@ const envSchema = z.object({
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   /** Largest frontend protocol message accepted (bytes); larger ones end the session with 08P01. */
   GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
-  /** A name for this gateway instance in session records. */
+  /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
   GATEHOUSE_INSTANCE: z.string().optional(),
 });
 
@@ -81,6 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     tls: { certFile: e.GATEHOUSE_TLS_CERT, keyFile: e.GATEHOUSE_TLS_KEY, required: e.GATEHOUSE_REQUIRE_TLS },
     oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, groupsClaim: e.OIDC_GROUPS_CLAIM } : undefined,
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
-    instance: e.GATEHOUSE_INSTANCE ?? `gw-${process.pid}`,
+    instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
   };
 }

@@ -9,9 +9,15 @@ export type LiveSession = {
 /** The sessions this gateway instance holds; bus events and credential expiry end them through here. */
 export class LiveSessions {
   private readonly byId = new Map<string, LiveSession>();
+  // When each identity's keys were last revoked, so that a session whose sign-in raced the
+  // revocation (checked the key just before, registered just after the event) still ends.
+  private readonly revokedAt = new Map<string, number>();
 
-  add(s: LiveSession, expiresAt?: number): () => void {
+  /** Registers a session that authenticated at `authenticatedAt`; ends it at once if a revocation came in since. */
+  add(s: LiveSession, expiresAt: number | undefined, authenticatedAt: number): () => void {
     this.byId.set(s.id, s);
+    const revoked = s.identityId ? this.revokedAt.get(s.identityId) : undefined;
+    if (revoked !== undefined && revoked >= authenticatedAt) queueMicrotask(() => s.kill("the keys of this identity were revoked"));
     // Access ends when the credential does: a session does not outlive its key or token.
     const timer = expiresAt ? setTimeout(() => s.kill("the credential of this session has expired"), Math.max(0, expiresAt - Date.now())) : undefined;
     timer?.unref();
@@ -19,6 +25,14 @@ export class LiveSessions {
       clearTimeout(timer);
       this.byId.delete(s.id);
     };
+  }
+
+  /** Ends the identity's live sessions and remembers the revocation for sessions still signing in. */
+  revokeIdentity(identityId: string, keyIds: string[] = []): number {
+    const now = Date.now();
+    this.revokedAt.set(identityId, now);
+    for (const [id, at] of this.revokedAt) if (now - at > 60_000) this.revokedAt.delete(id);
+    return this.killWhere((s) => s.identityId === identityId || (!!s.keyId && keyIds.includes(s.keyId)), "the keys of this identity were revoked");
   }
 
   killWhere(match: (s: LiveSession) => boolean, reason: string): number {

@@ -36,10 +36,12 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     log,
   };
+  const leftovers = await deps.sessions.closeLeftovers(config.instance);
+  if (leftovers) log(`closed ${leftovers} session record(s) an earlier run of ${config.instance} left active`);
   const onBusEvent = (e: BusEvent) => {
     if (e.topic === "keys.revoked") {
       const { identityId, keyIds } = e.payload as { identityId?: string; keyIds?: string[] };
-      live.killWhere((s) => s.identityId === identityId || (!!s.keyId && !!keyIds?.includes(s.keyId)), "the keys of this identity were revoked");
+      if (identityId) live.revokeIdentity(identityId, keyIds);
     }
     if (e.topic === "sessions.kill") {
       const { sessionId, reason } = e.payload as { sessionId: string; reason?: string };

@@ -51,4 +51,17 @@ describe("[POSTGRES][HA] several gateway instances share one database", () => {
     const audit = await a.cli("audit", "list", "--json");
     expect(audit.stdout).not.toContain(":secret@");
   });
+
+  it("closes the session rows an earlier run of the same instance left active", async () => {
+    const c = new pg.Client({ connectionString: a.env.DATABASE_URL });
+    await c.connect();
+    const id = "00000000-0000-4000-8000-00000000c0de";
+    await c.query(`insert into sessions (id, identity_name, groups, connection_name, protocol, gateway_instance) values ($1, 'ghost', '{}', 'shared', 'postgres', 'crashed-instance')`, [id]);
+    const restarted = await startTestGateway({ GATEHOUSE_INSTANCE: "crashed-instance" }, { shareDatabaseWith: a });
+    await restarted.close();
+    const { rows } = await c.query("select status, end_reason, ended_at from sessions where id = $1", [id]);
+    await c.end();
+    expect(rows[0]).toMatchObject({ status: "failed", end_reason: "the gateway instance stopped before the session ended" });
+    expect(rows[0].ended_at).toBeTruthy();
+  });
 });

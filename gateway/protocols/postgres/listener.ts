@@ -72,6 +72,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     });
 
   let identity: Identity;
+  const authenticatedAt = Date.now();
   try {
     identity = await authenticate(hs.password, deps);
   } catch (err) {
@@ -127,6 +128,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const untrack = deps.live.add(
     { id: sessionId, identityId: identity.id, keyId: identity.keyId, kill: (reason) => relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`)) },
     identity.expiresAt,
+    authenticatedAt,
   );
   deps.audit.write({ ...ctx, at: new Date(), action: "session.start", outcome: "ok", message: params.application_name ? `application ${params.application_name}` : null });
 
