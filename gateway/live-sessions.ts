@@ -41,10 +41,6 @@ export class LiveSessions {
     return n;
   }
 
-  get size(): number {
-    return this.byId.size;
-  }
-
   killAll(reason: string): void {
     this.killWhere(() => true, reason);
   }

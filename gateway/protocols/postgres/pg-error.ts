@@ -1,4 +1,4 @@
-import { errorResponse, noticeResponse } from "./backend-messages";
+import { errorResponse } from "./backend-messages";
 
 export type Severity = "ERROR" | "FATAL" | "PANIC" | "WARNING" | "NOTICE";
 
@@ -16,9 +16,5 @@ export class PgError extends Error {
 
   toMessage(): Buffer {
     return errorResponse({ severity: this.severity, code: this.code, message: this.message, detail: this.detail, hint: this.hint });
-  }
-
-  toNotice(): Buffer {
-    return noticeResponse({ severity: this.severity, code: this.code, message: this.message, detail: this.detail, hint: this.hint });
   }
 }

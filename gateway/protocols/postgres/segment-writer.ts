@@ -21,10 +21,6 @@ export class SegmentWriter {
     this.ends.push(end);
   }
 
-  addBuffer(buf: Buffer): void {
-    this.add(buf, 0, buf.length);
-  }
-
   /** Writes everything collected; false when the destination asked us to slow down. */
   flushTo(out: Writable): boolean {
     const n = this.bufs.length;
