@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { StatementAnalyzer, loadSqlParser } from "../sql/statement-analyzer";
+import { classifyStatement, type Classification } from "./classify-statement";
+
+beforeAll(() => loadSqlParser());
+const analyzer = new StatementAnalyzer();
+
+function classify(sql: string): Classification[] {
+  const a = analyzer.analyze(sql);
+  if (!a.ok) throw new Error(a.error);
+  return a.statements.map(classifyStatement);
+}
+const classesOf = (sql: string) => classify(sql).map((c) => [...c.classes].sort());
+
+describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () => {
+  it.each([
+    ["select * from users", ["read"]],
+    ["SeLeCt/**/1 from \"Users\"", ["read"]],
+    ["insert into t values (1)", ["write"]],
+    ["with gone as (delete from t returning *) select * from gone", ["read", "write"]],
+    ["select 1 from t for update", ["read", "write"]],
+    ["explain analyze delete from t", ["write"]],
+    ["explain (analyze, format json) update t set a = 1", ["write"]],
+    ["explain delete from t", ["utility"]],
+    ["explain (analyze false) delete from t", ["utility"]],
+    ["prepare p as delete from t", ["write"]],
+    ["do $$ begin execute 'drop table t'; end $$", ["anonymous-code"]],
+    ["create function f() returns int language sql as 'select 1'", ["anonymous-code", "ddl"]],
+    ["drop table t", ["ddl"]],
+    ["alter table t add column c int", ["ddl"]],
+    ["create table t2 as select * from t", ["ddl"]],
+    ["select * into t3 from t", ["ddl", "read"]],
+    ["truncate t", ["write"]],
+    ["grant select on t to bob", ["privileges"]],
+    ["revoke all on t from bob", ["privileges"]],
+    ["create role eve", ["privileges"]],
+    ["set role admin", ["session"]],
+    ["set session authorization admin", ["session"]],
+    ["begin", ["transaction"]],
+    ["copy t to stdout", ["read"]],
+    ["copy t from stdin", ["write"]],
+  ])("%s -> %j", (sql, expected) => {
+    expect(classesOf(sql)).toEqual([expected]);
+  });
+
+  it("judges every statement of a multi-statement text", () => {
+    expect(classesOf("select 1; drop table t; update t set a = 1")).toEqual([["read"], ["ddl"], ["write"]]);
+  });
+
+  it("is not fooled by text that only looks dangerous", () => {
+    expect(classesOf("select 'drop table users; delete from t' as s, $$truncate t$$ as d")).toEqual([["read"]]);
+    expect(classify("select 'drop table users'")[0].tables).toEqual([]);
+  });
+
+  it("names the tables, schema-qualified, and the functions called", () => {
+    const [c] = classify("select pg_catalog.pg_read_file('/etc/passwd'), lo_import('/x') from public.users u join orders o on o.uid = u.id");
+    expect(c.tables).toEqual(["public.users", "orders"]);
+    expect(c.functions).toEqual(["pg_catalog.pg_read_file", "lo_import"]);
+  });
+
+  it("flags writes to every row, server-file and program COPY, session settings, PREPARE and EXECUTE", () => {
+    expect(classify("delete from t")[0].writesWithoutWhere).toBe(true);
+    expect(classify("update t set a = 1 where id = 2")[0].writesWithoutWhere).toBe(false);
+    expect(classify("with x as (update t set a = 1) select 1")[0].writesWithoutWhere).toBe(true);
+    expect(classify("copy t from '/etc/passwd'")[0]).toMatchObject({ copiesServerFile: true, classes: ["write"] });
+    expect(classify("copy t to program 'curl evil'")[0]).toMatchObject({ copiesProgram: true });
+    expect(classify("set default_transaction_read_only = off")[0].sessionSettings).toEqual(["default_transaction_read_only"]);
+    expect(classify("set search_path = evil, public")[0].sessionSettings).toEqual(["search_path"]);
+    expect(classify("set role admin")[0].sessionSettings).toEqual(["role"]);
+    expect(classify("prepare wipe as delete from t")[0]).toMatchObject({ prepares: "wipe", classes: ["write"], writesWithoutWhere: true });
+    expect(classify("execute wipe")[0].executes).toBe("wipe");
+  });
+});

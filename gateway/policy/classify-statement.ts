@@ -1,0 +1,121 @@
+import type { ParsedStatement } from "../sql/statement-analyzer";
+
+/** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
+export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
+
+export type Classification = {
+  kind: string;
+  classes: StatementClass[];
+  /** Relations it names, schema-qualified as written (`public.users`, or `users`). */
+  tables: string[];
+  /** Functions it calls, schema-qualified as written, lower case. */
+  functions: string[];
+  /** UPDATE or DELETE with no WHERE (all rows). */
+  writesWithoutWhere: boolean;
+  /** COPY to or from a server file, or through a PROGRAM. */
+  copiesServerFile: boolean;
+  copiesProgram: boolean;
+  /** Settings it changes that alter what later statements may do (SET ROLE, search_path, read-only...). */
+  sessionSettings: string[];
+  /** PREPARE: the name; the prepared statement is classified as if it ran (EXECUTE inherits it). */
+  prepares?: string;
+  /** EXECUTE: the name of the prepared statement it runs; the caller resolves it from the session. */
+  executes?: string;
+};
+
+type Node = Record<string, unknown>;
+
+const CLASS_OF_NODE: Record<string, StatementClass> = {
+  SelectStmt: "read", InsertStmt: "write", UpdateStmt: "write", DeleteStmt: "write", MergeStmt: "write", TruncateStmt: "write",
+  GrantStmt: "privileges", GrantRoleStmt: "privileges", AlterDefaultPrivilegesStmt: "privileges", CreateRoleStmt: "privileges",
+  AlterRoleStmt: "privileges", AlterRoleSetStmt: "privileges", DropRoleStmt: "privileges", ReassignOwnedStmt: "privileges", DropOwnedStmt: "privileges",
+  TransactionStmt: "transaction", VariableSetStmt: "session", DiscardStmt: "session", DoStmt: "anonymous-code",
+  VariableShowStmt: "utility", ExplainStmt: "utility", ListenStmt: "utility", UnlistenStmt: "utility", NotifyStmt: "utility",
+  FetchStmt: "read", ClosePortalStmt: "utility", DeallocateStmt: "utility", CheckPointStmt: "utility", LoadStmt: "anonymous-code",
+  VacuumStmt: "utility", ClusterStmt: "utility", ReindexStmt: "utility", LockStmt: "write", CallStmt: "anonymous-code",
+};
+// Everything else that creates, alters, drops or comments on objects.
+const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
+
+const names = (list: unknown): string[] =>
+  Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : [];
+
+/**
+ * Classifies one statement by walking its real parse tree, so that text which merely looks
+ * dangerous (a string literal saying "drop table") does not count and what is nested does: a
+ * data-modifying CTE makes a SELECT a write, EXPLAIN ANALYZE runs its statement, DO and function
+ * bodies are anonymous code. Unknown node types fall back to "utility" plus whatever they contain.
+ */
+export function classifyStatement(s: Pick<ParsedStatement, "kind" | "node" | "tree">): Classification {
+  const top0 = s.node;
+  const body0 = s.tree[top0] as Node;
+  // Wrappers that run (EXPLAIN ANALYZE) or will run (PREPARE) another statement are judged by it.
+  const wrapped = top0 === "PrepareStmt" || (top0 === "ExplainStmt" && explainAnalyzes(body0)) ? (body0.query as Node | undefined) : undefined;
+  if (wrapped) {
+    const innerNode = Object.keys(wrapped)[0];
+    const inner = classifyStatement({ kind: s.kind, node: innerNode, tree: wrapped });
+    return top0 === "PrepareStmt" ? { ...inner, prepares: String(body0.name ?? "") } : inner;
+  }
+  const c: Classification = { kind: s.kind, classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
+  const classes = new Set<StatementClass>();
+  const top = s.node;
+  const body = s.tree[top] as Node;
+
+  if (CLASS_OF_NODE[top]) classes.add(CLASS_OF_NODE[top]);
+  else if (isDdl(top)) classes.add("ddl");
+  else classes.add("utility");
+
+  if (top === "CopyStmt") {
+    classes.delete("utility");
+    classes.add(body.is_from ? "write" : "read");
+    if (body.filename) c.copiesServerFile = true;
+    if (body.is_program) c.copiesProgram = true;
+  }
+  if (top === "VariableSetStmt" && typeof body.name === "string") c.sessionSettings.push(body.name.toLowerCase());
+  if (top === "SelectStmt" && body.intoClause) classes.add("ddl"); // SELECT INTO creates a table
+  if (top === "ExecuteStmt") c.executes = String(body.name ?? "");
+  if (top === "CreateFunctionStmt") classes.add("anonymous-code");
+
+  // Plain EXPLAIN only plans: what it names is recorded, what it would write is not done.
+  const explainOnly = top === "ExplainStmt";
+  walk(s.tree, (type, node) => {
+    if (type === "RangeVar") {
+      const rel = [node.schemaname, node.relname].filter(Boolean).join(".");
+      if (rel && !c.tables.includes(rel)) c.tables.push(rel);
+    } else if (type === "FuncCall") {
+      const fn = names(node.funcname).join(".").toLowerCase();
+      if (fn && !c.functions.includes(fn)) c.functions.push(fn);
+    } else if (explainOnly) {
+      return;
+    } else if (type === "InsertStmt" || type === "UpdateStmt" || type === "DeleteStmt" || type === "MergeStmt") {
+      classes.add("write");
+      if ((type === "UpdateStmt" || type === "DeleteStmt") && !node.whereClause) c.writesWithoutWhere = true;
+    } else if (type === "SelectStmt" && node.lockingClause) {
+      classes.add("write"); // SELECT ... FOR UPDATE takes row locks
+    }
+  });
+  c.classes = [...classes];
+  return c;
+}
+
+function explainAnalyzes(body: Node): boolean {
+  return ((body.options as Node[] | undefined) ?? []).some((o) => {
+    const d = o.DefElem as Node | undefined;
+    // EXPLAIN (ANALYZE false) does not run the statement; bare ANALYZE or ANALYZE true/on does.
+    const arg = JSON.stringify(d?.arg ?? "");
+    return d?.defname === "analyze" && !/"(false|off|0)"|"boolval":\{\}|"ival":0/.test(arg);
+  });
+}
+
+/** Visits every node object of a libpg-query tree as (node type, node body). */
+function walk(value: unknown, visit: (type: string, node: Node) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) walk(v, visit);
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  for (const [key, child] of Object.entries(value as Node)) {
+    if (/^[A-Z]/.test(key) && child && typeof child === "object" && !Array.isArray(child)) visit(key, child as Node);
+    walk(child, visit);
+  }
+}
