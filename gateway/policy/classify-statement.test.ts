@@ -56,6 +56,11 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     const [c] = classify("select pg_catalog.pg_read_file('/etc/passwd'), lo_import('/x') from public.users u join orders o on o.uid = u.id");
     expect(c.tables).toEqual(["public.users", "orders"]);
     expect(c.functions).toEqual(["pg_catalog.pg_read_file", "lo_import"]);
+    expect(classify("update billing.invoices set a = 1")[0].tables).toEqual(["billing.invoices"]);
+    expect(classify("insert into t select * from s")[0].tables).toEqual(["t", "s"]);
+    expect(classify("copy secrets to stdout")[0].tables).toEqual(["secrets"]);
+    expect(classify("drop table public.users, orders")[0].tables).toEqual(["public.users", "orders"]);
+    expect(classify("alter table users drop column email")[0].tables).toEqual(["users"]);
   });
 
   it("flags writes to every row, server-file and program COPY, session settings, PREPARE and EXECUTE", () => {

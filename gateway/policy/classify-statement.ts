@@ -37,6 +37,8 @@ const CLASS_OF_NODE: Record<string, StatementClass> = {
 // Everything else that creates, alters, drops or comments on objects.
 const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
 
+const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
+
 const names = (list: unknown): string[] =>
   Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : [];
 
@@ -75,6 +77,12 @@ export function classifyStatement(s: Pick<ParsedStatement, "kind" | "node" | "tr
   if (top === "SelectStmt" && body.intoClause) classes.add("ddl"); // SELECT INTO creates a table
   if (top === "ExecuteStmt") c.executes = String(body.name ?? "");
   if (top === "CreateFunctionStmt") classes.add("anonymous-code");
+  if (top === "DropStmt" && TABLE_LIKE.has(String(body.removeType))) {
+    for (const o of (body.objects as Node[] | undefined) ?? []) {
+      const rel = names((o.List as Node | undefined)?.items).join(".");
+      if (rel && !c.tables.includes(rel)) c.tables.push(rel);
+    }
+  }
 
   // Plain EXPLAIN only plans: what it names is recorded, what it would write is not done.
   const explainOnly = top === "ExplainStmt";
@@ -115,7 +123,11 @@ function walk(value: unknown, visit: (type: string, node: Node) => void): void {
   }
   if (!value || typeof value !== "object") return;
   for (const [key, child] of Object.entries(value as Node)) {
-    if (/^[A-Z]/.test(key) && child && typeof child === "object" && !Array.isArray(child)) visit(key, child as Node);
+    if (child && typeof child === "object" && !Array.isArray(child)) {
+      if (/^[A-Z]/.test(key)) visit(key, child as Node);
+      // Typed fields (the target of INSERT/UPDATE/DELETE/COPY/ALTER...) hold a RangeVar without its wrapper.
+      else if (key === "relation" && "relname" in (child as Node)) visit("RangeVar", child as Node);
+    }
     walk(child, visit);
   }
 }

@@ -1,0 +1,40 @@
+import type { Classification } from "./classify-statement";
+import type { Policy, Rule } from "./policy";
+
+export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
+export type Subject = { name: string; groups: string[] };
+
+// A table pattern matches schema-qualified or bare names; `*` is a wildcard (`public.*`, `*.users`).
+function tableMatches(pattern: string, table: string): boolean {
+  const re = new RegExp("^" + pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+  const bare = table.toLowerCase().split(".").at(-1)!;
+  return re.test(table.toLowerCase()) || (!pattern.includes(".") && re.test(bare));
+}
+
+const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
+
+function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string): boolean {
+  if (rule.groups && !rule.groups.some((g) => who.groups.includes(g))) return false;
+  if (rule.identities && !rule.identities.includes(who.name)) return false;
+  const m = rule.match;
+  const functionName = (f: string) => f.split(".").at(-1)!;
+  return (
+    anyOf(m.classes, (k) => c.classes.includes(k)) &&
+    anyOf(m.kinds, (k) => c.kind.toUpperCase() === k.toUpperCase() || c.kind.toUpperCase().startsWith(k.toUpperCase() + " ")) &&
+    anyOf(m.tables, (p) => c.tables.some((t) => tableMatches(p, t))) &&
+    anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
+    (!m.writesWithoutWhere || c.writesWithoutWhere) &&
+    (!m.copiesServerFile || c.copiesServerFile) &&
+    (!m.copiesProgram || c.copiesProgram) &&
+    anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
+    (m.regex === undefined || new RegExp(m.regex, "i").test(text))
+  );
+}
+
+/** The first matching rule decides; otherwise the policy's default. Pure: usable for previews. */
+export function evaluatePolicy(policy: Policy, who: Subject, c: Classification, text: string): Decision {
+  for (const rule of policy.rules) {
+    if (ruleApplies(rule, who, c, text)) return { action: rule.action, rule: rule.name, reason: `rule "${rule.name}" matches this ${c.kind} statement` };
+  }
+  return { action: policy.defaultAction, rule: null, reason: `no rule matches; the connection's default is ${policy.defaultAction}` };
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/**
+ * A connection's guardrail policy: rules evaluated in order, the first that matches decides, and
+ * the default decides when none does. (The rule language the guardrails issue enforces; this module
+ * is pure so the console can preview a rule against a statement.)
+ */
+const statementClass = z.enum(["read", "write", "ddl", "privileges", "utility", "transaction", "session", "anonymous-code"]);
+
+export const ruleSchema = z.object({
+  name: z.string().min(1).max(100),
+  action: z.enum(["allow", "deny", "review"]),
+  /** Only for these groups / identities (unset: everyone). */
+  groups: z.array(z.string()).optional(),
+  identities: z.array(z.string()).optional(),
+  /** Every given condition must hold; lists match when any entry matches. */
+  match: z
+    .object({
+      classes: z.array(statementClass).optional(),
+      kinds: z.array(z.string()).optional(),
+      tables: z.array(z.string()).optional(),
+      functions: z.array(z.string()).optional(),
+      writesWithoutWhere: z.literal(true).optional(),
+      copiesServerFile: z.literal(true).optional(),
+      copiesProgram: z.literal(true).optional(),
+      sessionSettings: z.array(z.string()).optional(),
+      /** The escape hatch: a regular expression on the statement text (case-insensitive). */
+      regex: z
+        .string()
+        .refine((r) => {
+          try {
+            new RegExp(r, "i");
+            return true;
+          } catch {
+            return false;
+          }
+        }, "not a valid regular expression")
+        .optional(),
+    })
+    .strict(),
+  approvers: z.array(z.string()).optional(),
+});
+
+export const policySchema = z.object({
+  defaultAction: z.enum(["allow", "deny", "review"]).default("allow"),
+  rules: z.array(ruleSchema).default([]),
+});
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type Policy = z.infer<typeof policySchema>;
