@@ -64,4 +64,19 @@ describe("[POSTGRES][HA] several gateway instances share one database", () => {
     expect(rows[0]).toMatchObject({ status: "failed", end_reason: "the gateway instance stopped before the session ended" });
     expect(rows[0].ended_at).toBeTruthy();
   });
+
+  it("ends a live session when an admin kills it, whichever instance holds it", async () => {
+    const key2 = await a.setupAccess({ connection: "shared", identity: "agent-kill" });
+    const c = new pg.Client({ host: "127.0.0.1", port: b.pgPort, database: "shared", user: "x", password: key2, application_name: "to-be-killed" });
+    const ended = new Promise<string>((resolve) => c.on("error", (e) => resolve(`${(e as { code?: string }).code} ${e.message}`)));
+    await c.connect();
+    await c.query("select 1");
+    const session = jsonLines((await a.cli("sessions", "list", "--json")).stdout).find((s) => s.clientApp === "to-be-killed");
+    const kill = await a.cli("sessions", "kill", session.id);
+    expect(kill.code, kill.stderr).toBe(0);
+    const message = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r("still open"), 8000))]);
+    expect(message).toBe("57P01 terminating connection: an administrator ended this session");
+    const unknown = await a.cli("sessions", "kill", "00000000-0000-4000-8000-000000000000");
+    expect(unknown.code).toBe(64);
+  });
 });
