@@ -6,6 +6,7 @@ import type { StatementAnalyzer } from "./sql/statement-analyzer";
 import type { SessionStore } from "./sessions/session-store";
 import type { LiveSessions } from "./live-sessions";
 import type { createOidcVerifier } from "./identity/oidc";
+import type { PolicyStore } from "./policy/policy-store";
 
 /** Everything a protocol listener needs, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -16,6 +17,7 @@ export type GatewayDeps = {
   analyzer: StatementAnalyzer;
   sessions: SessionStore;
   live: LiveSessions;
+  policies: PolicyStore;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
   log: (msg: string) => void;
 };

@@ -6,6 +6,7 @@ import { AuditWriter } from "./audit/audit-writer";
 import { StatementAnalyzer, loadSqlParser } from "./sql/statement-analyzer";
 import { createSessionStore } from "./sessions/session-store";
 import { LiveSessions } from "./live-sessions";
+import { PolicyStore } from "./policy/policy-store";
 import { createOidcVerifier } from "./identity/oidc";
 import { subscribe, type BusEvent } from "./bus/event-bus";
 import { loadTlsContext } from "./tls";
@@ -33,6 +34,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     analyzer: new StatementAnalyzer(),
     sessions: createSessionStore(handle.db),
     live,
+    policies: new PolicyStore(handle.db),
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     log,
   };
@@ -42,6 +44,10 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     if (e.topic === "keys.revoked") {
       const { identityId, keyIds } = e.payload as { identityId?: string; keyIds?: string[] };
       if (identityId) live.revokeIdentity(identityId, keyIds);
+    }
+    if (e.topic === "policies.changed") {
+      const { connectionId } = e.payload as { connectionId: string };
+      deps.policies.reload(connectionId).catch((err) => log(`could not reload the policy of ${connectionId}: ${(err as Error).message}`));
     }
     if (e.topic === "sessions.kill") {
       const { sessionId, reason } = e.payload as { sessionId: string; reason?: string };

@@ -5,3 +5,4 @@ export * from "./connections";
 export * from "./sessions";
 export * from "./audit-events";
 export * from "./bus-events";
+export * from "./policies";

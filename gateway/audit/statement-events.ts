@@ -30,6 +30,10 @@ function event(ctx: SessionContext, at: number, statement: string, kind: string,
  * Statements after a failed one never ran and are not reported as run.
  */
 export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
+  if (r.refusedKind) {
+    // Refused by a guardrail: nothing of the text ran; one event, naming the kind that was refused.
+    return [{ ...event(ctx, r.startedAt, r.text, r.refusedKind, null, 0, r.error), outcome: "denied" }];
+  }
   const analysis = analyzer.analyze(r.text);
   if (!analysis.ok || analysis.statements.length <= 1) {
     const kind = analysis.ok ? analysis.statements[0]?.kind ?? "EMPTY" : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig, type GatewayConfig } from "../config";
 import { openDb, type DbHandle } from "../../drizzle/client";
@@ -11,6 +11,7 @@ import { issueKey, parseTtl, revokeKeys } from "../admin/manage-keys";
 import { getSession, listAudit, listConnections, listSessions } from "../admin/read-records";
 import { exportAsciicast } from "../admin/export-asciicast";
 import { publish } from "../bus/event-bus";
+import { applyPolicy, showPolicy } from "../admin/manage-policies";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -24,6 +25,8 @@ const USAGE = `usage: gatehouse <command>
   sessions list --json                                 one JSON object a line
   sessions export <id> --format asciicast              an asciicast v2 file on stdout
   sessions kill <id>                                   end a live session
+  policies apply <connection> -f policy.json           set a connection's guardrail policy (validated)
+  policies show <connection>                           print it as JSON
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 
 Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
@@ -45,7 +48,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
-      json: { type: "boolean" }, format: { type: "string" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, sub, ...rest] = positionals;
@@ -102,6 +105,21 @@ async function run(argv: string[]): Promise<void> {
         if (!rest[0] || !(await getSession(db, rest[0]))) throw new UsageError("sessions kill needs the id of a session");
         await publish(db, "sessions.kill", { sessionId: rest[0], reason: "an administrator ended this session" });
         return out(`asked every gateway to end session ${rest[0]}`);
+      }
+      case "policies apply": {
+        if (!rest[0] || !values.file) throw new UsageError("policies apply needs <connection> -f policy.json");
+        let input: unknown;
+        try {
+          input = JSON.parse(readFileSync(values.file, "utf8"));
+        } catch (e) {
+          throw new UsageError(`cannot read ${values.file}: ${(e as Error).message}`);
+        }
+        const p = await applyPolicy(db, rest[0], input);
+        return out(`policy of ${rest[0]} set: ${p.rules.length} rule(s), default ${p.defaultAction}`);
+      }
+      case "policies show": {
+        if (!rest[0]) throw new UsageError("policies show needs <connection>");
+        return out(JSON.stringify((await showPolicy(db, rest[0])) ?? { defaultAction: "allow", rules: [], note: "no policy set" }, null, 2));
       }
       case "audit list":
         for await (const e of listAudit(db, { sessionId: values.session })) out(values.json ? JSON.stringify(e) : `${e.at.toISOString()}\t${e.identityName ?? "-"}\t${e.action}\t${e.outcome}\t${e.statement ?? e.message ?? ""}`);

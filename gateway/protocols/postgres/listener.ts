@@ -17,6 +17,7 @@ import { authenticationOk, backendKeyData, readyForQuery } from "./backend-messa
 import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
+import { StatementGuard, frontendGuard } from "./statement-guard";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
 
@@ -84,10 +85,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     return refuse(socket, new PgError("FATAL", code, `Gatehouse authentication failed: ${message}`));
   }
 
-  const connection = await resolveConnection(deps.db, deps.box, identity, connectionName).catch((err) => {
-    deps.log(`postgres: could not resolve connection: ${(err as Error).message}`);
-    return undefined;
-  });
+  // Fail closed: a connection whose policy cannot be read is not served.
+  const connection = await resolveConnection(deps.db, deps.box, identity, connectionName)
+    .then(async (c) => (c && (await deps.policies.ensure(c.id)), c))
+    .catch((err) => {
+      deps.log(`postgres: could not resolve connection: ${(err as Error).message}`);
+      return undefined;
+    });
   if (connection === undefined) return refuse(socket, new PgError("FATAL", SqlState.CannotConnectNow, "the gateway cannot read its configuration right now; try again shortly"));
   if (!connection || connection.type !== "postgres") {
     const message = `connection "${connectionName}" does not exist or you are not allowed to use it`;
@@ -124,7 +128,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
 
   if (hs.leftover.length) socket.unshift(hs.leftover);
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer)));
-  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes);
+  const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
+  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard));
   const untrack = deps.live.add(
     { id: sessionId, identityId: identity.id, keyId: identity.keyId, kill: (reason) => relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`)) },
     identity.expiresAt,

@@ -4,6 +4,10 @@ import { SegmentWriter } from "./segment-writer";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import type { StatementTracker } from "./statement-tracker";
+import type { Refusal } from "./statement-guard";
+
+/** Judges a Query or Parse message; a refusal comes with the message to send the target instead. */
+export type FrontendGuard = (type: number, buf: Buffer, start: number, end: number) => { refusal: Refusal; replacement: Buffer } | null;
 
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 
@@ -25,6 +29,7 @@ export class PgRelay {
     private readonly target: Duplex,
     private readonly tracker: StatementTracker,
     maxMessageBytes: number,
+    guard?: FrontendGuard,
   ) {
     const fromClient = new MessageFramer(maxMessageBytes);
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
@@ -35,11 +40,17 @@ export class PgRelay {
     const visitClient = (type: number, buf: Buffer, start: number, end: number) => {
       if (type === Frontend.Terminate) this.clientTerminated = true;
       this.tracker.onFrontend(type, buf, start, end);
-      toTarget.add(buf, start, end);
+      const judged = type === Frontend.Query || type === Frontend.Parse ? guard?.(type, buf, start, end) : undefined;
+      if (!judged) return toTarget.add(buf, start, end);
+      // Refused: the target gets a text it rejects, so that its answer (and the skip to Sync)
+      // keeps its place in the response stream; the tracker swaps in the gateway's error.
+      this.tracker.refuseLast(judged.refusal);
+      toTarget.add(judged.replacement, 0, judged.replacement.length);
     };
     const visitTarget = (type: number, buf: Buffer, start: number, end: number) => {
-      this.tracker.onBackend(type, buf, start, end);
-      toClient.add(buf, start, end);
+      const replacement = this.tracker.onBackend(type, buf, start, end);
+      if (replacement) toClient.add(replacement, 0, replacement.length);
+      else toClient.add(buf, start, end);
     };
 
     client.on("data", (chunk: Buffer) => {

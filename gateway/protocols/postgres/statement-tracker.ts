@@ -1,6 +1,7 @@
 import { Backend, Frontend } from "./message-codes";
 import { readBind, readExecute, readParse, readQuery, readTargetedName } from "./frontend-messages";
 import { readCommandTag, readErrorFields } from "./backend-messages";
+import type { Refusal } from "./statement-guard";
 
 /** What one client request did: a simple Query (possibly several statements) or one extended-protocol step. */
 export type RequestRecord = {
@@ -10,12 +11,14 @@ export type RequestRecord = {
   /** One entry per statement that finished, in order, with the time it finished. */
   completions: { tag: string; rows: number | null; at: number }[];
   error?: { code: string; message: string; at: number };
+  /** Set when the gateway refused it: the kind of statement refused (the error says why). */
+  refusedKind?: string;
 };
 
 type Pending =
-  | { op: "query"; record: RequestRecord }
+  | { op: "query"; record: RequestRecord; refusal?: Refusal }
   | { op: "execute"; record: RequestRecord }
-  | { op: "parse"; text: string }
+  | { op: "parse"; text: string; refusal?: Refusal }
   | { op: "bind"; text: string }
   | { op: "describe" | "close" | "sync" | "fcall" };
 
@@ -71,7 +74,17 @@ export class StatementTracker {
     }
   }
 
-  onBackend(type: number, buf: Buffer, start: number, end: number): void {
+  /**
+   * The gateway replaced the last request (a Query or Parse) with one the target refuses: when that
+   * refusal comes back, the client gets the gateway's own error instead (see onBackend's result).
+   */
+  refuseLast(refusal: Refusal): void {
+    const last = this.queue[this.queue.length - 1];
+    if (last?.op === "query" || last?.op === "parse") last.refusal = refusal;
+  }
+
+  /** Tracks a backend message; returns the message to send the client instead, when there is one. */
+  onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined {
     const pending = this.queue[this.head];
     switch (type) {
       case Backend.ParseComplete:
@@ -96,8 +109,7 @@ export class StatementTracker {
         break;
       }
       case Backend.ErrorResponse:
-        this.onError(pending, buf, start, end);
-        break;
+        return this.onError(pending, buf, start, end);
       case Backend.ReadyForQuery:
         this.onReady();
         break;
@@ -121,20 +133,24 @@ export class StatementTracker {
     return { protocol, text, startedAt: this.now(), completions: [] };
   }
 
-  private onError(pending: Pending | undefined, buf: Buffer, start: number, end: number): void {
-    const f = readErrorFields(buf, start, end);
+  private onError(pending: Pending | undefined, buf: Buffer, start: number, end: number): Buffer | undefined {
+    const refusal = pending && (pending.op === "query" || pending.op === "parse") ? pending.refusal : undefined;
+    const f = refusal ? { code: refusal.error.code, message: refusal.error.message } : readErrorFields(buf, start, end);
     const error = { code: f.code, message: f.message, at: this.now() };
+    const replacement = refusal?.error.toMessage();
     if (!pending || pending.op === "sync" || pending.op === "fcall") return;
     if (pending.op === "query") {
       pending.record.error = error; // the query's entry ends at ReadyForQuery
-      return;
+      if (refusal) pending.record.refusedKind = refusal.kind;
+      return replacement;
     }
     if (pending.op === "execute") this.emit({ ...pending.record, error });
     else if (pending.op === "parse" || pending.op === "bind") {
-      this.emit({ protocol: "extended", text: pending.text, startedAt: error.at, completions: [], error });
+      this.emit({ protocol: "extended", text: pending.text, startedAt: error.at, completions: [], error, refusedKind: refusal?.kind });
     }
     // The server now ignores everything up to the next Sync.
     while (this.head < this.queue.length && this.queue[this.head].op !== "sync") this.shift();
+    return replacement;
   }
 
   private onReady(): void {

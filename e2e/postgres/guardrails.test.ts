@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+
+let t: TestGateway;
+let key: string;
+const policyFile = path.join(tmpdir(), `gatehouse-policy-${process.pid}.json`);
+
+const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const table = "guarded_items";
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  key = await t.setupAccess({ connection: "guarded", identity: "agent-g" });
+  await t.psql(key, "guarded", ["-qc", `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g`]);
+  writeFileSync(policyFile, JSON.stringify({
+    defaultAction: "allow",
+    rules: [
+      { name: "no-drops", action: "deny", match: { kinds: ["DROP"] } },
+      { name: "no-bulk-writes", action: "deny", match: { writesWithoutWhere: true } },
+      { name: "truncate-needs-approval", action: "review", match: { kinds: ["TRUNCATE"] } },
+      { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
+    ],
+  }));
+  const applied = await t.cli("policies", "apply", "guarded", "-f", policyFile);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  await new Promise((r) => setTimeout(r, 1500)); // the gateway picks the change up from the bus
+});
+afterAll(() => t?.close());
+
+const count = async () => (await t.psql(key, "guarded", ["-qAtc", `select count(*) from ${table}`])).stdout.trim();
+
+describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () => {
+  it.each([
+    [`drop table ${table}`, "no-drops"],
+    [`DROP /* sneaky */ TABLE public.${table}`, "no-drops"],
+    [`select 1; drop table ${table}`, "no-drops"],
+    [`delete from ${table}`, "no-bulk-writes"],
+    [`with gone as (delete from ${table} returning *) select count(*) from gone`, "no-bulk-writes"],
+    [`explain analyze delete from ${table}`, "no-bulk-writes"],
+    [`prepare wipe as delete from ${table}`, "no-bulk-writes"],
+    ["select pg_read_file('/etc/passwd')", "no-file-reads"],
+  ])("refuses %s with 42501 naming rule %s, and nothing changes", async (sql, rule) => {
+    const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+    expect(r.stderr).toContain("ERROR:  42501: Gatehouse denied this statement");
+    expect(r.stderr).toContain(`rule "${rule}"`);
+    expect(await count()).toBe("10");
+  });
+
+  it("refuses what needs approval (approvals are not built yet) and what does not parse", async () => {
+    const review = await t.psql(key, "guarded", ["-c", `truncate ${table}`]);
+    expect(review.stderr).toContain("approvals are not available yet, so it is refused");
+    const junk = await t.psql(key, "guarded", ["-c", "selec 1"]);
+    expect(junk.stderr).toContain('Gatehouse refused a statement it could not parse: syntax error at or near "selec"');
+    expect(await count()).toBe("10");
+  });
+
+  it("lets harmless look-alikes through untouched", async () => {
+    const r = await t.psql(key, "guarded", ["-qAtc", `select 'drop table ${table}' as a, $$delete from ${table}$$ as b`]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(`drop table ${table}|delete from ${table}`);
+    const scoped = await t.psql(key, "guarded", ["-qAtc", `delete from ${table} where id = 10 returning id`]);
+    expect(scoped.stdout.trim()).toBe("10");
+  });
+
+  it("refuses in the extended protocol, keeps the session, and fails the transaction like a server error", async () => {
+    const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "guarded", user: "x", password: key });
+    await c.connect();
+    try {
+      const scoped = await c.query({ text: `delete from ${table} where id = $1`, values: [9] });
+      expect(scoped.rowCount).toBe(1); // has a WHERE: allowed
+      const refused = await c.query({ text: `update ${table} set name = $1`, values: ["x"] }).catch((e) => e);
+      expect(refused.code).toBe("42501");
+      expect(refused.message).toContain('rule "no-bulk-writes"');
+      await c.query("begin");
+      expect((await c.query(`drop table ${table}`).catch((e) => e)).code).toBe("42501");
+      expect((await c.query("select 1").catch((e) => e)).code).toBe("25P02"); // the transaction is aborted
+      await c.query("rollback");
+      expect((await c.query(`select count(*)::int as n from ${table}`)).rows[0].n).toBe(8);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("records refusals in the audit as denied, with the rule", async () => {
+    await t.gw.deps.audit.flush();
+    const denied = jsonLines((await t.cli("audit", "list", "--json")).stdout).filter((e) => e.outcome === "denied" && e.action === "statement");
+    expect(denied.find((e) => e.statement === `drop table ${table}`)).toMatchObject({ statementKind: "DROP TABLE", sqlstate: "42501", identityName: "agent-g" });
+    expect(denied.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("shows the policy and refuses an invalid one", async () => {
+    const shown = JSON.parse((await t.cli("policies", "show", "guarded")).stdout);
+    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads"]);
+    writeFileSync(policyFile, JSON.stringify({ rules: [{ name: "bad", action: "deny", match: { regex: "(" } }] }));
+    const bad = await t.cli("policies", "apply", "guarded", "-f", policyFile);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("rules.0.match.regex: not a valid regular expression");
+  });
+});

@@ -1,0 +1,38 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client";
+import { connections, policies } from "../../drizzle/schema/index";
+import { policySchema, type Policy } from "../policy/policy";
+import { publish } from "../bus/event-bus";
+
+async function connectionId(db: Db, name: string): Promise<string> {
+  const [row] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, name));
+  if (!row) throw new Error(`no connection named "${name}"`);
+  return row.id;
+}
+
+/** Validates and stores a connection's policy, then tells every gateway instance to reload it. */
+export async function applyPolicy(db: Db, connectionName: string, input: unknown): Promise<Policy> {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`invalid policy:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(policy)"}: ${i.message}`).join("\n")}`);
+  }
+  const id = await connectionId(db, connectionName);
+  await db
+    .insert(policies)
+    .values({ connectionId: id, policy: parsed.data })
+    .onConflictDoUpdate({ target: policies.connectionId, set: { policy: parsed.data, updatedAt: sql`now()` } });
+  await publish(db, "policies.changed", { connectionId: id });
+  return parsed.data;
+}
+
+export async function showPolicy(db: Db, connectionName: string): Promise<Policy | null> {
+  const id = await connectionId(db, connectionName);
+  const [row] = await db.select({ policy: policies.policy }).from(policies).where(eq(policies.connectionId, id));
+  return row ? policySchema.parse(row.policy) : null;
+}
+
+/** The stored policy of a connection by id (the gateway's view), or null when it has none. */
+export async function loadPolicy(db: Db, id: string): Promise<Policy | null> {
+  const [row] = await db.select({ policy: policies.policy }).from(policies).where(eq(policies.connectionId, id));
+  return row ? policySchema.parse(row.policy) : null;
+}

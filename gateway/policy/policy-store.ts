@@ -1,0 +1,26 @@
+import type { Db } from "../../drizzle/client";
+import { loadPolicy } from "../admin/manage-policies";
+import type { Policy } from "./policy";
+
+/**
+ * The policies of the connections this gateway serves, read once and refreshed when the bus says a
+ * policy changed, so that evaluating a statement never waits on the database.
+ */
+export class PolicyStore {
+  private readonly byConnection = new Map<string, Policy | null>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Loads a connection's policy if not cached yet (at session start). Throws if it cannot be read: fail closed. */
+  async ensure(connectionId: string): Promise<void> {
+    if (!this.byConnection.has(connectionId)) this.byConnection.set(connectionId, await loadPolicy(this.db, connectionId));
+  }
+
+  current(connectionId: string): Policy | null {
+    return this.byConnection.get(connectionId) ?? null;
+  }
+
+  async reload(connectionId: string): Promise<void> {
+    if (this.byConnection.has(connectionId)) this.byConnection.set(connectionId, await loadPolicy(this.db, connectionId));
+  }
+}

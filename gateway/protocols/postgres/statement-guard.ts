@@ -1,0 +1,74 @@
+import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { classifyStatement, type Classification } from "../../policy/classify-statement";
+import { evaluatePolicy, type Subject } from "../../policy/evaluate-policy";
+import type { Policy } from "../../policy/policy";
+import { PgError } from "./pg-error";
+import { Frontend, SqlState } from "./message-codes";
+import { serialize } from "pg-protocol";
+import { readParse, readQuery } from "./frontend-messages";
+import type { FrontendGuard } from "./relay";
+
+/** A refusal, with the kind of statement it refused (for the audit trail). */
+export type Refusal = { error: PgError; kind: string };
+
+/**
+ * Judges each query text a client sends (simple Query or extended Parse) against the connection's
+ * policy, with the real parser: every statement of a multi-statement text, what a PREPARE will do
+ * when it is EXECUTEd, and nothing for texts that merely look dangerous. A text the parser refuses
+ * is refused (fail closed). Without a policy nothing is parsed here.
+ */
+export class StatementGuard {
+  // SQL-level PREPARE name -> what the prepared statement does, for a later EXECUTE.
+  private readonly prepared = new Map<string, Classification>();
+
+  constructor(
+    private readonly policy: () => Policy | null,
+    private readonly who: Subject,
+    private readonly analyzer: StatementAnalyzer,
+  ) {}
+
+  /** False when the connection has no policy: then nothing is decoded or parsed for it. */
+  get active(): boolean {
+    return this.policy() !== null;
+  }
+
+  judge(text: string): Refusal | null {
+    const policy = this.policy();
+    if (!policy) return null;
+    const analysis = this.analyzer.analyze(text);
+    if (!analysis.ok) {
+      if (text.trim() === "") return null;
+      return { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${analysis.error}`) };
+    }
+    for (const s of analysis.statements) {
+      let c = classifyStatement(s);
+      if (c.prepares) this.prepared.set(c.prepares, c);
+      if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: s.kind };
+      const d = evaluatePolicy(policy, this.who, c, s.text);
+      if (d.action === "allow") continue;
+      const message =
+        d.action === "deny"
+          ? `Gatehouse denied this statement: ${d.reason}`
+          : `Gatehouse holds this statement for approval (${d.reason}), but approvals are not available yet, so it is refused`;
+      return { kind: s.kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, message, `statement: ${s.text.slice(0, 200)}`) };
+    }
+    return null;
+  }
+}
+
+// What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.
+const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
+
+/** The relay's hook: judges Query and Parse messages; a refusal carries the stand-in message for the target. */
+export function frontendGuard(guard: StatementGuard): FrontendGuard {
+  return (type, buf, start, end) => {
+    if (!guard.active) return null;
+    if (type === Frontend.Query) {
+      const refusal = guard.judge(readQuery(buf, start, end));
+      return refusal ? { refusal, replacement: serialize.query(REFUSED_TEXT) } : null;
+    }
+    const { name, text } = readParse(buf, start, end);
+    const refusal = guard.judge(text);
+    return refusal ? { refusal, replacement: serialize.parse({ name, text: REFUSED_TEXT, types: [] }) } : null;
+  };
+}
