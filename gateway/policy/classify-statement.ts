@@ -49,6 +49,18 @@ const names = (list: unknown): string[] =>
  * bodies are anonymous code. Unknown node types fall back to "utility" plus whatever they contain.
  */
 export function classifyStatement(s: Pick<ParsedStatement, "kind" | "node" | "tree">): Classification {
+  // Parse trees are cached by the analyzer (and shared by texts that differ only in literals), so
+  // their classification is too: the tree walk runs once per distinct statement shape.
+  const known = classified.get(s.tree);
+  if (known && known.kind === s.kind) return known;
+  const c = classifyUncached(s);
+  classified.set(s.tree, c);
+  return c;
+}
+
+const classified = new WeakMap<object, Classification>();
+
+function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): Classification {
   const top0 = s.node;
   const body0 = s.tree[top0] as Node;
   // Wrappers that run (EXPLAIN ANALYZE) or will run (PREPARE) another statement are judged by it.

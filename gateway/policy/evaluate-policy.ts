@@ -5,11 +5,32 @@ export type Decision = { action: "allow" | "deny" | "review"; rule: string | nul
 export type Subject = { name: string; groups: string[] };
 
 // A table pattern matches schema-qualified or bare names; `*` is a wildcard (`public.*`, `*.users`).
+const compiled = new Map<string, RegExp>();
+const patternRegex = (pattern: string) => {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp("^" + pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(pattern, re);
+  }
+  return re;
+};
+
 function tableMatches(pattern: string, table: string): boolean {
-  const re = new RegExp("^" + pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+  const re = patternRegex(pattern);
   const bare = table.toLowerCase().split(".").at(-1)!;
   return re.test(table.toLowerCase()) || (!pattern.includes(".") && re.test(bare));
 }
+
+const regexes = new Map<string, RegExp>();
+const patternCache = (source: string) => {
+  let re = regexes.get(source);
+  if (!re) {
+    if (regexes.size > 1000) regexes.clear();
+    regexes.set(source, (re = new RegExp(source, "i")));
+  }
+  return re;
+};
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
@@ -27,7 +48,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string):
     (!m.copiesServerFile || c.copiesServerFile) &&
     (!m.copiesProgram || c.copiesProgram) &&
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
-    (m.regex === undefined || new RegExp(m.regex, "i").test(text))
+    (m.regex === undefined || patternCache(m.regex).test(text))
   );
 }
 
