@@ -23,6 +23,7 @@ beforeAll(async () => {
       { name: "no-bulk-writes", action: "deny", match: { writesWithoutWhere: true } },
       { name: "truncate-needs-approval", action: "review", match: { kinds: ["TRUNCATE"] } },
       { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
+      { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
     ],
   }));
   const applied = await t.cli("policies", "apply", "guarded", "-f", policyFile);
@@ -43,6 +44,8 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     [`explain analyze delete from ${table}`, "no-bulk-writes"],
     [`prepare wipe as delete from ${table}`, "no-bulk-writes"],
     ["select pg_read_file('/etc/passwd')", "no-file-reads"],
+    [`do $$ begin execute 'delete from ${table}'; end $$`, "no-ddl"],
+    [`create function wipe() returns void language sql as 'delete from ${table}'`, "no-ddl"],
   ])("refuses %s with 42501 naming rule %s, and nothing changes", async (sql, rule) => {
     const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
     expect(r.stderr).toContain("ERROR:  42501: Gatehouse denied this statement");
@@ -94,7 +97,7 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
 
   it("shows the policy and refuses an invalid one", async () => {
     const shown = JSON.parse((await t.cli("policies", "show", "guarded")).stdout);
-    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads"]);
+    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-ddl"]);
     writeFileSync(policyFile, JSON.stringify({ rules: [{ name: "bad", action: "deny", match: { regex: "(" } }] }));
     const bad = await t.cli("policies", "apply", "guarded", "-f", policyFile);
     expect(bad.code).toBe(1);

@@ -114,6 +114,9 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       classes.add("write"); // SELECT ... FOR UPDATE takes row locks
     }
   });
+  // Code the parser cannot see into (DO, function bodies, CALL, LOAD) could do anything: it is in
+  // the strictest classes too, so a rule about writes or DDL catches it unless a rule allows it first.
+  if (classes.has("anonymous-code")) for (const k of ["write", "ddl", "privileges"] as const) classes.add(k);
   c.classes = [...classes];
   return c;
 }
