@@ -61,6 +61,14 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(await count()).toBe("10");
   });
 
+  it("refuses fast-path function calls (psql's \\lo_import uses them), and the session goes on", async () => {
+    const r = await t.psql(key, "guarded", ["-c", "\\lo_import /etc/hostname", "-c", "select 'after' as s"]);
+    expect(r.stderr).toContain("Gatehouse refuses fast-path function calls");
+    expect(r.stdout).toContain("after");
+    const objects = await t.psql(key, "guarded", ["-qAtc", "select count(*) from pg_largeobject_metadata"]);
+    expect(objects.stdout.trim()).toBe("0");
+  });
+
   it("lets harmless look-alikes through untouched", async () => {
     const r = await t.psql(key, "guarded", ["-qAtc", `select 'drop table ${table}' as a, $$delete from ${table}$$ as b`]);
     expect(r.stderr).toBe("");

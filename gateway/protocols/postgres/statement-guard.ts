@@ -59,10 +59,18 @@ export class StatementGuard {
 // What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.
 const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
 
+// FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
+const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
 /** The relay's hook: judges Query and Parse messages; a refusal carries the stand-in message for the target. */
 export function frontendGuard(guard: StatementGuard): FrontendGuard {
   return (type, buf, start, end) => {
     if (!guard.active) return null;
+    if (type === Frontend.FunctionCall) {
+      // The fast-path call names a function by OID, with no SQL to judge: under a policy it is refused.
+      const error = new PgError("ERROR", SqlState.InsufficientPrivilege, "Gatehouse refuses fast-path function calls on connections with a guardrail policy");
+      return { refusal: { kind: "FUNCTION CALL", error }, replacement: REFUSED_FUNCTION_CALL };
+    }
     if (type === Frontend.Query) {
       const refusal = guard.judge(readQuery(buf, start, end));
       return refusal ? { refusal, replacement: serialize.query(REFUSED_TEXT) } : null;

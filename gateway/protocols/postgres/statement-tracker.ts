@@ -20,7 +20,8 @@ type Pending =
   | { op: "execute"; record: RequestRecord }
   | { op: "parse"; text: string; refusal?: Refusal }
   | { op: "bind"; text: string }
-  | { op: "describe" | "close" | "sync" | "fcall" };
+  | { op: "fcall"; refusal?: Refusal }
+  | { op: "describe" | "close" | "sync" };
 
 /**
  * Pairs backend responses with the frontend requests that caused them, so that every statement
@@ -80,7 +81,7 @@ export class StatementTracker {
    */
   refuseLast(refusal: Refusal): void {
     const last = this.queue[this.queue.length - 1];
-    if (last?.op === "query" || last?.op === "parse") last.refusal = refusal;
+    if (last?.op === "query" || last?.op === "parse" || last?.op === "fcall") last.refusal = refusal;
   }
 
   /** Tracks a backend message; returns the message to send the client instead, when there is one. */
@@ -134,11 +135,15 @@ export class StatementTracker {
   }
 
   private onError(pending: Pending | undefined, buf: Buffer, start: number, end: number): Buffer | undefined {
-    const refusal = pending && (pending.op === "query" || pending.op === "parse") ? pending.refusal : undefined;
+    const refusal = pending && (pending.op === "query" || pending.op === "parse" || pending.op === "fcall") ? pending.refusal : undefined;
     const f = refusal ? { code: refusal.error.code, message: refusal.error.message } : readErrorFields(buf, start, end);
     const error = { code: f.code, message: f.message, at: this.now() };
     const replacement = refusal?.error.toMessage();
-    if (!pending || pending.op === "sync" || pending.op === "fcall") return;
+    if (pending?.op === "fcall") {
+      if (refusal) this.emit({ protocol: "extended", text: "(fast-path function call)", startedAt: error.at, completions: [], error, refusedKind: refusal.kind });
+      return replacement;
+    }
+    if (!pending || pending.op === "sync") return;
     if (pending.op === "query") {
       pending.record.error = error; // the query's entry ends at ReadyForQuery
       if (refusal) pending.record.refusedKind = refusal.kind;
