@@ -49,6 +49,8 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
   await cli("connections", "add", "bench", "--type", "postgres", "--url", url);
   await cli("grant", "bench", "bench");
   const key = await cli("keys", "issue", "bench-agent", "--groups", "bench");
+  // BENCH_POLICY=1 puts a realistic guardrail policy (bench/pg/realistic-policy.json) on the connection.
+  if (process.env.BENCH_POLICY) await cli("policies", "apply", "bench", "-f", path.join(import.meta.dirname, "realistic-policy.json"));
   return { port, pid, key, svc, stateDb };
 }
 

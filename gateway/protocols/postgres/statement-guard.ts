@@ -1,4 +1,4 @@
-import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { cacheKey, type StatementAnalyzer } from "../../sql/statement-analyzer";
 import { classifyStatement, type Classification } from "../../policy/classify-statement";
 import { evaluatePolicy, type Subject } from "../../policy/evaluate-policy";
 import type { Policy } from "../../policy/policy";
@@ -20,6 +20,9 @@ export type Refusal = { error: PgError; kind: string };
 export class StatementGuard {
   // SQL-level PREPARE name -> what the prepared statement does, for a later EXECUTE.
   private readonly prepared = new Map<string, Classification>();
+  // Decisions already taken in this session, by text (drivers resend the same texts), for the current policy.
+  private readonly decided = new Map<string, Refusal | null>();
+  private decidedFor: Policy | null = null;
 
   constructor(
     private readonly policy: () => Policy | null,
@@ -35,24 +38,44 @@ export class StatementGuard {
   judge(text: string): Refusal | null {
     const policy = this.policy();
     if (!policy) return null;
+    if (policy !== this.decidedFor) {
+      this.decided.clear();
+      this.decidedFor = policy;
+    }
+    // Numeric literals never change a decision unless a regex rule reads the text itself.
+    const key = policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text);
+    const known = this.decided.get(key);
+    if (known !== undefined) return known;
+    const { refusal, stateful } = this.decide(policy, text);
+    // PREPARE/EXECUTE depend on session state, so their texts are judged every time.
+    if (!stateful) {
+      if (this.decided.size >= 1000) this.decided.clear();
+      this.decided.set(key, refusal);
+    }
+    return refusal;
+  }
+
+  private decide(policy: Policy, text: string): { refusal: Refusal | null; stateful: boolean } {
+    let stateful = false;
     const analysis = this.analyzer.analyze(text);
     if (!analysis.ok) {
-      if (text.trim() === "") return null;
-      return { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${analysis.error}`) };
+      if (text.trim() === "") return { refusal: null, stateful };
+      return { stateful, refusal: { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${analysis.error}`) } };
     }
     for (const s of analysis.statements) {
       let c = classifyStatement(s);
       if (c.prepares) this.prepared.set(c.prepares, c);
       if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: s.kind };
+      if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
       const d = evaluatePolicy(policy, this.who, c, s.text);
       if (d.action === "allow") continue;
       const message =
         d.action === "deny"
           ? `Gatehouse denied this statement: ${d.reason}`
           : `Gatehouse holds this statement for approval (${d.reason}), but approvals are not available yet, so it is refused`;
-      return { kind: s.kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, message, `statement: ${s.text.slice(0, 200)}`) };
+      return { stateful, refusal: { kind: s.kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, message, `statement: ${s.text.slice(0, 200)}`) } };
     }
-    return null;
+    return { refusal: null, stateful };
   }
 }
 
