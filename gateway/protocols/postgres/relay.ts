@@ -7,7 +7,7 @@ import type { StatementTracker } from "./statement-tracker";
 import type { Refusal } from "./statement-guard";
 
 /** Judges a Query, Parse or FunctionCall message; a refusal comes with the message to send the target instead. */
-export type FrontendGuard = (type: number, buf: Buffer, start: number, end: number) => { refusal: Refusal; replacement: Buffer } | null;
+export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => { refusal: Refusal; replacement: Buffer } | null;
 
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 
@@ -39,8 +39,8 @@ export class PgRelay {
 
     const visitClient = (type: number, buf: Buffer, start: number, end: number) => {
       if (type === Frontend.Terminate) this.clientTerminated = true;
-      this.tracker.onFrontend(type, buf, start, end);
-      const judged = type === Frontend.Query || type === Frontend.Parse || type === Frontend.FunctionCall ? guard?.(type, buf, start, end) : undefined;
+      const text = this.tracker.onFrontend(type, buf, start, end);
+      const judged = text !== undefined || type === Frontend.FunctionCall ? guard?.(type, text ?? "", buf, start, end) : undefined;
       if (!judged) return toTarget.add(buf, start, end);
       // Refused: the target gets a text it rejects, so that its answer (and the skip to Sync)
       // keeps its place in the response stream; the tracker swaps in the gateway's error.

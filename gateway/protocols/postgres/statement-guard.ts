@@ -5,7 +5,7 @@ import type { Policy } from "../../policy/policy";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import { serialize } from "pg-protocol";
-import { readParse, readQuery } from "./frontend-messages";
+import { readParse } from "./frontend-messages";
 import type { FrontendGuard } from "./relay";
 
 /** A refusal, with the kind of statement it refused (for the audit trail). */
@@ -87,19 +87,17 @@ const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 
 
 /** The relay's hook: judges Query and Parse messages; a refusal carries the stand-in message for the target. */
 export function frontendGuard(guard: StatementGuard): FrontendGuard {
-  return (type, buf, start, end) => {
+  return (type, text, buf, start, end) => {
     if (!guard.active) return null;
     if (type === Frontend.FunctionCall) {
       // The fast-path call names a function by OID, with no SQL to judge: under a policy it is refused.
       const error = new PgError("ERROR", SqlState.InsufficientPrivilege, "Gatehouse refuses fast-path function calls on connections with a guardrail policy");
       return { refusal: { kind: "FUNCTION CALL", error }, replacement: REFUSED_FUNCTION_CALL };
     }
-    if (type === Frontend.Query) {
-      const refusal = guard.judge(readQuery(buf, start, end));
-      return refusal ? { refusal, replacement: serialize.query(REFUSED_TEXT) } : null;
-    }
-    const { name, text } = readParse(buf, start, end);
     const refusal = guard.judge(text);
-    return refusal ? { refusal, replacement: serialize.parse({ name, text: REFUSED_TEXT, types: [] }) } : null;
+    if (!refusal) return null;
+    if (type === Frontend.Query) return { refusal, replacement: serialize.query(REFUSED_TEXT) };
+    // A refused Parse keeps its statement name, so the client's later Bind/Close still line up.
+    return { refusal, replacement: serialize.parse({ name: readParse(buf, start, end).name, text: REFUSED_TEXT, types: [] }) };
   };
 }

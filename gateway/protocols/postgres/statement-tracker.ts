@@ -36,16 +36,19 @@ export class StatementTracker {
 
   constructor(private readonly emit: (r: RequestRecord) => void, private readonly now: () => number = Date.now) {}
 
-  onFrontend(type: number, buf: Buffer, start: number, end: number): void {
+  /** Tracks a frontend message; returns the SQL text of a Query or Parse (decoded once, for the guard too). */
+  onFrontend(type: number, buf: Buffer, start: number, end: number): string | undefined {
     switch (type) {
-      case Frontend.Query:
-        this.queue.push({ op: "query", record: this.record("simple", readQuery(buf, start, end)) });
-        break;
+      case Frontend.Query: {
+        const text = readQuery(buf, start, end);
+        this.queue.push({ op: "query", record: this.record("simple", text) });
+        return text;
+      }
       case Frontend.Parse: {
         const { name, text } = readParse(buf, start, end);
         this.statements.set(name, text);
         this.queue.push({ op: "parse", text });
-        break;
+        return text;
       }
       case Frontend.Bind: {
         const { portal, statement } = readBind(buf, start, end);
