@@ -1,59 +1,56 @@
 import { getOverview } from "../server/overview";
+import { AuditTable } from "./_components/audit-table";
+import { cliHints } from "./_components/cli-hints";
+import { NextSteps } from "./_components/next-steps";
 
+// Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
 
 export default async function OverviewPage() {
-  const o = await getOverview();
+  const hints = cliHints();
+  const overview = await getOverview().catch((err: Error) => err);
+  if (overview instanceof Error) return <DatabaseUnavailable reason={overview.message} />;
   const stats = [
-    ["Connections", o.connections],
-    ["Identities", o.identities],
-    ["Active sessions", o.activeSessions],
-    ["Audit events, last 24 h", o.auditLastDay],
+    ["Connections", overview.connections],
+    ["Identities", overview.identities],
+    ["Active sessions", overview.activeSessions],
+    ["Audit events, last 24 h", overview.auditLastDay],
   ] as const;
   return (
-    <>
-      <p className="notice">
-        This preview shows what the gateway records. Managing connections, access, keys, sessions and the audit log from the browser
-        is not built yet: use the <code>npx gatehouse</code> command line meanwhile.
+    <div className="space-y-6">
+      <p className="rounded-md border border-slate-200 border-l-4 border-l-brand bg-white px-4 py-3 text-sm text-slate-700">
+        This preview shows what the gateway records. Managing connections, access, keys, sessions and the audit log from the
+        browser comes later; meanwhile the <code className="font-mono">npx gatehouse</code> command line does all of it.
       </p>
-      <section className="stats">
+      <section className="grid grid-cols-2 gap-3 md:grid-cols-4">
         {stats.map(([label, value]) => (
-          <div key={label} className="stat">
-            <div className="value">{value}</div>
-            <div className="muted">{label}</div>
+          <div key={label} className="rounded-lg border border-slate-200 bg-white px-4 py-3.5">
+            <div className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</div>
+            <div className="text-sm text-slate-500">{label}</div>
           </div>
         ))}
       </section>
-      <h2>Latest audit events</h2>
-      {o.latest.length === 0 ? (
-        <div className="empty">
-          <p>Nothing has gone through the gateway yet. To let an agent in:</p>
-          <pre>{`npx gatehouse connections add pg-prod --type postgres --url postgres://user:pass@host:5432/db
-npx gatehouse grant analysts pg-prod
-KEY=$(npx gatehouse keys issue agent-7 --groups analysts --ttl 1h)
-PGPASSWORD=$KEY psql "host=127.0.0.1 port=15432 dbname=pg-prod user=agent-7 sslmode=require"`}</pre>
-        </div>
-      ) : (
-        <div className="table-wrap">
-        <table>
-          <thead>
-            <tr><th>Time</th><th>Identity</th><th>Connection</th><th>Action</th><th>Statement or message</th><th>Outcome</th></tr>
-          </thead>
-          <tbody>
-            {o.latest.map((e) => (
-              <tr key={e.id}>
-                <td className="nowrap">{e.at.toISOString().replace("T", " ").slice(0, 19)}</td>
-                <td>{e.identityName ?? "—"}</td>
-                <td>{e.connectionName ?? "—"}</td>
-                <td>{e.statementKind ?? e.action}</td>
-                <td className="text">{e.statement ?? e.message ?? ""}</td>
-                <td className={e.outcome === "ok" ? "ok" : "bad"}>{e.outcome}{e.sqlstate ? ` ${e.sqlstate}` : ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
-      )}
-    </>
+      <section>
+        <h2 className="mb-2.5 text-base font-semibold">Latest audit events</h2>
+        {overview.latest.length === 0 ? (
+          <NextSteps hints={hints} connections={overview.connections} identities={overview.identities} />
+        ) : (
+          <AuditTable events={overview.latest} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function DatabaseUnavailable({ reason }: { reason: string }) {
+  return (
+    <div className="rounded-lg border border-rose-200 bg-white p-5">
+      <h2 className="font-semibold text-rose-700">The console cannot reach Gatehouse&apos;s database</h2>
+      <p className="mt-2 text-sm text-slate-700">
+        Start the whole product with <code className="font-mono">npm start</code> (it serves the embedded database), or set
+        <code className="font-mono"> DATABASE_URL</code> to the PostgreSQL that the gateway uses.
+      </p>
+      <p className="mt-2 font-mono text-xs text-slate-500">{reason}</p>
+    </div>
   );
 }

@@ -1,128 +1,168 @@
 /**
- * `npm start`: the whole product on one machine — console and gateway as child processes.
+ * `npm start`: the whole product on one machine. This process supervises the gateway and the
+ * console (child processes) and, without DATABASE_URL, hosts the embedded database: PGlite
+ * (PostgreSQL compiled to WebAssembly) with its files in <data dir>/pgdata, served on the unix
+ * socket <data dir>/.s.PGSQL.5432 so that the gateway, the console and the CLI all use the
+ * ordinary `pg` driver and the same migrations.
  *
- * Without DATABASE_URL, this process hosts the embedded database: PGlite (PostgreSQL compiled to
- * WASM) with its files in <data dir>/pgdata, served on the unix socket <data dir>/.s.PGSQL.5432 so
- * the gateway, the console and the CLI all use the ordinary `pg` driver and the same migrations.
- * What the embedded mode cannot do, found by experiment (PGlite 0.5, pglite-socket 0.2):
- * - PGlite is one backend: the socket server queues statements from all connections through it, and
- *   an open transaction on one connection holds the others until it ends. Keep transactions short.
- * - LISTEN/NOTIFY does not cross connections (a NOTIFY on one socket connection never reaches a
- *   LISTEN on another), so the event bus falls back to polling its table every second there.
- * - Advisory locks, gen_random_uuid() and the Drizzle migrations work.
- * - Only one process can open the data folder, so several gateway instances need DATABASE_URL.
+ * What the embedded database cannot do, found by experiment (PGlite 0.5.14, PostgreSQL 18.6):
+ * - It is ONE backend and ONE session, shared by every socket connection:
+ *   - One transaction at a time. While a connection is inside a transaction, every other
+ *     connection waits (even plain reads), so `select ... for update` from two connections is
+ *     serialised rather than locked. A connection that sits idle in a transaction for 60 s is
+ *     disconnected (SQLSTATE 25P03) and rolled back, so it cannot stall the others for good.
+ *   - One statement at a time, in this process's thread: a slow query (pg_sleep(2)) stalls every
+ *     connection, and this supervisor, for its duration. Cancel requests are not supported.
+ *   - Session state is shared: SET (search_path, statement_timeout...), temp tables, named
+ *     prepared statements ("prepared statement already exists" if two connections prepare the
+ *     same name), application_name (empty for all), pg_backend_pid() (the same for all).
+ *   - Advisory locks do not exclude: a second connection's pg_advisory_lock on a key another
+ *     holds returns at once (same session). So the migrator's lock does not serialise migrators:
+ *     of three started together on a fresh database one failed ("CREATE TABLE ... already
+ *     exists"; the others and the migrations table were fine). Start-up migrates before the
+ *     children start, so they never race here.
+ * - LISTEN/NOTIFY does not cross connections: a NOTIFY on one connection reaches a LISTEN only on
+ *   the same one. The gateway's event bus skips LISTEN here and polls its table every second.
+ * - Only one process may open the data folder: two PGlite instances on one folder corrupt it
+ *   (seen: the next open aborts). The socket is the folder's lock: start refuses while it answers.
+ * - Works: the Drizzle migrations, gen_random_uuid(), jsonb, json_populate_recordset, FOR UPDATE,
+ *   many pooled connections (gateway + console + CLI; 64 by default), and a committed write
+ *   survived SIGKILL of this process. Several gateway instances need a real DATABASE_URL.
+ * - The socket server is ours (scripts/embedded-db/), not @electric-sql/pglite-socket 0.2.17:
+ *   that one queues each protocol message separately, so when a large message (an audit batch)
+ *   arrives in several socket reads, another connection's Parse slips between its Parse and
+ *   Bind, and its parameters bind to the other statement: rows landed in the wrong table with
+ *   no error. Ours gives a connection the backend until ReadyForQuery says it is idle.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
 import { loadConfig } from "../gateway/config";
 import { runMigrations } from "../drizzle/migrate";
+import { serveEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-db/serve-embedded-database";
+import { describeExit, startChild, stopChild, type Child } from "./supervisor/child-processes";
+import { consoleBuildNeeded } from "./supervisor/console-build";
+import { printBanner } from "./supervisor/banner";
 
 const root = path.resolve(import.meta.dirname, "..");
-const config = loadConfig();
-const consolePort = Number(process.env.PORT ?? 3000);
-const withConsole = process.env.GATEHOUSE_CONSOLE !== "off";
-// The preview console has no sign-in yet, so it listens on loopback unless told otherwise.
-const consoleHost = process.env.GATEHOUSE_CONSOLE_HOST ?? "127.0.0.1";
-const children: ChildProcess[] = [];
-let embedded: { server: PGLiteSocketServer; db: PGlite } | undefined;
-let stopping = false;
-// Next would try to add other platforms' compiler packages to package-lock.json; the registry here has none.
-const NEXT_ENV = { NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1" };
+const startEnvSchema = z.object({
+  /** Console port. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** `off`: no console (headless servers, tests). */
+  GATEHOUSE_CONSOLE: z.string().default("on").transform((v) => v !== "off"),
+  /** The preview console has no sign-in yet, so it listens on loopback unless told otherwise. */
+  GATEHOUSE_CONSOLE_HOST: z.string().default("127.0.0.1"),
+});
 
-async function startEmbeddedDatabase() {
-  const socketPath = path.join(config.dataDir, ".s.PGSQL.5432");
-  rmSync(socketPath, { force: true }); // a stale socket from a crashed run
-  const db = await PGlite.create(path.join(config.dataDir, "pgdata"));
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
-  await server.start();
-  embedded = { server, db };
-  console.log(`embedded database in ${config.dataDir} (set DATABASE_URL to use a real PostgreSQL)`);
-}
-
-function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
-  let rest = "";
-  stream.on("data", (d: Buffer) => {
-    const lines = (rest + d.toString()).split("\n");
-    rest = lines.pop() ?? "";
-    for (const l of lines) out.write(`[${name}] ${l}\n`);
-  });
-}
-
-function startChild(name: string, cmd: string, args: string[], onLine?: (line: string) => void): ChildProcess {
-  const env = { ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, ...NEXT_ENV };
-  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  prefixLines(name, child.stdout!, process.stdout);
-  prefixLines(name, child.stderr!, process.stderr);
-  if (onLine) child.stderr!.on("data", (d: Buffer) => d.toString().split("\n").forEach(onLine));
-  child.on("exit", (code, signal) => {
-    if (stopping) return;
-    console.error(`${name} stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping Gatehouse`);
-    void stop(1);
-  });
-  children.push(child);
-  return child;
-}
-
-function buildConsoleIfNeeded() {
-  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  console.log("building the console (first start only, about a minute)...");
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit", env: { ...process.env, ...NEXT_ENV } });
-  if (r.status !== 0) throw new Error("the console build failed (see above)");
-}
-
-function banner() {
-  const pg = `${config.bind}:${config.ports.pg}`;
-  console.log(`
-Gatehouse is running.
-  console    ${withConsole ? `http://${consoleHost}:${consolePort}` : "off (GATEHOUSE_CONSOLE=off)"}
-  postgres   ${pg}   (database name = connection name, password = a Gatehouse key or OIDC token)
-
-Next steps:
-  npx gatehouse connections add pg-prod --type postgres --url postgres://user:pass@host:5432/db
-  npx gatehouse grant analysts pg-prod
-  KEY=$(npx gatehouse keys issue agent-7 --groups analysts --ttl 1h)
-  PGPASSWORD=$KEY psql "host=${config.bind} port=${config.ports.pg} dbname=pg-prod user=agent-7 sslmode=require"
-`);
-}
-
-async function stop(code: number) {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(
-    children.map((c) =>
-      c.exitCode !== null || c.signalCode !== null ? undefined : new Promise<void>((resolve) => {
-        c.once("exit", () => resolve());
-        c.kill("SIGTERM");
-        setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
-      }),
-    ),
-  );
-  if (embedded) {
-    await embedded.server.stop().catch(() => {});
-    await embedded.db.close().catch(() => {}); // a clean close keeps the data folder consistent
+function loadSettings() {
+  try {
+    const env = startEnvSchema.safeParse(process.env);
+    if (!env.success) throw new Error(`invalid configuration:\n${env.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    return { config: loadConfig(), env: env.data };
+  } catch (err) {
+    console.error(`Gatehouse cannot start: ${(err as Error).message}`);
+    process.exit(1);
   }
-  process.exit(code);
+}
+
+const { config, env } = loadSettings();
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const exitWithSupervisor = ["--import", pathToFileURL(path.join(root, "scripts/supervisor/exit-with-supervisor.mjs")).href];
+// Next would otherwise try to add other platforms' compiler packages to package-lock.json.
+const childEnv = { ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1" };
+const children: Child[] = [];
+let database: Promise<EmbeddedDatabase> | undefined;
+let stopping = false;
+
+async function stop(code: number, why?: string): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (why) console.error(why);
+    await Promise.all(children.map((c) => stopChild(c)));
+    const db = await database?.catch(() => undefined); // wait for an open under way: never exit halfway through initdb
+    await db?.close().catch((err) => console.error(`closing the embedded database: ${(err as Error).message}`));
+    console.error(code === 0 ? "Gatehouse stopped." : "Gatehouse stopped after an error.");
+    process.exit(code);
+  }
+  return new Promise<never>(() => {});
+}
+
+/** A child that ends on its own takes everything down: a half-running product is worse than a clear stop. */
+function supervise(child: Child) {
+  children.push(child);
+  void child.exited.then((how) => stopping || stop(1, `${child.name} stopped unexpectedly (${describeExit(how)}); stopping Gatehouse`));
+}
+
+function startGateway(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Its listener's log line says it is ready, and where (the port may have been 0).
+    const timer = setTimeout(() => reject(new Error("the gateway did not start listening within 2 minutes")), 120_000);
+    const child = startChild("gateway", process.execPath, [...exitWithSupervisor, "--import", "tsx", "gateway/main.ts"], {
+      cwd: root,
+      env: childEnv,
+      onLine: (line) => {
+        const m = /postgres listener on (\S+)/.exec(line);
+        if (m) (clearTimeout(timer), resolve(m[1]));
+      },
+    });
+    supervise(child);
+  });
+}
+
+async function buildConsoleIfNeeded(): Promise<void> {
+  const reason = consoleBuildNeeded(root);
+  if (!reason) return;
+  console.log(reason);
+  const build = startChild("console build", process.execPath, [nextBin, "build"], { cwd: root, env: childEnv });
+  children.push(build);
+  const how = await build.exited;
+  children.splice(children.indexOf(build), 1);
+  if (how !== 0 && !stopping) await stop(1, `the console build failed (${describeExit(how)}): see the lines above`);
+}
+
+async function startConsole(gateway: string): Promise<string> {
+  const args = [...exitWithSupervisor, nextBin, "start", "-p", String(env.PORT), "-H", env.GATEHOUSE_CONSOLE_HOST];
+  // The gateway's actual port (it may have been 0), for the commands the console shows.
+  const consoleEnv = { ...childEnv, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
+  supervise(startChild("console", process.execPath, args, { cwd: root, env: consoleEnv }));
+  await waitForPort(env.GATEHOUSE_CONSOLE_HOST, env.PORT);
+  return `http://${env.GATEHOUSE_CONSOLE_HOST}:${env.PORT}`;
+}
+
+async function waitForPort(host: string, port: number): Promise<void> {
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, host === "0.0.0.0" || host === "::" ? "localhost" : host);
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
-  if (!process.env.DATABASE_URL) await startEmbeddedDatabase();
-  await runMigrations(config.databaseUrl);
-  if (withConsole) buildConsoleIfNeeded();
-  await new Promise<void>((resolve) => {
-    startChild("gateway", process.execPath, ["--import", "tsx", "gateway/main.ts"], (line) => {
-      if (line.includes("postgres listener on")) resolve();
+  process.on("SIGHUP", () => void stop(0)); // the terminal closed
+  if (!process.env.DATABASE_URL) {
+    console.log(`opening the embedded database in ${config.dataDir} (set DATABASE_URL to use a PostgreSQL server instead)`);
+    database = serveEmbeddedDatabase({
+      dataDir: config.dataDir,
+      maxConnections: 64,
+      onFatal: (err) => void stop(1, `the embedded database failed: ${err.message}; stopping Gatehouse`),
     });
-  });
-  if (withConsole) startChild("console", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(consolePort), "-H", consoleHost]);
-  banner();
+    await database;
+  }
+  if (stopping) return;
+  await runMigrations(config.databaseUrl);
+  if (stopping) return;
+  const gateway = await startGateway();
+  if (env.GATEHOUSE_CONSOLE && !stopping) await buildConsoleIfNeeded();
+  if (stopping) return; // a signal (or a failed child) during start-up: stop() is taking everything down
+  const consoleUrl = env.GATEHOUSE_CONSOLE ? await startConsole(gateway) : undefined;
+  if (!stopping) printBanner({ config, consoleUrl, gateway });
 }
 
-main().catch(async (err) => {
-  console.error(`Gatehouse failed to start: ${err instanceof Error ? err.message : err}`);
-  await stop(1);
-});
+main().catch((err: Error) => stop(1, `Gatehouse failed to start: ${err.message}`));

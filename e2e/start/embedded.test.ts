@@ -3,76 +3,103 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { run } from "../support/gateway-harness";
 import { freePort } from "../support/pg-server";
 
 // `npm start` with no DATABASE_URL: the embedded PGlite database, served on a unix socket to the
-// gateway child and the CLI. The console is turned off here (its build has a test of its own later).
+// gateway child and the CLI. The console is off here: its build is checked on its own.
 const root = path.resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-embedded-"));
-let supervisor: ChildProcess | undefined;
+const running: ChildProcess[] = [];
 let gwPort = 0;
 
-const env = () => {
-  const e: Record<string, string> = { ...(process.env as Record<string, string>), GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_CONSOLE: "off", GATEHOUSE_PG_PORT: String(gwPort) };
+type Result = { code: number | null; stdout: string; stderr: string };
+
+/** The environment of a fresh machine: no DATABASE_URL, even if this shell has one. */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_CONSOLE: "off", GATEHOUSE_PG_PORT: String(gwPort), ...extra };
   delete e.DATABASE_URL;
   return e;
-};
-const cli = (...args: string[]) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env: env() });
+}
 
-async function start(): Promise<string> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env: env() as NodeJS.ProcessEnv });
-  supervisor = child;
+/** Runs a program to its end without blocking this process (spawnSync would). */
+function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: env(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("close", (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+  });
+}
+
+const cli = (...args: string[]) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args]);
+const psql = (key: string, sql: string) =>
+  run("psql", [`host=127.0.0.1 port=${gwPort} dbname=embedded-target user=agent-e sslmode=disable`, "-X", "-qAtc", sql], { PGPASSWORD: key, PGCONNECT_TIMEOUT: "10" });
+
+/** Starts `npm start`'s script and resolves with its output once the banner is out. */
+async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env: env() });
+  running.push(child);
   let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
   const deadline = Date.now() + 60_000;
   while (!out.includes("Gatehouse is running")) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return out;
+  return { child, output: () => out };
 }
 
-async function stop(): Promise<number | null> {
-  const s = supervisor!;
-  const exited = new Promise<number | null>((r) => s.once("exit", (code) => r(code)));
-  s.kill("SIGTERM");
+function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  child.kill("SIGTERM");
   return exited;
 }
 
 afterAll(async () => {
-  if (supervisor && supervisor.exitCode === null) await stop();
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) await stop(c);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("[START][EMBEDDED] npm start on a fresh machine", () => {
-  it("serves the gateway on the embedded database, keeps data across restarts and stops cleanly", async () => {
+  it("serves the gateway on the embedded database, stops cleanly on SIGTERM and keeps its data for the next start", async () => {
     gwPort = await freePort();
-    const banner = await start();
-    expect(banner).toContain(`postgres   127.0.0.1:${gwPort}`);
-    expect(banner).toContain("npx gatehouse connections add");
+    const first = await start();
+    expect(first.output()).toContain(`postgres   127.0.0.1:${gwPort}`);
+    expect(first.output()).toContain("npx gatehouse connections add");
 
     const pg = inject("pg");
-    expect((await cli("connections", "add", "embedded-target", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${pg.port}/shop?sslmode=disable`)).code).toBe(0);
+    const add = await cli("connections", "add", "embedded-target", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${pg.port}/shop?sslmode=disable`);
+    expect(add.stderr).toBe("");
     expect((await cli("grant", "analysts", "embedded-target")).code).toBe(0);
-    const key = (await cli("keys", "issue", "agent-e", "--groups", "analysts")).stdout.trim();
-    const psql = await run("psql", [`host=127.0.0.1 port=${gwPort} dbname=embedded-target user=agent-e sslmode=require`, "-X", "-qAtc", "select 40 + 2"], { env: { PGPASSWORD: key } });
-    expect(psql.stderr).toBe("");
-    expect(psql.stdout.trim()).toBe("42");
-    await new Promise((r) => setTimeout(r, 500)); // the audit writer flushes every 100 ms
-    const audit = await cli("audit", "list", "--json");
-    expect(audit.stdout).toContain('"statement":"select 40 + 2"');
+    const issued = await cli("keys", "issue", "agent-e", "--groups", "analysts");
+    expect(issued.code).toBe(0);
+    const key = issued.stdout.trim();
 
-    expect(await stop()).toBe(0);
+    const answer = await psql(key, "select 40 + 2");
+    expect(answer.stderr).toBe("");
+    expect(answer.stdout.trim()).toBe("42");
+    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 5000 }).toContain('"statement":"select 40 + 2"');
+
+    // A second start on the same folder would corrupt the database: it must refuse and leave the first alone.
+    const second = await run(process.execPath, ["--import", "tsx", "scripts/start.ts"], { GATEHOUSE_PG_PORT: "0" });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`another Gatehouse is already using ${dataDir}`);
+    expect((await psql(key, "select 'still here'")).stdout.trim()).toBe("still here");
+
+    expect(await stop(first.child)).toBe(0);
+    expect(first.output()).toContain("Gatehouse stopped.");
     const offline = await cli("connections", "list");
     expect(offline.code).toBe(1);
     expect(offline.stderr).toContain("is not running: start Gatehouse with `npm start` first");
 
     await start();
-    const list = await cli("connections", "list", "--json");
-    expect(list.stdout).toContain('"name":"embedded-target"');
-    const again = await run("psql", [`host=127.0.0.1 port=${gwPort} dbname=embedded-target user=agent-e sslmode=disable`, "-X", "-qAtc", "select 'kept'"], { env: { PGPASSWORD: key } });
-    expect(again.stdout.trim()).toBe("kept");
-  }, 180_000);
+    expect((await cli("connections", "list", "--json")).stdout).toContain('"name":"embedded-target"');
+    expect((await psql(key, "select 'kept'")).stdout.trim()).toBe("kept");
+    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 5000 }).toContain(`"statement":"select 'kept'"`);
+    expect((await cli("audit", "list", "--json")).stdout).toContain('"statement":"select 40 + 2"');
+  }, 120_000);
 });
