@@ -67,7 +67,8 @@ export class AuditWriter {
         await this.pool.query(INSERT_SQL, [toJson(batch)]);
       } catch (err) {
         this.queue.unshift(...batch); // expanded now, so a retry does not parse again
-        this.log(`audit: write failed, will retry: ${(err as Error).message}`);
+        // The driver's message can quote the whole batch (statements, possibly sensitive): keep it short.
+        this.log(`audit: write of ${batch.length} events failed, will retry: ${(err as Error).message.slice(0, 200)}`);
         return;
       }
     }
