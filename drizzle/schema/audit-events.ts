@@ -1,4 +1,4 @@
-import { pgTable, text, uuid, timestamp, bigint, bigserial, real, index } from "drizzle-orm/pg-core";
+import { pgTable, text, uuid, timestamp, bigint, bigserial, real, index, jsonb } from "drizzle-orm/pg-core";
 
 /** One row per command (and per security-relevant event such as a refused sign-in). Append-only. */
 export const auditEvents = pgTable(
@@ -21,6 +21,8 @@ export const auditEvents = pgTable(
     rows: bigint("rows", { mode: "number" }),
     sqlstate: text("sqlstate"),
     message: text("message"),
+    /** Structured extras, e.g. the before/after of a console change (secrets redacted). */
+    details: jsonb("details").$type<Record<string, unknown>>(),
   },
   (t) => [
     index("audit_events_at_idx").on(t.at, t.id),

@@ -6,3 +6,4 @@ export * from "./sessions";
 export * from "./audit-events";
 export * from "./bus-events";
 export * from "./policies";
+export * from "./console-users";

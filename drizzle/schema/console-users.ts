@@ -1,0 +1,24 @@
+import { pgTable, text, uuid, timestamp } from "drizzle-orm/pg-core";
+import { createdAt } from "./columns";
+import { identities } from "./identities";
+
+export const CONSOLE_ROLES = ["admin", "approver", "auditor", "member"] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/**
+ * People who sign in to the console. A local account has a scrypt `passwordHash`; an account first
+ * seen through the OIDC provider has none. `identityId` ties the person to the gateway identity they
+ * use in the data path (browser terminal, their own tokens).
+ */
+export const consoleUsers = pgTable("console_users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  role: text("role", { enum: CONSOLE_ROLES }).notNull().default("member"),
+  source: text("source", { enum: ["local", "oidc"] }).notNull().default("local"),
+  passwordHash: text("password_hash"),
+  identityId: uuid("identity_id").references(() => identities.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+});
