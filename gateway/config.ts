@@ -54,7 +54,7 @@ export function embeddedDatabaseUrl(dataDir: string): string {
 }
 
 /** Reads (or creates once) the key in the data folder, so stored secrets survive restarts. */
-function loadOrCreateSecretKey(dataDir: string): Buffer {
+export function loadOrCreateSecretKey(dataDir: string): Buffer {
   const file = path.join(dataDir, "secret.key");
   if (existsSync(file)) return parseSecretKey(readFileSync(file, "utf8"));
   mkdirSync(dataDir, { recursive: true });

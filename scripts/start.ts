@@ -44,6 +44,7 @@ import { serveEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-db/serv
 import { describeExit, startChild, stopChild, type Child } from "./supervisor/child-processes";
 import { consoleBuildNeeded } from "./supervisor/console-build";
 import { printBanner } from "./supervisor/banner";
+import { ensureFirstAdmin } from "./supervisor/first-admin";
 
 const root = path.resolve(import.meta.dirname, "..");
 const startEnvSchema = z.object({
@@ -51,7 +52,7 @@ const startEnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** `off`: no console (headless servers, tests). */
   GATEHOUSE_CONSOLE: z.string().default("on").transform((v) => v !== "off"),
-  /** The preview console has no sign-in yet, so it listens on loopback unless told otherwise. */
+  /** Address the console listens on; loopback unless told otherwise (put TLS in front before exposing it). */
   GATEHOUSE_CONSOLE_HOST: z.string().default("127.0.0.1"),
 });
 
@@ -158,11 +159,12 @@ async function main() {
   if (stopping) return;
   await runMigrations(config.databaseUrl);
   if (stopping) return;
+  const firstAdmin = await ensureFirstAdmin(config.databaseUrl);
   const gateway = await startGateway();
   if (env.GATEHOUSE_CONSOLE && !stopping) await buildConsoleIfNeeded();
   if (stopping) return; // a signal (or a failed child) during start-up: stop() is taking everything down
   const consoleUrl = env.GATEHOUSE_CONSOLE ? await startConsole(gateway) : undefined;
-  if (!stopping) printBanner({ config, consoleUrl, gateway });
+  if (!stopping) printBanner({ config, consoleUrl, gateway, firstAdmin });
 }
 
 main().catch((err: Error) => stop(1, `Gatehouse failed to start: ${err.message}`));

@@ -10,6 +10,7 @@ command -v pgbouncer >/dev/null || need+=(pgbouncer)
 [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 command -v javac >/dev/null || need+=(default-jdk-headless)
 /usr/bin/python3 -c "import psycopg2" 2>/dev/null || need+=(python3-psycopg2)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -12,6 +12,7 @@ import { getSession, listAudit, listConnections, listSessions } from "../admin/r
 import { exportAsciicast } from "../admin/export-asciicast";
 import { publish } from "../bus/event-bus";
 import { applyPolicy, showPolicy } from "../admin/manage-policies";
+import { runUsersCommand, USERS_USAGE } from "./users-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -28,6 +29,7 @@ const USAGE = `usage: gatehouse <command>
   policies apply <connection> -f policy.json           set a connection's guardrail policy (validated)
   policies show <connection>                           print it as JSON
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
+${USERS_USAGE}
 
 Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
 
@@ -48,7 +50,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
-      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, sub, ...rest] = positionals;
@@ -62,6 +64,7 @@ async function run(argv: string[]): Promise<void> {
   const handle = connect(config);
   const db = handle.db;
   try {
+    if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"] }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
       case "connections add": {

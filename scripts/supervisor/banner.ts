@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { GatewayConfig } from "../../gateway/config";
+import type { FirstAdmin } from "./first-admin";
 
 export type BannerFacts = {
   config: GatewayConfig;
@@ -7,10 +8,11 @@ export type BannerFacts = {
   consoleUrl?: string;
   /** The gateway's postgres listener as it logged it, host:port. */
   gateway: string;
+  firstAdmin?: FirstAdmin;
 };
 
 /** What is running where, and what a person does next. Never prints a credential. */
-export function printBanner({ config, consoleUrl, gateway }: BannerFacts): void {
+export function printBanner({ config, consoleUrl, gateway, firstAdmin }: BannerFacts): void {
   const port = gateway.slice(gateway.lastIndexOf(":") + 1);
   const bound = gateway.slice(0, gateway.lastIndexOf(":"));
   const host = bound === "0.0.0.0" || bound === "::" || bound === "[::]" ? "127.0.0.1" : bound;
@@ -21,7 +23,7 @@ export function printBanner({ config, consoleUrl, gateway }: BannerFacts): void 
   const cli = `${cliEnv}npx gatehouse`;
   console.log(`
 Gatehouse is running.
-  console    ${consoleUrl ?? "off (GATEHOUSE_CONSOLE=off)"}
+  console    ${consoleUrl ?? "off (GATEHOUSE_CONSOLE=off)"}${consoleUrl ? `\n             ${signInHint(firstAdmin, cli)}` : ""}
   postgres   ${gateway}   clients connect here: database name = connection name, password = a Gatehouse key
   database   ${embedded ? `embedded, in ${path.join(config.dataDir, "pgdata")}` : `${describeUrl(process.env.DATABASE_URL!)} (DATABASE_URL)`}
 
@@ -33,6 +35,13 @@ Next steps, from this folder in another terminal:
   then see what it did:        ${cli} audit list --json
 Stop with Ctrl-C.
 `);
+}
+
+/** How a person signs in; a generated password is printed this once and never stored in clear. */
+function signInHint(admin: FirstAdmin | undefined, cli: string): string {
+  if (admin?.kind === "generated") return `sign in as ${admin.email} with password ${admin.password} (shown once; reset with ${cli} users add ${admin.email} --role admin)`;
+  if (admin?.kind === "from-environment") return `sign in as ${admin.email} (GATEHOUSE_ADMIN_EMAIL)`;
+  return `sign in with your console account (add one: ${cli} users add you@example.com --role admin)`;
 }
 
 /** Host, port and database of a URL, without its user or password. */

@@ -1,16 +1,16 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
-// What the console's build is made from. The gateway's modules it imports are few and listed here,
-// so that a change to the gateway alone does not cost a console rebuild.
+// What the console's build is made from. The console uses the gateway's domain modules (keys,
+// grants, policies, the bus), so any gateway change counts: a stale build is worse than a rebuild.
 const SOURCES = [
   "app", "components", "server", "drizzle/schema", "public", "next.config.ts", "postcss.config.mjs",
-  "tsconfig.json", "package-lock.json", "gateway/config.ts", "gateway/crypto",
+  "tsconfig.json", "package-lock.json", "gateway",
 ];
 
 /** Why the console must be built before `next start` can serve it, or undefined when its build is current. */
 export function consoleBuildNeeded(root: string): string | undefined {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+  const buildId = path.join(root, process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID");
   if (!existsSync(buildId)) return "first start: building the console, which takes a minute or two";
   const builtAt = statSync(buildId).mtimeMs;
   const changed = SOURCES.map((s) => path.join(root, s)).find((p) => newestChange(p) > builtAt);

@@ -1,7 +1,8 @@
-import { getOverview } from "../server/overview";
-import { AuditTable } from "./_components/audit-table";
-import { cliHints } from "./_components/cli-hints";
-import { NextSteps } from "./_components/next-steps";
+import { getOverview } from "../../server/overview";
+import { AuditTable } from "../_components/audit-table";
+import { cliHints } from "../_components/cli-hints";
+import { NextSteps } from "../_components/next-steps";
+import { PageHeader } from "../../components/ui/page";
 
 // Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
@@ -18,10 +19,7 @@ export default async function OverviewPage() {
   ] as const;
   return (
     <div className="space-y-6">
-      <p className="rounded-md border border-slate-200 border-l-4 border-l-brand bg-white px-4 py-3 text-sm text-slate-700">
-        This preview shows what the gateway records. Managing connections, access, keys, sessions and the audit log from the
-        browser comes later; meanwhile the <code className="font-mono">npx gatehouse</code> command line does all of it.
-      </p>
+      <PageHeader title="Overview" description="What went through the gateway lately." />
       <section className="grid grid-cols-2 gap-3 md:grid-cols-4">
         {stats.map(([label, value]) => (
           <div key={label} className="rounded-lg border border-slate-200 bg-white px-4 py-3.5">

@@ -1,0 +1,88 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useState, type ReactNode } from "react";
+import type { ConsoleRole } from "../../gateway/admin/console-users";
+
+type NavItem = { href: string; label: string; roles: readonly ConsoleRole[] };
+
+// Mirrors SECTION_ROLES in server/auth/current-user.ts; the procedures behind each page enforce it.
+const NAV: NavItem[] = [
+  { href: "/", label: "Overview", roles: ["admin", "approver", "auditor", "member"] },
+  { href: "/connections", label: "Connections", roles: ["admin"] },
+  { href: "/access", label: "Access", roles: ["admin"] },
+  { href: "/agents", label: "Agents & keys", roles: ["admin"] },
+  { href: "/sessions", label: "Sessions", roles: ["admin", "auditor"] },
+  { href: "/audit", label: "Audit log", roles: ["admin", "auditor"] },
+  { href: "/users", label: "Console users", roles: ["admin"] },
+];
+
+const isActive = (pathname: string, href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`));
+
+export function ConsoleShell({ user, signOut, children }: { user: { email: string; name: string | null; role: ConsoleRole }; signOut: () => Promise<void>; children: ReactNode }) {
+  const pathname = usePathname();
+  const [open, setOpen] = useState(false);
+  const items = NAV.filter((n) => n.roles.includes(user.role));
+  const nav = (
+    <nav aria-label="Console" className="flex flex-col gap-0.5">
+      {items.map((item) => {
+        const active = isActive(pathname, item.href);
+        return (
+          <Link
+            key={item.href}
+            href={item.href}
+            onClick={() => setOpen(false)}
+            aria-current={active ? "page" : undefined}
+            className={`rounded-md px-3 py-2 text-sm ${active ? "bg-brand/10 font-semibold text-brand" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
+          >
+            {item.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+  return (
+    <div className="min-h-screen md:flex">
+      <aside className="hidden w-56 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-4 md:flex">
+        <Link href="/" className="mb-5 px-3 text-base font-semibold text-brand">
+          Gatehouse
+        </Link>
+        {nav}
+        <UserBox user={user} signOut={signOut} />
+      </aside>
+      <header className="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 md:hidden">
+        <Link href="/" className="font-semibold text-brand">
+          Gatehouse
+        </Link>
+        <button type="button" aria-expanded={open} aria-controls="mobile-nav" onClick={() => setOpen((o) => !o)} className="rounded-md px-2.5 py-1.5 text-sm text-slate-700 ring-1 ring-slate-300">
+          Menu
+        </button>
+      </header>
+      {open ? (
+        <div id="mobile-nav" className="border-b border-slate-200 bg-white px-3 py-3 md:hidden">
+          {nav}
+          <UserBox user={user} signOut={signOut} />
+        </div>
+      ) : null}
+      <main className="min-w-0 flex-1 px-4 py-6 md:px-8">
+        <div className="mx-auto max-w-6xl">{children}</div>
+      </main>
+    </div>
+  );
+}
+
+function UserBox({ user, signOut }: { user: { email: string; name: string | null; role: ConsoleRole }; signOut: () => Promise<void> }) {
+  return (
+    <div className="mt-auto border-t border-slate-100 px-3 pt-4 md:mt-auto">
+      <p className="truncate text-sm font-medium text-slate-800" title={user.email}>
+        {user.name ?? user.email}
+      </p>
+      <p className="text-xs text-slate-500">{user.role}</p>
+      <form action={signOut}>
+        <button type="submit" className="mt-2 text-sm text-slate-600 underline-offset-2 hover:underline">
+          Sign out
+        </button>
+      </form>
+    </div>
+  );
+}

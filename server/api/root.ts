@@ -1,0 +1,22 @@
+import "server-only";
+import { accessRouter } from "./routers/access";
+import { agentsRouter } from "./routers/agents";
+import { auditRouter } from "./routers/audit";
+import { connectionsRouter } from "./routers/connections";
+import { meRouter } from "./routers/me";
+import { sessionsRouter } from "./routers/sessions";
+import { usersRouter } from "./routers/users";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  connections: connectionsRouter,
+  access: accessRouter,
+  agents: agentsRouter,
+  sessions: sessionsRouter,
+  audit: auditRouter,
+  users: usersRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,100 @@
+import "server-only";
+import { hkdfSync } from "node:crypto";
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { z } from "zod";
+import { loadOrCreateSecretKey } from "../../gateway/config";
+import { parseSecretKey } from "../../gateway/crypto/secret-box";
+import { upsertOidcUser, verifyLocalSignIn } from "../../gateway/admin/console-users";
+import { recordConsoleEvent } from "../audit/record-console-event";
+import { getDb } from "../db";
+import { parseConsoleEnv } from "../env";
+import { readGroupsClaim, roleFromGroups } from "./role-from-groups";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; email: string; name?: string | null };
+  }
+}
+
+const credentialsSchema = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) });
+
+/** Session cookies are signed with AUTH_SECRET, or a key derived from the Gatehouse secret key so `npm start` needs no setup. */
+function sessionSecret(env: ReturnType<typeof parseConsoleEnv>): string {
+  if (env.AUTH_SECRET) return env.AUTH_SECRET;
+  const key = process.env.GATEHOUSE_SECRET_KEY ? parseSecretKey(process.env.GATEHOUSE_SECRET_KEY) : loadOrCreateSecretKey(env.dataDir);
+  return Buffer.from(hkdfSync("sha256", key, "gatehouse", "console session cookies", 32)).toString("base64url");
+}
+
+// Lazy: the configuration is read at the first request, never at build time.
+function buildConfig(): NextAuthConfig {
+  const env = parseConsoleEnv();
+  const providers: NextAuthConfig["providers"] = [
+    Credentials({
+      id: "local",
+      name: "Local account",
+      credentials: { email: { label: "E-mail" }, password: { label: "Password", type: "password" } },
+      async authorize(raw) {
+        const input = credentialsSchema.safeParse(raw);
+        if (!input.success) return null;
+        const user = await verifyLocalSignIn(getDb(), input.data.email, input.data.password);
+        await recordConsoleEvent(getDb(), {
+          action: "console.sign_in",
+          outcome: user ? "ok" : "denied",
+          actor: user?.email ?? input.data.email.slice(0, 254),
+          message: user ? "signed in with a local account" : "local sign-in refused: unknown account, wrong password or disabled",
+        });
+        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      },
+    }),
+  ];
+  if (env.oidcSignIn) {
+    providers.push({
+      id: "oidc",
+      name: "Single sign-on",
+      type: "oidc",
+      issuer: env.oidcSignIn.issuer,
+      clientId: env.oidcSignIn.clientId,
+      clientSecret: env.oidcSignIn.clientSecret,
+      authorization: { params: { scope: "openid email profile" } },
+      checks: ["pkce", "state", "nonce"],
+    });
+  }
+  return {
+    secret: sessionSecret(env),
+    trustHost: true,
+    session: { strategy: "jwt", maxAge: env.GATEHOUSE_SESSION_HOURS * 3600 },
+    pages: { signIn: "/sign-in", error: "/sign-in" },
+    providers,
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (account?.provider !== "oidc") return true;
+        if (!profile?.email) return "/sign-in?error=NoEmail";
+        const groups = readGroupsClaim(profile[env.OIDC_GROUPS_CLAIM]);
+        const user = await upsertOidcUser(getDb(), { email: profile.email, name: profile.name ?? undefined, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
+        await recordConsoleEvent(getDb(), {
+          action: "console.sign_in",
+          outcome: user.disabledAt ? "denied" : "ok",
+          actor: user.email,
+          message: user.disabledAt ? "single sign-on refused: the account is disabled" : `signed in through ${env.oidcSignIn?.issuer} as ${user.role}`,
+        });
+        return user.disabledAt ? "/sign-in?error=AccessDenied" : true;
+      },
+      async jwt({ token, account, profile, user }) {
+        if (account?.provider === "oidc" && profile?.email) {
+          const row = await upsertOidcUser(getDb(), { email: profile.email });
+          token.uid = row.id;
+        } else if (user?.id) {
+          token.uid = user.id;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        session.user.id = String(token.uid ?? "");
+        return session;
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(buildConfig);
