@@ -125,10 +125,14 @@ async function buildConsoleIfNeeded(): Promise<void> {
 async function startConsole(gateway: string): Promise<string> {
   const args = [...exitWithSupervisor, nextBin, "start", "-p", String(env.PORT), "-H", env.GATEHOUSE_CONSOLE_HOST];
   // The gateway's actual port (it may have been 0), for the commands the console shows.
-  const consoleEnv = { ...childEnv, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
+  // AUTH_URL: the console's public address, from which the OIDC callback URL is built. Next names a
+  // loopback host "localhost" in its request URLs, so that is the name to use for a loopback console.
+  const publicHost = ["127.0.0.1", "::1", "0.0.0.0", "::"].includes(env.GATEHOUSE_CONSOLE_HOST) ? "localhost" : env.GATEHOUSE_CONSOLE_HOST;
+  const publicUrl = process.env.AUTH_URL ?? `http://${publicHost}:${env.PORT}`;
+  const consoleEnv = { ...childEnv, AUTH_URL: publicUrl, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
   supervise(startChild("console", process.execPath, args, { cwd: root, env: consoleEnv }));
   await waitForPort(env.GATEHOUSE_CONSOLE_HOST, env.PORT);
-  return `http://${env.GATEHOUSE_CONSOLE_HOST}:${env.PORT}`;
+  return publicUrl;
 }
 
 async function waitForPort(host: string, port: number): Promise<void> {

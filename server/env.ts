@@ -18,6 +18,8 @@ const consoleEnvSchema = z.object({
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Scopes the console asks the provider for at sign-in; add your IdP's groups scope if it has one. */
+  OIDC_SCOPES: z.string().default("openid email profile"),
   /** The ID-token claim that lists a person's groups. */
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   /** IdP groups whose members get a console role at each sign-in (comma-separated). Highest role wins. */

@@ -46,7 +46,17 @@ export type TestOidcProvider = {
 
 type Registered = { client_id: string; client_secret: string };
 
-export async function startOidcProvider(): Promise<TestOidcProvider> {
+/** A web application that signs people in (the console): authorization code flow with PKCE. */
+export type WebClient = { clientId: string; clientSecret: string; redirectUri: string };
+/** People who can sign in on the provider's own login page, by login name. */
+export type TestAccounts = Record<string, { email: string; name: string; groups: string[] }>;
+
+/**
+ * With `web`, the provider also serves its built-in login and consent pages (oidc-provider's
+ * "dev interactions": any password is accepted for a login listed in `accounts`, which is all a
+ * test needs of an IdP) and issues ID tokens carrying email, name and groups.
+ */
+export async function startOidcProvider(web?: { clients: WebClient[]; accounts: TestAccounts }): Promise<TestOidcProvider> {
   // The issuer must equal the URL the provider is reached at, so take a free port first.
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -63,15 +73,30 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
 
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk] },
-    clients: [],
+    clients: (web?.clients ?? []).map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      redirect_uris: [c.redirectUri],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+    })),
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
+    // Put the scope's claims into the ID token itself, as many IdPs do, so the console needs no userinfo call.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx: unknown, sub: string) {
+      const account = web?.accounts[sub];
+      if (!account) return undefined;
+      return { accountId: sub, claims: () => ({ sub, email: account.email, email_verified: true, name: account.name, groups: account.groups }) };
+    },
     extraClientMetadata: { properties: ["groups", "token_ttl", "token_issued_seconds_ago"] },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: Boolean(web) },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => GATEHOUSE_AUDIENCE,
+        // Service accounts get JWT access tokens for Gatehouse; the console's sign-in needs only an ID token.
+        defaultResource: (_ctx: unknown, client: { grantTypes?: string[] }) => (client.grantTypes?.includes("client_credentials") ? GATEHOUSE_AUDIENCE : undefined),
         // Any https resource is a known API here; each gets signed JWT access tokens.
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
           if (!resource.startsWith("https://")) throw new Provider.errors.InvalidTarget();
@@ -79,7 +104,10 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
         },
       },
     },
-    ttl: { ClientCredentials: (_ctx: unknown, _token: unknown, client: unknown) => Number(meta(client, "token_ttl") ?? 300) },
+    ttl: {
+      ClientCredentials: (_ctx: unknown, _token: unknown, client: unknown) => Number(meta(client, "token_ttl") ?? 300),
+      Session: 3600, Grant: 3600, Interaction: 600, AccessToken: 300, IdToken: 300, AuthorizationCode: 60,
+    },
     extraTokenClaims: (_ctx: unknown, token: unknown) => {
       const client = (token as { client?: { clientName?: string } }).client;
       return { groups: meta(client, "groups") ?? [], preferred_username: client?.clientName };
@@ -97,6 +125,14 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
     },
   });
   server.on("request", provider.callback());
+  // The provider's error responses are generic on purpose; its events say why (set GATEHOUSE_TEST_LOG to see them).
+  if (process.env.GATEHOUSE_TEST_LOG) {
+    for (const event of ["grant.error", "server_error", "authorization.error"]) {
+      provider.on(event, (ctx: { oidc?: { params?: { redirect_uri?: unknown } } }, err: { message?: string; error_detail?: string }) =>
+        console.error(`[test idp] ${event}: ${err.message} ${err.error_detail ?? ""} (redirect_uri ${String(ctx.oidc?.params?.redirect_uri)})`),
+      );
+    }
+  }
 
   const clients = new Map<string, Promise<Registered>>();
   const register = (req: TokenRequest, name: string): Promise<Registered> => {

@@ -56,7 +56,7 @@ function buildConfig(): NextAuthConfig {
       issuer: env.oidcSignIn.issuer,
       clientId: env.oidcSignIn.clientId,
       clientSecret: env.oidcSignIn.clientSecret,
-      authorization: { params: { scope: "openid email profile" } },
+      authorization: { params: { scope: env.OIDC_SCOPES } },
       checks: ["pkce", "state", "nonce"],
     });
   }

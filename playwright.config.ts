@@ -1,0 +1,30 @@
+import { defineConfig } from "@playwright/test";
+
+/**
+ * Browser tests of the console: Debian's Chromium driven by Playwright against the production
+ * build, with the gateway, a private PostgreSQL and a real OIDC provider started by the global
+ * setup (e2e/console/support/console-stack.ts).
+ */
+export default defineConfig({
+  testDir: "e2e/console",
+  globalSetup: "./e2e/console/support/global-setup.ts",
+  outputDir: "test-results/console",
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  projects: [
+    { name: "auth", testMatch: /auth\.setup\.ts$/ },
+    { name: "console", testMatch: /.*\.spec\.ts$/, dependencies: ["auth"] },
+  ],
+});
