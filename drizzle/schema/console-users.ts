@@ -1,4 +1,5 @@
 import { pgTable, text, uuid, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { createdAt } from "./columns";
 import { identities } from "./identities";
 
@@ -18,6 +19,8 @@ export const consoleUsers = pgTable("console_users", {
   source: text("source", { enum: ["local", "oidc"] }).notNull().default("local"),
   passwordHash: text("password_hash"),
   identityId: uuid("identity_id").references(() => identities.id, { onDelete: "set null" }),
+  /** Groups the person belongs to (from the IdP at each sign-in, or set by an admin): who may approve what. */
+  groups: text("groups").array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
   lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
   disabledAt: timestamp("disabled_at", { withTimezone: true }),

@@ -7,3 +7,4 @@ export * from "./audit-events";
 export * from "./bus-events";
 export * from "./policies";
 export * from "./console-users";
+export * from "./reviews";
