@@ -33,6 +33,12 @@ const envSchema = z.object({
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   /** Largest frontend protocol message accepted (bytes); larger ones end the session with 08P01. */
   GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** The console's public address, for the review links the gateway sends clients. */
+  GATEHOUSE_CONSOLE_URL: z.string().url().default("http://localhost:3000"),
+  /** How long a held statement waits for approval by default (seconds). */
+  GATEHOUSE_REVIEW_TIMEOUT: z.coerce.number().int().min(5).max(86_400).default(600),
+  /** Slack-compatible incoming webhook told about each held statement. */
+  GATEHOUSE_REVIEW_WEBHOOK_URL: z.string().url().optional(),
   /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
   GATEHOUSE_INSTANCE: z.string().optional(),
 });
@@ -47,6 +53,8 @@ export type GatewayConfig = {
   oidc?: { issuer: string; audience?: string; groupsClaim: string };
   maxMessageBytes: number;
   instance: string;
+  consoleUrl: string;
+  reviews: { timeoutSeconds: number; webhookUrl?: string };
 };
 
 export function embeddedDatabaseUrl(dataDir: string): string {
@@ -83,5 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, groupsClaim: e.OIDC_GROUPS_CLAIM } : undefined,
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
     instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
+    consoleUrl: e.GATEHOUSE_CONSOLE_URL,
+    reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
   };
 }

@@ -7,6 +7,7 @@ import type { SessionStore } from "./sessions/session-store";
 import type { LiveSessions } from "./live-sessions";
 import type { createOidcVerifier } from "./identity/oidc";
 import type { PolicyStore } from "./policy/policy-store";
+import type { ReviewCoordinator } from "./reviews/review-coordinator";
 
 /** Everything a protocol listener needs, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -18,6 +19,7 @@ export type GatewayDeps = {
   sessions: SessionStore;
   live: LiveSessions;
   policies: PolicyStore;
+  reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
   log: (msg: string) => void;
 };

@@ -7,6 +7,8 @@ import { StatementAnalyzer, loadSqlParser } from "./sql/statement-analyzer";
 import { createSessionStore } from "./sessions/session-store";
 import { LiveSessions } from "./live-sessions";
 import { PolicyStore } from "./policy/policy-store";
+import { ReviewCoordinator } from "./reviews/review-coordinator";
+import { createReviewWebhook } from "./reviews/review-webhook";
 import { createOidcVerifier } from "./identity/oidc";
 import { subscribe, type BusEvent } from "./bus/event-bus";
 import { loadTlsContext } from "./tls";
@@ -26,15 +28,24 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   await loadSqlParser();
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
   const live = new LiveSessions();
+  const audit = new AuditWriter(handle.pool, 100, log);
   const deps: GatewayDeps = {
     config,
     db: handle.db,
     box: createSecretBox(config.secretKey),
-    audit: new AuditWriter(handle.pool, 100, log),
+    audit,
     analyzer: new StatementAnalyzer(),
     sessions: createSessionStore(handle.db),
     live,
     policies: new PolicyStore(handle.db),
+    reviews: new ReviewCoordinator({
+      db: handle.db,
+      instance: config.instance,
+      consoleUrl: config.consoleUrl,
+      audit: (e) => audit.write(e),
+      log,
+      notify: config.reviews.webhookUrl ? createReviewWebhook(config.reviews.webhookUrl) : undefined,
+    }),
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     log,
   };
@@ -48,6 +59,10 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     if (e.topic === "policies.changed") {
       const { connectionId } = e.payload as { connectionId: string };
       deps.policies.reload(connectionId).catch((err) => log(`could not reload the policy of ${connectionId}: ${(err as Error).message}`));
+    }
+    if (e.topic === "reviews.decided") {
+      const { reviewId } = e.payload as { reviewId: string };
+      deps.reviews.onDecided(reviewId).catch((err) => log(`could not read the decision on review ${reviewId}: ${(err as Error).message}`));
     }
     if (e.topic === "sessions.kill") {
       const { sessionId, reason } = e.payload as { sessionId: string; reason?: string };
@@ -64,6 +79,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     async close() {
       const closing = pg.close();
       live.killAll("the gateway is shutting down");
+      await deps.reviews.close();
       await closing;
       await unsubscribe();
       await deps.audit.close();

@@ -38,7 +38,10 @@ export const ruleSchema = z.object({
         .optional(),
     })
     .strict(),
+  /** For review: groups whose members may approve (unset: any approver), how many must, and how long it may wait. */
   approvers: z.array(z.string()).optional(),
+  requiredApprovals: z.number().int().min(1).max(5).optional(),
+  timeoutSeconds: z.number().int().min(5).max(86_400).optional(),
 });
 
 export const policySchema = z.object({

@@ -18,6 +18,7 @@ import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
 import { StatementGuard, frontendGuard } from "./statement-guard";
+import { postgresReviewer } from "./review-hold";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
 
@@ -129,7 +130,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   if (hs.leftover.length) socket.unshift(hs.leftover);
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer)));
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
-  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard));
+  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard, postgresReviewer(deps, ctx, target)));
   const untrack = deps.live.add(
     { id: sessionId, identityId: identity.id, keyId: identity.keyId, kill: (reason) => relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`)) },
     identity.expiresAt,

@@ -6,8 +6,18 @@ import { Frontend, SqlState } from "./message-codes";
 import type { StatementTracker } from "./statement-tracker";
 import type { Refusal } from "./statement-guard";
 
-/** Judges a Query, Parse or FunctionCall message; a refusal comes with the message to send the target instead. */
-export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => { refusal: Refusal; replacement: Buffer } | null;
+/** A refusal of a client message, with the message to send the target instead. */
+export type GuardRefusal = { refusal: Refusal; replacement: Buffer };
+
+/**
+ * A message held for a human decision. `start` gets a way to tell the client (a NOTICE) and
+ * resolves with null to forward the message as sent, or with a refusal; `cancel` says nobody
+ * waits any more (the client went away).
+ */
+export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void } };
+
+/** Judges a Query, Parse or FunctionCall message: pass (null), refuse, or hold. */
+export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;
 
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 
@@ -23,6 +33,13 @@ export class PgRelay {
   private clientTerminated = false;
   private resolveEnd!: (e: RelayEnd) => void;
   readonly done: Promise<RelayEnd> = new Promise((r) => (this.resolveEnd = r));
+  // While a message is held for review, the client's later messages wait here, in order, and the
+  // client socket is paused so that they stay few.
+  private holding: GuardHold["hold"] | null = null;
+  private readonly backlog: Buffer[] = [];
+  private readonly toTarget = new SegmentWriter();
+  private readonly toClient = new SegmentWriter();
+  private readonly visitClient: (type: number, buf: Buffer, start: number, end: number) => void;
 
   constructor(
     private readonly client: Duplex,
@@ -34,19 +51,18 @@ export class PgRelay {
     const fromClient = new MessageFramer(maxMessageBytes);
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
     const fromTarget = new MessageFramer(1 << 30);
-    const toTarget = new SegmentWriter();
-    const toClient = new SegmentWriter();
+    const { toTarget, toClient } = this;
 
-    const visitClient = (type: number, buf: Buffer, start: number, end: number) => {
+    this.visitClient = (type: number, buf: Buffer, start: number, end: number) => {
+      if (this.holding) return void this.backlog.push(Buffer.from(buf.subarray(start, end)));
       if (type === Frontend.Terminate) this.clientTerminated = true;
       const text = this.tracker.onFrontend(type, buf, start, end);
       const judged = text !== undefined || type === Frontend.FunctionCall ? guard?.(type, text ?? "", buf, start, end) : undefined;
       if (!judged) return toTarget.add(buf, start, end);
-      // Refused: the target gets a text it rejects, so that its answer (and the skip to Sync)
-      // keeps its place in the response stream; the tracker swaps in the gateway's error.
-      this.tracker.refuseLast(judged.refusal);
-      toTarget.add(judged.replacement, 0, judged.replacement.length);
+      if ("hold" in judged) return this.hold(judged.hold, Buffer.from(buf.subarray(start, end)));
+      this.forwardRefused(judged);
     };
+    const visitClient = this.visitClient;
     const visitTarget = (type: number, buf: Buffer, start: number, end: number) => {
       const replacement = this.tracker.onBackend(type, buf, start, end);
       if (replacement) toClient.add(replacement, 0, replacement.length);
@@ -62,6 +78,7 @@ export class PgRelay {
         return this.fail(err instanceof PgError ? err : new PgError("FATAL", SqlState.ProtocolViolation, `malformed message: ${(err as Error).message}`));
       }
       if (!toTarget.flushTo(target)) this.pauseUntilDrain(client, target);
+      if (this.holding) client.pause();
     });
     target.on("data", (chunk: Buffer) => {
       this.bytesOut += chunk.length;
@@ -81,6 +98,38 @@ export class PgRelay {
     else if (target.destroyed) this.targetGone();
     client.resume();
     target.resume();
+  }
+
+  /** Refused: the target gets a text it rejects, so that its answer (and the skip to Sync) keeps its place in the response stream; the tracker swaps in the gateway's error. */
+  private forwardRefused(judged: GuardRefusal): void {
+    this.tracker.refuseLast(judged.refusal);
+    this.toTarget.add(judged.replacement, 0, judged.replacement.length);
+  }
+
+  /** Holds `message` (already tracked) until the decision; the target sees nothing meanwhile. */
+  private hold(hold: GuardHold["hold"], message: Buffer): void {
+    this.holding = hold;
+    this.client.pause();
+    const tellClient = (msg: Buffer) => void (this.client.writable && this.client.write(msg));
+    hold.start(tellClient).then(
+      (verdict) => this.release(message, verdict),
+      (err: Error) => this.release(message, null, err),
+    );
+  }
+
+  private release(message: Buffer, verdict: GuardRefusal | null, failure?: Error): void {
+    if (this.ended) return;
+    this.holding = null;
+    if (failure) return this.fail(new PgError("FATAL", SqlState.InternalError, `the gateway could not wait for the review: ${failure.message}`));
+    if (verdict) this.forwardRefused(verdict);
+    else this.toTarget.add(message, 0, message.length);
+    // What the client sent meanwhile, in order, until the next hold (if any).
+    while (!this.holding && this.backlog.length) {
+      const m = this.backlog.shift()!;
+      this.visitClient(m[0], m, 0, m.length);
+    }
+    if (!this.toTarget.flushTo(this.target)) this.pauseUntilDrain(this.client, this.target);
+    else if (!this.holding) this.client.resume();
   }
 
   /** Ends the session with a FATAL message the client can read (revoked key, admin kill...). */
@@ -109,6 +158,8 @@ export class PgRelay {
   private finish(reason: string, failed: boolean): void {
     if (this.ended) return;
     this.ended = true;
+    this.holding?.cancel(reason);
+    this.holding = null;
     this.tracker.drainUnfinished(reason);
     this.client.end();
     this.target.end();
