@@ -9,6 +9,7 @@ type NavItem = { href: string; label: string; roles: readonly ConsoleRole[] };
 // Mirrors SECTION_ROLES in server/auth/current-user.ts; the procedures behind each page enforce it.
 const NAV: NavItem[] = [
   { href: "/", label: "Overview", roles: ["admin", "approver", "auditor", "member"] },
+  { href: "/reviews", label: "Reviews", roles: ["admin", "approver"] },
   { href: "/connections", label: "Connections", roles: ["admin"] },
   { href: "/access", label: "Access", roles: ["admin"] },
   { href: "/agents", label: "Agents & keys", roles: ["admin"] },

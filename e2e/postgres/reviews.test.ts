@@ -9,6 +9,7 @@ import { desc, eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { reviews } from "../../drizzle/schema/index";
 import { decideReview } from "../../gateway/reviews/decide-review";
+import { addConsoleUser } from "../../gateway/admin/console-users";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
 let t: TestGateway;
@@ -166,6 +167,21 @@ describe("[REVIEWS] statements held for approval", () => {
     await decideReview(db.db, { reviewId: review.id, decision: "approve", decider: approver("dana@example.com") });
     expect((await psql).stdout.trim()).toBe("TRUNCATE TABLE");
     expect(await count()).toBe("0");
+  });
+
+  it("[CLI]: `gatehouse reviews` lists what waits and decides as a named console approver", async () => {
+    await refill();
+    await addConsoleUser(db.db, { email: "cli-dba@example.com", role: "approver", password: "a long enough password", groups: ["dba"] });
+    await addConsoleUser(db.db, { email: "cli-auditor@example.com", role: "auditor", password: "a long enough password", groups: ["dba"] });
+    const psql = t.psql(key, "held", ["-c", `truncate ${table}`]);
+    const review = await pendingReview("truncate");
+    const listed = await t.cli("reviews", "list", "--json");
+    expect(listed.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l).id)).toContain(review.id);
+    const auditor = await t.cli("reviews", "approve", review.id, "--as", "cli-auditor@example.com");
+    expect(auditor.stderr).toContain("only approvers and admins decide reviews");
+    const ok = await t.cli("reviews", "approve", review.id, "--as", "cli-dba@example.com");
+    expect(ok.stdout).toContain(`review ${review.id}: approved`);
+    expect((await psql).stdout.trim()).toBe("TRUNCATE TABLE");
   });
 
   it("[EXTENDED]: a held statement sent through the extended protocol (node-postgres with parameters) waits too", async () => {

@@ -16,15 +16,15 @@ export function normaliseEmail(email: string): string {
 export type ConsoleUser = typeof consoleUsers.$inferSelect;
 
 /** Creates a local console account, or resets the password and role of an existing one. */
-export async function addConsoleUser(db: Db, input: { email: string; role: ConsoleRole; password: string; name?: string }) {
+export async function addConsoleUser(db: Db, input: { email: string; role: ConsoleRole; password: string; name?: string; groups?: string[] }) {
   const email = normaliseEmail(input.email);
   const weak = checkPasswordStrength(input.password);
   if (weak) throw new Error(weak);
   const passwordHash = await hashPassword(input.password);
   const [row] = await db
     .insert(consoleUsers)
-    .values({ email, role: input.role, name: input.name, passwordHash, source: "local" })
-    .onConflictDoUpdate({ target: consoleUsers.email, set: { role: input.role, passwordHash, disabledAt: null } })
+    .values({ email, role: input.role, name: input.name, passwordHash, source: "local", groups: input.groups ?? [] })
+    .onConflictDoUpdate({ target: consoleUsers.email, set: { role: input.role, passwordHash, disabledAt: null, ...(input.groups ? { groups: input.groups } : {}) } })
     .returning();
   return row;
 }
@@ -51,14 +51,20 @@ const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  * maps IdP groups to roles) wins over the stored role on every sign-in, so removing someone from
  * the IdP group takes the role away; without a mapping the stored role (default member) stays.
  */
-export async function upsertOidcUser(db: Db, input: { email: string; name?: string; roleFromGroups?: ConsoleRole }) {
+export async function upsertOidcUser(db: Db, input: { email: string; name?: string; roleFromGroups?: ConsoleRole; groups?: string[] }) {
   const email = normaliseEmail(input.email);
   const [row] = await db
     .insert(consoleUsers)
-    .values({ email, name: input.name, source: "oidc", role: input.roleFromGroups ?? "member", lastSignInAt: sql`now()` })
+    .values({ email, name: input.name, source: "oidc", role: input.roleFromGroups ?? "member", groups: input.groups ?? [], lastSignInAt: sql`now()` })
     .onConflictDoUpdate({
       target: consoleUsers.email,
-      set: { name: input.name ?? sql`${consoleUsers.name}`, lastSignInAt: sql`now()`, ...(input.roleFromGroups ? { role: input.roleFromGroups } : {}) },
+      set: {
+        name: input.name ?? sql`${consoleUsers.name}`,
+        lastSignInAt: sql`now()`,
+        ...(input.roleFromGroups ? { role: input.roleFromGroups } : {}),
+        // The IdP is the truth about a person's groups: each sign-in replaces them.
+        ...(input.groups ? { groups: input.groups } : {}),
+      },
     })
     .returning();
   return row;

@@ -13,6 +13,7 @@ import { exportAsciicast } from "../admin/export-asciicast";
 import { publish } from "../bus/event-bus";
 import { applyPolicy, showPolicy } from "../admin/manage-policies";
 import { runUsersCommand, USERS_USAGE } from "./users-command";
+import { REVIEWS_USAGE, runReviewsCommand } from "./reviews-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -30,6 +31,7 @@ const USAGE = `usage: gatehouse <command>
   policies show <connection>                           print it as JSON
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${USERS_USAGE}
+${REVIEWS_USAGE}
 
 Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
 
@@ -50,7 +52,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
-      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, sub, ...rest] = positionals;
@@ -64,7 +66,8 @@ async function run(argv: string[]): Promise<void> {
   const handle = connect(config);
   const db = handle.db;
   try {
-    if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"] }, out);
+    if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
+    if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
       case "connections add": {

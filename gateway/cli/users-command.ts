@@ -4,7 +4,7 @@ import type { Db } from "../../drizzle/client";
 import { consoleUsers } from "../../drizzle/schema/index";
 import { addConsoleUser, CONSOLE_ROLES, normaliseEmail, type ConsoleRole } from "../admin/console-users";
 
-export const USERS_USAGE = `  users add <email> --role admin|approver|auditor|member [--password-stdin]
+export const USERS_USAGE = `  users add <email> --role admin|approver|auditor|member [--groups g1,g2] [--password-stdin]
                                                        add (or reset) a console account; prints a generated password unless one comes on stdin
   users list [--json]                                  console accounts and their roles
   users set-role <email> <role>                        change a person's console role
@@ -29,13 +29,14 @@ export function generatePassword(): string {
   return Array.from(randomBytes(20), (b) => alphabet[b % alphabet.length]).join("");
 }
 
-export async function runUsersCommand(db: Db, sub: string | undefined, args: string[], opts: { role?: string; json?: boolean; passwordStdin?: boolean }, out: Out) {
+export async function runUsersCommand(db: Db, sub: string | undefined, args: string[], opts: { role?: string; json?: boolean; passwordStdin?: boolean; groups?: string }, out: Out) {
   switch (sub) {
     case "add": {
       if (!args[0]) throw new Error("users add needs an e-mail address");
       const role = parseRole(opts.role);
       const password = opts.passwordStdin ? await readStdin() : generatePassword();
-      const user = await addConsoleUser(db, { email: args[0], role, password });
+      const groups = opts.groups?.split(",").map((g) => g.trim()).filter(Boolean);
+      const user = await addConsoleUser(db, { email: args[0], role, password, groups });
       out(`console account ${user.email} (${user.role}) is ready`);
       if (!opts.passwordStdin) out(`password (shown once): ${password}`);
       return;
@@ -43,7 +44,7 @@ export async function runUsersCommand(db: Db, sub: string | undefined, args: str
     case "list": {
       const rows = await db.select().from(consoleUsers).orderBy(asc(consoleUsers.email));
       for (const u of rows) {
-        const view = { email: u.email, role: u.role, source: u.source, lastSignInAt: u.lastSignInAt, disabled: Boolean(u.disabledAt) };
+        const view = { email: u.email, role: u.role, groups: u.groups, source: u.source, lastSignInAt: u.lastSignInAt, disabled: Boolean(u.disabledAt) };
         out(opts.json ? JSON.stringify(view) : `${u.email}\t${u.role}\t${u.source}${u.disabledAt ? "\tdisabled" : ""}`);
       }
       return;

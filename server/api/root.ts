@@ -4,6 +4,7 @@ import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
 import { connectionsRouter } from "./routers/connections";
 import { meRouter } from "./routers/me";
+import { reviewsRouter } from "./routers/reviews";
 import { sessionsRouter } from "./routers/sessions";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   sessions: sessionsRouter,
   audit: auditRouter,
   users: usersRouter,
+  reviews: reviewsRouter,
 });
 
 export type AppRouter = typeof appRouter;

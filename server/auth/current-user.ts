@@ -27,6 +27,7 @@ export const SECTION_ROLES = {
   agents: ["admin"],
   users: ["admin"],
   sessions: ["admin", "auditor"],
+  reviews: ["admin", "approver"],
   audit: ["admin", "auditor"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 

@@ -71,7 +71,7 @@ function buildConfig(): NextAuthConfig {
         if (account?.provider !== "oidc") return true;
         if (!profile?.email) return "/sign-in?error=NoEmail";
         const groups = readGroupsClaim(profile[env.OIDC_GROUPS_CLAIM]);
-        const user = await upsertOidcUser(getDb(), { email: profile.email, name: profile.name ?? undefined, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
+        const user = await upsertOidcUser(getDb(), { email: profile.email, name: profile.name ?? undefined, groups, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
         await recordConsoleEvent(getDb(), {
           action: "console.sign_in",
           outcome: user.disabledAt ? "denied" : "ok",

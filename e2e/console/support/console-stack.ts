@@ -61,13 +61,14 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
     await runMigrations(env.DATABASE_URL);
     const accounts = await seedAccounts(env.DATABASE_URL);
 
-    const gateway: RunningGateway = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: () => {} });
-    cleanups.push(() => gateway.close());
-
     const consolePort = await freePort();
     // "localhost", not 127.0.0.1: Next's request URLs name a loopback host "localhost", and the
     // OIDC redirect URI built from them must match the one the browser started from.
     const consoleUrl = `http://localhost:${consolePort}`;
+    env.GATEHOUSE_CONSOLE_URL = consoleUrl;
+
+    const gateway: RunningGateway = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: () => {} });
+    cleanups.push(() => gateway.close());
     const sso = { clientId: "gatehouse-console", clientSecret: randomBytes(16).toString("hex"), redirectUri: `${consoleUrl}/api/auth/callback/oidc` };
     const idp: TestOidcProvider = await startOidcProvider({
       clients: [sso],
@@ -120,7 +121,9 @@ async function seedAccounts(databaseUrl: string): Promise<StackInfo["accounts"]>
     const accounts = {} as StackInfo["accounts"];
     for (const role of ROLES) {
       const account = { email: `${role}@example.test`, password: `pw-${role}-${randomBytes(6).toString("hex")}` };
-      await addConsoleUser(handle.db, { ...account, role, name: `${role[0].toUpperCase()}${role.slice(1)} Person` });
+      // Approvers and admins are in the "dba" group that the review tests' rules name as approvers.
+      const groups = role === "approver" || role === "admin" ? ["dba"] : [];
+      await addConsoleUser(handle.db, { ...account, role, groups, name: `${role[0].toUpperCase()}${role.slice(1)} Person` });
       accounts[role] = account;
     }
     return accounts;
