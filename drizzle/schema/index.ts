@@ -8,3 +8,4 @@ export * from "./bus-events";
 export * from "./policies";
 export * from "./console-users";
 export * from "./reviews";
+export * from "./access-requests";
