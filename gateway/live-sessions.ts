@@ -3,6 +3,8 @@ export type LiveSession = {
   id: string;
   identityId: string | null;
   keyId?: string;
+  /** Set when the session exists only through time-bound access to this connection. */
+  temporaryAccessTo?: string;
   kill: (reason: string) => void;
 };
 
@@ -14,12 +16,12 @@ export class LiveSessions {
   private readonly revokedAt = new Map<string, number>();
 
   /** Registers a session that authenticated at `authenticatedAt`; ends it at once if a revocation came in since. */
-  add(s: LiveSession, expiresAt: number | undefined, authenticatedAt: number): () => void {
+  add(s: LiveSession, expiresAt: number | undefined, authenticatedAt: number, expiryReason = "the credential of this session has expired"): () => void {
     this.byId.set(s.id, s);
     const revoked = s.identityId ? this.revokedAt.get(s.identityId) : undefined;
     if (revoked !== undefined && revoked >= authenticatedAt) queueMicrotask(() => s.kill("the keys of this identity were revoked"));
     // Access ends when the credential does: a session does not outlive its key or token.
-    const timer = expiresAt ? setTimeout(() => s.kill("the credential of this session has expired"), Math.max(0, expiresAt - Date.now())) : undefined;
+    const timer = expiresAt ? setTimeout(() => s.kill(expiryReason), Math.max(0, expiresAt - Date.now())) : undefined;
     timer?.unref();
     return () => {
       clearTimeout(timer);

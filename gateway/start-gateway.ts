@@ -64,6 +64,10 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       const { reviewId } = e.payload as { reviewId: string };
       deps.reviews.onDecided(reviewId).catch((err) => log(`could not read the decision on review ${reviewId}: ${(err as Error).message}`));
     }
+    if (e.topic === "access.revoked") {
+      const { identityId, connectionId } = e.payload as { identityId: string; connectionId: string };
+      live.killWhere((s) => s.identityId === identityId && s.temporaryAccessTo === connectionId, "the time-bound access to this connection was revoked");
+    }
     if (e.topic === "sessions.kill") {
       const { sessionId, reason } = e.payload as { sessionId: string; reason?: string };
       live.killWhere((s) => s.id === sessionId, reason ?? "an administrator ended this session");

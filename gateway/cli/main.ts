@@ -14,6 +14,7 @@ import { publish } from "../bus/event-bus";
 import { applyPolicy, showPolicy } from "../admin/manage-policies";
 import { runUsersCommand, USERS_USAGE } from "./users-command";
 import { REVIEWS_USAGE, runReviewsCommand } from "./reviews-command";
+import { ACCESS_USAGE, runAccessCommand } from "./access-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -32,6 +33,7 @@ const USAGE = `usage: gatehouse <command>
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${USERS_USAGE}
 ${REVIEWS_USAGE}
+${ACCESS_USAGE}
 
 Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
 
@@ -52,7 +54,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
-      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, identity: { type: "string" }, for: { type: "string" }, pending: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, sub, ...rest] = positionals;
@@ -66,6 +68,7 @@ async function run(argv: string[]): Promise<void> {
   const handle = connect(config);
   const db = handle.db;
   try {
+    if (cmd === "access") return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();

@@ -1,8 +1,8 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { consoleUsers, identities, reviews } from "../../drizzle/schema/index";
-import { normaliseEmail } from "../admin/console-users";
+import { reviews } from "../../drizzle/schema/index";
 import { decideReview } from "../reviews/decide-review";
+import { loadDecider } from "./decider";
 
 export const REVIEWS_USAGE = `  reviews list [--json] [--all]                        statements waiting for approval (--all: decided ones too)
   reviews approve <id> --as <email>                    approve as that console approver (same checks as the console)
@@ -17,12 +17,8 @@ export async function runReviewsCommand(db: Db, sub: string | undefined, args: s
     return;
   }
   if (sub !== "approve" && sub !== "reject") throw new Error(`unknown reviews command "${sub ?? ""}"`);
-  if (!args[0] || !opts.as) throw new Error(`reviews ${sub} needs <id> --as <approver e-mail>`);
-  // The CLI acts for a named console approver, with that person's role and groups.
-  const [user] = await db.select().from(consoleUsers).where(eq(consoleUsers.email, normaliseEmail(opts.as)));
-  if (!user || user.disabledAt) throw new Error(`no active console account ${opts.as}`);
-  if (user.role !== "admin" && user.role !== "approver") throw new Error(`${user.email} is ${user.role}: only approvers and admins decide reviews`);
-  const identityName = user.identityId ? (await db.select({ name: identities.name }).from(identities).where(eq(identities.id, user.identityId)))[0]?.name : null;
-  const r = await decideReview(db, { reviewId: args[0], decision: sub, reason: opts.reason, decider: { email: user.email, identityName, groups: user.groups } });
+  if (!args[0]) throw new Error(`reviews ${sub} needs <id> --as <approver e-mail>`);
+  const decider = await loadDecider(db, opts.as);
+  const r = await decideReview(db, { reviewId: args[0], decision: sub, reason: opts.reason, decider });
   out(`review ${args[0]}: ${r.status} (${r.approvals}/${r.requiredApprovals} approvals)`);
 }

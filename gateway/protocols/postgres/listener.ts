@@ -131,10 +131,16 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer)));
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
   const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard, postgresReviewer(deps, ctx, target)));
+  // The session ends when the credential does, or when the time-bound access it relies on does.
+  const accessEndsFirst = connection.temporaryAccessUntil !== undefined && (identity.expiresAt === undefined || connection.temporaryAccessUntil < identity.expiresAt);
   const untrack = deps.live.add(
-    { id: sessionId, identityId: identity.id, keyId: identity.keyId, kill: (reason) => relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`)) },
-    identity.expiresAt,
+    {
+      id: sessionId, identityId: identity.id, keyId: identity.keyId, temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,
+      kill: (reason) => relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`)),
+    },
+    accessEndsFirst ? connection.temporaryAccessUntil : identity.expiresAt,
     authenticatedAt,
+    accessEndsFirst ? `the time-bound access to ${connection.name} has ended` : undefined,
   );
   deps.audit.write({ ...ctx, at: new Date(), action: "session.start", outcome: "ok", message: params.application_name ? `application ${params.application_name}` : null });
 
