@@ -10,6 +10,7 @@ type NavItem = { href: string; label: string; roles: readonly ConsoleRole[] };
 const NAV: NavItem[] = [
   { href: "/", label: "Overview", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/reviews", label: "Reviews", roles: ["admin", "approver"] },
+  { href: "/access-requests", label: "Access requests", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/connections", label: "Connections", roles: ["admin"] },
   { href: "/access", label: "Access", roles: ["admin"] },
   { href: "/agents", label: "Agents & keys", roles: ["admin"] },

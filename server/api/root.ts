@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { connectionsRouter } from "./routers/connections";
 import { meRouter } from "./routers/me";
 import { reviewsRouter } from "./routers/reviews";
+import { accessRequestsRouter } from "./routers/access-requests";
 import { sessionsRouter } from "./routers/sessions";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   users: usersRouter,
   reviews: reviewsRouter,
+  accessRequests: accessRequestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,37 @@
+import { expect, storageStateFor, test } from "./support/fixtures";
+
+test("[ACCESS][REQUEST]: an admin asks for time-bound access for an agent, an approver approves, the agent gets in, revoking ends it", async ({ browser, cli, psql, stack, shot }) => {
+  await cli("connections", "add", "jit-db", "--type", "postgres", "--url", stack.targetUrl);
+  const key = (await cli("keys", "issue", "agent-jit", "--groups", "nobody")).stdout.trim();
+  expect((await psql(key, "jit-db", ["-c", "select 1"])).stderr).toContain("not allowed to use it");
+
+  const admin = await browser.newContext({ storageState: storageStateFor("admin") });
+  const page = await admin.newPage();
+  await page.goto("/access-requests");
+  await page.getByLabel("Identity").selectOption("agent-jit");
+  await page.getByLabel("Connection").selectOption("jit-db");
+  await page.getByLabel("For how long").selectOption({ label: "1 hour" });
+  await page.getByRole("button", { name: "Request access" }).click();
+  await expect(page.getByText("say why access is needed")).toBeVisible();
+  await page.getByLabel("Why").fill("INC-1234: check the orders table");
+  await page.getByRole("button", { name: "Request access" }).click();
+  const row = page.getByRole("row", { name: /agent-jit.*jit-db/ });
+  await expect(row.getByText("waiting")).toBeVisible();
+  // The admin filed it, so the admin cannot approve it.
+  await row.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByText("nobody approves their own access request")).toBeVisible();
+  await admin.close();
+
+  const approver = await browser.newContext({ storageState: storageStateFor("approver") });
+  const ap = await approver.newPage();
+  await ap.goto("/access-requests");
+  const pending = ap.getByRole("row", { name: /agent-jit.*jit-db/ });
+  await pending.getByRole("button", { name: "Approve" }).click();
+  await expect(pending.getByText("active")).toBeVisible();
+  await shot(ap, "access-requests");
+  expect((await psql(key, "jit-db", ["-qAtc", "select 'in'"])).stdout.trim()).toBe("in");
+  await pending.getByRole("button", { name: "Revoke now" }).click();
+  await expect(pending.getByText("revoked", { exact: true })).toBeVisible();
+  expect((await psql(key, "jit-db", ["-c", "select 1"])).stderr).toContain("not allowed to use it");
+  await approver.close();
+});
