@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
+import { redactSecrets } from "./redact-secrets";
 
 export type ConsoleEvent = {
   /** `console.<thing>.<verb>`, e.g. console.connection.update. */
@@ -16,19 +17,6 @@ export type ConsoleEvent = {
   after?: unknown;
   target?: string;
 };
-
-const SECRET_KEY = /pass(word)?|secret|token|private.?key|^key$|hash|credential/i;
-
-/** Replaces the value of every secret-looking field, at any depth, with a marker that says one was set. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? (v == null || v === "" ? v : "[redacted]") : redactSecrets(v)]),
-    );
-  }
-  return value;
-}
 
 /** Every change made in the console (and every sign-in) is itself an audit event: who, what, before and after. */
 export async function recordConsoleEvent(db: Db, e: ConsoleEvent): Promise<void> {
