@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -25,6 +25,7 @@ test.beforeAll(async ({ cli, stack }) => {
     ],
   }));
   const applied = await cli("policies", "apply", CONNECTION, "-f", file);
+  rmSync(file, { force: true });
   if (applied.code !== 0) throw new Error(applied.stderr);
   const target = new pg.Client({ connectionString: stack.targetUrl });
   await target.connect();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -53,6 +53,7 @@ afterAll(async () => {
   await second?.close();
   await t?.close();
   hookServer?.close();
+  rmSync(policyFile, { force: true });
 });
 
 // Straight to the target (not through the gateway, whose policy holds these writes): the test's own view of the table.
@@ -212,6 +213,7 @@ describe("[REVIEWS][CORPUS] held writes and their disguises change nothing befor
     const file = path.join(tmpdir(), `gatehouse-corpus-policy-${process.pid}.json`);
     writeFileSync(file, JSON.stringify({ defaultAction: "allow", rules: [{ name: "changes-need-approval", action: "review", match: { classes: ["write", "ddl", "anonymous-code", "privileges"] } }] }));
     const applied = await t.cli("policies", "apply", "corpus", "-f", file);
+    rmSync(file, { force: true });
     if (applied.code !== 0) throw new Error(applied.stderr);
     await new Promise((r) => setTimeout(r, 1500));
     await direct(`create or replace function wipe_held() returns void language sql as 'delete from ${table}'`);
