@@ -3,12 +3,11 @@ import { hkdfSync } from "node:crypto";
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { loadOrCreateSecretKey } from "../../gateway/config";
-import { parseSecretKey } from "../../gateway/crypto/secret-box";
 import { upsertOidcUser, verifyLocalSignIn } from "../../gateway/admin/console-users";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { getDb } from "../db";
 import { parseConsoleEnv } from "../env";
+import { secretKey } from "../secret-key";
 import { readGroupsClaim, roleFromGroups } from "./role-from-groups";
 
 declare module "next-auth" {
@@ -22,8 +21,7 @@ const credentialsSchema = z.object({ email: z.string().min(1).max(254), password
 /** Session cookies are signed with AUTH_SECRET, or a key derived from the Gatehouse secret key so `npm start` needs no setup. */
 function sessionSecret(env: ReturnType<typeof parseConsoleEnv>): string {
   if (env.AUTH_SECRET) return env.AUTH_SECRET;
-  const key = process.env.GATEHOUSE_SECRET_KEY ? parseSecretKey(process.env.GATEHOUSE_SECRET_KEY) : loadOrCreateSecretKey(env.dataDir);
-  return Buffer.from(hkdfSync("sha256", key, "gatehouse", "console session cookies", 32)).toString("base64url");
+  return Buffer.from(hkdfSync("sha256", secretKey(), "gatehouse", "console session cookies", 32)).toString("base64url");
 }
 
 // Lazy: the configuration is read at the first request, never at build time.

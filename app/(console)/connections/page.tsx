@@ -1,0 +1,26 @@
+import Link from "next/link";
+import { cliHints } from "../../_components/cli-hints";
+import { ConnectionList } from "../../../components/connections/connection-list";
+import { Forbidden } from "../../../components/shell/forbidden";
+import { buttonClass } from "../../../components/ui/button";
+import { PageHeader } from "../../../components/ui/page";
+import { requireSection } from "../../../server/auth/require-section";
+
+export default async function ConnectionsPage() {
+  const { user, allowed, need } = await requireSection("connections");
+  if (!allowed) return <Forbidden role={user.role} need={need} />;
+  return (
+    <>
+      <PageHeader
+        title="Connections"
+        description="The databases Gatehouse guards. The gateway holds their credentials; clients name a connection as their database."
+        actions={
+          <Link href="/connections/new" className={buttonClass()}>
+            Add connection
+          </Link>
+        }
+      />
+      <ConnectionList cli={cliHints().cli} />
+    </>
+  );
+}
