@@ -55,6 +55,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     if (e.topic === "keys.revoked") {
       const { identityId, keyIds } = e.payload as { identityId?: string; keyIds?: string[] };
       if (identityId) live.revokeIdentity(identityId, keyIds);
+      // One key revoked (console): only the sessions opened with it end.
+      else if (keyIds?.length) live.killWhere((s) => !!s.keyId && keyIds.includes(s.keyId), "the key of this session was revoked");
     }
     if (e.topic === "policies.changed") {
       const { connectionId } = e.payload as { connectionId: string };
