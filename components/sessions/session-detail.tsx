@@ -1,0 +1,115 @@
+"use client";
+import { useState } from "react";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { describeError, useTRPC } from "../trpc/client";
+import { Button } from "../ui/button";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { duration } from "./session-list";
+
+const OUTCOME_TONE = { ok: "green", denied: "amber", error: "red" } as const;
+
+/** A session's record and its statement timeline, paged by event id; live while the session is. */
+export function SessionDetail({ id, canKill }: { id: string; canKill: boolean }) {
+  const trpc = useTRPC();
+  const query = useInfiniteQuery({
+    ...trpc.sessions.get.infiniteQueryOptions({ id, limit: 200 }, { getNextPageParam: (last) => last.nextAfter }),
+    refetchInterval: (q) => (q.state.data?.pages[0]?.session.status === "active" ? 2000 : false),
+  });
+  const [confirming, setConfirming] = useState(false);
+  const kill = useMutation(trpc.sessions.kill.mutationOptions({ onSuccess: () => (setConfirming(false), void query.refetch()) }));
+  if (query.isPending) return <LoadingRows />;
+  if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
+  const pages = query.data.pages;
+  const { session: s, now } = pages[0];
+  const events = pages.flatMap((p) => p.events);
+  return (
+    <div className="space-y-5">
+      <Card
+        title="Session"
+        actions={
+          canKill && s.status === "active" ? (
+            <Button size="sm" variant="danger" onClick={() => setConfirming(true)}>
+              Kill session…
+            </Button>
+          ) : null
+        }
+      >
+        <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-3">
+          <Fact label="Status" value={<Badge tone={s.status === "active" ? "blue" : s.status === "failed" ? "red" : "slate"}>{s.status}</Badge>} />
+          <Fact label="Identity" value={`${s.identityName}${s.groups.length ? ` (${s.groups.join(", ")})` : ""}`} />
+          <Fact label="Connection" value={`${s.connectionName} · ${s.protocol}`} />
+          <Fact label="Client" value={`${s.clientAddr ?? "?"}${s.clientApp ? ` · ${s.clientApp}` : ""}${s.clientUser ? ` · user ${s.clientUser}` : ""}`} />
+          <Fact label="Started (UTC)" value={formatTime(s.startedAt)} />
+          <Fact label="Duration" value={`${duration(new Date(s.startedAt), s.endedAt ? new Date(s.endedAt) : null, new Date(now))}${s.status === "active" ? " so far" : ""}`} />
+          <Fact label="Gateway instance" value={s.gatewayInstance} />
+          <Fact label="Bytes in / out" value={`${s.bytesIn.toLocaleString("en")} / ${s.bytesOut.toLocaleString("en")}`} />
+          <Fact label="End" value={s.endReason ?? (s.status === "active" ? "—" : "")} />
+        </dl>
+      </Card>
+      <Card title="Timeline">
+        {events.length === 0 ? (
+          <EmptyState title="Nothing yet">Statements appear here as the client sends them.</EmptyState>
+        ) : (
+          <Table label="Statement timeline">
+            <THead>
+              <Th>Time (UTC)</Th>
+              <Th>Statement</Th>
+              <Th>Kind</Th>
+              <Th>Duration</Th>
+              <Th>Rows</Th>
+              <Th>Outcome</Th>
+            </THead>
+            <TBody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(e.at)}</Td>
+                  <Td className="max-w-xl">
+                    <code className="line-clamp-4 whitespace-pre-wrap break-words font-mono text-xs">{e.statement ?? e.message ?? e.action}</code>
+                    {e.statement && e.message ? <p className="mt-0.5 text-xs text-slate-500">{e.message}</p> : null}
+                  </Td>
+                  <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
+                  <Td className="whitespace-nowrap tabular-nums">{e.durationMs != null ? `${e.durationMs.toFixed(1)} ms` : ""}</Td>
+                  <Td className="tabular-nums">{e.rows ?? ""}</Td>
+                  <Td className="whitespace-nowrap">
+                    <Badge tone={OUTCOME_TONE[e.outcome]}>
+                      {e.outcome}
+                      {e.sqlstate ? ` · ${e.sqlstate}` : ""}
+                    </Badge>
+                  </Td>
+                </tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+        {query.hasNextPage ? (
+          <Button className="mt-3" variant="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+            Load more
+          </Button>
+        ) : null}
+      </Card>
+      <ConfirmDialog
+        open={confirming}
+        title="Kill this session?"
+        confirmWord="kill"
+        actionLabel="Kill session"
+        pending={kill.isPending}
+        error={kill.error ? describeError(kill.error).message : undefined}
+        onClose={() => setConfirming(false)}
+        onConfirm={() => kill.mutate({ id })}
+      >
+        The client gets a FATAL error saying an administrator ended it. What it did so far stays recorded.
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="break-words text-slate-800">{value}</dd>
+    </div>
+  );
+}
