@@ -16,10 +16,12 @@ export function GroupCard({ group, options }: { group: Group; options: Options }
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.access.pathKey() });
   const membership = useMutation(trpc.access.setMembership.mutationOptions({ onSuccess: refresh }));
-  const grant = useMutation(trpc.access.setGrant.mutationOptions({ onSuccess: refresh }));
+  const grant = useMutation(trpc.access.setGrant.mutationOptions({ onSettled: () => (setPendingGrant({}), refresh()) }));
   const remove = useMutation(trpc.access.deleteGroup.mutationOptions({ onSuccess: refresh }));
   const [adding, setAdding] = useState("");
   const [confirming, setConfirming] = useState(false);
+  // The box shows the click at once; the server's answer (or error) follows.
+  const [pendingGrant, setPendingGrant] = useState<Record<string, boolean>>({});
   const candidates = options.identities.filter((i) => !group.members.some((m) => m.name === i.name));
   const failure = membership.error ?? grant.error;
   return (
@@ -71,11 +73,11 @@ export function GroupCard({ group, options }: { group: Group; options: Options }
           {options.connections.length === 0 ? <p className="mt-2 text-sm text-slate-500">No connections exist yet.</p> : null}
           <ul className="mt-2 space-y-1.5">
             {options.connections.map((c) => {
-              const on = group.connectionIds.includes(c.id);
+              const on = pendingGrant[c.id] ?? group.connectionIds.includes(c.id);
               return (
                 <li key={c.id}>
                   <label className="flex items-center gap-2 text-sm">
-                    <input type="checkbox" checked={on} onChange={() => grant.mutate({ groupId: group.id, connectionId: c.id, granted: !on })} aria-label={`${group.name} may use ${c.name}`} />
+                    <input type="checkbox" checked={on} onChange={() => (setPendingGrant({ ...pendingGrant, [c.id]: !on }), grant.mutate({ groupId: group.id, connectionId: c.id, granted: !on }))} aria-label={`${group.name} may use ${c.name}`} />
                     {c.name} <Badge>{c.type}</Badge>
                   </label>
                 </li>

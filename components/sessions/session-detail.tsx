@@ -70,7 +70,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                     {e.statement && e.message ? <p className="mt-0.5 text-xs text-slate-500">{e.message}</p> : null}
                   </Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
-                  <Td className="whitespace-nowrap tabular-nums">{e.durationMs != null ? `${e.durationMs.toFixed(1)} ms` : ""}</Td>
+                  <Td className="whitespace-nowrap tabular-nums">{e.durationMs == null ? "" : e.durationMs < 1 ? "<1 ms" : `${Math.round(e.durationMs)} ms`}</Td>
                   <Td className="tabular-nums">{e.rows ?? ""}</Td>
                   <Td className="whitespace-nowrap">
                     <Badge tone={OUTCOME_TONE[e.outcome]}>

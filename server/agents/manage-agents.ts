@@ -8,7 +8,7 @@ import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 
-const groupsOf = sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${memberships} m join ${groups} g on g.id = m.group_id where m.identity_id = ${identities.id}), '{}')`;
+const groupsOf = sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${memberships} m join ${groups} g on g.id = m.group_id where m.identity_id = "identities"."id"), '{}')`;
 
 /** Agents and people with their groups, live keys and last use. */
 export async function listIdentities(db: Db) {
@@ -16,8 +16,8 @@ export async function listIdentities(db: Db) {
     .select({
       id: identities.id, name: identities.name, kind: identities.kind, source: identities.source, createdAt: identities.createdAt, disabledAt: identities.disabledAt,
       groups: groupsOf,
-      liveKeys: sql<number>`(select count(*)::int from ${keys} k where k.identity_id = ${identities.id} and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()))`,
-      lastUsedAt: sql<Date | null>`(select max(k.last_used_at) from ${keys} k where k.identity_id = ${identities.id})`,
+      liveKeys: sql<number>`(select count(*)::int from ${keys} k where k.identity_id = "identities"."id" and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()))`,
+      lastUsedAt: sql<Date | null>`(select max(k.last_used_at) from ${keys} k where k.identity_id = "identities"."id")`,
     })
     .from(identities)
     .orderBy(asc(identities.name));

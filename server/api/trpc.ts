@@ -17,8 +17,11 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // An unexpected failure's message can quote SQL or internals: the client gets a generic one, the log the rest.
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !(cause instanceof AppError);
     return {
       ...shape,
+      message: internal ? "the console hit an internal error; its log has the details" : shape.message,
       data: {
         ...shape.data,
         appCode: cause instanceof AppError ? cause.code : undefined,
@@ -55,7 +58,7 @@ export const protectedProcedure = baseProcedure.use(({ ctx, next }) => {
 function roleProcedure(...roles: ConsoleRole[]) {
   return protectedProcedure.use(({ ctx, next }) => {
     if (ctx.user.role !== "admin" && !roles.includes(ctx.user.role)) {
-      throw new AppError("FORBIDDEN", `this needs the ${["admin", ...roles].join(" or ")} role; you are ${ctx.user.role}`).toTRPC();
+      throw new AppError("FORBIDDEN", `this needs the ${[...new Set(["admin", ...roles])].join(" or ")} role; you are ${ctx.user.role}`).toTRPC();
     }
     return next({ ctx });
   });

@@ -14,8 +14,8 @@ export async function listConnections(db: Db) {
   return db
     .select({
       id: connections.id, name: connections.name, type: connections.type, settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt,
-      groups: sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${grants} gr join ${groups} g on g.id = gr.group_id where gr.connection_id = ${connections.id}), '{}')`,
-      activeSessions: sql<number>`(select count(*)::int from ${sessions} s where s.connection_id = ${connections.id} and s.status = 'active')`,
+      groups: sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${grants} gr join ${groups} g on g.id = gr.group_id where gr.connection_id = "connections"."id"), '{}')`,
+      activeSessions: sql<number>`(select count(*)::int from ${sessions} s where s.connection_id = "connections"."id" and s.status = 'active')`,
     })
     .from(connections)
     .orderBy(asc(connections.name));

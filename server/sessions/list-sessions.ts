@@ -34,7 +34,7 @@ export async function listSessions(db: Db, input: z.infer<typeof listSessionsInp
     .select({
       id: sessions.id, identityName: sessions.identityName, connectionName: sessions.connectionName, protocol: sessions.protocol, clientAddr: sessions.clientAddr,
       clientApp: sessions.clientApp, status: sessions.status, startedAt: sessions.startedAt, endedAt: sessions.endedAt, endReason: sessions.endReason,
-      statements: sql<number>`(select count(*)::int from ${auditEvents} a where a.session_id = ${sessions.id} and a.action = 'statement')`,
+      statements: sql<number>`(select count(*)::int from ${auditEvents} a where a.session_id = "sessions"."id" and a.action = 'statement')`,
     })
     .from(sessions)
     .where(where)
