@@ -3,12 +3,15 @@ import { AuditTable } from "../_components/audit-table";
 import { cliHints } from "../_components/cli-hints";
 import { NextSteps } from "../_components/next-steps";
 import { PageHeader } from "../../components/ui/page";
+import { currentUser } from "../../server/auth/current-user";
 
 // Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
 
 export default async function OverviewPage() {
   const hints = cliHints();
+  const user = await currentUser();
+  if (user?.role === "member") return <MemberOverview />;
   const overview = await getOverview().catch((err: Error) => err);
   if (overview instanceof Error) return <DatabaseUnavailable reason={overview.message} />;
   const stats = [
@@ -28,13 +31,12 @@ export default async function OverviewPage() {
           </div>
         ))}
       </section>
+      {user?.role === "admin" && (overview.connections === 0 || overview.identities === 0) ? (
+        <NextSteps hints={hints} connections={overview.connections} identities={overview.identities} />
+      ) : null}
       <section>
         <h2 className="mb-2.5 text-base font-semibold">Latest audit events</h2>
-        {overview.latest.length === 0 ? (
-          <NextSteps hints={hints} connections={overview.connections} identities={overview.identities} />
-        ) : (
-          <AuditTable events={overview.latest} />
-        )}
+        {overview.latest.length === 0 ? <p className="text-sm text-slate-500">Nothing recorded yet.</p> : <AuditTable events={overview.latest} />}
       </section>
     </div>
   );
@@ -49,6 +51,24 @@ function DatabaseUnavailable({ reason }: { reason: string }) {
         <code className="font-mono"> DATABASE_URL</code> to the PostgreSQL that the gateway uses.
       </p>
       <p className="mt-2 font-mono text-xs text-slate-500">{reason}</p>
+    </div>
+  );
+}
+
+function MemberOverview() {
+  return (
+    <div className="space-y-4">
+      <PageHeader title="Welcome to Gatehouse" />
+      <div className="rounded-lg border border-slate-200 bg-white p-5 text-sm text-slate-700">
+        <p>You are signed in as a member: there is nothing for you to configure here.</p>
+        <p className="mt-2">
+          Need to use a database for a while? Ask for it on{" "}
+          <a href="/access-requests" className="font-medium text-brand hover:underline">
+            Access requests
+          </a>
+          . Need to review statements or read the audit log? Ask an administrator for the approver or auditor role.
+        </p>
+      </div>
     </div>
   );
 }

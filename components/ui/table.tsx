@@ -3,7 +3,8 @@ import type { ReactNode, ThHTMLAttributes, TdHTMLAttributes } from "react";
 /** A readable table that scrolls sideways on narrow screens instead of squeezing its columns. */
 export function Table({ children, label }: { children: ReactNode; label?: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    // relative: screen-reader-only labels (position: absolute) stay inside the scroll box instead of widening the page.
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table aria-label={label} className="w-full text-left text-sm">
         {children}
       </table>

@@ -97,7 +97,7 @@ export function UserManager({ me }: { me: string }) {
                     {u.email === me ? " · you" : ""}
                   </div>
                 </Td>
-                <Td>
+                <Td className="min-w-32">
                   <Select aria-label={`Role of ${u.email}`} name={`role-${u.id}`} value={u.role} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}>
                     {ROLES.map((r) => (
                       <option key={r}>{r}</option>

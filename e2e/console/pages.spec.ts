@@ -1,0 +1,39 @@
+import { expect, storageStateFor, test } from "./support/fixtures";
+
+const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/access", "/agents", "/sessions", "/audit", "/users"];
+
+// Every page renders for its role at laptop and phone widths, with a heading and without the page
+// itself scrolling sideways (wide tables scroll inside their own box). The screenshots are for people.
+for (const [width, label] of [[1280, "laptop"], [390, "phone"]] as const) {
+  test(`[LAYOUT][${label.toUpperCase()}]: every admin page renders at ${width}px`, async ({ browser, shot }) => {
+    const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    for (const path of ADMIN_PAGES) {
+      await page.goto(path);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      await expect(page.getByText("Something went wrong")).toHaveCount(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
+      await shot(page, `${label}-${path === "/" ? "overview" : path.slice(1).replace(/\//g, "-")}`);
+    }
+    if (label === "phone") {
+      await page.getByRole("button", { name: "Menu" }).click();
+      await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+      await page.getByRole("link", { name: "Audit log" }).click();
+      await expect(page).toHaveURL(/\/audit$/);
+    }
+    await context.close();
+  });
+}
+
+test("[LAYOUT][MEMBER]: a member sees a welcome, the access-request form, and no admin sections", async ({ browser, shot }) => {
+  const context = await browser.newContext({ storageState: storageStateFor("member") });
+  const page = await context.newPage();
+  await page.goto("/");
+  await expect(page.getByText("You are signed in as a member")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sessions" })).toHaveCount(0);
+  await shot(page, "member-overview");
+  await page.goto("/sessions");
+  await expect(page.getByText("You cannot open this page")).toBeVisible();
+  await context.close();
+});
