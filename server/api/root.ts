@@ -6,6 +6,7 @@ import { connectionsRouter } from "./routers/connections";
 import { meRouter } from "./routers/me";
 import { reviewsRouter } from "./routers/reviews";
 import { accessRequestsRouter } from "./routers/access-requests";
+import { guardrailsRouter } from "./routers/guardrails";
 import { sessionsRouter } from "./routers/sessions";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   reviews: reviewsRouter,
   accessRequests: accessRequestsRouter,
+  guardrails: guardrailsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,17 @@
+import { PolicyEditor } from "../../../../components/guardrails/policy-editor";
+import { Forbidden } from "../../../../components/shell/forbidden";
+import { PageHeader } from "../../../../components/ui/page";
+import { requireSection } from "../../../../server/auth/require-section";
+
+export default async function ConnectionGuardrailsPage({ params }: { params: Promise<{ name: string }> }) {
+  const { name } = await params;
+  const { user, allowed, need } = await requireSection("guardrails");
+  if (!allowed) return <Forbidden role={user.role} need={need} />;
+  const connection = decodeURIComponent(name);
+  return (
+    <>
+      <PageHeader title={`Guardrails of ${connection}`} description="Every statement of a text is judged; a deny anywhere refuses it all; a text that does not parse is refused." />
+      <PolicyEditor name={connection} canEdit={user.role === "admin"} />
+    </>
+  );
+}

@@ -1,0 +1,88 @@
+"use client";
+import { Button } from "../ui/button";
+import { Field, Select, TextInput } from "../ui/field";
+import { CLASSES, type RuleDraft } from "./rule-draft";
+
+type Props = { index: number; count: number; rule: RuleDraft; errors: Record<string, string>; readOnly: boolean; onChange: (r: RuleDraft) => void; onMove: (delta: -1 | 1) => void; onRemove: () => void };
+
+/** One rule of the ordered list: who it applies to, what it matches, what it does. */
+export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMove, onRemove }: Props) {
+  const id = (f: string) => `r${index}-${f}`;
+  const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => onChange({ ...rule, [k]: v });
+  const txt = (k: keyof RuleDraft & string, label: string, placeholder?: string, hint?: string) => (
+    <Field label={label} name={id(k)} hint={hint} error={errors[k]}>
+      <TextInput name={id(k)} value={String(rule[k])} placeholder={placeholder} disabled={readOnly} onChange={(e) => set(k, e.target.value as never)} invalid={Boolean(errors[k])} />
+    </Field>
+  );
+  return (
+    <section aria-label={`Rule ${index + 1}: ${rule.name}`} className="rounded-lg border border-slate-200 bg-white">
+      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-4 py-2.5">
+        <span className="text-sm font-semibold text-slate-700">
+          {index + 1}. {rule.name || "(unnamed)"}
+        </span>
+        {readOnly ? null : (
+          <div className="flex gap-1">
+            <Button size="sm" variant="ghost" disabled={index === 0} onClick={() => onMove(-1)} aria-label={`Move rule ${rule.name} up`}>
+              ↑
+            </Button>
+            <Button size="sm" variant="ghost" disabled={index === count - 1} onClick={() => onMove(1)} aria-label={`Move rule ${rule.name} down`}>
+              ↓
+            </Button>
+            <Button size="sm" variant="ghost" onClick={onRemove} aria-label={`Remove rule ${rule.name}`}>
+              Remove
+            </Button>
+          </div>
+        )}
+      </div>
+      <div className="grid gap-3 p-4 md:grid-cols-3">
+        {txt("name", "Name")}
+        <Field label="Action" name={id("action")}>
+          <Select name={id("action")} value={rule.action} disabled={readOnly} onChange={(e) => set("action", e.target.value as RuleDraft["action"])}>
+            <option value="allow">allow</option>
+            <option value="deny">deny (42501)</option>
+            <option value="review">review (hold for approval)</option>
+          </Select>
+        </Field>
+        {txt("groups", "Only for groups", "everyone", "Comma-separated; empty: everyone.")}
+        <fieldset className="md:col-span-3">
+          <legend className="text-sm font-medium text-slate-700">Statement classes</legend>
+          <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+            {CLASSES.map((c) => (
+              <label key={c} className="flex items-center gap-1.5 text-sm">
+                <input type="checkbox" disabled={readOnly} checked={rule.classes.includes(c)} onChange={(e) => set("classes", e.target.checked ? [...rule.classes, c] : rule.classes.filter((x) => x !== c))} />
+                {c}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        {txt("kinds", "Kinds", "DROP, TRUNCATE")}
+        {txt("tables", "Tables", "billing.*, users")}
+        {txt("functions", "Functions", "pg_read_file")}
+        {txt("sessionSettings", "Session settings", "role, search_path")}
+        {txt("regex", "Regex on the text", "escape hatch")}
+        {txt("identities", "Only for identities", "everyone")}
+        <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">
+          {(
+            [
+              ["writesWithoutWhere", "UPDATE/DELETE without WHERE"],
+              ["copiesServerFile", "COPY to/from a server file"],
+              ["copiesProgram", "COPY ... PROGRAM"],
+            ] as const
+          ).map(([k, label]) => (
+            <label key={k} className="flex items-center gap-1.5">
+              <input type="checkbox" disabled={readOnly} checked={rule[k]} onChange={(e) => set(k, e.target.checked)} />
+              {label}
+            </label>
+          ))}
+        </div>
+        {rule.action === "review" ? (
+          <>
+            {txt("approvers", "Approver groups", "any approver")}
+            {txt("requiredApprovals", "Approvals needed", "1")}
+            {txt("timeoutSeconds", "Timeout (seconds)", "default")}
+          </>
+        ) : null}
+      </div>
+    </section>
+  );
+}

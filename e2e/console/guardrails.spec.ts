@@ -1,0 +1,37 @@
+import { expect, storageStateFor, test } from "./support/fixtures";
+
+test.use({ storageState: storageStateFor("admin") });
+
+test("[GUARDRAILS][FORM]: an admin adds a deny rule, tries a statement before saving, saves, and psql is refused by that rule", async ({ page, cli, psql, stack, shot }) => {
+  await cli("connections", "add", "guarded-db", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("grant", "guarded-agents", "guarded-db");
+  const key = (await cli("keys", "issue", "agent-guarded", "--groups", "guarded-agents")).stdout.trim();
+
+  await page.goto("/guardrails");
+  await expect(page.getByRole("row", { name: /guarded-db/ })).toContainText("no policy: everything is allowed");
+  await page.getByRole("link", { name: "guarded-db" }).click();
+  await page.getByRole("button", { name: "Add rule" }).click();
+  const rule = page.getByRole("region", { name: /Rule 1/ });
+  await rule.getByLabel("Name").fill("no-drops");
+  await rule.getByLabel("Kinds").fill("DROP");
+  await rule.getByLabel("Regex on the text").fill("([unclosed");
+
+  await page.getByLabel("SQL").fill("select 1; drop table orders");
+  await page.getByLabel("In groups").fill("guarded-agents");
+  await page.getByRole("button", { name: "Try it" }).click();
+  await expect(page.getByText("not a valid regular expression").first()).toBeVisible();
+  await rule.getByLabel("Regex on the text").fill("");
+  await page.getByRole("button", { name: "Try it" }).click();
+  const verdict = page.getByRole("status", { name: "Verdict" });
+  await expect(verdict).toContainText("deny");
+  await expect(verdict).toContainText('rule "no-drops" matches this DROP TABLE statement');
+  await expect(verdict).toContainText("SELECT");
+
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Saved: every gateway instance reloads it")).toBeVisible();
+  await shot(page, "guardrails-editor");
+  await new Promise((r) => setTimeout(r, 1500)); // the gateway reloads from the bus
+  const r = await psql(key, "guarded-db", ["-v", "VERBOSITY=verbose", "-c", "drop table if exists nothing_here"]);
+  expect(r.stderr).toContain('ERROR:  42501: Gatehouse denied this statement: rule "no-drops"');
+  expect((await cli("policies", "show", "guarded-db")).stdout).toContain('"no-drops"');
+});

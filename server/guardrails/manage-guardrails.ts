@@ -1,0 +1,40 @@
+import "server-only";
+import { asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client";
+import { connections, policies } from "../../drizzle/schema/index";
+import { policySchema, type Policy } from "../../gateway/policy/policy";
+import { publish } from "../../gateway/bus/event-bus";
+import type { ConsoleUserContext } from "../auth/current-user";
+import { recordConsoleEvent } from "../audit/record-console-event";
+import { AppError } from "../errors/app-error";
+
+/** Every connection with a summary of its policy (none: everything is allowed). */
+export async function listGuardrails(db: Db) {
+  const rows = await db
+    .select({ id: connections.id, name: connections.name, type: connections.type, policy: policies.policy, updatedAt: policies.updatedAt })
+    .from(connections)
+    .leftJoin(policies, eq(policies.connectionId, connections.id))
+    .orderBy(asc(connections.name));
+  return rows.map((r) => {
+    const p = r.policy ? policySchema.parse(r.policy) : null;
+    return { id: r.id, name: r.name, type: r.type, updatedAt: r.updatedAt, hasPolicy: Boolean(p), defaultAction: p?.defaultAction ?? "allow", rules: p?.rules.length ?? 0, reviewRules: p?.rules.filter((x) => x.action === "review").length ?? 0 };
+  });
+}
+
+export async function getGuardrails(db: Db, name: string) {
+  const [row] = await db.select({ id: connections.id, name: connections.name, policy: policies.policy, updatedAt: policies.updatedAt }).from(connections).leftJoin(policies, eq(policies.connectionId, connections.id)).where(eq(connections.name, name));
+  if (!row) throw new AppError("NOT_FOUND", `no connection named "${name}"`);
+  return { id: row.id, name: row.name, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
+}
+
+/** Stores a validated policy and tells every gateway instance to reload it. */
+export async function saveGuardrails(db: Db, user: ConsoleUserContext, name: string, policy: Policy) {
+  const before = await getGuardrails(db, name);
+  await db
+    .insert(policies)
+    .values({ connectionId: before.id, policy })
+    .onConflictDoUpdate({ target: policies.connectionId, set: { policy, updatedAt: sql`now()` } });
+  await publish(db, "policies.changed", { connectionId: before.id });
+  await recordConsoleEvent(db, { action: "console.policy.update", outcome: "ok", actor: user.email, connectionName: name, target: before.id, before: before.policy, after: policy });
+  return { saved: true };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { tryStatement } from "./try-statement";
+
+const policy = {
+  defaultAction: "allow" as const,
+  rules: [
+    { name: "no-drops", action: "deny" as const, match: { kinds: ["DROP"] } },
+    { name: "truncate-review", action: "review" as const, match: { kinds: ["TRUNCATE"] }, approvers: ["dba"] },
+    { name: "dba-ddl", action: "allow" as const, groups: ["dba"], match: { classes: ["ddl" as const] } },
+    { name: "no-ddl", action: "deny" as const, match: { classes: ["ddl" as const] } },
+  ],
+};
+const agent = { name: "agent-7", groups: ["analysts"] };
+
+describe("tryStatement", () => {
+  it("explains each statement and judges the whole text like the gateway", async () => {
+    const r = await tryStatement(policy, agent, "select 1; truncate t; drop table t");
+    expect(r.parsed && r.statements.map((s) => [s.kind, s.action, s.rule])).toEqual([
+      ["SELECT", "allow", null],
+      ["TRUNCATE", "review", "truncate-review"],
+      ["DROP TABLE", "deny", "no-drops"],
+    ]);
+    expect(r.verdict).toBe("deny"); // a deny anywhere refuses the whole text
+  });
+  it("holds a text whose worst statement needs review", async () => {
+    const r = await tryStatement(policy, agent, "truncate orders");
+    expect(r.verdict).toBe("review");
+    expect(r.explanation).toContain('rule "truncate-review"');
+  });
+  it("scopes rules to groups", async () => {
+    expect((await tryStatement(policy, agent, "create table x (id int)")).verdict).toBe("deny");
+    expect((await tryStatement(policy, { name: "dana", groups: ["dba"] }, "create table x (id int)")).verdict).toBe("allow");
+  });
+  it("does not judge look-alikes by their text, and refuses what does not parse", async () => {
+    expect((await tryStatement(policy, agent, "select 'drop table t'")).verdict).toBe("allow");
+    const bad = await tryStatement(policy, agent, "selec 1");
+    expect(bad.parsed).toBe(false);
+    expect(bad.explanation).toContain("fail closed");
+  });
+});
