@@ -71,7 +71,14 @@ const { config, env } = loadSettings();
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 const exitWithSupervisor = ["--import", pathToFileURL(path.join(root, "scripts/supervisor/exit-with-supervisor.mjs")).href];
 // Next would otherwise try to add other platforms' compiler packages to package-lock.json.
-const childEnv = { ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1" };
+// The console's public address: sign-in callbacks are built from it (AUTH_URL), and the gateway puts
+// it in review links. Next names a loopback host "localhost" in its request URLs, so that is the name.
+const publicHost = ["127.0.0.1", "::1", "0.0.0.0", "::"].includes(env.GATEHOUSE_CONSOLE_HOST) ? "localhost" : env.GATEHOUSE_CONSOLE_HOST;
+const publicUrl = process.env.AUTH_URL ?? `http://${publicHost}:${env.PORT}`;
+const childEnv = {
+  ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1",
+  AUTH_URL: publicUrl, GATEHOUSE_CONSOLE_URL: process.env.GATEHOUSE_CONSOLE_URL ?? publicUrl,
+};
 const children: Child[] = [];
 let database: Promise<EmbeddedDatabase> | undefined;
 let stopping = false;
@@ -125,11 +132,7 @@ async function buildConsoleIfNeeded(): Promise<void> {
 async function startConsole(gateway: string): Promise<string> {
   const args = [...exitWithSupervisor, nextBin, "start", "-p", String(env.PORT), "-H", env.GATEHOUSE_CONSOLE_HOST];
   // The gateway's actual port (it may have been 0), for the commands the console shows.
-  // AUTH_URL: the console's public address, from which the OIDC callback URL is built. Next names a
-  // loopback host "localhost" in its request URLs, so that is the name to use for a loopback console.
-  const publicHost = ["127.0.0.1", "::1", "0.0.0.0", "::"].includes(env.GATEHOUSE_CONSOLE_HOST) ? "localhost" : env.GATEHOUSE_CONSOLE_HOST;
-  const publicUrl = process.env.AUTH_URL ?? `http://${publicHost}:${env.PORT}`;
-  const consoleEnv = { ...childEnv, AUTH_URL: publicUrl, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
+  const consoleEnv = { ...childEnv, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
   supervise(startChild("console", process.execPath, args, { cwd: root, env: consoleEnv }));
   await waitForPort(env.GATEHOUSE_CONSOLE_HOST, env.PORT);
   return publicUrl;

@@ -81,13 +81,14 @@ export function UserManager({ me }: { me: string }) {
             <Th>Account</Th>
             <Th>Role</Th>
             <Th>Groups</Th>
+            <Th>Gateway identity</Th>
             <Th>Last sign-in (UTC)</Th>
             <Th>
               <span className="sr-only">Actions</span>
             </Th>
           </THead>
           <TBody>
-            {query.data.map((u) => (
+            {query.data.users.map((u) => (
               <tr key={u.id} className={u.disabledAt ? "opacity-60" : undefined}>
                 <Td>
                   <div className="font-medium">{u.email}</div>
@@ -106,6 +107,14 @@ export function UserManager({ me }: { me: string }) {
                 </Td>
                 <Td>
                   <div className="flex flex-wrap gap-1">{u.groups.length ? u.groups.map((g) => <Badge key={g}>{g}</Badge>) : <span className="text-sm text-slate-500">none</span>}</div>
+                </Td>
+                <Td className="min-w-36">
+                  <Select aria-label={`Gateway identity of ${u.email}`} name={`identity-${u.id}`} value={u.identityName ?? ""} onChange={(e) => update.mutate({ id: u.id, identityName: e.target.value || null })}>
+                    <option value="">not linked</option>
+                    {query.data.identities.map((n) => (
+                      <option key={n}>{n}</option>
+                    ))}
+                  </Select>
                 </Td>
                 <Td className="whitespace-nowrap tabular-nums text-slate-500">{u.lastSignInAt ? formatTime(u.lastSignInAt) : "never"}</Td>
                 <Td className="text-right">

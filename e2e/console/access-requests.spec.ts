@@ -34,4 +34,20 @@ test("[ACCESS][REQUEST]: an admin asks for time-bound access for an agent, an ap
   await expect(pending.getByText("revoked", { exact: true })).toBeVisible();
   expect((await psql(key, "jit-db", ["-c", "select 1"])).stderr).toContain("not allowed to use it");
   await approver.close();
+
+  // A member asks for their own identity only, once an admin has linked their account to it.
+  const member = await browser.newContext({ storageState: storageStateFor("member") });
+  const mp = await member.newPage();
+  await mp.goto("/access-requests");
+  await expect(mp.getByText("not linked to a gateway identity")).toBeVisible();
+  const admin2 = await browser.newContext({ storageState: storageStateFor("admin") });
+  const ap2 = await admin2.newPage();
+  await ap2.goto("/users");
+  await ap2.getByLabel("Gateway identity of member@example.test").selectOption("agent-jit");
+  await expect(ap2.getByLabel("Gateway identity of member@example.test")).toHaveValue("agent-jit");
+  await admin2.close();
+  await mp.reload();
+  await expect(mp.getByLabel("Identity")).toContainText("agent-jit");
+  expect(await mp.getByLabel("Identity").locator("option").allTextContents()).toEqual(["Choose…", "agent-jit"]);
+  await member.close();
 });

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { consoleUsers, CONSOLE_ROLES, type ConsoleRole } from "../../drizzle/schema/index";
+import { consoleUsers, CONSOLE_ROLES, identities, type ConsoleRole } from "../../drizzle/schema/index";
 import { checkPasswordStrength, hashPassword, verifyPassword } from "./password-hash";
 
 export { CONSOLE_ROLES, type ConsoleRole };
@@ -73,4 +73,17 @@ export async function upsertOidcUser(db: Db, input: { email: string; name?: stri
 export async function countAdmins(db: Db): Promise<number> {
   const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(consoleUsers).where(sql`${consoleUsers.role} = 'admin' and ${consoleUsers.disabledAt} is null`);
   return r.n;
+}
+
+/**
+ * Links a console account to the gateway identity the same person uses with OIDC tokens (the
+ * gateway names those by preferred_username, else e-mail), so that they cannot approve their own
+ * statements and can ask for access for themselves. Only an OIDC identity is linked, and only once.
+ */
+export async function linkOidcIdentity(db: Db, userId: string, names: string[]): Promise<void> {
+  const wanted = names.filter(Boolean);
+  if (!wanted.length) return;
+  const [identity] = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.source, "oidc"), inArray(identities.name, wanted)));
+  if (!identity) return;
+  await db.update(consoleUsers).set({ identityId: identity.id }).where(and(eq(consoleUsers.id, userId), isNull(consoleUsers.identityId)));
 }

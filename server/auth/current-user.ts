@@ -23,7 +23,7 @@ export async function currentUser(): Promise<ConsoleUserContext | null> {
 /** Roles that may open each part of the console; admin may open all. Procedures enforce the same. */
 export const SECTION_ROLES = {
   connections: ["admin"],
-  guardrails: ["admin", "auditor"],
+  guardrails: ["admin", "auditor", "approver"],
   access: ["admin"],
   agents: ["admin"],
   users: ["admin"],

@@ -3,12 +3,13 @@ import { hkdfSync } from "node:crypto";
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { upsertOidcUser, verifyLocalSignIn } from "../../gateway/admin/console-users";
+import { linkOidcIdentity, upsertOidcUser, verifyLocalSignIn } from "../../gateway/admin/console-users";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { getDb } from "../db";
 import { parseConsoleEnv } from "../env";
 import { secretKey } from "../secret-key";
 import { readGroupsClaim, roleFromGroups } from "./role-from-groups";
+import { recordSignIn, signInBlocked } from "./sign-in-throttle";
 
 declare module "next-auth" {
   interface Session {
@@ -35,7 +36,12 @@ function buildConfig(): NextAuthConfig {
       async authorize(raw) {
         const input = credentialsSchema.safeParse(raw);
         if (!input.success) return null;
+        if (signInBlocked(input.data.email)) {
+          await recordConsoleEvent(getDb(), { action: "console.sign_in", outcome: "denied", actor: input.data.email.slice(0, 254), message: "local sign-in refused: too many failed attempts in 15 minutes" });
+          return null;
+        }
         const user = await verifyLocalSignIn(getDb(), input.data.email, input.data.password);
+        recordSignIn(input.data.email, Boolean(user));
         await recordConsoleEvent(getDb(), {
           action: "console.sign_in",
           outcome: user ? "ok" : "denied",
@@ -70,6 +76,7 @@ function buildConfig(): NextAuthConfig {
         if (!profile?.email) return "/sign-in?error=NoEmail";
         const groups = readGroupsClaim(profile[env.OIDC_GROUPS_CLAIM]);
         const user = await upsertOidcUser(getDb(), { email: profile.email, name: profile.name ?? undefined, groups, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
+        await linkOidcIdentity(getDb(), user.id, [String(profile.preferred_username ?? ""), profile.email]);
         await recordConsoleEvent(getDb(), {
           action: "console.sign_in",
           outcome: user.disabledAt ? "denied" : "ok",
