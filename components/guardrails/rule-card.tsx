@@ -45,7 +45,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
         </Field>
         {txt("groups", "Only for groups", "everyone", "Comma-separated; empty: everyone.")}
         <fieldset className="md:col-span-3">
-          <legend className="text-sm font-medium text-slate-700">Statement classes</legend>
+          <legend className="text-sm font-medium text-slate-700">Statement classes (any of)</legend>
           <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
             {CLASSES.map((c) => (
               <label key={c} className="flex items-center gap-1.5 text-sm">
@@ -54,13 +54,14 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
               </label>
             ))}
           </div>
+          {errors.classes ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.classes}</p> : null}
         </fieldset>
-        {txt("kinds", "Kinds", "DROP, TRUNCATE")}
-        {txt("tables", "Tables", "billing.*, users")}
-        {txt("functions", "Functions", "pg_read_file")}
+        {txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE, DROP VIEW…")}
+        {txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
+        {txt("functions", "Functions", "pg_read_file, lo_import")}
         {txt("sessionSettings", "Session settings", "role, search_path")}
-        {txt("regex", "Regex on the text", "escape hatch")}
-        {txt("identities", "Only for identities", "everyone")}
+        {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}
+        {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">
           {(
             [
@@ -77,9 +78,19 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
         </div>
         {rule.action === "review" ? (
           <>
-            {txt("approvers", "Approver groups", "any approver")}
-            {txt("requiredApprovals", "Approvals needed", "1")}
-            {txt("timeoutSeconds", "Timeout (seconds)", "default")}
+            {txt("approvers", "Approver groups", "any approver", "Comma-separated; empty: any approver.")}
+            <Field label="Approvals needed" name={id("requiredApprovals")} error={errors.requiredApprovals}>
+              <Select name={id("requiredApprovals")} value={rule.requiredApprovals || "1"} disabled={readOnly} onChange={(e) => set("requiredApprovals", e.target.value === "1" ? "" : e.target.value)}>
+                {[1, 2, 3, 4, 5].map((n) => (
+                  <option key={n} value={String(n)}>
+                    {n}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Timeout (seconds)" name={id("timeoutSeconds")} hint="5 to 86400; empty: the gateway's default." error={errors.timeoutSeconds}>
+              <TextInput name={id("timeoutSeconds")} type="number" min={5} max={86400} inputMode="numeric" value={rule.timeoutSeconds} placeholder="default" disabled={readOnly} invalid={Boolean(errors.timeoutSeconds)} onChange={(e) => set("timeoutSeconds", e.target.value)} />
+            </Field>
           </>
         ) : null}
       </div>

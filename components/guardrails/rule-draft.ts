@@ -51,3 +51,18 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
     }),
   };
 }
+
+/**
+ * Splits the server's field errors (`rules.2.regex`, `defaultAction`) into per-rule maps keyed by
+ * the draft's field names, so each message shows under the control that caused it.
+ */
+export function errorsByRule(fields: Record<string, string>): { rules: Record<number, Record<string, string>>; policy: Record<string, string> } {
+  const rules: Record<number, Record<string, string>> = {};
+  const policy: Record<string, string> = {};
+  for (const [key, message] of Object.entries(fields)) {
+    const m = /^rules\.(\d+)\.(\w+)$/.exec(key);
+    if (!m) policy[key] = message;
+    else rules[Number(m[1])] = { ...rules[Number(m[1])], [m[2] === "match" ? "name" : m[2]]: message };
+  }
+  return { rules, policy };
+}

@@ -12,7 +12,7 @@ const NAV: NavItem[] = [
   { href: "/reviews", label: "Reviews", roles: ["admin", "approver"] },
   { href: "/access-requests", label: "Access requests", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/connections", label: "Connections", roles: ["admin"] },
-  { href: "/guardrails", label: "Guardrails", roles: ["admin", "auditor"] },
+  { href: "/guardrails", label: "Guardrails", roles: ["admin", "auditor", "approver"] },
   { href: "/access", label: "Access", roles: ["admin"] },
   { href: "/agents", label: "Agents & keys", roles: ["admin"] },
   { href: "/sessions", label: "Sessions", roles: ["admin", "auditor"] },

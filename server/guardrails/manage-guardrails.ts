@@ -1,12 +1,13 @@
 import "server-only";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, policies } from "../../drizzle/schema/index";
-import { policySchema, type Policy } from "../../gateway/policy/policy";
-import { publish } from "../../gateway/bus/event-bus";
+import { applyPolicy } from "../../gateway/admin/manage-policies";
+import { policySchema } from "../../gateway/policy/policy";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
+import { validatePolicy } from "./validate-policy";
 
 /** Every connection with a summary of its policy (none: everything is allowed). */
 export async function listGuardrails(db: Db) {
@@ -27,14 +28,18 @@ export async function getGuardrails(db: Db, name: string) {
   return { id: row.id, name: row.name, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
 }
 
-/** Stores a validated policy and tells every gateway instance to reload it. */
-export async function saveGuardrails(db: Db, user: ConsoleUserContext, name: string, policy: Policy) {
+/**
+ * Validates a policy (the gateway's schema, unique rule names) and stores it through the gateway's
+ * own applyPolicy, which publishes `policies.changed` so every gateway instance reloads it.
+ */
+export async function saveGuardrails(db: Db, user: ConsoleUserContext, name: string, input: unknown) {
+  const check = validatePolicy(input);
+  if (!check.ok) throw new AppError("INVALID_INPUT", check.message, check.fieldErrors);
   const before = await getGuardrails(db, name);
-  await db
-    .insert(policies)
-    .values({ connectionId: before.id, policy })
-    .onConflictDoUpdate({ target: policies.connectionId, set: { policy, updatedAt: sql`now()` } });
-  await publish(db, "policies.changed", { connectionId: before.id });
-  await recordConsoleEvent(db, { action: "console.policy.update", outcome: "ok", actor: user.email, connectionName: name, target: before.id, before: before.policy, after: policy });
+  const after = await applyPolicy(db, name, check.policy);
+  await recordConsoleEvent(db, {
+    action: "console.policy.update", outcome: "ok", actor: user.email, connectionName: name, target: before.id,
+    before: before.policy, after, message: `${after.rules.length} rule(s), default ${after.defaultAction}`,
+  });
   return { saved: true };
 }

@@ -38,3 +38,20 @@ describe("tryStatement", () => {
     expect(bad.explanation).toContain("fail closed");
   });
 });
+
+describe("tryStatement with PREPARE and EXECUTE", () => {
+  it("judges an EXECUTE by what was prepared earlier in the text, as the gateway does", async () => {
+    const noWrites = { defaultAction: "allow" as const, rules: [{ name: "no-writes", action: "deny" as const, match: { classes: ["write" as const] } }] };
+    const r = await tryStatement(noWrites, agent, "prepare p as delete from t; execute p");
+    expect(r.parsed && r.statements.map((s) => [s.kind, s.classes.includes("write"), s.action, s.rule, s.position])).toEqual([
+      ["PREPARE", true, "deny", "no-writes", 1],
+      ["EXECUTE", true, "deny", "no-writes", 1],
+    ]);
+    expect(r.verdict).toBe("deny");
+  });
+  it("says who must approve a held text", async () => {
+    const r = await tryStatement(policy, agent, "select 1; truncate t");
+    expect(r.verdict).toBe("review");
+    expect(r.explanation).toContain("1 approval(s) from members of dba");
+  });
+});

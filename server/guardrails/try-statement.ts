@@ -1,4 +1,4 @@
-import { classifyStatement, type StatementClass } from "../../gateway/policy/classify-statement";
+import { classifyStatement, type Classification, type StatementClass } from "../../gateway/policy/classify-statement";
 import { evaluatePolicy } from "../../gateway/policy/evaluate-policy";
 import type { Policy } from "../../gateway/policy/policy";
 import { StatementGuard } from "../../gateway/protocols/postgres/statement-guard";
@@ -12,6 +12,8 @@ export type StatementVerdict = {
   functions: string[];
   action: "allow" | "deny" | "review";
   rule: string | null;
+  /** 1-based position of the deciding rule in the list, or null for the default. */
+  position: number | null;
   reason: string;
 };
 export type TryResult =
@@ -28,13 +30,21 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
   const analyzer = new StatementAnalyzer();
   const analysis = analyzer.analyze(text);
   if (!analysis.ok) return { parsed: false, error: analysis.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${analysis.error}` };
+  // A PREPARE earlier in the text is what a later EXECUTE runs, as in the gateway's guard.
+  const prepared = new Map<string, Classification>();
   const statements = analysis.statements.map((s): StatementVerdict => {
-    const c = classifyStatement(s);
+    let c = classifyStatement(s);
+    if (c.prepares) prepared.set(c.prepares, c);
+    if (c.executes) c = { ...(prepared.get(c.executes) ?? c), kind: s.kind };
     const d = evaluatePolicy(policy, who, c, s.text);
-    return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, action: d.action, rule: d.rule, reason: d.reason };
+    const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
+    return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
   const judgement = new StatementGuard(() => policy, who, analyzer).judge(text);
   if (!judgement) return { parsed: true, statements, verdict: "allow", explanation: "runs: every statement is allowed" };
   if ("refusal" in judgement) return { parsed: true, statements, verdict: "deny", explanation: `refused with 42501: ${judgement.refusal.error.message}` };
-  return { parsed: true, statements, verdict: "review", explanation: `held for approval: ${judgement.review.decision.reason} (the whole text waits)` };
+  const { decision, rule } = judgement.review;
+  const approvers = rule?.approvers?.length ? `members of ${rule.approvers.join(", ")}` : "any approver";
+  const wait = `${rule?.requiredApprovals ?? 1} approval(s) from ${approvers}`;
+  return { parsed: true, statements, verdict: "review", explanation: `held for approval: ${decision.reason}; the whole text waits for ${wait}` };
 }

@@ -1,16 +1,32 @@
 import "server-only";
 import { z } from "zod";
-import { policySchema } from "../../../gateway/policy/policy";
+import { canOpen } from "../../auth/current-user";
+import { AppError } from "../../errors/app-error";
 import { getGuardrails, listGuardrails, saveGuardrails } from "../../guardrails/manage-guardrails";
 import { tryStatement } from "../../guardrails/try-statement";
-import { adminProcedure, auditorProcedure, createTRPCRouter } from "../trpc";
+import { validatePolicy } from "../../guardrails/validate-policy";
+import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
+
+/** Admins edit; auditors and approvers may read policies and try statements (approvers judge what rules hold). */
+const viewerProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!canOpen(ctx.user.role, "guardrails")) throw new AppError("FORBIDDEN", `guardrails need the admin, auditor or approver role; you are ${ctx.user.role}`).toTRPC();
+  return next({ ctx });
+});
+
+// The policy arrives unchecked and is validated in the domain function, so each issue comes back
+// under its rule and field (`rules.2.regex`) instead of one flattened "rules" message.
+const policyInput = z.unknown();
 
 export const guardrailsRouter = createTRPCRouter({
-  list: auditorProcedure.query(({ ctx }) => listGuardrails(ctx.db)),
-  get: auditorProcedure.input(z.object({ name: z.string().min(1) })).query(({ ctx, input }) => getGuardrails(ctx.db, input.name)),
-  save: adminProcedure.input(z.object({ name: z.string().min(1), policy: policySchema })).mutation(({ ctx, input }) => saveGuardrails(ctx.db, ctx.user, input.name, input.policy)),
-  /** Pure: parses and evaluates against the given (possibly unsaved) policy. */
-  try: auditorProcedure
-    .input(z.object({ policy: policySchema, text: z.string().min(1, "type a statement").max(100_000), identity: z.string().default("agent"), groups: z.array(z.string()).default([]) }))
-    .mutation(({ input }) => tryStatement(input.policy, { name: input.identity, groups: input.groups }, input.text)),
+  list: viewerProcedure.query(({ ctx }) => listGuardrails(ctx.db)),
+  get: viewerProcedure.input(z.object({ name: z.string().min(1) })).query(({ ctx, input }) => getGuardrails(ctx.db, input.name)),
+  save: adminProcedure.input(z.object({ name: z.string().min(1), policy: policyInput })).mutation(({ ctx, input }) => saveGuardrails(ctx.db, ctx.user, input.name, input.policy)),
+  /** Pure: parses and evaluates against the given (possibly unsaved) policy; stores nothing. */
+  try: viewerProcedure
+    .input(z.object({ policy: policyInput, text: z.string().trim().min(1, "type a statement").max(100_000), identity: z.string().trim().min(1).default("agent"), groups: z.array(z.string()).default([]) }))
+    .mutation(({ input }) => {
+      const check = validatePolicy(input.policy);
+      if (!check.ok) throw new AppError("INVALID_INPUT", check.message, check.fieldErrors);
+      return tryStatement(check.policy, { name: input.identity, groups: input.groups }, input.text);
+    }),
 });

@@ -1,0 +1,91 @@
+"use client";
+import { useEffect, useState } from "react";
+import { useMutation } from "@tanstack/react-query";
+import type { Policy } from "../../gateway/policy/policy";
+import { describeError, useTRPC } from "../trpc/client";
+import { Button } from "../ui/button";
+import { Field, TextArea, TextInput } from "../ui/field";
+import { Badge, Card, ErrorBox } from "../ui/page";
+
+const TONE = { allow: "green", deny: "red", review: "amber" } as const;
+const VERDICT = { allow: "runs", deny: "refused", review: "held for approval" } as const;
+
+/**
+ * Judges a text against the rules as they are in the form (saved or not), on the server with the
+ * gateway's parser and guard. `onInvalid` receives field errors when the rules themselves are invalid.
+ */
+export function TryStatementBox({ policy, onInvalid }: { policy: Policy; onInvalid: (fields: Record<string, string>) => void }) {
+  const trpc = useTRPC();
+  const [trial, setTrial] = useState({ text: "", identity: "agent-7", groups: "" });
+  const attempt = useMutation(trpc.guardrails.try.mutationOptions({ onSuccess: () => onInvalid({}), onError: (err) => onInvalid(describeError(err).fields) }));
+  // A verdict on other rules would mislead: clear it when the rules change.
+  const shape = JSON.stringify(policy);
+  const { reset } = attempt;
+  useEffect(() => reset(), [shape, reset]);
+  const result = attempt.data;
+
+  return (
+    <Card title="Try a statement">
+      <form
+        className="space-y-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          attempt.mutate({ policy, text: trial.text, identity: trial.identity, groups: trial.groups.split(",").map((g) => g.trim()).filter(Boolean) });
+        }}
+      >
+        <Field label="SQL" name="try-sql" hint="Judged against the rules on this page, saved or not; nothing runs.">
+          <TextArea name="try-sql" rows={4} value={trial.text} onChange={(e) => setTrial({ ...trial, text: e.target.value })} placeholder="drop table orders" />
+        </Field>
+        <div className="grid grid-cols-2 gap-2">
+          <Field label="As identity" name="try-identity">
+            <TextInput name="try-identity" value={trial.identity} onChange={(e) => setTrial({ ...trial, identity: e.target.value })} />
+          </Field>
+          <Field label="In groups" name="try-groups" hint="Comma-separated; empty: none.">
+            <TextInput name="try-groups" value={trial.groups} onChange={(e) => setTrial({ ...trial, groups: e.target.value })} placeholder="analysts" />
+          </Field>
+        </div>
+        <Button type="submit" disabled={!trial.text.trim() || !trial.identity.trim() || attempt.isPending}>
+          {attempt.isPending ? "Trying…" : "Try it"}
+        </Button>
+      </form>
+      {attempt.error ? (
+        <div className="mt-4">
+          <ErrorBox title="Cannot try it yet" message={describeError(attempt.error).message} />
+        </div>
+      ) : null}
+      {result ? (
+        <div role="status" aria-label="Verdict" className="mt-4 space-y-3">
+          <p className="text-sm">
+            <Badge tone={TONE[result.verdict]}>{result.parsed ? result.verdict : "refused (fail closed)"}</Badge>{" "}
+            <span className="font-medium text-slate-800">{result.parsed ? `The whole text: ${VERDICT[result.verdict]}.` : "The parser cannot read this text."}</span>{" "}
+            <span className="break-words text-slate-700">{result.explanation}</span>
+          </p>
+          {result.parsed ? (
+            <ol aria-label="Statements" className="space-y-2">
+              {result.statements.map((s, i) => (
+                <li key={i} className="rounded-md border border-slate-200 p-2.5 text-xs">
+                  <code className="block break-words font-mono text-slate-800">{s.text}</code>
+                  <dl className="mt-1.5 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-0.5 text-slate-600">
+                    <dt className="text-slate-500">kind</dt>
+                    <dd className="font-medium text-slate-800">{s.kind}</dd>
+                    <dt className="text-slate-500">classes</dt>
+                    <dd>{s.classes.join(", ")}</dd>
+                    <dt className="text-slate-500">tables</dt>
+                    <dd className="break-words">{s.tables.join(", ") || "—"}</dd>
+                    <dt className="text-slate-500">functions</dt>
+                    <dd className="break-words">{s.functions.join(", ") || "—"}</dd>
+                    <dt className="text-slate-500">decided by</dt>
+                    <dd>{s.position ? `rule ${s.position}, ${s.rule}` : "the default"}</dd>
+                  </dl>
+                  <p className="mt-1.5">
+                    <Badge tone={TONE[s.action]}>{s.action}</Badge> <span className="text-slate-600">{s.reason}</span>
+                  </p>
+                </li>
+              ))}
+            </ol>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
