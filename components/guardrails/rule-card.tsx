@@ -1,7 +1,7 @@
 "use client";
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
-import { CLASSES, type RuleDraft } from "./rule-draft";
+import { CLASSES, matchesEverything, type RuleDraft } from "./rule-draft";
 
 type Props = { index: number; count: number; rule: RuleDraft; errors: Record<string, string>; readOnly: boolean; onChange: (r: RuleDraft) => void; onMove: (delta: -1 | 1) => void; onRemove: () => void };
 
@@ -35,12 +35,15 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
         )}
       </div>
       <div className="grid gap-3 p-4 md:grid-cols-3">
+        {matchesEverything(rule) ? (
+          <p className="text-xs text-amber-700 md:col-span-3">No conditions and no scope: this rule matches every statement, so the rules below it never decide.</p>
+        ) : null}
         {txt("name", "Name")}
         <Field label="Action" name={id("action")}>
           <Select name={id("action")} value={rule.action} disabled={readOnly} onChange={(e) => set("action", e.target.value as RuleDraft["action"])}>
             <option value="allow">allow</option>
-            <option value="deny">deny (42501)</option>
-            <option value="review">review (hold for approval)</option>
+            <option value="deny">deny (refuse)</option>
+            <option value="review">review (hold)</option>
           </Select>
         </Field>
         {txt("groups", "Only for groups", "everyone", "Comma-separated; empty: everyone.")}
@@ -56,7 +59,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
           </div>
           {errors.classes ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.classes}</p> : null}
         </fieldset>
-        {txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE, DROP VIEW…")}
+        {txt("kinds", "Kinds", "DROP, TRUNCATE", "Top-level kind: DROP matches DROP TABLE… (PREPARE, EXECUTE, EXPLAIN ANALYZE and WITH keep their own kind: use classes to catch what they do).")}
         {txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {txt("functions", "Functions", "pg_read_file, lo_import")}
         {txt("sessionSettings", "Session settings", "role, search_path")}

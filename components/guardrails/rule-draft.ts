@@ -66,3 +66,9 @@ export function errorsByRule(fields: Record<string, string>): { rules: Record<nu
   }
   return { rules, policy };
 }
+
+/** A rule with no scope and no condition decides every statement: worth a warning in the form. */
+export const matchesEverything = (d: RuleDraft) => {
+  const r = toPolicy("allow", [d]).rules[0];
+  return !r.groups && !r.identities && Object.keys(r.match).length === 0;
+};

@@ -8,7 +8,7 @@ import { Field, TextArea, TextInput } from "../ui/field";
 import { Badge, Card, ErrorBox } from "../ui/page";
 
 const TONE = { allow: "green", deny: "red", review: "amber" } as const;
-const VERDICT = { allow: "runs", deny: "refused", review: "held for approval" } as const;
+const VERDICT = { allow: "allowed", deny: "refused", review: "held for approval" } as const;
 
 /**
  * Judges a text against the rules as they are in the form (saved or not), on the server with the
@@ -57,8 +57,8 @@ export function TryStatementBox({ policy, onInvalid }: { policy: Policy; onInval
         <div role="status" aria-label="Verdict" className="mt-4 space-y-3">
           <p className="text-sm">
             <Badge tone={TONE[result.verdict]}>{result.parsed ? result.verdict : "refused (fail closed)"}</Badge>{" "}
-            <span className="font-medium text-slate-800">{result.parsed ? `The whole text: ${VERDICT[result.verdict]}.` : "The parser cannot read this text."}</span>{" "}
-            <span className="break-words text-slate-700">{result.explanation}</span>
+            <span className="font-medium text-slate-800">{result.parsed ? `The whole text is ${VERDICT[result.verdict]}:` : "The parser cannot read this text:"}</span>{" "}
+            <span className="break-words text-slate-700">{result.parsed ? result.explanation : result.error}</span>
           </p>
           {result.parsed ? (
             <ol aria-label="Statements" className="space-y-2">

@@ -41,10 +41,10 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
     return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
   const judgement = new StatementGuard(() => policy, who, analyzer).judge(text);
-  if (!judgement) return { parsed: true, statements, verdict: "allow", explanation: "runs: every statement is allowed" };
-  if ("refusal" in judgement) return { parsed: true, statements, verdict: "deny", explanation: `refused with 42501: ${judgement.refusal.error.message}` };
+  if (!judgement) return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
+  if ("refusal" in judgement) return { parsed: true, statements, verdict: "deny", explanation: `the gateway answers 42501 "${judgement.refusal.error.message}"` };
   const { decision, rule } = judgement.review;
   const approvers = rule?.approvers?.length ? `members of ${rule.approvers.join(", ")}` : "any approver";
   const wait = `${rule?.requiredApprovals ?? 1} approval(s) from ${approvers}`;
-  return { parsed: true, statements, verdict: "review", explanation: `held for approval: ${decision.reason}; the whole text waits for ${wait}` };
+  return { parsed: true, statements, verdict: "review", explanation: `${decision.reason}; the whole text waits for ${wait}` };
 }

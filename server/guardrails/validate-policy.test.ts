@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorsByRule } from "../../components/guardrails/rule-draft";
+import { emptyRule, errorsByRule, matchesEverything, toDraft, toPolicy } from "../../components/guardrails/rule-draft";
 import { issueField, validatePolicy } from "./validate-policy";
 
 describe("[GUARDRAILS][VALIDATE] the console checks a policy with the gateway's schema, field by field", () => {
@@ -40,5 +40,27 @@ describe("[GUARDRAILS][VALIDATE] the console checks a policy with the gateway's 
     expect(validatePolicy("deny everything").ok).toBe(false);
     expect(issueField(["rules", 0, "match"])).toBe("rules.0.match");
     expect(issueField([])).toBe("policy");
+  });
+});
+
+describe("[GUARDRAILS][FORM] the form's drafts and the policy document", () => {
+  it("round-trips a policy through the form's drafts, leaving empty fields out", () => {
+    const policy = {
+      defaultAction: "deny" as const,
+      rules: [
+        { name: "reads", action: "allow" as const, groups: ["analysts"], match: { classes: ["read" as const], tables: ["public.*"] } },
+        { name: "bulk", action: "review" as const, match: { writesWithoutWhere: true as const, regex: "^delete" }, approvers: ["dba"], requiredApprovals: 2, timeoutSeconds: 300 },
+      ],
+    };
+    expect(toPolicy(policy.defaultAction, policy.rules.map(toDraft))).toEqual(policy);
+    expect(validatePolicy(toPolicy("allow", [emptyRule(1)])).ok).toBe(true);
+  });
+  it("drops review-only fields from rules that do not review, and warns about catch-all rules", () => {
+    const draft = { ...emptyRule(1), action: "deny" as const, approvers: "dba", requiredApprovals: "3" };
+    expect(toPolicy("allow", [draft]).rules[0]).toEqual({ name: "rule-1", action: "deny", match: {} });
+    expect(matchesEverything(draft)).toBe(true);
+    expect(matchesEverything({ ...draft, kinds: " , " })).toBe(true);
+    expect(matchesEverything({ ...draft, kinds: "DROP" })).toBe(false);
+    expect(matchesEverything({ ...draft, groups: "dba" })).toBe(false);
   });
 });
