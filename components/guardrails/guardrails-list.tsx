@@ -6,15 +6,15 @@ import { buttonClass } from "../ui/button";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
-export function GuardrailsList() {
+export function GuardrailsList({ canAddConnection }: { canAddConnection: boolean }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.guardrails.list.queryOptions());
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   if (query.data.length === 0) {
     return (
-      <EmptyState title="No connections to guard yet" action={<Link href="/connections/new" className={buttonClass()}>Add a connection</Link>}>
-        Guardrails are rules on a connection: add one first.
+      <EmptyState title="No connections to guard yet" action={canAddConnection ? <Link href="/connections/new" className={buttonClass()}>Add a connection</Link> : undefined}>
+        Guardrails are rules on a connection: {canAddConnection ? "add one first." : "an admin adds connections first."}
       </EmptyState>
     );
   }

@@ -59,7 +59,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
           </div>
           {errors.classes ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.classes}</p> : null}
         </fieldset>
-        {txt("kinds", "Kinds", "DROP, TRUNCATE", "Top-level kind: DROP matches DROP TABLE… (PREPARE, EXECUTE, EXPLAIN ANALYZE and WITH keep their own kind: use classes to catch what they do).")}
+        {txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
         {txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {txt("functions", "Functions", "pg_read_file, lo_import")}
         {txt("sessionSettings", "Session settings", "role, search_path")}

@@ -9,7 +9,7 @@ export default async function GuardrailsPage() {
   return (
     <>
       <PageHeader title="Guardrails" description="Per connection: rules on what each statement really does (from the PostgreSQL parser) that allow it, refuse it, or hold it for approval." />
-      <GuardrailsList />
+      <GuardrailsList canAddConnection={user.role === "admin"} />
     </>
   );
 }

@@ -1,5 +1,7 @@
+import Link from "next/link";
 import { PolicyEditor } from "../../../../components/guardrails/policy-editor";
 import { Forbidden } from "../../../../components/shell/forbidden";
+import { buttonClass } from "../../../../components/ui/button";
 import { PageHeader } from "../../../../components/ui/page";
 import { requireSection } from "../../../../server/auth/require-section";
 
@@ -10,7 +12,15 @@ export default async function ConnectionGuardrailsPage({ params }: { params: Pro
   const connection = decodeURIComponent(name);
   return (
     <>
-      <PageHeader title={`Guardrails of ${connection}`} description="Every statement of a text is judged; a deny anywhere refuses it all; a text that does not parse is refused." />
+      <PageHeader
+        title={`Guardrails of ${connection}`}
+        description="Every statement of a text is judged; a deny anywhere refuses it all; a text that does not parse is refused."
+        actions={
+          <Link href="/guardrails" className={buttonClass("secondary")}>
+            All connections
+          </Link>
+        }
+      />
       <PolicyEditor name={connection} canEdit={user.role === "admin"} />
     </>
   );
