@@ -1,10 +1,16 @@
-import type { ParsedStatement } from "../sql/statement-analyzer";
+import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
 
 export type Classification = {
   kind: string;
+  /**
+   * Kinds of the statements it really runs, besides its own: what a PREPARE will run (and so its
+   * EXECUTE), what EXPLAIN ANALYZE runs, the writes inside a data-modifying CTE. A `kinds` rule
+   * matches any of them, so `kinds: ["DELETE"]` catches `explain analyze delete ...` too.
+   */
+  runs: string[];
   classes: StatementClass[];
   /** Relations it names, schema-qualified as written (`public.users`, or `users`). */
   tables: string[];
@@ -67,10 +73,12 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   const wrapped = top0 === "PrepareStmt" || (top0 === "ExplainStmt" && explainAnalyzes(body0)) ? (body0.query as Node | undefined) : undefined;
   if (wrapped) {
     const innerNode = Object.keys(wrapped)[0];
+    const innerKind = kindOf(innerNode, wrapped[innerNode] as Node);
     const inner = classifyStatement({ kind: s.kind, node: innerNode, tree: wrapped });
-    return top0 === "PrepareStmt" ? { ...inner, prepares: String(body0.name ?? "") } : inner;
+    const runs = [...new Set([innerKind, ...inner.runs])];
+    return top0 === "PrepareStmt" ? { ...inner, runs, prepares: String(body0.name ?? "") } : { ...inner, runs };
   }
-  const c: Classification = { kind: s.kind, classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
+  const c: Classification = { kind: s.kind, runs: [], classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
   const classes = new Set<StatementClass>();
   const top = s.node;
   const body = s.tree[top] as Node;
@@ -109,6 +117,8 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       return;
     } else if (type === "InsertStmt" || type === "UpdateStmt" || type === "DeleteStmt" || type === "MergeStmt") {
       classes.add("write");
+      const k = kindOf(type, node);
+      if (k !== s.kind && !c.runs.includes(k)) c.runs.push(k);
       if ((type === "UpdateStmt" || type === "DeleteStmt") && !node.whereClause) c.writesWithoutWhere = true;
     } else if (type === "SelectStmt" && node.lockingClause) {
       classes.add("write"); // SELECT ... FOR UPDATE takes row locks

@@ -50,3 +50,20 @@ describe("[POLICY][EVALUATE] the first matching rule decides", () => {
     expect(policySchema.safeParse({ rules: [{ name: "x", action: "deny", match: { tabels: ["t"] } }] }).success).toBe(false);
   });
 });
+
+describe("[POLICY][KINDS] a kinds rule sees the statements a wrapper really runs", () => {
+  const deletes = policySchema.parse({ defaultAction: "allow", rules: [{ name: "no-deletes", action: "deny", match: { kinds: ["DELETE"] } }] });
+  const judge = (sql: string) => {
+    const a = analyzer.analyze(sql);
+    if (!a.ok) throw new Error(a.error);
+    return a.statements.map((s) => evaluatePolicy(deletes, { name: "agent-7", groups: [] }, classifyStatement(s), s.text).action);
+  };
+  it.each([
+    ["delete from t where id = 1", ["deny"]],
+    ["explain analyze delete from t where id = 1", ["deny"]],
+    ["prepare p as delete from t where id = 1", ["deny"]],
+    ["with gone as (delete from t where id = 1 returning *) select * from gone", ["deny"]],
+    ["explain delete from t", ["allow"]], // plans only
+    ["select 'delete from t'", ["allow"]],
+  ])("%s -> %j", (sql, expected) => expect(judge(sql)).toEqual(expected));
+});

@@ -32,6 +32,9 @@ const patternCache = (source: string) => {
   return re;
 };
 
+/** "DROP" matches "DROP TABLE"; a kind matches itself, case aside. */
+const kindMatches = (kind: string, wanted: string) => kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
+
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
 function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string): boolean {
@@ -41,7 +44,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string):
   const functionName = (f: string) => f.split(".").at(-1)!;
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
-    anyOf(m.kinds, (k) => c.kind.toUpperCase() === k.toUpperCase() || c.kind.toUpperCase().startsWith(k.toUpperCase() + " ")) &&
+    anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(kind, k))) &&
     anyOf(m.tables, (p) => c.tables.some((t) => tableMatches(p, t))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&

@@ -44,10 +44,19 @@ export const ruleSchema = z.object({
   timeoutSeconds: z.number().int().min(5).max(86_400).optional(),
 });
 
-export const policySchema = z.object({
-  defaultAction: z.enum(["allow", "deny", "review"]).default("allow"),
-  rules: z.array(ruleSchema).default([]),
-});
+export const policySchema = z
+  .object({
+    defaultAction: z.enum(["allow", "deny", "review"]).default("allow"),
+    rules: z.array(ruleSchema).default([]),
+  })
+  // The audit, the refusal message and a review's settings name the deciding rule: names must be unique.
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.rules.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: ["rules", i, "name"], message: `another rule is already named "${r.name}"` });
+      seen.add(r.name);
+    });
+  });
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type Policy = z.infer<typeof policySchema>;

@@ -33,7 +33,8 @@ const TRANSACTION_KINDS: Record<string, string> = {
   TRANS_STMT_PREPARE: "PREPARE TRANSACTION", TRANS_STMT_COMMIT_PREPARED: "COMMIT PREPARED", TRANS_STMT_ROLLBACK_PREPARED: "ROLLBACK PREPARED",
 };
 
-function kindOf(node: string, body: Record<string, any>): string {
+/** The statement kind psql would name in its command tag (DROP TABLE, INSERT, EXPLAIN ANALYZE...). */
+export function kindOf(node: string, body: Record<string, any>): string {
   if (node === "TransactionStmt") return TRANSACTION_KINDS[body.kind] ?? "TRANSACTION";
   if (node === "DropStmt") return "DROP " + String(body.removeType ?? "OBJECT").replace(/^OBJECT_/, "").replace(/_/g, " ");
   if (node === "ExplainStmt" && (body.options ?? []).some((o: any) => o?.DefElem?.defname === "analyze")) return "EXPLAIN ANALYZE";

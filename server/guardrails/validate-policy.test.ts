@@ -31,7 +31,7 @@ describe("[GUARDRAILS][VALIDATE] the console checks a policy with the gateway's 
   it("refuses two rules with one name (reviews and the audit name the deciding rule)", () => {
     const r = validatePolicy({ rules: [{ name: "a", action: "deny", match: {} }, { name: "a", action: "review", match: {} }] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.fieldErrors).toEqual({ "rules.1.name": expect.stringContaining("rule 1 already has this name") });
+    if (!r.ok) expect(r.fieldErrors).toEqual({ "rules.1.name": expect.stringContaining('another rule is already named "a"') });
   });
 
   it("refuses match conditions the gateway does not know (strict), and a policy that is not an object", () => {

@@ -17,10 +17,8 @@ export function issueField(path: readonly PropertyKey[]): string {
 const describeField = (field: string) => field.replace(/^rules\.(\d+)\./, (_, i: string) => `rule ${Number(i) + 1} `);
 
 /**
- * Validates a policy with the gateway's own schema, plus one console rule: rule names are unique.
- * (The gateway looks a review rule's approvers and timeout up by the deciding rule's name, and the
- * audit trail names it, so two rules with one name would be ambiguous.) Pure: used by the save and
- * try procedures and by tests.
+ * Validates a policy with the gateway's own schema (which also refuses two rules with one name) and
+ * puts each issue under its form field. Pure: used by the save and try procedures and by tests.
  */
 export function validatePolicy(input: unknown): PolicyCheck {
   const parsed = policySchema.safeParse(input);
@@ -32,15 +30,6 @@ export function validatePolicy(input: unknown): PolicyCheck {
       fieldErrors[field] ??= issue.message;
       lines.push(`${describeField(field)}: ${issue.message}`);
     }
-  } else {
-    const seen = new Map<string, number>();
-    parsed.data.rules.forEach((r, i) => {
-      const first = seen.get(r.name);
-      if (first === undefined) return void seen.set(r.name, i);
-      const message = `rule ${first + 1} already has this name; names must be unique (the audit and reviews name the deciding rule)`;
-      fieldErrors[`rules.${i}.name`] = message;
-      lines.push(`rule ${i + 1} name: ${message}`);
-    });
   }
   if (lines.length === 0 && parsed.success) return { ok: true, policy: parsed.data };
   return { ok: false, message: `the policy is not valid: ${lines.join("; ")}`, fieldErrors };
