@@ -1,25 +1,20 @@
 "use client";
-import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
-import { Field, Select, TextInput } from "../ui/field";
+import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
-export type AuditFilters = { q?: string; identity?: string; connection?: string; action?: string; outcome?: "ok" | "error" | "denied"; session?: string; from?: string; to?: string };
+export type AuditFilters = { q?: string; identity?: string; connection?: string; action?: string; outcome?: "ok" | "error" | "denied"; session?: string; from?: string; to?: string; [k: string]: string | undefined };
 
 const OUTCOME_TONE = { ok: "green", denied: "amber", error: "red" } as const;
-const clean = (f: AuditFilters) => Object.fromEntries(Object.entries(f).filter(([, v]) => v)) as AuditFilters;
 
 /** Search the audit log; filters live in the address bar and apply to the exports too. */
 export function AuditSearch({ initial }: { initial: AuditFilters }) {
   const trpc = useTRPC();
-  const router = useRouter();
-  const pathname = usePathname();
-  const [draft, setDraft] = useState<AuditFilters>(initial);
-  const [filters, setFilters] = useState<AuditFilters>(clean(initial));
+  const { filters, field, apply, clear, filtered } = useUrlFilters<AuditFilters>(initial);
   const [open, setOpen] = useState<number | null>(null);
   const { from, to, ...rest } = filters;
   const query = useInfiniteQuery({
@@ -30,56 +25,18 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
     refetchInterval: 5000,
   });
   const qs = new URLSearchParams(Object.entries(filters).map(([k, v]) => [k, k === "from" || k === "to" ? new Date(v as string).toISOString() : (v as string)]));
-  const apply = (next: AuditFilters) => {
-    const c = clean(next);
-    setFilters(c);
-    const p = new URLSearchParams(c as Record<string, string>);
-    router.replace(`${pathname}${p.size ? `?${p}` : ""}`, { scroll: false });
-  };
-  const text = (k: keyof AuditFilters, label: string, placeholder?: string) => (
-    <Field label={label} name={`a-${k}`}>
-      <TextInput name={`a-${k}`} value={draft[k] ?? ""} placeholder={placeholder} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
-    </Field>
-  );
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Object.keys(filters).length > 0;
   return (
     <div className="space-y-4">
-      <form
-        aria-label="Search the audit log"
-        className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply(draft);
-        }}
-      >
-        {text("q", "Statement or message contains", "drop table")}
-        {text("identity", "Identity")}
-        {text("connection", "Connection")}
-        {text("action", "Action", "statement, console.connection.update…")}
-        <Field label="Outcome" name="a-outcome">
-          <Select name="a-outcome" value={draft.outcome ?? ""} onChange={(e) => setDraft({ ...draft, outcome: (e.target.value || undefined) as AuditFilters["outcome"] })}>
-            <option value="">any</option>
-            <option value="ok">ok</option>
-            <option value="denied">denied</option>
-            <option value="error">error</option>
-          </Select>
-        </Field>
-        <Field label="From" name="a-from">
-          <TextInput name="a-from" type="datetime-local" value={draft.from ?? ""} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
-        </Field>
-        <Field label="To" name="a-to">
-          <TextInput name="a-to" type="datetime-local" value={draft.to ?? ""} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
-        </Field>
-        <div className="flex items-end gap-2">
-          <Button type="submit">Search</Button>
-          {filtered ? (
-            <Button variant="ghost" onClick={() => (setDraft({}), apply({}))}>
-              Clear
-            </Button>
-          ) : null}
-        </div>
-      </form>
+      <FilterForm label="Search the audit log" submitLabel="Search" filtered={filtered} onSubmit={apply} onClear={clear}>
+        <TextFilter label="Statement or message contains" name="a-q" placeholder="drop table" bind={field("q")} />
+        <TextFilter label="Identity" name="a-identity" bind={field("identity")} />
+        <TextFilter label="Connection" name="a-connection" bind={field("connection")} />
+        <TextFilter label="Action" name="a-action" placeholder="statement, console.connection.update…" bind={field("action")} />
+        <ChoiceFilter label="Outcome" name="a-outcome" options={["ok", "denied", "error"]} bind={field("outcome")} />
+        <TextFilter label="From" name="a-from" type="datetime-local" bind={field("from")} />
+        <TextFilter label="To" name="a-to" type="datetime-local" bind={field("to")} />
+      </FilterForm>
       <div className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
         <span>Export {filtered ? "what these filters match" : "everything"}:</span>
         <a className={buttonClass("secondary", "sm")} href={`/api/audit/export?format=csv${qs.size ? `&${qs}` : ""}`} download>

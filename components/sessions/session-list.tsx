@@ -1,15 +1,13 @@
 "use client";
 import Link from "next/link";
-import { usePathname, useRouter } from "next/navigation";
-import { useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
-import { Field, Select, TextInput } from "../ui/field";
+import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
-export type SessionFilters = { identity?: string; connection?: string; status?: "active" | "closed" | "failed"; from?: string; to?: string };
+export type SessionFilters = { identity?: string; connection?: string; status?: "active" | "closed" | "failed"; from?: string; to?: string; [k: string]: string | undefined };
 
 const STATUS_TONE = { active: "blue", closed: "slate", failed: "red" } as const;
 
@@ -23,10 +21,7 @@ export function duration(start: Date, end: Date | null, now: Date): string {
 /** Sessions with filters kept in the address bar; refreshes every 3 s so new and ending sessions show without a reload. */
 export function SessionList({ initial, psqlLine }: { initial: SessionFilters; psqlLine: string }) {
   const trpc = useTRPC();
-  const router = useRouter();
-  const pathname = usePathname();
-  const [draft, setDraft] = useState<SessionFilters>(initial);
-  const [filters, setFilters] = useState<SessionFilters>(initial);
+  const { filters, field, apply, clear, filtered } = useUrlFilters<SessionFilters>(initial);
   const input = {
     identity: filters.identity || undefined, connection: filters.connection || undefined, status: filters.status || undefined,
     from: filters.from ? new Date(filters.from) : undefined, to: filters.to ? new Date(filters.to) : undefined,
@@ -35,53 +30,17 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
     ...trpc.sessions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor }),
     refetchInterval: 3000,
   });
-  const apply = (next: SessionFilters) => {
-    setFilters(next);
-    const qs = new URLSearchParams(Object.entries(next).filter(([, v]) => v) as [string, string][]);
-    router.replace(`${pathname}${qs.size ? `?${qs}` : ""}`, { scroll: false });
-  };
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   const now = query.data?.pages[0]?.now ?? new Date();
-  const filtered = Object.values(filters).some(Boolean);
   return (
     <div className="space-y-4">
-      <form
-        aria-label="Filter sessions"
-        className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6 lg:items-end"
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply(draft);
-        }}
-      >
-        <Field label="Identity" name="f-identity">
-          <TextInput name="f-identity" value={draft.identity ?? ""} onChange={(e) => setDraft({ ...draft, identity: e.target.value })} placeholder="starts with…" />
-        </Field>
-        <Field label="Connection" name="f-connection">
-          <TextInput name="f-connection" value={draft.connection ?? ""} onChange={(e) => setDraft({ ...draft, connection: e.target.value })} />
-        </Field>
-        <Field label="Status" name="f-status">
-          <Select name="f-status" value={draft.status ?? ""} onChange={(e) => setDraft({ ...draft, status: (e.target.value || undefined) as SessionFilters["status"] })}>
-            <option value="">any</option>
-            <option value="active">active</option>
-            <option value="closed">closed</option>
-            <option value="failed">failed</option>
-          </Select>
-        </Field>
-        <Field label="From" name="f-from">
-          <TextInput name="f-from" type="datetime-local" value={draft.from ?? ""} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
-        </Field>
-        <Field label="To" name="f-to">
-          <TextInput name="f-to" type="datetime-local" value={draft.to ?? ""} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
-        </Field>
-        <div className="flex gap-2">
-          <Button type="submit">Filter</Button>
-          {filtered ? (
-            <Button variant="ghost" onClick={() => (setDraft({}), apply({}))}>
-              Clear
-            </Button>
-          ) : null}
-        </div>
-      </form>
+      <FilterForm label="Filter sessions" submitLabel="Filter" filtered={filtered} onSubmit={apply} onClear={clear}>
+        <TextFilter label="Identity" name="f-identity" placeholder="starts with…" bind={field("identity")} />
+        <TextFilter label="Connection" name="f-connection" bind={field("connection")} />
+        <ChoiceFilter label="Status" name="f-status" options={["active", "closed", "failed"]} bind={field("status")} />
+        <TextFilter label="From" name="f-from" type="datetime-local" bind={field("from")} />
+        <TextFilter label="To" name="f-to" type="datetime-local" bind={field("to")} />
+      </FilterForm>
       {query.isPending ? <LoadingRows /> : null}
       {query.isError ? <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} /> : null}
       {query.isSuccess && items.length === 0 ? (
