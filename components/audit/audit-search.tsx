@@ -5,11 +5,11 @@ import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
 import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { OutcomeBadge } from "./outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
 export type AuditFilters = { q?: string; identity?: string; connection?: string; action?: string; outcome?: "ok" | "error" | "denied"; session?: string; from?: string; to?: string; [k: string]: string | undefined };
 
-const OUTCOME_TONE = { ok: "green", denied: "amber", error: "red" } as const;
 
 /** Search the audit log; filters live in the address bar and apply to the exports too. */
 export function AuditSearch({ initial }: { initial: AuditFilters }) {
@@ -76,10 +76,7 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
                     <code className="line-clamp-2 break-words font-mono text-xs">{e.statement ?? e.message ?? ""}</code>
                   </Td>
                   <Td className="whitespace-nowrap">
-                    <Badge tone={OUTCOME_TONE[e.outcome]}>
-                      {e.outcome}
-                      {e.sqlstate ? ` · ${e.sqlstate}` : ""}
-                    </Badge>
+                    <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />
                   </Td>
                 </tr>
                 {open === e.id ? (

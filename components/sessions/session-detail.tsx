@@ -5,10 +5,10 @@ import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { OutcomeBadge } from "../audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { duration } from "./session-list";
 
-const OUTCOME_TONE = { ok: "green", denied: "amber", error: "red" } as const;
 
 /** A session's record and its statement timeline, paged by event id; live while the session is. */
 export function SessionDetail({ id, canKill }: { id: string; canKill: boolean }) {
@@ -73,10 +73,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                   <Td className="whitespace-nowrap tabular-nums">{e.durationMs == null ? "" : e.durationMs < 1 ? "<1 ms" : `${Math.round(e.durationMs)} ms`}</Td>
                   <Td className="tabular-nums">{e.rows ?? ""}</Td>
                   <Td className="whitespace-nowrap">
-                    <Badge tone={OUTCOME_TONE[e.outcome]}>
-                      {e.outcome}
-                      {e.sqlstate ? ` · ${e.sqlstate}` : ""}
-                    </Badge>
+                    <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />
                   </Td>
                 </tr>
               ))}
