@@ -51,6 +51,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
   if (leftovers) log(`closed ${leftovers} session record(s) an earlier run of ${config.instance} left active`);
+  const staleReviews = await deps.reviews.cancelLeftovers();
+  if (staleReviews) log(`cancelled ${staleReviews} review(s) an earlier run of ${config.instance} left pending`);
   const onBusEvent = (e: BusEvent) => {
     if (e.topic === "keys.revoked") {
       const { identityId, keyIds } = e.payload as { identityId?: string; keyIds?: string[] };

@@ -185,6 +185,25 @@ describe("[REVIEWS] statements held for approval", () => {
     expect((await psql).stdout.trim()).toBe("TRUNCATE TABLE");
   });
 
+  it("[RESTART]: reviews a crashed instance left pending are cancelled when it starts again, so nobody approves a statement nobody waits for", async () => {
+    const [orphan] = await db.db
+      .insert(reviews)
+      .values({
+        connectionName: "held", protocol: "postgres", identityName: "agent-r", groups: [], statement: "truncate held_items", summary: { kind: "TRUNCATE", classes: ["write"], tables: ["held_items"], functions: [] },
+        reason: "test", approverGroups: [], gatewayInstance: "crashed", expiresAt: new Date(Date.now() + 600_000),
+      })
+      .returning();
+    const restarted = await startTestGateway({ GATEHOUSE_INSTANCE: "crashed" }, { shareDatabaseWith: t });
+    try {
+      const [r] = await db.db.select().from(reviews).where(eq(reviews.id, orphan.id));
+      expect(r.status).toBe("cancelled");
+      expect(r.decisionReason).toBe("the gateway instance holding it stopped");
+      await expect(decideReview(db.db, { reviewId: orphan.id, decision: "approve", decider: approver("dana@example.com") })).rejects.toThrow(/already cancelled/);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it("[EXTENDED]: a held statement sent through the extended protocol (node-postgres with parameters) waits too", async () => {
     await refill();
     const client = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "held", user: "agent-r", password: key });

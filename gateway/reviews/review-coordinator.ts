@@ -85,6 +85,19 @@ export class ReviewCoordinator {
     this.settle(reviewId, { status: "cancelled", message: why });
   }
 
+  /**
+   * At start: reviews an earlier run of this instance left pending can never be released (their
+   * clients are gone with it), so they are cancelled rather than left for an approver to approve.
+   */
+  async cancelLeftovers(): Promise<number> {
+    const rows = await this.deps.db
+      .update(reviews)
+      .set({ status: "cancelled", decisionReason: "the gateway instance holding it stopped", decidedAt: sql`now()` })
+      .where(and(eq(reviews.status, "pending"), eq(reviews.gatewayInstance, this.deps.instance)))
+      .returning({ id: reviews.id });
+    return rows.length;
+  }
+
   /** Gateway shutdown: every held statement is refused and its review cancelled. */
   async close(): Promise<void> {
     await Promise.all([...this.waiting.keys()].map((id) => this.cancel(id, "the gateway holding it shut down")));
