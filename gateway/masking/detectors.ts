@@ -1,0 +1,65 @@
+/**
+ * Content detectors: find sensitive values inside any text (a column value, JSON, an array or
+ * composite literal, an error message). Protocol-agnostic: the Postgres, SSH, MySQL, HTTP and MCP
+ * adapters all hand text to the same detectors. Checksums (Luhn, IBAN mod 97, IPv4 octets) keep
+ * look-alikes such as 16-digit order numbers from being masked.
+ */
+export type Span = { start: number; end: number };
+export type Detector = { id: string; label: string; find: (text: string) => Span[] };
+
+function regexDetector(id: string, label: string, pattern: RegExp, valid: (match: string) => boolean = () => true): Detector {
+  const flags = pattern.flags.includes("g") ? pattern.flags : pattern.flags + "g";
+  return {
+    id,
+    label,
+    find(text) {
+      const re = new RegExp(pattern.source, flags);
+      const spans: Span[] = [];
+      for (const m of text.matchAll(re)) if (valid(m[0])) spans.push({ start: m.index!, end: m.index! + m[0].length });
+      return spans;
+    },
+  };
+}
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return digits.length >= 13 && sum % 10 === 0;
+}
+
+export function ibanValid(raw: string): boolean {
+  const iban = raw.replace(/\s+/g, "").toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (const ch of moved) {
+    const v = ch >= "A" ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of v) rest = (rest * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rest === 1;
+}
+
+const digitsOf = (s: string) => s.replace(/\D/g, "");
+
+export const BUILT_IN_DETECTORS: Detector[] = [
+  regexDetector("private-key", "private key block", /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/),
+  regexDetector("jwt", "JSON web token", /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/),
+  regexDetector("cloud-key", "cloud access key", /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}\b/),
+  regexDetector("api-key", "API key or token", /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b|\bgh[pousr]_[0-9A-Za-z]{36,}\b|\bgithub_pat_[0-9A-Za-z_]{40,}\b|\bxox[abprs]-[0-9A-Za-z-]{10,}\b|\bghk_[0-9A-Za-z_-]{20,}\b/),
+  regexDetector("email", "e-mail address", /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/),
+  regexDetector("iban", "IBAN", /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/, ibanValid),
+  regexDetector("payment-card", "payment card number", /\b\d(?:[ -]?\d){12,18}\b/, (m) => luhnValid(digitsOf(m))),
+  regexDetector("us-ssn", "US social security number", /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/),
+  regexDetector("phone", "phone number", /(?<![\w+])\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b|\(\d{3}\) ?\d{3}-\d{4}\b/),
+  regexDetector("ipv4", "IPv4 address", /\b(?:\d{1,3}\.){3}\d{1,3}\b/, (m) => m.split(".").every((o) => Number(o) <= 255 && String(Number(o)) === o)),
+  regexDetector("ipv6", "IPv6 address", /(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![:\w])|(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}(?![:\w])/),
+];
+
+/** A custom detector from a regular expression (case-insensitive), as named in a masking policy. */
+export function customDetector(id: string, source: string): Detector {
+  return regexDetector(id, id, new RegExp(source, "i"));
+}
