@@ -1,81 +1,71 @@
 "use client";
 import { useState } from "react";
+import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
-import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
-import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
-import { IssueKey, type PsqlHints } from "./issue-key";
+import { Badge, Card, ErrorBox, LoadingRows } from "../ui/page";
+import { GroupEditor } from "./group-editor";
+import { IssueKey } from "./issue-key";
+import type { PsqlHints } from "./key-dialog";
+import { KeysTable } from "./keys-table";
 
+/** One identity: what it can reach, its groups, its keys. */
 export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.agents.get.queryOptions({ id }));
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
-  const revoke = useMutation(trpc.agents.revokeKey.mutationOptions({ onSuccess: refresh }));
-  const revokeAll = useMutation(trpc.agents.revokeAll.mutationOptions({ onSuccess: () => (setConfirmAll(false), refresh()) }));
   const [confirmAll, setConfirmAll] = useState(false);
+  const revokeAll = useMutation(
+    trpc.agents.revokeAll.mutationOptions({
+      onSuccess: () => {
+        setConfirmAll(false);
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+      },
+    }),
+  );
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   const a = query.data;
   const now = new Date(a.now);
-  const state = (k: (typeof a.keys)[number]) =>
-    k.revokedAt ? <Badge tone="slate">revoked</Badge> : k.expiresAt && new Date(k.expiresAt) <= now ? <Badge tone="slate">expired</Badge> : <Badge tone="green">live</Badge>;
-  const failure = revoke.error ?? revokeAll.error;
+  const liveKeys = a.keys.filter((k) => !k.revokedAt && !(k.expiresAt && new Date(k.expiresAt) <= now)).length;
   return (
     <div className="space-y-5">
-      <p className="text-sm text-slate-600">
-        {a.kind} · {a.source} · groups: {a.groups.length ? a.groups.join(", ") : "none"}
-      </p>
+      <div className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
+        <Badge tone="blue">{a.kind}</Badge>
+        <Badge>{a.source === "oidc" ? "OIDC" : "local"}</Badge>
+        {a.disabledAt ? <Badge tone="red">disabled</Badge> : null}
+        <span>
+          {liveKeys} live key{liveKeys === 1 ? "" : "s"} · may use{" "}
+          {a.connections.length ? a.connections.join(", ") : (
+            <>
+              no connection yet (
+              <Link href="/access" className="text-brand hover:underline">
+                grant one to a group
+              </Link>
+              )
+            </>
+          )}
+        </span>
+      </div>
+      <Card title="Groups">
+        <GroupEditor id={a.id} name={a.name} groups={a.groups} known={a.allGroups} />
+      </Card>
       <Card title="Issue a key">
-        <IssueKey identity={a.name} hints={hints} />
+        <IssueKey identity={a.name} disabled={!!a.disabledAt} hints={hints} />
       </Card>
       <Card
         title="Keys"
         actions={
           a.keys.some((k) => !k.revokedAt) ? (
-            <Button size="sm" variant="danger" onClick={() => setConfirmAll(true)}>
+            <Button size="sm" variant="danger" onClick={() => (revokeAll.reset(), setConfirmAll(true))}>
               Revoke all keys…
             </Button>
           ) : null
         }
       >
-        {failure ? <ErrorBox title="Not revoked" message={describeError(failure).message} /> : null}
-        {a.keys.length === 0 ? (
-          <EmptyState title="No keys">Issue one above; it is shown once.</EmptyState>
-        ) : (
-          <Table label="Keys">
-            <THead>
-              <Th>Key</Th>
-              <Th>State</Th>
-              <Th>Created (UTC)</Th>
-              <Th>Expires (UTC)</Th>
-              <Th>Last use (UTC)</Th>
-              <Th>
-                <span className="sr-only">Actions</span>
-              </Th>
-            </THead>
-            <TBody>
-              {a.keys.map((k) => (
-                <tr key={k.id}>
-                  <Td className="font-mono text-xs">{k.prefix}…</Td>
-                  <Td>{state(k)}</Td>
-                  <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(k.createdAt)}</Td>
-                  <Td className="whitespace-nowrap tabular-nums text-slate-500">{k.expiresAt ? formatTime(k.expiresAt) : "never"}</Td>
-                  <Td className="whitespace-nowrap tabular-nums text-slate-500">{k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"}</Td>
-                  <Td className="text-right">
-                    {!k.revokedAt ? (
-                      <Button size="sm" variant="secondary" aria-label={`Revoke key ${k.prefix}`} onClick={() => revoke.mutate({ keyId: k.id })}>
-                        Revoke
-                      </Button>
-                    ) : null}
-                  </Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-        )}
+        <KeysTable name={a.name} keys={a.keys} now={now} />
       </Card>
       <ConfirmDialog
         open={confirmAll}
@@ -87,7 +77,7 @@ export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
         onClose={() => setConfirmAll(false)}
         onConfirm={() => revokeAll.mutate({ identity: a.name })}
       >
-        Its live sessions end on every gateway instance, and it cannot sign in again until it gets a new key.
+        All its live sessions end on every gateway instance, and it cannot connect again until it gets a new key.
       </ConfirmDialog>
     </div>
   );

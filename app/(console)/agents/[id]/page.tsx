@@ -1,9 +1,10 @@
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cliHints } from "../../../_components/cli-hints";
 import { AgentDetail } from "../../../../components/agents/agent-detail";
 import { Forbidden } from "../../../../components/shell/forbidden";
 import { PageHeader } from "../../../../components/ui/page";
-import { getIdentity } from "../../../../server/agents/manage-agents";
+import { getIdentity } from "../../../../server/agents/get-identity";
 import { requireSection } from "../../../../server/auth/require-section";
 import { getDb } from "../../../../server/db";
 
@@ -17,7 +18,17 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
   const hints = cliHints();
   return (
     <>
-      <PageHeader title={identity.name} description="Revoking a key ends the sessions opened with it, on every gateway instance." />
+      <Link href="/agents" className="mb-2 inline-block text-sm text-brand hover:underline">
+        ← All agents and people
+      </Link>
+      <PageHeader
+        title={identity.name}
+        description={
+          <>
+            Revoking a key ends the sessions opened with it, on every gateway instance. From a shell: <code className="font-mono text-xs">{`${hints.cli} keys revoke ${identity.name}`}</code>
+          </>
+        }
+      />
       <AgentDetail id={id} hints={{ host: hints.psqlHost, port: hints.psqlPort }} />
     </>
   );
