@@ -1,14 +1,30 @@
 import "server-only";
 import { z } from "zod";
-import { CONSOLE_ROLES, addLocalUser, listConsoleUsers, updateConsoleUser } from "../../users/manage-users";
+import { CONSOLE_ROLES } from "../../../drizzle/schema/index";
+import { groupNameSchema } from "../../agents/names";
+import { addLocalUser } from "../../users/add-local-user";
+import { listConsoleUsers } from "../../users/list-console-users";
+import { resetUserPassword } from "../../users/reset-user-password";
+import { updateConsoleUser } from "../../users/update-console-user";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
-const groups = z.array(z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,62}$/, "group names are letters, digits, '.', '_', ':' or '-'")).max(50);
+const groups = z.array(groupNameSchema).max(50);
 
 export const usersRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listConsoleUsers(ctx.db)),
-  add: adminProcedure.input(z.object({ email: z.string().trim().min(3), role: z.enum(CONSOLE_ROLES), groups })).mutation(({ ctx, input }) => addLocalUser(ctx.db, ctx.user, input)),
+  add: adminProcedure
+    .input(
+      z.object({
+        email: z.string().trim().min(3, "an e-mail address"),
+        name: z.string().trim().max(200).optional(),
+        role: z.enum(CONSOLE_ROLES),
+        groups,
+        password: z.string().min(12, "at least 12 characters").max(256).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => addLocalUser(ctx.db, ctx.user, input)),
   update: adminProcedure
     .input(z.object({ id: z.string().uuid(), role: z.enum(CONSOLE_ROLES).optional(), disabled: z.boolean().optional(), groups: groups.optional(), identityName: z.string().nullable().optional() }))
     .mutation(({ ctx, input }) => updateConsoleUser(ctx.db, ctx.user, input)),
+  resetPassword: adminProcedure.input(z.object({ id: z.string().uuid() })).mutation(({ ctx, input }) => resetUserPassword(ctx.db, ctx.user, input.id)),
 });
