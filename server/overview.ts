@@ -1,20 +1,28 @@
 import "server-only";
 import { desc, gt, sql } from "drizzle-orm";
-import { auditEvents, connections, identities, sessions } from "../drizzle/schema/index";
+import { auditEvents, connections, grants, identities, keys, reviews, sessions } from "../drizzle/schema/index";
 import { getDb } from "./db";
 
 const count = sql<number>`count(*)::int`;
 
-/** What the overview page shows: a few counts and the latest audit events. */
-export async function getOverview() {
+/** What the overview page shows: a few counts, how far setup has come, and the latest audit events. */
+export async function getOverview(opts: { withAudit: boolean }) {
   const db = getDb();
   const dayAgo = new Date(Date.now() - 86_400_000);
-  const [[c], [i], [s], [a], latest] = await Promise.all([
+  const [[c], [g], [i], [k], firstSession, [active], [pending], [a], latest] = await Promise.all([
     db.select({ n: count }).from(connections),
+    db.select({ n: count }).from(grants),
     db.select({ n: count }).from(identities),
+    db.select({ n: count }).from(keys),
+    db.select({ id: sessions.id }).from(sessions).limit(1),
     db.select({ n: count }).from(sessions).where(sql`${sessions.status} = 'active'`),
+    db.select({ n: count }).from(reviews).where(sql`${reviews.status} = 'pending'`),
     db.select({ n: count }).from(auditEvents).where(gt(auditEvents.at, dayAgo)),
-    db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(20),
+    // Only roles that may read the audit log get its rows.
+    opts.withAudit ? db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(10) : Promise.resolve([]),
   ]);
-  return { connections: c.n, identities: i.n, activeSessions: s.n, auditLastDay: a.n, latest };
+  return {
+    connections: c.n, grants: g.n, identities: i.n, keysIssued: k.n, anySession: firstSession.length > 0,
+    activeSessions: active.n, pendingReviews: pending.n, auditLastDay: a.n, latest,
+  };
 }

@@ -1,43 +1,60 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
 import { getOverview } from "../../server/overview";
 import { AuditTable } from "../_components/audit-table";
 import { cliHints } from "../_components/cli-hints";
-import { NextSteps } from "../_components/next-steps";
+import { NextSteps, setupDone } from "../_components/next-steps";
+import { MemberWelcome, RoleHint } from "../_components/role-welcome";
+import { StatCards, type Stat } from "../_components/stat-cards";
 import { PageHeader } from "../../components/ui/page";
-import { currentUser } from "../../server/auth/current-user";
+import { canOpen, currentUser } from "../../server/auth/current-user";
 
 // Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
 
 export default async function OverviewPage() {
-  const hints = cliHints();
+  // Every role may open the overview; what it shows depends on the role.
   const user = await currentUser();
-  if (user?.role === "member") return <MemberOverview />;
-  const overview = await getOverview().catch((err: Error) => err);
+  if (!user) redirect("/sign-in");
+  if (user.role === "member")
+    return (
+      <div className="space-y-4">
+        <PageHeader title="Welcome to Gatehouse" />
+        <MemberWelcome />
+      </div>
+    );
+  const withAudit = canOpen(user.role, "audit");
+  const overview = await getOverview({ withAudit }).catch((err: Error) => err);
   if (overview instanceof Error) return <DatabaseUnavailable reason={overview.message} />;
-  const stats = [
-    ["Connections", overview.connections],
-    ["Identities", overview.identities],
-    ["Active sessions", overview.activeSessions],
-    ["Audit events, last 24 h", overview.auditLastDay],
-  ] as const;
+  const to = (section: Parameters<typeof canOpen>[1], href: string) => (canOpen(user.role, section) ? href : undefined);
+  const candidates: (Stat & { show: boolean })[] = [
+    { label: "Connections", value: overview.connections, href: to("connections", "/connections"), show: user.role !== "approver" },
+    { label: "Identities", value: overview.identities, href: to("agents", "/agents"), show: user.role === "admin" },
+    { label: "Active sessions", value: overview.activeSessions, href: to("sessions", "/sessions"), show: user.role !== "approver" },
+    { label: "Reviews waiting", value: overview.pendingReviews, href: to("reviews", "/reviews"), hint: overview.pendingReviews > 0 && canOpen(user.role, "reviews") ? "needs a decision" : undefined, show: user.role !== "auditor" },
+    { label: "Audit events (24 h)", value: overview.auditLastDay, href: to("audit", "/audit"), show: withAudit },
+  ];
+  const stats = candidates.filter((s) => s.show);
   return (
     <div className="space-y-6">
-      <PageHeader title="Overview" description="What went through the gateway lately." />
-      <section className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        {stats.map(([label, value]) => (
-          <div key={label} className="rounded-lg border border-slate-200 bg-white px-4 py-3.5">
-            <div className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</div>
-            <div className="text-sm text-slate-500">{label}</div>
+      <PageHeader title="Overview" description="What goes through the gateway, and what needs you." />
+      <StatCards stats={stats} />
+      <RoleHint role={user.role} />
+      {user.role === "admin" && !setupDone(overview) ? <NextSteps hints={cliHints()} progress={overview} /> : null}
+      {user.role !== "admin" && overview.connections === 0 ? <p className="text-sm text-slate-500">Nothing is set up yet: an administrator adds the first connection.</p> : null}
+      {withAudit ? (
+        <section aria-labelledby="latest-audit">
+          <div className="mb-2.5 flex items-baseline justify-between gap-3">
+            <h2 id="latest-audit" className="text-base font-semibold">
+              Latest audit events
+            </h2>
+            <Link href="/audit" className="text-sm text-brand hover:underline">
+              Search the audit log →
+            </Link>
           </div>
-        ))}
-      </section>
-      {user?.role === "admin" && (overview.connections === 0 || overview.identities === 0) ? (
-        <NextSteps hints={hints} connections={overview.connections} identities={overview.identities} />
+          {overview.latest.length === 0 ? <p className="text-sm text-slate-500">Nothing recorded yet.</p> : <AuditTable events={overview.latest} />}
+        </section>
       ) : null}
-      <section>
-        <h2 className="mb-2.5 text-base font-semibold">Latest audit events</h2>
-        {overview.latest.length === 0 ? <p className="text-sm text-slate-500">Nothing recorded yet.</p> : <AuditTable events={overview.latest} />}
-      </section>
     </div>
   );
 }
@@ -51,24 +68,6 @@ function DatabaseUnavailable({ reason }: { reason: string }) {
         <code className="font-mono"> DATABASE_URL</code> to the PostgreSQL that the gateway uses.
       </p>
       <p className="mt-2 font-mono text-xs text-slate-500">{reason}</p>
-    </div>
-  );
-}
-
-function MemberOverview() {
-  return (
-    <div className="space-y-4">
-      <PageHeader title="Welcome to Gatehouse" />
-      <div className="rounded-lg border border-slate-200 bg-white p-5 text-sm text-slate-700">
-        <p>You are signed in as a member: there is nothing for you to configure here.</p>
-        <p className="mt-2">
-          Need to use a database for a while? Ask for it on{" "}
-          <a href="/access-requests" className="font-medium text-brand hover:underline">
-            Access requests
-          </a>
-          . Need to review statements or read the audit log? Ask an administrator for the approver or auditor role.
-        </p>
-      </div>
     </div>
   );
 }

@@ -22,7 +22,7 @@ export function AgentList({ hints, cli }: { hints: PsqlHints; cli: string }) {
       {rows?.length === 0 ? (
         <EmptyState title="No agents or people yet">
           <p>Create one above, or from a shell:</p>
-          <pre className="mt-2 overflow-x-auto rounded bg-slate-100 px-3 py-2 text-left font-mono text-xs text-slate-700">{`${cli} keys issue agent-7 --groups analysts --ttl 1h`}</pre>
+          <pre className="mt-2 whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 text-left font-mono text-xs text-slate-700">{`${cli} keys issue agent-7 --groups analysts --ttl 1h`}</pre>
           <p className="mt-2">People who connect with an OIDC token appear here on first use.</p>
         </EmptyState>
       ) : null}
