@@ -6,7 +6,7 @@ import { getDb } from "./db";
 const count = sql<number>`count(*)::int`;
 
 /** What the overview page shows: a few counts, how far setup has come, and the latest audit events. */
-export async function getOverview(opts: { withAudit: boolean }) {
+export async function getOverview(opts: { withAudit: boolean } = { withAudit: false }) {
   const db = getDb();
   const dayAgo = new Date(Date.now() - 86_400_000);
   const [[c], [g], [i], [k], firstSession, [active], [pending], [a], latest] = await Promise.all([
@@ -18,7 +18,7 @@ export async function getOverview(opts: { withAudit: boolean }) {
     db.select({ n: count }).from(sessions).where(sql`${sessions.status} = 'active'`),
     db.select({ n: count }).from(reviews).where(sql`${reviews.status} = 'pending'`),
     db.select({ n: count }).from(auditEvents).where(gt(auditEvents.at, dayAgo)),
-    // Only roles that may read the audit log get its rows.
+    // Only roles that may read the audit log get its rows; callers that do not say get none (me.overview is open to every role).
     opts.withAudit ? db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(10) : Promise.resolve([]),
   ]);
   return {
