@@ -32,6 +32,7 @@ test("[SESSIONS][KILL][REVOKE]: an admin kills a live session from its page, and
   await page.goto("/agents");
   await page.getByRole("link", { name: "agent-live" }).click();
   await page.getByRole("button", { name: /Revoke key ghk_/ }).click();
+  await page.getByRole("button", { name: "Revoke key", exact: true }).click();
   expect(await second.ended).toContain("the key of this session was revoked");
   await expect(page.getByText("revoked", { exact: true })).toBeVisible();
   const refused = new pg.Client({ host: "127.0.0.1", port: stack.gatewayPort, database: "live-db", user: "agent-live", password: key });
