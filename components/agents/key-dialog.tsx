@@ -69,10 +69,16 @@ export function KeyDialog({ issued, identity, hints, onClose }: { issued: Issued
                 , then put the connection&apos;s name as the database.
               </p>
             ) : null}
-            <pre ref={lineRef} aria-label="psql command" className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 font-mono text-xs text-slate-800">
-              {line}
-            </pre>
-            <CopyButton text={line} label="Copy psql command" onFail={() => selectContents(lineRef.current)} />
+            {reach.isPending ? (
+              <p className="text-slate-500">Finding the connections it may use…</p>
+            ) : (
+              <>
+                <pre ref={lineRef} aria-label="psql command" className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 font-mono text-xs text-slate-800">
+                  {line}
+                </pre>
+                <CopyButton text={line} label="Copy psql command" onFail={() => selectContents(lineRef.current)} />
+              </>
+            )}
           </div>
           <div className="flex justify-end border-t border-slate-100 pt-3">
             <Button onClick={onClose}>I have copied it</Button>

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { groupListSchema, identityNameSchema, psqlLine, splitGroups } from "./names";
+import { groupListSchema, identityNameSchema } from "./name-schemas";
+import { psqlLine, splitGroups } from "./names";
 
 describe("identity and group names", () => {
   it("accepts what the gateway accepts and refuses spaces", () => {

@@ -1,16 +1,11 @@
-import { z } from "zod";
-
 /**
  * The rules the gateway itself applies (gateway/admin/manage-keys.ts for identities,
  * server/access for groups), checked here first so a form gets a field error instead of a failure.
- * Pure on purpose: the forms import it too.
+ * Pure and free of zod on purpose: the forms import it, and it stays out of their bundles' weight.
  */
 export const IDENTITY_NAME = /^\S{1,128}$/;
 export const GROUP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,62}$/;
 
-export const identityNameSchema = z.string().trim().regex(IDENTITY_NAME, "1-128 characters without spaces");
-export const groupNameSchema = z.string().trim().regex(GROUP_NAME, "group names are 1-63 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
-export const groupListSchema = z.array(groupNameSchema).max(20, "at most 20 groups at once");
 
 /** "a, b,,c a" -> ["a", "b", "c"]: commas or spaces separate, duplicates go. */
 export function splitGroups(text: string): string[] {

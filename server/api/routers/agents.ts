@@ -4,7 +4,7 @@ import { createAgent } from "../../agents/create-agent";
 import { getIdentity } from "../../agents/get-identity";
 import { issueAgentKey } from "../../agents/issue-agent-key";
 import { listIdentities } from "../../agents/list-identities";
-import { groupListSchema, identityNameSchema } from "../../agents/names";
+import { groupListSchema, identityNameSchema } from "../../agents/name-schemas";
 import { revokeAllKeys } from "../../agents/revoke-all-keys";
 import { revokeKey } from "../../agents/revoke-key";
 import { setIdentityGroups } from "../../agents/set-identity-groups";

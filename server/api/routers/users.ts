@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { CONSOLE_ROLES } from "../../../drizzle/schema/index";
-import { groupNameSchema } from "../../agents/names";
+import { groupNameSchema } from "../../agents/name-schemas";
 import { addLocalUser } from "../../users/add-local-user";
 import { listConsoleUsers } from "../../users/list-console-users";
 import { resetUserPassword } from "../../users/reset-user-password";
