@@ -1,10 +1,9 @@
 import "server-only";
-import { desc } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
 import type { AuditFilter } from "./audit-filter";
 import { csvCell } from "./csv";
-import { auditWhere } from "./search-audit";
+import { auditOrder, auditWhere } from "./search-audit";
 
 type AuditRow = typeof auditEvents.$inferSelect;
 
@@ -32,7 +31,7 @@ export function exportAuditStream(db: Db, filter: AuditFilter, format: "csv" | "
       let chunk = "";
       if (!started && format === "csv") chunk += csvHeader();
       started = true;
-      const rows = await db.select().from(auditEvents).where(auditWhere(filter, before)).orderBy(desc(auditEvents.id)).limit(1000);
+      const rows = await db.select().from(auditEvents).where(auditWhere(filter, before)).orderBy(...auditOrder(filter)).limit(1000);
       for (const row of rows) chunk += format === "csv" ? csvLine(row) : jsonLine(row);
       if (rows.length < 1000) done = true;
       else before = rows[rows.length - 1].id;

@@ -1,10 +1,21 @@
 import "server-only";
-import { and, desc, eq, gte, ilike, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
-import { likeEscape } from "../sessions/list-sessions";
+import { likeEscape } from "../sessions/like-escape";
 import type { AuditFilter } from "./audit-filter";
 
+const MAX_ID = "9223372036854775807";
+
+/**
+ * Keyset bound for one session's events, newest first: a range over the (session_id, id) index.
+ * Written as `session_id = $1 and id < $2`, the planner walks the primary key for a session it
+ * knows is large and reads every newer session's events on the way.
+ */
+const sessionBefore = (sessionId: string, beforeId?: number) =>
+  and(sql`(${auditEvents.sessionId}, ${auditEvents.id}) < (${sessionId}::uuid, ${beforeId ? String(beforeId) : MAX_ID}::bigint)`, gte(auditEvents.sessionId, sessionId));
+
+/** The filters as SQL, plus the keyset bound of the page (events older than `beforeId`). */
 export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
   const text = f.q ? `%${likeEscape(f.q)}%` : undefined;
   return and(
@@ -13,17 +24,19 @@ export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
     f.connection ? eq(auditEvents.connectionName, f.connection) : undefined,
     f.action ? eq(auditEvents.action, f.action) : undefined,
     f.outcome ? eq(auditEvents.outcome, f.outcome) : undefined,
-    f.session ? eq(auditEvents.sessionId, f.session) : undefined,
     f.from ? gte(auditEvents.at, f.from) : undefined,
     f.to ? lte(auditEvents.at, f.to) : undefined,
-    beforeId ? lt(auditEvents.id, beforeId) : undefined,
+    f.session ? sessionBefore(f.session, beforeId) : beforeId ? lt(auditEvents.id, beforeId) : undefined,
   );
 }
+
+/** Newest first; within one session, in the order of the (session_id, id) index (the same order). */
+export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.sessionId), desc(auditEvents.id)] : [desc(auditEvents.id)]);
 
 /** Newest first, keyset by id: the 2,000th page costs what the first does. */
 export async function searchAudit(db: Db, f: AuditFilter & { cursor?: number | null; limit?: number }) {
   const limit = f.limit ?? 50;
-  const rows = await db.select().from(auditEvents).where(auditWhere(f, f.cursor ?? undefined)).orderBy(desc(auditEvents.id)).limit(limit + 1);
+  const rows = await db.select().from(auditEvents).where(auditWhere(f, f.cursor ?? undefined)).orderBy(...auditOrder(f)).limit(limit + 1);
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : undefined };
 }
