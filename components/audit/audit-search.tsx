@@ -3,13 +3,22 @@ import { Fragment, useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
-import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters } from "../ui/filters";
+import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters, utcFromInput } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { OutcomeBadge } from "./outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
 export type AuditFilters = { q?: string; identity?: string; connection?: string; action?: string; outcome?: "ok" | "error" | "denied"; session?: string; from?: string; to?: string; [k: string]: string | undefined };
 
+/** The export link's query: the applied filters, with times as the UTC instants the search used. */
+function exportQuery(filters: AuditFilters): URLSearchParams {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(filters)) {
+    const value = k === "from" || k === "to" ? utcFromInput(v)?.toISOString() : v;
+    if (value) qs.set(k, value);
+  }
+  return qs;
+}
 
 /** Search the audit log; filters live in the address bar and apply to the exports too. */
 export function AuditSearch({ initial }: { initial: AuditFilters }) {
@@ -19,12 +28,14 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
   const { from, to, ...rest } = filters;
   const query = useInfiniteQuery({
     ...trpc.audit.search.infiniteQueryOptions(
-      { ...rest, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, limit: 50 },
+      { ...rest, from: utcFromInput(from), to: utcFromInput(to), limit: 50 },
       { getNextPageParam: (last) => last.nextCursor },
     ),
-    refetchInterval: 5000,
+    // New events show up while the person looks at the newest page; once they page back, the
+    // list holds still (and does not re-read every loaded page every few seconds).
+    refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? 5000 : false),
   });
-  const qs = new URLSearchParams(Object.entries(filters).map(([k, v]) => [k, k === "from" || k === "to" ? new Date(v as string).toISOString() : (v as string)]));
+  const qs = exportQuery(filters);
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="space-y-4">
@@ -34,8 +45,8 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
         <TextFilter label="Connection" name="a-connection" bind={field("connection")} />
         <TextFilter label="Action" name="a-action" placeholder="statement, console.connection.update…" bind={field("action")} />
         <ChoiceFilter label="Outcome" name="a-outcome" options={["ok", "denied", "error"]} bind={field("outcome")} />
-        <TextFilter label="From" name="a-from" type="datetime-local" bind={field("from")} />
-        <TextFilter label="To" name="a-to" type="datetime-local" bind={field("to")} />
+        <TextFilter label="From (UTC)" name="a-from" type="datetime-local" bind={field("from")} />
+        <TextFilter label="To (UTC)" name="a-to" type="datetime-local" bind={field("to")} />
       </FilterForm>
       <div className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
         <span>Export {filtered ? "what these filters match" : "everything"}:</span>

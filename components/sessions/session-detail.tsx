@@ -9,7 +9,6 @@ import { OutcomeBadge } from "../audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { duration } from "./session-list";
 
-
 /** A session's record and its statement timeline, paged by event id; live while the session is. */
 export function SessionDetail({ id, canKill }: { id: string; canKill: boolean }) {
   const trpc = useTRPC();
@@ -42,10 +41,11 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
           <Fact label="Connection" value={`${s.connectionName} · ${s.protocol}`} />
           <Fact label="Client" value={`${s.clientAddr ?? "?"}${s.clientApp ? ` · ${s.clientApp}` : ""}${s.clientUser ? ` · user ${s.clientUser}` : ""}`} />
           <Fact label="Started (UTC)" value={formatTime(s.startedAt)} />
+          <Fact label="Ended (UTC)" value={s.endedAt ? formatTime(s.endedAt) : "still open"} />
           <Fact label="Duration" value={`${duration(new Date(s.startedAt), s.endedAt ? new Date(s.endedAt) : null, new Date(now))}${s.status === "active" ? " so far" : ""}`} />
           <Fact label="Gateway instance" value={s.gatewayInstance} />
           <Fact label="Bytes in / out" value={`${s.bytesIn.toLocaleString("en")} / ${s.bytesOut.toLocaleString("en")}`} />
-          <Fact label="End" value={s.endReason ?? (s.status === "active" ? "—" : "")} />
+          <Fact label="End reason" value={s.endReason ?? "—"} />
         </dl>
       </Card>
       <Card title="Timeline">

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
-import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters } from "../ui/filters";
+import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters, utcFromInput } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
@@ -18,17 +18,17 @@ export function duration(start: Date, end: Date | null, now: Date): string {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
-/** Sessions with filters kept in the address bar; refreshes every 3 s so new and ending sessions show without a reload. */
+/** Sessions with filters kept in the address bar; refreshes every 2 s so new and ending sessions show without a reload. */
 export function SessionList({ initial, psqlLine }: { initial: SessionFilters; psqlLine: string }) {
   const trpc = useTRPC();
   const { filters, field, apply, clear, filtered } = useUrlFilters<SessionFilters>(initial);
   const input = {
     identity: filters.identity || undefined, connection: filters.connection || undefined, status: filters.status || undefined,
-    from: filters.from ? new Date(filters.from) : undefined, to: filters.to ? new Date(filters.to) : undefined,
+    from: utcFromInput(filters.from), to: utcFromInput(filters.to),
   };
   const query = useInfiniteQuery({
     ...trpc.sessions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor }),
-    refetchInterval: 3000,
+    refetchInterval: 2000,
   });
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   const now = query.data?.pages[0]?.now ?? new Date();
@@ -38,8 +38,8 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
         <TextFilter label="Identity" name="f-identity" placeholder="starts with…" bind={field("identity")} />
         <TextFilter label="Connection" name="f-connection" bind={field("connection")} />
         <ChoiceFilter label="Status" name="f-status" options={["active", "closed", "failed"]} bind={field("status")} />
-        <TextFilter label="From" name="f-from" type="datetime-local" bind={field("from")} />
-        <TextFilter label="To" name="f-to" type="datetime-local" bind={field("to")} />
+        <TextFilter label="From (UTC)" name="f-from" type="datetime-local" bind={field("from")} />
+        <TextFilter label="To (UTC)" name="f-to" type="datetime-local" bind={field("to")} />
       </FilterForm>
       {query.isPending ? <LoadingRows /> : null}
       {query.isError ? <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} /> : null}
@@ -84,7 +84,7 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
                   <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
                 </Td>
                 <Td className="whitespace-nowrap tabular-nums">{duration(s.startedAt, s.endedAt, now)}</Td>
-                <Td className="tabular-nums">{s.statements}</Td>
+                <Td className="tabular-nums">{s.moreStatements ? `${s.statements.toLocaleString("en")}+` : s.statements}</Td>
               </tr>
             ))}
           </TBody>

@@ -68,3 +68,13 @@ export function ChoiceFilter({ label, name, options, bind }: { label: string; na
     </Field>
   );
 }
+
+/**
+ * A `datetime-local` value read as UTC, because every time in the console is shown in UTC; an
+ * unreadable value (a hand-edited address bar) is dropped rather than breaking the page.
+ */
+export function utcFromInput(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
