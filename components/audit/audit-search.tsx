@@ -5,6 +5,7 @@ import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
 import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters, utcFromInput } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { AuditEventDetails } from "./audit-event-details";
 import { OutcomeBadge } from "./outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
@@ -78,8 +79,20 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
           <TBody>
             {items.map((e) => (
               <Fragment key={e.id}>
-                <tr className="cursor-pointer hover:bg-slate-50" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>
-                  <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(e.at)}</Td>
+                <tr className="cursor-pointer hover:bg-slate-50" onClick={() => setOpen(open === e.id ? null : e.id)}>
+                  <Td className="whitespace-nowrap tabular-nums text-slate-500">
+                    {/* The time is the row's toggle, so the details open from the keyboard too. */}
+                    <button
+                      type="button"
+                      className="text-left hover:underline"
+                      aria-expanded={open === e.id}
+                      aria-controls={`audit-event-${e.id}`}
+                      aria-label={`Details of event ${e.id} at ${formatTime(e.at)}`}
+                      onClick={(ev) => (ev.stopPropagation(), setOpen(open === e.id ? null : e.id))}
+                    >
+                      {formatTime(e.at)}
+                    </button>
+                  </Td>
                   <Td>{e.identityName ?? "—"}</Td>
                   <Td>{e.connectionName ?? "—"}</Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
@@ -91,11 +104,9 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
                   </Td>
                 </tr>
                 {open === e.id ? (
-                  <tr>
+                  <tr id={`audit-event-${e.id}`}>
                     <Td colSpan={6} className="bg-slate-50">
-                      <pre className="overflow-x-auto whitespace-pre-wrap break-words font-mono text-xs text-slate-700">
-                        {JSON.stringify({ id: e.id, action: e.action, session: e.sessionId, client: e.clientAddr, groups: e.groups, durationMs: e.durationMs, rows: e.rows, statement: e.statement, message: e.message, details: e.details }, null, 2)}
-                      </pre>
+                      <AuditEventDetails e={e} />
                     </Td>
                   </tr>
                 ) : null}

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useState } from "react";
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
@@ -8,6 +9,8 @@ import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { OutcomeBadge } from "../audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { duration } from "./session-list";
+
+const LIFECYCLE: Record<string, string> = { "session.start": "session started", "session.end": "session ended" };
 
 /** A session's record and its statement timeline, paged by event id; live while the session is. */
 export function SessionDetail({ id, canKill }: { id: string; canKill: boolean }) {
@@ -66,8 +69,12 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                 <tr key={e.id}>
                   <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(e.at)}</Td>
                   <Td className="max-w-xl">
-                    <code className="line-clamp-4 whitespace-pre-wrap break-words font-mono text-xs">{e.statement ?? e.message ?? e.action}</code>
-                    {e.statement && e.message ? <p className="mt-0.5 text-xs text-slate-500">{e.message}</p> : null}
+                    {e.statement ? (
+                      <code className="line-clamp-4 whitespace-pre-wrap break-words font-mono text-xs">{e.statement}</code>
+                    ) : (
+                      <span className="text-xs italic text-slate-600">{LIFECYCLE[e.action] ?? e.action}</span>
+                    )}
+                    {e.message ? <p className="mt-0.5 text-xs text-slate-500">{e.message}</p> : null}
                   </Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
                   <Td className="whitespace-nowrap tabular-nums">{e.durationMs == null ? "" : e.durationMs < 1 ? "<1 ms" : `${Math.round(e.durationMs)} ms`}</Td>
@@ -81,9 +88,15 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
           </Table>
         )}
         {query.hasNextPage ? (
-          <Button className="mt-3" variant="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            Load more
-          </Button>
+          <div className="mt-3 flex items-center gap-3 text-sm text-slate-600">
+            <Button variant="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+              {query.isFetchingNextPage ? "Loading…" : "Load more"}
+            </Button>
+            <span>
+              {events.length.toLocaleString("en")} events shown, more follow. The{" "}
+              <Link href={`/audit?session=${id}`} className="text-brand hover:underline">audit log</Link> exports the whole session.
+            </span>
+          </div>
         ) : null}
       </Card>
       <ConfirmDialog
