@@ -32,7 +32,7 @@ export async function seed(client: pg.Client, sessions: number, events: number, 
              when k % 5 = 3 then 'insert into audit_notes (note) values (''batch ' || s.n || ''')'
              else 'select id, email from customers where id = ' || (s.n + k) end,
            case when k = 0 or k = ${perSession + 1} then null when k % 5 = 1 then 'UPDATE' when k % 5 = 3 then 'INSERT' else 'SELECT' end,
-           case when k between 1 and ${perSession} then (k % 13) * 0.7 end, case when k between 1 and ${perSession} then k % 50 end,
+           case when k between 1 and ${perSession} then (k % 13) * 0.7 end, case when k between 1 and ${perSession} and (s.n + k) % 41 <> 0 then k % 50 end,
            case when k = 0 or k = ${perSession + 1} then null when (s.n + k) % 41 = 0 then '42501' when (s.n + k) % 29 = 0 then '23505' end,
            case when k = 0 then 'application psql' when k = ${perSession + 1} then 'client disconnected'
                 when (s.n + k) % 41 = 0 then 'Gatehouse denied this statement: rule "no-bulk-writes" matches'

@@ -12,12 +12,22 @@ import { duration } from "./session-list";
 
 const LIFECYCLE: Record<string, string> = { "session.start": "session started", "session.end": "session ended" };
 
+/**
+ * Live while active, and for a little while after it ended: the gateway's audit writer flushes in
+ * batches, so the statement cut short and `session.end` can land after the status changed.
+ */
+function stillLive(first: { session: { status: string; endedAt: Date | string | null }; now: Date | string } | undefined): boolean {
+  if (!first) return false;
+  if (first.session.status === "active") return true;
+  return first.session.endedAt != null && new Date(first.now).getTime() - new Date(first.session.endedAt).getTime() < 15_000;
+}
+
 /** A session's record and its statement timeline, paged by event id; live while the session is. */
 export function SessionDetail({ id, canKill }: { id: string; canKill: boolean }) {
   const trpc = useTRPC();
   const query = useInfiniteQuery({
     ...trpc.sessions.get.infiniteQueryOptions({ id, limit: 200 }, { getNextPageParam: (last) => last.nextAfter }),
-    refetchInterval: (q) => (q.state.data?.pages[0]?.session.status === "active" ? 2000 : false),
+    refetchInterval: (q) => (stillLive(q.state.data?.pages[0]) ? 2000 : false),
   });
   const [confirming, setConfirming] = useState(false);
   const kill = useMutation(trpc.sessions.kill.mutationOptions({ onSuccess: () => (setConfirming(false), void query.refetch()) }));

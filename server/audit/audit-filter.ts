@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+const instant = z.coerce.date({ error: "is not a date and time (use ISO 8601, e.g. 2026-11-22T18:00:00Z)" });
+
 /** The audit log's filters, shared by the search procedure, the export route and the page. */
 export const auditFilterSchema = z.object({
   q: z.string().trim().max(500).optional(),
@@ -7,9 +9,9 @@ export const auditFilterSchema = z.object({
   connection: z.string().trim().max(200).optional(),
   action: z.string().trim().max(100).optional(),
   outcome: z.enum(["ok", "error", "denied"]).optional(),
-  session: z.string().uuid().optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  session: z.string().uuid({ error: "is not a session id" }).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 
