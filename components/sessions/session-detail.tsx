@@ -32,6 +32,13 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
   const [confirming, setConfirming] = useState(false);
   const kill = useMutation(trpc.sessions.kill.mutationOptions({ onSuccess: () => (setConfirming(false), void query.refetch()) }));
   if (query.isPending) return <LoadingRows />;
+  if (query.isError && query.error.data?.code === "NOT_FOUND") {
+    return (
+      <EmptyState title="No such session" action={<Link href="/sessions" className="text-brand hover:underline">All sessions</Link>}>
+        The address may be cut short, or the session belongs to another Gatehouse database.
+      </EmptyState>
+    );
+  }
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   const pages = query.data.pages;
   const { session: s, now } = pages[0];
