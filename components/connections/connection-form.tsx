@@ -3,61 +3,71 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { z } from "zod";
-import { CONNECTION_TYPES, SSL_MODES, postgresFormSchema, type PostgresForm } from "../../server/connections/connection-forms";
+import { CONNECTION_FORMS, connectionFormSchema, formSpecOf, type ConnectionForm as FormData } from "../../server/connections/connection-forms";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { Card, ErrorBox } from "../ui/page";
+import { ConnectionFields, type FieldValues } from "./connection-fields";
+import { TestResultBox } from "./test-result";
 
-type Initial = { id: string; name: string; settings: Record<string, string | number | boolean>; hasPassword: boolean };
+export type EditedConnection = { id: string; name: string; type: string; settings: Record<string, string | number | boolean>; storedSecrets: string[] };
 
-/** Create or edit a connection. Validated here with the server's own schema, and again on the server. */
-export function ConnectionForm({ initial }: { initial?: Initial }) {
+/**
+ * Create or edit a connection. The fields come from the type's spec; the same zod schema checks
+ * them here (for quick messages) and on the server (which decides).
+ */
+export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const s = initial?.settings ?? {};
-  const [form, setForm] = useState<PostgresForm>({
-    type: "postgres", name: initial?.name ?? "", host: String(s.host ?? ""), port: Number(s.port ?? 5432), database: String(s.database ?? ""),
-    user: String(s.user ?? ""), password: "", clearPassword: false, sslmode: (s.sslmode as PostgresForm["sslmode"]) ?? "prefer",
-  });
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [type, setType] = useState(initial?.type ?? "postgres");
+  const spec = formSpecOf(type) ?? CONNECTION_FORMS[0];
+  const [name, setName] = useState(initial?.name ?? "");
+  const [values, setValues] = useState<FieldValues>(() => ({
+    ...spec.defaults,
+    ...Object.fromEntries(Object.entries(initial?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+  }));
+  const [clear, setClear] = useState<string[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation(
     trpc.connections.save.mutationOptions({
       onSuccess: () => {
         void queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
         router.push("/connections");
+        router.refresh();
       },
-      onError: (err) => setFieldErrors(describeError(err).fields),
+      onError: (err) => setErrors(describeError(err).fields),
     }),
   );
   const test = useMutation(trpc.connections.test.mutationOptions());
 
-  const validated = (): PostgresForm | undefined => {
-    const parsed = postgresFormSchema.safeParse(form);
-    if (parsed.success) return (setFieldErrors({}), parsed.data);
+  const checked = (): FormData | undefined => {
+    const parsed = connectionFormSchema.safeParse({ ...values, type, name, clearSecrets: clear });
+    if (parsed.success) return (setErrors({}), parsed.data);
     const flat = z.flattenError(parsed.error).fieldErrors as Record<string, string[] | undefined>;
-    setFieldErrors(Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, (v ?? []).join("; ")])));
+    setErrors(Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, (v ?? []).join("; ")])));
     return undefined;
   };
-  const set = <K extends keyof PostgresForm>(key: K) => (e: { target: { value: string } }) => setForm({ ...form, [key]: key === "port" ? Number(e.target.value) : e.target.value });
   const failure = save.error ? describeError(save.error) : undefined;
+  const renamed = initial && name.trim() !== initial.name;
 
   return (
     <form
       noValidate
+      aria-label={initial ? `Edit connection ${initial.name}` : "New connection"}
       className="space-y-4"
       onSubmit={(e) => {
         e.preventDefault();
-        const data = validated();
+        const data = checked();
         if (data) save.mutate({ id: initial?.id, form: data });
       }}
     >
-      <Card title="Target">
+      <Card title="Connection">
         <div className="grid gap-4 md:grid-cols-2">
-          <Field label="Type" name="type" hint="Other types arrive with their gateway adapters.">
-            <Select name="type" value="postgres" onChange={() => {}}>
-              {CONNECTION_TYPES.map((t) => (
+          <Field label="Type" name="type" hint={initial ? "A connection's type cannot change." : "More types arrive with their gateway adapters."}>
+            <Select name="type" value={type} disabled={Boolean(initial)} onChange={(e) => setType(e.target.value)}>
+              {CONNECTION_FORMS.map((t) => (
                 <option key={t.type} value={t.type} disabled={!t.available}>
                   {t.label}
                   {t.available ? "" : " (coming soon)"}
@@ -65,55 +75,43 @@ export function ConnectionForm({ initial }: { initial?: Initial }) {
               ))}
             </Select>
           </Field>
-          <Field label="Name" name="name" error={fieldErrors.name} hint={initial ? "Clients use this as the database name: renaming breaks their connection strings." : "Clients give this as the database name."}>
-            <TextInput name="name" value={form.name} onChange={set("name")} invalid={Boolean(fieldErrors.name)} placeholder="pg-prod" />
-          </Field>
-          <Field label="Host" name="host" error={fieldErrors.host}>
-            <TextInput name="host" value={form.host} onChange={set("host")} invalid={Boolean(fieldErrors.host)} placeholder="db.internal" />
-          </Field>
-          <Field label="Port" name="port" error={fieldErrors.port}>
-            <TextInput name="port" type="number" value={String(form.port)} onChange={set("port")} invalid={Boolean(fieldErrors.port)} />
-          </Field>
-          <Field label="Database" name="database" error={fieldErrors.database}>
-            <TextInput name="database" value={form.database} onChange={set("database")} invalid={Boolean(fieldErrors.database)} placeholder="shop" />
-          </Field>
-          <Field label="User" name="user" error={fieldErrors.user} hint="The role the gateway signs in as; agents never see it.">
-            <TextInput name="user" value={form.user} onChange={set("user")} invalid={Boolean(fieldErrors.user)} autoComplete="off" />
-          </Field>
           <Field
-            label="Password"
-            name="password"
-            error={fieldErrors.password}
-            hint={initial?.hasPassword && !form.clearPassword ? "A password is stored. Leave this empty to keep it." : "Stored encrypted; never shown again."}
+            label="Name"
+            name="name"
+            error={errors.name}
+            hint={
+              renamed
+                ? `Clients connect with the database name ${initial.name}: after saving they must use ${name.trim() || "the new name"}.`
+                : "Clients give this as the database name. Renaming it later breaks their connection strings."
+            }
           >
-            <TextInput name="password" type="password" value={form.password ?? ""} onChange={set("password")} autoComplete="new-password" disabled={form.clearPassword} />
+            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} invalid={Boolean(errors.name)} placeholder="pg-prod" required aria-required autoComplete="off" />
           </Field>
-          <Field label="TLS to the target" name="sslmode">
-            <Select name="sslmode" value={form.sslmode} onChange={set("sslmode")}>
-              {SSL_MODES.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </Select>
-          </Field>
-          {initial?.hasPassword ? (
-            <label className="flex items-center gap-2 text-sm text-slate-700">
-              <input type="checkbox" checked={form.clearPassword ?? false} onChange={(e) => setForm({ ...form, clearPassword: e.target.checked, password: "" })} />
-              Remove the stored password
-            </label>
-          ) : null}
         </div>
       </Card>
-      {test.data ? (
-        test.data.ok ? (
-          <p role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-            Connected in {test.data.ms} ms: {test.data.serverVersion}
-          </p>
-        ) : (
-          <ErrorBox title="The target refused the connection" message={test.data.error} />
-        )
-      ) : null}
-      {test.error ? <ErrorBox title="Could not test" message={describeError(test.error).message} /> : null}
-      {failure && Object.keys(failure.fields).length === 0 ? <ErrorBox title="Not saved" message={failure.message} /> : null}
+      <Card title="Target">
+        <div className="grid gap-4 md:grid-cols-2">
+          <ConnectionFields
+            fields={spec.fields}
+            values={values}
+            errors={errors}
+            storedSecrets={initial?.storedSecrets ?? []}
+            clear={clear}
+            onChange={(key, value) => (setValues((v) => ({ ...v, [key]: value })), test.reset())}
+            onClear={(key, on) => {
+              test.reset();
+              setClear((c) => (on ? [...c, key] : c.filter((k) => k !== key)));
+              if (on) setValues((v) => ({ ...v, [key]: "" }));
+            }}
+          />
+        </div>
+      </Card>
+      <div aria-live="polite">
+        {test.data ? <TestResultBox result={test.data} /> : null}
+        {test.error ? <ErrorBox title="Could not test" message={describeError(test.error).message} /> : null}
+        {failure && Object.keys(failure.fields).length === 0 ? <ErrorBox title="Not saved" message={failure.message} /> : null}
+        {failure && Object.keys(failure.fields).length > 0 ? <p className="text-sm text-rose-700">Not saved: see the messages under the fields.</p> : null}
+      </div>
       <div className="flex flex-wrap gap-2">
         <Button type="submit" disabled={save.isPending}>
           {save.isPending ? "Saving…" : initial ? "Save changes" : "Add connection"}
@@ -122,7 +120,7 @@ export function ConnectionForm({ initial }: { initial?: Initial }) {
           variant="secondary"
           disabled={test.isPending}
           onClick={() => {
-            const data = validated();
+            const data = checked();
             if (data) test.mutate({ id: initial?.id, form: data });
           }}
         >

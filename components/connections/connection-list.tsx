@@ -1,28 +1,23 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { connectionFormSchema } from "../../server/connections/connection-forms";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
-import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { DeleteConnectionDialog, type DeletingConnection } from "./delete-connection-dialog";
+import { TestResultBox } from "./test-result";
 
 export function ConnectionList({ cli }: { cli: string }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const query = useQuery(trpc.connections.list.queryOptions());
-  const [deleting, setDeleting] = useState<{ id: string; name: string; live: number } | null>(null);
-  const remove = useMutation(
-    trpc.connections.delete.mutationOptions({
-      onSuccess: () => {
-        setDeleting(null);
-        void queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
-      },
-    }),
-  );
-  if (query.isPending) return <LoadingRows />;
-  if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
+  const [deleting, setDeleting] = useState<DeletingConnection | null>(null);
+  const [tested, setTested] = useState<string | null>(null);
+  const test = useMutation(trpc.connections.test.mutationOptions());
+  if (query.isPending) return <LoadingRows label="Loading connections…" />;
+  if (query.isError) return <ErrorBox title="Could not load the connections" message={describeError(query.error).message} retry={() => void query.refetch()} />;
   if (query.data.length === 0) {
     return (
       <EmptyState
@@ -33,20 +28,37 @@ export function ConnectionList({ cli }: { cli: string }) {
           </Link>
         }
       >
-        A connection is a database Gatehouse guards: agents reach it through the gateway, never with its real password. From a shell:{" "}
-        <code className="font-mono text-xs">{cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db</code>
+        <p>A connection is a database Gatehouse guards: agents reach it through the gateway and never see its password. Add one here, or from a shell:</p>
+        <code className="mt-2 block break-all rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
+          {cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db
+        </code>
       </EmptyState>
     );
   }
+  const testRow = (c: (typeof query.data)[number]) => {
+    const form = connectionFormSchema.safeParse({ ...c.settings, type: c.type, name: c.name });
+    setTested(c.name);
+    if (form.success) test.mutate({ id: c.id, form: form.data });
+  };
   return (
-    <>
+    <div className="space-y-3">
+      <div aria-live="polite">
+        {tested && test.isPending ? <p className="text-sm text-slate-500">Testing {tested}…</p> : null}
+        {tested && test.data ? (
+          <div className="space-y-1">
+            <p className="text-xs font-medium text-slate-500">Test of {tested}</p>
+            <TestResultBox result={test.data} />
+          </div>
+        ) : null}
+        {tested && test.error ? <ErrorBox title={`Could not test ${tested}`} message={describeError(test.error).message} /> : null}
+      </div>
       <Table label="Connections">
         <THead>
           <Th>Name</Th>
           <Th>Target</Th>
-          <Th>Who may use it</Th>
+          <Th>Groups that may use it</Th>
           <Th>Live sessions</Th>
-          <Th>Updated (UTC)</Th>
+          <Th>Created (UTC)</Th>
           <Th>
             <span className="sr-only">Actions</span>
           </Th>
@@ -58,17 +70,41 @@ export function ConnectionList({ cli }: { cli: string }) {
                 <Link href={`/connections/${c.id}`} className="font-medium text-brand hover:underline">
                   {c.name}
                 </Link>
-                <div className="text-xs text-slate-500">{c.type}</div>
+                <div className="text-xs text-slate-500">{c.type === "postgres" ? "PostgreSQL" : c.type}</div>
               </Td>
               <Td className="font-mono text-xs">
-                {String(c.settings.user)}@{String(c.settings.host)}:{String(c.settings.port)}/{String(c.settings.database)}
-                <div className="font-sans text-slate-500">TLS {String(c.settings.sslmode)}</div>
+                <div className="whitespace-nowrap">
+                  {String(c.settings.user)}@{String(c.settings.host)}:{String(c.settings.port)}
+                </div>
+                <div className="whitespace-nowrap">/{String(c.settings.database)}</div>
+                <div className="whitespace-nowrap font-sans text-slate-500">
+                  sslmode {String(c.settings.sslmode)}
+                  {c.hasSecret ? "" : " · no password stored"}
+                </div>
               </Td>
-              <Td>{c.groups.length ? c.groups.map((g) => <Badge key={g}>{g}</Badge>) : <span className="text-sm text-slate-500">nobody yet (grant it on Access)</span>}</Td>
+              <Td>
+                {c.groups.length ? (
+                  <div className="flex flex-wrap gap-1">
+                    {c.groups.map((g) => (
+                      <Badge key={g}>{g}</Badge>
+                    ))}
+                  </div>
+                ) : (
+                  <Link href="/access" className="text-sm text-slate-500 hover:underline">
+                    nobody yet: grant it on Access
+                  </Link>
+                )}
+              </Td>
               <Td className="tabular-nums">{c.activeSessions}</Td>
-              <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(c.updatedAt)}</Td>
+              <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(c.createdAt)}</Td>
               <Td className="whitespace-nowrap text-right">
-                <Button size="sm" variant="ghost" onClick={() => setDeleting({ id: c.id, name: c.name, live: c.activeSessions })}>
+                <Link href={`/connections/${c.id}`} className={buttonClass("ghost", "sm")} aria-label={`Edit ${c.name}`}>
+                  Edit
+                </Link>
+                <Button size="sm" variant="ghost" aria-label={`Test ${c.name}`} disabled={test.isPending} onClick={() => testRow(c)}>
+                  Test
+                </Button>
+                <Button size="sm" variant="ghost" aria-label={`Delete ${c.name}`} onClick={() => setDeleting({ id: c.id, name: c.name, live: c.activeSessions })}>
                   Delete…
                 </Button>
               </Td>
@@ -76,19 +112,7 @@ export function ConnectionList({ cli }: { cli: string }) {
           ))}
         </TBody>
       </Table>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ""}?`}
-        confirmWord={deleting?.name ?? ""}
-        actionLabel="Delete connection"
-        pending={remove.isPending}
-        error={remove.error ? describeError(remove.error).message : undefined}
-        onClose={() => (setDeleting(null), remove.reset())}
-        onConfirm={() => deleting && remove.mutate({ id: deleting.id, confirmName: deleting.name })}
-      >
-        Its grants and guardrail policy are deleted with it
-        {deleting?.live ? `, and its ${deleting.live} live session(s) end now` : ""}. Audit records stay.
-      </ConfirmDialog>
-    </>
+      <DeleteConnectionDialog target={deleting} onClose={() => setDeleting(null)} />
+    </div>
   );
 }

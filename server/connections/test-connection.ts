@@ -1,39 +1,65 @@
 import "server-only";
 import pg from "pg";
-import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections } from "../../drizzle/schema/index";
 import type { SecretBox } from "../../gateway/crypto/secret-box";
-import type { PostgresForm } from "./connection-forms";
+import type { ConsoleUserContext } from "../auth/current-user";
+import { recordConsoleEvent } from "../audit/record-console-event";
+import { describeConnectError } from "./connect-error";
+import { mergeSecret, splitConnectionForm, type ConnectionForm, type PostgresForm } from "./connection-forms";
+import { getConnectionRow, openSecret } from "./get-connection";
 
 export type TestResult = { ok: true; serverVersion: string; ms: number } | { ok: false; error: string; ms: number };
 
+const TIMEOUT_MS = 5000;
+
 /**
- * Really connects to the target with the form's settings (and the typed password, or the stored
- * one when the field is empty), runs `select version()`, and reports the target's own error.
- * The password never appears in the result.
+ * Really connects to the target with the form's settings and its secrets (typed ones, else the
+ * stored ones of connection `id`), and audits the attempt. The result carries the target's own
+ * error, never a secret.
  */
-export async function testPostgresConnection(db: Db, box: SecretBox, form: PostgresForm, existingId?: string): Promise<TestResult> {
-  let password = form.clearPassword ? undefined : form.password || undefined;
-  if (!password && !form.clearPassword && existingId) {
-    const [row] = await db.select({ secretEnc: connections.secretEnc }).from(connections).where(eq(connections.id, existingId));
-    if (row?.secretEnc) password = (JSON.parse(box.open(row.secretEnc)) as { password?: string }).password;
+export async function testConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string): Promise<TestResult> {
+  const { typedSecrets, clearSecrets } = splitConnectionForm(form);
+  let stored: Record<string, string> | null = null;
+  if (id) {
+    try {
+      stored = openSecret(box, (await getConnectionRow(db, id)).secretEnc);
+    } catch {
+      // Missing or unreadable: test with what was typed.
+    }
   }
-  const started = performance.now();
-  const client = new pg.Client({
-    host: form.host, port: form.port, database: form.database, user: form.user, password,
-    ssl: form.sslmode === "require" || form.sslmode === "verify-full" ? { rejectUnauthorized: form.sslmode === "verify-full" } : false,
-    connectionTimeoutMillis: 5000, statement_timeout: 5000, application_name: "gatehouse-console-test",
+  const secret = mergeSecret(stored, typedSecrets, clearSecrets) ?? stored ?? {};
+  const result = await testPostgresTarget(form, secret.password);
+  await recordConsoleEvent(db, {
+    action: "console.connection.test", outcome: result.ok ? "ok" : "error", actor: user.email, connectionName: form.name, target: id,
+    message: result.ok ? `reached ${form.host}:${form.port} in ${result.ms} ms: ${result.serverVersion}` : `${form.host}:${form.port}: ${result.error}`,
   });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ v: string }>("select version() as v");
-    return { ok: true, serverVersion: rows[0].v.split(" on ")[0], ms: Math.round(performance.now() - started) };
-  } catch (err) {
-    const message = (err as Error).message || String(err);
-    return { ok: false, error: password ? message.split(password).join("[password]") : message, ms: Math.round(performance.now() - started) };
-  } finally {
-    await client.end().catch(() => {});
+  return result;
+}
+
+/** `select version()` over a fresh client, with TLS as the gateway would negotiate it. */
+async function testPostgresTarget(form: PostgresForm, password: string | undefined): Promise<TestResult> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  // The gateway's "prefer" tries TLS and falls back to plain when the target does not offer it.
+  const attempts: (false | { rejectUnauthorized: boolean })[] =
+    form.sslmode === "disable" ? [false] : form.sslmode === "prefer" ? [{ rejectUnauthorized: false }, false] : [{ rejectUnauthorized: form.sslmode === "verify-full" }];
+  let lastError: unknown;
+  for (const ssl of attempts) {
+    const client = new pg.Client({
+      host: form.host, port: form.port, database: form.database, user: form.user, password, ssl,
+      connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS, statement_timeout: TIMEOUT_MS, application_name: "gatehouse-console-test",
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ v: string }>("select version() as v");
+      return { ok: true, serverVersion: rows[0].v.split(" on ")[0], ms: ms() };
+    } catch (err) {
+      lastError = err;
+      if (!(ssl && form.sslmode === "prefer" && /does not support SSL/i.test((err as Error).message))) break;
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
+  return { ok: false, error: describeConnectError(lastError, password ? [password] : []), ms: ms() };
 }

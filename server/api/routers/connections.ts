@@ -1,27 +1,23 @@
 import "server-only";
 import { z } from "zod";
 import { connectionFormSchema } from "../../connections/connection-forms";
-import { deleteConnection, getConnectionForEdit, listConnections, saveConnection } from "../../connections/manage-connections";
-import { testPostgresConnection } from "../../connections/test-connection";
-import { recordConsoleEvent } from "../../audit/record-console-event";
+import { deleteConnection } from "../../connections/delete-connection";
+import { getConnection } from "../../connections/get-connection";
+import { listConnections } from "../../connections/list-connections";
+import { saveConnection } from "../../connections/save-connection";
+import { testConnection } from "../../connections/test-connection";
 import { secretBox } from "../../secret-key";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
 const id = z.object({ id: z.string().uuid() });
+const formInput = z.object({ id: z.string().uuid().optional(), form: connectionFormSchema });
 
 export const connectionsRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listConnections(ctx.db)),
-  get: adminProcedure.input(id).query(({ ctx, input }) => getConnectionForEdit(ctx.db, input.id)),
-  save: adminProcedure
-    .input(z.object({ id: z.string().uuid().optional(), form: connectionFormSchema }))
-    .mutation(({ ctx, input }) => saveConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
-  test: adminProcedure.input(z.object({ id: z.string().uuid().optional(), form: connectionFormSchema })).mutation(async ({ ctx, input }) => {
-    const result = await testPostgresConnection(ctx.db, secretBox(), input.form, input.id);
-    await recordConsoleEvent(ctx.db, {
-      action: "console.connection.test", outcome: result.ok ? "ok" : "error", actor: ctx.user.email, connectionName: input.form.name, target: input.id,
-      message: result.ok ? `reached ${input.form.host}:${input.form.port}: ${result.serverVersion}` : result.error,
-    });
-    return result;
-  }),
+  /** Settings and the names of stored secret fields; never a secret value. */
+  get: adminProcedure.input(id).query(({ ctx, input }) => getConnection(ctx.db, secretBox(), input.id)),
+  save: adminProcedure.input(formInput).mutation(({ ctx, input }) => saveConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
+  /** Connects to the target with the form (stored secrets fill empty secret fields of `id`). */
+  test: adminProcedure.input(formInput).mutation(({ ctx, input }) => testConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
   delete: adminProcedure.input(id.extend({ confirmName: z.string() })).mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user, input.id, input.confirmName)),
 });

@@ -1,0 +1,51 @@
+import "server-only";
+import type { Db } from "../../drizzle/client";
+import { publish } from "../../gateway/bus/event-bus";
+import { ConnectionNameTaken, saveConnectionRecord } from "../../gateway/admin/add-connection";
+import type { SecretBox } from "../../gateway/crypto/secret-box";
+import type { ConsoleUserContext } from "../auth/current-user";
+import { recordConsoleEvent } from "../audit/record-console-event";
+import { AppError } from "../errors/app-error";
+import { mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
+import { editView, getConnectionRow, openSecret } from "./get-connection";
+
+/**
+ * Creates (no id) or updates a connection through the CLI's own writer. Secret fields are only
+ * replaced when a value is typed, and removed only when asked.
+ */
+export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string) {
+  const { settings, typedSecrets, clearSecrets } = splitConnectionForm(form);
+  let secret: Record<string, string> | undefined = Object.keys(typedSecrets).length ? typedSecrets : undefined;
+  let before: ReturnType<typeof editView> | undefined;
+  if (id) {
+    const row = await getConnectionRow(db, id);
+    before = editView(box, row);
+    if (before.type !== form.type) throw new AppError("INVALID_INPUT", "a connection's type cannot change; add a new connection instead", { type: "the type cannot change" });
+    let stored: Record<string, string> | null = null;
+    try {
+      stored = openSecret(box, row.secretEnc);
+    } catch {
+      // Unreadable with this key: a typed value replaces it whole.
+    }
+    secret = mergeSecret(stored, typedSecrets, clearSecrets);
+  }
+  let row;
+  try {
+    row = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret });
+  } catch (err) {
+    if (err instanceof ConnectionNameTaken) throw new AppError("CONFLICT", err.message, { name: "another connection has this name" });
+    throw err;
+  }
+  if (!row) throw new AppError("NOT_FOUND", "no such connection (it may have been deleted)");
+  // Only which secret fields changed goes to the audit log, never a value.
+  const secretChange = Object.fromEntries([...Object.keys(typedSecrets).map((k) => [k, "replaced"]), ...clearSecrets.map((k) => [k, "removed"])]);
+  const after = { ...row, secretChange };
+  await recordConsoleEvent(db, {
+    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: row.name, target: row.id, before, after,
+    message: before && before.name !== row.name ? `renamed ${before.name} to ${row.name}` : undefined,
+  });
+  // The gateway reads connections afresh for every new session (nothing cached); the event tells
+  // any future cache, and other consoles, that this connection changed.
+  await publish(db, "grants.changed", { connectionId: row.id, reason: id ? "connection.updated" : "connection.created" });
+  return { id: row.id, name: row.name };
+}
