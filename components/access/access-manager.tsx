@@ -31,18 +31,20 @@ export function AccessManager() {
         }}
       >
         <div className="w-64">
-          <Field label="New group" name="group-name" error={failure?.fields.name ?? (failure ? failure.message : undefined)}>
-            <TextInput name="group-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="analysts" invalid={Boolean(failure)} />
+          <Field label="New group" name="group-name" error={failure?.fields.name ?? (failure ? failure.message : undefined)} hint="Letters, digits, '.', '_', ':' or '-'.">
+            <TextInput name="group-name" value={name} onChange={(e) => (setName(e.target.value), create.reset())} placeholder="analysts" invalid={Boolean(failure)} />
           </Field>
         </div>
         <Button type="submit" disabled={!name || create.isPending}>
           Create group
         </Button>
       </form>
-      {query.isPending ? <LoadingRows /> : null}
-      {query.isError ? <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} /> : null}
+      {query.isPending ? <LoadingRows label="Loading groups…" /> : null}
+      {query.isError ? <ErrorBox title="Could not load groups" message={describeError(query.error).message} retry={() => void query.refetch()} /> : null}
       {query.data && query.data.groups.length === 0 ? (
-        <EmptyState title="No groups yet">Create a group, add agents and people to it, and tick the connections its members may use.</EmptyState>
+        <EmptyState title="No groups yet">
+          Create a group above, add agents and people to it, and tick the connections its members may use. From a shell: <code className="font-mono text-xs">gatehouse grant analysts pg-prod</code>
+        </EmptyState>
       ) : null}
       {query.data?.groups.map((g) => <GroupCard key={g.id} group={g} options={query.data} />)}
     </div>

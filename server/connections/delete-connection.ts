@@ -21,7 +21,7 @@ export async function deleteConnection(db: Db, user: ConsoleUserContext, id: str
   await publish(db, "grants.changed", { connectionId: id, reason: "connection.deleted" });
   await recordConsoleEvent(db, {
     action: "console.connection.delete", outcome: "ok", actor: user.email, connectionName: before.name, target: id,
-    before: { ...before, hasSecret: secretEnc !== null }, message: `${live.length} live session(s) ended`,
+    before: { ...before, sealedFields: secretEnc !== null ? "stored" : "none" }, message: `${live.length} live session(s) ended`,
   });
   return { name: before.name, endedSessions: live.length };
 }

@@ -37,15 +37,22 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
     throw err;
   }
   if (!row) throw new AppError("NOT_FOUND", "no such connection (it may have been deleted)");
-  // Only which secret fields changed goes to the audit log, never a value.
-  const secretChange = Object.fromEntries([...Object.keys(typedSecrets).map((k) => [k, "replaced"]), ...clearSecrets.map((k) => [k, "removed"])]);
-  const after = { ...row, secretChange };
+  // The audit log gets the names of the sealed fields and what happened to them, never a value
+  // (and under names the redactor leaves readable).
+  const { hasSecret: _hasSecret, ...saved } = row;
+  const sealedFields = secret !== undefined ? Object.keys(secret) : (before?.storedSecrets ?? []);
+  const sealedFieldChanges = [...Object.keys(typedSecrets).map((k) => `${k} replaced`), ...clearSecrets.map((k) => `${k} removed`)];
+  const after = { ...saved, sealedFields, sealedFieldChanges };
   await recordConsoleEvent(db, {
-    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: row.name, target: row.id, before, after,
+    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: row.name, target: row.id, before: before && auditView(before), after,
     message: before && before.name !== row.name ? `renamed ${before.name} to ${row.name}` : undefined,
   });
   // The gateway reads connections afresh for every new session (nothing cached); the event tells
   // any future cache, and other consoles, that this connection changed.
   await publish(db, "grants.changed", { connectionId: row.id, reason: id ? "connection.updated" : "connection.created" });
   return { id: row.id, name: row.name };
+}
+
+function auditView({ storedSecrets, ...rest }: ReturnType<typeof editView>) {
+  return { ...rest, sealedFields: storedSecrets };
 }
