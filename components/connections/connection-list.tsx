@@ -29,7 +29,7 @@ export function ConnectionList({ cli }: { cli: string }) {
         }
       >
         <p>A connection is a database Gatehouse guards: agents reach it through the gateway and never see its password. Add one here, or from a shell:</p>
-        <code className="mt-2 block break-all rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
+        <code className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
           {cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db
         </code>
       </EmptyState>

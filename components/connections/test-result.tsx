@@ -11,5 +11,5 @@ export function TestResultBox({ result }: { result: TestResult }) {
       </p>
     );
   }
-  return <ErrorBox title={`The target refused the connection (after ${result.ms} ms)`} message={result.error} />;
+  return <ErrorBox title={`Could not connect (after ${result.ms} ms)`} message={result.error} />;
 }
