@@ -7,6 +7,8 @@ import type { SessionStore } from "./sessions/session-store";
 import type { LiveSessions } from "./live-sessions";
 import type { createOidcVerifier } from "./identity/oidc";
 import type { PolicyStore } from "./policy/policy-store";
+import type { MaskingStore } from "./masking/masking-store";
+import type { TargetCatalogs } from "./protocols/postgres/column-catalog";
 import type { ReviewCoordinator } from "./reviews/review-coordinator";
 
 /** Everything a protocol listener needs, passed in (no module-level singletons). */
@@ -19,6 +21,9 @@ export type GatewayDeps = {
   sessions: SessionStore;
   live: LiveSessions;
   policies: PolicyStore;
+  masking: MaskingStore;
+  /** The Postgres targets' catalogs, for resolving result columns to their sources (masking). */
+  pgCatalogs: TargetCatalogs;
   reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
   log: (msg: string) => void;

@@ -7,6 +7,8 @@ import { StatementAnalyzer, loadSqlParser } from "./sql/statement-analyzer";
 import { createSessionStore } from "./sessions/session-store";
 import { LiveSessions } from "./live-sessions";
 import { PolicyStore } from "./policy/policy-store";
+import { MaskingStore } from "./masking/masking-store";
+import { TargetCatalogs } from "./protocols/postgres/column-catalog";
 import { ReviewCoordinator } from "./reviews/review-coordinator";
 import { createReviewWebhook } from "./reviews/review-webhook";
 import { createOidcVerifier } from "./identity/oidc";
@@ -29,15 +31,18 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
   const live = new LiveSessions();
   const audit = new AuditWriter(handle.pool, 100, log);
+  const analyzer = new StatementAnalyzer();
   const deps: GatewayDeps = {
     config,
     db: handle.db,
     box: createSecretBox(config.secretKey),
     audit,
-    analyzer: new StatementAnalyzer(),
+    analyzer,
     sessions: createSessionStore(handle.db),
     live,
     policies: new PolicyStore(handle.db),
+    masking: new MaskingStore(handle.db, config.secretKey),
+    pgCatalogs: new TargetCatalogs(analyzer),
     reviews: new ReviewCoordinator({
       db: handle.db,
       instance: config.instance,
@@ -63,6 +68,10 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     if (e.topic === "policies.changed") {
       const { connectionId } = e.payload as { connectionId: string };
       deps.policies.reload(connectionId).catch((err) => log(`could not reload the policy of ${connectionId}: ${(err as Error).message}`));
+    }
+    if (e.topic === "masking.changed") {
+      const { connectionId } = e.payload as { connectionId: string };
+      deps.masking.reload(connectionId).catch((err) => log(`could not reload the masking rules of ${connectionId}: ${(err as Error).message}`));
     }
     if (e.topic === "reviews.decided") {
       const { reviewId } = e.payload as { reviewId: string };
@@ -91,6 +100,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       await closing;
       await unsubscribe();
       await deps.audit.close();
+      await deps.pgCatalogs.close();
       // Sessions close their rows as their relays end; give them a moment before the pool goes.
       await new Promise((r) => setTimeout(r, 200));
       await handle.close();

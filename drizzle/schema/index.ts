@@ -9,3 +9,4 @@ export * from "./policies";
 export * from "./console-users";
 export * from "./reviews";
 export * from "./access-requests";
+export * from "./masking-rules";

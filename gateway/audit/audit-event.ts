@@ -16,6 +16,8 @@ export type AuditEvent = {
   rows?: number | null;
   sqlstate?: string | null;
   message?: string | null;
+  /** Structured extras (jsonb), e.g. what masking replaced in a statement's results: `{ masked: { email: 3 } }`. */
+  details?: Record<string, unknown> | null;
 };
 
 /** What every statement of one session shares. */

@@ -4,9 +4,9 @@ import type { AuditEvent } from "./audit-event";
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
 const INSERT_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message)
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details)
   select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details
   from json_populate_recordset(null::audit_events, $1::json)`;
 
 const MAX_BATCH = 2000;
@@ -81,7 +81,7 @@ function toJson(batch: AuditEvent[]): string {
     batch.map((e) => ({
       at: e.at, action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
       connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
-      statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message,
+      statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message, details: e.details,
     })),
   );
 }

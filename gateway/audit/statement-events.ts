@@ -2,8 +2,11 @@ import type { RequestRecord } from "../protocols/postgres/statement-tracker";
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import type { AuditEvent, SessionContext } from "./audit-event";
 
+/** Masks what an audit event stores of a statement's text and error (detector hits), when the session is masked. */
+export type AuditTextMask = (text: string) => string;
+
 /** One statement's event; built as one literal (this runs for every statement that passes). */
-function event(ctx: SessionContext, at: number, statement: string, kind: string, rows: number | null, durationMs: number | null, error?: RequestRecord["error"]): AuditEvent {
+function event(ctx: SessionContext, at: number, statement: string, kind: string, rows: number | null, durationMs: number | null, error?: RequestRecord["error"], masked?: Record<string, number>): AuditEvent {
   return {
     at: new Date(at),
     action: "statement",
@@ -21,6 +24,7 @@ function event(ctx: SessionContext, at: number, statement: string, kind: string,
     rows: error ? null : rows,
     sqlstate: error ? error.code : null,
     message: error ? error.message : null,
+    details: masked ? { masked } : null,
   };
 }
 
@@ -29,17 +33,27 @@ function event(ctx: SessionContext, at: number, statement: string, kind: string,
  * statements is split with the real parser, and each statement is paired with its own completion.
  * Statements after a failed one never ran and are not reported as run.
  */
-export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
+export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, mask?: AuditTextMask): AuditEvent[] {
+  const events = eventsOf(ctx, r, analyzer);
+  if (!mask) return events;
+  for (const e of events) {
+    if (e.statement) e.statement = mask(e.statement);
+    if (e.message) e.message = mask(e.message);
+  }
+  return events;
+}
+
+function eventsOf(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
   if (r.refusedKind) {
     // Refused by a guardrail: nothing of the text ran; one event, naming the kind that was refused.
-    return [{ ...event(ctx, r.startedAt, r.text, r.refusedKind, null, 0, r.error), outcome: "denied" }];
+    return [{ ...event(ctx, r.startedAt, r.text, r.refusedKind, null, 0, r.error, r.masked?.[0]), outcome: "denied" }];
   }
   const analysis = analyzer.analyze(r.text);
   if (!analysis.ok || analysis.statements.length <= 1) {
     const kind = analysis.ok ? analysis.statements[0]?.kind ?? "EMPTY" : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";
     const done = r.completions[0];
     const endedAt = r.error ? r.error.at : done?.at;
-    return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error)];
+    return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error, r.masked?.[0])];
   }
   const events: AuditEvent[] = [];
   let previous = r.startedAt;
@@ -47,11 +61,11 @@ export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer:
     const s = analysis.statements[i];
     const done = r.completions[i];
     if (done) {
-      events.push(event(ctx, previous, s.text, s.kind, done.rows, done.at - previous));
+      events.push(event(ctx, previous, s.text, s.kind, done.rows, done.at - previous, undefined, r.masked?.[i]));
       previous = done.at;
       continue;
     }
-    if (r.error) events.push(event(ctx, previous, s.text, s.kind, null, r.error.at - previous, r.error));
+    if (r.error) events.push(event(ctx, previous, s.text, s.kind, null, r.error.at - previous, r.error, r.masked?.[i]));
     break;
   }
   return events;

@@ -2,7 +2,7 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 
-export type BusTopic = "keys.revoked" | "sessions.kill" | "grants.changed" | "policies.changed" | "reviews.decided" | "access.revoked";
+export type BusTopic = "keys.revoked" | "sessions.kill" | "grants.changed" | "policies.changed" | "masking.changed" | "reviews.decided" | "access.revoked";
 export type BusEvent = { id: number; topic: BusTopic; payload: Record<string, unknown> };
 
 const CHANNEL = "gatehouse_bus";

@@ -15,6 +15,7 @@ import { applyPolicy, showPolicy } from "../admin/manage-policies";
 import { runUsersCommand, USERS_USAGE } from "./users-command";
 import { REVIEWS_USAGE, runReviewsCommand } from "./reviews-command";
 import { ACCESS_USAGE, runAccessCommand } from "./access-command";
+import { MASKING_USAGE, runMaskingCommand } from "./masking-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -30,6 +31,7 @@ const USAGE = `usage: gatehouse <command>
   sessions kill <id>                                   end a live session
   policies apply <connection> -f policy.json           set a connection's guardrail policy (validated)
   policies show <connection>                           print it as JSON
+${MASKING_USAGE}
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${USERS_USAGE}
 ${REVIEWS_USAGE}
@@ -70,6 +72,7 @@ async function run(argv: string[]): Promise<void> {
   try {
     if (cmd === "access") return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
+    if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {

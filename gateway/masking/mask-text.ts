@@ -33,6 +33,11 @@ export function maskValue(value: string, style: MaskStyle, key: Buffer, label?: 
 
 /** Finds every detector's hits in `text` and replaces them; overlapping hits keep the longest. */
 export function maskText(text: string, detectors: Detector[], style: MaskStyle, key: Buffer): { text: string; counts: MaskCounts } {
+  return replaceHits(text, detectors, (value, id) => maskValue(value, style, key, id));
+}
+
+/** maskText with the replacement chosen by the caller (the value masker caches tokens this way). */
+export function replaceHits(text: string, detectors: Detector[], replace: (value: string, detectorId: string) => string): { text: string; counts: MaskCounts } {
   const hits: Array<Span & { id: string }> = [];
   for (const d of detectors) for (const s of d.find(text)) hits.push({ ...s, id: d.id });
   if (hits.length === 0) return { text, counts: {} };
@@ -42,7 +47,7 @@ export function maskText(text: string, detectors: Detector[], style: MaskStyle, 
   let at = 0;
   for (const h of hits) {
     if (h.start < at) continue; // inside a longer hit already replaced
-    out += text.slice(at, h.start) + maskValue(text.slice(h.start, h.end), style, key, h.id);
+    out += text.slice(at, h.start) + replace(text.slice(h.start, h.end), h.id);
     at = h.end;
     counts[h.id] = (counts[h.id] ?? 0) + 1;
   }

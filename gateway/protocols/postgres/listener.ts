@@ -19,6 +19,8 @@ import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
 import { StatementGuard, frontendGuard } from "./statement-guard";
 import { postgresReviewer } from "./review-hold";
+import { ResultMasker } from "./result-masker";
+import { auditTextMask } from "../../masking/audit-text-mask";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
 
@@ -88,7 +90,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
 
   // Fail closed: a connection whose policy cannot be read is not served.
   const connection = await resolveConnection(deps.db, deps.box, identity, connectionName)
-    .then(async (c) => (c && (await deps.policies.ensure(c.id)), c))
+    .then(async (c) => (c && (await deps.policies.ensure(c.id), await deps.masking.ensure(c.id)), c))
     .catch((err) => {
       deps.log(`postgres: could not resolve connection: ${(err as Error).message}`);
       return undefined;
@@ -128,9 +130,12 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   socket.write(Buffer.concat([authenticationOk(), ...targetSession.parameterStatuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
 
   if (hs.leftover.length) socket.unshift(hs.leftover);
-  const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer)));
+  const masking = () => deps.masking.current(connection.id, identity.groups);
+  const maskingKey = deps.masking.keyFor(connection.id);
+  const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, auditTextMask(masking(), maskingKey))));
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
-  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard, postgresReviewer(deps, ctx, target)));
+  const results = new ResultMasker(masking, maskingKey, deps.pgCatalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
+  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard, postgresReviewer(deps, ctx, target)), results);
   // The session ends when the credential does, or when the time-bound access it relies on does.
   const accessEndsFirst = connection.temporaryAccessUntil !== undefined && (identity.expiresAt === undefined || connection.temporaryAccessUntil < identity.expiresAt);
   const untrack = deps.live.add(

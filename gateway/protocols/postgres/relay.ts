@@ -19,6 +19,17 @@ export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => 
 /** Judges a Query, Parse or FunctionCall message: pass (null), refuse, or hold. */
 export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;
 
+/**
+ * Rewrites what the target sends (masking): sees every client message first, then each backend
+ * message before the statement tracker does. `onBackend` returns a replacement, undefined to pass
+ * the message as it is, or a promise: the target's stream is held (paused, the rest of the chunk
+ * kept in order) until it settles, then the message is offered again.
+ */
+export type BackendFilter = {
+  onFrontend(type: number, buf: Buffer, start: number, end: number): void;
+  onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void>;
+};
+
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 
 /**
@@ -40,6 +51,9 @@ export class PgRelay {
   private readonly toTarget = new SegmentWriter();
   private readonly toClient = new SegmentWriter();
   private readonly visitClient: (type: number, buf: Buffer, start: number, end: number) => void;
+  private readonly visitTarget: (type: number, buf: Buffer, start: number, end: number) => void;
+  // While the filter waits (for the target's catalog), the target's later messages wait here, in order.
+  private targetBacklog: Buffer[] | null = null;
 
   constructor(
     private readonly client: Duplex,
@@ -47,6 +61,7 @@ export class PgRelay {
     private readonly tracker: StatementTracker,
     maxMessageBytes: number,
     guard?: FrontendGuard,
+    private readonly filter?: BackendFilter,
   ) {
     const fromClient = new MessageFramer(maxMessageBytes);
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
@@ -58,16 +73,23 @@ export class PgRelay {
       if (type === Frontend.Terminate) this.clientTerminated = true;
       const text = this.tracker.onFrontend(type, buf, start, end);
       const judged = text !== undefined || type === Frontend.FunctionCall ? guard?.(type, text ?? "", buf, start, end) : undefined;
-      if (!judged) return toTarget.add(buf, start, end);
+      if (!judged) {
+        filter?.onFrontend(type, buf, start, end);
+        return toTarget.add(buf, start, end);
+      }
       if ("hold" in judged) return this.hold(judged.hold, Buffer.from(buf.subarray(start, end)));
       this.forwardRefused(judged);
     };
     const visitClient = this.visitClient;
-    const visitTarget = (type: number, buf: Buffer, start: number, end: number) => {
+    const visitTarget = (this.visitTarget = (type: number, buf: Buffer, start: number, end: number) => {
+      if (this.targetBacklog) return void this.targetBacklog.push(Buffer.from(buf.subarray(start, end)));
+      const filtered = filter?.onBackend(type, buf, start, end);
+      if (filtered instanceof Promise) return this.holdTarget(filtered, Buffer.from(buf.subarray(start, end)));
+      if (filtered) [buf, start, end] = [filtered, 0, filtered.length];
       const replacement = this.tracker.onBackend(type, buf, start, end);
       if (replacement) toClient.add(replacement, 0, replacement.length);
       else toClient.add(buf, start, end);
-    };
+    });
 
     client.on("data", (chunk: Buffer) => {
       this.bytesIn += chunk.length;
@@ -88,6 +110,7 @@ export class PgRelay {
         return this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `the target sent a malformed message: ${(err as Error).message}`));
       }
       if (!toClient.flushTo(client)) this.pauseUntilDrain(target, client);
+      if (this.targetBacklog) target.pause();
     });
 
     client.on("error", () => this.finish("client connection error", true));
@@ -103,6 +126,7 @@ export class PgRelay {
   /** Refused: the target gets a text it rejects, so that its answer (and the skip to Sync) keeps its place in the response stream; the tracker swaps in the gateway's error. */
   private forwardRefused(judged: GuardRefusal): void {
     this.tracker.refuseLast(judged.refusal);
+    this.filter?.onFrontend(judged.replacement[0], judged.replacement, 0, judged.replacement.length);
     this.toTarget.add(judged.replacement, 0, judged.replacement.length);
   }
 
@@ -122,7 +146,10 @@ export class PgRelay {
     this.holding = null;
     if (failure) return this.fail(new PgError("FATAL", SqlState.InternalError, `the gateway could not wait for the review: ${failure.message}`));
     if (verdict) this.forwardRefused(verdict);
-    else this.toTarget.add(message, 0, message.length);
+    else {
+      this.filter?.onFrontend(message[0], message, 0, message.length);
+      this.toTarget.add(message, 0, message.length);
+    }
     // What the client sent meanwhile, in order, until the next hold (if any).
     while (!this.holding && this.backlog.length) {
       const m = this.backlog.shift()!;
@@ -132,6 +159,26 @@ export class PgRelay {
     else if (!this.holding) this.client.resume();
   }
 
+  /** Holds the target's stream from `message` on until `wait` settles (see BackendFilter). */
+  private holdTarget(wait: Promise<void>, message: Buffer): void {
+    this.targetBacklog = [message];
+    this.target.pause();
+    wait.then(
+      () => this.releaseTarget(),
+      (err: Error) => this.fail(new PgError("FATAL", SqlState.InternalError, `the gateway could not prepare masking for this result: ${err.message}`)),
+    );
+  }
+
+  private releaseTarget(): void {
+    if (this.ended || !this.targetBacklog) return;
+    const held = this.targetBacklog;
+    this.targetBacklog = null;
+    // A message may hold again: visitTarget then queues the rest behind it.
+    for (const m of held) this.visitTarget(m[0], m, 0, m.length);
+    if (!this.toClient.flushTo(this.client)) this.pauseUntilDrain(this.target, this.client);
+    else if (!this.targetBacklog) this.target.resume();
+  }
+
   /** Ends the session with a FATAL message the client can read (revoked key, admin kill...). */
   kill(error: PgError): void {
     this.fail(error);
@@ -139,7 +186,8 @@ export class PgRelay {
 
   private pauseUntilDrain(source: Duplex, dest: Duplex): void {
     source.pause();
-    dest.once("drain", () => source.resume());
+    // The target stays paused while the filter holds it; releaseTarget resumes it.
+    dest.once("drain", () => (source === this.target && this.targetBacklog ? undefined : source.resume()));
   }
 
   private targetGone(): void {

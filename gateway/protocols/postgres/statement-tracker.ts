@@ -13,15 +13,25 @@ export type RequestRecord = {
   error?: { code: string; message: string; at: number };
   /** Set when the gateway refused it: the kind of statement refused (the error says why). */
   refusedKind?: string;
+  /** What masking replaced in its results and messages, by detector (or column rule), per statement in order. */
+  masked?: Array<Record<string, number> | undefined>;
 };
+
+/** The request the target is answering now, as the masking filter needs it. */
+export type Responding =
+  | { op: "query"; record: RequestRecord; statementIndex: number }
+  | { op: "execute"; record: RequestRecord; portal: string }
+  | { op: "describe"; kind: "S" | "P"; name: string }
+  | null;
 
 type Pending =
   | { op: "query"; record: RequestRecord; refusal?: Refusal }
-  | { op: "execute"; record: RequestRecord }
+  | { op: "execute"; record: RequestRecord; portal: string }
   | { op: "parse"; text: string; refusal?: Refusal }
   | { op: "bind"; text: string }
   | { op: "fcall"; refusal?: Refusal }
-  | { op: "describe" | "close" | "sync" };
+  | { op: "describe"; kind: "S" | "P"; name: string }
+  | { op: "close" | "sync" };
 
 /**
  * Pairs backend responses with the frontend requests that caused them, so that every statement
@@ -57,9 +67,11 @@ export class StatementTracker {
         this.queue.push({ op: "bind", text });
         break;
       }
-      case Frontend.Execute:
-        this.queue.push({ op: "execute", record: this.record("extended", this.portals.get(readExecute(buf, start, end).portal) ?? "") });
+      case Frontend.Execute: {
+        const { portal } = readExecute(buf, start, end);
+        this.queue.push({ op: "execute", record: this.record("extended", this.portals.get(portal) ?? ""), portal });
         break;
+      }
       case Frontend.Close: {
         const { kind, name } = readTargetedName(buf, start, end);
         (kind === "S" ? this.statements : this.portals).delete(name);
@@ -67,7 +79,7 @@ export class StatementTracker {
         break;
       }
       case Frontend.Describe:
-        this.queue.push({ op: "describe" });
+        this.queue.push({ op: "describe", ...readTargetedName(buf, start, end) });
         break;
       case Frontend.Sync:
         this.queue.push({ op: "sync" });
@@ -85,6 +97,15 @@ export class StatementTracker {
   refuseLast(refusal: Refusal): void {
     const last = this.queue[this.queue.length - 1];
     if (last?.op === "query" || last?.op === "parse" || last?.op === "fcall") last.refusal = refusal;
+  }
+
+  /** The request the next backend message answers (read before onBackend consumes it). */
+  responding(): Responding {
+    const p = this.queue[this.head];
+    if (!p) return null;
+    if (p.op === "query") return { op: "query", record: p.record, statementIndex: p.record.completions.length };
+    if (p.op === "execute" || p.op === "describe") return p;
+    return null;
   }
 
   /** Tracks a backend message; returns the message to send the client instead, when there is one. */

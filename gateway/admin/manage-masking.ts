@@ -1,0 +1,34 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client";
+import { connections, maskingRules } from "../../drizzle/schema/index";
+import { maskingRulesSchema, validateMaskingRules, type MaskingRules } from "../masking/masking-rules";
+import { publish } from "../bus/event-bus";
+
+async function connectionId(db: Db, name: string): Promise<string> {
+  const [row] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, name));
+  if (!row) throw new Error(`no connection named "${name}"`);
+  return row.id;
+}
+
+/** Validates and stores a connection's masking rules, then tells every gateway instance to reload them. */
+export async function applyMaskingRules(db: Db, connectionName: string, input: unknown): Promise<MaskingRules> {
+  const v = validateMaskingRules(input);
+  if (!v.ok) throw new Error(`invalid masking rules:\n${v.issues.map((i) => `  ${i}`).join("\n")}`);
+  const id = await connectionId(db, connectionName);
+  await db
+    .insert(maskingRules)
+    .values({ connectionId: id, rules: v.rules })
+    .onConflictDoUpdate({ target: maskingRules.connectionId, set: { rules: v.rules, updatedAt: sql`now()` } });
+  await publish(db, "masking.changed", { connectionId: id });
+  return v.rules;
+}
+
+export async function showMaskingRules(db: Db, connectionName: string): Promise<MaskingRules | null> {
+  return loadMaskingRules(db, await connectionId(db, connectionName));
+}
+
+/** The stored rules of a connection by id (the gateway's view), or null when it has none. */
+export async function loadMaskingRules(db: Db, id: string): Promise<MaskingRules | null> {
+  const [row] = await db.select({ rules: maskingRules.rules }).from(maskingRules).where(eq(maskingRules.connectionId, id));
+  return row ? maskingRulesSchema.parse(row.rules) : null;
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { BUILT_IN_DETECTORS } from "./detectors";
+
+/**
+ * A connection's masking rules document (pure: the console validates and previews with it, the
+ * gateway enforces it). Column rules name `table.column` or `schema.table.column` patterns with `*`
+ * wildcards; detectors scan every text value whatever its column; members of `exemptGroups` see
+ * results unmasked.
+ */
+const style = z.enum(["redact", "partial", "token"]);
+const validRegex = (source: string) => {
+  try {
+    new RegExp(source, "i");
+    return true;
+  } catch {
+    return false;
+  }
+};
+const BUILT_IN_IDS = BUILT_IN_DETECTORS.map((d) => d.id) as [string, ...string[]];
+
+export const columnRuleSchema = z
+  .object({
+    /** `users.email`, `public.users.email`, `*.email`, `billing.*.card*`. */
+    column: z.string().min(1).max(200).regex(/^[^.\s]+(\.[^.\s]+){1,2}$/, "write table.column or schema.table.column"),
+    style: style.default("redact"),
+    /** Members of these groups see this column unmasked. */
+    exemptGroups: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+export const customDetectorSchema = z
+  .object({
+    id: z.string().min(1).max(60).regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+    pattern: z.string().min(1).max(500).refine(validRegex, "not a valid regular expression"),
+  })
+  .strict();
+
+export const maskingRulesSchema = z
+  .object({
+    columns: z.array(columnRuleSchema).default([]),
+    detectors: z
+      .object({
+        /** Built-in detectors to run (unset: all of them). */
+        builtIn: z.array(z.enum(BUILT_IN_IDS)).optional(),
+        custom: z.array(customDetectorSchema).default([]),
+        style: style.default("redact"),
+      })
+      .strict()
+      .default({ custom: [], style: "redact" }),
+    exemptGroups: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const ids = new Set<string>(BUILT_IN_IDS);
+    doc.detectors.custom.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: "custom", path: ["detectors", "custom", i, "id"], message: `"${d.id}" is already a detector's name` });
+      ids.add(d.id);
+    });
+  });
+
+export type MaskingRules = z.infer<typeof maskingRulesSchema>;
+export type ColumnRule = z.infer<typeof columnRuleSchema>;
+
+/** Validates a rules document; the issues read like the policy CLI's (`path: message`). */
+export function validateMaskingRules(input: unknown): { ok: true; rules: MaskingRules } | { ok: false; issues: string[] } {
+  const parsed = maskingRulesSchema.safeParse(input);
+  if (parsed.success) return { ok: true, rules: parsed.data };
+  return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(rules)"}: ${i.message}`) };
+}
+
+export const BUILT_IN_DETECTOR_IDS: readonly string[] = BUILT_IN_IDS;

@@ -1,0 +1,44 @@
+import type { Db } from "../../drizzle/client";
+import { loadMaskingRules } from "../admin/manage-masking";
+import { compileForGroups, type SessionMasking } from "./compile-rules";
+import type { MaskingRules } from "./masking-rules";
+import { maskingKeyFor } from "./token-key";
+
+/**
+ * The masking rules of the connections this gateway serves, read at session start and refreshed
+ * when the bus says they changed ('masking.changed'), so masking a row never waits on the database.
+ * Compiled once per distinct group set, so a live session sees new rules at its next message.
+ */
+export class MaskingStore {
+  private readonly byConnection = new Map<string, { rules: MaskingRules | null; compiled: Map<string, SessionMasking | null> }>();
+
+  constructor(private readonly db: Db, private readonly secretKey: Buffer) {}
+
+  /** Loads a connection's rules if not cached yet. Throws if they cannot be read: fail closed. */
+  async ensure(connectionId: string): Promise<void> {
+    if (!this.byConnection.has(connectionId)) await this.reloadNow(connectionId);
+  }
+
+  async reload(connectionId: string): Promise<void> {
+    if (this.byConnection.has(connectionId)) await this.reloadNow(connectionId);
+  }
+
+  /** What a member of `groups` gets masked on the connection now; null: nothing (no rules, or exempt). */
+  current(connectionId: string, groups: string[]): SessionMasking | null {
+    const entry = this.byConnection.get(connectionId);
+    if (!entry?.rules) return null;
+    const key = [...groups].sort().join("\n");
+    let c = entry.compiled.get(key);
+    if (c === undefined) entry.compiled.set(key, (c = compileForGroups(entry.rules, groups)));
+    return c;
+  }
+
+  /** The connection's token key: HKDF of the gateway's secret key (same on every instance). */
+  keyFor(connectionId: string): Buffer {
+    return maskingKeyFor(this.secretKey, connectionId);
+  }
+
+  private async reloadNow(connectionId: string): Promise<void> {
+    this.byConnection.set(connectionId, { rules: await loadMaskingRules(this.db, connectionId), compiled: new Map() });
+  }
+}

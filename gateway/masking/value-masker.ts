@@ -1,0 +1,88 @@
+import { featuresOfBytes, featuresOfText } from "./content-features";
+import type { Detector } from "./detectors";
+import { maskValue, replaceHits, type MaskCounts, type MaskStyle } from "./mask-text";
+import type { SessionMasking } from "./compile-rules";
+
+const TOKEN_CACHE_MAX = 10_000;
+
+/** The detectors that can match a text with these features. */
+function candidates(detectors: Detector[], features: number): Detector[] | null {
+  let out: Detector[] | null = null;
+  for (const d of detectors) {
+    if (d.needs.length > 0 && !d.needs.some((n) => (features & n) === n)) continue;
+    (out ??= []).push(d);
+  }
+  return out;
+}
+
+/**
+ * Masks values for one session, whatever the protocol: whole values under a column rule, and
+ * every detector hit inside any text (JSON, array and composite literals included: replacements
+ * carry no quote, comma, brace, backslash or space). Counts what it masked, by detector id or
+ * `column:<rule>`, until the caller takes the counts (once per statement).
+ */
+export class ValueMasker {
+  private counts: MaskCounts = {};
+  private counted = false;
+  private readonly tokens = new Map<string, string>();
+
+  constructor(readonly masking: SessionMasking, private readonly key: Buffer) {}
+
+  /** The whole value masked in a column rule's style. */
+  whole(value: string, style: MaskStyle, ruleName: string): string {
+    this.count(`column:${ruleName}`);
+    return this.styled(value, style);
+  }
+
+  /** Detector hits of bytes [start, end) (UTF-8) masked; null when there are none (nothing decoded then). */
+  scanBytes(buf: Buffer, start: number, end: number): string | null {
+    const found = candidates(this.masking.detectors, featuresOfBytes(buf, start, end));
+    if (!found) return null;
+    return this.replace(buf.toString("utf8", start, end), found);
+  }
+
+  /** Detector hits of a text masked; null when there are none. */
+  scanText(text: string): string | null {
+    const found = candidates(this.masking.detectors, featuresOfText(text));
+    return found ? this.replace(text, found) : null;
+  }
+
+  /** The counts since the last call, or null when nothing was masked. */
+  takeCounts(): MaskCounts | null {
+    if (!this.counted) return null;
+    const c = this.counts;
+    this.counts = {};
+    this.counted = false;
+    return c;
+  }
+
+  count(id: string, n = 1): void {
+    this.counts[id] = (this.counts[id] ?? 0) + n;
+    this.counted = true;
+  }
+
+  private replace(text: string, detectors: Detector[]): string | null {
+    const style = this.masking.detectorStyle;
+    const r = replaceHits(text, detectors, (value, id) => this.styled(value, style, id));
+    let any = false;
+    for (const id in r.counts) {
+      this.count(id, r.counts[id]);
+      any = true;
+    }
+    return any ? r.text : null;
+  }
+
+  private styled(value: string, style: MaskStyle, label?: string): string {
+    if (style !== "token") return maskValue(value, style, this.key, label);
+    let t = this.tokens.get(value);
+    if (t === undefined) {
+      if (this.tokens.size >= TOKEN_CACHE_MAX) this.tokens.clear();
+      t = maskValue(value, "token", this.key);
+      this.tokens.set(value, t);
+    }
+    return t;
+  }
+}
+
+/** Shapes the gateway writes in place of values: a write carrying one into a masked column is refused. */
+export const MASKED_SHAPE = /\[REDACTED(?::[a-z0-9-]+)?\]|\btok_[a-z2-7]{16}\b|\*{4,}/;

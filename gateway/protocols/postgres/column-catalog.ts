@@ -1,0 +1,132 @@
+import pg from "pg";
+import type { PgTarget } from "./target-socket";
+import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { statementLineage, type ColumnRead } from "../../sql/column-lineage";
+import type { TypeInfo } from "./pg-value-masking";
+
+export type RelationInfo = {
+  schema: string;
+  name: string;
+  columns: Map<number, string>;
+  /** For a view: what each of its columns (by attnum - 1) reads, traced through its definition. */
+  viewReads?: ColumnRead[][];
+};
+
+const TTL_MS = 60_000;
+type Cached<T> = { value: T; at: number };
+
+/**
+ * The target's catalog as masking needs it: table OID + attribute number -> schema.table.column,
+ * views traced to what they read, user-defined types classified. Read through a small pool with
+ * the gateway's own credentials for the connection (the client's session is busy streaming and
+ * must not see our queries), cached by OID for a minute and dropped when a session on the
+ * connection runs DDL, so a rename is seen at once there and within a minute elsewhere.
+ * A relation or type that cannot be read is cached as absent: the caller then masks (fail closed).
+ */
+export class TargetCatalog {
+  private readonly relations = new Map<number, Cached<RelationInfo | null>>();
+  private readonly types = new Map<number, Cached<TypeInfo | null>>();
+  private pool: pg.Pool | undefined;
+
+  constructor(private readonly target: PgTarget, private readonly analyzer: StatementAnalyzer, private readonly now: () => number = Date.now) {}
+
+  relation(oid: number): RelationInfo | null | undefined {
+    const c = this.relations.get(oid);
+    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  type(oid: number): TypeInfo | null | undefined {
+    const c = this.types.get(oid);
+    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  /** What could not be read is remembered as unknown for a while (its columns are masked meanwhile). */
+  markUnknown(relationOids: number[], typeOids: number[]): void {
+    const at = this.now();
+    for (const oid of relationOids) this.relations.set(oid, { value: null, at });
+    for (const oid of typeOids) this.types.set(oid, { value: null, at });
+  }
+
+  invalidate(): void {
+    this.relations.clear();
+    this.types.clear();
+  }
+
+  async load(relationOids: number[], typeOids: number[]): Promise<void> {
+    const at = this.now();
+    const db = this.connect();
+    if (relationOids.length) {
+      const { rows } = await db.query<{ oid: number; nspname: string; relname: string; cols: [number, string][]; viewdef: string | null }>(
+        `select c.oid::int as oid, n.nspname, c.relname,
+           coalesce((select json_agg(json_build_array(a.attnum, a.attname)) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as cols,
+           case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])`,
+        [relationOids],
+      );
+      for (const oid of relationOids) this.relations.set(oid, { value: null, at });
+      for (const r of rows) this.relations.set(r.oid, { value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined }, at });
+    }
+    if (typeOids.length) {
+      const { rows } = await db.query<{ oid: number; typtype: string; typcategory: string; typelem: number; base: number }>(
+        `select t.oid::int as oid, t.typtype::text, t.typcategory::text, t.typelem::int, t.typbasetype::int as base from pg_type t where t.oid = any($1::oid[])`,
+        [typeOids],
+      );
+      for (const oid of typeOids) this.types.set(oid, { value: null, at });
+      for (const r of rows) {
+        const kind = r.typtype === "c" ? "record" : r.typcategory === "A" ? "array" : r.typcategory === "S" || r.typtype === "e" ? "text" : r.typtype === "d" ? "text" : "scalar";
+        // A domain is masked like text unless its base is known to be otherwise (conservative: text is scanned).
+        this.types.set(r.oid, { value: { kind, elem: r.typcategory === "A" ? r.typelem : r.base }, at });
+      }
+    }
+  }
+
+  /** The columns of a relation named in SQL (COPY table TO STDOUT), in order. */
+  async columnsOf(name: string): Promise<{ schema: string; table: string; columns: string[] } | null> {
+    const { rows } = await this.connect().query<{ nspname: string; relname: string; cols: string[] }>(
+      `select n.nspname, c.relname, array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as cols
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1)`,
+      [name],
+    );
+    return rows[0] ? { schema: rows[0].nspname, table: rows[0].relname, columns: rows[0].cols } : null;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.end().catch(() => {});
+    this.pool = undefined;
+  }
+
+  private viewReads(viewdef: string): ColumnRead[][] | undefined {
+    const a = this.analyzer.analyze(viewdef);
+    const lineage = a.ok && a.statements[0] ? statementLineage(a.statements[0].tree) : null;
+    // pg_get_viewdef expands every `*`, so output i is the view's column i + 1.
+    return lineage && !lineage.outputs.some((o) => o.star) ? lineage.outputs.map((o) => o.reads) : undefined;
+  }
+
+  private connect(): pg.Pool {
+    if (this.pool) return this.pool;
+    const t = this.target;
+    const ssl = t.sslmode === "require" ? { rejectUnauthorized: false } : t.sslmode === "verify-full" ? { rejectUnauthorized: true } : false;
+    this.pool = new pg.Pool({
+      host: t.host, port: t.port, database: t.database, user: t.user, password: t.password, ssl, max: 2, idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5000, statement_timeout: 5000, application_name: "gatehouse-masking-catalog",
+    });
+    this.pool.on("error", () => {}); // an idle client's error: the next query reconnects
+    return this.pool;
+  }
+}
+
+/** One catalog per connection, shared by its sessions on this gateway instance. */
+export class TargetCatalogs {
+  private readonly byConnection = new Map<string, TargetCatalog>();
+  constructor(private readonly analyzer: StatementAnalyzer) {}
+
+  for(connectionId: string, target: PgTarget): TargetCatalog {
+    let c = this.byConnection.get(connectionId);
+    if (!c) this.byConnection.set(connectionId, (c = new TargetCatalog(target, this.analyzer)));
+    return c;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byConnection.values()].map((c) => c.close()));
+  }
+}

@@ -1,0 +1,227 @@
+import type { SessionMasking } from "../../masking/compile-rules";
+import { ValueMasker } from "../../masking/value-masker";
+import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { Backend, Frontend } from "./message-codes";
+import { readParse, readTargetedName } from "./frontend-messages";
+import { maskDataRow, readBindResultFormats, readRowDescription, type ColumnMask, type Field } from "./data-row";
+import { maskNoticeFields, maskNotification } from "./notice-masking";
+import { maskCopyRow, type CopyPlan } from "./copy-out";
+import { ruleMasked, scanBinaryValue, scanTextValue, typeInfo, FIRST_USER_OID, type TypeInfo } from "./pg-value-masking";
+import { columnsToMask, copyPlanOf, statementInfo, type FieldRule, type StatementInfo } from "./result-columns";
+import type { TargetCatalog } from "./column-catalog";
+import type { StatementTracker } from "./statement-tracker";
+import type { BackendFilter } from "./relay";
+
+type Described = { info: StatementInfo; fields?: Field[]; rules?: Array<FieldRule | undefined> };
+type Portal = { described: Described; formats: number[]; fields?: Field[]; rules?: Array<FieldRule | undefined>; masks?: Array<ColumnMask | undefined> | null };
+
+const UNKNOWN_STATEMENT: StatementInfo = { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false };
+const DDL_TAG = /^(ALTER|CREATE|DROP|COMMENT|GRANT|REVOKE)\b/;
+
+/**
+ * Masks what the target sends one session, as it streams (the relay's BackendFilter): DataRows
+ * of simple and extended queries in text and binary format, COPY TO STDOUT rows, errors, notices
+ * and notifications. Each result's columns are resolved once, at its RowDescription, to the source
+ * columns the server names (table OID + attribute number, through the target's catalog) or, for
+ * computed columns, to what the parsed query reads; then every row costs one pass over its
+ * columns, and a row that needs nothing is forwarded as the bytes it arrived in.
+ */
+export class ResultMasker implements BackendFilter {
+  private readonly statements = new Map<string, Described>();
+  private readonly portals = new Map<string, Portal>();
+  private simple: Array<ColumnMask | undefined> | null = null;
+  private copy: { plan: CopyPlan; header: boolean } | null = null;
+  private readonly copyColumns = new Map<string, Awaited<ReturnType<TargetCatalog["columnsOf"]>>>();
+  private masker: ValueMasker | null = null;
+
+  constructor(
+    private readonly masking: () => SessionMasking | null,
+    private readonly key: Buffer,
+    private readonly catalog: TargetCatalog,
+    private readonly analyzer: StatementAnalyzer,
+    private readonly tracker: StatementTracker,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  onFrontend(type: number, buf: Buffer, start: number, end: number): void {
+    if (!this.current()) return;
+    if (type === Frontend.Parse) {
+      const { name, text } = readParse(buf, start, end);
+      this.statements.set(name, { info: statementInfo(this.analyzer, text, 0) });
+    } else if (type === Frontend.Bind) {
+      const portal = buf.toString("utf8", start + 5, buf.indexOf(0, start + 5));
+      const stmtAt = buf.indexOf(0, start + 5) + 1;
+      const statement = buf.toString("utf8", stmtAt, buf.indexOf(0, stmtAt));
+      const described = this.statements.get(statement) ?? { info: UNKNOWN_STATEMENT };
+      this.portals.set(portal, { described, formats: readBindResultFormats(buf, start, end) });
+    } else if (type === Frontend.Close) {
+      const { kind, name } = readTargetedName(buf, start, end);
+      (kind === "S" ? this.statements : this.portals).delete(name);
+    }
+  }
+
+  onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void> {
+    const m = this.current();
+    if (!m) return undefined;
+    switch (type) {
+      case Backend.DataRow: {
+        const masks = this.simple ?? this.portalMasks();
+        return masks ? maskDataRow(buf, start, end, masks) : undefined;
+      }
+      case Backend.RowDescription:
+        return this.onRowDescription(buf, start, end);
+      case Backend.CopyData:
+        if (!this.copy) return undefined;
+        try {
+          return maskCopyRow(buf, start, end, this.copy.plan, this.copy.header, m);
+        } finally {
+          this.copy.header = false;
+        }
+      case Backend.CopyOutResponse:
+      case Backend.CopyBothResponse:
+        return this.onCopyOut(buf, start);
+      case Backend.CommandComplete: {
+        if (DDL_TAG.test(buf.toString("latin1", start + 5, Math.min(end, start + 13)))) this.catalog.invalidate();
+        this.simple = null;
+        this.copy = null;
+        this.attachCounts();
+        return undefined;
+      }
+      case Backend.ErrorResponse:
+      case Backend.NoticeResponse: {
+        const info = this.respondingInfo();
+        const withheld = m.masking.columns.length === 0 ? "none" : info?.runsCode ? "all" : (info?.touchesRules ?? true) ? "quoted" : "none";
+        const out = maskNoticeFields(buf, start, end, m, withheld);
+        if (type === Backend.ErrorResponse) {
+          this.simple = null;
+          this.copy = null;
+        }
+        this.attachCounts();
+        return out;
+      }
+      case Backend.NotificationResponse:
+        return maskNotification(buf, start, end, m);
+      case Backend.ReadyForQuery:
+        this.simple = null;
+        this.attachCounts();
+        return undefined;
+    }
+    return undefined;
+  }
+
+  /** The session's masker for the rules in force (rebuilt when they change). */
+  private current(): ValueMasker | null {
+    const masking = this.masking();
+    if (!masking) return (this.masker = null);
+    if (this.masker?.masking !== masking) this.masker = new ValueMasker(masking, this.key);
+    return this.masker;
+  }
+
+  private respondingInfo(): StatementInfo | undefined {
+    const r = this.tracker.responding();
+    if (!r) return undefined;
+    if (r.op === "query") return statementInfo(this.analyzer, r.record.text, r.statementIndex);
+    if (r.op === "execute") return this.portals.get(r.portal)?.described.info;
+    return (r.kind === "S" ? this.statements.get(r.name) : this.portals.get(r.name)?.described)?.info;
+  }
+
+  private onRowDescription(buf: Buffer, start: number, end: number): undefined | Promise<void> {
+    const fields = readRowDescription(buf, start, end);
+    const wait = this.loadCatalog(fields);
+    if (wait) return wait;
+    const r = this.tracker.responding();
+    const info = this.respondingInfo() ?? UNKNOWN_STATEMENT;
+    const rules = columnsToMask(this.masker!.masking, fields, info, this.catalog);
+    if (r?.op === "describe" && r.kind === "S") {
+      const d = this.statements.get(r.name);
+      if (d) Object.assign(d, { fields, rules });
+      return undefined;
+    }
+    if (r?.op === "describe" && r.kind === "P") {
+      const p = this.portals.get(r.name);
+      if (p) Object.assign(p, { fields, rules, masks: this.masksFor(fields, rules, fields.map((f) => f.format)) });
+      return undefined;
+    }
+    this.simple = this.masksFor(fields, rules, fields.map((f) => f.format));
+    return undefined;
+  }
+
+  /** The masks of the portal being executed; a portal never described gets every column nulled (fail closed). */
+  private portalMasks(): Array<ColumnMask | undefined> | null {
+    const r = this.tracker.responding();
+    if (r?.op !== "execute") return null;
+    const p = this.portals.get(r.portal);
+    if (p?.masks !== undefined) return p.masks;
+    const fields = p?.fields ?? p?.described.fields;
+    const rules = p?.rules ?? p?.described.rules;
+    if (!p || !fields || !rules) {
+      this.log("masking: rows of a statement the gateway never saw described: sent as NULL");
+      return new Array<ColumnMask>(1600).fill(() => null);
+    }
+    p.masks = this.masksFor(fields, rules, p.formats);
+    return p.masks;
+  }
+
+  private masksFor(fields: Field[], rules: Array<FieldRule | undefined>, formats: number[]): Array<ColumnMask | undefined> | null {
+    const m = this.masker!;
+    const types = (oid: number): TypeInfo => typeInfo(oid, (o) => this.catalog.type(o) ?? undefined);
+    const scan = m.masking.detectors.length > 0;
+    let any = false;
+    const masks = fields.map((f, i): ColumnMask | undefined => {
+      const binary = (formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1;
+      const t = types(f.typeOid);
+      const rule = rules[i];
+      any ||= !!rule || scan;
+      if (rule) {
+        const skip = binary && t.kind === "jsonb" ? 1 : 0;
+        return (buf, s, e) => ruleMasked(t.kind, binary, buf.toString("utf8", s + skip, e), rule.style, rule.name, m);
+      }
+      if (!scan) return undefined;
+      return binary ? (buf, s, e) => scanBinaryValue(f.typeOid, buf, s, e, m, types) : (buf, s, e) => scanTextValue(t, buf, s, e, m, types);
+    });
+    return any ? masks : null;
+  }
+
+  /** Loads what the catalog does not know yet; a failure leaves it unknown, and unknown columns are masked. */
+  private loadCatalog(fields: Field[]): Promise<void> | undefined {
+    const rels = [...new Set(fields.filter((f) => f.tableOid !== 0 && this.catalog.relation(f.tableOid) === undefined).map((f) => f.tableOid))];
+    const types = [...new Set(fields.filter((f) => f.typeOid >= FIRST_USER_OID && this.catalog.type(f.typeOid) === undefined).map((f) => f.typeOid))];
+    if (this.masker!.masking.columns.length === 0) rels.length = 0; // only column rules need sources
+    if (!rels.length && !types.length) return undefined;
+    return this.catalog.load(rels, types).catch((err: Error) => {
+      this.log(`masking: could not read the target's catalog (${err.message}); its columns are masked`);
+      this.catalog.markUnknown(rels, types);
+    });
+  }
+
+  private onCopyOut(buf: Buffer, start: number): undefined | Promise<void> {
+    const info = this.respondingInfo();
+    if (buf[start + 5] === 1) return Promise.reject(new Error("binary COPY output cannot be masked"));
+    const plan = copyPlanOf(this.masker!.masking, info, (name) => this.copyColumns.get(name));
+    if (plan === "load") {
+      const name = copyRelation(info);
+      return this.catalog.columnsOf(name).then(
+        (cols) => void this.copyColumns.set(name, cols),
+        () => void this.copyColumns.set(name, null),
+      );
+    }
+    this.copy = { plan, header: plan.header };
+    return undefined;
+  }
+
+  private attachCounts(): void {
+    const counts = this.masker?.takeCounts();
+    if (!counts) return;
+    const r = this.tracker.responding();
+    if (!r || r.op === "describe") return;
+    const i = r.op === "query" ? r.statementIndex : 0;
+    const masked = (r.record.masked ??= []);
+    const into = (masked[i] ??= {});
+    for (const k in counts) into[k] = (into[k] ?? 0) + counts[k];
+  }
+}
+
+function copyRelation(info: StatementInfo | undefined): string {
+  const rel = (info?.tree?.CopyStmt as { relation?: { schemaname?: string; relname?: string } } | undefined)?.relation;
+  return rel?.schemaname ? `${rel.schemaname}.${rel.relname}` : (rel?.relname ?? "");
+}
