@@ -12,7 +12,7 @@ import { clientHandshake } from "./client-handshake";
 import { connectTarget } from "./target-connector";
 import { CancelRegistry } from "./cancel-registry";
 import { PgError } from "./pg-error";
-import { SqlState } from "./message-codes";
+import { Frontend, SqlState } from "./message-codes";
 import { authenticationOk, backendKeyData, readyForQuery } from "./backend-messages";
 import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
@@ -20,6 +20,8 @@ import { pgTargetOf } from "./pg-target";
 import { StatementGuard, frontendGuard } from "./statement-guard";
 import { postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
+import { writeBackGuard } from "./write-back-guard";
+import type { FrontendGuard } from "./relay";
 import { auditTextMask } from "../../masking/audit-text-mask";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
@@ -135,7 +137,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, auditTextMask(masking(), maskingKey))));
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
   const results = new ResultMasker(masking, maskingKey, deps.pgCatalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
-  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, frontendGuard(guard, postgresReviewer(deps, ctx, target)), results);
+  const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target));
+  const writeBack = writeBackGuard(masking, deps.analyzer);
+  // A write of a masked value is refused before any policy (no review is worth holding it for).
+  const guards: FrontendGuard = (type, text, buf, start, end) => writeBack(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+  const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results);
   // The session ends when the credential does, or when the time-bound access it relies on does.
   const accessEndsFirst = connection.temporaryAccessUntil !== undefined && (identity.expiresAt === undefined || connection.temporaryAccessUntil < identity.expiresAt);
   const untrack = deps.live.add(

@@ -16,7 +16,7 @@ export type GuardRefusal = { refusal: Refusal; replacement: Buffer };
  */
 export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void } };
 
-/** Judges a Query, Parse or FunctionCall message: pass (null), refuse, or hold. */
+/** Judges a Query, Parse, Bind or FunctionCall message: pass (null), refuse, or hold. */
 export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;
 
 /**
@@ -72,7 +72,7 @@ export class PgRelay {
       if (this.holding) return void this.backlog.push(Buffer.from(buf.subarray(start, end)));
       if (type === Frontend.Terminate) this.clientTerminated = true;
       const text = this.tracker.onFrontend(type, buf, start, end);
-      const judged = text !== undefined || type === Frontend.FunctionCall ? guard?.(type, text ?? "", buf, start, end) : undefined;
+      const judged = text !== undefined || type === Frontend.FunctionCall || type === Frontend.Bind ? guard?.(type, text ?? "", buf, start, end) : undefined;
       if (!judged) {
         filter?.onFrontend(type, buf, start, end);
         return toTarget.add(buf, start, end);

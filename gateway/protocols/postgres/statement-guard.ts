@@ -89,7 +89,7 @@ export class StatementGuard {
 export type RequestReview = (need: ReviewNeeded, text: string) => { start: (tellClient: (msg: Buffer) => void) => Promise<Refusal | null>; cancel: (why: string) => void };
 
 // What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.
-const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
+export const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
 
 // FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
 const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);

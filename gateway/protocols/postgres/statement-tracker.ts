@@ -28,7 +28,7 @@ type Pending =
   | { op: "query"; record: RequestRecord; refusal?: Refusal }
   | { op: "execute"; record: RequestRecord; portal: string }
   | { op: "parse"; text: string; refusal?: Refusal }
-  | { op: "bind"; text: string }
+  | { op: "bind"; text: string; refusal?: Refusal }
   | { op: "fcall"; refusal?: Refusal }
   | { op: "describe"; kind: "S" | "P"; name: string }
   | { op: "close" | "sync" };
@@ -96,7 +96,7 @@ export class StatementTracker {
    */
   refuseLast(refusal: Refusal): void {
     const last = this.queue[this.queue.length - 1];
-    if (last?.op === "query" || last?.op === "parse" || last?.op === "fcall") last.refusal = refusal;
+    if (last?.op === "query" || last?.op === "parse" || last?.op === "fcall" || last?.op === "bind") last.refusal = refusal;
   }
 
   /** The request the next backend message answers (read before onBackend consumes it). */
@@ -159,7 +159,7 @@ export class StatementTracker {
   }
 
   private onError(pending: Pending | undefined, buf: Buffer, start: number, end: number): Buffer | undefined {
-    const refusal = pending && (pending.op === "query" || pending.op === "parse" || pending.op === "fcall") ? pending.refusal : undefined;
+    const refusal = pending && (pending.op === "query" || pending.op === "parse" || pending.op === "fcall" || pending.op === "bind") ? pending.refusal : undefined;
     const f = refusal ? { code: refusal.error.code, message: refusal.error.message } : readErrorFields(buf, start, end);
     const error = { code: f.code, message: f.message, at: this.now() };
     const replacement = refusal?.error.toMessage();

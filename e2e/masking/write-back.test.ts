@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import postgres from "postgres";
+import { startMaskedGateway, type MaskedSetup } from "./support/masked-gateway";
+import { SEEDED } from "./support/seed";
+
+let s: MaskedSetup;
+beforeAll(async () => {
+  s = await startMaskedGateway("masked-writes");
+});
+afterAll(() => s?.close());
+
+/** What the target really holds for customer 1 (read directly, not through the gateway). */
+async function truth(): Promise<{ name: string; email: string; card: string }> {
+  const c = new pg.Client({ connectionString: s.directUrl });
+  await c.connect();
+  try {
+    return (await c.query("select name, email, card from customers where id = 1")).rows[0];
+  } finally {
+    await c.end();
+  }
+}
+
+describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back into the data", () => {
+  it.each([
+    "update customers set name = '[REDACTED]' where id = 1",
+    "update customers set email = 'tok_abcdefghijklmnop' where id = 1",
+    "update customers set card = '************1111' where id = 1",
+    "update customers set (name, note) = ('[REDACTED]', 'x') where id = 1",
+    "insert into customers (id, name, email) values (5, 'Eve', 'tok_abcdefghijklmnop')",
+    "insert into customers values (6, '[REDACTED]')",
+    "insert into customers (id, name) values (1, 'x') on conflict (id) do update set name = '[REDACTED]'",
+    "with w as (update customers set email = 'tok_abcdefghijklmnop' where id = 1 returning 1) select * from w",
+  ])("refuses %s with 42501, and nothing changes", async (sql) => {
+    const before = await truth();
+    const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
+    expect(r.stderr).toContain("ERROR:  42501: Gatehouse refused this write: it would store a masked value into customers.");
+    expect(await truth()).toEqual(before);
+  });
+
+  it("refuses a masked value in a bound parameter (node-postgres and postgres.js), and lets real values through", async () => {
+    const before = await truth();
+    const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });
+    await c.connect();
+    try {
+      const [shown] = (await c.query("select email from customers where id = 1")).rows;
+      const err = await c.query("update customers set email = $1 where id = $2", [shown.email, 1]).catch((e: Error & { code?: string }) => e);
+      expect((err as { code?: string }).code).toBe("42501");
+      expect((err as Error).message).toContain("masked value into customers.email");
+      // The session goes on, and a real value is written.
+      await c.query("update customers set note = $1 where id = $2", ["[REDACTED] is fine here: note has no rule", 2]);
+      await c.query("update customers set name = $1 where id = $2", ["Bob Renamed", 2]);
+    } finally {
+      await c.end();
+    }
+    const sql = postgres({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, username: "agent", password: s.key, max: 1 });
+    try {
+      const err = await sql`update customers set name = ${"[REDACTED]"} where id = ${1}`.catch((e: Error) => e);
+      expect((err as { code?: string }).code).toBe("42501");
+      expect((await sql`select 1 as ok`)[0].ok).toBe(1);
+    } finally {
+      await sql.end();
+    }
+    expect(await truth()).toEqual(before);
+    expect(before.name).toBe(SEEDED.name);
+  });
+});

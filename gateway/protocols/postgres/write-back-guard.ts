@@ -1,0 +1,92 @@
+import { serialize } from "pg-protocol";
+import type { SessionMasking } from "../../masking/compile-rules";
+import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../masking/masked-writes";
+import { MASKED_SHAPE } from "../../masking/value-masker";
+import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { Frontend, SqlState } from "./message-codes";
+import { readParse } from "./frontend-messages";
+import { PgError } from "./pg-error";
+import { REFUSED_TEXT, type Refusal } from "./statement-guard";
+import type { FrontendGuard, GuardRefusal } from "./relay";
+
+// A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
+// (swapped for ours by the tracker) keeps its place in the response stream.
+const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gatehouse_refused_write", values: [] });
+
+/**
+ * Refuses writes that would store a masked value (the redaction marker, a token, a partial mask)
+ * into a column a rule masks: what an agent was shown is a placeholder, and writing it back would
+ * corrupt the data. Literals are judged at Query/Parse, bound parameters at Bind. SQLSTATE 42501
+ * (insufficient_privilege), like every other Gatehouse refusal: the statement is fine SQL, the
+ * gateway will not let this session run it, and no change of value format makes it pass.
+ */
+export function writeBackGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer): FrontendGuard {
+  const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
+  return (type, text, buf, start, end) => {
+    const m = masking();
+    if (!m || m.columns.length === 0) return null;
+    if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
+    if (type !== Frontend.Query && type !== Frontend.Parse) return null;
+    // Cheap first look: only texts that write can write back.
+    if (!/\b(insert|update)\b/i.test(text)) {
+      if (type === Frontend.Parse) paramsOf.delete(readParse(buf, start, end).name);
+      return null;
+    }
+    const a = analyzer.analyze(text);
+    if (!a.ok) return null; // the policy guard (or the target) refuses what does not parse
+    const writes = a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m));
+    const hit = maskedLiteral(writes);
+    if (type === Frontend.Parse) {
+      const { name } = readParse(buf, start, end);
+      const withParams = writes.filter((w) => w.params.length > 0);
+      if (withParams.length) paramsOf.set(name, withParams);
+      else paramsOf.delete(name);
+      if (hit) return { refusal: refusal(hit.column), replacement: serialize.parse({ name, text: REFUSED_TEXT, types: [] }) };
+      return null;
+    }
+    return hit ? { refusal: refusal(hit.column), replacement: serialize.query(REFUSED_TEXT) } : null;
+  };
+}
+
+function judgeBind(paramsOf: Map<string, MaskedWrite[]>, buf: Buffer, start: number, end: number): GuardRefusal | null {
+  const portalEnd = buf.indexOf(0, start + 5);
+  const stmtEnd = buf.indexOf(0, portalEnd + 1);
+  const writes = paramsOf.get(buf.toString("utf8", portalEnd + 1, stmtEnd));
+  if (!writes) return null;
+  const values = bindValues(buf, stmtEnd + 1, end);
+  for (const w of writes) {
+    for (const p of w.params) {
+      const v = values[p - 1];
+      if (v && MASKED_SHAPE.test(v)) return { refusal: refusal(w.column), replacement: refusedBind(buf.toString("utf8", start + 5, portalEnd)) };
+    }
+  }
+  return null;
+}
+
+/** The parameter values of a Bind, as text (a text-like value's binary form is its text too). */
+function bindValues(buf: Buffer, at: number, end: number): Array<string | null> {
+  const nFormats = buf.readInt16BE(at);
+  at += 2 + nFormats * 2;
+  const n = buf.readInt16BE(at);
+  at += 2;
+  const out: Array<string | null> = [];
+  for (let i = 0; i < n && at + 4 <= end; i++) {
+    const len = buf.readInt32BE(at);
+    out.push(len < 0 ? null : buf.toString("utf8", at + 4, at + 4 + len));
+    at += 4 + Math.max(len, 0);
+  }
+  return out;
+}
+
+function refusal(column: string): Refusal {
+  return {
+    kind: "MASKED WRITE",
+    error: new PgError(
+      "ERROR",
+      SqlState.InsufficientPrivilege,
+      `Gatehouse refused this write: it would store a masked value into ${column}, a column masking protects`,
+      "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; writing them back would overwrite the real values.",
+      "Write the real value, or leave the column out of the statement.",
+    ),
+  };
+}
