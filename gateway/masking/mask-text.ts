@@ -14,21 +14,38 @@ export type MaskCounts = Record<string, number>;
  * JSON strings, array and composite literals and CSV.
  */
 export function maskValue(value: string, style: MaskStyle, key: Buffer, label?: string): string {
-  if (style === "token") {
-    const mac = createHmac("sha256", key).update(value, "utf8").digest();
-    return "tok_" + base32(mac).slice(0, 16);
-  }
-  if (style === "partial") {
-    let keep = 4;
-    const out = [...value];
-    for (let i = out.length - 1; i >= 0; i--) {
-      if (!/[A-Za-z0-9]/.test(out[i])) continue;
-      if (keep > 0) keep--;
-      else out[i] = "*";
-    }
-    return out.join("");
-  }
+  if (style === "token") return tokenOf(createHmac("sha256", key).update(value, "utf8").digest());
+  if (style === "partial") return partial(value);
   return label ? `[REDACTED:${label}]` : "[REDACTED]";
+}
+
+/** The token of a value from its HMAC: `tok_` + 16 base32 characters (80 bits). */
+export function tokenOf(mac: Uint8Array): string {
+  // 10 bytes = 80 bits = 16 base32 characters, read 5 bits at a time.
+  const codes = TOKEN_CODES;
+  for (let i = 0; i < 16; i++) {
+    const bit = i * 5;
+    const byte = bit >> 3;
+    const pair = (mac[byte] << 8) | (mac[byte + 1] ?? 0);
+    codes[4 + i] = ALPHABET_CODES[(pair >> (11 - (bit & 7))) & 31];
+  }
+  return String.fromCharCode.apply(null, codes as unknown as number[]);
+}
+const TOKEN_CODES = new Uint16Array([116, 111, 107, 95, ...new Array<number>(16).fill(0)]); // "tok_" + 16
+const ALPHABET_CODES = Uint8Array.from("abcdefghijklmnopqrstuvwxyz234567", (c) => c.charCodeAt(0));
+
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Every character but the last 4 letters/digits becomes `*`; separators stay. */
+function partial(value: string): string {
+  let keepFrom = value.length;
+  for (let kept = 0; keepFrom > 0 && kept < 4; ) if (isAlnum(value.charCodeAt(--keepFrom))) kept++;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    out += i >= keepFrom || !isAlnum(c) ? value[i] : "*";
+  }
+  return out;
 }
 
 /** Finds every detector's hits in `text` and replaces them; overlapping hits keep the longest. */
@@ -55,7 +72,7 @@ export function replaceHits(text: string, detectors: Detector[], replace: (value
 }
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
-function base32(buf: Buffer): string {
+function base32(buf: Uint8Array): string {
   let bits = 0;
   let value = 0;
   let out = "";

@@ -33,6 +33,23 @@ export class MaskingStore {
     return c;
   }
 
+  /**
+   * `current` for one session, cheap enough to call on every message: the compiled rules are
+   * looked up again only when the connection's rules were reloaded.
+   */
+  forSession(connectionId: string, groups: string[]): () => SessionMasking | null {
+    let seen: unknown;
+    let compiled: SessionMasking | null = null;
+    return () => {
+      const entry = this.byConnection.get(connectionId);
+      if (entry !== seen) {
+        seen = entry;
+        compiled = this.current(connectionId, groups);
+      }
+      return compiled;
+    };
+  }
+
   /** The connection's token key: HKDF of the gateway's secret key (same on every instance). */
   keyFor(connectionId: string): Buffer {
     return maskingKeyFor(this.secretKey, connectionId);

@@ -1,6 +1,7 @@
 import { featuresOfBytes, featuresOfText } from "./content-features";
 import type { Detector } from "./detectors";
-import { maskValue, replaceHits, type MaskCounts, type MaskStyle } from "./mask-text";
+import { maskValue, replaceHits, tokenOf, type MaskCounts, type MaskStyle } from "./mask-text";
+import { hmacSha256 } from "./hmac-sha256";
 import type { SessionMasking } from "./compile-rules";
 
 const TOKEN_CACHE_MAX = 10_000;
@@ -25,13 +26,37 @@ export class ValueMasker {
   private counts: MaskCounts = {};
   private counted = false;
   private readonly tokens = new Map<string, string>();
+  private readonly ruleKeys = new Map<string, string>();
+  private readonly mac: (data: Uint8Array) => Uint8Array;
 
-  constructor(readonly masking: SessionMasking, private readonly key: Buffer) {}
+  constructor(readonly masking: SessionMasking, private readonly key: Buffer) {
+    this.mac = hmacSha256(key);
+  }
 
   /** The whole value masked in a column rule's style. */
   whole(value: string, style: MaskStyle, ruleName: string): string {
-    this.count(`column:${ruleName}`);
+    this.count(this.ruleKey(ruleName));
     return this.styled(value, style);
+  }
+
+  /**
+   * A column value (UTF-8 bytes [start, end)) masked whole, without decoding it: a token is the
+   * MAC of the bytes, a partial mask replaces ASCII letters and digits in a copy (multi-byte
+   * characters are kept, so the result stays valid UTF-8). Same results as whole() on the text.
+   */
+  wholeBytes(buf: Buffer, start: number, end: number, style: MaskStyle, ruleName: string): string | Buffer {
+    this.count(this.ruleKey(ruleName));
+    if (style === "token") return tokenOf(this.mac(buf.subarray(start, end)));
+    if (style === "redact") return "[REDACTED]";
+    const out = Buffer.from(buf.subarray(start, end));
+    let kept = 0;
+    for (let i = out.length - 1; i >= 0; i--) {
+      const c = out[i];
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) continue;
+      if (kept < 4) kept++;
+      else out[i] = 42; // '*'
+    }
+    return out;
   }
 
   /** Detector hits of bytes [start, end) (UTF-8) masked; null when there are none (nothing decoded then). */
@@ -61,6 +86,13 @@ export class ValueMasker {
     this.counted = true;
   }
 
+  // The count key of a rule, built once (this runs for every masked value).
+  private ruleKey(ruleName: string): string {
+    let k = this.ruleKeys.get(ruleName);
+    if (k === undefined) this.ruleKeys.set(ruleName, (k = `column:${ruleName}`));
+    return k;
+  }
+
   private replace(text: string, detectors: Detector[]): string | null {
     const style = this.masking.detectorStyle;
     const r = replaceHits(text, detectors, (value, id) => this.styled(value, style, id));
@@ -77,7 +109,7 @@ export class ValueMasker {
     let t = this.tokens.get(value);
     if (t === undefined) {
       if (this.tokens.size >= TOKEN_CACHE_MAX) this.tokens.clear();
-      t = maskValue(value, "token", this.key);
+      t = tokenOf(this.mac(Buffer.from(value, "utf8")));
       this.tokens.set(value, t);
     }
     return t;

@@ -8,10 +8,10 @@ export type ColumnMask = (buf: Buffer, start: number, end: number) => MaskedValu
  * bytes) with a mask per column; undefined when nothing changed, so the row goes out as the view
  * it arrived in. Codec only: no I/O.
  */
-export function maskDataRow(buf: Buffer, start: number, end: number, columns: ReadonlyArray<ColumnMask | undefined>): Buffer | undefined {
+export function maskDataRow(buf: Buffer, start: number, end: number, columns: ReadonlyArray<ColumnMask | undefined>, alloc: (n: number) => Buffer = Buffer.allocUnsafe): Buffer | undefined {
   const n = buf.readInt16BE(start + 5);
   let at = start + 7;
-  let changes: Array<[number, number, Buffer | null]> | undefined; // [value start, value end, replacement]
+  let changes: Array<[number, number, Buffer | string | null, number]> | undefined; // [value start, value end, replacement, its byte length]
   for (let i = 0; i < n; i++) {
     const len = buf.readInt32BE(at);
     const from = at + 4;
@@ -19,22 +19,22 @@ export function maskDataRow(buf: Buffer, start: number, end: number, columns: Re
     const mask = columns[i];
     if (len >= 0 && mask) {
       const r = mask(buf, from, to);
-      if (r !== undefined) (changes ??= []).push([from, to, r]);
+      if (r !== undefined) (changes ??= []).push([from, to, r, r === null ? 0 : typeof r === "string" ? Buffer.byteLength(r) : r.length]);
     }
     at = to;
   }
   if (!changes) return undefined;
   let size = end - start;
-  for (const [from, to, r] of changes) size += (r === null ? 0 : r.length) - (to - from);
-  const out = Buffer.allocUnsafe(size);
+  for (const [from, to, , len] of changes) size += len - (to - from);
+  const out = alloc(size);
   let w = 0;
   let r0 = start;
-  for (const [from, to, r] of changes) {
+  for (const [from, to, r, len] of changes) {
     w += buf.copy(out, w, r0, from - 4);
     if (r === null) w = out.writeInt32BE(-1, w);
     else {
-      w = out.writeInt32BE(r.length, w);
-      w += r.copy(out, w);
+      w = out.writeInt32BE(len, w);
+      w += typeof r === "string" ? out.write(r, w, "utf8") : r.copy(out, w);
     }
     r0 = to;
   }

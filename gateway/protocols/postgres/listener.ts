@@ -132,7 +132,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   socket.write(Buffer.concat([authenticationOk(), ...targetSession.parameterStatuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
 
   if (hs.leftover.length) socket.unshift(hs.leftover);
-  const masking = () => deps.masking.current(connection.id, identity.groups);
+  const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, auditTextMask(masking(), maskingKey))));
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);

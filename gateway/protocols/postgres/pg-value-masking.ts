@@ -5,8 +5,9 @@ import type { MaskStyle } from "../../masking/mask-text";
 export type TypeKind = "text" | "json" | "jsonb" | "array" | "record" | "int8" | "bytea" | "scalar";
 export type TypeInfo = { kind: TypeKind; elem: number };
 
-/** undefined: unchanged; null: sent as SQL NULL; a Buffer: the new bytes of the value. */
-export type MaskedValue = Buffer | null | undefined;
+/** undefined: unchanged; null: sent as SQL NULL; a Buffer or string (UTF-8): the new value. */
+export type MaskedValue = Buffer | string | null | undefined;
+type MaskedBytes = Buffer | null | undefined;
 
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 142, 2275]); // text varchar bpchar name "char" unknown xml cstring
 // Built-in array types -> element type (the binary format names the element type itself).
@@ -41,9 +42,10 @@ const isJson = (s: string) => {
 };
 
 /** A whole value under a column rule: text-like types keep a masked text, JSON a JSON string, others become NULL. */
-export function ruleMasked(kind: TypeKind, binary: boolean, text: string, style: MaskStyle, rule: string, m: ValueMasker): MaskedValue {
-  if (kind === "text") return Buffer.from(m.whole(text, style, rule));
+export function ruleMasked(kind: TypeKind, binary: boolean, buf: Buffer, start: number, end: number, style: MaskStyle, rule: string, m: ValueMasker): MaskedValue {
+  if (kind === "text") return m.wholeBytes(buf, start, end, style, rule);
   if (kind === "json" || kind === "jsonb") {
+    const text = buf.toString("utf8", binary && kind === "jsonb" ? start + 1 : start, end);
     const json = Buffer.from(JSON.stringify(m.whole(text, style, rule)));
     return kind === "jsonb" && binary ? Buffer.concat([JSON_B_VERSION, json]) : json;
   }
@@ -53,7 +55,7 @@ export function ruleMasked(kind: TypeKind, binary: boolean, text: string, style:
 const JSON_B_VERSION = Buffer.from([1]);
 
 /** Detector hits inside a text-format value; a hit in a value whose type cannot hold a marker makes it NULL. */
-export function scanTextValue(t: TypeInfo, buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedValue {
+export function scanTextValue(t: TypeInfo, buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedBytes {
   if (t.kind === "bytea") return undefined;
   const hit = m.scanBytes(buf, start, end);
   if (hit === null) return undefined;
@@ -67,7 +69,7 @@ export function scanTextValue(t: TypeInfo, buf: Buffer, start: number, end: numb
 }
 
 /** Detector hits inside a binary-format value: decoded, masked and re-encoded for text-like types, arrays and records. */
-export function scanBinaryValue(oid: number, buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedValue {
+export function scanBinaryValue(oid: number, buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedBytes {
   const t = types(oid);
   switch (t.kind) {
     case "text":
@@ -92,7 +94,7 @@ export function scanBinaryValue(oid: number, buf: Buffer, start: number, end: nu
 }
 
 /** Binary array: ndim, has-null flag, element type, ndim x (size, lower bound), then length-prefixed elements. */
-function scanBinaryArray(buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedValue {
+function scanBinaryArray(buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedBytes {
   if (end - start < 12) return undefined;
   const ndim = buf.readInt32BE(start);
   const elemOid = buf.readUInt32BE(start + 8);
@@ -118,7 +120,7 @@ function scanBinaryArray(buf: Buffer, start: number, end: number, m: ValueMasker
 }
 
 /** Binary record: field count, then (type OID, length, bytes) per field. */
-function scanBinaryRecord(buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedValue {
+function scanBinaryRecord(buf: Buffer, start: number, end: number, m: ValueMasker, types: (oid: number) => TypeInfo): MaskedBytes {
   if (end - start < 4) return undefined;
   const n = buf.readInt32BE(start);
   const out: Buffer[] = [buf.subarray(start, start + 4)];

@@ -11,6 +11,7 @@ import { columnsToMask, copyPlanOf, statementInfo, type FieldRule, type Statemen
 import type { TargetCatalog } from "./column-catalog";
 import type { StatementTracker } from "./statement-tracker";
 import type { BackendFilter } from "./relay";
+import { OutputSlab } from "./segment-writer";
 
 type Described = { info: StatementInfo; fields?: Field[]; rules?: Array<FieldRule | undefined> };
 type Portal = { described: Described; formats: number[]; fields?: Field[]; rules?: Array<FieldRule | undefined>; masks?: Array<ColumnMask | undefined> | null };
@@ -33,6 +34,8 @@ export class ResultMasker implements BackendFilter {
   private copy: { plan: CopyPlan; header: boolean } | null = null;
   private readonly copyColumns = new Map<string, Awaited<ReturnType<TargetCatalog["columnsOf"]>>>();
   private masker: ValueMasker | null = null;
+  private readonly slab = new OutputSlab();
+  private readonly alloc = (n: number) => this.slab.alloc(n);
 
   constructor(
     private readonly masking: () => SessionMasking | null,
@@ -66,7 +69,7 @@ export class ResultMasker implements BackendFilter {
     switch (type) {
       case Backend.DataRow: {
         const masks = this.simple ?? this.portalMasks();
-        return masks ? maskDataRow(buf, start, end, masks) : undefined;
+        return masks ? maskDataRow(buf, start, end, masks, this.alloc) : undefined;
       }
       case Backend.RowDescription:
         return this.onRowDescription(buf, start, end);
@@ -172,10 +175,7 @@ export class ResultMasker implements BackendFilter {
       const t = types(f.typeOid);
       const rule = rules[i];
       any ||= !!rule || scan;
-      if (rule) {
-        const skip = binary && t.kind === "jsonb" ? 1 : 0;
-        return (buf, s, e) => ruleMasked(t.kind, binary, buf.toString("utf8", s + skip, e), rule.style, rule.name, m);
-      }
+      if (rule) return (buf, s, e) => ruleMasked(t.kind, binary, buf, s, e, rule.style, rule.name, m);
       if (!scan) return undefined;
       return binary ? (buf, s, e) => scanBinaryValue(f.typeOid, buf, s, e, m, types) : (buf, s, e) => scanTextValue(t, buf, s, e, m, types);
     });
