@@ -26,6 +26,22 @@ const TRICKS = [
   "select (select email from customers order by id limit 1), (select name from customers limit 1)",
   "select * from customer_contacts",
   "select contact, shout, lower(shout) from customer_contacts",
+  "select * from contact_digest",
+  "select who as w, quiet, upper(quiet) from contact_digest",
+  "select initcap(d.quiet), length(quiet) from contact_digest d join orders o on o.customer_id = d.id",
+  "copy (select upper(quiet), who from contact_digest) to stdout",
+  "create function pg_temp.f() returns text language sql as 'select name from customers limit 1'; select pg_temp.f(), pg_temp.f() as g",
+  "create function pg_temp.g(int) returns text language sql as 'select name from customers where id = $1'; select * from pg_temp.g(1)",
+  "create function pg_temp.h(int, int) returns text language sql as 'select name from customers where id = $1'; create operator pg_temp.### (function = pg_temp.h, leftarg = int, rightarg = int); select 1 operator(pg_temp.###) 1",
+  "select query_to_xml('select name from customers', true, true, '')",
+  "select * from ts_stat('select to_tsvector(''simple'', name) from customers')",
+  "select (select string_agg(x, ',') from (select name as x from customers) q)",
+  "select upper(renamed) from (select name from customers) as t(renamed)",
+  "select lateral_v.x from customers c, lateral (select lower(c.name) x) lateral_v",
+  "select upper((c).name) from (select c from customers c) s",
+  "select t.n from customers, json_to_record(json_build_object('n', name)) as t(n text)",
+  "select jsonb_path_query(to_jsonb(c), '$.name') from customers c",
+  "create temp view tv as select name as n, email as m from customers; select lower(n), n || '', m from tv",
   "with x as (select email e, name n from customers) select e, n, upper(n) from x",
   "select y from (select name || '' as y from customers) s",
   "select 'x' as a union all select name from customers",
@@ -80,6 +96,30 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
     // "Keep the last 4" of a piece would keep the piece: computed values are redacted whole.
     const pieces = await s.psql(s.key, "select substring(card, 9, 4), reverse(card) from customers where id = 1", ["-At", "-F", "|"]);
     expect(pieces.stdout.trim()).toBe("[REDACTED]|[REDACTED]");
+  });
+
+  it("refuses binary COPY TO and fast-path function calls on a masked connection, and the session goes on", async () => {
+    const r = await s.psql(s.key, "copy customers to stdout with (format binary);\nselect 'still here' as after", ["-v", "ON_ERROR_STOP=0"]);
+    expect(r.stderr).toContain("Gatehouse refuses binary COPY TO");
+    expect(r.stdout).toContain("still here");
+    expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
+  });
+
+  it("redacts what a user-defined function, operator or SQL-running built-in returns (their bodies cannot be traced)", async () => {
+    const r = await s.psql(
+      s.key,
+      "create function pg_temp.h(int, int) returns text language sql as 'select name from customers where id = $1';\n" +
+        "create operator pg_temp.### (function = pg_temp.h, leftarg = int, rightarg = int);\n" +
+        "select pg_temp.h(1, 1), 1 operator(pg_temp.###) 1, query_to_xml('select 1', true, true, '')::text",
+      ["-At", "-F", "|", "-v", "ON_ERROR_STOP=1"],
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("[REDACTED]|[REDACTED]|[REDACTED]");
+  });
+
+  it("leaves computed columns alone when they read nothing masked", async () => {
+    const r = await s.psql(s.key, "select id + 1, upper('plain ' || id::text), count(*) over () from orders order by id", ["-At", "-F", "|"]);
+    expect(r.stdout.trim().split("\n")).toEqual(["11|PLAIN 10|2", "12|PLAIN 11|2"]);
   });
 
   it("lets an exempt group see the data", async () => {

@@ -37,6 +37,7 @@ insert into customers values
    '{"contact": {"mail": "${SEEDED.email}", "cards": ["${SEEDED.card2}"]}, "n": 1}', array['${SEEDED.email2}', 'plain'], ${SEEDED.card}),
   (2, 'Bob Plain', '${SEEDED.email2}', '${SEEDED.card2}', null, null, null, 'nothing to see', '12345', '{}', array['x'], 42);
 create view customer_contacts as select id, email as contact, upper(name) as shout, card from customers;
+create view contact_digest as select id, contact as who, lower(shout) as quiet from customer_contacts;
 create table orders (id int primary key, customer_id int, total numeric);
 insert into orders values (10, 1, 99.50), (11, 2, 5);
 `;

@@ -10,9 +10,24 @@ export type RelationInfo = {
   columns: Map<number, string>;
   /** For a view: what each of its columns (by attnum - 1) reads, traced through its definition. */
   viewReads?: ColumnRead[][];
+  /** For a view: every table column it depends on, through the views it reads (pg_depend). */
+  viewBase?: Array<{ table: string; column: string; kind: string }>;
 };
 
 const TTL_MS = 60_000;
+
+// The columns a view's rewrite rule depends on, and theirs when they are views, down to tables.
+const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
+    select d.refobjid, d.refobjsubid from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where r.ev_class = c.oid and d.refobjid <> c.oid
+    union
+    select d.refobjid, d.refobjsubid from dep join pg_rewrite r on r.ev_class = dep.relid
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where d.refobjid <> r.ev_class
+  )
+  select json_agg(json_build_array(bn.nspname, b.relname, ba.attname, b.relkind::text)) from dep
+    join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
+    join pg_attribute ba on ba.attrelid = dep.relid and ba.attnum = dep.attnum where dep.attnum > 0`;
 type Cached<T> = { value: T; at: number };
 
 /**
@@ -26,6 +41,10 @@ type Cached<T> = { value: T; at: number };
 export class TargetCatalog {
   private readonly relations = new Map<number, Cached<RelationInfo | null>>();
   private readonly types = new Map<number, Cached<TypeInfo | null>>();
+  /** Function and operator names that exist only in pg_catalog (a call to any other can read anything). */
+  private builtins: Cached<{ functions: Set<string>; operators: Set<string> } | null> | undefined;
+  /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
+  private readonly viewNames = new Map<string, Cached<number[] | null>>();
   private pool: pg.Pool | undefined;
 
   constructor(private readonly target: PgTarget, private readonly analyzer: StatementAnalyzer, private readonly now: () => number = Date.now) {}
@@ -40,6 +59,67 @@ export class TargetCatalog {
     return c && this.now() - c.at < TTL_MS ? c.value : undefined;
   }
 
+  /**
+   * The views a relation name read in SQL may denote: every view or materialized view of that name
+   * in any schema (temporary ones included) unless the name is qualified, since the client's
+   * search_path is not ours; over-matching masks more, never less. [] when none; null when the
+   * catalog could not be read (the caller masks); undefined when not loaded yet.
+   */
+  viewsNamed(name: string): RelationInfo[] | null | undefined {
+    const c = this.viewNames.get(name);
+    if (!c || this.now() - c.at >= TTL_MS) return undefined;
+    if (c.value === null) return null;
+    const out: RelationInfo[] = [];
+    for (const oid of c.value) {
+      const r = this.relation(oid);
+      if (r === undefined) return undefined;
+      if (r === null) return null;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Built-in-only routine names; null when they could not be read; undefined when not loaded yet. */
+  builtinRoutines(): { functions: Set<string>; operators: Set<string> } | null | undefined {
+    const c = this.builtins;
+    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  async loadBuiltinRoutines(): Promise<void> {
+    const at = this.now();
+    try {
+      const { rows } = await this.connect().query<{ kind: string; names: string[] }>(
+        `select 'f' as kind, array(select proname::text from pg_proc group by proname having bool_and(pronamespace = 'pg_catalog'::regnamespace)) as names
+         union all
+         select 'o', array(select oprname::text from pg_operator group by oprname having bool_and(oprnamespace = 'pg_catalog'::regnamespace))`,
+      );
+      const of = (k: string) => new Set(rows.find((r) => r.kind === k)?.names ?? []);
+      this.builtins = { value: { functions: of("f"), operators: of("o") }, at };
+    } catch (err) {
+      this.builtins = { value: null, at };
+      throw err;
+    }
+  }
+
+  async loadViewNames(names: string[]): Promise<void> {
+    const at = this.now();
+    try {
+      const split = names.map((n) => n.toLowerCase().split("."));
+      const { rows } = await this.connect().query<{ oid: number; nspname: string; relname: string }>(
+        `select c.oid::int as oid, n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where c.relkind in ('v', 'm') and c.relname = any($1::text[])`,
+        [split.map((p) => p.at(-1)!)],
+      );
+      const oidsOf = split.map((p) => rows.filter((r) => r.relname === p.at(-1) && (p.length < 2 || r.nspname === p.at(-2))).map((r) => r.oid));
+      const missing = [...new Set(oidsOf.flat())].filter((oid) => this.relation(oid) === undefined);
+      if (missing.length) await this.load(missing, []);
+      names.forEach((n, i) => this.viewNames.set(n, { value: oidsOf[i], at }));
+    } catch (err) {
+      for (const n of names) this.viewNames.set(n, { value: null, at });
+      throw err;
+    }
+  }
+
   /** What could not be read is remembered as unknown for a while (its columns are masked meanwhile). */
   markUnknown(relationOids: number[], typeOids: number[]): void {
     const at = this.now();
@@ -48,6 +128,8 @@ export class TargetCatalog {
   }
 
   invalidate(): void {
+    this.viewNames.clear();
+    this.builtins = undefined;
     this.relations.clear();
     this.types.clear();
   }
@@ -56,15 +138,19 @@ export class TargetCatalog {
     const at = this.now();
     const db = this.connect();
     if (relationOids.length) {
-      const { rows } = await db.query<{ oid: number; nspname: string; relname: string; cols: [number, string][]; viewdef: string | null }>(
+      const { rows } = await db.query<{ oid: number; nspname: string; relname: string; cols: [number, string][]; viewdef: string | null; base: [string, string, string, string][] | null }>(
         `select c.oid::int as oid, n.nspname, c.relname,
            coalesce((select json_agg(json_build_array(a.attnum, a.attname)) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as cols,
-           case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef
+           case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef,
+           case when c.relkind in ('v', 'm') then (${VIEW_BASE_COLUMNS}) end as base
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])`,
         [relationOids],
       );
       for (const oid of relationOids) this.relations.set(oid, { value: null, at });
-      for (const r of rows) this.relations.set(r.oid, { value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined }, at });
+      for (const r of rows) {
+        const viewBase = r.base?.map(([schema, table, column, kind]) => ({ table: `${schema}.${table}`, column, kind }));
+        this.relations.set(r.oid, { value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined, viewBase: r.viewdef ? (viewBase ?? []) : undefined }, at });
+      }
     }
     if (typeOids.length) {
       const { rows } = await db.query<{ oid: number; typtype: string; typcategory: string; typelem: number; base: number }>(

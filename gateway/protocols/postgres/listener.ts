@@ -20,7 +20,7 @@ import { pgTargetOf } from "./pg-target";
 import { StatementGuard, frontendGuard } from "./statement-guard";
 import { postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
-import { writeBackGuard } from "./write-back-guard";
+import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./relay";
 import { auditTextMask } from "../../masking/audit-text-mask";
 
@@ -138,9 +138,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
   const results = new ResultMasker(masking, maskingKey, deps.pgCatalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target));
-  const writeBack = writeBackGuard(masking, deps.analyzer);
-  // A write of a masked value is refused before any policy (no review is worth holding it for).
-  const guards: FrontendGuard = (type, text, buf, start, end) => writeBack(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+  const masked = maskingGuard(masking, deps.analyzer);
+  // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
+  const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   const relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results);
   // The session ends when the credential does, or when the time-bound access it relies on does.
   const accessEndsFirst = connection.temporaryAccessUntil !== undefined && (identity.expiresAt === undefined || connection.temporaryAccessUntil < identity.expiresAt);

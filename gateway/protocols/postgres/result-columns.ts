@@ -2,6 +2,7 @@ import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionM
 import type { MaskStyle } from "../../masking/mask-text";
 import { statementLineage, type ColumnRead, type QueryLineage } from "../../sql/column-lineage";
 import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import { callsOpaqueRoutine, routineCalls, type RoutineCalls } from "../../sql/routine-calls";
 import type { TargetCatalog } from "./column-catalog";
 import type { CopyPlan } from "./copy-out";
 import type { Field } from "./data-row";
@@ -17,8 +18,13 @@ export type StatementInfo = {
   failClosed: boolean;
   /** It runs server-side code (DO, CALL) whose notices and errors can say anything: their text is withheld under column rules. */
   runsCode: boolean;
+  /** Relations the text names (computed columns reading a view are traced through it). */
+  relations: string[];
+  /** Functions and operators it calls (a user-defined one can read any table in its body). */
+  calls: RoutineCalls;
 };
 
+const NO_CALLS: RoutineCalls = { functions: [], operators: [] };
 const UNTRACEABLE = new Set(["ExecuteStmt", "FetchStmt", "CallStmt", "DoStmt"]);
 const RUNS_CODE = new Set(["CallStmt", "DoStmt"]);
 const cache = new WeakMap<object, StatementInfo>();
@@ -26,14 +32,15 @@ const cache = new WeakMap<object, StatementInfo>();
 /** The info of statement `index` of a text (parse trees are cached by the analyzer, and so is this). */
 export function statementInfo(analyzer: StatementAnalyzer, text: string, index: number): StatementInfo {
   const a = analyzer.analyze(text);
-  if (!a.ok) return { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false };
+  if (!a.ok) return { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false, relations: [], calls: NO_CALLS };
   const s = a.statements[index];
-  if (!s) return { tree: null, lineage: null, touchesRules: false, failClosed: false, runsCode: false };
+  if (!s) return { tree: null, lineage: null, touchesRules: false, failClosed: false, runsCode: false, relations: [], calls: NO_CALLS };
   const known = cache.get(s.tree);
   if (known) return known;
   const lineage = statementLineage(s.tree);
-  const info: StatementInfo = { tree: s.tree, lineage, touchesRules: false, failClosed: UNTRACEABLE.has(s.node), runsCode: RUNS_CODE.has(s.node) };
-  info.touchesRules = info.failClosed || relationsOf(s.tree).length > 0;
+  const relations = [...new Set(relationsOf(s.tree))];
+  const info: StatementInfo = { tree: s.tree, lineage, touchesRules: false, failClosed: UNTRACEABLE.has(s.node), runsCode: RUNS_CODE.has(s.node), relations, calls: routineCalls(s.tree) };
+  info.touchesRules = info.failClosed || relations.length > 0;
   cache.set(s.tree, info);
   return info;
 }
@@ -79,13 +86,57 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
       const column = rel?.columns.get(f.attnum);
       if (!rel || !column) return failClosed;
       const direct = columnRuleFor(m, { schema: rel.schema, table: rel.name, column });
-      if (direct || !rel.viewReads) return asRule(direct);
-      return asWholeRule(firstCovered(m, rel.viewReads[f.attnum - 1] ?? [{ table: null, column: "*" }]));
+      if (direct || !rel.viewBase) return asRule(direct);
+      return asWholeRule(viewColumnRule(m, rel.viewReads?.[f.attnum - 1], rel.viewBase));
     }
     if (info.failClosed || !info.tree) return failClosed;
     if (!info.lineage) return undefined; // returns no traceable rows (SHOW, utility output)
-    return asWholeRule(firstCovered(m, outputReads(info.lineage, fields.length, i)));
+    if (callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return failClosed;
+    const reads = outputReads(info.lineage, fields.length, i);
+    const hit = firstCovered(m, reads) ?? throughViews(m, reads, info.relations, catalog);
+    return hit === "unknown" ? failClosed : asWholeRule(hit);
   });
+}
+
+/** Relation names whose views the catalog must know before a result's computed columns can be judged. */
+export function viewNamesToLoad(m: SessionMasking, fields: Field[], info: StatementInfo, catalog: TargetCatalog): string[] {
+  if (m.columns.length === 0 || !info.lineage || !fields.some((f) => f.tableOid === 0)) return [];
+  return info.relations.filter((n) => catalog.viewsNamed(n) === undefined);
+}
+
+/**
+ * A computed column that reads a view's column (`upper(v.quiet)`) reads what that view column
+ * reads: traced through each view the name may denote, down to tables. An unqualified column is
+ * looked up in every view the statement names. A view the catalog could not read: "unknown".
+ */
+function throughViews(m: SessionMasking, reads: ColumnRead[], relations: string[], catalog: TargetCatalog): CompiledColumnRule | "unknown" | undefined {
+  for (const r of reads) {
+    for (const name of r.table ? [r.table] : relations) {
+      const views = catalog.viewsNamed(name);
+      if (views === null || views === undefined) return "unknown";
+      for (const v of views) {
+        const col = r.column.toLowerCase();
+        const attnums = [...v.columns].filter(([, c]) => col === "*" || c.toLowerCase() === col).map(([n]) => n);
+        for (const n of attnums) {
+          const hit = viewColumnRule(m, v.viewReads?.[n - 1], v.viewBase ?? []);
+          if (hit) return hit;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A view column: by what its definition reads when that names only tables; when it reads another
+ * view (or its definition could not be traced), by every table column the view depends on at any
+ * depth, so a view over a view cannot launder a masked column.
+ */
+function viewColumnRule(m: SessionMasking, reads: ColumnRead[] | undefined, base: Array<{ table: string; column: string; kind: string }>): CompiledColumnRule | undefined {
+  const tables = new Map(base.map((b) => [b.table.split(".").at(-1)!, b.kind]));
+  const precise = reads && reads.every((r) => r.table === null || ["r", "p", "f"].includes(tables.get(r.table.split(".").at(-1)!) ?? ""));
+  if (precise) return firstCovered(m, reads!);
+  return firstCovered(m, base.filter((b) => b.kind !== "v").map((b) => ({ table: b.table, column: b.column })));
 }
 
 /** What result column i of n reads: by position, around `*` entries whose width the text does not say. */
@@ -101,7 +152,7 @@ function outputReads(l: QueryLineage, n: number, i: number): ColumnRead[] {
 type CopyStmt = { relation?: { schemaname?: string; relname?: string }; attlist?: Array<{ String?: { sval?: string } }>; query?: unknown; options?: Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string }; Boolean?: { boolval?: boolean } } } }> };
 
 /** How to mask a COPY TO STDOUT, or "load" when the copied table's columns must be read from the catalog first. */
-export function copyPlanOf(m: SessionMasking, info: StatementInfo | undefined, known: (relation: string) => { schema: string; table: string; columns: string[] } | null | undefined): CopyPlan | "load" {
+export function copyPlanOf(m: SessionMasking, info: StatementInfo | undefined, known: (relation: string) => { schema: string; table: string; columns: string[] } | null | undefined, catalog: TargetCatalog): CopyPlan | "load" {
   const copy = info?.tree?.CopyStmt as CopyStmt | undefined;
   const opt = (name: string) => copy?.options?.find((o) => o.DefElem?.defname === name)?.DefElem;
   const csv = opt("format")?.arg?.String?.sval === "csv";
@@ -117,9 +168,13 @@ export function copyPlanOf(m: SessionMasking, info: StatementInfo | undefined, k
     return { ...base, columns: cols.map((column) => asRuleCopy(columnRuleFor(m, { schema: rel.schema, table: rel.table, column }))) };
   }
   const l = info?.lineage;
-  if (!l) return { ...base, columns: "all" };
-  if (l.outputs.some((o) => o.star)) return { ...base, columns: firstCovered(m, l.reads) ? "all" : [] };
-  return { ...base, columns: l.outputs.map((o) => asRuleCopy(firstCovered(m, o.reads))) };
+  if (!l || callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return { ...base, columns: "all" };
+  const covered = (reads: ColumnRead[]) => {
+    const hit = firstCovered(m, reads) ?? throughViews(m, reads, info!.relations, catalog);
+    return hit === "unknown" ? ({ style: "redact", rule: "unresolved" } as const) : asRuleCopy(hit);
+  };
+  if (l.outputs.some((o) => o.star)) return { ...base, columns: covered(l.reads) ? "all" : [] };
+  return { ...base, columns: l.outputs.map((o) => covered(o.reads)) };
 }
 
 const asRuleCopy = (r: CompiledColumnRule | undefined) => (r ? { style: r.rule.style, rule: r.rule.column } : undefined);

@@ -7,7 +7,8 @@ import { maskDataRow, readBindResultFormats, readRowDescription, type ColumnMask
 import { maskNoticeFields, maskNotification } from "./notice-masking";
 import { maskCopyRow, type CopyPlan } from "./copy-out";
 import { ruleMasked, scanBinaryValue, scanTextValue, typeInfo, FIRST_USER_OID, type TypeInfo } from "./pg-value-masking";
-import { columnsToMask, copyPlanOf, statementInfo, type FieldRule, type StatementInfo } from "./result-columns";
+import { callsOpaqueRoutine } from "../../sql/routine-calls";
+import { columnsToMask, copyPlanOf, statementInfo, viewNamesToLoad, type FieldRule, type StatementInfo } from "./result-columns";
 import type { TargetCatalog } from "./column-catalog";
 import type { StatementTracker } from "./statement-tracker";
 import type { BackendFilter } from "./relay";
@@ -16,7 +17,7 @@ import { OutputSlab } from "./segment-writer";
 type Described = { info: StatementInfo; fields?: Field[]; rules?: Array<FieldRule | undefined> };
 type Portal = { described: Described; formats: number[]; fields?: Field[]; rules?: Array<FieldRule | undefined>; masks?: Array<ColumnMask | undefined> | null };
 
-const UNKNOWN_STATEMENT: StatementInfo = { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false };
+const UNKNOWN_STATEMENT: StatementInfo = { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false, relations: [], calls: { functions: [], operators: [] } };
 const DDL_TAG = /^(ALTER|CREATE|DROP|COMMENT|GRANT|REVOKE)\b/;
 
 /**
@@ -93,7 +94,8 @@ export class ResultMasker implements BackendFilter {
       case Backend.ErrorResponse:
       case Backend.NoticeResponse: {
         const info = this.respondingInfo();
-        const withheld = m.masking.columns.length === 0 ? "none" : info?.runsCode ? "all" : (info?.touchesRules ?? true) ? "quoted" : "none";
+        const runsCode = info && (info.runsCode || callsOpaqueRoutine(info.calls, this.catalog.builtinRoutines()));
+        const withheld = m.masking.columns.length === 0 ? "none" : runsCode ? "all" : (info?.touchesRules ?? true) ? "quoted" : "none";
         const out = maskNoticeFields(buf, start, end, m, withheld);
         if (type === Backend.ErrorResponse) {
           this.simple = null;
@@ -116,7 +118,11 @@ export class ResultMasker implements BackendFilter {
   private current(): ValueMasker | null {
     const masking = this.masking();
     if (!masking) return (this.masker = null);
-    if (this.masker?.masking !== masking) this.masker = new ValueMasker(masking, this.key);
+    if (this.masker?.masking !== masking) {
+      this.masker = new ValueMasker(masking, this.key);
+      // Known before the first error or notice arrives, so their text is not withheld for want of it.
+      if (masking.columns.length && this.catalog.builtinRoutines() === undefined) this.catalog.loadBuiltinRoutines().catch(() => {});
+    }
     return this.masker;
   }
 
@@ -134,6 +140,10 @@ export class ResultMasker implements BackendFilter {
     if (wait) return wait;
     const r = this.tracker.responding();
     const info = this.respondingInfo() ?? UNKNOWN_STATEMENT;
+    const views = this.loadViewNames(viewNamesToLoad(this.masker!.masking, fields, info, this.catalog));
+    if (views) return views;
+    const routines = fields.some((f) => f.tableOid === 0) ? this.loadBuiltinRoutines(info) : undefined;
+    if (routines) return routines;
     const rules = columnsToMask(this.masker!.masking, fields, info, this.catalog);
     if (r?.op === "describe" && r.kind === "S") {
       const d = this.statements.get(r.name);
@@ -194,10 +204,27 @@ export class ResultMasker implements BackendFilter {
     });
   }
 
+  /** Loads which routine names are built-in, when this statement calls any and they are not known yet. */
+  private loadBuiltinRoutines(info: StatementInfo): Promise<void> | undefined {
+    if (this.masker!.masking.columns.length === 0 || this.catalog.builtinRoutines() !== undefined) return undefined;
+    if (!info.calls.functions.length && !info.calls.operators.length) return undefined;
+    return this.catalog.loadBuiltinRoutines().catch((err: Error) => this.log(`masking: could not read the target's routines (${err.message}); computed columns are masked`));
+  }
+
+  /** Loads the views these names may denote; a failure leaves them unreadable, and what reads them is masked. */
+  private loadViewNames(names: string[]): Promise<void> | undefined {
+    if (!names.length || this.masker!.masking.columns.length === 0) return undefined;
+    return this.catalog.loadViewNames(names).catch((err: Error) => this.log(`masking: could not read the target's views (${err.message}); columns computed from them are masked`));
+  }
+
   private onCopyOut(buf: Buffer, start: number): undefined | Promise<void> {
     const info = this.respondingInfo();
     if (buf[start + 5] === 1) return Promise.reject(new Error("binary COPY output cannot be masked"));
-    const plan = copyPlanOf(this.masker!.masking, info, (name) => this.copyColumns.get(name));
+    if (info?.lineage && !info.tree?.CopyStmt?.hasOwnProperty("relation")) {
+      const views = this.loadViewNames(info.relations.filter((n) => this.catalog.viewsNamed(n) === undefined)) ?? this.loadBuiltinRoutines(info);
+      if (views) return views;
+    }
+    const plan = copyPlanOf(this.masker!.masking, info, (name) => this.copyColumns.get(name), this.catalog);
     if (plan === "load") {
       const name = copyRelation(info);
       return this.catalog.columnsOf(name).then(

@@ -92,7 +92,7 @@ export type RequestReview = (need: ReviewNeeded, text: string) => { start: (tell
 export const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
 
 // FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
-const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+export const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /**
  * The relay's hook: judges Query and Parse messages; a refusal carries the stand-in message for

@@ -6,7 +6,7 @@ import type { StatementAnalyzer } from "../../sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
 import { PgError } from "./pg-error";
-import { REFUSED_TEXT, type Refusal } from "./statement-guard";
+import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type Refusal } from "./statement-guard";
 import type { FrontendGuard, GuardRefusal } from "./relay";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
@@ -14,17 +14,24 @@ import type { FrontendGuard, GuardRefusal } from "./relay";
 const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gatehouse_refused_write", values: [] });
 
 /**
- * Refuses writes that would store a masked value (the redaction marker, a token, a partial mask)
+ * What a masked session may not send. Fast-path function calls (results the gateway cannot tie to
+ * any column) and binary COPY TO (rows it cannot re-encode) are refused with 0A000 as soon as the
+ * session has any masking. And writes that would store a masked value (the redaction marker, a token, a partial mask)
  * into a column a rule masks: what an agent was shown is a placeholder, and writing it back would
  * corrupt the data. Literals are judged at Query/Parse, bound parameters at Bind. SQLSTATE 42501
  * (insufficient_privilege), like every other Gatehouse refusal: the statement is fine SQL, the
  * gateway will not let this session run it, and no change of value format makes it pass.
  */
-export function writeBackGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer): FrontendGuard {
+export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer): FrontendGuard {
   const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
   return (type, text, buf, start, end) => {
     const m = masking();
-    if (!m || m.columns.length === 0) return null;
+    if (!m) return null;
+    if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
+    if ((type === Frontend.Query || type === Frontend.Parse) && /\bcopy\b/i.test(text) && /\bbinary\b/i.test(text) && copiesBinaryOut(analyzer, text)) {
+      return { refusal: unsupported("COPY", "binary COPY TO (use the text or CSV format)"), replacement: type === Frontend.Query ? serialize.query(REFUSED_TEXT) : serialize.parse({ name: readParse(buf, start, end).name, text: REFUSED_TEXT, types: [] }) };
+    }
+    if (m.columns.length === 0) return null;
     if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
     // Cheap first look: only texts that write can write back.
@@ -76,6 +83,19 @@ function bindValues(buf: Buffer, at: number, end: number): Array<string | null> 
     at += 4 + Math.max(len, 0);
   }
   return out;
+}
+
+function copiesBinaryOut(analyzer: StatementAnalyzer, text: string): boolean {
+  const a = analyzer.analyze(text);
+  if (!a.ok) return false;
+  return a.statements.some((s) => {
+    const copy = s.tree.CopyStmt as { is_from?: boolean; options?: Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }> } | undefined;
+    return !!copy && !copy.is_from && !!copy.options?.some((o) => o.DefElem?.defname === "format" && o.DefElem.arg?.String?.sval === "binary");
+  });
+}
+
+function unsupported(kind: string, what: string): Refusal {
+  return { kind, error: new PgError("ERROR", SqlState.FeatureNotSupported, `Gatehouse refuses ${what} on this connection: its results are masked, and these cannot be`) };
 }
 
 function refusal(column: string): Refusal {
