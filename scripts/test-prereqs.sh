@@ -11,6 +11,8 @@ command -v pgbouncer >/dev/null || need+=(pgbouncer)
 command -v javac >/dev/null || need+=(default-jdk-headless)
 /usr/bin/python3 -c "import psycopg2" 2>/dev/null || need+=(python3-psycopg2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -10,3 +10,4 @@ export * from "./console-users";
 export * from "./reviews";
 export * from "./access-requests";
 export * from "./masking-rules";
+export * from "./recordings";

@@ -1,15 +1,17 @@
 import type { Db } from "../../drizzle/client";
 import { getSession, listAudit } from "./read-records";
+import { writeRecording } from "../recordings/read-recording";
 
 /**
  * Writes a session as asciicast v2. A Postgres session has no terminal of its own, so its statement
  * timeline is rendered as a psql-like transcript: each statement as input ("i") and output ("o")
- * events at the times they ran, with the outcome. Terminal sessions (SSH, browser) will store their
- * own recorded events instead.
+ * events at the times they ran, with the outcome. Terminal sessions (SSH, browser) export their
+ * own recording.
  */
 export async function exportAsciicast(db: Db, sessionId: string, write: (line: string) => void): Promise<void> {
   const session = await getSession(db, sessionId);
   if (!session) throw new Error(`no session with id "${sessionId}"`);
+  if (await writeRecording(db, sessionId, write)) return;
   const start = session.startedAt.getTime();
   write(JSON.stringify({ version: 2, width: 120, height: 40, timestamp: Math.floor(start / 1000), title: `${session.identityName} @ ${session.connectionName} (${session.protocol})`, env: { TERM: "xterm-256color", SHELL: "gatehouse" } }));
   let last = 0;
