@@ -7,6 +7,7 @@ import { meRouter } from "./routers/me";
 import { reviewsRouter } from "./routers/reviews";
 import { accessRequestsRouter } from "./routers/access-requests";
 import { guardrailsRouter } from "./routers/guardrails";
+import { maskingRouter } from "./routers/masking";
 import { sessionsRouter } from "./routers/sessions";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   reviews: reviewsRouter,
   accessRequests: accessRequestsRouter,
   guardrails: guardrailsRouter,
+  masking: maskingRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,6 +24,7 @@ export async function currentUser(): Promise<ConsoleUserContext | null> {
 export const SECTION_ROLES = {
   connections: ["admin"],
   guardrails: ["admin", "auditor", "approver"],
+  masking: ["admin", "auditor", "approver"],
   access: ["admin"],
   agents: ["admin"],
   users: ["admin"],
