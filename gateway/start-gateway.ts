@@ -15,10 +15,13 @@ import { createOidcVerifier } from "./identity/oidc";
 import { subscribe, type BusEvent } from "./bus/event-bus";
 import { loadTlsContext } from "./tls";
 import { startPgListener } from "./protocols/postgres/listener";
+import { startSshListener } from "./protocols/ssh/listener";
 import type { GatewayDeps } from "./gateway-deps";
 
 export type RunningGateway = {
-  ports: { pg: number };
+  ports: { pg: number; ssh: number };
+  /** The SSH host key clients see (derived from the secret key: the same on every instance). */
+  sshHostKey: string;
   deps: GatewayDeps;
   /** Stops listening, ends live sessions with a message, and writes out every queued audit event. */
   close: () => Promise<void>;
@@ -88,13 +91,19 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   };
   const unsubscribe = await subscribe(handle.db, config.databaseUrl, onBusEvent);
   const pg = await startPgListener(deps, await loadTlsContext(config));
+  const ssh = await startSshListener(deps).catch(async (err) => {
+    await pg.close();
+    throw new Error(`cannot listen for SSH on ${config.bind}:${config.ports.ssh}: ${(err as Error).message}`);
+  });
+  log(`ssh listener on ${config.bind}:${ssh.port} (host key ${ssh.hostKeyFingerprint})`);
   log(`postgres listener on ${config.bind}:${pg.port}`);
 
   return {
-    ports: { pg: pg.port },
+    ports: { pg: pg.port, ssh: ssh.port },
+    sshHostKey: ssh.hostKeyFingerprint,
     deps,
     async close() {
-      const closing = pg.close();
+      const closing = Promise.all([pg.close(), ssh.close()]);
       live.killAll("the gateway is shutting down");
       await deps.reviews.close();
       await closing;

@@ -6,6 +6,7 @@ import { openDb, type DbHandle } from "../../drizzle/client";
 import { runMigrations } from "../../drizzle/migrate";
 import { createSecretBox } from "../crypto/secret-box";
 import { addPostgresConnection } from "../admin/add-connection";
+import { addSshConnection } from "../admin/add-ssh-connection";
 import { grantAccess, revokeAccess } from "../admin/grant-access";
 import { issueKey, parseTtl, revokeKeys } from "../admin/manage-keys";
 import { getSession, listAudit, listConnections, listSessions } from "../admin/read-records";
@@ -21,6 +22,9 @@ const USAGE = `usage: gatehouse <command>
 
   migrate                                              apply database migrations
   connections add <name> --type postgres --url URL     add a connection (the password in URL is stored encrypted)
+  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)
+        [--host-key SHA256:...] [--recording off] [--allow-forwarding]
+                                                       an SSH target (host key pinned at first use unless given)
   connections list [--json]                            list connections (never their secrets)
   grant <group> <connection>                           let members of a group use a connection
   ungrant <group> <connection>                         take that back
@@ -55,7 +59,7 @@ async function run(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      type: { type: "string" }, url: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
+      type: { type: "string" }, url: { type: "string" }, host: { type: "string" }, port: { type: "string" }, user: { type: "string" }, password: { type: "string" }, "private-key-file": { type: "string" }, "host-key": { type: "string" }, recording: { type: "string" }, "allow-forwarding": { type: "boolean" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
       json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, identity: { type: "string" }, for: { type: "string" }, pending: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
@@ -78,7 +82,14 @@ async function run(argv: string[]): Promise<void> {
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
       case "connections add": {
         if (!rest[0]) throw new UsageError("connections add needs a name");
-        if (values.type !== "postgres") throw new UsageError(`--type ${values.type ?? "(missing)"} is not supported yet: only postgres`);
+        if (values.type === "ssh") {
+          const c = await addSshConnection(db, createSecretBox(config.secretKey), {
+            name: rest[0], host: values.host ?? "", port: values.port ? Number(values.port) : undefined, user: values.user ?? "", password: values.password,
+            privateKeyFile: values["private-key-file"], hostKey: values["host-key"], recording: values.recording !== "off", allowForwarding: values["allow-forwarding"],
+          });
+          return out(`added connection ${c.name} (ssh, ${c.settings.user}@${c.settings.host}:${c.settings.port}${c.settings.hostKey ? `, host key ${c.settings.hostKey}` : ", host key pinned at first use"})`);
+        }
+        if (values.type !== "postgres") throw new UsageError(`--type ${values.type ?? "(missing)"} is not supported yet: postgres or ssh`);
         if (!values.url) throw new UsageError("--url postgres://user:password@host:port/database is required");
         const c = await addPostgresConnection(db, createSecretBox(config.secretKey), { name: rest[0], url: values.url, sslmode: values.sslmode });
         return out(`added connection ${c.name} (${c.type}, ${c.settings.user}@${c.settings.host}:${c.settings.port}/${c.settings.database})`);

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { classifyCommand } from "./classify-command";
+import { evaluatePolicy } from "./evaluate-policy";
+import { policySchema } from "./policy";
+
+const all = (line: string) => {
+  const c = classifyCommand(line);
+  return [c.kind, ...c.runs];
+};
+
+describe("classifyCommand", () => {
+  it("names each simple command by its program and non-option words", () => {
+    expect(all("rm -rf /tmp/x")).toEqual(["RM /TMP/X"]);
+    expect(all("ls -la; kubectl -n prod delete pod web-1 && echo done | tee log")).toEqual(["LS", "KUBECTL PROD DELETE POD WEB-1", "ECHO DONE", "TEE LOG"]);
+  });
+
+  it("sees through wrappers, paths, assignments, shells and substitutions", () => {
+    expect(all("sudo -u root /bin/rm -r /var/x")).toContain("RM /VAR/X");
+    expect(all("FOO=1 env -i nohup \\rm x")).toContain("RM X");
+    expect(all(`bash -c "cd /srv && rm -rf data"`)).toContain("RM DATA");
+    expect(all("echo $(shutdown -h now)")).toContain("SHUTDOWN NOW");
+    expect(all("timeout 5 shutdown -r")).toContain("SHUTDOWN");
+    expect(all("find . -name x | xargs -0 rm")).toContain("RM");
+  });
+
+  it("feeds the shared policy engine: kinds rules match commands", () => {
+    const policy = policySchema.parse({ rules: [{ name: "no-rm", action: "deny", match: { kinds: ["rm", "kubectl delete"] } }, { name: "hold-shutdown", action: "review", match: { kinds: ["shutdown", "reboot"] } }] });
+    const who = { name: "agent", groups: [] };
+    const judge = (line: string) => evaluatePolicy(policy, who, classifyCommand(line), line).action;
+    expect(judge("ls /tmp")).toBe("allow");
+    expect(judge("sudo rm -rf /")).toBe("deny");
+    expect(judge("kubectl get pods; kubectl delete ns prod")).toBe("deny");
+    expect(judge("sh -c 'sleep 1; shutdown -h now'")).toBe("review");
+    expect(judge("echo rm is a word")).toBe("allow");
+  });
+});

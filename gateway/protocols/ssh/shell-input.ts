@@ -1,0 +1,59 @@
+/**
+ * Follows what a person or agent types into an interactive shell, keystroke by keystroke, to judge
+ * each command line when Enter is pressed (best effort: the shell's own line editor is the truth).
+ * Printable text, backspace, Ctrl-U/W/C and bracketed paste are followed; arrow keys, history and
+ * tab completion change the line in ways only the shell knows, so such a line is marked `edited`.
+ */
+export type Line = { text: string; edited: boolean };
+
+export class ShellInput {
+  private text = "";
+  private edited = false;
+  private esc = ""; // an escape sequence being read
+
+  /**
+   * Splits input into the bytes before each Enter and the lines they complete. `parts` alternate:
+   * bytes to forward, then (when `line` is set) the Enter to judge.
+   */
+  feed(data: Buffer): Array<{ bytes: Buffer; line?: Line }> {
+    const out: Array<{ bytes: Buffer; line?: Line }> = [];
+    let from = 0;
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i];
+      if (this.esc) {
+        this.esc += String.fromCharCode(b);
+        // CSI ends with a byte in @..~; SS3/other two-byte sequences end at once.
+        const done = this.esc.length >= 2 && (this.esc[1] !== "[" || (this.esc.length >= 3 && b >= 0x40 && b <= 0x7e));
+        if (done) {
+          if (this.esc !== "\x1b[200~" && this.esc !== "\x1b[201~") this.edited = true;
+          this.esc = "";
+        }
+        continue;
+      }
+      if (b === 0x0d || b === 0x0a) {
+        out.push({ bytes: data.subarray(from, i) });
+        out.push({ bytes: data.subarray(i, i + 1), line: { text: this.text, edited: this.edited } });
+        this.text = "";
+        this.edited = false;
+        from = i + 1;
+        // \r\n from a paste is one Enter.
+        if (b === 0x0d && data[i + 1] === 0x0a) {
+          i++;
+          from = i + 1;
+        }
+        continue;
+      }
+      if (b === 0x1b) this.esc = "\x1b";
+      else if (b === 0x7f || b === 0x08) this.text = this.text.slice(0, -1);
+      else if (b === 0x15 || b === 0x03) (this.text = ""), (this.edited = false);
+      else if (b === 0x17) this.text = this.text.replace(/\S*\s*$/, "");
+      else if (b === 0x09 || (b < 0x20 && b !== 0x04)) this.edited = true;
+      else if (b >= 0x20) {
+        // UTF-8 continuation bytes are appended as they come; the whole line is decoded at Enter.
+        this.text += String.fromCharCode(b);
+      }
+    }
+    if (from < data.length) out.push({ bytes: data.subarray(from) });
+    return out.map((p) => (p.line ? { ...p, line: { ...p.line, text: Buffer.from(p.line.text, "latin1").toString("utf8") } } : p));
+  }
+}

@@ -1,0 +1,56 @@
+import type { Client, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh2";
+import type { GatewayDeps } from "../../gateway-deps";
+import type { AuditEvent, SessionContext } from "../../audit/audit-event";
+import type { Recorder } from "../../recordings/recorder";
+import type { CommandGuard } from "./command-guard";
+
+/** What the channels of one SSH client connection share. */
+export type SshSession = {
+  deps: GatewayDeps;
+  ctx: SessionContext;
+  /** The gateway's connection to the target; rejects with a message for the client when it cannot be had. */
+  target: Promise<Client>;
+  guard: CommandGuard;
+  /** The session's recording, started on first use (null: recording is off for this connection); rejects when it cannot be recorded. */
+  recorder: (size: { cols: number; rows: number }) => Promise<Recorder | null>;
+  /** Masks text for the audit trail with the connection's detectors. */
+  maskText: (text: string) => string;
+  /** Open channels, so a kill reaches each terminal. */
+  channels: Set<{ end: (message: string) => void }>;
+  bytes: { in: number; out: number };
+};
+
+export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }): void {
+  s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: e.statement != null ? s.maskText(e.statement) : e.statement });
+}
+
+export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
+
+/** Client -> target EOF, target -> client data, exit status, and close, in the order SSH expects. */
+export function bridge(client: ServerChannel, target: ClientChannel, s: SshSession, taps: { output?: (b: Buffer) => void; exitInput?: boolean } = {}): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+    target.on("data", (b: Buffer) => {
+      s.bytes.out += b.length;
+      taps.output?.(b);
+    });
+    target.stderr.on("data", (b: Buffer) => {
+      s.bytes.out += b.length;
+      taps.output?.(b);
+    });
+    target.pipe(client, { end: false });
+    target.stderr.pipe(client.stderr, { end: false });
+    target.on("exit", (code: number | null, signal?: string) => {
+      exit = { code: typeof code === "number" ? code : null, signal: signal ?? null };
+    });
+    target.on("close", () => {
+      if (client.writable) {
+        if (exit.code !== null) client.exit(exit.code);
+        else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
+        client.end();
+      }
+      resolve(exit);
+    });
+    client.on("close", () => target.close());
+  });
+}
