@@ -1,6 +1,6 @@
 import { expect, storageStateFor, test } from "./support/fixtures";
 
-const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/access", "/agents", "/sessions", "/audit", "/users"];
+const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/masking", "/access", "/agents", "/sessions", "/audit", "/users"];
 
 // Every page renders for its role at laptop and phone widths, with a heading and without the page
 // itself scrolling sideways (wide tables scroll inside their own box). The screenshots are for people.
