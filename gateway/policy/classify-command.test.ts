@@ -11,7 +11,9 @@ const all = (line: string) => {
 describe("classifyCommand", () => {
   it("names each simple command by its program and non-option words", () => {
     expect(all("rm -rf /tmp/x")).toEqual(["RM /TMP/X"]);
-    expect(all("ls -la; kubectl -n prod delete pod web-1 && echo done | tee log")).toEqual(["LS", "KUBECTL PROD DELETE POD WEB-1", "ECHO DONE", "TEE LOG"]);
+    expect(all("ls -la; kubectl -n prod delete pod web-1 && echo done | tee log")).toEqual([
+      "LS", "KUBECTL PROD DELETE POD WEB-1", "KUBECTL DELETE POD WEB-1", "KUBECTL POD WEB-1", "KUBECTL WEB-1", "ECHO DONE", "TEE LOG",
+    ]);
   });
 
   it("sees through wrappers, paths, assignments, shells and substitutions", () => {
@@ -30,6 +32,8 @@ describe("classifyCommand", () => {
     expect(judge("ls /tmp")).toBe("allow");
     expect(judge("sudo rm -rf /")).toBe("deny");
     expect(judge("kubectl get pods; kubectl delete ns prod")).toBe("deny");
+    expect(judge("kubectl --context prod -n web delete deployment api")).toBe("deny");
+    expect(judge("kubectl get deployments")).toBe("allow");
     expect(judge("sh -c 'sleep 1; shutdown -h now'")).toBe("review");
     expect(judge("echo rm is a word")).toBe("allow");
   });

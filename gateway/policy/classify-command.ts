@@ -11,7 +11,8 @@ const SEPARATORS = new Set([";", "&&", "||", "|", "&", "|&", ";;", "(", ")", "<(
  * each simple command of a list or pipeline (`a; b && c | d`, `$(...)`, `bash -c '...'`, behind
  * sudo/env/xargs/timeout...) becomes a kind made of its program and its non-option words, so a
  * `kinds` rule `["rm"]` or `["kubectl delete"]` matches `sudo rm -rf /x` and
- * `ls; kubectl -n prod delete pod x`. Best effort by nature (a shell can build a command at run
+ * `ls; kubectl -n prod delete pod x` (the program with the words from any later position is a kind too,
+ * since an option's value cannot be told from a subcommand). Best effort by nature (a shell can build a command at run
  * time: `$(echo rm) -rf /`); the `regex` condition reads the raw text too.
  */
 export function classifyCommand(line: string, depth = 0): Classification {
@@ -42,6 +43,9 @@ export function classifyCommand(line: string, depth = 0): Classification {
     }
     const words2 = rest.filter((w) => !w.startsWith("-"));
     runs.push([program, ...words2].join(" ").toUpperCase());
+    // An option's value reads like a word (`kubectl -n prod delete pod`): the program followed by
+    // the words from each later position on is a kind too, so `kubectl delete` still matches.
+    for (let k = 1; k < Math.min(words2.length, 8); k++) runs.push([program, ...words2.slice(k)].join(" ").toUpperCase());
   }
   const kind = runs[0] ?? "EMPTY";
   return { kind, runs: runs.slice(1), classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };

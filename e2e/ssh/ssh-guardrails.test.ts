@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { desc, eq } from "drizzle-orm";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { reviews } from "../../drizzle/schema/index";
+import { decideReview } from "../../gateway/reviews/decide-review";
+import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
+import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+
+let gw: TestGateway;
+let sshd: SshServer;
+let db: DbHandle;
+let client: ReturnType<typeof sshClient>;
+let key: string;
+
+const ssh = (args: string[], opts: { input?: string; token?: string } = {}) => {
+  const c = opts.token !== undefined ? sshClient(sshd.dir, gw.gw.ports.ssh, opts.token) : client;
+  return run("ssh", [...c.opts, ...args], { env: c.env, input: opts.input, timeoutMs: 30_000 });
+};
+const auditJson = async () => (await gw.cli("audit", "list", "--json")).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+async function pendingReview(fragment: string) {
+  for (let i = 0; i < 100; i++) {
+    const [r] = await db.db.select().from(reviews).where(eq(reviews.status, "pending")).orderBy(desc(reviews.createdAt)).limit(1);
+    if (r && r.statement.includes(fragment)) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no pending review of "${fragment}" appeared`);
+}
+
+beforeAll(async () => {
+  sshd = await startSshServer();
+  gw = await startTestGateway({ GATEHOUSE_CONSOLE_URL: "https://gatehouse.example" });
+  db = openDb(gw.env.DATABASE_URL, { max: 2 });
+  const add = await gw.cli("connections", "add", "ssh-prod", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
+  if (add.code !== 0) throw new Error(add.stderr);
+  await gw.cli("grant", "ops", "ssh-prod");
+  key = (await gw.cli("keys", "issue", "agent-ops", "--groups", "ops")).stdout.trim();
+  client = sshClient(sshd.dir, gw.gw.ports.ssh, key);
+  const policy = path.join(sshd.dir, "policy.json");
+  writeFileSync(policy, JSON.stringify({ rules: [
+    { name: "no-rm", action: "deny", match: { kinds: ["rm", "shutdown"] } },
+    { name: "hold-kubectl-delete", action: "review", match: { kinds: ["kubectl delete", "touch"] }, approvers: ["dba"] },
+  ] }));
+  const applied = await gw.cli("policies", "apply", "ssh-prod", "-f", policy);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  await new Promise((r) => setTimeout(r, 1000));
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+  await gw?.close();
+  await sshd?.stop();
+});
+
+describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
+  it("denies `ssh host rm ...` with a message on stderr and a non-zero exit; nothing runs", async () => {
+    const victim = path.join(sshd.dir, "keep-me");
+    writeFileSync(victim, "x");
+    const r = await ssh(["ssh-prod@127.0.0.1", `sudo rm -f ${victim}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Gatehouse denied this command: rule "no-rm" matches this command');
+    expect(existsSync(victim)).toBe(true);
+    const e = (await auditJson()).find((x) => x.action === "command" && x.outcome === "denied");
+    expect(e).toMatchObject({ statementKind: `RM ${victim.toUpperCase()}`, identityName: "agent-ops" });
+  });
+
+  it("holds a command for approval, tells the client where, and runs it once approved", async () => {
+    const made = path.join(sshd.dir, "approved-file");
+    const running = ssh(["ssh-prod@127.0.0.1", `touch ${made} && echo made`]);
+    const review = await pendingReview("touch");
+    expect(existsSync(made)).toBe(false);
+    await decideReview(db.db, { reviewId: review.id, decision: "approve", decider: { email: "dana@example.com", groups: ["dba"] } });
+    const r = await running;
+    expect(r.stderr).toContain(`Gatehouse is holding this command for approval: https://gatehouse.example/reviews/${review.id}`);
+    expect(r.stdout).toBe("made\n");
+    expect(r.code).toBe(0);
+    expect(existsSync(made)).toBe(true);
+  });
+
+  it("a rejected command is refused with the approver's reason and exit status 1", async () => {
+    const running = ssh(["ssh-prod@127.0.0.1", "kubectl -n prod delete pod web-1"]);
+    const review = await pendingReview("kubectl");
+    await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "not in prod", decider: { email: "dana@example.com", groups: ["dba"] } });
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Gatehouse did not run this command: rejected by dana@example.com: not in prod");
+  });
+
+  it("judges lines typed in an interactive shell (best effort): a denied line is cleared, the shell goes on", async () => {
+    const victim = path.join(sshd.dir, "keep-me-too");
+    writeFileSync(victim, "x");
+    const r = await ssh(["-tt", "ssh-prod@127.0.0.1"], { input: `rm -f ${victim}\necho still-$((1+1))\nexit\n` });
+    expect(r.stdout).toContain('Gatehouse denied this command: rule "no-rm"');
+    expect(r.stdout).toContain("still-2");
+    expect(existsSync(victim)).toBe(true);
+  });
+});
+
+describe("[SSH][FAULTS] bad input gets a clear message; other sessions go on", () => {
+  it("a wrong token is refused at authentication", async () => {
+    const r = await ssh(["ssh-prod@127.0.0.1", "true"], { token: "gh_wrong" });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied/);
+    expect((await auditJson()).some((e) => e.action === "session.denied" && e.connectionName === "ssh-prod")).toBe(true);
+  });
+
+  it("an unknown or forbidden connection says so on stderr", async () => {
+    const r = await ssh(["no-such-conn@127.0.0.1", "true"]);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('connection "no-such-conn" does not exist, is not an SSH connection, or you are not allowed to use it');
+  });
+
+  it("a target that is down, or whose host key changed, is refused with the reason", async () => {
+    await gw.cli("connections", "add", "ssh-down", "--type", "ssh", "--host", "127.0.0.1", "--port", "1", "--user", "x", "--private-key-file", sshd.clientKeyFile);
+    await gw.cli("connections", "add", "ssh-spoofed", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, "--host-key", `SHA256:${"A".repeat(43)}`);
+    await gw.cli("grant", "ops", "ssh-down");
+    await gw.cli("grant", "ops", "ssh-spoofed");
+    const down = await ssh(["ssh-down@127.0.0.1", "true"]);
+    expect(down.code).toBe(255);
+    expect(down.stderr).toContain("gatehouse: cannot reach 127.0.0.1:1");
+    const spoofed = await ssh(["ssh-spoofed@127.0.0.1", "true"]);
+    expect(spoofed.code).toBe(255);
+    expect(spoofed.stderr).toContain(`the host key of 127.0.0.1:${sshd.port} changed (pinned SHA256:${"A".repeat(43)}, offered ${sshd.hostKeyFingerprint})`);
+  });
+
+  it("a client that vanishes mid-command ends its session with the recording kept; a kill ends another with a message", async () => {
+    const vanishing = spawn("ssh", [...client.opts, "-tt", "ssh-prod@127.0.0.1", "echo before-vanish; sleep 30"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    vanishing.stdout.on("data", (d) => (out += d));
+    await expect.poll(() => out, { timeout: 10_000 }).toContain("before-vanish");
+    vanishing.kill("SIGKILL");
+    const sessions = async () => (await gw.cli("sessions", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    await expect.poll(async () => (await sessions()).filter((s) => s.status === "active").length, { timeout: 10_000 }).toBe(0);
+    const casts = await Promise.all((await sessions()).map((s) => gw.cli("sessions", "export", s.id)));
+    expect(casts.some((c) => c.stdout.includes("before-vanish"))).toBe(true);
+
+    // Still serving others; an admin kill reaches the client's terminal.
+    const killed = ssh(["ssh-prod@127.0.0.1", "echo started; sleep 30"]);
+    await expect.poll(async () => (await sessions()).find((s) => s.status === "active")?.id, { timeout: 10_000 }).toBeTruthy();
+    const live = (await sessions()).find((s) => s.status === "active")!;
+    await gw.cli("sessions", "kill", live.id);
+    const r = await killed;
+    expect(r.stdout).toContain("started");
+    expect(r.stderr).toContain("gatehouse: session ended: an administrator ended this session");
+    expect(r.code).toBe(255);
+  });
+});
