@@ -39,6 +39,8 @@ const envSchema = z.object({
   GATEHOUSE_REVIEW_TIMEOUT: z.coerce.number().int().min(5).max(86_400).default(600),
   /** Slack-compatible incoming webhook told about each held statement. */
   GATEHOUSE_REVIEW_WEBHOOK_URL: z.string().url().optional(),
+  /** Terminal recordings older than this many days are deleted (checked hourly); 0 keeps them forever. */
+  GATEHOUSE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
   GATEHOUSE_INSTANCE: z.string().optional(),
 });
@@ -55,6 +57,7 @@ export type GatewayConfig = {
   instance: string;
   consoleUrl: string;
   reviews: { timeoutSeconds: number; webhookUrl?: string };
+  recordingRetentionDays: number;
 };
 
 export function embeddedDatabaseUrl(dataDir: string): string {
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
+    recordingRetentionDays: e.GATEHOUSE_RECORDING_RETENTION_DAYS,
   };
 }

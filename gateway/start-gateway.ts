@@ -16,6 +16,7 @@ import { subscribe, type BusEvent } from "./bus/event-bus";
 import { loadTlsContext } from "./tls";
 import { startPgListener } from "./protocols/postgres/listener";
 import { startSshListener } from "./protocols/ssh/listener";
+import { startRetention } from "./recordings/retention";
 import type { GatewayDeps } from "./gateway-deps";
 
 export type RunningGateway = {
@@ -89,6 +90,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       live.killWhere((s) => s.id === sessionId, reason ?? "an administrator ended this session");
     }
   };
+  const stopRetention = startRetention(handle.db, config.recordingRetentionDays, log);
   const unsubscribe = await subscribe(handle.db, config.databaseUrl, onBusEvent);
   const pg = await startPgListener(deps, await loadTlsContext(config));
   const ssh = await startSshListener(deps).catch(async (err) => {
@@ -107,6 +109,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       live.killAll("the gateway is shutting down");
       await deps.reviews.close();
       await closing;
+      stopRetention();
       await unsubscribe();
       await deps.audit.close();
       await deps.pgCatalogs.close();

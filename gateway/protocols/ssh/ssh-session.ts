@@ -21,7 +21,8 @@ export type SshSession = {
 };
 
 export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }): void {
-  s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: e.statement != null ? s.maskText(e.statement) : e.statement });
+  const mask = (t: string | null | undefined) => (t != null ? s.maskText(t) : t);
+  s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
 }
 
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { recordingChunks, recordings, sessions } from "../../drizzle/schema/index";
+import { deleteOldRecordings } from "../../gateway/recordings/retention";
+import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
+import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+
+let gw: TestGateway;
+let sshd: SshServer;
+let db: DbHandle;
+let client: ReturnType<typeof sshClient>;
+const CARD = "4111 1111 1111 1111";
+
+const ssh = (args: string[]) => run("ssh", [...client.opts, ...args], { env: client.env, timeoutMs: 30_000 });
+const latestSession = async (connection: string) =>
+  (await db.db.select().from(sessions).where(eq(sessions.connectionName, connection)).orderBy(sql`started_at desc`).limit(1))[0];
+const castOf = async (id: string) => (await gw.cli("sessions", "export", id, "--format", "asciicast")).stdout;
+
+beforeAll(async () => {
+  sshd = await startSshServer();
+  gw = await startTestGateway();
+  db = openDb(gw.env.DATABASE_URL, { max: 2 });
+  for (const [name, extra] of [["ssh-rec", []], ["ssh-norec", ["--recording", "off"]]] as const) {
+    const add = await gw.cli("connections", "add", name, "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, ...extra);
+    if (add.code !== 0) throw new Error(add.stderr);
+    await gw.cli("grant", "ops", name);
+  }
+  const rules = path.join(sshd.dir, "masking.json");
+  writeFileSync(rules, JSON.stringify({ detectors: { style: "redact" } }));
+  const applied = await gw.cli("masking", "apply", "ssh-rec", "-f", rules);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  client = sshClient(sshd.dir, gw.gw.ports.ssh, (await gw.cli("keys", "issue", "agent-rec", "--groups", "ops")).stdout.trim());
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+  await gw?.close();
+  await sshd?.stop();
+});
+
+describe("[SSH][RECORDING] terminal recordings", () => {
+  it("records output with the connection's detectors applied, and the audit holds the masked command", async () => {
+    const r = await ssh(["-tt", "ssh-rec@127.0.0.1", `echo "paid with ${CARD}"`]);
+    expect(r.stdout).toContain(`paid with ${CARD}`); // the client sees its own data; what is stored is masked
+    const s = await latestSession("ssh-rec");
+    const cast = await castOf(s.id);
+    expect(cast).toContain("paid with [REDACTED:payment-card]");
+    expect(cast).not.toContain(CARD);
+    const audit = (await gw.cli("audit", "list", "--json", "--session", s.id)).stdout;
+    expect(audit).toContain('"action":"command"');
+    expect(audit.split("\n").filter((l) => l.includes(CARD))).toEqual([]);
+  });
+
+  it("writes chunks while the session runs (at most a second behind), not only at the end", async () => {
+    const child = spawn("ssh", [...client.opts, "-tt", "ssh-rec@127.0.0.1", "echo early-output; sleep 6; echo late-output"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const done = new Promise((r) => child.once("exit", r));
+    await expect
+      .poll(async () => {
+        const s = await latestSession("ssh-rec");
+        if (!s || s.status !== "active") return "";
+        const chunks = await db.db.select({ data: recordingChunks.data }).from(recordingChunks).where(eq(recordingChunks.sessionId, s.id));
+        return chunks.map((c) => c.data).join("\n");
+      }, { timeout: 4000, interval: 250 })
+      .toContain("early-output");
+    await done;
+    const s = await latestSession("ssh-rec");
+    await expect.poll(async () => (await db.db.select().from(recordings).where(eq(recordings.sessionId, s.id)))[0]?.endedAt, { timeout: 5000 }).toBeInstanceOf(Date);
+    expect(await castOf(s.id)).toContain("late-output");
+  });
+
+  it("can be turned off per connection", async () => {
+    const r = await ssh(["-tt", "ssh-norec@127.0.0.1", "echo not-recorded"]);
+    expect(r.stdout).toContain("not-recorded");
+    const s = await latestSession("ssh-norec");
+    expect(await db.db.select().from(recordings).where(eq(recordings.sessionId, s.id))).toEqual([]);
+  });
+
+  it("deletes recordings past the retention period", async () => {
+    const s = await latestSession("ssh-rec");
+    await db.db.update(recordings).set({ startedAt: sql`now() - interval '100 days'` }).where(eq(recordings.sessionId, s.id));
+    expect(await deleteOldRecordings(db.db, 90)).toBe(1);
+    expect(await db.db.select().from(recordingChunks).where(eq(recordingChunks.sessionId, s.id))).toEqual([]);
+    expect((await db.db.select().from(recordings)).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,24 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client";
+
+/** Deletes recordings (and their chunks) of sessions started more than `days` ago; returns how many. */
+export async function deleteOldRecordings(db: Db, days: number): Promise<number> {
+  if (days <= 0) return 0;
+  const { rows } = await db.execute<{ n: number }>(
+    sql`with gone as (delete from recordings where started_at < now() - make_interval(days => ${days}) returning 1) select count(*)::int as n from gone`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Runs the retention now and every hour (every instance may: the delete is idempotent). */
+export function startRetention(db: Db, days: number, log: (m: string) => void): () => void {
+  if (days <= 0) return () => {};
+  const sweep = () =>
+    deleteOldRecordings(db, days)
+      .then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`))
+      .catch((err) => log(`recording retention failed: ${(err as Error).message}`));
+  void sweep();
+  const timer = setInterval(sweep, 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
