@@ -1,0 +1,97 @@
+/**
+ * `npm run bench:ssh`: moves 200 MB (BENCH_MB) through OpenSSH directly to a private sshd and
+ * through the gateway (its own process, recording on), by `cat` over an exec channel in each
+ * direction and by scp (SFTP) upload, alternating contenders; prints MB/s, the ratio
+ * gateway/direct, and the gateway's CPU seconds and peak RSS.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, psqlAdmin, startPgServer } from "../../e2e/support/pg-server";
+import { startSshServer, sshClient } from "../../e2e/support/ssh-server";
+import { stopPg } from "../pg/observe";
+import { cleanupAll, cpuSecondsOf, findProcess, memoryOf, onCleanup, runCmd, startService } from "../pg/procs";
+import { median } from "../pg/workloads";
+
+const MB = Number(process.env.BENCH_MB ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const root = path.resolve(import.meta.dirname, "../..");
+const say = (m: string) => console.error(`[bench:ssh ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+async function main() {
+  const pg = await startPgServer();
+  onCleanup("postgres", () => stopPg(pg));
+  const sshd = await startSshServer();
+  onCleanup("sshd", () => sshd.stop());
+  psqlAdmin(pg, "create database gatehouse_bench");
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-ssh-"));
+  onCleanup("data", () => rmSync(dataDir, { recursive: true, force: true }));
+  const sshPort = await freePort();
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@localhost/gatehouse_bench?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
+    GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"), GATEHOUSE_PG_PORT: "0", GATEHOUSE_SSH_PORT: String(sshPort), GATEHOUSE_INSTANCE: "bench-ssh",
+  };
+  const svc = await startService("gateway", path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
+  const gwPid = findProcess(svc.proc.pid!, "node")!;
+  const cli = async (...args: string[]) => {
+    const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
+    if (r.code !== 0) throw new Error(`gatehouse ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await cli("connections", "add", "bench-ssh", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
+  await cli("grant", "bench", "bench-ssh");
+  const gw = sshClient(sshd.dir, sshPort, await cli("keys", "issue", "bench-agent", "--groups", "bench"));
+  const direct = {
+    opts: ["-p", String(sshd.port), "-i", sshd.clientKeyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"],
+    env: {} as Record<string, string>,
+    dest: `${sshd.user}@127.0.0.1`,
+  };
+  const through = { opts: gw.opts, env: gw.env, dest: "bench-ssh@127.0.0.1" };
+  const file = path.join(sshd.dir, "payload.bin");
+  await runCmd("bash", ["-c", `head -c ${MB}M /dev/urandom > ${file}`]);
+  const bytes = statSync(file).size;
+
+  type Way = "download (cat)" | "upload (cat)" | "upload (scp)";
+  const ways: Array<[Way, (c: typeof direct) => string[]]> = [
+    ["download (cat)", (c) => ["-c", `ssh ${c.opts.join(" ")} ${c.dest} 'cat ${file}' | wc -c`]],
+    ["upload (cat)", (c) => ["-c", `ssh ${c.opts.join(" ")} ${c.dest} 'cat > /dev/null' < ${file} && echo ${bytes}`]],
+    ["upload (scp)", (c) => ["-c", `scp ${c.opts.map((o) => (o === "-p" ? "-P" : o)).join(" ")} ${file} ${c.dest}:${file}.copy && stat -c %s ${file}.copy`]],
+  ];
+  const results = new Map<string, number[]>();
+  const cpu = new Map<Way, number[]>();
+  let peak = 0;
+  say(`${(bytes / 1e6).toFixed(0)} MB, ${ROUNDS} rounds, recording on`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [way, args] of ways) {
+      const order = round % 2 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
+      for (const who of order) {
+        const c = who === "direct" ? direct : through;
+        const cpu0 = cpuSecondsOf(gwPid) ?? 0;
+        const r = await runCmd("bash", args(c), { env: c.env, timeoutMs: 600_000 });
+        if (r.code !== 0 || Number(r.stdout.trim()) !== bytes) throw new Error(`${way} ${who} failed: ${r.stdout} ${r.stderr}`);
+        const mbps = bytes / 1e6 / (r.ms / 1000);
+        (results.get(`${way}|${who}`) ?? results.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(mbps);
+        if (who === "gateway") (cpu.get(way) ?? cpu.set(way, []).get(way)!).push((cpuSecondsOf(gwPid) ?? 0) - cpu0);
+        peak = Math.max(peak, memoryOf(gwPid)?.hwmMiB ?? 0);
+        say(`round ${round} ${way.padEnd(15)} ${who.padEnd(8)} ${mbps.toFixed(1)} MB/s`);
+      }
+    }
+  }
+  console.log(`\nSSH benchmark: ${(bytes / 1e6).toFixed(0)} MB per copy, medians of ${ROUNDS} rounds, loopback, recording on`);
+  console.log(`${"copy".padEnd(16)}${"direct MB/s".padStart(12)}${"gateway MB/s".padStart(14)}${"ratio".padStart(8)}${"gateway CPU s".padStart(15)}`);
+  for (const [way] of ways) {
+    const d = median(results.get(`${way}|direct`)!) ?? NaN;
+    const g = median(results.get(`${way}|gateway`)!) ?? NaN;
+    const c = median(cpu.get(way)!) ?? NaN;
+    console.log(`${way.padEnd(16)}${d.toFixed(1).padStart(12)}${g.toFixed(1).padStart(14)}${(g / d).toFixed(2).padStart(8)}${c.toFixed(2).padStart(15)}`);
+  }
+  console.log(`gateway peak RSS (VmHWM): ${Math.round(peak)} MiB`);
+}
+
+main()
+  .catch((err) => {
+    console.error(`bench:ssh failed: ${err instanceof Error ? err.message : err}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupAll());
