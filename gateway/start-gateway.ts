@@ -16,11 +16,12 @@ import { subscribe, type BusEvent } from "./bus/event-bus";
 import { loadTlsContext } from "./tls";
 import { startPgListener } from "./protocols/postgres/listener";
 import { startSshListener } from "./protocols/ssh/listener";
+import { startTerminalListener } from "./protocols/terminal/terminal-listener";
 import { startRetention } from "./recordings/retention";
 import type { GatewayDeps } from "./gateway-deps";
 
 export type RunningGateway = {
-  ports: { pg: number; ssh: number };
+  ports: { pg: number; ssh: number; http: number };
   /** The SSH host key clients see (derived from the secret key: the same on every instance). */
   sshHostKey: string;
   deps: GatewayDeps;
@@ -98,14 +99,19 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     throw new Error(`cannot listen for SSH on ${config.bind}:${config.ports.ssh}: ${(err as Error).message}`);
   });
   log(`ssh listener on ${config.bind}:${ssh.port} (host key ${ssh.hostKeyFingerprint})`);
+  const terminal = await startTerminalListener(deps, { pg: pg.port, ssh: ssh.port }).catch(async (err) => {
+    await Promise.all([pg.close(), ssh.close()]);
+    throw new Error(`cannot listen for HTTP on ${config.bind}:${config.ports.http}: ${(err as Error).message}`);
+  });
+  log(`http listener (browser terminal) on ${config.bind}:${terminal.port}`);
   log(`postgres listener on ${config.bind}:${pg.port}`);
 
   return {
-    ports: { pg: pg.port, ssh: ssh.port },
+    ports: { pg: pg.port, ssh: ssh.port, http: terminal.port },
     sshHostKey: ssh.hostKeyFingerprint,
     deps,
     async close() {
-      const closing = Promise.all([pg.close(), ssh.close()]);
+      const closing = Promise.all([pg.close(), ssh.close(), terminal.close()]);
       live.killAll("the gateway is shutting down");
       await deps.reviews.close();
       await closing;

@@ -44,6 +44,7 @@ export async function startMaskBenchGateway(pg: PgServer, target: { database: st
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: String(port),
     GATEHOUSE_SSH_PORT: "0",
+    GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "mask-bench",
   };
   // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.

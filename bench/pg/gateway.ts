@@ -26,6 +26,7 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: String(port),
     GATEHOUSE_SSH_PORT: "0",
+    GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench",
   };
   // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.

@@ -30,7 +30,7 @@ async function main() {
   const sshPort = await freePort();
   const env: Record<string, string> = {
     DATABASE_URL: `postgres://postgres@localhost/gatehouse_bench?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
-    GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"), GATEHOUSE_PG_PORT: "0", GATEHOUSE_SSH_PORT: String(sshPort), GATEHOUSE_INSTANCE: "bench-ssh",
+    GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"), GATEHOUSE_PG_PORT: "0", GATEHOUSE_SSH_PORT: String(sshPort), GATEHOUSE_HTTP_PORT: "0", GATEHOUSE_INSTANCE: "bench-ssh",
   };
   const svc = await startService("gateway", path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPid = findProcess(svc.proc.pid!, "node")!;

@@ -11,3 +11,4 @@ export * from "./reviews";
 export * from "./access-requests";
 export * from "./masking-rules";
 export * from "./recordings";
+export * from "./terminal-tickets";

@@ -3,6 +3,7 @@ import type { Db } from "../../drizzle/client";
 import { AuthError, type Identity } from "./identity";
 import { hashKey, looksLikeKey } from "./keys";
 import type { createOidcVerifier } from "./oidc";
+import { TERMINAL_CREDENTIAL_PREFIX, terminalCredentialIdentity } from "../terminal/terminal-tickets";
 
 type Deps = { db: Db; verifyOidc?: ReturnType<typeof createOidcVerifier> };
 
@@ -13,6 +14,7 @@ export async function authenticate(token: string, deps: Deps): Promise<Identity>
   const t = token.trim();
   if (!t) throw new AuthError("no token was given: use a Gatehouse key or an OIDC access token as the password");
   if (looksLikeKey(t)) return authenticateKey(t, deps.db);
+  if (t.startsWith(TERMINAL_CREDENTIAL_PREFIX)) return authenticateTerminal(t, deps.db);
   if (looksLikeJwt(t)) {
     if (!deps.verifyOidc) throw new AuthError("OIDC access tokens are not accepted here (no OIDC_ISSUER configured); use a Gatehouse key");
     return authenticateOidc(t, deps);
@@ -42,6 +44,13 @@ async function authenticateKey(key: string, db: Db): Promise<Identity> {
   // Best effort: last use is informational and must not slow sign-in.
   db.execute(sql`update keys set last_used_at = now() where id = ${row.key_id}`).catch(() => {});
   return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id, expiresAt: row.expires_ms ?? undefined };
+}
+
+/** The gateway's own browser terminal logging in for the person who opened it (see terminal-tickets.ts). */
+async function authenticateTerminal(credential: string, db: Db): Promise<Identity> {
+  const row = await terminalCredentialIdentity(db, credential);
+  if (!row) throw new AuthError("the browser terminal's credential is not valid (closed or expired)");
+  return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", expiresAt: row.expires_ms };
 }
 
 async function authenticateOidc(token: string, deps: Deps): Promise<Identity> {

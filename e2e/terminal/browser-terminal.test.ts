@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { eq } from "drizzle-orm";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { identities, recordings, sessions } from "../../drizzle/schema/index";
+import { issueTerminalTicket } from "../../gateway/terminal/terminal-tickets";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { startSshServer, type SshServer } from "../support/ssh-server";
+
+// The browser side of the terminal is a WebSocket; here a Node `ws` client stands in for xterm.js
+// (the console's browser test drives the real page). Gateway, psql, sshd and PostgreSQL are real.
+let gw: TestGateway;
+let sshd: SshServer;
+let db: DbHandle;
+let identityId: string;
+
+type Term = { ws: WebSocket; output: () => string; messages: Array<{ type: string; message?: string; code?: number }>; closed: Promise<number> };
+function connect(ticket: string, origin = "http://localhost:3000"): Promise<Term> {
+  const ws = new WebSocket(`ws://127.0.0.1:${gw.gw.ports.http}/terminal?ticket=${encodeURIComponent(ticket)}`, { origin });
+  let out = "";
+  const messages: Term["messages"] = [];
+  ws.on("message", (d, binary) => (binary ? (out += d.toString()) : messages.push(JSON.parse(d.toString()))));
+  const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ ws, output: () => out, messages, closed }));
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+}
+const ticketFor = (connectionName: string) => issueTerminalTicket(db.db, { identityId, groups: ["ops"], connectionName, consoleUser: "pat@example.com", cols: 100, rows: 30 });
+
+beforeAll(async () => {
+  sshd = await startSshServer();
+  gw = await startTestGateway();
+  db = openDb(gw.env.DATABASE_URL, { max: 2 });
+  await gw.setupAccess({ connection: "pg-term", group: "ops", identity: "pat" });
+  await gw.cli("connections", "add", "ssh-term", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
+  await gw.cli("grant", "ops", "ssh-term");
+  identityId = (await db.db.select({ id: identities.id }).from(identities).where(eq(identities.name, "pat")))[0].id;
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+  await gw?.close();
+  await sshd?.stop();
+});
+
+describe("[TERMINAL] browser terminal over WebSocket", () => {
+  it("runs psql through the gateway as the person, records the terminal, and closes when psql quits", async () => {
+    const { ticket } = await ticketFor("pg-term");
+    const t = await connect(ticket);
+    await expect.poll(t.output, { timeout: 10_000 }).toMatch(/pg-term=>/);
+    t.ws.send(Buffer.from("select 20 + 22 as answer;\r"));
+    await expect.poll(t.output, { timeout: 10_000 }).toMatch(/answer\s*\r\n-+\r\n\s*42/);
+    t.ws.send(Buffer.from("\\q\r"));
+    expect(await t.closed).toBe(1000);
+    expect(t.messages.at(-1)).toMatchObject({ type: "exit", code: 0 });
+    const audit = (await gw.cli("audit", "list", "--json")).stdout;
+    expect(audit).toContain('"statement":"select 20 + 22 as answer;"');
+    const [outer] = await db.db.select().from(sessions).where(eq(sessions.protocol, "terminal"));
+    expect(outer).toMatchObject({ identityName: "pat", connectionName: "pg-term", clientUser: "pat@example.com" });
+    await expect.poll(async () => (await gw.cli("sessions", "export", outer.id)).stdout, { timeout: 5000 }).toContain("42");
+    expect((await db.db.select().from(recordings).where(eq(recordings.sessionId, outer.id)))[0]).toMatchObject({ width: 100, height: 30 });
+  });
+
+  it("opens an SSH shell with the same pipeline, and resizes it", async () => {
+    const { ticket } = await ticketFor("ssh-term");
+    const t = await connect(ticket);
+    t.ws.send(JSON.stringify({ type: "resize", cols: 90, rows: 20 }));
+    t.ws.send(Buffer.from("stty size; echo shell-$((6*7))\r"));
+    await expect.poll(t.output, { timeout: 10_000 }).toContain("shell-42");
+    expect(t.output()).toContain("20 90");
+    t.ws.send(Buffer.from("exit\r"));
+    expect(await t.closed).toBe(1000);
+    const ssh = (await db.db.select().from(sessions).where(eq(sessions.protocol, "ssh")))[0];
+    expect(ssh.identityName).toBe("pat");
+  });
+
+  it("a ticket works once; another site's page cannot open one; a connection without access is refused", async () => {
+    const { ticket } = await ticketFor("pg-term");
+    await expect(connect(ticket, "https://evil.example")).rejects.toThrow("HTTP 403");
+    const first = await connect(ticket);
+    first.ws.send(Buffer.from("\\q\r"));
+    await first.closed;
+    const again = await connect(ticket);
+    expect(await again.closed).toBe(4401);
+    expect(again.messages[0].message).toContain("not valid any more");
+    const denied = await connect((await ticketFor("no-such-connection")).ticket);
+    expect(await denied.closed).toBe(4403);
+    expect(denied.messages[0].message).toContain('Connection "no-such-connection" does not exist');
+  });
+});

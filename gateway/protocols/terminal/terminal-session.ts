@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import pty from "@lydell/node-pty";
+import ssh2 from "ssh2";
+import type { WebSocket } from "ws";
+import type { GatewayDeps } from "../../gateway-deps";
+import type { ResolvedConnection } from "../../access/resolve-connection";
+import type { OpenedTerminal } from "../../terminal/terminal-tickets";
+import type { SessionContext } from "../../audit/audit-event";
+import { auditTextMask } from "../../masking/audit-text-mask";
+import { Recorder } from "../../recordings/recorder";
+import { fail } from "./terminal-listener";
+
+type Spec = OpenedTerminal & { connection: ResolvedConnection; clientAddr: string | null; host: string; ports: { pg: number; ssh: number } };
+/** What the terminal runs: output to the browser, input and resizes from it. */
+type Process = {
+  write: (data: string) => void;
+  resize: (cols: number, rows: number) => void;
+  kill: () => void;
+  pause: () => void;
+  resume: () => void;
+  onData: (f: (d: string) => void) => void;
+  onExit: (f: (code: number | null) => void) => void;
+};
+
+// Output waits while the browser is this far behind (a `select` of a million rows must not fill memory).
+const HIGH_WATER = 1 << 20;
+
+/**
+ * One browser terminal: psql (in a pseudo-terminal) or an SSH shell, logged in to this gateway's
+ * own listener with the terminal's credential. A Postgres terminal is its own session with a
+ * terminal recording (the statements it runs are the inner session's timeline); an SSH shell is
+ * recorded by the SSH listener like any other.
+ */
+export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, boolean]>, deps: GatewayDeps, t: Spec): Promise<void> {
+  const proc = t.connection.type === "postgres" ? runPsql(t) : await runSsh(t).catch((err: Error) => err);
+  if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
+  const ctx: SessionContext = { sessionId: randomUUID(), identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionName: t.connection.name, protocol: "terminal", clientAddr: t.clientAddr };
+  let recorder: Recorder | null = null;
+  if (t.connection.type === "postgres" && t.connection.settings.recording !== false) {
+    try {
+      await deps.sessions.open({
+        id: ctx.sessionId, identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionId: t.connection.id, connectionName: t.connection.name,
+        protocol: "terminal", clientAddr: t.clientAddr, clientApp: "browser terminal (psql)", clientUser: t.consoleUser, gatewayInstance: deps.config.instance,
+      });
+      await deps.masking.ensure(t.connection.id);
+      const mask = auditTextMask(deps.masking.current(t.connection.id, t.groups), deps.masking.keyFor(t.connection.id));
+      recorder = await Recorder.start(deps.db, ctx.sessionId, { width: t.cols, height: t.rows, title: `${t.identityName} @ ${t.connection.name} (browser psql)`, env: { TERM: "xterm-256color" } }, { mask, log: deps.log });
+    } catch (err) {
+      proc.kill();
+      deps.log(`terminal: could not record: ${(err as Error).message}`);
+      return fail(ws, "This terminal cannot be recorded right now, so it does not open; try again shortly.");
+    }
+  }
+  deps.audit.write({ ...ctx, at: new Date(), action: "terminal.open", outcome: "ok", message: `browser terminal (${t.connection.type === "postgres" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` });
+  const untrack = deps.live.add({ id: ctx.sessionId, identityId: t.identityId, kill: (reason) => (ws.send(JSON.stringify({ type: "exit", message: `session ended: ${reason}` })), proc.kill(), ws.close(1000)) }, Date.now() + 8 * 3_600_000, Date.now());
+
+  let paused = false;
+  proc.onData((d) => {
+    recorder?.output(d);
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(Buffer.from(d));
+    if (paused || ws.bufferedAmount <= HIGH_WATER) return;
+    paused = true;
+    proc.pause();
+    const wait = setInterval(() => {
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount > HIGH_WATER / 4) return;
+      clearInterval(wait);
+      paused = false;
+      proc.resume();
+    }, 20);
+  });
+  const onMessage = (data: Buffer, isBinary: boolean) => {
+    const text = data.toString();
+    if (isBinary) {
+      recorder?.input(text);
+      return proc.write(text);
+    }
+    try {
+      const m = JSON.parse(text) as { type?: string; cols?: number; rows?: number };
+      if (m.type === "resize" && Number.isInteger(m.cols) && Number.isInteger(m.rows) && m.cols! > 0 && m.rows! > 0 && m.cols! <= 500 && m.rows! <= 200) {
+        proc.resize(m.cols!, m.rows!);
+        recorder?.resize(m.cols!, m.rows!);
+      }
+    } catch {
+      // not a control message: ignored
+    }
+  };
+  ws.removeAllListeners("message");
+  for (const [d, b] of early.splice(0)) onMessage(d, b);
+  ws.on("message", onMessage);
+  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
+  ws.once("close", () => proc.kill());
+  const code = await exited;
+  untrack();
+  if (ws.readyState === ws.OPEN) {
+    ws.send(JSON.stringify({ type: "exit", code }));
+    ws.close(1000);
+  }
+  await recorder?.close();
+  if (recorder) {
+    deps.audit.write({ ...ctx, at: new Date(), action: "session.end", outcome: "ok", message: `the terminal closed (exit ${code ?? "?"})` });
+    await deps.sessions.close(ctx.sessionId, { failed: false, reason: "the terminal closed", bytesIn: 0, bytesOut: 0 }).catch(() => {});
+  }
+}
+
+function runPsql(t: Spec): Process {
+  const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${t.connection.name} user=${t.identityName} sslmode=disable application_name=gatehouse-browser-terminal`;
+  const p = pty.spawn("psql", [conninfo], {
+    name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: "/tmp",
+    // Only what psql needs: never the gateway's own environment (secrets, DATABASE_URL).
+    env: { PGPASSWORD: t.credential, TERM: "xterm-256color", LANG: "C.UTF-8", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", PSQL_HISTORY: "/dev/null", PGCONNECT_TIMEOUT: "10" },
+  });
+  return {
+    write: (d) => p.write(d), resize: (c, r) => p.resize(c, r), kill: () => p.kill(), pause: () => p.pause(), resume: () => p.resume(),
+    onData: (f) => void p.onData(f), onExit: (f) => void p.onExit((e) => f(e.exitCode)),
+  };
+}
+
+async function runSsh(t: Spec): Promise<Process> {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once("ready", () => resolve());
+    client.once("error", reject);
+    client.connect({ host: t.host, port: t.ports.ssh, username: t.connection.name, password: t.credential, readyTimeout: 15_000 });
+  });
+  const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
+    client.shell({ term: "xterm-256color", cols: t.cols, rows: t.rows, height: 0, width: 0 }, (err, s) => (err ? reject(err) : resolve(s))),
+  );
+  const decoder = new TextDecoder();
+  return {
+    write: (d) => stream.write(d),
+    resize: (c, r) => stream.setWindow(r, c, 0, 0),
+    kill: () => client.end(),
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
+    onData: (f) => {
+      stream.on("data", (b: Buffer) => f(decoder.decode(b, { stream: true })));
+      stream.stderr.on("data", (b: Buffer) => f(decoder.decode(b, { stream: true })));
+    },
+    onExit: (f) => {
+      let code: number | null = null;
+      stream.on("exit", (c: number | null) => (code = c));
+      stream.once("close", () => client.end());
+      client.once("close", () => f(code));
+    },
+  };
+}
