@@ -12,3 +12,4 @@ export * from "./access-requests";
 export * from "./masking-rules";
 export * from "./recordings";
 export * from "./terminal-tickets";
+export * from "./ssh-public-keys";

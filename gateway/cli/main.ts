@@ -7,6 +7,7 @@ import { runMigrations } from "../../drizzle/migrate";
 import { createSecretBox } from "../crypto/secret-box";
 import { addPostgresConnection } from "../admin/add-connection";
 import { addSshConnection } from "../admin/add-ssh-connection";
+import { addSshPublicKey, listSshPublicKeys, removeSshPublicKey } from "../identity/ssh-public-keys";
 import { grantAccess, revokeAccess } from "../admin/grant-access";
 import { issueKey, parseTtl, revokeKeys } from "../admin/manage-keys";
 import { getSession, listAudit, listConnections, listSessions } from "../admin/read-records";
@@ -30,6 +31,8 @@ const USAGE = `usage: gatehouse <command>
   ungrant <group> <connection>                         take that back
   keys issue <identity> --groups g1,g2 [--ttl 1h]      print one new key, alone on stdout
   keys revoke <identity>                               revoke its keys; its live sessions end
+  ssh-keys add <identity> -f key.pub [--name n]        register an SSH public key: ssh with it instead of a token
+  ssh-keys list <identity> [--json] / ssh-keys remove <SHA256:...>
   sessions list --json                                 one JSON object a line
   sessions export <id> --format asciicast              an asciicast v2 file on stdout
   sessions kill <id>                                   end a live session
@@ -59,7 +62,7 @@ async function run(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      type: { type: "string" }, url: { type: "string" }, host: { type: "string" }, port: { type: "string" }, user: { type: "string" }, password: { type: "string" }, "private-key-file": { type: "string" }, "host-key": { type: "string" }, recording: { type: "string" }, "allow-forwarding": { type: "boolean" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
+      type: { type: "string" }, url: { type: "string" }, host: { type: "string" }, port: { type: "string" }, user: { type: "string" }, password: { type: "string" }, "private-key-file": { type: "string" }, "host-key": { type: "string" }, recording: { type: "string" }, "allow-forwarding": { type: "boolean" }, name: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
       json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, identity: { type: "string" }, for: { type: "string" }, pending: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
@@ -111,6 +114,20 @@ async function run(argv: string[]): Promise<void> {
         const r = await issueKey(db, { identity: rest[0], groups, ttlMs: values.ttl ? parseTtl(values.ttl) : undefined });
         process.stderr.write(`key for ${rest[0]}${r.expiresAt ? `, valid until ${r.expiresAt.toISOString()}` : ""} (shown once):\n`);
         return out(r.key);
+      }
+      case "ssh-keys add": {
+        if (!rest[0] || !values.file) throw new UsageError("ssh-keys add needs <identity> -f key.pub");
+        const k = await addSshPublicKey(db, { identity: rest[0], publicKey: readFileSync(values.file, "utf8"), name: values.name });
+        return out(`registered ${k.fingerprint} (${k.name}) for ${rest[0]}`);
+      }
+      case "ssh-keys list": {
+        if (!rest[0]) throw new UsageError("ssh-keys list needs <identity>");
+        for (const k of await listSshPublicKeys(db, rest[0])) out(values.json ? JSON.stringify(k) : `${k.fingerprint}\t${k.name}\t${k.lastUsedAt?.toISOString() ?? "never used"}`);
+        return;
+      }
+      case "ssh-keys remove": {
+        if (!rest[0]) throw new UsageError("ssh-keys remove needs the key's SHA256:... fingerprint");
+        return out((await removeSshPublicKey(db, rest[0])) ? `removed ${rest[0]}` : "no such key");
       }
       case "keys revoke": {
         if (!rest[0]) throw new UsageError("keys revoke needs an identity name");

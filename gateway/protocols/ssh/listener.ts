@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import ssh2, { type Connection, type AuthContext } from "ssh2";
+import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
 import { authenticate } from "../../identity/authenticate";
+import { identityForPublicKey } from "../../identity/ssh-public-keys";
 import { AuthError, type Identity } from "../../identity/identity";
 import { resolveConnection, type ResolvedConnection } from "../../access/resolve-connection";
 import type { SessionContext } from "../../audit/audit-event";
@@ -49,17 +50,37 @@ function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps)
   const denied = (connectionName: string, identity: Identity | null, message: string) =>
     deps.audit.write({ at: new Date(), action: "session.denied", outcome: "denied", protocol: "ssh", clientAddr, connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message });
 
+  const METHODS: Array<"password" | "keyboard-interactive" | "publickey"> = ["publickey", "password", "keyboard-interactive"];
   const check = async (ctx: AuthContext, token: string) => {
-    userOf.set(client, ctx.username);
-    const authenticatedAt = Date.now();
     let identity: Identity;
     try {
       identity = await authenticate(token.trim(), deps);
     } catch (err) {
       if (!(err instanceof AuthError)) deps.log(`ssh: authentication error: ${(err as Error).message}`);
       denied(ctx.username, null, err instanceof AuthError ? err.message : "the token could not be checked");
-      return ctx.reject(["password", "keyboard-interactive"]);
+      return ctx.reject(METHODS);
     }
+    return admit(ctx, identity);
+  };
+
+  const checkKey = async (ctx: PublicKeyAuthContext) => {
+    const found = await identityForPublicKey(deps.db, ctx.key.data).catch((err) => {
+      deps.log(`ssh: public key lookup failed: ${(err as Error).message}`);
+      return null;
+    });
+    if (!found) return ctx.reject(METHODS);
+    // Without a signature the client only asks whether the key would do.
+    if (!ctx.signature || !ctx.blob) return ctx.accept();
+    if (!found.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
+      denied(ctx.username, found.identity, "the public key signature did not verify");
+      return ctx.reject(METHODS);
+    }
+    return admit(ctx, found.identity);
+  };
+
+  const admit = async (ctx: AuthContext, identity: Identity) => {
+    userOf.set(client, ctx.username);
+    const authenticatedAt = Date.now();
     // A valid token for a connection it may not use is let in, to be told why on its terminal.
     const connection = await resolveConnection(deps.db, deps.box, identity, ctx.username)
       .then(async (c) => (c && c.type === "ssh" ? (await deps.policies.ensure(c.id), await deps.masking.ensure(c.id), c) : null))
@@ -67,17 +88,18 @@ function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps)
         deps.log(`ssh: could not resolve connection: ${(err as Error).message}`);
         return undefined;
       });
-    if (connection === undefined) return ctx.reject(["password", "keyboard-interactive"]);
+    if (connection === undefined) return ctx.reject(METHODS);
     admitted = { identity, connection, authenticatedAt };
     ctx.accept();
   };
 
   client.on("authentication", (ctx) => {
     if (ctx.method === "password") return void check(ctx, ctx.password);
+    if (ctx.method === "publickey") return void checkKey(ctx);
     if (ctx.method === "keyboard-interactive") {
       return ctx.prompt([{ prompt: "Gatehouse token (key or OIDC access token): ", echo: false }], "", "", (answers) => void check(ctx, answers[0] ?? ""));
     }
-    ctx.reject(["password", "keyboard-interactive"]);
+    ctx.reject(METHODS);
   });
 
   client.on("ready", () => {
