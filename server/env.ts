@@ -26,6 +26,14 @@ const consoleEnvSchema = z.object({
   GATEHOUSE_ADMIN_GROUPS: list,
   GATEHOUSE_APPROVER_GROUPS: list,
   GATEHOUSE_AUDITOR_GROUPS: list,
+  /** The gateway's HTTP port, where the browser terminal's WebSocket is (on the host the page came from). */
+  GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(18888),
+  /** The terminal WebSocket's full address when the gateway is behind a proxy, e.g. wss://gateway.example.com/terminal. */
+  GATEHOUSE_TERMINAL_URL: z
+    .string()
+    .url()
+    .refine((u) => /^wss?:\/\//.test(u), "must start with ws:// or wss://")
+    .optional(),
   /** How long a console sign-in lasts. */
   GATEHOUSE_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
 });

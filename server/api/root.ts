@@ -9,6 +9,7 @@ import { accessRequestsRouter } from "./routers/access-requests";
 import { guardrailsRouter } from "./routers/guardrails";
 import { maskingRouter } from "./routers/masking";
 import { sessionsRouter } from "./routers/sessions";
+import { terminalRouter } from "./routers/terminal";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   accessRequests: accessRequestsRouter,
   guardrails: guardrailsRouter,
   masking: maskingRouter,
+  terminal: terminalRouter,
 });
 
 export type AppRouter = typeof appRouter;

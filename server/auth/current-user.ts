@@ -31,6 +31,7 @@ export const SECTION_ROLES = {
   sessions: ["admin", "auditor"],
   reviews: ["admin", "approver"],
   audit: ["admin", "auditor"],
+  terminal: ["admin", "approver", "auditor", "member"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type Section = keyof typeof SECTION_ROLES;
