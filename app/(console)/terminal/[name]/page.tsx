@@ -1,0 +1,27 @@
+import Link from "next/link";
+import { Forbidden } from "../../../../components/shell/forbidden";
+import { BrowserTerminal } from "../../../../components/terminal/browser-terminal";
+import { buttonClass } from "../../../../components/ui/button";
+import { PageHeader } from "../../../../components/ui/page";
+import { requireSection } from "../../../../server/auth/require-section";
+
+export default async function ConnectionTerminalPage({ params }: { params: Promise<{ name: string }> }) {
+  const { name } = await params;
+  const { user, allowed, need } = await requireSection("terminal");
+  if (!allowed) return <Forbidden role={user.role} need={need} />;
+  const connection = decodeURIComponent(name);
+  return (
+    <>
+      <PageHeader
+        title={`Terminal on ${connection}`}
+        description="Everything typed here goes through the gateway as you: statements and commands are judged, results masked, the session recorded."
+        actions={
+          <Link href="/terminal" className={buttonClass("secondary")}>
+            All terminals
+          </Link>
+        }
+      />
+      <BrowserTerminal connection={connection} />
+    </>
+  );
+}

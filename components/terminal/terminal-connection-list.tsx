@@ -1,0 +1,84 @@
+"use client";
+import Link from "next/link";
+import { useQuery } from "@tanstack/react-query";
+import { describeError, useTRPC } from "../trpc/client";
+import { buttonClass } from "../ui/button";
+import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+
+const KIND: Record<string, string> = { postgres: "PostgreSQL: psql", ssh: "SSH: shell" };
+
+/** The connections this person may open a terminal on, or why there are none. */
+export function TerminalConnectionList({ isAdmin }: { isAdmin: boolean }) {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.terminal.connections.queryOptions());
+  if (query.isPending) return <LoadingRows label="Loading your connections…" />;
+  if (query.isError) return <ErrorBox title="Could not load your connections" message={describeError(query.error).message} retry={() => void query.refetch()} />;
+  const { person, connections } = query.data;
+  if (person.kind === "unlinked") {
+    return (
+      <EmptyState
+        title="Your account is not linked to a gateway identity"
+        action={isAdmin ? <Link href="/users" className={buttonClass()}>Link one on Console users</Link> : undefined}
+      >
+        A terminal runs as your own gateway identity, so guardrails, masking and the audit apply to you by name.{" "}
+        {isAdmin ? "Link an identity to your account on the Console users page." : "Ask an admin to link one to your account on the Console users page."}
+      </EmptyState>
+    );
+  }
+  if (person.kind === "disabled") {
+    return <EmptyState title={`Your gateway identity ${person.identityName} is disabled`}>It cannot open terminals until an admin enables it again.</EmptyState>;
+  }
+  const intro = (
+    <p className="text-sm text-slate-600">
+      Terminals run as <span className="font-medium text-slate-900">{person.identityName}</span>
+      {person.groups.length ? <>, in {person.groups.join(", ")}</> : ", in no group"}.
+    </p>
+  );
+  if (connections.length === 0) {
+    return (
+      <div className="space-y-3">
+        {intro}
+        <EmptyState title="No connections granted to you yet" action={<Link href="/access-requests" className={buttonClass()}>Ask for access</Link>}>
+          A terminal opens on a Postgres or SSH connection that one of your groups is granted, or that you hold approved time-bound access to.
+        </EmptyState>
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-3">
+      {intro}
+      <Table label="Connections you may open a terminal on">
+        <THead>
+          <Th>Connection</Th>
+          <Th>Opens</Th>
+          <Th>Access through</Th>
+          <Th>
+            <span className="sr-only">Actions</span>
+          </Th>
+        </THead>
+        <TBody>
+          {connections.map((c) => (
+            <tr key={c.name}>
+              <Td className="font-medium text-slate-900">{c.name}</Td>
+              <Td className="whitespace-nowrap text-slate-600">{KIND[c.type] ?? c.type}</Td>
+              <Td>
+                <div className="flex flex-wrap gap-1">
+                  {c.viaGroups.map((g) => (
+                    <Badge key={g}>{g}</Badge>
+                  ))}
+                  {c.temporaryUntil !== null ? <Badge tone="amber">time-bound until {formatTime(new Date(c.temporaryUntil))} UTC</Badge> : null}
+                </div>
+              </Td>
+              <Td className="whitespace-nowrap text-right">
+                <Link href={`/terminal/${encodeURIComponent(c.name)}`} className={buttonClass("primary", "sm")} aria-label={`Open terminal on ${c.name}`}>
+                  Open terminal
+                </Link>
+              </Td>
+            </tr>
+          ))}
+        </TBody>
+      </Table>
+    </div>
+  );
+}
