@@ -1,0 +1,57 @@
+import "server-only";
+import { and, asc, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../../drizzle/client";
+import { auditEvents, recordingChunks, sessions } from "../../drizzle/schema/index";
+import { getRecording } from "../../gateway/recordings/read-recording";
+import { AppError } from "../errors/app-error";
+
+export const getRecordingOverviewInput = z.object({ id: z.string().uuid() });
+
+const MAX_COMMANDS = 1000;
+
+export type RecordedCommand = { id: number; at: Date; /** Seconds from the start of the recording. */ offset: number; statement: string; outcome: string; message: string | null };
+
+/**
+ * What the session page needs to replay a terminal session: the recording's size and length, and
+ * the commands typed or run in it (audit events with action `command`) placed on its time line.
+ * `recording` is null for a session without a terminal (a Postgres session).
+ */
+export async function getRecordingOverview(db: Db, input: z.infer<typeof getRecordingOverviewInput>) {
+  const [session] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.id));
+  if (!session) throw new AppError("NOT_FOUND", "no such session");
+  const recording = await getRecording(db, input.id);
+  if (!recording) return { recording: null, commands: [] as RecordedCommand[], commandsTruncated: false };
+  const [last] = await db
+    .select({ until: recordingChunks.until })
+    .from(recordingChunks)
+    .where(eq(recordingChunks.sessionId, input.id))
+    .orderBy(desc(recordingChunks.seq))
+    .limit(1);
+  const rows = await db
+    .select({ id: auditEvents.id, at: auditEvents.at, statement: auditEvents.statement, outcome: auditEvents.outcome, message: auditEvents.message })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.sessionId, input.id), eq(auditEvents.action, "command")))
+    // Ordered as the (session_id, id) index is, so the read is a range of it.
+    .orderBy(asc(auditEvents.sessionId), asc(auditEvents.id))
+    .limit(MAX_COMMANDS + 1);
+  const start = recording.startedAt.getTime();
+  const commands: RecordedCommand[] = rows.slice(0, MAX_COMMANDS).map((r) => ({
+    id: r.id, at: r.at, offset: Math.max(0, (r.at.getTime() - start) / 1000), statement: r.statement ?? "", outcome: r.outcome, message: r.message,
+  }));
+  return {
+    recording: {
+      width: recording.width,
+      height: recording.height,
+      startedAt: recording.startedAt,
+      endedAt: recording.endedAt,
+      title: recording.title,
+      events: recording.events,
+      bytes: recording.bytes,
+      /** Seconds, up to the last saved event. */
+      duration: (last?.until ?? 0) / 1000,
+    },
+    commands,
+    commandsTruncated: rows.length > MAX_COMMANDS,
+  };
+}
