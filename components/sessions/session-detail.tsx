@@ -8,6 +8,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { OutcomeBadge } from "../audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { SessionRecording } from "./session-recording";
 import { duration } from "./session-list";
 
 const LIFECYCLE: Record<string, string> = { "session.start": "session started", "session.end": "session ended" };
@@ -43,17 +44,17 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
   const pages = query.data.pages;
   const { session: s, now } = pages[0];
   const events = pages.flatMap((p) => p.events);
+  const killButton =
+    canKill && s.status === "active" ? (
+      <Button size="sm" variant="danger" onClick={() => setConfirming(true)}>
+        Kill session…
+      </Button>
+    ) : null;
   return (
     <div className="space-y-5">
       <Card
         title="Session"
-        actions={
-          canKill && s.status === "active" ? (
-            <Button size="sm" variant="danger" onClick={() => setConfirming(true)}>
-              Kill session…
-            </Button>
-          ) : null
-        }
+        actions={killButton}
       >
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-3">
           <Fact label="Status" value={<Badge tone={s.status === "active" ? "blue" : s.status === "failed" ? "red" : "slate"}>{s.status}</Badge>} />
@@ -68,6 +69,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
           <Fact label="End reason" value={s.endReason ?? "—"} />
         </dl>
       </Card>
+      <SessionRecording id={id} protocol={s.protocol} active={s.status === "active"} liveActions={killButton} />
       <Card title="Timeline">
         {events.length === 0 ? (
           <EmptyState title="Nothing yet">Statements appear here as the client sends them.</EmptyState>
