@@ -1,6 +1,14 @@
-import { expect, storageStateFor, test } from "./support/fixtures";
+import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
+import { openStackDb, seedRecordedSession } from "./support/seed-recording";
 
 const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/masking", "/access", "/agents", "/sessions", "/audit", "/users"];
+
+// A session page with a terminal recording (the player, its commands and search) is checked too.
+let recordedSession = "";
+test.beforeAll(async () => {
+  const handle = openStackDb(stackInfo().env.DATABASE_URL);
+  recordedSession = await seedRecordedSession(handle.db, "agent-layout").finally(() => handle.close());
+});
 
 // Every page renders for its role at laptop and phone widths, with a heading and without the page
 // itself scrolling sideways (wide tables scroll inside their own box). The screenshots are for people.
@@ -8,13 +16,15 @@ for (const [width, label] of [[1280, "laptop"], [390, "phone"]] as const) {
   test(`[LAYOUT][${label.toUpperCase()}]: every admin page renders at ${width}px`, async ({ browser, shot }) => {
     const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width, height: 900 } });
     const page = await context.newPage();
-    for (const path of ADMIN_PAGES) {
+    const sessionPage = `/sessions/${recordedSession}`;
+    for (const path of [sessionPage, ...ADMIN_PAGES]) {
       await page.goto(path);
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      if (path === sessionPage) await expect(page.getByTestId("recording-player").locator(".ap-player")).toBeVisible();
       await expect(page.getByText("Something went wrong")).toHaveCount(0);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
-      await shot(page, `${label}-${path === "/" ? "overview" : path.slice(1).replace(/\//g, "-")}`);
+      await shot(page, `${label}-${path === "/" ? "overview" : path === sessionPage ? "session-recorded" : path.slice(1).replace(/\//g, "-")}`);
     }
     if (label === "phone") {
       await page.getByRole("button", { name: "Menu" }).click();
