@@ -98,7 +98,10 @@ async function run(argv: string[]): Promise<void> {
         return out(`added connection ${c.name} (${c.type}, ${c.settings.user}@${c.settings.host}:${c.settings.port}/${c.settings.database})`);
       }
       case "connections list":
-        for (const c of await listConnections(db)) out(values.json ? JSON.stringify(c) : `${c.name}\t${c.type}\t${c.settings.host}:${c.settings.port}/${c.settings.database}`);
+        for (const c of await listConnections(db)) {
+          const where = c.type === "ssh" ? `${c.settings.user}@${c.settings.host}:${c.settings.port}\t${c.settings.hostKey ? `host key ${c.settings.hostKey}` : "host key not pinned yet"}` : `${c.settings.host}:${c.settings.port}/${c.settings.database}`;
+          out(values.json ? JSON.stringify(c) : `${c.name}\t${c.type}\t${where}`);
+        }
         return;
       case "grant":
       case "ungrant": {

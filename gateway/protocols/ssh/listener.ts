@@ -8,6 +8,7 @@ import { AuthError, type Identity } from "../../identity/identity";
 import { resolveConnection, type ResolvedConnection } from "../../access/resolve-connection";
 import type { SessionContext } from "../../audit/audit-event";
 import { auditTextMask } from "../../masking/audit-text-mask";
+import { ValueMasker } from "../../masking/value-masker";
 import { Recorder } from "../../recordings/recorder";
 import { CommandGuard } from "./command-guard";
 import { gatewayHostKey } from "./host-key";
@@ -154,9 +155,12 @@ async function openSession(client: Connection, clientAddr: string, deps: Gateway
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const textMask = auditTextMask(masking(), deps.masking.keyFor(connection.id));
   const maskText = textMask ?? ((t: string) => t);
+  const live = masking();
+  const scanner = live && live.detectors.length ? new ValueMasker(live, deps.masking.keyFor(connection.id)) : null;
   let recorder: Promise<Recorder | null> | undefined;
   const s: SshSession = {
     deps, ctx, maskText, channels: new Set(), bytes: { in: 0, out: 0 },
+    scanOutput: scanner ? (text) => scanner.scanText(text) : null,
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
     target: opened.then(() =>
       connectSshTarget(deps.db, connection, (fingerprint) =>

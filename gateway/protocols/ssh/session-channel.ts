@@ -131,6 +131,7 @@ async function runExec(stream: ServerChannel, command: string, s: SshSession, pt
   let recorded = 0;
   const decoder = new TextDecoder();
   const exit = await bridge(stream, t, s, {
+    maskOutput: !isCopy,
     output: rec
       ? (b) => {
           if (!pty && recorded >= EXEC_RECORD_LIMIT) return;
@@ -172,7 +173,7 @@ async function runShell(stream: ServerChannel, s: SshSession, pty: PtyRequest | 
     queue = queue.then(() => forwardTyped(data, lines, stream, t, s)).catch(() => {});
   });
   stream.on("end", () => void queue.then(() => t.end()));
-  await bridge(stream, t, s, { output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
+  await bridge(stream, t, s, { maskOutput: true, output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
   untrack();
 }
 

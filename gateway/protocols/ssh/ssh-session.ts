@@ -3,6 +3,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import type { AuditEvent, SessionContext } from "../../audit/audit-event";
 import type { Recorder } from "../../recordings/recorder";
 import type { CommandGuard } from "./command-guard";
+import { StreamTextMasker } from "../../masking/stream-text-masker";
 
 /** What the channels of one SSH client connection share. */
 export type SshSession = {
@@ -15,6 +16,8 @@ export type SshSession = {
   recorder: (size: { cols: number; rows: number }) => Promise<Recorder | null>;
   /** Masks text for the audit trail with the connection's detectors. */
   maskText: (text: string) => string;
+  /** The connection's detectors on a text, null when nothing matched; null itself when the session has none (exempt, no rules). */
+  scanOutput: ((text: string) => string | null) | null;
   /** Open channels, so a kill reaches each terminal. */
   channels: Set<{ end: (message: string) => void }>;
   bytes: { in: number; out: number };
@@ -28,7 +31,7 @@ export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionCon
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
 
 /** Client -> target EOF, target -> client data, exit status, and close, in the order SSH expects. */
-export function bridge(client: ServerChannel, target: ClientChannel, s: SshSession, taps: { output?: (b: Buffer) => void; exitInput?: boolean } = {}): Promise<{ code: number | null; signal: string | null }> {
+export function bridge(client: ServerChannel, target: ClientChannel, s: SshSession, taps: { output?: (b: Buffer) => void; maskOutput?: boolean } = {}): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
     target.on("data", (b: Buffer) => {
@@ -39,12 +42,24 @@ export function bridge(client: ServerChannel, target: ClientChannel, s: SshSessi
       s.bytes.out += b.length;
       taps.output?.(b);
     });
-    target.pipe(client, { end: false });
-    target.stderr.pipe(client.stderr, { end: false });
+    // Terminal and command output reach the client with the connection's detectors applied.
+    const maskers = [target, target.stderr].map((from, i) => {
+      const to = i === 0 ? client : client.stderr;
+      if (!s.scanOutput || !taps.maskOutput) return from.pipe(to, { end: false }), null;
+      const m = new StreamTextMasker(s.scanOutput, (b) => {
+        if (!to.write(b)) {
+          from.pause();
+          client.once("drain", () => from.resume());
+        }
+      });
+      from.on("data", (b: Buffer) => m.push(b));
+      return m;
+    });
     target.on("exit", (code: number | null, signal?: string) => {
       exit = { code: typeof code === "number" ? code : null, signal: signal ?? null };
     });
     target.on("close", () => {
+      for (const m of maskers) m?.flush();
       if (client.writable) {
         if (exit.code !== null) client.exit(exit.code);
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
