@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ShellInput } from "./shell-input";
+
+const lines = (s: ShellInput, ...chunks: string[]) => chunks.flatMap((c) => s.feed(Buffer.from(c, "utf8"))).filter((p) => p.line).map((p) => p.line);
+
+describe("ShellInput", () => {
+  it("follows typing, backspace, Ctrl-U, Ctrl-W and Ctrl-C, across chunks", () => {
+    const s = new ShellInput();
+    expect(lines(s, "rm -rx", "\x7ff /tmp/a\r")).toEqual([{ text: "rm -rf /tmp/a", edited: false }]);
+    expect(lines(s, "ls\x15echo hi\r")).toEqual([{ text: "echo hi", edited: false }]);
+    expect(lines(s, "echo one two\x17three\r")).toEqual([{ text: "echo one three", edited: false }]);
+    expect(lines(s, "half\x03", "whole\r")).toEqual([{ text: "whole", edited: false }]);
+  });
+
+  it("marks lines changed by arrows, history or completion as edited", () => {
+    const s = new ShellInput();
+    expect(lines(s, "\x1b[Arm x\r")).toEqual([{ text: "rm x", edited: true }]);
+    expect(lines(s, "rm /tm\t\r")).toEqual([{ text: "rm /tm", edited: true }]);
+    expect(lines(s, "ok\r")).toEqual([{ text: "ok", edited: false }]);
+  });
+
+  it("takes bracketed pastes and CRLF as typed lines, and UTF-8 whole", () => {
+    const s = new ShellInput();
+    expect(lines(s, "\x1b[200~echo a\r\nrm -rf b\x1b[201~\r")).toEqual([
+      { text: "echo a", edited: false },
+      { text: "rm -rf b", edited: false },
+    ]);
+    expect(lines(s, "echo é€\r")).toEqual([{ text: "echo é€", edited: false }]);
+  });
+
+  it("forwards every byte except the Enter it hands over for judging", () => {
+    const parts = new ShellInput().feed(Buffer.from("ab\rcd"));
+    expect(parts.map((p) => [p.bytes.toString(), !!p.line])).toEqual([["ab", false], ["\r", true], ["cd", false]]);
+  });
+});
