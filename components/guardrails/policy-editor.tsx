@@ -17,10 +17,10 @@ export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean
   const query = useQuery(trpc.guardrails.get.queryOptions({ name }));
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
-  return <Editor name={name} initial={query.data.policy} canEdit={canEdit} />;
+  return <Editor name={name} initial={query.data.policy} canEdit={canEdit} mode={query.data.type === "ssh" ? "command" : "sql"} />;
 }
 
-function Editor({ name, initial, canEdit }: { name: string; initial: Policy | null; canEdit: boolean }) {
+function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [defaultAction, setDefault] = useState<Policy["defaultAction"]>(initial?.defaultAction ?? "allow");
@@ -95,7 +95,7 @@ function Editor({ name, initial, canEdit }: { name: string; initial: Policy | nu
         </Card>
       </div>
       <div>
-        <TryStatementBox policy={policy} onInvalid={(fields) => setErrors(errorsByRule(fields).rules)} />
+        <TryStatementBox policy={policy} mode={mode} onInvalid={(fields) => setErrors(errorsByRule(fields).rules)} />
       </div>
     </div>
   );

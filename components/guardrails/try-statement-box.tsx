@@ -14,7 +14,8 @@ const VERDICT = { allow: "allowed", deny: "refused", review: "held for approval"
  * Judges a text against the rules as they are in the form (saved or not), on the server with the
  * gateway's parser and guard. `onInvalid` receives field errors when the rules themselves are invalid.
  */
-export function TryStatementBox({ policy, onInvalid }: { policy: Policy; onInvalid: (fields: Record<string, string>) => void }) {
+export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: Policy; mode?: "sql" | "command"; onInvalid: (fields: Record<string, string>) => void }) {
+  const commands = mode === "command";
   const trpc = useTRPC();
   const [trial, setTrial] = useState({ text: "", identity: "agent-7", groups: "" });
   const attempt = useMutation(trpc.guardrails.try.mutationOptions({ onSuccess: () => onInvalid({}), onError: (err) => onInvalid(describeError(err).fields) }));
@@ -25,16 +26,16 @@ export function TryStatementBox({ policy, onInvalid }: { policy: Policy; onInval
   const result = attempt.data;
 
   return (
-    <Card title="Try a statement">
+    <Card title={commands ? "Try a command" : "Try a statement"}>
       <form
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
-          attempt.mutate({ policy, text: trial.text, identity: trial.identity, groups: trial.groups.split(",").map((g) => g.trim()).filter(Boolean) });
+          attempt.mutate({ policy, text: trial.text, identity: trial.identity, groups: trial.groups.split(",").map((g) => g.trim()).filter(Boolean), mode });
         }}
       >
-        <Field label="SQL" name="try-sql" hint="Judged against the rules on this page, saved or not; nothing runs.">
-          <TextArea name="try-sql" rows={4} value={trial.text} onChange={(e) => setTrial({ ...trial, text: e.target.value })} placeholder="drop table orders" />
+        <Field label={commands ? "Commands, one a line" : "SQL"} name="try-sql" hint="Judged against the rules on this page, saved or not; nothing runs.">
+          <TextArea name="try-sql" rows={4} value={trial.text} onChange={(e) => setTrial({ ...trial, text: e.target.value })} placeholder={commands ? "sudo rm -rf /var/data" : "drop table orders"} />
         </Field>
         <div className="grid grid-cols-2 gap-2">
           <Field label="As identity" name="try-identity">
@@ -67,13 +68,17 @@ export function TryStatementBox({ policy, onInvalid }: { policy: Policy; onInval
                   <code className="block break-words font-mono text-slate-800">{s.text}</code>
                   <dl className="mt-1.5 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-0.5 text-slate-600">
                     <dt className="text-slate-500">kind</dt>
-                    <dd className="font-medium text-slate-800">{s.kind}</dd>
-                    <dt className="text-slate-500">classes</dt>
-                    <dd>{s.classes.join(", ")}</dd>
-                    <dt className="text-slate-500">tables</dt>
-                    <dd className="break-words">{s.tables.join(", ") || "—"}</dd>
-                    <dt className="text-slate-500">functions</dt>
-                    <dd className="break-words">{s.functions.join(", ") || "—"}</dd>
+                    <dd className="break-words font-medium text-slate-800">{s.kind}</dd>
+                    {commands ? null : (
+                      <>
+                        <dt className="text-slate-500">classes</dt>
+                        <dd>{s.classes.join(", ")}</dd>
+                        <dt className="text-slate-500">tables</dt>
+                        <dd className="break-words">{s.tables.join(", ") || "—"}</dd>
+                        <dt className="text-slate-500">functions</dt>
+                        <dd className="break-words">{s.functions.join(", ") || "—"}</dd>
+                      </>
+                    )}
                     <dt className="text-slate-500">decided by</dt>
                     <dd>{s.position ? `rule ${s.position}, ${s.rule}` : "the default"}</dd>
                   </dl>

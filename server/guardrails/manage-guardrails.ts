@@ -23,9 +23,9 @@ export async function listGuardrails(db: Db) {
 }
 
 export async function getGuardrails(db: Db, name: string) {
-  const [row] = await db.select({ id: connections.id, name: connections.name, policy: policies.policy, updatedAt: policies.updatedAt }).from(connections).leftJoin(policies, eq(policies.connectionId, connections.id)).where(eq(connections.name, name));
+  const [row] = await db.select({ id: connections.id, name: connections.name, type: connections.type, policy: policies.policy, updatedAt: policies.updatedAt }).from(connections).leftJoin(policies, eq(policies.connectionId, connections.id)).where(eq(connections.name, name));
   if (!row) throw new AppError("NOT_FOUND", `no connection named "${name}"`);
-  return { id: row.id, name: row.name, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
+  return { id: row.id, name: row.name, type: row.type, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
 }
 
 /**

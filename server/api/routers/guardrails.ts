@@ -4,6 +4,7 @@ import { canOpen } from "../../auth/current-user";
 import { AppError } from "../../errors/app-error";
 import { getGuardrails, listGuardrails, saveGuardrails } from "../../guardrails/manage-guardrails";
 import { tryStatement } from "../../guardrails/try-statement";
+import { tryCommand } from "../../guardrails/try-command";
 import { validatePolicy } from "../../guardrails/validate-policy";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -23,10 +24,11 @@ export const guardrailsRouter = createTRPCRouter({
   save: adminProcedure.input(z.object({ name: z.string().min(1), policy: policyInput })).mutation(({ ctx, input }) => saveGuardrails(ctx.db, ctx.user, input.name, input.policy)),
   /** Pure: parses and evaluates against the given (possibly unsaved) policy; stores nothing. */
   try: viewerProcedure
-    .input(z.object({ policy: policyInput, text: z.string().trim().min(1, "type a statement").max(100_000), identity: z.string().trim().min(1).default("agent"), groups: z.array(z.string()).default([]) }))
+    .input(z.object({ policy: policyInput, text: z.string().trim().min(1, "type a statement").max(100_000), identity: z.string().trim().min(1).default("agent"), groups: z.array(z.string()).default([]), mode: z.enum(["sql", "command"]).default("sql") }))
     .mutation(({ input }) => {
       const check = validatePolicy(input.policy);
       if (!check.ok) throw new AppError("INVALID_INPUT", check.message, check.fieldErrors);
-      return tryStatement(check.policy, { name: input.identity, groups: input.groups }, input.text);
+      const who = { name: input.identity, groups: input.groups };
+      return input.mode === "command" ? tryCommand(check.policy, who, input.text) : tryStatement(check.policy, who, input.text);
     }),
 });
