@@ -98,6 +98,11 @@ export function ConnectionList({ cli }: { cli: string }) {
               <Td className="tabular-nums">{c.activeSessions}</Td>
               <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(c.createdAt)}</Td>
               <Td className="whitespace-nowrap text-right">
+                {c.type === "postgres" || c.type === "ssh" ? (
+                  <Link href={`/terminal/${encodeURIComponent(c.name)}`} className={buttonClass("ghost", "sm")} aria-label={`Open terminal on ${c.name}`}>
+                    Open terminal
+                  </Link>
+                ) : null}
                 <Link href={`/connections/${c.id}`} className={buttonClass("ghost", "sm")} aria-label={`Edit ${c.name}`}>
                   Edit
                 </Link>
