@@ -88,7 +88,7 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
           ) : null}
         </Card>
         {rules.map((r, i) => (
-          <RuleCard key={i} index={i} count={rules.length} rule={r} errors={errors[i] ?? {}} readOnly={!canEdit} onChange={(x) => update(i, x)} onMove={(d) => move(i, d)} onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))} />
+          <RuleCard key={i} index={i} count={rules.length} rule={r} errors={errors[i] ?? {}} readOnly={!canEdit} commands={mode === "command"} onChange={(x) => update(i, x)} onMove={(d) => move(i, d)} onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))} />
         ))}
         <Card title="As JSON (what `gatehouse policies apply` takes)" actions={<CopyButton text={JSON.stringify(policy, null, 2)} label="Copy JSON" />}>
           <pre className="max-h-72 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">{JSON.stringify(policy, null, 2)}</pre>

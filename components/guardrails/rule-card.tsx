@@ -3,10 +3,22 @@ import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { CLASSES, matchesEverything, type RuleDraft } from "./rule-draft";
 
-type Props = { index: number; count: number; rule: RuleDraft; errors: Record<string, string>; readOnly: boolean; onChange: (r: RuleDraft) => void; onMove: (delta: -1 | 1) => void; onRemove: () => void };
+type Props = {
+  index: number;
+  count: number;
+  rule: RuleDraft;
+  errors: Record<string, string>;
+  readOnly: boolean;
+  /** An SSH connection: SQL-only conditions are hidden unless a rule already uses them (they never match a command). */
+  commands?: boolean;
+  onChange: (r: RuleDraft) => void;
+  onMove: (delta: -1 | 1) => void;
+  onRemove: () => void;
+};
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
-export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMove, onRemove }: Props) {
+export function RuleCard({ index, count, rule, errors, readOnly, commands = false, onChange, onMove, onRemove }: Props) {
+  const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") => commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
   const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => onChange({ ...rule, [k]: v });
   const txt = (k: keyof RuleDraft & string, label: string, placeholder?: string, hint?: string) => (
@@ -47,7 +59,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
           </Select>
         </Field>
         {txt("groups", "Only for groups", "everyone", "Comma-separated; empty: everyone.")}
-        <fieldset className="md:col-span-3">
+        <fieldset className={sqlOnly("classes") ? "hidden" : "md:col-span-3"}>
           <legend className="text-sm font-medium text-slate-700">Statement classes (any of)</legend>
           <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
             {CLASSES.map((c) => (
@@ -59,10 +71,12 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
           </div>
           {errors.classes ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.classes}</p> : null}
         </fieldset>
-        {txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
-        {txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
-        {txt("functions", "Functions", "pg_read_file, lo_import")}
-        {txt("sessionSettings", "Session settings", "role, search_path")}
+        {commands
+          ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
+          : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
+        {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
+        {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
+        {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
         {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}
         {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">
@@ -72,7 +86,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, onChange, onMov
               ["copiesServerFile", "COPY to/from a server file"],
               ["copiesProgram", "COPY ... PROGRAM"],
             ] as const
-          ).map(([k, label]) => (
+          ).filter(([k]) => !sqlOnly(k)).map(([k, label]) => (
             <label key={k} className="flex items-center gap-1.5">
               <input type="checkbox" disabled={readOnly} checked={rule[k]} onChange={(e) => set(k, e.target.checked)} />
               {label}

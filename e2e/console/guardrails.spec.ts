@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, storageStateFor, test } from "./support/fixtures";
 
 test.use({ storageState: storageStateFor("admin") });
@@ -34,4 +38,29 @@ test("[GUARDRAILS][FORM]: an admin adds a deny rule, tries a statement before sa
   const r = await psql(key, "guarded-db", ["-v", "VERBOSITY=verbose", "-c", "drop table if exists nothing_here"]);
   expect(r.stderr).toContain('ERROR:  42501: Gatehouse denied this statement: rule "no-drops"');
   expect((await cli("policies", "show", "guarded-db")).stdout).toContain('"no-drops"');
+});
+
+test("[GUARDRAILS][SSH]: on an SSH connection the try box judges command lines as the SSH listener does", async ({ page, cli, shot }) => {
+  const keyFile = path.join(tmpdir(), `gatehouse-guard-key-${process.pid}`);
+  rmSync(keyFile, { force: true });
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
+  // No server is needed to judge commands: the connection only has to exist.
+  const add = await cli("connections", "add", "guarded-ssh", "--type", "ssh", "--host", "127.0.0.1", "--port", "1", "--user", "deploy", "--private-key-file", keyFile);
+  expect(add.stderr).toBe("");
+  const policy = path.join(tmpdir(), `gatehouse-guard-ssh-${process.pid}.json`);
+  writeFileSync(policy, JSON.stringify({ rules: [{ name: "no-rm", action: "deny", match: { kinds: ["rm", "kubectl delete"] } }] }));
+  expect((await cli("policies", "apply", "guarded-ssh", "-f", policy)).code).toBe(0);
+
+  await page.goto("/guardrails/guarded-ssh");
+  await expect(page.getByRole("heading", { name: "Try a command" })).toBeVisible();
+  await page.getByLabel("Commands, one a line").fill("ls -la /srv\nkubectl -n prod delete pod web-1");
+  await page.getByRole("button", { name: "Try it" }).click();
+  const verdict = page.getByRole("status", { name: "Verdict" });
+  await expect(verdict).toContainText('Gatehouse denied this command: rule "no-rm" matches this command');
+  await expect(verdict).toContainText("KUBECTL DELETE POD WEB-1");
+  await expect(verdict.getByText("tables")).toHaveCount(0);
+  await shot(page, "guardrails-ssh-try");
+  rmSync(keyFile, { force: true });
+  rmSync(`${keyFile}.pub`, { force: true });
+  rmSync(policy, { force: true });
 });

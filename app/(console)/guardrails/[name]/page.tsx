@@ -14,7 +14,7 @@ export default async function ConnectionGuardrailsPage({ params }: { params: Pro
     <>
       <PageHeader
         title={`Guardrails of ${connection}`}
-        description="Every statement of a text is judged; a deny anywhere refuses it all; a text that does not parse is refused."
+        description="Every statement (SQL) or command line (SSH) is judged; a deny anywhere refuses it all; SQL that does not parse is refused."
         actions={
           <Link href="/guardrails" className={buttonClass("secondary")}>
             All connections
