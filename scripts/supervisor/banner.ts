@@ -25,6 +25,8 @@ export function printBanner({ config, consoleUrl, gateway, firstAdmin }: BannerF
 Gatehouse is running.
   console    ${consoleUrl ?? "off (GATEHOUSE_CONSOLE=off)"}${consoleUrl ? `\n             ${signInHint(firstAdmin, cli)}` : ""}
   postgres   ${gateway}   clients connect here: database name = connection name, password = a Gatehouse key
+  ssh        ${listener(bound, config.ports.ssh)}   ssh -p ${config.ports.ssh || "<port>"} <connection>@${host}: user name = connection name, password = a Gatehouse key
+  terminal   ${listener(bound, config.ports.http)}   the console's Terminal page opens psql or a shell here (WebSocket)
   database   ${embedded ? `embedded, in ${path.join(config.dataDir, "pgdata")}` : `${describeUrl(process.env.DATABASE_URL!)} (DATABASE_URL)`}
 
 Next steps, from this folder in another terminal:
@@ -36,6 +38,8 @@ Next steps, from this folder in another terminal:
 Stop with Ctrl-C.
 `);
 }
+
+const listener = (bound: string, port: number) => (port ? `${bound}:${port}` : `${bound}:<a free port, see the gateway log>`);
 
 /** How a person signs in; a generated password is printed this once and never stored in clear. */
 function signInHint(admin: FirstAdmin | undefined, cli: string): string {
