@@ -6,7 +6,7 @@ import { describeError, useTRPCClient } from "../trpc/client";
 import { Button } from "../ui/button";
 import { describeExit, parseControl, terminalSocketUrl } from "./terminal-socket";
 
-type Status = { state: "connecting" } | { state: "connected"; text: string } | { state: "ended"; text: string } | { state: "failed"; text: string };
+type Status = { state: "connecting" } | { state: "connected"; text: string } | { state: "ended"; text: string } | { state: "failed"; text: string; idle?: boolean };
 
 const encoder = new TextEncoder();
 
@@ -36,13 +36,21 @@ export function BrowserTerminal({ connection }: { connection: string }) {
       term.open(box.current);
       fit.fit();
       term.focus();
+      observer = new ResizeObserver(() => fit.fit());
+      observer.observe(box.current);
+      const t = term;
+      // Refused before anything ran: the box shrinks (see below) and says so instead of a waiting cursor.
+      const refused = (text: string) => {
+        if (stopped) return;
+        t.write("\x1b[?25l\x1b[2mNothing is running here.\x1b[0m");
+        setStatus({ state: "failed", text, idle: true });
+      };
 
       let opened: Awaited<ReturnType<typeof client.terminal.open.mutate>>;
       try {
         opened = await client.terminal.open.mutate({ connection, cols: term.cols, rows: term.rows });
       } catch (err) {
-        if (!stopped) setStatus({ state: "failed", text: describeError(err).message });
-        return;
+        return refused(describeError(err).message);
       }
       if (stopped) return;
       const url = terminalSocketUrl(opened, opened.ticket, window.location);
@@ -50,16 +58,17 @@ export function BrowserTerminal({ connection }: { connection: string }) {
       ws = socket;
       socket.binaryType = "arraybuffer";
       let reached = false;
+      let live = false;
       let ended = false;
       const end = (s: Status) => {
         if (ended || stopped) return;
         ended = true;
+        if (s.state === "failed" && !live) return refused(s.text);
         setStatus(s);
       };
       const sendResize = (cols: number, rows: number) => {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resize", cols, rows }));
       };
-      const t = term;
       socket.onopen = () => {
         reached = true;
         if (!stopped) setStatus({ state: "connected", text: `Connected as ${opened.identityName} to ${connection}` });
@@ -67,7 +76,10 @@ export function BrowserTerminal({ connection }: { connection: string }) {
         sendResize(t.cols, t.rows);
       };
       socket.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
-        if (typeof ev.data !== "string") return t.write(new Uint8Array(ev.data));
+        if (typeof ev.data !== "string") {
+          live = true;
+          return t.write(new Uint8Array(ev.data));
+        }
         const m = parseControl(ev.data);
         if (m?.type === "error") end({ state: "failed", text: m.message });
         if (m?.type === "exit") end({ state: "ended", text: describeExit(m) });
@@ -80,8 +92,6 @@ export function BrowserTerminal({ connection }: { connection: string }) {
       t.onData((d) => socket.readyState === WebSocket.OPEN && socket.send(encoder.encode(d)));
       t.onBinary((d) => socket.readyState === WebSocket.OPEN && socket.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
       t.onResize(({ cols, rows }) => sendResize(cols, rows));
-      observer = new ResizeObserver(() => fit.fit());
-      observer.observe(box.current);
     };
     void run().catch((err: unknown) => !stopped && setStatus({ state: "failed", text: describeError(err).message }));
     return () => {
@@ -104,7 +114,8 @@ export function BrowserTerminal({ connection }: { connection: string }) {
         ) : null}
       </div>
       <div className="rounded-lg bg-slate-900 p-2">
-        <div ref={box} data-testid="browser-terminal" className="h-[65vh] min-h-72 w-full overflow-hidden" />
+        {/* Refitted whenever this box changes size (window, phone rotation, the idle box growing back). */}
+        <div ref={box} data-testid="browser-terminal" className={`${status.state === "failed" && status.idle ? "h-6" : "h-[65vh] min-h-72"} w-full overflow-hidden`} />
       </div>
     </div>
   );

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { buttonClass } from "../ui/button";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
-import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { formatTime } from "../ui/table";
 
 const KIND: Record<string, string> = { postgres: "PostgreSQL: psql", ssh: "SSH: shell" };
 
@@ -48,37 +48,26 @@ export function TerminalConnectionList({ isAdmin }: { isAdmin: boolean }) {
   return (
     <div className="space-y-3">
       {intro}
-      <Table label="Connections you may open a terminal on">
-        <THead>
-          <Th>Connection</Th>
-          <Th>Opens</Th>
-          <Th>Access through</Th>
-          <Th>
-            <span className="sr-only">Actions</span>
-          </Th>
-        </THead>
-        <TBody>
-          {connections.map((c) => (
-            <tr key={c.name}>
-              <Td className="font-medium text-slate-900">{c.name}</Td>
-              <Td className="whitespace-nowrap text-slate-600">{KIND[c.type] ?? c.type}</Td>
-              <Td>
-                <div className="flex flex-wrap gap-1">
-                  {c.viaGroups.map((g) => (
-                    <Badge key={g}>{g}</Badge>
-                  ))}
-                  {c.temporaryUntil !== null ? <Badge tone="amber">time-bound until {formatTime(new Date(c.temporaryUntil))} UTC</Badge> : null}
-                </div>
-              </Td>
-              <Td className="whitespace-nowrap text-right">
-                <Link href={`/terminal/${encodeURIComponent(c.name)}`} className={buttonClass("primary", "sm")} aria-label={`Open terminal on ${c.name}`}>
-                  Open terminal
-                </Link>
-              </Td>
-            </tr>
-          ))}
-        </TBody>
-      </Table>
+      {/* A list rather than a table: on a phone the button stays in view instead of scrolling off sideways. */}
+      <ul aria-label="Connections you may open a terminal on" className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white">
+        {connections.map((c) => (
+          <li key={c.name} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3">
+            <div className="min-w-0">
+              <p className="break-all font-medium text-slate-900">{c.name}</p>
+              <div className="mt-1 flex flex-wrap items-center gap-1.5 text-sm text-slate-500">
+                <span className="mr-1">{KIND[c.type] ?? c.type}, through</span>
+                {c.viaGroups.map((g) => (
+                  <Badge key={g}>{g}</Badge>
+                ))}
+                {c.temporaryUntil !== null ? <Badge tone="amber">time-bound access until {formatTime(new Date(c.temporaryUntil))} UTC</Badge> : null}
+              </div>
+            </div>
+            <Link href={`/terminal/${encodeURIComponent(c.name)}`} className={buttonClass("primary", "sm")} aria-label={`Open terminal on ${c.name}`}>
+              Open terminal
+            </Link>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

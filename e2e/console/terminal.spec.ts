@@ -1,0 +1,127 @@
+import path from "node:path";
+import type { Browser, Page } from "@playwright/test";
+import { run } from "../support/run-program";
+import type { StackInfo } from "./support/console-stack";
+import { expect, signInLocal, storageStateFor, test } from "./support/fixtures";
+
+type Stack = StackInfo;
+type AuditRow = { action: string; outcome: string; identityName: string | null; connectionName: string | null; statement: string | null; message: string | null };
+const gatehouse = path.resolve(import.meta.dirname, "../../bin/gatehouse.mjs");
+
+/** A console account of its own for this file (the shared role accounts are linked and unlinked by other tests). */
+async function addPerson(stack: Stack, email: string, groups: string[] = []): Promise<string> {
+  const password = `pw-${email.split("@")[0]}-terminal`;
+  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], { env: stack.env, input: password });
+  expect(r.code, r.stderr).toBe(0);
+  return password;
+}
+
+/** Links a console account to a gateway identity the way an admin does: on the Console users page. */
+async function linkIdentity(browser: Browser, email: string, identity: string): Promise<void> {
+  const admin = await browser.newContext({ storageState: storageStateFor("admin") });
+  const page = await admin.newPage();
+  await page.goto("/users");
+  await page.getByLabel(`Gateway identity of ${email}`).selectOption(identity);
+  await expect(page.getByLabel(`Gateway identity of ${email}`)).toHaveValue(identity);
+  await admin.close();
+}
+
+// Next's route announcer is an (empty) alert too, so the message picks the one meant.
+const alert = (page: Page, text: string) => page.getByRole("alert").filter({ hasText: text });
+const rows = (page: Page) => page.getByTestId("browser-terminal").locator(".xterm-rows");
+
+test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query through the gateway, quits, and reconnects", async ({ browser, cli, stack, shot }) => {
+  await cli("connections", "add", "term-pg", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("connections", "add", "term-idp-pg", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("connections", "add", "term-secret", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("keys", "issue", "term-pat", "--groups", "term-ops");
+  await cli("grant", "term-ops", "term-pg");
+  await cli("grant", "term-idp", "term-idp-pg"); // reached through the account's IdP groups, not a membership
+  await cli("grant", "term-nobody", "term-secret");
+  const password = await addPerson(stack, "pat.terminal@example.test", ["term-idp"]);
+  await linkIdentity(browser, "pat.terminal@example.test", "term-pat");
+  const admin = await browser.newContext({ storageState: storageStateFor("admin") });
+  const ap = await admin.newPage();
+  await ap.goto("/connections");
+  await expect(ap.getByRole("link", { name: "Open terminal on term-pg" })).toHaveAttribute("href", "/terminal/term-pg");
+  await admin.close();
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signInLocal(page, "pat.terminal@example.test", password);
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Terminal" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Terminal" })).toBeVisible();
+  await expect(page.getByText("Terminals run as term-pat")).toBeVisible();
+  const list = page.getByRole("list", { name: "Connections you may open a terminal on" });
+  await expect(list.getByRole("listitem")).toHaveText([/^term-idp-pg/, /^term-pg/]); // never term-secret
+  await expect(list.getByRole("listitem").filter({ hasText: "term-idp-pg" }).getByText("term-idp", { exact: true })).toBeVisible();
+  await expect(list.getByText("term-secret")).toHaveCount(0);
+  await shot(page, "laptop-terminal-list");
+
+  await list.getByRole("link", { name: "Open terminal on term-pg" }).click();
+  await expect(page).toHaveURL(/\/terminal\/term-pg$/);
+  await expect(page.getByRole("status").filter({ hasText: "Connected as term-pat to term-pg" })).toBeVisible();
+  await expect(rows(page)).toContainText("term-pg=>");
+  await page.getByTestId("browser-terminal").click();
+  await page.keyboard.type("select 6 * 7 as answer;");
+  await page.keyboard.press("Enter");
+  await expect(rows(page)).toContainText("(1 row)");
+  expect(await rows(page).textContent()).toMatch(/answer\s*-+\s*42\s*\(1 row\)/);
+  // The terminal fills the content column at this width (fitted, not the 80 columns xterm starts with).
+  const width = await page.getByTestId("browser-terminal").locator(".xterm-screen").evaluate((e) => e.getBoundingClientRect().width);
+  expect(width).toBeGreaterThan(900);
+  await shot(page, "laptop-terminal-psql");
+
+  await page.keyboard.type("\\q");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status").filter({ hasText: "Exited (code 0)" })).toBeVisible();
+  // The console audited the opening, and the statement went through the gateway as the person's identity.
+  const audit = async () => (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as AuditRow);
+  expect((await audit()).filter((e) => e.action === "console.terminal.open" && e.identityName === "pat.terminal@example.test").map((e) => [e.outcome, e.connectionName])).toEqual([["ok", "term-pg"]]);
+  await expect.poll(async () => (await audit()).some((e) => e.identityName === "term-pat" && e.connectionName === "term-pg" && e.statement === "select 6 * 7 as answer;")).toBe(true);
+
+  await page.getByRole("button", { name: "Reconnect" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Connected as term-pat to term-pg" })).toBeVisible();
+  await expect(rows(page)).toContainText("term-pg=>");
+
+  // A connection that exists but none of the person's groups is granted: refused before any socket, with why.
+  await page.goto("/terminal/term-secret");
+  await expect(alert(page, "You may not use term-secret: none of your groups (term-idp, term-ops) is granted it")).toBeVisible();
+  await shot(page, "laptop-terminal-refused");
+  await expect(page.getByRole("button", { name: "Reconnect" })).toBeVisible();
+  await page.goto("/terminal/no-such-db");
+  await expect(alert(page, 'There is no connection named "no-such-db"')).toBeVisible();
+  await context.close();
+
+  const refused = (await audit()).filter((e) => e.action === "console.terminal.open" && e.outcome === "denied" && e.identityName === "pat.terminal@example.test");
+  expect(refused.map((e) => e.connectionName)).toEqual(["term-secret", "no-such-db"]);
+
+  // At phone width the list and the terminal fit without the page scrolling sideways.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const pp = await phone.newPage();
+  await signInLocal(pp, "pat.terminal@example.test", password);
+  for (const target of ["/terminal", "/terminal/term-pg"]) {
+    await pp.goto(target);
+    if (target === "/terminal/term-pg") await expect(rows(pp)).toContainText("term-pg=>");
+    else await expect(pp.getByRole("link", { name: "Open terminal on term-pg" })).toBeVisible();
+    const overflow = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${target} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
+    await shot(pp, target === "/terminal" ? "phone-terminal-list" : "phone-terminal-psql");
+  }
+  await phone.close();
+});
+
+test("[TERMINAL][UNLINKED]: a person whose account has no gateway identity is told to ask an admin to link one", async ({ browser, stack, shot }) => {
+  const password = await addPerson(stack, "nolink.terminal@example.test");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signInLocal(page, "nolink.terminal@example.test", password);
+  await page.goto("/terminal");
+  await expect(page.getByText("Your account is not linked to a gateway identity")).toBeVisible();
+  await expect(page.getByText("Ask an admin to link one to your account on the Console users page.")).toBeVisible();
+  await shot(page, "laptop-terminal-unlinked");
+  // Going straight to a terminal says the same instead of opening anything.
+  await page.goto("/terminal/term-pg");
+  await expect(alert(page, "not linked to a gateway identity")).toContainText("Ask an admin to link one to your account on the Console users page");
+  await context.close();
+});
