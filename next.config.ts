@@ -25,7 +25,7 @@ const config: NextConfig = {
   // `npm test` type-checks the whole project with tsc before any build, so the build need not repeat it.
   typescript: { ignoreBuildErrors: true, tsconfigPath: tsconfigFor(distDir) },
   // Node-only packages the server code uses as they are, not bundled.
-  serverExternalPackages: ["pg", "pg-protocol", "libpg-query", "@electric-sql/pglite", "selfsigned"],
+  serverExternalPackages: ["pg", "pg-protocol", "libpg-query", "@electric-sql/pglite", "selfsigned", "ssh2"],
 };
 
 export default config;

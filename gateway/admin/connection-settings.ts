@@ -17,3 +17,7 @@ export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 export type ConnectionSettings = Record<string, string | number | boolean>;
 /** The sealed part of a connection: a password, a private key... never shown, never logged. */
 export type ConnectionSecret = Record<string, string>;
+
+/** A pinned SSH host key, as `ssh-keygen -lf` prints it: `SHA256:` and 43 unpadded base64 characters. */
+export const SSH_HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+export const SSH_HOST_KEY_FINGERPRINT_RULE = "SHA256: followed by 43 characters, as `ssh-keygen -lf` prints it";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionFormSchema, mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
+import { CONNECTION_FORMS, connectionFormSchema, formSpecOf, mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
 
 const base = { type: "postgres", name: "pg-prod", host: "db", port: "5432", database: "shop", user: "app", password: "", sslmode: "prefer" };
 
@@ -17,7 +17,47 @@ describe("connection form schema", () => {
   });
 
   it("refuses types that are not available yet", () => {
-    expect(connectionFormSchema.safeParse({ ...base, type: "ssh" }).success).toBe(false);
+    expect(connectionFormSchema.safeParse({ ...base, type: "mysql" }).success).toBe(false);
+    expect(CONNECTION_FORMS.find((s) => s.type === "mysql")?.available).toBe(false);
+  });
+});
+
+describe("SSH connection form", () => {
+  const ssh = { type: "ssh", name: "ssh-bastion", host: "bastion", port: "22", user: "deploy", auth: "privateKey", privateKey: "", password: "", recording: "true", allowForwarding: "false", hostKey: "" };
+  const fp = "SHA256:" + "A".repeat(42) + "Q";
+
+  it("starts from port 22, recording on and forwarding off", () => {
+    const spec = formSpecOf("ssh")!;
+    expect(spec.defaults).toMatchObject({ port: "22", recording: "true", allowForwarding: "false", auth: "privateKey" });
+    const r = connectionFormSchema.parse({ ...ssh, recording: undefined, allowForwarding: undefined });
+    expect(r).toMatchObject({ type: "ssh", port: 22, recording: true, allowForwarding: false, hostKey: undefined });
+  });
+
+  it("reads the checkboxes from the form's strings and from a stored row's booleans", () => {
+    expect(connectionFormSchema.parse({ ...ssh, recording: "false", allowForwarding: "true" })).toMatchObject({ recording: false, allowForwarding: true });
+    expect(connectionFormSchema.parse({ ...ssh, recording: false, allowForwarding: true })).toMatchObject({ recording: false, allowForwarding: true });
+    expect(connectionFormSchema.safeParse({ ...ssh, recording: "maybe" }).success).toBe(false);
+  });
+
+  it("takes a host key fingerprint only as ssh-keygen prints it", () => {
+    expect(connectionFormSchema.parse({ ...ssh, hostKey: ` ${fp} ` })).toMatchObject({ hostKey: fp });
+    for (const bad of ["SHA256:short", "MD5:aa:bb", fp.slice(7), `${fp}=`]) {
+      const r = connectionFormSchema.safeParse({ ...ssh, hostKey: bad });
+      expect(r.success, bad).toBe(false);
+      expect(r.error!.issues[0].path).toEqual(["hostKey"]);
+    }
+  });
+
+  it("gives a message per field: host, port, user, name", () => {
+    const r = connectionFormSchema.safeParse({ ...ssh, host: " ", port: "0", user: "de ploy", name: "-x" });
+    expect(r.error!.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["host", "port", "user", "name"]));
+    expect(r.error!.issues.find((i) => i.path[0] === "name")!.message).toMatch(/SSH user name/);
+  });
+
+  it("stores host, port, user and the switches; the credential is a secret and the choice of it is not stored", () => {
+    const s = splitConnectionForm(connectionFormSchema.parse({ ...ssh, privateKey: "KEY", hostKey: fp }));
+    expect(s.settings).toEqual({ host: "bastion", port: 22, user: "deploy", recording: true, allowForwarding: false, hostKey: fp });
+    expect(s.typedSecrets).toEqual({ privateKey: "KEY" });
   });
 });
 

@@ -8,19 +8,23 @@ import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 import { mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
 import { editView, getConnectionRow, openSecret } from "./get-connection";
+import { planSshSecrets, settleHostKey } from "./ssh-connection-form";
 
 /**
  * Creates (no id) or updates a connection through the CLI's own writer. Secret fields are only
  * replaced when a value is typed, and removed only when asked.
  */
 export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string) {
-  const { settings, typedSecrets, clearSecrets } = splitConnectionForm(form);
+  let { settings, typedSecrets, clearSecrets } = splitConnectionForm(form);
+  const row = id ? await getConnectionRow(db, id) : undefined;
+  const before = row && editView(box, row);
+  if (before && before.type !== form.type) throw new AppError("INVALID_INPUT", "a connection's type cannot change; add a new connection instead", { type: "the type cannot change" });
+  if (form.type === "ssh") {
+    ({ typedSecrets, clearSecrets } = planSshSecrets(form, typedSecrets, clearSecrets, before?.storedSecrets ?? []));
+    settings = settleHostKey(settings, before?.settings, user.email, new Date());
+  }
   let secret: Record<string, string> | undefined = Object.keys(typedSecrets).length ? typedSecrets : undefined;
-  let before: ReturnType<typeof editView> | undefined;
-  if (id) {
-    const row = await getConnectionRow(db, id);
-    before = editView(box, row);
-    if (before.type !== form.type) throw new AppError("INVALID_INPUT", "a connection's type cannot change; add a new connection instead", { type: "the type cannot change" });
+  if (row) {
     let stored: Record<string, string> | null = null;
     try {
       stored = openSecret(box, row.secretEnc);
@@ -29,28 +33,28 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
     }
     secret = mergeSecret(stored, typedSecrets, clearSecrets);
   }
-  let row;
+  let saved;
   try {
-    row = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret });
+    saved = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret });
   } catch (err) {
     if (err instanceof ConnectionNameTaken) throw new AppError("CONFLICT", err.message, { name: "another connection has this name" });
     throw err;
   }
-  if (!row) throw new AppError("NOT_FOUND", "no such connection (it may have been deleted)");
+  if (!saved) throw new AppError("NOT_FOUND", "no such connection (it may have been deleted)");
   // The audit log gets the names of the sealed fields and what happened to them, never a value
   // (and under names the redactor leaves readable).
-  const { hasSecret: _hasSecret, ...saved } = row;
+  const { hasSecret: _hasSecret, ...savedView } = saved;
   const sealedFields = secret !== undefined ? Object.keys(secret) : (before?.storedSecrets ?? []);
   const sealedFieldChanges = [...Object.keys(typedSecrets).map((k) => `${k} replaced`), ...clearSecrets.map((k) => `${k} removed`)];
-  const after = { ...saved, sealedFields, sealedFieldChanges };
+  const after = { ...savedView, sealedFields, sealedFieldChanges };
   await recordConsoleEvent(db, {
-    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: row.name, target: row.id, before: before && auditView(before), after,
-    message: before && before.name !== row.name ? `renamed ${before.name} to ${row.name}` : undefined,
+    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: saved.name, target: saved.id, before: before && auditView(before), after,
+    message: before && before.name !== saved.name ? `renamed ${before.name} to ${saved.name}` : undefined,
   });
   // The gateway reads connections afresh for every new session (nothing cached); the event tells
   // any future cache, and other consoles, that this connection changed.
-  await publish(db, "grants.changed", { connectionId: row.id, reason: id ? "connection.updated" : "connection.created" });
-  return { id: row.id, name: row.name };
+  await publish(db, "grants.changed", { connectionId: saved.id, reason: id ? "connection.updated" : "connection.created" });
+  return { id: saved.id, name: saved.name };
 }
 
 function auditView({ storedSecrets, ...rest }: ReturnType<typeof editView>) {

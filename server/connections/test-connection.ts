@@ -5,10 +5,12 @@ import type { SecretBox } from "../../gateway/crypto/secret-box";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { describeConnectError } from "./connect-error";
-import { mergeSecret, splitConnectionForm, type ConnectionForm, type PostgresForm } from "./connection-forms";
+import { mergeSecret, splitConnectionForm, type ConnectionForm, type PostgresForm, type SshForm } from "./connection-forms";
 import { getConnectionRow, openSecret } from "./get-connection";
+import { planSshSecrets } from "./ssh-connection-form";
+import { testSshTarget, type HostKeyCheck, type SshTestResult } from "./test-ssh-target";
 
-export type TestResult = { ok: true; serverVersion: string; ms: number } | { ok: false; error: string; ms: number };
+export type TestResult = { ok: true; serverVersion: string; ms: number; hostKey?: HostKeyCheck } | { ok: false; error: string; ms: number; hostKey?: HostKeyCheck };
 
 const TIMEOUT_MS = 5000;
 
@@ -18,22 +20,36 @@ const TIMEOUT_MS = 5000;
  * error, never a secret.
  */
 export async function testConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string): Promise<TestResult> {
-  const { typedSecrets, clearSecrets } = splitConnectionForm(form);
+  let { typedSecrets, clearSecrets } = splitConnectionForm(form);
   let stored: Record<string, string> | null = null;
+  let storedSettings: Record<string, unknown> | null = null;
   if (id) {
     try {
-      stored = openSecret(box, (await getConnectionRow(db, id)).secretEnc);
+      const row = await getConnectionRow(db, id);
+      storedSettings = row.settings;
+      stored = openSecret(box, row.secretEnc);
     } catch {
       // Missing or unreadable: test with what was typed.
     }
   }
+  let ssh: ReturnType<typeof planSshSecrets> | undefined;
+  if (form.type === "ssh") ({ typedSecrets, clearSecrets } = ssh = planSshSecrets(form, typedSecrets, clearSecrets, Object.keys(stored ?? {})));
   const secret = mergeSecret(stored, typedSecrets, clearSecrets) ?? stored ?? {};
-  const result = await testPostgresTarget(form, secret.password);
+  const result =
+    form.type === "ssh" && ssh
+      ? await testSshForm(form, ssh.auth, secret, typeof storedSettings?.hostKey === "string" ? storedSettings.hostKey : undefined)
+      : await testPostgresTarget(form as PostgresForm, secret.password);
+  const hostKey = result.hostKey ? ` (host key ${result.hostKey.fingerprint}${result.hostKey.pinned ? (result.hostKey.matches ? ", matches the pinned key" : `, pinned ${result.hostKey.pinned}`) : ", not pinned yet"})` : "";
   await recordConsoleEvent(db, {
     action: "console.connection.test", outcome: result.ok ? "ok" : "error", actor: user.email, connectionName: form.name, target: id,
-    message: result.ok ? `reached ${form.host}:${form.port} in ${result.ms} ms: ${result.serverVersion}` : `${form.host}:${form.port}: ${result.error}`,
+    message: result.ok ? `reached ${form.host}:${form.port} in ${result.ms} ms: ${result.serverVersion}${hostKey}` : `${form.host}:${form.port}: ${result.error}`,
   });
   return result;
+}
+
+/** A fingerprint typed into the form is what an unsaved pin would be; else the connection's own pin. */
+function testSshForm(form: SshForm, auth: "privateKey" | "password", secret: Record<string, string>, pinned: string | undefined): Promise<SshTestResult> {
+  return testSshTarget({ host: form.host, port: form.port, user: form.user, auth, secret, pinnedHostKey: form.hostKey ?? pinned });
 }
 
 /** `select version()` over a fresh client, with TLS as the gateway would negotiate it. */

@@ -1,7 +1,9 @@
 import "server-only";
 import { z } from "zod";
+import { SSH_HOST_KEY_FINGERPRINT } from "../../../gateway/admin/connection-settings";
 import { connectionFormSchema } from "../../connections/connection-forms";
 import { deleteConnection } from "../../connections/delete-connection";
+import { forgetHostKey } from "../../connections/forget-host-key";
 import { getConnection } from "../../connections/get-connection";
 import { listConnections } from "../../connections/list-connections";
 import { saveConnection } from "../../connections/save-connection";
@@ -19,5 +21,9 @@ export const connectionsRouter = createTRPCRouter({
   save: adminProcedure.input(formInput).mutation(({ ctx, input }) => saveConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
   /** Connects to the target with the form (stored secrets fill empty secret fields of `id`). */
   test: adminProcedure.input(formInput).mutation(({ ctx, input }) => testConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
+  /** Removes an SSH connection's pinned host key (the one the admin confirmed), so the next connection pins afresh. */
+  forgetHostKey: adminProcedure
+    .input(id.extend({ fingerprint: z.string().regex(SSH_HOST_KEY_FINGERPRINT, "a SHA256:... fingerprint") }))
+    .mutation(({ ctx, input }) => forgetHostKey(ctx.db, ctx.user, input.id, input.fingerprint)),
   delete: adminProcedure.input(id.extend({ confirmName: z.string() })).mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user, input.id, input.confirmName)),
 });
