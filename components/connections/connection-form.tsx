@@ -8,7 +8,7 @@ import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { Card, ErrorBox } from "../ui/page";
-import { ConnectionFields, type FieldValues } from "./connection-fields";
+import { ConnectionFields, visibleFields, type FieldValues } from "./connection-fields";
 import { TestResultBox } from "./test-result";
 
 export type EditedConnection = { id: string; name: string; type: string; settings: Record<string, string | number | boolean>; storedSecrets: string[] };
@@ -27,6 +27,7 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
   const [values, setValues] = useState<FieldValues>(() => ({
     ...spec.defaults,
     ...Object.fromEntries(Object.entries(initial?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+    ...(initial && spec.editValues ? spec.editValues(initial.settings, initial.storedSecrets) : {}),
   }));
   const [clear, setClear] = useState<string[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -40,7 +41,8 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
       onError: (err) => setErrors(describeError(err).fields),
     }),
   );
-  const test = useMutation(trpc.connections.test.mutationOptions());
+  // A credential the server cannot use (an encrypted key...) is shown under its field, as on save.
+  const test = useMutation(trpc.connections.test.mutationOptions({ onError: (err) => setErrors(describeError(err).fields) }));
 
   const checked = (): FormData | undefined => {
     const parsed = connectionFormSchema.safeParse({ ...values, type, name, clearSecrets: clear });
@@ -51,6 +53,16 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
   };
   const failure = save.error ? describeError(save.error) : undefined;
   const renamed = initial && name.trim() !== initial.name;
+  const nameUse = spec.nameUse ?? "connection name";
+  const chooseType = (next: string) => {
+    const nextSpec = formSpecOf(next);
+    if (!nextSpec) return;
+    // Start from the new type's defaults (its port...), keeping what reads the same in both.
+    setValues((v) => ({ ...nextSpec.defaults, ...(v.host ? { host: v.host } : {}), ...(v.user ? { user: v.user } : {}) }));
+    setErrors({});
+    test.reset();
+    setType(next);
+  };
 
   return (
     <form
@@ -66,7 +78,7 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
       <Card title="Connection">
         <div className="grid gap-4 md:grid-cols-2">
           <Field label="Type" name="type" hint={initial ? "A connection's type cannot change." : "More types arrive with their gateway adapters."}>
-            <Select name="type" value={type} disabled={Boolean(initial)} onChange={(e) => setType(e.target.value)}>
+            <Select name="type" value={type} disabled={Boolean(initial)} onChange={(e) => chooseType(e.target.value)}>
               {CONNECTION_FORMS.map((t) => (
                 <option key={t.type} value={t.type} disabled={!t.available}>
                   {t.label}
@@ -81,18 +93,18 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
             error={errors.name}
             hint={
               renamed
-                ? `Clients connect with the database name ${initial.name}: after saving they must use ${name.trim() || "the new name"}.`
-                : "Clients give this as the database name. Renaming it later breaks their connection strings."
+                ? `Clients connect with the ${nameUse} ${initial.name}: after saving they must use ${name.trim() || "the new name"}.`
+                : `Clients give this as the ${nameUse}. Renaming it later breaks what they have configured.`
             }
           >
-            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} invalid={Boolean(errors.name)} placeholder="pg-prod" required aria-required autoComplete="off" />
+            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} invalid={Boolean(errors.name)} placeholder={spec.namePlaceholder} required aria-required autoComplete="off" />
           </Field>
         </div>
       </Card>
       <Card title="Target">
         <div className="grid gap-4 md:grid-cols-2">
           <ConnectionFields
-            fields={spec.fields}
+            fields={visibleFields(spec.fields, values, initial?.settings ?? {})}
             values={values}
             errors={errors}
             storedSecrets={initial?.storedSecrets ?? []}

@@ -10,6 +10,24 @@ import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { DeleteConnectionDialog, type DeletingConnection } from "./delete-connection-dialog";
 import { TestResultBox } from "./test-result";
 
+const TYPE_LABELS: Record<string, string> = { postgres: "PostgreSQL", ssh: "SSH" };
+
+/** An SSH row's pin state and switches; the full fingerprint is on the connection's page. */
+function SshTargetSummary({ settings, hasSecret }: { settings: Record<string, string | number | boolean>; hasSecret: boolean }) {
+  const pinned = typeof settings.hostKey === "string" ? settings.hostKey : undefined;
+  return (
+    <>
+      <div className="whitespace-nowrap" title={pinned}>
+        {pinned ? `host key ${pinned.slice(0, 19)}… pinned` : <span className="font-sans text-amber-700">host key not pinned yet</span>}
+      </div>
+      <div className="whitespace-nowrap font-sans text-slate-500">
+        recording {settings.recording === false ? "off" : "on"} · forwarding {settings.allowForwarding === true ? "allowed" : "off"}
+        {hasSecret ? "" : " · no credential stored"}
+      </div>
+    </>
+  );
+}
+
 export function ConnectionList({ cli }: { cli: string }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.connections.list.queryOptions());
@@ -28,9 +46,12 @@ export function ConnectionList({ cli }: { cli: string }) {
           </Link>
         }
       >
-        <p>A connection is a database Gatehouse guards: agents reach it through the gateway and never see its password. Add one here, or from a shell:</p>
+        <p>A connection is a database or SSH server Gatehouse guards: agents reach it through the gateway and never see its credential. Add one here, or from a shell:</p>
         <code className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
           {cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db
+        </code>
+        <code className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
+          {cli} connections add {"<name>"} --type ssh --host H --user U --private-key-file F
         </code>
       </EmptyState>
     );
@@ -67,20 +88,24 @@ export function ConnectionList({ cli }: { cli: string }) {
           {query.data.map((c) => (
             <tr key={c.id}>
               <Td>
-                <Link href={`/connections/${c.id}`} className="font-medium text-brand hover:underline">
+                <Link href={`/connections/${c.id}`} className="whitespace-nowrap font-medium text-brand hover:underline">
                   {c.name}
                 </Link>
-                <div className="text-xs text-slate-500">{c.type === "postgres" ? "PostgreSQL" : c.type}</div>
+                <div className="text-xs text-slate-500">{TYPE_LABELS[c.type] ?? c.type}</div>
               </Td>
               <Td className="font-mono text-xs">
                 <div className="whitespace-nowrap">
                   {String(c.settings.user)}@{String(c.settings.host)}:{String(c.settings.port)}
                 </div>
-                <div className="whitespace-nowrap">/{String(c.settings.database)}</div>
-                <div className="whitespace-nowrap font-sans text-slate-500">
-                  sslmode {String(c.settings.sslmode)}
-                  {c.hasSecret ? "" : " · no password stored"}
-                </div>
+                {c.type === "ssh" ? <SshTargetSummary settings={c.settings} hasSecret={c.hasSecret} /> : (
+                  <>
+                    <div className="whitespace-nowrap">/{String(c.settings.database)}</div>
+                    <div className="whitespace-nowrap font-sans text-slate-500">
+                      sslmode {String(c.settings.sslmode)}
+                      {c.hasSecret ? "" : " · no password stored"}
+                    </div>
+                  </>
+                )}
               </Td>
               <Td>
                 {c.groups.length ? (

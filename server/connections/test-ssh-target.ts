@@ -58,7 +58,7 @@ export async function testSshTarget(t: SshTestTarget): Promise<SshTestResult> {
 function describeSshError(err: Error & ClientErrorExtensions & { code?: string }, t: SshTestTarget, seen: string | undefined): string {
   const where = `${t.host}:${t.port}`;
   if (seen && t.pinnedHostKey && seen !== t.pinnedHostKey) {
-    return `the host key of ${where} is ${seen}, not the pinned ${t.pinnedHostKey}; the credential was not sent. If the target's key really changed, check it on the target (ssh-keygen -lf) and forget the pinned key.`;
+    return `the host key of ${where} is ${seen}, not the pinned ${t.pinnedHostKey}; the credential was not sent. If the target's key really changed, compare it with ssh-keygen -lf on the target before pinning the new one.`;
   }
   if (err.level === "client-authentication") return `authentication failed for user ${t.user} on ${where}: the target refused the ${t.auth === "privateKey" ? "private key" : "password"}`;
   if (err.level === "client-timeout") return `no answer from ${where} within ${SSH_TEST_TIMEOUT_MS / 1000} s: check the host, the port and any firewall`;

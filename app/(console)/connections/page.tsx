@@ -13,7 +13,7 @@ export default async function ConnectionsPage() {
     <>
       <PageHeader
         title="Connections"
-        description="The databases Gatehouse guards. The gateway holds their credentials; clients name a connection as their database."
+        description="The databases and SSH servers Gatehouse guards. The gateway holds their credentials; clients name a connection as their database (Postgres) or their SSH user name."
         actions={
           <Link href="/connections/new" className={buttonClass()}>
             Add connection

@@ -24,6 +24,8 @@ export type Role = (typeof ROLES)[number];
 export type StackInfo = {
   consoleUrl: string;
   gatewayPort: number;
+  /** The gateway's SSH listener (user name = connection name, password = a Gatehouse key). */
+  gatewaySshPort: number;
   /** Environment for the `gatehouse` CLI and for reaching the shared database. */
   env: Record<string, string>;
   /** A role `app` with password `secret` on database `shop` of the target PostgreSQL. */
@@ -110,7 +112,7 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
     await waitForHttp(`${consoleUrl}/sign-in`, server);
 
     return {
-      info: { consoleUrl, gatewayPort: gateway.ports.pg, env, targetUrl: pg.url("shop", "app", "secret") + "?sslmode=disable", targetPort: pg.port, accounts, ssoLogins: { admin: "olivia", member: "mo" }, logFile },
+      info: { consoleUrl, gatewayPort: gateway.ports.pg, gatewaySshPort: gateway.ports.ssh, env, targetUrl: pg.url("shop", "app", "secret") + "?sslmode=disable", targetPort: pg.port, accounts, ssoLogins: { admin: "olivia", member: "mo" }, logFile },
       stop,
     };
   } catch (err) {

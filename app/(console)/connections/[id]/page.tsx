@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
 import { ConnectionDangerZone } from "../../../../components/connections/connection-danger-zone";
 import { ConnectionForm } from "../../../../components/connections/connection-form";
+import { SshHostKeyCard } from "../../../../components/connections/ssh-host-key-card";
 import { Forbidden } from "../../../../components/shell/forbidden";
 import { PageHeader } from "../../../../components/ui/page";
 import { requireSection } from "../../../../server/auth/require-section";
@@ -21,10 +22,17 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
   });
   if (!connection) notFound();
   const live = await countLiveSessions(getDb(), id);
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const s = connection.settings;
   return (
     <div className="space-y-6">
       <PageHeader title={`Connection ${connection.name}`} description="Changes apply to new sessions; sessions already open keep the target they reached. Secret fields are write-only." />
       <ConnectionForm initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets }} />
+      {connection.type === "ssh" ? (
+        <SshHostKeyCard
+          pin={{ id: connection.id, name: connection.name, host: String(s.host), port: Number(s.port), hostKey: text(s.hostKey), pinnedAt: text(s.hostKeyPinnedAt), pinnedBy: text(s.hostKeyPinnedBy) }}
+        />
+      ) : null}
       <ConnectionDangerZone connection={{ id: connection.id, name: connection.name, live }} />
     </div>
   );
