@@ -80,6 +80,9 @@ test("[CONNECTIONS][SSH]: an admin adds an SSH connection through the form, test
   await expect(row).toContainText("host key not pinned yet");
   await expect(row).toContainText("recording on · forwarding off");
   await shot(admin, "ssh-connections");
+  // The list's Test uses the stored key.
+  await row.getByRole("button", { name: "Test ssh-e2e" }).click();
+  await expect(admin.getByRole("status").filter({ hasText: "Connected in" })).toContainText(sshd.hostKeyFingerprint);
 
   // Its page: not pinned yet; the stored key is write-only and Test uses it.
   await row.getByRole("link", { name: "Edit ssh-e2e" }).click();
@@ -141,7 +144,7 @@ test("[CONNECTIONS][SSH]: an admin adds an SSH connection through the form, test
   await context.close();
 });
 
-test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not present is refused before the credential is sent", async ({ browser, shot }) => {
+test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not present is refused before the credential is sent; switching to a password replaces the key", async ({ browser, cli, shot }) => {
   const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width: 1280, height: 900 } });
   const admin = await context.newPage();
   await fillSshForm(admin, "ssh-e2e-pinned", sshd.user, clientKey);
@@ -163,6 +166,25 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
   await admin.getByRole("link", { name: "Edit ssh-e2e-pinned" }).click();
   await expect(admin.getByTestId("pinned-host-key")).toHaveText(sshd.hostKeyFingerprint);
   await expect(admin.getByText(/Pinned by admin@example\.test in the console on /)).toBeVisible();
+
+  // Switching to a password: Test gives the target's refusal, and saving replaces the key by it.
+  await expect(admin.getByLabel("Log in with")).toHaveValue("privateKey");
+  await admin.getByLabel("Log in with").selectOption("password");
+  await expect(admin.getByLabel("Private key", { exact: true })).toHaveCount(0);
+  await admin.getByLabel("Password", { exact: true }).fill("hunter2-not-the-password");
+  await admin.getByRole("button", { name: "Test connection" }).click();
+  await expect(admin.getByText(`authentication failed for user ${sshd.user} on 127.0.0.1:${sshd.port}: the target refused the password`)).toBeVisible();
+  await expect(admin.locator("body")).not.toContainText("hunter2-not-the-password");
+  await admin.getByRole("button", { name: "Save changes" }).click();
+  await expect(admin).toHaveURL(/\/connections$/);
+  await admin.getByRole("link", { name: "Edit ssh-e2e-pinned" }).click();
+  await expect(admin.getByLabel("Log in with")).toHaveValue("password");
+  await expect(admin.getByText("A password is stored.")).toBeVisible();
+  await expect(admin.getByTestId("pinned-host-key")).toHaveText(sshd.hostKeyFingerprint);
+  const updates = (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as { action: string; connectionName: string | null; details: { after?: { sealedFields?: string[]; sealedFieldChanges?: string[] } } | null });
+  const update = updates.findLast((e) => e.action === "console.connection.update" && e.connectionName === "ssh-e2e-pinned");
+  expect(update?.details?.after).toMatchObject({ sealedFields: ["password"], sealedFieldChanges: ["password replaced", "privateKey removed"] });
+  expect(JSON.stringify(updates)).not.toContain("hunter2-not-the-password");
   await context.close();
 });
 
