@@ -39,6 +39,11 @@ export type ConnectionRecordInput = {
   settings: ConnectionSettings;
   /** An object is sealed and replaces the stored secret (an empty one clears it); undefined keeps what is stored. */
   secret?: ConnectionSecret;
+  /**
+   * On an update, settings the row holds at the moment of writing that `settings` leaves out are
+   * kept (`settings` wins where it has them): the SSH host key the gateway may pin while a form is open.
+   */
+  keepStoredSettings?: readonly string[];
 };
 
 /**
@@ -58,7 +63,7 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
   try {
     const [row] = await db
       .update(connections)
-      .set({ name: input.name, settings: input.settings, ...(secretEnc !== undefined ? { secretEnc } : {}), updatedAt: sql`now()` })
+      .set({ name: input.name, settings: settingsKeeping(input.settings, input.keepStoredSettings), ...(secretEnc !== undefined ? { secretEnc } : {}), updatedAt: sql`now()` })
       .where(eq(connections.id, input.id))
       .returning(columns);
     return row ?? null;
@@ -67,6 +72,13 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
     if ((err as { cause?: { code?: string } }).cause?.code === "23505" || (err as { code?: string }).code === "23505") throw new ConnectionNameTaken(input.name);
     throw err;
   }
+}
+
+/** The new settings over the named keys of the row's current settings, read in the same UPDATE (so nothing written meanwhile is lost). */
+function settingsKeeping(settings: ConnectionSettings, keep: readonly string[] | undefined) {
+  if (!keep?.length) return settings;
+  const keys = sql.join(keep.map((k) => sql`${k}`), sql`, `);
+  return sql`coalesce((select jsonb_object_agg(e.key, e.value) from jsonb_each(${connections.settings}) e where e.key in (${keys})), '{}'::jsonb) || ${JSON.stringify(settings)}::jsonb`;
 }
 
 export async function addPostgresConnection(db: Db, box: SecretBox, input: PostgresConnectionInput) {

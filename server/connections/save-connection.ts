@@ -8,7 +8,7 @@ import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 import { mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
 import { editView, getConnectionRow, openSecret } from "./get-connection";
-import { planSshSecrets, settleHostKey } from "./ssh-connection-form";
+import { HOST_KEY_SETTINGS, planSshSecrets, settleHostKey } from "./ssh-connection-form";
 
 /**
  * Creates (no id) or updates a connection through the CLI's own writer. Secret fields are only
@@ -35,7 +35,9 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
   }
   let saved;
   try {
-    saved = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret });
+    // A pin the gateway writes between reading the row and this update is kept too.
+    const keepStoredSettings = form.type === "ssh" && typeof settings.hostKey !== "string" ? HOST_KEY_SETTINGS : undefined;
+    saved = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret, keepStoredSettings });
   } catch (err) {
     if (err instanceof ConnectionNameTaken) throw new AppError("CONFLICT", err.message, { name: "another connection has this name" });
     throw err;

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { runMigrations } from "../../drizzle/migrate";
+import { psqlAdmin } from "../../e2e/support/pg-server";
+import { createSecretBox } from "../crypto/secret-box";
+import { saveConnectionRecord } from "./add-connection";
+
+// The one writer of connection rows, on a fresh database in the run's private PostgreSQL.
+let handle: DbHandle;
+const box = createSecretBox(randomBytes(32));
+beforeAll(async () => {
+  const pg = inject("pg");
+  const name = `gh_${randomBytes(6).toString("hex")}`;
+  psqlAdmin(pg, `create database ${name}`);
+  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
+  await runMigrations(url);
+  handle = openDb(url, { max: 2 });
+});
+afterAll(() => handle?.close());
+
+const base = { host: "bastion", port: 22, user: "deploy", recording: true, allowForwarding: false };
+const fp = `SHA256:${"A".repeat(42)}Q`;
+const PIN = ["hostKey", "hostKeyPinnedAt", "hostKeyPinnedBy"];
+
+/** What the gateway's first connection does (gateway/protocols/ssh/ssh-target.ts). */
+const pinAtFirstUse = (id: string) =>
+  handle.db.execute(sql`update connections set settings = settings || jsonb_build_object('hostKey', ${fp}::text, 'hostKeyPinnedAt', now()::text) where id = ${id}::uuid and not settings ? 'hostKey'`);
+
+describe("saveConnectionRecord keepStoredSettings", () => {
+  it("keeps a host key pinned after the form was read, and nothing else the update leaves out", async () => {
+    const row = await saveConnectionRecord(handle.db, box, { name: "ssh-keep", type: "ssh", settings: base, secret: { privateKey: "k" } });
+    await pinAtFirstUse(row.id);
+    // The form was read before the pin: its settings have none, and say port 2222 now.
+    const saved = await saveConnectionRecord(handle.db, box, { id: row.id, name: "ssh-keep", type: "ssh", settings: { ...base, port: 2222 }, keepStoredSettings: PIN });
+    expect(saved?.settings).toEqual({ ...base, port: 2222, hostKey: fp, hostKeyPinnedAt: expect.any(String) });
+  });
+
+  it("lets the new settings win where they name a kept key, and keeps nothing without being asked", async () => {
+    const row = await saveConnectionRecord(handle.db, box, { name: "ssh-over", type: "ssh", settings: base });
+    await pinAtFirstUse(row.id);
+    const other = `SHA256:${"B".repeat(42)}Q`;
+    const typed = await saveConnectionRecord(handle.db, box, { id: row.id, name: "ssh-over", type: "ssh", settings: { ...base, hostKey: other, hostKeyPinnedAt: "t", hostKeyPinnedBy: "a@b" }, keepStoredSettings: PIN });
+    expect(typed?.settings).toMatchObject({ hostKey: other, hostKeyPinnedAt: "t", hostKeyPinnedBy: "a@b" });
+    const replaced = await saveConnectionRecord(handle.db, box, { id: row.id, name: "ssh-over", type: "ssh", settings: base });
+    expect(replaced?.settings).toEqual(base);
+  });
+});
