@@ -28,6 +28,8 @@ const consoleEnvSchema = z.object({
   GATEHOUSE_AUDITOR_GROUPS: list,
   /** The gateway's HTTP port, where the browser terminal's WebSocket is (on the host the page came from). */
   GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(18888),
+  /** The gateway's SSH listener, for the `ssh -p` line the SSH keys page shows (0: not known, the page says so). */
+  GATEHOUSE_SSH_PORT: z.coerce.number().int().min(0).max(65535).default(12222),
   /** The terminal WebSocket's full address when the gateway is behind a proxy, e.g. wss://gateway.example.com/terminal. */
   GATEHOUSE_TERMINAL_URL: z
     .string()

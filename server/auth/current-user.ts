@@ -32,6 +32,7 @@ export const SECTION_ROLES = {
   reviews: ["admin", "approver"],
   audit: ["admin", "auditor"],
   terminal: ["admin", "approver", "auditor", "member"],
+  sshKeys: ["admin", "approver", "auditor", "member"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type Section = keyof typeof SECTION_ROLES;

@@ -91,6 +91,8 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
       GATEHOUSE_PG_PORT: String(gateway.ports.pg),
       // The browser terminal's WebSocket: the console tells the page this port.
       GATEHOUSE_HTTP_PORT: String(gateway.ports.http),
+      // The SSH keys page's `ssh -p` line.
+      GATEHOUSE_SSH_PORT: String(gateway.ports.ssh),
       NEXT_DIST_DIR: E2E_DIST_DIR,
       // The public address: the OIDC callback URL is built from it (Next's own request URL says localhost).
       AUTH_URL: consoleUrl,
