@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import ssh2 from "ssh2";
 import type { Db } from "../../drizzle/client";
 import { identities, sshPublicKeys } from "../../drizzle/schema/index";
@@ -30,8 +30,10 @@ export async function addSshPublicKey(db: Db, input: { identity: string; publicK
   return { id: row.id, fingerprint: k.fingerprint, name };
 }
 
-export async function removeSshPublicKey(db: Db, fingerprint: string): Promise<boolean> {
-  return (await db.delete(sshPublicKeys).where(eq(sshPublicKeys.fingerprint, fingerprint)).returning({ id: sshPublicKeys.id })).length > 0;
+/** Removes a key; with `identityId`, only when the key is that identity's (the console's per-person check). */
+export async function removeSshPublicKey(db: Db, fingerprint: string, identityId?: string): Promise<boolean> {
+  const where = identityId ? and(eq(sshPublicKeys.fingerprint, fingerprint), eq(sshPublicKeys.identityId, identityId)) : eq(sshPublicKeys.fingerprint, fingerprint);
+  return (await db.delete(sshPublicKeys).where(where).returning({ id: sshPublicKeys.id })).length > 0;
 }
 
 export async function listSshPublicKeys(db: Db, identity: string) {

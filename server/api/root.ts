@@ -9,6 +9,7 @@ import { accessRequestsRouter } from "./routers/access-requests";
 import { guardrailsRouter } from "./routers/guardrails";
 import { maskingRouter } from "./routers/masking";
 import { sessionsRouter } from "./routers/sessions";
+import { sshKeysRouter } from "./routers/ssh-keys";
 import { terminalRouter } from "./routers/terminal";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   guardrails: guardrailsRouter,
   masking: maskingRouter,
   terminal: terminalRouter,
+  sshKeys: sshKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;
