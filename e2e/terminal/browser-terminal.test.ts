@@ -58,6 +58,8 @@ describe("[TERMINAL] browser terminal over WebSocket", () => {
     expect(audit).toContain('"statement":"select 20 + 22 as answer;"');
     const [outer] = await db.db.select().from(sessions).where(eq(sessions.protocol, "terminal"));
     expect(outer).toMatchObject({ identityName: "pat", connectionName: "pg-term", clientUser: "pat@example.com" });
+    const [inner] = await db.db.select().from(sessions).where(eq(sessions.protocol, "postgres"));
+    expect(inner.clientApp).toBe(`gatehouse-terminal-${outer.id}`);
     await expect.poll(async () => (await gw.cli("sessions", "export", outer.id)).stdout, { timeout: 5000 }).toContain("42");
     expect((await db.db.select().from(recordings).where(eq(recordings.sessionId, outer.id)))[0]).toMatchObject({ width: 100, height: 30 });
   });

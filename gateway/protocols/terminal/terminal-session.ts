@@ -32,9 +32,10 @@ const HIGH_WATER = 1 << 20;
  * recorded by the SSH listener like any other.
  */
 export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, boolean]>, deps: GatewayDeps, t: Spec): Promise<void> {
-  const proc = t.connection.type === "postgres" ? runPsql(t) : await runSsh(t).catch((err: Error) => err);
+  const sessionId = randomUUID();
+  const proc = t.connection.type === "postgres" ? runPsql(t, sessionId) : await runSsh(t).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
-  const ctx: SessionContext = { sessionId: randomUUID(), identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionName: t.connection.name, protocol: "terminal", clientAddr: t.clientAddr };
+  const ctx: SessionContext = { sessionId, identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionName: t.connection.name, protocol: "terminal", clientAddr: t.clientAddr };
   let recorder: Recorder | null = null;
   if (t.connection.type === "postgres" && t.connection.settings.recording !== false) {
     try {
@@ -103,8 +104,9 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
 }
 
-function runPsql(t: Spec): Process {
-  const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${t.connection.name} user=${t.identityName} sslmode=disable application_name=gatehouse-browser-terminal`;
+function runPsql(t: Spec, terminalSessionId: string): Process {
+  // The Postgres session it opens names the terminal session (with its recording) as its application.
+  const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${t.connection.name} user=${t.identityName} sslmode=disable application_name=gatehouse-terminal-${terminalSessionId}`;
   const p = pty.spawn("psql", [conninfo], {
     name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: "/tmp",
     // Only what psql needs: never the gateway's own environment (secrets, DATABASE_URL).
