@@ -60,7 +60,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
           <Fact label="Status" value={<Badge tone={s.status === "active" ? "blue" : s.status === "failed" ? "red" : "slate"}>{s.status}</Badge>} />
           <Fact label="Identity" value={`${s.identityName}${s.groups.length ? ` (${s.groups.join(", ")})` : ""}`} />
           <Fact label="Connection" value={`${s.connectionName} · ${s.protocol}`} />
-          <Fact label="Client" value={`${s.clientAddr ?? "?"}${s.clientApp ? ` · ${s.clientApp}` : ""}${s.clientUser ? ` · user ${s.clientUser}` : ""}`} />
+          <Fact label="Client" value={<ClientFact addr={s.clientAddr} app={s.clientApp} user={s.clientUser} />} />
           <Fact label="Started (UTC)" value={formatTime(s.startedAt)} />
           <Fact label="Ended (UTC)" value={s.endedAt ? formatTime(s.endedAt) : "still open"} />
           <Fact label="Duration" value={`${duration(new Date(s.startedAt), s.endedAt ? new Date(s.endedAt) : null, new Date(now))}${s.status === "active" ? " so far" : ""}`} />
@@ -131,6 +131,27 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
         The client gets a FATAL error saying an administrator ended it. What it did so far stays recorded.
       </ConfirmDialog>
     </div>
+  );
+}
+
+// A psql opened in the console's browser terminal names that terminal session, which holds the recording.
+const TERMINAL_APP = /^gatehouse-terminal-([0-9a-f-]{36})$/;
+
+function ClientFact({ addr, app, user }: { addr: string | null; app: string | null; user: string | null }) {
+  const terminal = app ? TERMINAL_APP.exec(app) : null;
+  return (
+    <>
+      {addr ?? "?"}
+      {terminal ? (
+        <>
+          {" · "}
+          <Link className="text-brand hover:underline" href={`/sessions/${terminal[1]}`}>
+            browser terminal (its recording)
+          </Link>
+        </>
+      ) : app ? ` · ${app}` : null}
+      {user ? ` · user ${user}` : null}
+    </>
   );
 }
 

@@ -96,6 +96,20 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   const refused = (await audit()).filter((e) => e.action === "console.terminal.open" && e.outcome === "denied" && e.identityName === "pat.terminal@example.test");
   expect(refused.map((e) => e.connectionName)).toEqual(["term-secret", "no-such-db"]);
 
+  // An auditor goes from the psql session's statement timeline to the terminal's recording.
+  const sessions = (await cli("sessions", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string; protocol: string; identityName: string; clientApp: string | null });
+  const inner = sessions.find((x) => x.protocol === "postgres" && x.identityName === "term-pat" && x.clientApp?.startsWith("gatehouse-terminal-"))!;
+  const auditor = await browser.newContext({ storageState: storageStateFor("auditor"), viewport: { width: 1280, height: 900 } });
+  const au = await auditor.newPage();
+  await au.goto(`/sessions/${inner.id}`);
+  await au.getByRole("link", { name: "browser terminal (its recording)" }).click();
+  await expect(au).toHaveURL(new RegExp(`/sessions/${inner.clientApp!.slice("gatehouse-terminal-".length)}$`));
+  await expect(au.getByText("Terminal recording", { exact: true })).toBeVisible();
+  await expect(au.getByRole("link", { name: "Export .cast" })).toBeVisible();
+  await expect(au.getByText("browser terminal (psql)").first()).toBeVisible();
+  await shot(au, "laptop-terminal-session-recording");
+  await auditor.close();
+
   // At phone width the list and the terminal fit without the page scrolling sideways.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const pp = await phone.newPage();
