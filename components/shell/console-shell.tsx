@@ -12,6 +12,7 @@ const NAV: NavItem[] = [
   { href: "/reviews", label: "Reviews", roles: ["admin", "approver"] },
   { href: "/access-requests", label: "Access requests", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/terminal", label: "Terminal", roles: ["admin", "approver", "auditor", "member"] },
+  { href: "/ssh-keys", label: "SSH keys", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/connections", label: "Connections", roles: ["admin"] },
   { href: "/guardrails", label: "Guardrails", roles: ["admin", "auditor", "approver"] },
   { href: "/masking", label: "Masking", roles: ["admin", "auditor", "approver"] },

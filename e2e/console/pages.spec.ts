@@ -1,7 +1,7 @@
 import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
 import { openStackDb, seedRecordedSession } from "./support/seed-recording";
 
-const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/masking", "/access", "/agents", "/sessions", "/audit", "/users", "/terminal"];
+const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/masking", "/access", "/agents", "/sessions", "/audit", "/users", "/terminal", "/ssh-keys"];
 
 // A session page with a terminal recording (the player, its commands and search) is checked too.
 let recordedSession = "";
