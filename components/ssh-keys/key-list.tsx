@@ -50,7 +50,7 @@ export function KeyList({ owner, keys, identityId }: { owner: { name: string; is
           From now on the gateway refuses this key for {owner.isSelf ? "you" : owner.name}:
         </p>
         <p className="break-all rounded-md bg-slate-50 px-3 py-2 font-mono text-xs text-slate-700">{target?.fingerprint}</p>
-        <p className="text-sm text-slate-600">SSH sessions already open with it keep running until they end (an admin can end them on Sessions). The key can be added again later.</p>
+        <p className="text-sm text-slate-600">SSH sessions that logged in with it end at once, on every gateway instance. The key can be added again later.</p>
         {remove.error ? <ErrorBox title="Not removed" message={describeError(remove.error).message} /> : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={() => setTarget(null)}>

@@ -3,6 +3,7 @@ import ssh2 from "ssh2";
 import type { Db } from "../../drizzle/client";
 import { identities, sshPublicKeys } from "../../drizzle/schema/index";
 import { sshFingerprint } from "../protocols/ssh/host-key";
+import { publish } from "../bus/event-bus";
 import type { Identity } from "./identity";
 
 const { utils } = ssh2;
@@ -33,7 +34,10 @@ export async function addSshPublicKey(db: Db, input: { identity: string; publicK
 /** Removes a key; with `identityId`, only when the key is that identity's (the console's per-person check). */
 export async function removeSshPublicKey(db: Db, fingerprint: string, identityId?: string): Promise<boolean> {
   const where = identityId ? and(eq(sshPublicKeys.fingerprint, fingerprint), eq(sshPublicKeys.identityId, identityId)) : eq(sshPublicKeys.fingerprint, fingerprint);
-  return (await db.delete(sshPublicKeys).where(where).returning({ id: sshPublicKeys.id })).length > 0;
+  const removed = await db.delete(sshPublicKeys).where(where).returning({ id: sshPublicKeys.id, identityId: sshPublicKeys.identityId });
+  // SSH sessions that logged in with the key end on every gateway instance, as for a revoked Gatehouse key.
+  if (removed.length) await publish(db, "keys.revoked", { keyIds: removed.map((r) => r.id) });
+  return removed.length > 0;
 }
 
 export async function listSshPublicKeys(db: Db, identity: string) {
@@ -63,7 +67,7 @@ export async function identityForPublicKey(db: Db, blob: Buffer): Promise<{ iden
   if (!key || key instanceof Error || !key.getPublicSSH().equals(blob)) return null;
   db.execute(sql`update ssh_public_keys set last_used_at = now() where id = ${row.key_id}`).catch(() => {});
   return {
-    identity: { id: row.identity_id, name: row.name, groups: row.groups, source: "key" },
+    identity: { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id },
     verify: (data, signature, hashAlgo) => key.verify(data, signature, hashAlgo) === true,
   };
 }
