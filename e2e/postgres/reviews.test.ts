@@ -10,6 +10,7 @@ import { openDb, type DbHandle } from "../../drizzle/client";
 import { reviews } from "../../drizzle/schema/index";
 import { decideReview } from "../../gateway/reviews/decide-review";
 import { addConsoleUser } from "../../gateway/admin/console-users";
+import { pendingReview } from "../support/pending-review";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
 let t: TestGateway;
@@ -71,21 +72,12 @@ async function direct(sql: string): Promise<string> {
 const refill = () => direct(`create table if not exists ${table} (id int primary key, name text); truncate ${table}; insert into ${table} select g, 'n' || g from generate_series(1, 10) g; analyze ${table}`);
 const count = () => direct(`select count(*)::text as n from ${table}`);
 
-/** Waits for the gateway to record a pending review of a statement containing `fragment`. */
-async function pendingReview(fragment: string) {
-  for (let i = 0; i < 100; i++) {
-    const [r] = await db.db.select().from(reviews).where(eq(reviews.status, "pending")).orderBy(desc(reviews.createdAt)).limit(1);
-    if (r && r.statement.includes(fragment)) return r;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`no pending review of "${fragment}" appeared`);
-}
 
 describe("[REVIEWS] statements held for approval", () => {
   it("[APPROVE]: psql is told where to approve, nothing runs until then, and then it gets its normal result", async () => {
     await refill();
     const psql = t.psql(key, "held", ["-c", `TRUNCATE ${table}`]);
-    const review = await pendingReview("TRUNCATE");
+    const review = await pendingReview(db.db, "TRUNCATE");
     expect(await count()).toBe("10");
     expect(review.summary.kind).toBe("TRUNCATE");
     expect(review.approverGroups).toEqual(["dba"]);
@@ -107,7 +99,7 @@ describe("[REVIEWS] statements held for approval", () => {
   it("[REJECT]: the client gets 42501 with the approver's reason, the table is untouched, the session goes on", async () => {
     await refill();
     const psql = t.psql(key, "held", ["-v", "VERBOSITY=verbose", "-c", `truncate ${table}`, "-c", "select 'still here' as s"]);
-    const review = await pendingReview("truncate");
+    const review = await pendingReview(db.db, "truncate");
     await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "not during business hours", decider: approver("dana@example.com") });
     const r = await psql;
     expect(r.stderr).toContain("ERROR:  42501: Gatehouse did not run this TRUNCATE: rejected by dana@example.com: not during business hours");
@@ -118,7 +110,7 @@ describe("[REVIEWS] statements held for approval", () => {
   it("[N APPROVALS]: a rule may need two different approvers", async () => {
     await refill();
     const psql = t.psql(key, "held", ["-c", `delete from ${table} where id <= 3`]);
-    const review = await pendingReview("delete from");
+    const review = await pendingReview(db.db, "delete from");
     await decideReview(db.db, { reviewId: review.id, decision: "approve", decider: approver("dana@example.com") });
     await expect(decideReview(db.db, { reviewId: review.id, decision: "approve", decider: approver("dana@example.com") })).rejects.toThrow(/already approved/);
     await new Promise((r) => setTimeout(r, 500));
@@ -145,7 +137,7 @@ describe("[REVIEWS] statements held for approval", () => {
     await client.connect();
     client.on("error", () => {});
     const running = client.query(`truncate ${table}`).catch((e: Error) => e);
-    const review = await pendingReview("truncate");
+    const review = await pendingReview(db.db, "truncate");
     (client as unknown as { connection: { stream: { destroy: () => void } } }).connection.stream.destroy();
     await running;
     for (let i = 0; i < 50; i++) {
@@ -162,7 +154,7 @@ describe("[REVIEWS] statements held for approval", () => {
     const conninfo = `host=127.0.0.1 port=${second.pgPort} dbname=held user=agent-r sslmode=disable`;
     const { run } = await import("../support/run-program");
     const psql = run("psql", [conninfo, "-X", "-c", `truncate ${table}`], { env: { PGPASSWORD: key } });
-    const review = await pendingReview("truncate");
+    const review = await pendingReview(db.db, "truncate");
     expect(review.gatewayInstance).toBe("second");
     // This process's own database connection, not either gateway: what the console does.
     await decideReview(db.db, { reviewId: review.id, decision: "approve", decider: approver("dana@example.com") });
@@ -175,7 +167,7 @@ describe("[REVIEWS] statements held for approval", () => {
     await addConsoleUser(db.db, { email: "cli-dba@example.com", role: "approver", password: "a long enough password", groups: ["dba"] });
     await addConsoleUser(db.db, { email: "cli-auditor@example.com", role: "auditor", password: "a long enough password", groups: ["dba"] });
     const psql = t.psql(key, "held", ["-c", `truncate ${table}`]);
-    const review = await pendingReview("truncate");
+    const review = await pendingReview(db.db, "truncate");
     const listed = await t.cli("reviews", "list", "--json");
     expect(listed.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l).id)).toContain(review.id);
     const auditor = await t.cli("reviews", "approve", review.id, "--as", "cli-auditor@example.com");
@@ -210,7 +202,7 @@ describe("[REVIEWS] statements held for approval", () => {
     await client.connect();
     try {
       const running = client.query(`delete from ${table} where id = $1`, [1]);
-      const review = await pendingReview("delete from");
+      const review = await pendingReview(db.db, "delete from");
       expect(await count()).toBe("10");
       await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "no", decider: approver("dana@example.com") });
       await expect(running).rejects.toMatchObject({ code: "42501" });
@@ -258,7 +250,7 @@ describe("[REVIEWS][CORPUS] held writes and their disguises change nothing befor
     await refill();
     const before = await fingerprint();
     const psql = t.psql(corpusKey, "corpus", ["-v", "VERBOSITY=verbose", "-c", statement]);
-    const review = await pendingReview(statement.slice(0, 20));
+    const review = await pendingReview(db.db, statement.slice(0, 20));
     await new Promise((r) => setTimeout(r, 300));
     expect(await fingerprint()).toBe(before);
     await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "corpus", decider: approver("dana@example.com") });

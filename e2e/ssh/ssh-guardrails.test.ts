@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { desc, eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
-import { reviews } from "../../drizzle/schema/index";
 import { decideReview } from "../../gateway/reviews/decide-review";
+import { pendingReview } from "../support/pending-review";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 
@@ -21,14 +20,6 @@ const ssh = (args: string[], opts: { input?: string; token?: string } = {}) => {
 };
 const auditJson = async () => (await gw.cli("audit", "list", "--json")).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
 
-async function pendingReview(fragment: string) {
-  for (let i = 0; i < 100; i++) {
-    const [r] = await db.db.select().from(reviews).where(eq(reviews.status, "pending")).orderBy(desc(reviews.createdAt)).limit(1);
-    if (r && r.statement.includes(fragment)) return r;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`no pending review of "${fragment}" appeared`);
-}
 
 beforeAll(async () => {
   sshd = await startSshServer();
@@ -69,7 +60,7 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
   it("holds a command for approval, tells the client where, and runs it once approved", async () => {
     const made = path.join(sshd.dir, "approved-file");
     const running = ssh(["ssh-prod@127.0.0.1", `touch ${made} && echo made`]);
-    const review = await pendingReview("touch");
+    const review = await pendingReview(db.db, "touch");
     expect(existsSync(made)).toBe(false);
     await decideReview(db.db, { reviewId: review.id, decision: "approve", decider: { email: "dana@example.com", groups: ["dba"] } });
     const r = await running;
@@ -81,7 +72,7 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
 
   it("a rejected command is refused with the approver's reason and exit status 1", async () => {
     const running = ssh(["ssh-prod@127.0.0.1", "kubectl -n prod delete pod web-1"]);
-    const review = await pendingReview("kubectl");
+    const review = await pendingReview(db.db, "kubectl");
     await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "not in prod", decider: { email: "dana@example.com", groups: ["dba"] } });
     const r = await running;
     expect(r.code).toBe(1);
