@@ -10,13 +10,18 @@ export async function deleteOldRecordings(db: Db, days: number): Promise<number>
   return rows[0]?.n ?? 0;
 }
 
-/** Runs the retention now and every hour (every instance may: the delete is idempotent). */
+/** Browser-terminal tickets a day past their expiry (used or not) are of no further use. */
+export async function deleteStaleTerminalTickets(db: Db): Promise<void> {
+  await db.execute(sql`delete from terminal_tickets where expires_at < now() - interval '1 day'`);
+}
+
+/** Runs the retention now and every hour (every instance may: the deletes are idempotent). */
 export function startRetention(db: Db, days: number, log: (m: string) => void): () => void {
-  if (days <= 0) return () => {};
   const sweep = () =>
-    deleteOldRecordings(db, days)
-      .then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`))
-      .catch((err) => log(`recording retention failed: ${(err as Error).message}`));
+    Promise.all([
+      deleteOldRecordings(db, days).then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`)),
+      deleteStaleTerminalTickets(db),
+    ]).catch((err) => log(`retention sweep failed: ${(err as Error).message}`));
   void sweep();
   const timer = setInterval(sweep, 3_600_000);
   timer.unref();
