@@ -231,12 +231,23 @@ async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientC
   const files = new SftpAudit((e) =>
     audit(s, { action: `sftp.${e.op}`, outcome: "ok", statement: e.to ? `${e.path} -> ${e.to}` : e.path, statementKind: e.op.toUpperCase(), rows: e.bytes ?? null, details: e.bytes !== undefined ? { bytes: e.bytes } : null }),
   );
+  // A transfer the gateway cannot audit does not go on (fail closed), and never takes the process down.
+  const audited = (feed: (b: Buffer) => void) => (b: Buffer) => {
+    try {
+      feed(b);
+    } catch (err) {
+      s.deps.log(`ssh: sftp audit of ${s.ctx.sessionId} failed: ${(err as Error).message}`);
+      fail(stream, "gatehouse: this file transfer could not be audited, so it was stopped", 255);
+      t.close();
+    }
+  };
+  const fromClient = audited((b) => files.fromClient.feed(b));
   stream.on("data", (b: Buffer) => {
     s.bytes.in += b.length;
-    files.fromClient.feed(b);
+    fromClient(b);
   });
   stream.pipe(t);
-  await bridge(stream, t, s, { output: (b) => files.fromServer.feed(b) });
+  await bridge(stream, t, s, { output: audited((b) => files.fromServer.feed(b)) });
   files.end();
   untrack();
 }
