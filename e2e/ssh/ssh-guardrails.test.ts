@@ -33,6 +33,7 @@ beforeAll(async () => {
   const policy = path.join(sshd.dir, "policy.json");
   writeFileSync(policy, JSON.stringify({ rules: [
     { name: "no-rm", action: "deny", match: { kinds: ["rm", "shutdown"] } },
+    { name: "no-file-copies", action: "deny", match: { kinds: ["sftp", "scp"] } },
     { name: "hold-kubectl-delete", action: "review", match: { kinds: ["kubectl delete", "touch"] }, approvers: ["dba"] },
   ] }));
   const applied = await gw.cli("policies", "apply", "ssh-prod", "-f", policy);
@@ -77,6 +78,16 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     const r = await running;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Gatehouse did not run this command: rejected by dana@example.com: not in prod");
+  });
+
+  it("denies file transfers (sftp, and scp over sftp) when a rule names them", async () => {
+    const local = path.join(sshd.dir, "not-copied.txt");
+    writeFileSync(local, "x");
+    const r = await run("scp", [...client.scpOpts, local, `ssh-prod@127.0.0.1:${local}.copy`], { env: client.env, timeoutMs: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Gatehouse denied this command: rule "no-file-copies" matches this command');
+    expect(existsSync(`${local}.copy`)).toBe(false);
+    expect((await auditJson()).some((e) => e.action === "command" && e.statement === "sftp" && e.outcome === "denied")).toBe(true);
   });
 
   it("judges lines typed in an interactive shell (best effort): a denied line is cleared, the shell goes on", async () => {

@@ -63,6 +63,30 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
   });
 }
 
+/**
+ * Judges a command (or `sftp`, for the subsystem) with the connection's policy: a denial or a
+ * rejected review is told on stderr with exit status 1 and audited; null then, else the verdict.
+ */
+async function judged(stream: ServerChannel, s: SshSession, command: string) {
+  const verdict = s.guard.judge(command);
+  if (verdict.action === "deny") {
+    audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: verdict.message });
+    fail(stream, `gatehouse: ${verdict.message}`);
+    return null;
+  }
+  if (verdict.action === "review") {
+    const cancelled = new Promise<string>((resolve) => stream.once("close", () => resolve("the client disconnected")));
+    const refused = await verdict.run((line) => stream.writable && stream.stderr.write(`gatehouse: ${line}\r\n`), cancelled);
+    if (refused) {
+      audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: refused });
+      fail(stream, `gatehouse: ${refused}`);
+      return null;
+    }
+    if (!stream.writable) return null;
+  }
+  return verdict;
+}
+
 /** Tells the client why nothing runs, on stderr, with exit status `code`. */
 function fail(stream: ServerChannel, message: string, code = 1): void {
   if (!stream.writable) return;
@@ -98,20 +122,8 @@ function openOnTarget(open: (cb: (err: Error | undefined, ch: ClientChannel) => 
 async function runExec(stream: ServerChannel, command: string, s: SshSession, pty: PtyRequest | undefined, env: Record<string, string>, opened: (t: ClientChannel) => void): Promise<void> {
   const started = Date.now();
   const untrack = track(stream, s);
-  const verdict = s.guard.judge(command);
-  if (verdict.action === "deny") {
-    audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: verdict.message });
-    return fail(stream, `gatehouse: ${verdict.message}`);
-  }
-  if (verdict.action === "review") {
-    const cancelled = new Promise<string>((resolve) => stream.once("close", () => resolve("the client disconnected")));
-    const refused = await verdict.run((line) => stream.writable && stream.stderr.write(`gatehouse: ${line}\r\n`), cancelled);
-    if (refused) {
-      audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: refused });
-      return fail(stream, `gatehouse: ${refused}`);
-    }
-    if (!stream.writable) return;
-  }
+  const verdict = await judged(stream, s, command);
+  if (!verdict) return;
   const client = await targetOr(stream, s);
   if (!client) return;
   let t: ClientChannel;
@@ -219,6 +231,9 @@ async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChann
 
 async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientChannel) => void): Promise<void> {
   const untrack = track(stream, s);
+  // File transfers are a command to the policy: `kinds: ["sftp", "scp"]` denies or holds them
+  // (file contents are never masked, so a masked connection may want that).
+  if (!(await judged(stream, s, "sftp"))) return;
   const client = await targetOr(stream, s);
   if (!client) return;
   let t: ClientChannel;
