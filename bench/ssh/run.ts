@@ -58,7 +58,21 @@ async function main() {
     ["upload (cat)", (c) => ["-c", `ssh ${c.opts.join(" ")} ${c.dest} 'cat > /dev/null' < ${file} && echo ${bytes}`]],
     ["upload (scp)", (c) => ["-c", `scp ${c.opts.map((o) => (o === "-p" ? "-P" : o)).join(" ")} ${file} ${c.dest}:${file}.copy && stat -c %s ${file}.copy`]],
   ];
+  // Connecting costs something on every copy (the gateway does two handshakes, checks the token and
+  // writes the session row): measured alone, so the copies can be read with and without it.
+  const connectSeconds = new Map<string, number>();
+  for (const [who, c] of [["direct", direct], ["gateway", through]] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await runCmd("bash", ["-c", `ssh ${c.opts.join(" ")} ${c.dest} true`], { env: c.env });
+      if (r.code !== 0) throw new Error(`ssh ${who} true failed: ${r.stderr}`);
+      times.push(r.ms / 1000);
+    }
+    connectSeconds.set(who, median(times) ?? 0);
+    say(`connect + run \`true\` ${who}: ${(connectSeconds.get(who)! * 1000).toFixed(0)} ms`);
+  }
   const results = new Map<string, number[]>();
+  const steady = new Map<string, number[]>();
   const cpu = new Map<Way, number[]>();
   let peak = 0;
   say(`${(bytes / 1e6).toFixed(0)} MB, ${ROUNDS} rounds, recording on`);
@@ -72,6 +86,8 @@ async function main() {
         if (r.code !== 0 || Number(r.stdout.trim()) !== bytes) throw new Error(`${way} ${who} failed: ${r.stdout} ${r.stderr}`);
         const mbps = bytes / 1e6 / (r.ms / 1000);
         (results.get(`${way}|${who}`) ?? results.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(mbps);
+        const transfer = Math.max(0.001, r.ms / 1000 - connectSeconds.get(who)!);
+        (steady.get(`${way}|${who}`) ?? steady.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(bytes / 1e6 / transfer);
         if (who === "gateway") (cpu.get(way) ?? cpu.set(way, []).get(way)!).push((cpuSecondsOf(gwPid) ?? 0) - cpu0);
         peak = Math.max(peak, memoryOf(gwPid)?.hwmMiB ?? 0);
         say(`round ${round} ${way.padEnd(15)} ${who.padEnd(8)} ${mbps.toFixed(1)} MB/s`);
@@ -79,12 +95,14 @@ async function main() {
     }
   }
   console.log(`\nSSH benchmark: ${(bytes / 1e6).toFixed(0)} MB per copy, medians of ${ROUNDS} rounds, loopback, recording on`);
-  console.log(`${"copy".padEnd(16)}${"direct MB/s".padStart(12)}${"gateway MB/s".padStart(14)}${"ratio".padStart(8)}${"gateway CPU s".padStart(15)}`);
+  console.log(`connect + \`true\`: direct ${(connectSeconds.get("direct")! * 1000).toFixed(0)} ms, gateway ${(connectSeconds.get("gateway")! * 1000).toFixed(0)} ms`);
+  console.log(`${"copy".padEnd(16)}${"direct MB/s".padStart(12)}${"gateway MB/s".padStart(14)}${"ratio".padStart(8)}${"gateway CPU s".padStart(15)}${"ratio, connect excluded".padStart(25)}`);
   for (const [way] of ways) {
     const d = median(results.get(`${way}|direct`)!) ?? NaN;
     const g = median(results.get(`${way}|gateway`)!) ?? NaN;
     const c = median(cpu.get(way)!) ?? NaN;
-    console.log(`${way.padEnd(16)}${d.toFixed(1).padStart(12)}${g.toFixed(1).padStart(14)}${(g / d).toFixed(2).padStart(8)}${c.toFixed(2).padStart(15)}`);
+    const steadyRatio = (median(steady.get(`${way}|gateway`)!) ?? NaN) / (median(steady.get(`${way}|direct`)!) ?? NaN);
+    console.log(`${way.padEnd(16)}${d.toFixed(1).padStart(12)}${g.toFixed(1).padStart(14)}${(g / d).toFixed(2).padStart(8)}${c.toFixed(2).padStart(15)}${steadyRatio.toFixed(2).padStart(25)}`);
   }
   console.log(`gateway peak RSS (VmHWM): ${Math.round(peak)} MiB`);
 }
