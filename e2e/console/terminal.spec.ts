@@ -72,8 +72,12 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   expect(width).toBeGreaterThan(900);
   await shot(page, "laptop-terminal-psql");
 
-  await page.keyboard.type("\\q");
+  // Backslash commands are off (psql runs on the gateway's host); Ctrl-D quits.
+  await page.keyboard.type("\\! echo escaped");
   await page.keyboard.press("Enter");
+  await expect(rows(page)).toContainText("backslash commands are restricted");
+  await expect(page.getByText("its backslash commands")).toBeVisible();
+  await page.keyboard.press("Control+D");
   await expect(page.getByRole("status").filter({ hasText: "Exited (code 0)" })).toBeVisible();
   // The console audited the opening, and the statement went through the gateway as the person's identity.
   const audit = async () => (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as AuditRow);

@@ -51,7 +51,11 @@ describe("[TERMINAL] browser terminal over WebSocket", () => {
     await expect.poll(t.output, { timeout: 10_000 }).toMatch(/pg-term=>/);
     t.ws.send(Buffer.from("select 20 + 22 as answer;\r"));
     await expect.poll(t.output, { timeout: 10_000 }).toMatch(/answer\s*\r\n-+\r\n\s*42/);
-    t.ws.send(Buffer.from("\\q\r"));
+    // psql runs on the gateway's host: its meta-commands (shell escapes, local files) are off.
+    t.ws.send(Buffer.from("\\! echo escaped-$((40+2))\r\\i /etc/hostname\r\\o /tmp/gatehouse-terminal-wrote\r\\q\r"));
+    await expect.poll(() => t.output().split("backslash commands are restricted").length - 1, { timeout: 10_000 }).toBe(4);
+    expect(t.output()).not.toContain("escaped-42");
+    t.ws.send(Buffer.from("\x04")); // Ctrl-D quits
     expect(await t.closed).toBe(1000);
     expect(t.messages.at(-1)).toMatchObject({ type: "exit", code: 0 });
     const audit = (await gw.cli("audit", "list", "--json")).stdout;
@@ -81,7 +85,8 @@ describe("[TERMINAL] browser terminal over WebSocket", () => {
     const { ticket } = await ticketFor("pg-term");
     await expect(connect(ticket, "https://evil.example")).rejects.toThrow("HTTP 403");
     const first = await connect(ticket);
-    first.ws.send(Buffer.from("\\q\r"));
+    await expect.poll(first.output, { timeout: 10_000 }).toMatch(/pg-term=>/);
+    first.ws.send(Buffer.from("\x04"));
     await first.closed;
     const again = await connect(ticket);
     expect(await again.closed).toBe(4401);

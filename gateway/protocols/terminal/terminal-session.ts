@@ -1,4 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pty from "@lydell/node-pty";
 import ssh2 from "ssh2";
 import type { WebSocket } from "ws";
@@ -104,17 +107,35 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
 }
 
+/**
+ * psql runs on the gateway's own host, where its meta-commands could run shell commands (`\!`,
+ * `\o |cmd`, `\e`), read or write the host's files (`\i`, `\o`, `\copy`, `\lo_import`: the secret
+ * key, the database URL) or open a pager with a shell escape. So it starts in psql's restricted mode
+ * (`\restrict` with a random key nobody sees, from a private startup file: only `\unrestrict <key>`
+ * would lift it), with no pager, no history file and no .psqlrc of anyone else. SQL is unaffected;
+ * Ctrl-D quits.
+ */
 function runPsql(t: Spec, terminalSessionId: string): Process {
   // The Postgres session it opens names the terminal session (with its recording) as its application.
   const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${t.connection.name} user=${t.identityName} sslmode=disable application_name=gatehouse-terminal-${terminalSessionId}`;
-  const p = pty.spawn("psql", [conninfo], {
-    name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: "/tmp",
+  const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-psql-"));
+  const rc = path.join(dir, "psqlrc");
+  writeFileSync(rc, `\\restrict ${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
+  const p = pty.spawn("psql", [conninfo, "-P", "pager=off"], {
+    name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: dir,
     // Only what psql needs: never the gateway's own environment (secrets, DATABASE_URL).
-    env: { PGPASSWORD: t.credential, TERM: "xterm-256color", LANG: "C.UTF-8", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", PSQL_HISTORY: "/dev/null", PGCONNECT_TIMEOUT: "10" },
+    env: {
+      PGPASSWORD: t.credential, TERM: "xterm-256color", LANG: "C.UTF-8", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, PSQLRC: rc,
+      PSQL_HISTORY: "/dev/null", PAGER: "", PSQL_PAGER: "", PGCONNECT_TIMEOUT: "10",
+    },
   });
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  // Read at start-up only: gone before anyone could look for it.
+  setTimeout(cleanup, 5000).unref();
   return {
     write: (d) => p.write(d), resize: (c, r) => p.resize(c, r), kill: () => p.kill(), pause: () => p.pause(), resume: () => p.resume(),
-    onData: (f) => void p.onData(f), onExit: (f) => void p.onExit((e) => f(e.exitCode)),
+    onData: (f) => void p.onData(f),
+    onExit: (f) => void p.onExit((e) => (cleanup(), f(e.exitCode))),
   };
 }
 
