@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,6 +37,10 @@ const HIGH_WATER = 1 << 20;
  */
 export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, boolean]>, deps: GatewayDeps, t: Spec): Promise<void> {
   const sessionId = randomUUID();
+  if (t.connection.type === "postgres") {
+    const problem = psqlProblem();
+    if (problem) return fail(ws, problem);
+  }
   const proc = t.connection.type === "postgres" ? runPsql(t, sessionId) : await runSsh(t).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
   const ctx: SessionContext = { sessionId, identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionName: t.connection.name, protocol: "terminal", clientAddr: t.clientAddr };
@@ -105,6 +110,26 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     deps.audit.write({ ...ctx, at: new Date(), action: "session.end", outcome: "ok", message: `the terminal closed (exit ${code ?? "?"})` });
     await deps.sessions.close(ctx.sessionId, { failed: false, reason: "the terminal closed", bytesIn: 0, bytesOut: 0 }).catch(() => {});
   }
+}
+
+// psql gained \restrict in these releases (and every later major version).
+const RESTRICT_SINCE: Record<number, number> = { 13: 22, 14: 19, 15: 14, 16: 10, 17: 6 };
+let psqlChecked: string | null | undefined;
+
+/** Why this host's psql cannot be offered safely (absent, or without \restrict), or null. Fail closed. */
+export function psqlProblem(): string | null {
+  if (psqlChecked !== undefined) return psqlChecked;
+  let version = "";
+  try {
+    version = execFileSync("psql", ["--version"], { encoding: "utf8", timeout: 5000 });
+  } catch {
+    return (psqlChecked = "psql is not installed on the gateway's host, so there is no Postgres browser terminal here.");
+  }
+  const m = /(\d+)\.(\d+)/.exec(version);
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  const ok = major >= 18 || (RESTRICT_SINCE[major] !== undefined && minor >= RESTRICT_SINCE[major]);
+  psqlChecked = ok ? null : `The gateway's psql (${version.trim()}) is too old to run safely in the browser: it needs \\restrict (PostgreSQL client 15.14, 16.10, 17.6 or later).`;
+  return psqlChecked;
 }
 
 /**
