@@ -8,6 +8,7 @@ import { run } from "../support/run-program";
 import { startSshServer, type SshServer } from "../support/ssh-server";
 import type { StackInfo } from "./support/console-stack";
 import { expect, signInLocal, storageStateFor, test } from "./support/fixtures";
+import { addPerson, linkIdentity } from "./support/people";
 import { openStackDb } from "./support/seed-recording";
 
 // SSH public keys registered in the console, proved with OpenSSH through the stack's gateway to a
@@ -26,20 +27,12 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => sshd?.stop());
 
-const gatehouse = path.resolve(import.meta.dirname, "../../bin/gatehouse.mjs");
 type AuditRow = { action: string; outcome: string; identityName: string | null; message: string | null; details: Record<string, unknown> | null };
 
 /** A console account of its own for this file, linked to `identity` by an admin on Console users. */
 async function linkedPerson(browser: Browser, stack: StackInfo, email: string, identity: string): Promise<string> {
-  const password = `pw-${email.split("@")[0]}-sshkeys`;
-  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", "--password-stdin"], { env: stack.env, input: password });
-  expect(r.code, r.stderr).toBe(0);
-  const admin = await browser.newContext({ storageState: storageStateFor("admin") });
-  const page = await admin.newPage();
-  await page.goto("/users");
-  await page.getByLabel(`Gateway identity of ${email}`).selectOption(identity);
-  await expect(page.getByLabel(`Gateway identity of ${email}`)).toHaveValue(identity);
-  await admin.close();
+  const password = await addPerson(stack, email);
+  await linkIdentity(browser, email, identity);
   return password;
 }
 

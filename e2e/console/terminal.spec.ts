@@ -1,30 +1,8 @@
-import path from "node:path";
-import type { Browser, Page } from "@playwright/test";
-import { run } from "../support/run-program";
-import type { StackInfo } from "./support/console-stack";
+import type { Page } from "@playwright/test";
 import { expect, signInLocal, storageStateFor, test } from "./support/fixtures";
+import { addPerson, linkIdentity } from "./support/people";
 
-type Stack = StackInfo;
 type AuditRow = { action: string; outcome: string; identityName: string | null; connectionName: string | null; statement: string | null; message: string | null };
-const gatehouse = path.resolve(import.meta.dirname, "../../bin/gatehouse.mjs");
-
-/** A console account of its own for this file (the shared role accounts are linked and unlinked by other tests). */
-async function addPerson(stack: Stack, email: string, groups: string[] = []): Promise<string> {
-  const password = `pw-${email.split("@")[0]}-terminal`;
-  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], { env: stack.env, input: password });
-  expect(r.code, r.stderr).toBe(0);
-  return password;
-}
-
-/** Links a console account to a gateway identity the way an admin does: on the Console users page. */
-async function linkIdentity(browser: Browser, email: string, identity: string): Promise<void> {
-  const admin = await browser.newContext({ storageState: storageStateFor("admin") });
-  const page = await admin.newPage();
-  await page.goto("/users");
-  await page.getByLabel(`Gateway identity of ${email}`).selectOption(identity);
-  await expect(page.getByLabel(`Gateway identity of ${email}`)).toHaveValue(identity);
-  await admin.close();
-}
 
 // Next's route announcer is an (empty) alert too, so the message picks the one meant.
 const alert = (page: Page, text: string) => page.getByRole("alert").filter({ hasText: text });
