@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
-import { parseSecretKey } from "./crypto/secret-box";
+import { parseSecretKey } from "../core/crypto/secret-box";
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

@@ -1,15 +1,15 @@
 import type { Db } from "../drizzle/client";
 import type { GatewayConfig } from "./config";
-import type { SecretBox } from "./crypto/secret-box";
-import type { AuditWriter } from "./audit/audit-writer";
-import type { StatementAnalyzer } from "./sql/statement-analyzer";
-import type { SessionStore } from "./sessions/session-store";
-import type { LiveSessions } from "./live-sessions";
-import type { createOidcVerifier } from "./identity/oidc";
-import type { PolicyStore } from "./policy/policy-store";
-import type { MaskingStore } from "./masking/masking-store";
+import type { SecretBox } from "../core/crypto/secret-box";
+import type { AuditWriter } from "../core/audit/audit-writer";
+import type { StatementAnalyzer } from "../core/sql/statement-analyzer";
+import type { SessionStore } from "../core/sessions/session-store";
+import type { LiveSessions } from "./pipeline/live-sessions";
+import type { createOidcVerifier } from "../core/identity/oidc";
+import type { PolicyStore } from "../core/policy/policy-store";
+import type { MaskingStore } from "../core/masking/masking-store";
 import type { TargetCatalogs } from "./protocols/postgres/column-catalog";
-import type { ReviewCoordinator } from "./reviews/review-coordinator";
+import type { ReviewCoordinator } from "./pipeline/review-coordinator";
 
 /** Everything a protocol listener needs, passed in (no module-level singletons). */
 export type GatewayDeps = {

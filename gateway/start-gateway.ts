@@ -1,23 +1,23 @@
 import { openDb } from "../drizzle/client";
 import { runMigrations } from "../drizzle/migrate";
 import type { GatewayConfig } from "./config";
-import { createSecretBox } from "./crypto/secret-box";
-import { AuditWriter } from "./audit/audit-writer";
-import { StatementAnalyzer, loadSqlParser } from "./sql/statement-analyzer";
-import { createSessionStore } from "./sessions/session-store";
-import { LiveSessions } from "./live-sessions";
-import { PolicyStore } from "./policy/policy-store";
-import { MaskingStore } from "./masking/masking-store";
+import { createSecretBox } from "../core/crypto/secret-box";
+import { AuditWriter } from "../core/audit/audit-writer";
+import { StatementAnalyzer, loadSqlParser } from "../core/sql/statement-analyzer";
+import { createSessionStore } from "../core/sessions/session-store";
+import { LiveSessions } from "./pipeline/live-sessions";
+import { PolicyStore } from "../core/policy/policy-store";
+import { MaskingStore } from "../core/masking/masking-store";
 import { TargetCatalogs } from "./protocols/postgres/column-catalog";
-import { ReviewCoordinator } from "./reviews/review-coordinator";
-import { createReviewWebhook } from "./reviews/review-webhook";
-import { createOidcVerifier } from "./identity/oidc";
-import { subscribe, type BusEvent } from "./bus/event-bus";
+import { ReviewCoordinator } from "./pipeline/review-coordinator";
+import { createReviewWebhook } from "./pipeline/review-webhook";
+import { createOidcVerifier } from "../core/identity/oidc";
+import { subscribe, type BusEvent } from "../core/bus/event-bus";
 import { loadTlsContext } from "./tls";
 import { startPgListener } from "./protocols/postgres/listener";
 import { startSshListener } from "./protocols/ssh/listener";
 import { startTerminalListener } from "./protocols/terminal/terminal-listener";
-import { startRetention } from "./recordings/retention";
+import { startRetention } from "../core/recordings/retention";
 import type { GatewayDeps } from "./gateway-deps";
 
 export type RunningGateway = {

@@ -1,5 +1,5 @@
 import "server-only";
-import { createSecretBox, parseSecretKey, type SecretBox } from "../gateway/crypto/secret-box";
+import { createSecretBox, parseSecretKey, type SecretBox } from "../core/crypto/secret-box";
 import { loadOrCreateSecretKey } from "../gateway/config";
 import { parseConsoleEnv } from "./env";
 

@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { Policy } from "../../gateway/policy/policy";
+import type { Policy } from "../../core/policy/policy";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { CopyButton } from "../ui/copy-button";

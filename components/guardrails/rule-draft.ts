@@ -1,4 +1,4 @@
-import type { Policy, Rule } from "../../gateway/policy/policy";
+import type { Policy, Rule } from "../../core/policy/policy";
 
 export const CLASSES = ["read", "write", "ddl", "privileges", "utility", "transaction", "session", "anonymous-code"] as const;
 type Class = (typeof CLASSES)[number];

@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
-import type { Policy } from "../../gateway/policy/policy";
+import type { Policy } from "../../core/policy/policy";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { Field, TextArea, TextInput } from "../ui/field";

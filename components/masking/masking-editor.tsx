@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";

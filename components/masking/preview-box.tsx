@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { Field, TextInput } from "../ui/field";

@@ -1,4 +1,4 @@
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
 
 export const STYLES = ["redact", "partial", "token"] as const;
 export type MaskStyle = (typeof STYLES)[number];

@@ -1,6 +1,6 @@
 "use client";
 import { Fragment } from "react";
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
 import { CopyButton } from "../ui/copy-button";
 import { Card } from "../ui/page";
 import { cliLines } from "./rules-draft";

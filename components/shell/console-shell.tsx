@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState, type ReactNode } from "react";
-import type { ConsoleRole } from "../../gateway/admin/console-users";
+import type { ConsoleRole } from "../../core/users/console-users";
 
 type NavItem = { href: string; label: string; roles: readonly ConsoleRole[] };
 

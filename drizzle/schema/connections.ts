@@ -4,7 +4,7 @@ import { groups } from "./groups";
 
 /**
  * A target the gateway fronts. `settings` holds the non-secret part (host, port, database, user...);
- * `secretEnc` the encrypted secret part (AES-256-GCM, see gateway/crypto/secret-box.ts).
+ * `secretEnc` the encrypted secret part (AES-256-GCM, see core/crypto/secret-box.ts).
  */
 export const connections = pgTable("connections", {
   id: uuid("id").primaryKey().defaultRandom(),

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbHandle } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
-import { Recorder } from "../../gateway/recordings/recorder";
+import { Recorder } from "../../core/recordings/recorder";
 import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
 import { closeSessionRow, createSessionRow, openStackDb } from "./support/seed-recording";
 

@@ -3,7 +3,7 @@ import pg from "pg";
 import { eq, sql } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { accessRequests } from "../../drizzle/schema/index";
-import { addConsoleUser } from "../../gateway/admin/console-users";
+import { addConsoleUser } from "../../core/users/console-users";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
 let t: TestGateway;

@@ -8,8 +8,8 @@ import pg from "pg";
 import { desc, eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { reviews } from "../../drizzle/schema/index";
-import { decideReview } from "../../gateway/reviews/decide-review";
-import { addConsoleUser } from "../../gateway/admin/console-users";
+import { decideReview } from "../../core/reviews/decide-review";
+import { addConsoleUser } from "../../core/users/console-users";
 import { pendingReview } from "../support/pending-review";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 

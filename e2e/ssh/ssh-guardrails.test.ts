@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openDb, type DbHandle } from "../../drizzle/client";
-import { decideReview } from "../../gateway/reviews/decide-review";
+import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";

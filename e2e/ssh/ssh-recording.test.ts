@@ -5,7 +5,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { recordingChunks, recordings, sessions } from "../../drizzle/schema/index";
-import { deleteOldRecordings } from "../../gateway/recordings/retention";
+import { deleteOldRecordings } from "../../core/recordings/retention";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 

@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { identities, recordings, sessions } from "../../drizzle/schema/index";
-import { issueTerminalTicket } from "../../gateway/terminal/terminal-tickets";
+import { issueTerminalTicket } from "../../core/terminal/terminal-tickets";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, type SshServer } from "../support/ssh-server";
 

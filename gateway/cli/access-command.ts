@@ -1,6 +1,6 @@
 import type { Db } from "../../drizzle/client";
-import { decideAccessRequest, listAccessRequests, requestAccess, revokeTemporaryAccess } from "../access/access-requests";
-import { parseTtl } from "../admin/manage-keys";
+import { decideAccessRequest, listAccessRequests, requestAccess, revokeTemporaryAccess } from "../../core/access/access-requests";
+import { parseTtl } from "../../core/identity/manage-keys";
 import { loadDecider } from "./decider";
 
 export const ACCESS_USAGE = `  access request <connection> --identity <name> --for 1h --reason "..."

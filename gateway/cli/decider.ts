@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { consoleUsers, identities } from "../../drizzle/schema/index";
-import { normaliseEmail } from "../admin/console-users";
-import type { Decider } from "../reviews/decide-review";
+import { normaliseEmail } from "../../core/users/console-users";
+import type { Decider } from "../../core/reviews/decide-review";
 
 /** The CLI decides as a named console approver, with that person's role and groups. */
 export async function loadDecider(db: Db, email: string | undefined): Promise<Decider> {

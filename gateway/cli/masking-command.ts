@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Db } from "../../drizzle/client";
-import { applyMaskingRules, showMaskingRules } from "../admin/manage-masking";
+import { applyMaskingRules, showMaskingRules } from "../../core/masking/manage-masking";
 
 export const MASKING_USAGE = `  masking apply <connection> -f rules.json            set a connection's masking rules (validated)
   masking show <connection>                            print them as JSON`;

@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { reviews } from "../../drizzle/schema/index";
-import { decideReview } from "../reviews/decide-review";
+import { decideReview } from "../../core/reviews/decide-review";
 import { loadDecider } from "./decider";
 
 export const REVIEWS_USAGE = `  reviews list [--json] [--all]                        statements waiting for approval (--all: decided ones too)

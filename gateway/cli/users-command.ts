@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { consoleUsers } from "../../drizzle/schema/index";
-import { addConsoleUser, CONSOLE_ROLES, normaliseEmail, type ConsoleRole } from "../admin/console-users";
+import { addConsoleUser, CONSOLE_ROLES, normaliseEmail, type ConsoleRole } from "../../core/users/console-users";
+import { generatePassword } from "../../core/users/generate-password";
 
 export const USERS_USAGE = `  users add <email> --role admin|approver|auditor|member [--groups g1,g2] [--password-stdin]
                                                        add (or reset) a console account; prints a generated password unless one comes on stdin
@@ -21,12 +21,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-}
-
-/** A password a person can type: 20 characters from an unambiguous alphabet (~115 bits). */
-export function generatePassword(): string {
-  const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  return Array.from(randomBytes(20), (b) => alphabet[b % alphabet.length]).join("");
 }
 
 export async function runUsersCommand(db: Db, sub: string | undefined, args: string[], opts: { role?: string; json?: boolean; passwordStdin?: boolean; groups?: string }, out: Out) {

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { openDb } from "../../drizzle/client";
 import { consoleUsers } from "../../drizzle/schema/index";
-import { addConsoleUser, countAdmins, normaliseEmail } from "../../gateway/admin/console-users";
-import { generatePassword } from "../../gateway/cli/users-command";
+import { addConsoleUser, countAdmins, normaliseEmail } from "../../core/users/console-users";
+import { generatePassword } from "../../core/users/generate-password";
 
 export type FirstAdmin =
   | { kind: "existing" }

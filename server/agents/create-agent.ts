@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
 import { identities, memberships } from "../../drizzle/schema/index";
-import { ensureGroup } from "../../gateway/admin/grant-access";
+import { ensureGroup } from "../../core/access/grant-access";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { identities, keys } from "../../drizzle/schema/index";
-import { issueKey } from "../../gateway/admin/manage-keys";
+import { issueKey } from "../../core/identity/manage-keys";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -1,5 +1,5 @@
 /**
- * The rules the gateway itself applies (gateway/admin/manage-keys.ts for identities,
+ * The rules the gateway itself applies (core/identity/manage-keys.ts for identities,
  * server/access for groups), checked here first so a form gets a field error instead of a failure.
  * Pure and free of zod on purpose: the forms import it, and it stays out of their bundles' weight.
  */

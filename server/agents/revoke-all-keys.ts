@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { revokeKeys } from "../../gateway/admin/manage-keys";
+import { revokeKeys } from "../../core/identity/manage-keys";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -2,7 +2,7 @@ import "server-only";
 import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
-import type { ConsoleRole } from "../../gateway/admin/console-users";
+import type { ConsoleRole } from "../../core/users/console-users";
 import { currentUser } from "../auth/current-user";
 import { getDb } from "../db";
 import { AppError } from "../errors/app-error";

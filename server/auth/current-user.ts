@@ -1,6 +1,6 @@
 import "server-only";
 import { eq } from "drizzle-orm";
-import type { ConsoleRole } from "../../gateway/admin/console-users";
+import type { ConsoleRole } from "../../core/users/console-users";
 import { consoleUsers } from "../../drizzle/schema/index";
 import { getDb } from "../db";
 import { auth } from "./index";

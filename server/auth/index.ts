@@ -3,7 +3,7 @@ import { hkdfSync } from "node:crypto";
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { linkOidcIdentity, upsertOidcUser, verifyLocalSignIn } from "../../gateway/admin/console-users";
+import { linkOidcIdentity, upsertOidcUser, verifyLocalSignIn } from "../../core/users/console-users";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { getDb } from "../db";
 import { parseConsoleEnv } from "../env";

@@ -1,4 +1,4 @@
-import type { ConsoleRole } from "../../gateway/admin/console-users";
+import type { ConsoleRole } from "../../core/users/console-users";
 
 /** The highest console role the IdP groups give, or undefined when no mapped group matches. */
 export function roleFromGroups(groups: readonly string[], mapping: Record<"admin" | "approver" | "auditor", string[]>): ConsoleRole | undefined {

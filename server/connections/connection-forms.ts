@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   CONNECTION_NAME, CONNECTION_NAME_RULE, PG_SSL_MODES, SSH_HOST_KEY_FINGERPRINT, SSH_HOST_KEY_FINGERPRINT_RULE, type ConnectionSettings, type ConnectionType,
-} from "../../gateway/admin/connection-settings";
+} from "../../core/connections/connection-settings";
 
 /**
  * The connection form, per type: the fields the page renders and the zod schema the server (and

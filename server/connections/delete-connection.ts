@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, sessions } from "../../drizzle/schema/index";
-import { publish } from "../../gateway/bus/event-bus";
+import { publish } from "../../core/bus/event-bus";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections } from "../../drizzle/schema/index";
-import type { SecretBox } from "../../gateway/crypto/secret-box";
+import type { SecretBox } from "../../core/crypto/secret-box";
 import { AppError } from "../errors/app-error";
 
 /** The stored row, secret still sealed. Only for the server: never return it from a procedure. */

@@ -1,8 +1,8 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { publish } from "../../gateway/bus/event-bus";
-import { ConnectionNameTaken, saveConnectionRecord } from "../../gateway/admin/add-connection";
-import type { SecretBox } from "../../gateway/crypto/secret-box";
+import { publish } from "../../core/bus/event-bus";
+import { ConnectionNameTaken, saveConnectionRecord } from "../../core/connections/add-connection";
+import type { SecretBox } from "../../core/crypto/secret-box";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

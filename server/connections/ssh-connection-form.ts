@@ -1,5 +1,5 @@
 import ssh2 from "ssh2";
-import type { ConnectionSettings } from "../../gateway/admin/connection-settings";
+import type { ConnectionSettings } from "../../core/connections/connection-settings";
 import { AppError } from "../errors/app-error";
 import type { SshAuthMethod, SshForm } from "./connection-forms";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import pg from "pg";
 import type { Db } from "../../drizzle/client";
-import type { SecretBox } from "../../gateway/crypto/secret-box";
+import type { SecretBox } from "../../core/crypto/secret-box";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { describeConnectError } from "./connect-error";

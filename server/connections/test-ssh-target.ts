@@ -1,5 +1,5 @@
 import ssh2, { type ClientErrorExtensions } from "ssh2";
-import { sshFingerprint } from "../../gateway/protocols/ssh/host-key";
+import { sshFingerprint } from "../../core/ssh/host-key";
 import { describeConnectError } from "./connect-error";
 import type { SshAuthMethod } from "./connection-forms";
 

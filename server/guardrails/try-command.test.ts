@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { policySchema } from "../../gateway/policy/policy";
+import { policySchema } from "../../core/policy/policy";
 import { tryCommand } from "./try-command";
 
 describe("tryCommand", () => {

@@ -1,6 +1,6 @@
-import { classifyCommand } from "../../gateway/policy/classify-command";
-import { evaluatePolicy } from "../../gateway/policy/evaluate-policy";
-import type { Policy } from "../../gateway/policy/policy";
+import { classifyCommand } from "../../core/policy/classify-command";
+import { evaluatePolicy } from "../../core/policy/evaluate-policy";
+import type { Policy } from "../../core/policy/policy";
 import type { StatementVerdict, TryResult } from "./try-statement";
 
 /**

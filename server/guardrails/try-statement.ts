@@ -1,8 +1,8 @@
-import { classifyStatement, type Classification, type StatementClass } from "../../gateway/policy/classify-statement";
-import { evaluatePolicy } from "../../gateway/policy/evaluate-policy";
-import type { Policy } from "../../gateway/policy/policy";
+import { classifyStatement, type Classification, type StatementClass } from "../../core/policy/classify-statement";
+import { evaluatePolicy } from "../../core/policy/evaluate-policy";
+import type { Policy } from "../../core/policy/policy";
 import { StatementGuard } from "../../gateway/protocols/postgres/statement-guard";
-import { loadSqlParser, StatementAnalyzer } from "../../gateway/sql/statement-analyzer";
+import { loadSqlParser, StatementAnalyzer } from "../../core/sql/statement-analyzer";
 
 export type StatementVerdict = {
   text: string;

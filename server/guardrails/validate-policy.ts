@@ -1,4 +1,4 @@
-import { policySchema, type Policy } from "../../gateway/policy/policy";
+import { policySchema, type Policy } from "../../core/policy/policy";
 
 export type PolicyCheck = { ok: true; policy: Policy } | { ok: false; message: string; fieldErrors: Record<string, string> };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cliLines, errorsByField, toDraft, toRules, type RulesDraft } from "../../components/masking/rules-draft";
-import { BUILT_IN_DETECTOR_IDS } from "../../gateway/masking/masking-rules";
+import { BUILT_IN_DETECTOR_IDS } from "../../core/masking/masking-rules";
 import { checkMaskingRules, maskingIssueField } from "./check-masking-rules";
 import { describeDetectors } from "./describe-detectors";
 

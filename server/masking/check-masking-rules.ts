@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { maskingRulesSchema, type MaskingRules } from "../../gateway/masking/masking-rules";
+import { maskingRulesSchema, type MaskingRules } from "../../core/masking/masking-rules";
 
 export type MaskingRulesCheck = { ok: true; rules: MaskingRules } | { ok: false; message: string; fieldErrors: Record<string, string> };
 

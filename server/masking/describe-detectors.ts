@@ -1,4 +1,4 @@
-import { BUILT_IN_DETECTORS } from "../../gateway/masking/detectors";
+import { BUILT_IN_DETECTORS } from "../../core/masking/detectors";
 
 /** One line per built-in detector on what it finds and what keeps look-alikes out, for the form's checkboxes. */
 const DESCRIPTIONS: Record<string, string> = {

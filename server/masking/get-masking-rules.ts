@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, maskingRules } from "../../drizzle/schema/index";
-import { maskingRulesSchema } from "../../gateway/masking/masking-rules";
+import { maskingRulesSchema } from "../../core/masking/masking-rules";
 import { AppError } from "../errors/app-error";
 import { describeDetectors } from "./describe-detectors";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, maskingRules } from "../../drizzle/schema/index";
-import { BUILT_IN_DETECTOR_IDS, maskingRulesSchema } from "../../gateway/masking/masking-rules";
+import { BUILT_IN_DETECTOR_IDS, maskingRulesSchema } from "../../core/masking/masking-rules";
 import { summariseMaskingRules } from "./summarise-masking-rules";
 
 /**

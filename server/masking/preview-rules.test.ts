@@ -3,7 +3,7 @@ import { DEFAULT_SAMPLES } from "../../components/masking/preview-samples";
 import { AppError } from "../errors/app-error";
 import { previewMaskingRules } from "./preview-rules";
 import { summariseMaskingRules } from "./summarise-masking-rules";
-import { maskingRulesSchema } from "../../gateway/masking/masking-rules";
+import { maskingRulesSchema } from "../../core/masking/masking-rules";
 
 const rules = {
   columns: [

@@ -1,6 +1,6 @@
-import { columnRuleFor, compileColumnRule } from "../../gateway/masking/compile-rules";
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
-import { previewMasking, type PreviewSample } from "../../gateway/masking/preview-masking";
+import { columnRuleFor, compileColumnRule } from "../../core/masking/compile-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
+import { previewMasking, type PreviewSample } from "../../core/masking/preview-masking";
 import { AppError } from "../errors/app-error";
 import { checkMaskingRules } from "./check-masking-rules";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { applyMaskingRules } from "../../gateway/admin/manage-masking";
+import { applyMaskingRules } from "../../core/masking/manage-masking";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -1,4 +1,4 @@
-import type { MaskingRules } from "../../gateway/masking/masking-rules";
+import type { MaskingRules } from "../../core/masking/masking-rules";
 
 export type MaskingSummary = {
   columnRules: number;

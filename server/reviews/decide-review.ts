@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { identities } from "../../drizzle/schema/index";
-import { decideReview as decide, ReviewDecisionError } from "../../gateway/reviews/decide-review";
+import { decideReview as decide, ReviewDecisionError } from "../../core/reviews/decide-review";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { sessions } from "../../drizzle/schema/index";
-import { asciicastHeader, getRecording, recordingEvents, type RecordingInfo } from "../../gateway/recordings/read-recording";
+import { asciicastHeader, getRecording, recordingEvents, type RecordingInfo } from "../../core/recordings/read-recording";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 

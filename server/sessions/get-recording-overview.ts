@@ -3,7 +3,7 @@ import { and, asc, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../drizzle/client";
 import { auditEvents, recordingChunks, sessions } from "../../drizzle/schema/index";
-import { getRecording } from "../../gateway/recordings/read-recording";
+import { getRecording } from "../../core/recordings/read-recording";
 import { AppError } from "../errors/app-error";
 
 export const getRecordingOverviewInput = z.object({ id: z.string().uuid() });

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../drizzle/client";
-import { getRecording, recordingEvents } from "../../gateway/recordings/read-recording";
+import { getRecording, recordingEvents } from "../../core/recordings/read-recording";
 import { AppError } from "../errors/app-error";
 
 export const readRecordingChunksInput = z.object({ id: z.string().uuid(), afterSeq: z.number().int().min(-1).default(-1) });

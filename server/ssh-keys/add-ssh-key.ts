@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { addSshPublicKey, parsePublicKey } from "../../gateway/identity/ssh-public-keys";
+import { addSshPublicKey, parsePublicKey } from "../../core/identity/ssh-public-keys";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError, invalidInput } from "../errors/app-error";

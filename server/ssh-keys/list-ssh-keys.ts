@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { listSshPublicKeys } from "../../gateway/identity/ssh-public-keys";
+import { listSshPublicKeys } from "../../core/identity/ssh-public-keys";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { findKeyOwner, type KeyOwner } from "./key-owner";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { listSshPublicKeys, removeSshPublicKey } from "../../gateway/identity/ssh-public-keys";
+import { listSshPublicKeys, removeSshPublicKey } from "../../core/identity/ssh-public-keys";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
-import { issueTerminalTicket } from "../../gateway/terminal/terminal-tickets";
+import { issueTerminalTicket } from "../../core/terminal/terminal-tickets";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

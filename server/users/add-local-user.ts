@@ -1,9 +1,9 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
 import { consoleUsers, type ConsoleRole } from "../../drizzle/schema/index";
-import { normaliseEmail } from "../../gateway/admin/console-users";
-import { checkPasswordStrength, hashPassword } from "../../gateway/admin/password-hash";
-import { generatePassword } from "../../gateway/cli/users-command";
+import { normaliseEmail } from "../../core/users/console-users";
+import { checkPasswordStrength, hashPassword } from "../../core/users/password-hash";
+import { generatePassword } from "../../core/users/generate-password";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDb } from "../../../drizzle/client";
 import { runMigrations } from "../../../drizzle/migrate";
-import { addConsoleUser } from "../../../gateway/admin/console-users";
+import { addConsoleUser } from "../../../core/users/console-users";
 import { loadConfig } from "../../../gateway/config";
 import { startGateway, type RunningGateway } from "../../../gateway/start-gateway";
 import { consoleBuildNeeded } from "../../../scripts/supervisor/console-build";

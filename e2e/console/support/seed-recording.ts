@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { openDb, type Db } from "../../../drizzle/client";
 import { sessions } from "../../../drizzle/schema/index";
-import { Recorder } from "../../../gateway/recordings/recorder";
+import { Recorder } from "../../../core/recordings/recorder";
 
 /** The shared database of the browser tests' stack; close it when done. */
 export const openStackDb = (databaseUrl: string) => openDb(databaseUrl, { max: 2, applicationName: "gatehouse-e2e-seed" });

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { PgTarget } from "./target-socket";
-import type { StatementAnalyzer } from "../../sql/statement-analyzer";
-import { statementLineage, type ColumnRead } from "../../sql/column-lineage";
+import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
+import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
 
 export type RelationInfo = {

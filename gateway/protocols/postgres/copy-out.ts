@@ -1,5 +1,5 @@
-import type { ValueMasker } from "../../masking/value-masker";
-import type { MaskStyle } from "../../masking/mask-text";
+import type { ValueMasker } from "../../../core/masking/value-masker";
+import type { MaskStyle } from "../../../core/masking/mask-text";
 
 export type CopyColumnRule = { style: MaskStyle; rule: string };
 /** How to mask the rows of one COPY ... TO STDOUT: its text format, and the rule of each column (or all of them). */

@@ -5,8 +5,8 @@ import { ruleMasked, scanBinaryValue, scanTextValue, typeInfo } from "./pg-value
 import { maskNoticeFields } from "./notice-masking";
 import { maskCopyRow } from "./copy-out";
 import { errorResponse } from "./backend-messages";
-import { ValueMasker } from "../../masking/value-masker";
-import { BUILT_IN_DETECTORS } from "../../masking/detectors";
+import { ValueMasker } from "../../../core/masking/value-masker";
+import { BUILT_IN_DETECTORS } from "../../../core/masking/detectors";
 import { serialize } from "pg-protocol";
 
 const m = () => new ValueMasker({ detectors: BUILT_IN_DETECTORS, detectorStyle: "redact", columns: [] }, Buffer.alloc(32, 9));

@@ -3,11 +3,11 @@ import type tls from "node:tls";
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { GatewayDeps } from "../../gateway-deps";
-import { authenticate } from "../../identity/authenticate";
-import { AuthError, AuthUnavailableError, type Identity } from "../../identity/identity";
-import { resolveConnection } from "../../access/resolve-connection";
-import { statementEvents } from "../../audit/statement-events";
-import type { SessionContext } from "../../audit/audit-event";
+import { authenticate } from "../../../core/identity/authenticate";
+import { AuthError, AuthUnavailableError, type Identity } from "../../../core/identity/identity";
+import { resolveConnection } from "../../../core/access/resolve-connection";
+import { statementEvents } from "../../../core/audit/statement-events";
+import type { SessionContext } from "../../../core/audit/audit-event";
 import { clientHandshake } from "./client-handshake";
 import { connectTarget } from "./target-connector";
 import { CancelRegistry } from "./cancel-registry";
@@ -22,7 +22,7 @@ import { postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./relay";
-import { auditTextMask } from "../../masking/audit-text-mask";
+import { auditTextMask } from "../../../core/masking/audit-text-mask";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
 

@@ -1,8 +1,8 @@
 import { serialize } from "pg-protocol";
-import type { SessionMasking } from "../../masking/compile-rules";
-import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../masking/masked-writes";
-import { MASKED_SHAPE } from "../../masking/value-masker";
-import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
+import { MASKED_SHAPE } from "../../../core/masking/value-masker";
+import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
 import { PgError } from "./pg-error";

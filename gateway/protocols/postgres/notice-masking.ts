@@ -1,4 +1,4 @@
-import type { ValueMasker } from "../../masking/value-masker";
+import type { ValueMasker } from "../../../core/masking/value-masker";
 
 // Fields that are codes, positions or source locations, never values.
 const STRUCTURAL = new Set("SVCPpFLRnstcdr".split("").map((c) => c.charCodeAt(0)));

@@ -1,4 +1,4 @@
-import type { ResolvedConnection } from "../../access/resolve-connection";
+import type { ResolvedConnection } from "../../../core/access/resolve-connection";
 import type { PgTarget } from "./target-socket";
 
 /** The Postgres target of a stored connection (settings from its URL, password from its secret). */

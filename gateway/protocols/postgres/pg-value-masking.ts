@@ -1,5 +1,5 @@
-import type { ValueMasker } from "../../masking/value-masker";
-import type { MaskStyle } from "../../masking/mask-text";
+import type { ValueMasker } from "../../../core/masking/value-masker";
+import type { MaskStyle } from "../../../core/masking/mask-text";
 
 /** How a Postgres type's values are masked. */
 export type TypeKind = "text" | "json" | "jsonb" | "array" | "record" | "int8" | "bytea" | "scalar";

@@ -1,8 +1,8 @@
-import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../masking/compile-rules";
-import type { MaskStyle } from "../../masking/mask-text";
-import { statementLineage, type ColumnRead, type QueryLineage } from "../../sql/column-lineage";
-import type { StatementAnalyzer } from "../../sql/statement-analyzer";
-import { callsOpaqueRoutine, routineCalls, type RoutineCalls } from "../../sql/routine-calls";
+import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
+import type { MaskStyle } from "../../../core/masking/mask-text";
+import { statementLineage, type ColumnRead, type QueryLineage } from "../../../core/sql/column-lineage";
+import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
+import { callsOpaqueRoutine, routineCalls, type RoutineCalls } from "../../../core/sql/routine-calls";
 import type { TargetCatalog } from "./column-catalog";
 import type { CopyPlan } from "./copy-out";
 import type { Field } from "./data-row";

@@ -1,13 +1,13 @@
-import type { SessionMasking } from "../../masking/compile-rules";
-import { ValueMasker } from "../../masking/value-masker";
-import type { StatementAnalyzer } from "../../sql/statement-analyzer";
+import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { ValueMasker } from "../../../core/masking/value-masker";
+import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Backend, Frontend } from "./message-codes";
 import { readParse, readTargetedName } from "./frontend-messages";
 import { maskDataRow, readBindResultFormats, readRowDescription, type ColumnMask, type Field } from "./data-row";
 import { maskNoticeFields, maskNotification } from "./notice-masking";
 import { maskCopyRow, type CopyPlan } from "./copy-out";
 import { ruleMasked, scanBinaryValue, scanTextValue, typeInfo, FIRST_USER_OID, type TypeInfo } from "./pg-value-masking";
-import { callsOpaqueRoutine } from "../../sql/routine-calls";
+import { callsOpaqueRoutine } from "../../../core/sql/routine-calls";
 import { columnsToMask, copyPlanOf, statementInfo, viewNamesToLoad, type FieldRule, type StatementInfo } from "./result-columns";
 import type { TargetCatalog } from "./column-catalog";
 import type { StatementTracker } from "./statement-tracker";

@@ -1,7 +1,7 @@
 import type { GatewayDeps } from "../../gateway-deps";
-import type { SessionContext } from "../../audit/audit-event";
-import { estimateBlastRadius } from "../../reviews/blast-radius";
-import type { Hold } from "../../reviews/review-coordinator";
+import type { SessionContext } from "../../../core/audit/audit-event";
+import { estimateBlastRadius } from "./blast-radius";
+import type { Hold } from "../../pipeline/review-coordinator";
 import { noticeResponse } from "./backend-messages";
 import { SqlState } from "./message-codes";
 import { PgError } from "./pg-error";

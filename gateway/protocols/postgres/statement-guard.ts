@@ -1,7 +1,7 @@
-import { cacheKey, type StatementAnalyzer } from "../../sql/statement-analyzer";
-import { classifyStatement, type Classification } from "../../policy/classify-statement";
-import { evaluatePolicy, type Decision, type Subject } from "../../policy/evaluate-policy";
-import type { Policy, Rule } from "../../policy/policy";
+import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-analyzer";
+import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
+import { evaluatePolicy, type Decision, type Subject } from "../../../core/policy/evaluate-policy";
+import type { Policy, Rule } from "../../../core/policy/policy";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import { serialize } from "pg-protocol";

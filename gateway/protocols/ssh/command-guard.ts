@@ -1,8 +1,8 @@
 import type { GatewayDeps } from "../../gateway-deps";
-import type { SessionContext } from "../../audit/audit-event";
-import { classifyCommand } from "../../policy/classify-command";
-import { evaluatePolicy, type Subject } from "../../policy/evaluate-policy";
-import type { Policy } from "../../policy/policy";
+import type { SessionContext } from "../../../core/audit/audit-event";
+import { classifyCommand } from "../../../core/policy/classify-command";
+import { evaluatePolicy, type Subject } from "../../../core/policy/evaluate-policy";
+import type { Policy } from "../../../core/policy/policy";
 
 export type CommandVerdict =
   | { action: "allow"; kind: string }

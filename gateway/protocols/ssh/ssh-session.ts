@@ -1,9 +1,9 @@
 import type { Client, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
-import type { AuditEvent, SessionContext } from "../../audit/audit-event";
-import type { Recorder } from "../../recordings/recorder";
+import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
+import type { Recorder } from "../../../core/recordings/recorder";
 import type { CommandGuard } from "./command-guard";
-import { StreamTextMasker } from "../../masking/stream-text-masker";
+import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
 
 /** What the channels of one SSH client connection share. */
 export type SshSession = {

@@ -3,8 +3,8 @@ import ssh2, { type Client as SshClient } from "ssh2";
 const { Client } = ssh2;
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client";
-import type { ResolvedConnection } from "../../access/resolve-connection";
-import { sshFingerprint } from "./host-key";
+import type { ResolvedConnection } from "../../../core/access/resolve-connection";
+import { sshFingerprint } from "../../../core/ssh/host-key";
 
 export type SshTargetSettings = { host: string; port: number; user: string; hostKey?: string; recording?: boolean; allowForwarding?: boolean };
 

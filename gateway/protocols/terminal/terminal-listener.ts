@@ -2,8 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
-import { openTerminalTicket, closeTerminalTicket } from "../../terminal/terminal-tickets";
-import { resolveConnection } from "../../access/resolve-connection";
+import { openTerminalTicket, closeTerminalTicket } from "../../../core/terminal/terminal-tickets";
+import { resolveConnection } from "../../../core/access/resolve-connection";
 import { startTerminalSession } from "./terminal-session";
 
 export type TerminalListener = { port: number; close: () => Promise<void> };

@@ -7,11 +7,11 @@ import pty from "@lydell/node-pty";
 import ssh2 from "ssh2";
 import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
-import type { ResolvedConnection } from "../../access/resolve-connection";
-import type { OpenedTerminal } from "../../terminal/terminal-tickets";
-import type { SessionContext } from "../../audit/audit-event";
-import { auditTextMask } from "../../masking/audit-text-mask";
-import { Recorder } from "../../recordings/recorder";
+import type { ResolvedConnection } from "../../../core/access/resolve-connection";
+import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
+import type { SessionContext } from "../../../core/audit/audit-event";
+import { auditTextMask } from "../../../core/masking/audit-text-mask";
+import { Recorder } from "../../../core/recordings/recorder";
 import { fail } from "./terminal-listener";
 
 type Spec = OpenedTerminal & { connection: ResolvedConnection; clientAddr: string | null; host: string; ports: { pg: number; ssh: number } };

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { SSH_HOST_KEY_FINGERPRINT } from "../../../gateway/admin/connection-settings";
+import { SSH_HOST_KEY_FINGERPRINT } from "../../../core/connections/connection-settings";
 import { connectionFormSchema } from "../../connections/connection-forms";
 import { deleteConnection } from "../../connections/delete-connection";
 import { forgetHostKey } from "../../connections/forget-host-key";

@@ -1,6 +1,6 @@
 import type { Db } from "../../drizzle/client";
-import { getSession, listAudit } from "./read-records";
-import { writeRecording } from "../recordings/read-recording";
+import { getSession, listAudit } from "../audit/read-records";
+import { writeRecording } from "./read-recording";
 
 /**
  * Writes a session as asciicast v2. A Postgres session has no terminal of its own, so its statement

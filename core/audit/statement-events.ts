@@ -1,4 +1,4 @@
-import type { RequestRecord } from "../protocols/postgres/statement-tracker";
+import type { RequestRecord } from "../../gateway/protocols/postgres/statement-tracker";
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import type { AuditEvent, SessionContext } from "./audit-event";
 

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, policies } from "../../drizzle/schema/index";
-import { policySchema, type Policy } from "../policy/policy";
+import { policySchema, type Policy } from "./policy";
 import { publish } from "../bus/event-bus";
 
 async function connectionId(db: Db, name: string): Promise<string> {

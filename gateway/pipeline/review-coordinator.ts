@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { reviews, type BlastRadius, type ReviewSummary } from "../../drizzle/schema/index";
-import type { AuditEvent, SessionContext } from "../audit/audit-event";
+import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
 
 export type ReviewOutcome =
   | { status: "approved"; decidedBy: string }

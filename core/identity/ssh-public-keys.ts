@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import ssh2 from "ssh2";
 import type { Db } from "../../drizzle/client";
 import { identities, sshPublicKeys } from "../../drizzle/schema/index";
-import { sshFingerprint } from "../protocols/ssh/host-key";
+import { sshFingerprint } from "../ssh/host-key";
 import { publish } from "../bus/event-bus";
 import type { Identity } from "./identity";
 

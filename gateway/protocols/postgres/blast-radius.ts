@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { BlastRadius } from "../../drizzle/schema/index";
+import type { BlastRadius } from "../../../drizzle/schema/index";
 
 export type ExplainTarget = { host: string; port: number; database: string; user: string; password?: string; ssl: boolean };
 

@@ -1,5 +1,5 @@
 import type { Db } from "../../drizzle/client";
-import { loadMaskingRules } from "../admin/manage-masking";
+import { loadMaskingRules } from "./manage-masking";
 import { compileForGroups, type SessionMasking } from "./compile-rules";
 import type { MaskingRules } from "./masking-rules";
 import { maskingKeyFor } from "./token-key";

@@ -1,9 +1,9 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { identities, keys, memberships } from "../../drizzle/schema/index";
-import { generateKey } from "../identity/keys";
+import { generateKey } from "./keys";
 import { publish } from "../bus/event-bus";
-import { ensureGroup } from "./grant-access";
+import { ensureGroup } from "../access/grant-access";
 
 /** Parses "90s", "30m", "1h", "7d" into milliseconds. */
 export function parseTtl(ttl: string): number {

@@ -1,5 +1,5 @@
 import type { Db } from "../../drizzle/client";
-import { loadPolicy } from "../admin/manage-policies";
+import { loadPolicy } from "./manage-policies";
 import type { Policy } from "./policy";
 
 /**

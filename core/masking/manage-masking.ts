@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, maskingRules } from "../../drizzle/schema/index";
-import { maskingRulesSchema, validateMaskingRules, type MaskingRules } from "../masking/masking-rules";
+import { maskingRulesSchema, validateMaskingRules, type MaskingRules } from "./masking-rules";
 import { publish } from "../bus/event-bus";
 
 async function connectionId(db: Db, name: string): Promise<string> {
