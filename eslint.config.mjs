@@ -18,7 +18,9 @@ const root = import.meta.dirname;
 const wholeSystemFiles = ["**/*.test.ts", "**/*.test.tsx", "e2e/**", "bench/**", "scripts/**"];
 
 // One zone per protocol adapter: gateway/protocols/<x>/ may not import any other gateway/protocols/<y>/.
-const protocols = readdirSync(path.join(root, "gateway/protocols"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const protocols = readdirSync(path.join(root, "gateway/protocols"), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 
 const boundaries = [
   {
@@ -59,18 +61,7 @@ const boundaries = [
 
 export default tseslint.config(
   {
-    ignores: [
-      "node_modules/",
-      ".next/",
-      ".next-*/",
-      ".gatehouse/",
-      "next-env.d.ts",
-      "drizzle/migrations/",
-      "test-results/",
-      "playwright-report/",
-      "bench/results/",
-      "e2e/screenshots/",
-    ],
+    ignores: ["node_modules/", ".next/", ".next-*/", ".gatehouse/", "next-env.d.ts", "drizzle/migrations/", "test-results/", "playwright-report/", "bench/results/", "e2e/screenshots/"],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -92,6 +83,9 @@ export default tseslint.config(
       ],
       // No `any` in domain code (STYLE.md), reported without failing the lint.
       "@typescript-eslint/no-explicit-any": "warn",
+      // `let x; ... () => x ...; x = new X()`: a closure that reads x before the assignment would
+      // throw if x were const (temporal dead zone), so that pattern stays a let.
+      "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
       // A cycle makes module initialisation order-dependent (a value read before it is set) and
       // tangles layers that should stand alone. Type-only imports are ignored: they vanish at runtime.
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
@@ -116,6 +110,8 @@ export default tseslint.config(
     rules: {
       "import-x/no-restricted-paths": "off",
       "@typescript-eslint/no-explicit-any": "off",
+      // Playwright reads a fixture's dependencies from its first parameter: `async ({}, use) => ...`.
+      "no-empty-pattern": ["error", { allowObjectPatternsAsParameters: true }],
     },
   },
 );
