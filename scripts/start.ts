@@ -111,7 +111,9 @@ function startGateway(): Promise<string> {
       env: childEnv,
       onLine: (line) => {
         const m = /postgres listener on (\S+)/.exec(line);
-        if (m) (clearTimeout(timer), resolve(m[1]));
+        if (!m) return;
+        clearTimeout(timer);
+        resolve(m[1]);
       },
     });
     supervise(child);

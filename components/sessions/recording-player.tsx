@@ -28,9 +28,10 @@ export function RecordingPlayer({ cast, cols, rows, speed, markers, handle }: Pr
   useEffect(() => {
     let disposed = false;
     let player: Player | undefined;
+    const saved = resume.current; // one object for the component's life: where the last player stopped
     void import("asciinema-player").then(({ create }) => {
       if (disposed || !box.current) return;
-      const { at, playing } = resume.current;
+      const { at, playing } = saved;
       player = create({ data: cast }, box.current, {
         cols, rows, speed, markers, fit: "width", preload: true, autoPlay: playing, terminalFontSize: "small",
         ...(at > 0 && playing ? { startAt: at } : {}),
@@ -38,16 +39,16 @@ export function RecordingPlayer({ cast, cols, rows, speed, markers, handle }: Pr
       const p = player;
       // Paused, startAt would show the start screen: seeking shows the frame at that moment.
       if (at > 0 && !playing) void p.seek(at);
-      p.addEventListener("play", () => void (resume.current.playing = true));
-      p.addEventListener("playing", () => void (resume.current.playing = true));
-      p.addEventListener("pause", () => void (resume.current.playing = false));
-      p.addEventListener("ended", () => void (resume.current.playing = false));
+      p.addEventListener("play", () => void (saved.playing = true));
+      p.addEventListener("playing", () => void (saved.playing = true));
+      p.addEventListener("pause", () => void (saved.playing = false));
+      p.addEventListener("ended", () => void (saved.playing = false));
       handle.current = p;
     });
     return () => {
       disposed = true;
       if (!player) return;
-      resume.current.at = player.getCurrentTime() ?? 0;
+      saved.at = player.getCurrentTime() ?? 0;
       if (handle.current === player) handle.current = null;
       player.dispose();
     };

@@ -18,7 +18,10 @@ export function ConfirmDialog({
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) (setTyped(""), d.showModal());
+    if (open && !d.open) {
+      setTyped("");
+      d.showModal();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { and, eq, sql } from "drizzle-orm";
+import { and, sql } from "drizzle-orm";
 import type { Db, DbHandle } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
 import { Recorder } from "../../core/recordings/recorder";

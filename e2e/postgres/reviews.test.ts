@@ -17,7 +17,7 @@ let t: TestGateway;
 let second: TestGateway;
 let db: DbHandle;
 let key: string;
-let hooks: unknown[] = [];
+const hooks: unknown[] = [];
 let hookServer: http.Server;
 const table = "held_items";
 const policyFile = path.join(tmpdir(), `gatehouse-review-policy-${process.pid}.json`);
