@@ -35,6 +35,7 @@ const sshAdapter: ContractAdapter = {
         const master = spawn("ssh", [...client.opts, "-M", "-S", socket, "-N", host], { env: { ...process.env, ...client.env }, stdio: ["ignore", "ignore", "pipe"] });
         masters.add(master);
         let transcript = "";
+        const children = new Set<ReturnType<typeof spawn>>();
         master.stderr!.on("data", (d) => (transcript += d));
         const exited = new Promise<number>((resolve) => master.once("exit", (code) => (masters.delete(master), rmSync(dir, { recursive: true, force: true }), resolve(code ?? -1))));
         // Signed in once the control socket exists; refused when the master exits first.
@@ -50,19 +51,22 @@ const sshAdapter: ContractAdapter = {
             transcript += r.stdout + r.stderr;
             return r.code === 0 ? { ok: true, output: r.stdout } : { ok: false, code: String(r.code), message: r.stderr.trim() };
           },
-          // A running command: the kill's message reaches the channels that are open.
+          // A running command: the kill's message reaches the channels that are open. `cat` on an
+          // open stdin runs until its channel closes, so nothing is left running on the target.
           async holdOpen() {
-            const child = spawn("ssh", sshArgs("echo contract-live; exec sleep 300"), { env: { ...process.env, ...client.env }, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("ssh", sshArgs("echo contract-live; exec cat"), { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+            children.add(child);
             let out = "";
             let err = "";
             child.stdout.on("data", (d) => ((out += d), (transcript += d)));
             child.stderr.on("data", (d) => ((err += d), (transcript += d)));
-            const ended = new Promise<Refused>((resolve) => child.once("close", (code) => resolve({ ok: false, code: String(code ?? -1), message: err.trim() })));
+            const ended = new Promise<Refused>((resolve) => child.once("close", (code) => (children.delete(child), resolve({ ok: false, code: String(code ?? -1), message: err.trim() }))));
             while (!out.includes("contract-live") && child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
             return { ended };
           },
           transcript: () => transcript,
           async close() {
+            for (const c of children) c.kill("SIGTERM");
             master.kill("SIGTERM");
             await exited;
           },
