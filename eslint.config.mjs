@@ -70,7 +70,9 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     linterOptions: { reportUnusedDisableDirectives: "warn" },
-    plugins: { "import-x": importX },
+    // @next/next is registered for every file so that `next build`, which lints app/ and components/
+    // itself, finds it (it looks in the config for eslint.config.mjs); its rules are on below only.
+    plugins: { "import-x": importX, "@next/next": nextPlugin },
     settings: {
       "import-x/resolver-next": [createTypeScriptImportResolver({ project: path.join(root, "tsconfig.json") })],
       "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx", ".mts", ".cts"] },
@@ -97,7 +99,7 @@ export default tseslint.config(
     // The console's React code: the rules of hooks, and Next's own checks (app router: no pages/).
     files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
-    plugins: { "react-hooks": reactHooks, "@next/next": nextPlugin },
+    plugins: { "react-hooks": reactHooks },
     rules: {
       "react-hooks/rules-of-hooks": "error",
       "react-hooks/exhaustive-deps": "warn",
