@@ -4,8 +4,20 @@ import { gt } from "drizzle-orm";
 import { auditEvents } from "../../drizzle/schema/index";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import {
-  APPROVER_EMAIL, activeSessionId, auditEventsAbout, decidePendingReview, killSession, openSeed, revokeIdentityKeys, seedGrant, seedIdentity, seedMasking,
-  seedPolicy, seedTimeBoundAccess, type Seed, type SeededIdentity,
+  APPROVER_EMAIL,
+  activeSessionId,
+  auditEventsAbout,
+  decidePendingReview,
+  killSession,
+  openSeed,
+  revokeIdentityKeys,
+  seedGrant,
+  seedIdentity,
+  seedMasking,
+  seedPolicy,
+  seedTimeBoundAccess,
+  type Seed,
+  type SeededIdentity,
 } from "../support/seed";
 import type { ClientOutcome, ContractAdapter, ContractCase, ContractDriver, ContractSession, Refused } from "./contract-adapter";
 
@@ -120,9 +132,9 @@ export function describePipelineContract(adapter: ContractAdapter): void {
       expect(r.code).toBe(adapter.codes.refused);
       expect(r.message).toContain(`rule "${RULES.deny}"`);
       expect(output(await s.run(adapter.echo("still_here")))).toContain("still_here");
-      await expect.poll(async () => (await auditEventsAbout(seed, m)).map((e) => ({ outcome: e.outcome, identity: e.identityName })), { timeout: 5000 }).toEqual([
-        { outcome: "denied", identity: agent.name },
-      ]);
+      await expect
+        .poll(async () => (await auditEventsAbout(seed, m)).map((e) => ({ outcome: e.outcome, identity: e.identityName })), { timeout: 5000 })
+        .toEqual([{ outcome: "denied", identity: agent.name }]);
     });
 
     when("hold-approve", "a held command runs once approved and its result reaches the client", async () => {

@@ -15,8 +15,17 @@ const sshAdapter: ContractAdapter = {
   // OpenSSH exits 255 for its own and the gateway's connection-level refusals; a refused command exits 1.
   codes: { badCredential: "255", noConnection: "255", refused: "1", ended: "255" },
   cases: {
-    "bad-credential": true, "no-connection": true, "deny-rule": true, "hold-approve": true, "hold-reject": true, "hold-timeout": true,
-    "admin-kill": true, "key-revocation": true, "access-expiry": true, "audit-per-command": true, masking: true,
+    "bad-credential": true,
+    "no-connection": true,
+    "deny-rule": true,
+    "hold-approve": true,
+    "hold-reject": true,
+    "hold-timeout": true,
+    "admin-kill": true,
+    "key-revocation": true,
+    "access-expiry": true,
+    "audit-per-command": true,
+    masking: true,
   },
   echo: (text) => `echo ${text}`,
   async start(gw, seed) {

@@ -12,6 +12,8 @@ import { seedPostgresConnection } from "../support/seed";
 // person's identity, so "a credential never issued" is a ticket the console never issued; the
 // session the console lists and kills is the terminal session (protocol "terminal"); key
 // revocation ends every live session of the identity, the terminal included. Every case applies.
+// Escape sequences (colours, bracketed paste, cursor moves) and carriage returns, to read the screen as text.
+// eslint-disable-next-line no-control-regex -- matching the terminal's control characters is the point
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\r/g;
 const screenText = (raw: string) => raw.replace(ANSI, "");
 
@@ -22,8 +24,17 @@ const terminal: ContractAdapter = {
   // a session the gateway ends sends {"type":"exit","message"} and closes normally.
   codes: { badCredential: "4401", noConnection: "4403", refused: "ERROR", ended: "1000" },
   cases: {
-    "bad-credential": true, "no-connection": true, "deny-rule": true, "hold-approve": true, "hold-reject": true, "hold-timeout": true,
-    "admin-kill": true, "key-revocation": true, "access-expiry": true, "audit-per-command": true, masking: true,
+    "bad-credential": true,
+    "no-connection": true,
+    "deny-rule": true,
+    "hold-approve": true,
+    "hold-reject": true,
+    "hold-timeout": true,
+    "admin-kill": true,
+    "key-revocation": true,
+    "access-expiry": true,
+    "audit-per-command": true,
+    masking: true,
   },
   echo: (text) => `select '${text}' as value;`,
   async start(gw, seed) {

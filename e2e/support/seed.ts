@@ -102,10 +102,18 @@ export async function activeSessionId(s: Seed, identity: string, protocol: strin
 
 /** Audit events whose statement contains `fragment`, oldest first (the gateway writes them in batches: poll). */
 export function auditEventsAbout(s: Seed, fragment: string) {
-  return s.db.select().from(auditEvents).where(like(auditEvents.statement, `%${fragment}%`)).orderBy(auditEvents.id);
+  return s.db
+    .select()
+    .from(auditEvents)
+    .where(like(auditEvents.statement, `%${fragment}%`))
+    .orderBy(auditEvents.id);
 }
 
 /** Audit events of one action (and connection), oldest first. */
 export function auditEventsOf(s: Seed, action: string, connectionName: string) {
-  return s.db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.connectionName, connectionName))).orderBy(auditEvents.id);
+  return s.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, action), eq(auditEvents.connectionName, connectionName)))
+    .orderBy(auditEvents.id);
 }
