@@ -1,13 +1,57 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Two projects. `unit`: tests beside the code (core/, gateway/, server/, drizzle/) that need no
+// database and no server, so they run in seconds (`npm run test:unit`). `e2e`: everything under
+// e2e/, plus the tests beside the code that use what the e2e global setup provides (the run's
+// private PostgreSQL, through inject("pg")) or the e2e support servers (`npm run test:e2e`).
+// A test file beside the code is sorted by what it uses, so a new one lands in the right project
+// without anyone updating a list here.
+const SOURCE_DIRS = ["core", "gateway", "server", "drizzle"];
+const usesServers = (source: string) => /\binject\(\s*["']/.test(source) || /from\s+["'](\.\.\/)+e2e\/support\//.test(source);
+
+function testFilesIn(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? testFilesIn(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : []));
+}
+
+const besideTheCode = SOURCE_DIRS.flatMap((d) => testFilesIn(path.join(import.meta.dirname, d))).map((f) => path.relative(import.meta.dirname, f));
+const needsServers = besideTheCode.filter((f) => usesServers(readFileSync(f, "utf8")));
 
 export default defineConfig({
   test: {
-    include: ["gateway/**/*.test.ts", "core/**/*.test.ts", "server/**/*.test.ts", "e2e/**/*.test.ts", "drizzle/**/*.test.ts"],
-    globalSetup: ["e2e/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
     maxWorkers: 2,
     allowOnly: !process.env.CI,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: SOURCE_DIRS.map((d) => `${d}/**/*.test.ts`),
+          exclude: ["**/node_modules/**", ...needsServers],
+          // Files share a worker's module cache (importing the SQL parser's WASM once, not per file):
+          // this halves the run. A unit test that stubs a module, a global or the environment must
+          // restore it in afterEach/afterAll, since the next file in that worker would see it.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["e2e/**/*.test.ts", ...needsServers],
+          globalSetup: ["e2e/support/global-setup.ts"],
+        },
+      },
+    ],
   },
 });
