@@ -1,10 +1,11 @@
 // ESLint (flat config). `npm run lint` checks the whole repository; errors fail it, warnings do not.
-// Kept small on purpose: correctness rules and the module boundaries of the design (its Layout section), not
-// style. Formatting belongs to Prettier (prettier.config.mjs), so no stylistic rule is turned on here.
+// Kept small on purpose: correctness rules and the module boundaries of the design (its Layout
+// section), not style. Formatting belongs to Prettier (prettier.config.mjs), so no stylistic rule is on.
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import js from "@eslint/js";
 import nextPlugin from "@next/eslint-plugin-next";
+import { defineConfig, globalIgnores } from "eslint/config";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 import importX from "eslint-plugin-import-x";
 import reactHooks from "eslint-plugin-react-hooks";
@@ -59,10 +60,8 @@ const boundaries = [
   })),
 ];
 
-export default tseslint.config(
-  {
-    ignores: ["node_modules/", ".next/", ".next-*/", ".gatehouse/", "next-env.d.ts", "drizzle/migrations/", "test-results/", "playwright-report/", "bench/results/", "e2e/screenshots/"],
-  },
+export default defineConfig(
+  globalIgnores(["node_modules/", ".next/", ".next-*/", ".gatehouse/", "next-env.d.ts", "drizzle/migrations/", "test-results/", "playwright-report/", "bench/results/", "e2e/screenshots/"]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
