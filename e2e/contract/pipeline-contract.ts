@@ -113,7 +113,7 @@ export function describePipelineContract(adapter: ContractAdapter): void {
       expect(r.code).toBe(adapter.codes.badCredential);
       // One event per refused attempt (OpenSSH tries keyboard-interactive, then password).
       const denied = async () => (await auditSince(since)).filter((e) => e.action === "session.denied");
-      await expect.poll(async () => (await denied()).length, { timeout: 5000 }).toBeGreaterThan(0);
+      await expect.poll(async () => (await denied()).length, { timeout: 5000, message: "no session.denied audit event for the refused credential" }).toBeGreaterThan(0);
       expect(new Set((await denied()).map((e) => `${e.protocol} ${e.outcome} ${e.identityName}`))).toEqual(new Set([`${adapter.sessionProtocol} denied null`]));
     });
 
