@@ -8,10 +8,9 @@ import type { LiveSessions } from "./pipeline/live-sessions";
 import type { createOidcVerifier } from "../core/identity/oidc";
 import type { PolicyStore } from "../core/policy/policy-store";
 import type { MaskingStore } from "../core/masking/masking-store";
-import type { TargetCatalogs } from "./protocols/postgres/column-catalog";
 import type { ReviewCoordinator } from "./pipeline/review-coordinator";
 
-/** Everything a protocol listener needs, passed in (no module-level singletons). */
+/** Everything the pipeline and the protocol adapters need, passed in (no module-level singletons). */
 export type GatewayDeps = {
   config: GatewayConfig;
   db: Db;
@@ -22,8 +21,6 @@ export type GatewayDeps = {
   live: LiveSessions;
   policies: PolicyStore;
   masking: MaskingStore;
-  /** The Postgres targets' catalogs, for resolving result columns to their sources (masking). */
-  pgCatalogs: TargetCatalogs;
   reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
   log: (msg: string) => void;

@@ -2,13 +2,28 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 
-export type BusTopic = "keys.revoked" | "sessions.kill" | "grants.changed" | "policies.changed" | "masking.changed" | "reviews.decided" | "access.revoked";
-export type BusEvent = { id: number; topic: BusTopic; payload: Record<string, unknown> };
+/** Every live event, by topic, with what it carries. Publishers and handlers are typed by this map. */
+export type BusTopics = {
+  /** An identity's keys (identityId), or single keys (keyIds), were revoked: their live sessions end. */
+  "keys.revoked": { identityId?: string; keyIds?: string[] };
+  /** End one live session (console Kill, CLI, a deleted connection), with the reason its client is told. */
+  "sessions.kill": { sessionId: string; reason?: string };
+  /** Grants, groups, memberships or a connection changed (informational: access is checked at each sign-in). */
+  "grants.changed": { groupId?: string; connectionId?: string; identityId?: string; reason: string };
+  "policies.changed": { connectionId: string };
+  "masking.changed": { connectionId: string };
+  "reviews.decided": { reviewId: string };
+  /** Approved time-bound access was revoked: the sessions that relied on it end. */
+  "access.revoked": { identityId: string; connectionId: string };
+};
+export type BusTopic = keyof BusTopics;
+export type BusEvent<T extends BusTopic = BusTopic> = { id: number; topic: T; payload: BusTopics[T] };
+export type BusHandler<T extends BusTopic> = (payload: BusTopics[T], event: BusEvent<T>) => void;
 
 const CHANNEL = "gatehouse_bus";
 
 /** Publishes a live event to every gateway instance: a row (the truth) plus a NOTIFY (the wake-up). */
-export async function publish(db: Db, topic: BusTopic, payload: Record<string, unknown>): Promise<void> {
+export async function publish<T extends BusTopic>(db: Db, topic: T, payload: BusTopics[T]): Promise<void> {
   await db.execute(sql`with e as (insert into bus_events (topic, payload) values (${topic}, ${JSON.stringify(payload)}::jsonb) returning id)
     select pg_notify(${CHANNEL}, (select id from e)::text)`);
 }
@@ -29,12 +44,12 @@ export async function subscribe(db: Db, databaseUrl: string, onEvent: (e: BusEve
     try {
       do {
         again = false;
-        const res = await db.execute<{ id: string; topic: BusTopic; payload: Record<string, unknown> }>(
+        const res = await db.execute<{ id: string; topic: BusTopic; payload: BusTopics[BusTopic] }>(
           sql`select id::text, topic, payload from bus_events where id > ${last} order by id limit 500`,
         );
         for (const r of res.rows) {
           last = Number(r.id);
-          onEvent({ id: last, topic: r.topic, payload: r.payload });
+          onEvent({ id: last, topic: r.topic, payload: r.payload } as BusEvent);
         }
         if (res.rows.length === 500) again = true;
       } while (again);
@@ -63,4 +78,36 @@ export async function subscribe(db: Db, databaseUrl: string, onEvent: (e: BusEve
     clearInterval(timer);
     await listener?.end().catch(() => {});
   };
+}
+
+/**
+ * The gateway's side of the bus: each module subscribes its own handler for the topics it cares
+ * about; one subscription to the table delivers to all of them, in order.
+ */
+export class Bus {
+  private readonly handlers = new Map<BusTopic, Array<(payload: never, event: never) => void>>();
+
+  constructor(private readonly log: (m: string) => void = () => {}) {}
+
+  on<T extends BusTopic>(topic: T, handler: BusHandler<T>): void {
+    const list = this.handlers.get(topic) ?? [];
+    list.push(handler as (payload: never, event: never) => void);
+    this.handlers.set(topic, list);
+  }
+
+  /** Hands one event to its topic's handlers; a handler that throws does not stop the others. */
+  deliver(e: BusEvent): void {
+    for (const h of this.handlers.get(e.topic) ?? []) {
+      try {
+        (h as BusHandler<BusTopic>)(e.payload, e);
+      } catch (err) {
+        this.log(`bus: a handler of ${e.topic} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Starts delivering the events published from now on (see subscribe). */
+  listen(db: Db, databaseUrl: string, pollMs?: number): Promise<() => Promise<void>> {
+    return subscribe(db, databaseUrl, (e) => this.deliver(e), pollMs);
+  }
 }

@@ -1,3 +1,4 @@
+import type { Bus } from "../bus/event-bus";
 import type { Db } from "../../drizzle/client";
 import { loadMaskingRules } from "./manage-masking";
 import { compileForGroups, type SessionMasking } from "./compile-rules";
@@ -17,6 +18,13 @@ export class MaskingStore {
   /** Loads a connection's rules if not cached yet. Throws if they cannot be read: fail closed. */
   async ensure(connectionId: string): Promise<void> {
     if (!this.byConnection.has(connectionId)) await this.reloadNow(connectionId);
+  }
+
+  /** Reloads a connection's rules when they change anywhere (`masking.changed`). */
+  subscribe(bus: Bus, log: (m: string) => void): void {
+    bus.on("masking.changed", ({ connectionId }) => {
+      this.reload(connectionId).catch((err) => log(`could not reload the masking rules of ${connectionId}: ${(err as Error).message}`));
+    });
   }
 
   async reload(connectionId: string): Promise<void> {

@@ -28,7 +28,7 @@ describe("classifyCommand", () => {
   it("feeds the shared policy engine: kinds rules match commands", () => {
     const policy = policySchema.parse({ rules: [{ name: "no-rm", action: "deny", match: { kinds: ["rm", "kubectl delete"] } }, { name: "hold-shutdown", action: "review", match: { kinds: ["shutdown", "reboot"] } }] });
     const who = { name: "agent", groups: [] };
-    const judge = (line: string) => evaluatePolicy(policy, who, classifyCommand(line), line).action;
+    const judge = (line: string) => evaluatePolicy(policy, who, classifyCommand(line)).action;
     expect(judge("ls /tmp")).toBe("allow");
     expect(judge("sudo rm -rf /")).toBe("deny");
     expect(judge("kubectl get pods; kubectl delete ns prod")).toBe("deny");

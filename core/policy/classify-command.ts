@@ -1,5 +1,5 @@
 import { parse, type ParseEntry } from "shell-quote";
-import type { Classification } from "./classify-statement";
+import type { Command } from "./command";
 
 // Words that run the command after them (with their own options first).
 const WRAPPERS = new Set(["sudo", "doas", "env", "nohup", "time", "nice", "ionice", "exec", "command", "builtin", "xargs", "timeout", "stdbuf", "setsid", "chroot", "watch", "strace", "busybox"]);
@@ -15,7 +15,7 @@ const SEPARATORS = new Set([";", "&&", "||", "|", "&", "|&", ";;", "(", ")", "<(
  * since an option's value cannot be told from a subcommand). Best effort by nature (a shell can build a command at run
  * time: `$(echo rm) -rf /`); the `regex` condition reads the raw text too.
  */
-export function classifyCommand(line: string, depth = 0): Classification {
+export function classifyCommand(line: string, depth = 0): Command {
   const runs: string[] = [];
   for (const words of simpleCommands(line)) {
     let i = 0;
@@ -48,7 +48,7 @@ export function classifyCommand(line: string, depth = 0): Classification {
     for (let k = 1; k < Math.min(words2.length, 8); k++) runs.push([program, ...words2.slice(k)].join(" ").toUpperCase());
   }
   const kind = runs[0] ?? "EMPTY";
-  return { kind, runs: runs.slice(1), classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
+  return { text: line, kind, noun: "command", runs: runs.slice(1), classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
 }
 
 /** `/usr/bin/rm` and `\rm` run rm. */

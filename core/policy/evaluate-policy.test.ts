@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { StatementAnalyzer, loadSqlParser } from "../sql/statement-analyzer";
 import { classifyStatement } from "./classify-statement";
 import { evaluatePolicy } from "./evaluate-policy";
+import { sqlCommand } from "./sql-commands";
 import { policySchema } from "./policy";
 
 beforeAll(() => loadSqlParser());
@@ -22,7 +23,7 @@ const policy = policySchema.parse({
 function decide(sql: string, groups: string[] = ["analysts"]) {
   const a = analyzer.analyze(sql);
   if (!a.ok) throw new Error(a.error);
-  return a.statements.map((s) => evaluatePolicy(policy, { name: "agent-7", groups }, classifyStatement(s), s.text)).map((d) => `${d.action}:${d.rule ?? "default"}`);
+  return a.statements.map((s) => evaluatePolicy(policy, { name: "agent-7", groups }, sqlCommand(classifyStatement(s), s.text))).map((d) => `${d.action}:${d.rule ?? "default"}`);
 }
 
 describe("[POLICY][EVALUATE] the first matching rule decides", () => {
@@ -56,7 +57,7 @@ describe("[POLICY][KINDS] a kinds rule sees the statements a wrapper really runs
   const judge = (sql: string) => {
     const a = analyzer.analyze(sql);
     if (!a.ok) throw new Error(a.error);
-    return a.statements.map((s) => evaluatePolicy(deletes, { name: "agent-7", groups: [] }, classifyStatement(s), s.text).action);
+    return a.statements.map((s) => evaluatePolicy(deletes, { name: "agent-7", groups: [] }, sqlCommand(classifyStatement(s), s.text)).action);
   };
   it.each([
     ["delete from t where id = 1", ["deny"]],

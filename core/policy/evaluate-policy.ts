@@ -1,4 +1,4 @@
-import type { Classification } from "./classify-statement";
+import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 
 export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
@@ -37,7 +37,7 @@ const kindMatches = (kind: string, wanted: string) => kind.toUpperCase() === wan
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
-function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string): boolean {
+function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   if (rule.groups && !rule.groups.some((g) => who.groups.includes(g))) return false;
   if (rule.identities && !rule.identities.includes(who.name)) return false;
   const m = rule.match;
@@ -45,20 +45,37 @@ function ruleApplies(rule: Rule, who: Subject, c: Classification, text: string):
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
     anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(kind, k))) &&
-    anyOf(m.tables, (p) => c.tables.some((t) => tableMatches(p, t))) &&
+    anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
     (!m.copiesServerFile || c.copiesServerFile) &&
     (!m.copiesProgram || c.copiesProgram) &&
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
-    (m.regex === undefined || patternCache(m.regex).test(text))
+    (m.regex === undefined || patternCache(m.regex).test(c.text))
   );
 }
 
 /** The first matching rule decides; otherwise the policy's default. Pure: usable for previews. */
-export function evaluatePolicy(policy: Policy, who: Subject, c: Classification, text: string): Decision {
+export function evaluatePolicy(policy: Policy, who: Subject, c: Command): Decision {
+  const what = c.noun === "statement" ? `${c.kind} statement` : c.noun;
   for (const rule of policy.rules) {
-    if (ruleApplies(rule, who, c, text)) return { action: rule.action, rule: rule.name, reason: `rule "${rule.name}" matches this ${c.kind} statement` };
+    if (ruleApplies(rule, who, c)) return { action: rule.action, rule: rule.name, reason: `rule "${rule.name}" matches this ${what}` };
   }
   return { action: policy.defaultAction, rule: null, reason: `no rule matches; the connection's default is ${policy.defaultAction}` };
+}
+
+/** The verdict on everything one client message asks for: a deny anywhere refuses it all; otherwise the first review holds it all. */
+export type Verdict =
+  | { action: "allow" }
+  | { action: "deny"; command: Command; decision: Decision }
+  | { action: "review"; command: Command; decision: Decision; rule: Rule | undefined };
+
+export function judgeCommands(policy: Policy, who: Subject, commands: Command[]): Verdict {
+  let review: Verdict | undefined;
+  for (const command of commands) {
+    const decision = evaluatePolicy(policy, who, command);
+    if (decision.action === "deny") return { action: "deny", command, decision };
+    if (decision.action === "review") review ??= { action: "review", command, decision, rule: policy.rules.find((r) => r.name === decision.rule) };
+  }
+  return review ?? { action: "allow" };
 }

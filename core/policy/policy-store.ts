@@ -1,3 +1,4 @@
+import type { Bus } from "../bus/event-bus";
 import type { Db } from "../../drizzle/client";
 import { loadPolicy } from "./manage-policies";
 import type { Policy } from "./policy";
@@ -18,6 +19,13 @@ export class PolicyStore {
 
   current(connectionId: string): Policy | null {
     return this.byConnection.get(connectionId) ?? null;
+  }
+
+  /** Reloads a connection's policy when it changes anywhere (`policies.changed`). */
+  subscribe(bus: Bus, log: (m: string) => void): void {
+    bus.on("policies.changed", ({ connectionId }) => {
+      this.reload(connectionId).catch((err) => log(`could not reload the policy of ${connectionId}: ${(err as Error).message}`));
+    });
   }
 
   async reload(connectionId: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Bus } from "../../core/bus/event-bus";
+
 /** A session the gateway is relaying now, with a way to end it from outside (revocation, admin kill, expiry). */
 export type LiveSession = {
   id: string;
@@ -27,6 +29,21 @@ export class LiveSessions {
       clearTimeout(timer);
       this.byId.delete(s.id);
     };
+  }
+
+  /** Ends sessions when their keys or time-bound access are revoked, or an admin kills one, on any instance. */
+  subscribe(bus: Bus): void {
+    bus.on("keys.revoked", ({ identityId, keyIds }) => {
+      if (identityId) this.revokeIdentity(identityId, keyIds);
+      // One key revoked (console): only the sessions opened with it end.
+      else if (keyIds?.length) this.killWhere((s) => !!s.keyId && keyIds.includes(s.keyId), "the key of this session was revoked");
+    });
+    bus.on("access.revoked", ({ identityId, connectionId }) => {
+      this.killWhere((s) => s.identityId === identityId && s.temporaryAccessTo === connectionId, "the time-bound access to this connection was revoked");
+    });
+    bus.on("sessions.kill", ({ sessionId, reason }) => {
+      this.killWhere((s) => s.id === sessionId, reason ?? "an administrator ended this session");
+    });
   }
 
   /** Ends the identity's live sessions and remembers the revocation for sessions still signing in. */

@@ -1,3 +1,4 @@
+import type { Bus } from "../../core/bus/event-bus";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { reviews, type BlastRadius, type ReviewSummary } from "../../drizzle/schema/index";
@@ -61,6 +62,13 @@ export class ReviewCoordinator {
     if (req.estimate) void this.recordEstimate(reviewId, req.estimate);
     if (this.deps.notify) this.deps.notify({ id: reviewId, link, req }).catch((err) => this.deps.log(`review ${reviewId}: webhook failed: ${(err as Error).message}`));
     return { reviewId, link, outcome };
+  }
+
+  /** Releases held commands when the console decides (`reviews.decided`). */
+  subscribe(bus: Bus): void {
+    bus.on("reviews.decided", ({ reviewId }) => {
+      this.onDecided(reviewId).catch((err) => this.deps.log(`could not read the decision on review ${reviewId}: ${(err as Error).message}`));
+    });
   }
 
   /** Called for every `reviews.decided` bus event; only the instance holding the statement acts. */

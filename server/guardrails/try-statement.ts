@@ -1,7 +1,7 @@
-import { classifyStatement, type Classification, type StatementClass } from "../../core/policy/classify-statement";
-import { evaluatePolicy } from "../../core/policy/evaluate-policy";
+import type { StatementClass } from "../../core/policy/classify-statement";
+import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
-import { StatementGuard } from "../../gateway/protocols/postgres/statement-guard";
+import { SqlSession } from "../../core/policy/sql-commands";
 import { loadSqlParser, StatementAnalyzer } from "../../core/sql/statement-analyzer";
 
 export type StatementVerdict = {
@@ -23,27 +23,22 @@ export type TryResult =
 /**
  * What the gateway would do with `text` under `policy` (saved or not) for this identity: each
  * statement's kind, classes, tables, functions and deciding rule, and the verdict on the whole
- * text, taken by the gateway's own guard so the preview cannot drift from the data path.
+ * text, taken with the gateway's own SQL session model and judge so the preview cannot drift from
+ * the data path.
  */
 export async function tryStatement(policy: Policy, who: { name: string; groups: string[] }, text: string): Promise<TryResult> {
   await loadSqlParser();
-  const analyzer = new StatementAnalyzer();
-  const analysis = analyzer.analyze(text);
-  if (!analysis.ok) return { parsed: false, error: analysis.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${analysis.error}` };
-  // A PREPARE earlier in the text is what a later EXECUTE runs, as in the gateway's guard.
-  const prepared = new Map<string, Classification>();
-  const statements = analysis.statements.map((s): StatementVerdict => {
-    let c = classifyStatement(s);
-    if (c.prepares) prepared.set(c.prepares, c);
-    if (c.executes) c = { ...(prepared.get(c.executes) ?? c), kind: s.kind };
-    const d = evaluatePolicy(policy, who, c, s.text);
+  const parsed = new SqlSession(new StatementAnalyzer()).commands(text);
+  if (!parsed.ok) return { parsed: false, error: parsed.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${parsed.error}` };
+  const statements = parsed.statements.map(({ statement: s, classification: c, command }): StatementVerdict => {
+    const d = evaluatePolicy(policy, who, command);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
     return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
-  const judgement = new StatementGuard(() => policy, who, analyzer).judge(text);
-  if (!judgement) return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
-  if ("refusal" in judgement) return { parsed: true, statements, verdict: "deny", explanation: `the gateway answers 42501 "${judgement.refusal.error.message}"` };
-  const { decision, rule } = judgement.review;
+  const verdict = judgeCommands(policy, who, parsed.statements.map((s) => s.command));
+  if (verdict.action === "allow") return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
+  if (verdict.action === "deny") return { parsed: true, statements, verdict: "deny", explanation: `the gateway answers 42501 "Gatehouse denied this statement: ${verdict.decision.reason}"` };
+  const { decision, rule } = verdict;
   const approvers = rule?.approvers?.length ? `members of ${rule.approvers.join(", ")}` : "any approver";
   const wait = `${rule?.requiredApprovals ?? 1} approval(s) from ${approvers}`;
   return { parsed: true, statements, verdict: "review", explanation: `${decision.reason}; the whole text waits for ${wait}` };

@@ -6,8 +6,7 @@ import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
 import { PgError } from "./pg-error";
-import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type Refusal } from "./statement-guard";
-import type { FrontendGuard, GuardRefusal } from "./relay";
+import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type FrontendGuard, type GuardRefusal, type Refusal } from "./guard-types";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
 // (swapped for ours by the tracker) keeps its place in the response stream.

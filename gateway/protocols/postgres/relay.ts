@@ -4,31 +4,7 @@ import { SegmentWriter } from "./segment-writer";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import type { StatementTracker } from "./statement-tracker";
-import type { Refusal } from "./statement-guard";
-
-/** A refusal of a client message, with the message to send the target instead. */
-export type GuardRefusal = { refusal: Refusal; replacement: Buffer };
-
-/**
- * A message held for a human decision. `start` gets a way to tell the client (a NOTICE) and
- * resolves with null to forward the message as sent, or with a refusal; `cancel` says nobody
- * waits any more (the client went away).
- */
-export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void } };
-
-/** Judges a Query, Parse, Bind or FunctionCall message: pass (null), refuse, or hold. */
-export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;
-
-/**
- * Rewrites what the target sends (masking): sees every client message first, then each backend
- * message before the statement tracker does. `onBackend` returns a replacement, undefined to pass
- * the message as it is, or a promise: the target's stream is held (paused, the rest of the chunk
- * kept in order) until it settles, then the message is offered again.
- */
-export type BackendFilter = {
-  onFrontend(type: number, buf: Buffer, start: number, end: number): void;
-  onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void>;
-};
+import type { BackendFilter, FrontendGuard, GuardHold, GuardRefusal } from "./guard-types";
 
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 

@@ -10,8 +10,9 @@ import { ruleMasked, scanBinaryValue, scanTextValue, typeInfo, FIRST_USER_OID, t
 import { callsOpaqueRoutine } from "../../../core/sql/routine-calls";
 import { columnsToMask, copyPlanOf, statementInfo, viewNamesToLoad, type FieldRule, type StatementInfo } from "./result-columns";
 import type { TargetCatalog } from "./column-catalog";
-import type { StatementTracker } from "./statement-tracker";
-import type { BackendFilter } from "./relay";
+import type { RequestRecord, StatementTracker } from "./statement-tracker";
+import type { MaskedCounts } from "./statement-events";
+import type { BackendFilter } from "./guard-types";
 import { OutputSlab } from "./segment-writer";
 
 type Described = { info: StatementInfo; fields?: Field[]; rules?: Array<FieldRule | undefined> };
@@ -37,6 +38,8 @@ export class ResultMasker implements BackendFilter {
   private masker: ValueMasker | null = null;
   private readonly slab = new OutputSlab();
   private readonly alloc = (n: number) => this.slab.alloc(n);
+  // What masking replaced, per request, for its audit events (kept here, not in the tracker's records).
+  private readonly counts = new WeakMap<RequestRecord, MaskedCounts>();
 
   constructor(
     private readonly masking: () => SessionMasking | null,
@@ -236,13 +239,19 @@ export class ResultMasker implements BackendFilter {
     return undefined;
   }
 
+  /** What masking replaced in this request's results, per statement (for the audit). */
+  maskedOf(record: RequestRecord): MaskedCounts | undefined {
+    return this.counts.get(record);
+  }
+
   private attachCounts(): void {
     const counts = this.masker?.takeCounts();
     if (!counts) return;
     const r = this.tracker.responding();
     if (!r || r.op === "describe") return;
     const i = r.op === "query" ? r.statementIndex : 0;
-    const masked = (r.record.masked ??= []);
+    let masked = this.counts.get(r.record);
+    if (!masked) this.counts.set(r.record, (masked = []));
     const into = (masked[i] ??= {});
     for (const k in counts) into[k] = (into[k] ?? 0) + counts[k];
   }

@@ -1,6 +1,9 @@
-import type { RequestRecord } from "../../gateway/protocols/postgres/statement-tracker";
-import type { StatementAnalyzer } from "../sql/statement-analyzer";
-import type { AuditEvent, SessionContext } from "./audit-event";
+import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
+import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
+import type { RequestRecord } from "./statement-tracker";
+
+/** What masking replaced in a request's results and messages, by detector (or column rule), per statement in order. */
+export type MaskedCounts = Array<Record<string, number> | undefined>;
 
 /** Masks what an audit event stores of a statement's text and error (detector hits), when the session is masked. */
 export type AuditTextMask = (text: string) => string;
@@ -33,8 +36,8 @@ function event(ctx: SessionContext, at: number, statement: string, kind: string,
  * statements is split with the real parser, and each statement is paired with its own completion.
  * Statements after a failed one never ran and are not reported as run.
  */
-export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, mask?: AuditTextMask): AuditEvent[] {
-  const events = eventsOf(ctx, r, analyzer);
+export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, mask?: AuditTextMask, masked?: MaskedCounts): AuditEvent[] {
+  const events = eventsOf(ctx, r, analyzer, masked);
   if (!mask) return events;
   for (const e of events) {
     if (e.statement) e.statement = mask(e.statement);
@@ -43,17 +46,17 @@ export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer:
   return events;
 }
 
-function eventsOf(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer): AuditEvent[] {
+function eventsOf(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, masked: MaskedCounts | undefined): AuditEvent[] {
   if (r.refusedKind) {
     // Refused by a guardrail: nothing of the text ran; one event, naming the kind that was refused.
-    return [{ ...event(ctx, r.startedAt, r.text, r.refusedKind, null, 0, r.error, r.masked?.[0]), outcome: "denied" }];
+    return [{ ...event(ctx, r.startedAt, r.text, r.refusedKind, null, 0, r.error, masked?.[0]), outcome: "denied" }];
   }
   const analysis = analyzer.analyze(r.text);
   if (!analysis.ok || analysis.statements.length <= 1) {
     const kind = analysis.ok ? analysis.statements[0]?.kind ?? "EMPTY" : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";
     const done = r.completions[0];
     const endedAt = r.error ? r.error.at : done?.at;
-    return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error, r.masked?.[0])];
+    return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error, masked?.[0])];
   }
   const events: AuditEvent[] = [];
   let previous = r.startedAt;
@@ -61,11 +64,11 @@ function eventsOf(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnal
     const s = analysis.statements[i];
     const done = r.completions[i];
     if (done) {
-      events.push(event(ctx, previous, s.text, s.kind, done.rows, done.at - previous, undefined, r.masked?.[i]));
+      events.push(event(ctx, previous, s.text, s.kind, done.rows, done.at - previous, undefined, masked?.[i]));
       previous = done.at;
       continue;
     }
-    if (r.error) events.push(event(ctx, previous, s.text, s.kind, null, r.error.at - previous, r.error, r.masked?.[i]));
+    if (r.error) events.push(event(ctx, previous, s.text, s.kind, null, r.error.at - previous, r.error, masked?.[i]));
     break;
   }
   return events;

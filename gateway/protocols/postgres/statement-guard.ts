@@ -1,31 +1,29 @@
+import { serialize } from "pg-protocol";
 import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-analyzer";
-import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
-import { evaluatePolicy, type Decision, type Subject } from "../../../core/policy/evaluate-policy";
-import type { Policy, Rule } from "../../../core/policy/policy";
+import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
+import { SqlSession } from "../../../core/policy/sql-commands";
+import type { Policy } from "../../../core/policy/policy";
+import type { HeldCommand } from "../../pipeline/hold";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
-import { serialize } from "pg-protocol";
 import { readParse } from "./frontend-messages";
-import type { FrontendGuard, GuardHold, GuardRefusal } from "./relay";
+import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
 
-/** A refusal, with the kind of statement it refused (for the audit trail). */
-export type Refusal = { error: PgError; kind: string };
-
-/** A statement a rule holds for approval: the first of the text that needs one. */
-export type ReviewNeeded = { kind: string; statement: string; classification: Classification; decision: Decision; rule: Rule | undefined };
+/** A statement a rule holds for approval (the first of the text that needs one), as the shared judge said. */
+export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 
 /** What the guard says of a text: pass (null), refuse, or hold for review. */
 export type Judgement = { refusal: Refusal } | { review: ReviewNeeded } | null;
 
 /**
  * Judges each query text a client sends (simple Query or extended Parse) against the connection's
- * policy, with the real parser: every statement of a multi-statement text, what a PREPARE will do
- * when it is EXECUTEd, and nothing for texts that merely look dangerous. A text the parser refuses
- * is refused (fail closed). Without a policy nothing is parsed here.
+ * policy with the shared SQL session model and judge (core/policy): every statement of a
+ * multi-statement text, what a PREPARE will do when it is EXECUTEd, and nothing for texts that
+ * merely look dangerous. A text the parser refuses is refused (fail closed). Without a policy
+ * nothing is parsed here. Renders verdicts as Postgres errors; caches them per text.
  */
 export class StatementGuard {
-  // SQL-level PREPARE name -> what the prepared statement does, for a later EXECUTE.
-  private readonly prepared = new Map<string, Classification>();
+  private readonly sql: SqlSession;
   // Decisions already taken in this session, by text (drivers resend the same texts), for the current policy.
   private readonly decided = new Map<string, Refusal | null>();
   private decidedFor: Policy | null = null;
@@ -33,8 +31,10 @@ export class StatementGuard {
   constructor(
     private readonly policy: () => Policy | null,
     private readonly who: Subject,
-    private readonly analyzer: StatementAnalyzer,
-  ) {}
+    analyzer: StatementAnalyzer,
+  ) {
+    this.sql = new SqlSession(analyzer);
+  }
 
   /** False when the connection has no policy: then nothing is decoded or parsed for it. */
   get active(): boolean {
@@ -61,44 +61,30 @@ export class StatementGuard {
     return judgement;
   }
 
-  /** Every statement of the text is judged: a deny anywhere refuses it all; otherwise the first review holds it all. */
   private decide(policy: Policy, text: string): { judgement: Judgement; stateful: boolean } {
-    let stateful = false;
-    let review: ReviewNeeded | undefined;
-    const analysis = this.analyzer.analyze(text);
-    if (!analysis.ok) {
-      if (text.trim() === "") return { judgement: null, stateful };
-      return { stateful, judgement: { refusal: { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${analysis.error}`) } } };
+    const parsed = this.sql.commands(text);
+    if (!parsed.ok) {
+      if (text.trim() === "") return { judgement: null, stateful: false };
+      return { stateful: false, judgement: { refusal: { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${parsed.error}`) } } };
     }
-    for (const s of analysis.statements) {
-      let c = classifyStatement(s);
-      if (c.prepares) this.prepared.set(c.prepares, c);
-      if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: s.kind };
-      if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
-      const d = evaluatePolicy(policy, this.who, c, s.text);
-      if (d.action === "review") review ??= { kind: s.kind, statement: s.text, classification: c, decision: d, rule: policy.rules.find((r) => r.name === d.rule) };
-      if (d.action !== "deny") continue;
-      const error = new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse denied this statement: ${d.reason}`, `statement: ${s.text.slice(0, 200)}`);
-      return { stateful, judgement: { refusal: { kind: s.kind, error } } };
-    }
-    return { stateful, judgement: review ? { review } : null };
+    const verdict = judgeCommands(policy, this.who, parsed.statements.map((s) => s.command));
+    if (verdict.action === "allow") return { judgement: null, stateful: parsed.stateful };
+    if (verdict.action === "review") return { judgement: { review: verdict }, stateful: parsed.stateful };
+    const { command, decision } = verdict;
+    const error = new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse denied this statement: ${decision.reason}`, `statement: ${command.text.slice(0, 200)}`);
+    return { stateful: parsed.stateful, judgement: { refusal: { kind: command.kind, error } } };
   }
 }
 
-/** Starts the review of a held text; resolves with null when approved, or the refusal to return. */
-export type RequestReview = (need: ReviewNeeded, text: string) => { start: (tellClient: (msg: Buffer) => void) => Promise<Refusal | null>; cancel: (why: string) => void };
-
-// What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.
-export const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
-
-// FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
-export const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** Starts the shared hold of a held text (see gateway/pipeline/hold.ts). */
+export type RequestReview = (need: ReviewNeeded, text: string) => HeldCommand;
 
 /**
  * The relay's hook: judges Query and Parse messages; a refusal carries the stand-in message for
- * the target; a review holds the message until `requestReview` settles it.
+ * the target; a review holds the message until the shared hold settles it, told to the client as a
+ * NOTICE (psql prints it at once; the connection stays open) and refused as 42501 with the reason.
  */
-export function frontendGuard(guard: StatementGuard, requestReview: RequestReview): FrontendGuard {
+export function frontendGuard(guard: StatementGuard, requestReview: RequestReview, notice: (kind: string, n: { link: string; reason: string; wait: string }) => Buffer): FrontendGuard {
   return (type, text, buf, start, end) => {
     if (!guard.active) return null;
     if (type === Frontend.FunctionCall) {
@@ -111,13 +97,15 @@ export function frontendGuard(guard: StatementGuard, requestReview: RequestRevie
     // A refused Parse keeps its statement name, so the client's later Bind/Close still line up.
     const replacement = type === Frontend.Query ? serialize.query(REFUSED_TEXT) : serialize.parse({ name: readParse(buf, start, end).name, text: REFUSED_TEXT, types: [] });
     if ("refusal" in judgement) return { refusal: judgement.refusal, replacement };
-    const review = requestReview(judgement.review, text);
+    const kind = judgement.review.command.kind;
+    const held = requestReview(judgement.review, text);
     const hold: GuardHold["hold"] = {
       start: async (tellClient) => {
-        const refusal = await review.start(tellClient);
-        return refusal ? ({ refusal, replacement } satisfies GuardRefusal) : null;
+        const outcome = await held.start((n) => tellClient(notice(kind, n)));
+        if (outcome.approved) return null;
+        return { refusal: { kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse did not run this ${kind}: ${outcome.message}`) }, replacement };
       },
-      cancel: review.cancel,
+      cancel: held.cancel,
     };
     return { hold };
   };

@@ -1,7 +1,7 @@
 import { Backend, Frontend } from "./message-codes";
 import { readBind, readExecute, readParse, readQuery, readTargetedName } from "./frontend-messages";
 import { readCommandTag, readErrorFields } from "./backend-messages";
-import type { Refusal } from "./statement-guard";
+import type { Refusal } from "./guard-types";
 
 /** What one client request did: a simple Query (possibly several statements) or one extended-protocol step. */
 export type RequestRecord = {
@@ -13,8 +13,6 @@ export type RequestRecord = {
   error?: { code: string; message: string; at: number };
   /** Set when the gateway refused it: the kind of statement refused (the error says why). */
   refusedKind?: string;
-  /** What masking replaced in its results and messages, by detector (or column rule), per statement in order. */
-  masked?: Array<Record<string, number> | undefined>;
 };
 
 /** The request the target is answering now, as the masking filter needs it. */

@@ -2,18 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
-import { authenticate } from "../../../core/identity/authenticate";
 import { identityForPublicKey } from "../../../core/identity/ssh-public-keys";
-import { AuthError, type Identity } from "../../../core/identity/identity";
-import { resolveConnection, type ResolvedConnection } from "../../../core/access/resolve-connection";
-import type { SessionContext } from "../../../core/audit/audit-event";
+import type { Identity } from "../../../core/identity/identity";
+import { admit, auditRefusal, type Admission, type AdmitRequest } from "../../pipeline/admit";
+import { openSession, sessionContext, type SessionScope } from "../../pipeline/session-scope";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Recorder } from "../../../core/recordings/recorder";
-import { CommandGuard } from "./command-guard";
 import { gatewayHostKey } from "../../../core/ssh/host-key";
+import { CommandGuard } from "./command-guard";
 import { handleSessionChannel } from "./session-channel";
-import { audit, type SshSession } from "./ssh-session";
+import { type SshSession } from "./ssh-session";
 import { connectSshTarget, sshSettingsOf, SshTargetError } from "./ssh-target";
 
 export type SshListener = { port: number; hostKeyFingerprint: string; close: () => Promise<void> };
@@ -44,24 +43,29 @@ export async function startSshListener(deps: GatewayDeps): Promise<SshListener> 
   };
 }
 
-type Admitted = { identity: Identity; connection: ResolvedConnection | null; authenticatedAt: number };
+/** What authentication settled: a session to open, or (for a valid credential) the reason every channel is refused. */
+type Outcome = { admission: Admission } | { refusal: string };
+
+const METHODS: Array<"password" | "keyboard-interactive" | "publickey"> = ["publickey", "password", "keyboard-interactive"];
 
 function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps): void {
-  let admitted: Admitted | undefined;
-  const denied = (connectionName: string, identity: Identity | null, message: string) =>
-    deps.audit.write({ at: new Date(), action: "session.denied", outcome: "denied", protocol: "ssh", clientAddr, connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message });
+  let outcome: Outcome | undefined;
+  const request = (ctx: AuthContext): Omit<AdmitRequest, "credential" | "identity"> => ({
+    protocol: "ssh", clientAddr, connectionName: ctx.username, serves: (type) => type === "ssh", servesLabel: "an SSH",
+  });
 
-  const METHODS: Array<"password" | "keyboard-interactive" | "publickey"> = ["publickey", "password", "keyboard-interactive"];
-  const check = async (ctx: AuthContext, token: string) => {
-    let identity: Identity;
-    try {
-      identity = await authenticate(token.trim(), deps);
-    } catch (err) {
-      if (!(err instanceof AuthError)) deps.log(`ssh: authentication error: ${(err as Error).message}`);
-      denied(ctx.username, null, err instanceof AuthError ? err.message : "the token could not be checked");
-      return ctx.reject(METHODS);
+  const admitWith = async (ctx: AuthContext, proof: { credential: string } | { identity: Identity }) => {
+    const admitted = await admit(deps, { ...request(ctx), ...proof });
+    if (admitted.ok) {
+      outcome = { admission: admitted.admission };
+      return ctx.accept();
     }
-    return admit(ctx, identity);
+    // A valid credential for a connection it may not use is let in, to be told why on its terminal.
+    if (admitted.refusal.reason === "forbidden") {
+      outcome = { refusal: `${admitted.refusal.message}. ${admitted.refusal.hint ?? ""}`.trim() };
+      return ctx.accept();
+    }
+    ctx.reject(METHODS);
   };
 
   const checkKey = async (ctx: PublicKeyAuthContext) => {
@@ -73,50 +77,27 @@ function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps)
     // Without a signature the client only asks whether the key would do.
     if (!ctx.signature || !ctx.blob) return ctx.accept();
     if (!found.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
-      denied(ctx.username, found.identity, "the public key signature did not verify");
+      auditRefusal(deps, request(ctx), found.identity, "the public key signature did not verify");
       return ctx.reject(METHODS);
     }
-    return admit(ctx, found.identity);
-  };
-
-  const admit = async (ctx: AuthContext, identity: Identity) => {
-    userOf.set(client, ctx.username);
-    const authenticatedAt = Date.now();
-    // A valid token for a connection it may not use is let in, to be told why on its terminal.
-    const connection = await resolveConnection(deps.db, deps.box, identity, ctx.username)
-      .then(async (c) => (c && c.type === "ssh" ? (await deps.policies.ensure(c.id), await deps.masking.ensure(c.id), c) : null))
-      .catch((err) => {
-        deps.log(`ssh: could not resolve connection: ${(err as Error).message}`);
-        return undefined;
-      });
-    if (connection === undefined) return ctx.reject(METHODS);
-    admitted = { identity, connection, authenticatedAt };
-    ctx.accept();
+    return admitWith(ctx, { identity: found.identity });
   };
 
   client.on("authentication", (ctx) => {
-    if (ctx.method === "password") return void check(ctx, ctx.password);
+    if (ctx.method === "password") return void admitWith(ctx, { credential: ctx.password });
     if (ctx.method === "publickey") return void checkKey(ctx);
     if (ctx.method === "keyboard-interactive") {
-      return ctx.prompt([{ prompt: "Gatehouse token (key or OIDC access token): ", echo: false }], "", "", (answers) => void check(ctx, answers[0] ?? ""));
+      return ctx.prompt([{ prompt: "Gatehouse token (key or OIDC access token): ", echo: false }], "", "", (answers) => void admitWith(ctx, { credential: answers[0] ?? "" }));
     }
     ctx.reject(METHODS);
   });
 
   client.on("ready", () => {
-    if (!admitted) return client.end();
-    const { identity, connection, authenticatedAt } = admitted;
-    if (!connection) {
-      const message = `connection "${clientUser(client)}" does not exist, is not an SSH connection, or you are not allowed to use it. Ask an admin to grant one of your groups access to it.`;
-      denied(clientUser(client), identity, message);
-      return refuseChannels(client, `gatehouse: ${message}`);
-    }
-    void openSession(client, clientAddr, deps, identity, connection, authenticatedAt).catch((err) => deps.log(`ssh: ${(err as Error).stack}`));
+    if (!outcome) return client.end();
+    if ("refusal" in outcome) return refuseChannels(client, `gatehouse: ${outcome.refusal}`);
+    runSession(client, clientAddr, deps, outcome.admission);
   });
 }
-
-const userOf = new WeakMap<Connection, string>();
-const clientUser = (c: Connection) => userOf.get(c) ?? "";
 
 /** Every channel the client opens gets the message on stderr and exit status 255; then the connection closes. */
 function refuseChannels(client: Connection, message: string): void {
@@ -137,91 +118,82 @@ function refuseChannels(client: Connection, message: string): void {
   });
 }
 
-async function openSession(client: Connection, clientAddr: string, deps: GatewayDeps, identity: Identity, connection: ResolvedConnection, authenticatedAt: number): Promise<void> {
-  const sessionId = randomUUID();
+function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, admission: Admission): void {
+  const { identity, connection } = admission;
   const settings = sshSettingsOf(connection);
-  const ctx: SessionContext = { sessionId, identityId: identity.id, identityName: identity.name, groups: identity.groups, connectionName: connection.name, protocol: "ssh", clientAddr };
-  // Channels are accepted at once (a request with no listener would be refused) and wait for this:
-  // no session record, nothing runs.
-  const opened = deps.sessions
-    .open({
-      id: sessionId, identityId: identity.id, identityName: identity.name, groups: identity.groups, connectionId: connection.id, connectionName: connection.name,
-      protocol: "ssh", clientAddr, clientApp: null, clientUser: connection.name, gatewayInstance: deps.config.instance,
-    })
-    .catch((err) => {
-      deps.log(`ssh: could not record session: ${(err as Error).message}`);
-      throw new SshTargetError("the gateway cannot record sessions right now; try again shortly");
-    });
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const textMask = auditTextMask(masking(), deps.masking.keyFor(connection.id));
-  const maskText = textMask ?? ((t: string) => t);
   const live = masking();
   const scanner = live && live.detectors.length ? new ValueMasker(live, deps.masking.keyFor(connection.id)) : null;
+  const channels: SshSession["channels"] = new Set();
+  const ctx = sessionContext(admission, randomUUID(), "ssh", clientAddr);
+  // Channels are accepted at once (a request with no listener would be refused) and wait for the
+  // session record: no record, nothing runs.
+  const scope: Promise<SessionScope> = openSession(deps, admission, {
+    id: ctx.sessionId, protocol: "ssh", clientAddr, clientApp: null, clientUser: connection.name,
+    start: { message: `ssh to ${settings.user}@${settings.host}:${settings.port}` },
+    maskText: textMask ?? undefined,
+    kill: (reason) => {
+      for (const ch of channels) ch.end(`session ended: ${reason}`);
+      setTimeout(() => client.end(), 200).unref();
+    },
+  });
+  scope.catch((err) => auditRefusal(deps, { protocol: "ssh", clientAddr, connectionName: connection.name }, identity, (err as Error).message, true));
   let recorder: Promise<Recorder | null> | undefined;
   const s: SshSession = {
-    deps, ctx, maskText, channels: new Set(), bytes: { in: 0, out: 0 },
+    deps, ctx: ctx, maskText: textMask ?? ((t: string) => t), channels, bytes: { in: 0, out: 0 },
     scanOutput: scanner ? (text) => scanner.scanText(text) : null,
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
-    target: opened.then(() =>
-      connectSshTarget(deps.db, connection, (fingerprint) =>
-        deps.audit.write({ ...ctx, at: new Date(), action: "ssh.hostkey.pinned", outcome: "ok", message: `first connection: pinned the host key ${fingerprint} of ${settings.host}:${settings.port}` }),
-      ),
+    target: scope.then(
+      (sc) =>
+        connectSshTarget(deps.db, connection, (fingerprint) =>
+          sc.audit({ action: "ssh.hostkey.pinned", outcome: "ok", message: `first connection: pinned the host key ${fingerprint} of ${settings.host}:${settings.port}` }),
+        ),
+      (err: Error) => Promise.reject(new SshTargetError(err.message)),
     ),
     recorder: (size) =>
       (recorder ??= settings.recording
-        ? Recorder.start(deps.db, sessionId, { width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } }, { mask: textMask, log: deps.log }).catch((err) => {
-            deps.log(`ssh: could not start the recording of ${sessionId}: ${(err as Error).message}`);
+        ? scope.then((sc) =>
+            Recorder.start(deps.db, sc.id, { width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } }, { mask: textMask, log: deps.log }),
+          ).catch((err) => {
+            deps.log(`ssh: could not start the recording: ${(err as Error).message}`);
             recorder = undefined; // the next channel tries again
             throw err;
           })
         : Promise.resolve(null)),
   };
-  s.target.catch((err) => audit(s, { action: "session.failed", outcome: "error", message: (err as Error).message }));
+  s.target.catch((err) => void scope.then((sc) => sc.audit({ action: "session.failed", outcome: "error", message: (err as Error).message }), () => {}));
 
   client.on("session", (accept) => handleSessionChannel(accept(), s));
   client.on("tcpip", (accept, reject, info) => {
     if (!settings.allowForwarding) {
-      audit(s, { action: "ssh.forwarding.refused", outcome: "denied", statement: `${info.destIP}:${info.destPort}`, message: "port forwarding is not allowed on this connection" });
+      void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: `${info.destIP}:${info.destPort}`, message: "port forwarding is not allowed on this connection" });
       return reject();
     }
     void s.target.then((t) =>
       t.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, out) => {
         if (err) return reject();
-        audit(s, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` });
+        void audited(scope, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` });
         const ch = accept();
         ch.pipe(out).pipe(ch);
       }),
     ).catch(() => reject());
   });
   client.on("request", (accept, reject, name) => {
-    audit(s, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" });
+    void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" });
     reject?.();
   });
 
-  const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
-  const recorded = await opened.then(() => true, () => false);
-  let endReason = "the client disconnected";
-  const untrack = deps.live.add(
-    {
-      id: sessionId, identityId: identity.id, keyId: identity.keyId, temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,
-      kill: (reason) => {
-        endReason = reason;
-        for (const ch of s.channels) ch.end(`session ended: ${reason}`);
-        setTimeout(() => client.end(), 200).unref();
-      },
-    },
-    connection.temporaryAccessUntil !== undefined && (identity.expiresAt === undefined || connection.temporaryAccessUntil < identity.expiresAt) ? connection.temporaryAccessUntil : identity.expiresAt,
-    authenticatedAt,
-  );
-  if (recorded) audit(s, { action: "session.start", outcome: "ok", message: `ssh to ${settings.user}@${settings.host}:${settings.port}` });
-
-  await closed;
-  untrack();
-  void s.target.then((t) => t.end()).catch(() => {});
-  const rec = await recorder;
-  await rec?.close();
-  const failed = await s.target.then(() => false, () => true);
-  if (!recorded) return;
-  audit(s, { action: "session.end", outcome: failed ? "error" : "ok", message: endReason });
-  await deps.sessions.close(sessionId, { failed, reason: endReason, bytesIn: s.bytes.in, bytesOut: s.bytes.out }).catch((err) => deps.log(`ssh: could not close session ${sessionId}: ${(err as Error).message}`));
+  client.once("close", () => {
+    void s.target.then((t) => t.end()).catch(() => {});
+    void (async () => {
+      const rec = await recorder?.catch(() => null);
+      await rec?.close();
+      const failed = await s.target.then(() => false, () => true);
+      const sc = await scope.catch(() => null);
+      await sc?.end({ failed, reason: "the client disconnected", bytesIn: s.bytes.in, bytesOut: s.bytes.out });
+    })().catch((err) => deps.log(`ssh: ${(err as Error).stack}`));
+  });
 }
+
+const audited = (scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) => scope.then((sc) => sc.audit(e), () => {});

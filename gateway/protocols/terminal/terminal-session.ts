@@ -7,14 +7,20 @@ import pty from "@lydell/node-pty";
 import ssh2 from "ssh2";
 import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
-import type { ResolvedConnection } from "../../../core/access/resolve-connection";
 import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
-import type { SessionContext } from "../../../core/audit/audit-event";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { Recorder } from "../../../core/recordings/recorder";
-import { fail } from "./terminal-listener";
+import type { Admission } from "../../pipeline/admit";
+import { openSession, type SessionScope } from "../../pipeline/session-scope";
+import { fail } from "./terminal-socket";
 
-type Spec = OpenedTerminal & { connection: ResolvedConnection; clientAddr: string | null; host: string; ports: { pg: number; ssh: number } };
+type Spec = OpenedTerminal & {
+  runs: "psql" | "ssh-shell";
+  clientAddr: string | null;
+  host: string;
+  ports: { pg: number; ssh: number };
+  maxLifetime: { ms: number; reason: string };
+};
 /** What the terminal runs: output to the browser, input and resizes from it. */
 type Process = {
   write: (data: string) => void;
@@ -33,35 +39,47 @@ const HIGH_WATER = 1 << 20;
  * One browser terminal: psql (in a pseudo-terminal) or an SSH shell, logged in to this gateway's
  * own listener with the terminal's credential. A Postgres terminal is its own session with a
  * terminal recording (the statements it runs are the inner session's timeline); an SSH shell is
- * recorded by the SSH listener like any other.
+ * recorded by the SSH listener like any other, so its terminal keeps no record of its own.
  */
-export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, boolean]>, deps: GatewayDeps, t: Spec): Promise<void> {
+export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, boolean]>, deps: GatewayDeps, admission: Admission, t: Spec): Promise<void> {
+  const { connection } = admission;
   const sessionId = randomUUID();
-  if (t.connection.type === "postgres") {
+  if (t.runs === "psql") {
     const problem = psqlProblem();
     if (problem) return fail(ws, problem);
   }
-  const proc = t.connection.type === "postgres" ? runPsql(t, sessionId) : await runSsh(t).catch((err: Error) => err);
+  const proc = t.runs === "psql" ? runPsql(t, connection.name, sessionId) : await runSsh(t, connection.name).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
-  const ctx: SessionContext = { sessionId, identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionName: t.connection.name, protocol: "terminal", clientAddr: t.clientAddr };
+  const recorded = t.runs === "psql" && connection.settings.recording !== false;
+  let scope: SessionScope;
+  try {
+    scope = await openSession(deps, admission, {
+      id: sessionId, protocol: "terminal", clientAddr: t.clientAddr, clientApp: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"})`, clientUser: t.consoleUser,
+      persist: recorded, maxLifetime: t.maxLifetime,
+      start: { action: "terminal.open", message: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` },
+      kill: (reason) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "exit", message: `session ended: ${reason}` }));
+        proc.kill();
+        ws.close(1000);
+      },
+    });
+  } catch (err) {
+    proc.kill();
+    deps.log(`terminal: could not record: ${(err as Error).message}`);
+    return fail(ws, "This terminal cannot be recorded right now, so it does not open; try again shortly.");
+  }
   let recorder: Recorder | null = null;
-  if (t.connection.type === "postgres" && t.connection.settings.recording !== false) {
+  if (recorded) {
     try {
-      await deps.sessions.open({
-        id: ctx.sessionId, identityId: t.identityId, identityName: t.identityName, groups: t.groups, connectionId: t.connection.id, connectionName: t.connection.name,
-        protocol: "terminal", clientAddr: t.clientAddr, clientApp: "browser terminal (psql)", clientUser: t.consoleUser, gatewayInstance: deps.config.instance,
-      });
-      await deps.masking.ensure(t.connection.id);
-      const mask = auditTextMask(deps.masking.current(t.connection.id, t.groups), deps.masking.keyFor(t.connection.id));
-      recorder = await Recorder.start(deps.db, ctx.sessionId, { width: t.cols, height: t.rows, title: `${t.identityName} @ ${t.connection.name} (browser psql)`, env: { TERM: "xterm-256color" } }, { mask, log: deps.log });
+      const mask = auditTextMask(deps.masking.current(connection.id, admission.identity.groups), deps.masking.keyFor(connection.id));
+      recorder = await Recorder.start(deps.db, scope.id, { width: t.cols, height: t.rows, title: `${t.identityName} @ ${connection.name} (browser psql)`, env: { TERM: "xterm-256color" } }, { mask, log: deps.log });
     } catch (err) {
       proc.kill();
       deps.log(`terminal: could not record: ${(err as Error).message}`);
+      await scope.end({ failed: true, reason: "the terminal could not be recorded", bytesIn: 0, bytesOut: 0 });
       return fail(ws, "This terminal cannot be recorded right now, so it does not open; try again shortly.");
     }
   }
-  deps.audit.write({ ...ctx, at: new Date(), action: "terminal.open", outcome: "ok", message: `browser terminal (${t.connection.type === "postgres" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` });
-  const untrack = deps.live.add({ id: ctx.sessionId, identityId: t.identityId, kill: (reason) => (ws.send(JSON.stringify({ type: "exit", message: `session ended: ${reason}` })), proc.kill(), ws.close(1000)) }, Date.now() + 8 * 3_600_000, Date.now());
 
   let paused = false;
   proc.onData((d) => {
@@ -100,16 +118,12 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
   ws.once("close", () => proc.kill());
   const code = await exited;
-  untrack();
   if (ws.readyState === ws.OPEN) {
     ws.send(JSON.stringify({ type: "exit", code }));
     ws.close(1000);
   }
   await recorder?.close();
-  if (recorder) {
-    deps.audit.write({ ...ctx, at: new Date(), action: "session.end", outcome: "ok", message: `the terminal closed (exit ${code ?? "?"})` });
-    await deps.sessions.close(ctx.sessionId, { failed: false, reason: "the terminal closed", bytesIn: 0, bytesOut: 0 }).catch(() => {});
-  }
+  await scope.end({ failed: false, reason: `the terminal closed (exit ${code ?? "?"})`, bytesIn: 0, bytesOut: 0 });
 }
 
 // psql gained \restrict in these releases (and every later major version).
@@ -140,9 +154,9 @@ export function psqlProblem(): string | null {
  * would lift it), with no pager, no history file and no .psqlrc of anyone else. SQL is unaffected;
  * Ctrl-D quits.
  */
-function runPsql(t: Spec, terminalSessionId: string): Process {
+function runPsql(t: Spec, connectionName: string, terminalSessionId: string): Process {
   // The Postgres session it opens names the terminal session (with its recording) as its application.
-  const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${t.connection.name} user=${t.identityName} sslmode=disable application_name=gatehouse-terminal-${terminalSessionId}`;
+  const conninfo = `host=${t.host} port=${t.ports.pg} dbname=${connectionName} user=${t.identityName} sslmode=disable application_name=gatehouse-terminal-${terminalSessionId}`;
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-psql-"));
   const rc = path.join(dir, "psqlrc");
   writeFileSync(rc, `\\restrict ${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
@@ -164,12 +178,12 @@ function runPsql(t: Spec, terminalSessionId: string): Process {
   };
 }
 
-async function runSsh(t: Spec): Promise<Process> {
+async function runSsh(t: Spec, connectionName: string): Promise<Process> {
   const client = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     client.once("ready", () => resolve());
     client.once("error", reject);
-    client.connect({ host: t.host, port: t.ports.ssh, username: t.connection.name, password: t.credential, readyTimeout: 15_000 });
+    client.connect({ host: t.host, port: t.ports.ssh, username: connectionName, password: t.credential, readyTimeout: 15_000 });
   });
   const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
     client.shell({ term: "xterm-256color", cols: t.cols, rows: t.rows, height: 0, width: 0 }, (err, s) => (err ? reject(err) : resolve(s))),

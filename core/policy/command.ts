@@ -1,0 +1,33 @@
+import type { StatementClass } from "./classify-statement";
+
+/**
+ * One neutral description of what a client asked for, whatever the protocol: a SQL statement, a
+ * shell command, later an HTTP request, a Kubernetes verb on a resource or an MCP tool call. Each
+ * protocol's classifier produces it; the policy engine judges only this.
+ */
+export type Command = {
+  /** The text as the client sent it (what a `regex` rule reads). */
+  text: string;
+  /** What it is called in rules, refusals and the audit: `DROP TABLE`, `RM /TMP/X`. */
+  kind: string;
+  /** How a refusal names it: "statement" for SQL (`this DROP TABLE statement`), else "command". */
+  noun: "statement" | "command" | "request";
+  /** Kinds of what it really runs besides its own (a PREPAREd statement, `bash -c '...'`...); `kinds` rules match these too. */
+  runs: string[];
+  classes: StatementClass[];
+  /** What it touches: tables for SQL (schema-qualified as written); matched by `tables` rules. */
+  resources: string[];
+  /** Functions it calls, lower case. */
+  functions: string[];
+  /** An UPDATE or DELETE of every row, a COPY from or to a server file, through a program. */
+  writesWithoutWhere: boolean;
+  copiesServerFile: boolean;
+  copiesProgram: boolean;
+  /** Session settings it changes that alter what later commands may do. */
+  sessionSettings: string[];
+};
+
+/** What a Command is when nothing about it is known but its text and kind. */
+export const plainCommand = (text: string, kind: string, noun: Command["noun"] = "command"): Command => ({
+  text, kind, noun, runs: [], classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [],
+});

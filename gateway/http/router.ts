@@ -1,0 +1,68 @@
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import type { AddressInfo } from "node:net";
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, rest: string) => void;
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer, rest: string) => void;
+
+type Route = { prefix: string; what: string; request?: RequestHandler; upgrade?: UpgradeHandler };
+
+/**
+ * The gateway's one HTTP port (GATEHOUSE_HTTP_PORT): protocols mount their routes on it by path
+ * prefix (today `/terminal`, the browser terminal's WebSocket; next the HTTP proxy `/proxy/...`,
+ * the Kubernetes proxy `/k8s/...` and `/mcp`). The longest matching prefix wins; anything else
+ * gets a 404 that lists what is served here.
+ */
+export class HttpRouter {
+  private readonly routes: Route[] = [];
+  readonly server = http.createServer((req, res) => this.onRequest(req, res));
+
+  constructor() {
+    this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+  }
+
+  /** Mounts `prefix` (`/terminal`, `/proxy/`...): `what` is the line the 404 page shows for it. */
+  mount(prefix: string, what: string, handlers: { request?: RequestHandler; upgrade?: UpgradeHandler }): void {
+    if (this.routes.some((r) => r.prefix === prefix)) throw new Error(`the HTTP route ${prefix} is mounted twice`);
+    this.routes.push({ prefix, what, ...handlers });
+    this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private match(url: string | undefined): { route: Route; rest: string } | null {
+    const path = new URL(url ?? "/", "http://gateway").pathname;
+    for (const route of this.routes) {
+      if (path === route.prefix || path.startsWith(route.prefix.endsWith("/") ? route.prefix : `${route.prefix}/`)) return { route, rest: path.slice(route.prefix.length) };
+    }
+    return null;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const m = this.match(req.url);
+    if (m?.route.request) return m.route.request(req, res, m.rest);
+    const served = this.routes.map((r) => `  ${r.prefix}  ${r.what}`).join("\n");
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`Gatehouse gateway: nothing is served at this address. Served here:\n${served}\n`);
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const m = this.match(req.url);
+    if (m?.route.upgrade) return m.route.upgrade(req, socket, head, m.rest);
+    rejectUpgrade(socket, "404 Not Found");
+  }
+}
+
+/** Refuses a WebSocket (or other) upgrade with a bare HTTP status. */
+export function rejectUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+}

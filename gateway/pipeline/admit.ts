@@ -1,0 +1,90 @@
+import type { GatewayDeps } from "../gateway-deps";
+import { authenticate } from "../../core/identity/authenticate";
+import { AuthError, AuthUnavailableError, type Identity } from "../../core/identity/identity";
+import { resolveConnection, type ResolvedConnection } from "../../core/access/resolve-connection";
+
+/**
+ * Why a client was not let in, in words every adapter renders natively (a Postgres ErrorResponse
+ * with an SQLSTATE, an SSH authentication failure or `gatehouse: ...` with exit 255, an HTTP
+ * 401/403/503, an MCP error):
+ * - unauthenticated: no, a malformed, expired, revoked or forged credential (28P01, 401);
+ * - auth-unavailable: the credential could not be checked (the identity provider is down) (57P03, 503);
+ * - forbidden: the connection does not exist, is not of a type this listener serves, or the identity
+ *   may not use it; all alike, so that names do not leak (28000, 403);
+ * - unavailable: the gateway cannot read its own configuration right now (57P03, 503).
+ */
+export type RefusalReason = "unauthenticated" | "auth-unavailable" | "forbidden" | "unavailable";
+export type Refusal = { reason: RefusalReason; message: string; hint?: string };
+
+export type Admission = {
+  identity: Identity;
+  connection: ResolvedConnection;
+  /** When the credential was checked (a revocation since then still ends the session). */
+  authenticatedAt: number;
+};
+
+export type AdmitRequest = {
+  /** The adapter asking ("postgres", "ssh", "terminal"...), for the audit. */
+  protocol: string;
+  clientAddr: string | null;
+  connectionName: string;
+  /** Which connections the asking listener serves (a connection of another type is refused as forbidden). */
+  serves: (connectionType: string) => boolean;
+  /** How the refusal of a connection names what this listener serves (`an SSH`), when it should say so. */
+  servesLabel?: string;
+} & ({ credential: string } | { identity: Identity });
+
+export type Admitted = { ok: true; admission: Admission } | { ok: false; refusal: Refusal; identity: Identity | null };
+
+const HINT_FORBIDDEN = "Ask an admin to grant one of your groups access to it.";
+
+/**
+ * Admission, the same for every protocol: the credential (a Gatehouse key or an OIDC access token,
+ * unless the adapter already proved an identity, e.g. by an SSH public key or a terminal ticket) ->
+ * identity with groups -> the connection by name -> a grant or time-bound access -> its policy
+ * and masking rules loaded (fail closed: a connection whose rules cannot be read is not served).
+ * Each refusal is audited once, here.
+ */
+export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admitted> {
+  const authenticatedAt = Date.now();
+  let identity: Identity;
+  if ("identity" in req) identity = req.identity;
+  else {
+    try {
+      identity = await authenticate(req.credential, deps);
+    } catch (err) {
+      if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`);
+      const message = err instanceof AuthError ? err.message : "the token could not be checked";
+      return refuse(deps, req, null, { reason: err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated", message });
+    }
+  }
+  let connection: ResolvedConnection | null;
+  try {
+    connection = await resolveConnection(deps.db, deps.box, identity, req.connectionName);
+    if (connection && req.serves(connection.type)) {
+      await deps.policies.ensure(connection.id);
+      await deps.masking.ensure(connection.id);
+    }
+  } catch (err) {
+    deps.log(`${req.protocol}: could not resolve connection: ${(err as Error).message}`);
+    return { ok: false, identity, refusal: { reason: "unavailable", message: "the gateway cannot read its configuration right now; try again shortly" } };
+  }
+  if (!connection || !req.serves(connection.type)) {
+    const what = req.servesLabel ? `does not exist, is not ${req.servesLabel} connection, or you are not allowed to use it` : "does not exist or you are not allowed to use it";
+    return refuse(deps, req, identity, { reason: "forbidden", message: `connection "${req.connectionName}" ${what}`, hint: HINT_FORBIDDEN });
+  }
+  return { ok: true, admission: { identity, connection, authenticatedAt } };
+}
+
+/** Audits a refusal of a client that never got a session (also for refusals an adapter decides itself, e.g. a bad SSH signature). */
+export function auditRefusal(deps: GatewayDeps, req: Pick<AdmitRequest, "protocol" | "clientAddr" | "connectionName">, identity: Identity | null, message: string, failure = false): void {
+  deps.audit.write({
+    at: new Date(), action: failure ? "session.failed" : "session.denied", outcome: failure ? "error" : "denied", protocol: req.protocol, clientAddr: req.clientAddr,
+    connectionName: req.connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message,
+  });
+}
+
+function refuse(deps: GatewayDeps, req: AdmitRequest, identity: Identity | null, refusal: Refusal): Admitted {
+  auditRefusal(deps, req, identity, refusal.message);
+  return { ok: false, refusal, identity };
+}

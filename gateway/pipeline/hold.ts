@@ -1,0 +1,65 @@
+import type { GatewayDeps } from "../gateway-deps";
+import type { SessionContext } from "../../core/audit/audit-event";
+import type { Verdict } from "../../core/policy/evaluate-policy";
+import type { BlastRadius } from "../../drizzle/schema/index";
+import type { Hold } from "./review-coordinator";
+
+/** What a client is told while its command waits: the review's console link, why, and how long it may wait. */
+export type HoldNotice = { link: string; reason: string; wait: string };
+export type HoldOutcome = { approved: true } | { approved: false; message: string };
+
+/** A command held for a human: start() records the review and resolves with the decision; cancel() withdraws it. */
+export type HeldCommand = {
+  start: (tell: (notice: HoldNotice) => void) => Promise<HoldOutcome>;
+  cancel: (why: string) => void;
+};
+
+/**
+ * Holds the command a `review` verdict names, for any protocol: records the review through the
+ * shared coordinator (which the console's decision, the timeout or a cancel settles), tells the
+ * client through the adapter, and fails closed (a review that cannot be recorded cannot be
+ * approved). The adapter renders the notice and a refusal in its own protocol.
+ */
+export function holdForReview(
+  deps: GatewayDeps,
+  ctx: SessionContext,
+  verdict: Extract<Verdict, { action: "review" }>,
+  opts: { statement: string; estimate?: () => Promise<BlastRadius> },
+): HeldCommand {
+  const { command, decision, rule } = verdict;
+  const timeoutMs = (rule?.timeoutSeconds ?? deps.config.reviews.timeoutSeconds) * 1000;
+  let hold: Hold | undefined;
+  let cancelled: string | undefined;
+  return {
+    async start(tell) {
+      try {
+        hold = await deps.reviews.hold({
+          ctx,
+          statement: opts.statement,
+          summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions },
+          ruleName: decision.rule,
+          reason: decision.reason,
+          approverGroups: rule?.approvers ?? [],
+          requiredApprovals: rule?.requiredApprovals ?? 1,
+          timeoutMs,
+          estimate: opts.estimate,
+        });
+      } catch (err) {
+        deps.log(`${ctx.protocol}: could not record a review: ${(err as Error).message}`);
+        return { approved: false, message: "it needs approval, but the review could not be recorded; try again shortly" };
+      }
+      if (cancelled !== undefined) {
+        await deps.reviews.cancel(hold.reviewId, cancelled);
+        return { approved: false, message: "the review was cancelled" };
+      }
+      const minutes = Math.round(timeoutMs / 60000);
+      tell({ link: hold.link, reason: decision.reason, wait: minutes >= 1 ? `${minutes} minute(s)` : `${timeoutMs / 1000} s` });
+      const outcome = await hold.outcome;
+      return outcome.status === "approved" ? { approved: true } : { approved: false, message: outcome.message };
+    },
+    cancel(why) {
+      cancelled = why;
+      if (hold) void deps.reviews.cancel(hold.reviewId, why);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import type { GatewayDeps } from "../gateway-deps";
+import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
+import type { Admission } from "./admit";
+
+export type SessionEnd = { failed: boolean; reason: string; bytesIn: number; bytesOut: number };
+
+export type SessionScope = {
+  id: string;
+  ctx: SessionContext;
+  /** Audits an event of this session (statement texts go through `maskText` first when the adapter gives one). */
+  audit: (e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }) => void;
+  /** Why something outside the client ended the session (kill, revocation, expiry, shutdown), once it has. */
+  readonly endedBy: string | undefined;
+  /** Ends the session, whatever ended it: the live registration goes, the end event and the record are written. Once. */
+  end: (end: SessionEnd) => Promise<void>;
+};
+
+export type SessionOptions = {
+  protocol: string;
+  clientAddr: string | null;
+  clientApp: string | null;
+  clientUser: string | null;
+  /** How the adapter tells its client the session is over and closes it (the reason is a sentence). */
+  kill: (reason: string) => void;
+  /** The start event: `session.start` with this message, unless the adapter names another action. */
+  start: { action?: string; message: string | null };
+  /** Keep a session record with start and end events (default). A browser SSH terminal has none: the SSH session it opens is the record. */
+  persist?: boolean;
+  /** Masks statement texts stored in this session's audit events (the connection's detectors). */
+  maskText?: (text: string) => string;
+  /** The session's id, when the adapter needs it before the record is written (ids are random UUIDs otherwise). */
+  id?: string;
+  /** The longest this session may last, whatever its credential says (the browser terminal's limit). */
+  maxLifetime?: { ms: number; reason: string };
+};
+
+/** Thrown when the session record cannot be written: no record, no session (nothing is relayed that cannot be attributed). */
+export class SessionUnrecordedError extends Error {
+  constructor() {
+    super("the gateway cannot record sessions right now; try again shortly");
+  }
+}
+
+/**
+ * The session scope every adapter opens after admission: the session record, the live registration
+ * that ends the session when its credential or time-bound access does (or a revocation, an admin
+ * kill, a shutdown) with the reason its client is told, start and end audit events, and one end()
+ * path.
+ */
+export async function openSession(deps: GatewayDeps, admission: Admission, opts: SessionOptions): Promise<SessionScope> {
+  const { identity, connection, authenticatedAt } = admission;
+  const id = opts.id ?? randomUUID();
+  const ctx = sessionContext(admission, id, opts.protocol, opts.clientAddr);
+  const persist = opts.persist !== false;
+  if (persist) {
+    try {
+      await deps.sessions.open({
+        id, identityId: identity.id, identityName: identity.name, groups: identity.groups, connectionId: connection.id, connectionName: connection.name,
+        protocol: opts.protocol, clientAddr: opts.clientAddr, clientApp: opts.clientApp, clientUser: opts.clientUser, gatewayInstance: deps.config.instance,
+      });
+    } catch (err) {
+      deps.log(`${opts.protocol}: could not record session: ${(err as Error).message}`);
+      throw new SessionUnrecordedError();
+    }
+  }
+  const mask = (t: string | null | undefined) => (t != null && opts.maskText ? opts.maskText(t) : t);
+  const audit: SessionScope["audit"] = (e) => deps.audit.write({ ...ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
+
+  let endedBy: string | undefined;
+  let ended = false;
+  const { at, reason } = sessionDeadline(admission, opts.maxLifetime);
+  const untrack = deps.live.add(
+    {
+      id, identityId: identity.id, keyId: identity.keyId, temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,
+      kill: (why) => {
+        if (ended) return;
+        endedBy ??= why;
+        opts.kill(why);
+      },
+    },
+    at,
+    authenticatedAt,
+    reason,
+  );
+  audit({ action: opts.start.action ?? "session.start", outcome: "ok", message: opts.start.message });
+  return {
+    id,
+    ctx,
+    audit,
+    get endedBy() {
+      return endedBy;
+    },
+    async end(end) {
+      if (ended) return;
+      ended = true;
+      untrack();
+      if (!persist) return;
+      const result = { ...end, reason: endedBy ?? end.reason };
+      audit({ action: "session.end", outcome: result.failed ? "error" : "ok", message: result.reason });
+      await deps.sessions.close(id, result).catch((err) => deps.log(`${opts.protocol}: could not close session ${id}: ${(err as Error).message}`));
+    },
+  };
+}
+
+/** What every event of one session shares. */
+export function sessionContext(admission: Admission, sessionId: string, protocol: string, clientAddr: string | null): SessionContext {
+  const { identity, connection } = admission;
+  return { sessionId, identityId: identity.id, identityName: identity.name, groups: identity.groups, connectionName: connection.name, protocol, clientAddr };
+}
+
+/**
+ * When a session must end, and the sentence its client is told then: the first of its
+ * credential's expiry, the end of the time-bound access it relies on, and the adapter's limit.
+ */
+export function sessionDeadline(admission: Admission, maxLifetime?: SessionOptions["maxLifetime"]): { at: number | undefined; reason: string } {
+  const candidates: Array<{ at: number; reason: string }> = [];
+  if (admission.identity.expiresAt !== undefined) candidates.push({ at: admission.identity.expiresAt, reason: "the credential of this session has expired" });
+  const until = admission.connection.temporaryAccessUntil;
+  if (until !== undefined) candidates.push({ at: until, reason: `the time-bound access to ${admission.connection.name} has ended` });
+  if (maxLifetime) candidates.push({ at: admission.authenticatedAt + maxLifetime.ms, reason: maxLifetime.reason });
+  candidates.sort((a, b) => a.at - b.at);
+  return candidates[0] ?? { at: undefined, reason: "the credential of this session has expired" };
+}

@@ -1,0 +1,34 @@
+import type { PgError } from "./pg-error";
+
+/** A refusal, with the kind of statement it refused (for the audit trail). */
+export type Refusal = { error: PgError; kind: string };
+
+/** A refusal of a client message, with the message to send the target instead. */
+export type GuardRefusal = { refusal: Refusal; replacement: Buffer };
+
+/**
+ * A message held for a human decision. `start` gets a way to tell the client (a NOTICE) and
+ * resolves with null to forward the message as sent, or with a refusal; `cancel` says nobody
+ * waits any more (the client went away).
+ */
+export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void } };
+
+/** Judges a Query, Parse, Bind or FunctionCall message: pass (null), refuse, or hold. */
+export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;
+
+/**
+ * Rewrites what the target sends (masking): sees every client message first, then each backend
+ * message before the statement tracker does. `onBackend` returns a replacement, undefined to pass
+ * the message as it is, or a promise: the target's stream is held (paused, the rest of the chunk
+ * kept in order) until it settles, then the message is offered again.
+ */
+export type BackendFilter = {
+  onFrontend(type: number, buf: Buffer, start: number, end: number): void;
+  onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void>;
+};
+
+// What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.
+export const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
+
+// FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
+export const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
