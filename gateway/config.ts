@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import { parseSecretKey } from "../core/crypto/secret-box";
+import { embeddedDatabaseUrl, loadOrCreateSecretKey } from "../core/config/data-dir";
+
+export { embeddedDatabaseUrl, loadOrCreateSecretKey };
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -59,20 +60,6 @@ export type GatewayConfig = {
   reviews: { timeoutSeconds: number; webhookUrl?: string };
   recordingRetentionDays: number;
 };
-
-export function embeddedDatabaseUrl(dataDir: string): string {
-  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(path.resolve(dataDir))}`;
-}
-
-/** Reads (or creates once) the key in the data folder, so stored secrets survive restarts. */
-export function loadOrCreateSecretKey(dataDir: string): Buffer {
-  const file = path.join(dataDir, "secret.key");
-  if (existsSync(file)) return parseSecretKey(readFileSync(file, "utf8"));
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
-  return key;
-}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = envSchema.safeParse(env);

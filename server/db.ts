@@ -1,7 +1,7 @@
 import "server-only";
 import path from "node:path";
 import { openDb, type DbHandle } from "../drizzle/client";
-import { embeddedDatabaseUrl } from "../gateway/config";
+import { embeddedDatabaseUrl } from "../core/config/data-dir";
 
 // Cached on globalThis so that dev-server reloads reuse one pool instead of leaking a new one each time.
 const cache = globalThis as unknown as { gatehouseDb?: DbHandle };

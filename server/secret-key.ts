@@ -1,6 +1,6 @@
 import "server-only";
 import { createSecretBox, parseSecretKey, type SecretBox } from "../core/crypto/secret-box";
-import { loadOrCreateSecretKey } from "../gateway/config";
+import { loadOrCreateSecretKey } from "../core/config/data-dir";
 import { parseConsoleEnv } from "./env";
 
 const cache = globalThis as unknown as { gatehouseSecretBox?: SecretBox; gatehouseSecretKey?: Buffer };

@@ -70,19 +70,3 @@ export function replaceHits(text: string, detectors: Detector[], replace: (value
   }
   return { text: out + text.slice(at), counts };
 }
-
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
-function base32(buf: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}

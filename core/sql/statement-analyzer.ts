@@ -43,7 +43,7 @@ export function kindOf(node: string, body: Record<string, any>): string {
 
 // Texts made only of identifiers, operators, whitespace and numbers: no quotes, dollar signs,
 // comments or backslashes, so a digit run can only be a number literal or part of an identifier.
-const PLAIN_TEXT = /^[A-Za-z0-9_\s.,;:()=<>!+*%|&^~@#\[\]-]*$/;
+const PLAIN_TEXT = /^[A-Za-z0-9_\s.,;:()=<>!+*%|&^~@#[\]-]*$/;
 // Only data statements: in SET, ALTER... a number is a setting's value, and values can matter to policy.
 const DATA_STATEMENT = /^\s*(select|insert|update|delete|with|values|table)\b/i;
 const NUMBER_LITERAL = /(?<![A-Za-z0-9_])\d+(?:\.\d+)?(?![A-Za-z0-9_])/g;

@@ -56,7 +56,11 @@ export class LiveSessions {
 
   killWhere(match: (s: LiveSession) => boolean, reason: string): number {
     let n = 0;
-    for (const s of [...this.byId.values()]) if (match(s)) (s.kill(reason), n++);
+    for (const s of [...this.byId.values()]) {
+      if (!match(s)) continue;
+      s.kill(reason);
+      n++;
+    }
     return n;
   }
 

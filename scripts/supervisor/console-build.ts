@@ -5,7 +5,7 @@ import path from "node:path";
 // grants, policies, the bus), so any gateway change counts: a stale build is worse than a rebuild.
 const SOURCES = [
   "app", "components", "server", "drizzle/schema", "public", "next.config.ts", "postcss.config.mjs",
-  "tsconfig.json", "package-lock.json", "gateway",
+  "tsconfig.json", "package-lock.json", "core",
 ];
 
 /** Why the console must be built before `next start` can serve it, or undefined when its build is current. */

@@ -223,7 +223,7 @@ export class ResultMasker implements BackendFilter {
   private onCopyOut(buf: Buffer, start: number): undefined | Promise<void> {
     const info = this.respondingInfo();
     if (buf[start + 5] === 1) return Promise.reject(new Error("binary COPY output cannot be masked"));
-    if (info?.lineage && !info.tree?.CopyStmt?.hasOwnProperty("relation")) {
+    if (info?.lineage && !(info.tree?.CopyStmt && Object.hasOwn(info.tree.CopyStmt, "relation"))) {
       const views = this.loadViewNames(info.relations.filter((n) => this.catalog.viewsNamed(n) === undefined)) ?? this.loadBuiltinRoutines(info);
       if (views) return views;
     }

@@ -45,7 +45,10 @@ export class ShellInput {
       }
       if (b === 0x1b) this.esc = "\x1b";
       else if (b === 0x7f || b === 0x08) this.text = this.text.slice(0, -1);
-      else if (b === 0x15 || b === 0x03) (this.text = ""), (this.edited = false);
+      else if (b === 0x15 || b === 0x03) {
+        this.text = "";
+        this.edited = false;
+      }
       else if (b === 0x17) this.text = this.text.replace(/\S*\s*$/, "");
       else if (b === 0x09 || (b < 0x20 && b !== 0x04)) this.edited = true;
       else if (b >= 0x20) {
