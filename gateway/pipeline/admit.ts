@@ -77,7 +77,13 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
 }
 
 /** Audits a refusal of a client that never got a session (also for refusals an adapter decides itself, e.g. a bad SSH signature). */
-export function auditRefusal(deps: GatewayDeps, req: Pick<AdmitRequest, "protocol" | "clientAddr" | "connectionName">, identity: Identity | null, message: string, failure = false): void {
+export function auditRefusal(
+  deps: GatewayDeps,
+  req: Pick<AdmitRequest, "protocol" | "clientAddr"> & { connectionName: string | null },
+  identity: Identity | null,
+  message: string,
+  failure = false,
+): void {
   deps.audit.write({
     at: new Date(), action: failure ? "session.failed" : "session.denied", outcome: failure ? "error" : "denied", protocol: req.protocol, clientAddr: req.clientAddr,
     connectionName: req.connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message,

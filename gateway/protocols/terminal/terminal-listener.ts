@@ -2,7 +2,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { rejectUpgrade } from "../../http/router";
-import { admit } from "../../pipeline/admit";
+import { admit, auditRefusal } from "../../pipeline/admit";
 import { openTerminalTicket, closeTerminalTicket, TERMINAL_MAX_MS } from "../../../core/terminal/terminal-tickets";
 import { startTerminalSession } from "./terminal-session";
 import { fail } from "./terminal-socket";
@@ -51,7 +51,10 @@ export function mountTerminal(router: HttpRouter, deps: GatewayDeps, ports: { pg
 
 async function handle(ws: WebSocket, early: Array<[Buffer, boolean]>, ticket: string, deps: GatewayDeps, ports: { pg: number; ssh: number }, clientAddr: string | null): Promise<void> {
   const opened = await openTerminalTicket(deps.db, ticket);
-  if (!opened) return fail(ws, "This terminal link is not valid any more (it works once, within a minute of opening). Open the terminal again from the console.", 4401);
+  if (!opened) {
+    auditRefusal(deps, { protocol: "terminal", clientAddr, connectionName: null }, null, "the browser terminal's ticket is not valid (unknown, already used, or expired)");
+    return fail(ws, "This terminal link is not valid any more (it works once, within a minute of opening). Open the terminal again from the console.", 4401);
+  }
   ws.once("close", () => void closeTerminalTicket(deps.db, opened.id).catch(() => {}));
   // The ticket proved the identity (the console checked the person); access is checked again here.
   const identity = { id: opened.identityId, name: opened.identityName, groups: opened.groups, source: "key" as const };
