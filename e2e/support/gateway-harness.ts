@@ -7,6 +7,11 @@ import { inject } from "vitest";
 import { loadConfig } from "../../gateway/config";
 import { startGateway, type RunningGateway } from "../../gateway/start-gateway";
 import { psqlAdmin } from "./pg-server";
+import { eq } from "drizzle-orm";
+import { connections } from "../../drizzle/schema/index";
+import { addPostgresConnection } from "../../core/connections/add-connection";
+import { grantAccess } from "../../core/access/grant-access";
+import { issueKey, parseTtl } from "../../core/identity/manage-keys";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -52,17 +57,13 @@ export async function startTestGateway(extraEnv: Record<string, string> = {}, op
     env,
     target,
     cli,
+    // Seeded through the domain functions the CLI calls (a CLI process per step costs seconds).
     async setupAccess({ connection = "pg-prod", group = "analysts", identity = "agent-7", ttl, db } = {}) {
-      const existing = await cli("connections", "list", "--json");
-      if (!existing.stdout.includes(`"name":"${connection}"`)) {
-        const add = await cli("connections", "add", connection, "--type", "postgres", "--url", target.url(db));
-        if (add.code !== 0) throw new Error(add.stderr);
-      }
-      const grant = await cli("grant", group, connection);
-      if (grant.code !== 0) throw new Error(grant.stderr);
-      const key = await cli("keys", "issue", identity, "--groups", group, ...(ttl ? ["--ttl", ttl] : []));
-      if (key.code !== 0) throw new Error(key.stderr);
-      return key.stdout.trim();
+      const { db: store, box } = gw.deps;
+      const [existing] = await store.select({ id: connections.id }).from(connections).where(eq(connections.name, connection));
+      if (!existing) await addPostgresConnection(store, box, { name: connection, url: target.url(db) });
+      await grantAccess(store, group, connection);
+      return (await issueKey(store, { identity, groups: [group], ttlMs: ttl ? parseTtl(ttl) : undefined })).key;
     },
     psql(key, connection, args, input) {
       const conninfo = `host=127.0.0.1 port=${gw.ports.pg} dbname=${connection} user=agent sslmode=disable`;
