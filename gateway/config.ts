@@ -44,6 +44,8 @@ const envSchema = z.object({
   GATEHOUSE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
   GATEHOUSE_INSTANCE: z.string().optional(),
+  /** fdatasync the audit journal after each append: a machine crash then loses no acknowledged event either (costs latency per batch). */
+  GATEHOUSE_AUDIT_FSYNC: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 
 export type GatewayConfig = {
@@ -59,6 +61,8 @@ export type GatewayConfig = {
   consoleUrl: string;
   reviews: { timeoutSeconds: number; webhookUrl?: string };
   recordingRetentionDays: number;
+  /** The audit journal: `<dataDir>/audit-journal/<instance>/`, fsynced per batch when asked. */
+  audit: { journalDir: string; fsync: boolean };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -84,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
     recordingRetentionDays: e.GATEHOUSE_RECORDING_RETENTION_DAYS,
+    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC },
   };
 }

@@ -4,7 +4,8 @@ import type { GatewayConfig } from "./config";
 import { createSecretBox } from "../core/crypto/secret-box";
 import { AuditWriter } from "../core/audit/audit-writer";
 import { StatementAnalyzer, loadSqlParser } from "../core/sql/statement-analyzer";
-import { createSessionStore } from "../core/sessions/session-store";
+import { createSessionStore, LEFTOVER_REASON } from "../core/sessions/session-store";
+import { endLeftoverSessions } from "../core/audit/leftover-sessions";
 import { PolicyStore } from "../core/policy/policy-store";
 import { MaskingStore } from "../core/masking/masking-store";
 import { createOidcVerifier } from "../core/identity/oidc";
@@ -34,7 +35,10 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   if (opts.migrate !== false) await runMigrations(config.databaseUrl);
   await loadSqlParser();
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
-  const audit = new AuditWriter(handle.pool, 100, log);
+  const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal: { dir: config.audit.journalDir, fsync: config.audit.fsync } });
+  // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
+  const recovered = await audit.recover();
+  if (recovered.shipped || recovered.torn) log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
   const deps: GatewayDeps = {
     config,
     db: handle.db,
@@ -57,7 +61,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
-  if (leftovers) log(`closed ${leftovers} session record(s) an earlier run of ${config.instance} left active`);
+  if (leftovers.length) log(`closed ${leftovers.length} session record(s) an earlier run of ${config.instance} left active`);
+  await endLeftoverSessions(handle.pool, audit, leftovers, LEFTOVER_REASON);
   const staleReviews = await deps.reviews.cancelLeftovers();
   if (staleReviews) log(`cancelled ${staleReviews} review(s) an earlier run of ${config.instance} left pending`);
 

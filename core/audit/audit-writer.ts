@@ -1,87 +1,186 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
+import { AuditJournal, type JournalOptions, type JournalRow } from "./audit-journal";
 
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
+// (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
 const INSERT_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details)
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq)
   select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details
-  from json_populate_recordset(null::audit_events, $1::json)`;
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq
+  from json_populate_recordset(null::audit_events, $1::json)
+  on conflict (instance, seq) do nothing`;
 
 const MAX_BATCH = 2000;
 const MAX_QUEUED = 500_000;
 
-/** An event, or a function that produces events when the batch is written (keeps parsing off the data path). */
+/** An event, or a function that produces events when the batch is journaled (keeps parsing off the path that reads the client's bytes). */
 export type PendingAudit = AuditEvent | (() => AuditEvent[]);
 
+export type AuditWriterOptions = {
+  /** This gateway instance: the stream whose sequence numbers its events carry. */
+  instance: string;
+  intervalMs?: number;
+  log?: (m: string) => void;
+  /** The write-ahead journal (omitted: events live in memory until stored, as before). */
+  journal?: Omit<JournalOptions, "instance">;
+};
+
 /**
- * Writes audit events in batches off the data path: callers enqueue and return at once; a timer
- * flushes every `intervalMs` (and at once when a batch fills). If the database is unavailable the
- * events stay queued and are retried, so nothing recorded is lost while the process lives.
+ * Writes audit events off the data path, without losing one to a process kill: callers enqueue
+ * and return at once; the events queued in one turn of the event loop are numbered and appended
+ * to the local journal with one synchronous write, either when the turn ends or earlier, when an
+ * adapter calls syncPending() right before the client can see a result. A timer ships the journal
+ * to the database every `intervalMs` and deletes what is stored. If the database is unavailable
+ * the rows stay queued (and on disk) and are retried; a restart ships what the journal still holds.
  */
 export class AuditWriter {
-  private queue: PendingAudit[] = [];
+  private pending: PendingAudit[] = [];
+  private syncScheduled = false;
+  private queue: JournalRow[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout;
   private dropped = 0;
+  private seq = 0;
+  private recovered = false;
+  private readonly journal: AuditJournal | null;
+  private readonly instance: string;
+  private readonly log: (m: string) => void;
+  private readonly syncSoon = () => {
+    this.syncScheduled = false;
+    this.syncPending();
+  };
 
-  constructor(private readonly pool: pg.Pool, private readonly intervalMs = 100, private readonly log: (m: string) => void = console.error) {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+  constructor(private readonly pool: pg.Pool, opts: AuditWriterOptions) {
+    this.instance = opts.instance;
+    this.log = opts.log ?? console.error;
+    this.journal = opts.journal ? new AuditJournal({ ...opts.journal, instance: opts.instance }) : null;
+    this.timer = setInterval(() => void this.flush(), opts.intervalMs ?? 100);
     this.timer.unref();
   }
 
+  /**
+   * Ships what an earlier run of this instance left in the journal (rows already stored are
+   * skipped by their (instance, seq)) and continues its sequence. Call once, before the first write.
+   */
+  async recover(): Promise<{ shipped: number; torn: number }> {
+    let shipped = 0;
+    let torn = 0;
+    let last = 0;
+    if (this.journal) {
+      const left = this.journal.readLeftovers();
+      torn = left.torn;
+      for (let i = 0; i < left.rows.length; i += MAX_BATCH) {
+        const batch = left.rows.slice(i, i + MAX_BATCH);
+        const r = await this.pool.query(INSERT_SQL, [jsonArray(batch)]);
+        shipped += r.rowCount ?? 0;
+      }
+      for (const r of left.rows) last = Math.max(last, r.seq);
+      this.journal.removeFiles(left.files);
+    }
+    const { rows } = await this.pool.query<{ seq: string | null }>("select max(seq) as seq from audit_events where instance = $1", [this.instance]);
+    this.seq = Math.max(last, Number(rows[0].seq ?? 0));
+    this.recovered = true;
+    this.syncPending();
+    return { shipped, torn };
+  }
+
   write(item: PendingAudit): void {
-    this.queue.push(item);
+    this.pending.push(item);
+    if (!this.syncScheduled) {
+      this.syncScheduled = true;
+      // A microtask: it runs as soon as the code that queued the event returns, before any I/O callback.
+      queueMicrotask(this.syncSoon);
+    }
+  }
+
+  /**
+   * Numbers and journals everything queued so far, with one synchronous write. Adapters call it
+   * right before they send a client the result of something audited; cheap when nothing is queued.
+   */
+  syncPending(): void {
+    // Before recover() the sequence is unknown: events wait for it.
+    if (this.pending.length === 0 || !this.recovered) return;
+    const items = this.pending;
+    this.pending = [];
+    const rows: JournalRow[] = [];
+    for (const item of items) {
+      if (typeof item !== "function") rows.push(this.row(item));
+      else {
+        let events: AuditEvent[];
+        try {
+          events = item();
+        } catch (err) {
+          this.log(`audit: could not build an event: ${(err as Error).message}`);
+          continue;
+        }
+        for (const e of events) rows.push(this.row(e));
+      }
+    }
+    try {
+      this.journal?.append(rows);
+    } catch (err) {
+      // The disk refused: the rows still go to the database from memory, as before the journal.
+      this.log(`audit: journal write failed (${(err as Error).message}); ${rows.length} events kept in memory only`);
+    }
+    for (const r of rows) this.queue.push(r);
     if (this.queue.length > MAX_QUEUED) {
       this.dropped += this.queue.length - MAX_QUEUED;
       this.queue.splice(0, this.queue.length - MAX_QUEUED);
-      this.log(`audit: database unavailable, ${this.dropped} oldest events dropped so far`);
+      this.log(`audit: database unavailable, ${this.dropped} oldest events dropped from memory so far (they stay in the journal and ship at the next start)`);
     }
-    // Once per full batch, not on every write after it: a flush already under way takes the rest.
-    if (this.queue.length === MAX_BATCH && !this.flushing) void this.flush();
+    // Once per full batch: a flush already under way takes the rest.
+    if (this.queue.length >= MAX_BATCH && !this.flushing) void this.flush();
   }
 
-  /** Writes everything queued so far; resolves when it is stored (or the store failed and it is requeued). */
+  /** Writes everything queued so far; resolves when it is stored (or the store failed and it stays queued). */
   async flush(): Promise<void> {
+    this.syncPending();
     while (this.flushing) await this.flushing;
     if (this.queue.length === 0) return;
-    this.flushing = this.writeBatches().finally(() => (this.flushing = null));
+    this.flushing = this.shipBatches().finally(() => (this.flushing = null));
     return this.flushing;
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    this.journal?.close();
   }
 
-  private async writeBatches(): Promise<void> {
+  private row(e: AuditEvent): JournalRow {
+    const seq = ++this.seq;
+    return { seq, json: toJson(e, this.instance, seq) };
+  }
+
+  private async shipBatches(): Promise<void> {
+    // Rows journaled from now on go to a new segment, so the closed ones can go once stored.
+    this.journal?.rotate();
     while (this.queue.length > 0) {
-      const pending = this.queue.splice(0, MAX_BATCH);
-      const batch: AuditEvent[] = [];
-      for (const item of pending) {
-        if (typeof item !== "function") batch.push(item);
-        else for (const e of item()) batch.push(e);
-      }
+      const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.pool.query(INSERT_SQL, [toJson(batch)]);
+        await this.pool.query(INSERT_SQL, [jsonArray(batch)]);
       } catch (err) {
-        this.queue.unshift(...batch); // expanded now, so a retry does not parse again
         // The driver's message can quote the whole batch (statements, possibly sensitive): keep it short.
         this.log(`audit: write of ${batch.length} events failed, will retry: ${(err as Error).message.slice(0, 200)}`);
         return;
       }
+      // Rows dropped from memory are only in the journal: keep every segment until a restart ships them.
+      this.queue.splice(0, batch.length);
+      if (this.dropped === 0) this.journal?.release(batch[batch.length - 1].seq);
     }
   }
 }
 
-/** The batch as the JSON json_populate_recordset reads: one object a row, keys named as the columns. */
-function toJson(batch: AuditEvent[]): string {
-  return JSON.stringify(
-    batch.map((e) => ({
-      at: e.at, action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
-      connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
-      statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message, details: e.details,
-    })),
-  );
+const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(",") + "]";
+
+/** One row as json_populate_recordset reads it: keys named as the columns. */
+function toJson(e: AuditEvent, instance: string, seq: number): string {
+  return JSON.stringify({
+    at: e.at, action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
+    connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
+    statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message, details: e.details,
+    instance, seq,
+  });
 }

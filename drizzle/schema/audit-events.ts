@@ -1,4 +1,4 @@
-import { pgTable, text, uuid, timestamp, bigint, bigserial, real, index, jsonb } from "drizzle-orm/pg-core";
+import { pgTable, text, uuid, timestamp, bigint, bigserial, real, index, jsonb, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** One row per command (and per security-relevant event such as a refused sign-in). Append-only. */
 export const auditEvents = pgTable(
@@ -23,6 +23,9 @@ export const auditEvents = pgTable(
     message: text("message"),
     /** Structured extras, e.g. the before/after of a console change (secrets redacted). */
     details: jsonb("details").$type<Record<string, unknown>>(),
+    /** The gateway instance whose stream this event belongs to, and its number in that stream (null: written by the console). */
+    instance: text("instance"),
+    seq: bigint("seq", { mode: "number" }),
   },
   // The audit log pages newest first by id, so each filter the console offers has an index that
   // ends in id: a filter that matches little reads only its own rows instead of walking the table.
@@ -33,5 +36,7 @@ export const auditEvents = pgTable(
     index("audit_events_identity_id_idx").on(t.identityName, t.id),
     index("audit_events_connection_idx").on(t.connectionName, t.id),
     index("audit_events_action_idx").on(t.action, t.id),
+    // A gateway ships its journal at least once; this makes it exactly once (see core/audit/audit-writer.ts).
+    uniqueIndex("audit_events_instance_seq_idx").on(t.instance, t.seq),
   ],
 );

@@ -133,7 +133,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const masked = maskingGuard(masking, deps.analyzer);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
-  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results);
+  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending());
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 
   const end = await relay.done;

@@ -38,6 +38,8 @@ export class PgRelay {
     maxMessageBytes: number,
     guard?: FrontendGuard,
     private readonly filter?: BackendFilter,
+    /** Called right before the client is sent what the target answered: journals the audit events of what completed (see AuditWriter.syncPending). */
+    private readonly beforeClientFlush: () => void = () => {},
   ) {
     const fromClient = new MessageFramer(maxMessageBytes);
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
@@ -85,6 +87,7 @@ export class PgRelay {
       } catch (err) {
         return this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `the target sent a malformed message: ${(err as Error).message}`));
       }
+      this.beforeClientFlush();
       if (!toClient.flushTo(client)) this.pauseUntilDrain(target, client);
       if (this.targetBacklog) target.pause();
     });
@@ -151,6 +154,7 @@ export class PgRelay {
     this.targetBacklog = null;
     // A message may hold again: visitTarget then queues the rest behind it.
     for (const m of held) this.visitTarget(m[0], m, 0, m.length);
+    this.beforeClientFlush();
     if (!this.toClient.flushTo(this.client)) this.pauseUntilDrain(this.target, this.client);
     else if (!this.targetBacklog) this.target.resume();
   }

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AuditJournal } from "./audit-journal";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const journalIn = (instance = "host:15432") => {
+  const dir = mkdtempSync(path.join(tmpdir(), "journal-"));
+  dirs.push(dir);
+  return { dir, journal: new AuditJournal({ dir, instance, fsync: true }) };
+};
+const row = (seq: number) => ({ seq, json: JSON.stringify({ seq, action: "statement" }) });
+
+describe("audit journal", () => {
+  it("gives back what an earlier run appended, in order, skipping a torn last line", () => {
+    const { dir, journal } = journalIn();
+    journal.append([row(1), row(2)]);
+    journal.rotate();
+    journal.append([row(3)]);
+    journal.close();
+    const folder = path.join(dir, encodeURIComponent("host:15432"));
+    const last = readdirSync(folder).sort().at(-1)!;
+    appendFileSync(path.join(folder, last), '{"seq":4,"act');
+    const left = new AuditJournal({ dir, instance: "host:15432", fsync: false }).readLeftovers();
+    expect(left.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(left.torn).toBe(1);
+    expect(left.files).toHaveLength(2);
+  });
+
+  it("deletes a closed segment only once every row in it is stored", () => {
+    const { journal } = journalIn();
+    journal.append([row(1), row(2)]);
+    journal.rotate();
+    journal.append([row(3)]);
+    journal.release(1);
+    expect(journal.readLeftovers().rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    journal.release(2);
+    expect(journal.readLeftovers().rows.map((r) => r.seq)).toEqual([3]);
+    // The open segment stays until it is rotated out and stored.
+    journal.release(3);
+    expect(journal.readLeftovers().rows.map((r) => r.seq)).toEqual([3]);
+    journal.rotate();
+    journal.release(3);
+    expect(journal.readLeftovers().rows).toEqual([]);
+  });
+
+  it("keeps instances apart, even when one name is a prefix of another", () => {
+    const { dir, journal } = journalIn("a");
+    journal.append([row(1)]);
+    expect(new AuditJournal({ dir, instance: "a.b", fsync: false }).readLeftovers().rows).toEqual([]);
+  });
+});
