@@ -11,8 +11,10 @@ const looksLikeJwt = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9
 
 /** Turns the secret a client presented into an identity with its groups, or throws AuthError. */
 export async function authenticate(token: string, deps: Deps): Promise<Identity> {
-  const t = token.trim();
-  if (!t) throw new AuthError("no token was given: use a Gatehouse key or an OIDC access token as the password");
+  // Exactly the credential: a key with a space or a line break around it is not that key.
+  const t = token;
+  if (!t.trim()) throw new AuthError("no token was given: use a Gatehouse key or an OIDC access token as the password");
+  if (t !== t.trim()) throw new AuthError("the password has spaces or line breaks around the token: give the Gatehouse key or access token exactly as issued");
   if (looksLikeKey(t)) return authenticateKey(t, deps.db);
   if (t.startsWith(TERMINAL_CREDENTIAL_PREFIX)) return authenticateTerminal(t, deps.db);
   if (looksLikeJwt(t)) {

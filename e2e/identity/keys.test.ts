@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { RawPgClient } from "../support/raw-pg-client";
 import { auditLog, auditSince, endOf, gatehouseQuery, signIn } from "../support/sign-in";
 
 // Gatehouse keys (`ghk_...`) as the psql password, issued and revoked with the real CLI.
@@ -72,6 +73,34 @@ describe("[IDENTITY][KEYS] keys that are refused", () => {
     const events = await auditSince(t, before);
     expect(events.map((e) => e.action)).toEqual(["session.denied", "session.denied"]);
     expect(JSON.stringify(events)).not.toContain(wrong.slice(12));
+  });
+
+  it("[IDENTITY][KEYS]: a valid key with a trailing space gets 28P01 and says why; the exact key works", async () => {
+    const before = await auditLog(t);
+    const r = await signIn(t, `${key} `);
+    expect(r.code).toBe("28P01");
+    expect(r.message).toBe("Gatehouse authentication failed: the password has spaces or line breaks around the token: give the Gatehouse key or access token exactly as issued");
+    expect(r.psql.code).toBe(2);
+    expect(r.psql.stderr).toContain("spaces or line breaks around the token");
+    expect((await signIn(t, `\n${key}`)).code).toBe("28P01");
+    const events = await auditSince(t, before);
+    expect(events.map((e) => e.action)).toEqual(["session.denied", "session.denied", "session.denied", "session.denied"]);
+    expect((await signIn(t, key)).code).toBeNull();
+  });
+
+  it("[IDENTITY][KEYS]: a valid key followed by bytes after the password's NUL is refused with 08P01", async () => {
+    const body = Buffer.from(`${key}\0ghk_trailing`);
+    const message = Buffer.concat([Buffer.from("p"), Buffer.alloc(4), body]);
+    message.writeInt32BE(body.length + 4, 1);
+    const c = await RawPgClient.connect(t.pgPort);
+    const err = await c.login("pg-prod", message);
+    expect(err).toMatchObject({ name: "error", code: "08P01", severity: "FATAL", message: "invalid password packet: the password message has 12 bytes after its terminating NUL" });
+    await c.waitClosed();
+    expect(c.closed).toBe(true);
+    // The same key sent exactly is let in.
+    const ok = await RawPgClient.connect(t.pgPort);
+    expect((await ok.login("pg-prod", key)).name).toBe("readyForQuery");
+    ok.end();
   });
 
   it("[IDENTITY][KEYS]: a revoked key gets 28P01", async () => {

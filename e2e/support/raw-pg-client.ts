@@ -32,11 +32,11 @@ export class RawPgClient {
     return new RawPgClient(socket);
   }
 
-  /** Start-up and password; resolves once ReadyForQuery (or an error) arrives. */
-  async login(database: string, token: string): Promise<RawMessage> {
+  /** Start-up and password (or a whole password message, as raw bytes); resolves once ReadyForQuery (or an error) arrives. */
+  async login(database: string, token: string | Buffer): Promise<RawMessage> {
     this.send(serialize.startup({ user: "raw", database }));
     await this.waitFor((m) => m.name === "authenticationCleartextPassword" || m.name === "error");
-    this.send(serialize.password(token));
+    this.send(typeof token === "string" ? serialize.password(token) : token);
     return this.waitFor((m) => m.name === "readyForQuery" || m.name === "error");
   }
 

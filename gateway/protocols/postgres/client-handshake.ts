@@ -3,7 +3,7 @@ import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { PgError } from "./pg-error";
 import { SqlState, Frontend } from "./message-codes";
-import { readStartupPacket, type StartupPacket } from "./frontend-messages";
+import { readPasswordMessage, readStartupPacket, type StartupPacket } from "./frontend-messages";
 import { authenticationCleartextPassword, negotiateProtocolVersion } from "./backend-messages";
 
 const MAX_STARTUP_BYTES = 10_000;
@@ -120,9 +120,9 @@ export async function clientHandshake(raw: net.Socket, opts: { secureContext: tl
     socket.write(authenticationCleartextPassword());
     const reply = await reader.read(true);
     if (reply[0] !== Frontend.Password) throw new PgError("FATAL", SqlState.ProtocolViolation, "expected a password message");
-    const zero = reply.indexOf(0, 5);
-    const password = reply.toString("utf8", 5, zero < 0 ? reply.length : zero);
-    return { kind: "startup", socket, tls: secure, minor: packet.minor, params: packet.params, password, leftover: reader.detach() };
+    const read = readPasswordMessage(reply);
+    if (!read.ok) throw new PgError("FATAL", SqlState.ProtocolViolation, `invalid password packet: ${read.problem}`, undefined, "Send the Gatehouse key or access token exactly, as the whole password.");
+    return { kind: "startup", socket, tls: secure, minor: packet.minor, params: packet.params, password: read.password, leftover: reader.detach() };
   } catch (err) {
     reader.detach();
     throw err;

@@ -35,6 +35,19 @@ export function readTargetedName(buf: Buffer, start: number, end: number): { kin
   return { kind, name: cstring(buf, start + 6, end)[0] };
 }
 
+/**
+ * PasswordMessage: exactly one NUL-terminated string filling the message, as PostgreSQL requires
+ * ("invalid password packet size"). Bytes after the NUL, a missing NUL or an inner NUL are refused:
+ * the credential is the whole string and nothing else.
+ */
+export function readPasswordMessage(buf: Buffer): { ok: true; password: string } | { ok: false; problem: string } {
+  const zero = buf.indexOf(0, 5);
+  if (zero < 0) return { ok: false, problem: "the password message has no terminating NUL" };
+  const extra = buf.length - zero - 1;
+  if (extra > 0) return { ok: false, problem: `the password message has ${extra} byte${extra === 1 ? "" : "s"} after its terminating NUL` };
+  return { ok: true, password: buf.toString("utf8", 5, zero) };
+}
+
 export type StartupPacket =
   | { kind: "ssl" }
   | { kind: "gssenc" }
