@@ -1,5 +1,5 @@
 "use client";
-import type { FieldSpec, FieldValues } from "../../server/connections/connection-forms";
+import type { FieldSpec, FieldValues } from "../../core/connections/form-fields";
 import { Field, Select, TextArea, TextInput } from "../ui/field";
 
 export type { FieldValues };

@@ -14,14 +14,15 @@ import { TestResultBox } from "./test-result";
 export type EditedConnection = { id: string; name: string; type: string; settings: Record<string, string | number | boolean>; storedSecrets: string[] };
 
 /**
- * Create or edit a connection. The fields come from the type's spec; the same zod schema checks
- * them here (for quick messages) and on the server (which decides).
+ * Create or edit a connection. The types and their fields come from the registry
+ * (core/connections/registry.ts, through connection-forms); the same zod schema checks them here
+ * (for quick messages) and on the server (which decides).
  */
 export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [type, setType] = useState(initial?.type ?? "postgres");
+  const [type, setType] = useState(initial?.type ?? CONNECTION_FORMS[0].type);
   const spec = formSpecOf(type) ?? CONNECTION_FORMS[0];
   const [name, setName] = useState(initial?.name ?? "");
   const [values, setValues] = useState<FieldValues>(() => ({

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
+import type { SummaryLine } from "../../core/connections/connection-type";
 import type { ConnectionForm } from "../../server/connections/connection-forms";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
@@ -10,25 +11,27 @@ import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { DeleteConnectionDialog, type DeletingConnection } from "./delete-connection-dialog";
 import { TestResultBox } from "./test-result";
 
-const TYPE_LABELS: Record<string, string> = { postgres: "PostgreSQL", ssh: "SSH" };
-
-/** An SSH row's pin state and switches; the full fingerprint is on the connection's page. */
-function SshTargetSummary({ settings, hasSecret }: { settings: Record<string, string | number | boolean>; hasSecret: boolean }) {
-  const pinned = typeof settings.hostKey === "string" ? settings.hostKey : undefined;
+/** The type's own lines about the target (core/connections/types/), as the server described them. */
+function TargetSummary({ lines }: { lines: readonly SummaryLine[] }) {
   return (
     <>
-      <div className="whitespace-nowrap" title={pinned}>
-        {pinned ? `host key ${pinned.slice(0, 19)}… pinned` : <span className="font-sans text-amber-700">host key not pinned yet</span>}
-      </div>
-      <div className="whitespace-nowrap font-sans text-slate-500">
-        recording {settings.recording === false ? "off" : "on"} · forwarding {settings.allowForwarding === true ? "allowed" : "off"}
-        {hasSecret ? "" : " · no credential stored"}
-      </div>
+      {lines.map((line, i) =>
+        line.tone === "note" ? (
+          <div key={i} className="whitespace-nowrap font-sans text-slate-500">
+            {line.text}
+          </div>
+        ) : (
+          <div key={i} className="whitespace-nowrap" title={line.title}>
+            {line.tone === "warning" ? <span className="font-sans text-amber-700">{line.text}</span> : line.text}
+          </div>
+        ),
+      )}
     </>
   );
 }
 
-export function ConnectionList({ cli }: { cli: string }) {
+/** `cli`: how to run the CLI here; `addExamples`: what follows `connections add` for each type. */
+export function ConnectionList({ cli, addExamples }: { cli: string; addExamples: readonly string[] }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.connections.list.queryOptions());
   const [deleting, setDeleting] = useState<DeletingConnection | null>(null);
@@ -47,12 +50,11 @@ export function ConnectionList({ cli }: { cli: string }) {
         }
       >
         <p>A connection is a database or SSH server Gatehouse guards: agents reach it through the gateway and never see its credential. Add one here, or from a shell:</p>
-        <code className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
-          {cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db
-        </code>
-        <code className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
-          {cli} connections add {"<name>"} --type ssh --host H --user U --private-key-file F
-        </code>
+        {addExamples.map((example) => (
+          <code key={example} className="mt-2 block break-words rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
+            {cli} connections add {example}
+          </code>
+        ))}
       </EmptyState>
     );
   }
@@ -91,21 +93,10 @@ export function ConnectionList({ cli }: { cli: string }) {
                 <Link href={`/connections/${c.id}`} className="whitespace-nowrap font-medium text-brand hover:underline">
                   {c.name}
                 </Link>
-                <div className="text-xs text-slate-500">{TYPE_LABELS[c.type] ?? c.type}</div>
+                <div className="text-xs text-slate-500">{c.typeLabel}</div>
               </Td>
               <Td className="font-mono text-xs">
-                <div className="whitespace-nowrap">
-                  {String(c.settings.user)}@{String(c.settings.host)}:{String(c.settings.port)}
-                </div>
-                {c.type === "ssh" ? <SshTargetSummary settings={c.settings} hasSecret={c.hasSecret} /> : (
-                  <>
-                    <div className="whitespace-nowrap">/{String(c.settings.database)}</div>
-                    <div className="whitespace-nowrap font-sans text-slate-500">
-                      sslmode {String(c.settings.sslmode)}
-                      {c.hasSecret ? "" : " · no password stored"}
-                    </div>
-                  </>
-                )}
+                <TargetSummary lines={c.summary} />
               </Td>
               <Td>
                 {c.groups.length ? (
@@ -123,7 +114,7 @@ export function ConnectionList({ cli }: { cli: string }) {
               <Td className="tabular-nums">{c.activeSessions}</Td>
               <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(c.createdAt)}</Td>
               <Td className="whitespace-nowrap text-right">
-                {c.type === "postgres" || c.type === "ssh" ? (
+                {c.terminal ? (
                   <Link href={`/terminal/${encodeURIComponent(c.name)}`} className={buttonClass("ghost", "sm")} aria-label={`Open terminal on ${c.name}`}>
                     Open terminal
                   </Link>
@@ -131,9 +122,11 @@ export function ConnectionList({ cli }: { cli: string }) {
                 <Link href={`/connections/${c.id}`} className={buttonClass("ghost", "sm")} aria-label={`Edit ${c.name}`}>
                   Edit
                 </Link>
-                <Button size="sm" variant="ghost" aria-label={`Test ${c.name}`} disabled={test.isPending} onClick={() => testRow(c)}>
-                  Test
-                </Button>
+                {c.known ? (
+                  <Button size="sm" variant="ghost" aria-label={`Test ${c.name}`} disabled={test.isPending} onClick={() => testRow(c)}>
+                    Test
+                  </Button>
+                ) : null}
                 <Button size="sm" variant="ghost" aria-label={`Delete ${c.name}`} onClick={() => setDeleting({ id: c.id, name: c.name, live: c.activeSessions })}>
                   Delete…
                 </Button>

@@ -1,6 +1,5 @@
 "use client";
-import type { TestResult } from "../../server/connections/test-connection";
-import type { HostKeyCheck } from "../../server/connections/test-ssh-target";
+import type { HostKeyCheck, TestResult } from "../../core/connections/connection-type";
 import { ErrorBox } from "../ui/page";
 
 /** What the last "Test connection" found: the server's version and the time it took, or the target's own error; for SSH, its host key against the pin. */

@@ -2,10 +2,15 @@ import "server-only";
 import { asc, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, grants, groups, sessions } from "../../drizzle/schema/index";
+import { describeConnection } from "../../core/connections/registry";
 
-/** Connections with the groups that may use them and how many sessions are live; never a secret. */
+/**
+ * Connections with the groups that may use them, how many sessions are live, and how their type
+ * describes them (label, target lines, terminal); never a secret. A type this Gatehouse does not
+ * know is listed with a warning, so it can still be deleted.
+ */
 export async function listConnections(db: Db) {
-  return db
+  const rows = await db
     .select({
       id: connections.id, name: connections.name, type: connections.type, settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt,
       hasSecret: sql<boolean>`${connections.secretEnc} is not null`,
@@ -14,4 +19,8 @@ export async function listConnections(db: Db) {
     })
     .from(connections)
     .orderBy(asc(connections.name));
+  return rows.map((row) => {
+    const { typeLabel, known, terminal, summary } = describeConnection(row);
+    return { ...row, typeLabel, known, terminal, summary };
+  });
 }

@@ -2,27 +2,26 @@ import "server-only";
 import type { Db } from "../../drizzle/client";
 import { publish } from "../../core/bus/event-bus";
 import { ConnectionNameTaken, saveConnectionRecord } from "../../core/connections/add-connection";
+import { mergeSecret } from "../../core/connections/form-fields";
 import type { SecretBox } from "../../core/crypto/secret-box";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
-import { mergeSecret, splitConnectionForm, type ConnectionForm } from "./connection-forms";
+import { consoleConnectionType, planConnectionForm } from "./connection-type-of";
+import type { ConnectionForm } from "./connection-forms";
 import { editView, getConnectionRow, openSecret } from "./get-connection";
-import { HOST_KEY_SETTINGS, planSshSecrets, settleHostKey } from "./ssh-connection-form";
 
 /**
- * Creates (no id) or updates a connection through the CLI's own writer. Secret fields are only
- * replaced when a value is typed, and removed only when asked.
+ * Creates (no id) or updates a connection through the CLI's own writer. What is stored comes from
+ * the type's plan (core/connections/types/); secret fields are only replaced when a value is typed,
+ * and removed only when asked.
  */
 export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string) {
-  let { settings, typedSecrets, clearSecrets } = splitConnectionForm(form);
+  const type = consoleConnectionType(form.type);
   const row = id ? await getConnectionRow(db, id) : undefined;
   const before = row && editView(box, row);
   if (before && before.type !== form.type) throw new AppError("INVALID_INPUT", "a connection's type cannot change; add a new connection instead", { type: "the type cannot change" });
-  if (form.type === "ssh") {
-    ({ typedSecrets, clearSecrets } = planSshSecrets(form, typedSecrets, clearSecrets, before?.storedSecrets ?? []));
-    settings = settleHostKey(settings, before?.settings, user.email, new Date());
-  }
+  const { settings, typedSecrets, clearSecrets, keepStoredSettings } = await planConnectionForm(type, form, { settings: before?.settings ?? null, secretKeys: before?.storedSecrets ?? [] }, user.email);
   let secret: Record<string, string> | undefined = Object.keys(typedSecrets).length ? typedSecrets : undefined;
   if (row) {
     let stored: Record<string, string> | null = null;
@@ -35,9 +34,7 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
   }
   let saved;
   try {
-    // A pin the gateway writes between reading the row and this update is kept too.
-    const keepStoredSettings = form.type === "ssh" && typeof settings.hostKey !== "string" ? HOST_KEY_SETTINGS : undefined;
-    saved = await saveConnectionRecord(db, box, { id, name: form.name, type: form.type, settings, secret, keepStoredSettings });
+    saved = await saveConnectionRecord(db, box, { id, name: form.name, type: type.type, settings, secret, keepStoredSettings });
   } catch (err) {
     if (err instanceof ConnectionNameTaken) throw new AppError("CONFLICT", err.message, { name: "another connection has this name" });
     throw err;

@@ -4,6 +4,7 @@ import { ConnectionList } from "../../../components/connections/connection-list"
 import { Forbidden } from "../../../components/shell/forbidden";
 import { buttonClass } from "../../../components/ui/button";
 import { PageHeader } from "../../../components/ui/page";
+import { connectionTypes } from "../../../core/connections/registry";
 import { requireSection } from "../../../server/auth/require-section";
 
 export default async function ConnectionsPage() {
@@ -20,7 +21,7 @@ export default async function ConnectionsPage() {
           </Link>
         }
       />
-      <ConnectionList cli={cliHints().cli} />
+      <ConnectionList cli={cliHints().cli} addExamples={connectionTypes.map((t) => t.cli.example)} />
     </>
   );
 }

@@ -3,7 +3,9 @@ import { ConnectionDangerZone } from "../../../../components/connections/connect
 import { ConnectionForm } from "../../../../components/connections/connection-form";
 import { SshHostKeyCard } from "../../../../components/connections/ssh-host-key-card";
 import { Forbidden } from "../../../../components/shell/forbidden";
-import { PageHeader } from "../../../../components/ui/page";
+import { ErrorBox, PageHeader } from "../../../../components/ui/page";
+import { findConnectionType, knownConnectionTypes } from "../../../../core/connections/registry";
+import { UnknownConnectionType, type ConnectionTypeModule } from "../../../../core/connections/connection-type";
 import { requireSection } from "../../../../server/auth/require-section";
 import { countLiveSessions } from "../../../../server/connections/count-live-sessions";
 import { getConnection } from "../../../../server/connections/get-connection";
@@ -22,18 +24,32 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
   });
   if (!connection) notFound();
   const live = await countLiveSessions(getDb(), id);
-  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
-  const s = connection.settings;
+  const type = findConnectionType(connection.type);
   return (
     <div className="space-y-6">
       <PageHeader title={`Connection ${connection.name}`} description="Changes apply to new sessions; sessions already open keep the target they reached. Secret fields are write-only." />
-      <ConnectionForm initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets }} />
-      {connection.type === "ssh" ? (
-        <SshHostKeyCard
-          pin={{ id: connection.id, name: connection.name, host: String(s.host), port: Number(s.port), hostKey: text(s.hostKey), pinnedAt: text(s.hostKeyPinnedAt), pinnedBy: text(s.hostKeyPinnedBy) }}
-        />
-      ) : null}
+      {type ? (
+        <>
+          <ConnectionForm initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets }} />
+          <HostKeyPinCard type={type} connection={connection} />
+        </>
+      ) : (
+        // Written by a Gatehouse that knows more types: nothing here can edit or test it, but it can be deleted.
+        <ErrorBox title="This connection cannot be edited here" message={new UnknownConnectionType(connection.type, knownConnectionTypes(), connection.name).message} />
+      )}
       <ConnectionDangerZone connection={{ id: connection.id, name: connection.name, live }} />
     </div>
   );
+}
+
+/** The pin card of a type that pins its target's host key; a stored pin it cannot read is said so. */
+function HostKeyPinCard({ type, connection }: { type: ConnectionTypeModule; connection: { id: string; name: string; type: string; settings: Record<string, unknown> } }) {
+  if (!type.hostKeyPin) return null;
+  let pin;
+  try {
+    pin = type.hostKeyPin.read(type.parseSettings(connection));
+  } catch (err) {
+    return <ErrorBox title="The stored settings cannot be read" message={(err as Error).message} />;
+  }
+  return <SshHostKeyCard pin={{ id: connection.id, name: connection.name, ...pin }} />;
 }

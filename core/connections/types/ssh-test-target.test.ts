@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSshServer, type SshServer } from "../../e2e/support/ssh-server";
-import { testSshTarget } from "./test-ssh-target";
+import { startSshServer, type SshServer } from "../../../e2e/support/ssh-server";
+import { testSshTarget } from "./ssh-credentials";
 
 // The console's "Test connection" for SSH against a real OpenSSH server on a free port.
 let sshd: SshServer;
