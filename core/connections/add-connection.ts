@@ -2,33 +2,16 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections } from "../../drizzle/schema/index";
 import type { SecretBox } from "../crypto/secret-box";
-import { CONNECTION_NAME, CONNECTION_NAME_RULE, PG_SSL_MODES, type ConnectionSecret, type ConnectionSettings, type ConnectionType } from "./connection-settings";
-
-export type PostgresConnectionInput = { name: string; url: string; sslmode?: string };
+import { CONNECTION_NAME, CONNECTION_NAME_RULE, type ConnectionSecret, type ConnectionSettings, type ConnectionType } from "./connection-settings";
+import { InvalidConnectionSettings, type CliFlagValues } from "./connection-type";
+import { connectionTypeOf } from "./registry";
+import type { PostgresSettings } from "./types/postgres";
 
 /** The name is taken by another connection; the console turns this into a field error. */
 export class ConnectionNameTaken extends Error {
   constructor(readonly connectionName: string) {
     super(`a connection named "${connectionName}" already exists`);
   }
-}
-
-/** Splits a postgres:// URL into stored settings and the secret part (the password), which is sealed. */
-export function parsePostgresUrl(url: string, sslmode?: string) {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new Error("the URL is not valid: expected postgres://user:password@host:port/database");
-  }
-  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new Error("the URL must start with postgres://");
-  const mode = sslmode ?? u.searchParams.get("sslmode") ?? "prefer";
-  if (!(PG_SSL_MODES as readonly string[]).includes(mode)) throw new Error(`sslmode must be one of ${PG_SSL_MODES.join(", ")}`);
-  const host = u.searchParams.get("host") ?? (decodeURIComponent(u.hostname) || "127.0.0.1");
-  return {
-    settings: { host, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)) || "postgres", user: decodeURIComponent(u.username) || "postgres", sslmode: mode },
-    secret: (u.password ? { password: decodeURIComponent(u.password) } : {}) as ConnectionSecret,
-  };
 }
 
 export type ConnectionRecordInput = {
@@ -53,6 +36,7 @@ export type ConnectionRecordInput = {
  */
 export async function saveConnectionRecord(db: Db, box: SecretBox, input: ConnectionRecordInput) {
   if (!CONNECTION_NAME.test(input.name)) throw new Error(`a connection name is ${CONNECTION_NAME_RULE}, and is what clients give as the database name`);
+  checkAgainstType(input);
   const secretEnc = input.secret === undefined ? undefined : Object.keys(input.secret).length ? box.seal(JSON.stringify(input.secret)) : null;
   const columns = { id: connections.id, name: connections.name, type: connections.type, settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt, hasSecret: sql<boolean>`${connections.secretEnc} is not null` };
   if (!input.id) {
@@ -74,6 +58,14 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
   }
 }
 
+/** What is written must be what the type's schemas say: the gateway reads it back with them. */
+function checkAgainstType(input: ConnectionRecordInput) {
+  const type = connectionTypeOf(input.type, input.name);
+  const settings = type.settingsSchema.safeParse(input.settings);
+  if (!settings.success) throw new InvalidConnectionSettings(`the settings of ${input.name} do not fit its type (${type.type}): ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (input.secret && !type.secretSchema.safeParse(input.secret).success) throw new InvalidConnectionSettings(`the secret of ${input.name} does not fit its type (${type.type})`);
+}
+
 /** The new settings over the named keys of the row's current settings, read in the same UPDATE (so nothing written meanwhile is lost). */
 function settingsKeeping(settings: ConnectionSettings, keep: readonly string[] | undefined) {
   if (!keep?.length) return settings;
@@ -81,9 +73,21 @@ function settingsKeeping(settings: ConnectionSettings, keep: readonly string[] |
   return sql`coalesce((select jsonb_object_agg(e.key, e.value) from jsonb_each(${connections.settings}) e where e.key in (${keys})), '{}'::jsonb) || ${JSON.stringify(settings)}::jsonb`;
 }
 
-export async function addPostgresConnection(db: Db, box: SecretBox, input: PostgresConnectionInput) {
-  const { settings, secret } = parsePostgresUrl(input.url, input.sslmode);
-  const row = await saveConnectionRecord(db, box, { name: input.name, type: "postgres", settings, secret: Object.keys(secret).length ? secret : undefined });
+/**
+ * `connections add`: the type's CLI flags as settings and secret (core/connections/types/), written
+ * by the one writer. Throws UnknownConnectionType, FlagUsageError, or the type's own message.
+ */
+export async function addConnection(db: Db, box: SecretBox, input: { name: string; type: string; flags: CliFlagValues }) {
+  const type = connectionTypeOf(input.type);
+  const { settings, secret } = await type.cli.parse(input.flags);
+  const sealed = Object.fromEntries(Object.entries(secret).filter((e): e is [string, string] => typeof e[1] === "string"));
+  const row = await saveConnectionRecord(db, box, { name: input.name, type: type.type, settings: settings as ConnectionSettings, secret: Object.keys(sealed).length ? sealed : undefined });
   if (!row) throw new Error("the connection was not saved");
-  return { id: row.id, name: input.name, type: "postgres" as const, settings };
+  return { id: row.id, name: input.name, type: type.type, settings };
+}
+
+/** A Postgres connection from its URL, as `connections add <name> --type postgres --url URL [--sslmode M]` adds it. */
+export async function addPostgresConnection(db: Db, box: SecretBox, input: { name: string; url: string; sslmode?: string }) {
+  const c = await addConnection(db, box, { name: input.name, type: "postgres", flags: { url: input.url, sslmode: input.sslmode } });
+  return { ...c, type: "postgres" as const, settings: c.settings as PostgresSettings };
 }

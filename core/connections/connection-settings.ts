@@ -1,16 +1,14 @@
 /**
  * What every writer of a connection agrees on (the CLI, the console forms, the gateway reading it
- * back): the name rule and the Postgres TLS modes. Pure, so browser code may import it too.
+ * back), whatever its type: the name rule and the shape of what is stored. Each type's own
+ * settings are in its module (types/, listed by registry.ts). Pure, so browser code may import it too.
  */
 
 /** Clients give the connection name as their database (or user, or path) name, hence the narrow rule. */
 export const CONNECTION_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 export const CONNECTION_NAME_RULE = "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
-/** As the gateway's target socket reads them: prefer means TLS when the target offers it. */
-export const PG_SSL_MODES = ["disable", "prefer", "require", "verify-full"] as const;
-export type PgSslMode = (typeof PG_SSL_MODES)[number];
-
+/** What `connections.type` may hold (drizzle/schema/connections.ts); the registry says which of them this Gatehouse serves. */
 export const CONNECTION_TYPES = ["postgres", "mysql", "ssh", "http", "kubernetes"] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 

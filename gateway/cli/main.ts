@@ -5,12 +5,10 @@ import { loadConfig, type GatewayConfig } from "../config";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { runMigrations } from "../../drizzle/migrate";
 import { createSecretBox } from "../../core/crypto/secret-box";
-import { addPostgresConnection } from "../../core/connections/add-connection";
-import { addSshConnection } from "../../core/connections/add-ssh-connection";
 import { addSshPublicKey, listSshPublicKeys, removeSshPublicKey } from "../../core/identity/ssh-public-keys";
 import { grantAccess, revokeAccess } from "../../core/access/grant-access";
 import { issueKey, parseTtl, revokeKeys } from "../../core/identity/manage-keys";
-import { getSession, listAudit, listConnections, listSessions } from "../../core/audit/read-records";
+import { getSession, listAudit, listSessions } from "../../core/audit/read-records";
 import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { publish } from "../../core/bus/event-bus";
 import { applyPolicy, showPolicy } from "../../core/policy/manage-policies";
@@ -18,15 +16,13 @@ import { runUsersCommand, USERS_USAGE } from "./users-command";
 import { REVIEWS_USAGE, runReviewsCommand } from "./reviews-command";
 import { ACCESS_USAGE, runAccessCommand } from "./access-command";
 import { MASKING_USAGE, runMaskingCommand } from "./masking-command";
+import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE, listConnectionsCommand } from "./connections-command";
+import { UsageError } from "./usage-error";
 
 const USAGE = `usage: gatehouse <command>
 
   migrate                                              apply database migrations
-  connections add <name> --type postgres --url URL     add a connection (the password in URL is stored encrypted)
-  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)
-        [--host-key SHA256:...] [--recording off] [--allow-forwarding]
-                                                       an SSH target (host key pinned at first use unless given)
-  connections list [--json]                            list connections (never their secrets)
+${CONNECTIONS_USAGE}
   grant <group> <connection>                           let members of a group use a connection
   ungrant <group> <connection>                         take that back
   keys issue <identity> --groups g1,g2 [--ttl 1h]      print one new key, alone on stdout
@@ -46,8 +42,6 @@ ${ACCESS_USAGE}
 
 Uses DATABASE_URL, or the embedded database of a running \`npm start\`.`;
 
-class UsageError extends Error {}
-
 function connect(config: GatewayConfig): DbHandle {
   if (!process.env.DATABASE_URL && !existsSync(path.join(config.dataDir, ".s.PGSQL.5432"))) {
     throw new Error(`the embedded database in ${config.dataDir} is not running: start Gatehouse with \`npm start\` first, or set DATABASE_URL`);
@@ -62,7 +56,9 @@ async function run(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      type: { type: "string" }, url: { type: "string" }, host: { type: "string" }, port: { type: "string" }, user: { type: "string" }, password: { type: "string" }, "private-key-file": { type: "string" }, "host-key": { type: "string" }, recording: { type: "string" }, "allow-forwarding": { type: "boolean" }, name: { type: "string" }, sslmode: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
+      // Each connection type's own `connections add` flags (core/connections/types/).
+      ...CONNECTION_FLAGS,
+      type: { type: "string" }, name: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
       json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, identity: { type: "string" }, for: { type: "string" }, pending: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
@@ -83,26 +79,10 @@ async function run(argv: string[]): Promise<void> {
     if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
-      case "connections add": {
-        if (!rest[0]) throw new UsageError("connections add needs a name");
-        if (values.type === "ssh") {
-          const c = await addSshConnection(db, createSecretBox(config.secretKey), {
-            name: rest[0], host: values.host ?? "", port: values.port ? Number(values.port) : undefined, user: values.user ?? "", password: values.password,
-            privateKeyFile: values["private-key-file"], hostKey: values["host-key"], recording: values.recording !== "off", allowForwarding: values["allow-forwarding"],
-          });
-          return out(`added connection ${c.name} (ssh, ${c.settings.user}@${c.settings.host}:${c.settings.port}${c.settings.hostKey ? `, host key ${c.settings.hostKey}` : ", host key pinned at first use"})`);
-        }
-        if (values.type !== "postgres") throw new UsageError(`--type ${values.type ?? "(missing)"} is not supported yet: postgres or ssh`);
-        if (!values.url) throw new UsageError("--url postgres://user:password@host:port/database is required");
-        const c = await addPostgresConnection(db, createSecretBox(config.secretKey), { name: rest[0], url: values.url, sslmode: values.sslmode });
-        return out(`added connection ${c.name} (${c.type}, ${c.settings.user}@${c.settings.host}:${c.settings.port}/${c.settings.database})`);
-      }
+      case "connections add":
+        return await addConnectionCommand(db, () => createSecretBox(config.secretKey), rest[0], values, out);
       case "connections list":
-        for (const c of await listConnections(db)) {
-          const where = c.type === "ssh" ? `${c.settings.user}@${c.settings.host}:${c.settings.port}\t${c.settings.hostKey ? `host key ${c.settings.hostKey}` : "host key not pinned yet"}` : `${c.settings.host}:${c.settings.port}/${c.settings.database}`;
-          out(values.json ? JSON.stringify(c) : `${c.name}\t${c.type}\t${where}`);
-        }
-        return;
+        return await listConnectionsCommand(db, values.json, out);
       case "grant":
       case "ungrant": {
         const [group, connection] = [sub, rest[0]];

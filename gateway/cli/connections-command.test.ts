@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import type { Db } from "../../drizzle/client";
+import type { SecretBox } from "../../core/crypto/secret-box";
+import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE } from "./connections-command";
+import { UsageError } from "./usage-error";
+
+// The CLI's `connections` commands ask the registry: its help lists every type with its flags, and
+// a type it does not know is a usage error that names the ones it does. None of these reach the
+// database or seal anything (a refusal comes first), so stand-ins that cannot do either are given.
+const noDb = {} as Db;
+const noBox = () => ({}) as SecretBox;
+const refusal = (flags: Record<string, string | boolean | undefined>, name: string | undefined) =>
+  addConnectionCommand(noDb, noBox, name, flags, () => {}).then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (err: Error) => err,
+  );
+
+describe("connections add", () => {
+  it("lists each type's flags in the help, aligned with the other commands", () => {
+    expect(CONNECTIONS_USAGE).toBe(
+      [
+        "  connections add <name> --type postgres --url URL     add a connection (the password in URL is stored encrypted)",
+        "  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)",
+        "        [--host-key SHA256:...] [--recording off] [--allow-forwarding]",
+        "                                                       an SSH target (host key pinned at first use unless given)",
+        "  connections list [--json]                            list connections (never their secrets)",
+      ].join("\n"),
+    );
+  });
+
+  it("parses every type's flags", () => {
+    for (const flag of ["url", "sslmode", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"]) expect(CONNECTION_FLAGS).toHaveProperty(flag);
+  });
+
+  it("refuses a missing name, a missing or unknown --type and a missing --url as usage errors", async () => {
+    const noName = await refusal({ type: "postgres", url: "postgres://a@b/c" }, undefined);
+    expect(noName).toBeInstanceOf(UsageError);
+    expect(noName.message).toBe("connections add needs a name");
+    for (const [type, shown] of [
+      [undefined, "(missing)"],
+      ["mysql", "mysql"],
+    ] as const) {
+      const err = await refusal({ type }, "x");
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres or ssh`);
+    }
+    const noUrl = await refusal({ type: "postgres" }, "x");
+    expect(noUrl).toBeInstanceOf(UsageError);
+    expect(noUrl.message).toBe("--url postgres://user:password@host:port/database is required");
+  });
+
+  it("gives a bad value as a plain error (exit 1, no help)", async () => {
+    const err = await refusal({ type: "ssh", user: "deploy", password: "pw" }, "x");
+    expect(err).not.toBeInstanceOf(UsageError);
+    expect(err.message).toBe("--host is required");
+  });
+});
