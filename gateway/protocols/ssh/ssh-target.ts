@@ -4,6 +4,7 @@ const { Client } = ssh2;
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client";
 import type { ResolvedConnection } from "../../../core/access/resolve-connection";
+import { connectionTypeOf } from "../../../core/connections/registry";
 import { sshFingerprint } from "../../../core/ssh/host-key";
 
 export type SshTargetSettings = { host: string; port: number; user: string; hostKey?: string; recording?: boolean; allowForwarding?: boolean };
@@ -12,11 +13,7 @@ export type SshTargetSettings = { host: string; port: number; user: string; host
 export class SshTargetError extends Error {}
 
 export function sshSettingsOf(c: ResolvedConnection): SshTargetSettings {
-  const s = c.settings;
-  return {
-    host: String(s.host ?? "127.0.0.1"), port: Number(s.port ?? 22), user: String(s.user ?? "root"), hostKey: typeof s.hostKey === "string" ? s.hostKey : undefined,
-    recording: s.recording !== false, allowForwarding: s.allowForwarding === true,
-  };
+  return connectionTypeOf("ssh").parseSettings(c);
 }
 
 /**
