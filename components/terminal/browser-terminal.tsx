@@ -54,7 +54,7 @@ export function BrowserTerminal({ connection }: { connection: string }) {
         return refused(describeError(err).message);
       }
       if (stopped) return;
-      setKind(opened.connectionType);
+      setKind(opened.program);
       const url = terminalSocketUrl(opened, opened.ticket, window.location);
       const socket = new WebSocket(url);
       ws = socket;
@@ -119,7 +119,7 @@ export function BrowserTerminal({ connection }: { connection: string }) {
         {/* Refitted whenever this box changes size (window, phone rotation, the idle box growing back). */}
         <div ref={box} data-testid="browser-terminal" className={`${status.state === "failed" && status.idle ? "h-6" : "h-[65vh] min-h-72"} w-full overflow-hidden`} />
       </div>
-      {kind === "postgres" ? (
+      {kind === "psql" ? (
         <p className="text-xs text-slate-500">
           psql here runs on the gateway&apos;s host, so its backslash commands (<code>\d</code>, <code>\i</code>, <code>\!</code>, <code>\q</code>…) are off: use SQL
           (<code>information_schema</code> describes tables), and Ctrl-D to quit.

@@ -4,12 +4,14 @@ import { issueTerminalTicket } from "../../core/terminal/terminal-tickets";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
-import { hasTerminal, isUsable, terminalConnections } from "./terminal-connections";
+import { isUsable, terminalConnections } from "./terminal-connections";
+import { connectionTypes, joinTypeNames, terminalOf } from "../../core/connections/registry";
+import type { TerminalProgram } from "../../core/connections/connection-type";
 import { terminalEndpoint } from "./terminal-endpoint";
 import { disabledMessage, loadTerminalPerson, UNLINKED_MESSAGE } from "./terminal-person";
 
 export type OpenTerminalInput = { connection: string; cols?: number; rows?: number };
-export type OpenedTerminalTicket = ({ port: number } | { url: string }) & { ticket: string; identityName: string; connectionType: "postgres" | "ssh" };
+export type OpenedTerminalTicket = ({ port: number } | { url: string }) & { ticket: string; identityName: string; connectionType: string; program: TerminalProgram };
 
 /**
  * A one-time ticket for a browser terminal on `connection` as the person's own gateway identity.
@@ -31,15 +33,17 @@ export async function openTerminal(db: Db, user: ConsoleUserContext, input: Open
     const groups = person.groups.length ? `none of your groups (${person.groups.join(", ")}) is granted it` : "you are in no group that is granted it";
     return refuse("FORBIDDEN", `You may not use ${connection.name}: ${groups}. Ask for time-bound access on the Access requests page, or ask an admin for a grant.`);
   }
-  if (!hasTerminal(connection.type)) {
-    return refuse("INVALID_INPUT", `${connection.name} is a ${connection.type} connection; the browser terminal opens Postgres (psql) and SSH connections only.`);
+  const program = terminalOf(connection.type);
+  if (!program) {
+    const opens = connectionTypes.filter((t) => t.terminal).map((t) => `${t.label} (${t.terminal})`);
+    return refuse("INVALID_INPUT", `${connection.name} is a ${connection.type} connection; the browser terminal opens ${joinTypeNames(opens)} connections only.`);
   }
   const { ticket } = await issueTerminalTicket(db, {
     identityId: person.identityId, groups: person.groups, connectionName: connection.name, consoleUser: user.email, cols: input.cols, rows: input.rows,
   });
   await recordConsoleEvent(db, {
     action: "console.terminal.open", outcome: "ok", actor: user.email, actorIdentityId: person.identityId, connectionName: connection.name,
-    message: `browser terminal (${connection.type === "postgres" ? "psql" : "ssh shell"}) on ${connection.name} as ${person.identityName}`,
+    message: `browser terminal (${program === "psql" ? "psql" : "ssh shell"}) on ${connection.name} as ${person.identityName}`,
   });
-  return { ...endpoint, ticket, identityName: person.identityName, connectionType: connection.type };
+  return { ...endpoint, ticket, identityName: person.identityName, connectionType: connection.type, program };
 }

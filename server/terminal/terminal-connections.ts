@@ -1,10 +1,10 @@
 import "server-only";
 import type { Db } from "../../drizzle/client";
 import { connectionAccess, isUsable } from "../../core/access/connection-access";
+import { terminalOf } from "../../core/connections/registry";
 
-/** Connection types the browser terminal can open: psql for Postgres, a shell for SSH. */
-export const TERMINAL_TYPES = ["postgres", "ssh"] as const;
-export const hasTerminal = (type: string): type is (typeof TERMINAL_TYPES)[number] => (TERMINAL_TYPES as readonly string[]).includes(type);
+/** Whether the browser terminal can open a connection of this type (its registry entry names a program). */
+export const hasTerminal = (type: string): boolean => terminalOf(type) !== null;
 
 export type TerminalConnection = { name: string; type: string; viaGroups: string[]; temporaryUntil: number | null };
 export { isUsable };

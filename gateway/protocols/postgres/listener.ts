@@ -5,6 +5,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
+import { servedBy } from "../../../core/connections/registry";
 import { statementEvents } from "./statement-events";
 import { clientHandshake } from "./client-handshake";
 import { connectTarget } from "./target-connector";
@@ -31,7 +32,7 @@ export async function startPgListener(deps: GatewayDeps, secureContext: tls.Secu
     socket.setNoDelay(true);
     socket.on("error", () => {});
     handleClient(socket, deps, secureContext, cancels, catalogs).catch((err) => {
-      deps.log(`postgres: unexpected error: ${(err as Error).stack ?? err}`);
+      deps.log(`postgres: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
   });
@@ -84,7 +85,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   }
   const { socket, params } = hs;
   const connectionName = params.database || params.user;
-  const admitted = await admit(deps, { protocol: "postgres", clientAddr, connectionName, credential: hs.password, serves: (type) => type === "postgres" });
+  const admitted = await admit(deps, { protocol: "postgres", clientAddr, connectionName, credential: hs.password, serves: servedBy("postgres") });
   if (!admitted.ok) return refuse(socket, refusalError(admitted.refusal));
   const { identity, connection } = admitted.admission;
 

@@ -10,6 +10,7 @@ import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Recorder } from "../../../core/recordings/recorder";
 import { gatewayHostKey } from "../../../core/ssh/host-key";
+import { servedBy } from "../../../core/connections/registry";
 import { CommandGuard } from "./command-guard";
 import { handleSessionChannel } from "./session-channel";
 import { type SshSession } from "./ssh-session";
@@ -51,7 +52,7 @@ const METHODS: Array<"password" | "keyboard-interactive" | "publickey"> = ["publ
 function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps): void {
   let outcome: Outcome | undefined;
   const request = (ctx: AuthContext): Omit<AdmitRequest, "credential" | "identity"> => ({
-    protocol: "ssh", clientAddr, connectionName: ctx.username, serves: (type) => type === "ssh", servesLabel: "an SSH",
+    protocol: "ssh", clientAddr, connectionName: ctx.username, serves: servedBy("ssh"), servesLabel: "an SSH",
   });
 
   const admitWith = async (ctx: AuthContext, proof: { credential: string } | { identity: Identity }) => {

@@ -4,13 +4,11 @@ import type { HttpRouter } from "../../http/router";
 import { rejectUpgrade } from "../../http/router";
 import { admit, auditRefusal } from "../../pipeline/admit";
 import { openTerminalTicket, closeTerminalTicket, TERMINAL_MAX_MS } from "../../../core/terminal/terminal-tickets";
+import { terminalOf } from "../../../core/connections/registry";
 import { startTerminalSession } from "./terminal-session";
 import { fail } from "./terminal-socket";
 
 export type TerminalRoute = { close: () => Promise<void> };
-
-// What the browser terminal runs per connection type (the others have no terminal).
-const TERMINAL_OF: Record<string, "psql" | "ssh-shell"> = { postgres: "psql", ssh: "ssh-shell" };
 
 /**
  * The browser terminal, a WebSocket at /terminal on the gateway's HTTP port. The console issues a
@@ -58,12 +56,12 @@ async function handle(ws: WebSocket, early: Array<[Buffer, boolean]>, ticket: st
   ws.once("close", () => void closeTerminalTicket(deps.db, opened.id).catch(() => {}));
   // The ticket proved the identity (the console checked the person); access is checked again here.
   const identity = { id: opened.identityId, name: opened.identityName, groups: opened.groups, source: "key" as const };
-  const admitted = await admit(deps, { protocol: "terminal", clientAddr, connectionName: opened.connectionName, identity, serves: (type) => type in TERMINAL_OF });
+  const admitted = await admit(deps, { protocol: "terminal", clientAddr, connectionName: opened.connectionName, identity, serves: (type) => terminalOf(type) !== null });
   if (!admitted.ok) {
     if (admitted.refusal.reason !== "forbidden") return fail(ws, `The terminal could not be opened: ${admitted.refusal.message}.`, 4503);
     return fail(ws, `Connection "${opened.connectionName}" does not exist, has no terminal, or you are not allowed to use it.`, 4403);
   }
-  const runs = TERMINAL_OF[admitted.admission.connection.type];
+  const runs = terminalOf(admitted.admission.connection.type)!;
   await startTerminalSession(ws, early, deps, admitted.admission, {
     ...opened, runs, clientAddr, ports, host: deps.config.bind === "0.0.0.0" || deps.config.bind === "::" ? "127.0.0.1" : deps.config.bind,
     maxLifetime: { ms: TERMINAL_MAX_MS, reason: `the browser terminal reached its ${TERMINAL_MAX_MS / 3_600_000}-hour limit` },
