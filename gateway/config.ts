@@ -46,6 +46,8 @@ const envSchema = z.object({
   GATEHOUSE_INSTANCE: z.string().optional(),
   /** fdatasync the audit journal after each append: a machine crash then loses no acknowledged event either (costs latency per batch). */
   GATEHOUSE_AUDIT_FSYNC: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Audit events older than this many days are deleted (hourly, whole prefixes of each chain, with a signed checkpoint); 0 keeps them. */
+  GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
 
 export type GatewayConfig = {
@@ -62,7 +64,7 @@ export type GatewayConfig = {
   reviews: { timeoutSeconds: number; webhookUrl?: string };
   recordingRetentionDays: number;
   /** The audit journal: `<dataDir>/audit-journal/<instance>/`, fsynced per batch when asked. */
-  audit: { journalDir: string; fsync: boolean };
+  audit: { journalDir: string; fsync: boolean; retentionDays: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -88,6 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
     recordingRetentionDays: e.GATEHOUSE_RECORDING_RETENTION_DAYS,
-    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC },
+    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC, retentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS },
   };
 }

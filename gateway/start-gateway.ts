@@ -6,6 +6,8 @@ import { AuditWriter } from "../core/audit/audit-writer";
 import { StatementAnalyzer, loadSqlParser } from "../core/sql/statement-analyzer";
 import { createSessionStore, LEFTOVER_REASON } from "../core/sessions/session-store";
 import { endLeftoverSessions } from "../core/audit/leftover-sessions";
+import { checkpointKey } from "../core/audit/audit-chain";
+import { startAuditRetention } from "../core/audit/audit-retention";
 import { PolicyStore } from "../core/policy/policy-store";
 import { MaskingStore } from "../core/masking/masking-store";
 import { createOidcVerifier } from "../core/identity/oidc";
@@ -35,7 +37,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   if (opts.migrate !== false) await runMigrations(config.databaseUrl);
   await loadSqlParser();
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
-  const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal: { dir: config.audit.journalDir, fsync: config.audit.fsync } });
+  const journal = { dir: config.audit.journalDir, fsync: config.audit.fsync };
+  const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal, checkpointKey: checkpointKey(config.secretKey) });
   // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
   const recovered = await audit.recover();
   if (recovered.shipped || recovered.torn) log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
@@ -73,6 +76,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   deps.masking.subscribe(bus, log);
   deps.reviews.subscribe(bus);
   const stopRetention = startRetention(handle.db, config.recordingRetentionDays, log);
+  const stopAuditRetention = startAuditRetention(handle.pool, checkpointKey(config.secretKey), config.audit.retentionDays, log);
   const unsubscribe = await bus.listen(handle.db, config.databaseUrl);
 
   const http = new HttpRouter();
@@ -94,6 +98,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   } catch (err) {
     await Promise.all(started.map((a) => a.close()));
     stopRetention();
+    stopAuditRetention();
     await unsubscribe();
     await handle.close();
     throw err;
@@ -109,6 +114,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       await deps.reviews.close();
       await closing;
       stopRetention();
+      stopAuditRetention();
       await unsubscribe();
       await deps.audit.close();
       // Sessions close their rows as their relays end; give them a moment before the pool goes.

@@ -13,7 +13,7 @@ const journalIn = (instance = "host:15432") => {
   dirs.push(dir);
   return { dir, journal: new AuditJournal({ dir, instance, fsync: true }) };
 };
-const row = (seq: number) => ({ seq, json: JSON.stringify({ seq, action: "statement" }) });
+const row = (seq: number) => ({ seq, json: JSON.stringify({ seq, action: "statement", hash: `h${seq}` }), hash: `h${seq}` });
 
 describe("audit journal", () => {
   it("gives back what an earlier run appended, in order, skipping a torn last line", () => {

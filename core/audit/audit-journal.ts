@@ -10,7 +10,7 @@ export type JournalOptions = {
 };
 
 /** One journaled event: its sequence number in the instance's stream and its row as JSON (the keys of audit_events' columns). */
-export type JournalRow = { seq: number; json: string };
+export type JournalRow = { seq: number; json: string; hash: string };
 
 // A segment is closed once it holds this much, so that what has been shipped can be deleted while the load goes on.
 const SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -42,9 +42,9 @@ export class AuditJournal {
       for (const line of readFileSync(file, "utf8").split("\n")) {
         if (!line) continue;
         try {
-          const row = JSON.parse(line) as { seq?: unknown };
+          const row = JSON.parse(line) as { seq?: unknown; hash?: unknown };
           if (typeof row.seq !== "number") throw new Error("no seq");
-          rows.push({ seq: row.seq, json: line });
+          rows.push({ seq: row.seq, json: line, hash: typeof row.hash === "string" ? row.hash : "" });
         } catch {
           torn++;
         }

@@ -1,19 +1,24 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
 import { AuditJournal, type JournalOptions, type JournalRow } from "./audit-journal";
+import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
 
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
 // (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
 const INSERT_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq)
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash)
   select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq
+    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash
   from json_populate_recordset(null::audit_events, $1::json)
   on conflict (instance, seq) do nothing`;
 
 const MAX_BATCH = 2000;
 const MAX_QUEUED = 500_000;
+// A signed checkpoint after this many stored events or this long, whichever comes first (and at close):
+// what is stored after the last one can be cut off without a trace until the stream goes on.
+const CHECKPOINT_EVENTS = 10_000;
+const CHECKPOINT_MS = 10_000;
 
 /** An event, or a function that produces events when the batch is journaled (keeps parsing off the path that reads the client's bytes). */
 export type PendingAudit = AuditEvent | (() => AuditEvent[]);
@@ -25,6 +30,8 @@ export type AuditWriterOptions = {
   log?: (m: string) => void;
   /** The write-ahead journal (omitted: events live in memory until stored, as before). */
   journal?: Omit<JournalOptions, "instance">;
+  /** Signs the chain's checkpoints (checkpointKey(secret key)); omitted: no checkpoints. */
+  checkpointKey?: Buffer;
 };
 
 /**
@@ -43,7 +50,12 @@ export class AuditWriter {
   private timer: NodeJS.Timeout;
   private dropped = 0;
   private seq = 0;
+  private prevHash = "";
   private recovered = false;
+  private readonly checkpointKey: Buffer | undefined;
+  private lastStored: JournalRow | null = null;
+  private storedSinceCheckpoint = 0;
+  private lastCheckpointAt = Date.now();
   private readonly journal: AuditJournal | null;
   private readonly instance: string;
   private readonly log: (m: string) => void;
@@ -54,6 +66,7 @@ export class AuditWriter {
 
   constructor(private readonly pool: pg.Pool, opts: AuditWriterOptions) {
     this.instance = opts.instance;
+    this.checkpointKey = opts.checkpointKey;
     this.log = opts.log ?? console.error;
     this.journal = opts.journal ? new AuditJournal({ ...opts.journal, instance: opts.instance }) : null;
     this.timer = setInterval(() => void this.flush(), opts.intervalMs ?? 100);
@@ -67,7 +80,7 @@ export class AuditWriter {
   async recover(): Promise<{ shipped: number; torn: number }> {
     let shipped = 0;
     let torn = 0;
-    let last = 0;
+    let last: JournalRow | null = null;
     if (this.journal) {
       const left = this.journal.readLeftovers();
       torn = left.torn;
@@ -76,11 +89,18 @@ export class AuditWriter {
         const r = await this.pool.query(INSERT_SQL, [jsonArray(batch)]);
         shipped += r.rowCount ?? 0;
       }
-      for (const r of left.rows) last = Math.max(last, r.seq);
+      for (const r of left.rows) if (!last || r.seq > last.seq) last = r;
       this.journal.removeFiles(left.files);
     }
-    const { rows } = await this.pool.query<{ seq: string | null }>("select max(seq) as seq from audit_events where instance = $1", [this.instance]);
-    this.seq = Math.max(last, Number(rows[0].seq ?? 0));
+    // The chain goes on from the newest stored event, or from where retention cut it.
+    const { rows } = await this.pool.query<{ seq: string; hash: string }>(
+      `select seq, hash from (select seq, hash from audit_events where instance = $1 order by seq desc limit 1) e
+       union all select seq, hash from (select seq, hash from audit_checkpoints where instance = $1 and kind = 'retention' order by seq desc limit 1) c
+       order by seq desc limit 1`,
+      [this.instance],
+    );
+    const stored = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash ?? "" } : { seq: 0, hash: "" };
+    [this.seq, this.prevHash] = last && last.seq > stored.seq ? [last.seq, last.hash] : [stored.seq, stored.hash];
     this.recovered = true;
     this.syncPending();
     return { shipped, torn };
@@ -146,12 +166,26 @@ export class AuditWriter {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    if (this.storedSinceCheckpoint > 0) await this.checkpoint();
     this.journal?.close();
   }
 
   private row(e: AuditEvent): JournalRow {
     const seq = ++this.seq;
-    return { seq, json: toJson(e, this.instance, seq) };
+    const row = toRow(e, this.instance, seq);
+    const hash = chainHash(this.prevHash, row);
+    this.prevHash = hash;
+    return { seq, hash, json: JSON.stringify({ ...row, hash }) };
+  }
+
+  /** Signs the newest stored event's place in the chain. */
+  private async checkpoint(): Promise<void> {
+    const last = this.lastStored;
+    if (!this.checkpointKey || !last) return;
+    this.storedSinceCheckpoint = 0;
+    this.lastCheckpointAt = Date.now();
+    const c = { instance: this.instance, seq: last.seq, hash: last.hash, kind: "chain" as const, at: new Date() };
+    await this.pool.query(INSERT_CHECKPOINT_SQL, checkpointParams(this.checkpointKey, c)).catch((err: Error) => this.log(`audit: checkpoint failed: ${err.message.slice(0, 200)}`));
   }
 
   private async shipBatches(): Promise<void> {
@@ -168,19 +202,22 @@ export class AuditWriter {
       }
       // Rows dropped from memory are only in the journal: keep every segment until a restart ships them.
       this.queue.splice(0, batch.length);
-      if (this.dropped === 0) this.journal?.release(batch[batch.length - 1].seq);
+      this.lastStored = batch[batch.length - 1];
+      if (this.dropped === 0) this.journal?.release(this.lastStored.seq);
+      this.storedSinceCheckpoint += batch.length;
+      if (this.storedSinceCheckpoint >= CHECKPOINT_EVENTS || Date.now() - this.lastCheckpointAt >= CHECKPOINT_MS) await this.checkpoint();
     }
   }
 }
 
 const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(",") + "]";
 
-/** One row as json_populate_recordset reads it: keys named as the columns. */
-function toJson(e: AuditEvent, instance: string, seq: number): string {
-  return JSON.stringify({
+/** One row as json_populate_recordset reads it: keys named as the columns (duration as the float32 a real column stores). */
+function toRow(e: AuditEvent, instance: string, seq: number) {
+  return {
     at: e.at, action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
     connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
-    statement_kind: e.statementKind, duration_ms: e.durationMs, rows: e.rows, sqlstate: e.sqlstate, message: e.message, details: e.details,
-    instance, seq,
-  });
+    statement_kind: e.statementKind, duration_ms: e.durationMs == null ? e.durationMs : Math.fround(e.durationMs), rows: e.rows, sqlstate: e.sqlstate,
+    message: e.message, details: e.details, instance, seq,
+  };
 }

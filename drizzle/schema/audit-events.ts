@@ -26,6 +26,8 @@ export const auditEvents = pgTable(
     /** The gateway instance whose stream this event belongs to, and its number in that stream (null: written by the console). */
     instance: text("instance"),
     seq: bigint("seq", { mode: "number" }),
+    /** sha256 over the previous event's hash of the same instance and this event's columns (core/audit/audit-chain.ts). */
+    hash: text("hash"),
   },
   // The audit log pages newest first by id, so each filter the console offers has an index that
   // ends in id: a filter that matches little reads only its own rows instead of walking the table.

@@ -13,3 +13,4 @@ export * from "./masking-rules";
 export * from "./recordings";
 export * from "./terminal-tickets";
 export * from "./ssh-public-keys";
+export * from "./audit-checkpoints";

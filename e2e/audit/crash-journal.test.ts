@@ -102,7 +102,7 @@ describe("[AUDIT][JOURNAL] a gateway killed under load loses no acknowledged sta
     for (let round = 0; round < ROUNDS; round++) {
       const load = await loadUntilKilled(round, () => gw!.kill9());
       loads.push(load);
-      expect(load.acked.length, "the load ran").toBeGreaterThan(50);
+      expect(load.acked.length, "the load ran").toBeGreaterThan(10);
       // What the database holds right after the kill: the journal is what covers the rest.
       const stored = await state.query<{ n: string }>("select count(*) as n from audit_events where action = 'statement' and statement = any($1::text[])", [
         load.acked.map((v) => `insert into t (v) values (${v})`),
@@ -148,5 +148,8 @@ describe("[AUDIT][JOURNAL] a gateway killed under load loses no acknowledged sta
     // The restarted instance goes on numbering its stream where the killed one stopped.
     const gaps = await state.query<{ n: string; max: string }>("select count(*) as n, max(seq) as max from audit_events where instance = 'crashy'");
     expect(Number(gaps.rows[0].n)).toBe(Number(gaps.rows[0].max));
+    // ...and its hash chain, rebuilt from the journals, is intact.
+    const verified = await gatehouse(env, "audit", "verify");
+    expect(verified.stdout, verified.stderr).toContain("ok: the audit chain is intact");
   });
 });

@@ -155,7 +155,9 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
-run(process.argv.slice(2)).then(
+// `audit verify` parses flags of its own and exits with its verdict (audit-verify-command.ts).
+const auditVerify = process.argv[2] === "audit" && process.argv[3] === "verify";
+(auditVerify ? import("./audit-verify-command").then((m) => m.auditVerifyDispatch(process.argv.slice(2))) : run(process.argv.slice(2))).then(
   () => process.exit(0),
   (err) => {
     // Drizzle wraps driver errors; the cause is the part a person can act on.
