@@ -1,5 +1,6 @@
 import type { Db } from "../drizzle/client";
 import type { GatewayConfig } from "./config";
+import type { Log } from "./log-sink";
 import type { SecretBox } from "../core/crypto/secret-box";
 import type { AuditWriter } from "../core/audit/audit-writer";
 import type { StatementAnalyzer } from "../core/sql/statement-analyzer";
@@ -23,5 +24,6 @@ export type GatewayDeps = {
   masking: MaskingStore;
   reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
-  log: (msg: string) => void;
+  /** The gateway's log (gateway/log-sink.ts): structured, escaped lines; whatever a client sent may be in a message. */
+  log: Log;
 };

@@ -1,20 +1,24 @@
 import { loadConfig } from "./config";
 import { startGateway } from "./start-gateway";
+import { captureConsole, createLogSink } from "./log-sink";
 
 /** `npm run gateway`: one gateway instance; several may share one DATABASE_URL. */
 async function main() {
   const config = loadConfig();
-  const gw = await startGateway(config);
+  // Every line this process prints is a JSON log line, libraries' console output included.
+  const log = createLogSink(config.instance);
+  captureConsole(log);
+  const gw = await startGateway(config, { log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.error(`[gateway ${config.instance}] ${signal}: shutting down`);
-    await gw.close().catch((e) => console.error(e));
+    log(`${signal}: shutting down`);
+    await gw.close().catch((e) => log(`shutting down: ${e instanceof Error ? e.stack : e}`, "error"));
     process.exit(0);
   };
   // A bug in one session's handling must not take every other session down with the process.
-  process.on("unhandledRejection", (reason) => console.error(`[gateway ${config.instance}] unhandled rejection: ${reason instanceof Error ? reason.stack : reason}`));
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : reason}`, "error"));
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }

@@ -21,6 +21,7 @@ import { HttpRouter } from "./http/router";
 import { PROTOCOL_ADAPTERS } from "./protocols/index";
 import { loadTlsContext } from "./tls";
 import type { GatewayDeps } from "./gateway-deps";
+import { createLogSink, type Log } from "./log-sink";
 
 export type RunningGateway = {
   /** Listener ports: `pg`, `ssh` and `http` by their short names, and every adapter's by its name. */
@@ -32,8 +33,8 @@ export type RunningGateway = {
   close: () => Promise<void>;
 };
 
-export async function startGateway(config: GatewayConfig, opts: { migrate?: boolean; log?: (m: string) => void } = {}): Promise<RunningGateway> {
-  const log = opts.log ?? ((m: string) => console.error(`[gateway ${config.instance}] ${m}`));
+export async function startGateway(config: GatewayConfig, opts: { migrate?: boolean; log?: Log } = {}): Promise<RunningGateway> {
+  const log = opts.log ?? createLogSink(config.instance);
   if (opts.migrate !== false) await runMigrations(config.databaseUrl);
   await loadSqlParser();
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });

@@ -110,7 +110,7 @@ function startGateway(): Promise<string> {
       cwd: root,
       env: childEnv,
       onLine: (line) => {
-        const m = /postgres listener on (\S+)/.exec(line);
+        const m = /postgres listener on ([^\s"]+)/.exec(line); // a JSON log line: the address ends at its closing quote
         if (!m) return;
         clearTimeout(timer);
         resolve(m[1]);

@@ -2,6 +2,7 @@ import type { GatewayDeps } from "../gateway-deps";
 import { authenticate } from "../../core/identity/authenticate";
 import { AuthError, AuthUnavailableError, type Identity } from "../../core/identity/identity";
 import { resolveConnection, type ResolvedConnection } from "../../core/access/resolve-connection";
+import { parseConnectionSettings } from "../../core/connections/registry";
 
 /**
  * Why a client was not let in, in words every adapter renders natively (a Postgres ErrorResponse
@@ -53,7 +54,7 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
     try {
       identity = await authenticate(req.credential, deps);
     } catch (err) {
-      if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`);
+      if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`, "warn");
       const message = err instanceof AuthError ? err.message : "the token could not be checked";
       return refuse(deps, req, null, { reason: err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated", message });
     }
@@ -66,12 +67,20 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
       await deps.masking.ensure(connection.id);
     }
   } catch (err) {
-    deps.log(`${req.protocol}: could not resolve connection: ${(err as Error).message}`);
+    deps.log(`${req.protocol}: could not resolve connection: ${(err as Error).message}`, "error");
     return { ok: false, identity, refusal: { reason: "unavailable", message: "the gateway cannot read its configuration right now; try again shortly" } };
   }
   if (!connection || !req.serves(connection.type)) {
     const what = req.servesLabel ? `does not exist, is not ${req.servesLabel} connection, or you are not allowed to use it` : "does not exist or you are not allowed to use it";
     return refuse(deps, req, identity, { reason: "forbidden", message: `connection "${req.connectionName}" ${what}`, hint: HINT_FORBIDDEN });
+  }
+  try {
+    // Settings the type cannot use (written by hand, or by another release) are refused here, once, for every adapter.
+    parseConnectionSettings(connection);
+  } catch (err) {
+    const message = `connection "${connection.name}" cannot be served: ${(err as Error).message}`;
+    auditRefusal(deps, req, identity, message, true);
+    return { ok: false, identity, refusal: { reason: "unavailable", message, hint: "An admin can fix its settings in the console." } };
   }
   return { ok: true, admission: { identity, connection, authenticatedAt } };
 }

@@ -64,7 +64,7 @@ export function refusalError(r: Refusal): PgError {
     case "forbidden":
       return new PgError("FATAL", SqlState.InvalidAuthorization, r.message, undefined, r.hint);
     case "unavailable":
-      return new PgError("FATAL", SqlState.CannotConnectNow, r.message);
+      return new PgError("FATAL", SqlState.CannotConnectNow, r.message, undefined, r.hint);
   }
 }
 

@@ -5,8 +5,9 @@ import { MASKED_SHAPE } from "../../../core/masking/value-masker";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
+import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
-import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type FrontendGuard, type GuardRefusal, type Refusal } from "./guard-types";
+import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardRefusal, type Refusal } from "./guard-types";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
 // (swapped for ours by the tracker) keeps its place in the response stream.
@@ -28,7 +29,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (!m) return null;
     if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
     if ((type === Frontend.Query || type === Frontend.Parse) && /\bcopy\b/i.test(text) && /\bbinary\b/i.test(text) && copiesBinaryOut(analyzer, text)) {
-      return { refusal: unsupported("COPY", "binary COPY TO (use the text or CSV format)"), replacement: type === Frontend.Query ? serialize.query(REFUSED_TEXT) : serialize.parse({ name: readParse(buf, start, end).name, text: REFUSED_TEXT, types: [] }) };
+      return { refusal: unsupported("COPY", "binary COPY TO (use the text or CSV format)"), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     }
     if (m.columns.length === 0) return null;
     if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
@@ -47,10 +48,10 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
       const withParams = writes.filter((w) => w.params.length > 0);
       if (withParams.length) paramsOf.set(name, withParams);
       else paramsOf.delete(name);
-      if (hit) return { refusal: refusal(hit.column), replacement: serialize.parse({ name, text: REFUSED_TEXT, types: [] }) };
+      if (hit) return { refusal: refusal(hit.column), replacement: refusedParse(buf, start, end) };
       return null;
     }
-    return hit ? { refusal: refusal(hit.column), replacement: serialize.query(REFUSED_TEXT) } : null;
+    return hit ? { refusal: refusal(hit.column), replacement: refusedQuery() } : null;
   };
 }
 

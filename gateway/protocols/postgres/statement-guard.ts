@@ -1,4 +1,3 @@
-import { serialize } from "pg-protocol";
 import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
 import { SqlSession } from "../../../core/policy/sql-commands";
@@ -6,8 +5,8 @@ import type { Policy } from "../../../core/policy/policy";
 import type { HeldCommand } from "../../pipeline/hold";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
-import { readParse } from "./frontend-messages";
-import { REFUSED_FUNCTION_CALL, REFUSED_TEXT, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
+import { refusedParse, refusedQuery } from "./stand-in-messages";
+import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
 
 /** A statement a rule holds for approval (the first of the text that needs one), as the shared judge said. */
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
@@ -95,7 +94,7 @@ export function frontendGuard(guard: StatementGuard, requestReview: RequestRevie
     const judgement = guard.judge(text);
     if (!judgement) return null;
     // A refused Parse keeps its statement name, so the client's later Bind/Close still line up.
-    const replacement = type === Frontend.Query ? serialize.query(REFUSED_TEXT) : serialize.parse({ name: readParse(buf, start, end).name, text: REFUSED_TEXT, types: [] });
+    const replacement = type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end);
     if ("refusal" in judgement) return { refusal: judgement.refusal, replacement };
     const kind = judgement.review.command.kind;
     const held = requestReview(judgement.review, text);
