@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import pg from "pg";
+import { sql } from "drizzle-orm";
 import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
@@ -46,6 +47,18 @@ describe("[POSTGRES][FAULTS] bad input and failing targets", () => {
     await t.gw.deps.audit.flush();
     const audit = (await t.cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(audit.find((e) => e.connectionName === "nowhere")).toMatchObject({ action: "session.failed", outcome: "error", identityName: "agent-7" });
+    await stillServes();
+  });
+
+  it("refuses a connection whose stored settings its type cannot use with 57P03 naming the setting, and keeps others", async () => {
+    await t.setupAccess({ connection: "mangled" });
+    // Settings written by hand (or another release): the port is not a number.
+    await t.gw.deps.db.execute(sql`update connections set settings = jsonb_set(settings, '{port}', '"not-a-port"') where name = 'mangled'`);
+    const c = await RawPgClient.connect(t.pgPort);
+    const err = await c.login("mangled", key);
+    expect(err).toMatchObject({ name: "error", code: "57P03", severity: "FATAL" });
+    expect(err.message).toMatch(/^connection "mangled" cannot be served: .*port/);
+    c.end();
     await stillServes();
   });
 

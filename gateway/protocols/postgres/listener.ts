@@ -135,6 +135,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending());
+  cancelKey.onCancel(() => relay.cancelHeld());
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 
   const end = await relay.done;

@@ -61,8 +61,8 @@ function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps)
       outcome = { admission: admitted.admission };
       return ctx.accept();
     }
-    // A valid credential for a connection it may not use is let in, to be told why on its terminal.
-    if (admitted.refusal.reason === "forbidden") {
+    // A valid credential for a connection it may not use (or that cannot be served now) is let in, to be told why on its terminal.
+    if (admitted.refusal.reason === "forbidden" || admitted.refusal.reason === "unavailable") {
       outcome = { refusal: `${admitted.refusal.message}. ${admitted.refusal.hint ?? ""}`.trim() };
       return ctx.accept();
     }
