@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { parseSecretKey } from "../core/crypto/secret-box";
 import { embeddedDatabaseUrl, loadOrCreateSecretKey } from "../core/config/data-dir";
+import { sinksFromEnv } from "../core/audit/sinks/sink-config";
+import type { Sink } from "../core/audit/sinks/transports";
 
 export { embeddedDatabaseUrl, loadOrCreateSecretKey };
 
@@ -48,6 +50,8 @@ const envSchema = z.object({
   GATEHOUSE_AUDIT_FSYNC: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** Audit events older than this many days are deleted (hourly, whole prefixes of each chain, with a signed checkpoint); 0 keeps them. */
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /** Events a SIEM sink may fall behind before its oldest undelivered ones are skipped (logged as a warning; half of it warns). The sinks' own variables: core/audit/sinks/sink-config.ts. */
+  GATEHOUSE_AUDIT_SINK_MAX_BACKLOG: z.coerce.number().int().min(1000).default(1_000_000),
 });
 
 export type GatewayConfig = {
@@ -64,7 +68,7 @@ export type GatewayConfig = {
   reviews: { timeoutSeconds: number; webhookUrl?: string };
   recordingRetentionDays: number;
   /** The audit journal: `<dataDir>/audit-journal/<instance>/`, fsynced per batch when asked. */
-  audit: { journalDir: string; fsync: boolean; retentionDays: number };
+  audit: { journalDir: string; fsync: boolean; retentionDays: number; sinks: Sink[]; sinkMaxBacklog: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -90,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
     recordingRetentionDays: e.GATEHOUSE_RECORDING_RETENTION_DAYS,
-    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC, retentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS },
+    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC, retentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
+      sinks: sinksFromEnv(env), sinkMaxBacklog: e.GATEHOUSE_AUDIT_SINK_MAX_BACKLOG,
+    },
   };
 }

@@ -8,6 +8,7 @@ import { createSessionStore, LEFTOVER_REASON } from "../core/sessions/session-st
 import { endLeftoverSessions } from "../core/audit/leftover-sessions";
 import { checkpointKey } from "../core/audit/audit-chain";
 import { startAuditRetention } from "../core/audit/audit-retention";
+import { startAuditSinks } from "../core/audit/sinks/sink-runner";
 import { PolicyStore } from "../core/policy/policy-store";
 import { MaskingStore } from "../core/masking/masking-store";
 import { createOidcVerifier } from "../core/identity/oidc";
@@ -78,6 +79,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   deps.reviews.subscribe(bus);
   const stopRetention = startRetention(handle.db, config.recordingRetentionDays, log);
   const stopAuditRetention = startAuditRetention(handle.pool, checkpointKey(config.secretKey), config.audit.retentionDays, log);
+  const sinks = startAuditSinks(handle.pool, config.audit.sinks, log, { maxBacklog: config.audit.sinkMaxBacklog });
   const unsubscribe = await bus.listen(handle.db, config.databaseUrl);
 
   const http = new HttpRouter();
@@ -100,6 +102,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     await Promise.all(started.map((a) => a.close()));
     stopRetention();
     stopAuditRetention();
+    await sinks.close();
     await unsubscribe();
     await handle.close();
     throw err;
@@ -118,6 +121,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       stopAuditRetention();
       await unsubscribe();
       await deps.audit.close();
+      await sinks.close();
       // Sessions close their rows as their relays end; give them a moment before the pool goes.
       await new Promise((r) => setTimeout(r, 200));
       await handle.close();

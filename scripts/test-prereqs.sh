@@ -13,6 +13,9 @@ command -v javac >/dev/null || need+=(default-jdk-headless)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
+ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || need+=(rsyslog-gnutls)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

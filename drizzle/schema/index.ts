@@ -14,3 +14,4 @@ export * from "./recordings";
 export * from "./terminal-tickets";
 export * from "./ssh-public-keys";
 export * from "./audit-checkpoints";
+export * from "./audit-sink-cursors";
