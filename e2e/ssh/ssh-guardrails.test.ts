@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Client as Ssh2Client } from "ssh2";
+import { eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
+import { reviews } from "../../drizzle/schema/index";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
@@ -78,6 +81,41 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     const r = await running;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Gatehouse did not run this command: rejected by dana@example.com: not in prod");
+  });
+
+  it("a held command is withdrawn by a signal on its channel (cancelled by the client), or when Ctrl-C ends ssh; nothing runs", async () => {
+    const made = path.join(sshd.dir, "withdrawn-file");
+    // ssh2 sends a signal request on the exec channel, as a client that forwards Ctrl-C does.
+    const conn = new Ssh2Client();
+    await new Promise<void>((resolve, reject) => conn.once("ready", resolve).once("error", reject).connect({ host: "127.0.0.1", port: gw.gw.ports.ssh, username: "ssh-prod", password: key }));
+    try {
+      const ended = new Promise<{ stderr: string; code: number | null }>((resolve, reject) =>
+        conn.exec(`touch ${made}`, (err, ch) => {
+          if (err) return reject(err);
+          let stderr = "";
+          let code: number | null = null;
+          ch.stderr.on("data", (d: Buffer) => (stderr += d));
+          ch.on("exit", (c: number | null) => (code = c));
+          ch.on("data", () => {});
+          ch.on("close", () => resolve({ stderr, code }));
+          void pendingReview(db.db, `touch ${made}`).then(() => ch.signal("INT"), reject);
+        }),
+      );
+      const r = await ended;
+      expect(r.stderr).toContain("Gatehouse did not run this command: cancelled by the client");
+      expect(r.code).toBe(1);
+      const [withdrawn] = await db.db.select().from(reviews).where(eq(reviews.statement, `touch ${made}`));
+      expect(withdrawn).toMatchObject({ status: "cancelled", decisionReason: "cancelled by the client" });
+    } finally {
+      conn.end();
+    }
+    // OpenSSH without a terminal: Ctrl-C ends ssh itself, and the closed channel cancels the review.
+    const child = spawn("ssh", [...client.opts, "ssh-prod@127.0.0.1", `touch ${made}-2`], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const review = await pendingReview(db.db, `touch ${made}-2`);
+    child.kill("SIGINT");
+    await new Promise((r) => child.once("close", r));
+    await expect.poll(async () => (await db.db.select().from(reviews).where(eq(reviews.id, review.id)))[0], { timeout: 5_000 }).toMatchObject({ status: "cancelled", decisionReason: "the client disconnected" });
+    expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
   });
 
   it("denies file transfers (sftp, and scp over sftp) when a rule names them", async () => {

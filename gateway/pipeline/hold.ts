@@ -6,12 +6,22 @@ import type { Hold } from "./review-coordinator";
 
 /** What a client is told while its command waits: the review's console link, why, and how long it may wait. */
 export type HoldNotice = { link: string; reason: string; wait: string };
-export type HoldOutcome = { approved: true } | { approved: false; message: string };
+/** `withdrawn`: the client itself cancelled the command (Ctrl-C); adapters answer as their protocol answers a cancel. */
+export type HoldOutcome = { approved: true } | { approved: false; message: string; withdrawn?: boolean };
 
-/** A command held for a human: start() records the review and resolves with the decision; cancel() withdraws it. */
+/** Why a review a client withdrew was cancelled, as the audit and the console show it. */
+export const WITHDRAWN_BY_CLIENT = "cancelled by the client";
+
+/**
+ * A command held for a human: start() records the review and resolves with the decision; cancel()
+ * says nobody waits any more (the client went away); withdraw() is the client cancelling the command
+ * itself (a Postgres CancelRequest, an SSH signal): the review is cancelled as cancelled by the client
+ * and the outcome says `withdrawn`.
+ */
 export type HeldCommand = {
   start: (tell: (notice: HoldNotice) => void) => Promise<HoldOutcome>;
   cancel: (why: string) => void;
+  withdraw: () => void;
 };
 
 /**
@@ -30,6 +40,12 @@ export function holdForReview(
   const timeoutMs = (rule?.timeoutSeconds ?? deps.config.reviews.timeoutSeconds) * 1000;
   let hold: Hold | undefined;
   let cancelled: string | undefined;
+  let withdrawn = false;
+  const cancel = (why: string) => {
+    if (cancelled !== undefined) return;
+    cancelled = why;
+    if (hold) void deps.reviews.cancel(hold.reviewId, why);
+  };
   return {
     async start(tell) {
       try {
@@ -50,16 +66,19 @@ export function holdForReview(
       }
       if (cancelled !== undefined) {
         await deps.reviews.cancel(hold.reviewId, cancelled);
-        return { approved: false, message: "the review was cancelled" };
+        return { approved: false, message: withdrawn ? WITHDRAWN_BY_CLIENT : "the review was cancelled", withdrawn };
       }
       const minutes = Math.round(timeoutMs / 60000);
       tell({ link: hold.link, reason: decision.reason, wait: minutes >= 1 ? `${minutes} minute(s)` : `${timeoutMs / 1000} s` });
       const outcome = await hold.outcome;
-      return outcome.status === "approved" ? { approved: true } : { approved: false, message: outcome.message };
+      if (outcome.status === "approved") return { approved: true };
+      // A decision that won the race against the client's cancel stands as decided.
+      return { approved: false, message: outcome.message, withdrawn: withdrawn && outcome.status === "cancelled" };
     },
-    cancel(why) {
-      cancelled = why;
-      if (hold) void deps.reviews.cancel(hold.reviewId, why);
+    cancel,
+    withdraw() {
+      withdrawn = cancelled === undefined || withdrawn;
+      cancel(WITHDRAWN_BY_CLIENT);
     },
   };
 }

@@ -9,9 +9,10 @@ export type GuardRefusal = { refusal: Refusal; replacement: Buffer };
 /**
  * A message held for a human decision. `start` gets a way to tell the client (a NOTICE) and
  * resolves with null to forward the message as sent, or with a refusal; `cancel` says nobody
- * waits any more (the client went away).
+ * waits any more (the client went away); `withdraw` is the client's CancelRequest (start then
+ * resolves with the usual 57014 refusal).
  */
-export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void } };
+export type GuardHold = { hold: { start: (tellClient: (msg: Buffer) => void) => Promise<GuardRefusal | null>; cancel: (why: string) => void; withdraw: () => void } };
 
 /** Judges a Query, Parse, Bind or FunctionCall message: pass (null), refuse, or hold. */
 export type FrontendGuard = (type: number, text: string, buf: Buffer, start: number, end: number) => GuardRefusal | GuardHold | null;

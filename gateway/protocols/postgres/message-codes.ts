@@ -61,5 +61,6 @@ export const SqlState = {
   AdminShutdown: "57P01",
   FeatureNotSupported: "0A000",
   InsufficientPrivilege: "42501",
+  QueryCanceled: "57014",
   InternalError: "XX000",
 } as const;

@@ -159,6 +159,17 @@ export class PgRelay {
     else if (!this.targetBacklog) this.target.resume();
   }
 
+  /**
+   * The client's CancelRequest while a message is held for review: the review is withdrawn and the
+   * message refused with 57014 (see statement-guard). True when there was one to withdraw; then the
+   * target, which has not seen it, is not sent a cancel.
+   */
+  cancelHeld(): boolean {
+    if (this.ended || !this.holding) return false;
+    this.holding.withdraw();
+    return true;
+  }
+
   /** Ends the session with a FATAL message the client can read (revoked key, admin kill...). */
   kill(error: PgError): void {
     this.fail(error);

@@ -102,9 +102,12 @@ export function frontendGuard(guard: StatementGuard, requestReview: RequestRevie
       start: async (tellClient) => {
         const outcome = await held.start((n) => tellClient(notice(kind, n)));
         if (outcome.approved) return null;
+        // Withdrawn by the client's CancelRequest: what PostgreSQL answers a cancelled statement.
+        if (outcome.withdrawn) return { refusal: { kind, error: new PgError("ERROR", SqlState.QueryCanceled, "canceling statement due to user request") }, replacement };
         return { refusal: { kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse did not run this ${kind}: ${outcome.message}`) }, replacement };
       },
       cancel: held.cancel,
+      withdraw: held.withdraw,
     };
     return { hold };
   };

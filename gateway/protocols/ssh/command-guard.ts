@@ -8,7 +8,7 @@ import { holdForReview } from "../../pipeline/hold";
 export type CommandVerdict =
   | { action: "allow"; kind: string }
   | { action: "deny"; kind: string; message: string }
-  | { action: "review"; kind: string; run: (tell: (line: string) => void, cancelled: Promise<string>) => Promise<string | null> };
+  | { action: "review"; kind: string; run: (tell: (line: string) => void, cancelled: Promise<string>, withdrawn?: Promise<void>) => Promise<string | null> };
 
 /**
  * Judges a shell command (an `ssh host cmd` exec, or a line typed in a shell) with the shared
@@ -39,9 +39,10 @@ export class CommandGuard {
     return {
       action: "review",
       kind: command.kind,
-      run: async (tell, cancelled) => {
+      run: async (tell, cancelled, withdrawn) => {
         const held = holdForReview(this.deps, this.ctx, verdict, { statement: line });
         void cancelled.then((why) => held.cancel(why));
+        void withdrawn?.then(() => held.withdraw());
         const outcome = await held.start((n) => {
           tell(`Gatehouse is holding this command for approval: ${n.link}`);
           tell(`(${n.reason}; it runs when approved, and is refused on rejection or after ${n.wait}. Stay connected.)`);

@@ -143,6 +143,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   let recorder: Promise<Recorder | null> | undefined;
   const s: SshSession = {
     deps, ctx: ctx, maskText: textMask ?? ((t: string) => t), channels, bytes: { in: 0, out: 0 },
+    gone: new Promise<void>((resolve) => client.once("close", () => resolve())),
     scanOutput: scanner ? (text) => scanner.scanText(text) : null,
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
     target: scope.then(

@@ -17,6 +17,9 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
   const env: Record<string, string> = {};
   let target: ClientChannel | undefined;
   let onResize: ((cols: number, rows: number) => void) | undefined;
+  // While the channel's command is held for review (nothing runs on the target yet), a signal (INT, TERM...) withdraws it.
+  let interrupt = () => {};
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
 
   session.on("pty", (accept, _reject, info) => {
     pty = { rows: info.rows, cols: info.cols, height: info.height, width: info.width, term: info.term, modes: info.modes };
@@ -33,7 +36,8 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
     accept?.();
   });
   session.on("signal", (accept, _reject, info) => {
-    target?.signal(info.name);
+    if (target) target.signal(info.name);
+    else interrupt();
     accept?.();
   });
   session.on("auth-agent", (_accept, reject) => {
@@ -47,7 +51,7 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
 
   session.on("exec", (accept, _reject, info) => {
     const stream = accept();
-    void runExec(stream, info.command, s, pty, env, (t) => (target = t));
+    void runExec(stream, info.command, s, pty, env, (t) => (target = t), interrupted);
   });
   session.on("shell", (accept) => {
     const stream = accept();
@@ -59,7 +63,7 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
       return reject?.();
     }
     const stream = accept();
-    void runSftp(stream, s, (t) => (target = t));
+    void runSftp(stream, s, (t) => (target = t), interrupted);
   });
 }
 
@@ -67,7 +71,7 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
  * Judges a command (or `sftp`, for the subsystem) with the connection's policy: a denial or a
  * rejected review is told on stderr with exit status 1 and audited; null then, else the verdict.
  */
-async function judged(stream: ServerChannel, s: SshSession, command: string) {
+async function judged(stream: ServerChannel, s: SshSession, command: string, interrupted?: Promise<void>) {
   const verdict = s.guard.judge(command);
   if (verdict.action === "deny") {
     audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: verdict.message });
@@ -75,8 +79,7 @@ async function judged(stream: ServerChannel, s: SshSession, command: string) {
     return null;
   }
   if (verdict.action === "review") {
-    const cancelled = new Promise<string>((resolve) => stream.once("close", () => resolve("the client disconnected")));
-    const refused = await verdict.run((line) => stream.writable && stream.stderr.write(`gatehouse: ${line}\r\n`), cancelled);
+    const refused = await verdict.run((line) => stream.writable && stream.stderr.write(`gatehouse: ${line}\r\n`), closedByClient(stream, s), interrupted);
     if (refused) {
       audit(s, { action: "command", outcome: "denied", statement: command, statementKind: verdict.kind, message: refused });
       fail(stream, `gatehouse: ${refused}`);
@@ -85,6 +88,20 @@ async function judged(stream: ServerChannel, s: SshSession, command: string) {
     if (!stream.writable) return null;
   }
   return verdict;
+}
+
+/**
+ * Resolves when the client closes the channel or its whole connection (Ctrl-C ends OpenSSH's ssh).
+ * ssh2 emits a channel's "close" only once its input has been read, and a held command's input is
+ * left unread (it belongs to the command), so a channel the client closed shows as its stderr ending.
+ */
+function closedByClient(stream: ServerChannel, s: SshSession): Promise<string> {
+  return new Promise((resolve) => {
+    const gone = () => resolve("the client disconnected");
+    stream.once("close", gone);
+    stream.stderr.once("finish", gone);
+    void s.gone.then(gone);
+  });
 }
 
 /** Tells the client why nothing runs, on stderr, with exit status `code`. */
@@ -119,10 +136,10 @@ function openOnTarget(open: (cb: (err: Error | undefined, ch: ClientChannel) => 
   return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
 }
 
-async function runExec(stream: ServerChannel, command: string, s: SshSession, pty: PtyRequest | undefined, env: Record<string, string>, opened: (t: ClientChannel) => void): Promise<void> {
+async function runExec(stream: ServerChannel, command: string, s: SshSession, pty: PtyRequest | undefined, env: Record<string, string>, opened: (t: ClientChannel) => void, interrupted: Promise<void>): Promise<void> {
   const started = Date.now();
   const untrack = track(stream, s);
-  const verdict = await judged(stream, s, command);
+  const verdict = await judged(stream, s, command, interrupted);
   if (!verdict) return;
   const client = await targetOr(stream, s);
   if (!client) return;
@@ -214,8 +231,7 @@ async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChann
     const v = s.guard.judge(text);
     let refused: string | null = v.action === "deny" ? v.message : null;
     if (v.action === "review") {
-      const cancelled = new Promise<string>((resolve) => stream.once("close", () => resolve("the client disconnected")));
-      refused = await v.run((line) => stream.writable && stream.write(`\r\n\x1b[33mgatehouse: ${line}\x1b[0m`), cancelled);
+      refused = await v.run((line) => stream.writable && stream.write(`\r\n\x1b[33mgatehouse: ${line}\x1b[0m`), closedByClient(stream, s));
     }
     audit(s, { action: "command", outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
     if (!refused) {
@@ -229,11 +245,11 @@ async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChann
   }
 }
 
-async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientChannel) => void): Promise<void> {
+async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientChannel) => void, interrupted: Promise<void>): Promise<void> {
   const untrack = track(stream, s);
   // File transfers are a command to the policy: `kinds: ["sftp", "scp"]` denies or holds them
   // (file contents are never masked, so a masked connection may want that).
-  if (!(await judged(stream, s, "sftp"))) return;
+  if (!(await judged(stream, s, "sftp", interrupted))) return;
   const client = await targetOr(stream, s);
   if (!client) return;
   let t: ClientChannel;

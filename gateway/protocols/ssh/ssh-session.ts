@@ -21,6 +21,8 @@ export type SshSession = {
   /** Open channels, so a kill reaches each terminal. */
   channels: Set<{ end: (message: string) => void }>;
   bytes: { in: number; out: number };
+  /** Settles when the client's connection closes. */
+  gone: Promise<void>;
 };
 
 export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }): void {
