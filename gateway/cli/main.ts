@@ -157,7 +157,8 @@ async function run(argv: string[]): Promise<void> {
 
 // `audit verify` parses flags of its own and exits with its verdict (audit-verify-command.ts).
 const auditVerify = process.argv[2] === "audit" && process.argv[3] === "verify";
-(auditVerify ? import("./audit-verify-command").then((m) => m.auditVerifyDispatch(process.argv.slice(2))) : run(process.argv.slice(2))).then(
+// Every change is recorded as a cli.* audit event with the OS user and host (cli-audit.ts).
+(auditVerify ? import("./audit-verify-command").then((m) => m.auditVerifyDispatch(process.argv.slice(2))) : import("./cli-audit").then((m) => m.auditedCli(process.argv.slice(2), run))).then(
   () => process.exit(0),
   (err) => {
     // Drizzle wraps driver errors; the cause is the part a person can act on.
