@@ -13,6 +13,8 @@ import { startPgbouncer } from "./pgbouncer";
 import { startBenchGateway } from "./gateway";
 import { runFetch, runPgbench, scenarioName, SCENARIOS, type Endpoint, type FetchResult, type PgbenchResult } from "./workloads";
 import { CONTENDERS, formatReport, perContender, type Contender, type Results } from "./report";
+import { formatJournal, measureJournal } from "./journal";
+import { measureVerify } from "./audit-verify";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const envInt = (name: string, fallback: number) => {
@@ -127,6 +129,10 @@ async function main(): Promise<void> {
   const file = path.join(dir, `pg-${results.meta.startedAt.toString().replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify({ ...results, gatewayLogTail: gw.svc.log().split("\n").slice(-40) }, null, 2) + "\n");
   console.log(`\n${report}\n\nraw results: ${path.relative(root, file)}`);
+  say("measuring the audit journal's cost per statement");
+  console.log(`\n${formatJournal(await measureJournal())}`);
+  say("timing audit verify over an untouched log");
+  console.log(await measureVerify(pg));
 }
 
 let interrupted = false;

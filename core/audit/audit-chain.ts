@@ -10,6 +10,7 @@ import { createHash, createHmac, hkdfSync } from "node:crypto";
 
 /** The columns an event's hash covers, as json_populate_recordset and the database give them (snake_case). */
 export type ChainRow = {
+  /** A Date, or its toISOString() (the writer passes the string: it serialises the row once more). */
   at: Date | string;
   action: string;
   outcome: string;
@@ -50,7 +51,7 @@ function sorted(v: unknown): unknown {
  */
 export function canonicalEvent(r: ChainRow): string {
   return JSON.stringify([
-    new Date(r.at).toISOString(), r.action, r.outcome, n(r.identity_id), n(r.identity_name), n(r.groups), n(r.connection_name), n(r.session_id),
+    typeof r.at === "string" ? r.at : r.at.toISOString(), r.action, r.outcome, n(r.identity_id), n(r.identity_name), n(r.groups), n(r.connection_name), n(r.session_id),
     n(r.protocol), n(r.client_addr), n(r.statement), n(r.statement_kind), r.duration_ms == null ? null : Math.fround(r.duration_ms),
     r.rows == null ? null : Number(r.rows), n(r.sqlstate), n(r.message), r.details == null ? null : sorted(JSON.parse(JSON.stringify(r.details))), r.instance, Number(r.seq),
   ]);
