@@ -36,6 +36,10 @@ const envSchema = z.object({
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   /** Largest frontend protocol message accepted (bytes); larger ones end the session with 08P01. */
   GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** A message a client has started must be complete within this (ms), else the session ends with 08P01; 0 turns it off. */
+  GATEHOUSE_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Bytes of partially received messages the whole gateway holds at most; a client that would pass it is refused with 08P01. */
+  GATEHOUSE_BUFFER_BUDGET_BYTES: z.coerce.number().int().positive().default(128 * 1024 * 1024),
   /** The console's public address, for the review links the gateway sends clients. */
   GATEHOUSE_CONSOLE_URL: z.string().url().default("http://localhost:3000"),
   /** How long a held statement waits for approval by default (seconds). */
@@ -63,6 +67,10 @@ export type GatewayConfig = {
   tls: { certFile?: string; keyFile?: string; required: boolean };
   oidc?: { issuer: string; audience?: string; groupsClaim: string };
   maxMessageBytes: number;
+  /** A started message must be complete within this (ms; 0: no bound). */
+  messageTimeoutMs: number;
+  /** Gateway-wide bytes of partially received messages. */
+  bufferBudgetBytes: number;
   instance: string;
   consoleUrl: string;
   reviews: { timeoutSeconds: number; webhookUrl?: string };
@@ -90,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     tls: { certFile: e.GATEHOUSE_TLS_CERT, keyFile: e.GATEHOUSE_TLS_KEY, required: e.GATEHOUSE_REQUIRE_TLS },
     oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, groupsClaim: e.OIDC_GROUPS_CLAIM } : undefined,
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
+    messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
+    bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,
     instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },

@@ -10,6 +10,7 @@ import type { createOidcVerifier } from "../core/identity/oidc";
 import type { PolicyStore } from "../core/policy/policy-store";
 import type { MaskingStore } from "../core/masking/masking-store";
 import type { ReviewCoordinator } from "./pipeline/review-coordinator";
+import type { BufferBudget } from "./pipeline/message-limits";
 
 /** Everything the pipeline and the protocol adapters need, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -24,6 +25,8 @@ export type GatewayDeps = {
   masking: MaskingStore;
   reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
+  /** The gateway-wide budget for bytes of partially received messages (GATEHOUSE_BUFFER_BUDGET_BYTES). */
+  buffers: BufferBudget;
   /** The gateway's log (gateway/log-sink.ts): structured, escaped lines; whatever a client sent may be in a message. */
   log: Log;
 };

@@ -16,6 +16,7 @@ import { Bus } from "../core/bus/event-bus";
 import { startRetention } from "../core/recordings/retention";
 import { LiveSessions } from "./pipeline/live-sessions";
 import { ReviewCoordinator } from "./pipeline/review-coordinator";
+import { BufferBudget } from "./pipeline/message-limits";
 import { createReviewWebhook } from "./pipeline/review-webhook";
 import type { StartedAdapter } from "./pipeline/adapter";
 import { HttpRouter } from "./http/router";
@@ -63,6 +64,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       notify: config.reviews.webhookUrl ? createReviewWebhook(config.reviews.webhookUrl) : undefined,
     }),
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
+    buffers: new BufferBudget(config.bufferBudgetBytes),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);

@@ -34,6 +34,13 @@ export class MessageFramer {
     }
   }
 
+  /** Drops a partial message (the connection is ending): its bytes are not kept until the relay itself goes. */
+  discard(): void {
+    this.pieces = [];
+    this.have = 0;
+    this.total = -1;
+  }
+
   /** Bytes held back waiting for the rest of a message. */
   get buffered(): number {
     return this.have;

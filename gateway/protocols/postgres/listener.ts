@@ -134,7 +134,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const masked = maskingGuard(masking, deps.analyzer);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
-  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending());
+  const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account() };
+  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld());
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 

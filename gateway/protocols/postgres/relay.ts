@@ -5,6 +5,7 @@ import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import type { StatementTracker } from "./statement-tracker";
 import type { BackendFilter, FrontendGuard, GuardHold, GuardRefusal } from "./guard-types";
+import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
 
 export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
 
@@ -30,6 +31,9 @@ export class PgRelay {
   private readonly visitTarget: (type: number, buf: Buffer, start: number, end: number) => void;
   // While the filter waits (for the target's catalog), the target's later messages wait here, in order.
   private targetBacklog: Buffer[] | null = null;
+  private readonly fromClient: MessageFramer;
+  private readonly buffers: BufferAccount | undefined;
+  private readonly deadline: MessageDeadline | undefined;
 
   constructor(
     private readonly client: Duplex,
@@ -40,8 +44,10 @@ export class PgRelay {
     private readonly filter?: BackendFilter,
     /** Called right before the client is sent what the target answered: journals the audit events of what completed (see AuditWriter.syncPending). */
     private readonly beforeClientFlush: () => void = () => {},
+    /** The bound on a started message and this connection's account of the gateway-wide buffer budget (gateway/pipeline/message-limits.ts). */
+    limits?: { messageTimeoutMs: number; buffers: BufferAccount },
   ) {
-    const fromClient = new MessageFramer(maxMessageBytes);
+    const fromClient = (this.fromClient = new MessageFramer(maxMessageBytes));
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
     const fromTarget = new MessageFramer(1 << 30);
     const { toTarget, toClient } = this;
@@ -69,7 +75,13 @@ export class PgRelay {
       else toClient.add(buf, start, end);
     });
 
+    this.buffers = limits?.buffers;
+    this.deadline = limits
+      ? new MessageDeadline(limits.messageTimeoutMs, () => this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `incomplete message: the client started a message and did not finish it within ${limits.messageTimeoutMs / 1000} s`)), () => !client.isPaused())
+      : undefined;
     client.on("data", (chunk: Buffer) => {
+      // After the end (a refusal the client is still being sent), what it sends is not read into memory.
+      if (this.ended) return;
       this.bytesIn += chunk.length;
       try {
         fromClient.push(chunk, visitClient);
@@ -77,6 +89,13 @@ export class PgRelay {
         toTarget.flushTo(target);
         return this.fail(err instanceof PgError ? err : new PgError("FATAL", SqlState.ProtocolViolation, `malformed message: ${(err as Error).message}`));
       }
+      if (this.ended) return;
+      // The part of a message waiting for its rest counts against the gateway-wide budget.
+      if (this.buffers && !this.buffers.hold(fromClient.buffered)) {
+        toTarget.flushTo(target);
+        return this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `message refused: the gateway's buffer for incoming messages is full (GATEHOUSE_BUFFER_BUDGET_BYTES); try again shortly`));
+      }
+      this.deadline?.update(fromClient.buffered > 0);
       if (!toTarget.flushTo(target)) this.pauseUntilDrain(client, target);
       if (this.holding) client.pause();
     });
@@ -197,6 +216,10 @@ export class PgRelay {
   private finish(reason: string, failed: boolean): void {
     if (this.ended) return;
     this.ended = true;
+    this.deadline?.stop();
+    this.fromClient.discard();
+    this.buffers?.close();
+    this.client.pause();
     this.holding?.cancel(reason);
     this.holding = null;
     this.tracker.drainUnfinished(reason);
