@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { freePort, psqlAdmin } from "../support/pg-server";
+import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+import { run } from "../support/run-program";
+import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+
+// The SSH side of the kill test: `ssh host cmd` in a loop through a gateway killed with SIGKILL;
+// after a restart of the same instance, every command whose output and exit status 0 reached its
+// client has its `command` event exactly once, and every session has one session.end.
+const ROUNDS = 2;
+const WORKERS = 4;
+const LOAD_MS = 8000;
+
+const pgServer = inject("pg");
+const stateDb = `gh_sshcrash_${randomBytes(4).toString("hex")}`;
+const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshcrash-"));
+let sshd: SshServer;
+let env: Record<string, string>;
+let gw: GatewayProcess | undefined;
+let client: ReturnType<typeof sshClient>;
+
+beforeAll(async () => {
+  sshd = await startSshServer();
+  psqlAdmin(pgServer, `create database ${stateDb}`);
+  env = {
+    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_PG_PORT: String(await freePort()),
+    GATEHOUSE_SSH_PORT: String(await freePort()),
+    GATEHOUSE_HTTP_PORT: "0",
+    GATEHOUSE_INSTANCE: "ssh-crashy",
+  };
+  gw = await startGatewayProcess(env);
+  const ok = async (...args: string[]) => {
+    const r = await gatehouse(env, ...args);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout.trim();
+  };
+  await ok("connections", "add", "box", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, "--host-key", sshd.hostKeyFingerprint, "--recording", "off");
+  await ok("grant", "ops", "box");
+  client = sshClient(dataDir, Number(env.GATEHOUSE_SSH_PORT), await ok("keys", "issue", "runner", "--groups", "ops"));
+});
+afterAll(async () => {
+  await gw?.stop();
+  await sshd?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Commands in a loop; after LOAD_MS, the gateway is killed the moment a client has its answer (its event is then at most just journaled, not stored). */
+async function loadUntilKilled(round: number): Promise<string[]> {
+  const acked: string[] = [];
+  const deadline = Date.now() + LOAD_MS;
+  let killing: Promise<void> | undefined;
+  const workers = Array.from({ length: WORKERS }, async (_, w) => {
+    for (let i = 0; !killing; i++) {
+      const tag = `r${round}-w${w}-${i}`;
+      const r = await run("ssh", [...client.opts, "box@127.0.0.1", `echo ${tag}`], { env: client.env, timeoutMs: 30_000 });
+      if (r.code !== 0 || r.stdout.trim() !== tag) continue;
+      acked.push(tag);
+      if (Date.now() > deadline) killing ??= gw!.kill9();
+    }
+  });
+  await Promise.all(workers);
+  await killing;
+  return acked;
+}
+
+describe("[AUDIT][JOURNAL][SSH] a gateway killed under ssh commands loses no acknowledged command's event", () => {
+  it(`kill -9 under an ssh host cmd loop, ${ROUNDS} times, then restart the same instance`, async () => {
+    const acked: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const got = await loadUntilKilled(round);
+      expect(got.length, "the load ran").toBeGreaterThan(0);
+      acked.push(...got);
+      gw = await startGatewayProcess(env);
+    }
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ statement: string; n: number }>("select statement, count(*)::int as n from audit_events where action = 'command' group by statement");
+      const count = new Map(rows.map((r) => [r.statement, r.n]));
+      console.log(`[audit journal, ssh] ${acked.length} acknowledged commands over ${ROUNDS} kills`);
+      const missing = acked.filter((tag) => count.get(`echo ${tag}`) !== 1);
+      expect(missing, `of ${acked.length} acknowledged commands, these have no event (or more than one)`).toEqual([]);
+      const ends = await db.query<{ id: string; ends: number }>(
+        `select s.id, count(e.id)::int as ends from sessions s left join audit_events e on e.session_id = s.id and e.action = 'session.end'
+          where s.gateway_instance = 'ssh-crashy' and s.protocol = 'ssh' group by s.id`,
+      );
+      expect(ends.rows.length).toBeGreaterThan(0);
+      expect(ends.rows.filter((r) => r.ends !== 1)).toEqual([]);
+    } finally {
+      await db.end();
+    }
+  });
+});
