@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
+import { sql } from "drizzle-orm";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
@@ -115,5 +116,31 @@ describe("[ABUSE][MEMORY] a gateway-wide budget for partial messages", () => {
     const rssGrowth = (process.memoryUsage().rss - rssBefore) / MiB;
     console.log(`[ABUSE][MEMORY] peak held in partial messages ${(peak / MiB).toFixed(1)} MiB (budget ${BUDGET / MiB}); test process RSS +${rssGrowth.toFixed(0)} MiB`);
     expect(rssGrowth).toBeLessThan(200); // sanity only: this process also holds the clients' buffers
+  });
+});
+
+describe("[ABUSE][IDLE] a connection's idle session timeout", () => {
+  it("ends a session with no request for that long with 57P05 and the reason, but not one whose query is still running; off by default", async () => {
+    const idleKey = await t.setupAccess({ connection: "idle-1s" });
+    await t.gw.deps.db.execute(sql`update connections set settings = settings || '{"idleTimeoutSeconds": 1}'::jsonb where name = 'idle-1s'`);
+    const connect = async (database: string) => {
+      const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database, user: "x", password: idleKey });
+      const errors: pg.DatabaseError[] = [];
+      c.on("error", (e) => errors.push(e as pg.DatabaseError));
+      await c.connect();
+      return { c, errors };
+    };
+    const idle = await connect("idle-1s");
+    const busy = await connect("idle-1s");
+    const untimed = await connect("steady");
+    // A query that runs past the timeout is not idleness.
+    expect((await busy.c.query("select pg_sleep(2)::text as slept")).rows).toEqual([{ slept: "" }]);
+    expect(busy.errors).toEqual([]);
+    await expect.poll(() => idle.errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(idle.errors[0]).toMatchObject({ code: "57P05", message: "terminating connection due to idle-session timeout: no request for 1 s (this connection's idle session timeout)" });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await untimed.c.query("select 'still here' as s")).rows).toEqual([{ s: "still here" }]);
+    expect(untimed.errors).toEqual([]);
+    for (const x of [idle, busy, untimed]) await x.c.end().catch(() => {});
   });
 });

@@ -21,7 +21,8 @@ describe("connections add", () => {
   it("lists each type's flags in the help, aligned with the other commands", () => {
     expect(CONNECTIONS_USAGE).toBe(
       [
-        "  connections add <name> --type postgres --url URL     add a connection (the password in URL is stored encrypted)",
+        "  connections add <name> --type postgres --url URL [--idle-timeout S]",
+        "                                                       add a connection (the password in URL is stored encrypted)",
         "  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)",
         "        [--host-key SHA256:...] [--recording off] [--allow-forwarding]",
         "                                                       an SSH target (host key pinned at first use unless given)",
@@ -31,7 +32,7 @@ describe("connections add", () => {
   });
 
   it("parses every type's flags", () => {
-    for (const flag of ["url", "sslmode", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"]) expect(CONNECTION_FLAGS).toHaveProperty(flag);
+    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"]) expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });
 
   it("refuses a missing name, a missing or unknown --type and a missing --url as usage errors", async () => {

@@ -14,6 +14,8 @@ const settingsSchema = z.object({
   database: z.string().min(1).default("postgres"),
   user: z.string().min(1).default("postgres"),
   sslmode: z.enum(PG_SSL_MODES).default("prefer"),
+  /** Ends a gateway session with no request for this long (57P05, the reason told to the client); absent or 0: never. */
+  idleTimeoutSeconds: z.number().int().min(0).max(604_800).optional(),
 });
 export type PostgresSettings = z.infer<typeof settingsSchema>;
 
@@ -30,6 +32,7 @@ export const postgresFormSchema = z.object({
   /** Write-only: empty keeps the stored password. */
   password: z.string().max(1000, "at most 1000 characters").optional(),
   sslmode: z.enum(PG_SSL_MODES, "choose a TLS mode"),
+  idleTimeoutSeconds: z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number("a number of seconds").int("whole seconds").min(0, "0 or more").max(604_800, "at most a week (604800)").optional()),
   clearSecrets: secretKeysField,
 });
 export type PostgresForm = z.infer<typeof postgresFormSchema>;
@@ -41,6 +44,7 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "user", label: "User", kind: "text", required: true, hint: "The role the gateway signs in as; agents never see it." },
   { key: "password", label: "Password", kind: "password", secret: true },
   { key: "sslmode", label: "TLS to the target", kind: "select", options: PG_SSL_MODES, hint: "prefer: TLS when the target offers it; verify-full also checks its certificate." },
+  { key: "idleTimeoutSeconds", label: "Idle session timeout (seconds)", kind: "number", hint: "Ends a session that sends no request for this long, telling the client why. Empty or 0: never (interactive use)." },
 ];
 
 /** Splits a postgres:// URL into stored settings and the secret part (the password), which is sealed. */
@@ -116,18 +120,22 @@ export const postgres = {
     nameUse: "database name",
     namePlaceholder: "pg-prod",
     fields: FIELDS,
-    defaults: { host: "", port: "5432", database: "", user: "", password: "", sslmode: "prefer" },
+    defaults: { host: "", port: "5432", database: "", user: "", password: "", sslmode: "prefer", idleTimeoutSeconds: "" },
     plan: async (form) => splitConnectionForm(FIELDS, form),
   },
   test: ({ settings, secret }) => testPostgresTarget(settings, secret.password),
   cli: {
-    flags: { url: { type: "string" }, sslmode: { type: "string" } },
-    usage: { flags: ["--url URL"], about: "add a connection (the password in URL is stored encrypted)" },
+    flags: { url: { type: "string" }, sslmode: { type: "string" }, "idle-timeout": { type: "string" } },
+    usage: { flags: ["--url URL [--idle-timeout S]"], about: "add a connection (the password in URL is stored encrypted)" },
     example: "pg-prod --type postgres --url postgres://user:password@host:5432/db",
     parse: async (flags) => {
       const url = stringFlag(flags, "url");
       if (!url) throw new FlagUsageError("--url postgres://user:password@host:port/database is required");
-      return parsePostgresUrl(url, stringFlag(flags, "sslmode"));
+      const parsed = parsePostgresUrl(url, stringFlag(flags, "sslmode"));
+      const idle = stringFlag(flags, "idle-timeout");
+      if (idle === undefined) return parsed;
+      if (!/^\d+$/.test(idle) || Number(idle) > 604_800) throw new FlagUsageError("--idle-timeout takes whole seconds, 0 (never) to 604800 (a week)");
+      return { ...parsed, settings: { ...parsed.settings, idleTimeoutSeconds: Number(idle) } };
     },
     added: (s) => `${s.user}@${s.host}:${s.port}/${s.database}`,
     listed: (s) => `${s.host}:${s.port}/${s.database}`,

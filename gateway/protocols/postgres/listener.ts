@@ -16,6 +16,7 @@ import { authenticationOk, backendKeyData, readyForQuery } from "./backend-messa
 import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
+import { connectionTypeOf } from "../../../core/connections/registry";
 import { StatementGuard, frontendGuard } from "./statement-guard";
 import { holdNotice, postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
@@ -134,7 +135,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const masked = maskingGuard(masking, deps.analyzer);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
-  const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account() };
+  const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
+  const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs };
   relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld());
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));

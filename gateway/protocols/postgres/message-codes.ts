@@ -62,5 +62,6 @@ export const SqlState = {
   FeatureNotSupported: "0A000",
   InsufficientPrivilege: "42501",
   QueryCanceled: "57014",
+  IdleSessionTimeout: "57P05",
   InternalError: "XX000",
 } as const;

@@ -32,6 +32,8 @@ export class PgRelay {
   // While the filter waits (for the target's catalog), the target's later messages wait here, in order.
   private targetBacklog: Buffer[] | null = null;
   private readonly fromClient: MessageFramer;
+  private readonly idleSessionMs: number;
+  private idleTimer: NodeJS.Timeout | null = null;
   private readonly buffers: BufferAccount | undefined;
   private readonly deadline: MessageDeadline | undefined;
 
@@ -45,7 +47,7 @@ export class PgRelay {
     /** Called right before the client is sent what the target answered: journals the audit events of what completed (see AuditWriter.syncPending). */
     private readonly beforeClientFlush: () => void = () => {},
     /** The bound on a started message and this connection's account of the gateway-wide buffer budget (gateway/pipeline/message-limits.ts). */
-    limits?: { messageTimeoutMs: number; buffers: BufferAccount },
+    limits?: { messageTimeoutMs: number; buffers: BufferAccount; idleSessionMs?: number },
   ) {
     const fromClient = (this.fromClient = new MessageFramer(maxMessageBytes));
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
@@ -79,9 +81,12 @@ export class PgRelay {
     this.deadline = limits
       ? new MessageDeadline(limits.messageTimeoutMs, () => this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `incomplete message: the client started a message and did not finish it within ${limits.messageTimeoutMs / 1000} s`)), () => !client.isPaused())
       : undefined;
+    this.idleSessionMs = limits?.idleSessionMs ?? 0;
+    this.touch();
     client.on("data", (chunk: Buffer) => {
       // After the end (a refusal the client is still being sent), what it sends is not read into memory.
       if (this.ended) return;
+      this.touch();
       this.bytesIn += chunk.length;
       try {
         fromClient.push(chunk, visitClient);
@@ -100,6 +105,7 @@ export class PgRelay {
       if (this.holding) client.pause();
     });
     target.on("data", (chunk: Buffer) => {
+      this.touch();
       this.bytesOut += chunk.length;
       try {
         fromTarget.push(chunk, visitTarget);
@@ -189,6 +195,23 @@ export class PgRelay {
     return true;
   }
 
+  /**
+   * The connection's idle-session timeout (off at 0): restarted by traffic either way; when it runs
+   * out with nothing held and no request outstanding, the session ends with 57P05, as PostgreSQL's
+   * own idle_session_timeout does.
+   */
+  private touch(): void {
+    if (this.idleSessionMs <= 0 || this.ended) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.ended) return;
+      if (this.holding || !this.tracker.idle) return this.touch();
+      const seconds = this.idleSessionMs / 1000;
+      this.fail(new PgError("FATAL", SqlState.IdleSessionTimeout, `terminating connection due to idle-session timeout: no request for ${seconds} s (this connection's idle session timeout)`));
+    }, this.idleSessionMs);
+    this.idleTimer.unref();
+  }
+
   /** Ends the session with a FATAL message the client can read (revoked key, admin kill...). */
   kill(error: PgError): void {
     this.fail(error);
@@ -217,6 +240,7 @@ export class PgRelay {
     if (this.ended) return;
     this.ended = true;
     this.deadline?.stop();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.fromClient.discard();
     this.buffers?.close();
     this.client.pause();

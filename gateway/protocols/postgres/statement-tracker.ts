@@ -139,6 +139,11 @@ export class StatementTracker {
     }
   }
 
+  /** Nothing sent is still waiting for the target's answer (the session is idle, as far as requests go). */
+  get idle(): boolean {
+    return this.head >= this.queue.length;
+  }
+
   /** Requests sent but not answered when the session ends (client vanished, target died). */
   drainUnfinished(reason: string): void {
     for (let i = this.head; i < this.queue.length; i++) {
