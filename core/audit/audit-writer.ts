@@ -56,6 +56,7 @@ export class AuditWriter {
   private lastStored: JournalRow | null = null;
   private storedSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
+  private shipFailing = false;
   private readonly journal: AuditJournal | null;
   private readonly instance: string;
   private readonly log: (m: string) => void;
@@ -167,6 +168,11 @@ export class AuditWriter {
     clearInterval(this.timer);
     await this.flush();
     if (this.storedSinceCheckpoint > 0) await this.checkpoint();
+    // Everything stored: the journal's last segment goes too (else the next start finds it and skips its rows).
+    if (this.queue.length === 0 && this.dropped === 0 && this.lastStored) {
+      this.journal?.rotate();
+      this.journal?.release(this.lastStored.seq);
+    }
     this.journal?.close();
   }
 
@@ -189,8 +195,9 @@ export class AuditWriter {
   }
 
   private async shipBatches(): Promise<void> {
-    // Rows journaled from now on go to a new segment, so the closed ones can go once stored.
-    this.journal?.rotate();
+    // Rows journaled from now on go to a new segment, so the closed ones can go once stored
+    // (not while the database is down: a segment every 100 ms would pile up; the size limit still applies).
+    if (!this.shipFailing) this.journal?.rotate();
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);
       try {
@@ -198,8 +205,10 @@ export class AuditWriter {
       } catch (err) {
         // The driver's message can quote the whole batch (statements, possibly sensitive): keep it short.
         this.log(`audit: write of ${batch.length} events failed, will retry: ${(err as Error).message.slice(0, 200)}`);
+        this.shipFailing = true;
         return;
       }
+      this.shipFailing = false;
       // Rows dropped from memory are only in the journal: keep every segment until a restart ships them.
       this.queue.splice(0, batch.length);
       this.lastStored = batch[batch.length - 1];
