@@ -5,7 +5,7 @@ import path from "node:path";
 import { Client as Ssh2Client } from "ssh2";
 import { eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
-import { reviews } from "../../drizzle/schema/index";
+import { reviews, sessions as sessionRows } from "../../drizzle/schema/index";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
@@ -171,7 +171,8 @@ describe("[SSH][FAULTS] bad input gets a clear message; other sessions go on", (
     vanishing.stdout.on("data", (d) => (out += d));
     await expect.poll(() => out, { timeout: 10_000 }).toContain("before-vanish");
     vanishing.kill("SIGKILL");
-    const sessions = async () => (await gw.cli("sessions", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    // Read from the database directly: a CLI process per poll costs seconds on a loaded machine.
+    const sessions = () => gw.gw.deps.db.select({ id: sessionRows.id, status: sessionRows.status }).from(sessionRows);
     await expect.poll(async () => (await sessions()).filter((s) => s.status === "active").length, { timeout: 10_000 }).toBe(0);
     const casts = await Promise.all((await sessions()).map((s) => gw.cli("sessions", "export", s.id)));
     expect(casts.some((c) => c.stdout.includes("before-vanish"))).toBe(true);
