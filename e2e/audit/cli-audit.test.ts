@@ -87,5 +87,5 @@ describe("[AUDIT][CLI] changes made with the CLI are audited", () => {
     await cli("connections", "list", "--json");
     await cli("policies", "show", "audited");
     expect((await db.query("select count(*)::int as n from audit_events where action like 'cli.%'")).rows[0].n).toBe(before);
-  });
+  }, 240_000);
 });

@@ -97,5 +97,5 @@ describe("[AUDIT][JOURNAL][SSH] a gateway killed under ssh commands loses no ack
     } finally {
       await db.end();
     }
-  });
+  }, 240_000);
 });

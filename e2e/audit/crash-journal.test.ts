@@ -151,5 +151,5 @@ describe("[AUDIT][JOURNAL] a gateway killed under load loses no acknowledged sta
     // ...and its hash chain, rebuilt from the journals, is intact.
     const verified = await gatehouse(env, "audit", "verify");
     expect(verified.stdout, verified.stderr).toContain("ok: the audit chain is intact");
-  });
+  }, 240_000);
 });

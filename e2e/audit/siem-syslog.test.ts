@@ -132,7 +132,7 @@ describe("[AUDIT][SIEM] syslog RFC 5424 to a real rsyslog", () => {
     } finally {
       await t.close();
     }
-  });
+  }, 240_000);
 
   it("over UDP", async () => {
     const t = await startTestGateway({ GATEHOUSE_AUDIT_SYSLOG: `udp://127.0.0.1:${udpPort}` });
@@ -147,5 +147,5 @@ describe("[AUDIT][SIEM] syslog RFC 5424 to a real rsyslog", () => {
     } finally {
       await t.close();
     }
-  });
+  }, 240_000);
 });
