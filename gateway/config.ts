@@ -40,6 +40,13 @@ const envSchema = z.object({
   GATEHOUSE_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Bytes of partially received messages the whole gateway holds at most; a client that would pass it is refused with 08P01. */
   GATEHOUSE_BUFFER_BUDGET_BYTES: z.coerce.number().int().positive().default(128 * 1024 * 1024),
+  /** Failed sign-ins are counted per source address and per claimed key in windows of this many seconds. */
+  GATEHOUSE_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Failures per window answered at once and audited one by one; later ones wait (doubling from GATEHOUSE_AUTH_DELAY_MS to 16 times it) and are audited once, aggregated. */
+  GATEHOUSE_AUTH_FREE_FAILURES: z.coerce.number().int().min(1).default(5),
+  GATEHOUSE_AUTH_DELAY_MS: z.coerce.number().int().min(0).default(250),
+  /** Failures from one address per window after which it is refused until the window ends. */
+  GATEHOUSE_AUTH_REFUSE_AFTER: z.coerce.number().int().min(1).default(30),
   /** The console's public address, for the review links the gateway sends clients. */
   GATEHOUSE_CONSOLE_URL: z.string().url().default("http://localhost:3000"),
   /** How long a held statement waits for approval by default (seconds). */
@@ -71,6 +78,8 @@ export type GatewayConfig = {
   messageTimeoutMs: number;
   /** Gateway-wide bytes of partially received messages. */
   bufferBudgetBytes: number;
+  /** Failed sign-in throttling (gateway/pipeline/auth-throttle.ts). */
+  authThrottle: { windowMs: number; freeFailures: number; refuseAfter: number; baseDelayMs: number; maxDelayMs: number };
   instance: string;
   consoleUrl: string;
   reviews: { timeoutSeconds: number; webhookUrl?: string };
@@ -100,6 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
     messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
     bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,
+    authThrottle: {
+      windowMs: e.GATEHOUSE_AUTH_WINDOW_SECONDS * 1000, freeFailures: e.GATEHOUSE_AUTH_FREE_FAILURES, refuseAfter: e.GATEHOUSE_AUTH_REFUSE_AFTER,
+      baseDelayMs: e.GATEHOUSE_AUTH_DELAY_MS, maxDelayMs: e.GATEHOUSE_AUTH_DELAY_MS * 16,
+    },
     instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },

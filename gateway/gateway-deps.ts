@@ -11,6 +11,7 @@ import type { PolicyStore } from "../core/policy/policy-store";
 import type { MaskingStore } from "../core/masking/masking-store";
 import type { ReviewCoordinator } from "./pipeline/review-coordinator";
 import type { BufferBudget } from "./pipeline/message-limits";
+import type { AuthThrottle } from "./pipeline/auth-throttle";
 
 /** Everything the pipeline and the protocol adapters need, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -27,6 +28,8 @@ export type GatewayDeps = {
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
   /** The gateway-wide budget for bytes of partially received messages (GATEHOUSE_BUFFER_BUDGET_BYTES). */
   buffers: BufferBudget;
+  /** Failed sign-ins per address and claimed key, shared by every instance through the database. */
+  throttle: AuthThrottle;
   /** The gateway's log (gateway/log-sink.ts): structured, escaped lines; whatever a client sent may be in a message. */
   log: Log;
 };

@@ -17,6 +17,7 @@ import { startRetention } from "../core/recordings/retention";
 import { LiveSessions } from "./pipeline/live-sessions";
 import { ReviewCoordinator } from "./pipeline/review-coordinator";
 import { BufferBudget } from "./pipeline/message-limits";
+import { AuthThrottle } from "./pipeline/auth-throttle";
 import { createReviewWebhook } from "./pipeline/review-webhook";
 import type { StartedAdapter } from "./pipeline/adapter";
 import { HttpRouter } from "./http/router";
@@ -65,6 +66,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     }),
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     buffers: new BufferBudget(config.bufferBudgetBytes),
+    throttle: new AuthThrottle(handle.db, config.authThrottle),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);

@@ -15,3 +15,4 @@ export * from "./terminal-tickets";
 export * from "./ssh-public-keys";
 export * from "./audit-checkpoints";
 export * from "./audit-sink-cursors";
+export * from "./auth-failures";

@@ -46,6 +46,9 @@ export async function startTestGateway(extraEnv: Record<string, string> = {}, op
     GATEHOUSE_SSH_PORT: "0",
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: `test-${dbName}`,
+    // Every test client signs in from 127.0.0.1: failed-sign-in throttling is out of the way unless a test sets it (e2e/abuse/auth-throttle).
+    GATEHOUSE_AUTH_FREE_FAILURES: "100000",
+    GATEHOUSE_AUTH_REFUSE_AFTER: "1000000",
     ...extraEnv,
   };
   const gw = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: process.env.GATEHOUSE_TEST_LOG ? (m) => console.error(m) : () => {} });

@@ -26,8 +26,9 @@ export class RawPgClient {
     socket.on("error", () => {});
   }
 
-  static async connect(port: number): Promise<RawPgClient> {
-    const socket = net.connect({ host: "127.0.0.1", port });
+  /** `localAddress` (127.0.0.2...) makes the client come from another source address on this host. */
+  static async connect(port: number, localAddress?: string): Promise<RawPgClient> {
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
     await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     return new RawPgClient(socket);
   }

@@ -2,6 +2,8 @@ import type { GatewayDeps } from "../gateway-deps";
 import { authenticate } from "../../core/identity/authenticate";
 import { AuthError, AuthUnavailableError, type Identity } from "../../core/identity/identity";
 import { resolveConnection, type ResolvedConnection } from "../../core/access/resolve-connection";
+import { KEY_PREFIX_LENGTH, looksLikeKey } from "../../core/identity/keys";
+import type { Claim } from "./auth-throttle";
 import { parseConnectionSettings } from "../../core/connections/registry";
 
 /**
@@ -51,12 +53,20 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
   let identity: Identity;
   if ("identity" in req) identity = req.identity;
   else {
+    const claim = { addr: req.clientAddr, keyPrefix: looksLikeKey(req.credential) ? req.credential.slice(0, KEY_PREFIX_LENGTH) : null };
+    // An address past its failures is refused before its credential is looked at (counted, not audited one by one).
+    const refusedFor = await deps.throttle.refusedFor(claim).catch(() => null);
+    if (refusedFor !== null) {
+      return { ok: false, identity: null, refusal: { reason: "unauthenticated", message: `too many failed sign-ins from ${req.clientAddr}; try again in ${refusedFor} s` } };
+    }
     try {
       identity = await authenticate(req.credential, deps);
     } catch (err) {
       if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`, "warn");
       const message = err instanceof AuthError ? err.message : "the token could not be checked";
-      return refuse(deps, req, null, { reason: err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated", message });
+      const reason = err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated";
+      if (reason === "auth-unavailable" || !(err instanceof AuthError)) return refuse(deps, req, null, { reason, message });
+      return refuseFailedCredential(deps, req, claim, message);
     }
   }
   let connection: ResolvedConnection | null;
@@ -97,6 +107,26 @@ export function auditRefusal(
     at: new Date(), action: failure ? "session.failed" : "session.denied", outcome: failure ? "error" : "denied", protocol: req.protocol, clientAddr: req.clientAddr,
     connectionName: req.connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message,
   });
+}
+
+/**
+ * A wrong credential: counted against the address and the key it claimed (gateway/pipeline/auth-throttle.ts).
+ * The first failures of a window are audited one by one and answered at once; past them the answer
+ * waits, and the address (or key) gets one aggregated event for the window instead of a row per attempt.
+ */
+async function refuseFailedCredential(deps: GatewayDeps, req: AdmitRequest, claim: Claim, message: string): Promise<Admitted> {
+  const count = await deps.throttle.failed(claim).catch(() => null);
+  const refusal: Refusal = { reason: "unauthenticated", message };
+  if (count?.aggregate) {
+    const { scope, subject } = count.aggregate;
+    const who = scope === "addr" ? `from ${subject}` : `with keys starting ${subject}`;
+    deps.audit.write({
+      at: new Date(), action: "auth.throttled", outcome: "denied", protocol: req.protocol, clientAddr: req.clientAddr, connectionName: req.connectionName, identityId: null, identityName: null, groups: null,
+      message: `more than ${count.failures - 1} failed sign-ins ${who} in this window: further failures are delayed and counted (auth_failures), not audited one by one`,
+    });
+  } else if (!count?.quiet) auditRefusal(deps, req, null, message);
+  if (count?.delayMs) await new Promise((r) => setTimeout(r, count.delayMs));
+  return { ok: false, refusal, identity: null };
 }
 
 function refuse(deps: GatewayDeps, req: AdmitRequest, identity: Identity | null, refusal: Refusal): Admitted {
