@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { GatewayDeps } from "../gateway-deps";
 import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
 import type { Admission } from "./admit";
+import { Recorder, type RecordingHeader } from "../../core/recordings/recorder";
 
 export type SessionEnd = { failed: boolean; reason: string; bytesIn: number; bytesOut: number };
 
@@ -12,7 +13,13 @@ export type SessionScope = {
   audit: (e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }) => void;
   /** Why something outside the client ended the session (kill, revocation, expiry, shutdown), once it has. */
   readonly endedBy: string | undefined;
-  /** Ends the session, whatever ended it: the live registration goes, the end event and the record are written. Once. */
+  /**
+   * Starts the session's terminal recording (asciicast v2, stored with `maskText` applied, see
+   * core/recordings/recorder.ts); end() closes it before the end event. Rejects when it cannot be
+   * recorded: the adapter then runs nothing unrecorded.
+   */
+  record: (header: RecordingHeader) => Promise<Recorder>;
+  /** Ends the session, whatever ended it: the live registration goes, recordings are closed, the end event and the record are written. Once. */
   end: (end: SessionEnd) => Promise<void>;
 };
 
@@ -69,6 +76,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
 
   let endedBy: string | undefined;
   let ended = false;
+  const recorders: Array<Promise<Recorder | null>> = [];
   const { at, reason } = sessionDeadline(admission, opts.maxLifetime);
   const untrack = deps.live.add(
     {
@@ -91,10 +99,16 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
     get endedBy() {
       return endedBy;
     },
+    record(header) {
+      const started = Recorder.start(deps.db, id, header, { mask: opts.maskText, log: deps.log });
+      recorders.push(started.catch(() => null));
+      return started;
+    },
     async end(end) {
       if (ended) return;
       ended = true;
       untrack();
+      for (const r of await Promise.all(recorders)) await r?.close();
       if (!persist) return;
       const result = { ...end, reason: endedBy ?? end.reason };
       audit({ action: "session.end", outcome: result.failed ? "error" : "ok", message: result.reason });

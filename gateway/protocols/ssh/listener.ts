@@ -8,7 +8,7 @@ import { admit, auditRefusal, type Admission, type AdmitRequest } from "../../pi
 import { openSession, sessionContext, type SessionScope } from "../../pipeline/session-scope";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { ValueMasker } from "../../../core/masking/value-masker";
-import { Recorder } from "../../../core/recordings/recorder";
+import type { Recorder } from "../../../core/recordings/recorder";
 import { gatewayHostKey } from "../../../core/ssh/host-key";
 import { servedBy } from "../../../core/connections/registry";
 import { CommandGuard } from "./command-guard";
@@ -155,9 +155,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
     ),
     recorder: (size) =>
       (recorder ??= settings.recording
-        ? scope.then((sc) =>
-            Recorder.start(deps.db, sc.id, { width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } }, { mask: textMask, log: deps.log }),
-          ).catch((err) => {
+        ? scope.then((sc) => sc.record({ width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } })).catch((err) => {
             deps.log(`ssh: could not start the recording: ${(err as Error).message}`);
             recorder = undefined; // the next channel tries again
             throw err;
@@ -189,8 +187,6 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   client.once("close", () => {
     void s.target.then((t) => t.end()).catch(() => {});
     void (async () => {
-      const rec = await recorder?.catch(() => null);
-      await rec?.close();
       const failed = await s.target.then(() => false, () => true);
       const sc = await scope.catch(() => null);
       await sc?.end({ failed, reason: "the client disconnected", bytesIn: s.bytes.in, bytesOut: s.bytes.out });

@@ -9,7 +9,7 @@ import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
-import { Recorder } from "../../../core/recordings/recorder";
+import type { Recorder } from "../../../core/recordings/recorder";
 import type { Admission } from "../../pipeline/admit";
 import { openSession, type SessionScope } from "../../pipeline/session-scope";
 import { fail } from "./terminal-socket";
@@ -56,6 +56,8 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     scope = await openSession(deps, admission, {
       id: sessionId, protocol: "terminal", clientAddr: t.clientAddr, clientApp: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"})`, clientUser: t.consoleUser,
       persist: recorded, maxLifetime: t.maxLifetime,
+      // The recording (and this session's events) hold what the connection's detectors leave.
+      maskText: auditTextMask(deps.masking.current(connection.id, admission.identity.groups), deps.masking.keyFor(connection.id)),
       start: { action: "terminal.open", message: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` },
       kill: (reason) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "exit", message: `session ended: ${reason}` }));
@@ -71,8 +73,7 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   let recorder: Recorder | null = null;
   if (recorded) {
     try {
-      const mask = auditTextMask(deps.masking.current(connection.id, admission.identity.groups), deps.masking.keyFor(connection.id));
-      recorder = await Recorder.start(deps.db, scope.id, { width: t.cols, height: t.rows, title: `${t.identityName} @ ${connection.name} (browser psql)`, env: { TERM: "xterm-256color" } }, { mask, log: deps.log });
+      recorder = await scope.record({ width: t.cols, height: t.rows, title: `${t.identityName} @ ${connection.name} (browser psql)`, env: { TERM: "xterm-256color" } });
     } catch (err) {
       proc.kill();
       deps.log(`terminal: could not record: ${(err as Error).message}`);
@@ -122,7 +123,6 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     ws.send(JSON.stringify({ type: "exit", code }));
     ws.close(1000);
   }
-  await recorder?.close();
   await scope.end({ failed: false, reason: `the terminal closed (exit ${code ?? "?"})`, bytesIn: 0, bytesOut: 0 });
 }
 
