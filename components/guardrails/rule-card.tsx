@@ -2,6 +2,7 @@
 import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { CLASSES, matchesEverything, type RuleDraft } from "./rule-draft";
+import { LOCK_LEVELS } from "../../core/policy/lock-levels";
 
 type Props = {
   index: number;
@@ -18,7 +19,7 @@ type Props = {
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
 export function RuleCard({ index, count, rule, errors, readOnly, commands = false, onChange, onMove, onRemove }: Props) {
-  const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") => commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
+  const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") => commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
   const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => onChange({ ...rule, [k]: v });
   const txt = (k: keyof RuleDraft & string, label: string, placeholder?: string, hint?: string) => (
@@ -77,6 +78,18 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
         {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
+        {sqlOnly("locks") ? null : (
+          <Field label="Takes a lock of at least" name={id("locks")} hint="ACCESS EXCLUSIVE: VACUUM FULL, CLUSTER, REINDEX, most ALTER TABLE forms." error={errors.locks}>
+            <Select name={id("locks")} value={rule.locks} disabled={readOnly} onChange={(e) => set("locks", e.target.value as RuleDraft["locks"])}>
+              <option value="">any lock (no condition)</option>
+              {LOCK_LEVELS.map((l) => (
+                <option key={l} value={l}>
+                  {l}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        )}
         {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}
         {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">

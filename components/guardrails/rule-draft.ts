@@ -1,4 +1,5 @@
 import type { Policy, Rule } from "../../core/policy/policy";
+import type { LockLevel } from "../../core/policy/lock-levels";
 
 export const CLASSES = ["read", "write", "ddl", "privileges", "utility", "transaction", "session", "anonymous-code"] as const;
 type Class = (typeof CLASSES)[number];
@@ -7,6 +8,8 @@ type Class = (typeof CLASSES)[number];
 export type RuleDraft = {
   name: string; action: Rule["action"]; groups: string; identities: string; classes: Class[]; kinds: string; tables: string; functions: string;
   writesWithoutWhere: boolean; copiesServerFile: boolean; copiesProgram: boolean; sessionSettings: string; regex: string;
+  /** Empty: any lock. */
+  locks: LockLevel | "";
   approvers: string; requiredApprovals: string; timeoutSeconds: string;
 };
 
@@ -15,7 +18,7 @@ const text = (xs?: string[]) => (xs ?? []).join(", ");
 
 export const emptyRule = (n: number): RuleDraft => ({
   name: `rule-${n}`, action: "deny", groups: "", identities: "", classes: [], kinds: "", tables: "", functions: "", writesWithoutWhere: false,
-  copiesServerFile: false, copiesProgram: false, sessionSettings: "", regex: "", approvers: "", requiredApprovals: "", timeoutSeconds: "",
+  copiesServerFile: false, copiesProgram: false, sessionSettings: "", regex: "", locks: "", approvers: "", requiredApprovals: "", timeoutSeconds: "",
 });
 
 export function toDraft(r: Rule): RuleDraft {
@@ -23,7 +26,7 @@ export function toDraft(r: Rule): RuleDraft {
   return {
     name: r.name, action: r.action, groups: text(r.groups), identities: text(r.identities), classes: (m.classes ?? []) as Class[], kinds: text(m.kinds), tables: text(m.tables),
     functions: text(m.functions), writesWithoutWhere: Boolean(m.writesWithoutWhere), copiesServerFile: Boolean(m.copiesServerFile), copiesProgram: Boolean(m.copiesProgram),
-    sessionSettings: text(m.sessionSettings), regex: m.regex ?? "", approvers: text(r.approvers), requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
+    sessionSettings: text(m.sessionSettings), regex: m.regex ?? "", locks: m.locks ?? "", approvers: text(r.approvers), requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
     timeoutSeconds: r.timeoutSeconds ? String(r.timeoutSeconds) : "",
   };
 }
@@ -39,6 +42,7 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
         functions: opt(list(d.functions).length > 0, list(d.functions)), writesWithoutWhere: opt(d.writesWithoutWhere, true as const),
         copiesServerFile: opt(d.copiesServerFile, true as const), copiesProgram: opt(d.copiesProgram, true as const),
         sessionSettings: opt(list(d.sessionSettings).length > 0, list(d.sessionSettings)), regex: opt(d.regex.trim() !== "", d.regex.trim()),
+        locks: opt(d.locks !== "", d.locks || undefined),
       };
       const rule: Rule = {
         name: d.name.trim(), action: d.action, match: Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as Rule["match"],

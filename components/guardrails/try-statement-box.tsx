@@ -77,6 +77,8 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
                         <dd className="break-words">{s.tables.join(", ") || "—"}</dd>
                         <dt className="text-slate-500">functions</dt>
                         <dd className="break-words">{s.functions.join(", ") || "—"}</dd>
+                        <dt className="text-slate-500">locks</dt>
+                        <dd>{s.locks ?? "no table lock"}</dd>
                       </>
                     )}
                     <dt className="text-slate-500">decided by</dt>

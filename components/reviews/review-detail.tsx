@@ -51,6 +51,7 @@ export function ReviewDetail({ id }: { id: string }) {
           <Fact label="Kind" value={`${r.summary.kind} · ${r.summary.classes.join(", ")}`} />
           <Fact label="Tables" value={r.summary.tables.join(", ") || "—"} />
           <Fact label="Functions" value={r.summary.functions.join(", ") || "—"} />
+          {r.summary.locks !== undefined ? <Fact label="Table lock" value={r.summary.locks ?? "none"} /> : null}
           <Fact label="Why it is held" value={r.reason} />
           <Fact label="Who may approve" value={r.approverGroups.length ? `members of ${r.approverGroups.join(", ")}` : "any approver"} />
           <Fact label="From" value={`${r.clientAddr ?? "?"} · held on ${r.gatewayInstance} at ${formatTime(r.createdAt)} UTC`} />

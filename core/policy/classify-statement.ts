@@ -1,4 +1,5 @@
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
+import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
@@ -23,6 +24,12 @@ export type Classification = {
   copiesProgram: boolean;
   /** Settings it changes that alter what later statements may do (SET ROLE, search_path, read-only...). */
   sessionSettings: string[];
+  /**
+   * The strongest table lock it takes, as PostgreSQL documents each command's (VACUUM FULL, CLUSTER,
+   * REINDEX, TRUNCATE, most ALTER TABLE forms: ACCESS EXCLUSIVE...); null when it takes none.
+   * Anonymous code could take any: ACCESS EXCLUSIVE.
+   */
+  locks: LockLevel | null;
   /** PREPARE: the name; the prepared statement is classified as if it ran (EXECUTE inherits it). */
   prepares?: string;
   /** EXECUTE: the name of the prepared statement it runs; the caller resolves it from the session. */
@@ -78,7 +85,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     const runs = [...new Set([innerKind, ...inner.runs])];
     return top0 === "PrepareStmt" ? { ...inner, runs, prepares: String(body0.name ?? "") } : { ...inner, runs };
   }
-  const c: Classification = { kind: s.kind, runs: [], classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [] };
+  const c: Classification = { kind: s.kind, runs: [], classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [], locks: null };
   const classes = new Set<StatementClass>();
   const top = s.node;
   const body = s.tree[top] as Node;
@@ -107,6 +114,8 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   // Plain EXPLAIN only plans: what it names is recorded, what it would write is not done.
   const explainOnly = top === "ExplainStmt";
   walk(s.tree, (type, node) => {
+    // Planning takes the locks execution would, so a plain EXPLAIN counts them too.
+    c.locks = strongest(c.locks, nodeLock(type, node));
     if (type === "RangeVar") {
       const rel = [node.schemaname, node.relname].filter(Boolean).join(".");
       if (rel && !c.tables.includes(rel)) c.tables.push(rel);
@@ -126,7 +135,10 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   });
   // Code the parser cannot see into (DO, function bodies, CALL, LOAD) could do anything: it is in
   // the strictest classes too, so a rule about writes or DDL catches it unless a rule allows it first.
-  if (classes.has("anonymous-code")) for (const k of ["write", "ddl", "privileges"] as const) classes.add(k);
+  if (classes.has("anonymous-code")) {
+    for (const k of ["write", "ddl", "privileges"] as const) classes.add(k);
+    c.locks = "ACCESS EXCLUSIVE";
+  }
   c.classes = [...classes];
   return c;
 }

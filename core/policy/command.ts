@@ -1,4 +1,5 @@
 import type { StatementClass } from "./classify-statement";
+import type { LockLevel } from "./lock-levels";
 
 /**
  * One neutral description of what a client asked for, whatever the protocol: a SQL statement, a
@@ -25,9 +26,11 @@ export type Command = {
   copiesProgram: boolean;
   /** Session settings it changes that alter what later commands may do. */
   sessionSettings: string[];
+  /** The strongest table lock a SQL statement takes (null: none, or not SQL); matched by `locks` rules at that level or stronger. */
+  locks: LockLevel | null;
 };
 
 /** What a Command is when nothing about it is known but its text and kind. */
 export const plainCommand = (text: string, kind: string, noun: Command["noun"] = "command"): Command => ({
-  text, kind, noun, runs: [], classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [],
+  text, kind, noun, runs: [], classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [], locks: null,
 });

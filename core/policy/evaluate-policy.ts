@@ -1,5 +1,6 @@
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
+import { atLeast } from "./lock-levels";
 
 export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
 export type Subject = { name: string; groups: string[] };
@@ -51,6 +52,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (!m.copiesServerFile || c.copiesServerFile) &&
     (!m.copiesProgram || c.copiesProgram) &&
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
+    (m.locks === undefined || atLeast(c.locks, m.locks)) &&
     (m.regex === undefined || patternCache(m.regex).test(c.text))
   );
 }

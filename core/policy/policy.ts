@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LOCK_LEVELS } from "./lock-levels";
 
 /**
  * A connection's guardrail policy: rules evaluated in order, the first that matches decides, and
@@ -24,6 +25,8 @@ export const ruleSchema = z.object({
       copiesServerFile: z.literal(true).optional(),
       copiesProgram: z.literal(true).optional(),
       sessionSettings: z.array(z.string()).optional(),
+      /** Statements that take this table lock or a stronger one ("ACCESS EXCLUSIVE": VACUUM FULL, CLUSTER, most ALTER TABLE...). */
+      locks: z.enum(LOCK_LEVELS).optional(),
       /** The escape hatch: a regular expression on the statement text (case-insensitive). */
       regex: z
         .string()

@@ -11,7 +11,7 @@ export type SqlCommands =
 
 export const sqlCommand = (c: Classification, text: string): Command => ({
   text, kind: c.kind, noun: "statement", runs: c.runs, classes: c.classes, resources: c.tables, functions: c.functions,
-  writesWithoutWhere: c.writesWithoutWhere, copiesServerFile: c.copiesServerFile, copiesProgram: c.copiesProgram, sessionSettings: c.sessionSettings,
+  writesWithoutWhere: c.writesWithoutWhere, copiesServerFile: c.copiesServerFile, copiesProgram: c.copiesProgram, sessionSettings: c.sessionSettings, locks: c.locks,
 });
 
 /**

@@ -6,7 +6,8 @@ export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 export type ReviewApproval = { by: string; at: string };
 /** What the parser says the held statement does, for the approver. */
-export type ReviewSummary = { kind: string; classes: string[]; tables: string[]; functions: string[] };
+/** `locks`: the strongest table lock a SQL statement takes (absent on reviews recorded before it was kept, and for commands). */
+export type ReviewSummary = { kind: string; classes: string[]; tables: string[]; functions: string[]; locks?: string | null };
 /** The planner's estimate for a write (EXPLAIN without executing), or why there is none. */
 export type BlastRadius = { estimatedRows?: number; plan?: string; note?: string };
 

@@ -66,6 +66,7 @@ describe("[REVIEWS][CANCEL] a held statement cancelled by its client", () => {
     child.stderr.on("data", (d) => (out += d));
     const closed = new Promise<number | null>((r) => child.once("close", r));
     const review = await pendingReview(seed.db, `TRUNCATE ${table}`);
+    expect(review.summary).toMatchObject({ kind: "TRUNCATE", locks: "ACCESS EXCLUSIVE" }); // what the review page shows
     const started = Date.now();
     child.kill("SIGINT");
     const code = await closed;

@@ -52,7 +52,7 @@ export function holdForReview(
         hold = await deps.reviews.hold({
           ctx,
           statement: opts.statement,
-          summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions },
+          summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions, ...(command.noun === "statement" ? { locks: command.locks } : {}) },
           ruleName: decision.rule,
           reason: decision.reason,
           approverGroups: rule?.approvers ?? [],

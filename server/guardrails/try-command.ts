@@ -14,7 +14,7 @@ export function tryCommand(policy: Policy, who: { name: string; groups: string[]
     const c = classifyCommand(line);
     const d = evaluatePolicy(policy, who, c);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-    return { text: line, kind: [c.kind, ...c.runs].join(" · "), classes: [], tables: [], functions: [], action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+    return { text: line, kind: [c.kind, ...c.runs].join(" · "), classes: [], tables: [], functions: [], locks: null, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
   const denied = statements.find((s) => s.action === "deny");
   if (denied) return { parsed: true, statements, verdict: "deny", explanation: `the client gets "Gatehouse denied this command: ${denied.reason}" and exit status 1` };

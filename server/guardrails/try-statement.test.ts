@@ -54,4 +54,14 @@ describe("tryStatement with PREPARE and EXECUTE", () => {
     expect(r.verdict).toBe("review");
     expect(r.explanation).toContain("1 approval(s) from members of dba");
   });
+  it("shows the table lock each statement takes, and a locks rule decides on it", async () => {
+    const locking = { defaultAction: "allow" as const, rules: [{ name: "no-rewrites", action: "review" as const, match: { locks: "ACCESS EXCLUSIVE" as const } }] };
+    const r = await tryStatement(locking, agent, "select * from t; vacuum full t; vacuum t");
+    expect(r.parsed && r.statements.map((s) => [s.kind, s.locks, s.action])).toEqual([
+      ["SELECT", "ACCESS SHARE", "allow"],
+      ["VACUUM", "ACCESS EXCLUSIVE", "review"],
+      ["VACUUM", "SHARE UPDATE EXCLUSIVE", "allow"],
+    ]);
+    expect(r.verdict).toBe("review");
+  });
 });

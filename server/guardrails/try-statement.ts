@@ -1,6 +1,7 @@
 import type { StatementClass } from "../../core/policy/classify-statement";
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
+import type { LockLevel } from "../../core/policy/lock-levels";
 import { SqlSession } from "../../core/policy/sql-commands";
 import { loadSqlParser, StatementAnalyzer } from "../../core/sql/statement-analyzer";
 
@@ -10,6 +11,8 @@ export type StatementVerdict = {
   classes: StatementClass[];
   tables: string[];
   functions: string[];
+  /** The strongest table lock it takes (null: none). */
+  locks: LockLevel | null;
   action: "allow" | "deny" | "review";
   rule: string | null;
   /** 1-based position of the deciding rule in the list, or null for the default. */
@@ -33,7 +36,7 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
   const statements = parsed.statements.map(({ statement: s, classification: c, command }): StatementVerdict => {
     const d = evaluatePolicy(policy, who, command);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-    return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+    return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, locks: c.locks, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
   const verdict = judgeCommands(policy, who, parsed.statements.map((s) => s.command));
   if (verdict.action === "allow") return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
