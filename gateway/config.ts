@@ -29,17 +29,28 @@ const envSchema = z.object({
   GATEHOUSE_TLS_CERT: z.string().optional(),
   GATEHOUSE_TLS_KEY: z.string().optional(),
   /** Refuse clients that do not negotiate TLS before sending their token. */
-  GATEHOUSE_REQUIRE_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  GATEHOUSE_REQUIRE_TLS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Accept OIDC access tokens (JWT) from this issuer; the audience they must carry; the claim that lists groups. */
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_AUDIENCE: z.string().optional(),
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   /** Largest frontend protocol message accepted (bytes); larger ones end the session with 08P01. */
-  GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  GATEHOUSE_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /** A message a client has started must be complete within this (ms), else the session ends with 08P01; 0 turns it off. */
   GATEHOUSE_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Bytes of partially received messages the whole gateway holds at most; a client that would pass it is refused with 08P01. */
-  GATEHOUSE_BUFFER_BUDGET_BYTES: z.coerce.number().int().positive().default(128 * 1024 * 1024),
+  GATEHOUSE_BUFFER_BUDGET_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(128 * 1024 * 1024),
   /** Failed sign-ins are counted per source address and per claimed key in windows of this many seconds. */
   GATEHOUSE_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Failures per window answered at once and audited one by one; later ones wait (doubling from GATEHOUSE_AUTH_DELAY_MS to 16 times it) and are audited once, aggregated. */
@@ -58,7 +69,10 @@ const envSchema = z.object({
   /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
   GATEHOUSE_INSTANCE: z.string().optional(),
   /** fdatasync the audit journal after each append: a machine crash then loses no acknowledged event either (costs latency per batch). */
-  GATEHOUSE_AUDIT_FSYNC: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  GATEHOUSE_AUDIT_FSYNC: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Audit events older than this many days are deleted (hourly, whole prefixes of each chain, with a signed checkpoint); 0 keeps them. */
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** Events a SIEM sink may fall behind before its oldest undelivered ones are skipped (logged as a warning; half of it warns). The sinks' own variables: core/audit/sinks/sink-config.ts. */
@@ -110,15 +124,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
     bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,
     authThrottle: {
-      windowMs: e.GATEHOUSE_AUTH_WINDOW_SECONDS * 1000, freeFailures: e.GATEHOUSE_AUTH_FREE_FAILURES, refuseAfter: e.GATEHOUSE_AUTH_REFUSE_AFTER,
-      baseDelayMs: e.GATEHOUSE_AUTH_DELAY_MS, maxDelayMs: e.GATEHOUSE_AUTH_DELAY_MS * 16,
+      windowMs: e.GATEHOUSE_AUTH_WINDOW_SECONDS * 1000,
+      freeFailures: e.GATEHOUSE_AUTH_FREE_FAILURES,
+      refuseAfter: e.GATEHOUSE_AUTH_REFUSE_AFTER,
+      baseDelayMs: e.GATEHOUSE_AUTH_DELAY_MS,
+      maxDelayMs: e.GATEHOUSE_AUTH_DELAY_MS * 16,
     },
     instance: e.GATEHOUSE_INSTANCE ?? `${hostname()}:${e.GATEHOUSE_PG_PORT}`,
     consoleUrl: e.GATEHOUSE_CONSOLE_URL,
     reviews: { timeoutSeconds: e.GATEHOUSE_REVIEW_TIMEOUT, webhookUrl: e.GATEHOUSE_REVIEW_WEBHOOK_URL },
     recordingRetentionDays: e.GATEHOUSE_RECORDING_RETENTION_DAYS,
-    audit: { journalDir: path.join(dataDir, "audit-journal"), fsync: e.GATEHOUSE_AUDIT_FSYNC, retentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
-      sinks: sinksFromEnv(env), sinkMaxBacklog: e.GATEHOUSE_AUDIT_SINK_MAX_BACKLOG,
+    audit: {
+      journalDir: path.join(dataDir, "audit-journal"),
+      fsync: e.GATEHOUSE_AUDIT_FSYNC,
+      retentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
+      sinks: sinksFromEnv(env),
+      sinkMaxBacklog: e.GATEHOUSE_AUDIT_SINK_MAX_BACKLOG,
     },
   };
 }

@@ -25,7 +25,10 @@ describe("the gateway's log lines", () => {
     const log = createLogSink("gw-1", (l) => lines.push(l));
     log("a\nb");
     log("oops", "error");
-    expect(lines.map((l) => JSON.parse(l))).toMatchObject([{ level: "info", msg: "a\nb" }, { level: "error", msg: "oops" }]);
+    expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+      { level: "info", msg: "a\nb" },
+      { level: "error", msg: "oops" },
+    ]);
     expect(lines.every((l) => l.indexOf("\n") === l.length - 1)).toBe(true);
   });
 });

@@ -29,7 +29,10 @@ export function createLogSink(instance: string, write: (line: string) => void = 
  * (gateway/main.ts), not for a gateway started inside another program.
  */
 export function captureConsole(log: Log): void {
-  const to = (level: LogLevel) => (...args: unknown[]) => log(format(...args), level);
+  const to =
+    (level: LogLevel) =>
+    (...args: unknown[]) =>
+      log(format(...args), level);
   console.log = to("info");
   console.info = to("info");
   console.debug = to("info");

@@ -45,7 +45,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal, checkpointKey: checkpointKey(config.secretKey) });
   // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
   const recovered = await audit.recover();
-  if (recovered.shipped || recovered.torn) log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
+  if (recovered.shipped || recovered.torn)
+    log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
   const deps: GatewayDeps = {
     config,
     db: handle.db,

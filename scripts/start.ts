@@ -51,7 +51,10 @@ const startEnvSchema = z.object({
   /** Console port. */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** `off`: no console (headless servers, tests). */
-  GATEHOUSE_CONSOLE: z.string().default("on").transform((v) => v !== "off"),
+  GATEHOUSE_CONSOLE: z
+    .string()
+    .default("on")
+    .transform((v) => v !== "off"),
   /** Address the console listens on; loopback unless told otherwise (put TLS in front before exposing it). */
   GATEHOUSE_CONSOLE_HOST: z.string().default("127.0.0.1"),
 });
@@ -76,8 +79,12 @@ const exitWithSupervisor = ["--import", pathToFileURL(path.join(root, "scripts/s
 const publicHost = ["127.0.0.1", "::1", "0.0.0.0", "::"].includes(env.GATEHOUSE_CONSOLE_HOST) ? "localhost" : env.GATEHOUSE_CONSOLE_HOST;
 const publicUrl = process.env.AUTH_URL ?? `http://${publicHost}:${env.PORT}`;
 const childEnv = {
-  ...process.env, GATEHOUSE_DATA_DIR: config.dataDir, NEXT_IGNORE_INCORRECT_LOCKFILE: "1", NEXT_TELEMETRY_DISABLED: "1",
-  AUTH_URL: publicUrl, GATEHOUSE_CONSOLE_URL: process.env.GATEHOUSE_CONSOLE_URL ?? publicUrl,
+  ...process.env,
+  GATEHOUSE_DATA_DIR: config.dataDir,
+  NEXT_IGNORE_INCORRECT_LOCKFILE: "1",
+  NEXT_TELEMETRY_DISABLED: "1",
+  AUTH_URL: publicUrl,
+  GATEHOUSE_CONSOLE_URL: process.env.GATEHOUSE_CONSOLE_URL ?? publicUrl,
 };
 const children: Child[] = [];
 let database: Promise<EmbeddedDatabase> | undefined;

@@ -4,7 +4,12 @@ import { z } from "zod";
 const list = z
   .string()
   .default("")
-  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 /** Every variable the console reads, validated once (next.config.ts imports this, so a bad value fails the build). */
 const consoleEnvSchema = z.object({
@@ -37,7 +42,11 @@ const consoleEnvSchema = z.object({
     .refine((u) => /^wss?:\/\//.test(u), "must start with ws:// or wss://")
     .optional(),
   /** How long a console sign-in lasts. */
-  GATEHOUSE_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
+  GATEHOUSE_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(8),
 });
 
 export type ConsoleEnv = ReturnType<typeof parseConsoleEnv>;

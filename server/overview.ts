@@ -15,14 +15,27 @@ export async function getOverview(opts: { withAudit: boolean } = { withAudit: fa
     db.select({ n: count }).from(identities),
     db.select({ n: count }).from(keys),
     db.select({ id: sessions.id }).from(sessions).limit(1),
-    db.select({ n: count }).from(sessions).where(sql`${sessions.status} = 'active'`),
-    db.select({ n: count }).from(reviews).where(sql`${reviews.status} = 'pending'`),
+    db
+      .select({ n: count })
+      .from(sessions)
+      .where(sql`${sessions.status} = 'active'`),
+    db
+      .select({ n: count })
+      .from(reviews)
+      .where(sql`${reviews.status} = 'pending'`),
     db.select({ n: count }).from(auditEvents).where(gt(auditEvents.at, dayAgo)),
     // Only roles that may read the audit log get its rows; callers that do not say get none (me.overview is open to every role).
     opts.withAudit ? db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(10) : Promise.resolve([]),
   ]);
   return {
-    connections: c.n, grants: g.n, identities: i.n, keysIssued: k.n, anySession: firstSession.length > 0,
-    activeSessions: active.n, pendingReviews: pending.n, auditLastDay: a.n, latest,
+    connections: c.n,
+    grants: g.n,
+    identities: i.n,
+    keysIssued: k.n,
+    anySession: firstSession.length > 0,
+    activeSessions: active.n,
+    pendingReviews: pending.n,
+    auditLastDay: a.n,
+    latest,
   };
 }

@@ -31,7 +31,13 @@ export default async function OverviewPage() {
     { label: "Connections", value: overview.connections, href: to("connections", "/connections"), show: user.role !== "approver" },
     { label: "Identities", value: overview.identities, href: to("agents", "/agents"), show: user.role === "admin" },
     { label: "Active sessions", value: overview.activeSessions, href: to("sessions", "/sessions"), show: user.role !== "approver" },
-    { label: "Reviews waiting", value: overview.pendingReviews, href: to("reviews", "/reviews"), hint: overview.pendingReviews > 0 && canOpen(user.role, "reviews") ? "needs a decision" : undefined, show: user.role !== "auditor" },
+    {
+      label: "Reviews waiting",
+      value: overview.pendingReviews,
+      href: to("reviews", "/reviews"),
+      hint: overview.pendingReviews > 0 && canOpen(user.role, "reviews") ? "needs a decision" : undefined,
+      show: user.role !== "auditor",
+    },
     { label: "Audit events (24 h)", value: overview.auditLastDay, href: to("audit", "/audit"), show: withAudit },
   ];
   const stats = candidates.filter((s) => s.show);

@@ -13,10 +13,28 @@ export const setupDone = (p: SetupProgress) => p.connections > 0 && p.grants > 0
 export function NextSteps({ hints, progress }: { hints: CliHints; progress: SetupProgress }) {
   const { cli, psqlHost, psqlPort } = hints;
   const steps: Step[] = [
-    { title: "Add a database for Gatehouse to guard", done: progress.connections > 0, href: "/connections/new", action: "Add a connection", command: `${cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db` },
+    {
+      title: "Add a database for Gatehouse to guard",
+      done: progress.connections > 0,
+      href: "/connections/new",
+      action: "Add a connection",
+      command: `${cli} connections add pg-prod --type postgres --url postgres://user:password@host:5432/db`,
+    },
     { title: "Let a group use it", done: progress.grants > 0, href: "/access", action: "Open Access", command: `${cli} grant analysts pg-prod` },
-    { title: "Create an agent in that group and issue its key", done: progress.keysIssued > 0, href: "/agents", action: "Create an agent", command: `KEY=$(${cli} keys issue agent-7 --groups analysts --ttl 1h)` },
-    { title: "Connect through the gateway with that key", done: progress.anySession, href: "/sessions", action: "Watch Sessions", command: `PGPASSWORD=$KEY psql "host=${psqlHost} port=${psqlPort} dbname=pg-prod user=agent-7 sslmode=require"` },
+    {
+      title: "Create an agent in that group and issue its key",
+      done: progress.keysIssued > 0,
+      href: "/agents",
+      action: "Create an agent",
+      command: `KEY=$(${cli} keys issue agent-7 --groups analysts --ttl 1h)`,
+    },
+    {
+      title: "Connect through the gateway with that key",
+      done: progress.anySession,
+      href: "/sessions",
+      action: "Watch Sessions",
+      command: `PGPASSWORD=$KEY psql "host=${psqlHost} port=${psqlPort} dbname=pg-prod user=agent-7 sslmode=require"`,
+    },
   ];
   const next = steps.findIndex((s) => !s.done);
   return (

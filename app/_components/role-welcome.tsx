@@ -7,7 +7,9 @@ const link = "font-medium text-brand hover:underline";
 export function MemberWelcome() {
   return (
     <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 text-sm text-slate-700">
-      <p>You are signed in as a <strong>member</strong>: there is nothing for you to configure here.</p>
+      <p>
+        You are signed in as a <strong>member</strong>: there is nothing for you to configure here.
+      </p>
       <ul className="list-disc space-y-1.5 pl-5">
         <li>
           Need to use a database for a while? Ask for it on{" "}

@@ -50,8 +50,12 @@ async function main() {
     const capture = captureQueries(handle.pool);
     const day = 86_400_000;
     const cases = await consoleCases(db, {
-      sessionId: picks[0].id, longSessionId: picks[0].long_id, identity: picks[0].identity_name, midEventId: Number(picks[0].mid),
-      oldFrom: new Date(Date.now() - 28 * day), oldTo: new Date(Date.now() - 27 * day),
+      sessionId: picks[0].id,
+      longSessionId: picks[0].long_id,
+      identity: picks[0].identity_name,
+      midEventId: Number(picks[0].mid),
+      oldFrom: new Date(Date.now() - 28 * day),
+      oldTo: new Date(Date.now() - 27 * day),
     });
 
     const results: Array<{ name: string; median: number; p95: number; max: number }> = [];
@@ -82,7 +86,7 @@ async function main() {
 }
 
 /** The whole log through the streamed CSV export, read as a browser would: time, size, memory. */
-async function benchExport(db: Awaited<ReturnType<typeof import("../../server/db")["getDb"]>>) {
+async function benchExport(db: Awaited<ReturnType<(typeof import("../../server/db"))["getDb"]>>) {
   const { exportAuditStream } = await import("../../server/audit/export-audit");
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;

@@ -22,7 +22,10 @@ type Run = { seconds: number; rowsPerSec: number; gatewayCpuSeconds: number | nu
 
 async function fetchRows(env: Record<string, string>, limit: number): Promise<{ seconds: number; rows: number; sample: string }> {
   const sql = `select * from people order by id limit ${limit}`;
-  const r = await runCmd("bash", ["-c", `set -o pipefail; psql -X -qAt -v ON_ERROR_STOP=1 -c "${sql}" | tee >(sed -n '100p' >&2) | wc -l`], { env: { ...env, PGCONNECT_TIMEOUT: "10" }, timeoutMs: 600_000 });
+  const r = await runCmd("bash", ["-c", `set -o pipefail; psql -X -qAt -v ON_ERROR_STOP=1 -c "${sql}" | tee >(sed -n '100p' >&2) | wc -l`], {
+    env: { ...env, PGCONNECT_TIMEOUT: "10" },
+    timeoutMs: 600_000,
+  });
   const rows = Number(r.stdout.trim());
   if (r.code !== 0 || rows !== limit) throw new Error(`fetch failed (${rows} rows): ${r.stderr.slice(-500)}`);
   return { seconds: r.ms / 1000, rows, sample: r.stderr.trim() };
@@ -66,7 +69,9 @@ async function main(): Promise<void> {
         gatewayPeakMiB: c === "direct" ? null : (sampler.windowPeak.get("gateway") ?? null),
       };
       runs[c].push(run);
-      say(`round ${round} ${c.padEnd(21)} ${f.seconds.toFixed(2)} s, ${Math.round(run.rowsPerSec)} rows/s${run.gatewayCpuSeconds !== null ? `, gateway CPU ${run.gatewayCpuSeconds.toFixed(2)} s, peak RSS ${run.gatewayPeakMiB?.toFixed(0)} MiB` : ""}`);
+      say(
+        `round ${round} ${c.padEnd(21)} ${f.seconds.toFixed(2)} s, ${Math.round(run.rowsPerSec)} rows/s${run.gatewayCpuSeconds !== null ? `, gateway CPU ${run.gatewayCpuSeconds.toFixed(2)} s, peak RSS ${run.gatewayPeakMiB?.toFixed(0)} MiB` : ""}`,
+      );
     }
   }
 
@@ -82,7 +87,9 @@ async function main(): Promise<void> {
     const s = med(c, (r) => r.seconds)!;
     const cpu = med(c, (r) => r.gatewayCpuSeconds);
     const peak = med(c, (r) => r.gatewayPeakMiB);
-    return `${c.padEnd(22)} ${s.toFixed(2).padStart(7)} s ${Math.round(ROWS / s).toString().padStart(10)} rows/s${cpu !== null ? `   gateway CPU ${cpu.toFixed(2)} s   peak RSS ${peak?.toFixed(0)} MiB` : ""}`;
+    return `${c.padEnd(22)} ${s.toFixed(2).padStart(7)} s ${Math.round(ROWS / s)
+      .toString()
+      .padStart(10)} rows/s${cpu !== null ? `   gateway CPU ${cpu.toFixed(2)} s   peak RSS ${peak?.toFixed(0)} MiB` : ""}`;
   };
   const off = med("gateway, masking off", (r) => r.seconds)!;
   const on = med("gateway, masking on", (r) => r.seconds)!;

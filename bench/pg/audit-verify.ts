@@ -26,7 +26,21 @@ export async function measureVerify(server: Pick<PgServer, "socketDir" | "port">
     const writer = new AuditWriter(pool, { instance: "bench", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false }, checkpointKey: key });
     await writer.recover();
     for (let i = 0; i < events; i++) {
-      writer.write({ at: new Date(), action: "statement", outcome: "ok", identityName: "bench-agent", groups: ["bench"], connectionName: "bench", sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f", protocol: "postgres", clientAddr: "127.0.0.1", statement: `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`, statementKind: "SELECT", durationMs: 0.1 + (i % 7) / 10, rows: 1 });
+      writer.write({
+        at: new Date(),
+        action: "statement",
+        outcome: "ok",
+        identityName: "bench-agent",
+        groups: ["bench"],
+        connectionName: "bench",
+        sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f",
+        protocol: "postgres",
+        clientAddr: "127.0.0.1",
+        statement: `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`,
+        statementKind: "SELECT",
+        durationMs: 0.1 + (i % 7) / 10,
+        rows: 1,
+      });
       if (i % 2000 === 1999) await writer.flush();
     }
     await writer.close();

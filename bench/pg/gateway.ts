@@ -31,9 +31,7 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
   };
   // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const [cmd, args] = nodeArgs.length
-    ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]]
-    : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
+  const [cmd, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]] : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
   const svc = await startService("gateway", cmd, args, {
     env,
     cwd: root,
@@ -55,4 +53,3 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
   if (process.env.BENCH_POLICY) await cli("policies", "apply", "bench", "-f", path.join(import.meta.dirname, "realistic-policy.json"));
   return { port, pid, key, svc, stateDb };
 }
-

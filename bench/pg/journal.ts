@@ -20,9 +20,23 @@ const stubPool = { query: async () => ({ rows: [{ seq: null, hash: null }], rowC
 
 function event(i: number): AuditEvent {
   return {
-    at: new Date(), action: "statement", outcome: "ok", identityId: "6f1c1a3e-8f43-4a8e-9d55-6e2a4c1b2d3f", identityName: "bench-agent", groups: ["bench"],
-    connectionName: "bench", sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f", protocol: "postgres", clientAddr: "127.0.0.1",
-    statement: `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`, statementKind: "SELECT", durationMs: 0.123, rows: 1, sqlstate: null, message: null, details: null,
+    at: new Date(),
+    action: "statement",
+    outcome: "ok",
+    identityId: "6f1c1a3e-8f43-4a8e-9d55-6e2a4c1b2d3f",
+    identityName: "bench-agent",
+    groups: ["bench"],
+    connectionName: "bench",
+    sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f",
+    protocol: "postgres",
+    clientAddr: "127.0.0.1",
+    statement: `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`,
+    statementKind: "SELECT",
+    durationMs: 0.123,
+    rows: 1,
+    sqlstate: null,
+    message: null,
+    details: null,
   };
 }
 
@@ -59,10 +73,13 @@ export async function measureJournal(dir = tmpdir(), seconds = 2): Promise<Journ
 
 export function formatJournal(figures: JournalFigure[]): string {
   const lines = ["audit events on the data path, per statement (built, numbered, chained; then appended to the journal; shipping excluded):"];
-  for (const f of figures) lines.push(`  ${f.mode.padEnd(15)}  ${String(f.perTurn).padStart(2)} statement(s) per turn  ${f.usPerStatement.toFixed(1).padStart(8)} µs/statement  (${f.statements} statements)`);
+  for (const f of figures)
+    lines.push(`  ${f.mode.padEnd(15)}  ${String(f.perTurn).padStart(2)} statement(s) per turn  ${f.usPerStatement.toFixed(1).padStart(8)} µs/statement  (${f.statements} statements)`);
   const at = (mode: JournalMode, perTurn: number) => figures.find((f) => f.mode === mode && f.perTurn === perTurn)?.usPerStatement ?? NaN;
   for (const perTurn of [1, 8]) {
-    lines.push(`  the journal adds ${(at("journal", perTurn) - at("no journal", perTurn)).toFixed(1)} µs/statement without fsync, ${(at("journal + fsync", perTurn) - at("no journal", perTurn)).toFixed(1)} with it (${perTurn} per turn)`);
+    lines.push(
+      `  the journal adds ${(at("journal", perTurn) - at("no journal", perTurn)).toFixed(1)} µs/statement without fsync, ${(at("journal + fsync", perTurn) - at("no journal", perTurn)).toFixed(1)} with it (${perTurn} per turn)`,
+    );
   }
   return lines.join("\n");
 }

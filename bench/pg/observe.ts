@@ -37,20 +37,30 @@ export class CpuMeter {
 /** Backends of the private server that serve the gateway's own pool (state, audit). */
 export function gatewayBackends(pg: PgServer): number[] {
   const out = psqlAdmin(pg, "select pid from pg_stat_activity where application_name like 'gatehouse-gateway%'");
-  return out.split("\n").map(Number).filter((n) => n > 0);
+  return out
+    .split("\n")
+    .map(Number)
+    .filter((n) => n > 0);
 }
 
 /** Things worth a second look: a contender that died, what the gateway logged, what it recorded. */
 export function collectNotes(results: Results, pg: PgServer, gw: BenchGateway, procs: Array<[string, number | undefined]>) {
   for (const [name, pid] of procs) if (!pid || !memoryOf(pid)) results.notes.push(`${name} process is gone at the end of the run`);
-  const logLines = gw.svc.log().split("\n").filter((l) => l.trim() && !/postgres listener on/.test(l));
+  const logLines = gw.svc
+    .log()
+    .split("\n")
+    .filter((l) => l.trim() && !/postgres listener on/.test(l));
   const suspicious = logLines.filter((l) => /error|fail|warn|exception|refus/i.test(l));
   results.notes.push(`gateway printed ${logLines.length} other log line(s), ${suspicious.length} mentioning errors${suspicious.length ? `; first: ${suspicious[0].slice(0, 200)}` : ""}`);
   try {
     const q = (sql: string) => psqlAdmin(pg, sql, gw.stateDb).trim();
-    const notOk = q("select outcome || ' ' || action || ': ' || left(concat_ws(' ', sqlstate, message, statement), 120) || ' (x' || count(*) || ')' from audit_events where outcome <> 'ok' group by outcome, action, sqlstate, message, statement order by count(*) desc limit 5");
+    const notOk = q(
+      "select outcome || ' ' || action || ': ' || left(concat_ws(' ', sqlstate, message, statement), 120) || ' (x' || count(*) || ')' from audit_events where outcome <> 'ok' group by outcome, action, sqlstate, message, statement order by count(*) desc limit 5",
+    );
     if (notOk) results.notes.push(...notOk.split("\n").map((l) => `audit event not ok: ${l}`));
-    results.notes.push(`gateway state db: ${q("select count(*) from audit_events")} audit events (${q("select count(*) from audit_events where outcome <> 'ok'")} not ok), ${q("select count(*) from sessions")} sessions, ${q("select count(*) from session_events")} session events`);
+    results.notes.push(
+      `gateway state db: ${q("select count(*) from audit_events")} audit events (${q("select count(*) from audit_events where outcome <> 'ok'")} not ok), ${q("select count(*) from sessions")} sessions, ${q("select count(*) from session_events")} session events`,
+    );
   } catch (e) {
     results.notes.push(`could not count the gateway's records: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
   }

@@ -118,7 +118,10 @@ export class RssSampler {
   readonly windowPeak = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly pids: Map<string, number>, everyMs = 100) {
+  constructor(
+    private readonly pids: Map<string, number>,
+    everyMs = 100,
+  ) {
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
     onCleanup("rss sampler", () => this.stop());

@@ -50,8 +50,20 @@ export function formatReport(r: Results, scenarios: Scenario[]): string {
       const m = medians(r, s, pick);
       return [scenarioName(s), ...CONTENDERS.map((c) => fmt(m[c], digits)), ...RATIOS.map(([, a, b]) => ratio(m[a], m[b]))];
     });
-  out.push(table("pgbench -S, tps (median; ratios > 1 mean the first is faster)", header, rowsFor((x) => x.tps, 0)));
-  out.push(table("pgbench -S, average latency ms (median; ratios > 1 mean the first is slower)", header, rowsFor((x) => x.latencyMs, 3)));
+  out.push(
+    table(
+      "pgbench -S, tps (median; ratios > 1 mean the first is faster)",
+      header,
+      rowsFor((x) => x.tps, 0),
+    ),
+  );
+  out.push(
+    table(
+      "pgbench -S, average latency ms (median; ratios > 1 mean the first is slower)",
+      header,
+      rowsFor((x) => x.latencyMs, 3),
+    ),
+  );
 
   out.push(
     table(

@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     "bare-pipe": { ...base, PGPORT: String(pipePort) },
     gateway: { ...base, PGPORT: String(gw.port), PGUSER: "bench-agent", PGPASSWORD: gw.key },
   };
-  const pids = new Map<string, number>([["pgbouncer", bouncer.pid], ["gateway", gwPid]]);
+  const pids = new Map<string, number>([
+    ["pgbouncer", bouncer.pid],
+    ["gateway", gwPid],
+  ]);
   if (pipePid) pids.set("bare-pipe", pipePid);
   const sampler = new RssSampler(pids);
   const proxyCpu: Partial<Record<Contender, CpuMeter>> = {
@@ -71,8 +74,16 @@ async function main(): Promise<void> {
 
   const results: Results = {
     meta: {
-      startedAt: new Date().toISOString(), scale: SCALE, seconds: SECONDS, rounds: ROUNDS, cpus: cpus().length, loadavg1AtStart: loadavg()[0],
-      node: process.version, postgres: version(pgBin("postgres"), ["--version"]), pgbench: version("pgbench", ["--version"]), pgbouncer: version("/usr/sbin/pgbouncer", ["--version"]),
+      startedAt: new Date().toISOString(),
+      scale: SCALE,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      cpus: cpus().length,
+      loadavg1AtStart: loadavg()[0],
+      node: process.version,
+      postgres: version(pgBin("postgres"), ["--version"]),
+      pgbench: version("pgbench", ["--version"]),
+      pgbouncer: version("/usr/sbin/pgbouncer", ["--version"]),
     },
     pgbench: Object.fromEntries(SCENARIOS.map((s) => [scenarioName(s), perContender((): PgbenchResult[] => [])])),
     fetch: perContender((): FetchResult[] => []),
@@ -121,7 +132,11 @@ async function main(): Promise<void> {
   sampler.sample();
   sampler.stop();
   for (const [name, pid] of pids) results.rss[name as Contender] = { peakMiB: sampler.peak.get(name) ?? null, hwmMiB: memoryOf(pid)?.hwmMiB ?? null };
-  collectNotes(results, pg, gw, [["pgbouncer", bouncer.pid], ["bare-pipe", pipePid], ["gateway", gwPid]]);
+  collectNotes(results, pg, gw, [
+    ["pgbouncer", bouncer.pid],
+    ["bare-pipe", pipePid],
+    ["gateway", gwPid],
+  ]);
 
   const report = formatReport(results, SCENARIOS);
   const dir = path.join(root, "bench/results");

@@ -30,7 +30,12 @@ async function main() {
   const sshPort = await freePort();
   const env: Record<string, string> = {
     DATABASE_URL: `postgres://postgres@localhost/gatehouse_bench?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`,
-    GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"), GATEHOUSE_PG_PORT: "0", GATEHOUSE_SSH_PORT: String(sshPort), GATEHOUSE_HTTP_PORT: "0", GATEHOUSE_INSTANCE: "bench-ssh",
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_PG_PORT: "0",
+    GATEHOUSE_SSH_PORT: String(sshPort),
+    GATEHOUSE_HTTP_PORT: "0",
+    GATEHOUSE_INSTANCE: "bench-ssh",
   };
   const svc = await startService("gateway", path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPid = findProcess(svc.proc.pid!, "node")!;
@@ -61,7 +66,10 @@ async function main() {
   // Connecting costs something on every copy (the gateway does two handshakes, checks the token and
   // writes the session row): measured alone, so the copies can be read with and without it.
   const connectSeconds = new Map<string, number>();
-  for (const [who, c] of [["direct", direct], ["gateway", through]] as const) {
+  for (const [who, c] of [
+    ["direct", direct],
+    ["gateway", through],
+  ] as const) {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await runCmd("bash", ["-c", `ssh ${c.opts.join(" ")} ${c.dest} true`], { env: c.env });

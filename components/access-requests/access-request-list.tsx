@@ -53,7 +53,12 @@ export function AccessRequestList() {
                   {r.status === "rejected" ? <Badge tone="red">rejected</Badge> : null}
                   {r.status === "approved" ? <Badge tone={live ? "green" : "slate"}>{r.revokedAt ? "revoked" : live ? "active" : "ended"}</Badge> : null}
                   {r.accessExpiresAt && live ? <p className="text-xs text-slate-500">until {formatTime(r.accessExpiresAt)}</p> : null}
-                  {r.decidedBy ? <p className="text-xs text-slate-500">by {r.decidedBy}{r.decisionReason ? `: ${r.decisionReason}` : ""}</p> : null}
+                  {r.decidedBy ? (
+                    <p className="text-xs text-slate-500">
+                      by {r.decidedBy}
+                      {r.decisionReason ? `: ${r.decisionReason}` : ""}
+                    </p>
+                  ) : null}
                 </Td>
                 {canDecide ? (
                   <Td className="whitespace-nowrap">

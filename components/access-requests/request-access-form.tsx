@@ -35,9 +35,7 @@ export function RequestAccessForm() {
   if (identities.length === 0) {
     return (
       <Card title="Request access">
-        <p className="text-sm text-slate-600">
-          Your console account is not linked to a gateway identity, so there is nobody to give access to. Ask an admin to link it.
-        </p>
+        <p className="text-sm text-slate-600">Your console account is not linked to a gateway identity, so there is nobody to give access to. Ask an admin to link it.</p>
       </Card>
     );
   }

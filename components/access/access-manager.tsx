@@ -46,7 +46,9 @@ export function AccessManager() {
           Create a group above, add agents and people to it, and tick the connections its members may use. From a shell: <code className="font-mono text-xs">gatehouse grant analysts pg-prod</code>
         </EmptyState>
       ) : null}
-      {query.data?.groups.map((g) => <GroupCard key={g.id} group={g} options={query.data} />)}
+      {query.data?.groups.map((g) => (
+        <GroupCard key={g.id} group={g} options={query.data} />
+      ))}
     </div>
   );
 }

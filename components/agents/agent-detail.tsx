@@ -38,7 +38,9 @@ export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
         {a.disabledAt ? <Badge tone="red">disabled</Badge> : null}
         <span>
           {liveKeys} live key{liveKeys === 1 ? "" : "s"} · may use{" "}
-          {a.connections.length ? a.connections.join(", ") : (
+          {a.connections.length ? (
+            a.connections.join(", ")
+          ) : (
             <>
               no connection yet (
               <Link href="/access" className="text-brand hover:underline">

@@ -6,7 +6,23 @@ import { Field, TextInput } from "../ui/field";
  * Groups as a typed list (comma or space separated; new names are created) with the existing
  * groups one click away, so the common case is picking and the rare one is typing.
  */
-export function GroupPicker({ name, label, value, onChange, known, hint, error }: { name: string; label: string; value: string; onChange: (v: string) => void; known: string[]; hint?: string; error?: string }) {
+export function GroupPicker({
+  name,
+  label,
+  value,
+  onChange,
+  known,
+  hint,
+  error,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  known: string[];
+  hint?: string;
+  error?: string;
+}) {
   const chosen = splitGroups(value);
   const toggle = (g: string) => onChange((chosen.includes(g) ? chosen.filter((c) => c !== g) : [...chosen, g]).join(", "));
   return (

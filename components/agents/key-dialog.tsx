@@ -36,9 +36,7 @@ export function KeyDialog({ issued, identity, hints, onClose }: { issued: Issued
     <ModalDialog open={!!issued} title={`New key for ${identity}`} onClose={onClose} wide>
       {issued ? (
         <div className="space-y-4 text-sm">
-          <p className="rounded-md bg-amber-50 px-3 py-2 font-medium text-amber-900 ring-1 ring-amber-200">
-            Copy this key now: Gatehouse stores only its hash, and you will not see it again.
-          </p>
+          <p className="rounded-md bg-amber-50 px-3 py-2 font-medium text-amber-900 ring-1 ring-amber-200">Copy this key now: Gatehouse stores only its hash, and you will not see it again.</p>
           <div className="space-y-2">
             <code ref={keyRef} data-testid="new-key" className="block break-all rounded bg-slate-100 px-3 py-2 font-mono text-sm text-slate-900">
               {issued.key}

@@ -66,9 +66,7 @@ export function KeysTable({ name, keys, now }: { name: string; keys: KeyRow[]; n
         </TBody>
       </Table>
       <ModalDialog open={!!target} title={`Revoke key ${target?.prefix ?? ""}…?`} onClose={() => setTarget(null)}>
-        <p className="text-sm text-slate-600">
-          {name} can no longer connect with this key, and the sessions opened with it end now, on every gateway instance. Its other keys keep working.
-        </p>
+        <p className="text-sm text-slate-600">{name} can no longer connect with this key, and the sessions opened with it end now, on every gateway instance. Its other keys keep working.</p>
         {revoke.error ? <ErrorBox title="Not revoked" message={describeError(revoke.error).message} /> : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={() => setTarget(null)}>

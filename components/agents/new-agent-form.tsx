@@ -50,7 +50,15 @@ export function NewAgentForm({ knownGroups, hints }: { knownGroups: string[]; hi
         }}
       >
         <Field label="Agent name" name="agent-name" hint="How it appears in sessions and the audit log; the psql user name." error={failure?.fields.name ?? failure?.fields.identity}>
-          <TextInput name="agent-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="agent-7" required autoComplete="off" invalid={!!(failure?.fields.name ?? failure?.fields.identity)} />
+          <TextInput
+            name="agent-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="agent-7"
+            required
+            autoComplete="off"
+            invalid={!!(failure?.fields.name ?? failure?.fields.identity)}
+          />
         </Field>
         <GroupPicker name="agent-groups" label="Groups" value={groups} onChange={setGroups} known={knownGroups} error={failure?.fields.groups} />
         <div className="flex flex-wrap items-end gap-4 md:col-span-2">

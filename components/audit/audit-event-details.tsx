@@ -2,8 +2,18 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 export type AuditEventRow = {
-  id: number; action: string; sessionId: string | null; clientAddr: string | null; protocol: string | null; groups: string[] | null;
-  durationMs: number | null; rows: number | null; sqlstate: string | null; statement: string | null; message: string | null; details: Record<string, unknown> | null;
+  id: number;
+  action: string;
+  sessionId: string | null;
+  clientAddr: string | null;
+  protocol: string | null;
+  groups: string[] | null;
+  durationMs: number | null;
+  rows: number | null;
+  sqlstate: string | null;
+  statement: string | null;
+  message: string | null;
+  details: Record<string, unknown> | null;
 };
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
@@ -14,7 +24,9 @@ export function AuditEventDetails({ e }: { e: AuditEventRow }) {
   return (
     <div className="space-y-3 text-xs text-slate-700">
       <dl className="grid grid-cols-1 gap-x-6 gap-y-1.5 sm:grid-cols-2 lg:grid-cols-4">
-        <Item label="Event">#{e.id} · {e.action}</Item>
+        <Item label="Event">
+          #{e.id} · {e.action}
+        </Item>
         {e.sessionId ? (
           <Item label="Session">
             <Link href={`/sessions/${e.sessionId}`} className="text-brand hover:underline">

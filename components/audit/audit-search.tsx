@@ -9,7 +9,17 @@ import { AuditEventDetails } from "./audit-event-details";
 import { OutcomeBadge } from "./outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
-export type AuditFilters = { q?: string; identity?: string; connection?: string; action?: string; outcome?: "ok" | "error" | "denied"; session?: string; from?: string; to?: string; [k: string]: string | undefined };
+export type AuditFilters = {
+  q?: string;
+  identity?: string;
+  connection?: string;
+  action?: string;
+  outcome?: "ok" | "error" | "denied";
+  session?: string;
+  from?: string;
+  to?: string;
+  [k: string]: string | undefined;
+};
 
 /** The export link's query: the applied filters, with times as the UTC instants the search used. */
 function exportQuery(filters: AuditFilters): URLSearchParams {
@@ -28,10 +38,7 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
   const [open, setOpen] = useState<number | null>(null);
   const { from, to, ...rest } = filters;
   const query = useInfiniteQuery({
-    ...trpc.audit.search.infiniteQueryOptions(
-      { ...rest, from: utcFromInput(from), to: utcFromInput(to), limit: 50 },
-      { getNextPageParam: (last) => last.nextCursor },
-    ),
+    ...trpc.audit.search.infiniteQueryOptions({ ...rest, from: utcFromInput(from), to: utcFromInput(to), limit: 50 }, { getNextPageParam: (last) => last.nextCursor }),
     // New events show up while the person looks at the newest page; once they page back, the
     // list holds still (and does not re-read every loaded page every few seconds).
     refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? 5000 : false),

@@ -14,10 +14,21 @@ export function visibleFields(fields: readonly FieldSpec[], values: FieldValues,
  * empty, say whether a value is stored, and (unless switching the credential does it) offer to remove it.
  */
 export function ConnectionFields({
-  fields, values, errors, storedSecrets, clear, onChange, onClear,
+  fields,
+  values,
+  errors,
+  storedSecrets,
+  clear,
+  onChange,
+  onClear,
 }: {
-  fields: readonly FieldSpec[]; values: FieldValues; errors: Record<string, string>; storedSecrets: string[]; clear: string[];
-  onChange: (key: string, value: string) => void; onClear: (key: string, cleared: boolean) => void;
+  fields: readonly FieldSpec[];
+  values: FieldValues;
+  errors: Record<string, string>;
+  storedSecrets: string[];
+  clear: string[];
+  onChange: (key: string, value: string) => void;
+  onClear: (key: string, cleared: boolean) => void;
 }) {
   return (
     <>

@@ -62,8 +62,11 @@ export function SshHostKeyCard({ pin }: { pin: HostKeyPin }) {
       <ModalDialog open={confirming} title={`Forget the pinned host key of ${pin.name}?`} onClose={() => setConfirming(false)}>
         <div className="space-y-2 text-sm text-slate-600">
           <p>
-            Until a key is pinned again, the gateway trusts <strong className="font-medium text-slate-800">whatever key {pin.host}:{pin.port} offers on its next connection</strong>, and sends it the
-            connection&apos;s credential and the sessions&apos; commands.
+            Until a key is pinned again, the gateway trusts{" "}
+            <strong className="font-medium text-slate-800">
+              whatever key {pin.host}:{pin.port} offers on its next connection
+            </strong>
+            , and sends it the connection&apos;s credential and the sessions&apos; commands.
           </p>
           <p>
             If the key changed because something is intercepting the traffic, that impostor gets pinned. Check the new fingerprint on the target itself first (

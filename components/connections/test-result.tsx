@@ -9,7 +9,12 @@ export function TestResultBox({ result }: { result: TestResult }) {
       <div role="status" className="space-y-1 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
         <p className="break-words">
           Connected in {result.ms} ms: {result.serverVersion}
-          {result.hostKey ? <> (host key <code className="break-all font-mono text-xs">{result.hostKey.fingerprint}</code>)</> : null}
+          {result.hostKey ? (
+            <>
+              {" "}
+              (host key <code className="break-all font-mono text-xs">{result.hostKey.fingerprint}</code>)
+            </>
+          ) : null}
         </p>
         {result.hostKey ? <HostKeyVerdict check={result.hostKey} /> : null}
       </div>
@@ -30,6 +35,11 @@ export function TestResultBox({ result }: { result: TestResult }) {
 
 function HostKeyVerdict({ check }: { check: HostKeyCheck }) {
   if (check.matches) return <p className="text-xs">It matches the pinned key.</p>;
-  if (check.pinned === null) return <p className="text-xs">No key is pinned yet: the first connection through the gateway pins the key it is offered. Compare it with <code className="font-mono">ssh-keygen -lf</code> on the target.</p>;
+  if (check.pinned === null)
+    return (
+      <p className="text-xs">
+        No key is pinned yet: the first connection through the gateway pins the key it is offered. Compare it with <code className="font-mono">ssh-keygen -lf</code> on the target.
+      </p>
+    );
   return <p className="text-xs font-medium text-rose-700">It does not match the pinned key {check.pinned}.</p>;
 }

@@ -13,7 +13,16 @@ export function GuardrailsList({ canAddConnection }: { canAddConnection: boolean
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   if (query.data.length === 0) {
     return (
-      <EmptyState title="No connections to guard yet" action={canAddConnection ? <Link href="/connections/new" className={buttonClass()}>Add a connection</Link> : undefined}>
+      <EmptyState
+        title="No connections to guard yet"
+        action={
+          canAddConnection ? (
+            <Link href="/connections/new" className={buttonClass()}>
+              Add a connection
+            </Link>
+          ) : undefined
+        }
+      >
         Guardrails are rules on a connection: {canAddConnection ? "add one first." : "an admin adds connections first."}
       </EmptyState>
     );

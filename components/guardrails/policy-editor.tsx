@@ -73,12 +73,17 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
             ) : (
               <Badge>read-only for your role</Badge>
             )}
-            {save.isSuccess ? <span role="status" className="text-sm text-emerald-700">Saved: every gateway instance reloads it within a second.</span> : null}
+            {save.isSuccess ? (
+              <span role="status" className="text-sm text-emerald-700">
+                Saved: every gateway instance reloads it within a second.
+              </span>
+            ) : null}
             {canEdit && dirty && !save.isSuccess ? <Badge tone="amber">unsaved changes</Badge> : null}
           </div>
           {initial === null ? (
             <p className="mt-3 text-sm text-slate-500">
-              <Badge tone="amber">no policy: everything is allowed</Badge> {canEdit ? "Add a rule to start; once saved, every statement is parsed and judged, and what does not parse is refused." : null}
+              <Badge tone="amber">no policy: everything is allowed</Badge>{" "}
+              {canEdit ? "Add a rule to start; once saved, every statement is parsed and judged, and what does not parse is refused." : null}
             </p>
           ) : null}
           {save.error ? (
@@ -88,7 +93,18 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
           ) : null}
         </Card>
         {rules.map((r, i) => (
-          <RuleCard key={i} index={i} count={rules.length} rule={r} errors={errors[i] ?? {}} readOnly={!canEdit} commands={mode === "command"} onChange={(x) => update(i, x)} onMove={(d) => move(i, d)} onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))} />
+          <RuleCard
+            key={i}
+            index={i}
+            count={rules.length}
+            rule={r}
+            errors={errors[i] ?? {}}
+            readOnly={!canEdit}
+            commands={mode === "command"}
+            onChange={(x) => update(i, x)}
+            onMove={(d) => move(i, d)}
+            onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}
+          />
         ))}
         <Card title="As JSON (what `gatehouse policies apply` takes)" actions={<CopyButton text={JSON.stringify(policy, null, 2)} label="Copy JSON" />}>
           <pre className="max-h-72 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">{JSON.stringify(policy, null, 2)}</pre>

@@ -19,7 +19,8 @@ type Props = {
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
 export function RuleCard({ index, count, rule, errors, readOnly, commands = false, onChange, onMove, onRemove }: Props) {
-  const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") => commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
+  const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") =>
+    commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
   const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => onChange({ ...rule, [k]: v });
   const txt = (k: keyof RuleDraft & string, label: string, placeholder?: string, hint?: string) => (
@@ -48,9 +49,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         )}
       </div>
       <div className="grid gap-3 p-4 md:grid-cols-3">
-        {matchesEverything(rule) ? (
-          <p className="text-xs text-amber-700 md:col-span-3">No conditions and no scope: this rule matches every statement, so the rules below it never decide.</p>
-        ) : null}
+        {matchesEverything(rule) ? <p className="text-xs text-amber-700 md:col-span-3">No conditions and no scope: this rule matches every statement, so the rules below it never decide.</p> : null}
         {txt("name", "Name")}
         <Field label="Action" name={id("action")}>
           <Select name={id("action")} value={rule.action} disabled={readOnly} onChange={(e) => set("action", e.target.value as RuleDraft["action"])}>
@@ -65,12 +64,21 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
           <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
             {CLASSES.map((c) => (
               <label key={c} className="flex items-center gap-1.5 text-sm">
-                <input type="checkbox" disabled={readOnly} checked={rule.classes.includes(c)} onChange={(e) => set("classes", e.target.checked ? [...rule.classes, c] : rule.classes.filter((x) => x !== c))} />
+                <input
+                  type="checkbox"
+                  disabled={readOnly}
+                  checked={rule.classes.includes(c)}
+                  onChange={(e) => set("classes", e.target.checked ? [...rule.classes, c] : rule.classes.filter((x) => x !== c))}
+                />
                 {c}
               </label>
             ))}
           </div>
-          {errors.classes ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.classes}</p> : null}
+          {errors.classes ? (
+            <p role="alert" className="mt-1 text-xs text-rose-600">
+              {errors.classes}
+            </p>
+          ) : null}
         </fieldset>
         {commands
           ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
@@ -99,12 +107,14 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
               ["copiesServerFile", "COPY to/from a server file"],
               ["copiesProgram", "COPY ... PROGRAM"],
             ] as const
-          ).filter(([k]) => !sqlOnly(k)).map(([k, label]) => (
-            <label key={k} className="flex items-center gap-1.5">
-              <input type="checkbox" disabled={readOnly} checked={rule[k]} onChange={(e) => set(k, e.target.checked)} />
-              {label}
-            </label>
-          ))}
+          )
+            .filter(([k]) => !sqlOnly(k))
+            .map(([k, label]) => (
+              <label key={k} className="flex items-center gap-1.5">
+                <input type="checkbox" disabled={readOnly} checked={rule[k]} onChange={(e) => set(k, e.target.checked)} />
+                {label}
+              </label>
+            ))}
         </div>
         {rule.action === "review" ? (
           <>
@@ -119,7 +129,18 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
               </Select>
             </Field>
             <Field label="Timeout (seconds)" name={id("timeoutSeconds")} hint="5 to 86400; empty: the gateway's default." error={errors.timeoutSeconds}>
-              <TextInput name={id("timeoutSeconds")} type="number" min={5} max={86400} inputMode="numeric" value={rule.timeoutSeconds} placeholder="default" disabled={readOnly} invalid={Boolean(errors.timeoutSeconds)} onChange={(e) => set("timeoutSeconds", e.target.value)} />
+              <TextInput
+                name={id("timeoutSeconds")}
+                type="number"
+                min={5}
+                max={86400}
+                inputMode="numeric"
+                value={rule.timeoutSeconds}
+                placeholder="default"
+                disabled={readOnly}
+                invalid={Boolean(errors.timeoutSeconds)}
+                onChange={(e) => set("timeoutSeconds", e.target.value)}
+              />
             </Field>
           </>
         ) : null}

@@ -6,27 +6,72 @@ type Class = (typeof CLASSES)[number];
 
 /** A rule as the form edits it: lists as comma-separated text, numbers as text. */
 export type RuleDraft = {
-  name: string; action: Rule["action"]; groups: string; identities: string; classes: Class[]; kinds: string; tables: string; functions: string;
-  writesWithoutWhere: boolean; copiesServerFile: boolean; copiesProgram: boolean; sessionSettings: string; regex: string;
+  name: string;
+  action: Rule["action"];
+  groups: string;
+  identities: string;
+  classes: Class[];
+  kinds: string;
+  tables: string;
+  functions: string;
+  writesWithoutWhere: boolean;
+  copiesServerFile: boolean;
+  copiesProgram: boolean;
+  sessionSettings: string;
+  regex: string;
   /** Empty: any lock. */
   locks: LockLevel | "";
-  approvers: string; requiredApprovals: string; timeoutSeconds: string;
+  approvers: string;
+  requiredApprovals: string;
+  timeoutSeconds: string;
 };
 
-const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 const text = (xs?: string[]) => (xs ?? []).join(", ");
 
 export const emptyRule = (n: number): RuleDraft => ({
-  name: `rule-${n}`, action: "deny", groups: "", identities: "", classes: [], kinds: "", tables: "", functions: "", writesWithoutWhere: false,
-  copiesServerFile: false, copiesProgram: false, sessionSettings: "", regex: "", locks: "", approvers: "", requiredApprovals: "", timeoutSeconds: "",
+  name: `rule-${n}`,
+  action: "deny",
+  groups: "",
+  identities: "",
+  classes: [],
+  kinds: "",
+  tables: "",
+  functions: "",
+  writesWithoutWhere: false,
+  copiesServerFile: false,
+  copiesProgram: false,
+  sessionSettings: "",
+  regex: "",
+  locks: "",
+  approvers: "",
+  requiredApprovals: "",
+  timeoutSeconds: "",
 });
 
 export function toDraft(r: Rule): RuleDraft {
   const m = r.match;
   return {
-    name: r.name, action: r.action, groups: text(r.groups), identities: text(r.identities), classes: (m.classes ?? []) as Class[], kinds: text(m.kinds), tables: text(m.tables),
-    functions: text(m.functions), writesWithoutWhere: Boolean(m.writesWithoutWhere), copiesServerFile: Boolean(m.copiesServerFile), copiesProgram: Boolean(m.copiesProgram),
-    sessionSettings: text(m.sessionSettings), regex: m.regex ?? "", locks: m.locks ?? "", approvers: text(r.approvers), requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
+    name: r.name,
+    action: r.action,
+    groups: text(r.groups),
+    identities: text(r.identities),
+    classes: (m.classes ?? []) as Class[],
+    kinds: text(m.kinds),
+    tables: text(m.tables),
+    functions: text(m.functions),
+    writesWithoutWhere: Boolean(m.writesWithoutWhere),
+    copiesServerFile: Boolean(m.copiesServerFile),
+    copiesProgram: Boolean(m.copiesProgram),
+    sessionSettings: text(m.sessionSettings),
+    regex: m.regex ?? "",
+    locks: m.locks ?? "",
+    approvers: text(r.approvers),
+    requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
     timeoutSeconds: r.timeoutSeconds ? String(r.timeoutSeconds) : "",
   };
 }
@@ -36,17 +81,25 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
   return {
     defaultAction,
     rules: drafts.map((d) => {
-      const opt = <T,>(cond: boolean, v: T) => (cond ? v : undefined);
+      const opt = <T>(cond: boolean, v: T) => (cond ? v : undefined);
       const match = {
-        classes: opt(d.classes.length > 0, d.classes), kinds: opt(list(d.kinds).length > 0, list(d.kinds)), tables: opt(list(d.tables).length > 0, list(d.tables)),
-        functions: opt(list(d.functions).length > 0, list(d.functions)), writesWithoutWhere: opt(d.writesWithoutWhere, true as const),
-        copiesServerFile: opt(d.copiesServerFile, true as const), copiesProgram: opt(d.copiesProgram, true as const),
-        sessionSettings: opt(list(d.sessionSettings).length > 0, list(d.sessionSettings)), regex: opt(d.regex.trim() !== "", d.regex.trim()),
+        classes: opt(d.classes.length > 0, d.classes),
+        kinds: opt(list(d.kinds).length > 0, list(d.kinds)),
+        tables: opt(list(d.tables).length > 0, list(d.tables)),
+        functions: opt(list(d.functions).length > 0, list(d.functions)),
+        writesWithoutWhere: opt(d.writesWithoutWhere, true as const),
+        copiesServerFile: opt(d.copiesServerFile, true as const),
+        copiesProgram: opt(d.copiesProgram, true as const),
+        sessionSettings: opt(list(d.sessionSettings).length > 0, list(d.sessionSettings)),
+        regex: opt(d.regex.trim() !== "", d.regex.trim()),
         locks: opt(d.locks !== "", d.locks || undefined),
       };
       const rule: Rule = {
-        name: d.name.trim(), action: d.action, match: Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as Rule["match"],
-        groups: opt(list(d.groups).length > 0, list(d.groups)), identities: opt(list(d.identities).length > 0, list(d.identities)),
+        name: d.name.trim(),
+        action: d.action,
+        match: Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as Rule["match"],
+        groups: opt(list(d.groups).length > 0, list(d.groups)),
+        identities: opt(list(d.identities).length > 0, list(d.identities)),
         approvers: opt(d.action === "review" && list(d.approvers).length > 0, list(d.approvers)),
         requiredApprovals: opt(d.action === "review" && d.requiredApprovals !== "", Number(d.requiredApprovals)),
         timeoutSeconds: opt(d.action === "review" && d.timeoutSeconds !== "", Number(d.timeoutSeconds)),

@@ -31,7 +31,16 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
-          attempt.mutate({ policy, text: trial.text, identity: trial.identity, groups: trial.groups.split(",").map((g) => g.trim()).filter(Boolean), mode });
+          attempt.mutate({
+            policy,
+            text: trial.text,
+            identity: trial.identity,
+            groups: trial.groups
+              .split(",")
+              .map((g) => g.trim())
+              .filter(Boolean),
+            mode,
+          });
         }}
       >
         <Field label={commands ? "Commands, one a line" : "SQL"} name="try-sql" hint="Judged against the rules on this page, saved or not; nothing runs.">

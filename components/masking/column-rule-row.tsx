@@ -3,7 +3,16 @@ import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { STYLE_LABELS, STYLES, type ColumnDraft, type MaskStyle } from "./rules-draft";
 
-type Props = { index: number; count: number; rule: ColumnDraft; errors: Record<string, string>; readOnly: boolean; onChange: (r: ColumnDraft) => void; onMove: (delta: -1 | 1) => void; onRemove: () => void };
+type Props = {
+  index: number;
+  count: number;
+  rule: ColumnDraft;
+  errors: Record<string, string>;
+  readOnly: boolean;
+  onChange: (r: ColumnDraft) => void;
+  onMove: (delta: -1 | 1) => void;
+  onRemove: () => void;
+};
 
 /** One column rule of the ordered list: which columns, how they are masked, who sees them unmasked. */
 export function ColumnRuleRow({ index, count, rule, errors, readOnly, onChange, onMove, onRemove }: Props) {
@@ -32,7 +41,14 @@ export function ColumnRuleRow({ index, count, rule, errors, readOnly, onChange, 
       <div className="grid gap-3 p-3 sm:grid-cols-2">
         <div className="sm:col-span-2">
           <Field label="Columns" name={id("column")} hint="table.column or schema.table.column; * is a wildcard (*.email)." error={errors.column}>
-            <TextInput name={id("column")} value={rule.column} placeholder="public.customers.email" disabled={readOnly} invalid={Boolean(errors.column)} onChange={(e) => onChange({ ...rule, column: e.target.value })} />
+            <TextInput
+              name={id("column")}
+              value={rule.column}
+              placeholder="public.customers.email"
+              disabled={readOnly}
+              invalid={Boolean(errors.column)}
+              onChange={(e) => onChange({ ...rule, column: e.target.value })}
+            />
           </Field>
         </div>
         <Field label="Style" name={id("style")} error={errors.style}>
@@ -45,7 +61,14 @@ export function ColumnRuleRow({ index, count, rule, errors, readOnly, onChange, 
           </Select>
         </Field>
         <Field label="Exempt groups" name={id("exemptGroups")} hint="Comma-separated; they see this column unmasked." error={errors.exemptGroups}>
-          <TextInput name={id("exemptGroups")} value={rule.exemptGroups} placeholder="none" disabled={readOnly} invalid={Boolean(errors.exemptGroups)} onChange={(e) => onChange({ ...rule, exemptGroups: e.target.value })} />
+          <TextInput
+            name={id("exemptGroups")}
+            value={rule.exemptGroups}
+            placeholder="none"
+            disabled={readOnly}
+            invalid={Boolean(errors.exemptGroups)}
+            onChange={(e) => onChange({ ...rule, exemptGroups: e.target.value })}
+          />
         </Field>
       </div>
     </section>

@@ -30,9 +30,15 @@ export function DetectorsCard({ draft, detectors, errors, readOnly, onChange }: 
           ))}
         </div>
         <p className="mt-2 text-xs text-slate-500">
-          {allTicked ? "All ticked: every built-in detector runs, including those a later version adds." : "Hits inside JSON, arrays and longer text are masked in place; the rest of the value is kept."}
+          {allTicked
+            ? "All ticked: every built-in detector runs, including those a later version adds."
+            : "Hits inside JSON, arrays and longer text are masked in place; the rest of the value is kept."}
         </p>
-        {errors.top["detectors.builtIn"] ? <p role="alert" className="mt-1 text-xs text-rose-600">{errors.top["detectors.builtIn"]}</p> : null}
+        {errors.top["detectors.builtIn"] ? (
+          <p role="alert" className="mt-1 text-xs text-rose-600">
+            {errors.top["detectors.builtIn"]}
+          </p>
+        ) : null}
       </fieldset>
 
       <div className="mt-5 space-y-3">
@@ -41,13 +47,33 @@ export function DetectorsCard({ draft, detectors, errors, readOnly, onChange }: 
         {draft.custom.map((c, i) => (
           <div key={i} role="group" aria-label={`Custom detector ${i + 1}`} className="grid items-start gap-3 rounded-md border border-slate-200 p-3 md:grid-cols-[12rem_minmax(0,1fr)_auto]">
             <Field label="Id" name={`custom${i}-id`} hint="Shown as [REDACTED:id]." error={errors.custom[i]?.id}>
-              <TextInput name={`custom${i}-id`} value={c.id} placeholder="employee-id" disabled={readOnly} invalid={Boolean(errors.custom[i]?.id)} onChange={(e) => setCustom(i, { ...c, id: e.target.value })} />
+              <TextInput
+                name={`custom${i}-id`}
+                value={c.id}
+                placeholder="employee-id"
+                disabled={readOnly}
+                invalid={Boolean(errors.custom[i]?.id)}
+                onChange={(e) => setCustom(i, { ...c, id: e.target.value })}
+              />
             </Field>
             <Field label="Pattern" name={`custom${i}-pattern`} hint="A regular expression, case-insensitive." error={errors.custom[i]?.pattern}>
-              <TextInput name={`custom${i}-pattern`} value={c.pattern} placeholder="E-\d{6}" disabled={readOnly} invalid={Boolean(errors.custom[i]?.pattern)} onChange={(e) => setCustom(i, { ...c, pattern: e.target.value })} />
+              <TextInput
+                name={`custom${i}-pattern`}
+                value={c.pattern}
+                placeholder="E-\d{6}"
+                disabled={readOnly}
+                invalid={Boolean(errors.custom[i]?.pattern)}
+                onChange={(e) => setCustom(i, { ...c, pattern: e.target.value })}
+              />
             </Field>
             {readOnly ? null : (
-              <Button size="sm" variant="ghost" className="md:mt-6" onClick={() => onChange({ ...draft, custom: draft.custom.filter((_, j) => j !== i) })} aria-label={`Remove custom detector ${i + 1}`}>
+              <Button
+                size="sm"
+                variant="ghost"
+                className="md:mt-6"
+                onClick={() => onChange({ ...draft, custom: draft.custom.filter((_, j) => j !== i) })}
+                aria-label={`Remove custom detector ${i + 1}`}
+              >
                 Remove
               </Button>
             )}

@@ -64,17 +64,29 @@ function Editor({ name, initial, unreadable, detectors, canEdit }: { name: strin
             ) : (
               <Badge>read-only for your role</Badge>
             )}
-            {save.isSuccess ? <span role="status" className="text-sm text-emerald-700">Saved: every gateway instance reloads them within a second.</span> : null}
+            {save.isSuccess ? (
+              <span role="status" className="text-sm text-emerald-700">
+                Saved: every gateway instance reloads them within a second.
+              </span>
+            ) : null}
             {canEdit && dirty && !save.isSuccess ? <Badge tone="amber">unsaved changes</Badge> : null}
           </div>
           <div className="mt-4 max-w-sm">
             <Field label="Exempt groups (whole connection)" name="exempt-groups" hint="Comma-separated; members see every result unmasked." error={errors.top.exemptGroups}>
-              <TextInput name="exempt-groups" value={draft.exemptGroups} placeholder="none" disabled={!canEdit} invalid={Boolean(errors.top.exemptGroups)} onChange={(e) => edit({ ...draft, exemptGroups: e.target.value })} />
+              <TextInput
+                name="exempt-groups"
+                value={draft.exemptGroups}
+                placeholder="none"
+                disabled={!canEdit}
+                invalid={Boolean(errors.top.exemptGroups)}
+                onChange={(e) => edit({ ...draft, exemptGroups: e.target.value })}
+              />
             </Field>
           </div>
           {initial === null && !unreadable ? (
             <p className="mt-3 text-sm text-slate-500">
-              <Badge tone="amber">no rules: results pass unmasked</Badge> {canEdit ? "Add a column rule or tick a detector; once saved, every result of this connection is masked as it streams." : null}
+              <Badge tone="amber">no rules: results pass unmasked</Badge>{" "}
+              {canEdit ? "Add a column rule or tick a detector; once saved, every result of this connection is masked as it streams." : null}
             </p>
           ) : null}
           {unreadable ? (
@@ -82,7 +94,11 @@ function Editor({ name, initial, unreadable, detectors, canEdit }: { name: strin
               <ErrorBox title="The stored rules do not pass the gateway's schema: its sessions on this connection are refused" message={`${unreadable}. Saving this form replaces them.`} />
             </div>
           ) : null}
-          {errors.top.rules ? <p role="alert" className="mt-2 text-xs text-rose-600">{errors.top.rules}</p> : null}
+          {errors.top.rules ? (
+            <p role="alert" className="mt-2 text-xs text-rose-600">
+              {errors.top.rules}
+            </p>
+          ) : null}
           {save.error ? (
             <div className="mt-3">
               <ErrorBox title="Not saved: fix the fields marked below" message={describeError(save.error).message} />

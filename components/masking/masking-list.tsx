@@ -13,7 +13,16 @@ export function MaskingList({ canAddConnection }: { canAddConnection: boolean })
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   if (query.data.length === 0) {
     return (
-      <EmptyState title="No connections to mask yet" action={canAddConnection ? <Link href="/connections/new" className={buttonClass()}>Add a connection</Link> : undefined}>
+      <EmptyState
+        title="No connections to mask yet"
+        action={
+          canAddConnection ? (
+            <Link href="/connections/new" className={buttonClass()}>
+              Add a connection
+            </Link>
+          ) : undefined
+        }
+      >
         Masking rules belong to a connection: {canAddConnection ? "add one first." : "an admin adds connections first."}
       </EmptyState>
     );
@@ -49,9 +58,7 @@ export function MaskingList({ canAddConnection }: { canAddConnection: boolean })
                 <Td className="text-sm">{c.summary.exemptGroups.join(", ") || <span className="text-slate-400">none</span>}</Td>
               </>
             ) : (
-              <Td colSpan={4}>
-                {c.state === "none" ? <Badge tone="amber">no rules: results pass unmasked</Badge> : <Badge tone="red">stored rules unreadable: sessions are refused</Badge>}
-              </Td>
+              <Td colSpan={4}>{c.state === "none" ? <Badge tone="amber">no rules: results pass unmasked</Badge> : <Badge tone="red">stored rules unreadable: sessions are refused</Badge>}</Td>
             )}
             <Td className="whitespace-nowrap tabular-nums text-slate-500">{c.updatedAt ? formatTime(c.updatedAt) : "—"}</Td>
           </tr>

@@ -40,17 +40,33 @@ export function PreviewBox({ rules, onInvalid }: { rules: MaskingRules; onInvali
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
-          preview.mutate({ rules, samples: samples.map((s) => ({ column: s.column.trim() || null, value: s.value })), groups: groups.split(",").map((g) => g.trim()).filter(Boolean) });
+          preview.mutate({
+            rules,
+            samples: samples.map((s) => ({ column: s.column.trim() || null, value: s.value })),
+            groups: groups
+              .split(",")
+              .map((g) => g.trim())
+              .filter(Boolean),
+          });
         }}
       >
-        <p className="text-xs text-slate-500">What the gateway would send for each value under the rules on this page, saved or not. Name a column to apply column rules; detectors apply to every value. Tokens here come from a preview key: the shape, not this connection's token.</p>
+        <p className="text-xs text-slate-500">
+          What the gateway would send for each value under the rules on this page, saved or not. Name a column to apply column rules; detectors apply to every value. Tokens here come from a preview
+          key: the shape, not this connection's token.
+        </p>
         <ol className="space-y-3">
           {samples.map((s, i) => (
             <li key={i} role="group" aria-label={`Sample ${i + 1}`} className="space-y-2 rounded-md border border-slate-200 p-2.5">
               <div className="flex items-end gap-2">
                 <div className="min-w-0 flex-1">
                   <Field label={`Sample ${i + 1} column`} name={`sample${i}-column`} error={sampleErrors[`samples.${i}.column`]}>
-                    <TextInput name={`sample${i}-column`} value={s.column} placeholder="optional: table.column" invalid={Boolean(sampleErrors[`samples.${i}.column`])} onChange={(e) => set(i, { ...s, column: e.target.value })} />
+                    <TextInput
+                      name={`sample${i}-column`}
+                      value={s.column}
+                      placeholder="optional: table.column"
+                      invalid={Boolean(sampleErrors[`samples.${i}.column`])}
+                      onChange={(e) => set(i, { ...s, column: e.target.value })}
+                    />
                   </Field>
                 </div>
                 <Button size="sm" variant="ghost" disabled={samples.length === 1} onClick={() => setSamples(samples.filter((_, j) => j !== i))} aria-label={`Remove sample ${i + 1}`}>

@@ -13,7 +13,11 @@ export type ColumnDraft = { column: string; style: MaskStyle; exemptGroups: stri
 export type CustomDraft = { id: string; pattern: string };
 export type RulesDraft = { columns: ColumnDraft[]; builtIn: string[]; custom: CustomDraft[]; detectorStyle: MaskStyle; exemptGroups: string };
 
-const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 const text = (xs?: string[]) => (xs ?? []).join(", ");
 
 export const emptyColumn = (): ColumnDraft => ({ column: "", style: "redact", exemptGroups: "" });

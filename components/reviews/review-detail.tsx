@@ -68,9 +68,7 @@ export function ReviewDetail({ id }: { id: string }) {
         )}
         {estimate?.plan ? <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 font-mono text-xs text-slate-600">{estimate.plan}</pre> : null}
       </Card>
-      {r.approvals.length ? (
-        <p className="text-sm text-slate-600">Approved so far by {r.approvals.map((a) => a.by).join(", ")}.</p>
-      ) : null}
+      {r.approvals.length ? <p className="text-sm text-slate-600">Approved so far by {r.approvals.map((a) => a.by).join(", ")}.</p> : null}
       {r.status === "pending" ? (
         <Card title="Your decision">
           <form

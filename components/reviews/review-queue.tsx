@@ -40,8 +40,7 @@ export function ReviewQueue() {
       ) : query.data.items.length === 0 ? (
         tab === "open" ? (
           <EmptyState title="Nothing is waiting for approval">
-            When a guardrail rule with the action <code className="font-mono">review</code> holds a statement, it appears here at once, and the client waits
-            until you decide.
+            When a guardrail rule with the action <code className="font-mono">review</code> holds a statement, it appears here at once, and the client waits until you decide.
           </EmptyState>
         ) : (
           <EmptyState title="No decisions yet">Approved, rejected, timed-out and cancelled reviews are listed here.</EmptyState>

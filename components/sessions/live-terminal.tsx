@@ -55,7 +55,11 @@ export function LiveTerminal({ id, onEnded }: { id: string; onEnded: () => void 
   return (
     <div>
       <div ref={box} data-testid="live-terminal" className="overflow-x-auto rounded-md bg-slate-900 p-2" />
-      {problem ? <p role="alert" className="mt-2 text-sm text-rose-700">Could not read new output: {problem}. Trying again every second.</p> : null}
+      {problem ? (
+        <p role="alert" className="mt-2 text-sm text-rose-700">
+          Could not read new output: {problem}. Trying again every second.
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -33,7 +33,14 @@ export function RecordingPlayer({ cast, cols, rows, speed, markers, handle }: Pr
       if (disposed || !box.current) return;
       const { at, playing } = saved;
       player = create({ data: cast }, box.current, {
-        cols, rows, speed, markers, fit: "width", preload: true, autoPlay: playing, terminalFontSize: "small",
+        cols,
+        rows,
+        speed,
+        markers,
+        fit: "width",
+        preload: true,
+        autoPlay: playing,
+        terminalFontSize: "small",
         ...(at > 0 && playing ? { startAt: at } : {}),
       });
       const p = player;

@@ -21,7 +21,9 @@ export function RecordingSearch({ id, onSeek }: { id: string; onSeek: (t: number
           setQuery(draft.trim());
         }}
       >
-        <label className="sr-only" htmlFor="recording-search">Search the output</label>
+        <label className="sr-only" htmlFor="recording-search">
+          Search the output
+        </label>
         <input
           id="recording-search"
           type="search"
@@ -31,7 +33,9 @@ export function RecordingSearch({ id, onSeek }: { id: string; onSeek: (t: number
           maxLength={200}
           className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm focus:border-brand focus:outline-none"
         />
-        <Button type="submit" variant="secondary" disabled={!draft.trim()}>Search</Button>
+        <Button type="submit" variant="secondary" disabled={!draft.trim()}>
+          Search
+        </Button>
       </form>
       <div className="mt-3 text-sm" aria-live="polite">
         {!query ? (
@@ -39,7 +43,9 @@ export function RecordingSearch({ id, onSeek }: { id: string; onSeek: (t: number
         ) : search.isPending ? (
           <p className="text-slate-500">Searching…</p>
         ) : search.isError ? (
-          <p role="alert" className="text-rose-700">{describeError(search.error).message}</p>
+          <p role="alert" className="text-rose-700">
+            {describeError(search.error).message}
+          </p>
         ) : search.data.matches.length === 0 ? (
           <p className="text-slate-600">No output contains “{query}”.</p>
         ) : (

@@ -35,7 +35,14 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
   if (query.isPending) return <LoadingRows />;
   if (query.isError && query.error.data?.code === "NOT_FOUND") {
     return (
-      <EmptyState title="No such session" action={<Link href="/sessions" className="text-brand hover:underline">All sessions</Link>}>
+      <EmptyState
+        title="No such session"
+        action={
+          <Link href="/sessions" className="text-brand hover:underline">
+            All sessions
+          </Link>
+        }
+      >
         The address may be cut short, or the session belongs to another Gatehouse database.
       </EmptyState>
     );
@@ -52,10 +59,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
     ) : null;
   return (
     <div className="space-y-5">
-      <Card
-        title="Session"
-        actions={killButton}
-      >
+      <Card title="Session" actions={killButton}>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-3">
           <Fact label="Status" value={<Badge tone={s.status === "active" ? "blue" : s.status === "failed" ? "red" : "slate"}>{s.status}</Badge>} />
           <Fact label="Identity" value={`${s.identityName}${s.groups.length ? ` (${s.groups.join(", ")})` : ""}`} />
@@ -113,7 +117,10 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
             </Button>
             <span>
               {events.length.toLocaleString("en")} events shown, more follow. The{" "}
-              <Link href={`/audit?session=${id}`} className="text-brand hover:underline">audit log</Link> exports the whole session.
+              <Link href={`/audit?session=${id}`} className="text-brand hover:underline">
+                audit log
+              </Link>{" "}
+              exports the whole session.
             </span>
           </div>
         ) : null}
@@ -149,7 +156,9 @@ function ClientFact({ addr, app, user }: { addr: string | null; app: string | nu
             browser terminal (its recording)
           </Link>
         </>
-      ) : app ? ` · ${app}` : null}
+      ) : app ? (
+        ` · ${app}`
+      ) : null}
       {user ? ` · user ${user}` : null}
     </>
   );

@@ -23,8 +23,11 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
   const trpc = useTRPC();
   const { filters, field, apply, clear, filtered } = useUrlFilters<SessionFilters>(initial);
   const input = {
-    identity: filters.identity || undefined, connection: filters.connection || undefined, status: filters.status || undefined,
-    from: utcFromInput(filters.from), to: utcFromInput(filters.to),
+    identity: filters.identity || undefined,
+    connection: filters.connection || undefined,
+    status: filters.status || undefined,
+    from: utcFromInput(filters.from),
+    to: utcFromInput(filters.to),
   };
   const query = useInfiniteQuery({
     ...trpc.sessions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor }),
@@ -48,8 +51,7 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
           <EmptyState title="No session matches these filters" />
         ) : (
           <EmptyState title="No sessions yet">
-            A session appears here as soon as a client connects through the gateway, for example{" "}
-            <code className="font-mono text-xs">{psqlLine}</code>
+            A session appears here as soon as a client connects through the gateway, for example <code className="font-mono text-xs">{psqlLine}</code>
           </EmptyState>
         )
       ) : null}

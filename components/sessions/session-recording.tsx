@@ -30,9 +30,7 @@ export function SessionRecording({ id, protocol, active, liveActions }: { id: st
   if (!recording) {
     return (
       <Card title="Terminal recording">
-        <p className="text-sm text-slate-600">
-          No terminal recording: this is a {PROTOCOLS[protocol] ?? protocol} session, so what it did is its statements, in the timeline below.
-        </p>
+        <p className="text-sm text-slate-600">No terminal recording: this is a {PROTOCOLS[protocol] ?? protocol} session, so what it did is its statements, in the timeline below.</p>
       </Card>
     );
   }
@@ -88,11 +86,15 @@ function Replay({ id, recording, commands, commandsTruncated }: ReplayProps) {
               Speed
               <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} className="rounded-md border border-slate-300 bg-white px-1.5 py-1 text-xs">
                 {SPEEDS.map((s) => (
-                  <option key={s} value={s}>{s}×</option>
+                  <option key={s} value={s}>
+                    {s}×
+                  </option>
                 ))}
               </select>
             </label>
-            <a href={`/api/sessions/${id}/recording`} download className={`${buttonClass("secondary", "sm")} whitespace-nowrap`}>Export .cast</a>
+            <a href={`/api/sessions/${id}/recording`} download className={`${buttonClass("secondary", "sm")} whitespace-nowrap`}>
+              Export .cast
+            </a>
           </div>
         }
       >

@@ -51,7 +51,16 @@ export function AddKeyForm({ owner, identityId }: { owner: string; identityId?: 
       }}
     >
       <h3 className="text-sm font-semibold text-slate-800">Add a key</h3>
-      <Field label="Public key" name={fieldId} error={keyError} hint={<>The one line of your <code>.pub</code> file, e.g. <code>cat ~/.ssh/id_ed25519.pub</code>. Never the private key.</>}>
+      <Field
+        label="Public key"
+        name={fieldId}
+        error={keyError}
+        hint={
+          <>
+            The one line of your <code>.pub</code> file, e.g. <code>cat ~/.ssh/id_ed25519.pub</code>. Never the private key.
+          </>
+        }
+      >
         <TextArea
           name={fieldId}
           rows={3}

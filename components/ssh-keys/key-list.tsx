@@ -23,7 +23,11 @@ export function KeyList({ owner, keys, identityId }: { owner: { name: string; is
     }),
   );
   if (keys.length === 0) {
-    return <EmptyState title="No SSH keys yet">{owner.isSelf ? "Add your public key below to use ssh without pasting a Gatehouse key." : `Add a public key below to let ${owner.name} use ssh without a Gatehouse key.`}</EmptyState>;
+    return (
+      <EmptyState title="No SSH keys yet">
+        {owner.isSelf ? "Add your public key below to use ssh without pasting a Gatehouse key." : `Add a public key below to let ${owner.name} use ssh without a Gatehouse key.`}
+      </EmptyState>
+    );
   }
   return (
     <>
@@ -46,9 +50,7 @@ export function KeyList({ owner, keys, identityId }: { owner: { name: string; is
         ))}
       </ul>
       <ModalDialog open={!!target} title={`Remove the SSH key ${target?.name ?? ""}?`} onClose={() => setTarget(null)}>
-        <p className="text-sm text-slate-600">
-          From now on the gateway refuses this key for {owner.isSelf ? "you" : owner.name}:
-        </p>
+        <p className="text-sm text-slate-600">From now on the gateway refuses this key for {owner.isSelf ? "you" : owner.name}:</p>
         <p className="break-all rounded-md bg-slate-50 px-3 py-2 font-mono text-xs text-slate-700">{target?.fingerprint}</p>
         <p className="text-sm text-slate-600">SSH sessions that logged in with it end at once, on every gateway instance. The key can be added again later.</p>
         {remove.error ? <ErrorBox title="Not removed" message={describeError(remove.error).message} /> : null}

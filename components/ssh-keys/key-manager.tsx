@@ -16,7 +16,8 @@ export function KeyManager({ identityId, isAdmin }: { identityId?: string; isAdm
   if (view.kind === "unlinked") {
     return (
       <EmptyState title="Your account is not linked to a gateway identity">
-        An SSH key logs in as a gateway identity, so there is nobody to register yours for yet. {isAdmin ? "Link one to your account on the" : "Ask an admin to link your account to a gateway identity on the"}{" "}
+        An SSH key logs in as a gateway identity, so there is nobody to register yours for yet.{" "}
+        {isAdmin ? "Link one to your account on the" : "Ask an admin to link your account to a gateway identity on the"}{" "}
         <Link href="/users" className="font-medium text-brand underline-offset-2 hover:underline">
           Console users
         </Link>{" "}

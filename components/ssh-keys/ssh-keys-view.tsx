@@ -41,7 +41,8 @@ function AnyIdentityKeys({ initialIdentity }: { initialIdentity?: string }) {
               <option value="">{owners.isPending ? "Loading…" : "Choose an identity"}</option>
               {owners.data?.map((o) => (
                 <option key={o.id} value={o.id}>
-                  {o.name} ({o.kind}{o.disabled ? ", disabled" : ""}) · {o.keys === 1 ? "1 key" : `${o.keys} keys`}
+                  {o.name} ({o.kind}
+                  {o.disabled ? ", disabled" : ""}) · {o.keys === 1 ? "1 key" : `${o.keys} keys`}
                 </option>
               ))}
             </Select>

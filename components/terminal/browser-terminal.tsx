@@ -89,7 +89,10 @@ export function BrowserTerminal({ connection }: { connection: string }) {
       socket.onclose = (ev) => {
         if (reached) return end({ state: "ended", text: `The terminal closed${ev.reason ? `: ${ev.reason}` : ""} (code ${ev.code})` });
         const where = `${url.origin}${url.pathname}`;
-        end({ state: "failed", text: `Could not reach the gateway's terminal at ${where}. Check that the gateway is running and reachable from this browser, and that its GATEHOUSE_CONSOLE_URL is this page's address (${window.location.origin}).` });
+        end({
+          state: "failed",
+          text: `Could not reach the gateway's terminal at ${where}. Check that the gateway is running and reachable from this browser, and that its GATEHOUSE_CONSOLE_URL is this page's address (${window.location.origin}).`,
+        });
       };
       t.onData((d) => socket.readyState === WebSocket.OPEN && socket.send(encoder.encode(d)));
       t.onBinary((d) => socket.readyState === WebSocket.OPEN && socket.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
@@ -121,8 +124,8 @@ export function BrowserTerminal({ connection }: { connection: string }) {
       </div>
       {kind === "psql" ? (
         <p className="text-xs text-slate-500">
-          psql here runs on the gateway&apos;s host, so its backslash commands (<code>\d</code>, <code>\i</code>, <code>\!</code>, <code>\q</code>…) are off: use SQL
-          (<code>information_schema</code> describes tables), and Ctrl-D to quit.
+          psql here runs on the gateway&apos;s host, so its backslash commands (<code>\d</code>, <code>\i</code>, <code>\!</code>, <code>\q</code>…) are off: use SQL (<code>information_schema</code>{" "}
+          describes tables), and Ctrl-D to quit.
         </p>
       ) : null}
     </div>

@@ -19,7 +19,13 @@ export function TerminalConnectionList({ isAdmin }: { isAdmin: boolean }) {
     return (
       <EmptyState
         title="Your account is not linked to a gateway identity"
-        action={isAdmin ? <Link href="/users" className={buttonClass()}>Link one on Console users</Link> : undefined}
+        action={
+          isAdmin ? (
+            <Link href="/users" className={buttonClass()}>
+              Link one on Console users
+            </Link>
+          ) : undefined
+        }
       >
         A terminal runs as your own gateway identity, so guardrails, masking and the audit apply to you by name.{" "}
         {isAdmin ? "Link an identity to your account on the Console users page." : "Ask an admin to link one to your account on the Console users page."}
@@ -39,7 +45,14 @@ export function TerminalConnectionList({ isAdmin }: { isAdmin: boolean }) {
     return (
       <div className="space-y-3">
         {intro}
-        <EmptyState title="No connections granted to you yet" action={<Link href="/access-requests" className={buttonClass()}>Ask for access</Link>}>
+        <EmptyState
+          title="No connections granted to you yet"
+          action={
+            <Link href="/access-requests" className={buttonClass()}>
+              Ask for access
+            </Link>
+          }
+        >
           A terminal opens on a Postgres or SSH connection that one of your groups is granted, or that you hold approved time-bound access to.
         </EmptyState>
       </div>

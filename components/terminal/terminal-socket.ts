@@ -22,5 +22,4 @@ export function parseControl(text: string): TerminalControl | null {
   return null;
 }
 
-export const describeExit = (m: Extract<TerminalControl, { type: "exit" }>): string =>
-  m.message ? `Ended: ${m.message}` : `Exited (code ${m.code ?? "unknown"})`;
+export const describeExit = (m: Extract<TerminalControl, { type: "exit" }>): string => (m.message ? `Ended: ${m.message}` : `Exited (code ${m.code ?? "unknown"})`);

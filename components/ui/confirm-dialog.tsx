@@ -8,10 +8,25 @@ import { Field, TextInput } from "./field";
  * Closes on Escape; the action's error is shown inside.
  */
 export function ConfirmDialog({
-  open, title, children, confirmWord, actionLabel, pending, error, onConfirm, onClose,
+  open,
+  title,
+  children,
+  confirmWord,
+  actionLabel,
+  pending,
+  error,
+  onConfirm,
+  onClose,
 }: {
-  open: boolean; title: string; children: ReactNode; confirmWord: string; actionLabel: string; pending?: boolean; error?: string;
-  onConfirm: () => void; onClose: () => void;
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmWord: string;
+  actionLabel: string;
+  pending?: boolean;
+  error?: string;
+  onConfirm: () => void;
+  onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");

@@ -25,7 +25,21 @@ export function useUrlFilters<T extends Values>(initial: T) {
 
 type FieldBinding = { value: string; onChange: (v: string) => void };
 
-export function FilterForm({ label, submitLabel, filtered, onSubmit, onClear, children }: { label: string; submitLabel: string; filtered: boolean; onSubmit: () => void; onClear: () => void; children: ReactNode }) {
+export function FilterForm({
+  label,
+  submitLabel,
+  filtered,
+  onSubmit,
+  onClear,
+  children,
+}: {
+  label: string;
+  submitLabel: string;
+  filtered: boolean;
+  onSubmit: () => void;
+  onClear: () => void;
+  children: ReactNode;
+}) {
   return (
     <form
       aria-label={label}

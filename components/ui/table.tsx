@@ -32,5 +32,4 @@ export function TBody({ children }: { children: ReactNode }) {
   return <tbody className="divide-y divide-slate-100">{children}</tbody>;
 }
 
-export const formatTime = (at: Date | string | null | undefined): string =>
-  at ? new Date(at).toISOString().replace("T", " ").slice(0, 19) : "—";
+export const formatTime = (at: Date | string | null | undefined): string => (at ? new Date(at).toISOString().replace("T", " ").slice(0, 19) : "—");

@@ -69,7 +69,16 @@ export function AddUserForm() {
           {draft.typePassword ? (
             <div className="max-w-sm">
               <Field label="Their password" name="u-password" hint="At least 12 characters." error={failure?.fields.password}>
-                <TextInput name="u-password" type="password" value={draft.password} onChange={(e) => set({ password: e.target.value })} minLength={12} required autoComplete="new-password" invalid={!!failure?.fields.password} />
+                <TextInput
+                  name="u-password"
+                  type="password"
+                  value={draft.password}
+                  onChange={(e) => set({ password: e.target.value })}
+                  minLength={12}
+                  required
+                  autoComplete="new-password"
+                  invalid={!!failure?.fields.password}
+                />
               </Field>
             </div>
           ) : null}

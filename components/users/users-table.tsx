@@ -10,7 +10,17 @@ import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { PasswordReveal } from "./password-reveal";
 import { ROLES, type Role } from "./roles";
 
-type User = { id: string; email: string; name: string | null; role: Role; source: "local" | "oidc"; groups: string[]; identityName: string | null; lastSignInAt: Date | string | null; disabledAt: Date | string | null };
+type User = {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  source: "local" | "oidc";
+  groups: string[];
+  identityName: string | null;
+  lastSignInAt: Date | string | null;
+  disabledAt: Date | string | null;
+};
 type Change = { id: string; role?: Role; disabled?: boolean; identityName?: string | null };
 
 /** Accounts with their role, groups, linked identity and state; changes apply at once, except to one's own account. */
@@ -64,7 +74,12 @@ export function UsersTable({ users, identities, me }: { users: User[]; identitie
                 <div className="flex flex-wrap gap-1">{u.groups.length ? u.groups.map((g) => <Badge key={g}>{g}</Badge>) : <span className="text-sm text-slate-500">none</span>}</div>
               </Td>
               <Td className="min-w-36">
-                <Select aria-label={`Gateway identity of ${u.email}`} name={`identity-${u.id}`} value={u.identityName ?? ""} onChange={(e) => change(u, { id: u.id, identityName: e.target.value || null })}>
+                <Select
+                  aria-label={`Gateway identity of ${u.email}`}
+                  name={`identity-${u.id}`}
+                  value={u.identityName ?? ""}
+                  onChange={(e) => change(u, { id: u.id, identityName: e.target.value || null })}
+                >
                   <option value="">not linked</option>
                   {identities.map((n) => (
                     <option key={n}>{n}</option>
@@ -79,7 +94,13 @@ export function UsersTable({ users, identities, me }: { users: User[]; identitie
                       Reset password
                     </Button>
                   ) : null}
-                  <Button size="sm" variant="secondary" aria-label={`${u.disabledAt ? "Enable" : "Disable"} ${u.email}`} disabled={update.isPending} onClick={() => change(u, { id: u.id, disabled: !u.disabledAt })}>
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    aria-label={`${u.disabledAt ? "Enable" : "Disable"} ${u.email}`}
+                    disabled={update.isPending}
+                    onClick={() => change(u, { id: u.id, disabled: !u.disabledAt })}
+                  >
                     {u.disabledAt ? "Enable" : "Disable"}
                   </Button>
                 </div>
@@ -89,7 +110,9 @@ export function UsersTable({ users, identities, me }: { users: User[]; identitie
         </TBody>
       </Table>
       <ModalDialog open={!!selfChange} title={selfChange?.disabled ? "Disable your own account?" : `Change your own role to ${selfChange?.role ?? ""}?`} onClose={closeSelf}>
-        <p className="text-sm text-slate-600">{selfChange?.disabled ? "You will be signed out at once and cannot sign in again until another admin enables you." : "You may lose access to this page and others at once."}</p>
+        <p className="text-sm text-slate-600">
+          {selfChange?.disabled ? "You will be signed out at once and cannot sign in again until another admin enables you." : "You may lose access to this page and others at once."}
+        </p>
         {update.error ? <ErrorBox title="Not changed" message={describeError(update.error).message} /> : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={closeSelf}>

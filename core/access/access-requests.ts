@@ -19,7 +19,15 @@ export async function requestAccess(db: Db, input: { identityName: string; conne
   if (!connection) throw new ReviewDecisionError("NOT_FOUND", `no connection named "${input.connectionName}"`);
   const [row] = await db
     .insert(accessRequests)
-    .values({ identityId: identity.id, identityName: identity.name, connectionId: connection.id, connectionName: connection.name, durationSeconds: input.durationSeconds, reason: reason.slice(0, 1000), requestedBy: input.requestedBy })
+    .values({
+      identityId: identity.id,
+      identityName: identity.name,
+      connectionId: connection.id,
+      connectionName: connection.name,
+      durationSeconds: input.durationSeconds,
+      reason: reason.slice(0, 1000),
+      requestedBy: input.requestedBy,
+    })
     .returning();
   return row;
 }
@@ -43,7 +51,13 @@ export async function decideAccessRequest(db: Db, input: { id: string; decision:
       .update(accessRequests)
       .set(
         input.decision === "approve"
-          ? { status: "approved", decidedBy: input.decider.email, decisionReason: input.reason?.trim() || null, decidedAt: sql`now()`, accessExpiresAt: sql`now() + make_interval(secs => ${r.durationSeconds})` }
+          ? {
+              status: "approved",
+              decidedBy: input.decider.email,
+              decisionReason: input.reason?.trim() || null,
+              decidedAt: sql`now()`,
+              accessExpiresAt: sql`now() + make_interval(secs => ${r.durationSeconds})`,
+            }
           : { status: "rejected", decidedBy: input.decider.email, decisionReason: input.reason!.trim(), decidedAt: sql`now()` },
       )
       .where(eq(accessRequests.id, r.id))

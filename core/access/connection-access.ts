@@ -24,7 +24,13 @@ export type Person = { identityId: string | null; groups: string[] };
  */
 export async function connectionAccess(db: Db, person: Person, name?: string): Promise<ConnectionAccess[]> {
   const { rows } = await db.execute<{
-    id: string; name: string; type: string; settings: ConnectionAccess["settings"]; secret_enc: string | null; via_groups: string[]; temporary_until: number | null;
+    id: string;
+    name: string;
+    type: string;
+    settings: ConnectionAccess["settings"];
+    secret_enc: string | null;
+    via_groups: string[];
+    temporary_until: number | null;
   }>(sql`
     select c.id, c.name, c.type, c.settings, c.secret_enc,
       coalesce((select array_agg(g.name order by g.name) from grants gr join groups g on g.id = gr.group_id
@@ -36,7 +42,13 @@ export async function connectionAccess(db: Db, person: Person, name?: string): P
     where ${name === undefined ? sql`true` : sql`c.name = ${name}`}
     order by c.name`);
   return rows.map((r) => ({
-    id: r.id, name: r.name, type: r.type, settings: r.settings, secretEnc: r.secret_enc, viaGroups: r.via_groups, temporaryUntil: r.temporary_until,
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    settings: r.settings,
+    secretEnc: r.secret_enc,
+    viaGroups: r.via_groups,
+    temporaryUntil: r.temporary_until,
   }));
 }
 

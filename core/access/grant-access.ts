@@ -15,7 +15,10 @@ export async function revokeAccess(db: Db, groupName: string, connectionName: st
   const [conn] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, connectionName));
   const [group] = await db.select({ id: groups.id }).from(groups).where(eq(groups.name, groupName));
   if (!conn || !group) return { removed: false };
-  const removed = await db.delete(grants).where(and(eq(grants.groupId, group.id), eq(grants.connectionId, conn.id))).returning();
+  const removed = await db
+    .delete(grants)
+    .where(and(eq(grants.groupId, group.id), eq(grants.connectionId, conn.id)))
+    .returning();
   return { removed: removed.length > 0 };
 }
 

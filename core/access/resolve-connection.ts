@@ -22,7 +22,11 @@ export async function resolveConnection(db: Db, box: SecretBox, identity: Identi
   const [row] = await connectionAccess(db, { identityId: identity.id, groups: identity.groups }, name);
   if (!row || !isUsable(row)) return null;
   return {
-    id: row.id, name: row.name, type: row.type, settings: row.settings, secret: row.secretEnc ? JSON.parse(box.open(row.secretEnc)) : {},
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    settings: row.settings,
+    secret: row.secretEnc ? JSON.parse(box.open(row.secretEnc)) : {},
     temporaryAccessUntil: row.viaGroups.length ? undefined : (row.temporaryUntil ?? undefined),
   };
 }

@@ -51,9 +51,25 @@ function sorted(v: unknown): unknown {
  */
 export function canonicalEvent(r: ChainRow): string {
   return JSON.stringify([
-    typeof r.at === "string" ? r.at : r.at.toISOString(), r.action, r.outcome, n(r.identity_id), n(r.identity_name), n(r.groups), n(r.connection_name), n(r.session_id),
-    n(r.protocol), n(r.client_addr), n(r.statement), n(r.statement_kind), r.duration_ms == null ? null : Math.fround(r.duration_ms),
-    r.rows == null ? null : Number(r.rows), n(r.sqlstate), n(r.message), r.details == null ? null : sorted(JSON.parse(JSON.stringify(r.details))), r.instance, Number(r.seq),
+    typeof r.at === "string" ? r.at : r.at.toISOString(),
+    r.action,
+    r.outcome,
+    n(r.identity_id),
+    n(r.identity_name),
+    n(r.groups),
+    n(r.connection_name),
+    n(r.session_id),
+    n(r.protocol),
+    n(r.client_addr),
+    n(r.statement),
+    n(r.statement_kind),
+    r.duration_ms == null ? null : Math.fround(r.duration_ms),
+    r.rows == null ? null : Number(r.rows),
+    n(r.sqlstate),
+    n(r.message),
+    r.details == null ? null : sorted(JSON.parse(JSON.stringify(r.details))),
+    r.instance,
+    Number(r.seq),
   ]);
 }
 

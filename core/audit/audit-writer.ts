@@ -65,7 +65,10 @@ export class AuditWriter {
     this.syncPending();
   };
 
-  constructor(private readonly pool: pg.Pool, opts: AuditWriterOptions) {
+  constructor(
+    private readonly pool: pg.Pool,
+    opts: AuditWriterOptions,
+  ) {
     this.instance = opts.instance;
     this.checkpointKey = opts.checkpointKey;
     this.log = opts.log ?? console.error;
@@ -224,9 +227,24 @@ const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(","
 /** One row as json_populate_recordset reads it: keys named as the columns (duration as the float32 a real column stores). */
 function toRow(e: AuditEvent, instance: string, seq: number) {
   return {
-    at: e.at.toISOString(), action: e.action, outcome: e.outcome, identity_id: e.identityId, identity_name: e.identityName, groups: e.groups,
-    connection_name: e.connectionName, session_id: e.sessionId, protocol: e.protocol, client_addr: e.clientAddr, statement: e.statement,
-    statement_kind: e.statementKind, duration_ms: e.durationMs == null ? e.durationMs : Math.fround(e.durationMs), rows: e.rows, sqlstate: e.sqlstate,
-    message: e.message, details: e.details, instance, seq,
+    at: e.at.toISOString(),
+    action: e.action,
+    outcome: e.outcome,
+    identity_id: e.identityId,
+    identity_name: e.identityName,
+    groups: e.groups,
+    connection_name: e.connectionName,
+    session_id: e.sessionId,
+    protocol: e.protocol,
+    client_addr: e.clientAddr,
+    statement: e.statement,
+    statement_kind: e.statementKind,
+    duration_ms: e.durationMs == null ? e.durationMs : Math.fround(e.durationMs),
+    rows: e.rows,
+    sqlstate: e.sqlstate,
+    message: e.message,
+    details: e.details,
+    instance,
+    seq,
   };
 }

@@ -78,10 +78,8 @@ async function verifyStream(pool: pg.Pool | pg.Client, key: Buffer, instance: st
   }
 
   let prevId: number | null = null;
-  for (let after = lo - 1; ; ) {
-    const page = (
-      await pool.query<StoredRow>(`select ${COLUMNS} from audit_events where instance = $1 and seq > $2 and seq <= $3 order by seq limit ${PAGE}`, [instance, after, hi])
-    ).rows;
+  for (let after = lo - 1; ;) {
+    const page = (await pool.query<StoredRow>(`select ${COLUMNS} from audit_events where instance = $1 and seq > $2 and seq <= $3 order by seq limit ${PAGE}`, [instance, after, hi])).rows;
     for (const row of page) {
       const id = Number(row.id);
       const seq = Number(row.seq);
@@ -89,7 +87,8 @@ async function verifyStream(pool: pg.Pool | pg.Client, key: Buffer, instance: st
         const where = prevId === null ? `before event ${id}` : `between events ${prevId} and ${id}`;
         return fail("deleted", `events seq ${expected}..${seq - 1} are missing ${where} (deleted)`, prevId === null ? [id] : [prevId, id]);
       }
-      if (prevId !== null && id < prevId) return fail("reordered", `event ${id} (seq ${seq}) is listed before event ${prevId} (seq ${seq - 1}), which precedes it in the chain (reordered)`, [prevId, id]);
+      if (prevId !== null && id < prevId)
+        return fail("reordered", `event ${id} (seq ${seq}) is listed before event ${prevId} (seq ${seq - 1}), which precedes it in the chain (reordered)`, [prevId, id]);
       if (prev !== null && chainHash(prev, row) !== row.hash) return fail("edited", `event ${id} (seq ${seq}) does not match its hash: it was edited`, [id]);
       const c = signed.get(seq);
       if (c && c.hash !== row.hash) return fail("rewritten", `event ${id} (seq ${seq}) does not match the signed checkpoint ${c.id}: the chain before it was rewritten`, [id, Number(c.id)]);
@@ -107,7 +106,11 @@ async function verifyStream(pool: pg.Pool | pg.Client, key: Buffer, instance: st
   const lastSigned = [...signed.values()].filter((c) => Number(c.seq) <= hi).at(-1);
   if (lastSigned && Number(lastSigned.seq) >= expected) {
     const end = report.lastSeq === null ? "has no events" : `ends at seq ${report.lastSeq} (event ${prevId})`;
-    return fail("truncated", `the stream ${end}, but checkpoint ${lastSigned.id} signed seq ${lastSigned.seq}: its tail was deleted`, prevId === null ? [Number(lastSigned.id)] : [prevId, Number(lastSigned.id)]);
+    return fail(
+      "truncated",
+      `the stream ${end}, but checkpoint ${lastSigned.id} signed seq ${lastSigned.seq}: its tail was deleted`,
+      prevId === null ? [Number(lastSigned.id)] : [prevId, Number(lastSigned.id)],
+    );
   }
   return { report };
 }

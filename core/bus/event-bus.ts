@@ -44,9 +44,7 @@ export async function subscribe(db: Db, databaseUrl: string, onEvent: (e: BusEve
     try {
       do {
         again = false;
-        const res = await db.execute<{ id: string; topic: BusTopic; payload: BusTopics[BusTopic] }>(
-          sql`select id::text, topic, payload from bus_events where id > ${last} order by id limit 500`,
-        );
+        const res = await db.execute<{ id: string; topic: BusTopic; payload: BusTopics[BusTopic] }>(sql`select id::text, topic, payload from bus_events where id > ${last} order by id limit 500`);
         for (const r of res.rows) {
           last = Number(r.id);
           onEvent({ id: last, topic: r.topic, payload: r.payload } as BusEvent);

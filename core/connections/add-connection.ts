@@ -38,9 +38,21 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
   if (!CONNECTION_NAME.test(input.name)) throw new Error(`a connection name is ${CONNECTION_NAME_RULE}, and is what clients give as the database name`);
   checkAgainstType(input);
   const secretEnc = input.secret === undefined ? undefined : Object.keys(input.secret).length ? box.seal(JSON.stringify(input.secret)) : null;
-  const columns = { id: connections.id, name: connections.name, type: connections.type, settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt, hasSecret: sql<boolean>`${connections.secretEnc} is not null` };
+  const columns = {
+    id: connections.id,
+    name: connections.name,
+    type: connections.type,
+    settings: connections.settings,
+    createdAt: connections.createdAt,
+    updatedAt: connections.updatedAt,
+    hasSecret: sql<boolean>`${connections.secretEnc} is not null`,
+  };
   if (!input.id) {
-    const [row] = await db.insert(connections).values({ name: input.name, type: input.type, settings: input.settings, secretEnc: secretEnc ?? null }).onConflictDoNothing().returning(columns);
+    const [row] = await db
+      .insert(connections)
+      .values({ name: input.name, type: input.type, settings: input.settings, secretEnc: secretEnc ?? null })
+      .onConflictDoNothing()
+      .returning(columns);
     if (!row) throw new ConnectionNameTaken(input.name);
     return row;
   }
@@ -62,14 +74,18 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
 function checkAgainstType(input: ConnectionRecordInput) {
   const type = connectionTypeOf(input.type, input.name);
   const settings = type.settingsSchema.safeParse(input.settings);
-  if (!settings.success) throw new InvalidConnectionSettings(`the settings of ${input.name} do not fit its type (${type.type}): ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!settings.success)
+    throw new InvalidConnectionSettings(`the settings of ${input.name} do not fit its type (${type.type}): ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   if (input.secret && !type.secretSchema.safeParse(input.secret).success) throw new InvalidConnectionSettings(`the secret of ${input.name} does not fit its type (${type.type})`);
 }
 
 /** The new settings over the named keys of the row's current settings, read in the same UPDATE (so nothing written meanwhile is lost). */
 function settingsKeeping(settings: ConnectionSettings, keep: readonly string[] | undefined) {
   if (!keep?.length) return settings;
-  const keys = sql.join(keep.map((k) => sql`${k}`), sql`, `);
+  const keys = sql.join(
+    keep.map((k) => sql`${k}`),
+    sql`, `,
+  );
   return sql`coalesce((select jsonb_object_agg(e.key, e.value) from jsonb_each(${connections.settings}) e where e.key in (${keys})), '{}'::jsonb) || ${JSON.stringify(settings)}::jsonb`;
 }
 

@@ -22,8 +22,14 @@ export type SshConnectionInput = {
  */
 export async function addSshConnection(db: Db, box: SecretBox, input: SshConnectionInput) {
   const flags = {
-    host: input.host, port: input.port === undefined ? undefined : String(input.port), user: input.user, password: input.password, "private-key-file": input.privateKeyFile,
-    "host-key": input.hostKey, recording: input.recording === false ? "off" : undefined, "allow-forwarding": input.allowForwarding,
+    host: input.host,
+    port: input.port === undefined ? undefined : String(input.port),
+    user: input.user,
+    password: input.password,
+    "private-key-file": input.privateKeyFile,
+    "host-key": input.hostKey,
+    recording: input.recording === false ? "off" : undefined,
+    "allow-forwarding": input.allowForwarding,
   };
   const c = await addConnection(db, box, { name: input.name, type: "ssh", flags });
   return { ...c, type: "ssh" as const, settings: c.settings as SshSettings };

@@ -49,7 +49,10 @@ export function parseConnectionSettings(connection: StoredConnection): Record<st
 /** The types a gateway listener serves, and what the browser terminal runs on a type (null: none, or unknown). */
 export const typesServedBy = (listener: GatewayListener): string[] => connectionTypes.filter((t) => t.listener === listener).map((t) => t.type);
 /** Whether a gateway listener serves connections of this type (what `admit` asks). */
-export const servedBy = (listener: GatewayListener) => (type: string): boolean => findConnectionType(type)?.listener === listener;
+export const servedBy =
+  (listener: GatewayListener) =>
+  (type: string): boolean =>
+    findConnectionType(type)?.listener === listener;
 export const terminalOf = (type: string): TerminalProgram | null => findConnectionType(type)?.terminal ?? null;
 
 /** `--type a, b or c`. */

@@ -41,7 +41,13 @@ describe("saveConnectionRecord keepStoredSettings", () => {
     const row = await saveConnectionRecord(handle.db, box, { name: "ssh-over", type: "ssh", settings: base });
     await pinAtFirstUse(row.id);
     const other = `SHA256:${"B".repeat(42)}Q`;
-    const typed = await saveConnectionRecord(handle.db, box, { id: row.id, name: "ssh-over", type: "ssh", settings: { ...base, hostKey: other, hostKeyPinnedAt: "t", hostKeyPinnedBy: "a@b" }, keepStoredSettings: PIN });
+    const typed = await saveConnectionRecord(handle.db, box, {
+      id: row.id,
+      name: "ssh-over",
+      type: "ssh",
+      settings: { ...base, hostKey: other, hostKeyPinnedAt: "t", hostKeyPinnedBy: "a@b" },
+      keepStoredSettings: PIN,
+    });
     expect(typed?.settings).toMatchObject({ hostKey: other, hostKeyPinnedAt: "t", hostKeyPinnedBy: "a@b" });
     const replaced = await saveConnectionRecord(handle.db, box, { id: row.id, name: "ssh-over", type: "ssh", settings: base });
     expect(replaced?.settings).toEqual(base);

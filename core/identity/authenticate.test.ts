@@ -4,7 +4,14 @@ import { AuthError } from "./identity";
 import type { Db } from "../../drizzle/client";
 
 // Whitespace is refused before any look-up, so no database is needed: one that throws proves it is never asked.
-const db = new Proxy({}, { get: () => () => { throw new Error("the database must not be asked"); } }) as unknown as Db;
+const db = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error("the database must not be asked");
+    },
+  },
+) as unknown as Db;
 const key = "ghk_" + "A".repeat(43);
 
 describe("authenticate takes exactly the credential", () => {

@@ -29,7 +29,15 @@ async function authenticateKey(key: string, db: Db): Promise<Identity> {
   // Timestamps come back from drizzle's raw `execute` as strings, not Dates, so the database
   // decides expiry and hands over the instant as epoch milliseconds.
   const { rows } = await db.execute<{
-    key_id: string; hash: string; identity_id: string; name: string; expired: boolean; expires_ms: number | null; revoked: boolean; disabled: boolean; groups: string[];
+    key_id: string;
+    hash: string;
+    identity_id: string;
+    name: string;
+    expired: boolean;
+    expires_ms: number | null;
+    revoked: boolean;
+    disabled: boolean;
+    groups: string[];
   }>(sql`
     select k.id as key_id, k.hash, i.id as identity_id, i.name,
            coalesce(k.expires_at <= now(), false) as expired, (extract(epoch from k.expires_at) * 1000)::float8 as expires_ms,

@@ -15,7 +15,10 @@ export function parseTtl(ttl: string): number {
 /** Creates the identity if new, adds it to the groups, and returns one new key (shown once, stored hashed). */
 export async function issueKey(db: Db, input: { identity: string; groups: string[]; ttlMs?: number; kind?: "agent" | "person" }) {
   if (!/^[^\s]{1,128}$/.test(input.identity)) throw new Error("an identity name is 1-128 characters without spaces");
-  await db.insert(identities).values({ name: input.identity, kind: input.kind ?? "agent" }).onConflictDoNothing();
+  await db
+    .insert(identities)
+    .values({ name: input.identity, kind: input.kind ?? "agent" })
+    .onConflictDoNothing();
   const [identity] = await db.select({ id: identities.id }).from(identities).where(eq(identities.name, input.identity));
   for (const g of input.groups) {
     const group = await ensureGroup(db, g);

@@ -14,7 +14,16 @@ export type SessionMasking = {
 
 export type CompiledColumnRule = { rule: ColumnRule; schema: RegExp | null; table: RegExp; column: RegExp };
 
-const wildcard = (part: string) => new RegExp("^" + part.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+const wildcard = (part: string) =>
+  new RegExp(
+    "^" +
+      part
+        .toLowerCase()
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*") +
+      "$",
+  );
 
 /**
  * Compiles a rules document for one identity's groups: null when nothing is to be masked for it
@@ -54,7 +63,5 @@ export function referenceCovered(m: SessionMasking, table: string | null, column
   const rel = parts.at(-1) ?? null;
   const schema = parts.length > 1 ? parts.at(-2)! : null;
   const col = column.toLowerCase();
-  return m.columns.find(
-    (r) => (col === "*" || r.column.test(col)) && (rel === null || r.table.test(rel)) && (r.schema === null || schema === null || r.schema.test(schema)),
-  );
+  return m.columns.find((r) => (col === "*" || r.column.test(col)) && (rel === null || r.table.test(rel)) && (r.schema === null || schema === null || r.schema.test(schema)));
 }

@@ -57,14 +57,22 @@ export const BUILT_IN_DETECTORS: Detector[] = [
   regexDetector("private-key", "private key block", /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/, undefined, [Feature.Dashes5]),
   regexDetector("jwt", "JSON web token", /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/, undefined, [Feature.EyJ]),
   regexDetector("cloud-key", "cloud access key", /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}\b/, undefined, [Feature.Upper2]),
-  regexDetector("api-key", "API key or token", /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b|\bgh[pousr]_[0-9A-Za-z]{36,}\b|\bgithub_pat_[0-9A-Za-z_]{40,}\b|\bxox[abprs]-[0-9A-Za-z-]{10,}\b|\bghk_[0-9A-Za-z_-]{20,}\b/, undefined, [Feature.Underscore, Feature.Dash]),
+  regexDetector(
+    "api-key",
+    "API key or token",
+    /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b|\bgh[pousr]_[0-9A-Za-z]{36,}\b|\bgithub_pat_[0-9A-Za-z_]{40,}\b|\bxox[abprs]-[0-9A-Za-z-]{10,}\b|\bghk_[0-9A-Za-z_-]{20,}\b/,
+    undefined,
+    [Feature.Underscore, Feature.Dash],
+  ),
   regexDetector("email", "e-mail address", /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/, undefined, [Feature.At]),
   regexDetector("iban", "IBAN", /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/, ibanValid, [Feature.Upper2]),
   regexDetector("payment-card", "payment card number", /\b\d(?:[ -]?\d){12,18}\b/, (m) => luhnValid(digitsOf(m)), [Feature.Digits13]),
   regexDetector("us-ssn", "US social security number", /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/, undefined, [Feature.Digits9 | Feature.Dash]),
   regexDetector("phone", "phone number", /(?<![\w+])\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b|\(\d{3}\) ?\d{3}-\d{4}\b/, undefined, [Feature.Digits4 | Feature.PlusOrParen]),
   regexDetector("ipv4", "IPv4 address", /\b(?:\d{1,3}\.){3}\d{1,3}\b/, (m) => m.split(".").every((o) => Number(o) <= 255 && String(Number(o)) === o), [Feature.Digits4 | Feature.Dots3]),
-  regexDetector("ipv6", "IPv6 address", /(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![:\w])|(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}(?![:\w])/, undefined, [Feature.Colons2]),
+  regexDetector("ipv6", "IPv6 address", /(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![:\w])|(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}(?![:\w])/, undefined, [
+    Feature.Colons2,
+  ]),
 ];
 
 /** A custom detector from a regular expression (case-insensitive), as named in a masking policy. */

@@ -39,7 +39,7 @@ const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (
 /** Every character but the last 4 letters/digits becomes `*`; separators stay. */
 function partial(value: string): string {
   let keepFrom = value.length;
-  for (let kept = 0; keepFrom > 0 && kept < 4; ) if (isAlnum(value.charCodeAt(--keepFrom))) kept++;
+  for (let kept = 0; keepFrom > 0 && kept < 4;) if (isAlnum(value.charCodeAt(--keepFrom))) kept++;
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);

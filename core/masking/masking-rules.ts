@@ -21,7 +21,11 @@ const BUILT_IN_IDS = BUILT_IN_DETECTORS.map((d) => d.id) as [string, ...string[]
 export const columnRuleSchema = z
   .object({
     /** `users.email`, `public.users.email`, `*.email`, `billing.*.card*`. */
-    column: z.string().min(1).max(200).regex(/^[^.\s]+(\.[^.\s]+){1,2}$/, "write table.column or schema.table.column"),
+    column: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^.\s]+(\.[^.\s]+){1,2}$/, "write table.column or schema.table.column"),
     style: style.default("redact"),
     /** Members of these groups see this column unmasked. */
     exemptGroups: z.array(z.string().min(1)).optional(),
@@ -30,7 +34,11 @@ export const columnRuleSchema = z
 
 export const customDetectorSchema = z
   .object({
-    id: z.string().min(1).max(60).regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+    id: z
+      .string()
+      .min(1)
+      .max(60)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
     pattern: z.string().min(1).max(500).refine(validRegex, "not a valid regular expression"),
   })
   .strict();

@@ -13,7 +13,10 @@ import { maskingKeyFor } from "./token-key";
 export class MaskingStore {
   private readonly byConnection = new Map<string, { rules: MaskingRules | null; compiled: Map<string, SessionMasking | null> }>();
 
-  constructor(private readonly db: Db, private readonly secretKey: Buffer) {}
+  constructor(
+    private readonly db: Db,
+    private readonly secretKey: Buffer,
+  ) {}
 
   /** Loads a connection's rules if not cached yet. Throws if they cannot be read: fail closed. */
   async ensure(connectionId: string): Promise<void> {

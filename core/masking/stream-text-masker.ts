@@ -12,7 +12,10 @@ export class StreamTextMasker {
   private held: Buffer = EMPTY;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly scan: (text: string) => string | null, private readonly emit: (b: Buffer) => void) {}
+  constructor(
+    private readonly scan: (text: string) => string | null,
+    private readonly emit: (b: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     const buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;

@@ -29,7 +29,10 @@ export class ValueMasker {
   private readonly ruleKeys = new Map<string, string>();
   private readonly mac: (data: Uint8Array) => Uint8Array;
 
-  constructor(readonly masking: SessionMasking, private readonly key: Buffer) {
+  constructor(
+    readonly masking: SessionMasking,
+    private readonly key: Buffer,
+  ) {
     this.mac = hmacSha256(key);
   }
 

@@ -12,7 +12,13 @@ describe("classifyCommand", () => {
   it("names each simple command by its program and non-option words", () => {
     expect(all("rm -rf /tmp/x")).toEqual(["RM /TMP/X"]);
     expect(all("ls -la; kubectl -n prod delete pod web-1 && echo done | tee log")).toEqual([
-      "LS", "KUBECTL PROD DELETE POD WEB-1", "KUBECTL DELETE POD WEB-1", "KUBECTL POD WEB-1", "KUBECTL WEB-1", "ECHO DONE", "TEE LOG",
+      "LS",
+      "KUBECTL PROD DELETE POD WEB-1",
+      "KUBECTL DELETE POD WEB-1",
+      "KUBECTL POD WEB-1",
+      "KUBECTL WEB-1",
+      "ECHO DONE",
+      "TEE LOG",
     ]);
   });
 
@@ -26,7 +32,12 @@ describe("classifyCommand", () => {
   });
 
   it("feeds the shared policy engine: kinds rules match commands", () => {
-    const policy = policySchema.parse({ rules: [{ name: "no-rm", action: "deny", match: { kinds: ["rm", "kubectl delete"] } }, { name: "hold-shutdown", action: "review", match: { kinds: ["shutdown", "reboot"] } }] });
+    const policy = policySchema.parse({
+      rules: [
+        { name: "no-rm", action: "deny", match: { kinds: ["rm", "kubectl delete"] } },
+        { name: "hold-shutdown", action: "review", match: { kinds: ["shutdown", "reboot"] } },
+      ],
+    });
     const who = { name: "agent", groups: [] };
     const judge = (line: string) => evaluatePolicy(policy, who, classifyCommand(line)).action;
     expect(judge("ls /tmp")).toBe("allow");

@@ -48,7 +48,20 @@ export function classifyCommand(line: string, depth = 0): Command {
     for (let k = 1; k < Math.min(words2.length, 8); k++) runs.push([program, ...words2.slice(k)].join(" ").toUpperCase());
   }
   const kind = runs[0] ?? "EMPTY";
-  return { text: line, kind, noun: "command", runs: runs.slice(1), classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [], locks: null };
+  return {
+    text: line,
+    kind,
+    noun: "command",
+    runs: runs.slice(1),
+    classes: [],
+    resources: [],
+    functions: [],
+    writesWithoutWhere: false,
+    copiesServerFile: false,
+    copiesProgram: false,
+    sessionSettings: [],
+    locks: null,
+  };
 }
 
 /** `/usr/bin/rm` and `\rm` run rm. */
@@ -80,6 +93,6 @@ function simpleCommands(line: string): string[][] {
 function substitutions(line: string): string[] {
   const subs: string[] = [];
   const re = /\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`/g;
-  for (let m; (m = re.exec(line)); ) subs.push(m[1] ?? m[2]);
+  for (let m; (m = re.exec(line));) subs.push(m[1] ?? m[2]);
   return subs;
 }

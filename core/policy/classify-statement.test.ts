@@ -15,7 +15,7 @@ const classesOf = (sql: string) => classify(sql).map((c) => [...c.classes].sort(
 describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () => {
   it.each([
     ["select * from users", ["read"]],
-    ["SeLeCt/**/1 from \"Users\"", ["read"]],
+    ['SeLeCt/**/1 from "Users"', ["read"]],
     ["insert into t values (1)", ["write"]],
     ["with gone as (delete from t returning *) select * from gone", ["read", "write"]],
     ["select 1 from t for update", ["read", "write"]],

@@ -39,21 +39,47 @@ export type Classification = {
 type Node = Record<string, unknown>;
 
 const CLASS_OF_NODE: Record<string, StatementClass> = {
-  SelectStmt: "read", InsertStmt: "write", UpdateStmt: "write", DeleteStmt: "write", MergeStmt: "write", TruncateStmt: "write",
-  GrantStmt: "privileges", GrantRoleStmt: "privileges", AlterDefaultPrivilegesStmt: "privileges", CreateRoleStmt: "privileges",
-  AlterRoleStmt: "privileges", AlterRoleSetStmt: "privileges", DropRoleStmt: "privileges", ReassignOwnedStmt: "privileges", DropOwnedStmt: "privileges",
-  TransactionStmt: "transaction", VariableSetStmt: "session", DiscardStmt: "session", DoStmt: "anonymous-code",
-  VariableShowStmt: "utility", ExplainStmt: "utility", ListenStmt: "utility", UnlistenStmt: "utility", NotifyStmt: "utility",
-  FetchStmt: "read", ClosePortalStmt: "utility", DeallocateStmt: "utility", CheckPointStmt: "utility", LoadStmt: "anonymous-code",
-  VacuumStmt: "utility", ClusterStmt: "utility", ReindexStmt: "utility", LockStmt: "write", CallStmt: "anonymous-code",
+  SelectStmt: "read",
+  InsertStmt: "write",
+  UpdateStmt: "write",
+  DeleteStmt: "write",
+  MergeStmt: "write",
+  TruncateStmt: "write",
+  GrantStmt: "privileges",
+  GrantRoleStmt: "privileges",
+  AlterDefaultPrivilegesStmt: "privileges",
+  CreateRoleStmt: "privileges",
+  AlterRoleStmt: "privileges",
+  AlterRoleSetStmt: "privileges",
+  DropRoleStmt: "privileges",
+  ReassignOwnedStmt: "privileges",
+  DropOwnedStmt: "privileges",
+  TransactionStmt: "transaction",
+  VariableSetStmt: "session",
+  DiscardStmt: "session",
+  DoStmt: "anonymous-code",
+  VariableShowStmt: "utility",
+  ExplainStmt: "utility",
+  ListenStmt: "utility",
+  UnlistenStmt: "utility",
+  NotifyStmt: "utility",
+  FetchStmt: "read",
+  ClosePortalStmt: "utility",
+  DeallocateStmt: "utility",
+  CheckPointStmt: "utility",
+  LoadStmt: "anonymous-code",
+  VacuumStmt: "utility",
+  ClusterStmt: "utility",
+  ReindexStmt: "utility",
+  LockStmt: "write",
+  CallStmt: "anonymous-code",
 };
 // Everything else that creates, alters, drops or comments on objects.
 const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
 
 const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
 
-const names = (list: unknown): string[] =>
-  Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : [];
+const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : []);
 
 /**
  * Classifies one statement by walking its real parse tree, so that text which merely looks
@@ -85,7 +111,18 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     const runs = [...new Set([innerKind, ...inner.runs])];
     return top0 === "PrepareStmt" ? { ...inner, runs, prepares: String(body0.name ?? "") } : { ...inner, runs };
   }
-  const c: Classification = { kind: s.kind, runs: [], classes: [], tables: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [], locks: null };
+  const c: Classification = {
+    kind: s.kind,
+    runs: [],
+    classes: [],
+    tables: [],
+    functions: [],
+    writesWithoutWhere: false,
+    copiesServerFile: false,
+    copiesProgram: false,
+    sessionSettings: [],
+    locks: null,
+  };
   const classes = new Set<StatementClass>();
   const top = s.node;
   const body = s.tree[top] as Node;

@@ -32,5 +32,16 @@ export type Command = {
 
 /** What a Command is when nothing about it is known but its text and kind. */
 export const plainCommand = (text: string, kind: string, noun: Command["noun"] = "command"): Command => ({
-  text, kind, noun, runs: [], classes: [], resources: [], functions: [], writesWithoutWhere: false, copiesServerFile: false, copiesProgram: false, sessionSettings: [], locks: null,
+  text,
+  kind,
+  noun,
+  runs: [],
+  classes: [],
+  resources: [],
+  functions: [],
+  writesWithoutWhere: false,
+  copiesServerFile: false,
+  copiesProgram: false,
+  sessionSettings: [],
+  locks: null,
 });

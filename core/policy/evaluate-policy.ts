@@ -10,7 +10,15 @@ const compiled = new Map<string, RegExp>();
 const patternRegex = (pattern: string) => {
   let re = compiled.get(pattern);
   if (!re) {
-    re = new RegExp("^" + pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+    re = new RegExp(
+      "^" +
+        pattern
+          .toLowerCase()
+          .split("*")
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*") +
+        "$",
+    );
     if (compiled.size > 1000) compiled.clear();
     compiled.set(pattern, re);
   }
@@ -67,10 +75,7 @@ export function evaluatePolicy(policy: Policy, who: Subject, c: Command): Decisi
 }
 
 /** The verdict on everything one client message asks for: a deny anywhere refuses it all; otherwise the first review holds it all. */
-export type Verdict =
-  | { action: "allow" }
-  | { action: "deny"; command: Command; decision: Decision }
-  | { action: "review"; command: Command; decision: Decision; rule: Rule | undefined };
+export type Verdict = { action: "allow" } | { action: "deny"; command: Command; decision: Decision } | { action: "review"; command: Command; decision: Decision; rule: Rule | undefined };
 
 export function judgeCommands(policy: Policy, who: Subject, commands: Command[]): Verdict {
   let review: Verdict | undefined;

@@ -77,7 +77,10 @@ describe("[POLICY][LOCKS] the table lock a statement takes, from its parse tree"
 describe("[POLICY][LOCKS] a `locks` rule matches that level or a stronger one", () => {
   const policy = policySchema.parse({
     defaultAction: "allow",
-    rules: [{ name: "no-table-rewrites", action: "review", match: { locks: "ACCESS EXCLUSIVE" } }, { name: "index-builds", action: "deny", match: { locks: "SHARE" } }],
+    rules: [
+      { name: "no-table-rewrites", action: "review", match: { locks: "ACCESS EXCLUSIVE" } },
+      { name: "index-builds", action: "deny", match: { locks: "SHARE" } },
+    ],
   });
   const who = { name: "agent", groups: [] };
   const decide = (sql: string) => {
@@ -88,7 +91,8 @@ describe("[POLICY][LOCKS] a `locks` rule matches that level or a stronger one", 
 
   it("reviews VACUUM FULL, CLUSTER, REINDEX and a column type change, denies CREATE INDEX and CREATE TRIGGER, allows what locks less", () => {
     for (const sql of ["vacuum full t", "cluster t", "reindex table t", "alter table t alter column a type text", "refresh materialized view mv"]) expect(decide(sql), sql).toBe("review");
-    for (const sql of ["create index i on t (a)", "create trigger tr after insert on t for each row execute function f()", "refresh materialized view concurrently mv"]) expect(decide(sql), sql).toBe("deny");
+    for (const sql of ["create index i on t (a)", "create trigger tr after insert on t for each row execute function f()", "refresh materialized view concurrently mv"])
+      expect(decide(sql), sql).toBe("deny");
     for (const sql of ["vacuum t", "create index concurrently i on t (a)", "update t set a = 1 where id = 1", "select * from t"]) expect(decide(sql), sql).toBe("allow");
   });
 

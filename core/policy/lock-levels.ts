@@ -16,11 +16,22 @@ const defnames = (options: unknown): string[] => ((options as Node[] | undefined
 
 // ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (the docs' list); every other form takes it.
 const ALTER_TABLE_LOCK: Record<string, LockLevel> = {
-  AT_SetStatistics: "SHARE UPDATE EXCLUSIVE", AT_ClusterOn: "SHARE UPDATE EXCLUSIVE", AT_DropCluster: "SHARE UPDATE EXCLUSIVE",
-  AT_SetRelOptions: "SHARE UPDATE EXCLUSIVE", AT_ResetRelOptions: "SHARE UPDATE EXCLUSIVE", AT_ValidateConstraint: "SHARE UPDATE EXCLUSIVE",
-  AT_AttachPartition: "SHARE UPDATE EXCLUSIVE", AT_DetachPartitionFinalize: "SHARE UPDATE EXCLUSIVE",
-  AT_EnableTrig: "SHARE ROW EXCLUSIVE", AT_EnableAlwaysTrig: "SHARE ROW EXCLUSIVE", AT_EnableReplicaTrig: "SHARE ROW EXCLUSIVE", AT_DisableTrig: "SHARE ROW EXCLUSIVE",
-  AT_EnableTrigAll: "SHARE ROW EXCLUSIVE", AT_DisableTrigAll: "SHARE ROW EXCLUSIVE", AT_EnableTrigUser: "SHARE ROW EXCLUSIVE", AT_DisableTrigUser: "SHARE ROW EXCLUSIVE",
+  AT_SetStatistics: "SHARE UPDATE EXCLUSIVE",
+  AT_ClusterOn: "SHARE UPDATE EXCLUSIVE",
+  AT_DropCluster: "SHARE UPDATE EXCLUSIVE",
+  AT_SetRelOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_ResetRelOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_ValidateConstraint: "SHARE UPDATE EXCLUSIVE",
+  AT_AttachPartition: "SHARE UPDATE EXCLUSIVE",
+  AT_DetachPartitionFinalize: "SHARE UPDATE EXCLUSIVE",
+  AT_EnableTrig: "SHARE ROW EXCLUSIVE",
+  AT_EnableAlwaysTrig: "SHARE ROW EXCLUSIVE",
+  AT_EnableReplicaTrig: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrig: "SHARE ROW EXCLUSIVE",
+  AT_EnableTrigAll: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrigAll: "SHARE ROW EXCLUSIVE",
+  AT_EnableTrigUser: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrigUser: "SHARE ROW EXCLUSIVE",
 };
 
 function alterTableCmdLock(cmd: Node): LockLevel {
@@ -32,7 +43,16 @@ function alterTableCmdLock(cmd: Node): LockLevel {
   return ALTER_TABLE_LOCK[subtype] ?? "ACCESS EXCLUSIVE";
 }
 
-const LOCK_STMT_MODES: Record<number, LockLevel> = { 1: "ACCESS SHARE", 2: "ROW SHARE", 3: "ROW EXCLUSIVE", 4: "SHARE UPDATE EXCLUSIVE", 5: "SHARE", 6: "SHARE ROW EXCLUSIVE", 7: "EXCLUSIVE", 8: "ACCESS EXCLUSIVE" };
+const LOCK_STMT_MODES: Record<number, LockLevel> = {
+  1: "ACCESS SHARE",
+  2: "ROW SHARE",
+  3: "ROW EXCLUSIVE",
+  4: "SHARE UPDATE EXCLUSIVE",
+  5: "SHARE",
+  6: "SHARE ROW EXCLUSIVE",
+  7: "EXCLUSIVE",
+  8: "ACCESS EXCLUSIVE",
+};
 
 /** The table lock one node of a parse tree takes by itself (null: none, or not a table lock). */
 export function nodeLock(type: string, node: Node): LockLevel | null {
@@ -75,7 +95,9 @@ export function nodeLock(type: string, node: Node): LockLevel | null {
       return cmds.reduce<LockLevel | null>((l, c) => strongest(l, alterTableCmdLock(c)), cmds.length ? null : "ACCESS EXCLUSIVE");
     }
     case "RenameStmt":
-      return ["OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_INDEX", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"].includes(String(node.renameType ?? ""))
+      return ["OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_INDEX", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"].includes(
+        String(node.renameType ?? ""),
+      )
         ? "ACCESS EXCLUSIVE"
         : null;
     default:

@@ -5,13 +5,21 @@ import type { Command } from "./command";
 /** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges. */
 export type SqlStatement = { statement: ParsedStatement; classification: Classification; command: Command };
 
-export type SqlCommands =
-  | { ok: true; statements: SqlStatement[]; /** A PREPARE or an EXECUTE: the verdict depends on the session's state. */ stateful: boolean }
-  | { ok: false; error: string };
+export type SqlCommands = { ok: true; statements: SqlStatement[]; /** A PREPARE or an EXECUTE: the verdict depends on the session's state. */ stateful: boolean } | { ok: false; error: string };
 
 export const sqlCommand = (c: Classification, text: string): Command => ({
-  text, kind: c.kind, noun: "statement", runs: c.runs, classes: c.classes, resources: c.tables, functions: c.functions,
-  writesWithoutWhere: c.writesWithoutWhere, copiesServerFile: c.copiesServerFile, copiesProgram: c.copiesProgram, sessionSettings: c.sessionSettings, locks: c.locks,
+  text,
+  kind: c.kind,
+  noun: "statement",
+  runs: c.runs,
+  classes: c.classes,
+  resources: c.tables,
+  functions: c.functions,
+  writesWithoutWhere: c.writesWithoutWhere,
+  copiesServerFile: c.copiesServerFile,
+  copiesProgram: c.copiesProgram,
+  sessionSettings: c.sessionSettings,
+  locks: c.locks,
 });
 
 /**

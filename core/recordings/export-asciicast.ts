@@ -13,7 +13,16 @@ export async function exportAsciicast(db: Db, sessionId: string, write: (line: s
   if (!session) throw new Error(`no session with id "${sessionId}"`);
   if (await writeRecording(db, sessionId, write)) return;
   const start = session.startedAt.getTime();
-  write(JSON.stringify({ version: 2, width: 120, height: 40, timestamp: Math.floor(start / 1000), title: `${session.identityName} @ ${session.connectionName} (${session.protocol})`, env: { TERM: "xterm-256color", SHELL: "gatehouse" } }));
+  write(
+    JSON.stringify({
+      version: 2,
+      width: 120,
+      height: 40,
+      timestamp: Math.floor(start / 1000),
+      title: `${session.identityName} @ ${session.connectionName} (${session.protocol})`,
+      env: { TERM: "xterm-256color", SHELL: "gatehouse" },
+    }),
+  );
   let last = 0;
   // asciicast times must not go backwards, even when pipelined statements overlap.
   const t = (d: Date) => (last = Math.max(last, (d.getTime() - start) / 1000));

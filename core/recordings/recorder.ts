@@ -34,7 +34,11 @@ export class Recorder {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
-  private constructor(private readonly db: Db, readonly sessionId: string, private readonly opts: RecorderOptions) {
+  private constructor(
+    private readonly db: Db,
+    readonly sessionId: string,
+    private readonly opts: RecorderOptions,
+  ) {
     this.timer = setInterval(() => void this.flush(), opts.flushMs ?? 1000);
     this.timer.unref();
   }

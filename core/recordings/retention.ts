@@ -18,10 +18,9 @@ export async function deleteStaleTerminalTickets(db: Db): Promise<void> {
 /** Runs the retention now and every hour (every instance may: the deletes are idempotent). */
 export function startRetention(db: Db, days: number, log: (m: string) => void): () => void {
   const sweep = () =>
-    Promise.all([
-      deleteOldRecordings(db, days).then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`)),
-      deleteStaleTerminalTickets(db),
-    ]).catch((err) => log(`retention sweep failed: ${(err as Error).message}`));
+    Promise.all([deleteOldRecordings(db, days).then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`)), deleteStaleTerminalTickets(db)]).catch((err) =>
+      log(`retention sweep failed: ${(err as Error).message}`),
+    );
   void sweep();
   const timer = setInterval(sweep, 3_600_000);
   timer.unref();

@@ -7,7 +7,10 @@ export type ReviewDecisionErrorCode = "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "
 
 /** A decision that cannot be taken, with a message the approver can act on. */
 export class ReviewDecisionError extends Error {
-  constructor(readonly code: ReviewDecisionErrorCode, message: string) {
+  constructor(
+    readonly code: ReviewDecisionErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

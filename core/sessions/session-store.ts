@@ -30,8 +30,13 @@ export function createSessionStore(db: Db) {
         .set({ status: "failed", endReason: LEFTOVER_REASON, endedAt: new Date() })
         .where(and(eq(sessions.status, "active"), eq(sessions.gatewayInstance, instance)))
         .returning({
-          id: sessions.id, identityId: sessions.identityId, identityName: sessions.identityName, groups: sessions.groups,
-          connectionName: sessions.connectionName, protocol: sessions.protocol, clientAddr: sessions.clientAddr,
+          id: sessions.id,
+          identityId: sessions.identityId,
+          identityName: sessions.identityName,
+          groups: sessions.groups,
+          connectionName: sessions.connectionName,
+          protocol: sessions.protocol,
+          clientAddr: sessions.clientAddr,
         });
     },
     async close(id: string, end: { failed: boolean; reason: string; bytesIn: number; bytesOut: number }): Promise<void> {

@@ -9,7 +9,10 @@ const lineage = (sql: string) => {
   if (!a.ok) throw new Error(a.error);
   return statementLineage(a.statements[0].tree);
 };
-const readsOfOutput = (sql: string, i: number) => lineage(sql)!.outputs[i].reads.map((r) => `${r.table ?? "?"}.${r.column}`).sort();
+const readsOfOutput = (sql: string, i: number) =>
+  lineage(sql)!
+    .outputs[i].reads.map((r) => `${r.table ?? "?"}.${r.column}`)
+    .sort();
 
 describe("[SQL][LINEAGE] which source columns an output column reads", () => {
   it("traces expressions, aliases and qualified names", () => {

@@ -125,11 +125,22 @@ function collectScope(tree: unknown, scope: Scope): void {
     if (!isObj(v)) return;
     if (isObj(v.CommonTableExpr)) {
       const cte = v.CommonTableExpr;
-      addDerived(scope, String(cte.ctename), cte.ctequery, (cte.aliascolnames as Node[] | undefined)?.map((n) => str(n) ?? "?"));
+      addDerived(
+        scope,
+        String(cte.ctename),
+        cte.ctequery,
+        (cte.aliascolnames as Node[] | undefined)?.map((n) => str(n) ?? "?"),
+      );
     }
     if (isObj(v.RangeSubselect)) {
       const alias = (v.RangeSubselect.alias as Node | undefined)?.aliasname;
-      if (alias) addDerived(scope, String(alias), v.RangeSubselect.subquery, ((v.RangeSubselect.alias as Node).colnames as Node[] | undefined)?.map((n) => str(n) ?? "?"));
+      if (alias)
+        addDerived(
+          scope,
+          String(alias),
+          v.RangeSubselect.subquery,
+          ((v.RangeSubselect.alias as Node).colnames as Node[] | undefined)?.map((n) => str(n) ?? "?"),
+        );
     }
     const rv = (isObj(v.RangeVar) ? v.RangeVar : undefined) ?? (isObj(v.relation) && typeof v.relation.relname === "string" ? v.relation : undefined);
     if (rv && typeof rv.relname === "string") {

@@ -8,7 +8,13 @@ export type RoutineCalls = { functions: string[]; operators: string[] };
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
-const names = (list: unknown): string => (Array.isArray(list) ? list.map((n) => String((n as { String?: { sval?: string } }).String?.sval ?? "")).join(".").toLowerCase() : "");
+const names = (list: unknown): string =>
+  Array.isArray(list)
+    ? list
+        .map((n) => String((n as { String?: { sval?: string } }).String?.sval ?? ""))
+        .join(".")
+        .toLowerCase()
+    : "";
 
 export function routineCalls(tree: unknown): RoutineCalls {
   const functions = new Set<string>();

@@ -16,13 +16,23 @@ describe("[SQL][ANALYZER] statements and kinds from the real parser", () => {
       ["INSERT", "insert into t values (1)"],
       ["DROP TABLE", "drop table x"],
     ]);
-    expect(kinds("begin; explain analyze delete from t; commit")).toEqual([["BEGIN", "begin"], ["EXPLAIN ANALYZE", "explain analyze delete from t"], ["COMMIT", "commit"]]);
+    expect(kinds("begin; explain analyze delete from t; commit")).toEqual([
+      ["BEGIN", "begin"],
+      ["EXPLAIN ANALYZE", "explain analyze delete from t"],
+      ["COMMIT", "commit"],
+    ]);
   });
 
   it("shares one cache entry between texts that differ only in numeric literals, keeping each text", () => {
     expect(cacheKey("SELECT abalance FROM t1 WHERE aid = 4711;")).toBe("SELECT abalance FROM t1 WHERE aid = 0000;");
-    expect(kinds("select 1; update t2 set a = 12.5 where id = 99")).toEqual([["SELECT", "select 1"], ["UPDATE", "update t2 set a = 12.5 where id = 99"]]);
-    expect(kinds("select 2; update t2 set a = 77.1 where id = 42")).toEqual([["SELECT", "select 2"], ["UPDATE", "update t2 set a = 77.1 where id = 42"]]);
+    expect(kinds("select 1; update t2 set a = 12.5 where id = 99")).toEqual([
+      ["SELECT", "select 1"],
+      ["UPDATE", "update t2 set a = 12.5 where id = 99"],
+    ]);
+    expect(kinds("select 2; update t2 set a = 77.1 where id = 42")).toEqual([
+      ["SELECT", "select 2"],
+      ["UPDATE", "update t2 set a = 77.1 where id = 42"],
+    ]);
   });
 
   it("keys anything with quotes, comments, dollars or settings by its exact text", () => {

@@ -18,27 +18,76 @@ export const loadSqlParser = () => (ready ??= loadModule());
 
 // Names for the parse-tree node types whose generic name reads badly.
 const KIND_NAMES: Record<string, string> = {
-  SelectStmt: "SELECT", InsertStmt: "INSERT", UpdateStmt: "UPDATE", DeleteStmt: "DELETE", MergeStmt: "MERGE",
-  CreateStmt: "CREATE TABLE", CreateTableAsStmt: "CREATE TABLE AS", ViewStmt: "CREATE VIEW", IndexStmt: "CREATE INDEX",
-  CreateFunctionStmt: "CREATE FUNCTION", CreateSchemaStmt: "CREATE SCHEMA", CreateRoleStmt: "CREATE ROLE", CreatedbStmt: "CREATE DATABASE",
-  DropdbStmt: "DROP DATABASE", DropRoleStmt: "DROP ROLE", TruncateStmt: "TRUNCATE", AlterTableStmt: "ALTER TABLE",
-  GrantStmt: "GRANT", GrantRoleStmt: "GRANT ROLE", CopyStmt: "COPY", VariableSetStmt: "SET", VariableShowStmt: "SHOW",
-  ExplainStmt: "EXPLAIN", PrepareStmt: "PREPARE", ExecuteStmt: "EXECUTE", DeallocateStmt: "DEALLOCATE", DoStmt: "DO",
-  ListenStmt: "LISTEN", UnlistenStmt: "UNLISTEN", NotifyStmt: "NOTIFY", DeclareCursorStmt: "DECLARE CURSOR", FetchStmt: "FETCH",
-  ClosePortalStmt: "CLOSE", VacuumStmt: "VACUUM", LockStmt: "LOCK", CallStmt: "CALL", DiscardStmt: "DISCARD", RenameStmt: "RENAME",
+  SelectStmt: "SELECT",
+  InsertStmt: "INSERT",
+  UpdateStmt: "UPDATE",
+  DeleteStmt: "DELETE",
+  MergeStmt: "MERGE",
+  CreateStmt: "CREATE TABLE",
+  CreateTableAsStmt: "CREATE TABLE AS",
+  ViewStmt: "CREATE VIEW",
+  IndexStmt: "CREATE INDEX",
+  CreateFunctionStmt: "CREATE FUNCTION",
+  CreateSchemaStmt: "CREATE SCHEMA",
+  CreateRoleStmt: "CREATE ROLE",
+  CreatedbStmt: "CREATE DATABASE",
+  DropdbStmt: "DROP DATABASE",
+  DropRoleStmt: "DROP ROLE",
+  TruncateStmt: "TRUNCATE",
+  AlterTableStmt: "ALTER TABLE",
+  GrantStmt: "GRANT",
+  GrantRoleStmt: "GRANT ROLE",
+  CopyStmt: "COPY",
+  VariableSetStmt: "SET",
+  VariableShowStmt: "SHOW",
+  ExplainStmt: "EXPLAIN",
+  PrepareStmt: "PREPARE",
+  ExecuteStmt: "EXECUTE",
+  DeallocateStmt: "DEALLOCATE",
+  DoStmt: "DO",
+  ListenStmt: "LISTEN",
+  UnlistenStmt: "UNLISTEN",
+  NotifyStmt: "NOTIFY",
+  DeclareCursorStmt: "DECLARE CURSOR",
+  FetchStmt: "FETCH",
+  ClosePortalStmt: "CLOSE",
+  VacuumStmt: "VACUUM",
+  LockStmt: "LOCK",
+  CallStmt: "CALL",
+  DiscardStmt: "DISCARD",
+  RenameStmt: "RENAME",
 };
 const TRANSACTION_KINDS: Record<string, string> = {
-  TRANS_STMT_BEGIN: "BEGIN", TRANS_STMT_START: "BEGIN", TRANS_STMT_COMMIT: "COMMIT", TRANS_STMT_ROLLBACK: "ROLLBACK",
-  TRANS_STMT_SAVEPOINT: "SAVEPOINT", TRANS_STMT_RELEASE: "RELEASE", TRANS_STMT_ROLLBACK_TO: "ROLLBACK TO SAVEPOINT",
-  TRANS_STMT_PREPARE: "PREPARE TRANSACTION", TRANS_STMT_COMMIT_PREPARED: "COMMIT PREPARED", TRANS_STMT_ROLLBACK_PREPARED: "ROLLBACK PREPARED",
+  TRANS_STMT_BEGIN: "BEGIN",
+  TRANS_STMT_START: "BEGIN",
+  TRANS_STMT_COMMIT: "COMMIT",
+  TRANS_STMT_ROLLBACK: "ROLLBACK",
+  TRANS_STMT_SAVEPOINT: "SAVEPOINT",
+  TRANS_STMT_RELEASE: "RELEASE",
+  TRANS_STMT_ROLLBACK_TO: "ROLLBACK TO SAVEPOINT",
+  TRANS_STMT_PREPARE: "PREPARE TRANSACTION",
+  TRANS_STMT_COMMIT_PREPARED: "COMMIT PREPARED",
+  TRANS_STMT_ROLLBACK_PREPARED: "ROLLBACK PREPARED",
 };
 
 /** The statement kind psql would name in its command tag (DROP TABLE, INSERT, EXPLAIN ANALYZE...). */
 export function kindOf(node: string, body: Record<string, any>): string {
   if (node === "TransactionStmt") return TRANSACTION_KINDS[body.kind] ?? "TRANSACTION";
-  if (node === "DropStmt") return "DROP " + String(body.removeType ?? "OBJECT").replace(/^OBJECT_/, "").replace(/_/g, " ");
+  if (node === "DropStmt")
+    return (
+      "DROP " +
+      String(body.removeType ?? "OBJECT")
+        .replace(/^OBJECT_/, "")
+        .replace(/_/g, " ")
+    );
   if (node === "ExplainStmt" && (body.options ?? []).some((o: any) => o?.DefElem?.defname === "analyze")) return "EXPLAIN ANALYZE";
-  return KIND_NAMES[node] ?? node.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+  return (
+    KIND_NAMES[node] ??
+    node
+      .replace(/Stmt$/, "")
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .toUpperCase()
+  );
 }
 
 // Texts made only of identifiers, operators, whitespace and numbers: no quotes, dollar signs,

@@ -9,7 +9,9 @@ import { createHash, createHmac, createPrivateKey, createPublicKey } from "node:
 export function gatewayHostKey(secretKey: Buffer): { privateKey: string; fingerprint: string } {
   const seed = createHmac("sha256", secretKey).update("gatehouse ssh host key v1").digest();
   const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-  const pub = createPublicKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" })).export({ format: "der", type: "spki" }).subarray(-32);
+  const pub = createPublicKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" }))
+    .export({ format: "der", type: "spki" })
+    .subarray(-32);
   const str = (b: Buffer | string) => {
     const buf = typeof b === "string" ? Buffer.from(b) : b;
     const len = Buffer.alloc(4);

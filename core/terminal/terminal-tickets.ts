@@ -17,8 +17,14 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 export async function issueTerminalTicket(db: Db, input: { identityId: string; groups: string[]; connectionName: string; consoleUser: string; cols?: number; rows?: number }) {
   const ticket = randomBytes(32).toString("base64url");
   await db.insert(terminalTickets).values({
-    ticketHash: sha256(ticket), identityId: input.identityId, groups: input.groups, connectionName: input.connectionName, consoleUser: input.consoleUser,
-    cols: clamp(input.cols ?? 120, 20, 500), rows: clamp(input.rows ?? 32, 5, 200), expiresAt: new Date(Date.now() + TICKET_TTL_MS),
+    ticketHash: sha256(ticket),
+    identityId: input.identityId,
+    groups: input.groups,
+    connectionName: input.connectionName,
+    consoleUser: input.consoleUser,
+    cols: clamp(input.cols ?? 120, 20, 500),
+    rows: clamp(input.rows ?? 32, 5, 200),
+    expiresAt: new Date(Date.now() + TICKET_TTL_MS),
   });
   return { ticket, expiresInSeconds: TICKET_TTL_MS / 1000 };
 }
@@ -38,11 +44,24 @@ export async function openTerminalTicket(db: Db, ticket: string): Promise<Opened
   if (!row) return null;
   const [who] = await db.select({ name: identities.name, disabledAt: identities.disabledAt }).from(identities).where(eq(identities.id, row.identityId));
   if (!who || who.disabledAt) return null;
-  return { id: row.id, identityId: row.identityId, identityName: who.name, groups: row.groups, connectionName: row.connectionName, consoleUser: row.consoleUser, cols: row.cols, rows: row.rows, credential };
+  return {
+    id: row.id,
+    identityId: row.identityId,
+    identityName: who.name,
+    groups: row.groups,
+    connectionName: row.connectionName,
+    consoleUser: row.consoleUser,
+    cols: row.cols,
+    rows: row.rows,
+    credential,
+  };
 }
 
 export async function closeTerminalTicket(db: Db, id: string): Promise<void> {
-  await db.update(terminalTickets).set({ closedAt: sql`now()` }).where(eq(terminalTickets.id, id));
+  await db
+    .update(terminalTickets)
+    .set({ closedAt: sql`now()` })
+    .where(eq(terminalTickets.id, id));
 }
 
 /** The identity behind an open terminal's credential, or null (unknown, closed, expired, identity disabled). */

@@ -41,7 +41,10 @@ export async function verifyLocalSignIn(db: Db, emailInput: string, password: st
   // Hash anyway when there is no account, so response time does not tell which e-mails exist.
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user?.passwordHash || !ok || user.disabledAt) return undefined;
-  await db.update(consoleUsers).set({ lastSignInAt: sql`now()` }).where(eq(consoleUsers.id, user.id));
+  await db
+    .update(consoleUsers)
+    .set({ lastSignInAt: sql`now()` })
+    .where(eq(consoleUsers.id, user.id));
   return user;
 }
 const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -71,7 +74,10 @@ export async function upsertOidcUser(db: Db, input: { email: string; name?: stri
 }
 
 export async function countAdmins(db: Db): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(consoleUsers).where(sql`${consoleUsers.role} = 'admin' and ${consoleUsers.disabledAt} is null`);
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(consoleUsers)
+    .where(sql`${consoleUsers.role} = 'admin' and ${consoleUsers.disabledAt} is null`);
   return r.n;
 }
 
@@ -83,7 +89,13 @@ export async function countAdmins(db: Db): Promise<number> {
 export async function linkOidcIdentity(db: Db, userId: string, names: string[]): Promise<void> {
   const wanted = names.filter(Boolean);
   if (!wanted.length) return;
-  const [identity] = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.source, "oidc"), inArray(identities.name, wanted)));
+  const [identity] = await db
+    .select({ id: identities.id })
+    .from(identities)
+    .where(and(eq(identities.source, "oidc"), inArray(identities.name, wanted)));
   if (!identity) return;
-  await db.update(consoleUsers).set({ identityId: identity.id }).where(and(eq(consoleUsers.id, userId), isNull(consoleUsers.identityId)));
+  await db
+    .update(consoleUsers)
+    .set({ identityId: identity.id })
+    .where(and(eq(consoleUsers.id, userId), isNull(consoleUsers.identityId)));
 }

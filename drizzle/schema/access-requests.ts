@@ -13,9 +13,13 @@ export const accessRequests = pgTable(
   "access_requests",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    identityId: uuid("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
+    identityId: uuid("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
     identityName: text("identity_name").notNull(),
-    connectionId: uuid("connection_id").notNull().references(() => connections.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
     connectionName: text("connection_name").notNull(),
     durationSeconds: integer("duration_seconds").notNull(),
     reason: text("reason").notNull(),

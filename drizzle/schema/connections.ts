@@ -20,8 +20,12 @@ export const connections = pgTable("connections", {
 export const grants = pgTable(
   "grants",
   {
-    groupId: uuid("group_id").notNull().references(() => groups.id, { onDelete: "cascade" }),
-    connectionId: uuid("connection_id").notNull().references(() => connections.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.connectionId] })],

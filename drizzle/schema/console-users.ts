@@ -16,11 +16,16 @@ export const consoleUsers = pgTable("console_users", {
   email: text("email").notNull().unique(),
   name: text("name"),
   role: text("role", { enum: CONSOLE_ROLES }).notNull().default("member"),
-  source: text("source", { enum: ["local", "oidc"] }).notNull().default("local"),
+  source: text("source", { enum: ["local", "oidc"] })
+    .notNull()
+    .default("local"),
   passwordHash: text("password_hash"),
   identityId: uuid("identity_id").references(() => identities.id, { onDelete: "set null" }),
   /** Groups the person belongs to (from the IdP at each sign-in, or set by an admin): who may approve what. */
-  groups: text("groups").array().notNull().default(sql`'{}'::text[]`),
+  groups: text("groups")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
   createdAt: createdAt(),
   lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
   disabledAt: timestamp("disabled_at", { withTimezone: true }),

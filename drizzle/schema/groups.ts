@@ -12,8 +12,12 @@ export const groups = pgTable("groups", {
 export const memberships = pgTable(
   "memberships",
   {
-    identityId: uuid("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
-    groupId: uuid("group_id").notNull().references(() => groups.id, { onDelete: "cascade" }),
+    identityId: uuid("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.identityId, t.groupId] })],

@@ -5,8 +5,12 @@ import { createdAt } from "./columns";
 export const identities = pgTable("identities", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull().unique(),
-  kind: text("kind", { enum: ["agent", "person"] }).notNull().default("agent"),
-  source: text("source", { enum: ["local", "oidc"] }).notNull().default("local"),
+  kind: text("kind", { enum: ["agent", "person"] })
+    .notNull()
+    .default("agent"),
+  source: text("source", { enum: ["local", "oidc"] })
+    .notNull()
+    .default("local"),
   email: text("email"),
   createdAt: createdAt(),
   disabledAt: timestamp("disabled_at", { withTimezone: true }),

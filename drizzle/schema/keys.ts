@@ -7,7 +7,9 @@ export const keys = pgTable(
   "keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    identityId: uuid("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
+    identityId: uuid("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull().unique(),
     createdAt: createdAt(),

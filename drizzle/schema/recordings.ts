@@ -7,7 +7,9 @@ import { sessions } from "./sessions";
  * loses at most the last second. Output is stored masked (the connection's detectors).
  */
 export const recordings = pgTable("recordings", {
-  sessionId: uuid("session_id").primaryKey().references(() => sessions.id, { onDelete: "cascade" }),
+  sessionId: uuid("session_id")
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: "cascade" }),
   width: integer("width").notNull(),
   height: integer("height").notNull(),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
@@ -23,7 +25,9 @@ export const recordings = pgTable("recordings", {
 export const recordingChunks = pgTable(
   "recording_chunks",
   {
-    sessionId: uuid("session_id").notNull().references(() => recordings.sessionId, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => recordings.sessionId, { onDelete: "cascade" }),
     seq: integer("seq").notNull(),
     data: text("data").notNull(),
     /** Time (ms from the start) of the chunk's last event, for paging a long recording. */

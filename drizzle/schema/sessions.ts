@@ -15,7 +15,9 @@ export const sessions = pgTable(
     clientApp: text("client_app"),
     clientUser: text("client_user"),
     gatewayInstance: text("gateway_instance").notNull(),
-    status: text("status", { enum: ["active", "closed", "failed"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "closed", "failed"] })
+      .notNull()
+      .default("active"),
     endReason: text("end_reason"),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
@@ -30,7 +32,9 @@ export const sessionEvents = pgTable(
   "session_events",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
     kind: text("kind").notNull(),
     data: jsonb("data"),

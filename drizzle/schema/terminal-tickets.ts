@@ -12,7 +12,9 @@ export const terminalTickets = pgTable("terminal_tickets", {
   id: uuid("id").primaryKey().defaultRandom(),
   ticketHash: text("ticket_hash").notNull().unique(),
   credentialHash: text("credential_hash").unique(),
-  identityId: uuid("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
+  identityId: uuid("identity_id")
+    .notNull()
+    .references(() => identities.id, { onDelete: "cascade" }),
   /** The person's groups when the console issued it (their IdP groups and Gatehouse memberships). */
   groups: text("groups").array().notNull(),
   connectionName: text("connection_name").notNull(),

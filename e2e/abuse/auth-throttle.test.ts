@@ -25,7 +25,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const forged = (prefix = "ghk_") => prefix + randomBytes(32).toString("base64url").slice(0, 47 - prefix.length);
+const forged = (prefix = "ghk_") =>
+  prefix +
+  randomBytes(32)
+    .toString("base64url")
+    .slice(0, 47 - prefix.length);
 
 /** Signs in from `from`; what came back and how long it took. */
 async function signIn(port: number, password: string, from = "127.0.0.1") {

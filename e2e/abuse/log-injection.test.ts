@@ -78,7 +78,10 @@ describe("[ABUSE][LOG] nothing a client sends reaches the gateway's log unescape
     other.end();
 
     await new Promise((r) => setTimeout(r, 500)); // what the gateway prints arrives through a pipe
-    const lines = gw!.log().split("\n").filter((l) => l !== "");
+    const lines = gw!
+      .log()
+      .split("\n")
+      .filter((l) => l !== "");
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter((l) => l.startsWith(FORGED) || l.trim() === FORGED)).toEqual([]);
     for (const line of lines) {

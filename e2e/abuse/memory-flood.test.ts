@@ -32,8 +32,13 @@ beforeAll(async () => {
   port = await freePort();
   const env = {
     DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: secret, GATEHOUSE_PG_PORT: String(port), GATEHOUSE_SSH_PORT: "0", GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "flood-test", GATEHOUSE_BUFFER_BUDGET_BYTES: String(BUDGET),
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: secret,
+    GATEHOUSE_PG_PORT: String(port),
+    GATEHOUSE_SSH_PORT: "0",
+    GATEHOUSE_HTTP_PORT: "0",
+    GATEHOUSE_INSTANCE: "flood-test",
+    GATEHOUSE_BUFFER_BUDGET_BYTES: String(BUDGET),
   };
   gw = await startGatewayProcess(env);
   handle = openDb(env.DATABASE_URL, { max: 2, applicationName: "gatehouse-test-seed" });

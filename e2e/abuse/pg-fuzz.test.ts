@@ -29,7 +29,7 @@ function rng(seed: number) {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T,>(xs: readonly T[]): T => xs[int(xs.length)] };
+  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
 }
 
 const VALID = [
@@ -124,7 +124,9 @@ describe("[ABUSE][FUZZ] random and mutated frames after a real sign-in", () => {
     await healthy.end();
     await expect.poll(() => t.gw.deps.buffers.inUse, { timeout: 5_000 }).toBe(0);
     const growth = (process.memoryUsage().rss - rssBefore) / MiB;
-    console.log(`[ABUSE][FUZZ] seed ${SEED}: ${SESSIONS} fuzzed sessions (${ended} ended by the gateway or target), healthy client ran ${queries} queries with 0 failures; RSS +${growth.toFixed(0)} MiB`);
+    console.log(
+      `[ABUSE][FUZZ] seed ${SEED}: ${SESSIONS} fuzzed sessions (${ended} ended by the gateway or target), healthy client ran ${queries} queries with 0 failures; RSS +${growth.toFixed(0)} MiB`,
+    );
     expect(growth).toBeLessThan(200);
   });
 });

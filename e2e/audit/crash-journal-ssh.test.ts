@@ -42,7 +42,25 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0);
     return r.stdout.trim();
   };
-  await ok("connections", "add", "box", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, "--host-key", sshd.hostKeyFingerprint, "--recording", "off");
+  await ok(
+    "connections",
+    "add",
+    "box",
+    "--type",
+    "ssh",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(sshd.port),
+    "--user",
+    sshd.user,
+    "--private-key-file",
+    sshd.clientKeyFile,
+    "--host-key",
+    sshd.hostKeyFingerprint,
+    "--recording",
+    "off",
+  );
   await ok("grant", "ops", "box");
   client = sshClient(dataDir, Number(env.GATEHOUSE_SSH_PORT), await ok("keys", "issue", "runner", "--groups", "ops"));
 });

@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 const insertEvents = async (n: number) =>
-  (await pool.query<{ id: string }>("insert into audit_events (action, outcome, message) select 'test.event', 'ok', 'n' || g from generate_series(1, $1) g returning id", [n])).rows.map((r) => Number(r.id));
+  (await pool.query<{ id: string }>("insert into audit_events (action, outcome, message) select 'test.event', 'ok', 'n' || g from generate_series(1, $1) g returning id", [n])).rows.map((r) =>
+    Number(r.id),
+  );
 
 async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

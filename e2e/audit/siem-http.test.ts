@@ -59,9 +59,27 @@ async function storedIds(): Promise<number[]> {
 function idsAt(path: string): number[] {
   const bodies = received.filter((r) => r.path === path).map((r) => r.body);
   if (path === "/v1/logs") return bodies.flatMap((b) => JSON.parse(b).resourceLogs[0].scopeLogs[0].logRecords.map((l: { body: { stringValue: string } }) => JSON.parse(l.body.stringValue).id));
-  if (path === "/_bulk") return bodies.flatMap((b) => b.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l).id));
-  if (path === "/hook") return bodies.flatMap((b) => b.trim().split("\n").map((l) => JSON.parse(l).id));
-  return bodies.flatMap((b) => b.trim().split("\n").map((l) => JSON.parse(l).event.id));
+  if (path === "/_bulk")
+    return bodies.flatMap((b) =>
+      b
+        .trim()
+        .split("\n")
+        .filter((_, i) => i % 2 === 1)
+        .map((l) => JSON.parse(l).id),
+    );
+  if (path === "/hook")
+    return bodies.flatMap((b) =>
+      b
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+    );
+  return bodies.flatMap((b) =>
+    b
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).event.id),
+  );
 }
 
 async function waitForAll(paths: string[], ids: number[], ms = 30_000): Promise<void> {
@@ -86,17 +104,30 @@ describe("[AUDIT][SIEM] HTTP sinks: Splunk HEC, OTLP/HTTP JSON logs, webhook JSO
     // Splunk HEC: Authorization: Splunk <token>; concatenated {time, host, source, sourcetype, event}.
     const hec = received.find((x) => x.path === "/services/collector/event")!;
     expect(hec.headers.authorization).toBe("Splunk hec-token-1");
-    const hecEvents = hec.body.trim().split("\n").map((l) => JSON.parse(l));
+    const hecEvents = hec.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const statement = [...received.filter((x) => x.path === "/services/collector/event")]
-      .flatMap((x) => x.body.trim().split("\n").map((l) => JSON.parse(l)))
+      .flatMap((x) =>
+        x.body
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l)),
+      )
       .find((e) => e.event.activity_name === "statement");
     for (const e of hecEvents) {
       expect(typeof e.time).toBe("number");
       expect(e).toMatchObject({ source: "gatehouse", sourcetype: "gatehouse:audit", event: { schema: "gatehouse.audit", version: 1 } });
     }
     expect(statement.event).toMatchObject({
-      activity_name: "statement", status: "ok", actor: { user: { name: "siem-agent", groups: ["analysts"] } }, connection: { name: "siem" },
-      session: { protocol: "postgres" }, command: { text: "select 41 + 1", kind: "SELECT", rows: 1 }, chain: { seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      activity_name: "statement",
+      status: "ok",
+      actor: { user: { name: "siem-agent", groups: ["analysts"] } },
+      connection: { name: "siem" },
+      session: { protocol: "postgres" },
+      command: { text: "select 41 + 1", kind: "SELECT", rows: 1 },
+      chain: { seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
 
     // OTLP/HTTP JSON: resourceLogs -> scopeLogs -> logRecords, nanosecond times as strings, the event as the body.
@@ -114,7 +145,11 @@ describe("[AUDIT][SIEM] HTTP sinks: Splunk HEC, OTLP/HTTP JSON logs, webhook JSO
 
     // Webhook: JSON lines with the configured header; Elastic: index action with the event id, then the document.
     expect(received.find((x) => x.path === "/hook")!.headers.authorization).toBe("Bearer hook-1");
-    const bulk = received.find((x) => x.path === "/_bulk")!.body.trim().split("\n").map((l) => JSON.parse(l));
+    const bulk = received
+      .find((x) => x.path === "/_bulk")!
+      .body.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(bulk[0]).toEqual({ index: { _index: "audit-test", _id: String(bulk[1].id) } });
     expect(bulk[1]["@timestamp"]).toBe(bulk[1].time);
 

@@ -107,7 +107,12 @@ describe("[AUDIT][SIEM] syslog RFC 5424 to a real rsyslog", () => {
       const key = await t.setupAccess({ connection: "syslogged", identity: "syslog-agent" });
       for (let i = 0; i < 5; i++) await t.psql(key, "syslogged", ["-qAtc", `select ${i}`]);
       let ids = await storedIds(t);
-      const tlsIds = () => new Set(receivedLines().filter((l) => l.event.schema === "gatehouse.audit").map((l) => l.event.id));
+      const tlsIds = () =>
+        new Set(
+          receivedLines()
+            .filter((l) => l.event.schema === "gatehouse.audit")
+            .map((l) => l.event.id),
+        );
       await waitFor(() => ids.every((id) => tlsIds().has(id)));
       expect([...tlsIds()]).toEqual(expect.arrayContaining(ids));
       const line = receivedLines().find((l) => l.event.activity_name === "statement")!;

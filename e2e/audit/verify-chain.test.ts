@@ -25,9 +25,21 @@ async function writeEvents(n: number, opts: { instance?: string; daysAgo?: numbe
   const base = Date.now() - (opts.daysAgo ?? 0) * 86_400_000;
   for (let i = 0; i < n; i++) {
     writer.write({
-      at: new Date(base + i), action: "statement", outcome: i % 7 === 0 ? "error" : "ok", identityName: "agent-7", groups: ["analysts", "dba"], connectionName: "pg-prod",
-      sessionId: "00000000-0000-4000-8000-000000000001", protocol: "postgres", clientAddr: "127.0.0.1", statement: `select ${i} /* é ✓ */`, statementKind: "SELECT",
-      durationMs: 0.1234567 * i, rows: i, sqlstate: i % 7 === 0 ? "42P01" : null, details: i % 5 === 0 ? { masked: { email: i, card: 1 }, zeta: [1, { b: 2, a: 1 }] } : null,
+      at: new Date(base + i),
+      action: "statement",
+      outcome: i % 7 === 0 ? "error" : "ok",
+      identityName: "agent-7",
+      groups: ["analysts", "dba"],
+      connectionName: "pg-prod",
+      sessionId: "00000000-0000-4000-8000-000000000001",
+      protocol: "postgres",
+      clientAddr: "127.0.0.1",
+      statement: `select ${i} /* é ✓ */`,
+      statementKind: "SELECT",
+      durationMs: 0.1234567 * i,
+      rows: i,
+      sqlstate: i % 7 === 0 ? "42P01" : null,
+      details: i % 5 === 0 ? { masked: { email: i, card: 1 }, zeta: [1, { b: 2, a: 1 }] } : null,
     });
   }
   await writer.close();
@@ -83,7 +95,12 @@ describe("[AUDIT][VERIFY] gatehouse audit verify", () => {
   it("catches a reordering (two events swap places in the log)", async () => {
     const all = await ids();
     const [a, b] = [all[200], all[201]];
-    for (const [from, to] of [[a, -a], [b, a], [-a, b]]) await pool.query("update audit_events set id = $2 where id = $1", [from, to]);
+    for (const [from, to] of [
+      [a, -a],
+      [b, a],
+      [-a, b],
+    ])
+      await pool.query("update audit_events set id = $2 where id = $1", [from, to]);
     const r = await verify();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`TAMPERED (reordered): gw-a: event ${a} (seq 202) is listed before event ${b} (seq 201)`);

@@ -70,9 +70,9 @@ test("[MASKING][FORM]: an admin adds a column rule and the card detector, previe
   await shot(page, "masking-editor-1280");
 
   // The gateway reloads from the bus: psql through it gets the masked form only.
-  await expect.poll(async () => (await psql(key, CONNECTION, ["-At", "-c", SELECT])).stdout, { timeout: 10_000 }).toBe(
-    "***@******e.com|paid with [REDACTED:payment-card]\n***@******e.com|order 4111111111111112\n",
-  );
+  await expect
+    .poll(async () => (await psql(key, CONNECTION, ["-At", "-c", SELECT])).stdout, { timeout: 10_000 })
+    .toBe("***@******e.com|paid with [REDACTED:payment-card]\n***@******e.com|order 4111111111111112\n");
   const after = await psql(key, CONNECTION, ["-At", "-c", SELECT]);
   expect(after.stdout).not.toContain("ann@example.com");
   expect(after.stdout).not.toContain("4111 1111 1111 1111");
@@ -82,10 +82,18 @@ test("[MASKING][FORM]: an admin adds a column rule and the card detector, previe
     detectors: { builtIn: ["payment-card"], custom: [], style: "redact" },
     exemptGroups: [],
   });
-  const events = (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const events = (await cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const saved = events.filter((e) => e.action === "console.masking.update" && e.connectionName === CONNECTION);
   expect(saved).toHaveLength(1);
-  expect(saved[0]).toMatchObject({ identityName: "admin@example.test", protocol: "console", outcome: "ok", details: { before: null, after: { columns: [{ column: "public.masking_customers.email" }] } } });
+  expect(saved[0]).toMatchObject({
+    identityName: "admin@example.test",
+    protocol: "console",
+    outcome: "ok",
+    details: { before: null, after: { columns: [{ column: "public.masking_customers.email" }] } },
+  });
 });
 
 test("[MASKING][LAYOUT]: the saved rules read back into the form at phone width without sideways scrolling", async ({ browser, shot }) => {
@@ -122,7 +130,10 @@ test("[MASKING][ROLES]: an auditor reads the rules; a member is refused the page
   await shot(member, "masking-member-forbidden");
 
   const wipe = { data: { json: { name: CONNECTION, rules: { columns: [], detectors: { builtIn: [] } } } } };
-  for (const [role, p] of [["auditor", auditor], ["member", member]] as const) {
+  for (const [role, p] of [
+    ["auditor", auditor],
+    ["member", member],
+  ] as const) {
     const refused = await p.request.post("/api/trpc/masking.save", wipe);
     expect(refused.status(), role).toBe(403);
     expect(await refused.text()).toContain(`this needs the admin role; you are ${role}`);

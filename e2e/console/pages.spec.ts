@@ -1,7 +1,22 @@
 import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
 import { openStackDb, seedRecordedSession } from "./support/seed-recording";
 
-const ADMIN_PAGES = ["/", "/reviews", "/access-requests", "/connections", "/connections/new", "/guardrails", "/masking", "/access", "/agents", "/sessions", "/audit", "/users", "/terminal", "/ssh-keys"];
+const ADMIN_PAGES = [
+  "/",
+  "/reviews",
+  "/access-requests",
+  "/connections",
+  "/connections/new",
+  "/guardrails",
+  "/masking",
+  "/access",
+  "/agents",
+  "/sessions",
+  "/audit",
+  "/users",
+  "/terminal",
+  "/ssh-keys",
+];
 
 // A session page with a terminal recording (the player, its commands and search) is checked too.
 let recordedSession = "";
@@ -12,7 +27,10 @@ test.beforeAll(async () => {
 
 // Every page renders for its role at laptop and phone widths, with a heading and without the page
 // itself scrolling sideways (wide tables scroll inside their own box). The screenshots are for people.
-for (const [width, label] of [[1280, "laptop"], [390, "phone"]] as const) {
+for (const [width, label] of [
+  [1280, "laptop"],
+  [390, "phone"],
+] as const) {
   test(`[LAYOUT][${label.toUpperCase()}]: every admin page renders at ${width}px`, async ({ browser, shot }) => {
     const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width, height: 900 } });
     const page = await context.newPage();

@@ -28,7 +28,9 @@ async function recordSession(): Promise<string> {
   const typedAt = new Date();
   rec.input("echo hello from the recording\r");
   rec.output("echo hello from the recording\r\nhello from the recording\r\n$ ");
-  await db.insert(auditEvents).values({ at: typedAt, action: "command", outcome: "ok", sessionId: id, identityName: "agent-replay", connectionName: "ssh-replay", protocol: "ssh", statement: "echo hello from the recording" });
+  await db
+    .insert(auditEvents)
+    .values({ at: typedAt, action: "command", outcome: "ok", sessionId: id, identityName: "agent-replay", connectionName: "ssh-replay", protocol: "ssh", statement: "echo hello from the recording" });
   await sleep(1300);
   rec.resize(100, 30);
   // A colour change in the middle of the words: search must see "later output" as one phrase.
@@ -50,7 +52,10 @@ test("[SESSIONS][REPLAY]: an auditor plays a recorded SSH session, seeks from a 
   await expect(screen).toContainText("output after the resize");
 
   // The command sits at ~1.2 s: the screen goes back to before the later output.
-  await page.getByRole("list", { name: "Commands" }).getByRole("button", { name: /echo hello from the recording/ }).click();
+  await page
+    .getByRole("list", { name: "Commands" })
+    .getByRole("button", { name: /echo hello from the recording/ })
+    .click();
   await expect(screen).toContainText("Welcome to the replay host");
   await expect(screen).not.toContainText("output after the resize");
   await expect(player.locator(".ap-time-elapsed, .ap-timer").first()).toContainText("00:01");
@@ -104,7 +109,10 @@ test("[SESSIONS][REPLAY]: an auditor plays a recorded SSH session, seeks from a 
     .from(auditEvents)
     .where(and(sql`${auditEvents.action} like 'console.session.%'`, sql`${auditEvents.details}->>'target' = ${id}`));
   const auditor = stackInfo().accounts.auditor.email;
-  expect(audited.filter((a) => a.action === "console.session.export")).toEqual([{ action: "console.session.export", actor: auditor }, { action: "console.session.export", actor: auditor }]);
+  expect(audited.filter((a) => a.action === "console.session.export")).toEqual([
+    { action: "console.session.export", actor: auditor },
+    { action: "console.session.export", actor: auditor },
+  ]);
   expect(audited.some((a) => a.action === "console.session.replay")).toBe(true);
 
   const phone = await browser.newContext({ storageState: storageStateFor("auditor"), viewport: { width: 390, height: 900 } });

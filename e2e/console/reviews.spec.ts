@@ -17,13 +17,16 @@ test.beforeAll(async ({ cli, stack }) => {
   await cli("grant", "agents", CONNECTION);
   key = (await cli("keys", "issue", "agent-reviewed", "--groups", "agents")).stdout.trim();
   const file = path.join(tmpdir(), `gatehouse-e2e-reviews-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify({
-    defaultAction: "allow",
-    rules: [
-      { name: "drops-need-a-dba", action: "review", match: { kinds: ["DROP", "TRUNCATE"] }, approvers: ["dba"] },
-      { name: "updates-wait-briefly", action: "review", match: { kinds: ["UPDATE"] }, timeoutSeconds: 6 },
-    ],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      defaultAction: "allow",
+      rules: [
+        { name: "drops-need-a-dba", action: "review", match: { kinds: ["DROP", "TRUNCATE"] }, approvers: ["dba"] },
+        { name: "updates-wait-briefly", action: "review", match: { kinds: ["UPDATE"] }, timeoutSeconds: 6 },
+      ],
+    }),
+  );
   const applied = await cli("policies", "apply", CONNECTION, "-f", file);
   rmSync(file, { force: true });
   if (applied.code !== 0) throw new Error(applied.stderr);
@@ -55,7 +58,10 @@ test("[REVIEWS][APPROVE]: psql's DROP TABLE appears in the approver's queue with
 test("[REVIEWS][REJECT]: the approver's reason reaches psql as an error and the table stays", async ({ page, psql, stack }) => {
   const running = psql(key, CONNECTION, ["-c", "truncate kept"]);
   await page.goto("/reviews");
-  await page.getByRole("row", { name: /truncate kept/ }).getByRole("link", { name: "Review" }).click();
+  await page
+    .getByRole("row", { name: /truncate kept/ })
+    .getByRole("link", { name: "Review" })
+    .click();
   await page.getByRole("button", { name: "Reject" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "say why you reject it" })).toBeVisible();
   await page.getByLabel("Reason").fill("kept is the audit table; ask #data first");

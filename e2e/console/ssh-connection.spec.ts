@@ -128,7 +128,10 @@ test("[CONNECTIONS][SSH]: an admin adds an SSH connection through the form, test
   await expect(admin.getByLabel("Host key fingerprint (optional)")).toHaveValue("");
 
   // The audit has the gateway's pin and the console's forget with before and after.
-  const events = (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as { action: string; connectionName: string | null; message: string | null; details: Record<string, unknown> | null });
+  const events = (await cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { action: string; connectionName: string | null; message: string | null; details: Record<string, unknown> | null });
   expect(events.find((e) => e.action === "ssh.hostkey.pinned" && e.connectionName === "ssh-e2e")?.message).toContain(sshd.hostKeyFingerprint);
   const forget = events.find((e) => e.action === "console.connection.hostkey.forget" && e.connectionName === "ssh-e2e");
   expect(forget?.details).toMatchObject({ before: { hostKey: sshd.hostKeyFingerprint, hostKeyPinnedAt: expect.any(String) }, after: { hostKey: null, hostKeyPinnedAt: null } });
@@ -144,7 +147,11 @@ test("[CONNECTIONS][SSH]: an admin adds an SSH connection through the form, test
   await context.close();
 });
 
-test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not present is refused before the credential is sent; switching to a password replaces the key", async ({ browser, cli, shot }) => {
+test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not present is refused before the credential is sent; switching to a password replaces the key", async ({
+  browser,
+  cli,
+  shot,
+}) => {
   const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width: 1280, height: 900 } });
   const admin = await context.newPage();
   await fillSshForm(admin, "ssh-e2e-pinned", sshd.user, clientKey);
@@ -181,7 +188,10 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
   await expect(admin.getByLabel("Log in with")).toHaveValue("password");
   await expect(admin.getByText("A password is stored.")).toBeVisible();
   await expect(admin.getByTestId("pinned-host-key")).toHaveText(sshd.hostKeyFingerprint);
-  const updates = (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as { action: string; connectionName: string | null; details: { after?: { sealedFields?: string[]; sealedFieldChanges?: string[] } } | null });
+  const updates = (await cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { action: string; connectionName: string | null; details: { after?: { sealedFields?: string[]; sealedFieldChanges?: string[] } } | null });
   const update = updates.findLast((e) => e.action === "console.connection.update" && e.connectionName === "ssh-e2e-pinned");
   expect(update?.details?.after).toMatchObject({ sealedFields: ["password"], sealedFieldChanges: ["password replaced", "privateKey removed"] });
   expect(JSON.stringify(updates)).not.toContain("hunter2-not-the-password");

@@ -38,10 +38,30 @@ async function linkedPerson(browser: Browser, stack: StackInfo, email: string, i
 
 /** OpenSSH with one key and nothing else (no agent, no password prompt), through the gateway. */
 const sshWithKey = (stack: StackInfo, key: string, connection: string) =>
-  run("ssh", [
-    "-i", key, "-p", String(stack.gatewaySshPort), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", `${connection}@127.0.0.1`, "echo ok",
-  ], { env: { SSH_AUTH_SOCK: "" }, timeoutMs: 30_000 });
+  run(
+    "ssh",
+    [
+      "-i",
+      key,
+      "-p",
+      String(stack.gatewaySshPort),
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      "ConnectTimeout=10",
+      `${connection}@127.0.0.1`,
+      "echo ok",
+    ],
+    { env: { SSH_AUTH_SOCK: "" }, timeoutMs: 30_000 },
+  );
 
 const identityId = async (stack: StackInfo, name: string) => {
   const handle = openStackDb(stack.env.DATABASE_URL);
@@ -63,7 +83,10 @@ const noSidewaysScroll = async (page: Page) => {
   expect(overflow, `${page.url()} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
 };
 const audit = async (cli: (...a: string[]) => Promise<{ stdout: string }>) =>
-  (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as AuditRow);
+  (await cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as AuditRow);
 
 test("[SSH KEYS][OWN]: a linked person registers their public key, logs in with it through the gateway, is warned off a private key, and removes the key", async ({ browser, stack, cli, shot }) => {
   await cli("connections", "add", "keys-box", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
@@ -156,7 +179,10 @@ test("[SSH KEYS][OWN]: a linked person registers their public key, logs in with 
   // Both changes are audited under the person, by fingerprint; no private key anywhere in the audit.
   const events = await audit(cli);
   const mine = events.filter((e) => e.identityName === "kim.keys@example.test" && e.action.startsWith("console.sshkey."));
-  expect(mine.map((e) => [e.action, e.outcome])).toEqual([["console.sshkey.add", "ok"], ["console.sshkey.remove", "ok"]]);
+  expect(mine.map((e) => [e.action, e.outcome])).toEqual([
+    ["console.sshkey.add", "ok"],
+    ["console.sshkey.remove", "ok"],
+  ]);
   expect(mine[0].details).toMatchObject({ target: "kim-keys", after: { fingerprint: key.fingerprint, name: "kim laptop", type: "ssh-ed25519" } });
   expect(mine[1].details).toMatchObject({ target: "kim-keys", before: { fingerprint: key.fingerprint, name: "kim laptop" } });
   expect(JSON.stringify(events)).not.toContain("PRIVATE KEY");
@@ -227,5 +253,8 @@ test("[SSH KEYS][ADMIN]: an admin picks an agent, registers a key for it that Op
   await context.close();
 
   const events = (await audit(cli)).filter((e) => e.identityName === stack.accounts.admin.email && e.action.startsWith("console.sshkey."));
-  expect(events.map((e) => [e.action, e.outcome, e.details?.target])).toEqual([["console.sshkey.add", "ok", "keys-deploy-bot"], ["console.sshkey.remove", "ok", "keys-deploy-bot"]]);
+  expect(events.map((e) => [e.action, e.outcome, e.details?.target])).toEqual([
+    ["console.sshkey.add", "ok", "keys-deploy-bot"],
+    ["console.sshkey.remove", "ok", "keys-deploy-bot"],
+  ]);
 });

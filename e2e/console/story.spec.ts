@@ -75,7 +75,10 @@ test("[CONSOLE][STORY]: admin configures through forms, psql runs through the ga
   expect(csvText).toContain("select 'story' as chapter");
   expect(csvText).not.toContain("admin@example.test"); // only the filtered identity
   const [jsonl] = await Promise.all([auditor.waitForEvent("download"), auditor.getByRole("link", { name: "Export JSON Lines" }).click()]);
-  const lines = readFileSync((await jsonl.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync((await jsonl.path())!, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(3);
   expect(lines.every((l) => l.identityName === "story-agent")).toBe(true);
   await auditorContext.close();

@@ -46,7 +46,10 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   await expect(rows(page)).toContainText("(1 row)");
   expect(await rows(page).textContent()).toMatch(/answer\s*-+\s*42\s*\(1 row\)/);
   // The terminal fills the content column at this width (fitted, not the 80 columns xterm starts with).
-  const width = await page.getByTestId("browser-terminal").locator(".xterm-screen").evaluate((e) => e.getBoundingClientRect().width);
+  const width = await page
+    .getByTestId("browser-terminal")
+    .locator(".xterm-screen")
+    .evaluate((e) => e.getBoundingClientRect().width);
   expect(width).toBeGreaterThan(900);
   await shot(page, "laptop-terminal-psql");
 
@@ -58,7 +61,11 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   await page.keyboard.press("Control+D");
   await expect(page.getByRole("status").filter({ hasText: "Exited (code 0)" })).toBeVisible();
   // The console audited the opening, and the statement went through the gateway as the person's identity.
-  const audit = async () => (await cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as AuditRow);
+  const audit = async () =>
+    (await cli("audit", "list", "--json")).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AuditRow);
   expect((await audit()).filter((e) => e.action === "console.terminal.open" && e.identityName === "pat.terminal@example.test").map((e) => [e.outcome, e.connectionName])).toEqual([["ok", "term-pg"]]);
   await expect.poll(async () => (await audit()).some((e) => e.identityName === "term-pat" && e.connectionName === "term-pg" && e.statement === "select 6 * 7 as answer;")).toBe(true);
 
@@ -79,7 +86,10 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   expect(refused.map((e) => e.connectionName)).toEqual(["term-secret", "no-such-db"]);
 
   // An auditor goes from the psql session's statement timeline to the terminal's recording.
-  const sessions = (await cli("sessions", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string; protocol: string; identityName: string; clientApp: string | null });
+  const sessions = (await cli("sessions", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: string; protocol: string; identityName: string; clientApp: string | null });
   const inner = sessions.find((x) => x.protocol === "postgres" && x.identityName === "term-pat" && x.clientApp?.startsWith("gatehouse-terminal-"))!;
   const auditor = await browser.newContext({ storageState: storageStateFor("auditor"), viewport: { width: 1280, height: 900 } });
   const au = await auditor.newPage();

@@ -28,7 +28,11 @@ async function forged(kid: string) {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return new SignJWT({ groups: ["analysts"], preferred_username: "mallory" })
     .setProtectedHeader({ alg: "RS256", typ: "at+jwt", kid })
-    .setIssuer(idp.issuer).setAudience(GATEHOUSE_AUDIENCE).setSubject("mallory").setIssuedAt().setExpirationTime("5m")
+    .setIssuer(idp.issuer)
+    .setAudience(GATEHOUSE_AUDIENCE)
+    .setSubject("mallory")
+    .setIssuedAt()
+    .setExpirationTime("5m")
     .sign(privateKey);
 }
 const claims = () => ({ iss: idp.issuer, aud: GATEHOUSE_AUDIENCE, sub: "mallory", groups: ["analysts"], iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 });

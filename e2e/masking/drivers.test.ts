@@ -84,7 +84,10 @@ describe("[MASKING][DRIVERS] real drivers, text and binary results, extended pro
     await s.t.gw.deps.audit.flush();
     const audit = await s.t.cli("audit", "list", "--json");
     expect(leaksIn(audit.stdout)).toEqual([]);
-    const events = audit.stdout.trim().split("\n").map((l) => JSON.parse(l) as { statement?: string; details?: { masked?: Record<string, number> }; message?: string });
+    const events = audit.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { statement?: string; details?: { masked?: Record<string, number> }; message?: string });
     const read = events.find((e) => e.statement === "select name, email, note from customers order by id");
     expect(read?.details?.masked).toEqual({ "column:customers.name": 2, "column:customers.email": 2, jwt: 1, "cloud-key": 1 });
     const failed = events.find((e) => e.statement === "select name::int from customers");

@@ -76,7 +76,10 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
 
   it("masks in the rule's style: deterministic tokens, partial cards, redacted names; look-alikes pass", async () => {
     const r = await s.psql(s.key, "select id, email, card, name, order_no, email = email as same from customers order by id", ["-At", "-F", "|"]);
-    const rows = r.stdout.trim().split("\n").map((l) => l.split("|"));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("|"));
     expect(rows[0][1]).toMatch(/^tok_[a-z2-7]{16}$/);
     expect(rows[0][2]).toBe("************1111");
     expect(rows[1][2]).toBe("**** **** **** 0004");

@@ -51,7 +51,10 @@ describe("[ACCESS REQUESTS] time-bound access to a connection", () => {
     expect(approved.stdout).toMatch(/approved: agent-j may use jit until \d{4}-/);
     const after = await t.psql(key, "jit", ["-qAtc", "select 'in' as s"]);
     expect(after.stdout.trim()).toBe("in");
-    const listed = (await t.cli("access", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const listed = (await t.cli("access", "list", "--json")).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(listed.find((r) => r.id === id).status).toBe("approved");
   });
 

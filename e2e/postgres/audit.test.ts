@@ -5,7 +5,12 @@ import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 let t: TestGateway;
 let key: string;
 
-const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 async function auditOf(sessionId: string) {
   await t.gw.deps.audit.flush();

@@ -45,7 +45,10 @@ describe("[POSTGRES][FAULTS] bad input and failing targets", () => {
     expect(err).toMatchObject({ name: "error", code: "08006", severity: "FATAL" });
     expect(err.message).toContain('the target of connection "nowhere" is unreachable: connection refused');
     await t.gw.deps.audit.flush();
-    const audit = (await t.cli("audit", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const audit = (await t.cli("audit", "list", "--json")).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     // The CLI's own cli.* events name the connection too: the refusal is the session event.
     expect(audit.find((e) => e.connectionName === "nowhere" && e.action.startsWith("session."))).toMatchObject({ action: "session.failed", outcome: "error", identityName: "agent-7" });
     await stillServes();

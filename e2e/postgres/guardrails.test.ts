@@ -9,23 +9,31 @@ let t: TestGateway;
 let key: string;
 const policyFile = path.join(tmpdir(), `gatehouse-policy-${process.pid}.json`);
 
-const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const table = "guarded_items";
 
 beforeAll(async () => {
   t = await startTestGateway();
   key = await t.setupAccess({ connection: "guarded", identity: "agent-g" });
   await t.psql(key, "guarded", ["-qc", `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g`]);
-  writeFileSync(policyFile, JSON.stringify({
-    defaultAction: "allow",
-    rules: [
-      { name: "no-drops", action: "deny", match: { kinds: ["DROP"] } },
-      { name: "no-bulk-writes", action: "deny", match: { writesWithoutWhere: true } },
-      { name: "truncate-needs-approval", action: "review", match: { kinds: ["TRUNCATE"] } },
-      { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
-      { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
-    ],
-  }));
+  writeFileSync(
+    policyFile,
+    JSON.stringify({
+      defaultAction: "allow",
+      rules: [
+        { name: "no-drops", action: "deny", match: { kinds: ["DROP"] } },
+        { name: "no-bulk-writes", action: "deny", match: { writesWithoutWhere: true } },
+        { name: "truncate-needs-approval", action: "review", match: { kinds: ["TRUNCATE"] } },
+        { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
+        { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
+      ],
+    }),
+  );
   const applied = await t.cli("policies", "apply", "guarded", "-f", policyFile);
   if (applied.code !== 0) throw new Error(applied.stderr);
   await new Promise((r) => setTimeout(r, 1500)); // the gateway picks the change up from the bus

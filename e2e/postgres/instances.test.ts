@@ -7,7 +7,12 @@ let a: TestGateway;
 let b: TestGateway;
 let key: string;
 
-const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   a = await startTestGateway();

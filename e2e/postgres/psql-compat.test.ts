@@ -53,7 +53,10 @@ describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
     const sql = postgres({ host: "127.0.0.1", port: t.pgPort, database: "compat", username: "agent", password: key, max: 1 });
     try {
       const slow = sql`select pg_sleep(30)`;
-      const outcome = slow.then(() => "finished", (e: { code?: string }) => e.code);
+      const outcome = slow.then(
+        () => "finished",
+        (e: { code?: string }) => e.code,
+      );
       await new Promise((r) => setTimeout(r, 500));
       slow.cancel();
       expect(await outcome).toBe("57014");

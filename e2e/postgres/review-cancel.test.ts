@@ -92,8 +92,14 @@ describe("[REVIEWS][CANCEL] a held statement cancelled by its client", () => {
     const canceller = new pg.Client({ host: "127.0.0.1", port: t.pgPort }) as pg.Client & { cancel: (c: pg.Client, q: unknown) => void };
     const cancel = () => canceller.cancel(client, (client as unknown as { _activeQuery: unknown })._activeQuery);
     try {
-      for (const [sql, values, fragment] of [[`truncate ${table}`, undefined, "truncate"], [`delete from ${table} where id = $1`, [3], "delete from"]] as const) {
-        const running = client.query(sql, values as unknown[] | undefined).then(() => null, (e: pg.DatabaseError) => e);
+      for (const [sql, values, fragment] of [
+        [`truncate ${table}`, undefined, "truncate"],
+        [`delete from ${table} where id = $1`, [3], "delete from"],
+      ] as const) {
+        const running = client.query(sql, values as unknown[] | undefined).then(
+          () => null,
+          (e: pg.DatabaseError) => e,
+        );
         const review = await pendingReview(seed.db, fragment);
         cancel();
         const err = await running;
@@ -103,7 +109,10 @@ describe("[REVIEWS][CANCEL] a held statement cancelled by its client", () => {
       }
       expect(await count()).toBe("10");
       // A cancel with nothing held still reaches the target's running statement.
-      const slow = client.query("select pg_sleep(30)").then(() => null, (e: pg.DatabaseError) => e);
+      const slow = client.query("select pg_sleep(30)").then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       await new Promise((r) => setTimeout(r, 500));
       const started = Date.now();
       cancel();

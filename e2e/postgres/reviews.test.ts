@@ -36,15 +36,18 @@ beforeAll(async () => {
   second = await startTestGateway({ GATEHOUSE_INSTANCE: "second" }, { shareDatabaseWith: t });
   db = openDb(t.env.DATABASE_URL, { max: 2 });
   key = await t.setupAccess({ connection: "held", identity: "agent-r" });
-  writeFileSync(policyFile, JSON.stringify({
-    defaultAction: "allow",
-    rules: [
-      { name: "truncate-needs-dba", action: "review", match: { kinds: ["TRUNCATE"] }, approvers: ["dba"] },
-      { name: "deletes-need-two", action: "review", match: { kinds: ["DELETE"] }, approvers: ["dba"], requiredApprovals: 2 },
-      { name: "updates-time-out", action: "review", match: { kinds: ["UPDATE"] }, timeoutSeconds: 5 },
-      { name: "no-drops", action: "deny", match: { kinds: ["DROP"] } },
-    ],
-  }));
+  writeFileSync(
+    policyFile,
+    JSON.stringify({
+      defaultAction: "allow",
+      rules: [
+        { name: "truncate-needs-dba", action: "review", match: { kinds: ["TRUNCATE"] }, approvers: ["dba"] },
+        { name: "deletes-need-two", action: "review", match: { kinds: ["DELETE"] }, approvers: ["dba"], requiredApprovals: 2 },
+        { name: "updates-time-out", action: "review", match: { kinds: ["UPDATE"] }, timeoutSeconds: 5 },
+        { name: "no-drops", action: "deny", match: { kinds: ["DROP"] } },
+      ],
+    }),
+  );
   const applied = await t.cli("policies", "apply", "held", "-f", policyFile);
   if (applied.code !== 0) throw new Error(applied.stderr);
   await new Promise((r) => setTimeout(r, 1500));
@@ -69,9 +72,9 @@ async function direct(sql: string): Promise<string> {
     await c.end();
   }
 }
-const refill = () => direct(`create table if not exists ${table} (id int primary key, name text); truncate ${table}; insert into ${table} select g, 'n' || g from generate_series(1, 10) g; analyze ${table}`);
+const refill = () =>
+  direct(`create table if not exists ${table} (id int primary key, name text); truncate ${table}; insert into ${table} select g, 'n' || g from generate_series(1, 10) g; analyze ${table}`);
 const count = () => direct(`select count(*)::text as n from ${table}`);
-
 
 describe("[REVIEWS] statements held for approval", () => {
   it("[APPROVE]: psql is told where to approve, nothing runs until then, and then it gets its normal result", async () => {
@@ -169,7 +172,12 @@ describe("[REVIEWS] statements held for approval", () => {
     const psql = t.psql(key, "held", ["-c", `truncate ${table}`]);
     const review = await pendingReview(db.db, "truncate");
     const listed = await t.cli("reviews", "list", "--json");
-    expect(listed.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l).id)).toContain(review.id);
+    expect(
+      listed.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toContain(review.id);
     const auditor = await t.cli("reviews", "approve", review.id, "--as", "cli-auditor@example.com");
     expect(auditor.stderr).toContain("only approvers and admins decide reviews");
     const ok = await t.cli("reviews", "approve", review.id, "--as", "cli-dba@example.com");
@@ -181,8 +189,16 @@ describe("[REVIEWS] statements held for approval", () => {
     const [orphan] = await db.db
       .insert(reviews)
       .values({
-        connectionName: "held", protocol: "postgres", identityName: "agent-r", groups: [], statement: "truncate held_items", summary: { kind: "TRUNCATE", classes: ["write"], tables: ["held_items"], functions: [] },
-        reason: "test", approverGroups: [], gatewayInstance: "crashed", expiresAt: new Date(Date.now() + 600_000),
+        connectionName: "held",
+        protocol: "postgres",
+        identityName: "agent-r",
+        groups: [],
+        statement: "truncate held_items",
+        summary: { kind: "TRUNCATE", classes: ["write"], tables: ["held_items"], functions: [] },
+        reason: "test",
+        approverGroups: [],
+        gatewayInstance: "crashed",
+        expiresAt: new Date(Date.now() + 600_000),
       })
       .returning();
     const restarted = await startTestGateway({ GATEHOUSE_INSTANCE: "crashed" }, { shareDatabaseWith: t });

@@ -14,7 +14,12 @@ const ssh = (args: string[], opts: { input?: string; token?: string; timeoutMs?:
   const c = opts.token ? sshClient(sshd.dir, gw.gw.ports.ssh, opts.token) : client;
   return run("ssh", [...c.opts, ...args], { env: c.env, input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000 });
 };
-const auditJson = async () => (await gw.cli("audit", "list", "--json")).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const auditJson = async () =>
+  (await gw.cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   sshd = await startSshServer();
@@ -52,11 +57,17 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
   it("gives an interactive shell a terminal, and records it as asciicast v2", async () => {
     const r = await ssh(["-tt", "ssh-prod@127.0.0.1"], { input: "stty size; echo shell-$((6*7))\nexit 0\n" });
     expect(r.stdout).toContain("shell-42");
-    const sessions = (await gw.cli("sessions", "list", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const sessions = (await gw.cli("sessions", "list", "--json")).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const casts = await Promise.all(sessions.filter((x) => x.protocol === "ssh").map((x) => gw.cli("sessions", "export", x.id, "--format", "asciicast")));
     const withShell = casts.find((c) => c.stdout.includes("shell-42"));
     expect(withShell).toBeTruthy();
-    const [header, ...events] = withShell!.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const [header, ...events] = withShell!.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(header).toMatchObject({ version: 2 });
     expect(header.width).toBeGreaterThan(0);
     let last = 0;
@@ -91,9 +102,9 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
     expect(sha(readFileSync(`${back}.2`))).toBe(sha(data));
     expect(existsSync(`${remote}.3`)).toBe(false);
 
-    await expect.poll(async () => (await auditJson()).filter((e) => e.action?.startsWith("sftp.")).map((e) => `${e.action} ${e.statement} ${e.rows ?? ""}`.trim()), { timeout: 5000 }).toEqual(
-      expect.arrayContaining([`sftp.write ${remote} ${data.length}`, `sftp.read ${remote} ${data.length}`, `sftp.rename ${remote}.2 -> ${remote}.3`, `sftp.remove ${remote}.3`]),
-    );
+    await expect
+      .poll(async () => (await auditJson()).filter((e) => e.action?.startsWith("sftp.")).map((e) => `${e.action} ${e.statement} ${e.rows ?? ""}`.trim()), { timeout: 5000 })
+      .toEqual(expect.arrayContaining([`sftp.write ${remote} ${data.length}`, `sftp.read ${remote} ${data.length}`, `sftp.rename ${remote}.2 -> ${remote}.3`, `sftp.remove ${remote}.3`]));
   });
 
   it("refuses port and agent forwarding", async () => {

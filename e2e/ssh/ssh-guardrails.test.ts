@@ -21,8 +21,12 @@ const ssh = (args: string[], opts: { input?: string; token?: string } = {}) => {
   const c = opts.token !== undefined ? sshClient(sshd.dir, gw.gw.ports.ssh, opts.token) : client;
   return run("ssh", [...c.opts, ...args], { env: c.env, input: opts.input, timeoutMs: 30_000 });
 };
-const auditJson = async () => (await gw.cli("audit", "list", "--json")).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-
+const auditJson = async () =>
+  (await gw.cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   sshd = await startSshServer();
@@ -34,11 +38,16 @@ beforeAll(async () => {
   key = (await gw.cli("keys", "issue", "agent-ops", "--groups", "ops")).stdout.trim();
   client = sshClient(sshd.dir, gw.gw.ports.ssh, key);
   const policy = path.join(sshd.dir, "policy.json");
-  writeFileSync(policy, JSON.stringify({ rules: [
-    { name: "no-rm", action: "deny", match: { kinds: ["rm", "shutdown"] } },
-    { name: "no-file-copies", action: "deny", match: { kinds: ["sftp", "scp"] } },
-    { name: "hold-kubectl-delete", action: "review", match: { kinds: ["kubectl delete", "touch"] }, approvers: ["dba"] },
-  ] }));
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      rules: [
+        { name: "no-rm", action: "deny", match: { kinds: ["rm", "shutdown"] } },
+        { name: "no-file-copies", action: "deny", match: { kinds: ["sftp", "scp"] } },
+        { name: "hold-kubectl-delete", action: "review", match: { kinds: ["kubectl delete", "touch"] }, approvers: ["dba"] },
+      ],
+    }),
+  );
   const applied = await gw.cli("policies", "apply", "ssh-prod", "-f", policy);
   if (applied.code !== 0) throw new Error(applied.stderr);
   await new Promise((r) => setTimeout(r, 1000));
@@ -104,7 +113,10 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
       const r = await ended;
       expect(r.stderr).toContain("Gatehouse did not run this command: cancelled by the client");
       expect(r.code).toBe(1);
-      const [withdrawn] = await db.db.select().from(reviews).where(eq(reviews.statement, `touch ${made}`));
+      const [withdrawn] = await db.db
+        .select()
+        .from(reviews)
+        .where(eq(reviews.statement, `touch ${made}`));
       expect(withdrawn).toMatchObject({ status: "cancelled", decisionReason: "cancelled by the client" });
     } finally {
       conn.end();
@@ -114,7 +126,9 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     const review = await pendingReview(db.db, `touch ${made}-2`);
     child.kill("SIGINT");
     await new Promise((r) => child.once("close", r));
-    await expect.poll(async () => (await db.db.select().from(reviews).where(eq(reviews.id, review.id)))[0], { timeout: 5_000 }).toMatchObject({ status: "cancelled", decisionReason: "the client disconnected" });
+    await expect
+      .poll(async () => (await db.db.select().from(reviews).where(eq(reviews.id, review.id)))[0], { timeout: 5_000 })
+      .toMatchObject({ status: "cancelled", decisionReason: "the client disconnected" });
     expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
   });
 
@@ -154,7 +168,23 @@ describe("[SSH][FAULTS] bad input gets a clear message; other sessions go on", (
 
   it("a target that is down, or whose host key changed, is refused with the reason", async () => {
     await gw.cli("connections", "add", "ssh-down", "--type", "ssh", "--host", "127.0.0.1", "--port", "1", "--user", "x", "--private-key-file", sshd.clientKeyFile);
-    await gw.cli("connections", "add", "ssh-spoofed", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, "--host-key", `SHA256:${"A".repeat(43)}`);
+    await gw.cli(
+      "connections",
+      "add",
+      "ssh-spoofed",
+      "--type",
+      "ssh",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(sshd.port),
+      "--user",
+      sshd.user,
+      "--private-key-file",
+      sshd.clientKeyFile,
+      "--host-key",
+      `SHA256:${"A".repeat(43)}`,
+    );
     await gw.cli("grant", "ops", "ssh-down");
     await gw.cli("grant", "ops", "ssh-spoofed");
     const down = await ssh(["ssh-down@127.0.0.1", "true"]);

@@ -7,7 +7,28 @@ let gw: TestGateway;
 let sshd: SshServer;
 const keyFile = () => path.join(sshd.dir, "person_ed25519");
 const sshWithKey = (file: string) =>
-  run("ssh", ["-p", String(gw.gw.ports.ssh), "-i", file, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "ssh-pk@127.0.0.1", "echo as-$USER-ok"], { timeoutMs: 30_000 });
+  run(
+    "ssh",
+    [
+      "-p",
+      String(gw.gw.ports.ssh),
+      "-i",
+      file,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      "BatchMode=yes",
+      "ssh-pk@127.0.0.1",
+      "echo as-$USER-ok",
+    ],
+    { timeoutMs: 30_000 },
+  );
 
 beforeAll(async () => {
   sshd = await startSshServer();
@@ -44,7 +65,28 @@ describe("[SSH][PUBLIC KEYS] registered keys instead of a token", () => {
     expect(list.stdout).toContain("rosa laptop");
     const fingerprint = list.stdout.split("\t")[0];
     // Removing the key also ends the sessions that logged in with it.
-    const open = run("ssh", ["-p", String(gw.gw.ports.ssh), "-i", keyFile(), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "ssh-pk@127.0.0.1", "echo started; sleep 30"], { timeoutMs: 30_000 });
+    const open = run(
+      "ssh",
+      [
+        "-p",
+        String(gw.gw.ports.ssh),
+        "-i",
+        keyFile(),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "BatchMode=yes",
+        "ssh-pk@127.0.0.1",
+        "echo started; sleep 30",
+      ],
+      { timeoutMs: 30_000 },
+    );
     await expect.poll(async () => (await gw.cli("sessions", "list", "--json")).stdout.includes('"status":"active"'), { timeout: 10_000 }).toBe(true);
     expect((await gw.cli("ssh-keys", "remove", fingerprint)).stdout).toBe(`removed ${fingerprint}\n`);
     const ended = await open;

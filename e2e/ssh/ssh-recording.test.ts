@@ -17,14 +17,24 @@ const CARD = "4111 1111 1111 1111";
 
 const ssh = (args: string[]) => run("ssh", [...client.opts, ...args], { env: client.env, timeoutMs: 30_000 });
 const latestSession = async (connection: string) =>
-  (await db.db.select().from(sessions).where(eq(sessions.connectionName, connection)).orderBy(sql`started_at desc`).limit(1))[0];
+  (
+    await db.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.connectionName, connection))
+      .orderBy(sql`started_at desc`)
+      .limit(1)
+  )[0];
 const castOf = async (id: string) => (await gw.cli("sessions", "export", id, "--format", "asciicast")).stdout;
 
 beforeAll(async () => {
   sshd = await startSshServer();
   gw = await startTestGateway();
   db = openDb(gw.env.DATABASE_URL, { max: 2 });
-  for (const [name, extra] of [["ssh-rec", []], ["ssh-norec", ["--recording", "off"]]] as const) {
+  for (const [name, extra] of [
+    ["ssh-rec", []],
+    ["ssh-norec", ["--recording", "off"]],
+  ] as const) {
     const add = await gw.cli("connections", "add", name, "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile, ...extra);
     if (add.code !== 0) throw new Error(add.stderr);
     await gw.cli("grant", "ops", name);
@@ -57,15 +67,21 @@ describe("[SSH][RECORDING] terminal recordings", () => {
   });
 
   it("writes chunks while the session runs (at most a second behind), not only at the end", async () => {
-    const child = spawn("ssh", [...client.opts, "-tt", "ssh-rec@127.0.0.1", "echo early-output; sleep 6; echo late-output"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("ssh", [...client.opts, "-tt", "ssh-rec@127.0.0.1", "echo early-output; sleep 6; echo late-output"], {
+      env: { ...process.env, ...client.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const done = new Promise((r) => child.once("exit", r));
     await expect
-      .poll(async () => {
-        const s = await latestSession("ssh-rec");
-        if (!s || s.status !== "active") return "";
-        const chunks = await db.db.select({ data: recordingChunks.data }).from(recordingChunks).where(eq(recordingChunks.sessionId, s.id));
-        return chunks.map((c) => c.data).join("\n");
-      }, { timeout: 4000, interval: 250 })
+      .poll(
+        async () => {
+          const s = await latestSession("ssh-rec");
+          if (!s || s.status !== "active") return "";
+          const chunks = await db.db.select({ data: recordingChunks.data }).from(recordingChunks).where(eq(recordingChunks.sessionId, s.id));
+          return chunks.map((c) => c.data).join("\n");
+        },
+        { timeout: 4000, interval: 250 },
+      )
       .toContain("early-output");
     await done;
     const s = await latestSession("ssh-rec");
@@ -82,7 +98,10 @@ describe("[SSH][RECORDING] terminal recordings", () => {
 
   it("deletes recordings past the retention period", async () => {
     const s = await latestSession("ssh-rec");
-    await db.db.update(recordings).set({ startedAt: sql`now() - interval '100 days'` }).where(eq(recordings.sessionId, s.id));
+    await db.db
+      .update(recordings)
+      .set({ startedAt: sql`now() - interval '100 days'` })
+      .where(eq(recordings.sessionId, s.id));
     expect(await deleteOldRecordings(db.db, 90)).toBe(1);
     expect(await db.db.select().from(recordingChunks).where(eq(recordingChunks.sessionId, s.id))).toEqual([]);
     expect((await db.db.select().from(recordings)).length).toBeGreaterThan(0);

@@ -22,7 +22,13 @@ async function connect(): Promise<pg.Client> {
 }
 
 const settlesWithin = (p: Promise<unknown>, ms: number) =>
-  Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
 
 beforeAll(async () => {
   db = await serveEmbeddedDatabase({ dataDir, maxConnections: 20, idleInTransactionMs: 1500 });
@@ -53,7 +59,9 @@ describe("[START][EMBEDDED-DB] one PGlite backend shared by many connections", (
     );
     const failed = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.message);
     expect(new Set(failed)).toEqual(new Set(["division by zero"]));
-    const { rows } = await pool.query("select (select count(*)::int from big_rows where len = 300000) as big, (select count(*)::int from small_rows where len < 4) as small, (select count(*)::int from small_rows) as all_small");
+    const { rows } = await pool.query(
+      "select (select count(*)::int from big_rows where len = 300000) as big, (select count(*)::int from small_rows where len < 4) as small, (select count(*)::int from small_rows) as all_small",
+    );
     expect(rows[0]).toEqual({ big: 30, small: 78, all_small: 78 });
     await pool.end();
   });

@@ -16,7 +16,15 @@ type Result = { code: number | null; stdout: string; stderr: string };
 
 /** The environment of a fresh machine: no DATABASE_URL, even if this shell has one. */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_CONSOLE: "off", GATEHOUSE_PG_PORT: String(gwPort), GATEHOUSE_SSH_PORT: "0", GATEHOUSE_HTTP_PORT: "0", ...extra };
+  const e: NodeJS.ProcessEnv = {
+    ...process.env,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_CONSOLE: "off",
+    GATEHOUSE_PG_PORT: String(gwPort),
+    GATEHOUSE_SSH_PORT: "0",
+    GATEHOUSE_HTTP_PORT: "0",
+    ...extra,
+  };
   delete e.DATABASE_URL;
   return e;
 }

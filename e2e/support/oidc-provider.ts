@@ -106,7 +106,12 @@ export async function startOidcProvider(web?: { clients: WebClient[]; accounts: 
     },
     ttl: {
       ClientCredentials: (_ctx: unknown, _token: unknown, client: unknown) => Number(meta(client, "token_ttl") ?? 300),
-      Session: 3600, Grant: 3600, Interaction: 600, AccessToken: 300, IdToken: 300, AuthorizationCode: 60,
+      Session: 3600,
+      Grant: 3600,
+      Interaction: 600,
+      AccessToken: 300,
+      IdToken: 300,
+      AuthorizationCode: 60,
     },
     extraTokenClaims: (_ctx: unknown, token: unknown) => {
       const client = (token as { client?: { clientName?: string } }).client;
@@ -147,11 +152,14 @@ export async function startOidcProvider(web?: { clients: WebClient[]; accounts: 
     };
     const cacheKey = JSON.stringify(body);
     if (!clients.has(cacheKey)) {
-      clients.set(cacheKey, (async () => {
-        const res = await fetch(`${issuer}/reg`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-        if (res.status !== 201) throw new Error(`client registration failed: ${res.status} ${await res.text()}`);
-        return (await res.json()) as Registered;
-      })());
+      clients.set(
+        cacheKey,
+        (async () => {
+          const res = await fetch(`${issuer}/reg`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+          if (res.status !== 201) throw new Error(`client registration failed: ${res.status} ${await res.text()}`);
+          return (await res.json()) as Registered;
+        })(),
+      );
     }
     return clients.get(cacheKey)!;
   };

@@ -42,10 +42,22 @@ export async function startPgServer(opts: { settings?: Record<string, string> } 
   execFileSync(initCmd, initArgs, { stdio: "pipe" });
   const port = await freePort();
   const settings: Record<string, string> = {
-    port: String(port), listen_addresses: "'127.0.0.1'", unix_socket_directories: `'${socketDir}'`, fsync: "off", synchronous_commit: "off",
-    full_page_writes: "off", max_connections: "200", shared_buffers: "128MB", ...opts.settings,
+    port: String(port),
+    listen_addresses: "'127.0.0.1'",
+    unix_socket_directories: `'${socketDir}'`,
+    fsync: "off",
+    synchronous_commit: "off",
+    full_page_writes: "off",
+    max_connections: "200",
+    shared_buffers: "128MB",
+    ...opts.settings,
   };
-  writeFileSync(path.join(dataDir, "postgresql.auto.conf"), Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join("\n") + "\n");
+  writeFileSync(
+    path.join(dataDir, "postgresql.auto.conf"),
+    Object.entries(settings)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join("\n") + "\n",
+  );
   const [cmd, args] = asPg(pgBin("postgres"), ["-D", dataDir]);
   const proc: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";

@@ -2,8 +2,15 @@ import pg from "pg";
 import type { TestGateway } from "./gateway-harness";
 
 export type AuditRow = {
-  id: number; action: string; outcome: string; identityName: string | null; groups: string[] | null;
-  connectionName: string | null; sessionId: string | null; statement: string | null; message: string | null;
+  id: number;
+  action: string;
+  outcome: string;
+  identityName: string | null;
+  groups: string[] | null;
+  connectionName: string | null;
+  sessionId: string | null;
+  statement: string | null;
+  message: string | null;
 };
 
 export type SignIn = {
@@ -54,7 +61,10 @@ export async function auditLog(t: TestGateway): Promise<AuditRow[]> {
   await t.gw.deps.audit.flush();
   const r = await t.cli("audit", "list", "--json");
   if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditRow);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditRow);
 }
 
 /** Audit rows written after `before` (a previous auditLog result). */

@@ -43,9 +43,21 @@ export async function startSshServer(): Promise<SshServer> {
   writeFileSync(
     config,
     [
-      `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${path.join(dir, "host_ed25519")}`, `PidFile ${path.join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`, "PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-      "UsePAM no", "StrictModes no", "AllowTcpForwarding yes", "Subsystem sftp internal-sftp", "PrintMotd no", "LogLevel ERROR", "AcceptEnv LANG LC_* GATEHOUSE_*",
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${path.join(dir, "host_ed25519")}`,
+      `PidFile ${path.join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "AllowTcpForwarding yes",
+      "Subsystem sftp internal-sftp",
+      "PrintMotd no",
+      "LogLevel ERROR",
+      "AcceptEnv LANG LC_* GATEHOUSE_*",
     ].join("\n") + "\n",
   );
   const fp = await run("ssh-keygen", ["-l", "-f", path.join(dir, "host_ed25519.pub")]);
@@ -63,7 +75,11 @@ export async function startSshServer(): Promise<SshServer> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    port, dir, user, clientKeyFile: path.join(dir, "client_ed25519"), hostKeyFingerprint: fp.stdout.split(" ")[1],
+    port,
+    dir,
+    user,
+    clientKeyFile: path.join(dir, "client_ed25519"),
+    hostKeyFingerprint: fp.stdout.split(" ")[1],
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
@@ -80,8 +96,24 @@ export function sshClient(dir: string, gatewayPort: number, token: string) {
   const askpass = path.join(dir, `askpass-${Math.random().toString(36).slice(2)}`);
   writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$GATEHOUSE_TOKEN"\n`, { mode: 0o700 });
   const opts = [
-    "-p", String(gatewayPort), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "PubkeyAuthentication=no",
-    "-o", "PreferredAuthentications=keyboard-interactive,password", "-o", "NumberOfPasswordPrompts=1", "-o", "BatchMode=no", "-o", "ConnectTimeout=10",
+    "-p",
+    String(gatewayPort),
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "PubkeyAuthentication=no",
+    "-o",
+    "PreferredAuthentications=keyboard-interactive,password",
+    "-o",
+    "NumberOfPasswordPrompts=1",
+    "-o",
+    "BatchMode=no",
+    "-o",
+    "ConnectTimeout=10",
   ];
   const env = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0", GATEHOUSE_TOKEN: token };
   return { opts, env, scpOpts: opts.map((o) => (o === "-p" ? "-P" : o)) };

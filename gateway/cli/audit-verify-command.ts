@@ -32,7 +32,9 @@ export async function runAuditVerify(argv: string[]): Promise<number> {
     }
     const who = `${safeUser()}@${hostname()}`;
     await handle.pool.query("insert into audit_events (action, outcome, identity_name, message, details) values ('audit.verify', $1, $2, $3, $4)", [
-      report.ok ? "ok" : "error", who, report.ok ? "the audit chain is intact" : report.problem!.message,
+      report.ok ? "ok" : "error",
+      who,
+      report.ok ? "the audit chain is intact" : report.problem!.message,
       { range: { from: range.from ?? null, to: range.to ?? null }, problem: report.problem ?? null, streams: report.streams.length, ms: Math.round(report.ms) },
     ]);
     return report.ok ? 0 : 1;

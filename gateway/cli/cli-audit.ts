@@ -51,7 +51,9 @@ export function describeCliChange(argv: string[]): Change | null {
     case "grant":
     case "ungrant":
       return {
-        action, target: `${sub} -> ${a}`, connectionName: a,
+        action,
+        target: `${sub} -> ${a}`,
+        connectionName: a,
         snapshot: rows("select g.name as group from grants x join groups g on g.id = x.group_id join connections c on c.id = x.connection_id where c.name = $1 order by g.name", [a]),
       };
     case "keys issue":
@@ -76,14 +78,23 @@ export function describeCliChange(argv: string[]): Change | null {
     case "access request": {
       const identity = flag(argv, "identity");
       return {
-        action, target: `${identity} -> ${a}`, connectionName: a,
-        snapshot: rows("select id, identity_name, connection_name, duration_seconds, reason, status from access_requests where connection_name = $1 and identity_name = $2 order by created_at", [a, identity]),
+        action,
+        target: `${identity} -> ${a}`,
+        connectionName: a,
+        snapshot: rows("select id, identity_name, connection_name, duration_seconds, reason, status from access_requests where connection_name = $1 and identity_name = $2 order by created_at", [
+          a,
+          identity,
+        ]),
       };
     }
     case "access approve":
     case "access reject":
     case "access revoke":
-      return { action, target: a, snapshot: row("select id, identity_name, connection_name, status, decided_by, decision_reason, access_expires_at, revoked_at from access_requests where id::text = $1", [a]) };
+      return {
+        action,
+        target: a,
+        snapshot: row("select id, identity_name, connection_name, status, decided_by, decision_reason, access_expires_at, revoked_at from access_requests where id::text = $1", [a]),
+      };
     default:
       return null;
   }
@@ -121,8 +132,16 @@ export async function auditedCli(argv: string[], run: (argv: string[]) => Promis
     const message = failure ? `${line}: ${failure instanceof Error ? failure.message : String(failure)}` : line;
     const recorded = handle.pool.query(
       "insert into audit_events (action, outcome, identity_name, connection_name, protocol, client_addr, statement, message, details) values ($1, $2, $3, $4, 'cli', $5, $6, $7, $8)",
-      [change.action, failure ? "error" : "ok", `${user}@${host}`, change.connectionName ?? null, host, line, message.slice(0, 2000),
-        { osUser: user, host, pid: process.pid, target: change.target ?? null, before: redactSecrets(before ?? null), after: redactSecrets(after ?? null) }],
+      [
+        change.action,
+        failure ? "error" : "ok",
+        `${user}@${host}`,
+        change.connectionName ?? null,
+        host,
+        line,
+        message.slice(0, 2000),
+        { osUser: user, host, pid: process.pid, target: change.target ?? null, before: redactSecrets(before ?? null), after: redactSecrets(after ?? null) },
+      ],
     );
     // A command that failed reports its own failure, recorded or not; a change that cannot be recorded is a failure.
     await recorded.catch((err: Error) => {

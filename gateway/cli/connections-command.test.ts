@@ -32,7 +32,8 @@ describe("connections add", () => {
   });
 
   it("parses every type's flags", () => {
-    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"]) expect(CONNECTION_FLAGS).toHaveProperty(flag);
+    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"])
+      expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });
 
   it("refuses a missing name, a missing or unknown --type and a missing --url as usage errors", async () => {

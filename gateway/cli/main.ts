@@ -58,8 +58,23 @@ async function run(argv: string[]): Promise<void> {
     options: {
       // Each connection type's own `connections add` flags (core/connections/types/).
       ...CONNECTION_FLAGS,
-      type: { type: "string" }, name: { type: "string" }, groups: { type: "string" }, ttl: { type: "string" },
-      json: { type: "boolean" }, file: { type: "string", short: "f" }, format: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, as: { type: "string" }, reason: { type: "string" }, all: { type: "boolean" }, identity: { type: "string" }, for: { type: "string" }, pending: { type: "boolean" }, session: { type: "string" }, help: { type: "boolean", short: "h" },
+      type: { type: "string" },
+      name: { type: "string" },
+      groups: { type: "string" },
+      ttl: { type: "string" },
+      json: { type: "boolean" },
+      file: { type: "string", short: "f" },
+      format: { type: "string" },
+      role: { type: "string" },
+      "password-stdin": { type: "boolean" },
+      as: { type: "string" },
+      reason: { type: "string" },
+      all: { type: "boolean" },
+      identity: { type: "string" },
+      for: { type: "string" },
+      pending: { type: "boolean" },
+      session: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, sub, ...rest] = positionals;
@@ -73,7 +88,8 @@ async function run(argv: string[]): Promise<void> {
   const handle = connect(config);
   const db = handle.db;
   try {
-    if (cmd === "access") return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
+    if (cmd === "access")
+      return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups }, out);
@@ -93,7 +109,10 @@ async function run(argv: string[]): Promise<void> {
       }
       case "keys issue": {
         if (!rest[0]) throw new UsageError("keys issue needs an identity name");
-        const groups = (values.groups ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+        const groups = (values.groups ?? "")
+          .split(",")
+          .map((g) => g.trim())
+          .filter(Boolean);
         const r = await issueKey(db, { identity: rest[0], groups, ttlMs: values.ttl ? parseTtl(values.ttl) : undefined });
         process.stderr.write(`key for ${rest[0]}${r.expiresAt ? `, valid until ${r.expiresAt.toISOString()}` : ""} (shown once):\n`);
         return out(r.key);
@@ -145,7 +164,8 @@ async function run(argv: string[]): Promise<void> {
         return out(JSON.stringify((await showPolicy(db, rest[0])) ?? { defaultAction: "allow", rules: [], note: "no policy set" }, null, 2));
       }
       case "audit list":
-        for await (const e of listAudit(db, { sessionId: values.session })) out(values.json ? JSON.stringify(e) : `${e.at.toISOString()}\t${e.identityName ?? "-"}\t${e.action}\t${e.outcome}\t${e.statement ?? e.message ?? ""}`);
+        for await (const e of listAudit(db, { sessionId: values.session }))
+          out(values.json ? JSON.stringify(e) : `${e.at.toISOString()}\t${e.identityName ?? "-"}\t${e.action}\t${e.outcome}\t${e.statement ?? e.message ?? ""}`);
         return;
       default:
         throw new UsageError(`unknown command "${positionals.join(" ")}"`);

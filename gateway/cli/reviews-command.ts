@@ -12,7 +12,12 @@ type Out = (line: string) => void;
 
 export async function runReviewsCommand(db: Db, sub: string | undefined, args: string[], opts: { json?: boolean; all?: boolean; as?: string; reason?: string }, out: Out) {
   if (sub === "list") {
-    const rows = await db.select().from(reviews).where(opts.all ? undefined : eq(reviews.status, "pending")).orderBy(desc(reviews.createdAt)).limit(500);
+    const rows = await db
+      .select()
+      .from(reviews)
+      .where(opts.all ? undefined : eq(reviews.status, "pending"))
+      .orderBy(desc(reviews.createdAt))
+      .limit(500);
     for (const r of rows) out(opts.json ? JSON.stringify(r) : `${r.id}\t${r.status}\t${r.identityName}\t${r.connectionName}\t${r.statement.replace(/\s+/g, " ").slice(0, 80)}`);
     return;
   }

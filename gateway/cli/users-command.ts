@@ -20,7 +20,9 @@ export function parseRole(role: string | undefined): ConsoleRole {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 export async function runUsersCommand(db: Db, sub: string | undefined, args: string[], opts: { role?: string; json?: boolean; passwordStdin?: boolean; groups?: string }, out: Out) {
@@ -29,7 +31,10 @@ export async function runUsersCommand(db: Db, sub: string | undefined, args: str
       if (!args[0]) throw new Error("users add needs an e-mail address");
       const role = parseRole(opts.role);
       const password = opts.passwordStdin ? await readStdin() : generatePassword();
-      const groups = opts.groups?.split(",").map((g) => g.trim()).filter(Boolean);
+      const groups = opts.groups
+        ?.split(",")
+        .map((g) => g.trim())
+        .filter(Boolean);
       const user = await addConsoleUser(db, { email: args[0], role, password, groups });
       out(`console account ${user.email} (${user.role}) is ready`);
       if (!opts.passwordStdin) out(`password (shown once): ${password}`);

@@ -104,8 +104,16 @@ export function auditRefusal(
   failure = false,
 ): void {
   deps.audit.write({
-    at: new Date(), action: failure ? "session.failed" : "session.denied", outcome: failure ? "error" : "denied", protocol: req.protocol, clientAddr: req.clientAddr,
-    connectionName: req.connectionName, identityId: identity?.id ?? null, identityName: identity?.name ?? null, groups: identity?.groups ?? null, message,
+    at: new Date(),
+    action: failure ? "session.failed" : "session.denied",
+    outcome: failure ? "error" : "denied",
+    protocol: req.protocol,
+    clientAddr: req.clientAddr,
+    connectionName: req.connectionName,
+    identityId: identity?.id ?? null,
+    identityName: identity?.name ?? null,
+    groups: identity?.groups ?? null,
+    message,
   });
 }
 
@@ -121,7 +129,15 @@ async function refuseFailedCredential(deps: GatewayDeps, req: AdmitRequest, clai
     const { scope, subject } = count.aggregate;
     const who = scope === "addr" ? `from ${subject}` : `with keys starting ${subject}`;
     deps.audit.write({
-      at: new Date(), action: "auth.throttled", outcome: "denied", protocol: req.protocol, clientAddr: req.clientAddr, connectionName: req.connectionName, identityId: null, identityName: null, groups: null,
+      at: new Date(),
+      action: "auth.throttled",
+      outcome: "denied",
+      protocol: req.protocol,
+      clientAddr: req.clientAddr,
+      connectionName: req.connectionName,
+      identityId: null,
+      identityName: null,
+      groups: null,
       message: `more than ${count.failures - 1} failed sign-ins ${who} in this window: further failures are delayed and counted (auth_failures), not audited one by one`,
     });
   } else if (!count?.quiet) auditRefusal(deps, req, null, message);

@@ -64,7 +64,10 @@ export class AuthThrottle {
     const free = this.settings.freeFailures;
     // One statement for both counts. Exactly one failure per subject and window sees the count reach
     // free + 1 (the row is locked while it is raised), whatever the instance: that one writes the aggregated event.
-    const values = sql.join(subjects.map(([scope, subject]) => sql`(${scope}, ${subject}, ${start}::timestamptz, 1)`), sql`, `);
+    const values = sql.join(
+      subjects.map(([scope, subject]) => sql`(${scope}, ${subject}, ${start}::timestamptz, 1)`),
+      sql`, `,
+    );
     const { rows } = await this.db.execute<{ scope: "addr" | "key"; subject: string; failures: number }>(sql`
       insert into auth_failures as f (scope, subject, window_start, failures) values ${values}
       on conflict (scope, subject, window_start) do update set failures = f.failures + 1, updated_at = now()

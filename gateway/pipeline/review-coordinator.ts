@@ -4,9 +4,7 @@ import type { Db } from "../../drizzle/client";
 import { reviews, type BlastRadius, type ReviewSummary } from "../../drizzle/schema/index";
 import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
 
-export type ReviewOutcome =
-  | { status: "approved"; decidedBy: string }
-  | { status: "rejected" | "expired" | "cancelled" | "failed"; message: string };
+export type ReviewOutcome = { status: "approved"; decidedBy: string } | { status: "rejected" | "expired" | "cancelled" | "failed"; message: string };
 
 export type HoldRequest = {
   ctx: SessionContext;
@@ -46,9 +44,19 @@ export class ReviewCoordinator {
     const [row] = await this.deps.db
       .insert(reviews)
       .values({
-        sessionId: req.ctx.sessionId, connectionName: req.ctx.connectionName, protocol: req.ctx.protocol, identityName: req.ctx.identityName,
-        groups: req.ctx.groups, clientAddr: req.ctx.clientAddr, statement: req.statement, summary: req.summary, ruleName: req.ruleName, reason: req.reason,
-        approverGroups: req.approverGroups, requiredApprovals: req.requiredApprovals, gatewayInstance: this.deps.instance,
+        sessionId: req.ctx.sessionId,
+        connectionName: req.ctx.connectionName,
+        protocol: req.ctx.protocol,
+        identityName: req.ctx.identityName,
+        groups: req.ctx.groups,
+        clientAddr: req.ctx.clientAddr,
+        statement: req.statement,
+        summary: req.summary,
+        ruleName: req.ruleName,
+        reason: req.reason,
+        approverGroups: req.approverGroups,
+        requiredApprovals: req.requiredApprovals,
+        gatewayInstance: this.deps.instance,
         expiresAt: new Date(Date.now() + req.timeoutMs),
       })
       .returning({ id: reviews.id });
@@ -135,7 +143,11 @@ export class ReviewCoordinator {
 
   private async recordEstimate(reviewId: string, estimate: () => Promise<BlastRadius>): Promise<void> {
     const blast = await estimate().catch((err: Error): BlastRadius => ({ note: `no estimate: ${err.message}` }));
-    await this.deps.db.update(reviews).set({ blastRadius: blast }).where(eq(reviews.id, reviewId)).catch(() => {});
+    await this.deps.db
+      .update(reviews)
+      .set({ blastRadius: blast })
+      .where(eq(reviews.id, reviewId))
+      .catch(() => {});
   }
 
   private audit(ctx: SessionContext, action: string, outcome: AuditEvent["outcome"], statement: string | null, message: string): void {

@@ -63,8 +63,17 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
   if (persist) {
     try {
       await deps.sessions.open({
-        id, identityId: identity.id, identityName: identity.name, groups: identity.groups, connectionId: connection.id, connectionName: connection.name,
-        protocol: opts.protocol, clientAddr: opts.clientAddr, clientApp: opts.clientApp, clientUser: opts.clientUser, gatewayInstance: deps.config.instance,
+        id,
+        identityId: identity.id,
+        identityName: identity.name,
+        groups: identity.groups,
+        connectionId: connection.id,
+        connectionName: connection.name,
+        protocol: opts.protocol,
+        clientAddr: opts.clientAddr,
+        clientApp: opts.clientApp,
+        clientUser: opts.clientUser,
+        gatewayInstance: deps.config.instance,
       });
     } catch (err) {
       deps.log(`${opts.protocol}: could not record session: ${(err as Error).message}`);
@@ -80,7 +89,10 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
   const { at, reason } = sessionDeadline(admission, opts.maxLifetime);
   const untrack = deps.live.add(
     {
-      id, identityId: identity.id, keyId: identity.keyId, temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,
+      id,
+      identityId: identity.id,
+      keyId: identity.keyId,
+      temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,
       kill: (why) => {
         if (ended) return;
         endedBy ??= why;

@@ -29,7 +29,8 @@ export async function serveEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Prom
   const socketPath = path.join(dataDir, ".s.PGSQL.5432");
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (existsSync(socketPath)) {
-    if (await answers(socketPath)) throw new DataFolderInUseError(`another Gatehouse is already using ${dataDir} (its database socket answers); stop it first, or set GATEHOUSE_DATA_DIR to another folder`);
+    if (await answers(socketPath))
+      throw new DataFolderInUseError(`another Gatehouse is already using ${dataDir} (its database socket answers); stop it first, or set GATEHOUSE_DATA_DIR to another folder`);
     rmSync(socketPath, { force: true }); // left by a run that was killed
   }
   // Listening before PGlite opens takes the lock at once; connections that arrive meanwhile wait.
@@ -57,8 +58,10 @@ export async function serveEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Prom
     const closed = new Promise((r) => server.close(r));
     for (const s of sockets) s.destroy();
     await closed;
-    throw new Error(`could not open the embedded database in ${path.join(dataDir, "pgdata")}: ${(err as Error).message}. ` +
-      "If two Gatehouse processes used this folder at once it may be damaged: restore it from a backup, or move it away to start afresh.");
+    throw new Error(
+      `could not open the embedded database in ${path.join(dataDir, "pgdata")}: ${(err as Error).message}. ` +
+        "If two Gatehouse processes used this folder at once it may be damaged: restore it from a backup, or move it away to start afresh.",
+    );
   }
   chmodSync(path.join(dataDir, "pgdata"), 0o700); // as PostgreSQL insists for its data directory
   backend = new SharedBackend(db, { idleInTransactionMs: opts.idleInTransactionMs ?? 60_000, onFatal: opts.onFatal ?? (() => {}) });
@@ -94,10 +97,13 @@ function serveConnection(socket: net.Socket, backend: SharedBackend, tooMany: ()
       return;
     }
     for (const f of frames) {
-      if (f.kind === "ssl-request" || f.kind === "gss-request") socket.write("N"); // a local socket: no encryption
-      else if (f.kind === "cancel-request") socket.end(); // one backend runs one statement at a time: nothing to cancel from here
+      if (f.kind === "ssl-request" || f.kind === "gss-request")
+        socket.write("N"); // a local socket: no encryption
+      else if (f.kind === "cancel-request")
+        socket.end(); // one backend runs one statement at a time: nothing to cancel from here
       else if (f.kind === "startup" && tooMany()) socket.end(errorResponse("FATAL", "53300", "sorry, too many clients already"));
-      else if (f.kind === "message" && f.type === "X") backend.end(session); // never forwarded: it would stop PGlite's only backend
+      else if (f.kind === "message" && f.type === "X")
+        backend.end(session); // never forwarded: it would stop PGlite's only backend
       else backend.send(session, f.bytes);
     }
   });

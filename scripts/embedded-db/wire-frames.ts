@@ -5,9 +5,7 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 
-export type FrontendFrame =
-  | { kind: "ssl-request" | "gss-request" | "cancel-request" | "startup"; bytes: Buffer }
-  | { kind: "message"; type: string; bytes: Buffer };
+export type FrontendFrame = { kind: "ssl-request" | "gss-request" | "cancel-request" | "startup"; bytes: Buffer } | { kind: "message"; type: string; bytes: Buffer };
 
 export class ProtocolError extends Error {}
 

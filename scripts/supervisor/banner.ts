@@ -17,9 +17,7 @@ export function printBanner({ config, consoleUrl, gateway, firstAdmin }: BannerF
   const bound = gateway.slice(0, gateway.lastIndexOf(":"));
   const host = bound === "0.0.0.0" || bound === "::" || bound === "[::]" ? "127.0.0.1" : bound;
   const embedded = !process.env.DATABASE_URL;
-  const cliEnv = embedded
-    ? path.resolve(".gatehouse") === config.dataDir ? "" : `GATEHOUSE_DATA_DIR=${config.dataDir} `
-    : "DATABASE_URL=... ";
+  const cliEnv = embedded ? (path.resolve(".gatehouse") === config.dataDir ? "" : `GATEHOUSE_DATA_DIR=${config.dataDir} `) : "DATABASE_URL=... ";
   const cli = `${cliEnv}npx gatehouse`;
   console.log(`
 Gatehouse is running.

@@ -3,10 +3,7 @@ import path from "node:path";
 
 // What the console's build is made from. The console uses the gateway's domain modules (keys,
 // grants, policies, the bus), so any gateway change counts: a stale build is worse than a rebuild.
-const SOURCES = [
-  "app", "components", "server", "drizzle/schema", "public", "next.config.ts", "postcss.config.mjs",
-  "tsconfig.json", "package-lock.json", "core",
-];
+const SOURCES = ["app", "components", "server", "drizzle/schema", "public", "next.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "core"];
 
 /** Why the console must be built before `next start` can serve it, or undefined when its build is current. */
 export function consoleBuildNeeded(root: string): string | undefined {

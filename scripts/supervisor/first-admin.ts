@@ -4,10 +4,7 @@ import { consoleUsers } from "../../drizzle/schema/index";
 import { addConsoleUser, countAdmins, normaliseEmail } from "../../core/users/console-users";
 import { generatePassword } from "../../core/users/generate-password";
 
-export type FirstAdmin =
-  | { kind: "existing" }
-  | { kind: "from-environment"; email: string }
-  | { kind: "generated"; email: string; password: string };
+export type FirstAdmin = { kind: "existing" } | { kind: "from-environment"; email: string } | { kind: "generated"; email: string; password: string };
 
 export const DEFAULT_ADMIN_EMAIL = "admin@gatehouse.local";
 

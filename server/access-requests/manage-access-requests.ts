@@ -34,7 +34,12 @@ export async function listAccessRequestsFor(db: Db, user: ConsoleUserContext) {
   const own = await linkedIdentityName(db, user);
   const mine = or(eq(accessRequests.requestedBy, user.email), own ? eq(accessRequests.identityName, own) : undefined);
   return {
-    items: await db.select().from(accessRequests).where(mayDecide(user) ? undefined : mine).orderBy(desc(accessRequests.createdAt)).limit(200),
+    items: await db
+      .select()
+      .from(accessRequests)
+      .where(mayDecide(user) ? undefined : mine)
+      .orderBy(desc(accessRequests.createdAt))
+      .limit(200),
     canDecide: mayDecide(user),
     now: new Date(),
   };
@@ -46,7 +51,15 @@ export async function fileAccessRequest(db: Db, user: ConsoleUserContext, input:
     throw new AppError("FORBIDDEN", own ? `you may ask for access for your own identity (${own}) only` : "your console account is not linked to a gateway identity; ask an admin to link it");
   }
   const row = await requestAccess(db, { ...input, requestedBy: user.email }).catch(asAppError);
-  await recordConsoleEvent(db, { action: "console.access_request.create", outcome: "ok", actor: user.email, connectionName: row.connectionName, target: row.id, after: row, message: `asked for ${row.identityName} to use ${row.connectionName} for ${row.durationSeconds}s: ${row.reason}` });
+  await recordConsoleEvent(db, {
+    action: "console.access_request.create",
+    outcome: "ok",
+    actor: user.email,
+    connectionName: row.connectionName,
+    target: row.id,
+    after: row,
+    message: `asked for ${row.identityName} to use ${row.connectionName} for ${row.durationSeconds}s: ${row.reason}`,
+  });
   return row;
 }
 
@@ -56,12 +69,27 @@ export async function decideAccessRequestAsUser(db: Db, user: ConsoleUserContext
     await recordConsoleEvent(db, { action: `console.access_request.${input.decision}`, outcome: "denied", actor: user.email, target: input.id, message: (err as Error).message });
     return asAppError(err);
   });
-  await recordConsoleEvent(db, { action: `console.access_request.${input.decision}`, outcome: "ok", actor: user.email, connectionName: row.connectionName, target: row.id, after: row, message: `${row.status} ${row.identityName} -> ${row.connectionName}` });
+  await recordConsoleEvent(db, {
+    action: `console.access_request.${input.decision}`,
+    outcome: "ok",
+    actor: user.email,
+    connectionName: row.connectionName,
+    target: row.id,
+    after: row,
+    message: `${row.status} ${row.identityName} -> ${row.connectionName}`,
+  });
   return row;
 }
 
 export async function revokeAccessRequestAsUser(db: Db, user: ConsoleUserContext, id: string) {
   const row = await revokeTemporaryAccess(db, id, user.email).catch(asAppError);
-  await recordConsoleEvent(db, { action: "console.access_request.revoke", outcome: "ok", actor: user.email, connectionName: row.connectionName, target: row.id, message: `revoked ${row.identityName} -> ${row.connectionName}` });
+  await recordConsoleEvent(db, {
+    action: "console.access_request.revoke",
+    outcome: "ok",
+    actor: user.email,
+    connectionName: row.connectionName,
+    target: row.id,
+    message: `revoked ${row.identityName} -> ${row.connectionName}`,
+  });
   return row;
 }

@@ -20,7 +20,10 @@ export async function deleteGroup(db: Db, user: ConsoleUserContext, id: string, 
   await db.delete(groups).where(eq(groups.id, id));
   await publish(db, "grants.changed", { groupId: id, reason: "group.deleted" });
   await recordConsoleEvent(db, {
-    action: "console.group.delete", outcome: "ok", actor: user.email, target: group.name,
+    action: "console.group.delete",
+    outcome: "ok",
+    actor: user.email,
+    target: group.name,
     before: { ...group, members: members.map((m) => m.name), connections: granted.map((c) => c.name) },
   });
   return { name: group.name };

@@ -21,8 +21,13 @@ export async function setGroupGrant(db: Db, user: ConsoleUserContext, input: { g
   else await revokeAccess(db, group.name, c.name);
   await publish(db, "grants.changed", { groupId: group.id, connectionId: c.id, reason: input.granted ? "grant.added" : "grant.removed" });
   await recordConsoleEvent(db, {
-    action: `console.grant.${input.granted ? "add" : "remove"}`, outcome: "ok", actor: user.email, connectionName: c.name, target: group.name,
-    before: { group: group.name, connection: c.name, granted: !input.granted }, after: { group: group.name, connection: c.name, granted: input.granted },
+    action: `console.grant.${input.granted ? "add" : "remove"}`,
+    outcome: "ok",
+    actor: user.email,
+    connectionName: c.name,
+    target: group.name,
+    before: { group: group.name, connection: c.name, granted: !input.granted },
+    after: { group: group.name, connection: c.name, granted: input.granted },
     message: `${group.name} ${input.granted ? "may now use" : "may no longer use"} ${c.name}`,
   });
   return { granted: input.granted };

@@ -22,12 +22,19 @@ export async function setGroupMember(db: Db, user: ConsoleUserContext, input: { 
   }
   const changed = input.member
     ? await db.insert(memberships).values({ identityId: identity.id, groupId: group.id }).onConflictDoNothing().returning()
-    : await db.delete(memberships).where(and(eq(memberships.identityId, identity.id), eq(memberships.groupId, group.id))).returning();
+    : await db
+        .delete(memberships)
+        .where(and(eq(memberships.identityId, identity.id), eq(memberships.groupId, group.id)))
+        .returning();
   if (changed.length === 0) return { changed: false };
   await publish(db, "grants.changed", { groupId: group.id, identityId: identity.id, reason: input.member ? "member.added" : "member.removed" });
   await recordConsoleEvent(db, {
-    action: `console.group.${input.member ? "add_member" : "remove_member"}`, outcome: "ok", actor: user.email, target: group.name,
-    before: { group: group.name, identity: identity.name, member: !input.member }, after: { group: group.name, identity: identity.name, kind: identity.kind, member: input.member },
+    action: `console.group.${input.member ? "add_member" : "remove_member"}`,
+    outcome: "ok",
+    actor: user.email,
+    target: group.name,
+    before: { group: group.name, identity: identity.name, member: !input.member },
+    after: { group: group.name, identity: identity.name, kind: identity.kind, member: input.member },
     message: `${identity.name} ${input.member ? "added to" : "removed from"} ${group.name}`,
   });
   return { changed: true };

@@ -14,6 +14,13 @@ export async function createAgent(db: Db, user: ConsoleUserContext, input: { nam
     const group = await ensureGroup(db, g);
     await db.insert(memberships).values({ identityId: row.id, groupId: group.id }).onConflictDoNothing();
   }
-  await recordConsoleEvent(db, { action: "console.agent.create", outcome: "ok", actor: user.email, target: row.name, message: `agent ${row.name} created${input.groups.length ? ` in ${input.groups.join(", ")}` : ""}`, after: { ...row, groups: input.groups } });
+  await recordConsoleEvent(db, {
+    action: "console.agent.create",
+    outcome: "ok",
+    actor: user.email,
+    target: row.name,
+    message: `agent ${row.name} created${input.groups.length ? ` in ${input.groups.join(", ")}` : ""}`,
+    after: { ...row, groups: input.groups },
+  });
   return { id: row.id, name: row.name };
 }

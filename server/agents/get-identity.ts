@@ -8,7 +8,16 @@ import { groupsOf, reachableConnectionsOf } from "./identity-columns";
 /** One identity, its keys (never their hashes), the connections it can reach, and every group name. */
 export async function getIdentity(db: Db, id: string) {
   const [identity] = await db
-    .select({ id: identities.id, name: identities.name, kind: identities.kind, source: identities.source, createdAt: identities.createdAt, disabledAt: identities.disabledAt, groups: groupsOf, connections: reachableConnectionsOf })
+    .select({
+      id: identities.id,
+      name: identities.name,
+      kind: identities.kind,
+      source: identities.source,
+      createdAt: identities.createdAt,
+      disabledAt: identities.disabledAt,
+      groups: groupsOf,
+      connections: reachableConnectionsOf,
+    })
     .from(identities)
     .where(eq(identities.id, id));
   if (!identity) throw new AppError("NOT_FOUND", "no such identity");

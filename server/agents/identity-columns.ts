@@ -11,4 +11,6 @@ export const liveKeysOf = sql<number>`(select count(*)::int from ${keys} k where
 export const lastUsedOf = sql<Date | null>`(select max(k.last_used_at) from ${keys} k where k.identity_id = "identities"."id")`;
 
 /** Connections any of the identity's groups may use: the databases its keys can open. */
-export const reachableConnectionsOf = sql<string[]>`coalesce((select array_agg(distinct c.name order by c.name) from ${memberships} m join ${grants} gr on gr.group_id = m.group_id join ${connections} c on c.id = gr.connection_id where m.identity_id = "identities"."id"), '{}')`;
+export const reachableConnectionsOf = sql<
+  string[]
+>`coalesce((select array_agg(distinct c.name order by c.name) from ${memberships} m join ${grants} gr on gr.group_id = m.group_id join ${connections} c on c.id = gr.connection_id where m.identity_id = "identities"."id"), '{}')`;

@@ -22,7 +22,10 @@ export async function issueAgentKey(db: Db, user: ConsoleUserContext, input: { i
   }
   const [row] = await db.select({ id: keys.id, prefix: keys.prefix, expiresAt: keys.expiresAt, createdAt: keys.createdAt }).from(keys).where(eq(keys.id, issued.keyId));
   await recordConsoleEvent(db, {
-    action: "console.key.issue", outcome: "ok", actor: user.email, target: input.identity,
+    action: "console.key.issue",
+    outcome: "ok",
+    actor: user.email,
+    target: input.identity,
     message: `key ${row.prefix}… issued for ${input.identity}${row.expiresAt ? `, valid until ${row.expiresAt.toISOString()}` : ", no expiry"}${input.groups.length ? `; groups ${input.groups.join(", ")}` : ""}`,
     after: { identity: input.identity, keyId: row.id, prefix: row.prefix, expiresAt: row.expiresAt, addedToGroups: input.groups },
   });

@@ -9,8 +9,15 @@ export async function listIdentities(db: Db) {
   const [rows, allGroups] = await Promise.all([
     db
       .select({
-        id: identities.id, name: identities.name, kind: identities.kind, source: identities.source, createdAt: identities.createdAt, disabledAt: identities.disabledAt,
-        groups: groupsOf, liveKeys: liveKeysOf, lastUsedAt: lastUsedOf,
+        id: identities.id,
+        name: identities.name,
+        kind: identities.kind,
+        source: identities.source,
+        createdAt: identities.createdAt,
+        disabledAt: identities.disabledAt,
+        groups: groupsOf,
+        liveKeys: liveKeysOf,
+        lastUsedAt: lastUsedOf,
       })
       .from(identities)
       .orderBy(asc(identities.name)),

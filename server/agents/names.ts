@@ -6,10 +6,16 @@
 export const IDENTITY_NAME = /^\S{1,128}$/;
 export const GROUP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,62}$/;
 
-
 /** "a, b,,c a" -> ["a", "b", "c"]: commas or spaces separate, duplicates go. */
 export function splitGroups(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).map((g) => g.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,]+/)
+        .map((g) => g.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Key lifetimes the console offers; 0 means the key never expires. */

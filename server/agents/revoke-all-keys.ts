@@ -10,6 +10,13 @@ export async function revokeAllKeys(db: Db, user: ConsoleUserContext, identityNa
   const r = await revokeKeys(db, identityName).catch((err: Error) => {
     throw new AppError("NOT_FOUND", err.message);
   });
-  await recordConsoleEvent(db, { action: "console.key.revoke_all", outcome: "ok", actor: user.email, target: identityName, message: `${r.revoked} key(s) of ${identityName} revoked`, after: { revoked: r.revoked } });
+  await recordConsoleEvent(db, {
+    action: "console.key.revoke_all",
+    outcome: "ok",
+    actor: user.email,
+    target: identityName,
+    message: `${r.revoked} key(s) of ${identityName} revoked`,
+    after: { revoked: r.revoked },
+  });
   return r;
 }

@@ -20,6 +20,13 @@ export async function revokeKey(db: Db, user: ConsoleUserContext, keyId: string)
   if (!k) throw new AppError("CONFLICT", "that key is already revoked (or does not exist)");
   await publish(db, "keys.revoked", { keyIds: [k.id] });
   const [owner] = await db.select({ name: identities.name }).from(identities).where(eq(identities.id, k.identityId));
-  await recordConsoleEvent(db, { action: "console.key.revoke", outcome: "ok", actor: user.email, target: owner?.name ?? k.identityId, message: `key ${k.prefix}… of ${owner?.name ?? "?"} revoked`, after: { keyId: k.id, prefix: k.prefix, revokedAt: k.revokedAt } });
+  await recordConsoleEvent(db, {
+    action: "console.key.revoke",
+    outcome: "ok",
+    actor: user.email,
+    target: owner?.name ?? k.identityId,
+    message: `key ${k.prefix}… of ${owner?.name ?? "?"} revoked`,
+    after: { keyId: k.id, prefix: k.prefix, revokedAt: k.revokedAt },
+  });
   return { prefix: k.prefix };
 }

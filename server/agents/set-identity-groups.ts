@@ -12,7 +12,7 @@ import { AppError } from "../errors/app-error";
  * this governs new sessions: the gateway checks groups when a session opens.
  */
 export async function setIdentityGroups(db: Db, user: ConsoleUserContext, input: { id: string; add: string[]; remove: string[] }) {
-  const [identity] = await db.select({ id: identities.id, name: identities.name, }).from(identities).where(eq(identities.id, input.id));
+  const [identity] = await db.select({ id: identities.id, name: identities.name }).from(identities).where(eq(identities.id, input.id));
   if (!identity) throw new AppError("NOT_FOUND", "no such identity");
   const before = await groupNames(db, identity.id);
   for (const name of input.add) {

@@ -8,7 +8,23 @@ import { auditOrder, auditWhere } from "./search-audit";
 type AuditRow = typeof auditEvents.$inferSelect;
 
 const COLUMNS: (keyof AuditRow)[] = [
-  "id", "at", "action", "outcome", "identityName", "groups", "connectionName", "sessionId", "protocol", "clientAddr", "statement", "statementKind", "durationMs", "rows", "sqlstate", "message", "details",
+  "id",
+  "at",
+  "action",
+  "outcome",
+  "identityName",
+  "groups",
+  "connectionName",
+  "sessionId",
+  "protocol",
+  "clientAddr",
+  "statement",
+  "statementKind",
+  "durationMs",
+  "rows",
+  "sqlstate",
+  "message",
+  "details",
 ];
 
 export const csvHeader = () => COLUMNS.join(",") + "\r\n";
@@ -31,7 +47,12 @@ export function exportAuditStream(db: Db, filter: AuditFilter, format: "csv" | "
       let chunk = "";
       if (!started && format === "csv") chunk += csvHeader();
       started = true;
-      const rows = await db.select().from(auditEvents).where(auditWhere(filter, before)).orderBy(...auditOrder(filter)).limit(1000);
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(auditWhere(filter, before))
+        .orderBy(...auditOrder(filter))
+        .limit(1000);
       for (const row of rows) chunk += format === "csv" ? csvLine(row) : jsonLine(row);
       if (rows.length < 1000) done = true;
       else before = rows[rows.length - 1].id;

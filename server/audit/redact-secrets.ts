@@ -4,9 +4,7 @@ const SECRET_KEY = /pass(word)?|secret|token|private.?key|^key$|hash|credential/
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? (v == null || v === "" ? v : "[redacted]") : redactSecrets(v)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? (v == null || v === "" ? v : "[redacted]") : redactSecrets(v)]));
   }
   return value;
 }

@@ -36,7 +36,12 @@ export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.ses
 /** Newest first, keyset by id: the 2,000th page costs what the first does. */
 export async function searchAudit(db: Db, f: AuditFilter & { cursor?: number | null; limit?: number }) {
   const limit = f.limit ?? 50;
-  const rows = await db.select().from(auditEvents).where(auditWhere(f, f.cursor ?? undefined)).orderBy(...auditOrder(f)).limit(limit + 1);
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(auditWhere(f, f.cursor ?? undefined))
+    .orderBy(...auditOrder(f))
+    .limit(limit + 1);
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : undefined };
 }

@@ -37,7 +37,12 @@ function buildConfig(): NextAuthConfig {
         const input = credentialsSchema.safeParse(raw);
         if (!input.success) return null;
         if (signInBlocked(input.data.email)) {
-          await recordConsoleEvent(getDb(), { action: "console.sign_in", outcome: "denied", actor: input.data.email.slice(0, 254), message: "local sign-in refused: too many failed attempts in 15 minutes" });
+          await recordConsoleEvent(getDb(), {
+            action: "console.sign_in",
+            outcome: "denied",
+            actor: input.data.email.slice(0, 254),
+            message: "local sign-in refused: too many failed attempts in 15 minutes",
+          });
           return null;
         }
         const user = await verifyLocalSignIn(getDb(), input.data.email, input.data.password);

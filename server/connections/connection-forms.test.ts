@@ -23,7 +23,19 @@ describe("connection form schema", () => {
 });
 
 describe("SSH connection form", () => {
-  const ssh = { type: "ssh", name: "ssh-bastion", host: "bastion", port: "22", user: "deploy", auth: "privateKey", privateKey: "", password: "", recording: "true", allowForwarding: "false", hostKey: "" };
+  const ssh = {
+    type: "ssh",
+    name: "ssh-bastion",
+    host: "bastion",
+    port: "22",
+    user: "deploy",
+    auth: "privateKey",
+    privateKey: "",
+    password: "",
+    recording: "true",
+    allowForwarding: "false",
+    hostKey: "",
+  };
   const fp = "SHA256:" + "A".repeat(42) + "Q";
 
   it("starts from port 22, recording on and forwarding off", () => {

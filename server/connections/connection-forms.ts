@@ -33,7 +33,13 @@ export type ConnectionForm = z.infer<typeof connectionFormSchema>;
 
 export const CONNECTION_FORMS: readonly ConnectionTypeSpec[] = [
   ...CONNECTION_TYPE_MODULES.map(({ type, label, form }) => ({
-    type, label, available: true, nameUse: form.nameUse, namePlaceholder: form.namePlaceholder, fields: form.fields, defaults: form.defaults,
+    type,
+    label,
+    available: true,
+    nameUse: form.nameUse,
+    namePlaceholder: form.namePlaceholder,
+    fields: form.fields,
+    defaults: form.defaults,
     editValues: "editValues" in form ? form.editValues : undefined,
   })),
   // Listed so the form shows where they will go; refused by the schema until their modules exist.

@@ -15,13 +15,21 @@ import { getConnectionRow } from "./get-connection";
 export async function deleteConnection(db: Db, user: ConsoleUserContext, id: string, confirmName: string) {
   const { secretEnc, ...before } = await getConnectionRow(db, id);
   if (confirmName !== before.name) throw new AppError("INVALID_INPUT", "type the connection's name to confirm", { confirmName: `type ${before.name} to confirm` });
-  const live = await db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.connectionId, id), eq(sessions.status, "active")));
+  const live = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.connectionId, id), eq(sessions.status, "active")));
   await db.delete(connections).where(eq(connections.id, id));
   for (const s of live) await publish(db, "sessions.kill", { sessionId: s.id, reason: `the connection ${before.name} was deleted` });
   await publish(db, "grants.changed", { connectionId: id, reason: "connection.deleted" });
   await recordConsoleEvent(db, {
-    action: "console.connection.delete", outcome: "ok", actor: user.email, connectionName: before.name, target: id,
-    before: { ...before, sealedFields: secretEnc !== null ? "stored" : "none" }, message: `${live.length} live session(s) ended`,
+    action: "console.connection.delete",
+    outcome: "ok",
+    actor: user.email,
+    connectionName: before.name,
+    target: id,
+    before: { ...before, sealedFields: secretEnc !== null ? "stored" : "none" },
+    message: `${live.length} live session(s) ended`,
   });
   return { name: before.name, endedSessions: live.length };
 }

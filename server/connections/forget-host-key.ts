@@ -27,7 +27,10 @@ export async function forgetHostKey(db: Db, user: ConsoleUserContext, id: string
   const pinned = type.hostKeyPin.read(settings).hostKey;
   if (typeof pinned !== "string") throw new AppError("CONFLICT", `${row.name} has no pinned host key (it may have been forgotten already)`);
   if (pinned !== expected) throw new AppError("CONFLICT", `the pinned key of ${row.name} changed to ${pinned} meanwhile; reload the page and check it again`);
-  const drop = sql.join(pinKeys.map((k) => sql`${k}::text`), sql` - `);
+  const drop = sql.join(
+    pinKeys.map((k) => sql`${k}::text`),
+    sql` - `,
+  );
   // One statement, and only while the pin is still the one confirmed.
   const [updated] = await db
     .update(connections)
@@ -37,8 +40,13 @@ export async function forgetHostKey(db: Db, user: ConsoleUserContext, id: string
   if (!updated) throw new AppError("CONFLICT", `the pinned key of ${row.name} changed meanwhile; reload the page and check it again`);
   const pinOf = (s: Record<string, unknown>) => Object.fromEntries(pinKeys.map((k) => [k, s[k] ?? null]));
   await recordConsoleEvent(db, {
-    action: "console.connection.hostkey.forget", outcome: "ok", actor: user.email, connectionName: row.name, target: id,
-    before: pinOf(row.settings), after: pinOf(updated.settings),
+    action: "console.connection.hostkey.forget",
+    outcome: "ok",
+    actor: user.email,
+    connectionName: row.name,
+    target: id,
+    before: pinOf(row.settings),
+    after: pinOf(updated.settings),
     message: `forgot the pinned host key ${pinned} of ${type.address(settings)}; the next connection pins the key the target offers`,
   });
   await publish(db, "grants.changed", { connectionId: id, reason: "connection.hostkey.forgotten" });

@@ -12,7 +12,12 @@ import { describeConnection } from "../../core/connections/registry";
 export async function listConnections(db: Db) {
   const rows = await db
     .select({
-      id: connections.id, name: connections.name, type: connections.type, settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt,
+      id: connections.id,
+      name: connections.name,
+      type: connections.type,
+      settings: connections.settings,
+      createdAt: connections.createdAt,
+      updatedAt: connections.updatedAt,
       hasSecret: sql<boolean>`${connections.secretEnc} is not null`,
       groups: sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${grants} gr join ${groups} g on g.id = gr.group_id where gr.connection_id = "connections"."id"), '{}')`,
       activeSessions: sql<number>`(select count(*)::int from ${sessions} s where s.connection_id = "connections"."id" and s.status = 'active')`,

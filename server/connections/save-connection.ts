@@ -21,7 +21,12 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
   const row = id ? await getConnectionRow(db, id) : undefined;
   const before = row && editView(box, row);
   if (before && before.type !== form.type) throw new AppError("INVALID_INPUT", "a connection's type cannot change; add a new connection instead", { type: "the type cannot change" });
-  const { settings, typedSecrets, clearSecrets, keepStoredSettings } = await planConnectionForm(type, form, { settings: before?.settings ?? null, secretKeys: before?.storedSecrets ?? [] }, user.email);
+  const { settings, typedSecrets, clearSecrets, keepStoredSettings } = await planConnectionForm(
+    type,
+    form,
+    { settings: before?.settings ?? null, secretKeys: before?.storedSecrets ?? [] },
+    user.email,
+  );
   let secret: Record<string, string> | undefined = Object.keys(typedSecrets).length ? typedSecrets : undefined;
   if (row) {
     let stored: Record<string, string> | null = null;
@@ -47,7 +52,13 @@ export async function saveConnection(db: Db, box: SecretBox, user: ConsoleUserCo
   const sealedFieldChanges = [...Object.keys(typedSecrets).map((k) => `${k} replaced`), ...clearSecrets.map((k) => `${k} removed`)];
   const after = { ...savedView, sealedFields, sealedFieldChanges };
   await recordConsoleEvent(db, {
-    action: `console.connection.${id ? "update" : "create"}`, outcome: "ok", actor: user.email, connectionName: saved.name, target: saved.id, before: before && auditView(before), after,
+    action: `console.connection.${id ? "update" : "create"}`,
+    outcome: "ok",
+    actor: user.email,
+    connectionName: saved.name,
+    target: saved.id,
+    before: before && auditView(before),
+    after,
     message: before && before.name !== saved.name ? `renamed ${before.name} to ${saved.name}` : undefined,
   });
   // The gateway reads connections afresh for every new session (nothing cached); the event tells

@@ -34,9 +34,15 @@ export async function testConnection(db: Db, box: SecretBox, user: ConsoleUserCo
   const secret = type.secretSchema.parse(mergeSecret(stored, plan.typedSecrets, plan.clearSecrets) ?? stored ?? {});
   const result = await type.test({ settings, secret, form });
   const where = type.address(settings);
-  const hostKey = result.hostKey ? ` (host key ${result.hostKey.fingerprint}${result.hostKey.pinned ? (result.hostKey.matches ? ", matches the pinned key" : `, pinned ${result.hostKey.pinned}`) : ", not pinned yet"})` : "";
+  const hostKey = result.hostKey
+    ? ` (host key ${result.hostKey.fingerprint}${result.hostKey.pinned ? (result.hostKey.matches ? ", matches the pinned key" : `, pinned ${result.hostKey.pinned}`) : ", not pinned yet"})`
+    : "";
   await recordConsoleEvent(db, {
-    action: "console.connection.test", outcome: result.ok ? "ok" : "error", actor: user.email, connectionName: form.name, target: id,
+    action: "console.connection.test",
+    outcome: result.ok ? "ok" : "error",
+    actor: user.email,
+    connectionName: form.name,
+    target: id,
     message: result.ok ? `reached ${where} in ${result.ms} ms: ${result.serverVersion}${hostKey}` : `${where}: ${result.error}`,
   });
   return result;

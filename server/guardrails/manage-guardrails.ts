@@ -18,12 +18,25 @@ export async function listGuardrails(db: Db) {
     .orderBy(asc(connections.name));
   return rows.map((r) => {
     const p = r.policy ? policySchema.parse(r.policy) : null;
-    return { id: r.id, name: r.name, type: r.type, updatedAt: r.updatedAt, hasPolicy: Boolean(p), defaultAction: p?.defaultAction ?? "allow", rules: p?.rules.length ?? 0, reviewRules: p?.rules.filter((x) => x.action === "review").length ?? 0 };
+    return {
+      id: r.id,
+      name: r.name,
+      type: r.type,
+      updatedAt: r.updatedAt,
+      hasPolicy: Boolean(p),
+      defaultAction: p?.defaultAction ?? "allow",
+      rules: p?.rules.length ?? 0,
+      reviewRules: p?.rules.filter((x) => x.action === "review").length ?? 0,
+    };
   });
 }
 
 export async function getGuardrails(db: Db, name: string) {
-  const [row] = await db.select({ id: connections.id, name: connections.name, type: connections.type, policy: policies.policy, updatedAt: policies.updatedAt }).from(connections).leftJoin(policies, eq(policies.connectionId, connections.id)).where(eq(connections.name, name));
+  const [row] = await db
+    .select({ id: connections.id, name: connections.name, type: connections.type, policy: policies.policy, updatedAt: policies.updatedAt })
+    .from(connections)
+    .leftJoin(policies, eq(policies.connectionId, connections.id))
+    .where(eq(connections.name, name));
   if (!row) throw new AppError("NOT_FOUND", `no connection named "${name}"`);
   return { id: row.id, name: row.name, type: row.type, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
 }
@@ -38,8 +51,14 @@ export async function saveGuardrails(db: Db, user: ConsoleUserContext, name: str
   const before = await getGuardrails(db, name);
   const after = await applyPolicy(db, name, check.policy);
   await recordConsoleEvent(db, {
-    action: "console.policy.update", outcome: "ok", actor: user.email, connectionName: name, target: before.id,
-    before: before.policy, after, message: `${after.rules.length} rule(s), default ${after.defaultAction}`,
+    action: "console.policy.update",
+    outcome: "ok",
+    actor: user.email,
+    connectionName: name,
+    target: before.id,
+    before: before.policy,
+    after,
+    message: `${after.rules.length} rule(s), default ${after.defaultAction}`,
   });
   return { saved: true };
 }

@@ -20,8 +20,7 @@ export type StatementVerdict = {
   reason: string;
 };
 export type TryResult =
-  | { parsed: false; error: string; verdict: "deny"; explanation: string }
-  | { parsed: true; statements: StatementVerdict[]; verdict: "allow" | "deny" | "review"; explanation: string };
+  { parsed: false; error: string; verdict: "deny"; explanation: string } | { parsed: true; statements: StatementVerdict[]; verdict: "allow" | "deny" | "review"; explanation: string };
 
 /**
  * What the gateway would do with `text` under `policy` (saved or not) for this identity: each
@@ -36,9 +35,24 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
   const statements = parsed.statements.map(({ statement: s, classification: c, command }): StatementVerdict => {
     const d = evaluatePolicy(policy, who, command);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-    return { text: s.text, kind: s.kind, classes: c.classes, tables: c.tables, functions: c.functions, locks: c.locks, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+    return {
+      text: s.text,
+      kind: s.kind,
+      classes: c.classes,
+      tables: c.tables,
+      functions: c.functions,
+      locks: c.locks,
+      action: d.action,
+      rule: d.rule,
+      position: index < 0 ? null : index + 1,
+      reason: d.reason,
+    };
   });
-  const verdict = judgeCommands(policy, who, parsed.statements.map((s) => s.command));
+  const verdict = judgeCommands(
+    policy,
+    who,
+    parsed.statements.map((s) => s.command),
+  );
   if (verdict.action === "allow") return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
   if (verdict.action === "deny") return { parsed: true, statements, verdict: "deny", explanation: `the gateway answers 42501 "Gatehouse denied this statement: ${verdict.decision.reason}"` };
   const { decision, rule } = verdict;

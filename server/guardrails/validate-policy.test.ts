@@ -29,7 +29,12 @@ describe("[GUARDRAILS][VALIDATE] the console checks a policy with the gateway's 
   });
 
   it("refuses two rules with one name (reviews and the audit name the deciding rule)", () => {
-    const r = validatePolicy({ rules: [{ name: "a", action: "deny", match: {} }, { name: "a", action: "review", match: {} }] });
+    const r = validatePolicy({
+      rules: [
+        { name: "a", action: "deny", match: {} },
+        { name: "a", action: "review", match: {} },
+      ],
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.fieldErrors).toEqual({ "rules.1.name": expect.stringContaining('another rule is already named "a"') });
   });

@@ -15,13 +15,27 @@ describe("[MASKING][VALIDATE] the console checks rules with the gateway's schema
   it("puts each issue under its row and field, with readable messages", () => {
     const r = checkMaskingRules({
       columns: [{ column: "customers.email" }, { column: "", style: "token" }, { column: "email", style: "scramble" }],
-      detectors: { builtIn: ["payment-card", "nope"], custom: [{ id: "Employee", pattern: "E-\\d{6}" }, { id: "ok-id", pattern: "([unclosed" }], style: "blur" },
+      detectors: {
+        builtIn: ["payment-card", "nope"],
+        custom: [
+          { id: "Employee", pattern: "E-\\d{6}" },
+          { id: "ok-id", pattern: "([unclosed" },
+        ],
+        style: "blur",
+      },
       exemptGroups: [""],
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(Object.keys(r.fieldErrors).sort()).toEqual([
-      "columns.1.column", "columns.2.column", "columns.2.style", "detectors.builtIn", "detectors.custom.0.id", "detectors.custom.1.pattern", "detectors.style", "exemptGroups",
+      "columns.1.column",
+      "columns.2.column",
+      "columns.2.style",
+      "detectors.builtIn",
+      "detectors.custom.0.id",
+      "detectors.custom.1.pattern",
+      "detectors.style",
+      "exemptGroups",
     ]);
     expect(r.fieldErrors["columns.1.column"]).toBe("required");
     expect(r.fieldErrors["columns.2.column"]).toBe("write table.column or schema.table.column");
@@ -32,7 +46,15 @@ describe("[MASKING][VALIDATE] the console checks rules with the gateway's schema
   });
 
   it("refuses a custom detector named like a built-in one or like another, and keys the gateway does not know", () => {
-    const clash = checkMaskingRules({ detectors: { custom: [{ id: "email", pattern: "x" }, { id: "mine", pattern: "y" }, { id: "mine", pattern: "z" }] } });
+    const clash = checkMaskingRules({
+      detectors: {
+        custom: [
+          { id: "email", pattern: "x" },
+          { id: "mine", pattern: "y" },
+          { id: "mine", pattern: "z" },
+        ],
+      },
+    });
     expect(clash.ok).toBe(false);
     if (!clash.ok) expect(clash.fieldErrors).toEqual({ "detectors.custom.0.id": '"email" is already a detector\'s name', "detectors.custom.2.id": '"mine" is already a detector\'s name' });
     const unknown = checkMaskingRules({ columns: [], colour: "red" });
@@ -53,7 +75,10 @@ describe("[MASKING][VALIDATE] the console checks rules with the gateway's schema
 
 describe("[MASKING][FORM] the form's draft and the rules document", () => {
   const rules = {
-    columns: [{ column: "public.customers.email", style: "token" as const }, { column: "*.card*", style: "partial" as const, exemptGroups: ["billing", "dpo"] }],
+    columns: [
+      { column: "public.customers.email", style: "token" as const },
+      { column: "*.card*", style: "partial" as const, exemptGroups: ["billing", "dpo"] },
+    ],
     detectors: { builtIn: ["email", "payment-card"], custom: [{ id: "employee-id", pattern: "E-\\d{6}" }], style: "redact" as const },
     exemptGroups: ["auditors"],
   };
@@ -74,9 +99,18 @@ describe("[MASKING][FORM] the form's draft and the rules document", () => {
   });
 
   it("keeps empty rows so the server's issues point at the row on screen, and splits them per row", () => {
-    const draft: RulesDraft = { ...toDraft(null, ALL), columns: [{ column: "t.c", style: "redact", exemptGroups: " , " }, { column: " ", style: "redact", exemptGroups: "" }] };
+    const draft: RulesDraft = {
+      ...toDraft(null, ALL),
+      columns: [
+        { column: "t.c", style: "redact", exemptGroups: " , " },
+        { column: " ", style: "redact", exemptGroups: "" },
+      ],
+    };
     const doc = toRules(draft, ALL);
-    expect(doc.columns).toEqual([{ column: "t.c", style: "redact" }, { column: "", style: "redact" }]);
+    expect(doc.columns).toEqual([
+      { column: "t.c", style: "redact" },
+      { column: "", style: "redact" },
+    ]);
     const check = checkMaskingRules(doc);
     expect(check.ok).toBe(false);
     if (check.ok) return;

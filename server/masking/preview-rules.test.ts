@@ -19,7 +19,15 @@ const samples = (xs: Array<[string | null, string]>) => xs.map(([column, value])
 
 describe("[MASKING][PREVIEW] the preview masks samples with the gateway's masker, on unsaved rules", () => {
   it("masks a Luhn-valid card and lets a 16-digit order number that fails Luhn pass", () => {
-    const { rows, exemptBy } = previewMaskingRules(rules, samples([[null, "4111 1111 1111 1111"], [null, "order 4111111111111112"], [null, "by E-123456"]]), []);
+    const { rows, exemptBy } = previewMaskingRules(
+      rules,
+      samples([
+        [null, "4111 1111 1111 1111"],
+        [null, "order 4111111111111112"],
+        [null, "by E-123456"],
+      ]),
+      [],
+    );
     expect(exemptBy).toEqual([]);
     expect(rows[0]).toMatchObject({ masked: "[REDACTED:payment-card]", changed: true, because: "detector payment-card (redact)" });
     expect(rows[1]).toMatchObject({ masked: "order 4111111111111112", changed: false, because: "passes unchanged: no detector finds anything" });
@@ -27,7 +35,15 @@ describe("[MASKING][PREVIEW] the preview masks samples with the gateway's masker
   });
 
   it("masks a named column whole in its rule's style, first match deciding", () => {
-    const { rows } = previewMaskingRules(rules, samples([["public.customers.email", "ann@example.com"], ["billing.cards.card_no", "4111 1111 1111 1111"], ["orders.note", "call ann"]]), []);
+    const { rows } = previewMaskingRules(
+      rules,
+      samples([
+        ["public.customers.email", "ann@example.com"],
+        ["billing.cards.card_no", "4111 1111 1111 1111"],
+        ["orders.note", "call ann"],
+      ]),
+      [],
+    );
     expect(rows[0]).toMatchObject({ column: "public.customers.email", masked: "***@******e.com", because: "column rule public.customers.email masks the whole value (partial)" });
     expect(rows[1].masked).toMatch(/^tok_[a-z2-7]{16}$/);
     expect(rows[2]).toMatchObject({ changed: false, because: "passes unchanged: no column rule covers it and no detector finds anything" });
@@ -38,7 +54,14 @@ describe("[MASKING][PREVIEW] the preview masks samples with the gateway's masker
     expect(asSupport.masked).toBe("Zelda [REDACTED:payment-card]"); // the rule does not apply, detectors still do
     expect(asSupport.because).toBe("column rule customers.name does not apply (exempt: support); detector payment-card (redact)");
     expect(previewMaskingRules(rules, samples([["customers.name", "Zelda"]]), []).rows[0].masked).toBe("[REDACTED]");
-    const asDpo = previewMaskingRules(rules, samples([["customers.name", "Zelda"], [null, "4111 1111 1111 1111"]]), ["dpo", "x"]);
+    const asDpo = previewMaskingRules(
+      rules,
+      samples([
+        ["customers.name", "Zelda"],
+        [null, "4111 1111 1111 1111"],
+      ]),
+      ["dpo", "x"],
+    );
     expect(asDpo.exemptBy).toEqual(["dpo"]);
     expect(asDpo.rows.map((r) => [r.masked, r.because])).toEqual([
       ["Zelda", "exempt: members of dpo see results unmasked"],
@@ -66,7 +89,16 @@ describe("[MASKING][PREVIEW] the preview masks samples with the gateway's masker
     expect(invalid).toBeInstanceOf(AppError);
     expect((invalid as AppError).code).toBe("INVALID_INPUT");
     expect((invalid as AppError).fieldErrors).toEqual({ "columns.0.column": "write table.column or schema.table.column", "detectors.custom.0.pattern": "not a valid regular expression" });
-    expect(() => previewMaskingRules(rules, samples([["t.c", "a"], ["email", "b"]]), [])).toThrow(expect.objectContaining({ fieldErrors: { "samples.1.column": expect.stringContaining("table.column") } }));
+    expect(() =>
+      previewMaskingRules(
+        rules,
+        samples([
+          ["t.c", "a"],
+          ["email", "b"],
+        ]),
+        [],
+      ),
+    ).toThrow(expect.objectContaining({ fieldErrors: { "samples.1.column": expect.stringContaining("table.column") } }));
   });
 });
 

@@ -21,8 +21,14 @@ export async function saveMaskingRules(db: Db, user: ConsoleUserContext, name: s
   const s = summariseMaskingRules(after);
   const detectors = s.builtIn === "all" ? "all built-in detectors" : `${s.builtIn} built-in detector(s)`;
   await recordConsoleEvent(db, {
-    action: "console.masking.update", outcome: "ok", actor: user.email, actorIdentityId: user.identityId, connectionName: name, target: before.id,
-    before: before.rules, after,
+    action: "console.masking.update",
+    outcome: "ok",
+    actor: user.email,
+    actorIdentityId: user.identityId,
+    connectionName: name,
+    target: before.id,
+    before: before.rules,
+    after,
     message: `${s.columnRules} column rule(s), ${detectors}, ${s.custom} custom, exempt groups: ${s.exemptGroups.join(", ") || "none"}`,
   });
   return { saved: true };

@@ -15,9 +15,7 @@ export const listReviewsInput = z.object({
 export async function listReviews(db: Db, input: z.infer<typeof listReviewsInput>) {
   const status =
     input.status === "open" ? eq(reviews.status, "pending") : input.status === "decided" ? inArray(reviews.status, ["approved", "rejected", "expired", "cancelled"]) : eq(reviews.status, input.status);
-  const after = input.cursor
-    ? or(lt(reviews.createdAt, input.cursor.createdAt), and(eq(reviews.createdAt, input.cursor.createdAt), lt(reviews.id, input.cursor.id)))
-    : undefined;
+  const after = input.cursor ? or(lt(reviews.createdAt, input.cursor.createdAt), and(eq(reviews.createdAt, input.cursor.createdAt), lt(reviews.id, input.cursor.id))) : undefined;
   const rows = await db
     .select()
     .from(reviews)
@@ -35,6 +33,9 @@ export async function getReview(db: Db, id: string) {
 }
 
 export async function countPendingReviews(db: Db): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(reviews).where(eq(reviews.status, "pending"));
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(reviews)
+    .where(eq(reviews.status, "pending"));
   return r.n;
 }

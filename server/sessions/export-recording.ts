@@ -20,7 +20,11 @@ export async function exportRecording(db: Db, input: { id: string; actor: string
   const recording = await getRecording(db, input.id);
   if (!recording) throw new AppError("NOT_FOUND", `session ${input.id} has no terminal recording (a ${session.protocol} session is kept as its statement timeline in the audit log)`);
   await recordConsoleEvent(db, {
-    action: `console.session.${input.purpose}`, outcome: "ok", actor: input.actor, connectionName: session.connectionName, target: input.id,
+    action: `console.session.${input.purpose}`,
+    outcome: "ok",
+    actor: input.actor,
+    connectionName: session.connectionName,
+    target: input.id,
     message: `${input.purpose === "export" ? "exported" : "replayed"} the terminal recording of ${session.identityName}'s session`,
   });
   return recordingStream(db, recording);

@@ -22,12 +22,7 @@ export async function getRecordingOverview(db: Db, input: z.infer<typeof getReco
   if (!session) throw new AppError("NOT_FOUND", "no such session");
   const recording = await getRecording(db, input.id);
   if (!recording) return { recording: null, commands: [] as RecordedCommand[], commandsTruncated: false };
-  const [last] = await db
-    .select({ until: recordingChunks.until })
-    .from(recordingChunks)
-    .where(eq(recordingChunks.sessionId, input.id))
-    .orderBy(desc(recordingChunks.seq))
-    .limit(1);
+  const [last] = await db.select({ until: recordingChunks.until }).from(recordingChunks).where(eq(recordingChunks.sessionId, input.id)).orderBy(desc(recordingChunks.seq)).limit(1);
   const rows = await db
     .select({ id: auditEvents.id, at: auditEvents.at, statement: auditEvents.statement, outcome: auditEvents.outcome, message: auditEvents.message })
     .from(auditEvents)
@@ -37,7 +32,12 @@ export async function getRecordingOverview(db: Db, input: z.infer<typeof getReco
     .limit(MAX_COMMANDS + 1);
   const start = recording.startedAt.getTime();
   const commands: RecordedCommand[] = rows.slice(0, MAX_COMMANDS).map((r) => ({
-    id: r.id, at: r.at, offset: Math.max(0, (r.at.getTime() - start) / 1000), statement: r.statement ?? "", outcome: r.outcome, message: r.message,
+    id: r.id,
+    at: r.at,
+    offset: Math.max(0, (r.at.getTime() - start) / 1000),
+    statement: r.statement ?? "",
+    outcome: r.outcome,
+    message: r.message,
   }));
   return {
     recording: {

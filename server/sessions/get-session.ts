@@ -16,8 +16,16 @@ export async function getSession(db: Db, input: z.infer<typeof getSessionInput>)
   if (!session) throw new AppError("NOT_FOUND", "no such session");
   const events = await db
     .select({
-      id: auditEvents.id, at: auditEvents.at, action: auditEvents.action, outcome: auditEvents.outcome, statement: auditEvents.statement, statementKind: auditEvents.statementKind,
-      durationMs: auditEvents.durationMs, rows: auditEvents.rows, sqlstate: auditEvents.sqlstate, message: auditEvents.message,
+      id: auditEvents.id,
+      at: auditEvents.at,
+      action: auditEvents.action,
+      outcome: auditEvents.outcome,
+      statement: auditEvents.statement,
+      statementKind: auditEvents.statementKind,
+      durationMs: auditEvents.durationMs,
+      rows: auditEvents.rows,
+      sqlstate: auditEvents.sqlstate,
+      message: auditEvents.message,
     })
     .from(auditEvents)
     // A range over the (session_id, id) index, from (session, cursor) to the session's end. Written as

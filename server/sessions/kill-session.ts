@@ -16,7 +16,12 @@ export async function killSession(db: Db, input: { id: string; actor: string }):
   if (session.status !== "active") throw new AppError("CONFLICT", `this session is already ${session.status}`);
   await publish(db, "sessions.kill", { sessionId: input.id, reason: `${input.actor} ended this session from the console` });
   await recordConsoleEvent(db, {
-    action: "console.session.kill", outcome: "ok", actor: input.actor, connectionName: session.connectionName, target: input.id,
-    message: `ended the session of ${session.identityName}`, before: { status: session.status, identity: session.identityName, gatewayInstance: session.gatewayInstance },
+    action: "console.session.kill",
+    outcome: "ok",
+    actor: input.actor,
+    connectionName: session.connectionName,
+    target: input.id,
+    message: `ended the session of ${session.identityName}`,
+    before: { status: session.status, identity: session.identityName, gatewayInstance: session.gatewayInstance },
   });
 }

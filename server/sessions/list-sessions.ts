@@ -32,8 +32,16 @@ export async function listSessions(db: Db, input: z.infer<typeof listSessionsInp
   );
   const rows = await db
     .select({
-      id: sessions.id, identityName: sessions.identityName, connectionName: sessions.connectionName, protocol: sessions.protocol, clientAddr: sessions.clientAddr,
-      clientApp: sessions.clientApp, status: sessions.status, startedAt: sessions.startedAt, endedAt: sessions.endedAt, endReason: sessions.endReason,
+      id: sessions.id,
+      identityName: sessions.identityName,
+      connectionName: sessions.connectionName,
+      protocol: sessions.protocol,
+      clientAddr: sessions.clientAddr,
+      clientApp: sessions.clientApp,
+      status: sessions.status,
+      startedAt: sessions.startedAt,
+      endedAt: sessions.endedAt,
+      endReason: sessions.endReason,
       // Capped so one agent session with a million statements cannot slow the list that refreshes every few seconds.
       statements: sql<number>`(select count(*)::int from (select 1 from ${auditEvents} a where a.session_id = "sessions"."id" and a.action = 'statement' limit ${STATEMENT_COUNT_CAP + 1}) c)`,
     })

@@ -12,7 +12,10 @@ export type AddSshKeyInput = { identityId?: string; publicKey: string; name?: st
 /** The key's type and fingerprint, or a field error a person can act on; a private key is refused without a trace. */
 function checkPublicKey(text: string) {
   if (looksLikePrivateKey(text)) throw invalidInput(PRIVATE_KEY_WARNING, "publicKey");
-  const lines = text.trim().split(/\r?\n/).filter((l) => l.trim());
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
   if (lines.length > 1) throw invalidInput(`Paste one key: this has ${lines.length} lines. Each key is one line, "ssh-ed25519 AAAA… you@host".`, "publicKey");
   try {
     return parsePublicKey(text);
@@ -30,11 +33,18 @@ export async function addSshKey(db: Db, user: ConsoleUserContext, input: AddSshK
   const owner = await requireKeyOwner(db, user, input.identityId, "console.sshkey.add");
   const key = checkPublicKey(input.publicKey);
   const added = await addSshPublicKey(db, { identity: owner.name, publicKey: input.publicKey, name: input.name }).catch((err: Error) => {
-    if (/already registered/.test(err.message)) throw new AppError("CONFLICT", `The key ${key.fingerprint} is already registered (to this or another identity); a key can belong to one identity only.`, { publicKey: "this key is already registered" });
+    if (/already registered/.test(err.message))
+      throw new AppError("CONFLICT", `The key ${key.fingerprint} is already registered (to this or another identity); a key can belong to one identity only.`, {
+        publicKey: "this key is already registered",
+      });
     throw err;
   });
   await recordConsoleEvent(db, {
-    action: "console.sshkey.add", outcome: "ok", actor: user.email, actorIdentityId: user.identityId, target: owner.name,
+    action: "console.sshkey.add",
+    outcome: "ok",
+    actor: user.email,
+    actorIdentityId: user.identityId,
+    target: owner.name,
     message: `SSH key ${added.fingerprint} (${added.name}) registered for ${owner.name}`,
     after: { identity: owner.name, name: added.name, type: key.type, fingerprint: added.fingerprint },
   });

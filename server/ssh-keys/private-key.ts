@@ -5,5 +5,4 @@ export function looksLikePrivateKey(text: string): boolean {
   return /PRIVATE KEY|PuTTY-User-Key-File|SSH2 ENCRYPTED PRIVATE KEY/i.test(text);
 }
 
-export const PRIVATE_KEY_WARNING =
-  "This is a private key: Gatehouse did not save it. Keep it secret, and paste the public half instead: the one line in the .pub file (ssh-ed25519 AAAA… you@host).";
+export const PRIVATE_KEY_WARNING = "This is a private key: Gatehouse did not save it. Keep it secret, and paste the public half instead: the one line in the .pub file (ssh-ed25519 AAAA… you@host).";

@@ -19,7 +19,11 @@ export async function removeSshKey(db: Db, user: ConsoleUserContext, input: Remo
   if (!key) throw notFound;
   if (!(await removeSshPublicKey(db, input.fingerprint, owner.id))) throw notFound;
   await recordConsoleEvent(db, {
-    action: "console.sshkey.remove", outcome: "ok", actor: user.email, actorIdentityId: user.identityId, target: owner.name,
+    action: "console.sshkey.remove",
+    outcome: "ok",
+    actor: user.email,
+    actorIdentityId: user.identityId,
+    target: owner.name,
     message: `SSH key ${key.fingerprint} (${key.name}) of ${owner.name} removed`,
     before: { identity: owner.name, name: key.name, fingerprint: key.fingerprint, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt },
   });

@@ -36,7 +36,11 @@ beforeAll(async () => {
   await runMigrations(url);
   handle = openDb(url, { max: 2 });
   dir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshkeys-"));
-  for (const [who, kind] of [["rosa", "person"], ["sam", "person"], ["bot", "agent"]] as const) {
+  for (const [who, kind] of [
+    ["rosa", "person"],
+    ["sam", "person"],
+    ["bot", "agent"],
+  ] as const) {
     const [row] = await handle.db.insert(identities).values({ name: who, kind }).returning({ id: identities.id });
     ids[who] = row.id;
   }
@@ -47,9 +51,19 @@ afterAll(async () => {
 });
 
 const person = (identity: "rosa" | "sam" | null, role: ConsoleUserContext["role"] = "member"): ConsoleUserContext => ({
-  id: randomBytes(16).toString("hex"), email: `${identity ?? "nobody"}-${role}@example.test`, name: null, role, identityId: identity ? ids[identity] : null,
+  id: randomBytes(16).toString("hex"),
+  email: `${identity ?? "nobody"}-${role}@example.test`,
+  name: null,
+  role,
+  identityId: identity ? ids[identity] : null,
 });
-const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a refusal"); }, (e: unknown) => e as AppError);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (e: unknown) => e as AppError,
+  );
 const storedKeys = (identity: keyof typeof ids) => handle.db.select().from(sshPublicKeys).where(eq(sshPublicKeys.identityId, ids[identity]));
 const events = (actor: string) => handle.db.select().from(auditEvents).where(eq(auditEvents.identityName, actor));
 
@@ -65,7 +79,10 @@ describe("SSH keys in the console: a person manages their own identity's keys", 
     await removeSshKey(handle.db, rosa, { fingerprint: key.fingerprint });
     expect(await storedKeys("rosa")).toEqual([]);
     const audit = await events(rosa.email);
-    expect(audit.map((e) => [e.action, e.outcome])).toEqual([["console.sshkey.add", "ok"], ["console.sshkey.remove", "ok"]]);
+    expect(audit.map((e) => [e.action, e.outcome])).toEqual([
+      ["console.sshkey.add", "ok"],
+      ["console.sshkey.remove", "ok"],
+    ]);
     expect(audit[0].details).toEqual({ target: "rosa", after: { identity: "rosa", name: "laptop", type: "ssh-ed25519", fingerprint: key.fingerprint } });
     const blob = key.pub.split(" ")[1];
     expect(JSON.stringify(audit)).not.toContain(blob);
@@ -143,7 +160,11 @@ describe("SSH keys in the console: another identity's keys are for admins only",
     const admin = person(null, "admin");
     const key = keygen("bot-key");
     await addSshKey(handle.db, admin, { identityId: ids.bot, publicKey: key.pub, name: "deploy bot" });
-    expect(await listSshKeys(handle.db, admin, { identityId: ids.bot })).toMatchObject({ kind: "owner", owner: { name: "bot", kind: "agent", isSelf: false }, keys: [{ fingerprint: key.fingerprint }] });
+    expect(await listSshKeys(handle.db, admin, { identityId: ids.bot })).toMatchObject({
+      kind: "owner",
+      owner: { name: "bot", kind: "agent", isSelf: false },
+      keys: [{ fingerprint: key.fingerprint }],
+    });
     const samKey = (await storedKeys("sam"))[0];
     await removeSshKey(handle.db, admin, { identityId: ids.sam, fingerprint: samKey.fingerprint });
     expect((await storedKeys("sam")).map((k) => k.fingerprint)).not.toContain(samKey.fingerprint);

@@ -39,10 +39,19 @@ export async function openTerminal(db: Db, user: ConsoleUserContext, input: Open
     return refuse("INVALID_INPUT", `${connection.name} is a ${connection.type} connection; the browser terminal opens ${joinTypeNames(opens)} connections only.`);
   }
   const { ticket } = await issueTerminalTicket(db, {
-    identityId: person.identityId, groups: person.groups, connectionName: connection.name, consoleUser: user.email, cols: input.cols, rows: input.rows,
+    identityId: person.identityId,
+    groups: person.groups,
+    connectionName: connection.name,
+    consoleUser: user.email,
+    cols: input.cols,
+    rows: input.rows,
   });
   await recordConsoleEvent(db, {
-    action: "console.terminal.open", outcome: "ok", actor: user.email, actorIdentityId: person.identityId, connectionName: connection.name,
+    action: "console.terminal.open",
+    outcome: "ok",
+    actor: user.email,
+    actorIdentityId: person.identityId,
+    connectionName: connection.name,
     message: `browser terminal (${program === "psql" ? "psql" : "ssh shell"}) on ${connection.name} as ${person.identityName}`,
   });
   return { ...endpoint, ticket, identityName: person.identityName, connectionType: connection.type, program };

@@ -5,10 +5,7 @@ import { consoleUsers, groups, identities, memberships } from "../../drizzle/sch
 import type { ConsoleUserContext } from "../auth/current-user";
 
 /** Who a browser terminal runs as: the console account's linked gateway identity, or why there is none. */
-export type TerminalPerson =
-  | { kind: "unlinked" }
-  | { kind: "disabled"; identityName: string }
-  | { kind: "linked"; identityId: string; identityName: string; groups: string[] };
+export type TerminalPerson = { kind: "unlinked" } | { kind: "disabled"; identityName: string } | { kind: "linked"; identityId: string; identityName: string; groups: string[] };
 
 /**
  * The person's gateway identity and the groups a terminal carries: the identity's Gatehouse group

@@ -8,7 +8,5 @@ export function removesAdmin(before: { role: string; disabledAt: Date | null }, 
 }
 
 export function lastAdminMessage(self: boolean): string {
-  return self
-    ? "you are the last active admin: make someone else admin before you step down or disable your account"
-    : "this is the last active admin: make someone else admin first";
+  return self ? "you are the last active admin: make someone else admin before you step down or disable your account" : "this is the last active admin: make someone else admin first";
 }

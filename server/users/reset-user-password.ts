@@ -14,7 +14,10 @@ export async function resetUserPassword(db: Db, actor: ConsoleUserContext, id: s
   if (!user) throw new AppError("NOT_FOUND", "no such console account");
   if (user.source !== "local") throw new AppError("CONFLICT", `${user.email} signs in through single sign-on and has no Gatehouse password`);
   const password = generatePassword();
-  await db.update(consoleUsers).set({ passwordHash: await hashPassword(password) }).where(eq(consoleUsers.id, id));
+  await db
+    .update(consoleUsers)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(eq(consoleUsers.id, id));
   await recordConsoleEvent(db, { action: "console.user.reset_password", outcome: "ok", actor: actor.email, target: user.email, message: `password of ${user.email} reset` });
   return { email: user.email, password };
 }

@@ -20,7 +20,11 @@ export async function updateConsoleUser(db: Db, actor: ConsoleUserContext, input
   }
   const { before, after } = await db.transaction(async (tx) => {
     // Locking the active admins' rows makes two simultaneous demotions queue, so the count below stays true.
-    const admins = await tx.select({ id: consoleUsers.id }).from(consoleUsers).where(and(eq(consoleUsers.role, "admin"), isNull(consoleUsers.disabledAt))).for("update");
+    const admins = await tx
+      .select({ id: consoleUsers.id })
+      .from(consoleUsers)
+      .where(and(eq(consoleUsers.role, "admin"), isNull(consoleUsers.disabledAt)))
+      .for("update");
     const [before] = await tx.select(userView).from(consoleUsers).where(eq(consoleUsers.id, input.id));
     if (!before) throw new AppError("NOT_FOUND", "no such console account");
     if (removesAdmin(before, input) && admins.every((a) => a.id === input.id)) throw new AppError("CONFLICT", lastAdminMessage(before.id === actor.id));

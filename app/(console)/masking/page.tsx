@@ -8,7 +8,10 @@ export default async function MaskingPage() {
   if (!allowed) return <Forbidden role={user.role} need={need} />;
   return (
     <>
-      <PageHeader title="Masking" description="Per connection: columns masked whole wherever their values end up, and detectors that find card numbers, e-mails, keys… inside any value, masked in the results as they stream back." />
+      <PageHeader
+        title="Masking"
+        description="Per connection: columns masked whole wherever their values end up, and detectors that find card numbers, e-mails, keys… inside any value, masked in the results as they stream back."
+      />
       <MaskingList canAddConnection={user.role === "admin"} />
     </>
   );

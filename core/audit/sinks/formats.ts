@@ -31,8 +31,7 @@ export const hecBody = (events: SiemEvent[]) =>
 export const elasticBulkBody = (events: SiemEvent[], index: string) =>
   events.map((e) => `${JSON.stringify({ index: { _index: index, _id: String(e.id) } })}\n${JSON.stringify({ "@timestamp": e.time, ...e })}\n`).join("");
 
-const attr = (key: string, v: string | number | null) =>
-  v === null ? null : { key, value: typeof v === "number" ? { intValue: String(v) } : { stringValue: v } };
+const attr = (key: string, v: string | number | null) => (v === null ? null : { key, value: typeof v === "number" ? { intValue: String(v) } : { stringValue: v } });
 
 /** OpenTelemetry logs, OTLP/HTTP JSON (/v1/logs): one log record per event, the event as its body. */
 export function otlpBody(events: SiemEvent[]): string {
@@ -51,8 +50,13 @@ export function otlpBody(events: SiemEvent[]): string {
               severityText: severity(e)[1],
               body: { stringValue: JSON.stringify(e) },
               attributes: [
-                attr("event.name", e.activity_name), attr("gatehouse.event.id", e.id), attr("gatehouse.status", e.status), attr("user.name", e.actor.user.name),
-                attr("session.id", e.session.uid), attr("client.address", e.src_endpoint.ip), attr("gatehouse.connection", e.connection.name),
+                attr("event.name", e.activity_name),
+                attr("gatehouse.event.id", e.id),
+                attr("gatehouse.status", e.status),
+                attr("user.name", e.actor.user.name),
+                attr("session.id", e.session.uid),
+                attr("client.address", e.src_endpoint.ip),
+                attr("gatehouse.connection", e.connection.name),
               ].filter((a) => a !== null),
             })),
           },

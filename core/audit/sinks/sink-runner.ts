@@ -65,13 +65,16 @@ async function round(pool: pg.Pool, sink: Sink, st: State, o: { batch: number; m
     await client.query("insert into audit_sink_cursors (name, last_id) select $1, coalesce(max(id), 0) from audit_events on conflict (name) do nothing", [sink.name]);
     await client.query("begin");
     const cur = await client.query<{ last_id: string }>("select last_id from audit_sink_cursors where name = $1 for update skip locked", [sink.name]);
-    if (!cur.rows[0]) return void (await client.query("rollback")), 0; // another instance is delivering to this sink
+    if (!cur.rows[0]) return (void (await client.query("rollback")), 0); // another instance is delivering to this sink
     let lastId = Number(cur.rows[0].last_id);
     const max = Number((await client.query<{ max: string | null }>("select max(id) as max from audit_events")).rows[0].max ?? 0);
     const backlog = Math.max(0, max - lastId);
     if (backlog > o.maxBacklog) {
       const skipTo = max - o.maxBacklog;
-      log(`audit sink ${sink.name}: WARNING ${backlog} events behind, over GATEHOUSE_AUDIT_SINK_MAX_BACKLOG (${o.maxBacklog}): skipping ids ${lastId + 1}..${skipTo}, which this sink will never receive`, "warn");
+      log(
+        `audit sink ${sink.name}: WARNING ${backlog} events behind, over GATEHOUSE_AUDIT_SINK_MAX_BACKLOG (${o.maxBacklog}): skipping ids ${lastId + 1}..${skipTo}, which this sink will never receive`,
+        "warn",
+      );
       lastId = skipTo;
     } else if (backlog > o.maxBacklog / 2 && Date.now() - st.lastWarnAt > 60_000) {
       st.lastWarnAt = Date.now();
@@ -83,9 +86,10 @@ async function round(pool: pg.Pool, sink: Sink, st: State, o: { batch: number; m
       await sink.send(ready.map(toSiemEvent));
       lastId = Number(ready[ready.length - 1].id);
     }
-    await client.query("update audit_sink_cursors set last_id = $2, backlog = $3, delivered_at = case when $4 then now() else delivered_at end, last_error = null, updated_at = now() where name = $1", [
-      sink.name, lastId, Math.max(0, max - lastId), ready.length > 0,
-    ]);
+    await client.query(
+      "update audit_sink_cursors set last_id = $2, backlog = $3, delivered_at = case when $4 then now() else delivered_at end, last_error = null, updated_at = now() where name = $1",
+      [sink.name, lastId, Math.max(0, max - lastId), ready.length > 0],
+    );
     await client.query("commit");
     return ready.length;
   } catch (err) {

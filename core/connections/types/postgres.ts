@@ -32,7 +32,10 @@ export const postgresFormSchema = z.object({
   /** Write-only: empty keeps the stored password. */
   password: z.string().max(1000, "at most 1000 characters").optional(),
   sslmode: z.enum(PG_SSL_MODES, "choose a TLS mode"),
-  idleTimeoutSeconds: z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number("a number of seconds").int("whole seconds").min(0, "0 or more").max(604_800, "at most a week (604800)").optional()),
+  idleTimeoutSeconds: z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : v),
+    z.coerce.number("a number of seconds").int("whole seconds").min(0, "0 or more").max(604_800, "at most a week (604800)").optional(),
+  ),
   clearSecrets: secretKeysField,
 });
 export type PostgresForm = z.infer<typeof postgresFormSchema>;
@@ -44,7 +47,12 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "user", label: "User", kind: "text", required: true, hint: "The role the gateway signs in as; agents never see it." },
   { key: "password", label: "Password", kind: "password", secret: true },
   { key: "sslmode", label: "TLS to the target", kind: "select", options: PG_SSL_MODES, hint: "prefer: TLS when the target offers it; verify-full also checks its certificate." },
-  { key: "idleTimeoutSeconds", label: "Idle session timeout (seconds)", kind: "number", hint: "Ends a session that sends no request for this long, telling the client why. Empty or 0: never (interactive use)." },
+  {
+    key: "idleTimeoutSeconds",
+    label: "Idle session timeout (seconds)",
+    kind: "number",
+    hint: "Ends a session that sends no request for this long, telling the client why. Empty or 0: never (interactive use).",
+  },
 ];
 
 /** Splits a postgres:// URL into stored settings and the secret part (the password), which is sealed. */

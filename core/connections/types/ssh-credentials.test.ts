@@ -18,8 +18,7 @@ const ed25519 = keygen("plain", ["-t", "ed25519", "-N", ""]);
 const encrypted = keygen("encrypted", ["-t", "ed25519", "-N", "correct horse"]);
 const rsaPem = keygen("rsa-pem", ["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", ""]);
 
-const form = (extra: Record<string, unknown> = {}): SshForm =>
-  sshFormSchema.parse({ type: "ssh", name: "ssh-bastion", host: "bastion", port: "22", user: "deploy", auth: "privateKey", ...extra });
+const form = (extra: Record<string, unknown> = {}): SshForm => sshFormSchema.parse({ type: "ssh", name: "ssh-bastion", host: "bastion", port: "22", user: "deploy", auth: "privateKey", ...extra });
 const fieldErrors = async (fn: () => Promise<unknown>) => {
   try {
     await fn();

@@ -114,7 +114,17 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
     await waitForHttp(`${consoleUrl}/sign-in`, server);
 
     return {
-      info: { consoleUrl, gatewayPort: gateway.ports.pg, gatewaySshPort: gateway.ports.ssh, env, targetUrl: pg.url("shop", "app", "secret") + "?sslmode=disable", targetPort: pg.port, accounts, ssoLogins: { admin: "olivia", member: "mo" }, logFile },
+      info: {
+        consoleUrl,
+        gatewayPort: gateway.ports.pg,
+        gatewaySshPort: gateway.ports.ssh,
+        env,
+        targetUrl: pg.url("shop", "app", "secret") + "?sslmode=disable",
+        targetPort: pg.port,
+        accounts,
+        ssoLogins: { admin: "olivia", member: "mo" },
+        logFile,
+      },
       stop,
     };
   } catch (err) {
@@ -158,7 +168,10 @@ async function waitForHttp(url: string, proc: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the console exited (${proc.exitCode}) before it answered`);
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`the console did not answer ${url} within 60 s`);
     await new Promise((r) => setTimeout(r, 250));

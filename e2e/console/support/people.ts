@@ -12,7 +12,10 @@ const gatehouse = path.resolve(import.meta.dirname, "../../../bin/gatehouse.mjs"
  */
 export async function addPerson(stack: StackInfo, email: string, groups: string[] = []): Promise<string> {
   const password = `pw-${email.split("@")[0]}-e2e`;
-  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], { env: stack.env, input: password });
+  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], {
+    env: stack.env,
+    input: password,
+  });
   expect(r.code, r.stderr).toBe(0);
   return password;
 }

@@ -11,8 +11,16 @@ export const openStackDb = (databaseUrl: string) => openDb(databaseUrl, { max: 2
 export async function createSessionRow(db: Db, opts: { identity: string; connection: string; protocol?: "ssh" | "postgres"; active?: boolean }): Promise<string> {
   const id = randomUUID();
   await db.insert(sessions).values({
-    id, identityName: opts.identity, groups: ["ops"], connectionName: opts.connection, protocol: opts.protocol ?? "ssh", clientAddr: "127.0.0.1",
-    clientUser: opts.connection, gatewayInstance: "e2e-console", startedAt: new Date(), status: opts.active === false ? "closed" : "active",
+    id,
+    identityName: opts.identity,
+    groups: ["ops"],
+    connectionName: opts.connection,
+    protocol: opts.protocol ?? "ssh",
+    clientAddr: "127.0.0.1",
+    clientUser: opts.connection,
+    gatewayInstance: "e2e-console",
+    startedAt: new Date(),
+    status: opts.active === false ? "closed" : "active",
     ...(opts.active === false ? { endedAt: new Date(), endReason: "client closed the session" } : {}),
   });
   return id;

@@ -18,7 +18,15 @@ export const SEEDED = {
 /** What must never be received: the values and their telling pieces. */
 export const FORBIDDEN: string[] = [
   ...Object.values(SEEDED),
-  "ann.secret", "bob.hidden", "41111111", "Quixotic", "ZELDA", "Zelda", "0532013000", "IOSFODNN7", "415 555",
+  "ann.secret",
+  "bob.hidden",
+  "41111111",
+  "Quixotic",
+  "ZELDA",
+  "Zelda",
+  "0532013000",
+  "IOSFODNN7",
+  "415 555",
   "QW5uLnNlY3JldEBleGFtcGxlLmNvbQ", // base64 of the e-mail (encode(...) trick)
   "616e6e2e736563726574", // hex of "ann.secret"
 ];

@@ -18,8 +18,14 @@ export async function estimateBlastRadius(target: ExplainTarget, statement: { ki
   const kind = statement.kind.toUpperCase();
   if (!EXPLAINABLE.has(kind) && !COUNTABLE.has(kind)) return { note: `no estimate for ${statement.kind}` };
   const client = new pg.Client({
-    host: target.host, port: target.port, database: target.database, user: target.user, password: target.password,
-    ssl: target.ssl ? { rejectUnauthorized: false } : false, connectionTimeoutMillis: 5000, statement_timeout: 5000,
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    ssl: target.ssl ? { rejectUnauthorized: false } : false,
+    connectionTimeoutMillis: 5000,
+    statement_timeout: 5000,
     application_name: "gatehouse-review-estimate",
   });
   await client.connect();

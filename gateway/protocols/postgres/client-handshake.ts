@@ -10,8 +10,7 @@ const MAX_STARTUP_BYTES = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 export type Handshake =
-  | { kind: "cancel"; pid: number; secret: number }
-  | { kind: "startup"; socket: Duplex; tls: boolean; minor: number; params: Record<string, string>; password: string; leftover: Buffer };
+  { kind: "cancel"; pid: number; secret: number } | { kind: "startup"; socket: Duplex; tls: boolean; minor: number; params: Record<string, string>; password: string; leftover: Buffer };
 
 /** Reads length-prefixed packets from a socket during the handshake (before the relay takes over). */
 class PacketReader {
@@ -121,7 +120,8 @@ export async function clientHandshake(raw: net.Socket, opts: { secureContext: tl
     const reply = await reader.read(true);
     if (reply[0] !== Frontend.Password) throw new PgError("FATAL", SqlState.ProtocolViolation, "expected a password message");
     const read = readPasswordMessage(reply);
-    if (!read.ok) throw new PgError("FATAL", SqlState.ProtocolViolation, `invalid password packet: ${read.problem}`, undefined, "Send the Gatehouse key or access token exactly, as the whole password.");
+    if (!read.ok)
+      throw new PgError("FATAL", SqlState.ProtocolViolation, `invalid password packet: ${read.problem}`, undefined, "Send the Gatehouse key or access token exactly, as the whole password.");
     return { kind: "startup", socket, tls: secure, minor: packet.minor, params: packet.params, password: read.password, leftover: reader.detach() };
   } catch (err) {
     reader.detach();

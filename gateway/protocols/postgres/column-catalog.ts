@@ -47,7 +47,11 @@ export class TargetCatalog {
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
   private pool: pg.Pool | undefined;
 
-  constructor(private readonly target: PgTarget, private readonly analyzer: StatementAnalyzer, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly target: PgTarget,
+    private readonly analyzer: StatementAnalyzer,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   relation(oid: number): RelationInfo | null | undefined {
     const c = this.relations.get(oid);
@@ -149,7 +153,10 @@ export class TargetCatalog {
       for (const oid of relationOids) this.relations.set(oid, { value: null, at });
       for (const r of rows) {
         const viewBase = r.base?.map(([schema, table, column, kind]) => ({ table: `${schema}.${table}`, column, kind }));
-        this.relations.set(r.oid, { value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined, viewBase: r.viewdef ? (viewBase ?? []) : undefined }, at });
+        this.relations.set(r.oid, {
+          value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined, viewBase: r.viewdef ? (viewBase ?? []) : undefined },
+          at,
+        });
       }
     }
     if (typeOids.length) {
@@ -193,8 +200,17 @@ export class TargetCatalog {
     const t = this.target;
     const ssl = t.sslmode === "require" ? { rejectUnauthorized: false } : t.sslmode === "verify-full" ? { rejectUnauthorized: true } : false;
     this.pool = new pg.Pool({
-      host: t.host, port: t.port, database: t.database, user: t.user, password: t.password, ssl, max: 2, idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 5000, statement_timeout: 5000, application_name: "gatehouse-masking-catalog",
+      host: t.host,
+      port: t.port,
+      database: t.database,
+      user: t.user,
+      password: t.password,
+      ssl,
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 5000,
+      application_name: "gatehouse-masking-catalog",
     });
     this.pool.on("error", () => {}); // an idle client's error: the next query reconnects
     return this.pool;

@@ -59,7 +59,10 @@ function splitCsv(line: string, delimiter: string, quote: string): CopyField[] {
         break;
       }
       raw = line.slice(i, j + 1);
-      value = raw.slice(1, -1).split(quote + quote).join(quote);
+      value = raw
+        .slice(1, -1)
+        .split(quote + quote)
+        .join(quote);
       i = j + 1;
     }
     const next = line.indexOf(delimiter, i);
@@ -72,4 +75,3 @@ function splitCsv(line: string, delimiter: string, quote: string): CopyField[] {
     i = next + delimiter.length;
   }
 }
-

@@ -71,7 +71,11 @@ describe("[MASKING][PG-CODEC] DataRow rewriting", () => {
       return got;
     };
     const whole = run(stream.length);
-    expect(whole).toEqual([["[REDACTED:email]", "x"], [null, "ssn [REDACTED:us-ssn]"], ["plain", "€ ünïcode [REDACTED:email]"]]);
+    expect(whole).toEqual([
+      ["[REDACTED:email]", "x"],
+      [null, "ssn [REDACTED:us-ssn]"],
+      ["plain", "€ ünïcode [REDACTED:email]"],
+    ]);
     for (const size of [1, 2, 5, 7, 13]) expect(run(size), `cut every ${size} bytes`).toEqual(whole);
   });
 
@@ -94,7 +98,18 @@ describe("[MASKING][PG-CODEC] DataRow rewriting", () => {
 
   it("reads RowDescription sources and Bind result formats", () => {
     const fields = [{ name: "e", tableID: 16400, columnID: 3, dataTypeID: 25, dataTypeSize: -1, dataTypeModifier: -1, format: "binary" }];
-    const rd = Buffer.concat([Buffer.from("T"), int32(4 + 2 + 2 + 18), Buffer.from([0, 1]), Buffer.from("e\0"), int32(16400), Buffer.from([0, 3]), int32(25), Buffer.from([255, 255]), int32(-1), Buffer.from([0, 1])]);
+    const rd = Buffer.concat([
+      Buffer.from("T"),
+      int32(4 + 2 + 2 + 18),
+      Buffer.from([0, 1]),
+      Buffer.from("e\0"),
+      int32(16400),
+      Buffer.from([0, 3]),
+      int32(25),
+      Buffer.from([255, 255]),
+      int32(-1),
+      Buffer.from([0, 1]),
+    ]);
     expect(readRowDescription(rd, 0, rd.length)).toEqual([{ name: fields[0].name, tableOid: 16400, attnum: 3, typeOid: 25, format: 1 }]);
     const bind = serialize.bind({ portal: "p", statement: "s", values: ["a", null], binary: true });
     expect(readBindResultFormats(bind, 0, bind.length)).toEqual([1]);

@@ -48,11 +48,7 @@ export function readPasswordMessage(buf: Buffer): { ok: true; password: string }
   return { ok: true, password: buf.toString("utf8", 5, zero) };
 }
 
-export type StartupPacket =
-  | { kind: "ssl" }
-  | { kind: "gssenc" }
-  | { kind: "cancel"; pid: number; secret: number }
-  | { kind: "startup"; major: number; minor: number; params: Record<string, string> };
+export type StartupPacket = { kind: "ssl" } | { kind: "gssenc" } | { kind: "cancel"; pid: number; secret: number } | { kind: "startup"; major: number; minor: number; params: Record<string, string> };
 
 /** Decodes the untyped first packet (length already validated, `buf` is the whole packet). */
 export function readStartupPacket(buf: Buffer): StartupPacket {

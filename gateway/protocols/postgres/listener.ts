@@ -105,7 +105,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   let session: SessionScope;
   try {
     session = await openSession(deps, admitted.admission, {
-      protocol: "postgres", clientAddr, clientApp: params.application_name ?? null, clientUser: params.user ?? null,
+      protocol: "postgres",
+      clientAddr,
+      clientApp: params.application_name ?? null,
+      clientUser: params.user ?? null,
       start: { message: params.application_name ? `application ${params.application_name}` : null },
       kill: (reason) => {
         const error = new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`);

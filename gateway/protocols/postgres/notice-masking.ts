@@ -52,16 +52,19 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
 const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 
 function redactQuotedValues(text: string, m: ValueMasker): string {
-  return text.replace(QUOTED_VALUES, (all, open: string | undefined, key: string | undefined, close: string | undefined, q1: string | undefined, quoted: string | undefined, q2: string | undefined) => {
-    if (open !== undefined) {
-      if (key!.startsWith("[REDACTED")) return all;
+  return text.replace(
+    QUOTED_VALUES,
+    (all, open: string | undefined, key: string | undefined, close: string | undefined, q1: string | undefined, quoted: string | undefined, q2: string | undefined) => {
+      if (open !== undefined) {
+        if (key!.startsWith("[REDACTED")) return all;
+        m.count("quoted-value");
+        return `${open}[REDACTED]${close}`;
+      }
+      if (quoted!.startsWith("[REDACTED")) return all;
       m.count("quoted-value");
-      return `${open}[REDACTED]${close}`;
-    }
-    if (quoted!.startsWith("[REDACTED")) return all;
-    m.count("quoted-value");
-    return `${q1}[REDACTED]${q2}`;
-  });
+      return `${q1}[REDACTED]${q2}`;
+    },
+  );
 }
 
 /** NotificationResponse ('A': pid, channel, payload): detector hits in the payload. */

@@ -12,8 +12,24 @@ type MaskedBytes = Buffer | null | undefined;
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 142, 2275]); // text varchar bpchar name "char" unknown xml cstring
 // Built-in array types -> element type (the binary format names the element type itself).
 const ARRAY_ELEMENTS = new Map<number, number>([
-  [1009, 25], [1015, 1043], [1014, 1042], [1003, 19], [1002, 18], [199, 114], [3807, 3802], [143, 142], [2287, 2249],
-  [1016, 20], [1007, 23], [1005, 21], [1231, 1700], [1021, 700], [1022, 701], [1041, 869], [651, 650], [2951, 2950],
+  [1009, 25],
+  [1015, 1043],
+  [1014, 1042],
+  [1003, 19],
+  [1002, 18],
+  [199, 114],
+  [3807, 3802],
+  [143, 142],
+  [2287, 2249],
+  [1016, 20],
+  [1007, 23],
+  [1005, 21],
+  [1231, 1700],
+  [1021, 700],
+  [1022, 701],
+  [1041, 869],
+  [651, 650],
+  [2951, 2950],
 ]);
 export const FIRST_USER_OID = 16384;
 
@@ -101,7 +117,7 @@ function scanBinaryArray(buf: Buffer, start: number, end: number, m: ValueMasker
   const headerEnd = start + 12 + ndim * 8;
   const elems: Array<Buffer | null> = [];
   let changed = false;
-  for (let at = headerEnd; at + 4 <= end; ) {
+  for (let at = headerEnd; at + 4 <= end;) {
     const len = buf.readInt32BE(at);
     if (len < 0) {
       elems.push(null);

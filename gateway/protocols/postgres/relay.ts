@@ -79,7 +79,11 @@ export class PgRelay {
 
     this.buffers = limits?.buffers;
     this.deadline = limits
-      ? new MessageDeadline(limits.messageTimeoutMs, () => this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `incomplete message: the client started a message and did not finish it within ${limits.messageTimeoutMs / 1000} s`)), () => !client.isPaused())
+      ? new MessageDeadline(
+          limits.messageTimeoutMs,
+          () => this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `incomplete message: the client started a message and did not finish it within ${limits.messageTimeoutMs / 1000} s`)),
+          () => !client.isPaused(),
+        )
       : undefined;
     this.idleSessionMs = limits?.idleSessionMs ?? 0;
     this.touch();

@@ -136,7 +136,10 @@ function viewColumnRule(m: SessionMasking, reads: ColumnRead[] | undefined, base
   const tables = new Map(base.map((b) => [b.table.split(".").at(-1)!, b.kind]));
   const precise = reads && reads.every((r) => r.table === null || ["r", "p", "f"].includes(tables.get(r.table.split(".").at(-1)!) ?? ""));
   if (precise) return firstCovered(m, reads!);
-  return firstCovered(m, base.filter((b) => b.kind !== "v").map((b) => ({ table: b.table, column: b.column })));
+  return firstCovered(
+    m,
+    base.filter((b) => b.kind !== "v").map((b) => ({ table: b.table, column: b.column })),
+  );
 }
 
 /** What result column i of n reads: by position, around `*` entries whose width the text does not say. */
@@ -149,14 +152,29 @@ function outputReads(l: QueryLineage, n: number, i: number): ColumnRead[] {
   return l.reads; // inside a `*` expansion of something computed: whatever the statement reads
 }
 
-type CopyStmt = { relation?: { schemaname?: string; relname?: string }; attlist?: Array<{ String?: { sval?: string } }>; query?: unknown; options?: Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string }; Boolean?: { boolval?: boolean } } } }> };
+type CopyStmt = {
+  relation?: { schemaname?: string; relname?: string };
+  attlist?: Array<{ String?: { sval?: string } }>;
+  query?: unknown;
+  options?: Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string }; Boolean?: { boolval?: boolean } } } }>;
+};
 
 /** How to mask a COPY TO STDOUT, or "load" when the copied table's columns must be read from the catalog first. */
-export function copyPlanOf(m: SessionMasking, info: StatementInfo | undefined, known: (relation: string) => { schema: string; table: string; columns: string[] } | null | undefined, catalog: TargetCatalog): CopyPlan | "load" {
+export function copyPlanOf(
+  m: SessionMasking,
+  info: StatementInfo | undefined,
+  known: (relation: string) => { schema: string; table: string; columns: string[] } | null | undefined,
+  catalog: TargetCatalog,
+): CopyPlan | "load" {
   const copy = info?.tree?.CopyStmt as CopyStmt | undefined;
   const opt = (name: string) => copy?.options?.find((o) => o.DefElem?.defname === name)?.DefElem;
   const csv = opt("format")?.arg?.String?.sval === "csv";
-  const base = { csv, delimiter: opt("delimiter")?.arg?.String?.sval ?? (csv ? "," : "\t"), quote: opt("quote")?.arg?.String?.sval ?? '"', header: csv && !!opt("header") && opt("header")?.arg?.Boolean?.boolval !== false };
+  const base = {
+    csv,
+    delimiter: opt("delimiter")?.arg?.String?.sval ?? (csv ? "," : "\t"),
+    quote: opt("quote")?.arg?.String?.sval ?? '"',
+    header: csv && !!opt("header") && opt("header")?.arg?.Boolean?.boolval !== false,
+  };
   if (m.columns.length === 0) return { ...base, columns: [] };
   if (!copy) return { ...base, columns: "all" };
   if (copy.relation) {

@@ -155,10 +155,23 @@ export class ResultMasker implements BackendFilter {
     }
     if (r?.op === "describe" && r.kind === "P") {
       const p = this.portals.get(r.name);
-      if (p) Object.assign(p, { fields, rules, masks: this.masksFor(fields, rules, fields.map((f) => f.format)) });
+      if (p)
+        Object.assign(p, {
+          fields,
+          rules,
+          masks: this.masksFor(
+            fields,
+            rules,
+            fields.map((f) => f.format),
+          ),
+        });
       return undefined;
     }
-    this.simple = this.masksFor(fields, rules, fields.map((f) => f.format));
+    this.simple = this.masksFor(
+      fields,
+      rules,
+      fields.map((f) => f.format),
+    );
     return undefined;
   }
 

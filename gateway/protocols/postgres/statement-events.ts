@@ -9,7 +9,16 @@ export type MaskedCounts = Array<Record<string, number> | undefined>;
 export type AuditTextMask = (text: string) => string;
 
 /** One statement's event; built as one literal (this runs for every statement that passes). */
-function event(ctx: SessionContext, at: number, statement: string, kind: string, rows: number | null, durationMs: number | null, error?: RequestRecord["error"], masked?: Record<string, number>): AuditEvent {
+function event(
+  ctx: SessionContext,
+  at: number,
+  statement: string,
+  kind: string,
+  rows: number | null,
+  durationMs: number | null,
+  error?: RequestRecord["error"],
+  masked?: Record<string, number>,
+): AuditEvent {
   return {
     at: new Date(at),
     action: "statement",
@@ -53,7 +62,7 @@ function eventsOf(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnal
   }
   const analysis = analyzer.analyze(r.text);
   if (!analysis.ok || analysis.statements.length <= 1) {
-    const kind = analysis.ok ? analysis.statements[0]?.kind ?? "EMPTY" : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";
+    const kind = analysis.ok ? (analysis.statements[0]?.kind ?? "EMPTY") : r.text.trim() === "" ? "EMPTY" : "UNPARSEABLE";
     const done = r.completions[0];
     const endedAt = r.error ? r.error.at : done?.at;
     return [event(ctx, r.startedAt, r.text, kind, done?.rows ?? null, endedAt === undefined ? null : endedAt - r.startedAt, r.error, masked?.[0])];

@@ -66,7 +66,11 @@ export class StatementGuard {
       if (text.trim() === "") return { judgement: null, stateful: false };
       return { stateful: false, judgement: { refusal: { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${parsed.error}`) } } };
     }
-    const verdict = judgeCommands(policy, this.who, parsed.statements.map((s) => s.command));
+    const verdict = judgeCommands(
+      policy,
+      this.who,
+      parsed.statements.map((s) => s.command),
+    );
     if (verdict.action === "allow") return { judgement: null, stateful: parsed.stateful };
     if (verdict.action === "review") return { judgement: { review: verdict }, stateful: parsed.stateful };
     const { command, decision } = verdict;

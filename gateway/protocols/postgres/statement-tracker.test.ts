@@ -15,7 +15,10 @@ const complete = (tag: string) => msg("C", Buffer.from(tag + "\0"));
 function harness() {
   const records: RequestRecord[] = [];
   let now = 1000;
-  const t = new StatementTracker((r) => records.push(r), () => (now += 5));
+  const t = new StatementTracker(
+    (r) => records.push(r),
+    () => (now += 5),
+  );
   const front = (b: Buffer) => t.onFrontend(b[0], b, 0, b.length);
   const back = (b: Buffer) => t.onBackend(b[0], b, 0, b.length);
   return { records, front, back, tracker: t };

@@ -17,10 +17,7 @@ export type RequestRecord = {
 
 /** The request the target is answering now, as the masking filter needs it. */
 export type Responding =
-  | { op: "query"; record: RequestRecord; statementIndex: number }
-  | { op: "execute"; record: RequestRecord; portal: string }
-  | { op: "describe"; kind: "S" | "P"; name: string }
-  | null;
+  { op: "query"; record: RequestRecord; statementIndex: number } | { op: "execute"; record: RequestRecord; portal: string } | { op: "describe"; kind: "S" | "P"; name: string } | null;
 
 type Pending =
   | { op: "query"; record: RequestRecord; refusal?: Refusal }
@@ -42,7 +39,10 @@ export class StatementTracker {
   private readonly statements = new Map<string, string>();
   private readonly portals = new Map<string, string>();
 
-  constructor(private readonly emit: (r: RequestRecord) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly emit: (r: RequestRecord) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Tracks a frontend message; returns the SQL text of a Query or Parse (decoded once, for the guard too). */
   onFrontend(type: number, buf: Buffer, start: number, end: number): string | undefined {

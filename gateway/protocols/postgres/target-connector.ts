@@ -36,8 +36,7 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
   params.database = target.database;
   socket.write(serialize.startup(params));
 
-  const refused = (why: string) =>
-    new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connectionName}" is unavailable: the target refused the gateway (${why})`);
+  const refused = (why: string) => new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connectionName}" is unavailable: the target refused the gateway (${why})`);
 
   return new Promise<TargetSession>((resolve, reject) => {
     const parser = new Parser();

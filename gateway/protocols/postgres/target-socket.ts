@@ -19,11 +19,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens a socket to the target (unix socket when host is a path) and negotiates TLS as the sslmode says. */
 export async function openTargetSocket(target: PgTarget, connectionName: string): Promise<Duplex> {
-  const unreachable = (why: string) =>
-    new PgError("FATAL", SqlState.ConnectionFailure, `the target of connection "${connectionName}" is unreachable: ${why}`);
-  const raw = target.host.startsWith("/")
-    ? net.connect({ path: `${target.host}/.s.PGSQL.${target.port}` })
-    : net.connect({ host: target.host, port: target.port });
+  const unreachable = (why: string) => new PgError("FATAL", SqlState.ConnectionFailure, `the target of connection "${connectionName}" is unreachable: ${why}`);
+  const raw = target.host.startsWith("/") ? net.connect({ path: `${target.host}/.s.PGSQL.${target.port}` }) : net.connect({ host: target.host, port: target.port });
   raw.setNoDelay(true);
   raw.setKeepAlive(true, 30_000);
   await new Promise<void>((resolve, reject) => {
@@ -37,7 +34,7 @@ export async function openTargetSocket(target: PgTarget, connectionName: string)
     });
     raw.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(unreachable(err.code === "ECONNREFUSED" ? "connection refused" : err.code ?? err.message));
+      reject(unreachable(err.code === "ECONNREFUSED" ? "connection refused" : (err.code ?? err.message)));
     });
   });
   if (target.sslmode === "disable" || target.host.startsWith("/")) return raw;

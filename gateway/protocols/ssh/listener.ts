@@ -52,7 +52,11 @@ const METHODS: Array<"password" | "keyboard-interactive" | "publickey"> = ["publ
 function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps): void {
   let outcome: Outcome | undefined;
   const request = (ctx: AuthContext): Omit<AdmitRequest, "credential" | "identity"> => ({
-    protocol: "ssh", clientAddr, connectionName: ctx.username, serves: servedBy("ssh"), servesLabel: "an SSH",
+    protocol: "ssh",
+    clientAddr,
+    connectionName: ctx.username,
+    serves: servedBy("ssh"),
+    servesLabel: "an SSH",
   });
 
   const admitWith = async (ctx: AuthContext, proof: { credential: string } | { identity: Identity }) => {
@@ -131,7 +135,11 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   // Channels are accepted at once (a request with no listener would be refused) and wait for the
   // session record: no record, nothing runs.
   const scope: Promise<SessionScope> = openSession(deps, admission, {
-    id: ctx.sessionId, protocol: "ssh", clientAddr, clientApp: null, clientUser: connection.name,
+    id: ctx.sessionId,
+    protocol: "ssh",
+    clientAddr,
+    clientApp: null,
+    clientUser: connection.name,
     start: { message: `ssh to ${settings.user}@${settings.host}:${settings.port}` },
     maskText: textMask ?? undefined,
     kill: (reason) => {
@@ -142,7 +150,11 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   scope.catch((err) => auditRefusal(deps, { protocol: "ssh", clientAddr, connectionName: connection.name }, identity, (err as Error).message, true));
   let recorder: Promise<Recorder | null> | undefined;
   const s: SshSession = {
-    deps, ctx: ctx, maskText: textMask ?? ((t: string) => t), channels, bytes: { in: 0, out: 0 },
+    deps,
+    ctx: ctx,
+    maskText: textMask ?? ((t: string) => t),
+    channels,
+    bytes: { in: 0, out: 0 },
     gone: new Promise<void>((resolve) => client.once("close", () => resolve())),
     scanOutput: scanner ? (text) => scanner.scanText(text) : null,
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
@@ -155,14 +167,22 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
     ),
     recorder: (size) =>
       (recorder ??= settings.recording
-        ? scope.then((sc) => sc.record({ width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } })).catch((err) => {
-            deps.log(`ssh: could not start the recording: ${(err as Error).message}`);
-            recorder = undefined; // the next channel tries again
-            throw err;
-          })
+        ? scope
+            .then((sc) => sc.record({ width: size.cols, height: size.rows, title: `${identity.name} @ ${connection.name} (ssh)`, env: { TERM: "xterm-256color" } }))
+            .catch((err) => {
+              deps.log(`ssh: could not start the recording: ${(err as Error).message}`);
+              recorder = undefined; // the next channel tries again
+              throw err;
+            })
         : Promise.resolve(null)),
   };
-  s.target.catch((err) => void scope.then((sc) => sc.audit({ action: "session.failed", outcome: "error", message: (err as Error).message }), () => {}));
+  s.target.catch(
+    (err) =>
+      void scope.then(
+        (sc) => sc.audit({ action: "session.failed", outcome: "error", message: (err as Error).message }),
+        () => {},
+      ),
+  );
 
   client.on("session", (accept) => handleSessionChannel(accept(), s));
   client.on("tcpip", (accept, reject, info) => {
@@ -170,14 +190,16 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
       void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: `${info.destIP}:${info.destPort}`, message: "port forwarding is not allowed on this connection" });
       return reject();
     }
-    void s.target.then((t) =>
-      t.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, out) => {
-        if (err) return reject();
-        void audited(scope, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` });
-        const ch = accept();
-        ch.pipe(out).pipe(ch);
-      }),
-    ).catch(() => reject());
+    void s.target
+      .then((t) =>
+        t.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, out) => {
+          if (err) return reject();
+          void audited(scope, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` });
+          const ch = accept();
+          ch.pipe(out).pipe(ch);
+        }),
+      )
+      .catch(() => reject());
   });
   client.on("request", (accept, reject, name) => {
     void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" });
@@ -187,11 +209,18 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   client.once("close", () => {
     void s.target.then((t) => t.end()).catch(() => {});
     void (async () => {
-      const failed = await s.target.then(() => false, () => true);
+      const failed = await s.target.then(
+        () => false,
+        () => true,
+      );
       const sc = await scope.catch(() => null);
       await sc?.end({ failed, reason: "the client disconnected", bytesIn: s.bytes.in, bytesOut: s.bytes.out });
     })().catch((err) => deps.log(`ssh: ${(err as Error).stack}`));
   });
 }
 
-const audited = (scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) => scope.then((sc) => sc.audit(e), () => {});
+const audited = (scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) =>
+  scope.then(
+    (sc) => sc.audit(e),
+    () => {},
+  );

@@ -136,7 +136,15 @@ function openOnTarget(open: (cb: (err: Error | undefined, ch: ClientChannel) => 
   return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
 }
 
-async function runExec(stream: ServerChannel, command: string, s: SshSession, pty: PtyRequest | undefined, env: Record<string, string>, opened: (t: ClientChannel) => void, interrupted: Promise<void>): Promise<void> {
+async function runExec(
+  stream: ServerChannel,
+  command: string,
+  s: SshSession,
+  pty: PtyRequest | undefined,
+  env: Record<string, string>,
+  opened: (t: ClientChannel) => void,
+  interrupted: Promise<void>,
+): Promise<void> {
   const started = Date.now();
   const untrack = track(stream, s);
   const verdict = await judged(stream, s, command, interrupted);
@@ -172,13 +180,23 @@ async function runExec(stream: ServerChannel, command: string, s: SshSession, pt
   });
   untrack();
   audit(s, {
-    action: "command", outcome: exit.code === 0 ? "ok" : "error", statement: command, statementKind: verdict.kind, durationMs: Date.now() - started,
+    action: "command",
+    outcome: exit.code === 0 ? "ok" : "error",
+    statement: command,
+    statementKind: verdict.kind,
+    durationMs: Date.now() - started,
     message: exit.code !== null ? `exit status ${exit.code}` : exit.signal ? `killed by signal ${exit.signal}` : "ended without an exit status",
     details: { exitStatus: exit.code, signal: exit.signal },
   });
 }
 
-async function runShell(stream: ServerChannel, s: SshSession, pty: PtyRequest | undefined, env: Record<string, string>, opened: (t: ClientChannel, resize: (c: number, r: number) => void) => void): Promise<void> {
+async function runShell(
+  stream: ServerChannel,
+  s: SshSession,
+  pty: PtyRequest | undefined,
+  env: Record<string, string>,
+  opened: (t: ClientChannel, resize: (c: number, r: number) => void) => void,
+): Promise<void> {
   const untrack = track(stream, s);
   const client = await targetOr(stream, s);
   if (!client) return;
@@ -208,7 +226,9 @@ async function runShell(stream: ServerChannel, s: SshSession, pty: PtyRequest | 
 
 async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChannel, t: ClientChannel, s: SshSession): Promise<void> {
   if (!s.guard.active) {
-    for (const part of lines.feed(data)) if (part.line?.text.trim()) audit(s, { action: "command", outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
+    for (const part of lines.feed(data))
+      if (part.line?.text.trim())
+        audit(s, { action: "command", outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
     t.write(data);
     return;
   }
@@ -224,7 +244,12 @@ async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChann
     }
     if (part.line.edited) {
       // The shell knows the real line, the gateway does not: run it, and say so in the audit.
-      audit(s, { action: "command", outcome: "ok", statement: text, message: "line edited with history or completion: not judged (shell guardrails are best effort; use ssh host cmd for enforced rules)" });
+      audit(s, {
+        action: "command",
+        outcome: "ok",
+        statement: text,
+        message: "line edited with history or completion: not judged (shell guardrails are best effort; use ssh host cmd for enforced rules)",
+      });
       t.write(part.bytes);
       continue;
     }
@@ -260,7 +285,14 @@ async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientC
   }
   opened(t);
   const files = new SftpAudit((e) =>
-    audit(s, { action: `sftp.${e.op}`, outcome: "ok", statement: e.to ? `${e.path} -> ${e.to}` : e.path, statementKind: e.op.toUpperCase(), rows: e.bytes ?? null, details: e.bytes !== undefined ? { bytes: e.bytes } : null }),
+    audit(s, {
+      action: `sftp.${e.op}`,
+      outcome: "ok",
+      statement: e.to ? `${e.path} -> ${e.to}` : e.path,
+      statementKind: e.op.toUpperCase(),
+      rows: e.bytes ?? null,
+      details: e.bytes !== undefined ? { bytes: e.bytes } : null,
+    }),
   );
   // A transfer the gateway cannot audit does not go on (fail closed), and never takes the process down.
   const audited = (feed: (b: Buffer) => void) => (b: Buffer) => {

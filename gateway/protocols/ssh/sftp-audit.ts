@@ -14,7 +14,10 @@ type OpenFile = { path: string; write: boolean; read: number; written: number };
 class PacketReader {
   private held: Buffer = Buffer.alloc(0);
   private skip = 0;
-  constructor(private readonly header: (type: number) => number, private readonly onPacket: (type: number, p: Buffer, total: number) => void) {}
+  constructor(
+    private readonly header: (type: number) => number,
+    private readonly onPacket: (type: number, p: Buffer, total: number) => void,
+  ) {}
 
   feed(chunk: Buffer): void {
     let buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
@@ -50,8 +53,14 @@ export class SftpAudit {
 
   constructor(private readonly emit: (e: SftpFileEvent) => void) {
     // WRITE and DATA carry file contents: only their headers are read.
-    this.fromClient = new PacketReader((t) => (t === T.WRITE ? 5 + 4 + 4 + 256 + 8 + 4 : 1 << 16), (t, p, total) => this.client(t, p, total));
-    this.fromServer = new PacketReader((t) => (t === T.DATA ? 5 + 4 + 4 : 1 << 16), (t, p) => this.server(t, p));
+    this.fromClient = new PacketReader(
+      (t) => (t === T.WRITE ? 5 + 4 + 4 + 256 + 8 + 4 : 1 << 16),
+      (t, p, total) => this.client(t, p, total),
+    );
+    this.fromServer = new PacketReader(
+      (t) => (t === T.DATA ? 5 + 4 + 4 : 1 << 16),
+      (t, p) => this.server(t, p),
+    );
   }
 
   /** Files still open when the session ends are reported with what moved so far. */

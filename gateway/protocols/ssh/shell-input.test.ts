@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ShellInput } from "./shell-input";
 
-const lines = (s: ShellInput, ...chunks: string[]) => chunks.flatMap((c) => s.feed(Buffer.from(c, "utf8"))).filter((p) => p.line).map((p) => p.line);
+const lines = (s: ShellInput, ...chunks: string[]) =>
+  chunks
+    .flatMap((c) => s.feed(Buffer.from(c, "utf8")))
+    .filter((p) => p.line)
+    .map((p) => p.line);
 
 describe("ShellInput", () => {
   it("follows typing, backspace, Ctrl-U, Ctrl-W and Ctrl-C, across chunks", () => {
@@ -30,6 +34,10 @@ describe("ShellInput", () => {
 
   it("forwards every byte except the Enter it hands over for judging", () => {
     const parts = new ShellInput().feed(Buffer.from("ab\rcd"));
-    expect(parts.map((p) => [p.bytes.toString(), !!p.line])).toEqual([["ab", false], ["\r", true], ["cd", false]]);
+    expect(parts.map((p) => [p.bytes.toString(), !!p.line])).toEqual([
+      ["ab", false],
+      ["\r", true],
+      ["cd", false],
+    ]);
   });
 });

@@ -48,8 +48,7 @@ export class ShellInput {
       else if (b === 0x15 || b === 0x03) {
         this.text = "";
         this.edited = false;
-      }
-      else if (b === 0x17) this.text = this.text.replace(/\S*\s*$/, "");
+      } else if (b === 0x17) this.text = this.text.replace(/\S*\s*$/, "");
       else if (b === 0x09 || (b < 0x20 && b !== 0x04)) this.edited = true;
       else if (b >= 0x20) {
         // UTF-8 continuation bytes are appended as they come; the whole line is decoded at Enter.

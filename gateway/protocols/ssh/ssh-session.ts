@@ -33,7 +33,12 @@ export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionCon
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
 
 /** Client -> target EOF, target -> client data, exit status, and close, in the order SSH expects. */
-export function bridge(client: ServerChannel, target: ClientChannel, s: SshSession, taps: { output?: (b: Buffer) => void; maskOutput?: boolean } = {}): Promise<{ code: number | null; signal: string | null }> {
+export function bridge(
+  client: ServerChannel,
+  target: ClientChannel,
+  s: SshSession,
+  taps: { output?: (b: Buffer) => void; maskOutput?: boolean } = {},
+): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
     target.on("data", (b: Buffer) => {
@@ -47,7 +52,7 @@ export function bridge(client: ServerChannel, target: ClientChannel, s: SshSessi
     // Terminal and command output reach the client with the connection's detectors applied.
     const maskers = [target, target.stderr].map((from, i) => {
       const to = i === 0 ? client : client.stderr;
-      if (!s.scanOutput || !taps.maskOutput) return from.pipe(to, { end: false }), null;
+      if (!s.scanOutput || !taps.maskOutput) return (from.pipe(to, { end: false }), null);
       const m = new StreamTextMasker(s.scanOutput, (b) => {
         if (!to.write(b)) {
           from.pause();

@@ -22,17 +22,16 @@ export function sshSettingsOf(c: ResolvedConnection): SshTargetSettings {
  * on the connection. The first connection pins it (trust on first use, recorded in the connection's
  * settings and the audit log, shown in the console); a different key later is refused.
  */
-export async function connectSshTarget(
-  db: Db,
-  c: ResolvedConnection,
-  onPinned: (fingerprint: string) => void,
-): Promise<SshClient> {
+export async function connectSshTarget(db: Db, c: ResolvedConnection, onPinned: (fingerprint: string) => void): Promise<SshClient> {
   const s = sshSettingsOf(c);
   let seen: string | undefined;
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error & { level?: string }) => {
-      if (seen && s.hostKey && seen !== s.hostKey) return reject(new SshTargetError(`the host key of ${s.host}:${s.port} changed (pinned ${s.hostKey}, offered ${seen}); refusing to connect. An admin must confirm the new key on the connection's page.`));
+      if (seen && s.hostKey && seen !== s.hostKey)
+        return reject(
+          new SshTargetError(`the host key of ${s.host}:${s.port} changed (pinned ${s.hostKey}, offered ${seen}); refusing to connect. An admin must confirm the new key on the connection's page.`),
+        );
       if (err.level === "client-authentication") return reject(new SshTargetError(`the target refused the gateway's credentials for ${s.user}@${s.host}:${s.port}`));
       reject(new SshTargetError(`cannot reach ${s.host}:${s.port}: ${err.message}`));
     };
@@ -56,7 +55,9 @@ export async function connectSshTarget(
   client.on("error", () => {}); // later errors end the channels; the session reports them
   if (!s.hostKey && seen) {
     // Pin only if nobody pinned meanwhile (another instance, the console).
-    await db.execute(sql`update connections set settings = settings || jsonb_build_object('hostKey', ${seen}::text, 'hostKeyPinnedAt', now()::text) where id = ${c.id}::uuid and not settings ? 'hostKey'`);
+    await db.execute(
+      sql`update connections set settings = settings || jsonb_build_object('hostKey', ${seen}::text, 'hostKeyPinnedAt', now()::text) where id = ${c.id}::uuid and not settings ? 'hostKey'`,
+    );
     onPinned(seen);
   }
   return client;

@@ -63,7 +63,11 @@ async function handle(ws: WebSocket, early: Array<[Buffer, boolean]>, ticket: st
   }
   const runs = terminalOf(admitted.admission.connection.type)!;
   await startTerminalSession(ws, early, deps, admitted.admission, {
-    ...opened, runs, clientAddr, ports, host: deps.config.bind === "0.0.0.0" || deps.config.bind === "::" ? "127.0.0.1" : deps.config.bind,
+    ...opened,
+    runs,
+    clientAddr,
+    ports,
+    host: deps.config.bind === "0.0.0.0" || deps.config.bind === "::" ? "127.0.0.1" : deps.config.bind,
     maxLifetime: { ms: TERMINAL_MAX_MS, reason: `the browser terminal reached its ${TERMINAL_MAX_MS / 3_600_000}-hour limit` },
   });
 }

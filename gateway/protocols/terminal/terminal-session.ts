@@ -54,8 +54,13 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   let scope: SessionScope;
   try {
     scope = await openSession(deps, admission, {
-      id: sessionId, protocol: "terminal", clientAddr: t.clientAddr, clientApp: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"})`, clientUser: t.consoleUser,
-      persist: recorded, maxLifetime: t.maxLifetime,
+      id: sessionId,
+      protocol: "terminal",
+      clientAddr: t.clientAddr,
+      clientApp: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"})`,
+      clientUser: t.consoleUser,
+      persist: recorded,
+      maxLifetime: t.maxLifetime,
       // The recording (and this session's events) hold what the connection's detectors leave.
       maskText: auditTextMask(deps.masking.current(connection.id, admission.identity.groups), deps.masking.keyFor(connection.id)),
       start: { action: "terminal.open", message: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` },
@@ -161,18 +166,33 @@ function runPsql(t: Spec, connectionName: string, terminalSessionId: string): Pr
   const rc = path.join(dir, "psqlrc");
   writeFileSync(rc, `\\restrict ${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
   const p = pty.spawn("psql", [conninfo, "-P", "pager=off"], {
-    name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: dir,
+    name: "xterm-256color",
+    cols: t.cols,
+    rows: t.rows,
+    cwd: dir,
     // Only what psql needs: never the gateway's own environment (secrets, DATABASE_URL).
     env: {
-      PGPASSWORD: t.credential, TERM: "xterm-256color", LANG: "C.UTF-8", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, PSQLRC: rc,
-      PSQL_HISTORY: "/dev/null", PAGER: "", PSQL_PAGER: "", PGCONNECT_TIMEOUT: "10",
+      PGPASSWORD: t.credential,
+      TERM: "xterm-256color",
+      LANG: "C.UTF-8",
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      PSQLRC: rc,
+      PSQL_HISTORY: "/dev/null",
+      PAGER: "",
+      PSQL_PAGER: "",
+      PGCONNECT_TIMEOUT: "10",
     },
   });
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   // Read at start-up only: gone before anyone could look for it.
   setTimeout(cleanup, 5000).unref();
   return {
-    write: (d) => p.write(d), resize: (c, r) => p.resize(c, r), kill: () => p.kill(), pause: () => p.pause(), resume: () => p.resume(),
+    write: (d) => p.write(d),
+    resize: (c, r) => p.resize(c, r),
+    kill: () => p.kill(),
+    pause: () => p.pause(),
+    resume: () => p.resume(),
     onData: (f) => void p.onData(f),
     onExit: (f) => void p.onExit((e) => (cleanup(), f(e.exitCode))),
   };

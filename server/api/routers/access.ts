@@ -19,7 +19,5 @@ export const accessRouter = createTRPCRouter({
   setMembership: adminProcedure
     .input(z.object({ groupId, identityName: z.string().trim().min(1, "choose an identity"), member: z.boolean() }))
     .mutation(({ ctx, input }) => setGroupMember(ctx.db, ctx.user, input)),
-  setGrant: adminProcedure
-    .input(z.object({ groupId, connectionId: z.string().uuid(), granted: z.boolean() }))
-    .mutation(({ ctx, input }) => setGroupGrant(ctx.db, ctx.user, input)),
+  setGrant: adminProcedure.input(z.object({ groupId, connectionId: z.string().uuid(), granted: z.boolean() })).mutation(({ ctx, input }) => setGroupGrant(ctx.db, ctx.user, input)),
 });

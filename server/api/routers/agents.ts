@@ -15,7 +15,18 @@ export const agentsRouter = createTRPCRouter({
   get: adminProcedure.input(z.object({ id: z.string().uuid() })).query(({ ctx, input }) => getIdentity(ctx.db, input.id)),
   create: adminProcedure.input(z.object({ name: identityNameSchema, groups: groupListSchema })).mutation(({ ctx, input }) => createAgent(ctx.db, ctx.user, input)),
   issueKey: adminProcedure
-    .input(z.object({ identity: identityNameSchema, groups: groupListSchema, ttlSeconds: z.number().int().min(60).max(366 * 86400).optional() }))
+    .input(
+      z.object({
+        identity: identityNameSchema,
+        groups: groupListSchema,
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(366 * 86400)
+          .optional(),
+      }),
+    )
     .mutation(({ ctx, input }) => issueAgentKey(ctx.db, ctx.user, input)),
   setGroups: adminProcedure
     .input(z.object({ id: z.string().uuid(), add: groupListSchema, remove: z.array(z.string()).max(50) }))

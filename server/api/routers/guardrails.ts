@@ -24,7 +24,15 @@ export const guardrailsRouter = createTRPCRouter({
   save: adminProcedure.input(z.object({ name: z.string().min(1), policy: policyInput })).mutation(({ ctx, input }) => saveGuardrails(ctx.db, ctx.user, input.name, input.policy)),
   /** Pure: parses and evaluates against the given (possibly unsaved) policy; stores nothing. */
   try: viewerProcedure
-    .input(z.object({ policy: policyInput, text: z.string().trim().min(1, "type a statement").max(100_000), identity: z.string().trim().min(1).default("agent"), groups: z.array(z.string()).default([]), mode: z.enum(["sql", "command"]).default("sql") }))
+    .input(
+      z.object({
+        policy: policyInput,
+        text: z.string().trim().min(1, "type a statement").max(100_000),
+        identity: z.string().trim().min(1).default("agent"),
+        groups: z.array(z.string()).default([]),
+        mode: z.enum(["sql", "command"]).default("sql"),
+      }),
+    )
     .mutation(({ input }) => {
       const check = validatePolicy(input.policy);
       if (!check.ok) throw new AppError("INVALID_INPUT", check.message, check.fieldErrors);

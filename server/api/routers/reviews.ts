@@ -14,10 +14,8 @@ export const reviewsRouter = createTRPCRouter({
     if (!review) throw new AppError("NOT_FOUND", "no such review");
     return { review, now: new Date(), you: ctx.user.email };
   }),
-  decide: approverProcedure
-    .input(z.object({ id: z.string().uuid(), decision: z.enum(["approve", "reject"]), reason: z.string().max(1000).optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const [me] = await ctx.db.select({ groups: consoleUsers.groups }).from(consoleUsers).where(eq(consoleUsers.id, ctx.user.id));
-      return decideReviewAsUser(ctx.db, { ...ctx.user, groups: me?.groups ?? [] }, input);
-    }),
+  decide: approverProcedure.input(z.object({ id: z.string().uuid(), decision: z.enum(["approve", "reject"]), reason: z.string().max(1000).optional() })).mutation(async ({ ctx, input }) => {
+    const [me] = await ctx.db.select({ groups: consoleUsers.groups }).from(consoleUsers).where(eq(consoleUsers.id, ctx.user.id));
+    return decideReviewAsUser(ctx.db, { ...ctx.user, groups: me?.groups ?? [] }, input);
+  }),
 });

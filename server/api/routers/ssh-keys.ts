@@ -18,7 +18,12 @@ export const sshKeysRouter = createTRPCRouter({
       z.object({
         identityId,
         publicKey: z.string().trim().min(1, "paste a public key line").max(16_384, "a public key line is shorter than this: paste the .pub file's one line"),
-        name: z.string().trim().max(100, "at most 100 characters").regex(/^[^\p{Cc}]*$/u, "no control characters").optional(),
+        name: z
+          .string()
+          .trim()
+          .max(100, "at most 100 characters")
+          .regex(/^[^\p{Cc}]*$/u, "no control characters")
+          .optional(),
       }),
     )
     .mutation(({ ctx, input }) => addSshKey(ctx.db, ctx.user, input)),

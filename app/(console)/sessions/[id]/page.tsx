@@ -16,7 +16,10 @@ export default async function SessionPage({ params }: { params: Promise<{ id: st
         title="Session"
         description={
           <>
-            Its terminal recording, when it has one, and its commands or statements in order, as the audit recorded them. <Link href={`/audit?session=${id}`} className="text-brand hover:underline">Open in the audit log</Link>
+            Its terminal recording, when it has one, and its commands or statements in order, as the audit recorded them.{" "}
+            <Link href={`/audit?session=${id}`} className="text-brand hover:underline">
+              Open in the audit log
+            </Link>
           </>
         }
       />
