@@ -16,6 +16,7 @@ import { runUsersCommand, USERS_USAGE } from "./users-command";
 import { REVIEWS_USAGE, runReviewsCommand } from "./reviews-command";
 import { ACCESS_USAGE, runAccessCommand } from "./access-command";
 import { MASKING_USAGE, runMaskingCommand } from "./masking-command";
+import { AUDIT_VERIFY_USAGE } from "./audit-verify-command";
 import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE, listConnectionsCommand } from "./connections-command";
 import { UsageError } from "./usage-error";
 
@@ -36,6 +37,7 @@ ${CONNECTIONS_USAGE}
   policies show <connection>                           print it as JSON
 ${MASKING_USAGE}
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
+${AUDIT_VERIFY_USAGE}
 ${USERS_USAGE}
 ${REVIEWS_USAGE}
 ${ACCESS_USAGE}
