@@ -144,9 +144,12 @@ describe("[AUDIT][SIEM] syslog RFC 5424 to a real rsyslog", () => {
     try {
       const key = await t.setupAccess({ connection: "udp-logged", identity: "udp-agent" });
       await t.psql(key, "udp-logged", ["-qAtc", "select 'over udp'"]);
+      // The statement's event is journaled before psql sees its result, and stored in the next batch: store it first.
+      await t.gw.deps.audit.flush();
       const ids = await storedIds(t);
       const got = () => receivedLines(udpOut).map((l) => l.event.id);
-      await waitFor(() => ids.every((id) => got().includes(id)));
+      const statementArrived = () => receivedLines(udpOut).some((l) => l.event.activity_name === "statement" && l.app === "gatehouse");
+      await waitFor(() => ids.every((id) => got().includes(id)) && statementArrived());
       expect(got()).toEqual(expect.arrayContaining(ids));
       expect(receivedLines(udpOut).some((l) => l.event.activity_name === "statement" && l.app === "gatehouse")).toBe(true);
     } finally {
