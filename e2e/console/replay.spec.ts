@@ -182,5 +182,5 @@ test("[SESSIONS][LIVE]: a running session's output appears live, the admin's kil
   await expect(page.getByTestId("live-terminal")).toHaveCount(0);
   const player = page.getByTestId("recording-player");
   await player.click();
-  await expect(player.locator(".ap-term")).toContainText("last words");
+  await expect(player.locator(".ap-term")).toContainText("last words", { timeout: 30_000 });
 });

@@ -214,8 +214,8 @@ test("[SSH KEYS][FORBIDDEN]: a member cannot list, add or remove another identit
   const left = (await cli("ssh-keys", "list", "keys-other-bot")).stdout.trim().split("\n");
   expect(left).toHaveLength(1);
   expect(left[0]).toContain(otherKey.fingerprint);
-  const denied = (await audit(cli)).filter((e) => e.identityName === "lee.keys@example.test" && e.outcome === "denied");
-  expect(denied.map((e) => e.action)).toEqual(["console.sshkey.add", "console.sshkey.remove"]);
+  const denied = async () => (await audit(cli)).filter((e) => e.identityName === "lee.keys@example.test" && e.outcome === "denied").map((e) => e.action);
+  await expect.poll(denied).toEqual(["console.sshkey.add", "console.sshkey.remove"]);
 });
 
 test("[SSH KEYS][ADMIN]: an admin picks an agent, registers a key for it that OpenSSH logs in with, and removes it", async ({ browser, stack, cli, shot }) => {

@@ -66,7 +66,9 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as AuditRow);
-  expect((await audit()).filter((e) => e.action === "console.terminal.open" && e.identityName === "pat.terminal@example.test").map((e) => [e.outcome, e.connectionName])).toEqual([["ok", "term-pg"]]);
+  await expect
+    .poll(async () => (await audit()).filter((e) => e.action === "console.terminal.open" && e.identityName === "pat.terminal@example.test").map((e) => [e.outcome, e.connectionName]))
+    .toEqual([["ok", "term-pg"]]);
   await expect.poll(async () => (await audit()).some((e) => e.identityName === "term-pat" && e.connectionName === "term-pg" && e.statement === "select 6 * 7 as answer;")).toBe(true);
 
   await page.getByRole("button", { name: "Reconnect" }).click();
