@@ -202,7 +202,7 @@ export class MysqlRelay {
     if (masking && this.rowMasker?.masker.masking !== masking) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
     return new Promise<void>((resolve) => {
       this.current = { record, expect, shift: 0, resolve, statementText };
-      this.reader.start(expect, masking ? this.rowMasker : null);
+      this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
       this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
     });
   }
@@ -239,7 +239,7 @@ export class MysqlRelay {
       if (!this.reader.done) continue;
       if (cur.expect.kind === "results" && p.payload[0] === 0xfb && p.payload.length > 1) {
         this.infile = true;
-        this.reader.start(cur.expect, this.rowMasker && this.hooks.masking() ? this.rowMasker : null);
+        this.reader.start(cur.expect, this.rowMasker && this.hooks.masking() ? this.rowMasker : null, cur.record?.text ?? null);
         continue;
       }
       this.completed(cur);

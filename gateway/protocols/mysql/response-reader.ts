@@ -38,14 +38,17 @@ export class ResponseReader {
     return this.phase === "done";
   }
 
-  start(expect: Expect, masker: RowMasker | null): void {
+  /** `text`: the SQL whose results follow (masking reads its column references for computed columns). */
+  start(expect: Expect, masker: RowMasker | null, text: string | null = null): void {
     this.expect = expect;
     this.masker = masker;
+    this.text = text;
     this.prepared = null;
     this.phase = expect.kind === "prepare" ? "first" : expect.kind === "rows-until-eof" ? "rows" : "first";
     this.rows = 0;
   }
   private masker: RowMasker | null = null;
+  private text: string | null = null;
 
   /** Takes one packet of the answer; returns the payload to send instead, or null to send it as it came. */
   feed(payload: Buffer): Buffer | null {
@@ -78,7 +81,7 @@ export class ResponseReader {
           return null;
         }
         this.columnsLeft = new Cursor(payload).lenenc() ?? 0;
-        this.masker?.reset();
+        this.masker?.reset(this.text);
         this.phase = "columns";
         return null;
       case "columns":

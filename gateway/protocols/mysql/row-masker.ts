@@ -1,4 +1,5 @@
-import { columnRuleFor, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
+import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
+import { referencedColumns } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
@@ -33,7 +34,9 @@ const DATE_LIKE = new Set([0x07, 0x0a, 0x0b, 0x0c]);
  * rule covers is masked whole; every text value goes through the detectors. Text rows (COM_QUERY)
  * and binary rows (prepared statements) alike; a masked binary value of a numeric or temporal type
  * becomes NULL (no masked text fits its fixed layout). Computed columns (no original table) get the
- * detectors only: column lineage through the query text is not built for MySQL yet.
+ * rule of any covered column the query text reads (lineage by name, over-masking rather than
+ * under): `CONCAT(email)`, `JSON_OBJECT(...)`, `GROUP_CONCAT`, the columns of a UNION. A view's
+ * columns name the view, not its base table: a rule must name the view to cover them.
  */
 export class RowMasker {
   private readonly plans: ColumnPlan[] = [];
@@ -46,12 +49,18 @@ export class RowMasker {
     this.masker = new ValueMasker(masking, key);
   }
 
-  reset(): void {
+  private lineage: Lineage = { computed: undefined, byName: [] };
+
+  /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
+  reset(text?: string | null): void {
     this.plans.length = 0;
+    if (text !== undefined) this.lineage = this.masking.columns.length ? lineageOf(this.masking, text) : { computed: undefined, byName: [] };
   }
 
   addColumn(def: ColumnDef): void {
-    const rule = def.orgTable && def.orgName ? columnRuleFor(this.masking, { schema: def.schema || null, table: def.orgTable, column: def.orgName }) : undefined;
+    const direct = def.orgTable && def.orgName ? columnRuleFor(this.masking, { schema: def.schema || null, table: def.orgTable, column: def.orgName }) : this.lineage.computed;
+    // A column of a derived table or a view reads as that alias: covered when the query reads a covered column of that name.
+    const rule = direct ?? (def.orgName ? this.lineage.byName.find((r) => r.column.test(def.orgName.toLowerCase())) : undefined);
     this.plans.push({ rule, scan: this.masking.detectors.length > 0, type: def.type });
   }
 
@@ -130,4 +139,22 @@ export class RowMasker {
     const scanned = this.masker.scanBytes(buf, start, end);
     return scanned === null ? null : Buffer.from(scanned, "utf8");
   }
+}
+
+type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[] };
+
+/**
+ * What the query text says of covered columns: the rule a computed column must be masked with (the
+ * first covered column it reads; every rule's when the text cannot be read), and the rules of the
+ * covered columns it reads, for result columns that name an alias instead of a table.
+ */
+function lineageOf(m: SessionMasking, text: string | null): Lineage {
+  const refs = text === null ? null : referencedColumns(text);
+  if (!refs) return { computed: m.columns[0], byName: m.columns };
+  const byName: CompiledColumnRule[] = [];
+  for (const r of refs) {
+    const rule = referenceCovered(m, r.table, r.column);
+    if (rule && !byName.includes(rule)) byName.push(rule);
+  }
+  return { computed: byName[0], byName };
 }
