@@ -8,7 +8,7 @@ import { holdForReview } from "../../pipeline/hold";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
 import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
-import { framePacket } from "./packet-codec";
+import { framePacket, PacketError } from "./packet-codec";
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
@@ -75,6 +75,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   } catch (err) {
     // Garbage, a timeout or a client that went away: a protocol error for this client only.
     if (err instanceof MysqlError) refuse(raw, err, (err as MysqlError & { seq?: number }).seq ?? 2);
+    else if (err instanceof PacketError || err instanceof RangeError) refuse(raw, new MysqlError(Err.Handshake, "Bad handshake"), 1);
     else raw.destroy();
     return;
   }

@@ -122,6 +122,10 @@ export class MysqlRelay {
       return;
     }
     const text = () => p.payload.toString("utf8", 1);
+    const statementCommands: number[] = [Com.StmtExecute, Com.StmtClose, Com.StmtReset, Com.StmtFetch, Com.StmtSendLongData];
+    if (p.payload.length === 0 || (statementCommands.includes(p.payload[0]) && p.payload.length < 5)) {
+      return this.refuse(p, new MysqlError(Err.Handshake, "Malformed packet"));
+    }
     switch (p.payload[0]) {
       case Com.Quit:
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
