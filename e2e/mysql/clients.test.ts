@@ -72,6 +72,31 @@ describe("[MYSQL][CLIENTS]", () => {
     }
   });
 
+  it("KILL QUERY <the id the client saw> stops that session's running query on the target; another id is refused", async () => {
+    const a = await gatewayConnection(port, "shop-db", agent.key);
+    const b = await gatewayConnection(port, "shop-db", agent.key);
+    try {
+      const started = Date.now();
+      const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
+        ([rows]) => `returned ${rows[0].s}`,
+        (e: { errno?: number }) => `failed ${e.errno}`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await b.query(`KILL QUERY ${a.threadId}`);
+      // MariaDB answers a killed SLEEP with 1 (or 1317, query interrupted), long before 30 s.
+      expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const refused = await b.query("KILL QUERY 999999").then(
+        () => null,
+        (e: { errno?: number }) => e.errno,
+      );
+      expect(refused).toBe(1094);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
     const bad = await mysqlCli(port, "shop-db", "ghk_wrong", ["-e", "select 1"]);
     expect(bad.code).not.toBe(0);

@@ -16,17 +16,19 @@ import { TargetGreetings } from "./target-greetings";
 import { MysqlStatementGuard } from "./statement-guard";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
+import { ThreadRegistry } from "./thread-registry";
 
 export type MysqlListener = { port: number; close: () => Promise<void> };
 
 /** The MySQL listener: user name = connection name, password = token (caching_sha2_password full authentication). */
 export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
   const greetings = new TargetGreetings(deps.db);
+  const threads = new ThreadRegistry();
   let nextId = 1;
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    handleClient(socket, deps, { secureContext, rsa, greetings, connectionId: nextId++ }).catch((err) => {
+    handleClient(socket, deps, { secureContext, rsa, greetings, threads, connectionId: nextId++ }).catch((err) => {
       deps.log(`mysql: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
@@ -57,7 +59,7 @@ function refuse(socket: Duplex, error: MysqlError, seq: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; connectionId: number };
+type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; connectionId: number };
 
 async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerState): Promise<void> {
   const clientAddr = raw.remoteAddress ?? null;
@@ -134,11 +136,15 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       masking,
       maskingKey,
       audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey)),
+      mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,
       log: (m) => deps.log(m, "error"),
     },
     { client: clientLeftover, target: target.leftover },
   );
   if (killedEarly !== undefined) relay.kill(killedEarly);
-  await session.end(await relay.done);
+  const untrack = st.threads.add(st.connectionId, { connectionId: connection.id, identityId: identity.id ?? identity.name, targetThread: target.greeting.connectionId });
+  const end = await relay.done;
+  untrack();
+  await session.end(end);
 }

@@ -94,6 +94,7 @@ export const Err = {
   ConnectionKilled: { code: 1927, state: "70100" }, // ER_CONNECTION_KILLED (MariaDB)
   ServerGone: { code: 2013, state: "HY000" }, // CR_SERVER_LOST: the target went away
   Unavailable: { code: 1040, state: "08004" }, // ER_CON_COUNT_ERROR: "try again shortly"
+  NoSuchThread: { code: 1094, state: "HY000" }, // ER_NO_SUCH_THREAD
   SecureTransportRequired: { code: 3159, state: "HY000" }, // ER_SECURE_TRANSPORT_REQUIRED
 } as const;
 export type ErrSpec = { code: number; state: string };

@@ -15,6 +15,8 @@ export type RelayHooks = {
   requestReview: (need: ReviewNeeded, text: string) => HeldCommand;
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
+  /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
+  mapKill: (text: string) => { text: string } | { error: MysqlError } | null;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   maxPacketBytes: number;
@@ -171,8 +173,12 @@ export class MysqlRelay {
   }
 
   /** A SQL-carrying command: judged, possibly held for review, then relayed (or refused with an ERR). */
-  private async judged(p: Packet, text: string, expect: Expect): Promise<void> {
-    const record: CommandRecord = { text, startedAt: Date.now(), results: [] };
+  private async judged(p: Packet, sent: string, expect: Expect): Promise<void> {
+    const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
+    const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
+    if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
+    const text = kill ? kill.text : sent;
+    if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
     const judgement = this.hooks.guard.judge(text);
     if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });
     if (judgement && "review" in judgement) {
