@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "./classify-mysql";
-import { splitMysql } from "../sql/mysql-lexer";
+import { splitMysql, versionNumber } from "../sql/mysql-lexer";
 
 const kinds = (text: string) => {
   const a = analyzeMysql(text);
@@ -24,6 +24,13 @@ describe("the MySQL lexer", () => {
     expect(r.ok && r.statements.map((s) => s.executable)).toEqual(["select 'a;b', \"c/*d\", `e;f`", "select 1--1"]);
     const escaped = splitMysql("select 'it\\'s; ok', 'a''b;c'");
     expect(escaped.ok && escaped.statements.length).toBe(1);
+  });
+
+  it("leaves as comments the executable comments whose version is above the target's", () => {
+    const r = splitMysql("/*M!999999\\- enable the sandbox mode */ select 1; /*!40101 SET NAMES utf8 */", 101119);
+    expect(r.ok && r.statements.map((s) => s.executable)).toEqual(["select 1", "SET NAMES utf8"]);
+    expect(versionNumber("5.5.5-10.11.19-MariaDB-0+deb12u1")).toBe(101119);
+    expect(versionNumber("8.0.36")).toBe(80036);
   });
 
   it("refuses unterminated strings and comments", () => {
@@ -61,5 +68,15 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(proc.classes).toEqual(expect.arrayContaining(["ddl", "anonymous-code", "write"]));
     expect(proc).toMatchObject({ kind: "CREATE PROCEDURE", tables: ["secrets"] });
     expect(analyzeMysql("frobnicate the orders").ok).toBe(false);
+    // What mysqldump sends and writes, which the grammar lacks.
+    expect(one("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")).toMatchObject({ kind: "SET", sessionSettings: ["transaction"] });
+    expect(one("/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */")).toMatchObject({ kind: "SET", sessionSettings: ["@old_character_set_client"] });
+    expect(one("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */").kind).toBe("BEGIN");
+    expect(one("SHOW FIELDS FROM `shop`.`secrets`")).toMatchObject({ kind: "SHOW", tables: ["shop.secrets"] });
+    expect(one("/*!40000 ALTER TABLE `orders` DISABLE KEYS */")).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: ["orders"] });
+    // Not a plain assignment: a subquery, a password.
+    expect(analyzeMysql("set @x = (select secret from vault)").ok).toBe(true);
+    expect(one("set password = 'x'").classes).toContain("privileges");
+    expect(one("set @x = (select secret from vault)").tables).toEqual(["vault"]);
   });
 });

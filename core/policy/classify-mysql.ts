@@ -1,9 +1,10 @@
-import { Parser } from "node-sql-parser";
+// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
+import sqlParser from "node-sql-parser";
 import type { Classification, StatementClass } from "./classify-statement";
 import { splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 
 type Node = Record<string, unknown>;
-const parser = new Parser();
+const parser = new sqlParser.Parser();
 const DIALECTS = ["MariaDB", "MySQL"] as const;
 
 export type MysqlStatement = MysqlStatementText & { classification: Classification };
@@ -30,6 +31,18 @@ const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileg
  */
 const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
   [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["names"] })],
+  [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["transaction"] })],
+  // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
+  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => ({ ...blank("SET", ["session"]), sessionSettings: settingNames(m[0]) })],
+  [/^start\s+transaction\b[\w\s,]*$/i, () => blank("BEGIN", ["transaction"])],
+  [
+    /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
+    (m) => ({ ...blank("SHOW", ["utility"]), tables: [identifier(m[1])] }),
+  ],
+  [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blank("SHOW", ["utility"])],
+  [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blank("SHOW", ["utility"])],
+  [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blank("SHOW", ["utility"])],
+  [/^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i, (m) => ({ ...blank("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] })],
   [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blank("KILL", ["utility"])],
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blank("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blank(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
@@ -54,6 +67,17 @@ const merge = (a: Classification, b: Classification): Classification => ({
 
 const cache = new Map<string, MysqlAnalysis>();
 
+/** `db`.`t` or db.t as the policy names tables. */
+const identifier = (raw: string) =>
+  raw
+    .split(/\.(?=`|[^`]*$)/)
+    .map((p) => p.replace(/^`|`$/g, "").replaceAll("``", "`"))
+    .join(".");
+
+/** The settings a plain SET assigns: `@@session.x`, `x`, `@user_var`. */
+const settingNames = (text: string) =>
+  [...text.matchAll(/(@@(?:session\.|global\.|local\.)?[\w.]+|@\w+|\b\w+)\s*:?=/gi)].map((m) => m[1].replace(/^@@(session\.|global\.|local\.)?/i, "").toLowerCase());
+
 /**
  * Classifies a MySQL text for the guardrail engine, statement by statement: our own lexer splits
  * it and opens executable comments (what the server runs), node-sql-parser (MariaDB grammar, then
@@ -61,17 +85,18 @@ const cache = new Map<string, MysqlAnalysis>();
  * get, so the same policy documents apply. A statement neither grammar reads is an error (the
  * caller refuses the text under a policy: fail closed).
  */
-export function analyzeMysql(text: string): MysqlAnalysis {
-  const known = cache.get(text);
+export function analyzeMysql(text: string, serverVersion?: number): MysqlAnalysis {
+  const key = `${serverVersion ?? ""}:${text}`;
+  const known = cache.get(key);
   if (known) return known;
-  const result = analyzeUncached(text);
+  const result = analyzeUncached(text, serverVersion);
   if (cache.size >= 2000) cache.clear();
-  cache.set(text, result);
+  cache.set(key, result);
   return result;
 }
 
-function analyzeUncached(text: string): MysqlAnalysis {
-  const split = splitMysql(text);
+function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {
+  const split = splitMysql(text, serverVersion);
   if (!split.ok) return split;
   const statements: MysqlStatement[] = [];
   let storedProgram: MysqlStatement | null = null;
@@ -163,6 +188,8 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
   });
   if (type === "load_data" && !ast.local) c.copiesServerFile = true;
   if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
+  // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.
+  if (type === "set" && c.sessionSettings.some((n) => n === "password" || n === "role")) classes.add("privileges");
   if (type === "use") c.sessionSettings.push("database");
   if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
   c.classes = [...classes];

@@ -1,7 +1,8 @@
-import { Parser } from "node-sql-parser";
+// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
+import sqlParser from "node-sql-parser";
 import { splitMysql } from "./mysql-lexer";
 
-const parser = new Parser();
+const parser = new sqlParser.Parser();
 
 /** A column a query text reads: table as written (null when the grammar cannot tell), `*` for a whole row. */
 export type ColumnReference = { table: string | null; column: string | "*" };

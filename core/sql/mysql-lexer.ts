@@ -16,11 +16,12 @@ export type SplitResult = { ok: true; statements: MysqlStatementText[] } | { ok:
  * MySQL's lexical rules: '...' and "..." strings with backslash escapes and doubled quotes,
  * `identifiers` with doubled backticks, `#` and `-- ` line comments (`--` needs a space or a
  * control character after it, so `1--1` is arithmetic), `/* *\/` comments. The content of an
- * executable comment is lexed as ordinary text (its strings and comments too), whatever version
- * number it carries: the gateway judges what any server version could run (fail closed). Optimizer
+ * executable comment is lexed as ordinary text (its strings and comments too) unless it carries a
+ * version above `serverVersion` (the target's, e.g. 101119 for MariaDB 10.11.19), which the server
+ * skips; without a version to compare, every one is opened (judged strictly). Optimizer
  * hints (`/*+ ... *\/`) are comments to the judge. An unterminated string or comment is an error.
  */
-export function splitMysql(text: string): SplitResult {
+export function splitMysql(text: string, serverVersion?: number): SplitResult {
   const statements: MysqlStatementText[] = [];
   let start = 0;
   let exec = "";
@@ -45,7 +46,9 @@ export function splitMysql(text: string): SplitResult {
     }
     if (c === "/" && text[i + 1] === "*") {
       const m = /^\/\*(M?)!(\d{5,6})?/.exec(text.slice(i, i + 10));
-      if (m && !inExecutable) {
+      // A version above the target's: the server reads it as a plain comment (mysqldump's `/*M!999999\- enable the sandbox mode */`).
+      const skipped = m && m[2] !== undefined && serverVersion !== undefined && Number(m[2]) > serverVersion;
+      if (m && !inExecutable && !skipped) {
         inExecutable = true;
         exec += " ";
         i += m[0].length;
@@ -105,4 +108,10 @@ function quoteEnd(text: string, open: number, q: string): number {
     }
   }
   return -1;
+}
+
+/** A greeting's version string as the number executable comments compare with: `5.5.5-10.11.19-MariaDB` -> 101119, `8.0.36` -> 80036. */
+export function versionNumber(serverVersion: string): number | undefined {
+  const m = /^(?:5\.5\.5-)?(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+  return m ? Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]) : undefined;
 }

@@ -17,6 +17,7 @@ import { MysqlStatementGuard } from "./statement-guard";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
+import { versionNumber } from "../../../core/sql/mysql-lexer";
 
 export type MysqlListener = { port: number; close: () => Promise<void> };
 
@@ -125,7 +126,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const clientLeftover = login.channel.release();
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
-  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups });
+  const serverVersion = versionNumber(target.greeting.serverVersion);
+  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion);
   relay = new MysqlRelay(
     client,
     target.socket,
@@ -135,7 +137,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       requestReview: (need, text) => holdForReview(deps, session.ctx, need, { statement: text }),
       masking,
       maskingKey,
-      audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey)),
+      audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey), serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,
       log: (m) => deps.log(m, "error"),

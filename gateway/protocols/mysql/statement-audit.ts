@@ -19,7 +19,7 @@ export type CommandRecord = {
  * (each result of a multi-statement COM_QUERY answers one statement); statements after a failed
  * one never ran and are not reported as run. Texts and messages are masked by `mask` when given.
  */
-export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecord, mask?: (t: string) => string): void {
+export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecord, mask?: (t: string) => string, serverVersion?: number): void {
   const m = (t: string) => (mask ? mask(t) : t);
   const details = r.masked ? { masked: r.masked } : null;
   if (r.refused) {
@@ -37,7 +37,7 @@ export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecor
     });
     return;
   }
-  const statements = statementsOf(r.text);
+  const statements = statementsOf(r.text, serverVersion);
   // More statements than results (a stored program's body, split at its `;`s): the text as one statement.
   const parts = statements.length > r.results.length && !r.results.some((x) => x.error) ? [{ text: r.text, kind: statements[0].kind }] : statements;
   let previous = r.startedAt;

@@ -23,12 +23,14 @@ export class MysqlStatementGuard {
   constructor(
     private readonly policy: () => Policy | null,
     private readonly who: Subject,
+    /** The target's version as executable comments compare it (undefined: every one is opened). */
+    private readonly serverVersion?: number,
   ) {}
 
   judge(text: string): Judgement {
     const policy = this.policy();
     if (!policy) return null;
-    const analysis = analyzeMysql(text);
+    const analysis = analyzeMysql(text, this.serverVersion);
     if (!analysis.ok) {
       if (text.trim() === "") return null;
       return { kind: "UNPARSEABLE", refusal: new MysqlError(Err.ParseError, `Gatehouse refused a statement it could not parse: ${analysis.error}`) };
@@ -51,8 +53,8 @@ export class MysqlStatementGuard {
 }
 
 /** The kinds of a text's statements, for the audit (UNPARSEABLE when it cannot be read). */
-export function statementsOf(text: string): Array<{ text: string; kind: string }> {
-  const analysis = analyzeMysql(text);
+export function statementsOf(text: string, serverVersion?: number): Array<{ text: string; kind: string }> {
+  const analysis = analyzeMysql(text, serverVersion);
   if (!analysis.ok) return [{ text, kind: text.trim() === "" ? "EMPTY" : "UNPARSEABLE" }];
   if (analysis.statements.length === 0) return [{ text, kind: "EMPTY" }];
   return analysis.statements.map((s) => ({ text: s.original, kind: s.classification.kind }));
