@@ -90,6 +90,22 @@ describe("[MYSQL][MASKING]", () => {
     }
   });
 
+  it("refuses to write a masked value back into a masked table, and the stored value stays", async () => {
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      const [[row]] = await c.query<RowDataPacket[]>("select code from users where id = 1");
+      const err = await c.query(`update users set code = '${row.code}' where id = 1`).then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      expect(err?.errno).toBe(1142);
+      expect(err?.message).toContain("writes a masked value into users");
+    } finally {
+      await c.end();
+    }
+    expect((await db.admin("select code from shop.users where id = 1")).trim()).toBe(CODES[0]);
+  });
+
   it("masks values the target's error messages quote, and the mysql command line sees masked rows", async () => {
     const c = await gatewayConnection(port, "masked", agent.key);
     try {

@@ -13,7 +13,7 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
-import { MysqlStatementGuard } from "./statement-guard";
+import { maskedWriteRefusal, MysqlStatementGuard } from "./statement-guard";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
@@ -138,6 +138,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       masking,
       maskingKey,
       audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey), serverVersion),
+      maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,
       log: (m) => deps.log(m, "error"),

@@ -17,6 +17,8 @@ export type RelayHooks = {
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
   mapKill: (text: string) => { text: string } | { error: MysqlError } | null;
+  /** A write of a masked value back into a masked table: refused before any policy is consulted. */
+  maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   maxPacketBytes: number;
@@ -178,6 +180,8 @@ export class MysqlRelay {
     const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
     if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
     const text = kill ? kill.text : sent;
+    const maskedWrite = this.hooks.maskedWrite(text);
+    if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
     if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
     const judgement = this.hooks.guard.judge(text);
     if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });

@@ -5,6 +5,8 @@ import { sqlCommand } from "../../../core/policy/sql-commands";
 import type { Policy } from "../../../core/policy/policy";
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
+import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
+import { MASKED_SHAPE } from "../../../core/masking/value-masker";
 
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 /** What the guard says of a text: pass (null), refuse (with the kind the audit names), or hold for review. */
@@ -58,4 +60,23 @@ export function statementsOf(text: string, serverVersion?: number): Array<{ text
   if (!analysis.ok) return [{ text, kind: text.trim() === "" ? "EMPTY" : "UNPARSEABLE" }];
   if (analysis.statements.length === 0) return [{ text, kind: "EMPTY" }];
   return analysis.statements.map((s) => ({ text: s.original, kind: s.classification.kind }));
+}
+
+/**
+ * A write that would store what masking showed (`[REDACTED]`, a token, `****1234`) into a table a
+ * column rule covers: refused, since writing the masked form back would destroy the real value.
+ * By the statement's tables, not its columns (over-refusing rather than under); values bound to a
+ * prepared statement's parameters are not inspected.
+ */
+export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number): { refusal: MysqlError; kind: string } | null {
+  if (!masking || masking.columns.length === 0 || !MASKED_SHAPE.test(text)) return null;
+  const analysis = analyzeMysql(text, serverVersion);
+  if (!analysis.ok) return null;
+  for (const s of analysis.statements) {
+    const c = s.classification;
+    if (!c.classes.includes("write") || !MASKED_SHAPE.test(s.executable)) continue;
+    const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
+    if (table) return { kind: c.kind, refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${c.kind}: it writes a masked value into ${table}, whose columns are masked for you`) };
+  }
+  return null;
 }
