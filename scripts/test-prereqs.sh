@@ -16,6 +16,9 @@ command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || need+=(rsyslog-gnutls)
 command -v openssl >/dev/null || need+=(openssl)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v mysql >/dev/null || need+=(mariadb-client)
+[ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

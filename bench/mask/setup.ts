@@ -43,6 +43,7 @@ export async function startMaskBenchGateway(pg: PgServer, target: { database: st
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: String(port),
+    GATEHOUSE_MYSQL_PORT: "0",
     GATEHOUSE_SSH_PORT: "0",
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "mask-bench",

@@ -33,6 +33,7 @@ async function main() {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: "0",
+    GATEHOUSE_MYSQL_PORT: "0",
     GATEHOUSE_SSH_PORT: String(sshPort),
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-ssh",

@@ -1,5 +1,6 @@
 import type { ConnectionType } from "./connection-settings";
 import { UnknownConnectionType, type CliFlagValues, type ConnectionTypeModule, type GatewayListener, type StoredConnection, type SummaryLine, type TerminalProgram } from "./connection-type";
+import { mysql } from "./types/mysql";
 import { postgres } from "./types/postgres";
 import { ssh } from "./types/ssh";
 
@@ -8,11 +9,10 @@ import { ssh } from "./types/ssh";
  * and never branch on a type's name: a new type is its module in types/ and one entry here.
  * Pure, like the modules: the browser's form imports it.
  */
-export const CONNECTION_TYPE_MODULES = [postgres, ssh] as const;
+export const CONNECTION_TYPE_MODULES = [postgres, mysql, ssh] as const;
 
 /** Shown (disabled) in the console's type picker so admins see what is coming; refused everywhere until their module is listed above. */
 export const PLANNED_CONNECTION_TYPES: readonly { type: ConnectionType; label: string }[] = [
-  { type: "mysql", label: "MySQL / MariaDB" },
   { type: "http", label: "HTTP API" },
   { type: "kubernetes", label: "Kubernetes" },
 ];

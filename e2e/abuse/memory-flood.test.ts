@@ -35,6 +35,7 @@ beforeAll(async () => {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_SECRET_KEY: secret,
     GATEHOUSE_PG_PORT: String(port),
+    GATEHOUSE_MYSQL_PORT: "0",
     GATEHOUSE_SSH_PORT: "0",
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "flood-test",

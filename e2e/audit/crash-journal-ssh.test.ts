@@ -32,6 +32,7 @@ beforeAll(async () => {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
     GATEHOUSE_PG_PORT: String(await freePort()),
+    GATEHOUSE_MYSQL_PORT: "0",
     GATEHOUSE_SSH_PORT: String(await freePort()),
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "ssh-crashy",

@@ -21,6 +21,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_CONSOLE: "off",
     GATEHOUSE_PG_PORT: String(gwPort),
+    GATEHOUSE_MYSQL_PORT: "0",
     GATEHOUSE_SSH_PORT: "0",
     GATEHOUSE_HTTP_PORT: "0",
     ...extra,

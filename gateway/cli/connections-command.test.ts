@@ -23,6 +23,8 @@ describe("connections add", () => {
       [
         "  connections add <name> --type postgres --url URL [--idle-timeout S]",
         "                                                       add a connection (the password in URL is stored encrypted)",
+        "  connections add <name> --type mysql --url URL [--tls M] [--allow-local-infile]",
+        "                                                       a MySQL or MariaDB target (the password in URL is stored encrypted)",
         "  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)",
         "        [--host-key SHA256:...] [--recording off] [--allow-forwarding]",
         "                                                       an SSH target (host key pinned at first use unless given)",
@@ -32,7 +34,7 @@ describe("connections add", () => {
   });
 
   it("parses every type's flags", () => {
-    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding"])
+    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding", "tls", "allow-local-infile"])
       expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });
 
@@ -42,11 +44,11 @@ describe("connections add", () => {
     expect(noName.message).toBe("connections add needs a name");
     for (const [type, shown] of [
       [undefined, "(missing)"],
-      ["mysql", "mysql"],
+      ["kubernetes", "kubernetes"],
     ] as const) {
       const err = await refusal({ type }, "x");
       expect(err).toBeInstanceOf(UsageError);
-      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres or ssh`);
+      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql or ssh`);
     }
     const noUrl = await refusal({ type: "postgres" }, "x");
     expect(noUrl).toBeInstanceOf(UsageError);

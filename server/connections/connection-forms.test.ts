@@ -17,8 +17,8 @@ describe("connection form schema", () => {
   });
 
   it("refuses types that are not available yet", () => {
-    expect(connectionFormSchema.safeParse({ ...base, type: "mysql" }).success).toBe(false);
-    expect(CONNECTION_FORMS.find((s) => s.type === "mysql")?.available).toBe(false);
+    expect(connectionFormSchema.safeParse({ ...base, type: "kubernetes" }).success).toBe(false);
+    expect(CONNECTION_FORMS.find((s) => s.type === "kubernetes")?.available).toBe(false);
   });
 });
 

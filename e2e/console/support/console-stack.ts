@@ -58,6 +58,7 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
       GATEHOUSE_PG_PORT: "0",
+      GATEHOUSE_MYSQL_PORT: "0",
       GATEHOUSE_SSH_PORT: "0",
       GATEHOUSE_HTTP_PORT: "0",
       GATEHOUSE_INSTANCE: "e2e-console",

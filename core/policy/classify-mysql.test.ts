@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { analyzeMysql } from "./classify-mysql";
+import { splitMysql, versionNumber } from "../sql/mysql-lexer";
+
+const kinds = (text: string) => {
+  const a = analyzeMysql(text);
+  if (!a.ok) throw new Error(a.error);
+  return a.statements.map((s) => s.classification.kind);
+};
+const one = (text: string) => {
+  const a = analyzeMysql(text);
+  if (!a.ok) throw new Error(a.error);
+  return a.statements[0].classification;
+};
+
+describe("the MySQL lexer", () => {
+  it("opens executable comments, with or without a version, MySQL's and MariaDB's", () => {
+    const r = splitMysql("/*!40000 DROP TABLE t */; /*M!100100 DELETE FROM u */; /*! SELECT 1 */");
+    expect(r.ok && r.statements.map((s) => s.executable)).toEqual(["DROP TABLE t", "DELETE FROM u", "SELECT 1"]);
+  });
+
+  it("keeps ; and comment markers inside strings and identifiers, and drops ordinary comments", () => {
+    const r = splitMysql("select 'a;b', \"c/*d\", `e;f` -- x; y\n; # z;\nselect 1--1");
+    expect(r.ok && r.statements.map((s) => s.executable)).toEqual(["select 'a;b', \"c/*d\", `e;f`", "select 1--1"]);
+    const escaped = splitMysql("select 'it\\'s; ok', 'a''b;c'");
+    expect(escaped.ok && escaped.statements.length).toBe(1);
+  });
+
+  it("leaves as comments the executable comments whose version is above the target's", () => {
+    const r = splitMysql("/*M!999999\\- enable the sandbox mode */ select 1; /*!40101 SET NAMES utf8 */", 101119);
+    expect(r.ok && r.statements.map((s) => s.executable)).toEqual(["select 1", "SET NAMES utf8"]);
+    expect(versionNumber("5.5.5-10.11.19-MariaDB-0+deb12u1")).toBe(101119);
+    expect(versionNumber("8.0.36")).toBe(80036);
+  });
+
+  it("refuses unterminated strings and comments", () => {
+    expect(splitMysql("select 'abc").ok).toBe(false);
+    expect(splitMysql("select 1 /* x").ok).toBe(false);
+    expect(splitMysql("/*!40000 drop table t").ok).toBe(false);
+  });
+});
+
+describe("classifying MySQL statements as neutral commands", () => {
+  it("judges what an executable comment runs, whatever the case", () => {
+    expect(kinds("/*!40000 dRoP TaBlE t */")).toEqual(["DROP TABLE"]);
+    expect(kinds("select 1; /*!50000 delete from shop.orders */")).toEqual(["SELECT", "DELETE"]);
+  });
+
+  it("names tables, functions, writes without WHERE, server files and session settings", () => {
+    expect(one("delete from shop.orders")).toMatchObject({ kind: "DELETE", classes: ["write"], tables: ["shop.orders"], writesWithoutWhere: true });
+    expect(one("update t set a = 1 where id = 2")).toMatchObject({ writesWithoutWhere: false });
+    expect(one("select load_file('/etc/passwd')").functions).toEqual(["load_file"]);
+    expect(one("select * into outfile '/tmp/x' from t")).toMatchObject({ kind: "SELECT", copiesServerFile: true });
+    expect(one("load data infile '/x' into table t")).toMatchObject({ kind: "LOAD DATA", copiesServerFile: true, classes: ["write"] });
+    expect(one("set session sql_mode = ''").sessionSettings).toEqual(["sql_mode"]);
+    expect(one("select a from t for update").classes).toEqual(["read", "write"]);
+    expect(one("grant all on *.* to x").classes).toEqual(["privileges"]);
+    expect(one("call p()").classes).toEqual(expect.arrayContaining(["anonymous-code", "write", "ddl"]));
+  });
+
+  it("judges PREPARE by what it prepares", () => {
+    expect(one("prepare s from 'drop table t'")).toMatchObject({ kind: "PREPARE", runs: ["DROP TABLE"], classes: ["ddl"], prepares: "s" });
+  });
+
+  it("reads what the grammar lacks only where no table is named, and fails closed otherwise", () => {
+    expect(one("SET NAMES utf8mb4")).toMatchObject({ kind: "SET", classes: ["session"] });
+    const proc = one("CREATE PROCEDURE p() BEGIN DELETE FROM secrets; END");
+    expect(proc.classes).toEqual(expect.arrayContaining(["ddl", "anonymous-code", "write"]));
+    expect(proc).toMatchObject({ kind: "CREATE PROCEDURE", tables: ["secrets"] });
+    expect(analyzeMysql("frobnicate the orders").ok).toBe(false);
+    // What mysqldump sends and writes, which the grammar lacks.
+    expect(one("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")).toMatchObject({ kind: "SET", sessionSettings: ["transaction"] });
+    expect(one("/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */")).toMatchObject({ kind: "SET", sessionSettings: ["@old_character_set_client"] });
+    expect(one("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */").kind).toBe("BEGIN");
+    expect(one("SHOW FIELDS FROM `shop`.`secrets`")).toMatchObject({ kind: "SHOW", tables: ["shop.secrets"] });
+    expect(one("/*!40000 ALTER TABLE `orders` DISABLE KEYS */")).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: ["orders"] });
+    // Not a plain assignment: a subquery, a password.
+    expect(analyzeMysql("set @x = (select secret from vault)").ok).toBe(true);
+    expect(one("set password = 'x'").classes).toContain("privileges");
+    expect(one("set @x = (select secret from vault)").tables).toEqual(["vault"]);
+  });
+});

@@ -1,0 +1,266 @@
+// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
+import sqlParser from "node-sql-parser";
+import type { Classification, StatementClass } from "./classify-statement";
+import { splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+
+type Node = Record<string, unknown>;
+const parser = new sqlParser.Parser();
+const DIALECTS = ["MariaDB", "MySQL"] as const;
+
+export type MysqlStatement = MysqlStatementText & { classification: Classification };
+export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
+
+const blank = (kind: string, classes: StatementClass[]): Classification => ({
+  kind,
+  runs: [],
+  classes,
+  tables: [],
+  functions: [],
+  writesWithoutWhere: false,
+  copiesServerFile: false,
+  copiesProgram: false,
+  sessionSettings: [],
+  locks: null,
+});
+const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
+
+/**
+ * Statements node-sql-parser does not read that can be named from their first words without
+ * missing what they touch: none of them names a table. (Stored programs are anonymous code, in
+ * every strict class, whatever their body says.) Anything else it cannot read is unparseable.
+ */
+const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
+  [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["names"] })],
+  [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["transaction"] })],
+  // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
+  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => ({ ...blank("SET", ["session"]), sessionSettings: settingNames(m[0]) })],
+  [/^start\s+transaction\b[\w\s,]*$/i, () => blank("BEGIN", ["transaction"])],
+  [
+    /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
+    (m) => ({ ...blank("SHOW", ["utility"]), tables: [identifier(m[1])] }),
+  ],
+  [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blank("SHOW", ["utility"])],
+  [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blank("SHOW", ["utility"])],
+  [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blank("SHOW", ["utility"])],
+  [/^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i, (m) => ({ ...blank("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] })],
+  [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blank("KILL", ["utility"])],
+  [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blank("DEALLOCATE", ["utility"])],
+  [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blank(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
+  [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blank(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
+  [/^flush\b/i, () => blank("FLUSH", ["utility"])],
+];
+
+const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
+
+const BODY_STATEMENT = /\b(select|insert|update|delete|replace|drop|alter|create|truncate|grant|revoke|call|set|load)\b/gi;
+
+const merge = (a: Classification, b: Classification): Classification => ({
+  ...a,
+  runs: [...new Set([...a.runs, b.kind, ...b.runs])],
+  classes: [...new Set([...a.classes, ...b.classes])],
+  tables: [...new Set([...a.tables, ...b.tables])],
+  functions: [...new Set([...a.functions, ...b.functions])],
+  writesWithoutWhere: a.writesWithoutWhere || b.writesWithoutWhere,
+  copiesServerFile: a.copiesServerFile || b.copiesServerFile,
+  sessionSettings: [...new Set([...a.sessionSettings, ...b.sessionSettings])],
+});
+
+const cache = new Map<string, MysqlAnalysis>();
+
+/** `db`.`t` or db.t as the policy names tables. */
+const identifier = (raw: string) =>
+  raw
+    .split(/\.(?=`|[^`]*$)/)
+    .map((p) => p.replace(/^`|`$/g, "").replaceAll("``", "`"))
+    .join(".");
+
+/** The settings a plain SET assigns: `@@session.x`, `x`, `@user_var`. */
+const settingNames = (text: string) =>
+  [...text.matchAll(/(@@(?:session\.|global\.|local\.)?[\w.]+|@\w+|\b\w+)\s*:?=/gi)].map((m) => m[1].replace(/^@@(session\.|global\.|local\.)?/i, "").toLowerCase());
+
+/**
+ * Classifies a MySQL text for the guardrail engine, statement by statement: our own lexer splits
+ * it and opens executable comments (what the server runs), node-sql-parser (MariaDB grammar, then
+ * MySQL's) reads each statement, and the tree is mapped to the classification Postgres statements
+ * get, so the same policy documents apply. A statement neither grammar reads is an error (the
+ * caller refuses the text under a policy: fail closed).
+ */
+export function analyzeMysql(text: string, serverVersion?: number): MysqlAnalysis {
+  const key = `${serverVersion ?? ""}:${text}`;
+  const known = cache.get(key);
+  if (known) return known;
+  const result = analyzeUncached(text, serverVersion);
+  if (cache.size >= 2000) cache.clear();
+  cache.set(key, result);
+  return result;
+}
+
+function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {
+  const split = splitMysql(text, serverVersion);
+  if (!split.ok) return split;
+  const statements: MysqlStatement[] = [];
+  let storedProgram: MysqlStatement | null = null;
+  for (const s of split.statements) {
+    const c = classifyOne(s.executable);
+    if (storedProgram) {
+      // The body of a stored program holds `;`s: its pieces are judged too where they parse (stricter), never refused alone.
+      storedProgram.original += `;${s.original}`;
+      if (!("error" in c)) storedProgram.classification = merge(storedProgram.classification, c);
+      continue;
+    }
+    if ("error" in c) return { ok: false, error: c.error };
+    const statement = { ...s, classification: c };
+    statements.push(statement);
+    if (STORED_PROGRAM.test(s.executable)) {
+      storedProgram = statement;
+      // Its body's first statement is in this piece: judged from each statement keyword on, where that parses.
+      for (const m of s.executable.matchAll(BODY_STATEMENT)) {
+        const inner = classifyOne(s.executable.slice(m.index));
+        if (!("error" in inner)) statement.classification = merge(statement.classification, inner);
+      }
+    }
+  }
+  return { ok: true, statements };
+}
+
+function classifyOne(sql: string): Classification | { error: string } {
+  const prepared = /^prepare\s+`?(\w+)`?\s+from\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/is.exec(sql);
+  if (prepared) {
+    // PREPARE runs nothing yet, but is judged as what EXECUTE will run (as on Postgres).
+    const inner = analyzeMysql(unquote(prepared[2]));
+    if (!inner.ok) return { error: inner.error };
+    const first = inner.statements[0]?.classification ?? blank("EMPTY", []);
+    return { ...first, kind: "PREPARE", runs: [first.kind, ...first.runs], prepares: prepared[1].toLowerCase() };
+  }
+  const execute = /^execute\s+`?(\w+)`?(\s+using\s+[@\w\s,]+)?$/i.exec(sql);
+  if (execute) return { ...blank("EXECUTE", []), executes: execute[1].toLowerCase() };
+  let lastError = "";
+  for (const database of DIALECTS) {
+    try {
+      const parsed = parser.parse(sql, { database });
+      const asts = (Array.isArray(parsed.ast) ? parsed.ast : [parsed.ast]) as unknown as Node[];
+      if (asts.length !== 1) return { error: "a statement the lexer could not separate" };
+      return classifyTree(asts[0], parsed.tableList);
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+  }
+  for (const [re, make] of KEYWORD_FORMS) {
+    const m = re.exec(sql);
+    if (m) return make(m);
+  }
+  return { error: `${lastError.slice(0, 200)} (in: ${sql.slice(0, 80)})` };
+}
+
+const unquote = (literal: string) => {
+  const q = literal[0];
+  return literal
+    .slice(1, -1)
+    .replaceAll(q + q, q)
+    .replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[ch] ?? ch);
+};
+
+function classifyTree(ast: Node, tableList: string[]): Classification {
+  const type = String(ast.type ?? "").toLowerCase();
+  const keyword = String(ast.keyword ?? "").toLowerCase();
+  const c = blank(kindOf(type, keyword, ast), []);
+  const classes = new Set<StatementClass>(classesOf(type, keyword));
+  for (const entry of tableList) {
+    const [, db, table] = entry.split("::");
+    if (!table || table === "null") continue;
+    const name = db && db !== "null" ? `${db}.${table}` : table;
+    if (!c.tables.includes(name)) c.tables.push(name);
+  }
+  walk(ast, (node) => {
+    if (node.type === "function" || node.type === "aggr_func") {
+      const name = functionName(node.name);
+      if (name && !c.functions.includes(name)) c.functions.push(name);
+    }
+    if (node.type === "select" && node.locking_read) classes.add("write"); // FOR UPDATE, LOCK IN SHARE MODE take row locks
+    const into = node.into as Node | undefined;
+    if (node.type === "select" && into && /^(outfile|dumpfile)$/i.test(String(into.keyword ?? ""))) c.copiesServerFile = true;
+    if ((node.type === "update" || node.type === "delete") && !node.where) c.writesWithoutWhere = true;
+    if (node.type === "insert" || node.type === "replace" || node.type === "update" || node.type === "delete") {
+      classes.add("write");
+      const k = String(node.type).toUpperCase();
+      if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
+    }
+  });
+  if (type === "load_data" && !ast.local) c.copiesServerFile = true;
+  if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
+  // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.
+  if (type === "set" && c.sessionSettings.some((n) => n === "password" || n === "role")) classes.add("privileges");
+  if (type === "use") c.sessionSettings.push("database");
+  if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
+  c.classes = [...classes];
+  return c;
+}
+
+function kindOf(type: string, keyword: string, ast: Node): string {
+  switch (type) {
+    case "create":
+    case "drop":
+      return `${type.toUpperCase()} ${(keyword || "object").toUpperCase()}`;
+    case "alter":
+      return `ALTER ${(keyword || "table").toUpperCase()}`;
+    case "truncate":
+      return "TRUNCATE";
+    case "rename":
+      return "RENAME TABLE";
+    case "load_data":
+      return "LOAD DATA";
+    case "lock":
+      return "LOCK TABLES";
+    case "unlock":
+      return "UNLOCK TABLES";
+    case "desc":
+      return "DESCRIBE";
+    case "transaction": {
+      const action = String(((ast.expr as Node | undefined)?.action as Node | undefined)?.value ?? "").toLowerCase();
+      return action === "commit" ? "COMMIT" : action === "rollback" ? "ROLLBACK" : "BEGIN";
+    }
+    default:
+      return type.toUpperCase().replaceAll("_", " ");
+  }
+}
+
+function classesOf(type: string, keyword: string): StatementClass[] {
+  if (type === "select") return ["read"];
+  if (["insert", "replace", "update", "delete", "truncate", "load_data", "lock"].includes(type)) return ["write"];
+  if (type === "grant" || type === "revoke" || ((type === "create" || type === "drop" || type === "alter") && (keyword === "user" || keyword === "role"))) return ["privileges"];
+  if ((type === "create" || type === "drop") && ["procedure", "function", "trigger", "event"].includes(keyword)) return ["ddl", "anonymous-code"];
+  if (["create", "drop", "alter", "rename"].includes(type)) return ["ddl"];
+  if (type === "call") return ["anonymous-code"];
+  if (type === "transaction") return ["transaction"];
+  if (type === "set" || type === "use") return ["session"];
+  return ["utility"];
+}
+
+function functionName(name: unknown): string | null {
+  if (typeof name === "string") return name.toLowerCase();
+  const parts = ((name as Node | undefined)?.name as Array<{ value?: string }> | undefined) ?? [];
+  const joined = parts
+    .map((p) => p.value)
+    .filter(Boolean)
+    .join(".");
+  return joined ? joined.toLowerCase() : null;
+}
+
+function settingName(left: Node | undefined): string {
+  if (!left) return "";
+  const members = (left.members as string[] | undefined) ?? [];
+  const name = String(left.name ?? "").toLowerCase();
+  // `@@session.sql_log_bin` reads as name "session" with the member "sql_log_bin".
+  if (members.length && /^(session|global|local|persist)$/.test(name)) return members.join(".").toLowerCase();
+  return [String(left.prefix ?? "").startsWith("@@") || !left.prefix ? "" : String(left.prefix), name, ...members].join("").toLowerCase();
+}
+
+function walk(value: unknown, visit: (node: Node) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) walk(v, visit);
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  visit(value as Node);
+  for (const child of Object.values(value as Node)) if (child && typeof child === "object") walk(child, visit);
+}

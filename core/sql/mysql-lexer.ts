@@ -1,0 +1,117 @@
+/** One statement of a MySQL text: as the client wrote it (for the audit) and as the server will execute it (for judging). */
+export type MysqlStatementText = {
+  /** The statement as sent, comments included, without the `;`. */
+  original: string;
+  /**
+   * What the server runs: executable comments (`/*! ... *\/`, `/*!40101 ... *\/`, `/*M! ... *\/`,
+   * `/*M!100100 ... *\/`) opened up, ordinary comments replaced by a space. Whitespace-trimmed.
+   */
+  executable: string;
+};
+
+export type SplitResult = { ok: true; statements: MysqlStatementText[] } | { ok: false; error: string };
+
+/**
+ * Splits a MySQL text into statements at top-level `;` and expands executable comments, with
+ * MySQL's lexical rules: '...' and "..." strings with backslash escapes and doubled quotes,
+ * `identifiers` with doubled backticks, `#` and `-- ` line comments (`--` needs a space or a
+ * control character after it, so `1--1` is arithmetic), `/* *\/` comments. The content of an
+ * executable comment is lexed as ordinary text (its strings and comments too) unless it carries a
+ * version above `serverVersion` (the target's, e.g. 101119 for MariaDB 10.11.19), which the server
+ * skips; without a version to compare, every one is opened (judged strictly). Optimizer
+ * hints (`/*+ ... *\/`) are comments to the judge. An unterminated string or comment is an error.
+ */
+export function splitMysql(text: string, serverVersion?: number): SplitResult {
+  const statements: MysqlStatementText[] = [];
+  let start = 0;
+  let exec = "";
+  let inExecutable = false;
+  let i = 0;
+  const n = text.length;
+  const flush = (end: number) => {
+    const original = text.slice(start, end).trim();
+    const executable = exec.trim();
+    if (executable !== "") statements.push({ original, executable });
+    exec = "";
+    start = end + 1;
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === "`") {
+      const end = quoteEnd(text, i, c);
+      if (end < 0) return { ok: false, error: `an unterminated ${c === "`" ? "quoted identifier" : "string"}` };
+      exec += text.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (c === "/" && text[i + 1] === "*") {
+      const m = /^\/\*(M?)!(\d{5,6})?/.exec(text.slice(i, i + 10));
+      // A version above the target's: the server reads it as a plain comment (mysqldump's `/*M!999999\- enable the sandbox mode */`).
+      const skipped = m && m[2] !== undefined && serverVersion !== undefined && Number(m[2]) > serverVersion;
+      if (m && !inExecutable && !skipped) {
+        inExecutable = true;
+        exec += " ";
+        i += m[0].length;
+        continue;
+      }
+      const close = text.indexOf("*/", i + 2);
+      if (close < 0) return { ok: false, error: "an unterminated comment" };
+      exec += " ";
+      i = close + 2;
+      continue;
+    }
+    if (c === "*" && text[i + 1] === "/" && inExecutable) {
+      inExecutable = false;
+      exec += " ";
+      i += 2;
+      continue;
+    }
+    if (c === "#" || (c === "-" && text[i + 1] === "-" && (i + 2 >= n || text.charCodeAt(i + 2) <= 32))) {
+      const nl = text.indexOf("\n", i);
+      i = nl < 0 ? n : nl;
+      exec += " ";
+      continue;
+    }
+    if (c === ";" && !inExecutable) {
+      flush(i);
+      i++;
+      continue;
+    }
+    if (c === ";" && inExecutable) {
+      // A `;` inside an executable comment still ends the statement on the server.
+      flush(i);
+      i++;
+      continue;
+    }
+    exec += c;
+    i++;
+  }
+  if (inExecutable) return { ok: false, error: "an unterminated executable comment" };
+  flush(n);
+  return { ok: true, statements };
+}
+
+/** The index just past the quote that closes the one at `open` (-1: none). */
+function quoteEnd(text: string, open: number, q: string): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && q !== "`") {
+      i++;
+      continue;
+    }
+    if (c === q) {
+      if (text[i + 1] === q) {
+        i++;
+        continue;
+      }
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A greeting's version string as the number executable comments compare with: `5.5.5-10.11.19-MariaDB` -> 101119, `8.0.36` -> 80036. */
+export function versionNumber(serverVersion: string): number | undefined {
+  const m = /^(?:5\.5\.5-)?(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+  return m ? Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]) : undefined;
+}

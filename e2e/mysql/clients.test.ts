@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RowDataPacket } from "mysql2/promise";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
+import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+
+// Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
+describe("[MYSQL][CLIENTS]", () => {
+  let db: MariadbServer;
+  let gw: TestGateway;
+  let seed: Seed;
+  let agent: SeededIdentity;
+  let port: number;
+
+  beforeAll(async () => {
+    db = await startMariadb();
+    await db.admin("create table shop.items (id int primary key, name varchar(50), note text); insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue');");
+    gw = await startTestGateway();
+    port = gw.gw.ports.mysql;
+    seed = openSeed(gw);
+    await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
+    await seedGrant(seed, "buyers", "shop-db");
+    agent = await seedIdentity(seed, "mysql-agent", ["buyers"]);
+  }, 120_000);
+  afterAll(async () => {
+    await seed?.close();
+    await gw?.close();
+    await db?.stop();
+  });
+
+  it("mysql2 signs in with the key (RSA-encrypted without TLS), sees the target's version, and reads rows", async () => {
+    const c = await gatewayConnection(port, "shop-db", agent.key);
+    try {
+      const [rows] = await c.query<RowDataPacket[]>("select id, name, note from items order by id");
+      expect(rows).toEqual([
+        { id: 1, name: "pen", note: null },
+        { id: 2, name: "ink", note: "blue" },
+      ]);
+      const [[v]] = await c.query<RowDataPacket[]>("select version() as v");
+      expect(v.v).toBe(db.version);
+      // The greeting carries the target's own version string (MariaDB prefixes it with 5.5.5- for old replicas).
+      const greeting = (c as unknown as { connection: { _handshakePacket: { serverVersion: string } } }).connection._handshakePacket;
+      expect(greeting.serverVersion).toMatch(new RegExp(`^(5\\.5\\.5-)?${db.version.replace(/[.+-]/g, "\\$&")}$`));
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("mysql2 over TLS, with prepared statements (binary protocol) and a multi-statement text", async () => {
+    const c = await gatewayConnection(port, "shop-db", agent.key, { tls: true, multipleStatements: true });
+    try {
+      const [rows] = await c.execute<RowDataPacket[]>("select id, name from items where id = ?", [2]);
+      expect(rows).toEqual([{ id: 2, name: "ink" }]);
+      const [results] = await c.query<RowDataPacket[][]>("select 1 as a; select 'two' as b");
+      expect(results[0]).toEqual([{ a: 1 }]);
+      expect(results[1]).toEqual([{ b: "two" }]);
+      await c.query("insert into items values (3, 'cap', null)");
+      const [[count]] = await c.execute<RowDataPacket[]>("select count(*) as n from items");
+      expect(Number(count.n)).toBe(3);
+      await c.query("delete from items where id = 3");
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("the mysql command line works with and without TLS, and USE switches databases", async () => {
+    for (const tls of [false, true]) {
+      const r = await mysqlCli(port, "shop-db", agent.key, ["shop", "-e", "select name from items order by id; use mysql; select database()"], { tls });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("name\npen\nink\ndatabase()\nmysql\n");
+    }
+  });
+
+  it("KILL QUERY <the id the client saw> stops that session's running query on the target; another id is refused", async () => {
+    const a = await gatewayConnection(port, "shop-db", agent.key);
+    const b = await gatewayConnection(port, "shop-db", agent.key);
+    try {
+      const started = Date.now();
+      const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
+        ([rows]) => `returned ${rows[0].s}`,
+        (e: { errno?: number }) => `failed ${e.errno}`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await b.query(`KILL QUERY ${a.threadId}`);
+      // MariaDB answers a killed SLEEP with 1 (or 1317, query interrupted), long before 30 s.
+      expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const refused = await b.query("KILL QUERY 999999").then(
+        () => null,
+        (e: { errno?: number }) => e.errno,
+      );
+      expect(refused).toBe(1094);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
+    const bad = await mysqlCli(port, "shop-db", "ghk_wrong", ["-e", "select 1"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("ERROR 1045 (28000)");
+    const other = await mysqlCli(port, "nowhere", agent.key, ["-e", "select 1"]);
+    expect(other.stderr).toContain("ERROR 1045 (28000)");
+    expect(other.stderr).toContain('connection "nowhere" does not exist');
+  });
+});

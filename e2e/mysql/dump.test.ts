@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
+import { openSeed, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
+import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+
+// mysqldump through the gateway (its output is full of executable comments, LOCK TABLES, session
+// settings), restored through the gateway under a guardrail policy, compared with a direct dump.
+describe("[MYSQL][MYSQLDUMP]", () => {
+  let db: MariadbServer;
+  let gw: TestGateway;
+  let seed: Seed;
+  let agent: SeededIdentity;
+  let port: number;
+
+  beforeAll(async () => {
+    db = await startMariadb();
+    await db.admin(
+      `create table shop.orders (id int primary key auto_increment, customer varchar(50) not null, total decimal(10,2), placed datetime, note text, blob_col blob);
+       insert into shop.orders (customer, total, placed, note, blob_col) values ('ann', 12.50, '2026-01-02 03:04:05', 'it''s "quoted";\\n--not a comment', x'00ff10'), ('bob', null, null, null, null);
+       create index orders_customer on shop.orders (customer);
+       create database restored;`,
+    );
+    gw = await startTestGateway();
+    port = gw.gw.ports.mysql;
+    seed = openSeed(gw);
+    await seedMysqlConnection(seed, "dumpable", db);
+    await seedGrant(seed, "dba", "dumpable");
+    // A policy makes the gateway parse everything (fail closed): the dump and the restore must still pass.
+    await seedPolicy(seed, "dumpable", { defaultAction: "allow", rules: [{ name: "no-drop-database", action: "deny", match: { kinds: ["DROP DATABASE"] } }] });
+    agent = await seedIdentity(seed, "dump-agent", ["dba"]);
+  }, 120_000);
+  afterAll(async () => {
+    await seed?.close();
+    await gw?.close();
+    await db?.stop();
+  });
+
+  const dumpArgs = ["--no-defaults", "--skip-dump-date", "--single-transaction", "--skip-comments"];
+  const direct = (database: string) => run("mysqldump", [...dumpArgs, "-uroot", `--socket=${db.socket}`, database]);
+
+  it("dumps through the gateway exactly what a direct dump shows, and restores through it", async () => {
+    const through = await run("mysqldump", [...dumpArgs, "-h", "127.0.0.1", "-P", String(port), "-u", "dumpable", `-p${agent.key}`, "--skip-ssl", "shop"]);
+    expect(through.stderr).toBe("");
+    const reference = await direct("shop");
+    expect(through.stdout).toBe(reference.stdout);
+    expect(through.stdout).toContain("/*!40000 ALTER TABLE `orders` DISABLE KEYS */");
+
+    const restore = await mysqlCli(port, "dumpable", agent.key, ["restored"], { input: through.stdout });
+    expect(restore.stderr).toBe("");
+    const restoredDump = await direct("restored");
+    expect(restoredDump.stdout).toBe(reference.stdout);
+  });
+});

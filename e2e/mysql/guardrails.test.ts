@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RowDataPacket } from "mysql2/promise";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { auditEventsAbout, openSeed, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
+import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+
+// A guardrail corpus in disguise against a real table: what the gateway lets through is what
+// MariaDB executes, so the table itself is the judge of whether anything slipped past.
+describe("[MYSQL][GUARDRAILS]", () => {
+  let db: MariadbServer;
+  let gw: TestGateway;
+  let seed: Seed;
+  let agent: SeededIdentity;
+  let port: number;
+  const snapshot = () => db.admin("select count(*), coalesce(sum(crc32(concat(id, name))), 0) from shop.victims");
+  let before: string;
+
+  beforeAll(async () => {
+    db = await startMariadb();
+    await db.admin("create table shop.victims (id int primary key, name varchar(50)); insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');");
+    gw = await startTestGateway();
+    port = gw.gw.ports.mysql;
+    seed = openSeed(gw);
+    await seedMysqlConnection(seed, "guarded", db, { db: "shop" });
+    await seedGrant(seed, "agents", "guarded");
+    await seedPolicy(seed, "guarded", {
+      defaultAction: "allow",
+      rules: [
+        { name: "no-drop", action: "deny", match: { kinds: ["DROP"] } },
+        { name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } },
+        { name: "no-unbounded-writes", action: "deny", match: { writesWithoutWhere: true } },
+        { name: "no-server-files", action: "deny", match: { copiesServerFile: true } },
+        { name: "no-load-file", action: "deny", match: { functions: ["load_file"] } },
+      ],
+    });
+    agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
+    before = await snapshot();
+  }, 120_000);
+  afterAll(async () => {
+    await seed?.close();
+    await gw?.close();
+    await db?.stop();
+  });
+
+  const corpus: Array<[string, string]> = [
+    ["/*!40000 DROP TABLE victims */", "no-drop"],
+    ["/*M!100100 drop table victims */", "no-drop"],
+    ["/*! dRoP /* inner */ TaBlE `victims` */", "no-drop"],
+    ["DROP/**/TABLE victims", "no-drop"],
+    ["select 1; delete from victims where id = 1", "no-delete"],
+    ["select 'a;b' as x; /*!50000 DELETE FROM shop.victims WHERE id > 0 */", "no-delete"],
+    ["update victims set name = 'x'", "no-unbounded-writes"],
+    ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
+    ["select load_file('/etc/passwd')", "no-load-file"],
+    ["prepare s from 'delete from victims where id = 2'", "no-delete"],
+  ];
+
+  it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
+    const c = await gatewayConnection(port, "guarded", agent.key, { multipleStatements: true });
+    try {
+      for (const [sql, rule] of corpus) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err, sql).not.toBeNull();
+        expect(err!.errno, sql).toBe(1142);
+        expect(err!.message, sql).toContain(`rule "${rule}"`);
+      }
+      // The session goes on, and what is allowed runs.
+      const [[row]] = await c.query<RowDataPacket[]>("select count(*) as n from victims");
+      expect(Number(row.n)).toBe(3);
+    } finally {
+      await c.end();
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("judges prepared statements (COM_STMT_PREPARE) before the target sees them", async () => {
+    const c = await gatewayConnection(port, "guarded", agent.key);
+    try {
+      const err = await c.execute("delete from victims where id = ?", [1]).then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      expect(err?.errno).toBe(1142);
+      const [rows] = await c.execute<RowDataPacket[]>("select name from victims where id = ?", [2]);
+      expect(rows).toEqual([{ name: "bob" }]);
+    } finally {
+      await c.end();
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("refuses through the mysql command line, fails closed on what it cannot parse, and audits the refusal", async () => {
+    const r = await mysqlCli(port, "guarded", agent.key, ["shop", "-e", "/*!40000 DROP TABLE victims */"]);
+    expect(r.stderr).toContain("ERROR 1142 (42000)");
+    expect(r.stderr).toContain('rule "no-drop"');
+    const junk = await mysqlCli(port, "guarded", agent.key, ["shop", "-e", "frobnicate victims gatehouse_junk_marker"]);
+    expect(junk.stderr).toContain("ERROR 1064 (42000)");
+    expect(junk.stderr).toContain("Gatehouse refused a statement it could not parse");
+    await expect.poll(async () => (await auditEventsAbout(seed, "gatehouse_junk_marker")).map((e) => [e.outcome, e.statementKind]), { timeout: 5000 }).toEqual([["denied", "UNPARSEABLE"]]);
+    expect(await snapshot()).toBe(before);
+  });
+});

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generate } from "selfsigned";
+import { run } from "./run-program";
+import { freePort } from "./pg-server";
+
+export type MariadbServer = {
+  port: number;
+  socket: string;
+  version: string;
+  /** The account the gateway logs in as (mysql_native_password, over TCP). */
+  user: string;
+  password: string;
+  /** Runs SQL as root over the unix socket (test setup), returning the mysql client's batch output. */
+  admin: (sql: string, db?: string) => Promise<string>;
+  url: (db?: string) => string;
+  stop: () => Promise<void>;
+};
+
+const isRoot = process.getuid?.() === 0;
+
+/**
+ * A private MariaDB (Debian's mariadbd) for one test file: mariadb-install-db into a temp folder,
+ * a free port on 127.0.0.1, its own unix socket, TLS on with a generated certificate, and an `app`
+ * account with a password (the gateway's target credentials). Not the machine's service.
+ */
+export async function startMariadb(): Promise<MariadbServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-mariadb-"));
+  const dataDir = path.join(dir, "data");
+  const socket = path.join(dir, "mysqld.sock");
+  const asUser = isRoot ? ["--user=root"] : [];
+  const install = await run("mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser]);
+  if (install.code !== 0) throw new Error(`mariadb-install-db failed (apt-get install mariadb-server): ${install.stderr}`);
+  const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048, days: 30, algorithm: "sha256" } as Parameters<typeof generate>[1]);
+  writeFileSync(path.join(dir, "cert.pem"), pems.cert);
+  writeFileSync(path.join(dir, "key.pem"), pems.private, { mode: 0o600 });
+  const port = await freePort();
+  const proc: ChildProcess = spawn(
+    "mariadbd",
+    [
+      "--no-defaults",
+      `--datadir=${dataDir}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      "--bind-address=127.0.0.1",
+      `--pid-file=${path.join(dir, "mariadbd.pid")}`,
+      `--log-error=${path.join(dir, "error.log")}`,
+      "--skip-name-resolve",
+      "--innodb-buffer-pool-size=32M",
+      "--innodb-log-file-size=16M",
+      "--max-connections=300",
+      `--ssl-cert=${path.join(dir, "cert.pem")}`,
+      `--ssl-key=${path.join(dir, "key.pem")}`,
+      ...asUser,
+    ],
+    { stdio: "ignore" },
+  );
+  const admin = async (sql: string, db?: string) => {
+    const r = await run("mysql", ["--no-defaults", "-uroot", `--socket=${socket}`, "--batch", "--skip-column-names", ...(db ? [db] : []), "-e", sql]);
+    if (r.code !== 0) throw new Error(`mysql (admin): ${r.stderr}`);
+    return r.stdout;
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (existsSync(socket) && (await run("mysql", ["--no-defaults", "-uroot", `--socket=${socket}`, "-e", "select 1"])).code === 0) break;
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`mariadbd did not start (see ${dir}/error.log)`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const password = "app-secret";
+  await admin(`create user 'app'@'%' identified by '${password}'; grant all on *.* to 'app'@'%'; create database shop;`);
+  const version = (await admin("select version()")).trim();
+  return {
+    port,
+    socket,
+    version,
+    user: "app",
+    password,
+    admin,
+    url: (db) => `mysql://app:${password}@127.0.0.1:${port}${db ? `/${db}` : ""}`,
+    async stop() {
+      proc.kill("SIGTERM");
+      const until = Date.now() + 15_000;
+      while (proc.exitCode === null && proc.signalCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

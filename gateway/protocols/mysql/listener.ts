@@ -1,0 +1,153 @@
+import net from "node:net";
+import type tls from "node:tls";
+import type { Duplex } from "node:stream";
+import type { GatewayDeps } from "../../gateway-deps";
+import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
+import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
+import { holdForReview } from "../../pipeline/hold";
+import { auditTextMask } from "../../../core/masking/audit-text-mask";
+import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
+import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
+import { framePacket, PacketError } from "./packet-codec";
+import { MysqlError } from "./handshake-messages";
+import { Err } from "./protocol-constants";
+import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
+import { TargetGreetings } from "./target-greetings";
+import { maskedWriteRefusal, MysqlStatementGuard } from "./statement-guard";
+import { MysqlRelay } from "./relay";
+import { auditCommand } from "./statement-audit";
+import { ThreadRegistry } from "./thread-registry";
+import { versionNumber } from "../../../core/sql/mysql-lexer";
+
+export type MysqlListener = { port: number; close: () => Promise<void> };
+
+/** The MySQL listener: user name = connection name, password = token (caching_sha2_password full authentication). */
+export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
+  const greetings = new TargetGreetings(deps.db);
+  const threads = new ThreadRegistry();
+  let nextId = 1;
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    handleClient(socket, deps, { secureContext, rsa, greetings, threads, connectionId: nextId++ }).catch((err) => {
+      deps.log(`mysql: unexpected error: ${(err as Error).stack ?? err}`, "error");
+      socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(deps.config.ports.mysql, deps.config.bind, () => resolve());
+  });
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The pipeline's refusals as MySQL renders them: an unknown and an ungranted connection read alike (1045). */
+export function refusalError(r: Refusal): MysqlError {
+  switch (r.reason) {
+    case "unauthenticated":
+      return new MysqlError(Err.AccessDenied, `Access denied: Gatehouse authentication failed: ${r.message}`);
+    case "forbidden":
+      return new MysqlError(Err.AccessDenied, `Access denied: ${r.message}${r.hint ? `. ${r.hint}` : ""}`);
+    case "auth-unavailable":
+      return new MysqlError(Err.Unavailable, `Gatehouse authentication failed: ${r.message}`);
+    case "unavailable":
+      return new MysqlError(Err.Unavailable, r.message);
+  }
+}
+
+function refuse(socket: Duplex, error: MysqlError, seq: number): void {
+  if (socket.writable) socket.end(framePacket(error.toPayload(), seq).bytes);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; connectionId: number };
+
+async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerState): Promise<void> {
+  const clientAddr = raw.remoteAddress ?? null;
+  const facts = await st.greetings.current().catch(() => null);
+  if (!facts) return refuse(raw, new MysqlError(Err.Unavailable, "Gatehouse cannot reach any MySQL target right now; try again shortly"), 0);
+  let login: ClientLogin;
+  try {
+    login = await clientLogin(raw, {
+      target: { ...facts, connectionId: st.connectionId },
+      secureContext: st.secureContext,
+      requireTls: deps.config.tls.required,
+      rsa: st.rsa,
+      maxPacketBytes: deps.config.maxMessageBytes,
+    });
+  } catch (err) {
+    // Garbage, a timeout or a client that went away: a protocol error for this client only.
+    if (err instanceof MysqlError) refuse(raw, err, (err as MysqlError & { seq?: number }).seq ?? 2);
+    else if (err instanceof PacketError || err instanceof RangeError) refuse(raw, new MysqlError(Err.Handshake, "Bad handshake"), 1);
+    else raw.destroy();
+    return;
+  }
+  const client = login.channel.socket;
+  const connectionName = login.user;
+  const admitted = await admit(deps, { protocol: "mysql", clientAddr, connectionName, credential: login.password, serves: servedBy("mysql"), servesLabel: "a MySQL" });
+  if (!admitted.ok) return refuse(client, refusalError(admitted.refusal), login.seq);
+  const { identity, connection } = admitted.admission;
+  const settings = connectionTypeOf("mysql").parseSettings(connection);
+
+  let target: TargetSession;
+  try {
+    target = await loginToTarget({ ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
+  } catch (err) {
+    const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
+    const message = `connection "${connection.name}" is unavailable: ${why}`;
+    auditRefusal(deps, { protocol: "mysql", clientAddr, connectionName }, identity, message, true);
+    return refuse(client, new MysqlError(Err.ServerGone, message), login.seq);
+  }
+  st.greetings.learn(target.greeting);
+
+  let relay: MysqlRelay | undefined;
+  let killedEarly: string | undefined;
+  let session: SessionScope;
+  try {
+    session = await openSession(deps, admitted.admission, {
+      protocol: "mysql",
+      clientAddr,
+      clientApp: login.programName,
+      clientUser: login.user,
+      start: { message: login.programName ? `application ${login.programName}${login.tls ? " over TLS" : ""}` : null },
+      kill: (reason) => {
+        if (relay) relay.kill(reason);
+        else killedEarly = reason;
+      },
+    });
+  } catch (err) {
+    target.socket.destroy();
+    const message = err instanceof SessionUnrecordedError ? err.message : "the gateway could not open this session; try again shortly";
+    return refuse(client, new MysqlError(Err.Unavailable, message), login.seq);
+  }
+
+  // The target's own OK (its status flags: autocommit, session state) is the client's.
+  client.write(framePacket(target.ok, login.seq).bytes);
+  const clientLeftover = login.channel.release();
+  const masking = deps.masking.forSession(connection.id, identity.groups);
+  const maskingKey = deps.masking.keyFor(connection.id);
+  const serverVersion = versionNumber(target.greeting.serverVersion);
+  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion);
+  relay = new MysqlRelay(
+    client,
+    target.socket,
+    target.capabilities,
+    {
+      guard,
+      requestReview: (need, text) => holdForReview(deps, session.ctx, need, { statement: text }),
+      masking,
+      maskingKey,
+      audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey), serverVersion),
+      maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
+      mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
+      maxPacketBytes: deps.config.maxMessageBytes,
+      log: (m) => deps.log(m, "error"),
+    },
+    { client: clientLeftover, target: target.leftover },
+  );
+  if (killedEarly !== undefined) relay.kill(killedEarly);
+  const untrack = st.threads.add(st.connectionId, { connectionId: connection.id, identityId: identity.id ?? identity.name, targetThread: target.greeting.connectionId });
+  const end = await relay.done;
+  untrack();
+  await session.end(end);
+}

@@ -1,0 +1,308 @@
+import type { Duplex } from "node:stream";
+import type { SessionEnd } from "../../pipeline/session-scope";
+import type { HeldCommand, HoldNotice } from "../../pipeline/hold";
+import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
+import { errPacket, MysqlError, parseErr } from "./handshake-messages";
+import { Cap, Com, Err } from "./protocol-constants";
+import { ResponseReader, type Expect } from "./response-reader";
+import { RowMasker } from "./row-masker";
+import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
+import type { CommandRecord } from "./statement-audit";
+
+export type RelayHooks = {
+  guard: MysqlStatementGuard;
+  requestReview: (need: ReviewNeeded, text: string) => HeldCommand;
+  masking: () => SessionMasking | null;
+  maskingKey: Buffer;
+  /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
+  mapKill: (text: string) => { text: string } | { error: MysqlError } | null;
+  /** A write of a masked value back into a masked table: refused before any policy is consulted. */
+  maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
+  /** Audits a finished (or refused) SQL command. */
+  audit: (r: CommandRecord) => void;
+  maxPacketBytes: number;
+  log: (m: string) => void;
+};
+
+type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string };
+
+/**
+ * The command phase of one MySQL session: client commands one at a time (a pipelining client is
+ * queued), each judged before anything reaches the target (COM_QUERY and COM_STMT_PREPARE texts;
+ * a COM_STMT_EXECUTE runs what its prepare was judged as), then the target's answer followed packet
+ * by packet for the audit and masked as it streams. Sequence ids are kept, shifted only when
+ * masking changes how many packets a row takes.
+ */
+export class MysqlRelay {
+  readonly done: Promise<SessionEnd>;
+  private resolveDone!: (e: SessionEnd) => void;
+  private readonly clientFramer: PacketFramer;
+  private readonly targetFramer = new PacketFramer(0x40000000);
+  private readonly queue: Packet[] = [];
+  private readonly reader: ResponseReader;
+  private readonly statements = new Map<number, string>();
+  private lastPrepared: string | null = null;
+  private current: InFlight | null = null;
+  private held: HeldCommand | null = null;
+  private rowMasker: RowMasker | null = null;
+  private busy = false;
+  private infile = false;
+  private closed = false;
+  private bytesIn = 0;
+  private bytesOut = 0;
+
+  constructor(
+    private readonly client: Duplex,
+    private readonly target: Duplex,
+    capabilities: number,
+    private readonly hooks: RelayHooks,
+    leftovers: { client: Buffer; target: Buffer },
+  ) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.clientFramer = new PacketFramer(hooks.maxPacketBytes);
+    this.reader = new ResponseReader((capabilities & Cap.DeprecateEof) !== 0, (r) => this.current?.record?.results.push(r));
+    client.on("data", (d: Buffer) => this.fromClient(d));
+    target.on("data", (d: Buffer) => this.fromTarget(d));
+    client.on("close", () => this.finish(false, "the client disconnected"));
+    target.on("close", () => this.targetGone());
+    client.on("error", () => {});
+    target.on("error", () => {});
+    if (leftovers.target.length) this.fromTarget(leftovers.target);
+    if (leftovers.client.length) this.fromClient(leftovers.client);
+  }
+
+  /** Ends the session from outside (kill, revocation, expiry, shutdown): the client is told why. */
+  kill(reason: string): void {
+    if (this.closed) return;
+    this.held?.cancel(reason);
+    this.sendError(new MysqlError(Err.ConnectionKilled, `Gatehouse ended this session: ${reason}`), this.current ? null : 0);
+    this.finish(false, reason);
+  }
+
+  private fromClient(d: Buffer): void {
+    this.bytesIn += d.length;
+    let packets: Packet[];
+    try {
+      packets = this.clientFramer.push(d);
+    } catch (err) {
+      const e = err as PacketError;
+      const spec = e.kind === "too-large" ? Err.PacketTooLarge : Err.PacketsOutOfOrder;
+      this.sendError(new MysqlError(spec, e.kind === "too-large" ? `Got a packet bigger than the gateway allows (${this.hooks.maxPacketBytes} bytes)` : "Got packets out of order"), null);
+      this.finish(true, `protocol error: ${e.message}`);
+      return;
+    }
+    for (const p of packets) {
+      if (this.infile) {
+        // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
+        this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
+        if (p.payload.length === 0) this.infile = false;
+        continue;
+      }
+      this.queue.push(p);
+    }
+    if (this.queue.length > 16) this.client.pause();
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (!this.closed && this.queue.length) await this.command(this.queue.shift()!);
+    } catch (err) {
+      this.hooks.log(`mysql: relay error: ${(err as Error).stack ?? err}`);
+      this.finish(true, "the gateway failed to relay a command");
+    } finally {
+      this.busy = false;
+    }
+    if (!this.closed) this.client.resume();
+  }
+
+  private async command(p: Packet): Promise<void> {
+    if (p.seq !== 0) {
+      this.sendError(new MysqlError(Err.PacketsOutOfOrder, "Got packets out of order"), (p.lastSeq + 1) & 0xff);
+      this.finish(true, `protocol error: a command came with sequence id ${p.seq}`);
+      return;
+    }
+    const text = () => p.payload.toString("utf8", 1);
+    const statementCommands: number[] = [Com.StmtExecute, Com.StmtClose, Com.StmtReset, Com.StmtFetch, Com.StmtSendLongData];
+    if (p.payload.length === 0 || (statementCommands.includes(p.payload[0]) && p.payload.length < 5)) {
+      return this.refuse(p, new MysqlError(Err.Handshake, "Malformed packet"));
+    }
+    switch (p.payload[0]) {
+      case Com.Quit:
+        this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
+        this.finish(false, "the client quit");
+        return;
+      case Com.Query:
+        return this.judged(p, text(), { kind: "results", binary: false });
+      case Com.StmtPrepare:
+        return this.judged(p, text(), { kind: "prepare" });
+      case Com.InitDb:
+        return this.judged(p, `USE \`${text().replaceAll("`", "``")}\``, { kind: "single" });
+      case Com.StmtExecute: {
+        const id = p.payload.length >= 5 ? p.payload.readUInt32LE(1) : -1;
+        const statement = this.statements.get(id) ?? (id === 0xffffffff ? this.lastPrepared : null) ?? "(unknown prepared statement)";
+        return this.forward(p, { kind: "results", binary: true }, { text: statement, startedAt: Date.now(), results: [] });
+      }
+      case Com.StmtFetch:
+        // Cursor rows carry no column definitions of their own: under masking their layout cannot be trusted to the last result's.
+        if (this.hooks.masking()) return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, "Gatehouse does not relay cursor fetches on masked connections; fetch without a cursor"));
+        return this.forward(p, { kind: "rows-until-eof", binary: true }, null);
+      case Com.StmtClose:
+        this.statements.delete(p.payload.readUInt32LE(1));
+        this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
+        return;
+      case Com.StmtSendLongData:
+        this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
+        return;
+      case Com.FieldList:
+        return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
+      case Com.ResetConnection:
+        this.statements.clear();
+        return this.forward(p, { kind: "single" }, null);
+      case Com.Ping:
+      case Com.StmtReset:
+      case Com.SetOption:
+      case Com.Statistics:
+        return this.forward(p, { kind: "single" }, null);
+      case Com.ChangeUser:
+        return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, "Gatehouse does not relay COM_CHANGE_USER: open a new connection with the other connection's name as the user"));
+      default:
+        return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, `Gatehouse does not relay the MySQL command 0x${p.payload[0]?.toString(16) ?? "??"}`));
+    }
+  }
+
+  /** A SQL-carrying command: judged, possibly held for review, then relayed (or refused with an ERR). */
+  private async judged(p: Packet, sent: string, expect: Expect): Promise<void> {
+    const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
+    const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
+    if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
+    const text = kill ? kill.text : sent;
+    const maskedWrite = this.hooks.maskedWrite(text);
+    if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
+    if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
+    const judgement = this.hooks.guard.judge(text);
+    if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });
+    if (judgement && "review" in judgement) {
+      const kind = judgement.review.command.kind;
+      const held = this.hooks.requestReview(judgement.review, text);
+      this.held = held;
+      let notice: HoldNotice | undefined;
+      // MySQL has no message mid-query: the client waits silently; the link goes to the console and the webhook.
+      const outcome = await held.start((n) => (notice = n));
+      this.held = null;
+      if (this.closed) return;
+      if (!outcome.approved) {
+        const where = notice ? ` (review: ${notice.link})` : "";
+        const error = outcome.withdrawn
+          ? new MysqlError(Err.QueryInterrupted, "Query execution was interrupted")
+          : new MysqlError(Err.TableAccessDenied, `Gatehouse did not run this ${kind} statement: ${outcome.message}${where}`);
+        return this.refuse(p, error, { record, kind });
+      }
+    }
+    if (expect.kind === "prepare") record.results = [];
+    return this.forward(p, expect, expect.kind === "prepare" ? null : record, true, text);
+  }
+
+  private refuse(p: Packet, error: MysqlError, audited?: { record: CommandRecord; kind: string }): void {
+    this.sendError(error, (p.lastSeq + 1) & 0xff);
+    if (audited) this.hooks.audit({ ...audited.record, refused: { kind: audited.kind, code: String(error.spec.code), message: error.message } });
+  }
+
+  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string): Promise<void> {
+    const masking = masked ? this.hooks.masking() : null;
+    if (masking && this.rowMasker?.masker.masking !== masking) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
+    return new Promise<void>((resolve) => {
+      this.current = { record, expect, shift: 0, resolve, statementText };
+      this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
+      this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
+    });
+  }
+
+  private fromTarget(d: Buffer): void {
+    let packets: Packet[];
+    try {
+      packets = this.targetFramer.push(d);
+    } catch (err) {
+      this.sendError(new MysqlError(Err.ServerGone, `Lost connection to the target: ${(err as Error).message}`), null);
+      this.finish(true, "the target sent a malformed stream");
+      return;
+    }
+    const out: Buffer[] = [];
+    for (const p of packets) {
+      const cur = this.current;
+      if (!cur) {
+        // Unsolicited (the target's own goodbye before it closes): passed on as it came.
+        out.push(p.raw ?? framePacket(p.payload, p.seq).bytes);
+        continue;
+      }
+      let replacement = this.reader.feed(p.payload);
+      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) {
+        const e = parseErr(p.payload);
+        const scanned = this.rowMasker.masker.scanText(e.message);
+        if (scanned !== null) replacement = errPacket({ code: e.code, state: e.state }, scanned);
+      }
+      if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
+      else {
+        const payload = replacement ?? p.payload;
+        out.push(framePacket(payload, p.seq + cur.shift).bytes);
+        cur.shift += partsOf(payload.length) - (((p.lastSeq - p.seq) & 0xff) + 1);
+      }
+      if (!this.reader.done) continue;
+      if (cur.expect.kind === "results" && p.payload[0] === 0xfb && p.payload.length > 1) {
+        this.infile = true;
+        this.reader.start(cur.expect, this.rowMasker && this.hooks.masking() ? this.rowMasker : null, cur.record?.text ?? null);
+        continue;
+      }
+      this.completed(cur);
+    }
+    if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  private completed(cur: InFlight): void {
+    this.current = null;
+    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) {
+      this.statements.set(this.reader.prepared.statementId, cur.statementText);
+      this.lastPrepared = cur.statementText;
+    }
+    if (cur.record) this.hooks.audit({ ...cur.record, masked: this.rowMasker?.masker.takeCounts() ?? null });
+    cur.resolve();
+  }
+
+  private toClient(bytes: Buffer): void {
+    if (!this.client.writable) return;
+    this.bytesOut += bytes.length;
+    if (!this.client.write(bytes)) {
+      this.target.pause();
+      this.client.once("drain", () => this.target.resume());
+    }
+  }
+
+  /** An ERR to the client at `seq` (null: where the answer in flight has got to, or 0 when idle). */
+  private sendError(error: MysqlError, seq: number | null): void {
+    const at = seq ?? (this.current ? 1 + this.current.shift : 0);
+    this.toClient(framePacket(errPacket(error.spec, error.message), at).bytes);
+  }
+
+  private targetGone(): void {
+    if (this.closed) return;
+    this.sendError(new MysqlError(Err.ServerGone, "Lost connection to the target MySQL server"), null);
+    this.finish(true, "the target closed the connection");
+  }
+
+  private finish(failed: boolean, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.held?.cancel(reason);
+    this.current?.resolve();
+    this.client.end();
+    this.target.end();
+    setTimeout(() => {
+      this.client.destroy();
+      this.target.destroy();
+    }, 1000).unref();
+    this.resolveDone({ failed, reason, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+}

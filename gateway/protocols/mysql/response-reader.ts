@@ -1,0 +1,172 @@
+import { Cursor } from "./packet-codec";
+import { parseErr } from "./handshake-messages";
+import { Status } from "./protocol-constants";
+import { parseColumnDef, type RowMasker } from "./row-masker";
+
+/** What the target answers to a command, as the relay expects it. */
+export type Expect =
+  | { kind: "results"; binary: boolean } // COM_QUERY (text rows), COM_STMT_EXECUTE (binary rows): results until no "more results"
+  | { kind: "prepare" } // COM_STMT_PREPARE: OK with counts, then parameter and column definitions
+  | { kind: "rows-until-eof"; binary: boolean } // COM_STMT_FETCH rows, COM_FIELD_LIST column definitions
+  | { kind: "single" }; // COM_PING, COM_INIT_DB, COM_RESET_CONNECTION...: one packet
+
+/** One finished result of a command: rows of a result set, or what an OK reports. */
+export type ResultDone = { rows: number | null; at: number; error?: { code: string; message: string } };
+
+type Phase = "first" | "columns" | "columns-eof" | "rows" | "prepare-params" | "prepare-params-eof" | "prepare-columns" | "prepare-columns-eof" | "done";
+
+/**
+ * Follows the target's answer to one command packet by packet (no I/O): where each result set
+ * ends, whether more follow (SERVER_MORE_RESULTS_EXISTS), row counts and errors for the audit,
+ * and rows through the masker. `feed` returns a replacement payload when masking changed one.
+ */
+export class ResponseReader {
+  private phase: Phase = "done";
+  private expect: Expect = { kind: "single" };
+  private columnsLeft = 0;
+  private paramsLeft = 0;
+  private rows = 0;
+  /** COM_STMT_PREPARE's answer: the statement id and how many columns its results have. */
+  prepared: { statementId: number; columns: number } | null = null;
+
+  constructor(
+    private readonly deprecateEof: boolean,
+    private readonly onResult: (r: ResultDone) => void,
+  ) {}
+
+  get done(): boolean {
+    return this.phase === "done";
+  }
+
+  /** `text`: the SQL whose results follow (masking reads its column references for computed columns). */
+  start(expect: Expect, masker: RowMasker | null, text: string | null = null): void {
+    this.expect = expect;
+    this.masker = masker;
+    this.text = text;
+    this.prepared = null;
+    this.phase = expect.kind === "prepare" ? "first" : expect.kind === "rows-until-eof" ? "rows" : "first";
+    this.rows = 0;
+  }
+  private masker: RowMasker | null = null;
+  private text: string | null = null;
+
+  /** Takes one packet of the answer; returns the payload to send instead, or null to send it as it came. */
+  feed(payload: Buffer): Buffer | null {
+    const first = payload[0];
+    if (this.expect.kind === "single") {
+      if (first === 0xff) this.error(payload);
+      else this.onResult({ rows: first === 0x00 ? this.affected(payload) : null, at: Date.now() });
+      this.phase = "done";
+      return null;
+    }
+    switch (this.phase) {
+      case "first":
+        if (first === 0xff) {
+          this.error(payload);
+          this.phase = "done";
+          return null;
+        }
+        if (this.expect.kind === "prepare") return this.prepareOk(payload);
+        if (first === 0x00) {
+          const c = new Cursor(payload, 1);
+          const affected = c.lenenc() ?? 0;
+          c.lenenc();
+          this.onResult({ rows: affected, at: Date.now() });
+          this.phase = c.u16() & Status.MoreResultsExist ? "first" : "done";
+          return null;
+        }
+        if (first === 0xfb) {
+          // A LOCAL INFILE request: only sent when the connection allows it (the capability is withheld otherwise).
+          this.phase = "done";
+          return null;
+        }
+        this.columnsLeft = new Cursor(payload).lenenc() ?? 0;
+        this.masker?.reset(this.text);
+        this.phase = "columns";
+        return null;
+      case "columns":
+        this.masker?.addColumn(parseColumnDef(payload));
+        if (--this.columnsLeft === 0) this.phase = this.deprecateEof ? "rows" : "columns-eof";
+        return null;
+      case "columns-eof":
+        this.phase = "rows";
+        return null;
+      case "rows":
+        return this.row(payload);
+      case "prepare-params":
+        if (--this.paramsLeft === 0) this.phase = this.deprecateEof ? this.afterParams() : "prepare-params-eof";
+        return null;
+      case "prepare-params-eof":
+        this.phase = this.afterParams();
+        return null;
+      case "prepare-columns":
+        if (--this.columnsLeft === 0) this.phase = this.deprecateEof ? "done" : "prepare-columns-eof";
+        return null;
+      case "prepare-columns-eof":
+        this.phase = "done";
+        return null;
+      case "done":
+        return null;
+    }
+  }
+
+  private row(payload: Buffer): Buffer | null {
+    const first = payload[0];
+    if (first === 0xff) {
+      this.error(payload);
+      this.phase = "done";
+      return null;
+    }
+    // The end of the rows: EOF, or an OK with the 0xfe header under CLIENT_DEPRECATE_EOF (a row starting 0xfe is 16 MiB or more).
+    if (first === 0xfe && payload.length < 0xffffff) {
+      const status = payload.length >= 5 && !this.deprecateEof ? payload.readUInt16LE(3) : this.okStatus(payload);
+      if (this.expect.kind === "results") this.onResult({ rows: this.rows, at: Date.now() });
+      else if (this.expect.kind === "rows-until-eof") this.onResult({ rows: this.rows, at: Date.now() });
+      this.phase = this.expect.kind === "results" && status & Status.MoreResultsExist ? "first" : "done";
+      return null;
+    }
+    this.rows++;
+    if (!this.masker) return null;
+    const binary = this.expect.kind !== "single" && "binary" in this.expect && this.expect.binary;
+    return binary ? this.masker.binaryRow(payload) : this.masker.textRow(payload);
+  }
+
+  private prepareOk(payload: Buffer): null {
+    const c = new Cursor(payload, 1);
+    const statementId = c.u32();
+    this.columnsLeft = c.u16();
+    this.paramsLeft = c.u16();
+    this.prepared = { statementId, columns: this.columnsLeft };
+    this.onResult({ rows: null, at: Date.now() });
+    this.phase = this.paramsLeft > 0 ? "prepare-params" : this.afterParams();
+    return null;
+  }
+
+  private afterParams(): Phase {
+    return this.columnsLeft > 0 ? "prepare-columns" : "done";
+  }
+
+  private affected(payload: Buffer): number | null {
+    try {
+      return new Cursor(payload, 1).lenenc();
+    } catch {
+      return null;
+    }
+  }
+
+  private okStatus(payload: Buffer): number {
+    try {
+      const c = new Cursor(payload, 1);
+      c.lenenc();
+      c.lenenc();
+      return c.u16();
+    } catch {
+      return 0;
+    }
+  }
+
+  private error(payload: Buffer): void {
+    const e = parseErr(payload);
+    this.onResult({ rows: null, at: Date.now(), error: { code: String(e.code), message: e.message } });
+  }
+}

@@ -1,0 +1,30 @@
+import { MysqlError } from "./handshake-messages";
+import { Err } from "./protocol-constants";
+
+type Thread = { connectionId: string; identityId: string; targetThread: number };
+
+const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
+
+/**
+ * The gateway's connection ids (what clients see in the greeting and send in `KILL QUERY <id>`,
+ * as the mysql client does on Ctrl-C from a second connection) mapped to the target threads they
+ * front. A KILL is rewritten to the target's thread id, and only for a session of the same
+ * identity on the same connection: an id the gateway does not know is refused, since on the
+ * target it would name some other client's thread.
+ */
+export class ThreadRegistry {
+  private readonly threads = new Map<number, Thread>();
+
+  add(gatewayId: number, t: Thread): () => void {
+    this.threads.set(gatewayId, t);
+    return () => this.threads.delete(gatewayId);
+  }
+
+  mapKill(text: string, who: { connectionId: string; identityId: string }): { text: string } | { error: MysqlError } | null {
+    const m = KILL.exec(text);
+    if (!m) return null;
+    const t = this.threads.get(Number(m[2]));
+    if (!t || t.connectionId !== who.connectionId || t.identityId !== who.identityId) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${m[2]}`) };
+    return { text: `KILL ${(m[1] ?? "").trim().toUpperCase()} ${t.targetThread}`.replace(/\s+/g, " ") };
+  }
+}
