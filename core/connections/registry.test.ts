@@ -20,8 +20,8 @@ import {
 // name: every type must answer every question, and a type nobody knows must be said so.
 
 describe("every registered type has every duty", () => {
-  it("lists postgres and ssh once each, none of them also planned", () => {
-    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "ssh"]);
+  it("lists postgres, ssh and http once each, none of them also planned", () => {
+    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "ssh", "http"]);
     expect(new Set(connectionTypes.map((t) => t.type)).size).toBe(connectionTypes.length);
     for (const p of PLANNED_CONNECTION_TYPES) expect(findConnectionType(p.type), p.type).toBeUndefined();
   });
@@ -31,7 +31,7 @@ describe("every registered type has every duty", () => {
       it("is a type the schema stores, with a label, a listener and a terminal (or none)", () => {
         expect(CONNECTION_TYPES).toContain(t.type);
         expect(t.label).toMatch(/\S/);
-        expect(["postgres", "ssh"]).toContain(t.listener);
+        expect(["postgres", "ssh", "http"]).toContain(t.listener);
         expect([null, "psql", "ssh-shell"]).toContain(t.terminal);
       });
 
@@ -88,6 +88,8 @@ describe("every registered type has every duty", () => {
   it("says which listener serves which types, and what the terminal runs", () => {
     expect(typesServedBy("postgres")).toEqual(["postgres"]);
     expect(typesServedBy("ssh")).toEqual(["ssh"]);
+    expect(typesServedBy("http")).toEqual(["http"]);
+    expect(terminalOf("http")).toBeNull();
     expect(terminalOf("postgres")).toBe("psql");
     expect(terminalOf("ssh")).toBe("ssh-shell");
     expect(terminalOf("mysql")).toBeNull();
@@ -101,9 +103,9 @@ describe("every registered type has every duty", () => {
 describe("a type this Gatehouse does not know", () => {
   it("is a clear error naming the type, the connection and the types it knows", () => {
     expect(() => connectionTypeOf("mysql")).toThrow(UnknownConnectionType);
-    expect(() => connectionTypeOf("mysql")).toThrow('this Gatehouse does not know the connection type "mysql" (it knows postgres, ssh)');
+    expect(() => connectionTypeOf("mysql")).toThrow('this Gatehouse does not know the connection type "mysql" (it knows postgres, ssh, http)');
     expect(() => parseConnectionSettings({ name: "legacy-db", type: "mysql", settings: { host: "db" } })).toThrow(
-      'connection legacy-db has the type "mysql", which this Gatehouse does not know (it knows postgres, ssh)',
+      'connection legacy-db has the type "mysql", which this Gatehouse does not know (it knows postgres, ssh, http)',
     );
   });
 

@@ -2,18 +2,18 @@ import type { ConnectionType } from "./connection-settings";
 import { UnknownConnectionType, type CliFlagValues, type ConnectionTypeModule, type GatewayListener, type StoredConnection, type SummaryLine, type TerminalProgram } from "./connection-type";
 import { postgres } from "./types/postgres";
 import { ssh } from "./types/ssh";
+import { http } from "./types/http";
 
 /**
  * Every connection type this Gatehouse serves. The console, the CLI and the gateway ask this list
  * and never branch on a type's name: a new type is its module in types/ and one entry here.
  * Pure, like the modules: the browser's form imports it.
  */
-export const CONNECTION_TYPE_MODULES = [postgres, ssh] as const;
+export const CONNECTION_TYPE_MODULES = [postgres, ssh, http] as const;
 
 /** Shown (disabled) in the console's type picker so admins see what is coming; refused everywhere until their module is listed above. */
 export const PLANNED_CONNECTION_TYPES: readonly { type: ConnectionType; label: string }[] = [
   { type: "mysql", label: "MySQL / MariaDB" },
-  { type: "http", label: "HTTP API" },
   { type: "kubernetes", label: "Kubernetes" },
 ];
 
