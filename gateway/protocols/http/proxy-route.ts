@@ -149,7 +149,6 @@ function forward(
       if (settled) return;
       settled = true;
       s.inFlight.delete(flight);
-      clearTimeout(timer);
       resolve(f);
     };
     const fail = (status: number, body: RefusalBody) => done({ status, bytesIn, bytesOut: sendRefusal(res, status, body), failed: true, note: body.message });
@@ -162,16 +161,18 @@ function forward(
       },
     };
     s.inFlight.add(flight);
-    const timer = setTimeout(() => {
+    // Silence from the upstream for this long before it answers (a slow upload keeps the socket busy, so it is not cut).
+    upReq.setTimeout(settings.timeoutMs, () => {
       upReq.destroy();
       fail(504, { error: "upstream_timeout", message: `the upstream did not answer within ${settings.timeoutMs} ms` });
-    }, settings.timeoutMs);
+    });
     upReq.once("error", (err) => fail(502, { error: "upstream_unavailable", message: `the upstream could not be reached: ${redactSecret(err.message, forms)}` }));
     res.once("close", () => {
       if (!res.writableFinished) upReq.destroy();
     });
     upReq.once("response", (up) => {
-      clearTimeout(timer);
+      // Streams (SSE, long downloads) may be quiet for longer: the timeout is for the answer to start.
+      upReq.setTimeout(0);
       const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(r.connectionName)}`;
       const masker = s.masker();
       masker?.takeCounts();
