@@ -209,11 +209,8 @@ export const http = {
       "max-body-bytes": { type: "string" },
     },
     usage: {
-      flags: [
-        "--url https://api/v1 [--auth bearer|header|basic|query|none] [--auth-name X-API-Key] [--auth-user U] --credential SECRET",
-        "[--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
-      ],
-      about: "an HTTP API (clients call /proxy/<name>/... on the HTTP port; the credential is stored encrypted and injected)",
+      flags: ["--url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]", "--credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]"],
+      about: "an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
     },
     example: "billing-api --type http --url https://billing.internal/v1 --auth bearer --credential $TOKEN",
     parse: async (flags) => {
