@@ -74,6 +74,9 @@ test("[CONSOLE][STORY]: admin configures through forms, psql runs through the ga
 
   // The auditor exports what the filters match.
   await auditor.goto("/audit");
+  // Above the search: whether anyone has verified the chain, and where events are streamed (nowhere in this stack).
+  await expect(auditor.getByTestId("audit-health")).toContainText("Never verified");
+  await expect(auditor.getByTestId("audit-health")).toContainText("No SIEM sink has reported");
   await auditor.getByLabel("Identity").fill(AGENT);
   await auditor.getByRole("button", { name: "Search" }).click();
   await expect(auditor.getByRole("table", { name: "Audit events" })).toContainText("select 'story' as chapter");
