@@ -6,7 +6,6 @@ import { openSession, SessionUnrecordedError, type SessionScope } from "../../pi
 import { servedBy, connectionTypeOf } from "../../../core/connections/registry";
 import type { HttpSettings } from "../../../core/connections/types/http";
 import { injectedCredential, type InjectedCredential } from "../../../core/connections/types/http-credential";
-import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 
@@ -95,7 +94,6 @@ export class HttpSessions {
         clientAddr,
         clientApp: null,
         clientUser: null,
-        maskText: auditTextMask(this.deps.masking.current(connection.id, identity.groups), key),
         start: { message: `HTTP client connection to ${settings.baseUrl}` },
         kill: (reason) => {
           session.endedBy = reason;
