@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { and, eq } from "drizzle-orm";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { callTool as call, connectMcp, structured, textOf as text } from "./mcp-client";
 import { auditEvents } from "../../drizzle/schema/index";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
@@ -18,14 +17,7 @@ let url: URL;
 const policyFile = path.join(tmpdir(), `gatehouse-mcp-policy-${process.pid}.json`);
 const approver = { email: "dana@example.com", groups: ["dba"] };
 
-async function connect(credential: string): Promise<Client> {
-  const client = new Client({ name: "gatehouse-e2e", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${credential}` } } }));
-  return client;
-}
-const call = (c: Client, name: string, args: Record<string, unknown> = {}) => c.callTool({ name, arguments: args }) as Promise<CallToolResult>;
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, unknown>;
-const text = (r: CallToolResult) => (r.content as Array<{ type: string; text?: string }>).map((p) => p.text ?? "").join("\n");
+const connect = (credential: string): Promise<Client> => connectMcp(url, credential);
 
 async function direct(sql: string): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: m.directUrl });
