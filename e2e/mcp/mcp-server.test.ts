@@ -38,14 +38,15 @@ function post(body: string, credential = m.key, headers: Record<string, string> 
   });
 }
 
-async function toolEvents(tool: string) {
+/** The mcp.tool.call events of `tool`, once one matching `found` is written (the audit writer batches). */
+async function toolEvents(tool: string, found: (e: typeof auditEvents.$inferSelect) => boolean = () => true) {
   const { db } = m.t.gw.deps;
   for (let i = 0; i < 50; i++) {
     const rows = await db
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.action, "mcp.tool.call"), eq(auditEvents.statementKind, tool)));
-    if (rows.length) return rows;
+    if (rows.some(found)) return rows;
     await new Promise((r) => setTimeout(r, 100));
   }
   return [];
@@ -110,12 +111,25 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
     const events = await toolEvents("query");
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ outcome: "ok", protocol: "mcp", identityName: "agent-m", connectionName: "mcp-db" });
-    expect(events[0].statement).toContain("select id, name, email");
+    expect(events[0].details).toMatchObject({ tool: "query", arguments: { connection: "mcp-db", sql: "select id, name, email, card, note from customers order by id" } });
     const inner = await m.t.gw.deps.db
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.protocol, "postgres"), eq(auditEvents.connectionName, "mcp-db")));
     expect(inner.some((e) => e.statement?.startsWith("select id, name, email, card, note from customers"))).toBe(true);
+    await client.close();
+  });
+
+  it("[AUDIT]: the mcp.tool.call event keeps the arguments with the connection's detectors applied, and the outcome", async () => {
+    const client = await connect(m.key);
+    const r = await call(client, "query", { connection: "mcp-db", sql: `select id from customers where email = '${SEEDED.email}'` });
+    expect(r.isError).toBeFalsy();
+    const about = (e: { details: unknown }) => JSON.stringify(e.details).includes("where email =");
+    const events = await toolEvents("query", about);
+    const event = events.find(about);
+    expect(event, JSON.stringify(events.map((e) => e.details))).toBeDefined();
+    expect(JSON.stringify(event)).not.toContain(SEEDED.email);
+    expect(event).toMatchObject({ outcome: "ok", statement: null, message: "SELECT 1" });
     await client.close();
   });
 

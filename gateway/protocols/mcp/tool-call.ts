@@ -22,13 +22,13 @@ export type ToolOutcome = { result: CallToolResult; outcome: AuditEvent["outcome
 
 const SECRET_NAME = /pass(word)?|secret|token|credential|api[_-]?key|authorization/i;
 
-/** The arguments as the audit stores them: values under secret-looking names replaced, and nothing longer than 8 KiB. */
-export function redactArguments(args: unknown): unknown {
+/** The arguments as the audit stores them: values under secret-looking names replaced, strings through `mask` and cut at 8 KiB. */
+export function redactArguments(args: unknown, mask: (t: string) => string = (t) => t): unknown {
   const walk = (v: unknown, depth: number): unknown => {
     if (depth > 6) return "[nested too deep]";
     if (Array.isArray(v)) return v.slice(0, 50).map((x) => walk(x, depth + 1));
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_NAME.test(k) ? "[redacted]" : walk(x, depth + 1)]));
-    if (typeof v === "string" && v.length > 8192) return `${v.slice(0, 8192)}... [${v.length - 8192} more characters]`;
+    if (typeof v === "string") return mask(v.length > 8192 ? `${v.slice(0, 8192)}... [${v.length - 8192} more characters]` : v);
     return v;
   };
   return walk(args, 0);
@@ -48,8 +48,9 @@ export async function auditedCall(c: CallerContext, tool: string, args: Record<s
     done = { result: toolError("the gateway could not complete this call; try again"), outcome: "error", message: (err as Error).message };
   }
   const connection = done.connection ?? (typeof args.connection === "string" ? args.connection : null);
-  const mask = connection ? await maskFor(c, connection).catch(() => undefined) : undefined;
-  const text = JSON.stringify(redactArguments(args));
+  const mask = (connection ? await maskFor(c, connection).catch(() => undefined) : undefined) ?? ((t: string) => t);
+  // The arguments go in `details`, not `statement`: the statement column holds each command once, in
+  // the inner Postgres or SSH session's own event (the contract's one event per command).
   c.deps.audit.write({
     at: new Date(),
     action: "mcp.tool.call",
@@ -60,11 +61,11 @@ export async function auditedCall(c: CallerContext, tool: string, args: Record<s
     identityId: c.identity.id,
     identityName: c.identity.name,
     groups: c.identity.groups,
-    statement: mask ? mask(text) : text,
+    statement: null,
     statementKind: tool,
     durationMs: Date.now() - started,
-    message: mask ? mask(done.message) : done.message,
-    details: { tool, ...done.details },
+    message: mask(done.message),
+    details: { tool, arguments: redactArguments(args, mask), ...done.details },
   });
   return done.result;
 }
