@@ -9,6 +9,6 @@ export async function connectMcp(url: URL, credential: string): Promise<Client> 
   return client;
 }
 
-export const callTool = (c: Client, name: string, args: Record<string, unknown> = {}) => c.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+export const callTool = (c: Client, name: string, args: Record<string, unknown> = {}, opts?: { timeout?: number }) => c.callTool({ name, arguments: args }, undefined, opts) as Promise<CallToolResult>;
 export const structured = (r: CallToolResult) => r.structuredContent as Record<string, unknown>;
 export const textOf = (r: CallToolResult) => (r.content as Array<{ type: string; text?: string }>).map((p) => p.text ?? "").join("\n");
