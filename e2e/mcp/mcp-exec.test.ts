@@ -82,6 +82,15 @@ describe("[MCP][EXEC] commands on an SSH connection through the gateway's SSH li
     expect(done.isError).toBeFalsy();
     expect(structured(done).exitStatus).toBe(0);
     expect(existsSync(made)).toBe(true);
+
+    // Rejected: review_wait is a tool error with the approver's reason, and nothing ran.
+    const other = path.join(sshd.dir, `mcp-rejected-${Date.now()}`);
+    const again = structured(await callTool(client, "exec", { connection: "ssh-prod", command: `touch ${other}` })) as { reviewId: string };
+    await decideReview(gw.gw.deps.db, { reviewId: again.reviewId, decision: "reject", reason: "no new files today", decider: { email: "dana@example.com", groups: ["dba"] } });
+    const refused = await callTool(client, "review_wait", { reviewId: again.reviewId });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain("Gatehouse did not run this command: rejected by dana@example.com: no new files today");
+    expect(existsSync(other)).toBe(false);
     await client.close();
   });
 });

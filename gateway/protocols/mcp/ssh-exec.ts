@@ -24,7 +24,8 @@ export function runCommand(
 ): { done: Promise<ExecResult>; abandon: () => void } {
   const client = new ssh2.Client();
   const done = new Promise<ExecResult>((resolve, reject) => {
-    client.once("error", (err) =>
+    // `on`, not `once`: a second error (the target going away while a held command waits) must not be an unhandled event.
+    client.on("error", (err) =>
       reject(new SshCallError(/authentication/i.test(err.message) ? "the gateway refused the credential for this connection (or the connection does not exist or is not granted)" : err.message)),
     );
     client.once("ready", () => {
