@@ -27,6 +27,16 @@ const KEEP_SETTLED_MS = 15 * 60_000;
 export class HeldCalls {
   private readonly calls = new Map<string, HeldCall>();
 
+  /** `maxPendingPerIdentity`: each pending call keeps an inner connection open, so one identity may not pile them up. */
+  constructor(private readonly maxPendingPerIdentity = 20) {}
+
+  /** Whether `identityName` may leave one more call waiting for approval here. */
+  hasRoom(identityName: string): boolean {
+    let pending = 0;
+    for (const c of this.calls.values()) if (c.identityName === identityName && !c.settled) pending++;
+    return pending < this.maxPendingPerIdentity;
+  }
+
   add(call: Omit<HeldCall, "settled">): void {
     const held: HeldCall = { ...call };
     this.calls.set(call.reviewId, held);

@@ -150,6 +150,12 @@ async function heldAware<T>(
   const first = await Promise.race([outcome.then((o) => ({ o })), held.then((h) => ({ h }))]);
   if ("o" in first) return first.o;
   const { h } = first;
+  if (!c.held.hasRoom(c.identity.name)) {
+    // Closing the inner connection cancels its review (the listener's client went away).
+    call.abandon();
+    const message = `too many of your calls already wait for approval in this gateway instance; collect them with review_wait first (review ${h.reviewId} was cancelled)`;
+    return { result: toolError(message), outcome: "denied", message, details: { reviewId: h.reviewId } };
+  }
   const safe = outcome.catch((err: Error): ToolOutcome => ({ result: toolError("the gateway could not complete this call"), outcome: "error", message: err.message }));
   c.held.add({ reviewId: h.reviewId, identityName: c.identity.name, tool, connection: name, link: h.link, outcome: safe, abandon: call.abandon });
   const pending = {
