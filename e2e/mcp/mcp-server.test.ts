@@ -203,6 +203,8 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
     expect(((await batch.json()) as { error: { code: number } }).error.code).toBe(-32600);
     const unknownMethod = await post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "no/such/method" }));
     expect(((await unknownMethod.json()) as { error: { code: number } }).error.code).toBe(-32601);
+    const foreignPage = await post(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list" }), m.key, { origin: "http://evil.example" });
+    expect(foreignPage.status).toBe(403);
     const huge = await post(JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "query", arguments: { connection: "mcp-db", sql: "x".repeat(3 * 1024 * 1024) } } }));
     expect(huge.status).toBe(413);
 

@@ -66,6 +66,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
     return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "this MCP server is stateless: only POST is served" }, id: null }));
   }
+  // MCP's guard against DNS rebinding: a browser page of another site may not drive this endpoint.
+  const origin = req.headers.origin;
+  if (origin && !allowedOrigin(origin, req, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
   const clientAddr = req.socket.remoteAddress ?? null;
   const header = req.headers.authorization ?? "";
   const m = /^Bearer (\S+)$/.exec(header);
@@ -104,6 +107,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   });
   await server.connect(transport);
   await transport.handleRequest(req, res, parsed);
+}
+
+/** Same host as the request's, or the console's own origin. */
+function allowedOrigin(origin: string, req: http.IncomingMessage, deps: GatewayDeps): boolean {
+  try {
+    const o = new URL(origin);
+    return o.host === req.headers.host || o.origin === new URL(deps.config.consoleUrl).origin;
+  } catch {
+    return false;
+  }
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
