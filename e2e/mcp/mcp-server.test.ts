@@ -11,6 +11,7 @@ import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "../masking/support/masked-gateway";
 import { SEEDED } from "../masking/support/seed";
+import { startTestGateway } from "../support/gateway-harness";
 
 let m: MaskedSetup;
 let url: URL;
@@ -193,6 +194,26 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
     expect(text(r)).toContain("rejected by dana@example.com: not on a Friday");
     expect(await exists("kept")).toBe(true);
     await client.close();
+  });
+
+  it("[INSTANCES]: a held call lives in the instance that took it: another instance reports the review's state and says where the call waits", async () => {
+    const second = await startTestGateway({ GATEHOUSE_INSTANCE: "mcp-second" }, { shareDatabaseWith: m.t });
+    try {
+      await direct("create table elsewhere (id int)");
+      const first = await connect(m.key);
+      const pending = structured(await call(first, "query", { connection: "mcp-db", sql: "drop table elsewhere" })) as { reviewId: string };
+      const there = await connectMcp(new URL(`http://127.0.0.1:${second.gw.ports.http}/mcp`), m.key);
+      expect(structured(await call(there, "review_status", { reviewId: pending.reviewId }))).toMatchObject({ status: "pending", resultAvailableHere: false });
+      const elsewhere = await call(there, "review_wait", { reviewId: pending.reviewId, waitSeconds: 0 });
+      expect(elsewhere.isError).toBe(true);
+      expect(text(elsewhere)).toContain(`it was taken by ${m.t.env.GATEHOUSE_INSTANCE}`);
+      await there.close();
+      await decideReview(m.t.gw.deps.db, { reviewId: pending.reviewId, decision: "approve", decider: approver });
+      expect(structured(await call(first, "review_wait", { reviewId: pending.reviewId })).results).toMatchObject([{ command: "DROP" }]);
+      await first.close();
+    } finally {
+      await second.close();
+    }
   });
 
   it("[BAD INPUT]: malformed JSON, unknown methods and tools, bad arguments and oversized batches get JSON-RPC errors, and the server keeps serving", async () => {
