@@ -153,6 +153,7 @@ async function heldAware<T>(
   if (!c.held.hasRoom(c.identity.name)) {
     // Closing the inner connection cancels its review (the listener's client went away).
     call.abandon();
+    outcome.catch(() => {});
     const message = `too many of your calls already wait for approval in this gateway instance; collect them with review_wait first (review ${h.reviewId} was cancelled)`;
     return { result: toolError(message), outcome: "denied", message, details: { reviewId: h.reviewId } };
   }
