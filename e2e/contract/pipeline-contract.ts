@@ -114,7 +114,7 @@ export function describePipelineContract(adapter: ContractAdapter): void {
       // One event per refused attempt (OpenSSH tries keyboard-interactive, then password).
       const denied = async () => (await auditSince(since)).filter((e) => e.action === "session.denied");
       await expect.poll(async () => (await denied()).length, { timeout: 5000, message: "no session.denied audit event for the refused credential" }).toBeGreaterThan(0);
-      expect(new Set((await denied()).map((e) => `${e.protocol} ${e.outcome} ${e.identityName}`))).toEqual(new Set([`${adapter.sessionProtocol} denied null`]));
+      expect(new Set((await denied()).map((e) => `${e.protocol} ${e.outcome} ${e.identityName}`))).toEqual(new Set([`${adapter.deniedProtocol ?? adapter.sessionProtocol} denied null`]));
     });
 
     when("no-connection", "an ungranted and an unknown connection are refused alike, so names do not leak", async () => {
