@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { rejectUpgrade } from "../../http/router";
@@ -48,6 +49,11 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   const rawPath = slash < 0 ? "/" : rest.slice(slash);
   const rawSearch = searchOf(req.url);
+  // GATEHOUSE_REQUIRE_TLS: keys travel in headers, so a plain request is refused before its credential is read.
+  if (deps.config.tls.required && !(req.socket as TLSSocket).encrypted) {
+    sendRefusal(res, 403, { error: "tls_required", message: "this gateway requires TLS: call https:// on the same port" });
+    return;
+  }
   const credential = clientCredential(req.headers);
   if (!credential) {
     sendRefusal(res, 401, { error: "unauthenticated", message: "no Gatehouse credential: send Authorization: Bearer <key or token>" }, { "www-authenticate": WWW_AUTHENTICATE });
