@@ -16,8 +16,10 @@ import { sendRefusal, type RefusalBody } from "./refusal";
 import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "./request-body";
 import { relayResponse, type RelayResult } from "./response-relay";
 import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "./upstream";
+import { PROXY_PREFIX_PATH } from "./proxy-paths";
+import { relayUpgrade } from "./websocket-relay";
 
-export const PROXY_PREFIX = "/proxy/";
+export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 
 /** `/proxy/<connection>/<path>` on the gateway's HTTP port: each request admitted, judged, forwarded with the connection's credential, masked and audited. */
 export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
@@ -30,8 +32,12 @@ export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () =
         sendRefusal(res, 500, { error: "gateway_error", message: "the gateway could not handle this request" });
       });
     },
-    // WebSocket upgrades are not relayed yet: refused plainly rather than forwarded unjudged.
-    upgrade: (_req, socket) => rejectUpgrade(socket, "501 Not Implemented"),
+    upgrade: (req, socket, head, rest) => {
+      relayUpgrade(deps, sessions, pool, req, socket, head, rest).catch((err) => {
+        deps.log(`http: upgrade: ${(err as Error).stack ?? err}`, "error");
+        rejectUpgrade(socket, "500 Internal Server Error");
+      });
+    },
   });
   return { close: async () => pool.close() };
 }
