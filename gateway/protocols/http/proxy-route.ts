@@ -98,7 +98,11 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const policy = deps.policies.current(s.admission.connection.id);
   const limit = s.settings.maxBodyBytes;
   let body: ReadBody | null = null;
-  if (policy && policyReadsBodies(policy.rules)) body = await readBodyUpTo(req, limit);
+  const gone = () => audit("error", { status: 0, bytesIn: 0, bytesOut: 0, kind: `${method} ${path}`, message: "the client went away while sending its body" });
+  if (policy && policyReadsBodies(policy.rules)) {
+    body = await readBodyUpTo(req, limit).catch(() => null);
+    if (body === null) return gone();
+  }
   facts.body = bodyFacts(body, req.headers["content-type"]);
   const command = requestCommand(facts, text);
   const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
@@ -111,20 +115,21 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   let reviewLink: string | undefined;
   if (verdict.action === "review") {
-    body ??= await readBodyUpTo(req, limit);
+    body ??= await readBodyUpTo(req, limit).catch(() => null);
+    if (body === null) return gone();
     if (!body.whole) {
       const message = `Gatehouse cannot hold this request for review: its body is larger than the ${limit} bytes the connection buffers (${verdict.decision.reason})`;
       const bytesOut = sendRefusal(res, 413, { error: "too_large_to_hold", message, rule }, { connection: "close" });
       return audit("denied", { status: 413, bytesIn: 0, bytesOut, rule, kind, message });
     }
     const held = holdForReview(deps, s.scope.ctx, verdict, { statement: text + bodyPreview(body) });
-    const gone = () => held.cancel("the client went away");
-    res.once("close", gone);
+    const left = () => held.cancel("the client went away");
+    res.once("close", left);
     const endHold = { end: (reason: string) => held.cancel(`the session ended: ${reason}`) };
     s.inFlight.add(endHold);
     const outcome = await held.start((n) => (reviewLink = n.link));
     s.inFlight.delete(endHold);
-    res.off("close", gone);
+    res.off("close", left);
     if (s.endedBy !== null) return void sendEnded(res, s.endedBy);
     if (!outcome.approved) {
       const message = `Gatehouse did not run this request: ${outcome.message}`;
