@@ -20,6 +20,8 @@ import { ValueMasker } from "../../core/masking/value-masker";
 import { maskJsonText } from "../../core/masking/json-masker";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** BENCH_ONLY=small: only the small body (a quicker look). */
+const BODIES = process.env.BENCH_ONLY ? [process.env.BENCH_ONLY] : ["small", "large"];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const root = path.resolve(import.meta.dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
@@ -28,9 +30,11 @@ const MASKING = { detectors: { builtIn: ["email", "payment-card"] }, paths: [{ p
 
 type Load = { rps: number; p50: number; p99: number; errors: number };
 
-/** `clients` keep-alive connections, each sending requests back to back for `seconds`. */
+/** `clients` keep-alive connections, each sending requests back to back for `seconds` (steady state: connecting is not timed). */
 async function load(origin: string, path_: string, headers: Record<string, string>, clients: number, seconds: number): Promise<Load> {
   const pool = new Pool(origin, { connections: clients, pipelining: 1 });
+  // Every connection opened (and, through the gateway, admitted: a session per connection) before timing.
+  await Promise.all(Array.from({ length: clients }, async () => (await pool.request({ method: "GET", path: path_, headers })).body.arrayBuffer()));
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + seconds * 1000;
@@ -73,7 +77,10 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-http",
   };
-  const gw = await startService("gateway", tsx, ["gateway/main.ts"], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
+  // BENCH_GATEWAY_PROFILE=<dir>: the gateway runs under --cpu-prof, its profile written there when it stops.
+  const profile = process.env.BENCH_GATEWAY_PROFILE;
+  const gwCmd: [string, string[]] = profile ? [process.execPath, ["--cpu-prof", "--cpu-prof-dir", profile, "--import", "tsx", "gateway/main.ts"]] : [tsx, ["gateway/main.ts"]];
+  const gw = await startService("gateway", gwCmd[0], gwCmd[1], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPort = Number(/http listener on [^:]+:(\d+)/.exec(gw.log())![1]);
   const cli = async (...args: string[]) => {
     const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
@@ -99,7 +106,7 @@ async function main() {
   const results = new Map<string, Load[]>();
   for (const [, origin, prefix, headers] of contenders) await load(origin, `${prefix}/small`, headers, 4, 1); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
-    for (const body of ["small", "large"]) {
+    for (const body of BODIES) {
       for (const clients of [1, 32]) {
         const order = round % 2 ? [...contenders].reverse() : contenders;
         for (const [name, origin, prefix, headers] of order) {
@@ -113,7 +120,7 @@ async function main() {
   }
   console.log(`\nmedians of ${ROUNDS} round(s) of ${SECONDS} s (req/s; p50/p99 ms):`);
   console.log(`${"body".padEnd(7)}${"clients".padStart(8)}${contenders.map(([n]) => n.padStart(26)).join("")}${"gateway/bare".padStart(14)}`);
-  for (const body of ["small", "large"]) {
+  for (const body of BODIES) {
     for (const clients of [1, 32]) {
       const m = (name: string, f: (l: Load) => number) => median((results.get(`${body}|${clients}|${name}`) ?? []).map(f)) ?? NaN;
       const cells = contenders.map(([n]) => `${m(n, (l) => l.rps).toFixed(0)} (${m(n, (l) => l.p50).toFixed(1)}/${m(n, (l) => l.p99).toFixed(1)})`.padStart(26));
