@@ -156,7 +156,7 @@ function forward(
   const forms = credential.forms;
   const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
   const whole = r.body?.whole ? r.body.body : null;
-  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null);
+  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
   if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
   const lib = url.protocol === "https:" ? https : http;
   let bytesIn = 0;

@@ -78,12 +78,21 @@ describe("[HTTP][HEADERS] what the client presents and what the upstream gets", 
         "accept-encoding": "gzip, zstd, br;q=0.5",
         host: "gw:18888",
         "x-keep": "yes",
+        "x-forwarded-for": "10.0.0.9",
       },
       settings,
       cred,
       null,
+      { addr: "127.0.0.7", tls: true },
     );
-    expect(out).toEqual({ "x-keep": "yes", "accept-encoding": "gzip, br", "x-tenant": "acme", "x-api-key": "k-secret-123" });
+    expect(out).toEqual({
+      "x-keep": "yes",
+      "accept-encoding": "gzip, br",
+      "x-tenant": "acme",
+      "x-api-key": "k-secret-123",
+      "x-forwarded-for": "10.0.0.9, 127.0.0.7",
+      "x-forwarded-proto": "https",
+    });
   });
 
   it("cuts the secret out of response headers and points redirects to the upstream back at the gateway", () => {

@@ -96,7 +96,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: HttpSessions, po
   }
   const { settings, credential: cred } = s;
   const url = upstreamUrl(settings, rawPath, rawSearch, cred);
-  const headers = upstreamHeaders(req.headers, settings, cred, null);
+  const headers = upstreamHeaders(req.headers, settings, cred, null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
   delete headers["content-length"];
   delete headers["sec-websocket-extensions"];
   headers.connection = "Upgrade";
