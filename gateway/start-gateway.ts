@@ -97,7 +97,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       started.push(a);
       if (a.port !== undefined) ports[adapter.name] = a.port;
     }
-    ports.http = await http.listen(config.ports.http, config.bind).catch((err: Error) => {
+    ports.http = await http.listen(config.ports.http, config.bind, tls).catch((err: Error) => {
       throw new Error(`cannot listen for HTTP on ${config.bind}:${config.ports.http}: ${err.message}`);
     });
     log(`http listener on ${config.bind}:${ports.http}`);

@@ -84,7 +84,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
               <Th>Statement</Th>
               <Th>Kind</Th>
               <Th>Duration</Th>
-              <Th>Rows</Th>
+              <Th>Rows / bytes</Th>
               <Th>Outcome</Th>
             </THead>
             <TBody>
@@ -101,9 +101,9 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                   </Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
                   <Td className="whitespace-nowrap tabular-nums">{e.durationMs == null ? "" : e.durationMs < 1 ? "<1 ms" : `${Math.round(e.durationMs)} ms`}</Td>
-                  <Td className="tabular-nums">{e.rows ?? ""}</Td>
+                  <Td className="whitespace-nowrap tabular-nums">{httpOf(e) ? `↑${bytes(httpOf(e)!.bytesIn)} ↓${bytes(httpOf(e)!.bytesOut)}` : (e.rows ?? "")}</Td>
                   <Td className="whitespace-nowrap">
-                    <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />
+                    <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate ?? (httpOf(e)?.status ? `HTTP ${httpOf(e)!.status}` : null)} />
                   </Td>
                 </tr>
               ))}
@@ -172,3 +172,12 @@ function Fact({ label, value }: { label: string; value: React.ReactNode }) {
     </div>
   );
 }
+
+/** An HTTP request's status and bytes each way (audit `details`), for the timeline. */
+function httpOf(e: { action: string; details: unknown }): { status: number; bytesIn: number; bytesOut: number } | null {
+  if (e.action !== "request" || !e.details || typeof e.details !== "object") return null;
+  const d = e.details as { status?: unknown; bytesIn?: unknown; bytesOut?: unknown };
+  return { status: Number(d.status ?? 0), bytesIn: Number(d.bytesIn ?? 0), bytesOut: Number(d.bytesOut ?? 0) };
+}
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1024 / 1024).toFixed(1)} MB`);

@@ -24,6 +24,8 @@ describe("[MASKING][JSON] JSON bodies are masked in place", () => {
   it("decodes escapes before the detectors look, and re-encodes what it replaces", () => {
     const m = masker({ detectors: { builtIn: ["email"] } });
     expect(maskJsonText('{"e":"ann\\u0040example.com","q":"say \\"hi\\" to x@y.io"}', m)).toBe('{"e":"[REDACTED:email]","q":"say \\"hi\\" to [REDACTED:email]"}');
+    // A string ending in an escaped backslash ends at the next quote; what follows is read as JSON again.
+    expect(maskJsonText('["dir\\\\", "bob@example.org", -12, 1e5]', m)).toBe('["dir\\\\", "[REDACTED:email]", -12, 1e5]');
   });
 
   it("masks values at JSON paths whole, containers with everything in them, with exemptions", () => {

@@ -37,9 +37,6 @@ function covers(rule: PathSegment[], path: ReadonlyArray<string | number>, i = 0
   return ok && covers(rule, path, i + 1, j + 1);
 }
 
-// Strings (unrolled, no backtracking), numbers, literals, structure.
-const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d[\d.eE+-]*|true|false|null|[{}[\]:,]/g;
-const BLANK = /^[\s]*$/;
 type Frame = { obj: true; key: string | null; expectKey: boolean } | { obj: false; index: number };
 
 /**
@@ -65,21 +62,48 @@ export function maskJsonText(text: string, masker: ValueMasker): string | null {
     return path;
   };
   const ruleFor = () => (paths.length ? paths.find((r) => covers(r.segments, currentPath())) : undefined);
-  TOKEN.lastIndex = 0;
-  let gapFrom = 0;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    const tok = m[0];
-    const at = m.index;
-    if (at > gapFrom) {
-      const gap = text.slice(gapFrom, at);
-      if (!BLANK.test(gap)) {
-        const masked = masker.scanText(gap);
-        if (masked !== null) emit(gapFrom, at, masked);
-      }
+  const n = text.length;
+  let nextBackslash = text.indexOf("\\");
+  const hasEscape = (from: number, to: number) => {
+    if (nextBackslash >= 0 && nextBackslash < from) nextBackslash = text.indexOf("\\", from);
+    return nextBackslash >= 0 && nextBackslash < to;
+  };
+  const stringValue = (at: number, end: number) => (hasEscape(at, end) ? ((safeParse(text.slice(at, end)) as string | undefined) ?? text.slice(at, end)) : text.slice(at + 1, end - 1));
+  // Text between tokens that is not blank (not JSON): scanned by the detectors as it is.
+  const gap = (from: number, to: number) => {
+    const masked = masker.scanText(text.slice(from, to));
+    if (masked !== null) emit(from, to, masked);
+  };
+  let gapFrom = -1;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) {
+      i++;
+      continue;
     }
-    gapFrom = at + tok.length;
+    let end: number;
+    if (c === 34 /* " */) end = stringEnd(text, i);
+    else if (c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 58) end = i + 1;
+    else if (c === 45 || (c >= 48 && c <= 57)) {
+      end = i + 1;
+      while (end < n && isNumberChar(text.charCodeAt(end))) end++;
+    } else if (text.startsWith("true", i) || text.startsWith("null", i)) end = i + 4;
+    else if (text.startsWith("false", i)) end = i + 5;
+    else end = -2;
+    if (end === -2) {
+      if (gapFrom < 0) gapFrom = i;
+      i++;
+      continue;
+    }
+    if (end === -1) break; // an unterminated string: the rest is scanned as text below
+    if (gapFrom >= 0) {
+      gap(gapFrom, i);
+      gapFrom = -1;
+    }
+    const at = i;
+    i = end;
     const top = stack.at(-1);
-    const c = tok.charCodeAt(0);
     if (c === 123 /* { */) stack.push({ obj: true, key: null, expectKey: true });
     else if (c === 91 /* [ */) stack.push({ obj: false, index: 0 });
     else if (c === 125 /* } */ || c === 93 /* ] */) stack.pop();
@@ -88,33 +112,43 @@ export function maskJsonText(text: string, masker: ValueMasker): string | null {
       else if (top) top.index++;
     } else if (c === 58 /* : */) {
       if (top?.obj) top.expectKey = false;
-    } else if (c === 34 /* " */ && top?.obj && top.expectKey) {
-      const key = tok.includes("\\") ? (safeParse(tok) as string | undefined) : tok.slice(1, -1);
-      top.key = key ?? tok;
+    } else if (c === 34 && top?.obj && top.expectKey) {
+      top.key = stringValue(at, end);
       const masked = masker.scanText(top.key);
-      if (masked !== null) emit(at, at + tok.length, JSON.stringify(masked));
+      if (masked !== null) emit(at, end, JSON.stringify(masked));
     } else {
       // A value: a string, a number or a literal.
       const rule = ruleFor();
       const isString = c === 34;
-      const value = isString ? (tok.includes("\\") ? ((safeParse(tok) as string | undefined) ?? tok) : tok.slice(1, -1)) : tok;
       if (rule) {
-        if (tok !== "null") emit(at, at + tok.length, JSON.stringify(masker.whole(value, rule.style, rule.name)));
+        if (c !== 110 /* null */) emit(at, end, JSON.stringify(masker.whole(isString ? stringValue(at, end) : text.slice(at, end), rule.style, rule.name)));
         continue;
       }
-      if (!isString && (tok.length < 9 || c > 57)) continue; // short numbers and literals hold nothing a detector finds
-      const masked = masker.scanText(value);
-      if (masked !== null) emit(at, at + tok.length, JSON.stringify(masked));
+      if (!isString && (end - at < 9 || c > 57)) continue; // short numbers and literals hold nothing a detector finds
+      const masked = masker.scanText(isString ? stringValue(at, end) : text.slice(at, end));
+      if (masked !== null) emit(at, end, JSON.stringify(masked));
     }
   }
-  if (gapFrom < text.length && !BLANK.test(text.slice(gapFrom))) {
-    const masked = masker.scanText(text.slice(gapFrom));
-    if (masked !== null) emit(gapFrom, text.length, masked);
-  }
+  if (gapFrom < 0 && i < n) gapFrom = i;
+  if (gapFrom >= 0 && gapFrom < n) gap(gapFrom, n);
   if (out.length === 0) return null;
   out.push(text.slice(last));
   return out.join("");
 }
+
+/** The index after a string literal's closing quote (escaped quotes skipped), or -1 when it is not closed. */
+function stringEnd(text: string, start: number): number {
+  for (let j = start + 1; ;) {
+    const q = text.indexOf('"', j);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k > start && text.charCodeAt(k) === 92; k--) backslashes++;
+    if ((backslashes & 1) === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
+const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
 
 function safeParse(literal: string): unknown {
   try {

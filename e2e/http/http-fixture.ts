@@ -21,14 +21,17 @@ export type HttpFixture = {
  * `bearer` (Authorization: Bearer), `header` (X-API-Key), `query` (?api_key=), each with the flags
  * given in `extra` added.
  */
-export async function startHttpFixture(connections: Record<string, { auth: "bearer" | "header" | "query"; flags?: Record<string, string | boolean> }>): Promise<HttpFixture> {
+export async function startHttpFixture(
+  connections: Record<string, { auth: "bearer" | "header" | "query"; flags?: Record<string, string | boolean> }>,
+  env: Record<string, string> = {},
+): Promise<HttpFixture> {
   const upstream = await startHttpUpstream({
     check: (req) => {
       const q = new URL(req.url ?? "/", "http://x").searchParams.get("api_key");
       return req.headers.authorization === `Bearer ${SECRETS.bearer}` || req.headers["x-api-key"] === SECRETS.header || q === SECRETS.query;
     },
   });
-  const gw = await startTestGateway();
+  const gw = await startTestGateway(env);
   const seed = openSeed(gw);
   for (const [name, c] of Object.entries(connections)) {
     const auth = c.auth === "header" ? { auth: "header", "auth-name": "X-API-Key" } : c.auth === "query" ? { auth: "query", "auth-name": "api_key" } : { auth: "bearer" };

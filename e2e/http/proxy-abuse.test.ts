@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import { seedPolicy } from "../support/seed";
+import { run } from "../support/run-program";
 import { startHttpFixture, type HttpFixture } from "./http-fixture";
 
 // Clients that abuse the proxy with raw bytes: request smuggling, header floods, malformed
@@ -66,15 +67,17 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
         raw(`GET /proxy/plain/echo/flood HTTP/1.1\r\nHost: gw\r\n${auth()}X-Big: ${"b".repeat(70_000)}\r\n\r\n`),
         raw("GARBAGE\r\n\r\n"),
         raw(`GET /proxy/plain/echo/x HTTP/1.1\r\nHost: gw\r\nBad Header Name: 1\r\n\r\n`),
-        raw(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x01, 0x00, 0x00, 0x00])),
+        // A TLS handshake that is not one: the TLS layer drops it.
+        raw(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00])),
       ]);
     });
-    expect(answers.map((a) => a.split("\r\n")[0])).toEqual([
+    // The broken handshake gets a TLS alert record (0x15), fatal, and the connection closes.
+    expect(answers.at(-1)!.charCodeAt(0)).toBe(0x15);
+    expect(answers.slice(0, -1).map((a) => a.split("\r\n")[0])).toEqual([
       "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 431 Request Header Fields Too Large",
       "HTTP/1.1 431 Request Header Fields Too Large",
-      "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 400 Bad Request",
     ]);
@@ -94,10 +97,16 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
     expect(f.upstream.seen.filter((s) => s.method === "DELETE")).toEqual([]);
   });
 
-  it("refuses an upgrade (WebSocket) it does not relay, plainly", async () => {
-    const r = await raw(
-      `GET /proxy/plain/ws HTTP/1.1\r\nHost: gw\r\n${auth()}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
-    );
-    expect(r.split("\r\n")[0]).toBe("HTTP/1.1 501 Not Implemented");
+  it("with GATEHOUSE_REQUIRE_TLS refuses plain requests before reading their key, and serves https", async () => {
+    const strict = await startHttpFixture({ plain: { auth: "bearer" } }, { GATEHOUSE_REQUIRE_TLS: "true" });
+    try {
+      const plain = await fetch(`${strict.base("plain")}/echo/x`, { headers: { authorization: `Bearer ${strict.agent.key}` } });
+      expect(plain.status).toBe(403);
+      expect(await plain.json()).toMatchObject({ error: "tls_required" });
+      const r = await run("curl", ["-sS", "-k", "-H", `Authorization: Bearer ${strict.agent.key}`, `https://127.0.0.1:${strict.gw.gw.ports.http}/proxy/plain/echo/secure`]);
+      expect(JSON.parse(r.stdout)).toEqual({ value: "secure" });
+    } finally {
+      await strict.close();
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { request as undiciRequest } from "undici";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { sessions } from "../../drizzle/schema/index";
 import { run } from "../support/run-program";
 import { seedMasking } from "../support/seed";
 import { CUSTOMERS } from "../support/http-upstream";
@@ -50,6 +53,18 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     // A number no JavaScript number holds exactly comes through as written.
     expect(body).toContain('"cursor": 12345678901234567890');
     expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
+  });
+
+  it("serves https on the same port with the gateway's certificate (verified by curl against it), beside plain http", async () => {
+    const url = `https://127.0.0.1:${f.gw.gw.ports.http}/proxy/masked/customers`;
+    const r = await curl("--cacert", path.join(f.gw.env.GATEHOUSE_DATA_DIR, "tls-cert.pem"), "-H", `Authorization: Bearer ${f.agent.key}`, url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).customers.map((c: { email: string }) => c.email)).toEqual(["[REDACTED:email]", "[REDACTED:email]"]);
+    const events = await f.seed.db.select().from(sessions).where(eq(sessions.protocol, "http"));
+    expect(
+      events.some((e) => e.clientAddr === "127.0.0.1"),
+      "the client's address is known through TLS too",
+    ).toBe(true);
   });
 
   it("takes the key as a basic-auth password and in Proxy-Authorization; the client's own Authorization and cookies never reach the upstream", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { auditEvents, sessions } from "../../drizzle/schema/index";
+import { auditEvents, reviews, sessions } from "../../drizzle/schema/index";
+import { pendingReview } from "../support/pending-review";
 import { addConnection } from "../../core/connections/add-connection";
 import { decidePendingReview, seedGrant, seedMasking, seedPolicy } from "../support/seed";
 import { startHttpFixture, type HttpFixture } from "./http-fixture";
@@ -63,6 +64,16 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect(f.upstream.seen.at(-1)?.headers["x-trace"]).toBe("t-1");
     // Another mode is not held.
     expect((await call("guarded", "POST", "/v1/refunds", '{"mode":"normal"}')).status).toBe(200);
+  });
+
+  it("cancels the review of a held request whose client goes away; the upstream never sees it", async () => {
+    const aborter = new AbortController();
+    const pending = fetch(`${f.base("guarded")}/v1/admin/abandoned`, { method: "DELETE", headers: { authorization: `Bearer ${f.agent.key}` }, signal: aborter.signal }).catch((err: Error) => err);
+    const review = await pendingReview(f.seed.db, "DELETE /v1/admin/abandoned");
+    aborter.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await expect.poll(async () => (await f.seed.db.select().from(reviews).where(eq(reviews.id, review.id)))[0]?.status, { timeout: 5000 }).toBe("cancelled");
+    expect(upstreamSaw("DELETE", "/v1/admin/abandoned")).toBe(0);
   });
 
   it("refuses a rejected request with the approver's reason, and one too large to hold with the reason", async () => {

@@ -2,6 +2,7 @@ import http from "node:http";
 import zlib from "node:zlib";
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
 
 /**
  * A real upstream HTTP API for the HTTP proxy's tests, on a free port. It checks every request for
@@ -40,6 +41,21 @@ export async function startHttpUpstream(opts: { check: (req: http.IncomingMessag
       return;
     }
     void route(req, res, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  // WebSocket at /ws: greets with the credential it was sent (the gateway must cut it out), then echoes.
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    const raw = `${req.method} ${req.url}\n${req.rawHeaders.join("\n")}`;
+    if (raw.includes("ghk_")) leaks.push(raw);
+    if (!opts.check(req) || !(req.url ?? "").startsWith("/ws")) {
+      unauthorised++;
+      return void socket.end("HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify({ hello: true, authorization: req.headers.authorization ?? null, extensions: req.headers["sec-websocket-extensions"] ?? null }));
+      ws.on("message", (d, binary) => ws.send(d, { binary }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;

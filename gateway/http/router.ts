@@ -1,6 +1,7 @@
 import http from "node:http";
+import tls from "node:tls";
 import type { Duplex } from "node:stream";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, rest: string) => void;
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer, rest: string) => void;
@@ -28,12 +29,40 @@ export class HttpRouter {
     this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  async listen(port: number, host: string): Promise<number> {
+  /**
+   * Listens; with a TLS context the port speaks both: a connection whose first byte is a TLS
+   * handshake (0x16) is served over TLS with the gateway's certificate, any other as plain HTTP
+   * (so `https://` and `wss://` work beside `http://` on the one port).
+   */
+  async listen(port: number, host: string, secureContext?: tls.SecureContext): Promise<number> {
+    if (secureContext) this.serveTlsToo(secureContext);
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(port, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
+  }
+
+  private serveTlsToo(secureContext: tls.SecureContext): void {
+    const listeners = this.server.listeners("connection") as Array<(socket: Duplex) => void>;
+    this.server.removeAllListeners("connection");
+    const serve = (socket: Duplex) => {
+      for (const l of listeners) l.call(this.server, socket);
+    };
+    this.server.on("connection", (socket: Socket) => {
+      // Nothing sent within the server's header timeout: dropped, as the HTTP parser would.
+      const idle = setTimeout(() => socket.destroy(), this.server.headersTimeout || 60_000);
+      socket.once("error", () => clearTimeout(idle));
+      socket.once("close", () => clearTimeout(idle));
+      socket.once("data", (first: Buffer) => {
+        clearTimeout(idle);
+        socket.pause();
+        socket.unshift(first);
+        if (first[0] === 0x16) serve(new tls.TLSSocket(socket, { isServer: true, secureContext }));
+        else serve(socket);
+        process.nextTick(() => socket.resume());
+      });
+    });
   }
 
   close(): Promise<void> {

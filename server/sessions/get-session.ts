@@ -26,6 +26,7 @@ export async function getSession(db: Db, input: z.infer<typeof getSessionInput>)
       rows: auditEvents.rows,
       sqlstate: auditEvents.sqlstate,
       message: auditEvents.message,
+      details: auditEvents.details,
     })
     .from(auditEvents)
     // A range over the (session_id, id) index, from (session, cursor) to the session's end. Written as

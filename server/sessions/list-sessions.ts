@@ -43,7 +43,7 @@ export async function listSessions(db: Db, input: z.infer<typeof listSessionsInp
       endedAt: sessions.endedAt,
       endReason: sessions.endReason,
       // Capped so one agent session with a million statements cannot slow the list that refreshes every few seconds.
-      statements: sql<number>`(select count(*)::int from (select 1 from ${auditEvents} a where a.session_id = "sessions"."id" and a.action = 'statement' limit ${STATEMENT_COUNT_CAP + 1}) c)`,
+      statements: sql<number>`(select count(*)::int from (select 1 from ${auditEvents} a where a.session_id = "sessions"."id" and a.action in ('statement', 'request') limit ${STATEMENT_COUNT_CAP + 1}) c)`,
     })
     .from(sessions)
     .where(where)

@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { rejectUpgrade } from "../../http/router";
@@ -15,8 +16,10 @@ import { sendRefusal, type RefusalBody } from "./refusal";
 import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "./request-body";
 import { relayResponse, type RelayResult } from "./response-relay";
 import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "./upstream";
+import { PROXY_PREFIX_PATH } from "./proxy-paths";
+import { relayUpgrade } from "./websocket-relay";
 
-export const PROXY_PREFIX = "/proxy/";
+export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 
 /** `/proxy/<connection>/<path>` on the gateway's HTTP port: each request admitted, judged, forwarded with the connection's credential, masked and audited. */
 export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
@@ -29,8 +32,12 @@ export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () =
         sendRefusal(res, 500, { error: "gateway_error", message: "the gateway could not handle this request" });
       });
     },
-    // WebSocket upgrades are not relayed yet: refused plainly rather than forwarded unjudged.
-    upgrade: (_req, socket) => rejectUpgrade(socket, "501 Not Implemented"),
+    upgrade: (req, socket, head, rest) => {
+      relayUpgrade(deps, sessions, pool, req, socket, head, rest).catch((err) => {
+        deps.log(`http: upgrade: ${(err as Error).stack ?? err}`, "error");
+        rejectUpgrade(socket, "500 Internal Server Error");
+      });
+    },
   });
   return { close: async () => pool.close() };
 }
@@ -48,6 +55,11 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   const rawPath = slash < 0 ? "/" : rest.slice(slash);
   const rawSearch = searchOf(req.url);
+  // GATEHOUSE_REQUIRE_TLS: keys travel in headers, so a plain request is refused before its credential is read.
+  if (deps.config.tls.required && !(req.socket as TLSSocket).encrypted) {
+    sendRefusal(res, 403, { error: "tls_required", message: "this gateway requires TLS: call https:// on the same port" });
+    return;
+  }
   const credential = clientCredential(req.headers);
   if (!credential) {
     sendRefusal(res, 401, { error: "unauthenticated", message: "no Gatehouse credential: send Authorization: Bearer <key or token>" }, { "www-authenticate": WWW_AUTHENTICATE });
@@ -86,7 +98,11 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const policy = deps.policies.current(s.admission.connection.id);
   const limit = s.settings.maxBodyBytes;
   let body: ReadBody | null = null;
-  if (policy && policyReadsBodies(policy.rules)) body = await readBodyUpTo(req, limit);
+  const gone = () => audit("error", { status: 0, bytesIn: 0, bytesOut: 0, kind: `${method} ${path}`, message: "the client went away while sending its body" });
+  if (policy && policyReadsBodies(policy.rules)) {
+    body = await readBodyUpTo(req, limit).catch(() => null);
+    if (body === null) return gone();
+  }
   facts.body = bodyFacts(body, req.headers["content-type"]);
   const command = requestCommand(facts, text);
   const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
@@ -99,20 +115,21 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   let reviewLink: string | undefined;
   if (verdict.action === "review") {
-    body ??= await readBodyUpTo(req, limit);
+    body ??= await readBodyUpTo(req, limit).catch(() => null);
+    if (body === null) return gone();
     if (!body.whole) {
       const message = `Gatehouse cannot hold this request for review: its body is larger than the ${limit} bytes the connection buffers (${verdict.decision.reason})`;
       const bytesOut = sendRefusal(res, 413, { error: "too_large_to_hold", message, rule }, { connection: "close" });
       return audit("denied", { status: 413, bytesIn: 0, bytesOut, rule, kind, message });
     }
     const held = holdForReview(deps, s.scope.ctx, verdict, { statement: text + bodyPreview(body) });
-    const gone = () => held.cancel("the client went away");
-    res.once("close", gone);
+    const left = () => held.cancel("the client went away");
+    res.once("close", left);
     const endHold = { end: (reason: string) => held.cancel(`the session ended: ${reason}`) };
     s.inFlight.add(endHold);
     const outcome = await held.start((n) => (reviewLink = n.link));
     s.inFlight.delete(endHold);
-    res.off("close", gone);
+    res.off("close", left);
     if (s.endedBy !== null) return void sendEnded(res, s.endedBy);
     if (!outcome.approved) {
       const message = `Gatehouse did not run this request: ${outcome.message}`;
@@ -139,7 +156,7 @@ function forward(
   const forms = credential.forms;
   const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
   const whole = r.body?.whole ? r.body.body : null;
-  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null);
+  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
   if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
   const lib = url.protocol === "https:" ? https : http;
   let bytesIn = 0;

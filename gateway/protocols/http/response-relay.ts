@@ -1,5 +1,5 @@
 import zlib from "node:zlib";
-import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from "node:stream";
+import { Readable, Transform, pipeline, type TransformCallback } from "node:stream";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { HttpSettings } from "../../../core/connections/types/http";
 import type { ValueMasker } from "../../../core/masking/value-masker";
@@ -144,13 +144,12 @@ function textMasker(masker: ValueMasker): Transform {
 
 function pipe(source: Readable, transforms: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders): Promise<RelayResult> {
   let bytesOut = 0;
-  const counter = new PassThrough();
-  counter.on("data", (c: Buffer) => (bytesOut += c.length));
+  (transforms.at(-1) ?? source).on("data", (c: Buffer) => (bytesOut += c.length));
   res.writeHead(status, headers);
-  // SSE and other streams: the headers go now, not with the first byte of the body.
-  res.flushHeaders();
+  // An event stream's headers go now, not with its first event (other bodies send them with their first bytes, in one packet).
+  if (String(headers["content-type"] ?? "").startsWith("text/event-stream")) res.flushHeaders();
   return new Promise((resolve) => {
-    pipeline([source, ...transforms, counter, res], (err) => resolve({ status, bytesOut, ...(err ? { failed: true, note: `the response broke off: ${err.message}` } : {}) }));
+    pipeline([source, ...transforms, res], (err) => resolve({ status, bytesOut, ...(err ? { failed: true, note: `the response broke off: ${err.message}` } : {}) }));
   });
 }
 

@@ -46,7 +46,7 @@ export function upstreamUrl(s: HttpSettings, rawPath: string, rawSearch: string,
  * credential and any Authorization or Cookie it sent, plus the connection's extra headers and the
  * injected credential. Compression is limited to what the gateway can decode (it reads bodies).
  */
-export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cred: InjectedCredential, bodyLength: number | null): OutgoingHttpHeaders {
+export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cred: InjectedCredential, bodyLength: number | null, from?: { addr: string | null; tls: boolean }): OutgoingHttpHeaders {
   const named = new Set(
     String(client.connection ?? "")
       .toLowerCase()
@@ -65,6 +65,9 @@ export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cr
   if (accepted.length) out["accept-encoding"] = accepted.join(", ");
   for (const [name, value] of parseExtraHeaders(s.extraHeaders ?? "")) out[name.toLowerCase()] = value;
   Object.assign(out, cred.headers);
+  // As any reverse proxy: the client's address appended to the chain, and how it reached the gateway.
+  if (from?.addr) out["x-forwarded-for"] = client["x-forwarded-for"] ? `${client["x-forwarded-for"]}, ${from.addr}` : from.addr;
+  if (from) out["x-forwarded-proto"] = from.tls ? "https" : "http";
   if (bodyLength !== null) out["content-length"] = String(bodyLength);
   else if (client["content-length"] !== undefined) out["content-length"] = client["content-length"];
   else if (client["transfer-encoding"] !== undefined) out["transfer-encoding"] = "chunked";
