@@ -54,7 +54,8 @@ async function start(): Promise<{ child: ChildProcess; output: () => string }> {
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const deadline = Date.now() + 60_000;
+  // initdb, migrations and the gateway: seconds when quiet, a minute or more on a loaded 2-core machine.
+  const deadline = Date.now() + 100_000;
   while (!out.includes("Gatehouse is running")) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -91,7 +92,7 @@ describe("[START][EMBEDDED] npm start on a fresh machine", () => {
     const answer = await psql(key, "select 40 + 2");
     expect(answer.stderr).toBe("");
     expect(answer.stdout.trim()).toBe("42");
-    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 5000 }).toContain('"statement":"select 40 + 2"');
+    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 15_000 }).toContain('"statement":"select 40 + 2"');
 
     // A second start on the same folder would corrupt the database: it must refuse and leave the first alone.
     const second = await run(process.execPath, ["--import", "tsx", "scripts/start.ts"], { GATEHOUSE_PG_PORT: "0" });
@@ -108,7 +109,7 @@ describe("[START][EMBEDDED] npm start on a fresh machine", () => {
     await start();
     expect((await cli("connections", "list", "--json")).stdout).toContain('"name":"embedded-target"');
     expect((await psql(key, "select 'kept'")).stdout.trim()).toBe("kept");
-    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 5000 }).toContain(`"statement":"select 'kept'"`);
+    await expect.poll(async () => (await cli("audit", "list", "--json")).stdout, { timeout: 15_000 }).toContain(`"statement":"select 'kept'"`);
     expect((await cli("audit", "list", "--json")).stdout).toContain('"statement":"select 40 + 2"');
-  }, 120_000);
+  }, 300_000);
 });
