@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generate } from "selfsigned";
@@ -31,7 +31,10 @@ export async function startMariadb(): Promise<MariadbServer> {
   const dataDir = path.join(dir, "data");
   const socket = path.join(dir, "mysqld.sock");
   const asUser = isRoot ? ["--user=root"] : [];
-  const install = await run("mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser]);
+  // Its own temporary folder: test files start servers at the same time, and bootstraps sharing /tmp clash over temp tables.
+  const tmp = path.join(dir, "tmp");
+  mkdirSync(tmp);
+  const install = await run("mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, `--tmpdir=${tmp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser]);
   if (install.code !== 0) throw new Error(`mariadb-install-db failed (apt-get install mariadb-server): ${install.stderr}`);
   const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048, days: 30, algorithm: "sha256" } as Parameters<typeof generate>[1]);
   writeFileSync(path.join(dir, "cert.pem"), pems.cert);
@@ -42,6 +45,7 @@ export async function startMariadb(): Promise<MariadbServer> {
     [
       "--no-defaults",
       `--datadir=${dataDir}`,
+      `--tmpdir=${tmp}`,
       `--socket=${socket}`,
       `--port=${port}`,
       "--bind-address=127.0.0.1",
