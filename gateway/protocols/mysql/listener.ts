@@ -146,7 +146,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     { client: clientLeftover, target: target.leftover },
   );
   if (killedEarly !== undefined) relay.kill(killedEarly);
-  const untrack = st.threads.add(st.connectionId, { connectionId: connection.id, identityId: identity.id ?? identity.name, targetThread: target.greeting.connectionId });
+  const running = relay;
+  const untrack = st.threads.add(st.connectionId, {
+    connectionId: connection.id,
+    identityId: identity.id ?? identity.name,
+    targetThread: target.greeting.connectionId,
+    withdrawHeld: () => running.withdrawHeld(),
+  });
   const end = await relay.done;
   untrack();
   await session.end(end);

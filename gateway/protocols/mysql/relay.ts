@@ -3,7 +3,7 @@ import type { SessionEnd } from "../../pipeline/session-scope";
 import type { HeldCommand, HoldNotice } from "../../pipeline/hold";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
-import { errPacket, MysqlError, parseErr } from "./handshake-messages";
+import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
@@ -16,7 +16,7 @@ export type RelayHooks = {
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
-  mapKill: (text: string) => { text: string } | { error: MysqlError } | null;
+  mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */
   maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
   /** Audits a finished (or refused) SQL command. */
@@ -70,6 +70,13 @@ export class MysqlRelay {
     target.on("error", () => {});
     if (leftovers.target.length) this.fromTarget(leftovers.target);
     if (leftovers.client.length) this.fromClient(leftovers.client);
+  }
+
+  /** Withdraws the command held for review, if one is (a KILL QUERY from the client's second connection): true when there was one. */
+  withdrawHeld(): boolean {
+    if (!this.held) return false;
+    this.held.withdraw();
+    return true;
   }
 
   /** Ends the session from outside (kill, revocation, expiry, shutdown): the client is told why. */
@@ -179,6 +186,11 @@ export class MysqlRelay {
     const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
     const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
     if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
+    if (kill && "done" in kill) {
+      this.toClient(framePacket(okPacket({ status: 0x0002 /* autocommit */ }), 1).bytes);
+      this.hooks.audit({ ...record, results: [{ rows: 0, at: Date.now() }] });
+      return;
+    }
     const text = kill ? kill.text : sent;
     const maskedWrite = this.hooks.maskedWrite(text);
     if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
