@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RowDataPacket } from "mysql2/promise";
+import mysql, { type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
@@ -21,6 +21,10 @@ describe("[MYSQL][CLIENTS]", () => {
     seed = openSeed(gw);
     await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
     await seedGrant(seed, "buyers", "shop-db");
+    await seedMysqlConnection(seed, "shop-tls", db, { db: "shop", tls: "require" });
+    await seedMysqlConnection(seed, "shop-verified", db, { db: "shop", tls: "verify-full" });
+    await seedGrant(seed, "buyers", "shop-tls");
+    await seedGrant(seed, "buyers", "shop-verified");
     agent = await seedIdentity(seed, "mysql-agent", ["buyers"]);
   }, 120_000);
   afterAll(async () => {
@@ -94,6 +98,44 @@ describe("[MYSQL][CLIENTS]", () => {
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  it("logs in to the target over TLS when the connection requires it, and refuses a certificate it cannot verify", async () => {
+    const c = await gatewayConnection(port, "shop-tls", agent.key);
+    try {
+      const [[row]] = await c.query<RowDataPacket[]>("show session status like 'Ssl_cipher'");
+      expect(row.Value).not.toBe("");
+    } finally {
+      await c.end();
+    }
+    const err = await gatewayConnection(port, "shop-verified", agent.key).then(
+      (conn) => (conn.destroy(), null),
+      (e: { errno?: number; message?: string }) => e,
+    );
+    expect(err?.errno).toBe(2013);
+    expect(err?.message).toMatch(/connection "shop-verified" is unavailable: the target is unreachable: TLS: .*certificate/);
+  });
+
+  it("a pool of mysql2 connections serves parallel queries, each getting its own answer", async () => {
+    const pool = mysql.createPool({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", connectionLimit: 4 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => pool.query<RowDataPacket[]>("select ? as n, name from items where id = ?", [i, 1 + (i % 2)])));
+      answers.forEach(([rows], i) => expect(rows).toEqual([{ n: i, name: i % 2 ? "ink" : "pen" }]));
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("GATEHOUSE_REQUIRE_TLS refuses a client without TLS (3159) and serves one with it", async () => {
+    const strict = await startTestGateway({ GATEHOUSE_REQUIRE_TLS: "true" }, { shareDatabaseWith: gw });
+    try {
+      const plain = await mysqlCli(strict.gw.ports.mysql, "shop-db", agent.key, ["-e", "select 1"]);
+      expect(plain.stderr).toContain("ERROR 3159");
+      const secure = await mysqlCli(strict.gw.ports.mysql, "shop-db", agent.key, ["-e", "select 'over tls' as t"], { tls: true });
+      expect(secure.stdout).toBe("t\nover tls\n");
+    } finally {
+      await strict.close();
     }
   });
 
