@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mysql, { type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
+import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { eq } from "drizzle-orm";
+import { sessions } from "../../drizzle/schema/index";
+import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 
 // Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
@@ -137,6 +140,23 @@ describe("[MYSQL][CLIENTS]", () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it("audits one event per statement with rows and duration, lists the session, and exports its statement timeline", async () => {
+    const r = await mysqlCli(port, "shop-db", agent.key, ["shop", "-e", "select name, 'audit_marker_1' from items; update items set note = note where id = 2 and 'audit_marker_2' <> ''"]);
+    expect(r.stderr).toBe("");
+    await expect.poll(async () => (await auditEventsAbout(seed, "audit_marker_2")).length, { timeout: 5000 }).toBe(1);
+    const [select] = await auditEventsAbout(seed, "audit_marker_1");
+    const [update] = await auditEventsAbout(seed, "audit_marker_2");
+    expect([select.statementKind, select.rows, select.outcome, select.identityName, select.protocol]).toEqual(["SELECT", 2, "ok", agent.name, "mysql"]);
+    expect([update.statementKind, update.rows]).toEqual(["UPDATE", 0]);
+    expect(select.durationMs).toBeGreaterThanOrEqual(0);
+    const [session] = await seed.db.select().from(sessions).where(eq(sessions.id, select.sessionId!));
+    expect([session.protocol, session.connectionName, session.clientApp]).toEqual(["mysql", "shop-db", "mysql"]);
+    let cast = "";
+    await exportAsciicast(seed.db, session.id, (line) => (cast += line + "\n"));
+    expect(cast).toContain("audit_marker_1");
+    expect(cast).toContain("SELECT (2 rows)");
   });
 
   it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
