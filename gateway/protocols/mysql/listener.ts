@@ -141,6 +141,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,
+      buffers: deps.buffers.account(),
+      messageTimeoutMs: deps.config.messageTimeoutMs,
       log: (m) => deps.log(m, "error"),
     },
     { client: clientLeftover, target: target.leftover },

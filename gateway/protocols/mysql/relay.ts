@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import type { SessionEnd } from "../../pipeline/session-scope";
 import type { HeldCommand, HoldNotice } from "../../pipeline/hold";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
 import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
@@ -22,6 +23,9 @@ export type RelayHooks = {
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   maxPacketBytes: number;
+  /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
+  buffers: BufferAccount;
+  messageTimeoutMs: number;
   log: (m: string) => void;
 };
 
@@ -51,6 +55,7 @@ export class MysqlRelay {
   private closed = false;
   private bytesIn = 0;
   private bytesOut = 0;
+  private readonly deadline: MessageDeadline;
 
   constructor(
     private readonly client: Duplex,
@@ -61,6 +66,12 @@ export class MysqlRelay {
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
     this.clientFramer = new PacketFramer(hooks.maxPacketBytes);
+    // A packet started must be finished in time while the gateway reads (not while it holds a statement or waits on the client's socket).
+    this.deadline = new MessageDeadline(
+      hooks.messageTimeoutMs,
+      () => this.protocolError(new MysqlError(Err.ReadTimeout, "Got timeout reading communication packets: a packet was started and not finished in time"), "a packet was not finished in time"),
+      () => !this.client.isPaused() && this.held === null,
+    );
     this.reader = new ResponseReader((capabilities & Cap.DeprecateEof) !== 0, (r) => this.current?.record?.results.push(r));
     client.on("data", (d: Buffer) => this.fromClient(d));
     target.on("data", (d: Buffer) => this.fromTarget(d));
@@ -95,10 +106,14 @@ export class MysqlRelay {
     } catch (err) {
       const e = err as PacketError;
       const spec = e.kind === "too-large" ? Err.PacketTooLarge : Err.PacketsOutOfOrder;
-      this.sendError(new MysqlError(spec, e.kind === "too-large" ? `Got a packet bigger than the gateway allows (${this.hooks.maxPacketBytes} bytes)` : "Got packets out of order"), null);
-      this.finish(true, `protocol error: ${e.message}`);
+      this.protocolError(new MysqlError(spec, e.kind === "too-large" ? `Got a packet bigger than the gateway allows (${this.hooks.maxPacketBytes} bytes)` : "Got packets out of order"), e.message);
       return;
     }
+    if (!this.hooks.buffers.hold(this.clientFramer.pending)) {
+      this.protocolError(new MysqlError(Err.PacketTooLarge, "the gateway's buffer for incoming messages is full; try again shortly"), "the gateway's buffer budget is exhausted");
+      return;
+    }
+    this.deadline.update(this.clientFramer.pending > 0);
     for (const p of packets) {
       if (this.infile) {
         // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
@@ -298,6 +313,11 @@ export class MysqlRelay {
     this.toClient(framePacket(errPacket(error.spec, error.message), at).bytes);
   }
 
+  private protocolError(error: MysqlError, why: string): void {
+    this.sendError(error, null);
+    this.finish(true, `protocol error: ${why}`);
+  }
+
   private targetGone(): void {
     if (this.closed) return;
     this.sendError(new MysqlError(Err.ServerGone, "Lost connection to the target MySQL server"), null);
@@ -307,6 +327,8 @@ export class MysqlRelay {
   private finish(failed: boolean, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.deadline.stop();
+    this.hooks.buffers.close();
     this.held?.cancel(reason);
     this.current?.resolve();
     this.client.end();
