@@ -18,7 +18,11 @@ describe("[MYSQL][CLIENTS]", () => {
 
   beforeAll(async () => {
     db = await startMariadb();
-    await db.admin("create table shop.items (id int primary key, name varchar(50), note text); insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue');");
+    await db.admin(
+      `create table shop.items (id int primary key, name varchar(50), note text); insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue');
+       set global max_allowed_packet = 64 * 1024 * 1024;`,
+    );
+    await db.admin("delimiter //\ncreate procedure shop.two_results() begin select 1 as a; select 'two' as b; end //\ndelimiter ;");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
     seed = openSeed(gw);
@@ -157,6 +161,23 @@ describe("[MYSQL][CLIENTS]", () => {
     await exportAsciicast(seed.db, session.id, (line) => (cast += line + "\n"));
     expect(cast).toContain("audit_marker_1");
     expect(cast).toContain("SELECT (2 rows)");
+  });
+
+  it("relays 16 MiB split packets both ways, and the several results of a stored procedure", async () => {
+    const c = await gatewayConnection(port, "shop-db", agent.key);
+    try {
+      const big = "y".repeat(17 << 20);
+      const [[row]] = await c.query<RowDataPacket[]>("select length(?) as sent, repeat('z', 17 * 1024 * 1024) as back", [big]);
+      expect(Number(row.sent)).toBe(17 << 20);
+      expect(row.back.length).toBe(17 << 20);
+      const [results] = await c.query<RowDataPacket[][]>("call two_results()");
+      expect(results[0]).toEqual([{ a: 1 }]);
+      expect(results[1]).toEqual([{ b: "two" }]);
+      const [executed] = await c.execute<RowDataPacket[][]>("call two_results()");
+      expect(executed[1]).toEqual([{ b: "two" }]);
+    } finally {
+      await c.end();
+    }
   });
 
   it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
