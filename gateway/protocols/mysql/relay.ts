@@ -249,6 +249,7 @@ export class MysqlRelay {
   }
 
   private fromTarget(d: Buffer): void {
+    const wasEmpty = this.targetFramer.pending === 0;
     let packets: Packet[];
     try {
       packets = this.targetFramer.push(d);
@@ -258,6 +259,7 @@ export class MysqlRelay {
       return;
     }
     const out: Buffer[] = [];
+    let untouched = true;
     for (const p of packets) {
       const cur = this.current;
       if (!cur) {
@@ -273,6 +275,7 @@ export class MysqlRelay {
       }
       if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
       else {
+        untouched = false;
         const payload = replacement ?? p.payload;
         out.push(framePacket(payload, p.seq + cur.shift).bytes);
         cur.shift += partsOf(payload.length) - (((p.lastSeq - p.seq) & 0xff) + 1);
@@ -285,7 +288,9 @@ export class MysqlRelay {
       }
       this.completed(cur);
     }
-    if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
+    // The chunk as it came when it held whole packets only, all passed unchanged (the common case): no copy.
+    if (untouched && wasEmpty && this.targetFramer.pending === 0 && out.length) this.toClient(d);
+    else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   private completed(cur: InFlight): void {
