@@ -4,6 +4,9 @@ import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { eq } from "drizzle-orm";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { sessions } from "../../drizzle/schema/index";
 import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
@@ -32,6 +35,8 @@ describe("[MYSQL][CLIENTS]", () => {
     await seedMysqlConnection(seed, "shop-verified", db, { db: "shop", tls: "verify-full" });
     await seedGrant(seed, "buyers", "shop-tls");
     await seedGrant(seed, "buyers", "shop-verified");
+    await seedMysqlConnection(seed, "shop-infile", db, { db: "shop", allowLocalInfile: true });
+    await seedGrant(seed, "buyers", "shop-infile");
     agent = await seedIdentity(seed, "mysql-agent", ["buyers"]);
   }, 120_000);
   afterAll(async () => {
@@ -177,6 +182,25 @@ describe("[MYSQL][CLIENTS]", () => {
       expect(executed[1]).toEqual([{ b: "two" }]);
     } finally {
       await c.end();
+    }
+  });
+
+  it("LOAD DATA LOCAL INFILE is refused unless the connection allows it, and then carries the client's file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-infile-"));
+    try {
+      const file = path.join(dir, "items.tsv");
+      writeFileSync(file, "10\tstamp\n11\tclip\n");
+      const load = `load data local infile '${file}' into table items (id, name)`;
+      const refused = await mysqlCli(port, "shop-db", agent.key, ["shop", "--local-infile=1", "-e", load]);
+      expect(refused.code).not.toBe(0);
+      // The target refuses it itself: the gateway did not pass the client's LOCAL INFILE capability on.
+      expect(refused.stderr).toContain("ERROR 4166 (HY000) at line 1: The used command is not allowed because the MariaDB server or client has disabled the local infile capability");
+      const loaded = await mysqlCli(port, "shop-infile", agent.key, ["shop", "--local-infile=1", "-e", `${load}; select name from items where id >= 10 order by id`]);
+      expect(loaded.stderr).toBe("");
+      expect(loaded.stdout).toBe("name\nstamp\nclip\n");
+    } finally {
+      await db.admin("delete from shop.items where id >= 10");
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
