@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sessions } from "../../drizzle/schema/index";
 import { exportAsciicast } from "../../core/recordings/export-asciicast";
+import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 
 // Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
@@ -202,6 +203,17 @@ describe("[MYSQL][CLIENTS]", () => {
       await db.admin("delete from shop.items where id >= 10");
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the console's Test connection reaches the target with the form's settings, and says why not", async () => {
+    const settings = mysqlType.parseSettings({ name: "t", type: "mysql", settings: { host: "127.0.0.1", port: db.port, user: db.user, database: "shop", tls: "prefer" } });
+    const form = { type: "mysql" as const, name: "t", host: "127.0.0.1", port: db.port, user: db.user, tls: "prefer" as const, allowLocalInfile: false };
+    const ok = await mysqlType.test({ settings, secret: { password: db.password }, form });
+    expect(ok).toMatchObject({ ok: true, serverVersion: db.version });
+    const bad = await mysqlType.test({ settings, secret: { password: "wrong-password" }, form });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error).toContain("Access denied for user 'app'");
+    expect(!bad.ok && bad.error).not.toContain("wrong-password");
   });
 
   it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
