@@ -101,8 +101,13 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       throw new Error(`cannot listen for HTTP on ${config.bind}:${config.ports.http}: ${err.message}`);
     });
     log(`http listener on ${config.bind}:${ports.http}`);
-    // Scripts (npm start, the benchmarks) take the postgres line as "ready": it comes last, once everything listens.
-    for (const a of [...started].sort((x, y) => Number(x.describe.startsWith("postgres")) - Number(y.describe.startsWith("postgres")))) log(a.describe);
+    for (const a of started) log(a.describe);
+    // The line scripts (npm start, the benchmarks, the crash tests) wait for: everything listens.
+    log(
+      `gateway ready: ${Object.entries(ports)
+        .map(([name, port]) => `${name} on ${config.bind}:${port}`)
+        .join(", ")}`,
+    );
   } catch (err) {
     await Promise.all(started.map((a) => a.close()));
     stopRetention();

@@ -117,7 +117,7 @@ function startGateway(): Promise<string> {
       cwd: root,
       env: childEnv,
       onLine: (line) => {
-        const m = /postgres listener on ([^\s"]+)/.exec(line); // a JSON log line: the address ends at its closing quote
+        const m = /gateway ready: .*?\bpostgres on ([^\s",]+)/.exec(line); // a JSON log line: the address ends at a comma or the closing quote
         if (!m) return;
         clearTimeout(timer);
         resolve(m[1]);

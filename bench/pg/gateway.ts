@@ -36,7 +36,7 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
   const svc = await startService("gateway", cmd, args, {
     env,
     cwd: root,
-    ready: /postgres listener on/,
+    ready: /gateway ready/,
     timeoutMs: 90_000,
   });
   const pid = findProcess(svc.proc.pid!, "node");

@@ -49,7 +49,7 @@ export function collectNotes(results: Results, pg: PgServer, gw: BenchGateway, p
   const logLines = gw.svc
     .log()
     .split("\n")
-    .filter((l) => l.trim() && !/postgres listener on/.test(l));
+    .filter((l) => l.trim() && !/listener on|gateway ready/.test(l));
   const suspicious = logLines.filter((l) => /error|fail|warn|exception|refus/i.test(l));
   results.notes.push(`gateway printed ${logLines.length} other log line(s), ${suspicious.length} mentioning errors${suspicious.length ? `; first: ${suspicious[0].slice(0, 200)}` : ""}`);
   try {

@@ -17,10 +17,10 @@ export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean
   const query = useQuery(trpc.guardrails.get.queryOptions({ name }));
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
-  return <Editor name={name} initial={query.data.policy} canEdit={canEdit} mode={query.data.type === "ssh" ? "command" : "sql"} />;
+  return <Editor name={name} initial={query.data.policy} canEdit={canEdit} mode={query.data.type === "ssh" ? "command" : query.data.type === "http" ? "request" : "sql"} />;
 }
 
-function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" }) {
+function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" | "request" }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [defaultAction, setDefault] = useState<Policy["defaultAction"]>(initial?.defaultAction ?? "allow");
@@ -100,7 +100,8 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
             rule={r}
             errors={errors[i] ?? {}}
             readOnly={!canEdit}
-            commands={mode === "command"}
+            commands={mode !== "sql"}
+            requests={mode === "request"}
             onChange={(x) => update(i, x)}
             onMove={(d) => move(i, d)}
             onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}

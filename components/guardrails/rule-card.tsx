@@ -12,13 +12,15 @@ type Props = {
   readOnly: boolean;
   /** An SSH connection: SQL-only conditions are hidden unless a rule already uses them (they never match a command). */
   commands?: boolean;
+  /** An HTTP connection: kinds are `METHOD /path` globs, and request conditions show. */
+  requests?: boolean;
   onChange: (r: RuleDraft) => void;
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 };
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
-export function RuleCard({ index, count, rule, errors, readOnly, commands = false, onChange, onMove, onRemove }: Props) {
+export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, onChange, onMove, onRemove }: Props) {
   const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") =>
     commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
@@ -80,9 +82,11 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
             </p>
           ) : null}
         </fieldset>
-        {commands
-          ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
-          : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
+        {requests
+          ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
+          : commands
+            ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
+            : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
         {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
         {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
@@ -98,6 +102,9 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
             </Select>
           </Field>
         )}
+        {requests || rule.request
+          ? txt("request", "Request conditions (JSON)", '{"body": {"/mode": "force"}}', "query, headers and body (JSON pointers) to * globs on their values; all must hold.")
+          : null}
         {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}
         {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">

@@ -21,6 +21,8 @@ export type RuleDraft = {
   regex: string;
   /** Empty: any lock. */
   locks: LockLevel | "";
+  /** HTTP request conditions as JSON, `{"query": {...}, "headers": {...}, "body": {"/pointer": "glob"}}`; empty: none. */
+  request: string;
   approvers: string;
   requiredApprovals: string;
   timeoutSeconds: string;
@@ -48,6 +50,7 @@ export const emptyRule = (n: number): RuleDraft => ({
   sessionSettings: "",
   regex: "",
   locks: "",
+  request: "",
   approvers: "",
   requiredApprovals: "",
   timeoutSeconds: "",
@@ -70,10 +73,33 @@ export function toDraft(r: Rule): RuleDraft {
     sessionSettings: text(m.sessionSettings),
     regex: m.regex ?? "",
     locks: m.locks ?? "",
+    request: requestText(m),
     approvers: text(r.approvers),
     requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
     timeoutSeconds: r.timeoutSeconds ? String(r.timeoutSeconds) : "",
   };
+}
+
+/** A rule's request conditions as the form shows them (kept whole through an edit). */
+function requestText(m: Rule["match"]): string {
+  const c = Object.fromEntries(Object.entries({ query: m.query, headers: m.headers, body: m.body }).filter(([, v]) => v !== undefined));
+  return Object.keys(c).length ? JSON.stringify(c) : "";
+}
+
+/**
+ * The request conditions typed into the form. Text that is not a JSON object of query, headers and
+ * body is kept as an unknown condition, so that the server refuses the rule (and says where) rather
+ * than saving it without them.
+ */
+function requestConditions(text: string): Pick<Rule["match"], "query" | "headers" | "body"> {
+  if (!text.trim()) return {};
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Pick<Rule["match"], "query" | "headers" | "body">;
+  } catch {
+    // refused below
+  }
+  return { request: text } as never;
 }
 
 /** The policy document the drafts describe; empty fields are left out (an absent condition matches anything). */
@@ -93,6 +119,7 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
         sessionSettings: opt(list(d.sessionSettings).length > 0, list(d.sessionSettings)),
         regex: opt(d.regex.trim() !== "", d.regex.trim()),
         locks: opt(d.locks !== "", d.locks || undefined),
+        ...requestConditions(d.request),
       };
       const rule: Rule = {
         name: d.name.trim(),

@@ -130,6 +130,19 @@ function Editor({ name, initial, unreadable, detectors, canEdit }: { name: strin
           </div>
         </Card>
 
+        {draft.paths?.length ? (
+          <Card title="JSON path rules (HTTP bodies)">
+            <ul className="space-y-1 font-mono text-xs text-slate-700">
+              {draft.paths.map((p) => (
+                <li key={p.path}>
+                  {p.path} · {p.style}
+                  {p.exemptGroups?.length ? ` · exempt: ${p.exemptGroups.join(", ")}` : ""}
+                </li>
+              ))}
+            </ul>
+            <p className="mt-2 text-xs text-slate-500">Set with `gatehouse masking apply`; kept as they are when you save this page.</p>
+          </Card>
+        ) : null}
         <DetectorsCard draft={draft} detectors={detectors} errors={errors} readOnly={!canEdit} onChange={edit} />
         <RulesJsonCard connection={name} rules={rules} />
       </div>

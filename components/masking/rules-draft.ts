@@ -11,7 +11,8 @@ export const STYLE_LABELS: Record<MaskStyle, string> = {
 /** The rules as the form edits them: group lists as comma-separated text. */
 export type ColumnDraft = { column: string; style: MaskStyle; exemptGroups: string };
 export type CustomDraft = { id: string; pattern: string };
-export type RulesDraft = { columns: ColumnDraft[]; builtIn: string[]; custom: CustomDraft[]; detectorStyle: MaskStyle; exemptGroups: string };
+/** `paths` (JSON path rules of HTTP bodies) are not edited by the form: kept as they are through a save. */
+export type RulesDraft = { columns: ColumnDraft[]; builtIn: string[]; custom: CustomDraft[]; detectorStyle: MaskStyle; exemptGroups: string; paths?: MaskingRules["paths"] };
 
 const list = (s: string) =>
   s
@@ -32,6 +33,7 @@ export function toDraft(rules: MaskingRules | null, allBuiltIn: readonly string[
     custom: rules.detectors.custom.map((c) => ({ ...c })),
     detectorStyle: rules.detectors.style,
     exemptGroups: text(rules.exemptGroups),
+    ...(rules.paths?.length ? { paths: rules.paths } : {}),
   };
 }
 
@@ -53,6 +55,7 @@ export function toRules(d: RulesDraft, allBuiltIn: readonly string[]): MaskingRu
       style: d.detectorStyle,
     },
     exemptGroups: list(d.exemptGroups),
+    ...(d.paths?.length ? { paths: d.paths } : {}),
   };
 }
 

@@ -20,8 +20,8 @@ import {
 // name: every type must answer every question, and a type nobody knows must be said so.
 
 describe("every registered type has every duty", () => {
-  it("lists postgres, mysql and ssh once each, none of them also planned", () => {
-    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh"]);
+  it("lists postgres, mysql, ssh and http once each, none of them also planned", () => {
+    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh", "http"]);
     expect(new Set(connectionTypes.map((t) => t.type)).size).toBe(connectionTypes.length);
     for (const p of PLANNED_CONNECTION_TYPES) expect(findConnectionType(p.type), p.type).toBeUndefined();
   });
@@ -31,7 +31,7 @@ describe("every registered type has every duty", () => {
       it("is a type the schema stores, with a label, a listener and a terminal (or none)", () => {
         expect(CONNECTION_TYPES).toContain(t.type);
         expect(t.label).toMatch(/\S/);
-        expect(["postgres", "mysql", "ssh"]).toContain(t.listener);
+        expect(["postgres", "mysql", "ssh", "http"]).toContain(t.listener);
         expect([null, "psql", "ssh-shell"]).toContain(t.terminal);
       });
 
@@ -89,6 +89,8 @@ describe("every registered type has every duty", () => {
     expect(typesServedBy("postgres")).toEqual(["postgres"]);
     expect(typesServedBy("ssh")).toEqual(["ssh"]);
     expect(typesServedBy("mysql")).toEqual(["mysql"]);
+    expect(typesServedBy("http")).toEqual(["http"]);
+    expect(terminalOf("http")).toBeNull();
     expect(terminalOf("postgres")).toBe("psql");
     expect(terminalOf("ssh")).toBe("ssh-shell");
     expect(terminalOf("mysql")).toBeNull();
@@ -102,9 +104,9 @@ describe("every registered type has every duty", () => {
 describe("a type this Gatehouse does not know", () => {
   it("is a clear error naming the type, the connection and the types it knows", () => {
     expect(() => connectionTypeOf("kubernetes")).toThrow(UnknownConnectionType);
-    expect(() => connectionTypeOf("kubernetes")).toThrow('this Gatehouse does not know the connection type "kubernetes" (it knows postgres, mysql, ssh)');
+    expect(() => connectionTypeOf("kubernetes")).toThrow('this Gatehouse does not know the connection type "kubernetes" (it knows postgres, mysql, ssh, http)');
     expect(() => parseConnectionSettings({ name: "legacy-db", type: "kubernetes", settings: { host: "db" } })).toThrow(
-      'connection legacy-db has the type "kubernetes", which this Gatehouse does not know (it knows postgres, mysql, ssh)',
+      'connection legacy-db has the type "kubernetes", which this Gatehouse does not know (it knows postgres, mysql, ssh, http)',
     );
   });
 

@@ -1,6 +1,7 @@
 import { BUILT_IN_DETECTORS, customDetector, type Detector } from "./detectors";
 import type { MaskStyle } from "./mask-text";
 import type { ColumnRule, MaskingRules } from "./masking-rules";
+import { compilePathRule, type CompiledPathRule } from "./json-masker";
 
 /** A source column as the catalog names it (lower case unless quoted that way). */
 export type SourceColumn = { schema: string | null; table: string; column: string };
@@ -10,6 +11,8 @@ export type SessionMasking = {
   detectors: Detector[];
   detectorStyle: MaskStyle;
   columns: CompiledColumnRule[];
+  /** Rules on JSON paths (HTTP bodies); absent or empty: none. */
+  paths?: CompiledPathRule[];
 };
 
 export type CompiledColumnRule = { rule: ColumnRule; schema: RegExp | null; table: RegExp; column: RegExp };
@@ -35,8 +38,9 @@ export function compileForGroups(rules: MaskingRules, groups: string[]): Session
   const builtIn = rules.detectors.builtIn ? BUILT_IN_DETECTORS.filter((d) => rules.detectors.builtIn!.includes(d.id)) : BUILT_IN_DETECTORS;
   const detectors = [...builtIn, ...rules.detectors.custom.map((c) => customDetector(c.id, c.pattern))];
   const columns = rules.columns.filter((r) => !inGroup(r.exemptGroups)).map(compileColumnRule);
-  if (detectors.length === 0 && columns.length === 0) return null;
-  return { detectors, detectorStyle: rules.detectors.style, columns };
+  const paths = (rules.paths ?? []).filter((r) => !inGroup(r.exemptGroups)).map((r) => compilePathRule(r.path, r.path, r.style));
+  if (detectors.length === 0 && columns.length === 0 && paths.length === 0) return null;
+  return { detectors, detectorStyle: rules.detectors.style, columns, ...(paths.length ? { paths } : {}) };
 }
 
 export function compileColumnRule(rule: ColumnRule): CompiledColumnRule {

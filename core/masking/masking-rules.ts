@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BUILT_IN_DETECTORS } from "./detectors";
+import { isJsonPath, JSON_PATH_RULE } from "./json-masker";
 
 /**
  * A connection's masking rules document (pure: the console validates and previews with it, the
@@ -32,6 +33,15 @@ export const columnRuleSchema = z
   })
   .strict();
 
+/** A rule on JSON paths of HTTP (and other JSON) bodies: the value there, or everything inside it, masked whole. */
+export const pathRuleSchema = z
+  .object({
+    path: z.string().min(2).max(300).refine(isJsonPath, JSON_PATH_RULE),
+    style: style.default("redact"),
+    exemptGroups: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
 export const customDetectorSchema = z
   .object({
     id: z
@@ -46,6 +56,8 @@ export const customDetectorSchema = z
 export const maskingRulesSchema = z
   .object({
     columns: z.array(columnRuleSchema).default([]),
+    /** JSON paths in HTTP response bodies (`$.customers[*].email`, `$..iban`). */
+    paths: z.array(pathRuleSchema).optional(),
     detectors: z
       .object({
         /** Built-in detectors to run (unset: all of them). */
@@ -68,6 +80,7 @@ export const maskingRulesSchema = z
 
 export type MaskingRules = z.infer<typeof maskingRulesSchema>;
 export type ColumnRule = z.infer<typeof columnRuleSchema>;
+export type PathRule = z.infer<typeof pathRuleSchema>;
 
 /** Validates a rules document; the issues read like the policy CLI's (`path: message`). */
 export function validateMaskingRules(input: unknown): { ok: true; rules: MaskingRules } | { ok: false; issues: string[] } {

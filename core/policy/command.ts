@@ -1,9 +1,10 @@
 import type { StatementClass } from "./classify-statement";
 import type { LockLevel } from "./lock-levels";
+import type { HttpRequestFacts } from "./http-request";
 
 /**
  * One neutral description of what a client asked for, whatever the protocol: a SQL statement, a
- * shell command, later an HTTP request, a Kubernetes verb on a resource or an MCP tool call. Each
+ * shell command, an HTTP request (`DELETE /v1/customers/42`), later a Kubernetes verb on a resource or an MCP tool call. Each
  * protocol's classifier produces it; the policy engine judges only this.
  */
 export type Command = {
@@ -28,6 +29,8 @@ export type Command = {
   sessionSettings: string[];
   /** The strongest table lock a SQL statement takes (null: none, or not SQL); matched by `locks` rules at that level or stronger. */
   locks: LockLevel | null;
+  /** An HTTP request's query, headers and body, for rules with request conditions (absent for other protocols). */
+  request?: HttpRequestFacts;
 };
 
 /** What a Command is when nothing about it is known but its text and kind. */

@@ -1,6 +1,7 @@
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
+import { requestConditionsHold, requestKindMatches } from "./http-request";
 
 export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
 export type Subject = { name: string; groups: string[] };
@@ -41,8 +42,12 @@ const patternCache = (source: string) => {
   return re;
 };
 
-/** "DROP" matches "DROP TABLE"; a kind matches itself, case aside. */
-const kindMatches = (kind: string, wanted: string) => kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
+/**
+ * "DROP" matches "DROP TABLE"; a kind matches itself, case aside. For an HTTP request, a kind with a
+ * path is a glob (`DELETE /v1/customers/*`, `* /admin/**`); a bare method (`DELETE`) matches by prefix.
+ */
+const kindMatches = (c: Command, kind: string, wanted: string) =>
+  c.noun === "request" && wanted.includes("/") ? requestKindMatches(kind, wanted) : kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
@@ -53,7 +58,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   const functionName = (f: string) => f.split(".").at(-1)!;
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
-    anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(kind, k))) &&
+    anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) &&
     anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
@@ -61,7 +66,8 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (!m.copiesProgram || c.copiesProgram) &&
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
-    (m.regex === undefined || patternCache(m.regex).test(c.text))
+    (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
+    requestConditionsHold(m, c, rule.action)
   );
 }
 

@@ -27,6 +27,10 @@ export const ruleSchema = z.object({
       sessionSettings: z.array(z.string()).optional(),
       /** Statements that take this table lock or a stronger one ("ACCESS EXCLUSIVE": VACUUM FULL, CLUSTER, most ALTER TABLE...). */
       locks: z.enum(LOCK_LEVELS).optional(),
+      /** HTTP requests only, each value a `*` glob on the value's text: query parameters, headers (by name), JSON body fields (by JSON pointer, `/customer/email`). */
+      query: z.record(z.string().min(1).max(200), z.string().max(1000)).optional(),
+      headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "a header name"), z.string().max(1000)).optional(),
+      body: z.record(z.string().regex(/^(\/([^~/]|~[01])*)+$/, "a JSON pointer (/field/0/name)"), z.string().max(1000)).optional(),
       /** The escape hatch: a regular expression on the statement text (case-insensitive). */
       regex: z
         .string()

@@ -14,3 +14,4 @@ export const auditSinkCursors = pgTable("audit_sink_cursors", {
   lastError: text("last_error"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+export type AuditSinkCursor = typeof auditSinkCursors.$inferSelect;

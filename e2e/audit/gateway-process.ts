@@ -15,7 +15,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     const timer = setTimeout(() => reject(new Error(`the gateway did not start in time:\n${out}`)), 90_000);
     const onData = (d: Buffer) => {
       out += d;
-      if (/postgres listener on/.test(out)) {
+      if (/gateway ready/.test(out)) {
         clearTimeout(timer);
         resolve();
       }

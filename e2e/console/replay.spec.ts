@@ -155,6 +155,9 @@ test("[SESSIONS][LIVE]: a running session's output appears live, the admin's kil
     await expect(page.getByRole("button", { name: "Kill session…" })).toHaveCount(0);
     rec.output("second line appears live\r\n$ ");
     await expect(live).toContainText("second line appears live", { timeout: 5000 });
+    // Written now, not at the end: the player replays in real time, and the checks below take many
+    // seconds on a loaded machine; the replay should reach these words a moment after the second line.
+    rec.output("last words\r\n");
     await shot(page, "session-live-laptop");
     const phone = await browser.newContext({ storageState: storageStateFor("auditor"), viewport: { width: 390, height: 900 } });
     const small = await phone.newPage();
@@ -172,8 +175,6 @@ test("[SESSIONS][LIVE]: a running session's output appears live, the admin's kil
     await expect(liveCard.getByRole("button", { name: "Kill session…" })).toBeVisible();
     await expect(liveCard.getByTestId("live-terminal")).toContainText("second line appears live");
     await admin.close();
-
-    rec.output("last words\r\n");
   } finally {
     await rec.close();
     await closeSessionRow(db, id);

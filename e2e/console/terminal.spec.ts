@@ -84,8 +84,9 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   await expect(alert(page, 'There is no connection named "no-such-db"')).toBeVisible();
   await context.close();
 
-  const refused = (await audit()).filter((e) => e.action === "console.terminal.open" && e.outcome === "denied" && e.identityName === "pat.terminal@example.test");
-  expect(refused.map((e) => e.connectionName)).toEqual(["term-secret", "no-such-db"]);
+  await expect
+    .poll(async () => (await audit()).filter((e) => e.action === "console.terminal.open" && e.outcome === "denied" && e.identityName === "pat.terminal@example.test").map((e) => e.connectionName))
+    .toEqual(["term-secret", "no-such-db"]);
 
   // An auditor goes from the psql session's statement timeline to the terminal's recording.
   const sessions = (await cli("sessions", "list", "--json")).stdout

@@ -61,6 +61,8 @@ export type ContractAdapter = {
   name: string;
   /** `sessions.protocol` of the session its client opens: what the console lists, kills and audits refusals under. */
   sessionProtocol: string;
+  /** `protocol` of the session.denied event a refused sign-in leaves, when it is not sessionProtocol (MCP refuses at its HTTP endpoint; its sessions are the inner Postgres ones). */
+  deniedProtocol?: string;
   /** The protocol-native codes its client sees (ClientOutcome.code). */
   codes: {
     /** Sign-in with a credential the gateway never issued. */

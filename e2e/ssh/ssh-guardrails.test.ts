@@ -17,9 +17,9 @@ let db: DbHandle;
 let client: ReturnType<typeof sshClient>;
 let key: string;
 
-const ssh = (args: string[], opts: { input?: string; token?: string } = {}) => {
+const ssh = (args: string[], opts: { input?: string; token?: string; onStdout?: (soFar: string) => void } = {}) => {
   const c = opts.token !== undefined ? sshClient(sshd.dir, gw.gw.ports.ssh, opts.token) : client;
-  return run("ssh", [...c.opts, ...args], { env: c.env, input: opts.input, timeoutMs: 30_000 });
+  return run("ssh", [...c.opts, ...args], { env: c.env, input: opts.input, timeoutMs: 30_000, onStdout: opts.onStdout });
 };
 const auditJson = async () =>
   (await gw.cli("audit", "list", "--json")).stdout
@@ -208,8 +208,10 @@ describe("[SSH][FAULTS] bad input gets a clear message; other sessions go on", (
     expect(casts.some((c) => c.stdout.includes("before-vanish"))).toBe(true);
 
     // Still serving others; an admin kill reaches the client's terminal.
-    const killed = ssh(["ssh-prod@127.0.0.1", "echo started; sleep 30"]);
-    await expect.poll(async () => (await sessions()).find((s) => s.status === "active")?.id, { timeout: 10_000 }).toBeTruthy();
+    let running: () => void = () => {};
+    const started = new Promise<void>((resolve) => (running = resolve));
+    const killed = ssh(["ssh-prod@127.0.0.1", "echo started; sleep 30"], { onStdout: (o) => o.includes("started") && running() });
+    await started;
     const live = (await sessions()).find((s) => s.status === "active")!;
     await gw.cli("sessions", "kill", live.id);
     const r = await killed;

@@ -64,7 +64,9 @@ describe("[SSH][PUBLIC KEYS] registered keys instead of a token", () => {
     const list = await gw.cli("ssh-keys", "list", "rosa");
     expect(list.stdout).toContain("rosa laptop");
     const fingerprint = list.stdout.split("\t")[0];
-    // Removing the key also ends the sessions that logged in with it.
+    // Removing the key also ends the sessions that logged in with it (once its command runs).
+    let running: () => void = () => {};
+    const started = new Promise<void>((resolve) => (running = resolve));
     const open = run(
       "ssh",
       [
@@ -85,9 +87,9 @@ describe("[SSH][PUBLIC KEYS] registered keys instead of a token", () => {
         "ssh-pk@127.0.0.1",
         "echo started; sleep 30",
       ],
-      { timeoutMs: 30_000 },
+      { timeoutMs: 30_000, onStdout: (out) => out.includes("started") && running() },
     );
-    await expect.poll(async () => (await gw.cli("sessions", "list", "--json")).stdout.includes('"status":"active"'), { timeout: 10_000 }).toBe(true);
+    await started;
     expect((await gw.cli("ssh-keys", "remove", fingerprint)).stdout).toBe(`removed ${fingerprint}\n`);
     const ended = await open;
     expect(ended.stdout).toContain("started");

@@ -1,4 +1,5 @@
 import { run, type RunResult } from "./run-program";
+import { inProcessCli } from "./in-process-cli";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,8 +13,6 @@ import { connections } from "../../drizzle/schema/index";
 import { addPostgresConnection } from "../../core/connections/add-connection";
 import { grantAccess } from "../../core/access/grant-access";
 import { issueKey, parseTtl } from "../../core/identity/manage-keys";
-
-const root = path.resolve(import.meta.dirname, "../..");
 
 export { run, type RunResult };
 
@@ -53,7 +52,7 @@ export async function startTestGateway(extraEnv: Record<string, string> = {}, op
     ...extraEnv,
   };
   const gw = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: process.env.GATEHOUSE_TEST_LOG ? (m) => console.error(m) : () => {} });
-  const cli = (...args: string[]) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
+  const cli = inProcessCli(env);
   const target = { port: pg.port, socketDir: pg.socketDir, url: (db = "shop") => `postgres://app:secret@127.0.0.1:${pg.port}/${db}?sslmode=disable` };
   const t: TestGateway = {
     gw,

@@ -113,10 +113,10 @@ function osUser(): string {
  * host, the command line with secrets redacted, the target, and its state before and after (secrets
  * redacted), with the outcome. A change that cannot be recorded makes the command fail.
  */
-export async function auditedCli(argv: string[], run: (argv: string[]) => Promise<void>): Promise<void> {
+export async function auditedCli(argv: string[], run: (argv: string[]) => Promise<void>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const change = describeCliChange(argv);
   if (!change || argv.includes("--help") || argv.includes("-h")) return run(argv);
-  const handle = openDb(loadConfig().databaseUrl, { max: 1, applicationName: "gatehouse-cli audit" });
+  const handle = openDb(loadConfig(env).databaseUrl, { max: 1, applicationName: "gatehouse-cli audit" });
   try {
     const before = await change.snapshot(handle.pool).catch(() => undefined);
     let failure: unknown;

@@ -28,6 +28,9 @@ describe("connections add", () => {
         "  connections add <name> --type ssh --host H [--port P] --user U (--password PW | --private-key-file F)",
         "        [--host-key SHA256:...] [--recording off] [--allow-forwarding]",
         "                                                       an SSH target (host key pinned at first use unless given)",
+        "  connections add <name> --type http --url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
+        "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
+        "                                                       an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
         "  connections list [--json]                            list connections (never their secrets)",
       ].join("\n"),
     );
@@ -48,7 +51,7 @@ describe("connections add", () => {
     ] as const) {
       const err = await refusal({ type }, "x");
       expect(err).toBeInstanceOf(UsageError);
-      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql or ssh`);
+      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql, ssh or http`);
     }
     const noUrl = await refusal({ type: "postgres" }, "x");
     expect(noUrl).toBeInstanceOf(UsageError);

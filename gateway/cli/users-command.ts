@@ -17,20 +17,18 @@ export function parseRole(role: string | undefined): ConsoleRole {
   return role as ConsoleRole;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
-}
-
-export async function runUsersCommand(db: Db, sub: string | undefined, args: string[], opts: { role?: string; json?: boolean; passwordStdin?: boolean; groups?: string }, out: Out) {
+export async function runUsersCommand(
+  db: Db,
+  sub: string | undefined,
+  args: string[],
+  opts: { role?: string; json?: boolean; passwordStdin?: boolean; groups?: string; stdin: () => Promise<string> },
+  out: Out,
+) {
   switch (sub) {
     case "add": {
       if (!args[0]) throw new Error("users add needs an e-mail address");
       const role = parseRole(opts.role);
-      const password = opts.passwordStdin ? await readStdin() : generatePassword();
+      const password = opts.passwordStdin ? (await opts.stdin()).replace(/\r?\n$/, "") : generatePassword();
       const groups = opts.groups
         ?.split(",")
         .map((g) => g.trim())

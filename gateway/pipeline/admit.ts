@@ -53,21 +53,9 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
   let identity: Identity;
   if ("identity" in req) identity = req.identity;
   else {
-    const claim = { addr: req.clientAddr, keyPrefix: looksLikeKey(req.credential) ? req.credential.slice(0, KEY_PREFIX_LENGTH) : null };
-    // An address past its failures is refused before its credential is looked at (counted, not audited one by one).
-    const refusedFor = await deps.throttle.refusedFor(claim).catch(() => null);
-    if (refusedFor !== null) {
-      return { ok: false, identity: null, refusal: { reason: "unauthenticated", message: `too many failed sign-ins from ${req.clientAddr}; try again in ${refusedFor} s` } };
-    }
-    try {
-      identity = await authenticate(req.credential, deps);
-    } catch (err) {
-      if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`, "warn");
-      const message = err instanceof AuthError ? err.message : "the token could not be checked";
-      const reason = err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated";
-      if (reason === "auth-unavailable" || !(err instanceof AuthError)) return refuse(deps, req, null, { reason, message });
-      return refuseFailedCredential(deps, req, claim, message);
-    }
+    const who = await authenticateClient(deps, req);
+    if (!who.ok) return { ok: false, identity: null, refusal: who.refusal };
+    identity = who.identity;
   }
   let connection: ResolvedConnection | null;
   try {
@@ -93,6 +81,32 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
     return { ok: false, identity, refusal: { reason: "unavailable", message, hint: "An admin can fix its settings in the console." } };
   }
   return { ok: true, admission: { identity, connection, authenticatedAt } };
+}
+
+export type Authenticated = { ok: true; identity: Identity } | { ok: false; refusal: Refusal };
+
+/**
+ * The credential step of admission alone (throttled, refusals audited), for adapters that learn the
+ * identity before any connection is named (MCP authenticates each HTTP request, then admits per tool call).
+ */
+export async function authenticateClient(deps: GatewayDeps, req: Pick<AdmitRequest, "protocol" | "clientAddr"> & { connectionName: string | null; credential: string }): Promise<Authenticated> {
+  const claim = { addr: req.clientAddr, keyPrefix: looksLikeKey(req.credential) ? req.credential.slice(0, KEY_PREFIX_LENGTH) : null };
+  // An address past its failures is refused before its credential is looked at (counted, not audited one by one).
+  const refusedFor = await deps.throttle.refusedFor(claim).catch(() => null);
+  if (refusedFor !== null) return { ok: false, refusal: { reason: "unauthenticated", message: `too many failed sign-ins from ${req.clientAddr}; try again in ${refusedFor} s` } };
+  try {
+    return { ok: true, identity: await authenticate(req.credential, deps) };
+  } catch (err) {
+    if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`, "warn");
+    const message = err instanceof AuthError ? err.message : "the token could not be checked";
+    const reason = err instanceof AuthUnavailableError ? "auth-unavailable" : "unauthenticated";
+    if (reason === "auth-unavailable" || !(err instanceof AuthError)) {
+      auditRefusal(deps, req, null, message);
+      return { ok: false, refusal: { reason, message } };
+    }
+    const failed = await refuseFailedCredential(deps, req, claim, message);
+    return { ok: false, refusal: failed.refusal };
+  }
 }
 
 /** Audits a refusal of a client that never got a session (also for refusals an adapter decides itself, e.g. a bad SSH signature). */
@@ -122,7 +136,12 @@ export function auditRefusal(
  * The first failures of a window are audited one by one and answered at once; past them the answer
  * waits, and the address (or key) gets one aggregated event for the window instead of a row per attempt.
  */
-async function refuseFailedCredential(deps: GatewayDeps, req: AdmitRequest, claim: Claim, message: string): Promise<Admitted> {
+async function refuseFailedCredential(
+  deps: GatewayDeps,
+  req: Pick<AdmitRequest, "protocol" | "clientAddr"> & { connectionName: string | null },
+  claim: Claim,
+  message: string,
+): Promise<{ ok: false; refusal: Refusal; identity: null }> {
   const count = await deps.throttle.failed(claim).catch(() => null);
   const refusal: Refusal = { reason: "unauthenticated", message };
   if (count?.aggregate) {

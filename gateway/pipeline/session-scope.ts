@@ -3,18 +3,24 @@ import type { GatewayDeps } from "../gateway-deps";
 import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
 import type { Admission } from "./admit";
 import { Recorder, type RecordingHeader } from "../../core/recordings/recorder";
+import { auditTextMask } from "../../core/masking/audit-text-mask";
 
 export type SessionEnd = { failed: boolean; reason: string; bytesIn: number; bytesOut: number };
 
 export type SessionScope = {
   id: string;
   ctx: SessionContext;
-  /** Audits an event of this session (statement texts go through `maskText` first when the adapter gives one). */
+  /** Audits an event of this session (its statement text and kind go through `textMask()` first). */
   audit: (e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }) => void;
   /** Why something outside the client ended the session (kill, revocation, expiry, shutdown), once it has. */
   readonly endedBy: string | undefined;
   /**
-   * Starts the session's terminal recording (asciicast v2, stored with `maskText` applied, see
+   * What audit events and recordings store of this session's texts: the connection's detectors as
+   * they stand now (core/masking/audit-text-mask.ts); undefined while the session is not masked.
+   */
+  textMask: () => TextMask | undefined;
+  /**
+   * Starts the session's terminal recording (asciicast v2, stored with `textMask()` applied, see
    * core/recordings/recorder.ts); end() closes it before the end event. Rejects when it cannot be
    * recorded: the adapter then runs nothing unrecorded.
    */
@@ -34,8 +40,6 @@ export type SessionOptions = {
   start: { action?: string; message: string | null };
   /** Keep a session record with start and end events (default). A browser SSH terminal has none: the SSH session it opens is the record. */
   persist?: boolean;
-  /** Masks statement texts stored in this session's audit events (the connection's detectors). */
-  maskText?: (text: string) => string;
   /** The session's id, when the adapter needs it before the record is written (ids are random UUIDs otherwise). */
   id?: string;
   /** The longest this session may last, whatever its credential says (the browser terminal's limit). */
@@ -80,7 +84,11 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
       throw new SessionUnrecordedError();
     }
   }
-  const mask = (t: string | null | undefined) => (t != null && opts.maskText ? opts.maskText(t) : t);
+  const textMask = sessionTextMask(deps, admission);
+  const mask = (t: string | null | undefined) => {
+    const m = t != null ? textMask() : undefined;
+    return m ? m(t!) : t;
+  };
   const audit: SessionScope["audit"] = (e) => deps.audit.write({ ...ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
 
   let endedBy: string | undefined;
@@ -111,8 +119,9 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
     get endedBy() {
       return endedBy;
     },
+    textMask,
     record(header) {
-      const started = Recorder.start(deps.db, id, header, { mask: opts.maskText, log: deps.log });
+      const started = Recorder.start(deps.db, id, header, { mask: textMask(), log: deps.log });
       recorders.push(started.catch(() => null));
       return started;
     },
@@ -126,6 +135,28 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
       audit({ action: "session.end", outcome: result.failed ? "error" : "ok", message: result.reason });
       await deps.sessions.close(id, result).catch((err) => deps.log(`${opts.protocol}: could not close session ${id}: ${(err as Error).message}`));
     },
+  };
+}
+
+export type TextMask = (text: string) => string;
+
+/**
+ * The audit text mask of an admitted session, read live: a masking rule changed mid-session
+ * applies to the next event. Every adapter gets it from here (SessionScope.textMask), so no
+ * protocol builds its own.
+ */
+export function sessionTextMask(deps: GatewayDeps, admission: Admission): () => TextMask | undefined {
+  const masking = deps.masking.forSession(admission.connection.id, admission.identity.groups);
+  const key = deps.masking.keyFor(admission.connection.id);
+  let seen: ReturnType<typeof masking> | undefined;
+  let mask: TextMask | undefined;
+  return () => {
+    const now = masking();
+    if (now !== seen) {
+      seen = now;
+      mask = auditTextMask(now, key);
+    }
+    return mask;
   };
 }
 

@@ -6,7 +6,7 @@ const base = { type: "postgres", name: "pg-prod", host: "db", port: "5432", data
 describe("connection form schema", () => {
   it("accepts a Postgres form and reads the port as a number", () => {
     const r = connectionFormSchema.safeParse(base);
-    expect(r.success && r.data.port).toBe(5432);
+    expect(r.success && r.data.type === "postgres" && r.data.port).toBe(5432);
   });
 
   it("gives a message per field", () => {

@@ -88,6 +88,18 @@ describe("[MASKING][FORM] the form's draft and the rules document", () => {
     expect(checkMaskingRules(toRules(toDraft(rules, ALL), ALL))).toEqual({ ok: true, rules });
   });
 
+  it("keeps JSON path rules (HTTP bodies), which the form does not edit, through a save", () => {
+    const withPaths = {
+      ...rules,
+      paths: [
+        { path: "$.customers[*].email", style: "token" as const },
+        { path: "$..iban", style: "redact" as const, exemptGroups: ["dpo"] },
+      ],
+    };
+    expect(toRules(toDraft(withPaths, ALL), ALL)).toEqual(withPaths);
+    expect(checkMaskingRules(toRules(toDraft(withPaths, ALL), ALL))).toEqual({ ok: true, rules: withPaths });
+  });
+
   it("starts a connection without rules with nothing ticked, and reads every box ticked as all built-in detectors", () => {
     const empty = toDraft(null, ALL);
     expect(toRules(empty, ALL)).toEqual({ columns: [], detectors: { builtIn: [], custom: [], style: "redact" }, exemptGroups: [] });

@@ -2,6 +2,7 @@ import { test as base, expect, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { run, type RunResult } from "../../support/run-program";
+import { inProcessCli } from "../../support/in-process-cli";
 import type { Role, StackInfo } from "./console-stack";
 
 export { expect };
@@ -19,7 +20,7 @@ export const storageStateFor = (role: Role) => path.join(root, "test-results", "
 
 type Fixtures = {
   stack: StackInfo;
-  /** Runs the real `gatehouse` CLI against the test's shared database. */
+  /** Runs `gatehouse` commands against the test's shared database (in this process: e2e/support/in-process-cli.ts). */
   cli: (...args: string[]) => Promise<RunResult>;
   /** Runs real psql through the gateway with a Gatehouse key. */
   psql: (key: string, connection: string, args: string[], input?: string) => Promise<RunResult>;
@@ -30,7 +31,7 @@ type Fixtures = {
 export const test = base.extend<Fixtures>({
   stack: async ({}, use) => use(stackInfo()),
   baseURL: async ({}, use) => use(stackInfo().consoleUrl),
-  cli: async ({ stack }, use) => use((...args) => run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env: stack.env })),
+  cli: async ({ stack }, use) => use(inProcessCli(stack.env)),
   psql: async ({ stack }, use) =>
     use((key, connection, args, input) =>
       run("psql", [`host=127.0.0.1 port=${stack.gatewayPort} dbname=${connection} user=agent sslmode=disable`, "-X", ...args], { env: { PGPASSWORD: key, PGCONNECT_TIMEOUT: "10" }, input }),

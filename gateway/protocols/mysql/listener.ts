@@ -5,7 +5,6 @@ import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
 import { holdForReview } from "../../pipeline/hold";
-import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
 import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
 import { framePacket, PacketError } from "./packet-codec";
@@ -137,7 +136,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       requestReview: (need, text) => holdForReview(deps, session.ctx, need, { statement: text }),
       masking,
       maskingKey,
-      audit: (record) => auditCommand(session, record, auditTextMask(masking(), maskingKey), serverVersion),
+      audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,

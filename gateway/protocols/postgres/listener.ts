@@ -4,7 +4,6 @@ import type { Duplex } from "node:stream";
 import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
-import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import { servedBy } from "../../../core/connections/registry";
 import { statementEvents } from "./statement-events";
 import { clientHandshake } from "./client-handshake";
@@ -131,7 +130,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
   let results: ResultMasker | undefined;
-  const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, auditTextMask(masking(), maskingKey), results?.maskedOf(record))));
+  const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, session.textMask(), results?.maskedOf(record))));
   results = new ResultMasker(masking, maskingKey, catalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);

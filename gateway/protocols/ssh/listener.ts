@@ -5,8 +5,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import { identityForPublicKey } from "../../../core/identity/ssh-public-keys";
 import type { Identity } from "../../../core/identity/identity";
 import { admit, auditRefusal, type Admission, type AdmitRequest } from "../../pipeline/admit";
-import { openSession, sessionContext, type SessionScope } from "../../pipeline/session-scope";
-import { auditTextMask } from "../../../core/masking/audit-text-mask";
+import { openSession, sessionContext, sessionTextMask, type SessionScope } from "../../pipeline/session-scope";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import type { Recorder } from "../../../core/recordings/recorder";
 import { gatewayHostKey } from "../../../core/ssh/host-key";
@@ -127,7 +126,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   const { identity, connection } = admission;
   const settings = sshSettingsOf(connection);
   const masking = deps.masking.forSession(connection.id, identity.groups);
-  const textMask = auditTextMask(masking(), deps.masking.keyFor(connection.id));
+  const textMask = sessionTextMask(deps, admission);
   const live = masking();
   const scanner = live && live.detectors.length ? new ValueMasker(live, deps.masking.keyFor(connection.id)) : null;
   const channels: SshSession["channels"] = new Set();
@@ -141,7 +140,6 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
     clientApp: null,
     clientUser: connection.name,
     start: { message: `ssh to ${settings.user}@${settings.host}:${settings.port}` },
-    maskText: textMask ?? undefined,
     kill: (reason) => {
       for (const ch of channels) ch.end(`session ended: ${reason}`);
       setTimeout(() => client.end(), 200).unref();
@@ -152,7 +150,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   const s: SshSession = {
     deps,
     ctx: ctx,
-    maskText: textMask ?? ((t: string) => t),
+    maskText: (t: string) => textMask()?.(t) ?? t,
     channels,
     bytes: { in: 0, out: 0 },
     gone: new Promise<void>((resolve) => client.once("close", () => resolve())),

@@ -8,7 +8,6 @@ import ssh2 from "ssh2";
 import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
-import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import type { Recorder } from "../../../core/recordings/recorder";
 import type { Admission } from "../../pipeline/admit";
 import { openSession, type SessionScope } from "../../pipeline/session-scope";
@@ -62,7 +61,6 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
       persist: recorded,
       maxLifetime: t.maxLifetime,
       // The recording (and this session's events) hold what the connection's detectors leave.
-      maskText: auditTextMask(deps.masking.current(connection.id, admission.identity.groups), deps.masking.keyFor(connection.id)),
       start: { action: "terminal.open", message: `browser terminal (${t.runs === "psql" ? "psql" : "ssh shell"}) opened by ${t.consoleUser}` },
       kill: (reason) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "exit", message: `session ended: ${reason}` }));

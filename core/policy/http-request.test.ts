@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { evaluatePolicy } from "./evaluate-policy";
+import { jsonPointer, normalisePath, requestCommand, UNREAD, type HttpRequestFacts } from "./http-request";
+import { policySchema } from "./policy";
+
+const policy = policySchema.parse({
+  defaultAction: "allow",
+  rules: [
+    { name: "no-customer-deletes", action: "deny", match: { kinds: ["DELETE /v1/customers/*"] } },
+    { name: "admin-needs-review", action: "review", match: { kinds: ["* /admin/**"] } },
+    { name: "big-refunds", action: "review", match: { kinds: ["POST /v1/refunds"], body: { "/options/mode": "force*" } } },
+    { name: "no-dry-run-off", action: "deny", match: { kinds: ["POST"], query: { dry_run: "false" } } },
+    { name: "no-sudo-header", action: "deny", match: { headers: { "X-Sudo": "*" } } },
+  ],
+});
+
+const facts = (method: string, path: string, more: Partial<HttpRequestFacts> = {}): HttpRequestFacts => ({ method, path: normalisePath(path)!, query: {}, headers: {}, body: undefined, ...more });
+const decide = (method: string, path: string, more: Partial<HttpRequestFacts> = {}) => {
+  const f = facts(method, path, more);
+  const d = evaluatePolicy(policy, { name: "agent", groups: [] }, requestCommand(f, `${method} ${path}`));
+  return `${d.action}:${d.rule ?? "default"}`;
+};
+
+describe("[POLICY][HTTP] requests are judged by method and path globs, query, headers and JSON body fields", () => {
+  it.each([
+    ["DELETE", "/v1/customers/42", "deny:no-customer-deletes"],
+    ["delete", "/V1/Customers/42", "deny:no-customer-deletes"],
+    ["DELETE", "/v1/customers/42/notes", "allow:default"],
+    ["DELETE", "/v1/customers", "allow:default"],
+    ["GET", "/v1/customers/42", "allow:default"],
+    ["DELETE", "/v1/cust%6fmers/42", "deny:no-customer-deletes"],
+    ["DELETE", "//v1//customers/42/", "deny:no-customer-deletes"],
+    ["DELETE", "\\v1\\customers\\42", "deny:no-customer-deletes"],
+    ["GET", "/admin", "review:admin-needs-review"],
+    ["PATCH", "/admin/users/7/roles", "review:admin-needs-review"],
+    ["GET", "/administrator", "allow:default"],
+  ])("%s %s -> %s", (method, path, expected) => expect(decide(method, path)).toBe(expected));
+
+  it("reads JSON body fields by pointer, and fails closed on a body it did not read", () => {
+    expect(decide("POST", "/v1/refunds", { body: { amount: 25000, options: { mode: "forced" } } })).toBe("review:big-refunds");
+    expect(decide("POST", "/v1/refunds", { body: { amount: 250, options: { mode: "normal" } } })).toBe("allow:default");
+    expect(decide("POST", "/v1/refunds", { body: {} })).toBe("allow:default");
+    expect(decide("POST", "/v1/refunds", { body: UNREAD })).toBe("review:big-refunds");
+  });
+
+  it("reads query parameters (any of a repeated one) and headers by name", () => {
+    expect(decide("POST", "/v1/jobs", { query: { dry_run: ["true", "false"] } })).toBe("deny:no-dry-run-off");
+    expect(decide("GET", "/v1/jobs", { query: { dry_run: ["false"] } })).toBe("allow:default");
+    expect(decide("GET", "/v1/jobs", { headers: { "x-sudo": "1" } })).toBe("deny:no-sudo-header");
+  });
+
+  it("refuses dot segments and undecodable paths", () => {
+    expect(normalisePath("/v1/../admin")).toBeNull();
+    expect(normalisePath("/v1/%2e%2e/admin")).toBeNull();
+    expect(normalisePath("/v1/%zz")).toBeNull();
+    expect(normalisePath("/")).toBe("/");
+  });
+
+  it("resolves JSON pointers as RFC 6901 says", () => {
+    const doc = { a: [{ "b/c": 1, "d~e": 2 }] };
+    expect(jsonPointer(doc, "/a/0/b~1c")).toBe(1);
+    expect(jsonPointer(doc, "/a/0/d~0e")).toBe(2);
+    expect(jsonPointer(doc, "/a/01")).toBeUndefined();
+    expect(jsonPointer(doc, "/a/0/__proto__")).toBeUndefined();
+  });
+
+  it("keeps request conditions out of other protocols' commands and validates them", () => {
+    expect(policySchema.safeParse({ rules: [{ name: "x", action: "deny", match: { body: { amount: "1" } } }] }).success).toBe(false);
+    expect(policySchema.safeParse({ rules: [{ name: "x", action: "deny", match: { headers: { "bad header": "1" } } }] }).success).toBe(false);
+  });
+});

@@ -1,0 +1,135 @@
+import type { Command } from "./command";
+
+/** What a rule can read of an HTTP request besides its kind (method and path). */
+export type HttpRequestFacts = {
+  method: string;
+  /** Decoded and normalised as judged: no dot segments, no empty segments, no trailing slash. */
+  path: string;
+  query: Record<string, string[]>;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** The JSON body, parsed; `undefined` when the request has none; UNREAD when it was not read (too large, or not JSON). */
+  body: unknown;
+};
+
+/** A body the gateway did not read (larger than it buffers, or not JSON): body conditions fail closed on it. */
+export const UNREAD = Symbol("unread body");
+
+/**
+ * The path as rules see it: percent-decoding undone (so `/adm%69n` is `/admin`), `\` read as `/`,
+ * empty segments dropped (`//admin` is `/admin`), no trailing slash. Dot segments are refused by
+ * the caller before this (a client cannot climb out of a rule's prefix). Null for a path that does not decode.
+ */
+export function normalisePath(rawPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return null;
+  }
+  const segments = decoded.replaceAll("\\", "/").split("/").filter(Boolean);
+  if (segments.some((s) => s === "." || s === "..")) return null;
+  return "/" + segments.join("/");
+}
+
+/** `DELETE /v1/customers/42` as a neutral Command: the kind is the method and the normalised path. */
+export function requestCommand(facts: HttpRequestFacts, text: string): Command {
+  return {
+    text,
+    kind: `${facts.method.toUpperCase()} ${facts.path}`,
+    noun: "request",
+    runs: [],
+    classes: [],
+    resources: [],
+    functions: [],
+    writesWithoutWhere: false,
+    copiesServerFile: false,
+    copiesProgram: false,
+    sessionSettings: [],
+    locks: null,
+    request: facts,
+  };
+}
+
+const globs = new Map<string, RegExp>();
+/**
+ * A rule's request kind, `METHOD /path/glob`: `*` is one path segment (or part of one: `cust*`),
+ * `**` any number of segments (none included); the method may be `*`. Case-insensitive, like kinds.
+ */
+function requestGlob(pattern: string): RegExp {
+  let re = globs.get(pattern);
+  if (re) return re;
+  const [method, ...rest] = pattern.trim().split(/\s+/);
+  const path = rest.join(" ");
+  const esc = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  const segs = path.split("/").filter(Boolean);
+  let body = "";
+  for (const seg of segs) body += seg === "**" ? "(?:/[^/]+)*" : "/" + esc(seg).replaceAll("*", "[^/]*");
+  // Kinds have no trailing slash except the root: `/**` matches `/`, and `/v1/**` matches `/v1` itself.
+  re = new RegExp(`^${method === "*" ? "[A-Z]+" : esc(method.toUpperCase())} ${body}/?$`, "i");
+  if (globs.size > 1000) globs.clear();
+  globs.set(pattern, re);
+  return re;
+}
+
+/** Whether a rule's `kinds` entry written as `METHOD /path` matches a request's kind. */
+export const requestKindMatches = (kind: string, wanted: string): boolean => requestGlob(wanted).test(kind);
+
+const valueGlob = (pattern: string) =>
+  new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*") +
+      "$",
+    "is",
+  );
+
+/** RFC 6901: `/customer/email`, `/items/0/id`; undefined when it leads nowhere. */
+export function jsonPointer(doc: unknown, pointer: string): unknown {
+  if (pointer === "") return doc;
+  if (!pointer.startsWith("/")) return undefined;
+  let at: unknown = doc;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object") return undefined;
+    if (Array.isArray(at)) {
+      if (!/^(0|[1-9]\d*)$/.test(key)) return undefined;
+      at = at[Number(key)];
+    } else at = Object.prototype.hasOwnProperty.call(at, key) ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return at;
+}
+
+const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+export type RequestConditions = { query?: Record<string, string>; headers?: Record<string, string>; body?: Record<string, string> };
+
+/**
+ * A rule's request conditions (all must hold; each value a `*` glob on the value's text): query
+ * parameters (any of a repeated one), headers, JSON body fields by JSON pointer. A command that is
+ * not a request never meets them. A body the gateway did not read meets them for a deny or review
+ * rule and not for an allow rule: what cannot be checked is not let through by it.
+ */
+export function requestConditionsHold(m: RequestConditions, c: Command, action: "allow" | "deny" | "review"): boolean {
+  if (!m.query && !m.headers && !m.body) return true;
+  const r = c.request;
+  if (!r) return false;
+  for (const [name, pattern] of Object.entries(m.query ?? {})) if (!(r.query[name] ?? []).some((v) => valueGlob(pattern).test(v))) return false;
+  for (const [name, pattern] of Object.entries(m.headers ?? {})) {
+    const v = r.headers[name.toLowerCase()];
+    if (v === undefined || !valueGlob(pattern).test(v)) return false;
+  }
+  if (m.body) {
+    if (r.body === UNREAD) return action !== "allow";
+    for (const [pointer, pattern] of Object.entries(m.body)) {
+      const v = jsonPointer(r.body, pointer);
+      if (v === undefined || !valueGlob(pattern).test(asText(v))) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether a policy reads request bodies (the gateway then buffers them, up to the connection's limit, before judging). */
+export const policyReadsBodies = (rules: ReadonlyArray<{ match: RequestConditions }>): boolean => rules.some((r) => r.match.body !== undefined);

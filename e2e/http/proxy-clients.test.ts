@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { request as undiciRequest } from "undici";
+import { run } from "../support/run-program";
+import { seedMasking } from "../support/seed";
+import { CUSTOMERS } from "../support/http-upstream";
+import { SECRETS, secretForms, startHttpFixture, type HttpFixture } from "./http-fixture";
+
+// Real clients (curl, fetch, undici, Python requests) through /proxy/<connection>/ to a real
+// upstream that answers only requests carrying the injected credential and records any Gatehouse
+// key it is sent. `masked` has masking rules; `plain`, `keyed` and `query` have none.
+let f: HttpFixture;
+beforeAll(async () => {
+  f = await startHttpFixture({
+    masked: { auth: "bearer" },
+    plain: { auth: "bearer" },
+    keyed: { auth: "header" },
+    query: { auth: "query" },
+    small: { auth: "bearer", flags: { "max-body-bytes": "4096" } },
+  });
+  await seedMasking(f.seed, "masked", { detectors: { builtIn: ["email", "payment-card"], style: "redact" }, paths: [{ path: "$.customers[*].name", style: "partial" }] });
+  await seedMasking(f.seed, "small", { detectors: { builtIn: ["email"] } });
+}, 120_000);
+afterAll(async () => {
+  expect(f?.upstream.leaks ?? [], "the upstream must never see a Gatehouse key").toEqual([]);
+  await f?.close();
+});
+
+const curl = (...args: string[]) => run("curl", ["-sS", "--max-time", "30", ...args], { timeoutMs: 40_000 });
+const bearer = () => ({ authorization: `Bearer ${f.agent.key}` });
+const noSecret = (text: string) => {
+  for (const s of Object.values(SECRETS)) for (const form of secretForms(s)) expect(text, `a form of a secret (${form}) reached the client`).not.toContain(form);
+};
+
+describe("[HTTP][CLIENTS] real clients through the proxy", () => {
+  it("curl with a bearer key gets the upstream's JSON, masked, with every other byte kept and Content-Length right", async () => {
+    const r = await curl("-D", "-", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("masked")}/customers`);
+    expect(r.code, r.stderr).toBe(0);
+    const [head, body] = r.stdout.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(Number(/content-length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(body));
+    for (const c of CUSTOMERS) {
+      expect(body).not.toContain(c.email);
+      expect(body).not.toContain(c.card);
+      expect(body).not.toContain(c.name);
+    }
+    expect(body).toContain('"email":"[REDACTED:email]"');
+    expect(body).toContain('"card":"[REDACTED:payment-card]"');
+    expect(body).toContain('"name":"*** *mith"');
+    // A number no JavaScript number holds exactly comes through as written.
+    expect(body).toContain('"cursor": 12345678901234567890');
+    expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
+  });
+
+  it("takes the key as a basic-auth password and in Proxy-Authorization; the client's own Authorization and cookies never reach the upstream", async () => {
+    const basic = await curl("-u", `agent:${f.agent.key}`, `${f.base("plain")}/echo/basic`);
+    expect(JSON.parse(basic.stdout)).toEqual({ value: "basic" });
+    const proxied = await curl("-H", `Proxy-Authorization: Bearer ${f.agent.key}`, "-H", "Authorization: Bearer clients-own-token", "-b", "sid=abc", `${f.base("plain")}/headers`);
+    const echoed = JSON.parse(proxied.stdout) as { headers: Record<string, string> };
+    expect(echoed.headers.cookie).toBeUndefined();
+    expect(echoed.headers["proxy-authorization"]).toBeUndefined();
+    // The upstream echoes the Authorization it got: the injected one, cut out on the way back.
+    expect(echoed.headers.authorization).toBe(`Bearer ${"*".repeat(SECRETS.bearer.length)}`);
+    expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
+  });
+
+  it("refuses a request without a credential with 401 and a challenge, and a forged one alike", async () => {
+    const none = await curl("-D", "-", `${f.base("plain")}/echo/x`);
+    expect(none.stdout).toMatch(/^HTTP\/1\.1 401/);
+    expect(none.stdout).toMatch(/www-authenticate: Bearer realm="gatehouse"/i);
+    const forged = await curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer ghk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `${f.base("plain")}/echo/x`);
+    const [body, code] = forged.stdout.split("\n");
+    expect(code).toBe("401");
+    expect(JSON.parse(body)).toMatchObject({ error: "unauthenticated", message: expect.any(String) });
+  });
+
+  it("cuts every form of the injected secret out of echoed headers and bodies: header, query parameter", async () => {
+    const keyed = await curl("-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("keyed")}/headers`);
+    expect(JSON.parse(keyed.stdout).headers["x-api-key"]).toBe("*".repeat(SECRETS.header.length));
+    const query = await curl("-D", "-", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("query")}/headers?api_key=mine&x=1`);
+    noSecret(query.stdout);
+    expect(query.stdout).toContain("x=1");
+    const seen = new URL(f.upstream.seen.at(-1)!.url, "http://x").searchParams;
+    expect(seen.getAll("api_key")).toEqual([SECRETS.query]);
+    // A redirect that would carry the secret in its Location.
+    const redirect = await curl("-D", "-", "-o", "/dev/null", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("query")}/redirect`);
+    noSecret(redirect.stdout);
+    expect(redirect.stdout).toMatch(/location: \/proxy\/query\/echo\/redirected\?x=1/i);
+  });
+
+  it("passes redirects back without following them: to the upstream itself as the gateway's path, to another host unchanged", async () => {
+    const follow = await curl("-L", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/redirect`);
+    expect(JSON.parse(follow.stdout)).toEqual({ value: "redirected" });
+    const away = await fetch(`${f.base("plain")}/redirect-away`, { headers: bearer(), redirect: "manual" });
+    expect(away.status).toBe(302);
+    expect(away.headers.get("location")).toBe("https://elsewhere.example/landing");
+  });
+
+  it("decodes a gzip body to mask it and sends it plain with the right length", async () => {
+    const r = await curl("--compressed", "-D", "-", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("masked")}/customers.gz`);
+    const [head, body] = r.stdout.split("\r\n\r\n");
+    expect(head).not.toMatch(/content-encoding/i);
+    const doc = JSON.parse(body) as { customers: Array<{ email: string }> };
+    expect(doc.customers.map((c) => c.email)).toEqual(["[REDACTED:email]", "[REDACTED:email]"]);
+  });
+
+  it("streams chunked text and Server-Sent Events as they come, masked line by line", async () => {
+    const chunked = await curl("-N", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("masked")}/chunked`);
+    expect(chunked.stdout.split("\n").filter(Boolean)).toEqual([0, 1, 2, 3, 4].map((i) => `line ${i} contact [REDACTED:email]`));
+    const res = await fetch(`${f.base("masked")}/sse?events=3&every=400`, { headers: bearer() });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = res.body!.getReader();
+    const arrivals: Array<{ at: number; text: string }> = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) arrivals.push({ at: Date.now(), text: Buffer.from(r.value).toString() });
+    const all = arrivals.map((a) => a.text).join("");
+    expect(all.match(/data: /g)).toHaveLength(3);
+    expect(all).not.toMatch(/dave\d@example\.com/);
+    expect(all).toContain('"email":"[REDACTED:email]"');
+    // Events arrive one by one (400 ms apart upstream), not all at the end.
+    expect(arrivals.at(-1)!.at - arrivals[0].at).toBeGreaterThan(500);
+  });
+
+  it("downloads and uploads large bodies through fetch and undici, byte for byte", async () => {
+    const bytes = 24 * 1024 * 1024;
+    const down = await undiciRequest(`${f.base("plain")}/large?bytes=${bytes}`, { headers: bearer() });
+    let got = 0;
+    const hash = createHash("sha256");
+    for await (const c of down.body) {
+      got += (c as Buffer).length;
+      hash.update(c as Buffer);
+    }
+    expect(got).toBe(bytes);
+    expect(down.headers["content-length"]).toBe(String(bytes));
+    const upload = Buffer.alloc(5 * 1024 * 1024 + 17, "0123456789abcdef");
+    const res = await fetch(`${f.base("plain")}/upload`, { method: "POST", headers: { ...bearer(), "content-type": "application/octet-stream" }, body: upload });
+    expect(await res.json()).toEqual({ bytes: upload.length, sha256: createHash("sha256").update(upload).digest("hex"), contentType: "application/octet-stream" });
+    // Chunked upload (no Content-Length): a stream body.
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 4; i++) c.enqueue(upload.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+        c.close();
+      },
+    });
+    const chunkedUp = await fetch(`${f.base("plain")}/upload`, { method: "POST", headers: bearer(), body: stream, duplex: "half" } as RequestInit);
+    expect(((await chunkedUp.json()) as { bytes: number }).bytes).toBe(4 * 1024 * 1024);
+  });
+
+  it("refuses a JSON response larger than the connection masks whole (its setting), and passes binary ones", async () => {
+    const r = await fetch(`${f.base("small")}/large.json?rows=500`, { headers: bearer() });
+    expect(r.status).toBe(502);
+    expect(await r.json()).toMatchObject({ error: "response_too_large" });
+    const bin = await fetch(`${f.base("small")}/large?bytes=100000`, { headers: bearer() });
+    expect(bin.status).toBe(200);
+    expect((await bin.arrayBuffer()).byteLength).toBe(100000);
+  });
+
+  it("works with Python requests, the key as bearer or as basic-auth password", async () => {
+    const script = [
+      "import json, sys, requests",
+      "base, key = sys.argv[1], sys.argv[2]",
+      "s = requests.Session()",
+      "s.headers['Authorization'] = 'Bearer ' + key",
+      "a = s.get(base + '/customers', timeout=30)",
+      "b = requests.get(base + '/echo/hello', auth=('agent', key), timeout=30)",
+      "print(json.dumps({'a': a.status_code, 'emails': [c['email'] for c in a.json()['customers']], 'b': b.json()}))",
+    ].join("\n");
+    const r = await run("python3", ["-c", script, f.base("masked"), f.agent.key], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ a: 200, emails: ["[REDACTED:email]", "[REDACTED:email]"], b: { value: "hello" } });
+  });
+});

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { auditEvents, sessions } from "../../drizzle/schema/index";
+import { addConnection } from "../../core/connections/add-connection";
+import { decidePendingReview, seedGrant, seedMasking, seedPolicy } from "../support/seed";
+import { startHttpFixture, type HttpFixture } from "./http-fixture";
+
+// Requests judged by the connection's policy (method and path globs, JSON body fields), held for
+// review and forwarded exactly as received once approved, audited one event per request; the
+// upstream down or slow.
+let f: HttpFixture;
+beforeAll(async () => {
+  f = await startHttpFixture({ guarded: { auth: "bearer", flags: { "max-body-bytes": "2048" } }, audited: { auth: "bearer" }, slow: { auth: "bearer", flags: { "timeout-ms": "300" } } });
+  await addConnection(f.seed.db, f.seed.box, { name: "down", type: "http", flags: { url: "http://127.0.0.1:9", auth: "bearer", credential: "down-secret-123456" } });
+  await seedGrant(f.seed, "agents", "down");
+  await seedPolicy(f.seed, "guarded", {
+    defaultAction: "allow",
+    rules: [
+      { name: "no-customer-deletes", action: "deny", match: { kinds: ["DELETE /v1/customers/*"] } },
+      { name: "forced-refunds-need-review", action: "review", match: { kinds: ["POST /v1/refunds"], body: { "/mode": "force" } }, timeoutSeconds: 30 },
+      { name: "admin-reviewed", action: "review", match: { kinds: ["* /v1/admin/**"] }, timeoutSeconds: 30 },
+    ],
+  });
+  await seedMasking(f.seed, "audited", { detectors: { builtIn: ["email"] } });
+}, 120_000);
+afterAll(async () => {
+  expect(f?.upstream.leaks ?? []).toEqual([]);
+  await f?.close();
+});
+
+const call = (connection: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+  fetch(`${f.base(connection)}${path}`, { method, headers: { authorization: `Bearer ${f.agent.key}`, ...(body ? { "content-type": "application/json" } : {}), ...headers }, body });
+const upstreamSaw = (method: string, path: string) => f.upstream.seen.filter((s) => s.method === method && s.url === path).length;
+const requestEvents = (connection: string) =>
+  f.seed.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, "request"), eq(auditEvents.connectionName, connection)))
+    .orderBy(auditEvents.id);
+
+describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => {
+  it("denies by method and path glob with 403 naming the rule; the upstream never sees it; look-alikes pass", async () => {
+    const denied = await call("guarded", "DELETE", "/v1/customers/42");
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toEqual({ error: "refused", message: expect.stringContaining('rule "no-customer-deletes"'), rule: "no-customer-deletes" });
+    const encoded = await call("guarded", "DELETE", "/v1/cust%6Fmers//42/");
+    expect(encoded.status).toBe(403);
+    expect(upstreamSaw("DELETE", "/v1/customers/42")).toBe(0);
+    expect((await call("guarded", "DELETE", "/v1/customers/42/notes")).status).toBe(200);
+    expect((await call("guarded", "GET", "/v1/customers/42")).status).toBe(200);
+    expect((await call("guarded", "GET", "/v1/../v1/customers")).status).toBe(200); // fetch resolves it before sending (raw dot segments: proxy-abuse.test.ts)
+  });
+
+  it("holds a request whose JSON body matches, and forwards it exactly as received once approved", async () => {
+    const body = '{"mode":"force",  "amount": 12345678901234567890, "note":"ünïcode"}';
+    const pending = call("guarded", "POST", "/v1/refunds?x=1", body, { "x-trace": "t-1" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstreamSaw("POST", "/v1/refunds?x=1"), "nothing reaches the upstream before the verdict").toBe(0);
+    await decidePendingReview(f.seed, "POST /v1/refunds?x=1", { approve: true });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ method: "POST", path: "/v1/refunds", body });
+    expect(f.upstream.seen.at(-1)?.headers["x-trace"]).toBe("t-1");
+    // Another mode is not held.
+    expect((await call("guarded", "POST", "/v1/refunds", '{"mode":"normal"}')).status).toBe(200);
+  });
+
+  it("refuses a rejected request with the approver's reason, and one too large to hold with the reason", async () => {
+    const pending = call("guarded", "PUT", "/v1/admin/flags", '{"on":true}');
+    await decidePendingReview(f.seed, "PUT /v1/admin/flags", { reject: "not today" });
+    const res = await pending;
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({
+      error: "refused",
+      rule: "admin-reviewed",
+      message: expect.stringContaining("rejected by dana@example.com: not today"),
+      review: expect.stringContaining("/reviews/"),
+    });
+    const big = await call("guarded", "POST", "/v1/admin/import", JSON.stringify({ data: "x".repeat(5000) }));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: "too_large_to_hold", message: expect.stringContaining("larger than the 2048 bytes") });
+    expect(upstreamSaw("PUT", "/v1/admin/flags") + upstreamSaw("POST", "/v1/admin/import")).toBe(0);
+  });
+
+  it("writes one audit event per request: method, path, status, bytes each way, duration, rule, masked counts; one session per client connection", async () => {
+    const before = (await requestEvents("audited")).length;
+    const agent = new (await import("undici")).Agent({ connections: 1 });
+    for (const path of ["/customers", "/echo/one", "/nowhere"]) {
+      const r = await fetch(`${f.base("audited")}${path}`, { headers: { authorization: `Bearer ${f.agent.key}` }, dispatcher: agent } as RequestInit);
+      await r.arrayBuffer();
+    }
+    await agent.close();
+    await expect.poll(async () => (await requestEvents("audited")).length - before, { timeout: 5000 }).toBe(3);
+    const events = (await requestEvents("audited")).slice(before);
+    expect(events.map((e) => [e.statement, e.outcome, (e.details as { status: number }).status])).toEqual([
+      ["GET /customers", "ok", 200],
+      ["GET /echo/one", "ok", 200],
+      ["GET /nowhere", "ok", 404],
+    ]);
+    expect(events[0].details).toMatchObject({ method: "GET", path: "/customers", bytesIn: 0, bytesOut: expect.any(Number), rule: null, masked: { email: 2 } });
+    expect((events[0].details as { bytesOut: number }).bytesOut).toBeGreaterThan(100);
+    expect(events.every((e) => e.identityName === f.agent.name && typeof e.durationMs === "number")).toBe(true);
+    expect(new Set(events.map((e) => e.sessionId)).size, "three requests on one keep-alive connection are one session").toBe(1);
+    await expect
+      .poll(async () => (await f.seed.db.select().from(sessions).where(eq(sessions.id, events[0].sessionId!)))[0]?.status, { timeout: 10_000, message: "the session ends when the connection closes" })
+      .not.toBe("active");
+    const denied = (await requestEvents("guarded")).find((e) => e.statement === "DELETE /v1/customers/42");
+    expect(denied).toMatchObject({ outcome: "denied", details: expect.objectContaining({ status: 403, rule: "no-customer-deletes" }) });
+  });
+
+  it("answers 502 when the upstream is down and 504 when it is slow, as JSON without the secret", async () => {
+    const down = await call("down", "GET", "/x");
+    expect(down.status).toBe(502);
+    const body = await down.text();
+    expect(JSON.parse(body)).toMatchObject({ error: "upstream_unavailable" });
+    expect(body).not.toContain("down-secret-123456");
+    const started = Date.now();
+    const slow = await call("slow", "GET", "/slow?ms=5000");
+    expect(slow.status).toBe(504);
+    expect(await slow.json()).toMatchObject({ error: "upstream_timeout" });
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});

@@ -1,0 +1,18 @@
+import type { ServerResponse } from "node:http";
+
+/**
+ * A refusal as a small JSON document a program can read: `{ "error": code, "message": sentence }`
+ * (plus `rule`, `review`... when they apply). Every body the gateway itself writes goes through here.
+ */
+export type RefusalBody = { error: string; message: string; hint?: string; rule?: string | null; review?: string };
+
+export function sendRefusal(res: ServerResponse, status: number, body: RefusalBody, headers: Record<string, string | string[]> = {}): number {
+  const payload = Buffer.from(JSON.stringify(body));
+  if (res.headersSent) {
+    res.destroy();
+    return 0;
+  }
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": payload.length, "cache-control": "no-store" });
+  res.end(payload);
+  return payload.length;
+}

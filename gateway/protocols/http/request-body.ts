@@ -1,0 +1,68 @@
+import type { IncomingMessage } from "node:http";
+import { UNREAD } from "../../../core/policy/http-request";
+
+/** A request body read up to a limit: whole, or the part read before the limit with the rest still in the request stream. */
+export type ReadBody = { whole: true; body: Buffer } | { whole: false; head: Buffer[] };
+
+/** Reads a request body up to `limit` bytes; a declared Content-Length over it is not read at all. */
+export async function readBodyUpTo(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > limit) return { whole: false, head: [] };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const chunk = await nextChunk(req);
+    if (chunk === null) return { whole: true, body: Buffer.concat(chunks, size) };
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit) return { whole: false, head: chunks };
+  }
+}
+
+/** One chunk of a paused stream, without switching it to flowing mode (the rest can still be piped). */
+function nextChunk(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const read = () => {
+      const c = req.read() as Buffer | null;
+      if (c !== null) return finish(c);
+      if (req.readableEnded) return finish(null);
+    };
+    const onEnd = () => finish(null);
+    const onError = (err: Error) => (cleanup(), reject(err));
+    const onClose = () => (cleanup(), reject(new Error("the client went away")));
+    const cleanup = () => {
+      req.off("readable", read);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const finish = (c: Buffer | null) => (cleanup(), resolve(c));
+    req.on("readable", read);
+    req.once("end", onEnd);
+    req.once("error", onError);
+    req.once("close", onClose);
+    read();
+  });
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/** What a rule's body conditions read: the JSON body parsed, undefined for none, UNREAD for one not read whole or not JSON. */
+export function bodyFacts(read: ReadBody | null, contentType: string | undefined): unknown {
+  if (read === null) return UNREAD;
+  if (!read.whole) return UNREAD;
+  if (read.body.length === 0) return undefined;
+  if (!JSON_TYPE.test(contentType ?? "")) return UNREAD;
+  try {
+    return JSON.parse(read.body.toString("utf8"));
+  } catch {
+    return UNREAD;
+  }
+}
+
+/** How a held request's body shows on its review page: the start of it, as text. */
+export function bodyPreview(read: ReadBody | null): string {
+  if (!read?.whole || read.body.length === 0) return "";
+  const text = read.body.subarray(0, 2000).toString("utf8");
+  return `\n\n${text}${read.body.length > 2000 ? `\n… (${read.body.length} bytes)` : ""}`;
+}

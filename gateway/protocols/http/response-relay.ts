@@ -1,0 +1,160 @@
+import zlib from "node:zlib";
+import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from "node:stream";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { HttpSettings } from "../../../core/connections/types/http";
+import type { ValueMasker } from "../../../core/masking/value-masker";
+import { maskJsonText } from "../../../core/masking/json-masker";
+import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
+import { SecretRedactor, redactInPlace } from "./secret-redactor";
+import { sendRefusal, type RefusalBody } from "./refusal";
+import { canDecode } from "./upstream";
+
+export type RelayResult = { status: number; bytesOut: number; note?: string; failed?: boolean };
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-www-form-urlencoded|x-ndjson|(?:[\w.+-]+\+)?yaml|graphql)\b)/i;
+
+/**
+ * Sends an upstream response on to the client, streaming with backpressure: the credential cut out
+ * of it always (decoding gzip/deflate/br first when the body is compressed), and, when the session
+ * is masked, JSON masked whole (buffered up to the connection's limit; Content-Length fixed), text
+ * (SSE included) masked line by line as it streams, other bodies passed or refused as the
+ * connection says.
+ */
+export async function relayResponse(
+  up: IncomingMessage,
+  res: ServerResponse,
+  opts: { method: string; settings: HttpSettings; headers: OutgoingHttpHeaders; forms: readonly string[]; masker: ValueMasker | null },
+): Promise<RelayResult> {
+  const status = up.statusCode ?? 502;
+  const headers = { ...opts.headers };
+  const noBody = opts.method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
+  if (noBody) {
+    up.resume();
+    res.writeHead(status, headers).end();
+    return { status, bytesOut: 0 };
+  }
+  const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
+  const inspect = opts.forms.length > 0 || opts.masker !== null;
+  if (!inspect) return pipe(up, [], res, status, headers);
+  if (!canDecode(encoding)) {
+    up.destroy();
+    return refuse(res, 502, { error: "upstream_encoding", message: `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body` });
+  }
+  const decoder = decoderFor(encoding);
+  if (decoder) {
+    delete headers["content-encoding"];
+    delete headers["content-length"];
+  }
+  const source: Readable = decoder ? up.pipe(decoder) : up;
+  if (decoder) {
+    up.once("error", (err) => decoder.destroy(err));
+    // A client that goes away stops the upstream's body too (an ended one keeps its pooled socket).
+    decoder.once("close", () => up.readableEnded || up.destroy());
+  }
+  const contentType = String(up.headers["content-type"] ?? "");
+  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers);
+  if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
+  if (TEXT_TYPE.test(contentType) || contentType === "") {
+    delete headers["content-length"];
+    return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers);
+  }
+  if (opts.settings.otherBodies === "refuse") {
+    source.destroy();
+    return refuse(res, 502, { error: "unmaskable_body", message: `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies` });
+  }
+  return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers)), note: `passed unmasked (${contentType})` };
+}
+
+async function relayJson(
+  source: Readable,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  opts: { settings: HttpSettings; forms: readonly string[]; masker: ValueMasker | null },
+): Promise<RelayResult> {
+  const limit = opts.settings.maxBodyBytes;
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      chunks.push(r.value);
+      size += r.value.length;
+      if (size > limit) break;
+    }
+  } catch (err) {
+    return refuse(res, 502, { error: "upstream_failed", message: `the upstream's response broke off: ${(err as Error).message}` });
+  }
+  if (size > limit) {
+    if (opts.settings.oversizeBodies === "refuse") {
+      source.destroy();
+      return refuse(res, 502, {
+        error: "response_too_large",
+        message: `the JSON response is larger than the ${limit} bytes this connection masks whole, and the connection refuses larger ones`,
+      });
+    }
+    delete headers["content-length"];
+    const rest = Readable.from(
+      (async function* () {
+        yield* chunks;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      })(),
+    );
+    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers);
+    return { ...result, note: `JSON over ${limit} bytes: streamed through the detectors, without path rules` };
+  }
+  const body = Buffer.concat(chunks, size);
+  redactInPlace(
+    body,
+    opts.forms.map((f) => Buffer.from(f)),
+  );
+  const masked = maskJsonText(body.toString("utf8"), opts.masker!);
+  const out = masked === null ? body : Buffer.from(masked, "utf8");
+  res.writeHead(status, { ...headers, "content-length": out.length });
+  res.end(out);
+  return { status, bytesOut: out.length };
+}
+
+function decoderFor(encoding: string | undefined): Transform | null {
+  if (encoding === "gzip" || encoding === "x-gzip") return zlib.createGunzip();
+  if (encoding === "deflate") return zlib.createInflate();
+  if (encoding === "br") return zlib.createBrotliDecompress();
+  return null;
+}
+
+function textMasker(masker: ValueMasker): Transform {
+  let stream: StreamTextMasker;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      stream.push(chunk);
+      done();
+    },
+    flush(done: TransformCallback) {
+      stream.flush();
+      done();
+    },
+  });
+  stream = new StreamTextMasker(
+    (text) => masker.scanText(text),
+    (b) => t.push(b),
+  );
+  return t;
+}
+
+function pipe(source: Readable, transforms: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders): Promise<RelayResult> {
+  let bytesOut = 0;
+  const counter = new PassThrough();
+  counter.on("data", (c: Buffer) => (bytesOut += c.length));
+  res.writeHead(status, headers);
+  // SSE and other streams: the headers go now, not with the first byte of the body.
+  res.flushHeaders();
+  return new Promise((resolve) => {
+    pipeline([source, ...transforms, counter, res], (err) => resolve({ status, bytesOut, ...(err ? { failed: true, note: `the response broke off: ${err.message}` } : {}) }));
+  });
+}
+
+function refuse(res: ServerResponse, status: number, body: RefusalBody): RelayResult {
+  const bytesOut = sendRefusal(res, status, body);
+  return { status, bytesOut, failed: true, note: body.message };
+}

@@ -1,0 +1,109 @@
+import http from "node:http";
+import https from "node:https";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { HttpSettings } from "../../../core/connections/types/http";
+import { parseExtraHeaders, redactSecret, type InjectedCredential } from "../../../core/connections/types/http-credential";
+
+// Hop-by-hop headers (RFC 9110 7.6.1) and what only the gateway may set.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
+const CLIENT_ONLY = new Set(["authorization", "cookie", "host", "expect", "content-length", "accept-encoding"]);
+const DECODABLE = new Set(["gzip", "x-gzip", "deflate", "br", "identity"]);
+
+/** Keep-alive agents, one per connection (and its TLS settings), so requests to one upstream reuse its sockets. */
+export class UpstreamPool {
+  private readonly agents = new Map<string, { fingerprint: string; agent: http.Agent }>();
+
+  agentFor(connectionId: string, s: HttpSettings): http.Agent {
+    const fingerprint = JSON.stringify([s.baseUrl, s.tlsVerify, s.caBundle ?? ""]);
+    const found = this.agents.get(connectionId);
+    if (found?.fingerprint === fingerprint) return found.agent;
+    found?.agent.destroy();
+    const https_ = new URL(s.baseUrl).protocol === "https:";
+    const options = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: "lifo" as const };
+    const agent = https_ ? new https.Agent({ ...options, rejectUnauthorized: s.tlsVerify, ca: s.caBundle || undefined }) : new http.Agent(options);
+    this.agents.set(connectionId, { fingerprint, agent });
+    return agent;
+  }
+
+  close(): void {
+    for (const { agent } of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+/** `<base URL><path>?<query>` with the credential's query parameter set (any the client sent under that name replaced). */
+export function upstreamUrl(s: HttpSettings, rawPath: string, rawSearch: string, cred: InjectedCredential): URL {
+  const base = new URL(s.baseUrl);
+  const url = new URL(base.origin);
+  url.pathname = base.pathname.replace(/\/+$/, "") + rawPath;
+  url.search = rawSearch;
+  if (cred.query) url.searchParams.set(cred.query[0], cred.query[1]);
+  return url;
+}
+
+/**
+ * The headers the upstream gets: the client's, minus hop-by-hop headers, the client's Gatehouse
+ * credential and any Authorization or Cookie it sent, plus the connection's extra headers and the
+ * injected credential. Compression is limited to what the gateway can decode (it reads bodies).
+ */
+export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cred: InjectedCredential, bodyLength: number | null): OutgoingHttpHeaders {
+  const named = new Set(
+    String(client.connection ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((t) => t.trim()),
+  );
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(client)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || named.has(name) || name in cred.headers) continue;
+    out[name] = value;
+  }
+  const accepted = String(client["accept-encoding"] ?? "")
+    .split(",")
+    .map((t) => t.trim().split(";")[0].toLowerCase())
+    .filter((t) => DECODABLE.has(t));
+  if (accepted.length) out["accept-encoding"] = accepted.join(", ");
+  for (const [name, value] of parseExtraHeaders(s.extraHeaders ?? "")) out[name.toLowerCase()] = value;
+  Object.assign(out, cred.headers);
+  if (bodyLength !== null) out["content-length"] = String(bodyLength);
+  else if (client["content-length"] !== undefined) out["content-length"] = client["content-length"];
+  else if (client["transfer-encoding"] !== undefined) out["transfer-encoding"] = "chunked";
+  return out;
+}
+
+/**
+ * The headers the client gets back: hop-by-hop ones dropped, every form of the credential cut out
+ * of every value, and a redirect to the upstream itself pointed back at the gateway's path for the
+ * connection (the gateway never follows redirects: the client does, without the credential).
+ */
+export function clientHeaders(upstream: IncomingHttpHeaders, s: HttpSettings, proxyBase: string, forms: readonly string[]): OutgoingHttpHeaders {
+  const named = new Set(
+    String(upstream.connection ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((t) => t.trim()),
+  );
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.map((v) => redactSecret(v, forms)) : redactSecret(String(value), forms);
+  }
+  if (typeof upstream.location === "string") out.location = redactSecret(rewriteLocation(upstream.location, s, proxyBase), forms);
+  return out;
+}
+
+function rewriteLocation(location: string, s: HttpSettings, proxyBase: string): string {
+  const base = new URL(s.baseUrl);
+  let target: URL;
+  try {
+    target = new URL(location, base);
+  } catch {
+    return location;
+  }
+  const basePath = base.pathname.replace(/\/+$/, "");
+  if (target.origin !== base.origin || !(target.pathname === basePath || target.pathname.startsWith(`${basePath}/`))) return location;
+  return `${proxyBase}${target.pathname.slice(basePath.length) || "/"}${target.search}${target.hash}`;
+}
+
+/** Whether the gateway can decode a Content-Encoding (else a body it must read is refused). */
+export const canDecode = (encoding: string | undefined): boolean => encoding === undefined || DECODABLE.has(encoding.trim().toLowerCase());

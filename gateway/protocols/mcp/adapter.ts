@@ -1,0 +1,13 @@
+import type { ProtocolAdapter } from "../../pipeline/adapter";
+import { mountMcp } from "./mcp-route";
+
+/** Gatehouse's own MCP server: `/mcp` on the HTTP port, whose tools dial this gateway's own Postgres and SSH listeners as the caller. */
+export const mcpAdapter: ProtocolAdapter = {
+  name: "mcp",
+  async start({ deps, http, ports }) {
+    if (ports.postgres === undefined || ports.ssh === undefined) throw new Error("the MCP server needs the postgres and ssh listeners started first");
+    const host = deps.config.bind === "0.0.0.0" || deps.config.bind === "::" ? "127.0.0.1" : deps.config.bind;
+    const route = mountMcp(http, deps, { pg: { host, port: ports.postgres, ssl: deps.config.tls.required }, ssh: { host, port: ports.ssh } });
+    return { describe: "MCP server at /mcp on the HTTP port", close: route.close };
+  },
+};

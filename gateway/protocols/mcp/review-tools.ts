@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { and, eq } from "drizzle-orm";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { reviews } from "../../../drizzle/schema/index";
+import { auditedCall, toolError, toolResult, type CallerContext, type ToolOutcome } from "./tool-call";
+
+/** The longest one `review_wait` waits (MCP clients commonly give up on a call after about 60 s). */
+export const MAX_WAIT_SECONDS = 50;
+
+const reviewId = z.string().uuid().describe("the reviewId a pending_approval result gave");
+
+/** `review_status` and `review_wait`: the caller's own reviews only (another identity's review reads as unknown). */
+export function registerReviewTools(server: McpServer, c: CallerContext): void {
+  server.registerTool(
+    "review_status",
+    {
+      description: "The state of a review that holds one of your calls: pending, approved, rejected, expired or cancelled, who decided and why.",
+      inputSchema: { reviewId },
+      annotations: { readOnlyHint: true },
+    },
+    (args) =>
+      auditedCall(c, "review_status", args, async () => {
+        const row = await ownReview(c, args.reviewId);
+        if (!row) return unknownReview(args.reviewId);
+        const here = c.held.get(args.reviewId, c.identity.name);
+        const status = {
+          reviewId: row.id,
+          status: row.status,
+          connection: row.connectionName,
+          statement: row.statement,
+          reason: row.reason,
+          approvals: row.approvals.length,
+          requiredApprovals: row.requiredApprovals,
+          ...(row.decidedBy ? { decidedBy: row.decidedBy } : {}),
+          ...(row.decisionReason ? { decisionReason: row.decisionReason } : {}),
+          expiresAt: row.expiresAt.toISOString(),
+          resultAvailableHere: !!here,
+        };
+        return { result: toolResult(status), outcome: "ok", message: `review ${row.id}: ${row.status}`, connection: row.connectionName, details: { reviewId: row.id } };
+      }),
+  );
+
+  server.registerTool(
+    "review_wait",
+    {
+      description: `Waits (at most ${MAX_WAIT_SECONDS} s per call) for a held call's review and returns the call's result once approved and run; "still pending" otherwise (call again). A rejection or a timeout is a tool error with the reason.`,
+      inputSchema: { reviewId, waitSeconds: z.number().int().min(0).max(MAX_WAIT_SECONDS).optional().describe(`how long to wait, ${MAX_WAIT_SECONDS} s by default`) },
+    },
+    (args, extra) =>
+      auditedCall(c, "review_wait", args, async (): Promise<ToolOutcome> => {
+        const call = c.held.get(args.reviewId, c.identity.name);
+        if (!call) {
+          const row = await ownReview(c, args.reviewId);
+          if (!row) return unknownReview(args.reviewId);
+          const message = `review ${row.id} is ${row.status}, but the call it held is not waiting in this gateway instance (${c.deps.config.instance}): it was taken by ${row.gatewayInstance}${row.gatewayInstance === c.deps.config.instance ? " before a restart, or its result was collected long ago" : ""}. Its result cannot be returned here.`;
+          return { result: toolError(message), outcome: "error", message, connection: row.connectionName, details: { reviewId: row.id } };
+        }
+        const outcome = await c.held.wait(call, (args.waitSeconds ?? MAX_WAIT_SECONDS) * 1000, extra.signal);
+        const details = { reviewId: call.reviewId, heldTool: call.tool };
+        if (outcome) return { ...outcome, connection: call.connection, details: { ...outcome.details, ...details } };
+        const pending = { status: "pending_approval", reviewId: call.reviewId, link: call.link, next: "Still waiting for an approver: call review_wait again." };
+        return { result: toolResult(pending), outcome: "ok", message: `review ${call.reviewId} still pending`, connection: call.connection, details: { ...details, pending: true } };
+      }),
+  );
+}
+
+async function ownReview(c: CallerContext, id: string) {
+  const [row] = await c.deps.db
+    .select()
+    .from(reviews)
+    .where(and(eq(reviews.id, id), eq(reviews.identityName, c.identity.name)));
+  return row;
+}
+
+function unknownReview(id: string): ToolOutcome {
+  const message = `no review ${id} holds a call of yours`;
+  return { result: toolError(message), outcome: "error", message };
+}

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { connectionAccess, isUsable } from "../../../core/access/connection-access";
+import { auditedCall, toolError, toolResult, type CallerContext, type ToolOutcome } from "./tool-call";
+import { PgCallError, runStatement, type Hold, type QueryResult } from "./pg-call";
+import { runCommand, SshCallError, type ExecResult } from "./ssh-exec";
+import { registerReviewTools } from "./review-tools";
+
+/** Every tool this server has (a call of another name is a JSON-RPC error, see mcp-route.ts). */
+export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "review_status", "review_wait"];
+
+/** Which tools serve which connection type (what `connections_list` tells the agent). */
+const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"] };
+
+const connection = z.string().min(1).max(200).describe("the connection's name, as connections_list shows it");
+
+const SCHEMA_SQL = `select table_schema as schema, table_name as table,
+  string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) as columns
+from information_schema.columns
+where table_schema not in ('pg_catalog', 'information_schema') and ($1::text is null or table_schema = $1::text)
+group by table_schema, table_name
+order by table_schema, table_name`;
+
+/** Gatehouse's tools on one (per request) MCP server, for one authenticated caller. */
+export function registerTools(server: McpServer, c: CallerContext): void {
+  server.registerTool(
+    "connections_list",
+    {
+      description: "The connections you may use through Gatehouse, with their type and the tools that serve them.",
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    },
+    () =>
+      auditedCall(c, "connections_list", {}, async () => {
+        const rows = await connectionAccess(c.deps.db, { identityId: c.identity.id, groups: c.identity.groups });
+        const usable = rows.filter(isUsable).map((r) => ({
+          name: r.name,
+          type: r.type,
+          tools: TOOLS_BY_TYPE[r.type] ?? [],
+          ...(r.temporaryUntil !== null ? { accessUntil: new Date(r.temporaryUntil).toISOString() } : {}),
+        }));
+        return { result: toolResult({ connections: usable }), outcome: "ok", message: `${usable.length} connection(s)` };
+      }),
+  );
+
+  server.registerTool(
+    "connection_schema",
+    {
+      description: "Tables and their columns (name and type) of a Postgres connection, read through the gateway like any query.",
+      inputSchema: { connection, schema: z.string().min(1).max(200).optional().describe("only this schema (e.g. public)") },
+      annotations: { readOnlyHint: true },
+    },
+    (args) =>
+      auditedCall(c, "connection_schema", args, () =>
+        postgresCall(c, "connection_schema", args.connection, SCHEMA_SQL, [args.schema ?? null], (r) => {
+          const rows = r.results[0]?.rows ?? [];
+          const tables = rows.map(([schema, table, columns]) => ({ schema, table, columns: String(columns).split(", ") }));
+          return toolResult({ connection: args.connection, tables, ...(r.note ? { note: r.note } : {}) });
+        }),
+      ),
+  );
+
+  server.registerTool(
+    "query",
+    {
+      description:
+        "Runs SQL on a Postgres connection through Gatehouse: guardrails apply, personal data comes back masked, and results are cut at 200 rows or 256 KiB (with a note). " +
+        "A statement a rule holds for approval returns at once with status pending_approval and a reviewId: call review_wait with it.",
+      inputSchema: {
+        connection,
+        sql: z.string().min(1).max(1_000_000).describe("one statement, or several separated by semicolons when no params are given"),
+        params: z
+          .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .max(1000)
+          .optional()
+          .describe("values for $1, $2... (the statement then runs alone, through the extended protocol)"),
+      },
+    },
+    (args) => auditedCall(c, "query", args, () => postgresCall(c, "query", args.connection, args.sql, args.params, (r) => toolResult(r))),
+  );
+
+  server.registerTool(
+    "exec",
+    {
+      description:
+        "Runs a command on an SSH connection through Gatehouse and returns stdout, stderr and the exit status (output cut at 256 KiB). " +
+        "A command a rule holds for approval returns at once with status pending_approval and a reviewId: call review_wait with it.",
+      inputSchema: { connection, command: z.string().min(1).max(100_000).describe("the command line, run by the remote user's shell") },
+    },
+    (args) => auditedCall(c, "exec", args, () => sshCall(c, args.connection, args.command)),
+  );
+
+  registerReviewTools(server, c);
+}
+
+/** A statement through the gateway's Postgres listener: the result, a tool error saying why not, or pending approval. */
+function postgresCall(c: CallerContext, tool: string, name: string, sql: string, params: unknown[] | undefined, render: (r: QueryResult) => ToolOutcome["result"]): Promise<ToolOutcome> {
+  const application = `gatehouse-mcp ${tool}`;
+  return heldAware(
+    c,
+    tool,
+    name,
+    (onHold) => runStatement(c.endpoints.pg, { credential: c.credential, connection: name, application }, sql, params, onHold),
+    (r) => ({ result: render(r), outcome: "ok", message: r.results.map((x) => `${x.command ?? "?"} ${x.rowCount ?? ""}`.trim()).join("; ") + (r.truncated ? " (cut)" : "") }),
+    (err) => {
+      if (!(err instanceof PgCallError)) throw err;
+      const refused = err.code === "42501" || err.code === "28P01" || err.code === "28000";
+      const text = `${err.message}${err.detail ? `\n${err.detail}` : ""}${err.code ? ` (SQLSTATE ${err.code})` : ""}`;
+      return { result: toolError(text), outcome: refused ? "denied" : "error", message: text, details: err.code ? { sqlstate: err.code } : undefined };
+    },
+  );
+}
+
+function sshCall(c: CallerContext, name: string, command: string): Promise<ToolOutcome> {
+  return heldAware(
+    c,
+    "exec",
+    name,
+    (onHold) => runCommand(c.endpoints.ssh, { credential: c.credential, connection: name }, command, onHold),
+    (r: ExecResult) => {
+      // The SSH listener refuses a held command that was rejected or timed out with exit 1 and a `gatehouse:` line.
+      const refusal = /gatehouse: (Gatehouse (did not run|denied) this command: [^\r\n]*)/.exec(r.stderr);
+      if (refusal && r.exitStatus !== 0) return { result: toolError(refusal[1]), outcome: "denied", message: refusal[1] };
+      return { result: toolResult(r), outcome: "ok", message: `exit ${r.exitStatus ?? r.signal ?? "?"}${r.truncated ? " (cut)" : ""}` };
+    },
+    (err) => {
+      if (!(err instanceof SshCallError)) throw err;
+      return { result: toolError(err.message), outcome: "denied", message: err.message };
+    },
+  );
+}
+
+/**
+ * Runs a call on an inner connection and answers with its outcome, or, as soon as the listener
+ * announces a hold, with "pending approval": the inner connection keeps waiting in this instance
+ * (HeldCalls) and `review_wait` collects the outcome.
+ */
+async function heldAware<T>(
+  c: CallerContext,
+  tool: string,
+  name: string,
+  start: (onHold: (h: Hold) => void) => { done: Promise<T>; abandon: () => void },
+  ok: (v: T) => ToolOutcome,
+  failed: (err: unknown) => ToolOutcome,
+): Promise<ToolOutcome> {
+  let announce: (h: Hold) => void = () => {};
+  const held = new Promise<Hold>((resolve) => (announce = resolve));
+  const call = start((h) => announce(h));
+  const outcome = call.done.then(ok, failed);
+  const first = await Promise.race([outcome.then((o) => ({ o })), held.then((h) => ({ h }))]);
+  if ("o" in first) return first.o;
+  const { h } = first;
+  if (!c.held.hasRoom(c.identity.name)) {
+    // Closing the inner connection cancels its review (the listener's client went away).
+    call.abandon();
+    outcome.catch(() => {});
+    const message = `too many of your calls already wait for approval in this gateway instance; collect them with review_wait first (review ${h.reviewId} was cancelled)`;
+    return { result: toolError(message), outcome: "denied", message, details: { reviewId: h.reviewId } };
+  }
+  const safe = outcome.catch((err: Error): ToolOutcome => ({ result: toolError("the gateway could not complete this call"), outcome: "error", message: err.message }));
+  c.held.add({ reviewId: h.reviewId, identityName: c.identity.name, tool, connection: name, link: h.link, outcome: safe, abandon: call.abandon });
+  const pending = {
+    status: "pending_approval",
+    reviewId: h.reviewId,
+    link: h.link,
+    ...(h.reason ? { reason: h.reason } : {}),
+    next: "An approver decides in the Gatehouse console (the link). Call review_wait with this reviewId to get the result; it runs only once approved.",
+  };
+  return { result: toolResult(pending), outcome: "ok", message: `held for approval: review ${h.reviewId}`, details: { reviewId: h.reviewId, pending: true } };
+}
