@@ -51,7 +51,7 @@ async function main() {
   // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const [cmd, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]] : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
-  const svc = await startService("gateway", cmd, args, { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
+  const svc = await startService("gateway", cmd, args, { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
   onCleanup("gateway", () => svc.stop());
   const gwPid = findProcess(svc.proc.pid!, "node")!;
   const cli = async (...args: string[]) => {
