@@ -216,6 +216,27 @@ describe("[MYSQL][CLIENTS]", () => {
     expect(!bad.ok && bad.error).not.toContain("wrong-password");
   });
 
+  it("COM_CHANGE_USER (a pool handing a connection on) re-proves the same identity and resets the target session; another identity is refused", async () => {
+    const other = await seedIdentity(seed, "mysql-other", ["buyers"]);
+    for (const tls of [false, true]) {
+      const c = await gatewayConnection(port, "shop-db", agent.key, { tls });
+      try {
+        await c.query("set @left_behind = 'x'");
+        await c.changeUser({ user: "shop-db", password: agent.key, database: "mysql" });
+        const [[row]] = await c.query<RowDataPacket[]>("select database() as db, @left_behind as v");
+        expect(row).toEqual({ db: "mysql", v: null });
+        const err = await c.changeUser({ user: "shop-db", password: other.key }).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err?.errno).toBe(1045);
+        expect(err?.message).toContain("may not change who is signed in");
+      } finally {
+        c.destroy();
+      }
+    }
+  });
+
   it("refuses a wrong key, and an ungranted connection, with 1045", async () => {
     const bad = await mysqlCli(port, "shop-db", "ghk_wrong", ["-e", "select 1"]);
     expect(bad.code).not.toBe(0);

@@ -10,6 +10,8 @@ import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
+import type { RsaKeys } from "./client-login";
+import { readChangeUser } from "./change-user";
 
 export type RelayHooks = {
   guard: MysqlStatementGuard;
@@ -18,6 +20,8 @@ export type RelayHooks = {
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
   mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
+  /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
+  changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */
   maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
   /** Audits a finished (or refused) SQL command. */
@@ -29,7 +33,7 @@ export type RelayHooks = {
   log: (m: string) => void;
 };
 
-type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string };
+type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean };
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
@@ -44,6 +48,8 @@ export class MysqlRelay {
   private readonly clientFramer: PacketFramer;
   private readonly targetFramer = new PacketFramer(0x40000000);
   private readonly queue: Packet[] = [];
+  // A command's own further packets (COM_CHANGE_USER's authentication) go here instead of the queue.
+  private exchange: ((p: Packet) => void) | null = null;
   private readonly reader: ResponseReader;
   private readonly statements = new Map<number, string>();
   private lastPrepared: string | null = null;
@@ -60,7 +66,7 @@ export class MysqlRelay {
   constructor(
     private readonly client: Duplex,
     private readonly target: Duplex,
-    capabilities: number,
+    private readonly capabilities: number,
     private readonly hooks: RelayHooks,
     leftovers: { client: Buffer; target: Buffer },
   ) {
@@ -121,7 +127,8 @@ export class MysqlRelay {
         if (p.payload.length === 0) this.infile = false;
         continue;
       }
-      this.queue.push(p);
+      if (this.exchange) this.exchange(p);
+      else this.queue.push(p);
     }
     if (this.queue.length > 16) this.client.pause();
     void this.pump();
@@ -190,9 +197,42 @@ export class MysqlRelay {
       case Com.Statistics:
         return this.forward(p, { kind: "single" }, null);
       case Com.ChangeUser:
-        return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, "Gatehouse does not relay COM_CHANGE_USER: open a new connection with the other connection's name as the user"));
+        return this.changeUser(p);
       default:
         return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, `Gatehouse does not relay the MySQL command 0x${p.payload[0]?.toString(16) ?? "??"}`));
+    }
+  }
+
+  /**
+   * COM_CHANGE_USER, as pools use it to hand a connection on: the client proves itself again (the
+   * same identity, on the same connection: the session's record and audit stay true), and the target
+   * session is reset (COM_RESET_CONNECTION, then the database asked for) instead of changing user.
+   */
+  private async changeUser(p: Packet): Promise<void> {
+    const pending: Packet[] = [];
+    let wake: (() => void) | null = null;
+    this.exchange = (q) => (pending.push(q), wake?.());
+    try {
+      const next = async () => {
+        while (!pending.length && !this.closed) await new Promise<void>((r) => (wake = r));
+        if (!pending.length) throw new Error("closed");
+        return pending.shift()!;
+      };
+      const send = (payload: Buffer, seq: number) => this.toClient(framePacket(payload, seq).bytes);
+      const req = await readChangeUser(p, { capabilities: this.capabilities, tls: this.hooks.changeUser.tls, rsa: this.hooks.changeUser.rsa, send, next });
+      const refusal = await this.hooks.changeUser.check(req.user, req.password);
+      if (refusal) return this.sendError(refusal, req.seq);
+      this.statements.clear();
+      const reset = Buffer.from([Com.ResetConnection]);
+      if (req.database) await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: reset }, { kind: "single" }, null, false, undefined, { silent: true });
+      const last = req.database ? Buffer.concat([Buffer.from([Com.InitDb]), Buffer.from(req.database, "utf8")]) : reset;
+      // The target answers at sequence id 1; the client expects the answer at req.seq.
+      await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: last }, { kind: "single" }, null, false, undefined, { shift: req.seq - 1 });
+    } catch (err) {
+      if (err instanceof MysqlError) this.sendError(err, (err as MysqlError & { seq?: number }).seq ?? null);
+      else if (!this.closed) this.protocolError(new MysqlError(Err.Handshake, "Bad handshake"), "a malformed COM_CHANGE_USER");
+    } finally {
+      this.exchange = null;
     }
   }
 
@@ -238,11 +278,11 @@ export class MysqlRelay {
     if (audited) this.hooks.audit({ ...audited.record, refused: { kind: audited.kind, code: String(error.spec.code), message: error.message } });
   }
 
-  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string): Promise<void> {
+  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string, opts: { silent?: boolean; shift?: number } = {}): Promise<void> {
     const masking = masked ? this.hooks.masking() : null;
     if (masking && this.rowMasker?.masker.masking !== masking) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
     return new Promise<void>((resolve) => {
-      this.current = { record, expect, shift: 0, resolve, statementText };
+      this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent };
       this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
       this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
     });
@@ -268,6 +308,11 @@ export class MysqlRelay {
         continue;
       }
       let replacement = this.reader.feed(p.payload);
+      if (cur.silent) {
+        untouched = false;
+        if (this.reader.done) this.completed(cur);
+        continue;
+      }
       if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) {
         const e = parseErr(p.payload);
         const scanned = this.rowMasker.masker.scanText(e.message);
