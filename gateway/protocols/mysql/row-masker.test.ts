@@ -56,6 +56,21 @@ describe("masking MySQL rows", () => {
     expect([c.lenencString(), c.lenencString(), c.left]).toEqual(["[REDACTED]", "to [REDACTED:email]", 0]);
   });
 
+  it("binary rows: an integer the detectors match in decimal (a card number in a BIGINT) becomes NULL", () => {
+    const cards = compileForGroups(maskingRulesSchema.parse({ detectors: { builtIn: ["payment-card"] } }), [])!;
+    const m = new RowMasker(cards, key);
+    m.reset("select id, card from payments");
+    for (const c of [col("id", 0x08), col("card", 0x08)]) m.addColumn(c);
+    const id = Buffer.alloc(8);
+    id.writeBigInt64LE(7n);
+    const card = Buffer.alloc(8);
+    card.writeBigInt64LE(4111111111111111n);
+    const out = m.binaryRow(binaryRow(2, [], [id, card]))!;
+    expect(out[1] & (1 << 3)).toBeTruthy(); // card (index 1) now NULL
+    expect(out.subarray(2).readBigInt64LE(0)).toBe(7n);
+    expect(out.length).toBe(2 + 8);
+  });
+
   it("a computed column is masked by the covered column its query reads", () => {
     const m = new RowMasker(masking, key);
     m.reset("select concat(code, '!') as x from users");
