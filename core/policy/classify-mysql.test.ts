@@ -33,6 +33,16 @@ describe("the MySQL lexer", () => {
     expect(versionNumber("8.0.36")).toBe(80036);
   });
 
+  it("gives statements that differ only in literals one shape (kept strings when the text prepares)", () => {
+    const shapes = (t: string) => {
+      const r = splitMysql(t);
+      return r.ok ? r.statements.map((s) => s.shape) : [];
+    };
+    expect(shapes("select c from t1 where id = 42 and name = 'x' and v > 1.5e3")).toEqual(["select c from t1 where id = 0 and name = '' and v > 0"]);
+    expect(shapes("select 1abc, x.2b from t where 9 = 0x1F")).toEqual(["select 1abc, x.2b from t where 0 = 0"]);
+    expect(shapes("prepare s from 'delete from t'")).toEqual(["prepare s from 'delete from t'"]);
+  });
+
   it("refuses unterminated strings and comments", () => {
     expect(splitMysql("select 'abc").ok).toBe(false);
     expect(splitMysql("select 1 /* x").ok).toBe(false);

@@ -101,7 +101,7 @@ function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {
   const statements: MysqlStatement[] = [];
   let storedProgram: MysqlStatement | null = null;
   for (const s of split.statements) {
-    const c = classifyOne(s.executable);
+    const c = classifyShape(s.shape, s.executable);
     if (storedProgram) {
       // The body of a stored program holds `;`s: its pieces are judged too where they parse (stricter), never refused alone.
       storedProgram.original += `;${s.original}`;
@@ -121,6 +121,21 @@ function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {
     }
   }
   return { ok: true, statements };
+}
+
+const byShape = new Map<string, Classification | { error: string }>();
+
+/** Classifies by the statement's shape (literals blanked), cached: drivers send one shape with many values. */
+function classifyShape(shape: string, executable: string): Classification | { error: string } {
+  let c = byShape.get(shape);
+  if (c === undefined) {
+    c = classifyOne(shape);
+    // A literal the grammar needs as it was (a DATE '...' it cannot read blank): the statement itself, uncached.
+    if ("error" in c && shape !== executable) return classifyOne(executable);
+    if (byShape.size >= 5000) byShape.clear();
+    byShape.set(shape, c);
+  }
+  return c;
 }
 
 function classifyOne(sql: string): Classification | { error: string } {

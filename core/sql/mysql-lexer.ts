@@ -7,6 +7,11 @@ export type MysqlStatementText = {
    * `/*M!100100 ... *\/`) opened up, ordinary comments replaced by a space. Whitespace-trimmed.
    */
   executable: string;
+  /**
+   * `executable` with numeric literals as 0 and string literals as '' (kept when the text PREPAREs:
+   * then a string is SQL): statements of one shape classify alike, so a classifier can cache by it.
+   */
+  shape: string;
 };
 
 export type SplitResult = { ok: true; statements: MysqlStatementText[] } | { ok: false; error: string };
@@ -25,14 +30,17 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
   const statements: MysqlStatementText[] = [];
   let start = 0;
   let exec = "";
+  let shape = "";
+  const keepStrings = /prepare/i.test(text);
   let inExecutable = false;
   let i = 0;
   const n = text.length;
   const flush = (end: number) => {
     const original = text.slice(start, end).trim();
     const executable = exec.trim();
-    if (executable !== "") statements.push({ original, executable });
+    if (executable !== "") statements.push({ original, executable, shape: shape.trim() });
     exec = "";
+    shape = "";
     start = end + 1;
   };
   while (i < n) {
@@ -41,8 +49,18 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
       const end = quoteEnd(text, i, c);
       if (end < 0) return { ok: false, error: `an unterminated ${c === "`" ? "quoted identifier" : "string"}` };
       exec += text.slice(i, end);
+      shape += c === "`" || keepStrings ? text.slice(i, end) : `${c}${c}`;
       i = end;
       continue;
+    }
+    if (c >= "0" && c <= "9" && !IDENTIFIER_CHAR.test(text[i - 1] ?? " ")) {
+      const m = NUMBER.exec(text.slice(i, i + 64));
+      if (m && !IDENTIFIER_CHAR.test(text[i + m[0].length] ?? " ")) {
+        exec += m[0];
+        shape += "0";
+        i += m[0].length;
+        continue;
+      }
     }
     if (c === "/" && text[i + 1] === "*") {
       const m = /^\/\*(M?)!(\d{5,6})?/.exec(text.slice(i, i + 10));
@@ -51,18 +69,21 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
       if (m && !inExecutable && !skipped) {
         inExecutable = true;
         exec += " ";
+        shape += " ";
         i += m[0].length;
         continue;
       }
       const close = text.indexOf("*/", i + 2);
       if (close < 0) return { ok: false, error: "an unterminated comment" };
       exec += " ";
+      shape += " ";
       i = close + 2;
       continue;
     }
     if (c === "*" && text[i + 1] === "/" && inExecutable) {
       inExecutable = false;
       exec += " ";
+      shape += " ";
       i += 2;
       continue;
     }
@@ -70,6 +91,7 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
       const nl = text.indexOf("\n", i);
       i = nl < 0 ? n : nl;
       exec += " ";
+      shape += " ";
       continue;
     }
     if (c === ";" && !inExecutable) {
@@ -84,12 +106,16 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
       continue;
     }
     exec += c;
+    shape += c;
     i++;
   }
   if (inExecutable) return { ok: false, error: "an unterminated executable comment" };
   flush(n);
   return { ok: true, statements };
 }
+
+const IDENTIFIER_CHAR = /[A-Za-z0-9_$@.\u0080-\uffff]/;
+const NUMBER = /^(0x[0-9a-f]+|\d+(\.\d*)?(e[+-]?\d+)?)/i;
 
 /** The index just past the quote that closes the one at `open` (-1: none). */
 function quoteEnd(text: string, open: number, q: string): number {

@@ -17,7 +17,7 @@ describe("[MYSQL][BAD-INPUT]", () => {
 
   beforeAll(async () => {
     db = await startMariadb();
-    gw = await startTestGateway({ GATEHOUSE_MAX_MESSAGE_BYTES: String(1 << 20) });
+    gw = await startTestGateway({ GATEHOUSE_MAX_MESSAGE_BYTES: String(1 << 20), GATEHOUSE_MESSAGE_TIMEOUT_MS: "1500" });
     port = gw.gw.ports.mysql;
     seed = openSeed(gw);
     await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
@@ -85,6 +85,17 @@ describe("[MYSQL][BAD-INPUT]", () => {
       (e: { errno?: number; code?: unknown }) => e,
     );
     expect(err?.errno ?? err?.code).toBe(1153);
+    await stillServes();
+  });
+
+  it("a packet started and not finished within GATEHOUSE_MESSAGE_TIMEOUT_MS ends that session with 1159", async () => {
+    const c = await gatewayConnection(port, "shop-db", agent.key);
+    const core = (c as unknown as { connection: NodeJS.EventEmitter & { stream: net.Socket } }).connection;
+    const failed = new Promise<{ code?: unknown }>((resolve) => core.on("error", resolve));
+    const started = Date.now();
+    core.stream.write(Buffer.concat([Buffer.from([100, 0, 0, 0, 0x03]), Buffer.from("select")]));
+    expect((await failed).code).toBe(1159);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     await stillServes();
   });
 

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RowDataPacket } from "mysql2/promise";
+import mysql, { type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
+import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { eq } from "drizzle-orm";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sessions } from "../../drizzle/schema/index";
+import { exportAsciicast } from "../../core/recordings/export-asciicast";
+import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 
 // Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
@@ -15,12 +22,22 @@ describe("[MYSQL][CLIENTS]", () => {
 
   beforeAll(async () => {
     db = await startMariadb();
-    await db.admin("create table shop.items (id int primary key, name varchar(50), note text); insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue');");
+    await db.admin(
+      `create table shop.items (id int primary key, name varchar(50), note text); insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue');
+       set global max_allowed_packet = 64 * 1024 * 1024;`,
+    );
+    await db.admin("delimiter //\ncreate procedure shop.two_results() begin select 1 as a; select 'two' as b; end //\ndelimiter ;");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
     seed = openSeed(gw);
     await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
     await seedGrant(seed, "buyers", "shop-db");
+    await seedMysqlConnection(seed, "shop-tls", db, { db: "shop", tls: "require" });
+    await seedMysqlConnection(seed, "shop-verified", db, { db: "shop", tls: "verify-full" });
+    await seedGrant(seed, "buyers", "shop-tls");
+    await seedGrant(seed, "buyers", "shop-verified");
+    await seedMysqlConnection(seed, "shop-infile", db, { db: "shop", allowLocalInfile: true });
+    await seedGrant(seed, "buyers", "shop-infile");
     agent = await seedIdentity(seed, "mysql-agent", ["buyers"]);
   }, 120_000);
   afterAll(async () => {
@@ -94,6 +111,129 @@ describe("[MYSQL][CLIENTS]", () => {
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  it("logs in to the target over TLS when the connection requires it, and refuses a certificate it cannot verify", async () => {
+    const c = await gatewayConnection(port, "shop-tls", agent.key);
+    try {
+      const [[row]] = await c.query<RowDataPacket[]>("show session status like 'Ssl_cipher'");
+      expect(row.Value).not.toBe("");
+    } finally {
+      await c.end();
+    }
+    const err = await gatewayConnection(port, "shop-verified", agent.key).then(
+      (conn) => (conn.destroy(), null),
+      (e: { errno?: number; message?: string }) => e,
+    );
+    expect(err?.errno).toBe(2013);
+    expect(err?.message).toMatch(/connection "shop-verified" is unavailable: the target is unreachable: TLS: .*certificate/);
+  });
+
+  it("a pool of mysql2 connections serves parallel queries, each getting its own answer", async () => {
+    const pool = mysql.createPool({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", connectionLimit: 4 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => pool.query<RowDataPacket[]>("select ? as n, name from items where id = ?", [i, 1 + (i % 2)])));
+      answers.forEach(([rows], i) => expect(rows).toEqual([{ n: i, name: i % 2 ? "ink" : "pen" }]));
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("GATEHOUSE_REQUIRE_TLS refuses a client without TLS (3159) and serves one with it", async () => {
+    const strict = await startTestGateway({ GATEHOUSE_REQUIRE_TLS: "true" }, { shareDatabaseWith: gw });
+    try {
+      const plain = await mysqlCli(strict.gw.ports.mysql, "shop-db", agent.key, ["-e", "select 1"]);
+      expect(plain.stderr).toContain("ERROR 3159");
+      const secure = await mysqlCli(strict.gw.ports.mysql, "shop-db", agent.key, ["-e", "select 'over tls' as t"], { tls: true });
+      expect(secure.stdout).toBe("t\nover tls\n");
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("audits one event per statement with rows and duration, lists the session, and exports its statement timeline", async () => {
+    const r = await mysqlCli(port, "shop-db", agent.key, ["shop", "-e", "select name, 'audit_marker_1' from items; update items set note = note where id = 2 and 'audit_marker_2' <> ''"]);
+    expect(r.stderr).toBe("");
+    await expect.poll(async () => (await auditEventsAbout(seed, "audit_marker_2")).length, { timeout: 5000 }).toBe(1);
+    const [select] = await auditEventsAbout(seed, "audit_marker_1");
+    const [update] = await auditEventsAbout(seed, "audit_marker_2");
+    expect([select.statementKind, select.rows, select.outcome, select.identityName, select.protocol]).toEqual(["SELECT", 2, "ok", agent.name, "mysql"]);
+    expect([update.statementKind, update.rows]).toEqual(["UPDATE", 0]);
+    expect(select.durationMs).toBeGreaterThanOrEqual(0);
+    const [session] = await seed.db.select().from(sessions).where(eq(sessions.id, select.sessionId!));
+    expect([session.protocol, session.connectionName, session.clientApp]).toEqual(["mysql", "shop-db", "mysql"]);
+    let cast = "";
+    await exportAsciicast(seed.db, session.id, (line) => (cast += line + "\n"));
+    expect(cast).toContain("audit_marker_1");
+    expect(cast).toContain("SELECT (2 rows)");
+  });
+
+  it("relays 16 MiB split packets both ways, and the several results of a stored procedure", async () => {
+    const c = await gatewayConnection(port, "shop-db", agent.key);
+    try {
+      const big = "y".repeat(17 << 20);
+      const [[row]] = await c.query<RowDataPacket[]>("select length(?) as sent, repeat('z', 17 * 1024 * 1024) as back", [big]);
+      expect(Number(row.sent)).toBe(17 << 20);
+      expect(row.back.length).toBe(17 << 20);
+      const [results] = await c.query<RowDataPacket[][]>("call two_results()");
+      expect(results[0]).toEqual([{ a: 1 }]);
+      expect(results[1]).toEqual([{ b: "two" }]);
+      const [executed] = await c.execute<RowDataPacket[][]>("call two_results()");
+      expect(executed[1]).toEqual([{ b: "two" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("LOAD DATA LOCAL INFILE is refused unless the connection allows it, and then carries the client's file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-infile-"));
+    try {
+      const file = path.join(dir, "items.tsv");
+      writeFileSync(file, "10\tstamp\n11\tclip\n");
+      const load = `load data local infile '${file}' into table items (id, name)`;
+      const refused = await mysqlCli(port, "shop-db", agent.key, ["shop", "--local-infile=1", "-e", load]);
+      expect(refused.code).not.toBe(0);
+      // The target refuses it itself: the gateway did not pass the client's LOCAL INFILE capability on.
+      expect(refused.stderr).toContain("ERROR 4166 (HY000) at line 1: The used command is not allowed because the MariaDB server or client has disabled the local infile capability");
+      const loaded = await mysqlCli(port, "shop-infile", agent.key, ["shop", "--local-infile=1", "-e", `${load}; select name from items where id >= 10 order by id`]);
+      expect(loaded.stderr).toBe("");
+      expect(loaded.stdout).toBe("name\nstamp\nclip\n");
+    } finally {
+      await db.admin("delete from shop.items where id >= 10");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the console's Test connection reaches the target with the form's settings, and says why not", async () => {
+    const settings = mysqlType.parseSettings({ name: "t", type: "mysql", settings: { host: "127.0.0.1", port: db.port, user: db.user, database: "shop", tls: "prefer" } });
+    const form = { type: "mysql" as const, name: "t", host: "127.0.0.1", port: db.port, user: db.user, tls: "prefer" as const, allowLocalInfile: false };
+    const ok = await mysqlType.test({ settings, secret: { password: db.password }, form });
+    expect(ok).toMatchObject({ ok: true, serverVersion: db.version });
+    const bad = await mysqlType.test({ settings, secret: { password: "wrong-password" }, form });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error).toContain("Access denied for user 'app'");
+    expect(!bad.ok && bad.error).not.toContain("wrong-password");
+  });
+
+  it("COM_CHANGE_USER (a pool handing a connection on) re-proves the same identity and resets the target session; another identity is refused", async () => {
+    const other = await seedIdentity(seed, "mysql-other", ["buyers"]);
+    for (const tls of [false, true]) {
+      const c = await gatewayConnection(port, "shop-db", agent.key, { tls });
+      try {
+        await c.query("set @left_behind = 'x'");
+        await c.changeUser({ user: "shop-db", password: agent.key, database: "mysql" });
+        const [[row]] = await c.query<RowDataPacket[]>("select database() as db, @left_behind as v");
+        expect(row).toEqual({ db: "mysql", v: null });
+        const err = await c.changeUser({ user: "shop-db", password: other.key }).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err?.errno).toBe(1045);
+        expect(err?.message).toContain("may not change who is signed in");
+      } finally {
+        c.destroy();
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { auditEventsAbout, openSeed, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
+import { auditEventsAbout, openSeed, auditEventsOf, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 
@@ -32,6 +32,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
         { name: "no-unbounded-writes", action: "deny", match: { writesWithoutWhere: true } },
         { name: "no-server-files", action: "deny", match: { copiesServerFile: true } },
         { name: "no-load-file", action: "deny", match: { functions: ["load_file"] } },
+        { name: "review-inserts", action: "review", match: { kinds: ["INSERT"] } },
       ],
     });
     agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
@@ -89,6 +90,27 @@ describe("[MYSQL][GUARDRAILS]", () => {
       expect(rows).toEqual([{ name: "bob" }]);
     } finally {
       await c.end();
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("a held statement waits silently; KILL QUERY from a second connection withdraws its review (1317) and nothing runs", async () => {
+    const a = await gatewayConnection(port, "guarded", agent.key);
+    const b = await gatewayConnection(port, "guarded", agent.key);
+    try {
+      const held = a.query("insert into victims values (9, 'held_insert_marker')").then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      await expect.poll(async () => (await auditEventsOf(seed, "review.requested", "guarded")).length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await b.query(`KILL QUERY ${a.threadId}`);
+      const err = await held;
+      expect(err?.errno).toBe(1317);
+      const [[row]] = await a.query<RowDataPacket[]>("select count(*) as n from victims");
+      expect(Number(row.n)).toBe(3);
+    } finally {
+      await a.end();
+      await b.end();
     }
     expect(await snapshot()).toBe(before);
   });

@@ -31,6 +31,7 @@ describe("[MYSQL][MASKING]", () => {
     seed = openSeed(gw);
     await seedMysqlConnection(seed, "masked", db, { db: "shop" });
     await seedGrant(seed, "agents", "masked");
+    await db.admin("set global max_allowed_packet = 64 * 1024 * 1024");
     await seedMasking(seed, "masked", {
       columns: [
         { column: "users.code", style: "redact" },
@@ -85,6 +86,24 @@ describe("[MYSQL][MASKING]", () => {
         expect(leaks(shown), `${sql} -> ${shown}`).toEqual([]);
         expect(rows).toHaveLength(2);
       }
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("re-frames a row that masking moves across the 16 MiB split boundary, keeping sequence ids in order", async () => {
+    // Payload 0xffffff + 2 bytes (two packets) before masking, 0xfffffb (one packet) after: the packets after it shift.
+    const filler = 0xfffffd - EMAILS[0].length;
+    const c = await gatewayConnection(port, "masked", agent.key, { multipleStatements: true });
+    const core = (c as unknown as { connection: NodeJS.EventEmitter }).connection;
+    const outOfOrder: string[] = [];
+    core.on("warn", (w: Error) => outOfOrder.push(w.message));
+    try {
+      const [results] = await c.query<RowDataPacket[][]>(`select concat(repeat('x', ${filler - 1}), ' ${EMAILS[0]}') as v; select 'after' as w`);
+      expect(results[0][0].v.length).toBe(filler + "[REDACTED:email]".length);
+      expect(results[0][0].v.endsWith("x [REDACTED:email]")).toBe(true);
+      expect(results[1]).toEqual([{ w: "after" }]);
+      expect(outOfOrder).toEqual([]);
     } finally {
       await c.end();
     }

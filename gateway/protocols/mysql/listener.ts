@@ -137,15 +137,34 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       masking,
       maskingKey,
       audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),
+      changeUser: {
+        tls: login.tls,
+        rsa: st.rsa,
+        check: async (user, password) => {
+          if (user !== connection.name) return new MysqlError(Err.AccessDenied, "Access denied: COM_CHANGE_USER signs in again to the same connection only; open a new connection for another");
+          const again = await admit(deps, { protocol: "mysql", clientAddr, connectionName: user, credential: password, serves: servedBy("mysql"), servesLabel: "a MySQL" });
+          if (!again.ok) return refusalError(again.refusal);
+          const same = again.admission.identity.id === identity.id && again.admission.identity.name === identity.name;
+          return same ? null : new MysqlError(Err.AccessDenied, "Access denied: COM_CHANGE_USER may not change who is signed in; open a new connection");
+        },
+      },
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
       maxPacketBytes: deps.config.maxMessageBytes,
+      buffers: deps.buffers.account(),
+      messageTimeoutMs: deps.config.messageTimeoutMs,
       log: (m) => deps.log(m, "error"),
     },
     { client: clientLeftover, target: target.leftover },
   );
   if (killedEarly !== undefined) relay.kill(killedEarly);
-  const untrack = st.threads.add(st.connectionId, { connectionId: connection.id, identityId: identity.id ?? identity.name, targetThread: target.greeting.connectionId });
+  const running = relay;
+  const untrack = st.threads.add(st.connectionId, {
+    connectionId: connection.id,
+    identityId: identity.id ?? identity.name,
+    targetThread: target.greeting.connectionId,
+    withdrawHeld: () => running.withdrawHeld(),
+  });
   const end = await relay.done;
   untrack();
   await session.end(end);

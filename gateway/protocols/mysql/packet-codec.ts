@@ -40,23 +40,37 @@ export class PacketFramer {
   private partsBytes = 0;
   private firstSeq = 0;
   private expectSeq = -1;
+  // Chunks of a packet whose length is known, kept apart until it is complete (no copy per chunk of a large packet).
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private need = 0;
 
   constructor(private readonly maxPacketBytes: number) {}
 
   /** Bytes received but not yet part of a whole packet. */
   get pending(): number {
-    return this.buf.length + this.partsBytes;
+    return this.buf.length + this.waitingBytes + this.partsBytes;
   }
 
   /** Takes what is buffered (for a socket that changes hands, e.g. on a TLS upgrade). */
   takeRest(): Buffer {
-    const rest = this.buf;
+    const rest = Buffer.concat([this.buf, ...this.waiting]);
     this.buf = EMPTY;
+    this.waiting = [];
+    this.waitingBytes = 0;
     return rest;
   }
 
   push(chunk: Buffer): Packet[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (this.need > 0 && this.buf.length + this.waitingBytes + chunk.length < this.need) {
+      this.waiting.push(chunk);
+      this.waitingBytes += chunk.length;
+      return [];
+    }
+    this.buf = this.buf.length || this.waiting.length ? Buffer.concat([this.buf, ...this.waiting, chunk]) : chunk;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.need = 0;
     const out: Packet[] = [];
     let pos = 0;
     while (this.buf.length - pos >= 4) {
@@ -64,7 +78,10 @@ export class PacketFramer {
       const seq = this.buf[pos + 3];
       if (this.partsBytes + len > this.maxPacketBytes) throw new PacketError("too-large", `a packet is bigger than the gateway's limit of ${this.maxPacketBytes} bytes`);
       if (this.expectSeq >= 0 && seq !== this.expectSeq) throw new PacketError("out-of-order", `a split packet's part came with sequence id ${seq}, expected ${this.expectSeq}`);
-      if (this.buf.length - pos - 4 < len) break;
+      if (this.buf.length - pos - 4 < len) {
+        this.need = 4 + len;
+        break;
+      }
       const payload = this.buf.subarray(pos + 4, pos + 4 + len);
       const raw = this.buf.subarray(pos, pos + 4 + len);
       pos += 4 + len;

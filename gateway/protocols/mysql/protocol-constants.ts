@@ -90,6 +90,7 @@ export const Err = {
   Handshake: { code: 1043, state: "08S01" }, // ER_HANDSHAKE_ERROR
   PacketTooLarge: { code: 1153, state: "08S01" }, // ER_NET_PACKET_TOO_LARGE
   PacketsOutOfOrder: { code: 1156, state: "08S01" }, // ER_NET_PACKETS_OUT_OF_ORDER
+  ReadTimeout: { code: 1159, state: "08S01" }, // ER_NET_READ_INTERRUPTED
   QueryInterrupted: { code: 1317, state: "70100" }, // ER_QUERY_INTERRUPTED
   ConnectionKilled: { code: 1927, state: "70100" }, // ER_CONNECTION_KILLED (MariaDB)
   ServerGone: { code: 2013, state: "HY000" }, // CR_SERVER_LOST: the target went away

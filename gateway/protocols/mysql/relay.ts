@@ -2,13 +2,16 @@ import type { Duplex } from "node:stream";
 import type { SessionEnd } from "../../pipeline/session-scope";
 import type { HeldCommand, HoldNotice } from "../../pipeline/hold";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
-import { errPacket, MysqlError, parseErr } from "./handshake-messages";
+import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
+import type { RsaKeys } from "./client-login";
+import { readChangeUser } from "./change-user";
 
 export type RelayHooks = {
   guard: MysqlStatementGuard;
@@ -16,16 +19,21 @@ export type RelayHooks = {
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
-  mapKill: (text: string) => { text: string } | { error: MysqlError } | null;
+  mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
+  /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
+  changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */
   maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   maxPacketBytes: number;
+  /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
+  buffers: BufferAccount;
+  messageTimeoutMs: number;
   log: (m: string) => void;
 };
 
-type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string };
+type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean };
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
@@ -40,6 +48,8 @@ export class MysqlRelay {
   private readonly clientFramer: PacketFramer;
   private readonly targetFramer = new PacketFramer(0x40000000);
   private readonly queue: Packet[] = [];
+  // A command's own further packets (COM_CHANGE_USER's authentication) go here instead of the queue.
+  private exchange: ((p: Packet) => void) | null = null;
   private readonly reader: ResponseReader;
   private readonly statements = new Map<number, string>();
   private lastPrepared: string | null = null;
@@ -51,16 +61,23 @@ export class MysqlRelay {
   private closed = false;
   private bytesIn = 0;
   private bytesOut = 0;
+  private readonly deadline: MessageDeadline;
 
   constructor(
     private readonly client: Duplex,
     private readonly target: Duplex,
-    capabilities: number,
+    private readonly capabilities: number,
     private readonly hooks: RelayHooks,
     leftovers: { client: Buffer; target: Buffer },
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
     this.clientFramer = new PacketFramer(hooks.maxPacketBytes);
+    // A packet started must be finished in time while the gateway reads (not while it holds a statement or waits on the client's socket).
+    this.deadline = new MessageDeadline(
+      hooks.messageTimeoutMs,
+      () => this.protocolError(new MysqlError(Err.ReadTimeout, "Got timeout reading communication packets: a packet was started and not finished in time"), "a packet was not finished in time"),
+      () => !this.client.isPaused() && this.held === null,
+    );
     this.reader = new ResponseReader((capabilities & Cap.DeprecateEof) !== 0, (r) => this.current?.record?.results.push(r));
     client.on("data", (d: Buffer) => this.fromClient(d));
     target.on("data", (d: Buffer) => this.fromTarget(d));
@@ -70,6 +87,13 @@ export class MysqlRelay {
     target.on("error", () => {});
     if (leftovers.target.length) this.fromTarget(leftovers.target);
     if (leftovers.client.length) this.fromClient(leftovers.client);
+  }
+
+  /** Withdraws the command held for review, if one is (a KILL QUERY from the client's second connection): true when there was one. */
+  withdrawHeld(): boolean {
+    if (!this.held) return false;
+    this.held.withdraw();
+    return true;
   }
 
   /** Ends the session from outside (kill, revocation, expiry, shutdown): the client is told why. */
@@ -88,10 +112,14 @@ export class MysqlRelay {
     } catch (err) {
       const e = err as PacketError;
       const spec = e.kind === "too-large" ? Err.PacketTooLarge : Err.PacketsOutOfOrder;
-      this.sendError(new MysqlError(spec, e.kind === "too-large" ? `Got a packet bigger than the gateway allows (${this.hooks.maxPacketBytes} bytes)` : "Got packets out of order"), null);
-      this.finish(true, `protocol error: ${e.message}`);
+      this.protocolError(new MysqlError(spec, e.kind === "too-large" ? `Got a packet bigger than the gateway allows (${this.hooks.maxPacketBytes} bytes)` : "Got packets out of order"), e.message);
       return;
     }
+    if (!this.hooks.buffers.hold(this.clientFramer.pending)) {
+      this.protocolError(new MysqlError(Err.PacketTooLarge, "the gateway's buffer for incoming messages is full; try again shortly"), "the gateway's buffer budget is exhausted");
+      return;
+    }
+    this.deadline.update(this.clientFramer.pending > 0);
     for (const p of packets) {
       if (this.infile) {
         // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
@@ -99,7 +127,8 @@ export class MysqlRelay {
         if (p.payload.length === 0) this.infile = false;
         continue;
       }
-      this.queue.push(p);
+      if (this.exchange) this.exchange(p);
+      else this.queue.push(p);
     }
     if (this.queue.length > 16) this.client.pause();
     void this.pump();
@@ -168,9 +197,42 @@ export class MysqlRelay {
       case Com.Statistics:
         return this.forward(p, { kind: "single" }, null);
       case Com.ChangeUser:
-        return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, "Gatehouse does not relay COM_CHANGE_USER: open a new connection with the other connection's name as the user"));
+        return this.changeUser(p);
       default:
         return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, `Gatehouse does not relay the MySQL command 0x${p.payload[0]?.toString(16) ?? "??"}`));
+    }
+  }
+
+  /**
+   * COM_CHANGE_USER, as pools use it to hand a connection on: the client proves itself again (the
+   * same identity, on the same connection: the session's record and audit stay true), and the target
+   * session is reset (COM_RESET_CONNECTION, then the database asked for) instead of changing user.
+   */
+  private async changeUser(p: Packet): Promise<void> {
+    const pending: Packet[] = [];
+    let wake: (() => void) | null = null;
+    this.exchange = (q) => (pending.push(q), wake?.());
+    try {
+      const next = async () => {
+        while (!pending.length && !this.closed) await new Promise<void>((r) => (wake = r));
+        if (!pending.length) throw new Error("closed");
+        return pending.shift()!;
+      };
+      const send = (payload: Buffer, seq: number) => this.toClient(framePacket(payload, seq).bytes);
+      const req = await readChangeUser(p, { capabilities: this.capabilities, tls: this.hooks.changeUser.tls, rsa: this.hooks.changeUser.rsa, send, next });
+      const refusal = await this.hooks.changeUser.check(req.user, req.password);
+      if (refusal) return this.sendError(refusal, req.seq);
+      this.statements.clear();
+      const reset = Buffer.from([Com.ResetConnection]);
+      if (req.database) await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: reset }, { kind: "single" }, null, false, undefined, { silent: true });
+      const last = req.database ? Buffer.concat([Buffer.from([Com.InitDb]), Buffer.from(req.database, "utf8")]) : reset;
+      // The target answers at sequence id 1; the client expects the answer at req.seq.
+      await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: last }, { kind: "single" }, null, false, undefined, { shift: req.seq - 1 });
+    } catch (err) {
+      if (err instanceof MysqlError) this.sendError(err, (err as MysqlError & { seq?: number }).seq ?? null);
+      else if (!this.closed) this.protocolError(new MysqlError(Err.Handshake, "Bad handshake"), "a malformed COM_CHANGE_USER");
+    } finally {
+      this.exchange = null;
     }
   }
 
@@ -179,6 +241,11 @@ export class MysqlRelay {
     const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
     const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
     if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
+    if (kill && "done" in kill) {
+      this.toClient(framePacket(okPacket({ status: 0x0002 /* autocommit */ }), 1).bytes);
+      this.hooks.audit({ ...record, results: [{ rows: 0, at: Date.now() }] });
+      return;
+    }
     const text = kill ? kill.text : sent;
     const maskedWrite = this.hooks.maskedWrite(text);
     if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
@@ -211,17 +278,18 @@ export class MysqlRelay {
     if (audited) this.hooks.audit({ ...audited.record, refused: { kind: audited.kind, code: String(error.spec.code), message: error.message } });
   }
 
-  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string): Promise<void> {
+  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string, opts: { silent?: boolean; shift?: number } = {}): Promise<void> {
     const masking = masked ? this.hooks.masking() : null;
     if (masking && this.rowMasker?.masker.masking !== masking) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
     return new Promise<void>((resolve) => {
-      this.current = { record, expect, shift: 0, resolve, statementText };
+      this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent };
       this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
       this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
     });
   }
 
   private fromTarget(d: Buffer): void {
+    const wasEmpty = this.targetFramer.pending === 0;
     let packets: Packet[];
     try {
       packets = this.targetFramer.push(d);
@@ -231,6 +299,7 @@ export class MysqlRelay {
       return;
     }
     const out: Buffer[] = [];
+    let untouched = true;
     for (const p of packets) {
       const cur = this.current;
       if (!cur) {
@@ -239,6 +308,11 @@ export class MysqlRelay {
         continue;
       }
       let replacement = this.reader.feed(p.payload);
+      if (cur.silent) {
+        untouched = false;
+        if (this.reader.done) this.completed(cur);
+        continue;
+      }
       if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) {
         const e = parseErr(p.payload);
         const scanned = this.rowMasker.masker.scanText(e.message);
@@ -246,6 +320,7 @@ export class MysqlRelay {
       }
       if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
       else {
+        untouched = false;
         const payload = replacement ?? p.payload;
         out.push(framePacket(payload, p.seq + cur.shift).bytes);
         cur.shift += partsOf(payload.length) - (((p.lastSeq - p.seq) & 0xff) + 1);
@@ -258,7 +333,9 @@ export class MysqlRelay {
       }
       this.completed(cur);
     }
-    if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
+    // The chunk as it came when it held whole packets only, all passed unchanged (the common case): no copy.
+    if (untouched && wasEmpty && this.targetFramer.pending === 0 && out.length) this.toClient(d);
+    else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   private completed(cur: InFlight): void {
@@ -286,6 +363,11 @@ export class MysqlRelay {
     this.toClient(framePacket(errPacket(error.spec, error.message), at).bytes);
   }
 
+  private protocolError(error: MysqlError, why: string): void {
+    this.sendError(error, null);
+    this.finish(true, `protocol error: ${why}`);
+  }
+
   private targetGone(): void {
     if (this.closed) return;
     this.sendError(new MysqlError(Err.ServerGone, "Lost connection to the target MySQL server"), null);
@@ -295,6 +377,8 @@ export class MysqlRelay {
   private finish(failed: boolean, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.deadline.stop();
+    this.hooks.buffers.close();
     this.held?.cancel(reason);
     this.current?.resolve();
     this.client.end();

@@ -33,7 +33,8 @@ const DATE_LIKE = new Set([0x07, 0x0a, 0x0b, 0x0c]);
  * a column whose source (schema, original table and column, as the server reports them) a column
  * rule covers is masked whole; every text value goes through the detectors. Text rows (COM_QUERY)
  * and binary rows (prepared statements) alike; a masked binary value of a numeric or temporal type
- * becomes NULL (no masked text fits its fixed layout). Computed columns (no original table) get the
+ * becomes NULL (no masked text fits its fixed layout), and integers are read by the detectors in
+ * their decimal form. Computed columns (no original table) get the
  * rule of any covered column the query text reads (lineage by name, over-masking rather than
  * under): `CONCAT(email)`, `JSON_OBJECT(...)`, `GROUP_CONCAT`, the columns of a UNION. A view's
  * columns name the view, not its base table: a rule must name the view to cover them.
@@ -118,8 +119,9 @@ export class RowMasker {
           changed = true;
           continue;
         }
-      } else if (plan.rule) {
-        this.masker.whole("", plan.rule.rule.style, plan.rule.rule.column);
+      } else if (plan.rule || (plan.scan && detectedNumber(this.masker, plan.type, payload, start))) {
+        // No masked text fits a fixed-size value: it becomes NULL (a detected number is counted by the detector).
+        if (plan.rule) this.masker.whole("", plan.rule.rule.style, plan.rule.rule.column);
         bitmap[bit >> 3] |= 1 << (bit & 7);
         changed = true;
         continue;
@@ -157,4 +159,13 @@ function lineageOf(m: SessionMasking, text: string | null): Lineage {
     if (rule && !byName.includes(rule)) byName.push(rule);
   }
   return { computed: byName[0], byName };
+}
+
+/** Whether the detectors match a binary integer's decimal form (a card number in a BIGINT). */
+function detectedNumber(masker: ValueMasker, type: number, buf: Buffer, at: number): boolean {
+  let text: string;
+  if (type === 0x08) text = buf.readBigInt64LE(at).toString();
+  else if (type === 0x03 || type === 0x09) text = String(buf.readInt32LE(at));
+  else return false;
+  return masker.scanText(text) !== null;
 }

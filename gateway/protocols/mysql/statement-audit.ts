@@ -17,7 +17,8 @@ export type CommandRecord = {
 /**
  * One audit event per statement: a text holding several statements is paired result by result
  * (each result of a multi-statement COM_QUERY answers one statement); statements after a failed
- * one never ran and are not reported as run. Texts and messages are masked by `mask` when given.
+ * one never ran and are not reported as run. The scope masks statement texts; error messages
+ * (which may quote values) are masked here by `mask` when given.
  */
 export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecord, mask?: (t: string) => string, serverVersion?: number): void {
   const m = (t: string) => (mask ? mask(t) : t);
@@ -27,7 +28,7 @@ export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecor
       at: new Date(r.startedAt),
       action: "statement",
       outcome: "denied",
-      statement: m(r.text),
+      statement: r.text,
       statementKind: r.refused.kind,
       durationMs: 0,
       rows: null,
@@ -49,7 +50,7 @@ export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecor
       at: new Date(previous),
       action: "statement",
       outcome: error ? "error" : "ok",
-      statement: m(parts[i].text),
+      statement: parts[i].text,
       statementKind: parts[i].kind,
       durationMs: done.at - previous,
       rows: error ? null : done.rows,

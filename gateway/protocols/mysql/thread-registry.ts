@@ -1,7 +1,13 @@
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 
-type Thread = { connectionId: string; identityId: string; targetThread: number };
+type Thread = {
+  connectionId: string;
+  identityId: string;
+  targetThread: number;
+  /** Withdraws the command this session holds for review, if any (true: there was one). */
+  withdrawHeld: () => boolean;
+};
 
 const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
 
@@ -10,7 +16,8 @@ const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
  * as the mysql client does on Ctrl-C from a second connection) mapped to the target threads they
  * front. A KILL is rewritten to the target's thread id, and only for a session of the same
  * identity on the same connection: an id the gateway does not know is refused, since on the
- * target it would name some other client's thread.
+ * target it would name some other client's thread. A `KILL QUERY` of a session whose statement
+ * waits for review withdraws the review instead (nothing runs on the target yet).
  */
 export class ThreadRegistry {
   private readonly threads = new Map<number, Thread>();
@@ -20,11 +27,12 @@ export class ThreadRegistry {
     return () => this.threads.delete(gatewayId);
   }
 
-  mapKill(text: string, who: { connectionId: string; identityId: string }): { text: string } | { error: MysqlError } | null {
+  mapKill(text: string, who: { connectionId: string; identityId: string }): { text: string } | { error: MysqlError } | { done: true } | null {
     const m = KILL.exec(text);
     if (!m) return null;
     const t = this.threads.get(Number(m[2]));
     if (!t || t.connectionId !== who.connectionId || t.identityId !== who.identityId) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${m[2]}`) };
+    if (/^query/i.test(m[1] ?? "") && t.withdrawHeld()) return { done: true };
     return { text: `KILL ${(m[1] ?? "").trim().toUpperCase()} ${t.targetThread}`.replace(/\s+/g, " ") };
   }
 }

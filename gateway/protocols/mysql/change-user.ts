@@ -1,0 +1,56 @@
+import { constants, privateDecrypt, randomBytes } from "node:crypto";
+import { Cursor, type Packet } from "./packet-codec";
+import { authMoreDataPacket, authSwitchPacket, MysqlError } from "./handshake-messages";
+import { Cap, Err } from "./protocol-constants";
+import type { RsaKeys } from "./client-login";
+
+/** What a COM_CHANGE_USER asks for, once its password has been read. */
+export type ChangeUserRequest = { user: string; password: string; database: string | null; seq: number };
+
+type Exchange = {
+  capabilities: number;
+  tls: boolean;
+  rsa: RsaKeys;
+  /** Writes a payload to the client at `seq`. */
+  send: (payload: Buffer, seq: number) => void;
+  /** The client's next packet of this exchange. */
+  next: () => Promise<Packet>;
+};
+
+/**
+ * The authentication inside a COM_CHANGE_USER, as at login: whatever the client answered first, it is
+ * switched to caching_sha2_password with a new scramble and asked for full authentication (the key
+ * in clear over TLS, RSA-encrypted without). Returns the request with `seq`, the id the answer goes at.
+ */
+export async function readChangeUser(p: Packet, x: Exchange): Promise<ChangeUserRequest> {
+  const c = new Cursor(p.payload, 1);
+  const user = c.nulString();
+  if (x.capabilities & Cap.SecureConnection) c.bytes(c.u8());
+  else c.nulString();
+  const database = c.left > 0 ? c.nulString() || null : null;
+  const scramble = Buffer.from(randomBytes(20).map((b) => b & 0x7f || 1));
+  let seq = (p.lastSeq + 1) & 0xff;
+  x.send(authSwitchPacket("caching_sha2_password", scramble), seq);
+  let answer = await x.next();
+  x.send(authMoreDataPacket(Buffer.from([0x04])), (answer.lastSeq + 1) & 0xff);
+  answer = await x.next();
+  if (x.tls) return { user, database, password: cString(answer.payload), seq: (answer.lastSeq + 1) & 0xff };
+  seq = (answer.lastSeq + 1) & 0xff;
+  if (!(answer.payload.length === 1 && answer.payload[0] === 0x02))
+    throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: without TLS the password must be sent RSA-encrypted"), { seq });
+  x.send(authMoreDataPacket(Buffer.from(x.rsa.publicPem, "latin1")), seq);
+  answer = await x.next();
+  seq = (answer.lastSeq + 1) & 0xff;
+  try {
+    const plain = privateDecrypt({ key: x.rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, answer.payload);
+    for (let i = 0; i < plain.length; i++) plain[i] ^= scramble[i % scramble.length];
+    return { user, database, password: cString(plain), seq };
+  } catch {
+    throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: the encrypted password could not be read"), { seq });
+  }
+}
+
+const cString = (b: Buffer) => {
+  const nul = b.indexOf(0);
+  return b.toString("utf8", 0, nul < 0 ? b.length : nul);
+};
