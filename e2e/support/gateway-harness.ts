@@ -52,7 +52,12 @@ export async function startTestGateway(extraEnv: Record<string, string> = {}, op
     ...extraEnv,
   };
   const gw = await startGateway(loadConfig(env as NodeJS.ProcessEnv), { log: process.env.GATEHOUSE_TEST_LOG ? (m) => console.error(m) : () => {} });
-  const cli = inProcessCli(env);
+  const runCli = inProcessCli(env);
+  // The gateway writes audit events in batches (every 100 ms): reading the log ships what this gateway holds first.
+  const cli = async (...args: string[]) => {
+    if (args[0] === "audit" && args[1] === "list") await gw.deps.audit.flush();
+    return runCli(...args);
+  };
   const target = { port: pg.port, socketDir: pg.socketDir, url: (db = "shop") => `postgres://app:secret@127.0.0.1:${pg.port}/${db}?sslmode=disable` };
   const t: TestGateway = {
     gw,
