@@ -1,5 +1,5 @@
 import { parse, type ParseEntry } from "shell-quote";
-import type { Command } from "./command";
+import { plainCommand, type Command } from "./command";
 
 // Words that run the command after them (with their own options first).
 const WRAPPERS = new Set(["sudo", "doas", "env", "nohup", "time", "nice", "ionice", "exec", "command", "builtin", "xargs", "timeout", "stdbuf", "setsid", "chroot", "watch", "strace", "busybox"]);
@@ -47,21 +47,7 @@ export function classifyCommand(line: string, depth = 0): Command {
     // the words from each later position on is a kind too, so `kubectl delete` still matches.
     for (let k = 1; k < Math.min(words2.length, 8); k++) runs.push([program, ...words2.slice(k)].join(" ").toUpperCase());
   }
-  const kind = runs[0] ?? "EMPTY";
-  return {
-    text: line,
-    kind,
-    noun: "command",
-    runs: runs.slice(1),
-    classes: [],
-    resources: [],
-    functions: [],
-    writesWithoutWhere: false,
-    copiesServerFile: false,
-    copiesProgram: false,
-    sessionSettings: [],
-    locks: null,
-  };
+  return { ...plainCommand(line, runs[0] ?? "EMPTY"), runs: runs.slice(1) };
 }
 
 /** `/usr/bin/rm` and `\rm` run rm. */

@@ -1,6 +1,6 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
-import type { Classification, StatementClass } from "./classify-statement";
+import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
 import { splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 
 type Node = Record<string, unknown>;
@@ -10,18 +10,6 @@ const DIALECTS = ["MariaDB", "MySQL"] as const;
 export type MysqlStatement = MysqlStatementText & { classification: Classification };
 export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
 
-const blank = (kind: string, classes: StatementClass[]): Classification => ({
-  kind,
-  runs: [],
-  classes,
-  tables: [],
-  functions: [],
-  writesWithoutWhere: false,
-  copiesServerFile: false,
-  copiesProgram: false,
-  sessionSettings: [],
-  locks: null,
-});
 const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
 
 /**
@@ -30,24 +18,27 @@ const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileg
  * every strict class, whatever their body says.) Anything else it cannot read is unparseable.
  */
 const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
-  [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["names"] })],
-  [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blank("SET", ["session"]), sessionSettings: ["transaction"] })],
+  [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["names"] })],
+  [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["transaction"] })],
   // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
-  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => ({ ...blank("SET", ["session"]), sessionSettings: settingNames(m[0]) })],
-  [/^start\s+transaction\b[\w\s,]*$/i, () => blank("BEGIN", ["transaction"])],
+  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => ({ ...blankClassification("SET", ["session"]), sessionSettings: settingNames(m[0]) })],
+  [/^start\s+transaction\b[\w\s,]*$/i, () => blankClassification("BEGIN", ["transaction"])],
   [
     /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
-    (m) => ({ ...blank("SHOW", ["utility"]), tables: [identifier(m[1])] }),
+    (m) => ({ ...blankClassification("SHOW", ["utility"]), tables: [identifier(m[1])] }),
   ],
-  [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blank("SHOW", ["utility"])],
-  [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blank("SHOW", ["utility"])],
-  [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blank("SHOW", ["utility"])],
-  [/^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i, (m) => ({ ...blank("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] })],
-  [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blank("KILL", ["utility"])],
-  [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blank("DEALLOCATE", ["utility"])],
-  [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blank(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
-  [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blank(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
-  [/^flush\b/i, () => blank("FLUSH", ["utility"])],
+  [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blankClassification("SHOW", ["utility"])],
+  [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
+  [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
+  [
+    /^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i,
+    (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
+  ],
+  [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
+  [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
+  [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
+  [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blankClassification(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
+  [/^flush\b/i, () => blankClassification("FLUSH", ["utility"])],
 ];
 
 const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
@@ -144,11 +135,11 @@ function classifyOne(sql: string): Classification | { error: string } {
     // PREPARE runs nothing yet, but is judged as what EXECUTE will run (as on Postgres).
     const inner = analyzeMysql(unquote(prepared[2]));
     if (!inner.ok) return { error: inner.error };
-    const first = inner.statements[0]?.classification ?? blank("EMPTY", []);
+    const first = inner.statements[0]?.classification ?? blankClassification("EMPTY", []);
     return { ...first, kind: "PREPARE", runs: [first.kind, ...first.runs], prepares: prepared[1].toLowerCase() };
   }
   const execute = /^execute\s+`?(\w+)`?(\s+using\s+[@\w\s,]+)?$/i.exec(sql);
-  if (execute) return { ...blank("EXECUTE", []), executes: execute[1].toLowerCase() };
+  if (execute) return { ...blankClassification("EXECUTE", []), executes: execute[1].toLowerCase() };
   let lastError = "";
   for (const database of DIALECTS) {
     try {
@@ -178,7 +169,7 @@ const unquote = (literal: string) => {
 function classifyTree(ast: Node, tableList: string[]): Classification {
   const type = String(ast.type ?? "").toLowerCase();
   const keyword = String(ast.keyword ?? "").toLowerCase();
-  const c = blank(kindOf(type, keyword, ast), []);
+  const c = blankClassification(kindOf(type, keyword, ast), []);
   const classes = new Set<StatementClass>(classesOf(type, keyword));
   for (const entry of tableList) {
     const [, db, table] = entry.split("::");

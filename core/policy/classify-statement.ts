@@ -4,6 +4,20 @@ import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
 
+/** A statement of this kind about which nothing else is known yet (the classifiers fill it in). */
+export const blankClassification = (kind: string, classes: StatementClass[] = []): Classification => ({
+  kind,
+  runs: [],
+  classes,
+  tables: [],
+  functions: [],
+  writesWithoutWhere: false,
+  copiesServerFile: false,
+  copiesProgram: false,
+  sessionSettings: [],
+  locks: null,
+});
+
 export type Classification = {
   kind: string;
   /**
@@ -111,18 +125,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     const runs = [...new Set([innerKind, ...inner.runs])];
     return top0 === "PrepareStmt" ? { ...inner, runs, prepares: String(body0.name ?? "") } : { ...inner, runs };
   }
-  const c: Classification = {
-    kind: s.kind,
-    runs: [],
-    classes: [],
-    tables: [],
-    functions: [],
-    writesWithoutWhere: false,
-    copiesServerFile: false,
-    copiesProgram: false,
-    sessionSettings: [],
-    locks: null,
-  };
+  const c = blankClassification(s.kind);
   const classes = new Set<StatementClass>();
   const top = s.node;
   const body = s.tree[top] as Node;

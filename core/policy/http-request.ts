@@ -1,4 +1,4 @@
-import type { Command } from "./command";
+import { plainCommand, type Command } from "./command";
 
 /** What a rule can read of an HTTP request besides its kind (method and path). */
 export type HttpRequestFacts = {
@@ -34,21 +34,7 @@ export function normalisePath(rawPath: string): string | null {
 
 /** `DELETE /v1/customers/42` as a neutral Command: the kind is the method and the normalised path. */
 export function requestCommand(facts: HttpRequestFacts, text: string): Command {
-  return {
-    text,
-    kind: `${facts.method.toUpperCase()} ${facts.path}`,
-    noun: "request",
-    runs: [],
-    classes: [],
-    resources: [],
-    functions: [],
-    writesWithoutWhere: false,
-    copiesServerFile: false,
-    copiesProgram: false,
-    sessionSettings: [],
-    locks: null,
-    request: facts,
-  };
+  return { ...plainCommand(text, `${facts.method.toUpperCase()} ${facts.path}`, "request"), request: facts };
 }
 
 const globs = new Map<string, RegExp>();
