@@ -24,7 +24,8 @@ export type FrontendGuard = (type: number, text: string, buf: Buffer, start: num
  * kept in order) until it settles, then the message is offered again.
  */
 export type BackendFilter = {
-  onFrontend(type: number, buf: Buffer, start: number, end: number): void;
+  /** May return messages the gateway sends the target right before this one (their answers are the filter's, not the client's). */
+  onFrontend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | void;
   onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void>;
 };
 

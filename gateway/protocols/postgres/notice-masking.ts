@@ -12,10 +12,11 @@ const QUOTED_VALUES = /(\)=\()(.*?)(\)(?: already exists| is not present| confli
  * Masks an ErrorResponse or NoticeResponse ('E'/'N': tagged C strings): detector hits in every
  * field that can hold text; with "quoted" (the statement names a table under a column rule) every
  * value the server quotes back (a unique violation's key, a failed cast's input), since such a
- * value may be one no detector recognises; with "all" (DO, CALL) the message text itself.
- * Undefined when nothing changed.
+ * value may be one no detector recognises, except a name the client gave the request itself
+ * (`clientNames`: `prepared statement "s1" does not exist`); with "all" (DO, CALL) the message text
+ * itself. Undefined when nothing changed.
  */
-export function maskNoticeFields(buf: Buffer, start: number, end: number, m: ValueMasker, withhold: "none" | "quoted" | "all"): Buffer | undefined {
+export function maskNoticeFields(buf: Buffer, start: number, end: number, m: ValueMasker, withhold: "none" | "quoted" | "all", clientNames: readonly string[] = []): Buffer | undefined {
   const fields: Array<[number, string]> = [];
   let changed = false;
   let i = start + 5;
@@ -26,7 +27,7 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
     let value = buf.toString("utf8", i + 1, zero);
     if (!STRUCTURAL.has(tag)) {
       let next = m.scanText(value) ?? value;
-      if (withhold === "quoted" && PROSE.has(tag)) next = redactQuotedValues(next, m);
+      if (withhold === "quoted" && PROSE.has(tag)) next = redactQuotedValues(next, m, clientNames);
       if (withhold === "all" && PROSE.has(tag) && next !== WITHHELD) {
         next = WITHHELD;
         m.count("withheld-message");
@@ -51,7 +52,7 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
 // What server-side code (DO, CALL) says can hold any value it read: under column rules, its text is withheld.
 const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 
-function redactQuotedValues(text: string, m: ValueMasker): string {
+function redactQuotedValues(text: string, m: ValueMasker, clientNames: readonly string[]): string {
   return text.replace(
     QUOTED_VALUES,
     (all, open: string | undefined, key: string | undefined, close: string | undefined, q1: string | undefined, quoted: string | undefined, q2: string | undefined) => {
@@ -60,7 +61,7 @@ function redactQuotedValues(text: string, m: ValueMasker): string {
         m.count("quoted-value");
         return `${open}[REDACTED]${close}`;
       }
-      if (quoted!.startsWith("[REDACTED")) return all;
+      if (quoted === "" || quoted!.startsWith("[REDACTED") || clientNames.includes(quoted!.replace(/""/g, '"'))) return all;
       m.count("quoted-value");
       return `${q1}[REDACTED]${q2}`;
     },

@@ -60,7 +60,8 @@ export class PgRelay {
       const text = this.tracker.onFrontend(type, buf, start, end);
       const judged = text !== undefined || type === Frontend.FunctionCall || type === Frontend.Bind ? guard?.(type, text ?? "", buf, start, end) : undefined;
       if (!judged) {
-        filter?.onFrontend(type, buf, start, end);
+        const first = filter?.onFrontend(type, buf, start, end);
+        if (first) toTarget.add(first, 0, first.length);
         return toTarget.add(buf, start, end);
       }
       if ("hold" in judged) return this.hold(judged.hold, Buffer.from(buf.subarray(start, end)));
@@ -73,8 +74,8 @@ export class PgRelay {
       if (filtered instanceof Promise) return this.holdTarget(filtered, Buffer.from(buf.subarray(start, end)));
       if (filtered) [buf, start, end] = [filtered, 0, filtered.length];
       const replacement = this.tracker.onBackend(type, buf, start, end);
-      if (replacement) toClient.add(replacement, 0, replacement.length);
-      else toClient.add(buf, start, end);
+      if (!replacement) toClient.add(buf, start, end);
+      else if (replacement.length) toClient.add(replacement, 0, replacement.length);
     });
 
     this.buffers = limits?.buffers;

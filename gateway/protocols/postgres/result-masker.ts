@@ -2,7 +2,7 @@ import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Backend, Frontend } from "./message-codes";
-import { readParse, readTargetedName } from "./frontend-messages";
+import { readBind, readExecute, readParse, readTargetedName } from "./frontend-messages";
 import { maskDataRow, readBindResultFormats, readRowDescription, type ColumnMask, type Field } from "./data-row";
 import { maskNoticeFields, maskNotification } from "./notice-masking";
 import { maskCopyRow, type CopyPlan } from "./copy-out";
@@ -14,6 +14,7 @@ import type { RequestRecord, StatementTracker } from "./statement-tracker";
 import type { MaskedCounts } from "./statement-events";
 import type { BackendFilter } from "./guard-types";
 import { OutputSlab } from "./segment-writer";
+import { DescribePlanner } from "./describe-planner";
 
 type Described = { info: StatementInfo; fields?: Field[]; rules?: Array<FieldRule | undefined> };
 type Portal = { described: Described; formats: number[]; fields?: Field[]; rules?: Array<FieldRule | undefined>; masks?: Array<ColumnMask | undefined> | null };
@@ -32,6 +33,13 @@ const DDL_TAG = /^(ALTER|CREATE|DROP|COMMENT|GRANT|REVOKE)\b/;
 export class ResultMasker implements BackendFilter {
   private readonly statements = new Map<string, Described>();
   private readonly portals = new Map<string, Portal>();
+  private readonly plan = new DescribePlanner(() => this.tracker.idle, {
+    statement: (name) => this.statements.get(name)?.fields !== undefined,
+    portal: (name) => {
+      const p = this.portals.get(name);
+      return (p?.fields ?? p?.described.fields) !== undefined;
+    },
+  });
   private simple: Array<ColumnMask | undefined> | null = null;
   private copy: { plan: CopyPlan; header: boolean } | null = null;
   private readonly copyColumns = new Map<string, Awaited<ReturnType<TargetCatalog["columnsOf"]>>>();
@@ -50,21 +58,48 @@ export class ResultMasker implements BackendFilter {
     private readonly log: (m: string) => void,
   ) {}
 
-  onFrontend(type: number, buf: Buffer, start: number, end: number): void {
-    if (!this.current()) return;
-    if (type === Frontend.Parse) {
-      const { name, text } = readParse(buf, start, end);
-      this.statements.set(name, { info: statementInfo(this.analyzer, text, 0) });
-    } else if (type === Frontend.Bind) {
-      const portal = buf.toString("utf8", start + 5, buf.indexOf(0, start + 5));
-      const stmtAt = buf.indexOf(0, start + 5) + 1;
-      const statement = buf.toString("utf8", stmtAt, buf.indexOf(0, stmtAt));
-      const described = this.statements.get(statement) ?? { info: UNKNOWN_STATEMENT };
-      this.portals.set(portal, { described, formats: readBindResultFormats(buf, start, end) });
-    } else if (type === Frontend.Close) {
-      const { kind, name } = readTargetedName(buf, start, end);
-      (kind === "S" ? this.statements : this.portals).delete(name);
+  /**
+   * Statements and portals change when the target says they did (see StatementTracker.whenDone).
+   * An Execute whose columns the masking would not know is preceded by the gateway's own Describe
+   * (see DescribePlanner).
+   */
+  onFrontend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined {
+    if (!this.current()) return undefined;
+    const plan = this.plan;
+    switch (type) {
+      case Frontend.Parse: {
+        const { name, text } = readParse(buf, start, end);
+        const described: Described = { info: statementInfo(this.analyzer, text, 0) };
+        plan.parse(name);
+        this.tracker.whenDone(() => this.statements.set(name, described));
+        break;
+      }
+      case Frontend.Bind: {
+        const { portal, statement } = readBind(buf, start, end);
+        const formats = readBindResultFormats(buf, start, end);
+        plan.bind(portal, statement);
+        this.tracker.whenDone(() => this.portals.set(portal, { described: this.statements.get(statement) ?? { info: UNKNOWN_STATEMENT }, formats }));
+        break;
+      }
+      case Frontend.Describe: {
+        const { kind, name } = readTargetedName(buf, start, end);
+        plan.describe(kind, name);
+        break;
+      }
+      case Frontend.Close: {
+        const { kind, name } = readTargetedName(buf, start, end);
+        plan.close(kind, name);
+        this.tracker.whenDone(() => (kind === "S" ? this.statements : this.portals).delete(name));
+        break;
+      }
+      case Frontend.Execute: {
+        const { portal } = readExecute(buf, start, end);
+        return plan.execute(portal) ? this.tracker.describeFirst(portal) : undefined;
+      }
+      case Frontend.Sync:
+        plan.sync();
     }
+    return undefined;
   }
 
   onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void> {
@@ -97,9 +132,12 @@ export class ResultMasker implements BackendFilter {
       case Backend.ErrorResponse:
       case Backend.NoticeResponse: {
         const info = this.respondingInfo();
+        // Whether the statement runs code of its own depends on the target's built-in routines: known first (the stream waits once per target).
+        const routines = info && this.loadBuiltinRoutines(info);
+        if (routines) return routines;
         const runsCode = info && (info.runsCode || callsOpaqueRoutine(info.calls, this.catalog.builtinRoutines()));
         const withheld = m.masking.columns.length === 0 ? "none" : runsCode ? "all" : (info?.touchesRules ?? true) ? "quoted" : "none";
-        const out = maskNoticeFields(buf, start, end, m, withheld);
+        const out = maskNoticeFields(buf, start, end, m, withheld, this.tracker.respondingNames());
         if (type === Backend.ErrorResponse) {
           this.simple = null;
           this.copy = null;

@@ -74,4 +74,53 @@ describe("[CODEC][TRACKER] pairs responses with requests", () => {
     h.tracker.drainUnfinished("client vanished");
     expect(h.records[1]).toMatchObject({ text: "select pg_sleep(10)", error: { code: "08006", message: "client vanished" } });
   });
+
+  it("ignores what the client sends after an extended-protocol error came back, simple queries too, until its Sync", () => {
+    const h = harness();
+    h.front(serialize.bind({ statement: "missing" }));
+    h.front(serialize.flush());
+    h.back(errorResponse({ severity: "ERROR", code: "26000", message: 'prepared statement "missing" does not exist' }));
+    // The server reads and ignores these: nothing of theirs may be paired with what comes next.
+    h.front(serialize.query("select 'ignored'"));
+    h.front(serialize.execute({}));
+    h.front(serialize.sync());
+    h.back(readyForQuery("I"));
+    h.front(serialize.query("select 'next'"));
+    expect(h.tracker.responding()).toMatchObject({ op: "query", record: { text: "select 'next'" } });
+    h.back(complete("SELECT 1"));
+    h.back(readyForQuery("I"));
+    expect(h.records.map((r) => r.text)).toEqual(["", "select 'next'"]);
+  });
+
+  it("runs a Parse's, Bind's or Close's follow-up only when the target completes it", () => {
+    const h = harness();
+    const done: string[] = [];
+    h.front(serialize.parse({ name: "s1", text: "select 1" }));
+    h.tracker.whenDone(() => done.push("parse s1"));
+    h.front(serialize.parse({ name: "s1", text: "select 2" }));
+    h.tracker.whenDone(() => done.push("parse s1 again"));
+    h.front(serialize.sync());
+    h.back(msg("1"));
+    h.back(errorResponse({ severity: "ERROR", code: "42P05", message: 'prepared statement "s1" already exists' }));
+    h.back(readyForQuery("I"));
+    expect(done).toEqual(["parse s1"]);
+  });
+
+  it("swallows the answer to the gateway's own Describe before an Execute, and reports the Execute's failure through it", () => {
+    const h = harness();
+    h.front(serialize.execute({ portal: "p1" }));
+    const describe = h.tracker.describeFirst("p1")!;
+    expect(describe.toString("latin1")).toBe("D\0\0\0\x08Pp1\0");
+    h.front(serialize.sync());
+    h.back(errorResponse({ severity: "ERROR", code: "34000", message: 'portal "p1" does not exist' }));
+    h.back(readyForQuery("I"));
+    expect(h.records).toMatchObject([{ protocol: "extended", error: { code: "34000" } }]);
+    h.front(serialize.bind({ portal: "p2" }));
+    h.front(serialize.execute({ portal: "p2" }));
+    h.tracker.describeFirst("p2");
+    h.front(serialize.sync());
+    h.back(msg("2"));
+    expect(h.back(msg("n"))).toHaveLength(0); // NoData, for the gateway alone
+    expect(h.back(complete("SELECT 0"))).toBeUndefined();
+  });
 });

@@ -22,22 +22,32 @@ export type Responding =
 type Pending =
   | { op: "query"; record: RequestRecord; refusal?: Refusal }
   | { op: "execute"; record: RequestRecord; portal: string }
-  | { op: "parse"; text: string; refusal?: Refusal }
-  | { op: "bind"; text: string; refusal?: Refusal }
+  | { op: "parse"; name: string; text: string; refusal?: Refusal; done?: () => void }
+  | { op: "bind"; text: string; names: string[]; refusal?: Refusal; done?: () => void }
   | { op: "fcall"; refusal?: Refusal }
-  | { op: "describe"; kind: "S" | "P"; name: string }
-  | { op: "close" | "sync" };
+  | { op: "describe"; kind: "S" | "P"; name: string; injected?: true }
+  | { op: "close"; name: string; done?: () => void }
+  | { op: "sync" };
+
+/** What onBackend returns for an answer the client must not see (to a message the gateway sent itself). */
+export const SWALLOWED = Buffer.alloc(0);
 
 /**
  * Pairs backend responses with the frontend requests that caused them, so that every statement
  * gets its outcome, duration and row count. Follows the protocol's rule that the server answers
- * in order and, after an error in an extended-protocol batch, skips everything until Sync.
+ * in order and, after an error in an extended-protocol batch, skips everything until Sync: what
+ * was sent before the error came back, and what the client sends after it (the server reads and
+ * ignores every message up to the next Sync, simple queries included).
  */
 export class StatementTracker {
   private readonly queue: Pending[] = [];
   private head = 0;
   private readonly statements = new Map<string, string>();
   private readonly portals = new Map<string, string>();
+  /** The request tracked last; null when the target will ignore it (skipping to Sync). */
+  private last: Pending | null = null;
+  /** The target is skipping messages until the next Sync (an extended-protocol request failed). */
+  private skipping = false;
 
   constructor(
     private readonly emit: (r: RequestRecord) => void,
@@ -46,44 +56,50 @@ export class StatementTracker {
 
   /** Tracks a frontend message; returns the SQL text of a Query or Parse (decoded once, for the guard too). */
   onFrontend(type: number, buf: Buffer, start: number, end: number): string | undefined {
+    this.last = null;
+    if (this.skipping) {
+      // Ignored by the target: nothing to pair with an answer. Its text is still judged (fail closed).
+      if (type !== Frontend.Sync) return type === Frontend.Query ? readQuery(buf, start, end) : type === Frontend.Parse ? readParse(buf, start, end).text : undefined;
+      this.skipping = false;
+    }
     switch (type) {
       case Frontend.Query: {
         const text = readQuery(buf, start, end);
-        this.queue.push({ op: "query", record: this.record("simple", text) });
+        this.push({ op: "query", record: this.record("simple", text) });
         return text;
       }
       case Frontend.Parse: {
         const { name, text } = readParse(buf, start, end);
         this.statements.set(name, text);
-        this.queue.push({ op: "parse", text });
+        this.push({ op: "parse", name, text });
         return text;
       }
       case Frontend.Bind: {
         const { portal, statement } = readBind(buf, start, end);
         const text = this.statements.get(statement) ?? "";
         this.portals.set(portal, text);
-        this.queue.push({ op: "bind", text });
+        this.push({ op: "bind", text, names: [statement, portal] });
         break;
       }
       case Frontend.Execute: {
         const { portal } = readExecute(buf, start, end);
-        this.queue.push({ op: "execute", record: this.record("extended", this.portals.get(portal) ?? ""), portal });
+        this.push({ op: "execute", record: this.record("extended", this.portals.get(portal) ?? ""), portal });
         break;
       }
       case Frontend.Close: {
         const { kind, name } = readTargetedName(buf, start, end);
         (kind === "S" ? this.statements : this.portals).delete(name);
-        this.queue.push({ op: "close" });
+        this.push({ op: "close", name });
         break;
       }
       case Frontend.Describe:
-        this.queue.push({ op: "describe", ...readTargetedName(buf, start, end) });
+        this.push({ op: "describe", ...readTargetedName(buf, start, end) });
         break;
       case Frontend.Sync:
-        this.queue.push({ op: "sync" });
+        this.push({ op: "sync" });
         break;
       case Frontend.FunctionCall:
-        this.queue.push({ op: "fcall" });
+        this.push({ op: "fcall" });
         break;
     }
   }
@@ -93,8 +109,34 @@ export class StatementTracker {
    * refusal comes back, the client gets the gateway's own error instead (see onBackend's result).
    */
   refuseLast(refusal: Refusal): void {
-    const last = this.queue[this.queue.length - 1];
+    const last = this.last;
     if (last?.op === "query" || last?.op === "parse" || last?.op === "fcall" || last?.op === "bind") last.refusal = refusal;
+  }
+
+  /**
+   * Runs `done` when the target completes the Parse, Bind or Close just tracked (its ParseComplete,
+   * BindComplete or CloseComplete), never when it fails or is skipped: the masking's view of the
+   * session's statements and portals changes only as the server's does.
+   */
+  whenDone(done: () => void): void {
+    if (this.last?.op === "parse" || this.last?.op === "bind" || this.last?.op === "close") this.last.done = done;
+  }
+
+  /**
+   * The gateway's own Describe of `portal`, to send the target right before the Execute just
+   * tracked (the masking must know a result's columns and the client never asked): its answer is
+   * the gateway's, never the client's. Undefined when the target will skip that Execute anyway.
+   */
+  describeFirst(portal: string): Buffer | undefined {
+    if (this.last?.op !== "execute" || this.queue[this.queue.length - 1] !== this.last) return undefined;
+    this.queue.splice(this.queue.length - 1, 0, { op: "describe", kind: "P", name: portal, injected: true });
+    const name = Buffer.from(portal, "utf8");
+    const out = Buffer.alloc(7 + name.length);
+    out[0] = Frontend.Describe;
+    out.writeInt32BE(6 + name.length, 1);
+    out[5] = 0x50; // 'P'
+    name.copy(out, 6);
+    return out;
   }
 
   /** The request the next backend message answers (read before onBackend consumes it). */
@@ -106,6 +148,17 @@ export class StatementTracker {
     return null;
   }
 
+  /**
+   * The statement and portal names the client itself gave the request being answered: an error
+   * that quotes one back ("portal "p1" does not exist") tells the client nothing it did not send.
+   */
+  respondingNames(): string[] {
+    const p = this.queue[this.head];
+    if (p?.op === "bind") return p.names.filter(Boolean);
+    if (p?.op === "execute") return p.portal ? [p.portal] : [];
+    return (p?.op === "describe" || p?.op === "close" || p?.op === "parse") && p.name ? [p.name] : [];
+  }
+
   /** Tracks a backend message; returns the message to send the client instead, when there is one. */
   onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined {
     const pending = this.queue[this.head];
@@ -113,11 +166,15 @@ export class StatementTracker {
       case Backend.ParseComplete:
       case Backend.BindComplete:
       case Backend.CloseComplete:
+        if (pending?.op === "parse" || pending?.op === "bind" || pending?.op === "close") pending.done?.();
         this.shift();
         break;
       case Backend.RowDescription:
       case Backend.NoData:
-        if (pending?.op === "describe") this.shift();
+        if (pending?.op === "describe") {
+          this.shift();
+          if (pending.injected) return SWALLOWED;
+        }
         break;
       case Backend.CommandComplete:
       case Backend.EmptyQueryResponse:
@@ -157,6 +214,11 @@ export class StatementTracker {
     this.head = 0;
   }
 
+  private push(p: Pending): void {
+    this.queue.push(p);
+    this.last = p;
+  }
+
   private record(protocol: RequestRecord["protocol"], text: string): RequestRecord {
     return { protocol, text, startedAt: this.now(), completions: [] };
   }
@@ -177,11 +239,16 @@ export class StatementTracker {
       return replacement;
     }
     if (pending.op === "execute") this.emit({ ...pending.record, error });
-    else if (pending.op === "parse" || pending.op === "bind") {
+    else if (pending.op === "describe" && pending.injected) {
+      // The gateway's Describe failed in place of the Execute after it (a portal that does not exist): the client gets the same error.
+      const execute = this.queue[this.head + 1];
+      if (execute?.op === "execute") this.emit({ ...execute.record, error });
+    } else if (pending.op === "parse" || pending.op === "bind") {
       this.emit({ protocol: "extended", text: pending.text, startedAt: error.at, completions: [], error, refusedKind: refusal?.kind });
     }
-    // The server now ignores everything up to the next Sync.
+    // The server now ignores everything up to the next Sync, including what the client has yet to send.
     while (this.head < this.queue.length && this.queue[this.head].op !== "sync") this.shift();
+    if (this.head >= this.queue.length) this.skipping = true;
     return replacement;
   }
 
