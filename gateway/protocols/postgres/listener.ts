@@ -134,7 +134,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   results = new ResultMasker(masking, maskingKey, catalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);
-  const masked = maskingGuard(masking, deps.analyzer);
+  const masked = maskingGuard(masking, deps.analyzer, tracker);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;

@@ -2,6 +2,7 @@ import { serialize } from "pg-protocol";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
 import { MASKED_SHAPE } from "../../../core/masking/value-masker";
+import type { StatementTracker } from "./statement-tracker";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
@@ -22,8 +23,20 @@ const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gat
  * (insufficient_privilege), like every other Gatehouse refusal: the statement is fine SQL, the
  * gateway will not let this session run it, and no change of value format makes it pass.
  */
-export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer): FrontendGuard {
+export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">): FrontendGuard {
   const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
+  // A Bind is judged against the Parse before it (if that Parse fails, the server skips the Bind too);
+  // a Parse that fails (its name in use) leaves the server's statement as it was, and so its writes here.
+  const reparse = (name: string, writes: MaskedWrite[]) => {
+    const before = paramsOf.get(name);
+    if (writes.length) paramsOf.set(name, writes);
+    else paramsOf.delete(name);
+    if (before)
+      tracker.whenDone(
+        () => {},
+        () => paramsOf.set(name, before),
+      );
+  };
   return (type, text, buf, start, end) => {
     const m = masking();
     if (!m) return null;
@@ -36,7 +49,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
     // Cheap first look: only texts that write can write back.
     if (!/\b(insert|update)\b/i.test(text)) {
-      if (type === Frontend.Parse) paramsOf.delete(readParse(buf, start, end).name);
+      if (type === Frontend.Parse) reparse(readParse(buf, start, end).name, []);
       return null;
     }
     const a = analyzer.analyze(text);
@@ -46,8 +59,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (type === Frontend.Parse) {
       const { name } = readParse(buf, start, end);
       const withParams = writes.filter((w) => w.params.length > 0);
-      if (withParams.length) paramsOf.set(name, withParams);
-      else paramsOf.delete(name);
+      reparse(name, withParams);
       if (hit) return { refusal: refusal(hit.column), replacement: refusedParse(buf, start, end) };
       return null;
     }

@@ -92,18 +92,26 @@ describe("[CODEC][TRACKER] pairs responses with requests", () => {
     expect(h.records.map((r) => r.text)).toEqual(["", "select 'next'"]);
   });
 
-  it("runs a Parse's, Bind's or Close's follow-up only when the target completes it", () => {
+  it("runs a Parse's, Bind's or Close's follow-up when the target completes it, the other when it fails or skips it", () => {
     const h = harness();
     const done: string[] = [];
     h.front(serialize.parse({ name: "s1", text: "select 1" }));
     h.tracker.whenDone(() => done.push("parse s1"));
     h.front(serialize.parse({ name: "s1", text: "select 2" }));
-    h.tracker.whenDone(() => done.push("parse s1 again"));
+    h.tracker.whenDone(
+      () => done.push("parse s1 again"),
+      () => done.push("parse s1 again failed"),
+    );
+    h.front(serialize.bind({ statement: "s1" }));
+    h.tracker.whenDone(
+      () => done.push("bind"),
+      () => done.push("bind skipped"),
+    );
     h.front(serialize.sync());
     h.back(msg("1"));
     h.back(errorResponse({ severity: "ERROR", code: "42P05", message: 'prepared statement "s1" already exists' }));
     h.back(readyForQuery("I"));
-    expect(done).toEqual(["parse s1"]);
+    expect(done).toEqual(["parse s1", "parse s1 again failed", "bind skipped"]);
   });
 
   it("swallows the answer to the gateway's own Describe before an Execute, and reports the Execute's failure through it", () => {

@@ -22,12 +22,18 @@ export type Responding =
 type Pending =
   | { op: "query"; record: RequestRecord; refusal?: Refusal }
   | { op: "execute"; record: RequestRecord; portal: string }
-  | { op: "parse"; name: string; text: string; refusal?: Refusal; done?: () => void }
-  | { op: "bind"; text: string; names: string[]; refusal?: Refusal; done?: () => void }
+  | { op: "parse"; name: string; text: string; refusal?: Refusal; then?: Outcome[] }
+  | { op: "bind"; text: string; names: string[]; refusal?: Refusal; then?: Outcome[] }
   | { op: "fcall"; refusal?: Refusal }
   | { op: "describe"; kind: "S" | "P"; name: string; injected?: true }
-  | { op: "close"; name: string; done?: () => void }
+  | { op: "close"; name: string; then?: Outcome[] }
   | { op: "sync" };
+
+type Outcome = { done: () => void; failed?: () => void };
+
+function failedOutcome(p: Pending): void {
+  if (p.op === "parse" || p.op === "bind" || p.op === "close") p.then?.forEach((o) => o.failed?.());
+}
 
 /** What onBackend returns for an answer the client must not see (to a message the gateway sent itself). */
 export const SWALLOWED = Buffer.alloc(0);
@@ -115,11 +121,12 @@ export class StatementTracker {
 
   /**
    * Runs `done` when the target completes the Parse, Bind or Close just tracked (its ParseComplete,
-   * BindComplete or CloseComplete), never when it fails or is skipped: the masking's view of the
-   * session's statements and portals changes only as the server's does.
+   * BindComplete or CloseComplete), `failed` when it fails or is skipped (at once if the target is
+   * skipping to Sync): a view of the session's statements and portals changes only as the server's does.
    */
-  whenDone(done: () => void): void {
-    if (this.last?.op === "parse" || this.last?.op === "bind" || this.last?.op === "close") this.last.done = done;
+  whenDone(done: () => void, failed?: () => void): void {
+    if (this.last?.op === "parse" || this.last?.op === "bind" || this.last?.op === "close") (this.last.then ??= []).push({ done, failed });
+    else if (this.last === null) failed?.();
   }
 
   /**
@@ -166,7 +173,7 @@ export class StatementTracker {
       case Backend.ParseComplete:
       case Backend.BindComplete:
       case Backend.CloseComplete:
-        if (pending?.op === "parse" || pending?.op === "bind" || pending?.op === "close") pending.done?.();
+        if (pending?.op === "parse" || pending?.op === "bind" || pending?.op === "close") pending.then?.forEach((o) => o.done());
         this.shift();
         break;
       case Backend.RowDescription:
@@ -247,7 +254,10 @@ export class StatementTracker {
       this.emit({ protocol: "extended", text: pending.text, startedAt: error.at, completions: [], error, refusedKind: refusal?.kind });
     }
     // The server now ignores everything up to the next Sync, including what the client has yet to send.
-    while (this.head < this.queue.length && this.queue[this.head].op !== "sync") this.shift();
+    while (this.head < this.queue.length && this.queue[this.head].op !== "sync") {
+      failedOutcome(this.queue[this.head]);
+      this.shift();
+    }
     if (this.head >= this.queue.length) this.skipping = true;
     return replacement;
   }
