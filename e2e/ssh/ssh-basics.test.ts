@@ -48,6 +48,16 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
     expect(events.find((e) => e.action === "command" && e.statement?.startsWith("echo out"))).toMatchObject({ outcome: "error", message: "exit status 3", identityName: "agent-ssh" });
   });
 
+  it("signs in automation that answers a 'Password:' prompt (sshpass), by keyboard-interactive and by password", async () => {
+    for (const method of ["keyboard-interactive", "password"]) {
+      const opts = client.opts.map((o) => (o.startsWith("PreferredAuthentications=") ? `PreferredAuthentications=${method}` : o));
+      // sshpass runs ssh on a terminal of its own and types SSHPASS when it sees "assword"; no SSH_ASKPASS here.
+      const r = await run("sshpass", ["-e", "ssh", ...opts, "ssh-prod@127.0.0.1", "echo via-sshpass"], { env: { SSHPASS: key, SSH_ASKPASS: "", DISPLAY: "" }, timeoutMs: 30_000 });
+      expect(r.stdout.trim(), `${method}: ${r.stderr}`).toBe("via-sshpass");
+      expect(r.code).toBe(0);
+    }
+  });
+
   it("passes stdin through and closes it (EOF reaches the target)", async () => {
     const r = await ssh(["ssh-prod@127.0.0.1", "wc -c"], { input: "x".repeat(100_000) });
     expect(r.stdout.trim(), r.stderr + r.code).toBe("100000");

@@ -91,7 +91,8 @@ function handleClient(client: Connection, clientAddr: string, deps: GatewayDeps)
     if (ctx.method === "password") return void admitWith(ctx, { credential: ctx.password });
     if (ctx.method === "publickey") return void checkKey(ctx);
     if (ctx.method === "keyboard-interactive") {
-      return ctx.prompt([{ prompt: "Gatehouse token (key or OIDC access token): ", echo: false }], "", "", (answers) => void admitWith(ctx, { credential: answers[0] ?? "" }));
+      // Ends in "Password:" so that automation written for OpenSSH (sshpass, expect scripts) answers it.
+      return ctx.prompt([{ prompt: "Gatehouse key or OIDC access token. Password: ", echo: false }], "", "", (answers) => void admitWith(ctx, { credential: answers[0] ?? "" }));
     }
     ctx.reject(METHODS);
   });
