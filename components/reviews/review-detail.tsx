@@ -60,7 +60,20 @@ export function ReviewDetail({ id }: { id: string }) {
       <Card title="Blast radius">
         {estimate?.estimatedRows !== undefined ? (
           <p className="text-sm">
-            The planner estimates it would touch about <strong className="tabular-nums">{estimate.estimatedRows.toLocaleString("en")}</strong> row(s).{" "}
+            {estimate.counted ? (
+              <>
+                It would touch <strong className="tabular-nums">{estimate.estimatedRows.toLocaleString("en")}</strong> row(s).{" "}
+              </>
+            ) : estimate.upperBound !== undefined ? (
+              <>
+                It would touch at most <strong className="tabular-nums">{estimate.upperBound.toLocaleString("en")}</strong> row(s); the planner, without statistics, guesses{" "}
+                {estimate.estimatedRows.toLocaleString("en")}.{" "}
+              </>
+            ) : (
+              <>
+                The planner estimates it would touch about <strong className="tabular-nums">{estimate.estimatedRows.toLocaleString("en")}</strong> row(s).{" "}
+              </>
+            )}
             <span className="text-slate-500">{estimate.note ? `${estimate.note}.` : "An estimate from EXPLAIN, without running it."}</span>
           </p>
         ) : (

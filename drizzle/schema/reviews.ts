@@ -9,7 +9,11 @@ export type ReviewApproval = { by: string; at: string };
 /** `locks`: the strongest table lock a SQL statement takes (absent on reviews recorded before it was kept, and for commands). */
 export type ReviewSummary = { kind: string; classes: string[]; tables: string[]; functions: string[]; locks?: string | null };
 /** The planner's estimate for a write (EXPLAIN without executing), or why there is none. */
-export type BlastRadius = { estimatedRows?: number; plan?: string; note?: string };
+/**
+ * What a held write would touch: the planner's estimate, or an exact count (`counted`); at most
+ * `upperBound` rows when the planner's figure cannot be trusted and the table's rows were counted.
+ */
+export type BlastRadius = { estimatedRows?: number; counted?: boolean; upperBound?: number; plan?: string; note?: string };
 
 /**
  * A statement held for a human decision. The gateway instance holding it inserts the row and

@@ -125,6 +125,23 @@ describe("[REVIEWS] statements held for approval", () => {
     expect(done.blastRadius?.estimatedRows).toBeGreaterThan(0); // the planner's estimate, not a run
   });
 
+  it("[BLAST RADIUS]: a table the planner has no statistics for is counted, and the estimate says so", async () => {
+    await direct("drop table if exists never_analysed; create table never_analysed (id int primary key) with (autovacuum_enabled = false); insert into never_analysed select generate_series(1, 5)");
+    const estimateOf = async (sql: string) => {
+      const psql = t.psql(key, "held", ["-c", sql]);
+      const review = await pendingReview(db.db, sql);
+      let estimate: (typeof reviews.$inferSelect)["blastRadius"] = null;
+      await expect.poll(async () => (estimate = (await db.db.select().from(reviews).where(eq(reviews.id, review.id)))[0].blastRadius), { timeout: 10_000 }).toBeTruthy();
+      await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "only looking", decider: approver("dana@example.com") });
+      await psql;
+      return estimate!;
+    };
+    // The planner would say 0 (or its default guess) for a table never analysed.
+    expect(await estimateOf("delete from never_analysed")).toMatchObject({ estimatedRows: 5, counted: true, note: expect.stringContaining("counted") });
+    expect(await estimateOf("delete from never_analysed where id <= 2")).toMatchObject({ upperBound: 5, note: expect.stringContaining("no current statistics for never_analysed") });
+    expect(await direct("select count(*)::text as n from never_analysed")).toBe("5");
+  });
+
   it("[TIMEOUT]: with no decision in time the client gets an error and nothing ran", async () => {
     await refill();
     const r = await t.psql(key, "held", ["-c", `update ${table} set name = 'x'`]);
