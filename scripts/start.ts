@@ -34,7 +34,6 @@
  *   Bind, and its parameters bind to the other statement: rows landed in the wrong table with
  *   no error. Ours gives a connection the backend until ReadyForQuery says it is idle.
  */
-import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
@@ -143,18 +142,19 @@ async function startConsole(gateway: string): Promise<string> {
   // The gateway's actual port (it may have been 0), for the commands the console shows.
   const consoleEnv = { ...childEnv, GATEHOUSE_PG_PORT: gateway.slice(gateway.lastIndexOf(":") + 1) };
   supervise(startChild("console", process.execPath, args, { cwd: root, env: consoleEnv }));
-  await waitForPort(env.GATEHOUSE_CONSOLE_HOST, env.PORT);
+  await waitForConsole(env.GATEHOUSE_CONSOLE_HOST, env.PORT);
   return publicUrl;
 }
 
-async function waitForPort(host: string, port: number): Promise<void> {
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, host === "0.0.0.0" || host === "::" ? "localhost" : host);
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => resolve(false));
-    });
-    if (open) return;
+/** Until the console answers its sign-in page (an open port alone is not a console ready to serve). */
+async function waitForConsole(host: string, port: number): Promise<void> {
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host}:${port}/sign-in`;
+  while (!stopping) {
+    const ok = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000) }).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
 }

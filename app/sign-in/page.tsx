@@ -1,8 +1,10 @@
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AuthError } from "next-auth";
 import { currentUser } from "../../server/auth/current-user";
 import { signIn } from "../../server/auth/index";
 import { parseConsoleEnv } from "../../server/env";
+import { signInElsewhere } from "../../server/auth/sign-in-host";
 import { buttonClass } from "../../components/ui/button";
 import { Field, TextInput } from "../../components/ui/field";
 
@@ -17,6 +19,9 @@ const MESSAGES: Record<string, string> = {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
+  const h = await headers();
+  const elsewhere = signInElsewhere(process.env.AUTH_URL, h.get("x-forwarded-host") ?? h.get("host"), params);
+  if (elsewhere) redirect(elsewhere);
   if (await currentUser()) redirect(safeNext(params.callbackUrl));
   const env = parseConsoleEnv();
   const error = params.error ? (MESSAGES[params.error] ?? "Sign-in failed. Try again.") : undefined;

@@ -1,4 +1,4 @@
-import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
+import { expect, pageErrors, stackInfo, storageStateFor, test } from "./support/fixtures";
 import { openStackDb, seedRecordedSession } from "./support/seed-recording";
 
 const ADMIN_PAGES = [
@@ -32,7 +32,9 @@ for (const [width, label] of [
   [390, "phone"],
 ] as const) {
   test(`[LAYOUT][${label.toUpperCase()}]: every admin page renders at ${width}px`, async ({ browser, shot }) => {
-    const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width, height: 900 } });
+    // A person whose browser is elsewhere than the server (another time zone and language): what the server rendered must match the browser's first render.
+    const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width, height: 900 }, timezoneId: "Asia/Kolkata", locale: "de-DE" });
+    const errors = pageErrors(context);
     const page = await context.newPage();
     const sessionPage = `/sessions/${recordedSession}`;
     for (const path of [sessionPage, ...ADMIN_PAGES]) {
@@ -44,6 +46,7 @@ for (const [width, label] of [
       expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
       await shot(page, `${label}-${path === "/" ? "overview" : path === sessionPage ? "session-recorded" : path.slice(1).replace(/\//g, "-")}`);
     }
+    expect(errors, "errors thrown in the pages (a hydration mismatch among them)").toEqual([]);
     if (label === "phone") {
       await page.getByRole("button", { name: "Menu" }).click();
       await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
@@ -56,6 +59,7 @@ for (const [width, label] of [
 
 test("[LAYOUT][MEMBER]: a member sees a welcome, the access-request form, and no admin sections", async ({ browser, shot }) => {
   const context = await browser.newContext({ storageState: storageStateFor("member") });
+  const errors = pageErrors(context);
   const page = await context.newPage();
   await page.goto("/");
   await expect(page.getByText("You are signed in as a member")).toBeVisible();
@@ -63,5 +67,6 @@ test("[LAYOUT][MEMBER]: a member sees a welcome, the access-request form, and no
   await shot(page, "member-overview");
   await page.goto("/sessions");
   await expect(page.getByText("You cannot open this page")).toBeVisible();
+  expect(errors).toEqual([]);
   await context.close();
 });

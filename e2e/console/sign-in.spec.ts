@@ -55,6 +55,17 @@ test.describe("sign-in", () => {
     await expect(page.getByRole("link", { name: "Connections" })).toHaveCount(0);
   });
 
+  test("[AUTH][HOST]: opened at 127.0.0.1 while the console's address is localhost, sign-in moves there first and succeeds", async ({ page, stack }) => {
+    const admin = stack.accounts.admin;
+    const elsewhere = new URL("/sign-in?callbackUrl=%2Faudit", stack.consoleUrl.replace("localhost", "127.0.0.1"));
+    await page.goto(elsewhere.toString());
+    await expect(page).toHaveURL(`${stack.consoleUrl}/sign-in?callbackUrl=%2Faudit`);
+    await page.getByLabel("E-mail").fill(admin.email);
+    await page.getByLabel("Password").fill(admin.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+  });
+
   test("[AUTH][API]: tRPC refuses a caller without a session", async ({ request }) => {
     const res = await request.get("/api/trpc/me.whoami");
     expect(res.status()).toBe(401);

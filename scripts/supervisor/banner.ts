@@ -23,8 +23,9 @@ export function printBanner({ config, consoleUrl, gateway, firstAdmin }: BannerF
 Gatehouse is running.
   console    ${consoleUrl ?? "off (GATEHOUSE_CONSOLE=off)"}${consoleUrl ? `\n             ${signInHint(firstAdmin, cli)}` : ""}
   postgres   ${gateway}   clients connect here: database name = connection name, password = a Gatehouse key
+  mysql      ${listener(bound, config.ports.mysql)}   mysql -h ${host} -P ${config.ports.mysql || "<port>"} -u <connection> -p: user name = connection name, password = a Gatehouse key
   ssh        ${listener(bound, config.ports.ssh)}   ssh -p ${config.ports.ssh || "<port>"} <connection>@${host}: user name = connection name, password = a Gatehouse key
-  terminal   ${listener(bound, config.ports.http)}   the console's Terminal page opens psql or a shell here (WebSocket)
+  http       ${listener(bound, config.ports.http)}   HTTP APIs at /proxy/<connection>/..., MCP for agents at /mcp, the console's Terminal (WebSocket)
   database   ${embedded ? `embedded, in ${path.join(config.dataDir, "pgdata")}` : `${describeUrl(process.env.DATABASE_URL!)} (DATABASE_URL)`}
 
 Next steps, from this folder in another terminal:

@@ -72,6 +72,13 @@ function buildConfig(): NextAuthConfig {
   return {
     secret: sessionSecret(env),
     trustHost: true,
+    // A wrong password is an everyday event: one line, not an error with a stack trace.
+    logger: {
+      error(error) {
+        if (error.name === "CredentialsSignin") console.warn("[auth] sign-in refused: wrong email or password");
+        else console.error(`[auth][error] ${error.name}: ${error.message}`);
+      },
+    },
     session: { strategy: "jwt", maxAge: env.GATEHOUSE_SESSION_HOURS * 3600 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     providers,

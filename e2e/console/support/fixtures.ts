@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { run, type RunResult } from "../../support/run-program";
@@ -29,6 +29,13 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
+  // Any error thrown in a page (a React hydration mismatch, an uncaught exception) fails the test that saw it.
+  page: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+    await use(page);
+    expect(errors, "errors thrown in the page").toEqual([]);
+  },
   stack: async ({}, use) => use(stackInfo()),
   baseURL: async ({}, use) => use(stackInfo().consoleUrl),
   cli: async ({ stack }, use) => use(inProcessCli(stack.env)),
@@ -42,6 +49,13 @@ export const test = base.extend<Fixtures>({
     await use(async (page, name) => void (await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true })));
   },
 });
+
+/** Collects the errors thrown in any page of a context the test made itself (the `page` fixture checks its own). */
+export function pageErrors(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  context.on("weberror", (e) => errors.push(`${e.page()?.url() ?? "?"}: ${e.error().message}`));
+  return errors;
+}
 
 /** Signs in on the console's own form with a local account. */
 export async function signInLocal(page: Page, email: string, password: string): Promise<void> {
