@@ -12,10 +12,11 @@ import { canOpen, currentUser } from "../../server/auth/current-user";
 // Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
 
-export default async function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   // Every role may open the overview; what it shows depends on the role.
   const user = await currentUser();
   if (!user) redirect("/sign-in");
+  const { landing } = await searchParams;
   if (user.role === "member")
     return (
       <div className="space-y-4">
@@ -26,6 +27,8 @@ export default async function OverviewPage() {
   const withAudit = canOpen(user.role, "audit");
   const overview = await getOverview({ withAudit }).catch((err: Error) => err);
   if (overview instanceof Error) return <DatabaseUnavailable reason={overview.message} />;
+  // Right after sign-in, an approver goes where the work is.
+  if (landing && user.role === "approver" && overview.pendingReviews > 0) redirect("/reviews");
   const to = (section: Parameters<typeof canOpen>[1], href: string) => (canOpen(user.role, section) ? href : undefined);
   const candidates: (Stat & { show: boolean })[] = [
     { label: "Connections", value: overview.connections, href: to("connections", "/connections"), show: user.role !== "approver" },

@@ -62,7 +62,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             </form>
           ) : null}
           <form action={localSignIn} className="mt-4 space-y-3">
-            <input type="hidden" name="next" value={params.callbackUrl ?? "/"} />
+            <input type="hidden" name="next" value={params.callbackUrl ?? ""} />
             <Field label="E-mail" name="email">
               <TextInput name="email" type="email" autoComplete="username" required />
             </Field>
@@ -83,6 +83,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 }
 
 /** Only same-site paths: an open redirect on the sign-in page would be a phishing aid. */
+// With nowhere asked for, the Overview decides where a person lands (an approver with reviews waiting goes to Reviews).
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/?landing=1";
 }

@@ -2,6 +2,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState, type ReactNode } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../trpc/client";
 import type { ConsoleRole } from "../../core/users/console-users";
 
 type NavItem = { href: string; label: string; roles: readonly ConsoleRole[] };
@@ -29,6 +31,7 @@ export function ConsoleShell({ user, signOut, children }: { user: { email: strin
   const pathname = usePathname();
   const [open, setOpen] = useState(false);
   const items = NAV.filter((n) => n.roles.includes(user.role));
+  const waiting = useWaitingReviews(user.role === "admin" || user.role === "approver");
   const nav = (
     <nav aria-label="Console" className="flex flex-col gap-0.5">
       {items.map((item) => {
@@ -42,6 +45,11 @@ export function ConsoleShell({ user, signOut, children }: { user: { email: strin
             className={`rounded-md px-3 py-2 text-sm ${active ? "bg-brand/10 font-semibold text-brand" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
           >
             {item.label}
+            {item.href === "/reviews" && waiting ? (
+              <span className="ml-2 rounded-full bg-amber-100 px-1.5 py-0.5 text-xs font-semibold tabular-nums text-amber-800" aria-label={`${waiting} waiting for a decision`}>
+                {waiting}
+              </span>
+            ) : null}
           </Link>
         );
       })}
@@ -91,4 +99,11 @@ function UserBox({ user, signOut }: { user: { email: string; name: string | null
       </form>
     </div>
   );
+}
+
+/** Reviews waiting for a decision, for the roles that decide (kept fresh while the console is open). */
+function useWaitingReviews(decides: boolean): number {
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.reviews.pendingCount.queryOptions(), enabled: decides, refetchInterval: 3000 });
+  return decides ? (q.data ?? 0) : 0;
 }

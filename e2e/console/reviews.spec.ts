@@ -55,6 +55,33 @@ test("[REVIEWS][APPROVE]: psql's DROP TABLE appears in the approver's queue with
   expect(r.stdout.trim()).toBe("DROP TABLE");
 });
 
+test("[REVIEWS][LANDING]: an approver signing in while something waits lands on Reviews, and the navigation counts what waits", async ({ browser, psql, stack, shot }) => {
+  const running = psql(key, CONNECTION, ["-c", "TRUNCATE kept"]);
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  const approver = stack.accounts.approver;
+  await expect(async () => {
+    await page.goto("/sign-in");
+    await page.getByLabel("E-mail").fill(approver.email);
+    await page.getByLabel("Password").fill(approver.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(/\/reviews$/, { timeout: 3000 });
+  }).toPass({ timeout: 20_000 }); // the held statement reaches the database a moment after psql starts
+  const nav = page.getByRole("navigation", { name: "Console" }).first();
+  await expect(nav.getByLabel("1 waiting for a decision")).toBeVisible();
+  await shot(page, "reviews-landing-approver");
+  await page
+    .getByRole("row", { name: /TRUNCATE kept/ })
+    .getByRole("link", { name: "Review" })
+    .click();
+  await page.getByLabel("Reason").fill("not now");
+  await page.getByRole("button", { name: "Reject" }).click();
+  await expect(page.getByText("rejected", { exact: true })).toBeVisible();
+  await running;
+  await expect(nav.getByLabel(/waiting for a decision/)).toHaveCount(0, { timeout: 15_000 });
+  await context.close();
+});
+
 test("[REVIEWS][REJECT]: the approver's reason reaches psql as an error and the table stays", async ({ page, psql, stack }) => {
   const running = psql(key, CONNECTION, ["-c", "truncate kept"]);
   await page.goto("/reviews");

@@ -4,10 +4,12 @@ import { z } from "zod";
 import { consoleUsers } from "../../../drizzle/schema/index";
 import { AppError } from "../../errors/app-error";
 import { decideReviewAsUser } from "../../reviews/decide-review";
-import { getReview, listReviews, listReviewsInput } from "../../reviews/list-reviews";
+import { countPendingReviews, getReview, listReviews, listReviewsInput } from "../../reviews/list-reviews";
 import { approverProcedure, createTRPCRouter } from "../trpc";
 
 export const reviewsRouter = createTRPCRouter({
+  /** How many statements wait for a decision (the navigation's badge). */
+  pendingCount: approverProcedure.query(({ ctx }) => countPendingReviews(ctx.db)),
   list: approverProcedure.input(listReviewsInput).query(({ ctx, input }) => listReviews(ctx.db, input)),
   get: approverProcedure.input(z.object({ id: z.string().uuid() })).query(async ({ ctx, input }) => {
     const review = await getReview(ctx.db, input.id);
