@@ -11,6 +11,13 @@ export class ShellInput {
   private edited = false;
   private esc = ""; // an escape sequence being read
 
+  /** Forgets the line being typed (the terminal dropped the input, as a Ctrl-C does). */
+  reset(): void {
+    this.text = "";
+    this.edited = false;
+    this.esc = "";
+  }
+
   /**
    * Splits input into the bytes before each Enter and the lines they complete. `parts` alternate:
    * bytes to forward, then (when `line` is set) the Enter to judge.

@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pty from "@lydell/node-pty";
 import ssh2 from "ssh2";
+import { and, eq } from "drizzle-orm";
 import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
 import type { Recorder } from "../../../core/recordings/recorder";
 import type { Admission } from "../../pipeline/admit";
 import { openSession, type SessionScope } from "../../pipeline/session-scope";
+import { sessions } from "../../../drizzle/schema/index";
 import { fail } from "./terminal-socket";
 
 type Spec = OpenedTerminal & {
@@ -100,11 +102,26 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
       proc.resume();
     }, 20);
   });
+  // Keystrokes reach the terminal in order, also when one waits to learn whether a statement is held.
+  let typing = Promise.resolve();
+  const type = async (text: string) => {
+    if (t.runs !== "psql" || !text.includes("\x04")) return proc.write(text);
+    const held = await heldPsqlStatements(deps, sessionId).catch(() => []);
+    if (!held.length) return proc.write(text);
+    // psql waits for a held statement without reading its terminal, so Ctrl-D would wait behind the
+    // review. Someone pressing it wants out: psql's own Ctrl-C withdraws the statement (its cancel:
+    // the review is cancelled by the client), then psql, back at its prompt, reads the Ctrl-D and quits.
+    proc.write("\x03");
+    await Promise.all(held);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proc.write("\x04");
+  };
   const onMessage = (data: Buffer, isBinary: boolean) => {
     const text = data.toString();
     if (isBinary) {
       recorder?.input(text);
-      return proc.write(text);
+      typing = typing.then(() => type(text)).catch(() => {});
+      return;
     }
     try {
       const m = JSON.parse(text) as { type?: string; cols?: number; rows?: number };
@@ -127,6 +144,15 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     ws.close(1000);
   }
   await scope.end({ failed: false, reason: `the terminal closed (exit ${code ?? "?"})`, bytesIn: 0, bytesOut: 0 });
+}
+
+/** What this gateway holds for review from the Postgres session(s) of a browser psql terminal. */
+async function heldPsqlStatements(deps: GatewayDeps, terminalSessionId: string) {
+  const inner = await deps.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.clientApp, `gatehouse-terminal-${terminalSessionId}`), eq(sessions.status, "active")));
+  return deps.reviews.heldFor(inner.map((r) => r.id));
 }
 
 // psql gained \restrict in these releases (and every later major version).
