@@ -132,6 +132,17 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
   });
 
+  it("in a shell without a terminal (ssh -T < script), a denied line never reaches the shell, however it is dressed; the next runs", async () => {
+    const victims = ["plain", "erased", "last"].map((n) => path.join(sshd.dir, `no-pty-${n}`));
+    for (const v of victims) writeFileSync(v, "x");
+    // No line editor reads this input: a backspace is a character, and the last line runs at the end of input.
+    const script = `rm -f ${victims[0]} /nonexistent\nrm -f ${victims[1]} ${"\x7f".repeat(60)}echo harmless\necho next-$((40+2))\nrm -f ${victims[2]} /nonexistent`;
+    const r = await ssh(["-T", "ssh-prod@127.0.0.1"], { input: script });
+    expect(r.stdout).toBe("next-42\n");
+    expect(r.stderr.match(/gatehouse: Gatehouse denied this command: rule "no-rm"/g)).toHaveLength(3);
+    expect(victims.filter((v) => !existsSync(v))).toEqual([]);
+  });
+
   it("in a shell with a terminal (ssh -tt), Ctrl-C on a held line withdraws the review and the shell goes on; Ctrl-D withdraws and ends it", async () => {
     const made = path.join(sshd.dir, "held-line");
     const child = spawn("ssh", [...client.opts, "-tt", "ssh-prod@127.0.0.1"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });

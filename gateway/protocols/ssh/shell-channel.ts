@@ -37,7 +37,7 @@ export async function runShell(
     rec?.input(decoder.decode(data, { stream: true }));
     typed.push(data);
   });
-  stream.on("end", () => void typed.drained().then(() => t.end()));
+  stream.on("end", () => void typed.ended().then(() => t.end()));
   await bridge(stream, t, s, { maskOutput: true, output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
   untrack();
 }
@@ -58,8 +58,11 @@ function withdrawKey(data: Buffer): number {
  * Whatever was typed between Enter and the key is dropped, as a terminal's Ctrl-C drops typeahead.
  */
 class TypedInput {
-  private readonly lines = new ShellInput();
+  private readonly lines: ShellInput;
   private readonly pending: Buffer[] = [];
+  // Without a terminal, the bytes of a line wait for its Enter: the shell reads them as sent, with no
+  // line editor that a Ctrl-U could clear, so a refused line must never reach it.
+  private unjudged: Buffer[] = [];
   private pumping: Promise<void> | null = null;
   private held: { withdraw: (key: number) => void } | null = null;
 
@@ -68,7 +71,9 @@ class TypedInput {
     private readonly t: ClientChannel,
     private readonly s: SshSession,
     private readonly terminal: boolean,
-  ) {}
+  ) {
+    this.lines = new ShellInput(!terminal);
+  }
 
   push(data: Buffer): void {
     if (this.held && this.terminal) {
@@ -79,9 +84,13 @@ class TypedInput {
     this.pumping ??= this.pump().finally(() => (this.pumping = null));
   }
 
-  /** Resolves once everything typed so far reached the shell (or was refused). */
-  drained(): Promise<void> {
-    return this.pumping ?? Promise.resolve();
+  /** The end of the client's input: once all of it is judged, a last line without Enter too (the shell runs it at the end). */
+  async ended(): Promise<void> {
+    await (this.pumping ?? Promise.resolve());
+    const bytes = Buffer.concat(this.unjudged.splice(0));
+    if (!bytes.length) return;
+    const last = this.lines.unfinished;
+    if (!last?.text.trim() || !this.s.guard.active || !(await this.judge(last.text)).refused) this.t.write(bytes);
   }
 
   private async pump(): Promise<void> {
@@ -89,8 +98,9 @@ class TypedInput {
   }
 
   private async forward(data: Buffer): Promise<void> {
-    const { s, t, stream } = this;
+    const { s, t } = this;
     if (!s.guard.active) {
+      if (this.unjudged.length) t.write(Buffer.concat(this.unjudged.splice(0)));
       for (const part of this.lines.feed(data))
         if (part.line?.text.trim())
           audit(s, { action: "command", outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
@@ -101,6 +111,13 @@ class TypedInput {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       const text = part.line?.text;
+      if (!this.terminal) {
+        this.unjudged.push(part.bytes);
+        if (!part.line) continue;
+        const line = Buffer.concat(this.unjudged.splice(0));
+        if (!text?.trim() || !(await this.judge(text)).refused) t.write(line);
+        continue;
+      }
       if (!part.line || !text?.trim()) {
         t.write(part.bytes);
         continue;
@@ -116,28 +133,40 @@ class TypedInput {
         t.write(part.bytes);
         continue;
       }
-      const v = s.guard.judge(text);
-      let refused: string | null = v.action === "deny" ? v.message : null;
-      let key = 0;
-      if (v.action === "review") {
-        const withdrawn = new Promise<void>((resolve) => (this.held = { withdraw: (k) => ((key ||= k), resolve()) }));
-        // A key typed right after Enter, in the same burst or not yet forwarded, counts as well.
-        const ahead = withdrawKey(Buffer.concat([...parts.slice(i + 1).map((p) => p.bytes), ...this.pending]));
-        if (this.terminal && ahead) this.held!.withdraw(ahead);
-        refused = await v.run((line) => stream.writable && stream.write(`\r\n\x1b[33mgatehouse: ${line}\x1b[0m`), closedByClient(stream, s), withdrawn);
-        this.held = null;
-      }
-      audit(s, { action: "command", outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
+      // A Ctrl-C or Ctrl-D typed right after Enter, in the same burst or not yet forwarded, counts as well.
+      const { refused, key } = await this.judge(text, withdrawKey(Buffer.concat([...parts.slice(i + 1).map((p) => p.bytes), ...this.pending])));
       if (!refused) {
-        if (v.action === "review") stream.write("\r\n");
         t.write(part.bytes);
         continue;
       }
-      if (stream.writable) stream.write(`\r\n\x1b[31mgatehouse: ${refused}\x1b[0m\r\n`);
       if (key) return this.dropThrough(key, parts.slice(i + 1));
       // Clear the line the shell holds (Ctrl-U) and ask for a new prompt, instead of Enter.
       t.write("\x15\r");
     }
+  }
+
+  /**
+   * Judges a line (holding it for review when a rule says so) and audits it; tells the client why a
+   * refused one does not run. `key`: the Ctrl-C or Ctrl-D that withdrew its review, if one did.
+   */
+  private async judge(text: string, typedAhead = 0): Promise<{ refused: string | null; key: number }> {
+    const { s, stream } = this;
+    // Without a terminal, output may be a script's data: the gateway's lines go to stderr, uncoloured.
+    const say = (line: string, colour: number, end = "\r\n") =>
+      this.terminal ? stream.writable && stream.write(`\r\n\x1b[${colour}mgatehouse: ${line}\x1b[0m${end}`) : stream.writable && stream.stderr.write(`gatehouse: ${line}\n`);
+    const v = s.guard.judge(text);
+    let refused: string | null = v.action === "deny" ? v.message : null;
+    let key = 0;
+    if (v.action === "review") {
+      const withdrawn = new Promise<void>((resolve) => (this.held = { withdraw: (k) => ((key ||= k), resolve()) }));
+      if (this.terminal && typedAhead) this.held!.withdraw(typedAhead);
+      refused = await v.run((line) => say(line, 33, ""), closedByClient(stream, s), withdrawn);
+      this.held = null;
+      if (!refused && this.terminal && stream.writable) stream.write("\r\n");
+    }
+    audit(s, { action: "command", outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
+    if (refused) say(refused, 31);
+    return { refused, key: refused ? key : 0 };
   }
 
   /**
