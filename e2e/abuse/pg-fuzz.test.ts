@@ -3,11 +3,12 @@ import pg from "pg";
 import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { fuzzSeed, rng } from "../support/seeded-rng";
 
 // A fuzzer for the Postgres listener (issue 13): after a real sign-in, sessions send random and
 // mutated frames (bytes flipped, cut short, lengths rewritten, garbage, out-of-order messages),
 // while a healthy client in the loop must see no failure at all. FUZZ_SEED replays a run.
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+const SEED = fuzzSeed();
 const SESSIONS = Number(process.env.FUZZ_SESSIONS ?? 48);
 const MiB = 1024 * 1024;
 let t: TestGateway;
@@ -18,19 +19,6 @@ beforeAll(async () => {
   key = await t.setupAccess({ connection: "fuzzed" });
 });
 afterAll(() => t?.close());
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
-}
 
 const VALID = [
   () => serialize.query("select 1"),

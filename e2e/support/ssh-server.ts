@@ -28,8 +28,9 @@ async function freePort(): Promise<number> {
 /**
  * A private OpenSSH server (Debian's sshd) on a free port with its own config, host key and
  * authorised key, logging in as the user running the tests (root on these machines).
+ * `config` adds sshd_config lines (given the server's private folder).
  */
-export async function startSshServer(): Promise<SshServer> {
+export async function startSshServer(opts: { config?: (dir: string) => string[] } = {}): Promise<SshServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshd-"));
   const port = await freePort();
   const user = (await run("id", ["-un"])).stdout.trim();
@@ -58,6 +59,8 @@ export async function startSshServer(): Promise<SshServer> {
       "PrintMotd no",
       "LogLevel ERROR",
       "AcceptEnv LANG LC_* GATEHOUSE_*",
+      // Extra keywords (sshd keeps the first value of a keyword: these add, they do not override).
+      ...(opts.config?.(dir) ?? []),
     ].join("\n") + "\n",
   );
   const fp = await run("ssh-keygen", ["-l", "-f", path.join(dir, "host_ed25519.pub")]);

@@ -1,5 +1,5 @@
 import type { ClientChannel, ServerChannel } from "ssh2";
-import type { PtyRequest, SshSession } from "./ssh-session";
+import { watchExit, type PtyRequest, type SshSession } from "./ssh-session";
 import { SshTargetError } from "./ssh-target";
 
 // What the kinds of session channel (exec, shell, sftp) share: opening on the target, failing, tracking.
@@ -47,7 +47,7 @@ export async function recorderOr(stream: ServerChannel, s: SshSession, pty: PtyR
 }
 
 export function openOnTarget(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
+  return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(watchExit(ch)))));
 }
 
 /** Registers a channel so a kill can tell its terminal why it ends. */

@@ -49,21 +49,46 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
     reject?.();
   });
 
-  session.on("exec", (accept, _reject, info) => {
-    const stream = accept();
-    void runExec(stream, info.command, s, pty, env, (t) => (target = t), interrupted);
+  // A second exec, shell or subsystem on one channel (or one on a channel closing) gets no stream from ssh2: refused.
+  const opened = (accept: () => ServerChannel): ServerChannel | undefined => accept() as ServerChannel | undefined;
+  session.on("exec", (accept, reject, info) => {
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runExec(stream, info.command, s, pty, env, (t) => (target = t), interrupted),
+      stream,
+      s,
+    );
   });
-  session.on("shell", (accept) => {
-    const stream = accept();
-    void runShell(stream, s, pty, env, (t, resize) => ((target = t), (onResize = resize)));
+  session.on("shell", (accept, reject) => {
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runShell(stream, s, pty, env, (t, resize) => ((target = t), (onResize = resize))),
+      stream,
+      s,
+    );
   });
   session.on("subsystem", (accept, reject, info) => {
     if (info.name !== "sftp") {
       audit(s, { action: "ssh.subsystem.refused", outcome: "denied", message: `subsystem ${info.name} is not allowed` });
       return reject?.();
     }
-    const stream = accept();
-    void runSftp(stream, s, (t) => (target = t), interrupted);
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runSftp(stream, s, (t) => (target = t), interrupted),
+      stream,
+      s,
+    );
+  });
+}
+
+/** A channel whose handling failed unexpectedly is logged and ended; the connection and the gateway go on. */
+function guarded(run: Promise<void>, stream: ServerChannel, s: SshSession): void {
+  run.catch((err: Error) => {
+    s.deps.log(`ssh: a channel of ${s.ctx.sessionId} failed: ${err.stack ?? err.message}`);
+    fail(stream, "gatehouse: this channel failed in the gateway; it is closed", 255);
   });
 }
 
