@@ -6,7 +6,7 @@ import { Client } from "ssh2";
 import { eq } from "drizzle-orm";
 import { sessions } from "../../drizzle/schema/index";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
-import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+import { harmlessTargetConfig, startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
 import { MSG, sendRaw, str, u32, u8 } from "../support/ssh-raw";
 
@@ -16,8 +16,7 @@ import { MSG, sendRaw, str, u32, u8 } from "../support/ssh-raw";
 // requests, unknown messages), and raw TCP clients send garbage after (or instead of) the version
 // exchange. Healthy clients in the loop (OpenSSH's ssh, and ssh2 on one long connection) must see no
 // failure. The target is a real sshd whose every command is forced to a harmless script (random
-// bytes must not run as shell commands on this machine): `healthy-N` prints itself, anything else
-// is `cat`. FUZZ_SEED replays a run; FUZZ_SESSIONS makes it longer.
+// bytes must not run as shell commands on this machine, see harmlessTargetConfig). FUZZ_SEED replays a run; FUZZ_SESSIONS makes it longer.
 const SEED = fuzzSeed();
 const SESSIONS = Number(process.env.FUZZ_SESSIONS ?? 48);
 const RAW = Number(process.env.FUZZ_RAW ?? 48);
@@ -28,16 +27,7 @@ let sshd: SshServer;
 let key: string;
 
 beforeAll(async () => {
-  sshd = await startSshServer({
-    config: (dir) => {
-      const forced = path.join(dir, "forced.sh");
-      writeFileSync(forced, `#!/bin/sh\ncase "$SSH_ORIGINAL_COMMAND" in\n  healthy-*) printf '%s\\n' "$SSH_ORIGINAL_COMMAND" ;;\n  *) exec cat ;;\nesac\n`, { mode: 0o755 });
-      // HOME is the server's folder: the target user's shell start-up files are not read (on this
-      // machine root's .bashrc runs `pyenv rehash`, whose lock a killed shell leaves behind, and every
-      // later shell then waits 60 s for it).
-      return [`ForceCommand ${forced}`, "MaxSessions 1000", "MaxStartups 1000", `SetEnv HOME=${dir}`];
-    },
-  });
+  sshd = await startSshServer({ config: harmlessTargetConfig });
   // A short login grace time, so that the raw clients' connections are seen closed within the run.
   t = await startTestGateway({ GATEHOUSE_SSH_LOGIN_GRACE_SECONDS: String(GRACE_S) });
   const add = await t.cli("connections", "add", "fuzzed", "--type", "ssh", "--host", "127.0.0.1", "--port", String(sshd.port), "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);

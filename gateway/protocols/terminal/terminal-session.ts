@@ -51,6 +51,11 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
   const proc = t.runs === "psql" ? runPsql(t, connection.name, sessionId) : await runSsh(t, connection.name).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
+  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
+  // The browser may have left while the terminal was opening, or leave at any time after: what runs
+  // for it ends with it (else a shell and its session would stay open with nobody behind them).
+  ws.once("close", () => proc.kill());
+  if (ws.readyState !== ws.OPEN) proc.kill();
   const recorded = t.runs === "psql" && connection.settings.recording !== false;
   let scope: SessionScope;
   try {
@@ -136,8 +141,6 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   ws.removeAllListeners("message");
   for (const [d, b] of early.splice(0)) onMessage(d, b);
   ws.on("message", onMessage);
-  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
-  ws.once("close", () => proc.kill());
   const code = await exited;
   if (ws.readyState === ws.OPEN) {
     ws.send(JSON.stringify({ type: "exit", code }));
