@@ -45,6 +45,8 @@ const envSchema = z.object({
     .default(64 * 1024 * 1024),
   /** A message a client has started must be complete within this (ms), else the session ends with 08P01; 0 turns it off. */
   GATEHOUSE_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** An SSH client must have signed in within this many seconds of connecting (OpenSSH's LoginGraceTime), else the connection is closed. */
+  GATEHOUSE_SSH_LOGIN_GRACE_SECONDS: z.coerce.number().int().min(1).default(120),
   /** Bytes of partially received messages the whole gateway holds at most; a client that would pass it is refused with 08P01. */
   GATEHOUSE_BUFFER_BUDGET_BYTES: z.coerce
     .number()
@@ -90,6 +92,8 @@ export type GatewayConfig = {
   maxMessageBytes: number;
   /** A started message must be complete within this (ms; 0: no bound). */
   messageTimeoutMs: number;
+  /** An SSH connection not signed in within this (ms) is closed. */
+  sshLoginGraceMs: number;
   /** Gateway-wide bytes of partially received messages. */
   bufferBudgetBytes: number;
   /** Failed sign-in throttling (gateway/pipeline/auth-throttle.ts). */
@@ -123,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
     messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
     bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,
+    sshLoginGraceMs: e.GATEHOUSE_SSH_LOGIN_GRACE_SECONDS * 1000,
     authThrottle: {
       windowMs: e.GATEHOUSE_AUTH_WINDOW_SECONDS * 1000,
       freeFailures: e.GATEHOUSE_AUTH_FREE_FAILURES,

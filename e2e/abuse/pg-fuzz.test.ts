@@ -3,12 +3,12 @@ import pg from "pg";
 import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { rng } from "../support/seeded-random";
+import { fuzzSeed, rng } from "../support/seeded-rng";
 
 // A fuzzer for the Postgres listener (issue 13): after a real sign-in, sessions send random and
 // mutated frames (bytes flipped, cut short, lengths rewritten, garbage, out-of-order messages),
 // while a healthy client in the loop must see no failure at all. FUZZ_SEED replays a run.
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+const SEED = fuzzSeed();
 const SESSIONS = Number(process.env.FUZZ_SESSIONS ?? 48);
 const MiB = 1024 * 1024;
 let t: TestGateway;

@@ -8,7 +8,7 @@ import { serialize } from "pg-protocol";
 import { psqlAdmin } from "../support/pg-server";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { dataRowFields, WireSession } from "../support/wire-session";
-import { rng, type Rng } from "../support/seeded-random";
+import { rng, type Rng } from "../support/seeded-rng";
 
 // A model-based property test of the gateway's statement and portal tracking (issue 13): random
 // sequences of *legal* frontend messages (Parse, Bind, Describe before and after Bind, Execute

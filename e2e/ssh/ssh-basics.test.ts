@@ -121,7 +121,7 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
     const r = await ssh(["-W", `127.0.0.1:${sshd.port}`, "ssh-prod@127.0.0.1"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/administratively prohibited|open failed|stdio forwarding failed/);
-    const events = await auditJson();
-    expect(events.some((e) => e.action === "ssh.forwarding.refused")).toBe(true);
+    // The refusal is audited once the session record exists, which may be after ssh has given up.
+    await expect.poll(async () => (await auditJson()).some((e) => e.action === "ssh.forwarding.refused"), { timeout: 5000 }).toBe(true);
   });
 });

@@ -132,6 +132,47 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
   });
 
+  it("in a shell without a terminal (ssh -T < script), a denied line never reaches the shell, however it is dressed; the next runs", async () => {
+    const victims = ["plain", "erased", "last"].map((n) => path.join(sshd.dir, `no-pty-${n}`));
+    for (const v of victims) writeFileSync(v, "x");
+    // No line editor reads this input: a backspace is a character, and the last line runs at the end of input.
+    const script = `rm -f ${victims[0]} /nonexistent\nrm -f ${victims[1]} ${"\x7f".repeat(60)}echo harmless\necho next-$((40+2))\nrm -f ${victims[2]} /nonexistent`;
+    const r = await ssh(["-T", "ssh-prod@127.0.0.1"], { input: script });
+    expect(r.stdout).toBe("next-42\n");
+    expect(r.stderr.match(/gatehouse: Gatehouse denied this command: rule "no-rm"/g)).toHaveLength(3);
+    expect(victims.filter((v) => !existsSync(v))).toEqual([]);
+  });
+
+  it("in a shell with a terminal (ssh -tt), Ctrl-C on a held line withdraws the review and the shell goes on; Ctrl-D withdraws and ends it", async () => {
+    const made = path.join(sshd.dir, "held-line");
+    const child = spawn("ssh", [...client.opts, "-tt", "ssh-prod@127.0.0.1"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    const reviewOf = async (id: string) => (await db.db.select().from(reviews).where(eq(reviews.id, id)))[0];
+    try {
+      child.stdin.write(`touch ${made}\r`);
+      const first = await pendingReview(db.db, `touch ${made}`);
+      child.stdin.write("\x03");
+      await expect.poll(() => out, { timeout: 10_000 }).toContain("Gatehouse did not run this command: cancelled by the client");
+      await expect.poll(() => reviewOf(first.id), { timeout: 5_000 }).toMatchObject({ status: "cancelled", decisionReason: "cancelled by the client" });
+      // A fresh prompt, usable: the next line runs.
+      child.stdin.write("echo after-$((20+22))\r");
+      await expect.poll(() => out, { timeout: 10_000 }).toContain("after-42");
+
+      child.stdin.write(`touch ${made}-2\r`);
+      const second = await pendingReview(db.db, `touch ${made}-2`);
+      child.stdin.write("\x04");
+      expect(await exited).toBe(0);
+      await expect.poll(() => reviewOf(second.id), { timeout: 5_000 }).toMatchObject({ status: "cancelled", decisionReason: "cancelled by the client" });
+    } finally {
+      child.kill();
+    }
+    expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
+    const denied = (await auditJson()).filter((e) => e.action === "command" && e.outcome === "denied" && String(e.statement).startsWith(`touch ${made}`));
+    expect(denied.map((e) => e.message)).toEqual(["Gatehouse did not run this command: cancelled by the client", "Gatehouse did not run this command: cancelled by the client"]);
+  });
+
   it("denies file transfers (sftp, and scp over sftp) when a rule names them", async () => {
     const local = path.join(sshd.dir, "not-copied.txt");
     writeFileSync(local, "x");

@@ -40,7 +40,8 @@ export async function startHttpUpstream(opts: { check: (req: http.IncomingMessag
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "wrong credential" }));
       return;
     }
-    void route(req, res, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    // A request abandoned mid-body (the gateway's client went away) ends here, not as an unhandled rejection.
+    route(req, res, `http://127.0.0.1:${(server.address() as AddressInfo).port}`).catch(() => res.destroy());
   });
   // WebSocket at /ws: greets with the credential it was sent (the gateway must cut it out), then echoes.
   const wss = new WebSocketServer({ noServer: true });

@@ -28,8 +28,9 @@ async function freePort(): Promise<number> {
 /**
  * A private OpenSSH server (Debian's sshd) on a free port with its own config, host key and
  * authorised key, logging in as the user running the tests (root on these machines).
+ * `config` adds sshd_config lines (given the server's private folder).
  */
-export async function startSshServer(): Promise<SshServer> {
+export async function startSshServer(opts: { config?: (dir: string) => string[] } = {}): Promise<SshServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshd-"));
   const port = await freePort();
   const user = (await run("id", ["-un"])).stdout.trim();
@@ -58,6 +59,8 @@ export async function startSshServer(): Promise<SshServer> {
       "PrintMotd no",
       "LogLevel ERROR",
       "AcceptEnv LANG LC_* GATEHOUSE_*",
+      // Extra keywords (sshd keeps the first value of a keyword: these add, they do not override).
+      ...(opts.config?.(dir) ?? []),
     ].join("\n") + "\n",
   );
   const fp = await run("ssh-keygen", ["-l", "-f", path.join(dir, "host_ed25519.pub")]);
@@ -117,4 +120,17 @@ export function sshClient(dir: string, gatewayPort: number, token: string) {
   ];
   const env = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0", GATEHOUSE_TOKEN: token };
   return { opts, env, scpOpts: opts.map((o) => (o === "-p" ? "-P" : o)) };
+}
+
+/**
+ * sshd_config lines for a target that fuzzers may throw anything at: every command, shell and
+ * subsystem is forced to a script (`healthy-N` prints itself, anything else is `cat`), so random
+ * bytes never run as commands on this machine. HOME is the server's folder, so the user's shell
+ * start-up files are not read (root's .bashrc here runs `pyenv rehash`, whose lock a killed shell
+ * leaves behind, and every later shell then waits 60 s for it). Sessions and start-ups are not capped.
+ */
+export function harmlessTargetConfig(dir: string): string[] {
+  const forced = path.join(dir, "forced.sh");
+  writeFileSync(forced, `#!/bin/sh\ncase "$SSH_ORIGINAL_COMMAND" in\n  healthy-*) printf '%s\\n' "$SSH_ORIGINAL_COMMAND" ;;\n  *) exec cat ;;\nesac\n`, { mode: 0o755 });
+  return [`ForceCommand ${forced}`, "MaxSessions 1000", "MaxStartups 1000", `SetEnv HOME=${dir}`];
 }

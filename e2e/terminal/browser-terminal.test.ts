@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
-import { identities, recordings, sessions } from "../../drizzle/schema/index";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { identities, recordings, reviews, sessions } from "../../drizzle/schema/index";
 import { issueTerminalTicket } from "../../core/terminal/terminal-tickets";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, type SshServer } from "../support/ssh-server";
+import { pendingReview } from "../support/pending-review";
 
 // The browser side of the terminal is a WebSocket; here a Node `ws` client stands in for xterm.js
 // (the console's browser test drives the real page). Gateway, psql, sshd and PostgreSQL are real.
@@ -94,5 +97,52 @@ describe("[TERMINAL] browser terminal over WebSocket", () => {
     const denied = await connect((await ticketFor("no-such-connection")).ticket);
     expect(await denied.closed).toBe(4403);
     expect(denied.messages[0].message).toContain('Connection "no-such-connection" does not exist');
+  });
+
+  it("a held line or statement: Ctrl-C withdraws its review and the terminal goes on; Ctrl-D withdraws it and ends the terminal", async () => {
+    const apply = async (connection: string, rule: object) => {
+      const file = path.join(sshd.dir, `${connection}-policy.json`);
+      writeFileSync(file, JSON.stringify({ rules: [rule] }));
+      expect((await gw.cli("policies", "apply", connection, "-f", file)).code).toBe(0);
+    };
+    await apply("ssh-term", { name: "hold-touch", action: "review", match: { kinds: ["touch"] } });
+    await apply("pg-term", { name: "hold-truncate", action: "review", match: { kinds: ["TRUNCATE"] } });
+    await new Promise((r) => setTimeout(r, 1000));
+    const reviewOf = async (id: string) => (await db.db.select().from(reviews).where(eq(reviews.id, id)))[0];
+    const withdrawn = { status: "cancelled", decisionReason: "cancelled by the client" };
+
+    // The SSH shell: the keys reach the gateway's SSH listener, which judges the shell's lines.
+    const made = path.join(sshd.dir, "term-held");
+    const shell = await connect((await ticketFor("ssh-term")).ticket);
+    shell.ws.send(Buffer.from(`touch ${made}\r`));
+    const line = await pendingReview(db.db, `touch ${made}`);
+    shell.ws.send(Buffer.from("\x03"));
+    await expect.poll(shell.output, { timeout: 10_000 }).toContain("Gatehouse did not run this command: cancelled by the client");
+    await expect.poll(() => reviewOf(line.id), { timeout: 5_000 }).toMatchObject(withdrawn);
+    shell.ws.send(Buffer.from("echo on-$((6*7))\r"));
+    await expect.poll(shell.output, { timeout: 10_000 }).toContain("on-42");
+    shell.ws.send(Buffer.from(`touch ${made}-2\r`));
+    const line2 = await pendingReview(db.db, `touch ${made}-2`);
+    shell.ws.send(Buffer.from("\x04"));
+    expect(await shell.closed).toBe(1000);
+    await expect.poll(() => reviewOf(line2.id), { timeout: 5_000 }).toMatchObject(withdrawn);
+    expect(existsSync(made) || existsSync(`${made}-2`)).toBe(false);
+
+    // psql: Ctrl-C is psql's own cancel; Ctrl-D, which psql would not read while it waits, withdraws and quits.
+    const psql = await connect((await ticketFor("pg-term")).ticket);
+    await expect.poll(psql.output, { timeout: 10_000 }).toMatch(/pg-term=>/);
+    psql.ws.send(Buffer.from("truncate term_held_a;\r"));
+    const statement = await pendingReview(db.db, "term_held_a");
+    psql.ws.send(Buffer.from("\x03"));
+    await expect.poll(psql.output, { timeout: 10_000 }).toContain("canceling statement due to user request");
+    await expect.poll(() => reviewOf(statement.id), { timeout: 5_000 }).toMatchObject(withdrawn);
+    psql.ws.send(Buffer.from("select 6 * 7 as n;\r"));
+    await expect.poll(psql.output, { timeout: 10_000 }).toMatch(/n\s*\r\n-+\r\n\s*42/);
+    psql.ws.send(Buffer.from("truncate term_held_b;\r"));
+    const statement2 = await pendingReview(db.db, "term_held_b");
+    psql.ws.send(Buffer.from("\x04"));
+    expect(await psql.closed).toBe(1000);
+    expect(psql.messages.at(-1)).toMatchObject({ type: "exit", code: 0 });
+    await expect.poll(() => reviewOf(statement2.id), { timeout: 5_000 }).toMatchObject(withdrawn);
   });
 });

@@ -36,7 +36,7 @@ type Deps = {
  * out, or when the client goes away. Whatever the protocol, a statement runs only on "approved".
  */
 export class ReviewCoordinator {
-  private readonly waiting = new Map<string, { resolve: (o: ReviewOutcome) => void; timer: NodeJS.Timeout; ctx: SessionContext }>();
+  private readonly waiting = new Map<string, { resolve: (o: ReviewOutcome) => void; timer: NodeJS.Timeout; ctx: SessionContext; outcome?: Promise<ReviewOutcome> }>();
 
   constructor(private readonly deps: Deps) {}
 
@@ -66,10 +66,16 @@ export class ReviewCoordinator {
       const timer = setTimeout(() => void this.expire(reviewId), req.timeoutMs);
       this.waiting.set(reviewId, { resolve, timer, ctx: req.ctx });
     });
+    this.waiting.get(reviewId)!.outcome = outcome;
     this.audit(req.ctx, "review.requested", "ok", req.statement, `held for approval (${req.reason}): ${link}`);
     if (req.estimate) void this.recordEstimate(reviewId, req.estimate);
     if (this.deps.notify) this.deps.notify({ id: reviewId, link, req }).catch((err) => this.deps.log(`review ${reviewId}: webhook failed: ${(err as Error).message}`));
     return { reviewId, link, outcome };
+  }
+
+  /** The outcomes of what this instance holds for these sessions (none: nothing of theirs is held here). */
+  heldFor(sessionIds: readonly string[]): Array<Promise<ReviewOutcome>> {
+    return [...this.waiting.values()].filter((w) => sessionIds.includes(w.ctx.sessionId) && w.outcome).map((w) => w.outcome!);
   }
 
   /** Releases held commands when the console decides (`reviews.decided`). */

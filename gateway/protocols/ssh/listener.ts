@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
 import { identityForPublicKey } from "../../../core/identity/ssh-public-keys";
@@ -21,24 +21,46 @@ export type SshListener = { port: number; hostKeyFingerprint: string; close: () 
 export async function startSshListener(deps: GatewayDeps): Promise<SshListener> {
   const hostKey = gatewayHostKey(deps.config.secretKey);
   const clients = new Set<Connection>();
+  // The TCP side is the gateway's own: ssh2 waits forever for a client that never finishes signing in,
+  // and after a protocol error it only half-closes its side, so a client that keeps the socket open
+  // would hold it for ever. Each socket is closed at the login grace time unless signed in by then,
+  // and at once on a protocol error.
+  const sockets = new Map<string, { socket: Socket; grace: NodeJS.Timeout; signedIn: boolean }>();
+  const tcp = net.createServer((socket) => {
+    const id = `${socket.remoteAddress}:${socket.remotePort}`;
+    const grace = setTimeout(() => socket.destroy(), deps.config.sshLoginGraceMs);
+    sockets.set(id, { socket, grace, signedIn: false });
+    socket.once("close", () => (clearTimeout(grace), sockets.delete(id)));
+    server.injectSocket(socket);
+  });
   const server = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: "Gatehouse" }, (client, info) => {
+    const own = sockets.get(`${info.ip}:${info.port}`);
     clients.add(client);
     client.on("close", () => clients.delete(client));
-    client.on("error", (err) => deps.log(`ssh: client ${info.ip}: ${err.message}`));
+    client.on("error", (err) => {
+      deps.log(`ssh: client ${info.ip}: ${err.message}`);
+      own?.socket.destroy();
+    });
+    client.once("ready", () => {
+      if (!own) return;
+      clearTimeout(own.grace);
+      own.signedIn = true;
+    });
     handleClient(client, info.ip, deps);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(deps.config.ports.ssh, deps.config.bind, () => resolve());
+    tcp.once("error", reject);
+    tcp.listen(deps.config.ports.ssh, deps.config.bind, () => resolve());
   });
-  server.on("error", (err: Error) => deps.log(`ssh: ${err.message}`));
+  tcp.on("error", (err: Error) => deps.log(`ssh: ${err.message}`));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: (tcp.address() as AddressInfo).port,
     hostKeyFingerprint: hostKey.fingerprint,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        tcp.close(() => resolve());
         for (const c of clients) c.end();
+        for (const { socket, signedIn } of sockets.values()) if (!signedIn) socket.destroy();
       }),
   };
 }

@@ -1,8 +1,8 @@
 import type { ClientChannel, ServerChannel, Session } from "ssh2";
 import { SftpAudit } from "./sftp-audit";
-import { ShellInput } from "./shell-input";
+import { closedByClient, fail, openOnTarget, recorderOr, targetOr, track } from "./channel-common";
+import { runShell } from "./shell-channel";
 import { audit, bridge, type PtyRequest, type SshSession } from "./ssh-session";
-import { SshTargetError } from "./ssh-target";
 
 // Output of a command run without a terminal is recorded up to this much (file copies are not).
 const EXEC_RECORD_LIMIT = 1 << 20;
@@ -49,21 +49,46 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
     reject?.();
   });
 
-  session.on("exec", (accept, _reject, info) => {
-    const stream = accept();
-    void runExec(stream, info.command, s, pty, env, (t) => (target = t), interrupted);
+  // A second exec, shell or subsystem on one channel (or one on a channel closing) gets no stream from ssh2: refused.
+  const opened = (accept: () => ServerChannel): ServerChannel | undefined => accept() as ServerChannel | undefined;
+  session.on("exec", (accept, reject, info) => {
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runExec(stream, info.command, s, pty, env, (t) => (target = t), interrupted),
+      stream,
+      s,
+    );
   });
-  session.on("shell", (accept) => {
-    const stream = accept();
-    void runShell(stream, s, pty, env, (t, resize) => ((target = t), (onResize = resize)));
+  session.on("shell", (accept, reject) => {
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runShell(stream, s, pty, env, (t, resize) => ((target = t), (onResize = resize))),
+      stream,
+      s,
+    );
   });
   session.on("subsystem", (accept, reject, info) => {
     if (info.name !== "sftp") {
       audit(s, { action: "ssh.subsystem.refused", outcome: "denied", message: `subsystem ${info.name} is not allowed` });
       return reject?.();
     }
-    const stream = accept();
-    void runSftp(stream, s, (t) => (target = t), interrupted);
+    const stream = opened(accept);
+    if (!stream) return reject?.();
+    guarded(
+      runSftp(stream, s, (t) => (target = t), interrupted),
+      stream,
+      s,
+    );
+  });
+}
+
+/** A channel whose handling failed unexpectedly is logged and ended; the connection and the gateway go on. */
+function guarded(run: Promise<void>, stream: ServerChannel, s: SshSession): void {
+  run.catch((err: Error) => {
+    s.deps.log(`ssh: a channel of ${s.ctx.sessionId} failed: ${err.stack ?? err.message}`);
+    fail(stream, "gatehouse: this channel failed in the gateway; it is closed", 255);
   });
 }
 
@@ -88,52 +113,6 @@ async function judged(stream: ServerChannel, s: SshSession, command: string, int
     if (!stream.writable) return null;
   }
   return verdict;
-}
-
-/**
- * Resolves when the client closes the channel or its whole connection (Ctrl-C ends OpenSSH's ssh).
- * ssh2 emits a channel's "close" only once its input has been read, and a held command's input is
- * left unread (it belongs to the command), so a channel the client closed shows as its stderr ending.
- */
-function closedByClient(stream: ServerChannel, s: SshSession): Promise<string> {
-  return new Promise((resolve) => {
-    const gone = () => resolve("the client disconnected");
-    stream.once("close", gone);
-    stream.stderr.once("finish", gone);
-    void s.gone.then(gone);
-  });
-}
-
-/** Tells the client why nothing runs, on stderr, with exit status `code`. */
-function fail(stream: ServerChannel, message: string, code = 1): void {
-  if (!stream.writable) return;
-  stream.stderr.write(`${message}\r\n`);
-  stream.exit(code);
-  stream.end();
-}
-
-async function targetOr(stream: ServerChannel, s: SshSession) {
-  try {
-    return await s.target;
-  } catch (err) {
-    fail(stream, `gatehouse: ${err instanceof SshTargetError ? err.message : `connection "${s.ctx.connectionName}" is unavailable`}`, 255);
-    return null;
-  }
-}
-
-/** The recording (null when off); undefined after telling the client it cannot be recorded: nothing unrecorded runs. */
-async function recorderOr(stream: ServerChannel, s: SshSession, pty: PtyRequest | undefined) {
-  try {
-    // A client without a local terminal (ssh -tt < file) asks for a 0x0 one.
-    return await s.recorder({ cols: pty?.cols || 80, rows: pty?.rows || 24 });
-  } catch {
-    fail(stream, "gatehouse: this session cannot be recorded right now, so it does not run; try again shortly", 255);
-    return undefined;
-  }
-}
-
-function openOnTarget(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
 }
 
 async function runExec(
@@ -190,86 +169,6 @@ async function runExec(
   });
 }
 
-async function runShell(
-  stream: ServerChannel,
-  s: SshSession,
-  pty: PtyRequest | undefined,
-  env: Record<string, string>,
-  opened: (t: ClientChannel, resize: (c: number, r: number) => void) => void,
-): Promise<void> {
-  const untrack = track(stream, s);
-  const client = await targetOr(stream, s);
-  if (!client) return;
-  let t: ClientChannel;
-  try {
-    t = await openOnTarget((cb) => client.shell(pty ?? false, { env: env as NodeJS.ProcessEnv }, cb));
-  } catch (err) {
-    return fail(stream, `gatehouse: the target refused a shell: ${(err as Error).message}`, 255);
-  }
-  const rec = await recorderOr(stream, s, pty);
-  if (rec === undefined) return t.close();
-  opened(t, (cols, rows) => rec?.resize(cols, rows));
-  audit(s, { action: "ssh.shell", outcome: "ok", message: pty ? `terminal ${pty.term ?? ""} ${pty.cols}x${pty.rows}` : "shell without a terminal" });
-  const decoder = new TextDecoder();
-  const lines = new ShellInput();
-  // Input waits while a typed command is held for review (or judged), so keystrokes keep their order.
-  let queue = Promise.resolve();
-  stream.on("data", (data: Buffer) => {
-    s.bytes.in += data.length;
-    rec?.input(decoder.decode(data, { stream: true }));
-    queue = queue.then(() => forwardTyped(data, lines, stream, t, s)).catch(() => {});
-  });
-  stream.on("end", () => void queue.then(() => t.end()));
-  await bridge(stream, t, s, { maskOutput: true, output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
-  untrack();
-}
-
-async function forwardTyped(data: Buffer, lines: ShellInput, stream: ServerChannel, t: ClientChannel, s: SshSession): Promise<void> {
-  if (!s.guard.active) {
-    for (const part of lines.feed(data))
-      if (part.line?.text.trim())
-        audit(s, { action: "command", outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
-    t.write(data);
-    return;
-  }
-  for (const part of lines.feed(data)) {
-    if (!part.line) {
-      t.write(part.bytes);
-      continue;
-    }
-    const text = part.line.text;
-    if (!text.trim()) {
-      t.write(part.bytes);
-      continue;
-    }
-    if (part.line.edited) {
-      // The shell knows the real line, the gateway does not: run it, and say so in the audit.
-      audit(s, {
-        action: "command",
-        outcome: "ok",
-        statement: text,
-        message: "line edited with history or completion: not judged (shell guardrails are best effort; use ssh host cmd for enforced rules)",
-      });
-      t.write(part.bytes);
-      continue;
-    }
-    const v = s.guard.judge(text);
-    let refused: string | null = v.action === "deny" ? v.message : null;
-    if (v.action === "review") {
-      refused = await v.run((line) => stream.writable && stream.write(`\r\n\x1b[33mgatehouse: ${line}\x1b[0m`), closedByClient(stream, s));
-    }
-    audit(s, { action: "command", outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
-    if (!refused) {
-      if (v.action === "review") stream.write("\r\n");
-      t.write(part.bytes);
-      continue;
-    }
-    if (stream.writable) stream.write(`\r\n\x1b[31mgatehouse: ${refused}\x1b[0m\r\n`);
-    // Clear the line the shell holds (Ctrl-U) and ask for a new prompt, instead of Enter.
-    t.write("\x15\r");
-  }
-}
-
 async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientChannel) => void, interrupted: Promise<void>): Promise<void> {
   const untrack = track(stream, s);
   // File transfers are a command to the policy: `kinds: ["sftp", "scp"]` denies or holds them
@@ -313,19 +212,4 @@ async function runSftp(stream: ServerChannel, s: SshSession, opened: (t: ClientC
   await bridge(stream, t, s, { output: audited((b) => files.fromServer.feed(b)) });
   files.end();
   untrack();
-}
-
-/** Registers a channel so a kill can tell its terminal why it ends. */
-function track(stream: ServerChannel, s: SshSession): () => void {
-  const entry = {
-    end: (message: string) => {
-      if (!stream.writable) return;
-      stream.stderr.write(`\r\ngatehouse: ${message}\r\n`);
-      stream.exit(255);
-      stream.end();
-    },
-  };
-  s.channels.add(entry);
-  stream.once("close", () => s.channels.delete(entry));
-  return () => s.channels.delete(entry);
 }

@@ -40,4 +40,12 @@ describe("ShellInput", () => {
       ["cd", false],
     ]);
   });
+
+  it("without a terminal, reads lines as the shell does: every byte counts, only a newline ends a line", () => {
+    const s = new ShellInput(true);
+    expect(lines(s, "rm -rf /data \x7f\x7f\x7fecho ok\n")).toEqual([{ text: "rm -rf /data \x7f\x7f\x7fecho ok", edited: false }]);
+    expect(lines(s, "echo a\rrm -f x\x1b[A\t\n")).toEqual([{ text: "echo a\rrm -f x\x1b[A\t", edited: false }]);
+    s.feed(Buffer.from("tail without newline"));
+    expect(s.unfinished).toEqual({ text: "tail without newline", edited: false });
+  });
 });

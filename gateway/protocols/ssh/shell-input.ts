@@ -12,6 +12,24 @@ export class ShellInput {
   private esc = ""; // an escape sequence being read
 
   /**
+   * `raw`: input without a terminal, read by the shell exactly as sent: no line editor, so every
+   * byte is part of the line (a backspace or Ctrl-U is a character) and only a newline ends it.
+   */
+  constructor(private readonly raw = false) {}
+
+  /** The line typed so far (without a terminal, the shell runs it at the end of input). */
+  get unfinished(): Line | null {
+    return this.text ? { text: Buffer.from(this.text, "latin1").toString("utf8"), edited: this.edited } : null;
+  }
+
+  /** Forgets the line being typed (the terminal dropped the input, as a Ctrl-C does). */
+  reset(): void {
+    this.text = "";
+    this.edited = false;
+    this.esc = "";
+  }
+
+  /**
    * Splits input into the bytes before each Enter and the lines they complete. `parts` alternate:
    * bytes to forward, then (when `line` is set) the Enter to judge.
    */
@@ -20,6 +38,17 @@ export class ShellInput {
     let from = 0;
     for (let i = 0; i < data.length; i++) {
       const b = data[i];
+      if (this.raw) {
+        if (b !== 0x0a) {
+          this.text += String.fromCharCode(b);
+          continue;
+        }
+        out.push({ bytes: data.subarray(from, i) });
+        out.push({ bytes: data.subarray(i, i + 1), line: { text: this.text, edited: false } });
+        this.text = "";
+        from = i + 1;
+        continue;
+      }
       if (this.esc) {
         this.esc += String.fromCharCode(b);
         // CSI ends with a byte in @..~; SS3/other two-byte sequences end at once.

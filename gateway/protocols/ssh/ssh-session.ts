@@ -32,6 +32,23 @@ export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionCon
 
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
 
+export type TargetExit = { code: number | null; signal: string | null };
+const exits = new WeakMap<ClientChannel, TargetExit>();
+
+/**
+ * Records a target channel's exit status from the moment it opens: the status can arrive before the
+ * bridge is built (a recording that is slow to start), and ssh2 does not replay it.
+ */
+export function watchExit(target: ClientChannel): ClientChannel {
+  const exit: TargetExit = { code: null, signal: null };
+  exits.set(target, exit);
+  target.on("exit", (code: number | null, signal?: string) => {
+    exit.code = typeof code === "number" ? code : null;
+    exit.signal = signal ?? null;
+  });
+  return target;
+}
+
 /** Client -> target EOF, target -> client data, exit status, and close, in the order SSH expects. */
 export function bridge(
   client: ServerChannel,
@@ -39,8 +56,8 @@ export function bridge(
   s: SshSession,
   taps: { output?: (b: Buffer) => void; maskOutput?: boolean } = {},
 ): Promise<{ code: number | null; signal: string | null }> {
+  const exit = exits.get(target) ?? exits.get(watchExit(target))!;
   return new Promise((resolve) => {
-    let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
     target.on("data", (b: Buffer) => {
       s.bytes.out += b.length;
       taps.output?.(b);
@@ -62,9 +79,6 @@ export function bridge(
       from.on("data", (b: Buffer) => m.push(b));
       return m;
     });
-    target.on("exit", (code: number | null, signal?: string) => {
-      exit = { code: typeof code === "number" ? code : null, signal: signal ?? null };
-    });
     target.on("close", () => {
       for (const m of maskers) m?.flush();
       if (client.writable) {
@@ -72,7 +86,7 @@ export function bridge(
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
         client.end();
       }
-      resolve(exit);
+      resolve({ ...exit });
     });
     client.on("close", () => target.close());
   });

@@ -8,6 +8,9 @@ import { terminalOf } from "../../../core/connections/registry";
 import { startTerminalSession } from "./terminal-session";
 import { fail } from "./terminal-socket";
 
+// Input a browser may send before its terminal is open (a paste while it starts); more closes it.
+const EARLY_INPUT_LIMIT = 1 << 20;
+
 export type TerminalRoute = { close: () => Promise<void> };
 
 /**
@@ -29,9 +32,21 @@ export function mountTerminal(router: HttpRouter, deps: GatewayDeps, ports: { pg
       const ticket = new URL(req.url ?? "/", "http://gateway").searchParams.get("ticket") ?? "";
       wss.handleUpgrade(req, socket, head, (ws) => {
         open.add(ws);
-        // What the browser sends while the terminal is still opening is kept for it, in order.
+        // A broken frame (unmasked, reserved bits or opcodes, past the size limit) is reported here,
+        // before any ticket is checked: without a listener it would be thrown out of the socket's data
+        // handler and take the whole gateway down. It ends this socket only.
+        ws.on("error", (err) => {
+          deps.log(`terminal: ${req.socket.remoteAddress ?? "?"}: ${err.message}`);
+          ws.terminate();
+        });
+        // What the browser sends while the terminal is still opening is kept for it, in order, up to a bound.
         const early: Array<[Buffer, boolean]> = [];
-        ws.on("message", (d: Buffer, binary: boolean) => early.push([d, binary]));
+        let earlyBytes = 0;
+        ws.on("message", (d: Buffer, binary: boolean) => {
+          earlyBytes += d.length;
+          if (earlyBytes > EARLY_INPUT_LIMIT) return fail(ws, "too much input before the terminal opened", 1009);
+          early.push([d, binary]);
+        });
         ws.once("close", () => open.delete(ws));
         void handle(ws, early, ticket, deps, ports, req.socket.remoteAddress ?? null).catch((err) => {
           deps.log(`terminal: ${(err as Error).stack ?? err}`);

@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pty from "@lydell/node-pty";
 import ssh2 from "ssh2";
+import { and, eq } from "drizzle-orm";
 import type { WebSocket } from "ws";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { OpenedTerminal } from "../../../core/terminal/terminal-tickets";
 import type { Recorder } from "../../../core/recordings/recorder";
 import type { Admission } from "../../pipeline/admit";
 import { openSession, type SessionScope } from "../../pipeline/session-scope";
+import { sessions } from "../../../drizzle/schema/index";
 import { fail } from "./terminal-socket";
 
 type Spec = OpenedTerminal & {
@@ -49,6 +51,11 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
   const proc = t.runs === "psql" ? runPsql(t, connection.name, sessionId) : await runSsh(t, connection.name).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
+  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
+  // The browser may have left while the terminal was opening, or leave at any time after: what runs
+  // for it ends with it (else a shell and its session would stay open with nobody behind them).
+  ws.once("close", () => proc.kill());
+  if (ws.readyState !== ws.OPEN) proc.kill();
   const recorded = t.runs === "psql" && connection.settings.recording !== false;
   let scope: SessionScope;
   try {
@@ -100,11 +107,26 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
       proc.resume();
     }, 20);
   });
+  // Keystrokes reach the terminal in order, also when one waits to learn whether a statement is held.
+  let typing = Promise.resolve();
+  const type = async (text: string) => {
+    if (t.runs !== "psql" || !text.includes("\x04")) return proc.write(text);
+    const held = await heldPsqlStatements(deps, sessionId).catch(() => []);
+    if (!held.length) return proc.write(text);
+    // psql waits for a held statement without reading its terminal, so Ctrl-D would wait behind the
+    // review. Someone pressing it wants out: psql's own Ctrl-C withdraws the statement (its cancel:
+    // the review is cancelled by the client), then psql, back at its prompt, reads the Ctrl-D and quits.
+    proc.write("\x03");
+    await Promise.all(held);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proc.write("\x04");
+  };
   const onMessage = (data: Buffer, isBinary: boolean) => {
     const text = data.toString();
     if (isBinary) {
       recorder?.input(text);
-      return proc.write(text);
+      typing = typing.then(() => type(text)).catch(() => {});
+      return;
     }
     try {
       const m = JSON.parse(text) as { type?: string; cols?: number; rows?: number };
@@ -119,14 +141,21 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   ws.removeAllListeners("message");
   for (const [d, b] of early.splice(0)) onMessage(d, b);
   ws.on("message", onMessage);
-  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
-  ws.once("close", () => proc.kill());
   const code = await exited;
   if (ws.readyState === ws.OPEN) {
     ws.send(JSON.stringify({ type: "exit", code }));
     ws.close(1000);
   }
   await scope.end({ failed: false, reason: `the terminal closed (exit ${code ?? "?"})`, bytesIn: 0, bytesOut: 0 });
+}
+
+/** What this gateway holds for review from the Postgres session(s) of a browser psql terminal. */
+async function heldPsqlStatements(deps: GatewayDeps, terminalSessionId: string) {
+  const inner = await deps.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.clientApp, `gatehouse-terminal-${terminalSessionId}`), eq(sessions.status, "active")));
+  return deps.reviews.heldFor(inner.map((r) => r.id));
 }
 
 // psql gained \restrict in these releases (and every later major version).

@@ -1,0 +1,18 @@
+/** mulberry32: a small seeded generator, so that a failing fuzz run can be replayed from its seed. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+  return { next, int, bytes, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
+}
+
+export type Rng = ReturnType<typeof rng>;
+
+/** The seed of this run: FUZZ_SEED replays one. */
+export const fuzzSeed = () => Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
