@@ -18,7 +18,11 @@ export function postgresReviewer(deps: GatewayDeps, ctx: SessionContext, target:
     return holdForReview(deps, ctx, need, {
       statement: text,
       estimate: writes
-        ? () => estimateBlastRadius({ ...target, ssl: target.sslmode === "require" || target.sslmode === "verify-full" }, { kind: command.kind, text: statement, tables: command.resources, writesWithoutWhere: command.writesWithoutWhere })
+        ? () =>
+            estimateBlastRadius(
+              { ...target, ssl: target.sslmode === "require" || target.sslmode === "verify-full" },
+              { kind: command.kind, text: statement, tables: command.resources, writesWithoutWhere: command.writesWithoutWhere },
+            )
         : undefined,
     });
   };
