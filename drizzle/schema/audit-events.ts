@@ -23,7 +23,7 @@ export const auditEvents = pgTable(
     message: text("message"),
     /** Structured extras, e.g. the before/after of a console change (secrets redacted). */
     details: jsonb("details").$type<Record<string, unknown>>(),
-    /** The gateway instance whose stream this event belongs to, and its number in that stream (null: written by the console). */
+    /** The stream this event belongs to (a gateway instance, gatehouse:console or gatehouse:cli) and its number in it (null: stored before console and CLI events were chained). */
     instance: text("instance"),
     seq: bigint("seq", { mode: "number" }),
     /** sha256 over the previous event's hash of the same instance and this event's columns (core/audit/audit-chain.ts). */
