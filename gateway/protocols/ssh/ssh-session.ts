@@ -75,7 +75,12 @@ export function bridge(
     target.on("close", () => {
       for (const m of maskers) m?.flush();
       // The command's audit event is journaled before its exit status can reach the client.
-      taps.beforeExit?.(exit);
+      try {
+        taps.beforeExit?.(exit);
+      } catch (err) {
+        // The command has run: its exit status is the client's whatever happened to the event.
+        s.deps.log(`ssh: the audit event of a command in ${s.ctx.sessionId} could not be written: ${(err as Error).message}`);
+      }
       if (client.writable) {
         if (exit.code !== null) client.exit(exit.code);
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
