@@ -73,6 +73,15 @@ describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s"
     expect(await search("no such text anywhere")).toEqual([]);
   });
 
+  it("pages a common term newest first, by keyset, as without the indexes", async () => {
+    const { searchAudit } = await import("../../server/audit/search-audit");
+    const db = handles[name].db;
+    const first = await searchAudit(db, { q: "SELECT 1", limit: 3 });
+    expect(first.items.map((e) => e.statement)).toEqual(["select 1999", "select 1998", "select 1997"]);
+    const next = await searchAudit(db, { q: "SELECT 1", limit: 3, cursor: first.nextCursor });
+    expect(next.items.map((e) => e.statement)).toEqual(["select 1996", "select 1995", "select 1994"]);
+  });
+
   it("has pg_trgm loaded and trigram indexes that serve ilike on both columns", async () => {
     const client = await handles[name].pool.connect();
     try {
