@@ -33,30 +33,15 @@ export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
 /** Newest first; within one session, in the order of the (session_id, id) index (the same order). */
 export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.sessionId), desc(auditEvents.id)] : [desc(auditEvents.id)]);
 
-// Free text is served by trigram indexes (drizzle/schema/audit-events.ts), which fetch every
-// match to sort them newest first: cheap for a rare term, not for one matching tens of thousands of
-// events (and the planner takes a long pattern for a rare one). A common term's newest page lies
-// among the newest few thousand events, which the primary key reads in a few milliseconds; so
-// those are searched first, and only a term with less than a page there goes to the indexes.
-const RECENT_WINDOW = 5000;
-
 /** Newest first, keyset by id: the 2,000th page costs what the first does. */
 export async function searchAudit(db: Db, f: AuditFilter & { cursor?: number | null; limit?: number }) {
   const limit = f.limit ?? 50;
-  const query = (extra?: SQL) =>
-    db
-      .select()
-      .from(auditEvents)
-      .where(and(auditWhere(f, f.cursor ?? undefined), extra))
-      .orderBy(...auditOrder(f))
-      .limit(limit + 1);
-  let rows: Awaited<ReturnType<typeof query>> = [];
-  if (f.q && !f.session) {
-    // Every event newer than the window's lower bound is looked at: a full page here is the page.
-    const upper = f.cursor ? sql`${String(f.cursor)}::bigint` : sql`(select coalesce(max(${auditEvents.id}), 0) + 1 from ${auditEvents})`;
-    rows = await query(sql`${auditEvents.id} > ${upper} - ${RECENT_WINDOW}`);
-  }
-  if (rows.length <= limit) rows = await query();
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(auditWhere(f, f.cursor ?? undefined))
+    .orderBy(...auditOrder(f))
+    .limit(limit + 1);
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : undefined };
 }
