@@ -69,7 +69,10 @@ const envSchema = z.object({
   /** Terminal recordings older than this many days are deleted (checked hourly); 0 keeps them forever. */
   GATEHOUSE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   /** This instance's name in session records; unique among running instances (sessions it left open are closed under it at start). */
-  GATEHOUSE_INSTANCE: z.string().optional(),
+  GATEHOUSE_INSTANCE: z
+    .string()
+    .refine((v) => !v.startsWith("gatehouse:"), "names starting with gatehouse: are the console's and the CLI's audit streams (core/audit/chained-append.ts)")
+    .optional(),
   /** fdatasync the audit journal after each append: a machine crash then loses no acknowledged event either (costs latency per batch). */
   GATEHOUSE_AUDIT_FSYNC: z
     .enum(["true", "false"])

@@ -25,6 +25,7 @@ import { PROTOCOL_ADAPTERS } from "./protocols/index";
 import { loadTlsContext } from "./tls";
 import type { GatewayDeps } from "./gateway-deps";
 import { createLogSink, type Log } from "./log-sink";
+import { lockInstance } from "./instance-lock";
 
 export type RunningGateway = {
   /** Listener ports: `pg`, `ssh` and `http` by their short names, and every adapter's by its name. */
@@ -41,10 +42,20 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   if (opts.migrate !== false) await runMigrations(config.databaseUrl);
   await loadSqlParser();
   const handle = openDb(config.databaseUrl, { max: 10, applicationName: `gatehouse-gateway ${config.instance}` });
+  // Before the journal is touched: a second process with this instance id refuses to start here.
+  const lock = await lockInstance({ pool: handle.pool, instance: config.instance, journalDir: config.audit.journalDir, log }).catch(async (err: unknown) => {
+    await handle.close();
+    throw err;
+  });
   const journal = { dir: config.audit.journalDir, fsync: config.audit.fsync };
   const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal, checkpointKey: checkpointKey(config.secretKey) });
   // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
-  const recovered = await audit.recover();
+  const recovered = await audit.recover().catch(async (err: unknown) => {
+    await audit.close().catch(() => {});
+    await lock.release();
+    await handle.close();
+    throw err;
+  });
   if (recovered.shipped || recovered.torn)
     log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
   const deps: GatewayDeps = {
@@ -114,6 +125,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     stopAuditRetention();
     await sinks.close();
     await unsubscribe();
+    await audit.close().catch(() => {});
+    await lock.release();
     await handle.close();
     throw err;
   }
@@ -131,6 +144,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       stopAuditRetention();
       await unsubscribe();
       await deps.audit.close();
+      // Only once every event is stored (or journaled): the next process of this instance may start now.
+      await lock.release();
       await sinks.close();
       // Sessions close their rows as their relays end; give them a moment before the pool goes.
       await new Promise((r) => setTimeout(r, 200));

@@ -2,7 +2,9 @@
  * `npm run bench:console`: server time of the console's audit search, session list and session
  * page at 100,000 audit events and 10,000 sessions, against the 300 ms target, and a streamed
  * export of the whole log. Runs the domain functions the tRPC procedures and the export route
- * call (no HTTP, no rendering), on a private PostgreSQL. `BENCH_EXPLAIN=1` prints each case's plan.
+ * call (no HTTP, no rendering), on a private PostgreSQL, or with `BENCH_DATABASE=embedded` on the
+ * embedded database `npm start` uses (PGlite served on a socket). `BENCH_EXPLAIN=1` prints each
+ * case's plan. Ten times the size (the figure of issue 18): `BENCH_EVENTS=1000000 BENCH_SESSIONS=100000`.
  */
 import pg from "pg";
 import { startPgServer, psqlAdmin } from "../../e2e/support/pg-server";
@@ -11,22 +13,40 @@ import type { DbHandle } from "../../drizzle/client";
 import { consoleCases } from "./cases";
 import { captureQueries, explain } from "./explain";
 import { seed } from "./seed";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { serveEmbeddedDatabase } from "../../scripts/embedded-db/serve-embedded-database";
+import { embeddedDatabaseUrl } from "../../core/config/data-dir";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const LONG = Number(process.env.BENCH_LONG_SESSION ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const EXPLAIN = Boolean(process.env.BENCH_EXPLAIN);
+const EMBEDDED = process.env.BENCH_DATABASE === "embedded";
 const TARGET_MS = 300;
 
 const log = (m: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-async function main() {
+/** A private PostgreSQL, or the embedded database in a temporary folder. */
+async function startDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (EMBEDDED) {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-embedded-"));
+    const db = await serveEmbeddedDatabase({ dataDir: dir, idleInTransactionMs: 3_600_000 });
+    return { url: embeddedDatabaseUrl(dir), stop: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
+  }
   const server = await startPgServer();
+  psqlAdmin(server, "create database gatehouse_bench");
+  return { url: `postgres://postgres@localhost/gatehouse_bench?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`, stop: () => server.stop() };
+}
+
+async function main() {
+  const server = await startDatabase();
   try {
-    psqlAdmin(server, "create database gatehouse_bench");
-    const url = `postgres://postgres@localhost/gatehouse_bench?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`;
+    const url = server.url;
+    log(`database: ${EMBEDDED ? "embedded (PGlite)" : "PostgreSQL"}`);
     await runMigrations(url);
     const client = new pg.Client({ connectionString: url });
     client.on("error", () => {}); // the server stops under it on failure; the real error is reported below

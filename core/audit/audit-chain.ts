@@ -6,7 +6,8 @@ import { createHash, createHmac, hkdfSync } from "node:crypto";
 // (and the console) to read and lock the chain's head row for each batch: a lock held across the
 // data path of every instance, and a chain that a crashed instance's journal, shipped at its
 // restart, could no longer join in order. Per instance, a gap, an edit or a reordering still shows
-// in that instance's stream; the streams are independent, so verification walks each.
+// in that instance's stream; the streams are independent, so verification walks each. (The console
+// and the CLI, which keep no journal, share one stream each under a lock: core/audit/chained-append.ts.)
 
 /** The columns an event's hash covers, as json_populate_recordset and the database give them (snake_case). */
 export type ChainRow = {

@@ -6,7 +6,7 @@ import { checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
  * event before the oldest one that is still young enough (an older event numbered after it stays,
  * `at` being a statement's start). A signed `retention` checkpoint with the hash of the last event
  * deleted goes in first, in the same transaction, so `audit verify` starts the chain there and does
- * not take the deletion for tampering. Events outside any chain (the console's) older than that go too.
+ * not take the deletion for tampering. Events outside any chain (stored before console and CLI events were chained) older than that go too.
  */
 export async function pruneAudit(pool: pg.Pool, key: Buffer, days: number): Promise<number> {
   if (days <= 0) return 0;

@@ -6,12 +6,17 @@ import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chai
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
 // (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
-const INSERT_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
+export const INSERT_EVENTS_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
     protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash)
   select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
     protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash
   from json_populate_recordset(null::audit_events, $1::json)
   on conflict (instance, seq) do nothing`;
+
+/** The newest stored event of a stream, or where retention cut it: where the chain goes on. */
+export const STREAM_HEAD_SQL = `select seq, hash from (select seq, hash from audit_events where instance = $1 order by seq desc limit 1) e
+  union all select seq, hash from (select seq, hash from audit_checkpoints where instance = $1 and kind = 'retention' order by seq desc limit 1) c
+  order by seq desc limit 1`;
 
 const MAX_BATCH = 2000;
 const MAX_QUEUED = 500_000;
@@ -90,19 +95,14 @@ export class AuditWriter {
       torn = left.torn;
       for (let i = 0; i < left.rows.length; i += MAX_BATCH) {
         const batch = left.rows.slice(i, i + MAX_BATCH);
-        const r = await this.pool.query(INSERT_SQL, [jsonArray(batch)]);
+        const r = await this.pool.query(INSERT_EVENTS_SQL, [jsonArray(batch)]);
         shipped += r.rowCount ?? 0;
       }
       for (const r of left.rows) if (!last || r.seq > last.seq) last = r;
       this.journal.removeFiles(left.files);
     }
     // The chain goes on from the newest stored event, or from where retention cut it.
-    const { rows } = await this.pool.query<{ seq: string; hash: string }>(
-      `select seq, hash from (select seq, hash from audit_events where instance = $1 order by seq desc limit 1) e
-       union all select seq, hash from (select seq, hash from audit_checkpoints where instance = $1 and kind = 'retention' order by seq desc limit 1) c
-       order by seq desc limit 1`,
-      [this.instance],
-    );
+    const { rows } = await this.pool.query<{ seq: string; hash: string }>(STREAM_HEAD_SQL, [this.instance]);
     const stored = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash ?? "" } : { seq: 0, hash: "" };
     [this.seq, this.prevHash] = last && last.seq > stored.seq ? [last.seq, last.hash] : [stored.seq, stored.hash];
     this.recovered = true;
@@ -204,7 +204,7 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.pool.query(INSERT_SQL, [jsonArray(batch)]);
+        await this.pool.query(INSERT_EVENTS_SQL, [jsonArray(batch)]);
       } catch (err) {
         // The driver's message can quote the whole batch (statements, possibly sensitive): keep it short.
         this.log(`audit: write of ${batch.length} events failed, will retry: ${(err as Error).message.slice(0, 200)}`);
@@ -225,7 +225,7 @@ export class AuditWriter {
 const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(",") + "]";
 
 /** One row as json_populate_recordset reads it: keys named as the columns (duration as the float32 a real column stores). */
-function toRow(e: AuditEvent, instance: string, seq: number) {
+export function toRow(e: AuditEvent, instance: string, seq: number) {
   return {
     at: e.at.toISOString(),
     action: e.action,

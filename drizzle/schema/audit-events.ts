@@ -23,7 +23,7 @@ export const auditEvents = pgTable(
     message: text("message"),
     /** Structured extras, e.g. the before/after of a console change (secrets redacted). */
     details: jsonb("details").$type<Record<string, unknown>>(),
-    /** The gateway instance whose stream this event belongs to, and its number in that stream (null: written by the console). */
+    /** The stream this event belongs to (a gateway instance, gatehouse:console or gatehouse:cli) and its number in it (null: stored before console and CLI events were chained). */
     instance: text("instance"),
     seq: bigint("seq", { mode: "number" }),
     /** sha256 over the previous event's hash of the same instance and this event's columns (core/audit/audit-chain.ts). */
@@ -31,8 +31,14 @@ export const auditEvents = pgTable(
   },
   // The audit log pages newest first by id, so each filter the console offers has an index that
   // ends in id: a filter that matches little reads only its own rows instead of walking the table.
-  // (Free-text search stays a scan; see bench/console.)
+  // Free-text search (a case-insensitive substring of the statement or the message, `ilike
+  // '%…%'`) is served by pg_trgm GIN indexes, one per column (the planner ORs them): a rare
+  // term reads only the rows whose trigrams match; a common one still walks the primary key
+  // newest first and stops at the page. The migration creates the extension (trusted since
+  // PostgreSQL 13; the embedded database loads PGlite's build of it).
   (t) => [
+    index("audit_events_statement_trgm_idx").using("gin", t.statement.op("gin_trgm_ops")),
+    index("audit_events_message_trgm_idx").using("gin", t.message.op("gin_trgm_ops")),
     index("audit_events_at_idx").on(t.at, t.id),
     index("audit_events_session_idx").on(t.sessionId, t.id),
     index("audit_events_identity_id_idx").on(t.identityName, t.id),

@@ -16,3 +16,4 @@ export * from "./ssh-public-keys";
 export * from "./audit-checkpoints";
 export * from "./audit-sink-cursors";
 export * from "./auth-failures";
+export * from "./gateway-instances";

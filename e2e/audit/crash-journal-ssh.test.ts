@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
+import { Client as Ssh2Client } from "ssh2";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +16,8 @@ import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-p
 const ROUNDS = 2;
 const WORKERS = 4;
 const LOAD_MS = 8000;
+const EXIT_ROUNDS = 3;
+const CHANNELS = 8;
 
 const pgServer = inject("pg");
 const stateDb = `gh_sshcrash_${randomBytes(4).toString("hex")}`;
@@ -117,4 +120,68 @@ describe("[AUDIT][JOURNAL][SSH] a gateway killed under ssh commands loses no ack
       await db.end();
     }
   }, 240_000);
+
+  it(`killed the instant a client sees exit statuses (${CHANNELS} commands ending at once, ${EXIT_ROUNDS} times): every one of them has its event after the restart`, async () => {
+    const seen: string[] = [];
+    const token = await gatehouse(env, "keys", "issue", "exits", "--groups", "ops");
+    expect(token.code, token.stderr).toBe(0);
+    const fifo = path.join(dataDir, "release");
+    expect((await run("mkfifo", [fifo])).code).toBe(0);
+    for (let round = 0; round < EXIT_ROUNDS; round++) {
+      const conn = new Ssh2Client();
+      const gone = new Promise<void>((resolve) => conn.once("close", () => resolve()));
+      conn.on("error", () => {});
+      await new Promise<void>((resolve, reject) => {
+        conn.once("ready", resolve).once("error", reject);
+        conn.connect({ host: "127.0.0.1", port: Number(env.GATEHOUSE_SSH_PORT), username: "box", password: token.stdout.trim() });
+      });
+      let killed = false;
+      const closed: Promise<unknown>[] = [];
+      // Every command waits on one FIFO and ends when it is opened and closed for writing: the target
+      // reports their exits together, so the gateway sends all the exit statuses in one go, and the
+      // test kills it (synchronously, in the handler) the moment the first one reaches this client.
+      const started = Array.from(
+        { length: CHANNELS },
+        (_, c) =>
+          new Promise<void>((resolve, reject) => {
+            const tag = `x${round}-${c}`;
+            conn.exec(`cat ${fifo} > /dev/null; echo ${tag}`, (err, ch) => {
+              if (err) return reject(err);
+              ch.on("data", () => {});
+              ch.stderr.on("data", () => {});
+              closed.push(new Promise((done) => ch.once("close", done)));
+              ch.on("exit", (code: number | null) => {
+                if (code !== 0) return;
+                seen.push(tag);
+                if (!killed) gw!.proc.kill("SIGKILL");
+                killed = true;
+              });
+              resolve();
+            });
+          }),
+      );
+      await Promise.all(started);
+      // Every `cat` has opened the FIFO once the target has run them all (they are started by now; give them a moment).
+      await new Promise((r) => setTimeout(r, 1000));
+      await run("sh", ["-c", `: > ${fifo}`], { timeoutMs: 10_000 });
+      await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
+      await gw!.kill9();
+      await gone;
+      gw = await startGatewayProcess(env);
+    }
+    expect(seen.length, "exit statuses reached the client before the kill").toBeGreaterThan(0);
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ statement: string; n: number }>(
+        "select statement, count(*)::int as n from audit_events where action = 'command' and identity_name = 'exits' group by statement",
+      );
+      const count = new Map(rows.map((r) => [r.statement, r.n]));
+      console.log(`[audit journal, ssh exit status] ${seen.length} exit statuses seen over ${EXIT_ROUNDS} kills`);
+      const missing = seen.filter((tag) => count.get(`cat ${fifo} > /dev/null; echo ${tag}`) !== 1);
+      expect(missing, `of ${seen.length} commands whose exit status the client saw, these have no event (or more than one)`).toEqual([]);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });

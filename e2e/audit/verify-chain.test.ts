@@ -9,6 +9,7 @@ import { runMigrations } from "../../drizzle/migrate";
 import { AuditWriter } from "../../core/audit/audit-writer";
 import { chainHash, checkpointKey, type ChainRow } from "../../core/audit/audit-chain";
 import { pruneAudit } from "../../core/audit/audit-retention";
+import { appendChainedEvent, CONSOLE_STREAM } from "../../core/audit/chained-append";
 import { gatehouse } from "./gateway-process";
 
 // `gatehouse audit verify` on a log written by the real writer: untouched it passes; each kind of
@@ -74,6 +75,41 @@ describe("[AUDIT][VERIFY] gatehouse audit verify", () => {
     expect(ranged.code).toBe(0);
     const runs = await pool.query("select outcome from audit_events where action = 'audit.verify'");
     expect(runs.rows.map((x) => x.outcome)).toEqual(["ok", "ok"]);
+  });
+
+  it("chains console events (and the CLI's): an edited one is caught, and so is a deleted newest one", async () => {
+    const key = checkpointKey(Buffer.from(env.GATEHOUSE_SECRET_KEY, "hex"));
+    // What recordConsoleEvent (server/audit/record-console-event.ts) appends for a change in the console; ten at once queue on the stream's lock.
+    const change = (i: number) =>
+      appendChainedEvent(pool, key, CONSOLE_STREAM, {
+        action: "console.connection.update",
+        outcome: "ok",
+        identityName: "admin@example.com",
+        connectionName: "pg-prod",
+        protocol: "console",
+        message: `pg-prod: settings changed (${i})`,
+        details: { target: "pg-prod", before: { port: 5432, password: "[redacted]" }, after: { port: 5433 + i, password: "[redacted]" } },
+      });
+    const consoleIds = await Promise.all(Array.from({ length: 10 }, (_, i) => change(i)));
+    const intact = await verify();
+    expect(intact.stdout, intact.stderr).toContain("gatehouse:console: 10 event(s), seq 1..10, 10 checkpoint(s)");
+    expect(intact.code).toBe(0);
+    // `audit verify` records its run in the CLI's stream, which the next run walks too.
+    expect((await verify()).stdout).toContain("gatehouse:cli: 1 event(s), seq 1..1");
+
+    const { rows } = await pool.query<{ id: string; message: string }>("select id, message from audit_events where instance = $1 and seq = 4", [CONSOLE_STREAM]);
+    const id = Number(rows[0].id);
+    expect(consoleIds).toContain(id);
+    await pool.query("update audit_events set message = 'pg-prod: nothing changed' where id = $1", [id]);
+    const edited = await verify();
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toContain(`TAMPERED (edited): gatehouse:console: event ${id} (seq 4) does not match its hash`);
+    await pool.query("update audit_events set message = $2 where id = $1", [id, rows[0].message]);
+
+    await pool.query("delete from audit_events where instance = $1 and seq = 10", [CONSOLE_STREAM]);
+    const cut = await verify();
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toContain("TAMPERED (truncated): gatehouse:console: the stream ends at seq 9");
   });
 
   it("catches an UPDATE of one event", async () => {

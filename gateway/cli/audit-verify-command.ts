@@ -4,6 +4,7 @@ import { loadConfig } from "../config";
 import { openDb } from "../../drizzle/client";
 import { checkpointKey } from "../../core/audit/audit-chain";
 import { verifyAuditChain } from "../../core/audit/verify-chain";
+import { appendChainedEvent, CLI_STREAM } from "../../core/audit/chained-append";
 
 export const AUDIT_VERIFY_USAGE = `  audit verify [--from ISO] [--to ISO] [--json]        walk each instance's audit chain; exit 1 at the first gap, edit, reordering or cut tail`;
 
@@ -25,16 +26,17 @@ export async function runAuditVerify(argv: string[], io: { env: NodeJS.ProcessEn
         const walked = s.firstSeq === null ? "no events" : `${s.events} event(s), seq ${s.firstSeq}..${s.lastSeq}`;
         io.out(`${s.instance}: ${walked}, ${s.checkpoints} checkpoint(s)${s.prunedUpTo ? `, deleted by retention up to seq ${s.prunedUpTo}` : ""}`);
       }
-      if (report.unchained) io.out(`${report.unchained} event(s) outside any chain (written by the console or the CLI)`);
+      if (report.unchained) io.out(`${report.unchained} event(s) outside any chain (written before console and CLI events were chained)`);
       io.out(report.ok ? `ok: the audit chain is intact (${Math.round(report.ms)} ms)` : `TAMPERED (${report.problem!.kind}): ${report.problem!.message}`);
     }
     const who = `${safeUser()}@${hostname()}`;
-    await handle.pool.query("insert into audit_events (action, outcome, identity_name, message, details) values ('audit.verify', $1, $2, $3, $4)", [
-      report.ok ? "ok" : "error",
-      who,
-      report.ok ? "the audit chain is intact" : report.problem!.message,
-      { range: { from: range.from ?? null, to: range.to ?? null }, problem: report.problem ?? null, streams: report.streams.length, ms: Math.round(report.ms) },
-    ]);
+    await appendChainedEvent(handle.pool, checkpointKey(config.secretKey), CLI_STREAM, {
+      action: "audit.verify",
+      outcome: report.ok ? "ok" : "error",
+      identityName: who,
+      message: report.ok ? "the audit chain is intact" : report.problem!.message,
+      details: { range: { from: range.from ?? null, to: range.to ?? null }, problem: report.problem ?? null, streams: report.streams.length, ms: Math.round(report.ms) },
+    });
     return report.ok ? 0 : 1;
   } finally {
     await handle.close();

@@ -3,6 +3,8 @@ import type pg from "pg";
 import { loadConfig } from "../config";
 import { openDb } from "../../drizzle/client";
 import { redactArgv, redactSecrets } from "../../core/audit/redact-secrets";
+import { checkpointKey } from "../../core/audit/audit-chain";
+import { appendChainedEvent, CLI_STREAM } from "../../core/audit/chained-append";
 
 type Snapshot = (pool: pg.Pool) => Promise<unknown>;
 type Change = { action: string; target: string | undefined; connectionName?: string; snapshot: Snapshot };
@@ -116,7 +118,8 @@ function osUser(): string {
 export async function auditedCli(argv: string[], run: (argv: string[]) => Promise<void>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const change = describeCliChange(argv);
   if (!change || argv.includes("--help") || argv.includes("-h")) return run(argv);
-  const handle = openDb(loadConfig(env).databaseUrl, { max: 1, applicationName: "gatehouse-cli audit" });
+  const config = loadConfig(env);
+  const handle = openDb(config.databaseUrl, { max: 1, applicationName: "gatehouse-cli audit" });
   try {
     const before = await change.snapshot(handle.pool).catch(() => undefined);
     let failure: unknown;
@@ -130,19 +133,17 @@ export async function auditedCli(argv: string[], run: (argv: string[]) => Promis
     const host = hostname();
     const line = ["gatehouse", ...redactArgv(argv)].join(" ");
     const message = failure ? `${line}: ${failure instanceof Error ? failure.message : String(failure)}` : line;
-    const recorded = handle.pool.query(
-      "insert into audit_events (action, outcome, identity_name, connection_name, protocol, client_addr, statement, message, details) values ($1, $2, $3, $4, 'cli', $5, $6, $7, $8)",
-      [
-        change.action,
-        failure ? "error" : "ok",
-        `${user}@${host}`,
-        change.connectionName ?? null,
-        host,
-        line,
-        message.slice(0, 2000),
-        { osUser: user, host, pid: process.pid, target: change.target ?? null, before: redactSecrets(before ?? null), after: redactSecrets(after ?? null) },
-      ],
-    );
+    const recorded = appendChainedEvent(handle.pool, checkpointKey(config.secretKey), CLI_STREAM, {
+      action: change.action,
+      outcome: failure ? "error" : "ok",
+      identityName: `${user}@${host}`,
+      connectionName: change.connectionName ?? null,
+      protocol: "cli",
+      clientAddr: host,
+      statement: line,
+      message: message.slice(0, 2000),
+      details: { osUser: user, host, pid: process.pid, target: change.target ?? null, before: redactSecrets(before ?? null), after: redactSecrets(after ?? null) },
+    });
     // A command that failed reports its own failure, recorded or not; a change that cannot be recorded is a failure.
     await recorded.catch((err: Error) => {
       if (!failure) throw new Error(`the change was made, but its audit event could not be written: ${err.message}`);

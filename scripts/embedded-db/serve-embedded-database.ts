@@ -2,6 +2,7 @@ import net from "node:net";
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { SharedBackend, type BackendSession } from "./shared-backend";
 import { FrameReader, errorResponse } from "./wire-frames";
 
@@ -53,7 +54,8 @@ export async function serveEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Prom
 
   let db: PGlite;
   try {
-    db = await PGlite.create(path.join(dataDir, "pgdata"));
+    // pg_trgm serves the audit log's free-text search (drizzle/migrations/0015_audit-text-search.sql).
+    db = await PGlite.create(path.join(dataDir, "pgdata"), { extensions: { pg_trgm } });
   } catch (err) {
     const closed = new Promise((r) => server.close(r));
     for (const s of sockets) s.destroy();

@@ -1,6 +1,9 @@
 import "server-only";
+import type pg from "pg";
 import type { Db } from "../../drizzle/client";
-import { auditEvents } from "../../drizzle/schema/index";
+import { checkpointKey } from "../../core/audit/audit-chain";
+import { appendChainedEvent, CONSOLE_STREAM } from "../../core/audit/chained-append";
+import { secretKey } from "../secret-key";
 import { redactSecrets } from "./redact-secrets";
 
 export type ConsoleEvent = {
@@ -18,13 +21,18 @@ export type ConsoleEvent = {
   target?: string;
 };
 
-/** Every change made in the console (and every sign-in) is itself an audit event: who, what, before and after. */
+/**
+ * Every change made in the console (and every sign-in) is itself an audit event: who, what, before
+ * and after, chained in the console's stream (`gatehouse:console`, see core/audit/chained-append.ts).
+ */
 export async function recordConsoleEvent(db: Db, e: ConsoleEvent): Promise<void> {
   const details: Record<string, unknown> = {};
   if (e.target !== undefined) details.target = e.target;
   if (e.before !== undefined) details.before = redactSecrets(e.before);
   if (e.after !== undefined) details.after = redactSecrets(e.after);
-  await db.insert(auditEvents).values({
+  // The chain is extended in one transaction on a connection of its own: the pool under the drizzle client.
+  const pool = (db as Db & { $client: pg.Pool }).$client;
+  await appendChainedEvent(pool, checkpointKey(secretKey()), CONSOLE_STREAM, {
     action: e.action,
     outcome: e.outcome,
     identityName: e.actor,

@@ -46,7 +46,7 @@ export type SiemEvent = {
   command: { text: string | null; kind: string | null; rows: number | null; duration_ms: number | null } | null;
   error: { code: string | null; message: string | null } | null;
   details: Record<string, unknown> | null;
-  /** Where the event sits in its gateway instance's hash chain (null for console and CLI events). */
+  /** Where the event sits in its stream's hash chain: a gateway instance, gatehouse:console or gatehouse:cli (null: stored before those were chained). */
   chain: { instance: string; seq: number; hash: string | null } | null;
 };
 

@@ -208,23 +208,27 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   client.on("session", (accept) => handleSessionChannel(accept(), s));
   client.on("tcpip", (accept, reject, info) => {
     if (!settings.allowForwarding) {
-      void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: `${info.destIP}:${info.destPort}`, message: "port forwarding is not allowed on this connection" });
-      return reject();
+      return void audited(deps, scope, {
+        action: "ssh.forwarding.refused",
+        outcome: "denied",
+        statement: `${info.destIP}:${info.destPort}`,
+        message: "port forwarding is not allowed on this connection",
+      }).then(() => reject());
     }
     void s.target
       .then((t) =>
         t.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, out) => {
           if (err) return reject();
-          void audited(scope, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` });
-          const ch = accept();
-          ch.pipe(out).pipe(ch);
+          void audited(deps, scope, { action: "ssh.forwarding", outcome: "ok", statement: `${info.destIP}:${info.destPort}` }).then(() => {
+            const ch = accept();
+            ch.pipe(out).pipe(ch);
+          });
         }),
       )
       .catch(() => reject());
   });
   client.on("request", (accept, reject, name) => {
-    void audited(scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" });
-    reject?.();
+    void audited(deps, scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" }).then(() => reject?.());
   });
 
   client.once("close", () => {
@@ -240,8 +244,12 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   });
 }
 
-const audited = (scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) =>
+/** Writes and journals an event of the connection, resolving once it is on disk: the client is answered after. */
+const audited = (deps: GatewayDeps, scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) =>
   scope.then(
-    (sc) => sc.audit(e),
+    (sc) => {
+      sc.audit(e);
+      deps.audit.syncPending();
+    },
     () => {},
   );

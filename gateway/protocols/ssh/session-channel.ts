@@ -146,8 +146,20 @@ async function runExec(
   if (rec) rec.input(command + "\r\n");
   let recorded = 0;
   const decoder = new TextDecoder();
-  const exit = await bridge(stream, t, s, {
+  await bridge(stream, t, s, {
     maskOutput: !isCopy,
+    beforeExit: (exit) => {
+      untrack();
+      audit(s, {
+        action: "command",
+        outcome: exit.code === 0 ? "ok" : "error",
+        statement: command,
+        statementKind: verdict.kind,
+        durationMs: Date.now() - started,
+        message: exit.code !== null ? `exit status ${exit.code}` : exit.signal ? `killed by signal ${exit.signal}` : "ended without an exit status",
+        details: { exitStatus: exit.code, signal: exit.signal },
+      });
+    },
     output: rec
       ? (b) => {
           if (!pty && recorded >= EXEC_RECORD_LIMIT) return;
@@ -156,16 +168,6 @@ async function runExec(
           if (!pty && recorded >= EXEC_RECORD_LIMIT) rec.output("\r\n[gatehouse: output past 1 MiB of a command without a terminal is not recorded]\r\n");
         }
       : undefined,
-  });
-  untrack();
-  audit(s, {
-    action: "command",
-    outcome: exit.code === 0 ? "ok" : "error",
-    statement: command,
-    statementKind: verdict.kind,
-    durationMs: Date.now() - started,
-    message: exit.code !== null ? `exit status ${exit.code}` : exit.signal ? `killed by signal ${exit.signal}` : "ended without an exit status",
-    details: { exitStatus: exit.code, signal: exit.signal },
   });
 }
 

@@ -25,9 +25,16 @@ export type SshSession = {
   gone: Promise<void>;
 };
 
+/**
+ * Queues an SSH event and journals it at once: callers send the client what the event is about
+ * (an exit status, a refusal) right after, in the same synchronous code, and the socket may hand
+ * that to the kernel before a microtask could journal it. SSH events come one per command, so one
+ * write each costs little.
+ */
 export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }): void {
   const mask = (t: string | null | undefined) => (t != null ? s.maskText(t) : t);
   s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
+  s.deps.audit.syncPending();
 }
 
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
@@ -54,7 +61,7 @@ export function bridge(
   client: ServerChannel,
   target: ClientChannel,
   s: SshSession,
-  taps: { output?: (b: Buffer) => void; maskOutput?: boolean } = {},
+  taps: { output?: (b: Buffer) => void; maskOutput?: boolean; beforeExit?: (exit: { code: number | null; signal: string | null }) => void } = {},
 ): Promise<{ code: number | null; signal: string | null }> {
   const exit = exits.get(target) ?? exits.get(watchExit(target))!;
   return new Promise((resolve) => {
@@ -81,6 +88,13 @@ export function bridge(
     });
     target.on("close", () => {
       for (const m of maskers) m?.flush();
+      // The command's audit event is journaled before its exit status can reach the client.
+      try {
+        taps.beforeExit?.(exit);
+      } catch (err) {
+        // The command has run: its exit status is the client's whatever happened to the event.
+        s.deps.log(`ssh: the audit event of a command in ${s.ctx.sessionId} could not be written: ${(err as Error).message}`);
+      }
       if (client.writable) {
         if (exit.code !== null) client.exit(exit.code);
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { psqlAdmin } from "../support/pg-server";
+import { runMigrations } from "../../drizzle/migrate";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { serveEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-db/serve-embedded-database";
+import { embeddedDatabaseUrl } from "../../core/config/data-dir";
+
+// The console's module guards against client bundles; this test is its server.
+vi.mock("server-only", () => ({}));
+
+// The audit log's free-text search, on the real PostgreSQL and on the embedded database: the
+// migration loads pg_trgm in both, the trigram indexes serve `ilike`, and the search stays what a
+// user expects: a case-insensitive substring of the statement or the message, `%` and `_` literal.
+// (Its speed at a million events is measured by `npm run bench:console`, not asserted here.)
+const pgServer = inject("pg");
+const embeddedDir = mkdtempSync(path.join(tmpdir(), "gatehouse-search-"));
+let embedded: EmbeddedDatabase;
+const handles: Record<string, DbHandle> = {};
+
+const ROWS: Array<[string | null, string | null]> = [
+  ["SELECT * FROM Orders WHERE customer_id = 4242", null],
+  ["update inventory set quantity = 1 where sku = 'SKU-77'", null],
+  ["insert into notes values (1)", 'duplicate key value violates unique constraint "notes_pkey"'],
+  ["select '100%_done'", null],
+  ["select '100 and more_done'", null],
+  [null, "application psql"],
+];
+
+beforeAll(async () => {
+  const db = `gh_search_${randomBytes(4).toString("hex")}`;
+  psqlAdmin(pgServer, `create database ${db}`);
+  embedded = await serveEmbeddedDatabase({ dataDir: embeddedDir });
+  const urls = {
+    postgres: `postgres://postgres@localhost/${db}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
+    embedded: embeddedDatabaseUrl(embeddedDir),
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    await runMigrations(url);
+    const h = openDb(url, { max: 2 });
+    handles[name] = h;
+    for (const [statement, message] of ROWS) await h.pool.query("insert into audit_events (action, outcome, statement, message) values ('statement', 'ok', $1, $2)", [statement, message]);
+    // Filler, so that the planner has a table to choose an index for.
+    await h.pool.query("insert into audit_events (action, outcome, statement) select 'statement', 'ok', 'select ' || g from generate_series(1, 2000) g");
+    await h.pool.query("analyze audit_events");
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const h of Object.values(handles)) await h.close();
+  await embedded?.close();
+  rmSync(embeddedDir, { recursive: true, force: true });
+});
+
+describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s", (name) => {
+  const search = async (q: string) => {
+    const { searchAudit } = await import("../../server/audit/search-audit");
+    const { items } = await searchAudit(handles[name].db, { q, limit: 50 });
+    return items.map((e) => e.statement ?? e.message);
+  };
+
+  it("finds a case-insensitive substring of the statement or the message; % and _ are literal", async () => {
+    expect(await search("orders where CUSTOMER_ID = 4242")).toEqual([ROWS[0][0]]);
+    expect(await search("sku-77")).toEqual([ROWS[1][0]]);
+    expect(await search("Unique Constr")).toEqual([ROWS[2][0]]);
+    expect(await search("100%_d")).toEqual([ROWS[3][0]]);
+    expect(await search("psql")).toEqual([ROWS[5][1]]);
+    // Shorter than a trigram: still a substring search.
+    expect((await search("ku")).length).toBe(1);
+    expect(await search("no such text anywhere")).toEqual([]);
+  });
+
+  it("pages a common term newest first, by keyset, as without the indexes", async () => {
+    const { searchAudit } = await import("../../server/audit/search-audit");
+    const db = handles[name].db;
+    const first = await searchAudit(db, { q: "SELECT 1", limit: 3 });
+    expect(first.items.map((e) => e.statement)).toEqual(["select 1999", "select 1998", "select 1997"]);
+    const next = await searchAudit(db, { q: "SELECT 1", limit: 3, cursor: first.nextCursor });
+    expect(next.items.map((e) => e.statement)).toEqual(["select 1996", "select 1995", "select 1994"]);
+  });
+
+  it("has pg_trgm loaded and trigram indexes that serve ilike on both columns", async () => {
+    const client = await handles[name].pool.connect();
+    try {
+      await client.query("set enable_seqscan = off");
+      const { rows } = await client.query<{ "QUERY PLAN": string }>("explain select id from audit_events where statement ilike $1 or message ilike $1", ["%constraint%"]);
+      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan).toContain("audit_events_statement_trgm_idx");
+      expect(plan).toContain("audit_events_message_trgm_idx");
+    } finally {
+      await client.query("reset enable_seqscan").catch(() => {});
+      client.release();
+    }
+  });
+});
