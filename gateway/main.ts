@@ -8,19 +8,23 @@ async function main() {
   // Every line this process prints is a JSON log line, libraries' console output included.
   const log = createLogSink(config.instance);
   captureConsole(log);
-  const gw = await startGateway(config, { log });
+  const starting = startGateway(config, { log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    await gw.close().catch((e) => log(`shutting down: ${e instanceof Error ? e.stack : e}`, "error"));
+    // A signal during start-up waits for it, so that what it took (the instance lock, the journal) is given back.
+    const gw = await starting.catch(() => null);
+    await gw?.close().catch((e) => log(`shutting down: ${e instanceof Error ? e.stack : e}`, "error"));
     process.exit(0);
   };
-  // A bug in one session's handling must not take every other session down with the process.
-  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : reason}`, "error"));
+  // Handled from the start: the ready line is printed before startGateway returns, and a SIGTERM right after it must not kill the process mid-way.
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // A bug in one session's handling must not take every other session down with the process.
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : reason}`, "error"));
+  await starting;
 }
 
 main().catch((err) => {

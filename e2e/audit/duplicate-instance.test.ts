@@ -76,7 +76,7 @@ describe("[AUDIT][INSTANCE] one process per GATEHOUSE_INSTANCE", () => {
     expect(restarted.log()).not.toMatch(/waiting up to/);
     // And a clean stop releases them: the other data folder's gateway may now start as "twin".
     await restarted.stop();
-    expect(existsSync(path.join(dirs[0], "audit-journal", "twin", "owner.lock"))).toBe(false);
+    expect(existsSync(path.join(dirs[0], "audit-journal", "twin", "owner.lock")), restarted.log()).toBe(false);
     const moved = await start(await envFor(dirs[1]));
     await moved.stop();
   }, 120_000);
