@@ -82,3 +82,17 @@ describe("audit writer with its journal", () => {
     expect(state.stored[2].hash).toBe(chainHash(state.stored[1].hash as string, state.stored[2] as unknown as ChainRow));
   });
 });
+
+describe("audit rows PostgreSQL can store", () => {
+  it("stores a client's NUL bytes and lone surrogates as ␀ and U+FFFD, in every text field and in details, and leaves other text alone", async () => {
+    const { toRow } = await import("./audit-writer");
+    const row = toRow({ at: new Date(0), action: "statement", outcome: "ok", statement: "select 'a\0b'", message: "x\uD800y", details: { nested: ["ok", "c\0"], "k\0": 1 } }, "test", 1);
+    expect(row.statement).toBe("select 'a\u2400b'");
+    expect(row.message).toBe("x\uFFFDy");
+    expect(row.details).toEqual({ nested: ["ok", "c\u2400"], "k\u2400": 1 });
+    const plain = { at: new Date(0), action: "statement", outcome: "ok" as const, statement: "select '😀'", details: { a: "b" } };
+    const same = toRow(plain, "test", 2);
+    expect(same.statement).toBe("select '😀'");
+    expect(same.details).toBe(plain.details); // nothing copied when nothing needs it
+  });
+});

@@ -231,20 +231,46 @@ export function toRow(e: AuditEvent, instance: string, seq: number) {
     action: e.action,
     outcome: e.outcome,
     identity_id: e.identityId,
-    identity_name: e.identityName,
-    groups: e.groups,
-    connection_name: e.connectionName,
+    identity_name: storable(e.identityName),
+    groups: e.groups?.map(storable),
+    connection_name: storable(e.connectionName),
     session_id: e.sessionId,
     protocol: e.protocol,
     client_addr: e.clientAddr,
-    statement: e.statement,
-    statement_kind: e.statementKind,
+    statement: storable(e.statement),
+    statement_kind: storable(e.statementKind),
     duration_ms: e.durationMs == null ? e.durationMs : Math.fround(e.durationMs),
     rows: e.rows,
-    sqlstate: e.sqlstate,
-    message: e.message,
-    details: e.details,
+    sqlstate: storable(e.sqlstate),
+    message: storable(e.message),
+    details: e.details && needsStoring(e.details) ? (storableDeep(e.details) as typeof e.details) : e.details,
     instance,
     seq,
   };
+}
+
+// PostgreSQL's text and json cannot hold U+0000 or a lone UTF-16 surrogate, and a client may send
+// either (a MySQL COM_QUERY or an SSH command line carries any bytes): such an event would fail its
+// whole batch, and every batch after it. Stored as ␀ and U+FFFD instead (before the chain hash, so
+// verification sees what was stored).
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+function storable<T extends string | null | undefined>(s: T): T {
+  if (!s) return s;
+  UNSTORABLE.lastIndex = 0;
+  if (!UNSTORABLE.test(s)) return s;
+  return s.replace(UNSTORABLE, (c) => (c === "\0" ? "\u2400" : "\uFFFD")) as T;
+}
+
+function needsStoring(v: unknown): boolean {
+  if (typeof v === "string") return storable(v) !== v;
+  if (Array.isArray(v)) return v.some(needsStoring);
+  if (v && typeof v === "object") return Object.entries(v).some(([k, x]) => needsStoring(k) || needsStoring(x));
+  return false;
+}
+
+function storableDeep(v: unknown): unknown {
+  if (typeof v === "string") return storable(v);
+  if (Array.isArray(v)) return v.map(storableDeep);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k), storableDeep(x)]));
+  return v;
 }

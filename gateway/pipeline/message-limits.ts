@@ -36,6 +36,7 @@ export class BufferBudget {
 /** What one connection holds of the budget. */
 export class BufferAccount {
   private held = 0;
+  private closed = false;
 
   constructor(private readonly budget: BufferBudget) {}
 
@@ -45,6 +46,8 @@ export class BufferAccount {
 
   /** Sets what this connection holds now; false, with nothing changed, when the growth does not fit the budget. */
   hold(bytes: number): boolean {
+    // A connection already ended holds nothing, whatever it still reads.
+    if (this.closed) return true;
     const delta = bytes - this.held;
     if (delta > 0 && !this.budget.take(delta)) return false;
     if (delta < 0) this.budget.give(-delta);
@@ -54,6 +57,7 @@ export class BufferAccount {
 
   close(): void {
     this.hold(0);
+    this.closed = true;
   }
 }
 

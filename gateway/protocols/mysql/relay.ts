@@ -105,6 +105,7 @@ export class MysqlRelay {
   }
 
   private fromClient(d: Buffer): void {
+    if (this.closed) return; // ended (a refusal may still be on its way out): what it sends now is not read
     this.bytesIn += d.length;
     let packets: Packet[];
     try {
