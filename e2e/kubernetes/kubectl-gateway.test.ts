@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchStatus, startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { startKubectl } from "./kubectl";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { kubectl, startKubectl } from "./kubectl";
 import * as m from "./manifests";
 import { auditEventsAbout, decidePendingReview, seedIdentity, seedPolicy } from "../support/seed";
 import { forgedKey } from "../support/seed";
@@ -102,5 +105,50 @@ describe("[KUBERNETES] kubectl through the gateway", () => {
     const res = await fetchStatus(f, "/api/v1/namespaces", { authorization: `Bearer ${forgedKey()}` });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Unauthorized", code: 401 });
+  });
+});
+
+describe("[KUBERNETES][KUBECONFIG] `gatehouse kubeconfig` and impersonation", () => {
+  let f: KubeFixture;
+  beforeAll(async () => {
+    f = await startKubeFixture(["plain"]);
+    await f.addCluster("as-caller", { impersonate: true });
+  }, 120_000);
+  afterAll(async () => {
+    if (f) expect(f.api.leaks).toEqual([]);
+    await f?.close();
+  });
+
+  it("prints a kubeconfig kubectl uses as it is: the gateway's CA embedded, the key given or a placeholder", async () => {
+    const gateway = `https://127.0.0.1:${f.gw.gw.ports.http}`;
+    const printed = await f.gw.cli("kubeconfig", "plain", "--gateway", gateway, "--token", f.agent.key);
+    expect(printed.stderr).toBe("");
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-kubeconfig-"));
+    try {
+      const file = path.join(dir, "config");
+      writeFileSync(file, printed.stdout);
+      expect((await kubectl(file, ["get", "ns", "default", "-o", "name"])).stdout).toBe("namespace/default\n");
+      expect(printed.stdout).not.toContain(f.api.token);
+      const placeholder = await f.gw.cli("kubeconfig", "plain", "--gateway", gateway);
+      writeFileSync(file, placeholder.stdout);
+      const refused = await kubectl(file, ["get", "ns"]);
+      expect(refused.stderr).toContain("error: You must be logged in to the server");
+      expect((await f.gw.cli("kubeconfig", "nowhere")).stderr).toContain("there is no connection named nowhere");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with impersonation on, the API server sees the Gatehouse identity; a client's own Impersonate- headers never pass", async () => {
+    const forged = { authorization: `Bearer ${f.agent.key}`, "impersonate-user": "system:admin", "impersonate-group": "system:masters" };
+    expect((await fetchStatus(f, "/api/v1/namespaces/default", forged, { connection: "plain" })).status).toBe(200);
+    const plain = f.api.seen.at(-1)!;
+    expect(plain.headers["impersonate-user"]).toBeUndefined();
+    expect(plain.headers["impersonate-group"]).toBeUndefined();
+    expect((await fetchStatus(f, "/api/v1/namespaces/default", forged, { connection: "as-caller" })).status).toBe(200);
+    const as = f.api.seen.at(-1)!;
+    expect(as.headers["impersonate-user"]).toBe(f.agent.name);
+    expect(as.headers["impersonate-group"]).toBe("platform");
+    expect(as.headers.authorization).toBe(`Bearer ${f.api.token}`);
   });
 });
