@@ -6,7 +6,11 @@ export type RunResult = { code: number; stdout: string; stderr: string; ms: numb
  * Runs a real client program without blocking this process's event loop (tests host the gateway
  * in-process; the benchmark samples memory while clients run) and collects its output.
  */
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], signal: opts.signal });
