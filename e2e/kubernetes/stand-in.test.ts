@@ -50,6 +50,14 @@ describe("[KUBERNETES][STAND-IN] the stand-in API server answers kubectl and cli
     }
   });
 
+  it("pod exec over WebSocket runs the command for real: stdout, stderr, stdin and the exit status", async () => {
+    api.seed("pods", "default", { metadata: { name: "box" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
+    const once = await kubectl(kc, ["exec", "box", "--", "sh", "-c", "echo out; echo err >&2; exit 4"]);
+    expect([once.stdout, once.code]).toEqual(["out\n", 4]);
+    expect(once.stderr).toContain("err\ncommand terminated with exit code 4");
+    expect((await kubectl(kc, ["exec", "-i", "box", "--", "sh"], { input: "echo from-stdin-$((6 * 7))\n" })).stdout).toBe("from-stdin-42\n");
+  });
+
   it("a wrong bearer token is refused with a 401 Status", async () => {
     const bad = writeKubeconfig(path.join(dir, "bad"), { server: api.url, ca: api.ca, token: "not-the-token" });
     const r = await kubectl(bad, ["get", "ns"]);

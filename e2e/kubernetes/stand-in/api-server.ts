@@ -1,5 +1,6 @@
 import https from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo, Socket } from "node:net";
 import { generate } from "selfsigned";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3, openApiV3Root, VERSION } from "./discovery";
@@ -7,6 +8,7 @@ import { findResource, RESOURCES, apiVersionOf, type KubeObject, type ResourceDe
 import { ObjectStore, StatusError, notFound, type WatchEvent } from "./store";
 import { jsonPatch, mergePatch } from "./patch";
 import { toTable, wantsTable } from "./table";
+import { podExec } from "./pod-exec";
 
 /**
  * A stand-in Kubernetes API server for Gatehouse's tests. No Kubernetes API server runs on these
@@ -18,7 +20,8 @@ import { toTable, wantsTable } from "./table";
  * timeoutSeconds), create, update, patch (JSON merge; strategic merge read as merge; JSON patch;
  * server-side apply read as merge), delete and deletecollection, label and field selectors, pod
  * logs. What it does not do: admission, RBAC, validation beyond names, real strategic-merge or
- * managed-fields semantics, exec and port-forward.
+ * managed-fields semantics, attach and port-forward. Pod exec runs the command for real on this machine
+ * (pod-exec.ts), over WebSocket only (not SPDY).
  */
 export type StandInApiServer = {
   url: string;
@@ -71,6 +74,17 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
       if (err instanceof StatusError) return sendStatus(res, err.code, err.reason, err.message, err.details);
       sendStatus(res, 500, "InternalError", `the stand-in failed: ${(err as Error).message}`);
     });
+  });
+  // Pod exec over WebSocket (v5.channel.k8s.io): the command really runs here (see pod-exec.ts).
+  const exec = podExec();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    if (`${req.url}\n${req.rawHeaders.join("\n")}`.includes("ghk_")) leaks.push(`${req.method} ${req.url}`);
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/exec(\?|$)/.exec(req.url ?? "");
+    const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized");
+    if (!m || !store.has(findResource("", "v1", "pods")!, m[1], m[2])) return refuse(404, "Not Found");
+    exec.handle(req, socket, head);
   });
   server.on("secureConnection", (s: Socket) => {
     sockets.add(s);
@@ -246,6 +260,7 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        exec.close();
         server.close(() => resolve());
       }),
   };

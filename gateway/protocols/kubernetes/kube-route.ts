@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
@@ -14,9 +14,11 @@ import { UpstreamPool } from "../../http/upstream";
 import type { Refuse } from "../../http/response-relay";
 import { kubeSessions, type KubeSessions } from "./kube-sessions";
 import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
-import { endWatch, refuseUpgradeWithStatus, sendStatus } from "./status";
+import { endWatch, sendStatus } from "./status";
+import { kubeHeaders, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { RecentRefusals, relayExec } from "./exec-relay";
 
-export const KUBE_PREFIX = "/k8s/";
+export const KUBE_PREFIX = KUBE_PREFIX_PATH;
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
 const WWW_AUTHENTICATE = 'Bearer realm="gatehouse"';
@@ -26,6 +28,7 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
   const sessions = kubeSessions(deps);
   const pool = new UpstreamPool();
+  const recent = new RecentRefusals();
   router.mount(KUBE_PREFIX, "Kubernetes API servers: /k8s/<connection>/... over TLS (kubeconfig: `gatehouse kubeconfig <connection>`)", {
     request: (req, res, rest) => {
       handle(deps, sessions, pool, req, res, rest).catch((err) => {
@@ -33,10 +36,12 @@ export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close:
         sendStatus(res, 500, "the gateway could not handle this request");
       });
     },
-    // exec, attach and port-forward (WebSocket or SPDY upgrades) are not relayed yet: refused before anything is read.
-    upgrade: (_req, socket) => {
-      socket.on("error", () => {});
-      refuseUpgradeWithStatus(socket, 403, "Gatehouse does not relay exec, attach or port-forward (WebSocket or SPDY upgrades) to Kubernetes yet");
+    // exec over WebSocket, recorded; attach, port-forward and SPDY are refused with a Status.
+    upgrade: (req, socket, head, rest) => {
+      relayExec(deps, sessions, recent, req, socket, head, rest).catch((err) => {
+        deps.log(`kubernetes: upgrade: ${(err as Error).stack ?? err}`, "error");
+        socket.destroy();
+      });
     },
   });
   return { close: async () => pool.close() };
@@ -49,16 +54,7 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const started = performance.now();
   // kubectl sends bearer tokens only over TLS; the gateway refuses plain requests before reading one.
   if (!(req.socket as TLSSocket).encrypted) return void sendStatus(res, 403, "the Kubernetes proxy is served over TLS only: use https:// on the same port");
-  const slash = rest.indexOf("/");
-  let connectionName = "";
-  try {
-    connectionName = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
-  } catch {
-    // refused as forbidden below, like a connection that does not exist
-  }
-  const rawPath = slash < 0 ? "/" : rest.slice(slash);
-  const q = (req.url ?? "").indexOf("?");
-  const rawSearch = q < 0 ? "" : (req.url ?? "").slice(q);
+  const { connectionName, rawPath, rawSearch } = splitTarget(rest, req.url);
   const credential = clientCredential(req.headers);
   if (!credential)
     return void sendStatus(res, 401, "no Gatehouse credential: the kubeconfig's token must be a Gatehouse key or an OIDC access token", { headers: { "www-authenticate": WWW_AUTHENTICATE } });
@@ -169,22 +165,4 @@ function maskerCache(session: object) {
   let c = caches.get(session);
   if (!c) caches.set(session, (c = new WeakMap()));
   return c;
-}
-
-/**
- * The request headers the API server gets beyond the proxy's own rules: only JSON asked for (so
- * masking can read every answer; `as=Table` variants kept, protobuf and CBOR dropped), no
- * impersonation or front-proxy identity from the client ever (the gateway's credential would
- * honour it), and with impersonation on, the Gatehouse identity and its groups.
- */
-function kubeHeaders(h: OutgoingHttpHeaders, req: IncomingMessage, impersonate: { name: string; groups: string[] } | null): void {
-  for (const name of Object.keys(h)) if (name.startsWith("impersonate-") || name.startsWith("x-remote-")) delete h[name];
-  const accepted = String(req.headers.accept ?? "")
-    .split(",")
-    .map((t) => t.trim())
-    .filter((t) => t && !/protobuf|cbor|yaml/i.test(t));
-  h.accept = accepted.length ? accepted.join(",") : "application/json";
-  if (!impersonate) return;
-  h["impersonate-user"] = impersonate.name;
-  if (impersonate.groups.length) h["impersonate-group"] = impersonate.groups;
 }

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { sessions } from "../../drizzle/schema/index";
+import { startKubeFixture, type KubeFixture } from "./kube-fixture";
+import { auditEventsAbout, decidePendingReview, seedPolicy } from "../support/seed";
+
+// `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
+// server's pod exec (which runs the command for real on this machine: e2e/kubernetes/stand-in/).
+describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed and recorded", () => {
+  let f: KubeFixture;
+  beforeAll(async () => {
+    f = await startKubeFixture(["cluster"]);
+    // The policy is in place before the gateway first reads the connection's (later changes arrive by the bus, a moment later).
+    await seedPolicy(f.seed, "cluster", {
+      defaultAction: "allow",
+      rules: [
+        { name: "no-exec-in-prod", action: "deny", match: { resources: ["pods/exec"], namespaces: ["prod"] } },
+        { name: "exec-in-staging-reviewed", action: "review", match: { kinds: ["create pods/exec"], namespaces: ["staging"] } },
+      ],
+    });
+    for (const ns of ["prod", "staging"]) f.api.seed("namespaces", undefined, { metadata: { name: ns } });
+    for (const ns of ["default", "prod", "staging"]) f.api.seed("pods", ns, { metadata: { name: "box" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
+  }, 120_000);
+  afterAll(async () => {
+    if (f) expect(f.api.leaks).toEqual([]);
+    await f?.close();
+  });
+
+  it("runs a command with its output, stderr and exit status, and an interactive shell fed on stdin; both recorded", async () => {
+    const once = await f.kubectl("cluster", ["exec", "box", "--", "sh", "-c", "echo exec-output-1; echo exec-err >&2; exit 3"]);
+    expect(once.stdout).toBe("exec-output-1\n");
+    expect(once.stderr).toContain("exec-err");
+    expect(once.code).toBe(3);
+    const shell = await f.kubectl("cluster", ["exec", "-i", "box", "--", "sh"], { input: "echo typed-$((40 + 2))\nexit 0\n" });
+    expect(shell.stdout).toBe("typed-42\n");
+    // Each exec is audited when its connection closes, a moment after kubectl has exited.
+    await expect
+      .poll(
+        async () => {
+          await f.gw.gw.deps.audit.flush();
+          return (await auditEventsAbout(f.seed, "/namespaces/default/pods/box/exec")).map((e) => [e.statementKind, e.outcome, (e.details as { status: number }).status]);
+        },
+        { timeout: 5000 },
+      )
+      .toEqual([
+        ["create pods/exec", "ok", 101],
+        ["create pods/exec", "ok", 101],
+      ]);
+    const rows = await f.seed.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.identityName, f.agent.name)));
+    const casts = await Promise.all(rows.map(async (r) => (await f.gw.cli("sessions", "export", r.id, "--format", "asciicast")).stdout));
+    const recorded = casts.filter((c) => c.includes('"o"')).join("\n");
+    expect(recorded).toContain("exec-output-1");
+    expect(recorded).toContain("typed-42");
+    expect(recorded).toContain('"i","echo typed-$((40 + 2))');
+  });
+
+  it("a deny rule on pods/exec in prod refuses it; nothing runs", async () => {
+    const before = f.api.seen.filter((s) => s.url.includes("/namespaces/prod/pods/box/exec")).length;
+    const r = await f.kubectl("cluster", ["-n", "prod", "exec", "box", "--", "sh", "-c", "echo should-not-run"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("should-not-run");
+    expect(r.stderr).toContain('Error from server (Forbidden): Gatehouse denied this request: rule "no-exec-in-prod" matches this request');
+    expect(f.api.seen.filter((s) => s.url.includes("/namespaces/prod/pods/box/exec")).length).toBe(before);
+    await f.gw.gw.deps.audit.flush();
+    expect((await auditEventsAbout(f.seed, "/namespaces/prod/pods/box/exec")).map((e) => e.outcome)).toContain("denied");
+  });
+
+  it("an exec a review rule holds runs once approved; rejected, kubectl prints the reason", async () => {
+    const approved = f.kubectl("cluster", ["-n", "staging", "exec", "box", "--", "sh", "-c", "echo approved-exec"]);
+    await decidePendingReview(f.seed, "/namespaces/staging/pods/box/exec", { approve: true });
+    expect((await approved).stdout).toBe("approved-exec\n");
+    const rejected = f.kubectl("cluster", ["-n", "staging", "exec", "box", "--", "sh", "-c", "echo rejected-exec"]);
+    await decidePendingReview(f.seed, "/namespaces/staging/pods/box/exec", { reject: "use the runbook" });
+    const r = await rejected;
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("Gatehouse did not run this request: rejected by dana@example.com: use the runbook");
+  });
+});
