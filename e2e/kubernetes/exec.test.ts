@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { auditEventsAbout, decidePendingReview, seedPolicy } from "../support/seed";
+import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedPolicy } from "../support/seed";
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
 // server's pod exec (which runs the command for real on this machine: e2e/kubernetes/stand-in/).
@@ -77,5 +77,18 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     const r = await rejected;
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("Gatehouse did not run this request: rejected by dana@example.com: use the runbook");
+  });
+
+  it("an admin kill ends a running exec, and kubectl prints why", async () => {
+    const who = await seedIdentity(f.seed, "kube-killed", ["platform"]);
+    const running = f.kubectl("cluster", ["exec", "box", "--", "sh", "-c", "echo started; sleep 30; echo not-reached"], { token: who.key });
+    await expect.poll(() => f.api.seen.filter((x) => x.url.includes("sleep")).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const session = await activeSessionId(f.seed, who.name, "kubernetes");
+    // kubectl keeps its discovery connection open too: the exec is the session that started last.
+    await killSession(f.seed, session);
+    const r = await running;
+    expect(r.stdout).toBe("started\n");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("Gatehouse ended this session: an administrator ended this session");
   });
 });

@@ -138,7 +138,9 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
     key: settings.clientKey || undefined,
   });
   upReq.setTimeout(settings.timeoutMs, () => upReq.destroy(new Error(`the API server did not answer within ${settings.timeoutMs} ms`)));
-  const flight = { end: () => (socket.destroy(), upReq.destroy()) };
+  // Ended from outside (kill, revocation, expiry): before the upgrade, cut; after it, see endLive below.
+  let endLive: ((reason: string) => void) | undefined;
+  const flight = { end: (reason: string) => (endLive ? endLive(reason) : (socket.destroy(), upReq.destroy())) };
   s.inFlight.add(flight);
   socket.once("close", () => s.inFlight.delete(flight));
   upReq.once("error", (err) => {
@@ -197,14 +199,38 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
     upSocket.on("data", (d: Buffer) => ((bytesOut += d.length), tap(fromPod, d, "pod")));
     socket.pipe(upSocket);
     upSocket.pipe(redactor).pipe(socket);
+    // The client is told why on the error channel, as a kubelet reports a failed command, when the
+    // pod's stream is between frames (else a frame would be cut in two); then both sides close.
+    let ending: string | null = null;
+    endLive = (reason) => {
+      ending = reason;
+      upSocket.unpipe(redactor);
+      redactor.unpipe(socket);
+      if (fromPod.pending === 0 && redactor.readableLength === 0) {
+        const status = JSON.stringify({ metadata: {}, status: "Failure", reason: "Forbidden", message: `Gatehouse ended this session: ${reason}` });
+        socket.write(serverFrame(0x2, Buffer.concat([Buffer.from([3]), Buffer.from(status)])));
+        socket.write(serverFrame(0x8, Buffer.from([0x03, 0xe8])));
+      }
+      upSocket.destroy();
+      socket.end();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    };
     upSocket.on("error", () => socket.destroy());
     const closeBoth = () => {
       socket.destroy();
       upSocket.destroy();
     };
     socket.once("close", closeBoth);
-    upSocket.once("close", closeBoth);
-    socket.once("close", () => audit("ok", 101, null, rule, bytesIn, bytesOut));
+    // Ending with a reason, the client's side is closed once it has been told (endLive).
+    upSocket.once("close", () => ending !== null || closeBoth());
+    socket.once("close", () => audit("ok", 101, ending === null ? null : `ended by Gatehouse: ${ending}`, rule, bytesIn, bytesOut));
   });
   upReq.end();
+}
+
+/** A WebSocket frame as a server sends it (unmasked, one fragment). */
+function serverFrame(opcode: number, payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : Buffer.from([0x80 | opcode, 126, n >> 8, n & 255]);
+  return Buffer.concat([head, payload]);
 }

@@ -10,6 +10,11 @@ export class WsFrameReader {
 
   constructor(private readonly maxFrame = 16 * 1024 * 1024) {}
 
+  /** Bytes of a frame begun and not finished (0: the stream is between frames). */
+  get pending(): number {
+    return this.buf.length;
+  }
+
   push(chunk: Buffer): WsMessage[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: WsMessage[] = [];
