@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedPolicy } from "../support/seed";
+import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedMasking, seedPolicy } from "../support/seed";
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
 // server's pod exec (which runs the command for real on this machine: e2e/kubernetes/stand-in/).
@@ -46,15 +46,16 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
         ["create pods/exec", "ok", 101],
         ["create pods/exec", "ok", 101],
       ]);
-    const rows = await f.seed.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.identityName, f.agent.name)));
-    const casts = await Promise.all(rows.map(async (r) => (await f.gw.cli("sessions", "export", r.id, "--format", "asciicast")).stdout));
-    const recorded = casts.filter((c) => c.includes('"o"')).join("\n");
-    expect(recorded).toContain("exec-output-1");
-    expect(recorded).toContain("typed-42");
-    expect(recorded).toContain('"i","echo typed-$((40 + 2))');
+    const recorded = async () => {
+      const rows = await f.seed.db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.identityName, f.agent.name)));
+      return (await Promise.all(rows.map(async (r) => (await f.gw.cli("sessions", "export", r.id, "--format", "asciicast")).stdout))).join("\n");
+    };
+    await expect.poll(recorded, { timeout: 5000 }).toContain("typed-42");
+    expect(await recorded()).toContain("exec-output-1");
+    expect(await recorded()).toContain('"i","echo typed-$((40 + 2))');
   });
 
   it("a deny rule on pods/exec in prod refuses it; nothing runs", async () => {
@@ -90,5 +91,25 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     expect(r.stdout).toBe("started\n");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("Gatehouse ended this session: an administrator ended this session");
+  });
+
+  it("on a connection with masking rules, what the pod prints reaches kubectl (and the recording) with the detectors applied", async () => {
+    await f.addCluster("masked-cluster");
+    await seedMasking(f.seed, "masked-cluster", { detectors: { builtIn: ["email"], style: "redact" } });
+    const r = await f.kubectl("masked-cluster", ["exec", "box", "--", "sh", "-c", "echo contact ann.smith@example.com now; echo second line; echo err bob@example.org >&2; exit 2"]);
+    expect(r.stdout).toBe("contact [REDACTED:email] now\nsecond line\n");
+    expect(r.stderr).toContain("err [REDACTED:email]");
+    expect(r.stderr).not.toContain("bob@example.org");
+    expect(r.code).toBe(2);
+    // The recording is complete once the exec's connection has closed, a moment after kubectl exits.
+    const recorded = async () => {
+      const rows = await f.seed.db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.connectionName, "masked-cluster")));
+      return (await Promise.all(rows.map(async (row) => (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout))).join("\n");
+    };
+    await expect.poll(recorded, { timeout: 5000 }).toContain("contact [REDACTED:email] now");
+    expect(await recorded()).not.toContain("ann.smith@example.com");
   });
 });

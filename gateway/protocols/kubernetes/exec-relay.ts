@@ -16,6 +16,8 @@ import { clientHeaders, upstreamHeaders, upstreamUrl } from "../../http/upstream
 import type { KubeSessions } from "./kube-sessions";
 import { refuseUpgradeWithStatus } from "./status";
 import { WsFrameReader } from "./ws-frames";
+import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
+import type { ValueMasker } from "../../../core/masking/value-masker";
 import { kubeHeaders, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
@@ -196,9 +198,32 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
       redactor.write(upHead);
     }
     socket.on("data", (d: Buffer) => ((bytesIn += d.length), tap(fromClient, d, "client")));
-    upSocket.on("data", (d: Buffer) => ((bytesOut += d.length), tap(fromPod, d, "pod")));
     socket.pipe(upSocket);
-    upSocket.pipe(redactor).pipe(socket);
+    const scanner = s.masker();
+    if (scanner) {
+      // The connection's detectors on what the pod prints, as for SSH output: its frames are read,
+      // stdout and stderr masked line by line, and sent on as new frames (the recording is masked too).
+      const downstream = maskedDownstream(scanner, cred.forms, (b) => {
+        if (!socket.write(b)) {
+          upSocket.pause();
+          socket.once("drain", () => upSocket.resume());
+        }
+      });
+      upSocket.on("data", (d: Buffer) => {
+        bytesOut += d.length;
+        tap(fromPod, d, "pod");
+        try {
+          downstream.push(d);
+        } catch {
+          socket.destroy();
+          upSocket.destroy();
+        }
+      });
+      upSocket.once("end", () => downstream.flush());
+    } else {
+      upSocket.on("data", (d: Buffer) => ((bytesOut += d.length), tap(fromPod, d, "pod")));
+      upSocket.pipe(redactor).pipe(socket);
+    }
     // The client is told why on the error channel, as a kubelet reports a failed command, when the
     // pod's stream is between frames (else a frame would be cut in two); then both sides close.
     let ending: string | null = null;
@@ -231,6 +256,51 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
 /** A WebSocket frame as a server sends it (unmasked, one fragment). */
 function serverFrame(opcode: number, payload: Buffer): Buffer {
   const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : Buffer.from([0x80 | opcode, 126, n >> 8, n & 255]);
+  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : n < 65536 ? Buffer.from([0x80 | opcode, 126, n >> 8, n & 255]) : Buffer.alloc(10);
+  if (n >= 65536) {
+    head[0] = 0x80 | opcode;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
   return Buffer.concat([head, payload]);
+}
+
+/**
+ * The pod's side of an exec, masked: frames read as they come, each stdout or stderr payload through
+ * the detectors (and the credential cut out) line by line, re-sent as frames of the same channel;
+ * other frames (the error channel, pings, close) passed on in order after what was held before them.
+ */
+function maskedDownstream(masker: ValueMasker, forms: readonly string[], send: (b: Buffer) => void): { push: (d: Buffer) => void; flush: () => void } {
+  const reader = new WsFrameReader();
+  const scan = (text: string) => {
+    const masked = masker.scanText(text) ?? text;
+    const cut = redactSecret(masked, forms);
+    return cut === text ? null : cut;
+  };
+  const channels = new Map<number, StreamTextMasker>();
+  const channel = (c: number) => {
+    let m = channels.get(c);
+    if (!m) channels.set(c, (m = new StreamTextMasker(scan, (b) => send(serverFrame(0x2, Buffer.concat([Buffer.from([c]), b]))))));
+    return m;
+  };
+  let last = -1;
+  const flush = () => {
+    for (const m of channels.values()) m.flush();
+  };
+  return {
+    push(d) {
+      for (const f of reader.push(d)) {
+        const data = f.opcode === 1 || f.opcode === 2;
+        const ch = data ? f.payload[0] : f.opcode === 0 ? last : -1;
+        if (data) last = ch;
+        if (ch === CHANNEL.stdout || ch === CHANNEL.stderr) {
+          channel(ch).push(data ? f.payload.subarray(1) : f.payload);
+          continue;
+        }
+        flush();
+        send(serverFrame(f.opcode === 0 ? 0x2 : f.opcode, f.opcode === 0 ? Buffer.concat([Buffer.from([last]), f.payload]) : f.payload));
+      }
+    },
+    flush,
+  };
 }
