@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
+import { tmpdir } from "node:os";
+import { spawn as spawnPty } from "@lydell/node-pty";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
+import { kubectlPath } from "./kubectl";
 import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedMasking, seedPolicy } from "../support/seed";
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
@@ -111,5 +114,39 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     };
     await expect.poll(recorded, { timeout: 5000 }).toContain("contact [REDACTED:email] now");
     expect(await recorded()).not.toContain("ann.smith@example.com");
+  });
+
+  it("kubectl exec -it in a real terminal: a shell with a TTY, its window size and what was typed recorded", async () => {
+    const who = await seedIdentity(f.seed, "kube-tty", ["platform"]);
+    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "exec", "-it", "box", "--", "sh"], {
+      name: "xterm-256color",
+      cols: 100,
+      rows: 30,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
+    });
+    let screen = "";
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await expect.poll(() => screen, { timeout: 15_000 }).toMatch(/\$ $/);
+      term.write("echo tty-$((2 * 21)) $(tty)\r");
+      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/tty-42 \/dev\/pts\/\d+/);
+      term.write("exit\r");
+      expect(await exited).toBe(0);
+    } finally {
+      term.kill();
+    }
+    const recorded = async () => {
+      const [row] = await f.seed.db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.identityName, who.name)))
+        .orderBy(desc(sessions.startedAt))
+        .limit(1);
+      return row ? (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout : "";
+    };
+    await expect.poll(recorded, { timeout: 5000 }).toMatch(/tty-42 \/dev\/pts/);
+    expect(await recorded()).toContain('"r","100x30"');
+    expect(await recorded()).toContain('"i","e');
   });
 });
