@@ -6,6 +6,8 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startStandInApiServer, type StandInApiServer } from "./stand-in/api-server";
 import { kubectl, startKubectl, writeKubeconfig } from "./kubectl";
 import * as m from "./manifests";
+import { connectionTypeOf } from "../../core/connections/registry";
+import { kubernetesFormSchema } from "../../core/connections/types/kubernetes";
 
 // The stand-in API server is what the gateway's Kubernetes tests put behind the gateway: this file
 // checks, with the real clients and no gateway, that it answers them as a cluster would, so a test
@@ -56,6 +58,15 @@ describe("[KUBERNETES][STAND-IN] the stand-in API server answers kubectl and cli
     expect([once.stdout, once.code]).toEqual(["out\n", 4]);
     expect(once.stderr).toContain("err\ncommand terminated with exit code 4");
     expect((await kubectl(kc, ["exec", "-i", "box", "--", "sh"], { input: "echo from-stdin-$((6 * 7))\n" })).stdout).toBe("from-stdin-42\n");
+  });
+
+  it("the console's Test connection reaches it with the connection's token and CA, and names a wrong token", async () => {
+    const settings = connectionTypeOf("kubernetes").parseSettings({ name: "t", type: "kubernetes", settings: { server: api.url, caBundle: api.ca } });
+    const form = kubernetesFormSchema.parse({ type: "kubernetes", name: "t", server: api.url });
+    expect(await connectionTypeOf("kubernetes").test({ settings, secret: { token: api.token }, form })).toMatchObject({ ok: true, serverVersion: "Kubernetes v1.35.0-gatehouse-stand-in" });
+    expect(await connectionTypeOf("kubernetes").test({ settings, secret: { token: "wrong" }, form })).toMatchObject({ ok: false, error: "the API server refused the credential (HTTP 401)" });
+    const untrusted = connectionTypeOf("kubernetes").parseSettings({ name: "t", type: "kubernetes", settings: { server: api.url } });
+    expect(await connectionTypeOf("kubernetes").test({ settings: untrusted, secret: { token: api.token }, form })).toMatchObject({ ok: false });
   });
 
   it("a wrong bearer token is refused with a 401 Status", async () => {

@@ -84,7 +84,7 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "tlsVerify", label: "Verify the API server's TLS certificate", kind: "checkbox", hint: "Off accepts any certificate: anyone on the path could read the token." },
   { key: "token", label: "Bearer token", kind: "password", secret: true, hint: "The gateway's credential (a service account token); agents never see it." },
   { key: "clientCert", label: "Client certificate (PEM, instead of a token)", kind: "textarea", wide: true },
-  { key: "clientKey", label: "Client key (PEM)", kind: "password", secret: true },
+  { key: "clientKey", label: "Client key (PEM)", kind: "textarea", secret: true, wide: true, placeholder: "-----BEGIN PRIVATE KEY-----", hint: "Unencrypted, pasted whole; sealed like the token." },
   { key: "impersonate", label: "Impersonate the caller", kind: "checkbox", hint: "Sends Impersonate-User/-Group with the Gatehouse identity, so the cluster's RBAC applies to it." },
   { key: "secretsExemptGroups", label: "Groups that see Secret data", kind: "text", placeholder: "sre, platform", hint: "Everyone else gets Secret values masked." },
   { key: "timeoutMs", label: "API server timeout (ms)", kind: "number", hint: "How long the API server may take to start answering (504 after). Default 30000." },
