@@ -12,6 +12,7 @@ import { bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-bod
 import { forward } from "../../http/forward";
 import { UpstreamPool } from "../../http/upstream";
 import type { Refuse } from "../../http/response-relay";
+import type { ValueMasker } from "../../../core/masking/value-masker";
 import { kubeSessions, type KubeSessions } from "./kube-sessions";
 import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
 import { endWatch, sendStatus } from "./status";
@@ -29,9 +30,10 @@ export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close:
   const sessions = kubeSessions(deps);
   const pool = new UpstreamPool();
   const recent = new RecentRefusals();
+  const secretMaskers = new SecretMaskers();
   router.mount(KUBE_PREFIX, "Kubernetes API servers: /k8s/<connection>/... over TLS (kubeconfig: `gatehouse kubeconfig <connection>`)", {
     request: (req, res, rest) => {
-      handle(deps, sessions, pool, req, res, rest).catch((err) => {
+      handle(deps, sessions, pool, secretMaskers, req, res, rest).catch((err) => {
         deps.log(`kubernetes: ${(err as Error).stack ?? err}`, "error");
         sendStatus(res, 500, "the gateway could not handle this request");
       });
@@ -50,7 +52,7 @@ export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close:
 const refuseStatus: Refuse = (res, status, _code, message) => sendStatus(res, status, message);
 const sendEnded = (res: ServerResponse, reason: string) => sendStatus(res, 403, `Gatehouse ended this session: ${reason}`, { headers: { connection: "close" } });
 
-async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamPool, secretMaskers: SecretMaskers, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
   const started = performance.now();
   // kubectl sends bearer tokens only over TLS; the gateway refuses plain requests before reading one.
   if (!(req.socket as TLSSocket).encrypted) return void sendStatus(res, 403, "the Kubernetes proxy is served over TLS only: use https:// on the same port");
@@ -142,7 +144,7 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const { identity, connection } = s.admission;
   const exempt = s.settings.secretsExemptGroups.some((g) => identity.groups.includes(g));
   const base = s.masker();
-  const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), maskerCache(s)) : base;
+  const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
   const watch = facts.verb === "watch";
   const result = await forward(s, pool, req, res, {
     method,
@@ -160,9 +162,13 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message: result.note ?? null, masked: result.masked });
 }
 
-const caches = new WeakMap<object, WeakMap<object, import("../../../core/masking/value-masker").ValueMasker>>();
-function maskerCache(session: object) {
-  let c = caches.get(session);
-  if (!c) caches.set(session, (c = new WeakMap()));
-  return c;
+/** Each session's Secret-aware maskers (per state of the connection's rules), kept while the session lives. */
+class SecretMaskers {
+  private readonly bySession = new WeakMap<object, WeakMap<object, ValueMasker>>();
+
+  of(session: object): WeakMap<object, ValueMasker> {
+    let c = this.bySession.get(session);
+    if (!c) this.bySession.set(session, (c = new WeakMap()));
+    return c;
+  }
 }
