@@ -41,13 +41,15 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
       .poll(
         async () => {
           await f.gw.gw.deps.audit.flush();
-          return (await auditEventsAbout(f.seed, "/namespaces/default/pods/box/exec")).map((e) => [e.statementKind, e.outcome, (e.details as { status: number }).status]);
+          return (await auditEventsAbout(f.seed, "/namespaces/default/pods/box/exec")).map((e) => [e.action, e.statementKind, e.outcome, (e.details as { status?: number }).status ?? null]);
         },
         { timeout: 5000 },
       )
       .toEqual([
-        ["create pods/exec", "ok", 101],
-        ["create pods/exec", "ok", 101],
+        ["request.start", "create pods/exec", "ok", null],
+        ["request", "create pods/exec", "ok", 101],
+        ["request.start", "create pods/exec", "ok", null],
+        ["request", "create pods/exec", "ok", 101],
       ]);
     const recorded = async () => {
       const rows = await f.seed.db

@@ -43,7 +43,7 @@ describe("[KUBERNETES] kubectl through the gateway", () => {
     expect(patch[0].details).toMatchObject({ verb: "patch", apiGroup: "apps", resource: "deployments.apps", namespace: "shop", name: "web", status: 200 });
   });
 
-  it("a watch receives an event as it happens", async () => {
+  it("a watch receives an event as it happens; its start and its end are audited", async () => {
     const w = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
     try {
       await new Promise((r) => setTimeout(r, 800));
@@ -52,6 +52,14 @@ describe("[KUBERNETES] kubectl through the gateway", () => {
     } finally {
       w.stop();
     }
+    const events = async () => {
+      await f.gw.gw.deps.audit.flush();
+      return (await auditEventsAbout(f.seed, "/api/v1/namespaces/default/configmaps?")).filter((e) => e.statementKind === "watch configmaps").map((e) => [e.action, e.outcome]);
+    };
+    await expect.poll(events, { timeout: 5000 }).toEqual([
+      ["request.start", "ok"],
+      ["request", "ok"],
+    ]);
   });
 
   it("delete namespace is held: kubectl waits; approved, it runs", async () => {

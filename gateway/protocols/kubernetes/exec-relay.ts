@@ -164,6 +164,14 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
     out.upgrade = "websocket";
     const lines = Object.entries(out).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => `${k}: ${x}`) : [`${k}: ${v}`]));
     socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines.join("\r\n")}\r\n\r\n`);
+    s.scope.audit({
+      action: "request.start",
+      outcome: "ok",
+      statement: text,
+      statementKind: command.kind,
+      message: "exec started",
+      details: { verb: facts.verb, resource: qualifiedResource(facts), namespace: facts.namespace || null, name: facts.name || null, command: query.command ?? [], rule },
+    });
     const fromClient = new WsFrameReader();
     const fromPod = new WsFrameReader();
     const tap = (reader: WsFrameReader, chunk: Buffer, side: "client" | "pod") => {

@@ -146,6 +146,16 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const base = s.masker();
   const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
   const watch = facts.verb === "watch";
+  // A watch is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
+  if (watch)
+    s.scope.audit({
+      action: "request.start",
+      outcome: "ok",
+      statement: text,
+      statementKind: command.kind,
+      message: "watch started",
+      details: { verb: facts.verb, resource: qualifiedResource(facts), namespace: facts.namespace || null, name: facts.name || null, rule },
+    });
   const result = await forward(s, pool, req, res, {
     method,
     rawPath,
@@ -159,7 +169,10 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     jsonLines: watch,
     adjustHeaders: (h) => kubeHeaders(h, req, s.settings.impersonate ? identity : null),
   });
-  audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message: result.note ?? null, masked: result.masked });
+  // A watch ends when its client stops it (kubectl get -w, Ctrl-C): that is its normal end, not a failure.
+  const stopped = watch && result.failed && /premature close/i.test(result.note ?? "");
+  const message = stopped ? "the client ended the watch" : (result.note ?? null);
+  audit(result.failed && !stopped ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message, masked: result.masked });
 }
 
 /** Each session's Secret-aware maskers (per state of the connection's rules), kept while the session lives. */
