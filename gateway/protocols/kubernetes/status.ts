@@ -12,7 +12,17 @@ const REASONS: Record<number, string> = {
   503: "ServiceUnavailable",
   504: "Timeout",
 };
-const TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable" };
+const TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  413: "Payload Too Large",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 /** A Kubernetes `Status` object (kind Status, apiVersion v1): what kubectl prints as `Error from server (<reason>): <message>`. */
 export function statusObject(code: number, message: string, details?: Record<string, unknown>): Record<string, unknown> {
