@@ -13,7 +13,11 @@ const policy = policySchema.parse({
   ],
 });
 const who = { name: "agent-7", groups: [] };
-const one = (line: string) => tryKubernetes(policy, who, line).statements[0];
+const one = (line: string) => {
+  const r = tryKubernetes(policy, who, line);
+  if (!r.parsed) throw new Error(r.error);
+  return r.statements[0];
+};
 
 describe("the console's try box for Kubernetes: kubectl lines and request lines read as the gateway reads requests", () => {
   it("kubectl lines", () => {
