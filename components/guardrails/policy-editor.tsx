@@ -17,10 +17,17 @@ export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean
   const query = useQuery(trpc.guardrails.get.queryOptions({ name }));
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
-  return <Editor name={name} initial={query.data.policy} canEdit={canEdit} mode={query.data.type === "ssh" ? "command" : query.data.type === "http" ? "request" : "sql"} />;
+  return (
+    <Editor
+      name={name}
+      initial={query.data.policy}
+      canEdit={canEdit}
+      mode={query.data.type === "ssh" ? "command" : query.data.type === "http" ? "request" : query.data.type === "kubernetes" ? "kubernetes" : "sql"}
+    />
+  );
 }
 
-function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" | "request" }) {
+function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" | "request" | "kubernetes" }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [defaultAction, setDefault] = useState<Policy["defaultAction"]>(initial?.defaultAction ?? "allow");
@@ -102,6 +109,7 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
             readOnly={!canEdit}
             commands={mode !== "sql"}
             requests={mode === "request"}
+            kubernetes={mode === "kubernetes"}
             onChange={(x) => update(i, x)}
             onMove={(d) => move(i, d)}
             onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}

@@ -14,13 +14,15 @@ type Props = {
   commands?: boolean;
   /** An HTTP connection: kinds are `METHOD /path` globs, and request conditions show. */
   requests?: boolean;
+  /** A Kubernetes connection: kinds are `verb resource`, and the verbs, resources, namespaces and names conditions show. */
+  kubernetes?: boolean;
   onChange: (r: RuleDraft) => void;
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 };
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
-export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, onChange, onMove, onRemove }: Props) {
+export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, kubernetes = false, onChange, onMove, onRemove }: Props) {
   const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") =>
     commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
@@ -82,11 +84,13 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
             </p>
           ) : null}
         </fieldset>
-        {requests
-          ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
-          : commands
-            ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
-            : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
+        {kubernetes
+          ? txt("kinds", "Kinds", "delete namespaces, create pods/exec", "A verb and a resource as kubectl says them; a bare verb (delete) matches every resource.")
+          : requests
+            ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
+            : commands
+              ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
+              : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
         {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
         {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
@@ -102,7 +106,11 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
             </Select>
           </Field>
         )}
-        {requests || rule.request
+        {kubernetes || rule.verbs ? txt("verbs", "Verbs", "delete, deletecollection", "get, list, watch, create, update, patch, delete, deletecollection; * globs.") : null}
+        {kubernetes || rule.resources ? txt("resources", "Resources", "deployments.apps, pods/exec", "As kubectl names them, group-qualified or not, with a subresource; * globs.") : null}
+        {kubernetes || rule.namespaces ? txt("namespaces", "Namespaces", "prod*", "* globs; a cluster-wide request has none.") : null}
+        {kubernetes || rule.names ? txt("names", "Object names", "web-*", "* globs.") : null}
+        {(requests && !kubernetes) || rule.request
           ? txt("request", "Request conditions (JSON)", '{"body": {"/mode": "force"}}', "query, headers and body (JSON pointers) to * globs on their values; all must hold.")
           : null}
         {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}

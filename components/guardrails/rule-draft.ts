@@ -23,6 +23,11 @@ export type RuleDraft = {
   locks: LockLevel | "";
   /** HTTP request conditions as JSON, `{"query": {...}, "headers": {...}, "body": {"/pointer": "glob"}}`; empty: none. */
   request: string;
+  /** Kubernetes request conditions, comma-separated globs; empty: none. */
+  verbs: string;
+  resources: string;
+  namespaces: string;
+  names: string;
   approvers: string;
   requiredApprovals: string;
   timeoutSeconds: string;
@@ -51,6 +56,10 @@ export const emptyRule = (n: number): RuleDraft => ({
   regex: "",
   locks: "",
   request: "",
+  verbs: "",
+  resources: "",
+  namespaces: "",
+  names: "",
   approvers: "",
   requiredApprovals: "",
   timeoutSeconds: "",
@@ -74,6 +83,10 @@ export function toDraft(r: Rule): RuleDraft {
     regex: m.regex ?? "",
     locks: m.locks ?? "",
     request: requestText(m),
+    verbs: text(m.verbs),
+    resources: text(m.resources),
+    namespaces: text(m.namespaces),
+    names: text(m.names),
     approvers: text(r.approvers),
     requiredApprovals: r.requiredApprovals ? String(r.requiredApprovals) : "",
     timeoutSeconds: r.timeoutSeconds ? String(r.timeoutSeconds) : "",
@@ -120,6 +133,10 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
         regex: opt(d.regex.trim() !== "", d.regex.trim()),
         locks: opt(d.locks !== "", d.locks || undefined),
         ...requestConditions(d.request),
+        verbs: opt(list(d.verbs).length > 0, list(d.verbs)),
+        resources: opt(list(d.resources).length > 0, list(d.resources)),
+        namespaces: opt(list(d.namespaces).length > 0, list(d.namespaces)),
+        names: opt(list(d.names).length > 0, list(d.names)),
       };
       const rule: Rule = {
         name: d.name.trim(),

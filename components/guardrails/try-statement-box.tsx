@@ -14,9 +14,10 @@ const VERDICT = { allow: "allowed", deny: "refused", review: "held for approval"
  * Judges a text against the rules as they are in the form (saved or not), on the server with the
  * gateway's parser and guard. `onInvalid` receives field errors when the rules themselves are invalid.
  */
-export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: Policy; mode?: "sql" | "command" | "request"; onInvalid: (fields: Record<string, string>) => void }) {
+export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: Policy; mode?: "sql" | "command" | "request" | "kubernetes"; onInvalid: (fields: Record<string, string>) => void }) {
   const commands = mode !== "sql";
   const requests = mode === "request";
+  const kube = mode === "kubernetes";
   const trpc = useTRPC();
   const [trial, setTrial] = useState({ text: "", identity: "agent-7", groups: "" });
   const attempt = useMutation(trpc.guardrails.try.mutationOptions({ onSuccess: () => onInvalid({}), onError: (err) => onInvalid(describeError(err).fields) }));
@@ -27,7 +28,7 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
   const result = attempt.data;
 
   return (
-    <Card title={requests ? "Try a request" : commands ? "Try a command" : "Try a statement"}>
+    <Card title={requests || kube ? "Try a request" : commands ? "Try a command" : "Try a statement"}>
       <form
         className="space-y-3"
         onSubmit={(e) => {
@@ -45,7 +46,15 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
         }}
       >
         <Field
-          label={requests ? "Requests, one a line: METHOD /path?query, then an optional JSON body" : commands ? "Commands, one a line" : "SQL"}
+          label={
+            kube
+              ? "Requests, one a line: a kubectl command (kubectl -n prod delete deployment web) or METHOD /api/..."
+              : requests
+                ? "Requests, one a line: METHOD /path?query, then an optional JSON body"
+                : commands
+                  ? "Commands, one a line"
+                  : "SQL"
+          }
           name="try-sql"
           hint="Judged against the rules on this page, saved or not; nothing runs."
         >
@@ -54,7 +63,15 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
             rows={4}
             value={trial.text}
             onChange={(e) => setTrial({ ...trial, text: e.target.value })}
-            placeholder={requests ? 'DELETE /v1/customers/42\nPOST /v1/refunds {"mode":"force"}' : commands ? "sudo rm -rf /var/data" : "drop table orders"}
+            placeholder={
+              kube
+                ? "kubectl delete ns prod\nkubectl -n prod exec web -- sh"
+                : requests
+                  ? 'DELETE /v1/customers/42\nPOST /v1/refunds {"mode":"force"}'
+                  : commands
+                    ? "sudo rm -rf /var/data"
+                    : "drop table orders"
+            }
           />
         </Field>
         <div className="grid grid-cols-2 gap-2">

@@ -20,8 +20,8 @@ import {
 // name: every type must answer every question, and a type nobody knows must be said so.
 
 describe("every registered type has every duty", () => {
-  it("lists postgres, mysql, ssh and http once each, none of them also planned", () => {
-    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh", "http"]);
+  it("lists postgres, mysql, ssh, http and kubernetes once each, none of them also planned", () => {
+    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh", "http", "kubernetes"]);
     expect(new Set(connectionTypes.map((t) => t.type)).size).toBe(connectionTypes.length);
     for (const p of PLANNED_CONNECTION_TYPES) expect(findConnectionType(p.type), p.type).toBeUndefined();
   });
@@ -31,7 +31,7 @@ describe("every registered type has every duty", () => {
       it("is a type the schema stores, with a label, a listener and a terminal (or none)", () => {
         expect(CONNECTION_TYPES).toContain(t.type);
         expect(t.label).toMatch(/\S/);
-        expect(["postgres", "mysql", "ssh", "http"]).toContain(t.listener);
+        expect(["postgres", "mysql", "ssh", "http", "kubernetes"]).toContain(t.listener);
         expect([null, "psql", "ssh-shell"]).toContain(t.terminal);
       });
 
@@ -90,6 +90,7 @@ describe("every registered type has every duty", () => {
     expect(typesServedBy("ssh")).toEqual(["ssh"]);
     expect(typesServedBy("mysql")).toEqual(["mysql"]);
     expect(typesServedBy("http")).toEqual(["http"]);
+    expect(typesServedBy("kubernetes")).toEqual(["kubernetes"]);
     expect(terminalOf("http")).toBeNull();
     expect(terminalOf("postgres")).toBe("psql");
     expect(terminalOf("ssh")).toBe("ssh-shell");
@@ -103,18 +104,18 @@ describe("every registered type has every duty", () => {
 
 describe("a type this Gatehouse does not know", () => {
   it("is a clear error naming the type, the connection and the types it knows", () => {
-    expect(() => connectionTypeOf("kubernetes")).toThrow(UnknownConnectionType);
-    expect(() => connectionTypeOf("kubernetes")).toThrow('this Gatehouse does not know the connection type "kubernetes" (it knows postgres, mysql, ssh, http)');
-    expect(() => parseConnectionSettings({ name: "legacy-db", type: "kubernetes", settings: { host: "db" } })).toThrow(
-      'connection legacy-db has the type "kubernetes", which this Gatehouse does not know (it knows postgres, mysql, ssh, http)',
+    expect(() => connectionTypeOf("mongodb")).toThrow(UnknownConnectionType);
+    expect(() => connectionTypeOf("mongodb")).toThrow('this Gatehouse does not know the connection type "mongodb" (it knows postgres, mysql, ssh, http, kubernetes)');
+    expect(() => parseConnectionSettings({ name: "legacy-db", type: "mongodb", settings: { host: "db" } })).toThrow(
+      'connection legacy-db has the type "mongodb", which this Gatehouse does not know (it knows postgres, mysql, ssh, http, kubernetes)',
     );
   });
 
   it("is listed with a warning instead of a target, without a terminal and never throwing", () => {
-    const d = describeConnection({ name: "legacy-db", type: "kubernetes", settings: { host: "db" }, hasSecret: true });
-    expect(d).toMatchObject({ typeLabel: "kubernetes", known: false, terminal: null });
-    expect(d.summary).toEqual([{ text: "unknown type: this Gatehouse cannot serve it", tone: "warning", title: expect.stringContaining('does not know the connection type "kubernetes"') }]);
-    expect(d.listed).toContain('"kubernetes"');
+    const d = describeConnection({ name: "legacy-db", type: "mongodb", settings: { host: "db" }, hasSecret: true });
+    expect(d).toMatchObject({ typeLabel: "mongodb", known: false, terminal: null });
+    expect(d.summary).toEqual([{ text: "unknown type: this Gatehouse cannot serve it", tone: "warning", title: expect.stringContaining('does not know the connection type "mongodb"') }]);
+    expect(d.listed).toContain('"mongodb"');
   });
 
   it("names the types it knows in CLI wording", () => {

@@ -1,8 +1,12 @@
 import type { MaskStyle } from "./mask-text";
 import type { ValueMasker } from "./value-masker";
 
-/** A rule on JSON paths, compiled: `$.customers[*].email`, `$..iban`, `$.items[0].card`. */
-export type CompiledPathRule = { name: string; style: MaskStyle; segments: PathSegment[] };
+/**
+ * A rule on JSON paths, compiled: `$.customers[*].email`, `$..iban`, `$.items[0].card`. With a
+ * `replacement`, every value it covers becomes that text instead of being masked in its style
+ * (Kubernetes Secret data stays valid base64).
+ */
+export type CompiledPathRule = { name: string; style: MaskStyle; segments: PathSegment[]; replacement?: string };
 /** A key, an index, `*` (any one key or index) or `..` (any depth, none included). */
 type PathSegment = { key: string } | { index: number } | { any: true } | { descend: true };
 
@@ -121,7 +125,11 @@ export function maskJsonText(text: string, masker: ValueMasker): string | null {
       const rule = ruleFor();
       const isString = c === 34;
       if (rule) {
-        if (c !== 110 /* null */) emit(at, end, JSON.stringify(masker.whole(isString ? stringValue(at, end) : text.slice(at, end), rule.style, rule.name)));
+        if (c === 110 /* null */) continue;
+        if (rule.replacement !== undefined) {
+          masker.count(`path:${rule.name}`);
+          emit(at, end, JSON.stringify(rule.replacement));
+        } else emit(at, end, JSON.stringify(masker.whole(isString ? stringValue(at, end) : text.slice(at, end), rule.style, rule.name)));
         continue;
       }
       if (!isString && (end - at < 9 || c > 57)) continue; // short numbers and literals hold nothing a detector finds

@@ -1,10 +1,11 @@
 import type { StatementClass } from "./classify-statement";
 import type { LockLevel } from "./lock-levels";
 import type { HttpRequestFacts } from "./http-request";
+import type { KubernetesRequestFacts } from "./kubernetes-request";
 
 /**
  * One neutral description of what a client asked for, whatever the protocol: a SQL statement, a
- * shell command, an HTTP request (`DELETE /v1/customers/42`), later a Kubernetes verb on a resource or an MCP tool call. Each
+ * shell command, an HTTP request (`DELETE /v1/customers/42`), a Kubernetes verb on a resource (`delete namespaces`), later an MCP tool call. Each
  * protocol's classifier produces it; the policy engine judges only this.
  */
 export type Command = {
@@ -31,6 +32,8 @@ export type Command = {
   locks: LockLevel | null;
   /** An HTTP request's query, headers and body, for rules with request conditions (absent for other protocols). */
   request?: HttpRequestFacts;
+  /** A Kubernetes request's verb, resource, namespace and name, for rules with Kubernetes conditions (absent for other protocols). */
+  kubernetes?: KubernetesRequestFacts;
 };
 
 /** What a Command is when nothing about it is known but its text and kind. */

@@ -2,6 +2,7 @@ import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
 import { requestConditionsHold, requestKindMatches } from "./http-request";
+import { kubernetesConditionsHold } from "./kubernetes-request";
 
 export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
 export type Subject = { name: string; groups: string[] };
@@ -47,7 +48,7 @@ const patternCache = (source: string) => {
  * path is a glob (`DELETE /v1/customers/*`, `* /admin/**`); a bare method (`DELETE`) matches by prefix.
  */
 const kindMatches = (c: Command, kind: string, wanted: string) =>
-  c.noun === "request" && wanted.includes("/") ? requestKindMatches(kind, wanted) : kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
+  c.request !== undefined && wanted.includes("/") ? requestKindMatches(kind, wanted) : kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
@@ -67,7 +68,8 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
     (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
-    requestConditionsHold(m, c, rule.action)
+    requestConditionsHold(m, c, rule.action) &&
+    kubernetesConditionsHold(m, c)
   );
 }
 

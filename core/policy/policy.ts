@@ -31,6 +31,11 @@ export const ruleSchema = z.object({
       query: z.record(z.string().min(1).max(200), z.string().max(1000)).optional(),
       headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "a header name"), z.string().max(1000)).optional(),
       body: z.record(z.string().regex(/^(\/([^~/]|~[01])*)+$/, "a JSON pointer (/field/0/name)"), z.string().max(1000)).optional(),
+      /** Kubernetes requests only, each entry a `*` glob: verbs (get, list, watch, create, update, patch, delete, deletecollection), resources (`deployments`, `deployments.apps`, `pods/exec`), namespaces, object names. */
+      verbs: z.array(z.string().min(1).max(100)).optional(),
+      resources: z.array(z.string().min(1).max(200)).optional(),
+      namespaces: z.array(z.string().min(1).max(253)).optional(),
+      names: z.array(z.string().min(1).max(253)).optional(),
       /** The escape hatch: a regular expression on the statement text (case-insensitive). */
       regex: z
         .string()

@@ -64,3 +64,29 @@ test("[GUARDRAILS][SSH]: on an SSH connection the try box judges command lines a
   rmSync(`${keyFile}.pub`, { force: true });
   rmSync(policy, { force: true });
 });
+
+test("[GUARDRAILS][KUBERNETES]: on a Kubernetes connection the rule form shows its conditions, the try box reads kubectl lines, and a save keeps them", async ({ page, cli }) => {
+  // No API server is needed to judge requests: the connection only has to exist.
+  const add = await cli("connections", "add", "guarded-kube", "--type", "kubernetes", "--server", "https://127.0.0.1:1", "--token", "not-used");
+  expect(add.stderr).toBe("");
+  const policy = path.join(tmpdir(), `gatehouse-guard-kube-${process.pid}.json`);
+  writeFileSync(policy, JSON.stringify({ rules: [{ name: "no-prod-deletes", action: "deny", match: { verbs: ["delete"], resources: ["deployments.apps"], namespaces: ["prod"] } }] }));
+  expect((await cli("policies", "apply", "guarded-kube", "-f", policy)).code).toBe(0);
+
+  await page.goto("/guardrails/guarded-kube");
+  await expect(page.getByRole("heading", { name: "Try a request" })).toBeVisible();
+  const rule = page.getByRole("region", { name: /Rule 1/ });
+  await expect(rule.getByLabel("Namespaces")).toHaveValue("prod");
+  await expect(rule.getByLabel("Resources")).toHaveValue("deployments.apps");
+  await page.getByLabel(/Requests, one a line: a kubectl command/).fill("kubectl get pods -n prod\nkubectl -n prod delete deployment web");
+  await page.getByRole("button", { name: "Try it" }).click();
+  const verdict = page.getByRole("status", { name: "Verdict" });
+  await expect(verdict).toContainText('rule "no-prod-deletes" matches this request');
+  await expect(verdict).toContainText("delete deployments in prod (web)");
+  await rule.getByLabel("Object names").fill("web*");
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Saved: every gateway instance reloads it")).toBeVisible();
+  const saved = JSON.parse((await cli("policies", "show", "guarded-kube")).stdout) as { rules: Array<{ match: Record<string, unknown> }> };
+  expect(saved.rules[0].match).toEqual({ verbs: ["delete"], resources: ["deployments.apps"], namespaces: ["prod"], names: ["web*"] });
+  rmSync(policy, { force: true });
+});

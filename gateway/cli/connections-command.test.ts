@@ -31,6 +31,9 @@ describe("connections add", () => {
         "  connections add <name> --type http --url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
         "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
         "                                                       an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
+        "  connections add <name> --type kubernetes --server https://API:6443 [--ca-file ca.pem] (--token T | --client-cert-file C --client-key-file K)",
+        "        [--impersonate] [--secrets-exempt-groups g1,g2] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
+        "                                                       a Kubernetes API server at /k8s/<name>/ (the credential stored encrypted)",
         "  connections list [--json]                            list connections (never their secrets)",
       ].join("\n"),
     );
@@ -47,11 +50,11 @@ describe("connections add", () => {
     expect(noName.message).toBe("connections add needs a name");
     for (const [type, shown] of [
       [undefined, "(missing)"],
-      ["kubernetes", "kubernetes"],
+      ["mongodb", "mongodb"],
     ] as const) {
       const err = await refusal({ type }, "x");
       expect(err).toBeInstanceOf(UsageError);
-      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql, ssh or http`);
+      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql, ssh, http or kubernetes`);
     }
     const noUrl = await refusal({ type: "postgres" }, "x");
     expect(noUrl).toBeInstanceOf(UsageError);

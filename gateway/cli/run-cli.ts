@@ -20,11 +20,13 @@ import { AUDIT_VERIFY_USAGE, runAuditVerify } from "./audit-verify-command";
 import { auditedCli } from "./cli-audit";
 import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE, listConnectionsCommand } from "./connections-command";
 import { UsageError } from "./usage-error";
+import { KUBECONFIG_USAGE, kubeconfigCommand } from "./kubeconfig-command";
 
 const USAGE = `usage: gatehouse <command>
 
   migrate                                              apply database migrations
 ${CONNECTIONS_USAGE}
+${KUBECONFIG_USAGE}
   grant <group> <connection>                           let members of a group use a connection
   ungrant <group> <connection>                         take that back
   keys issue <identity> --groups g1,g2 [--ttl 1h]      print one new key, alone on stdout
@@ -76,6 +78,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       for: { type: "string" },
       pending: { type: "boolean" },
       session: { type: "string" },
+      gateway: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -94,6 +97,14 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
+    if (cmd === "kubeconfig")
+      return await kubeconfigCommand(
+        db,
+        config,
+        sub,
+        { gateway: values.gateway, token: typeof (values as Record<string, unknown>).token === "string" ? ((values as Record<string, unknown>).token as string) : undefined },
+        out,
+      );
     if (cmd === "users") return await runUsersCommand(db, sub, rest, { role: values.role, json: values.json, passwordStdin: values["password-stdin"], groups: values.groups, stdin: io.stdin }, out);
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {

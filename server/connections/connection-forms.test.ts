@@ -16,9 +16,12 @@ describe("connection form schema", () => {
     expect(paths).toEqual(expect.arrayContaining(["name", "port", "host"]));
   });
 
-  it("refuses types that are not available yet", () => {
-    expect(connectionFormSchema.safeParse({ ...base, type: "kubernetes" }).success).toBe(false);
-    expect(CONNECTION_FORMS.find((s) => s.type === "kubernetes")?.available).toBe(false);
+  it("refuses types it has no form for, and offers Kubernetes", () => {
+    expect(connectionFormSchema.safeParse({ ...base, type: "mongodb" }).success).toBe(false);
+    expect(CONNECTION_FORMS.find((s) => s.type === "kubernetes")?.available).toBe(true);
+    const kube = { type: "kubernetes", name: "prod-cluster", server: "https://10.0.0.1:6443", token: "t", tlsVerify: "true", impersonate: "false" };
+    expect(connectionFormSchema.safeParse(kube).success).toBe(true);
+    expect(connectionFormSchema.safeParse({ ...kube, server: "http://10.0.0.1:6443" }).success).toBe(false);
   });
 });
 

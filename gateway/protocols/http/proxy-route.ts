@@ -1,5 +1,3 @@
-import http from "node:http";
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -8,14 +6,17 @@ import type { HttpRouter } from "../../http/router";
 import { rejectUpgrade } from "../../http/router";
 import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
 import { normalisePath, policyReadsBodies, requestCommand, type HttpRequestFacts } from "../../../core/policy/http-request";
-import { redactSecret } from "../../../core/connections/types/http-credential";
+import { connectionTypeOf } from "../../../core/connections/registry";
+import { injectedCredential } from "../../../core/connections/types/http-credential";
+import type { HttpSettings } from "../../../core/connections/types/http";
 import { holdForReview } from "../../pipeline/hold";
-import { clientCredential, WWW_AUTHENTICATE } from "./client-credential";
-import { HttpSessions, type HttpSession } from "./http-sessions";
-import { sendRefusal, type RefusalBody } from "./refusal";
-import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "./request-body";
-import { relayResponse, type RelayResult } from "./response-relay";
-import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "./upstream";
+import { clientCredential, WWW_AUTHENTICATE } from "../../http/client-credential";
+import { ClientSessions } from "../../http/client-sessions";
+import { sendRefusal } from "./refusal";
+import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
+import type { Refuse } from "../../http/response-relay";
+import { forward } from "../../http/forward";
+import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 import { relayUpgrade } from "./websocket-relay";
 
@@ -23,7 +24,7 @@ export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 
 /** `/proxy/<connection>/<path>` on the gateway's HTTP port: each request admitted, judged, forwarded with the connection's credential, masked and audited. */
 export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
-  const sessions = new HttpSessions(deps);
+  const sessions = httpSessions(deps);
   const pool = new UpstreamPool();
   router.mount(PROXY_PREFIX, "HTTP APIs: /proxy/<connection>/<path>, with Authorization: Bearer <Gatehouse key or token>", {
     request: (req, res, rest) => {
@@ -43,6 +44,24 @@ export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () =
 }
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
+
+export type HttpSessions = ClientSessions<HttpSettings>;
+
+/** Sessions of HTTP API clients: the connection's settings and the credential it injects. */
+export function httpSessions(deps: GatewayDeps): HttpSessions {
+  return new ClientSessions(deps, {
+    protocol: "http",
+    listener: "http",
+    servesLabel: "an HTTP",
+    prepare: (connection) => {
+      const settings = connectionTypeOf("http").parseSettings(connection);
+      return { settings, credential: injectedCredential(settings, connection.secret.credential), start: `HTTP client connection to ${settings.baseUrl}` };
+    },
+  });
+}
+
+/** The proxy's own errors on the way to the upstream, as its JSON refusals. */
+const refuseJson: Refuse = (res, status, code, message) => sendRefusal(res, status, { error: code, message });
 
 async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
   const started = performance.now();
@@ -138,78 +157,9 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     }
     if (res.destroyed) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, rule, kind, message: "approved, but the client had gone away" });
   }
-  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, connectionName });
+  const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(connectionName)}`;
+  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded });
   audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message: result.note ?? null, masked: result.masked });
-}
-
-type Forwarded = RelayResult & { bytesIn: number; masked?: Record<string, number> | null };
-
-/** Sends the request upstream with the connection's credential and relays the answer; 502/504 when the upstream is down or slow. */
-function forward(
-  s: HttpSession,
-  pool: UpstreamPool,
-  req: IncomingMessage,
-  res: ServerResponse,
-  r: { method: string; rawPath: string; rawSearch: string; body: ReadBody | null; connectionName: string },
-): Promise<Forwarded> {
-  const { settings, credential } = s;
-  const forms = credential.forms;
-  const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
-  const whole = r.body?.whole ? r.body.body : null;
-  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
-  if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
-  const lib = url.protocol === "https:" ? https : http;
-  let bytesIn = 0;
-  return new Promise<Forwarded>((resolve) => {
-    let settled = false;
-    const done = (f: Forwarded) => {
-      if (settled) return;
-      settled = true;
-      s.inFlight.delete(flight);
-      resolve(f);
-    };
-    const fail = (status: number, body: RefusalBody) => done({ status, bytesIn, bytesOut: sendRefusal(res, status, body), failed: true, note: body.message });
-    const upReq = lib.request(url, { method: r.method, headers, agent: pool.agentFor(s.admission.connection.id, settings) });
-    const flight = {
-      end: (reason: string) => {
-        upReq.destroy();
-        if (!res.headersSent) done({ status: 403, bytesIn, bytesOut: sendEnded(res, reason), failed: true, note: `session ended: ${reason}` });
-        else res.destroy();
-      },
-    };
-    s.inFlight.add(flight);
-    // Silence from the upstream for this long before it answers (a slow upload keeps the socket busy, so it is not cut).
-    upReq.setTimeout(settings.timeoutMs, () => {
-      upReq.destroy();
-      fail(504, { error: "upstream_timeout", message: `the upstream did not answer within ${settings.timeoutMs} ms` });
-    });
-    upReq.once("error", (err) => fail(502, { error: "upstream_unavailable", message: `the upstream could not be reached: ${redactSecret(err.message, forms)}` }));
-    res.once("close", () => {
-      if (!res.writableFinished) upReq.destroy();
-    });
-    upReq.once("response", (up) => {
-      // Streams (SSE, long downloads) may be quiet for longer: the timeout is for the answer to start.
-      upReq.setTimeout(0);
-      const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(r.connectionName)}`;
-      const masker = s.masker();
-      masker?.takeCounts();
-      relayResponse(up, res, { method: r.method, settings, headers: clientHeaders(up.headers, settings, proxyBase, forms), forms, masker }).then(
-        (relayed) => done({ ...relayed, bytesIn, masked: masker?.takeCounts() ?? null }),
-        (err: Error) => done({ status: up.statusCode ?? 502, bytesIn, bytesOut: 0, failed: true, note: redactSecret(err.message, forms) }),
-      );
-    });
-    if (whole) {
-      bytesIn = whole.length;
-      upReq.end(whole);
-      return;
-    }
-    for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
-      bytesIn += chunk.length;
-      upReq.write(chunk);
-    }
-    req.on("data", (c: Buffer) => (bytesIn += c.length));
-    req.pipe(upReq);
-  });
 }
 
 function sendEnded(res: ServerResponse, reason: string): number {

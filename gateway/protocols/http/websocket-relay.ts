@@ -9,10 +9,10 @@ import { judgeCommands } from "../../../core/policy/evaluate-policy";
 import { normalisePath, requestCommand } from "../../../core/policy/http-request";
 import { redactSecret } from "../../../core/connections/types/http-credential";
 import { holdForReview } from "../../pipeline/hold";
-import { clientCredential } from "./client-credential";
-import type { HttpSessions } from "./http-sessions";
-import { SecretRedactor } from "./secret-redactor";
-import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "./upstream";
+import { clientCredential } from "../../http/client-credential";
+import type { HttpSessions } from "./proxy-route";
+import { SecretRedactor } from "../../http/secret-redactor";
+import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };

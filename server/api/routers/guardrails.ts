@@ -5,6 +5,7 @@ import { AppError } from "../../errors/app-error";
 import { getGuardrails, listGuardrails, saveGuardrails } from "../../guardrails/manage-guardrails";
 import { tryStatement } from "../../guardrails/try-statement";
 import { tryRequest } from "../../guardrails/try-request";
+import { tryKubernetes } from "../../guardrails/try-kubernetes";
 import { tryCommand } from "../../guardrails/try-command";
 import { validatePolicy } from "../../guardrails/validate-policy";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
@@ -31,7 +32,7 @@ export const guardrailsRouter = createTRPCRouter({
         text: z.string().trim().min(1, "type a statement").max(100_000),
         identity: z.string().trim().min(1).default("agent"),
         groups: z.array(z.string()).default([]),
-        mode: z.enum(["sql", "command", "request"]).default("sql"),
+        mode: z.enum(["sql", "command", "request", "kubernetes"]).default("sql"),
       }),
     )
     .mutation(({ input }) => {
@@ -39,6 +40,7 @@ export const guardrailsRouter = createTRPCRouter({
       if (!check.ok) throw new AppError("INVALID_INPUT", check.message, check.fieldErrors);
       const who = { name: input.identity, groups: input.groups };
       if (input.mode === "request") return tryRequest(check.policy, who, input.text);
+      if (input.mode === "kubernetes") return tryKubernetes(check.policy, who, input.text);
       return input.mode === "command" ? tryCommand(check.policy, who, input.text) : tryStatement(check.policy, who, input.text);
     }),
 });

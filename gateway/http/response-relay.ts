@@ -1,15 +1,27 @@
 import zlib from "node:zlib";
 import { Readable, Transform, pipeline, type TransformCallback } from "node:stream";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { HttpSettings } from "../../../core/connections/types/http";
-import type { ValueMasker } from "../../../core/masking/value-masker";
-import { maskJsonText } from "../../../core/masking/json-masker";
-import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
+import type { ValueMasker } from "../../core/masking/value-masker";
+import { maskJsonText } from "../../core/masking/json-masker";
+import { StreamTextMasker } from "../../core/masking/stream-text-masker";
 import { SecretRedactor, redactInPlace } from "./secret-redactor";
-import { sendRefusal, type RefusalBody } from "./refusal";
-import { canDecode } from "./upstream";
+import { canDecode, type UpstreamSettings } from "./upstream";
+import { JsonLinesMasker } from "./json-lines-masker";
 
 export type RelayResult = { status: number; bytesOut: number; note?: string; failed?: boolean };
+/** How an adapter answers with an error of its own (a JSON refusal, a Kubernetes Status); returns the bytes sent. */
+export type Refuse = (res: ServerResponse, status: number, code: string, message: string) => number;
+
+export type RelayOptions = {
+  method: string;
+  settings: Pick<UpstreamSettings, "maxBodyBytes" | "oversizeBodies" | "otherBodies">;
+  headers: OutgoingHttpHeaders;
+  forms: readonly string[];
+  masker: ValueMasker | null;
+  refuse: Refuse;
+  /** The JSON body is a stream of documents, one a line (a Kubernetes watch): each is masked whole as it completes, path rules included. */
+  jsonLines?: boolean;
+};
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-www-form-urlencoded|x-ndjson|(?:[\w.+-]+\+)?yaml|graphql)\b)/i;
@@ -21,11 +33,7 @@ const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-ww
  * (SSE included) masked line by line as it streams, other bodies passed or refused as the
  * connection says.
  */
-export async function relayResponse(
-  up: IncomingMessage,
-  res: ServerResponse,
-  opts: { method: string; settings: HttpSettings; headers: OutgoingHttpHeaders; forms: readonly string[]; masker: ValueMasker | null },
-): Promise<RelayResult> {
+export async function relayResponse(up: IncomingMessage, res: ServerResponse, opts: RelayOptions): Promise<RelayResult> {
   const status = up.statusCode ?? 502;
   const headers = { ...opts.headers };
   const noBody = opts.method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
@@ -39,7 +47,7 @@ export async function relayResponse(
   if (!inspect) return pipe(up, [], res, status, headers);
   if (!canDecode(encoding)) {
     up.destroy();
-    return refuse(res, 502, { error: "upstream_encoding", message: `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body` });
+    return refuse(opts, res, 502, "upstream_encoding", `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body`);
   }
   const decoder = decoderFor(encoding);
   if (decoder) {
@@ -54,6 +62,10 @@ export async function relayResponse(
   }
   const contentType = String(up.headers["content-type"] ?? "");
   if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers);
+  if (JSON_TYPE.test(contentType) && opts.jsonLines) {
+    delete headers["content-length"];
+    return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers);
+  }
   if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
   if (TEXT_TYPE.test(contentType) || contentType === "") {
     delete headers["content-length"];
@@ -61,18 +73,12 @@ export async function relayResponse(
   }
   if (opts.settings.otherBodies === "refuse") {
     source.destroy();
-    return refuse(res, 502, { error: "unmaskable_body", message: `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies` });
+    return refuse(opts, res, 502, "unmaskable_body", `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies`);
   }
   return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers)), note: `passed unmasked (${contentType})` };
 }
 
-async function relayJson(
-  source: Readable,
-  res: ServerResponse,
-  status: number,
-  headers: OutgoingHttpHeaders,
-  opts: { settings: HttpSettings; forms: readonly string[]; masker: ValueMasker | null },
-): Promise<RelayResult> {
+async function relayJson(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions): Promise<RelayResult> {
   const limit = opts.settings.maxBodyBytes;
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
@@ -84,15 +90,12 @@ async function relayJson(
       if (size > limit) break;
     }
   } catch (err) {
-    return refuse(res, 502, { error: "upstream_failed", message: `the upstream's response broke off: ${(err as Error).message}` });
+    return refuse(opts, res, 502, "upstream_failed", `the upstream's response broke off: ${(err as Error).message}`);
   }
   if (size > limit) {
     if (opts.settings.oversizeBodies === "refuse") {
       source.destroy();
-      return refuse(res, 502, {
-        error: "response_too_large",
-        message: `the JSON response is larger than the ${limit} bytes this connection masks whole, and the connection refuses larger ones`,
-      });
+      return refuse(opts, res, 502, "response_too_large", `the JSON response is larger than the ${limit} bytes this connection masks whole, and the connection refuses larger ones`);
     }
     delete headers["content-length"];
     const rest = Readable.from(
@@ -153,7 +156,7 @@ function pipe(source: Readable, transforms: Transform[], res: ServerResponse, st
   });
 }
 
-function refuse(res: ServerResponse, status: number, body: RefusalBody): RelayResult {
-  const bytesOut = sendRefusal(res, status, body);
-  return { status, bytesOut, failed: true, note: body.message };
+function refuse(opts: Pick<RelayOptions, "refuse">, res: ServerResponse, status: number, code: string, message: string): RelayResult {
+  const bytesOut = opts.refuse(res, status, code, message);
+  return { status, bytesOut, failed: true, note: message };
 }

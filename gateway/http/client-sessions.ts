@@ -1,22 +1,23 @@
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import type { GatewayDeps } from "../../gateway-deps";
-import { admit, type Admission, type Refusal } from "../../pipeline/admit";
-import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
-import { servedBy, connectionTypeOf } from "../../../core/connections/registry";
-import type { HttpSettings } from "../../../core/connections/types/http";
-import { injectedCredential, type InjectedCredential } from "../../../core/connections/types/http-credential";
-import { ValueMasker } from "../../../core/masking/value-masker";
-import type { SessionMasking } from "../../../core/masking/compile-rules";
+import type { GatewayDeps } from "../gateway-deps";
+import { admit, type Admission, type Refusal } from "../pipeline/admit";
+import { openSession, SessionUnrecordedError, type SessionScope } from "../pipeline/session-scope";
+import { servedBy } from "../../core/connections/registry";
+import type { GatewayListener } from "../../core/connections/connection-type";
+import type { ResolvedConnection } from "../../core/access/resolve-connection";
+import type { InjectedCredential } from "../../core/connections/types/http-credential";
+import { ValueMasker } from "../../core/masking/value-masker";
+import type { SessionMasking } from "../../core/masking/compile-rules";
 
 /** A request being served in a session: how to end it when the session is ended from outside. */
 export type InFlight = { end: (reason: string) => void };
 
 /** One client TCP connection's session on one connection with one credential (HTTP keep-alive: many requests). */
-export type HttpSession = {
+export type ClientSession<S> = {
   scope: SessionScope;
   admission: Admission;
-  settings: HttpSettings;
+  settings: S;
   credential: InjectedCredential;
   /** The session's masker while the connection's rules stay as they are; null: nothing masked for this identity. */
   masker: () => ValueMasker | null;
@@ -27,7 +28,18 @@ export type HttpSession = {
   bytesOut: number;
 };
 
-export type Opened = { ok: true; session: HttpSession } | { ok: false; refusal: Refusal };
+export type Opened<S> = { ok: true; session: ClientSession<S> } | { ok: false; refusal: Refusal };
+
+/** What differs between the protocols served this way (HTTP APIs, Kubernetes): their name, their connections, and how a connection is reached. */
+export type ClientSessionKind<S> = {
+  /** The audit's and the session record's protocol. */
+  protocol: string;
+  /** The connections it serves (others are refused as forbidden), and how a refusal names them ("an HTTP"). */
+  listener: GatewayListener;
+  servesLabel: string;
+  /** The connection's settings as the adapter uses them, the credential it injects, and the session's start message. */
+  prepare: (connection: ResolvedConnection) => { settings: S; credential: InjectedCredential; start: string };
+};
 
 /**
  * Sessions per client connection: the first request of a credential on a socket is admitted by the
@@ -36,15 +48,18 @@ export type Opened = { ok: true; session: HttpSession } | { ok: false; refusal: 
  * socket closes, or when the pipeline ends it (kill, revocation, expiry): requests in flight are
  * answered with the reason, and the socket is closed.
  */
-export class HttpSessions {
-  private readonly bySocket = new WeakMap<Socket, Map<string, Promise<Opened>>>();
+export class ClientSessions<S> {
+  private readonly bySocket = new WeakMap<Socket, Map<string, Promise<Opened<S>>>>();
 
-  constructor(private readonly deps: GatewayDeps) {}
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly kind: ClientSessionKind<S>,
+  ) {}
 
-  get(socket: Socket, credential: string, connectionName: string): Promise<Opened> {
+  get(socket: Socket, credential: string, connectionName: string): Promise<Opened<S>> {
     let sessions = this.bySocket.get(socket);
     if (!sessions) {
-      const fresh = new Map<string, Promise<Opened>>();
+      const fresh = new Map<string, Promise<Opened<S>>>();
       this.bySocket.set(socket, (sessions = fresh));
       socket.once("close", () => void this.endAll(fresh, "the client closed the connection"));
     }
@@ -59,22 +74,23 @@ export class HttpSessions {
     return opened;
   }
 
-  private async open(socket: Socket, credential: string, connectionName: string): Promise<Opened> {
+  private async open(socket: Socket, credential: string, connectionName: string): Promise<Opened<S>> {
     const clientAddr = socket.remoteAddress ?? null;
-    const admitted = await admit(this.deps, { protocol: "http", clientAddr, connectionName, credential, serves: servedBy("http"), servesLabel: "an HTTP" });
+    const { protocol, listener, servesLabel } = this.kind;
+    const admitted = await admit(this.deps, { protocol, clientAddr, connectionName, credential, serves: servedBy(listener), servesLabel });
     if (!admitted.ok) return { ok: false, refusal: admitted.refusal };
     const { admission } = admitted;
     const { connection, identity } = admission;
-    const settings = connectionTypeOf("http").parseSettings(connection);
+    const prepared = this.kind.prepare(connection);
     const forSession = this.deps.masking.forSession(connection.id, identity.groups);
     const key = this.deps.masking.keyFor(connection.id);
     let seen: SessionMasking | null | undefined;
     let masker: ValueMasker | null = null;
-    const session: HttpSession = {
+    const session: ClientSession<S> = {
       scope: undefined as unknown as SessionScope,
       admission,
-      settings,
-      credential: injectedCredential(settings, connection.secret.credential),
+      settings: prepared.settings,
+      credential: prepared.credential,
       masker: () => {
         const m = forSession();
         if (m !== seen) {
@@ -90,11 +106,11 @@ export class HttpSessions {
     };
     try {
       session.scope = await openSession(this.deps, admission, {
-        protocol: "http",
+        protocol,
         clientAddr,
         clientApp: null,
         clientUser: null,
-        start: { message: `HTTP client connection to ${settings.baseUrl}` },
+        start: { message: prepared.start },
         kill: (reason) => {
           session.endedBy = reason;
           // Requests in flight are answered with the reason and `Connection: close` (the server then closes the socket); an idle socket goes now.
@@ -110,7 +126,7 @@ export class HttpSessions {
     return { ok: true, session };
   }
 
-  private async endAll(sessions: Map<string, Promise<Opened>>, reason: string): Promise<void> {
+  private async endAll(sessions: Map<string, Promise<Opened<S>>>, reason: string): Promise<void> {
     for (const opened of sessions.values()) {
       const o = await opened.catch(() => null);
       if (!o?.ok) continue;

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { SecretRedactor } from "./secret-redactor";
 import { clientCredential } from "./client-credential";
 import { upstreamHeaders, clientHeaders } from "./upstream";
-import { injectedCredential } from "../../../core/connections/types/http-credential";
+import { injectedCredential } from "../../core/connections/types/http-credential";
 
 const run = async (chunks: Buffer[], forms: string[]) => {
   const out: Buffer[] = [];

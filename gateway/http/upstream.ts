@@ -1,26 +1,45 @@
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import type { HttpSettings } from "../../../core/connections/types/http";
-import { parseExtraHeaders, redactSecret, type InjectedCredential } from "../../../core/connections/types/http-credential";
+import { parseExtraHeaders, redactSecret, type InjectedCredential } from "../../core/connections/types/http-credential";
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and what only the gateway may set.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
 const CLIENT_ONLY = new Set(["authorization", "cookie", "host", "expect", "content-length", "accept-encoding"]);
 const DECODABLE = new Set(["gzip", "x-gzip", "deflate", "br", "identity"]);
 
+/**
+ * What the proxying pieces read of a connection (an HTTP API's settings, or a Kubernetes connection's
+ * seen this way): where the upstream is, its TLS, its limits, and how masking treats bodies it cannot read whole.
+ */
+export type UpstreamSettings = {
+  baseUrl: string;
+  tlsVerify: boolean;
+  caBundle?: string;
+  /** A client certificate and its key (PEM) the gateway presents to the upstream. */
+  clientCert?: string;
+  clientKey?: string;
+  extraHeaders?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  oversizeBodies: "refuse" | "stream";
+  otherBodies: "pass" | "refuse";
+};
+
 /** Keep-alive agents, one per connection (and its TLS settings), so requests to one upstream reuse its sockets. */
 export class UpstreamPool {
   private readonly agents = new Map<string, { fingerprint: string; agent: http.Agent }>();
 
-  agentFor(connectionId: string, s: HttpSettings): http.Agent {
-    const fingerprint = JSON.stringify([s.baseUrl, s.tlsVerify, s.caBundle ?? ""]);
+  agentFor(connectionId: string, s: UpstreamSettings): http.Agent {
+    const fingerprint = JSON.stringify([s.baseUrl, s.tlsVerify, s.caBundle ?? "", s.clientCert ?? "", s.clientKey ?? ""]);
     const found = this.agents.get(connectionId);
     if (found?.fingerprint === fingerprint) return found.agent;
     found?.agent.destroy();
     const https_ = new URL(s.baseUrl).protocol === "https:";
     const options = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: "lifo" as const };
-    const agent = https_ ? new https.Agent({ ...options, rejectUnauthorized: s.tlsVerify, ca: s.caBundle || undefined }) : new http.Agent(options);
+    const agent = https_
+      ? new https.Agent({ ...options, rejectUnauthorized: s.tlsVerify, ca: s.caBundle || undefined, cert: s.clientCert || undefined, key: s.clientKey || undefined })
+      : new http.Agent(options);
     this.agents.set(connectionId, { fingerprint, agent });
     return agent;
   }
@@ -32,7 +51,7 @@ export class UpstreamPool {
 }
 
 /** `<base URL><path>?<query>` with the credential's query parameter set (any the client sent under that name replaced). */
-export function upstreamUrl(s: HttpSettings, rawPath: string, rawSearch: string, cred: InjectedCredential): URL {
+export function upstreamUrl(s: Pick<UpstreamSettings, "baseUrl">, rawPath: string, rawSearch: string, cred: InjectedCredential): URL {
   const base = new URL(s.baseUrl);
   const url = new URL(base.origin);
   url.pathname = base.pathname.replace(/\/+$/, "") + rawPath;
@@ -46,7 +65,13 @@ export function upstreamUrl(s: HttpSettings, rawPath: string, rawSearch: string,
  * credential and any Authorization or Cookie it sent, plus the connection's extra headers and the
  * injected credential. Compression is limited to what the gateway can decode (it reads bodies).
  */
-export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cred: InjectedCredential, bodyLength: number | null, from?: { addr: string | null; tls: boolean }): OutgoingHttpHeaders {
+export function upstreamHeaders(
+  client: IncomingHttpHeaders,
+  s: Pick<UpstreamSettings, "extraHeaders">,
+  cred: InjectedCredential,
+  bodyLength: number | null,
+  from?: { addr: string | null; tls: boolean },
+): OutgoingHttpHeaders {
   const named = new Set(
     String(client.connection ?? "")
       .toLowerCase()
@@ -79,7 +104,7 @@ export function upstreamHeaders(client: IncomingHttpHeaders, s: HttpSettings, cr
  * of every value, and a redirect to the upstream itself pointed back at the gateway's path for the
  * connection (the gateway never follows redirects: the client does, without the credential).
  */
-export function clientHeaders(upstream: IncomingHttpHeaders, s: HttpSettings, proxyBase: string, forms: readonly string[]): OutgoingHttpHeaders {
+export function clientHeaders(upstream: IncomingHttpHeaders, s: Pick<UpstreamSettings, "baseUrl">, proxyBase: string, forms: readonly string[]): OutgoingHttpHeaders {
   const named = new Set(
     String(upstream.connection ?? "")
       .toLowerCase()
@@ -95,7 +120,7 @@ export function clientHeaders(upstream: IncomingHttpHeaders, s: HttpSettings, pr
   return out;
 }
 
-function rewriteLocation(location: string, s: HttpSettings, proxyBase: string): string {
+function rewriteLocation(location: string, s: Pick<UpstreamSettings, "baseUrl">, proxyBase: string): string {
   const base = new URL(s.baseUrl);
   let target: URL;
   try {

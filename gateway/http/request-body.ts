@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { UNREAD } from "../../../core/policy/http-request";
+import { UNREAD } from "../../core/policy/http-request";
 
 /** A request body read up to a limit: whole, or the part read before the limit with the rest still in the request stream. */
 export type ReadBody = { whole: true; body: Buffer } | { whole: false; head: Buffer[] };

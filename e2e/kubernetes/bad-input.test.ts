@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import http from "node:http";
+import tls from "node:tls";
+import { fetchStatus, startKubeFixture, type KubeFixture } from "./kube-fixture";
+import { startKubectl } from "./kubectl";
+import * as m from "./manifests";
+import { auditEventsAbout } from "../support/seed";
+
+// Malformed and oversized requests to /k8s/: each gets a Kubernetes Status from the gateway and
+// nothing else is disturbed (a watch opened before goes on; kubectl still works after).
+describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and disturb nothing else", () => {
+  let f: KubeFixture;
+  beforeAll(async () => {
+    f = await startKubeFixture(["cluster"]);
+    await f.addCluster("small", { "max-body-bytes": "2048" });
+  }, 120_000);
+  afterAll(async () => {
+    if (f) expect(f.api.leaks).toEqual([]);
+    await f?.close();
+  });
+
+  it("ambiguous paths, oversized bodies, plain HTTP, attach upgrades and unknown connections are refused with a Status", async () => {
+    const watch = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      const auth = { authorization: `Bearer ${f.agent.key}` };
+      const dots = await fetchStatus(f, "/api/v1/namespaces/%E0%A4%A/secrets", auth);
+      expect(dots.status).toBe(400);
+      expect(dots.body).toMatchObject({ kind: "Status", reason: "BadRequest", code: 400 });
+      const big = await fetchStatus(
+        f,
+        "/api/v1/namespaces/default/configmaps",
+        { ...auth, "content-type": "application/json" },
+        { method: "POST", body: Buffer.alloc(4096, 0x20), connection: "small" },
+      );
+      expect(big.status).toBe(413);
+      expect(big.body).toMatchObject({ kind: "Status", reason: "RequestEntityTooLarge", code: 413 });
+      const unknown = await fetchStatus(f, "/api/v1/namespaces", auth, { connection: "nowhere" });
+      expect(unknown.status).toBe(403);
+      expect(unknown.body).toMatchObject({ kind: "Status", reason: "Forbidden", message: expect.stringContaining('connection "nowhere" does not exist') });
+      const none = await fetchStatus(f, "/api/v1/namespaces", {});
+      expect(none.body).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });
+      // Plain HTTP on the same port: refused before the token is read.
+      const plain = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(`http://127.0.0.1:${f.gw.gw.ports.http}/k8s/cluster/api/v1/namespaces`, { headers: auth }, (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on("error", reject);
+      });
+      expect(plain.status).toBe(403);
+      expect(JSON.parse(plain.body)).toMatchObject({ kind: "Status", reason: "Forbidden", message: expect.stringContaining("TLS only") });
+      // An attach upgrade (not relayed), and a malformed request line: a Status, or a 400 from the HTTP parser, and the connection closed.
+      const raw = (text: string) =>
+        new Promise<string>((resolve) => {
+          const s = tls.connect({ host: "127.0.0.1", port: f.gw.gw.ports.http, ca: f.gatewayCa, servername: "localhost" }, () => s.write(text));
+          let out = "";
+          s.on("data", (d) => (out += d));
+          s.on("close", () => resolve(out));
+          s.on("error", () => resolve(out));
+        });
+      const upgrade = await raw(
+        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/attach?stdin=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`,
+      );
+      expect(upgrade).toMatch(/^HTTP\/1.1 403 Forbidden/);
+      expect(upgrade).toContain('"kind":"Status"');
+      expect(await raw("GARBAGE \x00\x01 nonsense\r\n\r\n")).toMatch(/^HTTP\/1.1 400/);
+      // Still working: the watch opened before sees a new object, and a new kubectl run works.
+      f.api.seed("configmaps", "default", { metadata: { name: "after-the-noise" }, data: {} });
+      expect(await watch.waitFor(/configmap\/after-the-noise/)).toContain("after-the-noise");
+      expect((await f.kubectl("cluster", ["create", "-f", "-"], { input: m.namespace("still-fine") })).stdout).toBe("namespace/still-fine created\n");
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("an API server that goes away mid-watch breaks that watch only: the gateway audits it, kubectl watches again and sees what follows", async () => {
+    const watch = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      const watches = () => f.api.seen.filter((s) => s.url.includes("watch=true")).length;
+      const before = watches();
+      f.api.dropConnections();
+      await expect.poll(watches, { timeout: 10_000 }).toBeGreaterThan(before);
+      f.api.seed("configmaps", "default", { metadata: { name: "after-the-outage" }, data: {} });
+      expect(await watch.waitFor(/configmap\/after-the-outage/)).toContain("after-the-outage");
+      await f.gw.gw.deps.audit.flush();
+      const broken = (await auditEventsAbout(f.seed, "configmaps?resourceVersion=")).filter((e) => e.outcome === "error");
+      expect(broken.map((e) => e.message)).toContain("the response broke off: aborted");
+      expect((await f.kubectl("cluster", ["get", "ns", "default", "-o", "name"])).stdout).toBe("namespace/default\n");
+    } finally {
+      watch.stop();
+    }
+  });
+});

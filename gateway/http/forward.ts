@@ -1,0 +1,98 @@
+import http from "node:http";
+import https from "node:https";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { redactSecret } from "../../core/connections/types/http-credential";
+import type { ValueMasker } from "../../core/masking/value-masker";
+import type { ClientSession } from "./client-sessions";
+import type { ReadBody } from "./request-body";
+import { relayResponse, type Refuse, type RelayResult } from "./response-relay";
+import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl, type UpstreamSettings } from "./upstream";
+
+export type Forwarded = RelayResult & { bytesIn: number; masked?: Record<string, number> | null };
+
+export type ForwardRequest = {
+  method: string;
+  rawPath: string;
+  rawSearch: string;
+  body: ReadBody | null;
+  /** The gateway's path for the connection (`/proxy/<name>`): redirects to the upstream are rewritten under it. */
+  proxyBase: string;
+  refuse: Refuse;
+  /** A session ended from outside answers a request still waiting for its upstream with this (and closes). */
+  ended: (res: ServerResponse, reason: string) => number;
+  /** The same for a response already streaming (a watch): how to tell its client before the stream is cut (default: it is cut). */
+  endStream?: (res: ServerResponse, reason: string) => void;
+  /** The masker for this request (default: the session's). */
+  masker?: ValueMasker | null;
+  /** Last changes to the upstream request's headers (the adapter's own rules). */
+  adjustHeaders?: (headers: OutgoingHttpHeaders) => void;
+  jsonLines?: boolean;
+};
+
+/**
+ * Sends a request upstream with the connection's credential and relays the answer (the credential
+ * cut out, masked as the session says); the adapter's own 502/504 when the upstream is down or slow.
+ */
+export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, r: ForwardRequest): Promise<Forwarded> {
+  const { settings, credential } = s;
+  const forms = credential.forms;
+  const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
+  const whole = r.body?.whole ? r.body.body : null;
+  const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
+  if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
+  r.adjustHeaders?.(headers);
+  const lib = url.protocol === "https:" ? https : http;
+  let bytesIn = 0;
+  return new Promise<Forwarded>((resolve) => {
+    let settled = false;
+    const done = (f: Forwarded) => {
+      if (settled) return;
+      settled = true;
+      s.inFlight.delete(flight);
+      resolve(f);
+    };
+    const fail = (status: number, code: string, message: string) => done({ status, bytesIn, bytesOut: r.refuse(res, status, code, message), failed: true, note: message });
+    const upReq = lib.request(url, { method: r.method, headers, agent: pool.agentFor(s.admission.connection.id, settings) });
+    const flight = {
+      end: (reason: string) => {
+        // A stream already under way is told first (its last words go out before the upstream is cut, which ends the relay).
+        if (res.headersSent) r.endStream?.(res, reason);
+        upReq.destroy();
+        if (!res.headersSent) done({ status: 403, bytesIn, bytesOut: r.ended(res, reason), failed: true, note: `session ended: ${reason}` });
+        else if (!r.endStream) res.destroy();
+      },
+    };
+    s.inFlight.add(flight);
+    // Silence from the upstream for this long before it answers (a slow upload keeps the socket busy, so it is not cut).
+    upReq.setTimeout(settings.timeoutMs, () => {
+      upReq.destroy();
+      fail(504, "upstream_timeout", `the upstream did not answer within ${settings.timeoutMs} ms`);
+    });
+    upReq.once("error", (err) => fail(502, "upstream_unavailable", `the upstream could not be reached: ${redactSecret(err.message, forms)}`));
+    res.once("close", () => {
+      if (!res.writableFinished) upReq.destroy();
+    });
+    upReq.once("response", (up) => {
+      // Streams (SSE, watches, long downloads) may be quiet for longer: the timeout is for the answer to start.
+      upReq.setTimeout(0);
+      const masker = r.masker !== undefined ? r.masker : s.masker();
+      masker?.takeCounts();
+      relayResponse(up, res, { method: r.method, settings, headers: clientHeaders(up.headers, settings, r.proxyBase, forms), forms, masker, refuse: r.refuse, jsonLines: r.jsonLines }).then(
+        (relayed) => done({ ...relayed, bytesIn, masked: masker?.takeCounts() ?? null }),
+        (err: Error) => done({ status: up.statusCode ?? 502, bytesIn, bytesOut: 0, failed: true, note: redactSecret(err.message, forms) }),
+      );
+    });
+    if (whole) {
+      bytesIn = whole.length;
+      upReq.end(whole);
+      return;
+    }
+    for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
+      bytesIn += chunk.length;
+      upReq.write(chunk);
+    }
+    req.on("data", (c: Buffer) => (bytesIn += c.length));
+    req.pipe(upReq);
+  });
+}

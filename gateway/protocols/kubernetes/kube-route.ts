@@ -1,0 +1,187 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { GatewayDeps } from "../../gateway-deps";
+import type { HttpRouter } from "../../http/router";
+import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
+import { normalisePath } from "../../../core/policy/http-request";
+import { kubernetesCommand, parseKubernetesRequest, qualifiedResource } from "../../../core/policy/kubernetes-request";
+import { holdForReview } from "../../pipeline/hold";
+import { clientCredential } from "../../http/client-credential";
+import { bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
+import { forward } from "../../http/forward";
+import { UpstreamPool } from "../../http/upstream";
+import type { Refuse } from "../../http/response-relay";
+import type { ValueMasker } from "../../../core/masking/value-masker";
+import { kubeSessions, type KubeSessions } from "./kube-sessions";
+import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
+import { endWatch, sendStatus } from "./status";
+import { kubeHeaders, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { RecentRefusals, relayExec } from "./exec-relay";
+
+export const KUBE_PREFIX = KUBE_PREFIX_PATH;
+
+const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
+const WWW_AUTHENTICATE = 'Bearer realm="gatehouse"';
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** `/k8s/<connection>/...` on the gateway's HTTP port (TLS only): each API request admitted, judged as a command, forwarded with the connection's credential, masked and audited. */
+export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
+  const sessions = kubeSessions(deps);
+  const pool = new UpstreamPool();
+  const recent = new RecentRefusals();
+  const secretMaskers = new SecretMaskers();
+  router.mount(KUBE_PREFIX, "Kubernetes API servers: /k8s/<connection>/... over TLS (kubeconfig: `gatehouse kubeconfig <connection>`)", {
+    request: (req, res, rest) => {
+      handle(deps, sessions, pool, secretMaskers, req, res, rest).catch((err) => {
+        deps.log(`kubernetes: ${(err as Error).stack ?? err}`, "error");
+        sendStatus(res, 500, "the gateway could not handle this request");
+      });
+    },
+    // exec over WebSocket, recorded; attach, port-forward and SPDY are refused with a Status.
+    upgrade: (req, socket, head, rest) => {
+      relayExec(deps, sessions, recent, req, socket, head, rest).catch((err) => {
+        deps.log(`kubernetes: upgrade: ${(err as Error).stack ?? err}`, "error");
+        socket.destroy();
+      });
+    },
+  });
+  return { close: async () => pool.close() };
+}
+
+const refuseStatus: Refuse = (res, status, _code, message) => sendStatus(res, status, message);
+const sendEnded = (res: ServerResponse, reason: string) => sendStatus(res, 403, `Gatehouse ended this session: ${reason}`, { headers: { connection: "close" } });
+
+async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamPool, secretMaskers: SecretMaskers, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+  const started = performance.now();
+  // kubectl sends bearer tokens only over TLS; the gateway refuses plain requests before reading one.
+  if (!(req.socket as TLSSocket).encrypted) return void sendStatus(res, 403, "the Kubernetes proxy is served over TLS only: use https:// on the same port");
+  const { connectionName, rawPath, rawSearch } = splitTarget(rest, req.url);
+  const credential = clientCredential(req.headers);
+  if (!credential)
+    return void sendStatus(res, 401, "no Gatehouse credential: the kubeconfig's token must be a Gatehouse key or an OIDC access token", { headers: { "www-authenticate": WWW_AUTHENTICATE } });
+  const opened = await sessions.get(req.socket as Socket, credential, connectionName);
+  if (!opened.ok) {
+    const { reason, message, hint } = opened.refusal;
+    return void sendStatus(res, REFUSAL_STATUS[reason], hint ? `${message}. ${hint}` : message, reason === "unauthenticated" ? { headers: { "www-authenticate": WWW_AUTHENTICATE } } : {});
+  }
+  const s = opened.session;
+  if (s.endedBy !== null) return void sendEnded(res, s.endedBy);
+  const method = (req.method ?? "GET").toUpperCase();
+  const text = `${method} ${rawPath}${rawSearch}`;
+  const path = normalisePath(rawPath);
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(rawSearch)) (query[k] ??= []).push(v);
+  const facts = parseKubernetesRequest(method, path ?? rawPath, query);
+  const command = kubernetesCommand(facts, text);
+  const audit = (outcome: "ok" | "error" | "denied", r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; masked?: unknown }) => {
+    s.bytesIn += r.bytesIn;
+    s.bytesOut += r.bytesOut;
+    s.scope.audit({
+      action: "request",
+      outcome,
+      statement: text,
+      statementKind: command.kind,
+      durationMs: Math.round(performance.now() - started),
+      message: r.message ?? null,
+      details: {
+        verb: facts.verb,
+        apiGroup: facts.apiGroup,
+        resource: facts.resource ? qualifiedResource(facts) : null,
+        namespace: facts.namespace || null,
+        name: facts.name || null,
+        path: facts.resource ? null : facts.path,
+        status: r.status,
+        bytesIn: r.bytesIn,
+        bytesOut: r.bytesOut,
+        rule: r.rule ?? null,
+        ...(r.masked ? { masked: r.masked } : {}),
+      },
+    });
+  };
+  if (path === null) {
+    const bytesOut = sendStatus(res, 400, "the path does not decode, or has . or .. segments: Gatehouse judges the path it forwards, so it refuses ambiguous ones");
+    return audit("denied", { status: 400, bytesIn: 0, bytesOut, message: "ambiguous path" });
+  }
+  const limit = s.settings.maxBodyBytes;
+  let body: ReadBody | null = null;
+  if (BODY_METHODS.has(method)) {
+    body = await readBodyUpTo(req, limit).catch(() => null);
+    if (body === null) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, message: "the client went away while sending its body" });
+    if (!body.whole) {
+      const message = `the request body is larger than the ${limit} bytes this connection accepts`;
+      const bytesOut = sendStatus(res, 413, message, { headers: { connection: "close" } });
+      return audit("denied", { status: 413, bytesIn: 0, bytesOut, message });
+    }
+  }
+  const policy = deps.policies.current(s.admission.connection.id);
+  const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
+  const rule: string | null = verdict.action === "allow" ? null : verdict.decision.rule;
+  if (verdict.action === "deny") {
+    const message = `Gatehouse denied this request: ${verdict.decision.reason}`;
+    return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), rule, message });
+  }
+  if (verdict.action === "review") {
+    // kubectl waits with the request open; the review page shows the request line, the command and the start of the body.
+    const held = holdForReview(deps, s.scope.ctx, verdict, {
+      statement: `${text}\n(kubectl: ${command.kind}${facts.namespace ? ` -n ${facts.namespace}` : ""}${facts.name ? ` ${facts.name}` : ""})${bodyPreview(body)}`,
+    });
+    const left = () => held.cancel("the client went away");
+    res.once("close", left);
+    const endHold = { end: (reason: string) => held.cancel(`the session ended: ${reason}`) };
+    s.inFlight.add(endHold);
+    let link: string | undefined;
+    const outcome = await held.start((n) => (link = n.link));
+    s.inFlight.delete(endHold);
+    res.off("close", left);
+    if (s.endedBy !== null) return void sendEnded(res, s.endedBy);
+    if (!outcome.approved) {
+      const message = `Gatehouse did not run this request: ${outcome.message}${link ? ` (review: ${link})` : ""}`;
+      return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), rule, message });
+    }
+    if (res.destroyed) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, rule, message: "approved, but the client had gone away" });
+  }
+  const { identity, connection } = s.admission;
+  const exempt = s.settings.secretsExemptGroups.some((g) => identity.groups.includes(g));
+  const base = s.masker();
+  const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
+  const watch = facts.verb === "watch";
+  // A watch is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
+  if (watch)
+    s.scope.audit({
+      action: "request.start",
+      outcome: "ok",
+      statement: text,
+      statementKind: command.kind,
+      message: "watch started",
+      details: { verb: facts.verb, resource: qualifiedResource(facts), namespace: facts.namespace || null, name: facts.name || null, rule },
+    });
+  const result = await forward(s, pool, req, res, {
+    method,
+    rawPath,
+    rawSearch,
+    body,
+    proxyBase: `${KUBE_PREFIX}${encodeURIComponent(connectionName)}`,
+    refuse: refuseStatus,
+    ended: sendEnded,
+    endStream: watch ? (r, reason) => endWatch(r, 403, `Gatehouse ended this session: ${reason}`) : undefined,
+    masker,
+    jsonLines: watch,
+    adjustHeaders: (h) => kubeHeaders(h, req, s.settings.impersonate ? identity : null),
+  });
+  // A watch ends when its client stops it (kubectl get -w, Ctrl-C): that is its normal end, not a failure.
+  const stopped = watch && result.failed && /premature close/i.test(result.note ?? "");
+  const message = stopped ? "the client ended the watch" : (result.note ?? null);
+  audit(result.failed && !stopped ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message, masked: result.masked });
+}
+
+/** Each session's Secret-aware maskers (per state of the connection's rules), kept while the session lives. */
+class SecretMaskers {
+  private readonly bySession = new WeakMap<object, WeakMap<object, ValueMasker>>();
+
+  of(session: object): WeakMap<object, ValueMasker> {
+    let c = this.bySession.get(session);
+    if (!c) this.bySession.set(session, (c = new WeakMap()));
+    return c;
+  }
+}

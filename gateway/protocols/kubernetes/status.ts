@@ -1,0 +1,56 @@
+import type { ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  413: "RequestEntityTooLarge",
+  500: "InternalError",
+  502: "ServiceUnavailable",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+const TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  413: "Payload Too Large",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** A Kubernetes `Status` object (kind Status, apiVersion v1): what kubectl prints as `Error from server (<reason>): <message>`. */
+export function statusObject(code: number, message: string, details?: Record<string, unknown>): Record<string, unknown> {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: REASONS[code] ?? "InternalError", ...(details ? { details } : {}), code };
+}
+
+/** Every answer the gateway itself gives a Kubernetes client is a Status; returns the bytes sent. */
+export function sendStatus(res: ServerResponse, code: number, message: string, opts: { details?: Record<string, unknown>; headers?: Record<string, string | string[]> } = {}): number {
+  if (res.headersSent) {
+    res.destroy();
+    return 0;
+  }
+  const payload = Buffer.from(JSON.stringify(statusObject(code, message, opts.details)));
+  res.writeHead(code, { ...opts.headers, "content-type": "application/json", "content-length": payload.length, "cache-control": "no-store" });
+  res.end(payload);
+  return payload.length;
+}
+
+/** A refusal of an upgrade request (exec, attach, port-forward): the Status as a plain HTTP response, then close. */
+export function refuseUpgradeWithStatus(socket: Duplex, code: number, message: string): void {
+  const payload = JSON.stringify(statusObject(code, message));
+  socket.end(`HTTP/1.1 ${code} ${TEXT[code] ?? "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`);
+}
+
+/**
+ * A watch the gateway must end (the session was ended from outside): an ERROR event with the
+ * Status, as an API server ends a watch it cannot go on with; the relay is cut right after.
+ */
+export function endWatch(res: ServerResponse, code: number, message: string): void {
+  if (!res.writableEnded) res.write(`${JSON.stringify({ type: "ERROR", object: statusObject(code, message) })}\n`);
+}
