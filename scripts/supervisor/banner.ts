@@ -25,7 +25,7 @@ Gatehouse is running.
   postgres   ${gateway}   clients connect here: database name = connection name, password = a Gatehouse key
   mysql      ${listener(bound, config.ports.mysql)}   mysql -h ${host} -P ${config.ports.mysql || "<port>"} -u <connection> -p: user name = connection name, password = a Gatehouse key
   ssh        ${listener(bound, config.ports.ssh)}   ssh -p ${config.ports.ssh || "<port>"} <connection>@${host}: user name = connection name, password = a Gatehouse key
-  http       ${listener(bound, config.ports.http)}   HTTP APIs at /proxy/<connection>/..., MCP for agents at /mcp, the console's Terminal (WebSocket)
+  http       ${listener(bound, config.ports.http)}   HTTP APIs at /proxy/<connection>/..., Kubernetes at /k8s/<connection> (TLS), MCP at /mcp, the Terminal (WebSocket)
   database   ${embedded ? `embedded, in ${path.join(config.dataDir, "pgdata")}` : `${describeUrl(process.env.DATABASE_URL!)} (DATABASE_URL)`}
 
 Next steps, from this folder in another terminal:
