@@ -23,12 +23,25 @@ type User = {
 };
 type Change = { id: string; role?: Role; disabled?: boolean; identityName?: string | null };
 
+/** What a saved change did, in words (the table changes in place, and a select's new value is easy to miss). */
+function describeChange(users: User[], c: Change): string {
+  const who = users.find((u) => u.id === c.id)?.email ?? "the account";
+  if (c.identityName !== undefined)
+    return c.identityName
+      ? `${who} is linked to the gateway identity ${c.identityName}: their browser terminals run as ${c.identityName}, and the audit names ${c.identityName} for what they type.`
+      : `${who} is no longer linked to a gateway identity.`;
+  if (c.role) return `${who} is now ${c.role === "admin" || c.role === "approver" || c.role === "auditor" ? "an" : "a"} ${c.role}.`;
+  if (c.disabled !== undefined) return c.disabled ? `${who} is disabled and signed out.` : `${who} is enabled again.`;
+  return `${who} changed.`;
+}
+
 /** Accounts with their role, groups, linked identity and state; changes apply at once, except to one's own account. */
 export function UsersTable({ users, identities, me }: { users: User[]; identities: string[]; me: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
-  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: () => (setSelfChange(null), refresh()) }));
+  const [changed, setChanged] = useState<string | null>(null);
+  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: (_, c) => (setSelfChange(null), setChanged(describeChange(users, c)), refresh()) }));
   const reset = useMutation(trpc.users.resetPassword.mutationOptions());
   const [selfChange, setSelfChange] = useState<Change | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -39,6 +52,9 @@ export function UsersTable({ users, identities, me }: { users: User[]; identitie
   return (
     <>
       {update.error && !selfChange ? <ErrorBox title="Not changed" message={describeError(update.error).message} /> : null}
+      <p role="status" aria-live="polite" className={changed && !update.error ? "rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" : "sr-only"}>
+        {changed && !update.error ? `Saved: ${changed}` : ""}
+      </p>
       <Table label="Console accounts">
         <THead>
           <Th>Account</Th>

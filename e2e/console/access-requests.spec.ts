@@ -45,6 +45,9 @@ test("[ACCESS][REQUEST]: an admin asks for time-bound access for an agent, an ap
   await ap2.goto("/users");
   await ap2.getByLabel("Gateway identity of member@example.test").selectOption("agent-jit");
   await expect(ap2.getByLabel("Gateway identity of member@example.test")).toHaveValue("agent-jit");
+  // The save is confirmed in words, with what it means for the audit.
+  await expect(ap2.getByRole("status").filter({ hasText: "Saved: member@example.test is linked to the gateway identity agent-jit" })).toBeVisible();
+  await shot(ap2, "users-identity-linked");
   await admin2.close();
   await mp.reload();
   await expect(mp.getByLabel("Identity")).toContainText("agent-jit");
