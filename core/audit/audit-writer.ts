@@ -253,12 +253,11 @@ export function toRow(e: AuditEvent, instance: string, seq: number) {
 // either (a MySQL COM_QUERY or an SSH command line carries any bytes): such an event would fail its
 // whole batch, and every batch after it. Stored as ␀ and U+FFFD instead (before the chain hash, so
 // verification sees what was stored).
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "g");
 function storable<T extends string | null | undefined>(s: T): T {
-  if (!s) return s;
-  UNSTORABLE.lastIndex = 0;
-  if (!UNSTORABLE.test(s)) return s;
-  return s.replace(UNSTORABLE, (c) => (c === "\0" ? "\u2400" : "\uFFFD")) as T;
+  if (!s || !UNSTORABLE.test(s)) return s;
+  return s.replace(UNSTORABLE_ALL, (c) => (c === "\0" ? "\u2400" : "\uFFFD")) as T;
 }
 
 function needsStoring(v: unknown): boolean {

@@ -41,6 +41,16 @@ export const nameField = (usedAs: string) => z.string().trim().regex(CONNECTION_
 export const secretKeysField = z.array(z.string()).max(10).optional();
 export const hostField = z.string().trim().min(1, "the target's host name or address").max(255, "at most 255 characters");
 export const portField = z.coerce.number("a port number").int("a whole number").min(1, "a port from 1 to 65535").max(65535, "a port from 1 to 65535");
+/** An optional whole number typed into a form ("" is absent), within bounds, with what it counts in the message. */
+export const optionalNumberField = (what: string, min: number, max: number) =>
+  z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number(what).int("a whole number").min(min, `at least ${min}`).max(max, `at most ${max}`).optional());
+/** Optional text typed into a form: trimmed, blank is absent. */
+export const optionalTextField = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined));
 /** A checkbox: the form sends "true"/"false", a stored row (the list's Test) a boolean; absent is the default. */
 export const checkboxField = (byDefault: boolean) => z.preprocess((v) => (v === undefined || v === "" ? byDefault : v === "true" ? true : v === "false" ? false : v), z.boolean("tick or untick it"));
 

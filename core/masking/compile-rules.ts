@@ -1,3 +1,4 @@
+import { wildcardRegex } from "../policy/wildcard";
 import { BUILT_IN_DETECTORS, customDetector, type Detector } from "./detectors";
 import type { MaskStyle } from "./mask-text";
 import type { ColumnRule, MaskingRules } from "./masking-rules";
@@ -17,16 +18,7 @@ export type SessionMasking = {
 
 export type CompiledColumnRule = { rule: ColumnRule; schema: RegExp | null; table: RegExp; column: RegExp };
 
-const wildcard = (part: string) =>
-  new RegExp(
-    "^" +
-      part
-        .toLowerCase()
-        .split("*")
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*") +
-      "$",
-  );
+const wildcard = (part: string) => wildcardRegex(part);
 
 /**
  * Compiles a rules document for one identity's groups: null when nothing is to be masked for it

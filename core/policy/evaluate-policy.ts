@@ -1,3 +1,4 @@
+import { wildcardRegex } from "./wildcard";
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
@@ -8,24 +9,7 @@ export type Decision = { action: "allow" | "deny" | "review"; rule: string | nul
 export type Subject = { name: string; groups: string[] };
 
 // A table pattern matches schema-qualified or bare names; `*` is a wildcard (`public.*`, `*.users`).
-const compiled = new Map<string, RegExp>();
-const patternRegex = (pattern: string) => {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(
-      "^" +
-        pattern
-          .toLowerCase()
-          .split("*")
-          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-          .join(".*") +
-        "$",
-    );
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(pattern, re);
-  }
-  return re;
-};
+const patternRegex = (pattern: string) => wildcardRegex(pattern);
 
 function tableMatches(pattern: string, table: string): boolean {
   const re = patternRegex(pattern);

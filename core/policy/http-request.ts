@@ -1,3 +1,4 @@
+import { wildcardRegex } from "./wildcard";
 import { plainCommand, type Command } from "./command";
 
 /** What a rule can read of an HTTP request besides its kind (method and path). */
@@ -61,16 +62,7 @@ function requestGlob(pattern: string): RegExp {
 /** Whether a rule's `kinds` entry written as `METHOD /path` matches a request's kind. */
 export const requestKindMatches = (kind: string, wanted: string): boolean => requestGlob(wanted).test(kind);
 
-const valueGlob = (pattern: string) =>
-  new RegExp(
-    "^" +
-      pattern
-        .split("*")
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*") +
-      "$",
-    "is",
-  );
+const valueGlob = (pattern: string) => wildcardRegex(pattern, { dotAll: true });
 
 /** RFC 6901: `/customer/email`, `/items/0/id`; undefined when it leads nowhere. */
 export function jsonPointer(doc: unknown, pointer: string): unknown {

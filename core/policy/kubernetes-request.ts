@@ -1,3 +1,4 @@
+import { wildcardRegex } from "./wildcard";
 import { plainCommand, type Command } from "./command";
 
 /** The verbs of Kubernetes' authorization (RBAC) that a request maps to. */
@@ -89,17 +90,6 @@ export function kubernetesCommand(f: KubernetesRequestFacts, text: string): Comm
   return { ...plainCommand(text, kind, "request"), runs, classes: [READS.has(f.verb) ? "read" : "write"], kubernetes: f };
 }
 
-const globRegex = (pattern: string) =>
-  new RegExp(
-    "^" +
-      pattern
-        .split("*")
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*") +
-      "$",
-    "i",
-  );
-
 export type KubernetesConditions = { verbs?: string[]; resources?: string[]; namespaces?: string[]; names?: string[] };
 
 /**
@@ -112,7 +102,7 @@ export function kubernetesConditionsHold(m: KubernetesConditions, c: Command): b
   if (!m.verbs && !m.resources && !m.namespaces && !m.names) return true;
   const k = c.kubernetes;
   if (!k) return false;
-  const any = (list: string[] | undefined, values: string[]) => list === undefined || list.some((p) => values.some((v) => globRegex(p).test(v)));
+  const any = (list: string[] | undefined, values: string[]) => list === undefined || list.some((p) => values.some((v) => wildcardRegex(p).test(v)));
   const res = `${k.resource}${k.subresource ? `/${k.subresource}` : ""}`;
   return any(m.verbs, [k.verb]) && any(m.resources, k.resource ? [res, qualifiedResource(k)] : []) && any(m.namespaces, k.namespace ? [k.namespace] : []) && any(m.names, k.name ? [k.name] : []);
 }

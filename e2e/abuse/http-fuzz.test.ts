@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import { startHttpFixture, type HttpFixture } from "../http/http-fixture";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
+import { startHealthyLoop } from "../support/healthy-loop";
 
 // A fuzzer for the HTTP proxy (issue 13): raw TCP clients carrying a real key send random and
 // mutated requests to /proxy/ (odd methods, paths and versions, header garbage, lying and duplicated
@@ -137,21 +138,11 @@ async function send(r: Rng, key: string): Promise<{ answered: boolean; status: s
 describe("[ABUSE][FUZZ][HTTP] random and mutated requests to the proxy", () => {
   it(`never fails a healthy client, leaks no key upstream, and keeps the gateway bounded (seed ${SEED}, ${REQUESTS} requests)`, async () => {
     const r = rng(SEED);
-    const failures: string[] = [];
-    let fuzzing = true;
-    let calls = 0;
-    const healthy = (async () => {
-      for (let i = 0; fuzzing; i++) {
-        const res = await fetch(`${f.base("plain")}/echo/healthy-${i}`, { headers: { authorization: `Bearer ${f.agent.key}` } }).catch((e: Error) => e);
-        if (res instanceof Error) failures.push(`call ${i}: ${res.message}`);
-        else {
-          const body = (await res.text()) as string;
-          if (res.status !== 200 || JSON.parse(body).value !== `healthy-${i}`) failures.push(`call ${i}: ${res.status} ${body.slice(0, 200)}`);
-        }
-        calls++;
-        await new Promise((res) => setTimeout(res, 25));
-      }
-    })();
+    const healthy = startHealthyLoop(async (i) => {
+      const res = await fetch(`${f.base("plain")}/echo/healthy-${i}`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+      const body = await res.text();
+      if (res.status !== 200 || JSON.parse(body).value !== `healthy-${i}`) return `call ${i}: ${res.status} ${body.slice(0, 200)}`;
+    }, 25);
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
@@ -162,8 +153,7 @@ describe("[ABUSE][FUZZ][HTTP] random and mutated requests to the proxy", () => {
       for (const b of batch) statuses.set(b.status, (statuses.get(b.status) ?? 0) + 1);
     }
     const fuzzMs = performance.now() - started;
-    fuzzing = false;
-    await healthy;
+    const { runs: calls, failures } = await healthy.stop();
     clearInterval(sampler);
 
     expect(failures).toEqual([]);

@@ -6,6 +6,7 @@ import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } fro
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
+import { startHealthyLoop } from "../support/healthy-loop";
 
 // A fuzzer for the MySQL listener (issue 13), like pg-fuzz for Postgres: sessions sign in for real
 // (mysql2 does the handshake), then write random and mutated command packets straight onto the
@@ -97,18 +98,10 @@ describe("[ABUSE][FUZZ][MYSQL] random and mutated packets after a real sign-in",
     const r = rng(SEED);
     const port = gw.gw.ports.mysql;
     const healthy = await gatewayConnection(port, "fuzzed-db", agent.key);
-    const healthyErrors: unknown[] = [];
-    let queries = 0;
-    let fuzzing = true;
-    const loop = (async () => {
-      while (fuzzing) {
-        const n = r.int(1000);
-        const [[row]] = await healthy.query<RowDataPacket[]>("select ? + 1 as n", [n]);
-        expect(Number(row.n)).toBe(n + 1);
-        queries++;
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    })().catch((e) => healthyErrors.push(e));
+    const loop = startHealthyLoop(async (n) => {
+      const [[row]] = await healthy.query<RowDataPacket[]>("select ? + 1 as n", [n]);
+      if (Number(row.n) !== n + 1) return `query ${n}: ${JSON.stringify(row)}`;
+    }, 20);
     const rssBefore = process.memoryUsage().rss;
     let ended = 0;
     const session = async () => {
@@ -128,9 +121,8 @@ describe("[ABUSE][FUZZ][MYSQL] random and mutated packets after a real sign-in",
       socket.destroy();
     };
     for (let i = 0; i < SESSIONS; i += 4) await Promise.all(Array.from({ length: Math.min(4, SESSIONS - i) }, session));
-    fuzzing = false;
-    await loop;
-    expect(healthyErrors).toEqual([]);
+    const { runs: queries, failures } = await loop.stop();
+    expect(failures).toEqual([]);
     expect(queries).toBeGreaterThan(10);
     // The gateway still takes new sessions, holds no partial packet, and its memory is bounded.
     const fresh = await gatewayConnection(port, "fuzzed-db", agent.key);

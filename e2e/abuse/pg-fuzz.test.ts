@@ -4,6 +4,7 @@ import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { fuzzSeed, rng } from "../support/seeded-rng";
+import { startHealthyLoop } from "../support/healthy-loop";
 
 // A fuzzer for the Postgres listener (issue 13): after a real sign-in, sessions send random and
 // mutated frames (bytes flipped, cut short, lengths rewritten, garbage, out-of-order messages),
@@ -71,20 +72,13 @@ describe("[ABUSE][FUZZ] random and mutated frames after a real sign-in", () => {
   it(`never fails a healthy client or the gateway (seed ${SEED}, ${SESSIONS} sessions)`, async () => {
     const r = rng(SEED);
     const healthy = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "fuzzed", user: "x", password: key });
-    const healthyErrors: unknown[] = [];
-    healthy.on("error", (e) => healthyErrors.push(e));
+    const clientErrors: string[] = [];
+    healthy.on("error", (e) => clientErrors.push(e.message));
     await healthy.connect();
-    let queries = 0;
-    let fuzzing = true;
-    const loop = (async () => {
-      while (fuzzing) {
-        const n = r.int(1000);
-        const { rows } = await healthy.query("select $1::int + 1 as n", [n]);
-        expect(rows).toEqual([{ n: n + 1 }]);
-        queries++;
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    })().catch((e) => healthyErrors.push(e));
+    const loop = startHealthyLoop(async (n) => {
+      const { rows } = await healthy.query("select $1::int + 1 as n", [n]);
+      if (rows[0]?.n !== n + 1) return `query ${n}: ${JSON.stringify(rows)}`;
+    }, 20);
     const rssBefore = process.memoryUsage().rss;
     let ended = 0;
     const session = async () => {
@@ -100,9 +94,8 @@ describe("[ABUSE][FUZZ] random and mutated frames after a real sign-in", () => {
       c.end();
     };
     for (let i = 0; i < SESSIONS; i += 4) await Promise.all(Array.from({ length: Math.min(4, SESSIONS - i) }, session));
-    fuzzing = false;
-    await loop;
-    expect(healthyErrors).toEqual([]);
+    const { runs: queries, failures } = await loop.stop();
+    expect([...clientErrors, ...failures]).toEqual([]);
     expect(queries).toBeGreaterThan(10);
     // The gateway still takes new sessions, holds no partial message, and its memory is bounded.
     const fresh = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "fuzzed", user: "x", password: key });

@@ -8,6 +8,7 @@ import { issueTerminalTicket } from "../../core/terminal/terminal-tickets";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { harmlessTargetConfig, startSshServer, type SshServer } from "../support/ssh-server";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
+import { startHealthyLoop } from "../support/healthy-loop";
 
 // A fuzzer for the browser terminal's WebSocket (issue 13): after a real ticket, terminals get random
 // and mutated frames (binary bursts with control keys and escape sequences, resize messages with
@@ -121,21 +122,14 @@ describe("[ABUSE][FUZZ][TERMINAL] random and mutated WebSocket frames after a re
     healthy.on("message", (d, binary) => binary && (out += d.toString()));
     const healthyClosed = new Promise<number>((resolve) => healthy.once("close", (code) => resolve(code)));
     await new Promise((resolve, reject) => healthy.once("open", resolve).once("error", reject));
-    let fuzzing = true;
-    let lines = 0;
-    const failures: string[] = [];
-    const loop = (async () => {
-      for (let i = 0; fuzzing; i++) {
-        healthy.send(Buffer.from(`healthy-${i}\r`));
-        if (i % 7 === 0) healthy.send(JSON.stringify({ type: "resize", cols: 80 + (i % 40), rows: 24 }));
-        const deadline = Date.now() + 10_000;
-        // The terminal echoes the line, and cat prints it back.
-        while (out.split(`healthy-${i}\r\n`).length < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
-        if (out.split(`healthy-${i}\r\n`).length < 3) failures.push(`line ${i} not echoed: ${JSON.stringify(out.slice(-200))}`);
-        lines++;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    })();
+    const loop = startHealthyLoop(async (i) => {
+      healthy.send(Buffer.from(`healthy-${i}\r`));
+      if (i % 7 === 0) healthy.send(JSON.stringify({ type: "resize", cols: 80 + (i % 40), rows: 24 }));
+      const deadline = Date.now() + 10_000;
+      // The terminal echoes the line, and cat prints it back.
+      while (out.split(`healthy-${i}\r\n`).length < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      if (out.split(`healthy-${i}\r\n`).length < 3) return `line ${i} not echoed: ${JSON.stringify(out.slice(-200))}`;
+    }, 50);
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
@@ -147,8 +141,7 @@ describe("[ABUSE][FUZZ][TERMINAL] random and mutated WebSocket frames after a re
       ended += (await Promise.all(batch)).filter(Boolean).length;
     }
     const fuzzMs = performance.now() - started;
-    fuzzing = false;
-    await loop;
+    const { runs: lines, failures } = await loop.stop();
     clearInterval(sampler);
 
     expect(failures).toEqual([]);

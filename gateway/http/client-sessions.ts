@@ -135,3 +135,21 @@ export class ClientSessions<S> {
     }
   }
 }
+
+/** One request's audit event on a session served over HTTP (APIs, Kubernetes, WebSocket upgrades), its bytes added to the session's totals. */
+export function auditRequest<S>(
+  s: ClientSession<S>,
+  e: { outcome: "ok" | "error" | "denied"; statement: string; kind: string; startedAt: number; message: string | null; bytesIn: number; bytesOut: number; details: Record<string, unknown> },
+): void {
+  s.bytesIn += e.bytesIn;
+  s.bytesOut += e.bytesOut;
+  s.scope.audit({
+    action: "request",
+    outcome: e.outcome,
+    statement: e.statement,
+    statementKind: e.kind,
+    durationMs: Math.round(performance.now() - e.startedAt),
+    message: e.message,
+    details: { ...e.details, bytesIn: e.bytesIn, bytesOut: e.bytesOut },
+  });
+}

@@ -72,20 +72,14 @@ export function upstreamHeaders(
   bodyLength: number | null,
   from?: { addr: string | null; tls: boolean },
 ): OutgoingHttpHeaders {
-  const named = new Set(
-    String(client.connection ?? "")
-      .toLowerCase()
-      .split(",")
-      .map((t) => t.trim()),
-  );
+  const hop = hopByHop(client);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(client)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || named.has(name) || name in cred.headers) continue;
+    if (value === undefined || hop(name) || CLIENT_ONLY.has(name) || name in cred.headers) continue;
     out[name] = value;
   }
-  const accepted = String(client["accept-encoding"] ?? "")
-    .split(",")
-    .map((t) => t.trim().split(";")[0].toLowerCase())
+  const accepted = headerTokens(client["accept-encoding"])
+    .map((t) => t.split(";")[0].toLowerCase())
     .filter((t) => DECODABLE.has(t));
   if (accepted.length) out["accept-encoding"] = accepted.join(", ");
   for (const [name, value] of parseExtraHeaders(s.extraHeaders ?? "")) out[name.toLowerCase()] = value;
@@ -105,15 +99,10 @@ export function upstreamHeaders(
  * connection (the gateway never follows redirects: the client does, without the credential).
  */
 export function clientHeaders(upstream: IncomingHttpHeaders, s: Pick<UpstreamSettings, "baseUrl">, proxyBase: string, forms: readonly string[]): OutgoingHttpHeaders {
-  const named = new Set(
-    String(upstream.connection ?? "")
-      .toLowerCase()
-      .split(",")
-      .map((t) => t.trim()),
-  );
+  const hop = hopByHop(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (value === undefined || hop(name)) continue;
     out[name] = Array.isArray(value) ? value.map((v) => redactSecret(v, forms)) : redactSecret(String(value), forms);
   }
   if (typeof upstream.location === "string") out.location = redactSecret(rewriteLocation(upstream.location, s, proxyBase), forms);
@@ -135,3 +124,16 @@ function rewriteLocation(location: string, s: Pick<UpstreamSettings, "baseUrl">,
 
 /** Whether the gateway can decode a Content-Encoding (else a body it must read is refused). */
 export const canDecode = (encoding: string | undefined): boolean => encoding === undefined || DECODABLE.has(encoding.trim().toLowerCase());
+
+/** The comma-separated tokens of a header value, trimmed. */
+export const headerTokens = (value: unknown): string[] =>
+  String(value ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+
+/** Whether a header of this message is hop-by-hop: a standard one, or one its Connection header names. */
+function hopByHop(h: IncomingHttpHeaders): (name: string) => boolean {
+  const named = new Set(headerTokens(h.connection).map((t) => t.toLowerCase()));
+  return (name) => HOP_BY_HOP.has(name) || named.has(name);
+}

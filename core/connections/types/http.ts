@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FlagUsageError, parseSettingsWith, stringFlag, type ConnectionTypeModule } from "../connection-type";
-import { checkboxField, nameField, secretKeysField, splitConnectionForm, type FieldSpec } from "../form-fields";
+import { checkboxField, nameField, optionalNumberField, optionalTextField, secretKeysField, splitConnectionForm, type FieldSpec } from "../form-fields";
 import { testHttpTarget } from "./http-test-target";
 import { HEADER_NAME, RESERVED_HEADERS, parseExtraHeaders } from "./http-credential";
 
@@ -71,9 +71,6 @@ export type HttpSettings = z.infer<typeof settingsSchema>;
 const secretSchema = z.object({ credential: z.string().optional() });
 export type HttpSecret = z.infer<typeof secretSchema>;
 
-const optionalNumber = (what: string, min: number, max: number) =>
-  z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number(what).int("a whole number").min(min, `at least ${min}`).max(max, `at most ${max}`).optional());
-
 export const httpFormSchema = z.object({
   type: z.literal("http"),
   name: nameField("first path segment (/proxy/<name>/...)"),
@@ -85,12 +82,7 @@ export const httpFormSchema = z.object({
     .refine((v) => v === "" || HEADER_NAME.test(v), "letters, digits and - _ . only")
     .optional()
     .transform((v) => v || undefined),
-  authUser: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .transform((v) => v || undefined),
+  authUser: optionalTextField(200),
   /** Write-only: empty keeps the stored credential. */
   credential: z.string().max(8192, "at most 8 KiB").optional(),
   extraHeaders: z
@@ -100,13 +92,9 @@ export const httpFormSchema = z.object({
     .optional()
     .transform((v) => (v?.trim() ? v.trim() : undefined)),
   tlsVerify: checkboxField(true),
-  caBundle: z
-    .string()
-    .max(65_536)
-    .optional()
-    .transform((v) => (v?.trim() ? v.trim() : undefined)),
-  timeoutMs: optionalNumber("milliseconds", 100, 600_000),
-  maxBodyBytes: optionalNumber("bytes", 1024, 256 * 1024 * 1024),
+  caBundle: optionalTextField(65_536),
+  timeoutMs: optionalNumberField("milliseconds", 100, 600_000),
+  maxBodyBytes: optionalNumberField("bytes", 1024, 256 * 1024 * 1024),
   oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
   otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
   clearSecrets: secretKeysField,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FlagUsageError, parseSettingsWith, stringFlag, type CliFlagValues, type ConnectionTypeModule } from "../connection-type";
-import { checkboxField, nameField, secretKeysField, splitConnectionForm, type FieldSpec } from "../form-fields";
+import { checkboxField, nameField, optionalNumberField, optionalTextField, secretKeysField, splitConnectionForm, type FieldSpec } from "../form-fields";
 import { testKubernetesTarget } from "./kubernetes-test-target";
 
 const validServer = (v: string) => {
@@ -51,29 +51,20 @@ export const exemptGroupsOf = (s: Pick<KubernetesSettings, "secretsExemptGroups"
     .map((g) => g.trim())
     .filter(Boolean);
 
-const optionalText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .optional()
-    .transform((v) => (v?.trim() ? v.trim() : undefined));
-const optionalNumber = (what: string, min: number, max: number) =>
-  z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number(what).int("a whole number").min(min, `at least ${min}`).max(max, `at most ${max}`).optional());
-
 export const kubernetesFormSchema = z.object({
   type: z.literal("kubernetes"),
   name: nameField("path segment (/k8s/<name>/...)"),
   server: z.string().trim().refine(validServer, SERVER_RULE),
-  caBundle: optionalText(65_536).refine((v) => v === undefined || PEM_CERT.test(v), "PEM certificates"),
+  caBundle: optionalTextField(65_536).refine((v) => v === undefined || PEM_CERT.test(v), "PEM certificates"),
   tlsVerify: checkboxField(true),
   /** Write-only: empty keeps the stored token. */
   token: z.string().max(16_384, "at most 16 KiB").optional(),
-  clientCert: optionalText(65_536).refine((v) => v === undefined || PEM_CERT.test(v), "a PEM certificate"),
+  clientCert: optionalTextField(65_536).refine((v) => v === undefined || PEM_CERT.test(v), "a PEM certificate"),
   clientKey: z.string().max(65_536).optional(),
   impersonate: checkboxField(false),
-  secretsExemptGroups: optionalText(2000),
-  timeoutMs: optionalNumber("milliseconds", 100, 600_000),
-  maxBodyBytes: optionalNumber("bytes", 1024, 256 * 1024 * 1024),
+  secretsExemptGroups: optionalTextField(2000),
+  timeoutMs: optionalNumberField("milliseconds", 100, 600_000),
+  maxBodyBytes: optionalNumberField("bytes", 1024, 256 * 1024 * 1024),
   clearSecrets: secretKeysField,
 });
 export type KubernetesForm = z.infer<typeof kubernetesFormSchema>;

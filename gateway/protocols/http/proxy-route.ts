@@ -11,7 +11,7 @@ import { injectedCredential } from "../../../core/connections/types/http-credent
 import type { HttpSettings } from "../../../core/connections/types/http";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential, WWW_AUTHENTICATE } from "../../http/client-credential";
-import { ClientSessions } from "../../http/client-sessions";
+import { auditRequest, ClientSessions } from "../../http/client-sessions";
 import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
@@ -97,16 +97,15 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const text = `${method} ${rawPath}${rawSearch}`;
   const path = normalisePath(rawPath);
   const audit = (outcome: "ok" | "error" | "denied", r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; kind?: string; masked?: unknown }) => {
-    s.bytesIn += r.bytesIn;
-    s.bytesOut += r.bytesOut;
-    s.scope.audit({
-      action: "request",
+    auditRequest(s, {
       outcome,
       statement: text,
-      statementKind: r.kind ?? method,
-      durationMs: Math.round(performance.now() - started),
+      kind: r.kind ?? method,
+      startedAt: started,
       message: r.message ?? null,
-      details: { method, path: path ?? rawPath, status: r.status, bytesIn: r.bytesIn, bytesOut: r.bytesOut, rule: r.rule ?? null, ...(r.masked ? { masked: r.masked } : {}) },
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      details: { method, path: path ?? rawPath, status: r.status, rule: r.rule ?? null, ...(r.masked ? { masked: r.masked } : {}) },
     });
   };
   if (path === null) {

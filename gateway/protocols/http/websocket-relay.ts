@@ -1,3 +1,4 @@
+import { auditRequest } from "../../http/client-sessions";
 import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
@@ -57,19 +58,17 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: HttpSessions, po
   const s = opened.session;
   const text = `GET ${rawPath}${rawSearch}`;
   const path = normalisePath(rawPath);
-  const audit = (outcome: "ok" | "error" | "denied", status: number, message: string | null, rule: string | null, bytesIn = 0, bytesOut = 0) => {
-    s.bytesIn += bytesIn;
-    s.bytesOut += bytesOut;
-    s.scope.audit({
-      action: "request",
+  const audit = (outcome: "ok" | "error" | "denied", status: number, message: string | null, rule: string | null, bytesIn = 0, bytesOut = 0) =>
+    auditRequest(s, {
       outcome,
       statement: text,
-      statementKind: path ? `GET ${path}` : "GET",
-      durationMs: Math.round(performance.now() - started),
+      kind: path ? `GET ${path}` : "GET",
+      startedAt: started,
       message,
-      details: { method: "GET", path: path ?? rawPath, status, bytesIn, bytesOut, rule, upgrade: String(req.headers.upgrade ?? "") },
+      bytesIn,
+      bytesOut,
+      details: { method: "GET", path: path ?? rawPath, status, rule, upgrade: String(req.headers.upgrade ?? "") },
     });
-  };
   if (path === null) return audit("denied", 400, "ambiguous path", null, 0, refuse(socket, 400, { error: "bad_request", message: "the path does not decode, or has . or .. segments" }));
   if (s.masker()) {
     const message = "this connection masks responses, and WebSocket frames cannot be masked: upgrades are refused";

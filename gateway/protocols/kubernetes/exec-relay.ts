@@ -5,8 +5,6 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
-import { normalisePath } from "../../../core/policy/http-request";
-import { kubernetesCommand, parseKubernetesRequest, qualifiedResource } from "../../../core/policy/kubernetes-request";
 import { redactSecret } from "../../../core/connections/types/http-credential";
 import type { Recorder } from "../../../core/recordings/recorder";
 import { holdForReview } from "../../pipeline/hold";
@@ -18,7 +16,8 @@ import { refuseUpgradeWithStatus } from "./status";
 import { WsFrameReader } from "./ws-frames";
 import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
 import type { ValueMasker } from "../../../core/masking/value-masker";
-import { kubeHeaders, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { auditRequest } from "../../http/client-sessions";
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
 const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, resize: 4 } as const;
@@ -60,36 +59,19 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
   const opened = await sessions.get(req.socket as Socket, credential, connectionName);
   if (!opened.ok) return refuseUpgradeWithStatus(socket, REFUSAL_STATUS[opened.refusal.reason], opened.refusal.message);
   const s = opened.session;
-  const path = normalisePath(rawPath);
-  const query: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(rawSearch)) (query[k] ??= []).push(v);
-  const facts = { ...parseKubernetesRequest("GET", path ?? rawPath, query), verb: "create" };
-  const text = `${req.method ?? "GET"} ${rawPath}${rawSearch}`;
-  const command = kubernetesCommand(facts, text);
-  const audit = (outcome: "ok" | "error" | "denied", status: number, message: string | null, rule: string | null, bytesIn = 0, bytesOut = 0) => {
-    s.bytesIn += bytesIn;
-    s.bytesOut += bytesOut;
-    s.scope.audit({
-      action: "request",
+  // An exec is a `create pods/exec`, whatever the upgrade's method.
+  const { text, path, query, facts, command } = readKubeRequest(req.method ?? "GET", rawPath, rawSearch, "create");
+  const audit = (outcome: "ok" | "error" | "denied", status: number, message: string | null, rule: string | null, bytesIn = 0, bytesOut = 0) =>
+    auditRequest(s, {
       outcome,
       statement: text,
-      statementKind: command.kind,
-      durationMs: Math.round(performance.now() - started),
+      kind: command.kind,
+      startedAt: started,
       message,
-      details: {
-        verb: facts.verb,
-        apiGroup: facts.apiGroup,
-        resource: qualifiedResource(facts),
-        namespace: facts.namespace || null,
-        name: facts.name || null,
-        command: query.command ?? [],
-        status,
-        bytesIn,
-        bytesOut,
-        rule,
-      },
+      bytesIn,
+      bytesOut,
+      details: { ...kubeAuditDetails(facts), command: query.command ?? [], status, rule },
     });
-  };
   const key = `${s.admission.identity.id} ${rawPath}${rawSearch}`;
   const refuse = (code: number, message: string, rule: string | null) => {
     recent.remember(key, code, message);
@@ -170,7 +152,7 @@ export async function relayExec(deps: GatewayDeps, sessions: KubeSessions, recen
       statement: text,
       statementKind: command.kind,
       message: "exec started",
-      details: { verb: facts.verb, resource: qualifiedResource(facts), namespace: facts.namespace || null, name: facts.name || null, command: query.command ?? [], rule },
+      details: { ...kubeAuditDetails(facts), command: query.command ?? [], rule },
     });
     const fromClient = new WsFrameReader();
     const fromPod = new WsFrameReader();

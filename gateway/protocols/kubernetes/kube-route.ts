@@ -4,8 +4,6 @@ import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
-import { normalisePath } from "../../../core/policy/http-request";
-import { kubernetesCommand, parseKubernetesRequest, qualifiedResource } from "../../../core/policy/kubernetes-request";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential } from "../../http/client-credential";
 import { bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
@@ -16,7 +14,8 @@ import type { ValueMasker } from "../../../core/masking/value-masker";
 import { kubeSessions, type KubeSessions } from "./kube-sessions";
 import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
 import { endWatch, sendStatus } from "./status";
-import { kubeHeaders, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
+import { auditRequest } from "../../http/client-sessions";
 import { RecentRefusals, relayExec } from "./exec-relay";
 
 export const KUBE_PREFIX = KUBE_PREFIX_PATH;
@@ -68,37 +67,18 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const s = opened.session;
   if (s.endedBy !== null) return void sendEnded(res, s.endedBy);
   const method = (req.method ?? "GET").toUpperCase();
-  const text = `${method} ${rawPath}${rawSearch}`;
-  const path = normalisePath(rawPath);
-  const query: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(rawSearch)) (query[k] ??= []).push(v);
-  const facts = parseKubernetesRequest(method, path ?? rawPath, query);
-  const command = kubernetesCommand(facts, text);
-  const audit = (outcome: "ok" | "error" | "denied", r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; masked?: unknown }) => {
-    s.bytesIn += r.bytesIn;
-    s.bytesOut += r.bytesOut;
-    s.scope.audit({
-      action: "request",
+  const { text, path, facts, command } = readKubeRequest(method, rawPath, rawSearch);
+  const audit = (outcome: "ok" | "error" | "denied", r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; masked?: unknown }) =>
+    auditRequest(s, {
       outcome,
       statement: text,
-      statementKind: command.kind,
-      durationMs: Math.round(performance.now() - started),
+      kind: command.kind,
+      startedAt: started,
       message: r.message ?? null,
-      details: {
-        verb: facts.verb,
-        apiGroup: facts.apiGroup,
-        resource: facts.resource ? qualifiedResource(facts) : null,
-        namespace: facts.namespace || null,
-        name: facts.name || null,
-        path: facts.resource ? null : facts.path,
-        status: r.status,
-        bytesIn: r.bytesIn,
-        bytesOut: r.bytesOut,
-        rule: r.rule ?? null,
-        ...(r.masked ? { masked: r.masked } : {}),
-      },
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      details: { ...kubeAuditDetails(facts), status: r.status, rule: r.rule ?? null, ...(r.masked ? { masked: r.masked } : {}) },
     });
-  };
   if (path === null) {
     const bytesOut = sendStatus(res, 400, "the path does not decode, or has . or .. segments: Gatehouse judges the path it forwards, so it refuses ambiguous ones");
     return audit("denied", { status: 400, bytesIn: 0, bytesOut, message: "ambiguous path" });
@@ -154,7 +134,7 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
       statement: text,
       statementKind: command.kind,
       message: "watch started",
-      details: { verb: facts.verb, resource: qualifiedResource(facts), namespace: facts.namespace || null, name: facts.name || null, rule },
+      details: { ...kubeAuditDetails(facts), rule },
     });
   const result = await forward(s, pool, req, res, {
     method,

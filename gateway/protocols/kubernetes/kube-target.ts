@@ -1,4 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import { headerTokens } from "../../http/upstream";
+import { normalisePath } from "../../../core/policy/http-request";
+import { kubernetesCommand, parseKubernetesRequest, qualifiedResource, type KubernetesRequestFacts } from "../../../core/policy/kubernetes-request";
 
 /** Where the Kubernetes proxy is mounted on the gateway's HTTP port. */
 export const KUBE_PREFIX_PATH = "/k8s/";
@@ -24,12 +27,32 @@ export function splitTarget(rest: string, url: string | undefined): { connection
  */
 export function kubeHeaders(h: OutgoingHttpHeaders, req: IncomingMessage, impersonate: { name: string; groups: string[] } | null): void {
   for (const name of Object.keys(h)) if (name.startsWith("impersonate-") || name.startsWith("x-remote-")) delete h[name];
-  const accepted = String(req.headers.accept ?? "")
-    .split(",")
-    .map((t) => t.trim())
-    .filter((t) => t && !/protobuf|cbor|yaml/i.test(t));
+  const accepted = headerTokens(req.headers.accept).filter((t) => !/protobuf|cbor|yaml/i.test(t));
   h.accept = accepted.length ? accepted.join(",") : "application/json";
   if (!impersonate) return;
   h["impersonate-user"] = impersonate.name;
   if (impersonate.groups.length) h["impersonate-group"] = impersonate.groups;
+}
+
+/** A request as the Kubernetes adapter judges and audits it: its text, decoded path (null: ambiguous), query, facts and command. */
+export function readKubeRequest(method: string, rawPath: string, rawSearch: string, verb?: string) {
+  const text = `${method} ${rawPath}${rawSearch}`;
+  const path = normalisePath(rawPath);
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(rawSearch)) (query[k] ??= []).push(v);
+  const parsed = parseKubernetesRequest(method, path ?? rawPath, query);
+  const facts = verb ? { ...parsed, verb } : parsed;
+  return { text, path, query, facts, command: kubernetesCommand(facts, text) };
+}
+
+/** What a request's audit event says of it beyond the shared fields. */
+export function kubeAuditDetails(facts: KubernetesRequestFacts): Record<string, unknown> {
+  return {
+    verb: facts.verb,
+    apiGroup: facts.apiGroup,
+    resource: facts.resource ? qualifiedResource(facts) : null,
+    namespace: facts.namespace || null,
+    name: facts.name || null,
+    path: facts.resource ? null : facts.path,
+  };
 }
