@@ -83,7 +83,8 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
   if (leftovers.length) log(`closed ${leftovers.length} session record(s) an earlier run of ${config.instance} left active`);
-  await endLeftoverSessions(handle.pool, audit, leftovers, LEFTOVER_REASON);
+  // Stored before the listeners open, so the restart's end events are in the log as soon as it answers.
+  if (await endLeftoverSessions(handle.pool, audit, leftovers, LEFTOVER_REASON)) await audit.flush();
   const staleReviews = await deps.reviews.cancelLeftovers();
   if (staleReviews) log(`cancelled ${staleReviews} review(s) an earlier run of ${config.instance} left pending`);
 
