@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Client as Ssh2Client } from "ssh2";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 
@@ -123,5 +124,25 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
     expect(r.stderr).toMatch(/administratively prohibited|open failed|stdio forwarding failed/);
     // The refusal is audited once the session record exists, which may be after ssh has given up.
     await expect.poll(async () => (await auditJson()).some((e) => e.action === "ssh.forwarding.refused"), { timeout: 5000 }).toBe(true);
+  });
+
+  it("audits the first 20 refusals a client repeats one by one and counts the rest in one event (a loop cannot fill the audit log)", async () => {
+    const conn = new Ssh2Client();
+    await new Promise<void>((resolve, reject) => {
+      conn.once("ready", resolve).once("error", reject);
+      conn.connect({ host: "127.0.0.1", port: gw.gw.ports.ssh, username: "ssh-prod", password: key });
+    });
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => new Promise<string>((resolve) => conn.forwardIn("127.0.0.1", 20_000 + i, (err) => resolve(err ? "refused" : "accepted")))));
+    expect(new Set(answers)).toEqual(new Set(["refused"]));
+    const gone = new Promise<void>((resolve) => conn.once("close", () => resolve()));
+    conn.end();
+    await gone;
+    await expect
+      .poll(async () => (await auditJson()).find((e) => e.action === "ssh.refusals.suppressed"), { timeout: 5000 })
+      .toMatchObject({ outcome: "denied", details: { "ssh.forwarding.refused": 30 } });
+    const events = await auditJson();
+    const session = events.find((e) => e.action === "ssh.refusals.suppressed").sessionId;
+    expect(events.filter((e) => e.sessionId === session && e.action === "ssh.forwarding.refused")).toHaveLength(20);
+    expect(events.find((e) => e.sessionId === session && e.action === "session.end")).toBeDefined();
   });
 });

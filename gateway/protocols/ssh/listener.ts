@@ -13,6 +13,7 @@ import { servedBy } from "../../../core/connections/registry";
 import { CommandGuard } from "./command-guard";
 import { handleSessionChannel } from "./session-channel";
 import { type SshSession } from "./ssh-session";
+import { RefusalBudget } from "./refusal-budget";
 import { connectSshTarget, sshSettingsOf, SshTargetError } from "./ssh-target";
 
 export type SshListener = { port: number; hostKeyFingerprint: string; close: () => Promise<void> };
@@ -176,6 +177,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
     maskText: (t: string) => textMask()?.(t) ?? t,
     channels,
     bytes: { in: 0, out: 0 },
+    refusals: new RefusalBudget(),
     gone: new Promise<void>((resolve) => client.once("close", () => resolve())),
     scanOutput: scanner ? (text) => scanner.scanText(text) : null,
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
@@ -208,7 +210,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
   client.on("session", (accept) => handleSessionChannel(accept(), s));
   client.on("tcpip", (accept, reject, info) => {
     if (!settings.allowForwarding) {
-      return void audited(deps, scope, {
+      return void refused(s, scope, {
         action: "ssh.forwarding.refused",
         outcome: "denied",
         statement: `${info.destIP}:${info.destPort}`,
@@ -228,7 +230,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
       .catch(() => reject());
   });
   client.on("request", (accept, reject, name) => {
-    void audited(deps, scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" }).then(() => reject?.());
+    void refused(s, scope, { action: "ssh.forwarding.refused", outcome: "denied", statement: name, message: "remote port forwarding is not allowed through Gatehouse" }).then(() => reject?.());
   });
 
   client.once("close", () => {
@@ -239,10 +241,21 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
         () => true,
       );
       const sc = await scope.catch(() => null);
+      const suppressed = s.refusals.summary();
+      if (suppressed)
+        sc?.audit({
+          action: "ssh.refusals.suppressed",
+          outcome: "denied",
+          message: `${suppressed.total} more refused request(s) on this connection were counted, not audited one by one`,
+          details: suppressed.byAction,
+        });
       await sc?.end({ failed, reason: "the client disconnected", bytesIn: s.bytes.in, bytesOut: s.bytes.out });
     })().catch((err) => deps.log(`ssh: ${(err as Error).stack}`));
   });
 }
+
+/** A refusal's event, unless the connection has had its share (see RefusalBudget); the client is answered after, either way. */
+const refused = (s: SshSession, scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) => (s.refusals.take(e.action) ? audited(s.deps, scope, e) : Promise.resolve());
 
 /** Writes and journals an event of the connection, resolving once it is on disk: the client is answered after. */
 const audited = (deps: GatewayDeps, scope: Promise<SessionScope>, e: Parameters<SessionScope["audit"]>[0]) =>

@@ -2,7 +2,7 @@ import type { ClientChannel, ServerChannel, Session } from "ssh2";
 import { SftpAudit } from "./sftp-audit";
 import { closedByClient, fail, openOnTarget, recorderOr, targetOr, track } from "./channel-common";
 import { runShell } from "./shell-channel";
-import { audit, bridge, type PtyRequest, type SshSession } from "./ssh-session";
+import { audit, auditRefused, bridge, type PtyRequest, type SshSession } from "./ssh-session";
 
 // Output of a command run without a terminal is recorded up to this much (file copies are not).
 const EXEC_RECORD_LIMIT = 1 << 20;
@@ -41,11 +41,11 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
     accept?.();
   });
   session.on("auth-agent", (_accept, reject) => {
-    audit(s, { action: "ssh.agent-forwarding.refused", outcome: "denied", message: "agent forwarding is not allowed through Gatehouse" });
+    auditRefused(s, { action: "ssh.agent-forwarding.refused", outcome: "denied", message: "agent forwarding is not allowed through Gatehouse" });
     reject?.();
   });
   session.on("x11", (_accept, reject) => {
-    audit(s, { action: "ssh.x11.refused", outcome: "denied", message: "X11 forwarding is not allowed through Gatehouse" });
+    auditRefused(s, { action: "ssh.x11.refused", outcome: "denied", message: "X11 forwarding is not allowed through Gatehouse" });
     reject?.();
   });
 
@@ -71,7 +71,7 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
   });
   session.on("subsystem", (accept, reject, info) => {
     if (info.name !== "sftp") {
-      audit(s, { action: "ssh.subsystem.refused", outcome: "denied", message: `subsystem ${info.name} is not allowed` });
+      auditRefused(s, { action: "ssh.subsystem.refused", outcome: "denied", message: `subsystem ${info.name} is not allowed` });
       return reject?.();
     }
     const stream = opened(accept);

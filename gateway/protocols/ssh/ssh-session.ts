@@ -4,6 +4,7 @@ import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event
 import type { Recorder } from "../../../core/recordings/recorder";
 import type { CommandGuard } from "./command-guard";
 import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
+import type { RefusalBudget } from "./refusal-budget";
 
 /** What the channels of one SSH client connection share. */
 export type SshSession = {
@@ -21,6 +22,8 @@ export type SshSession = {
   /** Open channels, so a kill reaches each terminal. */
   channels: Set<{ end: (message: string) => void }>;
   bytes: { in: number; out: number };
+  /** Bounds the events of refusals a client repeats (see RefusalBudget). */
+  refusals: RefusalBudget;
   /** Settles when the client's connection closes. */
   gone: Promise<void>;
 };
@@ -35,6 +38,11 @@ export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionCon
   const mask = (t: string | null | undefined) => (t != null ? s.maskText(t) : t);
   s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
   s.deps.audit.syncPending();
+}
+
+/** A refusal's event, unless the connection has had its share of them (then only counted). */
+export function auditRefused(s: SshSession, e: Parameters<typeof audit>[1]): void {
+  if (s.refusals.take(e.action)) audit(s, e);
 }
 
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
