@@ -137,6 +137,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       masking,
       maskingKey,
       audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),
+      syncAudit: () => deps.audit.syncPending(),
       changeUser: {
         tls: login.tls,
         rsa: st.rsa,

@@ -26,6 +26,8 @@ export type RelayHooks = {
   maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
+  /** Journals what was audited so far: called before the client can see the result it is about. */
+  syncAudit: () => void;
   maxPacketBytes: number;
   /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
   buffers: BufferAccount;
@@ -243,8 +245,9 @@ export class MysqlRelay {
     const kill = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
     if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });
     if (kill && "done" in kill) {
-      this.toClient(framePacket(okPacket({ status: 0x0002 /* autocommit */ }), 1).bytes);
       this.hooks.audit({ ...record, results: [{ rows: 0, at: Date.now() }] });
+      this.hooks.syncAudit();
+      this.toClient(framePacket(okPacket({ status: 0x0002 /* autocommit */ }), 1).bytes);
       return;
     }
     const text = kill ? kill.text : sent;
@@ -275,8 +278,11 @@ export class MysqlRelay {
   }
 
   private refuse(p: Packet, error: MysqlError, audited?: { record: CommandRecord; kind: string }): void {
+    if (audited) {
+      this.hooks.audit({ ...audited.record, refused: { kind: audited.kind, code: String(error.spec.code), message: error.message } });
+      this.hooks.syncAudit();
+    }
     this.sendError(error, (p.lastSeq + 1) & 0xff);
-    if (audited) this.hooks.audit({ ...audited.record, refused: { kind: audited.kind, code: String(error.spec.code), message: error.message } });
   }
 
   private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string, opts: { silent?: boolean; shift?: number } = {}): Promise<void> {
@@ -301,6 +307,7 @@ export class MysqlRelay {
     }
     const out: Buffer[] = [];
     let untouched = true;
+    let audited = false;
     for (const p of packets) {
       const cur = this.current;
       if (!cur) {
@@ -311,7 +318,7 @@ export class MysqlRelay {
       let replacement = this.reader.feed(p.payload);
       if (cur.silent) {
         untouched = false;
-        if (this.reader.done) this.completed(cur);
+        if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
       if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) {
@@ -332,14 +339,17 @@ export class MysqlRelay {
         this.reader.start(cur.expect, this.rowMasker && this.hooks.masking() ? this.rowMasker : null, cur.record?.text ?? null);
         continue;
       }
-      this.completed(cur);
+      audited = this.completed(cur) || audited;
     }
+    // A result the client sees has its event on disk first (a kill after the write loses nothing acknowledged).
+    if (audited) this.hooks.syncAudit();
     // The chunk as it came when it held whole packets only, all passed unchanged (the common case): no copy.
     if (untouched && wasEmpty && this.targetFramer.pending === 0 && out.length) this.toClient(d);
     else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
-  private completed(cur: InFlight): void {
+  /** Ends the command in flight; true when it was audited. */
+  private completed(cur: InFlight): boolean {
     this.current = null;
     if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) {
       this.statements.set(this.reader.prepared.statementId, cur.statementText);
@@ -347,6 +357,7 @@ export class MysqlRelay {
     }
     if (cur.record) this.hooks.audit({ ...cur.record, masked: this.rowMasker?.masker.takeCounts() ?? null });
     cur.resolve();
+    return cur.record !== null;
   }
 
   private toClient(bytes: Buffer): void {
