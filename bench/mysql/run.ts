@@ -16,6 +16,7 @@ import { startMariadb } from "../../e2e/support/mariadb-server";
 import { stopPg } from "../pg/observe";
 import { cleanupAll, cpuSecondsOf, findProcess, onCleanup, runCmd, startService } from "../pg/procs";
 import { median } from "../pg/workloads";
+import { measureRelay } from "./relay-cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -114,6 +115,8 @@ async function main() {
       `${String(clients).padEnd(8)}${m("direct").toFixed(0).padStart(10)}${m("bare-pipe").toFixed(0).padStart(13)}${m("gateway").toFixed(0).padStart(11)}${(m("gateway") / m("bare-pipe")).toFixed(2).padStart(11)}${(m("gateway") / m("direct")).toFixed(2).padStart(13)}${cpu.toFixed(0).padStart(21)}`,
     );
   }
+  console.log("\nWhere the gateway's CPU goes (in process, no sockets; bench/mysql/relay-cpu.ts):");
+  for (const f of await measureRelay()) console.log(`  ${f.setup.padEnd(45)} ${f.usPerStatement.toFixed(1).padStart(7)} µs/statement`);
 }
 
 main()

@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { createHmac, hash, hkdfSync } from "node:crypto";
 
 // Why one chain per gateway instance, not one for the whole table: each instance already numbers
 // its events in one thread (the journal's seq), so it can chain them in memory as it journals them,
@@ -76,7 +76,8 @@ export function canonicalEvent(r: ChainRow): string {
 
 /** The hash of an event chained over the previous event's hash ("" before the first). */
 export function chainHash(prev: string, r: ChainRow): string {
-  return createHash("sha256").update(prev).update("\n").update(canonicalEvent(r)).digest("hex");
+  // One-shot (no Hash object per event: this runs for every statement, before its client sees the result).
+  return hash("sha256", `${prev}\n${canonicalEvent(r)}`, "hex");
 }
 
 export type Checkpoint = { instance: string; seq: number; hash: string; kind: "chain" | "retention"; at: Date };
