@@ -46,6 +46,13 @@ export const reviews = pgTable(
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /**
+     * A request answered at once with 202 (an HTTP connection's "answer held requests at once"): what
+     * identifies the request (method, path, query, body) so that the same request sent again after
+     * approval runs, once; and when it did.
+     */
+    requestFingerprint: text("request_fingerprint"),
+    consumedAt: timestamp("consumed_at", { withTimezone: true }),
   },
-  (t) => [index("reviews_status_created_idx").on(t.status, t.createdAt)],
+  (t) => [index("reviews_status_created_idx").on(t.status, t.createdAt), index("reviews_request_fingerprint_idx").on(t.requestFingerprint)],
 );

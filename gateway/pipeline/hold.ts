@@ -34,7 +34,7 @@ export function holdForReview(
   deps: GatewayDeps,
   ctx: SessionContext,
   verdict: Extract<Verdict, { action: "review" }>,
-  opts: { statement: string; estimate?: () => Promise<BlastRadius> },
+  opts: { statement: string; estimate?: () => Promise<BlastRadius>; requestFingerprint?: string },
 ): HeldCommand {
   const { command, decision, rule } = verdict;
   const timeoutMs = (rule?.timeoutSeconds ?? deps.config.reviews.timeoutSeconds) * 1000;
@@ -59,6 +59,7 @@ export function holdForReview(
           requiredApprovals: rule?.requiredApprovals ?? 1,
           timeoutMs,
           estimate: opts.estimate,
+          requestFingerprint: opts.requestFingerprint,
         });
       } catch (err) {
         deps.log(`${ctx.protocol}: could not record a review: ${(err as Error).message}`);

@@ -17,6 +17,8 @@ export type HoldRequest = {
   timeoutMs: number;
   /** The planner's estimate for a write, computed while the review waits (never executes it). */
   estimate?: () => Promise<BlastRadius>;
+  /** A request answered at once with 202, which runs when sent again after approval (see gateway/http/accepted-reviews.ts). */
+  requestFingerprint?: string;
 };
 
 export type Hold = { reviewId: string; link: string; outcome: Promise<ReviewOutcome> };
@@ -58,6 +60,7 @@ export class ReviewCoordinator {
         requiredApprovals: req.requiredApprovals,
         gatewayInstance: this.deps.instance,
         expiresAt: new Date(Date.now() + req.timeoutMs),
+        requestFingerprint: req.requestFingerprint ?? null,
       })
       .returning({ id: reviews.id });
     const reviewId = row.id;

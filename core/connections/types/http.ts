@@ -15,6 +15,12 @@ export type HttpAuthKind = (typeof HTTP_AUTH_KINDS)[number];
 export const HTTP_OVERSIZE = ["refuse", "stream"] as const;
 /** A body that is neither JSON nor text while masking is on: passed as it is, or refused. */
 export const HTTP_OTHER_BODIES = ["pass", "refuse"] as const;
+/**
+ * A request a rule holds for review: the client waits for the decision, or is answered at once
+ * with 202 and the review's link and sends the same request again once it is approved (for
+ * clients whose timeouts are shorter than a human's answer).
+ */
+export const HTTP_HELD_REQUESTS = ["wait", "accepted"] as const;
 
 const validBaseUrl = (v: string) => {
   try {
@@ -60,6 +66,7 @@ const settingsSchema = z
       .default(8 * 1024 * 1024),
     oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
     otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
+    heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
   })
   .superRefine((s, ctx) => {
     if ((s.auth === "header" || s.auth === "query") && !s.authName)
@@ -97,6 +104,7 @@ export const httpFormSchema = z.object({
   maxBodyBytes: optionalNumberField("bytes", 1024, 256 * 1024 * 1024),
   oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
   otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
+  heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
   clearSecrets: secretKeysField,
 });
 export type HttpForm = z.infer<typeof httpFormSchema>;
@@ -148,6 +156,14 @@ const FIELDS: readonly FieldSpec[] = [
     optionLabels: { refuse: "refuse (502)", stream: "stream through the detectors (no path rules)" },
   },
   { key: "otherBodies", label: "Binary responses while masking", kind: "select", options: HTTP_OTHER_BODIES, optionLabels: { pass: "pass unmasked", refuse: "refuse (502)" } },
+  {
+    key: "heldRequests",
+    label: "Requests held for review",
+    kind: "select",
+    options: HTTP_HELD_REQUESTS,
+    optionLabels: { wait: "the client waits for the decision", accepted: "answer 202 at once; the client sends it again once approved" },
+    hint: "202 suits clients with short timeouts (agents, SDKs); an approved request runs once when sent again unchanged.",
+  },
 ];
 
 export const http = {
@@ -176,6 +192,7 @@ export const http = {
       maxBodyBytes: "",
       oversizeBodies: "refuse",
       otherBodies: "pass",
+      heldRequests: "wait",
     },
     plan: async (form) => {
       const split = splitConnectionForm(FIELDS, form);
@@ -195,9 +212,13 @@ export const http = {
       insecure: { type: "boolean" },
       "timeout-ms": { type: "string" },
       "max-body-bytes": { type: "string" },
+      "held-requests": { type: "string" },
     },
     usage: {
-      flags: ["--url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]", "--credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]"],
+      flags: [
+        "--url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
+        "--credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
+      ],
       about: "an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
     },
     example: "billing-api --type http --url https://billing.internal/v1 --auth bearer --credential $TOKEN",
@@ -223,6 +244,7 @@ export const http = {
         tlsVerify: flags.insecure !== true,
         timeoutMs: num("timeout-ms"),
         maxBodyBytes: num("max-body-bytes"),
+        heldRequests: stringFlag(flags, "held-requests"),
       };
       const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
       if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
@@ -239,6 +261,7 @@ export const http = {
     { text: s.baseUrl, tone: "target" },
     { text: `credential as ${s.auth}${s.authName ? ` (${s.authName})` : ""}${hasSecret || s.auth === "none" ? "" : " · no credential stored"}`, tone: "note" },
     ...(s.tlsVerify ? [] : [{ text: "TLS certificate not verified", tone: "warning" as const }]),
+    ...(s.heldRequests === "accepted" ? [{ text: "held requests answered 202", tone: "note" as const }] : []),
   ],
   hostKeyPin: null,
 } satisfies ConnectionTypeModule<HttpSettings, HttpSecret, HttpForm>;

@@ -11,7 +11,7 @@ import { injectedCredential } from "../../../core/connections/types/http-credent
 import type { HttpSettings } from "../../../core/connections/types/http";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential, WWW_AUTHENTICATE } from "../../http/client-credential";
-import { auditRequest, ClientSessions } from "../../http/client-sessions";
+import { auditRequest, ClientSessions, type ClientSession } from "../../http/client-sessions";
 import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
@@ -19,6 +19,7 @@ import { forward } from "../../http/forward";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 import { relayUpgrade } from "./websocket-relay";
+import { earlierReview, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
 
 export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 
@@ -132,6 +133,8 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     return audit("denied", { status: 403, bytesIn: 0, bytesOut, rule, kind, message });
   }
   let reviewLink: string | undefined;
+  // Set when an earlier 202 review of this very request approved it (it runs now, once).
+  let approval: string | null = null;
   if (verdict.action === "review") {
     body ??= await readBodyUpTo(req, limit).catch(() => null);
     if (body === null) return gone();
@@ -140,6 +143,15 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
       const bytesOut = sendRefusal(res, 413, { error: "too_large_to_hold", message, rule }, { connection: "close" });
       return audit("denied", { status: 413, bytesIn: 0, bytesOut, rule, kind, message });
     }
+    if (s.settings.heldRequests === "accepted" || prefersAsync(req.headers.prefer)) {
+      const fingerprint = requestFingerprint({ identityName: s.admission.identity.name, connectionName, method, target: rawPath + rawSearch, body: body.body });
+      const answer = await answerAccepted(deps, s, verdict, { statement: text + bodyPreview(body), fingerprint }, res);
+      if (answer.answered) return audit("denied", { status: answer.status, bytesIn: 0, bytesOut: answer.bytesOut, rule, kind, message: answer.message });
+      approval = answer.message;
+    }
+  }
+  if (verdict.action === "review" && approval === null) {
+    if (!body?.whole) throw new Error("a held request's body is read whole first");
     const held = holdForReview(deps, s.scope.ctx, verdict, { statement: text + bodyPreview(body) });
     const left = () => held.cancel("the client went away");
     res.once("close", left);
@@ -158,7 +170,57 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(connectionName)}`;
   const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded });
-  audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message: result.note ?? null, masked: result.masked });
+  const message = [approval, result.note].filter(Boolean).join("; ") || null;
+  audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message, masked: result.masked });
+}
+
+type Accepted = { answered: true; status: number; bytesOut: number; message: string } | { answered: false; message: string };
+
+/**
+ * A held request on a connection that answers at once (see accepted-reviews.ts): an earlier review
+ * of the same request that was approved lets it run (not answered here); a rejected one refuses it
+ * (403); a pending one, or a new review, answers 202 with the review's link.
+ */
+async function answerAccepted(
+  deps: GatewayDeps,
+  s: ClientSession<HttpSettings>,
+  verdict: Extract<Verdict, { action: "review" }>,
+  req: { statement: string; fingerprint: string },
+  res: ServerResponse,
+): Promise<Accepted> {
+  const rule = verdict.decision.rule;
+  const earlier = await earlierReview(deps.db, req.fingerprint, deps.config.consoleUrl);
+  if (earlier?.state === "approved") return { answered: false, message: `approved by ${earlier.decidedBy} (review ${earlier.reviewId}), sent again` };
+  if (earlier?.state === "refused") {
+    const message = `Gatehouse did not run this request: ${earlier.message}`;
+    return { answered: true, status: 403, message, bytesOut: sendRefusal(res, 403, { error: "refused", message, rule, review: earlier.reviewId }) };
+  }
+  let link = earlier?.state === "pending" ? earlier.link : undefined;
+  let wait: string | undefined;
+  if (!link) {
+    const held = holdForReview(deps, s.scope.ctx, verdict, { statement: req.statement, requestFingerprint: req.fingerprint });
+    // Nobody waits on the decision here: the review stays pending until decided or expired; the client asks again.
+    const refused = await new Promise<string | null>((resolve) => {
+      held
+        .start((n) => {
+          link = n.link;
+          wait = n.wait;
+          resolve(null);
+        })
+        .then(
+          (o) => resolve(o.approved ? null : o.message),
+          () => resolve("the review could not be recorded"),
+        );
+    });
+    if (refused !== null || !link) {
+      const message = `Gatehouse did not run this request: ${refused ?? "the review could not be recorded"}`;
+      return { answered: true, status: 403, message, bytesOut: sendRefusal(res, 403, { error: "refused", message, rule }) };
+    }
+  }
+  const reviewId = link.slice(link.lastIndexOf("/") + 1);
+  const message = `Gatehouse is holding this request for approval (${verdict.decision.reason}). Send the same request again once it is approved: it then runs, once.${wait ? ` The review waits up to ${wait}.` : ""}`;
+  const bytesOut = sendRefusal(res, 202, { error: "held_for_review", status: "pending_approval", message, review: reviewId, link, rule }, { location: link, "retry-after": "10" });
+  return { answered: true, status: 202, bytesOut, message: `held for review, answered 202: ${link}` };
 }
 
 function sendEnded(res: ServerResponse, reason: string): number {

@@ -4,7 +4,7 @@ import type { ServerResponse } from "node:http";
  * A refusal as a small JSON document a program can read: `{ "error": code, "message": sentence }`
  * (plus `rule`, `review`... when they apply). Every body the gateway itself writes goes through here.
  */
-export type RefusalBody = { error: string; message: string; hint?: string; rule?: string | null; review?: string };
+export type RefusalBody = { error: string; message: string; hint?: string; rule?: string | null; review?: string; status?: string; link?: string };
 
 export function sendRefusal(res: ServerResponse, status: number, body: RefusalBody, headers: Record<string, string | string[]> = {}): number {
   const payload = Buffer.from(JSON.stringify(body));
