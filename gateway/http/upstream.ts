@@ -102,7 +102,8 @@ export function clientHeaders(upstream: IncomingHttpHeaders, s: Pick<UpstreamSet
   const hop = hopByHop(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || hop(name)) continue;
+    // X-Gatehouse marks the gateway's own answers (refusal.ts): an upstream may not pass for the gateway.
+    if (value === undefined || hop(name) || name === "x-gatehouse") continue;
     out[name] = Array.isArray(value) ? value.map((v) => redactSecret(v, forms)) : redactSecret(String(value), forms);
   }
   if (typeof upstream.location === "string") out.location = redactSecret(rewriteLocation(upstream.location, s, proxyBase), forms);

@@ -12,7 +12,8 @@ export function sendRefusal(res: ServerResponse, status: number, body: RefusalBo
     res.destroy();
     return 0;
   }
-  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": payload.length, "cache-control": "no-store" });
+  // X-Gatehouse names the gateway's own answer, so a program tells it from the upstream's (which never carries it).
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": payload.length, "cache-control": "no-store", "x-gatehouse": body.error });
   res.end(payload);
   return payload.length;
 }

@@ -52,6 +52,7 @@ export function registerReviewTools(server: McpServer, c: CallerContext): void {
         if (!call) {
           const row = await ownReview(c, args.reviewId);
           if (!row) return unknownReview(args.reviewId);
+          if (row.requestFingerprint) return waitForResend(c, row.id, (args.waitSeconds ?? MAX_WAIT_SECONDS) * 1000, extra.signal);
           const message = `review ${row.id} is ${row.status}, but the call it held is not waiting in this gateway instance (${c.deps.config.instance}): it was taken by ${row.gatewayInstance}${row.gatewayInstance === c.deps.config.instance ? " before a restart, or its result was collected long ago" : ""}. Its result cannot be returned here.`;
           return { result: toolError(message), outcome: "error", message, connection: row.connectionName, details: { reviewId: row.id } };
         }
@@ -62,6 +63,37 @@ export function registerReviewTools(server: McpServer, c: CallerContext): void {
         return { result: toolResult(pending), outcome: "ok", message: `review ${call.reviewId} still pending`, connection: call.connection, details: { ...details, pending: true } };
       }),
   );
+}
+
+/**
+ * A review of an `http_request` answered 202: nothing waits for it in the gateway (the request runs
+ * when sent again), so this waits for the decision itself and says what to do next.
+ */
+async function waitForResend(c: CallerContext, id: string, ms: number, signal?: AbortSignal): Promise<ToolOutcome> {
+  const until = Date.now() + ms;
+  let row = await ownReview(c, id);
+  while (row?.status === "pending" && Date.now() < until && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 500));
+    row = await ownReview(c, id);
+  }
+  if (!row) return unknownReview(id);
+  const details = { reviewId: row.id, heldTool: "http_request" };
+  if (row.status === "pending") {
+    const pending = { status: "pending_approval", reviewId: row.id, next: "Still waiting for an approver: call review_wait again." };
+    return { result: toolResult(pending), outcome: "ok", message: `review ${row.id} still pending`, connection: row.connectionName, details: { ...details, pending: true } };
+  }
+  if (row.status === "approved") {
+    const approved = { status: "approved", reviewId: row.id, decidedBy: row.decidedBy, next: "Call http_request again with exactly the same arguments within 15 minutes: it runs then, once." };
+    return { result: toolResult(approved), outcome: "ok", message: `review ${row.id} approved`, connection: row.connectionName, details };
+  }
+  const why =
+    row.status === "rejected"
+      ? `rejected by ${row.decidedBy ?? "an approver"}: ${row.decisionReason ?? "no reason given"}`
+      : row.status === "expired"
+        ? "nobody approved it in time"
+        : "the review was cancelled";
+  const message = `Gatehouse did not run this request: ${why}`;
+  return { result: toolError(message), outcome: "denied", message, connection: row.connectionName, details };
 }
 
 async function ownReview(c: CallerContext, id: string) {

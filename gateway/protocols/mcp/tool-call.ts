@@ -5,6 +5,7 @@ import type { AuditEvent } from "../../../core/audit/audit-event";
 import { connectionAccess } from "../../../core/access/connection-access";
 import { auditTextMask } from "../../../core/masking/audit-text-mask";
 import type { HeldCalls } from "./held-calls";
+import type { HttpEndpoint } from "./http-call";
 
 /** Who calls, from where, with what: one per HTTP request (the server is stateless). */
 export type CallerContext = {
@@ -14,7 +15,7 @@ export type CallerContext = {
   credential: string;
   clientAddr: string | null;
   held: HeldCalls;
-  endpoints: { pg: { host: string; port: number; ssl: boolean }; ssh: { host: string; port: number } };
+  endpoints: { pg: { host: string; port: number; ssl: boolean }; ssh: { host: string; port: number }; http: HttpEndpoint };
 };
 
 /** What a tool reports for the audit, next to the result it returns. */

@@ -5,12 +5,13 @@ import { auditedCall, toolError, toolResult, type CallerContext, type ToolOutcom
 import { PgCallError, runStatement, type Hold, type QueryResult } from "./pg-call";
 import { runCommand, SshCallError, type ExecResult } from "./ssh-exec";
 import { registerReviewTools } from "./review-tools";
+import { runHttpRequest } from "./http-call";
 
 /** Every tool this server has (a call of another name is a JSON-RPC error, see mcp-route.ts). */
-export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "review_status", "review_wait"];
+export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "http_request", "review_status", "review_wait"];
 
 /** Which tools serve which connection type (what `connections_list` tells the agent). */
-const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"] };
+const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"], http: ["http_request"] };
 
 const connection = z.string().min(1).max(200).describe("the connection's name, as connections_list shows it");
 
@@ -90,7 +91,53 @@ export function registerTools(server: McpServer, c: CallerContext): void {
     (args) => auditedCall(c, "exec", args, () => sshCall(c, args.connection, args.command)),
   );
 
+  server.registerTool(
+    "http_request",
+    {
+      description:
+        "Sends a request to an HTTP API connection through Gatehouse (which adds the API's credential: never send one), and returns the status, main headers and body (masked, cut at 256 KiB). " +
+        "A request a rule holds for approval returns at once with status pending_approval and a reviewId: once review_status says approved, call http_request again with exactly the same arguments; it then runs, once.",
+      inputSchema: {
+        connection,
+        method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        path: z
+          .string()
+          .min(1)
+          .max(8192)
+          .regex(/^\/[^\s]*$/, "a path starting with /, with its query string if any, no spaces")
+          .describe("the path under the connection's base URL, with the query string: /v1/customers?limit=10"),
+        headers: z
+          .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "a header name"), z.string().max(8192))
+          .optional()
+          .describe("extra request headers (Content-Type, Accept...); credentials are the gateway's to add"),
+        body: z.string().max(1_000_000).optional().describe("the request body, as text (JSON as a string)"),
+      },
+    },
+    (args) => auditedCall(c, "http_request", args, () => httpCall(c, args)),
+  );
+
   registerReviewTools(server, c);
+}
+
+async function httpCall(c: CallerContext, args: { connection: string; method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<ToolOutcome> {
+  const r = await runHttpRequest(c.endpoints.http, { credential: c.credential, connection: args.connection }, args);
+  if ("refused" in r) return { result: toolError(r.refused.message), outcome: "denied", message: r.refused.message, details: { status: r.refused.status } };
+  if ("held" in r) {
+    const pending = {
+      status: "pending_approval",
+      reviewId: r.held.reviewId,
+      link: r.held.link,
+      next: "An approver decides in the Gatehouse console (the link). Once review_status says approved, call http_request again with exactly the same arguments: it then runs, once.",
+    };
+    return { result: toolResult(pending), outcome: "ok", message: `held for approval: review ${r.held.reviewId}`, details: { reviewId: r.held.reviewId, pending: true } };
+  }
+  const d = r.done;
+  return {
+    result: toolResult(d),
+    outcome: d.status >= 500 ? "error" : "ok",
+    message: `${args.method} ${args.path.slice(0, 200)}: ${d.status}${d.truncated ? " (cut)" : ""}`,
+    details: { status: d.status },
+  };
 }
 
 /** A statement through the gateway's Postgres listener: the result, a tool error saying why not, or pending approval. */
