@@ -70,7 +70,7 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
   it("[AUTH]: the official SDK client signs in with a Gatehouse key; a missing or forged bearer gets 401 with the resource metadata", async () => {
     const client = await connect(m.key);
     const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-    expect(tools).toEqual(["connection_schema", "connections_list", "exec", "http_request", "query", "review_status", "review_wait"]);
+    expect(tools).toEqual(["connection_schema", "connections_list", "exec", "http_request", "kubernetes_request", "query", "review_status", "review_wait"]);
     const listed = structured(await call(client, "connections_list"));
     expect(listed.connections).toEqual([{ name: "mcp-db", type: "postgres", tools: ["connection_schema", "query"] }]);
     await client.close();

@@ -2,6 +2,10 @@ import { createHash } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { reviews } from "../../drizzle/schema/index";
+import type { GatewayDeps } from "../gateway-deps";
+import type { SessionContext } from "../../core/audit/audit-event";
+import type { Verdict } from "../../core/policy/evaluate-policy";
+import { holdForReview } from "../pipeline/hold";
 
 /**
  * Held requests answered at once (an HTTP connection's `heldRequests: accepted`, or a client's
@@ -56,4 +60,45 @@ export async function earlierReview(db: Db, fingerprint: string, consoleUrl: str
 export function prefersAsync(prefer: string | string[] | undefined): boolean {
   const values = Array.isArray(prefer) ? prefer : prefer ? [prefer] : [];
   return values.some((v) => v.split(",").some((p) => p.trim().split(/[;=]/)[0].trim().toLowerCase() === "respond-async"));
+}
+
+/** What becomes of a held request answered at once: it runs (approved earlier), it is refused, or it waits (202). */
+export type AcceptedDecision = { kind: "run"; message: string } | { kind: "refused"; message: string; reviewId?: string } | { kind: "pending"; reviewId: string; link: string; message: string };
+
+/**
+ * For any HTTP route (the API proxy, the Kubernetes API): an earlier review of the same request that
+ * was approved lets it run; a rejected one refuses it; a pending one, or a new review recorded here,
+ * makes it wait. The route renders the answer in its own format (JSON refusal, Kubernetes Status).
+ */
+export async function decideAccepted(
+  deps: GatewayDeps,
+  ctx: SessionContext,
+  verdict: Extract<Verdict, { action: "review" }>,
+  req: { statement: string; fingerprint: string },
+): Promise<AcceptedDecision> {
+  const earlier = await earlierReview(deps.db, req.fingerprint, deps.config.consoleUrl);
+  if (earlier?.state === "approved") return { kind: "run", message: `approved by ${earlier.decidedBy} (review ${earlier.reviewId}), sent again` };
+  if (earlier?.state === "refused") return { kind: "refused", message: `Gatehouse did not run this request: ${earlier.message}`, reviewId: earlier.reviewId };
+  let link = earlier?.state === "pending" ? earlier.link : undefined;
+  let wait: string | undefined;
+  if (!link) {
+    const held = holdForReview(deps, ctx, verdict, { statement: req.statement, requestFingerprint: req.fingerprint });
+    // Nobody waits on the decision here: the review stays pending until decided or expired; the client asks again.
+    const refused = await new Promise<string | null>((resolve) => {
+      held
+        .start((n) => {
+          link = n.link;
+          wait = n.wait;
+          resolve(null);
+        })
+        .then(
+          (o) => resolve(o.approved ? null : o.message),
+          () => resolve("the review could not be recorded"),
+        );
+    });
+    if (refused !== null || !link) return { kind: "refused", message: `Gatehouse did not run this request: ${refused ?? "the review could not be recorded"}` };
+  }
+  const reviewId = link.slice(link.lastIndexOf("/") + 1);
+  const message = `Gatehouse is holding this request for approval (${verdict.decision.reason}). Send the same request again once it is approved: it then runs, once.${wait ? ` The review waits up to ${wait}.` : ""}`;
+  return { kind: "pending", reviewId, link, message };
 }

@@ -19,7 +19,7 @@ import { forward } from "../../http/forward";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 import { relayUpgrade } from "./websocket-relay";
-import { earlierReview, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
+import { decideAccepted, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
 
 export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 
@@ -176,11 +176,7 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
 
 type Accepted = { answered: true; status: number; bytesOut: number; message: string } | { answered: false; message: string };
 
-/**
- * A held request on a connection that answers at once (see accepted-reviews.ts): an earlier review
- * of the same request that was approved lets it run (not answered here); a rejected one refuses it
- * (403); a pending one, or a new review, answers 202 with the review's link.
- */
+/** A held request on a connection that answers at once (see accepted-reviews.ts), rendered as the proxy's JSON. */
 async function answerAccepted(
   deps: GatewayDeps,
   s: ClientSession<HttpSettings>,
@@ -189,38 +185,17 @@ async function answerAccepted(
   res: ServerResponse,
 ): Promise<Accepted> {
   const rule = verdict.decision.rule;
-  const earlier = await earlierReview(deps.db, req.fingerprint, deps.config.consoleUrl);
-  if (earlier?.state === "approved") return { answered: false, message: `approved by ${earlier.decidedBy} (review ${earlier.reviewId}), sent again` };
-  if (earlier?.state === "refused") {
-    const message = `Gatehouse did not run this request: ${earlier.message}`;
-    return { answered: true, status: 403, message, bytesOut: sendRefusal(res, 403, { error: "refused", message, rule, review: earlier.reviewId }) };
-  }
-  let link = earlier?.state === "pending" ? earlier.link : undefined;
-  let wait: string | undefined;
-  if (!link) {
-    const held = holdForReview(deps, s.scope.ctx, verdict, { statement: req.statement, requestFingerprint: req.fingerprint });
-    // Nobody waits on the decision here: the review stays pending until decided or expired; the client asks again.
-    const refused = await new Promise<string | null>((resolve) => {
-      held
-        .start((n) => {
-          link = n.link;
-          wait = n.wait;
-          resolve(null);
-        })
-        .then(
-          (o) => resolve(o.approved ? null : o.message),
-          () => resolve("the review could not be recorded"),
-        );
-    });
-    if (refused !== null || !link) {
-      const message = `Gatehouse did not run this request: ${refused ?? "the review could not be recorded"}`;
-      return { answered: true, status: 403, message, bytesOut: sendRefusal(res, 403, { error: "refused", message, rule }) };
-    }
-  }
-  const reviewId = link.slice(link.lastIndexOf("/") + 1);
-  const message = `Gatehouse is holding this request for approval (${verdict.decision.reason}). Send the same request again once it is approved: it then runs, once.${wait ? ` The review waits up to ${wait}.` : ""}`;
-  const bytesOut = sendRefusal(res, 202, { error: "held_for_review", status: "pending_approval", message, review: reviewId, link, rule }, { location: link, "retry-after": "10" });
-  return { answered: true, status: 202, bytesOut, message: `held for review, answered 202: ${link}` };
+  const d = await decideAccepted(deps, s.scope.ctx, verdict, req);
+  if (d.kind === "run") return { answered: false, message: d.message };
+  if (d.kind === "refused")
+    return { answered: true, status: 403, message: d.message, bytesOut: sendRefusal(res, 403, { error: "refused", message: d.message, rule, ...(d.reviewId ? { review: d.reviewId } : {}) }) };
+  const bytesOut = sendRefusal(
+    res,
+    202,
+    { error: "held_for_review", status: "pending_approval", message: d.message, review: d.reviewId, link: d.link, rule },
+    { location: d.link, "retry-after": "10" },
+  );
+  return { answered: true, status: 202, bytesOut, message: `held for review, answered 202: ${d.link}` };
 }
 
 function sendEnded(res: ServerResponse, reason: string): number {

@@ -4,6 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
+import { decideAccepted, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential } from "../../http/client-credential";
 import { bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
@@ -101,11 +102,23 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     const message = `Gatehouse denied this request: ${verdict.decision.reason}`;
     return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), rule, message });
   }
-  if (verdict.action === "review") {
+  // Set when an earlier 202 review of this very request approved it (it runs now, once).
+  let approval: string | null = null;
+  const statement = `${text}\n(kubectl: ${command.kind}${facts.namespace ? ` -n ${facts.namespace}` : ""}${facts.name ? ` ${facts.name}` : ""})${bodyPreview(body)}`;
+  if (verdict.action === "review" && prefersAsync(req.headers.prefer)) {
+    // kubectl never asks this; a program that does (Gatehouse's MCP kubernetes_request) is answered 202 at once and sends the request again once approved.
+    const fingerprint = requestFingerprint({ identityName: s.admission.identity.name, connectionName, method, target: rawPath + rawSearch, body: body?.whole ? body.body : null });
+    const d = await decideAccepted(deps, s.scope.ctx, verdict, { statement, fingerprint });
+    if (d.kind === "refused") return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, d.message), rule, message: d.message });
+    if (d.kind === "pending") {
+      const bytesOut = sendStatus(res, 202, d.message, { details: { reviewId: d.reviewId, link: d.link }, headers: { location: d.link, "retry-after": "10" } });
+      return audit("denied", { status: 202, bytesIn: 0, bytesOut, rule, message: `held for review, answered 202: ${d.link}` });
+    }
+    approval = d.message;
+  }
+  if (verdict.action === "review" && approval === null) {
     // kubectl waits with the request open; the review page shows the request line, the command and the start of the body.
-    const held = holdForReview(deps, s.scope.ctx, verdict, {
-      statement: `${text}\n(kubectl: ${command.kind}${facts.namespace ? ` -n ${facts.namespace}` : ""}${facts.name ? ` ${facts.name}` : ""})${bodyPreview(body)}`,
-    });
+    const held = holdForReview(deps, s.scope.ctx, verdict, { statement });
     const left = () => held.cancel("the client went away");
     res.once("close", left);
     const endHold = { end: (reason: string) => held.cancel(`the session ended: ${reason}`) };
@@ -151,7 +164,7 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   });
   // A watch ends when its client stops it (kubectl get -w, Ctrl-C): that is its normal end, not a failure.
   const stopped = watch && result.failed && /premature close/i.test(result.note ?? "");
-  const message = stopped ? "the client ended the watch" : (result.note ?? null);
+  const message = [approval, stopped ? "the client ended the watch" : result.note].filter(Boolean).join("; ") || null;
   audit(result.failed && !stopped ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message, masked: result.masked });
 }
 

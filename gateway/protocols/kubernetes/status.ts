@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
 const REASONS: Record<number, string> = {
+  202: "Accepted",
   400: "BadRequest",
   401: "Unauthorized",
   403: "Forbidden",
@@ -26,7 +27,7 @@ const TEXT: Record<number, string> = {
 
 /** A Kubernetes `Status` object (kind Status, apiVersion v1): what kubectl prints as `Error from server (<reason>): <message>`. */
 export function statusObject(code: number, message: string, details?: Record<string, unknown>): Record<string, unknown> {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: REASONS[code] ?? "InternalError", ...(details ? { details } : {}), code };
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: code < 400 ? "Success" : "Failure", message, reason: REASONS[code] ?? "InternalError", ...(details ? { details } : {}), code };
 }
 
 /** Every answer the gateway itself gives a Kubernetes client is a Status; returns the bytes sent. */
@@ -36,7 +37,8 @@ export function sendStatus(res: ServerResponse, code: number, message: string, o
     return 0;
   }
   const payload = Buffer.from(JSON.stringify(statusObject(code, message, opts.details)));
-  res.writeHead(code, { ...opts.headers, "content-type": "application/json", "content-length": payload.length, "cache-control": "no-store" });
+  // X-Gatehouse tells the gateway's own Status from the API server's (whose X-Gatehouse is dropped).
+  res.writeHead(code, { ...opts.headers, "content-type": "application/json", "content-length": payload.length, "cache-control": "no-store", "x-gatehouse": REASONS[code] ?? "InternalError" });
   res.end(payload);
   return payload.length;
 }

@@ -27,25 +27,28 @@ export async function runHttpRequest(
   endpoint: HttpEndpoint,
   who: { credential: string; connection: string },
   call: { method: string; path: string; headers?: Record<string, string>; body?: string },
+  /** `/proxy/` (HTTP APIs) or `/k8s/` (the Kubernetes API, served over TLS only). */
+  route: "proxy" | "k8s" = "proxy",
 ): Promise<{ held: HttpHeld } | { refused: { status: number; message: string } } | { done: HttpCallResult }> {
-  const { host, port, tls } = endpoint();
+  const { host, port } = endpoint();
+  const tls = route === "k8s" || endpoint().tls;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(call.headers ?? {})) if (!FORBIDDEN.has(k.toLowerCase())) headers[k] = v;
   headers.authorization = `Bearer ${who.credential}`;
   headers.prefer = "respond-async";
-  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}/proxy/${encodeURIComponent(who.connection)}${call.path}`;
+  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}/${route}/${encodeURIComponent(who.connection)}${call.path}`;
   const res = await request(url, { method: call.method as "GET", headers, body: call.body, dispatcher: loopback, headersTimeout: 120_000, bodyTimeout: 120_000 });
   const { text, truncated, size } = await readCapped(res.body);
   const fromGateway = res.headers["x-gatehouse"] !== undefined;
-  if (res.statusCode === 202 && fromGateway) {
-    const pending = parseJson(text) as { status?: string; review?: string; link?: string; message?: string } | null;
-    if (pending?.status === "pending_approval" && pending.review && pending.link) return { held: { reviewId: pending.review, link: pending.link, message: pending.message ?? "" } };
+  // The gateway's own answers: the proxy's JSON ({ error, message, review, link }) or a Kubernetes Status ({ message, details }).
+  const own = fromGateway ? (parseJson(text) as { message?: string; review?: string; link?: string; details?: { reviewId?: string; link?: string } } | null) : null;
+  if (own && res.statusCode === 202) {
+    const reviewId = own.review ?? own.details?.reviewId;
+    const link = own.link ?? own.details?.link;
+    if (reviewId && link) return { held: { reviewId, link, message: own.message ?? "" } };
   }
-  // The gateway's own refusals are small JSON documents ({ error, message }); the upstream's errors pass as results.
-  if ((res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 413) && fromGateway) {
-    const refusal = parseJson(text) as { error?: string; message?: string } | null;
-    if (refusal?.error && refusal.message) return { refused: { status: res.statusCode, message: refusal.message } };
-  }
+  // Its refusals become tool errors; the upstream's own errors pass as results.
+  if (own?.message && (res.statusCode === 400 || res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 413)) return { refused: { status: res.statusCode, message: own.message } };
   const shown: Record<string, string> = {};
   for (const h of SHOWN) {
     const v = res.headers[h];

@@ -66,7 +66,7 @@ export function registerReviewTools(server: McpServer, c: CallerContext): void {
 }
 
 /**
- * A review of an `http_request` answered 202: nothing waits for it in the gateway (the request runs
+ * A review of an `http_request` or `kubernetes_request` answered 202: nothing waits for it in the gateway (the request runs
  * when sent again), so this waits for the decision itself and says what to do next.
  */
 async function waitForResend(c: CallerContext, id: string, ms: number, signal?: AbortSignal): Promise<ToolOutcome> {
@@ -77,13 +77,14 @@ async function waitForResend(c: CallerContext, id: string, ms: number, signal?: 
     row = await ownReview(c, id);
   }
   if (!row) return unknownReview(id);
-  const details = { reviewId: row.id, heldTool: "http_request" };
+  const tool = row.protocol === "kubernetes" ? "kubernetes_request" : "http_request";
+  const details = { reviewId: row.id, heldTool: tool };
   if (row.status === "pending") {
     const pending = { status: "pending_approval", reviewId: row.id, next: "Still waiting for an approver: call review_wait again." };
     return { result: toolResult(pending), outcome: "ok", message: `review ${row.id} still pending`, connection: row.connectionName, details: { ...details, pending: true } };
   }
   if (row.status === "approved") {
-    const approved = { status: "approved", reviewId: row.id, decidedBy: row.decidedBy, next: "Call http_request again with exactly the same arguments within 15 minutes: it runs then, once." };
+    const approved = { status: "approved", reviewId: row.id, decidedBy: row.decidedBy, next: `Call ${tool} again with exactly the same arguments within 15 minutes: it runs then, once.` };
     return { result: toolResult(approved), outcome: "ok", message: `review ${row.id} approved`, connection: row.connectionName, details };
   }
   const why =

@@ -8,10 +8,10 @@ import { registerReviewTools } from "./review-tools";
 import { runHttpRequest } from "./http-call";
 
 /** Every tool this server has (a call of another name is a JSON-RPC error, see mcp-route.ts). */
-export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "http_request", "review_status", "review_wait"];
+export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "http_request", "kubernetes_request", "review_status", "review_wait"];
 
 /** Which tools serve which connection type (what `connections_list` tells the agent). */
-const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"], http: ["http_request"] };
+const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"], http: ["http_request"], kubernetes: ["kubernetes_request"] };
 
 const connection = z.string().min(1).max(200).describe("the connection's name, as connections_list shows it");
 
@@ -113,21 +113,54 @@ export function registerTools(server: McpServer, c: CallerContext): void {
         body: z.string().max(1_000_000).optional().describe("the request body, as text (JSON as a string)"),
       },
     },
-    (args) => auditedCall(c, "http_request", args, () => httpCall(c, args)),
+    (args) => auditedCall(c, "http_request", args, () => httpCall(c, args, "proxy", "http_request")),
+  );
+
+  server.registerTool(
+    "kubernetes_request",
+    {
+      description:
+        "Sends a Kubernetes API request on a Kubernetes connection through Gatehouse (which holds the cluster's credential): the path is the API path kubectl would use (/api/v1/namespaces/default/pods, /apis/apps/v1/namespaces/prod/deployments/web). " +
+        "Returns the status and the body (Secrets masked, cut at 256 KiB). A request a rule holds returns at once with status pending_approval and a reviewId: once review_status says approved, call again with exactly the same arguments; it then runs, once.",
+      inputSchema: {
+        connection,
+        method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        path: z
+          .string()
+          .min(1)
+          .max(8192)
+          .regex(/^\/(api|apis|version|openapi)(\/[^\s]*)?$/, "an API path: /api/..., /apis/..., /version or /openapi/...")
+          .describe("the API path with its query string"),
+        contentType: z
+          .enum(["application/json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"])
+          .optional()
+          .describe("the body's type (default application/json)"),
+        body: z.string().max(1_000_000).optional().describe("the object or patch, as text"),
+      },
+    },
+    (args) =>
+      auditedCall(c, "kubernetes_request", args, () =>
+        httpCall(c, { ...args, headers: args.body !== undefined ? { "Content-Type": args.contentType ?? "application/json" } : undefined }, "k8s", "kubernetes_request"),
+      ),
   );
 
   registerReviewTools(server, c);
 }
 
-async function httpCall(c: CallerContext, args: { connection: string; method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<ToolOutcome> {
-  const r = await runHttpRequest(c.endpoints.http, { credential: c.credential, connection: args.connection }, args);
+async function httpCall(
+  c: CallerContext,
+  args: { connection: string; method: string; path: string; headers?: Record<string, string>; body?: string },
+  route: "proxy" | "k8s",
+  tool: string,
+): Promise<ToolOutcome> {
+  const r = await runHttpRequest(c.endpoints.http, { credential: c.credential, connection: args.connection }, args, route);
   if ("refused" in r) return { result: toolError(r.refused.message), outcome: "denied", message: r.refused.message, details: { status: r.refused.status } };
   if ("held" in r) {
     const pending = {
       status: "pending_approval",
       reviewId: r.held.reviewId,
       link: r.held.link,
-      next: "An approver decides in the Gatehouse console (the link). Once review_status says approved, call http_request again with exactly the same arguments: it then runs, once.",
+      next: `An approver decides in the Gatehouse console (the link). Once review_status (or review_wait) says approved, call ${tool} again with exactly the same arguments: it then runs, once.`,
     };
     return { result: toolResult(pending), outcome: "ok", message: `held for approval: review ${r.held.reviewId}`, details: { reviewId: r.held.reviewId, pending: true } };
   }
