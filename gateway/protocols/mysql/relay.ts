@@ -7,7 +7,7 @@ import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./
 import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import { ResponseReader, type Expect } from "./response-reader";
-import { RowMasker } from "./row-masker";
+import { RowMasker, type ColumnLayout } from "./row-masker";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
 import type { RsaKeys } from "./client-login";
@@ -35,7 +35,7 @@ export type RelayHooks = {
   log: (m: string) => void;
 };
 
-type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean };
+type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean; cursor?: number };
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
@@ -54,6 +54,8 @@ export class MysqlRelay {
   private exchange: ((p: Packet) => void) | null = null;
   private readonly reader: ResponseReader;
   private readonly statements = new Map<number, string>();
+  /** The column layouts of open cursors, by statement id, for masking their fetched rows. */
+  private readonly cursors = new Map<number, ColumnLayout>();
   private lastPrepared: string | null = null;
   private current: InFlight | null = null;
   private held: HeldCommand | null = null;
@@ -176,14 +178,27 @@ export class MysqlRelay {
       case Com.StmtExecute: {
         const id = p.payload.length >= 5 ? p.payload.readUInt32LE(1) : -1;
         const statement = this.statements.get(id) ?? (id === 0xffffffff ? this.lastPrepared : null) ?? "(unknown prepared statement)";
-        return this.forward(p, { kind: "results", binary: true }, { text: statement, startedAt: Date.now(), results: [] });
+        // CURSOR_TYPE_READ_ONLY: the rows come later, by COM_STMT_FETCH, without their column definitions.
+        const cursor = p.payload.length >= 6 && (p.payload[5] & 0x01) !== 0 ? id : undefined;
+        if (cursor !== undefined) this.cursors.delete(cursor);
+        return this.forward(p, { kind: "results", binary: true }, { text: statement, startedAt: Date.now(), results: [] }, true, undefined, { cursor });
       }
-      case Com.StmtFetch:
-        // Cursor rows carry no column definitions of their own: under masking their layout cannot be trusted to the last result's.
-        if (this.hooks.masking()) return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, "Gatehouse does not relay cursor fetches on masked connections; fetch without a cursor"));
-        return this.forward(p, { kind: "rows-until-eof", binary: true }, null);
+      case Com.StmtFetch: {
+        const masking = this.hooks.masking();
+        if (masking) {
+          // The cursor's rows are masked by the columns its execute reported (kept then), under the same rules only.
+          const layout = this.cursors.get(p.payload.readUInt32LE(1));
+          if (!layout || !this.rowMasker || this.rowMasker.masker.masking !== masking || !this.rowMasker.restore(layout))
+            return this.refuse(
+              p,
+              new MysqlError(Err.SpecificAccessDenied, "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again"),
+            );
+        }
+        return this.forward(p, { kind: "rows-until-eof", binary: true }, null, masking !== null, undefined, { keepColumns: true });
+      }
       case Com.StmtClose:
         this.statements.delete(p.payload.readUInt32LE(1));
+        this.cursors.delete(p.payload.readUInt32LE(1));
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
         return;
       case Com.StmtSendLongData:
@@ -193,6 +208,7 @@ export class MysqlRelay {
         return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
       case Com.ResetConnection:
         this.statements.clear();
+        this.cursors.clear();
         return this.forward(p, { kind: "single" }, null);
       case Com.Ping:
       case Com.StmtReset:
@@ -285,11 +301,18 @@ export class MysqlRelay {
     this.sendError(error, (p.lastSeq + 1) & 0xff);
   }
 
-  private forward(p: Packet, expect: Expect, record: CommandRecord | null, masked = true, statementText?: string, opts: { silent?: boolean; shift?: number } = {}): Promise<void> {
+  private forward(
+    p: Packet,
+    expect: Expect,
+    record: CommandRecord | null,
+    masked = true,
+    statementText?: string,
+    opts: { silent?: boolean; shift?: number; cursor?: number; keepColumns?: boolean } = {},
+  ): Promise<void> {
     const masking = masked ? this.hooks.masking() : null;
-    if (masking && this.rowMasker?.masker.masking !== masking) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
+    if (masking && this.rowMasker?.masker.masking !== masking && !opts.keepColumns) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
     return new Promise<void>((resolve) => {
-      this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent };
+      this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent, cursor: opts.cursor };
       this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
       this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
     });
@@ -351,6 +374,7 @@ export class MysqlRelay {
   /** Ends the command in flight; true when it was audited. */
   private completed(cur: InFlight): boolean {
     this.current = null;
+    if (cur.cursor !== undefined && this.rowMasker) this.cursors.set(cur.cursor, this.rowMasker.layout());
     if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) {
       this.statements.set(this.reader.prepared.statementId, cur.statementText);
       this.lastPrepared = cur.statementText;

@@ -89,6 +89,12 @@ export class ResponseReader {
         if (--this.columnsLeft === 0) this.phase = this.deprecateEof ? "rows" : "columns-eof";
         return null;
       case "columns-eof":
+        // A prepared statement executed with a cursor: its rows come later, by COM_STMT_FETCH; this answer ends here.
+        if (payload.length >= 5 && payload.readUInt16LE(3) & Status.CursorExists) {
+          this.onResult({ rows: 0, at: Date.now() });
+          this.phase = "done";
+          return null;
+        }
         this.phase = "rows";
         return null;
       case "rows":

@@ -58,6 +58,20 @@ export class RowMasker {
     if (text !== undefined) this.lineage = this.masking.columns.length ? lineageOf(this.masking, text) : { computed: undefined, byName: [] };
   }
 
+  /** The columns of the current result, kept for a cursor's later fetches (COM_STMT_FETCH rows come without column definitions). */
+  layout(): ColumnLayout {
+    return { masking: this.masking, plans: [...this.plans], lineage: this.lineage };
+  }
+
+  /** Takes back a cursor's columns before its rows are fetched; false when the rules changed since (the layout no longer applies). */
+  restore(l: ColumnLayout): boolean {
+    if (l.masking !== this.masking) return false;
+    this.plans.length = 0;
+    this.plans.push(...l.plans);
+    this.lineage = l.lineage;
+    return true;
+  }
+
   addColumn(def: ColumnDef): void {
     const direct = def.orgTable && def.orgName ? columnRuleFor(this.masking, { schema: def.schema || null, table: def.orgTable, column: def.orgName }) : this.lineage.computed;
     // A column of a derived table or a view reads as that alias: covered when the query reads a covered column of that name.
@@ -144,6 +158,9 @@ export class RowMasker {
 }
 
 type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[] };
+
+/** How the rows of one result set are masked, under the rules it was planned with. */
+export type ColumnLayout = { masking: SessionMasking; plans: ColumnPlan[]; lineage: Lineage };
 
 /**
  * What the query text says of covered columns: the rule a computed column must be masked with (the
