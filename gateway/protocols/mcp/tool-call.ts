@@ -15,7 +15,7 @@ export type CallerContext = {
   credential: string;
   clientAddr: string | null;
   held: HeldCalls;
-  endpoints: { pg: { host: string; port: number; ssl: boolean }; ssh: { host: string; port: number }; http: HttpEndpoint };
+  endpoints: { pg: { host: string; port: number; ssl: boolean }; ssh: { host: string; port: number }; http: HttpEndpoint; mysql: () => { host: string; port: number; tls: boolean } | undefined };
 };
 
 /** What a tool reports for the audit, next to the result it returns. */

@@ -6,12 +6,13 @@ import { PgCallError, runStatement, type Hold, type QueryResult } from "./pg-cal
 import { runCommand, SshCallError, type ExecResult } from "./ssh-exec";
 import { registerReviewTools } from "./review-tools";
 import { runHttpRequest } from "./http-call";
+import { MysqlCallError, runMysqlStatement } from "./mysql-call";
 
 /** Every tool this server has (a call of another name is a JSON-RPC error, see mcp-route.ts). */
 export const TOOL_NAMES = ["connections_list", "connection_schema", "query", "exec", "http_request", "kubernetes_request", "review_status", "review_wait"];
 
 /** Which tools serve which connection type (what `connections_list` tells the agent). */
-const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], ssh: ["exec"], http: ["http_request"], kubernetes: ["kubernetes_request"] };
+const TOOLS_BY_TYPE: Record<string, string[]> = { postgres: ["connection_schema", "query"], mysql: ["query"], ssh: ["exec"], http: ["http_request"], kubernetes: ["kubernetes_request"] };
 
 const connection = z.string().min(1).max(200).describe("the connection's name, as connections_list shows it");
 
@@ -65,8 +66,8 @@ export function registerTools(server: McpServer, c: CallerContext): void {
     "query",
     {
       description:
-        "Runs SQL on a Postgres connection through Gatehouse: guardrails apply, personal data comes back masked, and results are cut at 200 rows or 256 KiB (with a note). " +
-        "A statement a rule holds for approval returns at once with status pending_approval and a reviewId: call review_wait with it.",
+        "Runs SQL on a Postgres or MySQL connection through Gatehouse: guardrails apply, personal data comes back masked, and results are cut at 200 rows or 256 KiB (with a note). " +
+        "A statement a rule holds for approval returns at once with status pending_approval and a reviewId: on Postgres call review_wait with it; on MySQL, once review_status (or review_wait) says approved, call query again with exactly the same arguments (it then runs, once).",
       inputSchema: {
         connection,
         sql: z.string().min(1).max(1_000_000).describe("one statement, or several separated by semicolons when no params are given"),
@@ -77,7 +78,12 @@ export function registerTools(server: McpServer, c: CallerContext): void {
           .describe("values for $1, $2... (the statement then runs alone, through the extended protocol)"),
       },
     },
-    (args) => auditedCall(c, "query", args, () => postgresCall(c, "query", args.connection, args.sql, args.params, (r) => toolResult(r))),
+    (args) =>
+      auditedCall(c, "query", args, async () =>
+        (await connectionType(c, args.connection)) === "mysql"
+          ? mysqlCall(c, args.connection, args.sql, args.params)
+          : postgresCall(c, "query", args.connection, args.sql, args.params, (r) => toolResult(r)),
+      ),
   );
 
   server.registerTool(
@@ -145,6 +151,37 @@ export function registerTools(server: McpServer, c: CallerContext): void {
   );
 
   registerReviewTools(server, c);
+}
+
+/** The type of a connection the caller may use (undefined: none of that name), to pick the listener a tool dials. */
+async function connectionType(c: CallerContext, name: string): Promise<string | undefined> {
+  const [row] = await connectionAccess(c.deps.db, { identityId: c.identity.id, groups: c.identity.groups }, name);
+  return row?.type;
+}
+
+/** SQL through the gateway's MySQL listener: the result, a tool error saying why not, or pending approval (answered at once). */
+async function mysqlCall(c: CallerContext, name: string, sql: string, params: unknown[] | undefined): Promise<ToolOutcome> {
+  const endpoint = c.endpoints.mysql();
+  if (!endpoint) return { result: toolError("the gateway's MySQL listener is off (GATEHOUSE_MYSQL_PORT=0)"), outcome: "error", message: "MySQL listener off" };
+  try {
+    const r = await runMysqlStatement(endpoint, { credential: c.credential, connection: name, application: "gatehouse-mcp query" }, sql, params);
+    if ("held" in r) {
+      const pending = {
+        status: "pending_approval",
+        reviewId: r.held.reviewId,
+        link: r.held.link,
+        next: "An approver decides in the Gatehouse console (the link). Once review_status (or review_wait) says approved, call query again with exactly the same arguments: it then runs, once.",
+      };
+      return { result: toolResult(pending), outcome: "ok", message: `held for approval: review ${r.held.reviewId}`, details: { reviewId: r.held.reviewId, pending: true } };
+    }
+    const d = r.done;
+    return { result: toolResult(d), outcome: "ok", message: d.results.map((x) => `${x.command ?? "?"} ${x.rowCount ?? ""}`.trim()).join("; ") + (d.truncated ? " (cut)" : "") };
+  } catch (err) {
+    if (!(err instanceof MysqlCallError)) throw err;
+    const refused = err.code === 1045 || err.code === 1142 || err.code === 1044;
+    const text = `${err.message}${err.code ? ` (MySQL error ${err.code})` : ""}`;
+    return { result: toolError(text), outcome: refused ? "denied" : "error", message: text, details: err.code ? { errno: err.code } : undefined };
+  }
 }
 
 async function httpCall(

@@ -20,6 +20,8 @@ export type ClientLogin = {
   charset: number;
   attributes: Buffer | null;
   programName: string | null;
+  /** The client's connection attribute gatehouse_prefer=respond-async: held statements answered at once. */
+  respondAsync: boolean;
   tls: boolean;
   /** The sequence id of the gateway's next packet in this exchange (its OK or ERR). */
   seq: number;
@@ -103,6 +105,8 @@ export async function clientLogin(
     charset: hs.charset,
     attributes: hs.attributes,
     programName: attrs.program_name ?? attrs._client_name ?? null,
+    // A program that cannot wait for a human (Gatehouse's MCP query tool) asks for held statements to be answered at once.
+    respondAsync: attrs.gatehouse_prefer === "respond-async",
     tls: secure,
     seq,
   };

@@ -5,6 +5,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
 import { holdForReview } from "../../pipeline/hold";
+import { decideAccepted, requestFingerprint } from "../../http/accepted-reviews";
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
 import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
 import { framePacket, PacketError } from "./packet-codec";
@@ -134,6 +135,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     {
       guard,
       requestReview: (need, text) => holdForReview(deps, session.ctx, need, { statement: text }),
+      answerHeldAtOnce: login.respondAsync
+        ? (need, text) =>
+            decideAccepted(deps, session.ctx, need, {
+              statement: text,
+              fingerprint: requestFingerprint({ identityName: identity.name, connectionName: connection.name, method: "mysql", target: text, body: null }),
+            })
+        : undefined,
       masking,
       maskingKey,
       audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),

@@ -10,12 +10,15 @@ import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker, type ColumnLayout } from "./row-masker";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
+import type { AcceptedDecision } from "../../http/accepted-reviews";
 import type { RsaKeys } from "./client-login";
 import { readChangeUser } from "./change-user";
 
 export type RelayHooks = {
   guard: MysqlStatementGuard;
   requestReview: (need: ReviewNeeded, text: string) => HeldCommand;
+  /** Set when the client asked (connection attribute gatehouse_prefer=respond-async): a held statement is answered at once and runs once when sent again after approval. */
+  answerHeldAtOnce?: (need: ReviewNeeded, text: string) => Promise<AcceptedDecision>;
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
@@ -272,7 +275,15 @@ export class MysqlRelay {
     if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
     const judgement = this.hooks.guard.judge(text);
     if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });
-    if (judgement && "review" in judgement) {
+    if (judgement && "review" in judgement && this.hooks.answerHeldAtOnce) {
+      const kind = judgement.review.command.kind;
+      const d = await this.hooks.answerHeldAtOnce(judgement.review, text);
+      if (this.closed) return;
+      if (d.kind === "refused") return this.refuse(p, new MysqlError(Err.TableAccessDenied, d.message), { record, kind });
+      if (d.kind === "pending") return this.refuse(p, new MysqlError(Err.TableAccessDenied, `Gatehouse is holding this ${kind} statement for approval: ${d.link} (${d.message})`), { record, kind });
+      // Approved earlier: it runs now, once (the audit says by whom).
+      record.approval = d.message;
+    } else if (judgement && "review" in judgement) {
       const kind = judgement.review.command.kind;
       const held = this.hooks.requestReview(judgement.review, text);
       this.held = held;

@@ -12,6 +12,8 @@ export type CommandRecord = {
   refused?: { kind: string; code: string; message: string };
   /** What masking replaced in its results, by detector or column rule. */
   masked?: Record<string, number> | null;
+  /** Held earlier and answered at once: who approved it (it ran when sent again). */
+  approval?: string;
 };
 
 /**
@@ -55,7 +57,7 @@ export function auditCommand(scope: Pick<SessionScope, "audit">, r: CommandRecor
       durationMs: done.at - previous,
       rows: error ? null : done.rows,
       sqlstate: error ? error.code : null,
-      message: error ? m(error.message) : null,
+      message: error ? m(error.message) : i === 0 && r.approval ? r.approval : null,
       details: i === 0 ? details : null,
     });
     previous = done.at;
