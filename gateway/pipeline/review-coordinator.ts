@@ -17,7 +17,7 @@ export type HoldRequest = {
   timeoutMs: number;
   /** The planner's estimate for a write, computed while the review waits (never executes it). */
   estimate?: () => Promise<BlastRadius>;
-  /** A request answered at once with 202, which runs when sent again after approval (see gateway/http/accepted-reviews.ts). */
+  /** A request answered at once with 202, which runs when sent again after approval (see gateway/pipeline/accepted-reviews.ts). */
   requestFingerprint?: string;
 };
 

@@ -19,7 +19,7 @@ import { forward } from "../../http/forward";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 import { relayUpgrade } from "./websocket-relay";
-import { decideAccepted, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
+import { decideAccepted, prefersAsync, requestFingerprint } from "../../pipeline/accepted-reviews";
 
 export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 

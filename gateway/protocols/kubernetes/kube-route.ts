@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { judgeCommands, type Verdict } from "../../../core/policy/evaluate-policy";
-import { decideAccepted, prefersAsync, requestFingerprint } from "../../http/accepted-reviews";
+import { decideAccepted, prefersAsync, requestFingerprint } from "../../pipeline/accepted-reviews";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential } from "../../http/client-credential";
 import { bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";

@@ -11,7 +11,7 @@ export class MysqlCallError extends Error {
   }
 }
 
-/** The listener's answer to a held statement when the client asked not to wait (see gateway/http/accepted-reviews.ts). */
+/** The listener's answer to a held statement when the client asked not to wait (see gateway/pipeline/accepted-reviews.ts). */
 const HELD = /^Gatehouse is holding this .* for approval: (\S*\/reviews\/([0-9a-f-]{36}))/;
 
 export type MysqlHeld = { reviewId: string; link: string };

@@ -5,7 +5,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
 import { holdForReview } from "../../pipeline/hold";
-import { decideAccepted, requestFingerprint } from "../../http/accepted-reviews";
+import { decideAccepted, requestFingerprint } from "../../pipeline/accepted-reviews";
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
 import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
 import { framePacket, PacketError } from "./packet-codec";

@@ -10,7 +10,7 @@ import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker, type ColumnLayout } from "./row-masker";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
-import type { AcceptedDecision } from "../../http/accepted-reviews";
+import type { AcceptedDecision } from "../../pipeline/accepted-reviews";
 import type { RsaKeys } from "./client-login";
 import { readChangeUser } from "./change-user";
 

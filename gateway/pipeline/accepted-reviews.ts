@@ -5,15 +5,16 @@ import { reviews } from "../../drizzle/schema/index";
 import type { GatewayDeps } from "../gateway-deps";
 import type { SessionContext } from "../../core/audit/audit-event";
 import type { Verdict } from "../../core/policy/evaluate-policy";
-import { holdForReview } from "../pipeline/hold";
+import { holdForReview } from "./hold";
 
 /**
- * Held requests answered at once (an HTTP connection's `heldRequests: accepted`, or a client's
- * `Prefer: respond-async`, RFC 7240): the client gets 202 with the review's link instead of waiting
- * for a human, and sends the same request again once it is approved. The review carries a
- * fingerprint of the request (who, where, method, path, query, body); the approved review lets that
- * exact request through once, wherever it arrives (the reviews are in the shared database, so any
- * gateway instance honours it). A rejection is told to the next such request, once.
+ * Held commands answered at once, for clients that cannot wait for a human: an HTTP connection's
+ * `heldRequests: accepted` or a request's `Prefer: respond-async` (RFC 7240) on the API proxy and the
+ * Kubernetes route (202 with the review's link), and a MySQL client's connection attribute
+ * `gatehouse_prefer=respond-async` (an ERR with the link). The review carries a fingerprint of the
+ * command (who, where, what: method, path, query and body, or the SQL text); the approved review lets
+ * that exact command through once when it is sent again, wherever it arrives (the reviews are in the
+ * shared database, so any gateway instance honours it). A rejection is told to the next copy, once.
  */
 
 /** How long after the decision an approval (or a rejection) waits for the request to be sent again. */
