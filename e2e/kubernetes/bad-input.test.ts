@@ -19,7 +19,7 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
     await f?.close();
   });
 
-  it("ambiguous paths, oversized bodies, plain HTTP, attach upgrades and unknown connections are refused with a Status", async () => {
+  it("ambiguous paths, oversized bodies, plain HTTP, pod proxy upgrades and unknown connections are refused with a Status", async () => {
     const watch = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
     try {
       await new Promise((r) => setTimeout(r, 800));
@@ -52,7 +52,7 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
       });
       expect(plain.status).toBe(403);
       expect(JSON.parse(plain.body)).toMatchObject({ kind: "Status", reason: "Forbidden", message: expect.stringContaining("TLS only") });
-      // An attach upgrade (not relayed), and a malformed request line: a Status, or a 400 from the HTTP parser, and the connection closed.
+      // A pod proxy upgrade (not relayed), and a malformed request line: a Status, or a 400 from the HTTP parser, and the connection closed.
       const raw = (text: string) =>
         new Promise<string>((resolve) => {
           const s = tls.connect({ host: "127.0.0.1", port: f.gw.gw.ports.http, ca: f.gatewayCa, servername: "localhost" }, () => s.write(text));
@@ -62,7 +62,7 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
           s.on("error", () => resolve(out));
         });
       const upgrade = await raw(
-        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/attach?stdin=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`,
+        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/proxy/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`,
       );
       expect(upgrade).toMatch(/^HTTP\/1.1 403 Forbidden/);
       expect(upgrade).toContain('"kind":"Status"');

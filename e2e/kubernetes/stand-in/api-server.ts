@@ -9,6 +9,7 @@ import { ObjectStore, StatusError, notFound, type WatchEvent } from "./store";
 import { jsonPatch, mergePatch } from "./patch";
 import { toTable, wantsTable } from "./table";
 import { podExec } from "./pod-exec";
+import { podAttach } from "./pod-attach";
 
 /**
  * A stand-in Kubernetes API server for Gatehouse's tests. No Kubernetes API server runs on these
@@ -20,8 +21,9 @@ import { podExec } from "./pod-exec";
  * timeoutSeconds), create, update, patch (JSON merge; strategic merge read as merge; JSON patch;
  * server-side apply read as merge), delete and deletecollection, label and field selectors, pod
  * logs. What it does not do: admission, RBAC, validation beyond names, real strategic-merge or
- * managed-fields semantics, attach and port-forward. Pod exec runs the command for real on this machine
- * (pod-exec.ts), over WebSocket only (not SPDY).
+ * managed-fields semantics, and port-forward. Pod exec runs the command for real on this machine
+ * (pod-exec.ts), and attach reaches a pod's main process, a real shell (pod-attach.ts); both over
+ * WebSocket only (not SPDY).
  */
 export type StandInApiServer = {
   url: string;
@@ -77,14 +79,19 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
   });
   // Pod exec over WebSocket (v5.channel.k8s.io): the command really runs here (see pod-exec.ts).
   const exec = podExec();
+  // Pod attach (same channels): each pod's main process is a real shell here (see pod-attach.ts).
+  const attach = podAttach();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     if (`${req.url}\n${req.rawHeaders.join("\n")}`.includes("ghk_")) leaks.push(`${req.method} ${req.url}`);
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/exec(\?|$)/.exec(req.url ?? "");
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/(exec|attach)(\?|$)/.exec(req.url ?? "");
     const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
     if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized");
-    if (!m || !store.has(findResource("", "v1", "pods")!, m[1], m[2])) return refuse(404, "Not Found");
-    exec.handle(req, socket, head);
+    const pods = findResource("", "v1", "pods")!;
+    if (!m || !store.has(pods, m[1], m[2])) return refuse(404, "Not Found");
+    if (m[3] === "exec") return exec.handle(req, socket, head);
+    const spec = store.get(pods, m[1], m[2]).spec as { containers?: Array<{ tty?: boolean }> } | undefined;
+    attach.handle(req, socket, head, `${m[1]}/${m[2]}`, { tty: spec?.containers?.[0]?.tty === true });
   });
   server.on("secureConnection", (s: Socket) => {
     sockets.add(s);
@@ -261,6 +268,7 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         exec.close();
+        attach.close();
         server.close(() => resolve());
       }),
   };

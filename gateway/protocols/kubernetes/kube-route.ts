@@ -16,7 +16,8 @@ import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
 import { endWatch, sendStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { auditRequest } from "../../http/client-sessions";
-import { RecentRefusals, relayExec } from "./exec-relay";
+import { relayUpgrade } from "./pod-upgrade";
+import { RecentRefusals } from "./recent-refusals";
 
 export const KUBE_PREFIX = KUBE_PREFIX_PATH;
 
@@ -37,9 +38,9 @@ export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close:
         sendStatus(res, 500, "the gateway could not handle this request");
       });
     },
-    // exec over WebSocket, recorded; attach, port-forward and SPDY are refused with a Status.
+    // exec and attach over WebSocket, recorded; port-forward and SPDY are refused with a Status.
     upgrade: (req, socket, head, rest) => {
-      relayExec(deps, sessions, recent, req, socket, head, rest).catch((err) => {
+      relayUpgrade(deps, sessions, recent, req, socket, head, rest).catch((err) => {
         deps.log(`kubernetes: upgrade: ${(err as Error).stack ?? err}`, "error");
         socket.destroy();
       });

@@ -1,0 +1,102 @@
+import type { Duplex } from "node:stream";
+import type { GatewayDeps } from "../../gateway-deps";
+import type { ClientSession } from "../../http/client-sessions";
+import type { KubernetesRequestFacts } from "../../../core/policy/kubernetes-request";
+import type { KubeSettings } from "./kube-sessions";
+import type { Upgraded } from "./pod-upgrade";
+import { CHANNEL, podOutput } from "./pod-output";
+import { PodInput } from "./pod-input";
+import { serverFrame } from "./ws-frames";
+
+export type ChannelRequest = { kind: "exec" | "attach"; query: Record<string, string[]>; facts: KubernetesRequestFacts; what: string };
+
+/**
+ * An exec or attach once the API server has switched protocols: both directions read frame by frame
+ * (pod-input.ts, pod-output.ts), the pod's output masked, everything recorded, bytes counted; a kill
+ * tells the client why on the error channel, as a kubelet reports a failed command.
+ */
+export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, socket: Duplex, head: Buffer, up: Upgraded): Promise<void> {
+  const { upSocket, upHead, recorder } = up;
+  const decoder = { out: new TextDecoder(), err: new TextDecoder(), in: new TextDecoder() };
+  let bytesIn = head.length;
+  let bytesOut = upHead.length;
+  const cut = (why: string) => {
+    // What cannot be read (and so not recorded or masked) is not relayed.
+    deps.log(`kubernetes: ${r.kind}: ${why}`, "warn");
+    socket.destroy();
+    upSocket.destroy();
+  };
+  const toClient = (b: Buffer) => {
+    if (socket.writable && !socket.write(b)) {
+      upSocket.pause();
+      socket.once("drain", () => upSocket.resume());
+    }
+  };
+  const toPod = (b: Buffer) => {
+    if (upSocket.writable && !upSocket.write(b)) {
+      socket.pause();
+      upSocket.once("drain", () => socket.resume());
+    }
+  };
+  const output = podOutput(s.masker(), s.credential.forms, toClient, (channel, data) => {
+    if (channel === CHANNEL.stdout) recorder.output(decoder.out.decode(data, { stream: true }));
+    else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
+  });
+  const input = new PodInput(toPod, {
+    input: (data) => recorder.input(decoder.in.decode(data, { stream: true })),
+    resize: (w, h) => recorder.resize(w, h),
+  });
+  const fromClient = (d: Buffer) => {
+    try {
+      input.push(d);
+    } catch (err) {
+      cut((err as Error).message);
+    }
+  };
+  const fromPod = (d: Buffer) => {
+    try {
+      output.push(d);
+    } catch (err) {
+      cut((err as Error).message);
+    }
+  };
+  if (head.length) fromClient(head);
+  if (upHead.length) fromPod(upHead);
+  socket.on("data", (d: Buffer) => ((bytesIn += d.length), fromClient(d)));
+  upSocket.on("data", (d: Buffer) => ((bytesOut += d.length), fromPod(d)));
+  upSocket.once("end", () => output.flush());
+  let ending: string | null = null;
+  let wentAway = false;
+  up.onEnd((reason) => {
+    ending = reason;
+    upSocket.destroy();
+    tellAndClose("Forbidden", `Gatehouse ended this session: ${reason}`);
+  });
+  // The client has only ever been sent whole frames (the pod's are re-sent once read), so it can
+  // always be told why on the error channel, as a kubelet reports a failed command, then closed.
+  const tellAndClose = (reason: string, message: string) => {
+    if (!output.closed) {
+      output.inject(CHANNEL.error, JSON.stringify({ metadata: {}, status: "Failure", reason, message }));
+      toClient(serverFrame(0x8, Buffer.from([0x03, 0xe8])));
+    }
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+  upSocket.on("error", () => socket.destroy());
+  socket.on("error", () => upSocket.destroy());
+  const closeBoth = () => {
+    socket.destroy();
+    upSocket.destroy();
+  };
+  socket.once("close", closeBoth);
+  // Ending with a reason, the client's side is closed once it has been told.
+  upSocket.once("close", () => {
+    if (ending !== null) return;
+    output.flush();
+    if (!output.closed) wentAway = true;
+    tellAndClose("ServiceUnavailable", `the API server closed this ${r.kind} stream before it ended: it went away or dropped the connection`);
+  });
+  socket.once("close", () =>
+    up.audit(wentAway ? "error" : "ok", ending !== null ? `ended by Gatehouse: ${ending}` : wentAway ? "the API server closed the stream before it ended" : null, bytesIn, bytesOut),
+  );
+}
