@@ -7,6 +7,12 @@ import type { Upgraded } from "./pod-upgrade";
 import { CHANNEL, podOutput } from "./pod-output";
 import { PodInput } from "./pod-input";
 import { serverFrame } from "./ws-frames";
+import { CommandGuard } from "../../pipeline/shell-lines/command-guard";
+import { TypedInput } from "../../pipeline/shell-lines/typed-input";
+import type { PodOutput } from "./pod-output";
+import type { StdinSink } from "./pod-input";
+
+const SHELLS = new Set(["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "fish"]);
 
 export type ChannelRequest = { kind: "exec" | "attach"; query: Record<string, string[]>; facts: KubernetesRequestFacts; what: string };
 
@@ -15,6 +21,39 @@ export type ChannelRequest = { kind: "exec" | "attach"; query: Record<string, st
  * (pod-input.ts, pod-output.ts), the pod's output masked, everything recorded, bytes counted; a kill
  * tells the client why on the error channel, as a kubelet reports a failed command.
  */
+/**
+ * Whether stdin is a person's (or agent's) typing into a shell, whose lines are audited and judged
+ * as an SSH shell's are: an attach with stdin, or an exec with stdin of a terminal or a bare shell
+ * (`kubectl exec -i pod -- sh`). Other stdin is a command's data (`kubectl cp` sends tar), relayed as is.
+ */
+function typesIntoShell(r: ChannelRequest): boolean {
+  if (r.query.stdin?.[0] !== "true") return false;
+  if (r.kind === "attach" || r.query.tty?.[0] === "true") return true;
+  const command = r.query.command ?? [];
+  return command.length === 1 && SHELLS.has(command[0].split("/").at(-1)!);
+}
+
+/** The shared typed-line judge (gateway/pipeline/shell-lines) on a pod's stdin: the gateway's words on stdout in a terminal, else on stderr. */
+function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, input: PodInput, output: PodOutput, socket: Duplex): StdinSink {
+  const { identity, connection } = s.admission;
+  const guard = new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, s.scope.ctx);
+  const gone = new Promise<string>((resolve) => socket.once("close", () => resolve("the client disconnected")));
+  const typed = new TypedInput(
+    {
+      toShell: (bytes) => input.sendStdin(bytes),
+      toTerminal: (text) => output.inject(CHANNEL.stdout, text),
+      toStderr: (text) => output.inject(CHANNEL.stderr, text),
+      writable: () => socket.writable,
+      clientGone: () => gone,
+      guard,
+      audit: (e) => s.scope.audit({ action: "command", ...e, details: { via: `kubectl ${r.kind}`, namespace: r.facts.namespace, pod: r.facts.name } }),
+    },
+    r.query.tty?.[0] === "true",
+    "kubectl exec pod -- cmd",
+  );
+  return { push: (d) => typed.push(d), ended: () => typed.ended() };
+}
+
 export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, socket: Duplex, head: Buffer, up: Upgraded): Promise<void> {
   const { upSocket, upHead, recorder } = up;
   const decoder = { out: new TextDecoder(), err: new TextDecoder(), in: new TextDecoder() };
@@ -46,6 +85,7 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
     input: (data) => recorder.input(decoder.in.decode(data, { stream: true })),
     resize: (w, h) => recorder.resize(w, h),
   });
+  if (typesIntoShell(r)) input.judgeStdinWith(typedLines(deps, s, r, input, output, socket));
   const fromClient = (d: Buffer) => {
     try {
       input.push(d);
