@@ -10,6 +10,7 @@ import { jsonPatch, mergePatch } from "./patch";
 import { toTable, wantsTable } from "./table";
 import { podExec } from "./pod-exec";
 import { podAttach } from "./pod-attach";
+import { podPortForward } from "./pod-port-forward";
 
 /**
  * A stand-in Kubernetes API server for Gatehouse's tests. No Kubernetes API server runs on these
@@ -21,9 +22,10 @@ import { podAttach } from "./pod-attach";
  * timeoutSeconds), create, update, patch (JSON merge; strategic merge read as merge; JSON patch;
  * server-side apply read as merge), delete and deletecollection, label and field selectors, pod
  * logs. What it does not do: admission, RBAC, validation beyond names, real strategic-merge or
- * managed-fields semantics, and port-forward. Pod exec runs the command for real on this machine
+ * managed-fields semantics. Pod exec runs the command for real on this machine
  * (pod-exec.ts), and attach reaches a pod's main process, a real shell (pod-attach.ts); both over
- * WebSocket only (not SPDY).
+ * WebSocket only (not SPDY). Port-forward reaches real TCP servers on this machine's loopback, over
+ * SPDY tunnelled in a WebSocket or a SPDY upgrade (pod-port-forward.ts, spdy-session.ts).
  */
 export type StandInApiServer = {
   url: string;
@@ -81,15 +83,18 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
   const exec = podExec();
   // Pod attach (same channels): each pod's main process is a real shell here (see pod-attach.ts).
   const attach = podAttach();
+  // Pod port-forward (SPDY in a WebSocket, or a SPDY upgrade) to real TCP servers on this machine (see pod-port-forward.ts).
+  const portForward = podPortForward();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     if (`${req.url}\n${req.rawHeaders.join("\n")}`.includes("ghk_")) leaks.push(`${req.method} ${req.url}`);
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/(exec|attach)(\?|$)/.exec(req.url ?? "");
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/(exec|attach|portforward)(\?|$)/.exec(req.url ?? "");
     const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
     if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized");
     const pods = findResource("", "v1", "pods")!;
     if (!m || !store.has(pods, m[1], m[2])) return refuse(404, "Not Found");
     if (m[3] === "exec") return exec.handle(req, socket, head);
+    if (m[3] === "portforward") return portForward.handle(req, socket, head, m[2]);
     const spec = store.get(pods, m[1], m[2]).spec as { containers?: Array<{ tty?: boolean }> } | undefined;
     attach.handle(req, socket, head, `${m[1]}/${m[2]}`, { tty: spec?.containers?.[0]?.tty === true });
   });
@@ -269,6 +274,7 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
         for (const s of sockets) s.destroy();
         exec.close();
         attach.close();
+        portForward.close();
         server.close(() => resolve());
       }),
   };

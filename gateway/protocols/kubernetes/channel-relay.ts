@@ -4,6 +4,7 @@ import type { ClientSession } from "../../http/client-sessions";
 import type { KubernetesRequestFacts } from "../../../core/policy/kubernetes-request";
 import type { KubeSettings } from "./kube-sessions";
 import type { Upgraded } from "./pod-upgrade";
+import type { Recorder } from "../../../core/recordings/recorder";
 import { CHANNEL, podOutput } from "./pod-output";
 import { PodInput } from "./pod-input";
 import { serverFrame } from "./ws-frames";
@@ -54,8 +55,8 @@ function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: Channe
   return { push: (d) => typed.push(d), ended: () => typed.ended() };
 }
 
-export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, socket: Duplex, head: Buffer, up: Upgraded): Promise<void> {
-  const { upSocket, upHead, recorder } = up;
+export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, socket: Duplex, head: Buffer, up: Upgraded, recorder: Recorder): Promise<void> {
+  const { upSocket, upHead } = up;
   const decoder = { out: new TextDecoder(), err: new TextDecoder(), in: new TextDecoder() };
   let bytesIn = head.length;
   let bytesOut = upHead.length;

@@ -16,14 +16,14 @@ import type { RecentRefusals } from "./recent-refusals";
 import { refuseUpgradeWithStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { relayChannels } from "./channel-relay";
+import { relayPortForward } from "./port-forward-relay";
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
 /** The pod subresources relayed as WebSocket upgrades, and what kubectl calls them. */
-const RELAYED = { exec: "exec", attach: "attach" } as const;
+const RELAYED = { exec: "exec", attach: "attach", portforward: "port-forward" } as const;
 
 /** What the relay of one upgrade gets once the API server has switched protocols. */
 export type Upgraded = {
-  recorder: Recorder;
   upSocket: Duplex;
   upHead: Buffer;
   /** Audits the upgrade's end (its `request` event, with the bytes moved). */
@@ -33,10 +33,10 @@ export type Upgraded = {
 };
 
 /**
- * The WebSocket upgrades of `/k8s/<connection>/...` (`kubectl exec`, `cp`, `attach`): admitted,
+ * The upgrades of `/k8s/<connection>/...` (`kubectl exec`, `cp`, `attach`, `port-forward`): admitted,
  * judged as `create pods/<subresource>` (the verb the API server authorises them with, whatever the
  * upgrade's method) and held like any request, then upgraded on the API server with the connection's
- * credential and handed to the relay. Anything else, and SPDY upgrades, get a Status.
+ * credential and handed to the relay. Anything else gets a Status.
  */
 export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, recent: RecentRefusals, req: IncomingMessage, socket: Duplex, head: Buffer, rest: string): Promise<void> {
   const started = performance.now();
@@ -68,13 +68,17 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     audit("denied", code, message, rule);
   };
   const kind = facts.resource === "pods" && facts.subresource ? RELAYED[facts.subresource as keyof typeof RELAYED] : undefined;
-  if (path === null || !kind || String(req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+  // exec and attach are read frame by frame (recorded, masked, typed lines judged): WebSocket only, so
+  // kubectl's SPDY retry of a refused one gets the same refusal. A port-forward is relayed as bytes either way.
+  const upgrade = String(req.headers.upgrade ?? "").toLowerCase();
+  const relayable = upgrade === "websocket" || (kind === "port-forward" && upgrade.startsWith("spdy/"));
+  if (path === null || !kind || !relayable) {
     const earlier = recent.take(key);
-    const message = earlier?.message ?? "Gatehouse relays pod exec and attach over WebSocket only (not port-forward or SPDY yet)";
+    const message = earlier?.message ?? "Gatehouse relays pod exec and attach over WebSocket, and port-forward over WebSocket or SPDY; nothing else is upgraded";
     refuseUpgradeWithStatus(socket, earlier?.code ?? 403, message);
     return audit("denied", earlier?.code ?? 403, message, null);
   }
-  const what = `kubectl ${kind} -n ${facts.namespace} ${facts.name}${kind === "exec" ? ` -- ${commandLine.join(" ")}` : ""}`;
+  const what = `kubectl ${kind} -n ${facts.namespace} ${facts.name}${kind === "exec" ? ` -- ${commandLine.join(" ")}` : kind === "port-forward" ? ` (ports ${(query.ports ?? []).join(", ")})` : ""}`;
   const policy = deps.policies.current(s.admission.connection.id);
   const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
   const rule = verdict.action === "allow" ? null : verdict.decision.rule;
@@ -87,9 +91,10 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     if (socket.destroyed) return audit("error", 0, "approved, but the client had gone away", rule);
   }
   const { identity, connection } = s.admission;
-  let recorder: Recorder;
+  let recorder: Recorder | null = null;
   try {
-    recorder = await s.scope.record({ width: 80, height: 24, title: `${identity.name} @ ${connection.name} (kubectl ${kind} ${facts.namespace}/${facts.name})`, env: { TERM: "xterm-256color" } });
+    if (kind !== "port-forward")
+      recorder = await s.scope.record({ width: 80, height: 24, title: `${identity.name} @ ${connection.name} (kubectl ${kind} ${facts.namespace}/${facts.name})`, env: { TERM: "xterm-256color" } });
   } catch {
     const message = `the gateway cannot record this ${kind} session right now; try again shortly`;
     refuseUpgradeWithStatus(socket, 503, message);
@@ -102,7 +107,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
   delete headers["sec-websocket-extensions"];
   kubeHeaders(headers, req, settings.impersonate ? identity : null);
   headers.connection = "Upgrade";
-  headers.upgrade = "websocket";
+  headers.upgrade = upgrade === "websocket" ? "websocket" : String(req.headers.upgrade);
   const upReq = https.request(url, {
     method: "GET",
     headers,
@@ -134,7 +139,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     upReq.setTimeout(0);
     const out = clientHeaders(upRes.headers, settings, `${KUBE_PREFIX_PATH}${encodeURIComponent(connectionName)}`, cred.forms);
     out.connection = "Upgrade";
-    out.upgrade = "websocket";
+    out.upgrade = upRes.headers.upgrade ?? headers.upgrade;
     const lines = Object.entries(out).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => `${k}: ${x}`) : [`${k}: ${v}`]));
     socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines.join("\r\n")}\r\n\r\n`);
     s.scope.audit({
@@ -146,13 +151,13 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
       details: { ...kubeAuditDetails(facts), ...(kind === "exec" ? { command: commandLine } : {}), rule },
     });
     const upgraded: Upgraded = {
-      recorder,
       upSocket,
       upHead,
       audit: (outcome, message, bytesIn, bytesOut) => audit(outcome, 101, message, rule, bytesIn, bytesOut),
       onEnd: (end) => (endLive = end),
     };
-    relayChannels(deps, s, { kind, query, facts, what }, socket, head, upgraded).catch((err) => {
+    if (kind === "port-forward") return relayPortForward(socket, head, upgraded);
+    relayChannels(deps, s, { kind, query, facts, what }, socket, head, upgraded, recorder!).catch((err) => {
       deps.log(`kubernetes: ${kind} relay: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
       upSocket.destroy();
