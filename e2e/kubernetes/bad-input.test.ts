@@ -6,13 +6,15 @@ import { startKubectl } from "./kubectl";
 import * as m from "./manifests";
 import { auditEventsAbout } from "../support/seed";
 
-// Malformed and oversized requests to /k8s/: each gets a Kubernetes Status from the gateway and
+// Malformed and oversized requests to /k8s/, and a stand-in API server that goes away mid-watch or
+// mid-exec: each gets a Kubernetes Status (or error-channel Status) from the gateway and
 // nothing else is disturbed (a watch opened before goes on; kubectl still works after).
 describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and disturb nothing else", () => {
   let f: KubeFixture;
   beforeAll(async () => {
     f = await startKubeFixture(["cluster"]);
     await f.addCluster("small", { "max-body-bytes": "2048" });
+    f.api.seed("pods", "default", { metadata: { name: "box" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
   }, 120_000);
   afterAll(async () => {
     if (f) expect(f.api.leaks).toEqual([]);
@@ -92,6 +94,29 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
       expect((await f.kubectl("cluster", ["get", "ns", "default", "-o", "name"])).stdout).toBe("namespace/default\n");
     } finally {
       watch.stop();
+    }
+  });
+
+  it("an API server that goes away mid-exec: that kubectl reads why and fails; a followed log and new requests go on", async () => {
+    const logs = startKubectl(f.kubeconfig("cluster"), ["logs", "-f", "box"]);
+    const exec = startKubectl(f.kubeconfig("cluster"), ["exec", "box", "--", "sh", "-c", "echo exec-started; sleep 30; echo not-reached"]);
+    try {
+      await exec.waitFor(/exec-started/);
+      await logs.waitFor(/tick 1\n/);
+      f.api.dropUpgraded();
+      const r = await exec.exited;
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe("exec-started\n");
+      expect(r.stderr).toContain("the API server closed this exec stream before it ended: it went away or dropped the connection");
+      const ticks = (await logs.waitFor(/tick \d+\n/)).match(/tick \d+/g)!.length;
+      expect(await logs.waitFor(new RegExp(`tick ${ticks + 2}\n`))).toContain(`tick ${ticks + 2}`);
+      await f.gw.gw.deps.audit.flush();
+      const ended = (await auditEventsAbout(f.seed, "/namespaces/default/pods/box/exec")).filter((e) => e.action === "request");
+      expect(ended.map((e) => [e.outcome, e.message])).toEqual([["error", "the API server closed the stream before it ended"]]);
+      expect((await f.kubectl("cluster", ["exec", "box", "--", "echo", "after-the-outage"])).stdout).toBe("after-the-outage\n");
+    } finally {
+      logs.stop();
+      exec.stop();
     }
   });
 });

@@ -43,6 +43,8 @@ export type StandInApiServer = {
   seed: (resource: string, namespace: string | undefined, object: Partial<KubeObject> & { metadata: { name: string } }) => KubeObject;
   /** Cuts every client connection (a server that goes away mid-watch); it keeps listening. */
   dropConnections: () => void;
+  /** Cuts the upgraded connections only (exec, attach, port-forward: a node that goes away mid-exec). */
+  dropUpgraded: () => void;
   stop: () => Promise<void>;
 };
 
@@ -85,7 +87,10 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
   const attach = podAttach();
   // Pod port-forward (SPDY in a WebSocket, or a SPDY upgrade) to real TCP servers on this machine (see pod-port-forward.ts).
   const portForward = podPortForward();
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     if (`${req.url}\n${req.rawHeaders.join("\n")}`.includes("ghk_")) leaks.push(`${req.method} ${req.url}`);
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/(exec|attach|portforward)(\?|$)/.exec(req.url ?? "");
@@ -248,8 +253,10 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
     res.write(text);
     if (!follow) return void res.end();
+    // Followed lines: the pod's `stand-in/follow-log` annotation with {n} counted up, else `tick <n>`.
+    const line = pod.metadata.annotations?.["stand-in/follow-log"] ?? "tick {n}";
     let n = 0;
-    const timer = setInterval(() => res.write(`tick ${++n}\n`), 300);
+    const timer = setInterval(() => res.write(`${line.replaceAll("{n}", String(++n))}\n`), 300);
     res.once("close", () => clearInterval(timer));
   }
 
@@ -268,6 +275,9 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     },
     dropConnections: () => {
       for (const s of sockets) s.destroy();
+    },
+    dropUpgraded: () => {
+      for (const s of upgraded) s.destroy();
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -127,14 +127,15 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const base = s.masker();
   const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
   const watch = facts.verb === "watch";
-  // A watch is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
-  if (watch)
+  const followed = facts.subresource === "log" && /^(true|1)$/.test(new URLSearchParams(rawSearch).get("follow") ?? "");
+  // A watch or a followed log is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
+  if (watch || followed)
     s.scope.audit({
       action: "request.start",
       outcome: "ok",
       statement: text,
       statementKind: command.kind,
-      message: "watch started",
+      message: watch ? "watch started" : "log follow started",
       details: { ...kubeAuditDetails(facts), rule },
     });
   const result = await forward(s, pool, req, res, {
@@ -150,9 +151,9 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     jsonLines: watch,
     adjustHeaders: (h) => kubeHeaders(h, req, s.settings.impersonate ? identity : null),
   });
-  // A watch ends when its client stops it (kubectl get -w, Ctrl-C): that is its normal end, not a failure.
-  const stopped = watch && result.failed && /premature close/i.test(result.note ?? "");
-  const message = stopped ? "the client ended the watch" : (result.note ?? null);
+  // A watch or followed log ends when its client stops it (kubectl get -w, logs -f, Ctrl-C): that is its normal end, not a failure.
+  const stopped = (watch || followed) && result.failed && /premature close/i.test(result.note ?? "");
+  const message = stopped ? `the client ended the ${watch ? "watch" : "log follow"}` : (result.note ?? null);
   audit(result.failed && !stopped ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message, masked: result.masked });
 }
 
