@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
 import { startKubectl } from "./kubectl";
-import { auditEventsAbout, seedIdentity, seedPolicy } from "../support/seed";
+import { activeSessionId, auditEventsAbout, killSession, seedIdentity, seedPolicy } from "../support/seed";
 
 const UPLOAD = 2 * 1024 * 1024;
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -109,5 +109,35 @@ describe("[KUBERNETES][PORT-FORWARD] kubectl port-forward through the gateway is
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Gatehouse denied this request: rule "no-forwards-in-prod" matches this request');
     expect(f.api.seen.filter((s) => s.url.includes("/namespaces/prod/pods/web/portforward")).length).toBe(before);
+  });
+
+  it("an admin kill ends a running port-forward: the forwarded connection is cut, kubectl stops, the audit says why", async () => {
+    const who = await seedIdentity(f.seed, "kube-forward-killed", ["platform"]);
+    const pf = startKubectl(f.kubeconfig("cluster", who.key), ["port-forward", "pod/web", `:${podPort()}`]);
+    try {
+      const local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(await pf.waitFor(/Forwarding from 127\.0\.0\.1:\d+/))![1]);
+      // A connection that stays open (the server waits for a first byte), so the forward is live when killed.
+      const open = net.connect(local, "127.0.0.1");
+      const cut = new Promise<void>((resolve) => open.once("close", () => resolve()));
+      open.on("error", () => {});
+      await expect.poll(() => f.api.seen.filter((s) => s.url.startsWith("/api/v1/namespaces/default/pods/web/portforward")).length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300));
+      // kubectl's discovery connection is a session too: the forward is the one that started last.
+      await killSession(f.seed, await activeSessionId(f.seed, who.name, "kubernetes"));
+      await cut;
+      expect((await pf.exited).code).not.toBe(0);
+    } finally {
+      pf.stop();
+    }
+    await expect
+      .poll(
+        async () => {
+          await f.gw.gw.deps.audit.flush();
+          const ended = (await auditEventsAbout(f.seed, "/pods/web/portforward")).filter((e) => e.identityName === who.name && e.action === "request");
+          return ended.map((e) => e.message);
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual(["ended by Gatehouse: an administrator ended this session"]);
   });
 });
