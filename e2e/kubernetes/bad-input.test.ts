@@ -68,6 +68,12 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
       );
       expect(upgrade).toMatch(/^HTTP\/1.1 403 Forbidden/);
       expect(upgrade).toContain('"kind":"Status"');
+      // An exec offering only the base64 channel protocol: the gateway reads binary channel frames only, so it refuses.
+      const base64 = await raw(
+        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/exec?command=true&stdout=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: base64.channel.k8s.io\r\n\r\n`,
+      );
+      expect(base64).toMatch(/^HTTP\/1.1 400 Bad Request/);
+      expect(base64).toContain("binary channel subprotocols");
       expect(await raw("GARBAGE \x00\x01 nonsense\r\n\r\n")).toMatch(/^HTTP\/1.1 400/);
       // Still working: the watch opened before sees a new object, and a new kubectl run works.
       f.api.seed("configmaps", "default", { metadata: { name: "after-the-noise" }, data: {} });

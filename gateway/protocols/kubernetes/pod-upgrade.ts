@@ -9,7 +9,7 @@ import { redactSecret } from "../../../core/connections/types/http-credential";
 import type { Recorder } from "../../../core/recordings/recorder";
 import { holdForReview } from "../../pipeline/hold";
 import { clientCredential } from "../../http/client-credential";
-import { clientHeaders, upstreamHeaders, upstreamUrl } from "../../http/upstream";
+import { clientHeaders, headerTokens, upstreamHeaders, upstreamUrl } from "../../http/upstream";
 import { auditRequest } from "../../http/client-sessions";
 import type { KubeSessions } from "./kube-sessions";
 import type { RecentRefusals } from "./recent-refusals";
@@ -20,6 +20,7 @@ import { relayPortForward } from "./port-forward-relay";
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
 /** The pod subresources relayed as WebSocket upgrades, and what kubectl calls them. */
+const BINARY_CHANNELS = /^(v\d+\.)?channel\.k8s\.io$/i;
 const RELAYED = { exec: "exec", attach: "attach", portforward: "port-forward" } as const;
 
 /** What the relay of one upgrade gets once the API server has switched protocols. */
@@ -78,6 +79,14 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     refuseUpgradeWithStatus(socket, earlier?.code ?? 403, message);
     return audit("denied", earlier?.code ?? 403, message, null);
   }
+  // exec and attach frames are read as the binary channel protocols lay them out (a channel byte, then
+  // data); the base64 ones are not offered to the API server, and a client offering nothing else is refused.
+  const offered = headerTokens(req.headers["sec-websocket-protocol"]);
+  const binary = offered.filter((p) => BINARY_CHANNELS.test(p));
+  if (kind !== "port-forward" && upgrade === "websocket" && binary.length === 0) {
+    refuseUpgradeWithStatus(socket, 400, "Gatehouse relays exec and attach over the binary channel subprotocols (v5.channel.k8s.io, v4.channel.k8s.io, ...) only");
+    return audit("denied", 400, "no binary channel subprotocol offered", null);
+  }
   const what = `kubectl ${kind} -n ${facts.namespace} ${facts.name}${kind === "exec" ? ` -- ${commandLine.join(" ")}` : kind === "port-forward" ? ` (ports ${(query.ports ?? []).join(", ")})` : ""}`;
   const policy = deps.policies.current(s.admission.connection.id);
   const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
@@ -105,6 +114,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
   const headers = upstreamHeaders(req.headers, settings, cred, null, { addr: req.socket.remoteAddress ?? null, tls: true });
   delete headers["content-length"];
   delete headers["sec-websocket-extensions"];
+  if (kind !== "port-forward" && upgrade === "websocket") headers["sec-websocket-protocol"] = binary.join(", ");
   kubeHeaders(headers, req, settings.impersonate ? identity : null);
   headers.connection = "Upgrade";
   headers.upgrade = upgrade === "websocket" ? "websocket" : String(req.headers.upgrade);
