@@ -15,13 +15,8 @@ import type { StdinSink } from "./pod-input";
 
 const SHELLS = new Set(["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "fish"]);
 
-export type ChannelRequest = { kind: "exec" | "attach"; query: Record<string, string[]>; facts: KubernetesRequestFacts; what: string };
+export type ChannelRequest = { kind: "exec" | "attach"; query: Record<string, string[]>; facts: KubernetesRequestFacts };
 
-/**
- * An exec or attach once the API server has switched protocols: both directions read frame by frame
- * (pod-input.ts, pod-output.ts), the pod's output masked, everything recorded, bytes counted; a kill
- * tells the client why on the error channel, as a kubelet reports a failed command.
- */
 /**
  * Whether stdin is a person's (or agent's) typing into a shell, whose lines are audited and judged
  * as an SSH shell's are: an attach with stdin, or an exec with stdin of a terminal or a bare shell
@@ -55,6 +50,12 @@ function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: Channe
   return { push: (d) => typed.push(d), ended: () => typed.ended() };
 }
 
+/**
+ * An exec or attach once the API server has switched protocols: both directions read frame by frame
+ * (pod-input.ts, pod-output.ts), the pod's output masked, everything recorded, bytes counted; a kill,
+ * or an API server that goes away, is told to the client on the error channel, as a kubelet reports
+ * a failed command.
+ */
 export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, socket: Duplex, head: Buffer, up: Upgraded, recorder: Recorder): Promise<void> {
   const { upSocket, upHead } = up;
   const decoder = { out: new TextDecoder(), err: new TextDecoder(), in: new TextDecoder() };
@@ -66,18 +67,8 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
     socket.destroy();
     upSocket.destroy();
   };
-  const toClient = (b: Buffer) => {
-    if (socket.writable && !socket.write(b)) {
-      upSocket.pause();
-      socket.once("drain", () => upSocket.resume());
-    }
-  };
-  const toPod = (b: Buffer) => {
-    if (upSocket.writable && !upSocket.write(b)) {
-      socket.pause();
-      upSocket.once("drain", () => socket.resume());
-    }
-  };
+  const toClient = writer(socket, upSocket);
+  const toPod = writer(upSocket, socket);
   const output = podOutput(s.masker(), s.credential.forms, toClient, (channel, data) => {
     if (channel === CHANNEL.stdout) recorder.output(decoder.out.decode(data, { stream: true }));
     else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
@@ -123,7 +114,8 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
     socket.end();
     setTimeout(() => socket.destroy(), 2000).unref();
   };
-  upSocket.on("error", () => socket.destroy());
+  // An API server's error is followed by its close, which tells the client.
+  upSocket.on("error", () => {});
   socket.on("error", () => upSocket.destroy());
   const closeBoth = () => {
     socket.destroy();
@@ -140,4 +132,18 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
   socket.once("close", () =>
     up.audit(wentAway ? "error" : "ok", ending !== null ? `ended by Gatehouse: ${ending}` : wentAway ? "the API server closed the stream before it ended" : null, bytesIn, bytesOut),
   );
+}
+
+/** Writes to `to`, pausing `from` while `to` is full (once per fill, however many writes). */
+function writer(to: Duplex, from: Duplex): (b: Buffer) => void {
+  let waiting = false;
+  return (b) => {
+    if (!to.writable || to.write(b) || waiting) return;
+    waiting = true;
+    from.pause();
+    to.once("drain", () => {
+      waiting = false;
+      from.resume();
+    });
+  };
 }

@@ -167,7 +167,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
       onEnd: (end) => (endLive = end),
     };
     if (kind === "port-forward") return relayPortForward(socket, head, upgraded);
-    relayChannels(deps, s, { kind, query, facts, what }, socket, head, upgraded, recorder!).catch((err) => {
+    relayChannels(deps, s, { kind, query, facts }, socket, head, upgraded, recorder!).catch((err) => {
       deps.log(`kubernetes: ${kind} relay: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
       upSocket.destroy();
