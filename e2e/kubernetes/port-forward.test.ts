@@ -3,7 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
 import { startKubectl } from "./kubectl";
-import { activeSessionId, auditEventsAbout, killSession, seedIdentity, seedPolicy } from "../support/seed";
+import { auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedPolicy } from "../support/seed";
+import { pendingReview } from "../support/pending-review";
 
 const UPLOAD = 2 * 1024 * 1024;
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -49,10 +50,13 @@ describe("[KUBERNETES][PORT-FORWARD] kubectl port-forward through the gateway is
     f = await startKubeFixture(["cluster"]);
     await seedPolicy(f.seed, "cluster", {
       defaultAction: "allow",
-      rules: [{ name: "no-forwards-in-prod", action: "deny", match: { kinds: ["create pods/portforward"], namespaces: ["prod"] } }],
+      rules: [
+        { name: "no-forwards-in-prod", action: "deny", match: { kinds: ["create pods/portforward"], namespaces: ["prod"] } },
+        { name: "forwards-in-staging-reviewed", action: "review", match: { kinds: ["create pods/portforward"], namespaces: ["staging"] } },
+      ],
     });
-    f.api.seed("namespaces", undefined, { metadata: { name: "prod" } });
-    for (const ns of ["default", "prod"])
+    for (const ns of ["prod", "staging"]) f.api.seed("namespaces", undefined, { metadata: { name: ns } });
+    for (const ns of ["default", "prod", "staging"])
       f.api.seed("pods", ns, { metadata: { name: "web" }, spec: { containers: [{ name: "main", image: "nginx" }] }, status: { phase: "Running" } } as Parameters<KubeFixture["api"]["seed"]>[2]);
   }, 120_000);
   afterAll(async () => {
@@ -62,6 +66,21 @@ describe("[KUBERNETES][PORT-FORWARD] kubectl port-forward through the gateway is
   });
 
   const podPort = () => (server.address() as AddressInfo).port;
+  /** The session of the identity's live port-forward (kubectl's discovery connection is a session too), by its audited start. */
+  const forwardSession = async (identityName: string) => {
+    let id: string | null = null;
+    await expect
+      .poll(
+        async () => {
+          await f.gw.gw.deps.audit.flush();
+          const start = (await auditEventsAbout(f.seed, "/pods/web/portforward")).find((e) => e.identityName === identityName && e.action === "request.start");
+          return (id = start?.sessionId ?? null);
+        },
+        { timeout: 10_000 },
+      )
+      .not.toBeNull();
+    return id!;
+  };
 
   for (const [transport, env, upgrade] of [
     ["SPDY in a WebSocket", {}, "websocket"],
@@ -121,9 +140,7 @@ describe("[KUBERNETES][PORT-FORWARD] kubectl port-forward through the gateway is
       const cut = new Promise<void>((resolve) => open.once("close", () => resolve()));
       open.on("error", () => {});
       await expect.poll(() => f.api.seen.filter((s) => s.url.startsWith("/api/v1/namespaces/default/pods/web/portforward")).length, { timeout: 10_000 }).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 300));
-      // kubectl's discovery connection is a session too: the forward is the one that started last.
-      await killSession(f.seed, await activeSessionId(f.seed, who.name, "kubernetes"));
+      await killSession(f.seed, await forwardSession(who.name));
       await cut;
       expect((await pf.exited).code).not.toBe(0);
     } finally {
@@ -139,5 +156,24 @@ describe("[KUBERNETES][PORT-FORWARD] kubectl port-forward through the gateway is
         { timeout: 10_000 },
       )
       .toEqual(["ended by Gatehouse: an administrator ended this session"]);
+  });
+
+  it("a held port-forward forwards once approved; one whose session is killed while held is refused, and kubectl says why", async () => {
+    const approved = startKubectl(f.kubeconfig("cluster"), ["-n", "staging", "port-forward", "pod/web", `:${podPort()}`]);
+    try {
+      await decidePendingReview(f.seed, "/namespaces/staging/pods/web/portforward", { approve: true });
+      const local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(await approved.waitFor(/Forwarding from 127\.0\.0\.1:\d+/))![1]);
+      expect(sha256(await exchange(local, Buffer.from("G"), false))).toBe(sha256(file));
+    } finally {
+      approved.stop();
+    }
+    const who = await seedIdentity(f.seed, "kube-forward-held-killed", ["platform"]);
+    const held = startKubectl(f.kubeconfig("cluster", who.key), ["-n", "staging", "port-forward", "pod/web", `:${podPort()}`]);
+    // The held upgrade's session is the review's.
+    await killSession(f.seed, (await pendingReview(f.seed.db, "/namespaces/staging/pods/web/portforward")).sessionId!);
+    const r = await held.exited;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("Gatehouse did not run this request");
+    expect(r.stderr).toContain("the session ended: an administrator ended this session");
   });
 });

@@ -69,15 +69,20 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     audit("denied", code, message, rule);
   };
   const kind = facts.resource === "pods" && facts.subresource ? RELAYED[facts.subresource as keyof typeof RELAYED] : undefined;
-  // exec and attach are read frame by frame (recorded, masked, typed lines judged): WebSocket only, so
-  // kubectl's SPDY retry of a refused one gets the same refusal. A port-forward is relayed as bytes either way.
+  // exec and attach are read frame by frame (recorded, masked, typed lines judged): WebSocket only. A
+  // port-forward is relayed as bytes either way.
   const upgrade = String(req.headers.upgrade ?? "").toLowerCase();
+  // kubectl's SPDY retry of a refused WebSocket upgrade: the same refusal, never a second verdict or review.
+  const earlier = upgrade === "websocket" ? undefined : recent.take(key);
+  if (earlier) {
+    refuseUpgradeWithStatus(socket, earlier.code, earlier.message);
+    return audit("denied", earlier.code, earlier.message, null);
+  }
   const relayable = upgrade === "websocket" || (kind === "port-forward" && upgrade.startsWith("spdy/"));
   if (path === null || !kind || !relayable) {
-    const earlier = recent.take(key);
-    const message = earlier?.message ?? "Gatehouse relays pod exec and attach over WebSocket, and port-forward over WebSocket or SPDY; nothing else is upgraded";
-    refuseUpgradeWithStatus(socket, earlier?.code ?? 403, message);
-    return audit("denied", earlier?.code ?? 403, message, null);
+    const message = "Gatehouse relays pod exec and attach over WebSocket, and port-forward over WebSocket or SPDY; nothing else is upgraded";
+    refuseUpgradeWithStatus(socket, 403, message);
+    return audit("denied", 403, message, null);
   }
   // exec and attach frames are read as the binary channel protocols lay them out (a channel byte, then
   // data); the base64 ones are not offered to the API server, and a client offering nothing else is refused.
@@ -95,7 +100,11 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
   if (verdict.action === "review") {
     const held = holdForReview(deps, s.scope.ctx, verdict, { statement: `${text}\n(${what})` });
     socket.once("close", () => held.cancel("the client went away"));
+    // A session ended from outside (kill, revocation, expiry) while its upgrade is held cancels the hold.
+    const endHold = { end: (reason: string) => held.cancel(`the session ended: ${reason}`) };
+    s.inFlight.add(endHold);
     const outcome = await held.start(() => {});
+    s.inFlight.delete(endHold);
     if (!outcome.approved) return refuse(403, `Gatehouse did not run this request: ${outcome.message}`, rule);
     if (socket.destroyed) return audit("error", 0, "approved, but the client had gone away", rule);
   }
