@@ -6,20 +6,22 @@ import { startKubectl } from "./kubectl";
 import * as m from "./manifests";
 import { auditEventsAbout } from "../support/seed";
 
-// Malformed and oversized requests to /k8s/: each gets a Kubernetes Status from the gateway and
+// Malformed and oversized requests to /k8s/, and a stand-in API server that goes away mid-watch or
+// mid-exec: each gets a Kubernetes Status (or error-channel Status) from the gateway and
 // nothing else is disturbed (a watch opened before goes on; kubectl still works after).
 describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and disturb nothing else", () => {
   let f: KubeFixture;
   beforeAll(async () => {
     f = await startKubeFixture(["cluster"]);
     await f.addCluster("small", { "max-body-bytes": "2048" });
+    f.api.seed("pods", "default", { metadata: { name: "box" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
   }, 120_000);
   afterAll(async () => {
     if (f) expect(f.api.leaks).toEqual([]);
     await f?.close();
   });
 
-  it("ambiguous paths, oversized bodies, plain HTTP, attach upgrades and unknown connections are refused with a Status", async () => {
+  it("ambiguous paths, oversized bodies, plain HTTP, pod proxy upgrades and unknown connections are refused with a Status", async () => {
     const watch = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
     try {
       await new Promise((r) => setTimeout(r, 800));
@@ -52,7 +54,7 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
       });
       expect(plain.status).toBe(403);
       expect(JSON.parse(plain.body)).toMatchObject({ kind: "Status", reason: "Forbidden", message: expect.stringContaining("TLS only") });
-      // An attach upgrade (not relayed), and a malformed request line: a Status, or a 400 from the HTTP parser, and the connection closed.
+      // A pod proxy upgrade (not relayed), and a malformed request line: a Status, or a 400 from the HTTP parser, and the connection closed.
       const raw = (text: string) =>
         new Promise<string>((resolve) => {
           const s = tls.connect({ host: "127.0.0.1", port: f.gw.gw.ports.http, ca: f.gatewayCa, servername: "localhost" }, () => s.write(text));
@@ -62,10 +64,16 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
           s.on("error", () => resolve(out));
         });
       const upgrade = await raw(
-        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/attach?stdin=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`,
+        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/proxy/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`,
       );
       expect(upgrade).toMatch(/^HTTP\/1.1 403 Forbidden/);
       expect(upgrade).toContain('"kind":"Status"');
+      // An exec offering only the base64 channel protocol: the gateway reads binary channel frames only, so it refuses.
+      const base64 = await raw(
+        `GET /k8s/cluster/api/v1/namespaces/default/pods/p/exec?command=true&stdout=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.agent.key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: base64.channel.k8s.io\r\n\r\n`,
+      );
+      expect(base64).toMatch(/^HTTP\/1.1 400 Bad Request/);
+      expect(base64).toContain("binary channel subprotocols");
       expect(await raw("GARBAGE \x00\x01 nonsense\r\n\r\n")).toMatch(/^HTTP\/1.1 400/);
       // Still working: the watch opened before sees a new object, and a new kubectl run works.
       f.api.seed("configmaps", "default", { metadata: { name: "after-the-noise" }, data: {} });
@@ -92,6 +100,29 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
       expect((await f.kubectl("cluster", ["get", "ns", "default", "-o", "name"])).stdout).toBe("namespace/default\n");
     } finally {
       watch.stop();
+    }
+  });
+
+  it("an API server that goes away mid-exec: that kubectl reads why and fails; a followed log and new requests go on", async () => {
+    const logs = startKubectl(f.kubeconfig("cluster"), ["logs", "-f", "box"]);
+    const exec = startKubectl(f.kubeconfig("cluster"), ["exec", "box", "--", "sh", "-c", "echo exec-started; sleep 30; echo not-reached"]);
+    try {
+      await exec.waitFor(/exec-started/);
+      await logs.waitFor(/tick 1\n/);
+      f.api.dropUpgraded();
+      const r = await exec.exited;
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe("exec-started\n");
+      expect(r.stderr).toContain("the API server closed this exec stream before it ended: it went away or dropped the connection");
+      const ticks = (await logs.waitFor(/tick \d+\n/)).match(/tick \d+/g)!.length;
+      expect(await logs.waitFor(new RegExp(`tick ${ticks + 2}\n`))).toContain(`tick ${ticks + 2}`);
+      await f.gw.gw.deps.audit.flush();
+      const ended = (await auditEventsAbout(f.seed, "/namespaces/default/pods/box/exec")).filter((e) => e.action === "request");
+      expect(ended.map((e) => [e.outcome, e.message])).toEqual([["error", "the API server closed the stream before it ended"]]);
+      expect((await f.kubectl("cluster", ["exec", "box", "--", "echo", "after-the-outage"])).stdout).toBe("after-the-outage\n");
+    } finally {
+      logs.stop();
+      exec.stop();
     }
   });
 });

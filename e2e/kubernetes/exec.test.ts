@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, desc, eq } from "drizzle-orm";
 import { tmpdir } from "node:os";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { spawn as spawnPty } from "@lydell/node-pty";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
@@ -9,6 +12,8 @@ import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, se
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
 // server's pod exec (which runs the command for real on this machine: e2e/kubernetes/stand-in/).
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
 describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed and recorded", () => {
   let f: KubeFixture;
   beforeAll(async () => {
@@ -150,5 +155,23 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     await expect.poll(recorded, { timeout: 5000 }).toMatch(/tty-42 \/dev\/pts/);
     expect(await recorded()).toContain('"r","100x30"');
     expect(await recorded()).toContain('"i","e');
+  });
+
+  it("kubectl cp (exec of tar) moves a binary file into the pod and back with the same sha256: stdin and stdout frames pass unchanged", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-kube-cp-"));
+    try {
+      const original = randomBytes(1024 * 1024 + 7);
+      writeFileSync(path.join(dir, "original.bin"), original);
+      mkdirSync(path.join(dir, "in-pod"));
+      // The stand-in's pod runs tar on this machine, so the pod's /in-pod is a real folder here.
+      const up = await f.kubectl("cluster", ["cp", path.join(dir, "original.bin"), `box:${path.join(dir, "in-pod", "copied.bin")}`]);
+      expect(up.stderr).toBe("");
+      expect(sha256(readFileSync(path.join(dir, "in-pod", "copied.bin")))).toBe(sha256(original));
+      const down = await f.kubectl("cluster", ["cp", `box:${path.join(dir, "in-pod", "copied.bin")}`, path.join(dir, "back.bin")]);
+      expect(down.code).toBe(0);
+      expect(sha256(readFileSync(path.join(dir, "back.bin")))).toBe(sha256(original));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

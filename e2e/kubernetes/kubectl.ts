@@ -38,9 +38,13 @@ export function writeKubeconfig(file: string, c: { server: string; ca: string; t
 }
 
 /** Runs kubectl with that kubeconfig (its discovery cache beside it), without blocking the event loop (the gateway runs in this process). */
-export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal } = {}): Promise<RunResult> {
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   const cacheDir = path.join(path.dirname(kubeconfig), `kube-cache-${path.basename(kubeconfig)}`);
-  return run(kubectlPath(), [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], { ...opts, env: { HOME: path.dirname(kubeconfig), KUBECONFIG: kubeconfig } });
+  return run(kubectlPath(), [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], { ...opts, env: { ...opts.env, HOME: path.dirname(kubeconfig), KUBECONFIG: kubeconfig } });
 }
 
 export type RunningKubectl = {
@@ -51,8 +55,8 @@ export type RunningKubectl = {
   stop: () => void;
 };
 
-/** A long-running kubectl (`get -w`, `logs -f`): read as it prints, stopped by the test. */
-export function startKubectl(kubeconfig: string, args: string[]): RunningKubectl {
+/** A long-running kubectl (`get -w`, `logs -f`, `port-forward`): read as it prints, stopped by the test. */
+export function startKubectl(kubeconfig: string, args: string[], env: Record<string, string> = {}): RunningKubectl {
   const waiters = new Set<{ pattern: RegExp; resolve: (s: string) => void }>();
   let stdout = "";
   const abort = new AbortController();
@@ -60,6 +64,7 @@ export function startKubectl(kubeconfig: string, args: string[]): RunningKubectl
     const started = kubectl(kubeconfig, args, {
       timeoutMs: 120_000,
       signal: abort.signal,
+      env,
       onStdout: (soFar) => {
         stdout = soFar;
         for (const w of waiters) {

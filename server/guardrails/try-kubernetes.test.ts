@@ -10,6 +10,7 @@ const policy = policySchema.parse({
     { name: "no-prod-deploy-deletes", action: "deny", match: { verbs: ["delete", "deletecollection"], resources: ["deployments.apps"], namespaces: ["prod*"] } },
     { name: "no-exec-in-prod", action: "deny", match: { resources: ["pods/exec"], namespaces: ["prod"] } },
     { name: "no-secret-watches", action: "deny", match: { verbs: ["watch"], resources: ["secrets"] } },
+    { name: "no-rm", action: "deny", match: { kinds: ["rm"] } },
   ],
 });
 const who = { name: "agent-7", groups: [] };
@@ -29,6 +30,14 @@ describe("the console's try box for Kubernetes: kubectl lines and request lines 
     expect(one("kubectl get secrets -n vault -w")).toMatchObject({ kind: "watch secrets in vault", action: "deny" });
     expect(one("kubectl get pods")).toMatchObject({ kind: "list pods", action: "allow" });
     expect(one("kubectl frobnicate")).toMatchObject({ kind: "unreadable", action: "deny" });
+  });
+
+  it("lines typed into an exec or attach shell, after a `$ ` prompt, judged as the gateway judges them", () => {
+    expect(one("$ sudo rm -rf /var/lib/data")).toMatchObject({ kind: "typed in a shell: RM /VAR/LIB/DATA", action: "deny", rule: "no-rm" });
+    expect(one("$ ls -l")).toMatchObject({ action: "allow", rule: null });
+    const r = tryKubernetes(policy, who, "kubectl exec -it web -- sh\n$ rm -f /tmp/x");
+    expect(r.parsed && r.verdict).toBe("deny");
+    expect(r.parsed && r.explanation).toContain("the line never reaches the shell");
   });
 
   it("request lines, and the verdict of several", () => {

@@ -1,3 +1,4 @@
+import { classifyCommand } from "../../core/policy/classify-command";
 import { evaluatePolicy } from "../../core/policy/evaluate-policy";
 import { normalisePath } from "../../core/policy/http-request";
 import { kubernetesCommand, parseKubernetesRequest, type KubernetesRequestFacts } from "../../core/policy/kubernetes-request";
@@ -96,8 +97,10 @@ function kubectlLine(line: string): KubernetesRequestFacts | null {
 
 /**
  * What the Kubernetes proxy would do with each line under `policy`: a request line (`DELETE
- * /api/v1/namespaces/prod`) read exactly as the gateway reads requests, or a kubectl-like line
- * (`kubectl -n prod delete deployment web`) read as the request kubectl sends for it.
+ * /api/v1/namespaces/prod`) read exactly as the gateway reads requests, a kubectl-like line
+ * (`kubectl -n prod delete deployment web`) read as the request kubectl sends for it, or a line
+ * after a `$ ` prompt, read as a line typed into a `kubectl exec -it` or `attach` shell (judged as an
+ * SSH shell's lines are).
  */
 export function tryKubernetes(policy: Policy, who: { name: string; groups: string[] }, text: string): TryResult {
   const lines = text
@@ -106,6 +109,13 @@ export function tryKubernetes(policy: Policy, who: { name: string; groups: strin
     .filter(Boolean);
   const statements = lines.map((line): StatementVerdict => {
     const base = { text: line, classes: [], tables: [], functions: [], locks: null };
+    const typed = /^\$\s+(.+)$/.exec(line);
+    if (typed) {
+      const c = classifyCommand(typed[1]);
+      const d = evaluatePolicy(policy, who, c);
+      const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
+      return { ...base, kind: `typed in a shell: ${[c.kind, ...c.runs].join(" · ")}`, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+    }
     const request = /^([A-Z]+)\s+(\/\S*)$/.exec(line);
     let facts: KubernetesRequestFacts | null;
     if (request) {
@@ -115,7 +125,8 @@ export function tryKubernetes(policy: Policy, who: { name: string; groups: strin
       for (const [k, v] of target.searchParams) (query[k] ??= []).push(v);
       facts = path === null ? null : parseKubernetesRequest(request[1], path, query);
     } else facts = kubectlLine(line);
-    if (!facts) return { ...base, kind: "unreadable", action: "deny", rule: null, position: null, reason: "not a request line (METHOD /api/...) or a kubectl command Gatehouse can read" };
+    if (!facts)
+      return { ...base, kind: "unreadable", action: "deny", rule: null, position: null, reason: "not a request line (METHOD /api/...), a kubectl command Gatehouse can read, or a `$ ` shell line" };
     const c = kubernetesCommand(facts, line);
     const d = evaluatePolicy(policy, who, c);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
@@ -123,7 +134,14 @@ export function tryKubernetes(policy: Policy, who: { name: string; groups: strin
     return { ...base, classes: c.classes, kind: `${c.kind}${where}`, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
   });
   const denied = statements.find((s) => s.action === "deny");
-  if (denied) return { parsed: true, statements, verdict: "deny", explanation: `kubectl gets a 403 Status: ${denied.reason}` };
+  const shell = (st: StatementVerdict) => st.kind.startsWith("typed in a shell");
+  if (denied)
+    return {
+      parsed: true,
+      statements,
+      verdict: "deny",
+      explanation: shell(denied) ? `the line never reaches the shell; the terminal says why: ${denied.reason}` : `kubectl gets a 403 Status: ${denied.reason}`,
+    };
   const held = statements.find((s) => s.action === "review");
   if (held) return { parsed: true, statements, verdict: "review", explanation: `${held.reason}; kubectl waits for approval, then the request is forwarded as sent` };
   return { parsed: true, statements, verdict: "allow", explanation: "every request is forwarded" };

@@ -9,6 +9,8 @@ import { ObjectStore, StatusError, notFound, type WatchEvent } from "./store";
 import { jsonPatch, mergePatch } from "./patch";
 import { toTable, wantsTable } from "./table";
 import { podExec } from "./pod-exec";
+import { podAttach } from "./pod-attach";
+import { podPortForward } from "./pod-port-forward";
 
 /**
  * A stand-in Kubernetes API server for Gatehouse's tests. No Kubernetes API server runs on these
@@ -20,8 +22,10 @@ import { podExec } from "./pod-exec";
  * timeoutSeconds), create, update, patch (JSON merge; strategic merge read as merge; JSON patch;
  * server-side apply read as merge), delete and deletecollection, label and field selectors, pod
  * logs. What it does not do: admission, RBAC, validation beyond names, real strategic-merge or
- * managed-fields semantics, attach and port-forward. Pod exec runs the command for real on this machine
- * (pod-exec.ts), over WebSocket only (not SPDY).
+ * managed-fields semantics. Pod exec runs the command for real on this machine
+ * (pod-exec.ts), and attach reaches a pod's main process, a real shell (pod-attach.ts); both over
+ * WebSocket only (not SPDY). Port-forward reaches real TCP servers on this machine's loopback, over
+ * SPDY tunnelled in a WebSocket or a SPDY upgrade (pod-port-forward.ts, spdy-session.ts).
  */
 export type StandInApiServer = {
   url: string;
@@ -39,6 +43,8 @@ export type StandInApiServer = {
   seed: (resource: string, namespace: string | undefined, object: Partial<KubeObject> & { metadata: { name: string } }) => KubeObject;
   /** Cuts every client connection (a server that goes away mid-watch); it keeps listening. */
   dropConnections: () => void;
+  /** Cuts the upgraded connections only (exec, attach, port-forward: a node that goes away mid-exec). */
+  dropUpgraded: () => void;
   stop: () => Promise<void>;
 };
 
@@ -77,14 +83,25 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
   });
   // Pod exec over WebSocket (v5.channel.k8s.io): the command really runs here (see pod-exec.ts).
   const exec = podExec();
+  // Pod attach (same channels): each pod's main process is a real shell here (see pod-attach.ts).
+  const attach = podAttach();
+  // Pod port-forward (SPDY in a WebSocket, or a SPDY upgrade) to real TCP servers on this machine (see pod-port-forward.ts).
+  const portForward = podPortForward();
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     if (`${req.url}\n${req.rawHeaders.join("\n")}`.includes("ghk_")) leaks.push(`${req.method} ${req.url}`);
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/exec(\?|$)/.exec(req.url ?? "");
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)\/(exec|attach|portforward)(\?|$)/.exec(req.url ?? "");
     const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
     if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, "Unauthorized");
-    if (!m || !store.has(findResource("", "v1", "pods")!, m[1], m[2])) return refuse(404, "Not Found");
-    exec.handle(req, socket, head);
+    const pods = findResource("", "v1", "pods")!;
+    if (!m || !store.has(pods, m[1], m[2])) return refuse(404, "Not Found");
+    if (m[3] === "exec") return exec.handle(req, socket, head);
+    if (m[3] === "portforward") return portForward.handle(req, socket, head, m[2]);
+    const spec = store.get(pods, m[1], m[2]).spec as { containers?: Array<{ tty?: boolean }> } | undefined;
+    attach.handle(req, socket, head, `${m[1]}/${m[2]}`, { tty: spec?.containers?.[0]?.tty === true });
   });
   server.on("secureConnection", (s: Socket) => {
     sockets.add(s);
@@ -236,8 +253,10 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
     res.write(text);
     if (!follow) return void res.end();
+    // Followed lines: the pod's `stand-in/follow-log` annotation with {n} counted up, else `tick <n>`.
+    const line = pod.metadata.annotations?.["stand-in/follow-log"] ?? "tick {n}";
     let n = 0;
-    const timer = setInterval(() => res.write(`tick ${++n}\n`), 300);
+    const timer = setInterval(() => res.write(`${line.replaceAll("{n}", String(++n))}\n`), 300);
     res.once("close", () => clearInterval(timer));
   }
 
@@ -257,10 +276,15 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     dropConnections: () => {
       for (const s of sockets) s.destroy();
     },
+    dropUpgraded: () => {
+      for (const s of upgraded) s.destroy();
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         exec.close();
+        attach.close();
+        portForward.close();
         server.close(() => resolve());
       }),
   };

@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 
 /** The remote-command channels of the Kubernetes WebSocket subprotocols (v5 adds 255: close a channel). */
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
-const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+export const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
 /**
  * The stand-in's pod exec: a WebSocket upgrade of `.../pods/<name>/exec?command=...&stdin=&stdout=&tty=`
@@ -25,21 +25,23 @@ export function podExec(): { handle: (req: IncomingMessage, socket: Duplex, head
   };
 }
 
+/** A command's end as the kubelet reports it on channel 3. */
+export function exitStatus(code: number): Record<string, unknown> {
+  if (code === 0) return { metadata: {}, status: "Success" };
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `command terminated with non-zero exit code: exit status ${code}`,
+    reason: "NonZeroExitCode",
+    details: { causes: [{ reason: "ExitCode", message: String(code) }] },
+  };
+}
+
 function run(ws: WebSocket, q: URLSearchParams): void {
   const command = q.getAll("command");
   const send = (channel: number, data: Buffer | string) => ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   const exited = (code: number) => {
-    const status =
-      code === 0
-        ? { metadata: {}, status: "Success" }
-        : {
-            metadata: {},
-            status: "Failure",
-            message: `command terminated with non-zero exit code: exit status ${code}`,
-            reason: "NonZeroExitCode",
-            details: { causes: [{ reason: "ExitCode", message: String(code) }] },
-          };
-    send(CHANNEL.error, JSON.stringify(status));
+    send(CHANNEL.error, JSON.stringify(exitStatus(code)));
     ws.close(1000);
   };
   if (command.length === 0) return void (send(CHANNEL.error, JSON.stringify({ metadata: {}, status: "Failure", message: "you must specify at least one command for the container" })), ws.close(1000));

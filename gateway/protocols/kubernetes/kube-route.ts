@@ -17,7 +17,8 @@ import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
 import { endWatch, sendStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { auditRequest } from "../../http/client-sessions";
-import { RecentRefusals, relayExec } from "./exec-relay";
+import { relayUpgrade } from "./pod-upgrade";
+import { RecentRefusals } from "./recent-refusals";
 
 export const KUBE_PREFIX = KUBE_PREFIX_PATH;
 
@@ -38,9 +39,9 @@ export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close:
         sendStatus(res, 500, "the gateway could not handle this request");
       });
     },
-    // exec over WebSocket, recorded; attach, port-forward and SPDY are refused with a Status.
+    // exec and attach over WebSocket, recorded; port-forward and SPDY are refused with a Status.
     upgrade: (req, socket, head, rest) => {
-      relayExec(deps, sessions, recent, req, socket, head, rest).catch((err) => {
+      relayUpgrade(deps, sessions, recent, req, socket, head, rest).catch((err) => {
         deps.log(`kubernetes: upgrade: ${(err as Error).stack ?? err}`, "error");
         socket.destroy();
       });
@@ -139,14 +140,15 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   const base = s.masker();
   const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
   const watch = facts.verb === "watch";
-  // A watch is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
-  if (watch)
+  const followed = facts.subresource === "log" && /^(true|1)$/.test(new URLSearchParams(rawSearch).get("follow") ?? "");
+  // A watch or a followed log is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
+  if (watch || followed)
     s.scope.audit({
       action: "request.start",
       outcome: "ok",
       statement: text,
       statementKind: command.kind,
-      message: "watch started",
+      message: watch ? "watch started" : "log follow started",
       details: { ...kubeAuditDetails(facts), rule },
     });
   const result = await forward(s, pool, req, res, {
@@ -162,9 +164,9 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     jsonLines: watch,
     adjustHeaders: (h) => kubeHeaders(h, req, s.settings.impersonate ? identity : null),
   });
-  // A watch ends when its client stops it (kubectl get -w, Ctrl-C): that is its normal end, not a failure.
-  const stopped = watch && result.failed && /premature close/i.test(result.note ?? "");
-  const message = [approval, stopped ? "the client ended the watch" : result.note].filter(Boolean).join("; ") || null;
+  // A watch or followed log ends when its client stops it (kubectl get -w, logs -f, Ctrl-C): that is its normal end, not a failure.
+  const stopped = (watch || followed) && result.failed && /premature close/i.test(result.note ?? "");
+  const message = [approval, stopped ? `the client ended the ${watch ? "watch" : "log follow"}` : result.note].filter(Boolean).join("; ") || null;
   audit(result.failed && !stopped ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, message, masked: result.masked });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WsFrameReader } from "./ws-frames";
+import { clientFrame, serverFrame, WsFrameReader } from "./ws-frames";
 
 /** A binary frame, masked as a client sends it or bare as a server does. */
 function frame(payload: Buffer, mask: boolean, fin = true): Buffer {
@@ -34,5 +34,17 @@ describe("WsFrameReader reads the frames of an exec stream whatever the packets 
 
   it("refuses a frame larger than it records, before reading it", () => {
     expect(() => new WsFrameReader(1024).push(frame(Buffer.alloc(2000), true).subarray(0, 10))).toThrow(/larger than the 1024/);
+  });
+
+  it("writes frames it reads back: a client's masked, a server's bare, at each length encoding", () => {
+    for (const size of [0, 125, 126, 65535, 65536]) {
+      const payload = Buffer.alloc(size, 0x5a);
+      const masked = clientFrame(0x2, payload);
+      const bare = serverFrame(0x2, payload);
+      expect(masked[1] & 0x80).toBe(0x80);
+      expect(bare[1] & 0x80).toBe(0);
+      expect(masked.length).toBe(bare.length + 4);
+      for (const f of [masked, bare]) expect(new WsFrameReader().push(f)).toEqual([{ opcode: 2, payload, fin: true }]);
+    }
   });
 });

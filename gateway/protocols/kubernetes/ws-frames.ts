@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * Reads WebSocket frames (RFC 6455) out of a byte stream as it passes, without changing it: the
  * payloads of data frames, unmasked, for the exec recording. Codec only, no I/O. A frame larger
@@ -47,4 +49,35 @@ export class WsFrameReader {
     }
     return out;
   }
+}
+
+/** A WebSocket frame as a server sends it (unmasked, one fragment). Pure. */
+export function serverFrame(opcode: number, payload: Buffer): Buffer {
+  return frame(opcode, payload, null);
+}
+
+/** A WebSocket frame as a client sends it (masked with a fresh key, one fragment). Pure but for the key. */
+export function clientFrame(opcode: number, payload: Buffer): Buffer {
+  return frame(opcode, payload, randomBytes(4));
+}
+
+function frame(opcode: number, payload: Buffer, key: Buffer | null): Buffer {
+  const n = payload.length;
+  const size = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const head = Buffer.alloc(size + (key ? 4 : 0));
+  head[0] = 0x80 | opcode;
+  if (n < 126) head[1] = n;
+  else if (n < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  if (!key) return Buffer.concat([head, payload]);
+  head[1] |= 0x80;
+  key.copy(head, size);
+  const body = Buffer.from(payload);
+  for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
+  return Buffer.concat([head, body]);
 }

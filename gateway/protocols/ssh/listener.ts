@@ -10,7 +10,7 @@ import { ValueMasker } from "../../../core/masking/value-masker";
 import type { Recorder } from "../../../core/recordings/recorder";
 import { gatewayHostKey } from "../../../core/ssh/host-key";
 import { servedBy } from "../../../core/connections/registry";
-import { CommandGuard } from "./command-guard";
+import { CommandGuard } from "../../pipeline/shell-lines/command-guard";
 import { handleSessionChannel } from "./session-channel";
 import { type SshSession } from "./ssh-session";
 import { RefusalBudget } from "./refusal-budget";

@@ -2,7 +2,7 @@ import type { Client, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh
 import type { GatewayDeps } from "../../gateway-deps";
 import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
 import type { Recorder } from "../../../core/recordings/recorder";
-import type { CommandGuard } from "./command-guard";
+import type { CommandGuard } from "../../pipeline/shell-lines/command-guard";
 import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
 import type { RefusalBudget } from "./refusal-budget";
 

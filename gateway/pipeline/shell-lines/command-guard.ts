@@ -3,7 +3,7 @@ import type { SessionContext } from "../../../core/audit/audit-event";
 import { classifyCommand } from "../../../core/policy/classify-command";
 import { judgeCommands, type Subject } from "../../../core/policy/evaluate-policy";
 import type { Policy } from "../../../core/policy/policy";
-import { holdForReview } from "../../pipeline/hold";
+import { holdForReview } from "../hold";
 
 export type CommandVerdict =
   | { action: "allow"; kind: string }

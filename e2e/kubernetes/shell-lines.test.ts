@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { spawn as spawnPty } from "@lydell/node-pty";
+import { startKubeFixture, type KubeFixture } from "./kube-fixture";
+import { kubectlPath } from "./kubectl";
+import { auditEventsOf, decidePendingReview, seedIdentity, seedPolicy } from "../support/seed";
+
+// Lines typed into `kubectl exec -i ... -- sh` and `kubectl attach -it` shells, audited one event per
+// line and judged as an SSH shell's are (the shared gateway/pipeline/shell-lines). The stand-in API
+// server runs the shells for real on this machine (no Kubernetes API server runs here), so a refused
+// `rm` that reached it would really delete the file.
+describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are audited and judged", () => {
+  let f: KubeFixture;
+  let dir: string;
+  const commands = async (identityName: string) => {
+    await f.gw.gw.deps.audit.flush();
+    return (await auditEventsOf(f.seed, "command", "cluster")).filter((e) => e.identityName === identityName).map((e) => [e.statement, e.outcome]);
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "gatehouse-kube-lines-"));
+    f = await startKubeFixture(["cluster"]);
+    await seedPolicy(f.seed, "cluster", {
+      defaultAction: "allow",
+      rules: [
+        { name: "no-rm", action: "deny", match: { kinds: ["rm"] } },
+        { name: "touch-reviewed", action: "review", match: { kinds: ["touch"] } },
+      ],
+    });
+    f.api.seed("pods", "default", { metadata: { name: "box" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
+    f.api.seed("pods", "default", { metadata: { name: "console" }, spec: { containers: [{ name: "main", image: "busybox", stdin: true, tty: true }] } });
+  }, 120_000);
+  afterAll(async () => {
+    if (f) expect(f.api.leaks).toEqual([]);
+    await f?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("kubectl exec -i -- sh without a terminal: each line audited, a denied one never reaches the shell, kubectl is told on stderr", async () => {
+    const who = await seedIdentity(f.seed, "kube-lines-exec", ["platform"]);
+    const keep = path.join(dir, "keep.txt");
+    writeFileSync(keep, "precious");
+    const r = await f.kubectl("cluster", ["exec", "-i", "box", "--", "sh"], { token: who.key, input: `echo before\nrm -f ${keep}\necho after\n` });
+    expect(r.stdout).toBe("before\nafter\n");
+    expect(r.stderr).toContain('gatehouse: Gatehouse denied this command: rule "no-rm" matches this command');
+    expect(existsSync(keep)).toBe(true);
+    await expect
+      .poll(() => commands(who.name), { timeout: 5000 })
+      .toEqual([
+        ["echo before", "ok"],
+        [`rm -f ${keep}`, "denied"],
+        ["echo after", "ok"],
+      ]);
+  });
+
+  it("kubectl attach -it: a held line runs once approved, a denied one is refused on the terminal, the shell goes on", async () => {
+    const who = await seedIdentity(f.seed, "kube-lines-tty", ["platform"]);
+    const made = path.join(dir, "made-after-approval");
+    const keep = path.join(dir, "keep-tty.txt");
+    writeFileSync(keep, "precious");
+    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "attach", "-it", "console"], {
+      name: "xterm-256color",
+      cols: 100,
+      rows: 30,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
+    });
+    let screen = "";
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await expect.poll(() => screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
+      term.write("\r");
+      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\$ $/);
+      term.write(`touch ${made}\r`);
+      await expect.poll(() => screen, { timeout: 10_000 }).toContain("Gatehouse is holding this command for approval");
+      expect(existsSync(made)).toBe(false);
+      await decidePendingReview(f.seed, `touch ${made}`, { approve: true });
+      await expect.poll(() => existsSync(made), { timeout: 10_000 }).toBe(true);
+      term.write(`rm -f ${keep}\r`);
+      await expect.poll(() => screen, { timeout: 10_000 }).toContain('Gatehouse denied this command: rule "no-rm"');
+      term.write("echo still-$((20 + 22))\r");
+      await expect.poll(() => screen, { timeout: 10_000 }).toContain("still-42");
+      expect(existsSync(keep)).toBe(true);
+      term.write("exit\r");
+      expect(await exited).toBe(0);
+    } finally {
+      term.kill();
+    }
+    await expect
+      .poll(() => commands(who.name), { timeout: 5000 })
+      .toEqual([
+        [`touch ${made}`, "ok"],
+        [`rm -f ${keep}`, "denied"],
+        ["echo still-$((20 + 22))", "ok"],
+        ["exit", "ok"],
+      ]);
+  });
+});

@@ -1,0 +1,164 @@
+import type { CommandGuard } from "./command-guard";
+import { ShellInput } from "./shell-input";
+
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+
+/** Where a shell's typed input comes from and goes to, whatever the protocol (an SSH channel, a pod exec or attach). */
+export type ShellEnds = {
+  /** Bytes on to the shell. */
+  toShell: (bytes: Buffer | string) => void;
+  /** Text for the person at the terminal (on its output). */
+  toTerminal: (text: string) => void;
+  /** Text for a client without a terminal (on its stderr: its output may be a script's data). */
+  toStderr: (text: string) => void;
+  /** Whether the client can still be told anything. */
+  writable: () => boolean;
+  /** Resolves, with why, when the client goes away (a held line's review is then cancelled). */
+  clientGone: () => Promise<string>;
+  guard: CommandGuard;
+  /** One `command` audit event per line. */
+  audit: (e: { outcome: "ok" | "denied"; statement: string; statementKind?: string; message: string | null }) => void;
+};
+
+/** The first Ctrl-C or Ctrl-D in some input, or 0. */
+function withdrawKey(data: Buffer): number {
+  for (const b of data) if (b === CTRL_C || b === CTRL_D) return b;
+  return 0;
+}
+
+/**
+ * The client's keystrokes on their way to an interactive shell, each line audited, and judged when a
+ * rule could apply (best effort, see ShellInput). Input waits while a typed line is held for review,
+ * so keystrokes keep their order. In a terminal, Ctrl-C typed while a line is held withdraws its
+ * review (cancelled by the client), and the shell gets the Ctrl-C: the line is dropped and a fresh
+ * prompt comes. Ctrl-D likewise withdraws the review, then reaches the shell on an emptied line, which
+ * ends it as Ctrl-D at a prompt does: someone pressing Ctrl-D wants out, and a command they no longer
+ * wait for must not stay held (or run) behind them. Whatever was typed between Enter and the key is
+ * dropped, as a terminal's Ctrl-C drops typeahead.
+ */
+export class TypedInput {
+  private readonly lines: ShellInput;
+  private readonly pending: Buffer[] = [];
+  // Without a terminal, the bytes of a line wait for its Enter: the shell reads them as sent, with no
+  // line editor that a Ctrl-U could clear, so a refused line must never reach it.
+  private unjudged: Buffer[] = [];
+  private pumping: Promise<void> | null = null;
+  private held: { withdraw: (key: number) => void } | null = null;
+
+  constructor(
+    private readonly ends: ShellEnds,
+    private readonly terminal: boolean,
+    /** Where "use ... for enforced rules" points, in the audit of a line the gateway could not follow. */
+    private readonly enforcedHint: string,
+  ) {
+    this.lines = new ShellInput(!terminal);
+  }
+
+  push(data: Buffer): void {
+    if (this.held && this.terminal) {
+      const key = withdrawKey(data);
+      if (key) this.held.withdraw(key);
+    }
+    this.pending.push(data);
+    this.pumping ??= this.pump().finally(() => (this.pumping = null));
+  }
+
+  /** The end of the client's input: once all of it is judged, a last line without Enter too (the shell runs it at the end). */
+  async ended(): Promise<void> {
+    await (this.pumping ?? Promise.resolve());
+    const bytes = Buffer.concat(this.unjudged.splice(0));
+    if (!bytes.length) return;
+    const last = this.lines.unfinished;
+    if (!last?.text.trim() || !this.ends.guard.active || !(await this.judge(last.text)).refused) this.ends.toShell(bytes);
+  }
+
+  private async pump(): Promise<void> {
+    for (let data = this.pending.shift(); data; data = this.pending.shift()) await this.forward(data).catch(() => {});
+  }
+
+  private async forward(data: Buffer): Promise<void> {
+    const { ends } = this;
+    if (!ends.guard.active) {
+      if (this.unjudged.length) ends.toShell(Buffer.concat(this.unjudged.splice(0)));
+      for (const part of this.lines.feed(data))
+        if (part.line?.text.trim()) ends.audit({ outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
+      ends.toShell(data);
+      return;
+    }
+    const parts = this.lines.feed(data);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const text = part.line?.text;
+      if (!this.terminal) {
+        this.unjudged.push(part.bytes);
+        if (!part.line) continue;
+        const line = Buffer.concat(this.unjudged.splice(0));
+        if (!text?.trim() || !(await this.judge(text)).refused) ends.toShell(line);
+        continue;
+      }
+      if (!part.line || !text?.trim()) {
+        ends.toShell(part.bytes);
+        continue;
+      }
+      if (part.line.edited) {
+        // The shell knows the real line, the gateway does not: run it, and say so in the audit.
+        ends.audit({
+          outcome: "ok",
+          statement: text,
+          message: `line edited with history or completion: not judged (shell guardrails are best effort; use ${this.enforcedHint} for enforced rules)`,
+        });
+        ends.toShell(part.bytes);
+        continue;
+      }
+      // A Ctrl-C or Ctrl-D typed right after Enter, in the same burst or not yet forwarded, counts as well.
+      const { refused, key } = await this.judge(text, withdrawKey(Buffer.concat([...parts.slice(i + 1).map((p) => p.bytes), ...this.pending])));
+      if (!refused) {
+        ends.toShell(part.bytes);
+        continue;
+      }
+      if (key) return this.dropThrough(key, parts.slice(i + 1));
+      // Clear the line the shell holds (Ctrl-U) and ask for a new prompt, instead of Enter.
+      ends.toShell("\x15\r");
+    }
+  }
+
+  /**
+   * Judges a line (holding it for review when a rule says so) and audits it; tells the client why a
+   * refused one does not run. `key`: the Ctrl-C or Ctrl-D that withdrew its review, if one did.
+   */
+  private async judge(text: string, typedAhead = 0): Promise<{ refused: string | null; key: number }> {
+    const { ends } = this;
+    // Without a terminal, output may be a script's data: the gateway's lines go to stderr, uncoloured.
+    const say = (line: string, colour: number, end = "\r\n") => {
+      if (!ends.writable()) return;
+      if (this.terminal) ends.toTerminal(`\r\n\x1b[${colour}mgatehouse: ${line}\x1b[0m${end}`);
+      else ends.toStderr(`gatehouse: ${line}\n`);
+    };
+    const v = ends.guard.judge(text);
+    let refused: string | null = v.action === "deny" ? v.message : null;
+    let key = 0;
+    if (v.action === "review") {
+      const withdrawn = new Promise<void>((resolve) => (this.held = { withdraw: (k) => ((key ||= k), resolve()) }));
+      if (this.terminal && typedAhead) this.held!.withdraw(typedAhead);
+      refused = await v.run((line) => say(line, 33, ""), ends.clientGone(), withdrawn);
+      this.held = null;
+      if (!refused && this.terminal && ends.writable()) ends.toTerminal("\r\n");
+    }
+    ends.audit({ outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
+    if (refused) say(refused, 31);
+    return { refused, key: refused ? key : 0 };
+  }
+
+  /**
+   * After a withdrawal: the input up to the key that withdrew is dropped, the rest is read afresh,
+   * and the shell gets the key (Ctrl-C: its own fresh prompt; Ctrl-D after Ctrl-U: the end of input).
+   */
+  private dropThrough(key: number, after: Array<{ bytes: Buffer }>): void {
+    const rest = Buffer.concat([...after.map((p) => p.bytes), ...this.pending.splice(0)]);
+    const from = rest.indexOf(key) + 1;
+    this.lines.reset();
+    if (from < rest.length) this.pending.push(rest.subarray(from));
+    this.ends.toShell(key === CTRL_C ? "\x03" : "\x15\x04");
+  }
+}
