@@ -26,6 +26,8 @@ export type StackInfo = {
   gatewayPort: number;
   /** The gateway's SSH listener (user name = connection name, password = a Gatehouse key). */
   gatewaySshPort: number;
+  /** The gateway's HTTP port (the API proxy, /k8s/ over TLS, /mcp). */
+  gatewayHttpPort: number;
   /** Environment for the `gatehouse` CLI and for reaching the shared database. */
   env: Record<string, string>;
   /** A role `app` with password `secret` on database `shop` of the target PostgreSQL. */
@@ -119,6 +121,7 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
         consoleUrl,
         gatewayPort: gateway.ports.pg,
         gatewaySshPort: gateway.ports.ssh,
+        gatewayHttpPort: gateway.ports.http,
         env,
         targetUrl: pg.url("shop", "app", "secret") + "?sslmode=disable",
         targetPort: pg.port,
