@@ -27,7 +27,9 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />
             </Td>
             <Td className="min-w-56 max-w-md">
-              <code className="line-clamp-3 break-words font-mono text-xs text-slate-800">{e.statement ?? e.message ?? ""}</code>
+              <code title={e.statement ?? e.message ?? undefined} className="line-clamp-3 break-words font-mono text-xs text-slate-800">
+                {e.statement ?? e.message ?? ""}
+              </code>
               {e.statement && e.message ? <p className="mt-1 text-xs text-slate-500">{e.message}</p> : null}
             </Td>
           </tr>

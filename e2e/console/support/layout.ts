@@ -26,3 +26,21 @@ export function cutSelects(page: Page): Promise<string[]> {
 /** Boxes cut at the bottom: their content is taller than they show. */
 export const clippedHeight = (page: Page, selector: string) =>
   page.locator(selector).evaluateAll((els) => els.filter((e) => e.scrollHeight > e.clientHeight + 1).map((e) => e.getAttribute("aria-label") ?? e.tagName));
+
+/**
+ * The tables that scroll sideways in their box but lose their first column when scrolled to the
+ * end (it should stay held at the box's left edge), by label; scroll positions are put back.
+ */
+export function unheldFirstColumns(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("table")].flatMap((table) => {
+      const box = table.parentElement!;
+      const cell = table.querySelector("tbody tr > td:first-child:not(:only-child)");
+      if (!cell || box.scrollWidth <= box.clientWidth + 1) return [];
+      box.scrollLeft = box.scrollWidth;
+      const held = Math.abs(cell.getBoundingClientRect().left - box.getBoundingClientRect().left) <= 2;
+      box.scrollLeft = 0;
+      return held ? [] : [table.getAttribute("aria-label") ?? "(a table without a label)"];
+    }),
+  );
+}
