@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { identities } from "../../drizzle/schema/index";
 import { addPerson, linkIdentity } from "./support/people";
 import { openStackDb } from "./support/seed-recording";
+import { litPixelsOf } from "./support/terminal-pixels";
 
 type AuditRow = { action: string; outcome: string; identityName: string | null; connectionName: string | null; statement: string | null; message: string | null };
 
@@ -54,6 +55,21 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
     .locator(".xterm-screen")
     .evaluate((e) => e.getBoundingClientRect().width);
   expect(width).toBeGreaterThan(900);
+  // Glyphs that reach below the baseline show: underscores light pixels in their cells, where as many
+  // spaces light none (a line height that clipped them showed tok_abc as "tok abc").
+  const run = "_".repeat(12);
+  await page.keyboard.type(`-- x${run}y`);
+  await expect(rows(page)).toContainText(`x${run}y`);
+  const underscores = await litPixelsOf(page, run);
+  expect(await litPixelsOf(page, "-- x"), "lit pixels of letters (the measure itself works)").toBeGreaterThan(0);
+  await shot(page, "laptop-terminal-underscores");
+  await page.keyboard.press("Control+U");
+  await page.keyboard.type(`-- x${" ".repeat(12)}y`);
+  await expect(rows(page)).toContainText("-- x");
+  const spaces = await litPixelsOf(page, " ".repeat(12));
+  await page.keyboard.press("Control+U");
+  expect(spaces, "spaces light no pixel").toBe(0);
+  expect(underscores, "lit pixels of twelve underscores").toBeGreaterThan(12 * 4);
   await shot(page, "laptop-terminal-psql");
 
   // Backslash commands are off (psql runs on the gateway's host); Ctrl-D quits.
