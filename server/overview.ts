@@ -25,7 +25,24 @@ export async function getOverview(opts: { withAudit: boolean } = { withAudit: fa
       .where(sql`${reviews.status} = 'pending'`),
     db.select({ n: count }).from(auditEvents).where(gt(auditEvents.at, dayAgo)),
     // Only roles that may read the audit log get its rows; callers that do not say get none (me.overview is open to every role).
-    opts.withAudit ? db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(10) : Promise.resolve([]),
+    opts.withAudit
+      ? db
+          .select({
+            id: auditEvents.id,
+            at: auditEvents.at,
+            identityName: auditEvents.identityName,
+            connectionName: auditEvents.connectionName,
+            statementKind: auditEvents.statementKind,
+            action: auditEvents.action,
+            outcome: auditEvents.outcome,
+            sqlstate: auditEvents.sqlstate,
+            statement: auditEvents.statement,
+            message: auditEvents.message,
+          })
+          .from(auditEvents)
+          .orderBy(desc(auditEvents.id))
+          .limit(10)
+      : Promise.resolve([]),
   ]);
   return {
     connections: c.n,

@@ -1,11 +1,17 @@
+"use client";
 import { OutcomeBadge } from "../../components/audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../../components/ui/table";
 import type { auditEvents } from "../../drizzle/schema/index";
 
-type AuditEvent = typeof auditEvents.$inferSelect;
+export type AuditRow = Pick<typeof auditEvents.$inferSelect, "id" | "at" | "identityName" | "connectionName" | "statementKind" | "action" | "outcome" | "sqlstate" | "statement" | "message">;
 
-/** The latest audit events, newest first, as a person scans them: who, where, what, and how it ended. */
-export function AuditTable({ events }: { events: AuditEvent[] }) {
+/**
+ * The latest audit events, newest first, as a person scans them: who, where, what, and how it ended.
+ * A client component fed plain rows: rendered on the server as a tree of elements, React's payload
+ * sent each row as a chunk of its own, and when a row's chunk reached the browser after the table
+ * the Overview's hydration failed (#418) on some loads.
+ */
+export function AuditTable({ events }: { events: AuditRow[] }) {
   return (
     <Table label="Latest audit events">
       <THead>
@@ -27,7 +33,9 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />
             </Td>
             <Td className="min-w-56 max-w-md">
-              <code className="line-clamp-3 break-words font-mono text-xs text-slate-800">{e.statement ?? e.message ?? ""}</code>
+              <code title={e.statement ?? e.message ?? undefined} className="line-clamp-3 break-words font-mono text-xs text-slate-800">
+                {e.statement ?? e.message ?? ""}
+              </code>
               {e.statement && e.message ? <p className="mt-1 text-xs text-slate-500">{e.message}</p> : null}
             </Td>
           </tr>

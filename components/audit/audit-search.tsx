@@ -104,7 +104,9 @@ export function AuditSearch({ initial }: { initial: AuditFilters }) {
                   <Td>{e.connectionName ?? "—"}</Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
                   <Td className="max-w-md">
-                    <code className="line-clamp-2 break-words font-mono text-xs">{e.statement ?? e.message ?? ""}</code>
+                    <code title={e.statement ?? e.message ?? undefined} className="line-clamp-2 break-words font-mono text-xs">
+                      {e.statement ?? e.message ?? ""}
+                    </code>
                   </Td>
                   <Td className="whitespace-nowrap">
                     <OutcomeBadge outcome={e.outcome} sqlstate={e.sqlstate} />

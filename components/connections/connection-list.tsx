@@ -90,7 +90,7 @@ export function ConnectionList({ cli, addExamples }: { cli: string; addExamples:
           {query.data.map((c) => (
             <tr key={c.id}>
               <Td>
-                <Link href={`/connections/${c.id}`} className="whitespace-nowrap font-medium text-brand hover:underline">
+                <Link href={`/connections/${c.id}`} title={c.name} className="font-medium text-brand hover:underline">
                   {c.name}
                 </Link>
                 <div className="text-xs text-slate-500">{c.typeLabel}</div>

@@ -115,8 +115,18 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
             onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}
           />
         ))}
-        <Card title="As JSON (what `gatehouse policies apply` takes)" actions={<CopyButton text={JSON.stringify(policy, null, 2)} label="Copy JSON" />}>
-          <pre className="max-h-72 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">{JSON.stringify(policy, null, 2)}</pre>
+        <Card
+          title={
+            <>
+              As JSON (what <code className="font-mono text-xs font-normal">gatehouse policies apply</code> takes)
+            </>
+          }
+          actions={<CopyButton text={JSON.stringify(policy, null, 2)} label="Copy JSON" />}
+        >
+          {/* Whole, never cut at a height: it is what gets saved, read top to bottom. */}
+          <pre aria-label="Policy as JSON" className="overflow-x-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">
+            {JSON.stringify(policy, null, 2)}
+          </pre>
         </Card>
       </div>
       <div>

@@ -97,7 +97,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         {sqlOnly("locks") ? null : (
           <Field label="Takes a lock of at least" name={id("locks")} hint="ACCESS EXCLUSIVE: VACUUM FULL, CLUSTER, REINDEX, most ALTER TABLE forms." error={errors.locks}>
             <Select name={id("locks")} value={rule.locks} disabled={readOnly} onChange={(e) => set("locks", e.target.value as RuleDraft["locks"])}>
-              <option value="">any lock (no condition)</option>
+              <option value="">no lock condition</option>
               {LOCK_LEVELS.map((l) => (
                 <option key={l} value={l}>
                   {l}

@@ -38,7 +38,8 @@ export function ColumnRuleRow({ index, count, rule, errors, readOnly, onChange, 
           </div>
         )}
       </div>
-      <div className="grid gap-3 p-3 sm:grid-cols-2">
+      {/* The style column is as wide as its longest option (never cut short); the groups take the rest. */}
+      <div className="grid gap-3 p-3 sm:grid-cols-[auto_minmax(0,1fr)]">
         <div className="sm:col-span-2">
           <Field label="Columns" name={id("column")} hint="table.column or schema.table.column; * is a wildcard (*.email)." error={errors.column}>
             <TextInput

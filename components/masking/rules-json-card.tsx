@@ -12,7 +12,7 @@ export function RulesJsonCard({ connection, rules }: { connection: string; rules
   const apply = script.slice(script.lastIndexOf("\n") + 1);
   return (
     <Card title="Rules as JSON" actions={<CopyButton text={json} label="Copy JSON" />}>
-      <pre aria-label="Rules as JSON" className="max-h-72 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">
+      <pre aria-label="Rules as JSON" className="overflow-x-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">
         {json}
       </pre>
       <div className="mt-3 flex flex-wrap items-center justify-between gap-2">

@@ -3,6 +3,7 @@ import "@xterm/xterm/css/xterm.css";
 import type { Terminal } from "@xterm/xterm";
 import { useEffect, useRef, useState } from "react";
 import { describeError, useTRPCClient } from "../trpc/client";
+import { XTERM_LOOK } from "../terminal/xterm-look";
 
 const POLL_MS = 1000;
 
@@ -24,7 +25,7 @@ export function LiveTerminal({ id, onEnded }: { id: string; onEnded: () => void 
     const run = async () => {
       const { Terminal } = await import("@xterm/xterm");
       if (stopped || !box.current) return;
-      term = new Terminal({ disableStdin: true, cursorBlink: false, fontSize: 13, scrollback: 5000, theme: { background: "#0f172a" } });
+      term = new Terminal({ ...XTERM_LOOK, disableStdin: true, cursorBlink: false, fontSize: 13, scrollback: 5000 });
       term.open(box.current);
       let after = -1;
       while (!stopped) {

@@ -4,9 +4,12 @@ import { clock } from "./recording-time";
 
 export type CommandItem = { id: number; offset: number; statement: string; outcome: string; message: string | null };
 
+// A browser psql terminal's commands are the statements its psql sent (the Postgres sessions it opened).
+const NOTHING_YET: Record<string, string> = { terminal: "No commands were run in this terminal yet: each statement psql sends appears here." };
+
 /** Commands typed or run in the session, at their time in the recording; a click seeks the player there. */
-export function RecordingCommands({ commands, truncated, onSeek }: { commands: CommandItem[]; truncated: boolean; onSeek?: (t: number) => void }) {
-  if (commands.length === 0) return <p className="text-sm text-slate-500">No commands were recorded in this session yet.</p>;
+export function RecordingCommands({ protocol, commands, truncated, onSeek }: { protocol: string; commands: CommandItem[]; truncated: boolean; onSeek?: (t: number) => void }) {
+  if (commands.length === 0) return <p className="text-sm text-slate-500">{NOTHING_YET[protocol] ?? "No commands were recorded in this session yet."}</p>;
   return (
     <>
       <ol aria-label="Commands" className="max-h-80 divide-y divide-slate-100 overflow-y-auto">

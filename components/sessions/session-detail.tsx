@@ -10,6 +10,9 @@ import { OutcomeBadge } from "../audit/outcome-badge";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { SessionRecording } from "./session-recording";
 import { duration } from "./session-list";
+import { activityNoun } from "../../core/sessions/activity-noun";
+
+const capitalise = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
 
 const LIFECYCLE: Record<string, string> = { "session.start": "session started", "session.end": "session ended" };
 
@@ -76,7 +79,11 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
       <SessionRecording id={id} protocol={s.protocol} active={s.status === "active"} liveActions={killButton} />
       <Card title="Timeline">
         {events.length === 0 ? (
-          <EmptyState title="Nothing yet">Statements appear here as the client sends them.</EmptyState>
+          <EmptyState title="Nothing yet">
+            {s.protocol === "terminal"
+              ? "The terminal's opening and end appear here; the statements it runs are in its commands above."
+              : `${capitalise(activityNoun(s.protocol).many)} appear here as the client sends them.`}
+          </EmptyState>
         ) : (
           <Table label="Statement timeline">
             <THead>

@@ -6,6 +6,7 @@ import { Button } from "../ui/button";
 import { ChoiceFilter, FilterForm, TextFilter, useUrlFilters, utcFromInput } from "../ui/filters";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { countActivity } from "../../core/sessions/activity-noun";
 
 export type SessionFilters = { identity?: string; connection?: string; status?: "active" | "closed" | "failed"; from?: string; to?: string; [k: string]: string | undefined };
 
@@ -64,7 +65,7 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
             <Th>Client</Th>
             <Th>Status</Th>
             <Th>Duration</Th>
-            <Th>Statements</Th>
+            <Th>Activity</Th>
           </THead>
           <TBody>
             {items.map((s) => (
@@ -86,7 +87,7 @@ export function SessionList({ initial, psqlLine }: { initial: SessionFilters; ps
                   <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
                 </Td>
                 <Td className="whitespace-nowrap tabular-nums">{duration(s.startedAt, s.endedAt, now)}</Td>
-                <Td className="tabular-nums">{s.moreStatements ? `${s.statements.toLocaleString("en")}+` : s.statements}</Td>
+                <Td className="whitespace-nowrap tabular-nums">{countActivity(s.protocol, s.statements, s.moreStatements)}</Td>
               </tr>
             ))}
           </TBody>

@@ -12,6 +12,7 @@ import { RecordingCommands } from "./recording-commands";
 import { RecordingPlayer, type PlayerHandle } from "./recording-player";
 import { RecordingSearch } from "./recording-search";
 import { clock } from "./recording-time";
+import { activityNoun } from "../../core/sessions/activity-noun";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const PROTOCOLS: Record<string, string> = { postgres: "PostgreSQL", mysql: "MySQL", http: "HTTP", kubernetes: "Kubernetes", mcp: "MCP" };
@@ -30,7 +31,9 @@ export function SessionRecording({ id, protocol, active, liveActions }: { id: st
   if (!recording) {
     return (
       <Card title="Terminal recording">
-        <p className="text-sm text-slate-600">No terminal recording: this is a {PROTOCOLS[protocol] ?? protocol} session, so what it did is its statements, in the timeline below.</p>
+        <p className="text-sm text-slate-600">
+          No terminal recording: this is a {PROTOCOLS[protocol] ?? protocol} session, so what it did is its {activityNoun(protocol).many}, in the timeline below.
+        </p>
       </Card>
     );
   }
@@ -50,18 +53,18 @@ export function SessionRecording({ id, protocol, active, liveActions }: { id: st
           <p className="mt-2 text-xs text-slate-500">Read-only: output appears as the session prints it (checked every second). When the session ends, its replay appears here.</p>
         </Card>
         <Card title="Commands so far">
-          <RecordingCommands commands={commands} truncated={commandsTruncated} />
+          <RecordingCommands protocol={protocol} commands={commands} truncated={commandsTruncated} />
         </Card>
       </div>
     );
   }
-  return <Replay id={id} recording={recording} commands={commands} commandsTruncated={commandsTruncated} />;
+  return <Replay id={id} protocol={protocol} recording={recording} commands={commands} commandsTruncated={commandsTruncated} />;
 }
 
 type Overview = inferRouterOutputs<AppRouter>["sessions"]["recording"];
-type ReplayProps = { id: string; recording: NonNullable<Overview["recording"]>; commands: Overview["commands"]; commandsTruncated: boolean };
+type ReplayProps = { id: string; protocol: string; recording: NonNullable<Overview["recording"]>; commands: Overview["commands"]; commandsTruncated: boolean };
 
-function Replay({ id, recording, commands, commandsTruncated }: ReplayProps) {
+function Replay({ id, protocol, recording, commands, commandsTruncated }: ReplayProps) {
   const handle = useRef<PlayerHandle | null>(null);
   const [speed, setSpeed] = useState(1);
   const cast = useQuery({
@@ -112,7 +115,7 @@ function Replay({ id, recording, commands, commandsTruncated }: ReplayProps) {
       </Card>
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-2">
         <Card title="Commands">
-          <RecordingCommands commands={commands} truncated={commandsTruncated} onSeek={seek} />
+          <RecordingCommands protocol={protocol} commands={commands} truncated={commandsTruncated} onSeek={seek} />
         </Card>
         <Card title="Search the output">
           <RecordingSearch id={id} onSeek={seek} />

@@ -1,10 +1,10 @@
 "use client";
-import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
-import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
+import { Badge, ErrorBox, LoadingRows } from "../ui/page";
 import { AddKeyForm } from "./add-key-form";
 import { KeyList } from "./key-list";
+import { UnlinkedIdentity } from "../identity/unlinked-identity";
 
 /** One identity's keys with the add form; no `identityId`: the signed-in person's own identity. */
 export function KeyManager({ identityId, isAdmin }: { identityId?: string; isAdmin?: boolean }) {
@@ -13,18 +13,7 @@ export function KeyManager({ identityId, isAdmin }: { identityId?: string; isAdm
   if (query.isPending) return <LoadingRows label="Loading SSH keys…" />;
   if (query.isError) return <ErrorBox title="Could not load the SSH keys" message={describeError(query.error).message} retry={() => void query.refetch()} />;
   const view = query.data;
-  if (view.kind === "unlinked") {
-    return (
-      <EmptyState title="Your account is not linked to a gateway identity">
-        An SSH key logs in as a gateway identity, so there is nobody to register yours for yet.{" "}
-        {isAdmin ? "Link one to your account on the" : "Ask an admin to link your account to a gateway identity on the"}{" "}
-        <Link href="/users" className="font-medium text-brand underline-offset-2 hover:underline">
-          Console users
-        </Link>{" "}
-        page{isAdmin ? ", or manage any identity's keys below" : ""}.
-      </EmptyState>
-    );
-  }
+  if (view.kind === "unlinked") return <UnlinkedIdentity isAdmin={Boolean(isAdmin)} purpose="ssh-keys" />;
   const { owner, keys } = view;
   return (
     <div className="space-y-4">

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { describeError, useTRPCClient } from "../trpc/client";
 import { Button } from "../ui/button";
 import { describeExit, parseControl, terminalSocketUrl } from "./terminal-socket";
+import { XTERM_LOOK } from "./xterm-look";
 
 type Status = { state: "connecting" } | { state: "connected"; text: string } | { state: "ended"; text: string } | { state: "failed"; text: string; idle?: boolean };
 
@@ -31,7 +32,7 @@ export function BrowserTerminal({ connection }: { connection: string }) {
     const run = async () => {
       const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
       if (stopped || !box.current) return;
-      term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", theme: { background: "#0f172a" } });
+      term = new Terminal({ ...XTERM_LOOK, cursorBlink: true, fontSize: 14, scrollback: 5000 });
       const fit = new FitAddon();
       term.loadAddon(fit);
       term.open(box.current);

@@ -5,6 +5,7 @@ import { describeError, useTRPC } from "../trpc/client";
 import { buttonClass } from "../ui/button";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { formatTime } from "../ui/table";
+import { UnlinkedIdentity } from "../identity/unlinked-identity";
 
 const KIND: Record<string, string> = { postgres: "PostgreSQL: psql", ssh: "SSH: shell" };
 
@@ -15,23 +16,7 @@ export function TerminalConnectionList({ isAdmin }: { isAdmin: boolean }) {
   if (query.isPending) return <LoadingRows label="Loading your connections…" />;
   if (query.isError) return <ErrorBox title="Could not load your connections" message={describeError(query.error).message} retry={() => void query.refetch()} />;
   const { person, connections } = query.data;
-  if (person.kind === "unlinked") {
-    return (
-      <EmptyState
-        title="Your account is not linked to a gateway identity"
-        action={
-          isAdmin ? (
-            <Link href="/users" className={buttonClass()}>
-              Link one on Console users
-            </Link>
-          ) : undefined
-        }
-      >
-        A terminal runs as your own gateway identity, so guardrails, masking and the audit apply to you by name.{" "}
-        {isAdmin ? "Link an identity to your account on the Console users page." : "Ask an admin to link one to your account on the Console users page."}
-      </EmptyState>
-    );
-  }
+  if (person.kind === "unlinked") return <UnlinkedIdentity isAdmin={isAdmin} purpose="terminal" />;
   if (person.kind === "disabled") {
     return <EmptyState title={`Your gateway identity ${person.identityName} is disabled`}>It cannot open terminals until an admin enables it again.</EmptyState>;
   }

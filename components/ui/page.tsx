@@ -24,7 +24,7 @@ export function EmptyState({ title, children, action }: { title: string; childre
   );
 }
 
-export function Card({ title, children, actions }: { title?: string; children: ReactNode; actions?: ReactNode }) {
+export function Card({ title, children, actions }: { title?: ReactNode; children: ReactNode; actions?: ReactNode }) {
   return (
     <section className="rounded-lg border border-slate-200 bg-white">
       {title ? (

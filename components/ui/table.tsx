@@ -1,11 +1,19 @@
 import type { ReactNode, ThHTMLAttributes, TdHTMLAttributes } from "react";
 
-/** A readable table that scrolls sideways on narrow screens instead of squeezing its columns. */
+// The first column (a time or a name: what says which row this is) stays in view while the rest
+// scrolls under it; on a phone it takes 30 to 40% of the screen, a long name wrapping anywhere.
+const STICKY_FIRST =
+  "max-md:[&_td:first-child:not(:only-child)]:max-w-[40vw] max-md:[&_td:first-child:not(:only-child)]:min-w-[30vw] max-md:[&_td:first-child:not(:only-child)]:[overflow-wrap:anywhere] [&_td:first-child:not(:only-child)]:sticky [&_td:first-child:not(:only-child)]:left-0 [&_td:first-child:not(:only-child)]:z-[1] [&_td:first-child:not(:only-child)]:bg-white [&_th:first-child]:sticky [&_th:first-child]:left-0 [&_th:first-child]:z-[1] [&_th:first-child]:bg-slate-50";
+
+/**
+ * A readable table that scrolls sideways, inside its own box, when its columns do not fit (never
+ * the page), with its first column held in place.
+ */
 export function Table({ children, label }: { children: ReactNode; label?: string }) {
   return (
     // relative: screen-reader-only labels (position: absolute) stay inside the scroll box instead of widening the page.
     <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table aria-label={label} className="w-full text-left text-sm">
+      <table aria-label={label} className={`w-full text-left text-sm ${STICKY_FIRST}`}>
         {children}
       </table>
     </div>

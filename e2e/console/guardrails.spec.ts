@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, storageStateFor, test } from "./support/fixtures";
+import { clippedHeight, cutSelects, pageOverflow } from "./support/layout";
 
 test.use({ storageState: storageStateFor("admin") });
 
@@ -38,6 +39,22 @@ test("[GUARDRAILS][FORM]: an admin adds a deny rule, tries a statement before sa
   const r = await psql(key, "guarded-db", ["-v", "VERBOSITY=verbose", "-c", "drop table if exists nothing_here"]);
   expect(r.stderr).toContain('ERROR:  42501: Gatehouse denied this statement: rule "no-drops"');
   expect((await cli("policies", "show", "guarded-db")).stdout).toContain('"no-drops"');
+
+  // A longer rule (unsaved): its JSON shows whole, the heading names the command without Markdown
+  // backticks, and no select is cut short, at every width.
+  await rule.getByLabel("Tables").fill("billing.*, users, orders, payments, invoices, refunds");
+  await rule.getByLabel("Only for groups").fill("guarded-agents, contractors, interns");
+  const json = page.getByLabel("Policy as JSON");
+  await expect(json).toContainText('"refunds"');
+  await expect(page.getByRole("heading", { name: "As JSON (what gatehouse policies apply takes)" })).toBeVisible();
+  await expect(page.getByText("`")).toHaveCount(0);
+  for (const width of [1280, 1024, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    expect(await cutSelects(page), `selects cut short at ${width}px`).toEqual([]);
+    expect(await clippedHeight(page, "pre"), `boxes cut at the bottom at ${width}px`).toEqual([]);
+    expect(await pageOverflow(page), `the page scrolls sideways at ${width}px`).toBeLessThanOrEqual(1);
+    await shot(page, `guardrails-editor-${width}`);
+  }
 });
 
 test("[GUARDRAILS][SSH]: on an SSH connection the try box judges command lines as the SSH listener does", async ({ page, cli, shot }) => {

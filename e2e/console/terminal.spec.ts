@@ -1,6 +1,10 @@
 import type { Page } from "@playwright/test";
 import { expect, signInLocal, storageStateFor, test } from "./support/fixtures";
+import { eq } from "drizzle-orm";
+import { identities } from "../../drizzle/schema/index";
 import { addPerson, linkIdentity } from "./support/people";
+import { openStackDb } from "./support/seed-recording";
+import { litPixelsOf } from "./support/terminal-pixels";
 
 type AuditRow = { action: string; outcome: string; identityName: string | null; connectionName: string | null; statement: string | null; message: string | null };
 
@@ -51,6 +55,21 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
     .locator(".xterm-screen")
     .evaluate((e) => e.getBoundingClientRect().width);
   expect(width).toBeGreaterThan(900);
+  // Glyphs that reach below the baseline show: underscores light pixels in their cells, where as many
+  // spaces light none (a line height that clipped them showed tok_abc as "tok abc").
+  const run = "_".repeat(12);
+  await page.keyboard.type(`-- x${run}y`);
+  await expect(rows(page)).toContainText(`x${run}y`);
+  const underscores = await litPixelsOf(page, run);
+  expect(await litPixelsOf(page, "-- x"), "lit pixels of letters (the measure itself works)").toBeGreaterThan(0);
+  await shot(page, "laptop-terminal-underscores");
+  await page.keyboard.press("Control+U");
+  await page.keyboard.type(`-- x${" ".repeat(12)}y`);
+  await expect(rows(page)).toContainText("-- x");
+  const spaces = await litPixelsOf(page, " ".repeat(12));
+  await page.keyboard.press("Control+U");
+  expect(spaces, "spaces light no pixel").toBe(0);
+  expect(underscores, "lit pixels of twelve underscores").toBeGreaterThan(12 * 4);
   await shot(page, "laptop-terminal-psql");
 
   // Backslash commands are off (psql runs on the gateway's host); Ctrl-D quits.
@@ -120,17 +139,61 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   await phone.close();
 });
 
-test("[TERMINAL][UNLINKED]: a person whose account has no gateway identity is told to ask an admin to link one", async ({ browser, stack, shot }) => {
+test("[TERMINAL][UNLINKED]: a person whose account has no gateway identity is told to ask an admin, without a terminal to reconnect", async ({ browser, stack, shot }) => {
   const password = await addPerson(stack, "nolink.terminal@example.test");
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await signInLocal(page, "nolink.terminal@example.test", password);
   await page.goto("/terminal");
   await expect(page.getByText("Your account is not linked to a gateway identity")).toBeVisible();
-  await expect(page.getByText("Ask an admin to link one to your account on the Console users page.")).toBeVisible();
+  await expect(page.getByText("Ask an admin to create your gateway identity, or to link one to your account, on the Console users page.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Create my gateway identity" })).toHaveCount(0);
   await shot(page, "laptop-terminal-unlinked");
-  // Going straight to a terminal says the same instead of opening anything.
+  // Going straight to a terminal says the same instead of opening a socket that fails.
   await page.goto("/terminal/term-pg");
-  await expect(alert(page, "not linked to a gateway identity")).toContainText("Ask an admin to link one to your account on the Console users page");
+  await expect(page.getByText("Ask an admin to create your gateway identity")).toBeVisible();
+  await expect(page.getByTestId("browser-terminal")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Reconnect" })).toHaveCount(0);
   await context.close();
+});
+
+test("[TERMINAL][OWN-IDENTITY]: an unlinked admin creates a person identity of their own in one click, audited, and opens a terminal as it", async ({ browser, cli, stack, shot }) => {
+  const email = "ida.admin@example.test";
+  const password = await addPerson(stack, email, ["own-ops"], "admin");
+  await cli("connections", "add", "own-pg", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("grant", "own-ops", "own-pg");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signInLocal(page, email, password);
+  await page.goto("/terminal/own-pg");
+  await expect(page.getByRole("main").getByRole("link", { name: "Console users" })).toHaveAttribute("href", "/users");
+  await expect(page.getByRole("button", { name: "Reconnect" })).toHaveCount(0);
+  for (const width of [1280, 1024, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `terminal-own-identity-offer-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole("button", { name: "Create my gateway identity" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Person identity ${email} created and linked to your account.` })).toBeVisible();
+  // The page reloads its data: the terminal opens as the new person identity, with the account's groups.
+  await expect(page.getByRole("status").filter({ hasText: `Connected as ${email} to own-pg` })).toBeVisible();
+  await expect(page.getByTestId("browser-terminal").locator(".xterm-rows")).toContainText("own-pg=>");
+  await page.goto("/terminal");
+  await expect(page.getByText(`Terminals run as ${email}, in own-ops.`)).toBeVisible();
+  await context.close();
+
+  const audit = (await cli("audit", "list", "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as AuditRow);
+  expect(audit.filter((e) => e.action === "console.identity.create" && e.identityName === email).map((e) => [e.outcome, e.message])).toEqual([["ok", `person identity ${email} created for ${email}`]]);
+  expect(audit.some((e) => e.action === "console.user.update" && e.message === `${email}: linked to ${email}`)).toBe(true);
+  // A person, apart from the agents.
+  const handle = openStackDb(stack.env.DATABASE_URL);
+  const made = await handle.db
+    .select()
+    .from(identities)
+    .where(eq(identities.name, email))
+    .finally(() => handle.close());
+  expect(made.map((i) => [i.kind, i.email])).toEqual([["person", email]]);
 });

@@ -17,7 +17,7 @@ export const listSessionsInput = sessionFilterSchema.extend({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
-/** The list counts statements up to this many per session; beyond it the row says "1,000+". */
+/** The list counts statements, commands or requests up to this many per session; beyond it the row says "1,000+". */
 const STATEMENT_COUNT_CAP = 1000;
 
 /** Sessions newest first, filtered, in keyset pages by (started_at, id): page 500 costs what page 1 does. */
@@ -42,8 +42,13 @@ export async function listSessions(db: Db, input: z.infer<typeof listSessionsInp
       startedAt: sessions.startedAt,
       endedAt: sessions.endedAt,
       endReason: sessions.endReason,
-      // Capped so one agent session with a million statements cannot slow the list that refreshes every few seconds.
-      statements: sql<number>`(select count(*)::int from (select 1 from ${auditEvents} a where a.session_id = "sessions"."id" and a.action in ('statement', 'request') limit ${STATEMENT_COUNT_CAP + 1}) c)`,
+      // What the session did: statements (SQL), requests (HTTP, Kubernetes, MCP), commands (SSH; a
+      // browser psql terminal's are the statements of the Postgres sessions it opened, which name it
+      // as their application). Capped so one agent session with a million statements cannot slow
+      // the list that refreshes every few seconds.
+      statements: sql<number>`(select count(*)::int from (select 1 from ${auditEvents} a where (a.session_id = "sessions"."id" or (
+        "sessions"."protocol" = 'terminal' and a.session_id in (select s2.id from ${sessions} s2 where s2.client_app = 'gatehouse-terminal-' || "sessions"."id"::text)
+      )) and a.action in ('statement', 'request', 'command', 'mcp.tool.call') limit ${STATEMENT_COUNT_CAP + 1}) c)`,
     })
     .from(sessions)
     .where(where)

@@ -7,12 +7,12 @@ import { expect, storageStateFor } from "./fixtures";
 const gatehouse = path.resolve(import.meta.dirname, "../../../bin/gatehouse.mjs");
 
 /**
- * A member console account of a spec's own (the shared role accounts are linked and unlinked by
+ * A console account of a spec's own (a member unless said) (the shared role accounts are linked and unlinked by
  * other tests), added with the CLI; returns its password.
  */
-export async function addPerson(stack: StackInfo, email: string, groups: string[] = []): Promise<string> {
+export async function addPerson(stack: StackInfo, email: string, groups: string[] = [], role: "member" | "admin" = "member"): Promise<string> {
   const password = `pw-${email.split("@")[0]}-e2e`;
-  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", "member", ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], {
+  const r = await run(process.execPath, [gatehouse, "users", "add", email, "--role", role, ...(groups.length ? ["--groups", groups.join(",")] : []), "--password-stdin"], {
     env: stack.env,
     input: password,
   });

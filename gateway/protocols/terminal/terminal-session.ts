@@ -33,6 +33,11 @@ type Process = {
   onExit: (f: (code: number | null) => void) => void;
 };
 
+// After a Ctrl-C (cancels a running statement, clears a half-typed line): Ctrl-U, then Ctrl-D on the empty
+// line (\q is a backslash command, refused in restricted mode), so psql sends Terminate and exits.
+const PSQL_QUIT = "\x15\x04";
+// How long psql gets to quit before it is killed (a statement held for review does not read its terminal).
+const PSQL_QUIT_GRACE_MS = 3000;
 // Output waits while the browser is this far behind (a `select` of a million rows must not fill memory).
 const HIGH_WATER = 1 << 20;
 
@@ -51,11 +56,24 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
   const proc = t.runs === "psql" ? runPsql(t, connection.name, sessionId) : await runSsh(t, connection.name).catch((err: Error) => err);
   if (proc instanceof Error) return fail(ws, `The SSH shell could not be opened: ${proc.message}`);
-  const exited = new Promise<number | null>((resolve) => proc.onExit(resolve));
+  let over = false;
+  const exited = new Promise<number | null>((resolve) => proc.onExit((code) => ((over = true), resolve(code))));
   // The browser may have left while the terminal was opening, or leave at any time after: what runs
   // for it ends with it (else a shell and its session would stay open with nobody behind them).
-  ws.once("close", () => proc.kill());
-  if (ws.readyState !== ws.OPEN) proc.kill();
+  // psql is asked to quit first, so its Postgres session ends as closed by the person (a Terminate),
+  // not as a client that vanished.
+  let personLeft = false;
+  const leave = () => {
+    if (over) return;
+    personLeft = true;
+    if (t.runs !== "psql") return proc.kill();
+    // Ctrl-C first, alone: the terminal discards what is typed after it until psql has handled it.
+    proc.write("\x03");
+    setTimeout(() => !over && proc.write(PSQL_QUIT), 300).unref();
+    setTimeout(() => !over && proc.kill(), PSQL_QUIT_GRACE_MS).unref();
+  };
+  ws.once("close", leave);
+  if (ws.readyState !== ws.OPEN) leave();
   const recorded = t.runs === "psql" && connection.settings.recording !== false;
   let scope: SessionScope;
   try {
@@ -93,7 +111,10 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   }
 
   let paused = false;
+  let bytesIn = 0;
+  let bytesOut = 0;
   proc.onData((d) => {
+    bytesOut += Buffer.byteLength(d);
     recorder?.output(d);
     if (ws.readyState !== ws.OPEN) return;
     ws.send(Buffer.from(d));
@@ -124,6 +145,7 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   const onMessage = (data: Buffer, isBinary: boolean) => {
     const text = data.toString();
     if (isBinary) {
+      bytesIn += data.length;
       recorder?.input(text);
       typing = typing.then(() => type(text)).catch(() => {});
       return;
@@ -146,7 +168,8 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     ws.send(JSON.stringify({ type: "exit", code }));
     ws.close(1000);
   }
-  await scope.end({ failed: false, reason: `the terminal closed (exit ${code ?? "?"})`, bytesIn: 0, bytesOut: 0 });
+  const reason = personLeft ? "closed by the person (the browser terminal was closed)" : `${t.runs === "psql" ? "psql" : "the shell"} exited (code ${code ?? "?"})`;
+  await scope.end({ failed: false, reason, bytesIn, bytesOut });
 }
 
 /** What this gateway holds for review from the Postgres session(s) of a browser psql terminal. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CONSOLE_ROLES } from "../../../drizzle/schema/index";
 import { groupNameSchema } from "../../agents/name-schemas";
 import { addLocalUser } from "../../users/add-local-user";
+import { createOwnIdentity } from "../../users/create-own-identity";
 import { listConsoleUsers } from "../../users/list-console-users";
 import { resetUserPassword } from "../../users/reset-user-password";
 import { updateConsoleUser } from "../../users/update-console-user";
@@ -26,5 +27,7 @@ export const usersRouter = createTRPCRouter({
   update: adminProcedure
     .input(z.object({ id: z.string().uuid(), role: z.enum(CONSOLE_ROLES).optional(), disabled: z.boolean().optional(), groups: groups.optional(), identityName: z.string().nullable().optional() }))
     .mutation(({ ctx, input }) => updateConsoleUser(ctx.db, ctx.user, input)),
+  /** A person identity for the signed-in admin, linked to their account (the Terminal and SSH keys pages offer it). */
+  createMyIdentity: adminProcedure.mutation(({ ctx }) => createOwnIdentity(ctx.db, ctx.user)),
   resetPassword: adminProcedure.input(z.object({ id: z.string().uuid() })).mutation(({ ctx, input }) => resetUserPassword(ctx.db, ctx.user, input.id)),
 });

@@ -3,13 +3,18 @@ import { Forbidden } from "../../../../components/shell/forbidden";
 import { BrowserTerminal } from "../../../../components/terminal/browser-terminal";
 import { buttonClass } from "../../../../components/ui/button";
 import { PageHeader } from "../../../../components/ui/page";
+import { UnlinkedIdentity } from "../../../../components/identity/unlinked-identity";
 import { requireSection } from "../../../../server/auth/require-section";
+import { getDb } from "../../../../server/db";
+import { loadTerminalPerson } from "../../../../server/terminal/terminal-person";
 
 export default async function ConnectionTerminalPage({ params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
   const { user, allowed, need } = await requireSection("terminal");
   if (!allowed) return <Forbidden role={user.role} need={need} />;
   const connection = decodeURIComponent(name);
+  // Without a gateway identity there is nobody to open a terminal as: say what to do instead of a failed socket and a Reconnect button.
+  const person = await loadTerminalPerson(getDb(), user);
   return (
     <>
       <PageHeader
@@ -21,7 +26,7 @@ export default async function ConnectionTerminalPage({ params }: { params: Promi
           </Link>
         }
       />
-      <BrowserTerminal connection={connection} />
+      {person.kind === "unlinked" ? <UnlinkedIdentity isAdmin={user.role === "admin"} purpose="terminal" /> : <BrowserTerminal connection={connection} />}
     </>
   );
 }
