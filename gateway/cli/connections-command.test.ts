@@ -29,7 +29,7 @@ describe("connections add", () => {
         "        [--host-key SHA256:...] [--recording off] [--allow-forwarding]",
         "                                                       an SSH target (host key pinned at first use unless given)",
         "  connections add <name> --type http --url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
-        "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
+        "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
         "                                                       an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
         "  connections add <name> --type kubernetes --server https://API:6443 [--ca-file ca.pem] (--token T | --client-cert-file C --client-key-file K)",
         "        [--impersonate] [--secrets-exempt-groups g1,g2] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
