@@ -50,7 +50,7 @@ const settingsSchema = z
     /** The user name of basic auth (the password is the secret). */
     authUser: z.string().optional(),
     /** `Name: value` lines sent with every request. */
-    extraHeaders: z.string().refine(extraHeadersValid, "one `Name: value` a line, none the gateway sets itself").optional(),
+    extraHeaders: z.string().refine(extraHeadersValid, 'one "Name: value" a line, none the gateway sets itself').optional(),
     /** Check the upstream's TLS certificate (off: any certificate is accepted, with a warning in the console). */
     tlsVerify: z.boolean().default(true),
     /** PEM certificates the upstream's certificate must chain to, instead of the system's. */
@@ -95,7 +95,7 @@ export const httpFormSchema = z.object({
   extraHeaders: z
     .string()
     .max(8192)
-    .refine((v) => v.trim() === "" || extraHeadersValid(v), "one `Name: value` a line, none the gateway sets itself")
+    .refine((v) => v.trim() === "" || extraHeadersValid(v), 'one "Name: value" a line, none the gateway sets itself')
     .optional()
     .transform((v) => (v?.trim() ? v.trim() : undefined)),
   tlsVerify: checkboxField(true),
@@ -135,7 +135,7 @@ const FIELDS: readonly FieldSpec[] = [
     kind: "textarea",
     wide: true,
     placeholder: "Accept: application/json",
-    hint: "One `Name: value` a line, sent with every request (stored in the clear).",
+    hint: 'One "Name: value" a line, sent with every request (stored in the clear).',
   },
   { key: "tlsVerify", label: "Verify the upstream's TLS certificate", kind: "checkbox", hint: "Off accepts any certificate: anyone on the path could read the credential." },
   {
