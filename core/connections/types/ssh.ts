@@ -150,7 +150,7 @@ export const ssh = {
       const port = stringFlag(flags, "port") ? Number(flags.port) : 22;
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error("--port must be a TCP port (1-65535)");
       if (!password && !keyFile) throw new Error("give --password or --private-key-file: the gateway holds the target's credential");
-      if (hostKey && !SSH_HOST_KEY_FINGERPRINT.test(hostKey)) throw new Error("--host-key is a SHA256 fingerprint as ssh-keygen -lf prints it: SHA256:<43 characters>");
+      if (hostKey && !SSH_HOST_KEY_FINGERPRINT.test(hostKey)) throw new Error("--host-key is a SHA256 fingerprint as `ssh-keygen -lf` prints it: SHA256:<43 characters>");
       const secret: SshSecret = {};
       if (password) secret.password = password;
       if (keyFile) secret.privateKey = await readPrivateKeyFile(keyFile);
