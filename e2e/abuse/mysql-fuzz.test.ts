@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type net from "node:net";
-import type { Connection, RowDataPacket } from "mysql2/promise";
+import type { RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
+import { gatewayConnection, rawSocketOf, seedMysqlConnection } from "../support/mysql-client";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
 import { startHealthyLoop } from "../support/healthy-loop";
 
@@ -90,9 +89,6 @@ function frame(r: Rng): Buffer {
   }
 }
 
-/** mysql2's socket, to write what no driver would once it has signed in. */
-const socketOf = (c: Connection) => (c as unknown as { connection: { stream: net.Socket } }).connection.stream;
-
 describe("[ABUSE][FUZZ][MYSQL] random and mutated packets after a real sign-in", () => {
   it(`never fails a healthy client or the gateway (seed ${SEED}, ${SESSIONS} sessions)`, async () => {
     const r = rng(SEED);
@@ -107,7 +103,7 @@ describe("[ABUSE][FUZZ][MYSQL] random and mutated packets after a real sign-in",
     const session = async () => {
       const c = await gatewayConnection(port, "fuzzed-db", agent.key);
       c.on("error", () => {}); // what the gateway answers garbage with is not mysql2's business
-      const socket = socketOf(c);
+      const socket = rawSocketOf(c);
       socket.removeAllListeners("data"); // mysql2 would choke on answers to packets it never sent
       const closed = new Promise<void>((res) => socket.once("close", () => res()));
       socket.resume();

@@ -7,7 +7,7 @@ import pg from "pg";
 import { freePort, psqlAdmin } from "../support/pg-server";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection } from "../support/mysql-client";
-import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatehouse, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // The MySQL side of the kill test: mysql2 clients INSERT in a loop through a gateway killed with
 // SIGKILL the moment one of them has its OK; after a restart of the same instance, every statement
@@ -102,12 +102,9 @@ describe("[AUDIT][JOURNAL][MYSQL] a gateway killed under mysql2 INSERTs loses no
       console.log(`[audit journal, mysql] ${acked.length} acknowledged INSERTs over ${ROUNDS} kills`);
       const missing = acked.filter((v) => count.get(`insert into t values (${v})`) !== 1);
       expect(missing, `of ${acked.length} acknowledged INSERTs, these have no event (or more than one)`).toEqual([]);
-      const ends = await db.query<{ id: string; ends: number }>(
-        `select s.id, count(e.id)::int as ends from sessions s left join audit_events e on e.session_id = s.id and e.action = 'session.end'
-          where s.gateway_instance = 'mysql-crashy' and s.protocol = 'mysql' group by s.id`,
-      );
-      expect(ends.rows.length).toBe(ROUNDS * CLIENTS);
-      expect(ends.rows.filter((r) => r.ends !== 1)).toEqual([]);
+      const ends = await sessionEndCounts(db, "mysql-crashy", "mysql");
+      expect(ends.length).toBe(ROUNDS * CLIENTS);
+      expect(ends.filter((r) => r.ends !== 1)).toEqual([]);
     } finally {
       await db.end();
     }

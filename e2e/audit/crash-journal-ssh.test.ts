@@ -8,7 +8,7 @@ import pg from "pg";
 import { freePort, psqlAdmin } from "../support/pg-server";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 import { run } from "../support/run-program";
-import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatehouse, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // The SSH side of the kill test: `ssh host cmd` in a loop through a gateway killed with SIGKILL;
 // after a restart of the same instance, every command whose output and exit status 0 reached its
@@ -110,12 +110,9 @@ describe("[AUDIT][JOURNAL][SSH] a gateway killed under ssh commands loses no ack
       console.log(`[audit journal, ssh] ${acked.length} acknowledged commands over ${ROUNDS} kills`);
       const missing = acked.filter((tag) => count.get(`echo ${tag}`) !== 1);
       expect(missing, `of ${acked.length} acknowledged commands, these have no event (or more than one)`).toEqual([]);
-      const ends = await db.query<{ id: string; ends: number }>(
-        `select s.id, count(e.id)::int as ends from sessions s left join audit_events e on e.session_id = s.id and e.action = 'session.end'
-          where s.gateway_instance = 'ssh-crashy' and s.protocol = 'ssh' group by s.id`,
-      );
-      expect(ends.rows.length).toBeGreaterThan(0);
-      expect(ends.rows.filter((r) => r.ends !== 1)).toEqual([]);
+      const ends = await sessionEndCounts(db, "ssh-crashy", "ssh");
+      expect(ends.length).toBeGreaterThan(0);
+      expect(ends.filter((r) => r.ends !== 1)).toEqual([]);
     } finally {
       await db.end();
     }

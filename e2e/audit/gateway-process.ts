@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type pg from "pg";
 import { run, type RunResult } from "../support/run-program";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -45,4 +46,14 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
 /** The CLI with the gateway's environment. */
 export function gatehouse(env: Record<string, string>, ...args: string[]): Promise<RunResult> {
   return run(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
+}
+
+/** Each session of one instance and protocol, with how many session.end events it has (a kill test wants 1 each). */
+export async function sessionEndCounts(db: pg.Client, instance: string, protocol: string): Promise<Array<{ id: string; ends: number }>> {
+  const { rows } = await db.query<{ id: string; ends: number }>(
+    `select s.id, count(e.id)::int as ends from sessions s left join audit_events e on e.session_id = s.id and e.action = 'session.end'
+      where s.gateway_instance = $1 and s.protocol = $2 group by s.id`,
+    [instance, protocol],
+  );
+  return rows;
 }

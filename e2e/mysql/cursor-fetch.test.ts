@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type net from "node:net";
 import mysql, { type Connection } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { openSeed, seedGrant, seedIdentity, seedMasking, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
+import { gatewayConnection, rawSocketOf, seedMysqlConnection } from "../support/mysql-client";
 import { PacketFramer, framePacket } from "../../gateway/protocols/mysql/packet-codec";
 
 // Server-side cursors (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY, then COM_STMT_FETCH), as C
@@ -40,7 +39,7 @@ afterAll(async () => {
 
 /** mysql2 signs in; then its socket is ours: one command at a time, the answer read until the line goes quiet. */
 async function rawSession(c: Connection) {
-  const socket = (c as unknown as { connection: { stream: net.Socket } }).connection.stream;
+  const socket = rawSocketOf(c);
   socket.removeAllListeners("data");
   const framer = new PacketFramer(1 << 24);
   let packets: Buffer[] = [];

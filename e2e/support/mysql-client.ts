@@ -1,4 +1,5 @@
-import mysql from "mysql2/promise";
+import type net from "node:net";
+import mysql, { type Connection } from "mysql2/promise";
 import { addConnection } from "../../core/connections/add-connection";
 import type { Seed } from "./seed";
 import type { MariadbServer } from "./mariadb-server";
@@ -28,3 +29,6 @@ export function mysqlCli(port: number, connection: string, key: string, args: st
   const tls = opts.tls ? ["--ssl", "--skip-ssl-verify-server-cert"] : ["--skip-ssl"];
   return run("mysql", ["--no-defaults", "-h", "127.0.0.1", "-P", String(port), "-u", connection, `-p${key}`, "--batch", "--connect-timeout=10", ...tls, ...args], { input: opts.input });
 }
+
+/** mysql2's socket once it has signed in, to write what no driver would (raw commands, mutated packets). */
+export const rawSocketOf = (c: Connection) => (c as unknown as { connection: { stream: net.Socket } }).connection.stream;

@@ -30,8 +30,9 @@ export async function runHttpRequest(
   /** `/proxy/` (HTTP APIs) or `/k8s/` (the Kubernetes API, served over TLS only). */
   route: "proxy" | "k8s" = "proxy",
 ): Promise<{ held: HttpHeld } | { refused: { status: number; message: string } } | { done: HttpCallResult }> {
-  const { host, port } = endpoint();
-  const tls = route === "k8s" || endpoint().tls;
+  const at = endpoint();
+  const { host, port } = at;
+  const tls = route === "k8s" || at.tls;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(call.headers ?? {})) if (!FORBIDDEN.has(k.toLowerCase())) headers[k] = v;
   headers.authorization = `Bearer ${who.credential}`;

@@ -1,16 +1,18 @@
 import type { Duplex } from "node:stream";
 import type { SessionEnd } from "../../pipeline/session-scope";
-import type { HeldCommand, HoldNotice } from "../../pipeline/hold";
+import type { HeldCommand } from "../../pipeline/hold";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
 import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import { ResponseReader, type Expect } from "./response-reader";
-import { RowMasker, type ColumnLayout } from "./row-masker";
+import { RowMasker } from "./row-masker";
+import { PreparedStatements } from "./prepared-statements";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
 import type { AcceptedDecision } from "../../pipeline/accepted-reviews";
+import { decideHeld } from "./held-statement";
 import type { RsaKeys } from "./client-login";
 import { readChangeUser } from "./change-user";
 
@@ -38,6 +40,8 @@ export type RelayHooks = {
   log: (m: string) => void;
 };
 
+const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
+
 type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean; cursor?: number };
 
 /**
@@ -56,10 +60,7 @@ export class MysqlRelay {
   // A command's own further packets (COM_CHANGE_USER's authentication) go here instead of the queue.
   private exchange: ((p: Packet) => void) | null = null;
   private readonly reader: ResponseReader;
-  private readonly statements = new Map<number, string>();
-  /** The column layouts of open cursors, by statement id, for masking their fetched rows. */
-  private readonly cursors = new Map<number, ColumnLayout>();
-  private lastPrepared: string | null = null;
+  private readonly statements = new PreparedStatements();
   private current: InFlight | null = null;
   private held: HeldCommand | null = null;
   private rowMasker: RowMasker | null = null;
@@ -180,28 +181,23 @@ export class MysqlRelay {
         return this.judged(p, `USE \`${text().replaceAll("`", "``")}\``, { kind: "single" });
       case Com.StmtExecute: {
         const id = p.payload.length >= 5 ? p.payload.readUInt32LE(1) : -1;
-        const statement = this.statements.get(id) ?? (id === 0xffffffff ? this.lastPrepared : null) ?? "(unknown prepared statement)";
+        const statement = this.statements.textOf(id);
         // CURSOR_TYPE_READ_ONLY: the rows come later, by COM_STMT_FETCH, without their column definitions.
         const cursor = p.payload.length >= 6 && (p.payload[5] & 0x01) !== 0 ? id : undefined;
-        if (cursor !== undefined) this.cursors.delete(cursor);
+        this.statements.executing(id);
         return this.forward(p, { kind: "results", binary: true }, { text: statement, startedAt: Date.now(), results: [] }, true, undefined, { cursor });
       }
       case Com.StmtFetch: {
         const masking = this.hooks.masking();
         if (masking) {
           // The cursor's rows are masked by the columns its execute reported (kept then), under the same rules only.
-          const layout = this.cursors.get(p.payload.readUInt32LE(1));
-          if (!layout || !this.rowMasker || this.rowMasker.masker.masking !== masking || !this.rowMasker.restore(layout))
-            return this.refuse(
-              p,
-              new MysqlError(Err.SpecificAccessDenied, "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again"),
-            );
+          const layout = this.statements.cursorLayout(p.payload.readUInt32LE(1));
+          if (!layout || !this.rowMasker?.restore(layout, masking)) return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, UNMASKABLE_CURSOR));
         }
         return this.forward(p, { kind: "rows-until-eof", binary: true }, null, masking !== null, undefined, { keepColumns: true });
       }
       case Com.StmtClose:
-        this.statements.delete(p.payload.readUInt32LE(1));
-        this.cursors.delete(p.payload.readUInt32LE(1));
+        this.statements.closed(p.payload.readUInt32LE(1));
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
         return;
       case Com.StmtSendLongData:
@@ -211,7 +207,6 @@ export class MysqlRelay {
         return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
       case Com.ResetConnection:
         this.statements.clear();
-        this.cursors.clear();
         return this.forward(p, { kind: "single" }, null);
       case Com.Ping:
       case Com.StmtReset:
@@ -275,30 +270,11 @@ export class MysqlRelay {
     if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
     const judgement = this.hooks.guard.judge(text);
     if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });
-    if (judgement && "review" in judgement && this.hooks.answerHeldAtOnce) {
-      const kind = judgement.review.command.kind;
-      const d = await this.hooks.answerHeldAtOnce(judgement.review, text);
+    if (judgement && "review" in judgement) {
+      const held = await decideHeld(this.hooks, judgement.review, text, (h) => (this.held = h));
       if (this.closed) return;
-      if (d.kind === "refused") return this.refuse(p, new MysqlError(Err.TableAccessDenied, d.message), { record, kind });
-      if (d.kind === "pending") return this.refuse(p, new MysqlError(Err.TableAccessDenied, `Gatehouse is holding this ${kind} statement for approval: ${d.link} (${d.message})`), { record, kind });
-      // Approved earlier: it runs now, once (the audit says by whom).
-      record.approval = d.message;
-    } else if (judgement && "review" in judgement) {
-      const kind = judgement.review.command.kind;
-      const held = this.hooks.requestReview(judgement.review, text);
-      this.held = held;
-      let notice: HoldNotice | undefined;
-      // MySQL has no message mid-query: the client waits silently; the link goes to the console and the webhook.
-      const outcome = await held.start((n) => (notice = n));
-      this.held = null;
-      if (this.closed) return;
-      if (!outcome.approved) {
-        const where = notice ? ` (review: ${notice.link})` : "";
-        const error = outcome.withdrawn
-          ? new MysqlError(Err.QueryInterrupted, "Query execution was interrupted")
-          : new MysqlError(Err.TableAccessDenied, `Gatehouse did not run this ${kind} statement: ${outcome.message}${where}`);
-        return this.refuse(p, error, { record, kind });
-      }
+      if (!held.run) return this.refuse(p, held.error, { record, kind: judgement.review.command.kind });
+      record.approval = held.approval;
     }
     if (expect.kind === "prepare") record.results = [];
     return this.forward(p, expect, expect.kind === "prepare" ? null : record, true, text);
@@ -385,11 +361,8 @@ export class MysqlRelay {
   /** Ends the command in flight; true when it was audited. */
   private completed(cur: InFlight): boolean {
     this.current = null;
-    if (cur.cursor !== undefined && this.rowMasker) this.cursors.set(cur.cursor, this.rowMasker.layout());
-    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) {
-      this.statements.set(this.reader.prepared.statementId, cur.statementText);
-      this.lastPrepared = cur.statementText;
-    }
+    if (cur.cursor !== undefined && this.rowMasker) this.statements.cursorOpened(cur.cursor, this.rowMasker.layout());
+    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) this.statements.prepared(this.reader.prepared.statementId, cur.statementText);
     if (cur.record) this.hooks.audit({ ...cur.record, masked: this.rowMasker?.masker.takeCounts() ?? null });
     cur.resolve();
     return cur.record !== null;

@@ -63,9 +63,9 @@ export class RowMasker {
     return { masking: this.masking, plans: [...this.plans], lineage: this.lineage };
   }
 
-  /** Takes back a cursor's columns before its rows are fetched; false when the rules changed since (the layout no longer applies). */
-  restore(l: ColumnLayout): boolean {
-    if (l.masking !== this.masking) return false;
+  /** Takes back a cursor's columns before its rows are fetched; false when the rules (`current`) changed since (the layout no longer applies). */
+  restore(l: ColumnLayout, current: SessionMasking): boolean {
+    if (l.masking !== current || this.masking !== current) return false;
     this.plans.length = 0;
     this.plans.push(...l.plans);
     this.lineage = l.lineage;
