@@ -112,7 +112,7 @@ function startGateway(): Promise<string> {
   return new Promise((resolve, reject) => {
     // Its listener's log line says it is ready, and where (the port may have been 0).
     const timer = setTimeout(() => reject(new Error("the gateway did not start listening within 2 minutes")), 120_000);
-    const child = startChild("gateway", process.execPath, [...exitWithSupervisor, "--import", "tsx", "gateway/main.ts"], {
+    const child = startChild("gateway", process.execPath, [...exitWithSupervisor, "bin/gateway.mjs"], {
       cwd: root,
       env: childEnv,
       onLine: (line) => {

@@ -10,14 +10,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Pool } from "undici";
 import { psqlAdmin, startPgServer } from "../../e2e/support/pg-server";
-import { stopPg } from "../pg/observe";
-import { cleanupAll, onCleanup, runCmd, startService } from "../pg/procs";
+import { CpuMeter, gatewayBackends, stopPg } from "../pg/observe";
+import { cleanupAll, findProcess, onCleanup, runCmd, startService } from "../pg/procs";
 import { median } from "../pg/workloads";
 import { benchBodies } from "./bodies";
 import { compileForGroups } from "../../core/masking/compile-rules";
 import { maskingRulesSchema } from "../../core/masking/masking-rules";
 import { ValueMasker } from "../../core/masking/value-masker";
-import { maskJsonText } from "../../core/masking/json-masker";
+import { maskJsonBytes } from "../../core/masking/json-masker";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_ONLY=small: only the small body (a quicker look). */
@@ -28,13 +28,17 @@ const tsx = path.join(root, "node_modules/.bin/tsx");
 const say = (m: string) => console.error(`[bench:http ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const MASKING = { detectors: { builtIn: ["email", "payment-card"] }, paths: [{ path: "$.rows[*].name", style: "partial" }] };
 
-type Load = { rps: number; p50: number; p99: number; errors: number };
+/** cpuUs: CPU µs per request of the proxy's own process; dbUs: of the Postgres backends serving the gateway (audit), when measured. */
+type Load = { rps: number; p50: number; p99: number; errors: number; cpuUs: number | null; dbUs: number | null };
+type Meters = { proc?: CpuMeter; db?: CpuMeter };
 
 /** `clients` keep-alive connections, each sending requests back to back for `seconds` (steady state: connecting is not timed). */
-async function load(origin: string, path_: string, headers: Record<string, string>, clients: number, seconds: number): Promise<Load> {
+async function load(origin: string, path_: string, headers: Record<string, string>, clients: number, seconds: number, meters: Meters = {}): Promise<Load> {
   const pool = new Pool(origin, { connections: clients, pipelining: 1 });
   // Every connection opened (and, through the gateway, admitted: a session per connection) before timing.
   await Promise.all(Array.from({ length: clients }, async () => (await pool.request({ method: "GET", path: path_, headers })).body.arrayBuffer()));
+  meters.proc?.start();
+  meters.db?.start();
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + seconds * 1000;
@@ -53,9 +57,11 @@ async function load(origin: string, path_: string, headers: Record<string, strin
       }
     }),
   );
+  const cpuUs = meters.proc?.stop(latencies.length) ?? null;
+  const dbUs = meters.db?.stop(latencies.length) ?? null;
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / seconds, p50: latencies[Math.floor(latencies.length / 2)] ?? NaN, p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, errors };
+  return { rps: latencies.length / seconds, p50: latencies[Math.floor(latencies.length / 2)] ?? NaN, p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, errors, cpuUs, dbUs };
 }
 
 async function main() {
@@ -79,7 +85,7 @@ async function main() {
   };
   // BENCH_GATEWAY_PROFILE=<dir>: the gateway runs under --cpu-prof, its profile written there when it stops.
   const profile = process.env.BENCH_GATEWAY_PROFILE;
-  const gwCmd: [string, string[]] = profile ? [process.execPath, ["--cpu-prof", "--cpu-prof-dir", profile, "--import", "tsx", "gateway/main.ts"]] : [tsx, ["gateway/main.ts"]];
+  const gwCmd: [string, string[]] = [process.execPath, [...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []), "bin/gateway.mjs"]];
   const gw = await startService("gateway", gwCmd[0], gwCmd[1], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPort = Number(/http listener on [^:]+:(\d+)/.exec(gw.log())![1]);
   const cli = async (...args: string[]) => {
@@ -97,23 +103,30 @@ async function main() {
   const key = await cli("keys", "issue", "bench-agent", "--groups", "bench");
   const auth = { authorization: `Bearer ${key}` };
 
-  const contenders: Array<[string, string, string, Record<string, string>]> = [
-    ["direct", `http://127.0.0.1:${upPort}`, "", {}],
-    ["bare proxy", `http://127.0.0.1:${barePort}`, "", {}],
-    ["gateway", `http://127.0.0.1:${gwPort}`, "/proxy/plain", auth],
-    ["gateway masked", `http://127.0.0.1:${gwPort}`, "/proxy/masked", auth],
+  const barePid = findProcess(bare.proc.pid!, "node");
+  const gwPid = findProcess(gw.proc.pid!, "node");
+  const gwMeters: Meters = { proc: new CpuMeter(() => (gwPid ? [gwPid] : [])), db: new CpuMeter(() => gatewayBackends(pg)) };
+  const contenders: Array<[string, string, string, Record<string, string>, Meters]> = [
+    ["direct", `http://127.0.0.1:${upPort}`, "", {}, {}],
+    ["bare proxy", `http://127.0.0.1:${barePort}`, "", {}, { proc: new CpuMeter(() => (barePid ? [barePid] : [])) }],
+    ["gateway", `http://127.0.0.1:${gwPort}`, "/proxy/plain", auth, gwMeters],
+    ["gateway masked", `http://127.0.0.1:${gwPort}`, "/proxy/masked", auth, gwMeters],
   ];
+  // BENCH_CONTENDERS=gateway (comma-separated names): only these are measured (a profile of the gateway alone).
+  const only = process.env.BENCH_CONTENDERS?.split(",").map((n) => n.trim());
+  if (only) contenders.splice(0, contenders.length, ...contenders.filter(([n]) => only.includes(n)));
   const results = new Map<string, Load[]>();
   for (const [, origin, prefix, headers] of contenders) await load(origin, `${prefix}/small`, headers, 4, 1); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const body of BODIES) {
       for (const clients of [1, 32]) {
         const order = round % 2 ? [...contenders].reverse() : contenders;
-        for (const [name, origin, prefix, headers] of order) {
-          const r = await load(origin, `${prefix}/${body}`, headers, clients, SECONDS);
+        for (const [name, origin, prefix, headers, meters] of order) {
+          const r = await load(origin, `${prefix}/${body}`, headers, clients, SECONDS, meters);
           const k = `${body}|${clients}|${name}`;
           results.set(k, [...(results.get(k) ?? []), r]);
-          say(`${k}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ""}`);
+          const cpu = r.cpuUs === null ? "" : `, CPU ${r.cpuUs.toFixed(0)} µs/req${r.dbUs === null ? "" : ` (+${r.dbUs.toFixed(0)} µs in Postgres)`}`;
+          say(`${k}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${cpu}${r.errors ? `, ${r.errors} errors` : ""}`);
         }
       }
     }
@@ -127,16 +140,30 @@ async function main() {
       console.log(`${body.padEnd(7)}${String(clients).padStart(8)}${cells.join("")}${(m("gateway", (l) => l.rps) / m("bare proxy", (l) => l.rps)).toFixed(2).padStart(14)}`);
     }
   }
+  console.log(`\nCPU per request (µs, medians): the proxy's own process, and for the gateway the Postgres backends storing its audit`);
+  console.log(`${"body".padEnd(7)}${"clients".padStart(8)}${"bare proxy".padStart(12)}${"gateway".padStart(10)}${"+ Postgres".padStart(12)}${"gw masked".padStart(11)}${"gw / bare".padStart(11)}`);
+  for (const body of BODIES) {
+    for (const clients of [1, 32]) {
+      const m = (name: string, f: (l: Load) => number | null) => median((results.get(`${body}|${clients}|${name}`) ?? []).map((l) => f(l) ?? NaN)) ?? NaN;
+      const [b, g, d, gm] = [m("bare proxy", (l) => l.cpuUs), m("gateway", (l) => l.cpuUs), m("gateway", (l) => l.dbUs), m("gateway masked", (l) => l.cpuUs)];
+      console.log(`${body.padEnd(7)}${String(clients).padStart(8)}${b.toFixed(0).padStart(12)}${g.toFixed(0).padStart(10)}${d.toFixed(0).padStart(12)}${gm.toFixed(0).padStart(11)}${(g / b).toFixed(2).padStart(11)}`);
+    }
+  }
   // Masking alone, in this process: the 1 MiB body the upstream serves.
   const masker = new ValueMasker(compileForGroups(maskingRulesSchema.parse(MASKING), [])!, randomBytes(32));
-  const text = benchBodies().large.toString();
+  // As the relay does it: the body's bytes in, the masked bytes out (decoding and encoding included).
+  const body = benchBodies().large;
   const times: number[] = [];
   for (let i = 0; i < 30; i++) {
     const t = performance.now();
-    maskJsonText(text, masker);
+    maskJsonBytes(body, masker);
     times.push(performance.now() - t);
   }
-  console.log(`masking a ${(text.length / 1024 / 1024).toFixed(2)} MiB JSON body in process: median ${median(times.slice(5))!.toFixed(1)} ms (target: under 20 ms)`);
+  times.splice(0, 5); // warm-up
+  times.sort((a, b) => a - b);
+  console.log(
+    `masking a ${(body.length / 1024 / 1024).toFixed(2)} MiB JSON body in process (bytes in, masked bytes out): median ${median(times)!.toFixed(1)} ms, fastest ${times[0].toFixed(1)} ms (target: under 20 ms)`,
+  );
 }
 
 main()

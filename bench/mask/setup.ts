@@ -48,9 +48,9 @@ export async function startMaskBenchGateway(pg: PgServer, target: { database: st
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "mask-bench",
   };
-  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS bin/gateway.mjs`.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const [cmd, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]] : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
+  const [cmd, args] = [process.execPath, [...nodeArgs, "bin/gateway.mjs"]];
   const svc = await startService("gateway", cmd, args, { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
   const pid = findProcess(svc.proc.pid!, "node");
   if (!pid) throw new Error("the gateway started but its node process was not found");

@@ -49,9 +49,9 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-mysql",
   };
-  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS bin/gateway.mjs`.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const [cmd, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]] : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
+  const [cmd, args] = [process.execPath, [...nodeArgs, "bin/gateway.mjs"]];
   const svc = await startService("gateway", cmd, args, { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
   onCleanup("gateway", () => svc.stop());
   const gwPid = findProcess(svc.proc.pid!, "node")!;

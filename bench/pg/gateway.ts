@@ -10,7 +10,7 @@ export type BenchGateway = { port: number; pid: number; key: string; svc: Servic
 const root = path.resolve(import.meta.dirname, "../..");
 
 /**
- * One gateway process (`tsx gateway/main.ts`, as `npm run gateway` runs it) with its state in its
+ * One gateway process (`node bin/gateway.mjs`, compiled, as `npm run gateway` runs it) with its state in its
  * own database of the private server, a connection to the bench database granted to a group,
  * and a key for an identity in that group.
  */
@@ -30,9 +30,9 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench",
   };
-  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS --import tsx` instead.
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS bin/gateway.mjs`.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const [cmd, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, "--import", "tsx", "gateway/main.ts"]] : [path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"]];
+  const [cmd, args] = [process.execPath, [...nodeArgs, "bin/gateway.mjs"]];
   const svc = await startService("gateway", cmd, args, {
     env,
     cwd: root,

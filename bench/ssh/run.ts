@@ -38,7 +38,7 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-ssh",
   };
-  const svc = await startService("gateway", path.join(root, "node_modules/.bin/tsx"), ["gateway/main.ts"], { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
+  const svc = await startService("gateway", process.execPath, ["bin/gateway.mjs"], { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
   const gwPid = findProcess(svc.proc.pid!, "node")!;
   const cli = async (...args: string[]) => {
     const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });

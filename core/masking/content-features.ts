@@ -55,7 +55,38 @@ export function featuresOfBytes(buf: Buffer, start: number, end: number): number
   return f | digitBits(digits) | (colons >= 2 ? Feature.Colons2 : 0) | (dots >= 3 ? Feature.Dots3 : 0);
 }
 
-/** Features of a string (same bits as featuresOfBytes). */
-export function featuresOfText(text: string): number {
-  return featuresOfBytes(Buffer.from(text, "latin1"), 0, text.length);
+/**
+ * Features of characters [start, end) of a string (same bits as featuresOfBytes), read in place:
+ * no copy, so a JSON masker can skip a value without slicing it out. Characters past U+00FF have
+ * no feature (every feature is ASCII, and so is every character a detector's pattern needs).
+ */
+export function featuresOfText(text: string, start = 0, end = text.length): number {
+  let f = 0;
+  let digits = 0;
+  let colons = 0;
+  let dots = 0;
+  let dashRun = 0;
+  let upperRun = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c >= 65 && c <= 90) {
+      if (++upperRun >= 2) f |= Feature.Upper2;
+      if (c === 74 && i >= start + 2 && text.charCodeAt(i - 1) === 121 && text.charCodeAt(i - 2) === 101) f |= Feature.EyJ;
+      dashRun = 0;
+      continue;
+    } else if (c === 45) {
+      f |= Feature.Dash;
+      if (++dashRun >= 5) f |= Feature.Dashes5;
+      upperRun = 0;
+      continue;
+    } else if (c === 64) f |= Feature.At;
+    else if (c === 58) colons++;
+    else if (c === 46) dots++;
+    else if (c === 43 || c === 40) f |= Feature.PlusOrParen;
+    else if (c === 95) f |= Feature.Underscore;
+    dashRun = 0;
+    upperRun = 0;
+  }
+  return f | digitBits(digits) | (colons >= 2 ? Feature.Colons2 : 0) | (dots >= 3 ? Feature.Dots3 : 0);
 }

@@ -23,7 +23,11 @@ function regexDetector(id: string, label: string, pattern: RegExp, valid: (match
     find(text) {
       re.lastIndex = 0;
       const spans: Span[] = [];
-      for (const m of text.matchAll(re)) if (valid(m[0])) spans.push({ start: m.index!, end: m.index! + m[0].length });
+      // exec in a loop, not matchAll (which clones the expression and makes an iterator per text: this runs for every value).
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0].length === 0) re.lastIndex++;
+        else if (valid(m[0])) spans.push({ start: m.index, end: m.index + m[0].length });
+      }
       return spans;
     },
   };

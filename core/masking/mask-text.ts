@@ -41,11 +41,14 @@ function partial(value: string): string {
   let keepFrom = value.length;
   for (let kept = 0; keepFrom > 0 && kept < 4;) if (isAlnum(value.charCodeAt(--keepFrom))) kept++;
   let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    out += i >= keepFrom || !isAlnum(c) ? value[i] : "*";
+  let from = 0;
+  // Runs of kept characters are copied whole; each letter or digit before the last four becomes one `*`.
+  for (let i = 0; i < keepFrom; i++) {
+    if (!isAlnum(value.charCodeAt(i))) continue;
+    out += value.slice(from, i) + "*";
+    from = i + 1;
   }
-  return out;
+  return out + value.slice(from);
 }
 
 /** Finds every detector's hits in `text` and replaces them; overlapping hits keep the longest. */
@@ -55,18 +58,30 @@ export function maskText(text: string, detectors: Detector[], style: MaskStyle, 
 
 /** maskText with the replacement chosen by the caller (the value masker caches tokens this way). */
 export function replaceHits(text: string, detectors: Detector[], replace: (value: string, detectorId: string) => string): { text: string; counts: MaskCounts } {
-  const hits: Array<Span & { id: string }> = [];
-  for (const d of detectors) for (const s of d.find(text)) hits.push({ ...s, id: d.id });
-  if (hits.length === 0) return { text, counts: {} };
-  hits.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
   const counts: MaskCounts = {};
+  const out = replaceEachHit(text, detectors, replace, (id) => (counts[id] = (counts[id] ?? 0) + 1));
+  return { text: out ?? text, counts };
+}
+
+/**
+ * The loop behind replaceHits, for callers that count as they go: null when nothing was found.
+ * A text with one hit (the common case: an e-mail in a value) costs one match array and no sort.
+ */
+export function replaceEachHit(text: string, detectors: Detector[], replace: (value: string, detectorId: string) => string, hit: (detectorId: string) => void): string | null {
+  let hits: Array<Span & { id: string }> | null = null;
+  for (const d of detectors) {
+    const found = d.find(text);
+    for (const s of found) (hits ??= []).push({ start: s.start, end: s.end, id: d.id });
+  }
+  if (hits === null) return null;
+  if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
   let out = "";
   let at = 0;
   for (const h of hits) {
     if (h.start < at) continue; // inside a longer hit already replaced
     out += text.slice(at, h.start) + replace(text.slice(h.start, h.end), h.id);
     at = h.end;
-    counts[h.id] = (counts[h.id] ?? 0) + 1;
+    hit(h.id);
   }
-  return { text: out + text.slice(at), counts };
+  return out + text.slice(at);
 }

@@ -1,6 +1,6 @@
 import { featuresOfBytes, featuresOfText } from "./content-features";
 import type { Detector } from "./detectors";
-import { maskValue, replaceHits, tokenOf, type MaskCounts, type MaskStyle } from "./mask-text";
+import { maskValue, replaceEachHit, tokenOf, type MaskCounts, type MaskStyle } from "./mask-text";
 import { hmacSha256 } from "./hmac-sha256";
 import type { SessionMasking } from "./compile-rules";
 
@@ -28,6 +28,8 @@ export class ValueMasker {
   private readonly tokens = new Map<string, string>();
   private readonly ruleKeys = new Map<string, string>();
   private readonly mac: (data: Uint8Array) => Uint8Array;
+  // The detectors that can match a text, by its features (content-features.ts: 13 bits), worked out once each.
+  private readonly byFeatures: Array<Detector[] | null | undefined> = [];
 
   constructor(
     readonly masking: SessionMasking,
@@ -64,15 +66,21 @@ export class ValueMasker {
 
   /** Detector hits of bytes [start, end) (UTF-8) masked; null when there are none (nothing decoded then). */
   scanBytes(buf: Buffer, start: number, end: number): string | null {
-    const found = candidates(this.masking.detectors, featuresOfBytes(buf, start, end));
+    const found = this.candidates(featuresOfBytes(buf, start, end));
     if (!found) return null;
     return this.replace(buf.toString("utf8", start, end), found);
   }
 
   /** Detector hits of a text masked; null when there are none. */
   scanText(text: string): string | null {
-    const found = candidates(this.masking.detectors, featuresOfText(text));
+    const found = this.candidates(featuresOfText(text));
     return found ? this.replace(text, found) : null;
+  }
+
+  /** scanText of characters [start, end) of a text, sliced out only when a detector could match there. */
+  scanRange(text: string, start: number, end: number): string | null {
+    const found = this.candidates(featuresOfText(text, start, end));
+    return found ? this.replace(text.slice(start, end), found) : null;
   }
 
   /** The counts since the last call, or null when nothing was masked. */
@@ -89,6 +97,12 @@ export class ValueMasker {
     this.counted = true;
   }
 
+  private candidates(features: number): Detector[] | null {
+    let found = this.byFeatures[features];
+    if (found === undefined) this.byFeatures[features] = found = candidates(this.masking.detectors, features);
+    return found;
+  }
+
   // The count key of a rule, built once (this runs for every masked value).
   private ruleKey(ruleName: string): string {
     let k = this.ruleKeys.get(ruleName);
@@ -98,13 +112,7 @@ export class ValueMasker {
 
   private replace(text: string, detectors: Detector[]): string | null {
     const style = this.masking.detectorStyle;
-    const r = replaceHits(text, detectors, (value, id) => this.styled(value, style, id));
-    let any = false;
-    for (const id in r.counts) {
-      this.count(id, r.counts[id]);
-      any = true;
-    }
-    return any ? r.text : null;
+    return replaceEachHit(text, detectors, (value, id) => this.styled(value, style, id), (id) => this.count(id));
   }
 
   private styled(value: string, style: MaskStyle, label?: string): string {

@@ -9,7 +9,7 @@ export type GatewayProcess = { proc: ChildProcess; log: () => string; kill9: () 
 
 /** One gateway as `npm run gateway` runs it, in its own process (so that it can be killed with SIGKILL), ready once its postgres listener is. */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["bin/gateway.mjs"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,8 @@ import { injectedCredential } from "../../core/connections/types/http-credential
 const run = async (chunks: Buffer[], forms: string[]) => {
   const out: Buffer[] = [];
   const r = new SecretRedactor(forms);
-  for await (const c of Readable.from(chunks).pipe(r)) out.push(c as Buffer);
+  // Each chunk its own copy, as a socket or a decoder hands them over: the redactor overwrites chunks in place.
+  for await (const c of Readable.from(chunks.map((c) => Buffer.from(c))).pipe(r)) out.push(c as Buffer);
   return { text: Buffer.concat(out).toString(), chunks: out.length, found: r.found };
 };
 
