@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { HttpBodies } from "./http-bodies";
 import { useState } from "react";
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
@@ -105,6 +106,7 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                       <span className="text-xs italic text-slate-600">{LIFECYCLE[e.action] ?? e.action}</span>
                     )}
                     {e.message ? <p className="mt-0.5 text-xs text-slate-500">{e.message}</p> : null}
+                    {e.action === "request" ? <HttpBodies details={e.details} /> : null}
                   </Td>
                   <Td className="whitespace-nowrap text-xs text-slate-600">{e.statementKind ?? e.action}</Td>
                   <Td className="whitespace-nowrap tabular-nums">{e.durationMs == null ? "" : e.durationMs < 1 ? "<1 ms" : `${Math.round(e.durationMs)} ms`}</Td>

@@ -1,7 +1,7 @@
 import { expect, storageStateFor, test } from "./support/fixtures";
 
 // The HTTP API connection form: the setting for requests a rule holds (wait, or answer 202 at once)
-// is saved as chosen and read back by the CLI; the form reads at 1280 and 390 px without sideways scrolling.
+// and the bodies kept in the audit log are saved as chosen and read back by the CLI; the form reads at 1280 and 390 px without sideways scrolling.
 test.use({ storageState: storageStateFor("admin") });
 
 test("[CONNECTIONS][HTTP]: an admin adds an HTTP API whose held requests are answered 202 at once", async ({ page, cli, shot }) => {
@@ -13,18 +13,20 @@ test("[CONNECTIONS][HTTP]: an admin adds an HTTP API whose held requests are ans
   const held = page.getByLabel("Requests held for review");
   await expect(held).toHaveValue("wait");
   await held.selectOption("accepted");
+  await page.getByLabel("Bodies kept in the audit log (bytes each)").fill("4096");
   await shot(page, "http-connection-form");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `the form scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
   await page.getByRole("button", { name: "Add connection" }).click();
   await expect(page).toHaveURL(/\/connections$/);
   await expect(page.getByRole("row", { name: /billing-http-form/ })).toContainText("held requests answered 202");
+  await expect(page.getByRole("row", { name: /billing-http-form/ })).toContainText("bodies kept in the audit (4096 bytes each)");
 
   const listed = (await cli("connections", "list", "--json")).stdout
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line) as { name: string; settings: Record<string, unknown> });
-  expect(listed.find((c) => c.name === "billing-http-form")?.settings).toMatchObject({ baseUrl: "https://billing.internal/v1", heldRequests: "accepted" });
+  expect(listed.find((c) => c.name === "billing-http-form")?.settings).toMatchObject({ baseUrl: "https://billing.internal/v1", heldRequests: "accepted", storeBodyBytes: 4096 });
 
   await page.setViewportSize({ width: 390, height: 900 });
   await page.goto("/connections/new");

@@ -3,6 +3,7 @@ import zlib from "node:zlib";
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { routeOpenAiStyle } from "./openai-style-upstream";
 
 /**
  * A real upstream HTTP API for the HTTP proxy's tests, on a free port. It checks every request for
@@ -168,6 +169,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
     }
     return json(res, 200, { bytes, sha256: hash.digest("hex"), contentType: req.headers["content-type"] ?? null });
   }
+  if (p.startsWith("/oai/") && (await routeOpenAiStyle(req, res, p))) return;
   if (p.startsWith("/v1/")) {
     let body = "";
     for await (const c of req) body += c;

@@ -7,9 +7,15 @@ import type { ValueMasker } from "../../core/masking/value-masker";
 import type { ClientSession } from "./client-sessions";
 import type { ReadBody } from "./request-body";
 import { relayResponse, type Refuse, type RelayResult } from "./response-relay";
+import { BodySample, type StoredBody } from "./body-sample";
 import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl, type UpstreamSettings } from "./upstream";
 
-export type Forwarded = RelayResult & { bytesIn: number; masked?: Record<string, number> | null };
+export type Forwarded = RelayResult & {
+  bytesIn: number;
+  masked?: Record<string, number> | null;
+  /** The bodies as kept for the audit event, when the request asked for them (storeBodyBytes). */
+  bodies?: { request: StoredBody | null; response: StoredBody | null };
+};
 
 export type ForwardRequest = {
   method: string;
@@ -28,6 +34,8 @@ export type ForwardRequest = {
   /** Last changes to the upstream request's headers (the adapter's own rules). */
   adjustHeaders?: (headers: OutgoingHttpHeaders) => void;
   jsonLines?: boolean;
+  /** Keep up to this many bytes of each body for the audit event (0 or unset: none). */
+  storeBodyBytes?: number;
 };
 
 /**
@@ -44,12 +52,20 @@ export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, 
   r.adjustHeaders?.(headers);
   const lib = url.protocol === "https:" ? https : http;
   let bytesIn = 0;
+  const keep = r.storeBodyBytes ?? 0;
+  const sent = keep > 0 ? new BodySample(keep) : null;
+  const received = keep > 0 ? new BodySample(keep) : null;
+  let receivedType: string | undefined;
   return new Promise<Forwarded>((resolve) => {
     let settled = false;
     const done = (f: Forwarded) => {
       if (settled) return;
       settled = true;
       s.inFlight.delete(flight);
+      if (sent && received) {
+        const mask = s.scope.textMask();
+        f.bodies = { request: sent.stored(headerText(req.headers["content-type"]), mask), response: received.stored(receivedType, mask) };
+      }
       resolve(f);
     };
     const fail = (status: number, code: string, message: string) => done({ status, bytesIn, bytesOut: r.refuse(res, status, code, message), failed: true, note: message });
@@ -78,21 +94,29 @@ export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, 
       upReq.setTimeout(0);
       const masker = r.masker !== undefined ? r.masker : s.masker();
       masker?.takeCounts();
-      relayResponse(up, res, { method: r.method, settings, headers: clientHeaders(up.headers, settings, r.proxyBase, forms), forms, masker, refuse: r.refuse, jsonLines: r.jsonLines }).then(
+      receivedType = headerText(up.headers["content-type"]);
+      relayResponse(up, res, { method: r.method, settings, headers: clientHeaders(up.headers, settings, r.proxyBase, forms), forms, masker, refuse: r.refuse, jsonLines: r.jsonLines, sample: received }).then(
         (relayed) => done({ ...relayed, bytesIn, masked: masker?.takeCounts() ?? null }),
         (err: Error) => done({ status: up.statusCode ?? 502, bytesIn, bytesOut: 0, failed: true, note: redactSecret(err.message, forms) }),
       );
     });
     if (whole) {
       bytesIn = whole.length;
+      sent?.add(whole);
       upReq.end(whole);
       return;
     }
     for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
       bytesIn += chunk.length;
+      sent?.add(chunk);
       upReq.write(chunk);
     }
-    req.on("data", (c: Buffer) => (bytesIn += c.length));
+    req.on("data", (c: Buffer) => {
+      bytesIn += c.length;
+      sent?.add(c);
+    });
     req.pipe(upReq);
   });
 }
+
+const headerText = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

@@ -7,6 +7,7 @@ import { StreamTextMasker } from "../../core/masking/stream-text-masker";
 import { SecretRedactor, redactInPlace } from "./secret-redactor";
 import { canDecode, type UpstreamSettings } from "./upstream";
 import { JsonLinesMasker } from "./json-lines-masker";
+import type { BodySample } from "./body-sample";
 
 export type RelayResult = { status: number; bytesOut: number; note?: string; failed?: boolean };
 /** How an adapter answers with an error of its own (a JSON refusal, a Kubernetes Status); returns the bytes sent. */
@@ -21,6 +22,8 @@ export type RelayOptions = {
   refuse: Refuse;
   /** The JSON body is a stream of documents, one a line (a Kubernetes watch): each is masked whole as it completes, path rules included. */
   jsonLines?: boolean;
+  /** Fed the body as the client is sent it (for the audit event), when set. */
+  sample?: BodySample | null;
 };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -44,7 +47,7 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   }
   const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   const inspect = opts.forms.length > 0 || opts.masker !== null;
-  if (!inspect) return pipe(up, [], res, status, headers);
+  if (!inspect) return pipe(up, [], res, status, headers, opts.sample);
   if (!canDecode(encoding)) {
     up.destroy();
     return refuse(opts, res, 502, "upstream_encoding", `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body`);
@@ -61,21 +64,21 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     decoder.once("close", () => up.readableEnded || up.destroy());
   }
   const contentType = String(up.headers["content-type"] ?? "");
-  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers);
+  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts.sample);
   if (JSON_TYPE.test(contentType) && opts.jsonLines) {
     delete headers["content-length"];
-    return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers);
+    return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts.sample);
   }
   if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
   if (TEXT_TYPE.test(contentType) || contentType === "") {
     delete headers["content-length"];
-    return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers);
+    return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers, opts.sample);
   }
   if (opts.settings.otherBodies === "refuse") {
     source.destroy();
     return refuse(opts, res, 502, "unmaskable_body", `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies`);
   }
-  return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers)), note: `passed unmasked (${contentType})` };
+  return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts.sample)), note: `passed unmasked (${contentType})` };
 }
 
 async function relayJson(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions): Promise<RelayResult> {
@@ -104,7 +107,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
         for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
       })(),
     );
-    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers);
+    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers, opts.sample);
     return { ...result, note: `JSON over ${limit} bytes: streamed through the detectors, without path rules` };
   }
   const body = Buffer.concat(chunks, size);
@@ -113,6 +116,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
     opts.forms.map((f) => Buffer.from(f)),
   );
   const out = maskJsonBytes(body, opts.masker!) ?? body;
+  opts.sample?.add(out);
   res.writeHead(status, { ...headers, "content-length": out.length });
   res.end(out);
   return { status, bytesOut: out.length };
@@ -144,9 +148,17 @@ function textMasker(masker: ValueMasker): Transform {
   return t;
 }
 
-function pipe(source: Readable, transforms: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders): Promise<RelayResult> {
+function pipe(source: Readable, transforms: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders, sample?: BodySample | null): Promise<RelayResult> {
   let bytesOut = 0;
-  (transforms.at(-1) ?? source).on("data", (c: Buffer) => (bytesOut += c.length));
+  (transforms.at(-1) ?? source).on(
+    "data",
+    sample
+      ? (c: Buffer) => {
+          bytesOut += c.length;
+          sample.add(c);
+        }
+      : (c: Buffer) => (bytesOut += c.length),
+  );
   res.writeHead(status, headers);
   // An event stream's headers go now, not with its first event (other bodies send them with their first bytes, in one packet).
   if (String(headers["content-type"] ?? "").startsWith("text/event-stream")) res.flushHeaders();

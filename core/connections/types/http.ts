@@ -22,6 +22,9 @@ export const HTTP_OTHER_BODIES = ["pass", "refuse"] as const;
  */
 export const HTTP_HELD_REQUESTS = ["wait", "accepted"] as const;
 
+/** The most of each body a request's audit event keeps (1 MiB). */
+export const MAX_STORED_BODY = 1024 * 1024;
+
 const validBaseUrl = (v: string) => {
   try {
     const u = new URL(v);
@@ -67,6 +70,11 @@ const settingsSchema = z
     oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
     otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
     heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
+    /**
+     * Bodies kept in each request's audit event, up to this many bytes each way (0: none, the
+     * default): the request as sent on, the response as the client got it (masked, the credential cut).
+     */
+    storeBodyBytes: z.number().int().min(0).max(MAX_STORED_BODY).default(0),
   })
   .superRefine((s, ctx) => {
     if ((s.auth === "header" || s.auth === "query") && !s.authName)
@@ -105,6 +113,7 @@ export const httpFormSchema = z.object({
   oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
   otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
   heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
+  storeBodyBytes: optionalNumberField("bytes", 0, MAX_STORED_BODY),
   clearSecrets: secretKeysField,
 });
 export type HttpForm = z.infer<typeof httpFormSchema>;
@@ -164,6 +173,12 @@ const FIELDS: readonly FieldSpec[] = [
     optionLabels: { wait: "the client waits for the decision", accepted: "answer 202 at once; the client sends it again once approved" },
     hint: "202 suits clients with short timeouts (agents, SDKs); an approved request runs once when sent again unchanged.",
   },
+  {
+    key: "storeBodyBytes",
+    label: "Bodies kept in the audit log (bytes each)",
+    kind: "number",
+    hint: "Empty or 0 (default): none. Else each request's event keeps this much of the request and of the response as the client got it (masked). At most 1048576.",
+  },
 ];
 
 export const http = {
@@ -193,6 +208,7 @@ export const http = {
       oversizeBodies: "refuse",
       otherBodies: "pass",
       heldRequests: "wait",
+      storeBodyBytes: "",
     },
     plan: async (form) => {
       const split = splitConnectionForm(FIELDS, form);
@@ -213,11 +229,13 @@ export const http = {
       "timeout-ms": { type: "string" },
       "max-body-bytes": { type: "string" },
       "held-requests": { type: "string" },
+      "store-bodies": { type: "string" },
     },
     usage: {
       flags: [
         "--url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
         "--credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
+        "[--store-bodies BYTES]",
       ],
       about: "an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
     },
@@ -245,6 +263,7 @@ export const http = {
         timeoutMs: num("timeout-ms"),
         maxBodyBytes: num("max-body-bytes"),
         heldRequests: stringFlag(flags, "held-requests"),
+        storeBodyBytes: num("store-bodies"),
       };
       const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
       if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
@@ -262,6 +281,7 @@ export const http = {
     { text: `credential as ${s.auth}${s.authName ? ` (${s.authName})` : ""}${hasSecret || s.auth === "none" ? "" : " · no credential stored"}`, tone: "note" },
     ...(s.tlsVerify ? [] : [{ text: "TLS certificate not verified", tone: "warning" as const }]),
     ...(s.heldRequests === "accepted" ? [{ text: "held requests answered 202", tone: "note" as const }] : []),
+    ...(s.storeBodyBytes > 0 ? [{ text: `bodies kept in the audit (${s.storeBodyBytes} bytes each)`, tone: "note" as const }] : []),
   ],
   hostKeyPin: null,
 } satisfies ConnectionTypeModule<HttpSettings, HttpSecret, HttpForm>;

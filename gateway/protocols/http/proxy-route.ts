@@ -15,7 +15,8 @@ import { auditRequest, ClientSessions, type ClientSession } from "../../http/cli
 import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
-import { forward } from "../../http/forward";
+import { forward, type Forwarded } from "../../http/forward";
+import { BodySample } from "../../http/body-sample";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 import { relayUpgrade } from "./websocket-relay";
@@ -97,7 +98,14 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const method = (req.method ?? "GET").toUpperCase();
   const text = `${method} ${rawPath}${rawSearch}`;
   const path = normalisePath(rawPath);
-  const audit = (outcome: "ok" | "error" | "denied", r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; kind?: string; masked?: unknown }) => {
+  const keep = s.settings.storeBodyBytes;
+  let body: ReadBody | null = null;
+  const audit = (
+    outcome: "ok" | "error" | "denied",
+    r: { status: number; bytesIn: number; bytesOut: number; rule?: string | null; message?: string | null; kind?: string; masked?: unknown; bodies?: Forwarded["bodies"] },
+  ) => {
+    // Bodies kept (the connection's storeBodyBytes): as forwarded; for a request refused before, what of it was read.
+    const bodies = keep > 0 ? (r.bodies ?? { request: body ? sampleOf(body, keep, req.headers["content-type"], s.scope.textMask()) : null, response: null }) : undefined;
     auditRequest(s, {
       outcome,
       statement: text,
@@ -106,7 +114,15 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
       message: r.message ?? null,
       bytesIn: r.bytesIn,
       bytesOut: r.bytesOut,
-      details: { method, path: path ?? rawPath, status: r.status, rule: r.rule ?? null, ...(r.masked ? { masked: r.masked } : {}) },
+      details: {
+        method,
+        path: path ?? rawPath,
+        status: r.status,
+        rule: r.rule ?? null,
+        ...(r.masked ? { masked: r.masked } : {}),
+        ...(bodies?.request ? { requestBody: bodies.request } : {}),
+        ...(bodies?.response ? { responseBody: bodies.response } : {}),
+      },
     });
   };
   if (path === null) {
@@ -116,7 +132,6 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const facts: HttpRequestFacts = { method, path, query: queryOf(rawSearch), headers: judgedHeaders(req), body: undefined };
   const policy = deps.policies.current(s.admission.connection.id);
   const limit = s.settings.maxBodyBytes;
-  let body: ReadBody | null = null;
   const gone = () => audit("error", { status: 0, bytesIn: 0, bytesOut: 0, kind: `${method} ${path}`, message: "the client went away while sending its body" });
   if (policy && policyReadsBodies(policy.rules)) {
     body = await readBodyUpTo(req, limit).catch(() => null);
@@ -128,6 +143,8 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const kind = command.kind;
   const rule: string | null = verdict.action === "allow" ? null : verdict.decision.rule;
   if (verdict.action === "deny") {
+    // Its body, for the audit event, when the connection keeps bodies (what the client tried to send).
+    if (keep > 0) body ??= await readBodyUpTo(req, limit).catch(() => null);
     const message = `Gatehouse denied this request: ${verdict.decision.reason}`;
     const bytesOut = sendRefusal(res, 403, { error: "refused", message, rule });
     return audit("denied", { status: 403, bytesIn: 0, bytesOut, rule, kind, message });
@@ -169,9 +186,9 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     if (res.destroyed) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, rule, kind, message: "approved, but the client had gone away" });
   }
   const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(connectionName)}`;
-  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded });
+  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded, storeBodyBytes: keep });
   const message = [approval, result.note].filter(Boolean).join("; ") || null;
-  audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message, masked: result.masked });
+  audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message, masked: result.masked, bodies: result.bodies });
 }
 
 type Accepted = { answered: true; status: number; bytesOut: number; message: string } | { answered: false; message: string };
@@ -200,6 +217,15 @@ async function answerAccepted(
 
 function sendEnded(res: ServerResponse, reason: string): number {
   return sendRefusal(res, 403, { error: "session_ended", message: `Gatehouse ended this session: ${reason}` }, { connection: "close" });
+}
+
+/** What of a request body read before it was refused (a held request, a rule on the body) its audit event keeps. */
+function sampleOf(body: ReadBody, keep: number, contentType: string | string[] | undefined, mask: ((t: string) => string) | undefined) {
+  const sample = new BodySample(keep);
+  for (const c of body.whole ? [body.body] : body.head) sample.add(c);
+  const stored = sample.stored(Array.isArray(contentType) ? contentType[0] : contentType, mask);
+  // Only the start of a body too large to buffer was read.
+  return stored && !body.whole ? { ...stored, truncated: true } : stored;
 }
 
 function searchOf(url: string | undefined): string {
