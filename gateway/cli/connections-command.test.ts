@@ -30,6 +30,7 @@ describe("connections add", () => {
         "                                                       an SSH target (host key pinned at first use unless given)",
         "  connections add <name> --type http --url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
         "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
+        "        [--store-bodies BYTES]",
         "                                                       an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
         "  connections add <name> --type kubernetes --server https://API:6443 [--ca-file ca.pem] (--token T | --client-cert-file C --client-key-file K)",
         "        [--impersonate] [--secrets-exempt-groups g1,g2] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
@@ -40,7 +41,7 @@ describe("connections add", () => {
   });
 
   it("parses every type's flags", () => {
-    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding", "tls", "allow-local-infile"])
+    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding", "tls", "allow-local-infile", "store-bodies"])
       expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });
 
