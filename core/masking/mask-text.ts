@@ -67,7 +67,13 @@ export function replaceHits(text: string, detectors: Detector[], replace: (value
  * The loop behind replaceHits, for callers that count as they go: null when nothing was found.
  * A text with one hit (the common case: an e-mail in a value) costs one match array and no sort.
  */
-export function replaceEachHit(text: string, detectors: Detector[], replace: (value: string, detectorId: string) => string, hit: (detectorId: string) => void): string | null {
+export function replaceEachHit(
+  text: string,
+  detectors: Detector[],
+  replace: (value: string, detectorId: string) => string,
+  hit: (detectorId: string) => void,
+  span?: (start: number, end: number, detectorId: string) => void,
+): string | null {
   let hits: Array<Span & { id: string }> | null = null;
   for (const d of detectors) {
     const found = d.find(text);
@@ -82,6 +88,7 @@ export function replaceEachHit(text: string, detectors: Detector[], replace: (va
     out += text.slice(at, h.start) + replace(text.slice(h.start, h.end), h.id);
     at = h.end;
     hit(h.id);
+    span?.(h.start, h.end, h.id);
   }
   return out + text.slice(at);
 }

@@ -83,6 +83,30 @@ export class ValueMasker {
     return found ? this.replace(text.slice(start, end), found) : null;
   }
 
+  /**
+   * The detector hits in a text as spans, without masking or counting them (overlaps resolved as
+   * scanText does: the longest first hit wins), for a caller that masks a value streamed in pieces.
+   */
+  hitsIn(text: string): Array<{ start: number; end: number; id: string }> {
+    const found = this.candidates(featuresOfText(text));
+    const out: Array<{ start: number; end: number; id: string }> = [];
+    if (!found) return out;
+    replaceEachHit(
+      text,
+      found,
+      () => "",
+      () => {},
+      (start, end, id) => out.push({ start, end, id }),
+    );
+    return out;
+  }
+
+  /** What a detector hit becomes (in the connection's detector style), counted. */
+  replaceHit(value: string, id: string): string {
+    this.count(id);
+    return this.styled(value, this.masking.detectorStyle, id);
+  }
+
   /** The counts since the last call, or null when nothing was masked. */
   takeCounts(): MaskCounts | null {
     if (!this.counted) return null;

@@ -35,15 +35,14 @@ describe("[HTTP][SDK] the official openai SDK through the gateway, base URL chan
     expect(f.upstream.seen.filter((s) => s.url.startsWith("/oai/")).every((s) => s.headers.authorization === `Bearer ${SECRETS.bearer}`)).toBe(true);
   });
 
-  it("streams a chat completion as events, masked as they pass: no event carries the address", async () => {
+  it("streams a chat completion a token an event, masked across events: no event carries any part of the address or card", async () => {
     const stream = await sdk.chat.completions.create({ model: "gh-test-1", stream: true, messages: [{ role: "user", content: "stream it" }] });
     const deltas: string[] = [];
     for await (const chunk of stream) deltas.push(chunk.choices[0]?.delta?.content ?? "");
     const text = deltas.join("");
-    expect(deltas.filter(Boolean).length).toBe(3);
-    expect(text).toContain('You asked "stream it"');
-    expect(text).not.toContain("bob@example.org");
-    expect(text).not.toContain("4111 1111 1111 1111");
+    expect(deltas.length).toBeGreaterThan(15);
+    expect(text).toBe('You asked "stream it". Write to [REDACTED:email], card [REDACTED:payment-card].');
+    expect(deltas.join("|")).not.toMatch(/bob|example\.org|4111/);
   });
 
   it("turns the gateway's refusals into the SDK's typed errors: a denied call (403 naming the rule), a forged key (401)", async () => {

@@ -26,12 +26,11 @@ export async function routeOpenAiStyle(req: http.IncomingMessage, res: http.Serv
     });
     return true;
   }
-  // Streamed a phrase an event. Each sensitive value is whole inside one event: the gateway masks
-  // events one by one, so a value split across events (a real model streams a token an event) is
-  // not seen whole (README, known limits).
+  // Streamed as a model does, a token (here at most 4 characters) an event: every sensitive value
+  // is split across events.
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  for (const phrase of answer.split(/(?<=[.,] )/)) {
-    const chunk = { id: "chatcmpl-2", object: "chat.completion.chunk", created: 1, model: ask.model, choices: [{ index: 0, delta: { content: phrase }, finish_reason: null }] };
+  for (const token of answer.match(/.{1,4}/gs) ?? []) {
+    const chunk = { id: "chatcmpl-2", object: "chat.completion.chunk", created: 1, model: ask.model, choices: [{ index: 0, delta: { content: token }, finish_reason: null }] };
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
   res.write(`data: ${JSON.stringify({ id: "chatcmpl-2", object: "chat.completion.chunk", created: 1, model: ask.model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);

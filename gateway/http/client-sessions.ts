@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Socket } from "node:net";
 import type { GatewayDeps } from "../gateway-deps";
 import { admit, type Admission, type Refusal } from "../pipeline/admit";
@@ -63,7 +63,7 @@ export class ClientSessions<S> {
       this.bySocket.set(socket, (sessions = fresh));
       socket.once("close", () => void this.endAll(fresh, "the client closed the connection"));
     }
-    const key = `${connectionName}\n${createHash("sha256").update(credential).digest("hex")}`;
+    const key = `${connectionName}\n${hash("sha256", credential, "base64")}`;
     let opened = sessions.get(key);
     if (!opened) {
       opened = this.open(socket, credential, connectionName);

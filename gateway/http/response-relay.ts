@@ -8,6 +8,7 @@ import { SecretRedactor, redactInPlace } from "./secret-redactor";
 import { canDecode, type UpstreamSettings } from "./upstream";
 import { JsonLinesMasker } from "./json-lines-masker";
 import type { BodySample } from "./body-sample";
+import { SseMasker } from "./sse-masker";
 
 export type RelayResult = { status: number; bytesOut: number; note?: string; failed?: boolean };
 /** How an adapter answers with an error of its own (a JSON refusal, a Kubernetes Status); returns the bytes sent. */
@@ -70,6 +71,10 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts.sample);
   }
   if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
+  if (/^text\/event-stream\b/i.test(contentType)) {
+    delete headers["content-length"];
+    return pipe(source, [new SecretRedactor(opts.forms), new SseMasker(opts.masker)], res, status, headers, opts.sample);
+  }
   if (TEXT_TYPE.test(contentType) || contentType === "") {
     delete headers["content-length"];
     return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers, opts.sample);

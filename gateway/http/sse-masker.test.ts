@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { compileForGroups } from "../../core/masking/compile-rules";
+import { maskingRulesSchema } from "../../core/masking/masking-rules";
+import { ValueMasker } from "../../core/masking/value-masker";
+import { SseMasker } from "./sse-masker";
+
+const masker = () => new ValueMasker(compileForGroups(maskingRulesSchema.parse({ detectors: { builtIn: ["email", "payment-card"] } }), [])!, Buffer.alloc(32, 1));
+const event = (content: string, id = "chatcmpl-9") => `data: ${JSON.stringify({ id, model: "m-1", choices: [{ index: 0, delta: { content } }] })}\n\n`;
+
+/** Writes events (each a chunk, or cut in odd places) and returns what came out, event by event, with the time each left. */
+async function through(chunks: string[], opts: { hold?: number; quietMs?: number; gapMs?: number } = {}) {
+  const m = new SseMasker(masker(), opts.hold, opts.quietMs ?? 50);
+  const out: Array<{ text: string; at: number }> = [];
+  const t0 = Date.now();
+  m.on("data", (c: Buffer) => out.push({ text: c.toString(), at: Date.now() - t0 }));
+  for (const c of chunks) {
+    m.write(Buffer.from(c));
+    if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
+  }
+  m.end();
+  await new Promise((r) => m.once("end", r));
+  const text = out.map((o) => o.text).join("");
+  const contents = text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((e) => (JSON.parse(e.slice(6)) as { choices: Array<{ delta: { content: string } }> }).choices[0].delta.content);
+  return { text, contents, out, counts: m["masker"].takeCounts() };
+}
+
+describe("[HTTP][MASKING] Server-Sent Events masked across events", () => {
+  it("masks an e-mail and a card a model streams a token an event, and keeps every event and its order", async () => {
+    const tokens = ["Write", " to", " bob", "@", "example", ".org", " or", " pay", " with", " 4111", " 1111", " 1111", " 1111", ".", " Thanks"];
+    const r = await through(tokens.map((t) => event(t)));
+    expect(r.contents).toHaveLength(tokens.length);
+    const joined = r.contents.join("");
+    expect(joined).toBe("Write to [REDACTED:email] or pay with [REDACTED:payment-card]. Thanks");
+    expect(r.text).not.toMatch(/bob|example\.org|4111/);
+    // The replacement goes in the event where the value starts; the others carry what is left of theirs.
+    expect(r.contents.slice(2, 6)).toEqual([" [REDACTED:email]", "", "", ""]);
+    expect(r.counts).toEqual({ email: 1, "payment-card": 1 });
+    // Fields that never change (id, model) are not held, and are still one value each event.
+    expect(r.text.split("\n\n").filter(Boolean).every((e) => e.includes('"id":"chatcmpl-9"') && e.includes('"model":"m-1"'))).toBe(true);
+  });
+
+  it("holds an event only until enough of its field has followed, or the stream goes quiet", async () => {
+    const long = ` ${"x".repeat(39)}`;
+    const r = await through([event("mail me at a"), event("nn@example.com"), event(long), event(long)], { hold: 50, gapMs: 15 });
+    expect(r.contents.join("")).toBe(`mail me at [REDACTED:email]${long}${long}`);
+    // The first two left once 50 characters had followed them (with the fourth event), before the end.
+    expect(r.out[0].text).toContain("mail me at ");
+    expect(r.out.length).toBeGreaterThanOrEqual(2);
+    const quiet = await through([event("hello"), event(" there")], { quietMs: 30, gapMs: 80 });
+    expect(quiet.out[0].at, "a quiet stream releases what it holds").toBeLessThan(75);
+  });
+
+  it("masks data that is not JSON as streamed text, events split across chunks, and other lines on their own", async () => {
+    const raw = ": keep-alive\n\nevent: token\ndata: ann@exam\n\nevent: token\ndata: ple.com and\n\nid: 7\ndata: done, call carol@example.net\n\n";
+    const chunks = [raw.slice(0, 7), raw.slice(7, 40), raw.slice(40, 41), raw.slice(41)];
+    const s = new SseMasker(masker(), undefined, 20);
+    let out = "";
+    s.on("data", (c: Buffer) => (out += c.toString()));
+    for (const c of chunks) s.write(Buffer.from(c));
+    s.end();
+    await new Promise((r) => s.once("end", r));
+    expect(out).toBe(": keep-alive\n\nevent: token\ndata: [REDACTED:email]\n\nevent: token\ndata:  and\n\nid: 7\ndata: done, call [REDACTED:email]\n\n");
+  });
+});
