@@ -44,6 +44,13 @@ describe("[MASKING][JSON] JSON bodies are masked in place", () => {
     const m = masker({ detectors: { builtIn: ["email"] } });
     expect(maskJsonText('{"a": "ann@example.com', m)).toBe('{"a": "[REDACTED:email]');
     expect(maskJsonText("<html>bob@example.org</html>", m)).toBe("<html>[REDACTED:email]</html>");
+    // Text that reads as JSON tokens but is not JSON: a card written in groups is four short numbers to
+    // a JSON reader, so the whole text goes through the detectors as text (counted once).
+    const cm = masker({ detectors: { builtIn: ["payment-card"] } });
+    expect(maskJsonText("4111 1111 1111 1111", cm)).toBe("[REDACTED:payment-card]");
+    expect(maskJsonText('{"ok": true} paid with 4111 1111 1111 1111', cm)).toBe('{"ok": true} paid with [REDACTED:payment-card]');
+    expect(maskJsonText('{"card": "4111111111111111"} 4111 1111 1111 1111', cm)).toBe('{"card": "[REDACTED:payment-card]"} [REDACTED:payment-card]');
+    expect(cm.takeCounts()).toEqual({ "payment-card": 4 });
   });
 
   it("refuses paths it cannot read", () => {

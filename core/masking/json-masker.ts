@@ -97,7 +97,9 @@ function jsonEdits(text: string, masker: ValueMasker): Edits | null {
   };
   const n = text.length;
   let nextBackslash = text.indexOf("\\");
-  let gapFrom = -1;
+  // Whether the last token ended a value (or a key): another value right after it means this is not JSON.
+  let afterValue = false;
+  const before = masker.checkpoint();
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -133,18 +135,11 @@ function jsonEdits(text: string, masker: ValueMasker): Edits | null {
           while (end < n && isNumberChar(text.charCodeAt(end))) end++;
         } else end = -2;
     }
-    if (end === -2) {
-      if (gapFrom < 0) gapFrom = i;
-      i++;
-      continue;
-    }
-    if (end === -1) break; // an unterminated string: the rest is scanned as text below
-    if (gapFrom >= 0) {
-      // Text between tokens that is not blank (not JSON): scanned by the detectors as it is.
-      const masked = masker.scanText(text.slice(gapFrom, i));
-      if (masked !== null) edit(gapFrom, i, masked);
-      gapFrom = -1;
-    }
+    // Text that is not JSON (a word, an unterminated string, two values in a row: `4111 1111 1111
+    // 1111` reads as four short numbers) is scanned whole by the detectors as text instead.
+    const startsValue = c !== 125 && c !== 93 && c !== 44 && c !== 58;
+    if (end < 0 || (startsValue && afterValue)) return notJson(text, masker, before);
+    afterValue = c === 125 || c === 93 || (startsValue && c !== 123 && c !== 91);
     const at = i;
     i = end;
     const depth = isObject.length;
@@ -198,12 +193,14 @@ function jsonEdits(text: string, masker: ValueMasker): Edits | null {
     }
     if (replacement !== null) edit(at, end, jsonString(replacement));
   }
-  if (gapFrom < 0 && i < n) gapFrom = i;
-  if (gapFrom >= 0 && gapFrom < n) {
-    const masked = masker.scanText(text.slice(gapFrom, n));
-    if (masked !== null) edit(gapFrom, n, masked);
-  }
   return edits.from.length > 0 ? edits : null;
+}
+
+/** A text that is not JSON, masked as text: the detectors over all of it (what the JSON pass counted is forgotten). */
+function notJson(text: string, masker: ValueMasker, before: ReturnType<ValueMasker["checkpoint"]>): Edits | null {
+  masker.rollback(before);
+  const masked = masker.scanText(text);
+  return masked === null ? null : { from: [0], to: [text.length], text: [masked] };
 }
 
 /**

@@ -116,6 +116,16 @@ export class ValueMasker {
     return c;
   }
 
+  /** The counts as they stand, to go back to (a pass whose result is thrown away must not count). */
+  checkpoint(): { counts: MaskCounts; counted: boolean } {
+    return { counts: { ...this.counts }, counted: this.counted };
+  }
+
+  rollback(c: { counts: MaskCounts; counted: boolean }): void {
+    this.counts = { ...c.counts };
+    this.counted = c.counted;
+  }
+
   count(id: string, n = 1): void {
     this.counts[id] = (this.counts[id] ?? 0) + n;
     this.counted = true;
