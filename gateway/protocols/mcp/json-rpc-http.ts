@@ -7,15 +7,21 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const MAX_BATCH = 16;
 export const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
-/** Same host as the request's, or the console's own origin. */
-export function allowedOrigin(origin: string, req: http.IncomingMessage, deps: GatewayDeps): boolean {
+/**
+ * Whether a browser page of this origin may drive the MCP endpoints (MCP's guard against DNS
+ * rebinding): the console's own origin, or a page on this machine (a loopback host). Comparing the
+ * Origin with the Host header is no guard: a rebound name sends the attacker's name in both.
+ */
+export function allowedOrigin(origin: string, deps: GatewayDeps): boolean {
   try {
     const o = new URL(origin);
-    return o.host === req.headers.host || o.origin === new URL(deps.config.consoleUrl).origin;
+    return o.origin === new URL(deps.config.consoleUrl).origin || LOOPBACK.has(o.hostname.toLowerCase());
   } catch {
     return false;
   }
 }
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 export function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
   return new Promise((resolve, reject) => {

@@ -68,7 +68,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   }
   // MCP's guard against DNS rebinding: a browser page of another site may not drive this endpoint.
   const origin = req.headers.origin;
-  if (origin && !allowedOrigin(origin, req, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
+  if (origin && !allowedOrigin(origin, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
   const clientAddr = req.socket.remoteAddress ?? null;
   const header = req.headers.authorization ?? "";
   const m = /^Bearer (\S+)$/.exec(header);

@@ -54,7 +54,7 @@ async function handle(deps: GatewayDeps, sessions: ClientSessions<McpSettings>, 
   }
   if (deps.config.tls.required && !(req.socket as TLSSocket).encrypted) return jsonRpcError(res, 403, -32000, "this gateway requires TLS: call https:// on the same port");
   const origin = req.headers.origin;
-  if (origin && !allowedOrigin(origin, req, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
+  if (origin && !allowedOrigin(origin, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
   let name: string;
   try {
     name = decodeURIComponent(rawName);
