@@ -57,8 +57,16 @@ export async function pinTools(db: Db, connectionId: string, tools: readonly Lis
         })
         .onConflictDoNothing()
         .returning({ approvedHash: mcpToolPins.approvedHash });
-      // Another instance recorded it first: what it decided stands (read again on the next listing).
-      states.set(tool.name, inserted ? (trusted ? "approved" : "new") : "new");
+      if (inserted) {
+        states.set(tool.name, trusted ? "approved" : "new");
+        continue;
+      }
+      // Another instance recorded it first: what it decided stands.
+      const [theirs] = await db
+        .select({ approvedHash: mcpToolPins.approvedHash })
+        .from(mcpToolPins)
+        .where(and(eq(mcpToolPins.connectionId, connectionId), eq(mcpToolPins.toolName, tool.name)));
+      states.set(tool.name, theirs?.approvedHash === hash ? "approved" : theirs?.approvedHash ? "changed" : "new");
       continue;
     }
     if (row.seenHash !== hash) {
@@ -81,11 +89,16 @@ export type ToolPin = {
   approvedAt: Date | null;
   description: string | null;
   approvedDescription: string | null;
+  /** The input schema as last seen (what an approval approves, with the description). */
+  inputSchema: unknown;
 };
 
 /** The tools of an MCP connection as last seen, with their approval state (throws for a name that is not an MCP connection). */
 export async function listToolPins(db: Db, connectionName: string): Promise<ToolPin[]> {
-  const connectionId = await mcpConnectionId(db, connectionName);
+  return toolPinsOf(db, await mcpConnectionId(db, connectionName));
+}
+
+export async function toolPinsOf(db: Db, connectionId: string): Promise<ToolPin[]> {
   const rows = await db.select().from(mcpToolPins).where(eq(mcpToolPins.connectionId, connectionId)).orderBy(mcpToolPins.toolName);
   return rows.map((r) => ({
     tool: r.toolName,
@@ -96,6 +109,7 @@ export async function listToolPins(db: Db, connectionName: string): Promise<Tool
     approvedAt: r.approvedAt,
     description: r.seenDefinition.description,
     approvedDescription: r.approvedDefinition?.description ?? null,
+    inputSchema: r.seenDefinition.inputSchema,
   }));
 }
 
@@ -105,7 +119,10 @@ export async function listToolPins(db: Db, connectionName: string): Promise<Tool
  * Returns the tools approved.
  */
 export async function approveToolPins(db: Db, connectionName: string, opts: { tool?: string; hash?: string; by: string }): Promise<string[]> {
-  const connectionId = await mcpConnectionId(db, connectionName);
+  return approvePinsOf(db, await mcpConnectionId(db, connectionName), opts);
+}
+
+export async function approvePinsOf(db: Db, connectionId: string, opts: { tool?: string; hash?: string; by: string }): Promise<string[]> {
   const conditions = [eq(mcpToolPins.connectionId, connectionId), sql`${mcpToolPins.approvedHash} is distinct from ${mcpToolPins.seenHash}`];
   if (opts.tool) conditions.push(eq(mcpToolPins.toolName, opts.tool));
   if (opts.hash) conditions.push(eq(mcpToolPins.seenHash, opts.hash));

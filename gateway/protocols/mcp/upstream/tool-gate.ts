@@ -8,7 +8,7 @@ import { judgeCommands, type Verdict } from "../../../../core/policy/evaluate-po
 import { toolCallCommand } from "../../../../core/policy/mcp-tool-call";
 import { canonicalJson, pinTools, type PinState } from "../../../../core/mcp/tool-pins";
 import { decideAccepted } from "../../../pipeline/accepted-reviews";
-import { toolError, toolResult } from "../tool-call";
+import { redactArguments, toolError, toolResult } from "../tool-call";
 import type { UpstreamPool } from "./upstream-pool";
 
 export type McpSession = ClientSession<McpSettings>;
@@ -75,7 +75,8 @@ export async function judgeCall(deps: GatewayDeps, pool: UpstreamPool, s: McpSes
     const message = `Gatehouse denied this tool call: ${verdict.decision.reason}`;
     return { kind: "refused", result: toolError(message), outcome: "denied", message, rule };
   }
-  const statement = `tools/call ${cut(command.text, 8192)}`;
+  // What the approver reads: the arguments with secret-looking values replaced (the fingerprint covers the real ones).
+  const statement = `tools/call ${name} ${cut(JSON.stringify(redactArguments(args)), 8192)}`;
   const d = await decideAccepted(deps, s.scope.ctx, verdict, { statement, fingerprint: callFingerprint(s, name, args) });
   if (d.kind === "run") return { kind: "run", tool, rule, note: d.message };
   if (d.kind === "refused") return { kind: "refused", result: toolError(d.message), outcome: "denied", message: d.message, rule, reviewId: d.reviewId };
