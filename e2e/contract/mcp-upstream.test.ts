@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import { Agent, fetch as undiciFetch } from "undici";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { sessions } from "../../drizzle/schema/index";
@@ -63,8 +64,14 @@ const mcpUpstream: ContractAdapter = {
       async open(credential, connection) {
         let client: Client;
         let gatehouse: Client | undefined;
+        // Its own connection, as an agent process has: a session is a client TCP connection, and Node's
+        // shared pool would hand one session's connection (closed when it is killed) to the next client.
+        // One connection: the SDK client opens its GET stream beside its first POSTs, which would be a
+        // second session, and the kill must reach the one with the call in flight.
+        const pool = new Agent({ connections: 1 });
+        const ownFetch = ((url: string | URL, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: pool })) as unknown as typeof fetch;
         try {
-          client = await connectMcp(new URL(`${base}/${connection}`), credential);
+          client = await connectMcp(new URL(`${base}/${connection}`), credential, { fetch: ownFetch });
         } catch (err) {
           const e = err as { code?: number; message?: string };
           return { ok: false, code: String(e.code ?? "none"), message: e.message ?? String(err) } satisfies Refused;
@@ -76,7 +83,7 @@ const mcpUpstream: ContractAdapter = {
           // Held: wait for the decision with review_wait on /mcp, then make the same call again.
           while (!r.isError && structured(r)?.status === "pending_approval") {
             transcript += `pending approval: ${String(structured(r).link)}\n`;
-            gatehouse ??= await connectMcp(new URL(base), credential);
+            gatehouse ??= await connectMcp(new URL(base), credential, { fetch: ownFetch });
             const waited = await callTool(gatehouse, "review_wait", { reviewId: structured(r).reviewId, waitSeconds: 10 }, { timeout: 120_000 });
             if (waited.isError) {
               r = waited;
@@ -114,6 +121,7 @@ const mcpUpstream: ContractAdapter = {
           async close() {
             clients.delete(client);
             await Promise.allSettled([client.close(), gatehouse?.close()]);
+            await pool.close();
           },
         };
         return { ok: true, session };

