@@ -104,6 +104,8 @@ const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n)}... [${t.
 export function upstreamUnavailable(err: unknown, s: McpSession): McpError {
   let words = err instanceof Error ? err.message : String(err);
   for (const f of s.credential.forms) words = words.split(f).join("[secret]");
+  // The upstream's words may quote what it holds: through the connection's detectors like its results.
+  words = s.masker()?.scanText(words) ?? words;
   // The upstream's own JSON-RPC errors pass with their code; a lost transport or a timeout is the gateway's.
   if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) return new McpError(err.code, words.replace(/^MCP error -?\d+: /, ""), err.data);
   return new McpError(ErrorCode.InternalError, `the upstream MCP server of ${s.admission.connection.name} could not be reached: ${words.slice(0, 500)}`);
