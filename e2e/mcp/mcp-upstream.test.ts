@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { auditEvents } from "../../drizzle/schema/index";
+import { auditEvents, reviews } from "../../drizzle/schema/index";
 import { addConnection } from "../../core/connections/add-connection";
 import { issueKey } from "../../core/identity/manage-keys";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
@@ -138,13 +138,19 @@ describe.each(["stdio", "http"])("[MCP][UPSTREAM] an upstream MCP server over %s
 
   it("holds a reviewed call: pending at once with the review's link; approved, the same call runs once", async () => {
     const client = await connectMcp(endpoint(connection), agent.key);
-    const args = { id: `rec-${transport}` };
+    const args = { id: `rec-${transport}`, api_key: `sk-review-secret-${transport}` };
     const held = structured(await callTool(client, "delete_record", args));
     expect(held).toMatchObject({ status: "pending_approval", reviewId: expect.any(String), link: expect.stringMatching(/^https:\/\/gatehouse\.example\/reviews\//) });
     // Asked again while pending: the same review, not a new one.
     expect(structured(await callTool(client, "delete_record", args)).reviewId).toBe(held.reviewId);
     expect(calls(transport, "delete_record").filter((c) => c.args.id === args.id)).toHaveLength(0);
-    await decidePendingReview(seed, `delete_record {"id":"${args.id}"}`, { approve: true });
+    // The approver reads the arguments with secret-looking values replaced; the review never stores them.
+    const [review] = await seed.db
+      .select()
+      .from(reviews)
+      .where(eq(reviews.id, String(held.reviewId)));
+    expect(review.statement).toBe(`tools/call delete_record {"id":"${args.id}","api_key":"[redacted]"}`);
+    await decidePendingReview(seed, `delete_record {"id":"${args.id}"`, { approve: true });
     const ran = await callTool(client, "delete_record", args);
     expect(ran.isError).toBeFalsy();
     expect(textOf(ran)).toBe(`deleted ${args.id}`);
@@ -166,6 +172,10 @@ describe.each(["stdio", "http"])("[MCP][UPSTREAM] an upstream MCP server over %s
     expect((await gw.cli("mcp-tools", "list", connection)).stdout).toMatch(/^weather\tchanged\t/m);
     expect((await gw.cli("mcp-tools", "approve", connection, "weather")).code).toBe(0);
     expect(await names(client)).toContain("weather");
+    // An approval withdrawn hides it again, until approved again.
+    expect((await gw.cli("mcp-tools", "revoke", connection, "weather")).code).toBe(0);
+    expect(await names(client)).not.toContain("weather");
+    expect((await gw.cli("mcp-tools", "approve", connection, "weather")).code).toBe(0);
     expect(textOf(await callTool(client, "weather", { city: "Bergen" }))).toBe("sunny in Bergen");
     setDescription(transport);
     await client.close();
