@@ -35,7 +35,8 @@ export async function connectUpstream(s: McpSettings, credential: string | undef
     const headers: Record<string, string> = {};
     if (credential && s.auth === "bearer") headers.authorization = `Bearer ${credential}`;
     if (credential && s.auth === "header" && s.authName) headers[s.authName] = credential;
-    const transport = new StreamableHTTPClientTransport(new URL(s.url), { requestInit: { headers } });
+    // Redirects are not followed: a header credential would travel to wherever the upstream points.
+    const transport = new StreamableHTTPClientTransport(new URL(s.url), { requestInit: { headers, redirect: "error" } });
     client.onclose = onClose;
     await client.connect(transport, { timeout: s.timeoutMs });
   }

@@ -4,7 +4,14 @@ import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { createFixtureServer } from "./fixture-server.mjs";
 
-export type HttpFixture = { url: string; leaks: string[]; unauthorised: number; stop: () => Promise<void> };
+export type HttpFixture = {
+  url: string;
+  leaks: string[];
+  unauthorised: number;
+  /** Forgets every MCP session, as a restarted server does (their ids then get 404). */
+  forgetSessions: () => Promise<void>;
+  stop: () => Promise<void>;
+};
 
 /**
  * The fixture MCP server over Streamable HTTP (stateful, as most servers run: an Mcp-Session-Id per
@@ -45,6 +52,11 @@ export async function startHttpFixture(stateFile: string, token: string): Promis
     },
     get unauthorised() {
       return fixture.unauthorised;
+    },
+    forgetSessions: async () => {
+      const all = [...transports.values()];
+      transports.clear();
+      for (const t of all) await t.close().catch(() => {});
     },
     stop: async () => {
       for (const t of transports.values()) await t.close().catch(() => {});

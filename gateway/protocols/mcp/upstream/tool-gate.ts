@@ -16,13 +16,19 @@ export type McpSession = ClientSession<McpSettings>;
 /** The upstream's tools with their pin states, read afresh (a changed definition counts from the next listing or call). */
 async function currentTools(deps: GatewayDeps, pool: UpstreamPool, s: McpSession, signal?: AbortSignal): Promise<{ tools: Tool[]; pins: Map<string, PinState> }> {
   const { connection } = s.admission;
+  const list = async () => listUpstreamTools(await pool.client(connection.id, s.settings, connection.secret.credential), s.settings.timeoutMs, signal);
   let tools: Tool[];
   try {
-    const client = await pool.client(connection.id, s.settings, connection.secret.credential);
-    tools = await listUpstreamTools(client, s.settings.timeoutMs, signal);
-  } catch (err) {
+    tools = await list();
+  } catch {
+    // Once more on a fresh client: the upstream may have restarted and forgotten the gateway's MCP session (a listing changes nothing).
     pool.reset(connection.id);
-    throw upstreamUnavailable(err, s);
+    try {
+      tools = await list();
+    } catch (err) {
+      pool.reset(connection.id);
+      throw upstreamUnavailable(err, s);
+    }
   }
   const pins = await pinTools(deps.db, connection.id, tools, { trustNew: s.settings.trustNewTools });
   return { tools, pins };
