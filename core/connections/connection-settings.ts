@@ -9,7 +9,7 @@ export const CONNECTION_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 export const CONNECTION_NAME_RULE = "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 /** What `connections.type` may hold (drizzle/schema/connections.ts); the registry says which of them this Gatehouse serves. */
-export const CONNECTION_TYPES = ["postgres", "mysql", "ssh", "http", "kubernetes"] as const;
+export const CONNECTION_TYPES = ["postgres", "mysql", "ssh", "http", "kubernetes", "mcp"] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
 export type ConnectionSettings = Record<string, string | number | boolean>;

@@ -44,7 +44,7 @@ export type ConnectionTypeModule<Settings extends object = Record<string, unknow
 /** A stored connection as readers have it: never its secret. */
 export type StoredConnection = { name: string; type: string; settings: Record<string, unknown> };
 
-export type GatewayListener = "postgres" | "mysql" | "ssh" | "http" | "kubernetes";
+export type GatewayListener = "postgres" | "mysql" | "ssh" | "http" | "kubernetes" | "mcp";
 export type TerminalProgram = "psql" | "ssh-shell";
 
 /** The fields every console form has, whatever the type. */

@@ -20,8 +20,8 @@ import {
 // name: every type must answer every question, and a type nobody knows must be said so.
 
 describe("every registered type has every duty", () => {
-  it("lists postgres, mysql, ssh, http and kubernetes once each, none of them also planned", () => {
-    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh", "http", "kubernetes"]);
+  it("lists postgres, mysql, ssh, http, kubernetes and mcp once each, none of them also planned", () => {
+    expect(connectionTypes.map((t) => t.type)).toEqual(["postgres", "mysql", "ssh", "http", "kubernetes", "mcp"]);
     expect(new Set(connectionTypes.map((t) => t.type)).size).toBe(connectionTypes.length);
     for (const p of PLANNED_CONNECTION_TYPES) expect(findConnectionType(p.type), p.type).toBeUndefined();
   });
@@ -31,7 +31,7 @@ describe("every registered type has every duty", () => {
       it("is a type the schema stores, with a label, a listener and a terminal (or none)", () => {
         expect(CONNECTION_TYPES).toContain(t.type);
         expect(t.label).toMatch(/\S/);
-        expect(["postgres", "mysql", "ssh", "http", "kubernetes"]).toContain(t.listener);
+        expect(["postgres", "mysql", "ssh", "http", "kubernetes", "mcp"]).toContain(t.listener);
         expect([null, "psql", "ssh-shell"]).toContain(t.terminal);
       });
 
@@ -105,9 +105,9 @@ describe("every registered type has every duty", () => {
 describe("a type this Gatehouse does not know", () => {
   it("is a clear error naming the type, the connection and the types it knows", () => {
     expect(() => connectionTypeOf("mongodb")).toThrow(UnknownConnectionType);
-    expect(() => connectionTypeOf("mongodb")).toThrow('this Gatehouse does not know the connection type "mongodb" (it knows postgres, mysql, ssh, http, kubernetes)');
+    expect(() => connectionTypeOf("mongodb")).toThrow('this Gatehouse does not know the connection type "mongodb" (it knows postgres, mysql, ssh, http, kubernetes, mcp)');
     expect(() => parseConnectionSettings({ name: "legacy-db", type: "mongodb", settings: { host: "db" } })).toThrow(
-      'connection legacy-db has the type "mongodb", which this Gatehouse does not know (it knows postgres, mysql, ssh, http, kubernetes)',
+      'connection legacy-db has the type "mongodb", which this Gatehouse does not know (it knows postgres, mysql, ssh, http, kubernetes, mcp)',
     );
   });
 

@@ -5,13 +5,14 @@ import { postgres } from "./types/postgres";
 import { ssh } from "./types/ssh";
 import { http } from "./types/http";
 import { kubernetes } from "./types/kubernetes";
+import { mcp } from "./types/mcp";
 
 /**
  * Every connection type this Gatehouse serves. The console, the CLI and the gateway ask this list
  * and never branch on a type's name: a new type is its module in types/ and one entry here.
  * Pure, like the modules: the browser's form imports it.
  */
-export const CONNECTION_TYPE_MODULES = [postgres, mysql, ssh, http, kubernetes] as const;
+export const CONNECTION_TYPE_MODULES = [postgres, mysql, ssh, http, kubernetes, mcp] as const;
 
 /** Shown (disabled) in the console's type picker so admins see what is coming; refused everywhere until their module is listed above. */
 export const PLANNED_CONNECTION_TYPES: readonly { type: ConnectionType; label: string }[] = [];

@@ -2,10 +2,11 @@ import type { StatementClass } from "./classify-statement";
 import type { LockLevel } from "./lock-levels";
 import type { HttpRequestFacts } from "./http-request";
 import type { KubernetesRequestFacts } from "./kubernetes-request";
+import type { ToolCallFacts } from "./mcp-tool-call";
 
 /**
  * One neutral description of what a client asked for, whatever the protocol: a SQL statement, a
- * shell command, an HTTP request (`DELETE /v1/customers/42`), a Kubernetes verb on a resource (`delete namespaces`), later an MCP tool call. Each
+ * shell command, an HTTP request (`DELETE /v1/customers/42`), a Kubernetes verb on a resource (`delete namespaces`), an MCP tool call (`delete_file`). Each
  * protocol's classifier produces it; the policy engine judges only this.
  */
 export type Command = {
@@ -14,7 +15,7 @@ export type Command = {
   /** What it is called in rules, refusals and the audit: `DROP TABLE`, `RM /TMP/X`. */
   kind: string;
   /** How a refusal names it: "statement" for SQL (`this DROP TABLE statement`), else "command". */
-  noun: "statement" | "command" | "request";
+  noun: "statement" | "command" | "request" | "tool call";
   /** Kinds of what it really runs besides its own (a PREPAREd statement, `bash -c '...'`...); `kinds` rules match these too. */
   runs: string[];
   classes: StatementClass[];
@@ -34,6 +35,8 @@ export type Command = {
   request?: HttpRequestFacts;
   /** A Kubernetes request's verb, resource, namespace and name, for rules with Kubernetes conditions (absent for other protocols). */
   kubernetes?: KubernetesRequestFacts;
+  /** An MCP tool call's name and arguments, for rules with argument conditions (absent for other protocols). */
+  toolCall?: ToolCallFacts;
 };
 
 /** What a Command is when nothing about it is known but its text and kind. */

@@ -4,6 +4,7 @@ import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
 import { requestConditionsHold, requestKindMatches } from "./http-request";
 import { kubernetesConditionsHold } from "./kubernetes-request";
+import { toolConditionsHold, toolKindMatches } from "./mcp-tool-call";
 
 export type Decision = { action: "allow" | "deny" | "review"; rule: string | null; reason: string };
 export type Subject = { name: string; groups: string[] };
@@ -30,9 +31,14 @@ const patternCache = (source: string) => {
 /**
  * "DROP" matches "DROP TABLE"; a kind matches itself, case aside. For an HTTP request, a kind with a
  * path is a glob (`DELETE /v1/customers/*`, `* /admin/**`); a bare method (`DELETE`) matches by prefix.
+ * For an MCP tool call, a kind is a glob on the whole tool name (`delete_*`).
  */
 const kindMatches = (c: Command, kind: string, wanted: string) =>
-  c.request !== undefined && wanted.includes("/") ? requestKindMatches(kind, wanted) : kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
+  c.toolCall !== undefined
+    ? toolKindMatches(kind, wanted)
+    : c.request !== undefined && wanted.includes("/")
+      ? requestKindMatches(kind, wanted)
+      : kind.toUpperCase() === wanted.toUpperCase() || kind.toUpperCase().startsWith(wanted.toUpperCase() + " ");
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
@@ -53,7 +59,8 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
     (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
     requestConditionsHold(m, c, rule.action) &&
-    kubernetesConditionsHold(m, c)
+    kubernetesConditionsHold(m, c) &&
+    toolConditionsHold(m, c)
   );
 }
 

@@ -36,6 +36,8 @@ export const ruleSchema = z.object({
       resources: z.array(z.string().min(1).max(200)).optional(),
       namespaces: z.array(z.string().min(1).max(253)).optional(),
       names: z.array(z.string().min(1).max(253)).optional(),
+      /** MCP tool calls only: the call's arguments by JSON pointer (`/path`, `/options/force`), each value a `*` glob on the value's text. */
+      arguments: z.record(z.string().regex(/^(\/([^~/]|~[01])*)+$/, "a JSON pointer (/field/0/name)"), z.string().max(1000)).optional(),
       /** The escape hatch: a regular expression on the statement text (case-insensitive). */
       regex: z
         .string()

@@ -9,7 +9,7 @@ import { groups } from "./groups";
 export const connections = pgTable("connections", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull().unique(),
-  type: text("type", { enum: ["postgres", "mysql", "ssh", "http", "kubernetes"] }).notNull(),
+  type: text("type", { enum: ["postgres", "mysql", "ssh", "http", "kubernetes", "mcp"] }).notNull(),
   settings: jsonb("settings").$type<Record<string, string | number | boolean>>().notNull(),
   secretEnc: text("secret_enc"),
   createdAt: createdAt(),

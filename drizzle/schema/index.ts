@@ -17,3 +17,4 @@ export * from "./audit-checkpoints";
 export * from "./audit-sink-cursors";
 export * from "./auth-failures";
 export * from "./gateway-instances";
+export * from "./mcp-tool-pins";

@@ -10,7 +10,7 @@ type Snapshot = (pool: pg.Pool) => Promise<unknown>;
 type Change = { action: string; target: string | undefined; connectionName?: string; snapshot: Snapshot };
 
 // Flags that take no value (every other --flag is followed by its value unless written --flag=value).
-const BOOLEAN_FLAGS = new Set(["--json", "--password-stdin", "--all", "--pending", "--help", "-h", "--allow-forwarding"]);
+const BOOLEAN_FLAGS = new Set(["--json", "--password-stdin", "--all", "--pending", "--help", "-h", "--allow-forwarding", "--trust-new-tools", "--insecure", "--allow-local-infile"]);
 
 function positionals(argv: string[]): string[] {
   const out: string[] = [];
@@ -70,6 +70,14 @@ export function describeCliChange(argv: string[]): Change | null {
       return { action, target: a, connectionName: a, snapshot: row("select p.policy from policies p join connections c on c.id = p.connection_id where c.name = $1", [a]) };
     case "masking apply":
       return { action, target: a, connectionName: a, snapshot: row("select m.rules from masking_rules m join connections c on c.id = m.connection_id where c.name = $1", [a]) };
+    case "mcp-tools approve":
+    case "mcp-tools revoke":
+      return {
+        action,
+        target: positionals(argv)[3] ? `${a} ${positionals(argv)[3]}` : a,
+        connectionName: a,
+        snapshot: rows("select p.tool_name, p.seen_hash, p.approved_hash, p.approved_by from mcp_tool_pins p join connections c on c.id = p.connection_id where c.name = $1 order by p.tool_name", [a]),
+      };
     case "users add":
     case "users set-role":
     case "users disable":

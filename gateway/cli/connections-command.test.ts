@@ -35,6 +35,10 @@ describe("connections add", () => {
         "  connections add <name> --type kubernetes --server https://API:6443 [--ca-file ca.pem] (--token T | --client-cert-file C --client-key-file K)",
         "        [--impersonate] [--secrets-exempt-groups g1,g2] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
         "                                                       a Kubernetes API server at /k8s/<name>/ (the credential stored encrypted)",
+        "  connections add <name> --type mcp (--url URL [--auth bearer|header|none] [--auth-name N] [--credential SECRET]",
+        "        | --transport stdio --command PROGRAM [--args JSON-ARRAY] [--credential-env NAME --credential SECRET])",
+        "        [--trust-new-tools] [--timeout-ms MS]",
+        "                                                       an upstream MCP server at /mcp/<name> (tools judged; each tool's definition approved by an admin)",
         "  connections list [--json]                            list connections (never their secrets)",
       ].join("\n"),
     );
@@ -55,7 +59,7 @@ describe("connections add", () => {
     ] as const) {
       const err = await refusal({ type }, "x");
       expect(err).toBeInstanceOf(UsageError);
-      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql, ssh, http or kubernetes`);
+      expect(err.message).toBe(`--type ${shown} is not supported yet: postgres, mysql, ssh, http, kubernetes or mcp`);
     }
     const noUrl = await refusal({ type: "postgres" }, "x");
     expect(noUrl).toBeInstanceOf(UsageError);

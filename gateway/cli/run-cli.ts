@@ -21,6 +21,7 @@ import { auditedCli } from "./cli-audit";
 import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE, listConnectionsCommand } from "./connections-command";
 import { UsageError } from "./usage-error";
 import { KUBECONFIG_USAGE, kubeconfigCommand } from "./kubeconfig-command";
+import { MCP_TOOLS_USAGE, runMcpToolsCommand } from "./mcp-tools-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -39,6 +40,7 @@ ${KUBECONFIG_USAGE}
   policies apply <connection> -f policy.json           set a connection's guardrail policy (validated)
   policies show <connection>                           print it as JSON
 ${MASKING_USAGE}
+${MCP_TOOLS_USAGE}
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${AUDIT_VERIFY_USAGE}
 ${USERS_USAGE}
@@ -79,6 +81,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       pending: { type: "boolean" },
       session: { type: "string" },
       gateway: { type: "string" },
+      hash: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -96,6 +99,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     if (cmd === "access")
       return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
+    if (cmd === "mcp-tools") return await runMcpToolsCommand(db, sub, rest, { json: values.json, hash: values.hash, as: values.as }, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "kubeconfig")
       return await kubeconfigCommand(

@@ -5,14 +5,10 @@ import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { authenticateClient } from "../../pipeline/admit";
 import { HeldCalls } from "./held-calls";
+import { allowedOrigin, jsonRpcError, MAX_BATCH, MAX_BODY_BYTES, METADATA_PATH, publicBase, readBody } from "./json-rpc-http";
 import { registerTools, TOOL_NAMES } from "./tools";
+import { upstreamMcp } from "./upstream/upstream-route";
 import type { CallerContext } from "./tool-call";
-
-/** Largest JSON-RPC request body accepted (a `query` argument is at most 1 MB of SQL). */
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** Most messages in one JSON-RPC batch. */
-export const MAX_BATCH = 16;
-const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 export type McpRoute = { close: () => Promise<void> };
 
@@ -25,8 +21,11 @@ export type McpRoute = { close: () => Promise<void> };
 export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: CallerContext["endpoints"]): McpRoute {
   const held = new HeldCalls();
   const open = new Set<http.ServerResponse>();
-  router.mount("/mcp", "the MCP server (Streamable HTTP, POST; Authorization: Bearer <Gatehouse key or OIDC access token>)", {
+  const upstream = upstreamMcp(deps);
+  router.mount("/mcp", "the MCP server, and upstream MCP servers at /mcp/<connection> (Streamable HTTP, POST; Authorization: Bearer <Gatehouse key or OIDC access token>)", {
     request: (req, res, rest) => {
+      const connection = /^\/([^/]+)\/?$/.exec(rest);
+      if (connection) return upstream.request(req, res, connection[1]);
       if (rest !== "" && rest !== "/") return plain(res, 404, "not found");
       open.add(res);
       res.once("close", () => open.delete(res));
@@ -55,6 +54,7 @@ export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: Calle
   return {
     close: async () => {
       held.close();
+      await upstream.close();
       for (const res of open) res.destroy();
     },
   };
@@ -68,7 +68,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   }
   // MCP's guard against DNS rebinding: a browser page of another site may not drive this endpoint.
   const origin = req.headers.origin;
-  if (origin && !allowedOrigin(origin, req, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
+  if (origin && !allowedOrigin(origin, deps)) return jsonRpcError(res, 403, -32000, `requests from ${origin.slice(0, 200)} are not accepted here`);
   const clientAddr = req.socket.remoteAddress ?? null;
   const header = req.headers.authorization ?? "";
   const m = /^Bearer (\S+)$/.exec(header);
@@ -107,45 +107,6 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   });
   await server.connect(transport);
   await transport.handleRequest(req, res, parsed);
-}
-
-/** Same host as the request's, or the console's own origin. */
-function allowedOrigin(origin: string, req: http.IncomingMessage, deps: GatewayDeps): boolean {
-  try {
-    const o = new URL(origin);
-    return o.host === req.headers.host || o.origin === new URL(deps.config.consoleUrl).origin;
-  } catch {
-    return false;
-  }
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (d: Buffer) => {
-      size += d.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data");
-        req.resume();
-        return resolve("too-large");
-      }
-      chunks.push(d);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
-  });
-}
-
-/** Where clients reach this gateway, as they addressed it (https when a TLS proxy in front says so). */
-function publicBase(req: http.IncomingMessage): string {
-  const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http";
-  const host = /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host ?? "") ? req.headers.host : "localhost";
-  return `${proto}://${host}`;
-}
-
-function jsonRpcError(res: http.ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id }));
 }
 
 /** A `tools/call` request naming a tool this server does not have, or null. */

@@ -77,7 +77,14 @@ async function waitForResend(c: CallerContext, id: string, ms: number, signal?: 
     row = await ownReview(c, id);
   }
   if (!row) return unknownReview(id);
-  const tool = row.protocol === "kubernetes" ? "kubernetes_request" : row.protocol === "mysql" ? "query" : "http_request";
+  const tool =
+    row.protocol === "kubernetes"
+      ? "kubernetes_request"
+      : row.protocol === "mysql"
+        ? "query"
+        : row.protocol === "mcp"
+          ? `the tool (${row.summary.kind}) on /mcp/${row.connectionName}`
+          : "http_request";
   const details = { reviewId: row.id, heldTool: tool };
   if (row.status === "pending") {
     const pending = { status: "pending_approval", reviewId: row.id, next: "Still waiting for an approver: call review_wait again." };

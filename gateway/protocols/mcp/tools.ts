@@ -39,6 +39,8 @@ export function registerTools(server: McpServer, c: CallerContext): void {
           name: r.name,
           type: r.type,
           tools: TOOLS_BY_TYPE[r.type] ?? [],
+          // An upstream MCP server is its own endpoint: its tools are listed there.
+          ...(r.type === "mcp" ? { endpoint: `/mcp/${encodeURIComponent(r.name)}` } : {}),
           ...(r.temporaryUntil !== null ? { accessUntil: new Date(r.temporaryUntil).toISOString() } : {}),
         }));
         return { result: toolResult({ connections: usable }), outcome: "ok", message: `${usable.length} connection(s)` };

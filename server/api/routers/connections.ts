@@ -5,6 +5,7 @@ import { connectionFormSchema } from "../../connections/connection-forms";
 import { deleteConnection } from "../../connections/delete-connection";
 import { forgetHostKey } from "../../connections/forget-host-key";
 import { getConnection } from "../../connections/get-connection";
+import { approveMcpTool, listMcpTools } from "../../connections/mcp-tools";
 import { listConnections } from "../../connections/list-connections";
 import { saveConnection } from "../../connections/save-connection";
 import { testConnection } from "../../connections/test-connection";
@@ -25,5 +26,11 @@ export const connectionsRouter = createTRPCRouter({
   forgetHostKey: adminProcedure
     .input(id.extend({ fingerprint: z.string().regex(SSH_HOST_KEY_FINGERPRINT, "a SHA256:... fingerprint") }))
     .mutation(({ ctx, input }) => forgetHostKey(ctx.db, ctx.user, input.id, input.fingerprint)),
+  /** An MCP connection's tools as last seen, with their approval state (tool pinning). */
+  mcpTools: adminProcedure.input(id).query(({ ctx, input }) => listMcpTools(ctx.db, input.id)),
+  /** Approves one tool's definition, as read (its hash). */
+  approveMcpTool: adminProcedure
+    .input(id.extend({ tool: z.string().min(1).max(200), hash: z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 in hex") }))
+    .mutation(({ ctx, input }) => approveMcpTool(ctx.db, ctx.user, input.id, input.tool, input.hash)),
   delete: adminProcedure.input(id.extend({ confirmName: z.string() })).mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user, input.id, input.confirmName)),
 });

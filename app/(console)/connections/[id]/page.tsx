@@ -2,6 +2,7 @@ import { notFound } from "next/navigation";
 import { ConnectionDangerZone } from "../../../../components/connections/connection-danger-zone";
 import { ConnectionForm } from "../../../../components/connections/connection-form";
 import { SshHostKeyCard } from "../../../../components/connections/ssh-host-key-card";
+import { McpToolsCard } from "../../../../components/connections/mcp-tools-card";
 import { Forbidden } from "../../../../components/shell/forbidden";
 import { ErrorBox, PageHeader } from "../../../../components/ui/page";
 import { findConnectionType, knownConnectionTypes } from "../../../../core/connections/registry";
@@ -32,6 +33,7 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
         <>
           <ConnectionForm initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets }} />
           <HostKeyPinCard type={type} connection={connection} />
+          {type.listener === "mcp" ? <McpToolsCard id={connection.id} name={connection.name} /> : null}
         </>
       ) : (
         // Written by a Gatehouse that knows more types: nothing here can edit or test it, but it can be deleted.
