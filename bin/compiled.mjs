@@ -51,8 +51,7 @@ async function build(entry, { dir, bundle, stampFile }) {
     define: { "import.meta.url": JSON.stringify(pathToFileURL(path.join(root, PINNED)).href) },
   });
   const inputs = Object.keys(result.metafile.inputs);
-  for (const file of inputs)
-    if (file !== PINNED && /import\.meta/.test(readFileSync(path.join(root, file), "utf8"))) throw new Error(`${file} reads import.meta, which a bundle pins to ${PINNED}`);
+  for (const file of inputs) if (file !== PINNED && /import\.meta/.test(readFileSync(path.join(root, file), "utf8"))) throw new Error(`${file} reads import.meta, which a bundle pins to ${PINNED}`);
   mkdirSync(dir, { recursive: true });
   // Written aside and renamed: two processes building at once each leave a whole file.
   const tmp = `${bundle}.${process.pid}.tmp`;

@@ -146,7 +146,9 @@ async function main() {
     for (const clients of [1, 32]) {
       const m = (name: string, f: (l: Load) => number | null) => median((results.get(`${body}|${clients}|${name}`) ?? []).map((l) => f(l) ?? NaN)) ?? NaN;
       const [b, g, d, gm] = [m("bare proxy", (l) => l.cpuUs), m("gateway", (l) => l.cpuUs), m("gateway", (l) => l.dbUs), m("gateway masked", (l) => l.cpuUs)];
-      console.log(`${body.padEnd(7)}${String(clients).padStart(8)}${b.toFixed(0).padStart(12)}${g.toFixed(0).padStart(10)}${d.toFixed(0).padStart(12)}${gm.toFixed(0).padStart(11)}${(g / b).toFixed(2).padStart(11)}`);
+      console.log(
+        `${body.padEnd(7)}${String(clients).padStart(8)}${b.toFixed(0).padStart(12)}${g.toFixed(0).padStart(10)}${d.toFixed(0).padStart(12)}${gm.toFixed(0).padStart(11)}${(g / b).toFixed(2).padStart(11)}`,
+      );
     }
   }
   // Masking alone, in this process: the 1 MiB body the upstream serves.

@@ -8,7 +8,9 @@ const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 102
 function storedBody(v: unknown): StoredBody | null {
   if (!v || typeof v !== "object") return null;
   const b = v as Partial<StoredBody>;
-  return typeof b.bytes === "number" ? { bytes: b.bytes, truncated: Boolean(b.truncated), contentType: b.contentType ?? null, text: typeof b.text === "string" ? b.text : undefined, binary: Boolean(b.binary) } : null;
+  return typeof b.bytes === "number"
+    ? { bytes: b.bytes, truncated: Boolean(b.truncated), contentType: b.contentType ?? null, text: typeof b.text === "string" ? b.text : undefined, binary: Boolean(b.binary) }
+    : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { HttpBodies } from "./http-bodies";
+import { McpCall } from "./mcp-call";
 import { useState } from "react";
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
@@ -102,6 +103,8 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
                   <Td className="max-w-xl">
                     {e.statement ? (
                       <code className="line-clamp-4 whitespace-pre-wrap break-words font-mono text-xs">{e.statement}</code>
+                    ) : e.action === "mcp.tool.call" ? (
+                      <McpCall details={e.details} connection={e.connectionName} />
                     ) : (
                       <span className="text-xs italic text-slate-600">{LIFECYCLE[e.action] ?? e.action}</span>
                     )}
@@ -152,13 +155,23 @@ export function SessionDetail({ id, canKill }: { id: string; canKill: boolean })
 
 // A psql opened in the console's browser terminal names that terminal session, which holds the recording.
 const TERMINAL_APP = /^gatehouse-terminal-([0-9a-f-]{36})$/;
+// A statement an MCP tool ran names the /mcp session of the client that called it.
+const MCP_APP = /^gatehouse-mcp [\w-]+ ([0-9a-f-]{36})$/;
 
 function ClientFact({ addr, app, user }: { addr: string | null; app: string | null; user: string | null }) {
   const terminal = app ? TERMINAL_APP.exec(app) : null;
+  const mcp = app ? MCP_APP.exec(app) : null;
   return (
     <>
       {addr ?? "?"}
-      {terminal ? (
+      {mcp ? (
+        <>
+          {" · "}
+          <Link className="text-brand hover:underline" href={`/sessions/${mcp[1]}`}>
+            an MCP tool call (its client&apos;s session)
+          </Link>
+        </>
+      ) : terminal ? (
         <>
           {" · "}
           <Link className="text-brand hover:underline" href={`/sessions/${terminal[1]}`}>

@@ -15,6 +15,9 @@ import { clock } from "./recording-time";
 import { activityNoun } from "../../core/sessions/activity-noun";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
+/** "an" before a vowel sound (an MCP, an HTTP), "a" otherwise (a PostgreSQL, a MySQL). */
+const article = (name: string) => (/^(?:[aeiouAEIOU]|HTTP|MCP|SSH)/.test(name) ? "an" : "a");
+
 const PROTOCOLS: Record<string, string> = { postgres: "PostgreSQL", mysql: "MySQL", http: "HTTP", kubernetes: "Kubernetes", mcp: "MCP" };
 
 /**
@@ -32,7 +35,8 @@ export function SessionRecording({ id, protocol, active, liveActions }: { id: st
     return (
       <Card title="Terminal recording">
         <p className="text-sm text-slate-600">
-          No terminal recording: this is a {PROTOCOLS[protocol] ?? protocol} session, so what it did is its {activityNoun(protocol).many}, in the timeline below.
+          No terminal recording: this is {article(PROTOCOLS[protocol] ?? protocol)} {PROTOCOLS[protocol] ?? protocol} session, so what it did is its {activityNoun(protocol).many}, in the timeline
+          below.
         </p>
       </Card>
     );

@@ -29,7 +29,7 @@ describe("[AUDIT] the chain's canonical JSON", () => {
     const keys = ["a", "B", "10", "2", "0", "k-1", "_", "zz", "01", "ä"];
     const value = (d: number): unknown => {
       const k = rnd(d > 3 ? 5 : 7);
-      if (k === 0) return keys[rnd(keys.length)] + "\n\"";
+      if (k === 0) return keys[rnd(keys.length)] + '\n"';
       if (k === 1) return rnd(2) ? rnd(1e6) / 7 : -rnd(100);
       if (k === 2) return [true, false, null, undefined][rnd(4)];
       if (k === 3) return new Date(rnd(1e12));

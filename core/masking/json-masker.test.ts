@@ -80,7 +80,19 @@ describe("[MASKING][JSON] the in-place masker agrees with masking the parsed doc
   // values and keys, numbers of every length, and a key the path rule names at any depth.
   let seed = 12345;
   const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-  const words = ["plain", "ann@example.com", 'say "hi" to bob@example.org', "tab\there", "café ☕ zoë@example.net", "4111 1111 1111 1111", "back\\slash", "\u2028line", "4111111111111112", "", "secret"];
+  const words = [
+    "plain",
+    "ann@example.com",
+    'say "hi" to bob@example.org',
+    "tab\there",
+    "café ☕ zoë@example.net",
+    "4111 1111 1111 1111",
+    "back\\slash",
+    "\u2028line",
+    "4111111111111112",
+    "",
+    "secret",
+  ];
   const value = (depth: number): unknown => {
     const k = rnd(depth > 3 ? 4 : 7);
     if (k === 0) return words[rnd(words.length)];

@@ -16,7 +16,7 @@ export function jsonStringValues(text: string): JsonStringValue[] | null {
   const path: Array<string | number> = [];
   const isObject: boolean[] = [];
   let expectKey = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;

@@ -146,7 +146,12 @@ export class ValueMasker {
 
   private replace(text: string, detectors: Detector[]): string | null {
     const style = this.masking.detectorStyle;
-    return replaceEachHit(text, detectors, (value, id) => this.styled(value, style, id), (id) => this.count(id));
+    return replaceEachHit(
+      text,
+      detectors,
+      (value, id) => this.styled(value, style, id),
+      (id) => this.count(id),
+    );
   }
 
   private styled(value: string, style: MaskStyle, label?: string): string {

@@ -9,5 +9,6 @@ describe("countActivity", () => {
     expect(countActivity("mysql", 0)).toBe("0 statements");
     expect(countActivity("http", 1000, true)).toBe("1,000+ requests");
     expect(countActivity("kubernetes", 3)).toBe("3 requests");
+    expect(countActivity("mcp", 1)).toBe("1 tool call");
   });
 });

@@ -1,7 +1,8 @@
-/** What a session of each protocol does, as people call it: SSH and terminals run commands, SQL runs statements, HTTP and Kubernetes serve requests. */
+/** What a session of each protocol does, as people call it: SSH and terminals run commands, SQL runs statements, HTTP and Kubernetes serve requests, MCP clients call tools. */
 export function activityNoun(protocol: string): { one: string; many: string } {
   if (protocol === "ssh" || protocol === "terminal") return { one: "command", many: "commands" };
-  if (protocol === "http" || protocol === "kubernetes" || protocol === "mcp") return { one: "request", many: "requests" };
+  if (protocol === "http" || protocol === "kubernetes") return { one: "request", many: "requests" };
+  if (protocol === "mcp") return { one: "tool call", many: "tool calls" };
   return { one: "statement", many: "statements" };
 }
 

@@ -2,8 +2,11 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { and, desc, eq } from "drizzle-orm";
+import { auditEvents } from "../../drizzle/schema/index";
 import { callTool, connectMcp, structured } from "../mcp/mcp-client";
-import { expect, storageStateFor, test } from "./support/fixtures";
+import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
+import { openStackDb } from "./support/seed-recording";
 
 // The issue's scenario end to end: an agent's official MCP SDK client asks the gateway's /mcp `query`
 // tool for a DROP TABLE; a review rule holds it and the tool answers "pending approval" at once; the
@@ -41,7 +44,7 @@ const tableExists = async (url: string) => {
   }
 };
 
-test("[REVIEWS][MCP]: a DROP TABLE through the MCP query tool waits for the approver's click, then review_wait returns its result", async ({ page, stack, shot }) => {
+test("[REVIEWS][MCP]: a DROP TABLE through the MCP query tool waits for the approver's click, then review_wait returns its result", async ({ page, browser, stack, shot }) => {
   const client = await connectMcp(new URL(`http://127.0.0.1:${stack.gatewayHttpPort}/mcp`), key);
   try {
     const held = await callTool(client, "query", { connection: CONNECTION, sql: "DROP TABLE mcp_doomed" });
@@ -62,5 +65,35 @@ test("[REVIEWS][MCP]: a DROP TABLE through the MCP query tool waits for the appr
     expect(await tableExists(stack.targetUrl)).toBe(false);
   } finally {
     await client.close();
+  }
+
+  // The client's session on /mcp: its timeline is its tool calls, each naming the connection it reached
+  // (a session is a client TCP connection: the SDK may send a later call on another one, another session).
+  const handle = openStackDb(stackInfo().env.DATABASE_URL);
+  try {
+    // The session of the connection the query call came on.
+    const sessionId = async () =>
+      (
+        await handle.db
+          .select({ id: auditEvents.sessionId })
+          .from(auditEvents)
+          .where(and(eq(auditEvents.action, "mcp.tool.call"), eq(auditEvents.statementKind, "query"), eq(auditEvents.identityName, "mcp-agent-reviewed")))
+          .orderBy(desc(auditEvents.id))
+          .limit(1)
+      )[0]?.id;
+    await expect.poll(sessionId, { timeout: 10_000 }).toBeTruthy();
+    // An auditor reads sessions (an approver may not).
+    const auditor = await browser.newContext({ storageState: storageStateFor("auditor") });
+    const page = await auditor.newPage();
+    await page.goto(`/sessions/${(await sessionId())!}`);
+    const calls = page.getByTestId("mcp-call");
+    await expect(calls.first()).toBeVisible({ timeout: 15_000 });
+    await expect(calls.filter({ hasText: "query" }).first()).toContainText(`on ${CONNECTION}`);
+    await expect(calls.filter({ hasText: "query" }).first()).toContainText("DROP TABLE mcp_doomed");
+    await expect(page.getByText("/mcp · mcp")).toBeVisible();
+    await shot(page, "mcp-client-session");
+    await auditor.close();
+  } finally {
+    await handle.close();
   }
 });

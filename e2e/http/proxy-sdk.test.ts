@@ -50,7 +50,9 @@ describe("[HTTP][SDK] the official openai SDK through the gateway, base URL chan
     expect(denied).toBeInstanceOf(OpenAI.PermissionDeniedError);
     // The SDK keeps the body's "error" field (the refusal's code); the rule is in the body's message and the audit.
     expect((denied as InstanceType<typeof OpenAI.PermissionDeniedError>).error).toBe("refused");
-    await expect.poll(async () => (await auditEventsOf(f.seed, "request", "llm")).find((e) => e.statement?.startsWith("POST /oai/v1/fine_tuning/jobs"))?.details).toMatchObject({ status: 403, rule: "no-fine-tuning" });
+    await expect
+      .poll(async () => (await auditEventsOf(f.seed, "request", "llm")).find((e) => e.statement?.startsWith("POST /oai/v1/fine_tuning/jobs"))?.details)
+      .toMatchObject({ status: 403, rule: "no-fine-tuning" });
     const forged = new OpenAI({ baseURL: `${f.base("llm")}/oai/v1`, apiKey: forgedKey(), maxRetries: 0 });
     expect(await forged.models.list().catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError);
   });

@@ -45,7 +45,22 @@ describe("connections add", () => {
   });
 
   it("parses every type's flags", () => {
-    for (const flag of ["url", "sslmode", "idle-timeout", "host", "port", "user", "password", "private-key-file", "host-key", "recording", "allow-forwarding", "tls", "allow-local-infile", "store-bodies"])
+    for (const flag of [
+      "url",
+      "sslmode",
+      "idle-timeout",
+      "host",
+      "port",
+      "user",
+      "password",
+      "private-key-file",
+      "host-key",
+      "recording",
+      "allow-forwarding",
+      "tls",
+      "allow-local-infile",
+      "store-bodies",
+    ])
       expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });
 

@@ -95,7 +95,16 @@ export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, 
       const masker = r.masker !== undefined ? r.masker : s.masker();
       masker?.takeCounts();
       receivedType = headerText(up.headers["content-type"]);
-      relayResponse(up, res, { method: r.method, settings, headers: clientHeaders(up.headers, settings, r.proxyBase, forms), forms, masker, refuse: r.refuse, jsonLines: r.jsonLines, sample: received }).then(
+      relayResponse(up, res, {
+        method: r.method,
+        settings,
+        headers: clientHeaders(up.headers, settings, r.proxyBase, forms),
+        forms,
+        masker,
+        refuse: r.refuse,
+        jsonLines: r.jsonLines,
+        sample: received,
+      }).then(
         (relayed) => done({ ...relayed, bytesIn, masked: masker?.takeCounts() ?? null }),
         (err: Error) => done({ status: up.statusCode ?? 502, bytesIn, bytesOut: 0, failed: true, note: redactSecret(err.message, forms) }),
       );

@@ -39,7 +39,12 @@ describe("[HTTP][MASKING] Server-Sent Events masked across events", () => {
     expect(r.contents.slice(2, 6)).toEqual([" [REDACTED:email]", "", "", ""]);
     expect(r.counts).toEqual({ email: 1, "payment-card": 1 });
     // Fields that never change (id, model) are not held, and are still one value each event.
-    expect(r.text.split("\n\n").filter(Boolean).every((e) => e.includes('"id":"chatcmpl-9"') && e.includes('"model":"m-1"'))).toBe(true);
+    expect(
+      r.text
+        .split("\n\n")
+        .filter(Boolean)
+        .every((e) => e.includes('"id":"chatcmpl-9"') && e.includes('"model":"m-1"')),
+    ).toBe(true);
   });
 
   it("holds an event only until enough of its field has followed, or the stream goes quiet", async () => {

@@ -42,6 +42,11 @@ export type SessionOptions = {
   persist?: boolean;
   /** The session's id, when the adapter needs it before the record is written (ids are random UUIDs otherwise). */
   id?: string;
+  /**
+   * The session is on one of the gateway's own endpoints (`/mcp`), not on a stored connection: its
+   * record names the endpoint in place of a connection and links to none.
+   */
+  endpoint?: boolean;
   /** The longest this session may last, whatever its credential says (the browser terminal's limit). */
   maxLifetime?: { ms: number; reason: string };
 };
@@ -71,7 +76,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
         identityId: identity.id,
         identityName: identity.name,
         groups: identity.groups,
-        connectionId: connection.id,
+        connectionId: opts.endpoint ? null : connection.id,
         connectionName: connection.name,
         protocol: opts.protocol,
         clientAddr: opts.clientAddr,

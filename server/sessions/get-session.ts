@@ -27,6 +27,8 @@ export async function getSession(db: Db, input: z.infer<typeof getSessionInput>)
       sqlstate: auditEvents.sqlstate,
       message: auditEvents.message,
       details: auditEvents.details,
+      // Differs from the session's own only for an MCP client's calls (each names the connection it reached).
+      connectionName: auditEvents.connectionName,
     })
     .from(auditEvents)
     // A range over the (session_id, id) index, from (session, cursor) to the session's end. Written as

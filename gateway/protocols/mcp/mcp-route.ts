@@ -9,6 +9,7 @@ import { allowedOrigin, jsonRpcError, MAX_BATCH, MAX_BODY_BYTES, METADATA_PATH, 
 import { registerTools, TOOL_NAMES } from "./tools";
 import { upstreamMcp } from "./upstream/upstream-route";
 import type { CallerContext } from "./tool-call";
+import { EndpointSessions, SessionUnrecordedError } from "./endpoint-sessions";
 
 export type McpRoute = { close: () => Promise<void> };
 
@@ -20,6 +21,7 @@ export type McpRoute = { close: () => Promise<void> };
  */
 export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: CallerContext["endpoints"]): McpRoute {
   const held = new HeldCalls();
+  const sessions = new EndpointSessions(deps);
   const open = new Set<http.ServerResponse>();
   const upstream = upstreamMcp(deps);
   router.mount("/mcp", "the MCP server, and upstream MCP servers at /mcp/<connection> (Streamable HTTP, POST; Authorization: Bearer <Gatehouse key or OIDC access token>)", {
@@ -29,7 +31,7 @@ export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: Calle
       if (rest !== "" && rest !== "/") return plain(res, 404, "not found");
       open.add(res);
       res.once("close", () => open.delete(res));
-      handle(req, res, deps, held, endpoints).catch((err) => {
+      handle(req, res, deps, held, sessions, endpoints).catch((err) => {
         deps.log(`mcp: ${(err as Error).stack ?? err}`, "error");
         if (!res.headersSent) jsonRpcError(res, 500, -32603, "the gateway could not handle this request");
         else res.end();
@@ -60,7 +62,7 @@ export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: Calle
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: GatewayDeps, held: HeldCalls, endpoints: CallerContext["endpoints"]): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: GatewayDeps, held: HeldCalls, sessions: EndpointSessions, endpoints: CallerContext["endpoints"]): Promise<void> {
   if (req.method !== "POST") {
     // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
@@ -84,8 +86,27 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     res.writeHead(401, { "www-authenticate": `${challenge}, error="invalid_token"`, "content-type": "application/json" });
     return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: who.refusal.message }, id: null }));
   }
+  // The client's session on /mcp (per connection and credential): nothing is served that cannot be attributed.
+  let session;
+  try {
+    session = await sessions.get(req.socket, credential, who.identity);
+  } catch (err) {
+    if (!(err instanceof SessionUnrecordedError)) throw err;
+    return jsonRpcError(res, 503, -32001, err.message);
+  }
+  if (session.endedBy !== null) {
+    res.setHeader("connection", "close");
+    return jsonRpcError(res, 403, -32001, `Gatehouse ended this session: ${session.endedBy}`);
+  }
+  const current = session;
+  current.inFlight++;
+  res.once("close", () => {
+    current.inFlight--;
+    current.settle();
+  });
   const body = await readBody(req);
   if (body === "too-large") return jsonRpcError(res, 413, -32600, `the request is larger than ${MAX_BODY_BYTES} bytes`);
+  session.bytesIn += body.length;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
@@ -97,7 +118,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   const unknown = (Array.isArray(parsed) ? parsed : [parsed]).map(unknownToolCall).find((u) => u !== null);
   if (unknown) return jsonRpcError(res, 200, -32602, `unknown tool: ${unknown.name}`, Array.isArray(parsed) ? null : unknown.id);
 
-  const caller: CallerContext = { deps, identity: who.identity, credential, clientAddr, held, endpoints };
+  const caller: CallerContext = { deps, identity: who.identity, credential, clientAddr, sessionId: session.scope.id, held, endpoints };
   const server = new McpServer({ name: "gatehouse", version: "1.0.0" }, { capabilities: { tools: {} } });
   registerTools(server, caller);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -14,6 +14,8 @@ export type CallerContext = {
   /** The bearer credential, presented again to the gateway's own listeners. */
   credential: string;
   clientAddr: string | null;
+  /** The client's session on /mcp: its calls' events carry its id, and its inner sessions name it in their client application. */
+  sessionId: string | null;
   held: HeldCalls;
   endpoints: { pg: { host: string; port: number; ssl: boolean }; ssh: { host: string; port: number }; http: HttpEndpoint; mysql: () => { host: string; port: number; tls: boolean } | undefined };
 };
@@ -56,6 +58,7 @@ export async function auditedCall(c: CallerContext, tool: string, args: Record<s
     at: new Date(),
     action: "mcp.tool.call",
     outcome: done.outcome,
+    sessionId: c.sessionId,
     protocol: "mcp",
     clientAddr: c.clientAddr,
     connectionName: connection,

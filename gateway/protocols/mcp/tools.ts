@@ -166,7 +166,7 @@ async function mysqlCall(c: CallerContext, name: string, sql: string, params: un
   const endpoint = c.endpoints.mysql();
   if (!endpoint) return { result: toolError("the gateway's MySQL listener is off (GATEHOUSE_MYSQL_PORT=0)"), outcome: "error", message: "MySQL listener off" };
   try {
-    const r = await runMysqlStatement(endpoint, { credential: c.credential, connection: name, application: "gatehouse-mcp query" }, sql, params);
+    const r = await runMysqlStatement(endpoint, { credential: c.credential, connection: name, application: innerApplication(c, "query") }, sql, params);
     if ("held" in r) {
       const pending = {
         status: "pending_approval",
@@ -214,7 +214,7 @@ async function httpCall(
 
 /** A statement through the gateway's Postgres listener: the result, a tool error saying why not, or pending approval. */
 function postgresCall(c: CallerContext, tool: string, name: string, sql: string, params: unknown[] | undefined, render: (r: QueryResult) => ToolOutcome["result"]): Promise<ToolOutcome> {
-  const application = `gatehouse-mcp ${tool}`;
+  const application = innerApplication(c, tool);
   return heldAware(
     c,
     tool,
@@ -286,4 +286,12 @@ async function heldAware<T>(
     next: "An approver decides in the Gatehouse console (the link). Call review_wait with this reviewId to get the result; it runs only once approved.",
   };
   return { result: toolResult(pending), outcome: "ok", message: `held for approval: review ${h.reviewId}`, details: { reviewId: h.reviewId, pending: true } };
+}
+
+/**
+ * The client application an inner session records: the tool, and the /mcp session it serves (the
+ * console links the two), e.g. `gatehouse-mcp query 6f1c…` (63 characters at most, Postgres's limit).
+ */
+export function innerApplication(c: CallerContext, tool: string): string {
+  return `gatehouse-mcp ${tool}${c.sessionId ? ` ${c.sessionId}` : ""}`.slice(0, 63);
 }
