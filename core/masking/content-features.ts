@@ -59,8 +59,8 @@ export function featuresOfBytes(buf: Buffer, start: number, end: number): number
  * Features of characters [start, end) of a string (same bits as featuresOfBytes), read in place:
  * no copy, so a JSON masker can skip a value without slicing it out. Characters past U+00FF have
  * no feature (every feature is ASCII, and so is every character a detector's pattern needs).
- * The same loop as featuresOfBytes on purpose: this runs for every value masking sees, and one loop
- * over an accessor (a byte or a character) was the copy of the string into a buffer this replaces.
+ * The same loop as featuresOfBytes, kept twice on purpose: it runs for every value masking sees, and
+ * the shared version it replaces copied each string into a buffer first.
  */
 export function featuresOfText(text: string, start = 0, end = text.length): number {
   let f = 0;
