@@ -57,7 +57,7 @@ describe("saveConnectionRecord keepStoredSettings", () => {
 describe("saveConnectionRecord checks what it writes against the type's schemas", () => {
   it("refuses a type this Gatehouse does not know, and settings or a secret its type cannot use, writing nothing", async () => {
     await expect(saveConnectionRecord(handle.db, box, { name: "my-db", type: "mongodb" as "postgres", settings: { host: "db", port: 3306 } })).rejects.toThrow(
-      'connection my-db has the type "mongodb", which this Gatehouse does not know (it knows postgres, mysql, ssh, http, kubernetes)',
+      'connection my-db has the type "mongodb", which this Gatehouse does not know (it knows postgres, mysql, ssh, http, kubernetes, mcp)',
     );
     await expect(saveConnectionRecord(handle.db, box, { name: "ssh-bad", type: "ssh", settings: { ...base, port: "22" } })).rejects.toThrow(/settings of ssh-bad do not fit its type \(ssh\): port/);
     await expect(saveConnectionRecord(handle.db, box, { name: "ssh-bad", type: "ssh", settings: { ...base, hostKey: "MD5:aa" } })).rejects.toThrow(/hostKey/);
