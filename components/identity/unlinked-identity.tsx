@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { describeError, useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/page";
+import { announceIdentityCreated } from "./identity-created";
 
 const NEEDS = {
   terminal: "A terminal runs as your own gateway identity, so guardrails, masking and the audit apply to you by name.",
@@ -22,7 +23,9 @@ export function UnlinkedIdentity({ isAdmin, purpose }: { isAdmin: boolean; purpo
   const router = useRouter();
   const create = useMutation(
     trpc.users.createMyIdentity.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (data) => {
+        // Said by IdentityCreatedNote, which outlives this component (the page re-renders as linked).
+        announceIdentityCreated(data.identityName);
         void queryClient.invalidateQueries();
         router.refresh();
       },
@@ -42,11 +45,6 @@ export function UnlinkedIdentity({ isAdmin, purpose }: { isAdmin: boolean; purpo
             <Button onClick={() => create.mutate()} disabled={create.isPending || create.isSuccess}>
               {create.isPending ? "Creating…" : "Create my gateway identity"}
             </Button>
-            {create.isSuccess ? (
-              <p role="status" className="text-sm text-emerald-700">
-                Person identity {create.data.identityName} created and linked to your account.
-              </p>
-            ) : null}
             {create.isError ? (
               <p role="alert" className="text-sm text-rose-700">
                 {describeError(create.error).message}

@@ -178,6 +178,8 @@ test("[TERMINAL][OWN-IDENTITY]: an unlinked admin creates a person identity of t
   // The page reloads its data: the terminal opens as the new person identity, with the account's groups.
   await expect(page.getByRole("status").filter({ hasText: `Connected as ${email} to own-pg` })).toBeVisible();
   await expect(page.getByTestId("browser-terminal").locator(".xterm-rows")).toContainText("own-pg=>");
+  // The confirmation stays beside the terminal (it used to vanish with the offer, as the page re-rendered linked).
+  await expect(page.getByRole("status").filter({ hasText: `Person identity ${email} created and linked to your account.` })).toBeVisible();
   await page.goto("/terminal");
   await expect(page.getByText(`Terminals run as ${email}, in own-ops.`)).toBeVisible();
   await context.close();

@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+import { IdentityCreatedNote } from "../../../components/identity/identity-created";
 import { Forbidden } from "../../../components/shell/forbidden";
 import { SshKeysView } from "../../../components/ssh-keys/ssh-keys-view";
 import { PageHeader } from "../../../components/ui/page";
@@ -17,6 +18,7 @@ export default async function SshKeysPage({ searchParams }: { searchParams: Prom
         title="SSH keys"
         description="Public keys the gateway's SSH listener accepts instead of a Gatehouse key: ssh logs in as the identity the key is registered to, and its groups decide which connections it may use."
       />
+      <IdentityCreatedNote />
       <SshKeysView isAdmin={user.role === "admin"} initialIdentity={user.role === "admin" ? identity : undefined} login={{ host, port: sshLoginPort() }} />
     </>
   );

@@ -1,4 +1,5 @@
 import { Forbidden } from "../../../components/shell/forbidden";
+import { IdentityCreatedNote } from "../../../components/identity/identity-created";
 import { TerminalConnectionList } from "../../../components/terminal/terminal-connection-list";
 import { PageHeader } from "../../../components/ui/page";
 import { requireSection } from "../../../server/auth/require-section";
@@ -12,6 +13,7 @@ export default async function TerminalPage() {
         title="Terminal"
         description="psql on a Postgres connection or a shell on an SSH connection, in the browser, as your own gateway identity: guardrails, reviews, masking, recording and the audit apply as to any other client."
       />
+      <IdentityCreatedNote />
       <TerminalConnectionList isAdmin={user.role === "admin"} />
     </>
   );

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { IdentityCreatedNote } from "../../../../components/identity/identity-created";
 import { Forbidden } from "../../../../components/shell/forbidden";
 import { BrowserTerminal } from "../../../../components/terminal/browser-terminal";
 import { buttonClass } from "../../../../components/ui/button";
@@ -26,6 +27,7 @@ export default async function ConnectionTerminalPage({ params }: { params: Promi
           </Link>
         }
       />
+      <IdentityCreatedNote />
       {person.kind === "unlinked" ? <UnlinkedIdentity isAdmin={user.role === "admin"} purpose="terminal" /> : <BrowserTerminal connection={connection} />}
     </>
   );
