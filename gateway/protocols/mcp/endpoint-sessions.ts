@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { Identity } from "../../../core/identity/identity";
 import type { ResolvedConnection } from "../../../core/access/resolve-connection";
-import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
+import { openSession, type SessionScope } from "../../pipeline/session-scope";
 
 /**
  * `/mcp` as the "connection" of its client sessions: each tool call names the connection it reaches,
@@ -89,5 +89,3 @@ export class EndpointSessions {
     }
   }
 }
-
-export { SessionUnrecordedError };

@@ -51,3 +51,21 @@ export function publicBase(req: http.IncomingMessage): string {
 export function jsonRpcError(res: http.ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id }));
 }
+
+/**
+ * The JSON-RPC message (or batch) of a POST, or null when the request was answered with the error
+ * (too large, not JSON, an empty or oversized batch). Adds the body's size to `counted.bytesIn`.
+ */
+export async function readJsonRpc(req: http.IncomingMessage, res: http.ServerResponse, counted: { bytesIn: number }): Promise<{ parsed: unknown } | null> {
+  const body = await readBody(req);
+  if (body === "too-large") return (jsonRpcError(res, 413, -32600, `the request is larger than ${MAX_BODY_BYTES} bytes`), null);
+  counted.bytesIn += body.length;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return (jsonRpcError(res, 400, -32700, "parse error: the body is not JSON"), null);
+  }
+  if (Array.isArray(parsed) && (parsed.length === 0 || parsed.length > MAX_BATCH)) return (jsonRpcError(res, 400, -32600, `a batch holds 1 to ${MAX_BATCH} messages`), null);
+  return { parsed };
+}

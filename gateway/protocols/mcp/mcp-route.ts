@@ -5,11 +5,12 @@ import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { authenticateClient } from "../../pipeline/admit";
 import { HeldCalls } from "./held-calls";
-import { allowedOrigin, jsonRpcError, MAX_BATCH, MAX_BODY_BYTES, METADATA_PATH, publicBase, readBody } from "./json-rpc-http";
+import { allowedOrigin, jsonRpcError, METADATA_PATH, publicBase, readJsonRpc } from "./json-rpc-http";
 import { registerTools, TOOL_NAMES } from "./tools";
 import { upstreamMcp } from "./upstream/upstream-route";
 import type { CallerContext } from "./tool-call";
-import { EndpointSessions, SessionUnrecordedError } from "./endpoint-sessions";
+import { EndpointSessions } from "./endpoint-sessions";
+import { SessionUnrecordedError } from "../../pipeline/session-scope";
 
 export type McpRoute = { close: () => Promise<void> };
 
@@ -87,33 +88,23 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: who.refusal.message }, id: null }));
   }
   // The client's session on /mcp (per connection and credential): nothing is served that cannot be attributed.
-  let session;
-  try {
-    session = await sessions.get(req.socket, credential, who.identity);
-  } catch (err) {
-    if (!(err instanceof SessionUnrecordedError)) throw err;
-    return jsonRpcError(res, 503, -32001, err.message);
-  }
+  const session = await sessions.get(req.socket, credential, who.identity).catch((err: unknown) => {
+    if (err instanceof SessionUnrecordedError) return null;
+    throw err;
+  });
+  if (!session) return jsonRpcError(res, 503, -32001, new SessionUnrecordedError().message);
   if (session.endedBy !== null) {
     res.setHeader("connection", "close");
     return jsonRpcError(res, 403, -32001, `Gatehouse ended this session: ${session.endedBy}`);
   }
-  const current = session;
-  current.inFlight++;
+  session.inFlight++;
   res.once("close", () => {
-    current.inFlight--;
-    current.settle();
+    session.inFlight--;
+    session.settle();
   });
-  const body = await readBody(req);
-  if (body === "too-large") return jsonRpcError(res, 413, -32600, `the request is larger than ${MAX_BODY_BYTES} bytes`);
-  session.bytesIn += body.length;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch {
-    return jsonRpcError(res, 400, -32700, "parse error: the body is not JSON");
-  }
-  if (Array.isArray(parsed) && (parsed.length === 0 || parsed.length > MAX_BATCH)) return jsonRpcError(res, 400, -32600, `a batch holds 1 to ${MAX_BATCH} messages`);
+  const message = await readJsonRpc(req, res, session);
+  if (!message) return;
+  const { parsed } = message;
   // The SDK's McpServer answers a call of an unknown tool with a tool result (isError); MCP says it is a protocol error (-32602).
   const unknown = (Array.isArray(parsed) ? parsed : [parsed]).map(unknownToolCall).find((u) => u !== null);
   if (unknown) return jsonRpcError(res, 200, -32602, `unknown tool: ${unknown.name}`, Array.isArray(parsed) ? null : unknown.id);

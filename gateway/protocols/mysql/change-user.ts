@@ -54,3 +54,29 @@ const cString = (b: Buffer) => {
   const nul = b.indexOf(0);
   return b.toString("utf8", 0, nul < 0 ? b.length : nul);
 };
+
+/**
+ * The client's packets while an exchange inside the command phase (COM_CHANGE_USER's authentication)
+ * reads them one at a time; closing it (the session ended) fails the read that waits.
+ */
+export class PacketMailbox {
+  private readonly pending: Packet[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  push(p: Packet): void {
+    this.pending.push(p);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async next(): Promise<Packet> {
+    while (!this.pending.length && !this.closed) await new Promise<void>((r) => (this.wake = r));
+    if (!this.pending.length) throw new Error("closed");
+    return this.pending.shift()!;
+  }
+}

@@ -1,44 +1,17 @@
 import type { Duplex } from "node:stream";
 import type { SessionEnd } from "../../pipeline/session-scope";
 import type { HeldCommand } from "../../pipeline/hold";
-import type { SessionMasking } from "../../../core/masking/compile-rules";
-import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
+import type { RelayHooks } from "./relay-hooks";
+import { MessageDeadline } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
-import { errPacket, MysqlError, okPacket, parseErr } from "./handshake-messages";
+import { errPacket, MysqlError, okPacket } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import { ResponseReader, type Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
-import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
-import type { AcceptedDecision } from "../../pipeline/accepted-reviews";
 import { decideHeld } from "./held-statement";
-import type { RsaKeys } from "./client-login";
-import { readChangeUser } from "./change-user";
-
-export type RelayHooks = {
-  guard: MysqlStatementGuard;
-  requestReview: (need: ReviewNeeded, text: string) => HeldCommand;
-  /** Set when the client asked (connection attribute gatehouse_prefer=respond-async): a held statement is answered at once and runs once when sent again after approval. */
-  answerHeldAtOnce?: (need: ReviewNeeded, text: string) => Promise<AcceptedDecision>;
-  masking: () => SessionMasking | null;
-  maskingKey: Buffer;
-  /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
-  mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
-  /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
-  changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
-  /** A write of a masked value back into a masked table: refused before any policy is consulted. */
-  maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
-  /** Audits a finished (or refused) SQL command. */
-  audit: (r: CommandRecord) => void;
-  /** Journals what was audited so far: called before the client can see the result it is about. */
-  syncAudit: () => void;
-  maxPacketBytes: number;
-  /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
-  buffers: BufferAccount;
-  messageTimeoutMs: number;
-  log: (m: string) => void;
-};
+import { PacketMailbox, readChangeUser } from "./change-user";
 
 const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
 
@@ -58,7 +31,7 @@ export class MysqlRelay {
   private readonly targetFramer = new PacketFramer(0x40000000);
   private readonly queue: Packet[] = [];
   // A command's own further packets (COM_CHANGE_USER's authentication) go here instead of the queue.
-  private exchange: ((p: Packet) => void) | null = null;
+  private exchange: PacketMailbox | null = null;
   private readonly reader: ResponseReader;
   private readonly statements = new PreparedStatements();
   private current: InFlight | null = null;
@@ -136,7 +109,7 @@ export class MysqlRelay {
         if (p.payload.length === 0) this.infile = false;
         continue;
       }
-      if (this.exchange) this.exchange(p);
+      if (this.exchange) this.exchange.push(p);
       else this.queue.push(p);
     }
     if (this.queue.length > 16) this.client.pause();
@@ -226,15 +199,9 @@ export class MysqlRelay {
    * session is reset (COM_RESET_CONNECTION, then the database asked for) instead of changing user.
    */
   private async changeUser(p: Packet): Promise<void> {
-    const pending: Packet[] = [];
-    let wake: (() => void) | null = null;
-    this.exchange = (q) => (pending.push(q), wake?.());
+    const mailbox = (this.exchange = new PacketMailbox());
     try {
-      const next = async () => {
-        while (!pending.length && !this.closed) await new Promise<void>((r) => (wake = r));
-        if (!pending.length) throw new Error("closed");
-        return pending.shift()!;
-      };
+      const next = () => mailbox.next();
       const send = (payload: Buffer, seq: number) => this.toClient(framePacket(payload, seq).bytes);
       const req = await readChangeUser(p, { capabilities: this.capabilities, tls: this.hooks.changeUser.tls, rsa: this.hooks.changeUser.rsa, send, next });
       const refusal = await this.hooks.changeUser.check(req.user, req.password);
@@ -331,11 +298,7 @@ export class MysqlRelay {
         if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
-      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) {
-        const e = parseErr(p.payload);
-        const scanned = this.rowMasker.masker.scanText(e.message);
-        if (scanned !== null) replacement = errPacket({ code: e.code, state: e.state }, scanned);
-      }
+      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) replacement = this.rowMasker.maskedError(p.payload);
       if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
       else {
         untouched = false;
@@ -399,6 +362,7 @@ export class MysqlRelay {
     this.closed = true;
     this.deadline.stop();
     this.hooks.buffers.close();
+    this.exchange?.close();
     this.held?.cancel(reason);
     this.current?.resolve();
     this.client.end();

@@ -3,6 +3,7 @@ import { referencedColumns } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
+import { errPacket, parseErr } from "./handshake-messages";
 
 /** What a column definition packet says of a result column: where it comes from and its type. */
 export type ColumnDef = { schema: string; table: string; orgTable: string; name: string; orgName: string; type: number };
@@ -51,6 +52,13 @@ export class RowMasker {
   }
 
   private lineage: Lineage = { computed: undefined, byName: [] };
+
+  /** An ERR packet whose message quotes a value the detectors find (a duplicate key...), masked; null when nothing in it is. */
+  maskedError(payload: Buffer): Buffer | null {
+    const e = parseErr(payload);
+    const scanned = this.masker.scanText(e.message);
+    return scanned === null ? null : errPacket({ code: e.code, state: e.state }, scanned);
+  }
 
   /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
   reset(text?: string | null): void {

@@ -9,7 +9,7 @@ import { ClientSessions } from "../../../http/client-sessions";
 import { connectionTypeOf } from "../../../../core/connections/registry";
 import { injectedCredential } from "../../../../core/connections/types/http-credential";
 import type { McpSettings } from "../../../../core/connections/types/mcp";
-import { allowedOrigin, jsonRpcError, MAX_BATCH, MAX_BODY_BYTES, METADATA_PATH, publicBase, readBody } from "../json-rpc-http";
+import { allowedOrigin, jsonRpcError, METADATA_PATH, publicBase, readJsonRpc } from "../json-rpc-http";
 import { listTools, type McpSession } from "./tool-gate";
 import { callUpstreamTool } from "./call-tool";
 import { UpstreamPool } from "./upstream-pool";
@@ -78,16 +78,9 @@ async function handle(deps: GatewayDeps, sessions: ClientSessions<McpSettings>, 
   }
   const s = opened.session;
   if (s.endedBy !== null) return jsonRpcError(res, 403, -32000, `Gatehouse ended this session: ${s.endedBy}`);
-  const body = await readBody(req);
-  if (body === "too-large") return jsonRpcError(res, 413, -32600, `the request is larger than ${MAX_BODY_BYTES} bytes`);
-  s.bytesIn += body.length;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch {
-    return jsonRpcError(res, 400, -32700, "parse error: the body is not JSON");
-  }
-  if (Array.isArray(parsed) && (parsed.length === 0 || parsed.length > MAX_BATCH)) return jsonRpcError(res, 400, -32600, `a batch holds 1 to ${MAX_BATCH} messages`);
+  const message = await readJsonRpc(req, res, s);
+  if (!message) return;
+  const { parsed } = message;
   const server = serverFor(deps, pool, s);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.once("close", () => {

@@ -1,0 +1,33 @@
+import type { HeldCommand } from "../../pipeline/hold";
+import type { SessionMasking } from "../../../core/masking/compile-rules";
+import type { BufferAccount } from "../../pipeline/message-limits";
+import type { AcceptedDecision } from "../../pipeline/accepted-reviews";
+import type { MysqlError } from "./handshake-messages";
+import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
+import type { CommandRecord } from "./statement-audit";
+import type { RsaKeys } from "./client-login";
+
+/** What the MySQL relay asks of its session (the listener): judging, holds, masking, audit, limits. */
+export type RelayHooks = {
+  guard: MysqlStatementGuard;
+  requestReview: (need: ReviewNeeded, text: string) => HeldCommand;
+  /** Set when the client asked (connection attribute gatehouse_prefer=respond-async): a held statement is answered at once and runs once when sent again after approval. */
+  answerHeldAtOnce?: (need: ReviewNeeded, text: string) => Promise<AcceptedDecision>;
+  masking: () => SessionMasking | null;
+  maskingKey: Buffer;
+  /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
+  mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
+  /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
+  changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
+  /** A write of a masked value back into a masked table: refused before any policy is consulted. */
+  maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
+  /** Audits a finished (or refused) SQL command. */
+  audit: (r: CommandRecord) => void;
+  /** Journals what was audited so far: called before the client can see the result it is about. */
+  syncAudit: () => void;
+  maxPacketBytes: number;
+  /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
+  buffers: BufferAccount;
+  messageTimeoutMs: number;
+  log: (m: string) => void;
+};
