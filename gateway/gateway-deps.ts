@@ -12,6 +12,7 @@ import type { MaskingStore } from "../core/masking/masking-store";
 import type { ReviewCoordinator } from "./pipeline/review-coordinator";
 import type { BufferBudget } from "./pipeline/message-limits";
 import type { AuthThrottle } from "./pipeline/auth-throttle";
+import type { BudgetMeter } from "./pipeline/budgets";
 
 /** Everything the pipeline and the protocol adapters need, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -30,6 +31,8 @@ export type GatewayDeps = {
   buffers: BufferBudget;
   /** Failed sign-ins per address and claimed key, shared by every instance through the database. */
   throttle: AuthThrottle;
+  /** Exfiltration budgets: each identity's result rows and bytes per window, shared by every instance. */
+  budgets: BudgetMeter;
   /** The gateway's log (gateway/log-sink.ts): structured, escaped lines; whatever a client sent may be in a message. */
   log: Log;
 };

@@ -11,6 +11,7 @@ import { startAuditRetention } from "../core/audit/audit-retention";
 import { startAuditSinks } from "../core/audit/sinks/sink-runner";
 import { PolicyStore } from "../core/policy/policy-store";
 import { MaskingStore } from "../core/masking/masking-store";
+import { BudgetMeter } from "./pipeline/budgets";
 import { createOidcVerifier } from "../core/identity/oidc";
 import { Bus } from "../core/bus/event-bus";
 import { startRetention } from "../core/recordings/retention";
@@ -79,6 +80,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     buffers: new BufferBudget(config.bufferBudgetBytes),
     throttle: new AuthThrottle(handle.db, config.authThrottle),
+    budgets: new BudgetMeter(handle.db, log),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
@@ -94,6 +96,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   deps.policies.subscribe(bus, log);
   deps.masking.subscribe(bus, log);
   deps.reviews.subscribe(bus);
+  await deps.budgets.start(bus);
   const stopRetention = startRetention(handle.db, config.recordingRetentionDays, log);
   const stopAuditRetention = startAuditRetention(handle.pool, checkpointKey(config.secretKey), config.audit.retentionDays, log);
   const sinks = startAuditSinks(handle.pool, config.audit.sinks, log, { maxBacklog: config.audit.sinkMaxBacklog });
@@ -122,6 +125,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     );
   } catch (err) {
     await Promise.all(started.map((a) => a.close()));
+    await deps.budgets.close().catch(() => {});
     stopRetention();
     stopAuditRetention();
     await sinks.close();
@@ -141,6 +145,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       deps.live.killAll("the gateway is shutting down");
       await deps.reviews.close();
       await closing;
+      await deps.budgets.close().catch((err: Error) => log(`could not store the last data budget use: ${err.message}`));
       stopRetention();
       stopAuditRetention();
       await unsubscribe();

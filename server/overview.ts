@@ -2,6 +2,7 @@ import "server-only";
 import { desc, gt, sql } from "drizzle-orm";
 import { auditEvents, connections, grants, identities, keys, reviews, sessions } from "../drizzle/schema/index";
 import { getDb } from "./db";
+import { identitiesNearBudgets } from "./budgets/manage-budgets";
 
 const count = sql<number>`count(*)::int`;
 
@@ -9,7 +10,7 @@ const count = sql<number>`count(*)::int`;
 export async function getOverview(opts: { withAudit: boolean } = { withAudit: false }) {
   const db = getDb();
   const dayAgo = new Date(Date.now() - 86_400_000);
-  const [[c], [g], [i], [k], firstSession, [active], [pending], [a], latest] = await Promise.all([
+  const [[c], [g], [i], [k], firstSession, [active], [pending], [a], latest, budgets] = await Promise.all([
     db.select({ n: count }).from(connections),
     db.select({ n: count }).from(grants),
     db.select({ n: count }).from(identities),
@@ -43,6 +44,7 @@ export async function getOverview(opts: { withAudit: boolean } = { withAudit: fa
           .orderBy(desc(auditEvents.id))
           .limit(10)
       : Promise.resolve([]),
+    identitiesNearBudgets(db),
   ]);
   return {
     connections: c.n,
@@ -54,5 +56,7 @@ export async function getOverview(opts: { withAudit: boolean } = { withAudit: fa
     pendingReviews: pending.n,
     auditLastDay: a.n,
     latest,
+    /** Identities at or past a budget's warning mark (near) or past a budget (over) in its current window. */
+    budgets,
   };
 }

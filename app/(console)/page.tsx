@@ -42,6 +42,13 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       show: user.role !== "auditor",
     },
     { label: "Audit events (24 h)", value: overview.auditLastDay, href: to("audit", "/audit"), show: withAudit },
+    {
+      label: "Near or over a data budget",
+      value: overview.budgets.near + overview.budgets.over,
+      href: to("budgets", "/budgets"),
+      hint: overview.budgets.over > 0 ? `${overview.budgets.over} over` : overview.budgets.near > 0 ? "near the limit" : undefined,
+      show: canOpen(user.role, "budgets"),
+    },
   ];
   const stats = candidates.filter((s) => s.show);
   return (

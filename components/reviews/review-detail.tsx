@@ -57,7 +57,7 @@ export function ReviewDetail({ id }: { id: string }) {
           <Fact label="From" value={`${r.clientAddr ?? "?"} · held on ${r.gatewayInstance} at ${formatTime(r.createdAt)} UTC`} />
         </dl>
       </Card>
-      <Card title="Blast radius">
+      <Card title={r.summary.kind === "data budget" ? "What approving does" : "Blast radius"}>
         {estimate?.estimatedRows !== undefined ? (
           <p className="text-sm">
             {estimate.counted ? (

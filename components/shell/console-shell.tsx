@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { href: "/connections", label: "Connections", roles: ["admin"] },
   { href: "/guardrails", label: "Guardrails", roles: ["admin", "auditor", "approver"] },
   { href: "/masking", label: "Masking", roles: ["admin", "auditor", "approver"] },
+  { href: "/budgets", label: "Budgets", roles: ["admin", "auditor", "approver"] },
   { href: "/access", label: "Access", roles: ["admin"] },
   { href: "/agents", label: "Agents & keys", roles: ["admin"] },
   { href: "/sessions", label: "Sessions", roles: ["admin", "auditor"] },

@@ -12,6 +12,8 @@ export type BusTopics = {
   "grants.changed": { groupId?: string; connectionId?: string; identityId?: string; reason: string };
   "policies.changed": { connectionId: string };
   "masking.changed": { connectionId: string };
+  /** Exfiltration budgets were added, changed or removed (every instance reloads them). */
+  "budgets.changed": { budgetId?: string };
   "reviews.decided": { reviewId: string };
   /** Approved time-bound access was revoked: the sessions that relied on it end. */
   "access.revoked": { identityId: string; connectionId: string };

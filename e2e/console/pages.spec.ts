@@ -12,6 +12,7 @@ const ADMIN_PAGES = [
   "/connections/new",
   "/guardrails",
   "/masking",
+  "/budgets",
   "/access",
   "/agents",
   "/sessions",

@@ -22,6 +22,7 @@ import { addConnectionCommand, CONNECTION_FLAGS, CONNECTIONS_USAGE, listConnecti
 import { UsageError } from "./usage-error";
 import { KUBECONFIG_USAGE, kubeconfigCommand } from "./kubeconfig-command";
 import { MCP_TOOLS_USAGE, runMcpToolsCommand } from "./mcp-tools-command";
+import { BUDGET_FLAGS, BUDGETS_USAGE, runBudgetsCommand } from "./budgets-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -41,6 +42,7 @@ ${KUBECONFIG_USAGE}
   policies show <connection>                           print it as JSON
 ${MASKING_USAGE}
 ${MCP_TOOLS_USAGE}
+${BUDGETS_USAGE}
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${AUDIT_VERIFY_USAGE}
 ${USERS_USAGE}
@@ -64,6 +66,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     options: {
       // Each connection type's own `connections add` flags (core/connections/types/).
       ...CONNECTION_FLAGS,
+      ...BUDGET_FLAGS,
       type: { type: "string" },
       name: { type: "string" },
       groups: { type: "string" },
@@ -100,6 +103,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "mcp-tools") return await runMcpToolsCommand(db, sub, rest, { json: values.json, hash: values.hash, as: values.as }, out);
+    if (cmd === "budgets") return await runBudgetsCommand(db, sub, rest, values, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "kubeconfig")
       return await kubeconfigCommand(

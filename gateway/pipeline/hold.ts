@@ -2,7 +2,7 @@ import type { GatewayDeps } from "../gateway-deps";
 import type { SessionContext } from "../../core/audit/audit-event";
 import type { Verdict } from "../../core/policy/evaluate-policy";
 import type { BlastRadius } from "../../drizzle/schema/index";
-import type { Hold } from "./review-coordinator";
+import type { Hold, HoldRequest } from "./review-coordinator";
 
 /** What a client is told while its command waits: the review's console link, why, and how long it may wait. */
 export type HoldNotice = { link: string; reason: string; wait: string };
@@ -37,7 +37,23 @@ export function holdForReview(
   opts: { statement: string; estimate?: () => Promise<BlastRadius>; requestFingerprint?: string },
 ): HeldCommand {
   const { command, decision, rule } = verdict;
-  const timeoutMs = (rule?.timeoutSeconds ?? deps.config.reviews.timeoutSeconds) * 1000;
+  return holdRequest(deps, {
+    ctx,
+    statement: opts.statement,
+    summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions, ...(command.noun === "statement" ? { locks: command.locks } : {}) },
+    ruleName: decision.rule,
+    reason: decision.reason,
+    approverGroups: rule?.approvers ?? [],
+    requiredApprovals: rule?.requiredApprovals ?? 1,
+    timeoutMs: (rule?.timeoutSeconds ?? deps.config.reviews.timeoutSeconds) * 1000,
+    estimate: opts.estimate,
+    requestFingerprint: opts.requestFingerprint,
+  });
+}
+
+/** Any hold, as holdForReview describes (a guardrail's review, an exceeded data budget). */
+export function holdRequest(deps: GatewayDeps, req: HoldRequest): HeldCommand {
+  const { ctx, timeoutMs } = req;
   let hold: Hold | undefined;
   let cancelled: string | undefined;
   let withdrawn = false;
@@ -49,18 +65,7 @@ export function holdForReview(
   return {
     async start(tell) {
       try {
-        hold = await deps.reviews.hold({
-          ctx,
-          statement: opts.statement,
-          summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions, ...(command.noun === "statement" ? { locks: command.locks } : {}) },
-          ruleName: decision.rule,
-          reason: decision.reason,
-          approverGroups: rule?.approvers ?? [],
-          requiredApprovals: rule?.requiredApprovals ?? 1,
-          timeoutMs,
-          estimate: opts.estimate,
-          requestFingerprint: opts.requestFingerprint,
-        });
+        hold = await deps.reviews.hold(req);
       } catch (err) {
         deps.log(`${ctx.protocol}: could not record a review: ${(err as Error).message}`);
         return { approved: false, message: "it needs approval, but the review could not be recorded; try again shortly" };
@@ -70,7 +75,7 @@ export function holdForReview(
         return { approved: false, message: withdrawn ? WITHDRAWN_BY_CLIENT : "the review was cancelled", withdrawn };
       }
       const minutes = Math.round(timeoutMs / 60000);
-      tell({ link: hold.link, reason: decision.reason, wait: minutes >= 1 ? `${minutes} minute(s)` : `${timeoutMs / 1000} s` });
+      tell({ link: hold.link, reason: req.reason, wait: minutes >= 1 ? `${minutes} minute(s)` : `${timeoutMs / 1000} s` });
       const outcome = await hold.outcome;
       if (outcome.status === "approved") return { approved: true };
       // A decision that won the race against the client's cancel stands as decided.

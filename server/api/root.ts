@@ -12,6 +12,7 @@ import { sessionsRouter } from "./routers/sessions";
 import { sshKeysRouter } from "./routers/ssh-keys";
 import { terminalRouter } from "./routers/terminal";
 import { usersRouter } from "./routers/users";
+import { budgetsRouter } from "./routers/budgets";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   accessRequests: accessRequestsRouter,
   guardrails: guardrailsRouter,
   masking: maskingRouter,
+  budgets: budgetsRouter,
   terminal: terminalRouter,
   sshKeys: sshKeysRouter,
 });

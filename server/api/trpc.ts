@@ -67,3 +67,5 @@ function roleProcedure(...roles: ConsoleRole[]) {
 export const adminProcedure = roleProcedure("admin");
 export const approverProcedure = roleProcedure("approver");
 export const auditorProcedure = roleProcedure("auditor");
+/** Those who watch the data path: auditors and approvers (and admins). */
+export const watcherProcedure = roleProcedure("auditor", "approver");

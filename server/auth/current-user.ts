@@ -25,6 +25,7 @@ export const SECTION_ROLES = {
   connections: ["admin"],
   guardrails: ["admin", "auditor", "approver"],
   masking: ["admin", "auditor", "approver"],
+  budgets: ["admin", "auditor", "approver"],
   access: ["admin"],
   agents: ["admin"],
   users: ["admin"],

@@ -35,9 +35,14 @@ export class CancelRegistry {
     if (!e) return false;
     // A statement the gateway holds is not on the target: withdrawing it is the whole cancel.
     if (e.local?.()) return true;
-    const socket = await openTargetSocket(e.target, e.connectionName);
-    socket.end(serialize.cancel(e.pid, e.secret));
-    socket.on("error", () => {});
+    await sendCancel(e.target, e.connectionName, e.pid, e.secret);
     return true;
   }
+}
+
+/** A CancelRequest for the target backend `pid` (its real key): the gateway's own, or a client's forwarded. */
+export async function sendCancel(target: PgTarget, connectionName: string, pid: number, secret: number): Promise<void> {
+  const socket = await openTargetSocket(target, connectionName);
+  socket.on("error", () => {});
+  socket.end(serialize.cancel(pid, secret));
 }

@@ -22,6 +22,7 @@ import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./guard-types";
 import type { TargetCatalogs } from "./column-catalog";
+import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
 
 export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
 
@@ -99,6 +100,15 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     return refuse(socket, pgErr);
   }
 
+  let budget;
+  try {
+    budget = await deps.budgets.open(identity, connection.name);
+  } catch (err) {
+    targetSession.socket.destroy();
+    deps.log(`postgres: could not read data budget use: ${(err as Error).message}`);
+    return refuse(socket, new PgError("FATAL", SqlState.CannotConnectNow, "the gateway cannot read this identity's data budget right now; try again shortly"));
+  }
+
   let relay: PgRelay | undefined;
   let killedEarly: string | undefined;
   let session: SessionScope;
@@ -118,6 +128,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   } catch (err) {
     // No session record, no session: the gateway never relays what it cannot attribute.
     targetSession.socket.destroy();
+    budget?.close();
     const message = err instanceof SessionUnrecordedError ? err.message : "the gateway could not open this session; try again shortly";
     return refuse(socket, new PgError("FATAL", SqlState.CannotConnectNow, message));
   }
@@ -139,11 +150,14 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs };
-  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, results, () => deps.audit.syncPending(), limits);
-  cancelKey.onCancel(() => relay.cancelHeld());
+  const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, target, targetSession, connection.name, socket));
+  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, budgeted ?? results, () => deps.audit.syncPending(), limits);
+  cancelKey.onCancel(() => relay.cancelHeld() || (budgeted?.withdraw() ?? false));
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 
   const end = await relay.done;
+  budgeted?.cancel(end.reason);
+  budget?.close();
   cancelKey.release();
   await session.end(end);
 }

@@ -72,7 +72,11 @@ export class PgRelay {
       if (this.targetBacklog) return void this.targetBacklog.push(Buffer.from(buf.subarray(start, end)));
       const filtered = filter?.onBackend(type, buf, start, end);
       if (filtered instanceof Promise) return this.holdTarget(filtered, Buffer.from(buf.subarray(start, end)));
-      if (filtered) [buf, start, end] = [filtered, 0, filtered.length];
+      if (filtered) {
+        // An empty replacement drops the message; another message type (a budget's error for a CommandComplete) is tracked as what it is.
+        if (filtered.length === 0) return;
+        [buf, start, end, type] = [filtered, 0, filtered.length, filtered[0]];
+      }
       const replacement = this.tracker.onBackend(type, buf, start, end);
       if (!replacement) toClient.add(buf, start, end);
       else if (replacement.length) toClient.add(replacement, 0, replacement.length);
