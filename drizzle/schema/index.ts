@@ -18,3 +18,4 @@ export * from "./audit-sink-cursors";
 export * from "./auth-failures";
 export * from "./gateway-instances";
 export * from "./mcp-tool-pins";
+export * from "./saml-message-ids";
