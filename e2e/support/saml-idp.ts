@@ -36,8 +36,8 @@ export type TestSamlIdp = {
   trustServiceProvider: (spMetadataXml: string) => void;
   /** A signed (by default) base64 SAMLResponse for `account`. */
   respond: (account: SamlAccount, options?: ResponseOptions) => Promise<string>;
-  /** A signed HTTP-Redirect LogoutRequest to the SP, as an IdP-initiated single logout. */
-  logoutRequestUrl: (email: string, sessionIndex?: string) => string;
+  /** A signed HTTP-Redirect LogoutRequest to the SP, as an IdP-initiated single logout (also at GET /test/logout-request?email=). */
+  logoutRequestUrl: (email: string) => string;
   /** LogoutRequests the SP sent here (SP-initiated single logout), newest last. */
   logoutRequestsSeen: Array<{ nameId: string }>;
   stop: () => Promise<void>;
@@ -153,6 +153,11 @@ export async function startSamlIdp(accounts: Record<string, SamlAccount>): Promi
       const { context } = idp.createLogoutResponse(needSp(), parsed as never, "redirect", query.RelayState ?? "");
       return { status: 302, headers: { location: context }, body: "" };
     }
+    if (u.pathname === "/test/logout-request") {
+      // The browser tests start an IdP-initiated logout here (the test process cannot reach this object).
+      const context = idp.createLogoutRequest(needSp(), "redirect", { logoutNameID: u.searchParams.get("email") ?? "" } as never).context;
+      return { status: 302, headers: { location: context }, body: "" };
+    }
     return { status: 404, headers: { "content-type": "text/plain" }, body: "not found" };
   }
 
@@ -165,8 +170,8 @@ export async function startSamlIdp(accounts: Record<string, SamlAccount>): Promi
       sp = samlify.ServiceProvider({ metadata: spMetadataXml, wantLogoutRequestSigned: true, wantLogoutResponseSigned: true });
     },
     respond,
-    logoutRequestUrl(email, sessionIndex) {
-      return idp.createLogoutRequest(needSp(), "redirect", { logoutNameID: email, sessionIndex } as never).context;
+    logoutRequestUrl(email) {
+      return idp.createLogoutRequest(needSp(), "redirect", { logoutNameID: email } as never).context;
     },
     logoutRequestsSeen,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

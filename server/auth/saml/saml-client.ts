@@ -43,7 +43,9 @@ export function createSamlClient(settings: SamlSettings, idp: IdpMetadata, db: D
 
 /** The console's SP metadata: entity ID, ACS (HTTP-POST), SLO, and its certificate when it has a key pair. */
 export function spMetadataXml(client: SamlClient): string {
-  return client.saml.generateServiceProviderMetadata(client.spCert ?? null, client.spCert ?? null);
+  const xml = client.saml.generateServiceProviderMetadata(client.spCert ?? null, client.spCert ?? null);
+  // node-saml advertises single logout by HTTP-POST; /api/saml/slo speaks HTTP-Redirect (a POST would come without the session cookie).
+  return xml.replace(/<SingleLogoutService\b[^>]*>/, (tag) => tag.replace("bindings:HTTP-POST", "bindings:HTTP-Redirect"));
 }
 
 const cache = globalThis as unknown as { gatehouseSaml?: { client: Promise<SamlClient>; loadedAt: number } };

@@ -164,3 +164,13 @@ describe("SAML sign-in (ACS)", () => {
     expect(event.message).toBe("SAML sign-in refused: the account is disabled");
   });
 });
+
+describe("SAML metadata", () => {
+  it("publishes the ACS (HTTP-POST) and single logout (HTTP-Redirect) the console serves, and reads the IdP's", () => {
+    const xml = spMetadataXml(client);
+    expect(xml).toMatch(/<AssertionConsumerService[^>]*HTTP-POST[^>]*https:\/\/console\.test\/api\/saml\/acs/);
+    expect(xml).toMatch(/<SingleLogoutService[^>]*HTTP-Redirect[^>]*https:\/\/console\.test\/api\/saml\/slo/);
+    expect(parseIdpMetadata(idp.metadataXml)).toMatchObject({ entityId: idp.entityId, ssoUrl: `${idp.url}/sso`, sloUrl: `${idp.url}/slo`, signingCerts: [expect.any(String)] });
+    expect(() => parseIdpMetadata("<nope/>")).toThrow(/no IDPSSODescriptor/);
+  });
+});
