@@ -52,6 +52,8 @@ test.describe("SAML sign-in", () => {
     await page.context().clearCookies();
 
     const form = new URLSearchParams(captured!);
+    // A blank page of its own: setContent over the console's page races its hydration.
+    await page.goto("about:blank");
     await page.setContent(`<form method="post" action="${stack.consoleUrl}/api/saml/acs"><input type="hidden" name="SAMLResponse" value="${form.get("SAMLResponse")}"><button>again</button></form>`);
     await page.getByRole("button", { name: "again" }).click();
     await expect(page).toHaveURL(/\/sign-in\?error=SamlReplayed/);
