@@ -5,6 +5,8 @@ import { currentUser } from "../../server/auth/current-user";
 import { signIn } from "../../server/auth/index";
 import { parseConsoleEnv } from "../../server/env";
 import { signInElsewhere } from "../../server/auth/sign-in-host";
+import { safeNext } from "../../server/auth/safe-next";
+import { SAML_REFUSAL_MESSAGES } from "../../server/auth/saml/refusal-messages";
 import { buttonClass } from "../../components/ui/button";
 import { Field, TextInput } from "../../components/ui/field";
 
@@ -15,6 +17,7 @@ const MESSAGES: Record<string, string> = {
   AccessDenied: "Your account is disabled. Ask a Gatehouse administrator.",
   NoEmail: "Your identity provider did not send an e-mail address; Gatehouse needs one to know who you are.",
   Configuration: "Sign-in is misconfigured on the server; the console's log says why.",
+  ...SAML_REFUSAL_MESSAGES,
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -53,14 +56,22 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               {error}
             </p>
           ) : null}
-          {env.oidcSignIn ? (
-            <form action={oidcSignIn} className="mt-4">
+          {env.samlSignIn ? (
+            <form action="/api/saml/login" method="get" className="mt-4">
+              <input type="hidden" name="callbackUrl" value={safeNext(params.callbackUrl)} />
               <button type="submit" className={`${buttonClass("primary")} w-full`}>
-                Sign in with single sign-on
+                Sign in with {env.samlSignIn.displayName}
               </button>
-              <p className="mt-3 text-center text-xs uppercase tracking-wide text-slate-400">or with a local account</p>
             </form>
           ) : null}
+          {env.oidcSignIn ? (
+            <form action={oidcSignIn} className="mt-4">
+              <button type="submit" className={`${buttonClass(env.samlSignIn ? "secondary" : "primary")} w-full`}>
+                Sign in with single sign-on
+              </button>
+            </form>
+          ) : null}
+          {env.samlSignIn || env.oidcSignIn ? <p className="mt-3 text-center text-xs uppercase tracking-wide text-slate-400">or with a local account</p> : null}
           <form action={localSignIn} className="mt-4 space-y-3">
             <input type="hidden" name="next" value={params.callbackUrl ?? ""} />
             <Field label="E-mail" name="email">
@@ -69,7 +80,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             <Field label="Password" name="password">
               <TextInput name="password" type="password" autoComplete="current-password" required />
             </Field>
-            <button type="submit" className={`${buttonClass(env.oidcSignIn ? "secondary" : "primary")} w-full`}>
+            <button type="submit" className={`${buttonClass(env.oidcSignIn || env.samlSignIn ? "secondary" : "primary")} w-full`}>
               Sign in
             </button>
           </form>
@@ -80,10 +91,4 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       </div>
     </main>
   );
-}
-
-/** Only same-site paths: an open redirect on the sign-in page would be a phishing aid. */
-// With nowhere asked for, the Overview decides where a person lands (an approver with reviews waiting goes to Reviews).
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/?landing=1";
 }

@@ -50,15 +50,15 @@ export async function verifyLocalSignIn(db: Db, emailInput: string, password: st
 const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /**
- * Records a person who signed in through the OIDC provider. `roleFromGroups` (when the deployment
+ * Records a person who signed in through single sign-on (the OIDC provider or the SAML IdP). `roleFromGroups` (when the deployment
  * maps IdP groups to roles) wins over the stored role on every sign-in, so removing someone from
  * the IdP group takes the role away; without a mapping the stored role (default member) stays.
  */
-export async function upsertOidcUser(db: Db, input: { email: string; name?: string; roleFromGroups?: ConsoleRole; groups?: string[] }) {
+export async function upsertSsoUser(db: Db, input: { source: "oidc" | "saml"; email: string; name?: string; roleFromGroups?: ConsoleRole; groups?: string[] }) {
   const email = normaliseEmail(input.email);
   const [row] = await db
     .insert(consoleUsers)
-    .values({ email, name: input.name, source: "oidc", role: input.roleFromGroups ?? "member", groups: input.groups ?? [], lastSignInAt: sql`now()` })
+    .values({ email, name: input.name, source: input.source, role: input.roleFromGroups ?? "member", groups: input.groups ?? [], lastSignInAt: sql`now()` })
     .onConflictDoUpdate({
       target: consoleUsers.email,
       set: {

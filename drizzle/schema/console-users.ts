@@ -8,7 +8,7 @@ export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 /**
  * People who sign in to the console. A local account has a scrypt `passwordHash`; an account first
- * seen through the OIDC provider has none. `identityId` ties the person to the gateway identity they
+ * seen through single sign-on (OIDC or SAML) has none. `identityId` ties the person to the gateway identity they
  * use in the data path (browser terminal, their own tokens).
  */
 export const consoleUsers = pgTable("console_users", {
@@ -16,7 +16,7 @@ export const consoleUsers = pgTable("console_users", {
   email: text("email").notNull().unique(),
   name: text("name"),
   role: text("role", { enum: CONSOLE_ROLES }).notNull().default("member"),
-  source: text("source", { enum: ["local", "oidc"] })
+  source: text("source", { enum: ["local", "oidc", "saml"] })
     .notNull()
     .default("local"),
   passwordHash: text("password_hash"),

@@ -19,3 +19,4 @@ export * from "./auth-failures";
 export * from "./gateway-instances";
 export * from "./mcp-tool-pins";
 export * from "./data-budgets";
+export * from "./saml-message-ids";

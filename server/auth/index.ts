@@ -3,19 +3,30 @@ import { hkdfSync } from "node:crypto";
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { linkOidcIdentity, upsertOidcUser, verifyLocalSignIn } from "../../core/users/console-users";
+import { linkOidcIdentity, upsertSsoUser, verifyLocalSignIn } from "../../core/users/console-users";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { getDb } from "../db";
 import { parseConsoleEnv } from "../env";
 import { secretKey } from "../secret-key";
+import { eq } from "drizzle-orm";
+import { consoleUsers } from "../../drizzle/schema/index";
+import { redeemSignInTicket } from "./saml/sign-in-ticket";
+import { samlTicketKey } from "./saml/saml-runtime";
 import { readGroupsClaim, roleFromGroups } from "./role-from-groups";
 import { recordSignIn, signInBlocked } from "./sign-in-throttle";
 
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name?: string | null };
+    /** Set when the person signed in through SAML: what a LogoutRequest to the provider names. */
+    saml?: SamlSessionRef;
+  }
+  interface User {
+    saml?: SamlSessionRef;
   }
 }
+
+type SamlSessionRef = { nameId: string; nameIdFormat: string; sessionIndex?: string };
 
 const credentialsSchema = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) });
 
@@ -57,6 +68,7 @@ function buildConfig(): NextAuthConfig {
       },
     }),
   ];
+  if (env.samlSignIn) providers.push(samlTicketProvider());
   if (env.oidcSignIn) {
     providers.push({
       id: "oidc",
@@ -87,7 +99,7 @@ function buildConfig(): NextAuthConfig {
         if (account?.provider !== "oidc") return true;
         if (!profile?.email) return "/sign-in?error=NoEmail";
         const groups = readGroupsClaim(profile[env.OIDC_GROUPS_CLAIM]);
-        const user = await upsertOidcUser(getDb(), { email: profile.email, name: profile.name ?? undefined, groups, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
+        const user = await upsertSsoUser(getDb(), { source: "oidc", email: profile.email, name: profile.name ?? undefined, groups, roleFromGroups: roleFromGroups(groups, env.roleGroups) });
         await linkOidcIdentity(getDb(), user.id, [String(profile.preferred_username ?? ""), profile.email]);
         await recordConsoleEvent(getDb(), {
           action: "console.sign_in",
@@ -99,19 +111,48 @@ function buildConfig(): NextAuthConfig {
       },
       async jwt({ token, account, profile, user }) {
         if (account?.provider === "oidc" && profile?.email) {
-          const row = await upsertOidcUser(getDb(), { email: profile.email });
+          const row = await upsertSsoUser(getDb(), { source: "oidc", email: profile.email });
           token.uid = row.id;
         } else if (user?.id) {
           token.uid = user.id;
+          if (user.saml) token.saml = user.saml;
         }
         return token;
       },
       session({ session, token }) {
         session.user.id = String(token.uid ?? "");
+        if (token.saml) session.saml = token.saml as SamlSessionRef;
         return session;
       },
     },
   };
+}
+
+/**
+ * The `saml` provider takes only a ticket the ACS route minted after validating the provider's
+ * response (server/auth/saml/): signed with a console key, 60 seconds, redeemed once. Anything else
+ * posted to /api/auth/callback/saml is refused.
+ */
+function samlTicketProvider() {
+  return Credentials({
+    id: "saml",
+    name: "SAML",
+    credentials: { ticket: {} },
+    async authorize(raw) {
+      const ticket = await redeemSignInTicket(samlTicketKey(), getDb(), raw?.ticket);
+      const [user] = ticket ? await getDb().select().from(consoleUsers).where(eq(consoleUsers.id, ticket.userId)) : [];
+      if (!ticket || !user || user.disabledAt) {
+        await recordConsoleEvent(getDb(), {
+          action: "console.sign_in",
+          outcome: "denied",
+          actor: user?.email ?? "saml",
+          message: user ? "SAML sign-in refused: the account is disabled" : "SAML sign-in refused: the one-time ticket is forged, expired or already used",
+        });
+        return null;
+      }
+      return { id: user.id, email: user.email, name: user.name, saml: { nameId: ticket.nameId, nameIdFormat: ticket.nameIdFormat, sessionIndex: ticket.sessionIndex } };
+    },
+  });
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(buildConfig);

@@ -15,3 +15,9 @@ export function readGroupsClaim(value: unknown): string[] {
   if (typeof value === "string") return value.split(/[\s,]+/).filter(Boolean);
   return [];
 }
+
+/** A SAML groups attribute: one group per AttributeValue (a single value is one group, spaces and all). */
+export function readGroupsAttribute(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((g): g is string => typeof g === "string" && g.trim() !== "").map((g) => g.trim());
+}

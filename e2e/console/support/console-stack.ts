@@ -10,6 +10,7 @@ import { loadConfig } from "../../../gateway/config";
 import { startGateway, type RunningGateway } from "../../../gateway/start-gateway";
 import { consoleBuildNeeded } from "../../../scripts/supervisor/console-build";
 import { startOidcProvider, type TestOidcProvider } from "../../support/oidc-provider";
+import { startSamlIdp, type TestSamlIdp } from "../../support/saml-idp";
 import { freePort, psqlAdmin, startPgServer, type PgServer } from "../../support/pg-server";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -36,6 +37,8 @@ export type StackInfo = {
   accounts: Record<Role, { email: string; password: string }>;
   /** People on the OIDC provider's login page: login name -> e-mail. */
   ssoLogins: { admin: string; member: string };
+  /** The SAML IdP (samlify): its login page lists these logins ("Continue as <login>"); /test/logout-request?email= starts an IdP-initiated logout. */
+  samlIdp: { url: string; logins: { admin: string; member: string }; emails: { admin: string; member: string } };
   logFile: string;
 };
 
@@ -85,6 +88,11 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
       },
     });
     cleanups.push(() => idp.stop());
+    const samlIdp: TestSamlIdp = await startSamlIdp({
+      sasha: { email: "sasha@example.com", name: "Sasha Saml", groups: ["gh-admins", "engineering"] },
+      sam: { email: "sam@example.com", name: "Sam Saml", groups: ["engineering"] },
+    });
+    cleanups.push(() => samlIdp.stop());
 
     const logFile = path.join(root, "test-results", "console-server.log");
     mkdirSync(path.dirname(logFile), { recursive: true });
@@ -107,6 +115,8 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
       OIDC_CLIENT_SECRET: sso.clientSecret,
       OIDC_SCOPES: "openid email profile groups",
       GATEHOUSE_ADMIN_GROUPS: "gh-admins",
+      SAML_IDP_METADATA_URL: samlIdp.metadataUrl,
+      SAML_IDP_NAME: "Test IdP",
     };
     await buildConsole(consoleEnv, logFile);
     const server = spawn(process.execPath, [nextBin, "start", "-p", String(consolePort), "-H", "127.0.0.1"], { cwd: root, env: consoleEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -115,6 +125,10 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
     server.stderr!.pipe(log);
     cleanups.push(() => stopChild(server));
     await waitForHttp(`${consoleUrl}/sign-in`, server);
+    // The IdP trusts the console as its administrator would: from the console's SP metadata.
+    const spMetadata = await fetch(`${consoleUrl}/api/saml/metadata`);
+    if (!spMetadata.ok) throw new Error(`the console's SAML metadata: ${spMetadata.status} ${await spMetadata.text()}`);
+    samlIdp.trustServiceProvider(await spMetadata.text());
 
     return {
       info: {
@@ -127,6 +141,7 @@ export async function startConsoleStack(): Promise<{ info: StackInfo; stop: () =
         targetPort: pg.port,
         accounts,
         ssoLogins: { admin: "olivia", member: "mo" },
+        samlIdp: { url: samlIdp.url, logins: { admin: "sasha", member: "sam" }, emails: { admin: "sasha@example.com", member: "sam@example.com" } },
         logFile,
       },
       stop,
