@@ -96,6 +96,11 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       maskedWrite: () => null,
       audit: opts.audit ? (r) => auditCommand(scope, r, undefined, 101100) : () => {},
       syncAudit: () => writer.syncPending(),
+      budget: null,
+      budgetHold: () => {
+        throw new Error("no budgets in this bench");
+      },
+      auditOverrun: () => {},
       maxPacketBytes: 64 << 20,
       buffers: budget.account(),
       messageTimeoutMs: 0,

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type { GatewayDeps } from "../../gateway-deps";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
+import { auditOverrun, holdForBudget } from "../../pipeline/budget-hold";
 import { holdForReview } from "../../pipeline/hold";
 import { decideAccepted, requestFingerprint } from "../../pipeline/accepted-reviews";
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
@@ -100,6 +101,15 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   }
   st.greetings.learn(target.greeting);
 
+  let budget;
+  try {
+    budget = await deps.budgets.open(identity, connection.name);
+  } catch (err) {
+    target.socket.destroy();
+    deps.log(`mysql: could not read data budget use: ${(err as Error).message}`);
+    return refuse(client, new MysqlError(Err.Unavailable, "the gateway cannot read this identity's data budget right now; try again shortly"), login.seq);
+  }
+
   let relay: MysqlRelay | undefined;
   let killedEarly: string | undefined;
   let session: SessionScope;
@@ -117,6 +127,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     });
   } catch (err) {
     target.socket.destroy();
+    budget?.close();
     const message = err instanceof SessionUnrecordedError ? err.message : "the gateway could not open this session; try again shortly";
     return refuse(client, new MysqlError(Err.Unavailable, message), login.seq);
   }
@@ -159,6 +170,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       },
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
+      budget,
+      budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
+      auditOverrun: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
       maxPacketBytes: deps.config.maxMessageBytes,
       buffers: deps.buffers.account(),
       messageTimeoutMs: deps.config.messageTimeoutMs,
@@ -175,6 +189,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     withdrawHeld: () => running.withdrawHeld(),
   });
   const end = await relay.done;
+  budget?.close();
   untrack();
   await session.end(end);
 }

@@ -6,6 +6,7 @@ import type { MysqlError } from "./handshake-messages";
 import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
 import type { RsaKeys } from "./client-login";
+import type { BudgetOverrun, SessionBudget } from "../../pipeline/budgets";
 
 /** What the MySQL relay asks of its session (the listener): judging, holds, masking, audit, limits. */
 export type RelayHooks = {
@@ -25,6 +26,10 @@ export type RelayHooks = {
   audit: (r: CommandRecord) => void;
   /** Journals what was audited so far: called before the client can see the result it is about. */
   syncAudit: () => void;
+  /** The session's data budgets (null: none binds it), a hold for an approver to extend one, and the `budget.exceeded` event. */
+  budget: SessionBudget | null;
+  budgetHold: (overrun: BudgetOverrun, statement: string) => HeldCommand;
+  auditOverrun: (overrun: BudgetOverrun, statement: string) => void;
   maxPacketBytes: number;
   /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
   buffers: BufferAccount;

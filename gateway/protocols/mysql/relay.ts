@@ -6,7 +6,8 @@ import { MessageDeadline } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
 import { errPacket, MysqlError, okPacket } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
-import { ResponseReader, type Expect } from "./response-reader";
+import { ResponseReader, isRowPacket, type Expect } from "./response-reader";
+import type { BudgetOverrun } from "../../pipeline/budgets";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
@@ -15,7 +16,17 @@ import { PacketMailbox, readChangeUser } from "./change-user";
 
 const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
 
-type InFlight = { record: CommandRecord | null; expect: Expect; shift: number; resolve: () => void; statementText?: string; silent?: boolean; cursor?: number };
+type InFlight = {
+  record: CommandRecord | null;
+  expect: Expect;
+  shift: number;
+  resolve: () => void;
+  statementText?: string;
+  silent?: boolean;
+  cursor?: number;
+  /** Past a data budget: the ERR the client gets where the target ends the rows; every packet until then, and after, is dropped. */
+  cut?: { err: Buffer; sent: boolean };
+};
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
@@ -36,6 +47,8 @@ export class MysqlRelay {
   private readonly statements = new PreparedStatements();
   private current: InFlight | null = null;
   private held: HeldCommand | null = null;
+  /** The target's packets from the one that passed a budget on, kept while an approver decides (the target is paused). */
+  private targetHeld: Packet[] | null = null;
   private rowMasker: RowMasker | null = null;
   private busy = false;
   private infile = false;
@@ -282,14 +295,37 @@ export class MysqlRelay {
       this.finish(true, "the target sent a malformed stream");
       return;
     }
+    // What was already on its way while the stream is held waits behind what is held.
+    if (this.targetHeld) return void this.targetHeld.push(...packets);
+    this.relayPackets(packets, wasEmpty && this.targetFramer.pending === 0 ? d : null);
+  }
+
+  /** `whole`: the chunk the packets came in, when it held whole packets only (sent as it came if nothing changed). */
+  private relayPackets(packets: Packet[], whole: Buffer | null): void {
     const out: Buffer[] = [];
     let untouched = true;
     let audited = false;
-    for (const p of packets) {
+    for (let i = 0; i < packets.length; i++) {
+      const p = packets[i];
       const cur = this.current;
       if (!cur) {
         // Unsolicited (the target's own goodbye before it closes): passed on as it came.
         out.push(p.raw ?? framePacket(p.payload, p.seq).bytes);
+        continue;
+      }
+      if (!cur.cut && this.hooks.budget && cur.record && !cur.silent && this.reader.inRows && isRowPacket(p.payload) && this.hooks.budget.take(1, p.payload.length) === "over") {
+        const overrun = this.hooks.budget.overrun();
+        this.hooks.auditOverrun(overrun, cur.record.text);
+        if (overrun.onExceed === "review") {
+          this.holdForBudget(overrun, cur, packets.slice(i));
+          break;
+        }
+        cur.cut = this.budgetCut(overrun.message);
+      }
+      if (cur.cut) {
+        untouched = false;
+        this.dropPastBudget(cur, cur.cut, p, out);
+        if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
       let replacement = this.reader.feed(p.payload);
@@ -317,8 +353,54 @@ export class MysqlRelay {
     // A result the client sees has its event on disk first (a kill after the write loses nothing acknowledged).
     if (audited) this.hooks.syncAudit();
     // The chunk as it came when it held whole packets only, all passed unchanged (the common case): no copy.
-    if (untouched && wasEmpty && this.targetFramer.pending === 0 && out.length) this.toClient(d);
+    if (untouched && whole && out.length) this.toClient(whole);
     else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  private budgetCut(message: string): { err: Buffer; sent: boolean } {
+    return { err: errPacket(Err.SpecificAccessDenied, `Gatehouse: ${message}; the rest of this result was withheld`), sent: false };
+  }
+
+  /**
+   * Past a budget: rows are dropped (the sequence ids after them shift back); where the target ends
+   * the rows (its EOF/OK, or an ERR) the client gets the gateway's ERR instead, and every packet of
+   * the command after that is dropped too. The target is not stopped: it finishes its result, which
+   * the gateway reads and discards.
+   */
+  private dropPastBudget(cur: InFlight, cut: { err: Buffer; sent: boolean }, p: Packet, out: Buffer[]): void {
+    this.reader.feed(p.payload);
+    if (!cut.sent && (p.payload[0] === 0xff || !this.reader.inRows)) {
+      cut.sent = true;
+      out.push(framePacket(cut.err, p.seq + cur.shift).bytes);
+      cur.record?.results.push({ rows: null, at: Date.now(), error: { code: String(Err.SpecificAccessDenied.code), message: cut.err.subarray(9).toString("utf8") } });
+      return;
+    }
+    if (!cut.sent) cur.shift -= ((p.lastSeq - p.seq) & 0xff) + 1;
+  }
+
+  /**
+   * A budget whose rule says `review`: the target is paused and its packets from the row that
+   * passed the budget on wait for the approver. MySQL has no message a server may send in the middle
+   * of a result, so the client is not told; it waits as for a slow query. An approval extends the
+   * budget and the rows resume; anything else cuts the result off as a `refuse` budget does.
+   */
+  private holdForBudget(overrun: BudgetOverrun, cur: InFlight, rest: Packet[]): void {
+    this.targetHeld = rest;
+    this.target.pause();
+    const held = (this.held = this.hooks.budgetHold(overrun, cur.record?.text ?? ""));
+    const release = (cutWith: string | null) => {
+      this.held = null;
+      if (this.closed || !this.targetHeld) return;
+      const packets = this.targetHeld;
+      this.targetHeld = null;
+      if (cutWith !== null) cur.cut = this.budgetCut(cutWith);
+      this.relayPackets(packets, null);
+      if (!this.targetHeld && !this.client.writableNeedDrain) this.target.resume();
+    };
+    held.start(() => {}).then(
+      (o) => release(o.approved ? null : `${overrun.message}: ${o.message}`),
+      (err: Error) => release(`${overrun.message}: the review could not be held: ${err.message}`),
+    );
   }
 
   /** Ends the command in flight; true when it was audited. */
@@ -336,7 +418,7 @@ export class MysqlRelay {
     this.bytesOut += bytes.length;
     if (!this.client.write(bytes)) {
       this.target.pause();
-      this.client.once("drain", () => this.target.resume());
+      this.client.once("drain", () => (this.targetHeld ? undefined : this.target.resume()));
     }
   }
 

@@ -10,6 +10,9 @@ export type Expect =
   | { kind: "rows-until-eof"; binary: boolean } // COM_STMT_FETCH rows, COM_FIELD_LIST column definitions
   | { kind: "single" }; // COM_PING, COM_INIT_DB, COM_RESET_CONNECTION...: one packet
 
+/** A packet of the rows phase that is a row (not the ERR or the EOF/OK that ends the rows; a row starting 0xfe is 16 MiB or more). */
+export const isRowPacket = (payload: Buffer): boolean => payload[0] !== 0xff && !(payload[0] === 0xfe && payload.length < 0xffffff);
+
 /** One finished result of a command: rows of a result set, or what an OK reports. */
 export type ResultDone = { rows: number | null; at: number; error?: { code: string; message: string } };
 
@@ -36,6 +39,11 @@ export class ResponseReader {
 
   get done(): boolean {
     return this.phase === "done";
+  }
+
+  /** The next packet is a row of a result set, or the packet that ends the rows. */
+  get inRows(): boolean {
+    return this.phase === "rows";
   }
 
   /** `text`: the SQL whose results follow (masking reads its column references for computed columns). */
