@@ -59,6 +59,10 @@ export async function startSshServer(opts: { config?: (dir: string) => string[] 
       "PrintMotd no",
       "LogLevel ERROR",
       "AcceptEnv LANG LC_* GATEHOUSE_*",
+      // HOME is the server's folder, so the user's shell start-up files are not read: root's .bashrc
+      // here runs `pyenv rehash`, whose lock file a killed shell (the crash tests kill sessions) leaves
+      // behind, and every later login then waits 60 s for it.
+      `SetEnv HOME=${dir}`,
       // Extra keywords (sshd keeps the first value of a keyword: these add, they do not override).
       ...(opts.config?.(dir) ?? []),
     ].join("\n") + "\n",
@@ -125,12 +129,10 @@ export function sshClient(dir: string, gatewayPort: number, token: string) {
 /**
  * sshd_config lines for a target that fuzzers may throw anything at: every command, shell and
  * subsystem is forced to a script (`healthy-N` prints itself, anything else is `cat`), so random
- * bytes never run as commands on this machine. HOME is the server's folder, so the user's shell
- * start-up files are not read (root's .bashrc here runs `pyenv rehash`, whose lock a killed shell
- * leaves behind, and every later shell then waits 60 s for it). Sessions and start-ups are not capped.
+ * bytes never run as commands on this machine. Sessions and start-ups are not capped.
  */
 export function harmlessTargetConfig(dir: string): string[] {
   const forced = path.join(dir, "forced.sh");
   writeFileSync(forced, `#!/bin/sh\ncase "$SSH_ORIGINAL_COMMAND" in\n  healthy-*) printf '%s\\n' "$SSH_ORIGINAL_COMMAND" ;;\n  *) exec cat ;;\nesac\n`, { mode: 0o755 });
-  return [`ForceCommand ${forced}`, "MaxSessions 1000", "MaxStartups 1000", `SetEnv HOME=${dir}`];
+  return [`ForceCommand ${forced}`, "MaxSessions 1000", "MaxStartups 1000"];
 }
