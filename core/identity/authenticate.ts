@@ -72,17 +72,22 @@ async function authenticateOidc(token: string, deps: Deps): Promise<Identity> {
   // token's groups are authoritative and are joined with any groups an admin added in Gatehouse.
   // Only an identity that itself came from OIDC is matched by name: a token whose name equals a
   // local identity's (an agent with keys) must not inherit that identity's groups.
-  const { rows } = await deps.db.execute<{ id: string; disabled_at: Date | null; groups: string[] }>(sql`
+  // A person the IdP deprovisioned over SCIM is refused by name or e-mail too, even when the token
+  // names an identity SCIM never linked (the IdP's preferred_username differs from its SCIM userName).
+  const names = [claims.name.toLowerCase(), ...(claims.email ? [claims.email.toLowerCase()] : [])];
+  const { rows } = await deps.db.execute<{ id: string; disabled_at: Date | null; groups: string[]; deprovisioned: boolean }>(sql`
     with upserted as (
       insert into identities (name, kind, source, email) values (${claims.name}, 'person', 'oidc', ${claims.email ?? null})
       on conflict (name) do update set email = coalesce(excluded.email, identities.email) where identities.source = 'oidc'
       returning id, disabled_at
     )
-    select u.id, u.disabled_at, coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups
+    select u.id, u.disabled_at, coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups,
+           exists (select 1 from scim_users s where not s.active and (lower(s.user_name) in ${names} or lower(s.email) in ${names})) as deprovisioned
     from upserted u left join memberships m on m.identity_id = u.id left join groups g on g.id = m.group_id
     group by u.id, u.disabled_at`);
   const row = rows[0];
   if (!row) throw new AuthError(`the access token's name "${claims.name}" belongs to a Gatehouse identity that does not sign in through OIDC`);
+  if (row.deprovisioned) throw new AuthError("this person has been deactivated by the identity provider (SCIM)");
   if (row.disabled_at) throw new AuthError("this identity is disabled in Gatehouse");
   const groups = [...new Set([...claims.groups, ...row.groups])];
   return { id: row.id, name: claims.name, groups, source: "oidc", expiresAt: claims.expiresAt };
