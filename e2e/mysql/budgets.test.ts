@@ -42,7 +42,14 @@ describe("[MYSQL][BUDGETS]", () => {
   });
 
   it("[REFUSE]: the mysql command line gets the first 1,000 rows, then ERROR 1227 naming the budget; the session goes on", async () => {
-    const r = await mysqlCli(port, "crm-mysql", capped.key, ["--batch", "--skip-column-names", "--quick", "--force", "-e", "select id from customers order by id; set @x = 1; select 'after' from dual where false"]);
+    const r = await mysqlCli(port, "crm-mysql", capped.key, [
+      "--batch",
+      "--skip-column-names",
+      "--quick",
+      "--force",
+      "-e",
+      "select id from customers order by id; set @x = 1; select 'after' from dual where false",
+    ]);
     const rows = r.stdout.split("\n").filter((l) => /^\d+$/.test(l));
     expect(rows).toHaveLength(1000);
     expect(rows.at(-1)).toBe("1000");

@@ -6,6 +6,7 @@ import { auditEvents, dataBudgetUsage, dataBudgets, reviews, sessions } from "..
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { run, startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { callTool, connectMcp, textOf } from "../mcp/mcp-client";
 
 // Exfiltration budgets on Postgres, with psql and node-postgres against the run's private PostgreSQL:
 // the seeds' bulk export (COPY ... TO STDOUT) cut off at the budget, held for an approver who extends
@@ -44,11 +45,12 @@ beforeAll(async () => {
   second = await startTestGateway({ GATEHOUSE_INSTANCE: "budgets-second" }, { shareDatabaseWith: t });
   db = openDb(t.env.DATABASE_URL, { max: 2 });
   await direct(`drop table if exists ${table}; create table ${table} (id int primary key, email text); insert into ${table} select g, 'c' || g || '@example.com' from generate_series(1, 1500) g`);
-  for (const identity of ["exporter", "reviewed", "rejected", "bulk", "roaming"])
+  for (const identity of ["exporter", "reviewed", "rejected", "bulk", "roaming", "mcp-agent"])
     keys[identity] = await t.setupAccess({ connection: "crm", group: identity === "reviewed" || identity === "rejected" ? "contractors" : "agents", identity });
   await budget("exporter-cap", "--identity", "exporter", "--connection", "crm", "--rows", "1000", "--window", "1h", "--on-exceed", "refuse");
   await budget("contractor-cap", "--group", "contractors", "--connection", "cr*", "--rows", "1k", "--window", "1h", "--on-exceed", "review");
   await budget("bulk-bytes", "--identity", "bulk", "--bytes", "1MB", "--window", "1d", "--on-exceed", "refuse");
+  await budget("mcp-cap", "--identity", "mcp-agent", "--rows", "5", "--window", "1h", "--on-exceed", "refuse");
   await budget("roaming-cap", "--identity", "roaming", "--rows", "300", "--window", "1h", "--on-exceed", "refuse");
   // Both instances reload the budgets from the bus.
   await new Promise((r) => setTimeout(r, 1500));
@@ -151,6 +153,19 @@ describe("[BUDGETS] exfiltration budgets on Postgres", () => {
     const conninfo = `host=127.0.0.1 port=${second.pgPort} dbname=crm user=agent sslmode=disable`;
     const r = await run("psql", [conninfo, "-X", "-At", "-c", `select id from ${table} order by id limit 100`], { env: { PGPASSWORD: keys.roaming } });
     expect(r.stderr).toContain('data budget "roaming-cap" exceeded: 300 of 300 rows');
+  });
+
+  it("[MCP]: the MCP query tool counts against the caller's budget (it reads through the gateway's Postgres listener)", async () => {
+    const client = await connectMcp(new URL(`http://127.0.0.1:${t.gw.ports.http}/mcp`), keys["mcp-agent"]);
+    try {
+      const few = await callTool(client, "query", { connection: "crm", sql: `select id from ${table} order by id limit 3` });
+      expect(few.isError, textOf(few)).toBeFalsy();
+      const many = await callTool(client, "query", { connection: "crm", sql: `select id from ${table} order by id limit 10` });
+      expect(many.isError).toBe(true);
+      expect(textOf(many)).toContain('data budget "mcp-cap" exceeded: 5 of 5 rows this hour');
+    } finally {
+      await client.close();
+    }
   });
 
   it("[CLI]: budgets list and usage show what was set and used; a budget without a limit is refused", async () => {

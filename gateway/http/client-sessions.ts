@@ -9,6 +9,9 @@ import type { ResolvedConnection } from "../../core/access/resolve-connection";
 import type { InjectedCredential } from "../../core/connections/types/http-credential";
 import { ValueMasker } from "../../core/masking/value-masker";
 import type { SessionMasking } from "../../core/masking/compile-rules";
+import type { SessionBudget } from "../pipeline/budgets";
+import { auditOverrun, holdForBudget } from "../pipeline/budget-hold";
+import { ResponseMeter } from "./budget-meter";
 
 /** A request being served in a session: how to end it when the session is ended from outside. */
 export type InFlight = { end: (reason: string) => void };
@@ -26,6 +29,8 @@ export type ClientSession<S> = {
   endedBy: string | null;
   bytesIn: number;
   bytesOut: number;
+  /** The session's data budgets (response bytes), when one binds the identity on this connection. */
+  meter: ResponseMeter | null;
 };
 
 export type Opened<S> = { ok: true; session: ClientSession<S> } | { ok: false; refusal: Refusal };
@@ -50,6 +55,7 @@ export type ClientSessionKind<S> = {
  */
 export class ClientSessions<S> {
   private readonly bySocket = new WeakMap<Socket, Map<string, Promise<Opened<S>>>>();
+  private readonly budgets = new WeakMap<ClientSession<S>, SessionBudget>();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -82,6 +88,13 @@ export class ClientSessions<S> {
     const { admission } = admitted;
     const { connection, identity } = admission;
     const prepared = this.kind.prepare(connection);
+    let budget: SessionBudget | null;
+    try {
+      budget = await this.deps.budgets.open(identity, connection.name);
+    } catch (err) {
+      this.deps.log(`${protocol}: could not read data budget use: ${(err as Error).message}`);
+      return { ok: false, refusal: { reason: "unavailable", message: "the gateway cannot read this identity's data budget right now; try again shortly" } };
+    }
     const forSession = this.deps.masking.forSession(connection.id, identity.groups);
     const key = this.deps.masking.keyFor(connection.id);
     let seen: SessionMasking | null | undefined;
@@ -103,6 +116,7 @@ export class ClientSessions<S> {
       endedBy: null,
       bytesIn: 0,
       bytesOut: 0,
+      meter: null,
     };
     try {
       session.scope = await openSession(this.deps, admission, {
@@ -120,8 +134,14 @@ export class ClientSessions<S> {
         },
       });
     } catch (err) {
+      budget?.close();
       if (!(err instanceof SessionUnrecordedError)) throw err;
       return { ok: false, refusal: { reason: "unavailable", message: err.message } };
+    }
+    if (budget) {
+      const { scope } = session;
+      session.meter = new ResponseMeter(budget, { hold: (o, request) => holdForBudget(this.deps, scope.ctx, o, request), audit: (o, request) => auditOverrun(scope.audit, o, request) });
+      this.budgets.set(session, budget);
     }
     return { ok: true, session };
   }
@@ -131,6 +151,7 @@ export class ClientSessions<S> {
       const o = await opened.catch(() => null);
       if (!o?.ok) continue;
       for (const r of o.session.inFlight) r.end(reason);
+      this.budgets.get(o.session)?.close();
       await o.session.scope.end({ failed: false, reason, bytesIn: o.session.bytesIn, bytesOut: o.session.bytesOut });
     }
   }

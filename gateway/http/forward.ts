@@ -42,7 +42,18 @@ export type ForwardRequest = {
  * Sends a request upstream with the connection's credential and relays the answer (the credential
  * cut out, masked as the session says); the adapter's own 502/504 when the upstream is down or slow.
  */
-export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, r: ForwardRequest): Promise<Forwarded> {
+export async function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, r: ForwardRequest): Promise<Forwarded> {
+  // A spent data budget: nothing goes upstream unless an approver extends it.
+  if (s.meter) s.meter.request = `${r.method} ${r.rawPath}${r.rawSearch}`;
+  const admitted = s.meter ? await s.meter.admit() : true;
+  if (!admitted) {
+    const message = `Gatehouse: ${s.meter!.refusal()}`;
+    return { status: 429, bytesIn: 0, bytesOut: r.refuse(res, 429, "budget_exceeded", message), failed: true, note: message };
+  }
+  return send(s, pool, req, res, r);
+}
+
+function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, r: ForwardRequest): Promise<Forwarded> {
   const { settings, credential } = s;
   const forms = credential.forms;
   const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
@@ -95,10 +106,14 @@ export function forward(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, 
       const masker = r.masker !== undefined ? r.masker : s.masker();
       masker?.takeCounts();
       receivedType = headerText(up.headers["content-type"]);
+      const headers = clientHeaders(up.headers, settings, r.proxyBase, forms);
+      const warning = s.meter?.takeWarning();
+      if (warning) headers["gatehouse-budget-warning"] = warning;
       relayResponse(up, res, {
         method: r.method,
         settings,
-        headers: clientHeaders(up.headers, settings, r.proxyBase, forms),
+        headers,
+        meter: s.meter,
         forms,
         masker,
         refuse: r.refuse,

@@ -9,6 +9,7 @@ import { canDecode, type UpstreamSettings } from "./upstream";
 import { JsonLinesMasker } from "./json-lines-masker";
 import type { BodySample } from "./body-sample";
 import { SseMasker } from "./sse-masker";
+import { BudgetCutError, MeteredBody, type ResponseMeter } from "./budget-meter";
 
 export type RelayResult = { status: number; bytesOut: number; note?: string; failed?: boolean };
 /** How an adapter answers with an error of its own (a JSON refusal, a Kubernetes Status); returns the bytes sent. */
@@ -25,6 +26,8 @@ export type RelayOptions = {
   jsonLines?: boolean;
   /** Fed the body as the client is sent it (for the audit event), when set. */
   sample?: BodySample | null;
+  /** The session's data budgets, when one binds it: the body's bytes are counted before they go out. */
+  meter?: ResponseMeter | null;
 };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -48,7 +51,7 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   }
   const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   const inspect = opts.forms.length > 0 || opts.masker !== null;
-  if (!inspect) return pipe(up, [], res, status, headers, opts.sample);
+  if (!inspect) return pipe(up, [], res, status, headers, opts);
   if (!canDecode(encoding)) {
     up.destroy();
     return refuse(opts, res, 502, "upstream_encoding", `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body`);
@@ -65,25 +68,25 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     decoder.once("close", () => up.readableEnded || up.destroy());
   }
   const contentType = String(up.headers["content-type"] ?? "");
-  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts.sample);
+  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts);
   if (JSON_TYPE.test(contentType) && opts.jsonLines) {
     delete headers["content-length"];
-    return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts.sample);
+    return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts);
   }
   if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
   if (/^text\/event-stream\b/i.test(contentType)) {
     delete headers["content-length"];
-    return pipe(source, [new SecretRedactor(opts.forms), new SseMasker(opts.masker)], res, status, headers, opts.sample);
+    return pipe(source, [new SecretRedactor(opts.forms), new SseMasker(opts.masker)], res, status, headers, opts);
   }
   if (TEXT_TYPE.test(contentType) || contentType === "") {
     delete headers["content-length"];
-    return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers, opts.sample);
+    return pipe(source, [new SecretRedactor(opts.forms), textMasker(opts.masker)], res, status, headers, opts);
   }
   if (opts.settings.otherBodies === "refuse") {
     source.destroy();
     return refuse(opts, res, 502, "unmaskable_body", `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies`);
   }
-  return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts.sample)), note: `passed unmasked (${contentType})` };
+  return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts)), note: `passed unmasked (${contentType})` };
 }
 
 async function relayJson(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions): Promise<RelayResult> {
@@ -112,7 +115,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
         for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
       })(),
     );
-    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers, opts.sample);
+    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers, opts);
     return { ...result, note: `JSON over ${limit} bytes: streamed through the detectors, without path rules` };
   }
   const body = Buffer.concat(chunks, size);
@@ -121,6 +124,8 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
     opts.forms.map((f) => Buffer.from(f)),
   );
   const out = maskJsonBytes(body, opts.masker!) ?? body;
+  const passed = opts.meter ? await opts.meter.pass(out.length) : true;
+  if (!passed) return refuse(opts, res, 429, "budget_exceeded", `Gatehouse: ${opts.meter!.refusal()}; the response was withheld`);
   opts.sample?.add(out);
   res.writeHead(status, { ...headers, "content-length": out.length });
   res.end(out);
@@ -153,7 +158,9 @@ function textMasker(masker: ValueMasker): Transform {
   return t;
 }
 
-function pipe(source: Readable, transforms: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders, sample?: BodySample | null): Promise<RelayResult> {
+function pipe(source: Readable, given: Transform[], res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: Pick<RelayOptions, "sample" | "meter">): Promise<RelayResult> {
+  const { sample, meter } = opts;
+  const transforms = meter ? [...given, new MeteredBody(meter)] : given;
   let bytesOut = 0;
   (transforms.at(-1) ?? source).on(
     "data",
@@ -168,7 +175,9 @@ function pipe(source: Readable, transforms: Transform[], res: ServerResponse, st
   // An event stream's headers go now, not with its first event (other bodies send them with their first bytes, in one packet).
   if (String(headers["content-type"] ?? "").startsWith("text/event-stream")) res.flushHeaders();
   return new Promise((resolve) => {
-    relay([source, ...transforms], res, (err) => resolve({ status, bytesOut, ...(err ? { failed: true, note: `the response broke off: ${err.message}` } : {}) }));
+    relay([source, ...transforms], res, (err) =>
+      resolve({ status, bytesOut, ...(err ? { failed: true, note: err instanceof BudgetCutError ? `cut off: ${err.message}` : `the response broke off: ${err.message}` } : {}) }),
+    );
   });
 }
 

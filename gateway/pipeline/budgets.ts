@@ -112,6 +112,22 @@ export class SessionBudget {
     return answer;
   }
 
+  /**
+   * Before a request is sent on (HTTP): `over` when a budget is spent or was exceeded in this window
+   * (by this instance: a response was cut off or held at it), `warn` once per window and session past a warning mark, else `ok`. Takes nothing.
+   */
+  check(): "ok" | "warn" | "over" {
+    const now = Date.now();
+    for (const a of this.accounts) {
+      a.roll(now);
+      if (a.exceeded || a.rows >= a.rowLimit || a.bytes >= a.byteLimit) {
+        this.last = a;
+        return "over";
+      }
+    }
+    return this.take(0, 0);
+  }
+
   /** The warning for the budget `take` last answered `warn` for. */
   warning(): string {
     const a = this.last!;

@@ -397,10 +397,12 @@ export class MysqlRelay {
       this.relayPackets(packets, null);
       if (!this.targetHeld && !this.client.writableNeedDrain) this.target.resume();
     };
-    held.start(() => {}).then(
-      (o) => release(o.approved ? null : `${overrun.message}: ${o.message}`),
-      (err: Error) => release(`${overrun.message}: the review could not be held: ${err.message}`),
-    );
+    held
+      .start(() => {})
+      .then(
+        (o) => release(o.approved ? null : `${overrun.message}: ${o.message}`),
+        (err: Error) => release(`${overrun.message}: the review could not be held: ${err.message}`),
+      );
   }
 
   /** Ends the command in flight; true when it was audited. */
