@@ -1,3 +1,4 @@
+import { parseKeyHygiene } from "../core/identity/key-hygiene";
 import { z } from "zod";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -92,6 +93,8 @@ export type GatewayConfig = {
   ports: { pg: number; mysql: number; ssh: number; http: number };
   tls: { certFile?: string; keyFile?: string; required: boolean };
   oidc?: { issuer: string; audience?: string; groupsClaim: string };
+  /** Keys unused this long are refused (GATEHOUSE_KEY_UNUSED_EXPIRE), or never (null). */
+  keyUnusedExpireDays: number | null;
   maxMessageBytes: number;
   /** A started message must be complete within this (ms; 0: no bound). */
   messageTimeoutMs: number;
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     ports: { pg: e.GATEHOUSE_PG_PORT, mysql: e.GATEHOUSE_MYSQL_PORT, ssh: e.GATEHOUSE_SSH_PORT, http: e.GATEHOUSE_HTTP_PORT },
     tls: { certFile: e.GATEHOUSE_TLS_CERT, keyFile: e.GATEHOUSE_TLS_KEY, required: e.GATEHOUSE_REQUIRE_TLS },
     oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, groupsClaim: e.OIDC_GROUPS_CLAIM } : undefined,
+    keyUnusedExpireDays: parseKeyHygiene(env).expireUnusedDays,
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
     messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
     bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,

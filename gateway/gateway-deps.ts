@@ -27,6 +27,8 @@ export type GatewayDeps = {
   masking: MaskingStore;
   reviews: ReviewCoordinator;
   verifyOidc?: ReturnType<typeof createOidcVerifier>;
+  /** Keys unused this many days are refused (GATEHOUSE_KEY_UNUSED_EXPIRE); null: never. */
+  keyUnusedExpireDays: number | null;
   /** The gateway-wide budget for bytes of partially received messages (GATEHOUSE_BUFFER_BUDGET_BYTES). */
   buffers: BufferBudget;
   /** Failed sign-ins per address and claimed key, shared by every instance through the database. */

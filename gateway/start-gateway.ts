@@ -78,6 +78,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       notify: config.reviews.webhookUrl ? createReviewWebhook(config.reviews.webhookUrl) : undefined,
     }),
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
+    keyUnusedExpireDays: config.keyUnusedExpireDays,
     buffers: new BufferBudget(config.bufferBudgetBytes),
     throttle: new AuthThrottle(handle.db, config.authThrottle),
     budgets: new BudgetMeter(handle.db, log),

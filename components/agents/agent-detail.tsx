@@ -9,7 +9,7 @@ import { Badge, Card, ErrorBox, LoadingRows } from "../ui/page";
 import { GroupEditor } from "./group-editor";
 import { IssueKey } from "./issue-key";
 import type { PsqlHints } from "./key-dialog";
-import { KeysTable } from "./keys-table";
+import { keyState, KeysTable } from "./keys-table";
 
 /** One identity: what it can reach, its groups, its keys. */
 export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
@@ -29,7 +29,7 @@ export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
   const a = query.data;
   const now = new Date(a.now);
-  const liveKeys = a.keys.filter((k) => !k.revokedAt && !(k.expiresAt && new Date(k.expiresAt) <= now)).length;
+  const liveKeys = a.keys.filter((k) => ["green", "amber"].includes(keyState(k, now, a.hygiene).tone)).length;
   return (
     <div className="space-y-5">
       <div className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
@@ -67,7 +67,7 @@ export function AgentDetail({ id, hints }: { id: string; hints: PsqlHints }) {
           ) : null
         }
       >
-        <KeysTable name={a.name} keys={a.keys} now={now} />
+        <KeysTable name={a.name} keys={a.keys} now={now} hygiene={a.hygiene} />
       </Card>
       <ConfirmDialog
         open={confirmAll}

@@ -7,16 +7,37 @@ import { Badge, EmptyState, ErrorBox } from "../ui/page";
 import { ModalDialog } from "../ui/modal-dialog";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 
-type KeyRow = { id: string; prefix: string; createdAt: Date | string; expiresAt: Date | string | null; revokedAt: Date | string | null; lastUsedAt: Date | string | null };
+type KeyRow = {
+  id: string;
+  prefix: string;
+  createdAt: Date | string;
+  expiresAt: Date | string | null;
+  revokedAt: Date | string | null;
+  lastUsedAt: Date | string | null;
+  lastUsedAddr?: string | null;
+  lastUsedProtocol?: string | null;
+};
+type Hygiene = { unusedDays: number; expireUnusedDays: number | null };
 
-function KeyState({ k, now }: { k: KeyRow; now: Date }) {
-  if (k.revokedAt) return <Badge tone="slate">revoked</Badge>;
-  if (k.expiresAt && new Date(k.expiresAt) <= now) return <Badge tone="slate">expired</Badge>;
-  return <Badge tone="green">live</Badge>;
+const DAY_MS = 86_400_000;
+
+/** A key's state as the gateway sees it: revoked, expired (its TTL, or unused past GATEHOUSE_KEY_UNUSED_EXPIRE), unused (flagged), live. */
+export function keyState(k: KeyRow, now: Date, hygiene: Hygiene): { label: string; tone: "slate" | "amber" | "green" } {
+  if (k.revokedAt) return { label: "revoked", tone: "slate" };
+  if (k.expiresAt && new Date(k.expiresAt) <= now) return { label: "expired", tone: "slate" };
+  const idleDays = Math.floor((now.getTime() - new Date(k.lastUsedAt ?? k.createdAt).getTime()) / DAY_MS);
+  if (hygiene.expireUnusedDays !== null && idleDays >= hygiene.expireUnusedDays) return { label: `expired (unused ${idleDays} days)`, tone: "slate" };
+  if (idleDays >= hygiene.unusedDays) return { label: `unused ${idleDays} days`, tone: "amber" };
+  return { label: "live", tone: "green" };
+}
+
+function KeyState({ k, now, hygiene }: { k: KeyRow; now: Date; hygiene: Hygiene }) {
+  const s = keyState(k, now, hygiene);
+  return <Badge tone={s.tone}>{s.label}</Badge>;
 }
 
 /** The identity's keys, newest first, each revocable on its own after a confirmation. */
-export function KeysTable({ name, keys, now }: { name: string; keys: KeyRow[]; now: Date }) {
+export function KeysTable({ name, keys, now, hygiene }: { name: string; keys: KeyRow[]; now: Date; hygiene: Hygiene }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [target, setTarget] = useState<KeyRow | null>(null);
@@ -48,11 +69,18 @@ export function KeysTable({ name, keys, now }: { name: string; keys: KeyRow[]; n
             <tr key={k.id}>
               <Td className="whitespace-nowrap font-mono text-xs">{k.prefix}…</Td>
               <Td>
-                <KeyState k={k} now={now} />
+                <KeyState k={k} now={now} hygiene={hygiene} />
               </Td>
               <Td className="whitespace-nowrap tabular-nums text-slate-500">{formatTime(k.createdAt)}</Td>
               <Td className="whitespace-nowrap tabular-nums text-slate-500">{k.expiresAt ? formatTime(k.expiresAt) : "never"}</Td>
-              <Td className="whitespace-nowrap tabular-nums text-slate-500">{k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"}</Td>
+              <Td className="whitespace-nowrap tabular-nums text-slate-500">
+                {k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"}
+                {k.lastUsedAddr || k.lastUsedProtocol ? (
+                  <span className="block text-xs">
+                    from {k.lastUsedAddr ?? "?"} ({k.lastUsedProtocol ?? "?"})
+                  </span>
+                ) : null}
+              </Td>
               <Td className="whitespace-nowrap tabular-nums text-slate-500">{k.revokedAt ? formatTime(k.revokedAt) : "—"}</Td>
               <Td className="text-right">
                 {!k.revokedAt ? (

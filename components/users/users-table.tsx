@@ -15,7 +15,7 @@ type User = {
   email: string;
   name: string | null;
   role: Role;
-  source: "local" | "oidc" | "saml";
+  source: "local" | "oidc" | "saml" | "scim";
   groups: string[];
   identityName: string | null;
   lastSignInAt: Date | string | null;
@@ -75,7 +75,7 @@ export function UsersTable({ users, identities, me }: { users: User[]; identitie
                 </div>
                 <div className="text-xs text-slate-500">
                   {u.name ? `${u.name} · ` : ""}
-                  {u.source === "oidc" ? "single sign-on" : u.source === "saml" ? "single sign-on (SAML)" : "local"}
+                  {u.source === "oidc" ? "single sign-on" : u.source === "saml" ? "single sign-on (SAML)" : u.source === "scim" ? "provisioned (SCIM)" : "local"}
                   {u.email === me ? " · you" : ""}
                 </div>
               </Td>

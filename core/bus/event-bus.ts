@@ -5,7 +5,7 @@ import type { Db } from "../../drizzle/client";
 /** Every live event, by topic, with what it carries. Publishers and handlers are typed by this map. */
 export type BusTopics = {
   /** An identity's keys (identityId), or single keys (keyIds), were revoked: their live sessions end. */
-  "keys.revoked": { identityId?: string; keyIds?: string[] };
+  "keys.revoked": { identityId?: string; keyIds?: string[]; reason?: string };
   /** End one live session (console Kill, CLI, a deleted connection), with the reason its client is told. */
   "sessions.kill": { sessionId: string; reason?: string };
   /** Grants, groups, memberships or a connection changed (informational: access is checked at each sign-in). */

@@ -3,20 +3,23 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { AuthError, type Identity } from "./identity";
 import { hashKey, looksLikeKey } from "./keys";
+import { unusedExpiredMessage } from "./key-hygiene";
 import type { createOidcVerifier } from "./oidc";
 import { TERMINAL_CREDENTIAL_PREFIX, terminalCredentialIdentity } from "../terminal/terminal-tickets";
 
-type Deps = { db: Db; verifyOidc?: ReturnType<typeof createOidcVerifier> };
+type Deps = { db: Db; verifyOidc?: ReturnType<typeof createOidcVerifier>; keyUnusedExpireDays?: number | null };
+/** Where the credential is presented from: recorded on the key as its last use. */
+export type UseContext = { clientAddr: string | null; protocol: string };
 
 const looksLikeJwt = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(t);
 
 /** Turns the secret a client presented into an identity with its groups, or throws AuthError. */
-export async function authenticate(token: string, deps: Deps): Promise<Identity> {
+export async function authenticate(token: string, deps: Deps, use?: UseContext): Promise<Identity> {
   // Exactly the credential: a key with a space or a line break around it is not that key.
   const t = token;
   if (!t.trim()) throw new AuthError("no token was given: use a Gatehouse key or an OIDC access token as the password");
   if (t !== t.trim()) throw new AuthError("the password has spaces or line breaks around the token: give the Gatehouse key or access token exactly as issued");
-  if (looksLikeKey(t)) return authenticateKey(t, deps.db);
+  if (looksLikeKey(t)) return authenticateKey(t, deps, use);
   if (t.startsWith(TERMINAL_CREDENTIAL_PREFIX)) return authenticateTerminal(t, deps.db);
   if (looksLikeJwt(t)) {
     if (!deps.verifyOidc) throw new AuthError("OIDC access tokens are not accepted here (no OIDC_ISSUER configured); use a Gatehouse key");
@@ -25,7 +28,7 @@ export async function authenticate(token: string, deps: Deps): Promise<Identity>
   throw new AuthError("the password is neither a Gatehouse key nor an OIDC access token");
 }
 
-async function authenticateKey(key: string, db: Db): Promise<Identity> {
+async function authenticateKey(key: string, { db, keyUnusedExpireDays }: Deps, use?: UseContext): Promise<Identity> {
   // Timestamps come back from drizzle's raw `execute` as strings, not Dates, so the database
   // decides expiry and hands over the instant as epoch milliseconds.
   const { rows } = await db.execute<{
@@ -36,12 +39,15 @@ async function authenticateKey(key: string, db: Db): Promise<Identity> {
     expired: boolean;
     expires_ms: number | null;
     revoked: boolean;
+    unused_expired: boolean;
     disabled: boolean;
     groups: string[];
   }>(sql`
     select k.id as key_id, k.hash, i.id as identity_id, i.name,
            coalesce(k.expires_at <= now(), false) as expired, (extract(epoch from k.expires_at) * 1000)::float8 as expires_ms,
-           k.revoked_at is not null as revoked, i.disabled_at is not null as disabled,
+           k.revoked_at is not null as revoked,
+           coalesce(k.last_used_at, k.created_at) < now() - make_interval(days => ${keyUnusedExpireDays ?? 0}) and ${keyUnusedExpireDays != null} as unused_expired,
+           i.disabled_at is not null as disabled,
            coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups
     from keys k join identities i on i.id = k.identity_id
     left join memberships m on m.identity_id = i.id left join groups g on g.id = m.group_id
@@ -53,9 +59,16 @@ async function authenticateKey(key: string, db: Db): Promise<Identity> {
   if (!row || !timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hashKey(key), "hex"))) throw new AuthError("the Gatehouse key is not valid");
   if (row.revoked) throw new AuthError("the Gatehouse key has been revoked");
   if (row.expired || (row.expires_ms != null && row.expires_ms <= Date.now())) throw new AuthError("the Gatehouse key has expired");
+  if (row.unused_expired) throw new AuthError(unusedExpiredMessage(keyUnusedExpireDays!));
   if (row.disabled) throw new AuthError("the identity of this key is disabled");
-  // Best effort: last use is informational and must not slow sign-in.
-  db.execute(sql`update keys set last_used_at = now() where id = ${row.key_id}`).catch(() => {});
+  // Best effort: last use must not slow sign-in. One write per sign-in at most (never per statement),
+  // skipped when the key was used from the same address and protocol in the last minute.
+  const addr = use?.clientAddr ?? null;
+  const protocol = use?.protocol ?? null;
+  db.execute(
+    sql`update keys set last_used_at = now(), last_used_addr = ${addr}, last_used_protocol = ${protocol} where id = ${row.key_id}
+        and (last_used_at is null or last_used_at < now() - interval '1 minute' or last_used_addr is distinct from ${addr} or last_used_protocol is distinct from ${protocol})`,
+  ).catch(() => {});
   return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id, expiresAt: row.expires_ms ?? undefined };
 }
 
@@ -72,17 +85,22 @@ async function authenticateOidc(token: string, deps: Deps): Promise<Identity> {
   // token's groups are authoritative and are joined with any groups an admin added in Gatehouse.
   // Only an identity that itself came from OIDC is matched by name: a token whose name equals a
   // local identity's (an agent with keys) must not inherit that identity's groups.
-  const { rows } = await deps.db.execute<{ id: string; disabled_at: Date | null; groups: string[] }>(sql`
+  // A person the IdP deprovisioned over SCIM is refused by name or e-mail too, even when the token
+  // names an identity SCIM never linked (the IdP's preferred_username differs from its SCIM userName).
+  const names = [claims.name.toLowerCase(), ...(claims.email ? [claims.email.toLowerCase()] : [])];
+  const { rows } = await deps.db.execute<{ id: string; disabled_at: Date | null; groups: string[]; deprovisioned: boolean }>(sql`
     with upserted as (
       insert into identities (name, kind, source, email) values (${claims.name}, 'person', 'oidc', ${claims.email ?? null})
       on conflict (name) do update set email = coalesce(excluded.email, identities.email) where identities.source = 'oidc'
       returning id, disabled_at
     )
-    select u.id, u.disabled_at, coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups
+    select u.id, u.disabled_at, coalesce(array_agg(g.name) filter (where g.name is not null), '{}') as groups,
+           exists (select 1 from scim_users s where not s.active and (lower(s.user_name) in ${names} or lower(s.email) in ${names})) as deprovisioned
     from upserted u left join memberships m on m.identity_id = u.id left join groups g on g.id = m.group_id
     group by u.id, u.disabled_at`);
   const row = rows[0];
   if (!row) throw new AuthError(`the access token's name "${claims.name}" belongs to a Gatehouse identity that does not sign in through OIDC`);
+  if (row.deprovisioned) throw new AuthError("this person has been deactivated by the identity provider (SCIM)");
   if (row.disabled_at) throw new AuthError("this identity is disabled in Gatehouse");
   const groups = [...new Set([...claims.groups, ...row.groups])];
   return { id: row.id, name: claims.name, groups, source: "oidc", expiresAt: claims.expiresAt };

@@ -16,7 +16,7 @@ export const consoleUsers = pgTable("console_users", {
   email: text("email").notNull().unique(),
   name: text("name"),
   role: text("role", { enum: CONSOLE_ROLES }).notNull().default("member"),
-  source: text("source", { enum: ["local", "oidc", "saml"] })
+  source: text("source", { enum: ["local", "oidc", "saml", "scim"] })
     .notNull()
     .default("local"),
   passwordHash: text("password_hash"),

@@ -20,3 +20,4 @@ export * from "./gateway-instances";
 export * from "./mcp-tool-pins";
 export * from "./data-budgets";
 export * from "./saml-message-ids";
+export * from "./scim";

@@ -16,6 +16,9 @@ export const keys = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    /** Where the key was last used from: the client's address and the protocol (postgres, ssh, http...). */
+    lastUsedAddr: text("last_used_addr"),
+    lastUsedProtocol: text("last_used_protocol"),
   },
   (t) => [index("keys_identity_idx").on(t.identityId)],
 );

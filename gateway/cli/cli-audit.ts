@@ -78,6 +78,12 @@ export function describeCliChange(argv: string[]): Change | null {
         connectionName: a,
         snapshot: rows("select p.tool_name, p.seen_hash, p.approved_hash, p.approved_by from mcp_tool_pins p join connections c on c.id = p.connection_id where c.name = $1 order by p.tool_name", [a]),
       };
+    case "scim token": {
+      // `scim token issue|revoke <name>` (list only reads); the token itself is never stored or logged.
+      const name = positionals(argv)[3];
+      if (a !== "issue" && a !== "revoke") return null;
+      return { action: `cli.scim.token.${a}`, target: name, snapshot: row("select name, prefix, created_at, created_by, revoked_at from scim_tokens where name = $1", [name]) };
+    }
     case "users add":
     case "users set-role":
     case "users disable":

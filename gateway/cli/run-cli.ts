@@ -23,6 +23,7 @@ import { UsageError } from "./usage-error";
 import { KUBECONFIG_USAGE, kubeconfigCommand } from "./kubeconfig-command";
 import { MCP_TOOLS_USAGE, runMcpToolsCommand } from "./mcp-tools-command";
 import { BUDGET_FLAGS, BUDGETS_USAGE, runBudgetsCommand } from "./budgets-command";
+import { runScimCommand, SCIM_USAGE } from "./scim-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -46,6 +47,7 @@ ${BUDGETS_USAGE}
   audit list --json [--session ID]                     audit events, one JSON object a line, oldest first
 ${AUDIT_VERIFY_USAGE}
 ${USERS_USAGE}
+${SCIM_USAGE}
 ${REVIEWS_USAGE}
 ${ACCESS_USAGE}
 
@@ -103,6 +105,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       return await runAccessCommand(db, sub, rest, { json: values.json, pending: values.pending, identity: values.identity, for: values.for, reason: values.reason, as: values.as }, out);
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "mcp-tools") return await runMcpToolsCommand(db, sub, rest, { json: values.json, hash: values.hash, as: values.as }, out);
+    if (cmd === "scim") return await runScimCommand(db, sub, rest, { json: values.json }, out);
     if (cmd === "budgets") return await runBudgetsCommand(db, sub, rest, values, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "kubeconfig")

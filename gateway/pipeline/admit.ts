@@ -95,7 +95,7 @@ export async function authenticateClient(deps: GatewayDeps, req: Pick<AdmitReque
   const refusedFor = await deps.throttle.refusedFor(claim).catch(() => null);
   if (refusedFor !== null) return { ok: false, refusal: { reason: "unauthenticated", message: `too many failed sign-ins from ${req.clientAddr}; try again in ${refusedFor} s` } };
   try {
-    return { ok: true, identity: await authenticate(req.credential, deps) };
+    return { ok: true, identity: await authenticate(req.credential, deps, { clientAddr: req.clientAddr, protocol: req.protocol }) };
   } catch (err) {
     if (!(err instanceof AuthError)) deps.log(`${req.protocol}: authentication error: ${(err as Error).message}`, "warn");
     const message = err instanceof AuthError ? err.message : "the token could not be checked";

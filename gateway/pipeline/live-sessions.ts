@@ -33,8 +33,8 @@ export class LiveSessions {
 
   /** Ends sessions when their keys or time-bound access are revoked, or an admin kills one, on any instance. */
   subscribe(bus: Bus): void {
-    bus.on("keys.revoked", ({ identityId, keyIds }) => {
-      if (identityId) this.revokeIdentity(identityId, keyIds);
+    bus.on("keys.revoked", ({ identityId, keyIds, reason }) => {
+      if (identityId) this.revokeIdentity(identityId, keyIds, reason);
       // One key revoked (console): only the sessions opened with it end.
       else if (keyIds?.length) this.killWhere((s) => !!s.keyId && keyIds.includes(s.keyId), "the key of this session was revoked");
     });
@@ -47,11 +47,11 @@ export class LiveSessions {
   }
 
   /** Ends the identity's live sessions and remembers the revocation for sessions still signing in. */
-  revokeIdentity(identityId: string, keyIds: string[] = []): number {
+  revokeIdentity(identityId: string, keyIds: string[] = [], reason = "the keys of this identity were revoked"): number {
     const now = Date.now();
     this.revokedAt.set(identityId, now);
     for (const [id, at] of this.revokedAt) if (now - at > 60_000) this.revokedAt.delete(id);
-    return this.killWhere((s) => s.identityId === identityId || (!!s.keyId && keyIds.includes(s.keyId)), "the keys of this identity were revoked");
+    return this.killWhere((s) => s.identityId === identityId || (!!s.keyId && keyIds.includes(s.keyId)), reason);
   }
 
   killWhere(match: (s: LiveSession) => boolean, reason: string): number {

@@ -1,45 +1,15 @@
 import "server-only";
-import type pg from "pg";
 import type { Db } from "../../drizzle/client";
 import { checkpointKey } from "../../core/audit/audit-chain";
-import { appendChainedEvent, CONSOLE_STREAM } from "../../core/audit/chained-append";
 import { secretKey } from "../secret-key";
-import { redactSecrets } from "./redact-secrets";
+import { appendConsoleEvent, type ConsoleEvent } from "./append-console-event";
 
-export type ConsoleEvent = {
-  /** `console.<thing>.<verb>`, e.g. console.connection.update. */
-  action: string;
-  outcome: "ok" | "error" | "denied";
-  /** E-mail of the person acting. */
-  actor: string;
-  actorIdentityId?: string | null;
-  connectionName?: string;
-  message?: string;
-  /** What changed; `redactSecrets` is applied, so callers may pass whole rows. */
-  before?: unknown;
-  after?: unknown;
-  target?: string;
-};
+export type { ConsoleEvent };
 
 /**
  * Every change made in the console (and every sign-in) is itself an audit event: who, what, before
  * and after, chained in the console's stream (`gatehouse:console`, see core/audit/chained-append.ts).
  */
 export async function recordConsoleEvent(db: Db, e: ConsoleEvent): Promise<void> {
-  const details: Record<string, unknown> = {};
-  if (e.target !== undefined) details.target = e.target;
-  if (e.before !== undefined) details.before = redactSecrets(e.before);
-  if (e.after !== undefined) details.after = redactSecrets(e.after);
-  // The chain is extended in one transaction on a connection of its own: the pool under the drizzle client.
-  const pool = (db as Db & { $client: pg.Pool }).$client;
-  await appendChainedEvent(pool, checkpointKey(secretKey()), CONSOLE_STREAM, {
-    action: e.action,
-    outcome: e.outcome,
-    identityName: e.actor,
-    identityId: e.actorIdentityId ?? null,
-    connectionName: e.connectionName ?? null,
-    protocol: "console",
-    message: e.message ?? null,
-    details: Object.keys(details).length ? details : null,
-  });
+  await appendConsoleEvent(db, checkpointKey(secretKey()), e);
 }
