@@ -9,7 +9,6 @@ import type { ResolvedConnection } from "../../core/access/resolve-connection";
 import type { InjectedCredential } from "../../core/connections/types/http-credential";
 import { ValueMasker } from "../../core/masking/value-masker";
 import type { SessionMasking } from "../../core/masking/compile-rules";
-import type { SessionBudget } from "../pipeline/budgets";
 import { auditOverrun, holdForBudget } from "../pipeline/budget-hold";
 import { ResponseMeter } from "./budget-meter";
 
@@ -55,7 +54,6 @@ export type ClientSessionKind<S> = {
  */
 export class ClientSessions<S> {
   private readonly bySocket = new WeakMap<Socket, Map<string, Promise<Opened<S>>>>();
-  private readonly budgets = new WeakMap<ClientSession<S>, SessionBudget>();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -88,13 +86,6 @@ export class ClientSessions<S> {
     const { admission } = admitted;
     const { connection, identity } = admission;
     const prepared = this.kind.prepare(connection);
-    let budget: SessionBudget | null;
-    try {
-      budget = await this.deps.budgets.open(identity, connection.name);
-    } catch (err) {
-      this.deps.log(`${protocol}: could not read data budget use: ${(err as Error).message}`);
-      return { ok: false, refusal: { reason: "unavailable", message: "the gateway cannot read this identity's data budget right now; try again shortly" } };
-    }
     const forSession = this.deps.masking.forSession(connection.id, identity.groups);
     const key = this.deps.masking.keyFor(connection.id);
     let seen: SessionMasking | null | undefined;
@@ -124,6 +115,7 @@ export class ClientSessions<S> {
         clientAddr,
         clientApp: null,
         clientUser: null,
+        countsResults: true,
         start: { message: prepared.start },
         kill: (reason) => {
           session.endedBy = reason;
@@ -134,15 +126,12 @@ export class ClientSessions<S> {
         },
       });
     } catch (err) {
-      budget?.close();
       if (!(err instanceof SessionUnrecordedError)) throw err;
       return { ok: false, refusal: { reason: "unavailable", message: err.message } };
     }
-    if (budget) {
-      const { scope } = session;
-      session.meter = new ResponseMeter(budget, { hold: (o, request) => holdForBudget(this.deps, scope.ctx, o, request), audit: (o, request) => auditOverrun(scope.audit, o, request) });
-      this.budgets.set(session, budget);
-    }
+    const { scope } = session;
+    if (scope.budget)
+      session.meter = new ResponseMeter(scope.budget, { hold: (o, request) => holdForBudget(this.deps, scope.ctx, o, request), audit: (o, request) => auditOverrun(scope.audit, o, request) });
     return { ok: true, session };
   }
 
@@ -151,7 +140,6 @@ export class ClientSessions<S> {
       const o = await opened.catch(() => null);
       if (!o?.ok) continue;
       for (const r of o.session.inFlight) r.end(reason);
-      this.budgets.get(o.session)?.close();
       await o.session.scope.end({ failed: false, reason, bytesIn: o.session.bytesIn, bytesOut: o.session.bytesOut });
     }
   }

@@ -4,6 +4,7 @@ import type { AuditEvent, SessionContext } from "../../core/audit/audit-event";
 import type { Admission } from "./admit";
 import { Recorder, type RecordingHeader } from "../../core/recordings/recorder";
 import { auditTextMask } from "../../core/masking/audit-text-mask";
+import type { SessionBudget } from "./budgets";
 
 export type SessionEnd = { failed: boolean; reason: string; bytesIn: number; bytesOut: number };
 
@@ -25,6 +26,8 @@ export type SessionScope = {
    * recorded: the adapter then runs nothing unrecorded.
    */
   record: (header: RecordingHeader) => Promise<Recorder>;
+  /** The data budgets binding this session (opened when the adapter counts results: `countsResults`); null when none binds it. */
+  budget: SessionBudget | null;
   /** Ends the session, whatever ended it: the live registration goes, recordings are closed, the end event and the record are written. Once. */
   end: (end: SessionEnd) => Promise<void>;
 };
@@ -47,14 +50,16 @@ export type SessionOptions = {
    * record names the endpoint in place of a connection and links to none.
    */
   endpoint?: boolean;
+  /** The adapter counts result rows or bytes against data budgets (Postgres, MySQL, HTTP): the session's budgets are opened with it. */
+  countsResults?: boolean;
   /** The longest this session may last, whatever its credential says (the browser terminal's limit). */
   maxLifetime?: { ms: number; reason: string };
 };
 
 /** Thrown when the session record cannot be written: no record, no session (nothing is relayed that cannot be attributed). */
 export class SessionUnrecordedError extends Error {
-  constructor() {
-    super("the gateway cannot record sessions right now; try again shortly");
+  constructor(message = "the gateway cannot record sessions right now; try again shortly") {
+    super(message);
   }
 }
 
@@ -69,6 +74,16 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
   const id = opts.id ?? randomUUID();
   const ctx = sessionContext(admission, id, opts.protocol, opts.clientAddr);
   const persist = opts.persist !== false;
+  let budget: SessionBudget | null = null;
+  if (opts.countsResults) {
+    try {
+      budget = await deps.budgets.open(identity, connection.name);
+    } catch (err) {
+      // A budget that cannot be read cannot be enforced: no session (fail closed).
+      deps.log(`${opts.protocol}: could not read data budget use: ${(err as Error).message}`);
+      throw new SessionUnrecordedError("the gateway cannot read this identity's data budget right now; try again shortly");
+    }
+  }
   if (persist) {
     try {
       await deps.sessions.open({
@@ -85,6 +100,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
         gatewayInstance: deps.config.instance,
       });
     } catch (err) {
+      budget?.close();
       deps.log(`${opts.protocol}: could not record session: ${(err as Error).message}`);
       throw new SessionUnrecordedError();
     }
@@ -125,6 +141,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
       return endedBy;
     },
     textMask,
+    budget,
     record(header) {
       const started = Recorder.start(deps.db, id, header, { mask: textMask(), log: deps.log });
       recorders.push(started.catch(() => null));
@@ -134,6 +151,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
       if (ended) return;
       ended = true;
       untrack();
+      budget?.close();
       for (const r of await Promise.all(recorders)) await r?.close();
       if (!persist) return;
       const result = { ...end, reason: endedBy ?? end.reason };

@@ -101,15 +101,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   }
   st.greetings.learn(target.greeting);
 
-  let budget;
-  try {
-    budget = await deps.budgets.open(identity, connection.name);
-  } catch (err) {
-    target.socket.destroy();
-    deps.log(`mysql: could not read data budget use: ${(err as Error).message}`);
-    return refuse(client, new MysqlError(Err.Unavailable, "the gateway cannot read this identity's data budget right now; try again shortly"), login.seq);
-  }
-
   let relay: MysqlRelay | undefined;
   let killedEarly: string | undefined;
   let session: SessionScope;
@@ -119,6 +110,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       clientAddr,
       clientApp: login.programName,
       clientUser: login.user,
+      countsResults: true,
       start: { message: login.programName ? `application ${login.programName}${login.tls ? " over TLS" : ""}` : null },
       kill: (reason) => {
         if (relay) relay.kill(reason);
@@ -127,7 +119,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     });
   } catch (err) {
     target.socket.destroy();
-    budget?.close();
     const message = err instanceof SessionUnrecordedError ? err.message : "the gateway could not open this session; try again shortly";
     return refuse(client, new MysqlError(Err.Unavailable, message), login.seq);
   }
@@ -170,7 +161,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       },
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
       mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
-      budget,
+      budget: session.budget,
       budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
       auditOverrun: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
       maxPacketBytes: deps.config.maxMessageBytes,
@@ -189,7 +180,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     withdrawHeld: () => running.withdrawHeld(),
   });
   const end = await relay.done;
-  budget?.close();
   untrack();
   await session.end(end);
 }

@@ -100,15 +100,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     return refuse(socket, pgErr);
   }
 
-  let budget;
-  try {
-    budget = await deps.budgets.open(identity, connection.name);
-  } catch (err) {
-    targetSession.socket.destroy();
-    deps.log(`postgres: could not read data budget use: ${(err as Error).message}`);
-    return refuse(socket, new PgError("FATAL", SqlState.CannotConnectNow, "the gateway cannot read this identity's data budget right now; try again shortly"));
-  }
-
   let relay: PgRelay | undefined;
   let killedEarly: string | undefined;
   let session: SessionScope;
@@ -118,6 +109,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
       clientAddr,
       clientApp: params.application_name ?? null,
       clientUser: params.user ?? null,
+      countsResults: true,
       start: { message: params.application_name ? `application ${params.application_name}` : null },
       kill: (reason) => {
         const error = new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${reason}`);
@@ -128,7 +120,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   } catch (err) {
     // No session record, no session: the gateway never relays what it cannot attribute.
     targetSession.socket.destroy();
-    budget?.close();
     const message = err instanceof SessionUnrecordedError ? err.message : "the gateway could not open this session; try again shortly";
     return refuse(socket, new PgError("FATAL", SqlState.CannotConnectNow, message));
   }
@@ -150,6 +141,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs };
+  const budget = session.budget;
   const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, target, targetSession, connection.name, socket));
   relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, budgeted ?? results, () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld() || (budgeted?.withdraw() ?? false));
@@ -157,7 +149,6 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
 
   const end = await relay.done;
   budgeted?.cancel(end.reason);
-  budget?.close();
   cancelKey.release();
   await session.end(end);
 }
