@@ -177,5 +177,13 @@ describe("[BUDGETS] exfiltration budgets on Postgres", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("--rows, --bytes or both");
     expect(await db.db.select().from(dataBudgets).where(eq(dataBudgets.name, "nolimit"))).toHaveLength(0);
+    // Each change is a cli.* audit event with the budget before and after.
+    await t.gw.deps.audit.flush();
+    const [added] = await db.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "cli.budgets.add"), eq(auditEvents.outcome, "ok")))
+      .limit(1);
+    expect(added.details).toMatchObject({ target: "exporter-cap", after: { name: "exporter-cap", max_rows: "1000", on_exceed: "refuse" } });
   });
 });

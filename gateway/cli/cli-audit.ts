@@ -10,7 +10,7 @@ type Snapshot = (pool: pg.Pool) => Promise<unknown>;
 type Change = { action: string; target: string | undefined; connectionName?: string; snapshot: Snapshot };
 
 // Flags that take no value (every other --flag is followed by its value unless written --flag=value).
-const BOOLEAN_FLAGS = new Set(["--json", "--password-stdin", "--all", "--pending", "--help", "-h", "--allow-forwarding", "--trust-new-tools", "--insecure", "--allow-local-infile"]);
+const BOOLEAN_FLAGS = new Set(["--json", "--password-stdin", "--all", "--pending", "--help", "-h", "--allow-forwarding", "--trust-new-tools", "--insecure", "--allow-local-infile", "--everyone"]);
 
 function positionals(argv: string[]): string[] {
   const out: string[] = [];
@@ -84,6 +84,13 @@ export function describeCliChange(argv: string[]): Change | null {
       if (a !== "issue" && a !== "revoke") return null;
       return { action: `cli.scim.token.${a}`, target: name, snapshot: row("select name, prefix, created_at, created_by, revoked_at from scim_tokens where name = $1", [name]) };
     }
+    case "budgets add":
+    case "budgets remove":
+      return {
+        action,
+        target: a,
+        snapshot: row("select name, subject_kind, subject, connection, max_rows, max_bytes, window_seconds, on_exceed, warn_percent from data_budgets where name = $1", [a]),
+      };
     case "users add":
     case "users set-role":
     case "users disable":
