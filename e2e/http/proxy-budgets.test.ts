@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { reviews } from "../../drizzle/schema/index";
 import { saveBudget } from "../../core/budgets/manage-budgets";
 import { decideReview } from "../../core/reviews/decide-review";
 import { seedIdentity, type SeededIdentity } from "../support/seed";
@@ -11,10 +13,12 @@ import { startHttpFixture, type HttpFixture } from "./http-fixture";
 // refusing the next request with 429; a review budget pausing the body until an approver extends it.
 let f: HttpFixture;
 let reviewed: SeededIdentity;
+let leaver: SeededIdentity;
 
 beforeAll(async () => {
   f = await startHttpFixture({ metered: { auth: "bearer" } });
   reviewed = await seedIdentity(f.seed, "http-reviewed", ["agents"]);
+  leaver = await seedIdentity(f.seed, "http-leaver", ["agents"]);
   const db = f.gw.gw.deps.db;
   await saveBudget(
     db,
@@ -22,6 +26,7 @@ beforeAll(async () => {
     "test",
   );
   await saveBudget(db, { name: "http-review", subjectKind: "identity", subject: "http-reviewed", maxBytes: 100_000, windowSeconds: 3600, onExceed: "review" }, "test");
+  await saveBudget(db, { name: "http-leaver", subjectKind: "identity", subject: "http-leaver", maxBytes: 50_000, windowSeconds: 3600, onExceed: "review" }, "test");
   await f.gw.gw.deps.budgets.reload();
 }, 120_000);
 afterAll(async () => {
@@ -61,5 +66,15 @@ describe("[HTTP][BUDGETS]", () => {
     expect(review.reason).toContain('data budget "http-review" exceeded');
     await decideReview(f.gw.gw.deps.db, { reviewId: review.id, decision: "approve", decider: { email: "dana@example.com", groups: [] } });
     expect(await download).toMatchObject({ status: 200, size: 150000, code: 0 });
+  });
+
+  it("[REVIEW][GONE]: a client that goes away while its body waits for an approver cancels the review", async () => {
+    const abort = new AbortController();
+    const download = fetch(`${f.base("metered")}/large?bytes=200000`, { headers: { authorization: `Bearer ${leaver.key}` }, signal: abort.signal }).then((r) => r.arrayBuffer());
+    download.catch(() => {});
+    const review = await pendingReview(f.gw.gw.deps.db, "GET /large?bytes=200000");
+    expect(review.identityName).toBe("http-leaver");
+    abort.abort();
+    await expect.poll(async () => (await f.gw.gw.deps.db.select({ status: reviews.status }).from(reviews).where(eq(reviews.id, review.id)))[0].status, { timeout: 10_000 }).toBe("cancelled");
   });
 });

@@ -11,6 +11,7 @@ import type { HeldCommand } from "../pipeline/hold";
 export class ResponseMeter {
   private why = "";
   private warning: string | null = null;
+  private held: HeldCommand | null = null;
   /** The request being answered ("GET /v1/customers"), for the hold and the audit. */
   request = "";
 
@@ -55,16 +56,22 @@ export class ResponseMeter {
     this.hooks.audit(overrun, this.request);
     this.why = overrun.message;
     if (overrun.onExceed === "refuse") return false;
-    return this.hooks
-      .hold(overrun, this.request)
+    const held = (this.held = this.hooks.hold(overrun, this.request));
+    return held
       .start(() => {})
       .then(
         (o) => {
+          this.held = null;
           if (!o.approved) this.why = `${overrun.message}: ${o.message}`;
           return o.approved;
         },
-        () => false,
+        () => ((this.held = null), false),
       );
+  }
+
+  /** The session ended (the client went away, a kill): nobody waits for a review of its budget any more. */
+  cancel(why: string): void {
+    this.held?.cancel(why);
   }
 }
 

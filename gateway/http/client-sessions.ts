@@ -140,6 +140,7 @@ export class ClientSessions<S> {
       const o = await opened.catch(() => null);
       if (!o?.ok) continue;
       for (const r of o.session.inFlight) r.end(reason);
+      o.session.meter?.cancel(reason);
       await o.session.scope.end({ failed: false, reason, bytesIn: o.session.bytesIn, bytesOut: o.session.bytesOut });
     }
   }

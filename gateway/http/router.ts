@@ -17,6 +17,8 @@ type Route = { prefix: string; what: string; request?: RequestHandler; upgrade?:
 export class HttpRouter {
   private readonly routes: Route[] = [];
   readonly server = http.createServer((req, res) => this.onRequest(req, res));
+  // Every accepted socket (the TLS sniffing below keeps some out of the HTTP server's own view), for close().
+  private readonly sockets = new Set<Socket>();
 
   constructor() {
     this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -36,6 +38,10 @@ export class HttpRouter {
    */
   async listen(port: number, host: string, secureContext?: tls.SecureContext): Promise<number> {
     if (secureContext) this.serveTlsToo(secureContext);
+    this.server.prependListener("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(port, host, () => resolve());
@@ -65,8 +71,20 @@ export class HttpRouter {
     });
   }
 
+  /**
+   * Stops listening and ends the connections: idle ones at once, the rest (a response still
+   * streaming, a socket that never sent a byte) after a second's grace, so that a shutdown never
+   * waits on a client.
+   */
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const grace = setTimeout(() => {
+      this.server.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+    }, 1000);
+    grace.unref();
+    return closed.finally(() => clearTimeout(grace));
   }
 
   private match(url: string | undefined): { route: Route; rest: string } | null {
