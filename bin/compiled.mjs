@@ -83,3 +83,10 @@ export async function runCompiled({ name, entry, noBuild }) {
     await import(pathToFileURL(path.join(root, entry)).href);
   }
 }
+
+/** Builds an entry's bundle without running it (the container image builds the gateway's and the CLI's at image build time). */
+export async function buildCompiled({ name, entry }) {
+  const paths = compiledPaths(name);
+  if (!fresh(paths)) await build(entry, paths);
+  return paths.bundle;
+}

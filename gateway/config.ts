@@ -83,6 +83,10 @@ const envSchema = z.object({
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** Events a SIEM sink may fall behind before its oldest undelivered ones are skipped (logged as a warning; half of it warns). The sinks' own variables: core/audit/sinks/sink-config.ts. */
   GATEHOUSE_AUDIT_SINK_MAX_BACKLOG: z.coerce.number().int().min(1000).default(1_000_000),
+  /** `GET /metrics` on the HTTP port asks for `Authorization: Bearer <this>`; unset: open to anyone who reaches the port. */
+  GATEHOUSE_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  /** `/readyz` counts the gateway database as down when `select 1` takes longer than this (ms). */
+  GATEHOUSE_READY_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });
 
 export type GatewayConfig = {
@@ -110,6 +114,8 @@ export type GatewayConfig = {
   recordingRetentionDays: number;
   /** The audit journal: `<dataDir>/audit-journal/<instance>/`, fsynced per batch when asked. */
   audit: { journalDir: string; fsync: boolean; retentionDays: number; sinks: Sink[]; sinkMaxBacklog: number };
+  /** `/metrics` bearer token (unset: open) and `/readyz`'s database timeout. */
+  health: { metricsToken?: string; dbTimeoutMs: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -153,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       sinks: sinksFromEnv(env),
       sinkMaxBacklog: e.GATEHOUSE_AUDIT_SINK_MAX_BACKLOG,
     },
+    health: { metricsToken: e.GATEHOUSE_METRICS_TOKEN, dbTimeoutMs: e.GATEHOUSE_READY_DB_TIMEOUT_MS },
   };
 }

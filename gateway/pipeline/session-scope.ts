@@ -119,6 +119,7 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
   const untrack = deps.live.add(
     {
       id,
+      protocol: opts.protocol,
       identityId: identity.id,
       keyId: identity.keyId,
       temporaryAccessTo: connection.temporaryAccessUntil !== undefined ? connection.id : undefined,

@@ -12,6 +12,6 @@ export const mysqlAdapter: ProtocolAdapter = {
     const listener = await startMysqlListener(deps, tls, rsa).catch((err: Error) => {
       throw new Error(`cannot listen for MySQL on ${deps.config.bind}:${deps.config.ports.mysql}: ${err.message}`);
     });
-    return { port: listener.port, describe: `mysql listener on ${deps.config.bind}:${listener.port}`, close: listener.close };
+    return { port: listener.port, listening: listener.listening, describe: `mysql listener on ${deps.config.bind}:${listener.port}`, close: listener.close };
   },
 };

@@ -20,7 +20,7 @@ import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
 import { versionNumber } from "../../../core/sql/mysql-lexer";
 
-export type MysqlListener = { port: number; close: () => Promise<void> };
+export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
 /** The MySQL listener: user name = connection name, password = token (caching_sha2_password full authentication). */
 export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
@@ -39,7 +39,7 @@ export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.S
     server.once("error", reject);
     server.listen(deps.config.ports.mysql, deps.config.bind, () => resolve());
   });
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port: (server.address() as net.AddressInfo).port, listening: () => server.listening, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** The pipeline's refusals as MySQL renders them: an unknown and an ungranted connection read alike (1045). */

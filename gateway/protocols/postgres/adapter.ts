@@ -11,6 +11,7 @@ export const postgresAdapter: ProtocolAdapter = {
     const listener = await startPgListener(deps, tls, catalogs);
     return {
       port: listener.port,
+      listening: listener.listening,
       describe: `postgres listener on ${deps.config.bind}:${listener.port}`,
       close: async () => {
         await listener.close();

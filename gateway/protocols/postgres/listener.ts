@@ -24,7 +24,7 @@ import type { FrontendGuard } from "./guard-types";
 import type { TargetCatalogs } from "./column-catalog";
 import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
 
-export type PgListener = { server: net.Server; port: number; close: () => Promise<void> };
+export type PgListener = { server: net.Server; port: number; listening: () => boolean; close: () => Promise<void> };
 
 /** The PostgreSQL listener: database name = connection name, password = token (see DESIGN.md). */
 export async function startPgListener(deps: GatewayDeps, secureContext: tls.SecureContext, catalogs: TargetCatalogs): Promise<PgListener> {
@@ -45,6 +45,7 @@ export async function startPgListener(deps: GatewayDeps, secureContext: tls.Secu
   return {
     server,
     port,
+    listening: () => server.listening,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -10,6 +10,7 @@ export const sshAdapter: ProtocolAdapter = {
     });
     return {
       port: listener.port,
+      listening: listener.listening,
       describe: `ssh listener on ${deps.config.bind}:${listener.port} (host key ${listener.hostKeyFingerprint})`,
       info: { hostKeyFingerprint: listener.hostKeyFingerprint },
       close: listener.close,

@@ -16,7 +16,7 @@ import { type SshSession } from "./ssh-session";
 import { RefusalBudget } from "./refusal-budget";
 import { connectSshTarget, sshSettingsOf, SshTargetError } from "./ssh-target";
 
-export type SshListener = { port: number; hostKeyFingerprint: string; close: () => Promise<void> };
+export type SshListener = { port: number; listening: () => boolean; hostKeyFingerprint: string; close: () => Promise<void> };
 
 /** The SSH listener: user name = connection name, password or keyboard-interactive answer = token (see DESIGN.md). */
 export async function startSshListener(deps: GatewayDeps): Promise<SshListener> {
@@ -56,6 +56,7 @@ export async function startSshListener(deps: GatewayDeps): Promise<SshListener> 
   tcp.on("error", (err: Error) => deps.log(`ssh: ${err.message}`));
   return {
     port: (tcp.address() as AddressInfo).port,
+    listening: () => tcp.listening,
     hostKeyFingerprint: hostKey.fingerprint,
     close: () =>
       new Promise<void>((resolve) => {
