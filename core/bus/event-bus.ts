@@ -12,6 +12,11 @@ export type BusTopics = {
   "grants.changed": { groupId?: string; connectionId?: string; identityId?: string; reason: string };
   "policies.changed": { connectionId: string };
   "masking.changed": { connectionId: string };
+  /**
+   * A Postgres CancelRequest reached an instance that does not hold its key (a load balancer sent the
+   * cancel's new connection elsewhere): the instance that handed out that key forwards it to its target.
+   */
+  "postgres.cancel": { pid: number; secret: number; from: string };
   /** Exfiltration budgets were added, changed or removed (every instance reloads them). */
   "budgets.changed": { budgetId?: string };
   "reviews.decided": { reviewId: string };

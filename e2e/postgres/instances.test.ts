@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { once } from "node:events";
 import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
@@ -41,6 +43,34 @@ describe("[POSTGRES][HA] several gateway instances share one database", () => {
 
     const refused = await a.psql(key, "shared", ["-qAtc", "select 1"]);
     expect(refused.stderr).toContain("the Gatehouse key has been revoked");
+  });
+
+  it("a CancelRequest that reaches the other instance (as a load balancer may send its new connection) cancels the statement", async () => {
+    const k = await a.setupAccess({ connection: "shared", identity: "agent-cancel" });
+    const c = new pg.Client({ host: "127.0.0.1", port: a.pgPort, database: "shared", user: "x", password: k });
+    await c.connect();
+    try {
+      const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+      const sleeping = c.query("select pg_sleep(30)").then(
+        () => "finished",
+        (e: Error & { code?: string }) => e.code,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const cancel = Buffer.alloc(16);
+      cancel.writeInt32BE(16, 0);
+      cancel.writeInt32BE(80877102, 4);
+      cancel.writeInt32BE(processID, 8);
+      cancel.writeInt32BE(secretKey, 12);
+      const s = net.connect(b.pgPort, "127.0.0.1");
+      await once(s, "connect");
+      s.end(cancel);
+      const outcome = await Promise.race([sleeping, new Promise((r) => setTimeout(() => r("not cancelled within 10 s"), 10_000))]);
+      expect(outcome).toBe("57014");
+      // The session goes on.
+      expect((await c.query("select 'after' as s")).rows[0].s).toBe("after");
+    } finally {
+      await c.end();
+    }
   });
 
   it("keeps target credentials out of every output and stores them encrypted", async () => {

@@ -5,10 +5,10 @@ import { startPgListener } from "./listener";
 /** PostgreSQL on GATEHOUSE_PG_PORT: database name = connection name, password = token. */
 export const postgresAdapter: ProtocolAdapter = {
   name: "postgres",
-  async start({ deps, tls }) {
+  async start({ deps, tls, bus }) {
     // The targets' catalogs, for resolving result columns to their sources (masking).
     const catalogs = new TargetCatalogs(deps.analyzer);
-    const listener = await startPgListener(deps, tls, catalogs);
+    const listener = await startPgListener(deps, tls, catalogs, bus);
     return {
       port: listener.port,
       listening: listener.listening,

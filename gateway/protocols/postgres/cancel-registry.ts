@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { serialize } from "pg-protocol";
 import { openTargetSocket, type PgTarget } from "./target-socket";
+import type { Bus } from "../../../core/bus/event-bus";
 
 type Entry = {
   target: PgTarget;
@@ -29,8 +30,37 @@ export class CancelRegistry {
     return { pid, secret, release: () => this.entries.delete(k), onCancel: (local) => void (entry.local = local) };
   }
 
-  /** Forwards a cancel; unknown keys are ignored silently, as PostgreSQL does. */
+  /**
+   * A cancel that reached this instance with a key another instance handed out goes to the others
+   * through the bus (`postgres.cancel`); the one that holds the key forwards it. `publish` is rate
+   * limited (a CancelRequest needs no credential, so an unknown key must not cost a database write
+   * each): past `perSecond`, unknown keys are dropped, as PostgreSQL ignores them.
+   */
+  shareWith(bus: Bus, publish: (payload: { pid: number; secret: number; from: string }) => Promise<void>, instance: string, log: (m: string) => void, perSecond = 20): void {
+    let windowStart = 0;
+    let sent = 0;
+    this.forward = (pid, secret) => {
+      const now = Date.now();
+      if (now - windowStart >= 1000) [windowStart, sent] = [now, 0];
+      if (++sent > perSecond) return;
+      publish({ pid, secret, from: instance }).catch((err: Error) => log(`postgres: could not pass a cancel to the other instances: ${err.message}`));
+    };
+    bus.on("postgres.cancel", ({ pid, secret, from }) => {
+      if (from === instance) return;
+      this.cancelHere(pid, secret).catch((err: Error) => log(`postgres: could not forward a cancel from ${from}: ${err.message}`));
+    });
+  }
+
+  private forward: ((pid: number, secret: number) => void) | null = null;
+
+  /** Forwards a cancel; a key this instance does not hold goes to the others (shareWith); unknown everywhere, it is ignored silently, as PostgreSQL does. */
   async cancel(pid: number, secret: number): Promise<boolean> {
+    if (await this.cancelHere(pid, secret)) return true;
+    this.forward?.(pid, secret);
+    return false;
+  }
+
+  private async cancelHere(pid: number, secret: number): Promise<boolean> {
     const e = this.entries.get(`${pid}:${secret}`);
     if (!e) return false;
     // A statement the gateway holds is not on the target: withdrawing it is the whole cancel.

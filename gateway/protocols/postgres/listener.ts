@@ -2,6 +2,7 @@ import net from "node:net";
 import type tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { GatewayDeps } from "../../gateway-deps";
+import { publish, type Bus } from "../../../core/bus/event-bus";
 import { admit, auditRefusal, type Refusal } from "../../pipeline/admit";
 import { openSession, SessionUnrecordedError, type SessionScope } from "../../pipeline/session-scope";
 import { servedBy } from "../../../core/connections/registry";
@@ -27,8 +28,15 @@ import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
 export type PgListener = { server: net.Server; port: number; listening: () => boolean; close: () => Promise<void> };
 
 /** The PostgreSQL listener: database name = connection name, password = token (see DESIGN.md). */
-export async function startPgListener(deps: GatewayDeps, secureContext: tls.SecureContext, catalogs: TargetCatalogs): Promise<PgListener> {
+export async function startPgListener(deps: GatewayDeps, secureContext: tls.SecureContext, catalogs: TargetCatalogs, bus?: Bus): Promise<PgListener> {
   const cancels = new CancelRegistry();
+  if (bus)
+    cancels.shareWith(
+      bus,
+      (payload) => publish(deps.db, "postgres.cancel", payload),
+      deps.config.instance,
+      (m) => deps.log(m, "warn"),
+    );
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
