@@ -7,6 +7,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { Badge, Card, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
 import { AddBudgetForm } from "./add-budget-form";
+import type { BudgetUse } from "../../core/budgets/manage-budgets";
 
 const n = (v: number | null) => (v == null ? "—" : v.toLocaleString("en"));
 
@@ -108,19 +109,8 @@ export function BudgetsView({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-type UseRow = {
-  budget: string;
-  identityName: string;
-  windowStart: Date | string;
-  rows: number;
-  bytes: number;
-  maxRows: number | null;
-  maxBytes: number | null;
-  extraRows: number;
-  extraBytes: number;
-  percent: number;
-  exceededAt: Date | string | null;
-};
+// As tRPC hands them over (dates may come as strings from the wire as well as Dates).
+type UseRow = Omit<BudgetUse, "windowStart" | "exceededAt" | "current"> & { windowStart: Date | string; exceededAt: Date | string | null };
 
 function UsageTable({ rows, label }: { rows: UseRow[]; label: string }) {
   return (

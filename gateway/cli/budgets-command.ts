@@ -1,4 +1,4 @@
-import { hostname, userInfo } from "node:os";
+import { cliActor } from "./cli-actor";
 import type { Db } from "../../drizzle/client";
 import { describeLimits, parseAmount, parseWindow } from "../../core/budgets/budget-rules";
 import { budgetUsage, listBudgets, removeBudget, saveBudget } from "../../core/budgets/manage-budgets";
@@ -35,14 +35,6 @@ type Opts = {
 };
 type Out = (line: string) => void;
 
-function whoAmI(): string {
-  try {
-    return `cli:${userInfo().username}@${hostname()}`;
-  } catch {
-    return `cli:${process.env.USER ?? "unknown"}@${hostname()}`;
-  }
-}
-
 function subjectOf(o: Opts): { subjectKind: "identity" | "group" | "everyone"; subject: string } {
   const given = [o.identity !== undefined, o.group !== undefined, Boolean(o.everyone)].filter(Boolean).length;
   if (given !== 1) throw new UsageError("name whom the budget binds: one of --identity <name>, --group <group> or --everyone");
@@ -71,7 +63,7 @@ export async function runBudgetsCommand(db: Db, sub: string | undefined, args: s
         onExceed: o["on-exceed"],
         warnPercent: warn,
       },
-      o.as ?? whoAmI(),
+      o.as ?? cliActor(),
     );
     return out(`budget ${saved.name}: ${describeLimits(saved)} on ${saved.connection}; past it: ${saved.onExceed}`);
   }

@@ -1,4 +1,4 @@
-import { hostname, userInfo } from "node:os";
+import { cliActor } from "./cli-actor";
 import type { Db } from "../../drizzle/client";
 import { approveToolPins, listToolPins, revokeToolPin } from "../../core/mcp/tool-pins";
 import { UsageError } from "./usage-error";
@@ -8,14 +8,6 @@ export const MCP_TOOLS_USAGE = `  mcp-tools list <connection> [--json]          
   mcp-tools revoke <connection> <tool>                 withdraw a tool's approval (hidden and refused again)`;
 
 type Out = (line: string) => void;
-
-function whoAmI(): string {
-  try {
-    return `cli:${userInfo().username}@${hostname()}`;
-  } catch {
-    return `cli:${process.env.USER ?? "unknown"}@${hostname()}`;
-  }
-}
 
 export async function runMcpToolsCommand(db: Db, sub: string | undefined, args: string[], opts: { json?: boolean; hash?: string; as?: string }, out: Out): Promise<void> {
   const connection = args[0];
@@ -32,7 +24,7 @@ export async function runMcpToolsCommand(db: Db, sub: string | undefined, args: 
   if (sub === "approve") {
     if (!connection) throw new UsageError("mcp-tools approve needs <connection> [<tool>]");
     if (opts.hash && !args[1]) throw new UsageError("--hash approves one tool: name it");
-    const approved = await approveToolPins(db, connection, { tool: args[1], hash: opts.hash, by: opts.as ?? whoAmI() });
+    const approved = await approveToolPins(db, connection, { tool: args[1], hash: opts.hash, by: opts.as ?? cliActor() });
     if (approved.length === 0)
       throw new Error(args[1] ? `nothing to approve: ${args[1]} is not waiting${opts.hash ? " with that hash" : ""} (see mcp-tools list ${connection})` : "nothing waits for approval");
     return out(`approved ${approved.join(", ")} on ${connection}`);

@@ -1,4 +1,4 @@
-import { hostname, userInfo } from "node:os";
+import { cliActor } from "./cli-actor";
 import type { Db } from "../../drizzle/client";
 import { issueScimToken, listScimTokens, revokeScimToken } from "../../core/scim/scim-tokens";
 import { UsageError } from "./usage-error";
@@ -6,21 +6,13 @@ import { UsageError } from "./usage-error";
 export const SCIM_USAGE = `  scim token issue <name>                              print a new SCIM bearer token for the IdP, alone on stdout (shown once)
   scim token revoke <name> / scim token list [--json]  withdraw one (the IdP's next request gets 401) / list them`;
 
-function whoAmI(): string {
-  try {
-    return `${userInfo().username}@${hostname()}`;
-  } catch {
-    return hostname();
-  }
-}
-
 export async function runScimCommand(db: Db, sub: string | undefined, args: string[], opts: { json?: boolean }, out: (line: string) => void) {
   const [verb, name] = args;
   if (sub !== "token") throw new UsageError(`unknown command "scim ${sub ?? ""}"`);
   switch (verb) {
     case "issue": {
       if (!name) throw new UsageError("scim token issue needs a name (e.g. okta)");
-      return out((await issueScimToken(db, name, `cli:${whoAmI()}`)).token);
+      return out((await issueScimToken(db, name, cliActor())).token);
     }
     case "revoke": {
       if (!name) throw new UsageError("scim token revoke needs its name");

@@ -1,8 +1,9 @@
 import { constants, privateDecrypt, randomBytes } from "node:crypto";
-import { Cursor, type Packet } from "./packet-codec";
+import { Cursor, framePacket, type Packet } from "./packet-codec";
 import { authMoreDataPacket, authSwitchPacket, MysqlError } from "./handshake-messages";
-import { Cap, Err } from "./protocol-constants";
+import { Cap, Com, Err } from "./protocol-constants";
 import type { RsaKeys } from "./client-login";
+import type { RelayHooks } from "./relay-hooks";
 
 /** What a COM_CHANGE_USER asks for, once its password has been read. */
 export type ChangeUserRequest = { user: string; password: string; database: string | null; seq: number };
@@ -78,5 +79,40 @@ export class PacketMailbox {
     while (!this.pending.length && !this.closed) await new Promise<void>((r) => (this.wake = r));
     if (!this.pending.length) throw new Error("closed");
     return this.pending.shift()!;
+  }
+}
+
+/** What runChangeUser needs of the relay. */
+export type ChangeUserRelay = {
+  capabilities: number;
+  checks: RelayHooks["changeUser"];
+  toClient: (bytes: Buffer) => void;
+  resetStatements: () => void;
+  /** Sends the target a command of the relay's own and waits for its answer (silent: the client is not sent it; shift: moves its sequence ids). */
+  send: (payload: Buffer, opts: { silent?: boolean; shift?: number }) => Promise<void>;
+  sendError: (err: MysqlError, seq: number | null) => void;
+  malformed: () => void;
+};
+
+/**
+ * COM_CHANGE_USER, as pools use it to hand a connection on: the client proves itself again (the
+ * same identity, on the same connection: the session's record and audit stay true), and the target
+ * session is reset (COM_RESET_CONNECTION, then the database asked for) instead of changing user.
+ */
+export async function runChangeUser(p: Packet, mailbox: PacketMailbox, r: ChangeUserRelay): Promise<void> {
+  try {
+    const send = (payload: Buffer, seq: number) => r.toClient(framePacket(payload, seq).bytes);
+    const req = await readChangeUser(p, { capabilities: r.capabilities, tls: r.checks.tls, rsa: r.checks.rsa, send, next: () => mailbox.next() });
+    const refusal = await r.checks.check(req.user, req.password);
+    if (refusal) return r.sendError(refusal, req.seq);
+    r.resetStatements();
+    const reset = Buffer.from([Com.ResetConnection]);
+    if (req.database) await r.send(reset, { silent: true });
+    const last = req.database ? Buffer.concat([Buffer.from([Com.InitDb]), Buffer.from(req.database, "utf8")]) : reset;
+    // The target answers at sequence id 1; the client expects the answer at req.seq.
+    await r.send(last, { shift: req.seq - 1 });
+  } catch (err) {
+    if (err instanceof MysqlError) r.sendError(err, (err as MysqlError & { seq?: number }).seq ?? null);
+    else r.malformed();
   }
 }

@@ -6,13 +6,14 @@ import { MessageDeadline } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
 import { errPacket, MysqlError, okPacket } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
-import { ResponseReader, isRowPacket, type Expect } from "./response-reader";
+import { ResponseReader, type Expect } from "./response-reader";
+import { awaitBudgetDecision, budgetCut, dropPastBudget, overBudget, type BudgetCut } from "./budget-rows";
 import type { BudgetOverrun } from "../../pipeline/budgets";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
 import { decideHeld } from "./held-statement";
-import { PacketMailbox, readChangeUser } from "./change-user";
+import { PacketMailbox, runChangeUser } from "./change-user";
 
 const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
 
@@ -25,7 +26,7 @@ type InFlight = {
   silent?: boolean;
   cursor?: number;
   /** Past a data budget: the ERR the client gets where the target ends the rows; every packet until then, and after, is dropped. */
-  cut?: { err: Buffer; sent: boolean };
+  cut?: BudgetCut;
 };
 
 /**
@@ -206,31 +207,18 @@ export class MysqlRelay {
     }
   }
 
-  /**
-   * COM_CHANGE_USER, as pools use it to hand a connection on: the client proves itself again (the
-   * same identity, on the same connection: the session's record and audit stay true), and the target
-   * session is reset (COM_RESET_CONNECTION, then the database asked for) instead of changing user.
-   */
+  /** COM_CHANGE_USER (see runChangeUser): the client's next packets go to its exchange while it runs. */
   private async changeUser(p: Packet): Promise<void> {
     const mailbox = (this.exchange = new PacketMailbox());
-    try {
-      const next = () => mailbox.next();
-      const send = (payload: Buffer, seq: number) => this.toClient(framePacket(payload, seq).bytes);
-      const req = await readChangeUser(p, { capabilities: this.capabilities, tls: this.hooks.changeUser.tls, rsa: this.hooks.changeUser.rsa, send, next });
-      const refusal = await this.hooks.changeUser.check(req.user, req.password);
-      if (refusal) return this.sendError(refusal, req.seq);
-      this.statements.clear();
-      const reset = Buffer.from([Com.ResetConnection]);
-      if (req.database) await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: reset }, { kind: "single" }, null, false, undefined, { silent: true });
-      const last = req.database ? Buffer.concat([Buffer.from([Com.InitDb]), Buffer.from(req.database, "utf8")]) : reset;
-      // The target answers at sequence id 1; the client expects the answer at req.seq.
-      await this.forward({ seq: 0, lastSeq: 0, raw: null, payload: last }, { kind: "single" }, null, false, undefined, { shift: req.seq - 1 });
-    } catch (err) {
-      if (err instanceof MysqlError) this.sendError(err, (err as MysqlError & { seq?: number }).seq ?? null);
-      else if (!this.closed) this.protocolError(new MysqlError(Err.Handshake, "Bad handshake"), "a malformed COM_CHANGE_USER");
-    } finally {
-      this.exchange = null;
-    }
+    await runChangeUser(p, mailbox, {
+      capabilities: this.capabilities,
+      checks: this.hooks.changeUser,
+      toClient: (bytes) => this.toClient(bytes),
+      resetStatements: () => this.statements.clear(),
+      send: (payload, opts) => this.forward({ seq: 0, lastSeq: 0, raw: null, payload }, { kind: "single" }, null, false, undefined, opts),
+      sendError: (err, seq) => this.sendError(err, seq),
+      malformed: () => this.closed || this.protocolError(new MysqlError(Err.Handshake, "Bad handshake"), "a malformed COM_CHANGE_USER"),
+    }).finally(() => (this.exchange = null));
   }
 
   /** A SQL-carrying command: judged, possibly held for review, then relayed (or refused with an ERR). */
@@ -313,18 +301,15 @@ export class MysqlRelay {
         out.push(p.raw ?? framePacket(p.payload, p.seq).bytes);
         continue;
       }
-      if (!cur.cut && this.hooks.budget && cur.record && !cur.silent && this.reader.inRows && isRowPacket(p.payload) && this.hooks.budget.take(1, p.payload.length) === "over") {
-        const overrun = this.hooks.budget.overrun();
-        this.hooks.auditOverrun(overrun, cur.record.text);
-        if (overrun.onExceed === "review") {
-          this.holdForBudget(overrun, cur, packets.slice(i));
-          break;
-        }
-        cur.cut = this.budgetCut(overrun.message);
+      const overrun = cur.cut ? null : overBudget(this.hooks, this.reader, cur, p);
+      if (overrun?.onExceed === "review") {
+        this.holdForBudget(overrun, cur, packets.slice(i));
+        break;
       }
+      if (overrun) cur.cut = budgetCut(overrun.message);
       if (cur.cut) {
         untouched = false;
-        this.dropPastBudget(cur, cur.cut, p, out);
+        dropPastBudget(this.reader, cur, cur.cut, p, out);
         if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
@@ -357,52 +342,19 @@ export class MysqlRelay {
     else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
-  private budgetCut(message: string): { err: Buffer; sent: boolean } {
-    return { err: errPacket(Err.SpecificAccessDenied, `Gatehouse: ${message}; the rest of this result was withheld`), sent: false };
-  }
-
-  /**
-   * Past a budget: rows are dropped (the sequence ids after them shift back); where the target ends
-   * the rows (its EOF/OK, or an ERR) the client gets the gateway's ERR instead, and every packet of
-   * the command after that is dropped too. The target is not stopped: it finishes its result, which
-   * the gateway reads and discards.
-   */
-  private dropPastBudget(cur: InFlight, cut: { err: Buffer; sent: boolean }, p: Packet, out: Buffer[]): void {
-    this.reader.feed(p.payload);
-    if (!cut.sent && (p.payload[0] === 0xff || !this.reader.inRows)) {
-      cut.sent = true;
-      out.push(framePacket(cut.err, p.seq + cur.shift).bytes);
-      cur.record?.results.push({ rows: null, at: Date.now(), error: { code: String(Err.SpecificAccessDenied.code), message: cut.err.subarray(9).toString("utf8") } });
-      return;
-    }
-    if (!cut.sent) cur.shift -= ((p.lastSeq - p.seq) & 0xff) + 1;
-  }
-
-  /**
-   * A budget whose rule says `review`: the target is paused and its packets from the row that
-   * passed the budget on wait for the approver. MySQL has no message a server may send in the middle
-   * of a result, so the client is not told; it waits as for a slow query. An approval extends the
-   * budget and the rows resume; anything else cuts the result off as a `refuse` budget does.
-   */
+  /** A `review` budget: the target is paused and its packets from the row that passed the budget on wait for the approver. */
   private holdForBudget(overrun: BudgetOverrun, cur: InFlight, rest: Packet[]): void {
     this.targetHeld = rest;
     this.target.pause();
-    const held = (this.held = this.hooks.budgetHold(overrun, cur.record?.text ?? ""));
-    const release = (cutWith: string | null) => {
+    this.held = awaitBudgetDecision(this.hooks, overrun, cur.record?.text ?? "", (cutWith) => {
       this.held = null;
       if (this.closed || !this.targetHeld) return;
       const packets = this.targetHeld;
       this.targetHeld = null;
-      if (cutWith !== null) cur.cut = this.budgetCut(cutWith);
+      if (cutWith !== null) cur.cut = budgetCut(cutWith);
       this.relayPackets(packets, null);
       if (!this.targetHeld && !this.client.writableNeedDrain) this.target.resume();
-    };
-    held
-      .start(() => {})
-      .then(
-        (o) => release(o.approved ? null : `${overrun.message}: ${o.message}`),
-        (err: Error) => release(`${overrun.message}: the review could not be held: ${err.message}`),
-      );
+    });
   }
 
   /** Ends the command in flight; true when it was audited. */

@@ -68,7 +68,7 @@ export class BudgetFilter implements BackendFilter {
     const out = this.inner.onBackend(type, buf, start, end);
     if (out instanceof Promise) {
       // Offered again once the masker is ready: counted already.
-      this.reoffered = row && !warn ? true : this.reoffered;
+      if (row) this.reoffered = true;
       return out;
     }
     if (!warn) return out;
