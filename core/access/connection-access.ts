@@ -8,6 +8,8 @@ export type ConnectionAccess = {
   type: string;
   settings: Record<string, string | number | boolean>;
   secretEnc: string | null;
+  /** The connector the gateway reaches the target through (its name), or null: dialled directly. */
+  connector: string | null;
   /** The person's groups that are granted the connection. */
   viaGroups: string[];
   /** Approved time-bound access (an access request) that lets the identity in until then, epoch ms. */
@@ -29,10 +31,11 @@ export async function connectionAccess(db: Db, person: Person, name?: string): P
     type: string;
     settings: ConnectionAccess["settings"];
     secret_enc: string | null;
+    connector: string | null;
     via_groups: string[];
     temporary_until: number | null;
   }>(sql`
-    select c.id, c.name, c.type, c.settings, c.secret_enc,
+    select c.id, c.name, c.type, c.settings, c.secret_enc, (select k.name from connectors k where k.id = c.connector_id) as connector,
       coalesce((select array_agg(g.name order by g.name) from grants gr join groups g on g.id = gr.group_id
         where gr.connection_id = c.id and g.name = any(${sql.param(person.groups)}::text[])), '{}') as via_groups,
       (select (extract(epoch from max(ar.access_expires_at)) * 1000)::float8 from access_requests ar
@@ -47,6 +50,7 @@ export async function connectionAccess(db: Db, person: Person, name?: string): P
     type: r.type,
     settings: r.settings,
     secretEnc: r.secret_enc,
+    connector: r.connector,
     viaGroups: r.via_groups,
     temporaryUntil: r.temporary_until,
   }));

@@ -9,6 +9,8 @@ export type ResolvedConnection = {
   type: string;
   settings: Record<string, string | number | boolean>;
   secret: Record<string, string>;
+  /** Reached through this connector (gateway/connector/) instead of dialled by the gateway. */
+  connector?: string;
   /** Set when the identity may use the connection only through approved, time-bound access: when it ends (epoch ms). */
   temporaryAccessUntil?: number;
 };
@@ -27,6 +29,7 @@ export async function resolveConnection(db: Db, box: SecretBox, identity: Identi
     type: row.type,
     settings: row.settings,
     secret: row.secretEnc ? JSON.parse(box.open(row.secretEnc)) : {},
+    connector: row.connector ?? undefined,
     temporaryAccessUntil: row.viaGroups.length ? undefined : (row.temporaryUntil ?? undefined),
   };
 }

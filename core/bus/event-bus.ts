@@ -22,6 +22,8 @@ export type BusTopics = {
   "reviews.decided": { reviewId: string };
   /** Approved time-bound access was revoked: the sessions that relied on it end. */
   "access.revoked": { identityId: string; connectionId: string };
+  /** A connector's tokens (all, or these) were revoked, or the connector removed: its links drop, its streams fail. */
+  "connectors.revoked": { connectorId: string; tokenIds?: string[] };
 };
 export type BusTopic = keyof BusTopics;
 export type BusEvent<T extends BusTopic = BusTopic> = { id: number; topic: T; payload: BusTopics[T] };

@@ -1,6 +1,7 @@
 import { pgTable, text, uuid, jsonb, timestamp, primaryKey } from "drizzle-orm/pg-core";
 import { createdAt } from "./columns";
 import { groups } from "./groups";
+import { connectors } from "./connectors";
 
 /**
  * A target the gateway fronts. `settings` holds the non-secret part (host, port, database, user...);
@@ -12,6 +13,8 @@ export const connections = pgTable("connections", {
   type: text("type", { enum: ["postgres", "mysql", "ssh", "http", "kubernetes", "mcp"] }).notNull(),
   settings: jsonb("settings").$type<Record<string, string | number | boolean>>().notNull(),
   secretEnc: text("secret_enc"),
+  /** Reached through this connector's streams instead of dialled by the gateway (gateway/connector/). */
+  connectorId: uuid("connector_id").references(() => connectors.id, { onDelete: "restrict" }),
   createdAt: createdAt(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -21,3 +21,4 @@ export * from "./mcp-tool-pins";
 export * from "./data-budgets";
 export * from "./saml-message-ids";
 export * from "./scim";
+export * from "./connectors";

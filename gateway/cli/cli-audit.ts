@@ -10,7 +10,20 @@ type Snapshot = (pool: pg.Pool) => Promise<unknown>;
 type Change = { action: string; target: string | undefined; connectionName?: string; snapshot: Snapshot };
 
 // Flags that take no value (every other --flag is followed by its value unless written --flag=value).
-const BOOLEAN_FLAGS = new Set(["--json", "--password-stdin", "--all", "--pending", "--help", "-h", "--allow-forwarding", "--trust-new-tools", "--insecure", "--allow-local-infile", "--everyone"]);
+const BOOLEAN_FLAGS = new Set([
+  "--direct",
+  "--json",
+  "--password-stdin",
+  "--all",
+  "--pending",
+  "--help",
+  "-h",
+  "--allow-forwarding",
+  "--trust-new-tools",
+  "--insecure",
+  "--allow-local-infile",
+  "--everyone",
+]);
 
 function positionals(argv: string[]): string[] {
   const out: string[] = [];
@@ -84,6 +97,21 @@ export function describeCliChange(argv: string[]): Change | null {
       if (a !== "issue" && a !== "revoke") return null;
       return { action: `cli.scim.token.${a}`, target: name, snapshot: row("select name, prefix, created_at, created_by, revoked_at from scim_tokens where name = $1", [name]) };
     }
+    case "connectors add":
+    case "connectors token":
+    case "connectors revoke":
+    case "connectors remove":
+      // The token itself is never stored or logged: the snapshot lists prefixes and states.
+      return {
+        action,
+        target: a,
+        snapshot: row(
+          "select c.name, array(select json_build_object('prefix', t.prefix, 'expires_at', t.expires_at, 'revoked_at', t.revoked_at) from connector_tokens t where t.connector_id = c.id order by t.created_at) as tokens from connectors c where c.name = $1",
+          [a],
+        ),
+      };
+    case "connections route":
+      return { action, target: a, connectionName: a, snapshot: row("select c.name, k.name as connector from connections c left join connectors k on k.id = c.connector_id where c.name = $1", [a]) };
     case "budgets add":
     case "budgets remove":
       return {

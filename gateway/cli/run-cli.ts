@@ -24,6 +24,7 @@ import { KUBECONFIG_USAGE, kubeconfigCommand } from "./kubeconfig-command";
 import { MCP_TOOLS_USAGE, runMcpToolsCommand } from "./mcp-tools-command";
 import { BUDGET_FLAGS, BUDGETS_USAGE, runBudgetsCommand } from "./budgets-command";
 import { runScimCommand, SCIM_USAGE } from "./scim-command";
+import { CONNECTORS_USAGE, routeConnectionCommand, runConnectorProcess, runConnectorsCommand } from "./connectors-command";
 
 const USAGE = `usage: gatehouse <command>
 
@@ -48,6 +49,7 @@ ${BUDGETS_USAGE}
 ${AUDIT_VERIFY_USAGE}
 ${USERS_USAGE}
 ${SCIM_USAGE}
+${CONNECTORS_USAGE}
 ${REVIEWS_USAGE}
 ${ACCESS_USAGE}
 
@@ -87,6 +89,8 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       session: { type: "string" },
       gateway: { type: "string" },
       hash: { type: "string" },
+      via: { type: "string" },
+      direct: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -106,6 +110,8 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     if (cmd === "reviews") return await runReviewsCommand(db, sub, rest, { json: values.json, all: values.all, as: values.as, reason: values.reason }, out);
     if (cmd === "mcp-tools") return await runMcpToolsCommand(db, sub, rest, { json: values.json, hash: values.hash, as: values.as }, out);
     if (cmd === "scim") return await runScimCommand(db, sub, rest, { json: values.json }, out);
+    if (cmd === "connectors") return await runConnectorsCommand(db, sub, rest, { json: values.json, ttl: values.ttl }, io, out);
+    if (cmd === "connections" && sub === "route") return await routeConnectionCommand(db, rest[0], { via: values.via, direct: values.direct }, out);
     if (cmd === "budgets") return await runBudgetsCommand(db, sub, rest, values, out);
     if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
     if (cmd === "kubeconfig")
@@ -218,6 +224,8 @@ export type CliIo = {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     // `audit verify` parses flags of its own and answers with its verdict (audit-verify-command.ts).
+    // `connector` runs the connector process: no database, flags of its own.
+    if (argv[0] === "connector") return await runConnectorProcess(argv.slice(1), io);
     if (argv[0] === "audit" && argv[1] === "verify") return await runAuditVerify(argv, io).catch((err: Error) => (io.err(`gatehouse: ${err.message}\n`), 2));
     await auditedCli(argv, (a) => run(a, io), io.env);
     return 0;

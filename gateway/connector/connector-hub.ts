@@ -1,0 +1,198 @@
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client";
+import type { Bus } from "../../core/bus/event-bus";
+import { ConnectorError, verifyConnectorToken, type VerifiedConnector } from "../../core/connectors/manage-connectors";
+import type { AuditWriter } from "../../core/audit/audit-writer";
+import type { HttpRouter } from "../http/router";
+import { rejectUpgrade } from "../http/router";
+import type { Log } from "../log-sink";
+import { Mux, MUX_VERSION } from "./mux";
+import { DialError, dialDirect, type Dial, type DialTarget } from "./dial";
+
+const HEARTBEAT_MS = 15_000;
+const HELLO_TIMEOUT_MS = 5_000;
+const MAX_FRAME = 1024 * 1024;
+
+type Link = { id: string; mux: Mux; connector: VerifiedConnector; hostname: string; version: string; alive: boolean; expiry?: NodeJS.Timeout };
+type Hello = { link?: unknown; version?: unknown; hostname?: unknown; mux?: unknown };
+
+/**
+ * The gateway's end of connectors (`/connector` on the HTTP port): authenticates each connector
+ * process by its token, keeps its link (heartbeats, state in connector_links for the console), and
+ * opens streams to targets over it for connections routed through that connector. Several links
+ * of one connector share the streams (the least busy takes the next) and take over from each other:
+ * a link that drops fails only the streams it carried.
+ */
+export class ConnectorHub {
+  private readonly links = new Map<string, Set<Link>>();
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(private readonly opts: { db: Db; instance: string; audit: AuditWriter; log: Log }) {}
+
+  mount(router: HttpRouter, bus: Bus): void {
+    router.mount("/connector", "connectors' links (WebSocket; a connector token)", { upgrade: (req, socket, head) => void this.onUpgrade(req, socket, head) });
+    bus.on("connectors.revoked", ({ connectorId, tokenIds }) => {
+      for (const link of this.links.get(connectorId) ?? []) {
+        if (!tokenIds || tokenIds.includes(link.connector.tokenId)) link.mux.close("the connector's token was revoked");
+      }
+    });
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** How the gateway reaches a connection's target: through its connector's streams, or itself. */
+  dialerFor(connection: { name: string; connector?: string }): Dial {
+    const via = connection.connector;
+    if (!via) return dialDirect;
+    return (to) => this.openStream(via, connection.name, to);
+  }
+
+  /** Live links on this instance, by connector name (for tests and metrics). */
+  linkCount(connectorName: string): number {
+    let n = 0;
+    for (const set of this.links.values()) for (const l of set) if (l.connector.name === connectorName) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const set of this.links.values()) for (const l of set) l.mux.close("the gateway is shutting down");
+    this.wss.close();
+  }
+
+  private async openStream(via: string, connection: string, to: DialTarget): Promise<Duplex> {
+    const candidates = [...this.links.values()].flatMap((set) => [...set]).filter((l) => l.connector.name === via && !l.mux.isClosed);
+    if (!candidates.length) throw new DialError(await this.notHere(via));
+    // The least busy link first; if its connector cannot reach the target, that is the answer (they share a network).
+    candidates.sort((a, b) => a.mux.openStreams - b.mux.openStreams);
+    const host = "path" in to ? to.path : to.host;
+    const port = "path" in to ? 0 : to.port;
+    try {
+      return await candidates[0].mux.open({ host, port, connection });
+    } catch (err) {
+      throw new DialError(`through connector ${via} (${candidates[0].hostname}): ${(err as Error).message}`);
+    }
+  }
+
+  /** Why no link of the connector is here, in words an operator can act on. */
+  private async notHere(via: string): Promise<string> {
+    const { rows } = await this.opts.db
+      .execute<{ instance: string }>(
+        sql`select l.instance from connector_links l join connectors c on c.id = l.connector_id
+          where c.name = ${via} and l.disconnected_at is null and l.last_seen_at > now() - interval '45 seconds' limit 3`,
+      )
+      .catch(() => ({ rows: [] as { instance: string }[] }));
+    const elsewhere = rows.map((r) => r.instance).filter((i) => i !== this.opts.instance);
+    return elsewhere.length
+      ? `connector ${via} is not connected to this gateway instance (${this.opts.instance}) but to ${elsewhere.join(", ")}: start the connector with a --gateway for every instance`
+      : `connector ${via} is not connected: start it beside the target (npx gatehouse connector --gateway <this gateway>/connector with its token)`;
+  }
+
+  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const auth = req.headers.authorization ?? "";
+    const token = /^Bearer (\S+)$/i.exec(auth)?.[1];
+    let connector: VerifiedConnector;
+    try {
+      if (!token) throw new ConnectorError("no connector token (Authorization: Bearer ghc_...)");
+      connector = await verifyConnectorToken(this.opts.db, token);
+    } catch (err) {
+      const why = err instanceof ConnectorError ? err.message : "the token could not be checked";
+      if (!(err instanceof ConnectorError)) this.opts.log(`connector: token check failed: ${(err as Error).message}`);
+      this.opts.audit.write({ at: new Date(), action: "connector.refused", outcome: "denied", protocol: "connector", clientAddr: req.socket.remoteAddress ?? null, message: why });
+      socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(why)}\r\nconnection: close\r\n\r\n${why}`);
+      return;
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onLink(ws, connector, req.socket.remoteAddress ?? null));
+  }
+
+  private onLink(ws: WebSocket, connector: VerifiedConnector, remoteAddr: string | null): void {
+    const mux = new Mux(ws);
+    const helloTimer = setTimeout(() => mux.close("no hello from the connector"), HELLO_TIMEOUT_MS);
+    mux.once("hello", (h: Hello) => {
+      clearTimeout(helloTimer);
+      const id = typeof h.link === "string" && /^[0-9a-f-]{36}$/.test(h.link) ? h.link : null;
+      if (!id) return mux.close("the hello names no link id");
+      if (h.mux !== MUX_VERSION) return mux.close(`this gateway speaks connector framing ${MUX_VERSION}; upgrade the connector`);
+      const link: Link = { id, mux, connector, hostname: String(h.hostname ?? "?").slice(0, 255), version: String(h.version ?? "?").slice(0, 64), alive: true };
+      void this.register(link, remoteAddr);
+    });
+    ws.on("pong", () => {
+      for (const set of this.links.values()) for (const l of set) if (l.mux === mux) l.alive = true;
+    });
+  }
+
+  private async register(link: Link, remoteAddr: string | null): Promise<void> {
+    const { db, instance, audit, log } = this.opts;
+    try {
+      await db.execute(sql`insert into connector_links (id, instance, connector_id, token_id, version, hostname, remote_addr)
+        values (${link.id}::uuid, ${instance}, ${link.connector.connectorId}::uuid, ${link.connector.tokenId}::uuid, ${link.version}, ${link.hostname}, ${remoteAddr})
+        on conflict (id, instance) do update set connected_at = now(), last_seen_at = now(), disconnected_at = null, version = excluded.version`);
+    } catch (err) {
+      log(`connector: cannot record the link of ${link.connector.name}: ${(err as Error).message}`);
+      return link.mux.close("the gateway cannot record the link; try again");
+    }
+    if (link.mux.isClosed) return void this.recordEnd(link, "closed before it was recorded");
+    let set = this.links.get(link.connector.connectorId);
+    if (!set) this.links.set(link.connector.connectorId, (set = new Set()));
+    set.add(link);
+    if (link.connector.expiresAt) {
+      const ms = link.connector.expiresAt - Date.now();
+      link.expiry = setTimeout(() => link.mux.close("the connector's token expired"), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      link.expiry.unref();
+    }
+    link.mux.hello("welcome", { connector: link.connector.name, instance, heartbeatMs: HEARTBEAT_MS });
+    audit.write({
+      at: new Date(),
+      action: "connector.connected",
+      outcome: "ok",
+      protocol: "connector",
+      clientAddr: remoteAddr,
+      message: `${link.connector.name} from ${link.hostname} (version ${link.version})`,
+    });
+    log(`connector ${link.connector.name} linked from ${link.hostname} (${remoteAddr ?? "?"})`);
+    link.mux.once("close", (reason: string) => {
+      clearTimeout(link.expiry);
+      set.delete(link);
+      if (!set.size) this.links.delete(link.connector.connectorId);
+      audit.write({
+        at: new Date(),
+        action: "connector.disconnected",
+        outcome: "ok",
+        protocol: "connector",
+        clientAddr: remoteAddr,
+        message: `${link.connector.name} from ${link.hostname}: ${reason}`,
+      });
+      log(`connector ${link.connector.name} from ${link.hostname} unlinked: ${reason}`);
+      void this.recordEnd(link, reason);
+    });
+  }
+
+  private async recordEnd(link: Link, _reason: string): Promise<void> {
+    await this.opts.db
+      .execute(sql`update connector_links set disconnected_at = now(), streams_open = 0, streams_total = ${link.mux.opened} where id = ${link.id}::uuid and instance = ${this.opts.instance}`)
+      .catch(() => {});
+  }
+
+  /** Pings every link (one missed pong: it is dead) and refreshes what the console shows of it. */
+  private async beat(): Promise<void> {
+    for (const set of this.links.values())
+      for (const link of set) {
+        if (!link.alive) {
+          link.mux.close("the connector stopped answering heartbeats");
+          continue;
+        }
+        link.alive = false;
+        link.mux.ping();
+        await this.opts.db
+          .execute(
+            sql`update connector_links set last_seen_at = now(), streams_open = ${link.mux.openStreams}, streams_total = ${link.mux.opened} where id = ${link.id}::uuid and instance = ${this.opts.instance}`,
+          )
+          .catch(() => {});
+      }
+  }
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import WebSocket from "ws";
+import { Mux, MUX_VERSION, type MuxStream, type OpenRequest } from "./mux";
+import { dialDirect, DialError } from "./dial";
+import { targetAllowed } from "./allow-list";
+
+export type ConnectorOptions = {
+  /** wss://gateway:18888/connector, one per gateway instance to keep a link to. */
+  gateways: string[];
+  token: string;
+  /** PEM: the CA that signed the gateway's certificate, or that certificate itself (which pins it). */
+  ca?: string;
+  /** host, host:port or CIDR-free globs (`10.0.*`, `db-*.internal:5432`) the gateway may ask for; empty: any. */
+  allow: string[];
+  version: string;
+  log: (line: string) => void;
+};
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+/** The gateway pings every 15 s; silence for this long means the link is gone though the socket may not know. */
+const SILENCE_MS = 45_000;
+
+/**
+ * The connector: beside the targets, it dials out to each gateway, keeps the link up (reconnects with
+ * backoff and jitter, notices a silent gateway), and for each stream the gateway opens dials the
+ * target and pipes bytes both ways with the mux's flow control. It never listens on a port.
+ */
+export function runConnector(opts: ConnectorOptions): { close: () => Promise<void>; linked: () => number } {
+  const links = opts.gateways.map((url) => new GatewayLink(url, opts));
+  for (const l of links) l.start();
+  return {
+    linked: () => links.filter((l) => l.isLinked).length,
+    close: async () => {
+      await Promise.all(links.map((l) => l.stop()));
+    },
+  };
+}
+
+class GatewayLink {
+  private stopped = false;
+  private mux: Mux | null = null;
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private silence?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
+  isLinked = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly opts: ConnectorOptions,
+  ) {}
+
+  start(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.url, {
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      ca: this.opts.ca,
+      maxPayload: 1024 * 1024,
+      handshakeTimeout: 10_000,
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+    const mux = new Mux(ws);
+    this.mux = mux;
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString("utf8").slice(0, 500)));
+      res.on("end", () => {
+        this.opts.log(`gateway ${this.url} refused the link: ${res.statusCode} ${body.trim()}`);
+        ws.terminate();
+      });
+    });
+    ws.on("open", () => {
+      this.attempt = 0;
+      this.heard();
+      mux.hello("hello", { link: randomUUID(), version: this.opts.version, hostname: hostname(), mux: MUX_VERSION });
+    });
+    ws.on("ping", () => this.heard());
+    mux.on("welcome", (w: { connector?: string; instance?: string }) => {
+      this.isLinked = true;
+      this.opts.log(`linked to ${this.url} as connector ${w.connector ?? "?"} (gateway instance ${w.instance ?? "?"})`);
+    });
+    mux.on("open", (stream: MuxStream, req: OpenRequest) => void this.onOpen(mux, stream, req));
+    mux.once("close", (reason: string) => {
+      clearTimeout(this.silence);
+      if (this.isLinked) this.opts.log(`link to ${this.url} lost: ${reason}`);
+      this.isLinked = false;
+      this.scheduleReconnect();
+    });
+  }
+
+  private heard(): void {
+    clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.mux?.close("the gateway went silent"), SILENCE_MS);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.retry = setTimeout(() => this.start(), delay);
+  }
+
+  private async onOpen(mux: Mux, stream: MuxStream, req: OpenRequest): Promise<void> {
+    const path = req.port === 0 && typeof req.host === "string" && req.host.startsWith("/");
+    const what = path ? req.host : `${req.host}:${req.port}`;
+    if (typeof req.host !== "string" || !Number.isInteger(req.port) || req.port < 0 || req.port > 65535 || !targetAllowed(this.opts.allow, req.host, req.port)) {
+      this.opts.log(`refused a stream to ${String(what)} for ${String(req.connection)}: not in --allow`);
+      return mux.refuse(stream, `the connector does not allow ${what} (its --allow list)`);
+    }
+    try {
+      const target = await dialDirect(path ? { path: req.host } : { host: req.host, port: req.port });
+      if (stream.destroyed) return void target.destroy();
+      mux.accept(stream);
+      target.pipe(stream);
+      stream.pipe(target);
+      target.on("error", (e) => stream.destroy(e));
+      stream.on("error", () => target.destroy());
+      stream.on("close", () => target.destroy());
+      target.on("close", () => stream.end());
+    } catch (err) {
+      const why = err instanceof DialError ? err.message : String(err);
+      mux.refuse(stream, `the connector cannot reach ${what}: ${why}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    clearTimeout(this.silence);
+    this.mux?.close("the connector is stopping");
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) await new Promise<void>((r) => (ws.once("close", () => r()), setTimeout(r, 1000).unref()));
+  }
+}
