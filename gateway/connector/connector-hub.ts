@@ -7,7 +7,6 @@ import type { Bus } from "../../core/bus/event-bus";
 import { ConnectorError, verifyConnectorToken, type VerifiedConnector } from "../../core/connectors/manage-connectors";
 import type { AuditWriter } from "../../core/audit/audit-writer";
 import type { HttpRouter } from "../http/router";
-import { rejectUpgrade } from "../http/router";
 import type { Log } from "../log-sink";
 import { Mux, MUX_VERSION } from "./mux";
 import { DialError, dialDirect, type Dial, type DialTarget } from "./dial";
