@@ -13,6 +13,7 @@ import type { ReviewCoordinator } from "./pipeline/review-coordinator";
 import type { BufferBudget } from "./pipeline/message-limits";
 import type { AuthThrottle } from "./pipeline/auth-throttle";
 import type { BudgetMeter } from "./pipeline/budgets";
+import type { ConnectorHub } from "./connector/connector-hub";
 
 /** Everything the pipeline and the protocol adapters need, passed in (no module-level singletons). */
 export type GatewayDeps = {
@@ -35,6 +36,8 @@ export type GatewayDeps = {
   throttle: AuthThrottle;
   /** Exfiltration budgets: each identity's result rows and bytes per window, shared by every instance. */
   budgets: BudgetMeter;
+  /** Connectors' links; `dialerFor(connection)` is how every protocol reaches its target (directly or through one). */
+  connectors: ConnectorHub;
   /** The gateway's log (gateway/log-sink.ts): structured, escaped lines; whatever a client sent may be in a message. */
   log: Log;
 };

@@ -29,6 +29,7 @@ import { loadTlsContext } from "./tls";
 import type { GatewayDeps } from "./gateway-deps";
 import { createLogSink, type Log } from "./log-sink";
 import { lockInstance } from "./instance-lock";
+import { ConnectorHub } from "./connector/connector-hub";
 
 export type RunningGateway = {
   /** Listener ports: `pg`, `ssh` and `http` by their short names, and every adapter's by its name. */
@@ -92,6 +93,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     buffers: new BufferBudget(config.bufferBudgetBytes),
     throttle: new AuthThrottle(handle.db, config.authThrottle),
     budgets: new BudgetMeter(handle.db, log),
+    connectors: new ConnectorHub({ db: handle.db, instance: config.instance, audit, log }),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
@@ -114,6 +116,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   const unsubscribe = await bus.listen(handle.db, config.databaseUrl);
 
   const http = new HttpRouter();
+  deps.connectors.mount(http, bus);
   const tls = await loadTlsContext(config);
   const started: StartedAdapter[] = [];
   const ports: Record<string, number> = {};
@@ -150,6 +153,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     );
   } catch (err) {
     await Promise.all(started.map((a) => a.close()));
+    await deps.connectors.close();
     await deps.budgets.close().catch(() => {});
     stopRetention();
     stopAuditRetention();
@@ -170,6 +174,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
       const closing = Promise.all([...started.map((a) => a.close()), http.close()]);
       deps.live.killAll("the gateway is shutting down");
       await deps.reviews.close();
+      await deps.connectors.close();
       await closing;
       await deps.budgets.close().catch((err: Error) => log(`could not store the last data budget use: ${err.message}`));
       stopRetention();

@@ -64,6 +64,8 @@ export async function removeConnector(db: Db, name: string): Promise<void> {
 /** Routes a connection through a connector, or (null) back to the gateway dialling it itself. */
 export async function routeConnection(db: Db, connectionName: string, connectorName: string | null): Promise<void> {
   const id = connectorName === null ? null : await connectorId(db, connectorName);
+  const [c] = await db.select({ type: connections.type }).from(connections).where(eq(connections.name, connectionName));
+  if (c?.type === "mcp" && id !== null) throw new ConnectorError("an MCP server connection cannot be reached through a connector yet (its SDK client dials itself); route it directly");
   const done = await db
     .update(connections)
     .set({ connectorId: id, updatedAt: sql`now()` })

@@ -33,7 +33,7 @@ const asPg = (cmd: string, args: string[]): [string, string[]] => (isRoot ? ["ru
  * A private PostgreSQL on a free port, in a temp folder: trust over the unix socket (for setup),
  * scram-sha-256 over TCP (so the gateway's target authentication is exercised for real).
  */
-export async function startPgServer(opts: { settings?: Record<string, string> } = {}): Promise<PgServer> {
+export async function startPgServer(opts: { settings?: Record<string, string>; netns?: string } = {}): Promise<PgServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-pg-"));
   const socketDir = mkdtempSync(path.join(tmpdir(), "gatehouse-pgsock-"));
   if (isRoot) execFileSync("chown", ["postgres:postgres", dataDir, socketDir]);
@@ -58,7 +58,9 @@ export async function startPgServer(opts: { settings?: Record<string, string> } 
       .map(([k, v]) => `${k} = ${v}`)
       .join("\n") + "\n",
   );
-  const [cmd, args] = asPg(pgBin("postgres"), ["-D", dataDir]);
+  const [pgCmd, pgArgs] = asPg(pgBin("postgres"), ["-D", dataDir]);
+  // In a network namespace (e2e/connector): its 127.0.0.1 is the namespace's own; the unix socket (setup) is still reachable.
+  const [cmd, args] = opts.netns ? ["ip", ["netns", "exec", opts.netns, pgCmd, ...pgArgs]] : [pgCmd, pgArgs];
   const proc: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   proc.stderr!.on("data", (d) => (log += d));

@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
  * authorised key, logging in as the user running the tests (root on these machines).
  * `config` adds sshd_config lines (given the server's private folder).
  */
-export async function startSshServer(opts: { config?: (dir: string) => string[] } = {}): Promise<SshServer> {
+export async function startSshServer(opts: { config?: (dir: string) => string[]; netns?: string } = {}): Promise<SshServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshd-"));
   const port = await freePort();
   const user = (await run("id", ["-un"])).stdout.trim();
@@ -68,15 +68,21 @@ export async function startSshServer(opts: { config?: (dir: string) => string[] 
     ].join("\n") + "\n",
   );
   const fp = await run("ssh-keygen", ["-l", "-f", path.join(dir, "host_ed25519.pub")]);
-  const child: ChildProcess = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+  // In a network namespace (e2e/connector), its 127.0.0.1 is the namespace's own.
+  const sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", config];
+  const child: ChildProcess = opts.netns
+    ? spawn("ip", ["netns", "exec", opts.netns, ...sshd], { stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(sshd[0], sshd.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (d) => (log += d));
   for (let i = 0; ; i++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => resolve(false));
-    });
+    const open = opts.netns
+      ? (await run("ip", ["netns", "exec", opts.netns, "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`])).code === 0
+      : await new Promise<boolean>((resolve) => {
+          const s = net.connect(port, "127.0.0.1");
+          s.once("connect", () => (s.destroy(), resolve(true)));
+          s.once("error", () => resolve(false));
+        });
     if (open) break;
     if (child.exitCode !== null || i > 100) throw new Error(`sshd did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 100));

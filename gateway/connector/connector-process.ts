@@ -118,8 +118,10 @@ class GatewayLink {
       stream.pipe(target);
       target.on("error", (e) => stream.destroy(e));
       stream.on("error", () => target.destroy());
-      stream.on("close", () => target.destroy());
-      target.on("close", () => stream.end());
+      // Reset by the gateway (its client went away): the target goes too. A clean end has already
+      // ended the target's side through the pipe, and its last bytes still flush.
+      stream.on("close", () => stream.errored && target.destroy());
+      target.on("close", () => !stream.writableEnded && stream.end());
     } catch (err) {
       const why = err instanceof DialError ? err.message : String(err);
       mux.refuse(stream, `the connector cannot reach ${what}: ${why}`);

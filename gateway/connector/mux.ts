@@ -58,8 +58,22 @@ export class MuxStream extends Duplex {
   setKeepAlive(): this {
     return this;
   }
-  setTimeout(): this {
+  /** As net.Socket's: "timeout" after `ms` without a byte either way (0: off). */
+  setTimeout(ms: number, onTimeout?: () => void): this {
+    if (onTimeout) this.once("timeout", onTimeout);
+    this.idleMs = ms;
+    this.touch();
     return this;
+  }
+  private idleMs = 0;
+  private idleTimer?: NodeJS.Timeout;
+  private touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.idleMs > 0 && !this.destroyed) {
+      this.idleTimer = setTimeout(() => this.emit("timeout"), this.idleMs);
+      this.idleTimer.unref();
+    }
   }
   ref(): this {
     return this;
@@ -69,6 +83,7 @@ export class MuxStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.idleMs) this.touch();
     this.sendSome(chunk, cb);
   }
 
@@ -94,7 +109,10 @@ export class MuxStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
-    if (!this.peerReset) this.mux.send(frame(FrameType.Reset, this.id, err?.message ?? "closed"));
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    // Both directions ended as they should: nothing to tell. Otherwise the peer drops its end too.
+    const clean = !err && this.readableEnded && this.writableFinished;
+    if (!this.peerReset && !clean) this.mux.send(frame(FrameType.Reset, this.id, err?.message ?? "closed"));
     this.mux.forget(this.id);
     const w = this.waiting;
     this.waiting = null;
@@ -114,6 +132,7 @@ export class MuxStream extends Duplex {
 
   /** @internal frames the mux routes here */
   onData(data: Buffer): void {
+    if (this.idleMs) this.touch();
     this.received += data.length;
     // A peer that sends past its credit is broken or hostile: the stream is reset, the rest untouched.
     if (this.received - this.granted > WINDOW) return void this.destroy(new Error("the peer sent more than its flow-control window"));

@@ -80,7 +80,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       resolve(f);
     };
     const fail = (status: number, code: string, message: string) => done({ status, bytesIn, bytesOut: r.refuse(res, status, code, message), failed: true, note: message });
-    const upReq = lib.request(url, { method: r.method, headers, agent: pool.agentFor(s.admission.connection.id, settings) });
+    const upReq = lib.request(url, { method: r.method, headers, agent: pool.agentFor(s.admission.connection, settings) });
     const flight = {
       end: (reason: string) => {
         // A stream already under way is told first (its last words go out before the upstream is cut, which ends the relay).

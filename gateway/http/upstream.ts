@@ -2,6 +2,8 @@ import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { parseExtraHeaders, redactSecret, type InjectedCredential } from "../../core/connections/types/http-credential";
+import type { Dial } from "../connector/dial";
+import { dialAgent } from "../connector/http-dial";
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and what only the gateway may set.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
@@ -26,20 +28,30 @@ export type UpstreamSettings = {
   otherBodies: "pass" | "refuse";
 };
 
-/** Keep-alive agents, one per connection (and its TLS settings), so requests to one upstream reuse its sockets. */
+/**
+ * Keep-alive agents, one per connection (and its TLS settings and connector), so requests to one
+ * upstream reuse its sockets. A connection routed through a connector gets an agent whose sockets
+ * are the connector's streams (`via` names the connector; `dial` opens them).
+ */
 export class UpstreamPool {
   private readonly agents = new Map<string, { fingerprint: string; agent: http.Agent }>();
 
-  agentFor(connectionId: string, s: UpstreamSettings): http.Agent {
-    const fingerprint = JSON.stringify([s.baseUrl, s.tlsVerify, s.caBundle ?? "", s.clientCert ?? "", s.clientKey ?? ""]);
+  constructor(private readonly dialerFor: (c: { name: string; connector?: string }) => Dial) {}
+
+  agentFor(connection: { id: string; name: string; connector?: string }, s: UpstreamSettings): http.Agent {
+    const connectionId = connection.id;
+    const fingerprint = JSON.stringify([s.baseUrl, s.tlsVerify, s.caBundle ?? "", s.clientCert ?? "", s.clientKey ?? "", connection.connector ?? ""]);
     const found = this.agents.get(connectionId);
     if (found?.fingerprint === fingerprint) return found.agent;
     found?.agent.destroy();
     const https_ = new URL(s.baseUrl).protocol === "https:";
     const options = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: "lifo" as const };
-    const agent = https_
-      ? new https.Agent({ ...options, rejectUnauthorized: s.tlsVerify, ca: s.caBundle || undefined, cert: s.clientCert || undefined, key: s.clientKey || undefined })
-      : new http.Agent(options);
+    const tlsOptions = https_ ? { rejectUnauthorized: s.tlsVerify, ca: s.caBundle || undefined, cert: s.clientCert || undefined, key: s.clientKey || undefined } : {};
+    const agent = connection.connector
+      ? dialAgent(this.dialerFor(connection), https_, { ...options, ...tlsOptions })
+      : https_
+        ? new https.Agent({ ...options, ...tlsOptions })
+        : new http.Agent(options);
     this.agents.set(connectionId, { fingerprint, agent });
     return agent;
   }

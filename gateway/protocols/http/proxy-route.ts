@@ -27,7 +27,7 @@ export const PROXY_PREFIX = PROXY_PREFIX_PATH;
 /** `/proxy/<connection>/<path>` on the gateway's HTTP port: each request admitted, judged, forwarded with the connection's credential, masked and audited. */
 export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
   const sessions = httpSessions(deps);
-  const pool = new UpstreamPool();
+  const pool = new UpstreamPool((c) => deps.connectors.dialerFor(c));
   router.mount(PROXY_PREFIX, "HTTP APIs: /proxy/<connection>/<path>, with Authorization: Bearer <Gatehouse key or token>", {
     request: (req, res, rest) => {
       handle(deps, sessions, pool, req, res, rest).catch((err) => {

@@ -13,6 +13,7 @@ import { holdForReview } from "../../pipeline/hold";
 import { clientCredential } from "../../http/client-credential";
 import type { HttpSessions } from "./proxy-route";
 import { SecretRedactor } from "../../http/secret-redactor";
+import { dialConnection } from "../../connector/http-dial";
 import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
 
@@ -101,7 +102,16 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: HttpSessions, po
   headers.connection = "Upgrade";
   headers.upgrade = String(req.headers.upgrade ?? "websocket");
   // Upgraded sockets leave the pool: a fresh agentless connection.
-  const upReq = (url.protocol === "https:" ? https : http).request(url, { method: "GET", headers, agent: false, rejectUnauthorized: settings.tlsVerify, ca: settings.caBundle || undefined });
+  const secure = url.protocol === "https:";
+  const connection = s.admission.connection;
+  const upReq = (secure ? https : http).request(url, {
+    method: "GET",
+    headers,
+    agent: false,
+    rejectUnauthorized: settings.tlsVerify,
+    ca: settings.caBundle || undefined,
+    createConnection: connection.connector ? dialConnection(deps.connectors.dialerFor(connection), secure) : undefined,
+  });
   upReq.setTimeout(settings.timeoutMs, () => upReq.destroy(new Error(`the upstream did not answer within ${settings.timeoutMs} ms`)));
   const flight = { end: () => (socket.destroy(), upReq.destroy()) };
   s.inFlight.add(flight);

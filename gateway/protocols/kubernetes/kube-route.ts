@@ -29,7 +29,7 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** `/k8s/<connection>/...` on the gateway's HTTP port (TLS only): each API request admitted, judged as a command, forwarded with the connection's credential, masked and audited. */
 export function mountKubernetes(router: HttpRouter, deps: GatewayDeps): { close: () => Promise<void> } {
   const sessions = kubeSessions(deps);
-  const pool = new UpstreamPool();
+  const pool = new UpstreamPool((c) => deps.connectors.dialerFor(c));
   const recent = new RecentRefusals();
   const secretMaskers = new SecretMaskers();
   router.mount(KUBE_PREFIX, "Kubernetes API servers: /k8s/<connection>/... over TLS (kubeconfig: `gatehouse kubeconfig <connection>`)", {

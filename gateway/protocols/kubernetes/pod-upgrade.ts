@@ -17,6 +17,7 @@ import { refuseUpgradeWithStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { relayChannels } from "./channel-relay";
 import { relayPortForward } from "./port-forward-relay";
+import { dialConnection } from "../../connector/http-dial";
 
 const REFUSAL_STATUS = { unauthenticated: 401, forbidden: 403, "auth-unavailable": 503, unavailable: 503 } as const;
 /** The pod subresources relayed as WebSocket upgrades, and what kubectl calls them. */
@@ -135,6 +136,7 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
     ca: settings.caBundle || undefined,
     cert: settings.clientCert || undefined,
     key: settings.clientKey || undefined,
+    createConnection: s.admission.connection.connector ? dialConnection(deps.connectors.dialerFor(s.admission.connection), true) : undefined,
   });
   upReq.setTimeout(settings.timeoutMs, () => upReq.destroy(new Error(`the API server did not answer within ${settings.timeoutMs} ms`)));
   // Ended from outside (kill, revocation, expiry): before the upgrade, cut; after it, the relay's own end.

@@ -24,7 +24,7 @@ export type MysqlListener = { port: number; listening: () => boolean; close: () 
 
 /** The MySQL listener: user name = connection name, password = token (caching_sha2_password full authentication). */
 export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
-  const greetings = new TargetGreetings(deps.db);
+  const greetings = new TargetGreetings(deps.db, deps.connectors);
   const threads = new ThreadRegistry();
   let nextId = 1;
   const server = net.createServer((socket) => {
@@ -92,7 +92,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
 
   let target: TargetSession;
   try {
-    target = await loginToTarget({ ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
+    target = await loginToTarget(deps.connectors.dialerFor(connection), { ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
   } catch (err) {
     const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;

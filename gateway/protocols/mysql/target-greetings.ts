@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client";
-import { connections } from "../../../drizzle/schema/index";
+import { connections, connectors } from "../../../drizzle/schema/index";
 import { connectionTypeOf } from "../../../core/connections/registry";
 import type { Greeting } from "./handshake-messages";
 import { probeGreeting } from "./target-login";
+import type { ConnectorHub } from "../../connector/connector-hub";
 
 export type TargetFacts = Omit<Greeting, "scramble" | "authPlugin">;
 
@@ -18,7 +19,10 @@ export class TargetGreetings {
   private latest: TargetFacts | null = null;
   private probing: Promise<void> | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly connectors: ConnectorHub,
+  ) {}
 
   learn(g: Greeting): void {
     this.latest = { serverVersion: g.serverVersion, connectionId: 0, capabilities: g.capabilities, charset: g.charset, status: g.status };
@@ -31,15 +35,25 @@ export class TargetGreetings {
   }
 
   private async probe(): Promise<void> {
-    const rows = await this.db.select({ name: connections.name, type: connections.type, settings: connections.settings }).from(connections).where(eq(connections.type, "mysql"));
+    const rows = await this.db
+      .select({ name: connections.name, type: connections.type, settings: connections.settings, connectorId: connections.connectorId })
+      .from(connections)
+      .where(eq(connections.type, "mysql"));
     for (const row of rows) {
       try {
         const s = connectionTypeOf("mysql").parseSettings(row);
-        this.learn(await probeGreeting(s.host, s.port));
+        // A target behind a connector is read through it, when its connector is linked here.
+        const dial = row.connectorId ? this.connectors.dialerFor({ name: row.name, connector: await this.connectorName(row.connectorId) }) : this.connectors.dialerFor(row);
+        this.learn(await probeGreeting(dial, s.host, s.port));
         return;
       } catch {
         // The next connection's target, then.
       }
     }
+  }
+
+  private async connectorName(id: string): Promise<string> {
+    const [c] = await this.db.select({ name: connectors.name }).from(connectors).where(eq(connectors.id, id));
+    return c?.name ?? id;
   }
 }

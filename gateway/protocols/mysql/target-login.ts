@@ -6,6 +6,7 @@ import { PacketChannel } from "./packet-channel";
 import { handshakeResponsePacket, parseErr, parseGreeting, type Greeting } from "./handshake-messages";
 import { Cap } from "./protocol-constants";
 import type { MysqlSettings } from "../../../core/connections/types/mysql";
+import { DialError, type Dial } from "../../connector/dial";
 
 export type MysqlTarget = MysqlSettings & { password?: string };
 export type TargetSession = { socket: Duplex; leftover: Buffer; greeting: Greeting; capabilities: number; ok: Buffer };
@@ -23,8 +24,8 @@ export class TargetLoginError extends Error {
 }
 
 /** Connects and reads the greeting only: what the gateway advertises to clients before it knows which connection they want. */
-export async function probeGreeting(host: string, port: number): Promise<Greeting> {
-  const socket = await connect(host, port);
+export async function probeGreeting(dial: Dial, host: string, port: number): Promise<Greeting> {
+  const socket = await connect(dial, host, port);
   try {
     return parseGreeting((await new PacketChannel(socket, 1 << 16).next(TIMEOUT_MS)).payload);
   } finally {
@@ -39,11 +40,12 @@ export async function probeGreeting(host: string, port: number): Promise<Greetin
  * that the target and the gateway share (so the relayed stream is what the client expects).
  */
 export async function loginToTarget(
+  dial: Dial,
   t: MysqlTarget,
   client: { capabilities: number; charset: number; database: string | null; attributes: Buffer | null },
   allowLocalInfile: boolean,
 ): Promise<TargetSession> {
-  let socket: Duplex = await connect(t.host, t.port);
+  let socket: Duplex = await connect(dial, t.host, t.port);
   let channel = new PacketChannel(socket, 1 << 24);
   try {
     const greeting = parseGreeting((await channel.next(TIMEOUT_MS)).payload);
@@ -141,13 +143,8 @@ const sha = (alg: string, ...parts: Buffer[]) => {
 };
 const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((v, i) => v ^ b[i]));
 
-function connect(host: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port });
-    s.setNoDelay(true);
-    s.setKeepAlive(true, 30_000);
-    const timer = setTimeout(() => (s.destroy(), reject(new TargetLoginError("timed out", "network"))), TIMEOUT_MS);
-    s.once("connect", () => (clearTimeout(timer), resolve(s)));
-    s.once("error", (e: NodeJS.ErrnoException) => (clearTimeout(timer), reject(new TargetLoginError(e.code === "ECONNREFUSED" ? "connection refused" : (e.code ?? e.message), "network"))));
+function connect(dial: Dial, host: string, port: number): Promise<Duplex> {
+  return dial({ host, port }).catch((e: Error) => {
+    throw new TargetLoginError(e instanceof DialError ? e.message : String(e), "network");
   });
 }

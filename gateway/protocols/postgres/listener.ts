@@ -99,7 +99,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   if (!admitted.ok) return refuse(socket, refusalError(admitted.refusal));
   const { identity, connection } = admitted.admission;
 
-  const target = pgTargetOf(connection);
+  const target = pgTargetOf(connection, deps.connectors.dialerFor(connection));
   let targetSession;
   try {
     targetSession = await connectTarget(target, params, connection.name);

@@ -184,7 +184,7 @@ function runSession(client: Connection, clientAddr: string, deps: GatewayDeps, a
     guard: new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, ctx),
     target: scope.then(
       (sc) =>
-        connectSshTarget(deps.db, connection, (fingerprint) =>
+        connectSshTarget(deps.db, connection, deps.connectors.dialerFor(connection), (fingerprint) =>
           sc.audit({ action: "ssh.hostkey.pinned", outcome: "ok", message: `first connection: pinned the host key ${fingerprint} of ${settings.host}:${settings.port}` }),
         ),
       (err: Error) => Promise.reject(new SshTargetError(err.message)),

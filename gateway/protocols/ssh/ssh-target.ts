@@ -6,6 +6,7 @@ import type { Db } from "../../../drizzle/client";
 import type { ResolvedConnection } from "../../../core/access/resolve-connection";
 import { connectionTypeOf } from "../../../core/connections/registry";
 import { sshFingerprint } from "../../../core/ssh/host-key";
+import type { Dial } from "../../connector/dial";
 
 export type SshTargetSettings = { host: string; port: number; user: string; hostKey?: string; recording?: boolean; allowForwarding?: boolean };
 
@@ -22,8 +23,11 @@ export function sshSettingsOf(c: ResolvedConnection): SshTargetSettings {
  * on the connection. The first connection pins it (trust on first use, recorded in the connection's
  * settings and the audit log, shown in the console); a different key later is refused.
  */
-export async function connectSshTarget(db: Db, c: ResolvedConnection, onPinned: (fingerprint: string) => void): Promise<SshClient> {
+export async function connectSshTarget(db: Db, c: ResolvedConnection, dial: Dial, onPinned: (fingerprint: string) => void): Promise<SshClient> {
   const s = sshSettingsOf(c);
+  const sock = await dial({ host: s.host, port: s.port }).catch((err: Error) => {
+    throw new SshTargetError(`cannot reach ${s.host}:${s.port}: ${err.message}`);
+  });
   let seen: string | undefined;
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
@@ -38,6 +42,7 @@ export async function connectSshTarget(db: Db, c: ResolvedConnection, onPinned: 
     client.once("ready", () => resolve());
     client.once("error", fail);
     client.connect({
+      sock: sock as import("node:stream").Readable,
       host: s.host,
       port: s.port,
       username: s.user,

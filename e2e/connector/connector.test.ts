@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
+import { freePort, psqlAdmin, startPgServer, type PgServer } from "../support/pg-server";
+import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+import { createNetns, type Netns } from "../support/netns";
+import { openSeed, seedSshConnection, type Seed } from "../support/seed";
+
+// The targets (PostgreSQL, OpenSSH, an HTTP API) run inside a network namespace on its own
+// loopback: the gateway, in the root namespace, has no route to them. Only the connector, started
+// inside the namespace, reaches them, and it dials out to the gateway over a veth pair.
+
+let ns: Netns;
+let gw: TestGateway;
+let seed: Seed;
+let target: PgServer;
+let sshd: SshServer;
+let upstream: ChildProcess;
+let upstreamPort: number;
+let key: string;
+let certDir: string;
+const connectors: ChildProcess[] = [];
+
+function startConnector(token: string, extra: string[] = []): { proc: ChildProcess; log: () => string; linked: Promise<void> } {
+  const proc = ns.spawn(
+    process.execPath,
+    [path.resolve("bin/gatehouse.mjs"), "connector", "--gateway", `wss://${ns.hostAddr}:${gw.gw.ports.http}/connector`, "--ca", path.join(certDir, "cert.pem"), ...extra],
+    { GATEHOUSE_CONNECTOR_TOKEN: token },
+  );
+  connectors.push(proc);
+  let log = "";
+  const linked = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the connector did not link:\n${log}`)), 30_000);
+    proc.stderr!.on("data", (d: Buffer) => {
+      log += d.toString();
+      if (/linked to /.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once("exit", () => (clearTimeout(timer), reject(new Error(`the connector exited:\n${log}`))));
+  });
+  linked.catch(() => {});
+  return { proc, log: () => log, linked };
+}
+
+const psql = (connection: string, sql: string) => gw.psql(key, connection, ["-qAtc", sql]);
+const client = (connection: string) => new pg.Client({ host: "127.0.0.1", port: gw.pgPort, database: connection, user: "agent", password: key, ssl: false, connectionTimeoutMillis: 15_000 });
+
+beforeAll(async () => {
+  ns = await createNetns();
+  certDir = mkdtempSync(path.join(tmpdir(), "gatehouse-conn-cert-"));
+  // The gateway's certificate names the address the connector dials; the connector pins it with --ca.
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=gatehouse-test",
+      "-addext",
+      `subjectAltName=IP:${ns.hostAddr},IP:127.0.0.1`,
+      "-keyout",
+      path.join(certDir, "key.pem"),
+      "-out",
+      path.join(certDir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  target = await startPgServer({ netns: ns.name });
+  psqlAdmin(target, ["create role app login password 'secret'", "create database shop owner app"]);
+  psqlAdmin(target, ["set role app", "create table items (id int primary key, label text)", "insert into items select g, 'item-' || g from generate_series(1, 5) g"], "shop");
+  sshd = await startSshServer({ netns: ns.name });
+  upstreamPort = await freePort();
+  upstream = ns.spawn(process.execPath, [path.resolve("e2e/connector/ns-upstream.mjs"), String(upstreamPort)]);
+  await new Promise<void>((resolve) => upstream.stdout!.once("data", () => resolve()));
+  gw = await startTestGateway({ GATEHOUSE_BIND: "0.0.0.0", GATEHOUSE_TLS_CERT: path.join(certDir, "cert.pem"), GATEHOUSE_TLS_KEY: path.join(certDir, "key.pem") });
+  seed = openSeed(gw);
+  // The targets' own addresses: 127.0.0.1 inside the namespace. From the gateway's namespace the same address is another machine's.
+  await gw.cli("connections", "add", "pg-private", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${target.port}/shop?sslmode=disable`);
+  await seedSshConnection(seed, "ssh-private", sshd);
+  await gw.cli("connections", "add", "api-private", "--type", "http", "--url", `http://127.0.0.1:${upstreamPort}`, "--auth", "header", "--auth-name", "X-API-Key", "--credential", "upstream-secret");
+  for (const c of ["pg-private", "ssh-private", "api-private"]) await gw.cli("grant", "ops", c);
+  key = (await gw.cli("keys", "issue", "agent-edge", "--groups", "ops")).stdout.trim();
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of connectors) c.kill("SIGKILL");
+  upstream?.kill("SIGKILL");
+  await seed?.close();
+  await gw?.close();
+  await sshd?.stop();
+  await target?.stop();
+  await ns?.remove();
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
+});
+
+describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
+  it("psql, ssh and curl reach them through a connector that dialled out, and not without it", async () => {
+    // Without the connector the gateway dials 127.0.0.1 itself: nothing of the target's is there.
+    const direct = await psql("pg-private", "select 1");
+    expect(direct.code).not.toBe(0);
+    expect(direct.stderr).toMatch(/unreachable: connection refused/);
+
+    expect((await gw.cli("connectors", "add", "edge")).code).toBe(0);
+    const token = (await gw.cli("connectors", "token", "edge", "--ttl", "1d")).stdout.trim();
+    expect(token).toMatch(/^ghc_/);
+    for (const c of ["pg-private", "ssh-private", "api-private"]) expect((await gw.cli("connections", "route", c, "--via", "edge")).code).toBe(0);
+
+    // Routed, but the connector is not running yet: the client is told so.
+    const notYet = await psql("pg-private", "select 1");
+    expect(notYet.stderr).toMatch(/connector edge is not connected/);
+
+    const c1 = startConnector(token);
+    await c1.linked;
+    const rows = await psql("pg-private", "select string_agg(label, ',' order by id) from items");
+    expect(rows.stderr).toBe("");
+    expect(rows.stdout.trim()).toBe("item-1,item-2,item-3,item-4,item-5");
+
+    const ssh = sshClient(sshd.dir, gw.gw.ports.ssh, key);
+    const r = await run("ssh", [...ssh.opts, "ssh-private@127.0.0.1", "echo through-$((6*7))"], { env: ssh.env, timeoutMs: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("through-42\n");
+
+    const curl = await run("curl", ["-sS", "-H", `Authorization: Bearer ${key}`, `http://127.0.0.1:${gw.gw.ports.http}/proxy/api-private/v1/things`]);
+    expect(JSON.parse(curl.stdout)).toMatchObject({ path: "/v1/things", leaked: false });
+
+    const listed = (await gw.cli("connectors", "list", "--json")).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(listed[0]).toMatchObject({ name: "edge", state: "connected", connections: ["api-private", "pg-private", "ssh-private"] });
+    expect(listed[0].links).toHaveLength(1);
+    expect(listed[0].links[0].streamsTotal).toBeGreaterThanOrEqual(0);
+    const audit = (await gw.cli("audit", "list", "--json")).stdout;
+    expect(audit).toContain("connector.connected");
+    expect(audit).not.toContain(token);
+  }, 120_000);
+
+  it("a large result to a client that stops reading holds back only its own stream, all the way to the target", async () => {
+    // A client that asks for ~60 MB and reads nothing: its stream's credit runs out, the connector
+    // stops reading that target socket, and the target backend waits to write (ClientWrite).
+    const stalled = new pg.Client({ host: "127.0.0.1", port: gw.pgPort, database: "pg-private", user: "agent", password: key, ssl: false });
+    await stalled.connect();
+    const raw = (stalled as unknown as { connection: { stream: import("node:net").Socket } }).connection.stream;
+    const copy = stalled.query("select g, repeat('x', 200) from generate_series(1, 300000) g").catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    raw.pause();
+    const other = client("pg-private");
+    await other.connect();
+    let waitEvent = "";
+    for (let i = 0; i < 100 && waitEvent !== "ClientWrite"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      waitEvent = psqlAdmin(target, "select coalesce(string_agg(wait_event, ','), '') from pg_stat_activity where query like 'select g, repeat%' and pid <> pg_backend_pid()").trim();
+    }
+    expect(waitEvent).toBe("ClientWrite");
+    // Beside it, on the same connector link, an interactive session goes on answering.
+    for (let i = 0; i < 20; i++) expect((await other.query("select $1::int as n", [i])).rows[0].n).toBe(i);
+    await other.end();
+    raw.resume();
+    const done = await copy;
+    expect(done).not.toBeInstanceOf(Error);
+    expect((done as pg.QueryResult).rowCount).toBe(300000);
+    await stalled.end();
+  }, 120_000);
+});
