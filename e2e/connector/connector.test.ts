@@ -172,4 +172,57 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     expect((done as pg.QueryResult).rowCount).toBe(300000);
     await stalled.end();
   }, 120_000);
+
+  it("a connector killed mid-session fails only the streams it carried; another process of the connector takes new ones, and a restart links again", async () => {
+    const first = connectors.find((c) => c.exitCode === null)!;
+    const a = client("pg-private");
+    await a.connect();
+    expect((await a.query("select 1 as one")).rows[0].one).toBe(1);
+    const token2 = (await gw.cli("connectors", "token", "edge")).stdout.trim();
+    const second = startConnector(token2);
+    await second.linked;
+    // The least busy link takes the next stream: b rides on the second process.
+    const b = client("pg-private");
+    await b.connect();
+    expect((await b.query("select 2 as two")).rows[0].two).toBe(2);
+
+    const aError = new Promise<Error>((resolve) => a.on("error", resolve));
+    first.kill("SIGKILL");
+    const err = await aError;
+    expect(err.message).toMatch(/the connection to the target was lost: the connector link was lost/);
+    // b's stream was on the other link: untouched.
+    expect((await b.query("select 3 as three")).rows[0].three).toBe(3);
+    // New sessions go through the process still linked.
+    const after = await psql("pg-private", "select count(*) from items");
+    expect(after.stdout.trim()).toBe("5");
+    await b.end();
+
+    const restarted = startConnector(token2);
+    await restarted.linked;
+    second.proc.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const viaRestarted = await psql("pg-private", "select 'again'");
+    expect(viaRestarted.stdout.trim()).toBe("again");
+  }, 120_000);
+
+  it("revoking the connector's tokens drops its links at once; a revoked or forged token is refused with the reason", async () => {
+    const live = connectors.filter((c) => c.exitCode === null && c.signalCode === null);
+    expect(live.length).toBeGreaterThan(0);
+    const sess = client("pg-private");
+    await sess.connect();
+    const lost = new Promise<Error>((resolve) => sess.on("error", resolve));
+    expect((await gw.cli("connectors", "revoke", "edge")).stdout).toMatch(/revoked \d+ token/);
+    expect((await lost).message).toMatch(/the connector's token was revoked/);
+    const refused = await psql("pg-private", "select 1");
+    expect(refused.stderr).toMatch(/connector edge is not connected/);
+    for (const c of live) c.kill("SIGKILL");
+
+    const forged = startConnector("ghc_" + "A".repeat(43));
+    for (let i = 0; i < 100 && !/refused the link/.test(forged.log()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(forged.log()).toMatch(/refused the link: 401 the connector token is not valid/);
+    forged.proc.kill("SIGKILL");
+    const audit = (await gw.cli("audit", "list", "--json")).stdout;
+    expect(audit).toContain("connector.refused");
+    expect(audit).toContain("connector.disconnected");
+  }, 120_000);
 });

@@ -110,7 +110,7 @@ export class ConnectorHub {
   }
 
   private onLink(ws: WebSocket, connector: VerifiedConnector, remoteAddr: string | null): void {
-    const mux = new Mux(ws);
+    const mux = new Mux(ws, "gateway");
     const helloTimer = setTimeout(() => mux.close("no hello from the connector"), HELLO_TIMEOUT_MS);
     mux.once("hello", (h: Hello) => {
       clearTimeout(helloTimer);

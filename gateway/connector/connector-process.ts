@@ -62,7 +62,7 @@ class GatewayLink {
       perMessageDeflate: false,
     });
     this.ws = ws;
-    const mux = new Mux(ws);
+    const mux = new Mux(ws, "connector");
     this.mux = mux;
     ws.on("unexpected-response", (_req, res) => {
       let body = "";

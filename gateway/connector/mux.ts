@@ -49,6 +49,9 @@ export class MuxStream extends Duplex {
     private readonly mux: Mux,
   ) {
     super({ allowHalfOpen: true });
+    // A stream reset before its user listens (between Opened and the caller's handlers, or while the
+    // connector still dials) must not take the process down: users still get "error" when they listen.
+    this.on("error", () => {});
   }
 
   // What callers of a net.Socket call on it: nothing to do on a stream (the WebSocket's socket has its own).
@@ -176,7 +179,11 @@ export class Mux extends EventEmitter {
   private closed: string | null = null;
   opened = 0;
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(
+    private readonly ws: WebSocket,
+    /** Only the connector accepts Open frames (a gateway never dials for its connector), only the gateway Hello. */
+    private readonly role: "gateway" | "connector",
+  ) {
     super();
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return this.close("the peer sent a text frame");
@@ -237,7 +244,7 @@ export class Mux extends EventEmitter {
     if (this.closed !== null) return;
     this.closed = reason;
     for (const id of [...this.pending.keys()]) this.failOpen(id, reason);
-    for (const s of [...this.streams.values()]) s.onReset(reason);
+    for (const s of [...this.streams.values()]) s.onReset(`the connector link was lost (${reason})`);
     this.streams.clear();
     try {
       this.ws.close(1000, reason.slice(0, 120));
@@ -268,6 +275,7 @@ export class Mux extends EventEmitter {
     switch (type) {
       case FrameType.Hello:
       case FrameType.Welcome: {
+        if ((type === FrameType.Hello) !== (this.role === "gateway")) return this.close("the peer sent a greeting meant for the other side");
         let msg: unknown;
         try {
           msg = JSON.parse(body.toString("utf8"));
@@ -277,6 +285,7 @@ export class Mux extends EventEmitter {
         return void this.emit(type === FrameType.Hello ? "hello" : "welcome", msg);
       }
       case FrameType.Open: {
+        if (this.role !== "connector") return this.close("a connector may not open streams to the gateway");
         if (this.streams.has(id)) return this.close("the peer reused a stream id");
         let req: OpenRequest;
         try {

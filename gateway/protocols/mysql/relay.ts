@@ -79,7 +79,7 @@ export class MysqlRelay {
     client.on("close", () => this.finish(false, "the client disconnected"));
     target.on("close", () => this.targetGone());
     client.on("error", () => {});
-    target.on("error", () => {});
+    target.on("error", (err: Error) => (this.targetError = err));
     if (leftovers.target.length) this.fromTarget(leftovers.target);
     if (leftovers.client.length) this.fromClient(leftovers.client);
   }
@@ -387,10 +387,12 @@ export class MysqlRelay {
     this.finish(true, `protocol error: ${why}`);
   }
 
+  private targetError: Error | null = null;
   private targetGone(): void {
     if (this.closed) return;
-    this.sendError(new MysqlError(Err.ServerGone, "Lost connection to the target MySQL server"), null);
-    this.finish(true, "the target closed the connection");
+    const why = this.targetError ? `: ${this.targetError.message}` : "";
+    this.sendError(new MysqlError(Err.ServerGone, `Lost connection to the target MySQL server${why}`), null);
+    this.finish(true, `the target closed the connection${why}`);
   }
 
   private finish(failed: boolean, reason: string): void {

@@ -128,7 +128,7 @@ export class PgRelay {
 
     client.on("error", () => this.finish("client connection error", true));
     client.on("close", () => this.finish(this.clientTerminated ? "client disconnected" : "client vanished without Terminate", !this.clientTerminated));
-    target.on("error", () => this.targetGone());
+    target.on("error", (err: Error) => this.targetGone(err));
     target.on("close", () => this.targetGone());
     if (client.destroyed) this.finish("client vanished during start-up", true);
     else if (target.destroyed) this.targetGone();
@@ -232,11 +232,13 @@ export class PgRelay {
     dest.once("drain", () => (source === this.target && this.targetBacklog ? undefined : source.resume()));
   }
 
-  private targetGone(): void {
+  private targetGone(err?: Error): void {
     if (this.ended) return;
     // After Terminate the server closes first, often before the client does: a clean end, not a failure.
     if (this.clientTerminated) return this.finish("client disconnected", false);
-    this.fail(new PgError("FATAL", SqlState.ConnectionFailure, "the target closed the connection", "The gateway keeps serving other sessions; reconnect to start a new one."));
+    // A connector's stream says why it ended (its link was lost, the connector reset it); a socket's error is the OS's word.
+    const why = err ? `the connection to the target was lost: ${err.message}` : "the target closed the connection";
+    this.fail(new PgError("FATAL", SqlState.ConnectionFailure, why, "The gateway keeps serving other sessions; reconnect to start a new one."));
   }
 
   private fail(error: PgError): void {
