@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -224,5 +225,37 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     const audit = (await gw.cli("audit", "list", "--json")).stdout;
     expect(audit).toContain("connector.refused");
     expect(audit).toContain("connector.disconnected");
+  }, 120_000);
+
+  it("a Postgres connection whose password stays with the connector: the gateway holds none and never sees it", async () => {
+    const url = `postgres://app@127.0.0.1:${target.port}/shop?sslmode=prefer`;
+    expect((await gw.cli("connections", "add", "pg-held", "--type", "postgres", "--url", url)).code).toBe(0);
+    await gw.cli("grant", "ops", "pg-held");
+    await gw.cli("connections", "route", "pg-held", "--via", "edge");
+    const stored = await seed.db.execute<{ secret_enc: string | null }>(sql`select secret_enc from connections where name = 'pg-held'`);
+    expect(stored.rows[0].secret_enc).toBeNull();
+    const token = (await gw.cli("connectors", "token", "edge")).stdout.trim();
+    const creds = path.join(certDir, "creds.json");
+    writeFileSync(creds, JSON.stringify({ "pg-held": { password: "secret", target: `127.0.0.1:${target.port}` } }), { mode: 0o600 });
+    const c = startConnector(token, ["--credentials", creds]);
+    await c.linked;
+    // SCRAM-SHA-256 (the server's scram setting), answered by the connector; sslmode=prefer asked the target for TLS first.
+    const r = await psql("pg-held", "select current_user || ':' || count(*) from items");
+    expect(r.stderr, c.log()).toBe("");
+    expect(r.stdout.trim()).toBe("app:5");
+
+    // The same credential is never offered to another target, whatever the gateway asks (here: its settings changed under it).
+    await seed.db.execute(sql`update connections set settings = settings || jsonb_build_object('port', ${target.port + 1}::int) where name = 'pg-held'`);
+    const moved = await psql("pg-held", "select 1");
+    expect(moved.stderr).toMatch(/the connector's credentials for pg-held are for 127\.0\.0\.1:\d+, not 127\.0\.0\.1:\d+/);
+    await seed.db.execute(sql`update connections set settings = settings || jsonb_build_object('port', ${target.port}::int) where name = 'pg-held'`);
+
+    // A connector without the credential: the target's password request reaches the gateway, which says where it should be.
+    c.proc.kill("SIGKILL");
+    const bare = startConnector(token);
+    await bare.linked;
+    await new Promise((r) => setTimeout(r, 300));
+    const none = await psql("pg-held", "select 1");
+    expect(none.stderr).toMatch(/connector edge holds none for this connection/);
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import type { Db } from "../../drizzle/client";
 import { addConnector, issueConnectorToken, listConnectors, removeConnector, revokeConnectorTokens, routeConnection } from "../../core/connectors/manage-connectors";
 import { parseTtl } from "../../core/identity/manage-keys";
 import { runConnector } from "../connector/connector-process";
+import type { ConnectorCredentials } from "../connector/pg-login";
 import { cliActor } from "./cli-actor";
 import { UsageError } from "./usage-error";
 import type { CliIo } from "./run-cli";
@@ -15,7 +16,27 @@ export const CONNECTORS_USAGE = `  connectors add <name>                        
   connections route <connection> --via <connector>     reach a connection's target through a connector
   connections route <connection> --direct              back to the gateway dialling it
   connector --gateway wss://gw:18888/connector [--gateway ...] [--ca gw.pem] [--allow host:port,...]
-        run a connector (token in GATEHOUSE_CONNECTOR_TOKEN, or --token)`;
+        [--credentials creds.json]  run a connector (token in GATEHOUSE_CONNECTOR_TOKEN, or --token);
+        creds.json: {"<connection>": {"password": "...", "target": "host:port"}}: Postgres targets it logs in to itself`;
+
+/** The connector's own credentials file: connection name -> { password, target }. */
+function readCredentials(file: string): ConnectorCredentials {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--credentials ${file}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError(`--credentials ${file}: a JSON object of connection name to { "password": "...", "target": "host:port" }`);
+  const out: ConnectorCredentials = {};
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    const { password, target } = (v ?? {}) as { password?: unknown; target?: unknown };
+    if (typeof password !== "string") throw new UsageError(`--credentials ${file}: "${name}" needs a "password" string`);
+    if (typeof target !== "string" || !/^.+:\d+$/.test(target)) throw new UsageError(`--credentials ${file}: "${name}" needs "target": "host:port", the only target its password is given to`);
+    out[name] = { password, target };
+  }
+  return out;
+}
 
 type Out = (line: string) => void;
 
@@ -65,7 +86,7 @@ export async function routeConnectionCommand(db: Db, connection: string | undefi
 export async function runConnectorProcess(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { gateway: { type: "string", multiple: true }, token: { type: "string" }, ca: { type: "string" }, allow: { type: "string" } },
+    options: { gateway: { type: "string", multiple: true }, token: { type: "string" }, ca: { type: "string" }, allow: { type: "string" }, credentials: { type: "string" } },
   });
   const gateways = values.gateway ?? (io.env.GATEHOUSE_CONNECTOR_GATEWAY ? io.env.GATEHOUSE_CONNECTOR_GATEWAY.split(",") : []);
   const token = values.token ?? io.env.GATEHOUSE_CONNECTOR_TOKEN;
@@ -77,9 +98,12 @@ export async function runConnectorProcess(argv: string[], io: CliIo): Promise<nu
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  const credentialsFile = values.credentials ?? io.env.GATEHOUSE_CONNECTOR_CREDENTIALS;
+  const credentials = credentialsFile ? readCredentials(credentialsFile) : {};
   const log = (line: string) => io.err(`${new Date().toISOString()} connector: ${line}\n`);
   if (gateways.some((g) => g.startsWith("ws://"))) log("warning: a ws:// gateway address sends the token and the target traffic unencrypted; use wss://");
-  const running = runConnector({ gateways, token, ca: ca ? readFileSync(ca, "utf8") : undefined, allow, version: io.env.npm_package_version ?? "0.1.0", log });
+  const running = runConnector({ gateways, token, ca: ca ? readFileSync(ca, "utf8") : undefined, allow, credentials, version: io.env.npm_package_version ?? "0.1.0", log });
+  if (credentialsFile) log(`holds the credentials of ${Object.keys(credentials).length} connection(s): ${Object.keys(credentials).join(", ") || "none"}`);
   log(`dialling ${gateways.join(", ")}${allow.length ? `; targets allowed: ${allow.join(", ")}` : "; any target the gateway names (set --allow to narrow)"}`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -71,7 +71,7 @@ export class ConnectorHub {
     const host = "path" in to ? to.path : to.host;
     const port = "path" in to ? 0 : to.port;
     try {
-      return await candidates[0].mux.open({ host, port, connection });
+      return await candidates[0].mux.open({ host, port, connection, login: to.login });
     } catch (err) {
       throw new DialError(`through connector ${via} (${candidates[0].hostname}): ${(err as Error).message}`);
     }

@@ -4,6 +4,7 @@ import WebSocket from "ws";
 import { Mux, MUX_VERSION, type MuxStream, type OpenRequest } from "./mux";
 import { dialDirect, DialError } from "./dial";
 import { targetAllowed } from "./allow-list";
+import { openPgTarget, relayWithLogin, type ConnectorCredentials } from "./pg-login";
 
 export type ConnectorOptions = {
   /** wss://gateway:18888/connector, one per gateway instance to keep a link to. */
@@ -13,6 +14,8 @@ export type ConnectorOptions = {
   ca?: string;
   /** host, host:port or CIDR-free globs (`10.0.*`, `db-*.internal:5432`) the gateway may ask for; empty: any. */
   allow: string[];
+  /** Credentials of connections whose targets the connector logs in to itself (Postgres), by connection name. */
+  credentials: ConnectorCredentials;
   version: string;
   log: (line: string) => void;
 };
@@ -110,12 +113,23 @@ class GatewayLink {
       this.opts.log(`refused a stream to ${String(what)} for ${String(req.connection)}: not in --allow`);
       return mux.refuse(stream, `the connector does not allow ${what} (its --allow list)`);
     }
+    const login = req.login?.protocol === "postgres" ? req.login : undefined;
+    const held = login ? this.opts.credentials[req.connection] : undefined;
+    // A credential answers only its own target: a gateway that names another host for the connection
+    // (misconfigured, or taken over) gets a refusal, not the password (MD5 or cleartext would hand it over).
+    if (held && held.target !== what) {
+      this.opts.log(`refused a stream to ${what} for ${req.connection}: its credentials are for ${held.target}`);
+      return mux.refuse(stream, `the connector's credentials for ${req.connection} are for ${held.target}, not ${what}`);
+    }
     try {
-      const target = await dialDirect(path ? { path: req.host } : { host: req.host, port: req.port });
+      const target = login ? await openPgTarget(req.host, req.port, req.connection, login) : await dialDirect(path ? { path: req.host } : { host: req.host, port: req.port });
       if (stream.destroyed) return void target.destroy();
       mux.accept(stream);
-      target.pipe(stream);
-      stream.pipe(target);
+      if (login) relayWithLogin(stream, target, login.user, held?.password);
+      else {
+        target.pipe(stream);
+        stream.pipe(target);
+      }
       target.on("error", (e) => stream.destroy(e));
       stream.on("error", () => target.destroy());
       // Reset by the gateway (its client went away): the target goes too. A clean end has already
@@ -123,7 +137,7 @@ class GatewayLink {
       stream.on("close", () => stream.errored && target.destroy());
       target.on("close", () => !stream.writableEnded && stream.end());
     } catch (err) {
-      const why = err instanceof DialError ? err.message : String(err);
+      const why = err instanceof DialError ? err.message : err instanceof Error ? err.message : String(err);
       mux.refuse(stream, `the connector cannot reach ${what}: ${why}`);
     }
   }

@@ -1,8 +1,14 @@
 import net from "node:net";
 import type { Duplex } from "node:stream";
 
-/** Where a protocol reaches its target: a TCP host and port, or (Postgres) a unix socket path. */
-export type DialTarget = { host: string; port: number } | { path: string };
+/**
+ * A login the connector does for the gateway with credentials it holds (gateway/connector/pg-login.ts):
+ * the target's TLS and its password authentication, so the gateway never sees the credential.
+ */
+export type ConnectorLogin = { protocol: "postgres"; user: string; sslmode: "disable" | "prefer" | "require" | "verify-full" };
+
+/** Where a protocol reaches its target: a TCP host and port, or (Postgres) a unix socket path; `login` only through a connector. */
+export type DialTarget = ({ host: string; port: number } | { path: string }) & { login?: ConnectorLogin };
 
 /** A target's socket, opened directly or through a connector; rejects with a DialError a client can be told. */
 export type Dial = (to: DialTarget) => Promise<Duplex>;

@@ -1,6 +1,7 @@
 import { Duplex } from "node:stream";
 import { EventEmitter } from "node:events";
 import type WebSocket from "ws";
+import type { ConnectorLogin } from "./dial";
 
 /**
  * Many TCP streams over one WebSocket, between the gateway and a connector (the connector's side is
@@ -24,7 +25,7 @@ const OPEN_TIMEOUT_MS = 15_000;
 /** The version of this framing; a peer with another major version is refused at hello. */
 export const MUX_VERSION = 1;
 
-export type OpenRequest = { host: string; port: number; connection: string };
+export type OpenRequest = { host: string; port: number; connection: string; login?: ConnectorLogin };
 
 export function frame(type: FrameTypeValue, stream: number, payload?: Buffer | string): Buffer {
   const body = payload === undefined ? Buffer.alloc(0) : typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;

@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { serialize } from "pg-protocol";
 import { Parser } from "pg-protocol/dist/parser";
-import * as sasl from "pg/lib/crypto/sasl";
 import { PgError } from "./pg-error";
 import { SqlState } from "./message-codes";
 import { parameterStatus } from "./backend-messages";
 import { openTargetSocket, type PgTarget } from "./target-socket";
+import { TargetAuth } from "./target-auth";
 
 export type TargetSession = {
   socket: Duplex;
@@ -20,8 +19,6 @@ export type TargetSession = {
 
 // Parameters the gateway owns or the client must not steer through the gateway.
 const NOT_FORWARDED = new Set(["user", "database", "replication"]);
-
-const md5 = (s: string | Buffer) => createHash("md5").update(s).digest("hex");
 
 /**
  * Connects and authenticates to the target with the gateway's stored credentials, forwarding the
@@ -43,7 +40,6 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
     const statuses: Buffer[] = [];
     let pid = 0;
     let secret = 0;
-    let saslSession: ReturnType<typeof sasl.startSession> | undefined;
     const fail = (err: Error) => {
       cleanup();
       socket.destroy();
@@ -57,29 +53,21 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
       socket.off("error", onError);
       socket.off("close", onClose);
     };
-    const password = () => {
-      if (!target.password) throw refused("it asks for a password and none is stored for this connection");
-      return target.password;
-    };
+    const auth = new TargetAuth(target.user, () => {
+      if (target.password) return target.password;
+      throw refused(
+        target.loginAtConnector
+          ? `it asks for a password and connector ${target.loginAtConnector} holds none for this connection (its --credentials file)`
+          : "it asks for a password and none is stored for this connection",
+      );
+    });
     const onMessage = async (msg: any) => {
+      if (TargetAuth.handles(msg.name)) {
+        const reply = await auth.reply(msg);
+        if (reply) socket.write(reply);
+        return;
+      }
       switch (msg.name) {
-        case "authenticationCleartextPassword":
-          socket.write(serialize.password(password()));
-          break;
-        case "authenticationMD5Password":
-          socket.write(serialize.password("md5" + md5(Buffer.concat([Buffer.from(md5(password() + target.user)), msg.salt]))));
-          break;
-        case "authenticationSASL":
-          saslSession = sasl.startSession(msg.mechanisms);
-          socket.write(serialize.sendSASLInitialResponseMessage(saslSession.mechanism, saslSession.response));
-          break;
-        case "authenticationSASLContinue":
-          await sasl.continueSession(saslSession!, password(), msg.data);
-          socket.write(serialize.sendSCRAMClientFinalMessage(saslSession!.response));
-          break;
-        case "authenticationSASLFinal":
-          sasl.finalizeSession(saslSession!, msg.data);
-          break;
         case "parameterStatus":
           statuses.push(parameterStatus(msg.parameterName, msg.parameterValue));
           break;

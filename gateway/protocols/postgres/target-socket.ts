@@ -16,15 +16,24 @@ export type PgTarget = {
   sslmode: "disable" | "prefer" | "require" | "verify-full";
   /** How the target is reached: dialled by the gateway, or through a connector (gateway/connector/). */
   dial: Dial;
+  /**
+   * Set (to the connector's name) when the connector holds the target's credentials: it negotiates
+   * the target's TLS and answers its authentication itself, and the gateway sees the stream from
+   * AuthenticationOk on (gateway/connector/pg-login.ts).
+   */
+  loginAtConnector?: string;
 };
 
 /** Opens a socket to the target (unix socket when host is a path), directly or through a connector, and negotiates TLS as the sslmode says. */
 export async function openTargetSocket(target: PgTarget, connectionName: string): Promise<Duplex> {
   const unreachable = (why: string) => new PgError("FATAL", SqlState.ConnectionFailure, `the target of connection "${connectionName}" is unreachable: ${why}`);
-  const raw = await target.dial(target.host.startsWith("/") ? { path: `${target.host}/.s.PGSQL.${target.port}` } : { host: target.host, port: target.port }).catch((err: Error) => {
+  // Through a connector that holds the credentials, it negotiates the target's TLS and login itself.
+  const login = target.loginAtConnector ? { protocol: "postgres" as const, user: target.user, sslmode: target.sslmode } : undefined;
+  const to = target.host.startsWith("/") ? { path: `${target.host}/.s.PGSQL.${target.port}`, login } : { host: target.host, port: target.port, login };
+  const raw = await target.dial(to).catch((err: Error) => {
     throw unreachable(err instanceof DialError ? err.message : String(err));
   });
-  if (target.sslmode === "disable" || target.host.startsWith("/")) return raw;
+  if (target.sslmode === "disable" || target.host.startsWith("/") || login) return raw;
 
   raw.write(serialize.requestSsl());
   const answer = await new Promise<number>((resolve, reject) => {
