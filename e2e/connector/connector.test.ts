@@ -26,10 +26,12 @@ let key: string;
 let certDir: string;
 const connectors: ChildProcess[] = [];
 
-function startConnector(token: string, extra: string[] = []): { proc: ChildProcess; log: () => string; linked: Promise<void> } {
+const connectorUrl = (g: TestGateway) => `wss://${ns.hostAddr}:${g.gw.ports.http}/connector`;
+
+function startConnector(token: string, extra: string[] = [], gateways: TestGateway[] = [gw]): { proc: ChildProcess; log: () => string; linked: Promise<void> } {
   const proc = ns.spawn(
     process.execPath,
-    [path.resolve("bin/gatehouse.mjs"), "connector", "--gateway", `wss://${ns.hostAddr}:${gw.gw.ports.http}/connector`, "--ca", path.join(certDir, "cert.pem"), ...extra],
+    [path.resolve("bin/gatehouse.mjs"), "connector", ...gateways.flatMap((g) => ["--gateway", connectorUrl(g)]), "--ca", path.join(certDir, "cert.pem"), ...extra],
     { GATEHOUSE_CONNECTOR_TOKEN: token },
   );
   connectors.push(proc);
@@ -257,5 +259,35 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     await new Promise((r) => setTimeout(r, 300));
     const none = await psql("pg-held", "select 1");
     expect(none.stderr).toMatch(/connector edge holds none for this connection/);
+  }, 120_000);
+
+  it("several gateway instances: a connector links to each, and an instance it has not reached says where it is", async () => {
+    for (const c of connectors) c.kill("SIGKILL");
+    const other = await startTestGateway(
+      { GATEHOUSE_BIND: "0.0.0.0", GATEHOUSE_TLS_CERT: path.join(certDir, "cert.pem"), GATEHOUSE_TLS_KEY: path.join(certDir, "key.pem") },
+      { shareDatabaseWith: gw },
+    );
+    try {
+      const token = (await gw.cli("connectors", "token", "edge")).stdout.trim();
+      const onlyFirst = startConnector(token);
+      await onlyFirst.linked;
+      await new Promise((r) => setTimeout(r, 300));
+      const viaOther = await run("psql", [`host=127.0.0.1 port=${other.pgPort} dbname=pg-private user=agent sslmode=disable`, "-qAtXc", "select 1"], { env: { PGPASSWORD: key } });
+      expect(viaOther.stderr).toMatch(new RegExp(`connector edge is not connected to this gateway instance \\(${other.env.GATEHOUSE_INSTANCE}\\) but to ${gw.env.GATEHOUSE_INSTANCE}`));
+      onlyFirst.proc.kill("SIGKILL");
+
+      const both = startConnector(token, [], [gw, other]);
+      await both.linked;
+      for (let i = 0; i < 50 && !/linked to .*linked to /s.test(both.log()); i++) await new Promise((r) => setTimeout(r, 100));
+      for (const g of [gw, other]) {
+        const r = await run("psql", [`host=127.0.0.1 port=${g.pgPort} dbname=pg-private user=agent sslmode=disable`, "-qAtXc", "select count(*) from items"], { env: { PGPASSWORD: key } });
+        expect(r.stderr).toBe("");
+        expect(r.stdout.trim()).toBe("5");
+      }
+      const listed = JSON.parse((await gw.cli("connectors", "list", "--json")).stdout.trim().split("\n")[0]);
+      expect(new Set(listed.links.map((l: { instance: string }) => l.instance))).toEqual(new Set([gw.env.GATEHOUSE_INSTANCE, other.env.GATEHOUSE_INSTANCE]));
+    } finally {
+      await other.close();
+    }
   }, 120_000);
 });

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
 import pg from "pg";
+import { sql } from "drizzle-orm";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { openSeed, seedTimeBoundAccess } from "../support/seed";
+import { issueKey } from "../../core/identity/manage-keys";
 
 // Two gateway instances on one shared database: the high-availability layout of DESIGN.md.
 let a: TestGateway;
@@ -114,4 +117,33 @@ describe("[POSTGRES][HA] several gateway instances share one database", () => {
     const unknown = await a.cli("sessions", "kill", "00000000-0000-4000-8000-000000000000");
     expect(unknown.code).toBe(64);
   });
+
+  it("time-bound access: its expiry, and an early revocation, end the sessions on every instance", async () => {
+    const seed = openSeed(a);
+    try {
+      // No group grants `shared` to this identity: only the approved, time-bound access lets it in.
+      const k = (await issueKey(seed.db, { identity: "agent-jit-ha", groups: [] })).key;
+      const open = async () => {
+        const clients = [a, b].map((g) => new pg.Client({ host: "127.0.0.1", port: g.pgPort, database: "shared", user: "x", password: k }));
+        const ended = clients.map((c) => new Promise<string>((resolve) => c.on("error", (e) => resolve(e.message))));
+        for (const c of clients) await c.connect();
+        for (const c of clients) expect((await c.query("select 1 as one")).rows[0].one).toBe(1);
+        return Promise.all(ended.map((p) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r("still open"), 10_000))])));
+      };
+      await seedTimeBoundAccess(seed, "agent-jit-ha", "shared", 3);
+      for (const m of await open()) expect(m).toContain("the time-bound access to shared has ended");
+
+      await seedTimeBoundAccess(seed, "agent-jit-ha", "shared", 3600);
+      const ended = open();
+      await new Promise((r) => setTimeout(r, 500));
+      const { rows } = await seed.db.execute<{ id: string }>(
+        sql`select id from access_requests where identity_name = 'agent-jit-ha' and status = 'approved' and revoked_at is null and access_expires_at > now()`,
+      );
+      const revoke = await b.cli("access", "revoke", rows[0].id);
+      expect(revoke.code, revoke.stderr).toBe(0);
+      for (const m of await ended) expect(m).toContain("the time-bound access to this connection was revoked");
+    } finally {
+      await seed.close();
+    }
+  }, 40_000);
 });
