@@ -4,12 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { once } from "node:events";
 import pg from "pg";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { freePort, psqlAdmin, startPgServer, type PgServer } from "../support/pg-server";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 import { createNetns, type Netns } from "../support/netns";
 import { openSeed, seedSshConnection, type Seed } from "../support/seed";
+import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+import WebSocket from "ws";
 
 // The targets (PostgreSQL, OpenSSH, an HTTP API) run inside a network namespace on its own
 // loopback: the gateway, in the root namespace, has no route to them. Only the connector, started
@@ -20,6 +24,7 @@ let gw: TestGateway;
 let seed: Seed;
 let target: PgServer;
 let sshd: SshServer;
+let maria: MariadbServer;
 let upstream: ChildProcess;
 let upstreamPort: number;
 let key: string;
@@ -83,6 +88,8 @@ beforeAll(async () => {
   psqlAdmin(target, ["create role app login password 'secret'", "create database shop owner app"]);
   psqlAdmin(target, ["set role app", "create table items (id int primary key, label text)", "insert into items select g, 'item-' || g from generate_series(1, 5) g"], "shop");
   sshd = await startSshServer({ netns: ns.name });
+  maria = await startMariadb({ netns: ns.name });
+  await maria.admin("create table items (id int primary key, label text); insert into items values (1, 'm-1'), (2, 'm-2');", "shop");
   upstreamPort = await freePort();
   upstream = ns.spawn(process.execPath, [path.resolve("e2e/connector/ns-upstream.mjs"), String(upstreamPort)]);
   await new Promise<void>((resolve) => upstream.stdout!.once("data", () => resolve()));
@@ -91,8 +98,9 @@ beforeAll(async () => {
   // The targets' own addresses: 127.0.0.1 inside the namespace. From the gateway's namespace the same address is another machine's.
   await gw.cli("connections", "add", "pg-private", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${target.port}/shop?sslmode=disable`);
   await seedSshConnection(seed, "ssh-private", sshd);
+  await seedMysqlConnection(seed, "my-private", maria, { db: "shop" });
   await gw.cli("connections", "add", "api-private", "--type", "http", "--url", `http://127.0.0.1:${upstreamPort}`, "--auth", "header", "--auth-name", "X-API-Key", "--credential", "upstream-secret");
-  for (const c of ["pg-private", "ssh-private", "api-private"]) await gw.cli("grant", "ops", c);
+  for (const c of ["pg-private", "ssh-private", "api-private", "my-private"]) await gw.cli("grant", "ops", c);
   key = (await gw.cli("keys", "issue", "agent-edge", "--groups", "ops")).stdout.trim();
 }, 120_000);
 
@@ -102,6 +110,7 @@ afterAll(async () => {
   await seed?.close();
   await gw?.close();
   await sshd?.stop();
+  await maria?.stop();
   await target?.stop();
   await ns?.remove();
   if (certDir) rmSync(certDir, { recursive: true, force: true });
@@ -148,6 +157,20 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     expect(audit).toContain("connector.connected");
     expect(audit).not.toContain(token);
   }, 120_000);
+
+  it("MySQL and an HTTP WebSocket go through the connector as well", async () => {
+    await gw.cli("connections", "route", "my-private", "--via", "edge");
+    const r = await mysqlCli(gw.gw.ports.mysql, "my-private", key, ["shop", "-e", "select group_concat(label order by id) from items"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("m-1,m-2");
+
+    const ws = new WebSocket(`ws://127.0.0.1:${gw.gw.ports.http}/proxy/api-private/ws`, { headers: { authorization: `Bearer ${key}` } });
+    await once(ws, "open");
+    const echoed = once(ws, "message");
+    ws.send("through the connector");
+    expect(String((await echoed)[0])).toBe("THROUGH THE CONNECTOR");
+    ws.close();
+  }, 60_000);
 
   it("a large result to a client that stops reading holds back only its own stream, all the way to the target", async () => {
     // A client that asks for ~60 MB and reads nothing: its stream's credit runs out, the connector

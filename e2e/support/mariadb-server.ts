@@ -26,7 +26,7 @@ const isRoot = process.getuid?.() === 0;
  * a free port on 127.0.0.1, its own unix socket, TLS on with a generated certificate, and an `app`
  * account with a password (the gateway's target credentials). Not the machine's service.
  */
-export async function startMariadb(): Promise<MariadbServer> {
+export async function startMariadb(opts: { netns?: string } = {}): Promise<MariadbServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-mariadb-"));
   const dataDir = path.join(dir, "data");
   const socket = path.join(dir, "mysqld.sock");
@@ -40,9 +40,12 @@ export async function startMariadb(): Promise<MariadbServer> {
   writeFileSync(path.join(dir, "cert.pem"), pems.cert);
   writeFileSync(path.join(dir, "key.pem"), pems.private, { mode: 0o600 });
   const port = await freePort();
+  // In a network namespace (e2e/connector) its 127.0.0.1 is the namespace's own; setup uses the unix socket.
+  const [cmd, pre] = opts.netns ? ["ip", ["netns", "exec", opts.netns, "mariadbd"]] : ["mariadbd", []];
   const proc: ChildProcess = spawn(
-    "mariadbd",
+    cmd,
     [
+      ...pre,
       "--no-defaults",
       `--datadir=${dataDir}`,
       `--tmpdir=${tmp}`,

@@ -107,7 +107,8 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: HttpSessions, po
   const upReq = (secure ? https : http).request(url, {
     method: "GET",
     headers,
-    agent: false,
+    // Node uses createConnection only without an agent (false would make a fresh default one).
+    agent: connection.connector ? undefined : false,
     rejectUnauthorized: settings.tlsVerify,
     ca: settings.caBundle || undefined,
     createConnection: connection.connector ? dialConnection(deps.connectors.dialerFor(connection), secure) : undefined,

@@ -131,7 +131,8 @@ export async function relayUpgrade(deps: GatewayDeps, sessions: KubeSessions, re
   const upReq = https.request(url, {
     method: "GET",
     headers,
-    agent: false,
+    // Node uses createConnection only without an agent (false would make a fresh default one).
+    agent: s.admission.connection.connector ? undefined : false,
     rejectUnauthorized: settings.tlsVerify,
     ca: settings.caBundle || undefined,
     cert: settings.clientCert || undefined,
