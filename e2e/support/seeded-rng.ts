@@ -14,5 +14,12 @@ export function rng(seed: number) {
 
 export type Rng = ReturnType<typeof rng>;
 
-/** The seed of this run: FUZZ_SEED replays one. */
-export const fuzzSeed = () => Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+/**
+ * The seed of this run: FUZZ_SEED replays one. Printed at once (stderr), so that a run whose worker
+ * dies before its test reports (out of memory, a crash) still names the seed that replays it.
+ */
+export function fuzzSeed(): number {
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+  process.stderr.write(`[fuzz] ${process.env.VITEST_WORKER_ID ? `worker ${process.env.VITEST_WORKER_ID}, ` : ""}seed ${seed} (replay with FUZZ_SEED=${seed})\n`);
+  return seed;
+}

@@ -108,4 +108,24 @@ describe("connector mux", () => {
     expect(((await failed) as [Error])[0].message).toMatch(/flow-control window/);
     expect(gateway.isClosed).toBe(false);
   });
+
+  it("random frames from a peer (seeded) never throw, and never make the gateway hold streams it did not open", async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+    let x = seed;
+    const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x % n);
+    for (let round = 0; round < 20; round++) {
+      const { gateway, connector, raw } = await pair();
+      echoing(connector);
+      await gateway.open({ host: "db", port: 1, connection: "c" });
+      const stop = new Promise((r) => gateway.once("close", r));
+      for (let i = 0; i < 50 && !gateway.isClosed; i++) {
+        const type = rand(12);
+        const body = Buffer.alloc(rand(64), rand(256));
+        raw.send(rand(10) === 0 ? body : frame(type as never, rand(4), body), { binary: true });
+      }
+      await Promise.race([stop, new Promise((r) => setTimeout(r, 50))]);
+      // Whatever came, the gateway holds no stream it did not open itself.
+      expect(gateway.isClosed || gateway.openStreams <= 1, `seed ${seed}`).toBe(true);
+    }
+  });
 });
