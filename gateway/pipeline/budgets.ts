@@ -21,6 +21,8 @@ class Account {
   /** Unflushed counts of windows that ended, added at the next flush. */
   carried: Array<{ windowStart: number; rows: number; bytes: number }> = [];
   exceeded = false;
+  /** `exceeded` is in the database already (the flush need not write it again). */
+  exceededStored = false;
   sessions = 0;
   idleSince = Date.now();
 
@@ -36,6 +38,7 @@ class Account {
     this.windowStart = start;
     this.sharedRows = this.sharedBytes = this.localRows = this.localBytes = this.extraRows = this.extraBytes = 0;
     this.exceeded = false;
+    this.exceededStored = false;
   }
 
   get rows(): number {
@@ -248,6 +251,7 @@ export class BudgetMeter {
     a.extraRows += rows;
     a.extraBytes += bytes;
     a.exceeded = false;
+    a.exceededStored = false;
   }
 
   /** Adds what this instance counted to the shared totals and reads them back (one statement per account in use). */
@@ -265,7 +269,14 @@ export class BudgetMeter {
         for (const c of carried) await this.add(a, c.windowStart, c.rows, c.bytes, false);
         const rows = a.localRows;
         const bytes = a.localBytes;
+        if (!rows && !bytes && (!a.exceeded || a.exceededStored)) {
+          // Nothing new here: no write. Other instances' use is still read while a session here relies on it.
+          if (a.sessions > 0) await this.read(a, now);
+          if (a.sessions <= 0 && now - a.idleSince > 60_000) this.accounts.delete(key);
+          continue;
+        }
         const total = await this.add(a, a.windowStart, rows, bytes, a.exceeded);
+        if (a.exceeded) a.exceededStored = true;
         a.localRows -= rows;
         a.localBytes -= bytes;
         if (a.windowStart === windowStartOf(a.rule.windowSeconds, Date.now())) Object.assign(a, total);
