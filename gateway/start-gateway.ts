@@ -70,6 +70,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   });
   if (recovered.shipped || recovered.torn)
     log(`audit: shipped ${recovered.shipped} event(s) an earlier run of ${config.instance} left in its journal${recovered.torn ? ` (${recovered.torn} torn line(s) skipped)` : ""}`);
+  const throttle = new AuthThrottle(handle.db, config.authThrottle);
   const deps: GatewayDeps = {
     config,
     db: handle.db,
@@ -91,9 +92,9 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     verifyOidc: config.oidc ? createOidcVerifier(config.oidc) : undefined,
     keyUnusedExpireDays: config.keyUnusedExpireDays,
     buffers: new BufferBudget(config.bufferBudgetBytes),
-    throttle: new AuthThrottle(handle.db, config.authThrottle),
+    throttle,
     budgets: new BudgetMeter(handle.db, log),
-    connectors: new ConnectorHub({ db: handle.db, instance: config.instance, audit, log }),
+    connectors: new ConnectorHub({ db: handle.db, instance: config.instance, audit, log, throttle }),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);

@@ -8,6 +8,8 @@ import { ConnectorError, verifyConnectorToken, type VerifiedConnector } from "..
 import type { AuditWriter } from "../../core/audit/audit-writer";
 import type { HttpRouter } from "../http/router";
 import type { Log } from "../log-sink";
+import type { AuthThrottle } from "../pipeline/auth-throttle";
+import { randomUUID } from "node:crypto";
 import { Mux, MUX_VERSION } from "./mux";
 import { DialError, dialDirect, type Dial, type DialTarget } from "./dial";
 
@@ -16,7 +18,7 @@ const HELLO_TIMEOUT_MS = 5_000;
 const MAX_FRAME = 1024 * 1024;
 
 type Link = { id: string; mux: Mux; connector: VerifiedConnector; hostname: string; version: string; alive: boolean; expiry?: NodeJS.Timeout };
-type Hello = { link?: unknown; version?: unknown; hostname?: unknown; mux?: unknown };
+type Hello = { version?: unknown; hostname?: unknown; mux?: unknown };
 
 /**
  * The gateway's end of connectors (`/connector` on the HTTP port): authenticates each connector
@@ -30,7 +32,7 @@ export class ConnectorHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(private readonly opts: { db: Db; instance: string; audit: AuditWriter; log: Log }) {}
+  constructor(private readonly opts: { db: Db; instance: string; audit: AuditWriter; log: Log; throttle: AuthThrottle }) {}
 
   mount(router: HttpRouter, bus: Bus): void {
     router.mount("/connector", "connectors' links (WebSocket; a connector token)", { upgrade: (req, socket, head) => void this.onUpgrade(req, socket, head) });
@@ -48,13 +50,6 @@ export class ConnectorHub {
     const via = connection.connector;
     if (!via) return dialDirect;
     return (to) => this.openStream(via, connection.name, to);
-  }
-
-  /** Live links on this instance, by connector name (for tests and metrics). */
-  linkCount(connectorName: string): number {
-    let n = 0;
-    for (const set of this.links.values()) for (const l of set) if (l.connector.name === connectorName) n++;
-    return n;
   }
 
   async close(): Promise<void> {
@@ -92,8 +87,14 @@ export class ConnectorHub {
   }
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const auth = req.headers.authorization ?? "";
-    const token = /^Bearer (\S+)$/i.exec(auth)?.[1];
+    const addr = req.socket.remoteAddress ?? null;
+    const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const refuse = (status: string, why: string): void =>
+      void socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(why)}\r\nconnection: close\r\n\r\n${why}`);
+    // Failed tokens count with every other failed sign-in from the address (auth_failures, shared by every instance).
+    const claim = { addr, keyPrefix: token?.startsWith("ghc_") ? token.slice(0, 12) : null };
+    const refusedFor = await this.opts.throttle.refusedFor(claim).catch(() => null);
+    if (refusedFor !== null) return refuse("429 Too Many Requests", `too many failed sign-ins from ${addr}; try again in ${refusedFor} s`);
     let connector: VerifiedConnector;
     try {
       if (!token) throw new ConnectorError("no connector token (Authorization: Bearer ghc_...)");
@@ -101,27 +102,28 @@ export class ConnectorHub {
     } catch (err) {
       const why = err instanceof ConnectorError ? err.message : "the token could not be checked";
       if (!(err instanceof ConnectorError)) this.opts.log(`connector: token check failed: ${(err as Error).message}`);
-      this.opts.audit.write({ at: new Date(), action: "connector.refused", outcome: "denied", protocol: "connector", clientAddr: req.socket.remoteAddress ?? null, message: why });
-      socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(why)}\r\nconnection: close\r\n\r\n${why}`);
-      return;
+      const count = await this.opts.throttle.failed(claim).catch(() => null);
+      if (!count?.quiet) this.opts.audit.write({ at: new Date(), action: "connector.refused", outcome: "denied", protocol: "connector", clientAddr: addr, message: why });
+      if (count?.delayMs) await new Promise((r) => setTimeout(r, count.delayMs));
+      return refuse("401 Unauthorized", why);
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onLink(ws, connector, req.socket.remoteAddress ?? null));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onLink(ws, connector, addr));
   }
 
   private onLink(ws: WebSocket, connector: VerifiedConnector, remoteAddr: string | null): void {
     const mux = new Mux(ws, "gateway");
+    let link: Link | undefined;
     const helloTimer = setTimeout(() => mux.close("no hello from the connector"), HELLO_TIMEOUT_MS);
     mux.once("hello", (h: Hello) => {
       clearTimeout(helloTimer);
-      const id = typeof h.link === "string" && /^[0-9a-f-]{36}$/.test(h.link) ? h.link : null;
-      if (!id) return mux.close("the hello names no link id");
       if (h.mux !== MUX_VERSION) return mux.close(`this gateway speaks connector framing ${MUX_VERSION}; upgrade the connector`);
-      const link: Link = { id, mux, connector, hostname: String(h.hostname ?? "?").slice(0, 255), version: String(h.version ?? "?").slice(0, 64), alive: true };
+      // The gateway names the link (a connector's own id could collide with, or claim, another's row).
+      link = { id: randomUUID(), mux, connector, hostname: String(h.hostname ?? "?").slice(0, 255), version: String(h.version ?? "?").slice(0, 64), alive: true };
       void this.register(link, remoteAddr);
     });
     ws.on("pong", () => {
-      for (const set of this.links.values()) for (const l of set) if (l.mux === mux) l.alive = true;
+      if (link) link.alive = true;
     });
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import WebSocket from "ws";
 import { Mux, MUX_VERSION, type MuxStream, type OpenRequest } from "./mux";
@@ -78,7 +77,7 @@ class GatewayLink {
     ws.on("open", () => {
       this.attempt = 0;
       this.heard();
-      mux.hello("hello", { link: randomUUID(), version: this.opts.version, hostname: hostname(), mux: MUX_VERSION });
+      mux.hello("hello", { version: this.opts.version, hostname: hostname(), mux: MUX_VERSION });
     });
     ws.on("ping", () => this.heard());
     mux.on("welcome", (w: { connector?: string; instance?: string }) => {
