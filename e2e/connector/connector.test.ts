@@ -126,7 +126,27 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     expect((await gw.cli("connectors", "add", "edge")).code).toBe(0);
     const token = (await gw.cli("connectors", "token", "edge", "--ttl", "1d")).stdout.trim();
     expect(token).toMatch(/^ghc_/);
-    for (const c of ["pg-private", "ssh-private", "api-private"]) expect((await gw.cli("connections", "route", c, "--via", "edge")).code).toBe(0);
+    for (const c of ["pg-private", "ssh-private"]) expect((await gw.cli("connections", "route", c, "--via", "edge")).code).toBe(0);
+    // `connections add --via` routes at once (and the audit of the change names the connector).
+    await gw.cli(
+      "connections",
+      "add",
+      "api-via",
+      "--type",
+      "http",
+      "--url",
+      `http://127.0.0.1:${upstreamPort}`,
+      "--auth",
+      "header",
+      "--auth-name",
+      "X-API-Key",
+      "--credential",
+      "upstream-secret",
+      "--via",
+      "edge",
+    );
+    expect((await gw.cli("audit", "list", "--json")).stdout).toMatch(/"action":"cli.connections.add".*"connector":"edge"/);
+    await gw.cli("connections", "route", "api-private", "--via", "edge");
 
     // Routed, but the connector is not running yet: the client is told so.
     const notYet = await psql("pg-private", "select 1");
@@ -150,7 +170,7 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(listed[0]).toMatchObject({ name: "edge", state: "connected", connections: ["api-private", "pg-private", "ssh-private"] });
+    expect(listed[0]).toMatchObject({ name: "edge", state: "connected", connections: ["api-private", "api-via", "pg-private", "ssh-private"] });
     expect(listed[0].links).toHaveLength(1);
     expect(listed[0].links[0].streamsTotal).toBeGreaterThanOrEqual(0);
     const audit = (await gw.cli("audit", "list", "--json")).stdout;

@@ -62,7 +62,12 @@ export function describeCliChange(argv: string[]): Change | null {
   const action = `cli.${key.replace(/ /g, ".")}`;
   switch (key) {
     case "connections add":
-      return { action, target: a, connectionName: a, snapshot: row("select id, name, type, settings from connections where name = $1", [a]) };
+      return {
+        action,
+        target: a,
+        connectionName: a,
+        snapshot: row("select c.id, c.name, c.type, c.settings, k.name as connector from connections c left join connectors k on k.id = c.connector_id where c.name = $1", [a]),
+      };
     case "grant":
     case "ungrant":
       return {

@@ -14,6 +14,7 @@ export const CONNECTORS_USAGE = `  connectors add <name>                        
   connectors revoke <name>                             revoke its tokens; its links drop at once
   connectors list [--json] / connectors remove <name>  state, links, tokens, connections routed through each
   connections route <connection> --via <connector>     reach a connection's target through a connector
+                                                       (connections add ... --via <connector> does it at once)
   connections route <connection> --direct              back to the gateway dialling it
   connector --gateway wss://gw:18888/connector [--gateway ...] [--ca gw.pem] [--allow host:port,...]
         [--credentials creds.json]  run a connector (token in GATEHOUSE_CONNECTOR_TOKEN, or --token);

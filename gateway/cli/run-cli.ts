@@ -126,7 +126,9 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     const key = `${cmd} ${sub ?? ""}`.trim();
     switch (cmd === "grant" || cmd === "ungrant" ? cmd : key) {
       case "connections add":
-        return await addConnectionCommand(db, () => createSecretBox(config.secretKey), rest[0], values, out);
+        await addConnectionCommand(db, () => createSecretBox(config.secretKey), rest[0], values, out);
+        if (values.via) await routeConnectionCommand(db, rest[0], { via: values.via }, out);
+        return;
       case "connections list":
         return await listConnectionsCommand(db, values.json, out);
       case "grant":
