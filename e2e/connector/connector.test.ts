@@ -333,4 +333,15 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
       await other.close();
     }
   }, 120_000);
+
+  it("a token with a TTL: its link is dropped when it expires, and it is refused after", async () => {
+    for (const c of connectors) c.kill("SIGKILL");
+    const token = (await gw.cli("connectors", "token", "edge", "--ttl", "3s")).stdout.trim();
+    const c = startConnector(token);
+    await c.linked;
+    for (let i = 0; i < 80 && !/link to .* lost: the connector's token expired/.test(c.log()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(c.log()).toMatch(/link to .* lost: the connector's token expired/);
+    for (let i = 0; i < 100 && !/refused the link: 401 the connector token has expired/.test(c.log()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(c.log()).toMatch(/refused the link: 401 the connector token has expired/);
+  }, 60_000);
 });
