@@ -22,6 +22,9 @@ export type BusTopics = {
   "reviews.decided": { reviewId: string };
   /** Approved time-bound access was revoked: the sessions that relied on it end. */
   "access.revoked": { identityId: string; connectionId: string };
+  /** A MySQL `KILL [QUERY] <id>` reached an instance that does not hold that gateway connection id: the holder acts and answers. */
+  "mysql.kill": { gatewayId: number; query: boolean; connectionId: string; identityId: string; requestId: string; from: string };
+  "mysql.kill.done": { requestId: string; ok: boolean; message?: string };
   /** A connector's tokens (all, or these) were revoked, or the connector removed: its links drop, its streams fail. */
   "connectors.revoked": { connectorId: string; tokenIds?: string[] };
 };

@@ -114,6 +114,37 @@ describe("[MYSQL][CLIENTS]", () => {
     }
   });
 
+  it("KILL QUERY that reaches another gateway instance (a load balancer's choice) is carried to the instance holding the session", async () => {
+    const other = await startTestGateway({}, { shareDatabaseWith: gw });
+    const a = await gatewayConnection(port, "shop-db", agent.key);
+    const b = await gatewayConnection(other.gw.ports.mysql, "shop-db", agent.key);
+    try {
+      const started = Date.now();
+      const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
+        ([rows]) => `returned ${rows[0].s}`,
+        (e: { errno?: number }) => `failed ${e.errno}`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      // a's id is unknown on the other instance: it asks over the bus, and the holder kills the target thread.
+      await b.query(`KILL QUERY ${a.threadId}`);
+      expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // An id no instance holds: refused as MariaDB would, once nobody answers.
+      const refused = await b.query("KILL QUERY 7").then(
+        () => null,
+        (e: { errno?: number }) => e.errno,
+      );
+      expect(refused).toBe(1094);
+      // Both sessions go on.
+      expect((await a.query<RowDataPacket[]>("select 1 as one"))[0][0].one).toBe(1);
+      expect((await b.query<RowDataPacket[]>("select 2 as two"))[0][0].two).toBe(2);
+    } finally {
+      await a.end();
+      await b.end();
+      await other.close();
+    }
+  }, 60_000);
+
   it("logs in to the target over TLS when the connection requires it, and refuses a certificate it cannot verify", async () => {
     const c = await gatewayConnection(port, "shop-tls", agent.key);
     try {

@@ -5,11 +5,11 @@ import { startMysqlListener } from "./listener";
 /** MySQL and MariaDB on GATEHOUSE_MYSQL_PORT: user name = connection name, password = token. */
 export const mysqlAdapter: ProtocolAdapter = {
   name: "mysql",
-  async start({ deps, tls }) {
+  async start({ deps, tls, bus }) {
     // For caching_sha2_password without TLS: clients encrypt the password to this key (a new one per start; clients fetch it each time).
     const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const rsa = { publicPem: publicKey.export({ type: "spki", format: "pem" }).toString(), privateKey };
-    const listener = await startMysqlListener(deps, tls, rsa).catch((err: Error) => {
+    const listener = await startMysqlListener(deps, bus, tls, rsa).catch((err: Error) => {
       throw new Error(`cannot listen for MySQL on ${deps.config.bind}:${deps.config.ports.mysql}: ${err.message}`);
     });
     return { port: listener.port, listening: listener.listening, describe: `mysql listener on ${deps.config.bind}:${listener.port}`, close: listener.close };

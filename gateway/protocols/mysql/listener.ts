@@ -18,19 +18,22 @@ import { maskedWriteRefusal, MysqlStatementGuard } from "./statement-guard";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
+import { killTargetThread, RemoteKills } from "./remote-kill";
+import type { Bus } from "../../../core/bus/event-bus";
 import { versionNumber } from "../../../core/sql/mysql-lexer";
 
 export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
 /** The MySQL listener: user name = connection name, password = token (caching_sha2_password full authentication). */
-export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
+export async function startMysqlListener(deps: GatewayDeps, bus: Bus, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
   const greetings = new TargetGreetings(deps.db, deps.connectors);
   const threads = new ThreadRegistry();
-  let nextId = 1;
+  const remoteKills = new RemoteKills(deps.db, deps.config.instance, threads);
+  remoteKills.subscribe(bus);
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    handleClient(socket, deps, { secureContext, rsa, greetings, threads, connectionId: nextId++ }).catch((err) => {
+    handleClient(socket, deps, { secureContext, rsa, greetings, threads, remoteKills, connectionId: threads.newId() }).catch((err) => {
       deps.log(`mysql: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
@@ -61,7 +64,7 @@ function refuse(socket: Duplex, error: MysqlError, seq: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; connectionId: number };
+type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; remoteKills: RemoteKills; connectionId: number };
 
 async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerState): Promise<void> {
   const clientAddr = raw.remoteAddress ?? null;
@@ -90,9 +93,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const { identity, connection } = admitted.admission;
   const settings = connectionTypeOf("mysql").parseSettings(connection);
 
+  const dial = deps.connectors.dialerFor(connection);
   let target: TargetSession;
   try {
-    target = await loginToTarget(deps.connectors.dialerFor(connection), { ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
+    target = await loginToTarget(dial, { ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
   } catch (err) {
     const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;
@@ -160,7 +164,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         },
       },
       maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
-      mapKill: (text) => st.threads.mapKill(text, { connectionId: connection.id, identityId: identity.id ?? identity.name }),
+      mapKill: (text) => {
+        const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };
+        return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who));
+      },
       budget: session.budget,
       budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
       auditOverrun: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
@@ -178,6 +185,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     identityId: identity.id ?? identity.name,
     targetThread: target.greeting.connectionId,
     withdrawHeld: () => running.withdrawHeld(),
+    killOnTarget: (query) => killTargetThread(dial, { ...settings, password: connection.secret.password }, target.greeting.connectionId, query),
   });
   const end = await relay.done;
   untrack();

@@ -1,3 +1,4 @@
+import type { KillAnswer } from "./thread-registry";
 import type { HeldCommand } from "../../pipeline/hold";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import type { BufferAccount } from "../../pipeline/message-limits";
@@ -17,7 +18,7 @@ export type RelayHooks = {
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
-  mapKill: (text: string) => { text: string } | { error: MysqlError } | { done: true } | null;
+  mapKill: (text: string) => KillAnswer | Promise<KillAnswer> | null;
   /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
   changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */

@@ -7,7 +7,11 @@ type Thread = {
   targetThread: number;
   /** Withdraws the command this session holds for review, if any (true: there was one). */
   withdrawHeld: () => boolean;
+  /** Kills the target thread (or its query) from another connection: what a KILL from another instance does. */
+  killOnTarget: (query: boolean) => Promise<void>;
 };
+
+export type KillAnswer = { text: string } | { error: MysqlError } | { done: true };
 
 const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
 
@@ -22,15 +26,35 @@ const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
 export class ThreadRegistry {
   private readonly threads = new Map<number, Thread>();
 
+  /**
+   * A new gateway connection id: random, so that ids are unique across gateway instances (a KILL
+   * that reaches another instance names one session), and never one in use here.
+   */
+  newId(): number {
+    for (;;) {
+      const id = 1 + Math.floor(Math.random() * 0x7ffffffe);
+      if (!this.threads.has(id)) return id;
+    }
+  }
+
+  get(gatewayId: number): Thread | undefined {
+    return this.threads.get(gatewayId);
+  }
+
   add(gatewayId: number, t: Thread): () => void {
     this.threads.set(gatewayId, t);
     return () => this.threads.delete(gatewayId);
   }
 
-  mapKill(text: string, who: { connectionId: string; identityId: string }): { text: string } | { error: MysqlError } | { done: true } | null {
+  /**
+   * A KILL rewritten for the target, answered, or (`elsewhere`) for an id this instance does not
+   * hold, which another instance may (remote-kill.ts); null: not a KILL.
+   */
+  mapKill(text: string, who: { connectionId: string; identityId: string }, elsewhere?: (id: number, query: boolean) => Promise<KillAnswer>): KillAnswer | Promise<KillAnswer> | null {
     const m = KILL.exec(text);
     if (!m) return null;
     const t = this.threads.get(Number(m[2]));
+    if (!t && elsewhere) return elsewhere(Number(m[2]), /^query/i.test(m[1] ?? ""));
     if (!t || t.connectionId !== who.connectionId || t.identityId !== who.identityId) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${m[2]}`) };
     if (/^query/i.test(m[1] ?? "") && t.withdrawHeld()) return { done: true };
     return { text: `KILL ${(m[1] ?? "").trim().toUpperCase()} ${t.targetThread}`.replace(/\s+/g, " ") };
