@@ -13,7 +13,8 @@ const STATE_TONE = { connected: "green", disconnected: "amber", "never connected
 
 /** One connector: its state, live links, the connections routed through it and its tokens; `actions` only for admins. */
 export function ConnectorCard({ c, now, actions }: { c: ConnectorRow; now: Date; actions?: ConnectorActions }) {
-  const liveTokens = c.tokens.filter((t) => !t.revokedAt && !(t.expiresAt && new Date(t.expiresAt) <= now)).length;
+  const expired = (t: ConnectorRow["tokens"][number]) => t.expiresAt !== null && new Date(t.expiresAt) <= now;
+  const liveTokens = c.tokens.filter((t) => !t.revokedAt && !expired(t)).length;
   return (
     <section id={connectorAnchor(c.name)} aria-label={`Connector ${c.name}`} className="scroll-mt-6 rounded-lg border border-slate-200 bg-white">
       <div className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-100 px-4 py-3">
@@ -114,7 +115,7 @@ export function ConnectorCard({ c, now, actions }: { c: ConnectorRow; now: Date;
                   <tr key={`${t.prefix}-${t.createdAt}`}>
                     <Td className="font-mono text-xs">{t.prefix}…</Td>
                     <Td className="whitespace-nowrap tabular-nums">{formatTime(t.createdAt)}</Td>
-                    <Td className="whitespace-nowrap tabular-nums">{t.expiresAt ? formatTime(t.expiresAt) : "never"}</Td>
+                    <Td className="whitespace-nowrap tabular-nums">{!t.expiresAt ? "never" : expired(t) ? <Badge tone="amber">expired {formatTime(t.expiresAt)}</Badge> : formatTime(t.expiresAt)}</Td>
                     <Td className="whitespace-nowrap tabular-nums">{t.revokedAt ? <Badge tone="red">revoked {formatTime(t.revokedAt)}</Badge> : "—"}</Td>
                     <Td className="whitespace-nowrap">{t.lastUsedAt ? <span title={`${formatTime(t.lastUsedAt)} UTC`}>{formatAgo(t.lastUsedAt, now)}</span> : "never"}</Td>
                   </tr>

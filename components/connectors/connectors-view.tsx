@@ -19,7 +19,7 @@ function FirstSteps({ cli, gatewayUrl }: { cli: string; gatewayUrl: string }) {
         their targets over its link. Add one, issue its token, then run it on a machine in that network:
       </p>
       {lines.map((line) => (
-        <code key={line} className="mt-2 block break-all rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700">
+        <code key={line} className="mt-2 block rounded bg-slate-50 px-2 py-1 text-left font-mono text-xs text-slate-700 [overflow-wrap:anywhere]">
           {line}
         </code>
       ))}
@@ -33,19 +33,25 @@ export function ConnectorsView({ canEdit, gatewayUrl, cli }: { canEdit: boolean;
   const queryClient = useQueryClient();
   const query = useQuery({ ...trpc.connectors.list.queryOptions(), refetchInterval: 5000 });
   const [issuing, setIssuing] = useState<string | null>(null);
-  const [revoking, setRevoking] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
-  const done = (close: () => void) => () => {
-    close();
+  // One confirm at a time: revoking a connector's tokens, or removing it.
+  const [confirming, setConfirming] = useState<{ kind: "revoke" | "remove"; name: string } | null>(null);
+  const revoke = useMutation(trpc.connectors.revokeTokens.mutationOptions());
+  const remove = useMutation(trpc.connectors.remove.mutationOptions());
+  const change = confirming?.kind === "revoke" ? revoke : remove;
+  const done = () => {
+    setConfirming(null);
     void queryClient.invalidateQueries({ queryKey: trpc.connectors.pathKey() });
   };
-  const revoke = useMutation(trpc.connectors.revokeTokens.mutationOptions({ onSuccess: done(() => setRevoking(null)) }));
-  const remove = useMutation(trpc.connectors.remove.mutationOptions({ onSuccess: done(() => setRemoving(null)) }));
+  const confirm = (kind: "revoke" | "remove") => (name: string) => {
+    revoke.reset();
+    remove.reset();
+    setConfirming({ kind, name });
+  };
   if (query.isPending) return <LoadingRows label="Loading connectors…" />;
   if (query.isError) return <ErrorBox title="Could not load the connectors" message={describeError(query.error).message} retry={() => void query.refetch()} />;
   // Relative times are counted from when the list was read (it is read again every 5 s).
   const now = new Date(query.dataUpdatedAt);
-  const actions = canEdit ? { issue: setIssuing, revoke: (n: string) => (revoke.reset(), setRevoking(n)), remove: (n: string) => (remove.reset(), setRemoving(n)) } : undefined;
+  const actions = canEdit ? { issue: setIssuing, revoke: confirm("revoke"), remove: confirm("remove") } : undefined;
   return (
     <div className="space-y-6">
       {query.data.length === 0 ? (
@@ -63,28 +69,18 @@ export function ConnectorsView({ canEdit, gatewayUrl, cli }: { canEdit: boolean;
       ) : null}
       <TokenDialog connector={issuing} gatewayUrl={gatewayUrl} onClose={() => setIssuing(null)} />
       <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke every token of ${revoking ?? ""}?`}
-        confirmWord={revoking ?? ""}
-        actionLabel="Revoke tokens"
-        pending={revoke.isPending}
-        error={revoke.error ? describeError(revoke.error).message : undefined}
-        onConfirm={() => revoking && revoke.mutate({ name: revoking })}
-        onClose={() => setRevoking(null)}
+        open={confirming !== null}
+        title={confirming?.kind === "revoke" ? `Revoke every token of ${confirming.name}?` : `Remove connector ${confirming?.name ?? ""}?`}
+        confirmWord={confirming?.name ?? ""}
+        actionLabel={confirming?.kind === "revoke" ? "Revoke tokens" : "Remove connector"}
+        pending={change.isPending}
+        error={change.error ? describeError(change.error).message : undefined}
+        onConfirm={() => confirming && change.mutate({ name: confirming.name }, { onSuccess: done })}
+        onClose={() => setConfirming(null)}
       >
-        Every gateway drops its links at once, and the streams open over them fail: the connections routed through it are unreachable until a process runs with a new token.
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={removing !== null}
-        title={`Remove connector ${removing ?? ""}?`}
-        confirmWord={removing ?? ""}
-        actionLabel="Remove connector"
-        pending={remove.isPending}
-        error={remove.error ? describeError(remove.error).message : undefined}
-        onConfirm={() => removing && remove.mutate({ name: removing })}
-        onClose={() => setRemoving(null)}
-      >
-        Its tokens go with it and its links drop. A connector that connections still route through cannot be removed: route them elsewhere first.
+        {confirming?.kind === "revoke"
+          ? "Every gateway drops its links at once, and the streams open over them fail: the connections routed through it are unreachable until a process runs with a new token."
+          : "Its tokens go with it and its links drop. A connector that connections still route through cannot be removed: route them elsewhere first."}
       </ConfirmDialog>
     </div>
   );

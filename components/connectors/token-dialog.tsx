@@ -45,7 +45,7 @@ export function TokenDialog({ connector, gatewayUrl, onClose }: { connector: str
           </p>
           <div className="space-y-2 border-t border-slate-100 pt-3">
             <p className="font-medium text-slate-800">Run the connector on a machine beside the targets</p>
-            <pre ref={lineRef} aria-label="connector command" className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 font-mono text-xs text-slate-800">
+            <pre ref={lineRef} aria-label="connector command" className="overflow-x-auto whitespace-pre-wrap rounded [overflow-wrap:anywhere] bg-slate-100 px-3 py-2 font-mono text-xs text-slate-800">
               {line}
             </pre>
             <CopyButton text={line} label="Copy command" onFail={() => selectContents(lineRef.current)} />
