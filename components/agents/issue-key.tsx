@@ -8,10 +8,11 @@ import { Field, Select } from "../ui/field";
 import { ErrorBox } from "../ui/page";
 import { KeyDialog, type IssuedKey, type PsqlHints } from "./key-dialog";
 
-export function LifetimeSelect({ value, onChange }: { value: number; onChange: (seconds: number) => void }) {
+export function LifetimeSelect({ value, onChange, label = "Key lifetime" }: { value: number; onChange: (seconds: number) => void; label?: string }) {
+  const name = label.toLowerCase().replace(/\s+/g, "-");
   return (
-    <Field label="Key lifetime" name="key-lifetime">
-      <Select name="key-lifetime" value={value} onChange={(e) => onChange(Number(e.target.value))}>
+    <Field label={label} name={name}>
+      <Select name={name} value={value} onChange={(e) => onChange(Number(e.target.value))}>
         {KEY_LIFETIMES.map((l) => (
           <option key={l.seconds} value={l.seconds}>
             {l.label}

@@ -5,21 +5,13 @@ import { useQuery } from "@tanstack/react-query";
 import { psqlLine } from "../../server/agents/names";
 import { useTRPC } from "../trpc/client";
 import { Button } from "../ui/button";
-import { CopyButton } from "../ui/copy-button";
+import { CopyButton, selectContents } from "../ui/copy-button";
 import { Field, Select } from "../ui/field";
 import { ModalDialog } from "../ui/modal-dialog";
 import { formatTime } from "../ui/table";
 
 export type PsqlHints = { host: string; port: string };
 export type IssuedKey = { key: string; prefix: string; identityId: string; expiresAt: Date | string | null };
-
-const selectContents = (el: HTMLElement | null) => {
-  if (!el) return;
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  window.getSelection()?.removeAllRanges();
-  window.getSelection()?.addRange(range);
-};
 
 /** The one time a key is visible: copy it, see how to use it, close. Nothing keeps it after. */
 export function KeyDialog({ issued, identity, hints, onClose }: { issued: IssuedKey | null; identity: string; hints: PsqlHints; onClose: () => void }) {

@@ -1,16 +1,8 @@
 import type { AuditHealth } from "../../server/audit/audit-health";
 import { Badge, Card } from "../ui/page";
-import { Table, TBody, Td, Th, THead } from "../ui/table";
+import { formatAgo as ago, Table, TBody, Td, Th, THead } from "../ui/table";
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-
-function ago(d: Date, now: Date): string {
-  const m = Math.round((now.getTime() - d.getTime()) / 60_000);
-  if (m < 1) return "just now";
-  if (m < 120) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  return h < 48 ? `${h} h ago` : `${Math.round(h / 24)} days ago`;
-}
 
 /** The audit log's integrity (the last chain verification) and its delivery to SIEM sinks, above the search. */
 export function AuditHealthPanel({ health, now }: { health: AuditHealth; now: Date }) {

@@ -9,9 +9,10 @@ import { Button } from "../ui/button";
 import { Field, Select, TextInput } from "../ui/field";
 import { Card, ErrorBox } from "../ui/page";
 import { ConnectionFields, visibleFields, type FieldValues } from "./connection-fields";
+import { ConnectorSelect } from "./connector-select";
 import { TestResultBox } from "./test-result";
 
-export type EditedConnection = { id: string; name: string; type: string; settings: Record<string, string | number | boolean>; storedSecrets: string[] };
+export type EditedConnection = { id: string; name: string; type: string; settings: Record<string, string | number | boolean>; storedSecrets: string[]; connector: string | null };
 
 /**
  * Create or edit a connection. The types and their fields come from the registry
@@ -31,6 +32,8 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
     ...(initial && spec.editValues ? spec.editValues(initial.settings, initial.storedSecrets) : {}),
   }));
   const [clear, setClear] = useState<string[]>([]);
+  // Not one of the type's settings: the row's connector_id, saved with the form.
+  const [connector, setConnector] = useState(initial?.connector ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation(
     trpc.connections.save.mutationOptions({
@@ -73,7 +76,7 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
       onSubmit={(e) => {
         e.preventDefault();
         const data = checked();
-        if (data) save.mutate({ id: initial?.id, form: data });
+        if (data) save.mutate({ id: initial?.id, form: data, connector: connector || null });
       }}
     >
       <Card title="Connection">
@@ -117,6 +120,9 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
               if (on) setValues((v) => ({ ...v, [key]: "" }));
             }}
           />
+          <div className="md:col-span-2">
+            <ConnectorSelect value={connector} error={errors.connector} onChange={(c) => (setConnector(c), setErrors(({ connector: _, ...rest }) => rest))} />
+          </div>
         </div>
       </Card>
       <div aria-live="polite">
@@ -134,7 +140,7 @@ export function ConnectionForm({ initial }: { initial?: EditedConnection }) {
           disabled={test.isPending}
           onClick={() => {
             const data = checked();
-            if (data) test.mutate({ id: initial?.id, form: data });
+            if (data) test.mutate({ id: initial?.id, form: data, connector: connector || null });
           }}
         >
           {test.isPending ? "Testing…" : "Test connection"}

@@ -8,6 +8,7 @@ import { describeError, useTRPC } from "../trpc/client";
 import { Button, buttonClass } from "../ui/button";
 import { Badge, EmptyState, ErrorBox, LoadingRows } from "../ui/page";
 import { Table, TBody, Td, Th, THead, formatTime } from "../ui/table";
+import { connectorAnchor } from "../connectors/connector-command";
 import { DeleteConnectionDialog, type DeletingConnection } from "./delete-connection-dialog";
 import { TestResultBox } from "./test-result";
 
@@ -97,6 +98,14 @@ export function ConnectionList({ cli, addExamples }: { cli: string; addExamples:
               </Td>
               <Td className="font-mono text-xs">
                 <TargetSummary lines={c.summary} />
+                {c.connector ? (
+                  <div className="whitespace-nowrap font-sans text-slate-500">
+                    via{" "}
+                    <Link href={`/connectors#${connectorAnchor(c.connector)}`} className="font-medium text-brand hover:underline">
+                      {c.connector}
+                    </Link>
+                  </div>
+                ) : null}
               </Td>
               <Td>
                 {c.groups.length ? (

@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { href: "/terminal", label: "Terminal", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/ssh-keys", label: "SSH keys", roles: ["admin", "approver", "auditor", "member"] },
   { href: "/connections", label: "Connections", roles: ["admin"] },
+  { href: "/connectors", label: "Connectors", roles: ["admin", "auditor", "approver"] },
   { href: "/guardrails", label: "Guardrails", roles: ["admin", "auditor", "approver"] },
   { href: "/masking", label: "Masking", roles: ["admin", "auditor", "approver"] },
   { href: "/budgets", label: "Budgets", roles: ["admin", "auditor", "approver"] },

@@ -32,6 +32,15 @@ async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
+/** Selects an element's text, for a person to copy by hand where copying is not available (a CopyButton's `onFail`). */
+export function selectContents(el: HTMLElement | null): void {
+  if (!el) return;
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  window.getSelection()?.removeAllRanges();
+  window.getSelection()?.addRange(range);
+}
+
 /**
  * Copies `text` and says so next to the button (announced to screen readers). Where copying is
  * impossible it asks the person to select the text by hand; `onFail` can select it for them.

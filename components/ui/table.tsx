@@ -41,3 +41,12 @@ export function TBody({ children }: { children: ReactNode }) {
 }
 
 export const formatTime = (at: Date | string | null | undefined): string => (at ? new Date(at).toISOString().replace("T", " ").slice(0, 19) : "—");
+
+/** How long ago, for people: "just now", "12 min ago", "5 h ago", "3 days ago". */
+export function formatAgo(at: Date | string, now: Date): string {
+  const m = Math.round((now.getTime() - new Date(at).getTime()) / 60_000);
+  if (m < 1) return "just now";
+  if (m < 120) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} h ago` : `${Math.round(h / 24)} days ago`;
+}

@@ -27,6 +27,8 @@ export type ConnectionRecordInput = {
    * kept (`settings` wins where it has them): the SSH host key the gateway may pin while a form is open.
    */
   keepStoredSettings?: readonly string[];
+  /** The connector the target is reached through (connections.connector_id), null: dialled by the gateway; undefined keeps what is stored. */
+  connectorId?: string | null;
 };
 
 /**
@@ -46,11 +48,12 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
     createdAt: connections.createdAt,
     updatedAt: connections.updatedAt,
     hasSecret: sql<boolean>`${connections.secretEnc} is not null`,
+    connectorId: connections.connectorId,
   };
   if (!input.id) {
     const [row] = await db
       .insert(connections)
-      .values({ name: input.name, type: input.type, settings: input.settings, secretEnc: secretEnc ?? null })
+      .values({ name: input.name, type: input.type, settings: input.settings, secretEnc: secretEnc ?? null, connectorId: input.connectorId ?? null })
       .onConflictDoNothing()
       .returning(columns);
     if (!row) throw new ConnectionNameTaken(input.name);
@@ -59,7 +62,13 @@ export async function saveConnectionRecord(db: Db, box: SecretBox, input: Connec
   try {
     const [row] = await db
       .update(connections)
-      .set({ name: input.name, settings: settingsKeeping(input.settings, input.keepStoredSettings), ...(secretEnc !== undefined ? { secretEnc } : {}), updatedAt: sql`now()` })
+      .set({
+        name: input.name,
+        settings: settingsKeeping(input.settings, input.keepStoredSettings),
+        ...(secretEnc !== undefined ? { secretEnc } : {}),
+        ...(input.connectorId !== undefined ? { connectorId: input.connectorId } : {}),
+        updatedAt: sql`now()`,
+      })
       .where(eq(connections.id, input.id))
       .returning(columns);
     return row ?? null;

@@ -15,7 +15,8 @@ export class ConnectorError extends Error {}
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 export const looksLikeConnectorToken = (t: string) => t.startsWith(TOKEN_PREFIX) && t.length === TOKEN_PREFIX.length + 43;
 
-async function connectorId(db: Db, name: string): Promise<string> {
+/** The id of the connector named `name`, or a ConnectorError saying how to add it. */
+export async function connectorIdOf(db: Db, name: string): Promise<string> {
   const [row] = await db.select({ id: connectors.id }).from(connectors).where(eq(connectors.name, name));
   if (!row) throw new ConnectorError(`no connector named "${name}" (gatehouse connectors add ${name})`);
   return row.id;
@@ -30,7 +31,7 @@ export async function addConnector(db: Db, name: string, by: string): Promise<{ 
 
 /** One new token for the connector (shown once, stored hashed). Several processes may each hold one. */
 export async function issueConnectorToken(db: Db, name: string, ttlMs?: number): Promise<{ token: string; tokenId: string; expiresAt: Date | null }> {
-  const id = await connectorId(db, name);
+  const id = await connectorIdOf(db, name);
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const expiresAt = ttlMs ? new Date(Date.now() + ttlMs) : null;
   const [row] = await db
@@ -42,7 +43,7 @@ export async function issueConnectorToken(db: Db, name: string, ttlMs?: number):
 
 /** Revokes every live token of the connector; every gateway instance drops its links at once. */
 export async function revokeConnectorTokens(db: Db, name: string): Promise<{ revoked: number }> {
-  const id = await connectorId(db, name);
+  const id = await connectorIdOf(db, name);
   const revoked = await db
     .update(connectorTokens)
     .set({ revokedAt: sql`now()` })
@@ -54,7 +55,7 @@ export async function revokeConnectorTokens(db: Db, name: string): Promise<{ rev
 
 /** Removes a connector no connection routes through (its tokens go with it). */
 export async function removeConnector(db: Db, name: string): Promise<void> {
-  const id = await connectorId(db, name);
+  const id = await connectorIdOf(db, name);
   const used = await db.select({ name: connections.name }).from(connections).where(eq(connections.connectorId, id));
   if (used.length) throw new ConnectorError(`connections still route through ${name}: ${used.map((u) => u.name).join(", ")} (route them elsewhere first with connections route)`);
   await publish(db, "connectors.revoked", { connectorId: id });
@@ -63,7 +64,7 @@ export async function removeConnector(db: Db, name: string): Promise<void> {
 
 /** Routes a connection through a connector, or (null) back to the gateway dialling it itself. */
 export async function routeConnection(db: Db, connectionName: string, connectorName: string | null): Promise<void> {
-  const id = connectorName === null ? null : await connectorId(db, connectorName);
+  const id = connectorName === null ? null : await connectorIdOf(db, connectorName);
   const [c] = await db.select({ type: connections.type }).from(connections).where(eq(connections.name, connectionName));
   if (c?.type === "mcp" && id !== null) throw new ConnectorError("an MCP server connection cannot be reached through a connector yet (its SDK client dials itself); route it directly");
   const done = await db

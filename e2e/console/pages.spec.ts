@@ -10,6 +10,7 @@ const ADMIN_PAGES = [
   "/access-requests",
   "/connections",
   "/connections/new",
+  "/connectors",
   "/guardrails",
   "/masking",
   "/budgets",

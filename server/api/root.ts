@@ -3,6 +3,7 @@ import { accessRouter } from "./routers/access";
 import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
 import { connectionsRouter } from "./routers/connections";
+import { connectorsRouter } from "./routers/connectors";
 import { meRouter } from "./routers/me";
 import { reviewsRouter } from "./routers/reviews";
 import { accessRequestsRouter } from "./routers/access-requests";
@@ -18,6 +19,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   me: meRouter,
   connections: connectionsRouter,
+  connectors: connectorsRouter,
   access: accessRouter,
   agents: agentsRouter,
   sessions: sessionsRouter,

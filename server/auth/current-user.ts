@@ -23,6 +23,7 @@ export async function currentUser(): Promise<ConsoleUserContext | null> {
 /** Roles that may open each part of the console; admin may open all. Procedures enforce the same. */
 export const SECTION_ROLES = {
   connections: ["admin"],
+  connectors: ["admin", "auditor", "approver"],
   guardrails: ["admin", "auditor", "approver"],
   masking: ["admin", "auditor", "approver"],
   budgets: ["admin", "auditor", "approver"],

@@ -1,13 +1,16 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections } from "../../drizzle/schema/index";
+import { connections, connectors } from "../../drizzle/schema/index";
 import type { SecretBox } from "../../core/crypto/secret-box";
 import { AppError } from "../errors/app-error";
 
-/** The stored row, secret still sealed. Only for the server: never return it from a procedure. */
+/** The stored row, secret still sealed, with the name of the connector it is reached through. Only for the server: never return it from a procedure. */
 export async function getConnectionRow(db: Db, id: string) {
-  const [row] = await db.select().from(connections).where(eq(connections.id, id));
+  const [row] = await db
+    .select({ ...getTableColumns(connections), connector: sql<string | null>`(select k.name from ${connectors} k where k.id = "connections"."connector_id")` })
+    .from(connections)
+    .where(eq(connections.id, id));
   if (!row) throw new AppError("NOT_FOUND", "no such connection (it may have been deleted)");
   return row;
 }

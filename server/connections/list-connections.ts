@@ -1,7 +1,7 @@
 import "server-only";
 import { asc, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections, grants, groups, sessions } from "../../drizzle/schema/index";
+import { connections, connectors, grants, groups, sessions } from "../../drizzle/schema/index";
 import { describeConnection } from "../../core/connections/registry";
 
 /**
@@ -20,6 +20,8 @@ export async function listConnections(db: Db) {
       updatedAt: connections.updatedAt,
       hasSecret: sql<boolean>`${connections.secretEnc} is not null`,
       groups: sql<string[]>`coalesce((select array_agg(g.name order by g.name) from ${grants} gr join ${groups} g on g.id = gr.group_id where gr.connection_id = "connections"."id"), '{}')`,
+      /** The connector the target is reached through, or null: the gateway dials it. */
+      connector: sql<string | null>`(select k.name from ${connectors} k where k.id = "connections"."connector_id")`,
       activeSessions: sql<number>`(select count(*)::int from ${sessions} s where s.connection_id = "connections"."id" and s.status = 'active')`,
     })
     .from(connections)

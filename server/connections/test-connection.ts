@@ -16,18 +16,27 @@ export type { TestResult };
  * stored ones of connection `id`), with the type's own check, and audits the attempt. The result
  * carries the target's own error, never a secret.
  */
-export async function testConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string): Promise<TestResult> {
+export async function testConnection(db: Db, box: SecretBox, user: ConsoleUserContext, form: ConnectionForm, id?: string, connector?: string | null): Promise<TestResult> {
   const type = consoleConnectionType(form.type);
   let stored: Record<string, string> | null = null;
   let storedSettings: Record<string, string | number | boolean> | null = null;
+  let storedConnector: string | null = null;
   if (id) {
     try {
       const row = await getConnectionRow(db, id);
       storedSettings = row.settings;
+      storedConnector = row.connector;
       stored = openSecret(box, row.secretEnc);
     } catch {
       // Missing or unreadable: test with what was typed.
     }
+  }
+  // A target behind a connector is in a network the console cannot reach: dialling it from here would test another host.
+  const via = connector === undefined ? storedConnector : connector;
+  if (via) {
+    const error = `${form.name} is reached through connector ${via}, from its network: the console cannot dial it. Connect a client through the gateway to test it, and see the connector's state on the Connectors page.`;
+    await recordConsoleEvent(db, { action: "console.connection.test", outcome: "error", actor: user.email, connectionName: form.name, target: id, message: error });
+    return { ok: false, error, ms: 0 };
   }
   const plan = await planConnectionForm(type, form, { settings: storedSettings, secretKeys: Object.keys(stored ?? {}) }, user.email);
   const settings = type.parseSettings({ name: form.name, type: type.type, settings: plan.settings });

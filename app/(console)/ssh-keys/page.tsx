@@ -1,9 +1,9 @@
-import { headers } from "next/headers";
 import { IdentityCreatedNote } from "../../../components/identity/identity-created";
 import { Forbidden } from "../../../components/shell/forbidden";
 import { SshKeysView } from "../../../components/ssh-keys/ssh-keys-view";
 import { PageHeader } from "../../../components/ui/page";
 import { requireSection } from "../../../server/auth/require-section";
+import { pageHost } from "../../../server/page-host";
 import { sshLoginPort } from "../../../server/ssh-keys/ssh-login-hint";
 
 export default async function SshKeysPage({ searchParams }: { searchParams: Promise<{ identity?: string }> }) {
@@ -11,7 +11,7 @@ export default async function SshKeysPage({ searchParams }: { searchParams: Prom
   if (!allowed) return <Forbidden role={user.role} need={need} />;
   const { identity } = await searchParams;
   // The gateway is assumed to be on the host this page came from (the ssh line says so).
-  const host = ((await headers()).get("host") ?? "gateway-host").replace(/:\d+$/, "");
+  const host = await pageHost();
   return (
     <>
       <PageHeader

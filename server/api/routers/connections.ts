@@ -13,15 +13,16 @@ import { secretBox } from "../../secret-key";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
 const id = z.object({ id: z.string().uuid() });
-const formInput = z.object({ id: z.string().uuid().optional(), form: connectionFormSchema });
+/** `connector`: reached through this connector (connections.connector_id, not a setting); null: dialled by the gateway; absent: unchanged. */
+const formInput = z.object({ id: z.string().uuid().optional(), form: connectionFormSchema, connector: z.string().max(63).nullable().optional() });
 
 export const connectionsRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listConnections(ctx.db)),
   /** Settings and the names of stored secret fields; never a secret value. */
   get: adminProcedure.input(id).query(({ ctx, input }) => getConnection(ctx.db, secretBox(), input.id)),
-  save: adminProcedure.input(formInput).mutation(({ ctx, input }) => saveConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
+  save: adminProcedure.input(formInput).mutation(({ ctx, input }) => saveConnection(ctx.db, secretBox(), ctx.user, input.form, input.id, input.connector)),
   /** Connects to the target with the form (stored secrets fill empty secret fields of `id`). */
-  test: adminProcedure.input(formInput).mutation(({ ctx, input }) => testConnection(ctx.db, secretBox(), ctx.user, input.form, input.id)),
+  test: adminProcedure.input(formInput).mutation(({ ctx, input }) => testConnection(ctx.db, secretBox(), ctx.user, input.form, input.id, input.connector)),
   /** Removes an SSH connection's pinned host key (the one the admin confirmed), so the next connection pins afresh. */
   forgetHostKey: adminProcedure
     .input(id.extend({ fingerprint: z.string().regex(SSH_HOST_KEY_FINGERPRINT, "a SHA256:... fingerprint") }))

@@ -31,7 +31,9 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
       <PageHeader title={`Connection ${connection.name}`} description="Changes apply to new sessions; sessions already open keep the target they reached. Secret fields are write-only." />
       {type ? (
         <>
-          <ConnectionForm initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets }} />
+          <ConnectionForm
+            initial={{ id: connection.id, name: connection.name, type: connection.type, settings: connection.settings, storedSecrets: connection.storedSecrets, connector: connection.connector }}
+          />
           <HostKeyPinCard type={type} connection={connection} />
           {type.listener === "mcp" ? <McpToolsCard id={connection.id} name={connection.name} /> : null}
         </>
