@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
-import { auditEvents, connectorLinks, connectors } from "../../drizzle/schema/index";
+import { auditEvents } from "../../drizzle/schema/index";
 import { verifyConnectorToken } from "../../core/connectors/manage-connectors";
 import { expect, pageErrors, storageStateFor, test } from "./support/fixtures";
 import { openStackDb } from "./support/seed-recording";
