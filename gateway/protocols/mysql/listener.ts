@@ -19,6 +19,8 @@ import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
 import { versionNumber } from "../../../core/sql/mysql-lexer";
+import { ViewCatalogs } from "./view-catalog";
+import { catalogLogin } from "./catalog-connection";
 
 export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
@@ -26,11 +28,13 @@ export type MysqlListener = { port: number; listening: () => boolean; close: () 
 export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.SecureContext, rsa: RsaKeys): Promise<MysqlListener> {
   const greetings = new TargetGreetings(deps.db, deps.connectors);
   const threads = new ThreadRegistry();
+  // The targets' views, for tracing result columns to the base columns they read (masking).
+  const views = new ViewCatalogs((m) => deps.log(m, "error"));
   let nextId = 1;
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    handleClient(socket, deps, { secureContext, rsa, greetings, threads, connectionId: nextId++ }).catch((err) => {
+    handleClient(socket, deps, { secureContext, rsa, greetings, threads, views, connectionId: nextId++ }).catch((err) => {
       deps.log(`mysql: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
@@ -39,7 +43,8 @@ export async function startMysqlListener(deps: GatewayDeps, secureContext: tls.S
     server.once("error", reject);
     server.listen(deps.config.ports.mysql, deps.config.bind, () => resolve());
   });
-  return { port: (server.address() as net.AddressInfo).port, listening: () => server.listening, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => views.close());
+  return { port: (server.address() as net.AddressInfo).port, listening: () => server.listening, close };
 }
 
 /** The pipeline's refusals as MySQL renders them: an unknown and an ungranted connection read alike (1045). */
@@ -61,7 +66,7 @@ function refuse(socket: Duplex, error: MysqlError, seq: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; connectionId: number };
+type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; views: ViewCatalogs; connectionId: number };
 
 async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerState): Promise<void> {
   const clientAddr = raw.remoteAddress ?? null;
@@ -91,8 +96,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const settings = connectionTypeOf("mysql").parseSettings(connection);
 
   let target: TargetSession;
+  const dial = deps.connectors.dialerFor(connection);
+  const targetAccount = { ...settings, password: connection.secret.password };
   try {
-    target = await loginToTarget(deps.connectors.dialerFor(connection), { ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
+    target = await loginToTarget(dial, targetAccount, login, settings.allowLocalInfile);
   } catch (err) {
     const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;
@@ -129,6 +136,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
   const serverVersion = versionNumber(target.greeting.serverVersion);
+  // Read with the connection's own account, dialled as this session was (directly or through its connector).
+  const views = st.views.for(connection.id, catalogLogin(dial, targetAccount));
   const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion);
   relay = new MysqlRelay(
     client,
@@ -146,7 +155,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         : undefined,
       masking,
       maskingKey,
-      audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),
+      views,
+      audit: (record) => {
+        views.afterStatement(record.text, serverVersion);
+        auditCommand(session, record, session.textMask(), serverVersion);
+      },
       syncAudit: () => deps.audit.syncPending(),
       changeUser: {
         tls: login.tls,
