@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mysqlLineage, referencedColumns, viewColumns } from "./mysql-columns";
+import { mayReturnRows, mysqlLineage, referencedColumns, viewColumns } from "./mysql-columns";
 
 describe("MySQL column lineage", () => {
   it("reads quoted and qualified references as names, aliases resolved to their tables", () => {
@@ -38,6 +38,12 @@ describe("MySQL column lineage", () => {
     expect(mysqlLineage("create view w as select 1; select * from w")!.ddl).toBe(true);
     expect(mysqlLineage("call p(1)")!.calls).toBe(true);
     expect(mysqlLineage("select code from users where id = 7")).toBe(mysqlLineage("select code from users where id = 8"));
+  });
+
+  it("tells a text that may return rows from one that only writes, without parsing it", () => {
+    for (const t of ["select 1", "(select 1)", "/*!40001 SELECT */ 1", "with c as (select 1) select * from c", "call p()", "execute s", "insert into t values (1); delete from t returning id"])
+      expect(mayReturnRows(t), t).toBe(true);
+    for (const t of ["insert into t values (1), (2)", "update t set a = 1", "set names utf8mb4", "create view v as select 1"]) expect(mayReturnRows(t), t).toBe(false);
   });
 
   it("maps a view's normalised definition to what each of its columns reads", () => {

@@ -275,6 +275,19 @@ function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
   };
 }
 
+/** What starts a statement that may return a table's rows: a query, or what runs one the text does not show. */
+const ROWS = /^(\(|select\b|with\b|table\b|call\b|execute\b)|\breturning\b/i;
+
+/**
+ * Whether a text may return rows read from tables or views (a query, CALL, EXECUTE, RETURNING),
+ * by each statement's first word (no parse): what writes only is not worth parsing for its views.
+ * True when the text cannot be split (callers assume the worst).
+ */
+export function mayReturnRows(text: string): boolean {
+  const split = splitMysql(text);
+  return !split.ok || split.statements.some((s) => ROWS.test(s.executable));
+}
+
 /**
  * The columns a MySQL text reads, statement by statement; null when a statement cannot be read.
  * What masking uses for computed result columns, which carry no source of their own.

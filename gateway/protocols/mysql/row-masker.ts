@@ -1,5 +1,5 @@
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
-import { mysqlLineage, type MysqlLineage } from "../../../core/sql/mysql-columns";
+import { mayReturnRows, mysqlLineage, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
@@ -63,10 +63,11 @@ export class RowMasker {
    * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
    * masked without waiting: the relations it names, or every view when the text does not say
    * (a CALL, an EXECUTE, a text node-sql-parser cannot read). Undefined when there is nothing to
-   * wait for: no column rules, or all known (a repeated statement). Never rejects.
+   * wait for: no column rules, a text that returns no rows (a write is not parsed for this), or all
+   * known (a repeated statement). Never rejects.
    */
   viewsReady(text: string | null): Promise<void> | undefined {
-    if (!this.views || this.masking.columns.length === 0 || text === null) return undefined;
+    if (!this.views || this.masking.columns.length === 0 || text === null || !mayReturnRows(text)) return undefined;
     const l = mysqlLineage(text);
     return this.views.ensure(!l || l.calls ? "all" : l.relations);
   }
