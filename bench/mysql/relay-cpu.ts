@@ -91,6 +91,7 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       },
       masking: () => null,
       maskingKey: Buffer.alloc(32),
+      views: null,
       mapKill: () => null,
       changeUser: { tls: false, rsa: undefined as never, check: async () => null },
       maskedWrite: () => null,

@@ -10,7 +10,7 @@ import { startTestGateway, run, type TestGateway } from "../support/gateway-harn
 import { freePort, psqlAdmin, startPgServer, type PgServer } from "../support/pg-server";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 import { createNetns, type Netns } from "../support/netns";
-import { openSeed, seedSshConnection, type Seed } from "../support/seed";
+import { openSeed, seedMasking, seedSshConnection, type Seed } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 import WebSocket from "ws";
@@ -89,7 +89,12 @@ beforeAll(async () => {
   psqlAdmin(target, ["set role app", "create table items (id int primary key, label text)", "insert into items select g, 'item-' || g from generate_series(1, 5) g"], "shop");
   sshd = await startSshServer({ netns: ns.name });
   maria = await startMariadb({ netns: ns.name });
-  await maria.admin("create table items (id int primary key, label text); insert into items values (1, 'm-1'), (2, 'm-2');", "shop");
+  await maria.admin(
+    `create table items (id int primary key, label text); insert into items values (1, 'm-1'), (2, 'm-2');
+     create table secrets (id int primary key, code text); insert into secrets values (1, 'SECRET-1'), (2, 'SECRET-2');
+     create view secret_codes as select id, code as c from secrets;`,
+    "shop",
+  );
   upstreamPort = await freePort();
   upstream = ns.spawn(process.execPath, [path.resolve("e2e/connector/ns-upstream.mjs"), String(upstreamPort)]);
   await new Promise<void>((resolve) => upstream.stdout!.once("data", () => resolve()));
@@ -99,6 +104,7 @@ beforeAll(async () => {
   await gw.cli("connections", "add", "pg-private", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${target.port}/shop?sslmode=disable`);
   await seedSshConnection(seed, "ssh-private", sshd);
   await seedMysqlConnection(seed, "my-private", maria, { db: "shop" });
+  await seedMasking(seed, "my-private", { columns: [{ column: "secrets.code", style: "redact" }], detectors: { builtIn: [] } });
   await gw.cli("connections", "add", "api-private", "--type", "http", "--url", `http://127.0.0.1:${upstreamPort}`, "--auth", "header", "--auth-name", "X-API-Key", "--credential", "upstream-secret");
   for (const c of ["pg-private", "ssh-private", "api-private", "my-private"]) await gw.cli("grant", "ops", c);
   key = (await gw.cli("keys", "issue", "agent-edge", "--groups", "ops")).stdout.trim();
@@ -183,6 +189,12 @@ describe("[CONNECTOR] targets in a network the gateway cannot reach", () => {
     const r = await mysqlCli(gw.gw.ports.mysql, "my-private", key, ["shop", "-e", "select group_concat(label order by id) from items"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("m-1,m-2");
+    // A view's definition is read by the gateway's own connection to the target, dialled through the
+    // connector too: the view's column from secrets.code is masked, its id exact (had the definition
+    // not been read, every column of the view would be masked).
+    const viewed = await mysqlCli(gw.gw.ports.mysql, "my-private", key, ["shop", "-e", "select id, c from secret_codes order by id"]);
+    expect(viewed.stderr).toBe("");
+    expect(viewed.stdout.trim().split("\n").slice(1)).toEqual(["1\t[REDACTED]", "2\t[REDACTED]"]);
 
     const ws = new WebSocket(`ws://127.0.0.1:${gw.gw.ports.http}/proxy/api-private/ws`, { headers: { authorization: `Bearer ${key}` } });
     await once(ws, "open");

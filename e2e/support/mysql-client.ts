@@ -5,9 +5,16 @@ import type { Seed } from "./seed";
 import type { MariadbServer } from "./mariadb-server";
 import { run, type RunResult } from "./run-program";
 
-/** A MySQL connection to the private MariaDB (the `app` account), as `connections add --type mysql --url ...` adds it. */
-export async function seedMysqlConnection(s: Seed, name: string, server: MariadbServer, opts: { db?: string; tls?: string; allowLocalInfile?: boolean } = {}): Promise<void> {
-  await addConnection(s.db, s.box, { name, type: "mysql", flags: { url: server.url(opts.db), tls: opts.tls ?? "disable", "allow-local-infile": opts.allowLocalInfile } });
+/** A MySQL connection to the private MariaDB (the `app` account, or `account`), as `connections add --type mysql --url ...` adds it. */
+export async function seedMysqlConnection(
+  s: Seed,
+  name: string,
+  server: MariadbServer,
+  opts: { db?: string; tls?: string; allowLocalInfile?: boolean; account?: { user: string; password: string } } = {},
+): Promise<void> {
+  const a = opts.account;
+  const url = a ? `mysql://${a.user}:${a.password}@127.0.0.1:${server.port}${opts.db ? `/${opts.db}` : ""}` : server.url(opts.db);
+  await addConnection(s.db, s.box, { name, type: "mysql", flags: { url, tls: opts.tls ?? "disable", "allow-local-infile": opts.allowLocalInfile } });
 }
 
 /** mysql2 through the gateway: user = connection name, password = key; TLS when asked (the gateway's self-signed certificate). */

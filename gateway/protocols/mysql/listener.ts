@@ -21,6 +21,8 @@ import { ThreadRegistry } from "./thread-registry";
 import { killTargetThread, RemoteKills } from "./remote-kill";
 import type { Bus } from "../../../core/bus/event-bus";
 import { versionNumber } from "../../../core/sql/mysql-lexer";
+import { ViewCatalogs } from "./view-catalog";
+import { catalogLogin } from "./catalog-connection";
 
 export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
@@ -30,10 +32,12 @@ export async function startMysqlListener(deps: GatewayDeps, bus: Bus, secureCont
   const threads = new ThreadRegistry();
   const remoteKills = new RemoteKills(deps.db, deps.config.instance, threads);
   remoteKills.subscribe(bus);
+  // The targets' views, for tracing result columns to the base columns they read (masking).
+  const views = new ViewCatalogs((m) => deps.log(m, "error"));
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    handleClient(socket, deps, { secureContext, rsa, greetings, threads, remoteKills, connectionId: threads.newId() }).catch((err) => {
+    handleClient(socket, deps, { secureContext, rsa, greetings, threads, remoteKills, views, connectionId: threads.newId() }).catch((err) => {
       deps.log(`mysql: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
@@ -42,7 +46,8 @@ export async function startMysqlListener(deps: GatewayDeps, bus: Bus, secureCont
     server.once("error", reject);
     server.listen(deps.config.ports.mysql, deps.config.bind, () => resolve());
   });
-  return { port: (server.address() as net.AddressInfo).port, listening: () => server.listening, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => views.close());
+  return { port: (server.address() as net.AddressInfo).port, listening: () => server.listening, close };
 }
 
 /** The pipeline's refusals as MySQL renders them: an unknown and an ungranted connection read alike (1045). */
@@ -64,7 +69,15 @@ function refuse(socket: Duplex, error: MysqlError, seq: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-type ListenerState = { secureContext: tls.SecureContext; rsa: RsaKeys; greetings: TargetGreetings; threads: ThreadRegistry; remoteKills: RemoteKills; connectionId: number };
+type ListenerState = {
+  secureContext: tls.SecureContext;
+  rsa: RsaKeys;
+  greetings: TargetGreetings;
+  threads: ThreadRegistry;
+  remoteKills: RemoteKills;
+  views: ViewCatalogs;
+  connectionId: number;
+};
 
 async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerState): Promise<void> {
   const clientAddr = raw.remoteAddress ?? null;
@@ -93,10 +106,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const { identity, connection } = admitted.admission;
   const settings = connectionTypeOf("mysql").parseSettings(connection);
 
-  const dial = deps.connectors.dialerFor(connection);
   let target: TargetSession;
+  const dial = deps.connectors.dialerFor(connection);
+  const targetAccount = { ...settings, password: connection.secret.password };
   try {
-    target = await loginToTarget(dial, { ...settings, password: connection.secret.password }, login, settings.allowLocalInfile);
+    target = await loginToTarget(dial, targetAccount, login, settings.allowLocalInfile);
   } catch (err) {
     const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;
@@ -133,6 +147,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
   const serverVersion = versionNumber(target.greeting.serverVersion);
+  // Read with the connection's own account, dialled as this session was (directly or through its connector).
+  const views = st.views.for(connection.id, catalogLogin(dial, targetAccount));
   const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion);
   relay = new MysqlRelay(
     client,
@@ -150,7 +166,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         : undefined,
       masking,
       maskingKey,
-      audit: (record) => auditCommand(session, record, session.textMask(), serverVersion),
+      views,
+      audit: (record) => {
+        views.afterStatement(record.text, serverVersion);
+        auditCommand(session, record, session.textMask(), serverVersion);
+      },
       syncAudit: () => deps.audit.syncPending(),
       changeUser: {
         tls: login.tls,
@@ -185,7 +205,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
     identityId: identity.id ?? identity.name,
     targetThread: target.greeting.connectionId,
     withdrawHeld: () => running.withdrawHeld(),
-    killOnTarget: (query) => killTargetThread(dial, { ...settings, password: connection.secret.password }, target.greeting.connectionId, query),
+    killOnTarget: (query) => killTargetThread(dial, targetAccount, target.greeting.connectionId, query),
   });
   const end = await relay.done;
   untrack();

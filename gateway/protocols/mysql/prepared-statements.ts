@@ -1,4 +1,9 @@
-import type { ColumnLayout } from "./row-masker";
+import type { SessionMasking } from "../../../core/masking/compile-rules";
+import { MysqlError } from "./handshake-messages";
+import { Err } from "./protocol-constants";
+import type { ColumnLayout, RowMasker } from "./row-masker";
+
+const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
 
 /**
  * A session's prepared statements, as the relay follows them: each id's SQL (a COM_STMT_EXECUTE runs
@@ -29,8 +34,14 @@ export class PreparedStatements {
     this.cursors.set(id, layout);
   }
 
-  cursorLayout(id: number): ColumnLayout | undefined {
-    return this.cursors.get(id);
+  /**
+   * Before a COM_STMT_FETCH on a masked session: the cursor's rows are masked by the columns its
+   * execute reported (kept then, views traced as they were), under the same rules only. The error
+   * to refuse the fetch with when that cannot be (no open cursor, or the rules changed); null to go on.
+   */
+  restoreCursor(id: number, masker: RowMasker | null, masking: SessionMasking): MysqlError | null {
+    const layout = this.cursors.get(id);
+    return layout && masker?.restore(layout, masking) ? null : new MysqlError(Err.SpecificAccessDenied, UNMASKABLE_CURSOR);
   }
 
   closed(id: number): void {

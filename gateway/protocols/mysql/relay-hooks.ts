@@ -8,6 +8,7 @@ import type { MysqlStatementGuard, ReviewNeeded } from "./statement-guard";
 import type { CommandRecord } from "./statement-audit";
 import type { RsaKeys } from "./client-login";
 import type { BudgetOverrun, SessionBudget } from "../../pipeline/budgets";
+import type { ViewCatalog } from "./view-catalog";
 
 /** What the MySQL relay asks of its session (the listener): judging, holds, masking, audit, limits. */
 export type RelayHooks = {
@@ -17,6 +18,8 @@ export type RelayHooks = {
   answerHeldAtOnce?: (need: ReviewNeeded, text: string) => Promise<AcceptedDecision>;
   masking: () => SessionMasking | null;
   maskingKey: Buffer;
+  /** The connection's views, traced for column rules (read before a statement that names them is forwarded). */
+  views: ViewCatalog | null;
   /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
   mapKill: (text: string) => KillAnswer | Promise<KillAnswer> | null;
   /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */

@@ -15,8 +15,6 @@ import type { CommandRecord } from "./statement-audit";
 import { decideHeld } from "./held-statement";
 import { PacketMailbox, runChangeUser } from "./change-user";
 
-const UNMASKABLE_CURSOR = "Gatehouse cannot mask this cursor's rows (no open cursor, or the masking rules changed since it was opened); execute the statement again";
-
 type InFlight = {
   record: CommandRecord | null;
   expect: Expect;
@@ -176,11 +174,8 @@ export class MysqlRelay {
       }
       case Com.StmtFetch: {
         const masking = this.hooks.masking();
-        if (masking) {
-          // The cursor's rows are masked by the columns its execute reported (kept then), under the same rules only.
-          const layout = this.statements.cursorLayout(p.payload.readUInt32LE(1));
-          if (!layout || !this.rowMasker?.restore(layout, masking)) return this.refuse(p, new MysqlError(Err.SpecificAccessDenied, UNMASKABLE_CURSOR));
-        }
+        const refusal = masking && this.statements.restoreCursor(p.payload.readUInt32LE(1), this.rowMasker, masking);
+        if (refusal) return this.refuse(p, refusal);
         return this.forward(p, { kind: "rows-until-eof", binary: true }, null, masking !== null, undefined, { keepColumns: true });
       }
       case Com.StmtClose:
@@ -258,7 +253,7 @@ export class MysqlRelay {
     this.sendError(error, (p.lastSeq + 1) & 0xff);
   }
 
-  private forward(
+  private async forward(
     p: Packet,
     expect: Expect,
     record: CommandRecord | null,
@@ -267,7 +262,11 @@ export class MysqlRelay {
     opts: { silent?: boolean; shift?: number; cursor?: number; keepColumns?: boolean } = {},
   ): Promise<void> {
     const masking = masked ? this.hooks.masking() : null;
-    if (masking && this.rowMasker?.masker.masking !== masking && !opts.keepColumns) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey);
+    if (masking && this.rowMasker?.masker.masking !== masking && !opts.keepColumns) this.rowMasker = new RowMasker(masking, this.hooks.maskingKey, this.hooks.views);
+    // The views the statement may read are looked up before the target runs it: its rows are then masked without waiting.
+    const views = masking && !opts.keepColumns ? this.rowMasker?.viewsReady(record?.text ?? statementText ?? null) : undefined;
+    if (views) await views;
+    if (this.closed) return;
     return new Promise<void>((resolve) => {
       this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent, cursor: opts.cursor };
       this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);

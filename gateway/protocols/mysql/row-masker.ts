@@ -1,9 +1,11 @@
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
-import { referencedColumns } from "../../../core/sql/mysql-columns";
+import { mayReturnRows, mysqlLineage, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
 import { errPacket, parseErr } from "./handshake-messages";
+import { ruleThroughViews, UNRESOLVED } from "./view-rules";
+import type { ViewCatalog } from "./view-catalog";
 
 /** What a column definition packet says of a result column: where it comes from and its type. */
 export type ColumnDef = { schema: string; table: string; orgTable: string; name: string; orgName: string; type: number };
@@ -37,8 +39,10 @@ const DATE_LIKE = new Set([0x07, 0x0a, 0x0b, 0x0c]);
  * becomes NULL (no masked text fits its fixed layout), and integers are read by the detectors in
  * their decimal form. Computed columns (no original table) get the
  * rule of any covered column the query text reads (lineage by name, over-masking rather than
- * under): `CONCAT(email)`, `JSON_OBJECT(...)`, `GROUP_CONCAT`, the columns of a UNION. A view's
- * columns name the view, not its base table: a rule must name the view to cover them.
+ * under): `CONCAT(email)`, `JSON_OBJECT(...)`, `GROUP_CONCAT`, the columns of a UNION. A column
+ * that names a view, an alias of one or a derived table (MariaDB reports no base table for them)
+ * is traced through the parsed query to the relation it reads and, for a view, through the view's
+ * definition (the connection's ViewCatalog, loaded before the statement was forwarded: `viewsReady`).
  */
 export class RowMasker {
   private readonly plans: ColumnPlan[] = [];
@@ -47,11 +51,26 @@ export class RowMasker {
   constructor(
     private readonly masking: SessionMasking,
     key: Buffer,
+    /** The connection's views (null: not traced, e.g. in unit tests). */
+    private readonly views: ViewCatalog | null = null,
   ) {
     this.masker = new ValueMasker(masking, key);
   }
 
-  private lineage: Lineage = { computed: undefined, byName: [] };
+  private lineage: Lineage = NO_LINEAGE;
+
+  /**
+   * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
+   * masked without waiting: the relations it names, or every view when the text does not say
+   * (a CALL, an EXECUTE, a text node-sql-parser cannot read). Undefined when there is nothing to
+   * wait for: no column rules, a text that returns no rows (a write is not parsed for this), or all
+   * known (a repeated statement). Never rejects.
+   */
+  viewsReady(text: string | null): Promise<void> | undefined {
+    if (!this.views || this.masking.columns.length === 0 || text === null || !mayReturnRows(text)) return undefined;
+    const l = mysqlLineage(text);
+    return this.views.ensure(!l || l.calls ? "all" : l.relations);
+  }
 
   /** An ERR packet whose message quotes a value the detectors find (a duplicate key...), masked; null when nothing in it is. */
   maskedError(payload: Buffer): Buffer | null {
@@ -63,7 +82,7 @@ export class RowMasker {
   /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
   reset(text?: string | null): void {
     this.plans.length = 0;
-    if (text !== undefined) this.lineage = this.masking.columns.length ? lineageOf(this.masking, text) : { computed: undefined, byName: [] };
+    if (text !== undefined) this.lineage = this.masking.columns.length ? lineageOf(this.masking, text, this.views) : NO_LINEAGE;
   }
 
   /** The columns of the current result, kept for a cursor's later fetches (COM_STMT_FETCH rows come without column definitions). */
@@ -81,10 +100,40 @@ export class RowMasker {
   }
 
   addColumn(def: ColumnDef): void {
-    const direct = def.orgTable && def.orgName ? columnRuleFor(this.masking, { schema: def.schema || null, table: def.orgTable, column: def.orgName }) : this.lineage.computed;
-    // A column of a derived table or a view reads as that alias: covered when the query reads a covered column of that name.
-    const rule = direct ?? (def.orgName ? this.lineage.byName.find((r) => r.column.test(def.orgName.toLowerCase())) : undefined);
-    this.plans.push({ rule, scan: this.masking.detectors.length > 0, type: def.type });
+    this.plans.push({ rule: this.ruleOf(def), scan: this.masking.detectors.length > 0, type: def.type });
+  }
+
+  private ruleOf(def: ColumnDef): CompiledColumnRule | undefined {
+    if (!def.orgTable || !def.orgName) return this.lineage.computed;
+    const m = this.masking;
+    const direct = columnRuleFor(m, { schema: def.schema || null, table: def.orgTable, column: def.orgName });
+    if (direct || m.columns.length === 0) return direct;
+    const l = this.lineage;
+    // After DDL in the same text, a name may denote what the catalog, read before, did not know.
+    if (l.text?.ddl) return UNRESOLVED;
+    // A view (MariaDB names the view, or the alias it is read under), a derived table or a CTE: what
+    // its column reads. The name the query reads it under too: a cursor's columns (materialised)
+    // name the base table with the view's column name.
+    for (const relation of def.table && def.table !== def.orgTable ? [def.orgTable, def.table] : [def.orgTable]) {
+      const qualified = def.schema ? `${def.schema}.${relation}` : relation;
+      const reads = l.text?.through(relation, def.orgName)?.map((r) => (r.table?.toLowerCase() === relation.toLowerCase() ? { ...r, table: qualified } : r));
+      const hit = reads ? ruleThroughViews(m, this.views, reads, l.text!.relations) : this.unnamedRelation(qualified, def.orgName);
+      if (hit) return hit;
+    }
+    // Otherwise a column read under an alias: covered when the query reads a covered column of that name.
+    return l.byName.find((r) => r.column.test(def.orgName.toLowerCase()));
+  }
+
+  /**
+   * A column of a relation the text does not name (a procedure's result, an EXECUTE's, a text the
+   * grammar cannot read, whose views were all read first): traced if the catalog knows a view of
+   * that name; masked when the catalog could not be read and the text does not say (fail closed).
+   */
+  private unnamedRelation(relation: string, column: string): CompiledColumnRule | undefined {
+    const views = this.views?.viewsNamed(relation);
+    if (views === undefined) return this.views && this.lineage.opaque ? UNRESOLVED : undefined;
+    if (views === null) return UNRESOLVED;
+    return views.length ? ruleThroughViews(this.masking, this.views, [{ table: relation, column }], []) : undefined;
   }
 
   /** A text row with its values masked; null when nothing changed. */
@@ -165,25 +214,28 @@ export class RowMasker {
   }
 }
 
-type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[] };
+/** `text`: the parsed query (null: unknown or unreadable); `opaque`: its results may come from relations it does not name. */
+type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[]; text: MysqlLineage | null; opaque: boolean };
+const NO_LINEAGE: Lineage = { computed: undefined, byName: [], text: null, opaque: false };
 
 /** How the rows of one result set are masked, under the rules it was planned with. */
 export type ColumnLayout = { masking: SessionMasking; plans: ColumnPlan[]; lineage: Lineage };
 
 /**
  * What the query text says of covered columns: the rule a computed column must be masked with (the
- * first covered column it reads; every rule's when the text cannot be read), and the rules of the
- * covered columns it reads, for result columns that name an alias instead of a table.
+ * first covered column it reads, directly or through a view; every rule's when the text cannot be
+ * read), and the rules of the covered columns it reads, for result columns that name an alias
+ * instead of a table.
  */
-function lineageOf(m: SessionMasking, text: string | null): Lineage {
-  const refs = text === null ? null : referencedColumns(text);
-  if (!refs) return { computed: m.columns[0], byName: m.columns };
+function lineageOf(m: SessionMasking, text: string | null, views: ViewCatalog | null): Lineage {
+  const l = text === null ? null : mysqlLineage(text);
+  if (!l) return { computed: m.columns[0], byName: m.columns, text: null, opaque: true };
   const byName: CompiledColumnRule[] = [];
-  for (const r of refs) {
+  for (const r of l.refs) {
     const rule = referenceCovered(m, r.table, r.column);
     if (rule && !byName.includes(rule)) byName.push(rule);
   }
-  return { computed: byName[0], byName };
+  return { computed: byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations), byName, text: l, opaque: l.calls };
 }
 
 /** Whether the detectors match a binary integer's decimal form (a card number in a BIGINT). */

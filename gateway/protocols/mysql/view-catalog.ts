@@ -1,0 +1,150 @@
+import { viewColumns, type ColumnReference } from "../../../core/sql/mysql-columns";
+import { analyzeMysql } from "../../../core/policy/classify-mysql";
+import { CatalogConnection } from "./catalog-connection";
+import type { TargetSession } from "./target-login";
+import { MAX_NESTING } from "./view-rules";
+
+/** A view of the target: its definition as information_schema.VIEWS gives it, and (read when first needed) what each column reads. */
+export type View = { schema: string; name: string; definition: string; columns?: Array<{ name: string; reads: ColumnReference[] }> | null };
+
+const TTL_MS = 60_000;
+/** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
+const GRACE_MS = 30_000;
+
+const bare = (name: string) => name.toLowerCase().split(".").at(-1)!;
+/** A name as a string literal no client text can break out of: hex, converted to the catalog's text. */
+const literal = (s: string) => `convert(0x${Buffer.from(s, "utf8").toString("hex") || "00"} using utf8mb4)`;
+
+/**
+ * The views of one connection's target as masking needs them: by name (a result column names a view
+ * or an alias, never the base table: MariaDB's column definitions say no more), each column traced
+ * through its definition. Read from information_schema.VIEWS through a connection of the gateway's
+ * own with the connection's credentials, before a statement that names them is forwarded (and the
+ * views those read, down to MAX_NESTING); cached a minute by name (a name that is no view too) and
+ * dropped when a session on the connection runs DDL, so a view created or replaced is seen at once
+ * there and within a minute elsewhere. What cannot be read is cached as unreadable: the columns read
+ * through it are masked (fail closed).
+ */
+export class ViewCatalog {
+  private readonly byName = new Map<string, { at: number; views: View[] | null }>();
+  /** When every view was read (for statements whose relations the text does not name), and whether that worked. */
+  private everything: { at: number; ok: boolean } | null = null;
+  private generation = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    readonly connection: CatalogConnection,
+    private readonly log: (m: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The views a name (`table` or `schema.table`) may denote: of that name in any schema unless it is
+   * qualified (the session's current database is not tracked; over-matching masks more, never less).
+   * [] when none; null when they could not be read; undefined when not loaded.
+   */
+  viewsNamed(name: string): View[] | null | undefined {
+    const parts = name.toLowerCase().split(".");
+    const schema = parts.length > 1 ? parts.at(-2)! : null;
+    const e = this.byName.get(parts.at(-1)!);
+    const all = this.everything;
+    const views = e && this.usable(e.at) ? e.views : all && this.usable(all.at) ? (all.ok ? [] : null) : undefined;
+    return views && schema !== null ? views.filter((v) => v.schema.toLowerCase() === schema) : views;
+  }
+
+  /** A view's columns and what each reads; null when its definition is empty (the account lacks SHOW VIEW) or cannot be parsed. */
+  columnsOf(v: View): Array<{ name: string; reads: ColumnReference[] }> | null {
+    if (v.columns === undefined) v.columns = viewColumns(v.definition);
+    return v.columns;
+  }
+
+  /**
+   * Reads the views of these relation names (or every view) unless known: undefined when there is
+   * nothing to wait for. One read at a time (sessions starting together wait for the one under way,
+   * which may read what they need). Never rejects.
+   */
+  ensure(names: string[] | "all"): Promise<void> | undefined {
+    const all = this.everything && this.fresh(this.everything.at);
+    const missing = names === "all" ? (all ? [] : "all") : [...new Set(names.map(bare))].filter((n) => !all && !this.fresh(this.byName.get(n)?.at));
+    if (!missing.length) return undefined;
+    if (this.loading) return this.loading.then(() => this.ensure(names));
+    const load = (this.loading = this.load(missing).finally(() => {
+      if (this.loading === load) this.loading = null;
+    }));
+    return load;
+  }
+
+  /**
+   * A session's statement on the connection finished: DDL, or what may run some (a procedure, an
+   * EXECUTE, a text the classifier cannot read), drops what is known; a load under way is not kept.
+   */
+  afterStatement(text: string, serverVersion?: number): void {
+    if (this.byName.size === 0 && this.everything === null && this.loading === null) return;
+    const a = analyzeMysql(text, serverVersion);
+    const ddl = !a.ok || a.statements.some((s) => s.classification.executes || s.classification.classes.some((c) => c === "ddl" || c === "anonymous-code"));
+    if (!ddl) return;
+    this.byName.clear();
+    this.everything = null;
+    this.generation++;
+  }
+
+  private fresh(at: number | undefined): boolean {
+    return at !== undefined && this.now() - at < TTL_MS;
+  }
+
+  private usable(at: number): boolean {
+    return this.now() - at < TTL_MS + GRACE_MS;
+  }
+
+  private async load(first: string[] | "all"): Promise<void> {
+    const generation = this.generation;
+    let names = first;
+    for (let depth = 0; depth <= MAX_NESTING && (names === "all" || names.length); depth++) {
+      const at = this.now();
+      let rows;
+      try {
+        const where = names === "all" ? "" : ` where TABLE_NAME in (${names.map(literal).join(", ")})`;
+        rows = await this.connection.query(`select TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION from information_schema.VIEWS${where}`);
+      } catch (err) {
+        this.log(`masking: could not read the target's views (${(err as Error).message}); columns read through them are masked`);
+        if (generation !== this.generation) return;
+        if (names === "all") this.everything = { at, ok: false };
+        else for (const n of names) this.byName.set(n, { at, views: null });
+        return;
+      }
+      // DDL meanwhile: what was read may be stale, and is not kept (what the waiting statement reads through it is masked).
+      if (generation !== this.generation) return;
+      const found = new Map<string, View[]>(names === "all" ? [] : names.map((n) => [n, []]));
+      for (const [schema, name, definition] of rows) {
+        const key = bare(name ?? "");
+        found.set(key, [...(found.get(key) ?? []), { schema: schema ?? "", name: name ?? "", definition: definition ?? "" }]);
+      }
+      for (const [n, views] of found) this.byName.set(n, { at, views });
+      if (names === "all") {
+        this.everything = { at, ok: true };
+        return; // every view is known (their definitions are parsed when a column is looked up)
+      }
+      // The relations the views read, read in turn: a view over a view is traced to its tables.
+      const next = [...found.values()].flat().flatMap((v) => (this.columnsOf(v) ?? []).flatMap((c) => c.reads.map((r) => (r.table ? bare(r.table) : ""))));
+      names = [...new Set(next)].filter((n) => n && this.viewsNamed(n) === undefined);
+    }
+  }
+}
+
+/** One catalog per MySQL connection, shared by its sessions on this gateway instance. */
+export class ViewCatalogs {
+  private readonly byConnection = new Map<string, ViewCatalog>();
+  constructor(private readonly log: (m: string) => void) {}
+
+  /** The connection's catalog, signing in as `login` says (the latest session's: its settings may have been edited since). */
+  for(connectionId: string, login: () => Promise<TargetSession>): ViewCatalog {
+    let c = this.byConnection.get(connectionId);
+    if (!c) this.byConnection.set(connectionId, (c = new ViewCatalog(new CatalogConnection(login), this.log)));
+    c.connection.login = login;
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.byConnection.values()) c.connection.close();
+  }
+}
