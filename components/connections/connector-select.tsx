@@ -15,7 +15,10 @@ export function ConnectorSelect({ value, error, onChange }: { value: string; err
   // The stored choice stays offered while the list loads (or if it could not be read).
   const names = known.some((c) => c.name === value) || !value ? known : [...known, { name: value, state: null }];
   const hint = value ? (
-    <>The gateway reaches the target over this connector&apos;s link, from its network. The console cannot dial into that network, so Test connection does not run for it: connect a client through the gateway instead.</>
+    <>
+      The gateway reaches the target over this connector&apos;s link, from its network. The console cannot dial into that network, so Test connection does not run for it: connect a client through the
+      gateway instead.
+    </>
   ) : query.isSuccess && known.length === 0 ? (
     <>
       For a target in a network the gateway cannot reach, add a connector on{" "}

@@ -82,7 +82,10 @@ function auditView({ storedSecrets, connectorId: _connectorId, ...rest }: Return
 /** The connector's id for the row (null: none; undefined: keep), a connector that does not exist being a message under the field. */
 async function routeTo(db: Db, connector: string | null | undefined, type: string): Promise<string | null | undefined> {
   if (!connector) return connector === undefined ? undefined : null;
-  if (type === "mcp") throw new AppError("INVALID_INPUT", "an MCP server connection cannot be reached through a connector yet", { connector: "an MCP server connection cannot be reached through a connector yet (its SDK client dials itself)" });
+  if (type === "mcp")
+    throw new AppError("INVALID_INPUT", "an MCP server connection cannot be reached through a connector yet", {
+      connector: "an MCP server connection cannot be reached through a connector yet (its SDK client dials itself)",
+    });
   try {
     return await connectorIdOf(db, connector);
   } catch (err) {
