@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import mysql, { type RowDataPacket } from "mysql2/promise";
+import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
@@ -11,6 +11,26 @@ import { sessions } from "../../drizzle/schema/index";
 import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+
+/** `a` sleeps 30 s; `b` sends `KILL QUERY <a's id>`: MariaDB answers the killed SLEEP with 1 (or 1317), long before 30 s. */
+async function expectKilledBy(a: Connection, b: Connection): Promise<void> {
+  const started = Date.now();
+  const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
+    ([rows]) => `returned ${rows[0].s}`,
+    (e: { errno?: number }) => `failed ${e.errno}`,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  await b.query(`KILL QUERY ${a.threadId}`);
+  expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
+  expect(Date.now() - started).toBeLessThan(15_000);
+}
+
+/** The error number `KILL QUERY <id>` gets (null: none). */
+const killErrno = (c: Connection, id: number) =>
+  c.query(`KILL QUERY ${id}`).then(
+    () => null,
+    (e: { errno?: number }) => e.errno,
+  );
 
 // Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
 describe("[MYSQL][CLIENTS]", () => {
@@ -93,21 +113,8 @@ describe("[MYSQL][CLIENTS]", () => {
     const a = await gatewayConnection(port, "shop-db", agent.key);
     const b = await gatewayConnection(port, "shop-db", agent.key);
     try {
-      const started = Date.now();
-      const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
-        ([rows]) => `returned ${rows[0].s}`,
-        (e: { errno?: number }) => `failed ${e.errno}`,
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      await b.query(`KILL QUERY ${a.threadId}`);
-      // MariaDB answers a killed SLEEP with 1 (or 1317, query interrupted), long before 30 s.
-      expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
-      expect(Date.now() - started).toBeLessThan(15_000);
-      const refused = await b.query("KILL QUERY 999999").then(
-        () => null,
-        (e: { errno?: number }) => e.errno,
-      );
-      expect(refused).toBe(1094);
+      await expectKilledBy(a, b);
+      expect(await killErrno(b, 999999)).toBe(1094);
     } finally {
       await a.end();
       await b.end();
@@ -119,22 +126,10 @@ describe("[MYSQL][CLIENTS]", () => {
     const a = await gatewayConnection(port, "shop-db", agent.key);
     const b = await gatewayConnection(other.gw.ports.mysql, "shop-db", agent.key);
     try {
-      const started = Date.now();
-      const sleeping = a.query<RowDataPacket[]>("select sleep(30) as s").then(
-        ([rows]) => `returned ${rows[0].s}`,
-        (e: { errno?: number }) => `failed ${e.errno}`,
-      );
-      await new Promise((r) => setTimeout(r, 500));
       // a's id is unknown on the other instance: it asks over the bus, and the holder kills the target thread.
-      await b.query(`KILL QUERY ${a.threadId}`);
-      expect(await sleeping).toMatch(/^(returned 1|failed 1317)$/);
-      expect(Date.now() - started).toBeLessThan(15_000);
+      await expectKilledBy(a, b);
       // An id no instance holds: refused as MariaDB would, once nobody answers.
-      const refused = await b.query("KILL QUERY 7").then(
-        () => null,
-        (e: { errno?: number }) => e.errno,
-      );
-      expect(refused).toBe(1094);
+      expect(await killErrno(b, 7)).toBe(1094);
       // Both sessions go on.
       expect((await a.query<RowDataPacket[]>("select 1 as one"))[0][0].one).toBe(1);
       expect((await b.query<RowDataPacket[]>("select 2 as two"))[0][0].two).toBe(2);
