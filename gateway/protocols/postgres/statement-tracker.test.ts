@@ -131,4 +131,17 @@ describe("[CODEC][TRACKER] pairs responses with requests", () => {
     expect(h.back(msg("n"))).toHaveLength(0); // NoData, for the gateway alone
     expect(h.back(complete("SELECT 0"))).toBeUndefined();
   });
+
+  it("writes a query that failed when the session ends before its ReadyForQuery, with its own error", () => {
+    const h = harness();
+    h.front(serialize.query("select name::int from customers"));
+    h.front(serialize.query("select 2"));
+    h.back(errorResponse({ severity: "ERROR", code: "22P02", message: "invalid input syntax" }));
+    expect(h.records).toHaveLength(0);
+    h.tracker.drainUnfinished("the client went away");
+    expect(h.records).toMatchObject([
+      { text: "select name::int from customers", error: { code: "22P02", message: "invalid input syntax" } },
+      { text: "select 2", error: { code: "08006", message: "the client went away" } },
+    ]);
+  });
 });

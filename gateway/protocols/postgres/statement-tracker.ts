@@ -212,10 +212,11 @@ export class StatementTracker {
   drainUnfinished(reason: string): void {
     for (let i = this.head; i < this.queue.length; i++) {
       const p = this.queue[i];
-      if ((p.op === "query" || p.op === "execute") && !p.record.error) {
-        p.record.error = { code: "08006", message: reason, at: this.now() };
-        this.emit(p.record);
-      }
+      if (p.op !== "query" && p.op !== "execute") continue;
+      // A query that already failed waits for ReadyForQuery to be written; the client may have gone
+      // (node-postgres closes right after the ErrorResponse) before that arrives: write it as it failed.
+      p.record.error ??= { code: "08006", message: reason, at: this.now() };
+      this.emit(p.record);
     }
     this.queue.length = 0;
     this.head = 0;
