@@ -87,8 +87,12 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
   it("an API server that goes away mid-watch breaks that watch only: the gateway audits it, kubectl watches again and sees what follows", async () => {
     const watch = startKubectl(f.kubeconfig("cluster"), ["-n", "default", "get", "configmaps", "-w", "-o", "name"]);
     try {
-      await new Promise((r) => setTimeout(r, 800));
       const watches = () => f.api.seen.filter((s) => s.url.includes("watch=true")).length;
+      const earlier = watches();
+      // kubectl lists, then watches: wait for its watch to reach the API server (seconds on a loaded machine), then
+      // a moment for the stand-in's headers to reach the gateway, so the watch is open when its connection drops.
+      await expect.poll(watches, { timeout: 30_000 }).toBeGreaterThan(earlier);
+      await new Promise((r) => setTimeout(r, 300));
       const before = watches();
       f.api.dropConnections();
       await expect.poll(watches, { timeout: 10_000 }).toBeGreaterThan(before);
