@@ -27,7 +27,7 @@ const config: NextConfig = {
   // Likewise `npm test` lints the whole project (npm run lint); a lint finding must not stop the console from starting.
   eslint: { ignoreDuringBuilds: true },
   // Node-only packages the server code uses as they are, not bundled.
-  serverExternalPackages: ["@node-saml/node-saml", "pg", "pg-protocol", "libpg-query", "@electric-sql/pglite", "selfsigned", "ssh2"],
+  serverExternalPackages: ["@node-saml/node-saml", "pg", "pg-copy-streams", "pg-protocol", "libpg-query", "@electric-sql/pglite", "selfsigned", "ssh2"],
 };
 
 export default config;

@@ -15,6 +15,7 @@ import { runFetch, runPgbench, scenarioName, SCENARIOS, type Endpoint, type Fetc
 import { CONTENDERS, formatReport, perContender, type Contender, type Results } from "./report";
 import { formatJournal, measureJournal } from "./journal";
 import { measureVerify } from "./audit-verify";
+import { formatStore, measureStore } from "./audit-store";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const envInt = (name: string, fallback: number) => {
@@ -148,6 +149,8 @@ async function main(): Promise<void> {
   console.log(`\n${formatJournal(await measureJournal())}`);
   say("timing audit verify over an untouched log");
   console.log(await measureVerify(pg));
+  say("measuring what storing the audit costs Postgres per event, old and new write path");
+  console.log(`\n${formatStore(await measureStore(pg))}`);
 }
 
 let interrupted = false;

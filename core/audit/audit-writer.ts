@@ -2,16 +2,7 @@ import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
 import { AuditJournal, type JournalOptions, type JournalRow } from "./audit-journal";
 import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
-
-// The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
-// conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
-// (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
-export const INSERT_EVENTS_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash)
-  select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash
-  from json_populate_recordset(null::audit_events, $1::json)
-  on conflict (instance, seq) do nothing`;
+import { EventStore } from "./event-store";
 
 /** The newest stored event of a stream, or where retention cut it: where the chain goes on. */
 export const STREAM_HEAD_SQL = `select seq, hash from (select seq, hash from audit_events where instance = $1 order by seq desc limit 1) e
@@ -65,6 +56,7 @@ export class AuditWriter {
   private lastCheckpointAt = Date.now();
   private shipFailing = false;
   private readonly journal: AuditJournal | null;
+  private readonly store: EventStore;
   private readonly instance: string;
   private readonly log: (m: string) => void;
   private readonly observe: ((e: AuditEvent) => void) | undefined;
@@ -78,6 +70,7 @@ export class AuditWriter {
     opts: AuditWriterOptions,
   ) {
     this.instance = opts.instance;
+    this.store = new EventStore(pool);
     this.checkpointKey = opts.checkpointKey;
     this.observe = opts.observe;
     this.log = opts.log ?? console.error;
@@ -99,8 +92,7 @@ export class AuditWriter {
       torn = left.torn;
       for (let i = 0; i < left.rows.length; i += MAX_BATCH) {
         const batch = left.rows.slice(i, i + MAX_BATCH);
-        const r = await this.pool.query(INSERT_EVENTS_SQL, [jsonArray(batch)]);
-        shipped += r.rowCount ?? 0;
+        shipped += await this.store.storeDeduplicated(batch);
       }
       for (const r of left.rows) if (!last || r.seq > last.seq) last = r;
       this.journal.removeFiles(left.files);
@@ -215,7 +207,7 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.pool.query(INSERT_EVENTS_SQL, [jsonArray(batch)]);
+        await this.store.store(batch);
       } catch (err) {
         // The driver's message can quote the whole batch (statements, possibly sensitive): keep it short.
         this.log(`audit: write of ${batch.length} events failed, will retry: ${(err as Error).message.slice(0, 200)}`);
@@ -232,8 +224,6 @@ export class AuditWriter {
     }
   }
 }
-
-const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(",") + "]";
 
 /** One row as json_populate_recordset reads it: keys named as the columns (duration as the float32 a real column stores). */
 export function toRow(e: AuditEvent, instance: string, seq: number) {

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
 import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
-import { INSERT_EVENTS_SQL, STREAM_HEAD_SQL, toRow } from "./audit-writer";
+import { STREAM_HEAD_SQL, toRow } from "./audit-writer";
+import { INSERT_EVENTS_SQL } from "./event-store";
 
 // The streams of events written outside a gateway: by the console (Next.js server) and by the CLI.
 // Why one shared stream per writer kind, extended under a row-level lock, rather than a stream per
