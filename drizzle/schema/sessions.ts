@@ -1,4 +1,5 @@
 import { pgTable, text, uuid, timestamp, bigint, bigserial, jsonb, index } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 
 /** One client session through the gateway, whatever the protocol. Identity fields are copied so the record outlives renames. */
 export const sessions = pgTable(
@@ -24,7 +25,14 @@ export const sessions = pgTable(
     bytesIn: bigint("bytes_in", { mode: "number" }).notNull().default(0),
     bytesOut: bigint("bytes_out", { mode: "number" }).notNull().default(0),
   },
-  (t) => [index("sessions_started_idx").on(t.startedAt), index("sessions_identity_idx").on(t.identityName)],
+  (t) => [
+    index("sessions_started_idx").on(t.startedAt),
+    index("sessions_identity_idx").on(t.identityName),
+    // A browser terminal finds the Postgres sessions it opened (they name it as their application): the session list counts their statements.
+    index("sessions_terminal_app_idx")
+      .on(t.clientApp)
+      .where(sql`${t.clientApp} like 'gatehouse-terminal-%'`),
+  ],
 );
 
 /** Timeline entries of a session that are not audit events (terminal output chunks, resizes, lifecycle). */

@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_terminal_app_idx" ON "sessions" USING btree ("client_app") WHERE "sessions"."client_app" like 'gatehouse-terminal-%';
