@@ -112,7 +112,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
 
   const target = pgTargetOf(connection, deps.connectors.dialerFor(connection));
   // A backend another client of the same connection and credentials left clean skips the target's start-up and login.
-  const poolKey = poolKeyOf(connection.id, target, params);
+  const poolKey = poolKeyOf(connection, target, params);
   let targetSession = pool.acquire(poolKey);
   try {
     targetSession ??= await connectTarget(target, params, connection.name);

@@ -19,10 +19,11 @@ type Parked = { session: TargetSession; key: PoolKey; timer: NodeJS.Timeout; unw
 
 const sha256 = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("base64url");
 
-/** The pool key of a client of `connectionId` reaching `target` with start-up parameters `clientParams`. */
-export function poolKeyOf(connectionId: string, target: PgTarget, clientParams: Record<string, string>): PoolKey {
+/** The pool key of a client of `connection` reaching `target` (through its connector, if any) with start-up parameters `clientParams`. */
+export function poolKeyOf(connection: { id: string; connector?: string }, target: PgTarget, clientParams: Record<string, string>): PoolKey {
+  const connectionId = connection.id;
   const { host, port, database, user, password, sslmode, loginAtConnector } = target;
-  const credentials = sha256([host, port, database, user, password ?? null, sslmode, loginAtConnector ?? null]);
+  const credentials = sha256([host, port, database, user, password ?? null, sslmode, connection.connector ?? null, loginAtConnector ?? null]);
   const params = Object.entries(forwardedParams(clientParams)).sort(([a], [b]) => (a < b ? -1 : 1));
   return { connectionId, credentials, key: `${connectionId}/${credentials}/${sha256(params)}` };
 }
