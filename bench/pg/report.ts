@@ -45,8 +45,7 @@ function medians(r: Results, s: Scenario, pick: (x: PgbenchResult) => number | n
 
 /** Connection time: `pgbench -C`, a new connection (and, through the gateway, a new session) per `select 1`. */
 export function formatConnect(r: Results): string {
-  const pick = (f: (x: ConnectResult) => number | null) =>
-    Object.fromEntries(CONTENDERS.map((c) => [c, median(r.connect[c].map((x) => (x.error ? null : f(x))))])) as Record<Contender, number | null>;
+  const pick = (f: (x: ConnectResult) => number | null) => Object.fromEntries(CONTENDERS.map((c) => [c, median(r.connect[c].map((x) => (x.error ? null : f(x))))])) as Record<Contender, number | null>;
   const ms = pick((x) => x.connectMs);
   const tps = pick((x) => x.tps);
   const cpu = pick((x) => x.proxyCpuUs ?? null);

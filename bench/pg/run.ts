@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     }
   }
   if (ONLY === "connect") {
-    console.log(`\n${formatConnect(results)}`);
+    console.log(`\n${formatConnect(results)}\n\nraw results: ${saveResults(results, gw)}`);
     return;
   }
 
@@ -161,15 +161,20 @@ async function main(): Promise<void> {
   ]);
 
   const report = formatReport(results, SCENARIOS);
-  const dir = path.join(root, "bench/results");
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `pg-${results.meta.startedAt.toString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ ...results, gatewayLogTail: gw.svc.log().split("\n").slice(-40) }, null, 2) + "\n");
-  console.log(`\n${report}\n\nraw results: ${path.relative(root, file)}`);
+  console.log(`\n${report}\n\nraw results: ${saveResults(results, gw)}`);
   say("measuring the audit journal's cost per statement");
   console.log(`\n${formatJournal(await measureJournal())}`);
   say("timing audit verify over an untouched log");
   console.log(await measureVerify(pg));
+}
+
+/** Raw results to bench/results/pg-<timestamp>.json (gitignored), with the gateway's last log lines; returns the path. */
+function saveResults(results: Results, gw: { svc: { log: () => string } }): string {
+  const dir = path.join(root, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `pg-${results.meta.startedAt.toString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify({ ...results, gatewayLogTail: gw.svc.log().split("\n").slice(-40) }, null, 2) + "\n");
+  return path.relative(root, file);
 }
 
 let interrupted = false;
