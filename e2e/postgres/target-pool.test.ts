@@ -26,13 +26,14 @@ const connect = async (gw = t, k = key, database = CONNECTION): Promise<Conn> =>
 const one = async (c: pg.Client, sql: string) => Object.values((await c.query(sql)).rows[0] ?? {})[0];
 const pidOf = async (c: pg.Client) => Number(await one(c, "select pg_backend_pid()"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const backend = async (pid: number) => (await admin.query("select state, query from pg_stat_activity where pid = $1", [pid])).rows[0] as { state: string; query: string } | undefined;
+const backend = async (pid: number) =>
+  (await admin.query("select state, query, state_change::text as changed from pg_stat_activity where pid = $1", [pid])).rows[0] as { state: string; query: string; changed: string } | undefined;
 
 /** The backend answered the gateway's DISCARD ALL and went idle: it is back in the pool (a moment after its ReadyForQuery). */
-async function waitParked(pid: number): Promise<void> {
+async function waitParked(pid: number, resetAgainSince?: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const b = await backend(pid);
-    if (b?.state === "idle" && b.query === "DISCARD ALL") return void (await sleep(100));
+    if (b?.state === "idle" && b.query === "DISCARD ALL" && b.changed !== resetAgainSince) return void (await sleep(100));
     await sleep(50);
   }
   throw new Error(`backend ${pid} was not reset for reuse`);
@@ -142,6 +143,22 @@ describe("[POSTGRES][POOL] target backends reused across clients", () => {
     const d = await connect();
     expect([inTx, midQuery]).not.toContain(await pidOf(d));
     await d.end();
+  });
+
+  it("a client that only signs in and leaves hands its backend on; one that ran a statement naming LOAD does not (state DISCARD ALL cannot reset)", async () => {
+    const a = await connect();
+    const pid = await pidOf(a);
+    await a.end();
+    await waitParked(pid);
+    const firstReset = (await backend(pid))!.changed;
+    const quiet = await connect();
+    await quiet.end();
+    await waitParked(pid, firstReset);
+    const b = await connect();
+    expect(await pidOf(b)).toBe(pid);
+    await b.query("select 1 as load");
+    await b.end();
+    await waitGone(pid);
   });
 
   it("the reused backend's cancel key is the new client's; the previous client's key no longer reaches it", async () => {

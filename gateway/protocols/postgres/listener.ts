@@ -112,8 +112,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
 
   const target = pgTargetOf(connection, deps.connectors.dialerFor(connection));
   // A backend another client of the same connection and credentials left clean skips the target's start-up and login.
+  // Not through a connector: a pooled stream would pin the link it rides on (each new stream takes the least busy
+  // link), and a connector that logs in itself can change its credentials file without the gateway knowing.
+  const pooled = pool.enabled && !connection.connector;
   const poolKey = poolKeyOf(connection, target, params);
-  let targetSession = pool.acquire(poolKey);
+  let targetSession = pooled ? pool.acquire(poolKey) : undefined;
   try {
     targetSession ??= await connectTarget(target, params, connection.name);
   } catch (err) {
@@ -162,13 +165,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const masked = maskingGuard(masking, deps.analyzer, tracker);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
-  let resettable = pool.enabled;
+  let resettable = pooled;
   const guards: FrontendGuard = (type, text, buf, start, end) => {
     if (resettable && UNRESETTABLE.test(text)) resettable = false;
     return masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
-  const reuse = pool.enabled ? { parameters: new Map(targetSession.parameters) } : undefined;
+  const reuse = pooled ? { parameters: new Map(targetSession.parameters), status: targetSession.status } : undefined;
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs, reuse };
   const budget = session.budget;
   const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, target, targetSession, connection.name, socket));

@@ -42,12 +42,13 @@ export class PgRelay {
   private readonly deadline: MessageDeadline | undefined;
   // Kept for reuse (target-pool.ts): the client's Terminate is withheld from the target, and the
   // session must have ended idle: the last ReadyForQuery said 'I', nothing was sent after it.
-  private readonly reuse: { parameters: Map<string, string> } | undefined;
+  private readonly reuse: { parameters: Map<string, string>; status: "I" | "T" | "E" } | undefined;
   private lastReadyStatus = 0;
   private quietSinceReady = true;
   private targetFatal = false;
   private readonly fromTarget: MessageFramer;
-  private readonly targetHandlers: Array<[string, (...args: any[]) => void]> = [];
+  /** Takes the relay's handlers off the target, when it is handed back for reuse. */
+  private readonly targetDetachers: Array<() => void> = [];
 
   constructor(
     private readonly client: Duplex,
@@ -63,9 +64,11 @@ export class PgRelay {
      * (gateway/pipeline/message-limits.ts); `reuse`: keep the target for the pool when the session
      * ends cleanly, tracking its reported parameters into `parameters`.
      */
-    limits?: { messageTimeoutMs: number; buffers: BufferAccount; idleSessionMs?: number; reuse?: { parameters: Map<string, string> } },
+    limits?: { messageTimeoutMs: number; buffers: BufferAccount; idleSessionMs?: number; reuse?: { parameters: Map<string, string>; status: "I" | "T" | "E" } },
   ) {
     this.reuse = limits?.reuse;
+    // The status the client was greeted with: a client that leaves without a request leaves the backend as it found it.
+    if (this.reuse) this.lastReadyStatus = this.reuse.status.charCodeAt(0);
     const fromClient = (this.fromClient = new MessageFramer(maxMessageBytes));
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
     const fromTarget = (this.fromTarget = new MessageFramer(1 << 30));
@@ -163,9 +166,9 @@ export class PgRelay {
     target.resume();
   }
 
-  private onTarget(event: string, handler: (...args: any[]) => void): void {
-    this.targetHandlers.push([event, handler]);
-    this.target.on(event, handler);
+  private onTarget<A extends unknown[]>(event: string, handler: (...args: A) => void): void {
+    this.targetDetachers.push(() => this.target.off(event, handler as never));
+    this.target.on(event, handler as never);
   }
 
   /** What reuse needs to know of the target's stream: its transaction status, a FATAL, its reported parameters. */
@@ -329,7 +332,7 @@ export class PgRelay {
     this.tracker.drainUnfinished(reason);
     this.client.end();
     if (reusable) {
-      for (const [event, handler] of this.targetHandlers) this.target.off(event, handler);
+      for (const detach of this.targetDetachers) detach();
       this.target.pause();
     } else {
       // The client's Terminate was withheld for reuse that is not to be: the target gets it now.

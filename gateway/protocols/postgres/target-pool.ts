@@ -140,6 +140,9 @@ export function terminate(socket: Duplex): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+/** The fields of the backend messages resetBackend reads (pg-protocol's Parser gives each message as an object of its fields). */
+type ResetAnswer = { name: string; parameterName: string; parameterValue: string; text: string; status: string; code: string; message: string };
+
 /**
  * Runs DISCARD ALL (prepared statements, portals, temp tables, advisory locks, LISTENs, plans,
  * sequences' state, every GUC and the session authorization back to their start-up values) and
@@ -164,7 +167,8 @@ export function resetBackend(socket: Duplex, before: Map<string, string>, timeou
     };
     const onGone = () => done(null, new Error("the target closed the connection"));
     const onData = (chunk: Buffer) =>
-      parser.parse(chunk, (msg: any) => {
+      parser.parse(chunk, (message) => {
+        const msg = message as unknown as ResetAnswer;
         switch (msg.name) {
           case "parameterStatus":
             return void parameters.set(msg.parameterName, msg.parameterValue);
