@@ -184,7 +184,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   cancelKey.release();
   if (end.target) {
     // A cancel still on its way could stop the next client's statement: such a backend is not reused.
-    if (resettable && !cancelKey.cancelSent() && !targetSession.cancelled) void pool.release(poolKey, { ...targetSession, socket: end.target, parameters: reuse!.parameters });
+    if (resettable && !cancelKey.cancelSent() && !targetSession.cancelled)
+      pool
+        .release(poolKey, { ...targetSession, socket: end.target, parameters: reuse!.parameters })
+        .catch((err: Error) => deps.log(`postgres: could not pool a target backend: ${err.message}`, "warn"));
     else terminate(end.target);
   }
   await session.end(end);
