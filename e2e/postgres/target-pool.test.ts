@@ -207,6 +207,25 @@ describe("[POSTGRES][POOL] target backends reused across clients", () => {
   });
 });
 
+describe("[POSTGRES][POOL] closing the gateway", () => {
+  it("closes the backends waiting in its pool", async () => {
+    const other = await startTestGateway();
+    let closed = false;
+    try {
+      const k = await other.setupAccess({ connection: CONNECTION, group: "pool-users", identity: "agent-p" });
+      const a = await connect(other, k);
+      const pid = await pidOf(a);
+      await a.end();
+      await waitParked(pid);
+      await other.close();
+      closed = true;
+      await waitGone(pid);
+    } finally {
+      if (!closed) await other.close();
+    }
+  });
+});
+
 describe("[POSTGRES][POOL] pooling off", () => {
   it("GATEHOUSE_PG_POOL_MAX_IDLE=0: every client gets a backend of its own, closed when it leaves", async () => {
     const off = await startTestGateway({ GATEHOUSE_PG_POOL_MAX_IDLE: "0" });
