@@ -5,8 +5,11 @@ import { Parser } from "pg-protocol/dist/parser";
 import { forwardedParams, type TargetSession } from "./target-connector";
 import type { PgTarget } from "./target-socket";
 
-/** idleMs: how long a reset backend waits for its next client; maxPerKey: how many wait per key (0: no pooling). */
-export type PoolSettings = { idleMs: number; maxPerKey: number; resetTimeoutMs?: number };
+/**
+ * idleMs: how long a reset backend waits for its next client; maxPerKey: how many wait per key (0: no
+ * pooling); maxTotal: how many wait in all (clients choose their start-up parameters, so keys are theirs to multiply).
+ */
+export type PoolSettings = { idleMs: number; maxPerKey: number; maxTotal?: number; resetTimeoutMs?: number };
 
 /**
  * Which backends may serve a client: the same connection, reached and logged in with the same
@@ -80,7 +83,8 @@ export class TargetPool {
       return terminate(socket);
     }
     const list = this.parked.get(key.key) ?? [];
-    if (!parameters || !this.enabled || list.length >= this.settings.maxPerKey || !usable(socket)) return terminate(socket);
+    const full = list.length >= this.settings.maxPerKey || this.size >= (this.settings.maxTotal ?? 100);
+    if (!parameters || !this.enabled || full || !usable(socket)) return terminate(socket);
     const parked: Parked = { session: { ...session, parameters }, key, timer: setTimeout(() => this.evict(parked), this.settings.idleMs), unwatch: () => {} };
     parked.timer.unref();
     // While it waits, the backend has nothing to say: anything it sends (a FATAL from pg_terminate_backend, idle_session_timeout) or its close ends it.
