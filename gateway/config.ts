@@ -54,6 +54,10 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(128 * 1024 * 1024),
+  /** Logged-in Postgres target backends wait this many seconds for the next client of the same connection and credentials; 0 turns pooling off. */
+  GATEHOUSE_PG_POOL_IDLE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Postgres target backends kept waiting per connection, credentials and client start-up parameters; 0 turns pooling off. */
+  GATEHOUSE_PG_POOL_MAX_IDLE: z.coerce.number().int().min(0).default(10),
   /** Failed sign-ins are counted per source address and per claimed key in windows of this many seconds. */
   GATEHOUSE_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Failures per window answered at once and audited one by one; later ones wait (doubling from GATEHOUSE_AUTH_DELAY_MS to 16 times it) and are audited once, aggregated. */
@@ -106,6 +110,8 @@ export type GatewayConfig = {
   sshLoginGraceMs: number;
   /** Gateway-wide bytes of partially received messages. */
   bufferBudgetBytes: number;
+  /** Postgres target backends kept for reuse (gateway/protocols/postgres/target-pool.ts): how long one waits (ms), how many per key; either 0: off. */
+  pgPool: { idleMs: number; maxPerKey: number };
   /** Failed sign-in throttling (gateway/pipeline/auth-throttle.ts). */
   authThrottle: { windowMs: number; freeFailures: number; refuseAfter: number; baseDelayMs: number; maxDelayMs: number };
   instance: string;
@@ -140,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxMessageBytes: e.GATEHOUSE_MAX_MESSAGE_BYTES,
     messageTimeoutMs: e.GATEHOUSE_MESSAGE_TIMEOUT_MS,
     bufferBudgetBytes: e.GATEHOUSE_BUFFER_BUDGET_BYTES,
+    pgPool: { idleMs: e.GATEHOUSE_PG_POOL_IDLE_SECONDS * 1000, maxPerKey: e.GATEHOUSE_PG_POOL_MAX_IDLE },
     sshLoginGraceMs: e.GATEHOUSE_SSH_LOGIN_GRACE_SECONDS * 1000,
     authThrottle: {
       windowMs: e.GATEHOUSE_AUTH_WINDOW_SECONDS * 1000,

@@ -1,4 +1,4 @@
-import { median, scenarioName, FETCH_ROWS, type FetchResult, type PgbenchResult, type Scenario } from "./workloads";
+import { median, scenarioName, CONNECT_CLIENTS, FETCH_ROWS, type ConnectResult, type FetchResult, type PgbenchResult, type Scenario } from "./workloads";
 
 export const CONTENDERS = ["direct", "pgbouncer", "bare-pipe", "gateway"] as const;
 export type Contender = (typeof CONTENDERS)[number];
@@ -13,6 +13,7 @@ export type FetchRss = { round: number; beforeMiB: number | null; peakMiB: numbe
 export type Results = {
   meta: Record<string, string | number>;
   pgbench: Record<string, Record<Contender, PgbenchResult[]>>;
+  connect: Record<Contender, ConnectResult[]>;
   fetch: Record<Contender, FetchResult[]>;
   gatewayFetchRss: FetchRss[];
   rss: Partial<Record<Contender, { peakMiB: number | null; hwmMiB: number | null }>>;
@@ -42,8 +43,27 @@ function medians(r: Results, s: Scenario, pick: (x: PgbenchResult) => number | n
   return Object.fromEntries(CONTENDERS.map((c) => [c, median((runs?.[c] ?? []).map(pick))])) as Record<Contender, number | null>;
 }
 
+/** Connection time: `pgbench -C`, a new connection (and, through the gateway, a new session) per `select 1`. */
+export function formatConnect(r: Results): string {
+  const pick = (f: (x: ConnectResult) => number | null) => Object.fromEntries(CONTENDERS.map((c) => [c, median(r.connect[c].map((x) => (x.error ? null : f(x))))])) as Record<Contender, number | null>;
+  const ms = pick((x) => x.connectMs);
+  const tps = pick((x) => x.tps);
+  const cpu = pick((x) => x.proxyCpuUs ?? null);
+  const header = ["figure", ...CONTENDERS, ...RATIOS.map(([n]) => n)];
+  const row = (name: string, m: Record<Contender, number | null>, digits: number) => [name, ...CONTENDERS.map((c) => fmt(m[c], digits)), ...RATIOS.map(([, a, b]) => ratio(m[a], m[b]))];
+  const failures = CONTENDERS.flatMap((c) => r.connect[c].filter((x) => x.error).map((x) => `  connect ${c}: ${x.error!.replace(/\n/g, "\n    ")}`));
+  return [
+    table(`connect: pgbench -n -C -c ${CONNECT_CLIENTS} -j ${CONNECT_CLIENTS}, select 1 (median)`, header, [
+      row("avg connection ms", ms, 2),
+      row("tps incl. connect", tps, 0),
+      row("proxy CPU µs/conn", cpu, 0),
+    ]),
+    ...(failures.length ? [["failures:", ...failures].join("\n")] : []),
+  ].join("\n");
+}
+
 export function formatReport(r: Results, scenarios: Scenario[]): string {
-  const out: string[] = [];
+  const out: string[] = [formatConnect(r)];
   const header = ["scenario", ...CONTENDERS, ...RATIOS.map(([n]) => n)];
   const rowsFor = (pick: (x: PgbenchResult) => number | null, digits: number) =>
     scenarios.map((s) => {

@@ -11,8 +11,8 @@ import { cleanupAll, findProcess, memoryOf, onCleanup, RssSampler, runCmd, start
 import { collectNotes, CpuMeter, gatewayBackends, stopPg } from "./observe";
 import { startPgbouncer } from "./pgbouncer";
 import { startBenchGateway } from "./gateway";
-import { runFetch, runPgbench, scenarioName, SCENARIOS, type Endpoint, type FetchResult, type PgbenchResult } from "./workloads";
-import { CONTENDERS, formatReport, perContender, type Contender, type Results } from "./report";
+import { runConnect, runFetch, runPgbench, scenarioName, SCENARIOS, type ConnectResult, type Endpoint, type FetchResult, type PgbenchResult } from "./workloads";
+import { CONTENDERS, formatConnect, formatReport, perContender, type Contender, type Results } from "./report";
 import { formatJournal, measureJournal } from "./journal";
 import { measureVerify } from "./audit-verify";
 import { formatStore, measureStore } from "./audit-store";
@@ -27,6 +27,9 @@ const SCALE = envInt("BENCH_SCALE", 10);
 const SECONDS = envInt("BENCH_SECONDS", 8);
 const ROUNDS = envInt("BENCH_ROUNDS", 2);
 const WARMUP_SECONDS = 2;
+// BENCH_ONLY=connect: the connection-time runs alone (no pgbench -i, no select-only, no fetch, no audit figures).
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== "connect") throw new Error("BENCH_ONLY must be connect (or unset)");
 const APP = { user: "app", password: "secret", database: "bench" };
 const say = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,10 +43,12 @@ async function main(): Promise<void> {
   const pg = await startPgServer();
   onCleanup("postgres", () => stopPg(pg));
   psqlAdmin(pg, [`create role ${APP.user} login password '${APP.password}'`, `create database ${APP.database} owner ${APP.user}`]);
-  say("pgbench -i");
-  const init = await runCmd("pgbench", ["-i", "-q", "-s", String(SCALE), "-h", pg.socketDir, "-p", String(pg.port), "-U", APP.user, APP.database], { timeoutMs: 600_000 });
-  if (init.code !== 0) throw new Error(`pgbench -i failed:\n${init.stderr}`);
-  psqlAdmin(pg, "vacuum analyze", APP.database);
+  if (!ONLY) {
+    say("pgbench -i");
+    const init = await runCmd("pgbench", ["-i", "-q", "-s", String(SCALE), "-h", pg.socketDir, "-p", String(pg.port), "-U", APP.user, APP.database], { timeoutMs: 600_000 });
+    if (init.code !== 0) throw new Error(`pgbench -i failed:\n${init.stderr}`);
+    psqlAdmin(pg, "vacuum analyze", APP.database);
+  }
 
   say("starting pgbouncer, bare pipe and gateway");
   const bouncer = await startPgbouncer({ port: pg.port, ...APP });
@@ -87,11 +92,28 @@ async function main(): Promise<void> {
       pgbouncer: version("/usr/sbin/pgbouncer", ["--version"]),
     },
     pgbench: Object.fromEntries(SCENARIOS.map((s) => [scenarioName(s), perContender((): PgbenchResult[] => [])])),
+    connect: perContender((): ConnectResult[] => []),
     fetch: perContender((): FetchResult[] => []),
     gatewayFetchRss: [],
     rss: {},
     notes: [],
   };
+
+  say("connection time (pgbench -C)");
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of round % 2 ? [...CONTENDERS] : [...CONTENDERS].reverse()) {
+      checkNotStopping();
+      proxyCpu[c]?.start();
+      const r = await runConnect(endpoints[c], SECONDS);
+      r.proxyCpuUs = proxyCpu[c]?.stop(r.connections) ?? null;
+      results.connect[c].push(r);
+      say(`round ${round} connect    ${c.padEnd(9)} ${r.error ? `FAILED: ${r.error.split("\n")[0]}` : `${r.connectMs} ms per connection, ${r.tps?.toFixed(0)} tps`}`);
+    }
+  }
+  if (ONLY === "connect") {
+    console.log(`\n${formatConnect(results)}\n\nraw results: ${saveResults(results, gw)}`);
+    return;
+  }
 
   say("warming up every contender");
   for (const c of CONTENDERS) {
@@ -140,17 +162,22 @@ async function main(): Promise<void> {
   ]);
 
   const report = formatReport(results, SCENARIOS);
-  const dir = path.join(root, "bench/results");
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `pg-${results.meta.startedAt.toString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ ...results, gatewayLogTail: gw.svc.log().split("\n").slice(-40) }, null, 2) + "\n");
-  console.log(`\n${report}\n\nraw results: ${path.relative(root, file)}`);
+  console.log(`\n${report}\n\nraw results: ${saveResults(results, gw)}`);
   say("measuring the audit journal's cost per statement");
   console.log(`\n${formatJournal(await measureJournal())}`);
   say("timing audit verify over an untouched log");
   console.log(await measureVerify(pg));
   say("measuring what storing the audit costs Postgres per event, old and new write path");
   console.log(`\n${formatStore(await measureStore(pg))}`);
+}
+
+/** Raw results to bench/results/pg-<timestamp>.json (gitignored), with the gateway's last log lines; returns the path. */
+function saveResults(results: Results, gw: { svc: { log: () => string } }): string {
+  const dir = path.join(root, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `pg-${results.meta.startedAt.toString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify({ ...results, gatewayLogTail: gw.svc.log().split("\n").slice(-40) }, null, 2) + "\n");
+  return path.relative(root, file);
 }
 
 let interrupted = false;

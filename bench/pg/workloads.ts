@@ -1,4 +1,7 @@
-import { runCmd } from "./procs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { onCleanup, runCmd } from "./procs";
 
 /** How a client reaches one contender: libpq environment variables. */
 export type Endpoint = { PGHOST: string; PGPORT: string; PGUSER: string; PGPASSWORD: string; PGDATABASE: string; PGSSLMODE: string };
@@ -40,6 +43,41 @@ export async function runPgbench(ep: Endpoint, s: Scenario, seconds: number): Pr
     failed: num(/^number of failed transactions: (\d+)/m),
   };
   if (r.code !== 0 || result.tps === null) result.error = lastLines(`${r.stderr}\n${r.stdout}`, 6) || `pgbench exited with ${r.code}`;
+  return result;
+}
+
+export type ConnectResult = {
+  /** pgbench's "average connection time" (ms) and its tps including the connections. */
+  connectMs: number | null;
+  tps: number | null;
+  connections: number | null;
+  error?: string;
+  proxyCpuUs?: number | null;
+};
+
+export const CONNECT_CLIENTS = 2;
+let selectOneScript: string | undefined;
+
+/** A new connection per transaction (`pgbench -C`), each transaction `select 1`: what agents opening short sessions cost. */
+export async function runConnect(ep: Endpoint, seconds: number): Promise<ConnectResult> {
+  if (!selectOneScript) {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-connect-"));
+    onCleanup("connect script folder", () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync((selectOneScript = path.join(dir, "select-one.sql")), "select 1;\n");
+  }
+  const c = String(CONNECT_CLIENTS);
+  const args = ["-n", "-C", "-f", selectOneScript, "-c", c, "-j", c, "-T", String(seconds)];
+  const r = await runCmd("pgbench", args, { env: { ...ep, PGCONNECT_TIMEOUT: "10" }, timeoutMs: (seconds + 60) * 1000 });
+  const num = (re: RegExp) => {
+    const m = re.exec(r.stdout);
+    return m ? Number(m[1]) : null;
+  };
+  const result: ConnectResult = {
+    connectMs: num(/^average connection time = ([\d.]+) ms/m),
+    tps: num(/^tps = ([\d.]+)/m),
+    connections: num(/^number of transactions actually processed: (\d+)/m),
+  };
+  if (r.code !== 0 || result.connectMs === null) result.error = lastLines(`${r.stderr}\n${r.stdout}`, 6) || `pgbench exited with ${r.code}`;
   return result;
 }
 

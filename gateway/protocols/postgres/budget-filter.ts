@@ -155,15 +155,17 @@ export function postgresBudgetHooks(
   deps: GatewayDeps,
   session: SessionScope,
   target: PgTarget,
-  backend: { backendPid: number; backendSecret: number },
+  backend: { backendPid: number; backendSecret: number; cancelled?: boolean },
   connectionName: string,
   client: { writable: boolean; write: (b: Buffer) => boolean },
 ): BudgetHooks {
   return {
     hold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
     audit: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
-    cancelTarget: () =>
-      void sendCancel(target, connectionName, backend.backendPid, backend.backendSecret).catch((err: Error) => deps.log(`postgres: could not cancel a statement past its data budget: ${err.message}`)),
+    cancelTarget: () => {
+      backend.cancelled = true;
+      void sendCancel(target, connectionName, backend.backendPid, backend.backendSecret).catch((err: Error) => deps.log(`postgres: could not cancel a statement past its data budget: ${err.message}`));
+    },
     tellClient: (message) => void (client.writable && client.write(message)),
   };
 }

@@ -10,6 +10,8 @@ type Entry = {
   secret: number;
   /** Answers the cancel in the gateway when it can (a statement held for review): true when it did. */
   local?: () => boolean;
+  /** A cancel was sent to the target backend under this key (it may still be on its way). */
+  sent?: boolean;
 };
 
 /**
@@ -19,7 +21,7 @@ type Entry = {
 export class CancelRegistry {
   private readonly entries = new Map<string, Entry>();
 
-  register(entry: Entry): { pid: number; secret: number; release: () => void; onCancel: (local: () => boolean) => void } {
+  register(entry: Entry): { pid: number; secret: number; release: () => void; onCancel: (local: () => boolean) => void; cancelSent: () => boolean } {
     let pid: number, secret: number, k: string;
     do {
       pid = randomInt(1, 0x7fffffff);
@@ -27,7 +29,7 @@ export class CancelRegistry {
       k = `${pid}:${secret}`;
     } while (this.entries.has(k));
     this.entries.set(k, entry);
-    return { pid, secret, release: () => this.entries.delete(k), onCancel: (local) => void (entry.local = local) };
+    return { pid, secret, release: () => this.entries.delete(k), onCancel: (local) => void (entry.local = local), cancelSent: () => entry.sent === true };
   }
 
   /**
@@ -65,6 +67,7 @@ export class CancelRegistry {
     if (!e) return false;
     // A statement the gateway holds is not on the target: withdrawing it is the whole cancel.
     if (e.local?.()) return true;
+    e.sent = true;
     await sendCancel(e.target, e.connectionName, e.pid, e.secret);
     return true;
   }

@@ -12,7 +12,7 @@ import { connectTarget } from "./target-connector";
 import { CancelRegistry } from "./cancel-registry";
 import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
-import { authenticationOk, backendKeyData, readyForQuery } from "./backend-messages";
+import { authenticationOk, backendKeyData, parameterStatus, readyForQuery } from "./backend-messages";
 import { StatementTracker } from "./statement-tracker";
 import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
@@ -24,23 +24,28 @@ import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./guard-types";
 import type { TargetCatalogs } from "./column-catalog";
 import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
+import { poolKeyOf, TargetPool, terminate } from "./target-pool";
 
 export type PgListener = { server: net.Server; port: number; listening: () => boolean; close: () => Promise<void> };
 
 /** The PostgreSQL listener: database name = connection name, password = token (see DESIGN.md). */
 export async function startPgListener(deps: GatewayDeps, secureContext: tls.SecureContext, catalogs: TargetCatalogs, bus?: Bus): Promise<PgListener> {
   const cancels = new CancelRegistry();
-  if (bus)
+  const pool = new TargetPool(deps.config.pgPool, (m) => deps.log(m, "warn"));
+  if (bus) {
     cancels.shareWith(
       bus,
       (payload) => publish(deps.db, "postgres.cancel", payload),
       deps.config.instance,
       (m) => deps.log(m, "warn"),
     );
+    // An edited or deleted connection, or changed grants on it: its waiting backends go (new clients are admitted afresh anyway).
+    bus.on("grants.changed", ({ connectionId }) => connectionId && pool.dropConnection(connectionId));
+  }
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    handleClient(socket, deps, secureContext, cancels, catalogs).catch((err) => {
+    handleClient(socket, deps, secureContext, cancels, catalogs, pool).catch((err) => {
       deps.log(`postgres: unexpected error: ${(err as Error).stack ?? err}`, "error");
       socket.destroy();
     });
@@ -54,9 +59,15 @@ export async function startPgListener(deps: GatewayDeps, secureContext: tls.Secu
     server,
     port,
     listening: () => server.listening,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        pool.close();
+        server.close(() => resolve());
+      }),
   };
 }
+
+const UNRESETTABLE = /\bload\b|dblink|_fdw|\bforeign\b/i;
 
 function refuse(socket: Duplex, err: PgError): void {
   if (socket.writable) socket.end(err.toMessage());
@@ -78,7 +89,7 @@ export function refusalError(r: Refusal): PgError {
   }
 }
 
-async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: tls.SecureContext, cancels: CancelRegistry, catalogs: TargetCatalogs): Promise<void> {
+async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: tls.SecureContext, cancels: CancelRegistry, catalogs: TargetCatalogs, pool: TargetPool): Promise<void> {
   const clientAddr = raw.remoteAddress ?? null;
   let hs;
   try {
@@ -100,9 +111,14 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const { identity, connection } = admitted.admission;
 
   const target = pgTargetOf(connection, deps.connectors.dialerFor(connection));
-  let targetSession;
+  // A backend another client of the same connection and credentials left clean skips the target's start-up and login.
+  // Not through a connector: a pooled stream would pin the link it rides on (each new stream takes the least busy
+  // link), and a connector that logs in itself can change its credentials file without the gateway knowing.
+  const pooled = pool.enabled && !connection.connector;
+  const poolKey = poolKeyOf(connection, target, params);
+  let targetSession = pooled ? pool.acquire(poolKey) : undefined;
   try {
-    targetSession = await connectTarget(target, params, connection.name);
+    targetSession ??= await connectTarget(target, params, connection.name);
   } catch (err) {
     const pgErr = err instanceof PgError ? err : new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connection.name}" is unavailable`);
     auditRefusal(deps, { protocol: "postgres", clientAddr, connectionName }, identity, pgErr.message, true);
@@ -135,7 +151,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const ctx = session.ctx;
 
   const cancelKey = cancels.register({ target, connectionName: connection.name, pid: targetSession.backendPid, secret: targetSession.backendSecret });
-  socket.write(Buffer.concat([authenticationOk(), ...targetSession.parameterStatuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
+  const statuses = [...targetSession.parameters].map(([name, value]) => parameterStatus(name, value));
+  socket.write(Buffer.concat([authenticationOk(), ...statuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
 
   if (hs.leftover.length) socket.unshift(hs.leftover);
   const masking = deps.masking.forSession(connection.id, identity.groups);
@@ -147,9 +164,15 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);
   const masked = maskingGuard(masking, deps.analyzer, tracker);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
-  const guards: FrontendGuard = (type, text, buf, start, end) => masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+  // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
+  let resettable = pooled;
+  const guards: FrontendGuard = (type, text, buf, start, end) => {
+    if (resettable && UNRESETTABLE.test(text)) resettable = false;
+    return masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+  };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
-  const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs };
+  const reuse = pooled ? { parameters: new Map(targetSession.parameters), status: targetSession.status } : undefined;
+  const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs, reuse };
   const budget = session.budget;
   const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, target, targetSession, connection.name, socket));
   relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, budgeted ?? results, () => deps.audit.syncPending(), limits);
@@ -159,5 +182,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const end = await relay.done;
   budgeted?.cancel(end.reason);
   cancelKey.release();
+  if (end.target) {
+    // A cancel still on its way could stop the next client's statement: such a backend is not reused.
+    if (resettable && !cancelKey.cancelSent() && !targetSession.cancelled)
+      pool
+        .release(poolKey, { ...targetSession, socket: end.target, parameters: reuse!.parameters })
+        .catch((err: Error) => deps.log(`postgres: could not pool a target backend: ${err.message}`, "warn"));
+    else terminate(end.target);
+  }
   await session.end(end);
 }

@@ -2,18 +2,22 @@ import type { Duplex } from "node:stream";
 import { MessageFramer } from "./framer";
 import { SegmentWriter } from "./segment-writer";
 import { PgError } from "./pg-error";
-import { Frontend, SqlState } from "./message-codes";
+import { Backend, Frontend, SqlState } from "./message-codes";
+import { readErrorFields } from "./backend-messages";
 import type { StatementTracker } from "./statement-tracker";
 import type { BackendFilter, FrontendGuard, GuardHold, GuardRefusal } from "./guard-types";
 import { MessageDeadline, type BufferAccount } from "../../pipeline/message-limits";
 
-export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number };
+/** `target`: the target's socket, handed back (paused, the relay's handlers off) when the session ended cleanly and the relay was asked to keep it (`reuse`). */
+export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytesOut: number; target?: Duplex };
 
 /**
  * Relays an authenticated client and its target after start-up. Both directions are framed into
  * whole messages (for the statement tracker); untouched runs are forwarded as the views they
  * arrived in, one write per chunk, and each side pauses while the other cannot take more.
  */
+const terminateMessage = Buffer.from([Frontend.Terminate, 0, 0, 0, 4]);
+
 export class PgRelay {
   bytesIn = 0; // client -> target
   bytesOut = 0; // target -> client
@@ -36,6 +40,15 @@ export class PgRelay {
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly buffers: BufferAccount | undefined;
   private readonly deadline: MessageDeadline | undefined;
+  // Kept for reuse (target-pool.ts): the client's Terminate is withheld from the target, and the
+  // session must have ended idle: the last ReadyForQuery said 'I', nothing was sent after it.
+  private readonly reuse: { parameters: Map<string, string>; status: "I" | "T" | "E" } | undefined;
+  private lastReadyStatus = 0;
+  private quietSinceReady = true;
+  private targetFatal = false;
+  private readonly fromTarget: MessageFramer;
+  /** Takes the relay's handlers off the target, when it is handed back for reuse. */
+  private readonly targetDetachers: Array<() => void> = [];
 
   constructor(
     private readonly client: Duplex,
@@ -46,17 +59,29 @@ export class PgRelay {
     private readonly filter?: BackendFilter,
     /** Called right before the client is sent what the target answered: journals the audit events of what completed (see AuditWriter.syncPending). */
     private readonly beforeClientFlush: () => void = () => {},
-    /** The bound on a started message and this connection's account of the gateway-wide buffer budget (gateway/pipeline/message-limits.ts). */
-    limits?: { messageTimeoutMs: number; buffers: BufferAccount; idleSessionMs?: number },
+    /**
+     * The bound on a started message and this connection's account of the gateway-wide buffer budget
+     * (gateway/pipeline/message-limits.ts); `reuse`: keep the target for the pool when the session
+     * ends cleanly, tracking its reported parameters into `parameters`.
+     */
+    limits?: { messageTimeoutMs: number; buffers: BufferAccount; idleSessionMs?: number; reuse?: { parameters: Map<string, string>; status: "I" | "T" | "E" } },
   ) {
+    this.reuse = limits?.reuse;
+    // The status the client was greeted with: a client that leaves without a request leaves the backend as it found it.
+    if (this.reuse) this.lastReadyStatus = this.reuse.status.charCodeAt(0);
     const fromClient = (this.fromClient = new MessageFramer(maxMessageBytes));
     // The target is trusted to send sane lengths; its limit only guards memory (1 GiB is PostgreSQL's own field limit).
-    const fromTarget = new MessageFramer(1 << 30);
+    const fromTarget = (this.fromTarget = new MessageFramer(1 << 30));
     const { toTarget, toClient } = this;
 
     this.visitClient = (type: number, buf: Buffer, start: number, end: number) => {
       if (this.holding) return void this.backlog.push(Buffer.from(buf.subarray(start, end)));
-      if (type === Frontend.Terminate) this.clientTerminated = true;
+      // After a withheld Terminate nothing more is read, as PostgreSQL reads nothing after one.
+      if (this.reuse && this.clientTerminated) return;
+      if (type === Frontend.Terminate) {
+        this.clientTerminated = true;
+        if (this.reuse) return;
+      } else this.quietSinceReady = false;
       const text = this.tracker.onFrontend(type, buf, start, end);
       const judged = text !== undefined || type === Frontend.FunctionCall || type === Frontend.Bind ? guard?.(type, text ?? "", buf, start, end) : undefined;
       if (!judged) {
@@ -77,6 +102,7 @@ export class PgRelay {
         if (filtered.length === 0) return;
         [buf, start, end, type] = [filtered, 0, filtered.length, filtered[0]];
       }
+      if (this.reuse) this.watchTarget(type, buf, start, end);
       const replacement = this.tracker.onBackend(type, buf, start, end);
       if (!replacement) toClient.add(buf, start, end);
       else if (replacement.length) toClient.add(replacement, 0, replacement.length);
@@ -104,6 +130,10 @@ export class PgRelay {
         return this.fail(err instanceof PgError ? err : new PgError("FATAL", SqlState.ProtocolViolation, `malformed message: ${(err as Error).message}`));
       }
       if (this.ended) return;
+      if (this.reuse && this.clientTerminated) {
+        toTarget.flushTo(target);
+        return this.finish("client disconnected", false);
+      }
       // The part of a message waiting for its rest counts against the gateway-wide budget.
       if (this.buffers && !this.buffers.hold(fromClient.buffered)) {
         toTarget.flushTo(target);
@@ -113,7 +143,7 @@ export class PgRelay {
       if (!toTarget.flushTo(target)) this.pauseUntilDrain(client, target);
       if (this.holding) client.pause();
     });
-    target.on("data", (chunk: Buffer) => {
+    this.onTarget("data", (chunk: Buffer) => {
       this.touch();
       this.bytesOut += chunk.length;
       try {
@@ -128,12 +158,53 @@ export class PgRelay {
 
     client.on("error", () => this.finish("client connection error", true));
     client.on("close", () => this.finish(this.clientTerminated ? "client disconnected" : "client vanished without Terminate", !this.clientTerminated));
-    target.on("error", (err: Error) => this.targetGone(err));
-    target.on("close", () => this.targetGone());
+    this.onTarget("error", (err: Error) => this.targetGone(err));
+    this.onTarget("close", () => this.targetGone());
     if (client.destroyed) this.finish("client vanished during start-up", true);
     else if (target.destroyed) this.targetGone();
     client.resume();
     target.resume();
+  }
+
+  private onTarget<A extends unknown[]>(event: string, handler: (...args: A) => void): void {
+    this.targetDetachers.push(() => this.target.off(event, handler as never));
+    this.target.on(event, handler as never);
+  }
+
+  /** What reuse needs to know of the target's stream: its transaction status, a FATAL, its reported parameters. */
+  private watchTarget(type: number, buf: Buffer, start: number, end: number): void {
+    if (type === Backend.ReadyForQuery) {
+      this.lastReadyStatus = buf[start + 5];
+      this.quietSinceReady = true;
+    } else if (type === Backend.ErrorResponse) {
+      const { severity } = readErrorFields(buf, start, end);
+      if (severity !== "ERROR") this.targetFatal = true;
+    } else if (type === Backend.ParameterStatus) {
+      const [name, value] = buf.toString("utf8", start + 5, end - 1).split("\0");
+      this.reuse!.parameters.set(name, value);
+    }
+  }
+
+  /** The target can serve another client: the client said Terminate after an idle ReadyForQuery and nothing is pending on either side. */
+  private targetReusable(failed: boolean): boolean {
+    const t = this.target;
+    return (
+      !!this.reuse &&
+      !failed &&
+      this.clientTerminated &&
+      this.quietSinceReady &&
+      this.lastReadyStatus === 0x49 /* I */ &&
+      !this.targetFatal &&
+      this.tracker.idle &&
+      !this.holding &&
+      !this.backlog.length &&
+      !this.targetBacklog &&
+      this.fromTarget.buffered === 0 &&
+      !t.destroyed &&
+      t.readable &&
+      t.writable &&
+      !t.writableNeedDrain
+    );
   }
 
   /** Refused: the target gets a text it rejects, so that its answer (and the skip to Sync) keeps its place in the response stream; the tracker swaps in the gateway's error. */
@@ -252,6 +323,7 @@ export class PgRelay {
     this.ended = true;
     this.deadline?.stop();
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    const reusable = this.targetReusable(failed);
     this.fromClient.discard();
     this.buffers?.close();
     this.client.pause();
@@ -259,12 +331,19 @@ export class PgRelay {
     this.holding = null;
     this.tracker.drainUnfinished(reason);
     this.client.end();
-    this.target.end();
+    if (reusable) {
+      for (const detach of this.targetDetachers) detach();
+      this.target.pause();
+    } else {
+      // The client's Terminate was withheld for reuse that is not to be: the target gets it now.
+      if (this.reuse && this.clientTerminated && this.target.writable) this.target.write(terminateMessage);
+      this.target.end();
+    }
     // Give the final messages a moment to flush, then make sure nothing lingers.
     setTimeout(() => {
       this.client.destroy();
-      this.target.destroy();
+      if (!reusable) this.target.destroy();
     }, 1000).unref();
-    this.resolveEnd({ reason, failed, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+    this.resolveEnd({ reason, failed, bytesIn: this.bytesIn, bytesOut: this.bytesOut, target: reusable ? this.target : undefined });
   }
 }

@@ -3,22 +3,30 @@ import { serialize } from "pg-protocol";
 import { Parser } from "pg-protocol/dist/parser";
 import { PgError } from "./pg-error";
 import { SqlState } from "./message-codes";
-import { parameterStatus } from "./backend-messages";
 import { openTargetSocket, type PgTarget } from "./target-socket";
 import { TargetAuth } from "./target-auth";
 
 export type TargetSession = {
   socket: Duplex;
-  /** ParameterStatus messages the target sent at start-up, ready to forward to the client. */
-  parameterStatuses: Buffer[];
+  /** The target's reported parameters (ParameterStatus), as of start-up or of the last reset (target-pool.ts). */
+  parameters: Map<string, string>;
   backendPid: number;
   backendSecret: number;
   /** The transaction status of the first ReadyForQuery. */
   status: "I" | "T" | "E";
+  /** Set once the gateway sent this backend a CancelRequest: one still in flight could hit the next client's statement, so it is not pooled. */
+  cancelled?: boolean;
 };
 
 // Parameters the gateway owns or the client must not steer through the gateway.
 const NOT_FORWARDED = new Set(["user", "database", "replication"]);
+
+/** The client's start-up parameters the target is sent (application_name, options, DateStyle...). */
+export function forwardedParams(clientParams: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(clientParams)) if (!NOT_FORWARDED.has(k) && !k.startsWith("_pq_.")) params[k] = v;
+  return params;
+}
 
 /**
  * Connects and authenticates to the target with the gateway's stored credentials, forwarding the
@@ -27,8 +35,7 @@ const NOT_FORWARDED = new Set(["user", "database", "replication"]);
  */
 export async function connectTarget(target: PgTarget, clientParams: Record<string, string>, connectionName: string): Promise<TargetSession> {
   const socket = await openTargetSocket(target, connectionName);
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(clientParams)) if (!NOT_FORWARDED.has(k) && !k.startsWith("_pq_.")) params[k] = v;
+  const params = forwardedParams(clientParams);
   params.user = target.user;
   params.database = target.database;
   socket.write(serialize.startup(params));
@@ -37,7 +44,7 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
 
   return new Promise<TargetSession>((resolve, reject) => {
     const parser = new Parser();
-    const statuses: Buffer[] = [];
+    const statuses = new Map<string, string>();
     let pid = 0;
     let secret = 0;
     const fail = (err: Error) => {
@@ -69,7 +76,7 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
       }
       switch (msg.name) {
         case "parameterStatus":
-          statuses.push(parameterStatus(msg.parameterName, msg.parameterValue));
+          statuses.set(msg.parameterName, msg.parameterValue);
           break;
         case "backendKeyData":
           pid = msg.processID;
@@ -77,7 +84,7 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
           break;
         case "readyForQuery":
           cleanup();
-          resolve({ socket, parameterStatuses: statuses, backendPid: pid, backendSecret: secret, status: msg.status });
+          resolve({ socket, parameters: statuses, backendPid: pid, backendSecret: secret, status: msg.status });
           break;
         case "error":
           fail(refused(`${msg.code}: ${msg.message}`));
