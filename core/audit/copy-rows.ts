@@ -1,6 +1,6 @@
 import type { ChainRow } from "./audit-chain";
 
-/** The columns the writer stores, in the order of its COPY lines (the id and nothing else is left to the table). */
+/** The columns the writer stores (by COPY, or by the insert in event-store.ts), in the order of its COPY lines (the id and nothing else is left to the table). */
 export const STORED_COLUMNS = [
   "at",
   "action",

@@ -2,17 +2,14 @@ import type pg from "pg";
 import { finished } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import type { JournalRow } from "./audit-journal";
-import { COPY_EVENTS_SQL, copyLines } from "./copy-rows";
+import { COPY_EVENTS_SQL, copyLines, STORED_COLUMNS } from "./copy-rows";
 
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
 // (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
-export const INSERT_EVENTS_SQL = `insert into audit_events (at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash)
-  select at, action, outcome, identity_id, identity_name, groups, connection_name, session_id,
-    protocol, client_addr, statement, statement_kind, duration_ms, rows, sqlstate, message, details, instance, seq, hash
-  from json_populate_recordset(null::audit_events, $1::json)
-  on conflict (instance, seq) do nothing`;
+const columns = STORED_COLUMNS.join(", ");
+export const INSERT_EVENTS_SQL = `insert into audit_events (${columns}) select ${columns}
+  from json_populate_recordset(null::audit_events, $1::json) on conflict (instance, seq) do nothing`;
 
 /** The embedded database (PGlite behind scripts/embedded-db/) loses the protocol's thread on COPY FROM STDIN and drops the connection. */
 const COPY_PROBE_SQL = "select version() not like '%PGlite%' as copy";
@@ -60,7 +57,7 @@ export class EventStore {
 
   private async copyRows(batch: JournalRow[]): Promise<void> {
     // Parsed back from the journal's JSON (off the data path): the rows exactly as the insert would read them.
-    const text = copyLines(JSON.parse(jsonArray(batch)));
+    const text = copyLines(batch.map((r) => JSON.parse(r.json)));
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {

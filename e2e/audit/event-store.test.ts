@@ -67,6 +67,17 @@ function watchCopies(): () => boolean {
   return () => query.mock.calls.some(([q]) => typeof q === "object" && q !== null && /^copy audit_events/.test((q as { text?: string }).text ?? ""));
 }
 
+/** A journal folder of this file's, removed after each test. */
+function journalDir(prefix = "gatehouse-store-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A writer that ships only when flushed or closed (an hour's interval), journaling into `dir`. */
+const writerOn = (p: pg.Pool, instance: string, dir: string, signed = true) =>
+  new AuditWriter(p, { instance, intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false }, checkpointKey: signed ? key : undefined });
+
 const count = async (p: pg.Pool, instance: string) => Number((await p.query("select count(distinct seq) d, count(*) n from audit_events where instance = $1", [instance])).rows[0].n);
 
 beforeAll(async () => {
@@ -88,10 +99,8 @@ afterEach(() => {
 
 describe("[AUDIT][STORE] shipping the journal to PostgreSQL", () => {
   it("streams batches with COPY and stores every value as the chain hashed it", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-store-"));
-    dirs.push(dir);
     const copied = watchCopies();
-    const writer = new AuditWriter(pool, { instance: "copy-1", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false }, checkpointKey: key });
+    const writer = writerOn(pool, "copy-1", journalDir());
     await writer.recover();
     for (let i = 1; i <= 250; i++) writer.write(event(i));
     await writer.close();
@@ -113,10 +122,9 @@ describe("[AUDIT][STORE] shipping the journal to PostgreSQL", () => {
   });
 
   it("stores once the rows a crashed run had already stored and its journal ships again", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-store-"));
-    const kept = mkdtempSync(path.join(tmpdir(), "gatehouse-store-kept-"));
-    dirs.push(dir, kept);
-    const first = new AuditWriter(pool, { instance: "crash-1", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false } });
+    const dir = journalDir();
+    const kept = journalDir("gatehouse-store-kept-");
+    const first = writerOn(pool, "crash-1", dir, false);
     await first.recover();
     for (let i = 1; i <= 40; i++) first.write(event(i));
     first.syncPending();
@@ -127,7 +135,7 @@ describe("[AUDIT][STORE] shipping the journal to PostgreSQL", () => {
     rmSync(dir, { recursive: true, force: true });
     cpSync(kept, dir, { recursive: true });
 
-    const second = new AuditWriter(pool, { instance: "crash-1", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false } });
+    const second = writerOn(pool, "crash-1", dir, false);
     expect(await second.recover()).toMatchObject({ shipped: 0 });
     for (let i = 41; i <= 60; i++) second.write(event(i));
     await second.close();
@@ -170,10 +178,8 @@ describe("[AUDIT][STORE] the embedded database", () => {
   });
 
   it("cannot COPY FROM STDIN, so the writer stores through the insert there", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-store-"));
-    dirs.push(dir);
     const copied = watchCopies();
-    const writer = new AuditWriter(embeddedPool, { instance: "embedded-1", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false }, checkpointKey: key });
+    const writer = writerOn(embeddedPool, "embedded-1", journalDir());
     await writer.recover();
     for (let i = 1; i <= 30; i++) writer.write(event(i));
     await writer.flush();

@@ -10,8 +10,6 @@ import type { StatementTracker } from "./statement-tracker";
 import type { GatewayDeps } from "../../gateway-deps";
 import type { SessionScope } from "../../pipeline/session-scope";
 import { auditOverrun, holdForBudget } from "../../pipeline/budget-hold";
-import { sendCancel } from "./cancel-registry";
-import type { PgTarget } from "./target-socket";
 
 /** What the relay is told to drop: the message reaches neither the tracker nor the client. */
 export const DROPPED = Buffer.alloc(0);
@@ -150,22 +148,12 @@ export class BudgetFilter implements BackendFilter {
   }
 }
 
-/** The hooks of one Postgres session: the shared budget hold and audit, the target's cancel key. */
-export function postgresBudgetHooks(
-  deps: GatewayDeps,
-  session: SessionScope,
-  target: PgTarget,
-  backend: { backendPid: number; backendSecret: number; cancelled?: boolean },
-  connectionName: string,
-  client: { writable: boolean; write: (b: Buffer) => boolean },
-): BudgetHooks {
+/** The hooks of one Postgres session: the shared budget hold and audit, a cancel of the target's statement (CancelRegistry's). */
+export function postgresBudgetHooks(deps: GatewayDeps, session: SessionScope, cancelTarget: () => Promise<void>, client: { writable: boolean; write: (b: Buffer) => boolean }): BudgetHooks {
   return {
     hold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
     audit: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
-    cancelTarget: () => {
-      backend.cancelled = true;
-      void sendCancel(target, connectionName, backend.backendPid, backend.backendSecret).catch((err: Error) => deps.log(`postgres: could not cancel a statement past its data budget: ${err.message}`));
-    },
+    cancelTarget: () => void cancelTarget().catch((err: Error) => deps.log(`postgres: could not cancel a statement past its data budget: ${err.message}`)),
     tellClient: (message) => void (client.writable && client.write(message)),
   };
 }

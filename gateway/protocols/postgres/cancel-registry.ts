@@ -21,7 +21,19 @@ type Entry = {
 export class CancelRegistry {
   private readonly entries = new Map<string, Entry>();
 
-  register(entry: Entry): { pid: number; secret: number; release: () => void; onCancel: (local: () => boolean) => void; cancelSent: () => boolean } {
+  /**
+   * A client's cancel key for a target backend. `cancelTarget` sends the backend a cancel from the
+   * gateway itself (a data budget's cut); `cancelSent` says whether any cancel was sent to it, from the
+   * client or the gateway (one still in flight could stop the next client's statement on a reused backend).
+   */
+  register(entry: Entry): {
+    pid: number;
+    secret: number;
+    release: () => void;
+    onCancel: (local: () => boolean) => void;
+    cancelTarget: () => Promise<void>;
+    cancelSent: () => boolean;
+  } {
     let pid: number, secret: number, k: string;
     do {
       pid = randomInt(1, 0x7fffffff);
@@ -29,7 +41,14 @@ export class CancelRegistry {
       k = `${pid}:${secret}`;
     } while (this.entries.has(k));
     this.entries.set(k, entry);
-    return { pid, secret, release: () => this.entries.delete(k), onCancel: (local) => void (entry.local = local), cancelSent: () => entry.sent === true };
+    return {
+      pid,
+      secret,
+      release: () => this.entries.delete(k),
+      onCancel: (local) => void (entry.local = local),
+      cancelTarget: () => cancelBackend(entry),
+      cancelSent: () => entry.sent === true,
+    };
   }
 
   /**
@@ -67,10 +86,14 @@ export class CancelRegistry {
     if (!e) return false;
     // A statement the gateway holds is not on the target: withdrawing it is the whole cancel.
     if (e.local?.()) return true;
-    e.sent = true;
-    await sendCancel(e.target, e.connectionName, e.pid, e.secret);
+    await cancelBackend(e);
     return true;
   }
+}
+
+function cancelBackend(e: Entry): Promise<void> {
+  e.sent = true;
+  return sendCancel(e.target, e.connectionName, e.pid, e.secret);
 }
 
 /** A CancelRequest for the target backend `pid` (its real key): the gateway's own, or a client's forwarded. */

@@ -115,8 +115,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   // Not through a connector: a pooled stream would pin the link it rides on (each new stream takes the least busy
   // link), and a connector that logs in itself can change its credentials file without the gateway knowing.
   const pooled = pool.enabled && !connection.connector;
-  const poolKey = poolKeyOf(connection, target, params);
-  let targetSession = pooled ? pool.acquire(poolKey) : undefined;
+  const poolKey = pooled ? poolKeyOf(connection, target, params) : undefined;
+  let targetSession = poolKey && pool.acquire(poolKey);
   try {
     targetSession ??= await connectTarget(target, params, connection.name);
   } catch (err) {
@@ -174,7 +174,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const reuse = pooled ? { parameters: new Map(targetSession.parameters), status: targetSession.status } : undefined;
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs, reuse };
   const budget = session.budget;
-  const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, target, targetSession, connection.name, socket));
+  const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, cancelKey.cancelTarget, socket));
   relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, budgeted ?? results, () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld() || (budgeted?.withdraw() ?? false));
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
@@ -184,9 +184,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   cancelKey.release();
   if (end.target) {
     // A cancel still on its way could stop the next client's statement: such a backend is not reused.
-    if (resettable && !cancelKey.cancelSent() && !targetSession.cancelled)
+    if (resettable && !cancelKey.cancelSent())
       pool
-        .release(poolKey, { ...targetSession, socket: end.target, parameters: reuse!.parameters })
+        .release(poolKey!, { ...targetSession, socket: end.target, parameters: reuse!.parameters })
         .catch((err: Error) => deps.log(`postgres: could not pool a target backend: ${err.message}`, "warn"));
     else terminate(end.target);
   }

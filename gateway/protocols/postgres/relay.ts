@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { serialize } from "pg-protocol";
 import { MessageFramer } from "./framer";
 import { SegmentWriter } from "./segment-writer";
 import { PgError } from "./pg-error";
@@ -16,8 +17,6 @@ export type RelayEnd = { reason: string; failed: boolean; bytesIn: number; bytes
  * whole messages (for the statement tracker); untouched runs are forwarded as the views they
  * arrived in, one write per chunk, and each side pauses while the other cannot take more.
  */
-const terminateMessage = Buffer.from([Frontend.Terminate, 0, 0, 0, 4]);
-
 export class PgRelay {
   bytesIn = 0; // client -> target
   bytesOut = 0; // target -> client
@@ -336,7 +335,7 @@ export class PgRelay {
       this.target.pause();
     } else {
       // The client's Terminate was withheld for reuse that is not to be: the target gets it now.
-      if (this.reuse && this.clientTerminated && this.target.writable) this.target.write(terminateMessage);
+      if (this.reuse && this.clientTerminated && this.target.writable) this.target.write(serialize.end());
       this.target.end();
     }
     // Give the final messages a moment to flush, then make sure nothing lingers.

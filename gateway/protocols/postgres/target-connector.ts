@@ -14,8 +14,6 @@ export type TargetSession = {
   backendSecret: number;
   /** The transaction status of the first ReadyForQuery. */
   status: "I" | "T" | "E";
-  /** Set once the gateway sent this backend a CancelRequest: one still in flight could hit the next client's statement, so it is not pooled. */
-  cancelled?: boolean;
 };
 
 // Parameters the gateway owns or the client must not steer through the gateway.

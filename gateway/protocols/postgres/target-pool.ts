@@ -65,7 +65,7 @@ export class TargetPool {
     while (list?.length) {
       const p = list.pop()!;
       this.unpark(p);
-      if (usable(p.session.socket)) return { ...p.session, status: "I", cancelled: false };
+      if (usable(p.session.socket)) return { ...p.session, status: "I" };
       p.session.socket.destroy();
     }
     return undefined;
