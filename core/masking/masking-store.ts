@@ -69,7 +69,15 @@ export class MaskingStore {
   }
   private readonly tokenKeys = new Map<string, Buffer>();
 
+  /**
+   * A reload that reads the same rules keeps the compiled ones: a live session then sees no change
+   * (a MySQL cursor opened under them stays fetchable; a 'masking.changed' that arrives after the
+   * session started, for the change it already read, must not look like a new rule set).
+   */
   private async reloadNow(connectionId: string): Promise<void> {
-    this.byConnection.set(connectionId, { rules: await loadMaskingRules(this.db, connectionId), compiled: new Map() });
+    const rules = await loadMaskingRules(this.db, connectionId);
+    const before = this.byConnection.get(connectionId);
+    if (before && JSON.stringify(before.rules) === JSON.stringify(rules)) return;
+    this.byConnection.set(connectionId, { rules, compiled: new Map() });
   }
 }

@@ -5,6 +5,8 @@ import { openSeed, seedGrant, seedIdentity, seedMasking, type Seed, type SeededI
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
 import { cursorRun } from "../support/mysql-cursor";
+import { eq } from "drizzle-orm";
+import { connections } from "../../drizzle/schema/index";
 
 // Server-side cursors (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY, then COM_STMT_FETCH), written
 // raw after mysql2's sign-in (e2e/support/mysql-cursor.ts), directly to the private MariaDB and
@@ -58,5 +60,33 @@ describe("[MYSQL][CURSORS] server-side cursors on a masked connection", () => {
     // A fetch on a statement with no open cursor: refused by the gateway (it has no columns to mask by) with an ERR.
     expect(through.noCursor[0]).toBe(0xff);
     expect(through.noCursor.toString("utf8")).toContain("cannot mask this cursor's rows");
+  });
+
+  it("keeps a cursor fetchable when its rules are saved again unchanged, and refuses its fetch once they really change", async () => {
+    const rules = { detectors: { builtIn: ["email"], style: "redact" } };
+    // What the gateway does when the bus says 'masking.changed' (called here so that the test does not wait on delivery).
+    const [{ id }] = await seed.db.select({ id: connections.id }).from(connections).where(eq(connections.name, "shop"));
+    const saved = (r: unknown) => async () => {
+      await seedMasking(seed, "shop", r);
+      await gw.gw.deps.masking.reload(id);
+    };
+    const same = await cursorRun(await gatewayConnection(gw.gw.ports.mysql, "shop", agent.key, { database: "shop" }), PEOPLE, { beforeFetch: saved(rules) });
+    expect([...same.first, ...same.rest].map(([i, n, e]) => [i, n, e.includes("REDACTED")])).toEqual([
+      [1, "Ann", true],
+      [2, "Bob", true],
+      [3, "Cy", true],
+    ]);
+    // The rows were to be masked by rules that no longer hold: refused rather than masked by a guess.
+    try {
+      const changed = await cursorRun(await gatewayConnection(gw.gw.ports.mysql, "shop", agent.key, { database: "shop" }), PEOPLE, {
+        beforeFetch: saved({ detectors: { builtIn: ["email"], style: "partial" } }),
+      });
+      expect(changed.first).toEqual([]);
+      expect(changed.firstAnswer[0]).toBe(0xff);
+      expect(changed.firstAnswer.toString("utf8")).toContain("the masking rules changed since it was opened");
+    } finally {
+      await seedMasking(seed, "shop", rules);
+      await gw.gw.deps.masking.reload(id);
+    }
   });
 });
