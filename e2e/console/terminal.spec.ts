@@ -65,7 +65,8 @@ test("[TERMINAL][PSQL]: a linked person opens psql in the browser, runs a query 
   await shot(page, "laptop-terminal-underscores");
   await page.keyboard.press("Control+U");
   await page.keyboard.type(`-- x${" ".repeat(12)}y`);
-  await expect(rows(page)).toContainText("-- x");
+  // toContainText collapses white space: wait for the exact line, or the spaces may not be drawn yet.
+  await expect.poll(async () => (await rows(page).textContent())?.includes(`x${" ".repeat(12)}y`)).toBe(true);
   const spaces = await litPixelsOf(page, " ".repeat(12));
   await page.keyboard.press("Control+U");
   expect(spaces, "spaces light no pixel").toBe(0);
