@@ -1,23 +1,23 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections, grants, groups } from "../../drizzle/schema/index";
+import { grants, groups } from "../../drizzle/schema/index";
+import { connectionId, findConnectionId } from "../connections/connection-id";
 
 /** Creates the group if new, then lets its members use the connection. Idempotent. */
 export async function grantAccess(db: Db, groupName: string, connectionName: string) {
-  const [conn] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, connectionName));
-  if (!conn) throw new Error(`no connection named "${connectionName}"`);
+  const id = await connectionId(db, connectionName);
   const group = await ensureGroup(db, groupName);
-  await db.insert(grants).values({ groupId: group.id, connectionId: conn.id }).onConflictDoNothing();
+  await db.insert(grants).values({ groupId: group.id, connectionId: id }).onConflictDoNothing();
   return { group: groupName, connection: connectionName };
 }
 
 export async function revokeAccess(db: Db, groupName: string, connectionName: string) {
-  const [conn] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, connectionName));
+  const id = await findConnectionId(db, connectionName);
   const [group] = await db.select({ id: groups.id }).from(groups).where(eq(groups.name, groupName));
-  if (!conn || !group) return { removed: false };
+  if (id === undefined || !group) return { removed: false };
   const removed = await db
     .delete(grants)
-    .where(and(eq(grants.groupId, group.id), eq(grants.connectionId, conn.id)))
+    .where(and(eq(grants.groupId, group.id), eq(grants.connectionId, id)))
     .returning();
   return { removed: removed.length > 0 };
 }

@@ -1,14 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections, maskingRules } from "../../drizzle/schema/index";
+import { maskingRules } from "../../drizzle/schema/index";
 import { maskingRulesSchema, validateMaskingRules, type MaskingRules } from "./masking-rules";
 import { publish } from "../bus/event-bus";
-
-async function connectionId(db: Db, name: string): Promise<string> {
-  const [row] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, name));
-  if (!row) throw new Error(`no connection named "${name}"`);
-  return row.id;
-}
+import { connectionId } from "../connections/connection-id";
 
 /** Validates and stores a connection's masking rules, then tells every gateway instance to reload them. */
 export async function applyMaskingRules(db: Db, connectionName: string, input: unknown): Promise<MaskingRules> {

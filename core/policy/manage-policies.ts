@@ -1,14 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
-import { connections, policies } from "../../drizzle/schema/index";
+import { policies } from "../../drizzle/schema/index";
 import { policySchema, type Policy } from "./policy";
 import { publish } from "../bus/event-bus";
-
-async function connectionId(db: Db, name: string): Promise<string> {
-  const [row] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, name));
-  if (!row) throw new Error(`no connection named "${name}"`);
-  return row.id;
-}
+import { connectionId } from "../connections/connection-id";
 
 /** Validates and stores a connection's policy, then tells every gateway instance to reload it. */
 export async function applyPolicy(db: Db, connectionName: string, input: unknown): Promise<Policy> {

@@ -5,8 +5,7 @@ import { openSeed, seedGrant, seedIdentity, seedMasking, type Seed, type SeededI
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
 import { cursorRun } from "../support/mysql-cursor";
-import { eq } from "drizzle-orm";
-import { connections } from "../../drizzle/schema/index";
+import { connectionId } from "../../core/connections/connection-id";
 
 // Server-side cursors (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY, then COM_STMT_FETCH), written
 // raw after mysql2's sign-in (e2e/support/mysql-cursor.ts), directly to the private MariaDB and
@@ -65,7 +64,7 @@ describe("[MYSQL][CURSORS] server-side cursors on a masked connection", () => {
   it("keeps a cursor fetchable when its rules are saved again unchanged, and refuses its fetch once they really change", async () => {
     const rules = { detectors: { builtIn: ["email"], style: "redact" } };
     // What the gateway does when the bus says 'masking.changed' (called here so that the test does not wait on delivery).
-    const [{ id }] = await seed.db.select({ id: connections.id }).from(connections).where(eq(connections.name, "shop"));
+    const id = await connectionId(seed.db, "shop");
     const saved = (r: unknown) => async () => {
       await seedMasking(seed, "shop", r);
       await gw.gw.deps.masking.reload(id);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
 import pg from "pg";
-import { eq } from "drizzle-orm";
-import { connections } from "../../drizzle/schema/index";
+import { connectionId } from "../../core/connections/connection-id";
 import { saveConnectionRecord } from "../../core/connections/add-connection";
 import { parsePostgresUrl } from "../../core/connections/types/postgres";
 import { psqlAdmin } from "../support/pg-server";
@@ -195,9 +194,9 @@ describe("[POSTGRES][POOL] target backends reused across clients", () => {
     await a.end();
     await waitParked(pid);
     const { db, box } = t.gw.deps;
-    const [row] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, "pg-pool-rotate"));
+    const id = await connectionId(db, "pg-pool-rotate");
     const { settings, secret } = parsePostgresUrl(t.target.url().replace("app:secret", "pool_rotated:rotated"));
-    await saveConnectionRecord(db, box, { id: row.id, name: "pg-pool-rotate", type: "postgres", settings, secret });
+    await saveConnectionRecord(db, box, { id, name: "pg-pool-rotate", type: "postgres", settings, secret });
 
     const b = await connect(t, key, "pg-pool-rotate");
     expect(await one(b, "select current_user")).toBe("pool_rotated");

@@ -8,8 +8,7 @@ import { inject } from "vitest";
 import { loadConfig } from "../../gateway/config";
 import { startGateway, type RunningGateway } from "../../gateway/start-gateway";
 import { psqlAdmin } from "./pg-server";
-import { eq } from "drizzle-orm";
-import { connections } from "../../drizzle/schema/index";
+import { findConnectionId } from "../../core/connections/connection-id";
 import { addPostgresConnection } from "../../core/connections/add-connection";
 import { grantAccess } from "../../core/access/grant-access";
 import { issueKey, parseTtl } from "../../core/identity/manage-keys";
@@ -68,8 +67,7 @@ export async function startTestGateway(extraEnv: Record<string, string> = {}, op
     // Seeded through the domain functions the CLI calls (a CLI process per step costs seconds).
     async setupAccess({ connection = "pg-prod", group = "analysts", identity = "agent-7", ttl, db } = {}) {
       const { db: store, box } = gw.deps;
-      const [existing] = await store.select({ id: connections.id }).from(connections).where(eq(connections.name, connection));
-      if (!existing) await addPostgresConnection(store, box, { name: connection, url: target.url(db) });
+      if ((await findConnectionId(store, connection)) === undefined) await addPostgresConnection(store, box, { name: connection, url: target.url(db) });
       await grantAccess(store, group, connection);
       return (await issueKey(store, { identity, groups: [group], ttlMs: ttl ? parseTtl(ttl) : undefined })).key;
     },

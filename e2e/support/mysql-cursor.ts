@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Connection } from "mysql2/promise";
 import { PacketFramer, framePacket } from "../../gateway/protocols/mysql/packet-codec";
 import { rawSocketOf } from "./mysql-client";
@@ -19,7 +20,6 @@ export async function rawSession(c: Connection) {
   let packets: Buffer[] = [];
   socket.on("data", (d: Buffer) => packets.push(...framer.push(d).map((p) => p.payload)));
   socket.resume();
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   return {
     async command(payload: Buffer, done: (packets: Buffer[]) => boolean = (p) => p.length > 0): Promise<Buffer[]> {
       packets = [];
