@@ -13,13 +13,17 @@ export type UseContext = { clientAddr: string | null; protocol: string };
 
 const looksLikeJwt = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(t);
 
-/** Turns the secret a client presented into an identity with its groups, or throws AuthError. */
-export async function authenticate(token: string, deps: Deps, use?: UseContext): Promise<Identity> {
+/**
+ * Turns the secret a client presented into an identity with its groups, or throws AuthError. A key is
+ * only read here (the caller records its use with recordKeyUse once the client is let in), so that
+ * admission can look the key up while it checks the address's failed sign-ins.
+ */
+export async function authenticate(token: string, deps: Deps): Promise<Identity> {
   // Exactly the credential: a key with a space or a line break around it is not that key.
   const t = token;
   if (!t.trim()) throw new AuthError("no token was given: use a Gatehouse key or an OIDC access token as the password");
   if (t !== t.trim()) throw new AuthError("the password has spaces or line breaks around the token: give the Gatehouse key or access token exactly as issued");
-  if (looksLikeKey(t)) return authenticateKey(t, deps, use);
+  if (looksLikeKey(t)) return authenticateKey(t, deps);
   if (t.startsWith(TERMINAL_CREDENTIAL_PREFIX)) return authenticateTerminal(t, deps.db);
   if (looksLikeJwt(t)) {
     if (!deps.verifyOidc) throw new AuthError("OIDC access tokens are not accepted here (no OIDC_ISSUER configured); use a Gatehouse key");
@@ -28,7 +32,7 @@ export async function authenticate(token: string, deps: Deps, use?: UseContext):
   throw new AuthError("the password is neither a Gatehouse key nor an OIDC access token");
 }
 
-async function authenticateKey(key: string, { db, keyUnusedExpireDays }: Deps, use?: UseContext): Promise<Identity> {
+async function authenticateKey(key: string, { db, keyUnusedExpireDays }: Deps): Promise<Identity> {
   // Timestamps come back from drizzle's raw `execute` as strings, not Dates, so the database
   // decides expiry and hands over the instant as epoch milliseconds.
   const { rows } = await db.execute<{
@@ -61,15 +65,19 @@ async function authenticateKey(key: string, { db, keyUnusedExpireDays }: Deps, u
   if (row.expired || (row.expires_ms != null && row.expires_ms <= Date.now())) throw new AuthError("the Gatehouse key has expired");
   if (row.unused_expired) throw new AuthError(unusedExpiredMessage(keyUnusedExpireDays!));
   if (row.disabled) throw new AuthError("the identity of this key is disabled");
-  // Best effort: last use must not slow sign-in. One write per sign-in at most (never per statement),
-  // skipped when the key was used from the same address and protocol in the last minute.
-  const addr = use?.clientAddr ?? null;
-  const protocol = use?.protocol ?? null;
-  db.execute(
-    sql`update keys set last_used_at = now(), last_used_addr = ${addr}, last_used_protocol = ${protocol} where id = ${row.key_id}
-        and (last_used_at is null or last_used_at < now() - interval '1 minute' or last_used_addr is distinct from ${addr} or last_used_protocol is distinct from ${protocol})`,
-  ).catch(() => {});
   return { id: row.identity_id, name: row.name, groups: row.groups, source: "key", keyId: row.key_id, expiresAt: row.expires_ms ?? undefined };
+}
+
+/**
+ * Records a key's last use (where from, over what). Best effort: last use must not slow sign-in. One
+ * write per sign-in at most (never per statement), skipped when the key was used from the same
+ * address and protocol in the last minute.
+ */
+export function recordKeyUse(db: Db, keyId: string, { clientAddr, protocol }: UseContext): void {
+  db.execute(
+    sql`update keys set last_used_at = now(), last_used_addr = ${clientAddr}, last_used_protocol = ${protocol} where id = ${keyId}
+        and (last_used_at is null or last_used_at < now() - interval '1 minute' or last_used_addr is distinct from ${clientAddr} or last_used_protocol is distinct from ${protocol})`,
+  ).catch(() => {});
 }
 
 /** The gateway's own browser terminal logging in for the person who opened it (see terminal-tickets.ts). */

@@ -95,8 +95,12 @@ describe("[ABUSE][THROTTLE] failed sign-ins", () => {
       expect(r.m.message).toMatch(/^Gatehouse authentication failed: too many failed sign-ins from 127\.0\.0\.2; try again in \d+ s$/);
       expect(r.ms).toBeLessThan(1000);
     }
-    // Another address with the valid key is let in.
+    // The key is looked up while the address's failures are read, but a refused sign-in is not its use.
+    const usedFrom = async () => (await gatehouseQuery<{ addr: string | null }>(t, "select last_used_addr as addr from keys where prefix = $1", [key.slice(0, 12)]))[0].addr;
+    expect(await usedFrom()).toBe("127.0.0.1");
+    // Another address with the valid key is let in, and recorded as where it was last used (best effort, so polled).
     expect((await signIn(second.pgPort, key, "127.0.0.3")).m.name).toBe("readyForQuery");
+    await expect.poll(usedFrom).toBe("127.0.0.3");
 
     // The free failures are audited one by one; the rest as one aggregated event.
     expect(await events("session.denied", "127.0.0.2")).toHaveLength(FREE);
