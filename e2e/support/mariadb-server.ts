@@ -22,23 +22,53 @@ export type MariadbServer = {
 const isRoot = process.getuid?.() === 0;
 
 /**
- * A private MariaDB (Debian's mariadbd) for one test file: mariadb-install-db into a temp folder,
- * a free port on 127.0.0.1, its own unix socket, TLS on with a generated certificate, and an `app`
- * account with a password (the gateway's target credentials). Not the machine's service.
+ * A bootstrapped data folder and a certificate, made once per test process and copied for each
+ * server: mariadb-install-db takes about 5 s (its writes wait on the disk) and the RSA key about 1 s of
+ * CPU, where copying the shut-down folder takes a fraction of a second. Fifteen test files start a server.
+ */
+type Template = { dataDir: string; cert: string; key: string };
+let template: Promise<Template> | null = null;
+
+function bootstrapped(): Promise<Template> {
+  template ??= makeTemplate().catch((err: unknown) => {
+    template = null;
+    throw err;
+  });
+  return template;
+}
+
+async function makeTemplate(): Promise<Template> {
+  const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-mariadb-template-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const dataDir = path.join(dir, "data");
+  const tmp = path.join(dir, "tmp");
+  mkdirSync(tmp);
+  const asUser = isRoot ? ["--user=root"] : [];
+  const install = await run("mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, `--tmpdir=${tmp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser]);
+  if (install.code !== 0) throw new Error(`mariadb-install-db failed (apt-get install mariadb-server): ${install.stderr}`);
+  const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048, days: 30, algorithm: "sha256" } as Parameters<typeof generate>[1]);
+  return { dataDir, cert: pems.cert, key: pems.private };
+}
+
+/**
+ * A private MariaDB (Debian's mariadbd) for one test file: a fresh copy of a mariadb-install-db data
+ * folder in a temp folder, a free port on 127.0.0.1, its own unix socket, TLS on with a generated
+ * certificate, and an `app` account with a password (the gateway's target credentials). Not the
+ * machine's service.
  */
 export async function startMariadb(opts: { netns?: string } = {}): Promise<MariadbServer> {
+  const made = await bootstrapped();
   const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-mariadb-"));
   const dataDir = path.join(dir, "data");
   const socket = path.join(dir, "mysqld.sock");
   const asUser = isRoot ? ["--user=root"] : [];
-  // Its own temporary folder: test files start servers at the same time, and bootstraps sharing /tmp clash over temp tables.
+  // Its own temporary folder: test files start servers at the same time, and servers sharing /tmp clash over temp tables.
   const tmp = path.join(dir, "tmp");
   mkdirSync(tmp);
-  const install = await run("mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, `--tmpdir=${tmp}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser]);
-  if (install.code !== 0) throw new Error(`mariadb-install-db failed (apt-get install mariadb-server): ${install.stderr}`);
-  const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048, days: 30, algorithm: "sha256" } as Parameters<typeof generate>[1]);
-  writeFileSync(path.join(dir, "cert.pem"), pems.cert);
-  writeFileSync(path.join(dir, "key.pem"), pems.private, { mode: 0o600 });
+  const copied = await run("cp", ["-a", made.dataDir, dataDir]);
+  if (copied.code !== 0) throw new Error(`copying the MariaDB data folder failed: ${copied.stderr}`);
+  writeFileSync(path.join(dir, "cert.pem"), made.cert);
+  writeFileSync(path.join(dir, "key.pem"), made.key, { mode: 0o600 });
   const port = await freePort();
   // In a network namespace (e2e/connector) its 127.0.0.1 is the namespace's own; setup uses the unix socket.
   const [cmd, pre] = opts.netns ? ["ip", ["netns", "exec", opts.netns, "mariadbd"]] : ["mariadbd", []];
