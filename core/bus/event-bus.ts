@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
@@ -42,8 +43,8 @@ export async function publish<T extends BusTopic>(db: Db, topic: T, payload: Bus
 
 /**
  * Delivers bus events in order to `onEvent`. Polls the table (every `pollMs`) and, where the
- * database supports LISTEN across connections (a real Postgres; not the embedded PGlite), also
- * polls as soon as a NOTIFY arrives, so events usually land within milliseconds.
+ * database carries a NOTIFY across connections (a real Postgres, over TCP or a unix socket; not the
+ * embedded PGlite), also polls as soon as one arrives, so events usually land within milliseconds.
  */
 export async function subscribe(db: Db, databaseUrl: string, onEvent: (e: BusEvent) => void, pollMs = 1000): Promise<() => Promise<void>> {
   const { rows } = await db.execute<{ max: string | null }>(sql`select max(id)::text as max from bus_events`);
@@ -72,22 +73,39 @@ export async function subscribe(db: Db, databaseUrl: string, onEvent: (e: BusEve
   const timer = setInterval(poll, pollMs);
   timer.unref();
 
-  let listener: pg.Client | undefined;
-  if (!databaseUrl.includes("host=%2F") && !databaseUrl.includes("host=/")) {
-    listener = new pg.Client({ connectionString: databaseUrl, application_name: "gatehouse-bus" });
-    listener.on("error", () => {});
-    try {
-      await listener.connect();
-      await listener.query(`listen ${CHANNEL}`);
-      listener.on("notification", () => void poll());
-    } catch {
-      listener = undefined; // polling alone still delivers
-    }
-  }
+  // Whether a NOTIFY crosses connections is found by trying, not guessed from the URL: a real
+  // PostgreSQL on a unix socket carries it, the embedded PGlite (one shared session) does not; there
+  // the poll alone delivers (and start-up waits the probe's second once).
+  const listener = await listen(db, databaseUrl, poll);
   return async () => {
     clearInterval(timer);
     await listener?.end().catch(() => {});
   };
+}
+
+/** A LISTEN connection that wakes `poll`, once a probe NOTIFY sent from the pool has reached it (within 1 s); else null. */
+async function listen(db: Db, databaseUrl: string, poll: () => Promise<void>): Promise<pg.Client | null> {
+  const listener = new pg.Client({ connectionString: databaseUrl, application_name: "gatehouse-bus" });
+  listener.on("error", () => {});
+  const probe = `probe:${randomUUID()}`;
+  try {
+    await listener.connect();
+    const heard = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 1000);
+      listener.on("notification", (n) => {
+        if (n.payload !== probe) return void poll();
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    await listener.query(`listen ${CHANNEL}`);
+    await db.execute(sql`select pg_notify(${CHANNEL}, ${probe})`);
+    if (await heard) return listener;
+  } catch {
+    // polling alone still delivers
+  }
+  await listener.end().catch(() => {});
+  return null;
 }
 
 /**
