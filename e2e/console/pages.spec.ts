@@ -23,6 +23,11 @@ const ADMIN_PAGES = [
   "/ssh-keys",
 ];
 
+// The page sweeps are the longest tests of the browser run: they spread over the workers (each
+// worker that runs one seeds its own rows; the connection is added once, and the other worker's
+// failed add is an audit row too).
+test.describe.configure({ mode: "parallel" });
+
 // A session page with a terminal recording (the player, its commands and search) is checked too.
 let recordedSession = "";
 // Long but ordinary names and a long statement, as a real deployment has: the tables must fit or scroll on purpose.
@@ -30,7 +35,8 @@ const LONG_CONNECTION = "warehouse-analytics-replica-eu-west-1";
 const LONG_IDENTITY = "nightly-reporting-agent-finance-team";
 test.beforeAll(async () => {
   const stack = stackInfo();
-  await inProcessCli(stack.env)("connections", "add", LONG_CONNECTION, "--type", "postgres", "--url", stack.targetUrl);
+  const added = await inProcessCli(stack.env)("connections", "add", LONG_CONNECTION, "--type", "postgres", "--url", stack.targetUrl);
+  if (added.code !== 0 && !/already exists/i.test(added.stderr)) throw new Error(`connections add ${LONG_CONNECTION}: ${added.stderr}`);
   const handle = openStackDb(stack.env.DATABASE_URL);
   try {
     recordedSession = await seedRecordedSession(handle.db, "agent-layout");
