@@ -66,6 +66,20 @@ describe("[SSH][RECORDING] terminal recordings", () => {
     expect(audit.split("\n").filter((l) => l.includes(CARD))).toEqual([]);
   });
 
+  it("delivers a masked command's large standard error whole, before its exit status", async () => {
+    // 4 MB of stderr outruns the channel's window, so it is still queued (in the target channel's
+    // stderr and in the client's) when the target closes the channel: it must all reach the client.
+    const line = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+    const r = await ssh(["ssh-rec@127.0.0.1", `yes ${line.trim()} | head -c 4000000 >&2; echo "done ${CARD}" >&2; exit 3`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.length).toBe(4_000_000 + "done [REDACTED:payment-card]\n".length);
+    expect(r.stderr.slice(0, 2 * line.length)).toBe(line.repeat(2));
+    expect(r.stderr.endsWith("done [REDACTED:payment-card]\n")).toBe(true);
+    // The output stream likewise.
+    const out = await ssh(["ssh-rec@127.0.0.1", `yes ${line.trim()} | head -c 4000000; echo "done ${CARD}"`]);
+    expect(out.stdout.length).toBe(4_000_000 + "done [REDACTED:payment-card]\n".length);
+  });
+
   it("writes chunks while the session runs (at most a second behind), not only at the end", async () => {
     const child = spawn("ssh", [...client.opts, "-tt", "ssh-rec@127.0.0.1", "echo early-output; sleep 6; echo late-output"], {
       env: { ...process.env, ...client.env },

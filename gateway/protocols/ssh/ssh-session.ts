@@ -88,13 +88,20 @@ export function bridge(
       const m = new StreamTextMasker(s.scanOutput, (b) => {
         if (!to.write(b)) {
           from.pause();
-          client.once("drain", () => from.resume());
+          to.once("drain", () => from.resume());
         }
       });
       from.on("data", (b: Buffer) => m.push(b));
       return m;
     });
-    target.on("close", () => {
+    // ssh2 closes the target's channel once its output has been read, while standard error may still
+    // hold data paused by the client's back-pressure: the command ends after both (or when the client goes).
+    const stderrRead = new Promise<void>((done) => {
+      target.stderr.once("end", done);
+      client.once("close", done);
+    });
+    target.on("close", async () => {
+      if (!target.stderr.readableEnded) await stderrRead;
       for (const m of maskers) m?.flush();
       // The command's audit event is journaled before its exit status can reach the client.
       try {
@@ -103,11 +110,19 @@ export function bridge(
         // The command has run: its exit status is the client's whatever happened to the event.
         s.deps.log(`ssh: the audit event of a command in ${s.ctx.sessionId} could not be written: ${(err as Error).message}`);
       }
-      if (client.writable) {
+      const end = () => {
+        if (!client.writable) return;
         if (exit.code !== null) client.exit(exit.code);
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
         client.end();
-      }
+      };
+      // Ending the channel waits for its own output still queued for the client's window, not for
+      // standard error's (a separate stream in ssh2): that is sent first, or it would be cut off.
+      const stderr = client.stderr;
+      if (stderr.writable && stderr.writableLength > 0) {
+        stderr.once("finish", end);
+        stderr.end();
+      } else end();
       resolve({ ...exit });
     });
     client.on("close", () => target.close());
