@@ -1,18 +1,36 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { Suspense } from "react";
 import { getOverview } from "../../server/overview";
 import { AuditTable } from "../_components/audit-table";
 import { cliHints } from "../_components/cli-hints";
 import { NextSteps, setupDone } from "../_components/next-steps";
 import { MemberWelcome, RoleHint } from "../_components/role-welcome";
 import { StatCards, type Stat } from "../_components/stat-cards";
-import { PageHeader } from "../../components/ui/page";
+import { LoadingRows, PageHeader } from "../../components/ui/page";
 import { canOpen, currentUser } from "../../server/auth/current-user";
 
 // Live numbers: rendered on every request, never at build time (the database is not there then).
 export const dynamic = "force-dynamic";
 
-export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+type OverviewProps = { searchParams: Promise<Record<string, string | undefined>> };
+
+/**
+ * The Overview renders inside a Suspense boundary of its own. React's payload splits a large page
+ * into rows streamed one after another, and without a boundary the Overview failed to hydrate (#418)
+ * when its audit table's row arrived after the browser had started hydrating; inside one, hydration
+ * of the page waits for it. Only this page has it: a route-level loading.tsx around every console
+ * page made link clicks on a loaded machine sometimes navigate nowhere (the browser tests saw it).
+ */
+export default function OverviewPage(props: OverviewProps) {
+  return (
+    <Suspense fallback={<LoadingRows />}>
+      <Overview {...props} />
+    </Suspense>
+  );
+}
+
+async function Overview({ searchParams }: OverviewProps) {
   // Every role may open the overview; what it shows depends on the role.
   const user = await currentUser();
   if (!user) redirect("/sign-in");
