@@ -12,12 +12,13 @@ import { openStackDb } from "./support/seed-recording";
 // connection form, sees the connection on the connector's card, is refused removing it while the
 // connection routes through it, and revokes its tokens; approvers and auditors read the page without
 // the admin buttons. Every change is in the audit log.
-const CONNECTOR = "site-e2e";
-const CONNECTION = "pg-behind-site-e2e";
 
 test.use({ storageState: storageStateFor("admin") });
 
-test("[CONNECTORS]: an admin adds a connector, issues its token, routes a connection through it and revokes it; readers only read", async ({ page, browser, stack, shot }) => {
+test("[CONNECTORS]: an admin adds a connector, issues its token, routes a connection through it and revokes it; readers only read", async ({ page, browser, stack, shot }, testInfo) => {
+  // A retry (CI retries once) must not collide with what the first attempt created.
+  const r0 = testInfo.retry ? `-r${testInfo.retry}` : "";
+  const [CONNECTOR, CONNECTION] = [`site-e2e${r0}`, `pg-behind-site-e2e${r0}`];
   await page.goto("/connectors");
   await expect(page.getByRole("heading", { name: "Connectors", level: 1 })).toBeVisible();
   const add = page.getByRole("form", { name: "Add a connector" });
