@@ -24,7 +24,11 @@ type Fixtures = {
   cli: (...args: string[]) => Promise<RunResult>;
   /** Runs real psql through the gateway with a Gatehouse key. */
   psql: (key: string, connection: string, args: string[], input?: string) => Promise<RunResult>;
-  /** Saves a full-page screenshot under e2e/screenshots/ for people to look at after the run. */
+  /**
+   * Saves a full-page screenshot under e2e/screenshots/ for people to look at after the run; not on
+   * CI, where nobody looks at them and they cost about a sixth of the page sweeps' time
+   * (E2E_SCREENSHOTS=1 takes them there too, E2E_SCREENSHOTS=0 skips them anywhere).
+   */
   shot: (page: Page, name: string) => Promise<void>;
 };
 
@@ -46,7 +50,10 @@ export const test = base.extend<Fixtures>({
   shot: async ({}, use) => {
     const dir = path.join(root, "e2e", "screenshots");
     mkdirSync(dir, { recursive: true });
-    await use(async (page, name) => void (await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true })));
+    await use(async (page, name) => {
+      if (process.env.E2E_SCREENSHOTS === "0" || (process.env.CI && process.env.E2E_SCREENSHOTS !== "1")) return;
+      await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+    });
   },
 });
 
