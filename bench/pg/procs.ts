@@ -112,6 +112,13 @@ export function cpuSecondsOf(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime, fields 14 and 15 of stat
 }
 
+/** CPU seconds the whole machine has spent busy (every core, every process) since boot, from /proc/stat. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
+}
+
 /** Samples VmRSS of a few processes every `everyMs`, keeping the peak overall and in a resettable window. */
 export class RssSampler {
   readonly peak = new Map<string, number>();

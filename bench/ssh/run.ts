@@ -6,12 +6,12 @@
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, psqlAdmin, startPgServer } from "../../e2e/support/pg-server";
 import { startSshServer, sshClient } from "../../e2e/support/ssh-server";
 import { stopPg } from "../pg/observe";
-import { cleanupAll, cpuSecondsOf, findProcess, memoryOf, onCleanup, runCmd, startService } from "../pg/procs";
+import { cleanupAll, cpuSecondsOf, findProcess, machineBusySeconds, memoryOf, onCleanup, runCmd, startService } from "../pg/procs";
 import { median } from "../pg/workloads";
 
 const MB = Number(process.env.BENCH_MB ?? 200);
@@ -83,6 +83,11 @@ async function main() {
   const results = new Map<string, number[]>();
   const steady = new Map<string, number[]>();
   const cpu = new Map<Way, number[]>();
+  // The whole machine's CPU per copy (ssh, sshd, cat, the gateway and anything else running): on a
+  // machine whose cores the direct copy already fills, a third process in the path cannot keep its pace.
+  const machine = new Map<string, number[]>();
+  const cores = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   let peak = 0;
   say(`${(bytes / 1e6).toFixed(0)} MB, ${ROUNDS} rounds, recording on`);
   for (let round = 1; round <= ROUNDS; round++) {
@@ -91,9 +96,13 @@ async function main() {
       for (const who of order) {
         const c = who === "direct" ? direct : through;
         const cpu0 = cpuSecondsOf(gwPid) ?? 0;
+        const busy0 = machineBusySeconds();
         const r = await runCmd("bash", args(c), { env: c.env, timeoutMs: 600_000 });
         if (r.code !== 0 || Number(r.stdout.trim()) !== bytes) throw new Error(`${way} ${who} failed: ${r.stdout} ${r.stderr}`);
         const mbps = bytes / 1e6 / (r.ms / 1000);
+        const busy = machineBusySeconds() - busy0;
+        push(machine, `${way}|${who}`, busy);
+        push(cores, `${way}|${who}`, busy / (r.ms / 1000));
         (results.get(`${way}|${who}`) ?? results.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(mbps);
         const transfer = Math.max(0.001, r.ms / 1000 - connectSeconds.get(who)!);
         (steady.get(`${way}|${who}`) ?? steady.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(bytes / 1e6 / transfer);
@@ -112,6 +121,12 @@ async function main() {
     const c = median(cpu.get(way)!) ?? NaN;
     const steadyRatio = (median(steady.get(`${way}|gateway`)!) ?? NaN) / (median(steady.get(`${way}|direct`)!) ?? NaN);
     console.log(`${way.padEnd(16)}${d.toFixed(1).padStart(12)}${g.toFixed(1).padStart(14)}${(g / d).toFixed(2).padStart(8)}${c.toFixed(2).padStart(15)}${steadyRatio.toFixed(2).padStart(25)}`);
+  }
+  console.log(`\nthe whole machine's CPU per copy (${os.cpus().length} cores; every process, the copy's and any other):`);
+  console.log(`${"copy".padEnd(16)}${"direct CPU s".padStart(13)}${"gateway CPU s".padStart(15)}${"direct cores busy".padStart(19)}${"gateway cores busy".padStart(20)}`);
+  for (const [way] of ways) {
+    const f = (m: Map<string, number[]>, who: string) => (median(m.get(`${way}|${who}`)!) ?? NaN).toFixed(2);
+    console.log(`${way.padEnd(16)}${f(machine, "direct").padStart(13)}${f(machine, "gateway").padStart(15)}${f(cores, "direct").padStart(19)}${f(cores, "gateway").padStart(20)}`);
   }
   console.log(`gateway peak RSS (VmHWM): ${Math.round(peak)} MiB`);
 }

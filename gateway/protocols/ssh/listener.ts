@@ -32,6 +32,9 @@ export async function startSshListener(deps: GatewayDeps): Promise<SshListener> 
     const grace = setTimeout(() => socket.destroy(), deps.config.sshLoginGraceMs);
     sockets.set(id, { socket, grace, signedIn: false });
     socket.once("close", () => (clearTimeout(grace), sockets.delete(id)));
+    // Without Nagle: ssh2 writes each SSH packet on its own, and a packet held back for the peer's
+    // ACK stalls an SFTP request/answer exchange (scp through the gateway: 0.60x direct with it, 0.77x without).
+    socket.setNoDelay(true);
     server.injectSocket(socket);
   });
   const server = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: "Gatehouse" }, (client, info) => {
