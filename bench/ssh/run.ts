@@ -38,7 +38,10 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-ssh",
   };
-  const svc = await startService("gateway", process.execPath, ["bin/gateway.mjs"], { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS bin/gateway.mjs`.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const svc = await startService("gateway", process.execPath, [...nodeArgs, "bin/gateway.mjs"], { env, cwd: root, ready: /gateway ready/, timeoutMs: 90_000 });
+  onCleanup("gateway", () => svc.stop());
   const gwPid = findProcess(svc.proc.pid!, "node")!;
   const cli = async (...args: string[]) => {
     const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
