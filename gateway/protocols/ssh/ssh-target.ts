@@ -28,7 +28,6 @@ export async function connectSshTarget(db: Db, c: ResolvedConnection, dial: Dial
   const sock = await dial({ host: s.host, port: s.port }).catch((err: Error) => {
     throw new SshTargetError(`cannot reach ${s.host}:${s.port}: ${err.message}`);
   });
-  (sock as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   let seen: string | undefined;
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
