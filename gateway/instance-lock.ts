@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type pg from "pg";
+import type { Db } from "../drizzle/client";
 
 // Two gateways with the same GATEHOUSE_INSTANCE would interleave one audit journal and one hash
 // chain (and close each other's sessions as leftovers), so a second one refuses to start. Two locks:
@@ -15,6 +17,12 @@ import type pg from "pg";
 // refuses as soon as the heartbeat moves on: the holder is alive).
 const HEARTBEAT_MS = 5_000;
 const LEASE_TTL_MS = 20_000;
+
+/** Whether another gateway instance than `self` has beaten its lease within the lease's lifetime (so may be running). */
+export async function otherInstancesAlive(db: Db, self: string): Promise<boolean> {
+  const rows = await db.execute(sql`select 1 from gateway_instances where instance <> ${self} and heartbeat_at > now() - make_interval(secs => ${LEASE_TTL_MS / 1000}) limit 1`);
+  return rows.rows.length > 0;
+}
 
 /** Who holds (or wants) an instance id: the process, identified across pid reuse by its start time. */
 export type Holder = { host: string; pid: number; procStart: string };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { publish, type Bus } from "../../../core/bus/event-bus";
 import type { Db } from "../../../drizzle/client";
 import type { Dial } from "../../connector/dial";
+import { otherInstancesAlive } from "../../instance-lock";
 import { MysqlError, parseErr } from "./handshake-messages";
 import { Com, Err } from "./protocol-constants";
 import { framePacket } from "./packet-codec";
@@ -19,7 +20,8 @@ const TIMEOUT_MS = 10_000;
  * killing connection elsewhere, as the mysql client's Ctrl-C opens a new one): the instance that
  * does not know the id asks every instance over the bus; the holder checks it is the same identity
  * on the same connection, withdraws a held statement or kills the target thread from a connection
- * of its own, and answers. No answer within 3 s: "Unknown thread id", as for an id nobody holds.
+ * of its own, and answers. No answer within 3 s: "Unknown thread id", as for an id nobody holds;
+ * at once when no other instance's lease is alive (a single gateway has nobody to ask).
  */
 export class RemoteKills {
   private readonly waiting = new Map<string, (a: { ok: boolean; message?: string }) => void>();
@@ -49,7 +51,10 @@ export class RemoteKills {
   async ask(gatewayId: number, query: boolean, who: { connectionId: string; identityId: string }): Promise<KillAnswer> {
     const now = Math.floor(Date.now() / 1000);
     if (now !== this.second) [this.second, this.asked] = [now, 0];
-    if (++this.asked > ASKS_PER_SECOND) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${gatewayId}`) };
+    const unknown = { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${gatewayId}`) };
+    if (++this.asked > ASKS_PER_SECOND) return unknown;
+    // No other instance whose lease is alive: nobody to ask (a lease table that cannot be read: ask anyway).
+    if (!(await otherInstancesAlive(this.db, this.instance).catch(() => true))) return unknown;
     const requestId = randomUUID();
     const answered = new Promise<{ ok: boolean; message?: string } | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), ANSWER_WITHIN_MS);
@@ -58,7 +63,7 @@ export class RemoteKills {
     try {
       await publish(this.db, "mysql.kill", { gatewayId, query, connectionId: who.connectionId, identityId: who.identityId, requestId, from: this.instance });
       const a = await answered;
-      if (!a) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${gatewayId}`) };
+      if (!a) return unknown;
       return a.ok ? { done: true } : { error: new MysqlError(Err.NoSuchThread, `KILL of thread ${gatewayId} failed on the gateway instance holding it: ${a.message}`) };
     } finally {
       this.waiting.delete(requestId);
