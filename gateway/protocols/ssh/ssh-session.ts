@@ -100,7 +100,7 @@ export function bridge(
       target.stderr.once("end", done);
       client.once("close", done);
     });
-    target.on("close", async () => {
+    const finish = async () => {
       if (!target.stderr.readableEnded) await stderrRead;
       for (const m of maskers) m?.flush();
       // The command's audit event is journaled before its exit status can reach the client.
@@ -123,8 +123,12 @@ export function bridge(
         stderr.once("finish", end);
         stderr.end();
       } else end();
-      resolve({ ...exit });
-    });
+    };
+    target.on("close", () =>
+      finish()
+        .catch((err: Error) => s.deps.log(`ssh: ending a channel of ${s.ctx.sessionId} failed: ${err.message}`))
+        .finally(() => resolve({ ...exit })),
+    );
     client.on("close", () => target.close());
   });
 }
