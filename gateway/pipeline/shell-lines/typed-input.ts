@@ -31,8 +31,12 @@ function withdrawKey(data: Buffer): number {
  * The client's keystrokes on their way to an interactive shell, each line audited, and judged when a
  * rule could apply (best effort, see ShellInput). Input waits while a typed line is held for review,
  * so keystrokes keep their order. In a terminal, Ctrl-C typed while a line is held withdraws its
- * review (cancelled by the client), and the shell gets the Ctrl-C: the line is dropped and a fresh
- * prompt comes. Ctrl-D likewise withdraws the review, then reaches the shell on an emptied line, which
+ * review (cancelled by the client): the shell's copy of the line is cleared (Ctrl-U) and an empty
+ * Enter asks for a fresh prompt, as for a refused line. The shell does not get the Ctrl-C itself: no
+ * command of that line runs, so there is nothing to interrupt, and a SIGINT is not harmless. An agent
+ * types before the shell is up; a Ctrl-C that reaches the terminal then signals whatever runs at that
+ * moment, and a shell that has not yet set its own handler dies of it (seen with a login shell slow
+ * to start). Ctrl-D likewise withdraws the review, then reaches the shell on an emptied line, which
  * ends it as Ctrl-D at a prompt does: someone pressing Ctrl-D wants out, and a command they no longer
  * wait for must not stay held (or run) behind them. Whatever was typed between Enter and the key is
  * dropped, as a terminal's Ctrl-C drops typeahead.
@@ -152,13 +156,13 @@ export class TypedInput {
 
   /**
    * After a withdrawal: the input up to the key that withdrew is dropped, the rest is read afresh,
-   * and the shell gets the key (Ctrl-C: its own fresh prompt; Ctrl-D after Ctrl-U: the end of input).
+   * and the shell's line is cleared (Ctrl-U), then ended with Enter (Ctrl-C: a fresh prompt) or Ctrl-D (the end of input).
    */
   private dropThrough(key: number, after: Array<{ bytes: Buffer }>): void {
     const rest = Buffer.concat([...after.map((p) => p.bytes), ...this.pending.splice(0)]);
     const from = rest.indexOf(key) + 1;
     this.lines.reset();
     if (from < rest.length) this.pending.push(rest.subarray(from));
-    this.ends.toShell(key === CTRL_C ? "\x03" : "\x15\x04");
+    this.ends.toShell(key === CTRL_C ? "\x15\r" : "\x15\x04");
   }
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { CommandGuard, CommandVerdict } from "./command-guard";
+import { TypedInput } from "./typed-input";
+
+/**
+ * A guard that holds every line until the client withdraws it. The end-to-end tests run this with
+ * OpenSSH against a real shell; what they cannot set up is a login shell slow to start (it would
+ * mean changing the machine user's shell), which is where a Ctrl-C passed on to the terminal killed
+ * the shell: this test pins the bytes the shell gets instead.
+ */
+function holdingGuard(): CommandGuard {
+  const verdict: CommandVerdict = {
+    action: "review",
+    kind: "other",
+    run: async (_tell, _cancelled, withdrawn) => {
+      await withdrawn;
+      return "Gatehouse did not run this command: cancelled by the client";
+    },
+  };
+  return { active: true, judge: () => verdict } as unknown as CommandGuard;
+}
+
+function shell() {
+  const toShell: string[] = [];
+  const audits: string[] = [];
+  const typed = new TypedInput(
+    {
+      toShell: (b) => toShell.push(b.toString()),
+      toTerminal: () => {},
+      toStderr: () => {},
+      writable: () => true,
+      clientGone: () => new Promise(() => {}),
+      guard: holdingGuard(),
+      audit: (e) => audits.push(`${e.outcome} ${e.statement}`),
+    },
+    true,
+    "ssh host cmd",
+  );
+  return { typed, toShell, audits };
+}
+
+const settled = () => new Promise((r) => setTimeout(r, 20));
+
+describe("TypedInput in a terminal", () => {
+  it("on Ctrl-C under a held line, clears the shell's line and asks for a prompt without signalling it; typeahead up to the key is dropped", async () => {
+    const { typed, toShell, audits } = shell();
+    typed.push(Buffer.from("touch x\r"));
+    await settled();
+    expect(toShell.join("")).toBe("touch x");
+    typed.push(Buffer.from("dropped\x03kept"));
+    await settled();
+    expect(toShell.join("")).toBe("touch x\x15\rkept");
+    expect(toShell.join("")).not.toContain("\x03");
+    expect(audits).toEqual(["denied touch x"]);
+  });
+
+  it("on Ctrl-D under a held line, clears the shell's line and ends its input", async () => {
+    const { typed, toShell } = shell();
+    typed.push(Buffer.from("touch x\r\x04"));
+    await settled();
+    expect(toShell.join("")).toBe("touch x\x15\x04");
+  });
+});
