@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileForGroups } from "./compile-rules";
-import { maskJsonText } from "./json-masker";
+import { maskJsonBytes, maskJsonText } from "./json-masker";
 import { maskingRulesSchema } from "./masking-rules";
 import { ValueMasker } from "./value-masker";
 
@@ -120,6 +120,33 @@ describe("[MASKING][JSON] the in-place masker agrees with masking the parsed doc
         const out = maskJsonText(text, m) ?? text;
         expect(JSON.parse(out), text).toEqual(reference(doc, false));
       }
+    }
+  });
+
+  it("as bytes, gives the UTF-8 of the masked text, whether the body is ASCII (copied around the edits) or not", () => {
+    const m = masker({ detectors: { builtIn: ["email", "payment-card"] }, paths: [{ path: "$..name", style: "partial" }] });
+    const bodies = [
+      Buffer.from(
+        JSON.stringify({
+          rows: [
+            { name: "Ann Smith", email: "ann@example.com", card: "4111 1111 1111 1111" },
+            { name: "Bo", note: "x" },
+          ],
+        }),
+      ),
+      // Escapes in an ASCII body that decode to non-ASCII: the replacements are not ASCII.
+      Buffer.from('{"e":"\\u00e9ric@example.com","name":"\\u00c9lodie Dupont","k":"\\ud83d\\ude00 bob@example.org"}'),
+      Buffer.from(JSON.stringify({ name: "Élodie Dupont", mail: "éric@example.com", emoji: "😀 bob@example.org" })),
+      Buffer.concat([Buffer.from('{"a":"bob@example.org","b":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}')]), // not UTF-8
+      Buffer.from("<html>bob@example.org</html>"), // not JSON
+      Buffer.from('{"a": "nothing here"}'),
+    ];
+    for (const body of bodies) {
+      const text = maskJsonText(body.toString("utf8"), m);
+      m.takeCounts();
+      const bytes = maskJsonBytes(body, m);
+      expect(bytes === null ? null : bytes.toString("utf8"), body.toString()).toBe(text);
+      if (bytes) expect(bytes.equals(Buffer.from(text!, "utf8"))).toBe(true);
     }
   });
 });

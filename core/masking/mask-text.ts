@@ -16,7 +16,19 @@ export type MaskCounts = Record<string, number>;
 export function maskValue(value: string, style: MaskStyle, key: Buffer, label?: string): string {
   if (style === "token") return tokenOf(createHmac("sha256", key).update(value, "utf8").digest());
   if (style === "partial") return partial(value);
-  return label ? `[REDACTED:${label}]` : "[REDACTED]";
+  return label ? redactedWith(label) : "[REDACTED]";
+}
+
+// `[REDACTED:<detector>]`, built once per label: a new string for every hit cost a concatenation,
+// and a chain of pieces that every later read (quoting, encoding) had to flatten first.
+const REDACTED_LABELS = new Map<string, string>();
+function redactedWith(label: string): string {
+  let s = REDACTED_LABELS.get(label);
+  if (s === undefined) {
+    if (REDACTED_LABELS.size >= 1000) REDACTED_LABELS.clear();
+    REDACTED_LABELS.set(label, (s = `[REDACTED:${label}]`));
+  }
+  return s;
 }
 
 /** The token of a value from its HMAC: `tok_` + 16 base32 characters (80 bits). */
