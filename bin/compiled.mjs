@@ -12,6 +12,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // The one source that reads import.meta (its migrations folder): a bundle pins import.meta.url to it.
 const PINNED = "drizzle/migrate.ts";
 
+// Packages compiled into an entry's bundle instead of imported from node_modules at run time (every
+// other package stays external). drizzle-orm is about a hundred small ES modules, each resolved and
+// read at start: inside the CLI's bundle a command starts about 90 ms sooner (a command is a process
+// of its own). Only packages that no external package imports in turn: a second copy would break
+// their `instanceof` checks.
+const INLINE = { cli: ["drizzle-orm"] };
+
 /** Each input's size and modification time, as the stamp records them. */
 const stat = (file) => {
   const s = statSync(path.join(root, file));
@@ -34,8 +41,23 @@ function fresh({ bundle, stampFile }) {
   }
 }
 
-async function build(entry, { dir, bundle, stampFile }) {
+/** An esbuild plugin: every package external but those named. */
+function externalBut(inline) {
+  return {
+    name: "external-but",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const parts = args.path.split("/");
+        const name = args.path.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+        return inline.includes(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+async function build(name, entry, { dir, bundle, stampFile }) {
   const esbuild = await import("esbuild");
+  const inline = INLINE[name] ?? [];
   const result = await esbuild.build({
     entryPoints: [path.join(root, entry)],
     absWorkingDir: root,
@@ -43,7 +65,7 @@ async function build(entry, { dir, bundle, stampFile }) {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    ...(inline.length ? { plugins: [externalBut(inline)] } : { packages: "external" }),
     write: false,
     metafile: true,
     logLevel: "silent",
@@ -51,6 +73,8 @@ async function build(entry, { dir, bundle, stampFile }) {
     define: { "import.meta.url": JSON.stringify(pathToFileURL(path.join(root, PINNED)).href) },
   });
   const inputs = Object.keys(result.metafile.inputs);
+  // How it was built is an input too: a change to this file rebuilds every bundle.
+  const stamped = [...inputs, "bin/compiled.mjs"];
   for (const file of inputs) if (file !== PINNED && /import\.meta/.test(readFileSync(path.join(root, file), "utf8"))) throw new Error(`${file} reads import.meta, which a bundle pins to ${PINNED}`);
   mkdirSync(dir, { recursive: true });
   // Written aside and renamed: two processes building at once each leave a whole file.
@@ -58,7 +82,7 @@ async function build(entry, { dir, bundle, stampFile }) {
   writeFileSync(tmp, result.outputFiles[0].contents);
   renameSync(tmp, bundle);
   const stampTmp = `${stampFile}.${process.pid}.tmp`;
-  writeFileSync(stampTmp, JSON.stringify(Object.fromEntries(inputs.map((f) => [f, stat(f)]))));
+  writeFileSync(stampTmp, JSON.stringify(Object.fromEntries(stamped.map((f) => [f, stat(f)]))));
   renameSync(stampTmp, stampFile);
 }
 
@@ -70,7 +94,7 @@ export async function runCompiled({ name, entry, noBuild }) {
   const paths = compiledPaths(name);
   let compiled = fresh(paths);
   if (!compiled && !noBuild) {
-    compiled = await build(entry, paths).then(
+    compiled = await build(name, entry, paths).then(
       () => true,
       () => false,
     );
@@ -87,6 +111,6 @@ export async function runCompiled({ name, entry, noBuild }) {
 /** Builds an entry's bundle without running it (the container image builds the gateway's and the CLI's at image build time). */
 export async function buildCompiled({ name, entry }) {
   const paths = compiledPaths(name);
-  if (!fresh(paths)) await build(entry, paths);
+  if (!fresh(paths)) await build(name, entry, paths);
   return paths.bundle;
 }

@@ -1,18 +1,20 @@
 import { and, eq, sql } from "drizzle-orm";
-import ssh2 from "ssh2";
 import type { Db } from "../../drizzle/client";
 import { identities, sshPublicKeys } from "../../drizzle/schema/index";
 import { sshFingerprint } from "../ssh/host-key";
 import { publish } from "../bus/event-bus";
 import type { Identity } from "./identity";
 
-const { utils } = ssh2;
+// ssh2 is loaded when a key is first read, not with this module: the CLI loads this module for
+// every command, and ssh2 took about 30 ms of each one's start. (webpackIgnore: the console's build
+// leaves it to Node, as for the connection form's key check.)
+const loadSsh2 = async () => (await import(/* webpackIgnore: true */ "ssh2")).default;
 
 /** Parses an OpenSSH public key line; throws a readable error for anything else (a private key included). */
-export function parsePublicKey(line: string): { fingerprint: string; type: string; normalized: string } {
+export async function parsePublicKey(line: string): Promise<{ fingerprint: string; type: string; normalized: string }> {
   const trimmed = line.trim();
   if (/PRIVATE KEY/.test(trimmed)) throw new Error("this is a private key: register the public half (the .pub file)");
-  const parsed = utils.parseKey(trimmed);
+  const parsed = (await loadSsh2()).utils.parseKey(trimmed);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) throw new Error(`not an SSH public key${key instanceof Error ? ` (${key.message})` : ""}: expected a line such as "ssh-ed25519 AAAA... name"`);
   if (key.isPrivateKey()) throw new Error("this is a private key: register the public half (the .pub file)");
@@ -22,7 +24,7 @@ export function parsePublicKey(line: string): { fingerprint: string; type: strin
 
 /** Registers a public key for an existing identity (a key registered by anyone else is refused). */
 export async function addSshPublicKey(db: Db, input: { identity: string; publicKey: string; name?: string }) {
-  const k = parsePublicKey(input.publicKey);
+  const k = await parsePublicKey(input.publicKey);
   const [identity] = await db.select({ id: identities.id }).from(identities).where(eq(identities.name, input.identity));
   if (!identity) throw new Error(`no identity named "${input.identity}"`);
   const name = input.name?.trim() || input.publicKey.trim().split(/\s+/)[2] || k.type;
@@ -62,7 +64,7 @@ export async function identityForPublicKey(db: Db, blob: Buffer): Promise<{ iden
     group by k.id, i.id`);
   const row = rows[0];
   if (!row || row.disabled) return null;
-  const parsed = utils.parseKey(row.public_key);
+  const parsed = (await loadSsh2()).utils.parseKey(row.public_key);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || !key.getPublicSSH().equals(blob)) return null;
   db.execute(sql`update ssh_public_keys set last_used_at = now() where id = ${row.key_id}`).catch(() => {});

@@ -103,7 +103,7 @@ export async function runConnectorProcess(argv: string[], io: CliIo): Promise<nu
   const credentials = credentialsFile ? readCredentials(credentialsFile) : {};
   const log = (line: string) => io.err(`${new Date().toISOString()} connector: ${line}\n`);
   if (gateways.some((g) => g.startsWith("ws://"))) log("warning: a ws:// gateway address sends the token and the target traffic unencrypted; use wss://");
-  const running = runConnector({ gateways, token, ca: ca ? readFileSync(ca, "utf8") : undefined, allow, credentials, version: io.env.npm_package_version ?? "0.1.0", log });
+  const running = await runConnector({ gateways, token, ca: ca ? readFileSync(ca, "utf8") : undefined, allow, credentials, version: io.env.npm_package_version ?? "0.1.0", log });
   if (credentialsFile) log(`holds the credentials of ${Object.keys(credentials).length} connection(s): ${Object.keys(credentials).join(", ") || "none"}`);
   log(`dialling ${gateways.join(", ")}${allow.length ? `; targets allowed: ${allow.join(", ")}` : "; any target the gateway names (set --allow to narrow)"}`);
   await new Promise<void>((resolve) => {

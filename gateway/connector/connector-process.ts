@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { Mux, MUX_VERSION, type MuxStream, type OpenRequest } from "./mux";
 import { dialDirect, DialError } from "./dial";
 import { targetAllowed } from "./allow-list";
@@ -29,8 +29,11 @@ const SILENCE_MS = 45_000;
  * backoff and jitter, notices a silent gateway), and for each stream the gateway opens dials the
  * target and pipes bytes both ways with the mux's flow control. It never listens on a port.
  */
-export function runConnector(opts: ConnectorOptions): { close: () => Promise<void>; linked: () => number } {
-  const links = opts.gateways.map((url) => new GatewayLink(url, opts));
+export async function runConnector(opts: ConnectorOptions): Promise<{ close: () => Promise<void>; linked: () => number }> {
+  // ws is loaded here, not with the module: the CLI bundle holds this module, and every other
+  // command would pay for loading ws (about 30 ms of each command's start).
+  const { default: Ws } = await import("ws");
+  const links = opts.gateways.map((url) => new GatewayLink(url, opts, Ws));
   for (const l of links) l.start();
   return {
     linked: () => links.filter((l) => l.isLinked).length,
@@ -52,11 +55,12 @@ class GatewayLink {
   constructor(
     private readonly url: string,
     private readonly opts: ConnectorOptions,
+    private readonly Ws: typeof WebSocket,
   ) {}
 
   start(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.url, {
+    const ws = new this.Ws(this.url, {
       headers: { authorization: `Bearer ${this.opts.token}` },
       ca: this.opts.ca,
       maxPayload: 1024 * 1024,
@@ -147,6 +151,6 @@ class GatewayLink {
     clearTimeout(this.silence);
     this.mux?.close("the connector is stopping");
     const ws = this.ws;
-    if (ws && ws.readyState !== WebSocket.CLOSED) await new Promise<void>((r) => (ws.once("close", () => r()), setTimeout(r, 1000).unref()));
+    if (ws && ws.readyState !== ws.CLOSED) await new Promise<void>((r) => (ws.once("close", () => r()), setTimeout(r, 1000).unref()));
   }
 }

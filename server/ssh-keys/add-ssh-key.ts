@@ -10,7 +10,7 @@ import { looksLikePrivateKey, PRIVATE_KEY_WARNING } from "./private-key";
 export type AddSshKeyInput = { identityId?: string; publicKey: string; name?: string };
 
 /** The key's type and fingerprint, or a field error a person can act on; a private key is refused without a trace. */
-function checkPublicKey(text: string) {
+async function checkPublicKey(text: string) {
   if (looksLikePrivateKey(text)) throw invalidInput(PRIVATE_KEY_WARNING, "publicKey");
   const lines = text
     .trim()
@@ -18,7 +18,7 @@ function checkPublicKey(text: string) {
     .filter((l) => l.trim());
   if (lines.length > 1) throw invalidInput(`Paste one key: this has ${lines.length} lines. Each key is one line, "ssh-ed25519 AAAA… you@host".`, "publicKey");
   try {
-    return parsePublicKey(text);
+    return await parsePublicKey(text);
   } catch (err) {
     const message = (err as Error).message;
     throw invalidInput(/private key/i.test(message) ? PRIVATE_KEY_WARNING : message.charAt(0).toUpperCase() + message.slice(1), "publicKey");
@@ -31,7 +31,7 @@ function checkPublicKey(text: string) {
  */
 export async function addSshKey(db: Db, user: ConsoleUserContext, input: AddSshKeyInput) {
   const owner = await requireKeyOwner(db, user, input.identityId, "console.sshkey.add");
-  const key = checkPublicKey(input.publicKey);
+  const key = await checkPublicKey(input.publicKey);
   const added = await addSshPublicKey(db, { identity: owner.name, publicKey: input.publicKey, name: input.name }).catch((err: Error) => {
     if (/already registered/.test(err.message))
       throw new AppError("CONFLICT", `The key ${key.fingerprint} is already registered (to this or another identity); a key can belong to one identity only.`, {
