@@ -30,13 +30,21 @@ export function ConfirmDialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");
+  // What was typed belongs to one opening of the dialog for one question. It is cleared while
+  // rendering, not in an effect after the dialog shows: an effect left the word typed for the last
+  // question (say "Remove site-a") in the box, with the button enabled, while a new question
+  // ("Revoke the tokens of site-a") was already on screen, until the effect's update rendered; a
+  // click then confirmed what nobody typed for, and a word typed at once was wiped by that update.
+  const question = open ? `${title}\n${confirmWord}` : null;
+  const [askedFor, setAskedFor] = useState(question);
+  if (question !== askedFor) {
+    setAskedFor(question);
+    setTyped("");
+  }
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) {
-      setTyped("");
-      d.showModal();
-    }
+    if (open && !d.open) d.showModal();
     if (!open && d.open) d.close();
   }, [open]);
   return (

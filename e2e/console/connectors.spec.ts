@@ -106,8 +106,24 @@ test("[CONNECTORS]: an admin adds a connector, issues its token, routes a connec
       await shot(page, "connectors-remove-refused");
       await removeDialog.getByRole("button", { name: "Cancel" }).click();
 
+      // The word typed for the remove question must not be in the box when the revoke question shows
+      // (it was, with the button enabled, until a render later; a word typed at once was then wiped):
+      // read in the page at the moment the dialog opens.
+      await page.evaluate(() => {
+        const w = window as unknown as { staleConfirm?: string };
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const d = r.target as HTMLDialogElement;
+            if (!d.open || !d.getAttribute("aria-label")?.startsWith("Revoke every token")) continue;
+            const input = d.querySelector<HTMLInputElement>("input[name=confirm-word]");
+            if (input?.value) w.staleConfirm = input.value;
+          }
+        }).observe(document.body, { subtree: true, attributeFilter: ["open"] });
+      });
       await card.getByRole("button", { name: `Revoke the tokens of ${CONNECTOR}` }).click();
       const revokeDialog = page.getByRole("dialog", { name: `Revoke every token of ${CONNECTOR}?` });
+      await expect(revokeDialog).toBeVisible();
+      expect(await page.evaluate(() => (window as unknown as { staleConfirm?: string }).staleConfirm ?? "")).toBe("");
       await revokeDialog.getByLabel(`Type ${CONNECTOR} to confirm`).fill(CONNECTOR);
       await revokeDialog.getByRole("button", { name: "Revoke tokens" }).click();
       await expect(tokens.getByText(/^revoked /)).toBeVisible();
