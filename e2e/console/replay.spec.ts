@@ -182,6 +182,9 @@ test("[SESSIONS][LIVE]: a running session's output appears live, the admin's kil
   await expect(page.getByRole("heading", { name: "Terminal recording" })).toBeVisible({ timeout: 10_000 });
   await expect(page.getByTestId("live-terminal")).toHaveCount(0);
   const player = page.getByTestId("recording-player");
+  // The player is imported when the page has the recording: a click on its box before it is there
+  // starts nothing (CI's run clicked too early on a loaded machine and waited on a blank terminal).
+  await expect(player.locator(".ap-player")).toBeVisible();
   await player.click();
   await expect(player.locator(".ap-term")).toContainText("last words", { timeout: 30_000 });
 });
