@@ -5,9 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { compileForGroups } from "../../core/masking/compile-rules";
+import { maskingRulesSchema } from "../../core/masking/masking-rules";
 import { ValueMasker } from "../../core/masking/value-masker";
 
-const masking = compileForGroups({ detectors: { style: "redact", custom: [] }, columns: [] } as never, [])!;
+// Every built-in detector (no builtIn list), redacting.
+const masking = compileForGroups(maskingRulesSchema.parse({ detectors: { style: "redact" } }), [])!;
 const masker = new ValueMasker(masking, randomBytes(32));
 const CHUNK = 32 * 1024;
 const TOTAL = 16 * 1024 * 1024;

@@ -106,9 +106,9 @@ async function main() {
         const busy = machineBusySeconds() - busy0;
         push(machine, `${way}|${who}`, busy);
         push(cores, `${way}|${who}`, busy / (r.ms / 1000));
-        (results.get(`${way}|${who}`) ?? results.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(mbps);
+        push(results, `${way}|${who}`, mbps);
         const transfer = Math.max(0.001, r.ms / 1000 - connectSeconds.get(who)!);
-        (steady.get(`${way}|${who}`) ?? steady.set(`${way}|${who}`, []).get(`${way}|${who}`)!).push(bytes / 1e6 / transfer);
+        push(steady, `${way}|${who}`, bytes / 1e6 / transfer);
         if (who === "gateway") (cpu.get(way) ?? cpu.set(way, []).get(way)!).push((cpuSecondsOf(gwPid) ?? 0) - cpu0);
         peak = Math.max(peak, memoryOf(gwPid)?.hwmMiB ?? 0);
         say(`round ${round} ${way.padEnd(15)} ${who.padEnd(8)} ${mbps.toFixed(1)} MB/s`);

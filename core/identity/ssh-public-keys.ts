@@ -2,13 +2,9 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { identities, sshPublicKeys } from "../../drizzle/schema/index";
 import { sshFingerprint } from "../ssh/host-key";
+import { loadSsh2 } from "../ssh/load-ssh2";
 import { publish } from "../bus/event-bus";
 import type { Identity } from "./identity";
-
-// ssh2 is loaded when a key is first read, not with this module: the CLI loads this module for
-// every command, and ssh2 took about 30 ms of each one's start. (webpackIgnore: the console's build
-// leaves it to Node, as for the connection form's key check.)
-const loadSsh2 = async () => (await import(/* webpackIgnore: true */ "ssh2")).default;
 
 /** Parses an OpenSSH public key line; throws a readable error for anything else (a private key included). */
 export async function parsePublicKey(line: string): Promise<{ fingerprint: string; type: string; normalized: string }> {

@@ -2,6 +2,7 @@ import type { ClientErrorExtensions } from "ssh2";
 import { describeConnectError } from "../connect-error";
 import type { ConnectionSettings } from "../connection-settings";
 import { ConnectionFieldError, type HostKeyCheck } from "../connection-type";
+import { loadSsh2 } from "../../ssh/load-ssh2";
 
 /**
  * The SSH type's credential and target work: reading a private key as the gateway will, planning
@@ -9,7 +10,6 @@ import { ConnectionFieldError, type HostKeyCheck } from "../connection-type";
  * ssh2 and node:* are Node-only and this file reaches the browser with the form, so they are
  * loaded when a function needs them (on the server, the CLI or in tests), never at the top.
  */
-const loadSsh2 = async () => (await import(/* webpackIgnore: true */ "ssh2")).default;
 
 export const SSH_AUTH_METHODS = ["privateKey", "password"] as const;
 export type SshAuthMethod = (typeof SSH_AUTH_METHODS)[number];

@@ -3,6 +3,8 @@ import { ShellInput } from "./shell-input";
 
 const CTRL_C = 0x03;
 const CTRL_D = 0x04;
+// Clears the line the shell holds (Ctrl-U) and asks for a fresh prompt (an empty Enter).
+const CLEAR_LINE = "\x15\r";
 
 /** Where a shell's typed input comes from and goes to, whatever the protocol (an SSH channel, a pod exec or attach). */
 export type ShellEnds = {
@@ -123,7 +125,7 @@ export class TypedInput {
       }
       if (key) return this.dropThrough(key, parts.slice(i + 1));
       // Clear the line the shell holds (Ctrl-U) and ask for a new prompt, instead of Enter.
-      ends.toShell("\x15\r");
+      ends.toShell(CLEAR_LINE);
     }
   }
 
@@ -163,6 +165,6 @@ export class TypedInput {
     const from = rest.indexOf(key) + 1;
     this.lines.reset();
     if (from < rest.length) this.pending.push(rest.subarray(from));
-    this.ends.toShell(key === CTRL_C ? "\x15\r" : "\x15\x04");
+    this.ends.toShell(key === CTRL_C ? CLEAR_LINE : "\x15\x04");
   }
 }
