@@ -140,6 +140,11 @@ describe("[MASKING][JSON] the in-place masker agrees with masking the parsed doc
       Buffer.concat([Buffer.from('{"a":"bob@example.org","b":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}')]), // not UTF-8
       Buffer.from("<html>bob@example.org</html>"), // not JSON
       Buffer.from('{"a": "nothing here"}'),
+      // A masked value that needs escaping again (a quote kept by the partial mask, a non-ASCII letter).
+      Buffer.from('{"name":"O\\"Brien \\u00e9 1234","x":"a@b.cd"}'),
+      Buffer.from('{"name":"O\\"Brien 1234"}'),
+      // Replacements longer than what they replace, enough of them to outgrow the room set aside for the output.
+      Buffer.from(JSON.stringify(Array.from({ length: 3000 }, (_, i) => `a${i}@b.cd`))),
     ];
     for (const body of bodies) {
       const text = maskJsonText(body.toString("utf8"), m);
