@@ -186,4 +186,39 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ a: 200, emails: ["[REDACTED:email]", "[REDACTED:email]"], b: { value: "hello" } });
   });
+
+  it("works with the JDK's HttpClient, which asks every http:// request to upgrade to h2c: answered in HTTP/1.1 on one connection", async () => {
+    const r = await run("java", [path.join(import.meta.dirname, "fixtures/JavaHttpProbe.java"), f.base("masked"), f.agent.key], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const [customers, posted, again] = r.stdout.trim().split("\n");
+    expect(customers).toMatch(/^200 HTTP_1_1 /);
+    expect(JSON.parse(customers.replace(/^200 HTTP_1_1 /, "")).customers.map((c: { email: string }) => c.email)).toEqual(["[REDACTED:email]", "[REDACTED:email]"]);
+    expect(posted).toBe('200 HTTP_1_1 {"method":"POST","path":"/v1/orders","body":"{\\"sku\\":\\"pen\\",\\"qty\\":2}"}');
+    expect(again).toBe('200 HTTP_1_1 {"value":"again"}');
+  });
+
+  it("answers curl's --http2 on http:// (an h2c upgrade) in HTTP/1.1, a body and keep-alive included", async () => {
+    const r = await curl("-v", "--http2", "-H", `Authorization: Bearer ${f.agent.key}`, "--data-binary", "a=1", `${f.base("plain")}/v1/form`, "--next", "--http2", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/echo/second`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"method":"POST","path":"/v1/form","body":"a=1"}{"value":"second"}');
+    expect(r.stderr).toMatch(/Re-using existing connection/i);
+    expect(r.stderr).not.toMatch(/< HTTP\/1\.1 101/);
+  });
+
+  it("tells an HTTP/2 client with prior knowledge, in HTTP/2, that HTTP/1.1 is required (GOAWAY HTTP_1_1_REQUIRED)", async () => {
+    const r = await curl("-v", "--http2-prior-knowledge", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/echo/h2`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/GOAWAY, error=13/);
+    // Node's own HTTP/2 client reads the reason too.
+    const script = [
+      "const c = require('node:http2').connect(process.argv[1]);",
+      "c.on('goaway', (code, last, data) => console.log(JSON.stringify({ code, why: String(data) })));",
+      "c.on('error', () => {});",
+      "c.request({ ':path': '/proxy/plain/echo/h2' }).on('error', () => c.close());",
+    ].join("\n");
+    const n = await run(process.execPath, ["-e", script, `http://127.0.0.1:${f.gw.gw.ports.http}`], { timeoutMs: 30_000 });
+    expect(JSON.parse(n.stdout)).toEqual({ code: 13, why: expect.stringMatching(/HTTP\/1\.1/) });
+    // The port still serves HTTP/1.1 after it.
+    expect((await curl("-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/echo/after`)).stdout).toBe('{"value":"after"}');
+  });
 });

@@ -22,6 +22,13 @@ export class HttpRouter {
 
   constructor() {
     this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex & { bytesWritten?: number }) => {
+      // An HTTP/2 client with prior knowledge (curl --http2-prior-knowledge) is told, in HTTP/2, to use HTTP/1.1.
+      if (err.rawPacket?.subarray(0, H2_PREFACE.length).equals(H2_PREFACE)) return void socket.end(HTTP_1_1_REQUIRED);
+      // Anything else as Node answers without a listener: a status when nothing was sent yet, then the socket goes.
+      if (socket.writable && !socket.bytesWritten) socket.write(`HTTP/1.1 ${CLIENT_ERROR_STATUS[err.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`);
+      socket.destroy(err);
+    });
   }
 
   /** Mounts `prefix` (`/terminal`, `/proxy/`...): `what` is the line the 404 page shows for it. */
@@ -103,10 +110,62 @@ export class HttpRouter {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (onlyH2c(req)) return this.serveAsHttp1(req, socket, head);
     const m = this.match(req.url);
     if (m?.route.upgrade) return m.route.upgrade(req, socket, head, m.rest);
     rejectUpgrade(socket, "404 Not Found");
   }
+
+  /**
+   * A request asking to upgrade to cleartext HTTP/2 (`Upgrade: h2c`: Java's HttpClient sends it on
+   * every http:// request, curl with --http2) is answered in HTTP/1.1, as a server that does not
+   * speak h2c must (RFC 9110 7.8): Node has already handed the socket over as upgraded, so the
+   * request's head is written again without the upgrade and the socket given back to the server,
+   * which parses it as a new connection (keep-alive goes on from there).
+   */
+  private serveAsHttp1(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const [name, value] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
+      const lower = name.toLowerCase();
+      if (lower === "upgrade" || lower === "http2-settings") continue;
+      if (lower === "connection") {
+        const kept = value
+          .split(",")
+          .map((t) => t.trim())
+          .filter((t) => t && !/^(upgrade|http2-settings)$/i.test(t));
+        if (kept.length > 0) lines.push(`${name}: ${kept.join(", ")}`);
+        continue;
+      }
+      lines.push(`${name}: ${value}`);
+    }
+    socket.unshift(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), head]));
+    this.server.emit("connection", socket);
+  }
+}
+
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: "413 Payload Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+/** HTTP/2 frames: an empty SETTINGS, then GOAWAY with HTTP_1_1_REQUIRED (0xd, RFC 9113 7) and why. */
+const HTTP_1_1_REQUIRED = (() => {
+  const why = Buffer.from("Gatehouse speaks HTTP/1.1 (and h2c upgrades are answered in HTTP/1.1)");
+  const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([payload.length >> 16, (payload.length >> 8) & 255, payload.length & 255, type, 0, 0, 0, 0, 0]), payload]);
+  const goaway = Buffer.alloc(8);
+  goaway.writeUInt32BE(0x0d, 4);
+  return Buffer.concat([frame(0x4, Buffer.alloc(0)), frame(0x7, Buffer.concat([goaway, why]))]);
+})();
+
+/** Whether a request's Upgrade header asks for cleartext HTTP/2 and nothing else. */
+function onlyH2c(req: http.IncomingMessage): boolean {
+  const tokens = String(req.headers.upgrade ?? "")
+    .split(",")
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  return tokens.length > 0 && tokens.every((t) => t === "h2c");
 }
 
 /** Refuses a WebSocket (or other) upgrade with a bare HTTP status. */
