@@ -13,10 +13,8 @@ import type { AccessGroup, AccessOverview } from "./types";
 export function GroupCard({ group, options }: { group: AccessGroup; options: AccessOverview }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: trpc.access.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
-  };
+  // Resolves once the group's data is fetched again (a checkbox holds its click until then).
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: trpc.access.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() })]).then(() => {});
   const remove = useMutation(trpc.access.deleteGroup.mutationOptions({ onSuccess: refresh }));
   const rename = useMutation(trpc.access.renameGroup.mutationOptions({ onSuccess: () => (setRenaming(null), refresh()) }));
   const [confirming, setConfirming] = useState(false);

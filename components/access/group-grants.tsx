@@ -7,11 +7,12 @@ import { Badge, ErrorBox } from "../ui/page";
 import type { AccessGroup, AccessOverview } from "./types";
 
 /** The connections a group's members may use, one checkbox each. */
-export function GroupGrants({ group, connections, refresh }: { group: AccessGroup; connections: AccessOverview["connections"]; refresh: () => void }) {
+export function GroupGrants({ group, connections, refresh }: { group: AccessGroup; connections: AccessOverview["connections"]; refresh: () => Promise<void> }) {
   const trpc = useTRPC();
-  // The box shows the click at once; the server's answer (or error) follows.
+  // The box shows the click at once, and keeps it until the group's data is fetched again: cleared
+  // when the server answered, it showed the old state again until then (a box that flicked back).
   const [pending, setPending] = useState<Record<string, boolean>>({});
-  const grant = useMutation(trpc.access.setGrant.mutationOptions({ onSettled: () => (setPending({}), refresh()) }));
+  const grant = useMutation(trpc.access.setGrant.mutationOptions({ onSettled: () => refresh().finally(() => setPending({})) }));
   return (
     <div>
       <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">May use</h3>

@@ -40,8 +40,19 @@ test("[CONSOLE][STORY]: admin configures through forms, psql runs through the ga
   await admin.getByLabel("New group").fill(GROUP);
   await admin.getByRole("button", { name: "Create group" }).click();
   const group = admin.getByRole("region", { name: `Group ${GROUP}` });
-  await group.getByLabel(`${GROUP} may use ${DB}`).check();
-  await expect(group.getByLabel(`${GROUP} may use ${DB}`)).toBeChecked();
+  const grantBox = group.getByLabel(`${GROUP} may use ${DB}`);
+  // The box must hold the click until the group is fetched again, never showing the old state between (it flicked back once the server had answered).
+  await grantBox.evaluate((el: HTMLInputElement) => {
+    const states: boolean[] = [];
+    (window as unknown as { grantBoxStates: boolean[] }).grantBoxStates = states;
+    const every = setInterval(() => states.push(el.isConnected && el.checked), 2);
+    setTimeout(() => clearInterval(every), 4000);
+  });
+  await grantBox.check();
+  await expect(grantBox).toBeChecked();
+  await admin.waitForTimeout(4000);
+  const states = await admin.evaluate(() => (window as unknown as { grantBoxStates: boolean[] }).grantBoxStates);
+  expect(states.slice(states.indexOf(true)), "the box went back to unchecked after the click").not.toContain(false);
   await shot(admin, "access");
 
   // An agent in that group, and its key, shown once.
