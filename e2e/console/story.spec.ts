@@ -46,11 +46,11 @@ test("[CONSOLE][STORY]: admin configures through forms, psql runs through the ga
     const states: boolean[] = [];
     (window as unknown as { grantBoxStates: boolean[] }).grantBoxStates = states;
     const every = setInterval(() => states.push(el.isConnected && el.checked), 2);
-    setTimeout(() => clearInterval(every), 4000);
+    setTimeout(() => clearInterval(every), 2000);
   });
   await grantBox.check();
   await expect(grantBox).toBeChecked();
-  await admin.waitForTimeout(4000);
+  await admin.waitForTimeout(2000);
   const states = await admin.evaluate(() => (window as unknown as { grantBoxStates: boolean[] }).grantBoxStates);
   expect(states.slice(states.indexOf(true)), "the box went back to unchecked after the click").not.toContain(false);
   await shot(admin, "access");
