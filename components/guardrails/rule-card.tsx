@@ -118,7 +118,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">
           {(
             [
-              ["writesWithoutWhere", "UPDATE/DELETE without WHERE"],
+              ["writesWithoutWhere", "UPDATE/DELETE without WHERE, TRUNCATE"],
               ["copiesServerFile", "COPY to/from a server file"],
               ["copiesProgram", "COPY ... PROGRAM"],
             ] as const

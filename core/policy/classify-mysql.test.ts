@@ -59,6 +59,8 @@ describe("classifying MySQL statements as neutral commands", () => {
   it("names tables, functions, writes without WHERE, server files and session settings", () => {
     expect(one("delete from shop.orders")).toMatchObject({ kind: "DELETE", classes: ["write"], tables: ["shop.orders"], writesWithoutWhere: true });
     expect(one("update t set a = 1 where id = 2")).toMatchObject({ writesWithoutWhere: false });
+    expect(one("truncate table shop.orders")).toMatchObject({ kind: "TRUNCATE", writesWithoutWhere: true });
+    expect(one("truncate orders")).toMatchObject({ kind: "TRUNCATE", writesWithoutWhere: true });
     expect(one("select load_file('/etc/passwd')").functions).toEqual(["load_file"]);
     expect(one("select * into outfile '/tmp/x' from t")).toMatchObject({ kind: "SELECT", copiesServerFile: true });
     expect(one("load data infile '/x' into table t")).toMatchObject({ kind: "LOAD DATA", copiesServerFile: true, classes: ["write"] });

@@ -185,7 +185,7 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     if (node.type === "select" && node.locking_read) classes.add("write"); // FOR UPDATE, LOCK IN SHARE MODE take row locks
     const into = node.into as Node | undefined;
     if (node.type === "select" && into && /^(outfile|dumpfile)$/i.test(String(into.keyword ?? ""))) c.copiesServerFile = true;
-    if ((node.type === "update" || node.type === "delete") && !node.where) c.writesWithoutWhere = true;
+    if (((node.type === "update" || node.type === "delete") && !node.where) || node.type === "truncate") c.writesWithoutWhere = true; // TRUNCATE: every row, as a DELETE without WHERE
     if (node.type === "insert" || node.type === "replace" || node.type === "update" || node.type === "delete") {
       classes.add("write");
       const k = String(node.type).toUpperCase();

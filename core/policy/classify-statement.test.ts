@@ -66,6 +66,7 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
 
   it("flags writes to every row, server-file and program COPY, session settings, PREPARE and EXECUTE", () => {
     expect(classify("delete from t")[0].writesWithoutWhere).toBe(true);
+    expect(classify("truncate t, u")[0].writesWithoutWhere).toBe(true);
     expect(classify("update t set a = 1 where id = 2")[0].writesWithoutWhere).toBe(false);
     expect(classify("with x as (update t set a = 1) select 1")[0].writesWithoutWhere).toBe(true);
     expect(classify("copy t from '/etc/passwd'")[0]).toMatchObject({ copiesServerFile: true, classes: ["write"] });

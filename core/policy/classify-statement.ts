@@ -169,6 +169,8 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       const k = kindOf(type, node);
       if (k !== s.kind && !c.runs.includes(k)) c.runs.push(k);
       if ((type === "UpdateStmt" || type === "DeleteStmt") && !node.whereClause) c.writesWithoutWhere = true;
+    } else if (type === "TruncateStmt") {
+      c.writesWithoutWhere = true; // every row, as a DELETE without WHERE
     } else if (type === "SelectStmt" && node.lockingClause) {
       classes.add("write"); // SELECT ... FOR UPDATE takes row locks
     }

@@ -52,6 +52,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select 1; delete from victims where id = 1", "no-delete"],
     ["select 'a;b' as x; /*!50000 DELETE FROM shop.victims WHERE id > 0 */", "no-delete"],
     ["update victims set name = 'x'", "no-unbounded-writes"],
+    ["truncate victims", "no-unbounded-writes"],
     ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
     ["select load_file('/etc/passwd')", "no-load-file"],
     ["prepare s from 'delete from victims where id = 2'", "no-delete"],
