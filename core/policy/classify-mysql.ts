@@ -140,6 +140,9 @@ function classifyOne(sql: string): Classification | { error: string } {
   }
   const execute = /^execute\s+`?(\w+)`?(\s+using\s+[@\w\s,]+)?$/i.exec(sql);
   if (execute) return { ...blankClassification("EXECUTE", []), executes: execute[1].toLowerCase() };
+  // Where the dialect that read furthest stopped: the parser's own message lists every token it
+  // expected there, which tells a person nothing, so the error names the place instead.
+  let stoppedAt = -1;
   let lastError = "";
   for (const database of DIALECTS) {
     try {
@@ -148,6 +151,8 @@ function classifyOne(sql: string): Classification | { error: string } {
       if (asts.length !== 1) return { error: "a statement the lexer could not separate" };
       return classifyTree(asts[0], parsed.tableList);
     } catch (err) {
+      const at = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
+      if (typeof at === "number" && at > stoppedAt) stoppedAt = at;
       lastError = (err as Error).message;
     }
   }
@@ -155,7 +160,9 @@ function classifyOne(sql: string): Classification | { error: string } {
     const m = re.exec(sql);
     if (m) return make(m);
   }
-  return { error: `${lastError.slice(0, 200)} (in: ${sql.slice(0, 80)})` };
+  if (stoppedAt < 0) return { error: `${lastError.slice(0, 200)} (in: ${sql.slice(0, 80)})` };
+  const near = sql.slice(stoppedAt).trimStart().slice(0, 30);
+  return { error: `its SQL parser does not read this statement past character ${stoppedAt + 1} (${near ? `near ${JSON.stringify(near)}` : "at its end"}; in: ${sql.slice(0, 80)})` };
 }
 
 const unquote = (literal: string) => {

@@ -35,7 +35,10 @@ export class MysqlStatementGuard {
     const analysis = analyzeMysql(text, this.serverVersion);
     if (!analysis.ok) {
       if (text.trim() === "") return null;
-      return { kind: "UNPARSEABLE", refusal: new MysqlError(Err.ParseError, `Gatehouse refused a statement it could not parse: ${analysis.error}`) };
+      return {
+        kind: "UNPARSEABLE",
+        refusal: new MysqlError(Err.ParseError, `Gatehouse refused a statement it could not parse: ${analysis.error}. This connection has guardrails, so what they cannot judge does not run`),
+      };
     }
     const commands = analysis.statements.map((s) => sqlCommand(this.resolve(s), s.original));
     const verdict = judgeCommands(policy, this.who, commands);
