@@ -198,7 +198,20 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
   });
 
   it("answers curl's --http2 on http:// (an h2c upgrade) in HTTP/1.1, a body and keep-alive included", async () => {
-    const r = await curl("-v", "--http2", "-H", `Authorization: Bearer ${f.agent.key}`, "--data-binary", "a=1", `${f.base("plain")}/v1/form`, "--next", "--http2", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/echo/second`);
+    const r = await curl(
+      "-v",
+      "--http2",
+      "-H",
+      `Authorization: Bearer ${f.agent.key}`,
+      "--data-binary",
+      "a=1",
+      `${f.base("plain")}/v1/form`,
+      "--next",
+      "--http2",
+      "-H",
+      `Authorization: Bearer ${f.agent.key}`,
+      `${f.base("plain")}/echo/second`,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('{"method":"POST","path":"/v1/form","body":"a=1"}{"value":"second"}');
     expect(r.stderr).toMatch(/Re-using existing connection/i);
