@@ -48,6 +48,7 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     [`DROP /* sneaky */ TABLE public.${table}`, "no-drops"],
     [`select 1; drop table ${table}`, "no-drops"],
     [`delete from ${table}`, "no-bulk-writes"],
+    [`truncate ${table}`, "no-bulk-writes"],
     [`with gone as (delete from ${table} returning *) select count(*) from gone`, "no-bulk-writes"],
     [`explain analyze delete from ${table}`, "no-bulk-writes"],
     [`prepare wipe as delete from ${table}`, "no-bulk-writes"],
