@@ -36,6 +36,15 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     ["GET", "/administrator", "allow:default"],
   ])("%s %s -> %s", (method, path, expected) => expect(decide(method, path)).toBe(expected));
 
+  it("judges a method override (headers frameworks honour, ?_method=) as the method it asks for, besides its own", () => {
+    expect(decide("POST", "/v1/customers/42", { headers: { "x-http-method-override": "DELETE" } })).toBe("deny:no-customer-deletes");
+    expect(decide("POST", "/v1/customers/42", { headers: { "x-http-method": "delete" } })).toBe("deny:no-customer-deletes");
+    expect(decide("POST", "/v1/customers/42", { headers: { "x-method-override": " Delete " } })).toBe("deny:no-customer-deletes");
+    expect(decide("POST", "/v1/customers/42", { query: { _method: ["DELETE"] } })).toBe("deny:no-customer-deletes");
+    expect(decide("GET", "/v1/customers/42", { headers: { "x-http-method-override": "PATCH" } })).toBe("allow:default");
+    expect(decide("POST", "/v1/customers/42")).toBe("allow:default");
+  });
+
   it("reads JSON body fields by pointer, and fails closed on a body it did not read", () => {
     expect(decide("POST", "/v1/refunds", { body: { amount: 25000, options: { mode: "forced" } } })).toBe("review:big-refunds");
     expect(decide("POST", "/v1/refunds", { body: { amount: 250, options: { mode: "normal" } } })).toBe("allow:default");

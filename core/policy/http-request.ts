@@ -11,6 +11,8 @@ export type HttpRequestFacts = {
   headers: Record<string, string>;
   /** The JSON body, parsed; `undefined` when the request has none; UNREAD when it was not read (too large, or not JSON). */
   body: unknown;
+  /** A form body's `_method` fields (a POSTed HTML form's method override), when the body was read. */
+  formMethods?: string[];
 };
 
 /** A body the gateway did not read (larger than it buffers, or not JSON): body conditions fail closed on it. */
@@ -33,9 +35,25 @@ export function normalisePath(rawPath: string): string | null {
   return "/" + segments.join("/");
 }
 
-/** `DELETE /v1/customers/42` as a neutral Command: the kind is the method and the normalised path. */
+/**
+ * `DELETE /v1/customers/42` as a neutral Command: the kind is the method and the normalised path.
+ * A method the request asks the upstream to use instead (`X-HTTP-Method-Override: DELETE` and its
+ * variants, `?_method=DELETE`: frameworks and API gateways honour them on a POST) is what it really
+ * runs too, so a rule on `DELETE ...` catches the POST that carries it.
+ */
 export function requestCommand(facts: HttpRequestFacts, text: string): Command {
-  return { ...plainCommand(text, `${facts.method.toUpperCase()} ${facts.path}`, "request"), request: facts };
+  const method = facts.method.toUpperCase();
+  const command: Command = { ...plainCommand(text, `${method} ${facts.path}`, "request"), request: facts };
+  for (const m of overrideMethods(facts)) if (m !== method && !command.runs.includes(`${m} ${facts.path}`)) command.runs.push(`${m} ${facts.path}`);
+  return command;
+}
+
+const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+
+/** The methods a request names in place of its own (upper case); any token, so an unknown one is still judged. */
+function overrideMethods(facts: HttpRequestFacts): string[] {
+  const named = [...OVERRIDE_HEADERS.map((h) => facts.headers[h]), ...(facts.query._method ?? []), ...(facts.formMethods ?? [])];
+  return named.flatMap((v) => (v === undefined ? [] : v.split(",").map((m) => m.trim().toUpperCase()))).filter(Boolean);
 }
 
 const globs = new Map<string, RegExp>();

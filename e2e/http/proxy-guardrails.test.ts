@@ -52,6 +52,39 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect((await call("guarded", "GET", "/v1/../v1/customers")).status).toBe(200); // fetch resolves it before sending (raw dot segments: proxy-abuse.test.ts)
   });
 
+  it("judges a POST that asks for another method (override headers, ?_method=, a form's _method) as that method too", async () => {
+    for (const [headers, path, body] of [
+      [{ "x-http-method-override": "DELETE" }, "/v1/customers/7", undefined],
+      [{ "x-http-method": "delete" }, "/v1/customers/7", undefined],
+      [{ "x-method-override": "DELETE" }, "/v1/customers/7", undefined],
+      [{}, "/v1/customers/7?_method=DELETE", undefined],
+      [{ "content-type": "application/x-www-form-urlencoded" }, "/v1/customers/7", "name=x&_method=DELETE"],
+    ] as const) {
+      const r = await fetch(`${f.base("guarded")}${path}`, { method: "POST", headers: { authorization: `Bearer ${f.agent.key}`, ...headers }, body });
+      expect(r.status, JSON.stringify(headers) + path).toBe(403);
+      expect((await r.json()).rule).toBe("no-customer-deletes");
+    }
+    expect(f.upstream.seen.filter((s) => s.url.startsWith("/v1/customers/7")).length).toBe(0);
+    // A form without the field, and an override to an allowed method, pass (the form body as sent).
+    const form = await fetch(`${f.base("guarded")}/v1/customers/7`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.agent.key}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "name=x",
+    });
+    expect(form.status).toBe(200);
+    expect(await form.json()).toEqual({ method: "POST", path: "/v1/customers/7", body: "name=x" });
+    expect((await call("guarded", "POST", "/v1/customers/7", undefined, { "x-http-method-override": "PATCH" })).status).toBe(200);
+    // A form larger than the connection buffers (2048 bytes here) cannot be read for the field: refused, not guessed.
+    const big = await fetch(`${f.base("guarded")}/v1/customers/8`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.agent.key}`, "content-type": "application/x-www-form-urlencoded" },
+      body: `a=${"x".repeat(3000)}&_method=DELETE`,
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: "too_large_to_judge" });
+    expect(f.upstream.seen.filter((s) => s.url.startsWith("/v1/customers/8")).length).toBe(0);
+  });
+
   it("holds a request whose JSON body matches, and forwards it exactly as received once approved", async () => {
     const body = '{"mode":"force",  "amount": 12345678901234567890, "note":"ünïcode"}';
     const pending = call("guarded", "POST", "/v1/refunds?x=1", body, { "x-trace": "t-1" });

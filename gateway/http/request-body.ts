@@ -60,6 +60,17 @@ export function bodyFacts(read: ReadBody | null, contentType: string | undefined
   }
 }
 
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
+
+/** Whether a request's body is an HTML form's (whose `_method` field frameworks read as the method). */
+export const isFormBody = (contentType: string | undefined): boolean => FORM_TYPE.test(contentType ?? "");
+
+/** The `_method` fields of a form body read whole (none when it was not). */
+export function formMethods(read: ReadBody | null): string[] {
+  if (!read?.whole || read.body.length === 0) return [];
+  return new URLSearchParams(read.body.toString("latin1")).getAll("_method");
+}
+
 /** How a held request's body shows on its review page: the start of it, as text. */
 export function bodyPreview(read: ReadBody | null): string {
   if (!read?.whole || read.body.length === 0) return "";

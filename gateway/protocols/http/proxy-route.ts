@@ -13,7 +13,7 @@ import { holdForReview } from "../../pipeline/hold";
 import { clientCredential, WWW_AUTHENTICATE } from "../../http/client-credential";
 import { auditRequest, ClientSessions, type ClientSession } from "../../http/client-sessions";
 import { sendRefusal } from "./refusal";
-import { bodyFacts, bodyPreview, readBodyUpTo, type ReadBody } from "../../http/request-body";
+import { bodyFacts, bodyPreview, formMethods, isFormBody, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
 import { forward, type Forwarded } from "../../http/forward";
 import { BodySample } from "../../http/body-sample";
@@ -133,11 +133,21 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   const policy = deps.policies.current(s.admission.connection.id);
   const limit = s.settings.maxBodyBytes;
   const gone = () => audit("error", { status: 0, bytesIn: 0, bytesOut: 0, kind: `${method} ${path}`, message: "the client went away while sending its body" });
-  if (policy && policyReadsBodies(policy.rules)) {
+  // A form's `_method` field overrides the method in many frameworks: a form body is read to judge it.
+  const form = method === "POST" && isFormBody(req.headers["content-type"]);
+  if (policy && (policyReadsBodies(policy.rules) || form)) {
     body = await readBodyUpTo(req, limit).catch(() => null);
     if (body === null) return gone();
   }
   facts.body = bodyFacts(body, req.headers["content-type"]);
+  if (form && policy) {
+    if (!body?.whole) {
+      const message = `Gatehouse cannot judge this form: its body is larger than the ${limit} bytes the connection buffers, so a _method field in it could not be read`;
+      const bytesOut = sendRefusal(res, 413, { error: "too_large_to_judge", message }, { connection: "close" });
+      return audit("denied", { status: 413, bytesIn: 0, bytesOut, kind: `${method} ${path}`, message });
+    }
+    facts.formMethods = formMethods(body);
+  }
   const command = requestCommand(facts, text);
   const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
   const kind = command.kind;
