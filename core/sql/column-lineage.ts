@@ -37,6 +37,21 @@ export function statementLineage(tree: Node): QueryLineage | null {
   return null;
 }
 
+/** Every column an expression of a statement reads (sub-queries included), resolved through the whole statement's relations, sub-queries and CTEs. */
+export function expressionReads(tree: Node, expr: unknown): ColumnRead[] {
+  const scope: Scope = { relations: new Map(), derived: new Map() };
+  collectScope(tree, scope);
+  return readsOf(expr, scope);
+}
+
+/** The name a select-list entry gives its output column (its alias, or the column it names), if any. */
+export function outputName(target: unknown): string | undefined {
+  const rt = (target as Node | undefined)?.ResTarget as Node | undefined;
+  if (typeof rt?.name === "string") return rt.name;
+  const fields = ((rt?.val as Node | undefined)?.ColumnRef as Node | undefined)?.fields as Node[] | undefined;
+  return fields ? str(fields.at(-1)) : undefined;
+}
+
 function selectLineage(body: Node, scope: Scope): QueryLineage {
   if (body.op && body.op !== "SETOP_NONE") {
     const l = selectLineage(body.larg as Node, scope);

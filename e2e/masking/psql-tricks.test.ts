@@ -64,6 +64,15 @@ const TRICKS = [
   "do $$ begin raise exception 'name %', (select name from customers limit 1); end $$",
   "prepare p as select name, email from customers; execute p",
   "begin; declare cur cursor for select name, email, upper(name) from customers; fetch all from cur; commit",
+  // Copies out of masking's sight, read back: refused. Temp tables are committed (a table created in
+  // the reading transaction is not in the catalog masking reads, so its columns would be masked anyway).
+  "create temp table tt as select name, email from customers; select * from tt",
+  "select name, email into temp tt2 from customers; select * from tt2",
+  "create temp table tt3 (a text); insert into tt3 select name from customers; select * from tt3",
+  "begin; update customers set note = name; select note from customers; rollback",
+  "select set_config('x.v', (select name from customers limit 1), false); select current_setting('x.v')",
+  "do $$ declare v text; begin select name into v from customers limit 1; perform set_config('x.z', v, false); end $$; select current_setting('x.z')",
+  "listen ch; select pg_notify('ch', name) from customers",
 ];
 
 describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query", () => {
@@ -72,6 +81,12 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
     expect(leaksIn(s.proxy.received()), r.stdout + r.stderr).toEqual([]);
     expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
+  });
+
+  it("refuses renaming a masked table out from under its rule, saying why", async () => {
+    const r = await s.psql(s.key, "alter table customers rename to cust2", ["-v", "VERBOSITY=verbose"]);
+    if (r.stderr === "") await s.psql(s.key, "alter table cust2 rename to customers"); // put back, should it have run
+    expect(r.stderr).toContain("42501: Gatehouse refused this statement: it renames or moves customers, which masking protects");
   });
 
   it("masks in the rule's style: deterministic tokens, partial cards, redacted names; look-alikes pass", async () => {

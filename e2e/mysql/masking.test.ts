@@ -24,7 +24,8 @@ describe("[MYSQL][MASKING]", () => {
     await db.admin(
       `create table shop.users (id int primary key, code varchar(20), email varchar(80), note text);
        insert into shop.users values (1, '${CODES[0]}', '${EMAILS[0]}', 'plain'), (2, '${CODES[1]}', '${EMAILS[1]}', 'write to ${EMAILS[1]}');
-       create view shop.user_codes as select id, code from shop.users;`,
+       create view shop.user_codes as select id, code from shop.users;
+       create table shop.copies (who varchar(80));`,
     );
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
@@ -104,6 +105,45 @@ describe("[MYSQL][MASKING]", () => {
       expect(results[0][0].v.endsWith("x [REDACTED:email]")).toBe(true);
       expect(results[1]).toEqual([{ w: "after" }]);
       expect(outOfOrder).toEqual([]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("refuses to copy a masked column where masking would not follow it (a table, a user variable, a new name), and masks what errors quote of it", async () => {
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      const copies = [
+        "insert into copies select code from users",
+        "insert into copies (who) values ((select code from users limit 1))",
+        "create temporary table tmp1 as select code from users",
+        "create temporary table tmp2 select * from user_codes",
+        "update users set note = code",
+        "select code from users where id = 1 into @v",
+        "set @w = (select code from user_codes where id = 2)",
+        "select @z := concat(code, '') from users",
+        "rename table users to users_renamed",
+        "alter table users change code c2 varchar(20)",
+      ];
+      for (const sql of copies) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err?.errno, sql).toBe(1142);
+        expect(err?.message, sql).toContain("Gatehouse refused this statement");
+      }
+      const [[vars]] = await c.query<RowDataPacket[]>("select @v as v, @w as w, @z as z, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes");
+      expect(vars).toEqual({ v: null, w: null, z: null, n: 0, notes: 0 });
+      // Errors that quote what the statement computed from a masked column.
+      for (const sql of ["select extractvalue(1, concat(0x7e, (select code from users where id = 1)))", "select updatexml(1, concat(0x7e, (select code from user_codes limit 1)), 1)"]) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: Error) => e,
+        );
+        expect(err?.message, sql).toContain("'[REDACTED]'");
+        expect(leaks(err?.message ?? ""), sql).toEqual([]);
+      }
     } finally {
       await c.end();
     }

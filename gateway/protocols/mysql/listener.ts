@@ -14,7 +14,8 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
-import { maskedWriteRefusal, MysqlStatementGuard } from "./statement-guard";
+import { maskedCopyRefusal, maskedWriteRefusal, mayCopy, MysqlStatementGuard } from "./statement-guard";
+import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
 import { ThreadRegistry } from "./thread-registry";
@@ -183,7 +184,15 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
           return same ? null : new MysqlError(Err.AccessDenied, "Access denied: COM_CHANGE_USER may not change who is signed in; open a new connection");
         },
       },
-      maskedWrite: (text) => maskedWriteRefusal(masking(), text, serverVersion),
+      maskedWrite: (text) => {
+        const m = masking();
+        const written = maskedWriteRefusal(m, text, serverVersion);
+        if (written || !m || !mayCopy(m, text)) return written;
+        // A copy may read a masked column through a view: the views it names are looked up first.
+        const l = mysqlLineage(text);
+        const loading = views.ensure(!l || l.calls ? "all" : l.relations);
+        return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
+      },
       mapKill: (text) => {
         const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };
         return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who));

@@ -25,7 +25,8 @@ export type RelayHooks = {
   /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
   changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */
-  maskedWrite: (text: string) => { refusal: MysqlError; kind: string } | null;
+  /** A write of a masked value, or a copy of a masked column out of masking's sight: refused (a promise when views it reads are looked up first). */
+  maskedWrite: (text: string) => MaskedWriteRefusal | null | Promise<MaskedWriteRefusal | null>;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   /** Journals what was audited so far: called before the client can see the result it is about. */
@@ -40,3 +41,5 @@ export type RelayHooks = {
   messageTimeoutMs: number;
   log: (m: string) => void;
 };
+
+export type MaskedWriteRefusal = { refusal: MysqlError; kind: string };

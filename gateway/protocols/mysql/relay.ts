@@ -230,7 +230,11 @@ export class MysqlRelay {
       return;
     }
     const text = kill ? kill.text : sent;
-    const maskedWrite = this.hooks.maskedWrite(text);
+    let maskedWrite = this.hooks.maskedWrite(text);
+    if (maskedWrite instanceof Promise) {
+      maskedWrite = await maskedWrite;
+      if (this.closed) return;
+    }
     if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
     if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
     const judgement = this.hooks.guard.judge(text);
@@ -320,7 +324,7 @@ export class MysqlRelay {
         if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
-      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()?.detectors.length) replacement = this.rowMasker.maskedError(p.payload);
+      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()) replacement = this.rowMasker.maskedError(p.payload, cur.record?.text ?? cur.statementText ?? null);
       if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
       else {
         untouched = false;

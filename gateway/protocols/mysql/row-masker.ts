@@ -72,11 +72,17 @@ export class RowMasker {
     return this.views.ensure(!l || l.calls ? "all" : l.relations);
   }
 
-  /** An ERR packet whose message quotes a value the detectors find (a duplicate key...), masked; null when nothing in it is. */
-  maskedError(payload: Buffer): Buffer | null {
+  /**
+   * An ERR packet masked: values the detectors find in its message (a duplicate key...), and, when
+   * the statement `text` reads a column a rule covers (or cannot be read), every quoted value in it:
+   * an error can quote what the statement computed from the column (`XPATH syntax error: '...'` from
+   * EXTRACTVALUE, a conversion error), which no rule can recognise. Null when nothing in it changes.
+   */
+  maskedError(payload: Buffer, text: string | null): Buffer | null {
     const e = parseErr(payload);
-    const scanned = this.masker.scanText(e.message);
-    return scanned === null ? null : errPacket({ code: e.code, state: e.state }, scanned);
+    let message = this.masker.scanText(e.message) ?? e.message;
+    if (this.masking.columns.length > 0 && readsCovered(this.masking, text, this.views)) message = message.replace(QUOTED, "'[REDACTED]'");
+    return message === e.message ? null : errPacket({ code: e.code, state: e.state }, message);
   }
 
   /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
@@ -215,6 +221,15 @@ export class RowMasker {
 }
 
 /** `text`: the parsed query (null: unknown or unreadable); `opaque`: its results may come from relations it does not name. */
+// A quoted value in a server message ('...', with '' and \' inside).
+const QUOTED = /'(?:[^'\\]|\\.|'')*'/g;
+
+/** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */
+function readsCovered(m: SessionMasking, text: string | null, views: ViewCatalog | null): boolean {
+  const l = text === null ? null : mysqlLineage(text);
+  return !l || l.calls || l.refs.some((r) => referenceCovered(m, r.table, r.column)) || ruleThroughViews(m, views, l.refs, l.relations) !== undefined;
+}
+
 type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[]; text: MysqlLineage | null; opaque: boolean };
 const NO_LINEAGE: Lineage = { computed: undefined, byName: [], text: null, opaque: false };
 

@@ -7,6 +7,9 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { MASKED_SHAPE } from "../../../core/masking/value-masker";
+import { mysqlSinks } from "../../../core/sql/mysql-columns";
+import { ruleThroughViews } from "./view-rules";
+import type { ViewCatalog } from "./view-catalog";
 
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 /** What the guard says of a text: pass (null), refuse (with the kind the audit names), or hold for review. */
@@ -80,6 +83,50 @@ export function maskedWriteRefusal(masking: SessionMasking | null, text: string,
     if (!c.classes.includes("write") || !MASKED_SHAPE.test(s.executable)) continue;
     const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
     if (table) return { kind: c.kind, refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${c.kind}: it writes a masked value into ${table}, whose columns are masked for you`) };
+  }
+  return null;
+}
+
+// Texts that may put values somewhere besides the result (see mysqlSinks).
+const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter)\b|:=/i;
+
+/** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
+export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && MAY_COPY.test(text);
+
+/**
+ * A statement that would copy a column masking protects where masking does not follow it: into a
+ * table column no rule covers (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET), a
+ * user variable (SELECT ... INTO @v, @v := ..., SET @v = ...), or out from under its rule by a
+ * rename. Read back later, the values would come out plain: refused. Over-approximate as the
+ * lineage is (a column matched by name through every relation of the statement); a text that
+ * cannot be read is refused when it names a covered column.
+ */
+export function maskedCopyRefusal(masking: SessionMasking | null, text: string, views: ViewCatalog | null = null): { refusal: MysqlError; kind: string } | null {
+  if (!masking || !mayCopy(masking, text)) return null;
+  const refuse = (reason: string) => ({
+    kind: "MASKED COPY",
+    refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this statement: ${reason}; read back later, the values would come out unmasked`),
+  });
+  const sinks = mysqlSinks(text);
+  if (sinks === null) {
+    const named = text.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w));
+    return named ? refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`) : null;
+  }
+  for (const sink of sinks) {
+    // A covered column read directly, or through a view (traced by its definition; an unreadable view counts as covered).
+    const read =
+      sink.reads.find((r) => referenceCovered(masking, r.table, r.column)) ?? (views && sink.kind !== "rename" ? sink.reads.find((r) => ruleThroughViews(masking, views, [r], [])) : undefined);
+    if (!read) continue;
+    const what = read.table ? `${read.table}.${read.column}` : read.column;
+    if (sink.kind === "variable") return refuse(`it copies ${what}, which masking protects, into the user variable ${sink.dest === "@" ? "it names" : sink.dest}`);
+    if (sink.kind === "column" && !(sink.dest && referenceCovered(masking, sink.table, sink.dest)))
+      return refuse(`it copies ${what}, which masking protects, into ${sink.table ?? "a table"}${sink.dest ? `.${sink.dest}` : ""}, which no masking rule covers`);
+    if (sink.kind === "rename") {
+      // The rules that cover the old name and would not match the new one.
+      const newTable = (sink.table ?? read.table ?? "").split(".").at(-1)!.toLowerCase();
+      const losing = masking.columns.filter((r) => (sink.dest ? !r.column.test(sink.dest.toLowerCase()) : !r.table.test(newTable)));
+      if (referenceCovered({ ...masking, columns: losing }, read.table, read.column)) return refuse(`it renames ${what}, which masking protects, to a name its rule does not match`);
+    }
   }
   return null;
 }

@@ -1,6 +1,7 @@
 import { serialize } from "pg-protocol";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
+import { copiesMaskedColumns, type MaskedCopy } from "../../../core/masking/masked-copies";
 import { MASKED_SHAPE } from "../../../core/masking/value-masker";
 import type { StatementTracker } from "./statement-tracker";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
@@ -47,13 +48,15 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (m.columns.length === 0) return null;
     if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
-    // Cheap first look: only texts that write can write back.
-    if (!/\b(insert|update)\b/i.test(text)) {
+    // Cheap first look: only texts that write (or keep a value in a setting or a notification) can write back or copy out.
+    if (!/\b(insert|update|create|into|set_config|pg_notify|alter|do)\b/i.test(text)) {
       if (type === Frontend.Parse) reparse(readParse(buf, start, end).name, []);
       return null;
     }
     const a = analyzer.analyze(text);
     if (!a.ok) return null; // the policy guard (or the target) refuses what does not parse
+    const copy = a.statements.map((s) => copiesMaskedColumns(s.tree, m)).find((c) => c !== null);
+    if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     const writes = a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m));
     const hit = maskedLiteral(writes);
     if (type === Frontend.Parse) {
@@ -119,6 +122,19 @@ function refusal(column: string): Refusal {
       `Gatehouse refused this write: it would store a masked value into ${column}, a column masking protects`,
       "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; writing them back would overwrite the real values.",
       "Write the real value, or leave the column out of the statement.",
+    ),
+  };
+}
+
+function copyRefusal(copy: MaskedCopy): Refusal {
+  return {
+    kind: "MASKED COPY",
+    error: new PgError(
+      "ERROR",
+      SqlState.InsufficientPrivilege,
+      `Gatehouse refused this statement: ${copy.reason}`,
+      "Read back later, the values would come out unmasked.",
+      "Select the column itself (it is masked in the result); a copy into a column a masking rule covers is allowed.",
     ),
   };
 }

@@ -1,0 +1,65 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileForGroups } from "./compile-rules";
+import { maskingRulesSchema } from "./masking-rules";
+import { copiesMaskedColumns } from "./masked-copies";
+import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
+
+beforeAll(() => loadSqlParser());
+const analyzer = new StatementAnalyzer();
+const masking = compileForGroups(maskingRulesSchema.parse({ columns: [{ column: "customers.email" }, { column: "customers.name" }, { column: "vault.keys.secret" }] }), [])!;
+const copied = (sql: string) => {
+  const a = analyzer.analyze(sql);
+  if (!a.ok) throw new Error(a.error);
+  return a.statements.map((s) => copiesMaskedColumns(s.tree, masking)).find((c) => c !== null)?.column ?? null;
+};
+
+describe("[MASKING][COPIES] statements that would move masked values where masking does not follow them", () => {
+  it.each([
+    ["create temp table t as select name from customers", "name"],
+    ["create table t (n) as select upper(c.email) from customers c", "customers.email"],
+    ["select email into temp t from customers", "email"],
+    ["insert into log (who) select name from customers", "name"],
+    ["insert into log select * from customers", "*"],
+    ["insert into log (who) values ((select email from customers limit 1))", "email"],
+    ["with x as (select name from customers) insert into log select * from x", "*"],
+    ["with gone as (insert into log (who) select name from customers returning 1) select count(*) from gone", "name"],
+    ["update customers set note = name", "name"],
+    ["update orders o set who = c.email from customers c where c.id = o.customer_id", "customers.email"],
+    ["select set_config('app.v', name, false) from customers", "name"],
+    ["select pg_catalog.set_config('app.v', (select email from customers limit 1), false)", "email"],
+    ["select pg_notify('ch', email) from customers", "email"],
+    ["alter table customers rename to c2", "customers"],
+    ["alter table customers rename column email to e", "customers.email"],
+    ["alter schema vault rename to v2", "schema vault"],
+    ["do $$ begin perform set_config('a.b', (select name from public.customers limit 1), false); end $$", "public.customers"],
+    ["alter table vault.keys set schema public", "vault.keys"],
+    ["alter table vault.keys rename to keys_old", "vault.keys"],
+    ["create function pg_temp.cp() returns void language sql as 'insert into log (who) select name from customers'", "customers"],
+    ["create function cp() returns void language plpgsql as $$ begin execute 'insert into log select email from customers'; end $$", "customers"],
+    ["create function cp() returns void begin atomic insert into log (who) select name from customers; end", "name"],
+  ])("refuses %s (it copies %s)", (sql, column) => expect(copied(sql)).toBe(column));
+
+  it.each([
+    "select name, email from customers",
+    "insert into customers (id, name) select 9, name from customers where id = 1",
+    "update customers set email = lower(email)",
+    "create table t as select id from customers where name like 'A%'",
+    "insert into log (id) select id from customers",
+    "select set_config('app.v', 'x', false)",
+    "select pg_notify('ch', 'done')",
+    "alter table orders rename to orders_old",
+    "alter table customers rename column note to remark",
+    "do $$ begin perform 1; end $$",
+    "create function pg_temp.f() returns text language sql as 'select name from customers limit 1'",
+    "create function pg_temp.g() returns void language sql as 'insert into log (id) select id from orders'",
+    "alter table customers set schema archive",
+    "alter table vault.keys rename column note to remark",
+  ])("lets %s through", (sql) => expect(copied(sql)).toBeNull());
+
+  it("refuses every DO block when a rule covers columns of every table (the body may reach one through search_path)", () => {
+    const everywhere = compileForGroups(maskingRulesSchema.parse({ columns: [{ column: "*.ssn" }] }), [])!;
+    const a = analyzer.analyze("do $$ begin perform 1; end $$");
+    if (!a.ok) throw new Error(a.error);
+    expect(copiesMaskedColumns(a.statements[0].tree, everywhere)?.reason).toContain("columns of every table (*.ssn)");
+  });
+});

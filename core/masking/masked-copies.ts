@@ -1,0 +1,193 @@
+import { referenceCovered, type SessionMasking } from "./compile-rules";
+import { expressionReads, outputName, statementLineage, type ColumnRead } from "../sql/column-lineage";
+
+type Node = Record<string, unknown>;
+const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
+
+/** A statement that would put a masked column's values where masking does not follow them: what, and why it is refused (a sentence's end). */
+export type MaskedCopy = { column: string; reason: string };
+
+// Functions that keep a value past the statement, where a later read gets it unmasked: a setting
+// (current_setting, SHOW) and a notification's payload.
+const STASHING_FUNCTIONS = new Set(["set_config", "pg_notify"]);
+
+/**
+ * Whether a statement copies a masked column's values into a place masking does not cover: a
+ * table (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO, UPDATE ... SET from it) whose target
+ * column no rule masks, a setting (set_config) or a notification (pg_notify); or moves a covered
+ * table or column out from under its rule (a rename, another schema); or runs a DO block that names
+ * a covered table (its code could do any of these). Read back later, the values would come out plain. From the parse tree alone, over-approximate as the lineage
+ * is (a column is matched by name through every relation of the statement): it may refuse a
+ * harmless copy, never let a masked one through. Pure, protocol-agnostic (libpg-query trees).
+ */
+export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy | null {
+  if (m.columns.length === 0) return null;
+  const covered = (reads: ColumnRead[]) => reads.find((r) => referenceCovered(m, r.table, r.column));
+  const name = (r: ColumnRead) => (r.table ? `${r.table}.${r.column}` : r.column);
+  let found: MaskedCopy | null = null;
+  // The destination column is masked too: a copy from one masked column into another stays masked.
+  const intoTable = (table: string, columns: Array<string | undefined>, outputs: ColumnRead[][]) => {
+    outputs.forEach((reads, i) => {
+      const hit = !found && covered(reads);
+      const dest = columns[i];
+      if (hit && !(dest !== undefined && referenceCovered(m, table, dest)))
+        found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, into ${table}${dest ? `.${dest}` : ""}, where masking would not follow it` };
+    });
+  };
+  const walk = (v: unknown): void => {
+    if (found) return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!isObj(v)) return;
+    if (isObj(v.InsertStmt) && isObj(v.InsertStmt.selectStmt)) {
+      const ins = v.InsertStmt;
+      const lineage = statementLineage(ins.selectStmt as Node);
+      const cols = ((ins.cols as Node[] | undefined) ?? []).map((c) => String((c.ResTarget as Node).name));
+      if (lineage)
+        intoTable(
+          relationName(ins.relation),
+          cols,
+          lineage.outputs.map((o) => o.reads),
+        );
+    }
+    if (isObj(v.CreateTableAsStmt) && isObj(v.CreateTableAsStmt.query)) {
+      const ctas = v.CreateTableAsStmt;
+      const into = ctas.into as Node;
+      const query = ctas.query as Node;
+      const lineage = statementLineage(query);
+      const named = ((into.colNames as Node[] | undefined) ?? []).map((n) => (n.String as { sval?: string } | undefined)?.sval);
+      const targets = ((query.SelectStmt as Node | undefined)?.targetList as unknown[] | undefined) ?? [];
+      if (lineage)
+        intoTable(
+          relationName(into.rel),
+          lineage.outputs.map((_, i) => named[i] ?? outputName(targets[i])),
+          lineage.outputs.map((o) => o.reads),
+        );
+    }
+    if (isObj(v.SelectStmt) && isObj(v.SelectStmt.intoClause)) {
+      // SELECT ... INTO new_table: CREATE TABLE AS by another name.
+      const sel = v.SelectStmt;
+      const into = sel.intoClause as Node;
+      const lineage = statementLineage({ SelectStmt: { ...sel, intoClause: undefined } });
+      const targets = (sel.targetList as unknown[] | undefined) ?? [];
+      if (lineage)
+        intoTable(
+          relationName(into.rel),
+          lineage.outputs.map((_, i) => outputName(targets[i])),
+          lineage.outputs.map((o) => o.reads),
+        );
+    }
+    if (isObj(v.RenameStmt) || isObj(v.AlterObjectSchemaStmt)) {
+      // A covered table or column renamed (or moved to another schema) so that its rule no longer matches: its values would read unmasked.
+      const what = renameEscape((v.RenameStmt ?? v.AlterObjectSchemaStmt) as Node, m);
+      if (what && !found) found = { column: what, reason: `it renames or moves ${what}, which masking protects: its rule would no longer match it, and its values would read unmasked` };
+    }
+    if (isObj(v.DoStmt)) {
+      // Code the gateway cannot follow (a DO block's body): refused when it names a table a rule
+      // covers, or always when a rule covers every table (the body may name one through search_path).
+      const body =
+        ((v.DoStmt.args as Node[] | undefined) ?? []).map((a) => ((a.DefElem as Node | undefined)?.arg as Node | undefined)?.String as { sval?: string } | undefined).find((x) => x?.sval)?.sval ?? "";
+      const everyTable = m.columns.find((r) => r.table.test("\u0000any table\u0000"));
+      const named = everyTable ? undefined : body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => referenceCovered(m, w, "*"));
+      const what = everyTable ? `columns of every table (${everyTable.rule.column})` : named;
+      if (what && !found)
+        found = {
+          column: what,
+          reason: `it runs a DO block on a connection where masking protects ${everyTable ? what : `${what}, which the block names`}, and masking cannot follow what its code does with the values`,
+        };
+    }
+    if (isObj(v.CreateFunctionStmt)) {
+      // A function's body runs later, out of sight; what it returns is redacted (result masking), but
+      // a body that names a covered table and writes, runs SQL text or stashes values could copy
+      // them as a side effect: refused.
+      const body = stringsOf(((v.CreateFunctionStmt.options as Node[] | undefined) ?? []).filter((o) => (o.DefElem as Node | undefined)?.defname === "as")).join("\n");
+      const named = SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => referenceCovered(m, w, "*")) : undefined;
+      if (named && !found)
+        found = { column: named, reason: `it creates a function whose body names ${named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values` };
+    }
+    if (isObj(v.UpdateStmt)) {
+      const upd = v.UpdateStmt;
+      const targets = (upd.targetList as Node[] | undefined) ?? [];
+      intoTable(
+        relationName(upd.relation),
+        targets.map((t) => String((t.ResTarget as Node).name)),
+        targets.map((t) => expressionReads(tree, (t.ResTarget as Node).val)),
+      );
+    }
+    if (isObj(v.FuncCall)) {
+      const fn =
+        ((v.FuncCall.funcname as Node[] | undefined) ?? [])
+          .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
+          .at(-1)
+          ?.toLowerCase() ?? "";
+      const hit = STASHING_FUNCTIONS.has(fn) ? covered(expressionReads(tree, v.FuncCall.args)) : undefined;
+      if (hit)
+        found = {
+          column: name(hit),
+          reason: `it copies ${name(hit)}, which masking protects, into ${fn === "pg_notify" ? "a notification (pg_notify)" : "a setting (set_config)"}, where masking would not follow it`,
+        };
+    }
+    for (const k in v) walk(v[k]);
+  };
+  walk(tree);
+  return found;
+}
+
+// What in a function body can put values somewhere: writes, SQL run from text, settings and notifications.
+const SIDE_EFFECTS = /\b(insert|update|merge|copy|create|alter|execute|set_config|pg_notify|dblink\w*)\b/i;
+
+/** Every string value in a part of a tree (a function body's text, however it is wrapped). */
+function stringsOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(stringsOf);
+  if (!isObj(v)) return [];
+  if (isObj(v.String) && typeof v.String.sval === "string") return [v.String.sval];
+  return Object.values(v).flatMap(stringsOf);
+}
+
+function relationName(rel: unknown): string {
+  const r = rel as { schemaname?: string; relname?: string } | undefined;
+  return r?.schemaname ? `${r.schemaname}.${r.relname}` : String(r?.relname ?? "");
+}
+
+/** What a rename or a move to another schema takes out from under a column rule, if anything. */
+function renameEscape(r: Node, m: SessionMasking): string | null {
+  const newName = String(r.newname ?? "").toLowerCase();
+  // The rules that would no longer match once renamed (a rule the new name still matches keeps covering it).
+  const losing = (keep: (rule: SessionMasking["columns"][number]) => boolean) => ({ ...m, columns: m.columns.filter((rule) => !keep(rule)) });
+  if (r.renameType === "OBJECT_SCHEMA") {
+    const schema = String(r.subname ?? "").toLowerCase();
+    const hit = m.columns.find((rule) => rule.schema !== null && rule.schema.test(schema) && !rule.schema.test(newName));
+    return hit ? `schema ${schema}` : null;
+  }
+  if (!isObj(r.relation)) return null;
+  const table = relationName(r.relation);
+  if (r.renameType === "OBJECT_COLUMN") {
+    const column = String(r.subname ?? "");
+    return referenceCovered(
+      losing((rule) => rule.column.test(newName)),
+      table,
+      column,
+    )
+      ? `${table}.${column}`
+      : null;
+  }
+  if (typeof r.newschema === "string") {
+    const schema = r.newschema.toLowerCase();
+    return referenceCovered(
+      losing((rule) => rule.schema === null || rule.schema.test(schema)),
+      table,
+      "*",
+    )
+      ? table
+      : null;
+  }
+  if (r.renameType === "OBJECT_TABLE" || r.renameType === "OBJECT_VIEW" || r.renameType === "OBJECT_MATVIEW" || r.renameType === "OBJECT_FOREIGN_TABLE") {
+    return referenceCovered(
+      losing((rule) => rule.table.test(newName)),
+      table,
+      "*",
+    )
+      ? table
+      : null;
+  }
+  return null;
+}
