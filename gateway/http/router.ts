@@ -46,6 +46,8 @@ export class HttpRouter {
   async listen(port: number, host: string, secureContext?: tls.SecureContext): Promise<number> {
     if (secureContext) this.serveTlsToo(secureContext);
     this.server.prependListener("connection", (socket: Socket) => {
+      // A socket given back to the server (an h2c request answered in HTTP/1.1) is already known.
+      if (this.sockets.has(socket)) return;
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
