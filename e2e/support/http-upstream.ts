@@ -92,7 +92,16 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
   if (p === "/customers") {
     // Written by hand: an id no JavaScript number holds exactly, which masking must not touch.
     const b = Buffer.from(`{"customers": ${JSON.stringify(CUSTOMERS)}, "count": ${CUSTOMERS.length}, "cursor": 12345678901234567890}`);
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": b.length }).end(b);
+    // Byte ranges, as a static file server or an object store answers them.
+    const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+    if (range) {
+      const from = Number(range[1]);
+      const to = Math.min(range[2] ? Number(range[2]) : b.length - 1, b.length - 1);
+      const part = b.subarray(from, to + 1);
+      res.writeHead(206, { "content-type": "application/json; charset=utf-8", "content-length": part.length, "content-range": `bytes ${from}-${to}/${b.length}` }).end(part);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": b.length, "accept-ranges": "bytes" }).end(b);
     return;
   }
   if (p === "/customers.gz") {

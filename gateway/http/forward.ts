@@ -60,6 +60,13 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
   const whole = r.body?.whole ? r.body.body : null;
   const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
   if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
+  // A masked response is read whole: a byte range of it would be a fragment path rules cannot place
+  // and a value cut at its edges the detectors cannot see (two ranges would give it back in pieces).
+  // The Range is dropped, and the client gets the whole body, masked, as a server may answer (RFC 9110 14.2).
+  if ((r.masker !== undefined ? r.masker : s.masker()) !== null) {
+    delete headers.range;
+    delete headers["if-range"];
+  }
   r.adjustHeaders?.(headers);
   const lib = url.protocol === "https:" ? https : http;
   let bytesIn = 0;
