@@ -45,6 +45,13 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     expect(decide("POST", "/v1/customers/42")).toBe("allow:default");
   });
 
+  it("judges a path with ;parameters also without them (servlet containers route /customers;x/42 as /customers/42)", () => {
+    expect(decide("DELETE", "/v1/customers;jsessionid=1/42")).toBe("deny:no-customer-deletes");
+    expect(decide("DELETE", "/v1/customers/42;v=2")).toBe("deny:no-customer-deletes");
+    expect(decide("DELETE", "/v1/cust%3Bx/42")).toBe("allow:default");
+    expect(decide("POST", "/v1;a/customers;b/42", { headers: { "x-http-method-override": "DELETE" } })).toBe("deny:no-customer-deletes");
+  });
+
   it("reads JSON body fields by pointer, and fails closed on a body it did not read", () => {
     expect(decide("POST", "/v1/refunds", { body: { amount: 25000, options: { mode: "forced" } } })).toBe("review:big-refunds");
     expect(decide("POST", "/v1/refunds", { body: { amount: 250, options: { mode: "normal" } } })).toBe("allow:default");

@@ -44,9 +44,25 @@ export function normalisePath(rawPath: string): string | null {
 export function requestCommand(facts: HttpRequestFacts, text: string): Command {
   const method = facts.method.toUpperCase();
   const command: Command = { ...plainCommand(text, `${method} ${facts.path}`, "request"), request: facts };
-  for (const m of overrideMethods(facts)) if (m !== method && !command.runs.includes(`${m} ${facts.path}`)) command.runs.push(`${m} ${facts.path}`);
+  // Path parameters (`/customers;v=1/42`): servlet containers and others drop them from each segment
+  // before routing, so the path is judged without them too.
+  const paths = facts.path.includes(";") ? [facts.path, withoutPathParameters(facts.path)] : [facts.path];
+  for (const m of [method, ...overrideMethods(facts)])
+    for (const p of paths) {
+      const kind = `${m} ${p}`;
+      if (kind !== command.kind && !command.runs.includes(kind)) command.runs.push(kind);
+    }
   return command;
 }
+
+/** A path with each segment's `;parameters` cut off (an empty segment left by it dropped). */
+const withoutPathParameters = (path: string): string =>
+  "/" +
+  path
+    .split("/")
+    .map((s) => s.split(";")[0])
+    .filter(Boolean)
+    .join("/");
 
 const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
 
