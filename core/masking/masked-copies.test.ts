@@ -37,6 +37,9 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     ["create function pg_temp.cp() returns void language sql as 'insert into log (who) select name from customers'", "customers"],
     ["create function cp() returns void language plpgsql as $$ begin execute 'insert into log select email from customers'; end $$", "customers"],
     ["create function cp() returns void begin atomic insert into log (who) select name from customers; end", "name"],
+    ["alter table customers add column gx text generated always as (name || '') stored", "name"],
+    ["create trigger tg before update on customers for each row execute function f()", "customers"],
+    ["create rule rr as on update to customers do also insert into rlog values (new.name)", "customers"],
   ])("refuses %s (it copies %s)", (sql, column) => expect(copied(sql)).toBe(column));
 
   it.each([
@@ -53,6 +56,8 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     "create function pg_temp.f() returns text language sql as 'select name from customers limit 1'",
     "create function pg_temp.g() returns void language sql as 'insert into log (id) select id from orders'",
     "alter table customers set schema archive",
+    "alter table customers add column gy text generated always as (upper(note)) stored",
+    "create trigger tg before update on orders for each row execute function f()",
     "alter table vault.keys rename column note to remark",
   ])("lets %s through", (sql) => expect(copied(sql)).toBeNull());
 

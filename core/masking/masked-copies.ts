@@ -104,6 +104,23 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
       if (named && !found)
         found = { column: named, reason: `it creates a function whose body names ${named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values` };
     }
+    if (isObj(v.CreateTrigStmt) || isObj(v.RuleStmt)) {
+      // A trigger's function or a rule's actions see every row of the table as it changes (NEW.name) and can put it anywhere.
+      const t = (v.CreateTrigStmt ?? v.RuleStmt) as Node;
+      const table = relationName(t.relation);
+      const what = isObj(v.CreateTrigStmt) ? "a trigger" : "a rule";
+      if (referenceCovered(m, table, "*") && !found)
+        found = { column: table, reason: `it creates ${what} on ${table}, whose columns masking protects: it would see their values as rows change and could copy them anywhere` };
+    }
+    for (const table of isObj(v.AlterTableStmt) || isObj(v.CreateStmt) ? [relationName(((v.AlterTableStmt ?? v.CreateStmt) as Node).relation)] : []) {
+      // A generated column computed from a covered column is a copy of it in a column of its own.
+      walkColumnDefs(v, (def) => {
+        for (const c of (def.constraints as Node[] | undefined) ?? []) {
+          const con = c.Constraint as Node | undefined;
+          if (con?.contype === "CONSTR_GENERATED") intoTable(table, [String(def.colname)], [expressionReads(tree, con.raw_expr)]);
+        }
+      });
+    }
     if (isObj(v.UpdateStmt)) {
       const upd = v.UpdateStmt;
       const targets = (upd.targetList as Node[] | undefined) ?? [];
@@ -130,6 +147,13 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
   };
   walk(tree);
   return found;
+}
+
+function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {
+  if (Array.isArray(v)) return v.forEach((x) => walkColumnDefs(x, visit));
+  if (!isObj(v)) return;
+  if (isObj(v.ColumnDef)) visit(v.ColumnDef);
+  for (const k in v) walkColumnDefs(v[k], visit);
 }
 
 // What in a function body can put values somewhere: writes, SQL run from text, settings and notifications.

@@ -280,7 +280,8 @@ function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
  * or `table` when the column cannot be told), a user variable (`@name`), or a renamed table or
  * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
  * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
- * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE).
+ * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
+ * generated column added by ALTER TABLE).
  * Null when a statement cannot be read (callers assume the worst).
  */
 export type MysqlSink = { kind: "column" | "variable" | "rename"; table: string | null; dest: string | null; reads: ColumnReference[] };
@@ -348,6 +349,8 @@ function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
       const table = tableOf(tree.table);
       for (const e of Array.isArray(tree.expr) ? (tree.expr as Node[]) : []) {
         if (e.action === "rename" && e.resource === "table") out.push({ kind: "rename", table: nameOf(e.table), dest: null, reads: [{ table, column: "*" }] });
+        // A generated column computed from others is a copy of what it reads.
+        if (e.action === "add" && isObj(e.generated)) out.push({ kind: "column", table, dest: nameOf((e.column as Node | undefined)?.column), reads: scope.exprReads(e.generated.expr, null, 0) });
         const old = nameOf((e.old_column as Node | undefined)?.column);
         if (old && (e.action === "rename" || e.action === "change")) out.push({ kind: "rename", table, dest: nameOf((e.column as Node | undefined)?.column), reads: [{ table, column: old }] });
       }

@@ -124,6 +124,8 @@ describe("[MYSQL][MASKING]", () => {
         "select @z := concat(code, '') from users",
         "rename table users to users_renamed",
         "alter table users change code c2 varchar(20)",
+        "alter table users add column gx varchar(20) as (concat(code, '')) stored",
+        "create trigger tg before update on users for each row insert into copies values (new.code)",
       ];
       for (const sql of copies) {
         const err = await c.query(sql).then(
