@@ -12,13 +12,15 @@ export type MaskedCopy = { column: string; reason: string };
 const STASHING_FUNCTIONS = new Set(["set_config", "pg_notify"]);
 
 /**
- * Whether a statement copies a masked column's values into a place masking does not cover: a
- * table (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO, UPDATE ... SET from it) whose target
- * column no rule masks, a setting (set_config) or a notification (pg_notify); or moves a covered
- * table or column out from under its rule (a rename, another schema); or runs a DO block that names
- * a covered table (its code could do any of these). Read back later, the values would come out plain. From the parse tree alone, over-approximate as the lineage
- * is (a column is matched by name through every relation of the statement): it may refuse a
- * harmless copy, never let a masked one through. Pure, protocol-agnostic (libpg-query trees).
+ * Whether a statement copies a masked column's values into a place masking does not cover: a table
+ * (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO, UPDATE ... SET from it, a generated column)
+ * whose target column no rule masks, a setting (set_config) or a notification (pg_notify); moves a
+ * covered table or column out from under its rule (a rename, another schema); or creates what would
+ * see the values later and could put them anywhere (a trigger or a rule on a covered table, a DO
+ * block or a function body that names one). Read back later, the values would come out plain.
+ * From the parse tree alone, over-approximate as the lineage is (a column is matched by name
+ * through every relation of the statement): it may refuse a harmless copy, never let a traced one
+ * through. Pure, protocol-agnostic (libpg-query trees).
  */
 export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy | null {
   if (m.columns.length === 0) return null;
