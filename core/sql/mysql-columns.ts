@@ -30,13 +30,13 @@ type Node = Record<string, unknown>;
 type Relation = { table: string } | { select: Node; columns: string[] | null };
 
 const MAX_DEPTH = 8;
-const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
 /** A name as the trees hold it: a string, or `{ value }` / `{ expr: { value } }` when it was quoted. */
-const nameOf = (v: unknown): string | null => (typeof v === "string" ? v : isObj(v) ? (nameOf(v.value) ?? nameOf((v.expr as Node | undefined)?.value)) : null);
+export const nameOf = (v: unknown): string | null => (typeof v === "string" ? v : isObj(v) ? (nameOf(v.value) ?? nameOf((v.expr as Node | undefined)?.value)) : null);
 const DDL = new Set(["create", "alter", "drop", "rename"]);
 
 /** The one tree of a statement, or null when neither grammar reads it. */
-function parse(sql: string): Node | null {
+export function parse(sql: string): Node | null {
   for (const database of ["MariaDB", "MySQL"]) {
     try {
       const { ast } = parser.parse(sql, { database });
@@ -54,7 +54,7 @@ function parse(sql: string): Node | null {
  * `db.name`), collected from the whole tree: an alias reused in two sub-queries denotes both
  * (over-matching masks more, never less).
  */
-class Scope {
+export class Scope {
   readonly relations = new Map<string, Relation[]>();
   readonly tables: string[] = [];
   private readonly ctes = new Map<string, Relation>();
@@ -189,7 +189,7 @@ class Scope {
 }
 
 /** A statement's select, from `{ ast }` wrappers (sub-queries, CTE bodies) or itself. */
-function selectOf(v: unknown): Node | null {
+export function selectOf(v: unknown): Node | null {
   if (!isObj(v)) return null;
   if (v.type === "select") return v;
   return isObj(v.ast) && v.ast.type === "select" ? v.ast : null;
@@ -212,7 +212,7 @@ function armsOf(select: Node): Node[] {
 type Output = { name: string | null; expr: unknown; star: string | null };
 
 /** The outputs of a select: their names, expressions, and for `*` / `t.*` the qualifier ("" for none). */
-function outputsOf(select: Node): Output[] {
+export function outputsOf(select: Node): Output[] {
   if (select.columns === "*") return [{ name: null, expr: null, star: "" }];
   return ((select.columns as Node[] | undefined) ?? []).map((c) => {
     const e = c.expr as Node | undefined;
@@ -229,7 +229,7 @@ function outputsOf(select: Node): Output[] {
 
 const unique = (refs: ColumnReference[]) => [...new Map(refs.map((r) => [`${r.table}\0${r.column}`, r])).values()];
 
-function walk(v: unknown, visit: (n: Node) => void): void {
+export function walk(v: unknown, visit: (n: Node) => void): void {
   if (Array.isArray(v)) return v.forEach((x) => walk(x, visit));
   if (!isObj(v)) return;
   visit(v);
@@ -239,20 +239,29 @@ function walk(v: unknown, visit: (n: Node) => void): void {
 const cache = new Map<string, MysqlLineage | null>();
 
 /**
+ * What `compute` makes of a text's statements, cached in `memo` by their shape (literals blanked:
+ * they say nothing of columns or of where values go), so a statement repeated with other values is
+ * parsed once; null when the text cannot be split.
+ */
+export function byShape<T>(memo: Map<string, T | null>, text: string, compute: (statements: MysqlStatementText[]) => T | null): T | null {
+  const split = splitMysql(text);
+  if (!split.ok) return null;
+  const key = split.statements.map((s) => s.shape).join("\0");
+  if (memo.has(key)) return memo.get(key)!;
+  const result = compute(split.statements);
+  if (memo.size >= 2000) memo.clear();
+  memo.set(key, result);
+  return result;
+}
+
+/**
  * The lineage of a MySQL text, statement by statement (executable comments opened); null when a
  * statement cannot be read (callers then assume the worst). Cached by the statements' shape
  * (literals blanked: they say nothing of columns), so a statement repeated with other values is
  * parsed once.
  */
 export function mysqlLineage(text: string): MysqlLineage | null {
-  const split = splitMysql(text);
-  if (!split.ok) return null;
-  const key = split.statements.map((s) => s.shape).join("\0");
-  if (cache.has(key)) return cache.get(key)!;
-  const result = lineageOf(split.statements);
-  if (cache.size >= 2000) cache.clear();
-  cache.set(key, result);
-  return result;
+  return byShape(cache, text, lineageOf);
 }
 
 function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
@@ -273,97 +282,6 @@ function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
     ddl: scopes.some((s) => DDL.has(String(s.tree.type))),
     calls: scopes.some((s) => s.tree.type === "call"),
   };
-}
-
-/**
- * Where a MySQL text puts values it reads, besides its result: `dest` a table column (`table.column`,
- * or `table` when the column cannot be told), a user variable (`@name`), or a renamed table or
- * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
- * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
- * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
- * generated column added by ALTER TABLE).
- * Null when a statement cannot be read (callers assume the worst).
- */
-export type MysqlSink = { kind: "column" | "variable" | "rename"; table: string | null; dest: string | null; reads: ColumnReference[] };
-
-const sinksCache = new Map<string, MysqlSink[] | null>();
-
-export function mysqlSinks(text: string): MysqlSink[] | null {
-  const split = splitMysql(text);
-  if (!split.ok) return null;
-  // By the statements' shape, as mysqlLineage: literals say nothing of where values go.
-  const key = split.statements.map((s) => s.shape).join("\0");
-  if (sinksCache.has(key)) return sinksCache.get(key)!;
-  const result = sinksOf(split.statements);
-  if (sinksCache.size >= 2000) sinksCache.clear();
-  sinksCache.set(key, result);
-  return result;
-}
-
-function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
-  const out: MysqlSink[] = [];
-  for (const s of statements) {
-    const tree = parse(s.shape) ?? parse(s.executable);
-    if (!tree) return null;
-    const scope = new Scope(tree);
-    const tableOf = (t: unknown) => {
-      const e = (Array.isArray(t) ? t[0] : t) as Node | undefined;
-      const name = nameOf(e?.table);
-      const db = nameOf(e?.db);
-      return name ? (db ? `${db}.${name}` : name) : null;
-    };
-    const intoColumns = (table: string | null, columns: Array<string | null>, select: Node) => {
-      outputsOf(select).forEach((o, i) => {
-        const reads = o.star !== null ? scope.resolve(o.star || null, "*", select, 0) : scope.exprReads(o.expr, select, 0);
-        out.push({ kind: "column", table, dest: columns[i] ?? null, reads });
-      });
-    };
-    const type = String(tree.type);
-    if ((type === "insert" || type === "replace") && isObj(tree.values)) {
-      const table = tableOf(tree.table);
-      const columns = Array.isArray(tree.columns) ? (tree.columns as unknown[]).map((c) => nameOf(c)) : [];
-      const select = selectOf(tree.values);
-      if (select) intoColumns(table, columns, select);
-      else
-        for (const row of Array.isArray(tree.values.values) ? (tree.values.values as Node[]) : [])
-          ((row.value as unknown[] | undefined) ?? []).forEach((v, i) => out.push({ kind: "column", table, dest: columns[i] ?? null, reads: scope.exprReads(v, null, 0) }));
-    }
-    if (type === "create" && isObj(tree.query_expr)) {
-      const select = selectOf(tree.query_expr);
-      if (select)
-        intoColumns(
-          tableOf(tree.table),
-          outputsOf(select).map((o) => o.name),
-          select,
-        );
-    }
-    if (type === "update") {
-      const table = tableOf(tree.table);
-      for (const a of Array.isArray(tree.set) ? (tree.set as Node[]) : [])
-        out.push({ kind: "column", table: nameOf(a.table) ?? table, dest: nameOf(a.column), reads: scope.exprReads(a.value, null, 0) });
-    }
-    if (type === "rename")
-      for (const pair of Array.isArray(tree.table) ? (tree.table as unknown[][]) : [])
-        out.push({ kind: "rename", table: tableOf(pair[1]), dest: null, reads: [{ table: tableOf(pair[0]), column: "*" }] });
-    if (type === "alter") {
-      const table = tableOf(tree.table);
-      for (const e of Array.isArray(tree.expr) ? (tree.expr as Node[]) : []) {
-        if (e.action === "rename" && e.resource === "table") out.push({ kind: "rename", table: nameOf(e.table), dest: null, reads: [{ table, column: "*" }] });
-        // A generated column computed from others is a copy of what it reads.
-        if (e.action === "add" && isObj(e.generated)) out.push({ kind: "column", table, dest: nameOf((e.column as Node | undefined)?.column), reads: scope.exprReads(e.generated.expr, null, 0) });
-        const old = nameOf((e.old_column as Node | undefined)?.column);
-        if (old && (e.action === "rename" || e.action === "change")) out.push({ kind: "rename", table, dest: nameOf((e.column as Node | undefined)?.column), reads: [{ table, column: old }] });
-      }
-    }
-    walk(tree, (n) => {
-      // SELECT ... INTO @a, @b: each output into its variable.
-      if (n.type === "select" && isObj(n.into) && n.into.keyword === "var")
-        for (const o of outputsOf(n)) out.push({ kind: "variable", table: null, dest: "@", reads: o.star !== null ? scope.resolve(o.star || null, "*", n, 0) : scope.exprReads(o.expr, n, 0) });
-      // @v := expr, SET @v = expr.
-      if (n.type === "assign" && isObj(n.left) && n.left.type === "var") out.push({ kind: "variable", table: null, dest: `@${String(n.left.name)}`, reads: scope.exprReads(n.right, null, 0) });
-    });
-  }
-  return out;
 }
 
 /** What starts a statement that may return a table's rows: a query, or what runs one the text does not show. */

@@ -7,7 +7,7 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { MASKED_SHAPE } from "../../../core/masking/value-masker";
-import { mysqlSinks } from "../../../core/sql/mysql-columns";
+import { mysqlSinks } from "../../../core/sql/mysql-sinks";
 import { ruleThroughViews } from "./view-rules";
 import type { ViewCatalog } from "./view-catalog";
 

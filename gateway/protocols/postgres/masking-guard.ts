@@ -114,27 +114,24 @@ function unsupported(kind: string, what: string): Refusal {
 }
 
 function refusal(column: string): Refusal {
-  return {
-    kind: "MASKED WRITE",
-    error: new PgError(
-      "ERROR",
-      SqlState.InsufficientPrivilege,
-      `Gatehouse refused this write: it would store a masked value into ${column}, a column masking protects`,
-      "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; writing them back would overwrite the real values.",
-      "Write the real value, or leave the column out of the statement.",
-    ),
-  };
+  return denied(
+    "MASKED WRITE",
+    `Gatehouse refused this write: it would store a masked value into ${column}, a column masking protects`,
+    "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; writing them back would overwrite the real values.",
+    "Write the real value, or leave the column out of the statement.",
+  );
 }
 
 function copyRefusal(copy: MaskedCopy): Refusal {
-  return {
-    kind: "MASKED COPY",
-    error: new PgError(
-      "ERROR",
-      SqlState.InsufficientPrivilege,
-      `Gatehouse refused this statement: ${copy.reason}`,
-      "Read back later, the values would come out unmasked.",
-      "Select the column itself (it is masked in the result); a copy into a column a masking rule covers is allowed.",
-    ),
-  };
+  return denied(
+    "MASKED COPY",
+    `Gatehouse refused this statement: ${copy.reason}`,
+    "Read back later, the values would come out unmasked.",
+    "Select the column itself (it is masked in the result); a copy into a column a masking rule covers is allowed.",
+  );
+}
+
+/** A refusal of what masking protects: 42501, as every other Gatehouse refusal. */
+function denied(kind: string, message: string, detail: string, hint: string): Refusal {
+  return { kind, error: new PgError("ERROR", SqlState.InsufficientPrivilege, message, detail, hint) };
 }

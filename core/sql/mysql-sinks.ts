@@ -1,0 +1,87 @@
+import type { MysqlStatementText } from "./mysql-lexer";
+import { byShape, isObj, nameOf, outputsOf, parse, Scope, selectOf, walk, type ColumnReference } from "./mysql-columns";
+
+type Node = Record<string, unknown>;
+
+/**
+ * Where a MySQL text puts values it reads, besides its result: `dest` a table column (`table.column`,
+ * or `table` when the column cannot be told), a user variable (`@name`), or a renamed table or
+ * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
+ * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
+ * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
+ * generated column added by ALTER TABLE).
+ * Null when a statement cannot be read (callers assume the worst).
+ */
+export type MysqlSink = { kind: "column" | "variable" | "rename"; table: string | null; dest: string | null; reads: ColumnReference[] };
+
+const cache = new Map<string, MysqlSink[] | null>();
+
+export function mysqlSinks(text: string): MysqlSink[] | null {
+  return byShape(cache, text, sinksOf);
+}
+
+function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
+  const out: MysqlSink[] = [];
+  for (const s of statements) {
+    const tree = parse(s.shape) ?? parse(s.executable);
+    if (!tree) return null;
+    const scope = new Scope(tree);
+    const tableOf = (t: unknown) => {
+      const e = (Array.isArray(t) ? t[0] : t) as Node | undefined;
+      const name = nameOf(e?.table);
+      const db = nameOf(e?.db);
+      return name ? (db ? `${db}.${name}` : name) : null;
+    };
+    const intoColumns = (table: string | null, columns: Array<string | null>, select: Node) => {
+      outputsOf(select).forEach((o, i) => {
+        const reads = o.star !== null ? scope.resolve(o.star || null, "*", select, 0) : scope.exprReads(o.expr, select, 0);
+        out.push({ kind: "column", table, dest: columns[i] ?? null, reads });
+      });
+    };
+    const type = String(tree.type);
+    if ((type === "insert" || type === "replace") && isObj(tree.values)) {
+      const table = tableOf(tree.table);
+      const columns = Array.isArray(tree.columns) ? (tree.columns as unknown[]).map((c) => nameOf(c)) : [];
+      const select = selectOf(tree.values);
+      if (select) intoColumns(table, columns, select);
+      else
+        for (const row of Array.isArray(tree.values.values) ? (tree.values.values as Node[]) : [])
+          ((row.value as unknown[] | undefined) ?? []).forEach((v, i) => out.push({ kind: "column", table, dest: columns[i] ?? null, reads: scope.exprReads(v, null, 0) }));
+    }
+    if (type === "create" && isObj(tree.query_expr)) {
+      const select = selectOf(tree.query_expr);
+      if (select)
+        intoColumns(
+          tableOf(tree.table),
+          outputsOf(select).map((o) => o.name),
+          select,
+        );
+    }
+    if (type === "update") {
+      const table = tableOf(tree.table);
+      for (const a of Array.isArray(tree.set) ? (tree.set as Node[]) : [])
+        out.push({ kind: "column", table: nameOf(a.table) ?? table, dest: nameOf(a.column), reads: scope.exprReads(a.value, null, 0) });
+    }
+    if (type === "rename")
+      for (const pair of Array.isArray(tree.table) ? (tree.table as unknown[][]) : [])
+        out.push({ kind: "rename", table: tableOf(pair[1]), dest: null, reads: [{ table: tableOf(pair[0]), column: "*" }] });
+    if (type === "alter") {
+      const table = tableOf(tree.table);
+      for (const e of Array.isArray(tree.expr) ? (tree.expr as Node[]) : []) {
+        if (e.action === "rename" && e.resource === "table") out.push({ kind: "rename", table: nameOf(e.table), dest: null, reads: [{ table, column: "*" }] });
+        // A generated column computed from others is a copy of what it reads.
+        if (e.action === "add" && isObj(e.generated)) out.push({ kind: "column", table, dest: nameOf((e.column as Node | undefined)?.column), reads: scope.exprReads(e.generated.expr, null, 0) });
+        const old = nameOf((e.old_column as Node | undefined)?.column);
+        if (old && (e.action === "rename" || e.action === "change")) out.push({ kind: "rename", table, dest: nameOf((e.column as Node | undefined)?.column), reads: [{ table, column: old }] });
+      }
+    }
+    walk(tree, (n) => {
+      // SELECT ... INTO @a, @b: each output into its variable.
+      if (n.type === "select" && isObj(n.into) && n.into.keyword === "var")
+        for (const o of outputsOf(n)) out.push({ kind: "variable", table: null, dest: "@", reads: o.star !== null ? scope.resolve(o.star || null, "*", n, 0) : scope.exprReads(o.expr, n, 0) });
+      // @v := expr, SET @v = expr.
+      if (n.type === "assign" && isObj(n.left) && n.left.type === "var") out.push({ kind: "variable", table: null, dest: `@${String(n.left.name)}`, reads: scope.exprReads(n.right, null, 0) });
+    });
+  }
+  return out;
+}
