@@ -70,6 +70,23 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("call p()").classes).toEqual(expect.arrayContaining(["anonymous-code", "write", "ddl"]));
   });
 
+  it("counts a WHERE that names no column as none, judges upserts and REPLACE by the writes they run, and SET GLOBAL as the server's configuration", () => {
+    for (const w of ["1", "true", "1 = 1", "'a' = 'a'"]) expect(one(`delete from t where ${w}`).writesWithoutWhere, w).toBe(true);
+    expect(one("update t set a = 1 where id > 0").writesWithoutWhere).toBe(false);
+    expect(one("insert into t values (1) on duplicate key update a = 1")).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
+    expect(one("replace into t values (1)")).toMatchObject({ kind: "REPLACE", runs: ["INSERT", "DELETE"] });
+    for (const s of [
+      "set global general_log = 1",
+      "set @@global.general_log_file = '/var/www/x.php'",
+      "set persist read_only = 1",
+      "set session a = 1, global b = 2",
+      "/*!40000 SET GLOBAL read_only = 1 */",
+    ]) {
+      expect(one(s), s).toMatchObject({ kind: "SET", runs: ["SET GLOBAL"], classes: ["session", "ddl"] });
+    }
+    for (const s of ["set session sql_mode = ''", "set @@session.sql_mode = ''", "set @x = 'global y = 1'", "set names utf8mb4"]) expect(one(s).runs, s).toEqual([]);
+  });
+
   it("judges PREPARE by what it prepares", () => {
     expect(one("prepare s from 'drop table t'")).toMatchObject({ kind: "PREPARE", runs: ["DROP TABLE"], classes: ["ddl"], prepares: "s" });
   });

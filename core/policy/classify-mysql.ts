@@ -21,7 +21,7 @@ const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
   [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["names"] })],
   [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["transaction"] })],
   // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
-  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => ({ ...blankClassification("SET", ["session"]), sessionSettings: settingNames(m[0]) })],
+  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => plainSet(m[0])],
   [/^start\s+transaction\b[\w\s,]*$/i, () => blankClassification("BEGIN", ["transaction"])],
   [
     /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
@@ -64,6 +64,19 @@ const identifier = (raw: string) =>
     .split(/\.(?=`|[^`]*$)/)
     .map((p) => p.replace(/^`|`$/g, "").replaceAll("``", "`"))
     .join(".");
+
+/** A SET of variables, names and literals the grammar does not read (`SET SESSION a = 1, GLOBAL b = 2`). */
+function plainSet(text: string): Classification {
+  const c = { ...blankClassification("SET", ["session"]), sessionSettings: settingNames(text) };
+  // Outside quotes, a GLOBAL / PERSIST scope or an @@global. name.
+  const bare = text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, "''");
+  if (/(^|[\s,])(global|persist|persist_only)\s|@@(global|persist|persist_only)\./i.test(bare)) {
+    const classes = new Set(c.classes);
+    serverWide(c, classes);
+    c.classes = [...classes];
+  }
+  return c;
+}
 
 /** The settings a plain SET assigns: `@@session.x`, `x`, `@user_var`. */
 const settingNames = (text: string) =>
@@ -192,17 +205,21 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     if (node.type === "select" && node.locking_read) classes.add("write"); // FOR UPDATE, LOCK IN SHARE MODE take row locks
     const into = node.into as Node | undefined;
     if (node.type === "select" && into && /^(outfile|dumpfile)$/i.test(String(into.keyword ?? ""))) c.copiesServerFile = true;
-    if (((node.type === "update" || node.type === "delete") && !node.where) || node.type === "truncate") c.writesWithoutWhere = true; // TRUNCATE: every row, as a DELETE without WHERE
+    if (((node.type === "update" || node.type === "delete") && !filters(node.where)) || node.type === "truncate") c.writesWithoutWhere = true; // TRUNCATE: every row, as a DELETE without WHERE
     if (node.type === "insert" || node.type === "replace" || node.type === "update" || node.type === "delete") {
       classes.add("write");
-      const k = String(node.type).toUpperCase();
-      if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
+      const runs = [String(node.type).toUpperCase()];
+      // An upsert updates the row it collides with; REPLACE deletes it before inserting (its DELETE triggers fire).
+      if (node.type === "insert" && node.on_duplicate_update) runs.push("UPDATE");
+      if (node.type === "replace") runs.push("INSERT", "DELETE");
+      for (const k of runs) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
     }
   });
   if (type === "load_data" && !ast.local) c.copiesServerFile = true;
   if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
   // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.
   if (type === "set" && c.sessionSettings.some((n) => n === "password" || n === "role")) classes.add("privileges");
+  if (type === "set" && setsGlobal(ast)) serverWide(c, classes);
   if (type === "use") c.sessionSettings.push("database");
   if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
   c.classes = [...classes];
@@ -247,6 +264,36 @@ function classesOf(type: string, keyword: string): StatementClass[] {
   if (type === "transaction") return ["transaction"];
   if (type === "set" || type === "use") return ["session"];
   return ["utility"];
+}
+
+/**
+ * Whether a WHERE can pick rows: it names a column somewhere. One that names none (`WHERE 1`,
+ * `WHERE true`, `WHERE 1 = 1`, `WHERE ?`) is true for every row or for none, so it bounds nothing.
+ */
+function filters(where: unknown): boolean {
+  if (!where) return false;
+  let found = false;
+  walk(where, (node) => (found ||= node.type === "column_ref"));
+  return found;
+}
+
+const SERVER_SCOPES = /^(global|persist|persist_only)$/i;
+
+/** SET GLOBAL / PERSIST / @@global.x: the server's configuration for every session, not this one's. */
+const setsGlobal = (ast: Node) =>
+  SERVER_SCOPES.test(String(ast.keyword ?? "")) ||
+  ((ast.expr as Node[] | undefined) ?? []).some((e) => {
+    const left = e.left as Node | undefined;
+    return String(left?.prefix ?? "") === "@@" && SERVER_SCOPES.test(String(left?.name ?? "")) && ((left?.members as unknown[] | undefined)?.length ?? 0) > 0;
+  });
+
+/**
+ * A SET of the server's global settings changes every session's server (general_log_file,
+ * read_only...), as ALTER SYSTEM does on Postgres: it is ddl too, and runs a SET GLOBAL.
+ */
+function serverWide(c: Classification, classes: Set<StatementClass>): void {
+  classes.add("ddl");
+  if (!c.runs.includes("SET GLOBAL")) c.runs.push("SET GLOBAL");
 }
 
 function functionName(name: unknown): string | null {

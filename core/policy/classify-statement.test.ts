@@ -77,4 +77,18 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("prepare wipe as delete from t")[0]).toMatchObject({ prepares: "wipe", classes: ["write"], writesWithoutWhere: true });
     expect(classify("execute wipe")[0].executes).toBe("wipe");
   });
+
+  it("counts a WHERE that names no column as none, and judges upserts and MERGE by the writes they run", () => {
+    for (const w of ["true", "1 = 1", "$1", "exists (select 1)", "'a' = 'a'"]) expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(true);
+    for (const w of ["id = 1", "flag", "current of c", "exists (select 1 from u where u.id = t.id)"]) expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(false);
+    expect(classify("insert into t values (1) on conflict (id) do update set a = 1")[0]).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
+    expect(classify("insert into t values (1) on conflict do nothing")[0].runs).toEqual([]);
+    expect(classify("merge into t using s on t.id = s.id when matched then delete")[0]).toMatchObject({ kind: "MERGE", runs: ["DELETE"], writesWithoutWhere: false });
+    expect(classify("merge into t using s on true when matched then update set a = 1 when not matched then insert values (1)")[0]).toMatchObject({
+      runs: ["UPDATE", "INSERT"],
+      writesWithoutWhere: true,
+    });
+    expect(classify("merge into t using s on 1 = 1 when matched and t.a > 1 then delete")[0].writesWithoutWhere).toBe(false);
+    expect(classify("merge into t using s on t.id = s.id when not matched by source then delete")[0]).toMatchObject({ runs: ["DELETE"], writesWithoutWhere: true });
+  });
 });

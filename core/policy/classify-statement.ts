@@ -168,7 +168,10 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       classes.add("write");
       const k = kindOf(type, node);
       if (k !== s.kind && !c.runs.includes(k)) c.runs.push(k);
-      if ((type === "UpdateStmt" || type === "DeleteStmt") && !node.whereClause) c.writesWithoutWhere = true;
+      if ((type === "UpdateStmt" || type === "DeleteStmt") && !filters(node.whereClause)) c.writesWithoutWhere = true;
+      // An upsert updates the row it collides with: a rule about UPDATE catches it.
+      if (type === "InsertStmt" && (node.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" && !c.runs.includes("UPDATE") && s.kind !== "UPDATE") c.runs.push("UPDATE");
+      if (type === "MergeStmt") mergeRuns(node, s.kind, c);
     } else if (type === "TruncateStmt") {
       c.writesWithoutWhere = true; // every row, as a DELETE without WHERE
     } else if (type === "SelectStmt" && node.lockingClause) {
@@ -183,6 +186,37 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   }
   c.classes = [...classes];
   return c;
+}
+
+const MERGE_COMMANDS: Record<string, string> = { CMD_UPDATE: "UPDATE", CMD_DELETE: "DELETE", CMD_INSERT: "INSERT" };
+
+/**
+ * MERGE runs an UPDATE, a DELETE or an INSERT per WHEN clause: each is a kind it runs. A matched
+ * UPDATE or DELETE with no condition of its own, joined on a condition that filters nothing (`ON
+ * true`), touches every row; so does one WHEN NOT MATCHED BY SOURCE without a condition (every row
+ * the source does not name, all of them when it is empty).
+ */
+function mergeRuns(node: Node, kind: string, c: Classification): void {
+  for (const w of (node.mergeWhenClauses as Node[] | undefined) ?? []) {
+    const clause = w.MergeWhenClause as Node | undefined;
+    const k = MERGE_COMMANDS[String(clause?.commandType)];
+    if (!clause || !k) continue;
+    if (k !== kind && !c.runs.includes(k)) c.runs.push(k);
+    if (k === "INSERT" || clause.condition) continue;
+    if (clause.matchKind === "MERGE_WHEN_NOT_MATCHED_BY_SOURCE" || !filters(node.joinCondition)) c.writesWithoutWhere = true;
+  }
+}
+
+/**
+ * Whether a WHERE (or a join condition) can pick rows: it names a column somewhere (or is WHERE
+ * CURRENT OF a cursor). One that names none (`WHERE true`, `WHERE 1 = 1`, `WHERE $1`, `WHERE
+ * exists (select 1)`) is true for every row or for none, so it bounds nothing.
+ */
+function filters(where: unknown): boolean {
+  if (!where) return false;
+  let found = false;
+  walk(where, (type) => (found ||= type === "ColumnRef" || type === "CurrentOfExpr"));
+  return found;
 }
 
 function explainAnalyzes(body: Node): boolean {

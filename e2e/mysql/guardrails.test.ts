@@ -53,6 +53,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select 'a;b' as x; /*!50000 DELETE FROM shop.victims WHERE id > 0 */", "no-delete"],
     ["update victims set name = 'x'", "no-unbounded-writes"],
     ["truncate victims", "no-unbounded-writes"],
+    ["update victims set name = 'x' where 1 = 1", "no-unbounded-writes"],
+    ["replace into victims values (1, 'zz')", "no-delete"],
     ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
     ["select load_file('/etc/passwd')", "no-load-file"],
     ["prepare s from 'delete from victims where id = 2'", "no-delete"],

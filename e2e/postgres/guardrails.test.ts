@@ -49,6 +49,8 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     [`select 1; drop table ${table}`, "no-drops"],
     [`delete from ${table}`, "no-bulk-writes"],
     [`truncate ${table}`, "no-bulk-writes"],
+    [`update ${table} set name = 'x' where 1 = 1`, "no-bulk-writes"],
+    [`merge into ${table} t using (select 1 as id) s on true when matched then delete`, "no-bulk-writes"],
     [`with gone as (delete from ${table} returning *) select count(*) from gone`, "no-bulk-writes"],
     [`explain analyze delete from ${table}`, "no-bulk-writes"],
     [`prepare wipe as delete from ${table}`, "no-bulk-writes"],
