@@ -55,6 +55,18 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
   });
 
+  it("masks a JSON body by its paths whatever type it is served as (text/plain, text/json, none), when its length is declared", async () => {
+    for (const type of ["text/plain; charset=utf-8", "text/json", "none", "application/javascript"]) {
+      const r = await fetch(`${f.base("masked")}/customers-as?type=${encodeURIComponent(type)}`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+      const body = await r.text();
+      expect(r.status, type).toBe(200);
+      expect(Number(r.headers.get("content-length")), type).toBe(Buffer.byteLength(body));
+      for (const c of CUSTOMERS) expect(body, type).not.toContain(c.name);
+      expect(body, type).toContain('"name":"*** *mith"');
+      expect(body, type).toContain('"email":"[REDACTED:email]"');
+    }
+  });
+
   it("serves https on the same port with the gateway's certificate (verified by curl against it), beside plain http", async () => {
     const url = `https://127.0.0.1:${f.gw.gw.ports.http}/proxy/masked/customers`;
     const r = await curl("--cacert", path.join(f.gw.env.GATEHOUSE_DATA_DIR, "tls-cert.pem"), "-H", `Authorization: Bearer ${f.agent.key}`, url);

@@ -74,6 +74,11 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect(form.status).toBe(200);
     expect(await form.json()).toEqual({ method: "POST", path: "/v1/customers/7", body: "name=x" });
     expect((await call("guarded", "POST", "/v1/customers/7", undefined, { "x-http-method-override": "PATCH" })).status).toBe(200);
+    // Headers that route to another path behind the gateway (X-Original-URL, X-Rewrite-URL) never reach the upstream.
+    expect((await call("guarded", "GET", "/v1/customers/9", undefined, { "x-original-url": "/v1/admin/wipe", "x-rewrite-url": "/v1/admin/wipe" })).status).toBe(200);
+    const routed = f.upstream.seen.findLast((s) => s.url === "/v1/customers/9");
+    expect(routed?.headers).not.toHaveProperty("x-original-url");
+    expect(routed?.headers).not.toHaveProperty("x-rewrite-url");
     // A form larger than the connection buffers (2048 bytes here) cannot be read for the field: refused, not guessed.
     const big = await fetch(`${f.base("guarded")}/v1/customers/8`, {
       method: "POST",

@@ -104,6 +104,13 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
     res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": b.length, "accept-ranges": "bytes" }).end(b);
     return;
   }
+  if (p === "/customers-as") {
+    // The same JSON under another declared type (?type=none: no Content-Type at all), as some APIs serve it.
+    const type = url.searchParams.get("type") ?? "text/plain";
+    const b = Buffer.from(JSON.stringify({ customers: CUSTOMERS }));
+    res.writeHead(200, { ...(type === "none" ? {} : { "content-type": type }), "content-length": b.length }).end(b);
+    return;
+  }
   if (p === "/customers.gz") {
     const b = zlib.gzipSync(JSON.stringify({ customers: CUSTOMERS }));
     res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": b.length }).end(b);

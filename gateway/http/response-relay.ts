@@ -30,7 +30,13 @@ export type RelayOptions = {
   meter?: ResponseMeter | null;
 };
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+const JSON_TYPE = /^(?:application\/(?:[\w.+-]+\+)?json|text\/(?:x-)?json)\b/i;
+/**
+ * Types a JSON body is often served under by mistake (or none at all). A body of such a type with a
+ * declared length is not a live stream, so it is read whole (up to the limit) and masked as JSON
+ * when it is JSON, path rules included, else by the detectors as before.
+ */
+const MAYBE_JSON_TYPE = /^(?:$|text\/plain\b|text\/javascript\b|application\/(?:x-)?javascript\b)/i;
 const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-www-form-urlencoded|x-ndjson|(?:[\w.+-]+\+)?yaml|graphql)\b)/i;
 
 /**
@@ -73,7 +79,8 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     delete headers["content-length"];
     return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts);
   }
-  if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts);
+  if (JSON_TYPE.test(contentType)) return relayJson(source, res, status, headers, opts, true);
+  if (MAYBE_JSON_TYPE.test(contentType.trim()) && up.headers["content-length"] !== undefined) return relayJson(source, res, status, headers, opts, false);
   if (/^text\/event-stream\b/i.test(contentType)) {
     delete headers["content-length"];
     return pipe(source, [new SecretRedactor(opts.forms), new SseMasker(opts.masker)], res, status, headers, opts);
@@ -89,7 +96,8 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts)), note: `passed unmasked (${contentType})` };
 }
 
-async function relayJson(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions): Promise<RelayResult> {
+/** A body masked whole: JSON by its paths and detectors, anything else by the detectors. `declared`: its type says JSON (a larger one may be refused, as the connection says). */
+async function relayJson(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, declared: boolean): Promise<RelayResult> {
   const limit = opts.settings.maxBodyBytes;
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
@@ -104,7 +112,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
     return refuse(opts, res, 502, "upstream_failed", `the upstream's response broke off: ${(err as Error).message}`);
   }
   if (size > limit) {
-    if (opts.settings.oversizeBodies === "refuse") {
+    if (declared && opts.settings.oversizeBodies === "refuse") {
       source.destroy();
       return refuse(opts, res, 502, "response_too_large", `the JSON response is larger than the ${limit} bytes this connection masks whole, and the connection refuses larger ones`);
     }
@@ -116,7 +124,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
       })(),
     );
     const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers, opts);
-    return { ...result, note: `JSON over ${limit} bytes: streamed through the detectors, without path rules` };
+    return { ...result, note: declared ? `JSON over ${limit} bytes: streamed through the detectors, without path rules` : undefined };
   }
   const body = Buffer.concat(chunks, size);
   redactInPlace(

@@ -7,7 +7,9 @@ import { dialAgent } from "../connector/http-dial";
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and what only the gateway may set.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
-const CLIENT_ONLY = new Set(["authorization", "cookie", "host", "expect", "content-length", "accept-encoding"]);
+// X-Original-URL and X-Rewrite-URL: some frameworks and IIS route by them instead of the request line, so a
+// path the guardrails judged could be swapped for another behind the gateway: never forwarded.
+const CLIENT_ONLY = new Set(["authorization", "cookie", "host", "expect", "content-length", "accept-encoding", "x-original-url", "x-rewrite-url"]);
 const DECODABLE = new Set(["gzip", "x-gzip", "deflate", "br", "identity"]);
 
 /**
