@@ -103,6 +103,7 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       },
       auditOverrun: () => {},
       maxPacketBytes: 64 << 20,
+      clientCollation: 45,
       buffers: budget.account(),
       messageTimeoutMs: 0,
       log: () => {},

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RowDataPacket } from "mysql2/promise";
+import mysql, { type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { auditEventsAbout, openSeed, auditEventsOf, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
@@ -115,6 +115,31 @@ describe("[MYSQL][GUARDRAILS]", () => {
       await a.end();
       await b.end();
     }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("refuses a text in which a multi-byte character of the session's character set (gbk here) swallows a backslash: the server would run a second statement", async () => {
+    // 0xbf 0x5c is one GBK character ("縗") ending in the byte of "\\": read as UTF-8 the quote after it is escaped
+    // and the text is one SELECT; MariaDB reading GBK closes the string there and runs the DELETE.
+    const gbk = await mysql.createConnection({ host: "127.0.0.1", port, user: "guarded", password: agent.key, database: "shop", charset: "GBK_CHINESE_CI", multipleStatements: true });
+    try {
+      const err = await gbk.query("select '縗' as x; delete from victims where id = 1; -- '").then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      expect(err?.errno).toBe(1064);
+      expect(err?.message).toContain("a multi-byte character in it ends in a backslash or backtick byte");
+      // Other GBK text is judged and runs as before.
+      const [[row]] = await gbk.query<RowDataPacket[]>("select '中文' as x, count(*) as n from victims");
+      expect(row).toEqual({ x: "中文", n: 3 });
+    } finally {
+      await gbk.end();
+    }
+    // A session that switches to GBK itself (the command line splits its input as UTF-8 and sends the line whole).
+    const line = Buffer.concat([Buffer.from("set names gbk;\nselect '"), Buffer.from([0xbf, 0x5c]), Buffer.from("' as x; delete from victims where id = 2; -- '\n")]);
+    const r = await mysqlCli(port, "guarded", agent.key, ["shop"], { input: line });
+    expect(r.stderr).toContain("ERROR 1064 (42000)");
+    expect(r.stderr).toContain("Gatehouse refused this text");
     expect(await snapshot()).toBe(before);
   });
 

@@ -32,7 +32,7 @@ export function gatewayConnection(port: number, connection: string, key: string,
 }
 
 /** The MariaDB `mysql` command line through the gateway (batch mode, asynchronously: the gateway runs in this process). */
-export function mysqlCli(port: number, connection: string, key: string, args: string[], opts: { tls?: boolean; input?: string } = {}): Promise<RunResult> {
+export function mysqlCli(port: number, connection: string, key: string, args: string[], opts: { tls?: boolean; input?: string | Buffer } = {}): Promise<RunResult> {
   const tls = opts.tls ? ["--ssl", "--skip-ssl-verify-server-cert"] : ["--skip-ssl"];
   return run("mysql", ["--no-defaults", "-h", "127.0.0.1", "-P", String(port), "-u", connection, `-p${key}`, "--batch", "--connect-timeout=10", ...tls, ...args], { input: opts.input });
 }

@@ -9,7 +9,7 @@ export type RunResult = { code: number; stdout: string; stderr: string; ms: numb
 export function run(
   cmd: string,
   args: string[],
-  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal } = {},
+  opts: { env?: Record<string, string>; input?: string | Buffer; timeoutMs?: number; onStdout?: (soFar: string) => void; signal?: AbortSignal } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = performance.now();

@@ -201,6 +201,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
       auditOverrun: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
       maxPacketBytes: deps.config.maxMessageBytes,
+      clientCollation: login.charset,
       buffers: deps.buffers.account(),
       messageTimeoutMs: deps.config.messageTimeoutMs,
       log: (m) => deps.log(m, "error"),

@@ -36,6 +36,8 @@ export type RelayHooks = {
   budgetHold: (overrun: BudgetOverrun, statement: string) => HeldCommand;
   auditOverrun: (overrun: BudgetOverrun, statement: string) => void;
   maxPacketBytes: number;
+  /** The collation the client's handshake asked for (its character set is what the server reads SQL texts in). */
+  clientCollation: number;
   /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */
   buffers: BufferAccount;
   messageTimeoutMs: number;

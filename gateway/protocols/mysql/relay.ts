@@ -14,6 +14,10 @@ import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
 import { decideHeld } from "./held-statement";
 import { PacketMailbox, runChangeUser } from "./change-user";
+import { ClientCharset } from "../../../core/sql/mysql-charsets";
+
+const AMBIGUOUS_TEXT =
+  "Gatehouse refused this text: in this session's character set (big5, gbk, sjis, cp932 or gb18030, or one Gatehouse could not tell) a multi-byte character in it ends in a backslash or backtick byte, so the server could read the statement otherwise than Gatehouse judges it. Connect with utf8mb4";
 
 type InFlight = {
   record: CommandRecord | null;
@@ -44,6 +48,7 @@ export class MysqlRelay {
   private exchange: PacketMailbox | null = null;
   private readonly reader: ResponseReader;
   private readonly statements = new PreparedStatements();
+  private readonly charset: ClientCharset;
   private current: InFlight | null = null;
   private held: HeldCommand | null = null;
   /** The target's packets from the one that passed a budget on, kept while an approver decides (the target is paused). */
@@ -65,6 +70,7 @@ export class MysqlRelay {
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
     this.clientFramer = new PacketFramer(hooks.maxPacketBytes);
+    this.charset = new ClientCharset(hooks.clientCollation);
     // A packet started must be finished in time while the gateway reads (not while it holds a statement or waits on the client's socket).
     this.deadline = new MessageDeadline(
       hooks.messageTimeoutMs,
@@ -189,6 +195,7 @@ export class MysqlRelay {
         return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
       case Com.ResetConnection:
         this.statements.clear();
+        this.charset.reset();
         return this.forward(p, { kind: "single" }, null);
       case Com.Ping:
       case Com.StmtReset:
@@ -209,7 +216,10 @@ export class MysqlRelay {
       capabilities: this.capabilities,
       checks: this.hooks.changeUser,
       toClient: (bytes) => this.toClient(bytes),
-      resetStatements: () => this.statements.clear(),
+      resetStatements: () => {
+        this.statements.clear();
+        this.charset.reset();
+      },
       send: (payload, opts) => this.forward({ seq: 0, lastSeq: 0, raw: null, payload }, { kind: "single" }, null, false, undefined, opts),
       sendError: (err, seq) => this.sendError(err, seq),
       malformed: () => this.closed || this.protocolError(new MysqlError(Err.Handshake, "Bad handshake"), "a malformed COM_CHANGE_USER"),
@@ -230,6 +240,10 @@ export class MysqlRelay {
       return;
     }
     const text = kill ? kill.text : sent;
+    // Judged as UTF-8: a text the server may read otherwise (a multi-byte character set) is refused where it is judged or masked.
+    if (!kill && this.charset.ambiguous(p.payload, 1, text) && (this.hooks.guard.active() || this.hooks.masking())) {
+      return this.refuse(p, new MysqlError(Err.ParseError, AMBIGUOUS_TEXT), { record, kind: "UNPARSEABLE" });
+    }
     let maskedWrite = this.hooks.maskedWrite(text);
     if (maskedWrite instanceof Promise) {
       maskedWrite = await maskedWrite;
@@ -246,6 +260,7 @@ export class MysqlRelay {
       record.approval = held.approval;
     }
     if (expect.kind === "prepare") record.results = [];
+    this.charset.after(text);
     return this.forward(p, expect, expect.kind === "prepare" ? null : record, true, text);
   }
 

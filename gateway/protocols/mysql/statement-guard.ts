@@ -32,6 +32,11 @@ export class MysqlStatementGuard {
     private readonly serverVersion?: number,
   ) {}
 
+  /** Whether the connection has a policy (texts are judged). */
+  active(): boolean {
+    return this.policy() !== null;
+  }
+
   judge(text: string): Judgement {
     const policy = this.policy();
     if (!policy) return null;
