@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { run } from "../support/run-program";
 
 let t: TestGateway;
 let key: string;
@@ -67,6 +68,29 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
   it("refuses what does not parse (reviews have their own tests in reviews.test.ts)", async () => {
     const junk = await t.psql(key, "guarded", ["-c", "selec 1"]);
     expect(junk.stderr).toContain('Gatehouse refused a statement it could not parse: syntax error at or near "selec"');
+    expect(await count()).toBe("10");
+  });
+
+  it("refuses a text whose multi-byte characters swallow a backslash in the session's client_encoding (SJIS here): the server would run a second statement", async () => {
+    // 0x95 0x5c is one SJIS character ("表") ending in the byte of "\\": read as UTF-8 the quote after it is
+    // escaped in the E'' string and the text is one SELECT; PostgreSQL converts from SJIS first and runs the DELETE.
+    const script = `
+import psycopg2, sys
+c = psycopg2.connect(sys.argv[1], password=sys.argv[2])
+c.autocommit = True
+c.set_client_encoding("SJIS")
+cur = c.cursor()
+for q in [b"select E'\\x95\\x5c' as x; delete from ${table}; -- '", "select 'テスト' as x".encode("shift_jis")]:
+    try:
+        cur.execute(q)
+        print("ran", cur.fetchall() if cur.description else cur.rowcount)
+    except Exception as e:
+        print("refused", str(e).splitlines()[0])
+`;
+    const r = await run("/usr/bin/python3", ["-c", script, `host=127.0.0.1 port=${t.pgPort} dbname=guarded user=x sslmode=disable`, key]);
+    const [first, second] = r.stdout.trim().split("\n");
+    expect(first, r.stderr).toContain("refused Gatehouse refused this text: in this session's client_encoding");
+    expect(second, r.stderr).toBe("ran [('テスト',)]"); // SJIS text whose characters swallow no such byte runs
     expect(await count()).toBe("10");
   });
 

@@ -22,6 +22,8 @@ import { holdNotice, postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./guard-types";
+import { AMBIGUOUS_TEXT, ClientEncoding } from "./client-encoding";
+import { refusedParse, refusedQuery } from "./stand-in-messages";
 import type { TargetCatalogs } from "./column-catalog";
 import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
 import { poolKeyOf, TargetPool, terminate } from "./target-pool";
@@ -166,8 +168,14 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
   let resettable = pooled;
+  const encoding = new ClientEncoding(targetSession.parameters.get("client_encoding"));
   const guards: FrontendGuard = (type, text, buf, start, end) => {
     if (resettable && UNRESETTABLE.test(text)) resettable = false;
+    if ((type === Frontend.Query || type === Frontend.Parse) && (guard.active || masking() !== null)) {
+      const unreadable = encoding.ambiguous(buf, start, end);
+      encoding.noteText(text);
+      if (unreadable) return { refusal: { kind: "UNPARSEABLE", error: AMBIGUOUS_TEXT }, replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
+    }
     return masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
@@ -175,7 +183,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs, reuse };
   const budget = session.budget;
   const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, cancelKey.cancelTarget, socket));
-  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, budgeted ?? results, () => deps.audit.syncPending(), limits);
+  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, encoding.watching(budgeted ?? results), () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld() || (budgeted?.withdraw() ?? false));
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 
