@@ -35,6 +35,23 @@ describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
     expect(gated.code).toBe(direct.code);
   });
 
+  it("keeps the client's client_encoding (LATIN1 here): its bytes are read and answered in it, as directly", async () => {
+    // 0xe9 is é in LATIN1 (invalid as UTF-8): the server converts it, and answers in LATIN1.
+    const input = Buffer.concat([
+      Buffer.from("select current_setting('client_encoding') as enc, encode(convert_to('"),
+      Buffer.from([0xe9]),
+      Buffer.from("', 'UTF8'), 'hex') as utf8, length('"),
+      Buffer.from([0xe9]),
+      Buffer.from("') as n;\n"),
+    ]);
+    const env = { PGCLIENTENCODING: "LATIN1" };
+    const direct = await run("psql", [`host=127.0.0.1 port=${t.target.port} dbname=shop user=app sslmode=disable`, "-X", "-At"], { env: { ...env, PGPASSWORD: "secret" }, input });
+    const gated = await run("psql", [`host=127.0.0.1 port=${t.pgPort} dbname=compat user=agent sslmode=disable`, "-X", "-At"], { env: { ...env, PGPASSWORD: key }, input });
+    expect(direct.stdout.trim()).toBe("LATIN1|c3a9|1");
+    expect(gated.stderr).toBe("");
+    expect(gated.stdout).toBe(direct.stdout);
+  });
+
   it("cancels a running query on Ctrl-C (psql sends a CancelRequest through the gateway)", async () => {
     const conninfo = `host=127.0.0.1 port=${t.pgPort} dbname=compat user=agent sslmode=disable`;
     const child = spawn("psql", [conninfo, "-X", "-c", "select pg_sleep(30)"], { env: { ...process.env, PGPASSWORD: key } });

@@ -1,5 +1,4 @@
 import type { Duplex } from "node:stream";
-import { serialize } from "pg-protocol";
 import { Parser } from "pg-protocol/dist/parser";
 import { PgError } from "./pg-error";
 import { SqlState } from "./message-codes";
@@ -27,6 +26,21 @@ export function forwardedParams(clientParams: Record<string, string>): Record<st
 }
 
 /**
+ * The StartupMessage (protocol 3.0) with these parameters. Not pg-protocol's serialize.startup: it
+ * appends client_encoding=UTF8 after them (node-postgres speaks UTF-8 only), which overrode the
+ * client's own (a LATIN1 client got UTF-8 rows and "invalid byte sequence" for its 'é'). A client
+ * that names none still gets UTF8, as before.
+ */
+export function startupMessage(params: Record<string, string>): Buffer {
+  const all = params.client_encoding ? params : { ...params, client_encoding: "UTF8" };
+  const body = Buffer.concat([...Object.entries(all).map(([k, v]) => Buffer.from(`${k}\0${v}\0`, "utf8")), Buffer.from([0])]);
+  const head = Buffer.allocUnsafe(8);
+  head.writeInt32BE(8 + body.length, 0);
+  head.writeInt32BE(3 << 16, 4);
+  return Buffer.concat([head, body]);
+}
+
+/**
  * Connects and authenticates to the target with the gateway's stored credentials, forwarding the
  * client's other start-up parameters (application_name, options, extra_float_digits...) unchanged.
  * SCRAM is node-postgres's implementation (pg/lib/crypto/sasl); the protocol parsing is pg-protocol's.
@@ -36,7 +50,7 @@ export async function connectTarget(target: PgTarget, clientParams: Record<strin
   const params = forwardedParams(clientParams);
   params.user = target.user;
   params.database = target.database;
-  socket.write(serialize.startup(params));
+  socket.write(startupMessage(params));
 
   const refused = (why: string) => new PgError("FATAL", SqlState.ConnectionFailure, `connection "${connectionName}" is unavailable: the target refused the gateway (${why})`);
 
