@@ -12,6 +12,15 @@ const masker = (doc: unknown, groups: string[] = []) => {
 };
 
 describe("[MASKING][JSON] JSON bodies are masked in place", () => {
+  it("masks by path after a byte-order mark or an anti-XSSI prefix, which it keeps", () => {
+    const m = masker({ paths: [{ path: "$.customers[*].name", style: "redact" }] });
+    for (const prefix of ["\uFEFF", ")]}',\n", ")]}'\n", "while(1);", "for(;;);"]) {
+      const text = `${prefix}{"customers":[{"name":"Ann Real"}]}`;
+      expect(maskJsonText(text, m), prefix).toBe(`${prefix}{"customers":[{"name":"[REDACTED]"}]}`);
+      expect(maskJsonBytes(Buffer.from(text), m)?.toString(), prefix).toBe(`${prefix}{"customers":[{"name":"[REDACTED]"}]}`);
+    }
+  });
+
   it("masks detector hits in string values and keys, and keeps every other byte", () => {
     const m = masker({ detectors: { builtIn: ["email", "payment-card"] } });
     const text = '{ "id": 12345678901234567890, "email":"ann@example.com",\n  "notes": ["call bob@example.org", 1.5e3, true, null], "ann@example.com": {"card": 4111111111111111} }';

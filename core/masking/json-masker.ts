@@ -151,6 +151,13 @@ function writeJsonString(out: Buffer, pos: number, s: string): number {
 }
 
 /**
+ * What may come before a JSON document in a body, kept as it is: a byte-order mark, and the
+ * anti-XSSI prefixes some APIs put first (`)]}'`, `while(1);`, `for(;;);`). Without it the body read
+ * as not JSON, and only the detectors saw it (a value under a path rule came back plain).
+ */
+const JSON_PREFIX = /^\uFEFF?(?:\)\]\}',?|while\s*\(\s*1\s*\)\s*;|for\s*\(\s*;\s*;\s*\)\s*;)?/;
+
+/**
  * The one pass behind both, written for speed (the issue's budget is 20 ms a MiB): no object per
  * token; a string without escapes is scanned in place (ValueMasker.scanRange) and sliced out only
  * when a detector could match it; the path of the current value is kept as it changes, and keys are
@@ -169,7 +176,7 @@ function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
   // Whether the last token ended a value (or a key): another value right after it means this is not JSON.
   let afterValue = false;
   const before = masker.checkpoint();
-  let i = 0;
+  let i = JSON_PREFIX.exec(text)![0].length;
   while (i < n) {
     const c = text.charCodeAt(i);
     let end: number;
