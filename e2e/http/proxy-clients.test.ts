@@ -67,6 +67,20 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     }
   });
 
+  it("refuses a masked body in UTF-16 (502 unmaskable_body): masking reads ASCII-compatible text only", async () => {
+    const r = await fetch(`${f.base("masked")}/customers-as?encoding=utf16le&type=${encodeURIComponent("application/json; charset=utf-16le")}`, {
+      headers: { authorization: `Bearer ${f.agent.key}` },
+    });
+    const raw = Buffer.from(await r.arrayBuffer());
+    for (const c of CUSTOMERS) expect(raw.toString("utf16le")).not.toContain(c.name);
+    expect(r.status).toBe(502);
+    expect(JSON.parse(raw.toString())).toMatchObject({ error: "unmaskable_body", message: expect.stringContaining("utf-16le") });
+    // Without a charset, but with UTF-16's byte-order mark.
+    const bom = await fetch(`${f.base("masked")}/customers-as?encoding=utf16le&bom=1&type=application/json`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+    expect(bom.status).toBe(502);
+    expect(await bom.json()).toMatchObject({ error: "unmaskable_body" });
+  });
+
   it("serves https on the same port with the gateway's certificate (verified by curl against it), beside plain http", async () => {
     const url = `https://127.0.0.1:${f.gw.gw.ports.http}/proxy/masked/customers`;
     const r = await curl("--cacert", path.join(f.gw.env.GATEHOUSE_DATA_DIR, "tls-cert.pem"), "-H", `Authorization: Bearer ${f.agent.key}`, url);

@@ -107,7 +107,8 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
   if (p === "/customers-as") {
     // The same JSON under another declared type (?type=none: no Content-Type at all), as some APIs serve it.
     const type = url.searchParams.get("type") ?? "text/plain";
-    const b = Buffer.from(JSON.stringify({ customers: CUSTOMERS }));
+    const json = (url.searchParams.get("bom") ? "\uFEFF" : "") + JSON.stringify({ customers: CUSTOMERS });
+    const b = Buffer.from(json, url.searchParams.get("encoding") === "utf16le" ? "utf16le" : "utf8");
     res.writeHead(200, { ...(type === "none" ? {} : { "content-type": type }), "content-length": b.length }).end(b);
     return;
   }

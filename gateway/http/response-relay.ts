@@ -37,6 +37,7 @@ const JSON_TYPE = /^(?:application\/(?:[\w.+-]+\+)?json|text\/(?:x-)?json)\b/i;
  * when it is JSON, path rules included, else by the detectors as before.
  */
 const MAYBE_JSON_TYPE = /^(?:$|text\/plain\b|text\/javascript\b|application\/(?:x-)?javascript\b)/i;
+const WIDE_CHARSET = /;\s*charset\s*=\s*"?((?:utf-?(?:16|32)|ucs-?2|ucs-?4|utf-?7)(?:-?[lb]e)?)\b/i;
 const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-www-form-urlencoded|x-ndjson|(?:[\w.+-]+\+)?yaml|graphql)\b)/i;
 
 /**
@@ -75,6 +76,12 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   }
   const contentType = String(up.headers["content-type"] ?? "");
   if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts);
+  // Masking reads bodies as UTF-8 (ASCII-compatible): in UTF-16 or UTF-32 no detector or path would match, so such a body is refused.
+  const wide = WIDE_CHARSET.exec(contentType);
+  if (wide) {
+    source.destroy();
+    return refuse(opts, res, 502, "unmaskable_body", `the response is in ${wide[1]}, which masking cannot read (it reads UTF-8 and other ASCII-compatible text)`);
+  }
   if (JSON_TYPE.test(contentType) && opts.jsonLines) {
     delete headers["content-length"];
     return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts);
@@ -127,6 +134,10 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
     return { ...result, note: declared ? `JSON over ${limit} bytes: streamed through the detectors, without path rules` : undefined };
   }
   const body = Buffer.concat(chunks, size);
+  // A UTF-16 byte-order mark without a charset saying so: as unreadable as one that does.
+  if (size >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) {
+    return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
+  }
   redactInPlace(
     body,
     opts.forms.map((f) => Buffer.from(f)),
