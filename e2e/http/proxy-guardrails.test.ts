@@ -104,6 +104,15 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect((await call("guarded", "POST", "/v1/refunds", '{"mode":"normal"}')).status).toBe(200);
   });
 
+  it("holds a body that names a key twice (which value the upstream acts on cannot be told): read as unreadable, it meets the review rule", async () => {
+    const pending = call("guarded", "POST", "/v1/refunds?dup=1", '{"mode":"force","mode":"normal"}');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstreamSaw("POST", "/v1/refunds?dup=1"), "nothing reaches the upstream before the verdict").toBe(0);
+    await decidePendingReview(f.seed, "POST /v1/refunds?dup=1", { reject: "not twice" });
+    expect((await pending).status).toBe(403);
+    expect(upstreamSaw("POST", "/v1/refunds?dup=1")).toBe(0);
+  });
+
   it("cancels the review of a held request whose client goes away; the upstream never sees it", async () => {
     const aborter = new AbortController();
     const pending = fetch(`${f.base("guarded")}/v1/admin/abandoned`, { method: "DELETE", headers: { authorization: `Bearer ${f.agent.key}` }, signal: aborter.signal }).catch((err: Error) => err);

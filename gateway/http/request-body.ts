@@ -53,11 +53,48 @@ export function bodyFacts(read: ReadBody | null, contentType: string | undefined
   if (!read.whole) return UNREAD;
   if (read.body.length === 0) return undefined;
   if (!JSON_TYPE.test(contentType ?? "")) return UNREAD;
+  const text = read.body.toString("utf8");
+  let parsed: unknown;
   try {
-    return JSON.parse(read.body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     return UNREAD;
   }
+  // JSON.parse keeps a repeated key's last value; some upstream parsers keep the first: which the
+  // upstream acts on cannot be told, so such a body is judged as one not read (fail closed).
+  return hasRepeatedKey(text) ? UNREAD : parsed;
+}
+
+/** Whether an object in this (valid) JSON text names a key twice (compared decoded: `"a"` and `"\u0061"` are one key). */
+export function hasRepeatedKey(text: string): boolean {
+  const keys: Array<Set<string> | null> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const top = keys.at(-1);
+      if (expectKey && top) {
+        const raw = text.slice(i, end + 1);
+        const key = raw.includes("\\") ? (JSON.parse(raw) as string) : text.slice(i + 1, end);
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      expectKey = false;
+      i = end;
+    } else if (c === "{") {
+      keys.push(new Set());
+      expectKey = true;
+    } else if (c === "[") {
+      keys.push(null);
+    } else if (c === "}" || c === "]") {
+      keys.pop();
+    } else if (c === ",") {
+      expectKey = keys.at(-1) !== null && keys.length > 0;
+    }
+  }
+  return false;
 }
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
