@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { request as undiciRequest } from "undici";
@@ -79,6 +80,20 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     const bom = await fetch(`${f.base("masked")}/customers-as?encoding=utf16le&bom=1&type=application/json`, { headers: { authorization: `Bearer ${f.agent.key}` } });
     expect(bom.status).toBe(502);
     expect(await bom.json()).toMatchObject({ error: "unmaskable_body" });
+  });
+
+  it("refuses a masked body under a transfer coding it cannot read (Transfer-Encoding: gzip, chunked) instead of passing it compressed", async () => {
+    const r = await fetch(`${f.base("masked")}/customers.te-gz`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+    const raw = Buffer.from(await r.arrayBuffer());
+    let inflated = "";
+    try {
+      inflated = zlib.gunzipSync(raw).toString();
+    } catch {
+      // not gzip: nothing compressed came through
+    }
+    for (const c of CUSTOMERS) expect(inflated).not.toContain(c.name);
+    expect(r.status).toBe(502);
+    expect(JSON.parse(raw.toString())).toMatchObject({ error: "upstream_encoding" });
   });
 
   it("serves https on the same port with the gateway's certificate (verified by curl against it), beside plain http", async () => {

@@ -112,6 +112,13 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
     res.writeHead(200, { ...(type === "none" ? {} : { "content-type": type }), "content-length": b.length }).end(b);
     return;
   }
+  if (p === "/customers.te-gz") {
+    // Compressed as a transfer coding (gzip, then chunked): the receiving HTTP/1.1 stack removes only the chunking.
+    res.setHeader("content-type", "application/json");
+    res.setHeader("transfer-encoding", "gzip, chunked");
+    res.end(zlib.gzipSync(JSON.stringify({ customers: CUSTOMERS })));
+    return;
+  }
   if (p === "/customers.gz") {
     const b = zlib.gzipSync(JSON.stringify({ customers: CUSTOMERS }));
     res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": b.length }).end(b);

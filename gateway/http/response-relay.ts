@@ -59,6 +59,14 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   const inspect = opts.forms.length > 0 || opts.masker !== null;
   if (!inspect) return pipe(up, [], res, status, headers, opts);
+  // A transfer coding besides chunked (`Transfer-Encoding: gzip, chunked`): Node removes only the chunking, so the body stays compressed, unreadable to the checks below.
+  const transfer = String(up.headers["transfer-encoding"] ?? "chunked")
+    .toLowerCase()
+    .replace(/\s/g, "");
+  if (transfer !== "chunked") {
+    up.destroy();
+    return refuse(opts, res, 502, "upstream_encoding", `the upstream answered with a Transfer-Encoding the gateway cannot read (${up.headers["transfer-encoding"]}), so it cannot check the body`);
+  }
   if (!canDecode(encoding)) {
     up.destroy();
     return refuse(opts, res, 502, "upstream_encoding", `the upstream answered with a Content-Encoding the gateway cannot read (${encoding}), so it cannot check the body`);
