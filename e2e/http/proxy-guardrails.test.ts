@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { auditEvents, reviews, sessions } from "../../drizzle/schema/index";
@@ -87,6 +88,14 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: "too_large_to_judge" });
+    // A compressed form cannot be read for the field either (an upstream that decodes it would see _method=DELETE).
+    const gzipped = await fetch(`${f.base("guarded")}/v1/customers/8`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.agent.key}`, "content-type": "application/x-www-form-urlencoded", "content-encoding": "gzip" },
+      body: zlib.gzipSync("name=x&_method=DELETE"),
+    });
+    expect(gzipped.status).toBe(415);
+    expect(await gzipped.json()).toMatchObject({ error: "unreadable_body" });
     expect(f.upstream.seen.filter((s) => s.url.startsWith("/v1/customers/8")).length).toBe(0);
   });
 

@@ -141,10 +141,18 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
   }
   facts.body = bodyFacts(body, req.headers["content-type"]);
   if (form && policy) {
-    if (!body?.whole) {
-      const message = `Gatehouse cannot judge this form: its body is larger than the ${limit} bytes the connection buffers, so a _method field in it could not be read`;
-      const bytesOut = sendRefusal(res, 413, { error: "too_large_to_judge", message }, { connection: "close" });
-      return audit("denied", { status: 413, bytesIn: 0, bytesOut, kind: `${method} ${path}`, message });
+    // A compressed form (Content-Encoding) cannot be read for the field either: an upstream that decodes it would see it.
+    const coded =
+      String(req.headers["content-encoding"] ?? "identity")
+        .trim()
+        .toLowerCase() !== "identity";
+    if (!body?.whole || coded) {
+      const message = coded
+        ? `Gatehouse cannot judge this form: its body is compressed (Content-Encoding: ${req.headers["content-encoding"]}), so a _method field in it could not be read; send it uncompressed`
+        : `Gatehouse cannot judge this form: its body is larger than the ${limit} bytes the connection buffers, so a _method field in it could not be read`;
+      const status = coded ? 415 : 413;
+      const bytesOut = sendRefusal(res, status, { error: coded ? "unreadable_body" : "too_large_to_judge", message }, { connection: "close" });
+      return audit("denied", { status, bytesIn: 0, bytesOut, kind: `${method} ${path}`, message });
     }
     facts.formMethods = formMethods(body);
   }
