@@ -40,6 +40,9 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     ["alter table customers add column gx text generated always as (name || '') stored", "name"],
     ["create trigger tg before update on customers for each row execute function f()", "customers"],
     ["create rule rr as on update to customers do also insert into rlog values (new.name)", "customers"],
+    ["copy (select name from customers) to '/tmp/names.txt'", "name"],
+    ["copy customers to '/tmp/customers.csv' with (format csv)", "customers.*"],
+    ["copy customers (id, email) to program 'cat > /tmp/e'", "customers.email"],
   ])("refuses %s (it copies %s)", (sql, column) => expect(copied(sql)).toBe(column));
 
   it.each([
@@ -59,6 +62,10 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     "alter table customers add column gy text generated always as (upper(note)) stored",
     "create trigger tg before update on orders for each row execute function f()",
     "alter table vault.keys rename column note to remark",
+    "copy (select name from customers) to stdout",
+    "copy customers (id, note) to '/tmp/ids.txt'",
+    "copy orders to '/tmp/orders.txt'",
+    "copy customers from '/tmp/in.txt'",
   ])("lets %s through", (sql) => expect(copied(sql)).toBeNull());
 
   it("refuses every DO block when a rule covers columns of every table (the body may reach one through search_path)", () => {

@@ -78,6 +78,21 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
           lineage.outputs.map((o) => o.reads),
         );
     }
+    if (isObj(v.CopyStmt) && !v.CopyStmt.is_from && (v.CopyStmt.filename || v.CopyStmt.is_program)) {
+      // COPY ... TO a server file or a program: pg_read_file or COPY FROM would read it back unmasked (TO STDOUT is masked as it streams).
+      const copy = v.CopyStmt;
+      const where = copy.is_program ? "a program" : "a file on the server";
+      if (isObj(copy.query)) {
+        const lineage = statementLineage(copy.query);
+        const hit = lineage && covered(lineage.outputs.flatMap((o) => o.reads));
+        if (hit && !found) found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, to ${where}, where masking would not follow it` };
+      } else if (isObj(copy.relation)) {
+        const table = relationName(copy.relation);
+        const cols = ((copy.attlist as Node[] | undefined) ?? []).map((a) => (a.String as { sval?: string } | undefined)?.sval ?? "");
+        const hit = cols.length ? cols.find((c) => referenceCovered(m, table, c)) : referenceCovered(m, table, "*") ? "*" : undefined;
+        if (hit && !found) found = { column: `${table}.${hit}`, reason: `it copies ${table}${hit === "*" ? "" : `.${hit}`}, which masking protects, to ${where}, where masking would not follow it` };
+      }
+    }
     if (isObj(v.RenameStmt) || isObj(v.AlterObjectSchemaStmt)) {
       // A covered table or column renamed (or moved to another schema) so that its rule no longer matches: its values would read unmasked.
       const what = renameEscape((v.RenameStmt ?? v.AlterObjectSchemaStmt) as Node, m);

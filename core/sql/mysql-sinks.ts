@@ -9,10 +9,10 @@ type Node = Record<string, unknown>;
  * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
  * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
  * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
- * generated column added by ALTER TABLE).
+ * generated column added by ALTER TABLE), or a file on the server (`file`: SELECT ... INTO OUTFILE/DUMPFILE).
  * Null when a statement cannot be read (callers assume the worst).
  */
-export type MysqlSink = { kind: "column" | "variable" | "rename"; table: string | null; dest: string | null; reads: ColumnReference[] };
+export type MysqlSink = { kind: "column" | "variable" | "rename" | "file"; table: string | null; dest: string | null; reads: ColumnReference[] };
 
 const cache = new Map<string, MysqlSink[] | null>();
 
@@ -79,6 +79,9 @@ function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
       // SELECT ... INTO @a, @b: each output into its variable.
       if (n.type === "select" && isObj(n.into) && n.into.keyword === "var")
         for (const o of outputsOf(n)) out.push({ kind: "variable", table: null, dest: "@", reads: o.star !== null ? scope.resolve(o.star || null, "*", n, 0) : scope.exprReads(o.expr, n, 0) });
+      // SELECT ... INTO OUTFILE / DUMPFILE: a file on the server, which LOAD_FILE or LOAD DATA reads back.
+      if (n.type === "select" && isObj(n.into) && /^(outfile|dumpfile)$/i.test(String(n.into.keyword ?? "")))
+        for (const o of outputsOf(n)) out.push({ kind: "file", table: null, dest: null, reads: o.star !== null ? scope.resolve(o.star || null, "*", n, 0) : scope.exprReads(o.expr, n, 0) });
       // @v := expr, SET @v = expr.
       if (n.type === "assign" && isObj(n.left) && n.left.type === "var") out.push({ kind: "variable", table: null, dest: `@${String(n.left.name)}`, reads: scope.exprReads(n.right, null, 0) });
     });

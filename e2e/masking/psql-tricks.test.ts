@@ -1,4 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { psqlAdmin } from "../support/pg-server";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "./support/masked-gateway";
 import { ORDER_NO, SEEDED } from "./support/seed";
 
@@ -84,6 +88,24 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
     expect(leaksIn(s.proxy.received()), r.stdout + r.stderr).toEqual([]);
     expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
+  });
+
+  it("refuses copying a masked column to a server file, which COPY FROM would read back plain (a role allowed server files)", async () => {
+    const file = path.join(tmpdir(), `gatehouse-masked-copy-${process.pid}.txt`);
+    psqlAdmin(inject("pg"), "grant pg_write_server_files, pg_read_server_files to app");
+    try {
+      s.proxy.reset();
+      const r = await s.psql(s.key, `copy (select name, email from customers) to '${file}'; create temp table back (a text, b text); copy back from '${file}'; select * from back`, [
+        "-v",
+        "VERBOSITY=verbose",
+      ]);
+      expect(r.stderr).toContain("it copies name, which masking protects, to a file on the server");
+      expect(leaksIn(s.proxy.received())).toEqual([]);
+      expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
+    } finally {
+      psqlAdmin(inject("pg"), "revoke pg_write_server_files, pg_read_server_files from app");
+      rmSync(file, { force: true });
+    }
   });
 
   it("refuses renaming a masked table out from under its rule, saying why", async () => {

@@ -126,6 +126,8 @@ describe("[MYSQL][MASKING]", () => {
         "alter table users change code c2 varchar(20)",
         "alter table users add column gx varchar(20) as (concat(code, '')) stored",
         "create trigger tg before update on users for each row insert into copies values (new.code)",
+        "select id, code from users into outfile '/tmp/gatehouse-masked-codes.txt'",
+        "select concat(code, '') from user_codes limit 1 into dumpfile '/tmp/gatehouse-masked-code.bin'",
       ];
       for (const sql of copies) {
         const err = await c.query(sql).then(

@@ -123,6 +123,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
       sink.reads.find((r) => referenceCovered(masking, r.table, r.column)) ?? (views && sink.kind !== "rename" ? sink.reads.find((r) => ruleThroughViews(masking, views, [r], [])) : undefined);
     if (!read) continue;
     const what = read.table ? `${read.table}.${read.column}` : read.column;
+    if (sink.kind === "file") return refuse(`it copies ${what}, which masking protects, into a file on the server`);
     if (sink.kind === "variable") return refuse(`it copies ${what}, which masking protects, into the user variable ${sink.dest === "@" ? "it names" : sink.dest}`);
     if (sink.kind === "column" && !(sink.dest && referenceCovered(masking, sink.table, sink.dest)))
       return refuse(`it copies ${what}, which masking protects, into ${sink.table ?? "a table"}${sink.dest ? `.${sink.dest}` : ""}, which no masking rule covers`);
