@@ -41,6 +41,9 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     ["create trigger tg before update on customers for each row execute function f()", "customers"],
     ["create rule rr as on update to customers do also insert into rlog values (new.name)", "customers"],
     ["copy (select name from customers) to '/tmp/names.txt'", "name"],
+    ["select lo_from_bytea(0, convert_to(name, 'UTF8')) from customers", "name"],
+    ["select setval('s', length(name)) from customers", "name"],
+    ["select dblink_exec('host=elsewhere', format('insert into t values (%L)', email)) from customers", "email"],
     ["copy customers to '/tmp/customers.csv' with (format csv)", "customers.*"],
     ["copy customers (id, email) to program 'cat > /tmp/e'", "customers.email"],
   ])("refuses %s (it copies %s)", (sql, column) => expect(copied(sql)).toBe(column));

@@ -7,9 +7,20 @@ const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
 /** A statement that would put a masked column's values where masking does not follow them: what, and why it is refused (a sentence's end). */
 export type MaskedCopy = { column: string; reason: string };
 
-// Functions that keep a value past the statement, where a later read gets it unmasked: a setting
-// (current_setting, SHOW) and a notification's payload.
-const STASHING_FUNCTIONS = new Set(["set_config", "pg_notify"]);
+// Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
+const STASHING_FUNCTIONS = new Map([
+  ["set_config", "a setting (set_config)"],
+  ["pg_notify", "a notification (pg_notify)"],
+  ["lo_from_bytea", "a large object (lo_get reads it back)"],
+  ["lo_put", "a large object (lo_get reads it back)"],
+  ["lowrite", "a large object (lo_get reads it back)"],
+  ["setval", "a sequence (setval)"],
+  ["pg_logical_emit_message", "the write-ahead log (pg_logical_emit_message)"],
+  ["dblink", "another database (dblink)"],
+  ["dblink_exec", "another database (dblink)"],
+  ["dblink_send_query", "another database (dblink)"],
+  ["pg_file_write", "a file on the server (pg_file_write)"],
+]);
 
 /**
  * Whether a statement copies a masked column's values into a place masking does not cover: a table
@@ -153,12 +164,9 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
           .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
           .at(-1)
           ?.toLowerCase() ?? "";
-      const hit = STASHING_FUNCTIONS.has(fn) ? covered(expressionReads(tree, v.FuncCall.args)) : undefined;
-      if (hit)
-        found = {
-          column: name(hit),
-          reason: `it copies ${name(hit)}, which masking protects, into ${fn === "pg_notify" ? "a notification (pg_notify)" : "a setting (set_config)"}, where masking would not follow it`,
-        };
+      const into = STASHING_FUNCTIONS.get(fn);
+      const hit = into ? covered(expressionReads(tree, v.FuncCall.args)) : undefined;
+      if (hit && !found) found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, into ${into}, where masking would not follow it` };
     }
     for (const k in v) walk(v[k]);
   };

@@ -77,6 +77,7 @@ const TRICKS = [
   "select set_config('x.v', (select name from customers limit 1), false); select current_setting('x.v')",
   "do $$ declare v text; begin select name into v from customers limit 1; perform set_config('x.z', v, false); end $$; select current_setting('x.z')",
   "listen ch; select pg_notify('ch', name) from customers",
+  "select lo_from_bytea(424242, convert_to(name, 'UTF8')) from customers order by id limit 1; select convert_from(lo_get(424242), 'UTF8'); select lo_unlink(424242)",
   "begin; alter table customers add column gx text generated always as (name || '') stored; commit; select gx from customers; alter table customers drop column gx",
   "create temp table tlog (v text); create function pg_temp.tf() returns trigger language plpgsql as $$ begin insert into tlog values (new.name); return new; end $$; create trigger tg before update on customers for each row execute function pg_temp.tf(); update customers set id = id; drop trigger tg on customers; select * from tlog",
   "create temp table rlog (v text); create rule rr as on update to customers do also insert into rlog values (new.name); update customers set id = id; drop rule rr on customers; select * from rlog",

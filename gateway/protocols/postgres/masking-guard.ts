@@ -49,7 +49,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
     // Cheap first look: only texts that write (or keep a value in a setting or a notification) can write back or copy out.
-    if (!/\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy)\b/i.test(text)) {
+    if (!/\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write)\b/i.test(text)) {
       if (type === Frontend.Parse) reparse(readParse(buf, start, end).name, []);
       return null;
     }
