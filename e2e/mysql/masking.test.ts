@@ -128,6 +128,7 @@ describe("[MYSQL][MASKING]", () => {
         "create trigger tg before update on users for each row insert into copies values (new.code)",
         "select id, code from users into outfile '/tmp/gatehouse-masked-codes.txt'",
         "select concat(code, '') from user_codes limit 1 into dumpfile '/tmp/gatehouse-masked-code.bin'",
+        "select * from users into outfile '/tmp/gatehouse-masked-users.csv' fields terminated by ','",
       ];
       for (const sql of copies) {
         const err = await c.query(sql).then(

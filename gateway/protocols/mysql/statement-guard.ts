@@ -114,8 +114,12 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
   });
   const sinks = mysqlSinks(text);
   if (sinks === null) {
-    const named = text.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w));
-    return named ? refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`) : null;
+    const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];
+    const named = words.find((w) => referenceCovered(masking, null, w));
+    if (named) return refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`);
+    // A file written from a covered table (`SELECT * ... INTO OUTFILE ... FIELDS TERMINATED BY ','`, which the grammar does not read).
+    const table = /\binto\s+(outfile|dumpfile)\b/i.test(text) ? words.find((w) => referenceCovered(masking, w, "*")) : undefined;
+    return table ? refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`) : null;
   }
   for (const sink of sinks) {
     // A covered column read directly, or through a view (traced by its definition; an unreadable view counts as covered).
