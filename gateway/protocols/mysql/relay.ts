@@ -12,12 +12,9 @@ import type { BudgetOverrun } from "../../pipeline/budgets";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
-import { decideHeld } from "./held-statement";
+import { textVerdict } from "./text-verdict";
 import { PacketMailbox, runChangeUser } from "./change-user";
 import { ClientCharset } from "../../../core/sql/mysql-charsets";
-
-const AMBIGUOUS_TEXT =
-  "Gatehouse refused this text: in this session's character set (big5, gbk, sjis, cp932 or gb18030, or one Gatehouse could not tell) a multi-byte character in it ends in a backslash or backtick byte, so the server could read the statement otherwise than Gatehouse judges it. Connect with utf8mb4";
 
 type InFlight = {
   record: CommandRecord | null;
@@ -240,25 +237,19 @@ export class MysqlRelay {
       return;
     }
     const text = kill ? kill.text : sent;
-    // Judged as UTF-8: a text the server may read otherwise (a multi-byte character set) is refused where it is judged or masked.
-    if (!kill && this.charset.ambiguous(p.payload, 1, text) && (this.hooks.guard.active() || this.hooks.masking())) {
-      return this.refuse(p, new MysqlError(Err.ParseError, AMBIGUOUS_TEXT), { record, kind: "UNPARSEABLE" });
-    }
-    let maskedWrite = this.hooks.maskedWrite(text);
-    if (maskedWrite instanceof Promise) {
-      maskedWrite = await maskedWrite;
-      if (this.closed) return;
-    }
-    if (maskedWrite) return this.refuse(p, maskedWrite.refusal, { record, kind: maskedWrite.kind });
+    // A KILL mapped to the target's thread id is the gateway's own text: it is judged as such, not read for its bytes.
+    const verdict = await textVerdict(
+      this.hooks,
+      kill ? null : this.charset,
+      p.payload,
+      text,
+      (h) => (this.held = h),
+      () => this.closed,
+    );
+    if (!verdict) return;
+    if (!verdict.run) return this.refuse(p, verdict.error, { record, kind: verdict.kind });
+    record.approval = verdict.approval;
     if (kill) p = { seq: 0, lastSeq: 0, raw: null, payload: Buffer.concat([Buffer.from([Com.Query]), Buffer.from(text, "utf8")]) };
-    const judgement = this.hooks.guard.judge(text);
-    if (judgement && "refusal" in judgement) return this.refuse(p, judgement.refusal, { record, kind: judgement.kind });
-    if (judgement && "review" in judgement) {
-      const held = await decideHeld(this.hooks, judgement.review, text, (h) => (this.held = h));
-      if (this.closed) return;
-      if (!held.run) return this.refuse(p, held.error, { record, kind: judgement.review.command.kind });
-      record.approval = held.approval;
-    }
     if (expect.kind === "prepare") record.results = [];
     this.charset.after(text);
     return this.forward(p, expect, expect.kind === "prepare" ? null : record, true, text);
