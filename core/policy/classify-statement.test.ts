@@ -91,4 +91,24 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("merge into t using s on 1 = 1 when matched and t.a > 1 then delete")[0].writesWithoutWhere).toBe(false);
     expect(classify("merge into t using s on t.id = s.id when not matched by source then delete")[0]).toMatchObject({ runs: ["DELETE"], writesWithoutWhere: true });
   });
+
+  it("judges the SQL a function runs from text (dblink, pg_cron) and set_config as the SET it is", () => {
+    expect(classify("select dblink_exec('dbname=shop', 'drop table t; delete from u')")[0]).toMatchObject({
+      kind: "SELECT",
+      runs: ["DROP TABLE", "DELETE"],
+      tables: ["t", "u"],
+      writesWithoutWhere: true,
+      locks: "ACCESS EXCLUSIVE",
+    });
+    expect(classesOf("select * from dblink('c', $$truncate t$$) as x(a int)")[0]).toEqual(["read", "write"]);
+    expect(classify("select cron.schedule('nightly', '0 3 * * *', 'delete from t')")[0].runs).toEqual(["DELETE"]);
+    // Built at run time, or not SQL the parser reads: code the gateway cannot see.
+    for (const sql of ["select dblink_exec('c', 'drop ' || 'table t')", "select dblink_exec(current_setting('x.sql'))", "select dblink_exec('c', 'not sql at all')"])
+      expect(classesOf(sql)[0], sql).toEqual(["anonymous-code", "ddl", "privileges", "read", "write"]);
+    expect(classesOf("select dblink_connect('c', 'dbname=shop')")[0]).toEqual(["read"]);
+    expect(classesOf("explain select dblink_exec('c', 'drop table t')")[0]).toEqual(["utility"]);
+    expect(classify("select pg_catalog.set_config('role', 'admin', false)")[0]).toMatchObject({ runs: ["SET"], sessionSettings: ["role"] });
+    expect(classify("select set_config(name => 'SEARCH_PATH'::text, new_value => 'evil', is_local => false)")[0].sessionSettings).toEqual(["search_path"]);
+    expect(classify("select set_config(current_setting('x.name'), 'admin', false)")[0]).toMatchObject({ classes: ["read", "session"], sessionSettings: ["*"] });
+  });
 });

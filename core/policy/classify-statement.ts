@@ -1,5 +1,6 @@
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
+import { functionEffects } from "./function-effects";
 
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
@@ -162,6 +163,8 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     } else if (type === "FuncCall") {
       const fn = names(node.funcname).join(".").toLowerCase();
       if (fn && !c.functions.includes(fn)) c.functions.push(fn);
+      // What a call runs besides (dblink's SQL text, set_config's SET); a plain EXPLAIN runs nothing.
+      if (!explainOnly) functionEffects(fn, node, c, classes, (kind, n, tree) => classifyStatement({ kind, node: n, tree }));
     } else if (explainOnly) {
       return;
     } else if (type === "InsertStmt" || type === "UpdateStmt" || type === "DeleteStmt" || type === "MergeStmt") {

@@ -42,6 +42,24 @@ describe("[POLICY][EVALUATE] the first matching rule decides", () => {
     expect(decide(sql)).toEqual([expected]);
   });
 
+  it("meets a setting it cannot name (set_config of an expression) with deny and review rules, not allow rules", () => {
+    const settings = policySchema.parse({
+      defaultAction: "review",
+      rules: [
+        { name: "may-set-timezone", action: "allow", match: { sessionSettings: ["timezone"] } },
+        { name: "no-role-changes", action: "deny", match: { sessionSettings: ["role"] } },
+      ],
+    });
+    const judge = (sql: string) => {
+      const a = analyzer.analyze(sql);
+      if (!a.ok) throw new Error(a.error);
+      return evaluatePolicy(settings, { name: "agent-7", groups: [] }, sqlCommand(classifyStatement(a.statements[0]), sql)).rule;
+    };
+    expect(judge("select set_config('TimeZone', 'UTC', false)")).toBe("may-set-timezone");
+    expect(judge("select set_config('role', 'admin', false)")).toBe("no-role-changes");
+    expect(judge("select set_config(lower('ROLE'), 'admin', false)")).toBe("no-role-changes");
+  });
+
   it("scopes rules to groups", () => {
     expect(decide("drop table users", ["dba"])).toEqual(["allow:dba-may-ddl"]);
   });

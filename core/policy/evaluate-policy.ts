@@ -2,6 +2,7 @@ import { wildcardRegex } from "./wildcard";
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
+import { ANY_SETTING } from "./function-effects";
 import { requestConditionsHold, requestKindMatches } from "./http-request";
 import { kubernetesConditionsHold } from "./kubernetes-request";
 import { toolConditionsHold, toolKindMatches } from "./mcp-tool-call";
@@ -55,7 +56,8 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
     (!m.copiesServerFile || c.copiesServerFile) &&
     (!m.copiesProgram || c.copiesProgram) &&
-    anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase())) &&
+    // A setting named by an expression (set_config(name, ...)) may be any: deny and review rules meet it.
+    anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase()) || (rule.action !== "allow" && c.sessionSettings.includes(ANY_SETTING))) &&
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
     (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
     requestConditionsHold(m, c, rule.action) &&

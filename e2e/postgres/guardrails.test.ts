@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { run } from "../support/run-program";
+import { psqlAdmin } from "../support/pg-server";
 
 let t: TestGateway;
 let key: string;
@@ -21,6 +22,8 @@ const table = "guarded_items";
 beforeAll(async () => {
   t = await startTestGateway();
   key = await t.setupAccess({ connection: "guarded", identity: "agent-g" });
+  // dblink runs SQL it is handed as text, here on the same database as the same role.
+  psqlAdmin(t.target, "create extension if not exists dblink", "shop");
   await t.psql(key, "guarded", ["-qc", `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g`]);
   writeFileSync(
     policyFile,
@@ -31,6 +34,7 @@ beforeAll(async () => {
         { name: "no-bulk-writes", action: "deny", match: { writesWithoutWhere: true } },
         { name: "truncate-needs-approval", action: "review", match: { kinds: ["TRUNCATE"] } },
         { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
+        { name: "no-role-changes", action: "deny", match: { sessionSettings: ["role"] } },
         { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
       ],
     }),
@@ -41,6 +45,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+// A dblink connection string back to the target's database (the cases name it <dblink>).
+const withDblink = (sql: string) => sql.replaceAll("<dblink>", `host=127.0.0.1 port=${t.target.port} dbname=shop user=app password=secret`);
 const count = async () => (await t.psql(key, "guarded", ["-qAtc", `select count(*) from ${table}`])).stdout.trim();
 
 describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () => {
@@ -56,10 +62,14 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     [`explain analyze delete from ${table}`, "no-bulk-writes"],
     [`prepare wipe as delete from ${table}`, "no-bulk-writes"],
     ["select pg_read_file('/etc/passwd')", "no-file-reads"],
+    [`select dblink_exec('<dblink>', 'delete from ${table}')`, "no-bulk-writes"],
+    [`select dblink_exec('<dblink>', $$drop table ${table}$$)`, "no-drops"],
+    [`select * from dblink('<dblink>', 'delete from ${table} where ' || 'true returning id') as gone(id int)`, "no-ddl"],
+    ["select set_config('role', 'postgres', false)", "no-role-changes"],
     [`do $$ begin execute 'delete from ${table}'; end $$`, "no-ddl"],
     [`create function wipe() returns void language sql as 'delete from ${table}'`, "no-ddl"],
   ])("refuses %s with 42501 naming rule %s, and nothing changes", async (sql, rule) => {
-    const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+    const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", withDblink(sql)]);
     expect(r.stderr).toContain("ERROR:  42501: Gatehouse denied this statement");
     expect(r.stderr).toContain(`rule "${rule}"`);
     expect(await count()).toBe("10");
@@ -138,7 +148,7 @@ for q in [b"select E'\\x95\\x5c' as x; delete from ${table}; -- '", "select 'テ
 
   it("shows the policy and refuses an invalid one", async () => {
     const shown = JSON.parse((await t.cli("policies", "show", "guarded")).stdout);
-    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-ddl"]);
+    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-role-changes", "no-ddl"]);
     writeFileSync(policyFile, JSON.stringify({ rules: [{ name: "bad", action: "deny", match: { regex: "(" } }] }));
     const bad = await t.cli("policies", "apply", "guarded", "-f", policyFile);
     expect(bad.code).toBe(1);

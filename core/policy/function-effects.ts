@@ -1,0 +1,91 @@
+import { parseSync } from "libpg-query";
+import { kindOf } from "../sql/statement-analyzer";
+import { strongest } from "./lock-levels";
+import type { Classification, StatementClass } from "./classify-statement";
+
+type Node = Record<string, unknown>;
+
+/**
+ * Functions that run SQL handed to them as text: dblink's on another connection (often the same
+ * database: `dblink_exec('dbname=shop', 'drop table customers')`), pg_cron's when the job comes due.
+ * What that text runs is what the call does, so it is classified into the calling statement.
+ */
+const RUNS_SQL_TEXT = new Set(["dblink", "dblink_exec", "dblink_send_query", "dblink_open", "cron.schedule", "cron.schedule_in_database", "cron.alter_job"]);
+/** `set_config(name, value, is_local)` is `SET name = value`. */
+const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
+
+/** A setting named by an expression the gateway cannot read: it may be any (matches deny and review rules on settings). */
+export const ANY_SETTING = "*";
+
+/**
+ * What a function call does besides returning a value, added to the statement's classification
+ * (`classify` classifies a statement it runs). dblink and pg_cron calls run each string argument
+ * that parses as SQL; when one is built at run time, or none parses, the call runs code the gateway
+ * cannot see (the anonymous-code class, as DO). A set_config call is a SET of its setting.
+ */
+export function functionEffects(fn: string, call: Node, c: Classification, classes: Set<StatementClass>, classify: (kind: string, node: string, tree: Node) => Classification): void {
+  const args = ((call.args as Node[] | undefined) ?? []).map(unwrap);
+  const bare = fn.replace(/^public\./, "");
+  if (SETS_SETTING.has(fn)) {
+    classes.add("session");
+    if (!c.runs.includes("SET")) c.runs.push("SET");
+    const name = stringValue(args[0]);
+    const setting = name === undefined ? ANY_SETTING : name.toLowerCase();
+    if (!c.sessionSettings.includes(setting)) c.sessionSettings.push(setting);
+    return;
+  }
+  if (!RUNS_SQL_TEXT.has(bare)) return;
+  let parsed = 0;
+  let opaque = false;
+  for (const a of args) {
+    const text = stringValue(a);
+    if (text === undefined) {
+      if (!isPlainConstant(a)) opaque = true;
+      continue;
+    }
+    let stmts: { stmt: Node }[];
+    try {
+      stmts = ((parseSync(text) as { stmts?: { stmt: Node }[] }).stmts ?? []) as { stmt: Node }[];
+    } catch {
+      continue; // a connection string, a job name or a schedule
+    }
+    for (const { stmt } of stmts) {
+      const node = Object.keys(stmt)[0];
+      const kind = kindOf(node, stmt[node] as Node);
+      const inner = classify(kind, node, stmt);
+      parsed++;
+      merge(c, classes, inner);
+    }
+  }
+  if (opaque || parsed === 0) classes.add("anonymous-code");
+}
+
+function merge(c: Classification, classes: Set<StatementClass>, inner: Classification): void {
+  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
+  for (const k of inner.classes) classes.add(k);
+  for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
+  for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
+  for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
+  c.writesWithoutWhere ||= inner.writesWithoutWhere;
+  c.copiesServerFile ||= inner.copiesServerFile;
+  c.copiesProgram ||= inner.copiesProgram;
+  c.locks = strongest(c.locks, inner.locks);
+}
+
+/** `name => value` and `'x'::text` are their value. */
+function unwrap(a: Node): Node {
+  let n = a;
+  for (;;) {
+    const named = n.NamedArgExpr as Node | undefined;
+    const cast = n.TypeCast as Node | undefined;
+    if (named?.arg) n = named.arg as Node;
+    else if (cast?.arg) n = cast.arg as Node;
+    else return n;
+  }
+}
+
+const stringValue = (a: Node | undefined): string | undefined =>
+  ((a?.A_Const as Node | undefined)?.sval as { sval?: string } | undefined)?.sval ?? ((a?.A_Const as Node | undefined)?.sval ? "" : undefined);
+
+/** A boolean, number or NULL written in the text (dblink's fail_on_error, pg_cron's active). */
+const isPlainConstant = (a: Node): boolean => a.A_Const !== undefined;
