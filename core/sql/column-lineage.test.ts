@@ -40,4 +40,15 @@ describe("[SQL][LINEAGE] which source columns an output column reads", () => {
     expect(readsOfOutput("copy (select lower(email) from users) to stdout", 0)).toContain("?.email");
     expect(lineage("execute p(1)")).toBeNull();
   });
+
+  it("traces a function in FROM to what its arguments read", () => {
+    expect(readsOfOutput("select x from users, unnest(array[email]) x", 0)).toContain("?.email");
+    expect(readsOfOutput("select u.b from users, unnest(array[id], array[email]) as u(a, b)", 0)).toContain("?.email");
+    expect(readsOfOutput("select r.n from users s, jsonb_to_record(to_jsonb(s)) as r(n text)", 0)).toContain("users.*");
+    // No names given (jsonb_each: key, value): any unqualified name may be one of its columns.
+    expect(readsOfOutput("select value from users s, jsonb_each_text(to_jsonb(s))", 0)).toContain("users.*");
+    expect(readsOfOutput("select m from users, rows from (upper(email)) with ordinality as q(m, n)", 0)).toContain("?.email");
+    // Declared names: others are not its columns.
+    expect(readsOfOutput("select id + 1 from users, unnest(array[email]) as u(x)", 0)).toEqual(["?.id"]);
+  });
 });

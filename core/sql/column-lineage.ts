@@ -15,7 +15,9 @@ export type QueryLineage = { outputs: OutputLineage[]; reads: ColumnRead[] };
 
 type Node = Record<string, unknown>;
 type DerivedColumn = { name: string; body: Node; index: number };
-type Scope = { relations: Map<string, string>; derived: Map<string, DerivedColumn[]> };
+/** A function in FROM (`unnest(array[name]) x`, `json_to_recordset(j) as r(a text)`): its columns read what its arguments read. */
+type RangeFunction = { calls: Node[]; names: Set<string> | null };
+type Scope = { relations: Map<string, string>; derived: Map<string, DerivedColumn[]>; functions: Map<string, RangeFunction> };
 
 const str = (n: unknown): string | undefined => ((n as Node | undefined)?.String as { sval?: string } | undefined)?.sval;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
@@ -24,7 +26,7 @@ const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
 export function statementLineage(tree: Node): QueryLineage | null {
   const node = Object.keys(tree)[0];
   const body = tree[node] as Node;
-  const scope: Scope = { relations: new Map(), derived: new Map() };
+  const scope: Scope = { relations: new Map(), derived: new Map(), functions: new Map() };
   collectScope(tree, scope);
   if (node === "SelectStmt") return selectLineage(body, scope);
   const returning = (body.returningClause as Node | undefined)?.exprs ?? body.returningList; // PG 18 / older trees
@@ -39,7 +41,7 @@ export function statementLineage(tree: Node): QueryLineage | null {
 
 /** Every column an expression of a statement reads (sub-queries included), resolved through the whole statement's relations, sub-queries and CTEs. */
 export function expressionReads(tree: Node, expr: unknown): ColumnRead[] {
-  const scope: Scope = { relations: new Map(), derived: new Map() };
+  const scope: Scope = { relations: new Map(), derived: new Map(), functions: new Map() };
   collectScope(tree, scope);
   return readsOf(expr, scope);
 }
@@ -106,8 +108,15 @@ function resolve(fields: Node[], scope: Scope, depth: number): ColumnRead[] {
       }
     }
   };
+  const viaFunctions = (alias: string | null) => {
+    for (const [name, fn] of scope.functions) {
+      if (alias !== null ? name !== alias : fn.names !== null && !fn.names.has(column) && column !== "*") continue;
+      out.push(...(depth > 6 ? [{ table: null, column: "*" }] : readsOf(fn.calls, scope, depth + 1)));
+    }
+  };
   if (qualifier === null) {
     out.push({ table: null, column });
+    viaFunctions(null);
     const rel = scope.relations.get(column);
     if (rel && column !== "*") out.push({ table: rel, column: "*" }); // a bare alias: the whole row
     if (scope.derived.has(column)) {
@@ -121,6 +130,7 @@ function resolve(fields: Node[], scope: Scope, depth: number): ColumnRead[] {
   const rel = scope.relations.get(qualifier) ?? scope.relations.get(alias);
   if (rel) out.push({ table: rel, column });
   if (scope.derived.has(alias)) viaDerived(alias);
+  if (scope.functions.has(alias)) viaFunctions(alias);
   if (!rel && !scope.derived.has(alias)) out.push({ table: qualifier, column });
   return out;
 }
@@ -157,6 +167,7 @@ function collectScope(tree: unknown, scope: Scope): void {
           ((v.RangeSubselect.alias as Node).colnames as Node[] | undefined)?.map((n) => str(n) ?? "?"),
         );
     }
+    if (isObj(v.RangeFunction)) addRangeFunction(scope, v.RangeFunction);
     const rv = (isObj(v.RangeVar) ? v.RangeVar : undefined) ?? (isObj(v.relation) && typeof v.relation.relname === "string" ? v.relation : undefined);
     if (rv && typeof rv.relname === "string") {
       const name = rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname);
@@ -169,6 +180,26 @@ function collectScope(tree: unknown, scope: Scope): void {
     for (const k in v) walk(v[k]);
   };
   walk(tree);
+}
+
+/**
+ * A function in FROM, by its alias (or its name): its columns are the alias (a function returning one
+ * value), the names the alias or a column definition list gives, or, when none is given (`jsonb_each(j)
+ * e`: key, value), any unqualified name, since the text does not say what it returns.
+ */
+function addRangeFunction(scope: Scope, rf: Node): void {
+  const lists = ((rf.functions as Node[] | undefined) ?? []).map((f) => ((f.List as Node | undefined)?.items as Node[] | undefined) ?? []);
+  const calls = lists.map((items) => items[0]).filter(isObj);
+  const fname = ((calls[0]?.FuncCall as Node | undefined)?.funcname as Node[] | undefined)?.map(str).at(-1);
+  const alias = ((rf.alias as Node | undefined)?.aliasname as string | undefined) ?? fname;
+  if (!alias) return;
+  const colname = (d: unknown) => ((d as Node).ColumnDef as Node | undefined)?.colname as string | undefined;
+  const declared = [
+    ...(((rf.alias as Node | undefined)?.colnames as Node[] | undefined) ?? []).map(str),
+    ...((rf.coldeflist as Node[] | undefined) ?? []).map(colname),
+    ...lists.flatMap((items) => (((items[1]?.List as Node | undefined)?.items as Node[] | undefined) ?? []).map(colname)),
+  ].filter((n): n is string => !!n);
+  scope.functions.set(alias, { calls, names: declared.length ? new Set([alias, ...declared]) : null });
 }
 
 function addDerived(scope: Scope, alias: string, query: unknown, colnames?: string[]): void {

@@ -39,6 +39,13 @@ const TRICKS = [
   "create function pg_temp.h(int, int) returns text language sql as 'select name from customers where id = $1'; create operator pg_temp.### (function = pg_temp.h, leftarg = int, rightarg = int); select 1 operator(pg_temp.###) 1",
   "select query_to_xml('select name from customers', true, true, '')",
   "select * from ts_stat('select to_tsvector(''simple'', name) from customers')",
+  "select x from customers, unnest(array[name]) x",
+  "select x, y from customers, unnest(array[name], array[email]) as u(x, y)",
+  "select e.value from customers c, jsonb_each_text(to_jsonb(c)) e",
+  "select m from customers, rows from (upper(name)) with ordinality as q(m, n)",
+  // ANALYZE samples column values into pg_statistic, which pg_stats shows to the table's readers.
+  "analyze customers; select attname, most_common_vals, histogram_bounds, histogram_bounds::text from pg_stats where tablename = 'customers'",
+  "create statistics pg_temp.st (mcv) on name, email from customers; analyze customers; select most_common_vals from pg_stats_ext; drop statistics pg_temp.st",
   "select (select string_agg(x, ',') from (select name as x from customers) q)",
   "select upper(renamed) from (select name from customers) as t(renamed)",
   "select lateral_v.x from customers c, lateral (select lower(c.name) x) lateral_v",

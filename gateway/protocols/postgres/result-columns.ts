@@ -64,6 +64,13 @@ const asRule = (r: CompiledColumnRule | undefined): FieldRule | undefined => (r 
 // `reverse(card)`): a computed value is redacted instead (a token reveals nothing, it stays).
 const asWholeRule = (r: CompiledColumnRule | undefined): FieldRule | undefined => (r ? { style: r.rule.style === "partial" ? "redact" : r.rule.style, name: r.rule.column } : undefined);
 const failClosed: FieldRule = { style: "redact", name: "unresolved" };
+// pg_statistic keeps samples of every analyzed column's values (pg_stats' most_common_vals and
+// histogram_bounds, pg_stats_ext's most common values): masked whenever the session has column rules.
+const STATISTICS_TABLE = /^pg_statistic(_ext_data)?$/;
+const STATISTICS_VALUES = /^(stavalues\d|stxdmcv|stxdexpr|\*)$/;
+const sampledValues = (table: string | null, column: string) => table !== null && STATISTICS_TABLE.test(table.split(".").at(-1)!) && STATISTICS_VALUES.test(column);
+const readsSamples = (reads: ColumnRead[] | undefined) => !!reads?.some((r) => sampledValues(r.table, r.column));
+const statistics: FieldRule = { style: "redact", name: "statistics" };
 const firstCovered = (m: SessionMasking, reads: ColumnRead[]) => {
   for (const r of reads) {
     const hit = referenceCovered(m, r.table, r.column);
@@ -85,6 +92,7 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
       const rel = catalog.relation(f.tableOid);
       const column = rel?.columns.get(f.attnum);
       if (!rel || !column) return failClosed;
+      if (sampledValues(rel.name, column) || readsSamples(rel.viewReads?.[f.attnum - 1])) return statistics;
       const direct = columnRuleFor(m, { schema: rel.schema, table: rel.name, column });
       if (direct || !rel.viewBase) return asRule(direct);
       return asWholeRule(viewColumnRule(m, rel.viewReads?.[f.attnum - 1], rel.viewBase));
@@ -118,6 +126,7 @@ function throughViews(m: SessionMasking, reads: ColumnRead[], relations: string[
         const col = r.column.toLowerCase();
         const attnums = [...v.columns].filter(([, c]) => col === "*" || c.toLowerCase() === col).map(([n]) => n);
         for (const n of attnums) {
+          if (readsSamples(v.viewReads?.[n - 1])) return "unknown";
           const hit = viewColumnRule(m, v.viewReads?.[n - 1], v.viewBase ?? []);
           if (hit) return hit;
         }
