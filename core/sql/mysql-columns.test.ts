@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayReturnRows, mysqlLineage, referencedColumns, viewColumns } from "./mysql-columns";
+import { mayReturnRows, mysqlLineage, referencedColumns, tableFunctionAliases, viewColumns } from "./mysql-columns";
 
 describe("MySQL column lineage", () => {
   it("reads quoted and qualified references as names, aliases resolved to their tables", () => {
@@ -76,5 +76,17 @@ describe("MySQL column lineage", () => {
     // No definition (the account lacks SHOW VIEW) or one that cannot be read: null, and the caller masks the view whole.
     expect(viewColumns("")).toBeNull();
     expect(viewColumns("select from")).toBeNull();
+  });
+
+  it("does not trust a reading the server does not share: `binary code` is the BINARY operator, not a column named binary", () => {
+    expect(referencedColumns("select binary code from users")).toBeNull();
+    // The grammar keeps no sign of quoting there: a column really named binary is unreadable too (masked as unknown).
+    expect(referencedColumns("select `binary` code from users")).toBeNull();
+  });
+
+  it("finds the aliases of JSON_TABLE, which the grammar does not read", () => {
+    expect([...tableFunctionAliases("select j.c from users, json_table(json_object('c', code), '$' columns (c text path '$.c')) j")]).toEqual(["j"]);
+    expect([...tableFunctionAliases("select * from JSON_TABLE('[1]', '$[*]' columns (x int path '$', y text path ')')) as `T t`; select 1")]).toEqual(["t t"]);
+    expect(tableFunctionAliases("select json_table from t").size).toBe(0);
   });
 });

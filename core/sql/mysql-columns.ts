@@ -35,13 +35,20 @@ export const isObj = (v: unknown): v is Node => typeof v === "object" && v !== n
 export const nameOf = (v: unknown): string | null => (typeof v === "string" ? v : isObj(v) ? (nameOf(v.value) ?? nameOf((v.expr as Node | undefined)?.value)) : null);
 const DDL = new Set(["create", "alter", "drop", "rename"]);
 
-/** The one tree of a statement, or null when neither grammar reads it. */
+/**
+ * The one tree of a statement, or null when neither grammar reads it, or reads it other than the
+ * server does: the grammar takes `binary code` for a column named binary aliased code, where the
+ * server reads the BINARY operator on code (and masking would have traced the wrong column).
+ */
 export function parse(sql: string): Node | null {
   for (const database of ["MariaDB", "MySQL"]) {
     try {
       const { ast } = parser.parse(sql, { database });
       const asts = (Array.isArray(ast) ? ast : [ast]) as unknown as Node[];
-      return asts.length === 1 ? asts[0] : null;
+      if (asts.length !== 1) return null;
+      let misread = false;
+      walk(asts[0], (n) => (misread ||= n.type === "column_ref" && typeof n.column === "string" && n.column.toLowerCase() === "binary"));
+      return misread ? null : asts[0];
     } catch {
       // the other grammar, then
     }
@@ -282,6 +289,28 @@ function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
     ddl: scopes.some((s) => DDL.has(String(s.tree.type))),
     calls: scopes.some((s) => s.tree.type === "call"),
   };
+}
+
+/**
+ * The aliases of the JSON_TABLE(...) calls of a text, lower case. The grammar does not read
+ * JSON_TABLE, and the server reports its columns under the alias as if it were a table: their values
+ * come from whatever its arguments read (`json_table(json_object('c', code), ...) j`).
+ */
+export function tableFunctionAliases(text: string): Set<string> {
+  const out = new Set<string>();
+  if (!/json_table/i.test(text)) return out;
+  const split = splitMysql(text);
+  for (const s of split.ok ? split.statements : []) {
+    const t = s.shape; // strings are '' here: a parenthesis in one cannot unbalance the count
+    const call = /\bjson_table\s*\(/gi;
+    for (let m = call.exec(t); m; m = call.exec(t)) {
+      let i = call.lastIndex;
+      for (let depth = 1; i < t.length && depth > 0; i++) depth += t[i] === "(" ? 1 : t[i] === ")" ? -1 : 0;
+      const alias = /^\s*(?:as\s+)?(`(?:[^`]|``)+`|[\w$]+)/i.exec(t.slice(i));
+      if (alias) out.add(alias[1].replace(/^`|`$/g, "").replace(/``/g, "`").toLowerCase());
+    }
+  }
+  return out;
 }
 
 /** What starts a statement that may return a table's rows: a query, or what runs one the text does not show. */

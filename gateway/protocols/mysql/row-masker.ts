@@ -1,5 +1,5 @@
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
-import { mayReturnRows, mysqlLineage, type MysqlLineage } from "../../../core/sql/mysql-columns";
+import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
@@ -111,6 +111,11 @@ export class RowMasker {
 
   private ruleOf(def: ColumnDef): CompiledColumnRule | undefined {
     if (!def.orgTable || !def.orgName) return this.lineage.computed;
+    // A JSON_TABLE's columns are computed from its arguments, though the server names a table for
+    // them (MariaDB: "json_table" in schema "*any*"; by its alias in the text otherwise).
+    const orgTable = def.orgTable.toLowerCase();
+    if (orgTable === "json_table" || this.lineage.tableFunctions.has(orgTable)) return this.lineage.computed;
+    if (sampledValues(def)) return UNRESOLVED;
     const m = this.masking;
     const direct = columnRuleFor(m, { schema: def.schema || null, table: def.orgTable, column: def.orgName });
     if (direct || m.columns.length === 0) return direct;
@@ -230,8 +235,17 @@ function readsCovered(m: SessionMasking, text: string | null, views: ViewCatalog
   return !l || l.calls || l.refs.some((r) => referenceCovered(m, r.table, r.column)) || ruleThroughViews(m, views, l.refs, l.relations) !== undefined;
 }
 
-type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[]; text: MysqlLineage | null; opaque: boolean };
-const NO_LINEAGE: Lineage = { computed: undefined, byName: [], text: null, opaque: false };
+type Lineage = { computed: CompiledColumnRule | undefined; byName: CompiledColumnRule[]; text: MysqlLineage | null; opaque: boolean; tableFunctions: Set<string> };
+const NO_LINEAGE: Lineage = { computed: undefined, byName: [], text: null, opaque: false, tableFunctions: new Set() };
+
+/**
+ * Statistics that keep values of other tables' columns: MariaDB's mysql.column_stats (min_value,
+ * max_value, histogram after ANALYZE TABLE ... PERSISTENT), MySQL's information_schema.COLUMN_STATISTICS
+ * (histogram). Masked whenever the session has column rules.
+ */
+const sampledValues = (def: ColumnDef) =>
+  (def.schema.toLowerCase() === "mysql" && def.orgTable.toLowerCase() === "column_stats" && /^(min_value|max_value|histogram)$/i.test(def.orgName)) ||
+  (def.schema.toLowerCase() === "information_schema" && def.orgTable.toLowerCase() === "column_statistics" && /^histogram$/i.test(def.orgName));
 
 /** How the rows of one result set are masked, under the rules it was planned with. */
 export type ColumnLayout = { masking: SessionMasking; plans: ColumnPlan[]; lineage: Lineage };
@@ -244,13 +258,14 @@ export type ColumnLayout = { masking: SessionMasking; plans: ColumnPlan[]; linea
  */
 function lineageOf(m: SessionMasking, text: string | null, views: ViewCatalog | null): Lineage {
   const l = text === null ? null : mysqlLineage(text);
-  if (!l) return { computed: m.columns[0], byName: m.columns, text: null, opaque: true };
+  const tableFunctions = text === null ? NO_LINEAGE.tableFunctions : tableFunctionAliases(text);
+  if (!l) return { computed: m.columns[0], byName: m.columns, text: null, opaque: true, tableFunctions };
   const byName: CompiledColumnRule[] = [];
   for (const r of l.refs) {
     const rule = referenceCovered(m, r.table, r.column);
     if (rule && !byName.includes(rule)) byName.push(rule);
   }
-  return { computed: byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations), byName, text: l, opaque: l.calls };
+  return { computed: byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations), byName, text: l, opaque: l.calls, tableFunctions };
 }
 
 /** Whether the detectors match a binary integer's decimal form (a card number in a BIGINT). */
