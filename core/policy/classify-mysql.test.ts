@@ -75,6 +75,14 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("update t set a = 1 where id > 0").writesWithoutWhere).toBe(false);
     expect(one("insert into t values (1) on duplicate key update a = 1")).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
     expect(one("replace into t values (1)")).toMatchObject({ kind: "REPLACE", runs: ["INSERT", "DELETE"] });
+    // LOAD DATA names its table (a tables rule meets it) and writes like INSERT, or REPLACE with REPLACE.
+    expect(one("load data local infile '/x' replace into table shop.t fields terminated by ','")).toMatchObject({
+      kind: "LOAD DATA",
+      runs: ["INSERT", "DELETE"],
+      tables: ["shop.t"],
+      copiesServerFile: false,
+    });
+    expect(one("load data infile '/x' into table t")).toMatchObject({ runs: ["INSERT"], tables: ["t"], copiesServerFile: true });
     for (const s of [
       "set global general_log = 1",
       "set @@global.general_log_file = '/var/www/x.php'",

@@ -215,7 +215,7 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
       for (const k of runs) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
     }
   });
-  if (type === "load_data" && !ast.local) c.copiesServerFile = true;
+  if (type === "load_data") loadData(ast, c);
   if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
   // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.
   if (type === "set" && c.sessionSettings.some((n) => n === "password" || n === "role")) classes.add("privileges");
@@ -224,6 +224,19 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
   if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
   c.classes = [...classes];
   return c;
+}
+
+/**
+ * LOAD DATA writes rows into its table (the grammar's table list leaves it out): it runs an INSERT,
+ * and with REPLACE a DELETE of each row it collides with, as REPLACE does; without LOCAL it reads a
+ * file on the server.
+ */
+function loadData(ast: Node, c: Classification): void {
+  const t = ast.table as { db?: string | null; table?: string } | undefined;
+  const name = t?.table ? (t.db ? `${t.db}.${t.table}` : t.table) : null;
+  if (name && !c.tables.includes(name)) c.tables.push(name);
+  for (const k of String(ast.replace_ignore).toLowerCase() === "replace" ? ["INSERT", "DELETE"] : ["INSERT"]) if (!c.runs.includes(k)) c.runs.push(k);
+  if (!ast.local) c.copiesServerFile = true;
 }
 
 function kindOf(type: string, keyword: string, ast: Node): string {

@@ -58,6 +58,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
     ["select load_file('/etc/passwd')", "no-load-file"],
     ["prepare s from 'delete from victims where id = 2'", "no-delete"],
+    // LOAD DATA ... REPLACE deletes each row it collides with (the file need not exist: the rule comes first).
+    ["load data infile '/tmp/gatehouse-no-such-file.txt' replace into table victims", "no-delete"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
