@@ -57,10 +57,14 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     expect(decide("POST", "/v1/refunds", { body: { amount: 250, options: { mode: "normal" } } })).toBe("allow:default");
     expect(decide("POST", "/v1/refunds", { body: {} })).toBe("allow:default");
     expect(decide("POST", "/v1/refunds", { body: UNREAD })).toBe("review:big-refunds");
+    // Go's encoding/json and ASP.NET bind keys whatever their case (and fold ſ to s, K to k).
+    expect(decide("POST", "/v1/refunds", { body: { OPTIONS: { Mode: "forced" } } })).toBe("review:big-refunds");
+    expect(decide("POST", "/v1/refunds", { body: { options: { mode: "normal", "\u212Aey": 1 }, Options: { MODE: "force" } } })).toBe("review:big-refunds");
   });
 
   it("reads query parameters (any of a repeated one) and headers by name", () => {
     expect(decide("POST", "/v1/jobs", { query: { dry_run: ["true", "false"] } })).toBe("deny:no-dry-run-off");
+    expect(decide("POST", "/v1/jobs", { query: { DRY_RUN: ["false"] } })).toBe("deny:no-dry-run-off"); // ASP.NET binds any case
     expect(decide("GET", "/v1/jobs", { query: { dry_run: ["false"] } })).toBe("allow:default");
     expect(decide("GET", "/v1/jobs", { headers: { "x-sudo": "1" } })).toBe("deny:no-sudo-header");
   });

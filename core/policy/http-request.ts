@@ -116,6 +116,26 @@ export function jsonPointer(doc: unknown, pointer: string): unknown {
 
 const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
+/** How case-insensitive JSON binders compare keys (Go's encoding/json, ASP.NET's, Jackson's option): `MODE`, `Mode` and `mode` are one; so are `ſ` and `s`, `K` (Kelvin) and `k`. */
+export const foldKey = (key: string): string => key.toUpperCase().toLowerCase();
+
+/** The values a pointer may denote to an upstream that matches keys by `foldKey` (every object key that folds alike, at each step). */
+function foldedPointer(doc: unknown, pointer: string): unknown[] {
+  if (!pointer.startsWith("/")) return [jsonPointer(doc, pointer)].filter((v) => v !== undefined);
+  let at: unknown[] = [doc];
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = foldKey(raw.replaceAll("~1", "/").replaceAll("~0", "~"));
+    at = at.flatMap((v) => {
+      if (v === null || typeof v !== "object") return [];
+      if (Array.isArray(v)) return /^(0|[1-9]\d*)$/.test(key) && Number(key) < v.length ? [v[Number(key)]] : [];
+      return Object.entries(v as Record<string, unknown>)
+        .filter(([k]) => foldKey(k) === key)
+        .map(([, x]) => x);
+    });
+  }
+  return at;
+}
+
 export type RequestConditions = { query?: Record<string, string>; headers?: Record<string, string>; body?: Record<string, string> };
 
 /**
@@ -128,7 +148,11 @@ export function requestConditionsHold(m: RequestConditions, c: Command, action: 
   if (!m.query && !m.headers && !m.body) return true;
   const r = c.request;
   if (!r) return false;
-  for (const [name, pattern] of Object.entries(m.query ?? {})) if (!(r.query[name] ?? []).some((v) => valueGlob(pattern).test(v))) return false;
+  for (const [name, pattern] of Object.entries(m.query ?? {})) {
+    // ASP.NET binds `?MODE=force` to mode: a deny or review rule meets any case of the name.
+    const values = action === "allow" ? (r.query[name] ?? []) : Object.entries(r.query).flatMap(([k, v]) => (foldKey(k) === foldKey(name) ? v : []));
+    if (!values.some((v) => valueGlob(pattern).test(v))) return false;
+  }
   for (const [name, pattern] of Object.entries(m.headers ?? {})) {
     const v = r.headers[name.toLowerCase()];
     if (v === undefined || !valueGlob(pattern).test(v)) return false;
@@ -136,8 +160,10 @@ export function requestConditionsHold(m: RequestConditions, c: Command, action: 
   if (m.body) {
     if (r.body === UNREAD) return action !== "allow";
     for (const [pointer, pattern] of Object.entries(m.body)) {
-      const v = jsonPointer(r.body, pointer);
-      if (v === undefined || !valueGlob(pattern).test(asText(v))) return false;
+      // Some upstreams match JSON keys whatever their case (Go, ASP.NET): a deny or review rule on
+      // `/mode` meets `{"MODE": "force"}` too; an allow rule only the key as written.
+      const values = action === "allow" ? [jsonPointer(r.body, pointer)].filter((v) => v !== undefined) : foldedPointer(r.body, pointer);
+      if (!values.some((v) => valueGlob(pattern).test(asText(v)))) return false;
     }
   }
   return true;

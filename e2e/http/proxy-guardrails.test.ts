@@ -113,6 +113,14 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect((await call("guarded", "POST", "/v1/refunds", '{"mode":"normal"}')).status).toBe(200);
   });
 
+  it("holds a body whose key differs only in case: Go's encoding/json and ASP.NET bind MODE to mode", async () => {
+    const pending = call("guarded", "POST", "/v1/refunds?case=1", '{"MODE":"force"}');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstreamSaw("POST", "/v1/refunds?case=1"), "nothing reaches the upstream before the verdict").toBe(0);
+    await decidePendingReview(f.seed, "POST /v1/refunds?case=1", { reject: "no" });
+    expect((await pending).status).toBe(403);
+  });
+
   it("holds a body that names a key twice (which value the upstream acts on cannot be told): read as unreadable, it meets the review rule", async () => {
     const pending = call("guarded", "POST", "/v1/refunds?dup=1", '{"mode":"force","mode":"normal"}');
     await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { UNREAD } from "../../core/policy/http-request";
+import { foldKey, UNREAD } from "../../core/policy/http-request";
 
 /** A request body read up to a limit: whole, or the part read before the limit with the rest still in the request stream. */
 export type ReadBody = { whole: true; body: Buffer } | { whole: false; head: Buffer[] };
@@ -65,7 +65,11 @@ export function bodyFacts(read: ReadBody | null, contentType: string | undefined
   return hasRepeatedKey(text) ? UNREAD : parsed;
 }
 
-/** Whether an object in this (valid) JSON text names a key twice (compared decoded: `"a"` and `"\u0061"` are one key). */
+/**
+ * Whether an object in this (valid) JSON text names a key twice (compared decoded: `"a"` and
+ * `"\u0061"` are one key; and folded, since an upstream may match keys whatever their case:
+ * `{"mode":"normal","MODE":"force"}` is force to Go's encoding/json).
+ */
 export function hasRepeatedKey(text: string): boolean {
   const keys: Array<Set<string> | null> = [];
   let expectKey = false;
@@ -77,7 +81,7 @@ export function hasRepeatedKey(text: string): boolean {
       const top = keys.at(-1);
       if (expectKey && top) {
         const raw = text.slice(i, end + 1);
-        const key = raw.includes("\\") ? (JSON.parse(raw) as string) : text.slice(i + 1, end);
+        const key = foldKey(raw.includes("\\") ? (JSON.parse(raw) as string) : text.slice(i + 1, end));
         if (top.has(key)) return true;
         top.add(key);
       }
