@@ -56,6 +56,20 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
   });
 
+  it("masks response headers with the detectors too (a redirect, a download name), on a masked connection only", async () => {
+    const c = CUSTOMERS[0];
+    const masked = await curl("-D", "-", "-o", "/dev/null", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("masked")}/customer-export`);
+    expect(masked.code, masked.stderr).toBe(0);
+    expect(masked.stdout).toMatch(/^HTTP\/1\.1 303/);
+    expect(masked.stdout).not.toContain(c.email);
+    expect(masked.stdout).not.toContain(c.card);
+    expect(masked.stdout).toMatch(/location: \/proxy\/masked\/customers\?email=\[REDACTED:email\]\r\n/i);
+    expect(masked.stdout).toMatch(/content-disposition: attachment; filename="\[REDACTED:email\]/i);
+    expect(masked.stdout).toMatch(/x-customer-card: \[REDACTED:payment-card\]/i);
+    const plain = await curl("-D", "-", "-o", "/dev/null", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/customer-export`);
+    expect(plain.stdout).toContain(`filename="${c.email}.json"`);
+  });
+
   it("masks a JSON body by its paths whatever type it is served as (text/plain, text/json, none), when its length is declared", async () => {
     for (const type of ["text/plain; charset=utf-8", "text/json", "none", "application/javascript"]) {
       const r = await fetch(`${f.base("masked")}/customers-as?type=${encodeURIComponent(type)}`, { headers: { authorization: `Bearer ${f.agent.key}` } });

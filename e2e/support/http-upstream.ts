@@ -89,6 +89,12 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
   const n = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
   if (p.startsWith("/echo/")) return json(res, 200, { value: decodeURIComponent(p.slice(6)) });
   if (p === "/headers") return json(res, 200, { headers: req.headers, url: req.url });
+  if (p === "/customer-export") {
+    // Personal data in response headers: where the export went, and under what name it downloads.
+    const c = CUSTOMERS[0];
+    res.writeHead(303, { location: `/customers?email=${c.email}`, "content-disposition": `attachment; filename="${c.email}.json"`, "x-customer-card": c.card, "content-length": 0 }).end();
+    return;
+  }
   if (p === "/customers") {
     // Written by hand: an id no JavaScript number holds exactly, which masking must not touch.
     const b = Buffer.from(`{"customers": ${JSON.stringify(CUSTOMERS)}, "count": ${CUSTOMERS.length}, "cursor": 12345678901234567890}`);

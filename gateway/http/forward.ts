@@ -114,6 +114,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       masker?.takeCounts();
       receivedType = headerText(up.headers["content-type"]);
       const headers = clientHeaders(up.headers, settings, r.proxyBase, forms);
+      if (masker) maskHeaderValues(headers, masker);
       const warning = s.meter?.takeWarning();
       if (warning) headers["gatehouse-budget-warning"] = warning;
       relayResponse(up, res, {
@@ -151,3 +152,14 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
 }
 
 const headerText = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * Response header values through the detectors, as the body goes through them: a Location, a
+ * Content-Disposition file name or an X-Customer-Email can carry what the body's masking hides.
+ */
+function maskHeaderValues(headers: OutgoingHttpHeaders, masker: ValueMasker): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === "string") headers[name] = masker.scanText(value) ?? value;
+    else if (Array.isArray(value)) headers[name] = value.map((v) => masker.scanText(v) ?? v);
+  }
+}
