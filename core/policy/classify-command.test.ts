@@ -31,6 +31,49 @@ describe("classifyCommand", () => {
     expect(all("find . -name x | xargs -0 rm")).toContain("RM");
   });
 
+  it("sees what bash would run: a shell's single command, eval, find -exec, reserved words, brace lists, wrapper option values", () => {
+    for (const line of [
+      "bash -c 'rm -rf /x'",
+      "sh -lc 'rm -rf /x'",
+      "eval rm -rf /x",
+      "eval 'rm -rf /x'",
+      "find /srv -name '*.log' -exec rm -f {} +",
+      "find /srv -execdir rm {} \\;",
+      "if true; then rm -rf /x; fi",
+      "for f in /x; do rm -rf $f; done",
+      "{ rm -rf /x; }",
+      "! rm -rf /x",
+      "{rm,-rf,/x}",
+      "nice -n 10 rm -rf /x",
+      "ionice -c 3 rm /x",
+      "timeout -s KILL 5 rm /x",
+      "chroot /srv rm /x",
+      "xargs -I {} rm {}",
+    ])
+      expect(
+        all(line).some((k) => k === "RM" || k.startsWith("RM ")),
+        line,
+      ).toBe(true);
+    expect(all("sudo -u root rm -rf /var/lib/data")).toEqual(["RM /VAR/LIB/DATA"]);
+  });
+
+  it("says when the program cannot be told from the text: a variable, a substitution, a glob, a script on a shell's input", () => {
+    for (const line of [
+      "$cmd -rf /x",
+      "rm${IFS}-rf${IFS}/x",
+      "$(echo rm) -rf /x",
+      "/bin/r? -rf /x",
+      "/bin/r[m] -rf /x",
+      "echo 'rm -rf /x' | sh",
+      "base64 -d < x | bash",
+      "bash <<< 'rm -rf /x'",
+      "sh < script.sh",
+      "cat x | bash -s -- arg",
+    ])
+      expect(classifyCommand(line).unknownRuns, line).toBe(true);
+    for (const line of ["rm -rf /x", "bash deploy.sh", "ls *.txt", "echo $HOME", "bash -c 'ls'"]) expect(classifyCommand(line).unknownRuns, line).toBeUndefined();
+  });
+
   it("feeds the shared policy engine: kinds rules match commands", () => {
     const policy = policySchema.parse({
       rules: [
@@ -47,5 +90,10 @@ describe("classifyCommand", () => {
     expect(judge("kubectl get deployments")).toBe("allow");
     expect(judge("sh -c 'sleep 1; shutdown -h now'")).toBe("review");
     expect(judge("echo rm is a word")).toBe("allow");
+    // A program the text does not name meets deny and review kinds rules, not allow rules.
+    expect(judge("$cmd -rf /")).toBe("deny");
+    expect(evaluatePolicy(policySchema.parse({ defaultAction: "review", rules: [{ name: "ls-ok", action: "allow", match: { kinds: ["ls"] } }] }), who, classifyCommand("$cmd /tmp")).action).toBe(
+      "review",
+    );
   });
 });

@@ -18,6 +18,8 @@ export type Command = {
   noun: "statement" | "command" | "request" | "tool call";
   /** Kinds of what it really runs besides its own (a PREPAREd statement, `bash -c '...'`...); `kinds` rules match these too. */
   runs: string[];
+  /** Some of what it runs cannot be told from its text (a shell command's program named by a variable or a glob, a script a shell reads from its input): deny and review `kinds` rules meet it. */
+  unknownRuns?: boolean;
   classes: StatementClass[];
   /** What it touches: tables for SQL (schema-qualified as written); matched by `tables` rules. */
   resources: string[];

@@ -50,7 +50,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   const functionName = (f: string) => f.split(".").at(-1)!;
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
-    anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) &&
+    (anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) || (c.unknownRuns === true && rule.action !== "allow")) &&
     anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&

@@ -70,6 +70,16 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     expect(e).toMatchObject({ statementKind: `RM ${victim.toUpperCase()}`, identityName: "agent-ops" });
   });
 
+  it("denies `ssh host cmd` however bash is asked to run rm (one command in sh -c, eval, find -exec, a brace list, a variable); nothing runs", async () => {
+    const victim = path.join(sshd.dir, "keep-me-too");
+    writeFileSync(victim, "x");
+    for (const cmd of [`sh -c 'rm -f ${victim}'`, `eval rm -f ${victim}`, `find ${victim} -exec rm -f {} +`, `{rm,-f,${victim}}`, `c=rm; $c -f ${victim}`, `if true; then rm -f ${victim}; fi`]) {
+      const r = await ssh(["ssh-prod@127.0.0.1", cmd]);
+      expect(r.stderr, cmd).toContain('Gatehouse denied this command: rule "no-rm" matches this command');
+      expect(existsSync(victim), cmd).toBe(true);
+    }
+  });
+
   it("holds a command for approval, tells the client where, and runs it once approved", async () => {
     const made = path.join(sshd.dir, "approved-file");
     const running = ssh(["ssh-prod@127.0.0.1", `touch ${made} && echo made`]);
