@@ -71,7 +71,8 @@ describe("classifyCommand", () => {
       "cat x | bash -s -- arg",
     ])
       expect(classifyCommand(line).unknownRuns, line).toBe(true);
-    for (const line of ["rm -rf /x", "bash deploy.sh", "ls *.txt", "echo $HOME", "bash -c 'ls'"]) expect(classifyCommand(line).unknownRuns, line).toBeUndefined();
+    for (const line of ["rm -rf /x", "bash deploy.sh", "ls *.txt", "echo $HOME", "bash -c 'ls'", "echo on-$((6*7))", "x=$(( 1 + 2 )); echo $x"])
+      expect(classifyCommand(line).unknownRuns, line).toBeUndefined();
   });
 
   it("feeds the shared policy engine: kinds rules match commands", () => {

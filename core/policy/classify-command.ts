@@ -133,7 +133,8 @@ function simpleCommands(line: string): Word[][] {
   };
   // shell-quote keeps `$(...)` and backticks inside words: lift them out as commands of their own.
   for (const sub of substitutions(line)) out.push(...simpleCommands(sub));
-  const entries: ParseEntry[] = parse(line.replace(/\r?\n/g, " ; "), (name) => `$${name}`);
+  // `$((6*7))` is arithmetic: a number to the command, not a command (nor parentheses and a glob).
+  const entries: ParseEntry[] = parse(line.replace(ARITHMETIC, "0").replace(/\r?\n/g, " ; "), (name) => `$${name}`);
   let input = false;
   for (const e of entries) {
     if (typeof e === "string") {
@@ -152,6 +153,8 @@ function simpleCommands(line: string): Word[][] {
   return out;
 }
 
+const ARITHMETIC = /\$\(\((?:[^()]|\([^()]*\))*\)\)/g;
+
 /** A word that is a brace list, `{rm,-rf,/x}`, is the words bash expands it to; other words are themselves. */
 function braceList(text: string): Word[] {
   const m = /^\{([^{}]*,[^{}]*)\}$/.exec(text);
@@ -160,7 +163,8 @@ function braceList(text: string): Word[] {
 
 function substitutions(line: string): string[] {
   const subs: string[] = [];
+  const text = line.replace(ARITHMETIC, "0"); // `$((6*7))` is arithmetic, not a command
   const re = /\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`/g;
-  for (let m; (m = re.exec(line));) subs.push(m[1] ?? m[2]);
+  for (let m; (m = re.exec(text));) subs.push(m[1] ?? m[2]);
   return subs;
 }
