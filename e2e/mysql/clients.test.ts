@@ -125,6 +125,38 @@ describe("[MYSQL][CLIENTS]", () => {
     }
   });
 
+  it("a KILL in any other form, or naming the target's own thread id, is refused: every agent shares the connection's account there, so it could stop another's session", async () => {
+    const a = await gatewayConnection(port, "shop-db", agent.key);
+    const b = await gatewayConnection(port, "shop-db", agent.key, { multipleStatements: true });
+    try {
+      const sleeping = a.query<RowDataPacket[]>("select sleep(3) as s").then(
+        ([rows]) => `returned ${rows[0].s}`,
+        (e: { errno?: number }) => `failed ${e.errno}`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      // What the target calls a's thread, as any client of the account can read it.
+      const [[row]] = await b.query<RowDataPacket[]>("select id from information_schema.processlist where info like 'select sleep(3)%'");
+      const tid = Number(row.id);
+      for (const [sql, errno] of [
+        [`kill /**/ ${tid}`, 1094],
+        [`/*!kill ${tid}*/`, 1094],
+        [`KILL HARD QUERY ${tid}`, 1227],
+        [`KILL QUERY ID ${tid}`, 1227],
+        [`select 1; kill connection ${tid}`, 1227],
+      ] as const) {
+        const e = await b.query(sql).then(
+          () => null,
+          (err: { errno?: number }) => err.errno,
+        );
+        expect(e, sql).toBe(errno);
+      }
+      expect(await sleeping).toBe("returned 0");
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it("KILL QUERY that reaches another gateway instance (a load balancer's choice) is carried to the instance holding the session", async () => {
     const other = await startTestGateway({}, { shareDatabaseWith: gw });
     const a = await gatewayConnection(port, "shop-db", agent.key);

@@ -1,5 +1,6 @@
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
+import { splitMysql } from "../../../core/sql/mysql-lexer";
 
 type Thread = {
   connectionId: string;
@@ -13,7 +14,7 @@ type Thread = {
 
 export type KillAnswer = { text: string } | { error: MysqlError } | { done: true };
 
-const KILL = /^\s*kill\s+(query\s+|connection\s+)?(\d+)\s*;?\s*$/i;
+const KILL = /^kill\s+(query\s+|connection\s+)?(\d+)$/i;
 
 /**
  * The gateway's connection ids (what clients see in the greeting and send in `KILL QUERY <id>`,
@@ -51,8 +52,20 @@ export class ThreadRegistry {
    * hold, which another instance may (remote-kill.ts); null: not a KILL.
    */
   mapKill(text: string, who: { connectionId: string; identityId: string }, elsewhere?: (id: number, query: boolean) => Promise<KillAnswer>): KillAnswer | Promise<KillAnswer> | null {
-    const m = KILL.exec(text);
-    if (!m) return null;
+    // Read as the server reads it: comments gone, executable comments opened (`kill /**/ 12`, `/*!kill 12*/`).
+    const split = splitMysql(text);
+    if (!split.ok) return null; // the judge refuses what it cannot split
+    if (!split.statements.some((st) => /^kill\b/i.test(st.executable))) return null;
+    const m = split.statements.length === 1 ? KILL.exec(split.statements[0].executable.replace(/\s+/g, " ")) : null;
+    // Any other KILL would reach the target with an id (or a user: KILL USER) of the target's own,
+    // which names other clients' threads: every agent shares the connection's account there.
+    if (!m)
+      return {
+        error: new MysqlError(
+          Err.SpecificAccessDenied,
+          "Gatehouse passes on KILL only as KILL [QUERY | CONNECTION] <id>, alone in its text, for one of your own sessions (its id from the gateway's greeting, the mysql client's \"Connection id\")",
+        ),
+      };
     const t = this.threads.get(Number(m[2]));
     if (!t && elsewhere) return elsewhere(Number(m[2]), /^query/i.test(m[1] ?? ""));
     if (!t || t.connectionId !== who.connectionId || t.identityId !== who.identityId) return { error: new MysqlError(Err.NoSuchThread, `Unknown thread id: ${m[2]}`) };
