@@ -110,5 +110,7 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("select pg_catalog.set_config('role', 'admin', false)")[0]).toMatchObject({ runs: ["SET"], sessionSettings: ["role"] });
     expect(classify("select set_config(name => 'SEARCH_PATH'::text, new_value => 'evil', is_local => false)")[0].sessionSettings).toEqual(["search_path"]);
     expect(classify("select set_config(current_setting('x.name'), 'admin', false)")[0]).toMatchObject({ classes: ["read", "session"], sessionSettings: ["*"] });
+    expect(classify("set session authorization admin")[0].sessionSettings).toEqual(["session_authorization", "role"]);
+    expect(classify("select set_config('session_authorization', 'admin', false)")[0].sessionSettings).toEqual(["session_authorization", "role"]);
   });
 });

@@ -1,6 +1,6 @@
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
-import { functionEffects } from "./function-effects";
+import { functionEffects, settingNames } from "./function-effects";
 
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
@@ -141,7 +141,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     if (body.filename) c.copiesServerFile = true;
     if (body.is_program) c.copiesProgram = true;
   }
-  if (top === "VariableSetStmt" && typeof body.name === "string") c.sessionSettings.push(body.name.toLowerCase());
+  if (top === "VariableSetStmt" && typeof body.name === "string") c.sessionSettings.push(...settingNames(body.name));
   if (top === "SelectStmt" && body.intoClause) classes.add("ddl"); // SELECT INTO creates a table
   if (top === "ExecuteStmt") c.executes = String(body.name ?? "");
   if (top === "CreateFunctionStmt") classes.add("anonymous-code");

@@ -14,6 +14,9 @@ const RUNS_SQL_TEXT = new Set(["dblink", "dblink_exec", "dblink_send_query", "db
 /** `set_config(name, value, is_local)` is `SET name = value`. */
 const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
 
+/** SET SESSION AUTHORIZATION changes the role too (and more): a rule on `role` meets it. */
+export const settingNames = (name: string): string[] => (name.toLowerCase() === "session_authorization" ? ["session_authorization", "role"] : [name.toLowerCase()]);
+
 /** A setting named by an expression the gateway cannot read: it may be any (matches deny and review rules on settings). */
 export const ANY_SETTING = "*";
 
@@ -30,8 +33,7 @@ export function functionEffects(fn: string, call: Node, c: Classification, class
     classes.add("session");
     if (!c.runs.includes("SET")) c.runs.push("SET");
     const name = stringValue(args[0]);
-    const setting = name === undefined ? ANY_SETTING : name.toLowerCase();
-    if (!c.sessionSettings.includes(setting)) c.sessionSettings.push(setting);
+    for (const setting of name === undefined ? [ANY_SETTING] : settingNames(name)) if (!c.sessionSettings.includes(setting)) c.sessionSettings.push(setting);
     return;
   }
   if (!RUNS_SQL_TEXT.has(bare)) return;
