@@ -23,6 +23,8 @@ export type Command = {
   classes: StatementClass[];
   /** What it touches: tables for SQL (schema-qualified as written); matched by `tables` rules. */
   resources: string[];
+  /** Other names what it touches may have: an unqualified table under each schema of the session's search path (`*.name`: any schema). Deny and review `tables` rules meet them too. */
+  possibleResources?: string[];
   /** Functions it calls, lower case. */
   functions: string[];
   /** An UPDATE or DELETE of every row, a COPY from or to a server file, through a program. */

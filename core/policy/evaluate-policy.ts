@@ -19,6 +19,12 @@ function tableMatches(pattern: string, table: string): boolean {
   return re.test(table.toLowerCase()) || (!pattern.includes(".") && re.test(bare));
 }
 
+/** A possible name (`billing.invoices`, or `*.invoices`: under any schema) against a pattern. */
+function possibleTableMatches(pattern: string, table: string): boolean {
+  if (!table.startsWith("*.")) return tableMatches(pattern, table);
+  return patternRegex(pattern.split(".").at(-1)!).test(table.slice(2).toLowerCase());
+}
+
 const regexes = new Map<string, RegExp>();
 const patternCache = (source: string) => {
   let re = regexes.get(source);
@@ -51,7 +57,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
     (anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) || (c.unknownRuns === true && rule.action !== "allow")) &&
-    anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t))) &&
+    anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t)) || (rule.action !== "allow" && (c.possibleResources ?? []).some((t) => possibleTableMatches(p, t)))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
     (!m.copiesServerFile || c.copiesServerFile) &&

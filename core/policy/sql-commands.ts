@@ -1,11 +1,14 @@
 import type { ParsedStatement, StatementAnalyzer } from "../sql/statement-analyzer";
 import { classifyStatement, type Classification } from "./classify-statement";
 import type { Command } from "./command";
+import { DEFAULT_SEARCH_PATH, parseSearchPath, possibleTables, searchPathChange, type SearchPath } from "./search-path";
 
 /** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges. */
 export type SqlStatement = { statement: ParsedStatement; classification: Classification; command: Command };
 
-export type SqlCommands = { ok: true; statements: SqlStatement[]; /** A PREPARE or an EXECUTE: the verdict depends on the session's state. */ stateful: boolean } | { ok: false; error: string };
+export type SqlCommands =
+  | { ok: true; statements: SqlStatement[]; /** A PREPARE, an EXECUTE or a search_path change: the verdict depends on, or changes, the session's state. */ stateful: boolean }
+  | { ok: false; error: string };
 
 export const sqlCommand = (c: Classification, text: string): Command => ({
   text,
@@ -31,8 +34,23 @@ export const sqlCommand = (c: Classification, text: string): Command => ({
 export class SqlSession {
   // SQL-level PREPARE name -> what the prepared statement does.
   private readonly prepared = new Map<string, Classification>();
+  private searchPath: SearchPath;
+  /** Changes with the search path: a decision cached by text holds for one value of it. */
+  pathVersion = 0;
 
-  constructor(private readonly analyzer: StatementAnalyzer) {}
+  constructor(
+    private readonly analyzer: StatementAnalyzer,
+    /** The target user (`$user` in the path) and the path the session starts with (undefined: PostgreSQL's default). */
+    private readonly start: { user: string; searchPath?: SearchPath } = { user: "$user" },
+  ) {
+    this.searchPath = start.searchPath !== undefined ? start.searchPath : parseSearchPath(DEFAULT_SEARCH_PATH, start.user);
+  }
+
+  /** The search path is no longer known (changed while no one judged the session): any schema. */
+  forgetSearchPath(): void {
+    this.searchPath = null;
+    this.pathVersion++;
+  }
 
   commands(text: string): SqlCommands {
     const analysis = this.analyzer.analyze(text);
@@ -43,7 +61,16 @@ export class SqlSession {
       if (c.prepares) this.prepared.set(c.prepares, c);
       if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: statement.kind };
       if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
-      return { statement, classification: c, command: sqlCommand(c, statement.text) };
+      const command = sqlCommand(c, statement.text);
+      const possible = possibleTables(c.tables, this.searchPath);
+      if (possible.length) command.possibleResources = possible;
+      const change = searchPathChange(statement, c.sessionSettings, this.start.user);
+      if (change) {
+        this.searchPath = change === "default" ? (this.start.searchPath !== undefined ? this.start.searchPath : parseSearchPath(DEFAULT_SEARCH_PATH, this.start.user)) : change.path;
+        this.pathVersion++;
+        stateful = true;
+      }
+      return { statement, classification: c, command };
     });
     return { ok: true, statements, stateful };
   }

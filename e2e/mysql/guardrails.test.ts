@@ -33,6 +33,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
         { name: "no-server-files", action: "deny", match: { copiesServerFile: true } },
         { name: "no-load-file", action: "deny", match: { functions: ["load_file"] } },
         { name: "review-inserts", action: "review", match: { kinds: ["INSERT"] } },
+        { name: "victims-read-only", action: "deny", match: { tables: ["shop.victims"], classes: ["write"] } },
       ],
     });
     agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
@@ -60,6 +61,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["prepare s from 'delete from victims where id = 2'", "no-delete"],
     // LOAD DATA ... REPLACE deletes each row it collides with (the file need not exist: the rule comes first).
     ["load data infile '/tmp/gatehouse-no-such-file.txt' replace into table victims", "no-delete"],
+    // Unqualified, the table is in the session's database (shop here, then what USE selects).
+    ["update victims set name = 'zz' where id = 1", "victims-read-only"],
+    ["use mysql; use `shop`; update victims set name = 'zz' where id = 2", "victims-read-only"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {

@@ -24,7 +24,10 @@ beforeAll(async () => {
   key = await t.setupAccess({ connection: "guarded", identity: "agent-g" });
   // dblink runs SQL it is handed as text, here on the same database as the same role.
   psqlAdmin(t.target, "create extension if not exists dblink", "shop");
-  await t.psql(key, "guarded", ["-qc", `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g`]);
+  await t.psql(key, "guarded", [
+    "-qc",
+    `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g; drop table if exists ledger; create table ledger (id int primary key, amount int); insert into ledger values (1, 100); create schema if not exists billing; drop table if exists billing.invoices; create table billing.invoices (id int primary key, amount int); insert into billing.invoices values (1, 100)`,
+  ]);
   writeFileSync(
     policyFile,
     JSON.stringify({
@@ -36,6 +39,7 @@ beforeAll(async () => {
         { name: "no-file-reads", action: "deny", match: { functions: ["pg_read_file"] } },
         { name: "no-role-changes", action: "deny", match: { sessionSettings: ["role"] } },
         { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
+        { name: "ledgers-read-only", action: "deny", match: { tables: ["public.ledger", "billing.*"], classes: ["write"] } },
       ],
     }),
   );
@@ -73,6 +77,22 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(r.stderr).toContain("ERROR:  42501: Gatehouse denied this statement");
     expect(r.stderr).toContain(`rule "${rule}"`);
     expect(await count()).toBe("10");
+  });
+
+  it("meets schema-qualified table rules with unqualified names, as the session's search_path resolves them", async () => {
+    for (const sql of [
+      "update ledger set amount = 0 where id = 1",
+      "set search_path = billing, public; update invoices set amount = 0 where id = 1",
+      "select set_config('search_path', 'billing', false); update invoices set amount = 0 where id = 1",
+    ]) {
+      const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+      expect(r.stderr, sql).toContain('rule "ledgers-read-only"');
+    }
+    const amounts = await t.psql(key, "guarded", ["-qAtc", "select (select amount from ledger where id = 1) || ',' || (select amount from billing.invoices where id = 1)"]);
+    expect(amounts.stdout.trim()).toBe("100,100");
+    // Elsewhere on the path, and reads, are not the rule's.
+    const read = await t.psql(key, "guarded", ["-qAtc", "set search_path = billing; select amount from invoices where id = 1"]);
+    expect(read.stdout.trim()).toBe("100");
   });
 
   it("refuses what does not parse (reviews have their own tests in reviews.test.ts)", async () => {
@@ -148,7 +168,7 @@ for q in [b"select E'\\x95\\x5c' as x; delete from ${table}; -- '", "select 'テ
 
   it("shows the policy and refuses an invalid one", async () => {
     const shown = JSON.parse((await t.cli("policies", "show", "guarded")).stdout);
-    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-role-changes", "no-ddl"]);
+    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-role-changes", "no-ddl", "ledgers-read-only"]);
     writeFileSync(policyFile, JSON.stringify({ rules: [{ name: "bad", action: "deny", match: { regex: "(" } }] }));
     const bad = await t.cli("policies", "apply", "guarded", "-f", policyFile);
     expect(bad.code).toBe(1);

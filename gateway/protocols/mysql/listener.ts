@@ -150,7 +150,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const serverVersion = versionNumber(target.greeting.serverVersion);
   // Read with the connection's own account, dialled as this session was (directly or through its connector).
   const views = st.views.for(connection.id, catalogLogin(dial, targetAccount));
-  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion);
+  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion, login.database ?? settings.database);
   relay = new MysqlRelay(
     client,
     target.socket,
@@ -181,6 +181,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
           const again = await admit(deps, { protocol: "mysql", clientAddr, connectionName: user, credential: password, serves: servedBy("mysql"), servesLabel: "a MySQL" });
           if (!again.ok) return refusalError(again.refusal);
           const same = again.admission.identity.id === identity.id && again.admission.identity.name === identity.name;
+          if (same) guard.forgetDatabase(); // the new sign-in may select another database
           return same ? null : new MysqlError(Err.AccessDenied, "Access denied: COM_CHANGE_USER may not change who is signed in; open a new connection");
         },
       },

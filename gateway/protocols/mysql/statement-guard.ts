@@ -24,22 +24,40 @@ export type Judgement = { refusal: MysqlError; kind: string } | { review: Review
  */
 export class MysqlStatementGuard {
   private readonly prepared = new Map<string, Classification>();
+  // Texts went by unjudged (no policy then): a USE among them is not known.
+  private unjudged = false;
 
   constructor(
     private readonly policy: () => Policy | null,
     private readonly who: Subject,
     /** The target's version as executable comments compare it (undefined: every one is opened). */
     private readonly serverVersion?: number,
+    /** The session's database, which unqualified table names are in (undefined: none selected; null: unknown). */
+    private database?: string | null,
   ) {}
 
   /** Whether the connection has a policy (texts are judged). */
   active(): boolean {
-    return this.policy() !== null;
+    const active = this.policy() !== null;
+    if (!active) this.unjudged = true;
+    return active;
+  }
+
+  /** The database is no longer known (COM_CHANGE_USER may select another): any. */
+  forgetDatabase(): void {
+    this.database = null;
   }
 
   judge(text: string): Judgement {
     const policy = this.policy();
-    if (!policy) return null;
+    if (!policy) {
+      this.unjudged = true;
+      return null;
+    }
+    if (this.unjudged) {
+      this.unjudged = false;
+      this.database = null;
+    }
     const analysis = analyzeMysql(text, this.serverVersion);
     if (!analysis.ok) {
       if (text.trim() === "") return null;
@@ -48,7 +66,15 @@ export class MysqlStatementGuard {
         refusal: new MysqlError(Err.ParseError, `Gatehouse refused a statement it could not parse: ${analysis.error}. This connection has guardrails, so what they cannot judge does not run`),
       };
     }
-    const commands = analysis.statements.map((s) => sqlCommand(this.resolve(s), s.original));
+    const commands = analysis.statements.map((s) => {
+      const c = this.resolve(s);
+      const command = sqlCommand(c, s.original);
+      // Unqualified tables are in the session's database: a rule on `shop.*` meets them (deny and review rules).
+      const unqualified = c.tables.filter((t) => !t.includes("."));
+      if (unqualified.length && this.database !== undefined) command.possibleResources = unqualified.map((t) => `${this.database ?? "*"}.${t}`);
+      if (c.sessionSettings.includes("database")) this.database = usedDatabase(s.executable);
+      return command;
+    });
     const verdict = judgeCommands(policy, this.who, commands);
     if (verdict.action === "allow") return null;
     if (verdict.action === "review") return { review: verdict };
@@ -63,6 +89,12 @@ export class MysqlStatementGuard {
     if (c.executes) return { ...(this.prepared.get(c.executes) ?? c), kind: "EXECUTE" };
     return c;
   }
+}
+
+/** The database a USE selects (null: one the gateway cannot read). */
+function usedDatabase(statement: string): string | null {
+  const m = /^use\s+(?:`((?:[^`]|``)+)`|([^\s`;]+))\s*$/i.exec(statement.trim());
+  return m ? (m[1] !== undefined ? m[1].replaceAll("``", "`") : m[2]) : null;
 }
 
 /** The kinds of a text's statements, for the audit (UNPARSEABLE when it cannot be read). */

@@ -18,6 +18,7 @@ import { PgRelay } from "./relay";
 import { pgTargetOf } from "./pg-target";
 import { connectionTypeOf } from "../../../core/connections/registry";
 import { StatementGuard, frontendGuard } from "./statement-guard";
+import { startupSearchPath } from "../../../core/policy/search-path";
 import { holdNotice, postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
@@ -162,7 +163,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   let results: ResultMasker | undefined;
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, session.textMask(), results?.maskedOf(record))));
   results = new ResultMasker(masking, maskingKey, catalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
-  const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer);
+  const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer, {
+    user: target.user,
+    searchPath: startupSearchPath(params, target.user),
+  });
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);
   const masked = maskingGuard(masking, deps.analyzer, tracker);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).

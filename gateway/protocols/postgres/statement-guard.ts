@@ -1,6 +1,7 @@
 import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
 import { SqlSession } from "../../../core/policy/sql-commands";
+import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import type { HeldCommand } from "../../pipeline/hold";
 import { PgError } from "./pg-error";
@@ -27,28 +28,39 @@ export class StatementGuard {
   private readonly decided = new Map<string, Refusal | null>();
   private decidedFor: Policy | null = null;
 
+  // Texts went by unjudged (no policy then): a search_path they set is not known.
+  private unjudged = false;
+
   constructor(
     private readonly policy: () => Policy | null,
     private readonly who: Subject,
     analyzer: StatementAnalyzer,
+    /** The target user and the search path the client's start-up asked for (see SqlSession). */
+    start?: { user: string; searchPath?: SearchPath },
   ) {
-    this.sql = new SqlSession(analyzer);
+    this.sql = new SqlSession(analyzer, start);
   }
 
   /** False when the connection has no policy: then nothing is decoded or parsed for it. */
   get active(): boolean {
-    return this.policy() !== null;
+    const active = this.policy() !== null;
+    if (!active) this.unjudged = true;
+    return active;
   }
 
   judge(text: string): Judgement {
     const policy = this.policy();
     if (!policy) return null;
+    if (this.unjudged) {
+      this.unjudged = false;
+      this.sql.forgetSearchPath();
+    }
     if (policy !== this.decidedFor) {
       this.decided.clear();
       this.decidedFor = policy;
     }
     // Numeric literals never change a decision unless a regex rule reads the text itself.
-    const key = policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text);
+    const key = `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
     const known = this.decided.get(key);
     if (known !== undefined) return known && { refusal: known };
     const { judgement, stateful } = this.decide(policy, text);
