@@ -80,6 +80,19 @@ describe("[SSH][GUARDRAILS] the shared policy engine on commands", () => {
     }
   });
 
+  it("passes only the locale and time zone to the target under guardrails: an exported bash function would run in place of the judged command", async () => {
+    const marker = path.join(sshd.dir, "bash-func-ran");
+    // `echo` is judged; bash on the target imports BASH_FUNC_echo%% and runs it instead.
+    const r = await run("ssh", [...client.opts, "-o", "SendEnv=BASH_FUNC_* LC_GATEHOUSE_PROBE", "ssh-prod@127.0.0.1", "echo probe-$LC_GATEHOUSE_PROBE"], {
+      env: { ...client.env, "BASH_FUNC_echo%%": `() { touch ${marker}; }`, LC_GATEHOUSE_PROBE: "kept" },
+      timeoutMs: 30_000,
+    });
+    expect(r.stdout).toBe("probe-kept\n");
+    expect(existsSync(marker)).toBe(false);
+    const refused = (await auditJson()).find((x) => x.action === "ssh.env.refused");
+    expect(refused).toMatchObject({ outcome: "denied", message: "environment variable BASH_FUNC_echo%% is not passed on a connection with guardrails" });
+  });
+
   it("holds a command for approval, tells the client where, and runs it once approved", async () => {
     const made = path.join(sshd.dir, "approved-file");
     const running = ssh(["ssh-prod@127.0.0.1", `touch ${made} && echo made`]);

@@ -58,7 +58,8 @@ export async function startSshServer(opts: { config?: (dir: string) => string[];
       "Subsystem sftp internal-sftp",
       "PrintMotd no",
       "LogLevel ERROR",
-      "AcceptEnv LANG LC_* GATEHOUSE_*",
+      // BASH_FUNC_* too: a permissive target, whose bash would import a function the client names (one called echo runs instead of echo).
+      "AcceptEnv LANG LC_* GATEHOUSE_* BASH_FUNC_*",
       // HOME is the server's folder, so the user's shell start-up files are not read: root's .bashrc
       // here runs `pyenv rehash`, whose lock file a killed shell (the crash tests kill sessions) leaves
       // behind, and every later login then waits 60 s for it.

@@ -4,6 +4,9 @@ import { closedByClient, fail, openOnTarget, recorderOr, targetOr, track } from 
 import { runShell } from "./shell-channel";
 import { audit, auditRefused, bridge, type PtyRequest, type SshSession } from "./ssh-session";
 
+// The environment variables passed to the target on a connection with guardrails.
+const PASSED_ENV = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ|COLORTERM)$/;
+
 // Output of a command run without a terminal is recorded up to this much (file copies are not).
 const EXEC_RECORD_LIMIT = 1 << 20;
 
@@ -31,7 +34,14 @@ export function handleSessionChannel(session: Session, s: SshSession): void {
     onResize?.(info.cols, info.rows);
     accept?.();
   });
-  session.on("env", (accept, _reject, info) => {
+  session.on("env", (accept, reject, info) => {
+    // Under guardrails only the locale and the time zone pass: other variables change what a judged
+    // command runs (BASH_ENV, an exported bash function BASH_FUNC_ls%%, LD_PRELOAD, PATH), on a target
+    // whose sshd accepts them.
+    if (s.guard.active && !PASSED_ENV.test(info.key)) {
+      auditRefused(s, { action: "ssh.env.refused", outcome: "denied", message: `environment variable ${info.key.slice(0, 64)} is not passed on a connection with guardrails` });
+      return reject?.();
+    }
     env[info.key] = info.val;
     accept?.();
   });
