@@ -40,6 +40,10 @@ describe("[POLICY][SEARCH PATH] unqualified tables under the session's search_pa
     // A path the gateway cannot follow: any schema, for deny and review rules; an allow rule needs the name as written.
     expect(judge("select set_config('search_path', current_setting('x.p'), false); update invoices set amount = 0 where id = 1")).toEqual(["default", "billing-read-only"]);
     expect(judge("drop table things")[0]).toBe("default");
+    for (const change of ["do $$ begin perform set_config('search_path', 'billing', false); end $$", "set role billing_owner"]) {
+      judge("reset search_path");
+      expect(judge(`${change}; update invoices set amount = 0 where id = 1`)[1], change).toBe("billing-read-only");
+    }
     const fresh = new SqlSession(new StatementAnalyzer(), { user: "app", searchPath: ["sandbox", "public"] });
     const r = fresh.commands("drop table things");
     expect(r.ok && evaluatePolicy(policy, { name: "a", groups: [] }, r.statements[0].command).rule).toBe(null);

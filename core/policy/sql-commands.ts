@@ -35,6 +35,7 @@ export class SqlSession {
   // SQL-level PREPARE name -> what the prepared statement does.
   private readonly prepared = new Map<string, Classification>();
   private searchPath: SearchPath;
+  private roleChanged = false;
   /** Changes with the search path: a decision cached by text holds for one value of it. */
   pathVersion = 0;
 
@@ -43,7 +44,12 @@ export class SqlSession {
     /** The target user (`$user` in the path) and the path the session starts with (undefined: PostgreSQL's default). */
     private readonly start: { user: string; searchPath?: SearchPath } = { user: "$user" },
   ) {
-    this.searchPath = start.searchPath !== undefined ? start.searchPath : parseSearchPath(DEFAULT_SEARCH_PATH, start.user);
+    this.searchPath = this.startPath();
+  }
+
+  /** The path the session starts with: its client's, or PostgreSQL's default (null: the client's could not be read). */
+  private startPath(): SearchPath {
+    return this.start.searchPath !== undefined ? this.start.searchPath : parseSearchPath(DEFAULT_SEARCH_PATH, this.start.user);
   }
 
   /** The search path is no longer known (changed while no one judged the session): any schema. */
@@ -64,9 +70,12 @@ export class SqlSession {
       const command = sqlCommand(c, statement.text);
       const possible = possibleTables(c.tables, this.searchPath);
       if (possible.length) command.possibleResources = possible;
-      const change = searchPathChange(statement, c.sessionSettings, this.start.user);
+      // Code the parser cannot see into (DO, CALL) may set the path, and a new role is a new `$user`
+      // (for the default path too): any schema after either.
+      if (c.sessionSettings.includes("role")) this.roleChanged = true;
+      const change = c.classes.includes("anonymous-code") || c.sessionSettings.includes("role") ? { path: null } : searchPathChange(statement, c.sessionSettings, this.start.user);
       if (change) {
-        this.searchPath = change === "default" ? (this.start.searchPath !== undefined ? this.start.searchPath : parseSearchPath(DEFAULT_SEARCH_PATH, this.start.user)) : change.path;
+        this.searchPath = change !== "default" ? change.path : this.roleChanged ? null : this.startPath();
         this.pathVersion++;
         stateful = true;
       }
