@@ -10,6 +10,22 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te"
 // X-Original-URL and X-Rewrite-URL: some frameworks and IIS route by them instead of the request line, so a
 // path the guardrails judged could be swapped for another behind the gateway: never forwarded.
 const CLIENT_ONLY = new Set(["authorization", "cookie", "host", "expect", "content-length", "accept-encoding", "x-original-url", "x-rewrite-url"]);
+// Where a request came from, as only the proxy in front of the upstream can say it: an agent's own
+// `X-Real-IP: 10.0.0.1` would pass for the gateway's word with an upstream that trusts its proxy.
+// Never forwarded; X-Real-IP is set to the client's address, X-Forwarded-For gets it appended.
+const PROXY_ONLY = new Set([
+  "x-real-ip",
+  "forwarded",
+  "true-client-ip",
+  "x-client-ip",
+  "x-cluster-client-ip",
+  "cf-connecting-ip",
+  "fastly-client-ip",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "x-forwarded-server",
+  "x-forwarded-proto",
+]);
 const DECODABLE = new Set(["gzip", "x-gzip", "deflate", "br", "identity"]);
 
 /**
@@ -89,7 +105,7 @@ export function upstreamHeaders(
   const hop = hopByHop(client);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(client)) {
-    if (value === undefined || hop(name) || CLIENT_ONLY.has(name) || name in cred.headers) continue;
+    if (value === undefined || hop(name) || CLIENT_ONLY.has(name) || PROXY_ONLY.has(name) || name in cred.headers) continue;
     out[name] = value;
   }
   const accepted = headerTokens(client["accept-encoding"])
@@ -99,7 +115,10 @@ export function upstreamHeaders(
   for (const [name, value] of parseExtraHeaders(s.extraHeaders ?? "")) out[name.toLowerCase()] = value;
   Object.assign(out, cred.headers);
   // As any reverse proxy: the client's address appended to the chain, and how it reached the gateway.
-  if (from?.addr) out["x-forwarded-for"] = client["x-forwarded-for"] ? `${client["x-forwarded-for"]}, ${from.addr}` : from.addr;
+  if (from?.addr) {
+    out["x-forwarded-for"] = client["x-forwarded-for"] ? `${client["x-forwarded-for"]}, ${from.addr}` : from.addr;
+    out["x-real-ip"] = from.addr;
+  }
   if (from) out["x-forwarded-proto"] = from.tls ? "https" : "http";
   if (bodyLength !== null) out["content-length"] = String(bodyLength);
   else if (client["content-length"] !== undefined) out["content-length"] = client["content-length"];
