@@ -11,6 +11,7 @@ const policy = policySchema.parse({
     { name: "big-refunds", action: "review", match: { kinds: ["POST /v1/refunds"], body: { "/options/mode": "force*" } } },
     { name: "no-dry-run-off", action: "deny", match: { kinds: ["POST"], query: { dry_run: "false" } } },
     { name: "no-sudo-header", action: "deny", match: { headers: { "X-Sudo": "*" } } },
+    { name: "no-exports", action: "deny", match: { kinds: ["GET /v1/exports/**"] } },
   ],
 });
 
@@ -34,6 +35,9 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     ["GET", "/admin", "review:admin-needs-review"],
     ["PATCH", "/admin/users/7/roles", "review:admin-needs-review"],
     ["GET", "/administrator", "allow:default"],
+    // Frameworks run the GET handler for HEAD (Express, Rails, Spring, ASP.NET): its side effects too.
+    ["HEAD", "/v1/exports/all", "deny:no-exports"],
+    ["OPTIONS", "/v1/exports/all", "allow:default"],
   ])("%s %s -> %s", (method, path, expected) => expect(decide(method, path)).toBe(expected));
 
   it("judges a method override (headers frameworks honour, ?_method=) as the method it asks for, besides its own", () => {

@@ -47,7 +47,8 @@ export function requestCommand(facts: HttpRequestFacts, text: string): Command {
   // Path parameters (`/customers;v=1/42`): servlet containers and others drop them from each segment
   // before routing, so the path is judged without them too.
   const paths = facts.path.includes(";") ? [facts.path, withoutPathParameters(facts.path)] : [facts.path];
-  for (const m of [method, ...overrideMethods(facts)])
+  // HEAD runs the GET handler in most frameworks (Express, Rails, Spring, ASP.NET): a rule on GET meets it.
+  for (const m of [method, ...(method === "HEAD" ? ["GET"] : []), ...overrideMethods(facts)])
     for (const p of paths) {
       const kind = `${m} ${p}`;
       if (kind !== command.kind && !command.runs.includes(kind)) command.runs.push(kind);
