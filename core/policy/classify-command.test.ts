@@ -71,6 +71,10 @@ describe("classifyCommand", () => {
       "cat x | bash -s -- arg",
     ])
       expect(classifyCommand(line).unknownRuns, line).toBe(true);
+    // A shell typed at a terminal reads what is typed next, which is judged line by line too; piped or redirected, it does not.
+    for (const line of ["bash", "sudo bash -l", "cd /srv && sh"]) expect(classifyCommand(line, 0, { terminal: true }).unknownRuns, line).toBeUndefined();
+    for (const line of ["echo 'rm -rf /x' | bash", "bash < x.sh", "bash <<< 'rm x'"]) expect(classifyCommand(line, 0, { terminal: true }).unknownRuns, line).toBe(true);
+    expect(classifyCommand("bash").unknownRuns).toBe(true); // an exec's stdin is not judged
     for (const line of ["rm -rf /x", "bash deploy.sh", "ls *.txt", "echo $HOME", "bash -c 'ls'", "echo on-$((6*7))", "x=$(( 1 + 2 )); echo $x"])
       expect(classifyCommand(line).unknownRuns, line).toBeUndefined();
   });

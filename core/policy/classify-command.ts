@@ -12,6 +12,8 @@ const HEADERS = new Set(["for", "select", "case", "function", "in"]);
 
 /** A word of a simple command: `glob` when unquoted `*`/`?` make it a pattern; `input` when it is what a `<`, `<<` or `<<<` feeds the command (a file, a here-document's end word, a here-string). */
 type Word = { text: string; glob: boolean; input?: boolean };
+/** A simple command's words; `piped` when its input is the previous command's output (`a | b`). */
+type SimpleCommand = Word[] & { piped?: boolean };
 
 // Options of wrappers that take a value (`nice -n 10 rm`): the value is not the program.
 const WRAPPER_VALUES: Record<string, RegExp> = {
@@ -42,11 +44,11 @@ const WRAPPER_OPERANDS: Record<string, number> = { timeout: 1, chroot: 1 };
  * `echo ... | sh`) makes `unknownRuns`: deny and review `kinds` rules meet it. Best effort by nature
  * (an interpreter can run anything: `python3 -c ...`); the `regex` condition reads the raw text too.
  */
-export function classifyCommand(line: string, depth = 0): Command {
+export function classifyCommand(line: string, depth = 0, opts: { terminal?: boolean } = {}): Command {
   const runs: string[] = [];
   let unknownRuns = false;
   for (const words of simpleCommands(line)) {
-    const r = commandRuns(words, depth);
+    const r = commandRuns(words, depth, opts.terminal === true);
     runs.push(...r.runs);
     unknownRuns ||= r.unknown;
   }
@@ -55,7 +57,7 @@ export function classifyCommand(line: string, depth = 0): Command {
 }
 
 /** The kinds one simple command runs; `unknown` when its program cannot be told from the text. */
-function commandRuns(words: Word[], depth: number): { runs: string[]; unknown: boolean } {
+function commandRuns(words: SimpleCommand, depth: number, terminal: boolean): { runs: string[]; unknown: boolean } {
   const runs: string[] = [];
   const later: string[] = [];
   let unknown = false;
@@ -76,7 +78,7 @@ function commandRuns(words: Word[], depth: number): { runs: string[]; unknown: b
       if (words[i]?.text === "--") i++;
       i += WRAPPER_OPERANDS[w] ?? 0;
       // After an option not known to stand alone, its value may be the next word (`timeout --signal KILL 5 rm`): the word after may be the program too.
-      if (unsure && depth < 3 && i + 1 < words.length && !words[i + 1].text.startsWith("-")) later.push(...commandRuns(words.slice(i + 1), depth + 1).runs);
+      if (unsure && depth < 3 && i + 1 < words.length && !words[i + 1].text.startsWith("-")) later.push(...commandRuns(words.slice(i + 1), depth + 1, terminal).runs);
       continue;
     }
     break;
@@ -92,13 +94,16 @@ function commandRuns(words: Word[], depth: number): { runs: string[]; unknown: b
     const flag = rest.findIndex((w) => /^-[a-z]*c[a-z]*$/.test(w));
     const script = program === "eval" ? rest.join(" ") : c >= 0 ? rest[c + 1] : flag >= 0 ? rest[flag + 1] : undefined;
     if (script !== undefined) {
-      const inner = classifyCommand(script, depth + 1);
+      const inner = classifyCommand(script, depth + 1, { terminal });
       runs.push(program.toUpperCase(), ...(inner.kind === "EMPTY" ? [] : [inner.kind]), ...inner.runs, ...later);
       return { runs, unknown: unknown || inner.unknownRuns === true };
     }
-    // No script given and no file to run, or -s: the shell reads its commands from its input (`echo ... | sh`, `bash <<< ...`, `sh < x`).
+    // No script given and no file to run, or -s: the shell reads its commands from its input (`echo ... | sh`,
+    // `bash <<< ...`, `sh < x`), unjudged; but a shell typed at a terminal (`terminal`) reads what is
+    // typed next, which the gateway judges line by line as it does this one.
     const operands = words.slice(i + 1).filter((w) => !w.text.startsWith("-") && !w.input);
-    if (program !== "eval" && (operands.length === 0 || rest.some((w) => /^-[a-z]*s[a-z]*$/.test(w)))) unknown = true;
+    const readsTerminal = terminal && !words.piped && !words.some((w) => w.input);
+    if (program !== "eval" && (operands.length === 0 || rest.some((w) => /^-[a-z]*s[a-z]*$/.test(w))) && !readsTerminal) unknown = true;
   }
   const words2 = rest.filter((w) => !w.startsWith("-"));
   runs.push([program, ...words2].join(" ").toUpperCase());
@@ -113,6 +118,7 @@ function commandRuns(words: Word[], depth: number): { runs: string[]; unknown: b
         const inner = commandRuns(
           rest.slice(k + 1, end < 0 ? undefined : end).map((text) => ({ text, glob: false })),
           depth + 1,
+          terminal,
         );
         runs.push(...inner.runs);
         unknown ||= inner.unknown;
@@ -124,12 +130,14 @@ function commandRuns(words: Word[], depth: number): { runs: string[]; unknown: b
 const programName = (w: string | undefined) => (w ?? "").replace(/^\\/, "").split("/").at(-1)!.toLowerCase();
 
 /** The simple commands of a line, each as its words (command substitutions included as their own commands). */
-function simpleCommands(line: string): Word[][] {
-  const out: Word[][] = [];
-  let current: Word[] = [];
+function simpleCommands(line: string): SimpleCommand[] {
+  const out: SimpleCommand[] = [];
+  let current: SimpleCommand = [];
+  let piped = false;
   const flush = () => {
     if (current.length) out.push(current);
     current = [];
+    current.piped = piped;
   };
   // shell-quote keeps `$(...)` and backticks inside words: lift them out as commands of their own.
   for (const sub of substitutions(line)) out.push(...simpleCommands(sub));
@@ -145,7 +153,11 @@ function simpleCommands(line: string): Word[][] {
     } else if ("op" in e) {
       input = e.op === "<" || e.op === "<<" || e.op === "<<<";
       if (e.op === "glob") current.push({ text: (e as { pattern: string }).pattern, glob: true });
-      else if (SEPARATORS.has(e.op)) flush();
+      else if (SEPARATORS.has(e.op)) {
+        piped = e.op === "|" || e.op === "|&";
+        flush();
+        piped = false;
+      }
       // redirections (>, <, >>, 2>&1...) leave the command as it is; their target word stays a word
     } else if ("comment" in e) break;
   }

@@ -111,7 +111,7 @@ export function tryKubernetes(policy: Policy, who: { name: string; groups: strin
     const base = { text: line, classes: [], tables: [], functions: [], locks: null };
     const typed = /^\$\s+(.+)$/.exec(line);
     if (typed) {
-      const c = classifyCommand(typed[1]);
+      const c = classifyCommand(typed[1], 0, { terminal: true });
       const d = evaluatePolicy(policy, who, c);
       const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
       return { ...base, kind: `typed in a shell: ${[c.kind, ...c.runs].join(" · ")}`, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };

@@ -29,9 +29,10 @@ export class CommandGuard {
     return !!p && (p.rules.length > 0 || p.defaultAction !== "allow");
   }
 
-  judge(line: string): CommandVerdict {
+  /** `typed`: a line typed into a shell, whose next lines are judged too (an exec's stdin is not). */
+  judge(line: string, opts: { typed?: boolean } = {}): CommandVerdict {
     const policy = this.policy();
-    const command = classifyCommand(line);
+    const command = classifyCommand(line, 0, { terminal: opts.typed === true });
     if (!policy) return { action: "allow", kind: command.kind };
     const verdict = judgeCommands(policy, this.who, [command]);
     if (verdict.action === "allow") return { action: "allow", kind: command.kind };

@@ -61,3 +61,18 @@ describe("TypedInput in a terminal", () => {
     expect(toShell.join("")).toBe("touch x\x15\x04");
   });
 });
+
+describe("TypedInput's guard", () => {
+  it("judges a line as typed into a shell: a bare shell started there reads lines that are judged too", async () => {
+    const asked: Array<{ line: string; typed?: boolean }> = [];
+    const guard = { active: true, judge: (line: string, opts: { typed?: boolean } = {}) => (asked.push({ line, typed: opts.typed }), { action: "allow", kind: "x" }) } as unknown as CommandGuard;
+    const typed = new TypedInput(
+      { toShell: () => {}, toTerminal: () => {}, toStderr: () => {}, writable: () => true, clientGone: () => new Promise(() => {}), guard, audit: () => {} },
+      true,
+      "ssh host",
+    );
+    typed.push(Buffer.from("bash\r"));
+    await settled();
+    expect(asked).toEqual([{ line: "bash", typed: true }]);
+  });
+});

@@ -141,7 +141,8 @@ export class TypedInput {
       if (this.terminal) ends.toTerminal(`\r\n\x1b[${colour}mgatehouse: ${line}\x1b[0m${end}`);
       else ends.toStderr(`gatehouse: ${line}\n`);
     };
-    const v = ends.guard.judge(text);
+    // Typed lines: a bare shell started here reads lines the gateway goes on judging.
+    const v = ends.guard.judge(text, { typed: true });
     let refused: string | null = v.action === "deny" ? v.message : null;
     let key = 0;
     if (v.action === "review") {
