@@ -2,6 +2,7 @@ import { analyzeMysql, type MysqlStatement } from "../../../core/policy/classify
 import type { Classification } from "../../../core/policy/classify-statement";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
 import { sqlCommand } from "../../../core/policy/sql-commands";
+import { possibleTables } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
@@ -70,8 +71,8 @@ export class MysqlStatementGuard {
       const c = this.resolve(s);
       const command = sqlCommand(c, s.original);
       // Unqualified tables are in the session's database: a rule on `shop.*` meets them (deny and review rules).
-      const unqualified = c.tables.filter((t) => !t.includes("."));
-      if (unqualified.length && this.database !== undefined) command.possibleResources = unqualified.map((t) => `${this.database ?? "*"}.${t}`);
+      const possible = this.database === undefined ? [] : possibleTables(c.tables, this.database === null ? null : [this.database]);
+      if (possible.length) command.possibleResources = possible;
       if (c.sessionSettings.includes("database")) this.database = usedDatabase(s.executable);
       return command;
     });
