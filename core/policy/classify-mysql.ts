@@ -1,7 +1,7 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
 import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
-import { splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 
 type Node = Record<string, unknown>;
 const parser = new sqlParser.Parser();
@@ -146,7 +146,7 @@ function classifyOne(sql: string): Classification | { error: string } {
   const prepared = /^prepare\s+`?(\w+)`?\s+from\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/is.exec(sql);
   if (prepared) {
     // PREPARE runs nothing yet, but is judged as what EXECUTE will run (as on Postgres).
-    const inner = analyzeMysql(unquote(prepared[2]));
+    const inner = analyzeMysql(unquoteMysql(prepared[2]));
     if (!inner.ok) return { error: inner.error };
     const first = inner.statements[0]?.classification ?? blankClassification("EMPTY", []);
     return { ...first, kind: "PREPARE", runs: [first.kind, ...first.runs], prepares: prepared[1].toLowerCase() };
@@ -177,14 +177,6 @@ function classifyOne(sql: string): Classification | { error: string } {
   const near = sql.slice(stoppedAt).trimStart().slice(0, 30);
   return { error: `its SQL parser does not read this statement past character ${stoppedAt + 1} (${near ? `near ${JSON.stringify(near)}` : "at its end"}; in: ${sql.slice(0, 80)})` };
 }
-
-const unquote = (literal: string) => {
-  const q = literal[0];
-  return literal
-    .slice(1, -1)
-    .replaceAll(q + q, q)
-    .replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[ch] ?? ch);
-};
 
 function classifyTree(ast: Node, tableList: string[]): Classification {
   const type = String(ast.type ?? "").toLowerCase();

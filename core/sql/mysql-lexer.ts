@@ -118,6 +118,28 @@ const IDENTIFIER_CHAR = /[A-Za-z0-9_$@.\u0080-\uffff]/;
 const NUMBER = /^(0x[0-9a-f]+|\d+(\.\d*)?(e[+-]?\d+)?)/i;
 
 /** The index just past the quote that closes the one at `open` (-1: none). */
+/**
+ * A statement's code and its string literals apart (linear, no regular expression: a text may hold a
+ * literal of many megabytes): `code` with each quoted part ('...', "..." or a `name`) as its two
+ * quotes, `strings` the literals' texts, unquoted. For a statement `splitMysql` returned.
+ */
+export function quotedParts(statement: string): { code: string; strings: string[] } {
+  let code = "";
+  const strings: string[] = [];
+  let from = 0;
+  for (let i = 0; i < statement.length; i++) {
+    const c = statement[i];
+    if (c !== "'" && c !== '"' && c !== "`") continue;
+    const end = quoteEnd(statement, i, c);
+    if (end < 0) break;
+    code += statement.slice(from, i) + c + c;
+    if (c !== "`") strings.push(unquoteMysql(statement.slice(i, end)));
+    from = end;
+    i = end - 1;
+  }
+  return { code: code + statement.slice(from), strings };
+}
+
 function quoteEnd(text: string, open: number, q: string): number {
   for (let i = open + 1; i < text.length; i++) {
     const c = text[i];
@@ -140,4 +162,13 @@ function quoteEnd(text: string, open: number, q: string): number {
 export function versionNumber(serverVersion: string): number | undefined {
   const m = /^(?:5\.5\.5-)?(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
   return m ? Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]) : undefined;
+}
+
+/** A MySQL string literal's text ('...' or "..."): doubled quotes and backslash escapes undone. */
+export function unquoteMysql(literal: string): string {
+  const q = literal[0];
+  return literal
+    .slice(1, -1)
+    .replaceAll(q + q, q)
+    .replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[ch] ?? ch);
 }

@@ -143,6 +143,13 @@ describe("[MYSQL][CLIENTS]", () => {
         [`KILL HARD QUERY ${tid}`, 1227],
         [`KILL QUERY ID ${tid}`, 1227],
         [`select 1; kill connection ${tid}`, 1227],
+        // Run by the server from a string or a compound statement, where the gateway cannot map it.
+        [`prepare s from 'kill query ${tid}'`, 1227],
+        [`prepare s from "select 1; kill ${tid}"`, 1227],
+        [`execute immediate 'KILL ${tid}'`, 1227],
+        [`execute immediate 'execute immediate \\'kill ${tid}\\''`, 1227],
+        [`begin not atomic kill query ${tid}; end`, 1227],
+        [`create procedure stop_it() kill ${tid}`, 1227],
       ] as const) {
         const e = await b.query(sql).then(
           () => null,
@@ -150,6 +157,14 @@ describe("[MYSQL][CLIENTS]", () => {
         );
         expect(e, sql).toBe(errno);
       }
+      // COM_STMT_PREPARE of a KILL: it would run unmapped at COM_STMT_EXECUTE.
+      const prepared = await b.prepare(`kill query ${tid}`).then(
+        () => null,
+        (err: { errno?: number }) => err.errno,
+      );
+      expect(prepared).toBe(1227);
+      // Texts that only mention the word still run.
+      await b.query("select 'kill 1' as k, 1 as `kill`; set @kill = 1; prepare s from 'select \\'kill\\''; execute s");
       expect(await sleeping).toBe("returned 0");
     } finally {
       await a.end();

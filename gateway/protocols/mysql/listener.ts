@@ -194,9 +194,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
         return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
       },
-      mapKill: (text) => {
+      mapKill: (text, prepared) => {
         const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };
-        return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who));
+        return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who), prepared);
       },
       budget: session.budget,
       budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),

@@ -20,8 +20,11 @@ export type RelayHooks = {
   maskingKey: Buffer;
   /** The connection's views, traced for column rules (read before a statement that names them is forwarded). */
   views: ViewCatalog | null;
-  /** A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the target thread it maps to, or a refusal. */
-  mapKill: (text: string) => KillAnswer | Promise<KillAnswer> | null;
+  /**
+   * A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the
+   * target thread it maps to, or a refusal (any other text that can run a KILL; `prepared`: any KILL in a COM_STMT_PREPARE).
+   */
+  mapKill: (text: string, prepared: boolean) => KillAnswer | Promise<KillAnswer> | null;
   /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
   changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
   /** A write of a masked value back into a masked table: refused before any policy is consulted. */

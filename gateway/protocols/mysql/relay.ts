@@ -226,7 +226,7 @@ export class MysqlRelay {
   /** A SQL-carrying command: judged, possibly held for review, then relayed (or refused with an ERR). */
   private async judged(p: Packet, sent: string, expect: Expect): Promise<void> {
     const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
-    const mapped = expect.kind === "results" ? this.hooks.mapKill(sent) : null;
+    const mapped = expect.kind === "results" || expect.kind === "prepare" ? this.hooks.mapKill(sent, expect.kind === "prepare") : null;
     const kill = mapped instanceof Promise ? await mapped : mapped;
     if (this.closed) return;
     if (kill && "error" in kill) return this.refuse(p, kill.error, { record, kind: "KILL" });

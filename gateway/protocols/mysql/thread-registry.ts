@@ -1,6 +1,6 @@
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
-import { splitMysql } from "../../../core/sql/mysql-lexer";
+import { quotedParts, splitMysql } from "../../../core/sql/mysql-lexer";
 
 type Thread = {
   connectionId: string;
@@ -51,12 +51,12 @@ export class ThreadRegistry {
    * A KILL rewritten for the target, answered, or (`elsewhere`) for an id this instance does not
    * hold, which another instance may (remote-kill.ts); null: not a KILL.
    */
-  mapKill(text: string, who: { connectionId: string; identityId: string }, elsewhere?: (id: number, query: boolean) => Promise<KillAnswer>): KillAnswer | Promise<KillAnswer> | null {
+  mapKill(text: string, who: { connectionId: string; identityId: string }, elsewhere?: (id: number, query: boolean) => Promise<KillAnswer>, prepared = false): KillAnswer | Promise<KillAnswer> | null {
     // Read as the server reads it: comments gone, executable comments opened (`kill /**/ 12`, `/*!kill 12*/`).
     const split = splitMysql(text);
     if (!split.ok) return null; // the judge refuses what it cannot split
-    if (!split.statements.some((st) => /^kill\b/i.test(st.executable))) return null;
-    const m = split.statements.length === 1 ? KILL.exec(split.statements[0].executable.replace(/\s+/g, " ")) : null;
+    if (!split.statements.some((st) => runsKill(st.executable))) return null;
+    const m = split.statements.length === 1 && !prepared ? KILL.exec(split.statements[0].executable.replace(/\s+/g, " ")) : null;
     // Any other KILL would reach the target with an id (or a user: KILL USER) of the target's own,
     // which names other clients' threads: every agent shares the connection's account there.
     if (!m)
@@ -72,4 +72,25 @@ export class ThreadRegistry {
     if (/^query/i.test(m[1] ?? "") && t.withdrawHeld()) return { done: true };
     return { text: `KILL ${(m[1] ?? "").trim().toUpperCase()} ${t.targetThread}`.replace(/\s+/g, " ") };
   }
+}
+
+const DYNAMIC = /^(?:prepare\s+(?:``|\w+)\s+from|execute\s+immediate)\s+/i;
+
+/**
+ * Whether a statement (as the server runs it: comments gone) can run a KILL: it is one, a KILL
+ * keyword stands in its code (a compound statement or a stored program's body: `BEGIN NOT ATOMIC
+ * KILL 12; END`), or it PREPAREs or EXECUTEs IMMEDIATE a string that does (`PREPARE s FROM 'KILL 12'`).
+ * KILL is a reserved word, so outside a string, a quoted name or a variable (`@kill`) it is the
+ * statement. A text built at run time (`PREPARE s FROM @q`) is not seen here (under a policy it is
+ * refused as unreadable).
+ */
+function runsKill(executable: string): boolean {
+  if (!/kill/i.test(executable)) return false;
+  const { code, strings } = quotedParts(executable);
+  if (/(?<![\w$@.])kill(?![\w$])/i.test(code)) return true;
+  if (!DYNAMIC.test(code)) return false;
+  return strings.some((text) => {
+    const inner = splitMysql(text);
+    return inner.ok && inner.statements.some((st) => runsKill(st.executable));
+  });
 }

@@ -8,6 +8,8 @@ type Entry = {
   connectionName: string;
   pid: number;
   secret: number;
+  /** Who holds the session (its identity's id): its backend is theirs to signal (see backend-signals.ts). */
+  holder?: string;
   /** Answers the cancel in the gateway when it can (a statement held for review): true when it did. */
   local?: () => boolean;
   /** A cancel was sent to the target backend under this key (it may still be on its way). */
@@ -49,6 +51,12 @@ export class CancelRegistry {
       cancelTarget: () => cancelBackend(entry),
       cancelSent: () => entry.sent === true,
     };
+  }
+
+  /** Whether `pid` is the target backend of a session `holder` holds on the connection, on this instance. */
+  heldBy(pid: number, connectionName: string, holder: string): boolean {
+    for (const e of this.entries.values()) if (e.pid === pid && e.connectionName === connectionName && e.holder === holder) return true;
+    return false;
   }
 
   /**

@@ -28,6 +28,7 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import type { TargetCatalogs } from "./column-catalog";
 import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
 import { poolKeyOf, TargetPool, terminate } from "./target-pool";
+import { backendSignalRefusal } from "./backend-signals";
 
 export type PgListener = { server: net.Server; port: number; listening: () => boolean; close: () => Promise<void> };
 
@@ -153,7 +154,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   }
   const ctx = session.ctx;
 
-  const cancelKey = cancels.register({ target, connectionName: connection.name, pid: targetSession.backendPid, secret: targetSession.backendSecret });
+  const holder = identity.id ?? identity.name;
+  const cancelKey = cancels.register({ target, connectionName: connection.name, pid: targetSession.backendPid, secret: targetSession.backendSecret, holder });
   const statuses = [...targetSession.parameters].map(([name, value]) => parameterStatus(name, value));
   socket.write(Buffer.concat([authenticationOk(), ...statuses, backendKeyData(cancelKey.pid, cancelKey.secret), readyForQuery(targetSession.status)]));
 
@@ -173,13 +175,17 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
   let resettable = pooled;
   const encoding = new ClientEncoding(targetSession.parameters.get("client_encoding"));
+  const ownBackend = (pid: number) => cancels.heldBy(pid, connection.name, holder);
   const guards: FrontendGuard = (type, text, buf, start, end) => {
     if (resettable && UNRESETTABLE.test(text)) resettable = false;
-    if ((type === Frontend.Query || type === Frontend.Parse) && (guard.active || masking() !== null)) {
+    const sql = type === Frontend.Query || type === Frontend.Parse;
+    if (sql && (guard.active || masking() !== null)) {
       const unreadable = encoding.ambiguous(buf, start, end);
       encoding.noteText(text);
       if (unreadable) return { refusal: { kind: "UNPARSEABLE", error: AMBIGUOUS_TEXT }, replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     }
+    const signal = sql ? backendSignalRefusal(text, ownBackend) : null;
+    if (signal) return { refusal: signal, replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     return masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
