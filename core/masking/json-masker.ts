@@ -17,6 +17,18 @@ const segment = (kind: PathSegment["kind"], key = "", index = -1): PathSegment =
 
 const PATH_SYNTAX = /^\$(?:\.\.?(?:[A-Za-z_$][\w$-]*|\*)|(?:\.\.)?\[(?:\d+|\*|'[^']*'|"[^"]*")\])+$/;
 export const JSON_PATH_RULE = "a JSON path like $.customers[*].email, $..iban or $['odd key']";
+/** Whether a text is one JSON object, array or string (a masked value is kept as JSON when it still is one, else made a JSON string). */
+export function isJsonText(t: string): boolean {
+  const first = t.trimStart()[0];
+  if (first !== "{" && first !== "[" && first !== '"') return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const isJsonPath = (p: string): boolean => PATH_SYNTAX.test(p);
 
 export function compilePathRule(name: string, path: string, style: MaskStyle): CompiledPathRule {

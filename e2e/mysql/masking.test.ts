@@ -101,6 +101,21 @@ describe("[MYSQL][MASKING]", () => {
     }
   });
 
+  it("a masked value in a column of a number, DECIMAL or date type is NULL, in the text protocol as in the binary one; JSON stays JSON", async () => {
+    // A driver reads such a column's text as its type: `[REDACTED]` became 46631928345 in mysql2.
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      const sql = "select length(code) as n, cast(code as decimal) as d, cast(now() as date) as t, json_array(code) as j, concat(code, '') as s from users where id = 1";
+      const [[text]] = await c.query<RowDataPacket[]>(sql);
+      const [[binary]] = await c.execute<RowDataPacket[]>(sql);
+      for (const row of [text, binary]) {
+        expect({ ...row }).toEqual({ n: null, d: null, t: null, j: "[REDACTED]", s: "[REDACTED]" });
+      }
+    } finally {
+      await c.end();
+    }
+  });
+
   it("re-frames a row that masking moves across the 16 MiB split boundary, keeping sequence ids in order", async () => {
     // Payload 0xffffff + 2 bytes (two packets) before masking, 0xfffffb (one packet) after: the packets after it shift.
     const filler = 0xfffffd - EMAILS[0].length;

@@ -1,3 +1,4 @@
+import { isJsonText } from "../../../core/masking/json-masker";
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
@@ -156,10 +157,11 @@ export class RowMasker {
       const at = c.pos;
       const value = c.lenencBytes();
       if (value === null) continue;
-      const replaced = this.maskValue(this.plans[i], payload, c.pos - value.length, c.pos);
+      const plan = this.plans[i];
+      const replaced = this.maskValue(plan, payload, c.pos - value.length, c.pos);
       if (replaced === null) continue;
       out ??= [];
-      out.push(payload.subarray(copied, at), lenencBytes(replaced));
+      out.push(payload.subarray(copied, at), MARKER_TYPES.has(plan.type) ? lenencBytes(asTyped(plan.type, replaced)) : NULL_VALUE);
       copied = c.pos;
     }
     if (!out) return null;
@@ -196,8 +198,14 @@ export class RowMasker {
       const end = c.pos;
       if (STRING_TYPES.has(plan.type)) {
         const replaced = this.maskValue(plan, payload, valueStart, end);
+        if (replaced !== null && MARKER_TYPES.has(plan.type)) {
+          parts.push(lenencBytes(asTyped(plan.type, replaced)));
+          changed = true;
+          continue;
+        }
         if (replaced !== null) {
-          parts.push(lenencBytes(replaced));
+          // A DECIMAL or a BIT: no masked text is one.
+          bitmap[bit >> 3] |= 1 << (bit & 7);
           changed = true;
           continue;
         }
@@ -224,6 +232,21 @@ export class RowMasker {
     return scanned === null ? null : Buffer.from(scanned, "utf8");
   }
 }
+
+/**
+ * Column types a masked text can stand in (strings, blobs, ENUM, SET; JSON as a JSON string). In any
+ * other (numbers, DECIMAL, BIT, dates and times) a masked value is sent as NULL, in the text
+ * protocol as in the binary one: a driver parses such a column's text as its type, and
+ * `[REDACTED]` read as an integer is a wrong number (mysql2) or an error (PyMySQL, JDBC).
+ */
+const MARKER_TYPES = new Set([0x0f, 0xf5, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe]);
+const NULL_VALUE = Buffer.from([0xfb]);
+const JSON_TYPE = 0xf5;
+const asTyped = (type: number, masked: Buffer): Buffer => {
+  if (type !== JSON_TYPE) return masked;
+  const text = masked.toString("utf8");
+  return isJsonText(text) ? masked : Buffer.from(JSON.stringify(text));
+};
 
 /** `text`: the parsed query (null: unknown or unreadable); `opaque`: its results may come from relations it does not name. */
 // A quoted value in a server message ('...', with '' and \' inside).

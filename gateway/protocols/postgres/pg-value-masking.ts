@@ -1,3 +1,4 @@
+import { isJsonText } from "../../../core/masking/json-masker";
 import type { ValueMasker } from "../../../core/masking/value-masker";
 import type { MaskStyle } from "../../../core/masking/mask-text";
 
@@ -48,15 +49,6 @@ export function typeInfo(oid: number, userTypes: (oid: number) => TypeInfo | und
   return { kind: "scalar", elem: 0 };
 }
 
-const isJson = (s: string) => {
-  try {
-    JSON.parse(s);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** A whole value under a column rule: text-like types keep a masked text, JSON a JSON string, others become NULL. */
 export function ruleMasked(kind: TypeKind, binary: boolean, buf: Buffer, start: number, end: number, style: MaskStyle, rule: string, m: ValueMasker): MaskedValue {
   if (kind === "text") return m.wholeBytes(buf, start, end, style, rule);
@@ -76,7 +68,7 @@ export function scanTextValue(t: TypeInfo, buf: Buffer, start: number, end: numb
   const hit = m.scanBytes(buf, start, end);
   if (hit === null) return undefined;
   if (t.kind === "text" || t.kind === "record") return Buffer.from(hit);
-  if (t.kind === "json" || t.kind === "jsonb") return Buffer.from(isJson(hit) ? hit : JSON.stringify(hit));
+  if (t.kind === "json" || t.kind === "jsonb") return Buffer.from(isJsonText(hit) ? hit : JSON.stringify(hit));
   if (t.kind === "array") {
     const k = types(t.elem).kind;
     return k === "text" || k === "json" || k === "jsonb" || k === "record" ? Buffer.from(hit) : null;

@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ValueMasker } from "../../../../core/masking/value-masker";
-import { maskJsonText } from "../../../../core/masking/json-masker";
+import { isJsonText, maskJsonText } from "../../../../core/masking/json-masker";
 import { redactSecret } from "../../../../core/connections/types/http-credential";
 
 /** What replaces content the detectors cannot read (images, audio, binary resources) while the connection masks. */
@@ -17,7 +17,7 @@ export function maskToolResult(result: CallToolResult, masker: ValueMasker | nul
   const text = (t: string) => {
     const clean = secretForms.length ? redactSecret(t, secretForms) : t;
     if (!masker) return clean;
-    return (isJson(clean) ? maskJsonText(clean, masker) : masker.scanText(clean)) ?? clean;
+    return (isJsonText(clean) ? maskJsonText(clean, masker) : masker.scanText(clean)) ?? clean;
   };
   const content = (result.content ?? []).map((part) => {
     if (part.type === "text") return { ...part, text: text(part.text) };
@@ -36,15 +36,4 @@ export function maskToolResult(result: CallToolResult, masker: ValueMasker | nul
     }
   }
   return out;
-}
-
-function isJson(t: string): boolean {
-  const first = t.trimStart()[0];
-  if (first !== "{" && first !== "[" && first !== '"') return false;
-  try {
-    JSON.parse(t);
-    return true;
-  } catch {
-    return false;
-  }
 }
