@@ -39,6 +39,11 @@ export type Command = {
   request?: HttpRequestFacts;
   /** A Kubernetes request's verb, resource, namespace and name, for rules with Kubernetes conditions (absent for other protocols). */
   kubernetes?: KubernetesRequestFacts;
+  /**
+   * What else it amounts to, in the terms other rules use (a kubelet's `run/` through `nodes/proxy` is a
+   * `create pods/exec` in that pod): deny and review rules meet these kinds and Kubernetes facts too.
+   */
+  amountsTo?: { kinds: string[]; kubernetes: KubernetesRequestFacts[] };
   /** An MCP tool call's name and arguments, for rules with argument conditions (absent for other protocols). */
   toolCall?: ToolCallFacts;
 };

@@ -56,7 +56,8 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   const functionName = (f: string) => f.split(".").at(-1)!;
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
-    (anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) || (c.unknownRuns === true && rule.action !== "allow")) &&
+    (anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) ||
+      (rule.action !== "allow" && (c.unknownRuns === true || (m.kinds ?? []).some((k) => (c.amountsTo?.kinds ?? []).some((kind) => kindMatches(c, kind, k)))))) &&
     anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t)) || (rule.action !== "allow" && (c.possibleResources ?? []).some((t) => possibleTableMatches(p, t)))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
@@ -67,7 +68,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
     (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
     requestConditionsHold(m, c, rule.action) &&
-    kubernetesConditionsHold(m, c) &&
+    kubernetesConditionsHold(m, c, rule.action) &&
     toolConditionsHold(m, c)
   );
 }

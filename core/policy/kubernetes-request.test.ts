@@ -58,6 +58,30 @@ describe("Kubernetes requests read as the API server reads them", () => {
     expect(judge("GET", "/api/v1/namespaces/payments/configmaps/x")).toBeNull();
   });
 
+  it("a kubelet endpoint reached through nodes/proxy is what it does to the pod: deny and review rules on pods/exec, attach, portforward and log meet it", () => {
+    const policy = policySchema.parse({
+      defaultAction: "allow",
+      rules: [
+        { name: "dev-may-exec", action: "allow", match: { resources: ["pods/exec"], namespaces: ["dev"] } },
+        { name: "no-exec-in-prod", action: "deny", match: { resources: ["pods/exec", "pods/attach"], namespaces: ["prod"] } },
+        { name: "hold-port-forwards", action: "review", match: { kinds: ["create pods/portforward"] } },
+        { name: "no-web-logs", action: "deny", match: { verbs: ["get"], resources: ["pods/log"], names: ["web"] } },
+        { name: "no-nodes-proxy", action: "deny", match: { resources: ["nodes/proxy"] } },
+      ],
+    });
+    const judge = (method: string, path: string) => evaluatePolicy(policy, { name: "a", groups: [] }, kubernetesCommand(parseKubernetesRequest(method, path, {}), `${method} ${path}`)).rule;
+    expect(judge("POST", "/api/v1/nodes/node-1/proxy/run/prod/web/app")).toBe("no-exec-in-prod");
+    expect(judge("POST", "/api/v1/nodes/node-1:10250/proxy/run/prod/web/0c7f/app")).toBe("no-exec-in-prod");
+    expect(judge("GET", "/api/v1/nodes/node-1/proxy/exec/prod/web/app")).toBe("no-exec-in-prod");
+    expect(judge("GET", "/api/v1/nodes/node-1/proxy/attach/prod/web/app")).toBe("no-exec-in-prod");
+    expect(judge("GET", "/api/v1/nodes/node-1/proxy/portForward/dev/web")).toBe("hold-port-forwards");
+    expect(judge("GET", "/api/v1/nodes/node-1/proxy/containerLogs/dev/web/app")).toBe("no-web-logs");
+    // An allow rule needs the request as it is: nodes/proxy is not allowed by a rule on pods/exec.
+    expect(judge("POST", "/api/v1/nodes/node-1/proxy/run/dev/web/app")).toBe("no-nodes-proxy");
+    expect(judge("GET", "/api/v1/nodes/node-1/proxy/configz")).toBe("no-nodes-proxy");
+    expect(judge("GET", "/api/v1/nodes/node-1")).toBeNull();
+  });
+
   it("Kubernetes conditions never match an HTTP request, nor HTTP globs a Kubernetes kind", () => {
     const policy = policySchema.parse({
       rules: [

@@ -87,7 +87,36 @@ export function kubernetesCommand(f: KubernetesRequestFacts, text: string): Comm
   const res = `${f.resource}${f.subresource ? `/${f.subresource}` : ""}`;
   const kind = f.resource ? `${f.verb} ${res}` : `${f.verb} ${f.path}`;
   const runs = f.resource && f.apiGroup ? [`${f.verb} ${qualifiedResource(f)}`] : [];
-  return { ...plainCommand(text, kind, "request"), runs, classes: [READS.has(f.verb) ? "read" : "write"], kubernetes: f };
+  const command: Command = { ...plainCommand(text, kind, "request"), runs, classes: [READS.has(f.verb) ? "read" : "write"], kubernetes: f };
+  const pod = kubeletPodRequest(f);
+  if (pod) command.amountsTo = { kinds: [`${pod.verb} pods/${pod.subresource}`], kubernetes: [pod] };
+  return command;
+}
+
+/** The kubelet's endpoints that act on a pod, and what RBAC calls the same act through the API server. */
+const KUBELET_POD_ENDPOINTS: Record<string, [verb: string, subresource: string]> = {
+  run: ["create", "exec"],
+  exec: ["create", "exec"],
+  attach: ["create", "attach"],
+  portforward: ["create", "portforward"],
+  containerlogs: ["get", "log"],
+};
+
+/**
+ * A request to a node's kubelet through the API server (`/api/v1/nodes/<node>/proxy/<kubelet path>`)
+ * that acts on a pod: the kubelet runs a command in any pod for `run/<namespace>/<pod>/<container>`
+ * and `exec/...`, attaches for `attach/...`, forwards for `portForward/...`, reads for
+ * `containerLogs/...`. That is `create pods/exec` (or attach, portforward, `get pods/log`) in that
+ * namespace and pod, with none of the rules written for those applied unless it is read as one.
+ */
+export function kubeletPodRequest(f: KubernetesRequestFacts): KubernetesRequestFacts | null {
+  if (f.resource !== "nodes" || f.subresource !== "proxy" || f.apiGroup !== "") return null;
+  const parts = f.path.split("/").filter(Boolean);
+  const proxy = parts.indexOf("proxy", parts.indexOf("nodes") + 2);
+  const [endpoint = "", namespace = "", name = ""] = parts.slice(proxy + 1);
+  const act = KUBELET_POD_ENDPOINTS[endpoint.toLowerCase()];
+  if (proxy < 0 || !act) return null;
+  return { verb: act[0], apiGroup: "", apiVersion: f.apiVersion, resource: "pods", subresource: act[1], namespace, name, path: f.path };
 }
 
 export type KubernetesConditions = { verbs?: string[]; resources?: string[]; namespaces?: string[]; names?: string[] };
@@ -98,11 +127,14 @@ export type KubernetesConditions = { verbs?: string[]; resources?: string[]; nam
  * has no namespace and a list no name, so a rule naming them does not meet it. A command that is not
  * a Kubernetes request never meets them.
  */
-export function kubernetesConditionsHold(m: KubernetesConditions, c: Command): boolean {
+export function kubernetesConditionsHold(m: KubernetesConditions, c: Command, action: "allow" | "deny" | "review" = "allow"): boolean {
   if (!m.verbs && !m.resources && !m.namespaces && !m.names) return true;
-  const k = c.kubernetes;
-  if (!k) return false;
+  if (!c.kubernetes) return false;
   const any = (list: string[] | undefined, values: string[]) => list === undefined || list.some((p) => values.some((v) => wildcardRegex(p).test(v)));
-  const res = `${k.resource}${k.subresource ? `/${k.subresource}` : ""}`;
-  return any(m.verbs, [k.verb]) && any(m.resources, k.resource ? [res, qualifiedResource(k)] : []) && any(m.namespaces, k.namespace ? [k.namespace] : []) && any(m.names, k.name ? [k.name] : []);
+  const hold = (k: KubernetesRequestFacts) => {
+    const res = `${k.resource}${k.subresource ? `/${k.subresource}` : ""}`;
+    return any(m.verbs, [k.verb]) && any(m.resources, k.resource ? [res, qualifiedResource(k)] : []) && any(m.namespaces, k.namespace ? [k.namespace] : []) && any(m.names, k.name ? [k.name] : []);
+  };
+  // What the request amounts to meets deny and review rules (an allow rule needs the request as it is).
+  return hold(c.kubernetes) || (action !== "allow" && (c.amountsTo?.kubernetes ?? []).some(hold));
 }
