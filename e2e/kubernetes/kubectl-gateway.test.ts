@@ -106,6 +106,19 @@ describe("[KUBERNETES] kubectl through the gateway", () => {
     expect((await f.kubectl("cluster", ["-n", "vault", "get", "secret", "db", "-o", "jsonpath={.data.password}"], { token: sre.key })).stdout).not.toBe(real);
   });
 
+  it("a service account token the cluster mints (TokenRequest) is masked like Secret data, unless the identity is exempt", async () => {
+    await f.addCluster("cluster-minters", { "secrets-exempt-groups": "sre" });
+    const sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deployer\n  namespace: minting\n";
+    await f.kubectl("cluster", ["create", "-f", "-"], { input: m.all(m.namespace("minting"), sa) });
+    const tokenRequest = JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } });
+    // kubectl create token sends protobuf, which the stand-in does not read; --raw sends the same request as JSON.
+    const mint = (cluster: string, token?: string) => f.kubectl(cluster, ["create", "--raw", "/api/v1/namespaces/minting/serviceaccounts/deployer/token", "-f", "-"], { input: tokenRequest, token });
+    const masked = await mint("cluster");
+    expect(JSON.parse(masked.stdout).status.token).toBe("[REDACTED]");
+    const sre = await seedIdentity(f.seed, "kube-sre-minter", ["platform", "sre"]);
+    expect(JSON.parse((await mint("cluster-minters", sre.key)).stdout).status.token).toMatch(/^stand-in-sa-token\.minting\.deployer\./);
+  });
+
   it("a forged token is refused with a Kubernetes Status 401", async () => {
     const r = await f.kubectl("cluster", ["get", "ns"], { token: forgedKey() });
     expect(r.code).toBe(1);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import https from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -157,6 +158,7 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     const fieldManager = q.get("fieldManager") ?? undefined;
     if (namespace !== undefined && !store.has(findResource("", "v1", "namespaces")!, undefined, namespace) && method !== "GET") throw notFound(findResource("", "v1", "namespaces")!, namespace);
     if (sub === "log" && r.kind === "Pod" && method === "GET") return podLog(res, r, namespace, name, q.get("follow") === "true");
+    if (sub === "token" && r.resource === "serviceaccounts" && method === "POST") return tokenRequest(req, res, r, namespace, name);
     if (sub) return sendStatus(res, 404, "NotFound", "the server could not find the requested resource");
     if (name === undefined) {
       if (method === "GET" && (q.get("watch") === "1" || q.get("watch") === "true")) return watch(req, res, r, namespace, q);
@@ -244,6 +246,20 @@ export async function startStandInApiServer(opts: { token?: string } = {}): Prom
     res.once("close", () => {
       stop();
       clearTimeout(timer);
+    });
+  }
+
+  /** A service account token (TokenRequest): a credential of the cluster's own, as `kubectl create token` asks for. */
+  async function tokenRequest(req: IncomingMessage, res: ServerResponse, r: ResourceDef, namespace: string | undefined, name: string): Promise<void> {
+    store.get(r, namespace, name); // 404 for a service account that does not exist
+    const body = (await readJson(req)) as { spec?: { expirationSeconds?: number } };
+    const seconds = body.spec?.expirationSeconds ?? 3600;
+    sendJson(res, 201, {
+      kind: "TokenRequest",
+      apiVersion: "authentication.k8s.io/v1",
+      metadata: { name, namespace, creationTimestamp: null },
+      spec: { audiences: ["https://kubernetes.default.svc"], expirationSeconds: seconds, boundObjectRef: null },
+      status: { token: `stand-in-sa-token.${namespace}.${name}.${randomBytes(8).toString("hex")}`, expirationTimestamp: new Date(Date.now() + seconds * 1000).toISOString() },
     });
   }
 

@@ -79,6 +79,16 @@ export const RESOURCES: ResourceDef[] = [
   {
     group: "",
     version: "v1",
+    resource: "serviceaccounts",
+    singular: "serviceaccount",
+    kind: "ServiceAccount",
+    namespaced: true,
+    shortNames: ["sa"],
+    columns: [{ name: "Secrets", cell: () => 0 }],
+  },
+  {
+    group: "",
+    version: "v1",
     resource: "configmaps",
     singular: "configmap",
     kind: "ConfigMap",

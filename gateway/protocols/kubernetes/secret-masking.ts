@@ -10,15 +10,19 @@ export const MASKED_SECRET_DATA = Buffer.from("[REDACTED]").toString("base64");
  * Secret values in responses about secrets (get, list, watch, and the object a write returns):
  * every value under `data` and `stringData` at any depth (a Secret, a SecretList's items, a watch
  * event's object, a Table row's object), and the last-applied-configuration annotation, which
- * client-side `kubectl apply` fills with the whole Secret.
+ * client-side `kubectl apply` fills with the whole Secret. A service account token the cluster
+ * mints (`kubectl create token`: the TokenRequest's `status.token`) is a credential of the cluster's
+ * own that would bypass the gateway: masked alike.
  */
 const SECRET_RULES = [
   { ...compilePathRule("secret-data", "$..data", "redact"), replacement: MASKED_SECRET_DATA },
   { ...compilePathRule("secret-data", "$..stringData", "redact"), replacement: "[REDACTED]" },
   { ...compilePathRule("secret-data", "$..['kubectl.kubernetes.io/last-applied-configuration']", "redact"), replacement: "[REDACTED]" },
+  { ...compilePathRule("secret-data", "$.status.token", "redact"), replacement: "[REDACTED]" },
 ];
 
-export const isSecretsRequest = (f: KubernetesRequestFacts) => f.apiGroup === "" && f.resource === "secrets";
+/** A request whose answer may carry a secret value: about secrets, or a service account token request. */
+export const isSecretsRequest = (f: KubernetesRequestFacts) => f.apiGroup === "" && (f.resource === "secrets" || (f.resource === "serviceaccounts" && f.subresource === "token"));
 
 /**
  * The masker of one request: the connection's masking for the identity (detectors, path rules),
