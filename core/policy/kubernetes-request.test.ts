@@ -58,7 +58,7 @@ describe("Kubernetes requests read as the API server reads them", () => {
     expect(judge("GET", "/api/v1/namespaces/payments/configmaps/x")).toBeNull();
   });
 
-  it("a kubelet endpoint reached through nodes/proxy is what it does to the pod: deny and review rules on pods/exec, attach, portforward and log meet it", () => {
+  it("a kubelet endpoint reached through nodes/proxy, or an ephemeral container, is what it does to the pod: deny and review rules on pods/exec, attach, portforward and log meet it", () => {
     const policy = policySchema.parse({
       defaultAction: "allow",
       rules: [
@@ -80,6 +80,10 @@ describe("Kubernetes requests read as the API server reads them", () => {
     expect(judge("POST", "/api/v1/nodes/node-1/proxy/run/dev/web/app")).toBe("no-nodes-proxy");
     expect(judge("GET", "/api/v1/nodes/node-1/proxy/configz")).toBe("no-nodes-proxy");
     expect(judge("GET", "/api/v1/nodes/node-1")).toBeNull();
+    // kubectl debug: an ephemeral container added to a running pod runs its command there.
+    expect(judge("PATCH", "/api/v1/namespaces/prod/pods/web/ephemeralcontainers")).toBe("no-exec-in-prod");
+    expect(judge("PUT", "/api/v1/namespaces/dev/pods/web/ephemeralcontainers")).toBeNull();
+    expect(judge("GET", "/api/v1/namespaces/prod/pods/web/ephemeralcontainers")).toBeNull();
   });
 
   it("Kubernetes conditions never match an HTTP request, nor HTTP globs a Kubernetes kind", () => {

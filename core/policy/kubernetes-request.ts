@@ -88,9 +88,19 @@ export function kubernetesCommand(f: KubernetesRequestFacts, text: string): Comm
   const kind = f.resource ? `${f.verb} ${res}` : `${f.verb} ${f.path}`;
   const runs = f.resource && f.apiGroup ? [`${f.verb} ${qualifiedResource(f)}`] : [];
   const command: Command = { ...plainCommand(text, kind, "request"), runs, classes: [READS.has(f.verb) ? "read" : "write"], kubernetes: f };
-  const pod = kubeletPodRequest(f);
+  const pod = kubeletPodRequest(f) ?? ephemeralContainerRequest(f);
   if (pod) command.amountsTo = { kinds: [`${pod.verb} pods/${pod.subresource}`], kubernetes: [pod] };
   return command;
+}
+
+/**
+ * Adding an ephemeral container to a running pod (`kubectl debug`: a write of `pods/ephemeralcontainers`)
+ * runs the command it gives inside that pod's context (its network, its volumes, its processes
+ * with a shared namespace): a `create pods/exec` in that pod.
+ */
+function ephemeralContainerRequest(f: KubernetesRequestFacts): KubernetesRequestFacts | null {
+  if (f.apiGroup !== "" || f.resource !== "pods" || f.subresource !== "ephemeralcontainers" || READS.has(f.verb)) return null;
+  return { ...f, verb: "create", subresource: "exec" };
 }
 
 /** The kubelet's endpoints that act on a pod, and what RBAC calls the same act through the API server. */
