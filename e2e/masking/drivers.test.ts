@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
 import pg from "pg";
 import postgres from "postgres";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "./support/masked-gateway";
 import { ORDER_NO, SEEDED } from "./support/seed";
+import { run } from "../support/run-program";
 import { eq } from "drizzle-orm";
 import { auditEvents } from "../../drizzle/schema/index";
 
@@ -75,6 +77,22 @@ describe("[MASKING][DRIVERS] real drivers, text and binary results, extended pro
     } finally {
       await sql.end();
     }
+  });
+
+  it("asyncpg: binary results, and its type introspection over the system catalogs is not masked (a rule on customers.name once made it unusable)", async () => {
+    s.proxy.reset();
+    const script = path.join(import.meta.dirname, "support/asyncpg_masked.py");
+    const r = await run("/usr/bin/python3", [script, String(s.proxy.port), s.connection, s.key]);
+    expect(r.stderr).toBe("");
+    const [rows, introspected, masked] = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows[0]).toMatchObject({ id: 1, name: "[REDACTED]", card_no: null });
+    expect(rows[0].email).toMatch(/^tok_/);
+    expect(introspected).toEqual([{ profiles: ["{}"], pairs: [[2, "x"]] }]);
+    expect(masked).toEqual([{ rs: null }]);
+    expect(leaksIn(s.proxy.received())).toEqual([]);
   });
 
   it("records only counts of what was masked, per statement, in the audit trail", async () => {

@@ -71,6 +71,13 @@ const STATISTICS_VALUES = /^(stavalues\d|stxdmcv|stxdexpr|\*)$/;
 const sampledValues = (table: string | null, column: string) => table !== null && STATISTICS_TABLE.test(table.split(".").at(-1)!) && STATISTICS_VALUES.test(column);
 const readsSamples = (reads: ColumnRead[] | undefined) => !!reads?.some((r) => sampledValues(r.table, r.column));
 const statistics: FieldRule = { style: "redact", name: "statistics" };
+/**
+ * A column the text reads without naming its relation may come from any relation the statement
+ * names (the lineage leaves its table unknown): it is looked up in each of those, not in every table
+ * a rule covers, so a statement over the system catalogs only (a driver's type introspection) is not
+ * masked for a rule on `customers.name`. A statement that names no relation reads no table column.
+ */
+const inRelations = (reads: ColumnRead[], relations: string[]): ColumnRead[] => reads.flatMap((r) => (r.table !== null ? [r] : relations.map((table) => ({ table, column: r.column }))));
 const firstCovered = (m: SessionMasking, reads: ColumnRead[]) => {
   for (const r of reads) {
     const hit = referenceCovered(m, r.table, r.column);
@@ -101,7 +108,7 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
     if (!info.lineage) return undefined; // returns no traceable rows (SHOW, utility output)
     if (callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return failClosed;
     const reads = outputReads(info.lineage, fields.length, i);
-    const hit = firstCovered(m, reads) ?? throughViews(m, reads, info.relations, catalog);
+    const hit = firstCovered(m, inRelations(reads, info.relations)) ?? throughViews(m, reads, info.relations, catalog);
     return hit === "unknown" ? failClosed : asWholeRule(hit);
   });
 }
@@ -197,7 +204,7 @@ export function copyPlanOf(
   const l = info?.lineage;
   if (!l || callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return { ...base, columns: "all" };
   const covered = (reads: ColumnRead[]) => {
-    const hit = firstCovered(m, reads) ?? throughViews(m, reads, info!.relations, catalog);
+    const hit = firstCovered(m, inRelations(reads, info!.relations)) ?? throughViews(m, reads, info!.relations, catalog);
     return hit === "unknown" ? ({ style: "redact", rule: "unresolved" } as const) : asRuleCopy(hit);
   };
   if (l.outputs.some((o) => o.star)) return { ...base, columns: covered(l.reads) ? "all" : [] };
