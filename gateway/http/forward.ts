@@ -138,6 +138,11 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       upReq.end(whole);
       return;
     }
+    // No body (a GET, most often): the request goes now, in one write, without piping an empty stream into it.
+    if (!r.body && req.headers["transfer-encoding"] === undefined && Number(req.headers["content-length"] ?? 0) === 0) {
+      upReq.end();
+      return;
+    }
     for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
       bytesIn += chunk.length;
       sent?.add(chunk);
