@@ -3,56 +3,38 @@ import type { SessionEnd } from "../../pipeline/session-scope";
 import type { HeldCommand } from "../../pipeline/hold";
 import type { RelayHooks } from "./relay-hooks";
 import { MessageDeadline } from "../../pipeline/message-limits";
-import { PacketError, PacketFramer, framePacket, partsOf, type Packet } from "./packet-codec";
+import { PacketError, PacketFramer, framePacket, type Packet } from "./packet-codec";
 import { errPacket, MysqlError, okPacket } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
-import { ResponseReader, type Expect } from "./response-reader";
-import { awaitBudgetDecision, budgetCut, dropPastBudget, overBudget, type BudgetCut } from "./budget-rows";
-import type { BudgetOverrun } from "../../pipeline/budgets";
+import type { Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
 import { textVerdict } from "./text-verdict";
 import { PacketMailbox, runChangeUser } from "./change-user";
 import { ClientCharset } from "../../../core/sql/mysql-charsets";
-
-type InFlight = {
-  record: CommandRecord | null;
-  expect: Expect;
-  shift: number;
-  resolve: () => void;
-  statementText?: string;
-  silent?: boolean;
-  cursor?: number;
-  /** Past a data budget: the ERR the client gets where the target ends the rows; every packet until then, and after, is dropped. */
-  cut?: BudgetCut;
-};
+import { TargetStream } from "./target-stream";
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
  * queued), each judged before anything reaches the target (COM_QUERY and COM_STMT_PREPARE texts;
  * a COM_STMT_EXECUTE runs what its prepare was judged as), then the target's answer followed packet
- * by packet for the audit and masked as it streams. Sequence ids are kept, shifted only when
- * masking changes how many packets a row takes.
+ * by packet for the audit and masked as it streams (TargetStream). Sequence ids are kept, shifted
+ * only when masking changes how many packets a row takes.
  */
 export class MysqlRelay {
   readonly done: Promise<SessionEnd>;
   private resolveDone!: (e: SessionEnd) => void;
   private readonly clientFramer: PacketFramer;
-  private readonly targetFramer = new PacketFramer(0x40000000);
   private readonly queue: Packet[] = [];
   // A command's own further packets (COM_CHANGE_USER's authentication) go here instead of the queue.
   private exchange: PacketMailbox | null = null;
-  private readonly reader: ResponseReader;
   private readonly statements = new PreparedStatements();
+  private readonly stream: TargetStream;
   private readonly charset: ClientCharset;
-  private current: InFlight | null = null;
   private held: HeldCommand | null = null;
-  /** The target's packets from the one that passed a budget on, kept while an approver decides (the target is paused). */
-  private targetHeld: Packet[] | null = null;
   private rowMasker: RowMasker | null = null;
   private busy = false;
-  private infile = false;
   private closed = false;
   private bytesIn = 0;
   private bytesOut = 0;
@@ -74,14 +56,28 @@ export class MysqlRelay {
       () => this.protocolError(new MysqlError(Err.ReadTimeout, "Got timeout reading communication packets: a packet was started and not finished in time"), "a packet was not finished in time"),
       () => !this.client.isPaused() && this.held === null,
     );
-    this.reader = new ResponseReader((capabilities & Cap.DeprecateEof) !== 0, (r) => this.current?.record?.results.push(r));
+    this.stream = new TargetStream(
+      {
+        hooks,
+        client,
+        target,
+        statements: this.statements,
+        rowMasker: () => this.rowMasker,
+        closed: () => this.closed,
+        toClient: (bytes) => this.toClient(bytes),
+        sendError: (error, seq) => this.sendError(error, seq),
+        finish: (failed, reason) => this.finish(failed, reason),
+        setHeld: (held) => (this.held = held),
+      },
+      (capabilities & Cap.DeprecateEof) !== 0,
+    );
     client.on("data", (d: Buffer) => this.fromClient(d));
-    target.on("data", (d: Buffer) => this.fromTarget(d));
+    target.on("data", (d: Buffer) => this.stream.push(d));
     client.on("close", () => this.finish(false, "the client disconnected"));
     target.on("close", () => this.targetGone());
     client.on("error", () => {});
     target.on("error", (err: Error) => (this.targetError = err));
-    if (leftovers.target.length) this.fromTarget(leftovers.target);
+    if (leftovers.target.length) this.stream.push(leftovers.target);
     if (leftovers.client.length) this.fromClient(leftovers.client);
   }
 
@@ -96,7 +92,7 @@ export class MysqlRelay {
   kill(reason: string): void {
     if (this.closed) return;
     this.held?.cancel(reason);
-    this.sendError(new MysqlError(Err.ConnectionKilled, `Gatehouse ended this session: ${reason}`), this.current ? null : 0);
+    this.sendError(new MysqlError(Err.ConnectionKilled, `Gatehouse ended this session: ${reason}`), this.stream.current ? null : 0);
     this.finish(false, reason);
   }
 
@@ -118,10 +114,10 @@ export class MysqlRelay {
     }
     this.deadline.update(this.clientFramer.pending > 0);
     for (const p of packets) {
-      if (this.infile) {
+      if (this.stream.infile) {
         // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
         this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
-        if (p.payload.length === 0) this.infile = false;
+        if (p.payload.length === 0) this.stream.infile = false;
         continue;
       }
       if (this.exchange) this.exchange.push(p);
@@ -278,104 +274,10 @@ export class MysqlRelay {
     if (views) await views;
     if (this.closed) return;
     return new Promise<void>((resolve) => {
-      this.current = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent, cursor: opts.cursor };
-      this.reader.start(expect, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
+      const cur = { record, expect, shift: opts.shift ?? 0, resolve, statementText, silent: opts.silent, cursor: opts.cursor };
+      this.stream.expect(cur, masking ? this.rowMasker : null, record?.text ?? statementText ?? null);
       this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
     });
-  }
-
-  private fromTarget(d: Buffer): void {
-    const wasEmpty = this.targetFramer.pending === 0;
-    let packets: Packet[];
-    try {
-      packets = this.targetFramer.push(d);
-    } catch (err) {
-      this.sendError(new MysqlError(Err.ServerGone, `Lost connection to the target: ${(err as Error).message}`), null);
-      this.finish(true, "the target sent a malformed stream");
-      return;
-    }
-    // What was already on its way while the stream is held waits behind what is held.
-    if (this.targetHeld) return void this.targetHeld.push(...packets);
-    this.relayPackets(packets, wasEmpty && this.targetFramer.pending === 0 ? d : null);
-  }
-
-  /** `whole`: the chunk the packets came in, when it held whole packets only (sent as it came if nothing changed). */
-  private relayPackets(packets: Packet[], whole: Buffer | null): void {
-    const out: Buffer[] = [];
-    let untouched = true;
-    let audited = false;
-    for (let i = 0; i < packets.length; i++) {
-      const p = packets[i];
-      const cur = this.current;
-      if (!cur) {
-        // Unsolicited (the target's own goodbye before it closes): passed on as it came.
-        out.push(p.raw ?? framePacket(p.payload, p.seq).bytes);
-        continue;
-      }
-      const overrun = cur.cut ? null : overBudget(this.hooks, this.reader, cur, p);
-      if (overrun?.onExceed === "review") {
-        this.holdForBudget(overrun, cur, packets.slice(i));
-        break;
-      }
-      if (overrun) cur.cut = budgetCut(overrun.message);
-      if (cur.cut) {
-        untouched = false;
-        dropPastBudget(this.reader, cur, cur.cut, p, out);
-        if (this.reader.done) audited = this.completed(cur) || audited;
-        continue;
-      }
-      let replacement = this.reader.feed(p.payload);
-      if (cur.silent) {
-        untouched = false;
-        if (this.reader.done) audited = this.completed(cur) || audited;
-        continue;
-      }
-      if (p.payload[0] === 0xff && this.rowMasker && this.hooks.masking()) replacement = this.rowMasker.maskedError(p.payload, cur.record?.text ?? cur.statementText ?? null);
-      if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
-      else {
-        untouched = false;
-        const payload = replacement ?? p.payload;
-        out.push(framePacket(payload, p.seq + cur.shift).bytes);
-        cur.shift += partsOf(payload.length) - (((p.lastSeq - p.seq) & 0xff) + 1);
-      }
-      if (!this.reader.done) continue;
-      if (cur.expect.kind === "results" && p.payload[0] === 0xfb && p.payload.length > 1) {
-        this.infile = true;
-        this.reader.start(cur.expect, this.rowMasker && this.hooks.masking() ? this.rowMasker : null, cur.record?.text ?? null);
-        continue;
-      }
-      audited = this.completed(cur) || audited;
-    }
-    // A result the client sees has its event on disk first (a kill after the write loses nothing acknowledged).
-    if (audited) this.hooks.syncAudit();
-    // The chunk as it came when it held whole packets only, all passed unchanged (the common case): no copy.
-    if (untouched && whole && out.length) this.toClient(whole);
-    else if (out.length) this.toClient(out.length === 1 ? out[0] : Buffer.concat(out));
-  }
-
-  /** A `review` budget: the target is paused and its packets from the row that passed the budget on wait for the approver. */
-  private holdForBudget(overrun: BudgetOverrun, cur: InFlight, rest: Packet[]): void {
-    this.targetHeld = rest;
-    this.target.pause();
-    this.held = awaitBudgetDecision(this.hooks, overrun, cur.record?.text ?? "", (cutWith) => {
-      this.held = null;
-      if (this.closed || !this.targetHeld) return;
-      const packets = this.targetHeld;
-      this.targetHeld = null;
-      if (cutWith !== null) cur.cut = budgetCut(cutWith);
-      this.relayPackets(packets, null);
-      if (!this.targetHeld && !this.client.writableNeedDrain) this.target.resume();
-    });
-  }
-
-  /** Ends the command in flight; true when it was audited. */
-  private completed(cur: InFlight): boolean {
-    this.current = null;
-    if (cur.cursor !== undefined && this.rowMasker) this.statements.cursorOpened(cur.cursor, this.rowMasker.layout());
-    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) this.statements.prepared(this.reader.prepared.statementId, cur.statementText);
-    if (cur.record) this.hooks.audit({ ...cur.record, masked: this.rowMasker?.masker.takeCounts() ?? null });
-    cur.resolve();
-    return cur.record !== null;
   }
 
   private toClient(bytes: Buffer): void {
@@ -383,13 +285,13 @@ export class MysqlRelay {
     this.bytesOut += bytes.length;
     if (!this.client.write(bytes)) {
       this.target.pause();
-      this.client.once("drain", () => (this.targetHeld ? undefined : this.target.resume()));
+      this.client.once("drain", () => (this.stream.holding ? undefined : this.target.resume()));
     }
   }
 
   /** An ERR to the client at `seq` (null: where the answer in flight has got to, or 0 when idle). */
   private sendError(error: MysqlError, seq: number | null): void {
-    const at = seq ?? (this.current ? 1 + this.current.shift : 0);
+    const at = seq ?? (this.stream.current ? 1 + this.stream.current.shift : 0);
     this.toClient(framePacket(errPacket(error.spec, error.message), at).bytes);
   }
 
@@ -413,7 +315,7 @@ export class MysqlRelay {
     this.hooks.buffers.close();
     this.exchange?.close();
     this.held?.cancel(reason);
-    this.current?.resolve();
+    this.stream.current?.resolve();
     this.client.end();
     this.target.end();
     setTimeout(() => {
