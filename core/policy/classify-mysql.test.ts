@@ -72,6 +72,9 @@ describe("classifying MySQL statements as neutral commands", () => {
 
   it("counts a WHERE that names no column as none, judges upserts and REPLACE by the writes they run, and SET GLOBAL as the server's configuration", () => {
     for (const w of ["1", "true", "1 = 1", "'a' = 'a'"]) expect(one(`delete from t where ${w}`).writesWithoutWhere, w).toBe(true);
+    // The server reads `||` as OR and `&&` as AND (the grammar reads `||` as concatenation, binding tighter than `=`).
+    for (const w of ["id = 1 or 1 = 1", "id = 1 || 1", "id > 0 || true", "id = id", "(id = id) && 1"]) expect(one(`delete from t where ${w}`).writesWithoutWhere, w).toBe(true);
+    for (const w of ["id = 1 || id = 2", "id = 1 && (1 = 1 or b = 2)", "name = 'a||b'"]) expect(one(`delete from t where ${w}`).writesWithoutWhere, w).toBe(false);
     expect(one("update t set a = 1 where id > 0").writesWithoutWhere).toBe(false);
     expect(one("insert into t values (1) on duplicate key update a = 1")).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
     expect(one("replace into t values (1)")).toMatchObject({ kind: "REPLACE", runs: ["INSERT", "DELETE"] });

@@ -1,7 +1,7 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
-import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
-import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
+import { mapCode, splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 
 type Node = Record<string, unknown>;
 const parser = new sqlParser.Parser();
@@ -157,9 +157,12 @@ function classifyOne(sql: string): Classification | { error: string } {
   // expected there, which tells a person nothing, so the error names the place instead.
   let stoppedAt = -1;
   let lastError = "";
+  // node-sql-parser reads `||` as concatenation, binding tighter than `=`; the server (without
+  // PIPES_AS_CONCAT) reads it as OR, and `&&` as AND: `DELETE ... WHERE id = 1 || 1` deletes every row.
+  const logical = sql.includes("||") || sql.includes("&&") ? mapCode(sql, (code) => code.replaceAll("||", " OR ").replaceAll("&&", " AND ")) : sql;
   for (const database of DIALECTS) {
     try {
-      const parsed = parser.parse(sql, { database });
+      const parsed = parser.parse(logical, { database });
       const asts = (Array.isArray(parsed.ast) ? parsed.ast : [parsed.ast]) as unknown as Node[];
       if (asts.length !== 1) return { error: "a statement the lexer could not separate" };
       return classifyTree(asts[0], parsed.tableList);
@@ -174,7 +177,7 @@ function classifyOne(sql: string): Classification | { error: string } {
     if (m) return make(m);
   }
   if (stoppedAt < 0) return { error: `${lastError.slice(0, 200)} (in: ${sql.slice(0, 80)})` };
-  const near = sql.slice(stoppedAt).trimStart().slice(0, 30);
+  const near = logical.slice(stoppedAt).trimStart().slice(0, 30);
   return { error: `its SQL parser does not read this statement past character ${stoppedAt + 1} (${near ? `near ${JSON.stringify(near)}` : "at its end"}; in: ${sql.slice(0, 80)})` };
 }
 
@@ -275,8 +278,18 @@ function classesOf(type: string, keyword: string): StatementClass[] {
  * Whether a WHERE can pick rows: it names a column somewhere. One that names none (`WHERE 1`,
  * `WHERE true`, `WHERE 1 = 1`, `WHERE ?`) is true for every row or for none, so it bounds nothing.
  */
+/**
+ * Whether a WHERE can leave a row out: not when it names no column (`WHERE 1 = 1`), when an OR has
+ * an arm that names none (`id = 1 OR 1 = 1`), or when it compares an expression with itself (`id =
+ * id`, `x <=> x`); an AND filters when any of its arms does (as on Postgres, classify-statement.ts).
+ */
 function filters(where: unknown): boolean {
   if (!where) return false;
+  const w = where as Node;
+  const op = String(w.operator ?? "").toUpperCase();
+  if (w.type === "binary_expr" && (op === "OR" || op === "||")) return filters(w.left) && filters(w.right);
+  if (w.type === "binary_expr" && (op === "AND" || op === "&&")) return filters(w.left) || filters(w.right);
+  if (w.type === "binary_expr" && ["=", ">=", "<=", "<=>"].includes(op) && sameTree(w.left, w.right)) return false;
   let found = false;
   walk(where, (node) => (found ||= node.type === "column_ref"));
   return found;

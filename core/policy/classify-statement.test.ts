@@ -80,7 +80,12 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
 
   it("counts a WHERE that names no column as none, and judges upserts and MERGE by the writes they run", () => {
     for (const w of ["true", "1 = 1", "$1", "exists (select 1)", "'a' = 'a'"]) expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(true);
-    for (const w of ["id = 1", "flag", "current of c", "exists (select 1 from u where u.id = t.id)"]) expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(false);
+    // Every row all the same: an OR with an arm that names no column, an expression compared with itself.
+    for (const w of ["id = 1 or 1 = 1", "id > 0 or true", "id = id", "t.id >= t.id", "coalesce(id, 0) = coalesce(id,0)", "id is not distinct from id", "(id = id) and true", "id = 5 or (id = id)"])
+      expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(true);
+    for (const w of ["id = 1", "flag", "current of c", "exists (select 1 from u where u.id = t.id)", "id = 1 or id = 2", "id = 1 and (1 = 1 or b = 2)", "id = t.other", "id < id + 1 and id = 3"])
+      expect(classify(`delete from t where ${w}`)[0].writesWithoutWhere, w).toBe(false);
+    expect(classify("merge into t using s on s.id = s.id when matched then delete")[0].writesWithoutWhere).toBe(true);
     expect(classify("insert into t values (1) on conflict (id) do update set a = 1")[0]).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
     expect(classify("insert into t values (1) on conflict do nothing")[0].runs).toEqual([]);
     expect(classify("merge into t using s on t.id = s.id when matched then delete")[0]).toMatchObject({ kind: "MERGE", runs: ["DELETE"], writesWithoutWhere: false });

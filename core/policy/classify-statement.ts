@@ -215,12 +215,35 @@ function mergeRuns(node: Node, kind: string, c: Classification): void {
  * CURRENT OF a cursor). One that names none (`WHERE true`, `WHERE 1 = 1`, `WHERE $1`, `WHERE
  * exists (select 1)`) is true for every row or for none, so it bounds nothing.
  */
+/**
+ * Whether a WHERE (or a MERGE's join condition) can leave a row out. It cannot when it names no
+ * column (`WHERE true`, `1 = 1`), when an OR has an arm that names none (`id = 1 OR 1 = 1`: true for
+ * every row, or pointless), or when it compares an expression with itself (`id = id`, `t.x >= t.x`,
+ * `x IS NOT DISTINCT FROM x`). An AND filters when any of its arms does.
+ */
 function filters(where: unknown): boolean {
   if (!where) return false;
+  const w = where as Node;
+  const bool = w.BoolExpr as Node | undefined;
+  if (bool?.boolop === "OR_EXPR") return ((bool.args as unknown[] | undefined) ?? []).every(filters);
+  if (bool?.boolop === "AND_EXPR") return ((bool.args as unknown[] | undefined) ?? []).some(filters);
+  if (comparesWithItself(w.A_Expr as Node | undefined)) return false;
   let found = false;
   walk(where, (type) => (found ||= type === "ColumnRef" || type === "CurrentOfExpr"));
   return found;
 }
+
+const TRUE_OF_ITSELF = new Set(["=", ">=", "<="]);
+function comparesWithItself(e: Node | undefined): boolean {
+  if (!e) return false;
+  const op = ((e.name as Node[] | undefined)?.[0]?.String as Node | undefined)?.sval;
+  const reflexive = e.kind === "AEXPR_NOT_DISTINCT" || (e.kind === "AEXPR_OP" && TRUE_OF_ITSELF.has(String(op)));
+  return reflexive && e.lexpr !== undefined && sameTree(e.lexpr, e.rexpr);
+}
+
+/** Two parse trees alike but for where they stand in the text. */
+export const sameTree = (a: unknown, b: unknown): boolean => JSON.stringify(a, withoutPlace) === JSON.stringify(b, withoutPlace);
+const withoutPlace = (key: string, value: unknown) => (key === "location" || key === "loc" || key === "parentheses" ? undefined : value);
 
 function explainAnalyzes(body: Node): boolean {
   return ((body.options as Node[] | undefined) ?? []).some((o) => {

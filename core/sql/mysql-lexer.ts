@@ -140,6 +140,22 @@ export function quotedParts(statement: string): { code: string; strings: string[
   return { code: code + statement.slice(from), strings };
 }
 
+/** A statement with `fn` applied to its code between quoted parts ('...', "...", `...`), which are kept as they are. */
+export function mapCode(statement: string, fn: (code: string) => string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < statement.length; i++) {
+    const c = statement[i];
+    if (c !== "'" && c !== '"' && c !== "`") continue;
+    const end = quoteEnd(statement, i, c);
+    if (end < 0) break;
+    out += fn(statement.slice(from, i)) + statement.slice(i, end);
+    from = end;
+    i = end - 1;
+  }
+  return out + fn(statement.slice(from));
+}
+
 function quoteEnd(text: string, open: number, q: string): number {
   for (let i = open + 1; i < text.length; i++) {
     const c = text[i];

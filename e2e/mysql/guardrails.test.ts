@@ -55,6 +55,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["update victims set name = 'x'", "no-unbounded-writes"],
     ["truncate victims", "no-unbounded-writes"],
     ["update victims set name = 'x' where 1 = 1", "no-unbounded-writes"],
+    // MariaDB reads `||` as OR (the grammar library as concatenation): every row.
+    ["update victims set name = 'x' where id = 1 || 1", "no-unbounded-writes"],
+    ["update victims set name = 'x' where id = id", "no-unbounded-writes"],
     ["replace into victims values (1, 'zz')", "no-delete"],
     ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
     ["select load_file('/etc/passwd')", "no-load-file"],

@@ -61,6 +61,8 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     [`delete from ${table}`, "no-bulk-writes"],
     [`truncate ${table}`, "no-bulk-writes"],
     [`update ${table} set name = 'x' where 1 = 1`, "no-bulk-writes"],
+    [`update ${table} set name = 'x' where id = 1 or 1 = 1`, "no-bulk-writes"],
+    [`delete from ${table} where id = id`, "no-bulk-writes"],
     [`merge into ${table} t using (select 1 as id) s on true when matched then delete`, "no-bulk-writes"],
     [`with gone as (delete from ${table} returning *) select count(*) from gone`, "no-bulk-writes"],
     [`explain analyze delete from ${table}`, "no-bulk-writes"],
