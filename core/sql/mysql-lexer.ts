@@ -26,7 +26,7 @@ export type SplitResult = { ok: true; statements: MysqlStatementText[] } | { ok:
  * skips; without a version to compare, every one is opened (judged strictly). Optimizer
  * hints (`/*+ ... *\/`) are comments to the judge. An unterminated string or comment is an error.
  */
-export function splitMysql(text: string, serverVersion?: number): SplitResult {
+export function splitMysql(text: string, serverVersion?: number, escapes: BackslashEscapes = "all"): SplitResult {
   const statements: MysqlStatementText[] = [];
   let start = 0;
   let exec = "";
@@ -46,7 +46,7 @@ export function splitMysql(text: string, serverVersion?: number): SplitResult {
   while (i < n) {
     const c = text[i];
     if (c === "'" || c === '"' || c === "`") {
-      const end = quoteEnd(text, i, c);
+      const end = quoteEnd(text, i, c, escapes);
       if (end < 0) return { ok: false, error: `an unterminated ${c === "`" ? "quoted identifier" : "string"}` };
       exec += text.slice(i, end);
       shape += c === "`" || keepStrings ? text.slice(i, end) : `${c}${c}`;
@@ -156,10 +156,17 @@ export function mapCode(statement: string, fn: (code: string) => string): string
   return out + fn(statement.slice(from));
 }
 
-function quoteEnd(text: string, open: number, q: string): number {
+/**
+ * Which quoted spans a backslash escapes in: both kinds of string (the server's default), `'...'`
+ * only (ANSI_QUOTES: `"..."` is a name), or none (NO_BACKSLASH_ESCAPES).
+ */
+export type BackslashEscapes = "all" | "single" | "none";
+
+function quoteEnd(text: string, open: number, q: string, escapes: BackslashEscapes = "all"): number {
+  const escaping = q === "'" ? escapes !== "none" : q === '"' && escapes === "all";
   for (let i = open + 1; i < text.length; i++) {
     const c = text[i];
-    if (c === "\\" && q !== "`") {
+    if (c === "\\" && escaping) {
       i++;
       continue;
     }
@@ -187,4 +194,26 @@ export function unquoteMysql(literal: string): string {
     .slice(1, -1)
     .replaceAll(q + q, q)
     .replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[ch] ?? ch);
+}
+
+/**
+ * Whether a text would split into other statements under the server's other quoting rules than the
+ * default the gateway reads it with (backslash escapes in both kinds of string): with
+ * NO_BACKSLASH_ESCAPES (`noBackslashEscapes`: the session's status flag says so) `'\' ; DROP TABLE t; -- '`
+ * is a string, then a DROP; with ANSI_QUOTES `"..."` is a name in which a backslash escapes nothing;
+ * a SET of sql_mode earlier in the same text can switch either on for the statements after it.
+ */
+export function quotingAmbiguous(text: string, noBackslashEscapes: boolean): boolean {
+  if (!text.includes("\\")) return false;
+  const read = splitMysql(text);
+  const others: BackslashEscapes[] = [];
+  const setsMode = read.ok && read.statements.some((st) => /^set\b/i.test(st.executable) && /sql_mode/i.test(st.executable));
+  if (noBackslashEscapes || setsMode) others.push("none");
+  if (text.includes('"')) others.push("single");
+  return others.some((escapes) => {
+    const other = splitMysql(text, undefined, escapes);
+    if (read.ok !== other.ok) return true;
+    if (!read.ok || !other.ok) return false;
+    return read.statements.length !== other.statements.length || read.statements.some((st, i) => st.executable !== other.statements[i].executable);
+  });
 }

@@ -90,6 +90,31 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it("a text that hides a statement from the default quoting (sql_mode NO_BACKSLASH_ESCAPES, ANSI_QUOTES) is refused; quotes written the server's way run", async () => {
+    const c = await gatewayConnection(port, "guarded", agent.key, { multipleStatements: true });
+    const errno = (sql: string) =>
+      c.query(sql).then(
+        () => null,
+        (e: { errno?: number }) => e.errno,
+      );
+    try {
+      // With NO_BACKSLASH_ESCAPES, '\' is a whole string: MariaDB would run the DROP after it.
+      const hidden = "select '\\' as a; drop table victims; -- '";
+      expect(await errno("select 'it\\'s' as a")).toBeNull(); // the default: a backslash escapes the quote
+      expect(await errno(`set sql_mode = 'NO_BACKSLASH_ESCAPES'; ${hidden}`)).toBe(1064);
+      await c.query("set sql_mode = 'NO_BACKSLASH_ESCAPES'");
+      expect(await errno(hidden)).toBe(1064);
+      const [[row]] = await c.query<RowDataPacket[]>("select 'it''s' as a, 'c:\\dir' as b");
+      expect(row).toEqual({ a: "it's", b: "c:\\dir" });
+      await c.query("set sql_mode = default");
+      // ANSI_QUOTES (which no status flag tells) makes "..." a name in which a backslash escapes nothing.
+      expect(await errno('select "\\" as a; drop table victims; -- "')).toBe(1064);
+    } finally {
+      await c.end();
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
   it("judges prepared statements (COM_STMT_PREPARE) before the target sees them", async () => {
     const c = await gatewayConnection(port, "guarded", agent.key);
     try {

@@ -10,6 +10,7 @@ import { decideAccepted, requestFingerprint } from "../../pipeline/accepted-revi
 import { connectionTypeOf, servedBy } from "../../../core/connections/registry";
 import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
 import { framePacket, PacketError } from "./packet-codec";
+import { okPacketStatus } from "./response-reader";
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
@@ -194,6 +195,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
         return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
       },
+      targetStatus: okPacketStatus(target.ok),
       mapKill: (text, prepared) => {
         const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };
         return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who), prepared);

@@ -58,7 +58,7 @@ export const RELAYABLE_CAPS =
   Cap.DeprecateEof;
 
 /** Server status flags the relay reads. */
-export const Status = { MoreResultsExist: 0x0008, CursorExists: 0x0040 } as const;
+export const Status = { MoreResultsExist: 0x0008, CursorExists: 0x0040, NoBackslashEscapes: 0x0200 } as const;
 
 /** Command bytes (the first byte of a client's command packet). */
 export const Com = {

@@ -20,6 +20,8 @@ export type RelayHooks = {
   maskingKey: Buffer;
   /** The connection's views, traced for column rules (read before a statement that names them is forwarded). */
   views: ViewCatalog | null;
+  /** The server status flags of the target's login OK (before any command has answered). */
+  targetStatus: number;
   /**
    * A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the
    * target thread it maps to, or a refusal (any other text that can run a KILL; `prepared`: any KILL in a COM_STMT_PREPARE).

@@ -57,13 +57,23 @@ export class ResponseReader {
   }
   private masker: RowMasker | null = null;
   private text: string | null = null;
+  /** The server status flags of the last OK or EOF the target sent (its sql_mode's NO_BACKSLASH_ESCAPES among them). */
+  status = 0;
+
+  /** The session reads a backslash in a string as itself (sql_mode NO_BACKSLASH_ESCAPES), as the target last said. */
+  get noBackslashEscapes(): boolean {
+    return (this.status & Status.NoBackslashEscapes) !== 0;
+  }
 
   /** Takes one packet of the answer; returns the payload to send instead, or null to send it as it came. */
   feed(payload: Buffer): Buffer | null {
     const first = payload[0];
     if (this.expect.kind === "single") {
       if (first === 0xff) this.error(payload);
-      else this.onResult({ rows: first === 0x00 ? this.affected(payload) : null, at: Date.now() });
+      else {
+        if (first === 0x00) this.status = okPacketStatus(payload);
+        this.onResult({ rows: first === 0x00 ? this.affected(payload) : null, at: Date.now() });
+      }
       this.phase = "done";
       return null;
     }
@@ -80,7 +90,8 @@ export class ResponseReader {
           const affected = c.lenenc() ?? 0;
           c.lenenc();
           this.onResult({ rows: affected, at: Date.now() });
-          this.phase = c.u16() & Status.MoreResultsExist ? "first" : "done";
+          this.status = c.u16();
+          this.phase = this.status & Status.MoreResultsExist ? "first" : "done";
           return null;
         }
         if (first === 0xfb) {
@@ -133,7 +144,8 @@ export class ResponseReader {
     }
     // The end of the rows: EOF, or an OK with the 0xfe header under CLIENT_DEPRECATE_EOF (a row starting 0xfe is 16 MiB or more).
     if (first === 0xfe && payload.length < 0xffffff) {
-      const status = payload.length >= 5 && !this.deprecateEof ? payload.readUInt16LE(3) : this.okStatus(payload);
+      const status = payload.length >= 5 && !this.deprecateEof ? payload.readUInt16LE(3) : okPacketStatus(payload);
+      this.status = status;
       if (this.expect.kind === "results") this.onResult({ rows: this.rows, at: Date.now() });
       else if (this.expect.kind === "rows-until-eof") this.onResult({ rows: this.rows, at: Date.now() });
       this.phase = this.expect.kind === "results" && status & Status.MoreResultsExist ? "first" : "done";
@@ -168,19 +180,20 @@ export class ResponseReader {
     }
   }
 
-  private okStatus(payload: Buffer): number {
-    try {
-      const c = new Cursor(payload, 1);
-      c.lenenc();
-      c.lenenc();
-      return c.u16();
-    } catch {
-      return 0;
-    }
-  }
-
   private error(payload: Buffer): void {
     const e = parseErr(payload);
     this.onResult({ rows: null, at: Date.now(), error: { code: String(e.code), message: e.message } });
+  }
+}
+
+/** The server status flags of an OK packet (0 when it is too short to hold them). */
+export function okPacketStatus(payload: Buffer): number {
+  try {
+    const c = new Cursor(payload, 1);
+    c.lenenc();
+    c.lenenc();
+    return c.u16();
+  } catch {
+    return 0;
   }
 }

@@ -59,6 +59,7 @@ export class TargetStream {
     deprecateEof: boolean,
   ) {
     this.reader = new ResponseReader(deprecateEof, (r) => this.current?.record?.results.push(r));
+    this.reader.status = side.hooks.targetStatus;
   }
 
   /** Whether the target is paused for a budget decision (a drained client must not resume it). */
