@@ -6,6 +6,8 @@ import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { run } from "../support/run-program";
 import { psqlAdmin } from "../support/pg-server";
+import { RawPgClient } from "../support/raw-pg-client";
+import { serialize } from "pg-protocol";
 
 let t: TestGateway;
 let key: string;
@@ -123,6 +125,38 @@ for q in [b"select E'\\x95\\x5c' as x; delete from ${table}; -- '", "select 'テ
     const [first, second] = r.stdout.trim().split("\n");
     expect(first, r.stderr).toContain("refused Gatehouse refused this text: in this session's client_encoding");
     expect(second, r.stderr).toBe("ran [('テスト',)]"); // SJIS text whose characters swallow no such byte runs
+    expect(await count()).toBe("10");
+  });
+
+  it("refuses a text with a backslash while standard_conforming_strings is off: a backslash escapes the quote, and the server would run a second statement", async () => {
+    const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "guarded", user: "x", password: key });
+    await c.connect();
+    const outcome = (sql: string) =>
+      c.query(sql).then(
+        () => "ran",
+        (e: { code?: string; message?: string }) => `${e.code} ${e.message}`,
+      );
+    try {
+      // With the setting off, 'a\' , $$' is one string and the DROP a statement of its own; the parser reads one SELECT.
+      const hidden = `select 'a\\' , $$' ; drop table ${table}; --$$`;
+      expect(await outcome("select 'a\\b' as x")).toBe("ran");
+      await c.query("set standard_conforming_strings = off");
+      expect(await outcome(hidden)).toMatch(/^42601 Gatehouse refused this text: standard_conforming_strings is off/);
+      expect(await outcome("select 'plain' as x")).toBe("ran");
+      await c.query("set standard_conforming_strings = on");
+      expect(await outcome("select 'a\\b' as x")).toBe("ran");
+    } finally {
+      await c.end();
+    }
+    // Pipelined behind the SET in one write, judged before the target reports the change: as if it were off already.
+    const raw = await RawPgClient.connect(t.pgPort);
+    try {
+      await raw.login("guarded", key);
+      raw.send(Buffer.concat([serialize.query("set standard_conforming_strings = off"), serialize.query(`select 'a\\' , $$' ; drop table ${table}; --$$`)]));
+      expect((await raw.waitFor((m) => m.name === "error")).message).toMatch(/^Gatehouse refused this text: standard_conforming_strings/);
+    } finally {
+      raw.end();
+    }
     expect(await count()).toBe("10");
   });
 
