@@ -107,6 +107,7 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     });
     expect(classesOf("select * from dblink('c', $$truncate t$$) as x(a int)")[0]).toEqual(["read", "write"]);
     expect(classify("select cron.schedule('nightly', '0 3 * * *', 'delete from t')")[0].runs).toEqual(["DELETE"]);
+    expect(classify("select pg_background_launch('drop table t')")[0].runs).toEqual(["DROP TABLE"]);
     // Built at run time, or not SQL the parser reads: code the gateway cannot see.
     for (const sql of ["select dblink_exec('c', 'drop ' || 'table t')", "select dblink_exec(current_setting('x.sql'))", "select dblink_exec('c', 'not sql at all')"])
       expect(classesOf(sql)[0], sql).toEqual(["anonymous-code", "ddl", "privileges", "read", "write"]);

@@ -7,10 +7,21 @@ type Node = Record<string, unknown>;
 
 /**
  * Functions that run SQL handed to them as text: dblink's on another connection (often the same
- * database: `dblink_exec('dbname=shop', 'drop table customers')`), pg_cron's when the job comes due.
+ * database: `dblink_exec('dbname=shop', 'drop table customers')`), pg_cron's when the job comes due,
+ * pg_background's in a background worker.
  * What that text runs is what the call does, so it is classified into the calling statement.
  */
-const RUNS_SQL_TEXT = new Set(["dblink", "dblink_exec", "dblink_send_query", "dblink_open", "cron.schedule", "cron.schedule_in_database", "cron.alter_job"]);
+const RUNS_SQL_TEXT = new Set([
+  "dblink",
+  "dblink_exec",
+  "dblink_send_query",
+  "dblink_open",
+  "cron.schedule",
+  "cron.schedule_in_database",
+  "cron.alter_job",
+  "pg_background_launch",
+  "pg_background_run",
+]);
 /** `set_config(name, value, is_local)` is `SET name = value`. */
 const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
 
