@@ -26,6 +26,20 @@ export function writesIntoMaskedColumns(tree: Node, m: SessionMasking): MaskedWr
   return out;
 }
 
+/**
+ * The first column a rule masks that a `COPY ... FROM` loads (every column of the table without a
+ * column list); null when none. Its rows come as COPY data, which the gateway does not read for masked
+ * values, so such a load cannot be checked the way an INSERT is.
+ */
+export function copiesIntoMaskedColumn(tree: Node, m: SessionMasking): string | null {
+  const copy = tree.CopyStmt as Node | undefined;
+  if (m.columns.length === 0 || !copy?.is_from || !copy.relation) return null;
+  const table = relationName(copy.relation);
+  const cols = ((copy.attlist as Node[] | undefined) ?? []).map((c) => String((c.String as Node | undefined)?.sval ?? ""));
+  for (const column of cols.length ? cols : ["*"]) if (referenceCovered(m, table, column)) return `${table}.${column}`;
+  return null;
+}
+
 /** The first literal among these writes that looks like something masking produced. */
 export function maskedLiteral(writes: MaskedWrite[]): { column: string; value: string } | undefined {
   for (const w of writes) for (const l of w.literals) if (MASKED_SHAPE.test(l)) return { column: w.column, value: l };

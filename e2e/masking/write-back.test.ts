@@ -38,6 +38,27 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
     expect(await truth()).toEqual(before);
   });
 
+  it("refuses COPY FROM STDIN into a column a rule masks (its rows are not read for masked values); a COPY into an uncovered table loads", async () => {
+    const count = async () => {
+      const c = new pg.Client({ connectionString: s.directUrl });
+      await c.connect();
+      try {
+        return Number((await c.query("select count(*) as n from customers")).rows[0].n);
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await count();
+    const refused = await s.t.psql(s.key, s.connection, ["-X", "-v", "VERBOSITY=verbose", "-c", "copy customers (id, name, email) from stdin"], "77\t[REDACTED]\ttok_abcdefghijklmnop\n\\.\n");
+    expect(refused.stderr).toContain("ERROR:  42501: Gatehouse refused this COPY: it loads rows into customers.name, a column masking protects");
+    const whole = await s.t.psql(s.key, s.connection, ["-X", "-c", "copy customers from stdin"], "78\t[REDACTED]\n\\.\n");
+    expect(whole.stderr).toContain("Gatehouse refused this COPY");
+    expect(await count()).toBe(before);
+    // A table no column rule covers loads as before.
+    const loaded = await s.t.psql(s.key, s.connection, ["-X", "-c", "copy orders (id, customer_id, total) from stdin"], "79\t1\t3.50\n\\.\n");
+    expect(loaded.stderr + loaded.stdout).toBe("COPY 1\n");
+  });
+
   it("refuses a masked value in a bound parameter (node-postgres and postgres.js), and lets real values through", async () => {
     const before = await truth();
     const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });

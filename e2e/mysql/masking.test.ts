@@ -116,6 +116,21 @@ describe("[MYSQL][MASKING]", () => {
     }
   });
 
+  it("refuses LOAD DATA into a table whose columns are masked (the file is not read for masked values); into another table it reaches the server", async () => {
+    const c = await gatewayConnection(port, "masked", agent.key);
+    const failure = (sql: string) =>
+      c.query(sql).then(
+        () => null,
+        (e: { errno?: number; message?: string }) => `${e.errno} ${e.message}`,
+      );
+    try {
+      expect(await failure("load data infile '/tmp/gatehouse-no-such-file.txt' into table users")).toMatch(/^1142 Gatehouse refused this LOAD DATA: it loads rows into users/);
+      expect(await failure("load data infile '/tmp/gatehouse-no-such-file.txt' into table copies")).not.toMatch(/Gatehouse/);
+    } finally {
+      await c.end();
+    }
+  });
+
   it("re-frames a row that masking moves across the 16 MiB split boundary, keeping sequence ids in order", async () => {
     // Payload 0xffffff + 2 bytes (two packets) before masking, 0xfffffb (one packet) after: the packets after it shift.
     const filler = 0xfffffd - EMAILS[0].length;

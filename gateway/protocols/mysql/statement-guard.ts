@@ -113,11 +113,23 @@ export function statementsOf(text: string, serverVersion?: number): Array<{ text
  * prepared statement's parameters are not inspected.
  */
 export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number): { refusal: MysqlError; kind: string } | null {
-  if (!masking || masking.columns.length === 0 || !MASKED_SHAPE.test(text)) return null;
+  if (!masking || masking.columns.length === 0) return null;
+  const loads = /\bload\b/i.test(text);
+  if (!loads && !MASKED_SHAPE.test(text)) return null;
   const analysis = analyzeMysql(text, serverVersion);
   if (!analysis.ok) return null;
   for (const s of analysis.statements) {
     const c = s.classification;
+    // LOAD DATA's rows come from a file the gateway does not read for masked values.
+    const loaded = c.kind === "LOAD DATA" ? c.tables.find((t) => referenceCovered(masking, t, "*")) : undefined;
+    if (loaded)
+      return {
+        kind: c.kind,
+        refusal: new MysqlError(
+          Err.TableAccessDenied,
+          `Gatehouse refused this LOAD DATA: it loads rows into ${loaded}, whose columns are masked for you, and the gateway does not read the file for masked values; use INSERT, whose values are checked`,
+        ),
+      };
     if (!c.classes.includes("write") || !MASKED_SHAPE.test(s.executable)) continue;
     const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
     if (table) return { kind: c.kind, refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${c.kind}: it writes a masked value into ${table}, whose columns are masked for you`) };

@@ -1,6 +1,6 @@
 import { serialize } from "pg-protocol";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
-import { maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
+import { copiesIntoMaskedColumn, maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
 import { copiesMaskedColumns, type MaskedCopy } from "../../../core/masking/masked-copies";
 import { MASKED_SHAPE } from "../../../core/masking/value-masker";
 import type { StatementTracker } from "./statement-tracker";
@@ -57,6 +57,8 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (!a.ok) return null; // the policy guard (or the target) refuses what does not parse
     const copy = a.statements.map((s) => copiesMaskedColumns(s.tree, m)).find((c) => c !== null);
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
+    const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
+    if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     const writes = a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m));
     const hit = maskedLiteral(writes);
     if (type === Frontend.Parse) {
@@ -119,6 +121,15 @@ function refusal(column: string): Refusal {
     `Gatehouse refused this write: it would store a masked value into ${column}, a column masking protects`,
     "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; writing them back would overwrite the real values.",
     "Write the real value, or leave the column out of the statement.",
+  );
+}
+
+function copyInRefusal(column: string): Refusal {
+  return denied(
+    "MASKED WRITE",
+    `Gatehouse refused this COPY: it loads rows into ${column}, a column masking protects, and the gateway does not read COPY rows for masked values`,
+    "Values such as [REDACTED], tok_... or ****1234 are what the gateway showed in place of the data; loaded back, they would stand as real values.",
+    "Use INSERT (its values are checked), or leave the masked columns out of the COPY column list.",
   );
 }
 
