@@ -126,6 +126,7 @@ describe("[MYSQL][MASKING]", () => {
     try {
       expect(await failure("load data infile '/tmp/gatehouse-no-such-file.txt' into table users")).toMatch(/^1142 Gatehouse refused this LOAD DATA: it loads rows into users/);
       expect(await failure("load data infile '/tmp/gatehouse-no-such-file.txt' into table copies")).not.toMatch(/Gatehouse/);
+      expect(await failure("load xml infile '/tmp/gatehouse-no-such-file.xml' into table shop.`users`")).toMatch(/^1142 Gatehouse refused this LOAD XML: it loads rows into shop.users/);
     } finally {
       await c.end();
     }
