@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import pg from "pg";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -114,6 +115,30 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
       psqlAdmin(inject("pg"), "revoke pg_write_server_files, pg_read_server_files from app");
       rmSync(file, { force: true });
     }
+  });
+
+  it("a partition or an inheriting table is masked by its parent's column rules, read or copied out", async () => {
+    const admin = new pg.Client({ connectionString: s.directUrl });
+    await admin.connect();
+    try {
+      // Made by the target's owner, not through the gateway: the rows are the parent's kind of data under another table's name.
+      await admin.query(`create table if not exists customers_old () inherits (customers)`);
+      await admin.query(`insert into customers_old (id, name, email) values (101, $1, $2) on conflict do nothing`, [SEEDED.name, SEEDED.email]);
+      // The rule names customers.name in any schema: archive.customers is covered, its partition by inheritance.
+      await admin.query(
+        `create schema if not exists archive; create table if not exists archive.customers (id int, name text) partition by range (id); create table if not exists archive.customers_2024 partition of archive.customers for values from (0) to (1000)`,
+      );
+      await admin.query(`insert into archive.customers_2024 values (1, $1)`, [SEEDED.name]);
+    } finally {
+      await admin.end();
+    }
+    s.proxy.reset();
+    for (const sql of ["select name, email from customers_old", "copy customers_old to stdout", "select * from archive.customers_2024", "copy archive.customers_2024 (name) to stdout"]) {
+      const r = await s.psql(s.key, sql);
+      expect(r.stderr, sql).toBe("");
+      expect(leaksIn(r.stdout), sql).toEqual([]);
+    }
+    expect(leaksIn(s.proxy.received())).toEqual([]);
   });
 
   it("refuses renaming a masked table out from under its rule, saying why", async () => {

@@ -12,7 +12,18 @@ export type RelationInfo = {
   viewReads?: ColumnRead[][];
   /** For a view: every table column it depends on, through the views it reads (pg_depend). */
   viewBase?: Array<{ table: string; column: string; kind: string }>;
+  /** The tables it inherits from or is a partition of, at any depth: their column rules cover its columns of the same name. */
+  ancestors?: Ancestor[];
 };
+export type Ancestor = { schema: string; table: string };
+
+// A partition's or an inheriting table's parents, up to the root (pg_inherits).
+const ANCESTORS = `with recursive up(relid) as (
+    select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+    union select i.inhparent from up join pg_inherits i on i.inhrelid = up.relid
+  )
+  select json_agg(json_build_array(an.nspname, a.relname)) from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace`;
+const ancestorsOf = (rows: [string, string][] | null): Ancestor[] | undefined => (rows?.length ? rows.map(([schema, table]) => ({ schema, table })) : undefined);
 
 const TTL_MS = 60_000;
 
@@ -142,11 +153,20 @@ export class TargetCatalog {
     const at = this.now();
     const db = this.connect();
     if (relationOids.length) {
-      const { rows } = await db.query<{ oid: number; nspname: string; relname: string; cols: [number, string][]; viewdef: string | null; base: [string, string, string, string][] | null }>(
+      const { rows } = await db.query<{
+        oid: number;
+        nspname: string;
+        relname: string;
+        cols: [number, string][];
+        viewdef: string | null;
+        base: [string, string, string, string][] | null;
+        up: [string, string][] | null;
+      }>(
         `select c.oid::int as oid, n.nspname, c.relname,
            coalesce((select json_agg(json_build_array(a.attnum, a.attname)) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as cols,
            case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef,
-           case when c.relkind in ('v', 'm') then (${VIEW_BASE_COLUMNS}) end as base
+           case when c.relkind in ('v', 'm') then (${VIEW_BASE_COLUMNS}) end as base,
+           (${ANCESTORS}) as up
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])`,
         [relationOids],
       );
@@ -154,7 +174,14 @@ export class TargetCatalog {
       for (const r of rows) {
         const viewBase = r.base?.map(([schema, table, column, kind]) => ({ table: `${schema}.${table}`, column, kind }));
         this.relations.set(r.oid, {
-          value: { schema: r.nspname, name: r.relname, columns: new Map(r.cols), viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined, viewBase: r.viewdef ? (viewBase ?? []) : undefined },
+          value: {
+            schema: r.nspname,
+            name: r.relname,
+            columns: new Map(r.cols),
+            viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined,
+            viewBase: r.viewdef ? (viewBase ?? []) : undefined,
+            ancestors: ancestorsOf(r.up),
+          },
           at,
         });
       }
@@ -174,13 +201,14 @@ export class TargetCatalog {
   }
 
   /** The columns of a relation named in SQL (COPY table TO STDOUT), in order. */
-  async columnsOf(name: string): Promise<{ schema: string; table: string; columns: string[] } | null> {
-    const { rows } = await this.connect().query<{ nspname: string; relname: string; cols: string[] }>(
-      `select n.nspname, c.relname, array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as cols
+  async columnsOf(name: string): Promise<{ schema: string; table: string; columns: string[]; ancestors?: Ancestor[] } | null> {
+    const { rows } = await this.connect().query<{ nspname: string; relname: string; cols: string[]; up: [string, string][] | null }>(
+      `select n.nspname, c.relname, array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as cols,
+         (${ANCESTORS}) as up
        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1)`,
       [name],
     );
-    return rows[0] ? { schema: rows[0].nspname, table: rows[0].relname, columns: rows[0].cols } : null;
+    return rows[0] ? { schema: rows[0].nspname, table: rows[0].relname, columns: rows[0].cols, ancestors: ancestorsOf(rows[0].up) } : null;
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import type { MaskStyle } from "../../../core/masking/mask-text";
 import { statementLineage, type ColumnRead, type QueryLineage } from "../../../core/sql/column-lineage";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { callsOpaqueRoutine, routineCalls, type RoutineCalls } from "../../../core/sql/routine-calls";
-import type { TargetCatalog } from "./column-catalog";
+import type { Ancestor, TargetCatalog } from "./column-catalog";
 import type { CopyPlan } from "./copy-out";
 import type { Field } from "./data-row";
 
@@ -59,6 +59,14 @@ function relationsOf(tree: unknown): string[] {
   return out;
 }
 
+/** A table column's rule: its own, or one of a table it inherits from or is a partition of (the same rows, read through the parent). */
+const ownOrInheritedRule = (m: SessionMasking, schema: string, table: string, column: string, ancestors: Ancestor[] = []): CompiledColumnRule | undefined => {
+  for (const t of [{ schema, table }, ...ancestors]) {
+    const hit = columnRuleFor(m, { schema: t.schema, table: t.table, column });
+    if (hit) return hit;
+  }
+  return undefined;
+};
 const asRule = (r: CompiledColumnRule | undefined): FieldRule | undefined => (r ? { style: r.rule.style, name: r.rule.column } : undefined);
 // "Keep the last 4" of an expression would keep 4 characters of anything (`substring(card, 9, 4)`,
 // `reverse(card)`): a computed value is redacted instead (a token reveals nothing, it stays).
@@ -100,7 +108,7 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
       const column = rel?.columns.get(f.attnum);
       if (!rel || !column) return failClosed;
       if (sampledValues(rel.name, column) || readsSamples(rel.viewReads?.[f.attnum - 1])) return statistics;
-      const direct = columnRuleFor(m, { schema: rel.schema, table: rel.name, column });
+      const direct = ownOrInheritedRule(m, rel.schema, rel.name, column, rel.ancestors);
       if (direct || !rel.viewBase) return asRule(direct);
       return asWholeRule(viewColumnRule(m, rel.viewReads?.[f.attnum - 1], rel.viewBase));
     }
@@ -179,7 +187,7 @@ type CopyStmt = {
 export function copyPlanOf(
   m: SessionMasking,
   info: StatementInfo | undefined,
-  known: (relation: string) => { schema: string; table: string; columns: string[] } | null | undefined,
+  known: (relation: string) => { schema: string; table: string; columns: string[]; ancestors?: Ancestor[] } | null | undefined,
   catalog: TargetCatalog,
 ): CopyPlan | "load" {
   const copy = info?.tree?.CopyStmt as CopyStmt | undefined;
@@ -199,7 +207,7 @@ export function copyPlanOf(
     if (rel === undefined) return "load";
     if (rel === null) return { ...base, columns: "all" };
     const cols = copy.attlist?.length ? copy.attlist.map((a) => a.String?.sval ?? "") : rel.columns;
-    return { ...base, columns: cols.map((column) => asRuleCopy(columnRuleFor(m, { schema: rel.schema, table: rel.table, column }))) };
+    return { ...base, columns: cols.map((column) => asRuleCopy(ownOrInheritedRule(m, rel.schema, rel.table, column, rel.ancestors))) };
   }
   const l = info?.lineage;
   if (!l || callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return { ...base, columns: "all" };
