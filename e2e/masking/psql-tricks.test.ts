@@ -133,7 +133,13 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
       await admin.end();
     }
     s.proxy.reset();
-    for (const sql of ["select name, email from customers_old", "copy customers_old to stdout", "select * from archive.customers_2024", "copy archive.customers_2024 (name) to stdout"]) {
+    for (const sql of [
+      "select name, email from customers_old",
+      "select upper(name) from customers_old",
+      "copy customers_old to stdout",
+      "select * from archive.customers_2024",
+      "copy archive.customers_2024 (name) to stdout",
+    ]) {
       const r = await s.psql(s.key, sql);
       expect(r.stderr, sql).toBe("");
       expect(leaksIn(r.stdout), sql).toEqual([]);

@@ -22,6 +22,8 @@ export type StatementInfo = {
   relations: string[];
   /** Functions and operators it calls (a user-defined one can read any table in its body). */
   calls: RoutineCalls;
+  /** It reads the system catalogs only (besides its own CTEs): a driver's introspection. */
+  catalogOnly?: boolean;
 };
 
 const NO_CALLS: RoutineCalls = { functions: [], operators: [] };
@@ -39,10 +41,29 @@ export function statementInfo(analyzer: StatementAnalyzer, text: string, index: 
   if (known) return known;
   const lineage = statementLineage(s.tree);
   const relations = [...new Set(relationsOf(s.tree))];
-  const info: StatementInfo = { tree: s.tree, lineage, touchesRules: false, failClosed: UNTRACEABLE.has(s.node), runsCode: RUNS_CODE.has(s.node), relations, calls: routineCalls(s.tree) };
+  const ctes = new Set(cteNamesOf(s.tree));
+  const named = relations.filter((r) => !ctes.has(r));
+  const catalogOnly = named.length > 0 && named.every((r) => SYSTEM_RELATION.test(r));
+  const info: StatementInfo = { tree: s.tree, lineage, touchesRules: false, failClosed: UNTRACEABLE.has(s.node), runsCode: RUNS_CODE.has(s.node), relations, calls: routineCalls(s.tree), catalogOnly };
   info.touchesRules = info.failClosed || relations.length > 0;
   cache.set(s.tree, info);
   return info;
+}
+
+/** The system catalogs and information schema, by the names queries give them. */
+const SYSTEM_RELATION = /^(?:pg_catalog\.\w+|information_schema\.\w+|pg_\w+)$/i;
+
+function cteNamesOf(tree: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (typeof v !== "object" || v === null) return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.ctename === "string") out.push(o.ctename);
+    for (const k in o) walk(o[k]);
+  };
+  walk(tree);
+  return out;
 }
 
 /** Relations named anywhere in a tree (for `touchesRules`, matched against rules per session). */
@@ -80,12 +101,13 @@ const sampledValues = (table: string | null, column: string) => table !== null &
 const readsSamples = (reads: ColumnRead[] | undefined) => !!reads?.some((r) => sampledValues(r.table, r.column));
 const statistics: FieldRule = { style: "redact", name: "statistics" };
 /**
- * A column the text reads without naming its relation may come from any relation the statement
- * names (the lineage leaves its table unknown): it is looked up in each of those, not in every table
- * a rule covers, so a statement over the system catalogs only (a driver's type introspection) is not
- * masked for a rule on `customers.name`. A statement that names no relation reads no table column.
+ * A column the text reads without naming its relation may be any covered column of that name (the
+ * lineage leaves its table unknown; a table may also inherit a covered table's columns). In a
+ * statement over the system catalogs only (a driver's type introspection) it is one of theirs: looked
+ * up there, it does not meet a rule on `customers.name`.
  */
-const inRelations = (reads: ColumnRead[], relations: string[]): ColumnRead[] => reads.flatMap((r) => (r.table !== null ? [r] : relations.map((table) => ({ table, column: r.column }))));
+const inRelations = (reads: ColumnRead[], info: StatementInfo): ColumnRead[] =>
+  info.catalogOnly ? reads.flatMap((r) => (r.table !== null ? [r] : info.relations.map((table) => ({ table, column: r.column })))) : reads;
 const firstCovered = (m: SessionMasking, reads: ColumnRead[]) => {
   for (const r of reads) {
     const hit = referenceCovered(m, r.table, r.column);
@@ -116,7 +138,7 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
     if (!info.lineage) return undefined; // returns no traceable rows (SHOW, utility output)
     if (callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return failClosed;
     const reads = outputReads(info.lineage, fields.length, i);
-    const hit = firstCovered(m, inRelations(reads, info.relations)) ?? throughViews(m, reads, info.relations, catalog);
+    const hit = firstCovered(m, inRelations(reads, info)) ?? throughViews(m, reads, info.relations, catalog);
     return hit === "unknown" ? failClosed : asWholeRule(hit);
   });
 }
@@ -212,7 +234,7 @@ export function copyPlanOf(
   const l = info?.lineage;
   if (!l || callsOpaqueRoutine(info.calls, catalog.builtinRoutines())) return { ...base, columns: "all" };
   const covered = (reads: ColumnRead[]) => {
-    const hit = firstCovered(m, inRelations(reads, info!.relations)) ?? throughViews(m, reads, info!.relations, catalog);
+    const hit = firstCovered(m, inRelations(reads, info!)) ?? throughViews(m, reads, info!.relations, catalog);
     return hit === "unknown" ? ({ style: "redact", rule: "unresolved" } as const) : asRuleCopy(hit);
   };
   if (l.outputs.some((o) => o.star)) return { ...base, columns: covered(l.reads) ? "all" : [] };
