@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesCommand, parseKubernetesRequest } from "./kubernetes-request";
 import { evaluatePolicy } from "./evaluate-policy";
-import { policySchema } from "./policy";
+import { policySchema, type Policy } from "./policy";
 import { requestCommand } from "./http-request";
 
 const parse = (method: string, url: string) => {
@@ -10,6 +10,14 @@ const parse = (method: string, url: string) => {
   for (const [k, v] of u.searchParams) (query[k] ??= []).push(v);
   const f = parseKubernetesRequest(method, u.pathname, query);
   return `${f.verb} ${f.apiGroup}/${f.apiVersion} ${f.resource || f.path}${f.subresource ? `/${f.subresource}` : ""} ns=${f.namespace} name=${f.name}`;
+};
+
+/** The rule that decides a request (method and URL) under a policy. */
+const judgeWith = (policy: Policy) => (method: string, url: string) => {
+  const u = new URL(url, "https://gw");
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of u.searchParams) (query[k] ??= []).push(v);
+  return evaluatePolicy(policy, { name: "a", groups: [] }, kubernetesCommand(parseKubernetesRequest(method, u.pathname, query), `${method} ${url}`)).rule;
 };
 
 describe("Kubernetes requests read as the API server reads them", () => {
@@ -40,12 +48,7 @@ describe("Kubernetes requests read as the API server reads them", () => {
         { name: "writes-reviewed", action: "review", match: { classes: ["write"], namespaces: ["payments"] } },
       ],
     });
-    const judge = (method: string, url: string) => {
-      const u = new URL(url, "https://gw");
-      const query: Record<string, string[]> = {};
-      for (const [k, v] of u.searchParams) (query[k] ??= []).push(v);
-      return evaluatePolicy(policy, { name: "a", groups: [] }, kubernetesCommand(parseKubernetesRequest(method, u.pathname, query), `${method} ${url}`)).rule;
-    };
+    const judge = judgeWith(policy);
     expect(judge("DELETE", "/api/v1/namespaces/prod")).toBe("hold-ns-deletes");
     expect(judge("GET", "/api/v1/namespaces/prod")).toBeNull();
     expect(judge("POST", "/api/v1/namespaces/prod/pods/web/exec")).toBe("no-exec-in-prod");
@@ -69,7 +72,7 @@ describe("Kubernetes requests read as the API server reads them", () => {
         { name: "no-nodes-proxy", action: "deny", match: { resources: ["nodes/proxy"] } },
       ],
     });
-    const judge = (method: string, path: string) => evaluatePolicy(policy, { name: "a", groups: [] }, kubernetesCommand(parseKubernetesRequest(method, path, {}), `${method} ${path}`)).rule;
+    const judge = judgeWith(policy);
     expect(judge("POST", "/api/v1/nodes/node-1/proxy/run/prod/web/app")).toBe("no-exec-in-prod");
     expect(judge("POST", "/api/v1/nodes/node-1:10250/proxy/run/prod/web/0c7f/app")).toBe("no-exec-in-prod");
     expect(judge("GET", "/api/v1/nodes/node-1/proxy/exec/prod/web/app")).toBe("no-exec-in-prod");

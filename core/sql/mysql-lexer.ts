@@ -117,43 +117,41 @@ export function splitMysql(text: string, serverVersion?: number, escapes: Backsl
 const IDENTIFIER_CHAR = /[A-Za-z0-9_$@.\u0080-\uffff]/;
 const NUMBER = /^(0x[0-9a-f]+|\d+(\.\d*)?(e[+-]?\d+)?)/i;
 
-/** The index just past the quote that closes the one at `open` (-1: none). */
 /**
- * A statement's code and its string literals apart (linear, no regular expression: a text may hold a
- * literal of many megabytes): `code` with each quoted part ('...', "..." or a `name`) as its two
- * quotes, `strings` the literals' texts, unquoted. For a statement `splitMysql` returned.
+ * A statement cut into code and the quoted parts after it ('...', "..." or `...`), in order, by a
+ * linear scan (no regular expression: a text may hold a literal of many megabytes). An unterminated
+ * quote and what follows it count as code. For a statement `splitMysql` returned.
  */
-export function quotedParts(statement: string): { code: string; strings: string[] } {
-  let code = "";
-  const strings: string[] = [];
+function quotedSpans(statement: string): Array<{ code: string; quoted: string }> {
+  const spans: Array<{ code: string; quoted: string }> = [];
   let from = 0;
   for (let i = 0; i < statement.length; i++) {
     const c = statement[i];
     if (c !== "'" && c !== '"' && c !== "`") continue;
     const end = quoteEnd(statement, i, c);
     if (end < 0) break;
-    code += statement.slice(from, i) + c + c;
-    if (c !== "`") strings.push(unquoteMysql(statement.slice(i, end)));
+    spans.push({ code: statement.slice(from, i), quoted: statement.slice(i, end) });
     from = end;
     i = end - 1;
   }
-  return { code: code + statement.slice(from), strings };
+  spans.push({ code: statement.slice(from), quoted: "" });
+  return spans;
 }
 
-/** A statement with `fn` applied to its code between quoted parts ('...', "...", `...`), which are kept as they are. */
+/** A statement's code with each quoted part as its two quotes, and its string literals' texts (unquoted). */
+export function quotedParts(statement: string): { code: string; strings: string[] } {
+  const spans = quotedSpans(statement);
+  return {
+    code: spans.map((s) => s.code + s.quoted.slice(0, 1).repeat(2)).join(""),
+    strings: spans.filter((s) => s.quoted !== "" && s.quoted[0] !== "`").map((s) => unquoteMysql(s.quoted)),
+  };
+}
+
+/** A statement with `fn` applied to its code between quoted parts, which are kept as they are. */
 export function mapCode(statement: string, fn: (code: string) => string): string {
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < statement.length; i++) {
-    const c = statement[i];
-    if (c !== "'" && c !== '"' && c !== "`") continue;
-    const end = quoteEnd(statement, i, c);
-    if (end < 0) break;
-    out += fn(statement.slice(from, i)) + statement.slice(i, end);
-    from = end;
-    i = end - 1;
-  }
-  return out + fn(statement.slice(from));
+  return quotedSpans(statement)
+    .map((s) => fn(s.code) + s.quoted)
+    .join("");
 }
 
 /**
@@ -162,6 +160,7 @@ export function mapCode(statement: string, fn: (code: string) => string): string
  */
 export type BackslashEscapes = "all" | "single" | "none";
 
+/** The index just past the quote that closes the one at `open` (-1: none). */
 function quoteEnd(text: string, open: number, q: string, escapes: BackslashEscapes = "all"): number {
   const escaping = q === "'" ? escapes !== "none" : q === '"' && escapes === "all";
   for (let i = open + 1; i < text.length; i++) {

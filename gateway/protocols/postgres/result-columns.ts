@@ -40,8 +40,7 @@ export function statementInfo(analyzer: StatementAnalyzer, text: string, index: 
   const known = cache.get(s.tree);
   if (known) return known;
   const lineage = statementLineage(s.tree);
-  const relations = [...new Set(relationsOf(s.tree))];
-  const ctes = new Set(cteNamesOf(s.tree));
+  const { relations, ctes } = relationsOf(s.tree);
   const named = relations.filter((r) => !ctes.has(r));
   const catalogOnly = named.length > 0 && named.every((r) => SYSTEM_RELATION.test(r));
   const info: StatementInfo = { tree: s.tree, lineage, touchesRules: false, failClosed: UNTRACEABLE.has(s.node), runsCode: RUNS_CODE.has(s.node), relations, calls: routineCalls(s.tree), catalogOnly };
@@ -53,31 +52,20 @@ export function statementInfo(analyzer: StatementAnalyzer, text: string, index: 
 /** The system catalogs and information schema, by the names queries give them. */
 const SYSTEM_RELATION = /^(?:pg_catalog\.\w+|information_schema\.\w+|pg_\w+)$/i;
 
-function cteNamesOf(tree: unknown): string[] {
-  const out: string[] = [];
+/** Relations named anywhere in a tree (for `touchesRules`, matched against rules per session), and the names of its CTEs. */
+function relationsOf(tree: unknown): { relations: string[]; ctes: Set<string> } {
+  const relations: string[] = [];
+  const ctes = new Set<string>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (typeof v !== "object" || v === null) return;
     const o = v as Record<string, unknown>;
-    if (typeof o.ctename === "string") out.push(o.ctename);
+    if (typeof o.relname === "string") relations.push(o.schemaname ? `${o.schemaname}.${o.relname}` : o.relname);
+    if (typeof o.ctename === "string") ctes.add(o.ctename);
     for (const k in o) walk(o[k]);
   };
   walk(tree);
-  return out;
-}
-
-/** Relations named anywhere in a tree (for `touchesRules`, matched against rules per session). */
-function relationsOf(tree: unknown): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
-    if (typeof v !== "object" || v === null) return;
-    const o = v as Record<string, unknown>;
-    if (typeof o.relname === "string") out.push(o.schemaname ? `${o.schemaname}.${o.relname}` : o.relname);
-    for (const k in o) walk(o[k]);
-  };
-  walk(tree);
-  return out;
+  return { relations: [...new Set(relations)], ctes };
 }
 
 /** A table column's rule: its own, or one of a table it inherits from or is a partition of (the same rows, read through the parent). */
