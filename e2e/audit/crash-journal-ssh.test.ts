@@ -15,7 +15,8 @@ import { gatehouse, sessionEndCounts, startGatewayProcess, type GatewayProcess }
 // client has its `command` event exactly once, and every session has one session.end.
 const ROUNDS = 2;
 const WORKERS = 4;
-const LOAD_MS = 8000;
+// Long enough for a few dozen commands a round (each a fresh ssh process and session), so the kill lands among some in flight.
+const LOAD_MS = 4000;
 const EXIT_ROUNDS = 3;
 const CHANNELS = 8;
 
