@@ -1,7 +1,8 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { mapCode, splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { grammarForm } from "../sql/mysql-grammar-form";
 
 type Node = Record<string, unknown>;
 const parser = new sqlParser.Parser();
@@ -9,6 +10,9 @@ const DIALECTS = ["MariaDB", "MySQL"] as const;
 
 export type MysqlStatement = MysqlStatementText & { classification: Classification };
 export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
+
+/** A table as a statement names it: `db`.`t`, db.t, t. */
+const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\w$]+))?";
 
 const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
 
@@ -39,6 +43,12 @@ const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
   [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blankClassification(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
   [/^flush\b/i, () => blankClassification("FLUSH", ["utility"])],
+  // Table maintenance (as VACUUM, CLUSTER and REINDEX are on Postgres): the tables it names.
+  [
+    new RegExp(`^(analyze|optimize|check|repair|checksum)\\s+(?:(?:no_write_to_binlog|local)\\s+)?tables?\\s+(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)(?:\\s+[\\w\\s]*)?$`, "i"),
+    (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
+  ],
+  [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
 ];
 
 const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
@@ -157,15 +167,16 @@ function classifyOne(sql: string): Classification | { error: string } {
   // expected there, which tells a person nothing, so the error names the place instead.
   let stoppedAt = -1;
   let lastError = "";
-  // node-sql-parser reads `||` as concatenation, binding tighter than `=`; the server (without
-  // PIPES_AS_CONCAT) reads it as OR, and `&&` as AND: `DELETE ... WHERE id = 1 || 1` deletes every row.
-  const logical = sql.includes("||") || sql.includes("&&") ? mapCode(sql, (code) => code.replaceAll("||", " OR ").replaceAll("&&", " AND ")) : sql;
+  // What the grammar reads of it (`||` as OR, hints dropped...: core/sql/mysql-grammar-form.ts).
+  const logical = grammarForm(sql);
   for (const database of DIALECTS) {
     try {
       const parsed = parser.parse(logical, { database });
       const asts = (Array.isArray(parsed.ast) ? parsed.ast : [parsed.ast]) as unknown as Node[];
       if (asts.length !== 1) return { error: "a statement the lexer could not separate" };
-      return classifyTree(asts[0], parsed.tableList);
+      const c = classifyTree(asts[0], parsed.tableList);
+      // DO evaluates its expressions as a SELECT would (read as one), and returns nothing.
+      return /^\s*do\b/i.test(sql) ? { ...c, kind: "DO", runs: c.runs.filter((k) => k !== "DO") } : c;
     } catch (err) {
       const at = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
       if (typeof at === "number" && at > stoppedAt) stoppedAt = at;

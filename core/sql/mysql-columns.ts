@@ -1,6 +1,7 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
 import { splitMysql, type MysqlStatementText } from "./mysql-lexer";
+import { grammarForm } from "./mysql-grammar-form";
 
 const parser = new sqlParser.Parser();
 
@@ -41,9 +42,11 @@ const DDL = new Set(["create", "alter", "drop", "rename"]);
  * server reads the BINARY operator on code (and masking would have traced the wrong column).
  */
 export function parse(sql: string): Node | null {
+  // What the grammar reads of it (hints dropped, operators it lacks respelled: mysql-grammar-form.ts).
+  const readable = grammarForm(sql);
   for (const database of ["MariaDB", "MySQL"]) {
     try {
-      const { ast } = parser.parse(sql, { database });
+      const { ast } = parser.parse(readable, { database });
       const asts = (Array.isArray(ast) ? ast : [ast]) as unknown as Node[];
       if (asts.length !== 1) return null;
       let misread = false;

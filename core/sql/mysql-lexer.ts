@@ -122,7 +122,7 @@ const NUMBER = /^(0x[0-9a-f]+|\d+(\.\d*)?(e[+-]?\d+)?)/i;
  * linear scan (no regular expression: a text may hold a literal of many megabytes). An unterminated
  * quote and what follows it count as code. For a statement `splitMysql` returned.
  */
-function quotedSpans(statement: string): Array<{ code: string; quoted: string }> {
+export function quotedSpans(statement: string): Array<{ code: string; quoted: string }> {
   const spans: Array<{ code: string; quoted: string }> = [];
   let from = 0;
   for (let i = 0; i < statement.length; i++) {
@@ -145,13 +145,6 @@ export function quotedParts(statement: string): { code: string; strings: string[
     code: spans.map((s) => s.code + s.quoted.slice(0, 1).repeat(2)).join(""),
     strings: spans.filter((s) => s.quoted !== "" && s.quoted[0] !== "`").map((s) => unquoteMysql(s.quoted)),
   };
-}
-
-/** A statement with `fn` applied to its code between quoted parts, which are kept as they are. */
-export function mapCode(statement: string, fn: (code: string) => string): string {
-  return quotedSpans(statement)
-    .map((s) => fn(s.code) + s.quoted)
-    .join("");
 }
 
 /**

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { grammarForm } from "./mysql-grammar-form";
+import { analyzeMysql } from "../policy/classify-mysql";
+import { mysqlLineage } from "./mysql-columns";
+
+const judged = (text: string) => {
+  const a = analyzeMysql(text);
+  if (!a.ok) throw new Error(a.error);
+  const c = a.statements[0].classification;
+  return { kind: c.kind, classes: c.classes, tables: c.tables, functions: c.functions, writesWithoutWhere: c.writesWithoutWhere, copiesServerFile: c.copiesServerFile };
+};
+
+describe("the MySQL statements the grammar library does not read, as judged", () => {
+  it("drops hints and respells operators only outside quoted parts", () => {
+    expect(grammarForm("select * from t use index (`PRIMARY`), u force key for join (a, b) where a <=> 'x<=>y' and b = 'use index (z)'")).toBe(
+      "select * from t  , u   where a  =  'x<=>y' and b = 'use index (z)'",
+    );
+    expect(grammarForm("select `natural join`, 'for share' from t natural left outer join u for share of t, `u`")).toBe("select `natural join`, 'for share' from t  CROSS JOIN  u LOCK IN SHARE MODE");
+    expect(grammarForm("SET NAMES utf8mb4 COLLATE 'utf8mb4_unicode_ci', @@SESSION.wait_timeout = 2147483")).toBe("SET names = '', @@SESSION.wait_timeout = 2147483");
+    expect(grammarForm("select a || 'b||c' && `d||e`")).toBe("select a  OR  'b||c'  AND  `d||e`");
+    // A lone SET NAMES is read by its keywords already; the rewrite is for the list that follows it.
+    expect(grammarForm("SET NAMES utf8mb4")).toBe("SET NAMES utf8mb4");
+  });
+
+  it("reads what ORMs, frameworks and people send, with the tables and the WHERE a rule needs", () => {
+    // ActiveRecord's first statement on every MySQL connection.
+    const rails =
+      "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, @@SESSION.sql_mode = CONCAT(REPLACE(REPLACE(REPLACE(@@sql_mode, 'STRICT_TRANS_TABLES', ''), 'STRICT_ALL_TABLES', ''), 'TRADITIONAL', ''), ',NO_AUTO_VALUE_ON_ZERO'), @@SESSION.sql_auto_is_null = 0, @@SESSION.wait_timeout = 2147483";
+    expect(judged(rails)).toMatchObject({ kind: "SET", classes: ["session"], tables: [] });
+    expect(judged("select * from customers c use index (primary) join orders o ignore key (idx) on o.cid <=> c.id")).toMatchObject({ kind: "SELECT", tables: ["customers", "orders"] });
+    expect(judged("select high_priority sql_no_cache id from customers partition (p0, p1)")).toMatchObject({ kind: "SELECT", tables: ["customers"] });
+    expect(judged("select * from customers natural join orders where name sounds like 'ann'")).toMatchObject({ tables: ["customers", "orders"] });
+    expect(judged("table customers order by id limit 3")).toMatchObject({ kind: "SELECT", classes: ["read"], tables: ["customers"] });
+    expect(judged("table customers into outfile '/tmp/x'")).toMatchObject({ copiesServerFile: true });
+    expect(judged("do sleep(0), (select max(card) from secrets)")).toMatchObject({ kind: "DO", tables: ["secrets"], functions: expect.arrayContaining(["sleep", "max"]) });
+    expect(judged("explain format=json select * from secrets")).toMatchObject({ kind: "EXPLAIN", tables: ["secrets"] });
+    expect(judged("optimize no_write_to_binlog table `shop`.`customers`, orders")).toMatchObject({ kind: "OPTIMIZE TABLE", classes: ["utility"], tables: ["shop.customers", "orders"] });
+    expect(judged("check table customers for upgrade")).toMatchObject({ kind: "CHECK TABLE", tables: ["customers"] });
+    expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
+  });
+
+  it("keeps what makes a write dangerous visible through the respelling", () => {
+    // A locking read takes row locks, with or without OF.
+    expect(judged("select * from customers for update of customers skip locked").classes).toContain("write");
+    expect(judged("select * from customers for share nowait").classes).toContain("write");
+    expect(judged("update victims use index (primary) set name = 'x' where id <=> id")).toMatchObject({ kind: "UPDATE", writesWithoutWhere: true });
+    expect(judged("delete from victims partition (p0)")).toMatchObject({ kind: "DELETE", tables: ["victims"], writesWithoutWhere: true });
+    expect(judged("delete from victims partition (p0) where id = 1").writesWithoutWhere).toBe(false);
+    // MariaDB's ANALYZE <statement> runs the statement: not read as table maintenance (refused under a policy).
+    expect(analyzeMysql("analyze delete from victims").ok).toBe(false);
+    expect(analyzeMysql("analyze table victims; analyze update victims set name = 'x'").ok).toBe(false);
+  });
+
+  it("traces masked columns through the same statements", () => {
+    const l = mysqlLineage("select upper(name) as n from customers use index (primary) where id <=> 1");
+    expect(l).not.toBeNull();
+    expect(l!.relations).toEqual(["customers"]);
+    expect(l!.refs.map((r) => r.column)).toContain("name");
+  });
+});

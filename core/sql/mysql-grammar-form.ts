@@ -1,0 +1,69 @@
+import { quotedSpans } from "./mysql-lexer";
+
+/**
+ * A MySQL statement (one, comments already out, as the lexer gives it) rewritten into the subset of
+ * the language node-sql-parser reads, for judging and column lineage only (the server always gets
+ * the text as sent). Each rewrite keeps what a rule or the masking reads: the kind, the tables, the
+ * columns and functions, the WHERE. They drop or respell what is only a hint to the optimizer or
+ * the lock manager, and respell operators the grammar lacks as ones it has:
+ *
+ * - `||` and `&&` as OR and AND, as the server reads them without PIPES_AS_CONCAT (the grammar reads
+ *   `||` as concatenation, binding tighter than `=`: `DELETE ... WHERE id = 1 || 1` deletes every row);
+ * - `<=>` (NULL-safe equality) and `SOUNDS LIKE` as `=`;
+ * - index hints (`USE INDEX (a)`, `FORCE KEY FOR JOIN (b)`, `IGNORE INDEX ()`), partition selection
+ *   (`t PARTITION (p0, p1)`) and `HIGH_PRIORITY` dropped;
+ * - `NATURAL [LEFT|RIGHT] JOIN` as `CROSS JOIN` (the same tables; no ON to read);
+ * - `FOR SHARE` as `LOCK IN SHARE MODE`, and a locking clause's `OF t1, t2` dropped (still a locking read);
+ * - `TABLE t` as `SELECT * FROM t`, `DO expr` as `SELECT expr` (the caller keeps the kind DO);
+ * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
+ * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`.
+ *
+ * Quoted parts (strings, `names`) are never touched: the patterns run on a copy whose quoted parts
+ * are blanked, and each edit is made at the same place in the statement.
+ */
+export function grammarForm(statement: string): string {
+  let text = statement;
+  for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
+  return text;
+}
+
+type Replace = string | ((match: RegExpExecArray) => string);
+
+/** Name lists as the patterns meet them (quoted parts blanked to their quotes and spaces). */
+const NAME = String.raw`(?:\x60[^\x60]*\x60|[\w$]+)(?:\s*\.\s*(?:\x60[^\x60]*\x60|[\w$]+))?`;
+const NAMES = `${NAME}(?:\\s*,\\s*${NAME})*`;
+const INDEX_HINT = String.raw`\b(?:use|force|ignore)\s+(?:index|key)\s*(?:for\s+(?:join|order\s+by|group\s+by)\s*)?\([^()]*\)`;
+const SELECT_MODIFIERS = String.raw`(?:(?:all|distinct|distinctrow|straight_join|sql_small_result|sql_big_result|sql_buffer_result|sql_no_cache|sql_cache|sql_calc_found_rows)\s+)*`;
+
+/** [a cheap test on the text, the pattern (global), its replacement]. */
+const REWRITES: Array<[RegExp, RegExp, Replace]> = [
+  [/\|\||&&/, /\|\||&&/g, (m) => (m[0] === "||" ? " OR " : " AND ")],
+  [/<=>/, /<=>/g, " = "],
+  [/sounds/i, /\bsounds\s+like\b/gi, " = "],
+  [/\b(use|force|ignore)\b/i, new RegExp(`${INDEX_HINT}(?:\\s*,\\s*${INDEX_HINT})*`, "gi"), " "],
+  [/\bpartition\s*\(/i, /\bpartition\s*\([^()]*\)/gi, " "],
+  [/high_priority/i, new RegExp(`(\\bselect\\s+${SELECT_MODIFIERS})high_priority\\b`, "gi"), (m) => m[1]],
+  [/\bnatural\b/i, /\bnatural\s+(?:(?:left|right)\s+(?:outer\s+)?)?join\b/gi, " CROSS JOIN "],
+  [/\bfor\s+(update|share)\s+of\b/i, new RegExp(`\\bfor\\s+(update|share)\\s+of\\s+${NAMES}`, "gi"), (m) => `FOR ${m[1]}`],
+  [/\bfor\s+share\b/i, /\bfor\s+share\b/gi, "LOCK IN SHARE MODE"],
+  [/^\s*table\b/i, /^\s*table\b/gi, "SELECT * FROM"],
+  [/^\s*do\b/i, /^\s*do\b/gi, "SELECT"],
+  [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
+  [/^\s*set\s+names\b/i, /^(\s*set\s+)names\s+([\w$]+|'[^']*'|"[^"]*")(?:\s+collate\s+([\w$]+|'[^']*'|"[^"]*"))?(?=\s*,)/gi, (m) => `${m[1]}names = ''`],
+];
+
+/** `re` replaced in the statement's code, outside its quoted parts (matched on a copy with them blanked; the lengths agree). */
+function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
+  const blanked = quotedSpans(statement)
+    .map((s) => s.code + (s.quoted ? s.quoted[0] + " ".repeat(s.quoted.length - 2) + s.quoted.at(-1) : ""))
+    .join("");
+  let out = "";
+  let from = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(blanked); m; m = re.exec(blanked)) {
+    out += statement.slice(from, m.index) + (typeof replace === "string" ? replace : replace(m));
+    from = m.index + m[0].length;
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return out + statement.slice(from);
+}
