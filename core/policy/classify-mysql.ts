@@ -51,6 +51,9 @@ const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
   [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
 ];
 
+const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;
+const EXPLAINED_WRITE = /^(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?=(?:insert|update|delete|replace)\b)/i;
+
 const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
 
 const BODY_STATEMENT = /\b(select|insert|update|delete|replace|drop|alter|create|truncate|grant|revoke|call|set|load)\b/gi;
@@ -163,6 +166,15 @@ function classifyOne(sql: string): Classification | { error: string } {
   }
   const execute = /^execute\s+`?(\w+)`?(\s+using\s+[@\w\s,]+)?$/i.exec(sql);
   if (execute) return { ...blankClassification("EXECUTE", []), executes: execute[1].toLowerCase() };
+  // MariaDB's ANALYZE <statement> and MySQL's EXPLAIN ANALYZE run the statement (and report its plan): judged as it.
+  const analyzed = ANALYZED.exec(sql);
+  if (analyzed) return classifyOne(sql.slice(analyzed[0].length));
+  // EXPLAIN of a write shows its plan without running it: its tables and functions, as EXPLAIN SELECT.
+  const explained = EXPLAINED_WRITE.exec(sql);
+  if (explained) {
+    const inner = classifyOne(sql.slice(explained[0].length));
+    return "error" in inner ? inner : { ...blankClassification("EXPLAIN", ["utility"]), tables: inner.tables, functions: inner.functions };
+  }
   // Where the dialect that read furthest stopped: the parser's own message lists every token it
   // expected there, which tells a person nothing, so the error names the place instead.
   let stoppedAt = -1;

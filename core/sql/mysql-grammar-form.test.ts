@@ -36,6 +36,12 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("explain format=json select * from secrets")).toMatchObject({ kind: "EXPLAIN", tables: ["secrets"] });
     expect(judged("optimize no_write_to_binlog table `shop`.`customers`, orders")).toMatchObject({ kind: "OPTIMIZE TABLE", classes: ["utility"], tables: ["shop.customers", "orders"] });
     expect(judged("check table customers for upgrade")).toMatchObject({ kind: "CHECK TABLE", tables: ["customers"] });
+    // Laravel's upsert on MySQL 8 (a row alias; MariaDB has none).
+    expect(
+      judged("insert into `users` (`email`, `name`) values (?, ?) as laravel_upsert_alias on duplicate key update `email` = `laravel_upsert_alias`.`email`, `name` = `laravel_upsert_alias`.`name`"),
+    ).toMatchObject({ kind: "INSERT", classes: ["write"], tables: ["users"] });
+    const upsert = analyzeMysql("insert into t (a) values (1) as new on duplicate key update a = new.a");
+    expect(upsert.ok && upsert.statements[0].classification.runs).toEqual(["UPDATE"]);
     expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
   });
 
@@ -46,9 +52,13 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("update victims use index (primary) set name = 'x' where id <=> id")).toMatchObject({ kind: "UPDATE", writesWithoutWhere: true });
     expect(judged("delete from victims partition (p0)")).toMatchObject({ kind: "DELETE", tables: ["victims"], writesWithoutWhere: true });
     expect(judged("delete from victims partition (p0) where id = 1").writesWithoutWhere).toBe(false);
-    // MariaDB's ANALYZE <statement> runs the statement: not read as table maintenance (refused under a policy).
-    expect(analyzeMysql("analyze delete from victims").ok).toBe(false);
-    expect(analyzeMysql("analyze table victims; analyze update victims set name = 'x'").ok).toBe(false);
+    // MariaDB's ANALYZE <statement> and MySQL's EXPLAIN ANALYZE run the statement: judged as it, not as table maintenance.
+    expect(judged("analyze delete from victims")).toMatchObject({ kind: "DELETE", classes: ["write"], tables: ["victims"], writesWithoutWhere: true });
+    expect(judged("analyze format=json update victims set name = 'x'")).toMatchObject({ kind: "UPDATE", writesWithoutWhere: true });
+    expect(judged("explain analyze select card from secrets")).toMatchObject({ kind: "SELECT", tables: ["secrets"] });
+    expect(judged("analyze table victims")).toMatchObject({ kind: "ANALYZE TABLE", classes: ["utility"] });
+    // A plain EXPLAIN of a write shows its plan and runs nothing.
+    expect(judged("explain delete from victims where id in (select id from secrets)")).toMatchObject({ kind: "EXPLAIN", classes: ["utility"], tables: ["secrets", "victims"] });
   });
 
   it("traces masked columns through the same statements", () => {

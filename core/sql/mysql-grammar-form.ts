@@ -16,6 +16,8 @@ import { quotedSpans } from "./mysql-lexer";
  * - `FOR SHARE` as `LOCK IN SHARE MODE`, and a locking clause's `OF t1, t2` dropped (still a locking read);
  * - `TABLE t` as `SELECT * FROM t`, `DO expr` as `SELECT expr` (the caller keeps the kind DO);
  * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
+ * - MySQL 8's row alias of an upsert (`INSERT ... VALUES (...) AS new ON DUPLICATE KEY UPDATE a = new.a`,
+ *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
  * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`.
  *
  * Quoted parts (strings, `names`) are never touched: the patterns run on a copy whose quoted parts
@@ -49,6 +51,7 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*table\b/i, /^\s*table\b/gi, "SELECT * FROM"],
   [/^\s*do\b/i, /^\s*do\b/gi, "SELECT"],
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
+  [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
   [/^\s*set\s+names\b/i, /^(\s*set\s+)names\s+([\w$]+|'[^']*'|"[^"]*")(?:\s+collate\s+([\w$]+|'[^']*'|"[^"]*"))?(?=\s*,)/gi, (m) => `${m[1]}names = ''`],
 ];
 

@@ -71,6 +71,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["update victims use index (primary) set name = 'x' where id <=> id", "no-unbounded-writes"],
     ["update victims set name = 'x' where name sounds like name", "no-unbounded-writes"],
     ["delete from victims partition (p0)", "no-delete"],
+    // MariaDB's ANALYZE runs the statement it reports on.
+    ["analyze delete from victims where id = 3", "no-delete"],
+    ["analyze update victims set name = 'x'", "no-unbounded-writes"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -105,6 +108,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "analyze table victims",
       "check table victims",
       "explain format=json select * from victims where id = 1",
+      "explain delete from victims where id = 1",
+      "analyze select * from victims where id = 1",
     ];
     const direct = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.user, password: db.password, database: "shop" });
     const through = await gatewayConnection(port, "guarded", agent.key);
