@@ -74,7 +74,17 @@ describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
         () => "finished",
         (e: { code?: string }) => e.code,
       );
-      await new Promise((r) => setTimeout(r, 500));
+      // Cancelled once the target runs it (a CancelRequest that arrives earlier is dropped, as PostgreSQL drops it).
+      const { Client } = (await import("pg")).default;
+      const watcher = new Client({ connectionString: t.target.url("shop") });
+      await watcher.connect();
+      try {
+        await expect
+          .poll(async () => (await watcher.query("select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'")).rows[0].n, { timeout: 20_000 })
+          .toBe(1);
+      } finally {
+        await watcher.end();
+      }
       slow.cancel();
       expect(await outcome).toBe("57014");
       // PostgreSQL (15 here) signals a cancelled backend twice, its pid and then its process group

@@ -6,8 +6,6 @@
  * server, and one SELECT (an escaped quote) read as UTF-8. Other encodings keep ASCII bytes ASCII.
  */
 
-import type { BackendFilter } from "./guard-types";
-import { Backend } from "./message-codes";
 import { PgError } from "./pg-error";
 
 type Scan = (buf: Buffer, i: number) => number;
@@ -53,6 +51,11 @@ export class ClientEncoding {
   /** A ParameterStatus the target sent (client_encoding is reported whenever it changes). */
   onParameterStatus(buf: Buffer, start: number, end: number): void {
     const [name, value] = buf.toString("utf8", start + 5, end - 1).split("\0");
+    this.onParameter(name, value);
+  }
+
+  /** A setting the target reported, by name. */
+  onParameter(name: string, value: string | undefined): void {
     if (name === "client_encoding" && value) this.reported = value.toUpperCase();
   }
 
@@ -75,17 +78,6 @@ export class ClientEncoding {
       }
     }
     return false;
-  }
-
-  /** The target's messages reach `filter` as before; client_encoding reports are read on the way. */
-  watching(filter: BackendFilter): BackendFilter {
-    return {
-      onFrontend: (type, buf, start, end) => filter.onFrontend(type, buf, start, end),
-      onBackend: (type, buf, start, end) => {
-        if (type === Backend.ParameterStatus) this.onParameterStatus(buf, start, end);
-        return filter.onBackend(type, buf, start, end);
-      },
-    };
   }
 
   /** Each judged text: one that may set client_encoding to what the gateway cannot tell marks the session (pipelined texts after it are judged before the target reports the change). */

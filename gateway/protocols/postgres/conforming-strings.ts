@@ -1,5 +1,3 @@
-import type { BackendFilter } from "./guard-types";
-import { Backend } from "./message-codes";
 import { PgError } from "./pg-error";
 
 /** The refusal of a text with a backslash while strings may not conform, where texts are judged or masked. */
@@ -43,17 +41,13 @@ export class ConformingStrings {
     if (!this.mayChange && CHANGES.test(text) && !SAFE_SET.test(text.trim())) this.mayChange = true;
   }
 
-  /** The target's messages reach `filter` as before; standard_conforming_strings reports are read on the way. */
-  watching(filter: BackendFilter): BackendFilter {
-    return {
-      onFrontend: (type, buf, start, end) => filter.onFrontend(type, buf, start, end),
-      onBackend: (type, buf, start, end) => {
-        if (type === Backend.ParameterStatus) {
-          const [name, value] = buf.toString("utf8", start + 5, end - 1).split("\0");
-          if (name === "standard_conforming_strings" && value) this.reportedOff = value.toLowerCase() !== "on";
-        } else if (type === Backend.ReadyForQuery) this.mayChange = false;
-        return filter.onBackend(type, buf, start, end);
-      },
-    };
+  /** A setting the target reported, by name. */
+  onParameter(name: string, value: string | undefined): void {
+    if (name === "standard_conforming_strings" && value) this.reportedOff = value.toLowerCase() !== "on";
+  }
+
+  /** The target is ready for the next text: whatever the last one set, it has reported by now. */
+  onReady(): void {
+    this.mayChange = false;
   }
 }

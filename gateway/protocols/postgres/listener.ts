@@ -23,8 +23,7 @@ import { holdNotice, postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
 import type { FrontendGuard } from "./guard-types";
-import { AMBIGUOUS_TEXT, ClientEncoding } from "./client-encoding";
-import { ConformingStrings, NONCONFORMING_TEXT } from "./conforming-strings";
+import { TextReading } from "./text-reading";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import type { TargetCatalogs } from "./column-catalog";
 import { BudgetFilter, postgresBudgetHooks } from "./budget-filter";
@@ -175,16 +174,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
   let resettable = pooled;
-  const encoding = new ClientEncoding(targetSession.parameters.get("client_encoding"));
-  const strings = new ConformingStrings(targetSession.parameters.get("standard_conforming_strings"));
+  const reading = new TextReading(targetSession.parameters);
   const ownBackend = (pid: number) => cancels.heldBy(pid, connection.name, holder);
   const guards: FrontendGuard = (type, text, buf, start, end) => {
     if (resettable && UNRESETTABLE.test(text)) resettable = false;
     const sql = type === Frontend.Query || type === Frontend.Parse;
     if (sql && (guard.active || masking() !== null)) {
-      const unreadable = encoding.ambiguous(buf, start, end) ? AMBIGUOUS_TEXT : strings.ambiguous(text) ? NONCONFORMING_TEXT : null;
-      encoding.noteText(text);
-      strings.noteText(text);
+      const unreadable = reading.refusal(buf, start, end, text);
       if (unreadable) return { refusal: { kind: "UNPARSEABLE", error: unreadable }, replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     }
     const signal = sql ? backendSignalRefusal(text, ownBackend) : null;
@@ -196,7 +192,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const limits = { messageTimeoutMs: deps.config.messageTimeoutMs, buffers: deps.buffers.account(), idleSessionMs, reuse };
   const budget = session.budget;
   const budgeted = budget && new BudgetFilter(results, budget, tracker, postgresBudgetHooks(deps, session, cancelKey.cancelTarget, socket));
-  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, encoding.watching(strings.watching(budgeted ?? results)), () => deps.audit.syncPending(), limits);
+  relay = new PgRelay(socket, targetSession.socket, tracker, deps.config.maxMessageBytes, guards, reading.watching(budgeted ?? results), () => deps.audit.syncPending(), limits);
   cancelKey.onCancel(() => relay.cancelHeld() || (budgeted?.withdraw() ?? false));
   if (killedEarly !== undefined) relay.kill(new PgError("FATAL", SqlState.AdminShutdown, `terminating connection: ${killedEarly}`));
 
