@@ -172,6 +172,30 @@ describe("[MYSQL][CLIENTS]", () => {
     }
   });
 
+  it("a KILL hidden by the session's character set (GBK) is refused without a policy too: read as UTF-8 it is inside a string, so it would reach the target unmapped", async () => {
+    const a = await gatewayConnection(port, "shop-db", agent.key);
+    // 0xbf 0x5c is one GBK character ("縗") ending in the byte of "\\": MariaDB reading GBK closes the string there and runs the KILL.
+    const b = await mysql.createConnection({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", charset: "GBK_CHINESE_CI", multipleStatements: true });
+    try {
+      const sleeping = a.query<RowDataPacket[]>("select sleep(3) as s").then(
+        ([rows]) => `returned ${rows[0].s}`,
+        (e: { errno?: number }) => `failed ${e.errno}`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const [[row]] = await b.query<RowDataPacket[]>("select id from information_schema.processlist where info like 'select sleep(3)%'");
+      const err = await b.query(`select '縗' as x; kill query ${Number(row.id)}; -- '`).then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      expect(err?.errno).toBe(1064);
+      expect(err?.message).toContain("a multi-byte character in it ends in a backslash or backtick byte");
+      expect(await sleeping).toBe("returned 0");
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it("KILL QUERY that reaches another gateway instance (a load balancer's choice) is carried to the instance holding the session", async () => {
     const other = await startTestGateway({}, { shareDatabaseWith: gw });
     const a = await gatewayConnection(port, "shop-db", agent.key);

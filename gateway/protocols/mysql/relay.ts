@@ -10,14 +10,10 @@ import type { Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
-import { textVerdict } from "./text-verdict";
+import { readsOtherwise, textVerdict } from "./text-verdict";
 import { PacketMailbox, runChangeUser } from "./change-user";
 import { ClientCharset } from "../../../core/sql/mysql-charsets";
-import { quotingAmbiguous } from "../../../core/sql/mysql-lexer";
 import { TargetStream } from "./target-stream";
-
-const AMBIGUOUS_QUOTING =
-  "Gatehouse refused this text: it splits into other statements under sql_mode NO_BACKSLASH_ESCAPES or ANSI_QUOTES (this session's, or one it sets) than with backslash escapes, so what it runs cannot be told for sure. Write a quote inside a string doubled ('') rather than after a backslash, and send SET sql_mode in a text of its own";
 
 /**
  * The command phase of one MySQL session: client commands one at a time (a pipelining client is
@@ -226,10 +222,9 @@ export class MysqlRelay {
   /** A SQL-carrying command: judged, possibly held for review, then relayed (or refused with an ERR). */
   private async judged(p: Packet, sent: string, expect: Expect): Promise<void> {
     const record: CommandRecord = { text: sent, startedAt: Date.now(), results: [] };
-    // Read under the session's sql_mode, it could hide a statement (a KILL too, which is judged without a policy).
-    if ((this.hooks.guard.active() || this.hooks.masking() || /kill/i.test(sent)) && quotingAmbiguous(sent, this.stream.reader.noBackslashEscapes)) {
-      return this.refuse(p, new MysqlError(Err.ParseError, AMBIGUOUS_QUOTING), { record, kind: "UNPARSEABLE" });
-    }
+    // Read in the session's character set or sql_mode, it could hide a statement (a KILL too, which is judged without a policy).
+    const unreadable = readsOtherwise(this.hooks, this.charset, this.stream.reader.noBackslashEscapes, p.payload, sent);
+    if (unreadable) return this.refuse(p, unreadable, { record, kind: "UNPARSEABLE" });
     const mapped = expect.kind === "results" || expect.kind === "prepare" ? this.hooks.mapKill(sent, expect.kind === "prepare") : null;
     const kill = mapped instanceof Promise ? await mapped : mapped;
     if (this.closed) return;
@@ -241,11 +236,9 @@ export class MysqlRelay {
       return;
     }
     const text = kill ? kill.text : sent;
-    // A KILL mapped to the target's thread id is the gateway's own text: it is judged as such, not read for its bytes.
+    // A KILL mapped to the target's thread id is the gateway's own text: it is judged as such.
     const verdict = await textVerdict(
       this.hooks,
-      kill ? null : this.charset,
-      p.payload,
       text,
       (h) => (this.held = h),
       () => this.closed,
