@@ -54,6 +54,25 @@ const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
 const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;
 const EXPLAINED_WRITE = /^(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?=(?:insert|update|delete|replace)\b)/i;
 
+/**
+ * HANDLER reads a table's rows by an index, without SQL: `HANDLER t OPEN [AS h]`, `HANDLER h READ
+ * [idx] FIRST|NEXT|PREV|LAST`, `HANDLER h READ idx = (values)`, each `[WHERE ...] [LIMIT ...]`, and
+ * `HANDLER h CLOSE`. OPEN names the table (a rule on it refuses the OPEN, so no alias reads it after).
+ */
+const HANDLER = new RegExp(
+  `^handler\\s+(${TABLE_NAME})\\s+(?:(open)(?:\\s+(?:as\\s+)?${TABLE_NAME})?|(close)|read\\s+(?:${TABLE_NAME}\\s*(?:=|<=|>=|<|>)\\s*\\([^()]*\\)|(?:${TABLE_NAME}\\s+)?(?:first|next|prev|last))(?:\\s+where\\s+([\\s\\S]*?))?(?:\\s+limit\\s+\\d+(?:\\s*,\\s*\\d+)?)?)$`,
+  "i",
+);
+
+/** A HANDLER statement: a read of its table, with what its WHERE calls (read as a SELECT's would be). */
+function handlerStatement(m: RegExpExecArray): Classification | { error: string } {
+  const table = identifier(m[1]);
+  const c = { ...blankClassification("HANDLER", m[3] ? ["utility"] : ["read"]), tables: [table] };
+  if (m[4] === undefined) return c;
+  const where = classifyOne(`SELECT 1 FROM ${m[1]} WHERE ${m[4]}`);
+  return "error" in where ? where : { ...c, functions: where.functions, tables: [...new Set([table, ...where.tables])] };
+}
+
 const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
 
 const BODY_STATEMENT = /\b(select|insert|update|delete|replace|drop|alter|create|truncate|grant|revoke|call|set|load)\b/gi;
@@ -169,6 +188,8 @@ function classifyOne(sql: string): Classification | { error: string } {
   // MariaDB's ANALYZE <statement> and MySQL's EXPLAIN ANALYZE run the statement (and report its plan): judged as it.
   const analyzed = ANALYZED.exec(sql);
   if (analyzed) return classifyOne(sql.slice(analyzed[0].length));
+  const handler = HANDLER.exec(sql);
+  if (handler) return handlerStatement(handler);
   // EXPLAIN of a write shows its plan without running it: its tables and functions, as EXPLAIN SELECT.
   const explained = EXPLAINED_WRITE.exec(sql);
   if (explained) {

@@ -42,6 +42,11 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     ).toMatchObject({ kind: "INSERT", classes: ["write"], tables: ["users"] });
     const upsert = analyzeMysql("insert into t (a) values (1) as new on duplicate key update a = new.a");
     expect(upsert.ok && upsert.statements[0].classification.runs).toEqual(["UPDATE"]);
+    expect(judged("handler `shop`.`customers` open as h")).toMatchObject({ kind: "HANDLER", classes: ["read"], tables: ["shop.customers"] });
+    expect(judged("handler h read idx next where load_file('/etc/passwd') is not null limit 1")).toMatchObject({ kind: "HANDLER", functions: ["load_file"] });
+    expect(judged("handler h read first where id in (select id from secrets)").tables).toEqual(["h", "secrets"]);
+    // A value list that is not plain values is not read (a call could hide in it).
+    expect(analyzeMysql("handler h read idx = (load_file('x'))").ok).toBe(false);
     expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
   });
 

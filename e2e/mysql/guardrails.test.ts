@@ -110,6 +110,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "explain format=json select * from victims where id = 1",
       "explain delete from victims where id = 1",
       "analyze select * from victims where id = 1",
+      "handler victims open",
+      "handler victims read `PRIMARY` = (2) where name like 'b%'",
+      "handler victims close",
     ];
     const direct = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.user, password: db.password, database: "shop" });
     const through = await gatewayConnection(port, "guarded", agent.key);

@@ -79,6 +79,15 @@ describe("[MYSQL][MASKING]", () => {
         expect(leaks(shown), `${sql} -> ${shown}`).toEqual([]);
         expect(shown, sql).toContain("[REDACTED");
       }
+      // HANDLER reads rows by an index, without SQL: masked by the columns the server reports.
+      await c.query("handler users open");
+      for (const sql of ["handler users read `PRIMARY` first", "handler users read `PRIMARY` = (2)"]) {
+        const [rows] = await c.query<RowDataPacket[]>(sql);
+        const shown = JSON.stringify(rows);
+        expect(leaks(shown), `${sql} -> ${shown}`).toEqual([]);
+        expect(shown, sql).toContain("[REDACTED");
+      }
+      await c.query("handler users close");
       // Unmasked columns come through as they are.
       const [ids] = await c.query<RowDataPacket[]>("select id from users order by id");
       expect(ids).toEqual([{ id: 1 }, { id: 2 }]);
