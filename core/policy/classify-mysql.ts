@@ -2,7 +2,7 @@
 import sqlParser from "node-sql-parser";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
 import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
-import { grammarForm } from "../sql/mysql-grammar-form";
+import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 
 type Node = Record<string, unknown>;
 const parser = new sqlParser.Parser();
@@ -201,7 +201,7 @@ function classifyOne(sql: string): Classification | { error: string } {
   let stoppedAt = -1;
   let lastError = "";
   // What the grammar reads of it (`||` as OR, hints dropped...: core/sql/mysql-grammar-form.ts).
-  const logical = grammarForm(sql);
+  const logical = tableFunctionsAsSubqueries(grammarForm(sql));
   for (const database of DIALECTS) {
     try {
       const parsed = parser.parse(logical, { database });

@@ -47,6 +47,16 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("handler h read first where id in (select id from secrets)").tables).toEqual(["h", "secrets"]);
     // A value list that is not plain values is not read (a call could hide in it).
     expect(analyzeMysql("handler h read idx = (load_file('x'))").ok).toBe(false);
+    // JSON_TABLE: what its first argument reads and calls (the path and columns are literals and names).
+    expect(
+      judged("select * from json_table((select json_arrayagg(card) from secrets), '$[*]' columns (c varchar(40) path '$', nested path '$.a[*]' columns (d int path '$'))) as `j j`"),
+    ).toMatchObject({
+      kind: "SELECT",
+      tables: ["secrets"],
+      functions: ["json_arrayagg"],
+    });
+    expect(judged("select * from json_table(load_file('/etc/passwd'), '$' columns (a text path '$')) t").functions).toEqual(["load_file"]);
+    expect(judged("delete from victims where id in (select x from json_table('[1]', '$[*]' columns (x int path '$')) j)")).toMatchObject({ kind: "DELETE", tables: ["victims"] });
     expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
   });
 

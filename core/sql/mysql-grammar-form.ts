@@ -57,9 +57,7 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
 
 /** `re` replaced in the statement's code, outside its quoted parts (matched on a copy with them blanked; the lengths agree). */
 function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
-  const blanked = quotedSpans(statement)
-    .map((s) => s.code + (s.quoted ? s.quoted[0] + " ".repeat(s.quoted.length - 2) + s.quoted.at(-1) : ""))
-    .join("");
+  const blanked = blankQuoted(statement);
   let out = "";
   let from = 0;
   re.lastIndex = 0;
@@ -69,4 +67,41 @@ function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
     if (m[0].length === 0) re.lastIndex++;
   }
   return out + statement.slice(from);
+}
+
+/**
+ * `JSON_TABLE(expr, path COLUMNS (...)) AS j` as `(SELECT expr) AS j`, for judging only: what it
+ * reads and calls is in its first argument (the path and the column list hold literals and names).
+ * Not for column lineage, which masks a JSON_TABLE's columns by what its arguments read
+ * (mysql-columns.ts, tableFunctionAliases). A call whose parentheses do not close is left as it is.
+ */
+export function tableFunctionsAsSubqueries(statement: string): string {
+  if (!/json_table/i.test(statement)) return statement;
+  const blanked = blankQuoted(statement);
+  let out = "";
+  let from = 0;
+  for (const m of blanked.matchAll(/\bjson_table\s*\(/gi)) {
+    const open = m.index + m[0].length - 1;
+    if (open < from) continue;
+    let depth = 0;
+    let comma = -1;
+    let close = -1;
+    for (let i = open; i < blanked.length && close < 0; i++) {
+      const c = blanked[i];
+      if (c === "(") depth++;
+      else if (c === ")" && --depth === 0) close = i;
+      else if (c === "," && depth === 1 && comma < 0) comma = i;
+    }
+    if (close < 0 || comma < 0) continue;
+    out += `${statement.slice(from, m.index)}(SELECT ${statement.slice(open + 1, comma)})`;
+    from = close + 1;
+  }
+  return out + statement.slice(from);
+}
+
+/** The statement with each quoted part's inside blanked (its quotes kept): the same length, nothing quoted left to match. */
+function blankQuoted(statement: string): string {
+  return quotedSpans(statement)
+    .map((s) => s.code + (s.quoted ? s.quoted[0] + " ".repeat(s.quoted.length - 2) + s.quoted.at(-1) : ""))
+    .join("");
 }

@@ -74,6 +74,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     // MariaDB's ANALYZE runs the statement it reports on.
     ["analyze delete from victims where id = 3", "no-delete"],
     ["analyze update victims set name = 'x'", "no-unbounded-writes"],
+    ["delete from victims where id in (select x from json_table('[1, 2, 3]', '$[*]' columns (x int path '$')) j)", "no-delete"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -113,6 +114,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "handler victims open",
       "handler victims read `PRIMARY` = (2) where name like 'b%'",
       "handler victims close",
+      "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",
     ];
     const direct = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.user, password: db.password, database: "shop" });
     const through = await gatewayConnection(port, "guarded", agent.key);
