@@ -49,6 +49,20 @@ const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
     (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
   ],
   [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
+  // LOAD XML writes rows into its table as LOAD DATA does (REPLACE deletes the rows it collides with; without LOCAL the file is the
+  // server's). Read when nothing in it calls a function (a plain column list at most).
+  [
+    new RegExp(
+      `^load\\s+xml\\s+(?:(?:low_priority|concurrent)\\s+)?(local\\s+)?infile\\s+(?:'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*")\\s+(?:(replace|ignore)\\s+)?into\\s+table\\s+(${TABLE_NAME})(?![\\w$.\x60])[^();]*(?:\\([\\w$\\s,@\x60]*\\)[^();]*)?$`,
+      "i",
+    ),
+    (m) => ({
+      ...blankClassification("LOAD XML", ["write"]),
+      tables: [identifier(m[3])],
+      runs: m[2]?.toLowerCase() === "replace" ? ["INSERT", "DELETE"] : ["INSERT"],
+      copiesServerFile: !m[1],
+    }),
+  ],
 ];
 
 const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;

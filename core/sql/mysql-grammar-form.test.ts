@@ -57,6 +57,15 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     });
     expect(judged("select * from json_table(load_file('/etc/passwd'), '$' columns (a text path '$')) t").functions).toEqual(["load_file"]);
     expect(judged("delete from victims where id in (select x from json_table('[1]', '$[*]' columns (x int path '$')) j)")).toMatchObject({ kind: "DELETE", tables: ["victims"] });
+    expect(judged("load xml local infile 'a.xml' replace into table `shop`.`users` rows identified by '<row>' (id, @n) set name = 'x'")).toMatchObject({
+      kind: "LOAD XML",
+      classes: ["write"],
+      tables: ["shop.users"],
+      copiesServerFile: false,
+    });
+    expect(judged("load xml infile '/srv/a.xml' into table users").copiesServerFile).toBe(true);
+    // A SET that calls something is not read by keywords.
+    expect(analyzeMysql("load xml infile 'a.xml' into table users (id) set name = load_file('/etc/passwd')").ok).toBe(false);
     expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
   });
 

@@ -25,6 +25,20 @@ async function expectKilledBy(a: Connection, b: Connection): Promise<void> {
   expect(Date.now() - started).toBeLessThan(15_000);
 }
 
+/**
+ * `a` sleeps 3 s; its thread id on the target, as `b` (any client of the account) reads it in the
+ * process list, and how the sleep ends ("returned 0": not killed).
+ */
+async function sleepOn(a: Connection, b: Connection): Promise<{ sleeping: Promise<string>; tid: number }> {
+  const sleeping = a.query<RowDataPacket[]>("select sleep(3) as s").then(
+    ([rows]) => `returned ${rows[0].s}`,
+    (e: { errno?: number }) => `failed ${e.errno}`,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const [[row]] = await b.query<RowDataPacket[]>("select id from information_schema.processlist where info like 'select sleep(3)%'");
+  return { sleeping, tid: Number(row.id) };
+}
+
 /** The error number `KILL QUERY <id>` gets (null: none). */
 const killErrno = (c: Connection, id: number) =>
   c.query(`KILL QUERY ${id}`).then(
@@ -129,14 +143,7 @@ describe("[MYSQL][CLIENTS]", () => {
     const a = await gatewayConnection(port, "shop-db", agent.key);
     const b = await gatewayConnection(port, "shop-db", agent.key, { multipleStatements: true });
     try {
-      const sleeping = a.query<RowDataPacket[]>("select sleep(3) as s").then(
-        ([rows]) => `returned ${rows[0].s}`,
-        (e: { errno?: number }) => `failed ${e.errno}`,
-      );
-      await new Promise((r) => setTimeout(r, 300));
-      // What the target calls a's thread, as any client of the account can read it.
-      const [[row]] = await b.query<RowDataPacket[]>("select id from information_schema.processlist where info like 'select sleep(3)%'");
-      const tid = Number(row.id);
+      const { sleeping, tid } = await sleepOn(a, b);
       for (const [sql, errno] of [
         [`kill /**/ ${tid}`, 1094],
         [`/*!kill ${tid}*/`, 1094],
@@ -177,13 +184,8 @@ describe("[MYSQL][CLIENTS]", () => {
     // 0xbf 0x5c is one GBK character ("縗") ending in the byte of "\\": MariaDB reading GBK closes the string there and runs the KILL.
     const b = await mysql.createConnection({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", charset: "GBK_CHINESE_CI", multipleStatements: true });
     try {
-      const sleeping = a.query<RowDataPacket[]>("select sleep(3) as s").then(
-        ([rows]) => `returned ${rows[0].s}`,
-        (e: { errno?: number }) => `failed ${e.errno}`,
-      );
-      await new Promise((r) => setTimeout(r, 300));
-      const [[row]] = await b.query<RowDataPacket[]>("select id from information_schema.processlist where info like 'select sleep(3)%'");
-      const err = await b.query(`select '縗' as x; kill query ${Number(row.id)}; -- '`).then(
+      const { sleeping, tid } = await sleepOn(a, b);
+      const err = await b.query(`select '縗' as x; kill query ${tid}; -- '`).then(
         () => null,
         (e: { errno?: number; message?: string }) => e,
       );

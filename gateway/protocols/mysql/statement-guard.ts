@@ -117,37 +117,23 @@ export function maskedWriteRefusal(masking: SessionMasking | null, text: string,
   const loads = /\bload\b/i.test(text);
   if (!loads && !MASKED_SHAPE.test(text)) return null;
   const analysis = analyzeMysql(text, serverVersion);
-  if (!analysis.ok) {
-    // LOAD XML, which the grammar does not read: its table is named after INTO TABLE.
-    const xml = loads ? /\bload\s+xml\b[\s\S]*?\binto\s+table\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\.(?:`(?:[^`]|``)+`|[\w$]+))?)/i.exec(text) : null;
-    const table = xml?.[1].replaceAll("`", "");
-    if (table && referenceCovered(masking, table, "*"))
-      return {
-        kind: "LOAD XML",
-        refusal: new MysqlError(
-          Err.TableAccessDenied,
-          `Gatehouse refused this LOAD XML: it loads rows into ${table}, whose columns are masked for you, and the gateway does not read the file for masked values; use INSERT, whose values are checked`,
-        ),
-      };
-    return null;
-  }
+  // A load the classifier cannot read (LOAD XML with a SET clause...) may fill a masked table: refused (a policy would refuse it too).
+  if (!analysis.ok) return loads && /\bload\s+(data|xml)\b/i.test(text) ? loadRefusal("LOAD", "a table it could not read") : null;
   for (const s of analysis.statements) {
     const c = s.classification;
-    // LOAD DATA's rows come from a file the gateway does not read for masked values.
-    const loaded = c.kind === "LOAD DATA" ? c.tables.find((t) => referenceCovered(masking, t, "*")) : undefined;
-    if (loaded)
-      return {
-        kind: c.kind,
-        refusal: new MysqlError(
-          Err.TableAccessDenied,
-          `Gatehouse refused this LOAD DATA: it loads rows into ${loaded}, whose columns are masked for you, and the gateway does not read the file for masked values; use INSERT, whose values are checked`,
-        ),
-      };
+    // LOAD DATA's and LOAD XML's rows come from a file the gateway does not read for masked values.
+    const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => referenceCovered(masking, t, "*")) : undefined;
+    if (loaded) return loadRefusal(c.kind, loaded);
     if (!c.classes.includes("write") || !MASKED_SHAPE.test(s.executable)) continue;
     const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
     if (table) return { kind: c.kind, refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${c.kind}: it writes a masked value into ${table}, whose columns are masked for you`) };
   }
   return null;
+}
+
+function loadRefusal(kind: string, table: string): { refusal: MysqlError; kind: string } {
+  const message = `Gatehouse refused this ${kind}: it loads rows into ${table}, whose columns are masked for you, and the gateway does not read the file for masked values; use INSERT, whose values are checked`;
+  return { kind, refusal: new MysqlError(Err.TableAccessDenied, message) };
 }
 
 // Texts that may put values somewhere besides the result (see mysqlSinks).
