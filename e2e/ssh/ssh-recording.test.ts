@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
@@ -64,6 +65,33 @@ describe("[SSH][RECORDING] terminal recordings", () => {
     const audit = (await gw.cli("audit", "list", "--json", "--session", s.id)).stdout;
     expect(audit).toContain('"action":"command"');
     expect(audit.split("\n").filter((l) => l.includes(CARD))).toEqual([]);
+  });
+
+  it("passes a file transfer's protocol unmasked (rsync and legacy scp, both ways), and masks whatever else a command line runs beside one", async () => {
+    const file = path.join(sshd.dir, "cards.bin");
+    const data = Buffer.concat([randomBytes(100_000), Buffer.from(`\npaid with ${CARD}\n`), randomBytes(1000)]);
+    writeFileSync(file, data);
+    const rsh = `ssh ${client.opts.map((o) => `'${o}'`).join(" ")}`;
+    const scp = ["scp", "-O", ...client.scpOpts];
+    const copies: Array<[string, (to: string) => string[]]> = [
+      ["rsync-down", (to) => ["rsync", "-e", rsh, `ssh-rec@127.0.0.1:${file}`, to]],
+      ["rsync-up", (to) => ["rsync", "-e", rsh, file, `ssh-rec@127.0.0.1:${to}`]],
+      ["scp-down", (to) => [...scp, `ssh-rec@127.0.0.1:${file}`, to]],
+      ["scp-up", (to) => [...scp, file, `ssh-rec@127.0.0.1:${to}`]],
+    ];
+    for (const [name, command] of copies) {
+      const to = path.join(sshd.dir, `${name}.bin`);
+      const [program, ...args] = command(to);
+      const r = await run(program, args, { env: client.env, timeoutMs: 30_000 });
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(createHash("sha256").update(readFileSync(to)).digest("hex"), name).toBe(createHash("sha256").update(data).digest("hex"));
+    }
+    // A file transfer's name in front of another command does not unmask that command's output.
+    writeFileSync(path.join(sshd.dir, "card.txt"), `paid with ${CARD}\n`);
+    for (const line of ["scp -f /nonexistent 2>/dev/null; cat card.txt", "rsync --server . /nonexistent </dev/null >/dev/null 2>&1 || cat card.txt"]) {
+      const r = await ssh(["ssh-rec@127.0.0.1", `cd ${sshd.dir} && ${line}`]);
+      expect(r.stdout, line).toBe("paid with [REDACTED:payment-card]\n");
+    }
   });
 
   it("delivers a masked command's large standard error whole, before its exit status", async () => {

@@ -1,5 +1,6 @@
 import type { ClientChannel, ServerChannel, Session } from "ssh2";
 import { SftpAudit } from "./sftp-audit";
+import { fileTransferProgram } from "./file-transfer";
 import { closedByClient, fail, openOnTarget, recorderOr, targetOr, track } from "./channel-common";
 import { runShell } from "./shell-channel";
 import { audit, auditRefused, bridge, type PtyRequest, type SshSession } from "./ssh-session";
@@ -149,15 +150,15 @@ async function runExec(
   }
   opened(t);
   stream.pipe(t);
-  // scp (and anything else moving files without a terminal) is not recorded as a terminal.
-  const isCopy = /^\s*scp\s/.test(command);
+  // A file transfer's server end (fileTransferProgram) is not recorded as a terminal, and its output passes unmasked.
+  const isCopy = fileTransferProgram(command) !== null;
   const rec = isCopy ? null : await recorderOr(stream, s, pty);
   if (rec === undefined) return t.close();
   if (rec) rec.input(command + "\r\n");
   let recorded = 0;
   const decoder = new TextDecoder();
   await bridge(stream, t, s, {
-    maskOutput: !isCopy,
+    maskOutput: isCopy ? "stderr" : "all",
     beforeExit: (exit) => {
       untrack();
       audit(s, {

@@ -47,6 +47,6 @@ export async function runShell(
     typed.push(data);
   });
   stream.on("end", () => void typed.ended().then(() => t.end()));
-  await bridge(stream, t, s, { maskOutput: true, output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
+  await bridge(stream, t, s, { maskOutput: "all", output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
   untrack();
 }

@@ -69,7 +69,8 @@ export function bridge(
   client: ServerChannel,
   target: ClientChannel,
   s: SshSession,
-  taps: { output?: (b: Buffer) => void; maskOutput?: boolean; beforeExit?: (exit: { code: number | null; signal: string | null }) => void } = {},
+  // maskOutput: which of the output streams go through the connection's detectors ("stderr": a file transfer's, whose standard output is its protocol).
+  taps: { output?: (b: Buffer) => void; maskOutput?: "all" | "stderr"; beforeExit?: (exit: { code: number | null; signal: string | null }) => void } = {},
 ): Promise<{ code: number | null; signal: string | null }> {
   const exit = exits.get(target) ?? exits.get(watchExit(target))!;
   return new Promise((resolve) => {
@@ -84,7 +85,7 @@ export function bridge(
     // Terminal and command output reach the client with the connection's detectors applied.
     const maskers = [target, target.stderr].map((from, i) => {
       const to = i === 0 ? client : client.stderr;
-      if (!s.scanOutput || !taps.maskOutput) return (from.pipe(to, { end: false }), null);
+      if (!s.scanOutput || !taps.maskOutput || (i === 0 && taps.maskOutput === "stderr")) return (from.pipe(to, { end: false }), null);
       const m = new StreamTextMasker(s.scanOutput, (b) => {
         if (!to.write(b)) {
           from.pause();
