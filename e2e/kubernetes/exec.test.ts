@@ -174,4 +174,41 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("kubectl cp from a pod on a masked connection copies the file unchanged (an archive masking would corrupt), and masks any other exec of it", async () => {
+    await f.addCluster("masked-cp");
+    await seedMasking(f.seed, "masked-cp", { detectors: { builtIn: ["email"], style: "redact" } });
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-kube-cp-masked-"));
+    try {
+      const original = Buffer.concat([randomBytes(64 * 1024), Buffer.from("\nwrite to ann.smith@example.com\n"), randomBytes(1000)]);
+      const file = path.join(dir, "contacts.bin");
+      writeFileSync(file, original);
+      const list = path.join(dir, "list");
+      writeFileSync(list, `${file}\n`);
+      // Before, kubectl wrote a damaged file (the address redacted inside the tar stream) and exited 0.
+      const down = await f.kubectl("masked-cp", ["cp", `box:${file}`, path.join(dir, "back.bin")]);
+      expect(down.code, down.stderr).toBe(0);
+      expect(sha256(readFileSync(path.join(dir, "back.bin")))).toBe(sha256(original));
+      // The archive is not recorded (a recording is stored masked; this stream is not).
+      const casts = async () => {
+        const rows = await f.seed.db
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.connectionName, "masked-cp")));
+        return (await Promise.all(rows.map(async (row) => (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout))).join("\n");
+      };
+      await expect.poll(casts, { timeout: 5000 }).toContain("the archive is not recorded");
+      expect(await casts()).not.toContain("ann.smith@example.com");
+      // Only tar's exact `cf - <path>` form passes: anything else that prints the file is masked.
+      for (const command of [
+        ["cat", file],
+        ["sh", "-c", `tar cf - ${file} >/dev/null; cat ${file}`],
+        ["tar", "cf", "-", `--files-from=${list}`],
+      ]) {
+        const r = await f.kubectl("masked-cp", ["exec", "box", "--", ...command]);
+        expect(r.stdout, command.join(" ")).not.toContain("ann.smith@example.com");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,7 +5,7 @@ import type { KubernetesRequestFacts } from "../../../core/policy/kubernetes-req
 import type { KubeSettings } from "./kube-sessions";
 import type { Upgraded } from "./pod-upgrade";
 import type { Recorder } from "../../../core/recordings/recorder";
-import { CHANNEL, podOutput } from "./pod-output";
+import { CHANNEL, podFileTransfer, podOutput } from "./pod-output";
 import { PodInput } from "./pod-input";
 import { serverFrame } from "./ws-frames";
 import { CommandGuard } from "../../pipeline/shell-lines/command-guard";
@@ -69,10 +69,18 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
   };
   const toClient = writer(socket, upSocket);
   const toPod = writer(upSocket, socket);
-  const output = podOutput(s.masker(), s.credential.forms, toClient, (channel, data) => {
-    if (channel === CHANNEL.stdout) recorder.output(decoder.out.decode(data, { stream: true }));
-    else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
-  });
+  const transfer = r.kind === "exec" && podFileTransfer(r.query.command ?? []);
+  if (transfer) recorder.output("[gatehouse: kubectl cp from the pod (tar cf -): the archive is not recorded]\r\n");
+  const output = podOutput(
+    s.masker(),
+    s.credential.forms,
+    toClient,
+    (channel, data) => {
+      if (channel === CHANNEL.stdout && !transfer) recorder.output(decoder.out.decode(data, { stream: true }));
+      else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
+    },
+    { transfer },
+  );
   const input = new PodInput(toPod, {
     input: (data) => recorder.input(decoder.in.decode(data, { stream: true })),
     resize: (w, h) => recorder.resize(w, h),

@@ -24,13 +24,22 @@ export type PodOutput = {
  * the recording); other frames (the error channel, pings, close) are passed on in order after what
  * was held before them. Reading every frame is what lets the gateway put its own frames in between.
  */
-export function podOutput(masker: ValueMasker | null, forms: readonly string[], send: (b: Buffer) => void, shown: (channel: number, data: Buffer) => void): PodOutput {
+export function podOutput(
+  masker: ValueMasker | null,
+  forms: readonly string[],
+  send: (b: Buffer) => void,
+  shown: (channel: number, data: Buffer) => void,
+  opts: { transfer?: boolean } = {},
+): PodOutput {
   const reader = new WsFrameReader();
-  const scan = (text: string) => {
-    const masked = masker?.scanText(text) ?? text;
+  const scanWith = (m: ValueMasker | null) => (text: string) => {
+    const masked = m?.scanText(text) ?? text;
     const cut = redactSecret(masked, forms);
     return cut === text ? null : cut;
   };
+  const scan = scanWith(masker);
+  // A file transfer's stdout (`kubectl cp`'s tar: podFileTransfer) is an archive the detectors would corrupt: only the credential is cut from it.
+  const scanStdout = opts.transfer ? scanWith(null) : scan;
   const emit = (c: number, b: Buffer) => {
     shown(c, b);
     send(serverFrame(0x2, Buffer.concat([Buffer.from([c]), b])));
@@ -38,7 +47,7 @@ export function podOutput(masker: ValueMasker | null, forms: readonly string[], 
   const channels = new Map<number, StreamTextMasker>();
   const channel = (c: number) => {
     let m = channels.get(c);
-    if (!m) channels.set(c, (m = new StreamTextMasker(scan, (b) => emit(c, b))));
+    if (!m) channels.set(c, (m = new StreamTextMasker(c === CHANNEL.stdout ? scanStdout : scan, (b) => emit(c, b))));
     return m;
   };
   let last = -1;
@@ -70,4 +79,14 @@ export function podOutput(masker: ValueMasker | null, forms: readonly string[], 
       return closed;
     },
   };
+}
+
+/**
+ * Whether an exec is `kubectl cp` reading from the pod: exactly `tar cf - <path>`, its stdout an
+ * archive that masking would corrupt (kubectl then wrote a damaged file and exited 0). Its stdout
+ * passes unmasked and unrecorded, as scp's and SFTP's file contents do over SSH; any other form (an
+ * option that runs a program, `sh -c`, more paths) is masked as any command.
+ */
+export function podFileTransfer(command: readonly string[]): boolean {
+  return command.length === 4 && command[0] === "tar" && command[1] === "cf" && command[2] === "-" && !command[3].startsWith("-");
 }

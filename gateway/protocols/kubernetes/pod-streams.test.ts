@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PodInput } from "./pod-input";
-import { CHANNEL, podOutput } from "./pod-output";
+import { CHANNEL, podFileTransfer, podOutput } from "./pod-output";
 import { clientFrame, serverFrame, WsFrameReader } from "./ws-frames";
 
 const frame = (channel: number, text: string, make = clientFrame) => make(0x2, Buffer.concat([Buffer.from([channel]), Buffer.from(text)]));
@@ -93,5 +93,20 @@ describe("podOutput re-sends the pod's frames, masked, with the gateway's own be
     out.inject(CHANNEL.stderr, "gatehouse: denied\n");
     expect(read(sent)).toEqual(["1:token=[REDACTED:credential]\n", "2:gatehouse: denied\n"]);
     expect(out.closed).toBe(false);
+  });
+});
+
+describe("podFileTransfer", () => {
+  it("is kubectl cp's `tar cf - <path>` exactly", () => {
+    expect(podFileTransfer(["tar", "cf", "-", "/data/file.csv"])).toBe(true);
+    for (const c of [
+      ["tar", "cf", "-", "--use-compress-program=sh", "/x"],
+      ["tar", "cf", "-", "--to-stdout"],
+      ["sh", "-c", "tar cf - /x | tail -c+5"],
+      ["tar", "cf", "-", "/x", "/y"],
+      ["cat", "/x"],
+      [],
+    ])
+      expect(podFileTransfer(c), c.join(" ")).toBe(false);
   });
 });
