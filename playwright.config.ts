@@ -12,6 +12,8 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   // One retry on CI for specs that race the live view under a loaded machine (a retried pass is reported as flaky).
   retries: process.env.CI ? 1 : 0,
+  // Specs that hold statements for review share the stack's queue, so they take it in turn (support/review-queue.ts).
+  // Three workers measured 7.7 min against 8.0 with two on this 2-core machine: within its noise, so two.
   workers: 2,
   // Several specs drive the CLI (a TypeScript process per call, seconds each on a loaded 2-core machine).
   timeout: 180_000,

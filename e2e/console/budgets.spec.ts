@@ -2,6 +2,7 @@ import pg from "pg";
 import { and, eq, like } from "drizzle-orm";
 import { reviews } from "../../drizzle/schema/index";
 import { expect, pageErrors, storageStateFor, test } from "./support/fixtures";
+import { takeReviewQueue } from "./support/review-queue";
 import { openStackDb } from "./support/seed-recording";
 
 // The seeds' bulk export end to end: an admin sets a 1,000-row budget in the console; a key of that
@@ -13,6 +14,13 @@ const TABLE = "budget_export_customers";
 let key = "";
 
 test.use({ storageState: storageStateFor("approver") });
+
+// Holds statements for review: the shared queue is this file's until it ends (support/review-queue.ts).
+let releaseQueue = () => {};
+test.beforeAll(async () => {
+  releaseQueue = await takeReviewQueue();
+});
+test.afterAll(() => releaseQueue());
 
 test.beforeAll(async ({ cli, stack }) => {
   const add = await cli("connections", "add", CONNECTION, "--type", "postgres", "--url", stack.targetUrl);

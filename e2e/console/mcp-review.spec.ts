@@ -6,6 +6,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { auditEvents } from "../../drizzle/schema/index";
 import { callTool, connectMcp, structured } from "../mcp/mcp-client";
 import { expect, stackInfo, storageStateFor, test } from "./support/fixtures";
+import { takeReviewQueue } from "./support/review-queue";
 import { openStackDb } from "./support/seed-recording";
 
 // The issue's scenario end to end: an agent's official MCP SDK client asks the gateway's /mcp `query`
@@ -16,6 +17,13 @@ const CONNECTION = "mcp-reviewed-db";
 let key = "";
 
 test.use({ storageState: storageStateFor("approver") });
+
+// Holds statements for review: the shared queue is this file's until it ends (support/review-queue.ts).
+let releaseQueue = () => {};
+test.beforeAll(async () => {
+  releaseQueue = await takeReviewQueue();
+});
+test.afterAll(() => releaseQueue());
 
 test.beforeAll(async ({ cli, stack }) => {
   const add = await cli("connections", "add", CONNECTION, "--type", "postgres", "--url", stack.targetUrl);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { expect, storageStateFor, test } from "./support/fixtures";
+import { takeReviewQueue } from "./support/review-queue";
 
 // One connection with a review policy for this file; the psql client runs through the real gateway.
 const CONNECTION = "reviewed-db";
@@ -10,6 +11,13 @@ let key = "";
 
 test.describe.configure({ mode: "serial" });
 test.use({ storageState: storageStateFor("approver") });
+
+// Holds statements for review: the shared queue is this file's until it ends (support/review-queue.ts).
+let releaseQueue = () => {};
+test.beforeAll(async () => {
+  releaseQueue = await takeReviewQueue();
+});
+test.afterAll(() => releaseQueue());
 
 test.beforeAll(async ({ cli, stack }) => {
   const add = await cli("connections", "add", CONNECTION, "--type", "postgres", "--url", stack.targetUrl);
