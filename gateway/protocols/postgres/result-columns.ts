@@ -114,6 +114,9 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
   if (m.columns.length === 0) return fields.map(() => undefined);
   return fields.map((f, i) => {
     if (f.tableOid !== 0) {
+      // A system column (tableoid, ctid, xmin, xmax, cmin, cmax: a negative number) holds what the server sets, never a stored
+      // value: pg_dump reads every catalog's tableoid, and masking it as unresolved made every dump fail.
+      if (f.attnum < 0) return undefined;
       const rel = catalog.relation(f.tableOid);
       const column = rel?.columns.get(f.attnum);
       if (!rel || !column) return failClosed;
