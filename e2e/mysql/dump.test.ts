@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
+import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 
@@ -28,6 +28,9 @@ describe("[MYSQL][MYSQLDUMP]", () => {
     await seedGrant(seed, "dba", "dumpable");
     // A policy makes the gateway parse everything (fail closed): the dump and the restore must still pass.
     await seedPolicy(seed, "dumpable", { defaultAction: "allow", rules: [{ name: "no-drop-database", action: "deny", match: { kinds: ["DROP DATABASE"] } }] });
+    await seedMysqlConnection(seed, "dumpable-masked", db);
+    await seedGrant(seed, "dba", "dumpable-masked");
+    await seedMasking(seed, "dumpable-masked", { columns: [{ column: "orders.customer", style: "redact" }] });
     agent = await seedIdentity(seed, "dump-agent", ["dba"]);
   }, 120_000);
   afterAll(async () => {
@@ -50,5 +53,14 @@ describe("[MYSQL][MYSQLDUMP]", () => {
     expect(restore.stderr).toBe("");
     const restoredDump = await direct("restored");
     expect(restoredDump.stdout).toBe(reference.stdout);
+  });
+
+  it("dumps through a connection with column rules: the direct dump with only the covered values masked", async () => {
+    const through = await run("mysqldump", [...dumpArgs, "-h", "127.0.0.1", "-P", String(port), "-u", "dumpable-masked", `-p${agent.key}`, "--skip-ssl", "shop"]);
+    expect(through.stderr).toBe("");
+    const reference = await direct("shop");
+    expect(through.stdout).toBe(reference.stdout.replace("(1,'ann',", "(1,'[REDACTED]',").replace("(2,'bob',", "(2,'[REDACTED]',"));
+    expect(through.stdout).toContain("(2,'[REDACTED]',NULL");
+    expect(through.stdout).toContain("CREATE TABLE `orders`");
   });
 });
