@@ -68,7 +68,8 @@ describe("[SSH][RECORDING] terminal recordings", () => {
   });
 
   it("passes a file transfer's protocol unmasked (rsync and legacy scp, both ways), and masks whatever else a command line runs beside one", async () => {
-    const file = path.join(sshd.dir, "cards.bin");
+    // A name with a space: rsync escapes it with a backslash in the command it runs on the target.
+    const file = path.join(sshd.dir, "card file.bin");
     const data = Buffer.concat([randomBytes(100_000), Buffer.from(`\npaid with ${CARD}\n`), randomBytes(1000)]);
     writeFileSync(file, data);
     const rsh = `ssh ${client.opts.map((o) => `'${o}'`).join(" ")}`;
@@ -76,7 +77,8 @@ describe("[SSH][RECORDING] terminal recordings", () => {
     const copies: Array<[string, (to: string) => string[]]> = [
       ["rsync-down", (to) => ["rsync", "-e", rsh, `ssh-rec@127.0.0.1:${file}`, to]],
       ["rsync-up", (to) => ["rsync", "-e", rsh, file, `ssh-rec@127.0.0.1:${to}`]],
-      ["scp-down", (to) => [...scp, `ssh-rec@127.0.0.1:${file}`, to]],
+      // Legacy scp hands the remote name to the target's shell, which needs the space escaped (as directly).
+      ["scp-down", (to) => [...scp, `ssh-rec@127.0.0.1:${file.replaceAll(" ", "\\ ")}`, to]],
       ["scp-up", (to) => [...scp, file, `ssh-rec@127.0.0.1:${to}`]],
     ];
     for (const [name, command] of copies) {

@@ -7,6 +7,7 @@ describe("fileTransferProgram", () => {
     expect(fileTransferProgram("scp -v -r -p -t -- '/tmp/a dir'")).toBe("scp");
     expect(fileTransferProgram("rsync --server --sender -vlogDtpre.iLsfxCIvu . /srv/data/")).toBe("rsync");
     expect(fileTransferProgram("rsync --server -vlogDtpre.iLsfxCIvu . /tmp/dst")).toBe("rsync");
+    expect(fileTransferProgram("rsync --server --sender -vlogDtpre.iLsfxCIvu . /srv/card\\ file.bin")).toBe("rsync");
     expect(fileTransferProgram("git-upload-pack '/srv/repo.git'")).toBe("git");
     expect(fileTransferProgram("git-receive-pack 'repo.git'")).toBe("git");
   });
@@ -21,6 +22,7 @@ describe("fileTransferProgram", () => {
       "scp -f `cat list`",
       "scp -f $HOME/x",
       "scp -f /x\ncat customers.csv",
+      "scp -f /x\\\ncat customers.csv",
       "scp -f /x & cat customers.csv",
       "scp -f /srv/*.csv",
       "scp -f /x # comment",

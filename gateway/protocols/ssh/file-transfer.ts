@@ -10,7 +10,8 @@ import { parse } from "shell-quote";
  * (`scp -f x; cat customers.csv` would otherwise pass the `cat`'s output unmasked).
  */
 export function fileTransferProgram(command: string): "scp" | "rsync" | "git" | null {
-  if (/[$`\\\r\n]/.test(command)) return null;
+  // A backslash escapes one character as shell-quote reads it too (rsync escapes a space in a name so); a newline would end the command.
+  if (/[$`\r\n]/.test(command)) return null;
   const words: string[] = [];
   for (const e of parse(command)) {
     if (typeof e !== "string") return null;
