@@ -98,7 +98,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it("runs what ORMs and people send that the grammar library does not read, with MariaDB's own answers: Rails' SET NAMES, index hints, <=>, DO, table maintenance", async () => {
+  it("runs what ORMs and people send that the grammar library does not read, with MariaDB's own answers: Rails' SET NAMES, index hints, <=>, DO, VALUES, table maintenance", async () => {
     const statements = [
       "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, @@SESSION.sql_mode = CONCAT(REPLACE(REPLACE(REPLACE(@@sql_mode, 'STRICT_TRANS_TABLES', ''), 'STRICT_ALL_TABLES', ''), 'TRADITIONAL', ''), ',NO_AUTO_VALUE_ON_ZERO'), @@SESSION.sql_auto_is_null = 0, @@SESSION.wait_timeout = 2147483",
       "select @@session.sql_mode as mode, @@session.wait_timeout as t",
@@ -106,6 +106,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "select high_priority sql_no_cache v.id from victims v force index (primary) natural join victims w order by v.id",
       "select name from victims where name sounds like 'bobb'",
       "do sleep(0)",
+      "values (1, 'a'), (2, null)",
       "analyze table victims",
       "check table victims",
       "explain format=json select * from victims where id = 1",
