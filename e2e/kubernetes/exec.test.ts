@@ -33,6 +33,14 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     if (f) expect(f.api.leaks).toEqual([]);
     await f?.close();
   });
+  /** Every recording of a connection's Kubernetes sessions, as asciicast text. */
+  const recordingsOf = async (connection: string) => {
+    const rows = await f.seed.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.connectionName, connection)));
+    return (await Promise.all(rows.map(async (row) => (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout))).join("\n");
+  };
 
   it("runs a command with its output, stderr and exit status, and an interactive shell fed on stdin; both recorded", async () => {
     const once = await f.kubectl("cluster", ["exec", "box", "--", "sh", "-c", "echo exec-output-1; echo exec-err >&2; exit 3"]);
@@ -112,13 +120,7 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
     expect(r.stderr).not.toContain("bob@example.org");
     expect(r.code).toBe(2);
     // The recording is complete once the exec's connection has closed, a moment after kubectl exits.
-    const recorded = async () => {
-      const rows = await f.seed.db
-        .select({ id: sessions.id })
-        .from(sessions)
-        .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.connectionName, "masked-cluster")));
-      return (await Promise.all(rows.map(async (row) => (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout))).join("\n");
-    };
+    const recorded = () => recordingsOf("masked-cluster");
     await expect.poll(recorded, { timeout: 5000 }).toContain("contact [REDACTED:email] now");
     expect(await recorded()).not.toContain("ann.smith@example.com");
   });
@@ -189,13 +191,7 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
       expect(down.code, down.stderr).toBe(0);
       expect(sha256(readFileSync(path.join(dir, "back.bin")))).toBe(sha256(original));
       // The archive is not recorded (a recording is stored masked; this stream is not).
-      const casts = async () => {
-        const rows = await f.seed.db
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(and(eq(sessions.protocol, "kubernetes"), eq(sessions.connectionName, "masked-cp")));
-        return (await Promise.all(rows.map(async (row) => (await f.gw.cli("sessions", "export", row.id, "--format", "asciicast")).stdout))).join("\n");
-      };
+      const casts = () => recordingsOf("masked-cp");
       await expect.poll(casts, { timeout: 5000 }).toContain("the archive is not recorded");
       expect(await casts()).not.toContain("ann.smith@example.com");
       // Only tar's exact `cf - <path>` form passes: anything else that prints the file is masked.
