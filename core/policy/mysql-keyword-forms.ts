@@ -1,0 +1,99 @@
+import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
+
+// The MySQL statements node-sql-parser does not read that the classifier names from their words
+// (classify-mysql.ts tries them before the grammar), and the name and SET helpers they share with it.
+
+/** A table as a statement names it: `db`.`t`, db.t, t. */
+export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\w$]+))?";
+
+export const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
+
+// Literals as a table value constructor's rows hold them (numbers, strings, hex, NULL, TRUE/FALSE): nothing that reads or calls.
+const LITERAL = `(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|0x[0-9a-f]+|x'[0-9a-f]*'|'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|null|true|false)`;
+const VALUES_ROW = `(?:row\\s*)?\\(\\s*${LITERAL}(?:\\s*,\\s*${LITERAL})*\\s*\\)`;
+const VALUES_ONLY = new RegExp(`^values\\s*${VALUES_ROW}(?:\\s*,\\s*${VALUES_ROW})*(?:\\s+limit\\s+\\d+(?:\\s*,\\s*\\d+)?)?$`, "i");
+
+/**
+ * Statements node-sql-parser does not read that can be named from their first words without
+ * missing what they touch: none of them names a table. (Stored programs are anonymous code, in
+ * every strict class, whatever their body says.) Anything else it cannot read is unparseable.
+ */
+export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classification]> = [
+  [/^set\s+(names|character\s+set|charset)\b[\w\s'"`=@.,-]*$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["names"] })],
+  [/^set\s+((session|global|local)\s+)?transaction\s+[\w\s,-]+$/i, () => ({ ...blankClassification("SET", ["session"]), sessionSettings: ["transaction"] })],
+  // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
+  [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => plainSet(m[0])],
+  [/^start\s+transaction\b[\w\s,]*$/i, () => blankClassification("BEGIN", ["transaction"])],
+  [
+    /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
+    (m) => ({ ...blankClassification("SHOW", ["utility"]), tables: [identifier(m[1])] }),
+  ],
+  [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blankClassification("SHOW", ["utility"])],
+  [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
+  [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
+  [
+    /^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i,
+    (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
+  ],
+  [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
+  [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
+  [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
+  [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blankClassification(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
+  [/^flush\b/i, () => blankClassification("FLUSH", ["utility"])],
+  // Table maintenance (as VACUUM, CLUSTER and REINDEX are on Postgres): the tables it names.
+  [
+    new RegExp(`^(analyze|optimize|check|repair|checksum)\\s+(?:(?:no_write_to_binlog|local)\\s+)?tables?\\s+(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)(?:\\s+[\\w\\s]*)?$`, "i"),
+    (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
+  ],
+  [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
+  // A table value constructor on its own (MariaDB 10.3+, MySQL 8's VALUES ROW(...)): rows of literals only, so it reads nothing (a
+  // subquery or a function call in a row is not a literal: unparseable, refused under a policy). Judged as a SELECT, as Postgres' VALUES is.
+  [VALUES_ONLY, () => blankClassification("SELECT", ["read"])],
+  // LOAD XML writes rows into its table as LOAD DATA does (REPLACE deletes the rows it collides with; without LOCAL the file is the
+  // server's). Read when nothing in it calls a function (a plain column list at most).
+  [
+    new RegExp(
+      `^load\\s+xml\\s+(?:(?:low_priority|concurrent)\\s+)?(local\\s+)?infile\\s+(?:'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*")\\s+(?:(replace|ignore)\\s+)?into\\s+table\\s+(${TABLE_NAME})(?![\\w$.\x60])[^();]*(?:\\([\\w$\\s,@\x60]*\\)[^();]*)?$`,
+      "i",
+    ),
+    (m) => ({
+      ...blankClassification("LOAD XML", ["write"]),
+      tables: [identifier(m[3])],
+      runs: m[2]?.toLowerCase() === "replace" ? ["INSERT", "DELETE"] : ["INSERT"],
+      copiesServerFile: !m[1],
+    }),
+  ],
+];
+
+/** `db`.`t` or db.t as the policy names tables. */
+export const identifier = (raw: string) =>
+  raw
+    .split(/\.(?=`|[^`]*$)/)
+    .map((p) => p.replace(/^`|`$/g, "").replaceAll("``", "`"))
+    .join(".");
+
+/** A SET of variables, names and literals the grammar does not read (`SET SESSION a = 1, GLOBAL b = 2`). */
+function plainSet(text: string): Classification {
+  const c = { ...blankClassification("SET", ["session"]), sessionSettings: settingNames(text) };
+  // Outside quotes, a GLOBAL / PERSIST scope or an @@global. name.
+  const bare = text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, "''");
+  if (/(^|[\s,])(global|persist|persist_only)\s|@@(global|persist|persist_only)\./i.test(bare)) {
+    const classes = new Set(c.classes);
+    serverWide(c, classes);
+    c.classes = [...classes];
+  }
+  return c;
+}
+
+/** The settings a plain SET assigns: `@@session.x`, `x`, `@user_var`. */
+const settingNames = (text: string) =>
+  [...text.matchAll(/(@@(?:session\.|global\.|local\.)?[\w.]+|@\w+|\b\w+)\s*:?=/gi)].map((m) => m[1].replace(/^@@(session\.|global\.|local\.)?/i, "").toLowerCase());
+
+/**
+ * A SET of the server's global settings changes every session's server (general_log_file,
+ * read_only...), as ALTER SYSTEM does on Postgres: it is ddl too, and runs a SET GLOBAL.
+ */
+export function serverWide(c: Classification, classes: Set<StatementClass>): void {
+  classes.add("ddl");
+  if (!c.runs.includes("SET GLOBAL")) c.runs.push("SET GLOBAL");
+}
