@@ -67,6 +67,9 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
         raw(`GET /proxy/plain/echo/flood HTTP/1.1\r\nHost: gw\r\n${auth()}X-Big: ${"b".repeat(70_000)}\r\n\r\n`),
         raw("GARBAGE\r\n\r\n"),
         raw(`GET /proxy/plain/echo/x HTTP/1.1\r\nHost: gw\r\nBad Header Name: 1\r\n\r\n`),
+        // Targets the URL parser refuses (read as an authority with a bad host): this once took the whole gateway down.
+        raw(`GET //% HTTP/1.1\r\nHost: gw\r\n\r\n`),
+        raw(`GET //[/proxy/plain/echo/x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
         // A TLS handshake that is not one: the TLS layer drops it.
         raw(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00])),
       ]);
@@ -78,6 +81,8 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
       "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 431 Request Header Fields Too Large",
       "HTTP/1.1 431 Request Header Fields Too Large",
+      "HTTP/1.1 400 Bad Request",
+      "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 400 Bad Request",
       "HTTP/1.1 400 Bad Request",
     ]);

@@ -96,8 +96,9 @@ export class HttpRouter {
     return closed.finally(() => clearTimeout(grace));
   }
 
-  private match(url: string | undefined): { route: Route; rest: string } | null {
-    const path = new URL(url ?? "/", "http://gateway").pathname;
+  private match(url: string | undefined): { route: Route; rest: string } | null | "bad-target" {
+    const path = pathOf(url ?? "/");
+    if (path === null) return "bad-target";
     for (const route of this.routes) {
       if (path === route.prefix || path.startsWith(route.prefix.endsWith("/") ? route.prefix : `${route.prefix}/`)) return { route, rest: path.slice(route.prefix.length) };
     }
@@ -106,6 +107,7 @@ export class HttpRouter {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const m = this.match(req.url);
+    if (m === "bad-target") return void res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(BAD_TARGET);
     if (m?.route.request) return m.route.request(req, res, m.rest);
     const served = this.routes.map((r) => `  ${r.prefix}  ${r.what}`).join("\n");
     res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`Gatehouse gateway: nothing is served at this address. Served here:\n${served}\n`);
@@ -114,6 +116,7 @@ export class HttpRouter {
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     if (onlyH2c(req)) return this.serveAsHttp1(req, socket, head);
     const m = this.match(req.url);
+    if (m === "bad-target") return rejectUpgrade(socket, "400 Bad Request");
     if (m?.route.upgrade) return m.route.upgrade(req, socket, head, m.rest);
     rejectUpgrade(socket, "404 Not Found");
   }
@@ -160,6 +163,29 @@ const HTTP_1_1_REQUIRED = (() => {
   goaway.writeUInt32BE(0x0d, 4);
   return Buffer.concat([frame(0x4, Buffer.alloc(0)), frame(0x7, Buffer.concat([goaway, why]))]);
 })();
+
+/**
+ * A path of characters the URL parser keeps as they are (no percent sign, no dot segment, not
+ * starting `//`): WHATWG URL's pathname would be the same string, so it is taken without parsing.
+ */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-_~.!$&'()*+,;=:@/]*(?=\?|$)/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+const BAD_TARGET = "Gatehouse gateway: the request target is not a URL path (send /proxy/<connection>/<path>, with any % written as %25)\n";
+
+/**
+ * The request target's path as `new URL(target, base).pathname` reads it (dot segments resolved,
+ * characters escaped); null when it does not parse (`//%` reads as an authority with a bad host).
+ */
+export function pathOf(target: string): string | null {
+  const plain = PLAIN_PATH.exec(target)?.[0];
+  if (plain !== undefined && !DOT_SEGMENT.test(plain)) return plain;
+  try {
+    return new URL(target, "http://gateway").pathname;
+  } catch {
+    return null;
+  }
+}
 
 /** Whether a request's Upgrade header asks for cleartext HTTP/2 and nothing else. */
 function onlyH2c(req: http.IncomingMessage): boolean {
