@@ -23,6 +23,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_ONLY=small: only the small body (a quicker look). */
 const BODIES = process.env.BENCH_ONLY ? [process.env.BENCH_ONLY] : ["small", "large"];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** BENCH_CLIENTS=1 (comma-separated): only these client counts (default 1 and 32). */
+const CLIENTS = (process.env.BENCH_CLIENTS ?? "1,32").split(",").map(Number);
 const root = path.resolve(import.meta.dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
 const say = (m: string) => console.error(`[bench:http ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -119,7 +121,7 @@ async function main() {
   for (const [, origin, prefix, headers] of contenders) await load(origin, `${prefix}/small`, headers, 4, 1); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const body of BODIES) {
-      for (const clients of [1, 32]) {
+      for (const clients of CLIENTS) {
         const order = round % 2 ? [...contenders].reverse() : contenders;
         for (const [name, origin, prefix, headers, meters] of order) {
           const r = await load(origin, `${prefix}/${body}`, headers, clients, SECONDS, meters);
@@ -134,7 +136,7 @@ async function main() {
   console.log(`\nmedians of ${ROUNDS} round(s) of ${SECONDS} s (req/s; p50/p99 ms):`);
   console.log(`${"body".padEnd(7)}${"clients".padStart(8)}${contenders.map(([n]) => n.padStart(26)).join("")}${"gateway/bare".padStart(14)}`);
   for (const body of BODIES) {
-    for (const clients of [1, 32]) {
+    for (const clients of CLIENTS) {
       const m = (name: string, f: (l: Load) => number) => median((results.get(`${body}|${clients}|${name}`) ?? []).map(f)) ?? NaN;
       const cells = contenders.map(([n]) => `${m(n, (l) => l.rps).toFixed(0)} (${m(n, (l) => l.p50).toFixed(1)}/${m(n, (l) => l.p99).toFixed(1)})`.padStart(26));
       console.log(`${body.padEnd(7)}${String(clients).padStart(8)}${cells.join("")}${(m("gateway", (l) => l.rps) / m("bare proxy", (l) => l.rps)).toFixed(2).padStart(14)}`);
@@ -143,7 +145,7 @@ async function main() {
   console.log(`\nCPU per request (µs, medians): the proxy's own process, and for the gateway the Postgres backends storing its audit`);
   console.log(`${"body".padEnd(7)}${"clients".padStart(8)}${"bare proxy".padStart(12)}${"gateway".padStart(10)}${"+ Postgres".padStart(12)}${"gw masked".padStart(11)}${"gw / bare".padStart(11)}`);
   for (const body of BODIES) {
-    for (const clients of [1, 32]) {
+    for (const clients of CLIENTS) {
       const m = (name: string, f: (l: Load) => number | null) => median((results.get(`${body}|${clients}|${name}`) ?? []).map((l) => f(l) ?? NaN)) ?? NaN;
       const [b, g, d, gm] = [m("bare proxy", (l) => l.cpuUs), m("gateway", (l) => l.cpuUs), m("gateway", (l) => l.dbUs), m("gateway masked", (l) => l.cpuUs)];
       console.log(

@@ -43,7 +43,7 @@ export function normalisePath(rawPath: string): string | null {
  */
 export function requestCommand(facts: HttpRequestFacts, text: string): Command {
   const method = facts.method.toUpperCase();
-  const command: Command = { ...plainCommand(text, `${method} ${facts.path}`, "request"), request: facts };
+  const command: Command = Object.assign(plainCommand(text, `${method} ${facts.path}`, "request"), { request: facts });
   // Path parameters (`/customers;v=1/42`): servlet containers and others drop them from each segment
   // before routing, so the path is judged without them too.
   const paths = facts.path.includes(";") ? [facts.path, withoutPathParameters(facts.path)] : [facts.path];

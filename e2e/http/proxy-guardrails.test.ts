@@ -192,5 +192,12 @@ describe("[HTTP][GUARDRAILS] requests judged by the connection's policy", () => 
     expect(slow.status).toBe(504);
     expect(await slow.json()).toMatchObject({ error: "upstream_timeout" });
     expect(Date.now() - started).toBeLessThan(4000);
+    // An answer that breaks off before its declared length: the client is told, not handed a silently short body.
+    const cut = await call("guarded", "GET", "/cut-short").then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      (err: Error) => ({ status: 0, body: String(err.cause ?? err) }),
+    );
+    expect(cut.status).toBe(502);
+    expect(JSON.parse(cut.body)).toMatchObject({ error: "upstream_failed" });
   });
 });

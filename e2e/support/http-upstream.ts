@@ -185,6 +185,12 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
   }
   if (p === "/redirect") return void res.writeHead(302, { location: `${self}/echo/redirected?x=1` }).end();
   if (p === "/redirect-away") return void res.writeHead(302, { location: "https://elsewhere.example/landing" }).end();
+  if (p === "/cut-short") {
+    // Declares 1,000 bytes, sends 40, then the connection drops (an upstream that dies mid-answer).
+    res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+    res.write('{"partial": "the rest never comes",     ');
+    return void setTimeout(() => res.socket?.destroy(), 50);
+  }
   if (p === "/slow") {
     const t = setTimeout(() => json(res, 200, { slow: true }), n("ms", 60_000));
     req.once("close", () => clearTimeout(t));

@@ -54,6 +54,8 @@ export type ClientSessionKind<S> = {
  */
 export class ClientSessions<S> {
   private readonly bySocket = new WeakMap<Socket, Map<string, Promise<Opened<S>>>>();
+  /** The digest of the credential a socket sent last (a keep-alive client sends the same one with every request: hashed once). */
+  private readonly lastDigest = new WeakMap<Socket, { credential: string; digest: string }>();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -67,7 +69,9 @@ export class ClientSessions<S> {
       this.bySocket.set(socket, (sessions = fresh));
       socket.once("close", () => void this.endAll(fresh, "the client closed the connection"));
     }
-    const key = `${connectionName}\n${hash("sha256", credential, "base64")}`;
+    let last = this.lastDigest.get(socket);
+    if (last?.credential !== credential) this.lastDigest.set(socket, (last = { credential, digest: hash("sha256", credential, "base64") }));
+    const key = `${connectionName}\n${last.digest}`;
     let opened = sessions.get(key);
     if (!opened) {
       opened = this.open(socket, credential, connectionName);
@@ -160,6 +164,6 @@ export function auditRequest<S>(
     statementKind: e.kind,
     durationMs: Math.round(performance.now() - e.startedAt),
     message: e.message,
-    details: { ...e.details, bytesIn: e.bytesIn, bytesOut: e.bytesOut },
+    details: Object.assign({}, e.details, { bytesIn: e.bytesIn, bytesOut: e.bytesOut }),
   });
 }

@@ -8,7 +8,7 @@ import type { ClientSession } from "./client-sessions";
 import type { ReadBody } from "./request-body";
 import { relayResponse, type Refuse, type RelayResult } from "./response-relay";
 import { BodySample, type StoredBody } from "./body-sample";
-import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamUrl, type UpstreamSettings } from "./upstream";
+import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamTarget, type UpstreamSettings } from "./upstream";
 
 export type Forwarded = RelayResult & {
   bytesIn: number;
@@ -56,7 +56,7 @@ export async function forward(s: ClientSession<UpstreamSettings>, pool: Upstream
 function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: IncomingMessage, res: ServerResponse, r: ForwardRequest): Promise<Forwarded> {
   const { settings, credential } = s;
   const forms = credential.forms;
-  const url = upstreamUrl(settings, r.rawPath, r.rawSearch, credential);
+  const target = upstreamTarget(settings, r.rawPath, r.rawSearch, credential);
   const whole = r.body?.whole ? r.body.body : null;
   const headers = upstreamHeaders(req.headers, settings, credential, whole ? whole.length : null, { addr: req.socket.remoteAddress ?? null, tls: Boolean((req.socket as TLSSocket).encrypted) });
   if (!whole && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) delete headers["content-length"];
@@ -68,7 +68,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
     delete headers["if-range"];
   }
   r.adjustHeaders?.(headers);
-  const lib = url.protocol === "https:" ? https : http;
+  const lib = target.protocol === "https:" ? https : http;
   let bytesIn = 0;
   const keep = r.storeBodyBytes ?? 0;
   const sent = keep > 0 ? new BodySample(keep) : null;
@@ -87,7 +87,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       resolve(f);
     };
     const fail = (status: number, code: string, message: string) => done({ status, bytesIn, bytesOut: r.refuse(res, status, code, message), failed: true, note: message });
-    const upReq = lib.request(url, { method: r.method, headers, agent: pool.agentFor(s.admission.connection, settings) });
+    const upReq = lib.request(Object.assign({ method: r.method, headers, agent: pool.agentFor(s.admission.connection, settings) }, target));
     const flight = {
       end: (reason: string) => {
         // A stream already under way is told first (its last words go out before the upstream is cut, which ends the relay).
@@ -128,7 +128,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
         jsonLines: r.jsonLines,
         sample: received,
       }).then(
-        (relayed) => done({ ...relayed, bytesIn, masked: masker?.takeCounts() ?? null }),
+        (relayed) => done(Object.assign(relayed, { bytesIn, masked: masker?.takeCounts() ?? null })),
         (err: Error) => done({ status: up.statusCode ?? 502, bytesIn, bytesOut: 0, failed: true, note: redactSecret(err.message, forms) }),
       );
     });

@@ -58,7 +58,7 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   }
   const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   const inspect = opts.forms.length > 0 || opts.masker !== null;
-  if (!inspect) return pipe(up, [], res, status, headers, opts);
+  if (!inspect) return smallBody(up, contentTypeOf(up)) ? relayWhole(up, res, status, headers, opts, null) : pipe(up, [], res, status, headers, opts);
   // A transfer coding besides chunked (`Transfer-Encoding: gzip, chunked`): Node removes only the chunking, so the body stays compressed, unreadable to the checks below.
   const transfer = String(up.headers["transfer-encoding"] ?? "chunked")
     .toLowerCase()
@@ -82,8 +82,11 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     // A client that goes away stops the upstream's body too (an ended one keeps its pooled socket).
     decoder.once("close", () => up.readableEnded || up.destroy());
   }
-  const contentType = String(up.headers["content-type"] ?? "");
-  if (!opts.masker) return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts);
+  const contentType = contentTypeOf(up);
+  if (!opts.masker) {
+    if (!decoder && smallBody(up, contentType)) return relayWhole(source, res, status, headers, opts, null);
+    return pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts);
+  }
   // Masking reads bodies as UTF-8 (ASCII-compatible): in UTF-16 or UTF-32 no detector or path would match, so such a body is refused.
   const wide = WIDE_CHARSET.exec(contentType);
   if (wide) {
@@ -109,6 +112,35 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     return refuse(opts, res, 502, "unmaskable_body", `the response is ${contentType || "of no declared type"}, which masking cannot read, and this connection refuses such bodies`);
   }
   return { ...(await pipe(source, [new SecretRedactor(opts.forms)], res, status, headers, opts)), note: `passed unmasked (${contentType})` };
+}
+
+const contentTypeOf = (up: IncomingMessage) => String(up.headers["content-type"] ?? "");
+
+/**
+ * A body of declared length up to 64 KiB, not an event stream: most API answers. When only the
+ * credential is cut out of it, it is read whole and sent with one write (no stream built for it):
+ * nobody waits on such a body piece by piece.
+ */
+function smallBody(up: IncomingMessage, contentType: string): boolean {
+  return Number(up.headers["content-length"]) <= 64 * 1024 && !/^text\/event-stream\b/i.test(contentType);
+}
+
+/** A small body read whole (see SMALL_BODY_BYTES), the credential cut out, sent with one write; a body that breaks off before its end is the upstream's failure (502). */
+function relayWhole(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, masker: ValueMasker | null): Promise<RelayResult> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on("data", (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+    });
+    source.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    source.once("error", reject);
+    source.once("close", () => source.readableEnded || reject(new Error("Premature close")));
+  }).then(
+    (body) => sendWhole(body, res, status, headers, opts, masker),
+    (err: Error) => refuse(opts, res, 502, "upstream_failed", `the upstream's response broke off: ${err.message}`),
+  );
 }
 
 /** A body masked whole: JSON by its paths and detectors, anything else by the detectors. `declared`: its type says JSON (a larger one may be refused, as the connection says). */
@@ -146,15 +178,21 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
   if (size >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) {
     return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
   }
+  return sendWhole(body, res, status, headers, opts, opts.masker);
+}
+
+/** A whole body sent in one write: the credential cut out, masked as JSON when a masker is given, counted against the budget, Content-Length set. */
+async function sendWhole(body: Buffer, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, masker: ValueMasker | null): Promise<RelayResult> {
   redactInPlace(
     body,
     opts.forms.map((f) => Buffer.from(f)),
   );
-  const out = maskJsonBytes(body, opts.masker!) ?? body;
+  const out = masker ? (maskJsonBytes(body, masker) ?? body) : body;
   const passed = opts.meter ? await opts.meter.pass(out.length) : true;
   if (!passed) return refuse(opts, res, 429, "budget_exceeded", `Gatehouse: ${opts.meter!.refusal()}; the response was withheld`);
   opts.sample?.add(out);
-  res.writeHead(status, { ...headers, "content-length": out.length });
+  headers["content-length"] = out.length;
+  res.writeHead(status, headers);
   res.end(out);
   return { status, bytesOut: out.length };
 }
