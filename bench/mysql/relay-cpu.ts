@@ -13,6 +13,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import type pg from "pg";
 import { AuditWriter } from "../../core/audit/audit-writer";
+import { sessionEvent, type SessionContext } from "../../core/audit/audit-event";
 import { MysqlRelay } from "../../gateway/protocols/mysql/relay";
 import { MysqlStatementGuard } from "../../gateway/protocols/mysql/statement-guard";
 import { framePacket, lenencBytes } from "../../gateway/protocols/mysql/packet-codec";
@@ -61,20 +62,17 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
   const folder = mkdtempSync(path.join(tmpdir(), "gatehouse-relay-bench-"));
   const writer = new AuditWriter(stubPool, { instance: "bench", intervalMs: 3_600_000, log: () => {}, journal: { dir: folder, fsync: false } });
   await writer.recover();
-  const scope: Pick<SessionScope, "audit"> = {
-    audit: (e) =>
-      writer.write({
-        identityId: "6f1c1a3e-8f43-4a8e-9d55-6e2a4c1b2d3f",
-        identityName: "bench-agent",
-        groups: ["bench"],
-        connectionName: "bench",
-        sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f",
-        protocol: "mysql",
-        clientAddr: "127.0.0.1",
-        at: new Date(),
-        ...e,
-      }),
+  const ctx: SessionContext = {
+    identityId: "6f1c1a3e-8f43-4a8e-9d55-6e2a4c1b2d3f",
+    identityName: "bench-agent",
+    groups: ["bench"],
+    connectionName: "bench",
+    sessionId: "0b9a7c55-2d1e-4f3a-8c6b-1a2b3c4d5e6f",
+    protocol: "mysql",
+    clientAddr: "127.0.0.1",
   };
+  // As a session's scope builds its events (gateway/pipeline/session-scope.ts), its statement texts unmasked.
+  const scope: Pick<SessionScope, "audit"> = { audit: (e) => writer.write(sessionEvent(ctx, e, (t) => t)) };
   let answered = 0;
   const target = new FakeSocket(() => queueMicrotask(() => target.emit("data", answer)));
   const client = new FakeSocket(() => answered++);

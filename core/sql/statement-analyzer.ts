@@ -129,7 +129,7 @@ export class StatementAnalyzer {
     }
     if (key === text || !shape.ok) return shape;
     // Same length, same offsets: the statements' own text comes from the original.
-    return { ok: true, statements: shape.statements.map((s) => ({ ...s, text: text.slice(s.start, s.end).trim() })) };
+    return { ok: true, statements: shape.statements.map((s) => Object.assign({}, s, { text: text.slice(s.start, s.end).trim() })) };
   }
 
   private parse(text: string): Analysis {

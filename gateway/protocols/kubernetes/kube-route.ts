@@ -79,7 +79,8 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
       message: r.message ?? null,
       bytesIn: r.bytesIn,
       bytesOut: r.bytesOut,
-      details: { ...kubeAuditDetails(facts), status: r.status, rule: r.rule ?? null, ...(r.masked ? { masked: r.masked } : {}) },
+      // Object.assign, not a spread among keys (V8's slow path on Node 20, for every request).
+      details: Object.assign(kubeAuditDetails(facts), { status: r.status, rule: r.rule ?? null }, r.masked ? { masked: r.masked } : {}),
     });
   if (path === null) {
     const bytesOut = sendStatus(res, 400, "the path does not decode, or has . or .. segments: Gatehouse judges the path it forwards, so it refuses ambiguous ones");

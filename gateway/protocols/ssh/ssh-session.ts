@@ -1,6 +1,6 @@
 import type { Client, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
-import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
+import { sessionEvent, type SessionContext, type SessionEventInput } from "../../../core/audit/audit-event";
 import type { Recorder } from "../../../core/recordings/recorder";
 import type { CommandGuard } from "../../pipeline/shell-lines/command-guard";
 import { StreamTextMasker } from "../../../core/masking/stream-text-masker";
@@ -34,9 +34,9 @@ export type SshSession = {
  * that to the kernel before a microtask could journal it. SSH events come one per command, so one
  * write each costs little.
  */
-export function audit(s: SshSession, e: Omit<AuditEvent, "at" | keyof SessionContext> & { at?: Date }): void {
+export function audit(s: SshSession, e: SessionEventInput): void {
   const mask = (t: string | null | undefined) => (t != null ? s.maskText(t) : t);
-  s.deps.audit.write({ ...s.ctx, at: new Date(), ...e, statement: mask(e.statement), statementKind: mask(e.statementKind) });
+  s.deps.audit.write(sessionEvent(s.ctx, e, mask));
   s.deps.audit.syncPending();
 }
 
