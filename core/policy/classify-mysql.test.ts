@@ -133,4 +133,29 @@ describe("classifying MySQL statements as neutral commands", () => {
     for (const text of ["values ((select email from customers))", "values (load_file('/etc/passwd'))", "values (1) union select email from customers", "values (@x)"])
       expect(analyzeMysql(text).ok, text).toBe(false);
   });
+
+  it("reads the DROP and ALTER forms mysqladmin and mysqldump send that the grammar does not, SCHEMA as DATABASE, and HELP", () => {
+    for (const text of ["drop database `shop`", "DROP DATABASE IF EXISTS `my db`", "drop schema `x`", "drop schema x"])
+      expect(one(text), text).toMatchObject({ kind: "DROP DATABASE", classes: ["ddl"], runs: ["DROP SCHEMA"] });
+    expect(one("create schema `q`")).toMatchObject({ kind: "CREATE DATABASE", runs: ["CREATE SCHEMA"] });
+    for (const text of ["alter database `shop` character set utf8mb4", "alter schema default collate utf8mb4_bin"]) expect(one(text), text).toMatchObject({ kind: "ALTER DATABASE", classes: ["ddl"] });
+    expect(one("/*!50003 DROP PROCEDURE IF EXISTS `refund` */")).toMatchObject({ kind: "DROP PROCEDURE", classes: expect.arrayContaining(["ddl", "anonymous-code"]) });
+    expect(one("drop event `nightly`")).toMatchObject({ kind: "DROP EVENT" });
+    expect(one("drop user if exists 'u'@'%', `v`@`localhost`")).toMatchObject({ kind: "DROP USER", classes: ["privileges"] });
+    expect(one("drop role auditor")).toMatchObject({ kind: "DROP ROLE", classes: ["privileges"] });
+    expect(one("drop sequence `s`")).toMatchObject({ kind: "DROP SEQUENCE", classes: ["ddl"] });
+    expect(one("help 'contents'")).toMatchObject({ kind: "HELP", classes: ["utility"], tables: [] });
+    for (const text of ["SHOW CREATE FUNCTION `plus_one`", "show create procedure `db`.`p`", "SHOW CREATE EVENT `nightly`", "show create user 'u'@'%'", "SHOW CREATE DATABASE IF NOT EXISTS `shop`"])
+      expect(one(text), text).toMatchObject({ kind: "SHOW", classes: ["utility"] });
+    expect(one("SHOW GRANTS FOR CURRENT_USER()")).toMatchObject({ kind: "SHOW", classes: ["utility"] });
+    for (const text of ["show open tables from shop", "show events from `shop` like 'n%'"]) expect(one(text), text).toMatchObject({ kind: "SHOW", classes: ["utility"] });
+    for (const text of ["describe `shop`.`orders`", "explain shop.orders 'e%'"]) expect(one(text), text).toMatchObject({ kind: "DESCRIBE", tables: ["shop.orders"] });
+    expect(one("drop temporary table if exists `shop`.`orders`, tmp")).toMatchObject({ kind: "DROP TABLE", classes: ["ddl"], tables: ["shop.orders", "tmp"] });
+    for (const text of ["ALTER USER 'a'@'%' IDENTIFIED BY 'y'", "rename user a to b", "set password for 'u'@'%' = password('x')", "set default role r for u"])
+      expect(one(text).classes, text).toContain("privileges");
+    expect(one("revoke select (email) on `shop`.`customers` from 'u'@'%'")).toMatchObject({ kind: "REVOKE", classes: ["privileges"], tables: ["shop.customers"] });
+    // Anything more than names stays unreadable (refused under a policy).
+    for (const text of ["drop database `a` cascade", "drop database `a`.`b`", "drop function f(x)", "alter database x character set (select 1)", "set role (select 1)", "describe t x y"])
+      expect(analyzeMysql(text).ok, text).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { ANONYMOUS, identifier, KEYWORD_FORMS, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
+import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 
@@ -197,6 +197,7 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
   if (type === "set" && c.sessionSettings.some((n) => n === "password" || n === "role")) classes.add("privileges");
   if (type === "set" && setsGlobal(ast)) serverWide(c, classes);
   if (type === "use") c.sessionSettings.push("database");
+  schemaSynonym(c);
   if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
   c.classes = [...classes];
   return c;
@@ -219,9 +220,9 @@ function kindOf(type: string, keyword: string, ast: Node): string {
   switch (type) {
     case "create":
     case "drop":
-      return `${type.toUpperCase()} ${(keyword || "object").toUpperCase()}`;
+      return `${type.toUpperCase()} ${(keyword === "schema" ? "database" : keyword || "object").toUpperCase()}`;
     case "alter":
-      return `ALTER ${(keyword || "table").toUpperCase()}`;
+      return `ALTER ${(keyword === "schema" ? "database" : keyword || "table").toUpperCase()}`;
     case "truncate":
       return "TRUNCATE";
     case "rename":

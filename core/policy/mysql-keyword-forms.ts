@@ -3,6 +3,9 @@ import { blankClassification, type Classification, type StatementClass } from ".
 // The MySQL statements node-sql-parser does not read that the classifier names from their words
 // (classify-mysql.ts tries them before the grammar), and the name and SET helpers they share with it.
 
+/** A database (or other object) as a statement names it: `db` or db. */
+const NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)";
+
 /** A table as a statement names it: `db`.`t`, db.t, t. */
 export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\w$]+))?";
 
@@ -31,6 +34,8 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blankClassification("SHOW", ["utility"])],
   [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
   [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
+  // SHOW CREATE of a database, routine, event, trigger, user... (mysqldump --routines quotes the name): names only.
+  [/^show\s+create\s+(?:database|schema|procedure|function|event|trigger|user|role|package(?:\s+body)?|sequence)\s+[^();]+$/i, () => blankClassification("SHOW", ["utility"])],
   [
     /^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i,
     (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
@@ -46,6 +51,44 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
   ],
   [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
+  // The grammar reads DROP DATABASE only with a bare name, and not ALTER DATABASE at all (mysqladmin and mysqldump
+  // --add-drop-database quote the name). SCHEMA is MySQL's synonym: judged as DATABASE, as classify-mysql.ts names it.
+  [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?${NAME}$`, "i"), () => schemaSynonym(blankClassification("DROP DATABASE", ["ddl"]))],
+  [new RegExp(`^alter\\s+(?:database|schema)\\b(?:\\s+${NAME})?\\s+[^();]+$`, "i"), () => schemaSynonym(blankClassification("ALTER DATABASE", ["ddl"]))],
+  // DROP of what the grammar does not read (mysqldump --routines writes DROP PROCEDURE IF EXISTS): names only, nothing runs.
+  [
+    /^drop\s+(procedure|function|event|sequence|server|package(?:\s+body)?|tablespace|user|role)\s+(?:if\s+exists\s+)?[^();]+$/i,
+    (m) => {
+      const what = m[1].toLowerCase().replace(/\s+/g, " ");
+      const classes: StatementClass[] = what === "user" || what === "role" ? ["privileges"] : ["procedure", "function", "event"].includes(what) ? ["ddl", "anonymous-code"] : ["ddl"];
+      return blankClassification(`DROP ${what.toUpperCase()}`, classes);
+    },
+  ],
+  // SHOW ... FROM a database (not a table): what the database holds, by name.
+  [
+    /^show\s+(?:open\s+tables|events|triggers|(?:full\s+)?tables|table\s+status)\s+(?:from|in)\s+(?:`(?:[^`]|``)+`|[\w$]+)(?:\s+(?:like|where)\s+[^()]*)?$/i,
+    () => blankClassification("SHOW", ["utility"]),
+  ],
+  [/^show\s+grants(?:\s+for\s+current_user(?:\s*\(\s*\))?)?$/i, () => blankClassification("SHOW", ["utility"])],
+  // DESCRIBE of a qualified table (the grammar reads only a bare name), and EXPLAIN <table>, its synonym.
+  [
+    new RegExp(`^(?:describe|desc|explain)\\s+(${TABLE_NAME})(?:\\s+(?:[\\w$]+|\x60(?:[^\x60]|\x60\x60)+\x60|'(?:[^'\\\\]|\\\\.|'')*'))?$`, "i"),
+    (m) => ({ ...blankClassification("DESCRIBE", ["utility"]), tables: [identifier(m[1])] }),
+  ],
+  // Accounts: ALTER / RENAME USER, REVOKE, SET PASSWORD FOR, SET [DEFAULT] ROLE. Their grammar has no expressions that read data;
+  // REVOKE names the table it revokes on.
+  [/^(?:alter|rename)\s+user\b[^;]*$/i, (m) => blankClassification(`${m[0].split(/\s+/)[0].toUpperCase()} USER`, ["privileges"])],
+  [
+    new RegExp(`^revoke\\s[^;]*?(?:\\son\\s+(?:table\\s+)?(${TABLE_NAME}))?(?:\\s+from\\s[^;]*)?$`, "i"),
+    (m) => ({ ...blankClassification("REVOKE", ["privileges"]), tables: m[1] && !m[1].includes("*") ? [identifier(m[1])] : [] }),
+  ],
+  [/^set\s+(?:password\s+for\s|role\s|default\s+role\s)(?!.*\bselect\b)[^;]*$/is, () => blankClassification("SET", ["session", "privileges"])],
+  [
+    new RegExp(`^drop\\s+temporary\\s+table\\s+(?:if\\s+exists\\s+)?(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)$`, "i"),
+    (m) => ({ ...blankClassification("DROP TABLE", ["ddl"]), tables: [...m[1].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
+  ],
+  // HELP 'topic': the server's help tables, read.
+  [/^help\s+(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|[\w\s.-]+)$/i, () => blankClassification("HELP", ["utility"])],
   // A table value constructor on its own (MariaDB 10.3+, MySQL 8's VALUES ROW(...)): rows of literals only, so it reads nothing (a
   // subquery or a function call in a row is not a literal: unparseable, refused under a policy). Judged as a SELECT, as Postgres' VALUES is.
   [VALUES_ONLY, () => blankClassification("SELECT", ["read"])],
@@ -96,4 +139,11 @@ const settingNames = (text: string) =>
 export function serverWide(c: Classification, classes: Set<StatementClass>): void {
   classes.add("ddl");
   if (!c.runs.includes("SET GLOBAL")) c.runs.push("SET GLOBAL");
+}
+
+/** CREATE, DROP and ALTER DATABASE also run as their SCHEMA synonym, so a rule naming either catches both spellings. */
+export function schemaSynonym(c: Classification): Classification {
+  const m = /^(CREATE|DROP|ALTER) DATABASE$/.exec(c.kind);
+  if (m && !c.runs.includes(`${m[1]} SCHEMA`)) c.runs.push(`${m[1]} SCHEMA`);
+  return c;
 }

@@ -31,6 +31,10 @@ describe("[MYSQL][MYSQLDUMP]", () => {
     await seedMysqlConnection(seed, "dumpable-masked", db);
     await seedGrant(seed, "dba", "dumpable-masked");
     await seedMasking(seed, "dumpable-masked", { columns: [{ column: "orders.customer", style: "redact" }] });
+    // Guardrails on, DROP DATABASE allowed: what it cannot read is still refused (fail closed).
+    await seedMysqlConnection(seed, "restorable", db);
+    await seedGrant(seed, "dba", "restorable");
+    await seedPolicy(seed, "restorable", { defaultAction: "allow", rules: [{ name: "no-truncate", action: "deny", match: { kinds: ["TRUNCATE"] } }] });
     agent = await seedIdentity(seed, "dump-agent", ["dba"]);
   }, 120_000);
   afterAll(async () => {
@@ -62,5 +66,34 @@ describe("[MYSQL][MYSQLDUMP]", () => {
     expect(through.stdout).toBe(reference.stdout.replace("(1,'ann',", "(1,'[REDACTED]',").replace("(2,'bob',", "(2,'[REDACTED]',"));
     expect(through.stdout).toContain("(2,'[REDACTED]',NULL");
     expect(through.stdout).toContain("CREATE TABLE `orders`");
+  });
+
+  it("dumps a database with its routines, events, triggers and DROP DATABASE (--databases --routines --events --add-drop-database) and restores it through guardrails", async () => {
+    await db.admin(
+      `create database routines_src;
+       create table routines_src.t (id int primary key);
+       insert into routines_src.t values (1), (2);
+       create procedure routines_src.count_t() select count(*) from routines_src.t;
+       create function routines_src.plus_one(x int) returns int deterministic return x + 1;
+       create trigger routines_src.t_positive before insert on routines_src.t for each row set new.id = abs(new.id);
+       create event routines_src.nightly on schedule every 1 day do delete from routines_src.t where id < 0;`,
+    );
+    const args = [...dumpArgs, "--routines", "--events", "--triggers", "--add-drop-database", "--databases", "routines_src"];
+    const directDump = () => run("mysqldump", [...args, "-uroot", `--socket=${db.socket}`]);
+    const reference = await directDump();
+    expect(reference.stdout).toContain("DROP DATABASE IF EXISTS `routines_src`");
+    expect(reference.stdout).toContain("DROP PROCEDURE IF EXISTS `count_t`");
+    expect(reference.stdout).toContain("DROP EVENT IF EXISTS `nightly`");
+    expect(reference.stdout).toContain("trigger routines_src.t_positive");
+    const through = await run("mysqldump", [...args, "-h", "127.0.0.1", "-P", String(port), "-u", "dumpable", `-p${agent.key}`, "--skip-ssl"]);
+    expect(through.stderr).toBe("");
+    expect(through.stdout).toBe(reference.stdout);
+    // A rule on DROP DATABASE stops the restore at that statement, by name (it was refused as unreadable before).
+    const refused = await mysqlCli(port, "dumpable", agent.key, [], { input: through.stdout });
+    expect(refused.stderr).toContain('"no-drop-database"');
+    // Where the policy allows it, the restore runs whole: DROP DATABASE, DROP PROCEDURE / FUNCTION / EVENT IF EXISTS, the routines.
+    const restore = await mysqlCli(port, "restorable", agent.key, [], { input: through.stdout });
+    expect(restore.stderr).toBe("");
+    expect((await directDump()).stdout).toBe(reference.stdout);
   });
 });

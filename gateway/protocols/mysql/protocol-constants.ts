@@ -66,6 +66,7 @@ export const Com = {
   InitDb: 0x02,
   Query: 0x03,
   FieldList: 0x04,
+  Refresh: 0x07,
   Statistics: 0x09,
   ProcessKill: 0x0c,
   Debug: 0x0d,

@@ -186,6 +186,9 @@ export class MysqlRelay {
         return;
       case Com.FieldList:
         return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
+      case Com.Refresh:
+        // `mysqladmin refresh` and flush-*: judged and audited as the statements the server runs for its flags.
+        return this.judged(p, refreshStatements(p.payload[1] ?? 0), { kind: "single" });
       case Com.ResetConnection:
         this.statements.clear();
         this.charset.reset();
@@ -325,4 +328,27 @@ export class MysqlRelay {
     }, 1000).unref();
     this.resolveDone({ failed, reason, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
   }
+}
+
+/**
+ * The statements COM_REFRESH runs, by its flags (MySQL's REFRESH_* bits): FLUSH of what it names,
+ * and RESET REPLICA / RESET MASTER for the two replication bits (RESET MASTER deletes the binary logs).
+ */
+export function refreshStatements(flags: number): string {
+  const flushed = (
+    [
+      [0x01, "PRIVILEGES"],
+      [0x02, "LOGS"],
+      [0x04, "TABLES"],
+      [0x08, "HOSTS"],
+      [0x10, "STATUS"],
+      [0x20, "THREADS"],
+    ] as const
+  )
+    .filter(([bit]) => flags & bit)
+    .map(([, what]) => what);
+  const statements = flushed.length ? [`FLUSH ${[...new Set(flushed)].join(", ")}`] : [];
+  if (flags & 0x40) statements.push("RESET SLAVE");
+  if (flags & 0x80) statements.push("RESET MASTER");
+  return statements.join("; ") || "FLUSH";
 }
