@@ -150,6 +150,7 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("SHOW GRANTS FOR CURRENT_USER()")).toMatchObject({ kind: "SHOW", classes: ["utility"] });
     for (const text of ["show open tables from shop", "show events from `shop` like 'n%'"]) expect(one(text), text).toMatchObject({ kind: "SHOW", classes: ["utility"] });
     for (const text of ["describe `shop`.`orders`", "explain shop.orders 'e%'"]) expect(one(text), text).toMatchObject({ kind: "DESCRIBE", tables: ["shop.orders"] });
+    expect(one("ALTER TABLE `shop`.`orders` CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: ["shop.orders"] });
     expect(one("drop temporary table if exists `shop`.`orders`, tmp")).toMatchObject({ kind: "DROP TABLE", classes: ["ddl"], tables: ["shop.orders", "tmp"] });
     for (const text of ["ALTER USER 'a'@'%' IDENTIFIED BY 'y'", "rename user a to b", "set password for 'u'@'%' = password('x')", "set default role r for u"])
       expect(one(text).classes, text).toContain("privileges");

@@ -40,6 +40,11 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     /^alter\s+(?:online\s+|ignore\s+)*table\s+(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)\s+(?:disable|enable)\s+keys$/i,
     (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
   ],
+  // A migration's change of a table's character set (the grammar does not read CONVERT TO).
+  [
+    new RegExp(`^alter\\s+(?:online\\s+|ignore\\s+)*table\\s+(${TABLE_NAME})\\s+convert\\s+to\\s+(?:character\\s+set|charset)\\s+[\\w$]+(?:\\s+collate\\s+[\\w$]+)?$`, "i"),
+    (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
+  ],
   [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],

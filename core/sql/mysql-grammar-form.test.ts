@@ -83,6 +83,11 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("analyze table victims")).toMatchObject({ kind: "ANALYZE TABLE", classes: ["utility"] });
     // A plain EXPLAIN of a write shows its plan and runs nothing.
     expect(judged("explain delete from victims where id in (select id from secrets)")).toMatchObject({ kind: "EXPLAIN", classes: ["utility"], tables: ["secrets", "victims"] });
+    // A character set introducer before a literal (views' definitions and some drivers write them) leaves it a literal.
+    expect(judged("select * from victims where name = _utf8mb4'ann' collate utf8mb4_bin")).toMatchObject({ kind: "SELECT", tables: ["victims"] });
+    expect(judged("delete from victims where name = _latin1 0x616e6e || 1")).toMatchObject({ kind: "DELETE", writesWithoutWhere: true });
+    // Not a character set: a column and its alias, as the server reads it; inside quotes, untouched.
+    expect(grammarForm("select _foo 'x', '_utf8mb4''y' from t")).toBe("select _foo 'x', '_utf8mb4''y' from t");
   });
 
   it("traces masked columns through the same statements", () => {

@@ -18,7 +18,9 @@ import { quotedSpans } from "./mysql-lexer";
  * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
  * - MySQL 8's row alias of an upsert (`INSERT ... VALUES (...) AS new ON DUPLICATE KEY UPDATE a = new.a`,
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
- * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`.
+ * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`;
+ * - a character set introducer before a literal (`_utf8mb4'x'`, `_latin1 0x41`: it says how the
+ *   literal's bytes are read, and leaves it a literal) dropped.
  *
  * Quoted parts (strings, `names`) are never touched: the patterns run on a copy whose quoted parts
  * are blanked, and each edit is made at the same place in the statement.
@@ -37,6 +39,10 @@ const NAMES = `${NAME}(?:\\s*,\\s*${NAME})*`;
 const INDEX_HINT = String.raw`\b(?:use|force|ignore)\s+(?:index|key)\s*(?:for\s+(?:join|order\s+by|group\s+by)\s*)?\([^()]*\)`;
 const SELECT_MODIFIERS = String.raw`(?:(?:all|distinct|distinctrow|straight_join|sql_small_result|sql_big_result|sql_buffer_result|sql_no_cache|sql_cache|sql_calc_found_rows)\s+)*`;
 
+/** The character sets MariaDB and MySQL name (an introducer is `_` and one of them, before a string, hex or bit literal). */
+const CHARSETS =
+  "armscii8|ascii|big5|binary|cp1250|cp1251|cp1256|cp1257|cp850|cp852|cp866|cp932|dec8|eucjpms|euckr|gb18030|gb2312|gbk|geostd8|greek|hebrew|hp8|keybcs2|koi8r|koi8u|latin1|latin2|latin5|latin7|macce|macroman|sjis|swe7|tis620|ucs2|ujis|utf16|utf16le|utf32|utf8|utf8mb3|utf8mb4";
+
 /** [a cheap test on the text, the pattern (global), its replacement]. */
 const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/\|\||&&/, /\|\||&&/g, (m) => (m[0] === "||" ? " OR " : " AND ")],
@@ -52,6 +58,7 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*do\b/i, /^\s*do\b/gi, "SELECT"],
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
+  [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
   [/^\s*set\s+names\b/i, /^(\s*set\s+)names\s+([\w$]+|'[^']*'|"[^"]*")(?:\s+collate\s+([\w$]+|'[^']*'|"[^"]*"))?(?=\s*,)/gi, (m) => `${m[1]}names = ''`],
 ];
 
