@@ -125,7 +125,7 @@ function smallBody(up: IncomingMessage, contentType: string): boolean {
   return Number(up.headers["content-length"]) <= 64 * 1024 && !/^text\/event-stream\b/i.test(contentType);
 }
 
-/** A small body read whole (see SMALL_BODY_BYTES), the credential cut out, sent with one write; a body that breaks off before its end is the upstream's failure (502). */
+/** A small body read whole (see smallBody), the credential cut out, sent with one write; a body that breaks off before its end is the upstream's failure (502). */
 function relayWhole(source: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, masker: ValueMasker | null): Promise<RelayResult> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

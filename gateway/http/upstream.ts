@@ -99,7 +99,8 @@ export function upstreamUrl(s: Pick<UpstreamSettings, "baseUrl">, rawPath: strin
 
 export type UpstreamTarget = { protocol: string; hostname: string; port: string; path: string; auth?: string };
 
-const bases = new Map<string, Omit<UpstreamTarget, "path"> & { path: string }>();
+/** Each base URL's origin and path (its `path`: the base's own, without a trailing slash). */
+const bases = new Map<string, UpstreamTarget>();
 // Characters the URL parser leaves as they are in a path and in a query: anything else takes the parser's way.
 const PLAIN_PATH = /^[A-Za-z0-9\-_~.!$&()*+,;=:@/]*$/;
 const PLAIN_SEARCH = /^(?:\?[A-Za-z0-9\-_~.!$&()*+,;=:@/?%]+)?$/;
