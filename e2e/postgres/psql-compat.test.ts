@@ -68,6 +68,9 @@ describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
 
   it("keeps the session usable after a cancelled query (postgres.js)", async () => {
     const sql = postgres({ host: "127.0.0.1", port: t.pgPort, database: "compat", username: "agent", password: key, max: 1 });
+    // Each step bounded, so a stuck one fails with its name (not the test's 60 s timeout).
+    const within = <T>(what: string, p: Promise<T>, ms = 15_000) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
     try {
       const slow = sql`select pg_sleep(30)`;
       const outcome = slow.then(
@@ -86,16 +89,16 @@ describe("[POSTGRES][COMPAT] psql behaves as if talking to the target", () => {
         await watcher.end();
       }
       slow.cancel();
-      expect(await outcome).toBe("57014");
+      expect(await within("the cancelled query", outcome)).toBe("57014");
       // PostgreSQL (15 here) signals a cancelled backend twice, its pid and then its process group
       // (postmaster.c's signal_child); on a loaded machine the second SIGINT can land after the first
       // error's recovery and cancel whatever runs next, directly as through the gateway. Idle, the
       // backend drops it: the next statement waits until it has.
       await new Promise((r) => setTimeout(r, 200));
-      const [row] = await sql`select 'still here' as status`;
+      const [row] = await within("the statement after the cancel", sql`select 'still here' as status`);
       expect(row.status).toBe("still here");
     } finally {
-      await sql.end();
+      await sql.end({ timeout: 2 });
     }
   });
 
