@@ -151,12 +151,23 @@ describe("classifying MySQL statements as neutral commands", () => {
     for (const text of ["show open tables from shop", "show events from `shop` like 'n%'"]) expect(one(text), text).toMatchObject({ kind: "SHOW", classes: ["utility"] });
     for (const text of ["describe `shop`.`orders`", "explain shop.orders 'e%'"]) expect(one(text), text).toMatchObject({ kind: "DESCRIBE", tables: ["shop.orders"] });
     expect(one("ALTER TABLE `shop`.`orders` CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: ["shop.orders"] });
+    for (const text of ["alter table `shop`.`orders` alter column `status` drop default", "alter table orders alter status set default 'new'", "alter table orders rename index a to b"])
+      expect(one(text), text).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: [expect.stringMatching(/orders$/)] });
+    expect(one("alter definer=`root`@`%` view v as select email from customers")).toMatchObject({ kind: "ALTER VIEW", classes: ["ddl"], tables: ["customers"] });
     expect(one("drop temporary table if exists `shop`.`orders`, tmp")).toMatchObject({ kind: "DROP TABLE", classes: ["ddl"], tables: ["shop.orders", "tmp"] });
     for (const text of ["ALTER USER 'a'@'%' IDENTIFIED BY 'y'", "rename user a to b", "set password for 'u'@'%' = password('x')", "set default role r for u"])
       expect(one(text).classes, text).toContain("privileges");
     expect(one("revoke select (email) on `shop`.`customers` from 'u'@'%'")).toMatchObject({ kind: "REVOKE", classes: ["privileges"], tables: ["shop.customers"] });
     // Anything more than names stays unreadable (refused under a policy).
-    for (const text of ["drop database `a` cascade", "drop database `a`.`b`", "drop function f(x)", "alter database x character set (select 1)", "set role (select 1)", "describe t x y"])
+    for (const text of [
+      "drop database `a` cascade",
+      "drop database `a`.`b`",
+      "drop function f(x)",
+      "alter database x character set (select 1)",
+      "set role (select 1)",
+      "describe t x y",
+      "alter table t alter column c set default (select 1)",
+    ])
       expect(analyzeMysql(text).ok, text).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ export type MysqlStatement = MysqlStatementText & { classification: Classificati
 export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
 
 const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;
+const ALTERED_VIEW = /^alter\s+(?:algorithm\s*=\s*\w+\s+)?(?:definer\s*=\s*(?:\S+)\s+)?(?:sql\s+security\s+\w+\s+)?view\b/i;
 const EXPLAINED_WRITE = /^(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?=(?:insert|update|delete|replace)\b)/i;
 
 /**
@@ -127,6 +128,12 @@ function classifyOne(sql: string): Classification | { error: string } {
   if (analyzed) return classifyOne(sql.slice(analyzed[0].length));
   const handler = HANDLER.exec(sql);
   if (handler) return handlerStatement(handler);
+  // ALTER VIEW redefines a view as CREATE OR REPLACE VIEW does (the grammar reads only the latter): judged as it, named ALTER VIEW.
+  const alteredView = ALTERED_VIEW.exec(sql);
+  if (alteredView) {
+    const inner = classifyOne(`create or replace ${sql.slice(alteredView[0].length - "view".length)}`);
+    return "error" in inner ? inner : { ...inner, kind: "ALTER VIEW", runs: inner.runs.filter((k) => k !== "ALTER VIEW") };
+  }
   // EXPLAIN of a write shows its plan without running it: its tables and functions, as EXPLAIN SELECT.
   const explained = EXPLAINED_WRITE.exec(sql);
   if (explained) {

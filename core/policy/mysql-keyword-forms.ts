@@ -45,6 +45,14 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     new RegExp(`^alter\\s+(?:online\\s+|ignore\\s+)*table\\s+(${TABLE_NAME})\\s+convert\\s+to\\s+(?:character\\s+set|charset)\\s+[\\w$]+(?:\\s+collate\\s+[\\w$]+)?$`, "i"),
     (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
   ],
+  // Migrations' ALTER COLUMN ... SET / DROP DEFAULT (Django's) and RENAME INDEX: a literal default at most.
+  [
+    new RegExp(
+      `^alter\\s+(?:online\\s+|ignore\\s+)*table\\s+(${TABLE_NAME})\\s+(?:alter\\s+(?:column\\s+)?${NAME}\\s+(?:drop\\s+default|set\\s+default\\s+(?:${LITERAL}))|rename\\s+(?:index|key)\\s+${NAME}\\s+to\\s+${NAME})$`,
+      "i",
+    ),
+    (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
+  ],
   [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],

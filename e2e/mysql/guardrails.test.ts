@@ -230,6 +230,31 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it("runs a migration's statements the grammar library does not read (Django's ALTER COLUMN ... DEFAULT, RENAME INDEX, CONVERT TO, ALTER VIEW, a literal's character set introducer) as MariaDB does", async () => {
+    const through = await gatewayConnection(port, "guarded", agent.key);
+    try {
+      for (const sql of [
+        "create table migrated (id int primary key, kind varchar(10) default 'a', key kind_idx (kind))",
+        "alter table `migrated` alter column `kind` set default 'b'",
+        "alter table `migrated` alter column `kind` drop default",
+        "alter table `migrated` rename index `kind_idx` to `kind_index`",
+        "alter table `shop`.`migrated` convert to character set utf8mb4 collate utf8mb4_bin",
+        "create view migrated_kinds as select kind from migrated",
+        "alter algorithm=merge view `migrated_kinds` as select id, kind from migrated where kind = _utf8mb4'b'",
+      ])
+        await through.query(sql);
+      const [rows] = await through.query<RowDataPacket[]>("select id, kind from migrated_kinds where kind = _latin1'b'");
+      expect(rows).toEqual([]);
+    } finally {
+      await through.end();
+    }
+    const created = await db.admin("show create table shop.migrated; show create view shop.migrated_kinds");
+    expect(created).toContain("KEY `kind_index` (`kind`)");
+    expect(created).toContain("utf8mb4_bin");
+    expect(created).not.toContain("DEFAULT 'b'");
+    expect(created).toMatch(/select `shop`.`migrated`.`id` AS `id`/i);
+  });
+
   it("serves mysqladmin: refresh (COM_REFRESH) judged and audited as the FLUSH it runs; a quoted DROP DATABASE judged by its rule, not refused as unreadable; HELP runs", async () => {
     const admin = (...args: string[]) => run("mysqladmin", ["--no-defaults", "-h", "127.0.0.1", "-P", String(port), "-u", "guarded", `-p${agent.key}`, "--skip-ssl", ...args]);
     for (const args of [["ping"], ["status"], ["refresh"], ["flush-tables"], ["create", "gatehouse_admin_db"]]) {
