@@ -154,6 +154,14 @@ describe("classifying MySQL statements as neutral commands", () => {
     for (const text of ["alter table `shop`.`orders` alter column `status` drop default", "alter table orders alter status set default 'new'", "alter table orders rename index a to b"])
       expect(one(text), text).toMatchObject({ kind: "ALTER TABLE", classes: ["ddl"], tables: [expect.stringMatching(/orders$/)] });
     expect(one("alter definer=`root`@`%` view v as select email from customers")).toMatchObject({ kind: "ALTER VIEW", classes: ["ddl"], tables: ["customers"] });
+    // MariaDB's CREATE OR REPLACE TABLE drops the table it replaces; sequences are tables.
+    expect(one("create or replace table archive as select email from customers")).toMatchObject({
+      kind: "CREATE TABLE",
+      tables: expect.arrayContaining(["archive", "customers"]),
+      runs: ["DROP TABLE"],
+    });
+    expect(one("create sequence if not exists `shop`.`ids` start with 100 increment by 10")).toMatchObject({ kind: "CREATE SEQUENCE", classes: ["ddl"], tables: ["shop.ids"] });
+    expect(one("alter sequence ids restart with 5")).toMatchObject({ kind: "ALTER SEQUENCE", tables: ["ids"] });
     expect(one("drop temporary table if exists `shop`.`orders`, tmp")).toMatchObject({ kind: "DROP TABLE", classes: ["ddl"], tables: ["shop.orders", "tmp"] });
     for (const text of ["ALTER USER 'a'@'%' IDENTIFIED BY 'y'", "rename user a to b", "set password for 'u'@'%' = password('x')", "set default role r for u"])
       expect(one(text).classes, text).toContain("privileges");

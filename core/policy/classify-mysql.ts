@@ -13,6 +13,7 @@ export type MysqlStatement = MysqlStatementText & { classification: Classificati
 export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
 
 const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;
+const REPLACED_TABLE = /^create\s+or\s+replace\s+(?=(?:temporary\s+)?table\b)/i;
 const ALTERED_VIEW = /^alter\s+(?:algorithm\s*=\s*\w+\s+)?(?:definer\s*=\s*(?:\S+)\s+)?(?:sql\s+security\s+\w+\s+)?view\b/i;
 const EXPLAINED_WRITE = /^(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?=(?:insert|update|delete|replace)\b)/i;
 
@@ -128,6 +129,12 @@ function classifyOne(sql: string): Classification | { error: string } {
   if (analyzed) return classifyOne(sql.slice(analyzed[0].length));
   const handler = HANDLER.exec(sql);
   if (handler) return handlerStatement(handler);
+  // MariaDB's CREATE OR REPLACE TABLE drops the table it replaces: judged as the CREATE TABLE (the grammar reads that) and a DROP TABLE.
+  const replacedTable = REPLACED_TABLE.exec(sql);
+  if (replacedTable) {
+    const inner = classifyOne(`create ${sql.slice(replacedTable[0].length)}`);
+    return "error" in inner ? inner : { ...inner, runs: [...new Set([...inner.runs, "DROP TABLE"])] };
+  }
   // ALTER VIEW redefines a view as CREATE OR REPLACE VIEW does (the grammar reads only the latter): judged as it, named ALTER VIEW.
   const alteredView = ALTERED_VIEW.exec(sql);
   if (alteredView) {

@@ -53,6 +53,11 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     ),
     (m) => ({ ...blankClassification("ALTER TABLE", ["ddl"]), tables: [identifier(m[1])] }),
   ],
+  // MariaDB's sequences (a sequence is a table): CREATE / ALTER SEQUENCE with their numeric options.
+  [
+    new RegExp(`^(create(?:\\s+or\\s+replace)?|alter)\\s+(?:temporary\\s+)?sequence\\s+(?:if\\s+(?:not\\s+)?exists\\s+)?(${TABLE_NAME})(?:\\s+[\\w\\s=+-]*)?$`, "i"),
+    (m) => ({ ...blankClassification(`${m[1].split(/\s/)[0].toUpperCase()} SEQUENCE`, ["ddl"]), tables: [identifier(m[2])] }),
+  ],
   [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
