@@ -1,3 +1,5 @@
+import { redactStatementSecrets } from "./statement-secrets";
+
 /** One audit row as the writer stores it (mirrors drizzle/schema/audit-events.ts). */
 export type AuditEvent = {
   at: Date;
@@ -36,13 +38,13 @@ export type SessionEventInput = Omit<AuditEvent, "at" | keyof SessionContext> & 
 
 /**
  * A session's event as stored: its context, the time, the event's own fields (which win), and its
- * statement texts through `mask`. Built with Object.assign, not `{ ...ctx, at, ...e, statement }`:
+ * statement text with the credentials it carries redacted (statement-secrets.ts), both texts through `mask`. Built with Object.assign, not `{ ...ctx, at, ...e, statement }`:
  * on Node 20 an object spread followed by more keys takes V8's slow path (about 11 µs for this
  * event against 0.4 µs), and this runs for every statement of every protocol.
  */
 export function sessionEvent(ctx: SessionContext, e: SessionEventInput, mask: (t: string | null | undefined) => string | null | undefined): AuditEvent {
   const event: AuditEvent = Object.assign({}, ctx, { at: new Date() }, e);
-  event.statement = mask(e.statement);
+  event.statement = mask(e.statement == null ? e.statement : redactStatementSecrets(e.statement));
   event.statementKind = mask(e.statementKind);
   return event;
 }

@@ -255,6 +255,19 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(created).toMatch(/select `shop`.`migrated`.`id` AS `id`/i);
   });
 
+  it("never stores the password an account statement carries", async () => {
+    const through = await gatewayConnection(port, "guarded", agent.key);
+    try {
+      await through.query("alter user 'gatehouse_nobody'@'%' identified by 'hunter2-mysql'").catch(() => {});
+      await through.query("set password for 'gatehouse_nobody'@'%' = password('hunter2-set')").catch(() => {});
+    } finally {
+      await through.end();
+    }
+    await expect
+      .poll(async () => (await auditEventsAbout(seed, "gatehouse_nobody")).map((e) => e.statement), { timeout: 5000 })
+      .toEqual(["alter user 'gatehouse_nobody'@'%' identified by '[redacted]'", "set password for 'gatehouse_nobody'@'%' = password('[redacted]')"]);
+  });
+
   it("serves mysqladmin: refresh (COM_REFRESH) judged and audited as the FLUSH it runs; a quoted DROP DATABASE judged by its rule, not refused as unreadable; HELP runs", async () => {
     const admin = (...args: string[]) => run("mysqladmin", ["--no-defaults", "-h", "127.0.0.1", "-P", String(port), "-u", "guarded", `-p${agent.key}`, "--skip-ssl", ...args]);
     for (const args of [["ping"], ["status"], ["refresh"], ["flush-tables"], ["create", "gatehouse_admin_db"]]) {

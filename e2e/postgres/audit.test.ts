@@ -26,6 +26,21 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("[POSTGRES][AUDIT] one audit event per statement, one record per session", () => {
+  it("never stores the password a statement carries (a role's, a connection string's)", async () => {
+    const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "audited", user: "agent", password: key, application_name: "secret-probe" });
+    await c.connect();
+    // Both fail on the target (no such role; no dblink): what matters is what their events keep.
+    await c.query("alter role gatehouse_no_such_role password 'hunter2-role'").catch(() => {});
+    await c.query("select dblink_connect('postgres://app:hunter2-url@db/shop')").catch(() => {});
+    await c.end();
+    await new Promise((r) => setTimeout(r, 300));
+    const sessions = jsonLines((await t.cli("sessions", "list", "--json")).stdout);
+    const events = await auditOf(sessions.find((s) => s.clientApp === "secret-probe").id);
+    const statements = events.filter((e) => e.action === "statement").map((e) => e.statement);
+    expect(statements).toEqual(["alter role gatehouse_no_such_role password '[redacted]'", "select dblink_connect('postgres://app:[redacted]@db/shop')"]);
+    expect(JSON.stringify(events)).not.toContain("hunter2");
+  });
+
   it("splits a multi-statement query and records kind, rows, duration and SQLSTATE of each statement", async () => {
     const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "audited", user: "agent", password: key, application_name: "audit-probe" });
     await c.connect();

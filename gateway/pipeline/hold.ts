@@ -1,3 +1,4 @@
+import { redactStatementSecrets } from "../../core/audit/statement-secrets";
 import type { GatewayDeps } from "../gateway-deps";
 import type { SessionContext } from "../../core/audit/audit-event";
 import type { Verdict } from "../../core/policy/evaluate-policy";
@@ -39,7 +40,8 @@ export function holdForReview(
   const { command, decision, rule } = verdict;
   return holdRequest(deps, {
     ctx,
-    statement: opts.statement,
+    // What the approver reads: the statement without the credentials it carries (what runs is the client's own).
+    statement: redactStatementSecrets(opts.statement),
     summary: { kind: command.kind, classes: command.classes, tables: command.resources, functions: command.functions, ...(command.noun === "statement" ? { locks: command.locks } : {}) },
     ruleName: decision.rule,
     reason: decision.reason,

@@ -1,4 +1,5 @@
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
+import { redactStatementSecrets } from "../../../core/audit/statement-secrets";
 import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
 import type { RequestRecord } from "./statement-tracker";
 
@@ -47,6 +48,8 @@ function event(
  */
 export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, mask?: AuditTextMask, masked?: MaskedCounts): AuditEvent[] {
   const events = eventsOf(ctx, r, analyzer, masked);
+  // A role's password (ALTER ROLE ... PASSWORD '...'), a connection string's: never stored.
+  for (const e of events) if (e.statement) e.statement = redactStatementSecrets(e.statement);
   if (!mask) return events;
   for (const e of events) {
     if (e.statement) e.statement = mask(e.statement);
