@@ -16,6 +16,9 @@ export function redactArgv(argv: string[]): string[] {
     if (prev?.startsWith("--") && !prev.includes("=") && /pass|secret|token/i.test(prev)) return "[redacted]";
     const eq = /^(--[^=]*(?:pass|secret|token)[^=]*=).*/i.exec(a);
     if (eq) return `${eq[1]}[redacted]`;
-    return a.replace(/(\/\/[^:/@\s]*):[^@\s/]*@/g, "$1:[redacted]@").replace(/(password=)[^&\s]*/gi, "$1[redacted]");
+    return a.replace(URL_PASSWORD, "$1:[redacted]@").replace(/(password=)[^&\s]*/gi, "$1[redacted]");
   });
 }
+
+/** A URL's `user:password@` (the user kept in $1), in a command line or a string literal. */
+export const URL_PASSWORD = /(\/\/[^:/@\s'"]*):[^@\s/'"]*@/g;

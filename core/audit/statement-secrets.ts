@@ -1,3 +1,5 @@
+import { URL_PASSWORD } from "./redact-secrets";
+
 /**
  * Credentials a SQL text carries, replaced before the text is stored (audit events, the session
  * timeline, a held statement's review): `PASSWORD '...'` (Postgres roles and user mappings, MySQL's
@@ -13,7 +15,7 @@ export function redactStatementSecrets(text: string): string {
     .replace(AFTER_KEYWORD, (_m, head: string) => `${head}'[redacted]'`)
     .replace(IN_CALL, (_m, head: string) => `${head}'[redacted]'`)
     .replace(QUOTED, (literal: string) =>
-      CONNECTION_PASSWORD.test(literal) || URL_PASSWORD.test(literal) ? literal.replace(CONNECTION_PASSWORD_ALL, "$1[redacted]").replace(URL_PASSWORD_ALL, "$1:[redacted]@") : literal,
+      CONNECTION_PASSWORD.test(literal) || literal.includes("@") ? literal.replace(CONNECTION_PASSWORD_ALL, "$1[redacted]").replace(URL_PASSWORD, "$1:[redacted]@") : literal,
     );
 }
 
@@ -30,5 +32,3 @@ const IN_CALL = new RegExp(String.raw`((?<![A-Za-z0-9$_])(?:old_)?password\s*\(\
 const QUOTED = new RegExp(LITERAL, "g");
 const CONNECTION_PASSWORD = /\bpassword\s*=/i;
 const CONNECTION_PASSWORD_ALL = /(\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
-const URL_PASSWORD = /\/\/[^:/@\s'"]*:[^@\s/'"]*@/;
-const URL_PASSWORD_ALL = /(\/\/[^:/@\s'"]*):[^@\s/'"]*@/g;

@@ -332,7 +332,7 @@ export class MysqlRelay {
 
 /**
  * The statements COM_REFRESH runs, by its flags (MySQL's REFRESH_* bits): FLUSH of what it names,
- * and RESET REPLICA / RESET MASTER for the two replication bits (RESET MASTER deletes the binary logs).
+ * and RESET SLAVE / RESET MASTER for the two replication bits (RESET MASTER deletes the binary logs).
  */
 export function refreshStatements(flags: number): string {
   const flushed = (
@@ -347,7 +347,7 @@ export function refreshStatements(flags: number): string {
   )
     .filter(([bit]) => flags & bit)
     .map(([, what]) => what);
-  const statements = flushed.length ? [`FLUSH ${[...new Set(flushed)].join(", ")}`] : [];
+  const statements = flushed.length ? [`FLUSH ${flushed.join(", ")}`] : [];
   if (flags & 0x40) statements.push("RESET SLAVE");
   if (flags & 0x80) statements.push("RESET MASTER");
   return statements.join("; ") || "FLUSH";
