@@ -27,3 +27,32 @@ describe("redactStatementSecrets", () => {
       expect(r(t), t).toBe(t);
   });
 });
+
+describe("redactStatementSecrets on texts built to make a pattern backtrack", () => {
+  // Each of these took time growing with the square of its length before the scan was linear
+  // (40,000 characters: 1-2 s; these 128 KiB: 10-20 s, past the test's timeout; a megabyte: many
+  // minutes with the gateway's event loop stalled). Now a few milliseconds.
+  const MiB = 128 * 1024;
+  // A stall, not a speed figure: the bound is a hundred times what the linear scan takes on a loaded machine,
+  // and a tenth of what the quadratic one took (vitest's own timeout cannot interrupt synchronous code).
+  it("returns at once for a long run of word characters after a keyword, and for literals left open", () => {
+    for (const t of [
+      `select 1 -- password ${"_".repeat(MiB)}`,
+      `password ${"'\\".repeat(MiB / 2)}`,
+      `identified by ${"_a".repeat(MiB / 2)}`,
+      `${"password '\\' ".repeat(MiB / 14)}`,
+      `select '${"://a".repeat(MiB / 4)}'`,
+      `select '${"password='\\ ".repeat(MiB / 12)}`,
+    ]) {
+      const started = performance.now();
+      expect(r(t).length).toBeGreaterThan(0);
+      expect(performance.now() - started, t.slice(0, 40)).toBeLessThan(2_000);
+    }
+  });
+
+  it("redacts a value left open to the end of the text", () => {
+    expect(r("alter user u identified by 'pw")).toBe("alter user u identified by '[redacted]");
+    expect(r("select 'host=db password=secret")).toBe("select 'host=db password=[redacted]");
+    expect(r("alter role a password 'x' valid until 'y")).toBe("alter role a password '[redacted]' valid until 'y");
+  });
+});

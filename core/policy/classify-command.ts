@@ -88,7 +88,8 @@ function commandRuns(words: SimpleCommand, depth: number, terminal: boolean): { 
   const program = programName(programWord.text);
   const rest = words.slice(i + 1).map((w) => w.text);
   // `$cmd`, `$(...)`, backticks, a glob (`/bin/r?`, `/bin/r[m]`): bash decides the program at run time.
-  if (programWord.glob || /[$`]|\[.*\]/.test(programWord.text)) unknown = true;
+  // A bracket pair (a glob) found with indexOf: `\[.*\]` retried from every `[` of a long word.
+  if (programWord.glob || /[$`]/.test(programWord.text) || bracketPair(programWord.text)) unknown = true;
   if ((SHELLS.has(program) || program === "eval") && depth < 3) {
     const c = rest.indexOf("-c");
     const flag = rest.findIndex((w) => /^-[a-z]*c[a-z]*$/.test(w));
@@ -179,4 +180,16 @@ function substitutions(line: string): string[] {
   const re = /\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`/g;
   for (let m; (m = re.exec(text));) subs.push(m[1] ?? m[2]);
   return subs;
+}
+
+/** Whether a `[` comes before a `]` on one line (a glob class): linear, unlike `/\[.*\]/` over a word of thousands of `[`. */
+function bracketPair(text: string): boolean {
+  for (let open = text.indexOf("["); open !== -1;) {
+    const close = text.indexOf("]", open);
+    if (close === -1) return false;
+    const newline = text.indexOf("\n", open);
+    if (newline === -1 || newline > close) return true;
+    open = text.indexOf("[", newline);
+  }
+  return false;
 }

@@ -1,12 +1,10 @@
-// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
-import sqlParser from "node-sql-parser";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
 import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
+import { ParseAllowanceExceeded, parseMysql, withParseAllowance } from "../sql/mysql-parser";
 
 type Node = Record<string, unknown>;
-const parser = new sqlParser.Parser();
 const DIALECTS = ["MariaDB", "MySQL"] as const;
 
 export type MysqlStatement = MysqlStatementText & { classification: Classification };
@@ -64,7 +62,9 @@ export function analyzeMysql(text: string, serverVersion?: number): MysqlAnalysi
   const key = `${serverVersion ?? ""}:${text}`;
   const known = cache.get(key);
   if (known) return known;
-  const result = analyzeUncached(text, serverVersion);
+  // One allowance of parsing for the whole text (mysql-parser.ts): past it, nothing concluded from it stands.
+  const { result: analysis, exceeded } = withParseAllowance(text.length, () => analyzeUncached(text, serverVersion));
+  const result: MysqlAnalysis = exceeded ? { ok: false, error: `${new ParseAllowanceExceeded().message} (in: ${text.slice(0, 80)}); simplify it, or run it where no guardrails apply` } : analysis;
   if (cache.size >= 2000) cache.clear();
   cache.set(key, result);
   return result;
@@ -155,13 +155,15 @@ function classifyOne(sql: string): Classification | { error: string } {
   const logical = tableFunctionsAsSubqueries(grammarForm(sql));
   for (const database of DIALECTS) {
     try {
-      const parsed = parser.parse(logical, { database });
+      const parsed = parseMysql(logical, database);
       const asts = (Array.isArray(parsed.ast) ? parsed.ast : [parsed.ast]) as unknown as Node[];
       if (asts.length !== 1) return { error: "a statement the lexer could not separate" };
       const c = classifyTree(asts[0], parsed.tableList);
       // DO evaluates its expressions as a SELECT would (read as one), and returns nothing.
       return /^\s*do\b/i.test(sql) ? { ...c, kind: "DO", runs: c.runs.filter((k) => k !== "DO") } : c;
     } catch (err) {
+      // Nesting deeper than the parser's recursion goes (thousands of levels): no other dialect or form reads it either.
+      if (err instanceof RangeError) return { error: `the statement nests too deep for the gateway's SQL parser (in: ${sql.slice(0, 80)})` };
       const at = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
       if (typeof at === "number" && at > stoppedAt) stoppedAt = at;
       lastError = (err as Error).message;

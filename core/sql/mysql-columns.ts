@@ -1,9 +1,6 @@
-// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
-import sqlParser from "node-sql-parser";
 import { splitMysql, type MysqlStatementText } from "./mysql-lexer";
 import { grammarForm } from "./mysql-grammar-form";
-
-const parser = new sqlParser.Parser();
+import { parseMysql, withParseAllowance } from "./mysql-parser";
 
 /** A column a query text reads: table as written (`db.table` or `table`; null when the grammar cannot tell), `*` for a whole row. */
 export type ColumnReference = { table: string | null; column: string | "*" };
@@ -44,9 +41,9 @@ const DDL = new Set(["create", "alter", "drop", "rename"]);
 export function parse(sql: string): Node | null {
   // What the grammar reads of it (hints dropped, operators it lacks respelled: mysql-grammar-form.ts).
   const readable = grammarForm(sql);
-  for (const database of ["MariaDB", "MySQL"]) {
+  for (const database of ["MariaDB", "MySQL"] as const) {
     try {
-      const { ast } = parser.parse(readable, { database });
+      const { ast } = parseMysql(readable, database);
       const asts = (Array.isArray(ast) ? ast : [ast]) as unknown as Node[];
       if (asts.length !== 1) return null;
       let misread = false;
@@ -271,7 +268,11 @@ export function byShape<T>(memo: Map<string, T | null>, text: string, compute: (
  * parsed once.
  */
 export function mysqlLineage(text: string): MysqlLineage | null {
-  return byShape(cache, text, lineageOf);
+  // One parsing allowance for the text (mysql-parser.ts): a text that runs out of it is one that cannot be read.
+  return byShape(cache, text, (statements) => {
+    const { result, exceeded } = withParseAllowance(text.length, () => lineageOf(statements));
+    return exceeded ? null : result;
+  });
 }
 
 function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {

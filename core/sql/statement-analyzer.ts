@@ -110,6 +110,27 @@ export function cacheKey(text: string): string {
 }
 
 /**
+ * How deep a parse tree may nest (objects and arrays) for the gateway to read it. The judging and
+ * masking code walks trees recursively: 4,000 unary `+` or 1,500 nested sub-queries made it overflow
+ * the stack, which ended the session with a misleading "malformed message". A tree this deep is
+ * some hundreds of levels of SQL nesting, which no client writes; such a text is refused, with this
+ * reason, as a text the parser cannot read is.
+ */
+const MAX_TREE_DEPTH = 1000;
+const TOO_DEEP = `the statement nests more than ${MAX_TREE_DEPTH} levels deep (expressions, sub-queries, arrays): too deep for the gateway to judge`;
+
+function deeperThan(value: unknown, limit: number): boolean {
+  if (limit < 0) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (deeperThan(v, limit - 1)) return true;
+    return false;
+  }
+  for (const k in value) if (deeperThan((value as Record<string, unknown>)[k], limit - 1)) return true;
+  return false;
+}
+
+/**
  * Parses query texts with libpg-query and caches the result by text (drivers resend the same
  * text for every execution of a prepared or parameterised statement; see cacheKey for literals). Statement offsets from the
  * parser are byte offsets, so texts are sliced as UTF-8.
@@ -139,6 +160,7 @@ export class StatementAnalyzer {
     } catch (err) {
       return { ok: false, error: (err as Error).message };
     }
+    if ((tree.stmts ?? []).some((s) => deeperThan(s.stmt, MAX_TREE_DEPTH))) return { ok: false, error: TOO_DEEP };
     const bytes = Buffer.from(text, "utf8");
     const ascii = bytes.length === text.length; // then byte offsets are string offsets
     const statements = (tree.stmts ?? []).map((s) => {

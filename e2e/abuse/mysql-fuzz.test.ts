@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
+import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, rawSocketOf, seedMysqlConnection } from "../support/mysql-client";
 import { fuzzSeed, rng, type Rng } from "../support/seeded-rng";
@@ -11,7 +11,8 @@ import { startHealthyLoop } from "../support/healthy-loop";
 // (mysql2 does the handshake), then write random and mutated command packets straight onto the
 // socket (bytes flipped, cut short, lengths and sequence ids that lie, random command bytes, glued
 // packets) while a healthy mysql2 client queries every 20 ms and must see no failure at all; the
-// target is a private MariaDB. FUZZ_SEED replays a run.
+// target is a private MariaDB. Every other session is on a connection with a policy and masking, so
+// the classifier and the masking of result sets get the garbage too. FUZZ_SEED replays a run.
 const SEED = fuzzSeed();
 const SESSIONS = Number(process.env.FUZZ_SESSIONS ?? 40);
 const MiB = 1024 * 1024;
@@ -26,6 +27,10 @@ beforeAll(async () => {
   seed = openSeed(gw);
   await seedMysqlConnection(seed, "fuzzed-db", db, { db: "shop" });
   await seedGrant(seed, "agents", "fuzzed-db");
+  await seedMysqlConnection(seed, "fuzzed-guarded", db, { db: "shop" });
+  await seedGrant(seed, "agents", "fuzzed-guarded");
+  await seedPolicy(seed, "fuzzed-guarded", { defaultAction: "allow", rules: [{ name: "no-drop", action: "deny", match: { kinds: ["DROP"] } }] });
+  await seedMasking(seed, "fuzzed-guarded", { detectors: { builtIn: ["email"], style: "redact" } });
   agent = await seedIdentity(seed, "mysql-fuzzer", ["agents"]);
 }, 120_000);
 afterAll(async () => {
@@ -64,6 +69,9 @@ const VALID = [
   () => command(0x11, "someone\0\0shop\0"), // COM_CHANGE_USER
   () => command(0x03, "load data local infile '/etc/passwd' into table t"),
   () => command(0x03, ""),
+  () => command(0x03, "select 'ann@example.com' as e, 1 as n; drop table if exists nothing_here"),
+  () => command(0x16, "select concat(?, '@example.com') as e"),
+  () => command(0x03, "/*!40000 select 'bob@example.com' */"),
 ] as const;
 
 function frame(r: Rng): Buffer {
@@ -101,7 +109,7 @@ describe("[ABUSE][FUZZ][MYSQL] random and mutated packets after a real sign-in",
     const rssBefore = process.memoryUsage().rss;
     let ended = 0;
     const session = async () => {
-      const c = await gatewayConnection(port, "fuzzed-db", agent.key);
+      const c = await gatewayConnection(port, r.int(2) ? "fuzzed-guarded" : "fuzzed-db", agent.key);
       c.on("error", () => {}); // what the gateway answers garbage with is not mysql2's business
       const socket = rawSocketOf(c);
       socket.removeAllListeners("data"); // mysql2 would choke on answers to packets it never sent

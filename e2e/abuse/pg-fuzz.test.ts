@@ -3,12 +3,15 @@ import pg from "pg";
 import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { openSeed, seedMasking, seedPolicy } from "../support/seed";
 import { fuzzSeed, rng } from "../support/seeded-rng";
 import { startHealthyLoop } from "../support/healthy-loop";
 
 // A fuzzer for the Postgres listener (issue 13): after a real sign-in, sessions send random and
 // mutated frames (bytes flipped, cut short, lengths rewritten, garbage, out-of-order messages),
-// while a healthy client in the loop must see no failure at all. FUZZ_SEED replays a run.
+// while a healthy client in the loop must see no failure at all. Every other session is on a
+// connection with a policy and masking, so the judging and masking paths get the garbage too.
+// FUZZ_SEED replays a run.
 const SEED = fuzzSeed();
 const SESSIONS = Number(process.env.FUZZ_SESSIONS ?? 48);
 const MiB = 1024 * 1024;
@@ -18,6 +21,11 @@ let key: string;
 beforeAll(async () => {
   t = await startTestGateway({ GATEHOUSE_MAX_MESSAGE_BYTES: String(MiB), GATEHOUSE_MESSAGE_TIMEOUT_MS: "1000" });
   key = await t.setupAccess({ connection: "fuzzed" });
+  await t.setupAccess({ connection: "fuzzed-guarded" });
+  const seed = openSeed(t);
+  await seedPolicy(seed, "fuzzed-guarded", { defaultAction: "allow", rules: [{ name: "no-drop", action: "deny", match: { kinds: ["DROP"] } }] });
+  await seedMasking(seed, "fuzzed-guarded", { detectors: { builtIn: ["email"], style: "redact" } });
+  await seed.close();
 });
 afterAll(() => t?.close());
 
@@ -37,6 +45,9 @@ const VALID = [
   () => serialize.copyDone(),
   () => serialize.copyFail("no"),
   () => serialize.query("copy (select 1) to stdout"),
+  () => serialize.query("select 'ann@example.com' as e, 1 as n; drop table if exists nothing_here"),
+  () => serialize.parse({ name: "", text: "select $1::text || '@example.com' as e", types: [] }),
+  () => serialize.bind({ values: ["bob"] }),
 ] as const;
 
 function frame(r: ReturnType<typeof rng>): Buffer {
@@ -83,7 +94,7 @@ describe("[ABUSE][FUZZ] random and mutated frames after a real sign-in", () => {
     let ended = 0;
     const session = async () => {
       const c = await RawPgClient.connect(t.pgPort);
-      if ((await c.login("fuzzed", key)).name !== "readyForQuery") throw new Error("sign-in failed");
+      if ((await c.login(r.int(2) ? "fuzzed-guarded" : "fuzzed", key)).name !== "readyForQuery") throw new Error("sign-in failed");
       for (let i = 0, n = 1 + r.int(12); i < n && !c.closed; i++) {
         c.send(frame(r));
         if (r.int(3) === 0) await new Promise((res) => setTimeout(res, r.int(30)));

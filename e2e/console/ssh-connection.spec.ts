@@ -154,7 +154,9 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
 }) => {
   const context = await browser.newContext({ storageState: storageStateFor("admin"), viewport: { width: 1280, height: 900 } });
   const admin = await context.newPage();
-  await fillSshForm(admin, "ssh-e2e-pinned", sshd.user, clientKey);
+  // A retry (CI retries once) saves under its own name: the first try may have saved this one already.
+  const name = `ssh-e2e-pinned${test.info().retry ? `-retry${test.info().retry}` : ""}`;
+  await fillSshForm(admin, name, sshd.user, clientKey);
   await admin.getByLabel("Host key fingerprint (optional)").fill("SHA256:not-a-fingerprint");
   await admin.getByRole("button", { name: "Test connection" }).click();
   await expect(admin.getByText("SHA256: followed by 43 characters, as `ssh-keygen -lf` prints it")).toBeVisible();
@@ -170,7 +172,7 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
   await expect(admin.getByRole("status").filter({ hasText: "Connected in" })).toContainText("It matches the pinned key.");
   await admin.getByRole("button", { name: "Add connection" }).click();
   await expect(admin).toHaveURL(/\/connections$/);
-  await admin.getByRole("link", { name: "Edit ssh-e2e-pinned" }).click();
+  await admin.getByRole("link", { name: `Edit ${name}`, exact: true }).click();
   await expect(admin.getByTestId("pinned-host-key")).toHaveText(sshd.hostKeyFingerprint);
   await expect(admin.getByText(/Pinned by admin@example\.test in the console on /)).toBeVisible();
 
@@ -184,7 +186,7 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
   await expect(admin.locator("body")).not.toContainText("hunter2-not-the-password");
   await admin.getByRole("button", { name: "Save changes" }).click();
   await expect(admin).toHaveURL(/\/connections$/);
-  await admin.getByRole("link", { name: "Edit ssh-e2e-pinned" }).click();
+  await admin.getByRole("link", { name: `Edit ${name}`, exact: true }).click();
   await expect(admin.getByLabel("Log in with")).toHaveValue("password");
   await expect(admin.getByText("A password is stored.")).toBeVisible();
   await expect(admin.getByTestId("pinned-host-key")).toHaveText(sshd.hostKeyFingerprint);
@@ -192,7 +194,7 @@ test("[CONNECTIONS][SSH]: a fingerprint pinned up front that the target does not
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { action: string; connectionName: string | null; details: { after?: { sealedFields?: string[]; sealedFieldChanges?: string[] } } | null });
-  const update = updates.findLast((e) => e.action === "console.connection.update" && e.connectionName === "ssh-e2e-pinned");
+  const update = updates.findLast((e) => e.action === "console.connection.update" && e.connectionName === name);
   expect(update?.details?.after).toMatchObject({ sealedFields: ["password"], sealedFieldChanges: ["password replaced", "privateKey removed"] });
   expect(JSON.stringify(updates)).not.toContain("hunter2-not-the-password");
   await context.close();

@@ -230,6 +230,26 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(await snapshot()).toBe(before);
   });
 
+  // The grammar library's parser retries alternatives at every level of nesting: six unclosed CASTs took
+  // it 38 s for each of the two dialects, with every session of the gateway (this test's too: the
+  // gateway runs in this process) stalled meanwhile. Now the parse stops at its allowance (core/sql/mysql-parser.ts).
+  it("refuses a statement nested too deep for the parser (1064, saying so) without stalling the gateway", async () => {
+    const stalled = await gatewayConnection(port, "guarded", agent.key);
+    for (const text of [`select ${"cast(".repeat(6)}`, `select ${"(select ".repeat(14)}`, `select ${"cast(".repeat(9)}1${" as char)".repeat(9)}`]) {
+      const err = await stalled.query(text).then(
+        () => null,
+        (e: { errno?: number; message: string }) => e,
+      );
+      expect(err?.errno, text).toBe(1064);
+      expect(err?.message).toContain("too deeply nested for the gateway's SQL parser");
+    }
+    // The session goes on, and a statement of ordinary depth is judged as before.
+    const [rows] = await stalled.query<RowDataPacket[]>("select cast(cast(id as char) as char) as c from victims order by id limit 1");
+    expect(rows).toEqual([{ c: "1" }]);
+    await stalled.end();
+    expect(await snapshot()).toBe(before);
+  });
+
   it("runs a migration's statements the grammar library does not read (Django's ALTER COLUMN ... DEFAULT, RENAME INDEX, CONVERT TO, ALTER VIEW, a literal's character set introducer) as MariaDB does", async () => {
     const through = await gatewayConnection(port, "guarded", agent.key);
     try {

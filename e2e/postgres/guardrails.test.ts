@@ -105,6 +105,22 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(await count()).toBe("10");
   });
 
+  // Judging walks the parse tree recursively: these overflowed the stack and ended the session with
+  // "malformed message: Maximum call stack size exceeded" (core/sql/statement-analyzer.ts).
+  it("refuses a statement nested too deep to judge, saying so, and the session goes on", async () => {
+    const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "guarded", user: "x", password: key });
+    await c.connect();
+    for (const text of [`select ${"not ".repeat(3000)}true`, `select ${"(select ".repeat(1500)}1${")".repeat(1500)}`, `select ${"+".repeat(4000)}1 from ${table}`]) {
+      const err = await c.query(text).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(err, text.slice(0, 30)).toContain("Gatehouse refused a statement it could not parse: the statement nests more than 1000 levels deep");
+    }
+    expect((await c.query(`select count(*)::int as n from ${table}`)).rows).toEqual([{ n: 10 }]);
+    await c.end();
+  });
+
   it("refuses a text whose multi-byte characters swallow a backslash in the session's client_encoding (SJIS here): the server would run a second statement", async () => {
     // 0x95 0x5c is one SJIS character ("表") ending in the byte of "\\": read as UTF-8 the quote after it is
     // escaped in the E'' string and the text is one SELECT; PostgreSQL converts from SJIS first and runs the DELETE.

@@ -1,0 +1,74 @@
+// A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
+import sqlParser from "node-sql-parser";
+
+/**
+ * node-sql-parser with a bound on its work. Its grammars are PEG parsers without memoisation: on
+ * some texts they retry the same alternatives at every level of nesting, so the work grows
+ * exponentially with the depth. `select cast(cast(cast(cast(` (31 characters) took 0.4 s,
+ * six levels 38 s; a valid `cast(cast(... as char) as char)` six deep 72 ms, ten deep seconds; an
+ * unclosed `(select (select ...` twelve deep 33 s. The gateway reads statements on its one thread,
+ * so one such text stalled every session of every protocol. The parser reads its input through
+ * charCodeAt, charAt and substr, so it is handed a String object whose methods count those reads and
+ * stop it once the text has had its allowance: 150 reads a character (what the corpora's statements
+ * need: 20-70) plus 100,000 for short nested texts. Past it, the text is not read (`exceeded`), and
+ * callers refuse it under a policy or assume the worst for masking, as for a text the grammar cannot
+ * read.
+ */
+const parser = new sqlParser.Parser();
+const READS_PER_CHARACTER = 150;
+const BASE_READS = 100_000;
+export type MysqlDialect = "MariaDB" | "MySQL";
+
+export class ParseAllowanceExceeded extends Error {
+  constructor() {
+    super("the statement is too deeply nested for the gateway's SQL parser to read in reasonable time");
+  }
+}
+
+let left = Infinity; // reads left in the current allowance; Infinity outside one
+let exceeded = false;
+
+const read = () => {
+  if (--left < 0) {
+    exceeded = true;
+    throw new ParseAllowanceExceeded();
+  }
+};
+
+class CountedText extends String {
+  override charCodeAt(i: number): number {
+    read();
+    return super.charCodeAt(i);
+  }
+  override charAt(i: number): string {
+    read();
+    return super.charAt(i);
+  }
+  override substr(from: number, length?: number): string {
+    read();
+    return super.substr(from, length);
+  }
+}
+
+/**
+ * Runs `work` (which may parse several times: both dialects, each statement of a text, the pieces of
+ * a stored program's body) under one allowance for a text of `length` characters. `exceeded` says
+ * whether any parse ran out of it: then whatever `work` concluded from the parses that failed is void.
+ */
+export function withParseAllowance<T>(length: number, work: () => T): { result: T; exceeded: boolean } {
+  if (left !== Infinity) return { result: work(), exceeded }; // inside an outer allowance: it covers this work
+  left = READS_PER_CHARACTER * length + BASE_READS;
+  exceeded = false;
+  try {
+    return { result: work(), exceeded };
+  } finally {
+    left = Infinity;
+  }
+}
+
+/** One parse of `sql` (already trimmed or not: it is trimmed here) by one dialect's grammar, counted against the current allowance. */
+export function parseMysql(sql: string, database: MysqlDialect): sqlParser.TableColumnAst {
+  const text = sql.trim();
+  // Out of its allowance, a parse throws ParseAllowanceExceeded (as a grammar's SyntaxError, it says the text was not read).
+  return withParseAllowance(text.length, () => parser.parse(new CountedText(text) as unknown as string, { database, trimQuery: false })).result;
+}
