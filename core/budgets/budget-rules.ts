@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DataBudget } from "../../drizzle/schema/index";
-import { wildcardRegex } from "../policy/wildcard";
+import { wildcardPattern } from "../policy/wildcard";
 
 /** A budget as the data path uses it (see drizzle/schema/data-budgets.ts). */
 export type BudgetRule = Pick<DataBudget, "id" | "name" | "subjectKind" | "subject" | "connection" | "maxRows" | "maxBytes" | "windowSeconds" | "onExceed" | "warnPercent">;
@@ -73,7 +73,7 @@ export function windowStartOf(windowSeconds: number, at: number): number {
 /** The budgets that bind `identity` (a member of `groups`) on `connection`. */
 export function budgetsFor(rules: readonly BudgetRule[], identity: { name: string; groups: readonly string[] }, connection: string): BudgetRule[] {
   return rules.filter((r) => {
-    if (!wildcardRegex(r.connection).test(connection)) return false;
+    if (!wildcardPattern(r.connection).test(connection)) return false;
     if (r.subjectKind === "everyone") return true;
     if (r.subjectKind === "identity") return r.subject === identity.name;
     return identity.groups.includes(r.subject);

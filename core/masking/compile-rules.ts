@@ -1,4 +1,4 @@
-import { wildcardRegex } from "../policy/wildcard";
+import { wildcardPattern, type WildcardPattern } from "../policy/wildcard";
 import { BUILT_IN_DETECTORS, customDetector, type Detector } from "./detectors";
 import type { MaskStyle } from "./mask-text";
 import type { ColumnRule, MaskingRules } from "./masking-rules";
@@ -16,9 +16,9 @@ export type SessionMasking = {
   paths?: CompiledPathRule[];
 };
 
-export type CompiledColumnRule = { rule: ColumnRule; schema: RegExp | null; table: RegExp; column: RegExp };
+export type CompiledColumnRule = { rule: ColumnRule; schema: WildcardPattern | null; table: WildcardPattern; column: WildcardPattern };
 
-const wildcard = (part: string) => wildcardRegex(part);
+const wildcard = (part: string) => wildcardPattern(part);
 
 /**
  * Compiles a rules document for one identity's groups: null when nothing is to be masked for it

@@ -1,4 +1,4 @@
-import { wildcardRegex } from "./wildcard";
+import { wildcardPattern } from "./wildcard";
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
@@ -11,7 +11,7 @@ export type Decision = { action: "allow" | "deny" | "review"; rule: string | nul
 export type Subject = { name: string; groups: string[] };
 
 // A table pattern matches schema-qualified or bare names; `*` is a wildcard (`public.*`, `*.users`).
-const patternRegex = (pattern: string) => wildcardRegex(pattern);
+const patternRegex = (pattern: string) => wildcardPattern(pattern);
 
 function tableMatches(pattern: string, table: string): boolean {
   const re = patternRegex(pattern);

@@ -1,4 +1,4 @@
-import { wildcardRegex } from "./wildcard";
+import { wildcardPattern } from "./wildcard";
 import { plainCommand, type Command } from "./command";
 
 /** The verbs of Kubernetes' authorization (RBAC) that a request maps to. */
@@ -140,7 +140,7 @@ export type KubernetesConditions = { verbs?: string[]; resources?: string[]; nam
 export function kubernetesConditionsHold(m: KubernetesConditions, c: Command, action: "allow" | "deny" | "review" = "allow"): boolean {
   if (!m.verbs && !m.resources && !m.namespaces && !m.names) return true;
   if (!c.kubernetes) return false;
-  const any = (list: string[] | undefined, values: string[]) => list === undefined || list.some((p) => values.some((v) => wildcardRegex(p).test(v)));
+  const any = (list: string[] | undefined, values: string[]) => list === undefined || list.some((p) => values.some((v) => wildcardPattern(p).test(v)));
   const hold = (k: KubernetesRequestFacts) => {
     const res = `${k.resource}${k.subresource ? `/${k.subresource}` : ""}`;
     return any(m.verbs, [k.verb]) && any(m.resources, k.resource ? [res, qualifiedResource(k)] : []) && any(m.namespaces, k.namespace ? [k.namespace] : []) && any(m.names, k.name ? [k.name] : []);

@@ -1,4 +1,4 @@
-import { wildcardRegex } from "./wildcard";
+import { wildcardPattern } from "./wildcard";
 import { plainCommand, type Command } from "./command";
 import { jsonPointer } from "./http-request";
 
@@ -19,7 +19,7 @@ export function toolCallCommand(facts: ToolCallFacts): Command {
 }
 
 /** A rule's `kinds` entry against a tool's name: a `*` glob, case-insensitive, whole name. */
-export const toolKindMatches = (tool: string, wanted: string): boolean => wildcardRegex(wanted).test(tool);
+export const toolKindMatches = (tool: string, wanted: string): boolean => wildcardPattern(wanted).test(tool);
 
 const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
@@ -35,7 +35,7 @@ export function toolConditionsHold(m: { arguments?: Record<string, string> }, c:
   if (args === undefined) return false;
   for (const [pointer, pattern] of Object.entries(m.arguments)) {
     const v = jsonPointer(args, pointer);
-    if (v === undefined || !wildcardRegex(pattern, { dotAll: true }).test(asText(v))) return false;
+    if (v === undefined || !wildcardPattern(pattern, { dotAll: true }).test(asText(v))) return false;
   }
   return true;
 }

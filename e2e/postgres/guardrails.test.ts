@@ -107,15 +107,23 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
 
   // Judging walks the parse tree recursively: these overflowed the stack and ended the session with
   // "malformed message: Maximum call stack size exceeded" (core/sql/statement-analyzer.ts).
-  it("refuses a statement nested too deep to judge, saying so, and the session goes on", async () => {
+  it("refuses a statement nested too deep to judge, or with operator runs too long to parse, saying so, and the session goes on", async () => {
     const c = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "guarded", user: "x", password: key });
     await c.connect();
-    for (const text of [`select ${"not ".repeat(3000)}true`, `select ${"(select ".repeat(1500)}1${")".repeat(1500)}`, `select ${"+".repeat(4000)}1 from ${table}`]) {
+    for (const text of [`select ${"not ".repeat(3000)}true`, `select ${"(select ".repeat(1500)}1${")".repeat(1500)}`, `select ${"array[".repeat(2000)}1${"]".repeat(2000)} from ${table}`]) {
       const err = await c.query(text).then(
         () => null,
         (e: Error) => e.message,
       );
       expect(err, text.slice(0, 30)).toContain("Gatehouse refused a statement it could not parse: the statement nests more than 1000 levels deep");
+    }
+    // PostgreSQL's scanner rereads a run of operator characters for each token it gives back (core/sql/operator-runs.ts).
+    for (const text of [`select ${"+".repeat(16_000)}1`, `select 1 /* ${"/*".repeat(8_000)}`]) {
+      const err = await c.query(text).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(err, text.slice(0, 30)).toContain("Gatehouse refused a statement it could not parse: the statement holds runs of operator characters");
     }
     expect((await c.query(`select count(*)::int as n from ${table}`)).rows).toEqual([{ n: 10 }]);
     await c.end();
