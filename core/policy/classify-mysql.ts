@@ -164,6 +164,7 @@ function classifyOne(sql: string): Classification | { error: string } {
     } catch (err) {
       // Nesting deeper than the parser's recursion goes (thousands of levels): no other dialect or form reads it either.
       if (err instanceof RangeError) return { error: `the statement nests too deep for the gateway's SQL parser (in: ${sql.slice(0, 80)})` };
+      if (err instanceof ParseAllowanceExceeded) return { error: err.message }; // analyzeMysql says so, for the whole text
       const at = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
       if (typeof at === "number" && at > stoppedAt) stoppedAt = at;
       lastError = (err as Error).message;

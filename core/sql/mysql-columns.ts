@@ -1,6 +1,6 @@
 import { splitMysql, type MysqlStatementText } from "./mysql-lexer";
 import { grammarForm } from "./mysql-grammar-form";
-import { parseMysql, withParseAllowance } from "./mysql-parser";
+import { ParseAllowanceExceeded, parseMysql, withParseAllowance } from "./mysql-parser";
 
 /** A column a query text reads: table as written (`db.table` or `table`; null when the grammar cannot tell), `*` for a whole row. */
 export type ColumnReference = { table: string | null; column: string | "*" };
@@ -49,7 +49,9 @@ export function parse(sql: string): Node | null {
       let misread = false;
       walk(asts[0], (n) => (misread ||= n.type === "column_ref" && typeof n.column === "string" && n.column.toLowerCase() === "binary"));
       return misread ? null : asts[0];
-    } catch {
+    } catch (err) {
+      // Nesting past the parser's recursion (thousands of levels) or its allowance: the other grammar would fare no better.
+      if (err instanceof RangeError || err instanceof ParseAllowanceExceeded) return null;
       // the other grammar, then
     }
   }

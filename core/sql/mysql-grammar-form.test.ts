@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grammarForm } from "./mysql-grammar-form";
+import { firstLiteralRow, grammarForm } from "./mysql-grammar-form";
 import { analyzeMysql } from "../policy/classify-mysql";
 import { mysqlLineage } from "./mysql-columns";
 
@@ -95,5 +95,27 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(l).not.toBeNull();
     expect(l!.relations).toEqual(["customers"]);
     expect(l!.refs.map((r) => r.column)).toContain("name");
+  });
+});
+
+describe("firstLiteralRow", () => {
+  const rows = (n: number, row: (i: number) => string) => Array.from({ length: n }, (_, i) => row(i + 1)).join(",\n");
+  const dumped = (i: number) => `(${i},'row ${i} \\'quoted\\' ),(x',${i}.25,'\\0',NULL,x'00ff',_binary 'ab',-1.5e3,0x1F)`;
+
+  it("judges a long INSERT of literal rows by its first row, keeping what follows the rows", () => {
+    const head = "INSERT INTO `shop`.`bulk` VALUES\n";
+    expect(firstLiteralRow(head + rows(400, dumped))).toBe(head + dumped(1));
+    const upsert = `insert ignore into bulk (id, label) values ${rows(400, (i) => `(${i}, 'x')`)} on duplicate key update label = values(label)`;
+    expect(firstLiteralRow(upsert)).toBe("insert ignore into bulk (id, label) values (1, 'x') on duplicate key update label = values(label)");
+    expect(judged(head + rows(400, dumped))).toMatchObject({ kind: "INSERT", tables: ["shop.bulk"], functions: [] });
+  });
+
+  it("keeps every row when a later one reads, calls or names anything", () => {
+    for (const odd of ["(2, code)", "(2, x)", "(2, e)", "(2, now())", "(2, (select code from users limit 1))", "(2, @v)", "(2, 1 + id)"]) {
+      const text = `insert into bulk (id, label) values ${rows(300, (i) => `(${i}, 'x')`)}, ${odd}`;
+      expect(firstLiteralRow(text), odd).toBe(text);
+    }
+    const selected = `insert into bulk select * from other where label in (${rows(900, (i) => `'${i}'`)})`;
+    expect(firstLiteralRow(selected)).toBe(selected);
   });
 });

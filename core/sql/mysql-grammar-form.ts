@@ -20,13 +20,15 @@ import { quotedSpans } from "./mysql-lexer";
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
  * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`;
  * - a character set introducer before a literal (`_utf8mb4'x'`, `_latin1 0x41`: it says how the
- *   literal's bytes are read, and leaves it a literal) dropped.
+ *   literal's bytes are read, and leaves it a literal) dropped;
+ * - an `INSERT`/`REPLACE ... VALUES` whose rows after the first hold literals only cut to its first
+ *   row (firstLiteralRow).
  *
  * Quoted parts (strings, `names`) are never touched: the patterns run on a copy whose quoted parts
  * are blanked, and each edit is made at the same place in the statement.
  */
 export function grammarForm(statement: string): string {
-  let text = statement;
+  let text = firstLiteralRow(statement);
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
   return text;
 }
@@ -85,25 +87,71 @@ function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
 export function tableFunctionsAsSubqueries(statement: string): string {
   if (!/json_table/i.test(statement)) return statement;
   const blanked = blankQuoted(statement);
+  // Each parenthesis' closing one and first comma at its own depth, in one pass: searched from every
+  // JSON_TABLE( instead, a text of thousands of them left open took time growing with its square.
+  const close = new Map<number, number>();
+  const comma = new Map<number, number>();
+  const open: number[] = [];
+  for (let i = 0; i < blanked.length; i++) {
+    const c = blanked[i];
+    if (c === "(") open.push(i);
+    else if (c === ")" && open.length) close.set(open.pop()!, i);
+    else if (c === "," && open.length && !comma.has(open[open.length - 1])) comma.set(open[open.length - 1], i);
+  }
   let out = "";
   let from = 0;
   for (const m of blanked.matchAll(/\bjson_table\s*\(/gi)) {
-    const open = m.index + m[0].length - 1;
-    if (open < from) continue;
-    let depth = 0;
-    let comma = -1;
-    let close = -1;
-    for (let i = open; i < blanked.length && close < 0; i++) {
-      const c = blanked[i];
-      if (c === "(") depth++;
-      else if (c === ")" && --depth === 0) close = i;
-      else if (c === "," && depth === 1 && comma < 0) comma = i;
-    }
-    if (close < 0 || comma < 0) continue;
-    out += `${statement.slice(from, m.index)}(SELECT ${statement.slice(open + 1, comma)})`;
-    from = close + 1;
+    const at = m.index + m[0].length - 1;
+    const end = close.get(at);
+    const firstComma = comma.get(at);
+    if (at < from || end === undefined || firstComma === undefined) continue;
+    out += `${statement.slice(from, m.index)}(SELECT ${statement.slice(at + 1, firstComma)})`;
+    from = end + 1;
   }
   return out + statement.slice(from);
+}
+
+const INSERT_HEAD = new RegExp(
+  String.raw`^\s*(?:insert|replace)(?:\s+(?:low_priority|delayed|high_priority|ignore))*\s+(?:into\s+)?${NAME}(?:\s+partition\s*\([^()]*\))?\s*(?:\([^()]*\)\s*)?values?\s*$`,
+  "i",
+);
+// One value of a row of literals once its quoted parts are blanked (`'   '`): a signed number, NULL, TRUE, FALSE,
+// DEFAULT, a hex or bit literal, or strings (after an optional character set introducer and X, B or N prefix).
+const LITERAL_VALUE = /^(?:[+-]\s*)*(?:\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|0x[0-9a-f]+|0b[01]+|null|true|false|default|(?:_[a-z0-9]+\s*)?[xbn]?(?:'\s*'|"\s*")(?:\s*(?:'\s*'|"\s*"))*)$/i;
+const literalRow = (inside: string) => inside.split(",").every((v) => LITERAL_VALUE.test(v.trim()));
+
+/**
+ * `INSERT|REPLACE ... VALUES (...), (...), ...` cut to its first row when every later row holds
+ * literals only: those rows read, call and name nothing a rule or the masking looks at, and the
+ * grammar library reads about 4 µs a character (a mysqldump statement of 1.5 MB: 3 s for each of the
+ * judge, the lineage and the copy check, with every session waiting). The rest of the statement
+ * (`ON DUPLICATE KEY UPDATE ...`) is kept. Any other statement, or a later row with anything else in
+ * it (a function, a column, a sub-query), is returned as it is.
+ */
+export function firstLiteralRow(statement: string): string {
+  if (statement.length < 4096 || !/^\s*(?:insert|replace)\b/i.test(statement)) return statement;
+  const blanked = blankQuoted(statement);
+  const values = /\bvalues?\s*\(/gi.exec(blanked);
+  if (!values || !INSERT_HEAD.test(blanked.slice(0, values.index + values[0].length - 1))) return statement;
+  let at = values.index + values[0].length - 1; // the first row's "("
+  let firstEnd = -1;
+  let lastEnd = -1;
+  for (;;) {
+    let depth = 0;
+    let end = -1;
+    for (let i = at; i < blanked.length && end < 0; i++) {
+      if (blanked[i] === "(") depth++;
+      else if (blanked[i] === ")" && --depth === 0) end = i + 1;
+    }
+    if (end < 0) return statement;
+    if (firstEnd < 0) firstEnd = end;
+    else if (!literalRow(blanked.slice(at + 1, end - 1))) return statement;
+    lastEnd = end;
+    const next = /^\s*,\s*\(/.exec(blanked.slice(end, end + 64));
+    if (!next) break;
+    at = end + next[0].length - 1;
+  }
+  return lastEnd === firstEnd ? statement : statement.slice(0, firstEnd) + statement.slice(lastEnd);
 }
 
 /** The statement with each quoted part's inside blanked (its quotes kept): the same length, nothing quoted left to match. */

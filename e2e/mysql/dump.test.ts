@@ -19,6 +19,8 @@ describe("[MYSQL][MYSQLDUMP]", () => {
       `create table shop.orders (id int primary key auto_increment, customer varchar(50) not null, total decimal(10,2), placed datetime, note text, blob_col blob);
        insert into shop.orders (customer, total, placed, note, blob_col) values ('ann', 12.50, '2026-01-02 03:04:05', 'it''s "quoted";\\n--not a comment', x'00ff10'), ('bob', null, null, null, null);
        create index orders_customer on shop.orders (customer);
+       create table shop.bulk (id int primary key, label varchar(60), amount decimal(10,2), flag bit(1), raw varbinary(4));
+       insert into shop.bulk select seq, concat('row ', seq, ' ''quoted'' ),(', if(seq % 7 = 0, null, 'x')), seq * 1.25, seq % 2, if(seq % 3 = 0, null, unhex('00ff')) from mysql.seq_1_to_3000;
        create database restored;`,
     );
     gw = await startTestGateway();
@@ -52,6 +54,8 @@ describe("[MYSQL][MYSQLDUMP]", () => {
     const reference = await direct("shop");
     expect(through.stdout).toBe(reference.stdout);
     expect(through.stdout).toContain("/*!40000 ALTER TABLE `orders` DISABLE KEYS */");
+    // The bulk table comes as extended INSERTs of many rows, judged by their first row (grammarForm's firstLiteralRow).
+    expect(through.stdout).toMatch(/INSERT INTO `bulk` VALUES\s*\(1,'row 1 (?:''|\\')quoted(?:''|\\') \),\(x',1\.25,/);
 
     const restore = await mysqlCli(port, "dumpable", agent.key, ["restored"], { input: through.stdout });
     expect(restore.stderr).toBe("");
