@@ -7,7 +7,7 @@ import path from "node:path";
 import { spawn as spawnPty } from "@lydell/node-pty";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { kubectlPath } from "./kubectl";
+import { kubectlPath, startKubectl } from "./kubectl";
 import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedMasking, seedPolicy } from "../support/seed";
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
@@ -100,12 +100,13 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
 
   it("an admin kill ends a running exec, and kubectl prints why", async () => {
     const who = await seedIdentity(f.seed, "kube-killed", ["platform"]);
-    const running = f.kubectl("cluster", ["exec", "box", "--", "sh", "-c", "echo started; sleep 30; echo not-reached"], { token: who.key });
-    await expect.poll(() => f.api.seen.filter((x) => x.url.includes("sleep")).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const running = startKubectl(f.kubeconfig("cluster", who.key), ["exec", "box", "--", "sh", "-c", "echo started; sleep 30; echo not-reached"]);
+    // Killed once its first line has reached kubectl (the stand-in sees the request before the gateway relays that line).
+    await running.waitFor(/started/);
     const session = await activeSessionId(f.seed, who.name, "kubernetes");
     // kubectl keeps its discovery connection open too: the exec is the session that started last.
     await killSession(f.seed, session);
-    const r = await running;
+    const r = await running.exited;
     expect(r.stdout).toBe("started\n");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("Gatehouse ended this session: an administrator ended this session");
