@@ -64,6 +64,7 @@ describe("classifyCommand", () => {
       "$(echo rm) -rf /x",
       "/bin/r? -rf /x",
       "/bin/r[m] -rf /x",
+      "/bin/[[[r[m] -rf /x",
       "echo 'rm -rf /x' | sh",
       "base64 -d < x | bash",
       "bash <<< 'rm -rf /x'",
@@ -100,5 +101,15 @@ describe("classifyCommand", () => {
     expect(evaluatePolicy(policySchema.parse({ defaultAction: "review", rules: [{ name: "ls-ok", action: "allow", match: { kinds: ["ls"] } }] }), who, classifyCommand("$cmd /tmp")).action).toBe(
       "review",
     );
+  });
+});
+
+describe("classifyCommand on a word built to make a pattern backtrack", () => {
+  // A stall, not a speed figure: `/\[.*\]/` retried from each `[` of the word (64,000 of them: seconds).
+  it("reads a program word of thousands of brackets in one pass", () => {
+    const started = performance.now();
+    expect(classifyCommand(`${"[".repeat(200_000)} -rf /x`).unknownRuns).toBeUndefined();
+    expect(classifyCommand(`${"[".repeat(200_000)}] -rf /x`).unknownRuns).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
