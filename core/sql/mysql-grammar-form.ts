@@ -87,17 +87,8 @@ function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
 export function tableFunctionsAsSubqueries(statement: string): string {
   if (!/json_table/i.test(statement)) return statement;
   const blanked = blankQuoted(statement);
-  // Each parenthesis' closing one and first comma at its own depth, in one pass: searched from every
-  // JSON_TABLE( instead, a text of thousands of them left open took time growing with its square.
-  const close = new Map<number, number>();
-  const comma = new Map<number, number>();
-  const open: number[] = [];
-  for (let i = 0; i < blanked.length; i++) {
-    const c = blanked[i];
-    if (c === "(") open.push(i);
-    else if (c === ")" && open.length) close.set(open.pop()!, i);
-    else if (c === "," && open.length && !comma.has(open[open.length - 1])) comma.set(open[open.length - 1], i);
-  }
+  // Found in one pass: searched from every JSON_TABLE( instead, thousands of them left open took time growing with their square.
+  const { close, comma } = parentheses(blanked);
   let out = "";
   let from = 0;
   for (const m of blanked.matchAll(/\bjson_table\s*\(/gi)) {
@@ -129,7 +120,7 @@ const literalRow = (inside: string) => inside.split(",").every((v) => LITERAL_VA
 export function longInListsCut(statement: string): string {
   if (statement.length < 1024 || !/\bin\s*\(/i.test(statement)) return statement;
   const blanked = blankQuoted(statement);
-  const close = closingParens(blanked);
+  const { close } = parentheses(blanked);
   let out = "";
   let from = 0;
   for (const m of blanked.matchAll(/\bin\s*\(/gi)) {
@@ -144,15 +135,18 @@ export function longInListsCut(statement: string): string {
   return from === 0 ? statement : out + statement.slice(from);
 }
 
-/** Each opening parenthesis' closing one (the text's quoted parts blanked), in one pass. */
-function closingParens(blanked: string): Map<number, number> {
+/** For each opening parenthesis (the text's quoted parts blanked): its closing one, and the first comma directly inside it. One pass. */
+function parentheses(blanked: string): { close: Map<number, number>; comma: Map<number, number> } {
   const close = new Map<number, number>();
+  const comma = new Map<number, number>();
   const open: number[] = [];
   for (let i = 0; i < blanked.length; i++) {
-    if (blanked[i] === "(") open.push(i);
-    else if (blanked[i] === ")" && open.length) close.set(open.pop()!, i);
+    const c = blanked[i];
+    if (c === "(") open.push(i);
+    else if (c === ")" && open.length) close.set(open.pop()!, i);
+    else if (c === "," && open.length && !comma.has(open[open.length - 1])) comma.set(open[open.length - 1], i);
   }
-  return close;
+  return { close, comma };
 }
 
 /**
@@ -168,17 +162,14 @@ export function firstLiteralRow(statement: string): string {
   const blanked = blankQuoted(statement);
   const values = /\bvalues?\s*\(/gi.exec(blanked);
   if (!values || !INSERT_HEAD.test(blanked.slice(0, values.index + values[0].length - 1))) return statement;
+  const { close } = parentheses(blanked);
   let at = values.index + values[0].length - 1; // the first row's "("
   let firstEnd = -1;
   let lastEnd = -1;
   for (;;) {
-    let depth = 0;
-    let end = -1;
-    for (let i = at; i < blanked.length && end < 0; i++) {
-      if (blanked[i] === "(") depth++;
-      else if (blanked[i] === ")" && --depth === 0) end = i + 1;
-    }
-    if (end < 0) return statement;
+    const closing = close.get(at);
+    if (closing === undefined) return statement;
+    const end = closing + 1;
     if (firstEnd < 0) firstEnd = end;
     else if (!literalRow(blanked.slice(at + 1, end - 1))) return statement;
     lastEnd = end;
