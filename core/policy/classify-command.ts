@@ -184,8 +184,9 @@ function substitutions(line: string): string[] {
 
 /** Whether a `[` comes before a `]` on one line (a glob class): linear, unlike `/\[.*\]/` over a word of thousands of `[`. */
 function bracketPair(text: string): boolean {
+  let close = -1; // the first `]` after `open` (still the first for a later `open` before it)
   for (let open = text.indexOf("["); open !== -1;) {
-    const close = text.indexOf("]", open);
+    if (close < open) close = text.indexOf("]", open);
     if (close === -1) return false;
     const newline = text.indexOf("\n", open);
     if (newline === -1 || newline > close) return true;
