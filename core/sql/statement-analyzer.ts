@@ -1,5 +1,5 @@
 import { loadModule, parseSync } from "libpg-query";
-import { operatorRunsTooLong } from "./operator-runs";
+import { scannerCostTooHigh } from "./scanner-cost";
 
 /** One top-level statement of a query text, as the real PostgreSQL parser sees it. */
 export type ParsedStatement = {
@@ -120,7 +120,7 @@ export function cacheKey(text: string): string {
 const MAX_TREE_DEPTH = 1000;
 const TOO_DEEP = `the statement nests more than ${MAX_TREE_DEPTH} levels deep (expressions, sub-queries, arrays): too deep for the gateway to judge`;
 
-const OPERATOR_RUNS = "the statement holds runs of operator characters (+, -, comment openers...) too long for the SQL parser to read in reasonable time";
+const OPERATOR_RUNS = "the statement holds runs of operator characters or name parts (+, -, comment openers, a.b.c...) too long for the SQL parser to read in reasonable time";
 
 function deeperThan(value: unknown, limit: number): boolean {
   if (limit < 0) return true;
@@ -157,7 +157,7 @@ export class StatementAnalyzer {
   }
 
   private parse(text: string): Analysis {
-    if (operatorRunsTooLong(text)) return { ok: false, error: OPERATOR_RUNS };
+    if (scannerCostTooHigh(text)) return { ok: false, error: OPERATOR_RUNS };
     let tree: { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
     try {
       tree = parseSync(text) as typeof tree;
