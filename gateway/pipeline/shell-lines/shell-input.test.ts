@@ -16,6 +16,26 @@ describe("ShellInput", () => {
     expect(lines(s, "half\x03", "whole\r")).toEqual([{ text: "whole", edited: false }]);
   });
 
+  it("removes a word with Ctrl-W as the line editor does, blanks after it included", () => {
+    for (const [typed, expected] of [
+      ["echo a  \x17b\r", "echo b"],
+      ["   \x17x\r", "x"],
+      ["one\x17\x17two\r", "two"],
+    ])
+      expect(lines(new ShellInput(), typed), JSON.stringify(typed)).toEqual([{ text: expected, edited: false }]);
+  });
+
+  // A stall, not a speed figure: each Ctrl-W searched the whole line from every position (this took 7 s).
+  it("reads a long line and as many Ctrl-W in one pass", () => {
+    const s = new ShellInput();
+    const started = performance.now();
+    s.feed(Buffer.from(" a".repeat(20_000)));
+    s.feed(Buffer.alloc(20_000, 0x17));
+    // The first Ctrl-W takes the last "a", each later one an "a" and the blank after it: one blank is left.
+    expect(lines(s, "ls\r")).toEqual([{ text: " ls", edited: false }]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it("marks lines changed by arrows, history or completion as edited", () => {
     const s = new ShellInput();
     expect(lines(s, "\x1b[Arm x\r")).toEqual([{ text: "rm x", edited: true }]);

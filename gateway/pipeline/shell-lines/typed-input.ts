@@ -29,6 +29,17 @@ function withdrawKey(data: Buffer): number {
   return 0;
 }
 
+// Each waiting chunk is scanned once, however many lines are judged while it waits.
+const scanned = new WeakMap<Buffer, number>();
+function pendingKey(pending: Buffer[]): number {
+  for (const data of pending) {
+    let key = scanned.get(data);
+    if (key === undefined) scanned.set(data, (key = withdrawKey(data)));
+    if (key) return key;
+  }
+  return 0;
+}
+
 /**
  * The client's keystrokes on their way to an interactive shell, each line audited, and judged when a
  * rule could apply (best effort, see ShellInput). Input waits while a typed line is held for review,
@@ -93,6 +104,10 @@ export class TypedInput {
       return;
     }
     const parts = this.lines.feed(data);
+    // The first Ctrl-C or Ctrl-D from each part on, in one backward pass: scanning all the rest again for
+    // each line of a pasted block took time growing with the square of its lines.
+    const keyFrom = new Array<number>(parts.length + 1).fill(0);
+    for (let j = parts.length - 1; j >= 0; j--) keyFrom[j] = withdrawKey(parts[j].bytes) || keyFrom[j + 1];
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       const text = part.line?.text;
@@ -118,7 +133,7 @@ export class TypedInput {
         continue;
       }
       // A Ctrl-C or Ctrl-D typed right after Enter, in the same burst or not yet forwarded, counts as well.
-      const { refused, key } = await this.judge(text, withdrawKey(Buffer.concat([...parts.slice(i + 1).map((p) => p.bytes), ...this.pending])));
+      const { refused, key } = await this.judge(text, keyFrom[i + 1] || pendingKey(this.pending));
       if (!refused) {
         ends.toShell(part.bytes);
         continue;
