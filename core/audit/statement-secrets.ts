@@ -1,3 +1,4 @@
+import { quoteEnd } from "../sql/mysql-lexer";
 import { URL_PASSWORD } from "./redact-secrets";
 
 /**
@@ -41,20 +42,9 @@ const CONNECTION_PASSWORD_ALL = /(\bpassword\s*=\s*)(?:'+[^']*'*|[^\s'"]+)/gi;
 
 /**
  * Where the literal opening at `open` ends (the index after its closing quote), or -1 if it is left
- * open. Doubled quotes and backslash escapes both continue it (over-long rather than cut short).
+ * open. Doubled quotes and backslash escapes both continue it, in either dialect (over-long rather than cut short).
  */
-function literalEnd(text: string, open: number): number {
-  const quote = text.charCodeAt(open);
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92) i++;
-    else if (c === quote) {
-      if (text.charCodeAt(i + 1) !== quote) return i + 1;
-      i++;
-    }
-  }
-  return -1;
-}
+const literalEnd = (text: string, open: number) => quoteEnd(text, open, text[open]);
 
 function redactKeywordValues(text: string): string {
   BEFORE_VALUE.lastIndex = 0;

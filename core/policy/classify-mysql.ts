@@ -2,7 +2,7 @@ import { blankClassification, sameTree, type Classification, type StatementClass
 import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
-import { ParseAllowanceExceeded, parseMysql, withParseAllowance } from "../sql/mysql-parser";
+import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
 
 type Node = Record<string, unknown>;
 const DIALECTS = ["MariaDB", "MySQL"] as const;
@@ -64,7 +64,7 @@ export function analyzeMysql(text: string, serverVersion?: number): MysqlAnalysi
   if (known) return known;
   // One allowance of parsing for the whole text (mysql-parser.ts): past it, nothing concluded from it stands.
   const { result: analysis, exceeded } = withParseAllowance(text.length, () => analyzeUncached(text, serverVersion));
-  const result: MysqlAnalysis = exceeded ? { ok: false, error: `${new ParseAllowanceExceeded().message} (in: ${text.slice(0, 80)}); simplify it, or run it where no guardrails apply` } : analysis;
+  const result: MysqlAnalysis = exceeded ? { ok: false, error: `${TOO_DEEPLY_NESTED} (in: ${text.slice(0, 80)}); simplify it, or run it where no guardrails apply` } : analysis;
   if (cache.size >= 2000) cache.clear();
   cache.set(key, result);
   return result;

@@ -95,8 +95,7 @@ function requestGlob(pattern: string): RequestGlob {
     if (seg === "**") blocks.push([]);
     else blocks[blocks.length - 1].push(wildcardPattern(seg, { dotAll: true }));
   }
-  const exactMethod = new RegExp(`^${method.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i");
-  glob = { method: method === "*" ? ANY_METHOD : exactMethod, blocks, open: blocks.length > 1 };
+  glob = { method: method === "*" ? ANY_METHOD : wildcardPattern(method), blocks, open: blocks.length > 1 };
   if (globs.size > 1000) globs.clear();
   globs.set(pattern, glob);
   return glob;

@@ -250,14 +250,16 @@ const cache = new Map<string, MysqlLineage | null>();
 /**
  * What `compute` makes of a text's statements, cached in `memo` by their shape (literals blanked:
  * they say nothing of columns or of where values go), so a statement repeated with other values is
- * parsed once; null when the text cannot be split.
+ * parsed once; null when the text cannot be split, or its parsing runs out of its allowance.
  */
 export function byShape<T>(memo: Map<string, T | null>, text: string, compute: (statements: MysqlStatementText[]) => T | null): T | null {
   const split = splitMysql(text);
   if (!split.ok) return null;
   const key = split.statements.map((s) => s.shape).join("\0");
   if (memo.has(key)) return memo.get(key)!;
-  const result = compute(split.statements);
+  // `compute` parses: one parsing allowance for the text (mysql-parser.ts), and a text that runs out of it is one that cannot be read.
+  const { result: computed, exceeded } = withParseAllowance(text.length, () => compute(split.statements));
+  const result = exceeded ? null : computed;
   if (memo.size >= 2000) memo.clear();
   memo.set(key, result);
   return result;
@@ -270,11 +272,7 @@ export function byShape<T>(memo: Map<string, T | null>, text: string, compute: (
  * parsed once.
  */
 export function mysqlLineage(text: string): MysqlLineage | null {
-  // One parsing allowance for the text (mysql-parser.ts): a text that runs out of it is one that cannot be read.
-  return byShape(cache, text, (statements) => {
-    const { result, exceeded } = withParseAllowance(text.length, () => lineageOf(statements));
-    return exceeded ? null : result;
-  });
+  return byShape(cache, text, lineageOf);
 }
 
 function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {

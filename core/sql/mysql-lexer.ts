@@ -153,8 +153,8 @@ export function quotedParts(statement: string): { code: string; strings: string[
  */
 export type BackslashEscapes = "all" | "single" | "none";
 
-/** The index just past the quote that closes the one at `open` (-1: none). */
-function quoteEnd(text: string, open: number, q: string, escapes: BackslashEscapes = "all"): number {
+/** The index just past the quote that closes the one at `open` (-1: none). Doubled quotes and (per `escapes`) backslashes continue it. */
+export function quoteEnd(text: string, open: number, q: string, escapes: BackslashEscapes = "all"): number {
   const escaping = q === "'" ? escapes !== "none" : q === '"' && escapes === "all";
   for (let i = open + 1; i < text.length; i++) {
     const c = text[i];

@@ -19,9 +19,11 @@ const READS_PER_CHARACTER = 150;
 const BASE_READS = 100_000;
 export type MysqlDialect = "MariaDB" | "MySQL";
 
+export const TOO_DEEPLY_NESTED = "the statement is too deeply nested for the gateway's SQL parser to read in reasonable time";
+
 export class ParseAllowanceExceeded extends Error {
   constructor() {
-    super("the statement is too deeply nested for the gateway's SQL parser to read in reasonable time");
+    super(TOO_DEEPLY_NESTED);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { MysqlStatementText } from "./mysql-lexer";
-import { withParseAllowance } from "./mysql-parser";
 import { byShape, isObj, nameOf, outputsOf, parse, Scope, selectOf, walk, type ColumnReference } from "./mysql-columns";
 
 type Node = Record<string, unknown>;
@@ -18,11 +17,7 @@ export type MysqlSink = { kind: "column" | "variable" | "rename" | "file"; table
 const cache = new Map<string, MysqlSink[] | null>();
 
 export function mysqlSinks(text: string): MysqlSink[] | null {
-  // One parsing allowance for the text (mysql-parser.ts): a text that runs out of it is one that cannot be read.
-  return byShape(cache, text, (statements) => {
-    const { result, exceeded } = withParseAllowance(text.length, () => sinksOf(statements));
-    return exceeded ? null : result;
-  });
+  return byShape(cache, text, sinksOf);
 }
 
 function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {

@@ -1,3 +1,5 @@
+import { quoteEnd } from "./mysql-lexer";
+
 /**
  * Whether a Postgres text would make PostgreSQL's own parser (libpg-query is that parser) spend time
  * growing with the square of a run in it, on the gateway's one thread. Two such runs are known:
@@ -45,7 +47,7 @@ export function scannerCostTooHigh(text: string): boolean {
     const dollarQuote = c === 36 && !(i > 0 && isNameChar(text.charCodeAt(i - 1)));
     if (isNameChar(c) && !dollarQuote) continue;
     if (c === 34) {
-      i = skipQuoted(text, i, c); // a quoted part of a name
+      i = skipQuoted(text, i); // a quoted part of a name
       continue;
     }
     cost += dots * dots;
@@ -54,7 +56,7 @@ export function scannerCostTooHigh(text: string): boolean {
     if (lineComment) {
       const eol = text.indexOf("\n", i);
       i = eol === -1 ? text.length : eol;
-    } else if (c === 39) i = skipQuoted(text, i, c);
+    } else if (c === 39) i = skipQuoted(text, i);
     else if (dollarQuote) {
       DOLLAR_TAG.lastIndex = i;
       const tag = DOLLAR_TAG.exec(text);
@@ -68,14 +70,7 @@ export function scannerCostTooHigh(text: string): boolean {
 }
 
 /** The index of the closing quote of the literal or identifier opening at `open` (the text's end if it is left open). */
-function skipQuoted(text: string, open: number, quote: number): number {
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92 && quote === 39) i++;
-    else if (c === quote) {
-      if (text.charCodeAt(i + 1) !== quote) return i;
-      i++;
-    }
-  }
-  return text.length;
+function skipQuoted(text: string, open: number): number {
+  const end = quoteEnd(text, open, text[open], "single");
+  return end === -1 ? text.length : end - 1;
 }

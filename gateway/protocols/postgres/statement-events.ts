@@ -1,6 +1,5 @@
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
-import { redactStatementSecrets } from "../../../core/audit/statement-secrets";
-import type { AuditEvent, SessionContext } from "../../../core/audit/audit-event";
+import { storedStatement, type AuditEvent, type SessionContext } from "../../../core/audit/audit-event";
 import type { RequestRecord } from "./statement-tracker";
 
 /** What masking replaced in a request's results and messages, by detector (or column rule), per statement in order. */
@@ -49,11 +48,9 @@ function event(
 export function statementEvents(ctx: SessionContext, r: RequestRecord, analyzer: StatementAnalyzer, mask?: AuditTextMask, masked?: MaskedCounts): AuditEvent[] {
   const events = eventsOf(ctx, r, analyzer, masked);
   // A role's password (ALTER ROLE ... PASSWORD '...'), a connection string's: never stored.
-  for (const e of events) if (e.statement) e.statement = redactStatementSecrets(e.statement);
-  if (!mask) return events;
   for (const e of events) {
-    if (e.statement) e.statement = mask(e.statement);
-    if (e.message) e.message = mask(e.message);
+    if (e.statement) e.statement = storedStatement(e.statement, mask);
+    if (mask && e.message) e.message = mask(e.message);
   }
   return events;
 }
