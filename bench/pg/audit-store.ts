@@ -13,9 +13,8 @@ import pg from "pg";
 import { psqlAdmin, startPgServer, type PgServer } from "../../e2e/support/pg-server";
 import { runMigrations } from "../../drizzle/migrate";
 import { toRow } from "../../core/audit/audit-writer";
-import { chainHash } from "../../core/audit/audit-chain";
 import { EventStore } from "../../core/audit/event-store";
-import type { JournalRow } from "../../core/audit/audit-journal";
+import { chainedRow, type JournalRow } from "../../core/audit/audit-journal";
 import { cpuSecondsOf } from "./procs";
 
 const EVENTS = Number(process.env.BENCH_STORE_EVENTS ?? 20_000);
@@ -60,8 +59,9 @@ function journalRows(count: number): JournalRow[] {
       "bench",
       seq,
     );
-    prev = chainHash(prev, row);
-    rows.push({ seq, hash: prev, json: JSON.stringify({ ...row, hash: prev }) });
+    const r = chainedRow(prev, row);
+    prev = r.hash;
+    rows.push(r);
   }
   return rows;
 }

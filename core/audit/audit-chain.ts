@@ -116,8 +116,13 @@ export function canonicalEvent(r: ChainRow): string {
 
 /** The hash of an event chained over the previous event's hash ("" before the first). */
 export function chainHash(prev: string, r: ChainRow): string {
+  return hashOfCanonical(prev, canonicalEvent(r));
+}
+
+/** chainHash for an event whose canonical text is already written (the writer journals that text too). */
+export function hashOfCanonical(prev: string, canonical: string): string {
   // One-shot (no Hash object per event: this runs for every statement, before its client sees the result).
-  return hash("sha256", `${prev}\n${canonicalEvent(r)}`, "hex");
+  return hash("sha256", `${prev}\n${canonical}`, "hex");
 }
 
 export type Checkpoint = { instance: string; seq: number; hash: string; kind: "chain" | "retention"; at: Date };

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AuditJournal } from "./audit-journal";
+import { AuditJournal, chainedRow } from "./audit-journal";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -13,7 +13,7 @@ const journalIn = (instance = "host:15432") => {
   dirs.push(dir);
   return { dir, journal: new AuditJournal({ dir, instance, fsync: true }) };
 };
-const row = (seq: number) => ({ seq, json: JSON.stringify({ seq, action: "statement", hash: `h${seq}` }), hash: `h${seq}` });
+const row = (seq: number) => chainedRow(`h${seq - 1}`, { at: "2026-12-05T10:00:00.000Z", action: "statement", outcome: "ok", statement: `select ${seq}`, instance: "host:15432", seq });
 
 describe("audit journal", () => {
   it("gives back what an earlier run appended, in order, skipping a torn last line", () => {
@@ -46,6 +46,43 @@ describe("audit journal", () => {
     journal.rotate();
     journal.release(3);
     expect(journal.readLeftovers().rows).toEqual([]);
+  });
+
+  it("reads back each row whole, in the line format of this version and of earlier ones (an object per line)", () => {
+    const { dir, journal } = journalIn();
+    const details = { masked: { email: 2 }, note: "tab\there" };
+    const written = chainedRow("", {
+      at: "2026-12-05T10:00:00.000Z",
+      action: "statement",
+      outcome: "error",
+      groups: ["a", "b"],
+      statement: 'select "x"',
+      duration_ms: Math.fround(0.3),
+      rows: null,
+      sqlstate: "42P01",
+      details,
+      instance: "host:15432",
+      seq: 1,
+    });
+    journal.append([written]);
+    journal.close();
+    const folder = path.join(dir, encodeURIComponent("host:15432"));
+    const earlier = { at: "2026-12-05T10:00:01.000Z", action: "session.end", outcome: "ok", statement: null, instance: "host:15432", seq: 2, hash: "h2" };
+    appendFileSync(path.join(folder, readdirSync(folder)[0]), JSON.stringify(earlier) + "\n");
+    const [first, second] = new AuditJournal({ dir, instance: "host:15432", fsync: false }).readLeftovers().rows;
+    expect(first.row).toEqual({
+      ...written.row,
+      identity_id: null,
+      identity_name: null,
+      connection_name: null,
+      session_id: null,
+      protocol: null,
+      client_addr: null,
+      statement_kind: null,
+      message: null,
+    });
+    expect(first.hash).toBe(written.hash);
+    expect(second).toMatchObject({ seq: 2, hash: "h2", row: earlier });
   });
 
   it("keeps instances apart, even when one name is a prefix of another", () => {

@@ -1,5 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
+import { canonicalEvent, hashOfCanonical, type ChainRow } from "./audit-chain";
+import { STORED_COLUMNS, type StoredRow } from "./copy-rows";
 
 export type JournalOptions = {
   /** The folder of all instances' journals (`<data dir>/audit-journal`). */
@@ -9,15 +11,49 @@ export type JournalOptions = {
   fsync: boolean;
 };
 
-/** One journaled event: its sequence number in the instance's stream and its row as JSON (the keys of audit_events' columns). */
-export type JournalRow = { seq: number; json: string; hash: string };
+/**
+ * One journaled event: its number in the instance's stream, its hash, its journal line (until it is
+ * appended) and its row (what the database stores; kept so that shipping it does not parse the line back).
+ */
+export type JournalRow = { seq: number; hash: string; line: string; row: StoredRow };
+
+/**
+ * Chains a numbered row over the previous event's hash and writes its journal line. The line is the
+ * chain's canonical text (every stored column, in STORED_COLUMNS order: see canonicalEvent) with the
+ * hash as its last element, so each event is serialised once, for the hash and the journal both.
+ * (Lines of earlier versions are objects keyed by column; readLeftovers reads both.)
+ */
+export function chainedRow(prev: string, row: ChainRow): JournalRow {
+  const canonical = canonicalEvent(row);
+  const hash = hashOfCanonical(prev, canonical);
+  // The hash joins the row as its last key (no copy of the row: this runs for every statement).
+  return { seq: Number(row.seq), hash, line: `${canonical.slice(0, -1)},"${hash}"]`, row: Object.assign(row, { hash }) };
+}
+
+/** A journal line back as its row, or null when it is not one (a torn line, a foreign file). */
+function rowOfLine(line: string): StoredRow | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  let row: Record<string, unknown>;
+  if (Array.isArray(parsed)) {
+    if (parsed.length !== STORED_COLUMNS.length) return null;
+    row = {};
+    for (let i = 0; i < STORED_COLUMNS.length; i++) row[STORED_COLUMNS[i]] = parsed[i];
+  } else if (parsed && typeof parsed === "object") row = parsed as Record<string, unknown>;
+  else return null;
+  return typeof row.seq === "number" ? (row as StoredRow) : null;
+}
 
 // A segment is closed once it holds this much, so that what has been shipped can be deleted while the load goes on.
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
 /**
  * The write-ahead audit journal of one gateway instance on local disk: segment files
- * `<dir>/<instance>/<first seq>.jsonl`, one JSON row a line, appended with one synchronous write
+ * `<dir>/<instance>/<first seq>.jsonl`, one row a line (see chainedRow), appended with one synchronous write
  * per batch. A segment is deleted once every row in it is stored in the database.
  */
 export class AuditJournal {
@@ -41,13 +77,9 @@ export class AuditJournal {
     for (const file of files) {
       for (const line of readFileSync(file, "utf8").split("\n")) {
         if (!line) continue;
-        try {
-          const row = JSON.parse(line) as { seq?: unknown; hash?: unknown };
-          if (typeof row.seq !== "number") throw new Error("no seq");
-          rows.push({ seq: row.seq, json: line, hash: typeof row.hash === "string" ? row.hash : "" });
-        } catch {
-          torn++;
-        }
+        const row = rowOfLine(line);
+        if (row) rows.push({ seq: Number(row.seq), hash: typeof row.hash === "string" ? row.hash : "", line, row });
+        else torn++;
       }
     }
     return { rows, torn, files };
@@ -63,12 +95,16 @@ export class AuditJournal {
     if (rows.length === 0) return;
     if (this.fd === null) this.open(rows[0].seq);
     let text = "";
-    for (const r of rows) text += r.json + "\n";
-    const buf = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
+    for (const r of rows) text += r.line + "\n";
+    // The text written as it is (encoded by the write, no Buffer made for it); the rest, should a write fall short.
+    let written = writeSync(this.fd!, text);
+    const bytes = Buffer.byteLength(text);
+    if (written < bytes) {
+      const buf = Buffer.from(text, "utf8");
+      while (written < buf.length) written += writeSync(this.fd!, buf, written, buf.length - written);
+    }
     if (this.opts.fsync) fdatasyncSync(this.fd!);
-    this.currentBytes += buf.length;
+    this.currentBytes += bytes;
     this.currentLastSeq = rows[rows.length - 1].seq;
     if (this.currentBytes >= SEGMENT_BYTES) this.closeCurrent();
   }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
-import { AuditJournal, type JournalOptions, type JournalRow } from "./audit-journal";
-import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
+import { AuditJournal, chainedRow, type JournalOptions, type JournalRow } from "./audit-journal";
+import { checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
 import { EventStore } from "./event-store";
 
 /** The newest stored event of a stream, or where retention cut it: where the chain goes on. */
@@ -144,7 +144,11 @@ export class AuditWriter {
       // The disk refused: the rows still go to the database from memory, as before the journal.
       this.log(`audit: journal write failed (${(err as Error).message}); ${rows.length} events kept in memory only`);
     }
-    for (const r of rows) this.queue.push(r);
+    for (const r of rows) {
+      // Journaled: only the row is shipped, so the line goes (a queue of 500,000 rows while the database is down would hold both).
+      r.line = "";
+      this.queue.push(r);
+    }
     if (this.queue.length > MAX_QUEUED) {
       this.dropped += this.queue.length - MAX_QUEUED;
       this.queue.splice(0, this.queue.length - MAX_QUEUED);
@@ -182,12 +186,9 @@ export class AuditWriter {
 
   private row(e: AuditEvent): JournalRow {
     this.observe?.(e);
-    const seq = ++this.seq;
-    const row = toRow(e, this.instance, seq);
-    const hash = chainHash(this.prevHash, row);
-    this.prevHash = hash;
-    // The hash joins the row as its last key (no copy of the row: this runs for every statement).
-    return { seq, hash, json: JSON.stringify(Object.assign(row, { hash })) };
+    const r = chainedRow(this.prevHash, toRow(e, this.instance, ++this.seq));
+    this.prevHash = r.hash;
+    return r;
   }
 
   /** Signs the newest stored event's place in the chain. */

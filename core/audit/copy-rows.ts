@@ -26,7 +26,8 @@ export const STORED_COLUMNS = [
 
 export const COPY_EVENTS_SQL = `copy audit_events (${STORED_COLUMNS.join(", ")}) from stdin`;
 
-type StoredRow = ChainRow & { hash: string };
+/** A row as stored: the chained columns and the hash over them. */
+export type StoredRow = ChainRow & { hash: string };
 
 /**
  * Rows as the lines of COPY's text format, one per row. Each value goes through the column type's

@@ -56,8 +56,7 @@ export class EventStore {
   }
 
   private async copyRows(batch: JournalRow[]): Promise<void> {
-    // Parsed back from the journal's JSON (off the data path): the rows exactly as the insert would read them.
-    const text = copyLines(batch.map((r) => JSON.parse(r.json)));
+    const text = copyLines(batch.map((r) => r.row));
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {
@@ -74,4 +73,4 @@ export class EventStore {
   }
 }
 
-const jsonArray = (rows: JournalRow[]) => "[" + rows.map((r) => r.json).join(",") + "]";
+const jsonArray = (rows: JournalRow[]) => JSON.stringify(rows.map((r) => r.row));

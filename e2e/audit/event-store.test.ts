@@ -8,10 +8,10 @@ import { psqlAdmin } from "../support/pg-server";
 import { runMigrations } from "../../drizzle/migrate";
 import { AuditWriter, toRow } from "../../core/audit/audit-writer";
 import { EventStore } from "../../core/audit/event-store";
-import { chainHash, checkpointKey } from "../../core/audit/audit-chain";
+import { checkpointKey } from "../../core/audit/audit-chain";
 import { verifyAuditChain } from "../../core/audit/verify-chain";
 import type { AuditEvent } from "../../core/audit/audit-event";
-import type { JournalRow } from "../../core/audit/audit-journal";
+import { chainedRow, type JournalRow } from "../../core/audit/audit-journal";
 import { serveEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-db/serve-embedded-database";
 import { embeddedDatabaseUrl } from "../../core/config/data-dir";
 
@@ -55,8 +55,9 @@ function journalRows(instance: string, from: number, to: number): JournalRow[] {
   let prev = "";
   for (let seq = 1; seq <= to; seq++) {
     const row = toRow(event(seq), instance, seq);
-    prev = chainHash(prev, row);
-    if (seq >= from) rows.push({ seq, hash: prev, json: JSON.stringify({ ...row, hash: prev }) });
+    const r = chainedRow(prev, row);
+    prev = r.hash;
+    if (seq >= from) rows.push(r);
   }
   return rows;
 }
