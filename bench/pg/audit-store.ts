@@ -5,7 +5,8 @@
  * old write path (insert ... from json_populate_recordset ... on conflict do nothing) and the new one
  * (COPY FROM STDIN), each into its own database of a private PostgreSQL. Rounds of
  * BENCH_STORE_EVENTS (20,000) events go to each variant in turn, then a VACUUM (the deferred work of
- * the GIN indexes' pending lists). Prints the CPU of the storing backend per event and rows/s,
+ * the GIN indexes' pending lists). Prints the CPU of the storing backend per event, rows/s, and the
+ * CPU this process spent per event on its side of the shipment (what the gateway's writer pays for it),
  * medians over BENCH_STORE_ROUNDS (5).
  */
 import { randomBytes } from "node:crypto";
@@ -33,7 +34,8 @@ const VARIANTS: Variant[] = [
   { name: "COPY, no trigram indexes", copy: true, setup: ["drop index audit_events_statement_trgm_idx", "drop index audit_events_message_trgm_idx"] },
 ];
 
-export type StoreFigure = { name: string; usPerEvent: number; rowsPerSecond: number };
+/** `shippingUsPerEvent`: the CPU this process (the writer's side: the COPY text or the JSON, the driver) spent per event. */
+export type StoreFigure = { name: string; usPerEvent: number; rowsPerSecond: number; shippingUsPerEvent: number };
 
 function journalRows(count: number): JournalRow[] {
   const rows: JournalRow[] = [];
@@ -70,7 +72,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function measureStore(server: Pick<PgServer, "socketDir" | "port">): Promise<StoreFigure[]> {
   const rows = journalRows(EVENTS * ROUNDS);
-  const runs: Array<{ v: Variant; db: string; pool: pg.Pool; store: EventStore; backend: number; cpu: number[]; rate: number[] }> = [];
+  const runs: Array<{ v: Variant; db: string; pool: pg.Pool; store: EventStore; backend: number; cpu: number[]; rate: number[]; shipping: number[] }> = [];
   try {
     for (const v of VARIANTS) {
       const db = `store_bench_${randomBytes(3).toString("hex")}`;
@@ -81,12 +83,13 @@ export async function measureStore(server: Pick<PgServer, "socketDir" | "port">)
       // One connection, so one backend does all the storing.
       const pool = new pg.Pool({ connectionString: url, max: 1 });
       const backend = Number((await pool.query("select pg_backend_pid() as pid")).rows[0].pid);
-      runs.push({ v, db, pool, store: new EventStore(pool), backend, cpu: [], rate: [] });
+      runs.push({ v, db, pool, store: new EventStore(pool), backend, cpu: [], rate: [], shipping: [] });
     }
     for (let round = 0; round < ROUNDS; round++) {
       const part = rows.slice(round * EVENTS, (round + 1) * EVENTS);
       for (const r of runs) {
         const cpu0 = cpuSecondsOf(r.backend)!;
+        const own0 = process.cpuUsage();
         const t0 = performance.now();
         for (let i = 0; i < part.length; i += BATCH) {
           const batch = part.slice(i, i + BATCH);
@@ -94,12 +97,14 @@ export async function measureStore(server: Pick<PgServer, "socketDir" | "port">)
           else await r.store.storeDeduplicated(batch);
         }
         const seconds = (performance.now() - t0) / 1000;
+        const own = process.cpuUsage(own0);
+        r.shipping.push((own.user + own.system) / part.length);
         await r.pool.query("vacuum audit_events");
         r.cpu.push(((cpuSecondsOf(r.backend)! - cpu0) * 1e6) / part.length);
         r.rate.push(part.length / seconds);
       }
     }
-    return runs.map((r) => ({ name: r.v.name, usPerEvent: median(r.cpu), rowsPerSecond: median(r.rate) }));
+    return runs.map((r) => ({ name: r.v.name, usPerEvent: median(r.cpu), rowsPerSecond: median(r.rate), shippingUsPerEvent: median(r.shipping) }));
   } finally {
     for (const r of runs) {
       await r.pool.end();
@@ -110,7 +115,10 @@ export async function measureStore(server: Pick<PgServer, "socketDir" | "port">)
 
 export function formatStore(figures: StoreFigure[]): string {
   const lines = [`storing audit events in PostgreSQL (batches of ${BATCH}; medians of ${ROUNDS} rounds of ${EVENTS}; backend CPU includes a VACUUM after each round):`];
-  for (const f of figures) lines.push(`  ${f.name.padEnd(28)} ${f.usPerEvent.toFixed(1).padStart(6)} µs of Postgres CPU per event  ${Math.round(f.rowsPerSecond).toString().padStart(7)} rows/s`);
+  for (const f of figures)
+    lines.push(
+      `  ${f.name.padEnd(28)} ${f.usPerEvent.toFixed(1).padStart(6)} µs of Postgres CPU per event  ${Math.round(f.rowsPerSecond).toString().padStart(7)} rows/s  ${f.shippingUsPerEvent.toFixed(1).padStart(5)} µs of the writer's CPU per event`,
+    );
   return lines.join("\n");
 }
 

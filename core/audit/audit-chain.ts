@@ -90,6 +90,7 @@ function isArrayIndex(k: string): boolean {
 /**
  * The canonical text of an event: the same from the row the writer builds and from the row read
  * back (duration_ms is a real, so it is compared as the float32 it is stored as; bigints as numbers).
+ * Its elements are in STORED_COLUMNS' order: the journal stores this text and reads rows back by it (audit-journal.ts).
  */
 export function canonicalEvent(r: ChainRow): string {
   const head = JSON.stringify([
