@@ -18,8 +18,6 @@ export type SessionMasking = {
 
 export type CompiledColumnRule = { rule: ColumnRule; schema: WildcardPattern | null; table: WildcardPattern; column: WildcardPattern };
 
-const wildcard = (part: string) => wildcardPattern(part);
-
 /**
  * Compiles a rules document for one identity's groups: null when nothing is to be masked for it
  * (exempt, or no rules), so that the data path of an unmasked session costs nothing.
@@ -38,7 +36,7 @@ export function compileForGroups(rules: MaskingRules, groups: string[]): Session
 export function compileColumnRule(rule: ColumnRule): CompiledColumnRule {
   const parts = rule.column.split(".");
   const [schema, table, column] = parts.length === 3 ? parts : [null, ...parts];
-  return { rule, schema: schema === null ? null : wildcard(schema), table: wildcard(table!), column: wildcard(column!) };
+  return { rule, schema: schema === null ? null : wildcardPattern(schema), table: wildcardPattern(table!), column: wildcardPattern(column!) };
 }
 
 /** The rule covering a source column, if any (the first that matches). */

@@ -11,10 +11,8 @@ export type Decision = { action: "allow" | "deny" | "review"; rule: string | nul
 export type Subject = { name: string; groups: string[] };
 
 // A table pattern matches schema-qualified or bare names; `*` is a wildcard (`public.*`, `*.users`).
-const patternRegex = (pattern: string) => wildcardPattern(pattern);
-
 function tableMatches(pattern: string, table: string): boolean {
-  const re = patternRegex(pattern);
+  const re = wildcardPattern(pattern);
   const bare = table.toLowerCase().split(".").at(-1)!;
   return re.test(table.toLowerCase()) || (!pattern.includes(".") && re.test(bare));
 }
@@ -22,7 +20,7 @@ function tableMatches(pattern: string, table: string): boolean {
 /** A possible name (`billing.invoices`, or `*.invoices`: under any schema) against a pattern. */
 function possibleTableMatches(pattern: string, table: string): boolean {
   if (!table.startsWith("*.")) return tableMatches(pattern, table);
-  return patternRegex(pattern.split(".").at(-1)!).test(table.slice(2).toLowerCase());
+  return wildcardPattern(pattern.split(".").at(-1)!).test(table.slice(2).toLowerCase());
 }
 
 const regexes = new Map<string, RegExp>();

@@ -28,7 +28,8 @@ import { quotedSpans } from "./mysql-lexer";
  * are blanked, and each edit is made at the same place in the statement.
  */
 export function grammarForm(statement: string): string {
-  let text = firstLiteralRow(longInListsCut(statement));
+  // Rows first: a dump's statement is cut to one row before the IN-list cut reads it (an IN list in a row keeps every row anyway).
+  let text = longInListsCut(firstLiteralRow(statement));
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
   return text;
 }
