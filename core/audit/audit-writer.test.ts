@@ -15,10 +15,13 @@ afterEach(() => {
 
 function fakePool() {
   const stored: Array<Record<string, unknown>> = [];
-  const state = { down: false, stored };
+  /** inserts: how many batches were stored; turns: how many event-loop turns an insert takes (a round trip). */
+  const state = { down: false, stored, inserts: 0, turns: 0 };
   const pool = {
     async query(sql: string, params: unknown[] = []) {
       if (/^\s*insert into audit_events/.test(sql)) {
+        for (let i = 0; i < state.turns; i++) await new Promise((r) => setImmediate(r));
+        state.inserts++;
         if (state.down) throw new Error("connection refused");
         const rows = JSON.parse(params[0] as string) as Array<Record<string, unknown>>;
         const fresh = rows.filter((r) => !stored.some((s) => s.seq === r.seq));
@@ -80,6 +83,30 @@ describe("audit writer with its journal", () => {
     await second.close();
     expect(state.stored.map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(state.stored[2].hash).toBe(chainHash(state.stored[1].hash as string, state.stored[2] as unknown as ChainRow));
+  });
+
+  it("under steady traffic a shipment takes what was queued when it began, not each event that arrives during its round trip", async () => {
+    const { pool, state } = fakePool();
+    state.turns = 3;
+    const w = new AuditWriter(pool, { instance: "i3", intervalMs: 3_600_000, log: () => {} });
+    await w.recover();
+    w.write(event(1));
+    w.syncPending();
+    const shipment = w.flush();
+    // One event a turn while the first batch is on its way, as a client answered each turn would send.
+    for (let i = 2; i <= 60; i++) {
+      w.write(event(i));
+      w.syncPending();
+      await new Promise((r) => setImmediate(r));
+    }
+    await shipment;
+    expect(state.inserts).toBe(1);
+    expect(state.stored.map((r) => r.seq)).toEqual([1]);
+    expect(w.backlog().store).toBe(59);
+    // The next tick (here: close) takes the rest as one batch.
+    await w.close();
+    expect(state.inserts).toBe(2);
+    expect(state.stored).toHaveLength(60);
   });
 });
 
