@@ -60,6 +60,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     journal,
     checkpointKey: checkpointKey(config.secretKey),
     observe: (e) => metrics.observeAudit(e),
+    shipped: (events) => metrics.auditShipped(events),
   });
   // What an earlier run of this instance journaled but did not store (it was killed): stored now, once.
   const recovered = await audit.recover().catch(async (err: unknown) => {

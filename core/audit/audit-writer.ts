@@ -30,6 +30,8 @@ export type AuditWriterOptions = {
   checkpointKey?: Buffer;
   /** Hears every event as it is numbered (the gateway's metrics count them here, once for every protocol). */
   observe?: (e: AuditEvent) => void;
+  /** Hears every batch as it is stored, with its number of events (the gateway's metrics count shipments and their events). */
+  shipped?: (events: number) => void;
 };
 
 /**
@@ -60,6 +62,7 @@ export class AuditWriter {
   private readonly instance: string;
   private readonly log: (m: string) => void;
   private readonly observe: ((e: AuditEvent) => void) | undefined;
+  private readonly shipped: ((events: number) => void) | undefined;
   private readonly syncSoon = () => {
     this.syncScheduled = false;
     this.syncPending();
@@ -73,6 +76,7 @@ export class AuditWriter {
     this.store = new EventStore(pool);
     this.checkpointKey = opts.checkpointKey;
     this.observe = opts.observe;
+    this.shipped = opts.shipped;
     this.log = opts.log ?? console.error;
     this.journal = opts.journal ? new AuditJournal({ ...opts.journal, instance: opts.instance }) : null;
     this.timer = setInterval(() => void this.flush(), opts.intervalMs ?? 100);
@@ -223,6 +227,7 @@ export class AuditWriter {
         return;
       }
       this.shipFailing = false;
+      this.shipped?.(batch.length);
       // Rows dropped from memory are only in the journal: keep every segment until a restart ships them.
       this.queue.splice(0, batch.length);
       this.lastStored = batch[batch.length - 1];

@@ -84,6 +84,8 @@ describe("metrics", () => {
       gatehouse_statement_duration_seconds: "histogram",
       gatehouse_audit_backlog_events: "gauge",
       gatehouse_audit_dropped_from_memory_events: "gauge",
+      gatehouse_audit_shipments_total: "counter",
+      gatehouse_audit_stored_events_total: "counter",
     });
     for (const f of families.values()) expect(f.help.length, f.name).toBeGreaterThan(10);
     expect(sampleValue(families, "gatehouse_audit_backlog_events", { stage: "store" })).toBeGreaterThanOrEqual(0);
@@ -107,6 +109,14 @@ describe("metrics", () => {
     expect(delta("gatehouse_statement_duration_seconds_count", { protocol: "postgres" })).toBe(3);
     expect(delta("gatehouse_statement_duration_seconds_bucket", { protocol: "postgres", le: "+Inf" })).toBe(3);
     expect(sampleValue(after, "gatehouse_sessions_active", { protocol: "postgres" })).toBe(0);
+    // The session's five events (its start, three statements, its end) reach the database within a few shipments.
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && delta("gatehouse_audit_stored_events_total", {}) < 5;) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await scrape();
+    }
+    expect(delta("gatehouse_audit_stored_events_total", {})).toBeGreaterThanOrEqual(5);
+    expect(delta("gatehouse_audit_shipments_total", {})).toBeGreaterThanOrEqual(1);
+    expect(delta("gatehouse_audit_shipments_total", {})).toBeLessThanOrEqual(delta("gatehouse_audit_stored_events_total", {}));
   });
 
   it("shows a live session in the active gauge while it is open", async () => {

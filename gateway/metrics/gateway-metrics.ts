@@ -35,6 +35,8 @@ export class GatewayMetrics {
   private readonly reviews: Counter<"protocol" | "decision">;
   private readonly refusals: Counter<"protocol" | "reason">;
   private readonly duration: Histogram<"protocol">;
+  private readonly shipments: Counter;
+  private readonly storedEvents: Counter;
   private sources: MetricSources | undefined;
 
   constructor() {
@@ -88,6 +90,12 @@ export class GatewayMetrics {
         this.set({ stage: "store" }, b?.store ?? 0);
       },
     });
+    this.shipments = new Counter({
+      name: "gatehouse_audit_shipments_total",
+      help: "Batches of audit events stored in the database (one COPY or insert each); stored events divided by this is the events per shipment.",
+      registers,
+    });
+    this.storedEvents = new Counter({ name: "gatehouse_audit_stored_events_total", help: "Audit events stored in the database by this instance's writer.", registers });
     new Gauge({
       name: "gatehouse_audit_dropped_from_memory_events",
       help: "Audit events dropped from memory while the database was unavailable (they stay in the journal and ship at the next start).",
@@ -101,6 +109,12 @@ export class GatewayMetrics {
   /** Connects the scrape-time readings (the live sessions and the audit writer exist after the metrics). */
   attach(sources: MetricSources): void {
     this.sources = sources;
+  }
+
+  /** A batch of audit events stored (the writer calls it once per shipment). */
+  auditShipped(events: number): void {
+    this.shipments.inc();
+    this.storedEvents.inc(events);
   }
 
   sessionOpened(protocol: string): void {
