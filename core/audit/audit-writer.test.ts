@@ -110,6 +110,29 @@ describe("audit writer with its journal", () => {
   });
 });
 
+describe("audit writer holding more than it may", () => {
+  it("a batch stored while the oldest rows were dropped from memory takes only its own rows off the queue", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "writer-"));
+    dirs.push(dir);
+    const { pool, state } = fakePool();
+    state.turns = 3;
+    const w = new AuditWriter(pool, { instance: "i4", intervalMs: 3_600_000, log: () => {}, journal: { dir, fsync: false }, maxQueued: 10 });
+    await w.recover();
+    w.write(event(1));
+    w.syncPending();
+    const shipment = w.flush();
+    // While row 1 is on its way, 15 more: the queue holds 10 at most, so rows 1 to 6 leave memory (they stay in the journal).
+    for (let i = 2; i <= 16; i++) w.write(event(i));
+    w.syncPending();
+    expect(w.backlog()).toEqual({ journal: 0, store: 10, droppedFromMemory: 6 });
+    await shipment;
+    expect(w.backlog().store).toBe(10);
+    await w.flush();
+    expect(state.stored.map((r) => r.seq)).toEqual([1, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    await w.close();
+  });
+});
+
 describe("audit rows PostgreSQL can store", () => {
   it("stores a client's NUL bytes and lone surrogates as ␀ and U+FFFD, in every text field and in details, and leaves other text alone", async () => {
     const { toRow } = await import("./audit-writer");

@@ -26,6 +26,8 @@ export type AuditWriterOptions = {
   log?: (m: string) => void;
   /** The write-ahead journal (omitted: events live in memory until stored, as before). */
   journal?: Omit<JournalOptions, "instance">;
+  /** Journaled events held in memory for the database at most (500,000); past it the oldest wait in the journal for the next start. */
+  maxQueued?: number;
   /** Signs the chain's checkpoints (checkpointKey(secret key)); omitted: no checkpoints. */
   checkpointKey?: Buffer;
   /** Hears every event as it is numbered (the gateway's metrics count them here, once for every protocol). */
@@ -53,6 +55,7 @@ export class AuditWriter {
   private prevHash = "";
   private recovered = false;
   private readonly checkpointKey: Buffer | undefined;
+  private readonly maxQueued: number;
   private lastStored: JournalRow | null = null;
   private storedSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
@@ -75,6 +78,7 @@ export class AuditWriter {
     this.instance = opts.instance;
     this.store = new EventStore(pool);
     this.checkpointKey = opts.checkpointKey;
+    this.maxQueued = opts.maxQueued ?? MAX_QUEUED;
     this.observe = opts.observe;
     this.shipped = opts.shipped;
     this.log = opts.log ?? console.error;
@@ -153,9 +157,9 @@ export class AuditWriter {
       r.line = "";
       this.queue.push(r);
     }
-    if (this.queue.length > MAX_QUEUED) {
-      this.dropped += this.queue.length - MAX_QUEUED;
-      this.queue.splice(0, this.queue.length - MAX_QUEUED);
+    if (this.queue.length > this.maxQueued) {
+      this.dropped += this.queue.length - this.maxQueued;
+      this.queue.splice(0, this.queue.length - this.maxQueued);
       this.log(`audit: database unavailable, ${this.dropped} oldest events dropped from memory so far (they stay in the journal and ship at the next start)`);
     }
     // Once per full batch: a flush already under way takes the rest.
@@ -228,8 +232,11 @@ export class AuditWriter {
       }
       this.shipFailing = false;
       this.shipped?.(batch.length);
+      // Up to the batch's last row: the queue's oldest rows may have been dropped meanwhile (held
+      // in memory no more), the batch's among them, so the front is no longer the batch.
+      const through = this.queue.indexOf(batch[batch.length - 1]);
+      if (through >= 0) this.queue.splice(0, through + 1);
       // Rows dropped from memory are only in the journal: keep every segment until a restart ships them.
-      this.queue.splice(0, batch.length);
       this.lastStored = batch[batch.length - 1];
       if (this.dropped === 0) this.journal?.release(this.lastStored.seq);
       this.storedSinceCheckpoint += batch.length;

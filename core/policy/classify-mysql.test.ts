@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { analyzeMysql } from "./classify-mysql";
-import { splitMysql, versionNumber } from "../sql/mysql-lexer";
+import { analyzeMysql, analyzeMysqlUncached } from "./classify-mysql";
+import { plainShape, splitMysql, versionNumber } from "../sql/mysql-lexer";
 
 const kinds = (text: string) => {
   const a = analyzeMysql(text);
@@ -177,5 +177,82 @@ describe("classifying MySQL statements as neutral commands", () => {
       "alter table t alter column c set default (select 1)",
     ])
       expect(analyzeMysql(text).ok, text).toBe(false);
+  });
+});
+
+describe("statements that differ only in their numbers", () => {
+  // A small deterministic generator (unit tests keep their own: see the README's Tests).
+  let seed = 20261205;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const pick = <T>(xs: T[]): T => xs[rnd(xs.length)];
+  const num = () =>
+    pick([
+      String(rnd(1000)),
+      `${rnd(100)}.${rnd(100)}`,
+      `${rnd(9)}e${rnd(9)}`,
+      `${rnd(9)}E+${rnd(9)}`,
+      `${rnd(9)}e-${rnd(9)}`,
+      `${rnd(99)}.`,
+      `.${rnd(99)}`,
+      "1.5.3",
+      "1e+5x",
+      `${rnd(9)}x${rnd(9)}`,
+      `0x${rnd(255).toString(16)}`,
+      "9".repeat(70),
+      `-${rnd(50)}`,
+    ]);
+  const name = () => pick(["t", "t1", "a$1", "c", "x.y1", "s1.t2", "sbtest", "k", "tab2"]);
+  const texts: Array<() => string> = [
+    () => `select c from sbtest where id = ${num()}`,
+    () => `SELECT ${name()}, ${num()} + ${num()} FROM ${name()} WHERE ${name()} > ${num()} AND ${name()} < ${num()} LIMIT ${num()}`,
+    () => `update ${name()} set c = ${num()} where id=${num()}`,
+    () => `delete from ${name()} where ${name()}=${num()}`,
+    () => `insert into ${name()} (a, b) values (${num()},${num()})`,
+    () => `select * from ${name()} where ${name()} in (${num()}, ${num()}, ${num()})`,
+    () => `set @x${num()} = ${num()}`,
+    () => `select @${num()}, ${num()}${name()}, ${name()}${num()}, ${name()}.${num()}`,
+    () => `select ${num()}-${num()}, ${num()}--${num()}`,
+    () => `  select ${num()} from dual  `,
+    () => `create procedure p${rnd(9)}() select ${num()}`,
+    () => `select ${num()}; select ${num()}`,
+    () => `drop table t${num()}`,
+    () => `select '${num()}' from t where a = ${num()}`,
+    () => `select a from t where b = ${num()} # ${num()}`,
+  ];
+
+  it("reads the shape of a plain statement as splitMysql does, and leaves every other text to it", () => {
+    let plain = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = pick(texts)();
+      const shape = plainShape(text);
+      if (shape === null) continue;
+      plain++;
+      const split = splitMysql(text);
+      expect(split.ok && split.statements.map((s) => [s.original, s.executable, s.shape]), text).toEqual([[text.trim(), text.trim(), shape]]);
+    }
+    expect(plain).toBeGreaterThan(1000);
+    for (const text of [
+      "select 'a'",
+      'select "1"',
+      "select `t1`",
+      "select 1 -- x",
+      "select 1 # x",
+      "select 1 /* x */",
+      "select 1; select 2",
+      "select ?",
+      "select 0x1f",
+      `select ${"1".repeat(64)}`,
+      "select 'é'",
+      "select\u00a01",
+    ])
+      expect(plainShape(text), text).toBeNull();
+  });
+
+  it("are judged as each would be alone, with their own text, once their shape is known", () => {
+    for (let i = 0; i < 3000; i++) {
+      const text = pick(texts)();
+      const version = pick([undefined, 101100]);
+      expect(analyzeMysql(text, version), text).toEqual(analyzeMysqlUncached(text, version));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
 import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
-import { splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { plainShape, splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
 
@@ -50,6 +50,8 @@ const merge = (a: Classification, b: Classification): Classification => ({
 });
 
 const cache = new Map<string, MysqlAnalysis>();
+/** One plain statement per shape (plainShape), for texts that differ from it only in numbers. */
+const byPlainShape = new Map<string, MysqlStatement>();
 
 /**
  * Classifies a MySQL text for the guardrail engine, statement by statement: our own lexer splits
@@ -59,15 +61,37 @@ const cache = new Map<string, MysqlAnalysis>();
  * caller refuses the text under a policy: fail closed).
  */
 export function analyzeMysql(text: string, serverVersion?: number): MysqlAnalysis {
+  // A driver's statements differ in their numbers: one plain statement of a known shape is that shape's statement with its own text.
+  const shape = plainShape(text);
+  const shapeKey = shape === null ? "" : `${serverVersion ?? ""}:${shape}`;
+  const seen = shape === null ? undefined : byPlainShape.get(shapeKey);
+  if (seen) {
+    const own = text.trim();
+    return { ok: true, statements: [{ original: own, executable: own, shape: seen.shape, classification: seen.classification }] };
+  }
   const key = `${serverVersion ?? ""}:${text}`;
   const known = cache.get(key);
   if (known) return known;
-  // One allowance of parsing for the whole text (mysql-parser.ts): past it, nothing concluded from it stands.
-  const { result: analysis, exceeded } = withParseAllowance(text.length, () => analyzeUncached(text, serverVersion));
-  const result: MysqlAnalysis = exceeded ? { ok: false, error: `${TOO_DEEPLY_NESTED} (in: ${text.slice(0, 80)}); simplify it, or run it where no guardrails apply` } : analysis;
+  const result = analyzeMysqlUncached(text, serverVersion);
+  const only = result.ok && result.statements.length === 1 ? result.statements[0] : undefined;
+  // Kept by shape only when the lexer agrees with plainShape and the classification is the shape's own
+  // (not read from the literal text, not merged from a stored program's body): then it holds for every
+  // text of the shape. Such texts stay out of the text cache, which they would churn.
+  if (shape !== null && only && only.shape === shape && only.original === text.trim() && only.executable === only.original && only.classification === byShape.get(shape)) {
+    if (byPlainShape.size >= 5000) byPlainShape.clear();
+    byPlainShape.set(shapeKey, only);
+    return result;
+  }
   if (cache.size >= 2000) cache.clear();
   cache.set(key, result);
   return result;
+}
+
+/** The analysis without the text caches (the shape's classification is still cached): what analyzeMysql returns, computed afresh. */
+export function analyzeMysqlUncached(text: string, serverVersion?: number): MysqlAnalysis {
+  // One allowance of parsing for the whole text (mysql-parser.ts): past it, nothing concluded from it stands.
+  const { result: analysis, exceeded } = withParseAllowance(text.length, () => analyzeUncached(text, serverVersion));
+  return exceeded ? { ok: false, error: `${TOO_DEEPLY_NESTED} (in: ${text.slice(0, 80)}); simplify it, or run it where no guardrails apply` } : analysis;
 }
 
 function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {

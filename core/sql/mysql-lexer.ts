@@ -117,6 +117,30 @@ export function splitMysql(text: string, serverVersion?: number, escapes: Backsl
 const IDENTIFIER_CHAR = /[A-Za-z0-9_$@.\u0080-\uffff]/;
 const NUMBER = /^(0x[0-9a-f]+|\d+(\.\d*)?(e[+-]?\d+)?)/i;
 
+// Code alone: ASCII letters, digits, blanks and operators; no quote, comment opener (`/`, `#`, `--`),
+// `;`, `?`, `\\` or brace, and no hex literal (left to splitMysql). A number in it as splitMysql reads
+// one: NUMBER's decimal form neither after nor before an identifier character. A shorter match
+// cannot pass where NUMBER's greedy one fails, since every character NUMBER can add after a prefix
+// is an identifier character (a digit, `.`, `e`) or a sign that only follows `e`.
+const PLAIN = /^[A-Za-z0-9_ \t\r\n.,()=<>!+*%|&^~@:[\]$-]*$/;
+const CODE_NUMBER = /(?<![A-Za-z0-9_$@.])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?(?![A-Za-z0-9_$@.])/g;
+
+/**
+ * The shape splitMysql gives a text that is one statement of plain code (numbers blanked to 0),
+ * without splitting it; null for any other text. Its statement is the trimmed text itself, so a
+ * classifier can reuse what it concluded for the shape when only numbers change.
+ */
+export function plainShape(text: string): string | null {
+  if (text.length > 4096 || !PLAIN.test(text) || text.includes("--") || /0x/i.test(text)) return null;
+  let tooLong = false;
+  const shape = text.replace(CODE_NUMBER, (d) => {
+    // NUMBER reads at most 64 characters at a time (splitMysql's window): such a number is left to it.
+    if (d.length >= 60) tooLong = true;
+    return "0";
+  });
+  return tooLong ? null : shape.trim();
+}
+
 /**
  * A statement cut into code and the quoted parts after it ('...', "..." or `...`), in order, by a
  * linear scan (no regular expression: a text may hold a literal of many megabytes). An unterminated
