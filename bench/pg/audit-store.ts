@@ -61,9 +61,9 @@ function journalRows(count: number): JournalRow[] {
       "bench",
       seq,
     );
-    const r = chainedRow(prev, row);
-    prev = r.hash;
-    rows.push(r);
+    const { row: chained } = chainedRow(prev, row);
+    prev = chained.hash;
+    rows.push(chained);
   }
   return rows;
 }

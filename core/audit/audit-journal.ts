@@ -11,11 +11,11 @@ export type JournalOptions = {
   fsync: boolean;
 };
 
-/**
- * One journaled event: its number in the instance's stream, its hash, its journal line (until it is
- * appended) and its row (what the database stores; kept so that shipping it does not parse the line back).
- */
-export type JournalRow = { seq: number; hash: string; line: string; row: StoredRow };
+/** One journaled event as the database stores it (its number in the instance's stream, its hash): shipped as it is, not parsed back from its line. */
+export type JournalRow = StoredRow & { seq: number };
+
+/** A chained row and its journal line, until the line is appended. */
+export type ChainedRow = { row: JournalRow; line: string };
 
 /**
  * Chains a numbered row over the previous event's hash and writes its journal line. The line is the
@@ -23,15 +23,15 @@ export type JournalRow = { seq: number; hash: string; line: string; row: StoredR
  * hash as its last element, so each event is serialised once, for the hash and the journal both.
  * (Lines of earlier versions are objects keyed by column; readLeftovers reads both.)
  */
-export function chainedRow(prev: string, row: ChainRow): JournalRow {
+export function chainedRow(prev: string, row: ChainRow & { seq: number }): ChainedRow {
   const canonical = canonicalEvent(row);
   const hash = hashOfCanonical(prev, canonical);
   // The hash joins the row as its last key (no copy of the row: this runs for every statement).
-  return { seq: Number(row.seq), hash, line: `${canonical.slice(0, -1)},"${hash}"]`, row: Object.assign(row, { hash }) };
+  return { row: Object.assign(row, { hash }), line: `${canonical.slice(0, -1)},"${hash}"]` };
 }
 
 /** A journal line back as its row, or null when it is not one (a torn line, a foreign file). */
-function rowOfLine(line: string): StoredRow | null {
+function rowOfLine(line: string): JournalRow | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -45,7 +45,9 @@ function rowOfLine(line: string): StoredRow | null {
     for (let i = 0; i < STORED_COLUMNS.length; i++) row[STORED_COLUMNS[i]] = parsed[i];
   } else if (parsed && typeof parsed === "object") row = parsed as Record<string, unknown>;
   else return null;
-  return typeof row.seq === "number" ? (row as StoredRow) : null;
+  if (typeof row.seq !== "number") return null;
+  if (typeof row.hash !== "string") row.hash = "";
+  return row as JournalRow;
 }
 
 // A segment is closed once it holds this much, so that what has been shipped can be deleted while the load goes on.
@@ -78,7 +80,7 @@ export class AuditJournal {
       for (const line of readFileSync(file, "utf8").split("\n")) {
         if (!line) continue;
         const row = rowOfLine(line);
-        if (row) rows.push({ seq: Number(row.seq), hash: typeof row.hash === "string" ? row.hash : "", line, row });
+        if (row) rows.push(row);
         else torn++;
       }
     }
@@ -90,10 +92,10 @@ export class AuditJournal {
     for (const f of files) rmSync(f, { force: true });
   }
 
-  /** Appends rows with one write (and one fdatasync when configured); throws when the disk refuses. */
-  append(rows: JournalRow[]): void {
+  /** Appends rows' lines with one write (and one fdatasync when configured); throws when the disk refuses. */
+  append(rows: ChainedRow[]): void {
     if (rows.length === 0) return;
-    if (this.fd === null) this.open(rows[0].seq);
+    if (this.fd === null) this.open(rows[0].row.seq);
     let text = "";
     for (const r of rows) text += r.line + "\n";
     // The text written as it is (encoded by the write, no Buffer made for it); the rest, should a write fall short.
@@ -105,7 +107,7 @@ export class AuditJournal {
     }
     if (this.opts.fsync) fdatasyncSync(this.fd!);
     this.currentBytes += bytes;
-    this.currentLastSeq = rows[rows.length - 1].seq;
+    this.currentLastSeq = rows[rows.length - 1].row.seq;
     if (this.currentBytes >= SEGMENT_BYTES) this.closeCurrent();
   }
 

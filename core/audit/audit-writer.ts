@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
-import { AuditJournal, chainedRow, type JournalOptions, type JournalRow } from "./audit-journal";
+import { AuditJournal, chainedRow, type ChainedRow, type JournalOptions, type JournalRow } from "./audit-journal";
 import { checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
 import { EventStore } from "./event-store";
 
@@ -132,7 +132,7 @@ export class AuditWriter {
     if (this.pending.length === 0 || !this.recovered) return;
     const items = this.pending;
     this.pending = [];
-    const rows: JournalRow[] = [];
+    const rows: ChainedRow[] = [];
     for (const item of items) {
       if (typeof item !== "function") rows.push(this.row(item));
       else {
@@ -152,11 +152,8 @@ export class AuditWriter {
       // The disk refused: the rows still go to the database from memory, as before the journal.
       this.log(`audit: journal write failed (${(err as Error).message}); ${rows.length} events kept in memory only`);
     }
-    for (const r of rows) {
-      // Journaled: only the row is shipped, so the line goes (a queue of 500,000 rows while the database is down would hold both).
-      r.line = "";
-      this.queue.push(r);
-    }
+    // Journaled: only the row is shipped (a queue of 500,000 rows while the database is down holds no lines).
+    for (const r of rows) this.queue.push(r.row);
     if (this.queue.length > this.maxQueued) {
       this.dropped += this.queue.length - this.maxQueued;
       this.queue.splice(0, this.queue.length - this.maxQueued);
@@ -192,10 +189,10 @@ export class AuditWriter {
     return { journal: this.pending.length, store: this.queue.length, droppedFromMemory: this.dropped };
   }
 
-  private row(e: AuditEvent): JournalRow {
+  private row(e: AuditEvent): ChainedRow {
     this.observe?.(e);
     const r = chainedRow(this.prevHash, toRow(e, this.instance, ++this.seq));
-    this.prevHash = r.hash;
+    this.prevHash = r.row.hash;
     return r;
   }
 

@@ -56,7 +56,7 @@ export class EventStore {
   }
 
   private async copyRows(batch: JournalRow[]): Promise<void> {
-    const text = copyLines(batch.map((r) => r.row));
+    const text = copyLines(batch);
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {
@@ -73,4 +73,4 @@ export class EventStore {
   }
 }
 
-const jsonArray = (rows: JournalRow[]) => JSON.stringify(rows.map((r) => r.row));
+const jsonArray = (rows: JournalRow[]) => JSON.stringify(rows);

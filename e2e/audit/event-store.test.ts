@@ -55,9 +55,9 @@ function journalRows(instance: string, from: number, to: number): JournalRow[] {
   let prev = "";
   for (let seq = 1; seq <= to; seq++) {
     const row = toRow(event(seq), instance, seq);
-    const r = chainedRow(prev, row);
-    prev = r.hash;
-    if (seq >= from) rows.push(r);
+    const { row: chained } = chainedRow(prev, row);
+    prev = chained.hash;
+    if (seq >= from) rows.push(chained);
   }
   return rows;
 }
