@@ -91,6 +91,8 @@ const envSchema = z.object({
   GATEHOUSE_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   /** `/readyz` counts the gateway database as down when `select 1` takes longer than this (ms). */
   GATEHOUSE_READY_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** Gateway processes sharing the listeners (gateway/workers.ts): each is an instance of its own, `<GATEHOUSE_INSTANCE>#<n>`. */
+  GATEHOUSE_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export type GatewayConfig = {
@@ -122,6 +124,8 @@ export type GatewayConfig = {
   audit: { journalDir: string; fsync: boolean; retentionDays: number; sinks: Sink[]; sinkMaxBacklog: number };
   /** `/metrics` bearer token (unset: open) and `/readyz`'s database timeout. */
   health: { metricsToken?: string; dbTimeoutMs: number };
+  /** Gateway processes sharing the listeners (GATEHOUSE_WORKERS); 1: this process serves alone. */
+  workers: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -134,8 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   // Without an audience, any token the issuer minted for any other API would open the gateway.
   if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) throw new Error("invalid configuration:\n  OIDC_AUDIENCE: required when OIDC_ISSUER is set (the audience your provider puts in access tokens for Gatehouse)");
   const dataDir = path.resolve(e.GATEHOUSE_DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? embeddedDatabaseUrl(dataDir);
+  // The embedded database is one backend and one session for every connection (scripts/start.ts): it serves one gateway instance.
+  if (e.GATEHOUSE_WORKERS > 1 && databaseUrl === embeddedDatabaseUrl(dataDir))
+    throw new Error("invalid configuration:\n  GATEHOUSE_WORKERS: more than one worker needs a PostgreSQL server (DATABASE_URL); the embedded database serves one gateway instance");
   return {
-    databaseUrl: e.DATABASE_URL ?? embeddedDatabaseUrl(dataDir),
+    databaseUrl,
     dataDir,
     secretKey: e.GATEHOUSE_SECRET_KEY ? parseSecretKey(e.GATEHOUSE_SECRET_KEY) : loadOrCreateSecretKey(dataDir),
     bind: e.GATEHOUSE_BIND,
@@ -167,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       sinkMaxBacklog: e.GATEHOUSE_AUDIT_SINK_MAX_BACKLOG,
     },
     health: { metricsToken: e.GATEHOUSE_METRICS_TOKEN, dbTimeoutMs: e.GATEHOUSE_READY_DB_TIMEOUT_MS },
+    workers: e.GATEHOUSE_WORKERS,
   };
 }

@@ -1,14 +1,19 @@
 import { loadConfig } from "./config";
 import { startGateway } from "./start-gateway";
 import { captureConsole, createLogSink } from "./log-sink";
+import { runPrimary, workerIndex, workerInstance, workerLink } from "./workers";
 
-/** `npm run gateway`: one gateway instance; several may share one DATABASE_URL. */
+/** `npm run gateway`: one gateway instance (or GATEHOUSE_WORKERS of them, see workers.ts); several may share one DATABASE_URL. */
 async function main() {
   const config = loadConfig();
+  const worker = workerIndex();
+  if (worker !== null) config.instance = workerInstance(config.instance, worker);
   // Every line this process prints is a JSON log line, libraries' console output included.
   const log = createLogSink(config.instance);
   captureConsole(log);
-  const starting = startGateway(config, { log });
+  if (worker === null && config.workers > 1) return runPrimary(config, log);
+  // A worker: the primary migrated the database before forking it.
+  const starting = startGateway(config, worker === null ? { log } : { log, migrate: false, worker: workerLink() });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

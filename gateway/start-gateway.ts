@@ -30,6 +30,7 @@ import type { GatewayDeps } from "./gateway-deps";
 import { createLogSink, type Log } from "./log-sink";
 import { lockInstance } from "./instance-lock";
 import { ConnectorHub } from "./connector/connector-hub";
+import type { WorkerLink } from "./workers";
 
 export type RunningGateway = {
   /** Listener ports: `pg`, `ssh` and `http` by their short names, and every adapter's by its name. */
@@ -41,7 +42,8 @@ export type RunningGateway = {
   close: () => Promise<void>;
 };
 
-export async function startGateway(config: GatewayConfig, opts: { migrate?: boolean; log?: Log } = {}): Promise<RunningGateway> {
+/** `worker`: this gateway is one of GATEHOUSE_WORKERS (gateway/workers.ts), and tells the primary when it is ready. */
+export async function startGateway(config: GatewayConfig, opts: { migrate?: boolean; log?: Log; worker?: WorkerLink } = {}): Promise<RunningGateway> {
   const log = opts.log ?? createLogSink(config.instance);
   if (opts.migrate !== false) await runMigrations(config.databaseUrl);
   await loadSqlParser();
@@ -53,6 +55,7 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
   });
   const journal = { dir: config.audit.journalDir, fsync: config.audit.fsync };
   const metrics = new GatewayMetrics();
+  if (opts.worker) metrics.renderWith(opts.worker.metrics(metrics.registry));
   const audit = new AuditWriter(handle.pool, {
     instance: config.instance,
     intervalMs: 100,
@@ -147,12 +150,12 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     });
     log(`http listener on ${config.bind}:${ports.http}`);
     for (const a of started) log(a.describe);
-    // The line scripts (npm start, the benchmarks, the crash tests) wait for: everything listens.
-    log(
-      `gateway ready: ${Object.entries(ports)
-        .map(([name, port]) => `${name} on ${config.bind}:${port}`)
-        .join(", ")}`,
-    );
+    const listening = Object.entries(ports).map(([name, port]) => `${name} on ${config.bind}:${port}`);
+    // The line scripts (npm start, the benchmarks, the crash tests) wait for: everything listens. A worker's primary says it once all are.
+    if (opts.worker) {
+      log(`worker ready: ${listening.join(", ")}`);
+      opts.worker.ready(ports);
+    } else log(`gateway ready: ${listening.join(", ")}`);
   } catch (err) {
     await Promise.all(started.map((a) => a.close()));
     await deps.connectors.close();

@@ -3,9 +3,10 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
-import { findProcess, onCleanup, runCmd, startService, type Service } from "./procs";
+import { findProcesses, onCleanup, runCmd, startService, type Service } from "./procs";
 
-export type BenchGateway = { port: number; pid: number; key: string; svc: Service; stateDb: string };
+/** pid: the process serving sessions (with workers, the first worker); pids: every process of the gateway (the primary and its workers), for CPU. */
+export type BenchGateway = { port: number; pid: number; pids: number[]; key: string; svc: Service; stateDb: string };
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -29,6 +30,8 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
     GATEHOUSE_SSH_PORT: "0",
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench",
+    // BENCH_GATEWAY_WORKERS=N: the gateway as N worker processes behind its ports (GATEHOUSE_WORKERS).
+    GATEHOUSE_WORKERS: process.env.BENCH_GATEWAY_WORKERS ?? process.env.GATEHOUSE_WORKERS ?? "1",
   };
   // BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs it as `node ARGS bin/gateway.mjs`.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
@@ -39,7 +42,9 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
     ready: /gateway ready/,
     timeoutMs: 90_000,
   });
-  const pid = findProcess(svc.proc.pid!, "node");
+  const pids = findProcesses(svc.proc.pid!, "node");
+  // Alone, the last node process of the tree (npm or a shell may sit above it); with workers, the first worker.
+  const pid = pids.length > 1 && env.GATEHOUSE_WORKERS !== "1" ? pids[1] : pids.at(-1);
   if (!pid) throw new Error("the gateway started but its node process was not found");
   const cli = async (...args: string[]) => {
     const r = await runCmd(process.execPath, [path.join(root, "bin/gatehouse.mjs"), ...args], { env });
@@ -52,5 +57,5 @@ export async function startBenchGateway(pg: PgServer, target: { database: string
   const key = await cli("keys", "issue", "bench-agent", "--groups", "bench");
   // BENCH_POLICY=1 puts a realistic guardrail policy (bench/pg/realistic-policy.json) on the connection.
   if (process.env.BENCH_POLICY) await cli("policies", "apply", "bench", "-f", path.join(import.meta.dirname, "realistic-policy.json"));
-  return { port, pid, key, svc, stateDb };
+  return { port, pid, pids: env.GATEHOUSE_WORKERS === "1" ? [pid] : pids, key, svc, stateDb };
 }

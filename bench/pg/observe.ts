@@ -59,7 +59,7 @@ export function collectNotes(results: Results, pg: PgServer, gw: BenchGateway, p
     );
     if (notOk) results.notes.push(...notOk.split("\n").map((l) => `audit event not ok: ${l}`));
     // Each shipment of the writer is one transaction (a COPY, or an insert): its rows share an xmin.
-    const [shipped, shipments] = q("select count(*) || ' ' || count(distinct xmin::text) from audit_events where instance = 'bench'").split(" ").map(Number);
+    const [shipped, shipments] = q("select count(*) || ' ' || count(distinct xmin::text) from audit_events where instance = 'bench' or instance like 'bench#%'").split(" ").map(Number);
     results.notes.push(`audit shipments: ${shipped} events in ${shipments} transactions, ${(shipped / Math.max(shipments, 1)).toFixed(1)} events per shipment (it ships every 100 ms)`);
     results.notes.push(
       `gateway state db: ${q("select count(*) from audit_events")} audit events (${q("select count(*) from audit_events where outcome <> 'ok'")} not ok), ${q("select count(*) from sessions")} sessions, ${q("select count(*) from session_events")} session events`,

@@ -85,11 +85,16 @@ const procFile = (pid: number, file: string): string | undefined => {
 
 /** The deepest process named `comm` in the tree under `pid` (tsx and runuser fork the real one). */
 export function findProcess(pid: number, comm: string): number | undefined {
+  return findProcesses(pid, comm).at(-1);
+}
+
+/** Every process named `comm` in the tree under `pid` (a gateway with GATEHOUSE_WORKERS: its primary and its workers), parents first. */
+export function findProcesses(pid: number, comm: string): number[] {
   const queue = [pid];
-  let found: number | undefined;
+  const found: number[] = [];
   while (queue.length) {
     const p = queue.shift()!;
-    if (procFile(p, "comm")?.trim() === comm) found = p;
+    if (procFile(p, "comm")?.trim() === comm) found.push(p);
     const children = procFile(p, `task/${p}/children`);
     if (children) queue.push(...children.trim().split(/\s+/).filter(Boolean).map(Number));
   }

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const proxyCpu: Partial<Record<Contender, CpuMeter>> = {
     pgbouncer: new CpuMeter(() => [bouncer.pid]),
     "bare-pipe": new CpuMeter(() => (pipePid ? [pipePid] : [])),
-    gateway: new CpuMeter(() => [gwPid]),
+    gateway: new CpuMeter(() => gw.pids),
   };
   const gatewayDbCpu = new CpuMeter(() => gatewayBackends(pg));
 

@@ -38,6 +38,7 @@ export class GatewayMetrics {
   private readonly shipments: Counter;
   private readonly storedEvents: Counter;
   private sources: MetricSources | undefined;
+  private renderer: (() => Promise<string>) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -145,7 +146,12 @@ export class GatewayMetrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.renderer ? this.renderer() : this.registry.metrics();
+  }
+
+  /** `/metrics` answers with this instead of this registry alone (a worker's: every worker's, summed by the primary). */
+  renderWith(render: () => Promise<string>): void {
+    this.renderer = render;
   }
 }
 
