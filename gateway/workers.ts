@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from "prom-client";
 import { runMigrations } from "../drizzle/migrate";
 import type { GatewayConfig } from "./config";
+import { loadTlsContext } from "./tls";
 import type { Log } from "./log-sink";
 
 // GATEHOUSE_WORKERS=N: N gateway processes (node:cluster) behind the same listeners. The primary
@@ -80,7 +81,7 @@ export function workerLink(): WorkerLink {
 type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number; quickDeaths: number };
 
 /**
- * The primary: migrates the database once, forks the workers, announces `gateway ready` when every
+ * The primary: migrates the database (and makes the self-signed certificate, when one is used) once, forks the workers, announces `gateway ready` when every
  * one is, replaces one that dies (after 1 s, doubling up to 30 s while replacements keep dying
  * within a minute), sums the workers' metrics for `/metrics`, and on SIGTERM or SIGINT stops every
  * worker (each ends its sessions and stores its audit as a lone gateway does) and exits. A worker
@@ -89,6 +90,8 @@ type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number; 
  */
 export async function runPrimary(config: GatewayConfig, log: Log): Promise<void> {
   await runMigrations(config.databaseUrl);
+  // A self-signed certificate is generated here, once: workers generating their own at the same time would present different ones.
+  await loadTlsContext(config);
   const slots = new Map<number, Slot>();
   let announced = false;
   let stopping = false;

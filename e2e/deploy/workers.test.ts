@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes, X509Certificate } from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -127,6 +128,20 @@ describe("GATEHOUSE_WORKERS=2", () => {
     expect(rows.map((r) => r.instance)).toEqual([`${INSTANCE}#1`, `${INSTANCE}#2`]);
   });
 
+  it("presents one certificate from both workers: the primary made the self-signed one before forking them", async () => {
+    const fingerprint = () =>
+      new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: "127.0.0.1", port: httpPort, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerCertificate().fingerprint256);
+          s.destroy();
+        });
+        s.on("error", reject);
+      });
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add(await fingerprint());
+    expect([...seen]).toEqual([new X509Certificate(readFileSync(path.join(dataDir, "tls-cert.pem"))).fingerprint256]);
+  });
+
   it("cancels a running statement whichever worker the cancel connection lands on", async () => {
     const [a, b] = await onBothWorkers("spread", key);
     // Two rounds, with one connection between them, so that each session's cancel lands once on the
@@ -223,7 +238,11 @@ describe("GATEHOUSE_WORKERS=2", () => {
       return rows[0];
     });
     expect(ended.end_reason).toBe(LEFTOVER);
-    const { rows: ends } = await state.query("select 1 from audit_events where session_id = $1 and action = 'session.end'", [a.sessionId]);
+    // The record is closed first, then its end event is stored.
+    const ends = await until("the cut session's session.end event", async () => {
+      const { rows } = await state.query("select 1 from audit_events where session_id = $1 and action = 'session.end'", [a.sessionId]);
+      return rows.length ? rows : undefined;
+    });
     expect(ends).toHaveLength(1);
     await until("the primary to say the worker serves again", async () => /is serving again/.test(gw!.log()));
     // Both workers take sessions again.
