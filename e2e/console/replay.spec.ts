@@ -31,6 +31,18 @@ async function recordSession(): Promise<string> {
   await db
     .insert(auditEvents)
     .values({ at: typedAt, action: "command", outcome: "ok", sessionId: id, identityName: "agent-replay", connectionName: "ssh-replay", protocol: "ssh", statement: "echo hello from the recording" });
+  // A password typed at sudo's prompt: the gateway audits the line without its text (gateway/pipeline/shell-lines/secret-prompt.ts).
+  await db.insert(auditEvents).values({
+    at: new Date(),
+    action: "command",
+    outcome: "ok",
+    sessionId: id,
+    identityName: "agent-replay",
+    connectionName: "ssh-replay",
+    protocol: "ssh",
+    statement: null,
+    message: "typed at a password prompt: not stored",
+  });
   await sleep(1300);
   rec.resize(100, 30);
   // A colour change in the middle of the words: search must see "later output" as one phrase.
@@ -59,6 +71,8 @@ test("[SESSIONS][REPLAY]: an auditor plays a recorded SSH session, seeks from a 
   await expect(screen).toContainText("Welcome to the replay host");
   await expect(screen).not.toContainText("output after the resize");
   await expect(player.locator(".ap-time-elapsed, .ap-timer").first()).toContainText("00:01");
+  // A line typed at a password prompt is listed by why its text is missing.
+  await expect(page.getByRole("list", { name: "Commands" })).toContainText("(typed at a password prompt: not stored)");
 
   const search = page.getByLabel("Search the output");
   await search.fill("hello from the RECORDING");
@@ -78,7 +92,10 @@ test("[SESSIONS][REPLAY]: an auditor plays a recorded SSH session, seeks from a 
   await page.getByLabel("Speed").selectOption("4");
   await expect.poll(() => before!.evaluate((el) => el.isConnected)).toBe(false);
   await expect(screen).toContainText("output after the resize");
-  await page.getByRole("list", { name: "Commands" }).getByRole("button").click();
+  await page
+    .getByRole("list", { name: "Commands" })
+    .getByRole("button", { name: /echo hello from the recording/ })
+    .click();
   await expect(screen).not.toContainText("output after the resize");
 
   const response = await page.request.get(`/api/sessions/${id}/recording`);
@@ -120,7 +137,10 @@ test("[SESSIONS][REPLAY]: an auditor plays a recorded SSH session, seeks from a 
   await small.goto(`/sessions/${id}`);
   await expect(small.getByTestId("recording-player").locator(".ap-player")).toBeVisible();
   // Seeking before ever pressing play shows that moment's screen.
-  await small.getByRole("list", { name: "Commands" }).getByRole("button").click();
+  await small
+    .getByRole("list", { name: "Commands" })
+    .getByRole("button", { name: /echo hello from the recording/ })
+    .click();
   await expect(small.getByTestId("recording-player").locator(".ap-term")).toContainText("Welcome to the replay host");
   await expect(small.getByTestId("recording-player").locator(".ap-term")).not.toContainText("output after the resize");
   const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -96,4 +96,41 @@ describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are 
         ["exit", "ok"],
       ]);
   });
+
+  it("kubectl attach -it: a line typed at a password prompt is judged but not audited as typed", async () => {
+    const who = await seedIdentity(f.seed, "kube-lines-secret", ["platform"]);
+    const secret = `hunter2-${Date.now().toString(36)}`;
+    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "attach", "-it", "console"], {
+      name: "xterm-256color",
+      cols: 100,
+      rows: 30,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
+    });
+    let screen = "";
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await expect.poll(() => screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
+      term.write("\r");
+      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\$ $/);
+      // A real prompt with echo off, as sudo's.
+      term.write(`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'\r`);
+      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/[\r\n]Password: $/);
+      term.write(`${secret}\r`);
+      await expect.poll(() => screen, { timeout: 10_000 }).toContain(`got-${secret.length}`);
+      term.write("exit\r");
+      expect(await exited).toBe(0);
+    } finally {
+      term.kill();
+    }
+    await expect
+      .poll(() => commands(who.name), { timeout: 5000 })
+      .toEqual([
+        [`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'`, "ok"],
+        [null, "ok"],
+        ["exit", "ok"],
+      ]);
+    await f.gw.gw.deps.audit.flush();
+    expect(JSON.stringify(await auditEventsOf(f.seed, "command", "cluster"))).not.toContain(secret);
+  });
 });

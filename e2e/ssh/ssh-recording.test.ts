@@ -133,6 +133,42 @@ describe("[SSH][RECORDING] terminal recordings", () => {
     expect(await castOf(s.id)).toContain("late-output");
   });
 
+  it("judges a line typed at a password prompt but keeps its text out of the audit and the recording", async () => {
+    const SECRET = `hunter2-${randomBytes(4).toString("hex")}`;
+    const child = spawn("ssh", [...client.opts, "-tt", "ssh-rec@127.0.0.1"], { env: { ...process.env, ...client.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const done = new Promise((r) => child.once("exit", r));
+    const seen = (text: string) => expect.poll(() => out, { timeout: 15_000 }).toContain(text);
+    // A real prompt with echo off, as sudo's: bash's read -s.
+    child.stdin.write(`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'\r`);
+    // The prompt itself, at the end of the output (the echoed command line holds the same words).
+    await expect.poll(() => out, { timeout: 15_000 }).toMatch(/[\r\n]Password: $/);
+    child.stdin.write(`${SECRET}\r`);
+    await seen(`got-${SECRET.length}`);
+    child.stdin.write("echo after-$((40+2))\r");
+    await seen("after-42");
+    child.stdin.write("exit\r");
+    await done;
+    const s = await latestSession("ssh-rec");
+    await gw.gw.deps.audit.flush();
+    const { rows } = await db.pool.query<{ statement: string | null; statement_kind: string | null; message: string | null; details: unknown }>(
+      "select statement, statement_kind, message, details from audit_events where session_id = $1 and action = 'command' order by seq",
+      [s.id],
+    );
+    expect(rows.map((r) => [r.statement, r.message])).toEqual([
+      [`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'`, null],
+      [null, "typed at a password prompt: not stored"],
+      ["echo after-$((40+2))", null],
+      ["exit", null],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(SECRET);
+    await expect.poll(async () => (await db.db.select().from(recordings).where(eq(recordings.sessionId, s.id)))[0]?.endedAt, { timeout: 5000 }).toBeInstanceOf(Date);
+    const cast = await castOf(s.id);
+    expect(cast).toContain("after-42");
+    expect(cast).not.toContain(SECRET);
+  });
+
   it("can be turned off per connection", async () => {
     const r = await ssh(["-tt", "ssh-norec@127.0.0.1", "echo not-recorded"]);
     expect(r.stdout).toContain("not-recorded");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { openDb, type DbHandle } from "../../drizzle/client";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -82,6 +82,25 @@ describe("[TERMINAL] browser terminal over WebSocket", () => {
     expect(await t.closed).toBe(1000);
     const ssh = (await db.db.select().from(sessions).where(eq(sessions.protocol, "ssh")))[0];
     expect(ssh.identityName).toBe("pat");
+  });
+
+  it("keeps what is typed at a password prompt out of the SSH shell's recording and audit", async () => {
+    const secret = `hunter2-${Date.now().toString(36)}`;
+    const { ticket } = await ticketFor("ssh-term");
+    const t = await connect(ticket);
+    t.ws.send(Buffer.from(`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'\r`));
+    await expect.poll(t.output, { timeout: 10_000 }).toMatch(/[\r\n]Password: $/);
+    t.ws.send(Buffer.from(`${secret}\r`));
+    await expect.poll(t.output, { timeout: 10_000 }).toContain(`got-${secret.length}`);
+    t.ws.send(Buffer.from("exit\r"));
+    expect(await t.closed).toBe(1000);
+    // An SSH terminal is recorded by its SSH session (a psql terminal by the terminal itself).
+    const [ssh] = await db.db.select().from(sessions).where(eq(sessions.protocol, "ssh")).orderBy(desc(sessions.startedAt)).limit(1);
+    await expect.poll(async () => (await gw.cli("sessions", "export", ssh.id)).stdout, { timeout: 5000 }).toContain(`got-${secret.length}`);
+    expect((await gw.cli("sessions", "export", ssh.id)).stdout).not.toContain(secret);
+    const audit = (await gw.cli("audit", "list", "--json")).stdout;
+    expect(audit).toContain("typed at a password prompt: not stored");
+    expect(audit).not.toContain(secret);
   });
 
   it("a ticket works once; another site's page cannot open one; a connection without access is refused", async () => {

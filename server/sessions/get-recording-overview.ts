@@ -57,7 +57,8 @@ export async function getRecordingOverview(db: Db, input: z.infer<typeof getReco
     id: r.id,
     at: r.at,
     offset: Math.max(0, (r.at.getTime() - start) / 1000),
-    statement: r.statement ?? "",
+    // A line typed at a password prompt has no text, only why (gateway/pipeline/shell-lines/secret-prompt.ts).
+    statement: r.statement ?? (r.message ? `(${r.message})` : ""),
     outcome: r.outcome,
     message: r.message,
   }));

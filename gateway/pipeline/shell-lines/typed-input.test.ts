@@ -76,3 +76,75 @@ describe("TypedInput's guard", () => {
     expect(asked).toEqual([{ line: "bash", typed: true }]);
   });
 });
+
+describe("TypedInput at a password prompt", () => {
+  function atPrompt(verdict: CommandVerdict["action"]) {
+    const toShell: string[] = [];
+    const audits: Array<{ outcome: string; statement: string | null; kind?: string; message: string | null }> = [];
+    const judged: string[] = [];
+    let prompt = false;
+    const guard = {
+      active: true,
+      judge: (line: string) => {
+        judged.push(line);
+        return verdict === "review"
+          ? { action: "review", kind: line.split(" ")[0], run: async () => null }
+          : verdict === "deny"
+            ? { action: "deny", kind: line, message: "Gatehouse denied this command: no" }
+            : { action: "allow", kind: line };
+      },
+    } as unknown as CommandGuard;
+    const typed = new TypedInput(
+      {
+        toShell: (b) => toShell.push(b.toString()),
+        toTerminal: () => {},
+        toStderr: () => {},
+        writable: () => true,
+        clientGone: () => new Promise(() => {}),
+        guard,
+        audit: (e) => audits.push({ outcome: e.outcome, statement: e.statement, kind: e.statementKind, message: e.message }),
+        atSecretPrompt: () => prompt,
+      },
+      true,
+      "ssh host cmd",
+    );
+    return { typed, toShell, audits, judged, prompt: (on: boolean) => (prompt = on) };
+  }
+
+  it("judges the line typed there but audits neither its text nor its kind; the next line is audited as usual", async () => {
+    const t = atPrompt("allow");
+    t.prompt(true);
+    t.typed.push(Buffer.from("hunt"));
+    t.typed.push(Buffer.from("er2\rls -l\r"));
+    await settled();
+    expect(t.toShell.join("")).toBe("hunter2\rls -l\r");
+    expect(t.judged).toEqual(["hunter2", "ls -l"]);
+    expect(t.audits).toEqual([
+      { outcome: "ok", statement: null, kind: undefined, message: "typed at a password prompt: not stored" },
+      { outcome: "ok", statement: "ls -l", kind: "ls -l", message: null },
+    ]);
+    expect(JSON.stringify(t.audits)).not.toContain("hunter2");
+  });
+
+  it("refuses a line a rule would hold (the approver would see the secret), and one a rule denies, without its text", async () => {
+    for (const verdict of ["review", "deny"] as const) {
+      const t = atPrompt(verdict);
+      t.prompt(true);
+      t.typed.push(Buffer.from("hunter2\r"));
+      await settled();
+      expect(t.toShell.join("")).toBe("hunter2\x15\r");
+      expect(t.audits).toHaveLength(1);
+      expect(t.audits[0]).toMatchObject({ outcome: "denied", statement: null, kind: undefined });
+      expect(t.audits[0].message).toMatch(/^typed at a password prompt: not stored; /);
+      expect(JSON.stringify(t.audits)).not.toContain("hunter2");
+    }
+  });
+
+  it("audits a line as typed when the prompt is gone before its input arrives", async () => {
+    const t = atPrompt("allow");
+    t.prompt(false);
+    t.typed.push(Buffer.from("echo Password:\r"));
+    await settled();
+    expect(t.audits).toEqual([{ outcome: "ok", statement: "echo Password:", kind: "echo Password:", message: null }]);
+  });
+});

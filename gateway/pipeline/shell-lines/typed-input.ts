@@ -19,9 +19,14 @@ export type ShellEnds = {
   /** Resolves, with why, when the client goes away (a held line's review is then cancelled). */
   clientGone: () => Promise<string>;
   guard: CommandGuard;
-  /** One `command` audit event per line. */
-  audit: (e: { outcome: "ok" | "denied"; statement: string; statementKind?: string; message: string | null }) => void;
+  /** One `command` audit event per line (`statement` null: typed at a password prompt, not stored). */
+  audit: (e: { outcome: "ok" | "denied"; statement: string | null; statementKind?: string; message: string | null }) => void;
+  /** In a terminal: the output ends with a prompt for a secret (SecretPrompt) as this input arrives. */
+  atSecretPrompt?: () => boolean;
 };
+
+/** What the audit says instead of a line typed at a password prompt. */
+export const SECRET_LINE_NOTE = "typed at a password prompt: not stored";
 
 /** The first Ctrl-C or Ctrl-D in some input, or 0. */
 function withdrawKey(data: Buffer): number {
@@ -31,6 +36,8 @@ function withdrawKey(data: Buffer): number {
 
 // Each waiting chunk is scanned once, however many lines are judged while it waits.
 const scanned = new WeakMap<Buffer, number>();
+// Input that arrived while the terminal showed a prompt for a secret: the line it completes is not stored.
+const atPrompt = new WeakSet<Buffer>();
 function pendingKey(pending: Buffer[]): number {
   for (const data of pending) {
     let key = scanned.get(data);
@@ -73,6 +80,7 @@ export class TypedInput {
   }
 
   push(data: Buffer): void {
+    if (this.terminal && this.ends.atSecretPrompt?.()) atPrompt.add(data);
     if (this.held && this.terminal) {
       const key = withdrawKey(data);
       if (key) this.held.withdraw(key);
@@ -96,10 +104,20 @@ export class TypedInput {
 
   private async forward(data: Buffer): Promise<void> {
     const { ends } = this;
+    // The prompt asks for one line: only the first line this input completes is the secret.
+    let secret = atPrompt.has(data);
+    const hidden = () => {
+      const was = secret;
+      secret = false;
+      return was;
+    };
     if (!ends.guard.active) {
       if (this.unjudged.length) ends.toShell(Buffer.concat(this.unjudged.splice(0)));
-      for (const part of this.lines.feed(data))
-        if (part.line?.text.trim()) ends.audit({ outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
+      for (const part of this.lines.feed(data)) {
+        if (!part.line) continue;
+        if (hidden()) ends.audit({ outcome: "ok", statement: null, message: SECRET_LINE_NOTE });
+        else if (part.line.text.trim()) ends.audit({ outcome: "ok", statement: part.line.text, message: part.line.edited ? "line edited with history or completion: recorded as typed" : null });
+      }
       ends.toShell(data);
       return;
     }
@@ -118,7 +136,9 @@ export class TypedInput {
         if (!text?.trim() || !(await this.judge(text)).refused) ends.toShell(line);
         continue;
       }
+      const secretLine = part.line ? hidden() : false;
       if (!part.line || !text?.trim()) {
+        if (secretLine) ends.audit({ outcome: "ok", statement: null, message: SECRET_LINE_NOTE });
         ends.toShell(part.bytes);
         continue;
       }
@@ -126,14 +146,14 @@ export class TypedInput {
         // The shell knows the real line, the gateway does not: run it, and say so in the audit.
         ends.audit({
           outcome: "ok",
-          statement: text,
-          message: `line edited with history or completion: not judged (shell guardrails are best effort; use ${this.enforcedHint} for enforced rules)`,
+          statement: secretLine ? null : text,
+          message: `${secretLine ? `${SECRET_LINE_NOTE}; ` : ""}line edited with history or completion: not judged (shell guardrails are best effort; use ${this.enforcedHint} for enforced rules)`,
         });
         ends.toShell(part.bytes);
         continue;
       }
       // A Ctrl-C or Ctrl-D typed right after Enter, in the same burst or not yet forwarded, counts as well.
-      const { refused, key } = await this.judge(text, keyFrom[i + 1] || pendingKey(this.pending));
+      const { refused, key } = await this.judge(text, keyFrom[i + 1] || pendingKey(this.pending), secretLine);
       if (!refused) {
         ends.toShell(part.bytes);
         continue;
@@ -148,7 +168,7 @@ export class TypedInput {
    * Judges a line (holding it for review when a rule says so) and audits it; tells the client why a
    * refused one does not run. `key`: the Ctrl-C or Ctrl-D that withdrew its review, if one did.
    */
-  private async judge(text: string, typedAhead = 0): Promise<{ refused: string | null; key: number }> {
+  private async judge(text: string, typedAhead = 0, secret = false): Promise<{ refused: string | null; key: number }> {
     const { ends } = this;
     // Without a terminal, output may be a script's data: the gateway's lines go to stderr, uncoloured.
     const say = (line: string, colour: number, end = "\r\n") => {
@@ -160,14 +180,21 @@ export class TypedInput {
     const v = ends.guard.judge(text, { typed: true });
     let refused: string | null = v.action === "deny" ? v.message : null;
     let key = 0;
-    if (v.action === "review") {
+    // A review would show the approver the secret: a line a rule holds is refused instead (fail closed: a fake prompt gets no way around the hold).
+    if (v.action === "review" && secret) refused = "a line typed at a password prompt is not sent for review (the approver would see it), so a rule that holds it refuses it";
+    else if (v.action === "review") {
       const withdrawn = new Promise<void>((resolve) => (this.held = { withdraw: (k) => ((key ||= k), resolve()) }));
       if (this.terminal && typedAhead) this.held!.withdraw(typedAhead);
       refused = await v.run((line) => say(line, 33, ""), ends.clientGone(), withdrawn);
       this.held = null;
       if (!refused && this.terminal && ends.writable()) ends.toTerminal("\r\n");
     }
-    ends.audit({ outcome: refused ? "denied" : "ok", statement: text, statementKind: v.kind, message: refused });
+    ends.audit({
+      outcome: refused ? "denied" : "ok",
+      statement: secret ? null : text,
+      statementKind: secret ? undefined : v.kind,
+      message: secret ? (refused ? `${SECRET_LINE_NOTE}; ${refused}` : SECRET_LINE_NOTE) : refused,
+    });
     if (refused) say(refused, 31);
     return { refused, key: refused ? key : 0 };
   }

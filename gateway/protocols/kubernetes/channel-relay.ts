@@ -10,6 +10,7 @@ import { PodInput } from "./pod-input";
 import { serverFrame } from "./ws-frames";
 import { CommandGuard } from "../../pipeline/shell-lines/command-guard";
 import { TypedInput } from "../../pipeline/shell-lines/typed-input";
+import { SecretPrompt } from "../../pipeline/shell-lines/secret-prompt";
 import type { PodOutput } from "./pod-output";
 import type { StdinSink } from "./pod-input";
 
@@ -30,7 +31,7 @@ function typesIntoShell(r: ChannelRequest): boolean {
 }
 
 /** The shared typed-line judge (gateway/pipeline/shell-lines) on a pod's stdin: the gateway's words on stdout in a terminal, else on stderr. */
-function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, input: PodInput, output: PodOutput, socket: Duplex): StdinSink {
+function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: ChannelRequest, input: PodInput, output: PodOutput, socket: Duplex, prompt: SecretPrompt | null): StdinSink {
   const { identity, connection } = s.admission;
   const guard = new CommandGuard(deps, () => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, s.scope.ctx);
   const gone = new Promise<string>((resolve) => socket.once("close", () => resolve("the client disconnected")));
@@ -43,6 +44,7 @@ function typedLines(deps: GatewayDeps, s: ClientSession<KubeSettings>, r: Channe
       clientGone: () => gone,
       guard,
       audit: (e) => s.scope.audit({ action: "command", ...e, details: { via: `kubectl ${r.kind}`, namespace: r.facts.namespace, pod: r.facts.name } }),
+      atSecretPrompt: () => prompt?.active() ?? false,
     },
     r.query.tty?.[0] === "true",
     "kubectl exec pod -- cmd",
@@ -70,22 +72,30 @@ export async function relayChannels(deps: GatewayDeps, s: ClientSession<KubeSett
   const toClient = writer(socket, upSocket);
   const toPod = writer(upSocket, socket);
   const transfer = r.kind === "exec" && podFileTransfer(r.query.command ?? []);
+  // In a terminal: a line typed at a password prompt is judged but neither audited nor recorded as typed (secret-prompt.ts).
+  const prompt = r.query.tty?.[0] === "true" ? new SecretPrompt() : null;
   if (transfer) recorder.output("[gatehouse: kubectl cp from the pod (tar cf -): the archive is not recorded]\r\n");
   const output = podOutput(
     s.masker(),
     s.credential.forms,
     toClient,
     (channel, data) => {
-      if (channel === CHANNEL.stdout && !transfer) recorder.output(decoder.out.decode(data, { stream: true }));
-      else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
+      if (channel === CHANNEL.stdout && !transfer) {
+        const text = decoder.out.decode(data, { stream: true });
+        prompt?.see(text);
+        recorder.output(text);
+      } else if (channel === CHANNEL.stderr) recorder.output(decoder.err.decode(data, { stream: true }));
     },
     { transfer },
   );
   const input = new PodInput(toPod, {
-    input: (data) => recorder.input(decoder.in.decode(data, { stream: true })),
+    input: (data) => {
+      const text = decoder.in.decode(data, { stream: true });
+      if (!prompt?.active()) recorder.input(text);
+    },
     resize: (w, h) => recorder.resize(w, h),
   });
-  if (typesIntoShell(r)) input.judgeStdinWith(typedLines(deps, s, r, input, output, socket));
+  if (typesIntoShell(r)) input.judgeStdinWith(typedLines(deps, s, r, input, output, socket, prompt));
   const fromClient = (d: Buffer) => {
     try {
       input.push(d);

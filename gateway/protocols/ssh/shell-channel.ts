@@ -1,6 +1,7 @@
 import type { ClientChannel, ServerChannel } from "ssh2";
 import { closedByClient, fail, openOnTarget, recorderOr, targetOr, track } from "./channel-common";
 import { TypedInput } from "../../pipeline/shell-lines/typed-input";
+import { SecretPrompt } from "../../pipeline/shell-lines/secret-prompt";
 import { audit, bridge, type PtyRequest, type SshSession } from "./ssh-session";
 
 /**
@@ -27,7 +28,9 @@ export async function runShell(
   if (rec === undefined) return t.close();
   opened(t, (cols, rows) => rec?.resize(cols, rows));
   audit(s, { action: "ssh.shell", outcome: "ok", message: pty ? `terminal ${pty.term ?? ""} ${pty.cols}x${pty.rows}` : "shell without a terminal" });
-  const decoder = new TextDecoder();
+  const decoder = { in: new TextDecoder(), out: new TextDecoder() };
+  // In a terminal: a line typed at a password prompt is judged but neither audited nor recorded as typed.
+  const prompt = pty ? new SecretPrompt() : null;
   const typed = new TypedInput(
     {
       toShell: (bytes) => t.write(bytes),
@@ -37,16 +40,23 @@ export async function runShell(
       clientGone: () => closedByClient(stream, s),
       guard: s.guard,
       audit: (e) => audit(s, { action: "command", ...e }),
+      atSecretPrompt: () => prompt?.active() ?? false,
     },
     !!pty,
     "ssh host cmd",
   );
   stream.on("data", (data: Buffer) => {
     s.bytes.in += data.length;
-    rec?.input(decoder.decode(data, { stream: true }));
+    const text = decoder.in.decode(data, { stream: true });
+    if (!prompt?.active()) rec?.input(text);
     typed.push(data);
   });
   stream.on("end", () => void typed.ended().then(() => t.end()));
-  await bridge(stream, t, s, { maskOutput: "all", output: rec ? (b) => rec.output(decoder.decode(b, { stream: true })) : undefined });
+  const output = (b: Buffer) => {
+    const text = decoder.out.decode(b, { stream: true });
+    prompt?.see(text);
+    rec?.output(text);
+  };
+  await bridge(stream, t, s, { maskOutput: "all", output: rec || prompt ? output : undefined });
   untrack();
 }

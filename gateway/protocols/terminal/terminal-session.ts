@@ -14,6 +14,7 @@ import type { Admission } from "../../pipeline/admit";
 import { openSession, type SessionScope } from "../../pipeline/session-scope";
 import { sessions } from "../../../drizzle/schema/index";
 import { fail } from "./terminal-socket";
+import { SecretPrompt } from "../../pipeline/shell-lines/secret-prompt";
 
 type Spec = OpenedTerminal & {
   runs: "psql" | "ssh-shell";
@@ -113,8 +114,11 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
   let paused = false;
   let bytesIn = 0;
   let bytesOut = 0;
+  // Keystrokes typed at a password prompt (psql's \password, an ssh passphrase) are left out of the recording.
+  const prompt = new SecretPrompt();
   proc.onData((d) => {
     bytesOut += Buffer.byteLength(d);
+    prompt.see(d);
     recorder?.output(d);
     if (ws.readyState !== ws.OPEN) return;
     ws.send(Buffer.from(d));
@@ -146,7 +150,7 @@ export async function startTerminalSession(ws: WebSocket, early: Array<[Buffer, 
     const text = data.toString();
     if (isBinary) {
       bytesIn += data.length;
-      recorder?.input(text);
+      if (!prompt.active()) recorder?.input(text);
       typing = typing.then(() => type(text)).catch(() => {});
       return;
     }
