@@ -27,6 +27,8 @@ describe("SecretPrompt", () => {
     expect(at("[sudo] pass", "word for ann: ")).toBe(true);
     expect(at("\x1b[1;31mPassword:\x1b[0m ")).toBe(true);
     expect(at("loading...\rPassword: ")).toBe(true);
+    // sudo with pwfeedback echoes an asterisk for each key.
+    expect(at("[sudo] password for ann: ", "*", "**")).toBe(true);
   });
 
   it("does not take a shell prompt, a line of output or an echoed answer for one", () => {

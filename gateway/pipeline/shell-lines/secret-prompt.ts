@@ -32,9 +32,10 @@ export class SecretPrompt {
 const MAX_TAIL = 400;
 
 // The words of a prompt for a secret, then anything short on the same line, then the colon (or `>`,
-// as some tools end it) and spaces that end a prompt: the cursor waits right after it.
+// as some tools end it) and spaces that end a prompt: the cursor waits right after it, or after the
+// asterisks a prompt echoes for each key (sudo's pwfeedback).
 const SECRET_PROMPT =
-  /(?:pass(?:word|phrase|code|wd)|pass phrase|\bpin\b|\bsecret\b|\btoken\b|\botp\b|one-time (?:code|password)|verification code|security code|authenticator code)[^\n]{0,300}?[:>]\s*$/i;
+  /(?:pass(?:word|phrase|code|wd)|pass phrase|\bpin\b|\bsecret\b|\btoken\b|\botp\b|one-time (?:code|password)|verification code|security code|authenticator code)[^\n]{0,300}?[:>]\s*[*•]*$/i;
 
 // CSI sequences (colours, cursor moves), OSC sequences (window titles), other two-byte escapes, and the other controls.
 // eslint-disable-next-line no-control-regex
