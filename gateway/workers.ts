@@ -81,12 +81,13 @@ export function workerLink(): WorkerLink {
 type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number; quickDeaths: number };
 
 /**
- * The primary: migrates the database (and makes the self-signed certificate, when one is used) once, forks the workers, announces `gateway ready` when every
- * one is, replaces one that dies (after 1 s, doubling up to 30 s while replacements keep dying
- * within a minute), sums the workers' metrics for `/metrics`, and on SIGTERM or SIGINT stops every
- * worker (each ends its sessions and stores its audit as a lone gateway does) and exits. A worker
- * that fails before the gateway was first ready stops them all: a configuration error (a port in
- * use, a bad certificate) is the same in every worker.
+ * The primary: migrates the database (and makes the self-signed certificate, when one is used)
+ * once, forks the workers, announces `gateway ready` when every one is, replaces one that dies
+ * (after 1 s, doubling up to 30 s while replacements keep dying within a minute), sums the
+ * workers' metrics for `/metrics`, and on SIGTERM or SIGINT stops every worker (each ends its
+ * sessions and stores its audit as a lone gateway does) and exits. A worker that fails before the
+ * gateway was first ready stops them all: a configuration error (a port in use, a bad certificate)
+ * is the same in every worker.
  */
 export async function runPrimary(config: GatewayConfig, log: Log): Promise<void> {
   await runMigrations(config.databaseUrl);
@@ -133,7 +134,8 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
         const quick = Date.now() - slot.startedAt < 60_000 ? quickDeaths + 1 : 0;
         const delay = Math.min(30_000, 1_000 * 2 ** Math.max(0, quick - 1));
         log(`worker ${index} (${workerInstance(config.instance, index)}) stopped (${how}); its sessions ended with it; starting it again in ${delay / 1000} s`, "error");
-        setTimeout(() => stopping || fork(index, quick), delay).unref();
+        // Not unref'd: with every worker dead at once, this timer is what keeps the primary alive to replace them.
+        setTimeout(() => stopping || fork(index, quick), delay);
       });
     };
     const stop = () => {
