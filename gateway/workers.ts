@@ -78,7 +78,7 @@ export function workerLink(): WorkerLink {
   };
 }
 
-type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number; quickDeaths: number };
+type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number };
 
 /**
  * The primary: migrates the database (and makes the self-signed certificate, when one is used)
@@ -104,7 +104,7 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
     };
     const fork = (index: number, quickDeaths: number) => {
       const worker = cluster.fork({ GATEHOUSE_WORKER_INDEX: String(index) });
-      const slot: Slot = { index, worker, ready: false, startedAt: Date.now(), quickDeaths };
+      const slot: Slot = { index, worker, ready: false, startedAt: Date.now() };
       slots.set(index, slot);
       worker.on("message", (m: Message) => {
         if (m?.type === READY) {

@@ -18,6 +18,28 @@ describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are 
     await f.gw.gw.deps.audit.flush();
     return (await auditEventsOf(f.seed, "command", "cluster")).filter((e) => e.identityName === identityName).map((e) => [e.statement, e.outcome]);
   };
+  /** `kubectl attach -it console` in a real terminal, at the shell's prompt. */
+  const attachConsole = async (key: string) => {
+    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", key)}`, "attach", "-it", "console"], {
+      name: "xterm-256color",
+      cols: 100,
+      rows: 30,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
+    });
+    let out = "";
+    term.onData((d) => (out += d));
+    const screen = () => out;
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await expect.poll(screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
+      term.write("\r");
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/\$ $/);
+    } catch (err) {
+      term.kill();
+      throw err;
+    }
+    return { term, screen, exited };
+  };
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "gatehouse-kube-lines-"));
     f = await startKubeFixture(["cluster"]);
@@ -59,28 +81,17 @@ describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are 
     const made = path.join(dir, "made-after-approval");
     const keep = path.join(dir, "keep-tty.txt");
     writeFileSync(keep, "precious");
-    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "attach", "-it", "console"], {
-      name: "xterm-256color",
-      cols: 100,
-      rows: 30,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
-    });
-    let screen = "";
-    term.onData((d) => (screen += d));
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const { term, screen, exited } = await attachConsole(who.key);
     try {
-      await expect.poll(() => screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
-      term.write("\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\$ $/);
       term.write(`touch ${made}\r`);
-      await expect.poll(() => screen, { timeout: 10_000 }).toContain("Gatehouse is holding this command for approval");
+      await expect.poll(screen, { timeout: 10_000 }).toContain("Gatehouse is holding this command for approval");
       expect(existsSync(made)).toBe(false);
       await decidePendingReview(f.seed, `touch ${made}`, { approve: true });
       await expect.poll(() => existsSync(made), { timeout: 10_000 }).toBe(true);
       term.write(`rm -f ${keep}\r`);
-      await expect.poll(() => screen, { timeout: 10_000 }).toContain('Gatehouse denied this command: rule "no-rm"');
+      await expect.poll(screen, { timeout: 10_000 }).toContain('Gatehouse denied this command: rule "no-rm"');
       term.write("echo still-$((20 + 22))\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toContain("still-42");
+      await expect.poll(screen, { timeout: 10_000 }).toContain("still-42");
       expect(existsSync(keep)).toBe(true);
       term.write("exit\r");
       expect(await exited).toBe(0);
@@ -100,24 +111,13 @@ describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are 
   it("kubectl attach -it: a line typed at a password prompt is judged but not audited as typed", async () => {
     const who = await seedIdentity(f.seed, "kube-lines-secret", ["platform"]);
     const secret = `hunter2-${Date.now().toString(36)}`;
-    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "attach", "-it", "console"], {
-      name: "xterm-256color",
-      cols: 100,
-      rows: 30,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
-    });
-    let screen = "";
-    term.onData((d) => (screen += d));
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const { term, screen, exited } = await attachConsole(who.key);
     try {
-      await expect.poll(() => screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
-      term.write("\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\$ $/);
       // A real prompt with echo off, as sudo's.
       term.write(`bash -c 'read -s -p "Password: " pw; echo; echo "got-\${#pw}"'\r`);
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/[\r\n]Password: $/);
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/[\r\n]Password: $/);
       term.write(`${secret}\r`);
-      await expect.poll(() => screen, { timeout: 10_000 }).toContain(`got-${secret.length}`);
+      await expect.poll(screen, { timeout: 10_000 }).toContain(`got-${secret.length}`);
       term.write("exit\r");
       expect(await exited).toBe(0);
     } finally {
