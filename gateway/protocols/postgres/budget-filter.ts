@@ -34,6 +34,7 @@ export type BudgetHooks = {
  * to cancel it, every row it still sends is dropped, and where the target ends the statement
  * (CommandComplete, its cancel error, a suspended portal) the client gets the gateway's 42501
  * error instead; the rest up to ReadyForQuery is dropped, as a server skips to Sync after an error.
+ * It has no `rowsPass`: every row is counted, so the relay offers each one.
  */
 export class BudgetFilter implements BackendFilter {
   private cut: { error: Buffer; sent: boolean } | null = null;

@@ -5,6 +5,13 @@ import { SqlState } from "./message-codes";
 export type MessageVisitor = (type: number, buf: Buffer, start: number, end: number) => void;
 
 /**
+ * A run of messages of one type that need no look one by one (a result's DataRows while nothing
+ * masks or counts them): `passes` is asked at the first of a run, in the state the messages before it
+ * left; then every whole message of `type` that follows in the chunk goes to `visit` as one range.
+ */
+export type MessageRun = { type: number; passes: () => boolean; visit: (buf: Buffer, start: number, end: number) => void };
+
+/**
  * Splits a stream of typed protocol messages (type byte + int32 length) into whole messages.
  * No I/O and no copying for messages that lie inside one chunk: the visitor gets a view of the chunk,
  * so a relay can forward untouched runs as they arrived. Only a message cut across chunks is reassembled.
@@ -18,10 +25,17 @@ export class MessageFramer {
 
   constructor(private readonly maxMessageBytes: number) {}
 
-  push(chunk: Buffer, visit: MessageVisitor): void {
+  push(chunk: Buffer, visit: MessageVisitor, run?: MessageRun): void {
     let off = this.have > 0 ? this.fillPartial(chunk, visit) : 0;
     const n = chunk.length;
     while (off + 5 <= n) {
+      if (chunk[off] === run?.type && run.passes()) {
+        const from = off;
+        off = this.skipRun(chunk, off, run.type);
+        if (off === from) break; // its first message is cut across chunks: kept below as a partial one
+        run.visit(chunk, from, off);
+        continue;
+      }
       const end = off + 1 + this.checkedLength(chunk.readInt32BE(off + 1));
       if (end > n) break;
       visit(chunk[off], chunk, off, end);
@@ -44,6 +58,17 @@ export class MessageFramer {
   /** Bytes held back waiting for the rest of a message. */
   get buffered(): number {
     return this.have;
+  }
+
+  /** The offset after the whole messages of `type` that follow each other from `off` in `chunk`. */
+  private skipRun(chunk: Buffer, off: number, type: number): number {
+    const n = chunk.length;
+    while (off + 5 <= n && chunk[off] === type) {
+      const end = off + 1 + this.checkedLength(chunk.readInt32BE(off + 1));
+      if (end > n) break;
+      off = end;
+    }
+    return off;
   }
 
   private checkedLength(len: number): number {

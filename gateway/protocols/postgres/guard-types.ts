@@ -27,6 +27,12 @@ export type BackendFilter = {
   /** May return messages the gateway sends the target right before this one (their answers are the filter's, not the client's). */
   onFrontend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | void;
   onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void>;
+  /**
+   * True when the next DataRow, and those right after it, would be passed as they are (nothing to
+   * mask or count in the current result): the relay then forwards the run without offering each row.
+   * Without it, every row is offered.
+   */
+  rowsPass?(): boolean;
 };
 
 // What the target is sent in place of a refused text: it fails in the target's parser, runs nothing.

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import { serialize } from "pg-protocol";
-import { MessageFramer } from "./framer";
+import { MessageFramer, type MessageRun } from "./framer";
 import { SegmentWriter } from "./segment-writer";
 import { PgError } from "./pg-error";
 import { Backend, Frontend, SqlState } from "./message-codes";
@@ -46,6 +46,8 @@ export class PgRelay {
   private quietSinceReady = true;
   private targetFatal = false;
   private readonly fromTarget: MessageFramer;
+  /** A result's DataRows that the filter would pass as they are: forwarded as one range, not offered one by one. */
+  private readonly passingRows: MessageRun;
   /** Takes the relay's handlers off the target, when it is handed back for reuse. */
   private readonly targetDetachers: Array<() => void> = [];
 
@@ -106,6 +108,12 @@ export class PgRelay {
       if (!replacement) toClient.add(buf, start, end);
       else if (replacement.length) toClient.add(replacement, 0, replacement.length);
     });
+    // The tracker and the reuse watch ignore DataRows; only the filter (masking, budgets) looks at them.
+    this.passingRows = {
+      type: Backend.DataRow,
+      passes: () => !this.targetBacklog && (filter ? filter.rowsPass?.() === true : true),
+      visit: (buf, start, end) => toClient.add(buf, start, end),
+    };
 
     this.buffers = limits?.buffers;
     this.deadline = limits
@@ -146,7 +154,7 @@ export class PgRelay {
       this.touch();
       this.bytesOut += chunk.length;
       try {
-        fromTarget.push(chunk, visitTarget);
+        fromTarget.push(chunk, visitTarget, this.passingRows);
       } catch (err) {
         return this.fail(new PgError("FATAL", SqlState.ProtocolViolation, `the target sent a malformed message: ${(err as Error).message}`));
       }

@@ -155,6 +155,11 @@ export class ResultMasker implements BackendFilter {
     return undefined;
   }
 
+  /** DataRows are passed as they are while the rules in force mask nothing in the current result (see onBackend's DataRow). */
+  rowsPass(): boolean {
+    return !this.current() || !(this.simple ?? this.portalMasks());
+  }
+
   /** The session's masker for the rules in force (rebuilt when they change). */
   private current(): ValueMasker | null {
     const masking = this.masking();

@@ -43,6 +43,7 @@ export class TextReading {
         } else if (type === Backend.ReadyForQuery) this.strings.onReady();
         return filter.onBackend(type, buf, start, end);
       },
+      rowsPass: () => filter.rowsPass?.() === true,
     };
   }
 }
