@@ -98,13 +98,14 @@ export async function startGateway(config: GatewayConfig, opts: { migrate?: bool
     buffers: new BufferBudget(config.bufferBudgetBytes),
     throttle,
     budgets: new BudgetMeter(handle.db, log),
-    connectors: new ConnectorHub({ db: handle.db, instance: config.instance, audit, log, throttle }),
+    connectors: new ConnectorHub({ db: handle.db, instance: config.instance, workers: config.workers, audit, log, throttle }),
     log,
   };
   const leftovers = await deps.sessions.closeLeftovers(config.instance);
   if (leftovers.length) log(`closed ${leftovers.length} session record(s) an earlier run of ${config.instance} left active`);
   // Stored before the listeners open, so the restart's end events are in the log as soon as it answers.
   if (await endLeftoverSessions(handle.pool, audit, leftovers, LEFTOVER_REASON)) await audit.flush();
+  await deps.connectors.closeLeftoverLinks();
   const staleReviews = await deps.reviews.cancelLeftovers();
   if (staleReviews) log(`cancelled ${staleReviews} review(s) an earlier run of ${config.instance} left pending`);
 

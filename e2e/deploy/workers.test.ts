@@ -4,11 +4,14 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
 import { tmpdir } from "node:os";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { freePort, psqlAdmin } from "../support/pg-server";
 import { gatehouse, startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
 import { parsePrometheusText, sampleValue } from "./prometheus-text";
+import WebSocket from "ws";
+import { Mux, MUX_VERSION } from "../../gateway/connector/mux";
 
 // GATEHOUSE_WORKERS=2: `npm run gateway` as a primary with two worker processes behind the same
 // ports. Real node-postgres clients land on both workers (the primary deals connections out in
@@ -27,6 +30,7 @@ let gw: GatewayProcess | undefined;
 let key: string;
 let pgPort: number;
 let httpPort: number;
+let connector: { proc: ChildProcess; log: () => string } | undefined;
 
 beforeAll(async () => {
   psqlAdmin(pgServer, `create database ${stateDb}`);
@@ -51,6 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  connector?.proc.kill();
   await gw?.stop();
   await state?.end();
   rmSync(dataDir, { recursive: true, force: true });
@@ -211,6 +216,55 @@ describe("GATEHOUSE_WORKERS=2", () => {
     for (let i = 0; i < 4; i++) expect(sampleValue(await scrape(), "gatehouse_sessions_opened_total", { protocol: "postgres" })).toBe(rows[0].n);
   });
 
+  it("serves connections routed through a connector from either worker: the connector keeps a link to each", async () => {
+    expect((await gatehouse(env, "connectors", "add", "edge")).code).toBe(0);
+    const token = (await gatehouse(env, "connectors", "token", "edge")).stdout.trim();
+    expect(token).toMatch(/^ghc_/);
+    const add = await gatehouse(env, "connections", "add", "shop-edge", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable`, "--via", "edge");
+    expect(add.code, add.stderr).toBe(0);
+    expect((await gatehouse(env, "grant", "agents", "shop-edge")).code).toBe(0);
+    // The connector is given the gateway's one address; the workers behind it take its links in turn.
+    const proc = spawn(process.execPath, ["bin/gatehouse.mjs", "connector", "--gateway", `wss://127.0.0.1:${httpPort}/connector`, "--ca", path.join(dataDir, "tls-cert.pem")], {
+      env: { ...process.env, GATEHOUSE_CONNECTOR_TOKEN: token },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let log = "";
+    proc.stderr!.on("data", (d: Buffer) => (log += d));
+    connector = { proc, log: () => log };
+    const linkedTo = () => [...log.matchAll(/linked to \S+ as connector edge \(gateway instance (\S+?)[;)]/g)].map((m) => m[1]);
+    await until("the connector to link to both workers", async () => linkedTo().length >= 2, 30_000);
+    expect(linkedTo().sort()).toEqual([`${INSTANCE}#1`, `${INSTANCE}#2`]);
+    expect(log).toMatch(/2 of its 2 workers linked/);
+    // Sessions of the routed connection, on both workers, reach the target through the connector's links.
+    const edgeKey = await issueKey("edge-user");
+    const byInstance = new Map<string, pg.Client>();
+    for (let i = 0; i < 8 && byInstance.size < 2; i++) {
+      const app = `e-${randomBytes(4).toString("hex")}`;
+      const client = new pg.Client({ host: "127.0.0.1", port: pgPort, user: "edge-user", password: edgeKey, database: "shop-edge", application_name: app });
+      await client.connect();
+      expect((await client.query("select current_user as u")).rows).toEqual([{ u: "app" }]);
+      const { rows } = await state.query<{ gateway_instance: string }>("select gateway_instance from sessions where client_app = $1", [app]);
+      byInstance.set(rows[0].gateway_instance, client);
+    }
+    expect([...byInstance.keys()].sort()).toEqual([`${INSTANCE}#1`, `${INSTANCE}#2`]);
+    await Promise.all([...byInstance.values()].map((c) => c.end()));
+    // Each worker recorded the link it holds (the console's connectors page reads these).
+    const { rows } = await state.query<{ instance: string }>("select l.instance from connector_links l where l.disconnected_at is null order by l.instance");
+    expect(rows.map((r) => r.instance)).toEqual([`${INSTANCE}#1`, `${INSTANCE}#2`]);
+
+    // A link whose hello names the instance it lands on is declined at once, and never recorded.
+    const ws = new WebSocket(`wss://127.0.0.1:${httpPort}/connector`, { headers: { authorization: `Bearer ${token}` }, ca: readFileSync(path.join(dataDir, "tls-cert.pem")) });
+    const mux = new Mux(ws, "connector");
+    const welcome = new Promise<{ instance: string; workers: number; duplicate?: boolean }>((resolve) => mux.once("welcome", resolve));
+    const closed = new Promise<string>((resolve) => mux.once("close", resolve));
+    ws.once("open", () => mux.hello("hello", { version: "test", hostname: "test", mux: MUX_VERSION, have: [`${INSTANCE}#1`, `${INSTANCE}#2`] }));
+    const w = await welcome;
+    expect(w).toMatchObject({ workers: 2, duplicate: true });
+    expect(await closed).toBe(`this connector already has a link to gateway instance ${w.instance}`);
+    const after = await state.query("select 1 from connector_links where disconnected_at is null");
+    expect(after.rows).toHaveLength(2);
+  });
+
   it("replaces a worker killed with SIGKILL under its name; the other worker's sessions go on", async () => {
     const [a, b] = await onBothWorkers("spread", key);
     const lease = async (instance: string) => (await state.query<{ pid: number }>("select pid from gateway_instances where instance = $1", [instance])).rows[0]?.pid;
@@ -247,6 +301,22 @@ describe("GATEHOUSE_WORKERS=2", () => {
     await until("the primary to say the worker serves again", async () => /is serving again/.test(gw!.log()));
     // Both workers take sessions again.
     const again = await onBothWorkers("spread", key);
+    // The connector's link to the killed worker dropped with it; it links to the replacement, declined by the other worker meanwhile.
+    if (connector) {
+      const log = connector.log;
+      expect(log()).toMatch(new RegExp(`link to \\S+ \\(gateway instance ${a.instance}\\) lost`));
+      await until(
+        "the connector to link to the replacement",
+        async () =>
+          log()
+            .split(/link to \S+ \(gateway instance \S+\) lost/)
+            .at(-1)!
+            .includes(`(gateway instance ${a.instance};`),
+        60_000,
+      );
+      const { rows } = await state.query<{ instance: string }>("select l.instance from connector_links l where l.disconnected_at is null order by l.instance");
+      expect(rows.map((r) => r.instance)).toEqual([`${INSTANCE}#1`, `${INSTANCE}#2`]);
+    }
     await Promise.all([b, ...again].map((s) => s.client.end()));
     await a.client.end().catch(() => {});
   }, 150_000);

@@ -18,7 +18,7 @@ const HELLO_TIMEOUT_MS = 5_000;
 const MAX_FRAME = 1024 * 1024;
 
 type Link = { id: string; mux: Mux; connector: VerifiedConnector; hostname: string; version: string; alive: boolean; expiry?: NodeJS.Timeout };
-type Hello = { version?: unknown; hostname?: unknown; mux?: unknown };
+type Hello = { version?: unknown; hostname?: unknown; mux?: unknown; have?: unknown };
 
 /**
  * The gateway's end of connectors (`/connector` on the HTTP port): authenticates each connector
@@ -32,7 +32,8 @@ export class ConnectorHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(private readonly opts: { db: Db; instance: string; audit: AuditWriter; log: Log; throttle: AuthThrottle }) {}
+  /** `workers`: how many gateway instances share this one's ports (GATEHOUSE_WORKERS); a connector keeps a link to each. */
+  constructor(private readonly opts: { db: Db; instance: string; workers: number; audit: AuditWriter; log: Log; throttle: AuthThrottle }) {}
 
   mount(router: HttpRouter, bus: Bus): void {
     router.mount("/connector", "connectors' links (WebSocket; a connector token)", { upgrade: (req, socket, head) => void this.onUpgrade(req, socket, head) });
@@ -50,6 +51,16 @@ export class ConnectorHub {
     const via = connection.connector;
     if (!via) return dialDirect;
     return (to) => this.openStream(via, connection.name, to);
+  }
+
+  /**
+   * Marks the links an earlier run of this instance left recorded as live (it died without closing
+   * them) as ended, before this run takes any: the console then shows only the links that exist.
+   */
+  async closeLeftoverLinks(): Promise<void> {
+    await this.opts.db
+      .execute(sql`update connector_links set disconnected_at = now(), streams_open = 0 where instance = ${this.opts.instance} and disconnected_at is null`)
+      .catch((err: Error) => this.opts.log(`connector: cannot close the links an earlier run left recorded: ${err.message}`));
   }
 
   async close(): Promise<void> {
@@ -118,6 +129,11 @@ export class ConnectorHub {
     mux.once("hello", (h: Hello) => {
       clearTimeout(helloTimer);
       if (h.mux !== MUX_VERSION) return mux.close(`this gateway speaks connector framing ${MUX_VERSION}; upgrade the connector`);
+      // The connector process already has a link to this instance (workers share the address): declined before any stream could use it.
+      if (Array.isArray(h.have) && h.have.includes(this.opts.instance)) {
+        mux.hello("welcome", { connector: connector.name, instance: this.opts.instance, workers: this.opts.workers, duplicate: true });
+        return mux.close(`this connector already has a link to gateway instance ${this.opts.instance}`);
+      }
       // The gateway names the link (a connector's own id could collide with, or claim, another's row).
       link = { id: randomUUID(), mux, connector, hostname: String(h.hostname ?? "?").slice(0, 255), version: String(h.version ?? "?").slice(0, 64), alive: true };
       void this.register(link, remoteAddr);
@@ -146,7 +162,7 @@ export class ConnectorHub {
       link.expiry = setTimeout(() => link.mux.close("the connector's token expired"), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
       link.expiry.unref();
     }
-    link.mux.hello("welcome", { connector: link.connector.name, instance, heartbeatMs: HEARTBEAT_MS });
+    link.mux.hello("welcome", { connector: link.connector.name, instance, workers: this.opts.workers, heartbeatMs: HEARTBEAT_MS });
     audit.write({
       at: new Date(),
       action: "connector.connected",

@@ -33,14 +33,71 @@ export async function runConnector(opts: ConnectorOptions): Promise<{ close: () 
   // ws is loaded here, not with the module: the CLI bundle holds this module, and every other
   // command would pay for loading ws (about 30 ms of each command's start).
   const { default: Ws } = await import("ws");
-  const links = opts.gateways.map((url) => new GatewayLink(url, opts, Ws));
-  for (const l of links) l.start();
+  const sets = opts.gateways.map((url) => new GatewayLinks(url, opts, Ws));
   return {
-    linked: () => links.filter((l) => l.isLinked).length,
+    linked: () => sets.reduce((n, s) => n + s.linked().length, 0),
     close: async () => {
-      await Promise.all(links.map((l) => l.stop()));
+      await Promise.all(sets.map((s) => s.stop()));
     },
   };
+}
+
+/** What the gateway says once it took the link (see ConnectorHub.register). */
+type Welcome = { connector?: string; instance?: string; workers?: unknown; duplicate?: unknown };
+
+/**
+ * The links to one gateway address. Behind it may be several gateway instances sharing its ports
+ * (GATEHOUSE_WORKERS), each reaching targets only through links it holds itself, while the address
+ * hands each new connection to the next one in turn: so this keeps one link per instance the gateway
+ * says it has. Each link's hello names the instances already linked; one that lands on such an
+ * instance again is declined by the gateway before it is used, and tries again after a backoff.
+ */
+class GatewayLinks {
+  private readonly links: GatewayLink[] = [];
+  private workers = 1;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly opts: ConnectorOptions,
+    private readonly Ws: typeof WebSocket,
+  ) {
+    this.add();
+  }
+
+  /** The gateway instances this address's links reach now. */
+  linked(except?: GatewayLink): string[] {
+    return this.links.flatMap((l) => (l !== except && l.instance !== null ? [l.instance] : []));
+  }
+
+  welcomed(link: GatewayLink, w: Welcome): void {
+    const workers = Number(w.workers);
+    this.workers = Number.isInteger(workers) && workers >= 1 && workers <= 64 ? workers : 1;
+    if (w.duplicate) return;
+    const have = this.linked();
+    const of = this.workers > 1 ? `; ${have.length} of its ${this.workers} workers linked` : "";
+    this.opts.log(`linked to ${this.url} as connector ${w.connector ?? "?"} (gateway instance ${w.instance ?? "?"}${of})`);
+    // The next link goes out once this one is in: in turn, it lands on the next worker.
+    if (have.length < this.workers && this.links.length < this.workers) this.add();
+  }
+
+  /** Said once a link has kept landing on instances already linked: which are missing. */
+  stuck(attempts: number): void {
+    const have = this.linked();
+    this.opts.log(`gateway ${this.url} has ${this.workers} workers; after ${attempts} tries the links reach ${have.length} (${have.join(", ") || "none"}); still trying`);
+  }
+
+  private add(): void {
+    if (this.stopped) return;
+    const link = new GatewayLink(this.url, this.opts, this.Ws, this);
+    this.links.push(link);
+    link.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.links.map((l) => l.stop()));
+  }
 }
 
 class GatewayLink {
@@ -50,12 +107,14 @@ class GatewayLink {
   private attempt = 0;
   private silence?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
-  isLinked = false;
+  /** The gateway instance this link reaches; null while it is not linked. */
+  instance: string | null = null;
 
   constructor(
     private readonly url: string,
     private readonly opts: ConnectorOptions,
     private readonly Ws: typeof WebSocket,
+    private readonly set: GatewayLinks,
   ) {}
 
   start(): void {
@@ -79,20 +138,23 @@ class GatewayLink {
       });
     });
     ws.on("open", () => {
-      this.attempt = 0;
       this.heard();
-      mux.hello("hello", { version: this.opts.version, hostname: hostname(), mux: MUX_VERSION });
+      // `have`: the instances this address's other links reach (a gateway that is one of them declines this link).
+      mux.hello("hello", { version: this.opts.version, hostname: hostname(), mux: MUX_VERSION, have: this.set.linked(this) });
     });
     ws.on("ping", () => this.heard());
-    mux.on("welcome", (w: { connector?: string; instance?: string }) => {
-      this.isLinked = true;
-      this.opts.log(`linked to ${this.url} as connector ${w.connector ?? "?"} (gateway instance ${w.instance ?? "?"})`);
+    mux.on("welcome", (w: Welcome) => {
+      if (!w.duplicate) {
+        this.attempt = 0;
+        this.instance = typeof w.instance === "string" ? w.instance : "?";
+      } else if (this.attempt === 8) this.set.stuck(this.attempt);
+      this.set.welcomed(this, w);
     });
     mux.on("open", (stream: MuxStream, req: OpenRequest) => void this.onOpen(mux, stream, req));
     mux.once("close", (reason: string) => {
       clearTimeout(this.silence);
-      if (this.isLinked) this.opts.log(`link to ${this.url} lost: ${reason}`);
-      this.isLinked = false;
+      if (this.instance !== null) this.opts.log(`link to ${this.url} (gateway instance ${this.instance}) lost: ${reason}`);
+      this.instance = null;
       this.scheduleReconnect();
     });
   }
