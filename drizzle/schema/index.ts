@@ -22,3 +22,4 @@ export * from "./data-budgets";
 export * from "./saml-message-ids";
 export * from "./scim";
 export * from "./connectors";
+export * from "./held-call-results";

@@ -6,7 +6,7 @@ import pg from "pg";
 import { and, eq } from "drizzle-orm";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callTool as call, connectMcp, structured, textOf as text } from "./mcp-client";
-import { auditEvents } from "../../drizzle/schema/index";
+import { auditEvents, heldCallResults } from "../../drizzle/schema/index";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "../masking/support/masked-gateway";
@@ -198,8 +198,9 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
     await client.close();
   });
 
-  it("[INSTANCES]: a held call lives in the instance that took it: another instance reports the review's state and says where the call waits", async () => {
+  it("[INSTANCES]: a held call waits in the instance that took it; review_wait on another instance reports where, then hands over its result (or its rejection) once it ran", async () => {
     const second = await startTestGateway({ GATEHOUSE_INSTANCE: "mcp-second" }, { shareDatabaseWith: m.t });
+    const firstInstance = m.t.env.GATEHOUSE_INSTANCE;
     try {
       await direct("create table elsewhere (id int)");
       const first = await connect(m.key);
@@ -207,11 +208,36 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
       const there = await connectMcp(new URL(`http://127.0.0.1:${second.gw.ports.http}/mcp`), m.key);
       expect(structured(await call(there, "review_status", { reviewId: pending.reviewId }))).toMatchObject({ status: "pending", resultAvailableHere: false });
       const elsewhere = await call(there, "review_wait", { reviewId: pending.reviewId, waitSeconds: 0 });
-      expect(elsewhere.isError).toBe(true);
-      expect(text(elsewhere)).toContain(`it was taken by ${m.t.env.GATEHOUSE_INSTANCE}`);
-      await there.close();
+      expect(elsewhere.isError).toBeFalsy();
+      expect(structured(elsewhere)).toMatchObject({ status: "pending_approval", heldBy: firstInstance });
+      // Another identity learns nothing of it there either.
+      const other = await connectMcp(new URL(`http://127.0.0.1:${second.gw.ports.http}/mcp`), m.exemptKey);
+      expect(text(await call(other, "review_wait", { reviewId: pending.reviewId, waitSeconds: 0 }))).toMatch(/no review .* holds a call of yours/);
+      await other.close();
+      // Approved while the other instance waits: the call runs where it waits, and its result comes back here.
+      const waited = call(there, "review_wait", { reviewId: pending.reviewId, waitSeconds: 20 });
+      await new Promise((r) => setTimeout(r, 300));
       await decideReview(m.t.gw.deps.db, { reviewId: pending.reviewId, decision: "approve", decider: approver });
+      const handed = await waited;
+      expect(handed.isError).toBeFalsy();
+      expect(structured(handed).results).toMatchObject([{ command: "DROP" }]);
+      expect(await exists("elsewhere")).toBe(false);
+      // The instance that held it still hands it out too; it ran once.
       expect(structured(await call(first, "review_wait", { reviewId: pending.reviewId })).results).toMatchObject([{ command: "DROP" }]);
+      // Stored sealed: the table holds no readable trace of the result.
+      const [row] = await m.t.gw.deps.db.select().from(heldCallResults).where(eq(heldCallResults.reviewId, pending.reviewId));
+      expect(row).toMatchObject({ gatewayInstance: firstInstance, tool: "query", connectionName: "mcp-db" });
+      expect(row.outcome).not.toMatch(/DROP|elsewhere/);
+
+      // A rejection reaches the other instance as the tool error the holder answered with.
+      await direct("create table kept_elsewhere (id int)");
+      const second2 = structured(await call(first, "query", { connection: "mcp-db", sql: "drop table kept_elsewhere" })) as { reviewId: string };
+      await decideReview(m.t.gw.deps.db, { reviewId: second2.reviewId, decision: "reject", reason: "not today", decider: approver });
+      const rejected = await call(there, "review_wait", { reviewId: second2.reviewId, waitSeconds: 20 });
+      expect(rejected.isError).toBe(true);
+      expect(text(rejected)).toContain("rejected by dana@example.com: not today");
+      expect(await exists("kept_elsewhere")).toBe(true);
+      await there.close();
       await first.close();
     } finally {
       await second.close();

@@ -35,7 +35,7 @@ describe("[MCP] held calls", () => {
   });
 
   it("caps the calls one identity leaves pending; settled ones free their place; close abandons the pending ones", async () => {
-    const calls = new HeldCalls(2);
+    const calls = new HeldCalls(undefined, 2);
     const first = held(calls, "p1", "agent-a");
     const second = held(calls, "p2", "agent-a");
     expect(calls.hasRoom("agent-a")).toBe(false);

@@ -1,4 +1,5 @@
 import type { ToolOutcome } from "./tool-call";
+import type { HeldCallResults, StoredCall } from "./held-call-results";
 
 /** What a held tool call ends with: its result, or the tool error saying why it did not run (a rejection, a timeout, an error). */
 export type CallOutcome = ToolOutcome;
@@ -21,14 +22,17 @@ const KEEP_SETTLED_MS = 15 * 60_000;
 /**
  * Tool calls a review holds, in this gateway instance's memory: the inner Postgres connection (or
  * SSH channel) stays open and waiting while the agent gets a "pending approval" result at once;
- * `review_wait` picks up the outcome. A call lives in the instance that took it: another instance
- * cannot hand out its result (the review itself is in the shared database).
+ * `review_wait` picks up the outcome. A call lives in the instance that took it; with `shared`, its
+ * outcome is also stored (sealed) for `review_wait` on another instance (`stored`).
  */
 export class HeldCalls {
   private readonly calls = new Map<string, HeldCall>();
 
   /** `maxPendingPerIdentity`: each pending call keeps an inner connection open, so one identity may not pile them up. */
-  constructor(private readonly maxPendingPerIdentity = 20) {}
+  constructor(
+    private readonly shared?: HeldCallResults,
+    private readonly maxPendingPerIdentity = 20,
+  ) {}
 
   /** Whether `identityName` may leave one more call waiting for approval here. */
   hasRoom(identityName: string): boolean {
@@ -40,10 +44,17 @@ export class HeldCalls {
   add(call: Omit<HeldCall, "settled">): void {
     const held: HeldCall = { ...call };
     this.calls.set(call.reviewId, held);
+    const recorded = this.shared?.held(call);
     void call.outcome.then((o) => {
       held.settled = o;
       setTimeout(() => this.calls.delete(call.reviewId), KEEP_SETTLED_MS).unref();
+      void recorded?.then(() => this.shared?.settled(call.reviewId, o, KEEP_SETTLED_MS));
     });
+  }
+
+  /** A call another instance holds (or held), as it recorded it for `identityName`. */
+  async stored(reviewId: string, identityName: string): Promise<StoredCall | undefined> {
+    return this.shared?.find(reviewId, identityName);
   }
 
   get(reviewId: string, identityName: string): HeldCall | undefined {

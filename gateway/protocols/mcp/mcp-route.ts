@@ -5,6 +5,7 @@ import type { GatewayDeps } from "../../gateway-deps";
 import type { HttpRouter } from "../../http/router";
 import { authenticateClient } from "../../pipeline/admit";
 import { HeldCalls } from "./held-calls";
+import { HeldCallResults } from "./held-call-results";
 import { allowedOrigin, jsonRpcError, METADATA_PATH, publicBase, readJsonRpc } from "./json-rpc-http";
 import { registerTools, TOOL_NAMES } from "./tools";
 import { upstreamMcp } from "./upstream/upstream-route";
@@ -21,7 +22,7 @@ export type McpRoute = { close: () => Promise<void> };
  * the gateway's own Postgres and SSH listeners with that credential, which judge, hold, mask and audit.
  */
 export function mountMcp(router: HttpRouter, deps: GatewayDeps, endpoints: CallerContext["endpoints"]): McpRoute {
-  const held = new HeldCalls();
+  const held = new HeldCalls(new HeldCallResults(deps.db, deps.box, deps.config.instance, (m) => deps.log(m, "warn")));
   const sessions = new EndpointSessions(deps);
   const open = new Set<http.ServerResponse>();
   const upstream = upstreamMcp(deps);

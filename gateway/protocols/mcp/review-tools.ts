@@ -53,8 +53,7 @@ export function registerReviewTools(server: McpServer, c: CallerContext): void {
           const row = await ownReview(c, args.reviewId);
           if (!row) return unknownReview(args.reviewId);
           if (row.requestFingerprint) return waitForResend(c, row.id, (args.waitSeconds ?? MAX_WAIT_SECONDS) * 1000, extra.signal);
-          const message = `review ${row.id} is ${row.status}, but the call it held is not waiting in this gateway instance (${c.deps.config.instance}): it was taken by ${row.gatewayInstance}${row.gatewayInstance === c.deps.config.instance ? " before a restart, or its result was collected long ago" : ""}. Its result cannot be returned here.`;
-          return { result: toolError(message), outcome: "error", message, connection: row.connectionName, details: { reviewId: row.id } };
+          return waitElsewhere(c, row, (args.waitSeconds ?? MAX_WAIT_SECONDS) * 1000, extra.signal);
         }
         const outcome = await c.held.wait(call, (args.waitSeconds ?? MAX_WAIT_SECONDS) * 1000, extra.signal);
         const details = { reviewId: call.reviewId, heldTool: call.tool };
@@ -103,6 +102,50 @@ async function waitForResend(c: CallerContext, id: string, ms: number, signal?: 
   const message = `Gatehouse did not run this request: ${why}`;
   return { result: toolError(message), outcome: "denied", message, connection: row.connectionName, details };
 }
+
+/**
+ * A held call that waits in another instance (another worker, or another host behind the same
+ * address): its outcome is handed over through the database once that instance stored it. Until
+ * then the review's state is reported; a call whose instance stopped before it finished is lost.
+ */
+async function waitElsewhere(c: CallerContext, review: ReviewRow, ms: number, signal?: AbortSignal): Promise<ToolOutcome> {
+  const until = Date.now() + ms;
+  const here = c.deps.config.instance;
+  let stored = await c.held.stored(review.id, c.identity.name);
+  while (stored && !stored.outcome && !stored.holderGone && Date.now() < until && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 250));
+    stored = await c.held.stored(review.id, c.identity.name);
+  }
+  if (stored?.outcome) {
+    const details = { reviewId: review.id, heldTool: stored.tool, heldBy: stored.instance };
+    return { ...stored.outcome, connection: stored.connection, details: { ...stored.outcome.details, ...details } };
+  }
+  if (stored && !stored.holderGone) {
+    const row = (await ownReview(c, review.id)) ?? review;
+    const waiting =
+      row.status === "pending"
+        ? "Still waiting for an approver: call review_wait again."
+        : `The review is ${row.status}; the call is finishing in gateway instance ${stored.instance}: call review_wait again.`;
+    const pending = { status: row.status === "pending" ? "pending_approval" : row.status, reviewId: row.id, heldBy: stored.instance, next: waiting };
+    return {
+      result: toolResult(pending),
+      outcome: "ok",
+      message: `review ${row.id} ${row.status}, call waiting in ${stored.instance}`,
+      connection: row.connectionName,
+      details: { reviewId: row.id, heldTool: stored.tool, heldBy: stored.instance, pending: true },
+    };
+  }
+  const by = stored?.instance ?? review.gatewayInstance;
+  const why = stored?.holderGone
+    ? `gateway instance ${by}, where it waited, stopped before it finished`
+    : by === here
+      ? "this gateway instance was restarted since, or its result was collected long ago"
+      : `it was taken by gateway instance ${by}, which kept no result for other instances`;
+  const message = `review ${review.id} is ${review.status}, but the call it held cannot be returned: ${why}. Make the call again if it is still needed.`;
+  return { result: toolError(message), outcome: "error", message, connection: review.connectionName, details: { reviewId: review.id } };
+}
+
+type ReviewRow = NonNullable<Awaited<ReturnType<typeof ownReview>>>;
 
 async function ownReview(c: CallerContext, id: string) {
   const [row] = await c.deps.db
