@@ -3,6 +3,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type
 import { runMigrations } from "../drizzle/migrate";
 import type { GatewayConfig } from "./config";
 import { loadTlsContext } from "./tls";
+import { loadMysqlRsaKey } from "./protocols/mysql/rsa-key";
 import type { Log } from "./log-sink";
 
 // GATEHOUSE_WORKERS=N: N gateway processes (node:cluster) behind the same listeners. The primary
@@ -93,6 +94,8 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
   await runMigrations(config.databaseUrl);
   // A self-signed certificate is generated here, once: workers generating their own at the same time would present different ones.
   await loadTlsContext(config);
+  // Likewise MySQL's RSA key (each worker would make its own).
+  loadMysqlRsaKey(config.dataDir);
   const slots = new Map<number, Slot>();
   let announced = false;
   let stopping = false;

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
+import { authPlugins } from "mysql2";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { eq } from "drizzle-orm";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sessions } from "../../drizzle/schema/index";
@@ -96,6 +98,37 @@ describe("[MYSQL][CLIENTS]", () => {
     } finally {
       await c.end();
     }
+  });
+
+  it("a client given the gateway's public key file (mysql-rsa-public.pem) sends the password encrypted at once, also in COM_CHANGE_USER; a stale key file is refused with 1045 saying so", async () => {
+    const keyFile = path.join(gw.env.GATEHOUSE_DATA_DIR, "mysql-rsa-public.pem");
+    const serverPublicKey = readFileSync(keyFile, "utf8");
+    expect(serverPublicKey).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    // The private key stays readable by the gateway's user only.
+    expect(statSync(path.join(gw.env.GATEHOUSE_DATA_DIR, "mysql-rsa-key.pem")).mode & 0o077).toBe(0);
+    const asked: Buffer[] = [];
+    const withKey = (key: string) => ({
+      caching_sha2_password: authPlugins.caching_sha2_password({ serverPublicKey: key, onServerPublicKey: (k: Buffer) => asked.push(k) }),
+    });
+    const c = await mysql.createConnection({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", authPlugins: withKey(serverPublicKey) });
+    try {
+      const [[row]] = await c.query<RowDataPacket[]>("select count(*) as n from items");
+      expect(row.n).toBe(2);
+      await c.changeUser({ user: "shop-db", password: agent.key, database: "mysql" });
+      const [[after]] = await c.query<RowDataPacket[]>("select database() as db");
+      expect(after.db).toBe("mysql");
+    } finally {
+      await c.end();
+    }
+    // The key was never asked for: the file spared the round trip, and the unauthenticated fetch.
+    expect(asked).toEqual([]);
+    const stale = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    const err = await mysql.createConnection({ host: "127.0.0.1", port, user: "shop-db", password: agent.key, database: "shop", authPlugins: withKey(stale) }).then(
+      (x) => (x.destroy(), null),
+      (e: { errno?: number; message?: string }) => e,
+    );
+    expect(err?.errno).toBe(1045);
+    expect(err?.message).toContain("must be the gateway's mysql-rsa-public.pem");
   });
 
   it("mysql2 over TLS, with prepared statements (binary protocol) and a multi-statement text", async () => {

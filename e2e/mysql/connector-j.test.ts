@@ -45,8 +45,10 @@ describe("[MYSQL][CONNECTOR-J]", () => {
     expect(direct.code, direct.stderr).toBe(0);
     expect(direct.stdout).toContain("batch: 3");
     expect(direct.stdout).toContain("error: 1146 42S02");
-    // Connector/J 2.7 sends the password in the clear only over TLS, and fetches the RSA key only when allowed to.
-    for (const auth of ["useSsl=true&trustServerCertificate=true", "allowPublicKeyRetrieval=true"]) {
+    // Connector/J 2.7 sends the password in the clear only over TLS, and fetches the RSA key only when allowed to;
+    // given the gateway's public key file it needs neither.
+    const keyFile = path.join(gw.env.GATEHOUSE_DATA_DIR, "mysql-rsa-public.pem");
+    for (const auth of ["useSsl=true&trustServerCertificate=true", "allowPublicKeyRetrieval=true", `serverRsaPublicKeyFile=${keyFile}`]) {
       const gated = await probe(`jdbc:mariadb://127.0.0.1:${gw.gw.ports.mysql}/shop?${options}&${auth}`, "shop-db", agent.key);
       expect(gated.stderr, auth).toBe("");
       expect(gated.stdout, auth).toBe(direct.stdout);

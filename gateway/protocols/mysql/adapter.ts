@@ -1,14 +1,13 @@
-import { generateKeyPairSync } from "node:crypto";
 import type { ProtocolAdapter } from "../../pipeline/adapter";
 import { startMysqlListener } from "./listener";
+import { loadMysqlRsaKey } from "./rsa-key";
 
 /** MySQL and MariaDB on GATEHOUSE_MYSQL_PORT: user name = connection name, password = token. */
 export const mysqlAdapter: ProtocolAdapter = {
   name: "mysql",
   async start({ deps, tls, bus }) {
-    // For caching_sha2_password without TLS: clients encrypt the password to this key (a new one per start; clients fetch it each time).
-    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const rsa = { publicPem: publicKey.export({ type: "spki", format: "pem" }).toString(), privateKey };
+    // For caching_sha2_password without TLS: clients encrypt the password to this key (kept in the data folder).
+    const rsa = loadMysqlRsaKey(deps.config.dataDir);
     const listener = await startMysqlListener(deps, bus, tls, rsa).catch((err: Error) => {
       throw new Error(`cannot listen for MySQL on ${deps.config.bind}:${deps.config.ports.mysql}: ${err.message}`);
     });

@@ -1,8 +1,9 @@
-import { constants, privateDecrypt, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Cursor, framePacket, type Packet } from "./packet-codec";
 import { authMoreDataPacket, authSwitchPacket, MysqlError } from "./handshake-messages";
-import { Cap, Com, Err } from "./protocol-constants";
+import { Cap, Com } from "./protocol-constants";
 import type { RsaKeys } from "./client-login";
+import { readFullAuthPassword } from "./full-auth";
 import type { RelayHooks } from "./relay-hooks";
 
 /** What a COM_CHANGE_USER asks for, once its password has been read. */
@@ -30,31 +31,12 @@ export async function readChangeUser(p: Packet, x: Exchange): Promise<ChangeUser
   else c.nulString();
   const database = c.left > 0 ? c.nulString() || null : null;
   const scramble = Buffer.from(randomBytes(20).map((b) => b & 0x7f || 1));
-  let seq = (p.lastSeq + 1) & 0xff;
-  x.send(authSwitchPacket("caching_sha2_password", scramble), seq);
-  let answer = await x.next();
-  x.send(authMoreDataPacket(Buffer.from([0x04])), (answer.lastSeq + 1) & 0xff);
-  answer = await x.next();
-  if (x.tls) return { user, database, password: cString(answer.payload), seq: (answer.lastSeq + 1) & 0xff };
-  seq = (answer.lastSeq + 1) & 0xff;
-  if (!(answer.payload.length === 1 && answer.payload[0] === 0x02))
-    throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: without TLS the password must be sent RSA-encrypted"), { seq });
-  x.send(authMoreDataPacket(Buffer.from(x.rsa.publicPem, "latin1")), seq);
-  answer = await x.next();
-  seq = (answer.lastSeq + 1) & 0xff;
-  try {
-    const plain = privateDecrypt({ key: x.rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, answer.payload);
-    for (let i = 0; i < plain.length; i++) plain[i] ^= scramble[i % scramble.length];
-    return { user, database, password: cString(plain), seq };
-  } catch {
-    throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: the encrypted password could not be read"), { seq });
-  }
+  x.send(authSwitchPacket("caching_sha2_password", scramble), (p.lastSeq + 1) & 0xff);
+  const switched = await x.next();
+  x.send(authMoreDataPacket(Buffer.from([0x04])), (switched.lastSeq + 1) & 0xff);
+  const { password, seq } = await readFullAuthPassword(await x.next(), { ...x, scramble });
+  return { user, database, password, seq };
 }
-
-const cString = (b: Buffer) => {
-  const nul = b.indexOf(0);
-  return b.toString("utf8", 0, nul < 0 ? b.length : nul);
-};
 
 /**
  * The client's packets while an exchange inside the command phase (COM_CHANGE_USER's authentication)

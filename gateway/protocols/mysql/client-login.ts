@@ -1,4 +1,5 @@
-import { constants, privateDecrypt, randomBytes, type KeyObject } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
+import { readFullAuthPassword } from "./full-auth";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { PacketChannel, withPrefix } from "./packet-channel";
@@ -77,30 +78,13 @@ export async function clientLogin(
   // The fast path's scramble cannot be checked (the gateway has no hash of a token): full authentication.
   seq = channel.send(authMoreDataPacket(Buffer.from([0x04])), seq);
   packet = await channel.next(STEP_TIMEOUT_MS);
-  seq = (packet.lastSeq + 1) & 0xff;
-  let password: string;
-  if (secure) password = cString(packet.payload);
-  else {
-    if (!(packet.payload.length === 1 && packet.payload[0] === 0x02)) {
-      throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: without TLS the password must be sent RSA-encrypted (caching_sha2_password)"), { seq });
-    }
-    seq = channel.send(authMoreDataPacket(Buffer.from(o.rsa.publicPem, "latin1")), seq);
-    packet = await channel.next(STEP_TIMEOUT_MS);
-    seq = (packet.lastSeq + 1) & 0xff;
-    try {
-      const plain = privateDecrypt({ key: o.rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, packet.payload);
-      for (let i = 0; i < plain.length; i++) plain[i] ^= scramble[i % scramble.length];
-      password = cString(plain);
-    } catch {
-      throw Object.assign(new MysqlError(Err.AccessDenied, "Access denied: the encrypted password could not be read"), { seq });
-    }
-  }
+  const auth = await readFullAuthPassword(packet, { tls: secure, scramble, rsa: o.rsa, send: (p, s) => channel.send(p, s), next: () => channel.next(STEP_TIMEOUT_MS) });
   const attrs = parseAttributes(hs.attributes);
   return {
     channel,
     user: hs.user,
     database: hs.database,
-    password,
+    password: auth.password,
     capabilities: hs.capabilities,
     charset: hs.charset,
     attributes: hs.attributes,
@@ -108,7 +92,7 @@ export async function clientLogin(
     // A program that cannot wait for a human (Gatehouse's MCP query tool) asks for held statements to be answered at once.
     respondAsync: attrs.gatehouse_prefer === "respond-async",
     tls: secure,
-    seq,
+    seq: auth.seq,
   };
 }
 
@@ -119,8 +103,3 @@ function parse(payload: Buffer, seq: number) {
     throw Object.assign(new MysqlError(Err.Handshake, "Bad handshake"), { seq: (seq + 1) & 0xff });
   }
 }
-
-const cString = (b: Buffer) => {
-  const nul = b.indexOf(0);
-  return b.toString("utf8", 0, nul < 0 ? b.length : nul);
-};
