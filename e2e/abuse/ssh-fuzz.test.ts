@@ -208,6 +208,54 @@ async function rawGarbage(r: Rng, port: number): Promise<boolean> {
   return ended;
 }
 
+describe("[ABUSE][SSH] a channel's maximum packet size", () => {
+  // ssh2 loops forever writing to a channel whose peer declared a maximum packet of 0 (it slices by it
+  // and never advances): before the gateway refused such channels, one open and a denied exec on it kept
+  // the gateway allocating packets until its process ran out of memory (a fuzz seed found it).
+  it("refuses a channel open declaring less than 256 bytes, with the reason; the connection and the gateway go on", async () => {
+    const c = new Client();
+    c.on("error", () => {});
+    await new Promise<void>((resolve, reject) => c.once("ready", resolve).once("error", reject).connect({ host: "127.0.0.1", port: t.gw.ports.ssh, username: "fuzzed", password: key }));
+    try {
+      type Handler = (p: unknown, ...args: unknown[]) => void;
+      const handlers = (c as unknown as { _protocol: { _handlers: Record<string, Handler> } })._protocol._handlers;
+      const answers = new Map<number, string>();
+      for (const [name, said] of [
+        ["CHANNEL_OPEN_FAILURE", (recipient: number, _reason: number, description: string) => answers.set(recipient, `refused: ${description}`)],
+        ["CHANNEL_OPEN_CONFIRMATION", (info: { recipient: number }) => answers.set(info.recipient, "opened")],
+      ] as const) {
+        const inner = handlers[name];
+        handlers[name] = (p, ...args) => (((args[0] as { recipient?: number }).recipient ?? (args[0] as number)) >= 5000 ? (said as (...a: unknown[]) => void)(...args) : inner(p, ...args));
+      }
+      const open = (id: number, packet: number) => sendRaw(c, Buffer.concat([u8(MSG.CHANNEL_OPEN), str("session"), u32(id), u32(2 * MiB), u32(packet)]));
+      open(5000, 0);
+      open(5001, 1);
+      open(5002, 255);
+      open(5003, 256);
+      // A denied command on the first channel the gateway took: before, that was the one that said 0, and this never returned.
+      sendRaw(c, Buffer.concat([u8(MSG.CHANNEL_REQUEST), u32(0), str("exec"), u8(0), str("rm -rf /tmp/nothing")]));
+      await expect.poll(() => answers.size, { timeout: 10_000 }).toBe(4);
+      expect(answers.get(5000)).toBe("refused: gatehouse: a channel's maximum packet size must be at least 256 bytes (this one said 0)");
+      expect(answers.get(5001)).toMatch(/^refused: .*this one said 1\)$/);
+      expect(answers.get(5002)).toMatch(/^refused: /);
+      expect(answers.get(5003)).toBe("opened");
+      // The same connection still runs commands, as does a new one.
+      const out = await new Promise<string>((resolve, reject) =>
+        c.exec("healthy-after-tiny", (err, ch) => {
+          if (err) return reject(err);
+          let o = "";
+          ch.on("data", (d: Buffer) => (o += d));
+          ch.stderr.on("data", () => {});
+          ch.on("close", () => resolve(o));
+        }),
+      );
+      expect(out).toBe("healthy-after-tiny\n");
+    } finally {
+      c.end();
+    }
+  });
+});
+
 describe("[ABUSE][FUZZ][SSH] random and mutated channel traffic after a real sign-in, and garbage before it", () => {
   it(`never fails a healthy client or the gateway (seed ${SEED}, ${SESSIONS} sessions, ${RAW} raw connections)`, async () => {
     const r = rng(SEED);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import net, { type AddressInfo, type Socket } from "node:net";
+import { refuseTinyPacketChannels } from "./packet-floor";
 import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from "ssh2";
 import type { GatewayDeps } from "../../gateway-deps";
 import { identityForPublicKey } from "../../../core/identity/ssh-public-keys";
@@ -39,6 +40,7 @@ export async function startSshListener(deps: GatewayDeps): Promise<SshListener> 
   });
   const server = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: "Gatehouse" }, (client, info) => {
     const own = sockets.get(`${info.ip}:${info.port}`);
+    refuseTinyPacketChannels(client);
     clients.add(client);
     client.on("close", () => clients.delete(client));
     client.on("error", (err) => {

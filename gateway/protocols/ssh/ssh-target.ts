@@ -7,6 +7,7 @@ import type { ResolvedConnection } from "../../../core/access/resolve-connection
 import { connectionTypeOf } from "../../../core/connections/registry";
 import { sshFingerprint } from "../../../core/ssh/host-key";
 import type { Dial } from "../../connector/dial";
+import { floorTargetPackets } from "./packet-floor";
 
 export type SshTargetSettings = { host: string; port: number; user: string; hostKey?: string; recording?: boolean; allowForwarding?: boolean };
 
@@ -56,6 +57,7 @@ export async function connectSshTarget(db: Db, c: ResolvedConnection, dial: Dial
         return !s.hostKey || s.hostKey === seen;
       },
     });
+    floorTargetPackets(client);
   });
   client.on("error", () => {}); // later errors end the channels; the session reports them
   if (!s.hostKey && seen) {
