@@ -1,22 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { runMigrations } from "../../drizzle/migrate";
-import { psqlAdmin } from "../../e2e/support/pg-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "../../drizzle/client";
 import { createSecretBox } from "../crypto/secret-box";
 import { saveConnectionRecord } from "./add-connection";
+import { freshDatabase } from "../../e2e/support/fresh-database";
 
 // The one writer of connection rows, on a fresh database in the run's private PostgreSQL.
 let handle: DbHandle;
 const box = createSecretBox(randomBytes(32));
 beforeAll(async () => {
-  const pg = inject("pg");
-  const name = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${name}`);
-  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
-  await runMigrations(url);
-  handle = openDb(url, { max: 2 });
+  handle = await freshDatabase();
 });
 afterAll(() => handle?.close());
 

@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, like } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { runMigrations } from "../../drizzle/migrate";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DbHandle } from "../../drizzle/client";
 import { auditEvents, connections } from "../../drizzle/schema/index";
-import { psqlAdmin } from "../../e2e/support/pg-server";
 import { createSecretBox } from "../../core/crypto/secret-box";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { connectionFormSchema } from "../connections/connection-forms";
 import { saveConnection } from "../connections/save-connection";
 import { AppError } from "../errors/app-error";
 import { addConnectorFromConsole, connectorsOverview, issueConnectorTokenFromConsole, removeConnectorFromConsole, revokeConnectorTokensFromConsole } from "./manage-connectors";
+import { freshDatabase } from "../../e2e/support/fresh-database";
 
 // The marker throws outside Next's server bundle; these domain functions are server code all the same.
 vi.mock("server-only", () => ({}));
@@ -24,12 +23,7 @@ const admin: ConsoleUserContext = { id: randomBytes(16).toString("hex"), email: 
 
 beforeAll(async () => {
   process.env.GATEHOUSE_SECRET_KEY = randomBytes(32).toString("hex");
-  const pg = inject("pg");
-  const name = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${name}`);
-  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
-  await runMigrations(url);
-  handle = openDb(url, { max: 2 });
+  handle = await freshDatabase();
 });
 afterAll(async () => {
   await handle?.close();

@@ -4,16 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { runMigrations } from "../../drizzle/migrate";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DbHandle } from "../../drizzle/client";
 import { auditEvents, identities, sshPublicKeys } from "../../drizzle/schema/index";
-import { psqlAdmin } from "../../e2e/support/pg-server";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { AppError } from "../errors/app-error";
 import { addSshKey } from "./add-ssh-key";
 import { listSshKeys } from "./list-ssh-keys";
 import { removeSshKey } from "./remove-ssh-key";
+import { freshDatabase } from "../../e2e/support/fresh-database";
 
 // The marker throws outside Next's server bundle; these domain functions are server code all the same.
 vi.mock("server-only", () => ({}));
@@ -29,12 +28,7 @@ const keygen = (name: string) => {
 };
 
 beforeAll(async () => {
-  const pg = inject("pg");
-  const name = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${name}`);
-  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
-  await runMigrations(url);
-  handle = openDb(url, { max: 2 });
+  handle = await freshDatabase();
   dir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshkeys-"));
   for (const [who, kind] of [
     ["rosa", "person"],

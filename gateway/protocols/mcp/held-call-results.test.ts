@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { openDb, type DbHandle } from "../../../drizzle/client";
-import { runMigrations } from "../../../drizzle/migrate";
-import { psqlAdmin } from "../../../e2e/support/pg-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "../../../drizzle/client";
 import { createSecretBox } from "../../../core/crypto/secret-box";
 import { HeldCallResults } from "./held-call-results";
 import type { ToolOutcome } from "./tool-call";
+import { freshDatabase } from "../../../e2e/support/fresh-database";
 
 // The shared record of held MCP calls, on a fresh database in the run's private PostgreSQL: what
 // another instance reads while the call waits, once it ran, and when its holder stopped first.
@@ -14,12 +13,7 @@ let handle: DbHandle;
 const box = createSecretBox(randomBytes(32));
 const logged: string[] = [];
 beforeAll(async () => {
-  const pg = inject("pg");
-  const name = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${name}`);
-  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
-  await runMigrations(url);
-  handle = openDb(url, { max: 2 });
+  handle = await freshDatabase();
 });
 afterAll(() => handle?.close());
 

@@ -5,11 +5,9 @@ import path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { and, eq } from "drizzle-orm";
 import { generate } from "selfsigned";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { openDb, type DbHandle } from "../../../drizzle/client";
-import { runMigrations } from "../../../drizzle/migrate";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DbHandle } from "../../../drizzle/client";
 import { auditEvents, consoleUsers } from "../../../drizzle/schema/index";
-import { psqlAdmin } from "../../../e2e/support/pg-server";
 import { startSamlIdp, type TestSamlIdp } from "../../../e2e/support/saml-idp";
 import type { SamlSettings } from "../../env";
 import { completeSamlSignIn } from "./complete-saml-sign-in";
@@ -17,6 +15,7 @@ import { parseIdpMetadata } from "./idp-metadata";
 import { createSamlClient, spMetadataXml, type SamlClient } from "./saml-client";
 import { redeemSignInTicket } from "./sign-in-ticket";
 import { validateSamlResponse } from "./validate-saml-response";
+import { freshDatabase } from "../../../e2e/support/fresh-database";
 
 // The marker throws outside Next's server bundle; these domain functions are server code all the same.
 vi.mock("server-only", () => ({}));
@@ -56,12 +55,7 @@ const lastAudit = async () => (await handle.db.select().from(auditEvents).where(
 
 beforeAll(async () => {
   process.env.GATEHOUSE_SECRET_KEY ??= randomBytes(32).toString("hex");
-  const pg = inject("pg");
-  const name = `gh_${randomBytes(6).toString("hex")}`;
-  psqlAdmin(pg, `create database ${name}`);
-  const url = `postgres://postgres@localhost/${name}?host=${encodeURIComponent(pg.socketDir)}&port=${pg.port}`;
-  await runMigrations(url);
-  handle = openDb(url, { max: 3 });
+  handle = await freshDatabase(3);
   dir = mkdtempSync(path.join(tmpdir(), "gatehouse-saml-"));
   idp = await startSamlIdp(ACCOUNTS);
   client = createSamlClient(settings(), parseIdpMetadata(idp.metadataXml), handle.db);
