@@ -82,8 +82,8 @@ export function workerLink(): WorkerLink {
 type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number };
 
 /**
- * The primary: migrates the database (and makes the self-signed certificate, when one is used)
- * once, forks the workers, announces `gateway ready` when every one is, replaces one that dies
+ * The primary: migrates the database, and makes the self-signed certificate (when one is used) and
+ * MySQL's RSA key, once, forks the workers, announces `gateway ready` when every one is, replaces one that dies
  * (after 1 s, doubling up to 30 s while replacements keep dying within a minute), sums the
  * workers' metrics for `/metrics`, and on SIGTERM or SIGINT stops every worker (each ends its
  * sessions and stores its audit as a lone gateway does) and exits. A worker that fails before the

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, desc, eq } from "drizzle-orm";
-import { tmpdir } from "node:os";
-import { spawn as spawnPty } from "@lydell/node-pty";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { kubectlPath } from "./kubectl";
+import { kubectlTerminal } from "./kubectl";
 import { auditEventsAbout, seedIdentity, seedPolicy } from "../support/seed";
 
 // `kubectl attach` through the gateway: the same WebSocket channels as exec, relayed to the stand-in
@@ -72,21 +70,13 @@ describe("[KUBERNETES][ATTACH] kubectl attach through the gateway is judged as c
 
   it("kubectl attach -it in a real terminal: the pod's shell with a TTY, its window size and what was typed recorded", async () => {
     const who = await seedIdentity(f.seed, "kube-attach-tty", ["platform"]);
-    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "attach", "-it", "console"], {
-      name: "xterm-256color",
-      cols: 90,
-      rows: 28,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
-    });
-    let screen = "";
-    term.onData((d) => (screen += d));
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const { term, screen, exited } = kubectlTerminal(f.kubeconfig("cluster", who.key), ["attach", "-it", "console"], { cols: 90, rows: 28 });
     try {
-      await expect.poll(() => screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
+      await expect.poll(screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
       term.write("\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\$ $/);
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/\$ $/);
       term.write("echo attach-tty-$((6 * 7)) $(tty)\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/attach-tty-42 \/dev\/pts\/\d+/);
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/attach-tty-42 \/dev\/pts\/\d+/);
       term.write("exit\r");
       expect(await exited).toBe(0);
     } finally {

@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { spawn as spawnPty } from "@lydell/node-pty";
 import { sessions } from "../../drizzle/schema/index";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { kubectlPath, startKubectl } from "./kubectl";
+import { kubectlTerminal, startKubectl } from "./kubectl";
 import { activeSessionId, auditEventsAbout, decidePendingReview, killSession, seedIdentity, seedMasking, seedPolicy } from "../support/seed";
 
 // `kubectl exec` through the gateway: WebSocket v5.channel.k8s.io relayed to the stand-in API
@@ -128,19 +127,11 @@ describe("[KUBERNETES][EXEC] kubectl exec through the gateway is judged, relayed
 
   it("kubectl exec -it in a real terminal: a shell with a TTY, its window size and what was typed recorded", async () => {
     const who = await seedIdentity(f.seed, "kube-tty", ["platform"]);
-    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", who.key)}`, "exec", "-it", "box", "--", "sh"], {
-      name: "xterm-256color",
-      cols: 100,
-      rows: 30,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
-    });
-    let screen = "";
-    term.onData((d) => (screen += d));
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const { term, screen, exited } = kubectlTerminal(f.kubeconfig("cluster", who.key), ["exec", "-it", "box", "--", "sh"]);
     try {
-      await expect.poll(() => screen, { timeout: 15_000 }).toMatch(/\$ $/);
+      await expect.poll(screen, { timeout: 15_000 }).toMatch(/\$ $/);
       term.write("echo tty-$((2 * 21)) $(tty)\r");
-      await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/tty-42 \/dev\/pts\/\d+/);
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/tty-42 \/dev\/pts\/\d+/);
       term.write("exit\r");
       expect(await exited).toBe(0);
     } finally {

