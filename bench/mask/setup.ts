@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
+import { freePort } from "../../e2e/support/free-port";
+import { psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
 import { findProcess, onCleanup, runCmd, startService, type Service } from "../pg/procs";
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
+import { freePort } from "../../e2e/support/free-port";
+import { psqlAdmin, type PgServer } from "../../e2e/support/pg-server";
 import { findProcesses, onCleanup, runCmd, startService, type Service } from "./procs";
 
 /** pid: the process serving sessions (with workers, the first worker); pids: every process of the gateway (the primary and its workers), for CPU. */

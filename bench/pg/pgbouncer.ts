@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../../e2e/support/pg-server";
+import { freePort } from "../../e2e/support/free-port";
 import { findProcess, onCleanup, startService } from "./procs";
 
 export type Bouncer = { port: number; pid: number };

@@ -10,7 +10,8 @@ import { addPostgresConnection } from "../../core/connections/add-connection";
 import { grantAccess } from "../../core/access/grant-access";
 import { issueKey } from "../../core/identity/manage-keys";
 import { applyPolicy } from "../../core/policy/manage-policies";
-import { freePort, psqlAdmin } from "../support/pg-server";
+import { freePort } from "../support/free-port";
+import { psqlAdmin } from "../support/pg-server";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
 

@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { freePort, psqlAdmin } from "../support/pg-server";
+import { freePort } from "../support/free-port";
+import { psqlAdmin } from "../support/pg-server";
 import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // A gateway killed with SIGKILL under an INSERT load, restarted as the same instance: every

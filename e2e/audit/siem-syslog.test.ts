@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import net from "node:net";
 import pg from "pg";
-import { freePort } from "../support/pg-server";
+import { freePort } from "../support/free-port";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
 
 // A real rsyslog from Debian (rsyslog, rsyslog-gnutls) with a private configuration on free ports:

@@ -5,7 +5,8 @@ import { sql } from "drizzle-orm";
 import { serialize } from "pg-protocol";
 import { RawPgClient } from "../support/raw-pg-client";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { freePort, psqlAdmin, startPgServer, type PgServer } from "../support/pg-server";
+import { freePort } from "../support/free-port";
+import { psqlAdmin, startPgServer, type PgServer } from "../support/pg-server";
 
 let t: TestGateway;
 let key: string;

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../support/pg-server";
+import { freePort } from "../support/free-port";
 
 // `npm start` with no DATABASE_URL: the embedded PGlite database, served on a unix socket to the
 // gateway child and the CLI. The console is off here: its build is checked on its own.

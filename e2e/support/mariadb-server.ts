@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { generate } from "selfsigned";
 import { run } from "./run-program";
-import { freePort } from "./pg-server";
+import { freePort } from "./free-port";
 
 export type MariadbServer = {
   port: number;

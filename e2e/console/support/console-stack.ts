@@ -11,7 +11,8 @@ import { startGateway, type RunningGateway } from "../../../gateway/start-gatewa
 import { consoleBuildNeeded } from "../../../scripts/supervisor/console-build";
 import { startOidcProvider, type TestOidcProvider } from "../../support/oidc-provider";
 import { startSamlIdp, type TestSamlIdp } from "../../support/saml-idp";
-import { freePort, psqlAdmin, startPgServer, type PgServer } from "../../support/pg-server";
+import { freePort } from "../../support/free-port";
+import { psqlAdmin, startPgServer, type PgServer } from "../../support/pg-server";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
