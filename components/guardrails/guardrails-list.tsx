@@ -44,7 +44,9 @@ export function GuardrailsList({ canAddConnection }: { canAddConnection: boolean
               </Link>
             </Td>
             <Td>
-              {c.hasPolicy ? (
+              {c.unreadable ? (
+                <Badge tone="red">stored policy unreadable: sessions are refused</Badge>
+              ) : c.hasPolicy ? (
                 <span className="text-sm">
                   {c.rules} rule(s){c.reviewRules ? `, ${c.reviewRules} held for review` : ""}
                 </span>

@@ -21,13 +21,26 @@ export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean
     <Editor
       name={name}
       initial={query.data.policy}
+      unreadable={query.data.unreadable}
       canEdit={canEdit}
       mode={query.data.type === "ssh" ? "command" : query.data.type === "http" ? "request" : query.data.type === "kubernetes" ? "kubernetes" : "sql"}
     />
   );
 }
 
-function Editor({ name, initial, canEdit, mode }: { name: string; initial: Policy | null; canEdit: boolean; mode: "sql" | "command" | "request" | "kubernetes" }) {
+function Editor({
+  name,
+  initial,
+  unreadable,
+  canEdit,
+  mode,
+}: {
+  name: string;
+  initial: Policy | null;
+  unreadable: string | null;
+  canEdit: boolean;
+  mode: "sql" | "command" | "request" | "kubernetes";
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [defaultAction, setDefault] = useState<Policy["defaultAction"]>(initial?.defaultAction ?? "allow");
@@ -87,7 +100,15 @@ function Editor({ name, initial, canEdit, mode }: { name: string; initial: Polic
             ) : null}
             {canEdit && dirty && !save.isSuccess ? <Badge tone="amber">unsaved changes</Badge> : null}
           </div>
-          {initial === null ? (
+          {unreadable && !save.isSuccess ? (
+            <div className="mt-3">
+              <ErrorBox
+                title="The stored policy does not pass the gateway's schema: its sessions on this connection are refused"
+                message={`${unreadable}. ${initial ? "Correct the rule below and save." : "Saving this form replaces it."}`}
+              />
+            </div>
+          ) : null}
+          {initial === null && !unreadable ? (
             <p className="mt-3 text-sm text-slate-500">
               <Badge tone="amber">no policy: everything is allowed</Badge>{" "}
               {canEdit ? "Add a rule to start; once saved, every statement is parsed and judged, and what does not parse is refused." : null}

@@ -113,7 +113,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         {(requests && !kubernetes) || rule.request
           ? txt("request", "Request conditions (JSON)", '{"body": {"/mode": "force"}}', "query, headers and body (JSON pointers) to * globs on their values; all must hold.")
           : null}
-        {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive; prefer the parsed conditions.")}
+        {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive, RE2 syntax (no lookaround or back-references); prefer the parsed conditions.")}
         {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">
           {(

@@ -56,7 +56,7 @@ export function DetectorsCard({ draft, detectors, errors, readOnly, onChange }: 
                 onChange={(e) => setCustom(i, { ...c, id: e.target.value })}
               />
             </Field>
-            <Field label="Pattern" name={`custom${i}-pattern`} hint="A regular expression, case-insensitive." error={errors.custom[i]?.pattern}>
+            <Field label="Pattern" name={`custom${i}-pattern`} hint="A regular expression, case-insensitive, RE2 syntax (no lookaround or back-references)." error={errors.custom[i]?.pattern}>
               <TextInput
                 name={`custom${i}-pattern`}
                 value={c.pattern}

@@ -1,3 +1,4 @@
+import { parseStored } from "../config/invalid-stored";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { maskingRules } from "../../drizzle/schema/index";
@@ -22,8 +23,8 @@ export async function showMaskingRules(db: Db, connectionName: string): Promise<
   return loadMaskingRules(db, await connectionId(db, connectionName));
 }
 
-/** The stored rules of a connection by id (the gateway's view), or null when it has none. */
+/** The stored rules of a connection by id (the gateway's view), or null when it has none; InvalidStoredRules when this release no longer accepts them. */
 export async function loadMaskingRules(db: Db, id: string): Promise<MaskingRules | null> {
   const [row] = await db.select({ rules: maskingRules.rules }).from(maskingRules).where(eq(maskingRules.connectionId, id));
-  return row ? maskingRulesSchema.parse(row.rules) : null;
+  return row ? parseStored("masking rules", maskingRulesSchema, row.rules) : null;
 }

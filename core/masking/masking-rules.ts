@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BUILT_IN_DETECTORS } from "./detectors";
 import { isJsonPath, JSON_PATH_RULE } from "./json-masker";
+import { linearPatternProblem } from "../policy/linear-pattern";
 
 /**
  * A connection's masking rules document (pure: the console validates and previews with it, the
@@ -9,14 +10,6 @@ import { isJsonPath, JSON_PATH_RULE } from "./json-masker";
  * results unmasked.
  */
 const style = z.enum(["redact", "partial", "token"]);
-const validRegex = (source: string) => {
-  try {
-    new RegExp(source, "i");
-    return true;
-  } catch {
-    return false;
-  }
-};
 const BUILT_IN_IDS = BUILT_IN_DETECTORS.map((d) => d.id) as [string, ...string[]];
 
 export const columnRuleSchema = z
@@ -49,7 +42,14 @@ export const customDetectorSchema = z
       .min(1)
       .max(60)
       .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
-    pattern: z.string().min(1).max(500).refine(validRegex, "not a valid regular expression"),
+    pattern: z
+      .string()
+      .min(1)
+      .max(500)
+      .superRefine((source, ctx) => {
+        const problem = linearPatternProblem(source);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { wildcardPattern } from "./wildcard";
+import { linearPattern } from "./linear-pattern";
 import type { Command } from "./command";
 import type { Policy, Rule } from "./policy";
 import { atLeast } from "./lock-levels";
@@ -22,16 +23,6 @@ function possibleTableMatches(pattern: string, table: string): boolean {
   if (!table.startsWith("*.")) return tableMatches(pattern, table);
   return wildcardPattern(pattern.split(".").at(-1)!).test(table.slice(2).toLowerCase());
 }
-
-const regexes = new Map<string, RegExp>();
-const patternCache = (source: string) => {
-  let re = regexes.get(source);
-  if (!re) {
-    if (regexes.size > 1000) regexes.clear();
-    regexes.set(source, (re = new RegExp(source, "i")));
-  }
-  return re;
-};
 
 /**
  * "DROP" matches "DROP TABLE"; a kind matches itself, case aside. For an HTTP request, a kind with a
@@ -64,7 +55,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     // A setting named by an expression (set_config(name, ...)) may be any: deny and review rules meet it.
     anyOf(m.sessionSettings, (s) => c.sessionSettings.includes(s.toLowerCase()) || (rule.action !== "allow" && c.sessionSettings.includes(ANY_SETTING))) &&
     (m.locks === undefined || atLeast(c.locks, m.locks)) &&
-    (m.regex === undefined || patternCache(m.regex).test(c.text)) &&
+    (m.regex === undefined || linearPattern(m.regex).test(c.text)) &&
     requestConditionsHold(m, c, rule.action) &&
     kubernetesConditionsHold(m, c, rule.action) &&
     toolConditionsHold(m, c)

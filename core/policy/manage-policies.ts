@@ -1,3 +1,4 @@
+import { parseStored } from "../config/invalid-stored";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { policies } from "../../drizzle/schema/index";
@@ -26,8 +27,8 @@ export async function showPolicy(db: Db, connectionName: string): Promise<Policy
   return row ? policySchema.parse(row.policy) : null;
 }
 
-/** The stored policy of a connection by id (the gateway's view), or null when it has none. */
+/** The stored policy of a connection by id (the gateway's view), or null when it has none; InvalidStoredRules when this release no longer accepts it. */
 export async function loadPolicy(db: Db, id: string): Promise<Policy | null> {
   const [row] = await db.select({ policy: policies.policy }).from(policies).where(eq(policies.connectionId, id));
-  return row ? policySchema.parse(row.policy) : null;
+  return row ? parseStored("guardrail policy", policySchema, row.policy) : null;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LOCK_LEVELS } from "./lock-levels";
+import { linearPatternProblem } from "./linear-pattern";
 
 /**
  * A connection's guardrail policy: rules evaluated in order, the first that matches decides, and
@@ -41,14 +42,10 @@ export const ruleSchema = z.object({
       /** The escape hatch: a regular expression on the statement text (case-insensitive). */
       regex: z
         .string()
-        .refine((r) => {
-          try {
-            new RegExp(r, "i");
-            return true;
-          } catch {
-            return false;
-          }
-        }, "not a valid regular expression")
+        .superRefine((r, ctx) => {
+          const problem = linearPatternProblem(r);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
         .optional(),
     })
     .strict(),

@@ -1,59 +1,25 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { serialize } from "pg-protocol";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { createSecretBox, parseSecretKey } from "../../core/crypto/secret-box";
-import { addPostgresConnection } from "../../core/connections/add-connection";
-import { grantAccess } from "../../core/access/grant-access";
-import { issueKey } from "../../core/identity/manage-keys";
 import { applyPolicy } from "../../core/policy/manage-policies";
-import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
 import { RawPgClient } from "../support/raw-pg-client";
-import { startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
+import { startPgGatewayProcess, type PgGateway } from "../audit/gateway-process";
 
 // The gateway as `npm run gateway` runs it, its real stderr captured: a client's bytes (a statement
 // name over 63 characters that pg-protocol's serializer used to print, a database name, an
 // application name) must never make a line of their own in the log.
 const FORGED = "FORGED LINE: audit disabled";
 const pgServer = inject("pg");
-const stateDb = `gh_log_${randomBytes(4).toString("hex")}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-log-"));
-let gw: GatewayProcess | undefined;
-let handle: DbHandle | undefined;
+let t: PgGateway;
 let port: number;
 let key: string;
 
 beforeAll(async () => {
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  const secret = randomBytes(32).toString("hex");
-  port = await freePort();
-  const env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: secret,
-    GATEHOUSE_PG_PORT: String(port),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "log-test",
-  };
-  gw = await startGatewayProcess(env);
-  handle = openDb(env.DATABASE_URL, { max: 2, applicationName: "gatehouse-test-seed" });
-  await addPostgresConnection(handle.db, createSecretBox(parseSecretKey(secret)), { name: "pg-prod", url: `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable` });
-  await grantAccess(handle.db, "analysts", "pg-prod");
-  key = (await issueKey(handle.db, { identity: "agent-7", groups: ["analysts"] })).key;
-  await applyPolicy(handle.db, "pg-prod", { defaultAction: "allow", rules: [{ name: "no-drops", action: "deny", match: { kinds: ["DROP"] } }] });
+  t = await startPgGatewayProcess(pgServer, { instance: "log-test", identity: "agent-7" });
+  ({ port, key } = t);
+  await applyPolicy(t.handle.db, "pg-prod", { defaultAction: "allow", rules: [{ name: "no-drops", action: "deny", match: { kinds: ["DROP"] } }] });
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await handle?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => t?.stop());
 
 describe("[ABUSE][LOG] nothing a client sends reaches the gateway's log unescaped", () => {
   it("a refused Parse with a 100-character statement name that carries a forged line leaves no such line", async () => {
@@ -80,7 +46,7 @@ describe("[ABUSE][LOG] nothing a client sends reaches the gateway's log unescape
     other.end();
 
     await new Promise((r) => setTimeout(r, 500)); // what the gateway prints arrives through a pipe
-    const lines = gw!
+    const lines = t.gw
       .log()
       .split("\n")
       .filter((l) => l !== "");

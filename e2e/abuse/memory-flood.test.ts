@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import pg from "pg";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { createSecretBox, parseSecretKey } from "../../core/crypto/secret-box";
-import { addPostgresConnection } from "../../core/connections/add-connection";
-import { grantAccess } from "../../core/access/grant-access";
-import { issueKey } from "../../core/identity/manage-keys";
-import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
 import { RawPgClient } from "../support/raw-pg-client";
-import { startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
+import { startPgGatewayProcess, type PgGateway } from "../audit/gateway-process";
 
 // The issue's flood at its own scale, against the gateway as its own process so that its memory can
 // be read: five sessions each send 60 MiB of a declared 64 MiB frame (before the budget this took the
@@ -20,40 +10,16 @@ import { startGatewayProcess, type GatewayProcess } from "../audit/gateway-proce
 const MiB = 1024 * 1024;
 const BUDGET = 64 * MiB;
 const pgServer = inject("pg");
-const stateDb = `gh_flood_${randomBytes(4).toString("hex")}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-flood-"));
-let gw: GatewayProcess | undefined;
-let handle: DbHandle | undefined;
+let t: PgGateway;
 let port: number;
 let key: string;
 
 beforeAll(async () => {
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  const secret = randomBytes(32).toString("hex");
-  port = await freePort();
-  const env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: secret,
-    GATEHOUSE_PG_PORT: String(port),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "flood-test",
-    GATEHOUSE_BUFFER_BUDGET_BYTES: String(BUDGET),
-  };
-  gw = await startGatewayProcess(env);
-  handle = openDb(env.DATABASE_URL, { max: 2, applicationName: "gatehouse-test-seed" });
-  await addPostgresConnection(handle.db, createSecretBox(parseSecretKey(secret)), { name: "pg-prod", url: `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable` });
-  await grantAccess(handle.db, "analysts", "pg-prod");
-  key = (await issueKey(handle.db, { identity: "agent-7", groups: ["analysts"] })).key;
+  t = await startPgGatewayProcess(pgServer, { instance: "flood-test", identity: "agent-7", env: { GATEHOUSE_BUFFER_BUDGET_BYTES: String(BUDGET) } });
+  ({ port, key } = t);
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await handle?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => t?.stop());
 
 /** The gateway process's resident set and its high-water mark (MiB), from /proc. */
 function memoryOf(pid: number): { rss: number; hwm: number } {
@@ -64,7 +30,7 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
 
 describe("[ABUSE][MEMORY] five 60 MiB partial frames against a 64 MiB budget", () => {
   it("refuses the clients past the budget, serves a healthy client meanwhile, and the gateway's memory stays bounded", async () => {
-    const pid = gw!.proc.pid!;
+    const pid = t.gw.proc.pid!;
     const warm = new pg.Client({ host: "127.0.0.1", port, database: "pg-prod", user: "x", password: key });
     await warm.connect();
     await warm.query("select 1");

@@ -1,6 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type pg from "pg";
+import { openDb, type DbHandle } from "../../drizzle/client";
+import { createSecretBox, parseSecretKey, type SecretBox } from "../../core/crypto/secret-box";
+import { addPostgresConnection } from "../../core/connections/add-connection";
+import { grantAccess } from "../../core/access/grant-access";
+import { issueKey } from "../../core/identity/manage-keys";
+import { freePort } from "../support/free-port";
+import { psqlAdmin, type PgServer } from "../support/pg-server";
 import { run, type RunResult } from "../support/run-program";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -56,4 +66,48 @@ export async function sessionEndCounts(db: pg.Client, instance: string, protocol
     [instance, protocol],
   );
   return rows;
+}
+
+export type PgGateway = { gw: GatewayProcess; handle: DbHandle; box: SecretBox; port: number; key: string; stop: () => Promise<void> };
+
+/**
+ * A gateway process serving Postgres alone, on a state database of its own in the run's PostgreSQL
+ * and a data folder of its own, with a connection `pg-prod` to the run's `shop` database granted to
+ * group `analysts`, and a key for `identity` in that group. `env` adds or overrides settings.
+ */
+export async function startPgGatewayProcess(pgServer: Pick<PgServer, "socketDir" | "port">, opts: { instance: string; identity: string; env?: Record<string, string> }): Promise<PgGateway> {
+  const stateDb = `gh_${opts.instance.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), `gatehouse-${opts.instance}-`));
+  psqlAdmin(pgServer, `create database ${stateDb}`);
+  const secret = randomBytes(32).toString("hex");
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: secret,
+    GATEHOUSE_PG_PORT: String(port),
+    GATEHOUSE_MYSQL_PORT: "0",
+    GATEHOUSE_SSH_PORT: "0",
+    GATEHOUSE_HTTP_PORT: "0",
+    GATEHOUSE_INSTANCE: opts.instance,
+    ...opts.env,
+  };
+  const gw = await startGatewayProcess(env);
+  const handle = openDb(env.DATABASE_URL, { max: 2, applicationName: "gatehouse-test-seed" });
+  const box = createSecretBox(parseSecretKey(secret));
+  await addPostgresConnection(handle.db, box, { name: "pg-prod", url: `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable` });
+  await grantAccess(handle.db, "analysts", "pg-prod");
+  const key = (await issueKey(handle.db, { identity: opts.identity, groups: ["analysts"] })).key;
+  return {
+    gw,
+    handle,
+    box,
+    port,
+    key,
+    async stop() {
+      await gw.stop();
+      await handle.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

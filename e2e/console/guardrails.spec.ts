@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
+import { connections, policies } from "../../drizzle/schema/index";
 import { expect, storageStateFor, test } from "./support/fixtures";
+import { openStackDb } from "./support/seed-recording";
 import { clippedHeight, cutSelects, pageOverflow } from "./support/layout";
 
 test.use({ storageState: storageStateFor("admin") });
@@ -106,4 +109,44 @@ test("[GUARDRAILS][KUBERNETES]: on a Kubernetes connection the rule form shows i
   const saved = JSON.parse((await cli("policies", "show", "guarded-kube")).stdout) as { rules: Array<{ match: Record<string, unknown> }> };
   expect(saved.rules[0].match).toEqual({ verbs: ["delete"], resources: ["deployments.apps"], namespaces: ["prod"], names: ["web*"] });
   rmSync(policy, { force: true });
+});
+
+test("[GUARDRAILS][UNREADABLE]: a stored policy this release refuses (a lookahead an earlier release saved) is flagged, its rule shown with why, and correcting it lets sessions in again", async ({
+  page,
+  cli,
+  psql,
+  stack,
+  shot,
+}) => {
+  await cli("connections", "add", "stale-policy-db", "--type", "postgres", "--url", stack.targetUrl);
+  await cli("grant", "stale-agents", "stale-policy-db");
+  const key = (await cli("keys", "issue", "agent-stale", "--groups", "stale-agents")).stdout.trim();
+  // Stored as an earlier release stored it: JavaScript's RegExp took the lookahead, RE2 does not.
+  const handle = openStackDb(stack.env.DATABASE_URL);
+  try {
+    const [c] = await handle.db.select({ id: connections.id }).from(connections).where(eq(connections.name, "stale-policy-db"));
+    await handle.db.insert(policies).values({ connectionId: c.id, policy: { defaultAction: "allow", rules: [{ name: "no-drops", action: "deny", match: { regex: "drop(?=\\s+table)" } }] } });
+  } finally {
+    await handle.close();
+  }
+  const refused = await psql(key, "stale-policy-db", ["-c", "select 1"]);
+  expect(refused.stderr).toContain('connection "stale-policy-db" cannot be served: its guardrail policy no longer validates (rules.0.match.regex: not supported');
+
+  await page.goto("/guardrails");
+  await expect(page.getByRole("row", { name: /stale-policy-db/ })).toContainText("stored policy unreadable: sessions are refused");
+  await page.getByRole("link", { name: "stale-policy-db" }).click();
+  await expect(page.getByText("The stored policy does not pass the gateway's schema")).toBeVisible();
+  await expect(page.getByText(/rules\.0\.match\.regex: not supported .*Correct the rule below and save\./)).toBeVisible();
+  const rule = page.getByRole("region", { name: /Rule 1/ });
+  await expect(rule.getByLabel("Name")).toHaveValue("no-drops");
+  await expect(rule.getByLabel("Regex on the text")).toHaveValue("drop(?=\\s+table)");
+  await shot(page, "guardrails-unreadable");
+  await rule.getByLabel("Regex on the text").fill("drop\\s+table");
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Saved: every gateway instance reloads it")).toBeVisible();
+  await expect(page.getByText("The stored policy does not pass the gateway's schema")).toBeHidden();
+  await new Promise((r) => setTimeout(r, 1500)); // the gateway reloads from the bus
+  expect((await psql(key, "stale-policy-db", ["-Atc", "select 41 + 1"])).stdout.trim()).toBe("42");
+  const denied = await psql(key, "stale-policy-db", ["-c", "drop table if exists nothing_here"]);
+  expect(denied.stderr).toContain('Gatehouse denied this statement: rule "no-drops"');
 });

@@ -1,3 +1,7 @@
+import { appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 /** mulberry32: a small seeded generator, so that a failing fuzz run can be replayed from its seed. */
 export function rng(seed: number) {
   let a = seed >>> 0;
@@ -14,12 +18,22 @@ export function rng(seed: number) {
 
 export type Rng = ReturnType<typeof rng>;
 
+/** Where every fuzz run's seed is also appended, with its test file: a vitest worker that dies takes the stderr it had not yet passed on with it. */
+export const FUZZ_SEED_LOG = path.join(tmpdir(), "gatehouse-fuzz-seeds.log");
+
 /**
- * The seed of this run: FUZZ_SEED replays one. Printed at once (stderr), so that a run whose worker
- * dies before its test reports (out of memory, a crash) still names the seed that replays it.
+ * The seed of this run: FUZZ_SEED replays one. Printed at once (stderr) and appended to
+ * FUZZ_SEED_LOG, so that a run whose worker dies before its test reports (out of memory, a crash:
+ * vitest then loses what the worker printed) still names the seed that replays it.
  */
 export function fuzzSeed(): number {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
   process.stderr.write(`[fuzz] ${process.env.VITEST_WORKER_ID ? `worker ${process.env.VITEST_WORKER_ID}, ` : ""}seed ${seed} (replay with FUZZ_SEED=${seed})\n`);
+  const file = /([\w./-]+\.(?:test|spec)\.ts)/.exec(new Error().stack ?? "")?.[1];
+  try {
+    appendFileSync(FUZZ_SEED_LOG, `${new Date().toISOString()} pid ${process.pid} ${file ? path.relative(process.cwd(), file) : "?"}: FUZZ_SEED=${seed}\n`);
+  } catch {
+    // a read-only temp folder: stderr above still has it
+  }
   return seed;
 }

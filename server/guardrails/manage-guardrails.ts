@@ -3,11 +3,29 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, policies } from "../../drizzle/schema/index";
 import { applyPolicy } from "../../core/policy/manage-policies";
-import { policySchema } from "../../core/policy/policy";
+import { policySchema, type Policy } from "../../core/policy/policy";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 import { validatePolicy } from "./validate-policy";
+
+/**
+ * A stored policy as the console shows it. One this release refuses (a rule's pattern that needs
+ * backtracking, saved before patterns ran in linear time; the gateway then refuses the connection's
+ * sessions) comes back with why, and, when it still has a policy's shape, as stored, so that the
+ * form shows its rules for the admin to correct rather than an empty form that would replace them.
+ */
+function storedPolicy(raw: unknown): { policy: Policy | null; unreadable: string | null } {
+  if (!raw) return { policy: null, unreadable: null };
+  const parsed = policySchema.safeParse(raw);
+  if (parsed.success) return { policy: parsed.data, unreadable: null };
+  const unreadable = parsed.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`).join("; ");
+  const shaped =
+    typeof raw === "object" &&
+    Array.isArray((raw as { rules?: unknown }).rules) &&
+    (raw as { rules: unknown[] }).rules.every((r) => typeof r === "object" && r !== null && typeof (r as { match?: unknown }).match === "object");
+  return { policy: shaped ? (raw as Policy) : null, unreadable };
+}
 
 /** Every connection with a summary of its policy (none: everything is allowed). */
 export async function listGuardrails(db: Db) {
@@ -17,13 +35,14 @@ export async function listGuardrails(db: Db) {
     .leftJoin(policies, eq(policies.connectionId, connections.id))
     .orderBy(asc(connections.name));
   return rows.map((r) => {
-    const p = r.policy ? policySchema.parse(r.policy) : null;
+    const { policy: p, unreadable } = storedPolicy(r.policy);
     return {
       id: r.id,
       name: r.name,
       type: r.type,
       updatedAt: r.updatedAt,
       hasPolicy: Boolean(p),
+      unreadable: unreadable !== null,
       defaultAction: p?.defaultAction ?? "allow",
       rules: p?.rules.length ?? 0,
       reviewRules: p?.rules.filter((x) => x.action === "review").length ?? 0,
@@ -38,7 +57,7 @@ export async function getGuardrails(db: Db, name: string) {
     .leftJoin(policies, eq(policies.connectionId, connections.id))
     .where(eq(connections.name, name));
   if (!row) throw new AppError("NOT_FOUND", `no connection named "${name}"`);
-  return { id: row.id, name: row.name, type: row.type, policy: row.policy ? policySchema.parse(row.policy) : null, updatedAt: row.updatedAt };
+  return { id: row.id, name: row.name, type: row.type, ...storedPolicy(row.policy), updatedAt: row.updatedAt };
 }
 
 /**

@@ -1,0 +1,20 @@
+import type { ZodError } from "zod";
+
+/**
+ * A connection's stored rules (guardrail policy, masking rules) that this release no longer accepts,
+ * for example a pattern that needs backtracking saved before patterns ran in linear time. Sessions
+ * on the connection are refused (fail closed) with this message, which says what to fix; it is
+ * not the database being unreachable.
+ */
+export class InvalidStoredRules extends Error {
+  constructor(what: string, error: ZodError) {
+    super(`its ${what} no longer validates (${error.issues.map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`).join("; ")}); an admin can correct and save it again`);
+  }
+}
+
+/** The parsed document, or InvalidStoredRules naming what is wrong with it. */
+export function parseStored<T>(what: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidStoredRules(what, parsed.error);
+  return parsed.data;
+}
