@@ -79,7 +79,29 @@ export function workerLink(): WorkerLink {
   };
 }
 
-type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number };
+type Slot = { index: number; worker: Worker; ready: boolean; startedAt: number; lastRead?: WorkerMetrics };
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * The counters and histograms of workers that died, as last read, so that `/metrics` never goes
+ * down when a worker is replaced: Prometheus takes a counter that drops for a reset, and rate()
+ * would count the surviving workers' whole totals again as new. What a worker counted after the
+ * last scrape is lost with it (the primary has nothing newer), which reads as a pause, not a spike.
+ */
+class RetiredCounts {
+  private kept: WorkerMetrics = [];
+
+  async retire(last: WorkerMetrics | undefined): Promise<void> {
+    // prom-client's types declare `type` a numeric enum; its JSON carries the names ("counter").
+    const monotonic = (last ?? []).filter((m) => ["counter", "histogram"].includes(m.type as unknown as string));
+    if (monotonic.length === 0) return;
+    this.kept = this.kept.length ? ((await AggregatorRegistry.aggregate([this.kept, monotonic]).getMetricsAsJSON()) as WorkerMetrics) : monotonic;
+  }
+
+  withLive(live: WorkerMetrics[]): WorkerMetrics[] {
+    return this.kept.length ? [...live, this.kept] : live;
+  }
+}
 
 /**
  * The primary: migrates the database, and makes the self-signed certificate (when one is used) and
@@ -97,6 +119,7 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
   // Likewise MySQL's RSA key (each worker would make its own).
   loadMysqlRsaKey(config.dataDir);
   const slots = new Map<number, Slot>();
+  const retired = new RetiredCounts();
   let announced = false;
   let stopping = false;
   let exitCode = 0;
@@ -120,7 +143,7 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
             log(`gateway ready: ${ports.join(", ")} (${config.workers} workers, instances ${workerInstance(config.instance, 1)} to ${workerInstance(config.instance, config.workers)})`);
           }
         } else if (m?.type === METRICS_WANTED) {
-          sumMetrics(slots).then(
+          sumMetrics(slots, retired).then(
             (text) => worker.isConnected() && worker.send({ type: METRICS_DONE, id: m.id, text }),
             (err: Error) => worker.isConnected() && worker.send({ type: METRICS_DONE, id: m.id, error: err.message }),
           );
@@ -134,6 +157,7 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
           exitCode = 1;
           return stop();
         }
+        void retired.retire(slot.lastRead);
         const quick = Date.now() - slot.startedAt < 60_000 ? quickDeaths + 1 : 0;
         const delay = Math.min(30_000, 1_000 * 2 ** Math.max(0, quick - 1));
         log(`worker ${index} (${workerInstance(config.instance, index)}) stopped (${how}); its sessions ended with it; starting it again in ${delay / 1000} s`, "error");
@@ -158,15 +182,15 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
   process.exit(exitCode);
 }
 
-/** Every ready worker's registry, summed (prom-client's cluster aggregation: counters, gauges and histograms add up). */
-async function sumMetrics(slots: Map<number, Slot>): Promise<string> {
+/** Every ready worker's registry, summed (prom-client's cluster aggregation: counters, gauges and histograms add up), with what dead workers had counted. */
+async function sumMetrics(slots: Map<number, Slot>, retired: RetiredCounts): Promise<string> {
   const ready = [...slots.values()].filter((s) => s.ready && s.worker.isConnected());
-  const replies = await Promise.all(ready.map((s) => readWorker(s)));
-  return AggregatorRegistry.aggregate(replies).metrics();
+  const replies = await Promise.all(ready.map(async (s) => (s.lastRead = await readWorker(s))));
+  return AggregatorRegistry.aggregate(retired.withLive(replies)).metrics();
 }
 
 let nextRead = 0;
-function readWorker(s: Slot): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+function readWorker(s: Slot): Promise<WorkerMetrics> {
   const id = ++nextRead;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

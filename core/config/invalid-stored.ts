@@ -18,3 +18,13 @@ export function parseStored<T>(what: string, schema: { safeParse(v: unknown): { 
   if (!parsed.success) throw new InvalidStoredRules(what, parsed.error);
   return parsed.data;
 }
+
+/** A stored document as stored, for the CLI's `show` commands, with why this release refuses it (null: it validates), so an admin can see what to correct. */
+export function showStored<T>(what: string, schema: Parameters<typeof parseStored<T>>[1], value: unknown): { document: T | unknown; problem: string | null } {
+  try {
+    return { document: parseStored(what, schema, value), problem: null };
+  } catch (err) {
+    if (err instanceof InvalidStoredRules) return { document: value, problem: err.message };
+    throw err;
+  }
+}

@@ -1,4 +1,4 @@
-import { parseStored } from "../config/invalid-stored";
+import { parseStored, showStored } from "../config/invalid-stored";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { maskingRules } from "../../drizzle/schema/index";
@@ -19,8 +19,11 @@ export async function applyMaskingRules(db: Db, connectionName: string, input: u
   return v.rules;
 }
 
-export async function showMaskingRules(db: Db, connectionName: string): Promise<MaskingRules | null> {
-  return loadMaskingRules(db, await connectionId(db, connectionName));
+/** A connection's masking rules as stored (null: none), with why this release refuses them, if it does (see showStored). */
+export async function showMaskingRules(db: Db, connectionName: string): Promise<{ document: unknown; problem: string | null } | null> {
+  const id = await connectionId(db, connectionName);
+  const [row] = await db.select({ rules: maskingRules.rules }).from(maskingRules).where(eq(maskingRules.connectionId, id));
+  return row ? showStored("masking rules", maskingRulesSchema, row.rules) : null;
 }
 
 /** The stored rules of a connection by id (the gateway's view), or null when it has none; InvalidStoredRules when this release no longer accepts them. */

@@ -1,4 +1,4 @@
-import { parseStored } from "../config/invalid-stored";
+import { parseStored, showStored } from "../config/invalid-stored";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { policies } from "../../drizzle/schema/index";
@@ -21,10 +21,11 @@ export async function applyPolicy(db: Db, connectionName: string, input: unknown
   return parsed.data;
 }
 
-export async function showPolicy(db: Db, connectionName: string): Promise<Policy | null> {
+/** A connection's policy as stored (null: none), with why this release refuses it, if it does (see showStored). */
+export async function showPolicy(db: Db, connectionName: string): Promise<{ document: unknown; problem: string | null } | null> {
   const id = await connectionId(db, connectionName);
   const [row] = await db.select({ policy: policies.policy }).from(policies).where(eq(policies.connectionId, id));
-  return row ? policySchema.parse(row.policy) : null;
+  return row ? showStored("guardrail policy", policySchema, row.policy) : null;
 }
 
 /** The stored policy of a connection by id (the gateway's view), or null when it has none; InvalidStoredRules when this release no longer accepts it. */

@@ -6,7 +6,7 @@ import { applyPolicy } from "../../core/policy/manage-policies";
 import { applyMaskingRules } from "../../core/masking/manage-masking";
 import { policies } from "../../drizzle/schema/index";
 import { connectionId } from "../../core/connections/connection-id";
-import { startPgGatewayProcess, type PgGateway } from "../audit/gateway-process";
+import { gatehouse, startPgGatewayProcess, type PgGateway } from "../audit/gateway-process";
 
 // An admin's pattern (a guardrail rule's regex, a custom masking detector) meets text an agent
 // chooses. With JavaScript's backtracking RegExp, `^select '(\w+\s?)+'$` on 40 letters and a `!`
@@ -94,5 +94,10 @@ describe("[ABUSE][PATTERNS] an admin's regular expression cannot stop the gatewa
       /connection "pg-stale" cannot be served: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*\); an admin can correct and save it again/,
     );
     expect((await ask("select 1 as n")).rows).toEqual([{ n: 1 }]);
+    // The CLI still shows it as stored, for the admin to correct, and says why it is refused.
+    const shown = await gatehouse(t.env, "policies", "show", "pg-stale");
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout).rules[0].match).toEqual({ regex: "drop(?=\\s)" });
+    expect(shown.stderr).toMatch(/^policy of pg-stale: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*sessions on this connection are refused until then\n$/);
   });
 });

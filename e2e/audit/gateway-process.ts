@@ -68,7 +68,7 @@ export async function sessionEndCounts(db: pg.Client, instance: string, protocol
   return rows;
 }
 
-export type PgGateway = { gw: GatewayProcess; handle: DbHandle; box: SecretBox; port: number; key: string; stop: () => Promise<void> };
+export type PgGateway = { gw: GatewayProcess; env: Record<string, string>; handle: DbHandle; box: SecretBox; port: number; key: string; stop: () => Promise<void> };
 
 /**
  * A gateway process serving Postgres alone, on a state database of its own in the run's PostgreSQL
@@ -100,6 +100,7 @@ export async function startPgGatewayProcess(pgServer: Pick<PgServer, "socketDir"
   const key = (await issueKey(handle.db, { identity: opts.identity, groups: ["analysts"] })).key;
   return {
     gw,
+    env,
     handle,
     box,
     port,

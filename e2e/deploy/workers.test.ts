@@ -269,6 +269,8 @@ describe("GATEHOUSE_WORKERS=2", () => {
   it("replaces a worker killed with SIGKILL under its name; the other worker's sessions go on", async () => {
     const [a, b] = await onBothWorkers("spread", key);
     const lease = async (instance: string) => (await state.query<{ pid: number }>("select pid from gateway_instances where instance = $1", [instance])).rows[0]?.pid;
+    const opened = async () => sampleValue(parsePrometheusText(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()), "gatehouse_sessions_opened_total", { protocol: "postgres" });
+    const openedBefore = await opened();
     const victim = await lease(a.instance);
     process.kill(victim, "SIGKILL");
     await until(
@@ -300,6 +302,8 @@ describe("GATEHOUSE_WORKERS=2", () => {
     });
     expect(ends).toHaveLength(1);
     await until("the primary to say the worker serves again", async () => /is serving again/.test(gw!.log()));
+    // The summed counter does not go down with the dead worker (Prometheus would take that for a reset).
+    expect(await opened()).toBe(openedBefore);
     // Both workers take sessions again.
     const again = await onBothWorkers("spread", key);
     // The connector's link to the killed worker dropped with it; it links to the replacement, declined by the other worker meanwhile.

@@ -7,7 +7,7 @@ export const MASKING_USAGE = `  masking apply <connection> -f rules.json        
 
 type Out = (line: string) => void;
 
-export async function runMaskingCommand(db: Db, sub: string | undefined, args: string[], opts: { file?: string }, out: Out): Promise<void> {
+export async function runMaskingCommand(db: Db, sub: string | undefined, args: string[], opts: { file?: string }, out: Out, err: Out): Promise<void> {
   if (sub === "apply") {
     if (!args[0] || !opts.file) throw new Error("masking apply needs <connection> -f rules.json");
     let input: unknown;
@@ -22,7 +22,9 @@ export async function runMaskingCommand(db: Db, sub: string | undefined, args: s
   }
   if (sub === "show") {
     if (!args[0]) throw new Error("masking show needs <connection>");
-    return out(JSON.stringify((await showMaskingRules(db, args[0])) ?? { note: "no masking rules set" }, null, 2));
+    const shown = await showMaskingRules(db, args[0]);
+    if (shown?.problem) err(`masking rules of ${args[0]}: ${shown.problem}; sessions on this connection are refused until then\n`);
+    return out(JSON.stringify(shown?.document ?? { note: "no masking rules set" }, null, 2));
   }
   throw new Error(`unknown masking command "${sub ?? ""}"`);
 }

@@ -113,7 +113,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     if (cmd === "connectors") return await runConnectorsCommand(db, sub, rest, { json: values.json, ttl: values.ttl }, io, out);
     if (cmd === "connections" && sub === "route") return await routeConnectionCommand(db, rest[0], { via: values.via, direct: values.direct }, out);
     if (cmd === "budgets") return await runBudgetsCommand(db, sub, rest, values, out);
-    if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out);
+    if (cmd === "masking") return await runMaskingCommand(db, sub, rest, { file: values.file }, out, (m) => io.err(m));
     if (cmd === "kubeconfig")
       return await kubeconfigCommand(
         db,
@@ -193,7 +193,9 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       }
       case "policies show": {
         if (!rest[0]) throw new UsageError("policies show needs <connection>");
-        return out(JSON.stringify((await showPolicy(db, rest[0])) ?? { defaultAction: "allow", rules: [], note: "no policy set" }, null, 2));
+        const shown = await showPolicy(db, rest[0]);
+        if (shown?.problem) io.err(`policy of ${rest[0]}: ${shown.problem}; sessions on this connection are refused until then\n`);
+        return out(JSON.stringify(shown?.document ?? { defaultAction: "allow", rules: [], note: "no policy set" }, null, 2));
       }
       case "audit list":
         for await (const e of listAudit(db, { sessionId: values.session }))
