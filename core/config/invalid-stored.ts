@@ -8,8 +8,13 @@ import type { ZodError } from "zod";
  */
 export class InvalidStoredRules extends Error {
   constructor(what: string, error: ZodError) {
-    super(`its ${what} no longer validates (${error.issues.map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`).join("; ")}); an admin can correct and save it again`);
+    super(`its ${what} no longer validates (${describeIssues(error)}); an admin can correct and save it again`);
   }
+}
+
+/** A schema's complaints as one line: `rules.0.match.regex: not supported (...); ...` (`root` names the document itself). */
+export function describeIssues(error: ZodError, root = "(document)"): string {
+  return error.issues.map((i) => `${i.path.join(".") || root}: ${i.message}`).join("; ");
 }
 
 /** The parsed document, or InvalidStoredRules naming what is wrong with it. */

@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, policies } from "../../drizzle/schema/index";
 import { applyPolicy } from "../../core/policy/manage-policies";
+import { describeIssues } from "../../core/config/invalid-stored";
 import { policySchema, type Policy } from "../../core/policy/policy";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
@@ -19,7 +20,7 @@ function storedPolicy(raw: unknown): { policy: Policy | null; unreadable: string
   if (!raw) return { policy: null, unreadable: null };
   const parsed = policySchema.safeParse(raw);
   if (parsed.success) return { policy: parsed.data, unreadable: null };
-  const unreadable = parsed.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`).join("; ");
+  const unreadable = describeIssues(parsed.error, "(policy)");
   const shaped =
     typeof raw === "object" &&
     Array.isArray((raw as { rules?: unknown }).rules) &&

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, maskingRules } from "../../drizzle/schema/index";
 import { maskingRulesSchema } from "../../core/masking/masking-rules";
+import { describeIssues } from "../../core/config/invalid-stored";
 import { AppError } from "../errors/app-error";
 import { describeDetectors } from "./describe-detectors";
 
@@ -25,6 +26,6 @@ export async function readMaskingRow(db: Db, name: string) {
 export async function getMaskingRules(db: Db, name: string) {
   const row = await readMaskingRow(db, name);
   const parsed = row.rules ? maskingRulesSchema.safeParse(row.rules) : null;
-  const unreadable = parsed && !parsed.success ? parsed.error.issues.map((i) => `${i.path.join(".") || "(rules)"}: ${i.message}`).join("; ") : null;
+  const unreadable = parsed && !parsed.success ? describeIssues(parsed.error, "(rules)") : null;
   return { id: row.id, name: row.name, rules: parsed?.success ? parsed.data : null, unreadable, updatedAt: row.updatedAt, detectors: describeDetectors() };
 }
