@@ -88,18 +88,40 @@ type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
  * would count the surviving workers' whole totals again as new. What a worker counted after the
  * last scrape is lost with it (the primary has nothing newer), which reads as a pause, not a spike.
  */
-class RetiredCounts {
-  private kept: WorkerMetrics = [];
+export class RetiredCounts {
+  /** Each dead worker's counters and histograms as last read; runs of them are folded into one (see fold). */
+  private kept: WorkerMetrics[] = [];
+  private folding = false;
 
-  async retire(last: WorkerMetrics | undefined): Promise<void> {
+  /** Synchronous, so that no sum made after a worker's exit can miss what it counted. */
+  retire(last: WorkerMetrics | undefined): void {
     // prom-client's types declare `type` a numeric enum; its JSON carries the names ("counter").
     const monotonic = (last ?? []).filter((m) => ["counter", "histogram"].includes(m.type as unknown as string));
-    if (monotonic.length === 0) return;
-    this.kept = this.kept.length ? ((await AggregatorRegistry.aggregate([this.kept, monotonic]).getMetricsAsJSON()) as WorkerMetrics) : monotonic;
+    if (monotonic.length > 0) this.kept.push(monotonic);
+    if (this.kept.length > 8) void this.fold();
   }
 
   withLive(live: WorkerMetrics[]): WorkerMetrics[] {
-    return this.kept.length ? [...live, this.kept] : live;
+    return [...live, ...this.kept];
+  }
+
+  /**
+   * Sums the kept sets into one, so a gateway whose workers keep dying does not add a set per death
+   * to every scrape. The sets stay counted while prom-client sums them (it is asynchronous); the
+   * sum then replaces exactly them, in one step.
+   */
+  private async fold(): Promise<void> {
+    if (this.folding) return;
+    this.folding = true;
+    const batch = this.kept.slice();
+    try {
+      const sum = (await AggregatorRegistry.aggregate(batch).getMetricsAsJSON()) as WorkerMetrics;
+      this.kept.splice(0, batch.length, sum);
+    } catch {
+      // Left as separate sets, which are still counted; the next death tries again.
+    } finally {
+      this.folding = false;
+    }
   }
 }
 
@@ -157,7 +179,7 @@ export async function runPrimary(config: GatewayConfig, log: Log): Promise<void>
           exitCode = 1;
           return stop();
         }
-        void retired.retire(slot.lastRead);
+        retired.retire(slot.lastRead);
         const quick = Date.now() - slot.startedAt < 60_000 ? quickDeaths + 1 : 0;
         const delay = Math.min(30_000, 1_000 * 2 ** Math.max(0, quick - 1));
         log(`worker ${index} (${workerInstance(config.instance, index)}) stopped (${how}); its sessions ended with it; starting it again in ${delay / 1000} s`, "error");

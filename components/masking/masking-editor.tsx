@@ -89,9 +89,12 @@ function Editor({ name, initial, unreadable, detectors, canEdit }: { name: strin
               {canEdit ? "Add a column rule or tick a detector; once saved, every result of this connection is masked as it streams." : null}
             </p>
           ) : null}
-          {unreadable ? (
+          {unreadable && !save.isSuccess ? (
             <div className="mt-3">
-              <ErrorBox title="The stored rules do not pass the gateway's schema: its sessions on this connection are refused" message={`${unreadable}. Saving this form replaces them.`} />
+              <ErrorBox
+                title="The stored rules do not pass the gateway's schema: its sessions on this connection are refused"
+                message={`${unreadable}. ${initial ? "Correct the detector below and save." : "Saving this form replaces them."}`}
+              />
             </div>
           ) : null}
           {errors.top.rules ? (

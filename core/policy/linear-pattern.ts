@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { z } from "zod";
 
 /**
  * A regular expression an admin wrote (a guardrail rule's `regex`, a custom masking detector),
@@ -38,6 +39,20 @@ export function linearPatternProblem(source: string): string | null {
     const detail = (err as Error).message.replace(/^error parsing regexp:\s*/, "");
     return `not supported (${detail}): patterns run in time linear in the text (RE2 syntax), without lookahead, lookbehind or back-references`;
   }
+}
+
+/**
+ * A schema field holding an admin's pattern. "checked": refused unless it runs here (the schema the
+ * gateway, the CLI and the console save with). "as-stored": any string, the shape a document an
+ * earlier release stored may have, so the console can show it for the admin to correct.
+ */
+export type PatternCheck = "checked" | "as-stored";
+export function patternField(field: z.ZodString, check: PatternCheck) {
+  if (check === "as-stored") return field;
+  return field.superRefine((source, ctx) => {
+    const problem = linearPatternProblem(source);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 }
 
 const cache = new Map<string, LinearPattern>();

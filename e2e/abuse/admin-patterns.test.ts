@@ -4,7 +4,7 @@ import { addPostgresConnection } from "../../core/connections/add-connection";
 import { grantAccess } from "../../core/access/grant-access";
 import { applyPolicy } from "../../core/policy/manage-policies";
 import { applyMaskingRules } from "../../core/masking/manage-masking";
-import { policies } from "../../drizzle/schema/index";
+import { maskingRules, policies } from "../../drizzle/schema/index";
 import { connectionId } from "../../core/connections/connection-id";
 import { gatehouse, startPgGatewayProcess, type PgGateway } from "../audit/gateway-process";
 
@@ -82,22 +82,42 @@ describe("[ABUSE][PATTERNS] an admin's regular expression cannot stop the gatewa
     await expect(applyMaskingRules(t.handle.db, "pg-prod", { detectors: { custom: [{ id: "twice", pattern: "(\\d)\\1" }] } })).rejects.toThrow(/detectors\.custom\.0\.pattern: not supported/);
   });
 
-  it("refuses sessions on a connection whose stored policy has such a pattern (saved by an earlier release), saying what to fix", async () => {
+  it("refuses sessions on a connection whose stored policy or masking rules have such a pattern (saved by an earlier release), saying what to fix", async () => {
     await addPostgresConnection(t.handle.db, t.box, { name: "pg-stale", url: `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable` });
     await grantAccess(t.handle.db, "analysts", "pg-stale");
+    const staleId = await connectionId(t.handle.db, "pg-stale");
     // As an earlier release stored it: JavaScript's RegExp accepted the lookahead.
-    await t.handle.db
-      .insert(policies)
-      .values({ connectionId: await connectionId(t.handle.db, "pg-stale"), policy: { defaultAction: "allow", rules: [{ name: "look", action: "deny", match: { regex: "drop(?=\\s)" } }] } });
-    const client = new pg.Client({ host: "127.0.0.1", port, database: "pg-stale", user: "agent-9", password: key });
-    await expect(client.connect()).rejects.toThrow(
-      /connection "pg-stale" cannot be served: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*\); an admin can correct and save it again/,
-    );
+    await t.handle.db.insert(policies).values({ connectionId: staleId, policy: { defaultAction: "allow", rules: [{ name: "look", action: "deny", match: { regex: "drop(?=\\s)" } }] } });
+    const connect = async () => {
+      const client = new pg.Client({ host: "127.0.0.1", port, database: "pg-stale", user: "agent-9", password: key });
+      client.on("error", () => {});
+      return client.connect().then(
+        () => client.end().then(() => null),
+        (err: { message: string; hint?: string }) => err,
+      );
+    };
+    const refused = await connect();
+    expect(refused?.message).toMatch(/^connection "pg-stale" cannot be served: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*\)$/);
+    // Said once, where: the message says what is wrong, the hint who fixes it and where.
+    expect(refused?.hint).toBe("An admin can correct it and save it again: the console's Guardrails or Masking page, or `gatehouse policies apply` / `gatehouse masking apply`.");
     expect((await ask("select 1 as n")).rows).toEqual([{ n: 1 }]);
     // The CLI still shows it as stored, for the admin to correct, and says why it is refused.
     const shown = await gatehouse(t.env, "policies", "show", "pg-stale");
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout).rules[0].match).toEqual({ regex: "drop(?=\\s)" });
-    expect(shown.stderr).toMatch(/^policy of pg-stale: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*sessions on this connection are refused until then\n$/);
+    expect(shown.stderr).toMatch(
+      /^policy of pg-stale: its guardrail policy no longer validates \(rules\.0\.match\.regex: not supported .*\); sessions on this connection are refused until it is corrected and applied again \(gatehouse policies apply pg-stale -f policy\.json\)\n$/,
+    );
+
+    // Corrected through the CLI, the connection serves again; then masking rules with a back-reference refuse it the same way.
+    await applyPolicy(t.handle.db, "pg-stale", { defaultAction: "allow", rules: [{ name: "look", action: "deny", match: { regex: "drop\\s" } }] });
+    await t.handle.db.insert(maskingRules).values({ connectionId: staleId, rules: { detectors: { custom: [{ id: "twice", pattern: "(\\d)\\1" }] } } });
+    await expect.poll(async () => (await connect())?.message, { timeout: 10_000 }).toMatch(/^connection "pg-stale" cannot be served: its masking rules no longer validate/);
+    const masking = await gatehouse(t.env, "masking", "show", "pg-stale");
+    expect(masking.code, masking.stderr).toBe(0);
+    expect(JSON.parse(masking.stdout).detectors.custom[0]).toEqual({ id: "twice", pattern: "(\\d)\\1" });
+    expect(masking.stderr).toMatch(
+      /^masking rules of pg-stale: its masking rules no longer validate \(detectors\.custom\.0\.pattern: not supported .*\); sessions on this connection are refused until they are corrected and applied again \(gatehouse masking apply pg-stale -f rules\.json\)\n$/,
+    );
   });
 });

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import pg from "pg";
-import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection } from "../support/mysql-client";
-import { gatehouse, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatehouse, gatewayProcessEnv, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // The MySQL side of the kill test: mysql2 clients INSERT in a loop through a gateway killed with
 // SIGKILL the moment one of them has its OK; after a restart of the same instance, every statement
@@ -20,8 +15,7 @@ const CLIENTS = 4;
 const LOAD_MS = 1500;
 
 const pgServer = inject("pg");
-const stateDb = `gh_mycrash_${randomBytes(4).toString("hex")}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-mycrash-"));
+let dataDir = "";
 let maria: MariadbServer;
 let env: Record<string, string>;
 let gw: GatewayProcess | undefined;
@@ -30,17 +24,7 @@ let key: string;
 beforeAll(async () => {
   maria = await startMariadb();
   await maria.admin("create table shop.t (v bigint not null)");
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
-    GATEHOUSE_PG_PORT: "0",
-    GATEHOUSE_MYSQL_PORT: String(await freePort()),
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "mysql-crashy",
-  };
+  ({ env, dataDir } = await gatewayProcessEnv(pgServer, { instance: "mysql-crashy", listen: ["mysql"] }));
   gw = await startGatewayProcess(env);
   const ok = async (...args: string[]) => {
     const r = await gatehouse(env, ...args);
@@ -54,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await maria?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** INSERTs in a loop; after LOAD_MS the gateway is killed the moment a client has its OK (that event is then at most journaled, not stored). */

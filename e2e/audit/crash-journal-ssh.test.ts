@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { Client as Ssh2Client } from "ssh2";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
 import { run } from "../support/run-program";
-import { gatehouse, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatehouse, gatewayProcessEnv, sessionEndCounts, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // The SSH side of the kill test: `ssh host cmd` in a loop through a gateway killed with SIGKILL;
 // after a restart of the same instance, every command whose output and exit status 0 reached its
@@ -22,8 +18,7 @@ const EXIT_ROUNDS = 3;
 const CHANNELS = 8;
 
 const pgServer = inject("pg");
-const stateDb = `gh_sshcrash_${randomBytes(4).toString("hex")}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-sshcrash-"));
+let dataDir = "";
 let sshd: SshServer;
 let env: Record<string, string>;
 let gw: GatewayProcess | undefined;
@@ -31,17 +26,7 @@ let client: ReturnType<typeof sshClient>;
 
 beforeAll(async () => {
   sshd = await startSshServer();
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
-    GATEHOUSE_PG_PORT: String(await freePort()),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: String(await freePort()),
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "ssh-crashy",
-  };
+  ({ env, dataDir } = await gatewayProcessEnv(pgServer, { instance: "ssh-crashy", listen: ["pg", "ssh"] }));
   gw = await startGatewayProcess(env);
   const ok = async (...args: string[]) => {
     const r = await gatehouse(env, ...args);
@@ -73,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await sshd?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Commands in a loop; after LOAD_MS, the gateway is killed the moment a client has its answer (its event is then at most just journaled, not stored). */

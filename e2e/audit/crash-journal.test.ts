@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { freePort } from "../support/free-port";
 import { psqlAdmin } from "../support/pg-server";
-import { gatehouse, startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatehouse, gatewayProcessEnv, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // A gateway killed with SIGKILL under an INSERT load, restarted as the same instance: every
 // statement a client saw succeed has its audit event exactly once, and the sessions the kill cut
@@ -18,28 +15,17 @@ const LOAD_MS = 1500;
 const LEFTOVER = "the gateway instance stopped before the session ended";
 
 const pgServer = inject("pg");
-const id = randomBytes(4).toString("hex");
-const stateDb = `gh_crash_${id}`;
-const targetDb = `crash_${id}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-crash-"));
+const targetDb = `crash_${randomBytes(4).toString("hex")}`;
+let dataDir = "";
 let env: Record<string, string>;
 let state: pg.Client;
 let gw: GatewayProcess | undefined;
 let key: string;
 
 beforeAll(async () => {
-  psqlAdmin(pgServer, [`create database ${stateDb}`, `create database ${targetDb} owner app`]);
+  psqlAdmin(pgServer, `create database ${targetDb} owner app`);
   psqlAdmin(pgServer, ["set role app", "create table t (v bigint not null)"], targetDb);
-  env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
-    GATEHOUSE_PG_PORT: String(await freePort()),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "crashy",
-  };
+  ({ env, dataDir } = await gatewayProcessEnv(pgServer, { instance: "crashy", listen: ["pg"] }));
   gw = await startGatewayProcess(env);
   const add = await gatehouse(env, "connections", "add", "crash", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${pgServer.port}/${targetDb}?sslmode=disable`);
   expect(add.code, add.stderr).toBe(0);
@@ -54,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await state?.end();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 type Load = { acked: number[]; extendedAcked: Map<string, number>; apps: string[] };

@@ -1,23 +1,21 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { connect } from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
 import { runMigrations } from "../../drizzle/migrate";
 import { DuplicateInstanceError, lockInstance, type Holder } from "../../gateway/instance-lock";
-import { startGatewayProcess, type GatewayProcess } from "./gateway-process";
+import { gatewayProcessEnv, startGatewayProcess, type GatewayProcess } from "./gateway-process";
 
 // Two gateways with one GATEHOUSE_INSTANCE would interleave one journal and one audit chain: the
 // second refuses to start and says how to fix it, whether it shares the first one's data folder
 // (the lock file) or only its database (the lease row, as from another host). A holder killed with
 // SIGKILL does not block the restart.
 const pgServer = inject("pg");
-const stateDb = `gh_twin_${randomBytes(4).toString("hex")}`;
-const dirs = [mkdtempSync(path.join(tmpdir(), "gatehouse-twin-a-")), mkdtempSync(path.join(tmpdir(), "gatehouse-twin-b-"))];
+// Two data folders: the first is the one gatewayProcessEnv made.
+const dirs: string[] = [];
 const running: GatewayProcess[] = [];
 let base: Record<string, string>;
 
@@ -32,15 +30,9 @@ async function start(env: Record<string, string>): Promise<GatewayProcess> {
 }
 
 beforeAll(async () => {
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  base = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: "twin",
-  };
+  const made = await gatewayProcessEnv(pgServer, { instance: "twin", listen: [] });
+  base = made.env;
+  dirs.push(made.dataDir, mkdtempSync(path.join(tmpdir(), "gatehouse-twin-b-")));
 });
 afterAll(async () => {
   for (const gw of running) await gw.stop();

@@ -68,6 +68,31 @@ export async function sessionEndCounts(db: pg.Client, instance: string, protocol
   return rows;
 }
 
+type Listener = "pg" | "mysql" | "ssh" | "http";
+const PORT_SETTING: Record<Listener, string> = { pg: "GATEHOUSE_PG_PORT", mysql: "GATEHOUSE_MYSQL_PORT", ssh: "GATEHOUSE_SSH_PORT", http: "GATEHOUSE_HTTP_PORT" };
+
+/**
+ * The environment of a gateway process with a state database of its own in the run's PostgreSQL,
+ * a data folder of its own (`dataDir`, the caller removes it) and a new secret key: the listeners
+ * in `listen` on free ports, the others off. `env` adds or overrides settings.
+ */
+export async function gatewayProcessEnv(
+  pgServer: Pick<PgServer, "socketDir" | "port">,
+  opts: { instance: string; listen: Listener[]; env?: Record<string, string> },
+): Promise<{ env: Record<string, string>; dataDir: string }> {
+  const stateDb = `gh_${opts.instance.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), `gatehouse-${opts.instance.replace(/\W/g, "_")}-`));
+  psqlAdmin(pgServer, `create database ${stateDb}`);
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    GATEHOUSE_INSTANCE: opts.instance,
+  };
+  for (const [listener, setting] of Object.entries(PORT_SETTING)) env[setting] = opts.listen.includes(listener as Listener) ? String(await freePort()) : "0";
+  return { env: { ...env, ...opts.env }, dataDir };
+}
+
 export type PgGateway = { gw: GatewayProcess; env: Record<string, string>; handle: DbHandle; box: SecretBox; port: number; key: string; stop: () => Promise<void> };
 
 /**
@@ -76,22 +101,9 @@ export type PgGateway = { gw: GatewayProcess; env: Record<string, string>; handl
  * group `analysts`, and a key for `identity` in that group. `env` adds or overrides settings.
  */
 export async function startPgGatewayProcess(pgServer: Pick<PgServer, "socketDir" | "port">, opts: { instance: string; identity: string; env?: Record<string, string> }): Promise<PgGateway> {
-  const stateDb = `gh_${opts.instance.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
-  const dataDir = mkdtempSync(path.join(tmpdir(), `gatehouse-${opts.instance}-`));
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  const secret = randomBytes(32).toString("hex");
-  const port = await freePort();
-  const env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: secret,
-    GATEHOUSE_PG_PORT: String(port),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: "0",
-    GATEHOUSE_INSTANCE: opts.instance,
-    ...opts.env,
-  };
+  const { env, dataDir } = await gatewayProcessEnv(pgServer, { instance: opts.instance, listen: ["pg"], env: opts.env });
+  const port = Number(env.GATEHOUSE_PG_PORT);
+  const secret = env.GATEHOUSE_SECRET_KEY;
   const gw = await startGatewayProcess(env);
   const handle = openDb(env.DATABASE_URL, { max: 2, applicationName: "gatehouse-test-seed" });
   const box = createSecretBox(parseSecretKey(secret));

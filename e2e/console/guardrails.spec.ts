@@ -2,10 +2,9 @@ import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
-import { connections, policies } from "../../drizzle/schema/index";
+import { policies } from "../../drizzle/schema/index";
 import { expect, storageStateFor, test } from "./support/fixtures";
-import { openStackDb } from "./support/seed-recording";
+import { connectionStoredByEarlierRelease } from "./support/stale-stored";
 import { clippedHeight, cutSelects, pageOverflow } from "./support/layout";
 
 test.use({ storageState: storageStateFor("admin") });
@@ -118,17 +117,13 @@ test("[GUARDRAILS][UNREADABLE]: a stored policy this release refuses (a lookahea
   stack,
   shot,
 }) => {
-  await cli("connections", "add", "stale-policy-db", "--type", "postgres", "--url", stack.targetUrl);
-  await cli("grant", "stale-agents", "stale-policy-db");
-  const key = (await cli("keys", "issue", "agent-stale", "--groups", "stale-agents")).stdout.trim();
   // Stored as an earlier release stored it: JavaScript's RegExp took the lookahead, RE2 does not.
-  const handle = openStackDb(stack.env.DATABASE_URL);
-  try {
-    const [c] = await handle.db.select({ id: connections.id }).from(connections).where(eq(connections.name, "stale-policy-db"));
-    await handle.db.insert(policies).values({ connectionId: c.id, policy: { defaultAction: "allow", rules: [{ name: "no-drops", action: "deny", match: { regex: "drop(?=\\s+table)" } }] } });
-  } finally {
-    await handle.close();
-  }
+  const key = await connectionStoredByEarlierRelease(cli, stack, {
+    name: "stale-policy-db",
+    group: "stale-agents",
+    identity: "agent-stale",
+    store: (db, connectionId) => db.insert(policies).values({ connectionId, policy: { defaultAction: "allow", rules: [{ name: "no-drops", action: "deny", match: { regex: "drop(?=\\s+table)" } }] } }),
+  });
   const refused = await psql(key, "stale-policy-db", ["-c", "select 1"]);
   expect(refused.stderr).toContain('connection "stale-policy-db" cannot be served: its guardrail policy no longer validates (rules.0.match.regex: not supported');
 

@@ -1,4 +1,6 @@
 import pg from "pg";
+import { maskingRules } from "../../drizzle/schema/index";
+import { connectionStoredByEarlierRelease } from "./support/stale-stored";
 import { cutSelects, clippedHeight, pageOverflow } from "./support/layout";
 import { expect, storageStateFor, test } from "./support/fixtures";
 
@@ -155,4 +157,48 @@ test("[MASKING][ROLES]: an auditor reads the rules; a member is refused the page
   expect((await cli("masking", "show", CONNECTION)).stdout).toContain("public.masking_customers.email");
   await auditorContext.close();
   await memberContext.close();
+});
+
+test("[MASKING][UNREADABLE]: stored rules this release refuses (a back-reference an earlier release saved) are flagged, shown with why, and correcting them lets sessions in again", async ({
+  page,
+  cli,
+  psql,
+  stack,
+  shot,
+}) => {
+  // Stored as an earlier release stored it: JavaScript's RegExp took the back-reference, RE2 does not.
+  const staleKey = await connectionStoredByEarlierRelease(cli, stack, {
+    name: "stale-masking-db",
+    group: "stale-masking-agents",
+    identity: "agent-stale-masking",
+    store: (db, connectionId) =>
+      db.insert(maskingRules).values({
+        connectionId,
+        rules: { columns: [{ column: "masking_customers.email" }], detectors: { builtIn: [], custom: [{ id: "doubled-digit", pattern: "(\\d)\\1" }] } },
+      }),
+  });
+  const refused = await psql(staleKey, "stale-masking-db", ["-c", "select 1"]);
+  expect(refused.stderr).toContain('connection "stale-masking-db" cannot be served: its masking rules no longer validate (detectors.custom.0.pattern: not supported');
+  expect(refused.stderr).toContain("HINT:  An admin can correct it and save it again");
+
+  await page.goto("/masking");
+  await expect(page.getByRole("row", { name: /stale-masking-db/ })).toContainText("stored rules unreadable: sessions are refused");
+  await page.getByRole("link", { name: "stale-masking-db" }).click();
+  await expect(page.getByText("The stored rules do not pass the gateway's schema")).toBeVisible();
+  await expect(page.getByText(/detectors\.custom\.0\.pattern: not supported .*Correct the detector below and save\./)).toBeVisible();
+  // The stored rules are in the form, not an empty form whose save would drop them.
+  await expect(page.getByRole("region", { name: /Column rule 1/ }).getByLabel("Columns")).toHaveValue("masking_customers.email");
+  const detector = page.getByRole("group", { name: "Custom detector 1" });
+  await expect(detector.getByLabel("Id")).toHaveValue("doubled-digit");
+  await expect(detector.getByLabel("Pattern")).toHaveValue("(\\d)\\1");
+  await shot(page, "masking-unreadable");
+  await detector.getByLabel("Pattern").fill("(00|11|22|33|44|55|66|77|88|99)");
+  await page.getByRole("button", { name: "Save masking rules" }).click();
+  await expect(page.getByText("Saved: every gateway instance reloads them")).toBeVisible();
+  await expect(page.getByText("The stored rules do not pass the gateway's schema")).toBeHidden();
+  await new Promise((r) => setTimeout(r, 1500)); // the gateway reloads from the bus
+  const served = await psql(staleKey, "stale-masking-db", ["-At", "-c", "select email, note from masking_customers where id = 2"]);
+  expect(served.stderr).toBe("");
+  expect(served.stdout).not.toContain("bob@example.com");
+  expect(served.stdout).toContain("[REDACTED:doubled-digit]");
 });

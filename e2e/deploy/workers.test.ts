@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { randomBytes, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { tmpdir } from "node:os";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
-import { freePort } from "../support/free-port";
-import { psqlAdmin } from "../support/pg-server";
-import { gatehouse, startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
+import { gatehouse, gatewayProcessEnv, startGatewayProcess, type GatewayProcess } from "../audit/gateway-process";
 import { parsePrometheusText, sampleValue } from "./prometheus-text";
 import WebSocket from "ws";
 import { Mux, MUX_VERSION } from "../../gateway/connector/mux";
@@ -21,8 +18,7 @@ import { Mux, MUX_VERSION } from "../../gateway/connector/mux";
 // with SIGKILL is replaced under its own name while the other worker's sessions go on.
 const pgServer = inject("pg");
 const id = randomBytes(4).toString("hex");
-const stateDb = `gh_workers_${id}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-workers-"));
+let dataDir = "";
 const INSTANCE = `workers-${id}`;
 const LEFTOVER = "the gateway instance stopped before the session ended";
 let env: Record<string, string>;
@@ -34,19 +30,8 @@ let httpPort: number;
 let connector: { proc: ChildProcess; log: () => string } | undefined;
 
 beforeAll(async () => {
-  psqlAdmin(pgServer, `create database ${stateDb}`);
-  [pgPort, httpPort] = [await freePort(), await freePort()];
-  env = {
-    DATABASE_URL: `postgres://postgres@localhost/${stateDb}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString("hex"),
-    GATEHOUSE_PG_PORT: String(pgPort),
-    GATEHOUSE_MYSQL_PORT: "0",
-    GATEHOUSE_SSH_PORT: "0",
-    GATEHOUSE_HTTP_PORT: String(httpPort),
-    GATEHOUSE_INSTANCE: INSTANCE,
-    GATEHOUSE_WORKERS: "2",
-  };
+  ({ env, dataDir } = await gatewayProcessEnv(pgServer, { instance: INSTANCE, listen: ["pg", "http"], env: { GATEHOUSE_WORKERS: "2" } }));
+  [pgPort, httpPort] = [Number(env.GATEHOUSE_PG_PORT), Number(env.GATEHOUSE_HTTP_PORT)];
   gw = await startGatewayProcess(env);
   const add = await gatehouse(env, "connections", "add", "shop", "--type", "postgres", "--url", `postgres://app:secret@127.0.0.1:${pgServer.port}/shop?sslmode=disable`);
   expect(add.code, add.stderr).toBe(0);
@@ -59,7 +44,7 @@ afterAll(async () => {
   connector?.proc.kill();
   await gw?.stop();
   await state?.end();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const issueKey = async (identity: string) => {

@@ -23,7 +23,8 @@ export async function runMaskingCommand(db: Db, sub: string | undefined, args: s
   if (sub === "show") {
     if (!args[0]) throw new Error("masking show needs <connection>");
     const shown = await showMaskingRules(db, args[0]);
-    if (shown?.problem) err(`masking rules of ${args[0]}: ${shown.problem}; sessions on this connection are refused until then\n`);
+    if (shown?.problem)
+      err(`masking rules of ${args[0]}: ${shown.problem}; sessions on this connection are refused until they are corrected and applied again (gatehouse masking apply ${args[0]} -f rules.json)\n`);
     return out(JSON.stringify(shown?.document ?? { note: "no masking rules set" }, null, 2));
   }
   throw new Error(`unknown masking command "${sub ?? ""}"`);

@@ -194,7 +194,8 @@ async function run(argv: string[], io: CliIo): Promise<void> {
       case "policies show": {
         if (!rest[0]) throw new UsageError("policies show needs <connection>");
         const shown = await showPolicy(db, rest[0]);
-        if (shown?.problem) io.err(`policy of ${rest[0]}: ${shown.problem}; sessions on this connection are refused until then\n`);
+        if (shown?.problem)
+          io.err(`policy of ${rest[0]}: ${shown.problem}; sessions on this connection are refused until it is corrected and applied again (gatehouse policies apply ${rest[0]} -f policy.json)\n`);
         return out(JSON.stringify(shown?.document ?? { defaultAction: "allow", rules: [], note: "no policy set" }, null, 2));
       }
       case "audit list":

@@ -1,4 +1,4 @@
-import { InvalidStoredRules } from "../../core/config/invalid-stored";
+import { InvalidStoredRules, STORED_RULES_HINT } from "../../core/config/invalid-stored";
 import type { GatewayDeps } from "../gateway-deps";
 import { authenticate, recordKeyUse } from "../../core/identity/authenticate";
 import { AuthError, AuthUnavailableError, type Identity } from "../../core/identity/identity";
@@ -69,7 +69,7 @@ export async function admit(deps: GatewayDeps, req: AdmitRequest): Promise<Admit
     if (err instanceof InvalidStoredRules) {
       const message = `connection "${req.connectionName}" cannot be served: ${err.message}`;
       auditRefusal(deps, req, identity, message, true);
-      return { ok: false, identity, refusal: { reason: "unavailable", message, hint: "An admin can fix it in the console." } };
+      return { ok: false, identity, refusal: { reason: "unavailable", message, hint: STORED_RULES_HINT } };
     }
     deps.log(`${req.protocol}: could not resolve connection: ${(err as Error).message}`, "error");
     return { ok: false, identity, refusal: { reason: "unavailable", message: "the gateway cannot read its configuration right now; try again shortly" } };

@@ -3,29 +3,17 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, policies } from "../../drizzle/schema/index";
 import { applyPolicy } from "../../core/policy/manage-policies";
-import { describeIssues } from "../../core/config/invalid-stored";
-import { policySchema, type Policy } from "../../core/policy/policy";
+import { storedForForm } from "../../core/config/invalid-stored";
+import { policySchema, storedPolicyShape, type Policy } from "../../core/policy/policy";
 import type { ConsoleUserContext } from "../auth/current-user";
 import { recordConsoleEvent } from "../audit/record-console-event";
 import { AppError } from "../errors/app-error";
 import { validatePolicy } from "./validate-policy";
 
-/**
- * A stored policy as the console shows it. One this release refuses (a rule's pattern that needs
- * backtracking, saved before patterns ran in linear time; the gateway then refuses the connection's
- * sessions) comes back with why, and, when it still has a policy's shape, as stored, so that the
- * form shows its rules for the admin to correct rather than an empty form that would replace them.
- */
+/** A stored policy as the console shows it (see storedForForm: one this release refuses comes back with why, and its rules when only a pattern is wrong). */
 function storedPolicy(raw: unknown): { policy: Policy | null; unreadable: string | null } {
-  if (!raw) return { policy: null, unreadable: null };
-  const parsed = policySchema.safeParse(raw);
-  if (parsed.success) return { policy: parsed.data, unreadable: null };
-  const unreadable = describeIssues(parsed.error, "(policy)");
-  const shaped =
-    typeof raw === "object" &&
-    Array.isArray((raw as { rules?: unknown }).rules) &&
-    (raw as { rules: unknown[] }).rules.every((r) => typeof r === "object" && r !== null && typeof (r as { match?: unknown }).match === "object");
-  return { policy: shaped ? (raw as Policy) : null, unreadable };
+  const { value, unreadable } = storedForForm(policySchema, storedPolicyShape, raw, "(policy)");
+  return { policy: value, unreadable };
 }
 
 /** Every connection with a summary of its policy (none: everything is allowed). */

@@ -2,8 +2,8 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { connections, maskingRules } from "../../drizzle/schema/index";
-import { maskingRulesSchema } from "../../core/masking/masking-rules";
-import { describeIssues } from "../../core/config/invalid-stored";
+import { maskingRulesSchema, storedMaskingRulesShape } from "../../core/masking/masking-rules";
+import { storedForForm } from "../../core/config/invalid-stored";
 import { AppError } from "../errors/app-error";
 import { describeDetectors } from "./describe-detectors";
 
@@ -20,12 +20,11 @@ export async function readMaskingRow(db: Db, name: string) {
 
 /**
  * A connection's masking rules for the form (null: none set) and the built-in detectors it offers.
- * Stored rules the schema refuses (the gateway then refuses the connection's sessions) come back as
- * `unreadable` with the reason, so the form can start empty and a save replaces them.
+ * Stored rules the schema refuses (the gateway then refuses the connection's sessions) come back
+ * with the reason as `unreadable`, and as stored when only a pattern is wrong (see storedForForm).
  */
 export async function getMaskingRules(db: Db, name: string) {
   const row = await readMaskingRow(db, name);
-  const parsed = row.rules ? maskingRulesSchema.safeParse(row.rules) : null;
-  const unreadable = parsed && !parsed.success ? describeIssues(parsed.error, "(rules)") : null;
-  return { id: row.id, name: row.name, rules: parsed?.success ? parsed.data : null, unreadable, updatedAt: row.updatedAt, detectors: describeDetectors() };
+  const { value: rules, unreadable } = storedForForm(maskingRulesSchema, storedMaskingRulesShape, row.rules, "(rules)");
+  return { id: row.id, name: row.name, rules, unreadable, updatedAt: row.updatedAt, detectors: describeDetectors() };
 }
