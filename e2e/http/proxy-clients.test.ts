@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { request as undiciRequest } from "undici";
 import path from "node:path";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { eq } from "drizzle-orm";
 import { sessions } from "../../drizzle/schema/index";
 import { run } from "../support/run-program";
@@ -54,6 +56,21 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     // A number no JavaScript number holds exactly comes through as written.
     expect(body).toContain('"cursor": 12345678901234567890');
     expect(f.upstream.seen.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
+  });
+
+  it("answers HEAD with the headers a GET gets: no upstream length on a masked connection (the masked body's differs), the upstream's on a plain one", async () => {
+    const head = async (c: string) => {
+      const r = await curl("-I", "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base(c)}/customers`);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const masked = await head("masked");
+    expect(masked).toMatch(/^HTTP\/1\.1 200/);
+    expect(masked).toMatch(/content-type: application\/json/i);
+    expect(masked).not.toMatch(/content-length/i);
+    const plain = await head("plain");
+    const got = await curl("-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/customers`);
+    expect(Number(/content-length: (\d+)/i.exec(plain)?.[1])).toBe(Buffer.byteLength(got.stdout));
   });
 
   it("masks response headers with the detectors too (a redirect, a download name), on a masked connection only", async () => {
@@ -203,6 +220,41 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     // events is seen whole: 800 ms upstream, about 500 ms here).
     expect(arrivals.filter((a) => a.text.includes("data: ")).length).toBeGreaterThanOrEqual(2);
     expect(arrivals.at(-1)!.at - arrivals[0].at).toBeGreaterThan(350);
+  });
+
+  it("asks for an upload (Expect: 100-continue) only once the request is admitted: a refused one never sends its body", async () => {
+    const file = path.join(tmpdir(), `gatehouse-continue-${process.pid}.bin`);
+    writeFileSync(file, Buffer.alloc(20_000_000, 7));
+    try {
+      const upload = (key: string) => curl("-v", "-H", "Expect: 100-continue", "--data-binary", `@${file}`, "-H", `Authorization: Bearer ${key}`, `${f.base("plain")}/upload`);
+      const refused = await upload("ghk_forged");
+      expect(refused.code, refused.stderr).toBe(0);
+      expect(refused.stderr).toMatch(/< HTTP\/1\.1 401/);
+      expect(refused.stderr).not.toMatch(/< HTTP\/1\.1 100 Continue/);
+      expect(refused.stderr).toMatch(/< Connection: close/i);
+      const taken = await upload(f.agent.key);
+      expect(taken.code, taken.stderr).toBe(0);
+      expect(taken.stderr).toMatch(/< HTTP\/1\.1 100 Continue[\s\S]*< HTTP\/1\.1 200/);
+      expect(JSON.parse(taken.stdout)).toMatchObject({ bytes: 20_000_000, sha256: createHash("sha256").update(readFileSync(file)).digest("hex") });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("an upstream that answers before reading an upload: the rest is dropped, the upload ends and the client's connection goes on", async () => {
+    const file = path.join(tmpdir(), `gatehouse-early-${process.pid}.bin`);
+    writeFileSync(file, Buffer.alloc(20_000_000, 7));
+    try {
+      // /echo answers at once without reading the body; curl sends the file to both addresses on one connection.
+      const r = await curl("-v", "--data-binary", `@${file}`, "-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("plain")}/echo/early`, `${f.base("plain")}/upload`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("Re-using existing connection");
+      const [first, second] = r.stdout.split(/(?<=\})(?=\{)/);
+      expect(JSON.parse(first)).toEqual({ value: "early" });
+      expect(JSON.parse(second)).toMatchObject({ bytes: 20_000_000 });
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it("downloads and uploads large bodies through fetch and undici, byte for byte", async () => {

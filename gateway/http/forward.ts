@@ -5,7 +5,7 @@ import type { TLSSocket } from "node:tls";
 import { redactSecret } from "../../core/connections/types/http-credential";
 import type { ValueMasker } from "../../core/masking/value-masker";
 import type { ClientSession } from "./client-sessions";
-import type { ReadBody } from "./request-body";
+import { letBodyCome, type ReadBody } from "./request-body";
 import { relayResponse, type Refuse, type RelayResult } from "./response-relay";
 import { BodySample, type StoredBody } from "./body-sample";
 import { UpstreamPool, clientHeaders, upstreamHeaders, upstreamTarget, type UpstreamSettings } from "./upstream";
@@ -80,6 +80,14 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       if (settled) return;
       settled = true;
       s.inFlight.delete(flight);
+      // Answered before the client finished sending its body (an upstream's early 413, 401 or 200 that does not read
+      // it): the rest is read and dropped here, as a server does, so that the upload ends and the connection goes on.
+      // Left piped, it stalled on the finished upstream request until the idle timeout reset the client's connection.
+      if (!upReq.writableFinished && !req.readableEnded) {
+        req.unpipe(upReq);
+        upReq.destroy();
+        req.resume();
+      }
       if (sent && received) {
         const mask = s.scope.textMask();
         f.bodies = { request: sent.stored(headerText(req.headers["content-type"]), mask), response: received.stored(receivedType, mask) };
@@ -143,6 +151,7 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       upReq.end();
       return;
     }
+    letBodyCome(req);
     for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
       bytesIn += chunk.length;
       sent?.add(chunk);

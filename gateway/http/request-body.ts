@@ -1,11 +1,32 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { foldKey, UNREAD } from "../../core/policy/http-request";
 
 /** A request body read up to a limit: whole, or the part read before the limit with the rest still in the request stream. */
 export type ReadBody = { whole: true; body: Buffer } | { whole: false; head: Buffer[] };
 
+/**
+ * Requests whose client waits for `100 Continue` before it sends the body (`Expect: 100-continue`),
+ * on a route that sends it only when the body is first read (HttpRouter's `continueOnRead`): a
+ * request refused before that (a bad key, an ungranted connection, a denied request) never
+ * uploads its body, and Node closes the connection after such a refusal.
+ */
+const awaitingContinue = new WeakMap<IncomingMessage, ServerResponse>();
+
+export function holdContinue(req: IncomingMessage, res: ServerResponse): void {
+  awaitingContinue.set(req, res);
+}
+
+/** Tells a client waiting for `100 Continue` to send its body (once; nothing for any other request). */
+export function letBodyCome(req: IncomingMessage): void {
+  const res = awaitingContinue.get(req);
+  if (!res) return;
+  awaitingContinue.delete(req);
+  if (!res.headersSent) res.writeContinue();
+}
+
 /** Reads a request body up to `limit` bytes; a declared Content-Length over it is not read at all. */
 export async function readBodyUpTo(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  letBodyCome(req);
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > limit) return { whole: false, head: [] };
   const chunks: Buffer[] = [];

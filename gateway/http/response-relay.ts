@@ -51,12 +51,17 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
   const status = up.statusCode ?? 502;
   const headers = { ...opts.headers };
   const noBody = opts.method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
+  const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   if (noBody) {
     up.resume();
+    // A HEAD answers with the headers a GET would get: a masked GET's body is decoded and masked, so its length is not the upstream's.
+    if (opts.method === "HEAD" && opts.masker !== null && status === 200) {
+      delete headers["content-length"];
+      if (encoding && canDecode(encoding)) delete headers["content-encoding"];
+    }
     res.writeHead(status, headers).end();
     return { status, bytesOut: 0 };
   }
-  const encoding = typeof up.headers["content-encoding"] === "string" ? up.headers["content-encoding"].trim().toLowerCase() : undefined;
   const inspect = opts.forms.length > 0 || opts.masker !== null;
   if (!inspect) return smallBody(up, contentTypeOf(up)) ? relayWhole(up, res, status, headers, opts, null) : pipe(up, [], res, status, headers, opts);
   // A transfer coding besides chunked (`Transfer-Encoding: gzip, chunked`): Node removes only the chunking, so the body stays compressed, unreadable to the checks below.

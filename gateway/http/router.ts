@@ -2,11 +2,12 @@ import http from "node:http";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { AddressInfo, Socket } from "node:net";
+import { holdContinue } from "./request-body";
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, rest: string) => void;
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer, rest: string) => void;
 
-type Route = { prefix: string; what: string; request?: RequestHandler; upgrade?: UpgradeHandler };
+type Route = { prefix: string; what: string; request?: RequestHandler; upgrade?: UpgradeHandler; continueOnRead?: boolean };
 
 /**
  * The gateway's one HTTP port (GATEHOUSE_HTTP_PORT): protocols mount their routes on it by path
@@ -22,6 +23,8 @@ export class HttpRouter {
 
   constructor() {
     this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    // Expect: 100-continue. Node would answer 100 at once; a route may send it only when it reads the body (see holdContinue).
+    this.server.on("checkContinue", (req, res) => this.onRequest(req, res, true));
     this.server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex & { bytesWritten?: number }) => {
       // An HTTP/2 client with prior knowledge (curl --http2-prior-knowledge) is told, in HTTP/2, to use HTTP/1.1.
       if (err.rawPacket?.subarray(0, H2_PREFACE.length).equals(H2_PREFACE)) return void socket.end(HTTP_1_1_REQUIRED);
@@ -31,8 +34,12 @@ export class HttpRouter {
     });
   }
 
-  /** Mounts `prefix` (`/terminal`, `/proxy/`...): `what` is the line the 404 page shows for it. */
-  mount(prefix: string, what: string, handlers: { request?: RequestHandler; upgrade?: UpgradeHandler }): void {
+  /**
+   * Mounts `prefix` (`/terminal`, `/proxy/`...): `what` is the line the 404 page shows for it.
+   * `continueOnRead`: a client that expects `100 Continue` gets it when the route first reads the
+   * body through request-body.ts (readBodyUpTo, or forward), not before the request is admitted.
+   */
+  mount(prefix: string, what: string, handlers: { request?: RequestHandler; upgrade?: UpgradeHandler; continueOnRead?: boolean }): void {
     if (this.routes.some((r) => r.prefix === prefix)) throw new Error(`the HTTP route ${prefix} is mounted twice`);
     this.routes.push({ prefix, what, ...handlers });
     this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
@@ -105,8 +112,13 @@ export class HttpRouter {
     return null;
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue = false): void {
     const m = this.match(req.url);
+    // A request answered here (a bad target, nothing mounted) gets its final status instead of 100.
+    if (expectsContinue && m !== "bad-target" && m?.route.request) {
+      if (m.route.continueOnRead) holdContinue(req, res);
+      else res.writeContinue();
+    }
     if (m === "bad-target") return void res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(BAD_TARGET);
     if (m?.route.request) return m.route.request(req, res, m.rest);
     const served = this.routes.map((r) => `  ${r.prefix}  ${r.what}`).join("\n");

@@ -29,6 +29,7 @@ export function mountProxy(router: HttpRouter, deps: GatewayDeps): { close: () =
   const sessions = httpSessions(deps);
   const pool = new UpstreamPool((c) => deps.connectors.dialerFor(c));
   router.mount(PROXY_PREFIX, "HTTP APIs: /proxy/<connection>/<path>, with Authorization: Bearer <Gatehouse key or token>", {
+    continueOnRead: true,
     request: (req, res, rest) => {
       handle(deps, sessions, pool, req, res, rest).catch((err) => {
         deps.log(`http: ${(err as Error).stack ?? err}`, "error");
