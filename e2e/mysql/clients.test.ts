@@ -13,6 +13,8 @@ import { sessions } from "../../drizzle/schema/index";
 import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+import { freePort } from "../support/free-port";
+import net from "node:net";
 
 /** `a` sleeps 30 s; `b` sends `KILL QUERY <a's id>`: MariaDB answers the killed SLEEP with 1 (or 1317), long before 30 s. */
 async function expectKilledBy(a: Connection, b: Connection): Promise<void> {
@@ -262,8 +264,48 @@ describe("[MYSQL][CLIENTS]", () => {
       (conn) => (conn.destroy(), null),
       (e: { errno?: number; message?: string }) => e,
     );
-    expect(err?.errno).toBe(2013);
+    expect(err?.errno).toBe(1040);
     expect(err?.message).toMatch(/connection "shop-verified" is unavailable: the target is unreachable: TLS: .*certificate/);
+  });
+
+  it("the mysql command line reads why a target refused or was lost: the target's own unknown database, the gateway's reason for an unreachable target or a refused account, a target lost mid-statement", async () => {
+    // libmariadb's clients read a client-range code (2013) in a server's error packet as "Received malformed packet", dropping the reason.
+    const cli = (connection: string, args: string[]) => mysqlCli(port, connection, agent.key, args);
+    const unknown = await cli("shop-db", ["nosuchdb", "-e", "select 1"]);
+    expect(unknown.stderr).toBe("ERROR 1049 (42000): Unknown database 'nosuchdb'\n");
+    const closedPort = await freePort();
+    await seedMysqlConnection(seed, "shop-closed", { ...db, url: () => `mysql://app:x@127.0.0.1:${closedPort}/shop` });
+    await seedMysqlConnection(seed, "shop-wrong-account", db, { db: "shop", account: { user: db.user, password: "not-its-password" } });
+    for (const name of ["shop-closed", "shop-wrong-account"]) await seedGrant(seed, "buyers", name);
+    expect((await cli("shop-closed", ["-e", "select 1"])).stderr).toMatch(/^ERROR 1040 \(08004\): connection "shop-closed" is unavailable: the target is unreachable: connection refused\n$/);
+    expect((await cli("shop-wrong-account", ["-e", "select 1"])).stderr).toMatch(
+      /^ERROR 1040 \(08004\): connection "shop-wrong-account" is unavailable: the target refused the gateway's login: Access denied for user/,
+    );
+    // Lost mid-statement: the target's end of a relay between gateway and target is cut while a SLEEP runs.
+    const cut = new Set<net.Socket>();
+    const relay = net.createServer((c) => {
+      const up = net.connect(db.port, "127.0.0.1");
+      for (const s of [c, up]) {
+        cut.add(s);
+        s.on("error", () => {});
+      }
+      c.pipe(up).pipe(c);
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    try {
+      const relayPort = (relay.address() as net.AddressInfo).port;
+      await seedMysqlConnection(seed, "shop-cut", { ...db, url: (d) => db.url(d).replace(`:${db.port}/`, `:${relayPort}/`) }, { db: "shop" });
+      await seedGrant(seed, "buyers", "shop-cut");
+      const running = cli("shop-cut", ["-e", "select sleep(5)"]);
+      await expect.poll(() => cut.size, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const s of cut) s.destroy();
+      const lost = await running;
+      expect(lost.code).toBe(1);
+      expect(lost.stderr).toContain("ERROR 1158 (08S01) at line 1: Lost connection to the target MySQL server");
+    } finally {
+      relay.close();
+    }
   });
 
   it("a pool of mysql2 connections serves parallel queries, each getting its own answer", async () => {

@@ -66,6 +66,9 @@ export function refusalError(r: Refusal): MysqlError {
   }
 }
 
+/** ER_BAD_DB_ERROR, ER_DBACCESS_DENIED_ERROR: the target's answer to the database the client named. */
+const CLIENT_DATABASE_ERRORS = new Set([1049, 1044]);
+
 function refuse(socket: Duplex, error: MysqlError, seq: number): void {
   if (socket.writable) socket.end(framePacket(error.toPayload(), seq).bytes);
   setTimeout(() => socket.destroy(), 1000).unref();
@@ -114,10 +117,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   try {
     target = await loginToTarget(dial, targetAccount, login, settings.allowLocalInfile);
   } catch (err) {
+    const refused = err instanceof TargetLoginError && err.refusedBy === "target" ? err.targetError : undefined;
     const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;
     auditRefusal(deps, { protocol: "mysql", clientAddr, connectionName }, identity, message, true);
-    return refuse(client, new MysqlError(Err.ServerGone, message), login.seq);
+    // The database the client asked for (unknown, or not the account's): the target's own error, as a direct login gets it.
+    if (refused && CLIENT_DATABASE_ERRORS.has(refused.code)) return refuse(client, new MysqlError(refused, refused.message), login.seq);
+    return refuse(client, new MysqlError(Err.Unavailable, message), login.seq);
   }
   st.greetings.learn(target.greeting);
 

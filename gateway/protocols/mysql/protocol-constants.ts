@@ -94,7 +94,10 @@ export const Err = {
   ReadTimeout: { code: 1159, state: "08S01" }, // ER_NET_READ_INTERRUPTED
   QueryInterrupted: { code: 1317, state: "70100" }, // ER_QUERY_INTERRUPTED
   ConnectionKilled: { code: 1927, state: "70100" }, // ER_CONNECTION_KILLED (MariaDB)
-  ServerGone: { code: 2013, state: "HY000" }, // CR_SERVER_LOST: the target went away
+  // The target went away. Not CR_SERVER_LOST (2013): a client-range code (2000-2999) in a server's
+  // error packet reads as "Received malformed packet" to libmariadb's clients (mysql, mysqldump,
+  // MySQLdb), which then drop the message. SQLSTATE class 08 tells drivers the connection is gone.
+  TargetLost: { code: 1158, state: "08S01" }, // ER_NET_READ_ERROR
   Unavailable: { code: 1040, state: "08004" }, // ER_CON_COUNT_ERROR: "try again shortly"
   NoSuchThread: { code: 1094, state: "HY000" }, // ER_NO_SUCH_THREAD
   SecureTransportRequired: { code: 3159, state: "HY000" }, // ER_SECURE_TRANSPORT_REQUIRED

@@ -308,7 +308,7 @@ export class MysqlRelay {
   private targetGone(): void {
     if (this.closed) return;
     const why = this.targetError ? `: ${this.targetError.message}` : "";
-    this.sendError(new MysqlError(Err.ServerGone, `Lost connection to the target MySQL server${why}`), null);
+    this.sendError(new MysqlError(Err.TargetLost, `Lost connection to the target MySQL server${why}`), null);
     this.finish(true, `the target closed the connection${why}`);
   }
 

@@ -18,6 +18,8 @@ export class TargetLoginError extends Error {
   constructor(
     message: string,
     readonly refusedBy: "target" | "network",
+    /** The target's own error packet, when it refused the login with one. */
+    readonly targetError?: { code: number; state: string; message: string },
   ) {
     super(message);
   }
@@ -86,7 +88,10 @@ export async function loginToTarget(
       seq = (p.lastSeq + 1) & 0xff;
       const first = p.payload[0];
       if (first === 0x00) return { socket, leftover: channel.release(), greeting, capabilities: caps, ok: Buffer.from(p.payload) };
-      if (first === 0xff) throw new TargetLoginError(parseErr(p.payload).message, "target");
+      if (first === 0xff) {
+        const refused = parseErr(p.payload);
+        throw new TargetLoginError(refused.message, "target", refused);
+      }
       if (first === 0xfe) {
         // AuthSwitchRequest: the account uses another plugin.
         const nul = p.payload.indexOf(0, 1);

@@ -79,7 +79,7 @@ export class TargetStream {
     try {
       packets = this.framer.push(d);
     } catch (err) {
-      this.side.sendError(new MysqlError(Err.ServerGone, `Lost connection to the target: ${(err as Error).message}`), null);
+      this.side.sendError(new MysqlError(Err.TargetLost, `Lost connection to the target: ${(err as Error).message}`), null);
       this.side.finish(true, "the target sent a malformed stream");
       return;
     }
