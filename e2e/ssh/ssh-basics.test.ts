@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import net from "node:net";
 import { Client as Ssh2Client } from "ssh2";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
@@ -116,6 +117,36 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
     await expect
       .poll(async () => (await auditJson()).filter((e) => e.action?.startsWith("sftp.")).map((e) => `${e.action} ${e.statement} ${e.rows ?? ""}`.trim()), { timeout: 5000 })
       .toEqual(expect.arrayContaining([`sftp.write ${remote} ${data.length}`, `sftp.read ${remote} ${data.length}`, `sftp.rename ${remote}.2 -> ${remote}.3`, `sftp.remove ${remote}.3`]));
+  });
+
+  it("a target lost mid-command: ssh is told on stderr and exits 255; the audit says the command ended without an exit status", async () => {
+    // A relay between gateway and target, cut while the command runs (as a network failure would).
+    const cut = new Set<net.Socket>();
+    const relay = net.createServer((c) => {
+      const up = net.connect(sshd.port, "127.0.0.1");
+      for (const sock of [c, up]) {
+        cut.add(sock);
+        sock.on("error", () => {});
+      }
+      c.pipe(up).pipe(c);
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    try {
+      const port = String((relay.address() as net.AddressInfo).port);
+      await gw.cli("connections", "add", "ssh-cut", "--type", "ssh", "--host", "127.0.0.1", "--port", port, "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
+      await gw.cli("grant", "ops", "ssh-cut");
+      const running = run("ssh", [...client.opts, "ssh-cut@127.0.0.1", "echo started; sleep 20; echo never"], { env: client.env, timeoutMs: 30_000 });
+      await expect.poll(async () => (await auditJson()).some((e) => e.connectionName === "ssh-cut" && e.action === "session.start"), { timeout: 10_000 }).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const sock of cut) sock.destroy();
+      const r = await running;
+      expect(r.stdout).toBe("started\n");
+      expect(r.stderr).toContain("gatehouse: the connection to the target was lost (no exit status came back)");
+      expect(r.code).toBe(255);
+      await expect.poll(async () => (await auditJson()).find((e) => e.connectionName === "ssh-cut" && e.action === "command")?.message, { timeout: 10_000 }).toBe("ended without an exit status");
+    } finally {
+      relay.close();
+    }
   });
 
   it("refuses port and agent forwarding", async () => {

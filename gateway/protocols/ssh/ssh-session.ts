@@ -47,6 +47,9 @@ export function auditRefused(s: SshSession, e: Parameters<typeof audit>[1]): voi
 
 export type PtyRequest = PseudoTtyOptions & { rows: number; cols: number; term?: string };
 
+/** What the client reads when its command's channel on the target ends without an exit status. */
+export const TARGET_LOST = "gatehouse: the connection to the target was lost (no exit status came back)";
+
 export type TargetExit = { code: number | null; signal: string | null };
 const exits = new WeakMap<ClientChannel, TargetExit>();
 
@@ -115,8 +118,12 @@ export function bridge(
         if (!client.writable) return;
         if (exit.code !== null) client.exit(exit.code);
         else if (exit.signal) client.exit(exit.signal.replace(/^SIG/, ""), false, "");
+        else client.exit(255);
         client.end();
       };
+      // No exit status came back: the target's connection went away mid-command (or it closed the
+      // channel without one). The client is told, as ssh tells of a lost connection, not left with a bare 255.
+      if (exit.code === null && !exit.signal && client.writable && client.stderr.writable) client.stderr.write(`\r\n${TARGET_LOST}\r\n`);
       // Ending the channel waits for its own output still queued for the client's window, not for
       // standard error's (a separate stream in ssh2): that is sent first, or it would be cut off.
       const stderr = client.stderr;
