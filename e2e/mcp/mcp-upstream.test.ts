@@ -8,6 +8,7 @@ import { auditEvents, reviews } from "../../drizzle/schema/index";
 import { addConnection } from "../../core/connections/add-connection";
 import { issueKey } from "../../core/identity/manage-keys";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { freePort } from "../support/free-port";
 import { decidePendingReview, forgedKey, openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
 import { callTool, connectMcp, structured, textOf } from "./mcp-client";
 import { startHttpFixture, type HttpFixture } from "./upstream-fixture/http-fixture";
@@ -249,6 +250,28 @@ describe.each(["stdio", "http"])("[MCP][UPSTREAM] an upstream MCP server over %s
     expect(JSON.stringify(e)).not.toContain("ann.smith@example.com");
     expect(JSON.stringify(e)).not.toContain("sk-should-not-be-stored");
     expect((e?.details as { arguments: Record<string, unknown> }).arguments).toEqual({ text: "audited [REDACTED:email]", api_key: "[redacted]" });
+  });
+});
+
+describe("[MCP][UPSTREAM] an upstream MCP server that cannot be reached", () => {
+  it("answers tools/list and tools/call with one JSON-RPC error naming the connection and the cause, and keeps serving the others", async () => {
+    await addConnection(seed.db, seed.box, { name: "up-nobody", type: "mcp", flags: { url: `http://127.0.0.1:${await freePort()}/mcp`, credential: TOKEN } });
+    await addConnection(seed.db, seed.box, { name: "up-exits", type: "mcp", flags: { transport: "stdio", command: "/bin/false", args: "[]" } });
+    for (const c of ["up-nobody", "up-exits"]) await seedGrant(seed, "agents", c);
+    for (const [c, cause] of [
+      ["up-nobody", "fetch failed"],
+      ["up-exits", "Connection closed"],
+    ]) {
+      const client = await connectMcp(endpoint(c), agent.key);
+      const expected = `MCP error -32603: the upstream MCP server of ${c} could not be reached: ${cause}`;
+      // The SDK's client puts "MCP error <code>: " before the message once: the gateway's message does not carry it too.
+      await expect(client.listTools()).rejects.toThrow(new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+      await expect(client.callTool({ name: "echo", arguments: {} })).rejects.toMatchObject({ code: -32603, message: expect.stringMatching(/^MCP error -32603: the upstream MCP server/) });
+      await client.close();
+    }
+    const working = await connectMcp(endpoint("up-http"), agent.key);
+    expect(textOf(await callTool(working, "echo", { text: "others go on" }))).toBe("others go on");
+    await working.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { CallToolResultSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { GatewayDeps } from "../../../gateway-deps";
 import { redactArguments, toolError } from "../tool-call";
-import { judgeCall, upstreamUnavailable, type CallVerdict, type McpSession } from "./tool-gate";
+import { judgeCall, RpcError, upstreamUnavailable, type CallVerdict, type McpSession } from "./tool-gate";
 import { maskToolResult } from "./mask-result";
 import type { UpstreamPool } from "./upstream-pool";
 
@@ -62,7 +62,7 @@ export async function callUpstreamTool(deps: GatewayDeps, pool: UpstreamPool, s:
     audit(raw.isError ? "error" : "ok", note || `${name}: ok`, masked ? { masked } : {});
     return result;
   } catch (err) {
-    const e = err instanceof McpError ? err : upstreamUnavailable(err, s);
+    const e = err instanceof RpcError ? err : upstreamUnavailable(err, s);
     audit("error", e.message);
     throw e;
   } finally {

@@ -63,7 +63,7 @@ export async function judgeCall(deps: GatewayDeps, pool: UpstreamPool, s: McpSes
   const connectionName = s.admission.connection.name;
   const { tools, pins } = await currentTools(deps, pool, s, signal);
   const tool = tools.find((t) => t.name === name);
-  if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name.slice(0, 100)}`);
+  if (!tool) throw new RpcError(ErrorCode.InvalidParams, `unknown tool: ${name.slice(0, 100)}`);
   const pin = pins.get(name);
   if (pin !== "approved") {
     const message =
@@ -106,13 +106,28 @@ function callFingerprint(s: McpSession, tool: string, args: Record<string, unkno
 const subject = (s: McpSession) => ({ name: s.admission.identity.name, groups: s.admission.identity.groups });
 const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n)}... [${t.length - n} more characters]` : t);
 
+/**
+ * A JSON-RPC error the SDK's server sends with its message as written. McpError puts "MCP error
+ * <code>: " before its message, the server sends that on, and the client's SDK puts it there again:
+ * "MCP error -32603: MCP error -32603: ...".
+ */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** The upstream could not be reached: a JSON-RPC error naming it, with its words (the credential cut out). */
-export function upstreamUnavailable(err: unknown, s: McpSession): McpError {
-  let words = err instanceof Error ? err.message : String(err);
+export function upstreamUnavailable(err: unknown, s: McpSession): RpcError {
+  let words = (err instanceof Error ? err.message : String(err)).replace(/^MCP error -?\d+: /, "");
   for (const f of s.credential.forms) words = words.split(f).join("[secret]");
   // The upstream's words may quote what it holds: through the connection's detectors like its results.
   words = s.masker()?.scanText(words) ?? words;
   // The upstream's own JSON-RPC errors pass with their code; a lost transport or a timeout is the gateway's.
-  if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) return new McpError(err.code, words.replace(/^MCP error -?\d+: /, ""), err.data);
-  return new McpError(ErrorCode.InternalError, `the upstream MCP server of ${s.admission.connection.name} could not be reached: ${words.slice(0, 500)}`);
+  if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) return new RpcError(err.code, words, err.data);
+  return new RpcError(ErrorCode.InternalError, `the upstream MCP server of ${s.admission.connection.name} could not be reached: ${words.slice(0, 500)}`);
 }
