@@ -5,6 +5,7 @@ import { fetchStatus, startKubeFixture, type KubeFixture } from "./kube-fixture"
 import { startKubectl } from "./kubectl";
 import * as m from "./manifests";
 import { auditEventsAbout } from "../support/seed";
+import { freePort } from "../support/free-port";
 
 // Malformed and oversized requests to /k8s/, and a stand-in API server that goes away mid-watch or
 // mid-exec: each gets a Kubernetes Status (or error-channel Status) from the gateway and
@@ -82,6 +83,20 @@ describe("[KUBERNETES][BAD INPUT] bad requests get a Kubernetes error and distur
     } finally {
       watch.stop();
     }
+  });
+
+  it("kubectl prints why on its first request (discovery): an unknown connection, and an API server that cannot be reached", async () => {
+    // client-go's discovery reads an error's body only as text: a JSON Status there printed "unknown".
+    const unknown = await f.kubectl("nowhere", ["get", "pods"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Error from server (Forbidden): connection "nowhere" does not exist, is not a Kubernetes connection, or you are not allowed to use it');
+    await f.addCluster("unreachable", { server: `https://127.0.0.1:${await freePort()}` });
+    const down = await f.kubectl("unreachable", ["get", "pods"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/Error from server \(InternalError\): an error on the server \("the upstream could not be reached: connect ECONNREFUSED 127\.0\.0\.1:\d+"\)/);
+    // Other paths keep the Status object.
+    const status = await fetchStatus(f, "/api/v1/namespaces", { authorization: `Bearer ${f.agent.key}` }, { connection: "unreachable" });
+    expect(status.body).toMatchObject({ kind: "Status", reason: "ServiceUnavailable", code: 502 });
   });
 
   it("an API server that goes away mid-watch breaks that watch only: the gateway audits it, kubectl watches again and sees what follows", async () => {

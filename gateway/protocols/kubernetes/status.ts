@@ -30,15 +30,31 @@ export function statusObject(code: number, message: string, details?: Record<str
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: code < 400 ? "Success" : "Failure", message, reason: REASONS[code] ?? "InternalError", ...(details ? { details } : {}), code };
 }
 
-/** Every answer the gateway itself gives a Kubernetes client is a Status; returns the bytes sent. */
+/**
+ * Discovery requests (`/api`, `/api/v1`, `/apis`, `/apis/<group>[/<version>]`, `/version`, `/openapi/...`).
+ * client-go's discovery takes an error's body as text only (it reads the raw body, so a JSON Status
+ * comes out as "unknown"), and kubectl discovers before anything else: the gateway's refusals there
+ * go as text, which kubectl prints (`Error from server (Forbidden): connection "x" does not exist...`).
+ */
+const DISCOVERY = /^\/k8s\/[^/?]+\/(?:api(?:\/[^/?]+)?|apis(?:\/[^/?]+){0,2}|version|openapi(?:\/[^?]*)?)\/?(?:\?|$)/;
+
+/** Every answer the gateway itself gives a Kubernetes client is a Status (as text on a discovery path: see DISCOVERY); returns the bytes sent. */
 export function sendStatus(res: ServerResponse, code: number, message: string, opts: { details?: Record<string, unknown>; headers?: Record<string, string | string[]> } = {}): number {
   if (res.headersSent) {
     res.destroy();
     return 0;
   }
-  const payload = Buffer.from(JSON.stringify(statusObject(code, message, opts.details)));
+  // 401 stays a Status: client-go answers it with its own "You must be logged in to the server".
+  const asText = code >= 400 && code !== 401 && DISCOVERY.test(res.req?.url ?? "");
+  const payload = Buffer.from(asText ? message : JSON.stringify(statusObject(code, message, opts.details)));
   // X-Gatehouse tells the gateway's own Status from the API server's (whose X-Gatehouse is dropped).
-  res.writeHead(code, { ...opts.headers, "content-type": "application/json", "content-length": payload.length, "cache-control": "no-store", "x-gatehouse": REASONS[code] ?? "InternalError" });
+  res.writeHead(code, {
+    ...opts.headers,
+    "content-type": asText ? "text/plain; charset=utf-8" : "application/json",
+    "content-length": payload.length,
+    "cache-control": "no-store",
+    "x-gatehouse": REASONS[code] ?? "InternalError",
+  });
   res.end(payload);
   return payload.length;
 }
