@@ -14,7 +14,7 @@ import { exportAsciicast } from "../../core/recordings/export-asciicast";
 import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 import { freePort } from "../support/free-port";
-import net from "node:net";
+import { startCuttableRelay } from "../support/cuttable-relay";
 
 /** `a` sleeps 30 s; `b` sends `KILL QUERY <a's id>`: MariaDB answers the killed SLEEP with 1 (or 1317), long before 30 s. */
 async function expectKilledBy(a: Connection, b: Connection): Promise<void> {
@@ -282,29 +282,19 @@ describe("[MYSQL][CLIENTS]", () => {
       /^ERROR 1040 \(08004\): connection "shop-wrong-account" is unavailable: the target refused the gateway's login: Access denied for user/,
     );
     // Lost mid-statement: the target's end of a relay between gateway and target is cut while a SLEEP runs.
-    const cut = new Set<net.Socket>();
-    const relay = net.createServer((c) => {
-      const up = net.connect(db.port, "127.0.0.1");
-      for (const s of [c, up]) {
-        cut.add(s);
-        s.on("error", () => {});
-      }
-      c.pipe(up).pipe(c);
-    });
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const relay = await startCuttableRelay(db.port);
     try {
-      const relayPort = (relay.address() as net.AddressInfo).port;
-      await seedMysqlConnection(seed, "shop-cut", { ...db, url: (d) => db.url(d).replace(`:${db.port}/`, `:${relayPort}/`) }, { db: "shop" });
+      await seedMysqlConnection(seed, "shop-cut", { ...db, url: (d) => db.url(d).replace(`:${db.port}/`, `:${relay.port}/`) }, { db: "shop" });
       await seedGrant(seed, "buyers", "shop-cut");
       const running = cli("shop-cut", ["-e", "select sleep(5)"]);
-      await expect.poll(() => cut.size, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => relay.connections(), { timeout: 10_000 }).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 1000));
-      for (const s of cut) s.destroy();
+      relay.cut();
       const lost = await running;
       expect(lost.code).toBe(1);
       expect(lost.stderr).toContain("ERROR 1158 (08S01) at line 1: Lost connection to the target MySQL server");
     } finally {
-      relay.close();
+      await relay.close();
     }
   });
 

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import net from "node:net";
 import { Client as Ssh2Client } from "ssh2";
 import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
 import { startSshServer, sshClient, type SshServer } from "../support/ssh-server";
+import { startCuttableRelay } from "../support/cuttable-relay";
 
 let gw: TestGateway;
 let sshd: SshServer;
@@ -121,31 +121,22 @@ describe("[SSH] OpenSSH clients through the gateway", () => {
 
   it("a target lost mid-command: ssh is told on stderr and exits 255; the audit says the command ended without an exit status", async () => {
     // A relay between gateway and target, cut while the command runs (as a network failure would).
-    const cut = new Set<net.Socket>();
-    const relay = net.createServer((c) => {
-      const up = net.connect(sshd.port, "127.0.0.1");
-      for (const sock of [c, up]) {
-        cut.add(sock);
-        sock.on("error", () => {});
-      }
-      c.pipe(up).pipe(c);
-    });
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const relay = await startCuttableRelay(sshd.port);
     try {
-      const port = String((relay.address() as net.AddressInfo).port);
+      const port = String(relay.port);
       await gw.cli("connections", "add", "ssh-cut", "--type", "ssh", "--host", "127.0.0.1", "--port", port, "--user", sshd.user, "--private-key-file", sshd.clientKeyFile);
       await gw.cli("grant", "ops", "ssh-cut");
       const running = run("ssh", [...client.opts, "ssh-cut@127.0.0.1", "echo started; sleep 20; echo never"], { env: client.env, timeoutMs: 30_000 });
       await expect.poll(async () => (await auditJson()).some((e) => e.connectionName === "ssh-cut" && e.action === "session.start"), { timeout: 10_000 }).toBe(true);
       await new Promise((r) => setTimeout(r, 1000));
-      for (const sock of cut) sock.destroy();
+      relay.cut();
       const r = await running;
       expect(r.stdout).toBe("started\n");
       expect(r.stderr).toContain("gatehouse: the connection to the target was lost (no exit status came back)");
       expect(r.code).toBe(255);
       await expect.poll(async () => (await auditJson()).find((e) => e.connectionName === "ssh-cut" && e.action === "command")?.message, { timeout: 10_000 }).toBe("ended without an exit status");
     } finally {
-      relay.close();
+      await relay.close();
     }
   });
 
