@@ -90,6 +90,7 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       masking: () => null,
       maskingKey: Buffer.alloc(32),
       views: null,
+      localInfileRefusal: null,
       targetStatus: 0x0002,
       mapKill: () => null,
       changeUser: { tls: false, rsa: undefined as never, check: async () => null },

@@ -210,11 +210,12 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
   const classes = new Set<StatementClass>(classesOf(type, keyword));
   for (const entry of tableList) {
     const [, db, table] = entry.split("::");
-    if (!table || table === "null") continue;
-    const name = db && db !== "null" ? `${db}.${table}` : table;
-    if (!c.tables.includes(name)) c.tables.push(name);
+    if (table && table !== "null") addTable(c.tables, db === "null" ? null : db, table);
   }
   walk(ast, (node) => {
+    // A parenthesised list of tables in a join (`a LEFT JOIN (b, c) ON ...`, `a JOIN (b JOIN c ON ...)`):
+    // the grammar library leaves its tables out of its table list, so they are read here.
+    if (Array.isArray(node.expr) && node.parentheses) for (const item of node.expr as Node[]) if (typeof item?.table === "string") addTable(c.tables, item.db, item.table);
     if (node.type === "function" || node.type === "aggr_func") {
       const name = functionName(node.name);
       if (name && !c.functions.includes(name)) c.functions.push(name);
@@ -345,6 +346,11 @@ function settingName(left: Node | undefined): string {
   // `@@session.sql_log_bin` reads as name "session" with the member "sql_log_bin".
   if (members.length && /^(session|global|local|persist)$/.test(name)) return members.join(".").toLowerCase();
   return [String(left.prefix ?? "").startsWith("@@") || !left.prefix ? "" : String(left.prefix), name, ...members].join("").toLowerCase();
+}
+
+function addTable(tables: string[], db: unknown, table: string): void {
+  const name = typeof db === "string" && db ? `${db}.${table}` : table;
+  if (!tables.includes(name)) tables.push(name);
 }
 
 function walk(value: unknown, visit: (node: Node) => void): void {

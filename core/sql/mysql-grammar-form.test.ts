@@ -88,6 +88,24 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("delete from victims where name = _latin1 0x616e6e || 1")).toMatchObject({ kind: "DELETE", writesWithoutWhere: true });
     // Not a character set: a column and its alias, as the server reads it; inside quotes, untouched.
     expect(grammarForm("select _foo 'x', '_utf8mb4''y' from t")).toBe("select _foo 'x', '_utf8mb4''y' from t");
+    // A write's modifiers (IGNORE, LOW_PRIORITY, QUICK, DELAYED): the grammar read `UPDATE IGNORE victims` as a table named ignore.
+    expect(judged("update ignore victims set name = 'x' where id = 1")).toMatchObject({ kind: "UPDATE", tables: ["victims"], writesWithoutWhere: false });
+    expect(judged("update low_priority ignore victims v set v.name = 'x'")).toMatchObject({ kind: "UPDATE", tables: ["victims"], writesWithoutWhere: true });
+    expect(judged("create procedure p() update ignore victims set name = 'x'")).toMatchObject({ kind: "CREATE PROCEDURE", tables: ["victims"] });
+    expect(judged("delete low_priority quick ignore from victims")).toMatchObject({ kind: "DELETE", tables: ["victims"], writesWithoutWhere: true });
+    expect(judged("insert low_priority ignore into victims values (1, 'a')")).toMatchObject({ kind: "INSERT", tables: ["victims"] });
+    expect(judged("replace delayed into victims values (1, 'a')")).toMatchObject({ kind: "REPLACE", classes: ["write"], tables: ["victims"] });
+    // SELECT's hint-only modifiers in any order (the server reads them there even where a column has that name); DISTINCT kept.
+    expect(judged("select high_priority straight_join sql_small_result sql_buffer_result sql_calc_found_rows a.card from secrets a join victims b on a.id = b.id")).toMatchObject({
+      kind: "SELECT",
+      tables: ["secrets", "victims"],
+    });
+    expect(grammarForm("select distinct sql_no_cache 'update ignore t' from t")).toBe("SELECT distinct  'update ignore t' from t");
+    // mysqldump --tab's export: how the file is written does not hide that it is written.
+    expect(judged("SELECT SQL_NO_CACHE id INTO OUTFILE '/tmp/v.txt' CHARACTER SET binary FROM victims")).toMatchObject({ tables: ["victims"], copiesServerFile: true });
+    expect(
+      judged(`select * from secrets into outfile '/tmp/s.csv' character set utf8mb4 fields terminated by ',' optionally enclosed by '"' escaped by '\\\\' lines starting by '>' terminated by '\\n'`),
+    ).toMatchObject({ tables: ["secrets"], copiesServerFile: true });
   });
 
   it("traces masked columns through the same statements", () => {

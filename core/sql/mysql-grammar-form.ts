@@ -40,7 +40,12 @@ type Replace = string | ((match: RegExpExecArray) => string);
 const NAME = String.raw`(?:\x60[^\x60]*\x60|[\w$]+)(?:\s*\.\s*(?:\x60[^\x60]*\x60|[\w$]+))?`;
 const NAMES = `${NAME}(?:\\s*,\\s*${NAME})*`;
 const INDEX_HINT = String.raw`\b(?:use|force|ignore)\s+(?:index|key)\s*(?:for\s+(?:join|order\s+by|group\s+by)\s*)?\([^()]*\)`;
-const SELECT_MODIFIERS = String.raw`(?:(?:all|distinct|distinctrow|straight_join|sql_small_result|sql_big_result|sql_buffer_result|sql_no_cache|sql_cache|sql_calc_found_rows)\s+)*`;
+/** What may follow SELECT before its columns; all but the first three are hints only, and the server reads them there even where a column has that name. */
+const SELECT_MODIFIERS = "all|distinct|distinctrow|high_priority|straight_join|sql_small_result|sql_big_result|sql_buffer_result|sql_no_cache|sql_cache|sql_calc_found_rows";
+const KEPT_SELECT_MODIFIERS = /\b(?:all|distinct|distinctrow)\b/gi;
+const STRING = String.raw`(?:'[^']*'|"[^"]*")`;
+/** What may follow `INTO OUTFILE 'file'`: how the file is written (its character set, field and line separators). */
+const EXPORT_OPTION = String.raw`(?:character\s+set|charset)\s+(?:[\w$]+|${STRING})|(?:fields|columns)(?:\s+(?:terminated|(?:optionally\s+)?enclosed|escaped)\s+by\s+${STRING})+|lines(?:\s+(?:starting|terminated)\s+by\s+${STRING})+`;
 
 /** The character sets MariaDB and MySQL name (an introducer is `_` and one of them, before a string, hex or bit literal). */
 const CHARSETS =
@@ -53,7 +58,11 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/sounds/i, /\bsounds\s+like\b/gi, " = "],
   [/\b(use|force|ignore)\b/i, new RegExp(`${INDEX_HINT}(?:\\s*,\\s*${INDEX_HINT})*`, "gi"), " "],
   [/\bpartition\s*\(/i, /\bpartition\s*\([^()]*\)/gi, " "],
-  [/high_priority/i, new RegExp(`(\\bselect\\s+${SELECT_MODIFIERS})high_priority\\b`, "gi"), (m) => m[1]],
+  [/high_priority|straight_join|sql_/i, new RegExp(`\\bselect((?:\\s+(?:${SELECT_MODIFIERS})\\b)+)`, "gi"), (m) => `SELECT ${m[1].match(KEPT_SELECT_MODIFIERS)?.join(" ") ?? ""} `],
+  [/low_priority|ignore/i, /\bupdate(?:\s+(?:low_priority|ignore)\b)+/gi, "UPDATE"],
+  [/low_priority|quick|ignore/i, /\bdelete(?:\s+(?:low_priority|quick|ignore)\b)+/gi, "DELETE"],
+  [/low_priority|delayed|high_priority/i, /\b(insert|replace)(?:\s+(?:low_priority|delayed|high_priority)\b)+/gi, (m) => m[1]],
+  [/\boutfile\b/i, new RegExp(`(\\binto\\s+outfile\\s+${STRING})(?:\\s+(?:${EXPORT_OPTION}))+`, "gi"), (m) => m[1]],
   [/\bnatural\b/i, /\bnatural\s+(?:(?:left|right)\s+(?:outer\s+)?)?join\b/gi, " CROSS JOIN "],
   [/\bfor\s+(update|share)\s+of\b/i, new RegExp(`\\bfor\\s+(update|share)\\s+of\\s+${NAMES}`, "gi"), (m) => `FOR ${m[1]}`],
   [/\bfor\s+share\b/i, /\bfor\s+share\b/gi, "LOCK IN SHARE MODE"],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mysql, { type RowDataPacket } from "mysql2/promise";
 import { authPlugins } from "mysql2";
-import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { run, startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { eq } from "drizzle-orm";
@@ -234,8 +234,29 @@ describe("[MYSQL][CLIENTS]", () => {
       const load = `load data local infile '${file}' into table items (id, name)`;
       const refused = await mysqlCli(port, "shop-db", agent.key, ["shop", "--local-infile=1", "-e", load]);
       expect(refused.code).not.toBe(0);
-      // The target refuses it itself: the gateway did not pass the client's LOCAL INFILE capability on.
-      expect(refused.stderr).toContain("ERROR 4166 (HY000) at line 1: The used command is not allowed because the MariaDB server or client has disabled the local infile capability");
+      // The target refuses it itself (the gateway did not pass the client's LOCAL INFILE capability on), and the client reads why.
+      expect(refused.stderr).toContain(
+        `ERROR 4166 (HY000) at line 1: Gatehouse does not pass LOAD DATA LOCAL INFILE on for connection "shop-db": it would send a file from the client's machine into the target. An admin can allow it for this connection`,
+      );
+      expect(refused.stderr).toContain("(the target said: The used command is not allowed because the MariaDB server or client has disabled the local infile capability)");
+      // mysqlimport --local sends the same statement, and gets the same reason.
+      const imported = await run("mysqlimport", [
+        "--no-defaults",
+        "-h",
+        "127.0.0.1",
+        "-P",
+        String(port),
+        "-u",
+        "shop-db",
+        `-p${agent.key}`,
+        "--skip-ssl",
+        "--local",
+        "--columns=id,name",
+        "shop",
+        file,
+      ]);
+      expect(imported.code).not.toBe(0);
+      expect(imported.stderr).toContain('Error: 4166, Gatehouse does not pass LOAD DATA LOCAL INFILE on for connection "shop-db"');
       const loaded = await mysqlCli(port, "shop-infile", agent.key, ["shop", "--local-infile=1", "-e", `${load}; select name from items where id >= 10 order by id`]);
       expect(loaded.stderr).toBe("");
       expect(loaded.stdout).toBe("name\nstamp\nclip\n");

@@ -19,6 +19,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   beforeAll(async () => {
     db = await startMariadb();
     await db.admin("create table shop.victims (id int primary key, name varchar(50)); insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');");
+    await db.admin("create table shop.vault (secret varchar(50)); insert into shop.vault values ('s3cret');");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
     seed = openSeed(gw);
@@ -34,6 +35,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
         { name: "no-load-file", action: "deny", match: { functions: ["load_file"] } },
         { name: "review-inserts", action: "review", match: { kinds: ["INSERT"] } },
         { name: "victims-read-only", action: "deny", match: { tables: ["shop.victims"], classes: ["write"] } },
+        { name: "vault-unread", action: "deny", match: { tables: ["shop.vault"] } },
       ],
     });
     agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
@@ -67,6 +69,15 @@ describe("[MYSQL][GUARDRAILS]", () => {
     // Unqualified, the table is in the session's database (shop here, then what USE selects).
     ["update victims set name = 'zz' where id = 1", "victims-read-only"],
     ["use mysql; use `shop`; update victims set name = 'zz' where id = 2", "victims-read-only"],
+    // A write's modifiers (the grammar library read `victims` here as the alias of a table named ignore).
+    ["update ignore victims set name = 'zz' where id = 1", "victims-read-only"],
+    ["update low_priority ignore shop.victims v set v.name = 'zz' where v.id = 1", "victims-read-only"],
+    ["replace delayed into victims values (9, 'zz')", "no-delete"],
+    // A table inside a parenthesised join, which the grammar library leaves out of its table list.
+    ["select v.name from victims v left join (vault, victims w) on 1 = 1", "vault-unread"],
+    ["select v.name from victims v join (victims w join shop.vault on 1 = 1) on 1 = 1", "vault-unread"],
+    // mysqldump --tab's export, with the options that say how the file is written.
+    ["select sql_no_cache id into outfile '/tmp/gatehouse-victims.csv' character set binary fields terminated by ',' from victims", "no-server-files"],
     // Syntax the grammar library does not read, judged through its respelling (core/sql/mysql-grammar-form.ts).
     ["update victims use index (primary) set name = 'x' where id <=> id", "no-unbounded-writes"],
     ["update victims set name = 'x' where name sounds like name", "no-unbounded-writes"],

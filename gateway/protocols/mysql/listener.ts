@@ -25,6 +25,7 @@ import type { Bus } from "../../../core/bus/event-bus";
 import { versionNumber } from "../../../core/sql/mysql-lexer";
 import { ViewCatalogs } from "./view-catalog";
 import { catalogLogin } from "./catalog-connection";
+import { localInfileRefusal } from "./local-infile";
 
 export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
@@ -201,6 +202,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
         return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
       },
+      localInfileRefusal: settings.allowLocalInfile ? null : localInfileRefusal(connection.name),
       targetStatus: okPacketStatus(target.ok),
       mapKill: (text, prepared) => {
         const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };

@@ -20,6 +20,11 @@ export type RelayHooks = {
   maskingKey: Buffer;
   /** The connection's views, traced for column rules (read before a statement that names them is forwarded). */
   views: ViewCatalog | null;
+  /**
+   * The connection does not allow LOAD DATA LOCAL INFILE, so the gateway withheld the client's capability
+   * from the target: the reason the client gets in place of the target's refusal of one. Null: allowed.
+   */
+  localInfileRefusal: string | null;
   /** The server status flags of the target's login OK (before any command has answered). */
   targetStatus: number;
   /**

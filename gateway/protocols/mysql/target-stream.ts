@@ -10,6 +10,7 @@ import { awaitBudgetDecision, budgetCut, dropPastBudget, overBudget, type Budget
 import type { RowMasker } from "./row-masker";
 import type { PreparedStatements } from "./prepared-statements";
 import type { CommandRecord } from "./statement-audit";
+import { withheldInfileError } from "./local-infile";
 
 /** The command whose answer the target is sending. */
 export type InFlight = {
@@ -121,7 +122,11 @@ export class TargetStream {
         if (this.reader.done) audited = this.completed(cur) || audited;
         continue;
       }
-      if (p.payload[0] === 0xff && rowMasker && hooks.masking()) replacement = rowMasker.maskedError(p.payload, cur.record?.text ?? cur.statementText ?? null);
+      if (p.payload[0] === 0xff) {
+        const withheld = hooks.localInfileRefusal ? withheldInfileError(p.payload, hooks.localInfileRefusal) : null;
+        if (withheld) replacement = withheld;
+        else if (rowMasker && hooks.masking()) replacement = rowMasker.maskedError(p.payload, cur.record?.text ?? cur.statementText ?? null);
+      }
       if (replacement === null && cur.shift === 0 && p.raw) out.push(p.raw);
       else {
         untouched = false;
