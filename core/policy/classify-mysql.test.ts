@@ -108,6 +108,20 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("delete v from victims v join (secrets, other) on 1 = 1 where v.id = 1")).toMatchObject({ kind: "DELETE", tables: ["victims", "secrets", "other"] });
   });
 
+  it("names the table a SHOW or DESCRIBE is about, as SHOW FIELDS already did", () => {
+    for (const [sql, table] of [
+      ["show columns from secrets", "secrets"],
+      ["show full columns in shop.secrets", "shop.secrets"],
+      ["show index from `shop`.`secrets`", "shop.secrets"],
+      ["show create table secrets", "secrets"],
+      ["show create view shop.card_view", "shop.card_view"],
+      ["describe secrets", "secrets"],
+      ["desc shop.secrets card", "shop.secrets"],
+    ])
+      expect(one(sql).tables, sql).toEqual([table]);
+    expect(one("show tables").tables).toEqual([]);
+  });
+
   it("reads what the grammar lacks only where no table is named, and fails closed otherwise", () => {
     expect(one("SET NAMES utf8mb4")).toMatchObject({ kind: "SET", classes: ["session"] });
     const proc = one("CREATE PROCEDURE p() BEGIN DELETE FROM secrets; END");

@@ -233,6 +233,12 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
       for (const k of runs) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
     }
   });
+  // SHOW COLUMNS/INDEX FROM t, SHOW CREATE TABLE t, DESCRIBE t: the table the grammar library leaves out of its list.
+  if (type === "show" || type === "desc")
+    for (const t of [ast.table, ast.view, ...(Array.isArray(ast.from) ? ast.from : [])] as unknown[]) {
+      if (typeof t === "string") addTable(c.tables, ast.db, t);
+      else if (t && typeof t === "object" && typeof (t as Node).table === "string") addTable(c.tables, (t as Node).db, (t as Node).table as string);
+    }
   if (type === "load_data") loadData(ast, c);
   if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
   // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.

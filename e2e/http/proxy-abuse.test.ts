@@ -102,6 +102,21 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
     expect(f.upstream.seen.filter((s) => s.method === "DELETE")).toEqual([]);
   });
 
+  it("tells a client that takes it for a forward proxy (HTTPS_PROXY: CONNECT) that it is not one, with a status instead of a silent close", async () => {
+    const tunnel = await run(
+      "curl",
+      ["-sS", "--max-time", "10", "-x", `http://127.0.0.1:${f.gw.gw.ports.http}`, "--proxy-header", `Proxy-Authorization: Bearer ${f.agent.key}`, "https://api.example/v1/customers"],
+      { timeoutMs: 20_000 },
+    );
+    expect(tunnel.code).not.toBe(0);
+    expect(tunnel.stderr).toContain("CONNECT tunnel failed, response 405");
+    const answer = await raw(`CONNECT api.example:443 HTTP/1.1\r\nHost: api.example:443\r\n${auth()}\r\n`);
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 405 Method Not Allowed");
+    expect(answer).toContain("Gatehouse gateway: not a forward proxy, so CONNECT is not served. Call an HTTP API through the gateway at /proxy/<connection>/<path>");
+    expect(answer).toContain("/proxy/  HTTP APIs");
+    expect(f.upstream.seen.filter((s) => s.url.includes("customers") && s.method === "CONNECT")).toEqual([]);
+  });
+
   it("with GATEHOUSE_REQUIRE_TLS refuses plain requests before reading their key, and serves https", async () => {
     const strict = await startHttpFixture({ plain: { auth: "bearer" } }, { GATEHOUSE_REQUIRE_TLS: "true" });
     try {

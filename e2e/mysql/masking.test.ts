@@ -180,8 +180,12 @@ describe("[MYSQL][MASKING]", () => {
         "select id, code from users into outfile '/tmp/gatehouse-masked-codes.txt'",
         "select concat(code, '') from user_codes limit 1 into dumpfile '/tmp/gatehouse-masked-code.bin'",
         "select * from users into outfile '/tmp/gatehouse-masked-users.csv' fields terminated by ','",
+        // A warning's message quotes the value (`Truncated incorrect INTEGER value: 'ZX-...'`): SHOW WARNINGS is masked, a variable would not be.
+        "get diagnostics condition 1 @d = message_text",
+        "get current diagnostics condition 1 @e = returned_sqlstate, @f = message_text",
       ];
       for (const sql of copies) {
+        await c.query("select cast(code as signed) as n from users"); // leaves a warning quoting a code
         const err = await c.query(sql).then(
           () => null,
           (e: { errno?: number; message?: string }) => e,
@@ -189,8 +193,15 @@ describe("[MYSQL][MASKING]", () => {
         expect(err?.errno, sql).toBe(1142);
         expect(err?.message, sql).toContain("Gatehouse refused this statement");
       }
-      const [[vars]] = await c.query<RowDataPacket[]>("select @v as v, @w as w, @z as z, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes");
-      expect(vars).toEqual({ v: null, w: null, z: null, n: 0, notes: 0 });
+      const [[vars]] = await c.query<RowDataPacket[]>(
+        "select @v as v, @w as w, @z as z, @d as d, @f as f, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes",
+      );
+      expect(vars).toEqual({ v: null, w: null, z: null, d: null, f: null, n: 0, notes: 0 });
+      // The warnings themselves come back masked.
+      await c.query("select cast(code as signed) as n from users");
+      const [warnings] = await c.query<RowDataPacket[]>("show warnings");
+      expect(warnings.length).toBe(2);
+      expect(leaks(JSON.stringify(warnings))).toEqual([]);
       // Errors that quote what the statement computed from a masked column.
       for (const sql of ["select extractvalue(1, concat(0x7e, (select code from users where id = 1)))", "select updatexml(1, concat(0x7e, (select code from user_codes limit 1)), 1)"]) {
         const err = await c.query(sql).then(

@@ -23,6 +23,8 @@ export class HttpRouter {
 
   constructor() {
     this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    // CONNECT (a client given the gateway as its HTTPS_PROXY): a status it can show, where Node would close without a word.
+    this.server.on("connect", (_req, socket: Duplex) => socket.end(NOT_A_FORWARD_PROXY(this.servedList())));
     // Expect: 100-continue. Node would answer 100 at once; a route may send it only when it reads the body (see holdContinue).
     this.server.on("checkContinue", (req, res) => this.onRequest(req, res, true));
     this.server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex & { bytesWritten?: number }) => {
@@ -121,8 +123,11 @@ export class HttpRouter {
     }
     if (m === "bad-target") return void res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(BAD_TARGET);
     if (m?.route.request) return m.route.request(req, res, m.rest);
-    const served = this.routes.map((r) => `  ${r.prefix}  ${r.what}`).join("\n");
-    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`Gatehouse gateway: nothing is served at this address. Served here:\n${served}\n`);
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`Gatehouse gateway: nothing is served at this address. Served here:\n${this.servedList()}\n`);
+  }
+
+  private servedList(): string {
+    return this.routes.map((r) => `  ${r.prefix}  ${r.what}`).join("\n");
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -209,6 +214,11 @@ function onlyH2c(req: http.IncomingMessage): boolean {
 }
 
 /** Refuses a WebSocket (or other) upgrade with a bare HTTP status. */
+const NOT_A_FORWARD_PROXY = (served: string): string => {
+  const body = `Gatehouse gateway: not a forward proxy, so CONNECT is not served. Call an HTTP API through the gateway at /proxy/<connection>/<path> on this port (its base URL changed to http(s)://<gateway>/proxy/<connection>), with Authorization: Bearer <Gatehouse key or token>. Served here:\n${served}\n`;
+  return `HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+};
+
 export function rejectUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
 }

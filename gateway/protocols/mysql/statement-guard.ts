@@ -137,7 +137,9 @@ function loadRefusal(kind: string, table: string): { refusal: MysqlError; kind: 
 }
 
 // Texts that may put values somewhere besides the result (see mysqlSinks).
-const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter)\b|:=/i;
+const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter|diagnostics)\b|:=/i;
+/** GET DIAGNOSTICS taking a condition's message into a variable (a word in a comment or string counts too: refused rather than read closely). */
+const DIAGNOSTICS_MESSAGE = /\bdiagnostics\b[\s\S]*\bmessage_text\b/i;
 
 /** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
 export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && MAY_COPY.test(text);
@@ -156,6 +158,9 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     kind: "MASKED COPY",
     refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this statement: ${reason}; read back later, the values would come out unmasked`),
   });
+  // A warning quotes the value it is about (`Truncated incorrect INTEGER value: '...'`): SHOW WARNINGS
+  // comes back masked, but a message taken into a variable would be read back plain.
+  if (DIAGNOSTICS_MESSAGE.test(text)) return refuse("GET DIAGNOSTICS copies a condition's message, which can quote a value masking protects, into a variable (SHOW WARNINGS shows it masked)");
   const sinks = mysqlSinks(text);
   if (sinks === null) {
     const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];
