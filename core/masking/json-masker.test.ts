@@ -49,6 +49,19 @@ describe("[MASKING][JSON] JSON bodies are masked in place", () => {
     expect(maskJsonText(text, masker(rules, ["dpo"]))).not.toContain('"secret":"[REDACTED]"');
   });
 
+  it("masks by path in documents written one after another (JSON lines) and past Python's NaN and Infinity", () => {
+    const m = masker({ paths: [{ path: "$.customers[*].name", style: "redact" }] });
+    // Before, either made the body read as not JSON, and a name under the rule came back plain.
+    expect(maskJsonText('{"customers":[{"name":"Ann Real"}]}\n{"customers":[{"name":"Bob Two"}]}\n', m)).toBe('{"customers":[{"name":"[REDACTED]"}]}\n{"customers":[{"name":"[REDACTED]"}]}\n');
+    expect(maskJsonText('{"customers":[{"score":NaN,"name":"Ann Real"},{"score":-Infinity,"name":"Bob Two","max":Infinity}]}', m)).toBe(
+      '{"customers":[{"score":NaN,"name":"[REDACTED]"},{"score":-Infinity,"name":"[REDACTED]","max":Infinity}]}',
+    );
+    expect(maskJsonText('{"customers":[{"name":NaN}]}', m)).toBe('{"customers":[{"name":"[REDACTED]"}]}');
+    // Numbers one after another are still not a sequence of documents (a card written in groups).
+    const cm = masker({ detectors: { builtIn: ["payment-card"] } });
+    expect(maskJsonText('{"a":1} 4111 1111 1111 1111', cm)).toBe('{"a":1} [REDACTED:payment-card]');
+  });
+
   it("still scans text that is not JSON (a truncated document leaks nothing)", () => {
     const m = masker({ detectors: { builtIn: ["email"] } });
     expect(maskJsonText('{"a": "ann@example.com', m)).toBe('{"a": "[REDACTED:email]');

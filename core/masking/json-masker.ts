@@ -187,6 +187,8 @@ function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
   let nextBackslash = text.indexOf("\\");
   // Whether the last token ended a value (or a key): another value right after it means this is not JSON.
   let afterValue = false;
+  // The last token's first character.
+  let prev = 0;
   const before = masker.checkpoint();
   let i = JSON_PREFIX.exec(text)![0].length;
   while (i < n) {
@@ -218,15 +220,21 @@ function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
         end = text.startsWith("false", i) ? i + 5 : -2;
         break;
       default:
-        if (c === 45 || (c >= 48 && c <= 57)) {
+        // NaN, Infinity and -Infinity, which Python's json module writes by default (pandas' NaN among them).
+        if (c === 78 || c === 73 || (c === 45 && text.charCodeAt(i + 1) === 73)) end = nonFiniteEnd(text, i);
+        else if (c === 45 || (c >= 48 && c <= 57)) {
           end = i + 1;
           while (end < n && isNumberChar(text.charCodeAt(end))) end++;
         } else end = -2;
     }
     // Text that is not JSON (a word, an unterminated string, two values in a row: `4111 1111 1111
-    // 1111` reads as four short numbers) is scanned whole by the detectors as text instead.
+    // 1111` reads as four short numbers) is scanned whole by the detectors as text instead. An object
+    // or array right after one at the top is the next document of a sequence (JSON lines, or
+    // documents written one after another), each read from its own root.
     const startsValue = c !== 125 && c !== 93 && c !== 44 && c !== 58;
-    if (end < 0 || (startsValue && afterValue)) {
+    const nextDocument = afterValue && isObject.length === 0 && (c === 123 || c === 91) && (prev === 125 || prev === 93);
+    prev = c;
+    if (end < 0 || (startsValue && afterValue && !nextDocument)) {
       // What the JSON pass counted is forgotten: the caller masks the whole text as text.
       masker.rollback(before);
       return -1;
@@ -323,6 +331,12 @@ function stringEnd(text: string, start: number): number {
     if ((backslashes & 1) === 0) return q + 1;
     j = q + 1;
   }
+}
+
+/** The end of `NaN`, `Infinity` or `-Infinity` at `i`, or -2 when none is there. */
+function nonFiniteEnd(text: string, i: number): number {
+  for (const word of ["NaN", "Infinity", "-Infinity"]) if (text.startsWith(word, i)) return i + word.length;
+  return -2;
 }
 
 const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;

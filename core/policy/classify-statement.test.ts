@@ -112,6 +112,18 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     for (const sql of ["select dblink_exec('c', 'drop ' || 'table t')", "select dblink_exec(current_setting('x.sql'))", "select dblink_exec('c', 'not sql at all')"])
       expect(classesOf(sql)[0], sql).toEqual(["anonymous-code", "ddl", "privileges", "read", "write"]);
     expect(classesOf("select dblink_connect('c', 'dbname=shop')")[0]).toEqual(["read"]);
+    // Built-ins that run a query given as text, or read a table or schema named as text.
+    expect(classify("select query_to_xml('select card from secrets', true, false, '')")[0].tables).toEqual(["secrets"]);
+    expect(classify("select pg_catalog.query_to_xml_and_xmlschema($q$select * from billing.cards$q$, true, false, '')")[0].tables).toEqual(["billing.cards"]);
+    expect(classify("select * from ts_stat('select to_tsvector(note) from secrets', 'ab')")[0].tables).toEqual(["secrets"]);
+    expect(classify("select ts_rewrite('a'::tsquery, 'select t, s from aliases')")[0].tables).toEqual(["aliases"]);
+    expect(classify("select table_to_xml('billing.\"Cards\"'::regclass, true, false, '')")[0].tables).toEqual(["billing.Cards"]);
+    expect(classify("select * from heap_page_items(get_raw_page('secrets', 0))")[0].tables).toEqual(["secrets"]);
+    expect(classify("select schema_to_xml('billing', true, false, '')")[0].everyTableOf).toEqual(["billing"]);
+    expect(classify("select database_to_xmlschema(true, false, '')")[0].everyTableOf).toEqual(["*"]);
+    for (const sql of ["select query_to_xml(format('select * from %I', 'secrets'), true, false, '')", "select table_to_xml('t; drop table u', true, false, '')"])
+      expect(classesOf(sql)[0], sql).toContain("anonymous-code");
+    expect(classesOf("select ts_rewrite('a & b'::tsquery, 'a'::tsquery, 'c'::tsquery)")[0]).toEqual(["read"]);
     expect(classesOf("explain select dblink_exec('c', 'drop table t')")[0]).toEqual(["utility"]);
     expect(classify("select pg_catalog.set_config('role', 'admin', false)")[0]).toMatchObject({ runs: ["SET"], sessionSettings: ["role"] });
     expect(classify("select set_config(name => 'SEARCH_PATH'::text, new_value => 'evil', is_local => false)")[0].sessionSettings).toEqual(["search_path"]);

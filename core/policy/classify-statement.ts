@@ -30,6 +30,11 @@ export type Classification = {
   classes: StatementClass[];
   /** Relations it names, schema-qualified as written (`public.users`, or `users`). */
   tables: string[];
+  /**
+   * Schemas every table of which it reads without naming them (`schema_to_xml('billing', ...)`; `*`:
+   * every schema, `database_to_xml(...)`): deny and review `tables` rules meet it (possibleResources).
+   */
+  everyTableOf?: string[];
   /** Functions it calls, schema-qualified as written, lower case. */
   functions: string[];
   /** UPDATE or DELETE with no WHERE (all rows). */

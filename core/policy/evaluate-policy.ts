@@ -18,8 +18,13 @@ function tableMatches(pattern: string, table: string): boolean {
   return re.test(table.toLowerCase()) || (!pattern.includes(".") && re.test(bare));
 }
 
-/** A possible name (`billing.invoices`, or `*.invoices`: under any schema) against a pattern. */
+/**
+ * A possible name (`billing.invoices`, or `*.invoices`: under any schema) against a pattern; `billing.*`
+ * is every table of billing, `*` every table (schema_to_xml, database_to_xml).
+ */
 function possibleTableMatches(pattern: string, table: string): boolean {
+  if (table === "*") return true;
+  if (table.endsWith(".*")) return !pattern.includes(".") || wildcardPattern(pattern.split(".").slice(0, -1).join(".")).test(table.slice(0, -2).toLowerCase());
   if (!table.startsWith("*.")) return tableMatches(pattern, table);
   return wildcardPattern(pattern.split(".").at(-1)!).test(table.slice(2).toLowerCase());
 }

@@ -21,7 +21,21 @@ const RUNS_SQL_TEXT = new Set([
   "cron.alter_job",
   "pg_background_launch",
   "pg_background_run",
+  // Built-ins: a query to XML, to word statistics (ts_stat), or ts_rewrite's rewrite rules (its second argument).
+  "query_to_xml",
+  "query_to_xmlschema",
+  "query_to_xml_and_xmlschema",
+  "ts_stat",
+  "ts_rewrite",
 ]);
+/**
+ * Functions that read the table their first argument names as text: `table_to_xml('secrets', ...)`
+ * and its kin, and pageinspect's `get_raw_page('secrets', 0)` (the table's rows as stored, bytes and all).
+ */
+const READS_NAMED_TABLE = new Set(["table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "get_raw_page"]);
+/** Built-ins that read every table of the schema their first argument names, or of the database. */
+const READS_SCHEMA = new Set(["schema_to_xml", "schema_to_xmlschema", "schema_to_xml_and_xmlschema"]);
+const READS_DATABASE = new Set(["database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema"]);
 /** `set_config(name, value, is_local)` is `SET name = value`. */
 const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
 
@@ -39,7 +53,7 @@ export const ANY_SETTING = "*";
  */
 export function functionEffects(fn: string, call: Node, c: Classification, classes: Set<StatementClass>, classify: (kind: string, node: string, tree: Node) => Classification): void {
   const args = ((call.args as Node[] | undefined) ?? []).map(unwrap);
-  const bare = fn.replace(/^public\./, "");
+  const bare = fn.replace(/^(public|pg_catalog)\./, "");
   if (SETS_SETTING.has(fn)) {
     classes.add("session");
     if (!c.runs.includes("SET")) c.runs.push("SET");
@@ -47,7 +61,24 @@ export function functionEffects(fn: string, call: Node, c: Classification, class
     for (const setting of name === undefined ? [ANY_SETTING] : settingNames(name)) if (!c.sessionSettings.includes(setting)) c.sessionSettings.push(setting);
     return;
   }
-  if (!RUNS_SQL_TEXT.has(bare)) return;
+  if (READS_SCHEMA.has(bare) || READS_DATABASE.has(bare)) {
+    const schema = READS_SCHEMA.has(bare) ? stringValue(args[0]) : undefined;
+    const every = (c.everyTableOf ??= []);
+    if (!every.includes(schema ?? "*")) every.push(schema ?? "*");
+    return;
+  }
+  if (READS_NAMED_TABLE.has(bare)) {
+    // The name as a relation is read: `TABLE <name>` (anything else in the text makes it not one statement).
+    const name = stringValue(args[0]);
+    const stmts = name === undefined ? [] : parseQuietly(`TABLE ${name}`);
+    if (stmts.length !== 1) return void classes.add("anonymous-code");
+    const node = Object.keys(stmts[0].stmt)[0];
+    const inner = classify(kindOf(node, stmts[0].stmt[node] as Node), node, stmts[0].stmt);
+    for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
+    return;
+  }
+  // ts_rewrite(query, target, substitute) rewrites by tsqueries given: only its two-argument form runs SQL.
+  if (!RUNS_SQL_TEXT.has(bare) || (bare === "ts_rewrite" && args.length !== 2)) return;
   let parsed = 0;
   let opaque = false;
   for (const a of args) {
@@ -56,13 +87,8 @@ export function functionEffects(fn: string, call: Node, c: Classification, class
       if (!isPlainConstant(a)) opaque = true;
       continue;
     }
-    let stmts: { stmt: Node }[];
-    try {
-      stmts = ((parseSync(text) as { stmts?: { stmt: Node }[] }).stmts ?? []) as { stmt: Node }[];
-    } catch {
-      continue; // a connection string, a job name or a schedule
-    }
-    for (const { stmt } of stmts) {
+    // Not SQL: a connection string, a job name, a schedule, ts_stat's weights.
+    for (const { stmt } of parseQuietly(text)) {
       const node = Object.keys(stmt)[0];
       const kind = kindOf(node, stmt[node] as Node);
       const inner = classify(kind, node, stmt);
@@ -77,12 +103,22 @@ function merge(c: Classification, classes: Set<StatementClass>, inner: Classific
   for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
   for (const k of inner.classes) classes.add(k);
   for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
+  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
   for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
   for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
   c.writesWithoutWhere ||= inner.writesWithoutWhere;
   c.copiesServerFile ||= inner.copiesServerFile;
   c.copiesProgram ||= inner.copiesProgram;
   c.locks = strongest(c.locks, inner.locks);
+}
+
+/** The statements of a text, or none when it does not parse as SQL. */
+function parseQuietly(text: string): { stmt: Node }[] {
+  try {
+    return ((parseSync(text) as { stmts?: { stmt: Node }[] }).stmts ?? []) as { stmt: Node }[];
+  } catch {
+    return [];
+  }
 }
 
 /** `name => value` and `'x'::text` are their value. */

@@ -48,4 +48,27 @@ describe("[POLICY][SEARCH PATH] unqualified tables under the session's search_pa
     const r = fresh.commands("drop table things");
     expect(r.ok && evaluatePolicy(policy, { name: "a", groups: [] }, r.statements[0].command).rule).toBe(null);
   });
+
+  it("meets deny and review rules on any table with what reads a whole schema or database (schema_to_xml, database_to_xml); allow rules do not", () => {
+    const policy = policySchema.parse({
+      defaultAction: "deny",
+      rules: [
+        { name: "no-vault", action: "deny", match: { tables: ["vault.*"] } },
+        { name: "no-cards", action: "review", match: { tables: ["cards"] } },
+        { name: "public-ok", action: "allow", match: { tables: ["public.*"] } },
+      ],
+    });
+    const session = new SqlSession(new StatementAnalyzer(), { user: "app" });
+    const judge = (sql: string) => {
+      const r = session.commands(sql);
+      if (!r.ok) throw new Error(r.error);
+      return evaluatePolicy(policy, { name: "a", groups: [] }, r.statements[0].command).rule ?? "default";
+    };
+    expect(judge("select database_to_xml(true, false, '')")).toBe("no-vault");
+    expect(judge("select schema_to_xml('vault', true, false, '')")).toBe("no-vault");
+    expect(judge("select schema_to_xml('public', true, false, '')")).toBe("no-cards");
+    expect(judge("select table_to_xml('vault.keys', true, false, '')")).toBe("no-vault");
+    expect(judge("select query_to_xml('select * from cards', true, false, '')")).toBe("no-cards");
+    expect(judge("select * from public.orders")).toBe("public-ok");
+  });
 });

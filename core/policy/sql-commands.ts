@@ -68,7 +68,7 @@ export class SqlSession {
       if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: statement.kind };
       if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
       const command = sqlCommand(c, statement.text);
-      const possible = possibleTables(c.tables, this.searchPath);
+      const possible = [...possibleTables(c.tables, this.searchPath), ...(c.everyTableOf ?? []).map((schema) => (schema === "*" ? "*" : `${schema}.*`))];
       if (possible.length) command.possibleResources = possible;
       // Code the parser cannot see into (DO, CALL) may set the path, and a new role is a new `$user`
       // (for the default path too): any schema after either.

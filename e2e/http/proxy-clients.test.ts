@@ -97,6 +97,13 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
       expect(body, type).toContain('"name":"*** *mith"');
       expect(body, type).toContain('"email":"[REDACTED:email]"');
     }
+    // JSON lines, and Python's NaN, served as application/json: every document masked by the path rule.
+    for (const shape of ["lines", "nan"]) {
+      const r = await fetch(`${f.base("masked")}/customers-as?type=application/json&shape=${shape}`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+      const body = await r.text();
+      for (const c of CUSTOMERS) expect(body, shape).not.toContain(c.name);
+      expect(body.match(/"name":"\*\*\* \*mith"/g)?.length, shape).toBe(CUSTOMERS.filter((c) => c.name.endsWith("Smith")).length);
+    }
   });
 
   it("refuses a masked body in UTF-16 (502 unmaskable_body): masking reads ASCII-compatible text only", async () => {

@@ -28,7 +28,7 @@ beforeAll(async () => {
   psqlAdmin(t.target, "create extension if not exists dblink", "shop");
   await t.psql(key, "guarded", [
     "-qc",
-    `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g; drop table if exists ledger; create table ledger (id int primary key, amount int); insert into ledger values (1, 100); create schema if not exists billing; drop table if exists billing.invoices; create table billing.invoices (id int primary key, amount int); insert into billing.invoices values (1, 100)`,
+    `drop table if exists ${table}; create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 10) g; drop table if exists ledger; create table ledger (id int primary key, amount int); insert into ledger values (1, 100); create schema if not exists billing; drop table if exists billing.invoices; create table billing.invoices (id int primary key, amount int); insert into billing.invoices values (1, 100); create schema if not exists vault; drop table if exists vault.keys; create table vault.keys (secret text); insert into vault.keys values ('k-7731')`,
   ]);
   writeFileSync(
     policyFile,
@@ -42,6 +42,7 @@ beforeAll(async () => {
         { name: "no-role-changes", action: "deny", match: { sessionSettings: ["role"] } },
         { name: "no-ddl", action: "deny", match: { classes: ["ddl"] }, groups: ["analysts"] },
         { name: "ledgers-read-only", action: "deny", match: { tables: ["public.ledger", "billing.*"], classes: ["write"] } },
+        { name: "vault-sealed", action: "deny", match: { tables: ["vault.*"] } },
       ],
     }),
   );
@@ -97,6 +98,25 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     // Elsewhere on the path, and reads, are not the rule's.
     const read = await t.psql(key, "guarded", ["-qAtc", "set search_path = billing; select amount from invoices where id = 1"]);
     expect(read.stdout.trim()).toBe("100");
+  });
+
+  it("refuses a read of a sealed table through a built-in that runs a query given as text or reads tables named as text", async () => {
+    for (const sql of [
+      "select secret from vault.keys",
+      "select query_to_xml('select secret from vault.keys', true, false, '')",
+      "select table_to_xml('vault.keys', true, false, '')",
+      "select schema_to_xml('vault', true, false, '')",
+      "select database_to_xml(true, false, '')",
+      "select * from ts_stat('select to_tsvector(secret) from vault.keys')",
+    ]) {
+      const r = await t.psql(key, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+      expect(r.stderr, sql).toContain("ERROR:  42501: Gatehouse denied this statement");
+      expect(r.stderr, sql).toContain('rule "vault-sealed"');
+      expect(r.stdout, sql).not.toContain("k-7731");
+    }
+    // Other schemas and queries still run through them.
+    const xml = await t.psql(key, "guarded", ["-qAtc", "select query_to_xml('select amount from billing.invoices', true, false, '')"]);
+    expect(xml.stdout).toContain("<amount>100</amount>");
   });
 
   it("refuses what does not parse (reviews have their own tests in reviews.test.ts)", async () => {
@@ -229,7 +249,16 @@ for q in [b"select E'\\x95\\x5c' as x; delete from ${table}; -- '", "select 'テ
 
   it("shows the policy and refuses an invalid one", async () => {
     const shown = JSON.parse((await t.cli("policies", "show", "guarded")).stdout);
-    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual(["no-drops", "no-bulk-writes", "truncate-needs-approval", "no-file-reads", "no-role-changes", "no-ddl", "ledgers-read-only"]);
+    expect(shown.rules.map((r: { name: string }) => r.name)).toEqual([
+      "no-drops",
+      "no-bulk-writes",
+      "truncate-needs-approval",
+      "no-file-reads",
+      "no-role-changes",
+      "no-ddl",
+      "ledgers-read-only",
+      "vault-sealed",
+    ]);
     writeFileSync(policyFile, JSON.stringify({ rules: [{ name: "bad", action: "deny", match: { regex: "(" } }] }));
     const bad = await t.cli("policies", "apply", "guarded", "-f", policyFile);
     expect(bad.code).toBe(1);
