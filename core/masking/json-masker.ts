@@ -72,25 +72,28 @@ export function maskJsonText(text: string, masker: ValueMasker): string | null {
   return edits === 0 ? null : out.finish();
 }
 
-/** maskJsonText of a body as it came off the wire, to bytes for the wire (what the HTTP relay does). */
-export function maskJsonBytes(body: Buffer, masker: ValueMasker): Buffer | null {
+/**
+ * maskJsonText of a body as it came off the wire, to bytes for the wire (what the HTTP relay does).
+ * `notJson` is called when the body does not read as JSON (the detectors then scan it as text).
+ */
+export function maskJsonBytes(body: Buffer, masker: ValueMasker, notJson?: () => void): Buffer | null {
   // An ASCII body (most JSON: non-ASCII is usually escaped) has one byte per character, so the
   // edits' offsets are byte offsets: the output is written as the pass goes, the unchanged stretches
   // copied from the body itself instead of joined as a text and encoded again (Array.join of 38,000
   // pieces alone took 10.6 ms for a 1 MiB body). Any other body goes through the text.
-  if (!isAscii(body)) {
-    const masked = maskJsonText(body.toString("utf8"), masker);
-    return masked === null ? null : Buffer.from(masked, "utf8");
-  }
+  const ascii = isAscii(body);
   // For ASCII, latin1 decodes to the same text without UTF-8's checks.
-  const text = body.toString("latin1");
-  const out = new BytesOut(body);
+  const text = body.toString(ascii ? "latin1" : "utf8");
+  const out = ascii ? new BytesOut(body) : new TextOut(text);
   const edits = jsonEdits(text, masker, out);
   if (edits < 0) {
+    notJson?.();
     const masked = masker.scanText(text);
     return masked === null ? null : Buffer.from(masked, "utf8");
   }
-  return edits === 0 ? null : out.finish();
+  if (edits === 0) return null;
+  const done = out.finish();
+  return typeof done === "string" ? Buffer.from(done, "utf8") : done;
 }
 
 /** Where the pass writes the masked document: characters [from, to) of the input become a JSON string of `value`, edits in order. */
@@ -187,8 +190,6 @@ function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
   let nextBackslash = text.indexOf("\\");
   // Whether the last token ended a value (or a key): another value right after it means this is not JSON.
   let afterValue = false;
-  // The last token's first character.
-  let prev = 0;
   const before = masker.checkpoint();
   let i = JSON_PREFIX.exec(text)![0].length;
   while (i < n) {
@@ -220,21 +221,17 @@ function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
         end = text.startsWith("false", i) ? i + 5 : -2;
         break;
       default:
-        // NaN, Infinity and -Infinity, which Python's json module writes by default (pandas' NaN among them).
-        if (c === 78 || c === 73 || (c === 45 && text.charCodeAt(i + 1) === 73)) end = nonFiniteEnd(text, i);
-        else if (c === 45 || (c >= 48 && c <= 57)) {
+        if ((c >= 48 && c <= 57) || (c === 45 && text.charCodeAt(i + 1) !== 73)) {
           end = i + 1;
           while (end < n && isNumberChar(text.charCodeAt(end))) end++;
-        } else end = -2;
+        } else end = nonFiniteEnd(text, i); // NaN, Infinity, -Infinity: Python's json writes them (pandas' NaN among them)
     }
     // Text that is not JSON (a word, an unterminated string, two values in a row: `4111 1111 1111
     // 1111` reads as four short numbers) is scanned whole by the detectors as text instead. An object
     // or array right after one at the top is the next document of a sequence (JSON lines, or
     // documents written one after another), each read from its own root.
     const startsValue = c !== 125 && c !== 93 && c !== 44 && c !== 58;
-    const nextDocument = afterValue && isObject.length === 0 && (c === 123 || c === 91) && (prev === 125 || prev === 93);
-    prev = c;
-    if (end < 0 || (startsValue && afterValue && !nextDocument)) {
+    if (end < 0 || (startsValue && afterValue && !nextDocument(text, i, c, isObject.length))) {
       // What the JSON pass counted is forgotten: the caller masks the whole text as text.
       masker.rollback(before);
       return -1;
@@ -331,6 +328,15 @@ function stringEnd(text: string, start: number): number {
     if ((backslashes & 1) === 0) return q + 1;
     j = q + 1;
   }
+}
+
+/** Whether a value starting with `c` at `i`, right after another at depth `depth`, begins the next document: an object or array after one, at the top. */
+function nextDocument(text: string, i: number, c: number, depth: number): boolean {
+  if (depth !== 0 || (c !== 123 && c !== 91)) return false;
+  let j = i - 1;
+  while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j--;
+  // The last token's last character: only a container ends in } or ] (a string ends in ", a number in a digit, a literal in a letter).
+  return j >= 0 && (text.charCodeAt(j) === 125 || text.charCodeAt(j) === 93);
 }
 
 /** The end of `NaN`, `Infinity` or `-Infinity` at `i`, or -2 when none is there. */

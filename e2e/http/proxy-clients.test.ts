@@ -104,6 +104,15 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
       for (const c of CUSTOMERS) expect(body, shape).not.toContain(c.name);
       expect(body.match(/"name":"\*\*\* \*mith"/g)?.length, shape).toBe(CUSTOMERS.filter((c) => c.name.endsWith("Smith")).length);
     }
+    // Served as JSON but not JSON (a comment first): path rules cannot be applied, so it is refused; without path rules the detectors read it.
+    const unreadable = await fetch(`${f.base("masked")}/customers-as?type=application/json&shape=comment`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+    expect(unreadable.status).toBe(502);
+    expect(await unreadable.json()).toMatchObject({ error: "unmaskable_body", message: expect.stringContaining("does not read as JSON") });
+    const scanned = await fetch(`${f.base("small")}/customers-as?type=application/json&shape=comment`, { headers: { authorization: `Bearer ${f.agent.key}` } });
+    const text = await scanned.text();
+    expect(scanned.status).toBe(200);
+    expect(text).toContain("/* page 1 */");
+    for (const c of CUSTOMERS) expect(text).not.toContain(c.email);
   });
 
   it("refuses a masked body in UTF-16 (502 unmaskable_body): masking reads ASCII-compatible text only", async () => {

@@ -183,16 +183,23 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
   if (size >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) {
     return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
   }
-  return sendWhole(body, res, status, headers, opts, opts.masker);
+  return sendWhole(body, res, status, headers, opts, opts.masker, declared);
 }
 
-/** A whole body sent in one write: the credential cut out, masked as JSON when a masker is given, counted against the budget, Content-Length set. */
-async function sendWhole(body: Buffer, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, masker: ValueMasker | null): Promise<RelayResult> {
+/**
+ * A whole body sent in one write: the credential cut out, masked as JSON when a masker is given,
+ * counted against the budget, Content-Length set. `declaredJson`: its type says JSON, so with path
+ * rules a body that does not read as JSON is refused (the rules could not be applied to it).
+ */
+async function sendWhole(body: Buffer, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, opts: RelayOptions, masker: ValueMasker | null, declaredJson = false): Promise<RelayResult> {
   redactInPlace(
     body,
     opts.forms.map((f) => Buffer.from(f)),
   );
-  const out = masker ? (maskJsonBytes(body, masker) ?? body) : body;
+  let unreadable = false;
+  const out = masker ? (maskJsonBytes(body, masker, () => (unreadable = true)) ?? body) : body;
+  if (unreadable && declaredJson && masker?.masking.paths?.length)
+    return refuse(opts, res, 502, "unmaskable_body", "the response says it is JSON but does not read as JSON, so this connection's JSON path rules cannot be applied to it");
   const passed = opts.meter ? await opts.meter.pass(out.length) : true;
   if (!passed) return refuse(opts, res, 429, "budget_exceeded", `Gatehouse: ${opts.meter!.refusal()}; the response was withheld`);
   opts.sample?.add(out);
