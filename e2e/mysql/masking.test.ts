@@ -197,11 +197,17 @@ describe("[MYSQL][MASKING]", () => {
         "select @v as v, @w as w, @z as z, @d as d, @f as f, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes",
       );
       expect(vars).toEqual({ v: null, w: null, z: null, d: null, f: null, n: 0, notes: 0 });
-      // The warnings themselves come back masked.
+      // The warnings themselves come back with what they quote masked, their level and code as the server wrote them.
       await c.query("select cast(code as signed) as n from users");
       const [warnings] = await c.query<RowDataPacket[]>("show warnings");
-      expect(warnings.length).toBe(2);
-      expect(leaks(JSON.stringify(warnings))).toEqual([]);
+      expect(warnings).toEqual([
+        { Level: "Warning", Code: 1292, Message: "Truncated incorrect INTEGER value: '[REDACTED]'" },
+        { Level: "Warning", Code: 1292, Message: "Truncated incorrect INTEGER value: '[REDACTED]'" },
+      ]);
+      // The mysql command line asks for them itself.
+      const cli = await mysqlCli(port, "masked", agent.key, ["shop", "--show-warnings", "-e", "select cast(code as signed) as n from users where id = 1"]);
+      expect(cli.stdout + cli.stderr).toContain("Warning (Code 1292): Truncated incorrect INTEGER value: '[REDACTED]'");
+      expect(leaks(cli.stdout + cli.stderr)).toEqual([]);
       // Errors that quote what the statement computed from a masked column.
       for (const sql of ["select extractvalue(1, concat(0x7e, (select code from users where id = 1)))", "select updatexml(1, concat(0x7e, (select code from user_codes limit 1)), 1)"]) {
         const err = await c.query(sql).then(

@@ -26,7 +26,10 @@ export function parseColumnDef(payload: Buffer): ColumnDef {
 }
 
 /** How one column of a result is masked: a column rule (whole value), the detectors, or not at all. */
-type ColumnPlan = { rule: CompiledColumnRule | undefined; scan: boolean; type: number };
+type ColumnPlan = { rule: CompiledColumnRule | undefined; scan: boolean; type: number; quoted?: boolean };
+
+/** `SHOW WARNINGS` or `SHOW ERRORS` as a text of its own. */
+const WARNINGS_LISTING = /^\s*show\s+(?:warnings|errors)(?:\s+limit\s+\d+(?:\s*,\s*\d+)?)?\s*;?\s*$/i;
 
 /** Fixed sizes of binary-protocol values (types not listed here carry a length byte or are length-encoded strings). */
 const FIXED: Record<number, number> = { 0x01: 1, 0x02: 2, 0x0d: 2, 0x03: 4, 0x09: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x06: 0 };
@@ -59,6 +62,8 @@ export class RowMasker {
   }
 
   private lineage: Lineage = NO_LINEAGE;
+  /** The current text is SHOW WARNINGS (or ERRORS) and there are column rules. */
+  private warningsListing = false;
 
   /**
    * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
@@ -89,7 +94,9 @@ export class RowMasker {
   /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
   reset(text?: string | null): void {
     this.plans.length = 0;
-    if (text !== undefined) this.lineage = this.masking.columns.length ? lineageOf(this.masking, text, this.views) : NO_LINEAGE;
+    if (text === undefined) return;
+    this.lineage = this.masking.columns.length ? lineageOf(this.masking, text, this.views) : NO_LINEAGE;
+    this.warningsListing = this.masking.columns.length > 0 && text !== null && WARNINGS_LISTING.test(text);
   }
 
   /** The columns of the current result, kept for a cursor's later fetches (COM_STMT_FETCH rows come without column definitions). */
@@ -107,7 +114,16 @@ export class RowMasker {
   }
 
   addColumn(def: ColumnDef): void {
-    this.plans.push({ rule: this.ruleOf(def), scan: this.masking.detectors.length > 0, type: def.type });
+    const scan = this.masking.detectors.length > 0;
+    // SHOW WARNINGS: Level and Code are the server's own words; a Message may quote the value it is
+    // about (`Truncated incorrect INTEGER value: '...'`), so its quoted parts are masked, as in an error.
+    // (Read as computed columns of an unreadable text, the whole rows were masked, Code as NULL.)
+    if (this.warningsListing && !def.orgTable) {
+      const name = def.name.toLowerCase();
+      if (name === "level" || name === "code") return void this.plans.push({ rule: undefined, scan, type: def.type });
+      if (name === "message") return void this.plans.push({ rule: undefined, scan, type: def.type, quoted: true });
+    }
+    this.plans.push({ rule: this.ruleOf(def), scan, type: def.type });
   }
 
   private ruleOf(def: ColumnDef): CompiledColumnRule | undefined {
@@ -226,6 +242,11 @@ export class RowMasker {
     if (plan.rule) {
       const masked = this.masker.wholeBytes(buf, start, end, plan.rule.rule.style, plan.rule.rule.column);
       return typeof masked === "string" ? Buffer.from(masked, "utf8") : masked;
+    }
+    if (plan.quoted) {
+      const text = buf.toString("utf8", start, end);
+      const masked = (this.masker.scanText(text) ?? text).replace(QUOTED, "'[REDACTED]'");
+      return masked === text ? null : Buffer.from(masked, "utf8");
     }
     if (!plan.scan) return null;
     const scanned = this.masker.scanBytes(buf, start, end);
