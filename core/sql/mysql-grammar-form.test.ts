@@ -101,6 +101,16 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
       tables: ["secrets", "victims"],
     });
     expect(grammarForm("select distinct sql_no_cache 'update ignore t' from t")).toBe("SELECT distinct  'update ignore t' from t");
+    // LOCK TABLE (singular), and a multi-table DELETE naming its targets as t.*.
+    expect(judged("lock table `shop`.`victims` write, other read")).toMatchObject({ kind: "LOCK TABLES", tables: ["shop.victims", "other"] });
+    expect(judged("unlock table").kind).toBe("UNLOCK TABLES");
+    expect(judged("delete low_priority v.* from victims v")).toMatchObject({ kind: "DELETE", tables: ["victims"], writesWithoutWhere: true });
+    expect(judged("delete shop.victims.*, o . * from shop.victims join other o on o.id = victims.id where o.id = 1")).toMatchObject({
+      kind: "DELETE",
+      tables: ["shop.victims", "other"],
+      writesWithoutWhere: false,
+    });
+    expect(grammarForm("select 'delete t.* from' from t")).toBe("select 'delete t.* from' from t");
     // mysqldump --tab's export: how the file is written does not hide that it is written.
     expect(judged("SELECT SQL_NO_CACHE id INTO OUTFILE '/tmp/v.txt' CHARACTER SET binary FROM victims")).toMatchObject({ tables: ["victims"], copiesServerFile: true });
     expect(

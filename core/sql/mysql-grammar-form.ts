@@ -62,6 +62,10 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/low_priority|ignore/i, /\bupdate(?:\s+(?:low_priority|ignore)\b)+/gi, "UPDATE"],
   [/low_priority|quick|ignore/i, /\bdelete(?:\s+(?:low_priority|quick|ignore)\b)+/gi, "DELETE"],
   [/low_priority|delayed|high_priority/i, /\b(insert|replace)(?:\s+(?:low_priority|delayed|high_priority)\b)+/gi, (m) => m[1]],
+  // `LOCK TABLE` / `UNLOCK TABLE`, synonyms the grammar reads only in the plural.
+  [/^\s*(?:un)?lock\s+table\b/i, /^(\s*(?:un)?lock\s+)table\b/gi, (m) => `${m[1]}TABLES`],
+  // A multi-table DELETE naming its targets as `t.*` (the server's older spelling): the tables themselves.
+  [/\bdelete\b/i, new RegExp(`\\bdelete\\s+((?:${NAME}\\s*\\.\\s*\\*\\s*,\\s*)*${NAME}\\s*\\.\\s*\\*)(?=\\s+from\\b)`, "gi"), (m) => `DELETE ${m[1].replace(/\s*\.\s*\*/g, "")}`],
   [/\boutfile\b/i, new RegExp(`(\\binto\\s+outfile\\s+${STRING})(?:\\s+(?:${EXPORT_OPTION}))+`, "gi"), (m) => m[1]],
   [/\bnatural\b/i, /\bnatural\s+(?:(?:left|right)\s+(?:outer\s+)?)?join\b/gi, " CROSS JOIN "],
   [/\bfor\s+(update|share)\s+of\b/i, new RegExp(`\\bfor\\s+(update|share)\\s+of\\s+${NAMES}`, "gi"), (m) => `FOR ${m[1]}`],
