@@ -73,6 +73,23 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     expect(decide("GET", "/v1/jobs", { headers: { "x-sudo": "1" } })).toBe("deny:no-sudo-header");
   });
 
+  it("meets a header sent twice (Node joins the values with a comma) by any one value for deny and review, by the whole for allow", () => {
+    const modes = policySchema.parse({
+      defaultAction: "deny",
+      rules: [
+        { name: "no-force", action: "deny", match: { headers: { "X-Mode": "force" } } },
+        { name: "dry-ok", action: "allow", match: { headers: { "X-Mode": "dry" } } },
+      ],
+    });
+    const rule = (mode: string) => evaluatePolicy(modes, { name: "agent", groups: [] }, requestCommand(facts("POST", "/v1/jobs", { headers: { "x-mode": mode } }), "POST /v1/jobs")).rule;
+    expect(rule("force")).toBe("no-force");
+    expect(rule("normal, force")).toBe("no-force");
+    expect(rule("force,normal")).toBe("no-force");
+    expect(rule("dry")).toBe("dry-ok");
+    expect(rule("dry, force")).toBe("no-force");
+    expect(rule("dry, dry")).toBe(null); // an allow rule reads the whole value
+  });
+
   it("refuses dot segments and undecodable paths", () => {
     expect(normalisePath("/v1/../admin")).toBeNull();
     expect(normalisePath("/v1/%2e%2e/admin")).toBeNull();

@@ -190,7 +190,11 @@ export function requestConditionsHold(m: RequestConditions, c: Command, action: 
   }
   for (const [name, pattern] of Object.entries(m.headers ?? {})) {
     const v = r.headers[name.toLowerCase()];
-    if (v === undefined || !valueGlob(pattern).test(v)) return false;
+    if (v === undefined) return false;
+    // A header sent twice reaches the rule as `a, b` (Node joins repeats), and upstreams read the first,
+    // the last or the list: a deny or review rule meets any one element too; an allow rule only the whole.
+    const values = action === "allow" || !v.includes(",") ? [v] : [v, ...v.split(",").map((e) => e.trim())];
+    if (!values.some((e) => valueGlob(pattern).test(e))) return false;
   }
   if (m.body) {
     if (r.body === UNREAD) return action !== "allow";

@@ -10,7 +10,13 @@ import { startHttpFixture, type HttpFixture } from "./http-fixture";
 let f: HttpFixture;
 beforeAll(async () => {
   f = await startHttpFixture({ plain: { auth: "bearer" }, guarded: { auth: "bearer" } });
-  await seedPolicy(f.seed, "guarded", { defaultAction: "allow", rules: [{ name: "no-customer-deletes", action: "deny", match: { kinds: ["DELETE /v1/customers/*"] } }] });
+  await seedPolicy(f.seed, "guarded", {
+    defaultAction: "allow",
+    rules: [
+      { name: "no-customer-deletes", action: "deny", match: { kinds: ["DELETE /v1/customers/*"] } },
+      { name: "no-forced-jobs", action: "deny", match: { headers: { "X-Mode": "force" } } },
+    ],
+  });
 }, 120_000);
 afterAll(async () => {
   expect(f?.upstream.leaks ?? []).toEqual([]);
@@ -115,6 +121,17 @@ describe("[HTTP][ABUSE] bad input is refused and other clients are unaffected", 
     expect(answer).toContain("Gatehouse gateway: not a forward proxy, so CONNECT is not served. Call an HTTP API through the gateway at /proxy/<connection>/<path>");
     expect(answer).toContain("/proxy/  HTTP APIs");
     expect(f.upstream.seen.filter((s) => s.url.includes("customers") && s.method === "CONNECT")).toEqual([]);
+  });
+
+  it("judges a header sent twice by each of its values (upstreams read the first, the last or the list)", async () => {
+    for (const headers of ["X-Mode: normal\r\nX-Mode: force\r\n", "X-Mode: force\r\nX-Mode: normal\r\n", "X-Mode: normal, force\r\n"]) {
+      const answer = await raw(`POST /proxy/guarded/v1/jobs HTTP/1.1\r\nHost: gw\r\n${auth()}${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+      expect(answer.split("\r\n")[0], headers).toBe("HTTP/1.1 403 Forbidden");
+      expect(answer, headers).toContain('"rule":"no-forced-jobs"');
+    }
+    const plain = await raw(`POST /proxy/guarded/v1/jobs HTTP/1.1\r\nHost: gw\r\n${auth()}X-Mode: normal\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    expect(plain.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(f.upstream.seen.filter((s) => s.url === "/v1/jobs" && String(s.headers["x-mode"]).includes("force"))).toEqual([]);
   });
 
   it("with GATEHOUSE_REQUIRE_TLS refuses plain requests before reading their key, and serves https", async () => {
