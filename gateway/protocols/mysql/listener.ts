@@ -118,8 +118,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   try {
     target = await loginToTarget(dial, targetAccount, login, settings.allowLocalInfile);
   } catch (err) {
-    const refused = err instanceof TargetLoginError && err.refusedBy === "target" ? err.targetError : undefined;
-    const why = err instanceof TargetLoginError && err.refusedBy === "target" ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
+    const byTarget = err instanceof TargetLoginError && err.refusedBy === "target";
+    const refused = byTarget ? err.targetError : undefined;
+    const why = byTarget ? `the target refused the gateway's login: ${err.message}` : `the target is unreachable: ${(err as Error).message}`;
     const message = `connection "${connection.name}" is unavailable: ${why}`;
     auditRefusal(deps, { protocol: "mysql", clientAddr, connectionName }, identity, message, true);
     // The database the client asked for (unknown, or not the account's): the target's own error, as a direct login gets it.

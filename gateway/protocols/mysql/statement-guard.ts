@@ -138,8 +138,12 @@ function loadRefusal(kind: string, table: string): { refusal: MysqlError; kind: 
 
 // Texts that may put values somewhere besides the result (see mysqlSinks).
 const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter|diagnostics)\b|:=/i;
-/** GET DIAGNOSTICS taking a condition's message into a variable (a word in a comment or string counts too: refused rather than read closely). */
-const DIAGNOSTICS_MESSAGE = /\bdiagnostics\b[\s\S]*\bmessage_text\b/i;
+/**
+ * GET DIAGNOSTICS taking a condition's message into a variable (a word in a comment or string counts
+ * too: refused rather than read closely). Two tests, not `diagnostics[\s\S]*message_text`, which
+ * backtracks over the rest of the text from every "diagnostics" in it: quadratic on a long text.
+ */
+const takesDiagnosticsMessage = (text: string): boolean => /\bdiagnostics\b/i.test(text) && /\bmessage_text\b/i.test(text);
 
 /** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
 export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && MAY_COPY.test(text);
@@ -160,7 +164,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
   });
   // A warning quotes the value it is about (`Truncated incorrect INTEGER value: '...'`): SHOW WARNINGS
   // comes back masked, but a message taken into a variable would be read back plain.
-  if (DIAGNOSTICS_MESSAGE.test(text)) return refuse("GET DIAGNOSTICS copies a condition's message, which can quote a value masking protects, into a variable (SHOW WARNINGS shows it masked)");
+  if (takesDiagnosticsMessage(text)) return refuse("GET DIAGNOSTICS copies a condition's message, which can quote a value masking protects, into a variable (SHOW WARNINGS shows it masked)");
   const sinks = mysqlSinks(text);
   if (sinks === null) {
     const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];
