@@ -95,6 +95,7 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       mapKill: () => null,
       changeUser: { tls: false, rsa: undefined as never, check: async () => null },
       maskedWrite: () => null,
+      maskedWriteTable: () => null,
       audit: opts.audit ? (r) => auditCommand(scope, r, undefined, 101100) : () => {},
       syncAudit: () => writer.syncPending(),
       budget: null,

@@ -4,7 +4,7 @@
  * through a bare Node TCP pipe (bench/pg/bare-pipe.ts: what a Node hop costs before any protocol
  * work), and through the gateway (its own process, as `npm run gateway` runs it); contenders
  * alternate each round. Prints statements per second, the ratio gateway / bare pipe (target: 0.9 or
- * more) and the gateway's CPU per statement.
+ * more) and the CPU per statement of the bare pipe and of the gateway.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -25,6 +25,9 @@ const ROWS = 10_000;
 const root = path.resolve(import.meta.dirname, "../..");
 const say = (m: string) => console.error(`[bench:mysql ${new Date().toISOString().slice(11, 19)}] ${m}`);
 type Contender = "direct" | "bare-pipe" | "gateway";
+/** BENCH_CONTENDERS=gateway (comma-separated): only these are measured (a profile or trace of one); BENCH_CLIENTS=1: only these client counts. */
+const CONTENDERS = process.env.BENCH_CONTENDERS?.split(",").map((c) => c.trim() as Contender);
+const CLIENTS = (process.env.BENCH_CLIENTS ?? "1,8").split(",").map(Number);
 
 async function main() {
   const pg = await startPgServer();
@@ -67,6 +70,8 @@ async function main() {
   const pipePort = await freePort();
   const pipe = await startService("bare-pipe", path.join(root, "node_modules/.bin/tsx"), ["bench/pg/bare-pipe.ts", String(pipePort), String(db.port)], { cwd: root, ready: /listening/ });
   onCleanup("bare pipe", () => pipe.stop());
+  const pipePid = findProcess(pipe.proc.pid!, "node")!;
+  const proxyPid: Partial<Record<Contender, number>> = { "bare-pipe": pipePid, gateway: gwPid };
 
   const endpoints: Record<Contender, { port: number; user: string; password: string }> = {
     direct: { port: db.port, user: db.user, password: db.password },
@@ -74,15 +79,16 @@ async function main() {
     gateway: { port: mysqlPort, user: "bench-mysql", password: key },
   };
   const qps = new Map<string, number[]>();
-  const cpuPerStatement = new Map<number, number[]>();
+  const cpuPerStatement = new Map<string, number[]>();
   say(`${ROWS} rows, ${SECONDS} s per run, ${ROUNDS} rounds`);
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const clients of [1, 8]) {
+    for (const clients of CLIENTS) {
       const order: Contender[] = round % 2 ? ["direct", "bare-pipe", "gateway"] : ["gateway", "bare-pipe", "direct"];
-      for (const who of order) {
+      for (const who of order.filter((c) => !CONTENDERS || CONTENDERS.includes(c))) {
         const e = endpoints[who];
         const conns = await Promise.all(Array.from({ length: clients }, () => mysql.createConnection({ host: "127.0.0.1", port: e.port, user: e.user, password: e.password, database: "shop" })));
-        const cpu0 = cpuSecondsOf(gwPid) ?? 0;
+        const pid = proxyPid[who];
+        const cpu0 = pid ? (cpuSecondsOf(pid) ?? 0) : 0;
         const until = performance.now() + SECONDS * 1000;
         const started = performance.now();
         const counts = await Promise.all(
@@ -100,20 +106,20 @@ async function main() {
         await Promise.all(conns.map((c) => c.end()));
         const rate = total / elapsed;
         (qps.get(`${clients}|${who}`) ?? qps.set(`${clients}|${who}`, []).get(`${clients}|${who}`)!).push(rate);
-        if (who === "gateway") (cpuPerStatement.get(clients) ?? cpuPerStatement.set(clients, []).get(clients)!).push((((cpuSecondsOf(gwPid) ?? 0) - cpu0) / total) * 1e6);
+        if (pid) (cpuPerStatement.get(`${clients}|${who}`) ?? cpuPerStatement.set(`${clients}|${who}`, []).get(`${clients}|${who}`)!).push((((cpuSecondsOf(pid) ?? 0) - cpu0) / total) * 1e6);
         say(`round ${round} ${clients} client(s) ${who.padEnd(9)} ${rate.toFixed(0)} statements/s`);
       }
     }
   }
   console.log(`\nMySQL benchmark: point selects (text protocol), medians of ${ROUNDS} rounds of ${SECONDS} s, loopback, MariaDB ${db.version}`);
   console.log(
-    `${"clients".padEnd(8)}${"direct/s".padStart(10)}${"bare pipe/s".padStart(13)}${"gateway/s".padStart(11)}${"gw / pipe".padStart(11)}${"gw / direct".padStart(13)}${"gateway CPU µs/stmt".padStart(21)}`,
+    `${"clients".padEnd(8)}${"direct/s".padStart(10)}${"bare pipe/s".padStart(13)}${"gateway/s".padStart(11)}${"gw / pipe".padStart(11)}${"gw / direct".padStart(13)}${"CPU µs/stmt: pipe".padStart(19)}${"gateway".padStart(9)}`,
   );
-  for (const clients of [1, 8]) {
-    const m = (who: Contender) => median(qps.get(`${clients}|${who}`)!) ?? NaN;
-    const cpu = median(cpuPerStatement.get(clients)!) ?? NaN;
+  for (const clients of CLIENTS) {
+    const m = (who: Contender) => median(qps.get(`${clients}|${who}`) ?? []) ?? NaN;
+    const cpu = (who: Contender) => median(cpuPerStatement.get(`${clients}|${who}`) ?? []) ?? NaN;
     console.log(
-      `${String(clients).padEnd(8)}${m("direct").toFixed(0).padStart(10)}${m("bare-pipe").toFixed(0).padStart(13)}${m("gateway").toFixed(0).padStart(11)}${(m("gateway") / m("bare-pipe")).toFixed(2).padStart(11)}${(m("gateway") / m("direct")).toFixed(2).padStart(13)}${cpu.toFixed(0).padStart(21)}`,
+      `${String(clients).padEnd(8)}${m("direct").toFixed(0).padStart(10)}${m("bare-pipe").toFixed(0).padStart(13)}${m("gateway").toFixed(0).padStart(11)}${(m("gateway") / m("bare-pipe")).toFixed(2).padStart(11)}${(m("gateway") / m("direct")).toFixed(2).padStart(13)}${cpu("bare-pipe").toFixed(0).padStart(19)}${cpu("gateway").toFixed(0).padStart(9)}`,
     );
   }
   console.log("\nWhere the gateway's CPU goes (in process, no sockets; bench/mysql/relay-cpu.ts):");

@@ -46,7 +46,7 @@ export function tokenOf(mac: Uint8Array): string {
 const TOKEN_CODES = new Uint16Array([116, 111, 107, 95, ...new Array<number>(16).fill(0)]); // "tok_" + 16
 const ALPHABET_CODES = Uint8Array.from("abcdefghijklmnopqrstuvwxyz234567", (c) => c.charCodeAt(0));
 
-const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+export const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /** Every character but the last 4 letters/digits becomes `*`; separators stay. */
 function partial(value: string): string {

@@ -1,5 +1,5 @@
 import { referenceCovered, type SessionMasking } from "./compile-rules";
-import { MASKED_SHAPE } from "./value-masker";
+import { looksMasked } from "./masked-shape";
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
@@ -42,7 +42,7 @@ export function copiesIntoMaskedColumn(tree: Node, m: SessionMasking): string | 
 
 /** The first literal among these writes that looks like something masking produced. */
 export function maskedLiteral(writes: MaskedWrite[]): { column: string; value: string } | undefined {
-  for (const w of writes) for (const l of w.literals) if (MASKED_SHAPE.test(l)) return { column: w.column, value: l };
+  for (const w of writes) for (const l of w.literals) if (looksMasked(l)) return { column: w.column, value: l };
   return undefined;
 }
 

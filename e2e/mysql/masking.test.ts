@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RowDataPacket } from "mysql2/promise";
-import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { run, startTestGateway, type TestGateway } from "../support/gateway-harness";
 import { openSeed, seedGrant, seedIdentity, seedMasking, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
@@ -25,7 +28,9 @@ describe("[MYSQL][MASKING]", () => {
       `create table shop.users (id int primary key, code varchar(20), email varchar(80), note text);
        insert into shop.users values (1, '${CODES[0]}', '${EMAILS[0]}', 'plain'), (2, '${CODES[1]}', '${EMAILS[1]}', 'write to ${EMAILS[1]}');
        create view shop.user_codes as select id, code from shop.users;
-       create table shop.copies (who varchar(80));`,
+       create table shop.copies (who varchar(80));
+       create table shop.cards (id int primary key, pan varchar(20));
+       insert into shop.cards values (1, 'ZX-4471-QQ'), (2, 'KP-9020-RR'), (3, 'LM-5555-TT');`,
     );
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
@@ -34,7 +39,10 @@ describe("[MYSQL][MASKING]", () => {
     await seedGrant(seed, "agents", "masked");
     await db.admin("set global max_allowed_packet = 64 * 1024 * 1024");
     await seedMasking(seed, "masked", {
-      columns: [{ column: "users.code", style: "redact" }],
+      columns: [
+        { column: "users.code", style: "redact" },
+        { column: "cards.pan", style: "partial" },
+      ],
       detectors: { builtIn: ["email"], style: "redact" },
     });
     agent = await seedIdentity(seed, "masked-agent", ["agents"]);
@@ -236,6 +244,49 @@ describe("[MYSQL][MASKING]", () => {
       await c.end();
     }
     expect((await db.admin("select code from shop.users where id = 1")).trim()).toBe(CODES[0]);
+  });
+
+  it("refuses a masked value bound to a prepared statement (mysql2, Connector/J as a string and as a stream), and lets real values through", async () => {
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      const [[user]] = await c.query<RowDataPacket[]>("select code from users where id = 1");
+      const [[card]] = await c.query<RowDataPacket[]>("select pan from cards where id = 1");
+      // A partial mask of a short value has a short run of stars: it is still told as what masking showed.
+      expect(card.pan).toBe("**-**71-QQ");
+      const refused = (p: Promise<unknown>) =>
+        p.then(
+          () => null,
+          (e: { errno?: number; message?: string }) => `${e.errno} ${e.message}`,
+        );
+      expect(await refused(c.execute("update users set code = ? where id = ?", [user.code, 1]))).toBe(
+        "1142 Gatehouse refused this UPDATE: it writes a masked value into users, whose columns are masked for you",
+      );
+      expect(await refused(c.execute("update cards set pan = ? where id = ?", [card.pan, 1]))).toContain("1142 Gatehouse refused this UPDATE: it writes a masked value into cards");
+      expect(await refused(c.execute("insert into cards values (?, ?)", [9, card.pan]))).toContain("it writes a masked value into cards");
+      expect(await refused(c.query(`update cards set pan = '${card.pan}' where id = 1`))).toContain("it writes a masked value into cards");
+      // Real values, and masked ones into a table no rule covers, go through.
+      await c.execute("insert into copies values (?)", [card.pan]);
+      await c.execute("update cards set pan = ? where id = ?", ["KP-0000-ZZ", 2]);
+    } finally {
+      await c.end();
+    }
+    expect((await db.admin("select id, pan from shop.cards order by id")).trim()).toBe("1\tZX-4471-QQ\n2\tKP-0000-ZZ\n3\tLM-5555-TT");
+
+    // MariaDB Connector/J's server-side prepared statements: a character stream goes as COM_STMT_SEND_LONG_DATA.
+    const classes = mkdtempSync(path.join(tmpdir(), "gatehouse-masked-writes-"));
+    try {
+      const javac = await run("javac", ["-d", classes, path.join(import.meta.dirname, "fixtures/MaskedWriteBack.java")]);
+      expect(javac.stderr).toBe("");
+      const keyFile = path.join(gw.env.GATEHOUSE_DATA_DIR, "mysql-rsa-public.pem");
+      const url = `jdbc:mariadb://127.0.0.1:${port}/shop?useServerPrepStmts=true&serverRsaPublicKeyFile=${keyFile}`;
+      const java = await run("java", ["-cp", `/usr/share/java/mariadb-java-client.jar:${classes}`, "MaskedWriteBack", url, "masked", agent.key]);
+      expect(java.stderr).toBe("");
+      expect(java.stdout).toBe("shown: **-**71-QQ\nstring: 1142 masked value\nstream: 1142 masked value\nstring after: ran\nstream plain: ran\n");
+    } finally {
+      rmSync(classes, { recursive: true, force: true });
+    }
+    // The refused stream left nothing behind for the statement's next execute.
+    expect((await db.admin("select id, pan from shop.cards order by id")).trim()).toBe("1\tZX-4471-QQ\n2\tNEW-0001-AA\n3\tNEW-0002-BB");
   });
 
   it("masks values the target's error messages quote, and the mysql command line sees masked rows", async () => {

@@ -15,7 +15,7 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
-import { maskedCopyRefusal, maskedWriteRefusal, mayCopy, MysqlStatementGuard } from "./statement-guard";
+import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, MysqlStatementGuard } from "./statement-guard";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
@@ -202,6 +202,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const l = mysqlLineage(text);
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
         return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
+      },
+      maskedWriteTable: (text) => {
+        const m = masking();
+        return m && m.columns.length > 0 ? maskedWriteTable(m, text, serverVersion) : null;
       },
       localInfileRefusal: settings.allowLocalInfile ? null : localInfileRefusal(connection.name),
       targetStatus: okPacketStatus(target.ok),

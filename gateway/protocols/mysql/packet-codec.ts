@@ -1,3 +1,5 @@
+import { DATE_LIKE_TYPES, FIXED_SIZES, STRING_TYPES } from "./protocol-constants";
+
 /**
  * The MySQL packet layer, hand-written: no npm library implements the server side of the protocol
  * well enough to put in front of production (mysql2's server mode has no caching_sha2 full
@@ -223,3 +225,26 @@ export function lenencInt(n: number): Buffer {
 
 export const lenencBytes = (b: Buffer): Buffer => Buffer.concat([lenencInt(b.length), b]);
 export const nulString = (s: string): Buffer => Buffer.concat([Buffer.from(s, "utf8"), Buffer.from([0])]);
+
+/**
+ * Moves the cursor past one binary-protocol value of a column or parameter type (a row's, an
+ * execute's): where the value's own bytes start (after a string's length), or null for a type whose
+ * size cannot be told (the cursor then stays where it was).
+ */
+export function skipBinaryValue(c: Cursor, type: number): number | null {
+  if (STRING_TYPES.has(type)) {
+    const len = c.lenenc() ?? 0;
+    const start = c.pos;
+    c.skip(len);
+    return start;
+  }
+  const fixed = FIXED_SIZES[type];
+  if (fixed !== undefined) {
+    c.skip(fixed);
+    return c.pos - fixed;
+  }
+  if (!DATE_LIKE_TYPES.has(type)) return null;
+  const len = c.u8();
+  c.skip(len);
+  return c.pos - len;
+}

@@ -121,3 +121,8 @@ export const STRING_TYPES = new Set([
   0xfe, // STRING
   0xff, // GEOMETRY
 ]);
+
+/** Binary-protocol value sizes of the fixed-size types (TINY, SHORT, YEAR, LONG, INT24, FLOAT, DOUBLE, LONGLONG, NULL). */
+export const FIXED_SIZES: Record<number, number> = { 0x01: 1, 0x02: 2, 0x0d: 2, 0x03: 4, 0x09: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x06: 0 };
+/** Types whose binary-protocol values are a length byte and that many bytes (TIMESTAMP, DATE, TIME, DATETIME). */
+export const DATE_LIKE_TYPES = new Set([0x07, 0x0a, 0x0b, 0x0c]);

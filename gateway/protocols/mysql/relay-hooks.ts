@@ -9,6 +9,7 @@ import type { CommandRecord } from "./statement-audit";
 import type { RsaKeys } from "./client-login";
 import type { BudgetOverrun, SessionBudget } from "../../pipeline/budgets";
 import type { ViewCatalog } from "./view-catalog";
+import type { MaskedWriteTarget } from "./prepared-writes";
 
 /** What the MySQL relay asks of its session (the listener): judging, holds, masking, audit, limits. */
 export type RelayHooks = {
@@ -34,9 +35,10 @@ export type RelayHooks = {
   mapKill: (text: string, prepared: boolean) => KillAnswer | Promise<KillAnswer> | null;
   /** COM_CHANGE_USER: the client's exchange (TLS or not, the RSA key) and who may be changed to (null: allowed; the same identity on the same connection only). */
   changeUser: { tls: boolean; rsa: RsaKeys; check: (user: string, password: string) => Promise<MysqlError | null> };
-  /** A write of a masked value back into a masked table: refused before any policy is consulted. */
   /** A write of a masked value, or a copy of a masked column out of masking's sight: refused (a promise when views it reads are looked up first). */
   maskedWrite: (text: string) => MaskedWriteRefusal | null | Promise<MaskedWriteRefusal | null>;
+  /** The table a column rule covers that a prepared statement writes into (its bound values are then checked at each execute); null: none. */
+  maskedWriteTable: (text: string) => MaskedWriteTarget | null;
   /** Audits a finished (or refused) SQL command. */
   audit: (r: CommandRecord) => void;
   /** Journals what was audited so far: called before the client can see the result it is about. */

@@ -9,6 +9,7 @@ import { Cap, Com, Err } from "./protocol-constants";
 import type { Expect } from "./response-reader";
 import { RowMasker } from "./row-masker";
 import { PreparedStatements } from "./prepared-statements";
+import type { ExecuteRefusal } from "./prepared-writes";
 import type { CommandRecord } from "./statement-audit";
 import { readsOtherwise, textVerdict } from "./text-verdict";
 import { PacketMailbox, runChangeUser } from "./change-user";
@@ -166,6 +167,10 @@ export class MysqlRelay {
       case Com.StmtExecute: {
         const id = p.payload.length >= 5 ? p.payload.readUInt32LE(1) : -1;
         const statement = this.statements.textOf(id);
+        const refused = this.hooks.masking()?.columns.length
+          ? this.statements.writes.execute(p.payload, this.statements.idOf(id), this.statements.paramsOf(id), this.hooks.maskedWriteTable(statement))
+          : null;
+        if (refused) return this.refuseExecute(p, statement, this.statements.idOf(id), refused);
         // CURSOR_TYPE_READ_ONLY: the rows come later, by COM_STMT_FETCH, without their column definitions.
         const cursor = p.payload.length >= 6 && (p.payload[5] & 0x01) !== 0 ? id : undefined;
         this.statements.executing(id);
@@ -182,6 +187,10 @@ export class MysqlRelay {
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
         return;
       case Com.StmtSendLongData:
+        if (this.hooks.masking()?.columns.length) {
+          const id = p.payload.readUInt32LE(1);
+          this.statements.writes.sentLongData(p.payload, this.statements.idOf(id), this.hooks.maskedWriteTable(this.statements.textOf(id)));
+        }
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
         return;
       case Com.FieldList:
@@ -193,8 +202,10 @@ export class MysqlRelay {
         this.statements.clear();
         this.charset.reset();
         return this.forward(p, { kind: "single" }, null);
-      case Com.Ping:
       case Com.StmtReset:
+        this.statements.writes.reset(this.statements.idOf(p.payload.readUInt32LE(1)));
+        return this.forward(p, { kind: "single" }, null);
+      case Com.Ping:
       case Com.SetOption:
       case Com.Statistics:
         return this.forward(p, { kind: "single" }, null);
@@ -253,6 +264,20 @@ export class MysqlRelay {
     if (expect.kind === "prepare") record.results = [];
     this.charset.after(text);
     return this.forward(p, expect, expect.kind === "prepare" ? null : record, true, text);
+  }
+
+  /**
+   * A COM_STMT_EXECUTE refused before the target sees it (a masked value bound to it). What was sent
+   * as long data stays with the target's statement until an execute runs: it is dropped there
+   * (COM_STMT_RESET, its answer swallowed), so no later execute writes it.
+   */
+  private refuseExecute(p: Packet, text: string, id: number, refused: ExecuteRefusal): Promise<void> | void {
+    this.refuse(p, refused.error, { record: { text, startedAt: Date.now(), results: [] }, kind: refused.kind });
+    if (!refused.heldLongData) return;
+    const reset = Buffer.alloc(5);
+    reset[0] = Com.StmtReset;
+    reset.writeUInt32LE(id, 1);
+    return this.forward({ seq: 0, lastSeq: 0, raw: null, payload: reset }, { kind: "single" }, null, false, undefined, { silent: true });
   }
 
   private refuse(p: Packet, error: MysqlError, audited?: { record: CommandRecord; kind: string }): void {

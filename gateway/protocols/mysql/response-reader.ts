@@ -30,7 +30,7 @@ export class ResponseReader {
   private paramsLeft = 0;
   private rows = 0;
   /** COM_STMT_PREPARE's answer: the statement id and how many columns its results have. */
-  prepared: { statementId: number; columns: number } | null = null;
+  prepared: { statementId: number; columns: number; params: number } | null = null;
 
   constructor(
     private readonly deprecateEof: boolean,
@@ -162,7 +162,7 @@ export class ResponseReader {
     const statementId = c.u32();
     this.columnsLeft = c.u16();
     this.paramsLeft = c.u16();
-    this.prepared = { statementId, columns: this.columnsLeft };
+    this.prepared = { statementId, columns: this.columnsLeft, params: this.paramsLeft };
     this.onResult({ rows: null, at: Date.now() });
     this.phase = this.paramsLeft > 0 ? "prepare-params" : this.afterParams();
     return null;

@@ -2,7 +2,7 @@ import { isJsonText } from "../../../core/masking/json-masker";
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
-import { Cursor, lenencBytes } from "./packet-codec";
+import { Cursor, lenencBytes, skipBinaryValue } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
 import { errPacket, parseErr } from "./handshake-messages";
 import { ruleThroughViews, UNRESOLVED } from "./view-rules";
@@ -32,8 +32,6 @@ type ColumnPlan = { rule: CompiledColumnRule | undefined; scan: boolean; type: n
 const WARNINGS_LISTING = /^\s*show\s+(?:warnings|errors)(?:\s+limit\s+\d+(?:\s*,\s*\d+)?)?\s*;?\s*$/i;
 
 /** Fixed sizes of binary-protocol values (types not listed here carry a length byte or are length-encoded strings). */
-const FIXED: Record<number, number> = { 0x01: 1, 0x02: 2, 0x0d: 2, 0x03: 4, 0x09: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x06: 0 };
-const DATE_LIKE = new Set([0x07, 0x0a, 0x0b, 0x0c]);
 
 /**
  * Masks the rows of one result set as they stream, using the column definitions that precede them:
@@ -198,14 +196,8 @@ export class RowMasker {
       if (bitmap[bit >> 3] & (1 << (bit & 7))) continue;
       const plan = this.plans[i];
       const start = c.pos;
-      let valueStart = start;
-      if (STRING_TYPES.has(plan.type)) {
-        const len = c.lenenc() ?? 0;
-        valueStart = c.pos;
-        c.skip(len);
-      } else if (FIXED[plan.type] !== undefined) c.skip(FIXED[plan.type]);
-      else if (DATE_LIKE.has(plan.type)) c.skip(c.u8());
-      else {
+      const valueStart = skipBinaryValue(c, plan.type);
+      if (valueStart === null) {
         // An unknown type: its size cannot be told, so nothing after it can be read; left as it is.
         parts.push(payload.subarray(start));
         c.pos = payload.length;

@@ -7,8 +7,9 @@ import type { Policy } from "../../../core/policy/policy";
 import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
-import { MASKED_SHAPE } from "../../../core/masking/value-masker";
+import { looksMasked, MASKED_SHAPE } from "../../../core/masking/masked-shape";
 import { mysqlSinks } from "../../../core/sql/mysql-sinks";
+import { quotedParts } from "../../../core/sql/mysql-lexer";
 import { ruleThroughViews } from "./view-rules";
 import type { ViewCatalog } from "./view-catalog";
 
@@ -107,15 +108,16 @@ export function statementsOf(text: string, serverVersion?: number): Array<{ text
 }
 
 /**
- * A write that would store what masking showed (`[REDACTED]`, a token, `****1234`) into a table a
- * column rule covers: refused, since writing the masked form back would destroy the real value.
- * By the statement's tables, not its columns (over-refusing rather than under); values bound to a
- * prepared statement's parameters are not inspected.
+ * A write that would store what masking showed (`[REDACTED]`, a token, `****1234`, a partial mask
+ * such as `**-**71-QQ` as a whole string) into a table a column rule covers: refused, since writing
+ * the masked form back would destroy the real value. By the statement's tables, not its columns
+ * (over-refusing rather than under). Values bound to a prepared statement's parameters are checked
+ * at each execute (prepared-writes.ts), against maskedWriteTable.
  */
 export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number): { refusal: MysqlError; kind: string } | null {
   if (!masking || masking.columns.length === 0) return null;
   const loads = /\bload\b/i.test(text);
-  if (!loads && !MASKED_SHAPE.test(text)) return null;
+  if (!loads && !text.includes("*") && !MASKED_SHAPE.test(text)) return null;
   const analysis = analyzeMysql(text, serverVersion);
   // A load the classifier cannot read (LOAD XML with a SET clause...) may fill a masked table: refused (a policy would refuse it too).
   if (!analysis.ok) return loads && /\bload\s+(data|xml)\b/i.test(text) ? loadRefusal("LOAD", "a table it could not read") : null;
@@ -124,9 +126,25 @@ export function maskedWriteRefusal(masking: SessionMasking | null, text: string,
     // LOAD DATA's and LOAD XML's rows come from a file the gateway does not read for masked values.
     const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => referenceCovered(masking, t, "*")) : undefined;
     if (loaded) return loadRefusal(c.kind, loaded);
-    if (!c.classes.includes("write") || !MASKED_SHAPE.test(s.executable)) continue;
+    if (!c.classes.includes("write") || !(MASKED_SHAPE.test(s.executable) || quotedParts(s.executable).strings.some(looksMasked))) continue;
     const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
-    if (table) return { kind: c.kind, refusal: new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${c.kind}: it writes a masked value into ${table}, whose columns are masked for you`) };
+    if (table) return { kind: c.kind, refusal: maskedWriteError(c.kind, table) };
+  }
+  return null;
+}
+
+/** The refusal of a write that carries a masked value into `table`. */
+export const maskedWriteError = (kind: string, table: string) =>
+  new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${kind}: it writes a masked value into ${table}, whose columns are masked for you`);
+
+/** The first table a column rule covers that a text writes into, and the kind of that write; null when it writes into none (or cannot be read). */
+export function maskedWriteTable(masking: SessionMasking, text: string, serverVersion?: number): { table: string; kind: string } | null {
+  const analysis = analyzeMysql(text, serverVersion);
+  if (!analysis.ok) return null;
+  for (const { classification: c } of analysis.statements) {
+    if (!c.classes.includes("write")) continue;
+    const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
+    if (table) return { table, kind: c.kind };
   }
   return null;
 }

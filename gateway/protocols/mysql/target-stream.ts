@@ -171,7 +171,8 @@ export class TargetStream {
     this.current = null;
     const rowMasker = this.side.rowMasker();
     if (cur.cursor !== undefined && rowMasker) this.side.statements.cursorOpened(cur.cursor, rowMasker.layout());
-    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined) this.side.statements.prepared(this.reader.prepared.statementId, cur.statementText);
+    if (cur.expect.kind === "prepare" && this.reader.prepared && cur.statementText !== undefined)
+      this.side.statements.prepared(this.reader.prepared.statementId, cur.statementText, this.reader.prepared.params);
     if (cur.record) this.side.hooks.audit(Object.assign({}, cur.record, { masked: rowMasker?.masker.takeCounts() ?? null }));
     cur.resolve();
     return cur.record !== null;

@@ -2,7 +2,7 @@ import { serialize } from "pg-protocol";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import { copiesIntoMaskedColumn, maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
 import { copiesMaskedColumns, type MaskedCopy } from "../../../core/masking/masked-copies";
-import { MASKED_SHAPE } from "../../../core/masking/value-masker";
+import { looksMasked } from "../../../core/masking/masked-shape";
 import type { StatementTracker } from "./statement-tracker";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { Frontend, SqlState } from "./message-codes";
@@ -81,7 +81,7 @@ function judgeBind(paramsOf: Map<string, MaskedWrite[]>, buf: Buffer, start: num
   for (const w of writes) {
     for (const p of w.params) {
       const v = values[p - 1];
-      if (v && MASKED_SHAPE.test(v)) return { refusal: refusal(w.column), replacement: refusedBind(buf.toString("utf8", start + 5, portalEnd)) };
+      if (v && looksMasked(v)) return { refusal: refusal(w.column), replacement: refusedBind(buf.toString("utf8", start + 5, portalEnd)) };
     }
   }
   return null;
