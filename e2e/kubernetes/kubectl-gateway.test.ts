@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { kubectl, startKubectl } from "./kubectl";
 import * as m from "./manifests";
+import { findResource } from "./stand-in/resources";
 import { auditEventsAbout, decidePendingReview, seedIdentity, seedPolicy } from "../support/seed";
 import { forgedKey } from "../support/seed";
 
@@ -104,6 +105,28 @@ describe("[KUBERNETES] kubectl through the gateway", () => {
     const sre = await seedIdentity(f.seed, "kube-sre", ["platform", "sre"]);
     expect((await f.kubectl("cluster-sre", ["-n", "vault", "get", "secret", "db", "-o", "jsonpath={.data.password}"], { token: sre.key })).stdout).toBe(real);
     expect((await f.kubectl("cluster", ["-n", "vault", "get", "secret", "db", "-o", "jsonpath={.data.password}"], { token: sre.key })).stdout).not.toBe(real);
+  });
+
+  it("a Secret read masked and sent back whole (get -o json | replace) is refused; apply of a change, or its real value, goes through", async () => {
+    await f.kubectl("cluster", ["create", "-f", "-"], { input: m.all(m.namespace("keys"), m.secret("keys", "api", { token: "real-token-4471" })) });
+    const shown = (await f.kubectl("cluster", ["-n", "keys", "get", "secret", "api", "-o", "json"])).stdout;
+    const edited = JSON.stringify({ ...JSON.parse(shown), metadata: { ...JSON.parse(shown).metadata, labels: { team: "payments" } } });
+    const replaced = await f.kubectl("cluster", ["replace", "-f", "-"], { input: edited });
+    expect(replaced.code).not.toBe(0);
+    expect(replaced.stderr).toContain("Gatehouse refused this request: it sends back a value masking showed in place of the real one ($.data.token)");
+    const stored = () => f.api.store.get(findResource("", "v1", "secrets")!, "keys", "api") as unknown as { data: Record<string, string>; metadata: { labels?: Record<string, string> } };
+    expect(stored().data.token).toBe(Buffer.from("real-token-4471").toString("base64"));
+    expect(stored().metadata.labels).toBeUndefined();
+    // apply sends only what differs from what it read (the label): the real value stays, and the change is made.
+    const applied = await f.kubectl("cluster", ["apply", "-f", "-"], { input: edited });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(stored().data.token).toBe(Buffer.from("real-token-4471").toString("base64"));
+    expect(stored().metadata.labels).toEqual({ team: "payments" });
+    // With its real value (what an editor who knows it sends), the change goes through.
+    const real = JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "api", namespace: "keys" }, data: { token: Buffer.from("rotated-token-9020").toString("base64") } });
+    const r = await f.kubectl("cluster", ["replace", "-f", "-"], { input: real });
+    expect(r.code, r.stderr).toBe(0);
+    expect(stored().data.token).toBe(Buffer.from("rotated-token-9020").toString("base64"));
   });
 
   it("a service account token the cluster mints (TokenRequest) is masked like Secret data, unless the identity is exempt", async () => {

@@ -128,6 +128,20 @@ describe.each(["stdio", "http"])("[MCP][UPSTREAM] an upstream MCP server over %s
     await client.close();
   });
 
+  it("refuses a call whose arguments send back what masking showed, unless the tool says it only reads", async () => {
+    const client = await connectMcp(endpoint(connection), agent.key);
+    const shown = structured(await callTool(client, "customer_lookup", { id: "42" })) as { email: string };
+    expect(shown.email).toBe("[REDACTED:email]");
+    const r = await callTool(client, "echo", { text: `mail ${shown.email}` });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toContain("Gatehouse refused this call: its arguments send back a value masking showed in place of the real one ($.text)");
+    expect(calls(transport, "echo").filter((c) => String(c.args.text).includes("[REDACTED"))).toHaveLength(0);
+    // customer_lookup says it only reads (annotations.readOnlyHint): looking up by what was shown is a search.
+    expect((await callTool(client, "customer_lookup", { id: shown.email })).isError).toBeFalsy();
+    expect(textOf(await callTool(client, "echo", { text: "plain" }))).toBe("plain");
+    await client.close();
+  });
+
   it("denies by argument value (JSON pointer), naming the rule; the upstream never sees the call", async () => {
     const client = await connectMcp(endpoint(connection), agent.key);
     const r = await callTool(client, "delete_record", { id: "9", force: true });

@@ -36,6 +36,11 @@ export type ForwardRequest = {
   jsonLines?: boolean;
   /** Keep up to this many bytes of each body for the audit event (0 or unset: none). */
   storeBodyBytes?: number;
+  /**
+   * Reads each piece of a body streamed upstream (one larger than the connection buffers): when
+   * `scan` says true, the upstream request is aborted before that piece and the client refused (403, `masked_value`).
+   */
+  inspectUpload?: { scan: (chunk: Buffer) => boolean; refusal: string };
 };
 
 /**
@@ -151,13 +156,23 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
       upReq.end();
       return;
     }
+    // A piece the inspection refuses never reaches the upstream: the request is aborted first (these listeners run before the pipe's).
+    const refused = (c: Buffer) => {
+      if (!r.inspectUpload?.scan(c)) return false;
+      upReq.destroy();
+      const message = r.inspectUpload.refusal;
+      done({ status: 403, bytesIn, bytesOut: r.refuse(res, 403, "masked_value", message), failed: true, note: message });
+      return true;
+    };
     letBodyCome(req);
     for (const chunk of r.body && !r.body.whole ? r.body.head : []) {
+      if (refused(chunk)) return;
       bytesIn += chunk.length;
       sent?.add(chunk);
       upReq.write(chunk);
     }
     req.on("data", (c: Buffer) => {
+      if (refused(c)) return;
       bytesIn += c.length;
       sent?.add(c);
     });

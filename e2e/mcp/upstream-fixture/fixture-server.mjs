@@ -20,7 +20,12 @@ const str = (description) => ({ type: "string", description });
 function tools(state) {
   return [
     { name: "echo", description: "Echoes the text back.", inputSchema: { type: "object", properties: { text: str("what to echo") }, required: ["text"] } },
-    { name: "customer_lookup", description: "A customer's record by id.", inputSchema: { type: "object", properties: { id: str("customer id") }, required: ["id"] } },
+    {
+      name: "customer_lookup",
+      description: "A customer's record by id.",
+      inputSchema: { type: "object", properties: { id: str("customer id") }, required: ["id"] },
+      annotations: { readOnlyHint: true },
+    },
     { name: "delete_record", description: "Deletes a record.", inputSchema: { type: "object", properties: { id: str("record id"), force: { type: "boolean" } }, required: ["id"] } },
     { name: "weather", description: state.weatherDescription ?? "The weather in a city.", inputSchema: { type: "object", properties: { city: str("city") }, required: ["city"] } },
     { name: "sleep", description: "Waits ms milliseconds.", inputSchema: { type: "object", properties: { ms: { type: "number" } }, required: ["ms"] } },

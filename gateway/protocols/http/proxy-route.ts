@@ -15,7 +15,8 @@ import { auditRequest, ClientSessions, type ClientSession } from "../../http/cli
 import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, formMethods, isFormBody, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
-import { forward, type Forwarded } from "../../http/forward";
+import { forward, type Forwarded, type ForwardRequest } from "../../http/forward";
+import { maskedUploadScan, maskedValueInBody, maskedValueInQuery } from "../../http/masked-upload";
 import { BodySample } from "../../http/body-sample";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
@@ -165,6 +166,21 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     const bytesOut = sendRefusal(res, 403, { error: "refused", message, rule });
     return audit("denied", { status: 403, bytesIn: 0, bytesOut, rule, kind, message });
   }
+  // A masked session may not send back what masking showed it (masked-upload.ts): read before it is held or sent.
+  let inspectUpload: ForwardRequest["inspectUpload"];
+  if (s.masker()) {
+    if (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0) {
+      body ??= await readBodyUpTo(req, limit).catch(() => null);
+      if (body === null) return gone();
+    }
+    const where = maskedValueInQuery(method, facts.query) ?? (body?.whole ? maskedValueInBody(body.body, req.headers, limit) : null);
+    if (where) {
+      const message = maskedWriteMessage(where);
+      const bytesOut = sendRefusal(res, 403, { error: "masked_value", message }, body && !body.whole ? { connection: "close" } : undefined);
+      return audit("denied", { status: 403, bytesIn: 0, bytesOut, kind, message });
+    }
+    if (body && !body.whole) inspectUpload = { scan: maskedUploadScan(), refusal: maskedWriteMessage("the body") };
+  }
   let reviewLink: string | undefined;
   // Set when an earlier 202 review of this very request approved it (it runs now, once).
   let approval: string | null = null;
@@ -202,7 +218,7 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     if (res.destroyed) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, rule, kind, message: "approved, but the client had gone away" });
   }
   const proxyBase = `${PROXY_PREFIX}${encodeURIComponent(connectionName)}`;
-  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded, storeBodyBytes: keep });
+  const result = await forward(s, pool, req, res, { method, rawPath, rawSearch, body, proxyBase, refuse: refuseJson, ended: sendEnded, storeBodyBytes: keep, inspectUpload });
   const message = [approval, result.note].filter(Boolean).join("; ") || null;
   audit(result.failed ? "error" : "ok", { status: result.status, bytesIn: result.bytesIn, bytesOut: result.bytesOut, rule, kind, message, masked: result.masked, bodies: result.bodies });
 }
@@ -230,6 +246,9 @@ async function answerAccepted(
   );
   return { answered: true, status: 202, bytesOut, message: `held for review, answered 202: ${d.link}` };
 }
+
+const maskedWriteMessage = (where: string) =>
+  `Gatehouse refused this request: it sends back a value masking showed in place of the real one (${where}), which would replace the real value upstream; send the real value, or leave the field out`;
 
 function sendEnded(res: ServerResponse, reason: string): number {
   return sendRefusal(res, 403, { error: "session_ended", message: `Gatehouse ended this session: ${reason}` }, { connection: "close" });

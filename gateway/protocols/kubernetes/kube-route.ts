@@ -13,7 +13,8 @@ import { UpstreamPool } from "../../http/upstream";
 import type { Refuse } from "../../http/response-relay";
 import type { ValueMasker } from "../../../core/masking/value-masker";
 import { kubeSessions, type KubeSessions } from "./kube-sessions";
-import { isSecretsRequest, secretAwareMasker } from "./secret-masking";
+import { isSecretsRequest, MASKED_SECRET_DATA, secretAwareMasker } from "./secret-masking";
+import { maskedValueInBody } from "../../http/masked-upload";
 import { endWatch, sendStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { auditRequest } from "../../http/client-sessions";
@@ -104,6 +105,17 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     const message = `Gatehouse denied this request: ${verdict.decision.reason}`;
     return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), rule, message });
   }
+  const { identity, connection } = s.admission;
+  const exempt = s.settings.secretsExemptGroups.some((g) => identity.groups.includes(g));
+  const base = s.masker();
+  const secrets = isSecretsRequest(facts) && !exempt;
+  const masker = secrets ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
+  // What masking showed is not sent back (`kubectl get secret -o yaml | kubectl replace -f -` would store base64 of [REDACTED]): see masked-upload.ts.
+  const where = masker && body?.whole ? maskedValueInBody(body.body, req.headers, limit, secrets ? [MASKED_SECRET_DATA] : []) : null;
+  if (where) {
+    const message = `Gatehouse refused this request: it sends back a value masking showed in place of the real one (${where}), which would replace the real value in the cluster; send the real value, or leave the field out`;
+    return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), message });
+  }
   // Set when an earlier 202 review of this very request approved it (it runs now, once).
   let approval: string | null = null;
   const statement = `${text}\n(kubectl: ${command.kind}${facts.namespace ? ` -n ${facts.namespace}` : ""}${facts.name ? ` ${facts.name}` : ""})${bodyPreview(body)}`;
@@ -136,10 +148,6 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
     }
     if (res.destroyed) return audit("error", { status: 0, bytesIn: 0, bytesOut: 0, rule, message: "approved, but the client had gone away" });
   }
-  const { identity, connection } = s.admission;
-  const exempt = s.settings.secretsExemptGroups.some((g) => identity.groups.includes(g));
-  const base = s.masker();
-  const masker = isSecretsRequest(facts) && !exempt ? secretAwareMasker(base, deps.masking.keyFor(connection.id), secretMaskers.of(s)) : base;
   const watch = facts.verb === "watch";
   const followed = facts.subresource === "log" && /^(true|1)$/.test(new URLSearchParams(rawSearch).get("follow") ?? "");
   // A watch or a followed log is long: its start is an event of its own (the `request` event, with its status and duration, comes when it ends).
