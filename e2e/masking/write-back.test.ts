@@ -31,6 +31,9 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
     "insert into customers values (6, '[REDACTED]')",
     "insert into customers (id, name) values (1, 'x') on conflict (id) do update set name = '[REDACTED]'",
     "with w as (update customers set email = 'tok_abcdefghijklmnop' where id = 1 returning 1) select * from w",
+    // SQL-level PREPARE and EXECUTE: the EXECUTE's arguments are judged as a Bind's values are.
+    "prepare w1 as update customers set card = $1 where id = 1; execute w1('************1111')",
+    "prepare w2(text, int) as update customers set name = $1 where id = $2; execute w2('[REDACTED]', 1)",
   ])("refuses %s with 42501, and nothing changes", async (sql) => {
     const before = await truth();
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
@@ -68,6 +71,10 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
       const err = await c.query("update customers set email = $1 where id = $2", [shown.email, 1]).catch((e: Error & { code?: string }) => e);
       expect((err as { code?: string }).code).toBe("42501");
       expect((err as Error).message).toContain("masked value into customers.email");
+      // PREPARE in one text, EXECUTE in a later one: the arguments are judged against the statement prepared.
+      await c.query("prepare w3 as update customers set email = $1 where id = 1");
+      const executed = await c.query(`execute w3('${shown.email}')`).catch((e: Error & { code?: string }) => e);
+      expect((executed as { code?: string }).code).toBe("42501");
       // The session goes on, and a real value is written.
       await c.query("update customers set note = $1 where id = $2", ["[REDACTED] is fine here: note has no rule", 2]);
       await c.query("update customers set name = $1 where id = $2", ["Bob Renamed", 2]);

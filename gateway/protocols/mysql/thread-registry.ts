@@ -52,6 +52,9 @@ export class ThreadRegistry {
    * hold, which another instance may (remote-kill.ts); null: not a KILL.
    */
   mapKill(text: string, who: { connectionId: string; identityId: string }, elsewhere?: (id: number, query: boolean) => Promise<KillAnswer>, prepared = false): KillAnswer | Promise<KillAnswer> | null {
+    // KILL is a keyword: the server runs one only where its four letters stand together in the text, so
+    // a text without them is no KILL, and every statement is spared a second lexing (about 2 µs each).
+    if (!/kill/i.test(text)) return null;
     // Read as the server reads it: comments gone, executable comments opened (`kill /**/ 12`, `/*!kill 12*/`).
     const split = splitMysql(text);
     if (!split.ok) return null; // the judge refuses what it cannot split

@@ -49,7 +49,11 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
     // Cheap first look: only texts that write (or keep a value in a setting or a notification) can write back or copy out.
-    if (!/\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write)\b/i.test(text)) {
+    if (
+      !/\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write|execute|deallocate)\b/i.test(
+        text,
+      )
+    ) {
       if (type === Frontend.Parse) reparse(readParse(buf, start, end).name, []);
       return null;
     }
@@ -60,7 +64,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     const writes = a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m));
-    const hit = maskedLiteral(writes);
+    const hit = maskedLiteral(writes) ?? (type === Frontend.Query ? sqlPrepared(paramsOf, a.statements, m) : undefined);
     if (type === Frontend.Parse) {
       const { name } = readParse(buf, start, end);
       const withParams = writes.filter((w) => w.params.length > 0);
@@ -70,6 +74,34 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     }
     return hit ? { refusal: refusal(hit.column), replacement: refusedQuery() } : null;
   };
+}
+
+/**
+ * SQL-level PREPARE, EXECUTE and DEALLOCATE in a Query (one namespace with the protocol's named
+ * statements): a PREPARE's writes that take parameters are kept by its name (a failed one may leave
+ * them: that over-refuses only), and an EXECUTE's literal arguments are judged against them, as a
+ * Bind's values are. The first masked value an EXECUTE would write, or undefined.
+ */
+function sqlPrepared(paramsOf: Map<string, MaskedWrite[]>, statements: Array<{ tree: Record<string, unknown> }>, m: SessionMasking): { column: string; value: string } | undefined {
+  for (const { tree } of statements) {
+    const prepare = tree.PrepareStmt as { name?: string } | undefined;
+    if (prepare?.name) {
+      const withParams = writesIntoMaskedColumns(tree, m).filter((w) => w.params.length > 0);
+      if (withParams.length) paramsOf.set(prepare.name, withParams);
+    }
+    const deallocate = tree.DeallocateStmt as { name?: string; isall?: boolean } | undefined;
+    if (deallocate?.isall) paramsOf.clear();
+    else if (deallocate?.name) paramsOf.delete(deallocate.name);
+    const execute = tree.ExecuteStmt as { name?: string; params?: Array<{ A_Const?: { sval?: { sval?: string } } }> } | undefined;
+    const writes = execute?.name ? paramsOf.get(execute.name) : undefined;
+    for (const w of writes ?? []) {
+      for (const p of w.params) {
+        const v = execute?.params?.[p - 1]?.A_Const?.sval?.sval;
+        if (v !== undefined && looksMasked(v)) return { column: w.column, value: v };
+      }
+    }
+  }
+  return undefined;
 }
 
 function judgeBind(paramsOf: Map<string, MaskedWrite[]>, buf: Buffer, start: number, end: number): GuardRefusal | null {
