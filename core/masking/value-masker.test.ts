@@ -76,12 +76,22 @@ describe("[MASKING][WRITE-BACK] writes of masked values into masked columns, fro
     ["insert into customers (id) values (1) on conflict (id) do update set card = '[REDACTED:payment-card]'", "customers.card"],
     // A partial mask of a short value: its run of stars is short, the whole literal still reads as one.
     ["update customers set card = '**-**71-QQ' where id = 1", "customers.card"],
+    // A value read from the statement's sources: a bulk update from a VALUES list, a CTE, MERGE's USING, INSERT ... SELECT.
+    ["update customers c set card = v.card from (values (1, '************1111'), (2, '4111')) as v(id, card) where c.id = v.id", "customers.card"],
+    ["with v(x) as (values ('tok_abcdefghijklmnop')) update customers set email = v.x from v", "customers.email"],
+    ["merge into customers c using (values (1, '[REDACTED]')) v(id, card) on c.id = v.id when matched then update set card = v.card", "customers.card"],
+    ["merge into customers c using (select 1 as id, '[REDACTED]' as card) v on c.id = v.id when not matched then insert (id, card) values (v.id, v.card)", "customers.card"],
+    ["insert into customers (id, card) select 1, x from (values ('[REDACTED]')) v(x)", "customers.card"],
+    ["insert into customers (id, card) select * from (select 1, '[REDACTED]') s", "customers.*"],
   ])("%s", (sql, column) => expect(maskedLiteral(writes(sql))?.column).toBe(column));
 
   it("lets real values, other columns and other tables through, and remembers bound parameters", () => {
     expect(maskedLiteral(writes("update customers set email = 'new@example.com' where id = 1"))).toBeUndefined();
     expect(maskedLiteral(writes("update customers set note = '[REDACTED]' where id = 1"))).toBeUndefined();
     expect(maskedLiteral(writes("update orders set email = '[REDACTED]'"))).toBeUndefined();
+    expect(maskedLiteral(writes("update customers c set card = v.card from (values (1, '4111 1111 1111 1111')) v(id, card) where c.id = v.id"))).toBeUndefined();
+    expect(maskedLiteral(writes("update customers set note = v.n from (values ('[REDACTED]')) v(n)"))).toBeUndefined();
+    expect(maskedLiteral(writes("insert into customers (id, card) values (1, '4111') on conflict (id) do update set card = excluded.card"))).toBeUndefined();
     expect(writes("update customers set email = $2 where id = $1")).toEqual([{ column: "customers.email", literals: [], params: [2] }]);
   });
 });

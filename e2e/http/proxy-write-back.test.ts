@@ -75,6 +75,9 @@ describe("[HTTP][MASKING][WRITE-BACK] what masking showed is not sent back upstr
     const r = await fetch(`${f.base("small")}/upload`, { method: "POST", headers: { ...auth(), "content-type": "text/plain" }, body: `${filler}\nowner: [REDACTED:email]\n${filler}` });
     expect(r.status).toBe(403);
     expect(((await r.json()) as { error: string }).error).toBe("masked_value");
+    // A file of a binary type is not read (masking never shows one): its stars are only bytes.
+    const image = await fetch(`${f.base("small")}/upload`, { method: "POST", headers: { ...auth(), "content-type": "image/png" }, body: `${filler}****[REDACTED:email]${filler}` });
+    expect(((await image.json()) as { bytes: number }).bytes).toBe(filler.length * 2 + 20);
     // The same size without the marker uploads whole.
     const clean = await fetch(`${f.base("small")}/upload`, { method: "POST", headers: { ...auth(), "content-type": "text/plain" }, body: `${filler}\nowner: ann\n${filler}` });
     expect(((await clean.json()) as { bytes: number }).bytes).toBe(filler.length * 2 + 12);

@@ -34,6 +34,9 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
     // SQL-level PREPARE and EXECUTE: the EXECUTE's arguments are judged as a Bind's values are.
     "prepare w1 as update customers set card = $1 where id = 1; execute w1('************1111')",
     "prepare w2(text, int) as update customers set name = $1 where id = $2; execute w2('[REDACTED]', 1)",
+    // A batch of edited rows written back from a VALUES list, and MERGE.
+    "update customers c set card = v.card from (values (1, '************1111')) as v(id, card) where c.id = v.id",
+    "merge into customers c using (values (1, '[REDACTED]')) v(id, name) on c.id = v.id when matched then update set name = v.name",
   ])("refuses %s with 42501, and nothing changes", async (sql) => {
     const before = await truth();
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);

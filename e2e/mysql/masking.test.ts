@@ -240,6 +240,16 @@ describe("[MYSQL][MASKING]", () => {
       );
       expect(err?.errno).toBe(1142);
       expect(err?.message).toContain("writes a masked value into users");
+      // Through an updatable view over the covered column, in the text and as a prepared statement's value.
+      const viaView = (p: Promise<unknown>) =>
+        p.then(
+          () => null,
+          (e: { errno?: number; message?: string }) => `${e.errno} ${e.message}`,
+        );
+      expect(await viaView(c.query(`update user_codes set code = '${row.code}' where id = 1`))).toContain("1142 Gatehouse refused this UPDATE: it writes a masked value into user_codes");
+      expect(await viaView(c.execute("update user_codes set code = ? where id = ?", [row.code, 1]))).toContain("it writes a masked value into user_codes");
+      // A real value through the view goes through.
+      await c.query(`update user_codes set code = '${CODES[0]}' where id = 1`);
     } finally {
       await c.end();
     }

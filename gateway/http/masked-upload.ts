@@ -10,11 +10,20 @@ import { looksMasked, MaskedShapeScan } from "../../core/masking/masked-shape";
  * sent. What is read: every string value of a JSON body (a partial mask is told as a whole value),
  * every field of a form, and any other body as text (markers, tokens and runs of stars only); for a
  * method that may write, the query's values too. A compressed body is read decoded, up to the
- * connection's buffer limit.
+ * connection's buffer limit. A body of a binary type (an image, an archive, a PDF) is not read:
+ * masking never shows one (it passes responses of such types as they are), and four `*` bytes in a
+ * file are no sign of a masked value.
  */
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+const BINARY_TYPE = /^(?:image|audio|video|font)\/|^application\/(?:octet-stream|zip|gzip|x-gzip|x-tar|x-7z-compressed|pdf|wasm|vnd\.)/i;
+
+/** Whether a request body's type says it is binary (see above); a JSON type (`application/vnd.api+json`) is not. */
+export const binaryBody = (headers: IncomingHttpHeaders): boolean => {
+  const type = String(headers["content-type"] ?? "");
+  return BINARY_TYPE.test(type) && !JSON_TYPE.test(type);
+};
 const READ_ONLY = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -26,6 +35,7 @@ export function maskedValueInBody(body: Buffer, headers: IncomingHttpHeaders, li
   const decoded = decodedBody(body, headers["content-encoding"], limit);
   if (decoded === null) return null;
   const contentType = String(headers["content-type"] ?? "");
+  if (binaryBody(headers)) return null;
   const text = decoded.toString("utf8");
   if (FORM_TYPE.test(contentType)) {
     for (const [name, value] of new URLSearchParams(text)) if (looksMasked(value)) return `form field ${name}`;

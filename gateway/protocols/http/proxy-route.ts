@@ -16,7 +16,7 @@ import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, formMethods, isFormBody, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
 import { forward, type Forwarded, type ForwardRequest } from "../../http/forward";
-import { maskedUploadScan, maskedValueInBody, maskedValueInQuery } from "../../http/masked-upload";
+import { binaryBody, maskedUploadScan, maskedValueInBody, maskedValueInQuery } from "../../http/masked-upload";
 import { BodySample } from "../../http/body-sample";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
@@ -179,7 +179,7 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
       const bytesOut = sendRefusal(res, 403, { error: "masked_value", message }, body && !body.whole ? { connection: "close" } : undefined);
       return audit("denied", { status: 403, bytesIn: 0, bytesOut, kind, message });
     }
-    if (body && !body.whole) inspectUpload = { scan: maskedUploadScan(), refusal: maskedWriteMessage("the body") };
+    if (body && !body.whole && !binaryBody(req.headers)) inspectUpload = { scan: maskedUploadScan(), refusal: maskedWriteMessage("the body") };
   }
   let reviewLink: string | undefined;
   // Set when an earlier 202 review of this very request approved it (it runs now, once).

@@ -15,7 +15,7 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
-import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, MysqlStatementGuard } from "./statement-guard";
+import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, mayWriteMasked, MysqlStatementGuard } from "./statement-guard";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
@@ -196,16 +196,19 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       },
       maskedWrite: (text) => {
         const m = masking();
-        const written = maskedWriteRefusal(m, text, serverVersion);
-        if (written || !m || !mayCopy(m, text)) return written;
-        // A copy may read a masked column through a view: the views it names are looked up first.
+        if (!m || m.columns.length === 0) return null;
+        const writes = mayWriteMasked(text);
+        const copies = mayCopy(m, text);
+        if (!writes && !copies) return null;
+        // A write or a copy may reach a masked column through a view: the views it names are looked up first.
+        const check = () => maskedWriteRefusal(m, text, serverVersion, views) ?? (copies ? maskedCopyRefusal(m, text, views) : null);
         const l = mysqlLineage(text);
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
-        return loading ? loading.then(() => maskedCopyRefusal(m, text, views)) : maskedCopyRefusal(m, text, views);
+        return loading ? loading.then(check) : check();
       },
       maskedWriteTable: (text) => {
         const m = masking();
-        return m && m.columns.length > 0 ? maskedWriteTable(m, text, serverVersion) : null;
+        return m && m.columns.length > 0 ? maskedWriteTable(m, text, serverVersion, views) : null;
       },
       localInfileRefusal: settings.allowLocalInfile ? null : localInfileRefusal(connection.name),
       targetStatus: okPacketStatus(target.ok),

@@ -111,23 +111,23 @@ export function statementsOf(text: string, serverVersion?: number): Array<{ text
  * A write that would store what masking showed (`[REDACTED]`, a token, `****1234`, a partial mask
  * such as `**-**71-QQ` as a whole string) into a table a column rule covers: refused, since writing
  * the masked form back would destroy the real value. By the statement's tables, not its columns
- * (over-refusing rather than under). Values bound to a prepared statement's parameters are checked
- * at each execute (prepared-writes.ts), against maskedWriteTable.
+ * (over-refusing rather than under), a view over a covered column included (`views`: its views
+ * must be loaded first, see mayWriteMasked). Values bound to a prepared statement's parameters are
+ * checked at each execute (prepared-writes.ts), against maskedWriteTable.
  */
-export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number): { refusal: MysqlError; kind: string } | null {
-  if (!masking || masking.columns.length === 0) return null;
+export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number, views: ViewCatalog | null = null): { refusal: MysqlError; kind: string } | null {
+  if (!masking || masking.columns.length === 0 || !mayWriteMasked(text)) return null;
   const loads = /\bload\b/i.test(text);
-  if (!loads && !text.includes("*") && !MASKED_SHAPE.test(text)) return null;
   const analysis = analyzeMysql(text, serverVersion);
   // A load the classifier cannot read (LOAD XML with a SET clause...) may fill a masked table: refused (a policy would refuse it too).
   if (!analysis.ok) return loads && /\bload\s+(data|xml)\b/i.test(text) ? loadRefusal("LOAD", "a table it could not read") : null;
   for (const s of analysis.statements) {
     const c = s.classification;
     // LOAD DATA's and LOAD XML's rows come from a file the gateway does not read for masked values.
-    const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => referenceCovered(masking, t, "*")) : undefined;
+    const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => tableCovered(masking, t, views)) : undefined;
     if (loaded) return loadRefusal(c.kind, loaded);
     if (!c.classes.includes("write") || !(MASKED_SHAPE.test(s.executable) || quotedParts(s.executable).strings.some(looksMasked))) continue;
-    const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
+    const table = c.tables.find((t) => tableCovered(masking, t, views));
     if (table) return { kind: c.kind, refusal: maskedWriteError(c.kind, table) };
   }
   return null;
@@ -137,13 +137,25 @@ export function maskedWriteRefusal(masking: SessionMasking | null, text: string,
 export const maskedWriteError = (kind: string, table: string) =>
   new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${kind}: it writes a masked value into ${table}, whose columns are masked for you`);
 
-/** The first table a column rule covers that a text writes into, and the kind of that write; null when it writes into none (or cannot be read). */
-export function maskedWriteTable(masking: SessionMasking, text: string, serverVersion?: number): { table: string; kind: string } | null {
+/** Whether a text may write a masked value or load a file (what maskedWriteRefusal reads more closely): the views it names are looked up first. */
+export const mayWriteMasked = (text: string): boolean => /\bload\b/i.test(text) || (/\b(insert|replace|update)\b/i.test(text) && (text.includes("*") || MASKED_SHAPE.test(text)));
+
+/**
+ * Whether a table (or a view) holds a column a rule covers: by the rules, or, for a view, by what its
+ * columns read (view-rules.ts). A name whose views are not loaded, or could not be read, counts as
+ * covered: its values are then checked (fail closed).
+ */
+function tableCovered(masking: SessionMasking, table: string, views: ViewCatalog | null): boolean {
+  return referenceCovered(masking, table, "*") !== undefined || (views !== null && ruleThroughViews(masking, views, [{ table, column: "*" }], []) !== undefined);
+}
+
+/** The first table a column rule covers that a text writes into (a view over one included), and the kind of that write; null when it writes into none (or cannot be read). */
+export function maskedWriteTable(masking: SessionMasking, text: string, serverVersion?: number, views: ViewCatalog | null = null): { table: string; kind: string } | null {
   const analysis = analyzeMysql(text, serverVersion);
   if (!analysis.ok) return null;
   for (const { classification: c } of analysis.statements) {
     if (!c.classes.includes("write")) continue;
-    const table = c.tables.find((t) => referenceCovered(masking, t, "*"));
+    const table = c.tables.find((t) => tableCovered(masking, t, views));
     if (table) return { table, kind: c.kind };
   }
   return null;
