@@ -149,3 +149,22 @@ function valuesOf(expr: unknown): { literals: string[]; params: number[] } {
   walk(expr);
   return { literals, params };
 }
+
+/** The relations an INSERT, UPDATE or MERGE writes into (also inside a CTE), as the text names them. */
+export function writtenRelations(tree: Node): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!isObj(v)) return;
+    for (const kind of ["InsertStmt", "UpdateStmt", "MergeStmt"]) {
+      const stmt = v[kind];
+      if (isObj(stmt) && stmt.relation) out.push(relationName(stmt.relation));
+    }
+    for (const k in v) walk(v[k]);
+  };
+  walk(tree);
+  return out;
+}
+
+/** Every string literal and bound parameter of a statement. */
+export const statementValues = (tree: Node): { literals: string[]; params: number[] } => valuesOf(tree);

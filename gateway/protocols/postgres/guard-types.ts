@@ -40,3 +40,39 @@ export const REFUSED_TEXT = "GATEHOUSE_REFUSED_THIS_STATEMENT";
 
 // FunctionCall of OID 0, no arguments, text result: the target answers "function does not exist".
 export const REFUSED_FUNCTION_CALL = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/**
+ * A hold, then what `next` says of the same message once the hold lets it pass: a guard that held a
+ * message (masking, looking up the views it writes through) must not skip the ones after it (the
+ * policy, which may hold it for review in turn).
+ */
+export function thenJudge(first: GuardHold, next: () => GuardRefusal | GuardHold | null): GuardHold {
+  let inner: GuardHold["hold"] | null = null;
+  let cancelled = false;
+  let withdrawn = false;
+  return {
+    hold: {
+      start: async (tellClient) => {
+        const verdict = await first.hold.start(tellClient);
+        // A refusal stands; a client that went away waits for nothing more (the relay has ended).
+        if (verdict || cancelled) return verdict;
+        const after = next();
+        if (!after || "refusal" in after) return after;
+        inner = after.hold;
+        const outcome = inner.start(tellClient);
+        if (withdrawn) inner.withdraw();
+        return outcome;
+      },
+      cancel: (why) => {
+        cancelled = true;
+        first.hold.cancel(why);
+        inner?.cancel(why);
+      },
+      withdraw: () => {
+        withdrawn = true;
+        first.hold.withdraw();
+        inner?.withdraw();
+      },
+    },
+  };
+}

@@ -22,7 +22,7 @@ import { startupSearchPath } from "../../../core/policy/search-path";
 import { holdNotice, postgresReviewer } from "./review-hold";
 import { ResultMasker } from "./result-masker";
 import { maskingGuard } from "./masking-guard";
-import type { FrontendGuard } from "./guard-types";
+import { thenJudge, type FrontendGuard } from "./guard-types";
 import { TextReading } from "./text-reading";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import type { TargetCatalogs } from "./column-catalog";
@@ -164,13 +164,14 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const maskingKey = deps.masking.keyFor(connection.id);
   let results: ResultMasker | undefined;
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, session.textMask(), results?.maskedOf(record))));
-  results = new ResultMasker(masking, maskingKey, catalogs.for(connection.id, target), deps.analyzer, tracker, deps.log);
+  const catalog = catalogs.for(connection.id, target);
+  results = new ResultMasker(masking, maskingKey, catalog, deps.analyzer, tracker, deps.log);
   const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer, {
     user: target.user,
     searchPath: startupSearchPath(params, target.user),
   });
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);
-  const masked = maskingGuard(masking, deps.analyzer, tracker);
+  const masked = maskingGuard(masking, deps.analyzer, tracker, catalog);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
   // A statement that may leave state DISCARD ALL does not reset (a loaded library, dblink's or an FDW's connections) keeps its backend out of the pool.
   let resettable = pooled;
@@ -185,7 +186,13 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     }
     const signal = sql ? backendSignalRefusal(text, ownBackend) : null;
     if (signal) return { refusal: signal, replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    return masked(type, text, buf, start, end) ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+    const maskingVerdict = masked(type, text, buf, start, end);
+    if (maskingVerdict && "hold" in maskingVerdict) {
+      // Held for a catalog read (views it writes through): the policy judges the same message once it passes.
+      const message = Buffer.from(buf.subarray(start, end));
+      return thenJudge(maskingVerdict, () => (type === Frontend.Bind ? null : policyGuard(type, text, message, 0, message.length)));
+    }
+    return maskingVerdict ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
   };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
   const reuse = pooled ? { parameters: new Map(targetSession.parameters), status: targetSession.status } : undefined;

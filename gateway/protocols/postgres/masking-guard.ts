@@ -9,7 +9,8 @@ import { Frontend, SqlState } from "./message-codes";
 import { readParse } from "./frontend-messages";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
-import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardRefusal, type Refusal } from "./guard-types";
+import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
+import { viewWrites, type ViewLookup } from "./view-writes";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
 // (swapped for ours by the tracker) keeps its place in the response stream.
@@ -24,7 +25,7 @@ const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gat
  * (insufficient_privilege), like every other Gatehouse refusal: the statement is fine SQL, the
  * gateway will not let this session run it, and no change of value format makes it pass.
  */
-export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">): FrontendGuard {
+export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">, views?: ViewLookup): FrontendGuard {
   const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
   // A Bind is judged against the Parse before it (if that Parse fails, the server skips the Bind too);
   // a Parse that fails (its name in use) leaves the server's statement as it was, and so its writes here.
@@ -38,7 +39,8 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
         () => paramsOf.set(name, before),
       );
   };
-  return (type, text, buf, start, end) => {
+  // `viewsLoaded`: the views the message writes through were just looked up (a name still unknown then counts as a view over a masked column).
+  const judge = (type: number, text: string, buf: Buffer, start: number, end: number, viewsLoaded: boolean): GuardRefusal | GuardHold | null => {
     const m = masking();
     if (!m) return null;
     if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
@@ -63,7 +65,15 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    const writes = a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m));
+    const viewed = views ? viewWrites(a.statements, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
+    if (views && viewed?.unknown.length) {
+      // Written through relations whose views are not known yet: the message waits for one catalog read, then is judged again.
+      const message = Buffer.from(buf.subarray(start, end));
+      const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
+      const names = viewed.unknown;
+      return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
+    }
+    const writes = [...a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m)), ...(viewed?.writes ?? [])];
     const hit = maskedLiteral(writes) ?? (type === Frontend.Query ? sqlPrepared(paramsOf, a.statements, m) : undefined);
     if (type === Frontend.Parse) {
       const { name } = readParse(buf, start, end);
@@ -74,6 +84,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     }
     return hit ? { refusal: refusal(hit.column), replacement: refusedQuery() } : null;
   };
+  return (type, text, buf, start, end) => judge(type, text, buf, start, end, false);
 }
 
 /**

@@ -1,0 +1,47 @@
+import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
+import { looksMasked } from "../../../core/masking/masked-shape";
+import { statementValues, writtenRelations, type MaskedWrite } from "../../../core/masking/masked-writes";
+import type { TargetCatalog } from "./column-catalog";
+
+export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
+
+/**
+ * Writes through an updatable view over a masked column (`update customer_cards set card = ...`):
+ * the view's name is no rule's, so masked-writes.ts, which reads the text, does not see them. Each
+ * relation a statement writes into that no rule names is looked up in the target's catalog (its
+ * views and the table columns they depend on): through a view over a masked column, every literal
+ * and parameter of the statement counts as written into it (by relation, not column: over-refusing
+ * rather than under). `unknown`: names not looked up yet that the caller must load before judging,
+ * listed only when the statement has a value that could matter (a masked-looking literal, or, for a
+ * Parse, a parameter); with `loaded` set they count as views over masked columns (fail closed).
+ */
+export function viewWrites(
+  statements: Array<{ tree: Record<string, unknown> }>,
+  m: SessionMasking,
+  catalog: ViewLookup,
+  opts: { parse: boolean; loaded: boolean },
+): { unknown: string[]; writes: MaskedWrite[] } {
+  const unknown: string[] = [];
+  const writes: MaskedWrite[] = [];
+  for (const { tree } of statements) {
+    const relations = writtenRelations(tree).filter((r) => referenceCovered(m, r, "*") === undefined);
+    if (relations.length === 0) continue;
+    const values = statementValues(tree);
+    const matters = values.literals.some(looksMasked) || (opts.parse && values.params.length > 0);
+    if (!matters) continue;
+    for (const r of relations) {
+      const over = viewOverMasked(catalog, m, r);
+      if (over === undefined && !opts.loaded) unknown.push(r);
+      else if (over !== false) writes.push({ column: `${r}.* (a view over a masked column)`, ...values });
+    }
+  }
+  return { unknown: [...new Set(unknown)], writes };
+}
+
+/** Whether a name denotes a view over a masked column: undefined when its views are not looked up yet; true when they could not be read (fail closed). */
+function viewOverMasked(catalog: ViewLookup, m: SessionMasking, name: string): boolean | undefined {
+  const views = catalog.viewsNamed(name);
+  if (views === undefined) return undefined;
+  if (views === null) return true;
+  return views.some((v) => !v.viewBase || v.viewBase.some((b) => b.kind !== "v" && referenceCovered(m, b.table, b.column) !== undefined));
+}
