@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { auditEvents } from "../../drizzle/schema/index";
@@ -83,4 +84,48 @@ describe("[HTTP][MASKING][WRITE-BACK] what masking showed is not sent back upstr
     expect(((await clean.json()) as { bytes: number }).bytes).toBe(filler.length * 2 + 12);
     expect(f.upstream.seen.length).toBeGreaterThan(before);
   });
+
+  it("an upstream that answered before the upload ended: a marker in the rest changes nothing, and the client's connection goes on", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const url = new URL(`${f.base("small")}/echo/early`);
+      let socket: unknown;
+      const early = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(url, { method: "POST", agent, headers: { ...auth(), "content-type": "text/plain" } }, (res) => {
+          socket = res.socket;
+          let body = "";
+          res.on("data", (c) => (body += c));
+          // Answered: the rest of the upload, a marker in it, goes after the answer.
+          res.on("end", () => {
+            req.end(`owner: [REDACTED:email]\n${"0123456789abcdef".repeat(1024)}`);
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        });
+        req.on("error", reject);
+        req.write("0123456789abcdef".repeat(1024)); // past the 4 KiB the connection buffers: streamed
+      });
+      expect(early).toEqual({ status: 200, body: JSON.stringify({ value: "early" }) });
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await fetchWith(agent, `${f.base("plain")}/echo/second`);
+      expect({ status: second.status, body: second.body }).toEqual({ status: 200, body: JSON.stringify({ value: "second" }) });
+      // On the same connection: the gateway did not cut it over the drained rest.
+      expect(second.socket).toBe(socket);
+    } finally {
+      agent.destroy();
+    }
+  });
 });
+
+/** A GET through a given agent (its kept-alive connection). */
+function fetchWith(agent: http.Agent, url: string): Promise<{ status: number; body: string; socket: unknown }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: auth() }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        const socket = res.socket;
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, socket }));
+      })
+      .on("error", reject);
+  });
+}

@@ -158,7 +158,8 @@ function send(s: ClientSession<UpstreamSettings>, pool: UpstreamPool, req: Incom
     }
     // A piece the inspection refuses never reaches the upstream: the request is aborted first (these listeners run before the pipe's).
     const refused = (c: Buffer) => {
-      if (!r.inspectUpload?.scan(c)) return false;
+      // Once answered (an upstream that did not wait for the whole upload), the rest is only drained.
+      if (settled || !r.inspectUpload?.scan(c)) return false;
       upReq.destroy();
       const message = r.inspectUpload.refusal;
       done({ status: 403, bytesIn, bytesOut: r.refuse(res, 403, "masked_value", message), failed: true, note: message });
