@@ -168,3 +168,16 @@ export function writtenRelations(tree: Node): string[] {
 
 /** Every string literal and bound parameter of a statement. */
 export const statementValues = (tree: Node): { literals: string[]; params: number[] } => valuesOf(tree);
+
+/** The relations a statement reads rows from (its FROM items, JOINs, MERGE's USING, subqueries), by their bare lower-case names. */
+export function readRelations(tree: Node): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!isObj(v)) return;
+    if (isObj(v.RangeVar)) out.push(String(v.RangeVar.relname ?? "").toLowerCase());
+    for (const k in v) walk(v[k]);
+  };
+  walk(tree);
+  return out;
+}

@@ -68,6 +68,30 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
     expect(loaded.stderr + loaded.stdout).toBe("COPY 1\n");
   });
 
+  it("refuses a masked value written back through a staging table (a temp table filled with what was shown, then UPDATE ... FROM it)", async () => {
+    const before = await truth();
+    const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });
+    await c.connect();
+    try {
+      const [shown] = (await c.query("select id, name, email from customers where id = 1")).rows;
+      await c.query("create temp table fix (id int, email text, name text)");
+      // A table no rule covers takes the values (bound, and as literals); reading them back into a masked column is refused.
+      await c.query("insert into fix values ($1, $2, null)", [shown.id, shown.email]);
+      const fromBind = await c.query("update customers c set email = f.email from fix f where c.id = f.id").catch((e: Error & { code?: string }) => e);
+      expect((fromBind as { code?: string }).code).toBe("42501");
+      expect((fromBind as Error).message).toContain("(from fix, which this session gave masked values)");
+      await c.query(`create temp table fix2 (id int, name text); insert into fix2 values (1, '${shown.name}')`);
+      const fromLiteral = await c.query("merge into customers c using fix2 f on c.id = f.id when matched then update set name = f.name").catch((e: Error & { code?: string }) => e);
+      expect((fromLiteral as { code?: string }).code).toBe("42501");
+      // A staging table of real values is a bulk update like any other.
+      await c.query("create temp table real_names (id int, name text); insert into real_names values (2, 'Bob Renamed Again')");
+      await c.query("update customers c set name = r.name from real_names r where c.id = r.id");
+    } finally {
+      await c.end();
+    }
+    expect(await truth()).toEqual(before);
+  });
+
   it("refuses a masked value in a bound parameter (node-postgres and postgres.js), and lets real values through", async () => {
     const before = await truth();
     const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });

@@ -159,6 +159,8 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const serverVersion = versionNumber(target.greeting.serverVersion);
   // Read with the connection's own account, dialled as this session was (directly or through its connector).
   const views = st.views.for(connection.id, catalogLogin(dial, targetAccount));
+  // Tables no rule covers that this session gave masked-looking values (staging tables: see maskedWriteRefusal).
+  const staged = new Set<string>();
   const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion, login.database ?? settings.database);
   relay = new MysqlRelay(
     client,
@@ -197,11 +199,11 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       maskedWrite: (text) => {
         const m = masking();
         if (!m || m.columns.length === 0) return null;
-        const writes = mayWriteMasked(text);
+        const writes = mayWriteMasked(text, staged);
         const copies = mayCopy(m, text);
         if (!writes && !copies) return null;
         // A write or a copy may reach a masked column through a view: the views it names are looked up first.
-        const check = () => maskedWriteRefusal(m, text, serverVersion, views) ?? (copies ? maskedCopyRefusal(m, text, views) : null);
+        const check = () => maskedWriteRefusal(m, text, serverVersion, views, staged) ?? (copies ? maskedCopyRefusal(m, text, views) : null);
         const l = mysqlLineage(text);
         const loading = views.ensure(!l || l.calls ? "all" : l.relations);
         return loading ? loading.then(check) : check();

@@ -114,9 +114,20 @@ export function statementsOf(text: string, serverVersion?: number): Array<{ text
  * (over-refusing rather than under), a view over a covered column included (`views`: its views
  * must be loaded first, see mayWriteMasked). Values bound to a prepared statement's parameters are
  * checked at each execute (prepared-writes.ts), against maskedWriteTable.
+ *
+ * `staged`: the session's staging tables, those no rule covers that it gave masked-looking values
+ * (`insert into fix values (1, '[REDACTED]')`); a write into a covered table that reads one
+ * (`update users u join fix f on ... set u.code = f.code`) is refused too, and a write that passes
+ * marks the uncovered tables it names when it carries a masked-looking value.
  */
-export function maskedWriteRefusal(masking: SessionMasking | null, text: string, serverVersion?: number, views: ViewCatalog | null = null): { refusal: MysqlError; kind: string } | null {
-  if (!masking || masking.columns.length === 0 || !mayWriteMasked(text)) return null;
+export function maskedWriteRefusal(
+  masking: SessionMasking | null,
+  text: string,
+  serverVersion?: number,
+  views: ViewCatalog | null = null,
+  staged: Set<string> = new Set(),
+): { refusal: MysqlError; kind: string } | null {
+  if (!masking || masking.columns.length === 0 || !mayWriteMasked(text, staged)) return null;
   const loads = /\bload\b/i.test(text);
   const analysis = analyzeMysql(text, serverVersion);
   // A load the classifier cannot read (LOAD XML with a SET clause...) may fill a masked table: refused (a policy would refuse it too).
@@ -126,19 +137,29 @@ export function maskedWriteRefusal(masking: SessionMasking | null, text: string,
     // LOAD DATA's and LOAD XML's rows come from a file the gateway does not read for masked values.
     const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => tableCovered(masking, t, views)) : undefined;
     if (loaded) return loadRefusal(c.kind, loaded);
-    if (!c.classes.includes("write") || !(MASKED_SHAPE.test(s.executable) || quotedParts(s.executable).strings.some(looksMasked))) continue;
+    if (!c.classes.includes("write")) continue;
     const table = c.tables.find((t) => tableCovered(masking, t, views));
+    const from = table ? c.tables.find((t) => staged.has(bareName(t)) && bareName(t) !== bareName(table)) : undefined;
+    if (table && from) return { kind: c.kind, refusal: maskedWriteError(c.kind, table, from) };
+    if (!(MASKED_SHAPE.test(s.executable) || quotedParts(s.executable).strings.some(looksMasked))) continue;
     if (table) return { kind: c.kind, refusal: maskedWriteError(c.kind, table) };
+    for (const t of c.tables) staged.add(bareName(t));
   }
   return null;
 }
 
-/** The refusal of a write that carries a masked value into `table`. */
-export const maskedWriteError = (kind: string, table: string) =>
-  new MysqlError(Err.TableAccessDenied, `Gatehouse refused this ${kind}: it writes a masked value into ${table}, whose columns are masked for you`);
+const bareName = (t: string) => t.toLowerCase().split(".").at(-1)!;
 
-/** Whether a text may write a masked value or load a file (what maskedWriteRefusal reads more closely): the views it names are looked up first. */
-export const mayWriteMasked = (text: string): boolean => /\bload\b/i.test(text) || (/\b(insert|replace|update)\b/i.test(text) && (text.includes("*") || MASKED_SHAPE.test(text)));
+/** The refusal of a write that carries a masked value into `table` (`from`: read from a staging table the session gave masked values). */
+export const maskedWriteError = (kind: string, table: string, from?: string) =>
+  new MysqlError(
+    Err.TableAccessDenied,
+    `Gatehouse refused this ${kind}: it writes a masked value into ${table}${from ? ` (from ${from}, which this session gave masked values)` : ""}, whose columns are masked for you`,
+  );
+
+/** Whether a text may write a masked value, copy one from a staging table, or load a file (what maskedWriteRefusal reads more closely): the views it names are looked up first. */
+export const mayWriteMasked = (text: string, staged?: Set<string>): boolean =>
+  /\bload\b/i.test(text) || (/\b(insert|replace|update)\b/i.test(text) && ((staged?.size ?? 0) > 0 || text.includes("*") || MASKED_SHAPE.test(text)));
 
 /**
  * Whether a table (or a view) holds a column a rule covers: by the rules, or, for a view, by what its

@@ -11,6 +11,7 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
 import { viewWrites, type ViewLookup } from "./view-writes";
+import { StagedValues } from "./staged-writes";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
 // (swapped for ours by the tracker) keeps its place in the response stream.
@@ -27,6 +28,7 @@ const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gat
  */
 export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">, views?: ViewLookup): FrontendGuard {
   const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
+  const staged = new StagedValues();
   // A Bind is judged against the Parse before it (if that Parse fails, the server skips the Bind too);
   // a Parse that fails (its name in use) leaves the server's statement as it was, and so its writes here.
   const reparse = (name: string, writes: MaskedWrite[]) => {
@@ -48,7 +50,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
       return { refusal: unsupported("COPY", "binary COPY TO (use the text or CSV format)"), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     }
     if (m.columns.length === 0) return null;
-    if (type === Frontend.Bind) return judgeBind(paramsOf, buf, start, end);
+    if (type === Frontend.Bind) return judgeBind(paramsOf, staged, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
     // Cheap first look: only texts that write (or keep a value in a setting or a notification) can write back or copy out.
     if (
@@ -74,11 +76,16 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
       return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
     }
     const writes = [...a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m)), ...(viewed?.writes ?? [])];
-    const hit = maskedLiteral(writes) ?? (type === Frontend.Query ? sqlPrepared(paramsOf, a.statements, m) : undefined);
-    if (type === Frontend.Parse) {
-      const { name } = readParse(buf, start, end);
+    const copied = staged.copiedFrom(a.statements, m);
+    const hit =
+      maskedLiteral(writes) ??
+      (type === Frontend.Query ? sqlPrepared(paramsOf, a.statements, m) : undefined) ??
+      (copied && { column: `${copied.column} (from ${copied.from}, which this session gave masked values)` });
+    const parseName = type === Frontend.Parse ? readParse(buf, start, end).name : null;
+    if (!hit) staged.note(a.statements, m, parseName);
+    if (parseName !== null) {
       const withParams = writes.filter((w) => w.params.length > 0);
-      reparse(name, withParams);
+      reparse(parseName, withParams);
       if (hit) return { refusal: refusal(hit.column), replacement: refusedParse(buf, start, end) };
       return null;
     }
@@ -115,13 +122,16 @@ function sqlPrepared(paramsOf: Map<string, MaskedWrite[]>, statements: Array<{ t
   return undefined;
 }
 
-function judgeBind(paramsOf: Map<string, MaskedWrite[]>, buf: Buffer, start: number, end: number): GuardRefusal | null {
+function judgeBind(paramsOf: Map<string, MaskedWrite[]>, staged: StagedValues, buf: Buffer, start: number, end: number): GuardRefusal | null {
   const portalEnd = buf.indexOf(0, start + 5);
   const stmtEnd = buf.indexOf(0, portalEnd + 1);
-  const writes = paramsOf.get(buf.toString("utf8", portalEnd + 1, stmtEnd));
-  if (!writes) return null;
+  const statement = buf.toString("utf8", portalEnd + 1, stmtEnd);
+  const writes = paramsOf.get(statement);
+  const marks = staged.reads(statement);
+  if (!writes && !marks) return null;
   const values = bindValues(buf, stmtEnd + 1, end);
-  for (const w of writes) {
+  if (marks) staged.bound(statement, values);
+  for (const w of writes ?? []) {
     for (const p of w.params) {
       const v = values[p - 1];
       if (v && looksMasked(v)) return { refusal: refusal(w.column), replacement: refusedBind(buf.toString("utf8", start + 5, portalEnd)) };
