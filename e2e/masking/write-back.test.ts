@@ -21,6 +21,13 @@ async function truth(): Promise<{ name: string; email: string; card: string }> {
   }
 }
 
+/** A node-postgres session through the gateway as the agent. */
+async function agentClient(): Promise<pg.Client> {
+  const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });
+  await c.connect();
+  return c;
+}
+
 describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back into the data", () => {
   it.each([
     "update customers set name = '[REDACTED]' where id = 1",
@@ -70,8 +77,7 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
 
   it("refuses a masked value written back through a staging table (a temp table filled with what was shown, then UPDATE ... FROM it)", async () => {
     const before = await truth();
-    const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });
-    await c.connect();
+    const c = await agentClient();
     try {
       const [shown] = (await c.query("select id, name, email from customers where id = 1")).rows;
       await c.query("create temp table fix (id int, email text, name text)");
@@ -94,8 +100,7 @@ describe("[MASKING][WRITE-BACK] an agent cannot write what it was shown back int
 
   it("refuses a masked value in a bound parameter (node-postgres and postgres.js), and lets real values through", async () => {
     const before = await truth();
-    const c = new pg.Client({ host: "127.0.0.1", port: s.t.pgPort, database: s.connection, user: "agent", password: s.key });
-    await c.connect();
+    const c = await agentClient();
     try {
       const [shown] = (await c.query("select email from customers where id = 1")).rows;
       const err = await c.query("update customers set email = $1 where id = $2", [shown.email, 1]).catch((e: Error & { code?: string }) => e);
