@@ -33,6 +33,12 @@ export class MaskedShapeScan {
     }
   }
 
+  /** A marker, a token or a run of stars somewhere in what was pushed (what a text of many values can be judged by). */
+  get holds(): boolean {
+    return this.found;
+  }
+
+  /** `holds`, or what was pushed is, as a whole value, a partial mask. */
   get masked(): boolean {
     return this.found || (this.partial && this.stars > 0 && this.kept === 4);
   }

@@ -150,8 +150,17 @@ function valuesOf(expr: unknown): { literals: string[]; params: number[] } {
   return { literals, params };
 }
 
+/** What a statement writes into tables no rule names: which, and the statement's every literal and parameter (any may land there). */
+export type UncoveredWrite = { tables: string[]; literals: string[]; params: number[] };
+
+/** The statement's UncoveredWrite; null when it writes only into covered tables, or into none. */
+export function uncoveredWrites(tree: Node, m: SessionMasking): UncoveredWrite | null {
+  const tables = writtenRelations(tree).filter((r) => referenceCovered(m, r, "*") === undefined);
+  return tables.length ? { tables, ...valuesOf(tree) } : null;
+}
+
 /** The relations an INSERT, UPDATE or MERGE writes into (also inside a CTE), as the text names them. */
-export function writtenRelations(tree: Node): string[] {
+function writtenRelations(tree: Node): string[] {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
@@ -165,9 +174,6 @@ export function writtenRelations(tree: Node): string[] {
   walk(tree);
   return out;
 }
-
-/** Every string literal and bound parameter of a statement. */
-export const statementValues = (tree: Node): { literals: string[]; params: number[] } => valuesOf(tree);
 
 /** The relations a statement reads rows from (its FROM items, JOINs, MERGE's USING, subqueries), by their bare lower-case names. */
 export function readRelations(tree: Node): string[] {

@@ -134,7 +134,7 @@ describe.each(["stdio", "http"])("[MCP][UPSTREAM] an upstream MCP server over %s
     expect(shown.email).toBe("[REDACTED:email]");
     const r = await callTool(client, "echo", { text: `mail ${shown.email}` });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain("Gatehouse refused this call: its arguments send back a value masking showed in place of the real one ($.text)");
+    expect(textOf(r)).toContain("Gatehouse refused this call: it sends back a value masking showed in place of the real one ($.text)");
     expect(calls(transport, "echo").filter((c) => String(c.args.text).includes("[REDACTED"))).toHaveLength(0);
     // customer_lookup says it only reads (annotations.readOnlyHint): looking up by what was shown is a search.
     expect((await callTool(client, "customer_lookup", { id: shown.email })).isError).toBeFalsy();

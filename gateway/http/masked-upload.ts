@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import zlib from "node:zlib";
 import { looksMasked, MaskedShapeScan } from "../../core/masking/masked-shape";
+import { isFormBody, isJsonBody } from "./request-body";
 
 /**
  * Requests that would write back what masking showed. An agent reads a resource through a masked
@@ -15,14 +16,12 @@ import { looksMasked, MaskedShapeScan } from "../../core/masking/masked-shape";
  * file are no sign of a masked value.
  */
 
-const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 const BINARY_TYPE = /^(?:image|audio|video|font)\/|^application\/(?:octet-stream|zip|gzip|x-gzip|x-tar|x-7z-compressed|pdf|wasm|vnd\.)/i;
 
 /** Whether a request body's type says it is binary (see above); a JSON type (`application/vnd.api+json`) is not. */
 export const binaryBody = (headers: IncomingHttpHeaders): boolean => {
   const type = String(headers["content-type"] ?? "");
-  return BINARY_TYPE.test(type) && !JSON_TYPE.test(type);
+  return BINARY_TYPE.test(type) && !isJsonBody(type);
 };
 const READ_ONLY = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -32,16 +31,16 @@ const READ_ONLY = new Set(["GET", "HEAD", "OPTIONS"]);
  * besides the shared ones (a Secret's data masked as base64 of `[REDACTED]`).
  */
 export function maskedValueInBody(body: Buffer, headers: IncomingHttpHeaders, limit: number, standIns: string[] = []): string | null {
+  if (binaryBody(headers)) return null;
   const decoded = decodedBody(body, headers["content-encoding"], limit);
   if (decoded === null) return null;
-  const contentType = String(headers["content-type"] ?? "");
-  if (binaryBody(headers)) return null;
+  const contentType = headers["content-type"];
   const text = decoded.toString("utf8");
-  if (FORM_TYPE.test(contentType)) {
+  if (isFormBody(contentType)) {
     for (const [name, value] of new URLSearchParams(text)) if (looksMasked(value)) return `form field ${name}`;
     return null;
   }
-  if (JSON_TYPE.test(contentType) || /^\s*[[{"]/.test(text)) {
+  if (isJsonBody(contentType) || /^\s*[[{"]/.test(text)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -51,9 +50,8 @@ export function maskedValueInBody(body: Buffer, headers: IncomingHttpHeaders, li
     if (parsed !== undefined) return maskedInJson(parsed, "$", standIns);
   }
   const scan = new MaskedShapeScan();
-  const raw = decoded.toString("latin1");
-  scan.push(raw);
-  return scan.masked || standIns.some((v) => raw.includes(v)) ? "the body" : null;
+  scan.push(text);
+  return scan.holds || standIns.some((v) => text.includes(v)) ? "the body" : null;
 }
 
 /** A query parameter of a request that may write (not GET, HEAD or OPTIONS) that carries a masked value; null when none does. */
@@ -68,9 +66,16 @@ export function maskedUploadScan(): (chunk: Buffer) => boolean {
   const scan = new MaskedShapeScan();
   return (chunk) => {
     scan.push(chunk.toString("latin1"));
-    return scan.masked;
+    return scan.holds;
   };
 }
+
+/**
+ * The refusal's words, the same on every HTTP-borne protocol (the proxy, the Kubernetes API, an
+ * upstream MCP server's tool call): `subject` is what was refused, `item` what to leave out.
+ */
+export const sendsBackMasked = (where: string, subject: "request" | "call" = "request", item: "field" | "argument" = "field"): string =>
+  `Gatehouse refused this ${subject}: it sends back a value masking showed in place of the real one (${where}), which would replace the real value upstream; send the real value, or leave the ${item} out`;
 
 /** Where a JSON value (`at`: its own path, `$`) holds a masked stand-in (`$.customer.email`); null when it holds none. */
 export function maskedInJson(v: unknown, at: string, standIns: string[] = []): string | null {

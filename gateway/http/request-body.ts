@@ -68,12 +68,15 @@ function nextChunk(req: IncomingMessage): Promise<Buffer | null> {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
+/** Whether a body's type says JSON (`application/json`, `application/merge-patch+json`...). */
+export const isJsonBody = (contentType: string | undefined): boolean => JSON_TYPE.test(contentType ?? "");
+
 /** What a rule's body conditions read: the JSON body parsed, undefined for none, UNREAD for one not read whole or not JSON. */
 export function bodyFacts(read: ReadBody | null, contentType: string | undefined): unknown {
   if (read === null) return UNREAD;
   if (!read.whole) return UNREAD;
   if (read.body.length === 0) return undefined;
-  if (!JSON_TYPE.test(contentType ?? "")) return UNREAD;
+  if (!isJsonBody(contentType)) return UNREAD;
   const text = read.body.toString("utf8");
   let parsed: unknown;
   try {

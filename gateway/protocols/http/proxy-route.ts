@@ -16,7 +16,7 @@ import { sendRefusal } from "./refusal";
 import { bodyFacts, bodyPreview, formMethods, isFormBody, readBodyUpTo, type ReadBody } from "../../http/request-body";
 import type { Refuse } from "../../http/response-relay";
 import { forward, type Forwarded, type ForwardRequest } from "../../http/forward";
-import { binaryBody, maskedUploadScan, maskedValueInBody, maskedValueInQuery } from "../../http/masked-upload";
+import { binaryBody, maskedUploadScan, maskedValueInBody, maskedValueInQuery, sendsBackMasked } from "../../http/masked-upload";
 import { BodySample } from "../../http/body-sample";
 import { UpstreamPool } from "../../http/upstream";
 import { PROXY_PREFIX_PATH } from "./proxy-paths";
@@ -175,11 +175,11 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     }
     const where = maskedValueInQuery(method, facts.query) ?? (body?.whole ? maskedValueInBody(body.body, req.headers, limit) : null);
     if (where) {
-      const message = maskedWriteMessage(where);
+      const message = sendsBackMasked(where);
       const bytesOut = sendRefusal(res, 403, { error: "masked_value", message }, body && !body.whole ? { connection: "close" } : undefined);
       return audit("denied", { status: 403, bytesIn: 0, bytesOut, kind, message });
     }
-    if (body && !body.whole && !binaryBody(req.headers)) inspectUpload = { scan: maskedUploadScan(), refusal: maskedWriteMessage("the body") };
+    if (body && !body.whole && !binaryBody(req.headers)) inspectUpload = { scan: maskedUploadScan(), refusal: sendsBackMasked("the body") };
   }
   let reviewLink: string | undefined;
   // Set when an earlier 202 review of this very request approved it (it runs now, once).
@@ -246,9 +246,6 @@ async function answerAccepted(
   );
   return { answered: true, status: 202, bytesOut, message: `held for review, answered 202: ${d.link}` };
 }
-
-const maskedWriteMessage = (where: string) =>
-  `Gatehouse refused this request: it sends back a value masking showed in place of the real one (${where}), which would replace the real value upstream; send the real value, or leave the field out`;
 
 function sendEnded(res: ServerResponse, reason: string): number {
   return sendRefusal(res, 403, { error: "session_ended", message: `Gatehouse ended this session: ${reason}` }, { connection: "close" });

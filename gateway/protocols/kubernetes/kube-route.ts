@@ -14,7 +14,7 @@ import type { Refuse } from "../../http/response-relay";
 import type { ValueMasker } from "../../../core/masking/value-masker";
 import { kubeSessions, type KubeSessions } from "./kube-sessions";
 import { isSecretsRequest, MASKED_SECRET_DATA, secretAwareMasker } from "./secret-masking";
-import { maskedValueInBody } from "../../http/masked-upload";
+import { maskedValueInBody, sendsBackMasked } from "../../http/masked-upload";
 import { endWatch, sendStatus } from "./status";
 import { kubeAuditDetails, kubeHeaders, readKubeRequest, splitTarget, KUBE_PREFIX_PATH } from "./kube-target";
 import { auditRequest } from "../../http/client-sessions";
@@ -113,7 +113,7 @@ async function handle(deps: GatewayDeps, sessions: KubeSessions, pool: UpstreamP
   // What masking showed is not sent back (`kubectl get secret -o yaml | kubectl replace -f -` would store base64 of [REDACTED]): see masked-upload.ts.
   const where = masker && body?.whole ? maskedValueInBody(body.body, req.headers, limit, secrets ? [MASKED_SECRET_DATA] : []) : null;
   if (where) {
-    const message = `Gatehouse refused this request: it sends back a value masking showed in place of the real one (${where}), which would replace the real value in the cluster; send the real value, or leave the field out`;
+    const message = sendsBackMasked(where);
     return audit("denied", { status: 403, bytesIn: 0, bytesOut: sendStatus(res, 403, message), message });
   }
   // Set when an earlier 202 review of this very request approved it (it runs now, once).

@@ -17,14 +17,11 @@ export class PreparedStatements {
   private readonly texts = new Map<number, string>();
   private readonly params = new Map<number, number>();
   private readonly cursors = new Map<number, ColumnLayout>();
-  private last: string | null = null;
-
   private lastId: number | null = null;
 
   prepared(id: number, text: string, params: number): void {
     this.texts.set(id, text);
     this.params.set(id, params);
-    this.last = text;
     this.lastId = id;
   }
 
@@ -40,7 +37,7 @@ export class PreparedStatements {
 
   /** The SQL of a statement id (0xffffffff: the one prepared last, as MariaDB's bulk commands say). */
   textOf(id: number): string {
-    return this.texts.get(id) ?? (id === 0xffffffff ? this.last : null) ?? "(unknown prepared statement)";
+    return this.texts.get(this.idOf(id)) ?? "(unknown prepared statement)";
   }
 
   /** An execute starts: a cursor it opened before is gone. */

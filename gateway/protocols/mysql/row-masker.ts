@@ -31,8 +31,6 @@ type ColumnPlan = { rule: CompiledColumnRule | undefined; scan: boolean; type: n
 /** `SHOW WARNINGS` or `SHOW ERRORS` as a text of its own. */
 const WARNINGS_LISTING = /^\s*show\s+(?:warnings|errors)(?:\s+limit\s+\d+(?:\s*,\s*\d+)?)?\s*;?\s*$/i;
 
-/** Fixed sizes of binary-protocol values (types not listed here carry a length byte or are length-encoded strings). */
-
 /**
  * Masks the rows of one result set as they stream, using the column definitions that precede them:
  * a column whose source (schema, original table and column, as the server reports them) a column

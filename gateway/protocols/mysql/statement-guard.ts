@@ -135,10 +135,10 @@ export function maskedWriteRefusal(
   for (const s of analysis.statements) {
     const c = s.classification;
     // LOAD DATA's and LOAD XML's rows come from a file the gateway does not read for masked values.
-    const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? c.tables.find((t) => tableCovered(masking, t, views)) : undefined;
+    const loaded = c.kind === "LOAD DATA" || c.kind === "LOAD XML" ? coveredTableOf(c, masking, views) : undefined;
     if (loaded) return loadRefusal(c.kind, loaded);
     if (!c.classes.includes("write")) continue;
-    const table = c.tables.find((t) => tableCovered(masking, t, views));
+    const table = coveredTableOf(c, masking, views);
     const from = table ? c.tables.find((t) => staged.has(bareName(t)) && bareName(t) !== bareName(table)) : undefined;
     if (table && from) return { kind: c.kind, refusal: maskedWriteError(c.kind, table, from) };
     if (!(MASKED_SHAPE.test(s.executable) || quotedParts(s.executable).strings.some(looksMasked))) continue;
@@ -162,12 +162,12 @@ export const mayWriteMasked = (text: string, staged?: Set<string>): boolean =>
   /\bload\b/i.test(text) || (/\b(insert|replace|update)\b/i.test(text) && ((staged?.size ?? 0) > 0 || text.includes("*") || MASKED_SHAPE.test(text)));
 
 /**
- * Whether a table (or a view) holds a column a rule covers: by the rules, or, for a view, by what its
- * columns read (view-rules.ts). A name whose views are not loaded, or could not be read, counts as
- * covered: its values are then checked (fail closed).
+ * The first table (or view) of a statement that holds a column a rule covers: by the rules, or, for a
+ * view, by what its columns read (view-rules.ts). A name whose views are not loaded, or could not be
+ * read, counts as covered: its values are then checked (fail closed).
  */
-function tableCovered(masking: SessionMasking, table: string, views: ViewCatalog | null): boolean {
-  return referenceCovered(masking, table, "*") !== undefined || (views !== null && ruleThroughViews(masking, views, [{ table, column: "*" }], []) !== undefined);
+function coveredTableOf(c: Classification, masking: SessionMasking, views: ViewCatalog | null): string | undefined {
+  return c.tables.find((table) => referenceCovered(masking, table, "*") !== undefined || (views !== null && ruleThroughViews(masking, views, [{ table, column: "*" }], []) !== undefined));
 }
 
 /** The first table a column rule covers that a text writes into (a view over one included), and the kind of that write; null when it writes into none (or cannot be read). */
@@ -175,8 +175,7 @@ export function maskedWriteTable(masking: SessionMasking, text: string, serverVe
   const analysis = analyzeMysql(text, serverVersion);
   if (!analysis.ok) return null;
   for (const { classification: c } of analysis.statements) {
-    if (!c.classes.includes("write")) continue;
-    const table = c.tables.find((t) => tableCovered(masking, t, views));
+    const table = c.classes.includes("write") ? coveredTableOf(c, masking, views) : undefined;
     if (table) return { table, kind: c.kind };
   }
   return null;

@@ -1,6 +1,6 @@
 import { serialize } from "pg-protocol";
 import type { SessionMasking } from "../../../core/masking/compile-rules";
-import { copiesIntoMaskedColumn, maskedLiteral, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
+import { copiesIntoMaskedColumn, maskedLiteral, uncoveredWrites, writesIntoMaskedColumns, type MaskedWrite } from "../../../core/masking/masked-writes";
 import { copiesMaskedColumns, type MaskedCopy } from "../../../core/masking/masked-copies";
 import { looksMasked } from "../../../core/masking/masked-shape";
 import type { StatementTracker } from "./statement-tracker";
@@ -67,7 +67,10 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    const viewed = views ? viewWrites(a.statements, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
+    // Each statement read once: its writes into masked columns, and into tables no rule names (views, staging tables).
+    const maskedWrites = a.statements.map((s) => writesIntoMaskedColumns(s.tree, m));
+    const uncovered = a.statements.map((s) => uncoveredWrites(s.tree, m));
+    const viewed = views ? viewWrites(uncovered, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
     if (views && viewed?.unknown.length) {
       // Written through relations whose views are not known yet: the message waits for one catalog read, then is judged again.
       const message = Buffer.from(buf.subarray(start, end));
@@ -75,14 +78,14 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
       const names = viewed.unknown;
       return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
     }
-    const writes = [...a.statements.flatMap((s) => writesIntoMaskedColumns(s.tree, m)), ...(viewed?.writes ?? [])];
-    const copied = staged.copiedFrom(a.statements, m);
+    const writes = [...maskedWrites.flat(), ...(viewed?.writes ?? [])];
+    const copied = staged.copiedFrom(a.statements, maskedWrites);
     const hit =
       maskedLiteral(writes) ??
       (type === Frontend.Query ? sqlPrepared(paramsOf, a.statements, m) : undefined) ??
       (copied && { column: `${copied.column} (from ${copied.from}, which this session gave masked values)` });
     const parseName = type === Frontend.Parse ? readParse(buf, start, end).name : null;
-    if (!hit) staged.note(a.statements, m, parseName);
+    if (!hit) staged.note(uncovered, parseName);
     if (parseName !== null) {
       const withParams = writes.filter((w) => w.params.length > 0);
       reparse(parseName, withParams);

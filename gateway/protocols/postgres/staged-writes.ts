@@ -1,8 +1,5 @@
-import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { looksMasked } from "../../../core/masking/masked-shape";
-import { readRelations, statementValues, writesIntoMaskedColumns, writtenRelations } from "../../../core/masking/masked-writes";
-
-type Statement = { tree: Record<string, unknown> };
+import { readRelations, type MaskedWrite, type UncoveredWrite } from "../../../core/masking/masked-writes";
 const bare = (name: string) => name.toLowerCase().split(".").at(-1)!;
 
 /**
@@ -18,27 +15,24 @@ export class StagedValues {
   /** Prepared statement name -> the uncovered tables it writes with parameters (a Bind's values may mark them). */
   private readonly byStatement = new Map<string, string[]>();
 
-  /** The first marked table a write into a masked column reads, and that column; undefined when none does. */
-  copiedFrom(statements: Statement[], m: SessionMasking): { column: string; from: string } | undefined {
+  /** The first marked table a write into a masked column reads (`writes`: each statement's, as masked-writes.ts reads them), and that column; undefined when none does. */
+  copiedFrom(statements: Array<{ tree: Record<string, unknown> }>, writes: MaskedWrite[][]): { column: string; from: string } | undefined {
     if (this.marked.size === 0) return undefined;
-    for (const { tree } of statements) {
-      const writes = writesIntoMaskedColumns(tree, m);
-      if (writes.length === 0) continue;
-      const from = readRelations(tree).find((r) => this.marked.has(r));
-      if (from) return { column: writes[0].column, from };
+    for (let i = 0; i < statements.length; i++) {
+      if (writes[i].length === 0) continue;
+      const from = readRelations(statements[i].tree).find((r) => this.marked.has(r));
+      if (from) return { column: writes[i][0].column, from };
     }
     return undefined;
   }
 
-  /** What a Query or Parse that is let through writes: masked-looking literals mark the uncovered tables they go into; a Parse's parameters are read at its Binds. */
-  note(statements: Statement[], m: SessionMasking, parseName: string | null): void {
+  /** What a Query or Parse that is let through writes (each statement's UncoveredWrite): masked-looking literals mark the tables they go into; a Parse's parameters are read at its Binds. */
+  note(uncovered: Array<UncoveredWrite | null>, parseName: string | null): void {
     const withParams: string[] = [];
-    for (const { tree } of statements) {
-      const tables = writtenRelations(tree).filter((r) => referenceCovered(m, r, "*") === undefined);
-      if (tables.length === 0) continue;
-      const values = statementValues(tree);
-      if (values.literals.some(looksMasked)) for (const t of tables) this.marked.add(bare(t));
-      if (values.params.length > 0) withParams.push(...tables.map(bare));
+    for (const w of uncovered) {
+      if (!w) continue;
+      if (w.literals.some(looksMasked)) for (const t of w.tables) this.marked.add(bare(t));
+      if (w.params.length > 0) withParams.push(...w.tables.map(bare));
     }
     if (parseName === null) return;
     if (withParams.length) this.byStatement.set(parseName, withParams);

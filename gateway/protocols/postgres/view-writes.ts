@@ -1,6 +1,6 @@
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { looksMasked } from "../../../core/masking/masked-shape";
-import { statementValues, writtenRelations, type MaskedWrite } from "../../../core/masking/masked-writes";
+import type { MaskedWrite, UncoveredWrite } from "../../../core/masking/masked-writes";
 import type { TargetCatalog } from "./column-catalog";
 
 export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
@@ -15,24 +15,15 @@ export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
  * listed only when the statement has a value that could matter (a masked-looking literal, or, for a
  * Parse, a parameter); with `loaded` set they count as views over masked columns (fail closed).
  */
-export function viewWrites(
-  statements: Array<{ tree: Record<string, unknown> }>,
-  m: SessionMasking,
-  catalog: ViewLookup,
-  opts: { parse: boolean; loaded: boolean },
-): { unknown: string[]; writes: MaskedWrite[] } {
+export function viewWrites(uncovered: Array<UncoveredWrite | null>, m: SessionMasking, catalog: ViewLookup, opts: { parse: boolean; loaded: boolean }): { unknown: string[]; writes: MaskedWrite[] } {
   const unknown: string[] = [];
   const writes: MaskedWrite[] = [];
-  for (const { tree } of statements) {
-    const relations = writtenRelations(tree).filter((r) => referenceCovered(m, r, "*") === undefined);
-    if (relations.length === 0) continue;
-    const values = statementValues(tree);
-    const matters = values.literals.some(looksMasked) || (opts.parse && values.params.length > 0);
-    if (!matters) continue;
-    for (const r of relations) {
+  for (const w of uncovered) {
+    if (!w || !(w.literals.some(looksMasked) || (opts.parse && w.params.length > 0))) continue;
+    for (const r of w.tables) {
       const over = viewOverMasked(catalog, m, r);
       if (over === undefined && !opts.loaded) unknown.push(r);
-      else if (over !== false) writes.push({ column: `${r}.* (a view over a masked column)`, ...values });
+      else if (over !== false) writes.push({ column: `${r}.* (a view over a masked column)`, literals: w.literals, params: w.params });
     }
   }
   return { unknown: [...new Set(unknown)], writes };

@@ -10,7 +10,7 @@ import { canonicalJson, pinTools, type PinState } from "../../../../core/mcp/too
 import { decideAccepted } from "../../../pipeline/accepted-reviews";
 import { redactArguments, toolError, toolResult } from "../tool-call";
 import type { UpstreamPool } from "./upstream-pool";
-import { maskedInJson } from "../../../http/masked-upload";
+import { maskedInJson, sendsBackMasked } from "../../../http/masked-upload";
 
 export type McpSession = ClientSession<McpSettings>;
 
@@ -76,7 +76,7 @@ export async function judgeCall(deps: GatewayDeps, pool: UpstreamPool, s: McpSes
   // What masking showed, passed back as an argument, would replace the real value upstream (see masked-upload.ts); a tool that says it only reads may be given it.
   const where = s.masker() && tool.annotations?.readOnlyHint !== true ? maskedInJson(args, "$") : null;
   if (where) {
-    const message = `Gatehouse refused this call: its arguments send back a value masking showed in place of the real one (${where}), which would replace the real value upstream; pass the real value, or leave the argument out`;
+    const message = sendsBackMasked(where, "call", "argument");
     return { kind: "refused", result: toolError(message), outcome: "denied", message, rule: null };
   }
   const policy = deps.policies.current(s.admission.connection.id);
