@@ -40,6 +40,7 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     ["alter table customers add column gx text generated always as (name || '') stored", "name"],
     ["create trigger tg before update on customers for each row execute function f()", "customers"],
     ["create rule rr as on update to customers do also insert into rlog values (new.name)", "customers"],
+    ["create function tf() returns trigger language plpgsql as $$ begin new.n := (select max(name) from customers); return new; end $$", "customers"],
     ["copy (select name from customers) to '/tmp/names.txt'", "name"],
     ["select lo_from_bytea(0, convert_to(name, 'UTF8')) from customers", "name"],
     ["select setval('s', length(name)) from customers", "name"],
@@ -64,6 +65,8 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     "alter table customers set schema archive",
     "alter table customers add column gy text generated always as (upper(note)) stored",
     "create trigger tg before update on orders for each row execute function f()",
+    "create function tf() returns trigger language plpgsql as $$ begin new.at := now(); return new; end $$",
+    "create function tf() returns trigger language plpgsql as $$ begin new.n := (select max(id) from orders); return new; end $$",
     "alter table vault.keys rename column note to remark",
     "copy (select name from customers) to stdout",
     "copy customers (id, note) to '/tmp/ids.txt'",
@@ -76,5 +79,17 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     const a = analyzer.analyze("do $$ begin perform 1; end $$");
     if (!a.ok) throw new Error(a.error);
     expect(copiesMaskedColumns(a.statements[0].tree, everywhere)?.reason).toContain("columns of every table (*.ssn)");
+  });
+
+  it("a read of a view counts as masked where the caller's catalog says the view reaches a masked column", () => {
+    const a = analyzer.analyze("insert into log (who, id) select shout, id from contacts; do $$ begin insert into log select * from contacts; end $$; insert into log (id) select id from contacts");
+    if (!a.ok) throw new Error(a.error);
+    // contacts.shout is upper(customers.name); contacts.id is customers.id.
+    const throughView = (r: { table: string | null; column: string }) => r.table === "contacts" || (r.table === null && r.column === "shout");
+    const [insert, block, ids] = a.statements.map((s) => copiesMaskedColumns(s.tree, masking, throughView));
+    expect(insert?.reason).toContain("it copies shout, which masking protects, into log.who");
+    expect(block?.reason).toContain("masking protects contacts, which the block names");
+    expect(ids).toBeNull();
+    expect(copied("insert into log (who, id) select shout, id from contacts")).toBeNull(); // without the catalog, no rule names contacts
   });
 });

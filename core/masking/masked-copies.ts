@@ -29,13 +29,16 @@ const STASHING_FUNCTIONS = new Map([
  * covered table or column out from under its rule (a rename, another schema); or creates what would
  * see the values later and could put them anywhere (a trigger or a rule on a covered table, a DO
  * block or a function body that names one). Read back later, the values would come out plain.
+ * A view over a masked column counts as masked where `throughView` says so (the caller's catalog).
  * From the parse tree alone, over-approximate as the lineage is (a column is matched by name
  * through every relation of the statement): it may refuse a harmless copy, never let a traced one
- * through. Pure, protocol-agnostic (libpg-query trees).
+ * through. Protocol-agnostic (libpg-query trees).
  */
-export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy | null {
+export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?: (r: ColumnRead) => boolean): MaskedCopy | null {
   if (m.columns.length === 0) return null;
-  const covered = (reads: ColumnRead[]) => reads.find((r) => referenceCovered(m, r.table, r.column));
+  // A read is covered by a rule, or (`throughView`, from the target's catalog) reaches a masked column through a view the rules do not name.
+  const readsMasked = (table: string | null, column: string) => referenceCovered(m, table, column) !== undefined || (throughView?.({ table, column }) ?? false);
+  const covered = (reads: ColumnRead[]) => reads.find((r) => readsMasked(r.table, r.column));
   const name = (r: ColumnRead) => (r.table ? `${r.table}.${r.column}` : r.column);
   let found: MaskedCopy | null = null;
   // The destination column is masked too: a copy from one masked column into another stays masked.
@@ -100,7 +103,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
       } else if (isObj(copy.relation)) {
         const table = relationName(copy.relation);
         const cols = ((copy.attlist as Node[] | undefined) ?? []).map((a) => (a.String as { sval?: string } | undefined)?.sval ?? "");
-        const hit = cols.length ? cols.find((c) => referenceCovered(m, table, c)) : referenceCovered(m, table, "*") ? "*" : undefined;
+        const hit = cols.length ? cols.find((c) => readsMasked(table, c)) : readsMasked(table, "*") ? "*" : undefined;
         if (hit && !found) found = { column: `${table}.${hit}`, reason: `it copies ${table}${hit === "*" ? "" : `.${hit}`}, which masking protects, to ${where}, where masking would not follow it` };
       }
     }
@@ -115,7 +118,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
       const body =
         ((v.DoStmt.args as Node[] | undefined) ?? []).map((a) => ((a.DefElem as Node | undefined)?.arg as Node | undefined)?.String as { sval?: string } | undefined).find((x) => x?.sval)?.sval ?? "";
       const everyTable = m.columns.find((r) => r.table.test("\u0000any table\u0000"));
-      const named = everyTable ? undefined : body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => referenceCovered(m, w, "*"));
+      const named = everyTable ? undefined : body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*"));
       const what = everyTable ? `columns of every table (${everyTable.rule.column})` : named;
       if (what && !found)
         found = {
@@ -127,17 +130,23 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking): MaskedCopy |
       // A function's body runs later, out of sight; what it returns is redacted (result masking), but
       // a body that names a covered table and writes, runs SQL text or stashes values could copy
       // them as a side effect: refused.
+      // A trigger function writes by what it does to NEW (`new.note := (select name from customers)`).
       const body = stringsOf(((v.CreateFunctionStmt.options as Node[] | undefined) ?? []).filter((o) => (o.DefElem as Node | undefined)?.defname === "as")).join("\n");
-      const named = SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => referenceCovered(m, w, "*")) : undefined;
+      const returns = String(((v.CreateFunctionStmt.returnType as Node | undefined)?.names as Array<{ String?: { sval?: string } }> | undefined)?.at(-1)?.String?.sval ?? "");
+      const trigger = returns === "trigger" || returns === "event_trigger";
+      const named = trigger || SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*")) : undefined;
       if (named && !found)
-        found = { column: named, reason: `it creates a function whose body names ${named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values` };
+        found = {
+          column: named,
+          reason: `it creates a ${trigger ? "trigger function" : "function"} whose body names ${named}, which masking protects, and ${trigger ? "sets the rows a trigger writes" : "writes or runs SQL"}: masking cannot follow what it does with the values`,
+        };
     }
     if (isObj(v.CreateTrigStmt) || isObj(v.RuleStmt)) {
       // A trigger's function or a rule's actions see every row of the table as it changes (NEW.name) and can put it anywhere.
       const t = (v.CreateTrigStmt ?? v.RuleStmt) as Node;
       const table = relationName(t.relation);
       const what = isObj(v.CreateTrigStmt) ? "a trigger" : "a rule";
-      if (referenceCovered(m, table, "*") && !found)
+      if (readsMasked(table, "*") && !found)
         found = { column: table, reason: `it creates ${what} on ${table}, whose columns masking protects: it would see their values as rows change and could copy them anywhere` };
     }
     for (const table of isObj(v.AlterTableStmt) || isObj(v.CreateStmt) ? [relationName(((v.AlterTableStmt ?? v.CreateStmt) as Node).relation)] : []) {

@@ -81,8 +81,12 @@ export class Scope {
         this.add(name, rel);
       }
     });
+    // A trigger's body reads the row of its table as NEW and OLD.
+    const trigger = tree.type === "create" && tree.keyword === "trigger" && isObj(tree.table) ? { ...tree.table, as: "new" } : null;
     walk(tree, (n) => {
-      for (const entry of [...fromEntries(n.from), ...(["update", "delete", "insert", "replace"].includes(String(n.type)) ? fromEntries(n.table) : [])]) {
+      const entries = [...fromEntries(n.from), ...(["update", "delete", "insert", "replace"].includes(String(n.type)) ? fromEntries(n.table) : [])];
+      if (n === tree && trigger) entries.push(trigger, { ...trigger, as: "old" });
+      for (const entry of entries) {
         const rel = this.relationOf(entry);
         if (!rel) continue;
         const alias = nameOf(entry.as)?.toLowerCase();

@@ -9,7 +9,7 @@ type Node = Record<string, unknown>;
  * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
  * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
  * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
- * generated column added by ALTER TABLE), or a file on the server (`file`: SELECT ... INTO OUTFILE/DUMPFILE).
+ * generated column added by ALTER TABLE, a trigger's SET NEW.column = ...), or a file on the server (`file`: SELECT ... INTO OUTFILE/DUMPFILE).
  * Null when a statement cannot be read (callers assume the worst).
  */
 export type MysqlSink = { kind: "column" | "variable" | "rename" | "file"; table: string | null; dest: string | null; reads: ColumnReference[] };
@@ -56,6 +56,11 @@ function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
           outputsOf(select).map((o) => o.name),
           select,
         );
+    }
+    // CREATE TRIGGER ... SET NEW.column = expr (the one body the grammar reads): a copy into the trigger's table, for every row written later.
+    if (type === "create" && tree.keyword === "trigger" && isObj(tree.execute) && tree.execute.type === "set") {
+      const table = tableOf(tree.table);
+      for (const a of Array.isArray(tree.execute.expr) ? (tree.execute.expr as Node[]) : []) out.push({ kind: "column", table, dest: nameOf(a.column), reads: scope.exprReads(a.value, null, 0) });
     }
     if (type === "update") {
       const table = tableOf(tree.table);

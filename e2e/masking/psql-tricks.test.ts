@@ -89,6 +89,13 @@ const TRICKS = [
   "begin; alter table customers add column gx text generated always as (name || '') stored; commit; select gx from customers; alter table customers drop column gx",
   "create temp table tlog (v text); create function pg_temp.tf() returns trigger language plpgsql as $$ begin insert into tlog values (new.name); return new; end $$; create trigger tg before update on customers for each row execute function pg_temp.tf(); update customers set id = id; drop trigger tg on customers; select * from tlog",
   "create temp table rlog (v text); create rule rr as on update to customers do also insert into rlog values (new.name); update customers set id = id; drop rule rr on customers; select * from rlog",
+  // A trigger function that sets the row it is given from a covered table: every later insert would copy it.
+  "create temp table tw (n text); create function pg_temp.tw_fill() returns trigger language plpgsql as $$ begin new.n := (select string_agg(name, ',') from customers); return new; end $$; create trigger tw_t before insert on tw for each row execute function pg_temp.tw_fill(); insert into tw values ('x'); select * from tw",
+  // Through a view over a masked column (its name is no rule's): named columns, a DO block, a function body.
+  "create temp table tv (a text); insert into tv (a) select shout from customer_contacts; select * from tv",
+  "create temp table tv2 (a text); update tv2 set a = (select shout from customer_contacts where id = 1); insert into tv2 values ('x'); update tv2 set a = (select shout from customer_contacts where id = 1); select * from tv2",
+  "create temp table tv3 (id int, contact text, shout text, card text); do $$ begin insert into tv3 select * from customer_contacts; end $$; select shout from tv3",
+  "create temp table tv4 (a text); create function pg_temp.tv4_fill() returns void language plpgsql as $$ begin insert into tv4 select shout from customer_contacts; end $$; select pg_temp.tv4_fill(); select * from tv4",
 ];
 
 describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query", () => {

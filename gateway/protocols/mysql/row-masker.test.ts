@@ -3,6 +3,7 @@ import { compileForGroups } from "../../../core/masking/compile-rules";
 import { maskingRulesSchema } from "../../../core/masking/masking-rules";
 import { Cursor, lenencBytes } from "./packet-codec";
 import { RowMasker, type ColumnDef } from "./row-masker";
+import { errPacket, parseErr } from "./handshake-messages";
 
 const masking = compileForGroups(
   maskingRulesSchema.parse({
@@ -79,5 +80,15 @@ describe("masking MySQL rows", () => {
     m.reset("select upper(name) as x from users");
     m.addColumn({ schema: "", table: "", orgTable: "", name: "x", orgName: "", type: 0xfd });
     expect(m.textRow(lenencBytes(Buffer.from("ANN")))).toBeNull();
+  });
+
+  it("an error of a statement that reads a covered column: its quoted values redacted, the apostrophes of its own words kept", () => {
+    const m = new RowMasker(masking, key);
+    const masked = (message: string) => parseErr(m.maskedError(errPacket({ code: 1442, state: "HY000" }, message), "call copy_codes()") ?? errPacket({ code: 0, state: "HY000" }, message)).message;
+    expect(masked("Can't update table 't6' in stored function/trigger because it is already used by statement which invoked this stored function/trigger")).toBe(
+      "Can't update table '[REDACTED]' in stored function/trigger because it is already used by statement which invoked this stored function/trigger",
+    );
+    expect(masked("Truncated incorrect INTEGER value: 'ZX-4471-QQ'")).toBe("Truncated incorrect INTEGER value: '[REDACTED]'");
+    expect(masked("Table 'shop.t2' doesn't exist")).toBe("Table '[REDACTED]' doesn't exist");
   });
 });

@@ -83,7 +83,7 @@ export class RowMasker {
   maskedError(payload: Buffer, text: string | null): Buffer | null {
     const e = parseErr(payload);
     let message = this.masker.scanText(e.message) ?? e.message;
-    if (this.masking.columns.length > 0 && readsCovered(this.masking, text, this.views)) message = message.replace(QUOTED, "'[REDACTED]'");
+    if (this.masking.columns.length > 0 && readsCovered(this.masking, text, this.views)) message = redactQuoted(message);
     return message === e.message ? null : errPacket({ code: e.code, state: e.state }, message);
   }
 
@@ -235,7 +235,7 @@ export class RowMasker {
     }
     if (plan.quoted) {
       const text = buf.toString("utf8", start, end);
-      const masked = (this.masker.scanText(text) ?? text).replace(QUOTED, "'[REDACTED]'");
+      const masked = redactQuoted(this.masker.scanText(text) ?? text);
       return masked === text ? null : Buffer.from(masked, "utf8");
     }
     if (!plan.scan) return null;
@@ -260,8 +260,13 @@ const asTyped = (type: number, masked: Buffer): Buffer => {
 };
 
 /** `text`: the parsed query (null: unknown or unreadable); `opaque`: its results may come from relations it does not name. */
-// A quoted value in a server message ('...', with '' and \' inside).
-const QUOTED = /'(?:[^'\\]|\\.|'')*'/g;
+/**
+ * A server message with its quoted values ('...', with '' and \' inside) redacted. The apostrophe of
+ * a contraction in the message's own words (`Can't update table 't6'`) opens no value: read as one,
+ * it paired with the next quote and garbled the message (`Can'[REDACTED]'t6' in stored function...`).
+ */
+const redactQuoted = (message: string): string => message.replace(QUOTED, (q) => (q.startsWith("'") ? "'[REDACTED]'" : q));
+const QUOTED = /\b(?:can|don|doesn|isn|aren|wasn|weren|won|couldn|didn|hasn|haven|shouldn|wouldn|mustn|needn)'t\b|'(?:[^'\\]|\\.|'')*'/gi;
 
 /** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */
 function readsCovered(m: SessionMasking, text: string | null, views: ViewCatalog | null): boolean {

@@ -167,8 +167,11 @@ export const mayWriteMasked = (text: string, staged?: Set<string>): boolean =>
  * read, counts as covered: its values are then checked (fail closed).
  */
 function coveredTableOf(c: Classification, masking: SessionMasking, views: ViewCatalog | null): string | undefined {
-  return c.tables.find((table) => referenceCovered(masking, table, "*") !== undefined || (views !== null && ruleThroughViews(masking, views, [{ table, column: "*" }], []) !== undefined));
+  return c.tables.find((table) => isCoveredRelation(masking, views, table));
 }
+
+const isCoveredRelation = (masking: SessionMasking, views: ViewCatalog | null, name: string): boolean =>
+  referenceCovered(masking, name, "*") !== undefined || (views !== null && ruleThroughViews(masking, views, [{ table: name, column: "*" }], []) !== undefined);
 
 /** The first table a column rule covers that a text writes into (a view over one included), and the kind of that write; null when it writes into none (or cannot be read). */
 export function maskedWriteTable(masking: SessionMasking, text: string, serverVersion?: number, views: ViewCatalog | null = null): { table: string; kind: string } | null {
@@ -186,6 +189,8 @@ function loadRefusal(kind: string, table: string): { refusal: MysqlError; kind: 
   return { kind, refusal: new MysqlError(Err.TableAccessDenied, message) };
 }
 
+// Words of a text that may read a table's rows (for one the grammar cannot read).
+const READS_ROWS = /\b(select|insert|replace|update|into)\b/i;
 // Texts that may put values somewhere besides the result (see mysqlSinks).
 const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter|diagnostics)\b|:=/i;
 /**
@@ -220,9 +225,14 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];
     const named = words.find((w) => referenceCovered(masking, null, w));
     if (named) return refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`);
-    // A file written from a covered table (`SELECT * ... INTO OUTFILE ... FIELDS TERMINATED BY ','`, which the grammar does not read).
-    const table = /\binto\s+(outfile|dumpfile)\b/i.test(text) ? words.find((w) => referenceCovered(masking, w, "*")) : undefined;
-    return table ? refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`) : null;
+    // Whole rows of a covered table or view read where the grammar cannot follow them: `CREATE OR
+    // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME ALL`, a
+    // procedure or event whose body copies them, a file (`SELECT * ... INTO OUTFILE ... FIELDS
+    // TERMINATED BY ','`). DDL that only names the table (`ALTER TABLE users DISABLE KEYS`) reads no row.
+    const table = READS_ROWS.test(text) ? words.find((w) => isCoveredRelation(masking, views, w)) : undefined;
+    if (!table) return null;
+    if (/\binto\s+(outfile|dumpfile)\b/i.test(text)) return refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`);
+    return refuse(`it reads ${table}, whose columns masking protects, and the gateway cannot read it to see where the values go`);
   }
   for (const sink of sinks) {
     // A covered column read directly, or through a view (traced by its definition; an unreadable view counts as covered).

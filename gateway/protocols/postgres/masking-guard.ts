@@ -10,7 +10,8 @@ import { readParse } from "./frontend-messages";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
-import { viewWrites, type ViewLookup } from "./view-writes";
+import { viewReadTrace, viewWrites, type ViewLookup } from "./view-writes";
+import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
@@ -43,6 +44,12 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
   };
   // `viewsLoaded`: the views the message writes through were just looked up (a name still unknown then counts as a view over a masked column).
   const judge = (type: number, text: string, buf: Buffer, start: number, end: number, viewsLoaded: boolean): GuardRefusal | GuardHold | null => {
+    // The message waits for one catalog read of these names, then is judged again.
+    const holdForViews = (views: ViewLookup, names: string[]): GuardHold => {
+      const message = Buffer.from(buf.subarray(start, end));
+      const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
+      return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
+    };
     const m = masking();
     if (!m) return null;
     if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
@@ -63,21 +70,21 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     }
     const a = analyzer.analyze(text);
     if (!a.ok) return null; // the policy guard (or the target) refuses what does not parse
-    const copy = a.statements.map((s) => copiesMaskedColumns(s.tree, m)).find((c) => c !== null);
+    // Copies out, through a view over a masked column too (names not looked up yet: one catalog read, then judged again).
+    const unknownViews = new Set<string>();
+    const copy = a.statements
+      .map((s, i) => copiesMaskedColumns(s.tree, m, views && viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews)))
+      .find((c) => c !== null);
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
+    if (views && unknownViews.size) return holdForViews(views, [...unknownViews]);
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     // Each statement read once: its writes into masked columns, and into tables no rule names (views, staging tables).
     const maskedWrites = a.statements.map((s) => writesIntoMaskedColumns(s.tree, m));
     const uncovered = a.statements.map((s) => uncoveredWrites(s.tree, m));
     const viewed = views ? viewWrites(uncovered, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
-    if (views && viewed?.unknown.length) {
-      // Written through relations whose views are not known yet: the message waits for one catalog read, then is judged again.
-      const message = Buffer.from(buf.subarray(start, end));
-      const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
-      const names = viewed.unknown;
-      return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
-    }
+    // Written through relations whose views are not known yet: likewise.
+    if (views && viewed?.unknown.length) return holdForViews(views, viewed.unknown);
     const writes = [...maskedWrites.flat(), ...(viewed?.writes ?? [])];
     const copied = staged.copiedFrom(a.statements, maskedWrites);
     const hit =

@@ -145,7 +145,7 @@ export function viewNamesToLoad(m: SessionMasking, fields: Field[], info: Statem
  * reads: traced through each view the name may denote, down to tables. An unqualified column is
  * looked up in every view the statement names. A view the catalog could not read: "unknown".
  */
-function throughViews(m: SessionMasking, reads: ColumnRead[], relations: string[], catalog: TargetCatalog): CompiledColumnRule | "unknown" | undefined {
+export function throughViews(m: SessionMasking, reads: ColumnRead[], relations: string[], catalog: Pick<TargetCatalog, "viewsNamed">): CompiledColumnRule | "unknown" | undefined {
   for (const r of reads) {
     for (const name of r.table ? [r.table] : relations) {
       const views = catalog.viewsNamed(name);

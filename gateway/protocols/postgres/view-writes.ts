@@ -1,7 +1,9 @@
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { looksMasked } from "../../../core/masking/masked-shape";
 import type { MaskedWrite, UncoveredWrite } from "../../../core/masking/masked-writes";
+import type { ColumnRead } from "../../../core/sql/column-lineage";
 import type { TargetCatalog } from "./column-catalog";
+import { throughViews } from "./result-columns";
 
 export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
 
@@ -35,4 +37,25 @@ function viewOverMasked(catalog: ViewLookup, m: SessionMasking, name: string): b
   if (views === undefined) return undefined;
   if (views === null) return true;
   return views.some((v) => !v.viewBase || v.viewBase.some((b) => b.kind !== "v" && referenceCovered(m, b.table, b.column) !== undefined));
+}
+
+/**
+ * Copies out through a view (`insert into c (x) select shout from customer_contacts`, a DO block or a
+ * function body that names the view): for copiesMaskedColumns, whether a read of a relation no rule
+ * names reaches a masked column through a view, traced as result masking traces a view's columns (an
+ * unqualified column through every relation of the statement). A name not looked up yet goes to
+ * `unknown` for the caller to load before judging again, and counts as not masked meanwhile; once
+ * `loaded`, as masked (fail closed), as does a view the catalog could not read.
+ */
+export function viewReadTrace(catalog: ViewLookup, m: SessionMasking, relations: string[], loaded: boolean, unknown: Set<string>): (r: ColumnRead) => boolean {
+  return (r) => {
+    const known: string[] = [];
+    for (const name of r.table ? [r.table] : relations) {
+      if (catalog.viewsNamed(name) !== undefined) known.push(name);
+      else if (loaded) return true;
+      else unknown.add(name);
+    }
+    if (r.table && known.length === 0) return false;
+    return throughViews(m, [r], known, catalog) !== undefined;
+  };
 }
