@@ -42,6 +42,10 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     ["create rule rr as on update to customers do also insert into rlog values (new.name)", "customers"],
     ["create function tf() returns trigger language plpgsql as $$ begin new.n := (select max(name) from customers); return new; end $$", "customers"],
     ["copy (select name from customers) to '/tmp/names.txt'", "name"],
+    ["insert into log (who) select query_to_xml('select 1', true, false, '')::text", "query_to_xml()"],
+    ["create table t as select pg_catalog.table_to_xml('orders', true, false, '') as x", "pg_catalog.table_to_xml()"],
+    ["do $$ begin execute 'insert into log select * from cust' || 'omers'; end $$", "EXECUTE"],
+    ["create function cp2() returns void language plpgsql as $$ begin execute format('insert into log select * from %I', 'x'); end $$", "EXECUTE"],
     ["select lo_from_bytea(0, convert_to(name, 'UTF8')) from customers", "name"],
     ["select setval('s', length(name)) from customers", "name"],
     ["select dblink_exec('host=elsewhere', format('insert into t values (%L)', email)) from customers", "email"],
@@ -86,10 +90,18 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     if (!a.ok) throw new Error(a.error);
     // contacts.shout is upper(customers.name); contacts.id is customers.id.
     const throughView = (r: { table: string | null; column: string }) => r.table === "contacts" || (r.table === null && r.column === "shout");
-    const [insert, block, ids] = a.statements.map((s) => copiesMaskedColumns(s.tree, masking, throughView));
+    const [insert, block, ids] = a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { throughView }));
     expect(insert?.reason).toContain("it copies shout, which masking protects, into log.who");
     expect(block?.reason).toContain("masking protects contacts, which the block names");
     expect(ids).toBeNull();
     expect(copied("insert into log (who, id) select shout, id from contacts")).toBeNull(); // without the catalog, no rule names contacts
+  });
+
+  it("what a function masking cannot see into returns counts as masked where it is copied (the caller's catalog says which)", () => {
+    const a = analyzer.analyze("insert into log (who) select f(id) from orders; update log set who = f(1); select set_config('a.b', f(2), false); insert into log (at) select now()");
+    if (!a.ok) throw new Error(a.error);
+    const opaqueCall = (fn: string) => fn === "f";
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { opaqueCall })?.column ?? null)).toEqual(["f()", "f()", "f()", null]);
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking)).every((c) => c === null)).toBe(true);
   });
 });

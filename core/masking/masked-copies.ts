@@ -1,11 +1,20 @@
 import { referenceCovered, type SessionMasking } from "./compile-rules";
 import { expressionReads, outputName, statementLineage, type ColumnRead } from "../sql/column-lineage";
+import { routineCalls, RUNS_SQL_TEXT } from "../sql/routine-calls";
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
 
 /** A statement that would put a masked column's values where masking does not follow them: what, and why it is refused (a sentence's end). */
 export type MaskedCopy = { column: string; reason: string };
+
+/**
+ * What only the target's catalog knows: whether a read of a relation no rule names reaches a masked
+ * column through a view (`throughView`), and whether a function is one masking cannot see into
+ * (`opaqueCall`: a routine outside pg_catalog written in SQL or a procedural language, which may
+ * read and return masked columns). Built-ins that run SQL text count as opaque without it.
+ */
+export type CopyCatalog = { throughView?: (r: ColumnRead) => boolean; opaqueCall?: (fn: string) => boolean };
 
 // Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
 const STASHING_FUNCTIONS = new Map([
@@ -29,15 +38,16 @@ const STASHING_FUNCTIONS = new Map([
  * covered table or column out from under its rule (a rename, another schema); or creates what would
  * see the values later and could put them anywhere (a trigger or a rule on a covered table, a DO
  * block or a function body that names one). Read back later, the values would come out plain.
- * A view over a masked column counts as masked where `throughView` says so (the caller's catalog).
+ * A view over a masked column counts as masked where `throughView` says so (the caller's catalog),
+ * and a value computed by a function masking cannot see into is copied as if it were masked.
  * From the parse tree alone, over-approximate as the lineage is (a column is matched by name
  * through every relation of the statement): it may refuse a harmless copy, never let a traced one
  * through. Protocol-agnostic (libpg-query trees).
  */
-export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?: (r: ColumnRead) => boolean): MaskedCopy | null {
+export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: CopyCatalog = {}): MaskedCopy | null {
   if (m.columns.length === 0) return null;
-  // A read is covered by a rule, or (`throughView`, from the target's catalog) reaches a masked column through a view the rules do not name.
-  const readsMasked = (table: string | null, column: string) => referenceCovered(m, table, column) !== undefined || (throughView?.({ table, column }) ?? false);
+  // A read is covered by a rule, or (from the target's catalog) reaches a masked column through a view the rules do not name.
+  const readsMasked = (table: string | null, column: string) => referenceCovered(m, table, column) !== undefined || (catalog.throughView?.({ table, column }) ?? false);
   const covered = (reads: ColumnRead[]) => reads.find((r) => readsMasked(r.table, r.column));
   const name = (r: ColumnRead) => (r.table ? `${r.table}.${r.column}` : r.column);
   let found: MaskedCopy | null = null;
@@ -49,6 +59,15 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
       if (hit && !(dest !== undefined && referenceCovered(m, table, dest)))
         found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, into ${table}${dest ? `.${dest}` : ""}, where masking would not follow it` };
     });
+  };
+  // What a function masking cannot see into returns, copied to `where` (`insert into t select f()`, `create table t as select query_to_xml(...)`).
+  const opaqueCopy = (source: unknown, where: string) => {
+    const fn = found ? undefined : routineCalls(source).functions.find((f) => RUNS_SQL_TEXT.test(f) || (catalog.opaqueCall?.(f) ?? false));
+    if (fn)
+      found = {
+        column: `${fn}()`,
+        reason: `it copies what ${fn}() returns into ${where}, where masking would not follow it: masking cannot see into that function, which may return masked values`,
+      };
   };
   const walk = (v: unknown): void => {
     if (found) return;
@@ -64,6 +83,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
           cols,
           lineage.outputs.map((o) => o.reads),
         );
+      opaqueCopy(ins.selectStmt, relationName(ins.relation));
     }
     if (isObj(v.CreateTableAsStmt) && isObj(v.CreateTableAsStmt.query)) {
       const ctas = v.CreateTableAsStmt;
@@ -78,6 +98,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
           lineage.outputs.map((_, i) => named[i] ?? outputName(targets[i])),
           lineage.outputs.map((o) => o.reads),
         );
+      opaqueCopy(query, relationName(into.rel));
     }
     if (isObj(v.SelectStmt) && isObj(v.SelectStmt.intoClause)) {
       // SELECT ... INTO new_table: CREATE TABLE AS by another name.
@@ -91,6 +112,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
           lineage.outputs.map((_, i) => outputName(targets[i])),
           lineage.outputs.map((o) => o.reads),
         );
+      opaqueCopy([sel.targetList, sel.fromClause], relationName(into.rel));
     }
     if (isObj(v.CopyStmt) && !v.CopyStmt.is_from && (v.CopyStmt.filename || v.CopyStmt.is_program)) {
       // COPY ... TO a server file or a program: pg_read_file or COPY FROM would read it back unmasked (TO STDOUT is masked as it streams).
@@ -100,6 +122,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
         const lineage = statementLineage(copy.query);
         const hit = lineage && covered(lineage.outputs.flatMap((o) => o.reads));
         if (hit && !found) found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, to ${where}, where masking would not follow it` };
+        opaqueCopy(copy.query, where);
       } else if (isObj(copy.relation)) {
         const table = relationName(copy.relation);
         const cols = ((copy.attlist as Node[] | undefined) ?? []).map((a) => (a.String as { sval?: string } | undefined)?.sval ?? "");
@@ -125,6 +148,12 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
           column: what,
           reason: `it runs a DO block on a connection where masking protects ${everyTable ? what : `${what}, which the block names`}, and masking cannot follow what its code does with the values`,
         };
+      // SQL built at run time names its tables in no word of the body (`execute 'insert into c select * from cust' || 'omers'`).
+      if (!found && RUNS_BUILT_SQL.test(body))
+        found = {
+          column: "EXECUTE",
+          reason: "it runs a DO block that builds SQL at run time on a connection whose columns masking protects: masking cannot see what that SQL reads or where it puts the values",
+        };
     }
     if (isObj(v.CreateFunctionStmt)) {
       // A function's body runs later, out of sight; what it returns is redacted (result masking), but
@@ -139,6 +168,11 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
         found = {
           column: named,
           reason: `it creates a ${trigger ? "trigger function" : "function"} whose body names ${named}, which masking protects, and ${trigger ? "sets the rows a trigger writes" : "writes or runs SQL"}: masking cannot follow what it does with the values`,
+        };
+      if (!found && RUNS_BUILT_SQL.test(body))
+        found = {
+          column: "EXECUTE",
+          reason: "it creates a function that builds SQL at run time on a connection whose columns masking protects: masking cannot see what that SQL reads or where it puts the values",
         };
     }
     if (isObj(v.CreateTrigStmt) || isObj(v.RuleStmt)) {
@@ -166,6 +200,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
         targets.map((t) => String((t.ResTarget as Node).name)),
         targets.map((t) => expressionReads(tree, (t.ResTarget as Node).val)),
       );
+      opaqueCopy([upd.targetList, upd.fromClause], relationName(upd.relation));
     }
     if (isObj(v.FuncCall)) {
       const fn =
@@ -176,6 +211,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, throughView?:
       const into = STASHING_FUNCTIONS.get(fn);
       const hit = into ? covered(expressionReads(tree, v.FuncCall.args)) : undefined;
       if (hit && !found) found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, into ${into}, where masking would not follow it` };
+      if (into) opaqueCopy(v.FuncCall.args, into);
     }
     for (const k in v) walk(v[k]);
   };
@@ -190,6 +226,8 @@ function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {
   for (const k in v) walkColumnDefs(v[k], visit);
 }
 
+// Code that runs SQL built at run time: PL/pgSQL's EXECUTE, the built-ins that run SQL text, dblink.
+const RUNS_BUILT_SQL = /\bexecute\b|\b(?:query|table|cursor|schema|database)_to_xml|\bts_(?:stat|rewrite)\b|\bdblink/i;
 // What in a function body can put values somewhere: writes, SQL run from text, settings and notifications.
 const SIDE_EFFECTS = /\b(insert|update|merge|copy|create|alter|execute|set_config|pg_notify|dblink\w*)\b/i;
 

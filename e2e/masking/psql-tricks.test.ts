@@ -96,6 +96,12 @@ const TRICKS = [
   "create temp table tv2 (a text); update tv2 set a = (select shout from customer_contacts where id = 1); insert into tv2 values ('x'); update tv2 set a = (select shout from customer_contacts where id = 1); select * from tv2",
   "create temp table tv3 (id int, contact text, shout text, card text); do $$ begin insert into tv3 select * from customer_contacts; end $$; select shout from tv3",
   "create temp table tv4 (a text); create function pg_temp.tv4_fill() returns void language plpgsql as $$ begin insert into tv4 select shout from customer_contacts; end $$; select pg_temp.tv4_fill(); select * from tv4",
+  // What a function returns, copied: one of the session's own (its body reads a masked column), or a built-in that runs SQL text.
+  "create function pg_temp.fr() returns text language sql as 'select name from customers order by id limit 1'; create temp table tf (n text); insert into tf select pg_temp.fr(); insert into tf values ('x'); update tf set n = pg_temp.fr(); create temp table tf2 as select pg_temp.fr() as n; select * from tf; select * from tf2",
+  "create temp table tx (n text); insert into tx select query_to_xml('select name from customers', true, false, '')::text; select * from tx",
+  // SQL built at run time names no table in the code's words.
+  "create temp table td (like customers); do $$ begin execute 'insert into td select * from cust' || 'omers'; end $$; select name from td",
+  "create temp table tg (like customers); create function pg_temp.dyn() returns void language plpgsql as $$ begin execute 'insert into tg select * from cust' || 'omers'; end $$; select pg_temp.dyn(); select name from tg",
 ];
 
 describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query", () => {

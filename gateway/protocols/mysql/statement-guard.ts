@@ -193,6 +193,17 @@ function loadRefusal(kind: string, table: string): { refusal: MysqlError; kind: 
 const READS_ROWS = /\b(select|insert|replace|update|into)\b/i;
 // Texts that may put values somewhere besides the result (see mysqlSinks).
 const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter|diagnostics)\b|:=/i;
+const MAY_BUILD_SQL = /\b(prepare|immediate)\b/i;
+/**
+ * PREPARE ... FROM or EXECUTE IMMEDIATE given anything but one quoted text (`@q`, `concat(...)`,
+ * `'insert ... fr' 'om us' 'ers'`, which the server joins): SQL built at run time, which reaches the
+ * server without the gateway reading it. Judged on the code outside strings and comments.
+ */
+function runsBuiltSql(text: string): boolean {
+  if (!MAY_BUILD_SQL.test(text)) return false;
+  const code = quotedParts(text).code.replace(/\/\*[\s\S]*?\*\/|(?:--\s|#)[^\n]*/g, " ");
+  return /\b(?:prepare\s+\S+\s+from|execute\s+immediate)\s+(?!(?:''|"")\s*(?:;|$))\S/i.test(code);
+}
 /**
  * GET DIAGNOSTICS taking a condition's message into a variable (a word in a comment or string counts
  * too: refused rather than read closely). Two tests, not `diagnostics[\s\S]*message_text`, which
@@ -201,7 +212,7 @@ const MAY_COPY = /\b(insert|replace|update|create|into|set|rename|alter|diagnost
 const takesDiagnosticsMessage = (text: string): boolean => /\bdiagnostics\b/i.test(text) && /\bmessage_text\b/i.test(text);
 
 /** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
-export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && MAY_COPY.test(text);
+export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && (MAY_COPY.test(text) || MAY_BUILD_SQL.test(text));
 
 /**
  * A statement that would copy a column masking protects where masking does not follow it: into a
@@ -220,6 +231,11 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
   // A warning quotes the value it is about (`Truncated incorrect INTEGER value: '...'`): SHOW WARNINGS
   // comes back masked, but a message taken into a variable would be read back plain.
   if (takesDiagnosticsMessage(text)) return refuse("GET DIAGNOSTICS copies a condition's message, which can quote a value masking protects, into a variable (SHOW WARNINGS shows it masked)");
+  if (runsBuiltSql(text))
+    return refuse(
+      "it prepares or runs SQL held in a variable or built by an expression, which the gateway cannot read to see where it puts the values masking protects (give PREPARE or EXECUTE IMMEDIATE a quoted text)",
+    );
+  if (!MAY_COPY.test(text)) return null;
   const sinks = mysqlSinks(text);
   if (sinks === null) {
     const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];

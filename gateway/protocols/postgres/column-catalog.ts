@@ -56,6 +56,8 @@ export class TargetCatalog {
   private builtins: Cached<{ functions: Set<string>; operators: Set<string> } | null> | undefined;
   /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
+  /** Function name (lower case, unqualified) -> the languages of its definitions outside pg_catalog (null: could not be read). */
+  private readonly routineNames = new Map<string, Cached<string[] | null>>();
   private pool: pg.Pool | undefined;
 
   constructor(
@@ -98,6 +100,30 @@ export class TargetCatalog {
   builtinRoutines(): { functions: Set<string>; operators: Set<string> } | null | undefined {
     const c = this.builtins;
     return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  /**
+   * The languages (`sql`, `plpgsql`, `c`...) of the functions of this name outside pg_catalog, in any
+   * schema: [] when there are none; null when the catalog could not be read; undefined when not loaded yet.
+   */
+  routineLanguages(name: string): string[] | null | undefined {
+    const c = this.routineNames.get(name);
+    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  async loadRoutineNames(names: string[]): Promise<void> {
+    const at = this.now();
+    try {
+      const { rows } = await this.connect().query<{ name: string; langs: string[] }>(
+        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs from pg_proc p join pg_language l on l.oid = p.prolang
+          where p.proname = any($1::text[]) and p.pronamespace <> 'pg_catalog'::regnamespace group by p.proname`,
+        [names],
+      );
+      for (const n of names) this.routineNames.set(n, { value: rows.find((r) => r.name === n)?.langs ?? [], at });
+    } catch (err) {
+      for (const n of names) this.routineNames.set(n, { value: null, at });
+      throw err;
+    }
   }
 
   async loadBuiltinRoutines(): Promise<void> {
@@ -144,6 +170,7 @@ export class TargetCatalog {
 
   invalidate(): void {
     this.viewNames.clear();
+    this.routineNames.clear();
     this.builtins = undefined;
     this.relations.clear();
     this.types.clear();

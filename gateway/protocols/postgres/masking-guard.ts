@@ -10,7 +10,7 @@ import { readParse } from "./frontend-messages";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
-import { viewReadTrace, viewWrites, type ViewLookup } from "./view-writes";
+import { opaqueRoutine, viewReadTrace, viewWrites, type GuardCatalog } from "./view-writes";
 import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
@@ -27,7 +27,7 @@ const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gat
  * (insufficient_privilege), like every other Gatehouse refusal: the statement is fine SQL, the
  * gateway will not let this session run it, and no change of value format makes it pass.
  */
-export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">, views?: ViewLookup): FrontendGuard {
+export function maskingGuard(masking: () => SessionMasking | null, analyzer: StatementAnalyzer, tracker: Pick<StatementTracker, "whenDone">, views?: GuardCatalog): FrontendGuard {
   const paramsOf = new Map<string, MaskedWrite[]>(); // prepared statement name -> its writes that take parameters
   const staged = new StagedValues();
   // A Bind is judged against the Parse before it (if that Parse fails, the server skips the Bind too);
@@ -43,13 +43,14 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
       );
   };
   // `viewsLoaded`: the views the message writes through were just looked up (a name still unknown then counts as a view over a masked column).
+  // The message waits for one catalog read of these names (views; functions), then is judged again.
+  const holdForCatalog = (catalog: GuardCatalog, names: string[], routines: string[], type: number, text: string, buf: Buffer, start: number, end: number): GuardHold => {
+    const message = Buffer.from(buf.subarray(start, end));
+    const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
+    const load = () => Promise.all([names.length ? catalog.loadViewNames(names) : null, routines.length ? catalog.loadRoutineNames(routines) : null]);
+    return { hold: { start: () => load().then(again, again), cancel: () => {}, withdraw: () => {} } };
+  };
   const judge = (type: number, text: string, buf: Buffer, start: number, end: number, viewsLoaded: boolean): GuardRefusal | GuardHold | null => {
-    // The message waits for one catalog read of these names, then is judged again.
-    const holdForViews = (views: ViewLookup, names: string[]): GuardHold => {
-      const message = Buffer.from(buf.subarray(start, end));
-      const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
-      return { hold: { start: () => views.loadViewNames(names).then(again, again), cancel: () => {}, withdraw: () => {} } };
-    };
     const m = masking();
     if (!m) return null;
     if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
@@ -70,13 +71,23 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     }
     const a = analyzer.analyze(text);
     if (!a.ok) return null; // the policy guard (or the target) refuses what does not parse
-    // Copies out, through a view over a masked column too (names not looked up yet: one catalog read, then judged again).
+    // Copies out, through a view over a masked column or a function masking cannot see into too (names not looked up yet: one catalog read, then judged again).
     const unknownViews = new Set<string>();
+    const unknownRoutines = new Set<string>();
     const copy = a.statements
-      .map((s, i) => copiesMaskedColumns(s.tree, m, views && viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews)))
+      .map((s, i) =>
+        copiesMaskedColumns(
+          s.tree,
+          m,
+          views && {
+            throughView: viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews),
+            opaqueCall: opaqueRoutine(views, viewsLoaded, unknownRoutines),
+          },
+        ),
+      )
       .find((c) => c !== null);
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    if (views && unknownViews.size) return holdForViews(views, [...unknownViews]);
+    if (views && (unknownViews.size || unknownRoutines.size)) return holdForCatalog(views, [...unknownViews], [...unknownRoutines], type, text, buf, start, end);
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     // Each statement read once: its writes into masked columns, and into tables no rule names (views, staging tables).
@@ -84,7 +95,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     const uncovered = a.statements.map((s) => uncoveredWrites(s.tree, m));
     const viewed = views ? viewWrites(uncovered, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
     // Written through relations whose views are not known yet: likewise.
-    if (views && viewed?.unknown.length) return holdForViews(views, viewed.unknown);
+    if (views && viewed?.unknown.length) return holdForCatalog(views, viewed.unknown, [], type, text, buf, start, end);
     const writes = [...maskedWrites.flat(), ...(viewed?.writes ?? [])];
     const copied = staged.copiedFrom(a.statements, maskedWrites);
     const hit =

@@ -6,6 +6,8 @@ import type { TargetCatalog } from "./column-catalog";
 import { throughViews } from "./result-columns";
 
 export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
+/** What the masking guard reads of the target's catalog: views, and the languages of functions. */
+export type GuardCatalog = ViewLookup & Pick<TargetCatalog, "routineLanguages" | "loadRoutineNames" | "builtinRoutines">;
 
 /**
  * Writes through an updatable view over a masked column (`update customer_cards set card = ...`):
@@ -57,5 +59,26 @@ export function viewReadTrace(catalog: ViewLookup, m: SessionMasking, relations:
     }
     if (r.table && known.length === 0) return false;
     return throughViews(m, [r], known, catalog) !== undefined;
+  };
+}
+
+/**
+ * For copiesMaskedColumns: whether a function called in a copy is one masking cannot see into, a
+ * routine outside pg_catalog written in SQL or a procedural language (its body may read masked
+ * columns and return them); C and internal ones (an extension's `uuid_generate_v4`) are not. A name
+ * not looked up yet goes to `unknown` and counts as not opaque meanwhile; once `loaded`, as opaque.
+ */
+export function opaqueRoutine(catalog: GuardCatalog, loaded: boolean, unknown: Set<string>): (fn: string) => boolean {
+  return (fn) => {
+    const parts = fn.split(".");
+    if (parts.length > 1 && parts.at(-2) === "pg_catalog") return false;
+    const name = parts.at(-1)!;
+    if (parts.length === 1 && catalog.builtinRoutines()?.functions.has(name)) return false; // defined in pg_catalog only: no lookup
+    const languages = catalog.routineLanguages(name);
+    if (languages === undefined) {
+      if (!loaded) unknown.add(name);
+      return loaded;
+    }
+    return languages === null || languages.some((l) => l !== "c" && l !== "internal");
   };
 }
