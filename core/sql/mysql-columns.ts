@@ -21,6 +21,8 @@ export type MysqlLineage = {
   ddl: boolean;
   /** It calls a stored procedure: its results come from relations the text does not name. */
   calls: boolean;
+  /** The functions it calls, lower case, without their database (a stored function among them reads relations the text does not name). */
+  functions: string[];
 };
 
 type Node = Record<string, unknown>;
@@ -296,7 +298,19 @@ function lineageOf(statements: MysqlStatementText[]): MysqlLineage | null {
     },
     ddl: scopes.some((s) => DDL.has(String(s.tree.type))),
     calls: scopes.some((s) => s.tree.type === "call"),
+    functions: [...new Set(scopes.flatMap((s) => functionsCalled(s.tree)))],
   };
+}
+
+/** The names of the functions a tree calls (the grammar's `function` nodes: built-ins and stored functions alike), lower case. */
+function functionsCalled(tree: Node): string[] {
+  const out: string[] = [];
+  walk(tree, (n) => {
+    if (n.type !== "function" || !isObj(n.name) || !Array.isArray(n.name.name)) return;
+    const name = nameOf((n.name.name as unknown[]).at(-1));
+    if (name) out.push(name.toLowerCase());
+  });
+  return out;
 }
 
 /**

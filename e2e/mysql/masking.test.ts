@@ -30,7 +30,8 @@ describe("[MYSQL][MASKING]", () => {
        create view shop.user_codes as select id, code from shop.users;
        create table shop.copies (who varchar(80));
        create table shop.cards (id int primary key, pan varchar(20));
-       insert into shop.cards values (1, 'ZX-4471-QQ'), (2, 'KP-9020-RR'), (3, 'LM-5555-TT');`,
+       insert into shop.cards values (1, 'ZX-4471-QQ'), (2, 'KP-9020-RR'), (3, 'LM-5555-TT');
+       create function shop.first_code() returns varchar(20) reads sql data return (select code from shop.users order by id limit 1);`,
     );
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
@@ -130,6 +131,32 @@ describe("[MYSQL][MASKING]", () => {
       for (const row of [text, binary]) {
         expect({ ...row }).toEqual({ n: null, d: null, t: null, j: "[REDACTED]", s: "[REDACTED]" });
       }
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("masks what a stored function returns (its body reads a masked column the text does not name), in text and prepared results, and refuses copying it", async () => {
+    // Made by the target's owner, not through the gateway (which refuses creating it: it names the column).
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      for (const sql of ["select first_code() as f", "select concat(shop.first_code(), '') as f"]) {
+        const [[text]] = await c.query<RowDataPacket[]>(sql);
+        const [[prepared]] = await c.execute<RowDataPacket[]>(sql);
+        expect([text.f, prepared.f], sql).toEqual(["[REDACTED]", "[REDACTED]"]);
+      }
+      const [[plain]] = await c.query<RowDataPacket[]>("select upper('x') as u");
+      expect(plain.u).toBe("X");
+      for (const sql of ["insert into copies select first_code()", "set @fc = first_code()", "select first_code() into @fc"]) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err?.errno, sql).toBe(1142);
+        expect(err?.message, sql).toContain("it copies what first_code() returns, and first_code is a stored function");
+      }
+      const [[after]] = await c.query<RowDataPacket[]>("select @fc as fc, (select count(*) from copies) as n");
+      expect(after).toEqual({ fc: null, n: 0 });
     } finally {
       await c.end();
     }

@@ -202,10 +202,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const writes = mayWriteMasked(text, staged);
         const copies = mayCopy(m, text);
         if (!writes && !copies) return null;
-        // A write or a copy may reach a masked column through a view: the views it names are looked up first.
+        // A write or a copy may reach a masked column through a view or a stored function: the views it names (and the stored functions) are looked up first.
         const check = () => maskedWriteRefusal(m, text, serverVersion, views, staged) ?? (copies ? maskedCopyRefusal(m, text, views) : null);
-        const l = mysqlLineage(text);
-        const loading = views.ensure(!l || l.calls ? "all" : l.relations);
+        const loading = views.ensureFor(mysqlLineage(text));
         return loading ? loading.then(check) : check();
       },
       maskedWriteTable: (text) => {

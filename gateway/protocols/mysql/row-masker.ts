@@ -64,14 +64,13 @@ export class RowMasker {
   /**
    * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
    * masked without waiting: the relations it names, or every view when the text does not say
-   * (a CALL, an EXECUTE, a text node-sql-parser cannot read). Undefined when there is nothing to
+   * (a CALL, an EXECUTE, a text node-sql-parser cannot read); and the stored functions, when it calls a function. Undefined when there is nothing to
    * wait for: no column rules, a text that returns no rows (a write is not parsed for this), or all
    * known (a repeated statement). Never rejects.
    */
   viewsReady(text: string | null): Promise<void> | undefined {
     if (!this.views || this.masking.columns.length === 0 || text === null || !mayReturnRows(text)) return undefined;
-    const l = mysqlLineage(text);
-    return this.views.ensure(!l || l.calls ? "all" : l.relations);
+    return this.views.ensureFor(mysqlLineage(text));
   }
 
   /**
@@ -304,7 +303,9 @@ function lineageOf(m: SessionMasking, text: string | null, views: ViewCatalog | 
     const rule = referenceCovered(m, r.table, r.column);
     if (rule && !byName.includes(rule)) byName.push(rule);
   }
-  return { computed: byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations), byName, text: l, opaque: l.calls, tableFunctions };
+  // A stored function's body reads tables the text does not name (`select first_code()`): what the text computes is masked.
+  const stored = views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false);
+  return { computed: stored ? m.columns[0] : (byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations)), byName, text: l, opaque: l.calls || stored, tableFunctions };
 }
 
 /** Whether the detectors match a binary integer's decimal form (a card number in a BIGINT). */

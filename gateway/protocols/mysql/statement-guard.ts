@@ -9,6 +9,7 @@ import { Err } from "./protocol-constants";
 import { referenceCovered, type SessionMasking } from "../../../core/masking/compile-rules";
 import { looksMasked, MASKED_SHAPE } from "../../../core/masking/masked-shape";
 import { mysqlSinks } from "../../../core/sql/mysql-sinks";
+import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { quotedParts } from "../../../core/sql/mysql-lexer";
 import { ruleThroughViews } from "./view-rules";
 import type { ViewCatalog } from "./view-catalog";
@@ -245,11 +246,14 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME ALL`, a
     // procedure or event whose body copies them, a file (`SELECT * ... INTO OUTFILE ... FIELDS
     // TERMINATED BY ','`). DDL that only names the table (`ALTER TABLE users DISABLE KEYS`) reads no row.
-    const table = READS_ROWS.test(text) ? words.find((w) => isCoveredRelation(masking, views, w)) : undefined;
+    const table = READS_ROWS.test(text) ? words.find((w) => isCoveredRelation(masking, views, w) || views?.isStoredFunction(w) === true) : undefined;
     if (!table) return null;
     if (/\binto\s+(outfile|dumpfile)\b/i.test(text)) return refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`);
     return refuse(`it reads ${table}, whose columns masking protects, and the gateway cannot read it to see where the values go`);
   }
+  // What a stored function returns (its body reads tables the text does not name), copied anywhere: `insert into c select first_code()`.
+  const stored = views && sinks.length ? mysqlLineage(text)?.functions.find((f) => views.isStoredFunction(f) !== false) : undefined;
+  if (stored) return refuse(`it copies what ${stored}() returns, and ${stored} is a stored function, whose body masking cannot see into`);
   for (const sink of sinks) {
     // A covered column read directly, or through a view (traced by its definition; an unreadable view counts as covered).
     const read =

@@ -1,4 +1,4 @@
-import { viewColumns, type ColumnReference } from "../../../core/sql/mysql-columns";
+import { viewColumns, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { analyzeMysql } from "../../../core/policy/classify-mysql";
 import { CatalogConnection } from "./catalog-connection";
 import type { TargetSession } from "./target-login";
@@ -31,6 +31,9 @@ export class ViewCatalog {
   private everything: { at: number; ok: boolean } | null = null;
   private generation = 0;
   private loading: Promise<void> | null = null;
+  /** The target's stored functions by name, lower case (null: could not be read), and when they were read. */
+  private functions: { at: number; names: Set<string> | null } | null = null;
+  private loadingFunctions: Promise<void> | null = null;
 
   constructor(
     readonly connection: CatalogConnection,
@@ -50,6 +53,51 @@ export class ViewCatalog {
     const all = this.everything;
     const views = e && this.usable(e.at) ? e.views : all && this.usable(all.at) ? (all.ok ? [] : null) : undefined;
     return views && schema !== null ? views.filter((v) => v.schema.toLowerCase() === schema) : views;
+  }
+
+  /**
+   * Whether a function a text calls is one of the target's stored functions, whose body may read any
+   * table (the text names none of them): true when they could not be read; undefined when not loaded.
+   */
+  isStoredFunction(name: string): boolean | undefined {
+    const f = this.functions;
+    if (!f || !this.usable(f.at)) return undefined;
+    return f.names === null || f.names.has(name.toLowerCase());
+  }
+
+  /**
+   * What masking must know before judging a text or masking its rows: the views of the relations it
+   * names (every view when it cannot be read or calls a procedure), and the stored functions when it
+   * calls any function (or cannot be read). Undefined when there is nothing to wait for. Never rejects.
+   */
+  ensureFor(l: MysqlLineage | null): Promise<void> | undefined {
+    const views = this.ensure(!l || l.calls ? "all" : l.relations);
+    const functions = !l || l.functions.length ? this.ensureFunctions() : undefined;
+    return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
+  }
+
+  /** Reads the target's stored function names unless known: undefined when there is nothing to wait for. Never rejects. */
+  ensureFunctions(): Promise<void> | undefined {
+    if (this.functions && this.fresh(this.functions.at)) return undefined;
+    if (this.loadingFunctions) return this.loadingFunctions;
+    const generation = this.generation;
+    const at = this.now();
+    const load = (this.loadingFunctions = this.connection
+      .query("select ROUTINE_NAME from information_schema.ROUTINES where ROUTINE_TYPE = 'FUNCTION'")
+      .then(
+        (rows) => new Set(rows.map(([name]) => (name ?? "").toLowerCase())),
+        (err: Error) => {
+          this.log(`masking: could not read the target's stored functions (${err.message}); what any function computes is masked`);
+          return null;
+        },
+      )
+      .then((names) => {
+        if (generation === this.generation) this.functions = { at, names };
+      })
+      .finally(() => {
+        if (this.loadingFunctions === load) this.loadingFunctions = null;
+      }));
+    return load;
   }
 
   /** A view's columns and what each reads; null when its definition is empty (the account lacks SHOW VIEW) or cannot be parsed. */
@@ -85,6 +133,7 @@ export class ViewCatalog {
     if (!ddl) return;
     this.byName.clear();
     this.everything = null;
+    this.functions = null;
     this.generation++;
   }
 
