@@ -99,6 +99,8 @@ const TRICKS = [
   // What a function returns, copied: one of the session's own (its body reads a masked column), or a built-in that runs SQL text.
   "create function pg_temp.fr() returns text language sql as 'select name from customers order by id limit 1'; create temp table tf (n text); insert into tf select pg_temp.fr(); insert into tf values ('x'); update tf set n = pg_temp.fr(); create temp table tf2 as select pg_temp.fr() as n; select * from tf; select * from tf2",
   "create temp table tx (n text); insert into tx select query_to_xml('select name from customers', true, false, '')::text; select * from tx",
+  // A view over such a function (the view's definition names no covered column).
+  "create function vf_fn() returns text language sql as 'select name from customers order by id limit 1'; create view vf_v as select id, vf_fn() as n from orders; select n from vf_v; select upper(n) from vf_v; drop view vf_v; drop function vf_fn()",
   // SQL built at run time names no table in the code's words.
   "create temp table td (like customers); do $$ begin execute 'insert into td select * from cust' || 'omers'; end $$; select name from td",
   "create temp table tg (like customers); create function pg_temp.dyn() returns void language plpgsql as $$ begin execute 'insert into tg select * from cust' || 'omers'; end $$; select pg_temp.dyn(); select name from tg",

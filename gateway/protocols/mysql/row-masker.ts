@@ -64,9 +64,10 @@ export class RowMasker {
   /**
    * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
    * masked without waiting: the relations it names, or every view when the text does not say
-   * (a CALL, an EXECUTE, a text node-sql-parser cannot read); and the stored functions, when it calls a function. Undefined when there is nothing to
-   * wait for: no column rules, a text that returns no rows (a write is not parsed for this), or all
-   * known (a repeated statement). Never rejects.
+   * (a CALL, an EXECUTE, a text node-sql-parser cannot read); and the target's stored functions
+   * (ViewCatalog.ensureFor). Undefined when there is nothing to wait for: no column rules, a text
+   * that returns no rows (a write is not parsed for this), or all known (a repeated statement).
+   * Never rejects.
    */
   viewsReady(text: string | null): Promise<void> | undefined {
     if (!this.views || this.masking.columns.length === 0 || text === null || !mayReturnRows(text)) return undefined;

@@ -1,11 +1,11 @@
-import { viewColumns, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
+import { mysqlLineage, viewColumns, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { analyzeMysql } from "../../../core/policy/classify-mysql";
 import { CatalogConnection } from "./catalog-connection";
 import type { TargetSession } from "./target-login";
 import { MAX_NESTING } from "./view-rules";
 
-/** A view of the target: its definition as information_schema.VIEWS gives it, and (read when first needed) what each column reads. */
-export type View = { schema: string; name: string; definition: string; columns?: Array<{ name: string; reads: ColumnReference[] }> | null };
+/** A view of the target: its definition as information_schema.VIEWS gives it, and (read when first needed) what each column reads and the functions it calls. */
+export type View = { schema: string; name: string; definition: string; columns?: Array<{ name: string; reads: ColumnReference[] }> | null; functions?: string[] | null };
 
 const TTL_MS = 60_000;
 /** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
@@ -68,11 +68,12 @@ export class ViewCatalog {
   /**
    * What masking must know before judging a text or masking its rows: the views of the relations it
    * names (every view when it cannot be read or calls a procedure), and the stored functions when it
-   * calls any function (or cannot be read). Undefined when there is nothing to wait for. Never rejects.
+   * calls any function, names a relation (a view may call one) or cannot be read. Undefined when
+   * there is nothing to wait for. Never rejects.
    */
   ensureFor(l: MysqlLineage | null): Promise<void> | undefined {
     const views = this.ensure(!l || l.calls ? "all" : l.relations);
-    const functions = !l || l.functions.length ? this.ensureFunctions() : undefined;
+    const functions = !l || l.functions.length || l.relations.length ? this.ensureFunctions() : undefined;
     return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
   }
 
@@ -98,6 +99,12 @@ export class ViewCatalog {
         if (this.loadingFunctions === load) this.loadingFunctions = null;
       }));
     return load;
+  }
+
+  /** Whether a view's definition calls one of the target's stored functions (or may: the functions not known, the definition unreadable). */
+  callsStoredFunction(v: View): boolean {
+    if (v.functions === undefined) v.functions = mysqlLineage(v.definition)?.functions ?? null;
+    return v.functions === null || v.functions.some((f) => this.isStoredFunction(f) !== false);
   }
 
   /** A view's columns and what each reads; null when its definition is empty (the account lacks SHOW VIEW) or cannot be parsed. */

@@ -12,6 +12,8 @@ export type RelationInfo = {
   viewReads?: ColumnRead[][];
   /** For a view: every table column it depends on, through the views it reads (pg_depend). */
   viewBase?: Array<{ table: string; column: string; kind: string }>;
+  /** For a view: it (or a view it reads, at any depth) calls a function masking cannot see into (see VIEW_CALLS_OPAQUE). */
+  viewOpaque?: boolean;
   /** The tables it inherits from or is a partition of, at any depth: their column rules cover its columns of the same name. */
   ancestors?: Ancestor[];
 };
@@ -39,6 +41,24 @@ const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
   select json_agg(json_build_array(bn.nspname, b.relname, ba.attname, b.relkind::text)) from dep
     join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
     join pg_attribute ba on ba.attrelid = dep.relid and ba.attnum = dep.attnum where dep.attnum > 0`;
+/**
+ * Whether a view, or a view it reads at any depth, calls a function masking cannot see into: a
+ * routine outside pg_catalog and information_schema (whose own views call its SQL helpers, such as
+ * `_pg_char_max_length`) written in SQL or a procedural language (its body may read any table), or
+ * a built-in that runs SQL text. Its columns are then masked whole.
+ */
+const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
+    select c.oid
+    union
+    select d.refobjid from dep join pg_rewrite r on r.ev_class = dep.relid
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where d.refobjid <> r.ev_class
+  )
+  select 1 from dep join pg_rewrite r on r.ev_class = dep.relid
+    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_proc'::regclass
+    join pg_proc p on p.oid = d.refobjid join pg_language l on l.oid = p.prolang
+   where (p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) and l.lanname not in ('c', 'internal'))
+      or p.proname ~ '^((query|table|cursor|schema|database)_to_xml|ts_stat$|ts_rewrite$)')`;
 type Cached<T> = { value: T; at: number };
 
 /**
@@ -103,8 +123,8 @@ export class TargetCatalog {
   }
 
   /**
-   * The languages (`sql`, `plpgsql`, `c`...) of the functions of this name outside pg_catalog, in any
-   * schema: [] when there are none; null when the catalog could not be read; undefined when not loaded yet.
+   * The languages (`sql`, `plpgsql`, `c`...) of the functions of this name outside pg_catalog and
+   * information_schema, in any schema: [] when there are none; null when the catalog could not be read; undefined when not loaded yet.
    */
   routineLanguages(name: string): string[] | null | undefined {
     const c = this.routineNames.get(name);
@@ -116,7 +136,7 @@ export class TargetCatalog {
     try {
       const { rows } = await this.connect().query<{ name: string; langs: string[] }>(
         `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs from pg_proc p join pg_language l on l.oid = p.prolang
-          where p.proname = any($1::text[]) and p.pronamespace <> 'pg_catalog'::regnamespace group by p.proname`,
+          where p.proname = any($1::text[]) and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) group by p.proname`,
         [names],
       );
       for (const n of names) this.routineNames.set(n, { value: rows.find((r) => r.name === n)?.langs ?? [], at });
@@ -188,11 +208,13 @@ export class TargetCatalog {
         viewdef: string | null;
         base: [string, string, string, string][] | null;
         up: [string, string][] | null;
+        opaque: boolean | null;
       }>(
         `select c.oid::int as oid, n.nspname, c.relname,
            coalesce((select json_agg(json_build_array(a.attnum, a.attname)) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as cols,
            case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef,
            case when c.relkind in ('v', 'm') then (${VIEW_BASE_COLUMNS}) end as base,
+           case when c.relkind in ('v', 'm') then ${VIEW_CALLS_OPAQUE} end as opaque,
            (${ANCESTORS}) as up
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])`,
         [relationOids],
@@ -207,6 +229,7 @@ export class TargetCatalog {
             columns: new Map(r.cols),
             viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined,
             viewBase: r.viewdef ? (viewBase ?? []) : undefined,
+            viewOpaque: r.opaque === true,
             ancestors: ancestorsOf(r.up),
           },
           at,

@@ -10,7 +10,8 @@ import { readParse } from "./frontend-messages";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
-import { opaqueRoutine, viewReadTrace, viewWrites, type GuardCatalog } from "./view-writes";
+import { viewWrites } from "./view-writes";
+import { opaqueRoutine, viewReadTrace, type GuardCatalog } from "./copy-catalog";
 import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
@@ -42,7 +43,6 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
         () => paramsOf.set(name, before),
       );
   };
-  // `viewsLoaded`: the views the message writes through were just looked up (a name still unknown then counts as a view over a masked column).
   // The message waits for one catalog read of these names (views; functions), then is judged again.
   const holdForCatalog = (catalog: GuardCatalog, names: string[], routines: string[], type: number, text: string, buf: Buffer, start: number, end: number): GuardHold => {
     const message = Buffer.from(buf.subarray(start, end));
@@ -50,6 +50,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     const load = () => Promise.all([names.length ? catalog.loadViewNames(names) : null, routines.length ? catalog.loadRoutineNames(routines) : null]);
     return { hold: { start: () => load().then(again, again), cancel: () => {}, withdraw: () => {} } };
   };
+  // `viewsLoaded`: the names the message needs were just looked up (a name still unknown then counts as a view over a masked column, or an opaque function).
   const judge = (type: number, text: string, buf: Buffer, start: number, end: number, viewsLoaded: boolean): GuardRefusal | GuardHold | null => {
     const m = masking();
     if (!m) return null;

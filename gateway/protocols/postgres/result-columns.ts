@@ -123,6 +123,8 @@ export function columnsToMask(m: SessionMasking, fields: Field[], info: Statemen
       if (sampledValues(rel.name, column) || readsSamples(rel.viewReads?.[f.attnum - 1])) return statistics;
       const direct = ownOrInheritedRule(m, rel.schema, rel.name, column, rel.ancestors);
       if (direct || !rel.viewBase) return asRule(direct);
+      // A view that calls a function masking cannot see into (`create view v as select my_fn() as n`): its columns are masked.
+      if (rel.viewOpaque) return failClosed;
       return asWholeRule(viewColumnRule(m, rel.viewReads?.[f.attnum - 1], rel.viewBase));
     }
     if (info.failClosed || !info.tree) return failClosed;
@@ -151,6 +153,7 @@ export function throughViews(m: SessionMasking, reads: ColumnRead[], relations: 
       const views = catalog.viewsNamed(name);
       if (views === null || views === undefined) return "unknown";
       for (const v of views) {
+        if (v.viewOpaque) return "unknown";
         const col = r.column.toLowerCase();
         const attnums = [...v.columns].filter(([, c]) => col === "*" || c.toLowerCase() === col).map(([n]) => n);
         for (const n of attnums) {
