@@ -246,10 +246,13 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME ALL`, a
     // procedure or event whose body copies them, a file (`SELECT * ... INTO OUTFILE ... FIELDS
     // TERMINATED BY ','`). DDL that only names the table (`ALTER TABLE users DISABLE KEYS`) reads no row.
-    const table = READS_ROWS.test(text) ? words.find((w) => isCoveredRelation(masking, views, w) || views?.isStoredFunction(w) === true) : undefined;
-    if (!table) return null;
-    if (/\binto\s+(outfile|dumpfile)\b/i.test(text)) return refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`);
-    return refuse(`it reads ${table}, whose columns masking protects, and the gateway cannot read it to see where the values go`);
+    if (!READS_ROWS.test(text)) return null;
+    const table = words.find((w) => isCoveredRelation(masking, views, w));
+    if (table && /\binto\s+(outfile|dumpfile)\b/i.test(text))
+      return refuse(`it writes a file on the server from ${table}, whose columns masking protects, and the gateway cannot read it to see which`);
+    if (table) return refuse(`it reads ${table}, whose columns masking protects, and the gateway cannot read it to see where the values go`);
+    const stored = words.find((w) => views?.isStoredFunction(w) === true);
+    return stored ? refuse(`it calls ${stored}, a stored function whose body masking cannot see into, and the gateway cannot read it to see where the values go`) : null;
   }
   // What a stored function returns (its body reads tables the text does not name), copied anywhere: `insert into c select first_code()`.
   const stored = views && sinks.length ? mysqlLineage(text)?.functions.find((f) => views.isStoredFunction(f) !== false) : undefined;

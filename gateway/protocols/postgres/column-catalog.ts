@@ -76,7 +76,7 @@ export class TargetCatalog {
   private builtins: Cached<{ functions: Set<string>; operators: Set<string> } | null> | undefined;
   /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
-  /** Function name (lower case, unqualified) -> the languages of its definitions outside pg_catalog (null: could not be read). */
+  /** Function name (lower case, unqualified) -> the languages of its definitions outside pg_catalog and information_schema (null: could not be read). */
   private readonly routineNames = new Map<string, Cached<string[] | null>>();
   private pool: pg.Pool | undefined;
 
@@ -124,7 +124,8 @@ export class TargetCatalog {
 
   /**
    * The languages (`sql`, `plpgsql`, `c`...) of the functions of this name outside pg_catalog and
-   * information_schema, in any schema: [] when there are none; null when the catalog could not be read; undefined when not loaded yet.
+   * information_schema, in any schema: [] when there are none; null when the catalog could not be
+   * read; undefined when not loaded yet.
    */
   routineLanguages(name: string): string[] | null | undefined {
     const c = this.routineNames.get(name);

@@ -33,7 +33,7 @@ export function viewReadTrace(catalog: ViewLookup, m: SessionMasking, relations:
 
 /**
  * For copiesMaskedColumns: whether a function called in a copy is one masking cannot see into, a
- * routine outside pg_catalog written in SQL or a procedural language (its body may read masked
+ * routine outside pg_catalog (and information_schema) written in SQL or a procedural language (its body may read masked
  * columns and return them); C and internal ones (an extension's `uuid_generate_v4`) are not. A name
  * not looked up yet goes to `unknown` and counts as not opaque meanwhile; once `loaded`, as opaque.
  */
