@@ -1,6 +1,6 @@
 import { referenceCovered, type SessionMasking } from "./compile-rules";
 import { expressionReads, outputName, statementLineage, type ColumnRead } from "../sql/column-lineage";
-import { routineCalls, RUNS_SQL_TEXT } from "../sql/routine-calls";
+import { routineCalls, RUNS_SQL_TEXT, SQL_TEXT_BUILTINS } from "../sql/routine-calls";
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
@@ -227,7 +227,7 @@ function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {
 }
 
 // Code that runs SQL built at run time: PL/pgSQL's EXECUTE, the built-ins that run SQL text, dblink.
-const RUNS_BUILT_SQL = /\bexecute\b|\b(?:query|table|cursor|schema|database)_to_xml|\bts_(?:stat|rewrite)\b|\bdblink/i;
+const RUNS_BUILT_SQL = new RegExp(`\\bexecute\\b|\\b(?:${SQL_TEXT_BUILTINS})\\b|\\bdblink`, "i");
 // What in a function body can put values somewhere: writes, SQL run from text, settings and notifications.
 const SIDE_EFFECTS = /\b(insert|update|merge|copy|create|alter|execute|set_config|pg_notify|dblink\w*)\b/i;
 

@@ -31,8 +31,13 @@ export function routineCalls(tree: unknown): RoutineCalls {
   return { functions: [...functions], operators: [...operators] };
 }
 
-/** Built-ins that run a query given as text (or a cursor's): what they return cannot be traced to columns. */
-export const RUNS_SQL_TEXT = /^(pg_catalog\.)?((query|table|cursor|schema|database)_to_xml(_and_xmlschema|schema)?|ts_stat|ts_rewrite)$/;
+/**
+ * The built-ins that run a query given as text (or a cursor's), as a pattern of their names: what
+ * they return cannot be traced to columns. One list for the parse trees (RUNS_SQL_TEXT), function
+ * bodies (masked-copies.ts) and the catalog's query for views that call them (column-catalog.ts).
+ */
+export const SQL_TEXT_BUILTINS = "(?:query|table|cursor|schema|database)_to_xml(?:_and_xmlschema|schema)?|ts_stat|ts_rewrite";
+export const RUNS_SQL_TEXT = new RegExp(`^(?:pg_catalog\\.)?(?:${SQL_TEXT_BUILTINS})$`);
 
 /**
  * Whether a statement calls something whose result masking cannot trace: a routine outside

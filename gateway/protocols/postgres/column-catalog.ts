@@ -3,6 +3,7 @@ import type { PgTarget } from "./target-socket";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
+import { SQL_TEXT_BUILTINS } from "../../../core/sql/routine-calls";
 
 export type RelationInfo = {
   schema: string;
@@ -58,7 +59,7 @@ const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
     join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_proc'::regclass
     join pg_proc p on p.oid = d.refobjid join pg_language l on l.oid = p.prolang
    where (p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) and l.lanname not in ('c', 'internal'))
-      or p.proname ~ '^((query|table|cursor|schema|database)_to_xml|ts_stat$|ts_rewrite$)')`;
+      or p.proname ~ '^(?:${SQL_TEXT_BUILTINS})$')`;
 type Cached<T> = { value: T; at: number };
 
 /**
