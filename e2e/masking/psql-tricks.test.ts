@@ -71,6 +71,12 @@ const TRICKS = [
   "select card::int from customers where id = 1",
   "select email::int from customers",
   "select ('x' || name)::date from customers",
+  // Values the server echoes in its errors: with double quotes of their own, a refused row, what the JSON and XML parsers could not read.
+  "select ('Mx \"' || name || '\" x')::int from customers where id = 1",
+  "begin; update customers set email = name, name = null where id = 1; rollback",
+  "begin; alter table customers add constraint short_mail check (length(email) < 60) not valid; update customers set email = name || repeat('x', 60) where id = 1; rollback",
+  "select name::json from customers where id = 1",
+  "select xmlparse(document '<' || name || '>x</b>') from customers where id = 1",
   "do $$ begin raise notice 'mail %', (select email from customers limit 1); end $$",
   "do $$ begin raise notice 'name %', (select name from customers limit 1); end $$",
   "do $$ begin raise exception 'name %', (select name from customers limit 1); end $$",

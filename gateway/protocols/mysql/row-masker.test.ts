@@ -90,5 +90,11 @@ describe("masking MySQL rows", () => {
     );
     expect(masked("Truncated incorrect INTEGER value: 'ZX-4471-QQ'")).toBe("Truncated incorrect INTEGER value: '[REDACTED]'");
     expect(masked("Table 'shop.t2' doesn't exist")).toBe("Table '[REDACTED]' doesn't exist");
+    // The server does not escape a quote inside a value: paired one by one, `Brien` went out.
+    expect(masked("Duplicate entry 'O'Brien' for key 'name'")).toBe("Duplicate entry '[REDACTED]'");
+    expect(masked("Truncated incorrect DOUBLE value: 'it' s Zelda'")).toBe("Truncated incorrect DOUBLE value: '[REDACTED]'");
+    expect(masked("Duplicate entry 'ZX-4471-QQ' for key 'code'")).toBe("Duplicate entry '[REDACTED]' for key '[REDACTED]'");
+    expect(masked("Unknown column 'zz' in 'field list'")).toBe("Unknown column '[REDACTED]' in '[REDACTED]'");
+    expect(masked("Incorrect integer value: 'Zelda")).toBe("Incorrect integer value: '[REDACTED]'");
   });
 });

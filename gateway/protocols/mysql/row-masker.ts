@@ -261,12 +261,31 @@ const asTyped = (type: number, masked: Buffer): Buffer => {
 
 /** `text`: the parsed query (null: unknown or unreadable); `opaque`: its results may come from relations it does not name. */
 /**
- * A server message with its quoted values ('...', with '' and \' inside) redacted. The apostrophe of
- * a contraction in the message's own words (`Can't update table 't6'`) opens no value: read as one,
- * it paired with the next quote and garbled the message (`Can'[REDACTED]'t6' in stored function...`).
+ * A server message with its quoted values redacted. The server quotes a value in single quotes
+ * without escaping the ones it holds (`Duplicate entry 'O'Brien' for key 'name'`): paired one by
+ * one, `Brien` went out plain. So the quoted pieces are redacted one by one only when every text
+ * between two of them is one of the server's joining phrases (`' for key '`); otherwise everything
+ * from the first quote to the last is one value. The apostrophe of a contraction in the message's
+ * own words (`Can't update table 't6'`) is no quote.
  */
-const redactQuoted = (message: string): string => message.replace(QUOTED, (q) => (q.startsWith("'") ? "'[REDACTED]'" : q));
-const QUOTED = /\b(?:can|don|doesn|isn|aren|wasn|weren|won|couldn|didn|hasn|haven|shouldn|wouldn|mustn|needn)'t\b|'(?:[^'\\]|\\.|'')*'/gi;
+function redactQuoted(message: string): string {
+  const quotes: number[] = [];
+  for (const q of message.matchAll(QUOTE)) if (q[0] === "'") quotes.push(q.index);
+  if (quotes.length === 0) return message;
+  let paired = quotes.length % 2 === 0;
+  for (let i = 1; paired && i + 1 < quotes.length; i += 2) paired = JOINING.has(message.slice(quotes[i] + 1, quotes[i + 1]).toLowerCase());
+  if (!paired) {
+    // One quote alone: what follows it may be all value.
+    const last = quotes.length > 1 ? quotes[quotes.length - 1] : message.length;
+    return `${message.slice(0, quotes[0])}'[REDACTED]'${message.slice(last + 1)}`;
+  }
+  let out = message.slice(0, quotes[0]);
+  for (let i = 0; i < quotes.length; i += 2) out += `'[REDACTED]'${message.slice(quotes[i + 1] + 1, quotes[i + 2] ?? message.length)}`;
+  return out;
+}
+const QUOTE = /\b(?:can|don|doesn|isn|aren|wasn|weren|won|couldn|didn|hasn|haven|shouldn|wouldn|mustn|needn)'t\b|'/gi;
+/** What the server's messages put between two quoted pieces (`Duplicate entry 'x' for key 'k'`, `Unknown column 'c' in 'field list'`). */
+const JOINING = new Set([" for key ", " in ", " for column ", " for ", " and ", " to ", " on ", " at "]);
 
 /** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */
 function readsCovered(m: SessionMasking, text: string | null, views: ViewCatalog | null): boolean {

@@ -129,6 +129,33 @@ describe("[MASKING][PG-CODEC] errors, notices and COPY rows", () => {
     expect(maskNoticeFields(plain, 0, plain.length, m(), "none")).toBeUndefined();
   });
 
+  it("under column rules, redacts the values the server echoes: quotes inside a value, a refused row, the JSON and XML parsers' input", () => {
+    // Tagged fields as the server sends them (ErrorFields has no CONTEXT).
+    const raw = (...f: Array<[string, string]>) => {
+      const body = Buffer.concat([...f.map(([t, v]) => Buffer.from(`${t}${v}\0`)), Buffer.from([0])]);
+      return Buffer.concat([Buffer.from("E"), int32(4 + body.length), body]);
+    };
+    const masked = (e: Buffer, names: string[] = []) => maskNoticeFields(e, 0, e.length, m(), "quoted", names)?.toString() ?? e.toString();
+    // Paired one by one, `Quixotic` sat between two quoted pieces and went out.
+    const cast = masked(raw(["S", "ERROR"], ["C", "22P02"], ["M", 'invalid input syntax for type integer: "Mx "Quixotic" Zelda"']));
+    expect(cast).toContain('invalid input syntax for type integer: "[REDACTED]"');
+    expect(cast).not.toMatch(/Quixotic|Zelda|Mx/);
+    // The server's own words between two names stay.
+    expect(masked(raw(["C", "23514"], ["M", 'new row for relation "t" violates check constraint "c"']))).toContain('new row for relation "[REDACTED]" violates check constraint "[REDACTED]"');
+    expect(masked(raw(["C", "26000"], ["M", 'prepared statement "s1" does not exist']), ["s1"])).toContain('prepared statement "s1" does not exist');
+    const row = masked(raw(["C", "23502"], ["M", 'null value in column "name" of relation "t" violates not-null constraint'], ["D", "Failing row contains (1, null, Zelda Quixotic)."]));
+    expect(row).toContain("Failing row contains ([REDACTED]).");
+    expect(row).not.toContain("Zelda");
+    const json = masked(raw(["C", "22P02"], ["M", "invalid input syntax for type json"], ["D", 'Token "Zelda" is invalid.'], ["W", "JSON data, line 1: Zelda..."]));
+    expect(json).toContain("JSON data, line 1: [REDACTED]");
+    expect(json).not.toContain("Zelda");
+    const xml = masked(raw(["C", "2200M"], ["M", "invalid XML document"], ["D", "line 1: Opening and ending tag mismatch: Zelda line 1 and b\n<Zelda>x</b>\n^"]));
+    expect(xml).toContain("invalid XML document");
+    expect(xml).not.toContain("Zelda");
+    // A key's value holding the words that end it.
+    expect(masked(raw(["C", "23505"], ["D", "Key (name)=(Zelda) already exists) already exists."]))).toContain("Key (name)=([REDACTED]) already exists.");
+  });
+
   it("masks COPY text and CSV rows by column, header line spared", () => {
     const vm = m();
     const copyData = (s: string) => Buffer.concat([Buffer.from("d"), int32(4 + Buffer.byteLength(s)), Buffer.from(s)]);

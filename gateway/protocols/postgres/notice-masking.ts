@@ -5,40 +5,39 @@ const STRUCTURAL = new Set("SVCPpFLRnstcdr".split("").map((c) => c.charCodeAt(0)
 // Fields of the message proper, where the server quotes values it could not take.
 const PROSE = new Set("MDWHq".split("").map((c) => c.charCodeAt(0)));
 
-/** Values PostgreSQL quotes in messages: `Key (email)=(...)`, `invalid input syntax ...: "..."`. */
-const QUOTED_VALUES = /(\)=\()(.*?)(\)(?: already exists| is not present| conflicts|\.|$))|(")((?:[^"]|"")*)(")/g;
-
 /**
  * Masks an ErrorResponse or NoticeResponse ('E'/'N': tagged C strings): detector hits in every
  * field that can hold text; with "quoted" (the statement names a table under a column rule) every
- * value the server quotes back (a unique violation's key, a failed cast's input), since such a
- * value may be one no detector recognises, except a name the client gave the request itself
- * (`clientNames`: `prepared statement "s1" does not exist`); with "all" (DO, CALL) the message text
- * itself. Undefined when nothing changed.
+ * value the server quotes or echoes back (a unique violation's key, a failed cast's input, the row a
+ * constraint refused, what the JSON and XML parsers could not read), since such a value may be one no
+ * detector recognises, except a name the client gave the request itself (`clientNames`:
+ * `prepared statement "s1" does not exist`); with "all" (DO, CALL) the message text itself.
+ * Undefined when nothing changed.
  */
 export function maskNoticeFields(buf: Buffer, start: number, end: number, m: ValueMasker, withhold: "none" | "quoted" | "all", clientNames: readonly string[] = []): Buffer | undefined {
   const fields: Array<[number, string]> = [];
-  let changed = false;
   let i = start + 5;
   while (i < end && buf[i] !== 0) {
-    const tag = buf[i];
     const zero = buf.indexOf(0, i + 1);
     if (zero < 0 || zero >= end) return undefined;
-    let value = buf.toString("utf8", i + 1, zero);
-    if (!STRUCTURAL.has(tag)) {
-      let next = m.scanText(value) ?? value;
-      if (withhold === "quoted" && PROSE.has(tag)) next = redactQuotedValues(next, m, clientNames);
-      if (withhold === "all" && PROSE.has(tag) && next !== WITHHELD) {
-        next = WITHHELD;
-        m.count("withheld-message");
-      }
-      if (next !== value) {
-        changed = true;
-        value = next;
-      }
-    }
-    fields.push([tag, value]);
+    fields.push([buf[i], buf.toString("utf8", i + 1, zero)]);
     i = zero + 1;
+  }
+  const code = withhold === "quoted" ? (fields.find(([tag]) => tag === CODE)?.[1] ?? "") : "";
+  let changed = false;
+  for (const field of fields) {
+    const [tag, value] = field;
+    if (STRUCTURAL.has(tag)) continue;
+    let next = m.scanText(value) ?? value;
+    if (withhold === "quoted" && PROSE.has(tag)) next = redactEchoedValues(tag, next, code, m, clientNames);
+    if (withhold === "all" && PROSE.has(tag) && next !== WITHHELD) {
+      next = WITHHELD;
+      m.count("withheld-message");
+    }
+    if (next !== value) {
+      changed = true;
+      field[1] = next;
+    }
   }
   if (!changed) return undefined;
   const body = Buffer.concat([...fields.flatMap(([tag, v]) => [Buffer.from([tag]), Buffer.from(v + "\0", "utf8")]), Buffer.from([0])]);
@@ -52,20 +51,75 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
 // What server-side code (DO, CALL) says can hold any value it read: under column rules, its text is withheld.
 const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 
-function redactQuotedValues(text: string, m: ValueMasker, clientNames: readonly string[]): string {
-  return text.replace(
-    QUOTED_VALUES,
-    (all, open: string | undefined, key: string | undefined, close: string | undefined, q1: string | undefined, quoted: string | undefined, q2: string | undefined) => {
-      if (open !== undefined) {
-        if (key!.startsWith("[REDACTED")) return all;
-        m.count("quoted-value");
-        return `${open}[REDACTED]${close}`;
-      }
-      if (quoted === "" || quoted!.startsWith("[REDACTED") || clientNames.includes(quoted!.replace(/""/g, '"'))) return all;
-      m.count("quoted-value");
-      return `${q1}[REDACTED]${q2}`;
-    },
-  );
+const CODE = "C".charCodeAt(0);
+const DETAIL = "D".charCodeAt(0);
+const CONTEXT = "W".charCodeAt(0);
+const REDACTED = /^\[REDACTED[^\]]*\]$/;
+/** What a constraint refused, shown whole (`Failing row contains (1, Zelda Quixotic, ...).`): every column, masked or not. */
+const FAILING_ROW = /^(Failing row contains )[\s\S]*$/;
+/** A key's values (`Key (email)=(...) already exists.`): to the last closing parenthesis that ends one, for a value may hold `) already exists` itself. */
+const KEY_VALUES = /(\)=\()([\s\S]*)(\)(?: already exists| is not present| conflicts|\.|$))/;
+/** The JSON parser's context: the input up to where it stopped, as it is (`JSON data, line 1: Zelda...`). */
+const JSON_INPUT = /^(JSON data, line \d+: ).*$/gm;
+/** libxml2's details quote the document's own lines and names unquoted (`Opening and ending tag mismatch: Zelda line 1`). */
+const XML_ERROR = /^2200[LMNST]$/;
+
+/**
+ * Values the server echoes in a message, redacted. PostgreSQL quotes a value in double quotes
+ * without escaping the ones it holds (`"Mx "Quixotic" Zelda"`): paired one by one, the words between
+ * two quoted pieces went out plain. So the quoted pieces are redacted one by one only when every
+ * text between two of them is one of the server's own joining phrases (`new row for relation "t"
+ * violates check constraint "c"`); otherwise everything from the field's first double quote to its
+ * last is one value.
+ */
+function redactEchoedValues(tag: number, text: string, code: string, m: ValueMasker, clientNames: readonly string[]): string {
+  let out = text;
+  if (tag === DETAIL && XML_ERROR.test(code)) return counted(m, "[REDACTED: XML parser detail withheld by masking]");
+  if (tag === DETAIL) out = out.replace(FAILING_ROW, (_all, head: string) => counted(m, `${head}([REDACTED]).`));
+  if (tag === CONTEXT) out = out.replace(JSON_INPUT, (_all, head: string) => counted(m, `${head}[REDACTED]`));
+  out = out.replace(KEY_VALUES, (all, open: string, key: string, close: string) => (REDACTED.test(key) ? all : counted(m, `${open}[REDACTED]${close}`)));
+  if (!out.includes('"')) return out;
+  const parts = out.split('"');
+  // parts: prose, quoted, prose, quoted, ..., prose (an even number of quotes gives an odd number of parts).
+  const paired = parts.length % 2 === 1 && parts.every((p, i) => i % 2 === 1 || i === 0 || i === parts.length - 1 || JOINING.has(p));
+  const keep = (q: string) => q === "" || REDACTED.test(q) || clientNames.includes(q);
+  if (paired) {
+    let changed = false;
+    for (let i = 1; i < parts.length; i += 2) {
+      if (keep(parts[i])) continue;
+      parts[i] = counted(m, "[REDACTED]");
+      changed = true;
+    }
+    return changed ? parts.join('"') : out;
+  }
+  const first = out.indexOf('"');
+  const last = out.lastIndexOf('"');
+  // One quote alone: what follows it may be all value.
+  const quoted = last > first ? out.slice(first + 1, last) : out.slice(first + 1);
+  if (keep(quoted)) return out;
+  return `${out.slice(0, first)}${counted(m, '"[REDACTED]"')}${last > first ? out.slice(last + 1) : ""}`;
+}
+
+/** What the server's messages put between two quoted names (`column "c" of relation "t"`, `invalid value "x" for "YYYY"`). */
+const JOINING = new Set([
+  " of relation ",
+  " violates check constraint ",
+  " violates foreign key constraint ",
+  " violates exclusion constraint ",
+  " on table ",
+  " of table ",
+  " in table ",
+  " in relation ",
+  " for ",
+  " of type ",
+  " to ",
+  " and ",
+  " in ",
+]);
+
+function counted(m: ValueMasker, replacement: string): string {
+  m.count("quoted-value");
+  return replacement;
 }
 
 /** NotificationResponse ('A': pid, channel, payload): detector hits in the payload. */
