@@ -168,6 +168,34 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
     expect(leaksIn(s.proxy.received())).toEqual([]);
   });
 
+  it("withholds what server-side code says under column rules: a trigger's RAISE on a table no rule names, an error inside a function", async () => {
+    const admin = new pg.Client({ connectionString: s.directUrl });
+    await admin.connect();
+    try {
+      // Made by the target's owner, not through the gateway (which refuses a trigger function naming a covered table).
+      await admin.query(`create table if not exists raising (v text); insert into raising values ('a');
+        create or replace function raising_upd() returns trigger language plpgsql as $$ begin raise exception 'bad: %', (select name from customers order by id limit 1); end $$;
+        create or replace trigger raising_u before update on raising for each row execute function raising_upd();
+        create or replace function raising_ins() returns trigger language plpgsql as $$ begin raise notice 'saw %', (select name from customers order by id limit 1); return new; end $$;
+        create or replace trigger raising_i before insert on raising for each row execute function raising_ins();
+        create or replace function first_name_int() returns int language sql as $$ select (select name from customers order by id limit 1)::int $$;
+        create table if not exists defaults_from (n int default first_name_int());`);
+    } finally {
+      await admin.end();
+    }
+    s.proxy.reset();
+    for (const [sql, said] of [
+      ["update raising set v = 'b'", "ERROR:  [REDACTED: message of server-side code withheld by masking]"],
+      ["insert into raising values ('c')", "NOTICE:  [REDACTED: message of server-side code withheld by masking]"],
+      ["insert into defaults_from default values", "ERROR:  [REDACTED: message of server-side code withheld by masking]"],
+    ]) {
+      const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
+      expect(r.stderr.replace(/ \w{5}:/, ""), sql).toContain(said);
+      expect(leaksIn(r.stdout + r.stderr), sql).toEqual([]);
+    }
+    expect(leaksIn(s.proxy.received())).toEqual([]);
+  });
+
   it("refuses renaming a masked table out from under its rule, saying why", async () => {
     const r = await s.psql(s.key, "alter table customers rename to cust2", ["-v", "VERBOSITY=verbose"]);
     if (r.stderr === "") await s.psql(s.key, "alter table cust2 rename to customers"); // put back, should it have run

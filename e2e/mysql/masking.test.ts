@@ -291,6 +291,37 @@ describe("[MYSQL][MASKING]", () => {
     }
   });
 
+  it("withholds what server-side code says with SIGNAL: a procedure's error or warning, a stored function's, a trigger's", async () => {
+    // Made by the target's owner, not through the gateway (which refuses a body that copies a masked column into a variable).
+    await db.admin(`delimiter //
+      create procedure shop.signal_code() begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
+      create procedure shop.warn_code() begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '01000' set message_text = v; end//
+      create function shop.signal_fn() returns int reads sql data begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '22000' set message_text = v, mysql_errno = 1062; return 1; end//
+      create table shop.signalled (v varchar(10))//
+      create trigger shop.signalled_i before insert on shop.signalled for each row begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
+      delimiter ;
+    `);
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      for (const sql of ["call signal_code()", "select signal_fn()", "insert into signalled values ('x')"]) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: Error) => e,
+        );
+        expect(err?.message, sql).toBe("[REDACTED: message of server-side code withheld by masking]");
+      }
+      await c.query("call warn_code()");
+      const [warnings] = await c.query<RowDataPacket[]>("show warnings");
+      expect(warnings).toEqual([{ Level: "Warning", Code: 1642, Message: "[REDACTED: message of server-side code withheld by masking]" }]);
+      // After a statement that runs no server-side code, a warning keeps its words (what it quotes is masked, as ever).
+      await c.query("select cast('12abc' as signed)");
+      const [plain] = await c.query<RowDataPacket[]>("show warnings");
+      expect(plain[0]?.Message).toBe("Truncated incorrect INTEGER value: '[REDACTED]'");
+    } finally {
+      await c.end();
+    }
+  });
+
   it("refuses to write a masked value back into a masked table, and the stored value stays", async () => {
     const c = await gatewayConnection(port, "masked", agent.key);
     try {

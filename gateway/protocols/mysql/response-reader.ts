@@ -51,6 +51,7 @@ export class ResponseReader {
     this.expect = expect;
     this.masker = masker;
     this.text = text;
+    if (expect.kind === "results") masker?.runs(text);
     this.prepared = null;
     this.phase = expect.kind === "prepare" ? "first" : expect.kind === "rows-until-eof" ? "rows" : "first";
     this.rows = 0;

@@ -84,7 +84,8 @@ describe("masking MySQL rows", () => {
 
   it("an error of a statement that reads a covered column: its quoted values redacted, the apostrophes of its own words kept", () => {
     const m = new RowMasker(masking, key);
-    const masked = (message: string) => parseErr(m.maskedError(errPacket({ code: 1442, state: "HY000" }, message), "call copy_codes()") ?? errPacket({ code: 0, state: "HY000" }, message)).message;
+    const masked = (message: string) =>
+      parseErr(m.maskedError(errPacket({ code: 1442, state: "HY000" }, message), "update t6 set n = (select code from users limit 1)") ?? errPacket({ code: 0, state: "HY000" }, message)).message;
     expect(masked("Can't update table 't6' in stored function/trigger because it is already used by statement which invoked this stored function/trigger")).toBe(
       "Can't update table '[REDACTED]' in stored function/trigger because it is already used by statement which invoked this stored function/trigger",
     );
@@ -96,5 +97,10 @@ describe("masking MySQL rows", () => {
     expect(masked("Duplicate entry 'ZX-4471-QQ' for key 'code'")).toBe("Duplicate entry '[REDACTED]' for key '[REDACTED]'");
     expect(masked("Unknown column 'zz' in 'field list'")).toBe("Unknown column '[REDACTED]' in '[REDACTED]'");
     expect(masked("Incorrect integer value: 'Zelda")).toBe("Incorrect integer value: '[REDACTED]'");
+    // What server-side code says (SIGNAL): withheld whole after a CALL, and with SQLSTATE 45000 after anything.
+    const said = (text: string, state: string) => parseErr(m.maskedError(errPacket({ code: 1644, state }, "ZX-4471-QQ"), text) ?? errPacket({ code: 0, state }, "ZX-4471-QQ")).message;
+    expect(said("call copy_codes()", "HY000")).toBe("[REDACTED: message of server-side code withheld by masking]");
+    expect(said("insert into t6 values (1)", "45000")).toBe("[REDACTED: message of server-side code withheld by masking]");
+    expect(said("insert into t6 values (1)", "23000")).toBe("ZX-4471-QQ");
   });
 });

@@ -60,6 +60,9 @@ export class RowMasker {
   private lineage: Lineage = NO_LINEAGE;
   /** The current text is SHOW WARNINGS (or ERRORS) and there are column rules. */
   private warningsListing = false;
+  /** Whether the statement before this one ran server-side code (its warnings then say what that code chose to), and this one. */
+  private warningsOfCode = false;
+  private ranCode = false;
 
   /**
    * Reads the views the statement `text` may read, before it is forwarded, so that its rows are
@@ -83,8 +86,20 @@ export class RowMasker {
   maskedError(payload: Buffer, text: string | null): Buffer | null {
     const e = parseErr(payload);
     let message = this.masker.scanText(e.message) ?? e.message;
-    if (this.masking.columns.length > 0 && readsCovered(this.masking, text, this.views)) message = redactQuoted(message);
+    if (this.masking.columns.length > 0 && runsServerCode(e.state, text, this.views)) {
+      this.masker.count("withheld-message");
+      message = WITHHELD;
+    } else if (this.masking.columns.length > 0 && readsCovered(this.masking, text, this.views)) message = redactQuoted(message);
     return message === e.message ? null : errPacket({ code: e.code, state: e.state }, message);
+  }
+
+  /**
+   * A statement is about to run (COM_QUERY, COM_STMT_EXECUTE; `text` null when not known): SHOW
+   * WARNINGS right after a CALL or a stored function lists what their SIGNAL said, withheld whole.
+   */
+  runs(text: string | null): void {
+    this.warningsOfCode = this.ranCode;
+    this.ranCode = this.masking.columns.length > 0 && runsServerCode("", text, this.views);
   }
 
   /** A new result of the query `text` (null: its text is not known, e.g. a prepared statement from before). */
@@ -234,6 +249,10 @@ export class RowMasker {
       return typeof masked === "string" ? Buffer.from(masked, "utf8") : masked;
     }
     if (plan.quoted) {
+      if (this.warningsOfCode) {
+        this.masker.count("withheld-message");
+        return WITHHELD_BYTES;
+      }
       const text = buf.toString("utf8", start, end);
       const masked = redactQuoted(this.masker.scanText(text) ?? text);
       return masked === text ? null : Buffer.from(masked, "utf8");
@@ -286,6 +305,21 @@ function redactQuoted(message: string): string {
 const QUOTE = /\b(?:can|don|doesn|isn|aren|wasn|weren|won|couldn|didn|hasn|haven|shouldn|wouldn|mustn|needn)'t\b|'/gi;
 /** What the server's messages put between two quoted pieces (`Duplicate entry 'x' for key 'k'`, `Unknown column 'c' in 'field list'`). */
 const JOINING = new Set([" for key ", " in ", " for column ", " for ", " and ", " to ", " on ", " at "]);
+
+// What server-side code says can hold any value it read (`SIGNAL ... SET MESSAGE_TEXT = v`): under column rules, its text is withheld.
+const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
+const WITHHELD_BYTES = Buffer.from(WITHHELD);
+
+/**
+ * Whether an error may carry what a procedure, a stored function or a trigger chose to say: SQLSTATE
+ * 45000 (raised only by SIGNAL: a trigger's among them) after any statement, and any error of a CALL
+ * or of a text that calls a stored function (their SIGNAL may set any state and number).
+ */
+function runsServerCode(state: string, text: string | null, views: ViewCatalog | null): boolean {
+  if (state === "45000") return true;
+  const l = text === null ? null : mysqlLineage(text);
+  return l !== null && (l.calls || (views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false)));
+}
 
 /** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */
 function readsCovered(m: SessionMasking, text: string | null, views: ViewCatalog | null): boolean {

@@ -154,6 +154,8 @@ describe("[MASKING][PG-CODEC] errors, notices and COPY rows", () => {
     expect(xml).not.toContain("Zelda");
     // A key's value holding the words that end it.
     expect(masked(raw(["C", "23505"], ["D", "Key (name)=(Zelda) already exists) already exists."]))).toContain("Key (name)=([REDACTED]) already exists.");
+    expect(masked(raw(["C", "23505"], ["D", "Key (name)=(Zelda) is duplicated."]))).toContain("Key (name)=([REDACTED]) is duplicated.");
+    expect(masked(raw(["C", "23514"], ["D", "Partition key of the failing row contains (name) = (Zelda)."]))).toContain("contains (name) = ([REDACTED]).");
   });
 
   it("masks COPY text and CSV rows by column, header line spared", () => {

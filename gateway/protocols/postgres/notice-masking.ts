@@ -11,7 +11,8 @@ const PROSE = new Set("MDWHq".split("").map((c) => c.charCodeAt(0)));
  * value the server quotes or echoes back (a unique violation's key, a failed cast's input, the row a
  * constraint refused, what the JSON and XML parsers could not read), since such a value may be one no
  * detector recognises, except a name the client gave the request itself (`clientNames`:
- * `prepared statement "s1" does not exist`); with "all" (DO, CALL) the message text itself.
+ * `prepared statement "s1" does not exist`); with "all" (DO, CALL) the message text itself, as for
+ * any message server-side code gave under column rules (a trigger's RAISE on a table no rule names).
  * Undefined when nothing changed.
  */
 export function maskNoticeFields(buf: Buffer, start: number, end: number, m: ValueMasker, withhold: "none" | "quoted" | "all", clientNames: readonly string[] = []): Buffer | undefined {
@@ -23,6 +24,8 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
     fields.push([buf[i], buf.toString("utf8", i + 1, zero)]);
     i = zero + 1;
   }
+  // Said by server-side code (a trigger's RAISE, an error inside a function the statement did not name): it may say any value it read.
+  if (withhold !== "all" && m.masking.columns.length > 0 && fields.some(([tag, v]) => (tag === ROUTINE && v === "exec_stmt_raise") || (tag === CONTEXT && SERVER_CODE.test(v)))) withhold = "all";
   const code = withhold === "quoted" ? (fields.find(([tag]) => tag === CODE)?.[1] ?? "") : "";
   let changed = false;
   for (const field of fields) {
@@ -52,13 +55,20 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
 const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 
 const CODE = "C".charCodeAt(0);
+const ROUTINE = "R".charCodeAt(0);
+/** A CONTEXT line of a function's code (`PL/pgSQL function tf() line 3 at RAISE`, `SQL function "f" statement 1`); not `SQL statement "..."` (a foreign key's check). */
+const SERVER_CODE = /^(?:PL\/\w+|SQL) function /m;
 const DETAIL = "D".charCodeAt(0);
 const CONTEXT = "W".charCodeAt(0);
 const REDACTED = /^\[REDACTED[^\]]*\]$/;
 /** What a constraint refused, shown whole (`Failing row contains (1, Zelda Quixotic, ...).`): every column, masked or not. */
 const FAILING_ROW = /^(Failing row contains )[\s\S]*$/;
-/** A key's values (`Key (email)=(...) already exists.`): to the last closing parenthesis that ends one, for a value may hold `) already exists` itself. */
-const KEY_VALUES = /(\)=\()([\s\S]*)(\)(?: already exists| is not present| conflicts|\.|$))/;
+/**
+ * A key's values (`Key (email)=(...) already exists.`, `... is duplicated.`, `Partition key of the
+ * failing row contains (name) = (...).`): to the field's last closing parenthesis, for a value may
+ * hold `) already exists` itself.
+ */
+const KEY_VALUES = /(\) ?= ?\()([\s\S]*)(\))/;
 /** The JSON parser's context: the input up to where it stopped, as it is (`JSON data, line 1: Zelda...`). */
 const JSON_INPUT = /^(JSON data, line \d+: ).*$/gm;
 /** libxml2's details quote the document's own lines and names unquoted (`Opening and ending tag mismatch: Zelda line 1`). */
