@@ -21,6 +21,9 @@ export function maskValue(value: string, style: MaskStyle, key: Buffer, label?: 
 
 // `[REDACTED:<detector>]`, built once per label: a new string for every hit cost a concatenation,
 // and a chain of pieces that every later read (quoting, encoding) had to flatten first.
+/** What stands for a message server-side code gave (a DO block's, a procedure's SIGNAL, a trigger's RAISE) under column rules: it may say any value it read. */
+export const SERVER_CODE_WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
+
 const REDACTED_LABELS = new Map<string, string>();
 function redactedWith(label: string): string {
   let s = REDACTED_LABELS.get(label);

@@ -1,4 +1,5 @@
 import { isJsonText } from "../../../core/masking/json-masker";
+import { SERVER_CODE_WITHHELD as WITHHELD } from "../../../core/masking/mask-text";
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
@@ -306,8 +307,6 @@ const QUOTE = /\b(?:can|don|doesn|isn|aren|wasn|weren|won|couldn|didn|hasn|haven
 /** What the server's messages put between two quoted pieces (`Duplicate entry 'x' for key 'k'`, `Unknown column 'c' in 'field list'`). */
 const JOINING = new Set([" for key ", " in ", " for column ", " for ", " and ", " to ", " on ", " at "]);
 
-// What server-side code says can hold any value it read (`SIGNAL ... SET MESSAGE_TEXT = v`): under column rules, its text is withheld.
-const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 const WITHHELD_BYTES = Buffer.from(WITHHELD);
 
 /**

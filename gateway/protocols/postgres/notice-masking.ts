@@ -1,4 +1,5 @@
 import type { ValueMasker } from "../../../core/masking/value-masker";
+import { SERVER_CODE_WITHHELD as WITHHELD } from "../../../core/masking/mask-text";
 
 // Fields that are codes, positions or source locations, never values.
 const STRUCTURAL = new Set("SVCPpFLRnstcdr".split("").map((c) => c.charCodeAt(0)));
@@ -50,9 +51,6 @@ export function maskNoticeFields(buf: Buffer, start: number, end: number, m: Val
   body.copy(out, 5);
   return out;
 }
-
-// What server-side code (DO, CALL) says can hold any value it read: under column rules, its text is withheld.
-const WITHHELD = "[REDACTED: message of server-side code withheld by masking]";
 
 const CODE = "C".charCodeAt(0);
 const ROUTINE = "R".charCodeAt(0);
