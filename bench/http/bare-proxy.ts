@@ -14,3 +14,5 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => console.log(`bare proxy listening on ${(server.address() as AddressInfo).port}`));
+// Exits on SIGTERM rather than dying of it, so that a --cpu-prof profile is written (BENCH_GATEWAY_PROFILE).
+process.on("SIGTERM", () => process.exit(0));

@@ -69,7 +69,14 @@ async function load(origin: string, path_: string, headers: Record<string, strin
 async function main() {
   const upstream = await startService("upstream", tsx, ["bench/http/upstream.ts"], { cwd: root, ready: /upstream listening on (\d+)/, timeoutMs: 60_000 });
   const upPort = Number(/upstream listening on (\d+)/.exec(upstream.log())![1]);
-  const bare = await startService("bare proxy", tsx, ["bench/http/bare-proxy.ts", String(upPort)], { cwd: root, ready: /bare proxy listening on (\d+)/, timeoutMs: 60_000 });
+  // BENCH_GATEWAY_PROFILE=<dir>: the gateway and the bare proxy run under --cpu-prof, their profiles written there when they stop.
+  const profile = process.env.BENCH_GATEWAY_PROFILE;
+  const profFlags = profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : [];
+  const bare = await startService("bare proxy", process.execPath, [...profFlags, "--import", "tsx", "bench/http/bare-proxy.ts", String(upPort)], {
+    cwd: root,
+    ready: /bare proxy listening on (\d+)/,
+    timeoutMs: 60_000,
+  });
   const barePort = Number(/bare proxy listening on (\d+)/.exec(bare.log())![1]);
   const pg = await startPgServer();
   onCleanup("postgres", () => stopPg(pg));
@@ -85,9 +92,7 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-http",
   };
-  // BENCH_GATEWAY_PROFILE=<dir>: the gateway runs under --cpu-prof, its profile written there when it stops.
-  const profile = process.env.BENCH_GATEWAY_PROFILE;
-  const gwCmd: [string, string[]] = [process.execPath, [...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []), "bin/gateway.mjs"]];
+  const gwCmd: [string, string[]] = [process.execPath, [...profFlags, "bin/gateway.mjs"]];
   const gw = await startService("gateway", gwCmd[0], gwCmd[1], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPort = Number(/http listener on [^:]+:(\d+)/.exec(gw.log())![1]);
   const cli = async (...args: string[]) => {

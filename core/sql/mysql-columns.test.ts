@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayReturnRows, mysqlLineage, referencedColumns, tableFunctionAliases, viewColumns } from "./mysql-columns";
+import { mayReturnRows, mysqlLineage, referencedColumns, tableFunctionAliases, viewColumns, viewFunctions } from "./mysql-columns";
 
 describe("MySQL column lineage", () => {
   it("reads quoted and qualified references as names, aliases resolved to their tables", () => {
@@ -74,6 +74,9 @@ describe("MySQL column lineage", () => {
       },
     ]);
     // No definition (the account lacks SHOW VIEW) or one that cannot be read: null, and the caller masks the view whole.
+    expect(viewFunctions("select `u`.`id` AS `id`,concat(`first_code`(),'') AS `f` from `shop`.`users` `u`")).toEqual({ columns: [[], ["concat", "first_code"]], elsewhere: [] });
+    expect(viewFunctions("select `t`.`x` AS `x`,7 AS `y` from (select `first_code`() AS `x`) `t`")).toEqual({ columns: [[], []], elsewhere: ["first_code"] });
+    expect(viewFunctions("select f() AS `a` union select g() AS `a`")).toEqual({ columns: [["f"]], elsewhere: ["g"] });
     expect(viewColumns("")).toBeNull();
     expect(viewColumns("select from")).toBeNull();
   });

@@ -361,6 +361,23 @@ export function referencedColumns(text: string): ColumnReference[] | null {
  * (MariaDB and MySQL store it normalised: every column qualified, every output named, `*` expanded);
  * null when the definition cannot be read or still holds a `*` (the caller masks the view whole).
  */
+/**
+ * The functions a view's definition calls: per output column, in its own expression (subqueries
+ * included), and elsewhere (a derived table, WHERE, another branch of a UNION), where what they
+ * compute may reach any column. Each call counted once. Null when the definition cannot be read.
+ */
+export function viewFunctions(definition: string): { columns: string[][]; elsewhere: string[] } | null {
+  const tree = definition.trim() ? parse(definition) : null;
+  if (!tree || tree.type !== "select") return null;
+  const columns = outputsOf(tree).map((o) => (isObj(o.expr) ? functionsCalled(o.expr) : []));
+  const elsewhere = functionsCalled(tree);
+  for (const f of columns.flat()) {
+    const i = elsewhere.indexOf(f);
+    if (i >= 0) elsewhere.splice(i, 1);
+  }
+  return { columns, elsewhere };
+}
+
 export function viewColumns(definition: string): Array<{ name: string; reads: ColumnReference[] }> | null {
   const tree = definition.trim() ? parse(definition) : null;
   if (!tree || tree.type !== "select") return null;

@@ -1,11 +1,17 @@
-import { mysqlLineage, viewColumns, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
+import { viewColumns, viewFunctions, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { analyzeMysql } from "../../../core/policy/classify-mysql";
 import { CatalogConnection } from "./catalog-connection";
 import type { TargetSession } from "./target-login";
 import { MAX_NESTING } from "./view-rules";
 
 /** A view of the target: its definition as information_schema.VIEWS gives it, and (read when first needed) what each column reads and the functions it calls. */
-export type View = { schema: string; name: string; definition: string; columns?: Array<{ name: string; reads: ColumnReference[] }> | null; functions?: string[] | null };
+export type View = {
+  schema: string;
+  name: string;
+  definition: string;
+  columns?: Array<{ name: string; reads: ColumnReference[] }> | null;
+  functions?: ReturnType<typeof viewFunctions>;
+};
 
 const TTL_MS = 60_000;
 /** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
@@ -101,10 +107,19 @@ export class ViewCatalog {
     return load;
   }
 
-  /** Whether a view's definition calls one of the target's stored functions (or may: the functions not known, the definition unreadable). */
-  callsStoredFunction(v: View): boolean {
-    if (v.functions === undefined) v.functions = mysqlLineage(v.definition)?.functions ?? null;
-    return v.functions === null || v.functions.some((f) => this.isStoredFunction(f) !== false);
+  /**
+   * Whether what a view's column carries may come from one of the target's stored functions, whose
+   * body reads what the definition does not name: its own expression calls one (`create view v as
+   * select id, first_code() as f`: f, not id), or the definition calls one elsewhere (a derived
+   * table, another branch of a UNION), or it cannot be read, or the functions are not known.
+   */
+  storedFunctionIn(v: View, column: string): boolean {
+    if (v.functions === undefined) v.functions = viewFunctions(v.definition);
+    const f = v.functions;
+    const stored = (names: string[]) => names.some((n) => this.isStoredFunction(n) !== false);
+    if (f === null || stored(f.elsewhere)) return true;
+    const columns = this.columnsOf(v) ?? [];
+    return f.columns.some((names, i) => columns[i]?.name === column.toLowerCase() && stored(names));
   }
 
   /** A view's columns and what each reads; null when its definition is empty (the account lacks SHOW VIEW) or cannot be parsed. */

@@ -13,8 +13,8 @@ export const UNRESOLVED: CompiledColumnRule = { rule: { column: "unresolved", st
  * reads, traced through the view's definition and the views it reads in turn (down to
  * MAX_NESTING). An unqualified column may belong to any of `relations` (the text's). A view whose
  * definition the catalog does not have (unreadable: the gateway's account lacks SHOW VIEW on it, or
- * the catalog could not be read, or a definition node-sql-parser cannot parse), or one that calls
- * a stored function, gives UNRESOLVED: every column read through it is masked (fail closed).
+ * the catalog could not be read, or a definition node-sql-parser cannot parse) gives UNRESOLVED:
+ * every column read through it is masked (fail closed); so does a column a stored function computes.
  */
 export function ruleThroughViews(m: SessionMasking, views: ViewCatalog | null, reads: ColumnReference[], relations: string[], depth = 0): CompiledColumnRule | undefined {
   for (const r of reads) {
@@ -28,10 +28,11 @@ export function ruleThroughViews(m: SessionMasking, views: ViewCatalog | null, r
       if (!found) return UNRESOLVED;
       for (const v of found) {
         const columns = views.columnsOf(v);
-        // A view that calls a stored function (`create view v as select first_code() as f`): its body reads what the definition does not name.
-        if (!columns || views.callsStoredFunction(v)) return UNRESOLVED;
+        if (!columns) return UNRESOLVED;
         for (const c of columns) {
           if (r.column !== "*" && c.name !== r.column.toLowerCase()) continue;
+          // A column a stored function computes (`create view v as select id, first_code() as f`: f): its body reads what the definition does not name.
+          if (views.storedFunctionIn(v, c.name)) return UNRESOLVED;
           const hit = depth >= MAX_NESTING ? UNRESOLVED : ruleThroughViews(m, views, c.reads, [], depth + 1);
           if (hit) return hit;
         }
