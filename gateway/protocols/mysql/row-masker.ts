@@ -3,6 +3,7 @@ import { SERVER_CODE_WITHHELD as WITHHELD } from "../../../core/masking/mask-tex
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
+import { analyzeMysql } from "../../../core/policy/classify-mysql";
 import { Cursor, lenencBytes, skipBinaryValue } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
 import { errPacket, parseErr } from "./handshake-messages";
@@ -74,7 +75,9 @@ export class RowMasker {
    * Never rejects.
    */
   viewsReady(text: string | null): Promise<void> | undefined {
-    if (!this.views || this.masking.columns.length === 0 || text === null || !mayReturnRows(text)) return undefined;
+    if (!this.views || this.masking.columns.length === 0 || text === null) return undefined;
+    // A write: whether its tables have triggers (what their SIGNAL says is withheld, see runsServerCode).
+    if (!mayReturnRows(text)) return writtenTables(text).length ? this.views.ensureFunctions() : undefined;
     return this.views.ensureFor(mysqlLineage(text));
   }
 
@@ -311,13 +314,20 @@ const WITHHELD_BYTES = Buffer.from(WITHHELD);
 
 /**
  * Whether an error may carry what a procedure, a stored function or a trigger chose to say: SQLSTATE
- * 45000 (raised only by SIGNAL: a trigger's among them) after any statement, and any error of a CALL
- * or of a text that calls a stored function (their SIGNAL may set any state and number).
+ * 45000 (raised only by SIGNAL) after any statement, and any error of a CALL, of a text that calls a
+ * stored function, or of a write to a table with triggers (their SIGNAL may set any state and number).
  */
 function runsServerCode(state: string, text: string | null, views: ViewCatalog | null): boolean {
   if (state === "45000") return true;
   const l = text === null ? null : mysqlLineage(text);
-  return l !== null && (l.calls || (views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false)));
+  if (l !== null && (l.calls || (views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false)))) return true;
+  return text !== null && views !== null && writtenTables(text).some((t) => views.hasTriggers(t) !== false);
+}
+
+/** The tables a text's writes name (all the tables of each statement that writes: `insert into t select ... from u` names both). */
+function writtenTables(text: string): string[] {
+  const a = analyzeMysql(text);
+  return a.ok ? a.statements.flatMap((s) => (s.classification.classes.includes("write") ? s.classification.tables : [])) : [];
 }
 
 /** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */

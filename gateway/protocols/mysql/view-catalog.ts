@@ -37,8 +37,8 @@ export class ViewCatalog {
   private everything: { at: number; ok: boolean } | null = null;
   private generation = 0;
   private loading: Promise<void> | null = null;
-  /** The target's stored functions by name, lower case (null: could not be read), and when they were read. */
-  private functions: { at: number; names: Set<string> | null } | null = null;
+  /** The target's stored functions by name, and the tables with triggers, lower case (null: could not be read), and when they were read. */
+  private functions: { at: number; names: Set<string> | null; triggered: Set<string> | null } | null = null;
   private loadingFunctions: Promise<void> | null = null;
 
   constructor(
@@ -72,6 +72,17 @@ export class ViewCatalog {
   }
 
   /**
+   * Whether a table (`table` or `schema.table`, matched by its name in any schema) has triggers,
+   * whose code may say anything it reads (SIGNAL): true when they could not be read; undefined when
+   * not loaded (with the stored functions: ensureFunctions).
+   */
+  hasTriggers(table: string): boolean | undefined {
+    const f = this.functions;
+    if (!f || !this.usable(f.at)) return undefined;
+    return f.triggered === null || f.triggered.has(bare(table));
+  }
+
+  /**
    * What masking must know before judging a text or masking its rows: the views of the relations it
    * names (every view when it cannot be read or calls a procedure), and the stored functions when it
    * calls any function, names a relation (a view may call one) or cannot be read. Undefined when
@@ -83,23 +94,26 @@ export class ViewCatalog {
     return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
   }
 
-  /** Reads the target's stored function names unless known: undefined when there is nothing to wait for. Never rejects. */
+  /** Reads the target's stored function names and the tables with triggers unless known: undefined when there is nothing to wait for. Never rejects. */
   ensureFunctions(): Promise<void> | undefined {
     if (this.functions && this.fresh(this.functions.at)) return undefined;
     if (this.loadingFunctions) return this.loadingFunctions;
     const generation = this.generation;
     const at = this.now();
     const load = (this.loadingFunctions = this.connection
-      .query("select ROUTINE_NAME from information_schema.ROUTINES where ROUTINE_TYPE = 'FUNCTION'")
+      .query("select 'f', ROUTINE_NAME from information_schema.ROUTINES where ROUTINE_TYPE = 'FUNCTION' union all select 't', EVENT_OBJECT_TABLE from information_schema.TRIGGERS")
       .then(
-        (rows) => new Set(rows.map(([name]) => (name ?? "").toLowerCase())),
+        (rows) => {
+          const of = (kind: string) => new Set(rows.filter(([k]) => k === kind).map(([, name]) => (name ?? "").toLowerCase()));
+          return { names: of("f"), triggered: of("t") };
+        },
         (err: Error) => {
-          this.log(`masking: could not read the target's stored functions (${err.message}); what any function computes is masked`);
-          return null;
+          this.log(`masking: could not read the target's stored functions and triggers (${err.message}); what any function computes is masked`);
+          return { names: null, triggered: null };
         },
       )
-      .then((names) => {
-        if (generation === this.generation) this.functions = { at, names };
+      .then(({ names, triggered }) => {
+        if (generation === this.generation) this.functions = { at, names, triggered };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;
