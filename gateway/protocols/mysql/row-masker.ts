@@ -320,7 +320,7 @@ const WITHHELD_BYTES = Buffer.from(WITHHELD);
 function runsServerCode(state: string, text: string | null, views: ViewCatalog | null): boolean {
   if (state === "45000") return true;
   const l = text === null ? null : mysqlLineage(text);
-  if (l !== null && (l.calls || (views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false)))) return true;
+  if (l !== null && (l.calls || (views !== null && views.storedFunctionAmong(l.functions) !== undefined))) return true;
   return text !== null && views !== null && writtenTables(text).some((t) => views.hasTriggers(t) !== false);
 }
 
@@ -367,7 +367,7 @@ function lineageOf(m: SessionMasking, text: string | null, views: ViewCatalog | 
     if (rule && !byName.includes(rule)) byName.push(rule);
   }
   // A stored function's body reads tables the text does not name (`select first_code()`): what the text computes is masked.
-  const stored = views !== null && l.functions.some((f) => views.isStoredFunction(f) !== false);
+  const stored = views !== null && views.storedFunctionAmong(l.functions) !== undefined;
   return { computed: stored ? m.columns[0] : (byName[0] ?? ruleThroughViews(m, views, l.refs, l.relations)), byName, text: l, opaque: l.calls || stored, tableFunctions };
 }
 

@@ -255,7 +255,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     return stored ? refuse(`it calls ${stored}, a stored function whose body masking cannot see into, and the gateway cannot read it to see where the values go`) : null;
   }
   // What a stored function returns (its body reads tables the text does not name), copied anywhere: `insert into c select first_code()`.
-  const stored = views && sinks.length ? mysqlLineage(text)?.functions.find((f) => views.isStoredFunction(f) !== false) : undefined;
+  const stored = views && sinks.length ? views.storedFunctionAmong(mysqlLineage(text)?.functions ?? []) : undefined;
   if (stored) return refuse(`it copies what ${stored}() returns, and ${stored} is a stored function, whose body masking cannot see into`);
   for (const sink of sinks) {
     // A covered column read directly, or through a view (traced by its definition; an unreadable view counts as covered).

@@ -71,6 +71,11 @@ export class ViewCatalog {
     return f.names === null || f.names.has(name.toLowerCase());
   }
 
+  /** The first of these function names that is (or, the functions not known or unreadable, may be) one of the target's stored functions. */
+  storedFunctionAmong(names: readonly string[]): string | undefined {
+    return names.find((n) => this.isStoredFunction(n) !== false);
+  }
+
   /**
    * Whether a table (`table` or `schema.table`, matched by its name in any schema) has triggers,
    * whose code may say anything it reads (SIGNAL): true when they could not be read; undefined when
@@ -130,10 +135,9 @@ export class ViewCatalog {
   storedFunctionIn(v: View, column: string): boolean {
     if (v.functions === undefined) v.functions = viewFunctions(v.definition);
     const f = v.functions;
-    const stored = (names: string[]) => names.some((n) => this.isStoredFunction(n) !== false);
-    if (f === null || stored(f.elsewhere)) return true;
+    if (f === null || this.storedFunctionAmong(f.elsewhere) !== undefined) return true;
     const columns = this.columnsOf(v) ?? [];
-    return f.columns.some((names, i) => columns[i]?.name === column.toLowerCase() && stored(names));
+    return f.columns.some((names, i) => columns[i]?.name === column.toLowerCase() && this.storedFunctionAmong(names) !== undefined);
   }
 
   /** A view's columns and what each reads; null when its definition is empty (the account lacks SHOW VIEW) or cannot be parsed. */

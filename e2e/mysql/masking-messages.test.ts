@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RowDataPacket } from "mysql2/promise";
+import type { MariadbServer } from "../support/mariadb-server";
+import type { SeededIdentity } from "../support/seed";
+import { gatewayConnection, mysqlCli } from "../support/mysql-client";
+import { EMAILS, leaks, startMaskedMysql, type MaskedMysql } from "./masked-mysql";
+
+// What the target's error and warning messages say under column rules (the corpus: masked-mysql.ts).
+describe("[MYSQL][MASKING][MESSAGES]", () => {
+  let s: MaskedMysql;
+  let db: MariadbServer;
+  let agent: SeededIdentity;
+  let port: number;
+
+  beforeAll(async () => {
+    s = await startMaskedMysql();
+    ({ db, agent, port } = s);
+  }, 120_000);
+  afterAll(() => s?.close());
+
+  it("withholds what server-side code says with SIGNAL: a procedure's error or warning, a stored function's, a trigger's (any SQLSTATE)", async () => {
+    // Made by the target's owner, not through the gateway (which refuses a body that copies a masked column into a variable).
+    await db.admin(`delimiter //
+      create procedure shop.signal_code() begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
+      create procedure shop.warn_code() begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '01000' set message_text = v; end//
+      create function shop.signal_fn() returns int reads sql data begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '22000' set message_text = v, mysql_errno = 1062; return 1; end//
+      create table shop.signalled (v varchar(10))//
+      insert into shop.signalled values ('a')//
+      create trigger shop.signalled_u before update on shop.signalled for each row begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '23000' set message_text = v, mysql_errno = 1062; end//
+      create trigger shop.signalled_i before insert on shop.signalled for each row begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
+      delimiter ;
+    `);
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      // A trigger may SIGNAL any state and number: an error of a write to a table with triggers is withheld too.
+      for (const sql of ["call signal_code()", "select signal_fn()", "insert into signalled values ('x')", "update signalled set v = 'b'"]) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: Error) => e,
+        );
+        expect(err?.message, sql).toBe("[REDACTED: message of server-side code withheld by masking]");
+      }
+      await c.query("call warn_code()");
+      const [warnings] = await c.query<RowDataPacket[]>("show warnings");
+      expect(warnings).toEqual([{ Level: "Warning", Code: 1642, Message: "[REDACTED: message of server-side code withheld by masking]" }]);
+      // After a statement that runs no server-side code, a warning keeps its words (what it quotes is masked, as ever).
+      await c.query("select cast('12abc' as signed)");
+      const [plain] = await c.query<RowDataPacket[]>("show warnings");
+      expect(plain[0]?.Message).toBe("Truncated incorrect INTEGER value: '[REDACTED]'");
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("masks values the target's error messages quote, and the mysql command line sees masked rows", async () => {
+    const c = await gatewayConnection(port, "masked", agent.key);
+    try {
+      const err = await c.query(`insert into users (id) values ('${EMAILS[0]}')`).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toContain("[REDACTED:email]");
+      expect(err?.message).not.toContain(EMAILS[0]);
+    } finally {
+      await c.end();
+    }
+    const r = await mysqlCli(port, "masked", agent.key, ["shop", "-e", "select code, email from users order by id"]);
+    expect(r.stderr).toBe("");
+    expect(leaks(r.stdout)).toEqual([]);
+    expect(r.stdout.split("\n")[1]).toBe("[REDACTED]\t[REDACTED:email]");
+  });
+});
