@@ -130,12 +130,22 @@ function counted(m: ValueMasker, replacement: string): string {
   return replacement;
 }
 
-/** NotificationResponse ('A': pid, channel, payload): detector hits in the payload. */
+/**
+ * NotificationResponse ('A': pid, channel, payload): detector hits in the payload; under column rules
+ * the payload is withheld whole. Whoever sent it (a trigger broadcasting `row_to_json(new)`, another
+ * session, a function) may have put any value it read in it, and a payload says nothing of where its
+ * text came from. The channel is kept: the client listens on it by name, so it knows it already.
+ */
 export function maskNotification(buf: Buffer, start: number, end: number, m: ValueMasker): Buffer | undefined {
   const channelEnd = buf.indexOf(0, start + 9);
   const payloadEnd = buf.indexOf(0, channelEnd + 1);
   if (channelEnd < 0 || payloadEnd < 0 || payloadEnd >= end) return undefined;
-  const masked = m.scanBytes(buf, channelEnd + 1, payloadEnd);
+  let masked: string | null;
+  if (m.masking.columns.length > 0) {
+    if (payloadEnd === channelEnd + 1) return undefined;
+    masked = NOTIFICATION_WITHHELD;
+    m.count("withheld-notification");
+  } else masked = m.scanBytes(buf, channelEnd + 1, payloadEnd);
   if (masked === null) return undefined;
   const payload = Buffer.from(masked + "\0", "utf8");
   const out = Buffer.allocUnsafe(channelEnd + 1 - start + payload.length);
@@ -144,3 +154,6 @@ export function maskNotification(buf: Buffer, start: number, end: number, m: Val
   out.writeInt32BE(out.length - 1, 1);
   return out;
 }
+
+/** What stands for a notification's payload under column rules (see maskNotification). */
+export const NOTIFICATION_WITHHELD = "[REDACTED: notification payload withheld by masking]";
