@@ -104,4 +104,32 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { opaqueCall })?.column ?? null)).toEqual(["f()", "f()", "f()", null]);
     expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking)).every((c) => c === null)).toBe(true);
   });
+
+  it("a call of a routine that already exists is judged by the code it runs, as its creation would be", () => {
+    const code: Record<string, string[] | null> = {
+      exec_sql: ["begin execute q; end"],
+      archive: ["insert into log (who) select name from customers"],
+      stash: ["select set_config('x.n', (select email from customers limit 1), false)"],
+      reader: ["select name from customers limit 1"],
+      touch: ["update orders set at = now()"],
+      hidden: null,
+    };
+    const calledCode = (fn: string) => {
+      const name = fn.split(".").at(-1)!;
+      return name in code ? code[name] : [];
+    };
+    const a = analyzer.analyze(
+      "select exec_sql('insert into t select 1'); call archive(); select public.stash(); select 1 where hidden() is null; select reader(); select touch(); select count(*) from orders",
+    );
+    if (!a.ok) throw new Error(a.error);
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { calledCode })?.reason ?? null)).toEqual([
+      "it calls exec_sql(), whose code builds SQL at run time: masking cannot see what that SQL reads or where it puts the values",
+      "it calls archive(), whose code names customers, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values",
+      "it calls stash(), whose code names customers, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values",
+      "it calls hidden(), whose code Gatehouse could not read (or calls routines too deep to follow): masking cannot tell where it puts the values it reads",
+      null,
+      null,
+      null,
+    ]);
+  });
 });

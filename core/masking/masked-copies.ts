@@ -14,7 +14,12 @@ export type MaskedCopy = { column: string; reason: string };
  * (`opaqueCall`: a routine outside pg_catalog written in SQL or a procedural language, which may
  * read and return masked columns). Built-ins that run SQL text count as opaque without it.
  */
-export type CopyCatalog = { throughView?: (r: ColumnRead) => boolean; opaqueCall?: (fn: string) => boolean };
+export type CopyCatalog = {
+  throughView?: (r: ColumnRead) => boolean;
+  opaqueCall?: (fn: string) => boolean;
+  /** The bodies a call runs (its routine's, and those it calls); null when they could not be read. */
+  calledCode?: (fn: string) => string[] | null;
+};
 
 // Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
 const STASHING_FUNCTIONS = new Map([
@@ -50,6 +55,16 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
   const readsMasked = (table: string | null, column: string) => referenceCovered(m, table, column) !== undefined || (catalog.throughView?.({ table, column }) ?? false);
   const covered = (reads: ColumnRead[]) => reads.find((r) => readsMasked(r.table, r.column));
   const name = (r: ColumnRead) => (r.table ? `${r.table}.${r.column}` : r.column);
+  /**
+   * What a routine's body could copy out of masking's sight: a covered table it names (`named`) when
+   * it writes, runs SQL or stashes a value (a trigger function always: it sets the rows its trigger
+   * writes), or SQL it builds at run time (`named` undefined). Null when neither.
+   */
+  const bodyCopy = (body: string, trigger: boolean): { named?: string } | null => {
+    const named = trigger || SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*")) : undefined;
+    if (named) return { named };
+    return RUNS_BUILT_SQL.test(body) ? {} : null;
+  };
   let found: MaskedCopy | null = null;
   // The destination column is masked too: a copy from one masked column into another stays masked.
   const intoTable = (table: string, columns: Array<string | undefined>, outputs: ColumnRead[][]) => {
@@ -163,13 +178,13 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
       const body = stringsOf(((v.CreateFunctionStmt.options as Node[] | undefined) ?? []).filter((o) => (o.DefElem as Node | undefined)?.defname === "as")).join("\n");
       const returns = String(((v.CreateFunctionStmt.returnType as Node | undefined)?.names as Array<{ String?: { sval?: string } }> | undefined)?.at(-1)?.String?.sval ?? "");
       const trigger = returns === "trigger" || returns === "event_trigger";
-      const named = trigger || SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*")) : undefined;
-      if (named && !found)
+      const copy = found ? null : bodyCopy(body, trigger);
+      if (copy?.named)
         found = {
-          column: named,
-          reason: `it creates a ${trigger ? "trigger function" : "function"} whose body names ${named}, which masking protects, and ${trigger ? "sets the rows a trigger writes" : "writes or runs SQL"}: masking cannot follow what it does with the values`,
+          column: copy.named,
+          reason: `it creates a ${trigger ? "trigger function" : "function"} whose body names ${copy.named}, which masking protects, and ${trigger ? "sets the rows a trigger writes" : "writes or runs SQL"}: masking cannot follow what it does with the values`,
         };
-      if (!found && RUNS_BUILT_SQL.test(body))
+      else if (copy)
         found = {
           column: "EXECUTE",
           reason: "it creates a function that builds SQL at run time on a connection whose columns masking protects: masking cannot see what that SQL reads or where it puts the values",
@@ -202,21 +217,40 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
       );
       opaqueCopy([upd.targetList, upd.fromClause], relationName(upd.relation));
     }
-    if (isObj(v.FuncCall)) {
-      const fn =
-        ((v.FuncCall.funcname as Node[] | undefined) ?? [])
-          .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
-          .at(-1)
-          ?.toLowerCase() ?? "";
+    // CALL's function is a FuncCall node of its own, not wrapped as one.
+    const call = isObj(v.FuncCall) ? v.FuncCall : isObj(v.CallStmt) && isObj(v.CallStmt.funccall) ? v.CallStmt.funccall : null;
+    if (call) {
+      const qualified = funcName(call.funcname);
+      const fn = qualified.split(".").at(-1) ?? "";
       const into = STASHING_FUNCTIONS.get(fn);
-      const hit = into ? covered(expressionReads(tree, v.FuncCall.args)) : undefined;
+      const hit = into ? covered(expressionReads(tree, call.args)) : undefined;
       if (hit && !found) found = { column: name(hit), reason: `it copies ${name(hit)}, which masking protects, into ${into}, where masking would not follow it` };
-      if (into) opaqueCopy(v.FuncCall.args, into);
+      if (into) opaqueCopy(call.args, into);
+      // A routine that already exists (the target owner's) runs its body out of sight as well: judged as if it were being created.
+      const called = found ? undefined : catalog.calledCode?.(qualified);
+      if (called === null)
+        found = { column: `${fn}()`, reason: `it calls ${fn}(), whose code Gatehouse could not read (or calls routines too deep to follow): masking cannot tell where it puts the values it reads` };
+      const copy = called?.length ? bodyCopy(called.join("\n"), false) : null;
+      if (copy)
+        found = {
+          column: `${fn}()`,
+          reason: copy.named
+            ? `it calls ${fn}(), whose code names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
+            : `it calls ${fn}(), whose code builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
+        };
     }
     for (const k in v) walk(v[k]);
   };
   walk(tree);
   return found;
+}
+
+/** A FuncCall's name as written (lower case, with its schema when given), as routineCalls names it. */
+function funcName(list: unknown): string {
+  return ((list as Node[] | undefined) ?? [])
+    .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
+    .join(".")
+    .toLowerCase();
 }
 
 function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {
@@ -228,8 +262,8 @@ function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {
 
 // Code that runs SQL built at run time: PL/pgSQL's EXECUTE, the built-ins that run SQL text, dblink.
 const RUNS_BUILT_SQL = new RegExp(`\\bexecute\\b|\\b(?:${SQL_TEXT_BUILTINS})\\b|\\bdblink`, "i");
-// What in a function body can put values somewhere: writes, SQL run from text, settings and notifications.
-const SIDE_EFFECTS = /\b(insert|update|merge|copy|create|alter|execute|set_config|pg_notify|dblink\w*)\b/i;
+// What in a function body can put values somewhere: writes, SQL run from text, and the functions that keep a value past the statement.
+const SIDE_EFFECTS = new RegExp(`\\b(?:insert|update|merge|copy|create|alter|execute|${[...STASHING_FUNCTIONS.keys()].join("|")})\\b`, "i");
 
 /** Every string value in a part of a tree (a function body's text, however it is wrapped). */
 function stringsOf(v: unknown): string[] {

@@ -157,6 +157,8 @@ export async function openSession(deps: GatewayDeps, admission: Admission, opts:
       if (!persist) return;
       const result = { ...end, reason: endedBy ?? end.reason };
       audit({ action: "session.end", outcome: result.failed ? "error" : "ok", message: result.reason });
+      // Journaled before the row is closed: a gateway killed in between leaves the row open, and its next start ends it (leftover-sessions.ts).
+      deps.audit.syncPending();
       await deps.sessions.close(id, result).catch((err) => deps.log(`${opts.protocol}: could not close session ${id}: ${(err as Error).message}`));
     },
   };

@@ -212,8 +212,37 @@ function runsBuiltSql(text: string): boolean {
  */
 const takesDiagnosticsMessage = (text: string): boolean => /\bdiagnostics\b/i.test(text) && /\bmessage_text\b/i.test(text);
 
+// A routine called (`call p`, `f(`): a stored one runs code the text does not show.
+const CALLS = /\bcall\b|[\w$`]\s*\(/i;
+
 /** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
-export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && (MAY_COPY.test(text) || MAY_BUILD_SQL.test(text));
+export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && (MAY_COPY.test(text) || MAY_BUILD_SQL.test(text) || CALLS.test(text));
+
+/**
+ * Why a stored procedure or function a text calls (one that already exists: the target owner's) may
+ * copy a column masking protects, judged by the code it runs (ViewCatalog.routineCode, bodies of the
+ * routines it calls included) as the text itself would be: it names a covered column, table or view
+ * and writes, sets a variable or prepares SQL; or it prepares SQL built at run time; or its code
+ * cannot be read. Null when none does (or the routines are not known: nothing is called then).
+ */
+function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string): string | null {
+  const called = new Set<string>();
+  for (const m of quotedParts(text).code.matchAll(/\bcall\s+(?:`?[\w$]+`?\.)?`?([\w$]+)|([\w$]+)`?\s*\(/gi)) called.add((m[1] ?? m[2]).toLowerCase());
+  for (const name of called) {
+    const code = views.routineCode(name);
+    if (code === null) return `it calls ${name}, a stored routine whose body the gateway cannot read (the account may not see its definition), so it cannot tell where the values masking protects go`;
+    if (!code?.length) continue;
+    const body = code.join("\n");
+    const named =
+      MAY_COPY.test(body) || MAY_BUILD_SQL.test(body)
+        ? body.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w) !== undefined || isCoveredRelation(masking, views, w))
+        : undefined;
+    if (named)
+      return `it calls ${name}, a stored routine whose body names ${named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
+    if (runsBuiltSql(body)) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+  }
+  return null;
+}
 
 /**
  * A statement that would copy a column masking protects where masking does not follow it: into a
@@ -236,6 +265,8 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     return refuse(
       "it prepares or runs SQL held in a variable or built by an expression, which the gateway cannot read to see where it puts the values masking protects (give PREPARE or EXECUTE IMMEDIATE a quoted text)",
     );
+  const routine = views && routineCopy(masking, views, text);
+  if (routine) return refuse(routine);
   if (!MAY_COPY.test(text)) return null;
   const sinks = mysqlSinks(text);
   if (sinks === null) {

@@ -91,6 +91,27 @@ describe("MySQL views under column rules", () => {
     expect(logged.at(-1)).toContain("could not read the target's stored functions");
   });
 
+  it("knows the code a call runs: a routine's bodies and those of the routines they call; null when one cannot be read", async () => {
+    const rows: TextRow[] = [
+      ["p", "run_it", "begin call shop.exec_sql(q); end"],
+      ["p", "exec_sql", "begin prepare s from @q; execute s; end"],
+      ["f", "twice", "return concat(twice_inner(1), `twice`(0))"],
+      ["f", "twice_inner", "return 1"],
+      ["p", "hidden", null],
+      ["p", "calls_hidden", "call hidden()"],
+      ["t", "orders", ""],
+    ];
+    const catalog = new ViewCatalog({ query: async () => rows } as unknown as CatalogConnection, () => {});
+    expect(catalog.routineCode("run_it")).toBeUndefined();
+    await catalog.ensureFunctions();
+    expect(catalog.routineCode("run_it")).toEqual(["begin call shop.exec_sql(q); end", "begin prepare s from @q; execute s; end"]);
+    expect(catalog.routineCode("`shop`.`RUN_IT`")).toEqual(["begin call shop.exec_sql(q); end", "begin prepare s from @q; execute s; end"]);
+    expect(catalog.routineCode("twice")).toEqual(["return concat(twice_inner(1), `twice`(0))", "return 1"]);
+    expect([catalog.routineCode("hidden"), catalog.routineCode("calls_hidden")]).toEqual([null, null]);
+    expect([catalog.routineCode("upper"), catalog.routineCode("orders")]).toEqual([[], []]);
+    expect([catalog.isStoredFunction("twice"), catalog.isStoredFunction("run_it"), catalog.hasTriggers("orders")]).toEqual([true, false, true]);
+  });
+
   it("reads again after DDL on the connection, and reads every view for a text that names none (CALL)", async () => {
     const t = target(VIEWS);
     const catalog = new ViewCatalog(t.connection, () => {});

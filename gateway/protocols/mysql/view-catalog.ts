@@ -37,8 +37,12 @@ export class ViewCatalog {
   private everything: { at: number; ok: boolean } | null = null;
   private generation = 0;
   private loading: Promise<void> | null = null;
-  /** The target's stored functions by name, and the tables with triggers, lower case (null: could not be read), and when they were read. */
-  private functions: { at: number; names: Set<string> | null; triggered: Set<string> | null } | null = null;
+  /**
+   * The target's stored functions by name, the tables with triggers, and every stored routine's
+   * bodies by name (a body null: the account may not read it), lower case (null: could not be
+   * read), and when they were read.
+   */
+  private functions: { at: number; names: Set<string> | null; triggered: Set<string> | null; routines: Map<string, Array<string | null>> | null } | null = null;
   private loadingFunctions: Promise<void> | null = null;
 
   constructor(
@@ -88,37 +92,67 @@ export class ViewCatalog {
   }
 
   /**
+   * The code a call of this routine runs: the bodies of the stored procedures and functions of that
+   * name (in any database) and of the routines they call in turn. [] when it is no stored routine;
+   * null when some of that code could not be read; undefined when the routines are not loaded.
+   */
+  routineCode(name: string): string[] | null | undefined {
+    const f = this.functions;
+    if (!f || !this.usable(f.at)) return undefined;
+    const routines = f.routines;
+    if (routines === null) return null;
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const visit = (n: string): boolean => {
+      if (seen.has(n)) return true;
+      seen.add(n);
+      for (const body of routines.get(n) ?? []) {
+        if (body === null) return false;
+        out.push(body);
+        for (const m of body.matchAll(/\bcall\s+(?:`?[\w$]+`?\.)?`?([\w$]+)|([\w$]+)`?\s*\(/gi)) if (!visit((m[1] ?? m[2]).toLowerCase())) return false;
+      }
+      return true;
+    };
+    return visit(bare(name.replace(/`/g, ""))) ? out : null;
+  }
+
+  /**
    * What masking must know before judging a text or masking its rows: the views of the relations it
-   * names (every view when it cannot be read or calls a procedure), and the stored functions when it
-   * calls any function, names a relation (a view may call one) or cannot be read. Undefined when
-   * there is nothing to wait for. Never rejects.
+   * names (every view when it cannot be read or calls a routine: a routine's body names its own), and
+   * the stored functions and routines when it calls any, names a relation (a view may call one) or
+   * cannot be read. Undefined when there is nothing to wait for. Never rejects.
    */
   ensureFor(l: MysqlLineage | null): Promise<void> | undefined {
-    const views = this.ensure(!l || l.calls ? "all" : l.relations);
-    const functions = !l || l.functions.length || l.relations.length ? this.ensureFunctions() : undefined;
+    const views = this.ensure(!l || l.calls || l.functions.length ? "all" : l.relations);
+    const functions = !l || l.calls || l.functions.length || l.relations.length ? this.ensureFunctions() : undefined;
     return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
   }
 
-  /** Reads the target's stored function names and the tables with triggers unless known: undefined when there is nothing to wait for. Never rejects. */
+  /** Reads the target's stored routines and the tables with triggers unless known: undefined when there is nothing to wait for. Never rejects. */
   ensureFunctions(): Promise<void> | undefined {
     if (this.functions && this.fresh(this.functions.at)) return undefined;
     if (this.loadingFunctions) return this.loadingFunctions;
     const generation = this.generation;
     const at = this.now();
     const load = (this.loadingFunctions = this.connection
-      .query("select 'f', ROUTINE_NAME from information_schema.ROUTINES where ROUTINE_TYPE = 'FUNCTION' union all select 't', EVENT_OBJECT_TABLE from information_schema.TRIGGERS")
+      .query(
+        `select if(ROUTINE_TYPE = 'FUNCTION', 'f', 'p'), ROUTINE_NAME, ROUTINE_DEFINITION from information_schema.ROUTINES
+          union all select 't', EVENT_OBJECT_TABLE, '' from information_schema.TRIGGERS`,
+      )
       .then(
         (rows) => {
           const of = (kind: string) => new Set(rows.filter(([k]) => k === kind).map(([, name]) => (name ?? "").toLowerCase()));
-          return { names: of("f"), triggered: of("t") };
+          const routines = new Map<string, Array<string | null>>();
+          for (const [k, name, body] of rows) if (k !== "t") routines.set((name ?? "").toLowerCase(), [...(routines.get((name ?? "").toLowerCase()) ?? []), body]);
+          return { names: of("f"), triggered: of("t"), routines };
         },
         (err: Error) => {
-          this.log(`masking: could not read the target's stored functions and triggers (${err.message}); what any function computes is masked`);
-          return { names: null, triggered: null };
+          this.log(`masking: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked`);
+          return { names: null, triggered: null, routines: null };
         },
       )
-      .then(({ names, triggered }) => {
-        if (generation === this.generation) this.functions = { at, names, triggered };
+      .then(({ names, triggered, routines }) => {
+        if (generation === this.generation) this.functions = { at, names, triggered, routines };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;

@@ -62,6 +62,16 @@ const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
       or p.proname ~ '^(?:${SQL_TEXT_BUILTINS})$')`;
 type Cached<T> = { value: T; at: number };
 
+/** How many levels of routines called by routines the catalog looks up at once (and copy-catalog.ts's calledCode follows). */
+export const ROUTINE_DEPTH = 3;
+
+/** The names a routine's body calls, as its text writes them (`name(`, lower case; keywords and table names among them). */
+export function calledNames(body: string): string[] {
+  const out = new Set<string>();
+  for (const m of body.matchAll(/([A-Za-z_][\w$]*)\s*\(/g)) out.add(m[1].toLowerCase());
+  return [...out];
+}
+
 /**
  * The target's catalog as masking needs it: table OID + attribute number -> schema.table.column,
  * views traced to what they read, user-defined types classified. Read through a small pool with
@@ -77,8 +87,8 @@ export class TargetCatalog {
   private builtins: Cached<{ functions: Set<string>; operators: Set<string> } | null> | undefined;
   /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
-  /** Function name (lower case, unqualified) -> the languages of its definitions outside pg_catalog and information_schema (null: could not be read). */
-  private readonly routineNames = new Map<string, Cached<string[] | null>>();
+  /** Function name (lower case, unqualified) -> the languages and SQL/PL bodies of its definitions outside pg_catalog and information_schema (null: could not be read). */
+  private readonly routineNames = new Map<string, Cached<{ langs: string[]; code: string[] } | null>>();
   private pool: pg.Pool | undefined;
 
   constructor(
@@ -130,22 +140,47 @@ export class TargetCatalog {
    */
   routineLanguages(name: string): string[] | null | undefined {
     const c = this.routineNames.get(name);
-    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+    if (!c || this.now() - c.at >= TTL_MS) return undefined;
+    return c.value && c.value.langs;
   }
 
-  async loadRoutineNames(names: string[]): Promise<void> {
+  /** The bodies of the functions and procedures of this name written in SQL or a procedural language, outside pg_catalog and information_schema; as routineLanguages. */
+  routineCode(name: string): string[] | null | undefined {
+    const c = this.routineNames.get(name);
+    if (!c || this.now() - c.at >= TTL_MS) return undefined;
+    return c.value && c.value.code;
+  }
+
+  /**
+   * Looks up routines by name, and then the routines their bodies call (by name, as their text
+   * calls them), down to the names ROUTINE_DEPTH levels down call, so that what a call runs can be judged in one wait.
+   */
+  async loadRoutineNames(names: string[], depth = 0): Promise<void> {
     const at = this.now();
+    let rows: Array<{ name: string; langs: string[]; code: Array<string | null> }>;
     try {
-      const { rows } = await this.connect().query<{ name: string; langs: string[] }>(
-        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs from pg_proc p join pg_language l on l.oid = p.prolang
+      ({ rows } = await this.connect().query(
+        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs,
+           array_agg(case when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end) as code
+          from pg_proc p join pg_language l on l.oid = p.prolang
           where p.proname = any($1::text[]) and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) group by p.proname`,
         [names],
-      );
-      for (const n of names) this.routineNames.set(n, { value: rows.find((r) => r.name === n)?.langs ?? [], at });
+      ));
     } catch (err) {
       for (const n of names) this.routineNames.set(n, { value: null, at });
       throw err;
     }
+    const called = new Set<string>();
+    for (const n of names) {
+      const row = rows.find((r) => r.name === n);
+      // A SQL-standard body (BEGIN ATOMIC, RETURN) has no prosrc: its definition, from the body on.
+      const code = (row?.code ?? []).filter((c): c is string => c !== null).map((c) => (c.startsWith("CREATE ") ? c.slice(Math.max(0, c.search(/\n(?:BEGIN ATOMIC|RETURN )/))) : c));
+      this.routineNames.set(n, { value: { langs: row?.langs ?? [], code }, at });
+      for (const body of code) for (const callee of calledNames(body)) called.add(callee);
+    }
+    const builtins = this.builtinRoutines();
+    const next = [...called].filter((n) => this.routineCode(n) === undefined && !builtins?.functions.has(n)).slice(0, 500);
+    if (next.length && depth <= ROUTINE_DEPTH) await this.loadRoutineNames(next, depth + 1);
   }
 
   async loadBuiltinRoutines(): Promise<void> {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { opaqueRoutine, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, type GuardCatalog } from "./copy-catalog";
 
 /** The catalog as the masking guard reads it: function languages by name (undefined: not looked up), and the built-in-only names. */
-function catalog(languages: Record<string, string[] | null>, builtins: string[] = []): GuardCatalog {
+function catalog(languages: Record<string, string[] | null>, builtins: string[] = [], code: Record<string, string[] | null> = {}): GuardCatalog {
   return {
     routineLanguages: (name: string) => languages[name],
+    routineCode: (name: string) => code[name],
     builtinRoutines: () => ({ functions: new Set(builtins), operators: new Set() }),
   } as unknown as GuardCatalog;
 }
@@ -23,5 +24,33 @@ describe("[MASKING][COPIES] functions masking cannot see into, for copies", () =
     expect(opaqueRoutine(catalog({}), false, unknown)("my_fn")).toBe(false);
     expect([...unknown]).toEqual(["my_fn"]);
     expect(opaqueRoutine(catalog({}), true, new Set())("my_fn")).toBe(true);
+  });
+
+  it("the code a call runs: its routine's bodies and those of the routines they call; built-ins and C functions run none", () => {
+    const code = {
+      run_it: ["select exec_sql(q)"],
+      exec_sql: ["begin execute q; end"],
+      uuid_generate_v4: [],
+      loops: ["select loops(1)"],
+      exists: [],
+    };
+    const unknown = new Set<string>();
+    const called = calledCode(catalog({}, ["now", "coalesce"], code), true, unknown);
+    expect(called("run_it")).toEqual(["select exec_sql(q)", "begin execute q; end"]);
+    expect(called("public.run_it")).toEqual(["select exec_sql(q)", "begin execute q; end"]);
+    expect(called("loops")).toEqual(["select loops(1)"]);
+    expect([called("now"), called("pg_catalog.lower"), called("uuid_generate_v4")]).toEqual([[], [], []]);
+    expect(unknown.size).toBe(0);
+  });
+
+  it("a name not looked up yet, at any depth, is asked for; once looked up, unreadable or too deep code counts as null (the caller refuses)", () => {
+    const unknown = new Set<string>();
+    expect(calledCode(catalog({}, [], { wrapper: ["select inner_fn(1)"] }), false, unknown)("wrapper")).toEqual(["select inner_fn(1)"]);
+    expect([...unknown]).toEqual(["inner_fn"]);
+    expect(calledCode(catalog({}, [], { wrapper: ["select inner_fn(1)"] }), true, new Set())("wrapper")).toBeNull();
+    expect(calledCode(catalog({}, [], { broken: null }), true, new Set())("broken")).toBeNull();
+    const chain = { a: ["select b()"], b: ["select c()"], c: ["select d()"], d: ["select e()"], e: ["select 1"] };
+    expect(calledCode(catalog({}, [], chain), true, new Set())("a")).toBeNull();
+    expect(calledCode(catalog({}, [], chain), true, new Set())("b")).toEqual(["select c()", "select d()", "select e()", "select 1"]);
   });
 });

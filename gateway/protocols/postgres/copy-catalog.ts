@@ -1,6 +1,6 @@
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import type { ColumnRead } from "../../../core/sql/column-lineage";
-import type { TargetCatalog } from "./column-catalog";
+import { calledNames, ROUTINE_DEPTH, type TargetCatalog } from "./column-catalog";
 import { throughViews } from "./result-columns";
 import type { ViewLookup } from "./view-writes";
 
@@ -8,7 +8,7 @@ import type { ViewLookup } from "./view-writes";
  * What the masking guard reads of the target's catalog to judge copies out (core/masking/masked-copies.ts
  * takes them as its CopyCatalog): views, and the languages of functions.
  */
-export type GuardCatalog = ViewLookup & Pick<TargetCatalog, "routineLanguages" | "loadRoutineNames" | "builtinRoutines">;
+export type GuardCatalog = ViewLookup & Pick<TargetCatalog, "routineLanguages" | "routineCode" | "loadRoutineNames" | "builtinRoutines">;
 
 /**
  * Copies out through a view (`insert into c (x) select shout from customer_contacts`, a DO block or a
@@ -49,5 +49,37 @@ export function opaqueRoutine(catalog: GuardCatalog, loaded: boolean, unknown: S
       return loaded;
     }
     return languages === null || languages.some((l) => l !== "c" && l !== "internal");
+  };
+}
+
+/**
+ * For copiesMaskedColumns: the code a call runs out of the statement's sight, the bodies of the SQL
+ * and PL routines of that name outside pg_catalog (in any schema: the client's search_path is not
+ * ours), and of the routines they call in turn, ROUTINE_DEPTH levels down. [] when it runs none (a
+ * built-in, a C function). Names not looked up yet go to `unknown` (nothing counts meanwhile); once
+ * `loaded`, null when some of it could not be read or is deeper than that: the caller refuses.
+ */
+export function calledCode(catalog: GuardCatalog, loaded: boolean, unknown: Set<string>): (fn: string) => string[] | null {
+  return (fn) => {
+    const parts = fn.split(".");
+    if (parts.length > 1 && parts.at(-2) === "pg_catalog") return [];
+    const builtins = catalog.builtinRoutines();
+    const out: string[] = [];
+    const seen = new Set<string>();
+    let unreadable = false;
+    const visit = (name: string, depth: number): void => {
+      if (seen.has(name) || unreadable || (depth > 0 && builtins?.functions.has(name))) return;
+      seen.add(name);
+      const code = catalog.routineCode(name);
+      if (code === undefined && !loaded) return void unknown.add(name);
+      if (!code || (code.length && depth > ROUTINE_DEPTH)) return void (unreadable = true);
+      for (const body of code) {
+        out.push(body);
+        for (const callee of calledNames(body)) visit(callee, depth + 1);
+      }
+    };
+    if (parts.length === 1 && builtins?.functions.has(parts[0])) return [];
+    visit(parts.at(-1)!, 0);
+    return unreadable ? null : out;
   };
 }

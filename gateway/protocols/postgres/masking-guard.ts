@@ -11,13 +11,20 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
 import { viewWrites } from "./view-writes";
-import { opaqueRoutine, viewReadTrace, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, viewReadTrace, type GuardCatalog } from "./copy-catalog";
 import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
 // A Bind of a statement that does not exist: the target refuses it, runs nothing, and its error
 // (swapped for ours by the tracker) keeps its place in the response stream.
 const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gatehouse_refused_write", values: [] });
+
+// Catalog reads a message may wait for: its own names, then those that what they read names.
+const CATALOG_ROUNDS = 2;
+const MAY_COPY =
+  /\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write|execute|deallocate)\b/i;
+// A function or procedure called (`f(`, `call p`): the target's own routines run code the statement does not show.
+const CALLS = /[\w$"]\s*\(|\bcall\b/i;
 
 /**
  * What a masked session may not send. Fast-path function calls (results the gateway cannot tie to
@@ -43,15 +50,31 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
         () => paramsOf.set(name, before),
       );
   };
-  // The message waits for one catalog read of these names (views; functions), then is judged again.
-  const holdForCatalog = (catalog: GuardCatalog, names: string[], routines: string[], type: number, text: string, buf: Buffer, start: number, end: number): GuardHold => {
+  // The message waits for one catalog read of these names (views; functions), then is judged again:
+  // what was read may name more (the views a called routine's body names), read in one more round.
+  const holdForCatalog = (catalog: GuardCatalog, names: string[], routines: string[], type: number, text: string, buf: Buffer, start: number, end: number, round: number): GuardHold => {
     const message = Buffer.from(buf.subarray(start, end));
-    const again = () => judge(type, text, message, 0, message.length, true) as GuardRefusal | null;
+    const again = (tellClient: (msg: Buffer) => void) => {
+      const verdict = judge(type, text, message, 0, message.length, round + 1);
+      return verdict && "hold" in verdict ? verdict.hold.start(tellClient) : verdict;
+    };
     const load = () => Promise.all([names.length ? catalog.loadViewNames(names) : null, routines.length ? catalog.loadRoutineNames(routines) : null]);
-    return { hold: { start: () => load().then(again, again), cancel: () => {}, withdraw: () => {} } };
+    return {
+      hold: {
+        start: (tellClient) =>
+          load().then(
+            () => again(tellClient),
+            () => again(tellClient),
+          ),
+        cancel: () => {},
+        withdraw: () => {},
+      },
+    };
   };
-  // `viewsLoaded`: the names the message needs were just looked up (a name still unknown then counts as a view over a masked column, or an opaque function).
-  const judge = (type: number, text: string, buf: Buffer, start: number, end: number, viewsLoaded: boolean): GuardRefusal | GuardHold | null => {
+  // `round`: how many catalog reads the message has waited for. After the last one (CATALOG_ROUNDS) a
+  // name still unknown counts as a view over a masked column, or an opaque function (fail closed).
+  const judge = (type: number, text: string, buf: Buffer, start: number, end: number, round: number): GuardRefusal | GuardHold | null => {
+    const viewsLoaded = round >= CATALOG_ROUNDS;
     const m = masking();
     if (!m) return null;
     if (type === Frontend.FunctionCall) return { refusal: unsupported("FUNCTION CALL", "fast-path function calls"), replacement: REFUSED_FUNCTION_CALL };
@@ -61,12 +84,8 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     if (m.columns.length === 0) return null;
     if (type === Frontend.Bind) return judgeBind(paramsOf, staged, buf, start, end);
     if (type !== Frontend.Query && type !== Frontend.Parse) return null;
-    // Cheap first look: only texts that write (or keep a value in a setting or a notification) can write back or copy out.
-    if (
-      !/\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write|execute|deallocate)\b/i.test(
-        text,
-      )
-    ) {
+    // Cheap first look: only texts that write (or keep a value in a setting or a notification) or call a routine (whose code may) can write back or copy out.
+    if (!MAY_COPY.test(text) && !CALLS.test(text)) {
       if (type === Frontend.Parse) reparse(readParse(buf, start, end).name, []);
       return null;
     }
@@ -83,12 +102,13 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
           views && {
             throughView: viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews),
             opaqueCall: opaqueRoutine(views, viewsLoaded, unknownRoutines),
+            calledCode: calledCode(views, viewsLoaded, unknownRoutines),
           },
         ),
       )
       .find((c) => c !== null);
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    if (views && (unknownViews.size || unknownRoutines.size)) return holdForCatalog(views, [...unknownViews], [...unknownRoutines], type, text, buf, start, end);
+    if (views && (unknownViews.size || unknownRoutines.size)) return holdForCatalog(views, [...unknownViews], [...unknownRoutines], type, text, buf, start, end, round);
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     // Each statement read once: its writes into masked columns, and into tables no rule names (views, staging tables).
@@ -96,7 +116,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     const uncovered = a.statements.map((s) => uncoveredWrites(s.tree, m));
     const viewed = views ? viewWrites(uncovered, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
     // Written through relations whose views are not known yet: likewise.
-    if (views && viewed?.unknown.length) return holdForCatalog(views, viewed.unknown, [], type, text, buf, start, end);
+    if (views && viewed?.unknown.length) return holdForCatalog(views, viewed.unknown, [], type, text, buf, start, end, round);
     const writes = [...maskedWrites.flat(), ...(viewed?.writes ?? [])];
     const copied = staged.copiedFrom(a.statements, maskedWrites);
     const hit =
@@ -113,7 +133,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     }
     return hit ? { refusal: refusal(hit.column), replacement: refusedQuery() } : null;
   };
-  return (type, text, buf, start, end) => judge(type, text, buf, start, end, false);
+  return (type, text, buf, start, end) => judge(type, text, buf, start, end, 0);
 }
 
 /**

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { startMaskedGateway, leaksIn, type MaskedSetup } from "./support/masked-gateway";
+
+let s: MaskedSetup;
+beforeAll(async () => {
+  s = await startMaskedGateway("routines");
+  // Routines the target's owner made, not through the gateway (which refuses creating the copying ones).
+  const admin = new pg.Client({ connectionString: s.directUrl });
+  await admin.connect();
+  try {
+    await admin.query(`
+      create function exec_sql(q text) returns void language plpgsql as $$ begin execute q; end $$;
+      create procedure proc_exec(q text) language plpgsql as $$ begin execute q; end $$;
+      create function run_it(q text) returns void language sql as $$ select exec_sql(q) $$;
+      create table name_archive (v text);
+      create function archive_names() returns void language plpgsql as $$ begin insert into name_archive select name from customers; end $$;
+      create function stash_name() returns void language plpgsql as $$ begin perform set_config('x.n', (select name from customers order by id limit 1), false); end $$;
+      create function first_name() returns text language sql as $$ select name from customers order by id limit 1 $$;
+      create function add_order(i int) returns int language plpgsql as $$
+        begin if (i > 0) then insert into orders values (i, 1, 10) on conflict (id) do nothing; end if; return coalesce(i, 0); end $$;
+    `);
+  } finally {
+    await admin.end();
+  }
+}, 120_000);
+afterAll(() => s?.close());
+
+describe("[MASKING][PSQL] a routine that already exists on the target is judged by the code it runs", () => {
+  it.each([
+    ["create temp table t1 (v text); select exec_sql('insert into t1 select name from customers'); select * from t1", "it calls exec_sql(), whose code builds SQL at run time"],
+    ["create temp table t2 (v text); call proc_exec('insert into t2 select name from customers'); select * from t2", "it calls proc_exec(), whose code builds SQL at run time"],
+    // A wrapper whose own body shows nothing: the routine it calls does.
+    ["create temp table t3 (v text); select run_it('insert into t3 select name from customers'); select * from t3", "it calls run_it(), whose code builds SQL at run time"],
+    ["select archive_names(); select * from name_archive", "it calls archive_names(), whose code names customers, which masking protects, and writes or runs SQL"],
+    ["select stash_name(); select current_setting('x.n')", "it calls stash_name(), whose code names customers, which masking protects, and writes or runs SQL"],
+  ])("refuses %s", async (sql, said) => {
+    s.proxy.reset();
+    const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
+    expect(r.stderr).toContain("ERROR:  42501: Gatehouse refused this statement: " + said);
+    expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
+    expect(leaksIn(s.proxy.received())).toEqual([]);
+  });
+
+  it("runs routines whose code copies nothing: one that only reads (its result is masked), one that writes tables no rule covers, built-ins", async () => {
+    s.proxy.reset();
+    // What a user-defined function computes is masked whole (null for a number); the order it wrote is there.
+    const r = await s.psql(s.key, "select first_name() as f; select add_order(7) as a; select id from orders where id = 7; select count(*) as n, upper('x') as u from customers;", ["-A", "-t"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n")).toEqual(["[REDACTED]", "", "7", "2|X"]);
+    expect(leaksIn(s.proxy.received())).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RowDataPacket } from "mysql2/promise";
+import { gatewayConnection } from "../support/mysql-client";
+import { leaks, startMaskedMysql, type MaskedMysql } from "./masked-mysql";
+
+// Stored routines that already exist on the target (the owner's, not made through the gateway, which
+// refuses creating the copying ones): a call is judged by the body it runs (the corpus: masked-mysql.ts).
+describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when called", () => {
+  let s: MaskedMysql;
+
+  beforeAll(async () => {
+    s = await startMaskedMysql();
+    await s.db.admin(`delimiter //
+      create procedure shop.exec_sql(q text) begin set @q = q; prepare s from @q; execute s; deallocate prepare s; end//
+      create procedure shop.run_it(q text) begin call shop.exec_sql(q); end//
+      create procedure shop.archive_codes() insert into shop.copies select code from shop.users//
+      create procedure shop.get_code(out c varchar(20)) select code into c from shop.users order by id limit 1//
+      create procedure shop.list_ids() select id from shop.users order by id//
+      create procedure shop.log_note(n text) insert into shop.copies values (n)//
+      delimiter ;
+    `);
+  }, 120_000);
+  afterAll(() => s?.close());
+
+  it.each([
+    ["call exec_sql('insert into copies select code from users')", "it calls exec_sql, a stored routine whose body prepares SQL built at run time"],
+    // A wrapper whose own body shows nothing: the routine it calls does.
+    ["call run_it('insert into copies select code from users')", "it calls run_it, a stored routine whose body prepares SQL built at run time"],
+    ["call archive_codes()", "it calls archive_codes, a stored routine whose body names code, which masking protects"],
+    // An OUT parameter lands in a user variable, read back plain.
+    ["call get_code(@x)", "it calls get_code, a stored routine whose body names code, which masking protects"],
+  ])("refuses %s", async (sql, said) => {
+    const c = await gatewayConnection(s.port, "masked", s.agent.key);
+    try {
+      const err = await c.query(sql).then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+      expect(err?.errno).toBe(1142);
+      expect(err?.message).toContain(`Gatehouse refused this statement: ${said}`);
+      const [[after]] = await c.query<RowDataPacket[]>("select @x as x, (select count(*) from copies) as n");
+      expect(after).toEqual({ x: null, n: 0 });
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("runs routines whose body copies nothing masked: a procedure that only reads, one that writes what it is given, a stored function", async () => {
+    const c = await gatewayConnection(s.port, "masked", s.agent.key);
+    try {
+      const [listed] = await c.query<RowDataPacket[][]>("call list_ids()");
+      expect(listed[0]).toEqual([{ id: 1 }, { id: 2 }]);
+      await c.query("call log_note('hello')");
+      const [[code]] = await c.query<RowDataPacket[]>("select first_code() as f");
+      expect(code.f).toBe("[REDACTED]");
+      const [copies] = await c.query<RowDataPacket[]>("select who from copies");
+      expect(copies).toEqual([{ who: "hello" }]);
+      expect(leaks(JSON.stringify([listed, code, copies]))).toEqual([]);
+    } finally {
+      await s.db.admin("delete from shop.copies");
+      await c.end();
+    }
+  });
+});
