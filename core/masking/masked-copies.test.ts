@@ -132,4 +132,24 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
       null,
     ]);
   });
+
+  it("a write is judged by the triggers and rules of its table: on a covered table any that writes when it sees existing rows; elsewhere one that names a covered table", () => {
+    // By table, what its triggers run on update and delete (u) and on insert (i).
+    const hooks: Record<string, { u: string[]; i: string[] } | null> = {
+      customers: { u: ["begin if tg_op = 'UPDATE' then insert into log values (row_to_json(old)::text); end if; return new; end"], i: [] },
+      orders: { u: [], i: ["begin insert into log select name from customers where id = new.customer_id; return new; end"] },
+      stamped: { u: ["begin new.at := now(); return new; end"], i: [] },
+      hidden: null,
+    };
+    const writeHooks = (table: string, events: string[]) => {
+      const h = hooks[table.split(".").at(-1)!];
+      if (h === null) return null;
+      return [...(events.includes("insert") ? (h?.i ?? []) : []), ...(events.some((e) => e !== "insert") ? (h?.u ?? []) : [])];
+    };
+    const a = analyzer.analyze(
+      "update customers set note = 'x'; delete from customers where id = 1; insert into customers (id) values (3) on conflict (id) do update set note = 'y'; insert into customers (id) values (4); insert into orders values (1); update orders set v = 1; update stamped set v = 1; delete from hidden",
+    );
+    if (!a.ok) throw new Error(a.error);
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { writeHooks })?.column ?? null)).toEqual(["customers", "customers", "customers", null, "customers", null, null, "hidden"]);
+  });
 });

@@ -19,6 +19,8 @@ export type CopyCatalog = {
   opaqueCall?: (fn: string) => boolean;
   /** The bodies a call runs (its routine's, and those it calls); null when they could not be read. */
   calledCode?: (fn: string) => string[] | null;
+  /** The code a write of these kinds to a table runs besides itself (its triggers' and rules'); null when it could not be read. */
+  writeHooks?: (table: string, events: Array<"insert" | "update" | "delete">) => string[] | null;
 };
 
 // Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
@@ -84,10 +86,39 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
         reason: `it copies what ${fn}() returns into ${where}, where masking would not follow it: masking cannot see into that function, which may return masked values`,
       };
   };
+  // A write runs the target owner's triggers and rules on the table: they see its rows (OLD, and NEW's
+  // unchanged columns) and may put them anywhere. An update or a delete changes rows that are there;
+  // an insert gives its own (its triggers and rules matter when they read a covered table).
+  const hooked = (rel: unknown, events: Array<"insert" | "update" | "delete">) => {
+    const table = relationName(rel);
+    const seesRows = events.includes("update") || events.includes("delete");
+    const code = found || !catalog.writeHooks ? [] : catalog.writeHooks(table, events);
+    if (code === null) found = { column: table, reason: `it writes ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values` };
+    if (!code?.length) return;
+    const body = code.join("\n");
+    if (seesRows && readsMasked(table, "*") && SIDE_EFFECTS.test(body.replace(/'(?:[^']|'')*'/g, "''")))
+      found = {
+        column: table,
+        reason: `it writes ${table}, whose columns masking protects, and a trigger or rule on it writes, runs SQL or keeps a value: it sees the rows' values and masking cannot follow what it does with them`,
+      };
+    const copy = found ? null : bodyCopy(body, false);
+    if (copy)
+      found = {
+        column: copy.named ?? "EXECUTE",
+        reason: copy.named
+          ? `it writes ${table}, and a trigger or rule on it names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
+          : `it writes ${table}, and a trigger or rule on it builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
+      };
+  };
   const walk = (v: unknown): void => {
     if (found) return;
     if (Array.isArray(v)) return v.forEach(walk);
     if (!isObj(v)) return;
+    if (isObj(v.InsertStmt)) hooked(v.InsertStmt.relation, (v.InsertStmt.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" ? ["insert", "update"] : ["insert"]);
+    if (isObj(v.UpdateStmt)) hooked(v.UpdateStmt.relation, ["update"]);
+    if (isObj(v.DeleteStmt)) hooked(v.DeleteStmt.relation, ["delete"]);
+    if (isObj(v.MergeStmt)) hooked(v.MergeStmt.relation, ["insert", "update", "delete"]);
+    if (isObj(v.CopyStmt) && v.CopyStmt.is_from && isObj(v.CopyStmt.relation)) hooked(v.CopyStmt.relation, ["insert"]);
     if (isObj(v.InsertStmt) && isObj(v.InsertStmt.selectStmt)) {
       const ins = v.InsertStmt;
       const lineage = statementLineage(ins.selectStmt as Node);

@@ -19,6 +19,17 @@ beforeAll(async () => {
       create function first_name() returns text language sql as $$ select name from customers order by id limit 1 $$;
       create function add_order(i int) returns int language plpgsql as $$
         begin if (i > 0) then insert into orders values (i, 1, 10) on conflict (id) do nothing; end if; return coalesce(i, 0); end $$;
+      -- An application's audit trigger and rule on the covered table, and a trigger on another table that reads it.
+      create table cust_log (j text);
+      create function log_customer() returns trigger language plpgsql as $$
+        begin if tg_op = 'UPDATE' then insert into cust_log values (row_to_json(old)::text); end if; return new; end $$;
+      create trigger customers_log after update on customers for each row execute function log_customer();
+      create rule customers_keep as on delete to customers do also insert into cust_log values (old.name);
+      create function order_owner() returns trigger language plpgsql as $$
+        begin insert into cust_log select name from customers where id = new.customer_id; return new; end $$;
+      create trigger orders_owner after insert on orders for each row when (new.id > 100) execute function order_owner();
+      create function touch_total() returns trigger language plpgsql as $$ begin new.total := coalesce(new.total, 0); return new; end $$;
+      create trigger orders_touch before update on orders for each row execute function touch_total();
     `);
   } finally {
     await admin.end();
@@ -26,7 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => s?.close());
 
-describe("[MASKING][PSQL] a routine that already exists on the target is judged by the code it runs", () => {
+describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the target is judged by the code it runs", () => {
   it.each([
     ["create temp table t1 (v text); select exec_sql('insert into t1 select name from customers'); select * from t1", "it calls exec_sql(), whose code builds SQL at run time"],
     ["create temp table t2 (v text); call proc_exec('insert into t2 select name from customers'); select * from t2", "it calls proc_exec(), whose code builds SQL at run time"],
@@ -34,6 +45,10 @@ describe("[MASKING][PSQL] a routine that already exists on the target is judged 
     ["create temp table t3 (v text); select run_it('insert into t3 select name from customers'); select * from t3", "it calls run_it(), whose code builds SQL at run time"],
     ["select archive_names(); select * from name_archive", "it calls archive_names(), whose code names customers, which masking protects, and writes or runs SQL"],
     ["select stash_name(); select current_setting('x.n')", "it calls stash_name(), whose code names customers, which masking protects, and writes or runs SQL"],
+    // Writes that fire the owner's triggers and rules, which see the rows and copy them.
+    ["update customers set id = id where id = 1; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
+    ["delete from customers where id = 999; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
+    ["insert into orders values (101, 1, 5); select j from cust_log", "it writes orders, and a trigger or rule on it names customers, which masking protects"],
   ])("refuses %s", async (sql, said) => {
     s.proxy.reset();
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
@@ -45,9 +60,14 @@ describe("[MASKING][PSQL] a routine that already exists on the target is judged 
   it("runs routines whose code copies nothing: one that only reads (its result is masked), one that writes tables no rule covers, built-ins", async () => {
     s.proxy.reset();
     // What a user-defined function computes is masked whole (null for a number); the order it wrote is there.
-    const r = await s.psql(s.key, "select first_name() as f; select add_order(7) as a; select id from orders where id = 7; select count(*) as n, upper('x') as u from customers;", ["-A", "-t"]);
+    // A write whose trigger copies nothing (orders' touch_total).
+    const r = await s.psql(
+      s.key,
+      "select first_name() as f; select add_order(7) as a; select id from orders where id = 7; select count(*) as n, upper('x') as u from customers; update orders set total = 2 where id = 7; select count(*) from cust_log;",
+      ["-A", "-t", "-q"],
+    );
     expect(r.stderr).toBe("");
-    expect(r.stdout.trim().split("\n")).toEqual(["[REDACTED]", "", "7", "2|X"]);
+    expect(r.stdout.trim().split("\n")).toEqual(["[REDACTED]", "", "7", "2|X", "0"]);
     expect(leaksIn(s.proxy.received())).toEqual([]);
   });
 });

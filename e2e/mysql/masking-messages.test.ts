@@ -18,7 +18,7 @@ describe("[MYSQL][MASKING][MESSAGES]", () => {
   }, 120_000);
   afterAll(() => s?.close());
 
-  it("withholds what server-side code says with SIGNAL (a trigger's, any SQLSTATE; a procedure's warning); refuses a procedure or function that would say a masked value", async () => {
+  it("withholds what server-side code says with SIGNAL (a trigger's, any SQLSTATE; a procedure's warning); refuses a procedure, function or trigger that would say a masked value", async () => {
     // Made by the target's owner, not through the gateway (which refuses a body that copies a masked column into a variable).
     await db.admin(`delimiter //
       create procedure shop.signal_code() begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
@@ -29,6 +29,10 @@ describe("[MYSQL][MASKING][MESSAGES]", () => {
       create trigger shop.signalled_u before update on shop.signalled for each row begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '23000' set message_text = v, mysql_errno = 1062; end//
       create trigger shop.signalled_i before insert on shop.signalled for each row begin declare v varchar(40); select code into v from shop.users order by id limit 1; signal sqlstate '45000' set message_text = v; end//
       create procedure shop.warn_plain() signal sqlstate '01000' set message_text = 'careful'//
+      create table shop.plain_signal (v varchar(10))//
+      insert into shop.plain_signal values ('a')//
+      create trigger shop.plain_signal_u before update on shop.plain_signal for each row signal sqlstate '23000' set message_text = 'duplicate of something', mysql_errno = 1062//
+      create trigger shop.plain_signal_i before insert on shop.plain_signal for each row signal sqlstate '45000' set message_text = 'no inserts here'//
       delimiter ;
     `);
     const c = await gatewayConnection(port, "masked", agent.key);
@@ -38,12 +42,15 @@ describe("[MYSQL][MASKING][MESSAGES]", () => {
         (e: Error) => e.message,
       );
     try {
-      // A procedure or function whose body reads a masked column into a variable is refused before it runs (its body is read first).
+      // A procedure, function or trigger whose body reads a masked column into a variable is refused before it runs (its body is read first).
       for (const sql of ["call signal_code()", "call warn_code()", "select signal_fn()"]) {
         expect(await failure(sql), sql).toMatch(/^Gatehouse refused this statement: it calls (signal_code|warn_code|signal_fn), a stored routine whose body names code, which masking protects/);
       }
-      // A trigger may SIGNAL any state and number: an error of a write to a table with triggers is withheld.
       for (const sql of ["insert into signalled values ('x')", "update signalled set v = 'b'"]) {
+        expect(await failure(sql), sql).toMatch(/^Gatehouse refused this statement: it writes signalled, and a trigger on it names code, which masking protects/);
+      }
+      // A trigger may SIGNAL any state and number (what it says may come from where the gateway cannot see): an error of a write to a table with triggers is withheld.
+      for (const sql of ["insert into plain_signal values ('x')", "update plain_signal set v = 'b'"]) {
         expect(await failure(sql), sql).toBe("[REDACTED: message of server-side code withheld by masking]");
       }
       // A procedure whose body names nothing masked runs; what it says is withheld all the same (it may compute a value the gateway cannot see).

@@ -5,7 +5,7 @@ import { leaks, startMaskedMysql, type MaskedMysql } from "./masked-mysql";
 
 // Stored routines that already exist on the target (the owner's, not made through the gateway, which
 // refuses creating the copying ones): a call is judged by the body it runs (the corpus: masked-mysql.ts).
-describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when called", () => {
+describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when called, a trigger when a write fires it", () => {
   let s: MaskedMysql;
 
   beforeAll(async () => {
@@ -17,6 +17,10 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
       create procedure shop.get_code(out c varchar(20)) select code into c from shop.users order by id limit 1//
       create procedure shop.list_ids() select id from shop.users order by id//
       create procedure shop.log_note(n text) insert into shop.copies values (n)//
+      create trigger shop.users_audit after update on shop.users for each row insert into shop.copies values (old.code)//
+      create table shop.orders (id int primary key, user_id int, total int)//
+      create trigger shop.orders_owner after insert on shop.orders for each row insert into shop.copies select code from shop.users where id = new.user_id//
+      create trigger shop.orders_touch before update on shop.orders for each row set new.total = coalesce(new.total, 0)//
       delimiter ;
     `);
   }, 120_000);
@@ -29,6 +33,9 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
     ["call archive_codes()", "it calls archive_codes, a stored routine whose body names code, which masking protects"],
     // An OUT parameter lands in a user variable, read back plain.
     ["call get_code(@x)", "it calls get_code, a stored routine whose body names code, which masking protects"],
+    // Writes that fire the owner's triggers, which see the rows (or read a covered table) and copy them.
+    ["update users set note = 'seen' where id = 1", "it writes users, whose columns masking protects, and a trigger on it writes"],
+    ["insert into orders values (1, 1, 5)", "it writes orders, and a trigger on it names code, which masking protects"],
   ])("refuses %s", async (sql, said) => {
     const c = await gatewayConnection(s.port, "masked", s.agent.key);
     try {
@@ -51,13 +58,17 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
       const [listed] = await c.query<RowDataPacket[][]>("call list_ids()");
       expect(listed[0]).toEqual([{ id: 1 }, { id: 2 }]);
       await c.query("call log_note('hello')");
+      // A trigger that copies nothing (orders' on update), and an insert into the covered table (its trigger fires on update only).
+      await s.db.admin("insert into shop.orders values (7, 999, 5)"); // no such user: its trigger copies nothing
+      await c.query("update orders set total = 6 where id = 7");
+      await c.query("insert into users (id, code) values (9, 'new-code')");
       const [[code]] = await c.query<RowDataPacket[]>("select first_code() as f");
       expect(code.f).toBe("[REDACTED]");
       const [copies] = await c.query<RowDataPacket[]>("select who from copies");
       expect(copies).toEqual([{ who: "hello" }]);
       expect(leaks(JSON.stringify([listed, code, copies]))).toEqual([]);
     } finally {
-      await s.db.admin("delete from shop.copies");
+      await s.db.admin("delete from shop.copies; delete from shop.users where id = 9");
       await c.end();
     }
   });

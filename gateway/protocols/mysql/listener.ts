@@ -203,7 +203,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         const copies = mayCopy(m, text);
         if (!writes && !copies) return null;
         // A write or a copy may reach a masked column through a view or a stored function: the views it names (and the stored functions) are looked up first.
-        const check = () => maskedWriteRefusal(m, text, serverVersion, views, staged) ?? (copies ? maskedCopyRefusal(m, text, views) : null);
+        const check = () => maskedWriteRefusal(m, text, serverVersion, views, staged) ?? (copies ? maskedCopyRefusal(m, text, views, serverVersion) : null);
         const loading = views.ensureFor(mysqlLineage(text));
         return loading ? loading.then(check) : check();
       },

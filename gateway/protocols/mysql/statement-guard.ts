@@ -12,7 +12,7 @@ import { mysqlSinks } from "../../../core/sql/mysql-sinks";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { quotedParts } from "../../../core/sql/mysql-lexer";
 import { ruleThroughViews } from "./view-rules";
-import type { ViewCatalog } from "./view-catalog";
+import { CALLED, type ViewCatalog } from "./view-catalog";
 
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 /** What the guard says of a text: pass (null), refuse (with the kind the audit names), or hold for review. */
@@ -214,9 +214,11 @@ const takesDiagnosticsMessage = (text: string): boolean => /\bdiagnostics\b/i.te
 
 // A routine called (`call p`, `f(`): a stored one runs code the text does not show.
 const CALLS = /\bcall\b|[\w$`]\s*\(/i;
+// A write runs its table's triggers (INSERT, UPDATE and REPLACE are in MAY_COPY).
+const WRITES = /\b(delete|load)\b/i;
 
 /** Whether a text is worth checking for copies of masked columns (cheap: no parse). */
-export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && (MAY_COPY.test(text) || MAY_BUILD_SQL.test(text) || CALLS.test(text));
+export const mayCopy = (masking: SessionMasking, text: string): boolean => masking.columns.length > 0 && (MAY_COPY.test(text) || MAY_BUILD_SQL.test(text) || CALLS.test(text) || WRITES.test(text));
 
 /**
  * Why a stored procedure or function a text calls (one that already exists: the target owner's) may
@@ -227,19 +229,57 @@ export const mayCopy = (masking: SessionMasking, text: string): boolean => maski
  */
 function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string): string | null {
   const called = new Set<string>();
-  for (const m of quotedParts(text).code.matchAll(/\bcall\s+(?:`?[\w$]+`?\.)?`?([\w$]+)|([\w$]+)`?\s*\(/gi)) called.add((m[1] ?? m[2]).toLowerCase());
+  for (const m of quotedParts(text).code.matchAll(CALLED)) called.add((m[1] ?? m[2]).toLowerCase());
   for (const name of called) {
     const code = views.routineCode(name);
     if (code === null) return `it calls ${name}, a stored routine whose body the gateway cannot read (the account may not see its definition), so it cannot tell where the values masking protects go`;
-    if (!code?.length) continue;
-    const body = code.join("\n");
-    const named =
-      MAY_COPY.test(body) || MAY_BUILD_SQL.test(body)
-        ? body.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w) !== undefined || isCoveredRelation(masking, views, w))
-        : undefined;
-    if (named)
-      return `it calls ${name}, a stored routine whose body names ${named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
-    if (runsBuiltSql(body)) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+    const copy = code?.length ? bodyCopy(masking, views, code.join("\n")) : null;
+    if (copy?.named)
+      return `it calls ${name}, a stored routine whose body names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
+    if (copy) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+  }
+  return null;
+}
+
+/** Code that writes, sets a variable or prepares SQL (a word of a string counts: refused rather than read closely). */
+const hasSideEffects = (body: string) => MAY_COPY.test(body) || MAY_BUILD_SQL.test(body);
+
+/** What a body (a routine's, a trigger's) could copy: a covered column, table or view it names when it has side effects (`named`), or SQL it builds at run time. */
+function bodyCopy(masking: SessionMasking, views: ViewCatalog, body: string): { named?: string } | null {
+  const named = hasSideEffects(body) ? body.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w) !== undefined || isCoveredRelation(masking, views, w)) : undefined;
+  if (named) return { named };
+  return runsBuiltSql(body) ? {} : null;
+}
+
+const WRITE_EVENTS = new Set(["INSERT", "UPDATE", "DELETE"]);
+
+/**
+ * Why a write may copy a column masking protects through the owner's triggers on the tables it
+ * writes (ViewCatalog.triggerCode, for the kinds of write it does): on a covered table, a trigger
+ * that writes, sets a variable or prepares SQL when the write changes rows that are there (UPDATE,
+ * DELETE, REPLACE, an upsert: it sees OLD, and NEW's unchanged columns); on any table, one whose body
+ * names a covered column, table or view and has such side effects, or builds SQL at run time; or
+ * triggers that cannot be read. Every table a write statement names counts as written.
+ */
+function triggerCopy(masking: SessionMasking, views: ViewCatalog, text: string, serverVersion?: number): string | null {
+  const analysis = analyzeMysql(text, serverVersion);
+  if (!analysis.ok) return null; // refused below when it names a covered column or table
+  for (const { classification: c } of analysis.statements) {
+    const events = [c.kind, ...c.runs].filter((k) => WRITE_EVENTS.has(k)).map((k) => k.toLowerCase());
+    if (!events.length || !c.classes.includes("write")) continue;
+    const seesRows = events.includes("update") || events.includes("delete");
+    for (const table of c.tables) {
+      const code = views.triggerCode(table, events);
+      if (code === null) return `it writes ${table}, and the gateway cannot read its triggers (or a routine they call) to see where they put the values masking protects`;
+      if (!code?.length) continue;
+      const body = code.join("\n");
+      if (seesRows && hasSideEffects(quotedParts(body).code) && isCoveredRelation(masking, views, table))
+        return `it writes ${table}, whose columns masking protects, and a trigger on it writes, sets a variable or prepares SQL: it sees the rows' values, and masking cannot follow what it does with them`;
+      const copy = bodyCopy(masking, views, body);
+      if (copy?.named)
+        return `it writes ${table}, and a trigger on it names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
+      if (copy) return `it writes ${table}, and a trigger on it prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+    }
   }
   return null;
 }
@@ -252,7 +292,7 @@ function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string):
  * lineage is (a column matched by name through every relation of the statement); a text that
  * cannot be read is refused when it names a covered column.
  */
-export function maskedCopyRefusal(masking: SessionMasking | null, text: string, views: ViewCatalog | null = null): { refusal: MysqlError; kind: string } | null {
+export function maskedCopyRefusal(masking: SessionMasking | null, text: string, views: ViewCatalog | null = null, serverVersion?: number): { refusal: MysqlError; kind: string } | null {
   if (!masking || !mayCopy(masking, text)) return null;
   const refuse = (reason: string) => ({
     kind: "MASKED COPY",
@@ -265,7 +305,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     return refuse(
       "it prepares or runs SQL held in a variable or built by an expression, which the gateway cannot read to see where it puts the values masking protects (give PREPARE or EXECUTE IMMEDIATE a quoted text)",
     );
-  const routine = views && routineCopy(masking, views, text);
+  const routine = views && (routineCopy(masking, views, text) ?? triggerCopy(masking, views, text, serverVersion));
   if (routine) return refuse(routine);
   if (!MAY_COPY.test(text)) return null;
   const sinks = mysqlSinks(text);

@@ -100,6 +100,10 @@ describe("MySQL views under column rules", () => {
       ["p", "hidden", null],
       ["p", "calls_hidden", "call hidden()"],
       ["t", "orders", ""],
+      ["tupdate", "users", "insert into log values (old.code)"],
+      ["tinsert", "users", "set new.at = now()"],
+      ["tinsert", "carts", "begin call run_it('x'); end"],
+      ["tdelete", "carts", "call calls_hidden()"],
     ];
     const catalog = new ViewCatalog({ query: async () => rows } as unknown as CatalogConnection, () => {});
     expect(catalog.routineCode("run_it")).toBeUndefined();
@@ -110,6 +114,12 @@ describe("MySQL views under column rules", () => {
     expect([catalog.routineCode("hidden"), catalog.routineCode("calls_hidden")]).toEqual([null, null]);
     expect([catalog.routineCode("upper"), catalog.routineCode("orders")]).toEqual([[], []]);
     expect([catalog.isStoredFunction("twice"), catalog.isStoredFunction("run_it"), catalog.hasTriggers("orders")]).toEqual([true, false, true]);
+    // What a write runs: its table's triggers for that kind of write, and the routines they call.
+    expect(catalog.triggerCode("shop.users", ["update"])).toEqual(["insert into log values (old.code)"]);
+    expect(catalog.triggerCode("users", ["insert", "delete"])).toEqual(["set new.at = now()"]);
+    expect(catalog.triggerCode("carts", ["insert"])).toEqual(["begin call run_it('x'); end", "begin call shop.exec_sql(q); end", "begin prepare s from @q; execute s; end"]);
+    expect(catalog.triggerCode("carts", ["delete"])).toBeNull();
+    expect(catalog.triggerCode("plain", ["insert"])).toEqual([]);
   });
 
   it("reads again after DDL on the connection, and reads every view for a text that names none (CALL)", async () => {

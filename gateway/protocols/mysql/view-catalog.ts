@@ -17,6 +17,8 @@ const TTL_MS = 60_000;
 /** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
 const GRACE_MS = 30_000;
 
+/** What a text or a body calls: `CALL [db.]p` or `f(`; the name in the first or second group. */
+export const CALLED = /\bcall\s+(?:`?[\w$]+`?\.)?`?([\w$]+)|([\w$]+)`?\s*\(/gi;
 const bare = (name: string) => name.toLowerCase().split(".").at(-1)!;
 /** A name as a string literal no client text can break out of: hex, converted to the catalog's text. */
 const literal = (s: string) => `convert(0x${Buffer.from(s, "utf8").toString("hex") || "00"} using utf8mb4)`;
@@ -42,7 +44,14 @@ export class ViewCatalog {
    * bodies by name (a body null: the account may not read it), lower case (null: could not be
    * read), and when they were read.
    */
-  private functions: { at: number; names: Set<string> | null; triggered: Set<string> | null; routines: Map<string, Array<string | null>> | null } | null = null;
+  private functions: {
+    at: number;
+    names: Set<string> | null;
+    triggered: Set<string> | null;
+    routines: Map<string, Array<string | null>> | null;
+    /** Table -> its triggers' event (insert, update, delete) and body. */
+    triggers: Map<string, Array<{ event: string; body: string }>> | null;
+  } | null = null;
   private loadingFunctions: Promise<void> | null = null;
 
   constructor(
@@ -109,11 +118,33 @@ export class ViewCatalog {
       for (const body of routines.get(n) ?? []) {
         if (body === null) return false;
         out.push(body);
-        for (const m of body.matchAll(/\bcall\s+(?:`?[\w$]+`?\.)?`?([\w$]+)|([\w$]+)`?\s*\(/gi)) if (!visit((m[1] ?? m[2]).toLowerCase())) return false;
+        for (const m of body.matchAll(CALLED)) if (!visit((m[1] ?? m[2]).toLowerCase())) return false;
       }
       return true;
     };
     return visit(bare(name.replace(/`/g, ""))) ? out : null;
+  }
+
+  /**
+   * The code a write of these kinds (insert, update, delete) to a table runs besides itself: its
+   * triggers' bodies for those events and the stored routines they call. [] when none; null when the
+   * triggers or a routine's body could not be read; undefined when not loaded (ensureFunctions).
+   */
+  triggerCode(table: string, events: readonly string[]): string[] | null | undefined {
+    const f = this.functions;
+    if (!f || !this.usable(f.at)) return undefined;
+    if (f.triggers === null) return null;
+    const out: string[] = [];
+    for (const t of f.triggers.get(bare(table.replace(/`/g, ""))) ?? []) {
+      if (!events.includes(t.event)) continue;
+      out.push(t.body);
+      for (const m of t.body.matchAll(CALLED)) {
+        const code = this.routineCode(m[1] ?? m[2]);
+        if (code === null) return null;
+        out.push(...(code ?? []));
+      }
+    }
+    return out;
   }
 
   /**
@@ -125,7 +156,10 @@ export class ViewCatalog {
   ensureFor(l: MysqlLineage | null): Promise<void> | undefined {
     const views = this.ensure(!l || l.calls || l.functions.length ? "all" : l.relations);
     const functions = !l || l.calls || l.functions.length || l.relations.length ? this.ensureFunctions() : undefined;
-    return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
+    const both = views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
+    // Then the views the triggers of the relations it names may name (their bodies are judged by their words).
+    const triggered = () => (l ? this.ensure(l.relations.flatMap((r) => (this.triggerCode(r, ["insert", "update", "delete"]) ?? []).flatMap((b) => b.match(/[A-Za-z_][\w$]*/g) ?? []))) : undefined);
+    return both ? both.then(triggered) : triggered();
   }
 
   /** Reads the target's stored routines and the tables with triggers unless known: undefined when there is nothing to wait for. Never rejects. */
@@ -137,22 +171,27 @@ export class ViewCatalog {
     const load = (this.loadingFunctions = this.connection
       .query(
         `select if(ROUTINE_TYPE = 'FUNCTION', 'f', 'p'), ROUTINE_NAME, ROUTINE_DEFINITION from information_schema.ROUTINES
-          union all select 't', EVENT_OBJECT_TABLE, '' from information_schema.TRIGGERS`,
+          union all select concat('t', lower(EVENT_MANIPULATION)), EVENT_OBJECT_TABLE, ACTION_STATEMENT from information_schema.TRIGGERS`,
       )
       .then(
         (rows) => {
-          const of = (kind: string) => new Set(rows.filter(([k]) => k === kind).map(([, name]) => (name ?? "").toLowerCase()));
           const routines = new Map<string, Array<string | null>>();
-          for (const [k, name, body] of rows) if (k !== "t") routines.set((name ?? "").toLowerCase(), [...(routines.get((name ?? "").toLowerCase()) ?? []), body]);
-          return { names: of("f"), triggered: of("t"), routines };
+          const triggers = new Map<string, Array<{ event: string; body: string }>>();
+          for (const [k, given, body] of rows) {
+            const name = (given ?? "").toLowerCase();
+            if (k?.startsWith("t")) triggers.set(name, [...(triggers.get(name) ?? []), { event: k.slice(1), body: body ?? "" }]);
+            else routines.set(name, [...(routines.get(name) ?? []), body]);
+          }
+          const names = new Set(rows.filter(([k]) => k === "f").map(([, name]) => (name ?? "").toLowerCase()));
+          return { names, triggered: new Set(triggers.keys()), routines, triggers };
         },
         (err: Error) => {
           this.log(`masking: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked`);
-          return { names: null, triggered: null, routines: null };
+          return { names: null, triggered: null, routines: null, triggers: null };
         },
       )
-      .then(({ names, triggered, routines }) => {
-        if (generation === this.generation) this.functions = { at, names, triggered, routines };
+      .then(({ names, triggered, routines, triggers }) => {
+        if (generation === this.generation) this.functions = { at, names, triggered, routines, triggers };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;

@@ -4,6 +4,7 @@ import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
 import { SQL_TEXT_BUILTINS } from "../../../core/sql/routine-calls";
+import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, type WriteHooks } from "./routine-code";
 
 export type RelationInfo = {
   schema: string;
@@ -62,16 +63,6 @@ const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
       or p.proname ~ '^(?:${SQL_TEXT_BUILTINS})$')`;
 type Cached<T> = { value: T; at: number };
 
-/** How many levels of routines called by routines the catalog looks up at once (and copy-catalog.ts's calledCode follows). */
-export const ROUTINE_DEPTH = 3;
-
-/** The names a routine's body calls, as its text writes them (`name(`, lower case; keywords and table names among them). */
-export function calledNames(body: string): string[] {
-  const out = new Set<string>();
-  for (const m of body.matchAll(/([A-Za-z_][\w$]*)\s*\(/g)) out.add(m[1].toLowerCase());
-  return [...out];
-}
-
 /**
  * The target's catalog as masking needs it: table OID + attribute number -> schema.table.column,
  * views traced to what they read, user-defined types classified. Read through a small pool with
@@ -89,6 +80,8 @@ export class TargetCatalog {
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
   /** Function name (lower case, unqualified) -> the languages and SQL/PL bodies of its definitions outside pg_catalog and information_schema (null: could not be read). */
   private readonly routineNames = new Map<string, Cached<{ langs: string[]; code: string[] } | null>>();
+  /** Table name (lower case, unqualified) -> what each kind of write to it runs: its triggers' functions by name, its rules' actions (null: could not be read). */
+  private readonly writeHooks = new Map<string, Cached<WriteHooks | null>>();
   private pool: pg.Pool | undefined;
 
   constructor(
@@ -183,6 +176,48 @@ export class TargetCatalog {
     if (next.length && depth <= ROUTINE_DEPTH) await this.loadRoutineNames(next, depth + 1);
   }
 
+  /**
+   * What each kind of write to a table of this name (in any schema) runs besides itself: the
+   * functions of its row and statement triggers (by name; their code is looked up with them) and the
+   * actions of its rules other than ON SELECT. Empty lists when there are none; null when
+   * unreadable; undefined when not loaded.
+   */
+  tableHooks(name: string): WriteHooks | null | undefined {
+    const c = this.writeHooks.get(name);
+    return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  async loadTableHooks(names: string[]): Promise<void> {
+    const at = this.now();
+    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]> }>;
+    try {
+      ({ rows } = await this.connect().query(
+        `select c.relname::text as name,
+           array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
+           array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules
+          from pg_class c where c.relname = any($1::text[])`,
+        [names],
+      ));
+    } catch (err) {
+      for (const n of names) this.writeHooks.set(n, { value: null, at });
+      throw err;
+    }
+    const functions = new Set<string>();
+    for (const n of names) {
+      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] } };
+      for (const r of rows.filter((r) => r.name === n)) {
+        for (const [fn, type] of r.triggers) {
+          for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
+          if (this.routineCode(fn) === undefined) functions.add(fn);
+        }
+        // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
+        for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
+      }
+      this.writeHooks.set(n, { value: hooks, at });
+    }
+    if (functions.size) await this.loadRoutineNames([...functions]);
+  }
+
   async loadBuiltinRoutines(): Promise<void> {
     const at = this.now();
     try {
@@ -228,6 +263,7 @@ export class TargetCatalog {
   invalidate(): void {
     this.viewNames.clear();
     this.routineNames.clear();
+    this.writeHooks.clear();
     this.builtins = undefined;
     this.relations.clear();
     this.types.clear();

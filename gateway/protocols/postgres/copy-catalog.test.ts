@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { calledCode, opaqueRoutine, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, writeHookCode, type GuardCatalog } from "./copy-catalog";
+import type { WriteHooks } from "./routine-code";
 
 /** The catalog as the masking guard reads it: function languages by name (undefined: not looked up), and the built-in-only names. */
-function catalog(languages: Record<string, string[] | null>, builtins: string[] = [], code: Record<string, string[] | null> = {}): GuardCatalog {
+function catalog(languages: Record<string, string[] | null>, builtins: string[] = [], code: Record<string, string[] | null> = {}, hooks: Record<string, WriteHooks | null> = {}): GuardCatalog {
   return {
+    tableHooks: (name: string) => hooks[name],
     routineLanguages: (name: string) => languages[name],
     routineCode: (name: string) => code[name],
     builtinRoutines: () => ({ functions: new Set(builtins), operators: new Set() }),
@@ -52,5 +54,25 @@ describe("[MASKING][COPIES] functions masking cannot see into, for copies", () =
     const chain = { a: ["select b()"], b: ["select c()"], c: ["select d()"], d: ["select e()"], e: ["select 1"] };
     expect(calledCode(catalog({}, [], chain), true, new Set())("a")).toBeNull();
     expect(calledCode(catalog({}, [], chain), true, new Set())("b")).toEqual(["select c()", "select d()", "select e()", "select 1"]);
+  });
+
+  it("the code a write runs: its table's rules and trigger functions for that kind of write (with what they call); a table not looked up yet is asked for", () => {
+    const code = { log_it: ["begin insert into log select * from helper(); return new; end"], helper: ["select name from customers"] };
+    const none = { functions: [], rules: [] };
+    const hooks = {
+      customers: { insert: none, update: { functions: ["log_it", "suppress_redundant_updates_trigger"], rules: [] }, delete: { functions: [], rules: ["INSERT INTO log VALUES (old.name)"] } },
+      plain: { insert: none, update: none, delete: none },
+      broken: null,
+    };
+    const tables = new Set<string>();
+    const routines = new Set<string>();
+    const hooked = writeHookCode(catalog({}, ["suppress_redundant_updates_trigger"], code, hooks), false, tables, routines);
+    expect(hooked("public.customers", ["update", "delete"])).toEqual([...code.log_it, ...code.helper, "INSERT INTO log VALUES (old.name)"]);
+    expect(hooked("customers", ["insert"])).toEqual([]);
+    expect(hooked("plain", ["insert", "update", "delete"])).toEqual([]);
+    expect(hooked("unseen", ["insert"])).toEqual([]);
+    expect([...tables, ...routines]).toEqual(["unseen"]);
+    expect(writeHookCode(catalog({}, [], code, hooks), true, new Set(), new Set())("broken", ["insert"])).toBeNull();
+    expect(writeHookCode(catalog({}, [], code, hooks), true, new Set(), new Set())("unseen", ["insert"])).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import type { ColumnRead } from "../../../core/sql/column-lineage";
-import { calledNames, ROUTINE_DEPTH, type TargetCatalog } from "./column-catalog";
+import type { TargetCatalog } from "./column-catalog";
+import { calledNames, ROUTINE_DEPTH, type WriteEvent } from "./routine-code";
 import { throughViews } from "./result-columns";
 import type { ViewLookup } from "./view-writes";
 
@@ -8,7 +9,7 @@ import type { ViewLookup } from "./view-writes";
  * What the masking guard reads of the target's catalog to judge copies out (core/masking/masked-copies.ts
  * takes them as its CopyCatalog): views, and the languages of functions.
  */
-export type GuardCatalog = ViewLookup & Pick<TargetCatalog, "routineLanguages" | "routineCode" | "loadRoutineNames" | "builtinRoutines">;
+export type GuardCatalog = ViewLookup & Pick<TargetCatalog, "routineLanguages" | "routineCode" | "loadRoutineNames" | "builtinRoutines" | "tableHooks" | "loadTableHooks">;
 
 /**
  * Copies out through a view (`insert into c (x) select shout from customer_contacts`, a DO block or a
@@ -81,5 +82,34 @@ export function calledCode(catalog: GuardCatalog, loaded: boolean, unknown: Set<
     if (parts.length === 1 && builtins?.functions.has(parts[0])) return [];
     visit(parts.at(-1)!, 0);
     return unreadable ? null : out;
+  };
+}
+
+/**
+ * For copiesMaskedColumns: the code a write of these kinds to a table runs besides itself, its triggers' functions
+ * (with what they call, as calledCode reads it) and its rules. A table not looked up yet goes to
+ * `unknownTables` (its trigger functions, once known, to `unknownRoutines`); once `loaded`, null when
+ * any of it could not be read.
+ */
+export function writeHookCode(catalog: GuardCatalog, loaded: boolean, unknownTables: Set<string>, unknownRoutines: Set<string>): (table: string, events: WriteEvent[]) => string[] | null {
+  const called = calledCode(catalog, loaded, unknownRoutines);
+  return (table, events) => {
+    const name = table.toLowerCase().split(".").at(-1)!;
+    const hooks = catalog.tableHooks(name);
+    if (hooks === undefined && !loaded) {
+      unknownTables.add(name);
+      return [];
+    }
+    if (!hooks) return null;
+    const out: string[] = [];
+    for (const event of events) {
+      out.push(...hooks[event].rules);
+      for (const fn of hooks[event].functions) {
+        const code = called(fn);
+        if (code === null) return null;
+        out.push(...code);
+      }
+    }
+    return out;
   };
 }

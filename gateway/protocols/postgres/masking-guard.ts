@@ -11,7 +11,7 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
 import { viewWrites } from "./view-writes";
-import { calledCode, opaqueRoutine, viewReadTrace, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, viewReadTrace, writeHookCode, type GuardCatalog } from "./copy-catalog";
 import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
@@ -21,8 +21,10 @@ const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gat
 
 // Catalog reads a message may wait for: its own names, then those that what they read names.
 const CATALOG_ROUNDS = 2;
+/** The names a message waits for the catalog to read. */
+type Wanted = { views?: string[]; routines?: string[]; tables?: string[] };
 const MAY_COPY =
-  /\b(insert|update|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write|execute|deallocate)\b/i;
+  /\b(insert|update|delete|merge|create|into|set_config|pg_notify|alter|do|rule|trigger|copy|lo_from_bytea|lo_put|lowrite|setval|pg_logical_emit_message|dblink\w*|pg_file_write|execute|deallocate)\b/i;
 // A function or procedure called (`f(`, `call p`): the target's own routines run code the statement does not show.
 const CALLS = /[\w$"]\s*\(|\bcall\b/i;
 
@@ -52,13 +54,15 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
   };
   // The message waits for one catalog read of these names (views; functions), then is judged again:
   // what was read may name more (the views a called routine's body names), read in one more round.
-  const holdForCatalog = (catalog: GuardCatalog, names: string[], routines: string[], type: number, text: string, buf: Buffer, start: number, end: number, round: number): GuardHold => {
+  const holdForCatalog = (catalog: GuardCatalog, wanted: Wanted, type: number, text: string, buf: Buffer, start: number, end: number, round: number): GuardHold => {
     const message = Buffer.from(buf.subarray(start, end));
     const again = (tellClient: (msg: Buffer) => void) => {
       const verdict = judge(type, text, message, 0, message.length, round + 1);
       return verdict && "hold" in verdict ? verdict.hold.start(tellClient) : verdict;
     };
-    const load = () => Promise.all([names.length ? catalog.loadViewNames(names) : null, routines.length ? catalog.loadRoutineNames(routines) : null]);
+    const { views: names = [], routines = [], tables = [] } = wanted;
+    const load = () =>
+      Promise.all([names.length ? catalog.loadViewNames(names) : null, routines.length ? catalog.loadRoutineNames(routines) : null, tables.length ? catalog.loadTableHooks(tables) : null]);
     return {
       hold: {
         start: (tellClient) =>
@@ -94,6 +98,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     // Copies out, through a view over a masked column or a function masking cannot see into too (names not looked up yet: one catalog read, then judged again).
     const unknownViews = new Set<string>();
     const unknownRoutines = new Set<string>();
+    const unknownTables = new Set<string>();
     const copy = a.statements
       .map((s, i) =>
         copiesMaskedColumns(
@@ -103,12 +108,14 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
             throughView: viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews),
             opaqueCall: opaqueRoutine(views, viewsLoaded, unknownRoutines),
             calledCode: calledCode(views, viewsLoaded, unknownRoutines),
+            writeHooks: writeHookCode(views, viewsLoaded, unknownTables, unknownRoutines),
           },
         ),
       )
       .find((c) => c !== null);
     if (copy) return { refusal: copyRefusal(copy), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
-    if (views && (unknownViews.size || unknownRoutines.size)) return holdForCatalog(views, [...unknownViews], [...unknownRoutines], type, text, buf, start, end, round);
+    if (views && (unknownViews.size || unknownRoutines.size || unknownTables.size))
+      return holdForCatalog(views, { views: [...unknownViews], routines: [...unknownRoutines], tables: [...unknownTables] }, type, text, buf, start, end, round);
     const loaded = a.statements.map((s) => copiesIntoMaskedColumn(s.tree, m)).find((c) => c !== null);
     if (loaded) return { refusal: copyInRefusal(loaded), replacement: type === Frontend.Query ? refusedQuery() : refusedParse(buf, start, end) };
     // Each statement read once: its writes into masked columns, and into tables no rule names (views, staging tables).
@@ -116,7 +123,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
     const uncovered = a.statements.map((s) => uncoveredWrites(s.tree, m));
     const viewed = views ? viewWrites(uncovered, m, views, { parse: type === Frontend.Parse, loaded: viewsLoaded }) : null;
     // Written through relations whose views are not known yet: likewise.
-    if (views && viewed?.unknown.length) return holdForCatalog(views, viewed.unknown, [], type, text, buf, start, end, round);
+    if (views && viewed?.unknown.length) return holdForCatalog(views, { views: viewed.unknown }, type, text, buf, start, end, round);
     const writes = [...maskedWrites.flat(), ...(viewed?.writes ?? [])];
     const copied = staged.copiedFrom(a.statements, maskedWrites);
     const hit =
