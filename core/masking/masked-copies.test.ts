@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileForGroups } from "./compile-rules";
 import { maskingRulesSchema } from "./masking-rules";
-import { copiesMaskedColumns } from "./masked-copies";
+import { copiesMaskedColumns, writtenTables } from "./masked-copies";
 import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
 
 beforeAll(() => loadSqlParser());
@@ -151,5 +151,26 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     );
     if (!a.ok) throw new Error(a.error);
     expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { writeHooks })?.column ?? null)).toEqual(["customers", "customers", "customers", null, "customers", null, null, "hidden"]);
+    // What a called routine's body writes fires those tables' triggers too.
+    const calledCode = (fn: string) => (fn === "touch_all" ? ["update stamped set v = 1; insert into public.orders values (1)"] : []);
+    const called = analyzer.analyze("select touch_all()");
+    if (!called.ok) throw new Error(called.error);
+    expect(copiesMaskedColumns(called.statements[0].tree, masking, { writeHooks, calledCode })?.reason).toMatch(
+      /^it calls touch_all\(\), which writes public\.orders, and a trigger or rule on it names customers/,
+    );
+  });
+
+  it("reads the tables a routine's body writes from its words", () => {
+    expect(
+      writtenTables(
+        "insert into log (a) values (1); update only public.t x set a = 1; delete from d where true; merge into m using s on true when matched then delete; select 1 for update; insert into u values (1) on conflict (id) do update set a = 2",
+      ),
+    ).toEqual([
+      { table: "log", events: ["insert", "update"] },
+      { table: "u", events: ["insert", "update"] },
+      { table: "public.t", events: ["update"] },
+      { table: "d", events: ["delete"] },
+      { table: "m", events: ["insert", "update", "delete"] },
+    ]);
   });
 });

@@ -20,7 +20,7 @@ export type CopyCatalog = {
   /** The bodies a call runs (its routine's, and those it calls); null when they could not be read. */
   calledCode?: (fn: string) => string[] | null;
   /** The code a write of these kinds to a table runs besides itself (its triggers' and rules'); null when it could not be read. */
-  writeHooks?: (table: string, events: Array<"insert" | "update" | "delete">) => string[] | null;
+  writeHooks?: (table: string, events: WriteEvent[]) => string[] | null;
 };
 
 // Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
@@ -89,36 +89,37 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
   // A write runs the target owner's triggers and rules on the table: they see its rows (OLD, and NEW's
   // unchanged columns) and may put them anywhere. An update or a delete changes rows that are there;
   // an insert gives its own (its triggers and rules matter when they read a covered table).
-  const hooked = (rel: unknown, events: Array<"insert" | "update" | "delete">) => {
-    const table = relationName(rel);
+  // `via`: a routine the statement calls, whose body does the write.
+  const hooked = (table: string, events: WriteEvent[], via?: string) => {
+    const writes = via ? `calls ${via}(), which writes` : "writes";
     const seesRows = events.includes("update") || events.includes("delete");
     const code = found || !catalog.writeHooks ? [] : catalog.writeHooks(table, events);
-    if (code === null) found = { column: table, reason: `it writes ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values` };
+    if (code === null) found = { column: table, reason: `it ${writes} ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values` };
     if (!code?.length) return;
     const body = code.join("\n");
     if (seesRows && readsMasked(table, "*") && SIDE_EFFECTS.test(body.replace(/'(?:[^']|'')*'/g, "''")))
       found = {
         column: table,
-        reason: `it writes ${table}, whose columns masking protects, and a trigger or rule on it writes, runs SQL or keeps a value: it sees the rows' values and masking cannot follow what it does with them`,
+        reason: `it ${writes} ${table}, whose columns masking protects, and a trigger or rule on it writes, runs SQL or keeps a value: it sees the rows' values and masking cannot follow what it does with them`,
       };
     const copy = found ? null : bodyCopy(body, false);
     if (copy)
       found = {
         column: copy.named ?? "EXECUTE",
         reason: copy.named
-          ? `it writes ${table}, and a trigger or rule on it names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
-          : `it writes ${table}, and a trigger or rule on it builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
+          ? `it ${writes} ${table}, and a trigger or rule on it names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
+          : `it ${writes} ${table}, and a trigger or rule on it builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
       };
   };
   const walk = (v: unknown): void => {
     if (found) return;
     if (Array.isArray(v)) return v.forEach(walk);
     if (!isObj(v)) return;
-    if (isObj(v.InsertStmt)) hooked(v.InsertStmt.relation, (v.InsertStmt.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" ? ["insert", "update"] : ["insert"]);
-    if (isObj(v.UpdateStmt)) hooked(v.UpdateStmt.relation, ["update"]);
-    if (isObj(v.DeleteStmt)) hooked(v.DeleteStmt.relation, ["delete"]);
-    if (isObj(v.MergeStmt)) hooked(v.MergeStmt.relation, ["insert", "update", "delete"]);
-    if (isObj(v.CopyStmt) && v.CopyStmt.is_from && isObj(v.CopyStmt.relation)) hooked(v.CopyStmt.relation, ["insert"]);
+    if (isObj(v.InsertStmt)) hooked(relationName(v.InsertStmt.relation), (v.InsertStmt.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" ? ["insert", "update"] : ["insert"]);
+    if (isObj(v.UpdateStmt)) hooked(relationName(v.UpdateStmt.relation), ["update"]);
+    if (isObj(v.DeleteStmt)) hooked(relationName(v.DeleteStmt.relation), ["delete"]);
+    if (isObj(v.MergeStmt)) hooked(relationName(v.MergeStmt.relation), ["insert", "update", "delete"]);
+    if (isObj(v.CopyStmt) && v.CopyStmt.is_from && isObj(v.CopyStmt.relation)) hooked(relationName(v.CopyStmt.relation), ["insert"]);
     if (isObj(v.InsertStmt) && isObj(v.InsertStmt.selectStmt)) {
       const ins = v.InsertStmt;
       const lineage = statementLineage(ins.selectStmt as Node);
@@ -269,6 +270,8 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
             ? `it calls ${fn}(), whose code names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
             : `it calls ${fn}(), whose code builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
         };
+      // The tables that code writes fire their own triggers and rules.
+      for (const w of called?.length ? writtenTables(called.join("\n")) : []) hooked(w.table, w.events, fn);
     }
     for (const k in v) walk(v[k]);
   };
@@ -282,6 +285,25 @@ function funcName(list: unknown): string {
     .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
     .join(".")
     .toLowerCase();
+}
+
+/** A kind of write, as triggers and rules fire on it. */
+export type WriteEvent = "insert" | "update" | "delete";
+const IDENT = "([A-Za-z_][\\w$]*(?:\\.[A-Za-z_][\\w$]*)?)";
+const WRITTEN: Array<[RegExp, WriteEvent[]]> = [
+  [new RegExp(`\\binsert\\s+into\\s+${IDENT}`, "gi"), ["insert"]],
+  [new RegExp(`\\bupdate\\s+(?:only\\s+)?${IDENT}(?:\\s+(?:as\\s+)?[A-Za-z_][\\w$]*)?\\s+set\\b`, "gi"), ["update"]],
+  [new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${IDENT}`, "gi"), ["delete"]],
+  [new RegExp(`\\bmerge\\s+into\\s+${IDENT}`, "gi"), ["insert", "update", "delete"]],
+];
+
+/** The tables a routine's body writes, by its words (`insert into t`, `update t set`, `delete from t`, `merge into t`; an upsert anywhere in it counts as an update too). */
+export function writtenTables(body: string): Array<{ table: string; events: WriteEvent[] }> {
+  const upsert = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\b/i.test(body);
+  const out: Array<{ table: string; events: WriteEvent[] }> = [];
+  for (const [pattern, events] of WRITTEN)
+    for (const m of body.matchAll(pattern)) out.push({ table: m[1].toLowerCase(), events: upsert && events[0] === "insert" && events.length === 1 ? ["insert", "update"] : events });
+  return out;
 }
 
 function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {

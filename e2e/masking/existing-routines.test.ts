@@ -17,8 +17,10 @@ beforeAll(async () => {
       create function archive_names() returns void language plpgsql as $$ begin insert into name_archive select name from customers; end $$;
       create function stash_name() returns void language plpgsql as $$ begin perform set_config('x.n', (select name from customers order by id limit 1), false); end $$;
       create function first_name() returns text language sql as $$ select name from customers order by id limit 1 $$;
-      create function add_order(i int) returns int language plpgsql as $$
-        begin if (i > 0) then insert into orders values (i, 1, 10) on conflict (id) do nothing; end if; return coalesce(i, 0); end $$;
+      create table tallies (id int primary key, n int);
+      create function add_tally(i int) returns int language plpgsql as $$
+        begin if (i > 0) then insert into tallies values (i, 10) on conflict (id) do nothing; end if; return coalesce(i, 0); end $$;
+      create function add_order(i int) returns int language sql as $$ insert into orders values (i, 1, 10) returning id $$;
       -- An application's audit trigger and rule on the covered table, and a trigger on another table that reads it.
       create table cust_log (j text);
       create function log_customer() returns trigger language plpgsql as $$
@@ -49,6 +51,8 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     ["update customers set id = id where id = 1; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
     ["delete from customers where id = 999; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
     ["insert into orders values (101, 1, 5); select j from cust_log", "it writes orders, and a trigger or rule on it names customers, which masking protects"],
+    // A routine's body writes a table whose trigger copies.
+    ["select add_order(102); select j from cust_log", "it calls add_order(), which writes orders, and a trigger or rule on it names customers, which masking protects"],
   ])("refuses %s", async (sql, said) => {
     s.proxy.reset();
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
@@ -63,7 +67,7 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     // A write whose trigger copies nothing (orders' touch_total).
     const r = await s.psql(
       s.key,
-      "select first_name() as f; select add_order(7) as a; select id from orders where id = 7; select count(*) as n, upper('x') as u from customers; update orders set total = 2 where id = 7; select count(*) from cust_log;",
+      "select first_name() as f; select add_tally(7) as a; select id from tallies where id = 7; select count(*) as n, upper('x') as u from customers; update orders set total = 2 where id = 10; select count(*) from cust_log;",
       ["-A", "-t", "-q"],
     );
     expect(r.stderr).toBe("");

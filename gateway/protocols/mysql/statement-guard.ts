@@ -237,6 +237,8 @@ function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string):
     if (copy?.named)
       return `it calls ${name}, a stored routine whose body names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
     if (copy) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+    const written = code?.length ? writtenTablesCopy(masking, views, code.join("\n"), name) : null;
+    if (written) return written;
   }
   return null;
 }
@@ -253,6 +255,41 @@ function bodyCopy(masking: SessionMasking, views: ViewCatalog, body: string): { 
 
 const WRITE_EVENTS = new Set(["INSERT", "UPDATE", "DELETE"]);
 
+/** Why a write of these kinds to a table may copy through its triggers (see triggerCopy); `via`: the routine whose body writes it. */
+function tableTriggerCopy(masking: SessionMasking, views: ViewCatalog, table: string, events: string[], via?: string): string | null {
+  const writes = via ? `calls ${via}, which writes` : "writes";
+  const code = views.triggerCode(table, events);
+  if (code === null) return `it ${writes} ${table}, and the gateway cannot read its triggers (or a routine they call) to see where they put the values masking protects`;
+  if (!code?.length) return null;
+  const body = code.join("\n");
+  const seesRows = events.includes("update") || events.includes("delete");
+  if (seesRows && hasSideEffects(quotedParts(body).code) && isCoveredRelation(masking, views, table))
+    return `it ${writes} ${table}, whose columns masking protects, and a trigger on it writes, sets a variable or prepares SQL: it sees the rows' values, and masking cannot follow what it does with them`;
+  const copy = bodyCopy(masking, views, body);
+  if (copy?.named)
+    return `it ${writes} ${table}, and a trigger on it names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
+  return copy ? `it ${writes} ${table}, and a trigger on it prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values` : null;
+}
+
+// What a routine's body writes, by its words: `insert [into] t`, `replace [into] t`, `update t ... set`, `delete from t`.
+const WRITTEN: Array<[RegExp, string[]]> = [
+  [/\binsert\s+(?:ignore\s+)?(?:into\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["insert"]],
+  [/\breplace\s+(?:into\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["insert", "delete"]],
+  [/\bupdate\s+(?:ignore\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)`?(?:\s+(?:as\s+)?[\w$]+)?\s+set\b/gi, ["update"]],
+  [/\bdelete\s+from\s+`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["delete"]],
+];
+
+/** Why a routine's body may copy through the triggers of the tables it writes (an upsert counts as an update too). */
+function writtenTablesCopy(masking: SessionMasking, views: ViewCatalog, body: string, via: string): string | null {
+  const upsert = /\bon\s+duplicate\s+key\s+update\b/i.test(body);
+  for (const [pattern, events] of WRITTEN)
+    for (const m of body.matchAll(pattern)) {
+      const reason = tableTriggerCopy(masking, views, m[1].replace(/`/g, ""), upsert && events.length === 1 && events[0] === "insert" ? ["insert", "update"] : events, via);
+      if (reason) return reason;
+    }
+  return null;
+}
+
 /**
  * Why a write may copy a column masking protects through the owner's triggers on the tables it
  * writes (ViewCatalog.triggerCode, for the kinds of write it does): on a covered table, a trigger
@@ -267,18 +304,9 @@ function triggerCopy(masking: SessionMasking, views: ViewCatalog, text: string, 
   for (const { classification: c } of analysis.statements) {
     const events = [c.kind, ...c.runs].filter((k) => WRITE_EVENTS.has(k)).map((k) => k.toLowerCase());
     if (!events.length || !c.classes.includes("write")) continue;
-    const seesRows = events.includes("update") || events.includes("delete");
     for (const table of c.tables) {
-      const code = views.triggerCode(table, events);
-      if (code === null) return `it writes ${table}, and the gateway cannot read its triggers (or a routine they call) to see where they put the values masking protects`;
-      if (!code?.length) continue;
-      const body = code.join("\n");
-      if (seesRows && hasSideEffects(quotedParts(body).code) && isCoveredRelation(masking, views, table))
-        return `it writes ${table}, whose columns masking protects, and a trigger on it writes, sets a variable or prepares SQL: it sees the rows' values, and masking cannot follow what it does with them`;
-      const copy = bodyCopy(masking, views, body);
-      if (copy?.named)
-        return `it writes ${table}, and a trigger on it names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
-      if (copy) return `it writes ${table}, and a trigger on it prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+      const reason = tableTriggerCopy(masking, views, table, events);
+      if (reason) return reason;
     }
   }
   return null;

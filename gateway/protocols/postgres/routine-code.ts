@@ -3,7 +3,9 @@
  * loads them, copy-catalog.ts follows them): the names a body calls, how deep calls are followed,
  * and the kinds of write a trigger or a rule fires on.
  */
-export type WriteEvent = "insert" | "update" | "delete";
+import type { WriteEvent } from "../../../core/masking/masked-copies";
+
+export type { WriteEvent };
 export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }>;
 // pg_trigger.tgtype's event bits, and pg_rewrite.ev_type's codes.
 export const TRIGGER_EVENTS: Array<[WriteEvent, number]> = [
