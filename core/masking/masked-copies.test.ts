@@ -160,6 +160,14 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     );
   });
 
+  it("a write into a table whose column default or generated value is computed by code naming a covered table is refused, unless that column is covered too", () => {
+    const computedColumns = (table: string) =>
+      table === "stamps" ? [{ column: "n", code: ["select name from customers limit 1"] }] : table === "customers" ? [{ column: "email", code: ["select email from customers limit 1"] }] : [];
+    const a = analyzer.analyze("insert into stamps (id) values (1); update stamps set n = default; delete from stamps; insert into customers (id) values (5); insert into orders (id) values (1)");
+    if (!a.ok) throw new Error(a.error);
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { computedColumns })?.column ?? null)).toEqual(["stamps.n", "stamps.n", null, null, null]);
+  });
+
   it("reads the tables a routine's body writes from its words", () => {
     expect(
       writtenTables(

@@ -21,6 +21,8 @@ export type CopyCatalog = {
   calledCode?: (fn: string) => string[] | null;
   /** The code a write of these kinds to a table runs besides itself (its triggers' and rules'); null when it could not be read. */
   writeHooks?: (table: string, events: WriteEvent[]) => string[] | null;
+  /** The columns of a table whose default or generated value calls routines, with their code; null when it could not be read. */
+  computedColumns?: (table: string) => Array<{ column: string; code: string[] }> | null;
 };
 
 // Functions that keep a value past the statement, where a later read gets it unmasked, and where they keep it.
@@ -93,6 +95,23 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
   const hooked = (table: string, events: WriteEvent[], via?: string) => {
     const writes = via ? `calls ${via}(), which writes` : "writes";
     const seesRows = events.includes("update") || events.includes("delete");
+    // A default or a generated value computed by a routine that reads a covered table puts that value in the new row.
+    const computed = found || !catalog.computedColumns || events.every((e) => e === "delete") ? [] : catalog.computedColumns(table);
+    if (computed === null) found = { column: table, reason: `it ${writes} ${table}, whose column defaults Gatehouse could not read: masking cannot tell what they compute` };
+    for (const c of computed ?? []) {
+      const named =
+        found || referenceCovered(m, table, c.column)
+          ? undefined
+          : c.code
+              .join("\n")
+              .match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)
+              ?.find((w) => readsMasked(w, "*"));
+      if (named)
+        found = {
+          column: `${table}.${c.column}`,
+          reason: `it ${writes} ${table}, whose column ${c.column} is computed (its default or generated value) by code that names ${named}, which masking protects: the value lands in ${table}.${c.column}, where masking would not follow it`,
+        };
+    }
     const code = found || !catalog.writeHooks ? [] : catalog.writeHooks(table, events);
     if (code === null) found = { column: table, reason: `it ${writes} ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values` };
     if (!code?.length) return;

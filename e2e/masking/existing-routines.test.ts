@@ -30,6 +30,11 @@ beforeAll(async () => {
       create function order_owner() returns trigger language plpgsql as $$
         begin insert into cust_log select name from customers where id = new.customer_id; return new; end $$;
       create trigger orders_owner after insert on orders for each row when (new.id > 100) execute function order_owner();
+      -- Column values the owner's code computes: a default and a generated column that read the covered table, and harmless ones.
+      create table stamps (id int, n text default first_name());
+      create function fname_imm(i int) returns text language sql immutable as $$ select name from customers order by id limit 1 $$;
+      create table gens (id int, g text generated always as (fname_imm(id)) stored);
+      create table notes (id serial, at timestamptz default now(), v text);
       create function touch_total() returns trigger language plpgsql as $$ begin new.total := coalesce(new.total, 0); return new; end $$;
       create trigger orders_touch before update on orders for each row execute function touch_total();
     `);
@@ -51,6 +56,10 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     ["update customers set id = id where id = 1; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
     ["delete from customers where id = 999; select j from cust_log", "it writes customers, whose columns masking protects, and a trigger or rule on it writes"],
     ["insert into orders values (101, 1, 5); select j from cust_log", "it writes orders, and a trigger or rule on it names customers, which masking protects"],
+    // A default or a generated column computed from the covered table.
+    ["insert into stamps (id) values (1); select n from stamps", "it writes stamps, whose column n is computed (its default or generated value) by code that names customers"],
+    ["update stamps set n = default; select n from stamps", "it writes stamps, whose column n is computed"],
+    ["insert into gens (id) values (1); select g from gens", "it writes gens, whose column g is computed (its default or generated value) by code that names customers"],
     // A routine's body writes a table whose trigger copies.
     ["select add_order(102); select j from cust_log", "it calls add_order(), which writes orders, and a trigger or rule on it names customers, which masking protects"],
   ])("refuses %s", async (sql, said) => {
@@ -67,7 +76,7 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     // A write whose trigger copies nothing (orders' touch_total).
     const r = await s.psql(
       s.key,
-      "select first_name() as f; select add_tally(7) as a; select id from tallies where id = 7; select count(*) as n, upper('x') as u from customers; update orders set total = 2 where id = 10; select count(*) from cust_log;",
+      "select first_name() as f; select add_tally(7) as a; select id from tallies where id = 7; select count(*) as n, upper('x') as u from customers; update orders set total = 2 where id = 10; insert into notes (v) values ('x'); select count(*) from cust_log;",
       ["-A", "-t", "-q"],
     );
     expect(r.stderr).toBe("");

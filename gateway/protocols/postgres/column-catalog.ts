@@ -189,12 +189,14 @@ export class TargetCatalog {
 
   async loadTableHooks(names: string[]): Promise<void> {
     const at = this.now();
-    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]> }>;
+    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]>; computed: Array<[string, string]> }>;
     try {
       ({ rows } = await this.connect().query(
         `select c.relname::text as name,
            array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
-           array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules
+           array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules,
+           array(select json_build_array(a.attname::text, pg_get_expr(d.adbin, d.adrelid)) from pg_attrdef d
+             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = c.oid) as computed
           from pg_class c where c.relname = any($1::text[])`,
         [names],
       ));
@@ -204,13 +206,17 @@ export class TargetCatalog {
     }
     const functions = new Set<string>();
     for (const n of names) {
-      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] } };
+      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [] };
       for (const r of rows.filter((r) => r.name === n)) {
         for (const [fn, type] of r.triggers) {
           for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
           if (this.routineCode(fn) === undefined) functions.add(fn);
         }
         // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
+        for (const [column, expr] of r.computed) {
+          hooks.computed.push({ column, expr });
+          for (const fn of calledNames(expr)) if (this.routineCode(fn) === undefined && !this.builtinRoutines()?.functions.has(fn)) functions.add(fn);
+        }
         for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
       }
       this.writeHooks.set(n, { value: hooks, at });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calledCode, opaqueRoutine, writeHookCode, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, tableCode, type GuardCatalog } from "./copy-catalog";
 import type { WriteHooks } from "./routine-code";
 
 /** The catalog as the masking guard reads it: function languages by name (undefined: not looked up), and the built-in-only names. */
@@ -60,19 +60,44 @@ describe("[MASKING][COPIES] functions masking cannot see into, for copies", () =
     const code = { log_it: ["begin insert into log select * from helper(); return new; end"], helper: ["select name from customers"] };
     const none = { functions: [], rules: [] };
     const hooks = {
-      customers: { insert: none, update: { functions: ["log_it", "suppress_redundant_updates_trigger"], rules: [] }, delete: { functions: [], rules: ["INSERT INTO log VALUES (old.name)"] } },
-      plain: { insert: none, update: none, delete: none },
+      customers: {
+        insert: none,
+        update: { functions: ["log_it", "suppress_redundant_updates_trigger"], rules: [] },
+        delete: { functions: [], rules: ["INSERT INTO log VALUES (old.name)"] },
+        computed: [],
+      },
+      plain: { insert: none, update: none, delete: none, computed: [] },
       broken: null,
     };
     const tables = new Set<string>();
     const routines = new Set<string>();
-    const hooked = writeHookCode(catalog({}, ["suppress_redundant_updates_trigger"], code, hooks), false, tables, routines);
+    const hooked = tableCode(catalog({}, ["suppress_redundant_updates_trigger"], code, hooks), false, tables, routines).writeHooks;
     expect(hooked("public.customers", ["update", "delete"])).toEqual([...code.log_it, ...code.helper, "INSERT INTO log VALUES (old.name)"]);
     expect(hooked("customers", ["insert"])).toEqual([]);
     expect(hooked("plain", ["insert", "update", "delete"])).toEqual([]);
     expect(hooked("unseen", ["insert"])).toEqual([]);
     expect([...tables, ...routines]).toEqual(["unseen"]);
-    expect(writeHookCode(catalog({}, [], code, hooks), true, new Set(), new Set())("broken", ["insert"])).toBeNull();
-    expect(writeHookCode(catalog({}, [], code, hooks), true, new Set(), new Set())("unseen", ["insert"])).toBeNull();
+    expect(tableCode(catalog({}, [], code, hooks), true, new Set(), new Set()).writeHooks("broken", ["insert"])).toBeNull();
+    expect(tableCode(catalog({}, [], code, hooks), true, new Set(), new Set()).writeHooks("unseen", ["insert"])).toBeNull();
+  });
+
+  it("the code a column's default or generated value runs, by column; built-ins run none", () => {
+    const none = { functions: [], rules: [] };
+    const hooks = {
+      stamps: {
+        insert: none,
+        update: none,
+        delete: none,
+        computed: [
+          { column: "n", expr: "first_name()" },
+          { column: "at", expr: "now()" },
+          { column: "id", expr: "nextval('stamps_id_seq'::regclass)" },
+        ],
+      },
+    };
+    const code = { first_name: ["select name from customers order by id limit 1"] };
+    const computed = tableCode(catalog({}, ["now", "nextval"], code, hooks), true, new Set(), new Set()).computedColumns;
+    expect(computed("public.stamps")).toEqual([{ column: "n", code: code.first_name }]);
+    expect(tableCode(catalog({}, ["now", "nextval"], {}, hooks), true, new Set(), new Set()).computedColumns("stamps")).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import type { SessionMasking } from "../../../core/masking/compile-rules";
 import type { ColumnRead } from "../../../core/sql/column-lineage";
 import type { TargetCatalog } from "./column-catalog";
-import { calledNames, ROUTINE_DEPTH, type WriteEvent } from "./routine-code";
+import { calledNames, ROUTINE_DEPTH, type WriteHooks } from "./routine-code";
+import type { CopyCatalog } from "../../../core/masking/masked-copies";
 import { throughViews } from "./result-columns";
 import type { ViewLookup } from "./view-writes";
 
@@ -86,30 +87,57 @@ export function calledCode(catalog: GuardCatalog, loaded: boolean, unknown: Set<
 }
 
 /**
- * For copiesMaskedColumns: the code a write of these kinds to a table runs besides itself, its triggers' functions
- * (with what they call, as calledCode reads it) and its rules. A table not looked up yet goes to
- * `unknownTables` (its trigger functions, once known, to `unknownRoutines`); once `loaded`, null when
- * any of it could not be read.
+ * For copiesMaskedColumns, what writing a table runs besides the write (column-catalog.ts's
+ * tableHooks, with the code of the routines they call, as calledCode reads it):
+ * - writeHooks: for these kinds of write, its triggers' functions and its rules' actions;
+ * - computedColumns: the columns whose default or generated value calls routines, with their code
+ *   (an insert, or an update that recomputes a generated column or sets a default, puts what they
+ *   return into the column).
+ * A table not looked up yet goes to `unknownTables` (the routines it names, once known, to
+ * `unknownRoutines`) and nothing counts meanwhile; once `loaded`, null when any of it could not be read.
  */
-export function writeHookCode(catalog: GuardCatalog, loaded: boolean, unknownTables: Set<string>, unknownRoutines: Set<string>): (table: string, events: WriteEvent[]) => string[] | null {
+export function tableCode(catalog: GuardCatalog, loaded: boolean, unknownTables: Set<string>, unknownRoutines: Set<string>): Required<Pick<CopyCatalog, "writeHooks" | "computedColumns">> {
   const called = calledCode(catalog, loaded, unknownRoutines);
-  return (table, events) => {
+  // undefined: not looked up yet.
+  const hooksOf = (table: string): WriteHooks | null | undefined => {
     const name = table.toLowerCase().split(".").at(-1)!;
     const hooks = catalog.tableHooks(name);
-    if (hooks === undefined && !loaded) {
-      unknownTables.add(name);
-      return [];
-    }
-    if (!hooks) return null;
+    if (hooks === undefined && !loaded) return void unknownTables.add(name);
+    return hooks ?? null;
+  };
+  const codeOf = (fns: string[]): string[] | null => {
     const out: string[] = [];
-    for (const event of events) {
-      out.push(...hooks[event].rules);
-      for (const fn of hooks[event].functions) {
-        const code = called(fn);
-        if (code === null) return null;
-        out.push(...code);
-      }
+    for (const fn of fns) {
+      const code = called(fn);
+      if (code === null) return null;
+      out.push(...code);
     }
     return out;
+  };
+  return {
+    writeHooks: (table, events) => {
+      const hooks = hooksOf(table);
+      if (hooks === undefined) return [];
+      if (hooks === null) return null;
+      const out: string[] = [];
+      for (const event of events) {
+        const code = codeOf(hooks[event].functions);
+        if (code === null) return null;
+        out.push(...hooks[event].rules, ...code);
+      }
+      return out;
+    },
+    computedColumns: (table) => {
+      const hooks = hooksOf(table);
+      if (hooks === undefined) return [];
+      if (hooks === null) return null;
+      const out: Array<{ column: string; code: string[] }> = [];
+      for (const { column, expr } of hooks.computed) {
+        const code = codeOf(calledNames(expr));
+        if (code === null) return null;
+        if (code.length) out.push({ column, code });
+      }
+      return out;
+    },
   };
 }

@@ -11,7 +11,7 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { PgError } from "./pg-error";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type GuardRefusal, type Refusal } from "./guard-types";
 import { viewWrites } from "./view-writes";
-import { calledCode, opaqueRoutine, viewReadTrace, writeHookCode, type GuardCatalog } from "./copy-catalog";
+import { calledCode, opaqueRoutine, tableCode, viewReadTrace, type GuardCatalog } from "./copy-catalog";
 import { statementInfo } from "./result-columns";
 import { StagedValues } from "./staged-writes";
 
@@ -108,7 +108,7 @@ export function maskingGuard(masking: () => SessionMasking | null, analyzer: Sta
             throughView: viewReadTrace(views, m, statementInfo(analyzer, text, i).relations, viewsLoaded, unknownViews),
             opaqueCall: opaqueRoutine(views, viewsLoaded, unknownRoutines),
             calledCode: calledCode(views, viewsLoaded, unknownRoutines),
-            writeHooks: writeHookCode(views, viewsLoaded, unknownTables, unknownRoutines),
+            ...tableCode(views, viewsLoaded, unknownTables, unknownRoutines),
           },
         ),
       )

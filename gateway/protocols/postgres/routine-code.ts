@@ -6,7 +6,8 @@
 import type { WriteEvent } from "../../../core/masking/masked-copies";
 
 export type { WriteEvent };
-export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }>;
+/** What writes to a table run: per kind of write, its triggers' functions and rules' actions; and the expressions of its columns' defaults and generated values. */
+export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & { computed: Array<{ column: string; expr: string }> };
 // pg_trigger.tgtype's event bits, and pg_rewrite.ev_type's codes.
 export const TRIGGER_EVENTS: Array<[WriteEvent, number]> = [
   ["insert", 1 << 2],
