@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileForGroups } from "./compile-rules";
 import { maskingRulesSchema } from "./masking-rules";
-import { copiesMaskedColumns, writtenTables } from "./masked-copies";
+import { copiesMaskedColumns } from "./masked-copies";
+import { writtenTables } from "../sql/written-tables";
 import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
 
 beforeAll(() => loadSqlParser());
@@ -166,6 +167,21 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
     const a = analyzer.analyze("insert into stamps (id) values (1); update stamps set n = default; delete from stamps; insert into customers (id) values (5); insert into orders (id) values (1)");
     if (!a.ok) throw new Error(a.error);
     expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { computedColumns })?.column ?? null)).toEqual(["stamps.n", "stamps.n", null, null, null]);
+  });
+
+  it("a covered column given to a routine whose code writes, runs SQL or keeps a value is refused; given to one that only computes, it is not", () => {
+    const code: Record<string, string[]> = { log_value: ["begin insert into app_log values (v); end"], shout: ["select upper($1)"] };
+    const calledCode = (fn: string) => code[fn] ?? [];
+    const a = analyzer.analyze(
+      "select log_value(name) from customers; select log_value(id::text) from customers; select shout(email) from customers; call log_value((select email from customers limit 1))",
+    );
+    if (!a.ok) throw new Error(a.error);
+    expect(a.statements.map((s) => copiesMaskedColumns(s.tree, masking, { calledCode })?.reason ?? null)).toEqual([
+      "it passes name, which masking protects, to log_value(), whose code writes, runs SQL or keeps a value: masking cannot follow where it puts it",
+      null,
+      null,
+      "it passes email, which masking protects, to log_value(), whose code writes, runs SQL or keeps a value: masking cannot follow where it puts it",
+    ]);
   });
 
   it("reads the tables a routine's body writes from its words", () => {

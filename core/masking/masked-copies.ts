@@ -1,6 +1,7 @@
 import { referenceCovered, type SessionMasking } from "./compile-rules";
 import { expressionReads, outputName, statementLineage, type ColumnRead } from "../sql/column-lineage";
 import { routineCalls, RUNS_SQL_TEXT, SQL_TEXT_BUILTINS } from "../sql/routine-calls";
+import { writtenTables, type WriteEvent } from "../sql/written-tables";
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
@@ -289,6 +290,10 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
             ? `it calls ${fn}(), whose code names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
             : `it calls ${fn}(), whose code builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
         };
+      // What the call is given goes where its code puts it: a covered column passed to code with side effects.
+      const given = !found && called?.length && SIDE_EFFECTS.test(called.join("\n")) ? covered(expressionReads(tree, call.args)) : undefined;
+      if (given)
+        found = { column: name(given), reason: `it passes ${name(given)}, which masking protects, to ${fn}(), whose code writes, runs SQL or keeps a value: masking cannot follow where it puts it` };
       // The tables that code writes fire their own triggers and rules.
       for (const w of called?.length ? writtenTables(called.join("\n")) : []) hooked(w.table, w.events, fn);
     }
@@ -304,25 +309,6 @@ function funcName(list: unknown): string {
     .map((n) => (n.String as { sval?: string } | undefined)?.sval ?? "")
     .join(".")
     .toLowerCase();
-}
-
-/** A kind of write, as triggers and rules fire on it. */
-export type WriteEvent = "insert" | "update" | "delete";
-const IDENT = "([A-Za-z_][\\w$]*(?:\\.[A-Za-z_][\\w$]*)?)";
-const WRITTEN: Array<[RegExp, WriteEvent[]]> = [
-  [new RegExp(`\\binsert\\s+into\\s+${IDENT}`, "gi"), ["insert"]],
-  [new RegExp(`\\bupdate\\s+(?:only\\s+)?${IDENT}(?:\\s+(?:as\\s+)?[A-Za-z_][\\w$]*)?\\s+set\\b`, "gi"), ["update"]],
-  [new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${IDENT}`, "gi"), ["delete"]],
-  [new RegExp(`\\bmerge\\s+into\\s+${IDENT}`, "gi"), ["insert", "update", "delete"]],
-];
-
-/** The tables a routine's body writes, by its words (`insert into t`, `update t set`, `delete from t`, `merge into t`; an upsert anywhere in it counts as an update too). */
-export function writtenTables(body: string): Array<{ table: string; events: WriteEvent[] }> {
-  const upsert = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\b/i.test(body);
-  const out: Array<{ table: string; events: WriteEvent[] }> = [];
-  for (const [pattern, events] of WRITTEN)
-    for (const m of body.matchAll(pattern)) out.push({ table: m[1].toLowerCase(), events: upsert && events[0] === "insert" && events.length === 1 ? ["insert", "update"] : events });
-  return out;
 }
 
 function walkColumnDefs(v: unknown, visit: (def: Node) => void): void {

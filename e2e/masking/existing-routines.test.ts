@@ -35,6 +35,11 @@ beforeAll(async () => {
       create function fname_imm(i int) returns text language sql immutable as $$ select name from customers order by id limit 1 $$;
       create table gens (id int, g text generated always as (fname_imm(id)) stored);
       create table notes (id serial, at timestamptz default now(), v text);
+      -- Routines given a covered value, which they write somewhere: a function, an aggregate's state function.
+      create table app_log (v text);
+      create function log_value(v text) returns void language plpgsql as $$ begin insert into app_log values (v); end $$;
+      create function copy_sfunc(st text, v text) returns text language plpgsql as $$ begin insert into app_log values (v); return v; end $$;
+      create aggregate copy_agg(text) (sfunc = copy_sfunc, stype = text);
       create function touch_total() returns trigger language plpgsql as $$ begin new.total := coalesce(new.total, 0); return new; end $$;
       create trigger orders_touch before update on orders for each row execute function touch_total();
     `);
@@ -60,6 +65,9 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     ["insert into stamps (id) values (1); select n from stamps", "it writes stamps, whose column n is computed (its default or generated value) by code that names customers"],
     ["update stamps set n = default; select n from stamps", "it writes stamps, whose column n is computed"],
     ["insert into gens (id) values (1); select g from gens", "it writes gens, whose column g is computed (its default or generated value) by code that names customers"],
+    // A covered value given to a routine (or an aggregate) that writes what it is given.
+    ["select log_value(name) from customers; select v from app_log", "it passes name, which masking protects, to log_value(), whose code writes"],
+    ["select copy_agg(name) from customers; select v from app_log", "it passes name, which masking protects, to copy_agg(), whose code writes"],
     // A routine's body writes a table whose trigger copies.
     ["select add_order(102); select j from cust_log", "it calls add_order(), which writes orders, and a trigger or rule on it names customers, which masking protects"],
   ])("refuses %s", async (sql, said) => {

@@ -22,6 +22,7 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
       create trigger shop.orders_owner after insert on shop.orders for each row insert into shop.copies select code from shop.users where id = new.user_id//
       create trigger shop.orders_touch before update on shop.orders for each row set new.total = coalesce(new.total, 0)//
       create procedure shop.add_order(i int) insert into shop.orders values (i, 1, 5)//
+      create function shop.log_value(v text) returns int modifies sql data begin insert into shop.copies values (v); return 1; end//
       delimiter ;
     `);
   }, 120_000);
@@ -37,6 +38,8 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
     // Writes that fire the owner's triggers, which see the rows (or read a covered table) and copy them.
     ["update users set note = 'seen' where id = 1", "it writes users, whose columns masking protects, and a trigger on it writes"],
     ["insert into orders values (1, 1, 5)", "it writes orders, and a trigger on it names code, which masking protects"],
+    // A covered value given to a routine that writes what it is given.
+    ["select log_value(code) from users", "it calls log_value, a stored routine whose body writes, sets a variable or prepares SQL, and reads code, which masking protects"],
     // A routine's body writes a table whose trigger copies.
     ["call add_order(2)", "it calls add_order, which writes shop.orders, and a trigger on it names code, which masking protects"],
   ])("refuses %s", async (sql, said) => {

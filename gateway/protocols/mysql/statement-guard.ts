@@ -239,9 +239,16 @@ function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string):
     if (copy) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
     const written = code?.length ? writtenTablesCopy(masking, views, code.join("\n"), name) : null;
     if (written) return written;
+    // What the call may be given goes where its body puts it: a text that names a covered column and calls a body with side effects.
+    const given = code?.length && hasSideEffects(code.join("\n")) ? coveredWord(masking, quotedParts(text).code) : undefined;
+    if (given)
+      return `it calls ${name}, a stored routine whose body writes, sets a variable or prepares SQL, and reads ${given}, which masking protects, which it may be given: masking cannot follow where it puts it`;
   }
   return null;
 }
+
+/** The first word of a text that is a column a rule covers. */
+const coveredWord = (masking: SessionMasking, text: string): string | undefined => text.match(/[A-Za-z_][\w$]*/g)?.find((w) => referenceCovered(masking, null, w) !== undefined);
 
 /** Code that writes, sets a variable or prepares SQL (a word of a string counts: refused rather than read closely). */
 const hasSideEffects = (body: string) => MAY_COPY.test(body) || MAY_BUILD_SQL.test(body);
@@ -339,7 +346,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
   const sinks = mysqlSinks(text);
   if (sinks === null) {
     const words = text.match(/[A-Za-z_][\w$]*/g) ?? [];
-    const named = words.find((w) => referenceCovered(masking, null, w));
+    const named = coveredWord(masking, text);
     if (named) return refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`);
     // Whole rows of a covered table or view read where the grammar cannot follow them: `CREATE OR
     // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME ALL`, a

@@ -62,6 +62,9 @@ const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
    where (p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) and l.lanname not in ('c', 'internal'))
       or p.proname ~ '^(?:${SQL_TEXT_BUILTINS})$')`;
 type Cached<T> = { value: T; at: number };
+// An aggregate's own code is its state and final functions' (when written in SQL or a procedural language).
+const AGGREGATE_CODE = `(select string_agg(f.prosrc, E'\\n') from pg_aggregate a join pg_proc f on f.oid in (a.aggtransfn, a.aggfinalfn)
+  join pg_language fl on fl.oid = f.prolang where a.aggfnoid = p.oid and fl.lanname not in ('c', 'internal'))`;
 
 /**
  * The target's catalog as masking needs it: table OID + attribute number -> schema.table.column,
@@ -154,7 +157,7 @@ export class TargetCatalog {
     try {
       ({ rows } = await this.connect().query(
         `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs,
-           array_agg(case when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end) as code
+           array_agg(case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end) as code
           from pg_proc p join pg_language l on l.oid = p.prolang
           where p.proname = any($1::text[]) and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) group by p.proname`,
         [names],

@@ -3,7 +3,7 @@
  * loads them, copy-catalog.ts follows them): the names a body calls, how deep calls are followed,
  * and the kinds of write a trigger or a rule fires on.
  */
-import type { WriteEvent } from "../../../core/masking/masked-copies";
+import type { WriteEvent } from "../../../core/sql/written-tables";
 
 export type { WriteEvent };
 /** What writes to a table run: per kind of write, its triggers' functions and rules' actions; and the expressions of its columns' defaults and generated values. */
