@@ -215,11 +215,12 @@ export class TargetCatalog {
           for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
           if (this.routineCode(fn) === undefined) functions.add(fn);
         }
-        // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
+        // A default or generated value's expression, and the routines it calls.
         for (const [column, expr] of r.computed) {
           hooks.computed.push({ column, expr });
           for (const fn of calledNames(expr)) if (this.routineCode(fn) === undefined && !this.builtinRoutines()?.functions.has(fn)) functions.add(fn);
         }
+        // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
         for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
       }
       this.writeHooks.set(n, { value: hooks, at });
