@@ -7,7 +7,11 @@ type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
 
 /** A statement that would put a masked column's values where masking does not follow them: what, and why it is refused (a sentence's end). */
-export type MaskedCopy = { column: string; reason: string };
+export type MaskedCopy = {
+  column: string;
+  reason: string;
+  /** The copy is made by the target owner's code (a routine, trigger, rule or default), not by the statement's own words. */ ownerCode?: true;
+};
 
 /**
  * What only the target's catalog knows: whether a read of a relation no rule names reaches a masked
@@ -98,7 +102,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
     const seesRows = events.includes("update") || events.includes("delete");
     // A default or a generated value computed by a routine that reads a covered table puts that value in the new row.
     const computed = found || !catalog.computedColumns || events.every((e) => e === "delete") ? [] : catalog.computedColumns(table);
-    if (computed === null) found = { column: table, reason: `it ${writes} ${table}, whose column defaults Gatehouse could not read: masking cannot tell what they compute` };
+    if (computed === null) found = { column: table, reason: `it ${writes} ${table}, whose column defaults Gatehouse could not read: masking cannot tell what they compute`, ownerCode: true };
     for (const c of computed ?? []) {
       const named =
         found || referenceCovered(m, table, c.column)
@@ -111,16 +115,18 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
         found = {
           column: `${table}.${c.column}`,
           reason: `it ${writes} ${table}, whose column ${c.column} is computed (its default or generated value) by code that names ${named}, which masking protects: the value lands in ${table}.${c.column}, where masking would not follow it`,
+          ownerCode: true,
         };
     }
     const code = found || !catalog.writeHooks ? [] : catalog.writeHooks(table, events);
-    if (code === null) found = { column: table, reason: `it ${writes} ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values` };
+    if (code === null) found = { column: table, reason: `it ${writes} ${table}, whose triggers or rules Gatehouse could not read: masking cannot tell where they put the values`, ownerCode: true };
     if (!code?.length) return;
     const body = code.join("\n");
     if (seesRows && readsMasked(table, "*") && SIDE_EFFECTS.test(body.replace(/'(?:[^']|'')*'/g, "''")))
       found = {
         column: table,
         reason: `it ${writes} ${table}, whose columns masking protects, and a trigger or rule on it writes, runs SQL or keeps a value: it sees the rows' values and masking cannot follow what it does with them`,
+        ownerCode: true,
       };
     const copy = found ? null : bodyCopy(body, false);
     if (copy)
@@ -129,6 +135,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
         reason: copy.named
           ? `it ${writes} ${table}, and a trigger or rule on it names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
           : `it ${writes} ${table}, and a trigger or rule on it builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
+        ownerCode: true,
       };
   };
   const walk = (v: unknown): void => {
@@ -281,7 +288,11 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
       // A routine that already exists (the target owner's) runs its body out of sight as well: judged as if it were being created.
       const called = found ? undefined : catalog.calledCode?.(qualified);
       if (called === null)
-        found = { column: `${fn}()`, reason: `it calls ${fn}(), whose code Gatehouse could not read (or calls routines too deep to follow): masking cannot tell where it puts the values it reads` };
+        found = {
+          column: `${fn}()`,
+          reason: `it calls ${fn}(), whose code Gatehouse could not read (or calls routines too deep to follow): masking cannot tell where it puts the values it reads`,
+          ownerCode: true,
+        };
       const copy = called?.length ? bodyCopy(called.join("\n"), false) : null;
       if (copy)
         found = {
@@ -289,11 +300,16 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
           reason: copy.named
             ? `it calls ${fn}(), whose code names ${copy.named}, which masking protects, and writes or runs SQL: masking cannot follow what it does with the values`
             : `it calls ${fn}(), whose code builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
+          ownerCode: true,
         };
       // What the call is given goes where its code puts it: a covered column passed to code with side effects.
       const given = !found && called?.length && SIDE_EFFECTS.test(called.join("\n")) ? covered(expressionReads(tree, call.args)) : undefined;
       if (given)
-        found = { column: name(given), reason: `it passes ${name(given)}, which masking protects, to ${fn}(), whose code writes, runs SQL or keeps a value: masking cannot follow where it puts it` };
+        found = {
+          column: name(given),
+          reason: `it passes ${name(given)}, which masking protects, to ${fn}(), whose code writes, runs SQL or keeps a value: masking cannot follow where it puts it`,
+          ownerCode: true,
+        };
       // The tables that code writes fire their own triggers and rules.
       for (const w of called?.length ? writtenTables(called.join("\n")) : []) hooked(w.table, w.events, fn);
     }

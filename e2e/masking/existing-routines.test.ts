@@ -74,6 +74,7 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     s.proxy.reset();
     const r = await s.psql(s.key, sql, ["-v", "VERBOSITY=verbose"]);
     expect(r.stderr).toContain("ERROR:  42501: Gatehouse refused this statement: " + said);
+    expect(r.stderr).toContain("HINT:  That code is the database owner's. Run what it does yourself");
     expect(leaksIn(r.stdout + r.stderr)).toEqual([]);
     expect(leaksIn(s.proxy.received())).toEqual([]);
   });

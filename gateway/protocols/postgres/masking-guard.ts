@@ -240,7 +240,9 @@ function copyRefusal(copy: MaskedCopy): Refusal {
     "MASKED COPY",
     `Gatehouse refused this statement: ${copy.reason}`,
     "Read back later, the values would come out unmasked.",
-    "Select the column itself (it is masked in the result); a copy into a column a masking rule covers is allowed.",
+    copy.ownerCode
+      ? "That code is the database owner's. Run what it does yourself (what you read is masked), or ask an administrator: members of an exempt group are not judged, and a masking rule that also covers where it writes lets it through."
+      : "Select the column itself (it is masked in the result); a copy into a column a masking rule covers is allowed.",
   );
 }
 
