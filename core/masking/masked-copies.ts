@@ -96,9 +96,9 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
   // A write runs the target owner's triggers and rules on the table: they see its rows (OLD, and NEW's
   // unchanged columns) and may put them anywhere. An update or a delete changes rows that are there;
   // an insert gives its own (its triggers and rules matter when they read a covered table).
-  // `via`: a routine the statement calls, whose body does the write.
-  const hooked = (table: string, events: WriteEvent[], via?: string) => {
-    const writes = via ? `calls ${via}(), which writes` : "writes";
+  // `writes`: how the statement comes to write the table (itself, through a routine it calls, or
+  // through a trigger or rule of a table it writes, whose own writes are judged TRIGGER_DEPTH levels down).
+  const hooked = (table: string, events: WriteEvent[], writes = "writes", depth = 0) => {
     const seesRows = events.includes("update") || events.includes("delete");
     // A default or a generated value computed by a routine that reads a covered table puts that value in the new row.
     const computed = found || !catalog.computedColumns || events.every((e) => e === "delete") ? [] : catalog.computedColumns(table);
@@ -137,6 +137,8 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
           : `it ${writes} ${table}, and a trigger or rule on it builds SQL at run time: masking cannot see what that SQL reads or where it puts the values`,
         ownerCode: true,
       };
+    // What those triggers and rules write fires the triggers and rules of those tables in turn.
+    if (depth < TRIGGER_DEPTH) for (const w of writtenTables(body)) if (w.table !== table) hooked(w.table, w.events, `${writes} ${table}, whose trigger or rule writes`, depth + 1);
   };
   const walk = (v: unknown): void => {
     if (found) return;
@@ -311,13 +313,16 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
           ownerCode: true,
         };
       // The tables that code writes fire their own triggers and rules.
-      for (const w of called?.length ? writtenTables(called.join("\n")) : []) hooked(w.table, w.events, fn);
+      for (const w of called?.length ? writtenTables(called.join("\n")) : []) hooked(w.table, w.events, `calls ${fn}(), which writes`);
     }
     for (const k in v) walk(v[k]);
   };
   walk(tree);
   return found;
 }
+
+// How many levels of tables written by triggers and rules are followed (each may wait for one more catalog read).
+const TRIGGER_DEPTH = 2;
 
 /** A FuncCall's name as written (lower case, with its schema when given), as routineCalls names it. */
 function funcName(list: unknown): string {

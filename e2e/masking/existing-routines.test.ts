@@ -40,6 +40,13 @@ beforeAll(async () => {
       create function log_value(v text) returns void language plpgsql as $$ begin insert into app_log values (v); end $$;
       create function copy_sfunc(st text, v text) returns text language plpgsql as $$ begin insert into app_log values (v); return v; end $$;
       create aggregate copy_agg(text) (sfunc = copy_sfunc, stype = text);
+      -- A trigger that writes a table whose own trigger copies the covered table.
+      create table relay_in (id int);
+      create table relay_out (id int);
+      create function relay_on() returns trigger language plpgsql as $$ begin insert into relay_out values (new.id); return new; end $$;
+      create trigger relay_in_t after insert on relay_in for each row execute function relay_on();
+      create function relay_copy() returns trigger language plpgsql as $$ begin insert into cust_log select name from customers; return new; end $$;
+      create trigger relay_out_t after insert on relay_out for each row execute function relay_copy();
       create function touch_total() returns trigger language plpgsql as $$ begin new.total := coalesce(new.total, 0); return new; end $$;
       create trigger orders_touch before update on orders for each row execute function touch_total();
     `);
@@ -65,6 +72,7 @@ describe("[MASKING][PSQL] a routine, trigger or rule that already exists on the 
     ["insert into stamps (id) values (1); select n from stamps", "it writes stamps, whose column n is computed (its default or generated value) by code that names customers"],
     ["update stamps set n = default; select n from stamps", "it writes stamps, whose column n is computed"],
     ["insert into gens (id) values (1); select g from gens", "it writes gens, whose column g is computed (its default or generated value) by code that names customers"],
+    ["insert into relay_in values (1); select j from cust_log", "it writes relay_in, whose trigger or rule writes relay_out, and a trigger or rule on it names customers"],
     // A covered value given to a routine (or an aggregate) that writes what it is given.
     ["select log_value(name) from customers; select v from app_log", "it passes name, which masking protects, to log_value(), whose code writes"],
     ["select copy_agg(name) from customers; select v from app_log", "it passes name, which masking protects, to copy_agg(), whose code writes"],

@@ -22,6 +22,10 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
       create trigger shop.orders_owner after insert on shop.orders for each row insert into shop.copies select code from shop.users where id = new.user_id//
       create trigger shop.orders_touch before update on shop.orders for each row set new.total = coalesce(new.total, 0)//
       create procedure shop.add_order(i int) insert into shop.orders values (i, 1, 5)//
+      create table shop.relay_in (id int)//
+      create table shop.relay_out (id int)//
+      create trigger shop.relay_in_t after insert on shop.relay_in for each row insert into shop.relay_out values (new.id)//
+      create trigger shop.relay_out_t after insert on shop.relay_out for each row insert into shop.copies select code from shop.users limit 1//
       create function shop.log_value(v text) returns int modifies sql data begin insert into shop.copies values (v); return 1; end//
       delimiter ;
     `);
@@ -38,6 +42,8 @@ describe("[MYSQL][MASKING][ROUTINES] a stored routine is judged by its body when
     // Writes that fire the owner's triggers, which see the rows (or read a covered table) and copy them.
     ["update users set note = 'seen' where id = 1", "it writes users, whose columns masking protects, and a trigger on it writes"],
     ["insert into orders values (1, 1, 5)", "it writes orders, and a trigger on it names code, which masking protects"],
+    // A trigger that writes a table whose own trigger copies.
+    ["insert into relay_in values (1)", "it writes relay_in, whose trigger writes shop.relay_out, and a trigger on it names code, which masking protects"],
     // A covered value given to a routine that writes what it is given.
     ["select log_value(code) from users", "it calls log_value, a stored routine whose body writes, sets a variable or prepares SQL, and reads code, which masking protects"],
     // A routine's body writes a table whose trigger copies.

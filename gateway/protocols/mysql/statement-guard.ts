@@ -237,7 +237,7 @@ function routineCopy(masking: SessionMasking, views: ViewCatalog, text: string):
     if (copy?.named)
       return `it calls ${name}, a stored routine whose body names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
     if (copy) return `it calls ${name}, a stored routine whose body prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
-    const written = code?.length ? writtenTablesCopy(masking, views, code.join("\n"), name) : null;
+    const written = code?.length ? writtenTablesCopy(masking, views, code.join("\n"), `calls ${name}, which writes`) : null;
     if (written) return written;
     // What the call may be given goes where its body puts it: a text that names a covered column and calls a body with side effects.
     const given = code?.length && hasSideEffects(code.join("\n")) ? coveredWord(masking, quotedParts(text).code) : undefined;
@@ -262,9 +262,12 @@ function bodyCopy(masking: SessionMasking, views: ViewCatalog, body: string): { 
 
 const WRITE_EVENTS = new Set(["INSERT", "UPDATE", "DELETE"]);
 
-/** Why a write of these kinds to a table may copy through its triggers (see triggerCopy); `via`: the routine whose body writes it. */
-function tableTriggerCopy(masking: SessionMasking, views: ViewCatalog, table: string, events: string[], via?: string): string | null {
-  const writes = via ? `calls ${via}, which writes` : "writes";
+/**
+ * Why a write of these kinds to a table may copy through its triggers (see triggerCopy); `writes`:
+ * how the text comes to write it (itself, through a routine, through another table's trigger: what
+ * triggers write is followed TRIGGER_DEPTH levels down).
+ */
+function tableTriggerCopy(masking: SessionMasking, views: ViewCatalog, table: string, events: string[], writes = "writes", depth = 0): string | null {
   const code = views.triggerCode(table, events);
   if (code === null) return `it ${writes} ${table}, and the gateway cannot read its triggers (or a routine they call) to see where they put the values masking protects`;
   if (!code?.length) return null;
@@ -275,8 +278,10 @@ function tableTriggerCopy(masking: SessionMasking, views: ViewCatalog, table: st
   const copy = bodyCopy(masking, views, body);
   if (copy?.named)
     return `it ${writes} ${table}, and a trigger on it names ${copy.named}, which masking protects, and writes, sets a variable or prepares SQL: masking cannot follow what it does with the values`;
-  return copy ? `it ${writes} ${table}, and a trigger on it prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values` : null;
+  if (copy) return `it ${writes} ${table}, and a trigger on it prepares SQL built at run time: masking cannot see what that SQL reads or where it puts the values`;
+  return depth < TRIGGER_DEPTH ? writtenTablesCopy(masking, views, body, `${writes} ${table}, whose trigger writes`, depth + 1, table) : null;
 }
+const TRIGGER_DEPTH = 2;
 
 // What a routine's body writes, by its words: `insert [into] t`, `replace [into] t`, `update t ... set`, `delete from t`.
 const WRITTEN: Array<[RegExp, string[]]> = [
@@ -286,12 +291,14 @@ const WRITTEN: Array<[RegExp, string[]]> = [
   [/\bdelete\s+from\s+`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["delete"]],
 ];
 
-/** Why a routine's body may copy through the triggers of the tables it writes (an upsert counts as an update too). */
-function writtenTablesCopy(masking: SessionMasking, views: ViewCatalog, body: string, via: string): string | null {
+/** Why a body may copy through the triggers of the tables it writes (an upsert counts as an update too); `writes`: how the text comes to run that body. */
+function writtenTablesCopy(masking: SessionMasking, views: ViewCatalog, body: string, writes: string, depth = 0, self?: string): string | null {
   const upsert = /\bon\s+duplicate\s+key\s+update\b/i.test(body);
   for (const [pattern, events] of WRITTEN)
     for (const m of body.matchAll(pattern)) {
-      const reason = tableTriggerCopy(masking, views, m[1].replace(/`/g, ""), upsert && events.length === 1 && events[0] === "insert" ? ["insert", "update"] : events, via);
+      const table = m[1].replace(/`/g, "");
+      if (table === self) continue;
+      const reason = tableTriggerCopy(masking, views, table, upsert && events.length === 1 && events[0] === "insert" ? ["insert", "update"] : events, writes, depth);
       if (reason) return reason;
     }
   return null;

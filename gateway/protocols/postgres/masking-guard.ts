@@ -19,8 +19,9 @@ import { StagedValues } from "./staged-writes";
 // (swapped for ours by the tracker) keeps its place in the response stream.
 const refusedBind = (portal: string) => serialize.bind({ portal, statement: "gatehouse_refused_write", values: [] });
 
-// Catalog reads a message may wait for: its own names, then those that what they read names.
-const CATALOG_ROUNDS = 2;
+// Catalog reads a message may wait for: its own names, then those that what they read names (a
+// routine's body, the tables it writes, what their triggers write), each once a minute at most.
+const CATALOG_ROUNDS = 3;
 /** The names a message waits for the catalog to read. */
 type Wanted = { views?: string[]; routines?: string[]; tables?: string[] };
 const MAY_COPY =
