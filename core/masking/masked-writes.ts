@@ -1,4 +1,5 @@
 import { referenceCovered, type SessionMasking } from "./compile-rules";
+import { relationName } from "../sql/relation-name";
 import { looksMasked } from "./masked-shape";
 
 type Node = Record<string, unknown>;
@@ -50,11 +51,6 @@ export function copiesIntoMaskedColumn(tree: Node, m: SessionMasking): string | 
 export function maskedLiteral(writes: MaskedWrite[]): { column: string; value: string } | undefined {
   for (const w of writes) for (const l of w.literals) if (looksMasked(l)) return { column: w.column, value: l };
   return undefined;
-}
-
-function relationName(rel: unknown): string {
-  const r = rel as { schemaname?: string; relname?: string } | undefined;
-  return r?.schemaname ? `${r.schemaname}.${r.relname}` : String(r?.relname ?? "");
 }
 
 function insert(stmt: Node, m: SessionMasking, out: MaskedWrite[]): void {
