@@ -66,13 +66,15 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
   const readsMasked = (table: string | null, column: string) => referenceCovered(m, table, column) !== undefined || (catalog.throughView?.({ table, column }) ?? false);
   const covered = (reads: ColumnRead[]) => reads.find((r) => readsMasked(r.table, r.column));
   const name = (r: ColumnRead) => (r.table ? `${r.table}.${r.column}` : r.column);
+  // The first word of code (a body, a definition) that names a covered table, or a view over one.
+  const namedCovered = (code: string) => code.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*"));
   /**
    * What a routine's body could copy out of masking's sight: a covered table it names (`named`) when
    * it writes, runs SQL or stashes a value (a trigger function always: it sets the rows its trigger
    * writes), or SQL it builds at run time (`named` undefined). Null when neither.
    */
   const bodyCopy = (body: string, trigger: boolean): { named?: string } | null => {
-    const named = trigger || SIDE_EFFECTS.test(body) ? body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*")) : undefined;
+    const named = trigger || SIDE_EFFECTS.test(body) ? namedCovered(body) : undefined;
     if (named) return { named };
     return RUNS_BUILT_SQL.test(body) ? {} : null;
   };
@@ -106,13 +108,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
     const computed = found || !catalog.computedColumns || events.every((e) => e === "delete") ? [] : catalog.computedColumns(table);
     if (computed === null) found = { column: table, reason: `it ${writes} ${table}, whose column defaults Gatehouse could not read: masking cannot tell what they compute`, ownerCode: true };
     for (const c of computed ?? []) {
-      const named =
-        found || referenceCovered(m, table, c.column)
-          ? undefined
-          : c.code
-              .join("\n")
-              .match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)
-              ?.find((w) => readsMasked(w, "*"));
+      const named = found || referenceCovered(m, table, c.column) ? undefined : namedCovered(c.code.join("\n"));
       if (named)
         found = {
           column: `${table}.${c.column}`,
@@ -219,7 +215,7 @@ export function copiesMaskedColumns(tree: Node, m: SessionMasking, catalog: Copy
       const body =
         ((v.DoStmt.args as Node[] | undefined) ?? []).map((a) => ((a.DefElem as Node | undefined)?.arg as Node | undefined)?.String as { sval?: string } | undefined).find((x) => x?.sval)?.sval ?? "";
       const everyTable = m.columns.find((r) => r.table.test("\u0000any table\u0000"));
-      const named = everyTable ? undefined : body.match(/[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?/g)?.find((w) => readsMasked(w, "*"));
+      const named = everyTable ? undefined : namedCovered(body);
       const what = everyTable ? `columns of every table (${everyTable.rule.column})` : named;
       if (what && !found)
         found = {

@@ -204,7 +204,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
         if (!writes && !copies) return null;
         // A write or a copy may reach a masked column through a view or a stored function: the views it names (and the stored functions) are looked up first.
         const check = () => maskedWriteRefusal(m, text, serverVersion, views, staged) ?? (copies ? maskedCopyRefusal(m, text, views, serverVersion) : null);
-        const loading = views.ensureFor(mysqlLineage(text));
+        const loading = views.ensureFor(mysqlLineage(text), { writes: true });
         return loading ? loading.then(check) : check();
       },
       maskedWriteTable: (text) => {

@@ -3,7 +3,7 @@ import { SERVER_CODE_WITHHELD as WITHHELD } from "../../../core/masking/mask-tex
 import { columnRuleFor, referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import { mayReturnRows, mysqlLineage, tableFunctionAliases, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { ValueMasker } from "../../../core/masking/value-masker";
-import { analyzeMysql } from "../../../core/policy/classify-mysql";
+import { mysqlWrites } from "../../../core/sql/mysql-writes";
 import { Cursor, lenencBytes, skipBinaryValue } from "./packet-codec";
 import { STRING_TYPES } from "./protocol-constants";
 import { errPacket, parseErr } from "./handshake-messages";
@@ -77,7 +77,7 @@ export class RowMasker {
   viewsReady(text: string | null): Promise<void> | undefined {
     if (!this.views || this.masking.columns.length === 0 || text === null) return undefined;
     // A write: whether its tables have triggers (what their SIGNAL says is withheld, see runsServerCode).
-    if (!mayReturnRows(text)) return writtenTables(text).length ? this.views.ensureFunctions() : undefined;
+    if (!mayReturnRows(text)) return mysqlWrites(text).length ? this.views.ensureFunctions() : undefined;
     return this.views.ensureFor(mysqlLineage(text));
   }
 
@@ -321,13 +321,7 @@ function runsServerCode(state: string, text: string | null, views: ViewCatalog |
   if (state === "45000") return true;
   const l = text === null ? null : mysqlLineage(text);
   if (l !== null && (l.calls || (views !== null && views.storedFunctionAmong(l.functions) !== undefined))) return true;
-  return text !== null && views !== null && writtenTables(text).some((t) => views.hasTriggers(t) !== false);
-}
-
-/** The tables a text's writes name (all the tables of each statement that writes: `insert into t select ... from u` names both). */
-function writtenTables(text: string): string[] {
-  const a = analyzeMysql(text);
-  return a.ok ? a.statements.flatMap((s) => (s.classification.classes.includes("write") ? s.classification.tables : [])) : [];
+  return text !== null && views !== null && mysqlWrites(text).some((w) => w.tables.some((t) => views.hasTriggers(t) !== false));
 }
 
 /** Whether a statement reads a column a rule covers, directly or through a view (true when its text is unknown or cannot be read). */

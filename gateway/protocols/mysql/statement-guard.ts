@@ -11,6 +11,7 @@ import { looksMasked, MASKED_SHAPE } from "../../../core/masking/masked-shape";
 import { mysqlSinks } from "../../../core/sql/mysql-sinks";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { quotedParts } from "../../../core/sql/mysql-lexer";
+import { mysqlWrites } from "../../../core/sql/mysql-writes";
 import { ruleThroughViews } from "./view-rules";
 import { CALLED, type ViewCatalog } from "./view-catalog";
 
@@ -260,8 +261,6 @@ function bodyCopy(masking: SessionMasking, views: ViewCatalog, body: string): { 
   return runsBuiltSql(body) ? {} : null;
 }
 
-const WRITE_EVENTS = new Set(["INSERT", "UPDATE", "DELETE"]);
-
 /**
  * Why a write of these kinds to a table may copy through its triggers (see triggerCopy); `writes`:
  * how the text comes to write it (itself, through a routine, through another table's trigger: what
@@ -313,12 +312,10 @@ function writtenTablesCopy(masking: SessionMasking, views: ViewCatalog, body: st
  * triggers that cannot be read. Every table a write statement names counts as written.
  */
 function triggerCopy(masking: SessionMasking, views: ViewCatalog, text: string, serverVersion?: number): string | null {
-  const analysis = analyzeMysql(text, serverVersion);
-  if (!analysis.ok) return null; // refused below when it names a covered column or table
-  for (const { classification: c } of analysis.statements) {
-    const events = [c.kind, ...c.runs].filter((k) => WRITE_EVENTS.has(k)).map((k) => k.toLowerCase());
-    if (!events.length || !c.classes.includes("write")) continue;
-    for (const table of c.tables) {
+  // A text the classifier cannot read is refused below when it names a covered column or table.
+  for (const { events, tables } of mysqlWrites(text, serverVersion)) {
+    if (!events.length) continue;
+    for (const table of tables) {
       const reason = tableTriggerCopy(masking, views, table, events);
       if (reason) return reason;
     }

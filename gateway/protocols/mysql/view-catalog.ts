@@ -47,7 +47,6 @@ export class ViewCatalog {
   private functions: {
     at: number;
     names: Set<string> | null;
-    triggered: Set<string> | null;
     routines: Map<string, Array<string | null>> | null;
     /** Table -> its triggers' event (insert, update, delete) and body. */
     triggers: Map<string, Array<{ event: string; body: string }>> | null;
@@ -97,7 +96,7 @@ export class ViewCatalog {
   hasTriggers(table: string): boolean | undefined {
     const f = this.functions;
     if (!f || !this.usable(f.at)) return undefined;
-    return f.triggered === null || f.triggered.has(bare(table));
+    return f.triggers === null || f.triggers.has(bare(table));
   }
 
   /**
@@ -151,14 +150,16 @@ export class ViewCatalog {
    * What masking must know before judging a text or masking its rows: the views of the relations it
    * names (every view when it cannot be read or calls a routine: a routine's body names its own), and
    * the stored functions and routines when it calls any, names a relation (a view may call one) or
-   * cannot be read. Undefined when there is nothing to wait for. Never rejects.
+   * cannot be read; with `writes` (the statement guard's look before a write), also the views their
+   * triggers' bodies name. Undefined when there is nothing to wait for. Never rejects.
    */
-  ensureFor(l: MysqlLineage | null): Promise<void> | undefined {
+  ensureFor(l: MysqlLineage | null, opts: { writes?: boolean } = {}): Promise<void> | undefined {
     const views = this.ensure(!l || l.calls || l.functions.length ? "all" : l.relations);
     const functions = !l || l.calls || l.functions.length || l.relations.length ? this.ensureFunctions() : undefined;
     const both = views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
-    // Then the views the triggers of the relations it names may name (their bodies are judged by their words).
-    const triggered = () => (l ? this.ensure(l.relations.flatMap((r) => (this.triggerCode(r, ["insert", "update", "delete"]) ?? []).flatMap((b) => b.match(/[A-Za-z_][\w$]*/g) ?? []))) : undefined);
+    // For a write, then the views the triggers of the relations it names may name (their bodies are judged by their words).
+    const triggered = () =>
+      l && opts.writes ? this.ensure(l.relations.flatMap((r) => (this.triggerCode(r, ["insert", "update", "delete"]) ?? []).flatMap((b) => b.match(/[A-Za-z_][\w$]*/g) ?? []))) : undefined;
     return both ? both.then(triggered) : triggered();
   }
 
@@ -183,15 +184,15 @@ export class ViewCatalog {
             else routines.set(name, [...(routines.get(name) ?? []), body]);
           }
           const names = new Set(rows.filter(([k]) => k === "f").map(([, name]) => (name ?? "").toLowerCase()));
-          return { names, triggered: new Set(triggers.keys()), routines, triggers };
+          return { names, routines, triggers };
         },
         (err: Error) => {
           this.log(`masking: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked`);
-          return { names: null, triggered: null, routines: null, triggers: null };
+          return { names: null, routines: null, triggers: null };
         },
       )
-      .then(({ names, triggered, routines, triggers }) => {
-        if (generation === this.generation) this.functions = { at, names, triggered, routines, triggers };
+      .then(({ names, routines, triggers }) => {
+        if (generation === this.generation) this.functions = { at, names, routines, triggers };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;
