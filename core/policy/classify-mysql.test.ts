@@ -102,6 +102,33 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("prepare s from 'drop table t'")).toMatchObject({ kind: "PREPARE", runs: ["DROP TABLE"], classes: ["ddl"], prepares: "s" });
   });
 
+  it("judges MariaDB's statements that run another as the statement they run, and refuses SQL built at run time", () => {
+    expect(one("execute immediate 'delete from t where id = ?' using 1")).toMatchObject({ kind: "EXECUTE IMMEDIATE", runs: ["DELETE"], tables: ["t"], classes: ["write"] });
+    // Its USING values are read as a SELECT's (the server takes no subquery there; the gateway still names what one reads).
+    expect(one("execute immediate 'select ?' using (select s from vault)").tables).toEqual(["vault"]);
+    // The literal is the statement: two texts that differ only in it are not one shape.
+    expect(one("execute immediate 'select 1'").runs).toEqual(["SELECT"]);
+    expect(one("execute immediate 'drop table t'").runs).toEqual(["DROP TABLE"]);
+    const set = one("set statement max_statement_time = 10, sql_log_bin = 0 for delete from t where id = 1");
+    expect(set).toMatchObject({ kind: "DELETE", runs: ["SET"], tables: ["t"], writesWithoutWhere: false });
+    expect(set.classes).toEqual(expect.arrayContaining(["write", "session"]));
+    expect(set.sessionSettings).toEqual(expect.arrayContaining(["max_statement_time", "sql_log_bin"]));
+    // The settings end at the first FOR outside parentheses and quotes; what they read is named too.
+    expect(one("set statement sql_mode = 'for' for select * from t").tables).toEqual(["t"]);
+    expect(one("set statement max_statement_time = (select 1 from u) for select * from t").tables).toEqual(expect.arrayContaining(["t", "u"]));
+    expect(one("set statement max_statement_time = 1 for update t set a = 1").writesWithoutWhere).toBe(true);
+    expect(one("set statement max_statement_time = 1 for execute immediate 'drop table t'")).toMatchObject({ kind: "EXECUTE IMMEDIATE", runs: ["DROP TABLE", "SET"] });
+    // A compound statement is anonymous code, with what its body runs, past flow control in later pieces too.
+    const block = one("begin not atomic declare x int default 1; if x then delete from t where id = 1; end if; end");
+    expect(block).toMatchObject({ kind: "BEGIN NOT ATOMIC", runs: expect.arrayContaining(["DELETE"]) });
+    expect(block.classes).toEqual(expect.arrayContaining(["anonymous-code", "write", "ddl", "privileges"]));
+    for (const text of ["set @q = 'drop table t'; prepare s from @q", "prepare s from concat('drop ', 'table t')", "execute immediate @q", "execute immediate concat('drop table ', 't')"]) {
+      const a = analyzeMysql(text);
+      expect(a.ok, text).toBe(false);
+      expect(!a.ok && a.error, text).toContain("give PREPARE or EXECUTE IMMEDIATE the statement as a quoted text");
+    }
+  });
+
   it("names the tables inside a parenthesised join, which the grammar library's table list leaves out", () => {
     expect(one("select * from victims left join (secrets, shop.other) on 1 = 1").tables).toEqual(["victims", "secrets", "shop.other"]);
     expect(one("select * from victims join (secrets s join (other o, more) on 1 = 1) on 1 = 1").tables).toEqual(["victims", "secrets", "other", "more"]);

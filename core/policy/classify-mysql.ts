@@ -1,7 +1,8 @@
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
 import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
-import { plainShape, splitMysql, unquoteMysql, type MysqlStatementText } from "../sql/mysql-lexer";
+import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
+import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
 
 type Node = Record<string, unknown>;
@@ -9,11 +10,6 @@ const DIALECTS = ["MariaDB", "MySQL"] as const;
 
 export type MysqlStatement = MysqlStatementText & { classification: Classification };
 export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: false; error: string };
-
-const ANALYZED = /^(?:explain\s+)?analyze\s+(?:format\s*=\s*\w+\s+)?(?=(?:select|insert|update|delete|replace|with|values)\b|\()/i;
-const REPLACED_TABLE = /^create\s+or\s+replace\s+(?=(?:temporary\s+)?table\b)/i;
-const ALTERED_VIEW = /^alter\s+(?:algorithm\s*=\s*\w+\s+)?(?:definer\s*=\s*(?:\S+)\s+)?(?:sql\s+security\s+\w+\s+)?view\b/i;
-const EXPLAINED_WRITE = /^(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?=(?:insert|update|delete|replace)\b)/i;
 
 /**
  * HANDLER reads a table's rows by an index, without SQL: `HANDLER t OPEN [AS h]`, `HANDLER h READ
@@ -50,6 +46,12 @@ const merge = (a: Classification, b: Classification): Classification => ({
 });
 
 const cache = new Map<string, MysqlAnalysis>();
+/** The first statement of a text (what PREPARE and EXECUTE IMMEDIATE run), judged. */
+function firstOfText(text: string): Classification | { error: string } {
+  const inner = analyzeMysql(text);
+  return inner.ok ? (inner.statements[0]?.classification ?? blankClassification("EMPTY", [])) : { error: inner.error };
+}
+
 /** One plain statement per shape (plainShape), for texts that differ from it only in numbers. */
 const byPlainShape = new Map<string, MysqlStatement>();
 
@@ -105,21 +107,33 @@ function analyzeUncached(text: string, serverVersion?: number): MysqlAnalysis {
       // The body of a stored program holds `;`s: its pieces are judged too where they parse (stricter), never refused alone.
       storedProgram.original += `;${s.original}`;
       if (!("error" in c)) storedProgram.classification = merge(storedProgram.classification, c);
+      storedProgram.classification = bodyStatements(storedProgram.classification, s.executable);
       continue;
     }
     if ("error" in c) return { ok: false, error: c.error };
     const statement = { ...s, classification: c };
     statements.push(statement);
-    if (STORED_PROGRAM.test(s.executable)) {
+    if (STORED_PROGRAM.test(s.executable) || COMPOUND.test(s.executable)) {
       storedProgram = statement;
-      // Its body's first statement is in this piece: judged from each statement keyword on, where that parses.
-      for (const m of s.executable.matchAll(BODY_STATEMENT)) {
-        const inner = classifyOne(s.executable.slice(m.index));
-        if (!("error" in inner)) statement.classification = merge(statement.classification, inner);
-      }
+      statement.classification = bodyStatements(c, s.executable);
     }
   }
   return { ok: true, statements };
+}
+
+/**
+ * A piece of a stored program's or compound statement's body, judged from each statement keyword on
+ * where that parses (`IF x THEN DELETE ...`, `WHILE ... DO UPDATE ...`, the body's first statement
+ * after `CREATE PROCEDURE p() BEGIN`), merged into the program's classification.
+ */
+function bodyStatements(program: Classification, piece: string): Classification {
+  let c = program;
+  for (const m of piece.matchAll(BODY_STATEMENT)) {
+    if (m.index === 0) continue; // the piece itself, judged by the caller
+    const inner = classifyOne(piece.slice(m.index));
+    if (!("error" in inner)) c = merge(c, inner);
+  }
+  return c;
 }
 
 const byShape = new Map<string, Classification | { error: string }>();
@@ -138,39 +152,11 @@ function classifyShape(shape: string, executable: string): Classification | { er
 }
 
 function classifyOne(sql: string): Classification | { error: string } {
-  const prepared = /^prepare\s+`?(\w+)`?\s+from\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/is.exec(sql);
-  if (prepared) {
-    // PREPARE runs nothing yet, but is judged as what EXECUTE will run (as on Postgres).
-    const inner = analyzeMysql(unquoteMysql(prepared[2]));
-    if (!inner.ok) return { error: inner.error };
-    const first = inner.statements[0]?.classification ?? blankClassification("EMPTY", []);
-    return { ...first, kind: "PREPARE", runs: [first.kind, ...first.runs], prepares: prepared[1].toLowerCase() };
-  }
-  const execute = /^execute\s+`?(\w+)`?(\s+using\s+[@\w\s,]+)?$/i.exec(sql);
-  if (execute) return { ...blankClassification("EXECUTE", []), executes: execute[1].toLowerCase() };
-  // MariaDB's ANALYZE <statement> and MySQL's EXPLAIN ANALYZE run the statement (and report its plan): judged as it.
-  const analyzed = ANALYZED.exec(sql);
-  if (analyzed) return classifyOne(sql.slice(analyzed[0].length));
+  // PREPARE, EXECUTE [IMMEDIATE], SET STATEMENT ... FOR, ANALYZE...: judged as the statement they run.
+  const wrapped = wrappedForm(sql, classifyOne, firstOfText);
+  if (wrapped) return wrapped;
   const handler = HANDLER.exec(sql);
   if (handler) return handlerStatement(handler);
-  // MariaDB's CREATE OR REPLACE TABLE drops the table it replaces: judged as the CREATE TABLE (the grammar reads that) and a DROP TABLE.
-  const replacedTable = REPLACED_TABLE.exec(sql);
-  if (replacedTable) {
-    const inner = classifyOne(`create ${sql.slice(replacedTable[0].length)}`);
-    return "error" in inner ? inner : { ...inner, runs: [...new Set([...inner.runs, "DROP TABLE"])] };
-  }
-  // ALTER VIEW redefines a view as CREATE OR REPLACE VIEW does (the grammar reads only the latter): judged as it, named ALTER VIEW.
-  const alteredView = ALTERED_VIEW.exec(sql);
-  if (alteredView) {
-    const inner = classifyOne(`create or replace ${sql.slice(alteredView[0].length - "view".length)}`);
-    return "error" in inner ? inner : { ...inner, kind: "ALTER VIEW", runs: inner.runs.filter((k) => k !== "ALTER VIEW") };
-  }
-  // EXPLAIN of a write shows its plan without running it: its tables and functions, as EXPLAIN SELECT.
-  const explained = EXPLAINED_WRITE.exec(sql);
-  if (explained) {
-    const inner = classifyOne(sql.slice(explained[0].length));
-    return "error" in inner ? inner : { ...blankClassification("EXPLAIN", ["utility"]), tables: inner.tables, functions: inner.functions };
-  }
   // Where the dialect that read furthest stopped: the parser's own message lists every token it
   // expected there, which tells a person nothing, so the error names the place instead.
   let stoppedAt = -1;

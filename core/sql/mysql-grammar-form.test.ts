@@ -124,6 +124,14 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(l!.relations).toEqual(["customers"]);
     expect(l!.refs.map((r) => r.column)).toContain("name");
   });
+
+  it("reads MariaDB's SET STATEMENT ... FOR as its statement when the settings read nothing", () => {
+    expect(grammarForm("set statement max_statement_time = 5, sql_mode = 'a for b' for select concat(name, '-') from customers")).toBe("select concat(name, '-') from customers");
+    const l = mysqlLineage("SET STATEMENT max_statement_time = 5 FOR select upper(name) as n from customers");
+    expect(l!.relations).toEqual(["customers"]);
+    // Settings that read something stay: the grammar cannot read the text, and masking refuses what it cannot trace.
+    expect(grammarForm("set statement lc_messages = (select name from customers) for select 1")).toMatch(/^set statement/);
+  });
 });
 
 describe("firstLiteralRow", () => {

@@ -19,6 +19,7 @@ import { quotedSpans } from "./mysql-lexer";
  * - MySQL 8's row alias of an upsert (`INSERT ... VALUES (...) AS new ON DUPLICATE KEY UPDATE a = new.a`,
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
  * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`;
+ * - MariaDB's `SET STATEMENT max_statement_time = 5 FOR` before a statement dropped, when its settings read nothing;
  * - a character set introducer before a literal (`_utf8mb4'x'`, `_latin1 0x41`: it says how the
  *   literal's bytes are read, and leaves it a literal) dropped;
  * - an `INSERT`/`REPLACE ... VALUES` whose rows after the first hold literals only cut to its first
@@ -75,6 +76,9 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
   [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
+  // MariaDB's `SET STATEMENT a = 1 FOR <statement>` as the statement (settings of names and literals only: one that
+  // reads anything stays, and the text is unreadable to the grammar). classify-mysql.ts judges the settings itself.
+  [/^\s*set\s+statement\b/i, /^\s*set\s+statement\s+[^()]*?\bfor\s+/gi, ""],
   [/^\s*set\s+names\b/i, /^(\s*set\s+)names\s+([\w$]+|'[^']*'|"[^"]*")(?:\s+collate\s+([\w$]+|'[^']*'|"[^"]*"))?(?=\s*,)/gi, (m) => `${m[1]}names = ''`],
 ];
 

@@ -8,8 +8,8 @@ export type MysqlStatementText = {
    */
   executable: string;
   /**
-   * `executable` with numeric literals as 0 and string literals as '' (kept when the text PREPAREs:
-   * then a string is SQL): statements of one shape classify alike, so a classifier can cache by it.
+   * `executable` with numeric literals as 0 and string literals as '' (kept when the text PREPAREs or
+   * EXECUTEs IMMEDIATE: then a string is SQL): statements of one shape classify alike, so a classifier can cache by it.
    */
   shape: string;
 };
@@ -31,7 +31,7 @@ export function splitMysql(text: string, serverVersion?: number, escapes: Backsl
   let start = 0;
   let exec = "";
   let shape = "";
-  const keepStrings = /prepare/i.test(text);
+  const keepStrings = /prepare|immediate/i.test(text);
   let inExecutable = false;
   let i = 0;
   const n = text.length;

@@ -87,9 +87,15 @@ function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
       // SELECT ... INTO OUTFILE / DUMPFILE: a file on the server, which LOAD_FILE or LOAD DATA reads back.
       if (n.type === "select" && isObj(n.into) && /^(outfile|dumpfile)$/i.test(String(n.into.keyword ?? "")))
         for (const o of outputsOf(n)) out.push({ kind: "file", table: null, dest: null, reads: o.star !== null ? scope.resolve(o.star || null, "*", n, 0) : scope.exprReads(o.expr, n, 0) });
-      // @v := expr, SET @v = expr.
-      if (n.type === "assign" && isObj(n.left) && n.left.type === "var") out.push({ kind: "variable", table: null, dest: `@${String(n.left.name)}`, reads: scope.exprReads(n.right, null, 0) });
+      // @v := expr, SET @v = expr, and a system variable's SET (`SET x = ...`, `SET @@session.x = ...`).
+      if (n.type === "assign" && isObj(n.left) && n.left.type === "var") out.push({ kind: "variable", table: null, dest: variableName(n.left), reads: scope.exprReads(n.right, null, 0) });
     });
   }
   return out;
+}
+
+/** `@user_var`, or a system variable as `@@x` / `@@session.x` (the grammar reads `x` and `@@session.x` as names with members). */
+function variableName(v: Record<string, unknown>): string {
+  const name = [String(v.name), ...((v.members as string[] | undefined) ?? [])].join(".");
+  return v.prefix === "@" ? `@${name}` : `@@${name}`;
 }

@@ -89,6 +89,14 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["analyze delete from victims where id = 3", "no-delete"],
     ["analyze update victims set name = 'x'", "no-unbounded-writes"],
     ["delete from victims where id in (select x from json_table('[1, 2, 3]', '$[*]' columns (x int path '$')) j)", "no-delete"],
+    // MariaDB's statements that run another: judged as the statement they run (refused as unparseable before).
+    ["execute immediate 'delete from victims where id = 1'", "no-delete"],
+    ["execute immediate 'select secret from vault'", "vault-unread"],
+    ["set statement max_statement_time = 10 for delete from victims where id = 1", "no-delete"],
+    ["set statement max_statement_time = 10 for execute immediate 'drop table victims'", "no-drop"],
+    ["begin not atomic declare x int default 1; if x then delete from victims where id = 1; end if; end", "no-delete"],
+    // A stored program's statement after a flow-control word (`IF ... THEN`, `WHILE ... DO`) in a later piece of its body.
+    ["create procedure p() begin declare x int default 1; while x < 2 do update victims set name = 'q'; set x = x + 1; end while; end", "no-unbounded-writes"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -112,7 +120,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it("runs what ORMs and people send that the grammar library does not read, with MariaDB's own answers: Rails' SET NAMES, index hints, <=>, DO, VALUES, table maintenance", async () => {
+  it("runs what ORMs and people send that the grammar library does not read, with MariaDB's own answers: Rails' SET NAMES, index hints, <=>, DO, VALUES, table maintenance, SET STATEMENT, EXECUTE IMMEDIATE, BEGIN NOT ATOMIC", async () => {
     const statements = [
       "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, @@SESSION.sql_mode = CONCAT(REPLACE(REPLACE(REPLACE(@@sql_mode, 'STRICT_TRANS_TABLES', ''), 'STRICT_ALL_TABLES', ''), 'TRADITIONAL', ''), ',NO_AUTO_VALUE_ON_ZERO'), @@SESSION.sql_auto_is_null = 0, @@SESSION.wait_timeout = 2147483",
       "select @@session.sql_mode as mode, @@session.wait_timeout as t",
@@ -129,6 +137,10 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "handler victims open",
       "handler victims read `PRIMARY` = (2) where name like 'b%'",
       "handler victims close",
+      "set statement max_statement_time = 10 for select id, name from victims where id = 2",
+      "execute immediate 'select name from victims where id = ?' using 3",
+      // Anonymous code, in every class (a rule on a table's writes meets it whatever it names): one that names no such table.
+      "begin not atomic declare x int default 2; select x * 3 as y; end",
       "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",
     ];
     const direct = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.user, password: db.password, database: "shop" });
@@ -240,6 +252,10 @@ describe("[MYSQL][GUARDRAILS]", () => {
     const junk = await mysqlCli(port, "guarded", agent.key, ["shop", "-e", "frobnicate victims gatehouse_junk_marker"]);
     expect(junk.stderr).toContain("ERROR 1064 (42000)");
     expect(junk.stderr).toContain("Gatehouse refused a statement it could not parse");
+    // SQL built at run time cannot be read before it runs: the refusal says how to send it instead.
+    const built = await mysqlCli(port, "guarded", agent.key, ["shop", "-e", "set @q = concat('select ', '1'); prepare s from @q"]);
+    expect(built.stderr).toContain("ERROR 1064 (42000)");
+    expect(built.stderr).toContain("give PREPARE or EXECUTE IMMEDIATE the statement as a quoted text");
     await expect.poll(async () => (await auditEventsAbout(seed, "gatehouse_junk_marker")).map((e) => [e.outcome, e.statementKind]), { timeout: 5000 }).toEqual([["denied", "UNPARSEABLE"]]);
     expect(await snapshot()).toBe(before);
   });

@@ -45,6 +45,10 @@ describe("[MYSQL][MASKING]", () => {
     "select column_name, min_value, max_value from mysql.column_stats where table_name = 'users'",
     // A long IN list of literals is traced by its first item (core/sql/mysql-grammar-form.ts, longInListsCut).
     `select concat(code, '') as c, email from users where id not in (${Array.from({ length: 2000 }, (_, i) => i + 1000).join(", ")})`,
+    // MariaDB's statements that run another: traced as the statement they run.
+    "set statement max_statement_time = 10 for select concat(code, '-') as c, email from users",
+    "execute immediate 'select upper(code) as c, email from users where id > ?' using 0",
+    "begin not atomic select concat(code, '-') as c, email from users; end",
   ];
 
   it("masks every form of the covered column and every detected email in text results (mysql2)", async () => {
@@ -215,6 +219,11 @@ describe("[MYSQL][MASKING]", () => {
         // A warning's message quotes the value (`Truncated incorrect INTEGER value: 'ZX-...'`): SHOW WARNINGS is masked, a variable would not be.
         "get diagnostics condition 1 @d = message_text",
         "get current diagnostics condition 1 @e = returned_sqlstate, @f = message_text",
+        // Into a system variable for the statement, read back by it (`SET STATEMENT`), or for the session.
+        "set statement session_track_system_variables = (select code from users limit 1) for select @@session_track_system_variables",
+        "set session_track_system_variables = (select code from users limit 1)",
+        "set statement max_statement_time = 10 for insert into copies select code from users",
+        "execute immediate 'insert into copies select code from users'",
       ];
       await c.query("set @q = concat('insert into copies sel', 'ect co', 'de from us', 'ers')");
       for (const sql of copies) {

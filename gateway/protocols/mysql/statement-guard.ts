@@ -204,7 +204,7 @@ const MAY_BUILD_SQL = /\b(prepare|immediate)\b/i;
 function runsBuiltSql(text: string): boolean {
   if (!MAY_BUILD_SQL.test(text)) return false;
   const code = quotedParts(text).code.replace(/\/\*[\s\S]*?\*\/|(?:--\s|#)[^\n]*/g, " ");
-  return /\b(?:prepare\s+\S+\s+from|execute\s+immediate)\s+(?!(?:''|"")\s*(?:;|$))\S/i.test(code);
+  return /\b(?:prepare\s+\S+\s+from|execute\s+immediate)\s+(?!(?:''|"")\s*(?:;|$|using\b))\S/i.test(code);
 }
 /**
  * GET DIAGNOSTICS taking a condition's message into a variable (a word in a comment or string counts
@@ -378,7 +378,8 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     if (!read) continue;
     const what = read.table ? `${read.table}.${read.column}` : read.column;
     if (sink.kind === "file") return refuse(`it copies ${what}, which masking protects, into a file on the server`);
-    if (sink.kind === "variable") return refuse(`it copies ${what}, which masking protects, into the user variable ${sink.dest === "@" ? "it names" : sink.dest}`);
+    if (sink.kind === "variable")
+      return refuse(`it copies ${what}, which masking protects, into the ${sink.dest?.startsWith("@@") ? "system" : "user"} variable ${sink.dest === "@" ? "it names" : sink.dest}`);
     if (sink.kind === "column" && !(sink.dest && referenceCovered(masking, sink.table, sink.dest)))
       return refuse(`it copies ${what}, which masking protects, into ${sink.table ?? "a table"}${sink.dest ? `.${sink.dest}` : ""}, which no masking rule covers`);
     if (sink.kind === "rename") {
