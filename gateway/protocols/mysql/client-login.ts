@@ -18,6 +18,8 @@ export type ClientLogin = {
   /** The Gatehouse key or OIDC token. */
   password: string;
   capabilities: number;
+  /** MariaDB's extended capabilities the client and the gateway's greeting agreed on (MariadbCap). */
+  mariadbCapabilities: number;
   charset: number;
   attributes: Buffer | null;
   programName: string | null;
@@ -86,6 +88,7 @@ export async function clientLogin(
     database: hs.database,
     password: auth.password,
     capabilities: hs.capabilities,
+    mariadbCapabilities: hs.mariadbCapabilities & o.target.mariadbCapabilities,
     charset: hs.charset,
     attributes: hs.attributes,
     programName: attrs.program_name ?? attrs._client_name ?? null,

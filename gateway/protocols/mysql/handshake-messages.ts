@@ -10,6 +10,8 @@ export type Greeting = {
   charset: number;
   status: number;
   authPlugin: string;
+  /** MariaDB's extended capabilities (MariadbCap; 0 from MySQL). */
+  mariadbCapabilities: number;
 };
 
 /** HandshakeV10 (protocol version 10), as MySQL and MariaDB send it. */
@@ -21,11 +23,13 @@ export function greetingPacket(g: Greeting): Buffer {
   p = fixed.writeUInt32LE(g.connectionId >>> 0, p);
   p += g.scramble.copy(fixed, p, 0, 8);
   fixed[p++] = 0;
-  p = fixed.writeUInt16LE(g.capabilities & 0xffff, p);
+  // Extended capabilities are read only when CLIENT_MYSQL is clear.
+  p = fixed.writeUInt16LE((g.mariadbCapabilities ? g.capabilities & ~Cap.LongPassword : g.capabilities) & 0xffff, p);
   fixed[p++] = g.charset;
   p = fixed.writeUInt16LE(g.status, p);
   p = fixed.writeUInt16LE((g.capabilities >>> 16) & 0xffff, p);
   fixed[p++] = g.scramble.length + 1;
+  fixed.writeUInt32LE(g.mariadbCapabilities >>> 0, p + 6);
   return Buffer.concat([Buffer.from([10]), nulString(g.serverVersion), fixed, g.scramble.subarray(8), Buffer.from([0]), nulString(g.authPlugin)]);
 }
 
@@ -44,11 +48,13 @@ export function parseGreeting(payload: Buffer): Greeting {
   const status = c.u16();
   capabilities = (capabilities | (c.u16() << 16)) >>> 0;
   const authLen = c.u8();
-  c.skip(10);
+  c.skip(6);
+  const extended = c.u32();
+  const mariadbCapabilities = capabilities & Cap.LongPassword ? 0 : extended;
   const part2 = c.bytes(Math.max(13, authLen - 8));
   const scramble = Buffer.concat([part1, part2.subarray(0, part2.length - 1)]);
   const authPlugin = capabilities & Cap.PluginAuth ? c.nulString() : "mysql_native_password";
-  return { serverVersion, connectionId, scramble, capabilities, charset, status, authPlugin };
+  return { serverVersion, connectionId, scramble, capabilities, charset, status, authPlugin, mariadbCapabilities };
 }
 
 /** A client's HandshakeResponse41 (or the short SSLRequest that precedes it over TLS). */
@@ -57,6 +63,8 @@ export type HandshakeResponse = {
   capabilities: number;
   maxPacket: number;
   charset: number;
+  /** MariaDB's extended capabilities the client asks for (MariadbCap). */
+  mariadbCapabilities: number;
   user: string;
   authResponse: Buffer;
   database: string | null;
@@ -70,8 +78,10 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse {
   if (!(capabilities & Cap.Protocol41)) throw new RangeError("the client does not speak protocol 4.1");
   const maxPacket = c.u32();
   const charset = c.u8();
-  c.skip(23);
-  const base = { capabilities, maxPacket, charset, user: "", authResponse: Buffer.alloc(0), database: null, authPlugin: null, attributes: null };
+  c.skip(19);
+  const extended = c.u32();
+  const mariadbCapabilities = capabilities & Cap.LongPassword ? 0 : extended;
+  const base = { capabilities, maxPacket, charset, mariadbCapabilities, user: "", authResponse: Buffer.alloc(0), database: null, authPlugin: null, attributes: null };
   if (c.left === 0) {
     if (!(capabilities & Cap.Ssl)) throw new RangeError("a handshake response without a user name");
     return { ...base, sslRequest: true };
@@ -98,11 +108,21 @@ export function parseAttributes(attrs: Buffer | null): Record<string, string> {
 }
 
 /** The gateway's HandshakeResponse41 to the target (or the SSLRequest before it when `auth` is null). */
-export function handshakeResponsePacket(o: { capabilities: number; charset: number; user?: string; auth?: Buffer; database?: string | null; plugin?: string; attributes?: Buffer | null }): Buffer {
+export function handshakeResponsePacket(o: {
+  capabilities: number;
+  charset: number;
+  mariadbCapabilities?: number;
+  user?: string;
+  auth?: Buffer;
+  database?: string | null;
+  plugin?: string;
+  attributes?: Buffer | null;
+}): Buffer {
   const fixed = Buffer.alloc(32);
-  fixed.writeUInt32LE(o.capabilities >>> 0, 0);
+  fixed.writeUInt32LE((o.mariadbCapabilities ? o.capabilities & ~Cap.LongPassword : o.capabilities) >>> 0, 0);
   fixed.writeUInt32LE(0x40000000, 4); // max packet: 1 GiB, what the server allows anyway
   fixed[8] = o.charset;
+  fixed.writeUInt32LE((o.mariadbCapabilities ?? 0) >>> 0, 28);
   if (o.user === undefined) return fixed;
   const parts = [fixed, nulString(o.user), lenencBytes(o.auth ?? Buffer.alloc(0))];
   if (o.capabilities & Cap.ConnectWithDb) parts.push(nulString(o.database ?? ""));

@@ -12,7 +12,7 @@ import { clientLogin, type ClientLogin, type RsaKeys } from "./client-login";
 import { framePacket, PacketError } from "./packet-codec";
 import { okPacketStatus } from "./response-reader";
 import { MysqlError } from "./handshake-messages";
-import { Err } from "./protocol-constants";
+import { Err, MariadbCap } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
 import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, mayWriteMasked, MysqlStatementGuard } from "./statement-guard";
@@ -213,6 +213,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       },
       localInfileRefusal: settings.allowLocalInfile ? null : localInfileRefusal(connection.name),
       targetStatus: okPacketStatus(target.ok),
+      extendedMetadata: { target: (target.mariadbCapabilities & MariadbCap.ExtendedMetadata) !== 0, client: (login.mariadbCapabilities & MariadbCap.ExtendedMetadata) !== 0 },
       mapKill: (text, prepared) => {
         const who = { connectionId: connection.id, identityId: identity.id ?? identity.name };
         return st.threads.mapKill(text, who, (id, query) => st.remoteKills.ask(id, query, who), prepared);

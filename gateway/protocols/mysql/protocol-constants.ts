@@ -31,7 +31,7 @@ export const Cap = {
  * What the gateway lets client and target agree on: everything it can relay and parse. Left out:
  * compression (the gateway reads every packet), LOCAL INFILE (granted per connection), optional
  * result metadata, query attributes and zstd (they change packet layouts the gateway parses), and
- * MariaDB's extended capabilities (cached metadata would hide column definitions from masking).
+ * MariaDB's extended capabilities but one (RELAYABLE_MARIADB_CAPS).
  */
 export const RELAYABLE_CAPS =
   Cap.LongPassword |
@@ -56,6 +56,20 @@ export const RELAYABLE_CAPS =
   Cap.CanHandleExpiredPasswords |
   Cap.SessionTrack |
   Cap.DeprecateEof;
+
+/**
+ * MariaDB's extended capabilities: the last 4 of the greeting's and the handshake response's reserved
+ * bytes, read when the capability flags leave CLIENT_MYSQL (bit 0, LongPassword) clear.
+ */
+export const MariadbCap = { Progress: 1 << 0, StmtBulkOperations: 1 << 2, ExtendedMetadata: 1 << 3, CacheMetadata: 1 << 4 } as const;
+
+/**
+ * The one relayed: extended column metadata (a column definition says a LONGTEXT is JSON, a BLOB a
+ * POINT), by which MariaDB's own connectors return a JSON column as an object. Left out: progress
+ * reports and bulk execution (packets the gateway does not read) and cached metadata (the server would
+ * stop sending the column definitions masking reads).
+ */
+export const RELAYABLE_MARIADB_CAPS = MariadbCap.ExtendedMetadata;
 
 /** Server status flags the relay reads. */
 export const Status = { MoreResultsExist: 0x0008, CursorExists: 0x0040, NoBackslashEscapes: 0x0200 } as const;

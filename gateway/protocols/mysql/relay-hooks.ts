@@ -28,6 +28,8 @@ export type RelayHooks = {
   localInfileRefusal: string | null;
   /** The server status flags of the target's login OK (before any command has answered). */
   targetStatus: number;
+  /** Whether column definitions carry MariaDB's extended metadata, from the target and to the client (see ResponseReader). */
+  extendedMetadata?: { target: boolean; client: boolean };
   /**
    * A `KILL [QUERY] <id>` names the gateway's connection id (what the client saw in the greeting): the
    * target thread it maps to, or a refusal (any other text that can run a KILL; `prepared`: any KILL in a COM_STMT_PREPARE).

@@ -194,7 +194,7 @@ export class MysqlRelay {
         this.target.write(p.raw ?? framePacket(p.payload, 0).bytes);
         return;
       case Com.FieldList:
-        return this.forward(p, { kind: "rows-until-eof", binary: false }, null, false);
+        return this.forward(p, { kind: "rows-until-eof", binary: false, definitions: true }, null, false);
       case Com.Refresh:
         // `mysqladmin refresh` and flush-*: judged and audited as the statements the server runs for its flags.
         return this.judged(p, refreshStatements(p.payload[1] ?? 0), { kind: "single" });

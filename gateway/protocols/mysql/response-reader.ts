@@ -1,13 +1,14 @@
 import { Cursor } from "./packet-codec";
 import { parseErr } from "./handshake-messages";
 import { Status } from "./protocol-constants";
-import { parseColumnDef, type RowMasker } from "./row-masker";
+import type { RowMasker } from "./row-masker";
+import { columnNamesEnd, parseColumnDef } from "./column-definition";
 
 /** What the target answers to a command, as the relay expects it. */
 export type Expect =
   | { kind: "results"; binary: boolean } // COM_QUERY (text rows), COM_STMT_EXECUTE (binary rows): results until no "more results"
   | { kind: "prepare" } // COM_STMT_PREPARE: OK with counts, then parameter and column definitions
-  | { kind: "rows-until-eof"; binary: boolean } // COM_STMT_FETCH rows, COM_FIELD_LIST column definitions
+  | { kind: "rows-until-eof"; binary: boolean; definitions?: boolean } // COM_STMT_FETCH rows, COM_FIELD_LIST column definitions
   | { kind: "single" }; // COM_PING, COM_INIT_DB, COM_RESET_CONNECTION...: one packet
 
 /** A packet of the rows phase that is a row (not the ERR or the EOF/OK that ends the rows; a row starting 0xfe is 16 MiB or more). */
@@ -35,6 +36,12 @@ export class ResponseReader {
   constructor(
     private readonly deprecateEof: boolean,
     private readonly onResult: (r: ResultDone) => void,
+    /**
+     * Whether column definitions carry MariaDB's extended metadata: as the target sends them, and as
+     * the client expects them. The client's greeting was the one target's the gateway knew then; a
+     * target that does not send the block has an empty one added for a client that expects it.
+     */
+    private readonly metadata: { target: boolean; client: boolean } = { target: false, client: false },
   ) {}
 
   get done(): boolean {
@@ -105,9 +112,9 @@ export class ResponseReader {
         this.phase = "columns";
         return null;
       case "columns":
-        this.masker?.addColumn(parseColumnDef(payload));
+        this.masker?.addColumn(parseColumnDef(payload, this.metadata.target));
         if (--this.columnsLeft === 0) this.phase = this.deprecateEof ? "rows" : "columns-eof";
-        return null;
+        return this.definition(payload);
       case "columns-eof":
         // A prepared statement executed with a cursor: its rows come later, by COM_STMT_FETCH; this answer ends here.
         if (payload.length >= 5 && payload.readUInt16LE(3) & Status.CursorExists) {
@@ -121,13 +128,13 @@ export class ResponseReader {
         return this.row(payload);
       case "prepare-params":
         if (--this.paramsLeft === 0) this.phase = this.deprecateEof ? this.afterParams() : "prepare-params-eof";
-        return null;
+        return this.definition(payload);
       case "prepare-params-eof":
         this.phase = this.afterParams();
         return null;
       case "prepare-columns":
         if (--this.columnsLeft === 0) this.phase = this.deprecateEof ? "done" : "prepare-columns-eof";
-        return null;
+        return this.definition(payload);
       case "prepare-columns-eof":
         this.phase = "done";
         return null;
@@ -153,9 +160,17 @@ export class ResponseReader {
       return null;
     }
     this.rows++;
+    if (this.expect.kind === "rows-until-eof" && this.expect.definitions) return this.definition(payload);
     if (!this.masker) return null;
     const binary = this.expect.kind !== "single" && "binary" in this.expect && this.expect.binary;
     return binary ? this.masker.binaryRow(payload) : this.masker.textRow(payload);
+  }
+
+  /** A column definition as the client expects it: with an empty extended metadata block where the target sent none. */
+  private definition(payload: Buffer): Buffer | null {
+    if (!this.metadata.client || this.metadata.target) return null;
+    const at = columnNamesEnd(payload);
+    return Buffer.concat([payload.subarray(0, at), Buffer.from([0]), payload.subarray(at)]);
   }
 
   private prepareOk(payload: Buffer): null {

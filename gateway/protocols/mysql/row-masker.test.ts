@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { compileForGroups } from "../../../core/masking/compile-rules";
 import { maskingRulesSchema } from "../../../core/masking/masking-rules";
 import { Cursor, lenencBytes } from "./packet-codec";
-import { RowMasker, type ColumnDef } from "./row-masker";
+import { RowMasker } from "./row-masker";
+import type { ColumnDef } from "./column-definition";
 import { errPacket, parseErr } from "./handshake-messages";
 
 const masking = compileForGroups(

@@ -9,23 +9,7 @@ import { STRING_TYPES } from "./protocol-constants";
 import { errPacket, parseErr } from "./handshake-messages";
 import { ruleThroughViews, UNRESOLVED } from "./view-rules";
 import type { ViewCatalog } from "./view-catalog";
-
-/** What a column definition packet says of a result column: where it comes from and its type. */
-export type ColumnDef = { schema: string; table: string; orgTable: string; name: string; orgName: string; type: number };
-
-export function parseColumnDef(payload: Buffer): ColumnDef {
-  const c = new Cursor(payload);
-  c.lenencString(); // catalog, always "def"
-  const schema = c.lenencString();
-  const table = c.lenencString();
-  const orgTable = c.lenencString();
-  const name = c.lenencString();
-  const orgName = c.lenencString();
-  c.lenenc(); // length of the fixed fields (0x0c)
-  c.skip(2 + 4); // character set, display length
-  const type = c.u8();
-  return { schema, table, orgTable, name, orgName, type };
-}
+import { JSON_TYPE, type ColumnDef } from "./column-definition";
 
 /** How one column of a result is masked: a column rule (whole value), the detectors, or not at all. */
 type ColumnPlan = { rule: CompiledColumnRule | undefined; scan: boolean; type: number; quoted?: boolean };
@@ -275,7 +259,6 @@ export class RowMasker {
  */
 const MARKER_TYPES = new Set([0x0f, 0xf5, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe]);
 const NULL_VALUE = Buffer.from([0xfb]);
-const JSON_TYPE = 0xf5;
 const asTyped = (type: number, masked: Buffer): Buffer => {
   if (type !== JSON_TYPE) return masked;
   const text = masked.toString("utf8");

@@ -3,6 +3,7 @@ import type { Db } from "../../../drizzle/client";
 import { connections, connectors } from "../../../drizzle/schema/index";
 import { connectionTypeOf } from "../../../core/connections/registry";
 import type { Greeting } from "./handshake-messages";
+import { RELAYABLE_MARIADB_CAPS } from "./protocol-constants";
 import { probeGreeting } from "./target-login";
 import type { ConnectorHub } from "../../connector/connector-hub";
 
@@ -25,7 +26,14 @@ export class TargetGreetings {
   ) {}
 
   learn(g: Greeting): void {
-    this.latest = { serverVersion: g.serverVersion, connectionId: 0, capabilities: g.capabilities, charset: g.charset, status: g.status };
+    this.latest = {
+      serverVersion: g.serverVersion,
+      connectionId: 0,
+      capabilities: g.capabilities,
+      charset: g.charset,
+      status: g.status,
+      mariadbCapabilities: g.mariadbCapabilities & RELAYABLE_MARIADB_CAPS,
+    };
   }
 
   /** The facts to greet a client with; null when no target could be read (the client is refused then). */

@@ -4,12 +4,13 @@ import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { PacketChannel } from "./packet-channel";
 import { handshakeResponsePacket, parseErr, parseGreeting, type Greeting } from "./handshake-messages";
-import { Cap } from "./protocol-constants";
+import { Cap, RELAYABLE_MARIADB_CAPS } from "./protocol-constants";
 import type { MysqlSettings } from "../../../core/connections/types/mysql";
 import { DialError, type Dial } from "../../connector/dial";
 
 export type MysqlTarget = MysqlSettings & { password?: string };
-export type TargetSession = { socket: Duplex; leftover: Buffer; greeting: Greeting; capabilities: number; ok: Buffer };
+/** `mariadbCapabilities`: the MariaDB extended capabilities the target granted (MariadbCap). */
+export type TargetSession = { socket: Duplex; leftover: Buffer; greeting: Greeting; capabilities: number; mariadbCapabilities: number; ok: Buffer };
 
 const TIMEOUT_MS = 10_000;
 
@@ -44,7 +45,7 @@ export async function probeGreeting(dial: Dial, host: string, port: number): Pro
 export async function loginToTarget(
   dial: Dial,
   t: MysqlTarget,
-  client: { capabilities: number; charset: number; database: string | null; attributes: Buffer | null },
+  client: { capabilities: number; mariadbCapabilities?: number; charset: number; database: string | null; attributes: Buffer | null },
   allowLocalInfile: boolean,
 ): Promise<TargetSession> {
   let socket: Duplex = await connect(dial, t.host, t.port);
@@ -59,12 +60,13 @@ export async function loginToTarget(
     else caps |= Cap.PluginAuthLenencData;
     if (database) caps |= Cap.ConnectWithDb;
     if (allowLocalInfile && client.capabilities & Cap.LocalFiles) caps |= Cap.LocalFiles;
+    const mariadbCapabilities = (client.mariadbCapabilities ?? 0) & greeting.mariadbCapabilities & RELAYABLE_MARIADB_CAPS;
     let seq = 1;
     let secure = false;
     const offersTls = (greeting.capabilities & Cap.Ssl) !== 0;
     if (t.tls !== "disable" && offersTls) {
       caps |= Cap.Ssl;
-      seq = channel.send(handshakeResponsePacket({ capabilities: caps, charset: client.charset }), seq);
+      seq = channel.send(handshakeResponsePacket({ capabilities: caps, mariadbCapabilities, charset: client.charset }), seq);
       channel.release();
       const s = tls.connect({ socket: socket as net.Socket, servername: net.isIP(t.host) ? undefined : t.host, rejectUnauthorized: t.tls === "verify-full" });
       await new Promise<void>((resolve, reject) => {
@@ -80,14 +82,23 @@ export async function loginToTarget(
     let plugin = greeting.authPlugin;
     let scramble = greeting.scramble;
     seq = channel.send(
-      handshakeResponsePacket({ capabilities: caps, charset: client.charset, user: t.user, auth: scrambled(plugin, password, scramble), database, plugin, attributes: client.attributes }),
+      handshakeResponsePacket({
+        capabilities: caps,
+        mariadbCapabilities,
+        charset: client.charset,
+        user: t.user,
+        auth: scrambled(plugin, password, scramble),
+        database,
+        plugin,
+        attributes: client.attributes,
+      }),
       seq,
     );
     for (;;) {
       const p = await channel.next(TIMEOUT_MS);
       seq = (p.lastSeq + 1) & 0xff;
       const first = p.payload[0];
-      if (first === 0x00) return { socket, leftover: channel.release(), greeting, capabilities: caps, ok: Buffer.from(p.payload) };
+      if (first === 0x00) return { socket, leftover: channel.release(), greeting, capabilities: caps, mariadbCapabilities, ok: Buffer.from(p.payload) };
       if (first === 0xff) {
         const refused = parseErr(p.payload);
         throw new TargetLoginError(refused.message, "target", refused);

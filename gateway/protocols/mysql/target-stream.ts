@@ -59,7 +59,7 @@ export class TargetStream {
     private readonly side: RelaySide,
     deprecateEof: boolean,
   ) {
-    this.reader = new ResponseReader(deprecateEof, (r) => this.current?.record?.results.push(r));
+    this.reader = new ResponseReader(deprecateEof, (r) => this.current?.record?.results.push(r), side.hooks.extendedMetadata);
     this.reader.status = side.hooks.targetStatus;
   }
 
