@@ -129,6 +129,17 @@ describe("classifying MySQL statements as neutral commands", () => {
     }
   });
 
+  it("reads MariaDB's system-versioned reads as reads of the table, DELETE HISTORY as a DELETE, and names SHUTDOWN and plugins", () => {
+    expect(one("select * from shop.hist for system_time from timestamp '2000-01-01 00:00:00' to current_timestamp as h")).toMatchObject({ kind: "SELECT", tables: ["shop.hist"] });
+    // A time the gateway cannot read (a subquery) is unparseable: refused under a policy.
+    expect(analyzeMysql("select * from hist for system_time as of (select max(t) from vault)").ok).toBe(false);
+    expect(one("delete history from hist")).toMatchObject({ kind: "DELETE HISTORY", runs: ["DELETE"], classes: ["write"], tables: ["hist"], writesWithoutWhere: true });
+    expect(one("delete history from hist before system_time now() - interval 1 day").writesWithoutWhere).toBe(false);
+    expect(one("shutdown")).toMatchObject({ kind: "SHUTDOWN", classes: ["ddl"] });
+    expect(one("install soname 'ha_blackhole'")).toMatchObject({ kind: "INSTALL SONAME", classes: expect.arrayContaining(["anonymous-code", "ddl"]) });
+    expect(one("uninstall plugin blackhole")).toMatchObject({ kind: "UNINSTALL PLUGIN", classes: ["ddl"] });
+  });
+
   it("names the tables inside a parenthesised join, which the grammar library's table list leaves out", () => {
     expect(one("select * from victims left join (secrets, shop.other) on 1 = 1").tables).toEqual(["victims", "secrets", "shop.other"]);
     expect(one("select * from victims join (secrets s join (other o, more) on 1 = 1) on 1 = 1").tables).toEqual(["victims", "secrets", "other", "more"]);

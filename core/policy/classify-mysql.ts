@@ -1,5 +1,5 @@
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { ANONYMOUS, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
+import { ANONYMOUS, deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
@@ -157,6 +157,8 @@ function classifyOne(sql: string): Classification | { error: string } {
   if (wrapped) return wrapped;
   const handler = HANDLER.exec(sql);
   if (handler) return handlerStatement(handler);
+  const history = deleteHistory(sql);
+  if (history) return history;
   // Where the dialect that read furthest stopped: the parser's own message lists every token it
   // expected there, which tells a person nothing, so the error names the place instead.
   let stoppedAt = -1;

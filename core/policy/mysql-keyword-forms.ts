@@ -105,6 +105,10 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     new RegExp(`^drop\\s+temporary\\s+table\\s+(?:if\\s+exists\\s+)?(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)$`, "i"),
     (m) => ({ ...blankClassification("DROP TABLE", ["ddl"]), tables: [...m[1].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
   ],
+  // Stopping the server, and loading server code (a plugin: as LOAD of a library on Postgres, anonymous code).
+  [/^shutdown(?:\s+wait\s+for\s+all\s+(?:slaves|replicas))?$/i, () => blankClassification("SHUTDOWN", ["ddl"])],
+  [/^install\s+(plugin|soname)\b[^();]*$/i, (m) => blankClassification(`INSTALL ${m[1].toUpperCase()}`, ANONYMOUS)],
+  [/^uninstall\s+(plugin|soname)\b[^();]*$/i, (m) => blankClassification(`UNINSTALL ${m[1].toUpperCase()}`, ["ddl"])],
   // HELP 'topic': the server's help tables, read.
   [/^help\s+(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|[\w\s.-]+)$/i, () => blankClassification("HELP", ["utility"])],
   // A table value constructor on its own (MariaDB 10.3+, MySQL 8's VALUES ROW(...)): rows of literals only, so it reads nothing (a
@@ -125,6 +129,18 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     }),
   ],
 ];
+
+const DELETE_HISTORY = new RegExp(`^delete\\s+history\\s+from\\s+(${TABLE_NAME})(\\s+before\\s+system_time\\s+[\\w\\s'.:+-]*(?:(?:now|current_timestamp)\\s*\\(\\s*\\)[\\w\\s'.:+-]*)?)?$`, "i");
+
+/**
+ * MariaDB's DELETE HISTORY removes a system-versioned table's past rows: a DELETE of it, of every
+ * past row without BEFORE. Read before the grammar, which takes `history` for the name of a
+ * multi-table DELETE's target. Null for any other statement.
+ */
+export function deleteHistory(sql: string): Classification | null {
+  const m = DELETE_HISTORY.exec(sql);
+  return m && { ...blankClassification("DELETE HISTORY", ["write"]), tables: [identifier(m[1])], runs: ["DELETE"], writesWithoutWhere: !m[2] };
+}
 
 /** `db`.`t` or db.t as the policy names tables. */
 export const identifier = (raw: string) =>

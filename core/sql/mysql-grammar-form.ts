@@ -20,6 +20,8 @@ import { quotedSpans } from "./mysql-lexer";
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
  * - Rails' and others' `SET NAMES utf8mb4 [COLLATE c], @@SESSION.x = ...` as a SET of `names`;
  * - MariaDB's `SET STATEMENT max_statement_time = 5 FOR` before a statement dropped, when its settings read nothing;
+ * - MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL / AS OF / BETWEEN / FROM ...`) as reads of `t`, when
+ *   the times are literals, NOW() and the like (history rows have the table's columns, masked as they are);
  * - a character set introducer before a literal (`_utf8mb4'x'`, `_latin1 0x41`: it says how the
  *   literal's bytes are read, and leaves it a literal) dropped;
  * - an `INSERT`/`REPLACE ... VALUES` whose rows after the first hold literals only cut to its first
@@ -47,6 +49,14 @@ const KEPT_SELECT_MODIFIERS = /\b(?:all|distinct|distinctrow)\b/gi;
 const STRING = String.raw`(?:'[^']*'|"[^"]*")`;
 /** What may follow `INTO OUTFILE 'file'`: how the file is written (its character set, field and line separators). */
 const EXPORT_OPTION = String.raw`(?:character\s+set|charset)\s+(?:[\w$]+|${STRING})|(?:fields|columns)(?:\s+(?:terminated|(?:optionally\s+)?enclosed|escaped)\s+by\s+${STRING})+|lines(?:\s+(?:starting|terminated)\s+by\s+${STRING})+`;
+
+/**
+ * A point in time as a system-versioned read names one: a literal (`TIMESTAMP '2024-01-01'`, a
+ * transaction id), NOW() / CURRENT_TIMESTAMP / CURRENT_DATE or a user variable, give or take
+ * INTERVALs. Anything else (a subquery, a function) is left for the grammar, which refuses it.
+ */
+const TIME_POINT = String.raw`(?:(?:timestamp|transaction)\s+)?(?:'[^']*'|\d+(?:\.\d+)?|now\s*\(\s*\)|current_timestamp(?:\s*\(\s*\))?|current_date(?:\s*\(\s*\))?|@[\w$]+)(?:\s*[-+]\s*interval\s+\d+\s+\w+)*`;
+const SYSTEM_TIME = String.raw`\bfor\s+system_time\s+(?:all|as\s+of\s+${TIME_POINT}|between\s+${TIME_POINT}\s+and\s+${TIME_POINT}|from\s+${TIME_POINT}\s+to\s+${TIME_POINT})`;
 
 /** The character sets MariaDB and MySQL name (an introducer is `_` and one of them, before a string, hex or bit literal). */
 const CHARSETS =
@@ -76,6 +86,8 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
   [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
+  // MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL`, `AS OF ...`): the same table, its rows of other times.
+  [/\bsystem_time\b/i, new RegExp(SYSTEM_TIME, "gi"), " "],
   // MariaDB's `SET STATEMENT a = 1 FOR <statement>` as the statement (settings of names and literals only: one that
   // reads anything stays, and the text is unreadable to the grammar). classify-mysql.ts judges the settings itself.
   [/^\s*set\s+statement\b/i, /^\s*set\s+statement\s+[^()]*?\bfor\s+/gi, ""],

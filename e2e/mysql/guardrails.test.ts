@@ -20,6 +20,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     db = await startMariadb();
     await db.admin("create table shop.victims (id int primary key, name varchar(50)); insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');");
     await db.admin("create table shop.vault (secret varchar(50)); insert into shop.vault values ('s3cret');");
+    await db.admin("create table shop.hist (id int primary key, v int) with system versioning; insert into shop.hist values (1, 1); update shop.hist set v = 2 where id = 1;");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
     seed = openSeed(gw);
@@ -97,6 +98,10 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["begin not atomic declare x int default 1; if x then delete from victims where id = 1; end if; end", "no-delete"],
     // A stored program's statement after a flow-control word (`IF ... THEN`, `WHILE ... DO`) in a later piece of its body.
     ["create procedure p() begin declare x int default 1; while x < 2 do update victims set name = 'q'; set x = x + 1; end while; end", "no-unbounded-writes"],
+    // MariaDB's system-versioned tables: a read of the table's past rows, and DELETE HISTORY, a DELETE of them.
+    ["select secret from vault for system_time all", "vault-unread"],
+    ["delete history from hist", "no-delete"],
+    ["delete history from hist before system_time now()", "no-delete"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -139,6 +144,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "handler victims close",
       "set statement max_statement_time = 10 for select id, name from victims where id = 2",
       "execute immediate 'select name from victims where id = ?' using 3",
+      "select id, v from hist for system_time all order by v",
+      "select v from hist for system_time as of timestamp now() - interval 1 day as h where id = 1",
       // Anonymous code, in every class (a rule on a table's writes meets it whatever it names): one that names no such table.
       "begin not atomic declare x int default 2; select x * 3 as y; end",
       "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",

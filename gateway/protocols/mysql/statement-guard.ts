@@ -357,7 +357,7 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
     const named = coveredWord(masking, text);
     if (named) return refuse(`it names ${named}, a column masking protects, and the gateway cannot read it to see where its values go`);
     // Whole rows of a covered table or view read where the grammar cannot follow them: `CREATE OR
-    // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME ALL`, a
+    // REPLACE TABLE c SELECT * FROM users`, `INSERT INTO c TABLE users`, `... FOR SYSTEM_TIME AS OF (SELECT ...)`, a
     // procedure or event whose body copies them, a file (`SELECT * ... INTO OUTFILE ... FIELDS
     // TERMINATED BY ','`). DDL that only names the table (`ALTER TABLE users DISABLE KEYS`) reads no row.
     if (!READS_ROWS.test(text)) return null;
