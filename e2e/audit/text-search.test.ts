@@ -30,6 +30,9 @@ const ROWS: Array<[string | null, string | null]> = [
   [null, "application psql"],
 ];
 
+/** The seconds past 2026-01-01T00:00:00Z of the window events, in the order they are stored. */
+const WINDOW = [5, 1, 3, 3, 2, 6, 4, 0, 5];
+
 beforeAll(async () => {
   const db = `gh_search_${randomBytes(4).toString("hex")}`;
   psqlAdmin(pgServer, `create database ${db}`);
@@ -43,6 +46,9 @@ beforeAll(async () => {
     const h = openDb(url, { max: 2 });
     handles[name] = h;
     for (const [statement, message] of ROWS) await h.pool.query("insert into audit_events (action, outcome, statement, message) values ('statement', 'ok', $1, $2)", [statement, message]);
+    // A time window's events, stored out of time order (as a journal replayed after a crash stores them), two at one instant.
+    for (const [n, second] of WINDOW.entries())
+      await h.pool.query("insert into audit_events (action, outcome, statement, at) values ('statement', 'ok', $1, $2)", [`window-${n}`, `2026-01-01T00:00:0${second}Z`]);
     // Filler, so that the planner has a table to choose an index for.
     await h.pool.query("insert into audit_events (action, outcome, statement) select 'statement', 'ok', 'select ' || g from generate_series(1, 2000) g");
     await h.pool.query("analyze audit_events");
@@ -80,6 +86,33 @@ describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s"
     expect(first.items.map((e) => e.statement)).toEqual(["select 1999", "select 1998", "select 1997"]);
     const next = await searchAudit(db, { q: "SELECT 1", limit: 3, cursor: first.nextCursor });
     expect(next.items.map((e) => e.statement)).toEqual(["select 1996", "select 1995", "select 1994"]);
+  });
+
+  it("pages a time window newest first by time (ties by id), each event once, by keyset; the export reads it alike", async () => {
+    const { searchAudit } = await import("../../server/audit/search-audit");
+    const { exportAuditStream } = await import("../../server/audit/export-audit");
+    const db = handles[name].db;
+    const window = { from: new Date("2026-01-01T00:00:01Z"), to: new Date("2026-01-01T00:00:05Z") };
+    const want = WINDOW.map((second, n) => ({ second, n }))
+      .filter((e) => e.second >= 1 && e.second <= 5)
+      .sort((a, b) => b.second - a.second || b.n - a.n)
+      .map((e) => `window-${e.n}`);
+    const paged: string[] = [];
+    let cursor: number | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await searchAudit(db, { ...window, limit: 2, cursor });
+      paged.push(...r.items.map((e) => e.statement ?? ""));
+      if (!r.nextCursor) break;
+      cursor = r.nextCursor;
+    }
+    expect(paged).toEqual(want);
+    const text = await new Response(exportAuditStream(db, window, "jsonl")).text();
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { statement: string }).statement),
+    ).toEqual(want);
   });
 
   it("has pg_trgm loaded and trigram indexes that serve ilike on both columns", async () => {

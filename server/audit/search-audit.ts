@@ -15,6 +15,16 @@ const MAX_ID = "9223372036854775807";
 const sessionBefore = (sessionId: string, beforeId?: number) =>
   and(sql`(${auditEvents.sessionId}, ${auditEvents.id}) < (${sessionId}::uuid, ${beforeId ? String(beforeId) : MAX_ID}::bigint)`, gte(auditEvents.sessionId, sessionId));
 
+/**
+ * A time window pages by the (at, id) index, newest first by time: the keyset is the row
+ * comparison `(at, id) < (the cursor event's at, its id)`, the cursor still an event id. Paged by id
+ * instead, the planner walks the primary key down from the newest event, expecting the window's
+ * rows to be spread evenly, and reads every event newer than the window first (a window a month back
+ * took 265-314 ms at a million events on the embedded database).
+ */
+const byTime = (f: AuditFilter) => !f.session && Boolean(f.from || f.to);
+const timeBefore = (beforeId: number) => sql`(${auditEvents.at}, ${auditEvents.id}) < ((select e.at from ${auditEvents} e where e.id = ${beforeId}), ${beforeId}::bigint)`;
+
 /** The filters as SQL, plus the keyset bound of the page (events older than `beforeId`). */
 export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
   const text = f.q ? `%${likeEscape(f.q)}%` : undefined;
@@ -26,14 +36,14 @@ export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
     f.outcome ? eq(auditEvents.outcome, f.outcome) : undefined,
     f.from ? gte(auditEvents.at, f.from) : undefined,
     f.to ? lte(auditEvents.at, f.to) : undefined,
-    f.session ? sessionBefore(f.session, beforeId) : beforeId ? lt(auditEvents.id, beforeId) : undefined,
+    f.session ? sessionBefore(f.session, beforeId) : !beforeId ? undefined : byTime(f) ? timeBefore(beforeId) : lt(auditEvents.id, beforeId),
   );
 }
 
-/** Newest first; within one session, in the order of the (session_id, id) index (the same order). */
-export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.sessionId), desc(auditEvents.id)] : [desc(auditEvents.id)]);
+/** Newest first; within one session, in the order of the (session_id, id) index (the same order); in a time window, by time. */
+export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.sessionId), desc(auditEvents.id)] : byTime(f) ? [desc(auditEvents.at), desc(auditEvents.id)] : [desc(auditEvents.id)]);
 
-/** Newest first, keyset by id: the 2,000th page costs what the first does. */
+/** Newest first, keyset by id (in a time window by time, then id): the 2,000th page costs what the first does. */
 export async function searchAudit(db: Db, f: AuditFilter & { cursor?: number | null; limit?: number }) {
   const limit = f.limit ?? 50;
   const rows = await db
