@@ -109,6 +109,9 @@ describe("classifying MySQL statements as neutral commands", () => {
     // The literal is the statement: two texts that differ only in it are not one shape.
     expect(one("execute immediate 'select 1'").runs).toEqual(["SELECT"]);
     expect(one("execute immediate 'drop table t'").runs).toEqual(["DROP TABLE"]);
+    // The server prepares one statement, but what a text of several would run is judged all the same.
+    expect(one("execute immediate 'select 1; delete from t'").runs).toEqual(["SELECT", "DELETE"]);
+    expect(one("prepare s from 'select 1; drop table t'").runs).toEqual(["SELECT", "DROP TABLE"]);
     const set = one("set statement max_statement_time = 10, sql_log_bin = 0 for delete from t where id = 1");
     expect(set).toMatchObject({ kind: "DELETE", runs: ["SET"], tables: ["t"], writesWithoutWhere: false });
     expect(set.classes).toEqual(expect.arrayContaining(["write", "session"]));

@@ -46,10 +46,16 @@ const merge = (a: Classification, b: Classification): Classification => ({
 });
 
 const cache = new Map<string, MysqlAnalysis>();
-/** The first statement of a text (what PREPARE and EXECUTE IMMEDIATE run), judged. */
+/**
+ * What PREPARE and EXECUTE IMMEDIATE run, judged: the server prepares one statement (it refuses a
+ * text of several with 1064), but the classification holds what every statement of the text runs,
+ * so no rule depends on that refusal.
+ */
 function firstOfText(text: string): Classification | { error: string } {
   const inner = analyzeMysql(text);
-  return inner.ok ? (inner.statements[0]?.classification ?? blankClassification("EMPTY", [])) : { error: inner.error };
+  if (!inner.ok) return { error: inner.error };
+  const [first, ...rest] = inner.statements.map((s) => s.classification);
+  return rest.reduce(merge, first ?? blankClassification("EMPTY", []));
 }
 
 /** One plain statement per shape (plainShape), for texts that differ from it only in numbers. */
