@@ -15,10 +15,20 @@ export async function deleteStaleTerminalTickets(db: Db): Promise<void> {
   await db.execute(sql`delete from terminal_tickets where expires_at < now() - interval '1 day'`);
 }
 
+/**
+ * Held MCP calls' rows past their expiry: sealed results nobody collected, waits whose instance
+ * stopped. Deleted when a call is next held or settled, and by the hourly sweep, so a result does not
+ * outlive its 15 minutes by more than an hour on a gateway that holds no more calls.
+ */
+export async function deleteExpiredHeldCalls(db: Db): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`with gone as (delete from held_call_results where expires_at < now() returning 1) select count(*)::int as n from gone`);
+  return rows[0]?.n ?? 0;
+}
+
 /** Runs the retention now and every hour (every instance may: the deletes are idempotent). */
 export function startRetention(db: Db, days: number, log: (m: string) => void): () => void {
   const sweep = () =>
-    Promise.all([deleteOldRecordings(db, days).then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`)), deleteStaleTerminalTickets(db)]).catch((err) =>
+    Promise.all([deleteOldRecordings(db, days).then((n) => n && log(`deleted ${n} recording(s) older than ${days} days`)), deleteStaleTerminalTickets(db), deleteExpiredHeldCalls(db)]).catch((err) =>
       log(`retention sweep failed: ${(err as Error).message}`),
     );
   void sweep();

@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callTool as call, connectMcp, structured, textOf as text } from "./mcp-client";
 import { auditEvents, heldCallResults } from "../../drizzle/schema/index";
+import { deleteExpiredHeldCalls } from "../../core/recordings/retention";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "../masking/support/masked-gateway";
@@ -237,6 +238,15 @@ describe("[MCP] Gatehouse's own MCP server at /mcp", () => {
       expect(rejected.isError).toBe(true);
       expect(text(rejected)).toContain("rejected by dana@example.com: not today");
       expect(await exists("kept_elsewhere")).toBe(true);
+      // Past its expiry, a row goes at the hourly retention sweep too, though no call is held again; a live one stays.
+      const rowOf = (reviewId: string) => m.t.gw.deps.db.select().from(heldCallResults).where(eq(heldCallResults.reviewId, reviewId));
+      await m.t.gw.deps.db
+        .update(heldCallResults)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(heldCallResults.reviewId, pending.reviewId));
+      expect(await deleteExpiredHeldCalls(m.t.gw.deps.db)).toBeGreaterThanOrEqual(1);
+      expect(await rowOf(pending.reviewId)).toEqual([]);
+      expect(await rowOf(second2.reviewId)).toHaveLength(1);
       await there.close();
       await first.close();
     } finally {

@@ -1,8 +1,9 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client";
 import type { SecretBox } from "../../../core/crypto/secret-box";
 import { gatewayInstances, heldCallResults } from "../../../drizzle/schema/index";
 import type { ToolOutcome } from "./tool-call";
+import { deleteExpiredHeldCalls } from "../../../core/recordings/retention";
 
 /** How long a waiting call's row lasts at most: a review waits a day at most (a policy's timeoutSeconds). */
 const WAITING_MS = 25 * 3600_000;
@@ -55,9 +56,9 @@ export class HeldCallResults {
     }
   }
 
-  /** Expired rows go (sealed results nobody collected, waits whose instance stopped). */
+  /** Expired rows go (sealed results nobody collected, waits whose instance stopped); the hourly retention sweep deletes them too. */
   private async sweep(): Promise<void> {
-    await this.db.delete(heldCallResults).where(lt(heldCallResults.expiresAt, new Date()));
+    await deleteExpiredHeldCalls(this.db);
   }
 
   /** The call `reviewId` of `identityName` as recorded (another identity's reads as none); `holderGone`: the instance that held it stopped before its outcome was stored. */
