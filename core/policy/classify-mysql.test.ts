@@ -188,11 +188,16 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("set @x = (select secret from vault)").tables).toEqual(["vault"]);
   });
 
-  it("reads a table value constructor of literals as a SELECT that reads nothing; a row with anything else stays unreadable", () => {
-    for (const text of ["VALUES (1, 'a'), (2, NULL)", "values row(-2.5e3, x'00ff', 0x1f, true) limit 1", "values ('it\\'s'), ('a''b')"])
+  it("reads a table value constructor as the SELECTs it amounts to: alone, in a union, in a derived table, with what its rows read and call", () => {
+    for (const text of ["VALUES (1, 'a'), (2, NULL)", "values row(-2.5e3, x'00ff', 0x1f, true) limit 1", "values ('it\\'s'), ('a''b')", "values (1, ')'), (2, '(')"])
       expect(one(text), text).toMatchObject({ kind: "SELECT", classes: ["read"], tables: [], functions: [] });
-    for (const text of ["values ((select email from customers))", "values (load_file('/etc/passwd'))", "values (1) union select email from customers", "values (@x)"])
-      expect(analyzeMysql(text).ok, text).toBe(false);
+    expect(one("values ((select email from customers))").tables).toEqual(["customers"]);
+    expect(one("values (load_file('/etc/passwd'))").functions).toEqual(["load_file"]);
+    expect(one("values (1) union select email from customers").tables).toEqual(["customers"]);
+    expect(one("select * from (values (1), (2)) t join (select id from vault) v on true").tables).toEqual(expect.arrayContaining(["vault"]));
+    // An INSERT's VALUES is its own; a VALUES that does not close stays unreadable.
+    expect(one("insert into t (a) values (1), (2)")).toMatchObject({ kind: "INSERT", tables: ["t"] });
+    expect(analyzeMysql("values (1").ok).toBe(false);
   });
 
   it("reads the DROP and ALTER forms mysqladmin and mysqldump send that the grammar does not, SCHEMA as DATABASE, and HELP", () => {

@@ -11,10 +11,8 @@ export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\
 
 export const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
 
-// Literals as a table value constructor's rows hold them (numbers, strings, hex, NULL, TRUE/FALSE): nothing that reads or calls.
+// A literal (number, string, hex, NULL, TRUE/FALSE): nothing that reads or calls (a column's default in a migration).
 const LITERAL = `(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|0x[0-9a-f]+|x'[0-9a-f]*'|'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|null|true|false)`;
-const VALUES_ROW = `(?:row\\s*)?\\(\\s*${LITERAL}(?:\\s*,\\s*${LITERAL})*\\s*\\)`;
-const VALUES_ONLY = new RegExp(`^values\\s*${VALUES_ROW}(?:\\s*,\\s*${VALUES_ROW})*(?:\\s+limit\\s+\\d+(?:\\s*,\\s*\\d+)?)?$`, "i");
 
 /**
  * Statements node-sql-parser does not read that can be named from their first words without
@@ -111,9 +109,6 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^uninstall\s+(plugin|soname)\b[^();]*$/i, (m) => blankClassification(`UNINSTALL ${m[1].toUpperCase()}`, ["ddl"])],
   // HELP 'topic': the server's help tables, read.
   [/^help\s+(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|[\w\s.-]+)$/i, () => blankClassification("HELP", ["utility"])],
-  // A table value constructor on its own (MariaDB 10.3+, MySQL 8's VALUES ROW(...)): rows of literals only, so it reads nothing (a
-  // subquery or a function call in a row is not a literal: unparseable, refused under a policy). Judged as a SELECT, as Postgres' VALUES is.
-  [VALUES_ONLY, () => blankClassification("SELECT", ["read"])],
   // LOAD XML writes rows into its table as LOAD DATA does (REPLACE deletes the rows it collides with; without LOCAL the file is the
   // server's). Read when nothing in it calls a function (a plain column list at most).
   [

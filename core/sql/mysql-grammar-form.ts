@@ -15,6 +15,7 @@ import { quotedSpans } from "./mysql-lexer";
  * - `NATURAL [LEFT|RIGHT] JOIN` as `CROSS JOIN` (the same tables; no ON to read);
  * - `FOR SHARE` as `LOCK IN SHARE MODE`, and a locking clause's `OF t1, t2` dropped (still a locking read);
  * - `TABLE t` as `SELECT * FROM t`, `DO expr` as `SELECT expr` (the caller keeps the kind DO);
+ * - a table value constructor (`VALUES (1), (2)`, alone, in a union or a derived table) as SELECTs (valuesAsSelects);
  * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
  * - MySQL 8's row alias of an upsert (`INSERT ... VALUES (...) AS new ON DUPLICATE KEY UPDATE a = new.a`,
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
@@ -34,7 +35,53 @@ export function grammarForm(statement: string): string {
   // Rows first: a dump's statement is cut to one row before the IN-list cut reads it (an IN list in a row keeps every row anyway).
   let text = longInListsCut(firstLiteralRow(statement));
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
-  return text;
+  return OPENED_VALUES.test(text) ? valuesAsSelects(text) : text;
+}
+
+/** VALUES where a query may start: the statement's start, a parenthesis, a set operator (an INSERT's VALUES follows a name or a list). */
+const OPENED_VALUES = /(?:^|\(|\b(?:union|except|intersect|all|distinct))\s*values\b/i;
+
+/**
+ * A table value constructor (`VALUES (1, 'a'), (2, 'b')`, MariaDB 10.3+; MySQL 8's `VALUES ROW(1)`)
+ * as the SELECTs it amounts to (`SELECT 1, 'a' UNION ALL SELECT 2, 'b'`), where a query may start:
+ * `VALUES (1) UNION SELECT ...`, `SELECT * FROM (VALUES (1), (2)) t`. The grammar reads no VALUES
+ * there; a row's expressions (a subquery too) are read as a SELECT's. A VALUES whose rows do not
+ * close is left as it is (unreadable).
+ */
+function valuesAsSelects(statement: string): string {
+  const blanked = blankQuoted(statement);
+  let out = "";
+  let from = 0;
+  for (const m of blanked.matchAll(new RegExp(OPENED_VALUES.source, "gi"))) {
+    const start = m.index + m[0].length - "values".length;
+    if (start < from) continue;
+    const rows: string[] = [];
+    let at = start + "values".length;
+    for (;;) {
+      const open = /^\s*(?:row\s*)?\(/i.exec(blanked.slice(at));
+      const close = open ? closingParenthesis(blanked, at + open[0].length - 1) : -1;
+      if (close < 0) break;
+      rows.push(statement.slice(at + open![0].length, close));
+      at = close + 1;
+      const comma = /^\s*,/.exec(blanked.slice(at));
+      if (!comma) break;
+      at += comma[0].length;
+    }
+    if (rows.length === 0) continue;
+    out += statement.slice(from, start) + rows.map((r) => `SELECT ${r}`).join(" UNION ALL ");
+    from = at;
+  }
+  return out + statement.slice(from);
+}
+
+/** The index of the parenthesis that closes the one at `open` in a text whose quoted parts are blanked (-1: none). */
+function closingParenthesis(blanked: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < blanked.length; i++) {
+    if (blanked[i] === "(") depth++;
+    else if (blanked[i] === ")" && --depth === 0) return i;
+  }
+  return -1;
 }
 
 type Replace = string | ((match: RegExpExecArray) => string);

@@ -102,6 +102,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select secret from vault for system_time all", "vault-unread"],
     ["delete history from hist", "no-delete"],
     ["delete history from hist before system_time now()", "no-delete"],
+    // A table value constructor, read as the SELECTs it amounts to.
+    ["values ((select secret from vault))", "vault-unread"],
+    ["values (1) union select secret from vault", "vault-unread"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -145,6 +148,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "set statement max_statement_time = 10 for select id, name from victims where id = 2",
       "execute immediate 'select name from victims where id = ?' using 3",
       "select id, v from hist for system_time all order by v",
+      "select v.name from victims v where v.id in (select * from (values (1), (3)) t) order by v.id",
       "select v from hist for system_time as of timestamp now() - interval 1 day as h where id = 1",
       // Anonymous code, in every class (a rule on a table's writes meets it whatever it names): one that names no such table.
       "begin not atomic declare x int default 2; select x * 3 as y; end",

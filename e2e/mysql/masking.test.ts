@@ -54,6 +54,8 @@ describe("[MYSQL][MASKING]", () => {
     // System-versioned reads: the table's rows of other times, masked as its rows.
     "select concat(code, '!') as c, email from users for system_time all",
     "select * from users for system_time as of timestamp now() as u",
+    // A table value constructor's rows, read as SELECTs.
+    "values ((select code from users where id = 1), (select email from users where id = 1)), ('x', 'y')",
   ];
 
   it("masks every form of the covered column and every detected email in text results (mysql2)", async () => {
@@ -229,6 +231,7 @@ describe("[MYSQL][MASKING]", () => {
         "set session_track_system_variables = (select code from users limit 1)",
         "set statement max_statement_time = 10 for insert into copies select code from users",
         "execute immediate 'insert into copies select code from users'",
+        "insert into copies select * from (values ((select code from users limit 1))) v",
       ];
       await c.query("set @q = concat('insert into copies sel', 'ect co', 'de from us', 'ers')");
       for (const sql of copies) {
