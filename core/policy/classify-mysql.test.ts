@@ -143,6 +143,23 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("uninstall plugin blackhole")).toMatchObject({ kind: "UNINSTALL PLUGIN", classes: ["ddl"] });
   });
 
+  it("reads what migrations, ORMs and admins send that the grammar lacks: full-text search, IF NOT EXISTS indexes, CHECK OPTION, partitioning, sequences, COMMIT's words, accounts, events", () => {
+    expect(one("select id from t where match(a, b) against('x' in boolean mode)")).toMatchObject({ kind: "SELECT", tables: ["t"], functions: ["match_against"] });
+    expect(one("select * from t where match (a) against ((select s from vault) with query expansion)").tables).toEqual(expect.arrayContaining(["t", "vault"]));
+    expect(one("create unique index if not exists i on t (a)")).toMatchObject({ kind: "CREATE INDEX", classes: ["ddl"] });
+    expect(one("create view v as select a from vault with cascaded check option")).toMatchObject({ kind: "CREATE VIEW", tables: ["vault"] });
+    expect(one("create table p (id int, key (id)) partition by hash(id) partitions 4")).toMatchObject({ kind: "CREATE TABLE", classes: ["ddl"] });
+    // Partitioning before a query stays unreadable: dropping it would drop the query.
+    expect(analyzeMysql("create table p (id int) partition by hash(id) partitions 2 as select id from vault").ok).toBe(false);
+    expect(one("select next value for s, previous value for shop.s").functions).toEqual(["nextval", "lastval"]);
+    for (const text of ["rollback work", "commit and chain", "commit work and no chain no release"]) expect(one(text).classes, text).toEqual(["transaction"]);
+    expect(one("create user if not exists 'u'@'%' identified by 'p'")).toMatchObject({ kind: "CREATE USER", classes: ["privileges"] });
+    expect(one("create role if not exists r")).toMatchObject({ kind: "CREATE ROLE", classes: ["privileges"] });
+    expect(one("grant r to 'u'@'%'")).toMatchObject({ kind: "GRANT", classes: ["privileges"] });
+    expect(one("alter event e do delete from t")).toMatchObject({ kind: "ALTER EVENT", runs: ["DELETE"], tables: ["t"] });
+    expect(one("purge binary logs before now()")).toMatchObject({ kind: "PURGE BINARY LOGS", classes: ["ddl"] });
+  });
+
   it("names the tables inside a parenthesised join, which the grammar library's table list leaves out", () => {
     expect(one("select * from victims left join (secrets, shop.other) on 1 = 1").tables).toEqual(["victims", "secrets", "shop.other"]);
     expect(one("select * from victims join (secrets s join (other o, more) on 1 = 1) on 1 = 1").tables).toEqual(["victims", "secrets", "other", "more"]);

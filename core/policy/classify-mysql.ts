@@ -30,7 +30,7 @@ function handlerStatement(m: RegExpExecArray): Classification | { error: string 
   return "error" in where ? where : { ...c, functions: where.functions, tables: [...new Set([table, ...where.tables])] };
 }
 
-const STORED_PROGRAM = /^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i;
+const STORED_PROGRAM = /^(?:create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)|alter\s+(definer\s*=\s*\S+\s+)?event)\b/i;
 
 const BODY_STATEMENT = /\b(select|insert|update|delete|replace|drop|alter|create|truncate|grant|revoke|call|set|load)\b/gi;
 

@@ -67,6 +67,15 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
   ],
   [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
+  // COMMIT / ROLLBACK with their optional words (`ROLLBACK WORK`, `COMMIT AND CHAIN`, `NO RELEASE`).
+  [/^(commit|rollback)(?:\s+work)?(?:\s+and\s+(?:no\s+)?chain)?(?:\s+(?:no\s+)?release)?$/i, (m) => blankClassification(m[1].toUpperCase(), ["transaction"])],
+  // Accounts and roles the grammar does not read (CREATE USER ... IDENTIFIED BY, CREATE ROLE, GRANT role TO user): names and a password.
+  [/^create\s+(?:or\s+replace\s+)?(user|role)\b(?!.*\bselect\b)[^;]*$/is, (m) => blankClassification(`CREATE ${m[1].toUpperCase()}`, ["privileges"])],
+  [/^grant\s+(?!.*\bon\b)(?!.*\bselect\b)[^;()]*\bto\b[^;()]*$/is, () => blankClassification("GRANT", ["privileges"])],
+  // ALTER EVENT may give the event a new body: anonymous code, as CREATE EVENT (classify-mysql.ts reads the body too).
+  [/^alter\s+(?:definer\s*=\s*\S+\s+)?event\b/i, () => blankClassification("ALTER EVENT", ANONYMOUS)],
+  // Deleting the server's binary logs (replication and point-in-time recovery read them): server-wide, as SET GLOBAL.
+  [/^purge\s+(?:binary|master)\s+logs\s+(?:to|before)\b[^;]*$/i, () => blankClassification("PURGE BINARY LOGS", ["ddl"])],
   // The grammar reads DROP DATABASE only with a bare name, and not ALTER DATABASE at all (mysqladmin and mysqldump
   // --add-drop-database quote the name). SCHEMA is MySQL's synonym: judged as DATABASE, as classify-mysql.ts names it.
   [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?${NAME}$`, "i"), () => schemaSynonym(blankClassification("DROP DATABASE", ["ddl"]))],

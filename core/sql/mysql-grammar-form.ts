@@ -16,6 +16,9 @@ import { quotedSpans } from "./mysql-lexer";
  * - `FOR SHARE` as `LOCK IN SHARE MODE`, and a locking clause's `OF t1, t2` dropped (still a locking read);
  * - `TABLE t` as `SELECT * FROM t`, `DO expr` as `SELECT expr` (the caller keeps the kind DO);
  * - a table value constructor (`VALUES (1), (2)`, alone, in a union or a derived table) as SELECTs (valuesAsSelects);
+ * - a full-text search `MATCH (a) AGAINST ('x' IN BOOLEAN MODE)` as `match_against(a, 'x')` (matchAgainst);
+ * - `CREATE INDEX IF NOT EXISTS` and a view's `WITH CHECK OPTION` as without them, a table's `PARTITION BY ...` dropped where
+ *   no query follows, and MariaDB's `NEXT VALUE FOR s` / `PREVIOUS VALUE FOR s` as `nextval(s)` / `lastval(s)`;
  * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
  * - MySQL 8's row alias of an upsert (`INSERT ... VALUES (...) AS new ON DUPLICATE KEY UPDATE a = new.a`,
  *   as Laravel sends) dropped: `new.a` is then read as a column of a table named new, which adds no table;
@@ -35,7 +38,34 @@ export function grammarForm(statement: string): string {
   // Rows first: a dump's statement is cut to one row before the IN-list cut reads it (an IN list in a row keeps every row anyway).
   let text = longInListsCut(firstLiteralRow(statement));
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
-  return OPENED_VALUES.test(text) ? valuesAsSelects(text) : text;
+  if (OPENED_VALUES.test(text)) text = valuesAsSelects(text);
+  return /\bagainst\b/i.test(text) ? matchAgainst(text) : text;
+}
+
+const MATCH = /\bmatch\s*\(([^()]*)\)\s*against\s*\(/gi;
+const SEARCH_MODIFIER = /\s+(?:in\s+natural\s+language\s+mode(?:\s+with\s+query\s+expansion)?|in\s+boolean\s+mode|with\s+query\s+expansion)\s*$/i;
+
+/**
+ * A full-text search (`MATCH (a, b) AGAINST ('x' IN BOOLEAN MODE)`), which the grammar does not read,
+ * as a call of `match_against(a, b, 'x')`: the same columns and search expression, read as a
+ * function's arguments (a score computed from the columns, as any expression over them).
+ */
+function matchAgainst(statement: string): string {
+  const blanked = blankQuoted(statement);
+  let out = "";
+  let from = 0;
+  for (const m of blanked.matchAll(MATCH)) {
+    if (m.index < from) continue;
+    const open = m.index + m[0].length - 1;
+    const close = closingParenthesis(blanked, open);
+    if (close < 0) break;
+    const search = statement.slice(open + 1, close);
+    const modifier = SEARCH_MODIFIER.exec(blanked.slice(open + 1, close));
+    const expr = modifier ? search.slice(0, modifier.index) : search;
+    out += `${statement.slice(from, m.index)}match_against(${statement.slice(m.index, m.index + m[0].length).replace(/^match\s*\(|\)\s*against\s*\($/gi, "")}, ${expr})`;
+    from = close + 1;
+  }
+  return out + statement.slice(from);
 }
 
 /** VALUES where a query may start: the statement's start, a parenthesis, a set operator (an INSERT's VALUES follows a name or a list). */
@@ -133,6 +163,13 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
   [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
+  // MariaDB's CREATE INDEX IF NOT EXISTS (migrations), and a view's WITH [CASCADED | LOCAL] CHECK OPTION: the same index, the same view.
+  [/^\s*create\b[\s\S]*\bindex\s+if\b/i, /^(\s*create\s+(?:or\s+replace\s+)?(?:(?:unique|fulltext|spatial)\s+)?index)\s+if\s+not\s+exists\b/gi, (m) => m[1]],
+  [/\bcheck\s+option\b/i, /\bwith\s+(?:cascaded\s+|local\s+)?check\s+option\s*$/gi, " "],
+  // A table's partitioning (PARTITION BY HASH (id) PARTITIONS 4: how rows are stored, by its own columns), where no query follows.
+  [/^\s*(?:create|alter)\b[\s\S]*\bpartition\s+by\b/i, /\bpartition\s+by\b(?![\s\S]*\bselect\b)[\s\S]*$/gi, " "],
+  // MariaDB's NEXT / PREVIOUS VALUE FOR s: its NEXTVAL(s) / LASTVAL(s).
+  [/\bvalue\s+for\b/i, new RegExp(`\\b(next|previous)\\s+value\\s+for\\s+(${NAME})`, "gi"), (m) => `${m[1].toLowerCase() === "next" ? "nextval" : "lastval"}(${m[2]})`],
   // MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL`, `AS OF ...`): the same table, its rows of other times.
   [/\bsystem_time\b/i, new RegExp(SYSTEM_TIME, "gi"), " "],
   // MariaDB's `SET STATEMENT a = 1 FOR <statement>` as the statement (settings of names and literals only: one that

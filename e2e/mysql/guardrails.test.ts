@@ -20,6 +20,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     db = await startMariadb();
     await db.admin("create table shop.victims (id int primary key, name varchar(50)); insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');");
     await db.admin("create table shop.vault (secret varchar(50)); insert into shop.vault values ('s3cret');");
+    await db.admin("alter table shop.victims add fulltext index victims_name (name);");
     await db.admin("create table shop.hist (id int primary key, v int) with system versioning; insert into shop.hist values (1, 1); update shop.hist set v = 2 where id = 1;");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;
@@ -105,6 +106,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     // A table value constructor, read as the SELECTs it amounts to.
     ["values ((select secret from vault))", "vault-unread"],
     ["values (1) union select secret from vault", "vault-unread"],
+    // A full-text search, read as a call over its columns.
+    ["select 1 from dual where exists (select 1 from vault where match(secret) against('s3cret' in boolean mode))", "vault-unread"],
+    ["set statement max_statement_time = 5 for delete from victims where match(name) against('ann')", "no-delete"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -149,6 +153,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "execute immediate 'select name from victims where id = ?' using 3",
       "select id, v from hist for system_time all order by v",
       "select v.name from victims v where v.id in (select * from (values (1), (3)) t) order by v.id",
+      "select id, name from victims where match(name) against('bob' in boolean mode)",
+      "rollback work",
       "select v from hist for system_time as of timestamp now() - interval 1 day as h where id = 1",
       // Anonymous code, in every class (a rule on a table's writes meets it whatever it names): one that names no such table.
       "begin not atomic declare x int default 2; select x * 3 as y; end",
