@@ -151,6 +151,8 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("create table p (id int, key (id)) partition by hash(id) partitions 4")).toMatchObject({ kind: "CREATE TABLE", classes: ["ddl"] });
     // Partitioning before a query stays unreadable: dropping it would drop the query.
     expect(analyzeMysql("create table p (id int) partition by hash(id) partitions 2 as select id from vault").ok).toBe(false);
+    expect(analyzeMysql("create table p (id int) partition by hash(id) partitions 2 as table vault").ok).toBe(false);
+    expect(one("create table r (id int) partition by range (id) (partition p0 values less than (10), partition p1 values less than maxvalue)")).toMatchObject({ kind: "CREATE TABLE" });
     expect(one("select next value for s, previous value for shop.s").functions).toEqual(["nextval", "lastval"]);
     for (const text of ["rollback work", "commit and chain", "commit work and no chain no release"]) expect(one(text).classes, text).toEqual(["transaction"]);
     expect(one("create user if not exists 'u'@'%' identified by 'p'")).toMatchObject({ kind: "CREATE USER", classes: ["privileges"] });

@@ -166,8 +166,9 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   // MariaDB's CREATE INDEX IF NOT EXISTS (migrations), and a view's WITH [CASCADED | LOCAL] CHECK OPTION: the same index, the same view.
   [/^\s*create\b[\s\S]*\bindex\s+if\b/i, /^(\s*create\s+(?:or\s+replace\s+)?(?:(?:unique|fulltext|spatial)\s+)?index)\s+if\s+not\s+exists\b/gi, (m) => m[1]],
   [/\bcheck\s+option\b/i, /\bwith\s+(?:cascaded\s+|local\s+)?check\s+option\s*$/gi, " "],
-  // A table's partitioning (PARTITION BY HASH (id) PARTITIONS 4: how rows are stored, by its own columns), where no query follows.
-  [/^\s*(?:create|alter)\b[\s\S]*\bpartition\s+by\b/i, /\bpartition\s+by\b(?![\s\S]*\bselect\b)[\s\S]*$/gi, " "],
+  // A table's partitioning (PARTITION BY HASH (id) PARTITIONS 4: how rows are stored, by its own columns), where no query
+  // (`... SELECT`, MySQL 8's `... TABLE t`) follows.
+  [/^\s*(?:create|alter)\b[\s\S]*\bpartition\s+by\b/i, /\bpartition\s+by\b(?![\s\S]*\b(?:select|table)\b)[\s\S]*$/gi, " "],
   // MariaDB's NEXT / PREVIOUS VALUE FOR s: its NEXTVAL(s) / LASTVAL(s).
   [/\bvalue\s+for\b/i, new RegExp(`\\b(next|previous)\\s+value\\s+for\\s+(${NAME})`, "gi"), (m) => `${m[1].toLowerCase() === "next" ? "nextval" : "lastval"}(${m[2]})`],
   // MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL`, `AS OF ...`): the same table, its rows of other times.

@@ -325,6 +325,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   it("never stores the password an account statement carries", async () => {
     const through = await gatewayConnection(port, "guarded", agent.key);
     try {
+      await through.query("create user if not exists 'gatehouse_nobody'@'%' identified by 'hunter2-create'").catch(() => {});
       await through.query("alter user 'gatehouse_nobody'@'%' identified by 'hunter2-mysql'").catch(() => {});
       await through.query("set password for 'gatehouse_nobody'@'%' = password('hunter2-set')").catch(() => {});
     } finally {
@@ -332,7 +333,11 @@ describe("[MYSQL][GUARDRAILS]", () => {
     }
     await expect
       .poll(async () => (await auditEventsAbout(seed, "gatehouse_nobody")).map((e) => e.statement), { timeout: 5000 })
-      .toEqual(["alter user 'gatehouse_nobody'@'%' identified by '[redacted]'", "set password for 'gatehouse_nobody'@'%' = password('[redacted]')"]);
+      .toEqual([
+        "create user if not exists 'gatehouse_nobody'@'%' identified by '[redacted]'",
+        "alter user 'gatehouse_nobody'@'%' identified by '[redacted]'",
+        "set password for 'gatehouse_nobody'@'%' = password('[redacted]')",
+      ]);
   });
 
   it("serves mysqladmin: refresh (COM_REFRESH) judged and audited as the FLUSH it runs; a quoted DROP DATABASE judged by its rule, not refused as unreadable; HELP runs", async () => {
