@@ -196,5 +196,14 @@ describe("[MASKING][COPIES] statements that would move masked values where maski
       { table: "d", events: ["delete"] },
       { table: "m", events: ["insert", "update", "delete"] },
     ]);
+    // Each table once, with every kind of write it gets; MySQL's words (REPLACE, IGNORE, an optional INTO, backticks) in its dialect.
+    expect(writtenTables("insert into log values (1); delete from log where id = 1; insert into LOG values (2)")).toEqual([{ table: "log", events: ["insert", "delete"] }]);
+    expect(writtenTables("insert ignore `shop`.`log` values (1); replace into r values (2); update ignore u x set a = 1; delete from d; insert into log values (3)", "mysql")).toEqual([
+      { table: "shop.log", events: ["insert"] },
+      { table: "log", events: ["insert"] },
+      { table: "r", events: ["insert", "delete"] },
+      { table: "u", events: ["update"] },
+      { table: "d", events: ["delete"] },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
+import { deleteExpiredHeldCalls } from "../mcp/held-calls";
 
 /** Deletes recordings (and their chunks) of sessions started more than `days` ago; returns how many. */
 export async function deleteOldRecordings(db: Db, days: number): Promise<number> {
@@ -13,16 +14,6 @@ export async function deleteOldRecordings(db: Db, days: number): Promise<number>
 /** Browser-terminal tickets a day past their expiry (used or not) are of no further use. */
 export async function deleteStaleTerminalTickets(db: Db): Promise<void> {
   await db.execute(sql`delete from terminal_tickets where expires_at < now() - interval '1 day'`);
-}
-
-/**
- * Held MCP calls' rows past their expiry: sealed results nobody collected, waits whose instance
- * stopped. Deleted when a call is next held or settled, and by the hourly sweep, so a result does not
- * outlive its 15 minutes by more than an hour on a gateway that holds no more calls.
- */
-export async function deleteExpiredHeldCalls(db: Db): Promise<number> {
-  const { rows } = await db.execute<{ n: number }>(sql`with gone as (delete from held_call_results where expires_at < now() returning 1) select count(*)::int as n from gone`);
-  return rows[0]?.n ?? 0;
 }
 
 /** Runs the retention now and every hour (every instance may: the deletes are idempotent). */

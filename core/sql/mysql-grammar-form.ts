@@ -38,7 +38,7 @@ export function grammarForm(statement: string): string {
   // Rows first: a dump's statement is cut to one row before the IN-list cut reads it (an IN list in a row keeps every row anyway).
   let text = longInListsCut(firstLiteralRow(statement));
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
-  if (OPENED_VALUES.test(text)) text = valuesAsSelects(text);
+  if (/\bvalues\b/i.test(text)) text = valuesAsSelects(text);
   return /\bagainst\b/i.test(text) ? matchAgainst(text) : text;
 }
 
@@ -50,26 +50,19 @@ const SEARCH_MODIFIER = /\s+(?:in\s+natural\s+language\s+mode(?:\s+with\s+query\
  * as a call of `match_against(a, b, 'x')`: the same columns and search expression, read as a
  * function's arguments (a score computed from the columns, as any expression over them).
  */
-function matchAgainst(statement: string): string {
-  const blanked = blankQuoted(statement);
-  let out = "";
-  let from = 0;
-  for (const m of blanked.matchAll(MATCH)) {
-    if (m.index < from) continue;
+const matchAgainst = (statement: string) =>
+  rewriteSpans(statement, MATCH, (blanked, m) => {
     const open = m.index + m[0].length - 1;
     const close = closingParenthesis(blanked, open);
-    if (close < 0) break;
-    const search = statement.slice(open + 1, close);
+    if (close < 0) return null;
+    const columnsAt = m.index + m[0].indexOf("(") + 1;
     const modifier = SEARCH_MODIFIER.exec(blanked.slice(open + 1, close));
-    const expr = modifier ? search.slice(0, modifier.index) : search;
-    out += `${statement.slice(from, m.index)}match_against(${statement.slice(m.index, m.index + m[0].length).replace(/^match\s*\(|\)\s*against\s*\($/gi, "")}, ${expr})`;
-    from = close + 1;
-  }
-  return out + statement.slice(from);
-}
+    const search = statement.slice(open + 1, modifier ? open + 1 + modifier.index : close);
+    return { end: close + 1, text: `match_against(${statement.slice(columnsAt, columnsAt + m[1].length)}, ${search})` };
+  });
 
 /** VALUES where a query may start: the statement's start, a parenthesis, a set operator (an INSERT's VALUES follows a name or a list). */
-const OPENED_VALUES = /(?:^|\(|\b(?:union|except|intersect|all|distinct))\s*values\b/i;
+const OPENED_VALUES = /(?:^|\(|\b(?:union|except|intersect|all|distinct))\s*values\b/gi;
 
 /**
  * A table value constructor (`VALUES (1, 'a'), (2, 'b')`, MariaDB 10.3+; MySQL 8's `VALUES ROW(1)`)
@@ -78,13 +71,9 @@ const OPENED_VALUES = /(?:^|\(|\b(?:union|except|intersect|all|distinct))\s*valu
  * there; a row's expressions (a subquery too) are read as a SELECT's. A VALUES whose rows do not
  * close is left as it is (unreadable).
  */
-function valuesAsSelects(statement: string): string {
-  const blanked = blankQuoted(statement);
-  let out = "";
-  let from = 0;
-  for (const m of blanked.matchAll(new RegExp(OPENED_VALUES.source, "gi"))) {
+const valuesAsSelects = (statement: string) =>
+  rewriteSpans(statement, OPENED_VALUES, (blanked, m) => {
     const start = m.index + m[0].length - "values".length;
-    if (start < from) continue;
     const rows: string[] = [];
     let at = start + "values".length;
     for (;;) {
@@ -97,9 +86,24 @@ function valuesAsSelects(statement: string): string {
       if (!comma) break;
       at += comma[0].length;
     }
-    if (rows.length === 0) continue;
-    out += statement.slice(from, start) + rows.map((r) => `SELECT ${r}`).join(" UNION ALL ");
-    from = at;
+    return rows.length ? { start, end: at, text: rows.map((r) => `SELECT ${r}`).join(" UNION ALL ") } : null;
+  });
+
+/**
+ * Rewrites the spans `span` finds at each match of `re` (global) on the statement with its quoted
+ * parts blanked: from `start` (the match's own start unless said) to `end`, by `text`; null leaves
+ * the match as it is. For rewrites whose end is found by balancing parentheses, which a pattern cannot.
+ */
+function rewriteSpans(statement: string, re: RegExp, span: (blanked: string, m: RegExpExecArray) => { start?: number; end: number; text: string } | null): string {
+  const blanked = blankQuoted(statement);
+  let out = "";
+  let from = 0;
+  for (const m of blanked.matchAll(re)) {
+    if (m.index < from) continue;
+    const s = span(blanked, m);
+    if (!s) continue;
+    out += statement.slice(from, s.start ?? m.index) + s.text;
+    from = s.end;
   }
   return out + statement.slice(from);
 }

@@ -1,22 +1,59 @@
 /**
- * The tables a routine's body (PostgreSQL's SQL or PL/pgSQL) writes, read from its words: masking
- * judges the triggers and rules those writes fire (core/masking/masked-copies.ts).
+ * The tables a routine's or trigger's body writes, read from its words: masking judges the triggers
+ * and rules those writes fire (core/masking/masked-copies.ts for PostgreSQL's SQL and PL/pgSQL,
+ * gateway/protocols/mysql/statement-guard.ts for MySQL's stored programs).
  */
+
 /** A kind of write, as triggers and rules fire on it. */
 export type WriteEvent = "insert" | "update" | "delete";
-const IDENT = "([A-Za-z_][\\w$]*(?:\\.[A-Za-z_][\\w$]*)?)";
-const WRITTEN: Array<[RegExp, WriteEvent[]]> = [
-  [new RegExp(`\\binsert\\s+into\\s+${IDENT}`, "gi"), ["insert"]],
-  [new RegExp(`\\bupdate\\s+(?:only\\s+)?${IDENT}(?:\\s+(?:as\\s+)?[A-Za-z_][\\w$]*)?\\s+set\\b`, "gi"), ["update"]],
-  [new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${IDENT}`, "gi"), ["delete"]],
-  [new RegExp(`\\bmerge\\s+into\\s+${IDENT}`, "gi"), ["insert", "update", "delete"]],
-];
 
-/** The tables a routine's body writes, by its words (`insert into t`, `update t set`, `delete from t`, `merge into t`; an upsert anywhere in it counts as an update too). */
-export function writtenTables(body: string): Array<{ table: string; events: WriteEvent[] }> {
-  const upsert = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\b/i.test(body);
-  const out: Array<{ table: string; events: WriteEvent[] }> = [];
-  for (const [pattern, events] of WRITTEN)
-    for (const m of body.matchAll(pattern)) out.push({ table: m[1].toLowerCase(), events: upsert && events[0] === "insert" && events.length === 1 ? ["insert", "update"] : events });
-  return out;
+type Dialect = {
+  patterns: Array<[RegExp, WriteEvent[]]>;
+  /** A body with an upsert anywhere: its inserts count as updates too. */
+  upsert: RegExp;
+  /** A name as the catalog keys it. */
+  name: (written: string) => string;
+};
+
+const PG_NAME = "([A-Za-z_][\\w$]*(?:\\.[A-Za-z_][\\w$]*)?)";
+const MYSQL_NAME = "`?([\\w$]+(?:`?\\.`?[\\w$]+)?)";
+
+const DIALECTS: Record<"postgres" | "mysql", Dialect> = {
+  // `insert into t`, `update [only] t [alias] set`, `delete from [only] t`, `merge into t`; an upsert is ON CONFLICT ... DO UPDATE.
+  postgres: {
+    patterns: [
+      [new RegExp(`\\binsert\\s+into\\s+${PG_NAME}`, "gi"), ["insert"]],
+      [new RegExp(`\\bupdate\\s+(?:only\\s+)?${PG_NAME}(?:\\s+(?:as\\s+)?[A-Za-z_][\\w$]*)?\\s+set\\b`, "gi"), ["update"]],
+      [new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${PG_NAME}`, "gi"), ["delete"]],
+      [new RegExp(`\\bmerge\\s+into\\s+${PG_NAME}`, "gi"), ["insert", "update", "delete"]],
+    ],
+    upsert: /\bon\s+conflict\b[\s\S]*?\bdo\s+update\b/i,
+    name: (n) => n.toLowerCase(),
+  },
+  // `insert [ignore] [into] t`, `replace [into] t` (an insert and a delete), `update [ignore] t [alias] set`, `delete from t`; an upsert is ON DUPLICATE KEY UPDATE.
+  mysql: {
+    patterns: [
+      [new RegExp(`\\binsert\\s+(?:ignore\\s+)?(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert"]],
+      [new RegExp(`\\breplace\\s+(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert", "delete"]],
+      [new RegExp(`\\bupdate\\s+(?:ignore\\s+)?${MYSQL_NAME}\`?(?:\\s+(?:as\\s+)?[\\w$]+)?\\s+set\\b`, "gi"), ["update"]],
+      [new RegExp(`\\bdelete\\s+from\\s+${MYSQL_NAME}`, "gi"), ["delete"]],
+    ],
+    upsert: /\bon\s+duplicate\s+key\s+update\b/i,
+    name: (n) => n.replace(/`/g, ""),
+  },
+};
+
+/** The tables a body writes, by its words, each once with every kind of write it gets. */
+export function writtenTables(body: string, dialect: "postgres" | "mysql" = "postgres"): Array<{ table: string; events: WriteEvent[] }> {
+  const d = DIALECTS[dialect];
+  const upsert = d.upsert.test(body);
+  const out = new Map<string, Set<WriteEvent>>();
+  for (const [pattern, events] of d.patterns)
+    for (const m of body.matchAll(pattern)) {
+      const table = d.name(m[1]);
+      const seen = out.get(table) ?? new Set<WriteEvent>();
+      for (const e of upsert && events.length === 1 && events[0] === "insert" ? (["insert", "update"] as const) : events) seen.add(e);
+      out.set(table, seen);
+    }
+  return [...out].map(([table, events]) => ({ table, events: [...events] }));
 }

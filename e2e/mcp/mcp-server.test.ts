@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callTool as call, connectMcp, structured, textOf as text } from "./mcp-client";
 import { auditEvents, heldCallResults } from "../../drizzle/schema/index";
-import { deleteExpiredHeldCalls } from "../../core/recordings/retention";
+import { deleteExpiredHeldCalls } from "../../core/mcp/held-calls";
 import { decideReview } from "../../core/reviews/decide-review";
 import { pendingReview } from "../support/pending-review";
 import { leaksIn, startMaskedGateway, type MaskedSetup } from "../masking/support/masked-gateway";

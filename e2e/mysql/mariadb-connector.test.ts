@@ -1,48 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mariadb, { type Connection, type ConnectionConfig } from "mariadb";
-import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { seedMysqlConnection } from "../support/mysql-client";
+import type { TestGateway } from "../support/gateway-harness";
+import type { SeededIdentity } from "../support/seed";
+import type { MariadbServer } from "../support/mariadb-server";
+import { startDriverTargets, type DriverTargets } from "./driver-targets";
 
 // The MariaDB Foundation's Node.js connector (npm `mariadb`): its own handshake (caching_sha2_password with
 // the server's RSA key, or over TLS), pipelined commands, the binary protocol, batches, streams and a pool,
 // against a private mariadbd, compared with the same calls made directly.
 describe("[MYSQL][MARIADB-CONNECTOR]", () => {
+  let t: DriverTargets;
   let db: MariadbServer;
   let gw: TestGateway;
-  let seed: Seed;
   let agent: SeededIdentity;
 
   beforeAll(async () => {
-    db = await startMariadb();
-    await db.admin(
+    t = await startDriverTargets(
       `create table shop.items (id int primary key, name varchar(50), made datetime, doc json, raw blob, price decimal(8, 2));
        insert into shop.items values (1, 'pen', '2024-01-02 03:04:05', '{"a": 1}', x'00ff', 1.50), (2, 'ink', null, null, null, null);
        create table shop.people (id int primary key, code varchar(20), email varchar(80), profile json, prefs json);
        insert into shop.people values (1, 'QX-1234-ZZ', 'ann.private@example.com', '{"pin": "7781"}', '{"contact": "ann.private@example.com", "theme": "dark"}');`,
+      {
+        columns: [
+          { column: "people.code", style: "redact" },
+          { column: "people.profile", style: "redact" },
+        ],
+        detectors: { builtIn: ["email"], style: "redact" },
+      },
     );
-    gw = await startTestGateway();
-    seed = openSeed(gw);
-    await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
-    await seedMysqlConnection(seed, "shop-guarded", db, { db: "shop" });
-    await seedMysqlConnection(seed, "shop-masked", db, { db: "shop" });
-    for (const c of ["shop-db", "shop-guarded", "shop-masked"]) await seedGrant(seed, "apps", c);
-    await seedPolicy(seed, "shop-guarded", { defaultAction: "allow", rules: [{ name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } }] });
-    await seedMasking(seed, "shop-masked", {
-      columns: [
-        { column: "people.code", style: "redact" },
-        { column: "people.profile", style: "redact" },
-      ],
-      detectors: { builtIn: ["email"], style: "redact" },
-    });
-    agent = await seedIdentity(seed, "mariadb-agent", ["apps"]);
+    ({ db, gw, agent } = t);
   }, 120_000);
-  afterAll(async () => {
-    await seed?.close();
-    await gw?.close();
-    await db?.stop();
-  });
+  afterAll(() => t?.close());
 
   const through = (connection: string, o: Partial<ConnectionConfig> = {}) =>
     mariadb.createConnection({ host: "127.0.0.1", port: gw.gw.ports.mysql, user: connection, password: agent.key, database: "shop", allowPublicKeyRetrieval: true, ...o });

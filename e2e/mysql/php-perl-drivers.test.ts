@@ -1,9 +1,9 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { seedMysqlConnection } from "../support/mysql-client";
+import type { TestGateway } from "../support/gateway-harness";
+import type { SeededIdentity } from "../support/seed";
+import type { MariadbServer } from "../support/mariadb-server";
+import { startDriverTargets, type DriverTargets } from "./driver-targets";
 import { run } from "../support/run-program";
 
 const fixtures = path.join(import.meta.dirname, "fixtures");
@@ -13,36 +13,24 @@ const NAMES = ["Quill-7741", "Ink-Jar-4420"];
 // (MariaDB Connector/C), from Debian, against a private mariadbd: the same output through the
 // gateway as directly, a denied statement refused as the driver reports a server error, masked values.
 describe("[MYSQL][PHP-PERL] PHP and Perl drivers through the gateway", () => {
+  let t: DriverTargets;
   let db: MariadbServer;
   let gw: TestGateway;
-  /** The same gateway's data, refusing clients without TLS (3159): a run meant to use TLS proves it did. */
+  /** The same data through a gateway that refuses plaintext: a run meant to use TLS proves it did. */
   let strict: TestGateway;
-  let seed: Seed;
   let agent: SeededIdentity;
 
   beforeAll(async () => {
-    db = await startMariadb();
-    await db.admin(
+    t = await startDriverTargets(
       `create table shop.items (id int primary key, name varchar(50), made datetime, doc json, price decimal(8, 2));
        insert into shop.items values (1, '${NAMES[0]}', '2024-01-02 03:04:05', '{"a": 1}', 1.50), (2, '${NAMES[1]}', null, null, null);`,
+      { columns: [{ column: "items.name", style: "redact" }] },
+      { strict: true },
     );
-    gw = await startTestGateway();
-    seed = openSeed(gw);
-    for (const c of ["shop-db", "shop-guarded", "shop-masked"]) {
-      await seedMysqlConnection(seed, c, db, { db: "shop" });
-      await seedGrant(seed, "apps", c);
-    }
-    await seedPolicy(seed, "shop-guarded", { defaultAction: "allow", rules: [{ name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } }] });
-    await seedMasking(seed, "shop-masked", { columns: [{ column: "items.name", style: "redact" }] });
-    agent = await seedIdentity(seed, "script-agent", ["apps"]);
-    strict = await startTestGateway({ GATEHOUSE_REQUIRE_TLS: "true" }, { shareDatabaseWith: gw });
+    ({ db, gw, agent } = t);
+    strict = t.strict!;
   }, 120_000);
-  afterAll(async () => {
-    await strict?.close();
-    await seed?.close();
-    await gw?.close();
-    await db?.stop();
-  });
+  afterAll(() => t?.close());
 
   const php = (port: number, user: string, password: string, api: "pdo" | "mysqli", tls: boolean) =>
     run("php", [path.join(fixtures, "php_mysql_probe.php"), String(port), user, password, api, tls ? "tls" : "plain"]);

@@ -3,7 +3,7 @@ import type { Db } from "../../../drizzle/client";
 import type { SecretBox } from "../../../core/crypto/secret-box";
 import { gatewayInstances, heldCallResults } from "../../../drizzle/schema/index";
 import type { ToolOutcome } from "./tool-call";
-import { deleteExpiredHeldCalls } from "../../../core/recordings/retention";
+import { deleteExpiredHeldCalls } from "../../../core/mcp/held-calls";
 
 /** How long a waiting call's row lasts at most: a review waits a day at most (a policy's timeoutSeconds). */
 const WAITING_MS = 25 * 3600_000;

@@ -12,6 +12,7 @@ import { mysqlSinks } from "../../../core/sql/mysql-sinks";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { quotedParts } from "../../../core/sql/mysql-lexer";
 import { mysqlWrites } from "../../../core/sql/mysql-writes";
+import { writtenTables } from "../../../core/sql/written-tables";
 import { ruleThroughViews } from "./view-rules";
 import { CALLED, type ViewCatalog } from "./view-catalog";
 
@@ -282,24 +283,12 @@ function tableTriggerCopy(masking: SessionMasking, views: ViewCatalog, table: st
 }
 const TRIGGER_DEPTH = 2;
 
-// What a routine's body writes, by its words: `insert [into] t`, `replace [into] t`, `update t ... set`, `delete from t`.
-const WRITTEN: Array<[RegExp, string[]]> = [
-  [/\binsert\s+(?:ignore\s+)?(?:into\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["insert"]],
-  [/\breplace\s+(?:into\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["insert", "delete"]],
-  [/\bupdate\s+(?:ignore\s+)?`?([\w$]+(?:`?\.`?[\w$]+)?)`?(?:\s+(?:as\s+)?[\w$]+)?\s+set\b/gi, ["update"]],
-  [/\bdelete\s+from\s+`?([\w$]+(?:`?\.`?[\w$]+)?)/gi, ["delete"]],
-];
-
-/** Why a body may copy through the triggers of the tables it writes (an upsert counts as an update too); `writes`: how the text comes to run that body. */
+/** Why a body may copy through the triggers of the tables it writes (core/sql/written-tables.ts); `writes`: how the text comes to run that body. */
 function writtenTablesCopy(masking: SessionMasking, views: ViewCatalog, body: string, writes: string, depth = 0, self?: string): string | null {
-  const upsert = /\bon\s+duplicate\s+key\s+update\b/i.test(body);
-  for (const [pattern, events] of WRITTEN)
-    for (const m of body.matchAll(pattern)) {
-      const table = m[1].replace(/`/g, "");
-      if (table === self) continue;
-      const reason = tableTriggerCopy(masking, views, table, upsert && events.length === 1 && events[0] === "insert" ? ["insert", "update"] : events, writes, depth);
-      if (reason) return reason;
-    }
+  for (const { table, events } of writtenTables(body, "mysql")) {
+    const reason = table === self ? null : tableTriggerCopy(masking, views, table, events, writes, depth);
+    if (reason) return reason;
+  }
   return null;
 }
 

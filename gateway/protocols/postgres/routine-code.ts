@@ -5,7 +5,6 @@
  */
 import type { WriteEvent } from "../../../core/sql/written-tables";
 
-export type { WriteEvent };
 /** What writes to a table run: per kind of write, its triggers' functions and rules' actions; and the expressions of its columns' defaults and generated values. */
 export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & { computed: Array<{ column: string; expr: string }> };
 // pg_trigger.tgtype's event bits, and pg_rewrite.ev_type's codes.
