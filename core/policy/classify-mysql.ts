@@ -233,6 +233,8 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
       if (typeof t === "string") addTable(c.tables, ast.db, t);
       else if (t && typeof t === "object" && typeof (t as Node).table === "string") addTable(c.tables, (t as Node).db, (t as Node).table as string);
     }
+  // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
+  if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);
   if (type === "load_data") loadData(ast, c);
   if (type === "set") for (const e of (ast.expr as Node[] | undefined) ?? []) c.sessionSettings.push(settingName(e.left as Node | undefined));
   // SET PASSWORD / SET ROLE read as variables to the grammar: they change credentials and privileges.

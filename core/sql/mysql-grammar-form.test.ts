@@ -186,3 +186,29 @@ describe("tableFunctionsAsSubqueries", () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe("spellings of a query the grammar lacks", () => {
+  it("reads each as its plain form, with the same columns, tables and WHERE", () => {
+    expect(grammarForm("select substring(a from 2 for 3), mid(b from (select 1 from t)) from u")).toBe("select substring(a, 2, 3), mid(b, (select 1 from t)) from u");
+    expect(grammarForm("select percentile_cont(0.5) within group (order by a desc) over () from t")).toBe("select percentile_cont(0.5, a) over () from t");
+    expect(grammarForm("select a from t order by a offset 5 rows fetch next 10 rows only")).toBe("select a from t order by a LIMIT 10 OFFSET 5");
+    expect(grammarForm("select a from t fetch first row with ties")).toBe("select a from t LIMIT 1");
+    expect(judged("select sum(distinct secret), std(x) from vault")).toMatchObject({ kind: "SELECT", tables: ["vault"] });
+    expect(judged("select a from t except all select secret from vault")).toMatchObject({ tables: ["t", "vault"] });
+    expect(judged("select sum(a) over (order by b range between unbounded preceding and current row) from t")).toMatchObject({ tables: ["t"] });
+    expect(judged("delete from t1, t2 using t1 join t2 on t1.id = t2.id where t1.a = 1")).toMatchObject({ kind: "DELETE", tables: ["t1", "t2"], writesWithoutWhere: false });
+    expect(judged("insert into t value (1, 2)")).toMatchObject({ kind: "INSERT", tables: ["t"] });
+    expect(judged("insert into t () values (), ()")).toMatchObject({ kind: "INSERT", tables: ["t"] });
+    expect(judged("grant all privileges on shop.* to u@localhost")).toMatchObject({ kind: "GRANT", classes: ["privileges"] });
+    expect(judged("create definer = 'root'@'%' sql security invoker view r (a) as select note from t union all select secret from vault")).toMatchObject({
+      kind: "CREATE VIEW",
+      tables: ["t", "vault", "r"],
+    });
+    expect(grammarForm("create view r as (select a from t)")).toBe("create view r as SELECT * FROM ((select a from t)) AS gatehouse_view");
+    expect(grammarForm("create view r as select 'a union b' as x")).toBe("create view r as select 'a union b' as x");
+    expect(judged("select cast(a as unsigned int), convert(b, signed integer), cast(c as inet6), cast(d as char(3) charset utf8mb4) from t")).toMatchObject({ tables: ["t"] });
+    // A column or a table with such a name is left alone.
+    expect(grammarForm("create table STD (a int)")).toBe("create table STD (a int)");
+    expect(grammarForm("select `range` from t where 'offset 1 rows' = x")).toBe("select `range` from t where 'offset 1 rows' = x");
+  });
+});

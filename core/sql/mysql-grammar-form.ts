@@ -1,4 +1,5 @@
-import { quotedSpans } from "./mysql-lexer";
+import { ddlForm } from "./mysql-ddl-form";
+import { NAME, NAMES, STRING, blankQuoted, closingParenthesis, parentheses, rewriteCode, rewriteSpans, type Replace } from "./mysql-rewrite";
 
 /**
  * A MySQL statement (one, comments already out, as the lexer gives it) rewritten into the subset of
@@ -26,6 +27,14 @@ import { quotedSpans } from "./mysql-lexer";
  * - MariaDB's `SET STATEMENT max_statement_time = 5 FOR` before a statement dropped, when its settings read nothing;
  * - MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL / AS OF / BETWEEN / FROM ...`) as reads of `t`, when
  *   the times are literals, NOW() and the like (history rows have the table's columns, masked as they are);
+ * - an aggregate's DISTINCT (`SUM(DISTINCT a)`), STD / STDDEV / VARIANCE as their _POP names, a window frame's RANGE as
+ *   ROWS, EXCEPT ALL / INTERSECT ALL without ALL, `OFFSET n ROWS FETCH FIRST m ROWS ONLY` as `LIMIT m OFFSET n`, MariaDB's
+ *   `LIMIT ROWS EXAMINED n` dropped, `SUBSTRING(a FROM 2 FOR 3)` as `SUBSTRING(a, 2, 3)` (substringArguments),
+ *   `PERCENTILE_CONT(x) WITHIN GROUP (ORDER BY a)` as `PERCENTILE_CONT(x, a)` (withinGroup), `DELETE FROM t USING ...`
+ *   as `DELETE t FROM ...`, INSERT's `VALUE (...)`, empty column list and empty rows, and `GRANT ALL PRIVILEGES` as `GRANT ALL`;
+ * - CAST to `UNSIGNED INT` / `SIGNED INTEGER` / INET6 / UUID, or with `CHARSET x`, as to UNSIGNED / SIGNED / CHAR / CHARACTER SET x;
+ * - a view whose query is a union or starts with a parenthesis as a view of it as a derived table (viewQueryAsDerivedTable);
+ * - table definitions in the server's synonyms (mysql-ddl-form.ts);
  * - a character set introducer before a literal (`_utf8mb4'x'`, `_latin1 0x41`: it says how the
  *   literal's bytes are read, and leaves it a literal) dropped;
  * - an `INSERT`/`REPLACE ... VALUES` whose rows after the first hold literals only cut to its first
@@ -36,8 +45,11 @@ import { quotedSpans } from "./mysql-lexer";
  */
 export function grammarForm(statement: string): string {
   // Rows first: a dump's statement is cut to one row before the IN-list cut reads it (an IN list in a row keeps every row anyway).
-  let text = longInListsCut(firstLiteralRow(statement));
+  let text = ddlForm(longInListsCut(firstLiteralRow(statement)));
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
+  if (/\b(?:substring|substr|mid)\s*\(/i.test(text)) text = substringArguments(text);
+  if (/\bwithin\s+group\b/i.test(text)) text = withinGroup(text);
+  if (VIEW_HEAD.test(text)) text = viewQueryAsDerivedTable(text);
   if (/\bvalues\b/i.test(text)) text = valuesAsSelects(text);
   return /\bagainst\b/i.test(text) ? matchAgainst(text) : text;
 }
@@ -60,6 +72,74 @@ const matchAgainst = (statement: string) =>
     const search = statement.slice(open + 1, modifier ? open + 1 + modifier.index : close);
     return { end: close + 1, text: `match_against(${statement.slice(columnsAt, columnsAt + m[1].length)}, ${search})` };
   });
+
+/**
+ * `SUBSTRING(s FROM 2 FOR 3)` (also SUBSTR and MID) as `SUBSTRING(s, 2, 3)`: the same arguments. The
+ * FROM and FOR are looked for directly inside the call (a subquery's FROM is deeper); a call in
+ * another's arguments is read on the next pass (at most eight deep; deeper stays unreadable).
+ */
+function substringArguments(statement: string): string {
+  for (let pass = 0; pass < 8; pass++) {
+    const next = rewriteSpans(statement, /(?<![\w$.\x60])(?:substring|substr|mid)\s*\(/gi, (blanked, m) => {
+      const open = m.index + m[0].length - 1;
+      const close = closingParenthesis(blanked, open);
+      if (close < 0) return null;
+      const cuts: number[] = [];
+      let depth = 0;
+      for (let i = open + 1; i < close; i++) {
+        const c = blanked[i];
+        if (c === "(") depth++;
+        else if (c === ")") depth--;
+        else if (depth === 0 && /[fF]/.test(c) && !/[\w$]/.test(blanked[i - 1]) && /^(?:from|for)(?![\w$])/i.test(blanked.slice(i, i + 5))) cuts.push(i);
+      }
+      if (!cuts.length) return null;
+      let text = statement.slice(m.index, open + 1);
+      let from = open + 1;
+      for (const at of cuts) {
+        text += `${statement.slice(from, at).trimEnd()}, `;
+        from = at + (/^from/i.test(blanked.slice(at, at + 4)) ? 4 : 3);
+        while (/\s/.test(blanked[from])) from++;
+      }
+      return { end: close + 1, text: `${text}${statement.slice(from, close)})` };
+    });
+    if (next === statement) return next;
+    statement = next;
+  }
+  return statement;
+}
+
+/**
+ * An ordered-set aggregate (`PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a DESC)`, MariaDB 10.3+) as a
+ * call with the ordered expressions among its arguments (`PERCENTILE_CONT(0.5, a)`): what it reads.
+ */
+const withinGroup = (statement: string) =>
+  rewriteSpans(statement, /\)\s*within\s+group\s*\(\s*order\s+by\b/gi, (blanked, m) => {
+    const open = m.index + m[0].search(/\(\s*order\s+by\b/i);
+    const close = closingParenthesis(blanked, open);
+    if (close < 0) return null;
+    const ordered = statement
+      .slice(m.index + m[0].length, close)
+      .trim()
+      .replace(/\s+(?:asc|desc)\s*$/i, "");
+    return { end: close + 1, text: `, ${ordered})` };
+  });
+
+/** `CREATE [OR REPLACE] [ALGORITHM = a] [DEFINER = u] [SQL SECURITY s] VIEW name [(columns)] AS` (quoted parts blanked). */
+const VIEW_HEAD = new RegExp(
+  String.raw`^\s*create\s+(?:or\s+replace\s+)?(?:algorithm\s*=\s*\w+\s+)?(?:definer\s*=\s*(?:current_user(?:\s*\(\s*\))?|(?:'[^']*'|\x60[^\x60]*\x60|[\w$.%-]+)(?:\s*@\s*(?:'[^']*'|\x60[^\x60]*\x60|[\w$.%-]+))?)\s+)?(?:sql\s+security\s+\w+\s+)?view\s+(?:if\s+not\s+exists\s+)?${NAME}(?:\s*\([^()]*\))?\s+as\s+(?=\(|[\s\S]*\b(?:union|except|intersect)\b)`,
+  "i",
+);
+
+/**
+ * A view whose query is a union (or EXCEPT, INTERSECT) or starts with a parenthesis, which the grammar reads
+ * only as a query of its own, as a view of that query as a derived table: `CREATE VIEW v AS SELECT * FROM (<query>) AS
+ * gatehouse_view`, the same tables read and the same columns. A query that starts WITH is left as it is.
+ */
+function viewQueryAsDerivedTable(statement: string): string {
+  const head = VIEW_HEAD.exec(blankQuoted(statement));
+  if (!head || /^\s*with\b/i.test(statement.slice(head[0].length))) return statement;
+  return `${statement.slice(0, head[0].length)}SELECT * FROM (${statement.slice(head[0].length)}) AS gatehouse_view`;
+}
 
 /** VALUES where a query may start: the statement's start, a parenthesis, a set operator (an INSERT's VALUES follows a name or a list). */
 const OPENED_VALUES = /(?:^|\(|\b(?:union|except|intersect|all|distinct))\s*values\b/gi;
@@ -89,45 +169,10 @@ const valuesAsSelects = (statement: string) =>
     return rows.length ? { start, end: at, text: rows.map((r) => `SELECT ${r}`).join(" UNION ALL ") } : null;
   });
 
-/**
- * Rewrites the spans `span` finds at each match of `re` (global) on the statement with its quoted
- * parts blanked: from `start` (the match's own start unless said) to `end`, by `text`; null leaves
- * the match as it is. For rewrites whose end is found by balancing parentheses, which a pattern cannot.
- */
-function rewriteSpans(statement: string, re: RegExp, span: (blanked: string, m: RegExpExecArray) => { start?: number; end: number; text: string } | null): string {
-  const blanked = blankQuoted(statement);
-  let out = "";
-  let from = 0;
-  for (const m of blanked.matchAll(re)) {
-    if (m.index < from) continue;
-    const s = span(blanked, m);
-    if (!s) continue;
-    out += statement.slice(from, s.start ?? m.index) + s.text;
-    from = s.end;
-  }
-  return out + statement.slice(from);
-}
-
-/** The index of the parenthesis that closes the one at `open` in a text whose quoted parts are blanked (-1: none). */
-function closingParenthesis(blanked: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < blanked.length; i++) {
-    if (blanked[i] === "(") depth++;
-    else if (blanked[i] === ")" && --depth === 0) return i;
-  }
-  return -1;
-}
-
-type Replace = string | ((match: RegExpExecArray) => string);
-
-/** Name lists as the patterns meet them (quoted parts blanked to their quotes and spaces). */
-const NAME = String.raw`(?:\x60[^\x60]*\x60|[\w$]+)(?:\s*\.\s*(?:\x60[^\x60]*\x60|[\w$]+))?`;
-const NAMES = `${NAME}(?:\\s*,\\s*${NAME})*`;
 const INDEX_HINT = String.raw`\b(?:use|force|ignore)\s+(?:index|key)\s*(?:for\s+(?:join|order\s+by|group\s+by)\s*)?\([^()]*\)`;
 /** What may follow SELECT before its columns; all but the first three are hints only, and the server reads them there even where a column has that name. */
 const SELECT_MODIFIERS = "all|distinct|distinctrow|high_priority|straight_join|sql_small_result|sql_big_result|sql_buffer_result|sql_no_cache|sql_cache|sql_calc_found_rows";
 const KEPT_SELECT_MODIFIERS = /\b(?:all|distinct|distinctrow)\b/gi;
-const STRING = String.raw`(?:'[^']*'|"[^"]*")`;
 /** What may follow `INTO OUTFILE 'file'`: how the file is written (its character set, field and line separators). */
 const EXPORT_OPTION = String.raw`(?:character\s+set|charset)\s+(?:[\w$]+|${STRING})|(?:fields|columns)(?:\s+(?:terminated|(?:optionally\s+)?enclosed|escaped)\s+by\s+${STRING})+|lines(?:\s+(?:starting|terminated)\s+by\s+${STRING})+`;
 
@@ -143,6 +188,15 @@ const SYSTEM_TIME = String.raw`\bfor\s+system_time\s+(?:all|as\s+of\s+${TIME_POI
 const CHARSETS =
   "armscii8|ascii|big5|binary|cp1250|cp1251|cp1256|cp1257|cp850|cp852|cp866|cp932|dec8|eucjpms|euckr|gb18030|gb2312|gbk|geostd8|greek|hebrew|hp8|keybcs2|koi8r|koi8u|latin1|latin2|latin5|latin7|macce|macroman|sjis|swe7|tis620|ucs2|ujis|utf16|utf16le|utf32|utf8|utf8mb3|utf8mb4";
 
+/** Aggregates that take DISTINCT (COUNT and GROUP_CONCAT with it are read as they are). */
+const AGGREGATES = "sum|avg|min|max|std|stddev|stddev_pop|stddev_samp|variance|var_pop|var_samp|bit_and|bit_or|bit_xor|json_arrayagg|json_objectagg";
+/** A row count as OFFSET / FETCH take it (a number or a placeholder). */
+const COUNT = String.raw`(\d+|\?)`;
+const OFFSET_FETCH = new RegExp(
+  String.raw`\boffset\s+${COUNT}\s+rows?\b(?:\s+fetch\s+(?:first|next)\s+(?:${COUNT}\s+)?rows?\s+(?:only|with\s+ties)\b)?|\bfetch\s+(?:first|next)\s+(?:${COUNT}\s+)?rows?\s+(?:only|with\s+ties)\b`,
+  "gi",
+);
+
 /** [a cheap test on the text, the pattern (global), its replacement]. */
 const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/\|\||&&/, /\|\||&&/g, (m) => (m[0] === "||" ? " OR " : " AND ")],
@@ -156,6 +210,8 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/low_priority|delayed|high_priority/i, /\b(insert|replace)(?:\s+(?:low_priority|delayed|high_priority)\b)+/gi, (m) => m[1]],
   // `LOCK TABLE` / `UNLOCK TABLE`, synonyms the grammar reads only in the plural.
   [/^\s*(?:un)?lock\s+table\b/i, /^(\s*(?:un)?lock\s+)table\b/gi, (m) => `${m[1]}TABLES`],
+  // A multi-table DELETE's other spelling, `DELETE FROM t1, t2 USING <tables>`, as `DELETE t1, t2 FROM <tables>`.
+  [/\busing\b/i, new RegExp(`^(\\s*delete)\\s+from\\s+((?:${NAME}(?:\\s*\\.\\s*\\*)?\\s*,\\s*)*${NAME}(?:\\s*\\.\\s*\\*)?)\\s+using\\b`, "gi"), (m) => `${m[1]} ${m[2]} FROM`],
   // A multi-table DELETE naming its targets as `t.*` (the server's older spelling): the tables themselves.
   [/\bdelete\b/i, new RegExp(`\\bdelete\\s+((?:${NAME}\\s*\\.\\s*\\*\\s*,\\s*)*${NAME}\\s*\\.\\s*\\*)(?=\\s+from\\b)`, "gi"), (m) => `DELETE ${m[1].replace(/\s*\.\s*\*/g, "")}`],
   [/\boutfile\b/i, new RegExp(`(\\binto\\s+outfile\\s+${STRING})(?:\\s+(?:${EXPORT_OPTION}))+`, "gi"), (m) => m[1]],
@@ -180,22 +236,31 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   // MariaDB's `SET STATEMENT a = 1 FOR <statement>` as the statement (settings of names and literals only: one that
   // reads anything stays, and the text is unreadable to the grammar). classify-mysql.ts judges the settings itself.
   [/^\s*set\s+statement\b/i, /^\s*set\s+statement\s+[^()]*?\bfor\s+/gi, ""],
+  // Spellings the grammar lacks of what it reads: an aggregate of DISTINCT values (`SUM(DISTINCT a)`, as Django sends) as of the
+  // values, STD / STDDEV / VARIANCE as their _POP names, a window frame of RANGE as of ROWS, EXCEPT ALL / INTERSECT ALL as
+  // EXCEPT / INTERSECT, `OFFSET n ROWS FETCH FIRST m ROWS ONLY` as `LIMIT m OFFSET n`, MariaDB's `LIMIT ROWS EXAMINED n` (a
+  // cap on work) dropped, GRANT / REVOKE `ALL PRIVILEGES` as `ALL`.
+  [/\bdistinct\b/i, new RegExp(`(?<![\\w$.\x60])(${AGGREGATES})\\s*\\(\\s*distinct\\b`, "gi"), (m) => `${m[1]}(`],
+  [/\b(?:std|stddev|variance)\(/i, /(?<![\w$.\x60])(std|stddev|variance)\(/gi, (m) => (m[1].toLowerCase() === "variance" ? "var_pop(" : "stddev_pop(")],
+  [/\brange\b/i, /\brange(?=\s+(?:between|unbounded|current|\d))/gi, "ROWS"],
+  [/\b(?:except|intersect)\s+all\b/i, /\b(except|intersect)\s+all\b/gi, (m) => m[1]],
+  [/\bfetch\b|\boffset\s+\S+\s+rows?\b/i, OFFSET_FETCH, (m) => `LIMIT ${m[2] ?? m[3] ?? (m[1] ? "18446744073709551615" : "1")}${m[1] ? ` OFFSET ${m[1]}` : ""}`],
+  [/\bexamined\b/i, /\blimit\s+rows\s+examined\s+\d+|\s+rows\s+examined\s+\d+/gi, " "],
+  // CAST / CONVERT to `UNSIGNED INT`, `SIGNED INTEGER` (as to UNSIGNED, SIGNED), to MariaDB's INET4 / INET6 / UUID (as to CHAR), with `CHARSET x`.
+  [/\bsigned\s+int/i, /\b(unsigned|signed)\s+int(?:eger)?(?=\s*\))/gi, (m) => m[1]],
+  [/\b(?:inet4|inet6|uuid)\s*\)/i, /\bas\s+(?:inet4|inet6|uuid)(?=\s*\))/gi, "AS CHAR"],
+  [/\bcharset\b/i, /(\bas\s+(?:char|varchar|nchar)(?:\s*\(\s*\d+\s*\))?\s+)charset\b/gi, (m) => `${m[1]}CHARACTER SET`],
+  [/^\s*(?:grant|revoke)\s+all\s+privileges\b/i, /^(\s*(?:grant|revoke)\s+all)\s+privileges\b/gi, (m) => m[1]],
+  // INSERT's `VALUE (...)` (a synonym), an empty column list and empty rows (`INSERT INTO t () VALUES (), ()`: every column its default).
+  [/^\s*(?:insert|replace)\b/i, new RegExp(`^(\\s*(?:insert|replace)(?:\\s+ignore)?\\s+(?:into\\s+)?${NAME})\\s*\\(\\s*\\)`, "gi"), (m) => m[1]],
+  [
+    /^\s*(?:insert|replace)\b[\s\S]*\bvalue\s*\(/i,
+    new RegExp(`^(\\s*(?:insert|replace)(?:\\s+ignore)?\\s+(?:into\\s+)?${NAME}\\s*(?:\\([^()]*\\)\\s*)?)value(?=\\s*\\()`, "gi"),
+    (m) => `${m[1]}VALUES`,
+  ],
+  [/^\s*(?:insert|replace)\b[\s\S]*\(\s*\)/i, /(?<=(?:\bvalues|\)\s*,)\s*)\(\s*\)/gi, "(DEFAULT)"],
   [/^\s*set\s+names\b/i, /^(\s*set\s+)names\s+([\w$]+|'[^']*'|"[^"]*")(?:\s+collate\s+([\w$]+|'[^']*'|"[^"]*"))?(?=\s*,)/gi, (m) => `${m[1]}names = ''`],
 ];
-
-/** `re` replaced in the statement's code, outside its quoted parts (matched on a copy with them blanked; the lengths agree). */
-function rewriteCode(statement: string, re: RegExp, replace: Replace): string {
-  const blanked = blankQuoted(statement);
-  let out = "";
-  let from = 0;
-  re.lastIndex = 0;
-  for (let m = re.exec(blanked); m; m = re.exec(blanked)) {
-    out += statement.slice(from, m.index) + (typeof replace === "string" ? replace : replace(m));
-    from = m.index + m[0].length;
-    if (m[0].length === 0) re.lastIndex++;
-  }
-  return out + statement.slice(from);
-}
 
 /**
  * `JSON_TABLE(expr, path COLUMNS (...)) AS j` as `(SELECT expr) AS j`, for judging only: what it
@@ -254,20 +319,6 @@ export function longInListsCut(statement: string): string {
   return from === 0 ? statement : out + statement.slice(from);
 }
 
-/** For each opening parenthesis (the text's quoted parts blanked): its closing one, and the first comma directly inside it. One pass. */
-function parentheses(blanked: string): { close: Map<number, number>; comma: Map<number, number> } {
-  const close = new Map<number, number>();
-  const comma = new Map<number, number>();
-  const open: number[] = [];
-  for (let i = 0; i < blanked.length; i++) {
-    const c = blanked[i];
-    if (c === "(") open.push(i);
-    else if (c === ")" && open.length) close.set(open.pop()!, i);
-    else if (c === "," && open.length && !comma.has(open[open.length - 1])) comma.set(open[open.length - 1], i);
-  }
-  return { close, comma };
-}
-
 /**
  * `INSERT|REPLACE ... VALUES (...), (...), ...` cut to its first row when every later row holds
  * literals only: those rows read, call and name nothing a rule or the masking looks at, and the
@@ -297,11 +348,4 @@ export function firstLiteralRow(statement: string): string {
     at = end + next[0].length - 1;
   }
   return lastEnd === firstEnd ? statement : statement.slice(0, firstEnd) + statement.slice(lastEnd);
-}
-
-/** The statement with each quoted part's inside blanked (its quotes kept): the same length, nothing quoted left to match. */
-function blankQuoted(statement: string): string {
-  return quotedSpans(statement)
-    .map((s) => s.code + (s.quoted ? s.quoted[0] + " ".repeat(s.quoted.length - 2) + s.quoted.at(-1) : ""))
-    .join("");
 }
