@@ -251,6 +251,11 @@ describe("classifying MySQL statements as neutral commands", () => {
     for (const text of ["ALTER USER 'a'@'%' IDENTIFIED BY 'y'", "rename user a to b", "set password for 'u'@'%' = password('x')", "set default role r for u"])
       expect(one(text).classes, text).toContain("privileges");
     expect(one("revoke select (email) on `shop`.`customers` from 'u'@'%'")).toMatchObject({ kind: "REVOKE", classes: ["privileges"], tables: ["shop.customers"] });
+    // GRANT names the table whose privileges it changes, in the grammar's forms and in those it lacks (USAGE, REQUIRE, IDENTIFIED BY...).
+    expect(one("grant select, insert on `shop`.`vault` to 'u'@'%'")).toMatchObject({ kind: "GRANT", classes: ["privileges"], tables: ["shop.vault"] });
+    expect(one("grant all privileges on table shop.vault to u identified by 'pw' with grant option")).toMatchObject({ kind: "GRANT", tables: ["shop.vault"] });
+    for (const text of ["GRANT USAGE ON *.* TO u@localhost REQUIRE SSL", "grant replication slave, create user on *.* to r@'%' with max_user_connections 10", "grant execute on procedure shop.p to u"])
+      expect(one(text), text).toMatchObject({ kind: "GRANT", classes: ["privileges"], tables: [] });
     // Anything more than names stays unreadable (refused under a policy).
     for (const text of [
       "drop database `a` cascade",

@@ -233,6 +233,12 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
       if (typeof t === "string") addTable(c.tables, ast.db, t);
       else if (t && typeof t === "object" && typeof (t as Node).table === "string") addTable(c.tables, (t as Node).db, (t as Node).table as string);
     }
+  // GRANT / REVOKE ... ON [TABLE] db.t: the table whose privileges change (the grammar library lists none).
+  if ((type === "grant" || type === "revoke") && ast.on) {
+    const on = ast.on as { object_type?: unknown; priv_level?: Array<{ prefix?: unknown; name?: unknown }> };
+    for (const p of on.object_type === null || on.object_type === undefined || String(on.object_type).toLowerCase() === "table" ? (on.priv_level ?? []) : [])
+      if (typeof p.name === "string" && p.name !== "*") addTable(c.tables, typeof p.prefix === "string" && p.prefix !== "" ? p.prefix : null, p.name);
+  }
   // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
   if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);
   if (type === "load_data") loadData(ast, c);

@@ -72,6 +72,15 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   // Accounts and roles the grammar does not read (CREATE USER ... IDENTIFIED BY, CREATE ROLE, GRANT role TO user): names and a password.
   [/^create\s+(?:or\s+replace\s+)?(user|role)\b(?!.*\bselect\b)[^;]*$/is, (m) => blankClassification(`CREATE ${m[1].toUpperCase()}`, ["privileges"])],
   [/^grant\s+(?!.*\bon\b)(?!.*\bselect\b)[^;()]*\bto\b[^;()]*$/is, () => blankClassification("GRANT", ["privileges"])],
+  // GRANT / REVOKE of privileges on an object, with what the grammar lacks (USAGE, CREATE USER, REPLICATION SLAVE, ALL
+  // PRIVILEGES, IDENTIFIED BY, REQUIRE SSL, WITH MAX_...): names, words and a password, no parenthesis. The table it names.
+  [
+    new RegExp(
+      `^(grant|revoke)\\s+[^;()]+?\\s+on\\s+(?:(table|function|procedure|package(?:\\s+body)?)\\s+)?(\\*(?:\\s*\\.\\s*\\*)?|${NAME}\\s*\\.\\s*\\*|${TABLE_NAME})\\s+(?:to|from)\\s+[^;()]*$`,
+      "is",
+    ),
+    (m) => ({ ...blankClassification(m[1].toUpperCase(), ["privileges"]), tables: (m[2] ?? "table").toLowerCase() === "table" && !m[3].includes("*") ? [identifier(m[3])] : [] }),
+  ],
   // ALTER EVENT may give the event a new body: anonymous code, as CREATE EVENT (classify-mysql.ts reads the body too).
   [/^alter\s+(?:definer\s*=\s*\S+\s+)?event\b/i, () => blankClassification("ALTER EVENT", ANONYMOUS)],
   // Deleting the server's binary logs (replication and point-in-time recovery read them): server-wide, as SET GLOBAL.

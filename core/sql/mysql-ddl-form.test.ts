@@ -28,6 +28,7 @@ describe("table definitions in the server's synonyms, as judged", () => {
     expect(judged("drop table if exists a, b cascade")).toMatchObject({ kind: "DROP TABLE", tables: ["a", "b"] });
     expect(judged("drop tables a, b")).toMatchObject({ kind: "DROP TABLE", tables: ["a", "b"] });
     expect(judged("alter online table t add column b bool")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
+    expect(judged("alter table t modify b varchar(10), algorithm = nocopy")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
   });
 
   it("leaves names, quoted parts and a CREATE TABLE's query as they are", () => {

@@ -19,7 +19,7 @@ import { NAME, blankQuoted, rewriteCode, type Replace } from "./mysql-rewrite";
  * - an ALTER's `IF EXISTS` after DROP of a column, index, key, constraint or partition; a `SET DEFAULT`
  *   of a literal or a `DROP DEFAULT` beside other changes, and maintenance (`FORCE`, `DISABLE KEYS`,
  *   `DISCARD TABLESPACE`), as `ALGORITHM = DEFAULT` (an ALTER is judged by its table and what its
- *   expressions call; these name neither);
+ *   expressions call; these name neither), and MariaDB's `ALGORITHM = NOCOPY` as `INPLACE`;
  * - `ALTER ONLINE TABLE` as `ALTER TABLE`, `DROP TABLES` as `DROP TABLE`, and `DROP TABLE ... CASCADE | RESTRICT`
  *   (words the server ignores).
  *
@@ -102,5 +102,6 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
     ),
     "ALGORITHM = DEFAULT",
   ],
+  [/\bnocopy\b/i, /\balgorithm\s*=\s*nocopy\b/gi, "ALGORITHM = INPLACE"],
   [/\b(?:force|keys|tablespace)\b/i, /\b(?:force|(?:disable|enable)\s+keys|(?:discard|import)\s+tablespace)(?=\s*(?:,|$))/gi, "ALGORITHM = DEFAULT"],
 ];

@@ -207,6 +207,7 @@ describe("spellings of a query the grammar lacks", () => {
     expect(grammarForm("create view r as (select a from t)")).toBe("create view r as SELECT * FROM ((select a from t)) AS gatehouse_view");
     expect(grammarForm("create view r as select 'a union b' as x")).toBe("create view r as select 'a union b' as x");
     expect(judged("select cast(a as unsigned int), convert(b, signed integer), cast(c as inet6), cast(d as char(3) charset utf8mb4) from t")).toMatchObject({ tables: ["t"] });
+    expect(judged("select * from vault for system_time as of timestamp now(6)")).toMatchObject({ tables: ["vault"] });
     // A column or a table with such a name is left alone.
     expect(grammarForm("create table STD (a int)")).toBe("create table STD (a int)");
     expect(grammarForm("select `range` from t where 'offset 1 rows' = x")).toBe("select `range` from t where 'offset 1 rows' = x");

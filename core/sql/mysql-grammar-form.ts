@@ -181,7 +181,7 @@ const EXPORT_OPTION = String.raw`(?:character\s+set|charset)\s+(?:[\w$]+|${STRIN
  * transaction id), NOW() / CURRENT_TIMESTAMP / CURRENT_DATE or a user variable, give or take
  * INTERVALs. Anything else (a subquery, a function) is left for the grammar, which refuses it.
  */
-const TIME_POINT = String.raw`(?:(?:timestamp|transaction)\s+)?(?:'[^']*'|\d+(?:\.\d+)?|now\s*\(\s*\)|current_timestamp(?:\s*\(\s*\))?|current_date(?:\s*\(\s*\))?|@[\w$]+)(?:\s*[-+]\s*interval\s+\d+\s+\w+)*`;
+const TIME_POINT = String.raw`(?:(?:timestamp|transaction)\s+)?(?:'[^']*'|\d+(?:\.\d+)?|now\s*\(\s*\d*\s*\)|current_timestamp(?:\s*\(\s*\d*\s*\))?|current_date(?:\s*\(\s*\))?|@[\w$]+)(?:\s*[-+]\s*interval\s+\d+\s+\w+)*`;
 const SYSTEM_TIME = String.raw`\bfor\s+system_time\s+(?:all|as\s+of\s+${TIME_POINT}|between\s+${TIME_POINT}\s+and\s+${TIME_POINT}|from\s+${TIME_POINT}\s+to\s+${TIME_POINT})`;
 
 /** The character sets MariaDB and MySQL name (an introducer is `_` and one of them, before a string, hex or bit literal). */
