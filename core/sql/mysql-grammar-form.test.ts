@@ -208,6 +208,8 @@ describe("spellings of a query the grammar lacks", () => {
     expect(grammarForm("create view r as select 'a union b' as x")).toBe("create view r as select 'a union b' as x");
     expect(judged("select cast(a as unsigned int), convert(b, signed integer), cast(c as inet6), cast(d as char(3) charset utf8mb4) from t")).toMatchObject({ tables: ["t"] });
     expect(judged("select * from vault for system_time as of timestamp now(6)")).toMatchObject({ tables: ["vault"] });
+    expect(grammarForm("select group_concat(distinct c order by a separator ',' limit 1, 10) from t")).toBe("select group_concat(distinct c order by a separator ',' ) from t");
+    expect(judged("select json_arrayagg(a order by b desc, (select secret from vault) limit 3) from t")).toMatchObject({ tables: ["vault", "t"] });
     // A column or a table with such a name is left alone.
     expect(grammarForm("create table STD (a int)")).toBe("create table STD (a int)");
     expect(grammarForm("select `range` from t where 'offset 1 rows' = x")).toBe("select `range` from t where 'offset 1 rows' = x");

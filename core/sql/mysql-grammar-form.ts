@@ -30,7 +30,8 @@ import { NAME, NAMES, STRING, blankQuoted, closingParenthesis, parentheses, rewr
  * - an aggregate's DISTINCT (`SUM(DISTINCT a)`), STD / STDDEV / VARIANCE as their _POP names, a window frame's RANGE as
  *   ROWS, EXCEPT ALL / INTERSECT ALL without ALL, `OFFSET n ROWS FETCH FIRST m ROWS ONLY` as `LIMIT m OFFSET n`, MariaDB's
  *   `LIMIT ROWS EXAMINED n` dropped, `SUBSTRING(a FROM 2 FOR 3)` as `SUBSTRING(a, 2, 3)` (substringArguments),
- *   `PERCENTILE_CONT(x) WITHIN GROUP (ORDER BY a)` as `PERCENTILE_CONT(x, a)` (withinGroup), `DELETE FROM t USING ...`
+ *   `PERCENTILE_CONT(x) WITHIN GROUP (ORDER BY a)` as `PERCENTILE_CONT(x, a)` (withinGroup), GROUP_CONCAT's LIMIT dropped and
+ *   JSON_ARRAYAGG's ORDER BY read as arguments (aggregateClauses), `DELETE FROM t USING ...`
  *   as `DELETE t FROM ...`, INSERT's `VALUE (...)`, empty column list and empty rows, and `GRANT ALL PRIVILEGES` as `GRANT ALL`;
  * - CAST to `UNSIGNED INT` / `SIGNED INTEGER` / INET6 / UUID, or with `CHARSET x`, as to UNSIGNED / SIGNED / CHAR / CHARACTER SET x;
  * - a view whose query is a union or starts with a parenthesis as a view of it as a derived table (viewQueryAsDerivedTable);
@@ -49,6 +50,7 @@ export function grammarForm(statement: string): string {
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
   if (/\b(?:substring|substr|mid)\s*\(/i.test(text)) text = substringArguments(text);
   if (/\bwithin\s+group\b/i.test(text)) text = withinGroup(text);
+  if (/\b(?:group_concat|json_arrayagg)\s*\(/i.test(text)) text = aggregateClauses(text);
   if (VIEW_HEAD.test(text)) text = viewQueryAsDerivedTable(text);
   if (/\bvalues\b/i.test(text)) text = valuesAsSelects(text);
   return /\bagainst\b/i.test(text) ? matchAgainst(text) : text;
@@ -123,6 +125,39 @@ const withinGroup = (statement: string) =>
       .replace(/\s+(?:asc|desc)\s*$/i, "");
     return { end: close + 1, text: `, ${ordered})` };
   });
+
+/**
+ * MariaDB's `GROUP_CONCAT(... LIMIT n)` without its LIMIT (numbers only), and `JSON_ARRAYAGG(x ORDER BY y DESC LIMIT n)`
+ * as `JSON_ARRAYAGG(x, y)`: the ordering's expressions stay among what the call reads.
+ */
+const aggregateClauses = (statement: string) =>
+  rewriteSpans(statement, /(?<![\w$.\x60])(group_concat|json_arrayagg)\s*\(/gi, (blanked, m) => {
+    const open = m.index + m[0].length - 1;
+    const close = closingParenthesis(blanked, open);
+    if (close < 0) return null;
+    const inside = topLevel(blanked, open + 1, close);
+    const limit = /\blimit\s+(?:\d+|\?)(?:\s*(?:,|\boffset\b)\s*(?:\d+|\?))?\s*$/i.exec(inside);
+    const cut = limit ? open + 1 + limit.index : close;
+    const order = m[1].toLowerCase() === "json_arrayagg" ? /\border\s+by\b/i.exec(inside.slice(0, cut - open - 1)) : null;
+    if (!limit && !order) return null;
+    const args = order
+      ? `${statement.slice(open + 1, open + 1 + order.index)}, ${rewriteCode(statement.slice(open + 1 + order.index + order[0].length, cut), /\s+(?:asc|desc)\b/gi, "")}`
+      : statement.slice(open + 1, cut);
+    return { end: close + 1, text: `${statement.slice(m.index, open + 1)}${args})` };
+  });
+
+/** The blanked text from `from` to `to` with everything inside nested parentheses blanked too: what is directly there. */
+function topLevel(blanked: string, from: number, to: number): string {
+  let depth = 0;
+  let out = "";
+  for (let i = from; i < to; i++) {
+    const c = blanked[i];
+    if (c === "(") depth++;
+    out += depth > 0 ? " " : c;
+    if (c === ")") depth--;
+  }
+  return out;
+}
 
 /** `CREATE [OR REPLACE] [ALGORITHM = a] [DEFINER = u] [SQL SECURITY s] VIEW name [(columns)] AS` (quoted parts blanked). */
 const VIEW_HEAD = new RegExp(

@@ -119,6 +119,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select 1 except all select secret from vault", "vault-unread"],
     ["select percentile_disc(0.5) within group (order by secret) over () from vault", "vault-unread"],
     ["create table copied (id serial, flag bool) as select secret from vault", "vault-unread"],
+    ["select json_arrayagg(1 order by (select secret from vault)) from victims", "vault-unread"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
@@ -174,6 +175,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
       "select substring(name from 2 for 1) as s, mid(name from 2) as m from victims order by id",
       "select id, count(*) over (order by id range between unbounded preceding and current row) as n from victims order by id",
       "select percentile_cont(0.5) within group (order by id) over () as p from victims limit 1",
+      "select group_concat(name order by id separator ',' limit 2) as g, json_arrayagg(id order by id desc) as j from victims",
       "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",
     ];
     const direct = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.user, password: db.password, database: "shop" });
