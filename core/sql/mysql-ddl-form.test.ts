@@ -29,6 +29,14 @@ describe("table definitions in the server's synonyms, as judged", () => {
     expect(judged("drop tables a, b")).toMatchObject({ kind: "DROP TABLE", tables: ["a", "b"] });
     expect(judged("alter online table t add column b bool")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
     expect(judged("alter table t modify b varchar(10), algorithm = nocopy")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
+    // MariaDB's periods: system-versioned and application-time tables.
+    expect(
+      judged(
+        "create table h (id int, s timestamp(6) generated always as row start invisible, e timestamp(6) as row end, f date, g date, period for system_time (s, e), period for app (f, g), unique (id, app without overlaps)) with system versioning",
+      ),
+    ).toMatchObject({ kind: "CREATE TABLE", tables: ["h"] });
+    for (const text of ["alter table h add period for app (f, g), add system versioning", "alter table h drop system versioning", "alter table h drop period for app"])
+      expect(judged(text), text).toMatchObject({ kind: "ALTER TABLE", tables: ["h"] });
   });
 
   it("leaves names, quoted parts and a CREATE TABLE's query as they are", () => {

@@ -20,6 +20,9 @@ import { NAME, blankQuoted, rewriteCode, type Replace } from "./mysql-rewrite";
  *   of a literal or a `DROP DEFAULT` beside other changes, and maintenance (`FORCE`, `DISABLE KEYS`,
  *   `DISCARD TABLESPACE`), as `ALGORITHM = DEFAULT` (an ALTER is judged by its table and what its
  *   expressions call; these name neither), and MariaDB's `ALGORITHM = NOCOPY` as `INPLACE`;
+ * - MariaDB's periods: `AS ROW START` / `AS ROW END` columns, `PERIOD FOR p (s, e)`, a key's `p WITHOUT OVERLAPS`
+ *   dropped, and an ALTER's `ADD PERIOD` / `DROP PERIOD` / `ADD SYSTEM VERSIONING` / `DROP SYSTEM VERSIONING` (which
+ *   deletes the table's history: judged as the ALTER it is) as `ALGORITHM = DEFAULT`;
  * - `ALTER ONLINE TABLE` as `ALTER TABLE`, `DROP TABLES` as `DROP TABLE`, and `DROP TABLE ... CASCADE | RESTRICT`
  *   (words the server ignores).
  *
@@ -103,5 +106,18 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
     "ALGORITHM = DEFAULT",
   ],
   [/\bnocopy\b/i, /\balgorithm\s*=\s*nocopy\b/gi, "ALGORITHM = INPLACE"],
+  // MariaDB's periods: a system-versioned table's row start and end columns (`AS ROW START`), a period naming two of its
+  // columns (`PERIOD FOR p (s, e)`), a key's `p WITHOUT OVERLAPS`; in an ALTER, adding or dropping them or versioning.
+  [/\brow\s+(?:start|end)\b/i, /\b(?:generated\s+always\s+)?as\s+row\s+(?:start|end)\b/gi, ""],
+  [/\bperiod\s+for\b/i, new RegExp(`,\\s*period\\s+for\\s+${NAME}\\s*\\([^()]*\\)`, "gi"), ""],
+  [/\bwithout\s+overlaps\b/i, new RegExp(`\\s*,\\s*${NAME}\\s+without\\s+overlaps\\b`, "gi"), ""],
+  [
+    /\b(?:period|versioning)\b/i,
+    new RegExp(
+      `\\b(?:add\\s+(?:if\\s+not\\s+exists\\s+)?period\\s+for\\s+${NAME}\\s*\\([^()]*\\)|drop\\s+(?:if\\s+exists\\s+)?period\\s+for\\s+${NAME}|(?:add|drop)\\s+system\\s+versioning)(?=\\s*(?:,|$))`,
+      "gi",
+    ),
+    "ALGORITHM = DEFAULT",
+  ],
   [/\b(?:force|keys|tablespace)\b/i, /\b(?:force|(?:disable|enable)\s+keys|(?:discard|import)\s+tablespace)(?=\s*(?:,|$))/gi, "ALGORITHM = DEFAULT"],
 ];

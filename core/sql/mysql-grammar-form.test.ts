@@ -210,6 +210,8 @@ describe("spellings of a query the grammar lacks", () => {
     expect(judged("select * from vault for system_time as of timestamp now(6)")).toMatchObject({ tables: ["vault"] });
     expect(grammarForm("select group_concat(distinct c order by a separator ',' limit 1, 10) from t")).toBe("select group_concat(distinct c order by a separator ',' ) from t");
     expect(judged("select json_arrayagg(a order by b desc, (select secret from vault) limit 3) from t")).toMatchObject({ tables: ["vault", "t"] });
+    expect(judged("delete from h for portion of app from '2020-01-01' to now()")).toMatchObject({ kind: "DELETE", tables: ["h"], writesWithoutWhere: true });
+    expect(judged("update h for portion of app from '2020-01-01' to '2021-01-01' set v = 1 where id = 2")).toMatchObject({ kind: "UPDATE", tables: ["h"], writesWithoutWhere: false });
     // A column or a table with such a name is left alone.
     expect(grammarForm("create table STD (a int)")).toBe("create table STD (a int)");
     expect(grammarForm("select `range` from t where 'offset 1 rows' = x")).toBe("select `range` from t where 'offset 1 rows' = x");

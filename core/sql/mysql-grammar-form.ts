@@ -268,6 +268,8 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/\bvalue\s+for\b/i, new RegExp(`\\b(next|previous)\\s+value\\s+for\\s+(${NAME})`, "gi"), (m) => `${m[1].toLowerCase() === "next" ? "nextval" : "lastval"}(${m[2]})`],
   // MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL`, `AS OF ...`): the same table, its rows of other times.
   [/\bsystem_time\b/i, new RegExp(SYSTEM_TIME, "gi"), " "],
+  // An UPDATE or DELETE of an application-time period's portion (`FOR PORTION OF p FROM a TO b`, literal times): a write of the table.
+  [/\bportion\s+of\b/i, new RegExp(`\\bfor\\s+portion\\s+of\\s+${NAME}\\s+from\\s+${TIME_POINT}\\s+to\\s+${TIME_POINT}`, "gi"), " "],
   // MariaDB's `SET STATEMENT a = 1 FOR <statement>` as the statement (settings of names and literals only: one that
   // reads anything stays, and the text is unreadable to the grammar). classify-mysql.ts judges the settings itself.
   [/^\s*set\s+statement\b/i, /^\s*set\s+statement\s+[^()]*?\bfor\s+/gi, ""],

@@ -120,6 +120,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     ["select percentile_disc(0.5) within group (order by secret) over () from vault", "vault-unread"],
     ["create table copied (id serial, flag bool) as select secret from vault", "vault-unread"],
     ["select json_arrayagg(1 order by (select secret from vault)) from victims", "vault-unread"],
+    ["delete from victims for portion of p from '2000-01-01' to '2030-01-01'", "no-delete"],
   ];
 
   it("refuses each disguised statement through mysql2 (text protocol, multi-statements) with 1142 naming the rule", async () => {
