@@ -195,6 +195,10 @@ describe("classifying MySQL statements as neutral commands", () => {
       expect(stopped.error).toContain("past character 25 (near \":= 'y'\"");
       expect(stopped.error).not.toContain("Expected");
     }
+    // A place in a respelled text says so: the user wrote `transactional=0`, the parser met COMMENT = ''.
+    const respelled = analyzeMysql("alter table t engine=aria transactional=0");
+    expect(respelled.ok).toBe(false);
+    if (!respelled.ok) expect(respelled.error).toMatch(/as the gateway respells it for its parser past character \d+ \(near "COMMENT = ''"/);
     // What mysqldump sends and writes, which the grammar lacks.
     expect(one("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")).toMatchObject({ kind: "SET", sessionSettings: ["transaction"] });
     expect(one("/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */")).toMatchObject({ kind: "SET", sessionSettings: ["@old_character_set_client"] });

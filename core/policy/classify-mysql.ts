@@ -194,7 +194,9 @@ function classifyOne(sql: string): Classification | { error: string } {
   }
   if (stoppedAt < 0) return { error: `${lastError.slice(0, 200)} (in: ${sql.slice(0, 80)})` };
   const near = logical.slice(stoppedAt).trimStart().slice(0, 30);
-  return { error: `its SQL parser does not read this statement past character ${stoppedAt + 1} (${near ? `near ${JSON.stringify(near)}` : "at its end"}; in: ${sql.slice(0, 80)})` };
+  // The place is in the text as respelled for the grammar when it was (an engine option read as COMMENT = ''): said so, not passed off as the user's words.
+  const form = logical === sql ? "" : " as the gateway respells it for its parser";
+  return { error: `its SQL parser does not read this statement${form} past character ${stoppedAt + 1} (${near ? `near ${JSON.stringify(near)}` : "at its end"}; in: ${sql.slice(0, 80)})` };
 }
 
 function classifyTree(ast: Node, tableList: string[]): Classification {
