@@ -100,7 +100,9 @@ function testFiles(dir: string): string[] {
 
 if (!existsSync(SUITE)) {
   console.log("installing Debian's mariadb-test (MariaDB's own test suite)...");
-  await runCmd("apt-get", ["install", "-y", "-qq", "mariadb-test"]);
+  await runCmd("apt-get", ["update", "-qq"], { timeoutMs: 600_000 });
+  const installed = await runCmd("apt-get", ["install", "-y", "-qq", "mariadb-test"], { timeoutMs: 600_000 });
+  if (installed.code !== 0) throw new Error(`installing mariadb-test failed: ${installed.stderr.slice(-500)}`);
 }
 const files = testFiles(SUITE);
 const distinct = new Set<string>();

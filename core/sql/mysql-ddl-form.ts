@@ -69,7 +69,8 @@ const TYPES: Array<[string, string]> = [
   ["middleint", "MEDIUMINT"],
   ["inet4|inet6|uuid", "VARCHAR(39)"],
 ];
-const TYPE_BY_SPELLING = (spelling: string) => TYPES.find(([re]) => new RegExp(`^(?:${re})$`, "i").test(spelling.replace(/\s+/g, " ")))![1];
+const WHOLE_TYPES = TYPES.map(([re, type]) => [new RegExp(`^(?:${re})$`, "i"), type] as const);
+const TYPE_BY_SPELLING = (spelling: string) => WHOLE_TYPES.find(([re]) => re.test(spelling))![1];
 
 /** A text type as it is when its attributes follow (after TYPES: `VARCHAR` for `nvarchar`, say), with its character set. */
 const TEXT_TYPE = String.raw`\b(?:char|varchar|character|tinytext|text|mediumtext|longtext|enum\s*\([^()]*\)|set\s*\([^()]*\))(?:\s*\(\s*\d+\s*\))?(?:\s+(?:character\s+set|charset)\s+[\w$]+)?`;
