@@ -107,11 +107,15 @@ describe("[BUDGETS] exfiltration budgets on Postgres", () => {
     const client = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "crm", user: "agent", password: keys.rejected, ssl: false });
     await client.connect();
     try {
-      const query = client.query(`select id, email from ${table} order by id`);
+      // Caught at once: the refusal can arrive while decideReview is still awaited, before any expect
+      // looks at it, and an unhandled rejection then fails the whole run.
+      const query = client.query(`select id, email from ${table} order by id`).catch((e: Error) => e);
       const review = await pendingReview(db.db, `select id, email from ${table}`);
       expect(review.identityName).toBe("rejected");
       await decideReview(db.db, { reviewId: review.id, decision: "reject", reason: "no bulk reads", decider: approver });
-      await expect(query).rejects.toThrow(/data budget "contractor-cap" exceeded: 1,000 of 1,000 rows this hour .*rejected by dana@example.com: no bulk reads/);
+      const refused = await query;
+      expect(refused).toBeInstanceOf(Error);
+      expect(String(refused)).toMatch(/data budget "contractor-cap" exceeded: 1,000 of 1,000 rows this hour .*rejected by dana@example.com: no bulk reads/);
       // The session goes on (for what returns no rows: any row now waits for an approver again).
       expect((await client.query("set application_name = 'after the budget'")).command).toBe("SET");
     } finally {
