@@ -18,6 +18,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { analyzeMysqlUncached } from "../../core/policy/classify-mysql";
+import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
 import { startMariadb } from "../../e2e/support/mariadb-server";
 import { runCmd } from "../pg/procs";
 
@@ -111,12 +112,18 @@ console.log(`${files.length} test files, ${distinct.size} distinct statements; r
 
 const read: Array<{ sql: string; kind: string; classes: string[] }> = [];
 const unreadable = new Map<string, number>();
+/** Functions called that are no built-in (core/sql/mysql-builtins.ts): under a guardrail each is judged by its body in the target's catalog. */
+const calls = new Map<string, number>();
+let calling = 0;
 for (const sql of distinct) {
   const a = analyzeMysqlUncached(sql, 101100);
   if (a.ok) {
     // A text of comments only holds no statement.
     const c = a.statements[0]?.classification;
     if (c) read.push({ sql, kind: c.kind, classes: [...new Set(a.statements.flatMap((s) => s.classification.classes))] });
+    const called = new Set(a.statements.flatMap((s) => nonBuiltin(s.classification.functions)));
+    if (called.size) calling++;
+    for (const f of called) calls.set(f, (calls.get(f) ?? 0) + 1);
     continue;
   }
   const words = sql
@@ -132,6 +139,17 @@ const refused = distinct.size - read.length;
 console.log(`unreadable (refused under a policy): ${refused} of ${distinct.size} (${((100 * refused) / distinct.size).toFixed(1)}%)`);
 console.log("most common first words of those:");
 for (const [w, n] of [...unreadable].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${String(n).padStart(6)}  ${w}`);
+
+console.log(
+  `calling a function that is no built-in (judged by its body from the target's catalog; the suite's own stored functions among them): ${calling} statements, ${calls.size} names; most common:`,
+);
+console.log(
+  `  ${[...calls]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([f, n]) => `${f} ${n}`)
+    .join(", ")}`,
+);
 
 if (withServer) await compareWithServer();
 

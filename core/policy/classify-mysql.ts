@@ -346,7 +346,9 @@ function functionName(name: unknown): string | null {
     .map((p) => p.value)
     .filter(Boolean)
     .join(".");
-  return joined ? joined.toLowerCase() : null;
+  // `shop.f(1)`: the database is the grammar's `schema` (a stored function named as a built-in is called so).
+  const schema = (name as Node | undefined)?.schema as { value?: string } | undefined;
+  return joined ? (schema?.value ? `${schema.value}.${joined}` : joined).toLowerCase() : null;
 }
 
 function settingName(left: Node | undefined): string {

@@ -1,7 +1,7 @@
 /**
  * The tables a routine's or trigger's body writes, read from its words: masking judges the triggers
  * and rules those writes fire (core/masking/masked-copies.ts for PostgreSQL's SQL and PL/pgSQL,
- * gateway/protocols/mysql/statement-guard.ts for MySQL's stored programs).
+ * gateway/protocols/mysql/masked-writes.ts for MySQL's stored programs).
  */
 
 /** A kind of write, as triggers and rules fire on it. */

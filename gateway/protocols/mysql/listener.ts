@@ -15,7 +15,8 @@ import { MysqlError } from "./handshake-messages";
 import { Err, MariadbCap } from "./protocol-constants";
 import { loginToTarget, TargetLoginError, type TargetSession } from "./target-login";
 import { TargetGreetings } from "./target-greetings";
-import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, mayWriteMasked, MysqlStatementGuard } from "./statement-guard";
+import { MysqlStatementGuard } from "./statement-guard";
+import { maskedCopyRefusal, maskedWriteRefusal, maskedWriteTable, mayCopy, mayWriteMasked } from "./masked-writes";
 import { mysqlLineage } from "../../../core/sql/mysql-columns";
 import { MysqlRelay } from "./relay";
 import { auditCommand } from "./statement-audit";
@@ -161,7 +162,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const views = st.views.for(connection.id, catalogLogin(dial, targetAccount));
   // Tables no rule covers that this session gave masked-looking values (staging tables: see maskedWriteRefusal).
   const staged = new Set<string>();
-  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion, login.database ?? settings.database);
+  const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion, login.database ?? settings.database, views);
   relay = new MysqlRelay(
     client,
     target.socket,

@@ -2,7 +2,7 @@ import { looksMasked, MaskedShapeScan } from "../../../core/masking/masked-shape
 import { Cursor, skipBinaryValue } from "./packet-codec";
 import { MysqlError } from "./handshake-messages";
 import { Err, STRING_TYPES } from "./protocol-constants";
-import { maskedWriteError, type maskedWriteTable } from "./statement-guard";
+import { maskedWriteError, type maskedWriteTable } from "./masked-writes";
 
 /** A statement that writes into a table a column rule covers, as maskedWriteTable tells it. */
 export type MaskedWriteTarget = NonNullable<ReturnType<typeof maskedWriteTable>>;

@@ -30,8 +30,9 @@ export type TextVerdict = { run: true; approval?: string } | { run: false; error
 /**
  * The checks a COM_QUERY or COM_STMT_PREPARE text passes before the target sees it, once it is known
  * to be read as the server reads it (readsOtherwise): no masked value written back and no masked
- * column copied out of sight, then the connection's policy, which may hold it for review (`track`
- * gets the hold while it waits). Null when the session ended meanwhile.
+ * column copied out of sight, then the connection's policy (with what the stored functions it calls
+ * run), which may hold it for review (`track` gets the hold while it waits). Null when the session
+ * ended meanwhile.
  */
 export async function textVerdict(hooks: RelayHooks, text: string, track: (held: HeldCommand | null) => void, ended: () => boolean): Promise<TextVerdict | null> {
   let maskedWrite = hooks.maskedWrite(text);
@@ -40,6 +41,12 @@ export async function textVerdict(hooks: RelayHooks, text: string, track: (held:
     if (ended()) return null;
   }
   if (maskedWrite) return { run: false, error: maskedWrite.refusal, kind: maskedWrite.kind };
+  // A text that calls a stored function is judged with what its body runs: the target's routines are read first.
+  const routines = hooks.guard.routinesReady(text);
+  if (routines) {
+    await routines;
+    if (ended()) return null;
+  }
   const judgement = hooks.guard.judge(text);
   if (judgement && "refusal" in judgement) return { run: false, error: judgement.refusal, kind: judgement.kind };
   if (!judgement) return { run: true };

@@ -187,7 +187,9 @@ export class ViewCatalog {
           return { names, routines, triggers };
         },
         (err: Error) => {
-          this.log(`masking: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked`);
+          this.log(
+            `masking and guardrails: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked, and under guardrails a call of any function but a built-in counts as code the gateway cannot see`,
+          );
           return { names: null, routines: null, triggers: null };
         },
       )

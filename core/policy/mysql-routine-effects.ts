@@ -1,0 +1,196 @@
+import { splitMysql } from "../sql/mysql-lexer";
+import { blankQuoted } from "../sql/mysql-rewrite";
+import { MYSQL_BUILTIN_FUNCTIONS } from "../sql/mysql-builtins";
+import { analyzeMysql } from "./classify-mysql";
+import { ANONYMOUS } from "./mysql-keyword-forms";
+import type { Classification, StatementClass } from "./classify-statement";
+
+/**
+ * What a MySQL statement does through the stored functions it calls: a guardrail that judged
+ * `select add_row(1)` by its text alone would see a read, whatever the body of add_row writes.
+ *
+ * A stored program's body is read here as the server runs it: its statements (each must be read by
+ * the same classifier as a client's text) and the expressions of its control flow (IF, WHILE, CASE,
+ * RETURN, DECLARE ... DEFAULT: each read as a SELECT of it, for what it reads and calls). Anything
+ * that cannot be read, a body the account may not see, a call of a function that is neither a
+ * built-in nor a stored routine the catalog lists (a loadable UDF such as sys_exec, one the account
+ * cannot see), makes the call code the gateway cannot see: anonymous code, which counts as write,
+ * ddl and privileges, as a CALL does (fail closed).
+ */
+
+/** The target's stored routines as the gateway's catalog of the connection knows them (gateway/protocols/mysql/view-catalog.ts). */
+export type RoutineSource = {
+  /** The bodies a call of the name runs (the routines it calls included): [] when it is no stored routine, null when some cannot be read, undefined when not loaded. */
+  routineCode(name: string): string[] | null | undefined;
+};
+
+/** The functions a classification calls that are not built-ins: stored functions, loadable functions, or unknown. */
+export const nonBuiltin = (functions: readonly string[]): string[] => functions.filter((f) => f.includes(".") || !MYSQL_BUILTIN_FUNCTIONS.has(f));
+
+/**
+ * The classification with what the stored functions it calls do merged in (`c` itself when it
+ * calls none; a copy otherwise, never the cached one changed), and a note for a person on what the
+ * calls added: what their bodies run, or why one counts as code the gateway cannot see.
+ */
+export function withRoutineEffects(c: Classification, routines: RoutineSource | null, serverVersion?: number): { classification: Classification; note?: string } {
+  const called = nonBuiltin(c.functions);
+  if (called.length === 0) return { classification: c };
+  const merged: Classification = { ...c, runs: [...c.runs], classes: [...c.classes], tables: [...c.tables], functions: [...c.functions], sessionSettings: [...c.sessionSettings] };
+  const notes: string[] = [];
+  for (const name of called) {
+    const found = functionEffects(name, routines, serverVersion);
+    if ("why" in found) {
+      for (const k of ANONYMOUS) if (!merged.classes.includes(k)) merged.classes.push(k);
+      notes.push(`it calls ${name}, ${found.why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`);
+      continue;
+    }
+    for (const e of found.effects) mergeInto(merged, e);
+    const kinds = [...new Set(found.effects.map((e) => e.kind).filter((k) => k !== "SELECT"))];
+    const tables = [...new Set(found.effects.flatMap((e) => e.tables))];
+    if (kinds.length || tables.length)
+      notes.push(`it calls ${name}, a stored function whose body ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`);
+  }
+  return { classification: merged, note: notes.join("; ") || undefined };
+}
+
+/** What calling one function runs: its body's effects (with those of the routines it calls), or why that cannot be told. */
+function functionEffects(name: string, routines: RoutineSource | null, serverVersion?: number): { effects: Classification[] } | { why: string } {
+  const code = routines?.routineCode(name);
+  if (code === undefined) return { why: "and the gateway has not read the target's stored functions (it could not reach the target's catalog)" };
+  if (code === null)
+    return { why: "a stored routine whose body (or that of a routine it calls) the gateway could not read (the connection's account may not see it, or the catalog could not be read)" };
+  if (code.length === 0)
+    return { why: "which is neither a built-in function nor a stored function of the target (a loadable function, or one this account cannot see), so what it does cannot be read" };
+  const effects: Classification[] = [];
+  for (const body of code) {
+    const read = bodyEffects(body, serverVersion);
+    if ("why" in read) return { why: `a stored routine whose body the gateway cannot read (${read.why})` };
+    effects.push(...read.effects);
+    // What it calls in turn is among `code` (routineCode follows calls), unless it is no stored routine at all.
+    for (const e of read.effects)
+      for (const f of nonBuiltin(e.functions))
+        if (routines?.routineCode(f)?.length === 0) return { why: `a stored routine that calls ${f}, which is neither a built-in function nor a stored function the gateway can read` };
+  }
+  return { effects };
+}
+
+/** The effects of each statement and expression a body runs, or why it cannot be read. Cached by body. */
+export function bodyEffects(body: string, serverVersion?: number): { effects: Classification[] } | { why: string } {
+  const key = `${serverVersion ?? ""}:${body}`;
+  const known = cache.get(key);
+  if (known) return known;
+  const read = readBody(body, serverVersion);
+  if (cache.size >= 1000) cache.clear();
+  cache.set(key, read);
+  return read;
+}
+const cache = new Map<string, { effects: Classification[] } | { why: string }>();
+
+function readBody(body: string, serverVersion?: number): { effects: Classification[] } | { why: string } {
+  const split = splitMysql(body, serverVersion);
+  if (!split.ok) return { why: split.error };
+  const parts: Array<{ sql: string; expression: boolean }> = [];
+  const locals = new Set<string>();
+  for (const s of split.statements) {
+    const why = pieceParts(s.executable, parts, locals);
+    if (why) return { why };
+  }
+  const effects: Classification[] = [];
+  for (const p of parts) {
+    const analysis = analyzeMysql(p.expression ? `select ${p.sql}` : p.sql, serverVersion);
+    if (!analysis.ok) return { why: `near ${JSON.stringify(p.sql.slice(0, 60))}: ${analysis.error}` };
+    for (const st of analysis.statements) effects.push(p.expression ? readsOnly(st.classification) : localSet(st.classification, locals));
+  }
+  return { effects };
+}
+
+/** A SET of the body's own variables changes no setting of the session: only what its values read counts. */
+function localSet(c: Classification, locals: Set<string>): Classification {
+  if (c.kind !== "SET" || !c.sessionSettings.every((n) => locals.has(n))) return c;
+  return readsOnly(c);
+}
+
+const readsOnly = (c: Classification): Classification => ({ ...c, kind: "SELECT", runs: [], classes: c.classes.filter((k) => k === "read"), sessionSettings: [] });
+
+const LABEL = /^(?:`[^`]*`|[\w$]+)\s*:(?!=)/;
+const END = /^end\b\s*(?:if|loop|while|repeat|case|for)?\s*(?:`[^`]*`|[\w$]+)?\s*$/i;
+const CONDITION = String.raw`(?:sqlexception|sqlwarning|not\s+found|sqlstate(?:\s+value)?\s+'[^']*'|\d+|[\w$]+)`;
+const HANDLER = new RegExp(String.raw`^declare\s+(?:continue|exit|undo)\s+handler\s+for\s+(?:${CONDITION}\s*,\s*)*${CONDITION}\s+`, "i");
+
+/**
+ * One `;`-separated piece of a body, taken apart: leading labels, BEGIN, ELSE, LOOP, REPEAT and the
+ * conditions of IF, ELSEIF, WHEN, WHILE and UNTIL (expressions) before the statement it holds, if
+ * any. Adds what it runs to `parts` and the variables it declares to `locals`; returns why it cannot
+ * be read, or undefined.
+ */
+function pieceParts(piece: string, parts: Array<{ sql: string; expression: boolean }>, locals: Set<string>): string | undefined {
+  let rest = piece.trim();
+  for (let guard = 0; rest !== "" && guard < 100; guard++) {
+    const blank = blankQuoted(rest);
+    const lower = blank.toLowerCase();
+    const take = (n: number) => void (rest = rest.slice(n).trim());
+    let m: RegExpExecArray | null;
+    if ((m = LABEL.exec(blank))) take(m[0].length);
+    else if ((m = /^begin(?:\s+not\s+atomic)?\b/i.exec(blank))) take(m[0].length);
+    else if (END.test(blank)) return;
+    else if ((m = /^(?:else|repeat|loop)\b/i.exec(blank)) && !/^elseif\b/i.test(blank)) take(m[0].length);
+    else if ((m = /^(elseif|if|when|while|until)\b/i.exec(blank))) {
+      const word = m[1].toLowerCase();
+      const stop = word === "while" ? /\bdo\b/gi : word === "until" ? /\bend\s+repeat\b/gi : /\bthen\b/gi;
+      const at = topLevel(blank, stop, m[0].length);
+      if (at === null) return `no ${word === "while" ? "DO" : word === "until" ? "END REPEAT" : "THEN"} after ${word.toUpperCase()}`;
+      parts.push({ sql: rest.slice(m[0].length, at.index), expression: true });
+      if (word === "until") return;
+      take(at.end);
+    } else if ((m = /^case\b/i.exec(blank))) {
+      const when = topLevel(blank, /\bwhen\b/gi, m[0].length);
+      if (when === null) return "no WHEN after CASE";
+      if (rest.slice(m[0].length, when.index).trim()) parts.push({ sql: rest.slice(m[0].length, when.index), expression: true });
+      take(when.index);
+    } else if ((m = /^for\s+(?:`[^`]*`|[\w$]+)\s+in\b/i.exec(blank))) {
+      // MariaDB's FOR loop: over a query in parentheses, a cursor (its query read at its DECLARE), or a range a..b.
+      const at = topLevel(blank, /\bdo\b/gi, m[0].length);
+      if (at === null) return "no DO after FOR";
+      const over = rest.slice(m[0].length, at.index).trim();
+      if (over.startsWith("(")) parts.push({ sql: over.slice(1, -1), expression: false });
+      else if (!/^(?:`[^`]*`|[\w$]+)$/.test(over)) for (const bound of over.replace(/^reverse\s+/i, "").split("..")) parts.push({ sql: bound, expression: true });
+      take(at.end);
+    } else if ((m = HANDLER.exec(blank))) take(m[0].length);
+    else if ((m = /^declare\s+((?:`[^`]*`|[\w$]+)(?:\s*,\s*(?:`[^`]*`|[\w$]+))*)\s+(cursor\s+for\b|condition\s+for\b)?/i.exec(blank))) {
+      const start = /^declare\s+/i.exec(blank)![0].length;
+      for (const v of rest.slice(start, start + m[1].length).split(",")) locals.add(v.trim().replace(/`/g, "").toLowerCase());
+      if (m[2]?.toLowerCase().startsWith("cursor")) return void parts.push({ sql: rest.slice(m[0].length), expression: false });
+      if (m[2]) return;
+      const value = topLevel(blank, /\bdefault\b/gi, m[0].length);
+      if (value) parts.push({ sql: rest.slice(value.end), expression: true });
+      return;
+    } else if ((m = /^return\b/i.exec(blank))) return void parts.push({ sql: rest.slice(m[0].length), expression: true });
+    else if (/^(?:leave|iterate|open|close|fetch)\b/i.test(blank)) return;
+    else if (/^(?:signal|resignal)\b/i.test(blank)) return lower.includes("(") ? "a SIGNAL whose message is computed" : undefined;
+    else return void parts.push({ sql: rest, expression: false });
+  }
+  if (rest !== "") return "a piece nested too deeply";
+}
+
+/** The first match of `re` (global) at parenthesis depth 0 from `from`, in a blanked text. */
+function topLevel(blank: string, re: RegExp, from: number): { index: number; end: number } | null {
+  re.lastIndex = from;
+  for (let m = re.exec(blank); m; m = re.exec(blank)) {
+    let depth = 0;
+    for (let i = from; i < m.index; i++) depth += blank[i] === "(" ? 1 : blank[i] === ")" ? -1 : 0;
+    if (depth === 0) return { index: m.index, end: m.index + m[0].length };
+  }
+  return null;
+}
+
+function mergeInto(c: Classification, inner: Classification): void {
+  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && k !== "SELECT" && !c.runs.includes(k)) c.runs.push(k);
+  for (const k of inner.classes as StatementClass[]) if (!c.classes.includes(k)) c.classes.push(k);
+  for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
+  for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
+  for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
+  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
+  c.writesWithoutWhere ||= inner.writesWithoutWhere;
+  c.copiesServerFile ||= inner.copiesServerFile;
+  c.copiesProgram ||= inner.copiesProgram;
+}

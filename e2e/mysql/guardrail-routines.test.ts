@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RowDataPacket } from "mysql2/promise";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { auditEventsAbout, openSeed, seedGrant, seedIdentity, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
+import { startMariadb, type MariadbServer } from "../support/mariadb-server";
+import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
+
+// A read-only guardrail against SELECTs that write through the target owner's stored functions, on a
+// real MariaDB: the table is the judge of whether a write slipped past.
+describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stored functions it calls run", () => {
+  let db: MariadbServer;
+  let gw: TestGateway;
+  let seed: Seed;
+  let agent: SeededIdentity;
+  const snapshot = () => db.admin("select count(*), coalesce(sum(crc32(concat(id, name))), 0) from shop.victims");
+  let before: string;
+
+  beforeAll(async () => {
+    db = await startMariadb();
+    await db.admin(`
+      create table shop.victims (id int primary key, name varchar(50));
+      insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');
+      delimiter //
+      create function shop.erase_victim(p int) returns int modifies sql data begin delete from shop.victims where id = p; return 1; end//
+      create function shop.wrapped(p int) returns int modifies sql data begin return erase_victim(p); end//
+      create function shop.rename_first() returns int modifies sql data
+      begin
+        declare n int default 0;
+        -- a loop, then a write under a condition
+        while n < 3 do set n = n + 1; end while;
+        if n > 2 then update shop.victims set name = 'renamed' where id = 1; end if;
+        return n;
+      end//
+      create function shop.count_victims() returns int reads sql data return (select count(*) from shop.victims)//
+      create function shop.concat(x text) returns text modifies sql data begin delete from shop.victims where id = 3; return x; end//
+      delimiter ;
+    `);
+    gw = await startTestGateway();
+    seed = openSeed(gw);
+    await seedMysqlConnection(seed, "routines", db, { db: "shop" });
+    await seedGrant(seed, "agents", "routines");
+    await seedPolicy(seed, "routines", { defaultAction: "allow", rules: [{ name: "read-only", action: "deny", match: { classes: ["write", "ddl", "privileges"] } }] });
+    agent = await seedIdentity(seed, "routine-agent", ["agents"]);
+    before = await snapshot();
+  }, 120_000);
+  afterAll(async () => {
+    await seed?.close();
+    await gw?.close();
+    await db?.stop();
+  });
+
+  it("refuses a SELECT whose stored function writes (directly, through another function, under a condition, named as a built-in), text and prepared; reads run", async () => {
+    const c = await gatewayConnection(gw.gw.ports.mysql, "routines", agent.key);
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: { errno?: number; message?: string }) => e,
+      );
+    try {
+      for (const [sql, says] of [
+        ["select erase_victim(1)", "it calls erase_victim, a stored function whose body runs DELETE (tables shop.victims)"],
+        ["select id from victims where wrapped(id) = 1", "it calls wrapped, a stored function whose body runs DELETE"],
+        ["select rename_first() as n", "it calls rename_first, a stored function whose body runs UPDATE"],
+        ["select shop.concat('a')", "it calls shop.concat, a stored function whose body runs DELETE"],
+        ["select no_such_udf('rm -rf /')", "neither a built-in function nor a stored function of the target"],
+      ]) {
+        const err = await refusal(c.query(sql));
+        expect(err?.errno, sql).toBe(1142);
+        expect(err?.message, sql).toContain('rule "read-only"');
+        expect(err?.message, sql).toContain(says);
+      }
+      expect((await refusal(c.execute("select erase_victim(?)", [2])))?.errno).toBe(1142);
+      // What only reads runs: a function that reads, the built-in CONCAT beside a stored function of that name.
+      const [[row]] = await c.query<RowDataPacket[]>("select count_victims() as n, concat('a', 'b') as ab, upper(name) as u from victims where id = 1");
+      expect(row).toEqual({ n: 3, ab: "ab", u: "ANN" });
+    } finally {
+      await c.end();
+    }
+    expect(await snapshot()).toBe(before);
+    // The refusal is audited with the reason a person can act on.
+    await gw.gw.deps.audit.flush();
+    const [denied] = await auditEventsAbout(seed, "select erase_victim(1)");
+    expect(denied).toMatchObject({ action: "statement", outcome: "denied", statementKind: "SELECT" });
+    expect(denied.message).toContain("a stored function whose body runs DELETE");
+  });
+});
