@@ -39,6 +39,12 @@ const READS_DATABASE = new Set(["database_to_xml", "database_to_xmlschema", "dat
 /** `set_config(name, value, is_local)` is `SET name = value`. */
 const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
 
+/** Whether a call's effects are read here (from its arguments) rather than from a body in the target's catalog. */
+export const hasKnownEffects = (fn: string): boolean => {
+  const bare = fn.replace(/^(public|pg_catalog)\./, "");
+  return SETS_SETTING.has(fn) || RUNS_SQL_TEXT.has(bare) || READS_NAMED_TABLE.has(bare) || READS_SCHEMA.has(bare) || READS_DATABASE.has(bare);
+};
+
 /** SET SESSION AUTHORIZATION changes the role too (and more): a rule on `role` meets it. */
 export const settingNames = (name: string): string[] => (name.toLowerCase() === "session_authorization" ? ["session_authorization", "role"] : [name.toLowerCase()]);
 

@@ -2,8 +2,8 @@ import { splitMysql } from "../sql/mysql-lexer";
 import { blankQuoted } from "../sql/mysql-rewrite";
 import { MYSQL_BUILTIN_FUNCTIONS } from "../sql/mysql-builtins";
 import { analyzeMysql } from "./classify-mysql";
-import { ANONYMOUS } from "./mysql-keyword-forms";
-import type { Classification, StatementClass } from "./classify-statement";
+import type { Classification } from "./classify-statement";
+import { bodyNote, copyOf, mergeInto, opaqueCall } from "./merge-classification";
 
 /**
  * What a MySQL statement does through the stored functions it calls: a guardrail that judged
@@ -35,20 +35,17 @@ export const nonBuiltin = (functions: readonly string[]): string[] => functions.
 export function withRoutineEffects(c: Classification, routines: RoutineSource | null, serverVersion?: number): { classification: Classification; note?: string } {
   const called = nonBuiltin(c.functions);
   if (called.length === 0) return { classification: c };
-  const merged: Classification = { ...c, runs: [...c.runs], classes: [...c.classes], tables: [...c.tables], functions: [...c.functions], sessionSettings: [...c.sessionSettings] };
+  const merged = copyOf(c);
   const notes: string[] = [];
   for (const name of called) {
     const found = functionEffects(name, routines, serverVersion);
     if ("why" in found) {
-      for (const k of ANONYMOUS) if (!merged.classes.includes(k)) merged.classes.push(k);
-      notes.push(`it calls ${name}, ${found.why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`);
+      notes.push(opaqueCall(merged, name, found.why));
       continue;
     }
     for (const e of found.effects) mergeInto(merged, e);
-    const kinds = [...new Set(found.effects.map((e) => e.kind).filter((k) => k !== "SELECT"))];
-    const tables = [...new Set(found.effects.flatMap((e) => e.tables))];
-    if (kinds.length || tables.length)
-      notes.push(`it calls ${name}, a stored function whose body ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`);
+    const note = bodyNote(name, found.effects);
+    if (note) notes.push(note);
   }
   return { classification: merged, note: notes.join("; ") || undefined };
 }
@@ -181,16 +178,4 @@ function topLevel(blank: string, re: RegExp, from: number): { index: number; end
     if (depth === 0) return { index: m.index, end: m.index + m[0].length };
   }
   return null;
-}
-
-function mergeInto(c: Classification, inner: Classification): void {
-  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && k !== "SELECT" && !c.runs.includes(k)) c.runs.push(k);
-  for (const k of inner.classes as StatementClass[]) if (!c.classes.includes(k)) c.classes.push(k);
-  for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
-  for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
-  for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
-  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
-  c.writesWithoutWhere ||= inner.writesWithoutWhere;
-  c.copiesServerFile ||= inner.copiesServerFile;
-  c.copiesProgram ||= inner.copiesProgram;
 }

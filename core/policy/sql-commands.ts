@@ -58,7 +58,13 @@ export class SqlSession {
     this.pathVersion++;
   }
 
-  commands(text: string): SqlCommands {
+  /** What a prepared statement of this name does (EXECUTE is judged by it); undefined when none was prepared. */
+  preparedAs(name: string): Classification | undefined {
+    return this.prepared.get(name);
+  }
+
+  /** `effects`: what each statement also does, by what it calls (the target's routines), merged into its classification. */
+  commands(text: string, effects?: (c: Classification) => Classification): SqlCommands {
     const analysis = this.analyzer.analyze(text);
     if (!analysis.ok) return { ok: false, error: analysis.error };
     let stateful = false;
@@ -67,6 +73,7 @@ export class SqlSession {
       if (c.prepares) this.prepared.set(c.prepares, c);
       if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: statement.kind };
       if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
+      if (effects) c = effects(c);
       const command = sqlCommand(c, statement.text);
       const possible = [...possibleTables(c.tables, this.searchPath), ...(c.everyTableOf ?? []).map((schema) => (schema === "*" ? "*" : `${schema}.*`))];
       if (possible.length) command.possibleResources = possible;

@@ -5,6 +5,7 @@ import { statementLineage, type ColumnRead } from "../../../core/sql/column-line
 import type { TypeInfo } from "./pg-value-masking";
 import { SQL_TEXT_BUILTINS } from "../../../core/sql/routine-calls";
 import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, type WriteHooks } from "./routine-code";
+import type { RoutineDefinition } from "../../../core/policy/pg-routine-effects";
 
 export type RelationInfo = {
   schema: string;
@@ -65,6 +66,10 @@ type Cached<T> = { value: T; at: number };
 // An aggregate's own code is its state and final functions' (when written in SQL or a procedural language).
 const AGGREGATE_CODE = `(select string_agg(f.prosrc, E'\\n') from pg_aggregate a join pg_proc f on f.oid in (a.aggtransfn, a.aggfinalfn)
   join pg_language fl on fl.oid = f.prolang where a.aggfnoid = p.oid and fl.lanname not in ('c', 'internal'))`;
+/** A routine's code: an aggregate's (see AGGREGATE_CODE), none for C and internal ones, else its body (a SQL-standard body's definition). */
+const ROUTINE_CODE = `case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end`;
+/** A SQL-standard body (BEGIN ATOMIC, RETURN) has no prosrc: its definition, from the body on. */
+const standardBody = (c: string) => (c.startsWith("CREATE ") ? c.slice(Math.max(0, c.search(/\n(?:BEGIN ATOMIC|RETURN )/))) : c);
 
 /**
  * The target's catalog as masking needs it: table OID + attribute number -> schema.table.column,
@@ -82,7 +87,7 @@ export class TargetCatalog {
   /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
   /** Function name (lower case, unqualified) -> the languages and SQL/PL bodies of its definitions outside pg_catalog and information_schema (null: could not be read). */
-  private readonly routineNames = new Map<string, Cached<{ langs: string[]; code: string[] } | null>>();
+  private readonly routineNames = new Map<string, Cached<{ langs: string[]; code: string[]; defs: RoutineDefinition[] } | null>>();
   /** Table name (lower case, unqualified) -> what each kind of write to it runs: its triggers' functions by name, its rules' actions (null: could not be read). */
   private readonly writeHooks = new Map<string, Cached<WriteHooks | null>>();
   private pool: pg.Pool | undefined;
@@ -147,17 +152,24 @@ export class TargetCatalog {
     return c.value && c.value.code;
   }
 
+  /** Each definition of this name outside pg_catalog and information_schema (guardrails judge a call by them); as routineLanguages. */
+  routineDefinitions(name: string): RoutineDefinition[] | null | undefined {
+    const c = this.routineNames.get(name);
+    if (!c || this.now() - c.at >= TTL_MS) return undefined;
+    return c.value && c.value.defs;
+  }
+
   /**
    * Looks up routines by name, and then the routines their bodies call (by name, as their text
    * calls them), down to the names ROUTINE_DEPTH levels down call, so that what a call runs can be judged in one wait.
    */
   async loadRoutineNames(names: string[], depth = 0): Promise<void> {
     const at = this.now();
-    let rows: Array<{ name: string; langs: string[]; code: Array<string | null> }>;
+    let rows: Array<{ name: string; langs: string[]; code: Array<string | null>; defs: Array<[string, boolean, string | null, boolean, string, string | null]> }>;
     try {
       ({ rows } = await this.connect().query(
-        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs,
-           array_agg(case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end) as code
+        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs, array_agg(${ROUTINE_CODE}) as code,
+           json_agg(json_build_array(l.lanname::text, p.provolatile = 'v', ${ROUTINE_CODE}, p.prokind = 'p', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid))) as defs
           from pg_proc p join pg_language l on l.oid = p.prolang
           where p.proname = any($1::text[]) and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) group by p.proname`,
         [names],
@@ -169,9 +181,14 @@ export class TargetCatalog {
     const called = new Set<string>();
     for (const n of names) {
       const row = rows.find((r) => r.name === n);
-      // A SQL-standard body (BEGIN ATOMIC, RETURN) has no prosrc: its definition, from the body on.
-      const code = (row?.code ?? []).filter((c): c is string => c !== null).map((c) => (c.startsWith("CREATE ") ? c.slice(Math.max(0, c.search(/\n(?:BEGIN ATOMIC|RETURN )/))) : c));
-      this.routineNames.set(n, { value: { langs: row?.langs ?? [], code }, at });
+      const code = (row?.code ?? []).filter((c): c is string => c !== null).map(standardBody);
+      const defs = (row?.defs ?? []).map(([lang, volatile, body, procedure, args, result]) => ({
+        lang,
+        volatile,
+        body: body === null ? null : standardBody(body),
+        signature: { procedure, args, result },
+      }));
+      this.routineNames.set(n, { value: { langs: row?.langs ?? [], code, defs }, at });
       for (const body of code) for (const callee of calledNames(body)) called.add(callee);
     }
     const builtins = this.builtinRoutines();

@@ -32,6 +32,8 @@ import { backendSignalRefusal } from "./backend-signals";
 
 export type PgListener = { server: net.Server; port: number; listening: () => boolean; close: () => Promise<void> };
 
+const noRefusal = () => null;
+
 /** The PostgreSQL listener: database name = connection name, password = token (see DESIGN.md). */
 export async function startPgListener(deps: GatewayDeps, secureContext: tls.SecureContext, catalogs: TargetCatalogs, bus?: Bus): Promise<PgListener> {
   const cancels = new CancelRegistry();
@@ -166,10 +168,16 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   const tracker = new StatementTracker((record) => deps.audit.write(() => statementEvents(ctx, record, deps.analyzer, session.textMask(), results?.maskedOf(record))));
   const catalog = catalogs.for(connection.id, target);
   results = new ResultMasker(masking, maskingKey, catalog, deps.analyzer, tracker, deps.log);
-  const guard = new StatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, deps.analyzer, {
-    user: target.user,
-    searchPath: startupSearchPath(params, target.user),
-  });
+  const guard = new StatementGuard(
+    () => deps.policies.current(connection.id),
+    { name: identity.name, groups: identity.groups },
+    deps.analyzer,
+    {
+      user: target.user,
+      searchPath: startupSearchPath(params, target.user),
+    },
+    catalog,
+  );
   const policyGuard = frontendGuard(guard, postgresReviewer(deps, ctx, target), holdNotice);
   const masked = maskingGuard(masking, deps.analyzer, tracker, catalog);
   // What masking refuses is refused before any policy is consulted (no review is worth holding it for).
@@ -177,6 +185,14 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
   let resettable = pooled;
   const reading = new TextReading(targetSession.parameters);
   const ownBackend = (pid: number) => cancels.heldBy(pid, connection.name, holder);
+  // A text that calls functions of the target owner's waits for their definitions, then the policy judges it with what they run.
+  const judgedWithRoutines: FrontendGuard = (type, text, buf, start, end) => {
+    const loaded = type === Frontend.Query || type === Frontend.Parse ? guard.routinesLoaded(text) : undefined;
+    if (!loaded) return policyGuard(type, text, buf, start, end);
+    const message = Buffer.from(buf.subarray(start, end));
+    const loading = { hold: { start: () => loaded.then(noRefusal), cancel: () => {}, withdraw: () => {} } };
+    return thenJudge(loading, () => policyGuard(type, text, message, 0, message.length));
+  };
   const guards: FrontendGuard = (type, text, buf, start, end) => {
     if (resettable && UNRESETTABLE.test(text)) resettable = false;
     const sql = type === Frontend.Query || type === Frontend.Parse;
@@ -190,9 +206,9 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, secureContext: t
     if (maskingVerdict && "hold" in maskingVerdict) {
       // Held for a catalog read (views it writes through): the policy judges the same message once it passes.
       const message = Buffer.from(buf.subarray(start, end));
-      return thenJudge(maskingVerdict, () => (type === Frontend.Bind ? null : policyGuard(type, text, message, 0, message.length)));
+      return thenJudge(maskingVerdict, () => (type === Frontend.Bind ? null : judgedWithRoutines(type, text, message, 0, message.length)));
     }
-    return maskingVerdict ?? (type === Frontend.Bind ? null : policyGuard(type, text, buf, start, end));
+    return maskingVerdict ?? (type === Frontend.Bind ? null : judgedWithRoutines(type, text, buf, start, end));
   };
   const idleSessionMs = (connectionTypeOf("postgres").parseSettings(connection).idleTimeoutSeconds ?? 0) * 1000;
   const reuse = pooled ? { parameters: new Map(targetSession.parameters), status: targetSession.status } : undefined;

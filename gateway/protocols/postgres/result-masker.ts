@@ -21,6 +21,8 @@ type Portal = { described: Described; formats: number[]; fields?: Field[]; rules
 
 const UNKNOWN_STATEMENT: StatementInfo = { tree: null, lineage: null, touchesRules: true, failClosed: true, runsCode: false, relations: [], calls: { functions: [], operators: [] } };
 const DDL_TAG = /^(ALTER|CREATE|DROP|COMMENT|GRANT|REVOKE)\b/;
+/** The first letters of those tags (a SELECT's or an INSERT's tag is not read as text). */
+const DDL_FIRST = new Set([..."ACDGR"].map((c) => c.charCodeAt(0)));
 
 /**
  * Masks what the target sends one session, as it streams (the relay's BackendFilter): DataRows
@@ -103,6 +105,8 @@ export class ResultMasker implements BackendFilter {
   }
 
   onBackend(type: number, buf: Buffer, start: number, end: number): Buffer | undefined | Promise<void> {
+    // DDL may change what the catalog knows (a view, a function guardrails judge calls by): read again, masked or not.
+    if (type === Backend.CommandComplete && DDL_FIRST.has(buf[start + 5]) && DDL_TAG.test(buf.toString("latin1", start + 5, Math.min(end, start + 13)))) this.catalog.invalidate();
     const m = this.current();
     if (!m) return undefined;
     switch (type) {
@@ -123,7 +127,6 @@ export class ResultMasker implements BackendFilter {
       case Backend.CopyBothResponse:
         return this.onCopyOut(buf, start);
       case Backend.CommandComplete: {
-        if (DDL_TAG.test(buf.toString("latin1", start + 5, Math.min(end, start + 13)))) this.catalog.invalidate();
         this.simple = null;
         this.copy = null;
         this.attachCounts();

@@ -1,6 +1,8 @@
 import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
 import { SqlSession } from "../../../core/policy/sql-commands";
+import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
+import { userFunctions, withPgRoutineEffects, type PgRoutineSource } from "../../../core/policy/pg-routine-effects";
 import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import type { HeldCommand } from "../../pipeline/hold";
@@ -8,6 +10,13 @@ import { PgError } from "./pg-error";
 import { Frontend, SqlState } from "./message-codes";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
+
+/** What the guard reads of the target's routines, and how it has them read (column-catalog.ts's TargetCatalog). */
+export type RoutineCatalog = PgRoutineSource & {
+  builtinRoutines(): { functions: Set<string> } | null | undefined;
+  loadBuiltinRoutines(): Promise<void>;
+  loadRoutineNames(names: string[]): Promise<void>;
+};
 
 /** A statement a rule holds for approval (the first of the text that needs one), as the shared judge said. */
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
@@ -34,11 +43,38 @@ export class StatementGuard {
   constructor(
     private readonly policy: () => Policy | null,
     private readonly who: Subject,
-    analyzer: StatementAnalyzer,
+    private readonly analyzer: StatementAnalyzer,
     /** The target user and the search path the client's start-up asked for (see SqlSession). */
     start?: { user: string; searchPath?: SearchPath },
+    /** The target's routines: a statement is judged with what the functions it calls run (core/policy/pg-routine-effects.ts). */
+    private readonly routines: RoutineCatalog | null = null,
   ) {
     this.sql = new SqlSession(analyzer, start);
+  }
+
+  /**
+   * Under a policy, what a text waits for before it is judged: the definitions of the functions it
+   * calls (or an EXECUTE runs) that may be the target owner's and are not loaded, and the names only
+   * pg_catalog defines (a text calling built-ins only then waits no more). Undefined when there is
+   * nothing to wait for. Never rejects (what could not be read is judged as unreadable).
+   */
+  routinesLoaded(text: string): Promise<void> | undefined {
+    // No parenthesis, no call, unless it EXECUTEs what was prepared (pgbench's statements pay nothing here).
+    const routines = this.routines;
+    if (!routines || (!text.includes("(") && !/execute/i.test(text)) || !this.policy()) return undefined;
+    const a = this.analyzer.analyze(text);
+    if (!a.ok) return undefined;
+    const functions = a.statements.flatMap((s) => {
+      const c = classifyStatement(s);
+      return c.executes ? (this.sql.preparedAs(c.executes)?.functions ?? []) : c.functions;
+    });
+    const called = userFunctions(functions);
+    if (!called.length) return undefined;
+    const builtins = routines.builtinRoutines();
+    const wanted = called.filter((n) => !builtins?.functions.has(n) && routines.routineDefinitions(n) === undefined);
+    if (!wanted.length && builtins !== undefined) return undefined;
+    const quietly = (p: Promise<void>) => p.catch(() => {});
+    return Promise.all([builtins === undefined ? quietly(routines.loadBuiltinRoutines()) : null, wanted.length ? quietly(routines.loadRoutineNames(wanted)) : null]).then(() => {});
   }
 
   /** False when the connection has no policy: then nothing is decoded or parsed for it. */
@@ -73,7 +109,23 @@ export class StatementGuard {
   }
 
   private decide(policy: Policy, text: string): { judgement: Judgement; stateful: boolean } {
-    const parsed = this.sql.commands(text);
+    // What the target owner's functions a statement calls run is merged in; such a verdict is not kept (the functions may change).
+    const notes = new Map<Classification, string>();
+    let consulted = false;
+    const routines = this.routines;
+    const effects = routines
+      ? (c: Classification) => {
+          const called = userFunctions(c.functions);
+          if (called.length === 0) return c;
+          // Built-ins only: the verdict may be kept; a function of the target's may change.
+          const builtins = routines.builtinRoutines();
+          if (called.some((n) => !builtins?.functions.has(n))) consulted = true;
+          const { classification, note } = withPgRoutineEffects(c, routines, this.analyzer);
+          if (note) notes.set(classification, note);
+          return classification;
+        }
+      : undefined;
+    const parsed = this.sql.commands(text, effects);
     if (!parsed.ok) {
       if (text.trim() === "") return { judgement: null, stateful: false };
       return { stateful: false, judgement: { refusal: { kind: "UNPARSEABLE", error: new PgError("ERROR", "42601", `Gatehouse refused a statement it could not parse: ${parsed.error}`) } } };
@@ -83,11 +135,14 @@ export class StatementGuard {
       this.who,
       parsed.statements.map((s) => s.command),
     );
-    if (verdict.action === "allow") return { judgement: null, stateful: parsed.stateful };
-    if (verdict.action === "review") return { judgement: { review: verdict }, stateful: parsed.stateful };
-    const { command, decision } = verdict;
-    const error = new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse denied this statement: ${decision.reason}`, `statement: ${command.text.slice(0, 200)}`);
-    return { stateful: parsed.stateful, judgement: { refusal: { kind: command.kind, error } } };
+    const stateful = parsed.stateful || consulted;
+    if (verdict.action === "allow") return { judgement: null, stateful };
+    const judged = parsed.statements.find((s) => s.command === verdict.command);
+    const note = judged && notes.get(judged.classification);
+    const reason = note ? `${verdict.decision.reason} (${note})` : verdict.decision.reason;
+    if (verdict.action === "review") return { judgement: { review: note ? { ...verdict, decision: { ...verdict.decision, reason } } : verdict }, stateful };
+    const error = new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse denied this statement: ${reason}`, `statement: ${verdict.command.text.slice(0, 200)}`);
+    return { stateful, judgement: { refusal: { kind: verdict.command.kind, error } } };
   }
 }
 

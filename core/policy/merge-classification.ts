@@ -1,0 +1,42 @@
+import type { Classification } from "./classify-statement";
+import { strongest } from "./lock-levels";
+
+/** A copy of a classification that mergeInto may change (the cached one stays as it was). */
+export const copyOf = (c: Classification): Classification => ({
+  ...c,
+  runs: [...c.runs],
+  classes: [...c.classes],
+  tables: [...c.tables],
+  functions: [...c.functions],
+  sessionSettings: [...c.sessionSettings],
+  everyTableOf: c.everyTableOf && [...c.everyTableOf],
+});
+
+/** What a statement also runs (a body's statement, a routine's): its kinds, classes, tables, calls and settings added to `c` (changed in place). */
+export function mergeInto(c: Classification, inner: Classification): void {
+  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && k !== "SELECT" && !c.runs.includes(k)) c.runs.push(k);
+  for (const k of inner.classes) if (!c.classes.includes(k)) c.classes.push(k);
+  for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
+  for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
+  for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
+  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
+  c.writesWithoutWhere ||= inner.writesWithoutWhere;
+  c.copiesServerFile ||= inner.copiesServerFile;
+  c.copiesProgram ||= inner.copiesProgram;
+  c.locks = strongest(c.locks, inner.locks);
+}
+
+/** A person's account of what a routine's body added: `it calls f, a stored function whose body runs DELETE (tables t)`; undefined when it added nothing worth saying. */
+export function bodyNote(name: string, effects: Classification[]): string | undefined {
+  const kinds = [...new Set(effects.map((e) => e.kind).filter((k) => k !== "SELECT"))];
+  const tables = [...new Set(effects.flatMap((e) => e.tables))];
+  if (!kinds.length && !tables.length) return undefined;
+  return `it calls ${name}, a stored function whose body ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`;
+}
+
+/** What a call the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
+export function opaqueCall(c: Classification, name: string, why: string): string {
+  for (const k of ["anonymous-code", "write", "ddl", "privileges"] as const) if (!c.classes.includes(k)) c.classes.push(k);
+  c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
+  return `it calls ${name}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
+}

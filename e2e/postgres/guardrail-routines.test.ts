@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+
+// A read-only guardrail against SELECTs that write through the target owner's functions, on the run's
+// private PostgreSQL with psql and node-postgres: the table is the judge of whether a write slipped past.
+let t: TestGateway;
+let key: string;
+const table = `routine_rows_${process.pid}`;
+const fn = (name: string) => `${name}_${process.pid}`;
+const policyFile = path.join(tmpdir(), `gatehouse-routines-policy-${process.pid}.json`);
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  key = await t.setupAccess({ connection: "routined", identity: "routine-agent" });
+  const made = await t.psql(key, "routined", [
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-qc",
+    `create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 5) g;
+     create function ${fn("erase_row")}(p int) returns int language sql as $$ delete from ${table} where id = p; select 1 $$;
+     create function ${fn("wrapped")}(p int) returns int language sql as $$ select ${fn("erase_row")}(p) $$;
+     create function ${fn("rename_first")}(p int) returns int language plpgsql as $$
+       declare n int := 0;
+       begin
+         while n < 3 loop n := n + 1; end loop;
+         if n > 2 then update ${table} set name = 'renamed' where id = p; end if;
+         return n;
+       end $$;
+     create function ${fn("built_at_run_time")}(p int) returns int language plpgsql as $$ begin execute 'delete from ${table} where id = ' || p; return 1; end $$;
+     create function ${fn("standard_body")}(p int) returns int language sql begin atomic delete from ${table} where id = p; select 1; end;
+     create function ${fn("count_rows")}() returns bigint language sql stable as $$ select count(*) from ${table} $$;
+     create function ${fn("peek")}(out v text) language plpgsql as $$ begin v := (select name from ${table} where id = 1); end $$;`,
+  ]);
+  if (made.code !== 0) throw new Error(made.stderr);
+  writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "read-only", action: "deny", match: { classes: ["write", "ddl", "privileges"] } }] }));
+  const applied = await t.cli("policies", "apply", "routined", "-f", policyFile);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  await new Promise((r) => setTimeout(r, 1500)); // the gateway picks the change up from the bus
+});
+afterAll(() => t?.close());
+
+const rows = async () => (await t.psql(key, "routined", ["-qAtc", `select string_agg(id || ':' || name, ',' order by id) from ${table}`])).stdout.trim();
+
+describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions it calls run", () => {
+  it("refuses a SELECT whose function writes (SQL, through another function, PL/pgSQL under a condition, a SQL-standard body) or runs SQL built at run time; reads run", async () => {
+    const before = await rows();
+    expect(before).toBe("1:n1,2:n2,3:n3,4:n4,5:n5");
+    for (const [sql, says] of [
+      [`select ${fn("erase_row")}(1)`, `it calls ${fn("erase_row")}, a stored function whose body runs DELETE (tables ${table})`],
+      [`select id from ${table} where ${fn("wrapped")}(id) = 1`, "a stored function whose body runs DELETE"],
+      [`select ${fn("rename_first")}(1)`, "a stored function whose body runs UPDATE"],
+      [`select ${fn("standard_body")}(2)`, "a stored function whose body runs DELETE"],
+      [`select ${fn("built_at_run_time")}(3)`, "it runs SQL built at run time (EXECUTE)"],
+    ]) {
+      const r = await t.psql(key, "routined", ["-c", sql]);
+      expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "read-only"');
+      expect(r.stderr, sql).toContain(says);
+    }
+    // The extended protocol (node-postgres with a parameter) is judged the same way.
+    const client = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "routined", user: "agent", password: key, ssl: false });
+    await client.connect();
+    try {
+      const refused = await client.query(`select ${fn("erase_row")}($1)`, [4]).catch((e: Error) => e);
+      expect(refused).toMatchObject({ code: "42501" });
+      // What only reads runs: a STABLE SQL function, a VOLATILE PL/pgSQL function whose body only reads (into its OUT parameter), built-ins.
+      const { rows: read } = await client.query(`select ${fn("count_rows")}() as n, ${fn("peek")}() as name, upper('a') as u, now() is not null as t`);
+      expect(read).toEqual([{ n: "5", name: "n1", u: "A", t: true }]);
+    } finally {
+      await client.end();
+    }
+    expect(await rows()).toBe(before);
+  });
+
+  it("a function replaced through the gateway is judged by its new body at once (the DDL drops what the catalog knew)", async () => {
+    const ddlKey = await t.setupAccess({ connection: "routined-ddl", identity: "routine-owner" });
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "no-deletes", action: "deny", match: { kinds: ["DELETE"] } }] }));
+    const applied = await t.cli("policies", "apply", "routined-ddl", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+    const changing = fn("changing");
+    const r = await t.psql(ddlKey, "routined-ddl", [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      `create function ${changing}() returns bigint language sql as $$ select count(*) from ${table} $$`,
+      "-c",
+      `select ${changing}()`,
+      "-c",
+      `create or replace function ${changing}() returns bigint language sql as $$ delete from ${table} where id = 5; select 1::bigint $$`,
+      "-c",
+      `select ${changing}()`,
+    ]);
+    expect(r.stdout).toContain("5\n");
+    expect(r.stderr).toContain('Gatehouse denied this statement: rule "no-deletes"');
+    expect(r.stderr).toContain(`it calls ${changing}, a stored function whose body runs DELETE`);
+    expect(await rows()).toBe("1:n1,2:n2,3:n3,4:n4,5:n5");
+  });
+});
