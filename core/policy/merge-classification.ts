@@ -2,7 +2,7 @@ import type { Classification } from "./classify-statement";
 import { strongest } from "./lock-levels";
 
 /** A copy of a classification that mergeInto may change (the cached one stays as it was). */
-export const copyOf = (c: Classification): Classification => ({
+const copyOf = (c: Classification): Classification => ({
   ...c,
   runs: [...c.runs],
   classes: [...c.classes],
@@ -13,7 +13,7 @@ export const copyOf = (c: Classification): Classification => ({
 });
 
 /** What a statement also runs (a body's statement, a routine's): its kinds, classes, tables, calls and settings added to `c` (changed in place). */
-export function mergeInto(c: Classification, inner: Classification): void {
+function mergeInto(c: Classification, inner: Classification): void {
   for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && k !== "SELECT" && !c.runs.includes(k)) c.runs.push(k);
   for (const k of inner.classes) if (!c.classes.includes(k)) c.classes.push(k);
   for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
@@ -27,7 +27,7 @@ export function mergeInto(c: Classification, inner: Classification): void {
 }
 
 /** A person's account of what a routine's body added: `it calls f, a stored function whose body runs DELETE (tables t)`; undefined when it added nothing worth saying. */
-export function bodyNote(name: string, effects: Classification[]): string | undefined {
+function bodyNote(name: string, effects: Classification[]): string | undefined {
   const kinds = [...new Set(effects.map((e) => e.kind).filter((k) => k !== "SELECT"))];
   const tables = [...new Set(effects.flatMap((e) => e.tables))];
   if (!kinds.length && !tables.length) return undefined;
@@ -35,8 +35,35 @@ export function bodyNote(name: string, effects: Classification[]): string | unde
 }
 
 /** What a call the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
-export function opaqueCall(c: Classification, name: string, why: string): string {
+function opaqueCall(c: Classification, name: string, why: string): string {
   for (const k of ["anonymous-code", "write", "ddl", "privileges"] as const) if (!c.classes.includes(k)) c.classes.push(k);
   c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
   return `it calls ${name}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
+}
+
+/**
+ * A statement's classification with what the routines it calls run merged in (`c` itself when they
+ * add nothing; a copy otherwise), and a note for a person: what their bodies run, or why one counts
+ * as code the gateway cannot see. `effectsOf` reads one called name (core/policy/*-routine-effects.ts).
+ */
+export function withCallEffects(
+  c: Classification,
+  called: readonly string[],
+  effectsOf: (name: string) => { effects: Classification[] } | { why: string },
+): { classification: Classification; note?: string } {
+  let merged: Classification | null = null;
+  const notes: string[] = [];
+  for (const name of called) {
+    const found = effectsOf(name);
+    if (!("why" in found) && found.effects.length === 0) continue;
+    merged ??= copyOf(c);
+    if ("why" in found) {
+      notes.push(opaqueCall(merged, name, found.why));
+      continue;
+    }
+    for (const e of found.effects) mergeInto(merged, e);
+    const note = bodyNote(name, found.effects);
+    if (note) notes.push(note);
+  }
+  return { classification: merged ?? c, note: notes.join("; ") || undefined };
 }

@@ -3,7 +3,7 @@ import { blankQuoted } from "../sql/mysql-rewrite";
 import { MYSQL_BUILTIN_FUNCTIONS } from "../sql/mysql-builtins";
 import { analyzeMysql } from "./classify-mysql";
 import type { Classification } from "./classify-statement";
-import { bodyNote, copyOf, mergeInto, opaqueCall } from "./merge-classification";
+import { withCallEffects } from "./merge-classification";
 
 /**
  * What a MySQL statement does through the stored functions it calls: a guardrail that judged
@@ -33,21 +33,7 @@ export const nonBuiltin = (functions: readonly string[]): string[] => functions.
  * calls added: what their bodies run, or why one counts as code the gateway cannot see.
  */
 export function withRoutineEffects(c: Classification, routines: RoutineSource | null, serverVersion?: number): { classification: Classification; note?: string } {
-  const called = nonBuiltin(c.functions);
-  if (called.length === 0) return { classification: c };
-  const merged = copyOf(c);
-  const notes: string[] = [];
-  for (const name of called) {
-    const found = functionEffects(name, routines, serverVersion);
-    if ("why" in found) {
-      notes.push(opaqueCall(merged, name, found.why));
-      continue;
-    }
-    for (const e of found.effects) mergeInto(merged, e);
-    const note = bodyNote(name, found.effects);
-    if (note) notes.push(note);
-  }
-  return { classification: merged, note: notes.join("; ") || undefined };
+  return withCallEffects(c, nonBuiltin(c.functions), (name) => functionEffects(name, routines, serverVersion));
 }
 
 /** What calling one function runs: its body's effects (with those of the routines it calls), or why that cannot be told. */

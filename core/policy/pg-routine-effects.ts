@@ -2,7 +2,7 @@ import { parsePlPgSQLSync } from "libpg-query";
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import { classifyStatement, type Classification } from "./classify-statement";
 import { hasKnownEffects } from "./function-effects";
-import { bodyNote, copyOf, mergeInto, opaqueCall } from "./merge-classification";
+import { withCallEffects } from "./merge-classification";
 
 /**
  * What a PostgreSQL statement does through the functions it calls that are not built in: judged by
@@ -47,23 +47,7 @@ export function userFunctions(functions: readonly string[]): string[] {
 
 /** The classification with what the user functions it calls run merged in (`c` itself when it calls none), and a note for a person on what they added. */
 export function withPgRoutineEffects(c: Classification, routines: PgRoutineSource, analyzer: StatementAnalyzer): { classification: Classification; note?: string } {
-  const called = userFunctions(c.functions);
-  if (called.length === 0) return { classification: c };
-  let merged: Classification | null = null;
-  const notes: string[] = [];
-  for (const name of called) {
-    const found = routineEffects(name, routines, analyzer, 0, new Set());
-    if (!("why" in found) && found.effects.length === 0) continue; // a built-in, or nothing of the target owner's that does anything
-    merged ??= copyOf(c);
-    if ("why" in found) {
-      notes.push(opaqueCall(merged, name, found.why));
-      continue;
-    }
-    for (const e of found.effects) mergeInto(merged, e);
-    const note = bodyNote(name, found.effects);
-    if (note) notes.push(note);
-  }
-  return { classification: merged ?? c, note: notes.join("; ") || undefined };
+  return withCallEffects(c, userFunctions(c.functions), (name) => routineEffects(name, routines, analyzer, 0, new Set()));
 }
 
 function routineEffects(name: string, routines: PgRoutineSource, analyzer: StatementAnalyzer, depth: number, seen: Set<string>): { effects: Classification[] } | { why: string } {
