@@ -48,6 +48,17 @@ describe("audit journal", () => {
     expect(journal.readLeftovers().rows).toEqual([]);
   });
 
+  it("a shipment's rotation closes a segment only once it is old enough (each new file costs the gateway's thread)", () => {
+    const { journal } = journalIn();
+    journal.append([row(1)]);
+    journal.rotate(60_000);
+    journal.append([row(2)]);
+    expect(journal.readLeftovers().files).toHaveLength(1);
+    journal.rotate(0);
+    journal.append([row(3)]);
+    expect(journal.readLeftovers().files).toHaveLength(2);
+  });
+
   it("reads back each row whole, in the line format of this version and of earlier ones (an object per line)", () => {
     const { dir, journal } = journalIn();
     const details = { masked: { email: 2 }, note: "tab\there" };

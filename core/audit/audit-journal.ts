@@ -111,9 +111,13 @@ export class AuditJournal {
     if (this.currentBytes >= SEGMENT_BYTES) this.closeCurrent();
   }
 
-  /** Closes the current segment (when it holds anything) so that it can be deleted once shipped. */
-  rotate(): void {
-    if (this.fd !== null && this.currentBytes > 0) this.closeCurrent();
+  /**
+   * Closes the current segment (when it holds anything, and it was opened at least `minAgeMs` ago) so
+   * that it can be deleted once shipped. Opening a file costs this disk about 2 ms of the gateway's
+   * thread: a segment per shipment (ten a second) was 1% of its time under load.
+   */
+  rotate(minAgeMs = 0): void {
+    if (this.fd !== null && this.currentBytes > 0 && Date.now() - this.openedAt >= minAgeMs) this.closeCurrent();
   }
 
   /** Deletes the closed segments whose rows are all stored (every seq up to `storedSeq`). */
@@ -138,7 +142,10 @@ export class AuditJournal {
     return this.segmentFiles().reduce((n, f) => n + statSync(f).size, 0);
   }
 
+  private openedAt = 0;
+
   private open(firstSeq: number): void {
+    this.openedAt = Date.now();
     this.currentPath = path.join(this.folder, `${String(firstSeq).padStart(16, "0")}.jsonl`);
     this.fd = openSync(this.currentPath, "a", 0o600);
     this.currentBytes = 0;

@@ -15,6 +15,8 @@ const MAX_QUEUED = 500_000;
 // what is stored after the last one can be cut off without a trace until the stream goes on.
 const CHECKPOINT_EVENTS = 10_000;
 const CHECKPOINT_MS = 10_000;
+/** A journal segment is closed at a shipment once it is this old (or full), and deleted once stored: a restart re-ships at most about this much, deduplicated. */
+const SEGMENT_MS = 5_000;
 
 /** An event, or a function that produces events when the batch is journaled (keeps parsing off the path that reads the client's bytes). */
 export type PendingAudit = AuditEvent | (() => AuditEvent[]);
@@ -209,9 +211,9 @@ export class AuditWriter {
   }
 
   private async shipBatches(): Promise<void> {
-    // Rows journaled from now on go to a new segment, so the closed ones can go once stored
-    // (not while the database is down: a segment every 100 ms would pile up; the size limit still applies).
-    if (!this.shipFailing) this.journal?.rotate();
+    // Rows journaled from now on go to a new segment (every SEGMENT_MS), so the closed ones can go once stored
+    // (not while the database is down: segments would pile up; the size limit still applies).
+    if (!this.shipFailing) this.journal?.rotate(SEGMENT_MS);
     // What was queued when the shipment began goes now, and full batches while they keep coming.
     // The rest waits for the next tick: shipping until the queue is empty would, under steady
     // traffic, send each batch the few events that arrived during the last one's round trip (a COPY

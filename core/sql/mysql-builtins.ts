@@ -16,6 +16,8 @@ export const MYSQL_BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(
     // What the grammar library reads as calls: EXISTS / NOT / ANY / ALL / SOME (...), ROW(...), BINARY(x),
     // MATCH ... AGAINST, VALUES(c) in an upsert, a parenthesised subquery, `SET x = ON`; and synonyms the help omits.
     "exists not any all some row binary match_against values select on sha mbrequal mbrequals",
+    // MySQL 8's spatial functions MariaDB lacks.
+    "st_buffer_strategy st_makeenvelope mbrcovers st_numinteriorring",
     "abs acos add_months adddate addtime aes_decrypt aes_encrypt any_value area asbinary ascii asin astext aswkb",
     "aswkt atan atan2 avg benchmark bin bin_to_uuid binlog_gtid_pos bit_and bit_count bit_length bit_or bit_xor",
     "boundary buffer cast ceil ceiling centroid char char_length character_length charset chr coalesce coercibility",
