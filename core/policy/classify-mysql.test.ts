@@ -62,6 +62,11 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("truncate table shop.orders")).toMatchObject({ kind: "TRUNCATE", writesWithoutWhere: true });
     expect(one("truncate orders")).toMatchObject({ kind: "TRUNCATE", writesWithoutWhere: true });
     expect(one("select load_file('/etc/passwd')").functions).toEqual(["load_file"]);
+    // It reads a server file; MariaDB's sequence functions write the sequence they name.
+    expect(one("select load_file('/etc/passwd')").copiesServerFile).toBe(true);
+    expect(one("select nextval(shop.s), setval(t, 9)")).toMatchObject({ classes: ["read", "write"], tables: ["shop.s", "t"] });
+    expect(one("select next value for s").classes).toContain("write");
+    expect(one("select lastval(s)").classes).toEqual(["read"]);
     expect(one("select * into outfile '/tmp/x' from t")).toMatchObject({ kind: "SELECT", copiesServerFile: true });
     expect(one("load data infile '/x' into table t")).toMatchObject({ kind: "LOAD DATA", copiesServerFile: true, classes: ["write"] });
     expect(one("set session sql_mode = ''").sessionSettings).toEqual(["sql_mode"]);

@@ -215,6 +215,13 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     if (node.type === "function" || node.type === "aggr_func") {
       const name = functionName(node.name);
       if (name && !c.functions.includes(name)) c.functions.push(name);
+      // LOAD_FILE reads a file on the server, as LOAD DATA without LOCAL does; MariaDB's NEXTVAL / SETVAL change the sequence they name.
+      if (name === "load_file") c.copiesServerFile = true;
+      if (name === "nextval" || name === "setval") {
+        classes.add("write");
+        const sequence = ((node.args as Node | undefined)?.value as Node[] | undefined)?.[0];
+        if (sequence?.type === "column_ref" && typeof sequence.column === "string") addTable(c.tables, sequence.table, sequence.column);
+      }
     }
     if (node.type === "select" && node.locking_read) classes.add("write"); // FOR UPDATE, LOCK IN SHARE MODE take row locks
     const into = node.into as Node | undefined;

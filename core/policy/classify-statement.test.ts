@@ -57,6 +57,11 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     const [c] = classify("select pg_catalog.pg_read_file('/etc/passwd'), lo_import('/x') from public.users u join orders o on o.uid = u.id");
     expect(c.tables).toEqual(["public.users", "orders"]);
     expect(c.functions).toEqual(["pg_catalog.pg_read_file", "lo_import"]);
+    // Both reach files on the server, and lo_import writes a large object: as COPY FROM a server file.
+    expect(c).toMatchObject({ copiesServerFile: true, classes: ["read", "write"] });
+    // A sequence advanced or set is written (PostgreSQL refuses both in a read-only transaction); currval only reads.
+    expect(classify("select nextval('public.Order_Seq'), setval('\"Ids\"', 4)")[0]).toMatchObject({ classes: ["read", "write"], tables: ["public.order_seq", "Ids"] });
+    expect(classify("select currval('s'), lo_get(1)")[0].classes).toEqual(["read"]);
     expect(classify("update billing.invoices set a = 1")[0].tables).toEqual(["billing.invoices"]);
     expect(classify("insert into t select * from s")[0].tables).toEqual(["t", "s"]);
     expect(classify("copy secrets to stdout")[0].tables).toEqual(["secrets"]);

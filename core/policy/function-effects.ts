@@ -36,6 +36,50 @@ const READS_NAMED_TABLE = new Set(["table_to_xml", "table_to_xmlschema", "table_
 /** Built-ins that read every table of the schema their first argument names, or of the database. */
 const READS_SCHEMA = new Set(["schema_to_xml", "schema_to_xmlschema", "schema_to_xml_and_xmlschema"]);
 const READS_DATABASE = new Set(["database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema"]);
+/**
+ * Built-ins that read or write files on the database server (the server's own, with its rights):
+ * judged as COPY to or from a server file is (`copiesServerFile`). lo_import reads one into a large
+ * object, lo_export writes one; adminpack's pg_file_* write, rename and delete them.
+ */
+const SERVER_FILES = new Set([
+  "pg_read_file",
+  "pg_read_binary_file",
+  "pg_ls_dir",
+  "pg_stat_file",
+  "pg_ls_logdir",
+  "pg_ls_waldir",
+  "pg_ls_tmpdir",
+  "pg_ls_archive_statusdir",
+  "pg_ls_logicalmapdir",
+  "pg_ls_logicalsnapdir",
+  "pg_ls_replslotdir",
+  "lo_import",
+  "lo_export",
+  "pg_file_write",
+  "pg_file_rename",
+  "pg_file_unlink",
+]);
+/**
+ * Built-ins that change the database although a SELECT calls them (PostgreSQL refuses each in a
+ * read-only transaction): a sequence advanced or set (the sequence, named by a literal, is the
+ * table they write), a large object created, written or removed, a server file written.
+ */
+const SEQUENCE_WRITES = new Set(["nextval", "setval"]);
+const WRITES = new Set([
+  ...SEQUENCE_WRITES,
+  "lo_import",
+  "lo_create",
+  "lo_creat",
+  "lo_unlink",
+  "lo_from_bytea",
+  "lo_put",
+  "lowrite",
+  "lo_truncate",
+  "lo_truncate64",
+  "pg_file_write",
+  "pg_file_rename",
+  "pg_file_unlink",
+]);
 /** `set_config(name, value, is_local)` is `SET name = value`. */
 const SETS_SETTING = new Set(["set_config", "pg_catalog.set_config"]);
 
@@ -60,6 +104,13 @@ export const ANY_SETTING = "*";
 export function functionEffects(fn: string, call: Node, c: Classification, classes: Set<StatementClass>, classify: (kind: string, node: string, tree: Node) => Classification): void {
   const args = ((call.args as Node[] | undefined) ?? []).map(unwrap);
   const bare = fn.replace(/^(public|pg_catalog)\./, "");
+  if (SERVER_FILES.has(bare)) c.copiesServerFile = true;
+  if (WRITES.has(bare)) {
+    classes.add("write");
+    const sequence = SEQUENCE_WRITES.has(bare) ? stringValue(args[0]) : undefined;
+    const name = sequence && (/^[\w.$]+$/.test(sequence) ? sequence.toLowerCase() : sequence.replaceAll('"', ""));
+    if (name && !c.tables.includes(name)) c.tables.push(name);
+  }
   if (SETS_SETTING.has(fn)) {
     classes.add("session");
     if (!c.runs.includes("SET")) c.runs.push("SET");

@@ -16,7 +16,8 @@ export const DISGUISED: Array<[string, string]> = [
   ["update victims set name = 'x' where id = id", "no-unbounded-writes"],
   ["replace into victims values (1, 'zz')", "no-delete"],
   ["select * from victims into outfile '/tmp/gatehouse-victims.txt'", "no-server-files"],
-  ["select load_file('/etc/passwd')", "no-load-file"],
+  // LOAD_FILE reads a file on the server: the server-file rule meets it before the rule naming the function.
+  ["select load_file('/etc/passwd')", "no-server-files"],
   ["prepare s from 'delete from victims where id = 2'", "no-delete"],
   // LOAD DATA ... REPLACE deletes each row it collides with (the file need not exist: the rule comes first).
   ["load data infile '/tmp/gatehouse-no-such-file.txt' replace into table victims", "no-delete"],

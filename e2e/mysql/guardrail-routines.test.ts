@@ -20,6 +20,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     await db.admin(`
       create table shop.victims (id int primary key, name varchar(50));
       insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');
+      create sequence shop.victim_ids;
       delimiter //
       create function shop.erase_victim(p int) returns int modifies sql data begin delete from shop.victims where id = p; return 1; end//
       create function shop.wrapped(p int) returns int modifies sql data begin return erase_victim(p); end//
@@ -63,6 +64,8 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         ["select rename_first() as n", "it calls rename_first, a stored function whose body runs UPDATE"],
         ["select shop.concat('a')", "it calls shop.concat, a stored function whose body runs DELETE"],
         ["select no_such_udf('rm -rf /')", "neither a built-in function nor a stored function of the target"],
+        // A built-in that writes: NEXTVAL advances the sequence it names.
+        ["select nextval(victim_ids)", ""],
       ]) {
         const err = await refusal(c.query(sql));
         expect(err?.errno, sql).toBe(1142);
@@ -77,6 +80,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       await c.end();
     }
     expect(await snapshot()).toBe(before);
+    expect((await db.admin("select next_not_cached_value from shop.victim_ids")).trim()).toBe("1");
     // The refusal is audited with the reason a person can act on.
     await gw.gw.deps.audit.flush();
     const [denied] = await auditEventsAbout(seed, "select erase_victim(1)");

@@ -20,7 +20,7 @@ beforeAll(async () => {
     "-v",
     "ON_ERROR_STOP=1",
     "-qc",
-    `create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 5) g;
+    `create table ${table} (id int primary key, name text); insert into ${table} select g, 'n' || g from generate_series(1, 5) g; create sequence ${table}_seq;
      create function ${fn("erase_row")}(p int) returns int language sql as $$ delete from ${table} where id = p; select 1 $$;
      create function ${fn("wrapped")}(p int) returns int language sql as $$ select ${fn("erase_row")}(p) $$;
      create function ${fn("rename_first")}(p int) returns int language plpgsql as $$
@@ -55,6 +55,8 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`select ${fn("rename_first")}(1)`, "a stored function whose body runs UPDATE"],
       [`select ${fn("standard_body")}(2)`, "a stored function whose body runs DELETE"],
       [`select ${fn("built_at_run_time")}(3)`, "it runs SQL built at run time (EXECUTE)"],
+      // A built-in that writes: nextval advances the sequence (PostgreSQL refuses it in a read-only transaction).
+      [`select nextval('${table}_seq')`, ""],
     ]) {
       const r = await t.psql(key, "routined", ["-c", sql]);
       expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "read-only"');
@@ -73,6 +75,7 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       await client.end();
     }
     expect(await rows()).toBe(before);
+    expect((await t.psql(key, "routined", ["-qAtc", `select last_value, is_called from ${table}_seq`])).stdout.trim()).toBe("1|f");
   });
 
   it("a function replaced through the gateway is judged by its new body at once (the DDL drops what the catalog knew)", async () => {
