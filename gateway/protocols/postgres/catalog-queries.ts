@@ -1,0 +1,48 @@
+import { SQL_TEXT_BUILTINS } from "../../../core/sql/routine-calls";
+
+// The catalog queries' parts that column-catalog.ts's TargetCatalog reads the target with (pg_catalog SQL).
+
+// A partition's or an inheriting table's parents, up to the root (pg_inherits).
+export const ANCESTORS = `with recursive up(relid) as (
+    select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+    union select i.inhparent from up join pg_inherits i on i.inhrelid = up.relid
+  )
+  select json_agg(json_build_array(an.nspname, a.relname)) from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace`;
+
+// The columns a view's rewrite rule depends on, and theirs when they are views, down to tables.
+export const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
+    select d.refobjid, d.refobjsubid from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where r.ev_class = c.oid and d.refobjid <> c.oid
+    union
+    select d.refobjid, d.refobjsubid from dep join pg_rewrite r on r.ev_class = dep.relid
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where d.refobjid <> r.ev_class
+  )
+  select json_agg(json_build_array(bn.nspname, b.relname, ba.attname, b.relkind::text)) from dep
+    join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
+    join pg_attribute ba on ba.attrelid = dep.relid and ba.attnum = dep.attnum where dep.attnum > 0`;
+
+/**
+ * Whether a view, or a view it reads at any depth, calls a function masking cannot see into: a
+ * routine outside pg_catalog and information_schema (whose own views call its SQL helpers, such as
+ * `_pg_char_max_length`) written in SQL or a procedural language (its body may read any table), or
+ * a built-in that runs SQL text. Its columns are then masked whole.
+ */
+export const VIEW_CALLS_OPAQUE = `exists (with recursive dep(relid) as (
+    select c.oid
+    union
+    select d.refobjid from dep join pg_rewrite r on r.ev_class = dep.relid
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+     where d.refobjid <> r.ev_class
+  )
+  select 1 from dep join pg_rewrite r on r.ev_class = dep.relid
+    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_proc'::regclass
+    join pg_proc p on p.oid = d.refobjid join pg_language l on l.oid = p.prolang
+   where (p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) and l.lanname not in ('c', 'internal'))
+      or p.proname ~ '^(?:${SQL_TEXT_BUILTINS})$')`;
+
+// An aggregate's own code is its state and final functions' (when written in SQL or a procedural language).
+export const AGGREGATE_CODE = `(select string_agg(f.prosrc, E'\\n') from pg_aggregate a join pg_proc f on f.oid in (a.aggtransfn, a.aggfinalfn)
+  join pg_language fl on fl.oid = f.prolang where a.aggfnoid = p.oid and fl.lanname not in ('c', 'internal'))`;
+/** A routine's code: an aggregate's (see AGGREGATE_CODE), none for C and internal ones, else its body (a SQL-standard body's definition). */
+export const ROUTINE_CODE = `case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end`;
