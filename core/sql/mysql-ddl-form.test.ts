@@ -28,6 +28,9 @@ describe("table definitions in the server's synonyms, as judged", () => {
     expect(judged("drop table if exists a, b cascade")).toMatchObject({ kind: "DROP TABLE", tables: ["a", "b"] });
     expect(judged("drop tables a, b")).toMatchObject({ kind: "DROP TABLE", tables: ["a", "b"] });
     expect(judged("alter online table t add column b bool")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
+    // ALTER TABLE ... ORDER BY (the rows rewritten in that order), alone or beside other changes; a query's ORDER BY is left alone.
+    expect(judged("alter table shop.t engine = innodb, order by a desc, b")).toMatchObject({ kind: "ALTER TABLE", tables: ["shop.t"] });
+    expect(ddlForm("create table t2 as select * from t order by c")).toBe("create table t2 as select * from t order by c");
     expect(judged("alter table t modify b varchar(10), algorithm = nocopy")).toMatchObject({ kind: "ALTER TABLE", tables: ["t"] });
     // MariaDB's periods: system-versioned and application-time tables.
     expect(

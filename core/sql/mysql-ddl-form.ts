@@ -121,4 +121,6 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
     "ALGORITHM = DEFAULT",
   ],
   [/\b(?:force|keys|tablespace)\b/i, /\b(?:force|(?:disable|enable)\s+keys|(?:discard|import)\s+tablespace)(?=\s*(?:,|$))/gi, "ALGORITHM = DEFAULT"],
+  // ALTER TABLE ... ORDER BY a, b DESC: the rows stored in that order (a rebuild of the table, judged as the ALTER it is).
+  [/\border\s+by\b/i, new RegExp(`\\border\\s+by\\s+${NAME}(?:\\s+(?:asc|desc))?(?:\\s*,\\s*${NAME}(?:\\s+(?:asc|desc))?)*(?=\\s*(?:,|$))`, "gi"), "ALGORITHM = DEFAULT"],
 ];

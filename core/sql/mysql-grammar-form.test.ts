@@ -69,6 +69,11 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("xa commit 'tx1'")).toMatchObject({ kind: "XA", classes: ["transaction"] });
   });
 
+  it("reads CHAR(n USING cs) as the CONVERT it amounts to, with what its codes read", () => {
+    expect(judged("select char(ord(a), 78 using utf8mb4) as c from t")).toMatchObject({ kind: "SELECT", tables: ["t"], functions: ["convert", "char", "ord"] });
+    expect(grammarForm("select 'char(1 using x)', char(77), varchar_col from t")).toBe("select 'char(1 using x)', char(77), varchar_col from t");
+  });
+
   it("keeps what makes a write dangerous visible through the respelling", () => {
     // A locking read takes row locks, with or without OF.
     expect(judged("select * from customers for update of customers skip locked").classes).toContain("write");

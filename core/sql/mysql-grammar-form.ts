@@ -1,6 +1,6 @@
 import { ddlForm } from "./mysql-ddl-form";
 import { NAME, NAMES, STRING, blankQuoted, parentheses, rewriteCode, type Replace } from "./mysql-rewrite";
-import { aggregateClauses, matchAgainst, substringArguments, valuesAsSelects, VIEW_HEAD, viewQueryAsDerivedTable, withinGroup } from "./mysql-span-forms";
+import { aggregateClauses, charUsing, matchAgainst, substringArguments, valuesAsSelects, VIEW_HEAD, viewQueryAsDerivedTable, withinGroup } from "./mysql-span-forms";
 
 /**
  * A MySQL statement (one, comments already out, as the lexer gives it) rewritten into the subset of
@@ -31,7 +31,8 @@ import { aggregateClauses, matchAgainst, substringArguments, valuesAsSelects, VI
  * - an aggregate's DISTINCT (`SUM(DISTINCT a)`), STD / STDDEV / VARIANCE as their _POP names, a window frame's RANGE as
  *   ROWS, EXCEPT ALL / INTERSECT ALL without ALL, `OFFSET n ROWS FETCH FIRST m ROWS ONLY` as `LIMIT m OFFSET n`, MariaDB's
  *   `LIMIT ROWS EXAMINED n` dropped, `SUBSTRING(a FROM 2 FOR 3)` as `SUBSTRING(a, 2, 3)` (substringArguments),
- *   `PERCENTILE_CONT(x) WITHIN GROUP (ORDER BY a)` as `PERCENTILE_CONT(x, a)` (withinGroup), GROUP_CONCAT's LIMIT dropped and
+ *   `PERCENTILE_CONT(x) WITHIN GROUP (ORDER BY a)` as `PERCENTILE_CONT(x, a)` (withinGroup), `CHAR(n USING cs)` as
+ *   `CONVERT(CHAR(n) USING cs)` (charUsing), GROUP_CONCAT's LIMIT dropped and
  *   JSON_ARRAYAGG's ORDER BY read as arguments (aggregateClauses), `DELETE FROM t USING ...`
  *   as `DELETE t FROM ...`, INSERT's `VALUE (...)`, empty column list and empty rows, and `GRANT ALL PRIVILEGES` as `GRANT ALL`;
  * - CAST to `UNSIGNED INT` / `SIGNED INTEGER` / INET6 / UUID, or with `CHARSET x`, as to UNSIGNED / SIGNED / CHAR / CHARACTER SET x;
@@ -52,6 +53,7 @@ export function grammarForm(statement: string): string {
   for (const [test, re, replace] of REWRITES) if (test.test(text)) text = rewriteCode(text, re, replace);
   if (/\b(?:substring|substr|mid)\s*\(/i.test(text)) text = substringArguments(text);
   if (/\bwithin\s+group\b/i.test(text)) text = withinGroup(text);
+  if (/\bchar\s*\(/i.test(text) && /\busing\b/i.test(text)) text = charUsing(text);
   if (/\b(?:group_concat|json_arrayagg)\s*\(/i.test(text)) text = aggregateClauses(text);
   if (VIEW_HEAD.test(text)) text = viewQueryAsDerivedTable(text);
   if (/\bvalues\b/i.test(text)) text = valuesAsSelects(text);

@@ -61,6 +61,26 @@ export function substringArguments(statement: string): string {
 }
 
 /**
+ * `CHAR(77, 78 USING utf8mb4)` as `CONVERT(CHAR(77, 78) USING utf8mb4)`: the same codes, read in that
+ * character set (the grammar reads CONVERT ... USING, not CHAR's own USING).
+ */
+export const charUsing = (statement: string) =>
+  rewriteSpans(statement, /(?<![\w$.\x60])char\s*\(/gi, (blanked, m) => {
+    const open = m.index + m[0].length - 1;
+    const close = closingParenthesis(blanked, open);
+    if (close < 0) return null;
+    let depth = 0;
+    for (let i = open + 1; i < close; i++) {
+      const c = blanked[i];
+      if (c === "(") depth++;
+      else if (c === ")") depth--;
+      else if (depth === 0 && /[uU]/.test(c) && /\s/.test(blanked[i - 1]) && /^using\s/i.test(blanked.slice(i, i + 6)))
+        return { end: close + 1, text: `convert(${statement.slice(m.index, i).trimEnd()}) ${statement.slice(i, close)})` };
+    }
+    return null;
+  });
+
+/**
  * An ordered-set aggregate (`PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a DESC)`, MariaDB 10.3+) as a
  * call with the ordered expressions among its arguments (`PERCENTILE_CONT(0.5, a)`): what it reads.
  */

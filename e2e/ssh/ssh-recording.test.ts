@@ -59,6 +59,8 @@ describe("[SSH][RECORDING] terminal recordings", () => {
     expect(r.stdout).toContain("paid with [REDACTED:payment-card]");
     expect(r.stdout).not.toContain(CARD);
     const s = await latestSession("ssh-rec");
+    // The recording's last chunk is stored as the session closes, which may be just after the client has exited.
+    await expect.poll(async () => (await db.db.select().from(recordings).where(eq(recordings.sessionId, s.id)))[0]?.endedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
     const cast = await castOf(s.id);
     expect(cast).toContain("paid with [REDACTED:payment-card]");
     expect(cast).not.toContain(CARD);
