@@ -64,6 +64,8 @@ export class AuditJournal {
   private currentPath = "";
   private currentBytes = 0;
   private currentLastSeq = 0;
+  /** When the current segment was opened (rotate's minimum age). */
+  private openedAt = 0;
   private readonly closed: Array<{ path: string; lastSeq: number }> = [];
 
   constructor(private readonly opts: JournalOptions) {
@@ -141,8 +143,6 @@ export class AuditJournal {
   pendingBytes(): number {
     return this.segmentFiles().reduce((n, f) => n + statSync(f).size, 0);
   }
-
-  private openedAt = 0;
 
   private open(firstSeq: number): void {
     this.openedAt = Date.now();

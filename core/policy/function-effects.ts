@@ -1,6 +1,6 @@
 import { parseSync } from "libpg-query";
 import { kindOf } from "../sql/statement-analyzer";
-import { strongest } from "./lock-levels";
+import { mergeInto } from "./merge-classification";
 import type { Classification, StatementClass } from "./classify-statement";
 
 type Node = Record<string, unknown>;
@@ -150,23 +150,10 @@ export function functionEffects(fn: string, call: Node, c: Classification, class
       const kind = kindOf(node, stmt[node] as Node);
       const inner = classify(kind, node, stmt);
       parsed++;
-      merge(c, classes, inner);
+      mergeInto(c, inner, (k) => classes.add(k));
     }
   }
   if (opaque || parsed === 0) classes.add("anonymous-code");
-}
-
-function merge(c: Classification, classes: Set<StatementClass>, inner: Classification): void {
-  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
-  for (const k of inner.classes) classes.add(k);
-  for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
-  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
-  for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
-  for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
-  c.writesWithoutWhere ||= inner.writesWithoutWhere;
-  c.copiesServerFile ||= inner.copiesServerFile;
-  c.copiesProgram ||= inner.copiesProgram;
-  c.locks = strongest(c.locks, inner.locks);
 }
 
 /** The statements of a text, or none when it does not parse as SQL. */

@@ -1,4 +1,4 @@
-import type { Classification } from "./classify-statement";
+import type { Classification, StatementClass } from "./classify-statement";
 import { strongest } from "./lock-levels";
 
 /** A copy of a classification that mergeInto may change (the cached one stays as it was). */
@@ -12,10 +12,14 @@ const copyOf = (c: Classification): Classification => ({
   everyTableOf: c.everyTableOf && [...c.everyTableOf],
 });
 
-/** What a statement also runs (a body's statement, a routine's): its kinds, classes, tables, calls and settings added to `c` (changed in place). */
-function mergeInto(c: Classification, inner: Classification): void {
-  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && k !== "SELECT" && !c.runs.includes(k)) c.runs.push(k);
-  for (const k of inner.classes) if (!c.classes.includes(k)) c.classes.push(k);
+/**
+ * What a statement also runs (the SQL a built-in is handed, a routine body's statement): its kinds,
+ * classes, tables, calls and settings added to `c`, in place. `addClass` takes the classes (a
+ * classifier still collecting them keeps them in a set of its own).
+ */
+export function mergeInto(c: Classification, inner: Classification, addClass: (k: StatementClass) => unknown = (k) => c.classes.includes(k) || c.classes.push(k)): void {
+  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
+  for (const k of inner.classes) addClass(k);
   for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
   for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
   for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);

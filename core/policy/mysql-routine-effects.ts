@@ -158,9 +158,10 @@ function pieceParts(piece: string, parts: Array<{ sql: string; expression: boole
 /** The first match of `re` (global) at parenthesis depth 0 from `from`, in a blanked text. */
 function topLevel(blank: string, re: RegExp, from: number): { index: number; end: number } | null {
   re.lastIndex = from;
+  let depth = 0;
+  let at = from;
   for (let m = re.exec(blank); m; m = re.exec(blank)) {
-    let depth = 0;
-    for (let i = from; i < m.index; i++) depth += blank[i] === "(" ? 1 : blank[i] === ")" ? -1 : 0;
+    for (; at < m.index; at++) depth += blank[at] === "(" ? 1 : blank[at] === ")" ? -1 : 0;
     if (depth === 0) return { index: m.index, end: m.index + m[0].length };
   }
   return null;

@@ -115,9 +115,9 @@ function plpgsqlBody(body: string, analyzer: StatementAnalyzer, signature?: Rout
   let firstError = "";
   const quote = "$gatehouse_body$";
   if (body.includes(quote)) return { why: "its body holds the gateway's own quoting" };
-  // Its own signature first (a body assigns its parameters and OUT columns), else shapes that take most bodies.
+  // Its own signature first (a body assigns its parameters and OUT columns), then shapes that take most bodies.
   const own = signature && `${signature.procedure ? "PROCEDURE" : "FUNCTION"} gatehouse_body(${signature.args})${signature.result ? ` RETURNS ${signature.result}` : ""}`;
-  for (const shape of own ? [own] : SHAPES.map((s) => `FUNCTION gatehouse_body${s}`)) {
+  for (const shape of [...(own ? [own] : []), ...SHAPES.map((s) => `FUNCTION gatehouse_body${s}`)]) {
     try {
       tree = parsePlPgSQLSync(`CREATE ${shape} LANGUAGE plpgsql AS ${quote}${body}${quote}`);
       break;

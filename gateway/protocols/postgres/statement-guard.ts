@@ -2,6 +2,7 @@ import { cacheKey, type StatementAnalyzer } from "../../../core/sql/statement-an
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
 import { SqlSession } from "../../../core/policy/sql-commands";
 import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
+import { routineCalls } from "../../../core/sql/routine-calls";
 import { userFunctions, withPgRoutineEffects, type PgRoutineSource } from "../../../core/policy/pg-routine-effects";
 import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
@@ -64,9 +65,11 @@ export class StatementGuard {
     if (!routines || (!text.includes("(") && !/execute/i.test(text)) || !this.policy()) return undefined;
     const a = this.analyzer.analyze(text);
     if (!a.ok) return undefined;
+    // The calls in its trees (routine-calls.ts: no classification here, decide() classifies once); an EXECUTE's in what it prepared.
     const functions = a.statements.flatMap((s) => {
-      const c = classifyStatement(s);
-      return c.executes ? (this.sql.preparedAs(c.executes)?.functions ?? []) : c.functions;
+      if (s.node !== "ExecuteStmt") return routineCalls(s.tree).functions;
+      const name = classifyStatement(s).executes;
+      return (name && this.sql.preparedAs(name)?.functions) || [];
     });
     const called = userFunctions(functions);
     if (!called.length) return undefined;
