@@ -14,11 +14,13 @@
  *    (a trigger's INSERT under an UPDATE) and an EXPLAIN under the explained statement's name: those
  *    show up here too and are told apart by reading them. EXPLAIN and EXECUTE are left out (CONTEXTUAL).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { analyzeMysqlUncached } from "../../core/policy/classify-mysql";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
+import { mysqlLineage } from "../../core/sql/mysql-columns";
+import { mysqlSinks } from "../../core/sql/mysql-sinks";
 import { startMariadb } from "../../e2e/support/mariadb-server";
 import { runCmd } from "../pg/procs";
 
@@ -112,6 +114,16 @@ console.log(`${files.length} test files, ${distinct.size} distinct statements; r
 
 const read: Array<{ sql: string; kind: string; classes: string[] }> = [];
 const unreadable = new Map<string, number>();
+/** CORPUS_UNREADABLE_OUT=<file>: every statement it cannot read, one per line (newlines as \\n), to read them through. */
+const unreadableOut = process.env.CORPUS_UNREADABLE_OUT;
+const unreadableTexts: string[] = [];
+/**
+ * CORPUS_READINGS_OUT=<file>: each statement read, with what the gateway read of it (its classification, the
+ * columns of its result and where it copies values), one JSON line each: two runs' files compared line by
+ * line show what a change to the reader changed.
+ */
+const readingsOut = process.env.CORPUS_READINGS_OUT;
+const readings: string[] = [];
 /** Functions called that are no built-in (core/sql/mysql-builtins.ts): under a guardrail each is judged by its body in the target's catalog. */
 const calls = new Map<string, number>();
 let calling = 0;
@@ -121,6 +133,7 @@ for (const sql of distinct) {
     // A text of comments only holds no statement.
     const c = a.statements[0]?.classification;
     if (c) read.push({ sql, kind: c.kind, classes: [...new Set(a.statements.flatMap((s) => s.classification.classes))] });
+    if (readingsOut) readings.push(JSON.stringify({ sql, read: a.statements.map((s) => s.classification), lineage: mysqlLineage(sql), sinks: mysqlSinks(sql) }));
     const called = new Set(a.statements.flatMap((s) => nonBuiltin(s.classification.functions)));
     if (called.size) calling++;
     for (const f of called) calls.set(f, (calls.get(f) ?? 0) + 1);
@@ -134,7 +147,10 @@ for (const sql of distinct) {
     .join(" ")
     .toLowerCase();
   unreadable.set(words, (unreadable.get(words) ?? 0) + 1);
+  if (unreadableOut) unreadableTexts.push(sql.replace(/\n/g, "\\n"));
 }
+if (readingsOut) writeFileSync(readingsOut, `${readings.join("\n")}\n`);
+if (unreadableOut) writeFileSync(unreadableOut, `${unreadableTexts.join("\n")}\n`);
 const refused = distinct.size - read.length;
 console.log(`unreadable (refused under a policy): ${refused} of ${distinct.size} (${((100 * refused) / distinct.size).toFixed(1)}%)`);
 console.log("most common first words of those:");

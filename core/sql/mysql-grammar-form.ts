@@ -18,7 +18,10 @@ import { aggregateClauses, charUsing, matchAgainst, substringArguments, valuesAs
  * - `FOR SHARE` as `LOCK IN SHARE MODE`, and a locking clause's `OF t1, t2` dropped (still a locking read);
  * - `TABLE t` as `SELECT * FROM t`, `DO expr` as `SELECT expr` (the caller keeps the kind DO);
  * - a table value constructor (`VALUES (1), (2)`, alone, in a union or a derived table) as SELECTs (valuesAsSelects);
- * - a full-text search `MATCH (a) AGAINST ('x' IN BOOLEAN MODE)` as `match_against(a, 'x')` (matchAgainst);
+ * - a full-text search `MATCH (a) AGAINST ('x' IN BOOLEAN MODE)` as `match_against(a, 'x')` (matchAgainst), also
+ *   MariaDB's `MATCH a, b AGAINST (...)`, and MySQL 8's `a MEMBER OF (json)` as `a IN (json)`;
+ * - where the grammar still does not read the text (and only then, mysql-parser.ts): `@x := expr` inside parentheses
+ *   or arguments, and a parenthesised query where the grammar wants a bare one (mysql-query-forms.ts);
  * - `CREATE INDEX IF NOT EXISTS` and a view's `WITH CHECK OPTION` as without them, a table's `PARTITION BY ...` dropped where
  *   no query follows, and MariaDB's `NEXT VALUE FOR s` / `PREVIOUS VALUE FOR s` as `nextval(s)` / `lastval(s)`;
  * - `EXPLAIN FORMAT=JSON` / `EXTENDED` / `PARTITIONS` as `EXPLAIN`;
@@ -93,6 +96,10 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/\|\||&&/, /\|\||&&/g, (m) => (m[0] === "||" ? " OR " : " AND ")],
   [/<=>/, /<=>/g, " = "],
   [/sounds/i, /\bsounds\s+like\b/gi, " = "],
+  // MySQL 8's `a MEMBER OF (json)`: a predicate of the same place and operands as IN.
+  [/\bmember\s+of\b/i, /\bmember\s+of\s*(?=\()/gi, " IN "],
+  // MariaDB's full-text search without parentheses round its columns (`MATCH a, b AGAINST (...)`), as with them (matchAgainst reads it).
+  [/\bagainst\b/i, new RegExp(`\\bmatch\\s+(${NAMES})\\s+against\\s*\\(`, "gi"), (m) => `MATCH (${m[1]}) AGAINST (`],
   [/\b(use|force|ignore)\b/i, new RegExp(`${INDEX_HINT}(?:\\s*,\\s*${INDEX_HINT})*`, "gi"), " "],
   [/\bpartition\s*\(/i, /\bpartition\s*\([^()]*\)/gi, " "],
   [/high_priority|straight_join|sql_/i, new RegExp(`\\bselect((?:\\s+(?:${SELECT_MODIFIERS})\\b)+)`, "gi"), (m) => `SELECT ${m[1].match(KEPT_SELECT_MODIFIERS)?.join(" ") ?? ""} `],

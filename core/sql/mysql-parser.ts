@@ -1,5 +1,6 @@
 // A CommonJS package without named ESM exports: its default export holds Parser (plain Node ESM, as `npm run gateway` runs, has no named import).
 import sqlParser from "node-sql-parser";
+import { ASSIGNMENT_CALL, queryForms } from "./mysql-query-forms";
 
 /**
  * node-sql-parser with a bound on its work. Its grammars are PEG parsers without memoisation: on
@@ -72,5 +73,41 @@ export function withParseAllowance<T>(length: number, work: () => T): { result: 
 export function parseMysql(sql: string, database: MysqlDialect): sqlParser.TableColumnAst {
   const text = sql.trim();
   // Out of its allowance, a parse throws ParseAllowanceExceeded (as a grammar's SyntaxError, it says the text was not read).
-  return withParseAllowance(text.length, () => parser.parse(new CountedText(text) as unknown as string, { database, trimQuery: false })).result;
+  const once = (t: string) => withParseAllowance(t.length, () => parser.parse(new CountedText(t) as unknown as string, { database, trimQuery: false })).result;
+  try {
+    return once(text);
+  } catch (err) {
+    // What the grammar reads only in some places (an assignment inside an expression, a parenthesised UNION
+    // operand), respelled only when the text is not read as it is: a text it reads keeps the tree it had.
+    const respelled = err instanceof ParseAllowanceExceeded || err instanceof RangeError ? text : queryForms(text);
+    if (respelled === text) throw err;
+    let parsed: sqlParser.TableColumnAst;
+    try {
+      parsed = once(respelled);
+    } catch (again) {
+      // Where the text as sent stopped the grammar is what the refusal names.
+      throw again instanceof ParseAllowanceExceeded || again instanceof RangeError ? again : err;
+    }
+    if (respelled.includes(ASSIGNMENT_CALL)) assignmentsBack(parsed.ast);
+    return parsed;
+  }
+}
+
+type Node = Record<string, unknown>;
+
+/**
+ * The calls of ASSIGNMENT_CALL (mysql-query-forms.ts: `@x := expr` respelled where the grammar reads no
+ * assignment) made back into the assignment nodes the grammar gives a SELECT's column `@x := expr`.
+ */
+function assignmentsBack(v: unknown): void {
+  if (Array.isArray(v)) return v.forEach(assignmentsBack);
+  if (typeof v !== "object" || v === null) return;
+  const n = v as Node;
+  const name = (n.name as { name?: Array<{ value?: unknown }> } | undefined)?.name;
+  const args = (n.args as { value?: unknown[] } | undefined)?.value;
+  if (n.type === "function" && name?.length === 1 && name[0].value === ASSIGNMENT_CALL && args?.length === 2) {
+    for (const k of Object.keys(n)) delete n[k];
+    Object.assign(n, { type: "assign", left: args[0], symbol: ":=", right: args[1] });
+  }
+  for (const k in n) assignmentsBack(n[k]);
 }

@@ -56,6 +56,19 @@ export function closingParenthesis(blanked: string, open: number): number {
   return -1;
 }
 
+/** The blanked text from `from` to `to` with everything inside nested parentheses blanked too: what is directly there. */
+export function topLevel(blanked: string, from: number, to: number): string {
+  let depth = 0;
+  let out = "";
+  for (let i = from; i < to; i++) {
+    const c = blanked[i];
+    if (c === "(") depth++;
+    out += depth > 0 ? " " : c;
+    if (c === ")") depth--;
+  }
+  return out;
+}
+
 /** For each opening parenthesis (the text's quoted parts blanked): its closing one, and the first comma directly inside it. One pass. */
 export function parentheses(blanked: string): { close: Map<number, number>; comma: Map<number, number> } {
   const close = new Map<number, number>();

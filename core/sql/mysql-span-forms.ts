@@ -1,4 +1,4 @@
-import { NAME, blankQuoted, closingParenthesis, rewriteCode, rewriteSpans } from "./mysql-rewrite";
+import { NAME, blankQuoted, closingParenthesis, rewriteCode, rewriteSpans, topLevel } from "./mysql-rewrite";
 
 /**
  * The respellings of mysql-grammar-form.ts whose end is found by balancing parentheses, which a
@@ -115,19 +115,6 @@ export const aggregateClauses = (statement: string) =>
       : statement.slice(open + 1, cut);
     return { end: close + 1, text: `${statement.slice(m.index, open + 1)}${args})` };
   });
-
-/** The blanked text from `from` to `to` with everything inside nested parentheses blanked too: what is directly there. */
-function topLevel(blanked: string, from: number, to: number): string {
-  let depth = 0;
-  let out = "";
-  for (let i = from; i < to; i++) {
-    const c = blanked[i];
-    if (c === "(") depth++;
-    out += depth > 0 ? " " : c;
-    if (c === ")") depth--;
-  }
-  return out;
-}
 
 /** `CREATE [OR REPLACE] [ALGORITHM = a] [DEFINER = u] [SQL SECURITY s] VIEW name [(columns)] AS` (quoted parts blanked). */
 export const VIEW_HEAD = new RegExp(

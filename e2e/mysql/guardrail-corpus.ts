@@ -74,6 +74,13 @@ export const DISGUISED: Array<[string, string]> = [
   ["create table copied (id serial, flag bool) as select secret from vault", "vault-unread"],
   ["select json_arrayagg(1 order by (select secret from vault)) from victims", "vault-unread"],
   ["delete from victims for portion of p from '2000-01-01' to '2030-01-01'", "no-delete"],
+  // Parenthesised queries where the grammar wants bare ones, and assignments inside expressions (core/sql/mysql-query-forms.ts).
+  ["with a as (select 1 as x) (select x from a) union (select secret from vault)", "vault-unread"],
+  ["select name from victims where name in ((select 'ann') union (select secret from vault))", "vault-unread"],
+  ["replace into victims (select 9, secret from vault)", "no-delete"],
+  ["delete from victims where (@n := id) > 0", "no-delete"],
+  ["select if(@g = id, @r := @r + 1, @r := (select secret from vault)) from victims", "vault-unread"],
+  ["delete from victims where 3 member of ('[3]')", "no-delete"],
 ];
 
 /**
@@ -112,5 +119,10 @@ export const RUNS_AS_THE_SERVER = [
   "select id, count(*) over (order by id range between unbounded preceding and current row) as n from victims order by id",
   "select percentile_cont(0.5) within group (order by id) over () as p from victims limit 1",
   "select group_concat(name order by id separator ',' limit 2) as g, json_arrayagg(id order by id desc) as j from victims",
+  // The ranking idiom of MySQL before window functions, UNION operands in parentheses after WITH, MATCH without parentheses.
+  "select id, name, (@rn := @rn + 1) as rn, if(@prev = name, @same := @same + 1, @same := 0) as dup, @prev := name as p from victims, (select @rn := 0, @prev := '', @same := 0) init order by id",
+  "with a as (select 1 as x) (select x from a) union (select id from victims where id = 3) order by 1",
+  "select id from victims where id in ((select 1) union (select 2)) order by id",
+  "select id from victims where match name against ('bob' in boolean mode)",
   "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",
 ];

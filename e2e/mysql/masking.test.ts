@@ -63,6 +63,10 @@ describe("[MYSQL][MASKING]", () => {
     "select concat(code, '') as c, email from users except all select 'x', 'y'",
     "select percentile_disc(0.5) within group (order by code) over () as p, email from users",
     "select code, email, count(*) over (order by id range between unbounded preceding and current row) as n from users",
+    // Parenthesised UNION operands after WITH and inside IN, and a variable assigned inside an expression (core/sql/mysql-query-forms.ts).
+    "with a as (select 1 as x) (select code, email from users order by id limit 1) union (select 'x', 'y' from a)",
+    "select * from users where id in ((select 1) union (select 2))",
+    "select id, (@rn := coalesce(@rn, 0) + 1) as r, code, email from users",
   ];
 
   it("masks every form of the covered column and every detected email in text results (mysql2)", async () => {
@@ -212,6 +216,7 @@ describe("[MYSQL][MASKING]", () => {
         "select code from users where id = 1 into @v",
         "set @w = (select code from user_codes where id = 2)",
         "select @z := concat(code, '') from users",
+        "select id, (@y := concat(code, '')) as c from users",
         "rename table users to users_renamed",
         "alter table users change code c2 varchar(20)",
         "alter table users add column gx varchar(20) as (concat(code, '')) stored",
@@ -251,9 +256,9 @@ describe("[MYSQL][MASKING]", () => {
         expect(err?.message, sql).toContain("Gatehouse refused this statement");
       }
       const [[vars]] = await c.query<RowDataPacket[]>(
-        "select @v as v, @w as w, @z as z, @d as d, @f as f, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes",
+        "select @v as v, @w as w, @z as z, @y as y, @d as d, @f as f, (select count(*) from copies) as n, (select count(*) from users where note like '%-%') as notes",
       );
-      expect(vars).toEqual({ v: null, w: null, z: null, d: null, f: null, n: 0, notes: 0 });
+      expect(vars).toEqual({ v: null, w: null, z: null, y: null, d: null, f: null, n: 0, notes: 0 });
       // What copies nothing masked goes through: a trigger on the covered table's other columns, DDL that names it.
       await c.query("create trigger tg_ok before update on users for each row set new.note = trim(old.note)");
       await c.query("drop trigger tg_ok");
