@@ -85,6 +85,11 @@ describe("a statement judged with the stored functions it calls", () => {
     expect("effects" in read && read.effects.flatMap((e) => e.sessionSettings)).toEqual([]);
     const sets = bodyEffects("BEGIN SET sql_mode = ''; RETURN 1; END");
     expect("effects" in sets && sets.effects.flatMap((e) => e.sessionSettings)).toEqual(["sql_mode"]);
+    // A parameter set in the body is the routine's variable too; a setting of another name stays one.
+    const param = bodyEffects("BEGIN SET p = p + 1; SET sql_mode = ''; RETURN p; END", undefined, ["p"]);
+    expect("effects" in param && param.effects.flatMap((e) => e.sessionSettings)).toEqual(["sql_mode"]);
+    const unknown = bodyEffects("BEGIN SET p = p + 1; RETURN p; END");
+    expect("effects" in unknown && unknown.effects.flatMap((e) => e.sessionSettings)).toEqual(["p"]);
     const loop = bodyEffects("begin for r in (select id from t2) do update t3 set c = 1 where id = r.id; end for; return 1; end");
     expect("effects" in loop && loop.effects.flatMap((e) => e.tables)).toEqual(["t2", "t3"]);
   });

@@ -22,6 +22,8 @@ import { withCallEffects } from "./merge-classification";
 export type RoutineSource = {
   /** The bodies a call of the name runs (the routines it calls included): [] when it is no stored routine, null when some cannot be read, undefined when not loaded. */
   routineCode(name: string): string[] | null | undefined;
+  /** The names of the parameters of the routine whose body this is: a SET of one inside the body is no session setting. */
+  routineParameters?(body: string): readonly string[];
 };
 
 /** The functions a classification calls that are not built-ins: stored functions, loadable functions, or unknown. */
@@ -46,7 +48,7 @@ function functionEffects(name: string, routines: RoutineSource | null, serverVer
     return { why: "which is neither a built-in function nor a stored function of the target (a loadable function, or one this account cannot see), so what it does cannot be read" };
   const effects: Classification[] = [];
   for (const body of code) {
-    const read = bodyEffects(body, serverVersion);
+    const read = bodyEffects(body, serverVersion, routines?.routineParameters?.(body));
     if ("why" in read) return { why: `a stored routine whose body the gateway cannot read (${read.why})` };
     effects.push(...read.effects);
     // What it calls in turn is among `code` (routineCode follows calls), unless it is no stored routine at all.
@@ -58,22 +60,23 @@ function functionEffects(name: string, routines: RoutineSource | null, serverVer
 }
 
 /** The effects of each statement and expression a body runs, or why it cannot be read. Cached by body. */
-export function bodyEffects(body: string, serverVersion?: number): { effects: Classification[] } | { why: string } {
-  const key = `${serverVersion ?? ""}:${body}`;
+export function bodyEffects(body: string, serverVersion?: number, parameters: readonly string[] = []): { effects: Classification[] } | { why: string } {
+  const key = `${serverVersion ?? ""}:${parameters.join(",")}:${body}`;
   const known = cache.get(key);
   if (known) return known;
-  const read = readBody(body, serverVersion);
+  const read = readBody(body, serverVersion, parameters);
   if (cache.size >= 1000) cache.clear();
   cache.set(key, read);
   return read;
 }
 const cache = new Map<string, { effects: Classification[] } | { why: string }>();
 
-function readBody(body: string, serverVersion?: number): { effects: Classification[] } | { why: string } {
+function readBody(body: string, serverVersion: number | undefined, parameters: readonly string[]): { effects: Classification[] } | { why: string } {
   const split = splitMysql(body, serverVersion);
   if (!split.ok) return { why: split.error };
   const parts: Array<{ sql: string; expression: boolean }> = [];
-  const locals = new Set<string>();
+  // The routine's parameters are its variables as its declared ones are (`SET x = x + 1` on a parameter x).
+  const locals = new Set<string>(parameters);
   for (const s of split.statements) {
     const why = pieceParts(s.executable, parts, locals);
     if (why) return { why };
@@ -87,7 +90,7 @@ function readBody(body: string, serverVersion?: number): { effects: Classificati
   return { effects };
 }
 
-/** A SET of the body's own variables changes no setting of the session: only what its values read counts. */
+/** A SET of the body's own variables (declared, or its parameters) changes no setting of the session: only what its values read counts. */
 function localSet(c: Classification, locals: Set<string>): Classification {
   if (c.kind !== "SET" || !c.sessionSettings.every((n) => locals.has(n))) return c;
   return readsOnly(c);

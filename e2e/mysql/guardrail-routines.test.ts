@@ -34,13 +34,21 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       end//
       create function shop.count_victims() returns int reads sql data return (select count(*) from shop.victims)//
       create function shop.concat(x text) returns text modifies sql data begin delete from shop.victims where id = 3; return x; end//
+      create function shop.bump(\`P\` int) returns int deterministic begin set p = p + 1; return p; end//
+      create function shop.retune(p int) returns int deterministic begin set session wait_timeout = p; return p; end//
       delimiter ;
     `);
     gw = await startTestGateway();
     seed = openSeed(gw);
     await seedMysqlConnection(seed, "routines", db, { db: "shop" });
     await seedGrant(seed, "agents", "routines");
-    await seedPolicy(seed, "routines", { defaultAction: "allow", rules: [{ name: "read-only", action: "deny", match: { classes: ["write", "ddl", "privileges"] } }] });
+    await seedPolicy(seed, "routines", {
+      defaultAction: "allow",
+      rules: [
+        { name: "read-only", action: "deny", match: { classes: ["write", "ddl", "privileges"] } },
+        { name: "no-settings", action: "deny", match: { classes: ["session"] } },
+      ],
+    });
     agent = await seedIdentity(seed, "routine-agent", ["agents"]);
     before = await snapshot();
   }, 120_000);
@@ -76,6 +84,12 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       // What only reads runs: a function that reads, the built-in CONCAT beside a stored function of that name.
       const [[row]] = await c.query<RowDataPacket[]>("select count_victims() as n, concat('a', 'b') as ab, upper(name) as u from victims where id = 1");
       expect(row).toEqual({ n: 3, ab: "ab", u: "ANN" });
+      // A function that sets its own parameter changes no setting of the session; one that sets the session's is refused by the rule on settings.
+      const [[bumped]] = await c.query<RowDataPacket[]>("select bump(1) as b");
+      expect(bumped).toEqual({ b: 2 });
+      const retune = await refusal(c.query("select retune(100)"));
+      expect(retune?.errno).toBe(1142);
+      expect(retune?.message).toContain('rule "no-settings"');
     } finally {
       await c.end();
     }

@@ -33,7 +33,7 @@ export class MysqlStatementGuard {
     /** The session's database, which unqualified table names are in (undefined: none selected; null: unknown). */
     private database?: string | null,
     /** The target's stored routines: a statement is judged with what the stored functions it calls run. */
-    private readonly routines: Pick<ViewCatalog, "routineCode" | "ensureFunctions"> | null = null,
+    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "ensureFunctions"> | null = null,
   ) {}
 
   /**

@@ -50,6 +50,8 @@ export class ViewCatalog {
     routines: Map<string, Array<string | null>> | null;
     /** Table -> its triggers' event (insert, update, delete) and body. */
     triggers: Map<string, Array<{ event: string; body: string }>> | null;
+    /** A routine's body -> its parameters' names, lower case (only those every routine of that body has). */
+    parameters: Map<string, string[]>;
   } | null = null;
   private loadingFunctions: Promise<void> | null = null;
 
@@ -104,6 +106,11 @@ export class ViewCatalog {
    * name (in any database) and of the routines they call in turn. [] when it is no stored routine;
    * null when some of that code could not be read; undefined when the routines are not loaded.
    */
+  /** The names of the parameters of the routine(s) whose body this is ([] when none or not known). */
+  routineParameters(body: string): readonly string[] {
+    return this.functions?.parameters.get(body) ?? [];
+  }
+
   routineCode(name: string): string[] | null | undefined {
     const f = this.functions;
     if (!f || !this.usable(f.at)) return undefined;
@@ -171,30 +178,42 @@ export class ViewCatalog {
     const at = this.now();
     const load = (this.loadingFunctions = this.connection
       .query(
-        `select if(ROUTINE_TYPE = 'FUNCTION', 'f', 'p'), ROUTINE_NAME, ROUTINE_DEFINITION from information_schema.ROUTINES
-          union all select concat('t', lower(EVENT_MANIPULATION)), EVENT_OBJECT_TABLE, ACTION_STATEMENT from information_schema.TRIGGERS`,
+        `select if(r.ROUTINE_TYPE = 'FUNCTION', 'f', 'p'), r.ROUTINE_NAME, r.ROUTINE_DEFINITION,
+            (select group_concat(p.PARAMETER_NAME separator ',') from information_schema.PARAMETERS p
+              where p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA and p.SPECIFIC_NAME = r.SPECIFIC_NAME and p.ROUTINE_TYPE = r.ROUTINE_TYPE)
+            from information_schema.ROUTINES r
+          union all select concat('t', lower(EVENT_MANIPULATION)), EVENT_OBJECT_TABLE, ACTION_STATEMENT, null from information_schema.TRIGGERS`,
       )
       .then(
         (rows) => {
           const routines = new Map<string, Array<string | null>>();
           const triggers = new Map<string, Array<{ event: string; body: string }>>();
-          for (const [k, given, body] of rows) {
+          const parameters = new Map<string, string[]>();
+          for (const [k, given, body, params] of rows) {
             const name = (given ?? "").toLowerCase();
             if (k?.startsWith("t")) triggers.set(name, [...(triggers.get(name) ?? []), { event: k.slice(1), body: body ?? "" }]);
             else routines.set(name, [...(routines.get(name) ?? []), body]);
+            if (k?.startsWith("t") || body === null) continue;
+            // Two routines of one body: only the names both take are parameters of it (a SET of another name stays a setting).
+            const own = (params ?? "")
+              .split(",")
+              .map((n) => n.trim().toLowerCase())
+              .filter(Boolean);
+            const known = parameters.get(body);
+            parameters.set(body, known ? known.filter((n) => own.includes(n)) : own);
           }
           const names = new Set(rows.filter(([k]) => k === "f").map(([, name]) => (name ?? "").toLowerCase()));
-          return { names, routines, triggers };
+          return { names, routines, triggers, parameters };
         },
         (err: Error) => {
           this.log(
             `masking and guardrails: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked, and under guardrails a call of any function but a built-in counts as code the gateway cannot see`,
           );
-          return { names: null, routines: null, triggers: null };
+          return { names: null, routines: null, triggers: null, parameters: new Map<string, string[]>() };
         },
       )
-      .then(({ names, routines, triggers }) => {
-        if (generation === this.generation) this.functions = { at, names, routines, triggers };
+      .then(({ names, routines, triggers, parameters }) => {
+        if (generation === this.generation) this.functions = { at, names, routines, triggers, parameters };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;
