@@ -8,8 +8,11 @@ import { CopyButton } from "../ui/copy-button";
 import { Field, Select } from "../ui/field";
 import { Badge, Card, ErrorBox, LoadingRows } from "../ui/page";
 import { RuleCard } from "./rule-card";
-import { TryStatementBox } from "./try-statement-box";
+import { judgesSql, TryStatementBox, type TryMode } from "./try-statement-box";
 import { emptyRule, errorsByRule, toDraft, toPolicy, type RuleDraft } from "./rule-draft";
+
+/** What the rules judge on a connection of each type (the try box reads its text the same way): SQL of Postgres by default. */
+const MODES: Record<string, TryMode> = { ssh: "command", http: "request", kubernetes: "kubernetes", mysql: "mysql" };
 
 /** The ordered rule list of one connection, validated with the gateway's own schema, and a box to try statements against it before saving. */
 export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean }) {
@@ -17,30 +20,10 @@ export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean
   const query = useQuery(trpc.guardrails.get.queryOptions({ name }));
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorBox message={describeError(query.error).message} retry={() => void query.refetch()} />;
-  return (
-    <Editor
-      name={name}
-      initial={query.data.policy}
-      unreadable={query.data.unreadable}
-      canEdit={canEdit}
-      mode={query.data.type === "ssh" ? "command" : query.data.type === "http" ? "request" : query.data.type === "kubernetes" ? "kubernetes" : "sql"}
-    />
-  );
+  return <Editor name={name} initial={query.data.policy} unreadable={query.data.unreadable} canEdit={canEdit} mode={MODES[query.data.type] ?? "sql"} />;
 }
 
-function Editor({
-  name,
-  initial,
-  unreadable,
-  canEdit,
-  mode,
-}: {
-  name: string;
-  initial: Policy | null;
-  unreadable: string | null;
-  canEdit: boolean;
-  mode: "sql" | "command" | "request" | "kubernetes";
-}) {
+function Editor({ name, initial, unreadable, canEdit, mode }: { name: string; initial: Policy | null; unreadable: string | null; canEdit: boolean; mode: TryMode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [defaultAction, setDefault] = useState<Policy["defaultAction"]>(initial?.defaultAction ?? "allow");
@@ -128,7 +111,7 @@ function Editor({
             rule={r}
             errors={errors[i] ?? {}}
             readOnly={!canEdit}
-            commands={mode !== "sql"}
+            commands={!judgesSql(mode)}
             requests={mode === "request"}
             kubernetes={mode === "kubernetes"}
             onChange={(x) => update(i, x)}

@@ -10,12 +10,17 @@ import { Badge, Card, ErrorBox } from "../ui/page";
 const TONE = { allow: "green", deny: "red", review: "amber" } as const;
 const VERDICT = { allow: "allowed", deny: "refused", review: "held for approval" } as const;
 
+/** How the try box reads its text, as the connection's listener does: SQL (Postgres or MySQL), shell commands, HTTP or Kubernetes requests. */
+export type TryMode = "sql" | "mysql" | "command" | "request" | "kubernetes";
+/** Whether rules on this mode's connections judge SQL statements (tables, classes, functions). */
+export const judgesSql = (mode: TryMode): boolean => mode === "sql" || mode === "mysql";
+
 /**
  * Judges a text against the rules as they are in the form (saved or not), on the server with the
  * gateway's parser and guard. `onInvalid` receives field errors when the rules themselves are invalid.
  */
-export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: Policy; mode?: "sql" | "command" | "request" | "kubernetes"; onInvalid: (fields: Record<string, string>) => void }) {
-  const commands = mode !== "sql";
+export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: Policy; mode?: TryMode; onInvalid: (fields: Record<string, string>) => void }) {
+  const commands = !judgesSql(mode);
   const requests = mode === "request";
   const kube = mode === "kubernetes";
   const trpc = useTRPC();
@@ -56,7 +61,7 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
                   : "SQL"
           }
           name="try-sql"
-          hint="Judged against the rules on this page, saved or not; nothing runs."
+          hint={`Judged against the rules on this page, saved or not${mode === "mysql" ? ", as the MySQL listener reads it" : ""}; nothing runs.`}
         >
           <TextArea
             name="try-sql"
@@ -70,7 +75,9 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
                   ? 'DELETE /v1/customers/42\nPOST /v1/refunds {"mode":"force"}'
                   : commands
                     ? "sudo rm -rf /var/data"
-                    : "drop table orders"
+                    : mode === "mysql"
+                      ? "/*!40000 DROP TABLE orders */"
+                      : "drop table orders"
             }
           />
         </Field>
@@ -124,6 +131,7 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
                   <p className="mt-1.5">
                     <Badge tone={TONE[s.action]}>{s.action}</Badge> <span className="text-slate-600">{s.reason}</span>
                   </p>
+                  {s.note ? <p className="mt-1 text-amber-800">Not judged here: {s.note}.</p> : null}
                 </li>
               ))}
             </ol>

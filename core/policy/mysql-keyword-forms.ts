@@ -106,7 +106,7 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^show\s+grants(?:\s+for\s+current_user(?:\s*\(\s*\))?)?$/i, () => blankClassification("SHOW", ["utility"])],
   // DESCRIBE of a qualified table (the grammar reads only a bare name), and EXPLAIN <table>, its synonym.
   [
-    new RegExp(`^(?:describe|desc|explain)\\s+(${TABLE_NAME})(?:\\s+(?:[\\w$]+|\x60(?:[^\x60]|\x60\x60)+\x60|'(?:[^'\\\\]|\\\\.|'')*'))?$`, "i"),
+    new RegExp(`^(?:describe|desc|explain)\\s+(${TABLE_NAME})(?:\\s+(?:[\\w$]+|\\x60(?:[^\\x60]|\\x60\\x60)+\\x60|'(?:[^'\\\\]|\\\\.|'')*'))?$`, "i"),
     (m) => ({ ...blankClassification("DESCRIBE", ["utility"]), tables: [identifier(m[1])] }),
   ],
   // Accounts: ALTER / RENAME USER, REVOKE, SET PASSWORD FOR, SET [DEFAULT] ROLE. Their grammar has no expressions that read data;
@@ -131,7 +131,7 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   // server's). Read when nothing in it calls a function (a plain column list at most).
   [
     new RegExp(
-      `^load\\s+xml\\s+(?:(?:low_priority|concurrent)\\s+)?(local\\s+)?infile\\s+(?:'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*")\\s+(?:(replace|ignore)\\s+)?into\\s+table\\s+(${TABLE_NAME})(?![\\w$.\x60])[^();]*(?:\\([\\w$\\s,@\x60]*\\)[^();]*)?$`,
+      `^load\\s+xml\\s+(?:(?:low_priority|concurrent)\\s+)?(local\\s+)?infile\\s+(?:'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*")\\s+(?:(replace|ignore)\\s+)?into\\s+table\\s+(${TABLE_NAME})(?![\\w$.\\x60])[^();]*(?:\\([\\w$\\s,@\\x60]*\\)[^();]*)?$`,
       "i",
     ),
     (m) => ({

@@ -25,6 +25,21 @@ export const sqlCommand = (c: Classification, text: string): Command => ({
   locks: c.locks,
 });
 
+/** A session's SQL-level prepared statements: an EXECUTE is judged as what its PREPARE prepared (in this text or earlier). */
+export class PreparedStatements {
+  private readonly byName = new Map<string, Classification>();
+
+  /** `c` as judged: a PREPARE is remembered by its name; an EXECUTE is what was prepared under `kind` (itself when nothing was). */
+  resolve(c: Classification, kind: string): Classification {
+    if (c.prepares) this.byName.set(c.prepares, c);
+    return c.executes ? { ...(this.byName.get(c.executes) ?? c), kind } : c;
+  }
+
+  get(name: string): Classification | undefined {
+    return this.byName.get(name);
+  }
+}
+
 /**
  * A SQL session's statements as commands, with the real parser: every statement of a
  * multi-statement text, and what a PREPARE will run when it is EXECUTEd (an EXECUTE is judged by
@@ -32,8 +47,7 @@ export const sqlCommand = (c: Classification, text: string): Command => ({
  * per preview (the console's try box), so both judge a text the same way.
  */
 export class SqlSession {
-  // SQL-level PREPARE name -> what the prepared statement does.
-  private readonly prepared = new Map<string, Classification>();
+  private readonly prepared = new PreparedStatements();
   private searchPath: SearchPath;
   private roleChanged = false;
   /** Changes with the search path: a decision cached by text holds for one value of it. */
@@ -69,9 +83,7 @@ export class SqlSession {
     if (!analysis.ok) return { ok: false, error: analysis.error };
     let stateful = false;
     const statements = analysis.statements.map((statement): SqlStatement => {
-      let c = classifyStatement(statement);
-      if (c.prepares) this.prepared.set(c.prepares, c);
-      if (c.executes) c = { ...(this.prepared.get(c.executes) ?? c), kind: statement.kind };
+      let c = this.prepared.resolve(classifyStatement(statement), statement.kind);
       if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
       if (effects) c = effects(c);
       const command = sqlCommand(c, statement.text);

@@ -120,7 +120,7 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/^\s*do\b/i, /^\s*do\b/gi, "SELECT"],
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
-  [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
+  [/\b_[a-z]/i, new RegExp(`(?<![\\w$.@\\x60])_(?:${CHARSETS})\\s*(?=['"]|0x[0-9a-f]|[xb]')`, "gi"), " "],
   // MariaDB's CREATE INDEX IF NOT EXISTS (migrations), and a view's WITH [CASCADED | LOCAL] CHECK OPTION: the same index, the same view.
   [/^\s*create\b[\s\S]*\bindex\s+if\b/i, /^(\s*create\s+(?:or\s+replace\s+)?(?:(?:unique|fulltext|spatial)\s+)?index)\s+if\s+not\s+exists\b/gi, (m) => m[1]],
   [/\bcheck\s+option\b/i, /\bwith\s+(?:cascaded\s+|local\s+)?check\s+option\s*$/gi, " "],
@@ -140,7 +140,7 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   // values, STD / STDDEV / VARIANCE as their _POP names, a window frame of RANGE as of ROWS, EXCEPT ALL / INTERSECT ALL as
   // EXCEPT / INTERSECT, `OFFSET n ROWS FETCH FIRST m ROWS ONLY` as `LIMIT m OFFSET n`, MariaDB's `LIMIT ROWS EXAMINED n` (a
   // cap on work) dropped, GRANT / REVOKE `ALL PRIVILEGES` as `ALL`.
-  [/\bdistinct\b/i, new RegExp(`(?<![\\w$.\x60])(${AGGREGATES})\\s*\\(\\s*distinct\\b`, "gi"), (m) => `${m[1]}(`],
+  [/\bdistinct\b/i, new RegExp(`(?<![\\w$.\\x60])(${AGGREGATES})\\s*\\(\\s*distinct\\b`, "gi"), (m) => `${m[1]}(`],
   [/\b(?:std|stddev|variance)\(/i, /(?<![\w$.\x60])(std|stddev|variance)\(/gi, (m) => (m[1].toLowerCase() === "variance" ? "var_pop(" : "stddev_pop(")],
   [/\brange\b/i, /\brange(?=\s+(?:between|unbounded|current|\d))/gi, "ROWS"],
   [/\b(?:except|intersect)\s+all\b/i, /\b(except|intersect)\s+all\b/gi, (m) => m[1]],

@@ -84,6 +84,25 @@ test("[GUARDRAILS][SSH]: on an SSH connection the try box judges command lines a
   rmSync(policy, { force: true });
 });
 
+test("[GUARDRAILS][MYSQL]: on a MySQL connection the try box reads the text as the MySQL listener does (an executable comment runs)", async ({ page, cli, shot }) => {
+  // No server is needed to judge statements: the connection only has to exist.
+  expect((await cli("connections", "add", "guarded-mysql", "--type", "mysql", "--url", "mysql://app:pw@127.0.0.1:1/shop", "--tls", "disable")).code).toBe(0);
+  const policy = path.join(tmpdir(), `gatehouse-guard-mysql-${process.pid}.json`);
+  writeFileSync(policy, JSON.stringify({ rules: [{ name: "no-drops", action: "deny", match: { kinds: ["DROP"] } }] }));
+  expect((await cli("policies", "apply", "guarded-mysql", "-f", policy)).code).toBe(0);
+
+  await page.goto("/guardrails/guarded-mysql");
+  await expect(page.getByRole("heading", { name: "Try a statement" })).toBeVisible();
+  // What a Postgres reader takes for a comment, MySQL runs: mysqldump's output is full of these.
+  await page.getByLabel("SQL").fill("select `id` from orders where id <=> 1;\n/*!40000 DROP TABLE `orders` */;\nselect erase_row(1)");
+  await page.getByRole("button", { name: "Try it" }).click();
+  const verdict = page.getByRole("status", { name: "Verdict" });
+  await expect(verdict).toContainText('the gateway answers 1142 "Gatehouse denied this DROP TABLE statement: rule "no-drops"');
+  await expect(verdict).toContainText("Not judged here: it calls erase_row, which is no built-in");
+  await shot(page, "guardrails-mysql-try");
+  rmSync(policy, { force: true });
+});
+
 test("[GUARDRAILS][KUBERNETES]: on a Kubernetes connection the rule form shows its conditions, the try box reads kubectl lines, and a save keeps them", async ({ page, cli }) => {
   // No API server is needed to judge requests: the connection only has to exist.
   const add = await cli("connections", "add", "guarded-kube", "--type", "kubernetes", "--server", "https://127.0.0.1:1", "--token", "not-used");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tryStatement } from "./try-statement";
+import type { Policy } from "../../core/policy/policy";
 
 const policy = {
   defaultAction: "allow" as const,
@@ -63,5 +64,31 @@ describe("tryStatement with PREPARE and EXECUTE", () => {
       ["VACUUM", "SHARE UPDATE EXCLUSIVE", "allow"],
     ]);
     expect(r.verdict).toBe("review");
+  });
+});
+
+describe("tryStatement on a MySQL connection", () => {
+  const mysql = (text: string, p: Policy = policy) => tryStatement(p, agent, text, "mysql");
+  it("reads the text as the MySQL listener does: an executable comment runs, backticks quote names", async () => {
+    // Postgres reads /*! ... */ as a comment; MySQL and MariaDB run what is inside it.
+    const hidden = await mysql("/*!40000 DROP TABLE `orders` */");
+    expect(hidden.parsed && hidden.statements.map((s) => [s.kind, s.tables, s.action, s.rule])).toEqual([["DROP TABLE", ["orders"], "deny", "no-drops"]]);
+    expect(hidden.explanation).toBe('the gateway answers 1142 "Gatehouse denied this DROP TABLE statement: rule "no-drops" matches this DROP TABLE statement"');
+    expect((await tryStatement(policy, agent, "/*!40000 DROP TABLE orders */")).verdict).not.toBe("deny");
+    expect((await mysql("select `id` from `shop`.`orders` use index (primary) where id <=> 1")).verdict).toBe("allow");
+    const bad = await mysql("select from where");
+    expect(bad.parsed).toBe(false);
+    expect(bad.explanation).toContain("1064");
+  });
+  it("judges an EXECUTE by what was prepared, and says what it cannot judge of a stored function's call", async () => {
+    const noWrites = { defaultAction: "allow" as const, rules: [{ name: "no-writes", action: "deny" as const, match: { classes: ["write" as const] } }] };
+    const r = await mysql("prepare s from 'delete from t where id = 1'; execute s", noWrites);
+    expect(r.parsed && r.statements.map((s) => [s.kind, s.action])).toEqual([
+      ["PREPARE", "deny"],
+      ["EXECUTE", "deny"],
+    ]);
+    const call = await mysql("select erase_row(1), concat('a', 'b')", noWrites);
+    expect(call.verdict).toBe("allow");
+    expect(call.parsed && call.statements[0].note).toContain("it calls erase_row, which is no built-in: the gateway also judges what the body runs");
   });
 });

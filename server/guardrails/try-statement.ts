@@ -1,8 +1,11 @@
-import type { StatementClass } from "../../core/policy/classify-statement";
+import type { Classification, StatementClass } from "../../core/policy/classify-statement";
+import { analyzeMysql } from "../../core/policy/classify-mysql";
+import type { Command } from "../../core/policy/command";
+import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
+import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
 import type { LockLevel } from "../../core/policy/lock-levels";
-import { SqlSession } from "../../core/policy/sql-commands";
 import { loadSqlParser, StatementAnalyzer } from "../../core/sql/statement-analyzer";
 
 export type StatementVerdict = {
@@ -18,6 +21,8 @@ export type StatementVerdict = {
   /** 1-based position of the deciding rule in the list, or null for the default. */
   position: number | null;
   reason: string;
+  /** What the preview cannot judge of it (a MySQL call of a stored function, judged by its body on the data path). */
+  note?: string;
 };
 export type TryResult =
   { parsed: false; error: string; verdict: "deny"; explanation: string } | { parsed: true; statements: StatementVerdict[]; verdict: "allow" | "deny" | "review"; explanation: string };
@@ -26,18 +31,50 @@ export type TryResult =
  * What the gateway would do with `text` under `policy` (saved or not) for this identity: each
  * statement's kind, classes, tables, functions and deciding rule, and the verdict on the whole
  * text, taken with the gateway's own SQL session model and judge so the preview cannot drift from
- * the data path.
+ * the data path. `dialect`: the connection's, whose reader the gateway uses (a MySQL text is read
+ * as the MySQL listener reads it: executable comments, backticks, its own statements).
  */
-export async function tryStatement(policy: Policy, who: { name: string; groups: string[] }, text: string): Promise<TryResult> {
+export async function tryStatement(policy: Policy, who: { name: string; groups: string[] }, text: string, dialect: "postgres" | "mysql" = "postgres"): Promise<TryResult> {
+  if (dialect === "mysql") return tryMysql(policy, who, text);
   await loadSqlParser();
   const parsed = new SqlSession(new StatementAnalyzer()).commands(text);
   if (!parsed.ok) return { parsed: false, error: parsed.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${parsed.error}` };
-  const statements = parsed.statements.map(({ statement: s, classification: c, command }): StatementVerdict => {
+  const judged = parsed.statements.map(({ statement: s, classification: c, command }) => ({ text: s.text, kind: s.kind, classification: c, command }));
+  return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
+}
+
+/**
+ * A MySQL text as the MySQL listener judges it (gateway/protocols/mysql/statement-guard.ts), without
+ * what only a live session has: the target's catalog of stored functions (the gateway judges a call
+ * of one by what its body runs: each statement that calls one says so) and the session's database.
+ */
+function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text: string): TryResult {
+  const analysis = analyzeMysql(text);
+  if (!analysis.ok) return { parsed: false, error: analysis.error, verdict: "deny", explanation: `refused (fail closed) with 1064: the parser says ${analysis.error}` };
+  const prepared = new PreparedStatements();
+  const judged = analysis.statements.map((s) => {
+    const c = prepared.resolve(s.classification, "EXECUTE");
+    const stored = nonBuiltin(c.functions);
+    const note = stored.length
+      ? `it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes), read from the target's catalog, which this preview does not read`
+      : undefined;
+    return { text: s.original, kind: c.kind, classification: c, command: sqlCommand(c, s.original), note };
+  });
+  return verdictOf(policy, who, judged, (reason, kind) => `the gateway answers 1142 "Gatehouse denied this ${kind} statement: ${reason}"`);
+}
+
+function verdictOf(
+  policy: Policy,
+  who: { name: string; groups: string[] },
+  judged: Array<{ text: string; kind: string; classification: Classification; command: Command; note?: string }>,
+  denial: (reason: string, kind: string) => string,
+): TryResult {
+  const statements = judged.map(({ text, kind, classification: c, command, note }): StatementVerdict => {
     const d = evaluatePolicy(policy, who, command);
     const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
     return {
-      text: s.text,
-      kind: s.kind,
+      text,
+      kind,
       classes: c.classes,
       tables: c.tables,
       functions: c.functions,
@@ -46,15 +83,16 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
       rule: d.rule,
       position: index < 0 ? null : index + 1,
       reason: d.reason,
+      ...(note ? { note } : {}),
     };
   });
   const verdict = judgeCommands(
     policy,
     who,
-    parsed.statements.map((s) => s.command),
+    judged.map((s) => s.command),
   );
   if (verdict.action === "allow") return { parsed: true, statements, verdict: "allow", explanation: "every statement is allowed" };
-  if (verdict.action === "deny") return { parsed: true, statements, verdict: "deny", explanation: `the gateway answers 42501 "Gatehouse denied this statement: ${verdict.decision.reason}"` };
+  if (verdict.action === "deny") return { parsed: true, statements, verdict: "deny", explanation: denial(verdict.decision.reason, verdict.command.kind) };
   const { decision, rule } = verdict;
   const approvers = rule?.approvers?.length ? `members of ${rule.approvers.join(", ")}` : "any approver";
   const wait = `${rule?.requiredApprovals ?? 1} approval(s) from ${approvers}`;

@@ -1,7 +1,7 @@
 import { analyzeMysql, type MysqlStatement } from "../../../core/policy/classify-mysql";
 import type { Classification } from "../../../core/policy/classify-statement";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
-import { sqlCommand } from "../../../core/policy/sql-commands";
+import { PreparedStatements, sqlCommand } from "../../../core/policy/sql-commands";
 import { possibleTables } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import { MysqlError } from "./handshake-messages";
@@ -21,7 +21,7 @@ export type Judgement = { refusal: MysqlError; kind: string } | { review: Review
  * nothing is parsed here.
  */
 export class MysqlStatementGuard {
-  private readonly prepared = new Map<string, Classification>();
+  private readonly prepared = new PreparedStatements();
   // Texts went by unjudged (no policy then): a USE among them is not known.
   private unjudged = false;
 
@@ -103,10 +103,7 @@ export class MysqlStatementGuard {
 
   /** An EXECUTE is what its PREPARE prepared (in this text or earlier in the session). */
   private resolve(s: MysqlStatement): Classification {
-    const c = s.classification;
-    if (c.prepares) this.prepared.set(c.prepares, c);
-    if (c.executes) return { ...(this.prepared.get(c.executes) ?? c), kind: "EXECUTE" };
-    return c;
+    return this.prepared.resolve(s.classification, "EXECUTE");
   }
 }
 

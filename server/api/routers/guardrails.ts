@@ -32,7 +32,7 @@ export const guardrailsRouter = createTRPCRouter({
         text: z.string().trim().min(1, "type a statement").max(100_000),
         identity: z.string().trim().min(1).default("agent"),
         groups: z.array(z.string()).default([]),
-        mode: z.enum(["sql", "command", "request", "kubernetes"]).default("sql"),
+        mode: z.enum(["sql", "mysql", "command", "request", "kubernetes"]).default("sql"),
       }),
     )
     .mutation(({ input }) => {
@@ -41,6 +41,7 @@ export const guardrailsRouter = createTRPCRouter({
       const who = { name: input.identity, groups: input.groups };
       if (input.mode === "request") return tryRequest(check.policy, who, input.text);
       if (input.mode === "kubernetes") return tryKubernetes(check.policy, who, input.text);
-      return input.mode === "command" ? tryCommand(check.policy, who, input.text) : tryStatement(check.policy, who, input.text);
+      if (input.mode === "command") return tryCommand(check.policy, who, input.text);
+      return tryStatement(check.policy, who, input.text, input.mode === "mysql" ? "mysql" : "postgres");
     }),
 });
