@@ -12,7 +12,7 @@ import { judgesSql, TryStatementBox, type TryMode } from "./try-statement-box";
 import { emptyRule, errorsByRule, toDraft, toPolicy, type RuleDraft } from "./rule-draft";
 
 /** What the rules judge on a connection of each type (the try box reads its text the same way): SQL of Postgres by default. */
-const MODES: Record<string, TryMode> = { ssh: "command", http: "request", kubernetes: "kubernetes", mysql: "mysql" };
+const MODES: Record<string, TryMode> = { ssh: "command", http: "request", kubernetes: "kubernetes", mysql: "mysql", mcp: "mcp" };
 
 /** The ordered rule list of one connection, validated with the gateway's own schema, and a box to try statements against it before saving. */
 export function PolicyEditor({ name, canEdit }: { name: string; canEdit: boolean }) {
@@ -114,6 +114,7 @@ function Editor({ name, initial, unreadable, canEdit, mode }: { name: string; in
             commands={!judgesSql(mode)}
             requests={mode === "request"}
             kubernetes={mode === "kubernetes"}
+            tools={mode === "mcp"}
             onChange={(x) => update(i, x)}
             onMove={(d) => move(i, d)}
             onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}

@@ -16,13 +16,15 @@ type Props = {
   requests?: boolean;
   /** A Kubernetes connection: kinds are `verb resource`, and the verbs, resources, namespaces and names conditions show. */
   kubernetes?: boolean;
+  /** An MCP connection: kinds are tool names, and the arguments condition shows. */
+  tools?: boolean;
   onChange: (r: RuleDraft) => void;
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 };
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
-export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, kubernetes = false, onChange, onMove, onRemove }: Props) {
+export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, kubernetes = false, tools = false, onChange, onMove, onRemove }: Props) {
   const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") =>
     commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
@@ -84,13 +86,15 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
             </p>
           ) : null}
         </fieldset>
-        {kubernetes
-          ? txt("kinds", "Kinds", "delete namespaces, create pods/exec", "A verb and a resource as kubectl says them; a bare verb (delete) matches every resource.")
-          : requests
-            ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
-            : commands
-              ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
-              : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
+        {tools
+          ? txt("kinds", "Tools", "delete_*, write_file", "The tool's name as the MCP server lists it; * globs.")
+          : kubernetes
+            ? txt("kinds", "Kinds", "delete namespaces, create pods/exec", "A verb and a resource as kubectl says them; a bare verb (delete) matches every resource.")
+            : requests
+              ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
+              : commands
+                ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
+                : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
         {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
         {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
         {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
@@ -113,6 +117,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
         {(requests && !kubernetes) || rule.request
           ? txt("request", "Request conditions (JSON)", '{"body": {"/mode": "force"}}', "query, headers and body (JSON pointers) to * globs on their values; all must hold.")
           : null}
+        {tools || rule.arguments ? txt("arguments", "Argument conditions (JSON)", '{"/path": "/etc/*"}', "JSON pointers into the call's arguments to * globs on their values; all must hold.") : null}
         {txt("regex", "Regex on the text", "escape hatch", "Case-insensitive, RE2 syntax (no lookaround or back-references); prefer the parsed conditions.")}
         {txt("identities", "Only for identities", "everyone", "Comma-separated; empty: everyone.")}
         <div className="flex flex-col gap-1 text-sm md:col-span-3 md:flex-row md:gap-5">

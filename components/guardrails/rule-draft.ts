@@ -23,6 +23,8 @@ export type RuleDraft = {
   locks: LockLevel | "";
   /** HTTP request conditions as JSON, `{"query": {...}, "headers": {...}, "body": {"/pointer": "glob"}}`; empty: none. */
   request: string;
+  /** MCP tool-call conditions as JSON, `{"/pointer": "glob"}` on the call's arguments; empty: none. */
+  arguments: string;
   /** Kubernetes request conditions, comma-separated globs; empty: none. */
   verbs: string;
   resources: string;
@@ -56,6 +58,7 @@ export const emptyRule = (n: number): RuleDraft => ({
   regex: "",
   locks: "",
   request: "",
+  arguments: "",
   verbs: "",
   resources: "",
   namespaces: "",
@@ -83,6 +86,7 @@ export function toDraft(r: Rule): RuleDraft {
     regex: m.regex ?? "",
     locks: m.locks ?? "",
     request: requestText(m),
+    arguments: m.arguments ? JSON.stringify(m.arguments) : "",
     verbs: text(m.verbs),
     resources: text(m.resources),
     namespaces: text(m.namespaces),
@@ -115,6 +119,18 @@ function requestConditions(text: string): Pick<Rule["match"], "query" | "headers
   return { request: text } as never;
 }
 
+/** The tool-call conditions typed into the form: text that is not a JSON object is kept as it is, for the server to refuse under its field. */
+function argumentConditions(text: string): Pick<Rule["match"], "arguments"> {
+  if (!text.trim()) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { arguments: parsed as Record<string, string> };
+  } catch {
+    // refused below
+  }
+  return { arguments: text } as never;
+}
+
 /** The policy document the drafts describe; empty fields are left out (an absent condition matches anything). */
 export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDraft[]): Policy {
   return {
@@ -133,6 +149,7 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
         regex: opt(d.regex.trim() !== "", d.regex.trim()),
         locks: opt(d.locks !== "", d.locks || undefined),
         ...requestConditions(d.request),
+        ...argumentConditions(d.arguments),
         verbs: opt(list(d.verbs).length > 0, list(d.verbs)),
         resources: opt(list(d.resources).length > 0, list(d.resources)),
         namespaces: opt(list(d.namespaces).length > 0, list(d.namespaces)),

@@ -11,7 +11,7 @@ const TONE = { allow: "green", deny: "red", review: "amber" } as const;
 const VERDICT = { allow: "allowed", deny: "refused", review: "held for approval" } as const;
 
 /** How the try box reads its text, as the connection's listener does: SQL (Postgres or MySQL), shell commands, HTTP or Kubernetes requests. */
-export type TryMode = "sql" | "mysql" | "command" | "request" | "kubernetes";
+export type TryMode = "sql" | "mysql" | "command" | "request" | "kubernetes" | "mcp";
 /** Whether rules on this mode's connections judge SQL statements (tables, classes, functions). */
 export const judgesSql = (mode: TryMode): boolean => mode === "sql" || mode === "mysql";
 
@@ -23,6 +23,7 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
   const commands = !judgesSql(mode);
   const requests = mode === "request";
   const kube = mode === "kubernetes";
+  const tools = mode === "mcp";
   const trpc = useTRPC();
   const [trial, setTrial] = useState({ text: "", identity: "agent-7", groups: "" });
   const attempt = useMutation(trpc.guardrails.try.mutationOptions({ onSuccess: () => onInvalid({}), onError: (err) => onInvalid(describeError(err).fields) }));
@@ -33,7 +34,7 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
   const result = attempt.data;
 
   return (
-    <Card title={requests || kube ? "Try a request" : commands ? "Try a command" : "Try a statement"}>
+    <Card title={tools ? "Try a tool call" : requests || kube ? "Try a request" : commands ? "Try a command" : "Try a statement"}>
       <form
         className="space-y-3"
         onSubmit={(e) => {
@@ -52,13 +53,15 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
       >
         <Field
           label={
-            kube
-              ? "Requests, one a line: a kubectl command (kubectl -n prod delete deployment web) or METHOD /api/..."
-              : requests
-                ? "Requests, one a line: METHOD /path?query, then an optional JSON body"
-                : commands
-                  ? "Commands, one a line"
-                  : "SQL"
+            tools
+              ? "Tool calls, one a line: the tool's name, then its arguments as JSON"
+              : kube
+                ? "Requests, one a line: a kubectl command (kubectl -n prod delete deployment web) or METHOD /api/..."
+                : requests
+                  ? "Requests, one a line: METHOD /path?query, then an optional JSON body"
+                  : commands
+                    ? "Commands, one a line"
+                    : "SQL"
           }
           name="try-sql"
           hint={`Judged against the rules on this page, saved or not${mode === "mysql" ? ", as the MySQL listener reads it" : ""}; nothing runs.`}
@@ -69,15 +72,17 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
             value={trial.text}
             onChange={(e) => setTrial({ ...trial, text: e.target.value })}
             placeholder={
-              kube
-                ? "kubectl delete ns prod\nkubectl -n prod exec web -- sh"
-                : requests
-                  ? 'DELETE /v1/customers/42\nPOST /v1/refunds {"mode":"force"}'
-                  : commands
-                    ? "sudo rm -rf /var/data"
-                    : mode === "mysql"
-                      ? "/*!40000 DROP TABLE orders */"
-                      : "drop table orders"
+              tools
+                ? 'write_file {"path": "/etc/passwd"}'
+                : kube
+                  ? "kubectl delete ns prod\nkubectl -n prod exec web -- sh"
+                  : requests
+                    ? 'DELETE /v1/customers/42\nPOST /v1/refunds {"mode":"force"}'
+                    : commands
+                      ? "sudo rm -rf /var/data"
+                      : mode === "mysql"
+                        ? "/*!40000 DROP TABLE orders */"
+                        : "drop table orders"
             }
           />
         </Field>

@@ -103,6 +103,31 @@ test("[GUARDRAILS][MYSQL]: on a MySQL connection the try box reads the text as t
   rmSync(policy, { force: true });
 });
 
+test("[GUARDRAILS][MCP]: on an MCP connection the rule form shows a rule's argument conditions and keeps them through a save, and the try box judges tool calls", async ({ page, cli, shot }) => {
+  // No server is needed to judge tool calls: the connection only has to exist.
+  expect((await cli("connections", "add", "guarded-mcp", "--type", "mcp", "--url", "http://127.0.0.1:1/mcp")).code).toBe(0);
+  const policy = path.join(tmpdir(), `gatehouse-guard-mcp-${process.pid}.json`);
+  writeFileSync(policy, JSON.stringify({ rules: [{ name: "no-system-files", action: "deny", match: { kinds: ["write_file"], arguments: { "/path": "/etc/*" } } }] }));
+  expect((await cli("policies", "apply", "guarded-mcp", "-f", policy)).code).toBe(0);
+
+  await page.goto("/guardrails/guarded-mcp");
+  await expect(page.getByRole("heading", { name: "Try a tool call" })).toBeVisible();
+  const rule = page.getByRole("region", { name: /Rule 1/ });
+  await expect(rule.getByLabel("Tools")).toHaveValue("write_file");
+  await expect(rule.getByLabel("Argument conditions (JSON)")).toHaveValue('{"/path":"/etc/*"}');
+  await expect(rule.getByLabel("Tables")).toHaveCount(0);
+  await page.getByLabel("Tool calls, one a line: the tool's name, then its arguments as JSON").fill('write_file {"path": "/tmp/notes"}\nwrite_file {"path": "/etc/passwd"}');
+  await page.getByRole("button", { name: "Try it" }).click();
+  const verdict = page.getByRole("status", { name: "Verdict" });
+  await expect(verdict).toContainText('the agent gets a tool error: "Gatehouse denied this tool call: rule "no-system-files"');
+  await shot(page, "guardrails-mcp-try");
+  // A save from the form keeps the condition (before, the form dropped it: the rule then refused every write_file).
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Saved: every gateway instance reloads it")).toBeVisible();
+  expect((await cli("policies", "show", "guarded-mcp")).stdout).toContain('"/path": "/etc/*"');
+  rmSync(policy, { force: true });
+});
+
 test("[GUARDRAILS][KUBERNETES]: on a Kubernetes connection the rule form shows its conditions, the try box reads kubectl lines, and a save keeps them", async ({ page, cli }) => {
   // No API server is needed to judge requests: the connection only has to exist.
   const add = await cli("connections", "add", "guarded-kube", "--type", "kubernetes", "--server", "https://127.0.0.1:1", "--token", "not-used");

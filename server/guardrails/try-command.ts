@@ -1,7 +1,6 @@
 import { classifyCommand } from "../../core/policy/classify-command";
-import { evaluatePolicy } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
-import type { StatementVerdict, TryResult } from "./try-statement";
+import { judgedLine, linesOf, verdictOfLines, type TryResult } from "./try-statement";
 
 /**
  * What the SSH listener would do with each command line under `policy`: the same classifier and
@@ -9,30 +8,13 @@ import type { StatementVerdict, TryResult } from "./try-statement";
  * program with its words, as `kinds` rules match them.
  */
 export function tryCommand(policy: Policy, who: { name: string; groups: string[] }, text: string): TryResult {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const statements = lines.map((line): StatementVerdict => {
+  const statements = linesOf(text).map((line) => {
     const c = classifyCommand(line);
-    const d = evaluatePolicy(policy, who, c);
-    const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-    return {
-      text: line,
-      kind: [c.kind, ...c.runs].join(" · "),
-      classes: [],
-      tables: [],
-      functions: [],
-      locks: null,
-      action: d.action,
-      rule: d.rule,
-      position: index < 0 ? null : index + 1,
-      reason: d.reason,
-    };
+    return judgedLine(policy, who, line, [c.kind, ...c.runs].join(" · "), c);
   });
-  const denied = statements.find((s) => s.action === "deny");
-  if (denied) return { parsed: true, statements, verdict: "deny", explanation: `the client gets "Gatehouse denied this command: ${denied.reason}" and exit status 1` };
-  const held = statements.find((s) => s.action === "review");
-  if (held) return { parsed: true, statements, verdict: "review", explanation: `${held.reason}; it waits for approval` };
-  return { parsed: true, statements, verdict: "allow", explanation: "every command is allowed" };
+  return verdictOfLines(statements, {
+    deny: (l) => `the client gets "Gatehouse denied this command: ${l.reason}" and exit status 1`,
+    review: (l) => `${l.reason}; it waits for approval`,
+    allow: "every command is allowed",
+  });
 }

@@ -1,9 +1,8 @@
 import { classifyCommand } from "../../core/policy/classify-command";
-import { evaluatePolicy } from "../../core/policy/evaluate-policy";
 import { normalisePath } from "../../core/policy/http-request";
 import { kubernetesCommand, parseKubernetesRequest, type KubernetesRequestFacts } from "../../core/policy/kubernetes-request";
 import type { Policy } from "../../core/policy/policy";
-import type { StatementVerdict, TryResult } from "./try-statement";
+import { judgedLine, linesOf, unreadableLine, verdictOfLines, type StatementVerdict, type TryResult } from "./try-statement";
 
 // kubectl's short names and the groups of the resources people name most.
 const ALIASES: Record<string, string> = {
@@ -103,18 +102,11 @@ function kubectlLine(line: string): KubernetesRequestFacts | null {
  * SSH shell's lines are).
  */
 export function tryKubernetes(policy: Policy, who: { name: string; groups: string[] }, text: string): TryResult {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const statements = lines.map((line): StatementVerdict => {
-    const base = { text: line, classes: [], tables: [], functions: [], locks: null };
+  const statements = linesOf(text).map((line): StatementVerdict => {
     const typed = /^\$\s+(.+)$/.exec(line);
     if (typed) {
       const c = classifyCommand(typed[1], 0, { terminal: true });
-      const d = evaluatePolicy(policy, who, c);
-      const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-      return { ...base, kind: `typed in a shell: ${[c.kind, ...c.runs].join(" · ")}`, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+      return judgedLine(policy, who, line, `typed in a shell: ${[c.kind, ...c.runs].join(" · ")}`, c);
     }
     const request = /^([A-Z]+)\s+(\/\S*)$/.exec(line);
     let facts: KubernetesRequestFacts | null;
@@ -125,24 +117,15 @@ export function tryKubernetes(policy: Policy, who: { name: string; groups: strin
       for (const [k, v] of target.searchParams) (query[k] ??= []).push(v);
       facts = path === null ? null : parseKubernetesRequest(request[1], path, query);
     } else facts = kubectlLine(line);
-    if (!facts)
-      return { ...base, kind: "unreadable", action: "deny", rule: null, position: null, reason: "not a request line (METHOD /api/...), a kubectl command Gatehouse can read, or a `$ ` shell line" };
+    if (!facts) return unreadableLine(line, "not a request line (METHOD /api/...), a kubectl command Gatehouse can read, or a `$ ` shell line");
     const c = kubernetesCommand(facts, line);
-    const d = evaluatePolicy(policy, who, c);
-    const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
     const where = `${facts.namespace ? ` in ${facts.namespace}` : ""}${facts.name ? ` (${facts.name})` : ""}`;
-    return { ...base, classes: c.classes, kind: `${c.kind}${where}`, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+    return { ...judgedLine(policy, who, line, `${c.kind}${where}`, c), classes: c.classes };
   });
-  const denied = statements.find((s) => s.action === "deny");
   const shell = (st: StatementVerdict) => st.kind.startsWith("typed in a shell");
-  if (denied)
-    return {
-      parsed: true,
-      statements,
-      verdict: "deny",
-      explanation: shell(denied) ? `the line never reaches the shell; the terminal says why: ${denied.reason}` : `kubectl gets a 403 Status: ${denied.reason}`,
-    };
-  const held = statements.find((s) => s.action === "review");
-  if (held) return { parsed: true, statements, verdict: "review", explanation: `${held.reason}; kubectl waits for approval, then the request is forwarded as sent` };
-  return { parsed: true, statements, verdict: "allow", explanation: "every request is forwarded" };
+  return verdictOfLines(statements, {
+    deny: (l) => (shell(l) ? `the line never reaches the shell; the terminal says why: ${l.reason}` : `kubectl gets a 403 Status: ${l.reason}`),
+    review: (l) => `${l.reason}; kubectl waits for approval, then the request is forwarded as sent`,
+    allow: "every request is forwarded",
+  });
 }

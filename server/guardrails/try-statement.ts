@@ -98,3 +98,43 @@ function verdictOf(
   const wait = `${rule?.requiredApprovals ?? 1} approval(s) from ${approvers}`;
   return { parsed: true, statements, verdict: "review", explanation: `${decision.reason}; the whole text waits for ${wait}` };
 }
+
+/**
+ * One line of a command-like try box (SSH commands, HTTP and Kubernetes requests, MCP tool calls):
+ * how the policy decides `command`, shown with `kind`.
+ */
+export function judgedLine(policy: Policy, who: { name: string; groups: string[] }, text: string, kind: string, command: Command): StatementVerdict {
+  const d = evaluatePolicy(policy, who, command);
+  const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
+  return { text, kind, classes: [], tables: [], functions: [], locks: null, action: d.action, rule: d.rule, position: index < 0 ? null : index + 1, reason: d.reason };
+}
+
+/** A line the box cannot read: refused, as the data path refuses what it cannot judge. */
+export const unreadableLine = (text: string, reason: string): StatementVerdict => ({
+  text,
+  kind: "unreadable",
+  classes: [],
+  tables: [],
+  functions: [],
+  locks: null,
+  action: "deny",
+  rule: null,
+  position: null,
+  reason,
+});
+
+/** The non-empty lines of a try box's text, trimmed. */
+export const linesOf = (text: string): string[] =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** The verdict on lines judged one by one (the first refusal, else the first hold), told as the listener answers. */
+export function verdictOfLines(statements: StatementVerdict[], say: { deny: (line: StatementVerdict) => string; review: (line: StatementVerdict) => string; allow: string }): TryResult {
+  const denied = statements.find((s) => s.action === "deny");
+  if (denied) return { parsed: true, statements, verdict: "deny", explanation: say.deny(denied) };
+  const held = statements.find((s) => s.action === "review");
+  if (held) return { parsed: true, statements, verdict: "review", explanation: say.review(held) };
+  return { parsed: true, statements, verdict: "allow", explanation: say.allow };
+}

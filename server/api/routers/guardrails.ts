@@ -7,6 +7,7 @@ import { tryStatement } from "../../guardrails/try-statement";
 import { tryRequest } from "../../guardrails/try-request";
 import { tryKubernetes } from "../../guardrails/try-kubernetes";
 import { tryCommand } from "../../guardrails/try-command";
+import { tryToolCall } from "../../guardrails/try-tool-call";
 import { validatePolicy } from "../../guardrails/validate-policy";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -32,7 +33,7 @@ export const guardrailsRouter = createTRPCRouter({
         text: z.string().trim().min(1, "type a statement").max(100_000),
         identity: z.string().trim().min(1).default("agent"),
         groups: z.array(z.string()).default([]),
-        mode: z.enum(["sql", "mysql", "command", "request", "kubernetes"]).default("sql"),
+        mode: z.enum(["sql", "mysql", "command", "request", "kubernetes", "mcp"]).default("sql"),
       }),
     )
     .mutation(({ input }) => {
@@ -42,6 +43,7 @@ export const guardrailsRouter = createTRPCRouter({
       if (input.mode === "request") return tryRequest(check.policy, who, input.text);
       if (input.mode === "kubernetes") return tryKubernetes(check.policy, who, input.text);
       if (input.mode === "command") return tryCommand(check.policy, who, input.text);
+      if (input.mode === "mcp") return tryToolCall(check.policy, who, input.text);
       return tryStatement(check.policy, who, input.text, input.mode === "mysql" ? "mysql" : "postgres");
     }),
 });
