@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "../policy/classify-mysql";
-import { ASSIGNMENT_CALL, assignmentsAsCalls, parenthesisedQueries } from "./mysql-query-forms";
+import { ASSIGNMENT_CALL, assignmentsAsCalls, parenthesisedQueries, queryForms } from "./mysql-query-forms";
 import { mysqlLineage } from "./mysql-columns";
 import { mysqlSinks } from "./mysql-sinks";
 
@@ -73,5 +73,18 @@ describe("MySQL 8 and MariaDB predicates the grammar lacks", () => {
   it("reads MEMBER OF as IN, and MATCH without parentheses round its columns", () => {
     expect(judged("SELECT * FROM t WHERE 17 MEMBER OF (tags->'$.ids')")).toMatchObject({ kind: "SELECT", tables: ["t"] });
     expect(judged("SELECT * FROM articles WHERE MATCH title, body AGAINST ('+mysql' IN BOOLEAN MODE)")).toMatchObject({ tables: ["articles"], functions: ["match_against"] });
+  });
+});
+
+describe("the respellings' bounds", () => {
+  it("leaves a text with more than 32 assignments or parenthesised queries as it is (unreadable): each costs a scan of the text", () => {
+    const few = `SELECT ${Array.from({ length: 32 }, (_, i) => `(@v${i} := ${i})`).join(", ")}`;
+    expect(queryForms(few)).not.toBe(few);
+    const many = `SELECT ${Array.from({ length: 33 }, (_, i) => `(@v${i} := ${i})`).join(", ")}`;
+    expect(queryForms(many)).toBe(many);
+    const unions = `${Array.from({ length: 33 }, (_, i) => `(SELECT ${i})`).join(" UNION ")} ORDER BY 1`;
+    expect(queryForms(unions)).toBe(unions);
+    // A paren nested past eight levels is not looked into.
+    expect(parenthesisedQueries(`SELECT 1 UNION ${"(".repeat(9)}SELECT 2${")".repeat(9)}`)).toBe(`SELECT 1 UNION ${"(".repeat(9)}SELECT 2${")".repeat(9)}`);
   });
 });

@@ -10,10 +10,29 @@ import { closingParenthesis, rewriteSpans, topLevel } from "./mysql-rewrite";
  * keeps the tree it had.
  */
 
-/** Both respellings, for a text (already in its grammar form) that the grammar did not read. */
+/**
+ * Both respellings, for a text (already in its grammar form) that the grammar did not read. A text with
+ * more than MAX_FORMS candidates of either is left as it is (unreadable, so refused under a policy):
+ * each candidate costs a scan of the text, and this runs on the gateway's one thread for any text a
+ * client sends.
+ */
 export function queryForms(text: string): string {
-  const queries = /\(\s*\(*\s*(?:select|with|values)\b/i.test(text) ? parenthesisedQueries(text) : text;
-  return queries.includes(":=") ? assignmentsAsCalls(queries) : queries;
+  const queries = countUpTo(text, QUERY_GROUP, MAX_FORMS + 1);
+  const assignments = countUpTo(text, /:=/g, MAX_FORMS + 1);
+  if (queries > MAX_FORMS || assignments > MAX_FORMS) return text;
+  const respelled = queries ? parenthesisedQueries(text) : text;
+  return assignments ? assignmentsAsCalls(respelled) : respelled;
+}
+
+const MAX_FORMS = 32;
+/** Where a parenthesised query may start (one nested in more parentheses starts the same way inside them). */
+const QUERY_GROUP = /\(\s*(?:select|with|values)\b/gi;
+
+function countUpTo(text: string, re: RegExp, most: number): number {
+  let n = 0;
+  re.lastIndex = 0;
+  while (n < most && re.exec(text)) n++;
+  return n;
 }
 
 /**
@@ -25,7 +44,8 @@ export const ASSIGNMENT_CALL = `gatehouse_assign_${randomBytes(8).toString("hex"
 
 /** What may end an assignment's expression besides its `,` or `)`: words of the construct around it. Met, the assignment is left as it is (unreadable). */
 const FOREIGN_WORD = /\b(?:as|using|from|for|separator|order|then|else|when|end|into|limit|select|union|except|intersect|in)\b/i;
-const ASSIGNMENT = /(?<=[(,]\s*)@(?:[\w$.]+|\x60[^\x60]*\x60|'[^']*'|"[^"]*")\s*:=/g;
+/** A parenthesis or comma, then `@name :=` (the variable's part captured). No lookbehind: V8 retries one at every position, quadratic in a run of spaces. */
+const ASSIGNMENT = /[(,]\s*(@(?:[\w$.]+|\x60[^\x60]*\x60|'[^']*'|"[^"]*")\s*:=)/g;
 
 /**
  * `@x := expr` inside parentheses or a call's arguments (`SELECT (@rn := @rn + 1)`, `IF(@g = g, @rn := @rn
@@ -38,8 +58,9 @@ export function assignmentsAsCalls(statement: string): string {
   // An assignment inside another's expression (`(@a := @b := 1)`) is on the next pass; eight deep at most.
   for (let pass = 0; pass < 8; pass++) {
     const next = rewriteSpans(statement, ASSIGNMENT, (blanked, m) => {
+      const start = m.index + m[0].length - m[1].length;
       // After a comma, only inside parentheses: a SELECT's own column `, @x := expr` is read by the grammar (and ends at FROM or an alias).
-      if (!openAt(blanked, m.index)) return null;
+      if (!openAt(blanked, start)) return null;
       let depth = 0;
       let end = m.index + m[0].length;
       for (; end < blanked.length; end++) {
@@ -50,8 +71,8 @@ export function assignmentsAsCalls(statement: string): string {
       }
       if (end >= blanked.length) return null;
       if (!blanked.slice(m.index + m[0].length, end).trim() || FOREIGN_WORD.test(topLevel(blanked, m.index + m[0].length, end))) return null;
-      const variable = statement.slice(m.index, m.index + m[0].length).replace(/\s*:=$/, "");
-      return { end, text: `${ASSIGNMENT_CALL}(${variable}, ${statement.slice(m.index + m[0].length, end)})` };
+      const variable = statement.slice(start, m.index + m[0].length).replace(/\s*:=$/, "");
+      return { start, end, text: `${ASSIGNMENT_CALL}(${variable}, ${statement.slice(m.index + m[0].length, end)})` };
     });
     if (next === statement) return next;
     statement = next;
@@ -69,12 +90,11 @@ function openAt(blanked: string, at: number): boolean {
   return depth > 0;
 }
 
-const SET_OPERATOR_BEFORE = /\b(?:union|except|intersect)(?:\s+(?:all|distinct))?\s*$/i;
+const SET_OPERATOR_BEFORE = /\b(?:union|except|intersect)(?:\s+(?:all|distinct))?$/i;
 const SET_OPERATOR_AFTER = /^\s*(?:union|except|intersect)\b/i;
 const ORDERED_AFTER = /^\s*(?:order\s+by|limit)\b/i;
 /** An INSERT or REPLACE up to where its rows start: its table and, if any, its column list. */
-const INSERT_HEAD =
-  /^\s*(?:insert|replace)(?:\s+(?:low_priority|delayed|high_priority|ignore))*(?:\s+into)?\s+(?:\x60[^\x60]*\x60|[\w$]+)(?:\s*\.\s*(?:\x60[^\x60]*\x60|[\w$]+))?(?:\s*\([^()]*\))?\s*$/i;
+const INSERT_HEAD = /^\s*(?:insert|replace)(?:\s+(?:low_priority|delayed|high_priority|ignore))*(?:\s+into)?\s+(?:\x60[^\x60]*\x60|[\w$]+)(?:\s*\.\s*(?:\x60[^\x60]*\x60|[\w$]+))?(?:\s*\([^()]*\))?$/i;
 
 /**
  * A parenthesised query where the grammar wants a bare one, as a derived table of it: `(SELECT a FROM t
@@ -93,12 +113,16 @@ export function parenthesisedQueries(statement: string): string {
       const open = m.index;
       if (!isQueryGroup(blanked, open)) return null;
       const close = closingParenthesis(blanked, open);
-      const before = blanked.slice(0, open);
+      const before = blanked.slice(0, open).trimEnd();
       const after = blanked.slice(close + 1);
-      const opens = /(?:^|[()])\s*$/.test(before) || INSERT_HEAD.test(before) || SET_OPERATOR_BEFORE.test(before);
-      const operand = SET_OPERATOR_BEFORE.test(before) || (opens && (SET_OPERATOR_AFTER.test(after) || ORDERED_AFTER.test(after) || /\)\s*$/.test(before) || INSERT_HEAD.test(before)));
+      // What precedes it: a set operator, the statement's start, a parenthesis (an enclosing one, or the end of a
+      // WITH list or of an INSERT's columns), or an INSERT's table (a head of a few hundred characters at most).
+      const setOperand = SET_OPERATOR_BEFORE.test(before.slice(-40));
+      const insertRows = before.length < 400 && INSERT_HEAD.test(before);
+      const opens = before === "" || before.endsWith("(") || before.endsWith(")") || insertRows;
+      const operand = setOperand || (opens && (SET_OPERATOR_AFTER.test(after) || ORDERED_AFTER.test(after) || before.endsWith(")") || insertRows));
       // At the start of the statement, alone: the grammar reads `(SELECT ...)` there already.
-      if (!operand || (/^\s*$/.test(before) && /^\s*$/.test(after))) return null;
+      if (!operand || (before === "" && /^\s*$/.test(after))) return null;
       return { end: close + 1, text: `SELECT * FROM ${statement.slice(open, close + 1)} AS gatehouse_query_${++n}` };
     });
     if (next === statement) return next;
@@ -107,9 +131,15 @@ export function parenthesisedQueries(statement: string): string {
   return statement;
 }
 
-/** Whether the parenthesis at `open` holds a query: SELECT, WITH or VALUES first, or a parenthesis that holds one. */
+/** Whether the parenthesis at `open` holds a query: SELECT, WITH or VALUES first, or a parenthesis that holds one (eight deep at most). */
 function isQueryGroup(blanked: string, open: number): boolean {
-  const inner = /^\(\s*/.exec(blanked.slice(open))![0].length + open;
-  if (/^(?:select|with|values)\b/i.test(blanked.slice(inner, inner + 7))) return closingParenthesis(blanked, open) > 0;
-  return blanked[inner] === "(" && isQueryGroup(blanked, inner);
+  let at = open;
+  for (let depth = 0; depth < 8; depth++) {
+    let inner = at + 1;
+    while (inner < blanked.length && /\s/.test(blanked[inner])) inner++;
+    if (/^(?:select|with|values)\b/i.test(blanked.slice(inner, inner + 7))) return closingParenthesis(blanked, open) > 0;
+    if (blanked[inner] !== "(") return false;
+    at = inner;
+  }
+  return false;
 }

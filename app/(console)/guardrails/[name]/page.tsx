@@ -14,7 +14,7 @@ export default async function ConnectionGuardrailsPage({ params }: { params: Pro
     <>
       <PageHeader
         title={`Guardrails of ${connection}`}
-        description="Every statement (SQL) or command line (SSH) is judged; a deny anywhere refuses it all; SQL that does not parse is refused."
+        description="Every statement, command line, request or tool call is judged by the first rule that matches; a deny anywhere in a text refuses all of it, and what the gateway cannot read is refused."
         actions={
           <Link href="/guardrails" className={buttonClass("secondary")}>
             All connections
