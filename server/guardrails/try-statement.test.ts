@@ -76,6 +76,10 @@ describe("tryStatement on a MySQL connection", () => {
     expect(hidden.explanation).toBe('the gateway answers 1142 "Gatehouse denied this DROP TABLE statement: rule "no-drops" matches this DROP TABLE statement"');
     expect((await tryStatement(policy, agent, "/*!40000 DROP TABLE orders */")).verdict).not.toBe("deny");
     expect((await mysql("select `id` from `shop`.`orders` use index (primary) where id <=> 1")).verdict).toBe("allow");
+    // The session's database is not known to the preview: a deny rule on shop.* meets an unqualified table, as the gateway's does before it knows.
+    const shop = { defaultAction: "allow" as const, rules: [{ name: "shop-read-only", action: "deny" as const, match: { tables: ["shop.*"], classes: ["write" as const] } }] };
+    expect((await mysql("delete from orders where id = 1", shop)).verdict).toBe("deny");
+    expect((await mysql("delete from other.orders where id = 1", shop)).verdict).toBe("allow");
     const bad = await mysql("select from where");
     expect(bad.parsed).toBe(false);
     expect(bad.explanation).toContain("1064");

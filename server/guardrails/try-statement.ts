@@ -2,6 +2,7 @@ import type { Classification, StatementClass } from "../../core/policy/classify-
 import { analyzeMysql } from "../../core/policy/classify-mysql";
 import type { Command } from "../../core/policy/command";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
+import { possibleTables } from "../../core/policy/search-path";
 import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
@@ -46,7 +47,8 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
 /**
  * A MySQL text as the MySQL listener judges it (gateway/protocols/mysql/statement-guard.ts), without
  * what only a live session has: the target's catalog of stored functions (the gateway judges a call
- * of one by what its body runs: each statement that calls one says so) and the session's database.
+ * of one by what its body runs: each statement that calls one says so) and the session's database (an
+ * unqualified table may be in any, as on the data path while it is not known).
  */
 function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text: string): TryResult {
   const analysis = analyzeMysql(text);
@@ -58,7 +60,11 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
     const note = stored.length
       ? `it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes), read from the target's catalog, which this preview does not read`
       : undefined;
-    return { text: s.original, kind: c.kind, classification: c, command: sqlCommand(c, s.original), note };
+    const command = sqlCommand(c, s.original);
+    // The session's database is not known here: an unqualified table may be in any (a deny or review rule on `shop.*` meets it, as on the data path before USE is read).
+    const possible = possibleTables(c.tables, null);
+    if (possible.length) command.possibleResources = possible;
+    return { text: s.original, kind: c.kind, classification: c, command, note };
   });
   return verdictOf(policy, who, judged, (reason, kind) => `the gateway answers 1142 "Gatehouse denied this ${kind} statement: ${reason}"`);
 }
