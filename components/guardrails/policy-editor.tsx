@@ -115,6 +115,7 @@ function Editor({ name, initial, unreadable, canEdit, mode }: { name: string; in
             requests={mode === "request"}
             kubernetes={mode === "kubernetes"}
             tools={mode === "mcp"}
+            mysql={mode === "mysql"}
             onChange={(x) => update(i, x)}
             onMove={(d) => move(i, d)}
             onRemove={() => (setErrors({}), edit(rules.filter((_, j) => j !== i)))}

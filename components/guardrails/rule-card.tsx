@@ -18,15 +18,17 @@ type Props = {
   kubernetes?: boolean;
   /** An MCP connection: kinds are tool names, and the arguments condition shows. */
   tools?: boolean;
+  /** A MySQL connection: PostgreSQL's lock levels and COPY ... PROGRAM never match, so they are hidden unless a rule uses them. */
+  mysql?: boolean;
   onChange: (r: RuleDraft) => void;
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 };
 
 /** One rule of the ordered list: who it applies to, what it matches, what it does. */
-export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, kubernetes = false, tools = false, onChange, onMove, onRemove }: Props) {
+export function RuleCard({ index, count, rule, errors, readOnly, commands = false, requests = false, kubernetes = false, tools = false, mysql = false, onChange, onMove, onRemove }: Props) {
   const sqlOnly = (k: "classes" | "tables" | "functions" | "sessionSettings" | "locks" | "writesWithoutWhere" | "copiesServerFile" | "copiesProgram") =>
-    commands && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
+    (commands || (mysql && (k === "locks" || k === "copiesProgram"))) && (typeof rule[k] === "boolean" ? !rule[k] : rule[k].length === 0);
   const id = (f: string) => `r${index}-${f}`;
   const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]) => onChange({ ...rule, [k]: v });
   const txt = (k: keyof RuleDraft & string, label: string, placeholder?: string, hint?: string) => (
@@ -96,8 +98,8 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
                 ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
                 : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
         {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
-        {sqlOnly("functions") ? null : txt("functions", "Functions", "pg_read_file, lo_import")}
-        {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", "role, search_path")}
+        {sqlOnly("functions") ? null : txt("functions", "Functions", mysql ? "load_file, sys_exec" : "pg_read_file, lo_import")}
+        {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", mysql ? "sql_mode, sql_log_bin" : "role, search_path")}
         {sqlOnly("locks") ? null : (
           <Field label="Takes a lock of at least" name={id("locks")} hint="ACCESS EXCLUSIVE: VACUUM FULL, CLUSTER, REINDEX, most ALTER TABLE forms." error={errors.locks}>
             <Select name={id("locks")} value={rule.locks} disabled={readOnly} onChange={(e) => set("locks", e.target.value as RuleDraft["locks"])}>
@@ -124,7 +126,7 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
           {(
             [
               ["writesWithoutWhere", "UPDATE/DELETE without WHERE, TRUNCATE"],
-              ["copiesServerFile", "COPY to/from a server file"],
+              ["copiesServerFile", mysql ? "Server files: INTO OUTFILE, LOAD DATA, LOAD_FILE" : "COPY to/from a server file"],
               ["copiesProgram", "COPY ... PROGRAM"],
             ] as const
           )

@@ -126,8 +126,12 @@ export function TryStatementBox({ policy, mode = "sql", onInvalid }: { policy: P
                         <dd className="break-words">{s.tables.join(", ") || "—"}</dd>
                         <dt className="text-slate-500">functions</dt>
                         <dd className="break-words">{s.functions.join(", ") || "—"}</dd>
-                        <dt className="text-slate-500">locks</dt>
-                        <dd>{s.locks ?? "no table lock"}</dd>
+                        {mode === "mysql" ? null : (
+                          <>
+                            <dt className="text-slate-500">locks</dt>
+                            <dd>{s.locks ?? "no table lock"}</dd>
+                          </>
+                        )}
                       </>
                     )}
                     <dt className="text-slate-500">decided by</dt>
