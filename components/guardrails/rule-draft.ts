@@ -170,6 +170,8 @@ export function toPolicy(defaultAction: Policy["defaultAction"], drafts: RuleDra
   };
 }
 
+const REQUEST_PARTS = new Set(["query", "headers", "body"]);
+
 /**
  * Splits the server's field errors (`rules.2.regex`, `defaultAction`) into per-rule maps keyed by
  * the draft's field names, so each message shows under the control that caused it.
@@ -180,7 +182,8 @@ export function errorsByRule(fields: Record<string, string>): { rules: Record<nu
   for (const [key, message] of Object.entries(fields)) {
     const m = /^rules\.(\d+)\.(\w+)$/.exec(key);
     if (!m) policy[key] = message;
-    else rules[Number(m[1])] = { ...rules[Number(m[1])], [m[2] === "match" ? "name" : m[2]]: message };
+    // The form edits the HTTP request's query, headers and body conditions in one field.
+    else rules[Number(m[1])] = { ...rules[Number(m[1])], [m[2] === "match" ? "name" : REQUEST_PARTS.has(m[2]) ? "request" : m[2]]: message };
   }
   return { rules, policy };
 }

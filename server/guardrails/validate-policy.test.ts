@@ -28,6 +28,21 @@ describe("[GUARDRAILS][VALIDATE] the console checks a policy with the gateway's 
     expect(split.policy).toHaveProperty("defaultAction");
   });
 
+  it("puts an issue inside a condition's JSON under that condition's field, not under the key's name", () => {
+    const r = validatePolicy({
+      rules: [
+        { name: "tools", action: "deny", match: { kinds: ["write_file"], arguments: { path: "/etc/*" } } },
+        { name: "http", action: "deny", match: { body: { mode: "force" } } },
+      ],
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(Object.keys(r.fieldErrors).sort()).toEqual(["rules.0.arguments", "rules.1.body"]);
+    const split = errorsByRule(r.fieldErrors);
+    expect(split.rules[0].arguments).toContain("JSON pointer");
+    expect(split.rules[1].request).toContain("JSON pointer");
+  });
+
   it("refuses two rules with one name (reviews and the audit name the deciding rule)", () => {
     const r = validatePolicy({
       rules: [
