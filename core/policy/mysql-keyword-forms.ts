@@ -9,6 +9,9 @@ const NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)";
 /** A table as a statement names it: `db`.`t`, db.t, t. */
 export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\w$]+))?";
 
+/** One item of GET DIAGNOSTICS: a variable (user or local) set to an item's name (NUMBER, ROW_COUNT, MESSAGE_TEXT...). */
+const DIAGNOSTIC = "@?[\\w$]+\\s*=\\s*[a-z_]+";
+
 export const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
 
 // A literal (number, string, hex, NULL, TRUE/FALSE): nothing that reads or calls (a column's default in a migration).
@@ -67,6 +70,11 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
     (m) => ({ ...blankClassification(`${m[1].toUpperCase()} TABLE`, ["utility"]), tables: [...m[2].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
   ],
   [/^xa\s+(start|begin|end|prepare|commit|rollback|recover)\b[^();]*$/i, () => blankClassification("XA", ["transaction"])],
+  // GET [CURRENT | STACKED] DIAGNOSTICS [CONDITION n] @a = NUMBER, ...: the last statement's diagnostics into variables (a SET of them).
+  [
+    new RegExp(`^get\\s+(?:current\\s+|stacked\\s+)?diagnostics\\s+(?:condition\\s+(?:\\d+|@?[\\w$]+)\\s+)?(${DIAGNOSTIC}(?:\\s*,\\s*${DIAGNOSTIC})*)$`, "i"),
+    (m) => ({ ...blankClassification("GET DIAGNOSTICS", ["session"]), sessionSettings: [...m[1].matchAll(/(@?[\w$]+)\s*=/g)].map((v) => v[1].toLowerCase()) }),
+  ],
   // COMMIT / ROLLBACK with their optional words (`ROLLBACK WORK`, `COMMIT AND CHAIN`, `NO RELEASE`).
   [/^(commit|rollback)(?:\s+work)?(?:\s+and\s+(?:no\s+)?chain)?(?:\s+(?:no\s+)?release)?$/i, (m) => blankClassification(m[1].toUpperCase(), ["transaction"])],
   // Accounts and roles the grammar does not read (CREATE USER ... IDENTIFIED BY, CREATE ROLE, GRANT role TO user): names and a password.

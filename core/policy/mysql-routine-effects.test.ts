@@ -88,6 +88,9 @@ describe("a statement judged with the stored functions it calls", () => {
     // A parameter set in the body is the routine's variable too; a setting of another name stays one.
     const param = bodyEffects("BEGIN SET p = p + 1; SET sql_mode = ''; RETURN p; END", undefined, ["p"]);
     expect("effects" in param && param.effects.flatMap((e) => e.sessionSettings)).toEqual(["sql_mode"]);
+    // GET DIAGNOSTICS into the body's own variables (a handler's usual first statement) sets no session setting either.
+    const diagnosed = bodyEffects("BEGIN DECLARE n INT; DELETE FROM t1 WHERE id = 1; GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END");
+    expect("effects" in diagnosed && diagnosed.effects.flatMap((e) => e.sessionSettings)).toEqual([]);
     const unknown = bodyEffects("BEGIN SET p = p + 1; RETURN p; END");
     expect("effects" in unknown && unknown.effects.flatMap((e) => e.sessionSettings)).toEqual(["p"]);
     const loop = bodyEffects("begin for r in (select id from t2) do update t3 set c = 1 where id = r.id; end for; return 1; end");

@@ -92,7 +92,7 @@ function readBody(body: string, serverVersion: number | undefined, parameters: r
 
 /** A SET of the body's own variables (declared, or its parameters) changes no setting of the session: only what its values read counts. */
 function localSet(c: Classification, locals: Set<string>): Classification {
-  if (c.kind !== "SET" || !c.sessionSettings.every((n) => locals.has(n))) return c;
+  if ((c.kind !== "SET" && c.kind !== "GET DIAGNOSTICS") || !c.sessionSettings.every((n) => locals.has(n))) return c;
   return readsOnly(c);
 }
 

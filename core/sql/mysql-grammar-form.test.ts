@@ -36,6 +36,8 @@ describe("the MySQL statements the grammar library does not read, as judged", ()
     expect(judged("explain format=json select * from secrets")).toMatchObject({ kind: "EXPLAIN", tables: ["secrets"] });
     expect(judged("optimize no_write_to_binlog table `shop`.`customers`, orders")).toMatchObject({ kind: "OPTIMIZE TABLE", classes: ["utility"], tables: ["shop.customers", "orders"] });
     expect(judged("check table customers for upgrade")).toMatchObject({ kind: "CHECK TABLE", tables: ["customers"] });
+    expect(judged("get diagnostics condition 1 @m = message_text, @s = returned_sqlstate")).toMatchObject({ kind: "GET DIAGNOSTICS", classes: ["session"], tables: [] });
+    expect(analyzeMysql("get diagnostics @n = (select secret from vault)").ok).toBe(false);
     // Laravel's upsert on MySQL 8 (a row alias; MariaDB has none).
     expect(
       judged("insert into `users` (`email`, `name`) values (?, ?) as laravel_upsert_alias on duplicate key update `email` = `laravel_upsert_alias`.`email`, `name` = `laravel_upsert_alias`.`name`"),

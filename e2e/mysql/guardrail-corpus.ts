@@ -124,5 +124,6 @@ export const RUNS_AS_THE_SERVER = [
   "with a as (select 1 as x) (select x from a) union (select id from victims where id = 3) order by 1",
   "select id from victims where id in ((select 1) union (select 2)) order by id",
   "select id from victims where match name against ('bob' in boolean mode)",
+  "get diagnostics @n = number, @r = row_count",
   "select v.name, j.n from victims v join json_table('[{\"id\": 1, \"n\": 10}, {\"id\": 3, \"n\": 30}]', '$[*]' columns (id int path '$.id', n int path '$.n')) as j on j.id = v.id order by v.id",
 ];
