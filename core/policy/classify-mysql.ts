@@ -1,5 +1,6 @@
+import { ANONYMOUS } from "./anonymous-code";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { ANONYMOUS, deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
+import { deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";

@@ -1,3 +1,4 @@
+import { ANONYMOUS } from "./anonymous-code";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
@@ -6,10 +7,11 @@ import { functionEffects, settingNames } from "./function-effects";
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
 
 /** A statement of this kind about which nothing else is known yet (the classifiers fill it in). */
-export const blankClassification = (kind: string, classes: StatementClass[] = []): Classification => ({
+export const blankClassification = (kind: string, classes: readonly StatementClass[] = []): Classification => ({
   kind,
   runs: [],
-  classes,
+  // A copy: a classification's lists are its own (a shared constant passed here must not change with it).
+  classes: [...classes],
   tables: [],
   functions: [],
   writesWithoutWhere: false,
@@ -189,7 +191,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   // Code the parser cannot see into (DO, function bodies, CALL, LOAD) could do anything: it is in
   // the strictest classes too, so a rule about writes or DDL catches it unless a rule allows it first.
   if (classes.has("anonymous-code")) {
-    for (const k of ["write", "ddl", "privileges"] as const) classes.add(k);
+    for (const k of ANONYMOUS) classes.add(k);
     c.locks = "ACCESS EXCLUSIVE";
   }
   c.classes = [...classes];

@@ -1,3 +1,4 @@
+import { ANONYMOUS } from "./anonymous-code";
 import type { Classification, StatementClass } from "./classify-statement";
 import { strongest } from "./lock-levels";
 
@@ -40,7 +41,7 @@ function bodyNote(name: string, effects: Classification[]): string | undefined {
 
 /** What a call the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
 function opaqueCall(c: Classification, name: string, why: string): string {
-  for (const k of ["anonymous-code", "write", "ddl", "privileges"] as const) if (!c.classes.includes(k)) c.classes.push(k);
+  for (const k of ANONYMOUS) if (!c.classes.includes(k)) c.classes.push(k);
   c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
   return `it calls ${name}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
 }

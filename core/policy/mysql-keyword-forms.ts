@@ -1,3 +1,4 @@
+import { ANONYMOUS } from "./anonymous-code";
 import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
 
 // The MySQL statements node-sql-parser does not read that the classifier names from their words
@@ -11,8 +12,6 @@ export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\
 
 /** One item of GET DIAGNOSTICS: a variable (user or local) set to an item's name (NUMBER, ROW_COUNT, MESSAGE_TEXT...). */
 const DIAGNOSTIC = "@?[\\w$]+\\s*=\\s*[a-z_]+";
-
-export const ANONYMOUS: StatementClass[] = ["anonymous-code", "write", "ddl", "privileges"];
 
 // A literal (number, string, hex, NULL, TRUE/FALSE): nothing that reads or calls (a column's default in a migration).
 const LITERAL = `(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|0x[0-9a-f]+|x'[0-9a-f]*'|'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|null|true|false)`;

@@ -1,5 +1,5 @@
+import { ANONYMOUS } from "./anonymous-code";
 import { blankClassification, type Classification } from "./classify-statement";
-import { ANONYMOUS } from "./mysql-keyword-forms";
 import { unquoteMysql } from "../sql/mysql-lexer";
 
 // Statements that run another statement they carry (classify-mysql.ts tries them before the grammar,

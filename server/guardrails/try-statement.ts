@@ -75,23 +75,14 @@ function verdictOf(
   judged: Array<{ text: string; kind: string; classification: Classification; command: Command; note?: string }>,
   denial: (reason: string, kind: string) => string,
 ): TryResult {
-  const statements = judged.map(({ text, kind, classification: c, command, note }): StatementVerdict => {
-    const d = evaluatePolicy(policy, who, command);
-    const index = d.rule === null ? -1 : policy.rules.findIndex((r) => r.name === d.rule);
-    return {
-      text,
-      kind,
-      classes: c.classes,
-      tables: c.tables,
-      functions: c.functions,
-      locks: c.locks,
-      action: d.action,
-      rule: d.rule,
-      position: index < 0 ? null : index + 1,
-      reason: d.reason,
-      ...(note ? { note } : {}),
-    };
-  });
+  const statements = judged.map(({ text, kind, classification: c, command, note }): StatementVerdict => ({
+    ...judgedLine(policy, who, text, kind, command),
+    classes: c.classes,
+    tables: c.tables,
+    functions: c.functions,
+    locks: c.locks,
+    ...(note ? { note } : {}),
+  }));
   const verdict = judgeCommands(
     policy,
     who,

@@ -130,11 +130,11 @@ export class TargetCatalog {
    */
   async loadRoutineNames(names: string[], depth = 0): Promise<void> {
     const at = this.now();
-    let rows: Array<{ name: string; langs: string[]; code: Array<string | null>; defs: Array<[string, boolean, string | null, boolean, string, string | null]> }>;
+    let rows: Array<{ name: string; defs: Array<[string, boolean, string | null, boolean, string, string | null]> }>;
     try {
+      // Each definition once (its body may be pg_get_functiondef's whole text): the languages and bodies masking reads are taken from them.
       ({ rows } = await this.connect().query(
-        `select p.proname::text as name, array_agg(distinct l.lanname::text) as langs, array_agg(${ROUTINE_CODE}) as code,
-           json_agg(json_build_array(l.lanname::text, p.provolatile = 'v', ${ROUTINE_CODE}, p.prokind = 'p', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid))) as defs
+        `select p.proname::text as name, json_agg(json_build_array(l.lanname::text, p.provolatile = 'v', ${ROUTINE_CODE}, p.prokind = 'p', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid))) as defs
           from pg_proc p join pg_language l on l.oid = p.prolang
           where p.proname = any($1::text[]) and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) group by p.proname`,
         [names],
@@ -146,14 +146,15 @@ export class TargetCatalog {
     const called = new Set<string>();
     for (const n of names) {
       const row = rows.find((r) => r.name === n);
-      const code = (row?.code ?? []).filter((c): c is string => c !== null).map(standardBody);
       const defs = (row?.defs ?? []).map(([lang, volatile, body, procedure, args, result]) => ({
         lang,
         volatile,
         body: body === null ? null : standardBody(body),
         signature: { procedure, args, result },
       }));
-      this.routineNames.set(n, { value: { langs: row?.langs ?? [], code, defs }, at });
+      const langs = [...new Set(defs.map((d) => d.lang))];
+      const code = defs.flatMap((d) => (d.body === null ? [] : [d.body]));
+      this.routineNames.set(n, { value: { langs, code, defs }, at });
       for (const body of code) for (const callee of calledNames(body)) called.add(callee);
     }
     const builtins = this.builtinRoutines();
