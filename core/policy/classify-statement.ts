@@ -2,6 +2,7 @@ import { ANONYMOUS } from "./anonymous-code";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
+import type { WriteEvent } from "../sql/written-tables";
 
 /** What a statement can do, in the classes guardrail rules match on. A statement can be in several. */
 export type StatementClass = "read" | "write" | "ddl" | "privileges" | "utility" | "transaction" | "session" | "anonymous-code";
@@ -52,11 +53,19 @@ export type Classification = {
    * Anonymous code could take any: ACCESS EXCLUSIVE.
    */
   locks: LockLevel | null;
+  /**
+   * The tables it writes rows of (INSERT, UPDATE, DELETE, MERGE, COPY FROM; a plain EXPLAIN none), as
+   * written, each with the kinds of write the triggers and rules of the table fire on for it.
+   */
+  writes?: TableWrite[];
   /** PREPARE: the name; the prepared statement is classified as if it ran (EXECUTE inherits it). */
   prepares?: string;
   /** EXECUTE: the name of the prepared statement it runs; the caller resolves it from the session. */
   executes?: string;
 };
+
+/** A table a statement writes, and how: the triggers and rules that fire are those of these kinds of write. */
+export type TableWrite = { table: string; events: WriteEvent[] };
 
 type Node = Record<string, unknown>;
 
@@ -145,6 +154,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   if (top === "CopyStmt") {
     classes.delete("utility");
     classes.add(body.is_from ? "write" : "read");
+    if (body.is_from) addWrite(c, body.relation, ["insert"]);
     if (body.filename) c.copiesServerFile = true;
     if (body.is_program) c.copiesProgram = true;
   }
@@ -182,6 +192,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       // An upsert updates the row it collides with: a rule about UPDATE catches it.
       if (type === "InsertStmt" && (node.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" && !c.runs.includes("UPDATE") && s.kind !== "UPDATE") c.runs.push("UPDATE");
       if (type === "MergeStmt") mergeRuns(node, s.kind, c);
+      addWrite(c, node.relation, writeEvents(type, node));
     } else if (type === "TruncateStmt") {
       c.writesWithoutWhere = true; // every row, as a DELETE without WHERE
     } else if (type === "SelectStmt" && node.lockingClause) {
@@ -196,6 +207,28 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   }
   c.classes = [...classes];
   return c;
+}
+
+/** The kinds of write an INSERT (an upsert also updates), UPDATE, DELETE or MERGE (each WHEN clause's) fires triggers and rules on. */
+function writeEvents(type: string, node: Node): WriteEvent[] {
+  if (type === "UpdateStmt") return ["update"];
+  if (type === "DeleteStmt") return ["delete"];
+  if (type === "InsertStmt") return (node.onConflictClause as Node | undefined)?.action === "ONCONFLICT_UPDATE" ? ["insert", "update"] : ["insert"];
+  const events = new Set<WriteEvent>();
+  for (const w of (node.mergeWhenClauses as Node[] | undefined) ?? []) {
+    const k = MERGE_COMMANDS[String((w.MergeWhenClause as Node | undefined)?.commandType)];
+    if (k) events.add(k.toLowerCase() as WriteEvent);
+  }
+  return [...events];
+}
+
+function addWrite(c: Classification, relation: unknown, events: WriteEvent[]): void {
+  const r = relation as Node | undefined;
+  const table = [r?.schemaname, r?.relname].filter(Boolean).join(".");
+  if (!table || !events.length) return;
+  const known = (c.writes ??= []).find((w) => w.table === table);
+  if (!known) c.writes.push({ table, events: [...events] });
+  else for (const e of events) if (!known.events.includes(e)) known.events.push(e);
 }
 
 const MERGE_COMMANDS: Record<string, string> = { CMD_UPDATE: "UPDATE", CMD_DELETE: "DELETE", CMD_INSERT: "INSERT" };

@@ -19,8 +19,10 @@ const copyOf = (c: Classification): Classification => ({
  * classifier still collecting them keeps them in a set of its own).
  */
 export function mergeInto(c: Classification, inner: Classification, addClass: (k: StatementClass) => unknown = (k) => c.classes.includes(k) || c.classes.push(k)): void {
-  for (const k of [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
-  for (const k of inner.classes) addClass(k);
+  // A SELECT of no table is how a body's expressions are read (`new.at := now()`): no statement run, no table read.
+  const expression = inner.kind === "SELECT" && inner.tables.length === 0 && !inner.everyTableOf?.length;
+  for (const k of expression ? inner.runs : [inner.kind, ...inner.runs]) if (k !== c.kind && !c.runs.includes(k)) c.runs.push(k);
+  for (const k of inner.classes) if (!expression || k !== "read") addClass(k);
   for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
   for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
   for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
@@ -31,44 +33,57 @@ export function mergeInto(c: Classification, inner: Classification, addClass: (k
   c.locks = strongest(c.locks, inner.locks);
 }
 
-/** A person's account of what a routine's body added: `it calls f, a stored function whose body runs DELETE (tables t)`; undefined when it added nothing worth saying. */
-function bodyNote(name: string, effects: Classification[]): string | undefined {
+/** What a body runs, read (each statement classified), or why it cannot be read. */
+export type BodyEffects = { effects: Classification[] } | { why: string };
+
+/**
+ * Code a statement sets off besides its own: `who` says how it reaches the code (`it calls f`), `whose`
+ * what the code is (`a stored function whose body`), `found` what it runs.
+ */
+export type SetOff = { who: string; whose: string; found: BodyEffects };
+
+/** A person's account of what code added: `it calls f, a stored function whose body runs DELETE (tables t)`; undefined when it added nothing worth saying. */
+function bodyNote(s: SetOff, effects: Classification[]): string | undefined {
   const kinds = [...new Set(effects.map((e) => e.kind).filter((k) => k !== "SELECT"))];
   const tables = [...new Set(effects.flatMap((e) => e.tables))];
   if (!kinds.length && !tables.length) return undefined;
-  return `it calls ${name}, a stored function whose body ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`;
+  return `${s.who}, ${s.whose} ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`;
 }
 
-/** What a call the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
-function opaqueCall(c: Classification, name: string, why: string): string {
+/** What code the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
+function opaque(c: Classification, who: string, why: string): string {
   for (const k of ANONYMOUS) if (!c.classes.includes(k)) c.classes.push(k);
   c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
-  return `it calls ${name}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
+  return `${who}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
 }
 
 /**
- * A statement's classification with what the routines it calls run merged in (`c` itself when they
- * add nothing; a copy otherwise), and a note for a person: what their bodies run, or why one counts
- * as code the gateway cannot see. `effectsOf` reads one called name (core/policy/*-routine-effects.ts).
+ * A statement's classification with what the code it sets off runs merged in (`c` itself when that
+ * adds nothing; a copy otherwise), and a note for a person: what the code runs, or why it counts as
+ * code the gateway cannot see.
  */
-export function withCallEffects(
-  c: Classification,
-  called: readonly string[],
-  effectsOf: (name: string) => { effects: Classification[] } | { why: string },
-): { classification: Classification; note?: string } {
+export function withEffects(c: Classification, setOff: Iterable<SetOff>): { classification: Classification; note?: string } {
   let merged: Classification | null = null;
   const notes: string[] = [];
-  for (const name of called) {
-    const found = effectsOf(name);
+  for (const s of setOff) {
+    const found = s.found;
     if (!("why" in found) && found.effects.length === 0) continue;
     merged ??= copyOf(c);
     if ("why" in found) {
-      notes.push(opaqueCall(merged, name, found.why));
+      notes.push(opaque(merged, s.who, found.why));
       continue;
     }
     for (const e of found.effects) mergeInto(merged, e);
-    const note = bodyNote(name, found.effects);
+    const note = bodyNote(s, found.effects);
     if (note) notes.push(note);
   }
   return { classification: merged ?? c, note: notes.join("; ") || undefined };
+}
+
+/** withEffects for the routines a statement calls by name; `effectsOf` reads one (core/policy/*-routine-effects.ts). */
+export function withCallEffects(c: Classification, called: readonly string[], effectsOf: (name: string) => BodyEffects): { classification: Classification; note?: string } {
+  return withEffects(
+    c,
+    called.map((name) => ({ who: `it calls ${name}`, whose: "a stored function whose body", found: effectsOf(name) })),
+  );
 }

@@ -3,7 +3,7 @@ import { blankQuoted } from "../sql/mysql-rewrite";
 import { MYSQL_BUILTIN_FUNCTIONS } from "../sql/mysql-builtins";
 import { analyzeMysql } from "./classify-mysql";
 import type { Classification } from "./classify-statement";
-import { withCallEffects } from "./merge-classification";
+import { withCallEffects, type BodyEffects } from "./merge-classification";
 
 /**
  * What a MySQL statement does through the stored functions it calls: a guardrail that judged
@@ -39,22 +39,31 @@ export function withRoutineEffects(c: Classification, routines: RoutineSource | 
 }
 
 /** What calling one function runs: its body's effects (with those of the routines it calls), or why that cannot be told. */
-function functionEffects(name: string, routines: RoutineSource | null, serverVersion?: number): { effects: Classification[] } | { why: string } {
+function functionEffects(name: string, routines: RoutineSource | null, serverVersion?: number): BodyEffects {
   const code = routines?.routineCode(name);
   if (code === undefined) return { why: "and the gateway has not read the target's stored functions (it could not reach the target's catalog)" };
   if (code === null)
     return { why: "a stored routine whose body (or that of a routine it calls) the gateway could not read (the connection's account may not see it, or the catalog could not be read)" };
   if (code.length === 0)
     return { why: "which is neither a built-in function nor a stored function of the target (a loadable function, or one this account cannot see), so what it does cannot be read" };
+  const read = codeEffects(code, routines, serverVersion);
+  return "why" in read ? { why: `a stored routine ${read.why}` } : read;
+}
+
+/**
+ * What stored code runs (a routine's body, a trigger's, with the bodies of the routines they call),
+ * or why it cannot be read, said of the code: `whose body the gateway cannot read (...)`.
+ */
+export function codeEffects(code: readonly string[], routines: RoutineSource | null, serverVersion?: number): BodyEffects {
   const effects: Classification[] = [];
   for (const body of code) {
     const read = bodyEffects(body, serverVersion, routines?.routineParameters?.(body));
-    if ("why" in read) return { why: `a stored routine whose body the gateway cannot read (${read.why})` };
+    if ("why" in read) return { why: `whose body the gateway cannot read (${read.why})` };
     effects.push(...read.effects);
     // What it calls in turn is among `code` (routineCode follows calls), unless it is no stored routine at all.
     for (const e of read.effects)
       for (const f of nonBuiltin(e.functions))
-        if (routines?.routineCode(f)?.length === 0) return { why: `a stored routine that calls ${f}, which is neither a built-in function nor a stored function the gateway can read` };
+        if (routines?.routineCode(f)?.length === 0) return { why: `that calls ${f}, which is neither a built-in function nor a stored function the gateway can read` };
   }
   return { effects };
 }
@@ -78,7 +87,7 @@ function readBody(body: string, serverVersion: number | undefined, parameters: r
   // The routine's parameters are its variables as its declared ones are (`SET x = x + 1` on a parameter x).
   const locals = new Set<string>(parameters);
   for (const s of split.statements) {
-    const why = pieceParts(s.executable, parts, locals);
+    const why = pieceParts(rowValues(s.executable), parts, locals);
     if (why) return { why };
   }
   const effects: Classification[] = [];
@@ -90,13 +99,36 @@ function readBody(body: string, serverVersion: number | undefined, parameters: r
   return { effects };
 }
 
-/** A SET of the body's own variables (declared, or its parameters) changes no setting of the session: only what its values read counts. */
+/** A SET of the body's own variables (declared, or its parameters, or a trigger's row values) changes no setting of the session: only what its values read counts. */
 function localSet(c: Classification, locals: Set<string>): Classification {
-  if ((c.kind !== "SET" && c.kind !== "GET DIAGNOSTICS") || !c.sessionSettings.every((n) => locals.has(n))) return c;
+  if ((c.kind !== "SET" && c.kind !== "GET DIAGNOSTICS") || !c.sessionSettings.every((n) => locals.has(n) || ROW_LOCAL.test(n))) return c;
   return readsOnly(c);
 }
 
-const readsOnly = (c: Classification): Classification => ({ ...c, kind: "SELECT", runs: [], classes: c.classes.filter((k) => k === "read"), sessionSettings: [] });
+// A trigger's NEW.col and OLD.col (in a blanked text): the row's values, read as variables of the body's
+// own, since `SET NEW.col = ...` sets the new row's column, no setting of the session.
+const ROW_VALUE = /\b(new|old)\s*\.\s*(`\s*`|[\w$]+)/gi;
+const ROW_LOCAL = /^gatehouse_(?:new|old)_/i;
+
+/** The statement with each NEW.col and OLD.col written as a variable, gatehouse_new_col (not one of a longer name, `t.new.x`). */
+function rowValues(statement: string): string {
+  const blank = blankQuoted(statement);
+  let out = "";
+  let at = 0;
+  for (const m of blank.matchAll(ROW_VALUE)) {
+    if (m.index > 0 && blank[m.index - 1] === ".") continue;
+    const end = m.index + m[0].length;
+    const name = statement
+      .slice(end - m[2].length, end)
+      .replace(/`/g, "")
+      .replace(/[^\w$]/g, "_");
+    out += `${statement.slice(at, m.index)}gatehouse_${m[1].toLowerCase()}_${name}`;
+    at = end;
+  }
+  return out + statement.slice(at);
+}
+
+const readsOnly = (c: Classification): Classification => ({ ...c, kind: "SELECT", runs: [], classes: c.tables.length ? ["read"] : c.classes.filter((k) => k === "read"), sessionSettings: [] });
 
 const LABEL = /^(?:`[^`]*`|[\w$]+)\s*:(?!=)/;
 const END = /^end\b\s*(?:if|loop|while|repeat|case|for)?\s*(?:`[^`]*`|[\w$]+)?\s*$/i;

@@ -2,7 +2,7 @@ import { parsePlPgSQLSync } from "libpg-query";
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import { classifyStatement, type Classification } from "./classify-statement";
 import { hasKnownEffects } from "./function-effects";
-import { withCallEffects } from "./merge-classification";
+import { withCallEffects, type BodyEffects } from "./merge-classification";
 
 /**
  * What a PostgreSQL statement does through the functions it calls that are not built in: judged by
@@ -48,6 +48,11 @@ export function userFunctions(functions: readonly string[]): string[] {
 /** The classification with what the user functions it calls run merged in (`c` itself when it calls none), and a note for a person on what they added. */
 export function withPgRoutineEffects(c: Classification, routines: PgRoutineSource, analyzer: StatementAnalyzer): { classification: Classification; note?: string } {
   return withCallEffects(c, userFunctions(c.functions), (name) => routineEffects(name, routines, analyzer, 0, new Set()));
+}
+
+/** What one routine name runs (every definition of it outside pg_catalog), or why that cannot be read. */
+export function pgRoutineEffects(name: string, routines: PgRoutineSource, analyzer: StatementAnalyzer): BodyEffects {
+  return routineEffects(name, routines, analyzer, 0, new Set());
 }
 
 function routineEffects(name: string, routines: PgRoutineSource, analyzer: StatementAnalyzer, depth: number, seen: Set<string>): { effects: Classification[] } | { why: string } {

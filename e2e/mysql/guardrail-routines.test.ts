@@ -36,6 +36,16 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       create function shop.concat(x text) returns text modifies sql data begin delete from shop.victims where id = 3; return x; end//
       create function shop.bump(\`P\` int) returns int deterministic begin set p = p + 1; return p; end//
       create function shop.retune(p int) returns int deterministic begin set session wait_timeout = p; return p; end//
+      create table shop.jobs (id int)//
+      create trigger shop.jobs_erase after insert on shop.jobs for each row delete from shop.victims where id = new.id//
+      create table shop.queue (id int)//
+      create trigger shop.queue_erase before delete on shop.queue for each row begin call shop.forget(old.id); end//
+      create procedure shop.forget(p int) modifies sql data delete from shop.victims where id = p//
+      create table shop.relay (id int)//
+      create trigger shop.relay_on after insert on shop.relay for each row insert into shop.jobs values (new.id)//
+      create table shop.stamped (id int, at datetime, code varchar(10))//
+      create trigger shop.stamp before insert on shop.stamped for each row begin set new.at = now(), new.\`code\` = upper(new.code); end//
+      create table shop.plain (id int)//
       delimiter ;
     `);
     gw = await startTestGateway();
@@ -49,6 +59,15 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         { name: "no-settings", action: "deny", match: { classes: ["session"] } },
       ],
     });
+    await seedMysqlConnection(seed, "triggered", db, { db: "shop" });
+    await seedGrant(seed, "agents", "triggered");
+    await seedPolicy(seed, "triggered", {
+      defaultAction: "allow",
+      rules: [
+        { name: "protect-victims", action: "deny", match: { tables: ["shop.victims"], classes: ["write"] } },
+        { name: "no-settings", action: "deny", match: { classes: ["session"] } },
+      ],
+    });
     agent = await seedIdentity(seed, "routine-agent", ["agents"]);
     before = await snapshot();
   }, 120_000);
@@ -58,15 +77,25 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     await db?.stop();
   });
 
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: { errno?: number; message?: string }) => e,
+    );
+  /** Each text refused with 1142 by the rule, saying why. */
+  const refused = async (c: Awaited<ReturnType<typeof gatewayConnection>>, rule: string, cases: string[][]) => {
+    for (const [sql, says] of cases) {
+      const err = await refusal(c.query(sql));
+      expect(err?.errno, sql).toBe(1142);
+      expect(err?.message, sql).toContain(rule);
+      expect(err?.message, sql).toContain(says);
+    }
+  };
+
   it("refuses a SELECT whose stored function writes (directly, through another function, under a condition, named as a built-in), text and prepared; reads run", async () => {
     const c = await gatewayConnection(gw.gw.ports.mysql, "routines", agent.key);
-    const refusal = (p: Promise<unknown>) =>
-      p.then(
-        () => null,
-        (e: { errno?: number; message?: string }) => e,
-      );
     try {
-      for (const [sql, says] of [
+      await refused(c, 'rule "read-only"', [
         ["select erase_victim(1)", "it calls erase_victim, a stored function whose body runs DELETE (tables shop.victims)"],
         ["select id from victims where wrapped(id) = 1", "it calls wrapped, a stored function whose body runs DELETE"],
         ["select rename_first() as n", "it calls rename_first, a stored function whose body runs UPDATE"],
@@ -74,12 +103,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         ["select no_such_udf('rm -rf /')", "neither a built-in function nor a stored function of the target"],
         // A built-in that writes: NEXTVAL advances the sequence it names.
         ["select nextval(victim_ids)", ""],
-      ]) {
-        const err = await refusal(c.query(sql));
-        expect(err?.errno, sql).toBe(1142);
-        expect(err?.message, sql).toContain('rule "read-only"');
-        expect(err?.message, sql).toContain(says);
-      }
+      ]);
       expect((await refusal(c.execute("select erase_victim(?)", [2])))?.errno).toBe(1142);
       // What only reads runs: a function that reads, the built-in CONCAT beside a stored function of that name.
       const [[row]] = await c.query<RowDataPacket[]>("select count_victims() as n, concat('a', 'b') as ab, upper(name) as u from victims where id = 1");
@@ -100,5 +124,29 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     const [denied] = await auditEventsAbout(seed, "select erase_victim(1)");
     expect(denied).toMatchObject({ action: "statement", outcome: "denied", statementKind: "SELECT" });
     expect(denied.message).toContain("a stored function whose body runs DELETE");
+  });
+
+  it("[TRIGGERS] refuses a write whose trigger writes a protected table (directly, through a procedure, through another table's trigger); a trigger that sets the new row's values runs", async () => {
+    const c = await gatewayConnection(gw.gw.ports.mysql, "triggered", agent.key);
+    try {
+      await refused(c, 'rule "protect-victims"', [
+        ["insert into jobs values (1)", "it writes jobs, whose trigger runs DELETE (tables shop.victims)"],
+        ["replace into jobs values (2)", "it writes jobs, whose trigger runs DELETE"],
+        ["insert into jobs select id from plain", "it writes jobs, whose trigger runs DELETE"],
+        ["delete from queue where id = 1", "it writes queue, whose trigger runs CALL, DELETE"],
+        ["insert into relay values (3)", "it writes relay, whose trigger writes shop.jobs, whose trigger runs DELETE"],
+        ["/*!40000 insert into jobs values (1) */", "it writes jobs, whose trigger runs DELETE"],
+      ]);
+      expect((await refusal(c.execute("insert into jobs values (?)", [1])))?.errno).toBe(1142);
+      // Writes whose triggers do not touch victims run, `set new.at = ...` being no setting of the session; so do tables without triggers.
+      await c.query("insert into stamped (id, code) values (1, 'ab')");
+      await c.query("insert into plain values (1)");
+      await c.query("update jobs set id = 5 where id = 4");
+      const [[row]] = await c.query<RowDataPacket[]>("select id, at is not null as stamped, code from stamped");
+      expect(row).toEqual({ id: 1, stamped: 1, code: "AB" });
+    } finally {
+      await c.end();
+    }
+    expect(await snapshot()).toBe(before);
   });
 });

@@ -102,4 +102,71 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     expect(r.stderr).toContain(`it calls ${changing}, a stored function whose body runs DELETE`);
     expect(await rows()).toBe("1:n1,2:n2,3:n3,4:n4,5:n5");
   });
+
+  it("[TRIGGERS] refuses a write whose trigger, rule or column default writes a protected table; writes whose hooks do not, run", async () => {
+    const hooksKey = await t.setupAccess({ connection: "routined-hooks", identity: "hook-agent" });
+    const [victims, jobs, queue, coded, stamped, plain] = ["victims", "jobs", "queue", "coded", "stamped", "plain"].map(fn);
+    const made = await t.psql(hooksKey, "routined-hooks", [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-qc",
+      `create table ${victims} (id int primary key); insert into ${victims} values (1), (2), (3);
+       create table ${jobs} (id int);
+       create function ${fn("erase_victim")}() returns trigger language plpgsql as $$ begin delete from ${victims} where id = new.id; return new; end $$;
+       create trigger erase after insert on ${jobs} for each row execute function ${fn("erase_victim")}();
+       create table ${queue} (id int);
+       create rule erase as on insert to ${queue} do also delete from ${victims} where id = new.id;
+       create function ${fn("next_victim")}() returns int language sql as $$ delete from ${victims} where id = 3 returning id $$;
+       create table ${coded} (id int, code int default ${fn("next_victim")}());
+       create table ${stamped} (id int, at timestamptz);
+       create function ${fn("stamp")}() returns trigger language plpgsql as $$ begin new.at := now(); return new; end $$;
+       create trigger stamp before insert or update on ${stamped} for each row execute function ${fn("stamp")}();
+       create table ${plain} (id int);`,
+    ]);
+    if (made.code !== 0) throw new Error(made.stderr);
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "protect-victims", action: "deny", match: { tables: [`public.${victims}`], classes: ["write"] } }] }));
+    const applied = await t.cli("policies", "apply", "routined-hooks", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+    const victimRows = async () => (await t.psql(hooksKey, "routined-hooks", ["-qAtc", `select string_agg(id::text, ',' order by id) from ${victims}`])).stdout.trim();
+
+    for (const [sql, says] of [
+      [`insert into ${jobs} values (1)`, `it writes ${jobs}, whose trigger calls ${fn("erase_victim")}, a function whose body runs DELETE (tables ${victims})`],
+      [`insert into ${queue} values (2)`, `it writes ${queue}, which has a rule that runs DELETE (tables ${victims})`],
+      [`insert into ${coded} (id) values (1)`, `it writes ${coded}, whose column code is computed by ${fn("next_victim")}, a function whose body runs DELETE (tables ${victims})`],
+      [`with j as (insert into ${jobs} values (2) returning id) select * from j`, `whose trigger calls ${fn("erase_victim")}`],
+    ]) {
+      const r = await t.psql(hooksKey, "routined-hooks", ["-c", sql]);
+      expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "protect-victims"');
+      expect(r.stderr, sql).toContain(says);
+    }
+    // The extended protocol is judged the same way.
+    const client = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "routined-hooks", user: "agent", password: hooksKey, ssl: false });
+    await client.connect();
+    try {
+      expect(await client.query(`insert into ${jobs} values ($1)`, [1]).catch((e: Error) => e)).toMatchObject({ code: "42501" });
+      // A trigger that only sets the new row's values, and a table without any: the writes run.
+      await client.query(`insert into ${stamped} (id) values ($1)`, [1]);
+      await client.query(`update ${stamped} set id = 2`);
+      expect((await client.query(`select id, at is not null as stamped from ${stamped}`)).rows).toEqual([{ id: 2, stamped: true }]);
+    } finally {
+      await client.end();
+    }
+    expect(await victimRows()).toBe("1,2,3");
+
+    // A trigger created through the gateway counts at once, also for a text the session already saw allowed.
+    const r = await t.psql(hooksKey, "routined-hooks", [
+      "-c",
+      `insert into ${plain} values (1)`,
+      "-c",
+      `create trigger erase after insert on ${plain} for each row execute function ${fn("erase_victim")}()`,
+      "-c",
+      `insert into ${plain} values (1)`,
+      "-c",
+      `select count(*) as plain_rows from ${plain}`,
+    ]);
+    expect(r.stderr).toContain(`it writes ${plain}, whose trigger calls ${fn("erase_victim")}`);
+    expect(r.stdout).toMatch(/plain_rows\s*-+\s*1\b/);
+    expect(await victimRows()).toBe("1,2,3");
+  });
 });

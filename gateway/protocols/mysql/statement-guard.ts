@@ -8,6 +8,11 @@ import { MysqlError } from "./handshake-messages";
 import { Err } from "./protocol-constants";
 import type { ViewCatalog } from "./view-catalog";
 import { nonBuiltin, withRoutineEffects } from "../../../core/policy/mysql-routine-effects";
+import { withTriggerEffects } from "../../../core/policy/mysql-trigger-effects";
+import { writesOf } from "../../../core/sql/mysql-writes";
+
+// A text that may call a stored function (or EXECUTE what may) or write a table: the target's routines and triggers may have to be read first.
+const MAY_SET_OFF = /\(|execute|insert|update|delete|replace|load/i;
 
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 /** What the guard says of a text: pass (null), refuse (with the kind the audit names), or hold for review. */
@@ -32,22 +37,21 @@ export class MysqlStatementGuard {
     private readonly serverVersion?: number,
     /** The session's database, which unqualified table names are in (undefined: none selected; null: unknown). */
     private database?: string | null,
-    /** The target's stored routines: a statement is judged with what the stored functions it calls run. */
-    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "ensureFunctions"> | null = null,
+    /** The target's stored routines and triggers: a statement is judged with what the stored functions it calls and the triggers it fires run. */
+    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "triggerCode" | "ensureFunctions"> | null = null,
   ) {}
 
   /**
-   * Under a policy, the target's stored routines are read (unless known) before a text that calls a
-   * function other than a built-in is judged: undefined when there is nothing to wait for.
+   * Under a policy, the target's stored routines and triggers are read (unless known) before a text
+   * that calls a function other than a built-in, or writes rows, is judged: undefined when there is
+   * nothing to wait for.
    */
   routinesReady(text: string): Promise<void> | undefined {
-    // No parenthesis, no call, unless it EXECUTEs what was prepared (a driver's point select pays nothing here).
-    if (!this.routines || (!text.includes("(") && !/execute/i.test(text)) || !this.policy()) return undefined;
+    // A driver's point select pays nothing here.
+    if (!this.routines || !MAY_SET_OFF.test(text) || !this.policy()) return undefined;
     const analysis = analyzeMysql(text, this.serverVersion);
-    if (
-      !analysis.ok ||
-      !analysis.statements.some((s) => nonBuiltin(s.classification.functions).length || (s.classification.executes && nonBuiltin(this.prepared.get(s.classification.executes)?.functions ?? []).length))
-    )
+    const setsOff = (c: Classification) => nonBuiltin(c.functions).length > 0 || writesOf(c).events.length > 0;
+    if (!analysis.ok || !analysis.statements.some((s) => setsOff(s.classification) || (s.classification.executes && setsOff(this.prepared.get(s.classification.executes) ?? s.classification))))
       return undefined;
     return this.routines.ensureFunctions();
   }
@@ -84,9 +88,11 @@ export class MysqlStatementGuard {
     }
     const through = new Map<object, string>();
     const commands = analysis.statements.map((s) => {
-      const { classification: c, note } = withRoutineEffects(this.resolve(s), this.routines, this.serverVersion);
+      const called = withRoutineEffects(this.resolve(s), this.routines, this.serverVersion);
+      const { classification: c, note } = withTriggerEffects(called.classification, this.routines, this.serverVersion);
       const command = sqlCommand(c, s.original);
-      if (note) through.set(command, note);
+      const notes = [called.note, note].filter(Boolean).join("; ");
+      if (notes) through.set(command, notes);
       // Unqualified tables are in the session's database: a rule on `shop.*` meets them (deny and review rules).
       const possible = this.database === undefined ? [] : possibleTables(c.tables, this.database === null ? null : [this.database]);
       if (possible.length) command.possibleResources = possible;

@@ -207,7 +207,7 @@ export class ViewCatalog {
         },
         (err: Error) => {
           this.log(
-            `masking and guardrails: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked, and under guardrails a call of any function but a built-in counts as code the gateway cannot see`,
+            `masking and guardrails: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked, and under guardrails a call of any function but a built-in, and a write to any table (its triggers), counts as code the gateway cannot see`,
           );
           return { names: null, routines: null, triggers: null, parameters: new Map<string, string[]>() };
         },

@@ -253,7 +253,11 @@ export class TargetCatalog {
     for (const oid of typeOids) this.types.set(oid, { value: null, at });
   }
 
+  /** Counts the times the catalog dropped what it knew (invalidate): a decision taken by an older generation may be stale. */
+  generation = 0;
+
   invalidate(): void {
+    this.generation++;
     this.viewNames.clear();
     this.routineNames.clear();
     this.writeHooks.clear();

@@ -4,9 +4,9 @@
  * and the kinds of write a trigger or a rule fires on.
  */
 import type { WriteEvent } from "../../../core/sql/written-tables";
+import type { WriteHooks } from "../../../core/policy/pg-write-hooks";
 
-/** What writes to a table run: per kind of write, its triggers' functions and rules' actions; and the expressions of its columns' defaults and generated values. */
-export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & { computed: Array<{ column: string; expr: string }> };
+export type { WriteHooks };
 // pg_trigger.tgtype's event bits, and pg_rewrite.ev_type's codes.
 export const TRIGGER_EVENTS: Array<[WriteEvent, number]> = [
   ["insert", 1 << 2],

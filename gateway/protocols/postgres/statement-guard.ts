@@ -3,7 +3,9 @@ import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/
 import { SqlSession } from "../../../core/policy/sql-commands";
 import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
 import { routineCalls } from "../../../core/sql/routine-calls";
-import { userFunctions, withPgRoutineEffects, type PgRoutineSource } from "../../../core/policy/pg-routine-effects";
+import { userFunctions, withPgRoutineEffects } from "../../../core/policy/pg-routine-effects";
+import { unloadedHookTables, withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
+import type { ParsedStatement } from "../../../core/sql/statement-analyzer";
 import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import type { HeldCommand } from "../../pipeline/hold";
@@ -12,12 +14,22 @@ import { Frontend, SqlState } from "./message-codes";
 import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
 
-/** What the guard reads of the target's routines, and how it has them read (column-catalog.ts's TargetCatalog). */
-export type RoutineCatalog = PgRoutineSource & {
+/** What the guard reads of the target's routines, triggers and rules, and how it has them read (column-catalog.ts's TargetCatalog). */
+export type RoutineCatalog = PgHookSource & {
   builtinRoutines(): { functions: Set<string> } | null | undefined;
   loadBuiltinRoutines(): Promise<void>;
   loadRoutineNames(names: string[]): Promise<void>;
+  loadTableHooks(names: string[]): Promise<void>;
+  /** Changes whenever the catalog drops what it knew (DDL through the gateway): decisions taken before may be stale. */
+  readonly generation?: number;
 };
+
+// A text that may call a routine (or EXECUTE what may) or write a table: what the catalog knows of them may have to be read first.
+const MAY_SET_OFF = /\(|execute|insert|update|delete|merge|copy/i;
+// How long a decision taken by text is kept: the target's triggers and functions may change outside the gateway.
+const DECIDED_MS = 60_000;
+// Rounds of catalog reads a text waits for: the routines it calls, then the tables it writes and those their triggers write.
+const LOAD_ROUNDS = 5;
 
 /** A statement a rule holds for approval (the first of the text that needs one), as the shared judge said. */
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
@@ -37,6 +49,8 @@ export class StatementGuard {
   // Decisions already taken in this session, by text (drivers resend the same texts), for the current policy.
   private readonly decided = new Map<string, Refusal | null>();
   private decidedFor: Policy | null = null;
+  private decidedSince = 0;
+  private decidedGeneration: number | undefined;
 
   // Texts went by unjudged (no policy then): a search_path they set is not known.
   private unjudged = false;
@@ -56,28 +70,42 @@ export class StatementGuard {
   /**
    * Under a policy, what a text waits for before it is judged: the definitions of the functions it
    * calls (or an EXECUTE runs) that may be the target owner's and are not loaded, and the names only
-   * pg_catalog defines (a text calling built-ins only then waits no more). Undefined when there is
-   * nothing to wait for. Never rejects (what could not be read is judged as unreadable).
+   * pg_catalog defines (a text calling built-ins only then waits no more); then the triggers, rules
+   * and computed columns of the tables it writes, and of those they write in turn. Undefined when
+   * there is nothing to wait for. Never rejects (what could not be read is judged as unreadable).
    */
   routinesLoaded(text: string): Promise<void> | undefined {
-    // No parenthesis, no call, unless it EXECUTEs what was prepared (pgbench's statements pay nothing here).
-    const routines = this.routines;
-    if (!routines || (!text.includes("(") && !/execute/i.test(text)) || !this.policy()) return undefined;
+    // pgbench's SELECTs pay nothing here.
+    if (!this.routines || !MAY_SET_OFF.test(text) || !this.policy()) return undefined;
     const a = this.analyzer.analyze(text);
-    if (!a.ok) return undefined;
-    // The calls in its trees (routine-calls.ts: no classification here, decide() classifies once); an EXECUTE's in what it prepared.
-    const functions = a.statements.flatMap((s) => {
-      if (s.node !== "ExecuteStmt") return routineCalls(s.tree).functions;
-      const name = classifyStatement(s).executes;
-      return (name && this.sql.preparedAs(name)?.functions) || [];
-    });
+    if (!a.ok || !this.pendingLoad(a.statements)) return undefined;
+    return (async () => {
+      for (let round = 0; round < LOAD_ROUNDS; round++) {
+        const pending = this.pendingLoad(a.statements);
+        if (!pending) return;
+        await pending.catch(() => {});
+      }
+    })();
+  }
+
+  /** The next catalog read judging these statements needs; null when everything is known. */
+  private pendingLoad(statements: ParsedStatement[]): Promise<unknown> | null {
+    const routines = this.routines!;
+    // The calls in its trees (routine-calls.ts); an EXECUTE's in what it prepared.
+    const classifications = statements.map((s) => (s.node === "ExecuteStmt" ? this.sql.preparedAs(classifyStatement(s).executes ?? "") : classifyStatement(s)));
+    const functions = statements.flatMap((s, i) => (s.node === "ExecuteStmt" ? (classifications[i]?.functions ?? []) : routineCalls(s.tree).functions));
     const called = userFunctions(functions);
-    if (!called.length) return undefined;
     const builtins = routines.builtinRoutines();
     const wanted = called.filter((n) => !builtins?.functions.has(n) && routines.routineDefinitions(n) === undefined);
-    if (!wanted.length && builtins !== undefined) return undefined;
-    const quietly = (p: Promise<void>) => p.catch(() => {});
-    return Promise.all([builtins === undefined ? quietly(routines.loadBuiltinRoutines()) : null, wanted.length ? quietly(routines.loadRoutineNames(wanted)) : null]).then(() => {});
+    if (wanted.length || (called.length && builtins === undefined))
+      return Promise.all([builtins === undefined ? routines.loadBuiltinRoutines().catch(() => {}) : null, wanted.length ? routines.loadRoutineNames(wanted) : null]);
+    const tables = new Set<string>();
+    for (const c of classifications) {
+      if (!c) continue;
+      const merged = userFunctions(c.functions).length ? withPgRoutineEffects(c, routines, this.analyzer).classification : c;
+      for (const t of unloadedHookTables(merged, routines, this.analyzer)) tables.add(t);
+    }
+    return tables.size ? routines.loadTableHooks([...tables]) : null;
   }
 
   /** False when the connection has no policy: then nothing is decoded or parsed for it. */
@@ -94,9 +122,12 @@ export class StatementGuard {
       this.unjudged = false;
       this.sql.forgetSearchPath();
     }
-    if (policy !== this.decidedFor) {
+    const now = Date.now();
+    if (policy !== this.decidedFor || this.routines?.generation !== this.decidedGeneration || now - this.decidedSince > DECIDED_MS) {
       this.decided.clear();
       this.decidedFor = policy;
+      this.decidedGeneration = this.routines?.generation;
+      this.decidedSince = now;
     }
     // Numeric literals never change a decision unless a regex rule reads the text itself.
     const key = `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
@@ -112,20 +143,24 @@ export class StatementGuard {
   }
 
   private decide(policy: Policy, text: string): { judgement: Judgement; stateful: boolean } {
-    // What the target owner's functions a statement calls run is merged in; such a verdict is not kept (the functions may change).
+    // What the target owner's functions a statement calls, and the triggers and rules of the tables it
+    // writes, run is merged in; such a verdict is not kept (they may change).
     const notes = new Map<Classification, string>();
     let consulted = false;
     const routines = this.routines;
     const effects = routines
       ? (c: Classification) => {
           const called = userFunctions(c.functions);
-          if (called.length === 0) return c;
+          if (called.length === 0 && !c.writes?.length) return c;
           // Built-ins only: the verdict may be kept; a function of the target's may change.
           const builtins = routines.builtinRoutines();
           if (called.some((n) => !builtins?.functions.has(n))) consulted = true;
-          const { classification, note } = withPgRoutineEffects(c, routines, this.analyzer);
-          if (note) notes.set(classification, note);
-          return classification;
+          const viaCalls = called.length ? withPgRoutineEffects(c, routines, this.analyzer) : { classification: c, note: undefined };
+          const hooked = withWriteHookEffects(viaCalls.classification, routines, this.analyzer);
+          consulted ||= hooked.consulted;
+          const note = [viaCalls.note, hooked.note].filter(Boolean).join("; ");
+          if (note) notes.set(hooked.classification, note);
+          return hooked.classification;
         }
       : undefined;
     const parsed = this.sql.commands(text, effects);

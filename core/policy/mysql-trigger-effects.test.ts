@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { analyzeMysql } from "./classify-mysql";
+import { bodyEffects } from "./mysql-routine-effects";
+import { withTriggerEffects, type TriggerSource } from "./mysql-trigger-effects";
+
+const one = (text: string) => {
+  const a = analyzeMysql(text);
+  if (!a.ok) throw new Error(a.error);
+  return a.statements[0].classification;
+};
+const TRIGGERS: Record<string, Record<string, string[]>> = {
+  jobs: { insert: ["delete from victims where id = new.id"] },
+  stamped: { insert: ["begin set new.at = now(), new.`code` = upper(new.code); end"], update: ["set new.at = now()"] },
+  relay: { insert: ["insert into jobs values (new.id)"] },
+  shelled: { delete: ["do sys_exec(concat('rm ', old.path))"] },
+};
+const source = (triggers: Record<string, Record<string, string[]>> | null = TRIGGERS): TriggerSource => ({
+  routineCode: (name) => (name === "sys_exec" ? [] : undefined),
+  triggerCode: (table, events) => (triggers === null ? null : events.flatMap((e) => triggers[table.split(".").at(-1)!]?.[e] ?? [])),
+});
+
+describe("a MySQL write judged with the triggers it fires", () => {
+  it("merges what the triggers for its kinds of write run, through the triggers of the tables they write too", () => {
+    for (const [text, kind, says] of [
+      ["insert into jobs values (1)", "DELETE", "it writes jobs, whose trigger runs DELETE (tables victims)"],
+      ["replace into shop.jobs values (1)", "DELETE", "it writes shop.jobs, whose trigger runs DELETE"],
+      ["insert into relay values (1)", "DELETE", "it writes relay, whose trigger writes jobs, whose trigger runs DELETE (tables victims)"],
+    ] as const) {
+      const c = one(text);
+      const r = withTriggerEffects(c, source());
+      expect(r.classification.runs, text).toContain(kind);
+      expect(r.classification.tables, text).toContain("victims");
+      expect(r.note, text).toContain(says);
+      expect(c.tables, "the cached classification is left as it was").not.toContain("victims");
+    }
+  });
+
+  it("adds nothing for triggers that only set the new row's values, for other kinds of write, for reads, or without a catalog", () => {
+    for (const text of ["insert into stamped (id, code) values (1, 'a')", "update stamped set id = 2", "delete from jobs", "select * from jobs", "insert into plain values (1)"]) {
+      const c = one(text);
+      const r = withTriggerEffects(c, source());
+      expect(r.classification.classes, text).toEqual(c.classes);
+      expect(r.classification.sessionSettings, text).toEqual([]);
+      expect(r.classification.runs, text).toEqual(c.runs);
+    }
+    expect(withTriggerEffects(one("insert into jobs values (1)"), null).note).toBeUndefined();
+    // NEW.col and OLD.col are the row's values: `SET new.at = ...` is read as an assignment of the body's own.
+    expect(bodyEffects("set new.at = (select max(at) from logs), old.x = 1", undefined)).toMatchObject({ effects: [{ kind: "SELECT", classes: ["read"], tables: ["logs"], sessionSettings: [] }] });
+  });
+
+  it("fails closed on triggers it cannot read or that call what is no stored routine", () => {
+    for (const [text, source_, says] of [
+      [
+        "delete from shelled where id = 1",
+        source(),
+        "it writes shelled, whose trigger (or a routine it calls) is code that calls sys_exec, which is neither a built-in function nor a stored function the gateway can read",
+      ],
+      ["insert into jobs values (1)", source(null), "it writes jobs, whose triggers (or a routine they call) the gateway could not read"],
+    ] as const) {
+      const r = withTriggerEffects(one(text), source_);
+      expect(r.classification.classes, text).toEqual(expect.arrayContaining(["write", "ddl", "privileges", "anonymous-code"]));
+      expect(r.note, text).toContain(says);
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { writesOf } from "../sql/mysql-writes";
+import { writtenTables } from "../sql/written-tables";
+import type { Classification } from "./classify-statement";
+import { withEffects, type SetOff } from "./merge-classification";
+import { codeEffects, type RoutineSource } from "./mysql-routine-effects";
+
+/**
+ * What a MySQL write sets off besides itself: the target owner's triggers on the tables it writes.
+ * Judged by its text alone, `insert into jobs values (1)` is an INSERT into jobs whatever jobs'
+ * trigger deletes. Each trigger for the kinds of write the statement does (REPLACE is an insert and
+ * a delete, an upsert an insert and an update) on every table the statement names (over-matching is
+ * stricter, never laxer) is read as a called routine's body is (core/policy/mysql-routine-effects.ts),
+ * with the routines it calls; and the triggers of the tables those bodies write (by their words),
+ * DEPTH levels down. Triggers that cannot be read count as code the gateway cannot see: write, ddl
+ * and privileges, as a CALL does (fail closed).
+ */
+
+/** The target's stored routines and triggers as the gateway's catalog of the connection knows them (gateway/protocols/mysql/view-catalog.ts). */
+export type TriggerSource = RoutineSource & {
+  /** The code a write of these kinds (insert, update, delete) to a table runs besides itself: [] when none, null when unreadable, undefined when not loaded. */
+  triggerCode(table: string, events: readonly string[]): string[] | null | undefined;
+};
+
+/** How many levels of tables written by triggers are followed. */
+const DEPTH = 2;
+
+/**
+ * `c` with what the triggers of the tables it writes run merged in (a copy; `c` itself when they add
+ * nothing), and a note for a person. Without a catalog (null) no trigger is known and none is added.
+ */
+export function withTriggerEffects(c: Classification, source: TriggerSource | null, serverVersion?: number): { classification: Classification; note?: string } {
+  const { events, tables } = writesOf(c);
+  if (!source || !events.length) return { classification: c };
+  const setOff: SetOff[] = [];
+  const seen = new Set<string>();
+  const queue = tables.map((table) => ({ table, events, via: "it writes", depth: 0 }));
+  for (let w = queue.shift(); w; w = queue.shift()) {
+    const table = w.table.replace(/`/g, "");
+    const fresh = w.events.filter((e) => !seen.has(`${table.toLowerCase()}\0${e}`));
+    if (!fresh.length) continue;
+    for (const e of fresh) seen.add(`${table.toLowerCase()}\0${e}`);
+    const who = `${w.via} ${table}`;
+    const code = source.triggerCode(table, fresh);
+    if (code === undefined) setOff.push({ who, whose: "", found: { why: "whose triggers the gateway has not read (it could not reach the target's catalog)" } });
+    else if (code === null)
+      setOff.push({
+        who,
+        whose: "",
+        found: { why: "whose triggers (or a routine they call) the gateway could not read (the connection's account may not see them, or the catalog could not be read)" },
+      });
+    if (!code?.length) continue;
+    const found = codeEffects(code, source, serverVersion);
+    setOff.push({ who, whose: "whose trigger", found: "why" in found ? { why: `whose trigger (or a routine it calls) is code ${found.why}` } : found });
+    if (w.depth < DEPTH)
+      for (const next of writtenTables(code.join("\n"), "mysql"))
+        if (next.table.toLowerCase() !== table.toLowerCase()) queue.push({ table: next.table, events: next.events, via: `${who}, whose trigger writes`, depth: w.depth + 1 });
+  }
+  return withEffects(c, setOff);
+}

@@ -1,0 +1,115 @@
+import type { StatementAnalyzer } from "../sql/statement-analyzer";
+import { writtenTables, type WriteEvent } from "../sql/written-tables";
+import { classifyStatement, type Classification } from "./classify-statement";
+import { withEffects, type BodyEffects, type SetOff } from "./merge-classification";
+import { pgRoutineEffects, userFunctions, type PgRoutineSource } from "./pg-routine-effects";
+
+/**
+ * What a PostgreSQL write sets off besides itself: the target owner's triggers and rules on the
+ * table it writes, and the routines its columns' defaults and generated values call. Judged by its
+ * text alone, `insert into jobs values (1)` is an INSERT into jobs whatever jobs' trigger deletes.
+ *
+ * For each table a statement writes (from its parse tree, and from the words of the bodies of the
+ * routines it calls), for the kinds of write it makes: each trigger's function is read as a called
+ * routine is (core/policy/pg-routine-effects.ts), each rule's actions as statements, each computed
+ * column's routines likewise; and the tables those write (by their words) in turn, DEPTH levels
+ * down. What cannot be read (a C trigger function, a catalog that could not be read in time) counts
+ * as code the gateway cannot see: write, ddl and privileges, as DO and CALL do (fail closed).
+ * Tables are looked up by name in any schema: over-matching is stricter, never laxer.
+ */
+
+/** What writes to a table run besides themselves: per kind of write, its triggers' functions and its rules' actions; and its columns' computed values (defaults, generated). */
+export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & { computed: Array<{ column: string; expr: string }> };
+
+export type PgHookSource = PgRoutineSource & {
+  /** What writes to a table of this name (unqualified, any schema) run: null when it could not be read, undefined when not loaded. */
+  tableHooks(name: string): WriteHooks | null | undefined;
+};
+
+/** How many levels of tables written by triggers and rules are followed. */
+const DEPTH = 2;
+
+type Write = { table: string; events: readonly WriteEvent[]; via: string; depth: number };
+
+/**
+ * `c` with what the triggers, rules and computed columns of the tables it writes run merged in (a
+ * copy; `c` itself when there are none), a note for a person, and whether any were consulted (a
+ * verdict that depends on them may change with the target's catalog).
+ */
+export function withWriteHookEffects(c: Classification, source: PgHookSource, analyzer: StatementAnalyzer): { classification: Classification; note?: string; consulted: boolean } {
+  const setOff = hookSetOff(c, source, analyzer);
+  return { ...withEffects(c, setOff), consulted: setOff.length > 0 };
+}
+
+/** The tables (unqualified names) whose hooks judging `c` reads and that are not loaded yet. */
+export function unloadedHookTables(c: Classification, source: PgHookSource, analyzer: StatementAnalyzer): string[] {
+  const missing: string[] = [];
+  hookSetOff(c, source, analyzer, (table) => missing.push(table));
+  return missing;
+}
+
+/** The writes a statement makes itself, and through the routines it calls (their bodies' words). */
+function firstWrites(c: Classification, source: PgRoutineSource): Write[] {
+  const out: Write[] = (c.writes ?? []).map((w) => ({ table: w.table, events: w.events, via: "it writes", depth: 0 }));
+  for (const fn of userFunctions(c.functions))
+    for (const w of writtenTables(bodiesOf(fn, source).join("\n"))) out.push({ table: w.table, events: w.events, via: `it calls ${fn}, which writes`, depth: 0 });
+  return out;
+}
+
+const bodiesOf = (fn: string, source: PgRoutineSource): string[] => (source.routineDefinitions(fn) ?? []).flatMap((d) => (d.body === null ? [] : [d.body]));
+
+function hookSetOff(c: Classification, source: PgHookSource, analyzer: StatementAnalyzer, missing?: (table: string) => void): SetOff[] {
+  const out: SetOff[] = [];
+  const seen = new Set<string>();
+  const queue = firstWrites(c, source);
+  for (let w = queue.shift(); w; w = queue.shift()) {
+    const table = w.table.split(".").at(-1)!;
+    const events = w.events.filter((e) => !seen.has(`${table}\0${e}`));
+    if (!events.length) continue;
+    for (const e of events) seen.add(`${table}\0${e}`);
+    const who = `${w.via} ${table}`;
+    const hooks = source.tableHooks(table);
+    if (hooks === undefined) missing?.(table);
+    if (!hooks) {
+      const why = hooks === undefined ? "whose triggers and rules the gateway could not read in time" : "whose triggers and rules the gateway could not read (its catalog could not be read)";
+      out.push({ who, whose: "", found: { why } });
+      continue;
+    }
+    const bodies: string[] = [];
+    const functions = new Set(events.flatMap((e) => hooks[e].functions));
+    for (const fn of functions) {
+      out.push({ who: `${who}, whose trigger calls ${fn}`, whose: "a function whose body", found: pgRoutineEffects(fn, source, analyzer) });
+      bodies.push(...bodiesOf(fn, source));
+    }
+    for (const rule of new Set(events.flatMap((e) => hooks[e].rules))) {
+      out.push({ who, whose: "which has a rule that", found: ruleEffects(rule, analyzer) });
+      bodies.push(rule);
+    }
+    // A default is computed for a new row, a generated value for a new or changed one.
+    if (events.some((e) => e !== "delete"))
+      for (const { column, expr } of hooks.computed)
+        for (const fn of computedCalls(expr, analyzer)) {
+          out.push({ who: `${who}, whose column ${column} is computed by ${fn}`, whose: "a function whose body", found: pgRoutineEffects(fn, source, analyzer) });
+          bodies.push(...bodiesOf(fn, source));
+        }
+    if (w.depth < DEPTH)
+      for (const next of writtenTables(bodies.join("\n")))
+        if (next.table.split(".").at(-1) !== table) queue.push({ table: next.table, events: next.events, via: `${who}, whose triggers or rules write`, depth: w.depth + 1 });
+  }
+  return out;
+}
+
+/** A rule's actions as pg_get_ruledef writes them after DO [ALSO | INSTEAD]: NOTHING, one statement, or several in parentheses. */
+function ruleEffects(action: string, analyzer: StatementAnalyzer): BodyEffects {
+  let text = action.trim().replace(/;\s*$/, "").trim();
+  if (/^nothing$/i.test(text)) return { effects: [] };
+  if (text.startsWith("(") && text.endsWith(")")) text = text.slice(1, -1);
+  const a = analyzer.analyze(text);
+  return a.ok ? { effects: a.statements.map((s) => classifyStatement(s)) } : { why: `which has a rule whose action the gateway cannot read (${a.error})` };
+}
+
+/** The routines of the target owner's a column's default or generation expression calls. */
+function computedCalls(expr: string, analyzer: StatementAnalyzer): string[] {
+  const a = analyzer.analyze(`SELECT ${expr}`);
+  return a.ok ? userFunctions(a.statements.flatMap((s) => classifyStatement(s).functions)) : [];
+}
