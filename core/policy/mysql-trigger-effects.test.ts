@@ -63,3 +63,30 @@ describe("a MySQL write judged with the triggers it fires", () => {
     }
   });
 });
+
+describe("a MySQL write into a view", () => {
+  const views: Record<string, Array<{ definition: string }>> = {
+    victims_v: [{ definition: "select `shop`.`victims`.`id` AS `id` from `shop`.`victims` where `shop`.`victims`.`id` > 0" }],
+    jobs_v: [{ definition: "select `shop`.`jobs`.`id` AS `id` from `shop`.`jobs`" }],
+  };
+  const withViews = (known: Record<string, Array<{ definition: string }>> | null): TriggerSource => ({
+    ...source(),
+    viewsNamed: (name) => (known === null ? null : (known[name.split(".").at(-1)!] ?? [])),
+  });
+  const judged = (text: string, s = withViews(views)) => withTriggerEffects(one(text), s, undefined, text);
+
+  it("writes the tables the view reads, whose triggers fire; reading a view in a write is no write to it", () => {
+    expect(judged("delete from victims_v where id = 1")).toMatchObject({ classification: { tables: expect.arrayContaining(["shop.victims"]) } });
+    expect(judged("delete from victims_v where id = 1").note).toContain("it writes victims_v, a view that runs DELETE (tables shop.victims)");
+    expect(judged("insert into jobs_v values (1)").note).toContain("it writes jobs_v, a view over shop.jobs, whose trigger runs DELETE (tables victims)");
+    const copied = judged("insert into plain select id from victims_v");
+    expect(copied.classification.tables).not.toContain("shop.victims");
+    expect(copied.note).toBeUndefined();
+  });
+
+  it("fails closed when the views could not be read", () => {
+    const r = judged("update maybe_view set id = 2", withViews(null));
+    expect(r.classification.classes).toContain("anonymous-code");
+    expect(r.note).toContain("it writes maybe_view, which may be a view the gateway could not read");
+  });
+});

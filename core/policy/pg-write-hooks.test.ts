@@ -109,3 +109,21 @@ describe("a Postgres write judged with the triggers, rules and computed columns 
     expect(unloadedHookTables(classified("insert into a.fresh values (1)"), source({}), analyzer)).toEqual(["fresh"]);
   });
 });
+
+describe("a Postgres write through a view", () => {
+  it("writes the rows of the relations the view reads: their names meet tables rules, their triggers fire", () => {
+    const tables = { ...TABLES, jobs_v: hooks({ through: ["public.jobs"] }), outer_v: hooks({ through: ["public.jobs_v"] }) };
+    for (const [text, says] of [
+      ["insert into jobs_v values (1)", "it writes jobs_v, a view that runs INSERT (tables public.jobs); it writes jobs_v, a view over jobs, whose trigger calls erase_victims"],
+      ["insert into outer_v values (1)", "it writes outer_v, a view over jobs_v, a view over jobs, whose trigger calls erase_victims"],
+    ]) {
+      const r = withWriteHookEffects(classified(text), source(tables), analyzer);
+      expect(r.classification.tables, text).toEqual(expect.arrayContaining(["public.jobs", "victims"]));
+      expect(r.note, text).toContain(says);
+    }
+    // An update of the view updates the base table's rows: its update triggers, not its insert ones.
+    const updated = withWriteHookEffects(classified("update jobs_v set id = 2"), source(tables), analyzer);
+    expect(updated.classification.tables).toContain("public.jobs");
+    expect(updated.note).not.toContain("erase_victims");
+  });
+});

@@ -1,6 +1,6 @@
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import { writtenTables, type WriteEvent } from "../sql/written-tables";
-import { classifyStatement, type Classification } from "./classify-statement";
+import { blankClassification, classifyStatement, type Classification } from "./classify-statement";
 import { withEffects, type BodyEffects, type SetOff } from "./merge-classification";
 import { pgRoutineEffects, userFunctions, type PgRoutineSource } from "./pg-routine-effects";
 
@@ -19,7 +19,11 @@ import { pgRoutineEffects, userFunctions, type PgRoutineSource } from "./pg-rout
  */
 
 /** What writes to a table run besides themselves: per kind of write, its triggers' functions and its rules' actions; and its columns' computed values (defaults, generated). */
-export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & { computed: Array<{ column: string; expr: string }> };
+export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string[] }> & {
+  computed: Array<{ column: string; expr: string }>;
+  /** A view's: the relations its rows come from (`schema.name`, as a statement's tables are named), where a write to it lands. */
+  through?: string[];
+};
 
 export type PgHookSource = PgRoutineSource & {
   /** What writes to a table of this name (unqualified, any schema) run: null when it could not be read, undefined when not loaded. */
@@ -74,6 +78,11 @@ function hookSetOff(c: Classification, source: PgHookSource, analyzer: Statement
       const why = hooks === undefined ? "whose triggers and rules the gateway could not read in time" : "whose triggers and rules the gateway could not read (its catalog could not be read)";
       out.push({ who, whose: "", found: { why } });
       continue;
+    }
+    // A write to a view (one PostgreSQL updates automatically) writes the rows of the relations it reads: their rules and triggers fire too.
+    for (const base of hooks.through ?? []) {
+      out.push({ who, whose: "a view that", found: { effects: events.map((e) => ({ ...blankClassification(e.toUpperCase(), ["write"]), tables: [base] })) } });
+      queue.push({ table: base, events, via: `${who}, a view over`, depth: w.depth });
     }
     const bodies: string[] = [];
     const functions = new Set(events.flatMap((e) => hooks[e].functions));

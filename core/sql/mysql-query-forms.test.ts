@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "../policy/classify-mysql";
-import { ASSIGNMENT_CALL, assignmentsAsCalls, parenthesisedQueries, queryForms } from "./mysql-query-forms";
+import { adjacentStrings, ASSIGNMENT_CALL, assignmentsAsCalls, parenthesisedQueries, queryForms } from "./mysql-query-forms";
 import { mysqlLineage } from "./mysql-columns";
 import { mysqlSinks } from "./mysql-sinks";
 
@@ -73,6 +73,14 @@ describe("MySQL 8 and MariaDB predicates the grammar lacks", () => {
   it("reads MEMBER OF as IN, and MATCH without parentheses round its columns", () => {
     expect(judged("SELECT * FROM t WHERE 17 MEMBER OF (tags->'$.ids')")).toMatchObject({ kind: "SELECT", tables: ["t"] });
     expect(judged("SELECT * FROM articles WHERE MATCH title, body AGAINST ('+mysql' IN BOOLEAN MODE)")).toMatchObject({ tables: ["articles"], functions: ["match_against"] });
+  });
+});
+
+describe("string literals next to each other", () => {
+  it("are read as the one literal MySQL makes of them, quotes of one kind only, escapes kept", () => {
+    expect(adjacentStrings("select 'a' 'b'  'c', \"d\" \"e\", 'f' \"g\", `h` `i`")).toBe("select 'abc', \"de\", 'f' \"g\", `h` `i`");
+    expect(adjacentStrings("select 'it''s' 'x', 'a\\'' 'b'")).toBe("select 'it''sx', 'a\\'b'");
+    expect(judged("DELETE FROM t WHERE code = 'x' 'y' 'z'")).toMatchObject({ kind: "DELETE", tables: ["t"] });
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closingParenthesis, rewriteSpans, topLevel } from "./mysql-rewrite";
+import { quotedSpans } from "./mysql-lexer";
 
 /**
  * Respellings for two things node-sql-parser reads only in some places: a user variable's assignment
@@ -20,8 +21,34 @@ export function queryForms(text: string): string {
   const queries = countUpTo(text, QUERY_GROUP, MAX_FORMS + 1);
   const assignments = countUpTo(text, /:=/g, MAX_FORMS + 1);
   if (queries > MAX_FORMS || assignments > MAX_FORMS) return text;
-  const respelled = queries ? parenthesisedQueries(text) : text;
+  const joined = ADJACENT_STRINGS.test(text) ? adjacentStrings(text) : text;
+  const respelled = queries ? parenthesisedQueries(joined) : joined;
   return assignments ? assignmentsAsCalls(respelled) : respelled;
+}
+
+/** Two quoted parts with only spaces between (a cheap look before adjacentStrings reads the quoting). */
+const ADJACENT_STRINGS = /['"]\s+['"]/;
+
+/**
+ * String literals written next to each other (`'a' 'b' 'c'`), which MySQL reads as one ('abc') and the
+ * grammar reads only two of (as a value and its alias), written as one literal: a pair of the same
+ * quote with only spaces between loses the quotes in the middle.
+ */
+export function adjacentStrings(text: string): string {
+  const spans = quotedSpans(text);
+  let out = "";
+  // The literal before was left open for this one (its closing quote dropped).
+  let open = false;
+  for (let i = 0; i < spans.length; i++) {
+    const { code, quoted } = spans[i];
+    if (!open) out += code;
+    const q = quoted[0];
+    const next = spans[i + 1];
+    const join = (q === "'" || q === '"') && quoted.length >= 2 && next !== undefined && next.quoted[0] === q && /^\s+$/.test(next.code);
+    out += (open ? quoted.slice(1) : quoted).slice(0, join ? -1 : undefined);
+    open = join;
+  }
+  return out;
 }
 
 const MAX_FORMS = 32;

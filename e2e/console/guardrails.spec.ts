@@ -100,11 +100,12 @@ test("[GUARDRAILS][MYSQL]: on a MySQL connection the try box reads the text as t
   await expect(rule.getByLabel("Server files: INTO OUTFILE, LOAD DATA, LOAD_FILE")).toBeVisible();
   await expect(rule.getByLabel("Functions")).toHaveAttribute("placeholder", "load_file, sys_exec");
   // What a Postgres reader takes for a comment, MySQL runs: mysqldump's output is full of these.
-  await page.getByLabel("SQL").fill("select `id` from orders where id <=> 1;\n/*!40000 DROP TABLE `orders` */;\nselect erase_row(1)");
+  await page.getByLabel("SQL").fill("select `id` from orders where id <=> 1;\n/*!40000 DROP TABLE `orders` */;\nselect erase_row(1);\ninsert into orders values (1)");
   await page.getByRole("button", { name: "Try it" }).click();
   const verdict = page.getByRole("status", { name: "Verdict" });
   await expect(verdict).toContainText('the gateway answers 1142 "Gatehouse denied this DROP TABLE statement: rule "no-drops"');
   await expect(verdict).toContainText("Not judged here: it calls erase_row, which is no built-in");
+  await expect(verdict).toContainText("Not judged here: it writes orders: the gateway also judges what their triggers run");
   await expect(verdict.getByText("locks")).toHaveCount(0);
   await shot(page, "guardrails-mysql-try");
   rmSync(policy, { force: true });

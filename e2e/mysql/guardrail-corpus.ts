@@ -81,6 +81,8 @@ export const DISGUISED: Array<[string, string]> = [
   ["delete from victims where (@n := id) > 0", "no-delete"],
   ["select if(@g = id, @r := @r + 1, @r := (select secret from vault)) from victims", "vault-unread"],
   ["delete from victims where 3 member of ('[3]')", "no-delete"],
+  // Adjacent string literals are one ('abc'): read as such, not refused as unreadable.
+  ["delete from victims where name <> 'a' 'b' 'c'", "no-delete"],
 ];
 
 /**

@@ -46,6 +46,8 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       create table shop.stamped (id int, at datetime, code varchar(10))//
       create trigger shop.stamp before insert on shop.stamped for each row begin set new.at = now(), new.\`code\` = upper(new.code); end//
       create table shop.plain (id int)//
+      create view shop.victims_v as select id, name from shop.victims where id > 0//
+      create view shop.jobs_v as select id from shop.jobs//
       delimiter ;
     `);
     gw = await startTestGateway();
@@ -126,7 +128,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     expect(denied.message).toContain("a stored function whose body runs DELETE");
   });
 
-  it("[TRIGGERS] refuses a write whose trigger writes a protected table (directly, through a procedure, through another table's trigger); a trigger that sets the new row's values runs", async () => {
+  it("[TRIGGERS] refuses a write whose trigger writes a protected table (directly, through a procedure, through another table's trigger, through a view); a trigger that sets the new row's values runs", async () => {
     const c = await gatewayConnection(gw.gw.ports.mysql, "triggered", agent.key);
     try {
       await refused(c, 'rule "protect-victims"', [
@@ -136,11 +138,16 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         ["delete from queue where id = 1", "it writes queue, whose trigger runs CALL, DELETE"],
         ["insert into relay values (3)", "it writes relay, whose trigger writes shop.jobs, whose trigger runs DELETE"],
         ["/*!40000 insert into jobs values (1) */", "it writes jobs, whose trigger runs DELETE"],
+        // Through views the server updates: the rows written are the base table's.
+        ["delete from victims_v where id = 1", "it writes victims_v, a view that runs DELETE (tables shop.victims)"],
+        ["insert into jobs_v values (1)", "it writes jobs_v, a view over shop.jobs, whose trigger runs DELETE"],
       ]);
       expect((await refusal(c.execute("insert into jobs values (?)", [1])))?.errno).toBe(1142);
       // Writes whose triggers do not touch victims run, `set new.at = ...` being no setting of the session; so do tables without triggers.
       await c.query("insert into stamped (id, code) values (1, 'ab')");
       await c.query("insert into plain values (1)");
+      // Reading a view over the protected table into another table writes only that one.
+      await c.query("insert into plain select id from victims_v where id = 2");
       await c.query("update jobs set id = 5 where id = 4");
       const [[row]] = await c.query<RowDataPacket[]>("select id, at is not null as stamped, code from stamped");
       expect(row).toEqual({ id: 1, stamped: 1, code: "AB" });

@@ -103,7 +103,7 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     expect(await rows()).toBe("1:n1,2:n2,3:n3,4:n4,5:n5");
   });
 
-  it("[TRIGGERS] refuses a write whose trigger, rule or column default writes a protected table; writes whose hooks do not, run", async () => {
+  it("[TRIGGERS] refuses a write whose trigger, rule or column default writes a protected table, or that goes through a view to one; writes whose hooks do not, run", async () => {
     const hooksKey = await t.setupAccess({ connection: "routined-hooks", identity: "hook-agent" });
     const [victims, jobs, queue, coded, stamped, plain] = ["victims", "jobs", "queue", "coded", "stamped", "plain"].map(fn);
     const made = await t.psql(hooksKey, "routined-hooks", [
@@ -121,7 +121,9 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
        create table ${stamped} (id int, at timestamptz);
        create function ${fn("stamp")}() returns trigger language plpgsql as $$ begin new.at := now(); return new; end $$;
        create trigger stamp before insert or update on ${stamped} for each row execute function ${fn("stamp")}();
-       create table ${plain} (id int);`,
+       create table ${plain} (id int);
+       create view ${fn("victims_v")} as select * from ${victims} where id > 0;
+       create view ${fn("jobs_v")} as select * from ${jobs};`,
     ]);
     if (made.code !== 0) throw new Error(made.stderr);
     writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "protect-victims", action: "deny", match: { tables: [`public.${victims}`], classes: ["write"] } }] }));
@@ -135,6 +137,9 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`insert into ${queue} values (2)`, `it writes ${queue}, which has a rule that runs DELETE (tables ${victims})`],
       [`insert into ${coded} (id) values (1)`, `it writes ${coded}, whose column code is computed by ${fn("next_victim")}, a function whose body runs DELETE (tables ${victims})`],
       [`with j as (insert into ${jobs} values (2) returning id) select * from j`, `whose trigger calls ${fn("erase_victim")}`],
+      // Through views PostgreSQL updates automatically: the rows written are the base table's.
+      [`delete from ${fn("victims_v")} where id = 1`, `it writes ${fn("victims_v")}, a view that runs DELETE (tables public.${victims})`],
+      [`insert into ${fn("jobs_v")} values (3)`, `it writes ${fn("jobs_v")}, a view over ${jobs}, whose trigger calls ${fn("erase_victim")}`],
     ]) {
       const r = await t.psql(hooksKey, "routined-hooks", ["-c", sql]);
       expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "protect-victims"');

@@ -94,5 +94,10 @@ describe("tryStatement on a MySQL connection", () => {
     const call = await mysql("select erase_row(1), concat('a', 'b')", noWrites);
     expect(call.verdict).toBe("allow");
     expect(call.parsed && call.statements[0].note).toContain("it calls erase_row, which is no built-in: the gateway also judges what the body runs");
+    // A write: its tables' triggers are judged on the data path, from the catalog the preview does not read.
+    const write = await mysql("insert into jobs values (1)", noWrites);
+    expect(write.parsed && write.statements[0].note).toBe(
+      "it writes jobs: the gateway also judges what their triggers run (and a view's tables), read from the target's catalog, which this preview does not read",
+    );
   });
 });

@@ -2,6 +2,7 @@ import type { Classification, StatementClass } from "../../core/policy/classify-
 import { analyzeMysql } from "../../core/policy/classify-mysql";
 import type { Command } from "../../core/policy/command";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
+import { writesOf } from "../../core/sql/mysql-writes";
 import { possibleTables } from "../../core/policy/search-path";
 import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
@@ -40,7 +41,17 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
   await loadSqlParser();
   const parsed = new SqlSession(new StatementAnalyzer()).commands(text);
   if (!parsed.ok) return { parsed: false, error: parsed.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${parsed.error}` };
-  const judged = parsed.statements.map(({ statement: s, classification: c, command }) => ({ text: s.text, kind: s.kind, classification: c, command }));
+  const judged = parsed.statements.map(({ statement: s, classification: c, command }) => ({
+    text: s.text,
+    kind: s.kind,
+    classification: c,
+    command,
+    note: catalogNote(
+      [],
+      (c.writes ?? []).map((w) => w.table),
+      "triggers, rules and column defaults",
+    ),
+  }));
   return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
 }
 
@@ -56,10 +67,8 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
   const prepared = new PreparedStatements();
   const judged = analysis.statements.map((s) => {
     const c = prepared.resolve(s.classification, "EXECUTE");
-    const stored = nonBuiltin(c.functions);
-    const note = stored.length
-      ? `it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes), read from the target's catalog, which this preview does not read`
-      : undefined;
+    const written = writesOf(c);
+    const note = catalogNote(nonBuiltin(c.functions), written.events.length ? written.tables : [], "triggers");
     const command = sqlCommand(c, s.original);
     // The session's database is not known here: an unqualified table may be in any (a deny or review rule on `shop.*` meets it, as on the data path before USE is read).
     const possible = possibleTables(c.tables, null);
@@ -67,6 +76,17 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
     return { text: s.original, kind: c.kind, classification: c, command, note };
   });
   return verdictOf(policy, who, judged, (reason, kind) => `the gateway answers 1142 "Gatehouse denied this ${kind} statement: ${reason}"`);
+}
+
+/**
+ * What the preview cannot judge of a statement, which the gateway reads from the target's catalog on
+ * the data path: the bodies of the stored functions it calls, and what the tables it writes set off.
+ */
+function catalogNote(stored: string[], written: string[], hooks: string): string | undefined {
+  const parts: string[] = [];
+  if (stored.length) parts.push(`it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes)`);
+  if (written.length) parts.push(`it writes ${[...new Set(written)].join(", ")}: the gateway also judges what their ${hooks} run (and a view's tables)`);
+  return parts.length ? `${parts.join("; ")}, read from the target's catalog, which this preview does not read` : undefined;
 }
 
 function verdictOf(

@@ -10,6 +10,7 @@ import type { ViewCatalog } from "./view-catalog";
 import { nonBuiltin, withRoutineEffects } from "../../../core/policy/mysql-routine-effects";
 import { withTriggerEffects } from "../../../core/policy/mysql-trigger-effects";
 import { writesOf } from "../../../core/sql/mysql-writes";
+import { writtenTables } from "../../../core/sql/written-tables";
 
 // A text that may call a stored function (or EXECUTE what may) or write a table: the target's routines and triggers may have to be read first.
 const MAY_SET_OFF = /\(|execute|insert|update|delete|replace|load/i;
@@ -38,7 +39,7 @@ export class MysqlStatementGuard {
     /** The session's database, which unqualified table names are in (undefined: none selected; null: unknown). */
     private database?: string | null,
     /** The target's stored routines and triggers: a statement is judged with what the stored functions it calls and the triggers it fires run. */
-    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "triggerCode" | "ensureFunctions"> | null = null,
+    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "triggerCode" | "ensureFunctions" | "viewsNamed" | "ensure"> | null = null,
   ) {}
 
   /**
@@ -53,7 +54,11 @@ export class MysqlStatementGuard {
     const setsOff = (c: Classification) => nonBuiltin(c.functions).length > 0 || writesOf(c).events.length > 0;
     if (!analysis.ok || !analysis.statements.some((s) => setsOff(s.classification) || (s.classification.executes && setsOff(this.prepared.get(s.classification.executes) ?? s.classification))))
       return undefined;
-    return this.routines.ensureFunctions();
+    // The tables its words write into, which may be views (written through to the tables they read).
+    const targets = analysis.statements.flatMap((s) => writtenTables(s.executable, "mysql").map((w) => w.table));
+    const views = targets.length ? this.routines.ensure(targets) : undefined;
+    const functions = this.routines.ensureFunctions();
+    return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
   }
 
   /** Whether the connection has a policy (texts are judged). */
@@ -89,7 +94,7 @@ export class MysqlStatementGuard {
     const through = new Map<object, string>();
     const commands = analysis.statements.map((s) => {
       const called = withRoutineEffects(this.resolve(s), this.routines, this.serverVersion);
-      const { classification: c, note } = withTriggerEffects(called.classification, this.routines, this.serverVersion);
+      const { classification: c, note } = withTriggerEffects(called.classification, this.routines, this.serverVersion, s.executable);
       const command = sqlCommand(c, s.original);
       const notes = [called.note, note].filter(Boolean).join("; ");
       if (notes) through.set(command, notes);

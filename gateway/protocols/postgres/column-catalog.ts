@@ -175,14 +175,18 @@ export class TargetCatalog {
 
   async loadTableHooks(names: string[]): Promise<void> {
     const at = this.now();
-    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]>; computed: Array<[string, string]> }>;
+    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]>; computed: Array<[string, string]>; through: string[] }>;
     try {
       ({ rows } = await this.connect().query(
         `select c.relname::text as name,
            array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
            array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules,
            array(select json_build_array(a.attname::text, pg_get_expr(d.adbin, d.adrelid)) from pg_attrdef d
-             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = c.oid) as computed
+             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = c.oid) as computed,
+           array(select distinct bn.nspname || '.' || b.relname from pg_rewrite r
+             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+             join pg_class b on b.oid = d.refobjid join pg_namespace bn on bn.oid = b.relnamespace
+             where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through
           from pg_class c where c.relname = any($1::text[])`,
         [names],
       ));
@@ -192,7 +196,7 @@ export class TargetCatalog {
     }
     const functions = new Set<string>();
     for (const n of names) {
-      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [] };
+      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [], through: [] };
       for (const r of rows.filter((r) => r.name === n)) {
         for (const [fn, type] of r.triggers) {
           for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
@@ -205,6 +209,8 @@ export class TargetCatalog {
         }
         // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
         for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
+        // A view: the relations its rows come from, where a write to it lands (unless its INSTEAD triggers or rules take it).
+        for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
       }
       this.writeHooks.set(n, { value: hooks, at });
     }
