@@ -90,3 +90,18 @@ describe("a MySQL write into a view", () => {
     expect(r.note).toContain("it writes maybe_view, which may be a view the gateway could not read");
   });
 });
+
+describe("a MySQL write that cascades through foreign keys", () => {
+  it("deletes or updates the referencing rows, without their triggers (InnoDB fires none for a cascade)", () => {
+    const s: TriggerSource = {
+      ...source({ ...TRIGGERS, owners: {}, victims: { delete: ["insert into audit_log values (old.id)"] } }),
+      cascadesOf: (table) => (table === "owners" ? [{ table: "shop.victims", onDelete: "CASCADE", onUpdate: "SET NULL" }] : []),
+    };
+    const deleted = withTriggerEffects(one("delete from owners where id = 1"), s, undefined, "delete from owners where id = 1");
+    expect(deleted.note).toBe("it writes owners, whose rows shop.victims references with ON DELETE CASCADE, which runs DELETE (tables shop.victims)");
+    expect(deleted.classification.tables).toContain("shop.victims");
+    expect(withTriggerEffects(one("update owners set id = 2"), s).note).toContain("references with ON UPDATE SET NULL, which runs UPDATE");
+    expect(withTriggerEffects(one("insert into owners values (1)"), s).note).toBeUndefined();
+    expect(withTriggerEffects(one("delete from owners"), { ...s, cascadesOf: () => null }).note).toContain("whose foreign keys the gateway could not read");
+  });
+});

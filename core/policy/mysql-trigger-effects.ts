@@ -1,7 +1,8 @@
 import { writesOf } from "../sql/mysql-writes";
-import { writtenTables } from "../sql/written-tables";
+import { cascadedWrites, writtenTables, type ForeignKeyCascade, type WriteEvent } from "../sql/written-tables";
 import { analyzeMysql } from "./classify-mysql";
-import { blankClassification, type Classification } from "./classify-statement";
+import type { Classification } from "./classify-statement";
+import { writeEffects } from "./write-effects";
 import { withEffects, type SetOff } from "./merge-classification";
 import { codeEffects, type RoutineSource } from "./mysql-routine-effects";
 
@@ -13,7 +14,8 @@ import { codeEffects, type RoutineSource } from "./mysql-routine-effects";
  * stricter, never laxer) is read as a called routine's body is (core/policy/mysql-routine-effects.ts),
  * with the routines it calls; and the triggers of the tables those bodies write (by their words),
  * DEPTH levels down; a write into an updatable view writes the tables its definition reads, whose
- * triggers fire in turn. Triggers and views that cannot be read count as code the gateway cannot see: write, ddl
+ * triggers fire in turn; a delete or an update of a referenced table writes the rows of the tables
+ * whose foreign keys cascade from it (InnoDB fires no triggers for those). Triggers and views that cannot be read count as code the gateway cannot see: write, ddl
  * and privileges, as a CALL does (fail closed).
  */
 
@@ -21,6 +23,8 @@ import { codeEffects, type RoutineSource } from "./mysql-routine-effects";
 export type TriggerSource = RoutineSource & {
   /** The code a write of these kinds (insert, update, delete) to a table runs besides itself: [] when none, null when unreadable, undefined when not loaded. */
   triggerCode(table: string, events: readonly string[]): string[] | null | undefined;
+  /** The foreign keys from other tables whose actions write their rows when a row of this one is deleted or its key updated: null when unreadable, undefined when not loaded. */
+  cascadesOf?(table: string): ForeignKeyCascade[] | null | undefined;
   /** The views a name may denote (any database unless qualified): [] when none, null when unreadable, undefined when not loaded. */
   viewsNamed?(name: string): Array<{ definition: string }> | null | undefined;
 };
@@ -47,7 +51,13 @@ export function withTriggerEffects(
   const setOff: SetOff[] = [];
   const seen = new Set<string>();
   const targets = new Set(writtenTables(text, "mysql").map((w) => bare(w.table)));
-  const queue = tables.map((table) => ({ table, events, via: "it writes", depth: 0, target: targets.has(bare(table)) }));
+  const queue: Array<{ table: string; events: readonly string[]; via: string; depth: number; target: boolean; cascaded?: boolean }> = tables.map((table) => ({
+    table,
+    events,
+    via: "it writes",
+    depth: 0,
+    target: targets.has(bare(table)),
+  }));
   for (let w = queue.shift(); w; w = queue.shift()) {
     const table = w.table.replace(/`/g, "");
     const fresh = w.events.filter((e) => !seen.has(`${table.toLowerCase()}\0${e}`));
@@ -62,11 +72,21 @@ export function withTriggerEffects(
         const a = analyzeMysql(v.definition, serverVersion);
         if (!a.ok) setOff.push({ who, whose: "", found: { why: `a view whose definition the gateway cannot read (${a.error})` } });
         for (const base of new Set(a.ok ? a.statements.flatMap((s) => s.classification.tables) : [])) {
-          setOff.push({ who, whose: "a view that", found: { effects: fresh.map((e) => ({ ...blankClassification(e.toUpperCase(), ["write"]), tables: [base] })) } });
+          setOff.push({ who, whose: "a view that", found: { effects: writeEffects(fresh, base) } });
           queue.push({ table: base, events: fresh, via: `${who}, a view over`, depth: w.depth, target: true });
         }
       }
     }
+    // A foreign key's action writes the referencing rows; InnoDB runs no triggers for what it cascades.
+    const cascades = source.cascadesOf?.(table);
+    if (cascades === null) setOff.push({ who, whose: "", found: { why: "whose foreign keys the gateway could not read" } });
+    for (const fk of cascades ?? []) {
+      const cascaded = cascadedWrites(fk, fresh as WriteEvent[]);
+      if (!cascaded) continue;
+      setOff.push({ who, whose: `whose rows ${fk.table} references with ${cascaded.action}, which`, found: { effects: writeEffects(cascaded.events, fk.table) } });
+      queue.push({ table: fk.table, events: cascaded.events, via: `${who}, whose foreign key action writes`, depth: w.depth, target: false, cascaded: true });
+    }
+    if (w.cascaded) continue;
     const code = source.triggerCode(table, fresh);
     if (code === undefined) setOff.push({ who, whose: "", found: { why: "whose triggers the gateway has not read (it could not reach the target's catalog)" } });
     else if (code === null)

@@ -127,3 +127,29 @@ describe("a Postgres write through a view", () => {
     expect(updated.note).not.toContain("erase_victims");
   });
 });
+
+describe("a Postgres write that cascades through foreign keys", () => {
+  it("deletes or updates the referencing rows as the key's actions say, and their triggers fire", () => {
+    const tables = {
+      ...TABLES,
+      customers: hooks({
+        cascades: [
+          { table: "public.orders", onDelete: "CASCADE" },
+          { table: "public.notes", onDelete: "SET NULL", onUpdate: "CASCADE" },
+        ],
+      }),
+      orders: hooks({ delete: { functions: [], rules: ["DELETE FROM victims;"] } }),
+      notes: hooks({}),
+    };
+    const deleted = withWriteHookEffects(classified("delete from customers where id = 1"), source(tables), analyzer);
+    expect(deleted.note).toContain("it writes customers, whose rows public.orders references with ON DELETE CASCADE, which runs DELETE (tables public.orders)");
+    expect(deleted.note).toContain("whose rows public.notes references with ON DELETE SET NULL, which runs UPDATE (tables public.notes)");
+    expect(deleted.note).toContain("it writes customers, whose foreign key action writes orders, which has a rule that runs DELETE (tables victims)");
+    expect(deleted.classification.runs).toEqual(expect.arrayContaining(["UPDATE"]));
+    // An insert cascades nothing; an update of the key only where ON UPDATE says so.
+    expect(withWriteHookEffects(classified("insert into customers values (1)"), source(tables), analyzer).note).toBeUndefined();
+    const updated = withWriteHookEffects(classified("update customers set id = 2"), source(tables), analyzer);
+    expect(updated.classification.tables).toEqual(expect.arrayContaining(["public.notes"]));
+    expect(updated.classification.tables).not.toContain("public.orders");
+  });
+});

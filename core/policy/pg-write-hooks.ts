@@ -1,17 +1,20 @@
 import type { StatementAnalyzer } from "../sql/statement-analyzer";
-import { writtenTables, type WriteEvent } from "../sql/written-tables";
-import { blankClassification, classifyStatement, type Classification } from "./classify-statement";
+import { cascadedWrites, writtenTables, type ForeignKeyCascade, type WriteEvent } from "../sql/written-tables";
+import { classifyStatement, type Classification } from "./classify-statement";
+import { writeEffects } from "./write-effects";
 import { withEffects, type BodyEffects, type SetOff } from "./merge-classification";
 import { pgRoutineEffects, userFunctions, type PgRoutineSource } from "./pg-routine-effects";
 
 /**
  * What a PostgreSQL write sets off besides itself: the target owner's triggers and rules on the
- * table it writes, and the routines its columns' defaults and generated values call. Judged by its
+ * table it writes, the tables a view it writes reads (PostgreSQL writes their rows), the tables whose
+ * foreign keys cascade from it, and the routines its columns' defaults and generated values call. Judged by its
  * text alone, `insert into jobs values (1)` is an INSERT into jobs whatever jobs' trigger deletes.
  *
  * For each table a statement writes (from its parse tree, and from the words of the bodies of the
  * routines it calls), for the kinds of write it makes: each trigger's function is read as a called
- * routine is (core/policy/pg-routine-effects.ts), each rule's actions as statements, each computed
+ * routine is (core/policy/pg-routine-effects.ts), each rule's actions as statements, each foreign key
+ * whose ON DELETE / ON UPDATE action writes the referencing table as that write, each computed
  * column's routines likewise; and the tables those write (by their words) in turn, DEPTH levels
  * down. What cannot be read (a C trigger function, a catalog that could not be read in time) counts
  * as code the gateway cannot see: write, ddl and privileges, as DO and CALL do (fail closed).
@@ -23,6 +26,8 @@ export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string
   computed: Array<{ column: string; expr: string }>;
   /** A view's: the relations its rows come from (`schema.name`, as a statement's tables are named), where a write to it lands. */
   through?: string[];
+  /** The tables whose foreign keys reference this one with an action that writes their rows when a referenced row is deleted or its key updated. */
+  cascades?: ForeignKeyCascade[];
 };
 
 export type PgHookSource = PgRoutineSource & {
@@ -81,8 +86,15 @@ function hookSetOff(c: Classification, source: PgHookSource, analyzer: Statement
     }
     // A write to a view (one PostgreSQL updates automatically) writes the rows of the relations it reads: their rules and triggers fire too.
     for (const base of hooks.through ?? []) {
-      out.push({ who, whose: "a view that", found: { effects: events.map((e) => ({ ...blankClassification(e.toUpperCase(), ["write"]), tables: [base] })) } });
+      out.push({ who, whose: "a view that", found: { effects: writeEffects(events, base) } });
       queue.push({ table: base, events, via: `${who}, a view over`, depth: w.depth });
+    }
+    // A foreign key's ON DELETE / ON UPDATE action writes the referencing rows: deletes them (DELETE CASCADE) or updates them.
+    for (const fk of hooks.cascades ?? []) {
+      const cascaded = cascadedWrites(fk, events);
+      if (!cascaded) continue;
+      out.push({ who, whose: `whose rows ${fk.table} references with ${cascaded.action}, which`, found: { effects: writeEffects(cascaded.events, fk.table) } });
+      queue.push({ table: fk.table, events: cascaded.events, via: `${who}, whose foreign key action writes`, depth: w.depth });
     }
     const bodies: string[] = [];
     const functions = new Set(events.flatMap((e) => hooks[e].functions));

@@ -7,6 +7,25 @@
 /** A kind of write, as triggers and rules fire on it. */
 export type WriteEvent = "insert" | "update" | "delete";
 
+/** A foreign key's ON DELETE / ON UPDATE action that writes the referencing rows (NO ACTION and RESTRICT write none). */
+export type ReferentialAction = "CASCADE" | "SET NULL" | "SET DEFAULT";
+
+/** A foreign key that references a table, from `table`, with the actions it takes on its rows. */
+export type ForeignKeyCascade = { table: string; onDelete?: ReferentialAction; onUpdate?: ReferentialAction };
+
+/**
+ * What these kinds of write to a referenced table do to the referencing rows through one foreign key:
+ * a delete deletes them (CASCADE) or updates them (SET NULL, SET DEFAULT), a key's update updates
+ * them; null when they do nothing to them. `action` says which, as SQL writes it.
+ */
+export function cascadedWrites(fk: ForeignKeyCascade, events: readonly WriteEvent[]): { events: WriteEvent[]; action: string } | null {
+  const onDelete = events.includes("delete") ? fk.onDelete : undefined;
+  const onUpdate = events.includes("update") ? fk.onUpdate : undefined;
+  const out = new Set<WriteEvent>([...(onDelete ? [onDelete === "CASCADE" ? "delete" : "update"] : []), ...(onUpdate ? ["update"] : [])] as WriteEvent[]);
+  if (!out.size) return null;
+  return { events: [...out], action: [onDelete && `ON DELETE ${onDelete}`, onUpdate && `ON UPDATE ${onUpdate}`].filter(Boolean).join(", ") };
+}
+
 type Dialect = {
   patterns: Array<[RegExp, WriteEvent[]]>;
   /** A body with an upsert anywhere: its inserts count as updates too. */

@@ -105,7 +105,7 @@ test("[GUARDRAILS][MYSQL]: on a MySQL connection the try box reads the text as t
   const verdict = page.getByRole("status", { name: "Verdict" });
   await expect(verdict).toContainText('the gateway answers 1142 "Gatehouse denied this DROP TABLE statement: rule "no-drops"');
   await expect(verdict).toContainText("Not judged here: it calls erase_row, which is no built-in");
-  await expect(verdict).toContainText("Not judged here: it writes orders: the gateway also judges what their triggers run");
+  await expect(verdict).toContainText("Not judged here: it writes orders: the gateway also judges what the write sets off (triggers");
   await expect(verdict.getByText("locks")).toHaveCount(0);
   await shot(page, "guardrails-mysql-try");
   rmSync(policy, { force: true });

@@ -48,6 +48,10 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       create table shop.plain (id int)//
       create view shop.victims_v as select id, name from shop.victims where id > 0//
       create view shop.jobs_v as select id from shop.jobs//
+      create table shop.owners (id int primary key) engine=InnoDB//
+      insert into shop.owners values (1)//
+      create table shop.owned (id int primary key, owner int, foreign key (owner) references shop.owners (id) on delete cascade) engine=InnoDB//
+      insert into shop.owned values (1, 1)//
       delimiter ;
     `);
     gw = await startTestGateway();
@@ -66,7 +70,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     await seedPolicy(seed, "triggered", {
       defaultAction: "allow",
       rules: [
-        { name: "protect-victims", action: "deny", match: { tables: ["shop.victims"], classes: ["write"] } },
+        { name: "protect-victims", action: "deny", match: { tables: ["shop.victims", "shop.owned"], classes: ["write"] } },
         { name: "no-settings", action: "deny", match: { classes: ["session"] } },
       ],
     });
@@ -128,7 +132,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     expect(denied.message).toContain("a stored function whose body runs DELETE");
   });
 
-  it("[TRIGGERS] refuses a write whose trigger writes a protected table (directly, through a procedure, through another table's trigger, through a view); a trigger that sets the new row's values runs", async () => {
+  it("[TRIGGERS] refuses a write whose trigger writes a protected table (directly, through a procedure, through another table's trigger, through a view, through a cascading foreign key); a trigger that sets the new row's values runs", async () => {
     const c = await gatewayConnection(gw.gw.ports.mysql, "triggered", agent.key);
     try {
       await refused(c, 'rule "protect-victims"', [
@@ -141,6 +145,8 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         // Through views the server updates: the rows written are the base table's.
         ["delete from victims_v where id = 1", "it writes victims_v, a view that runs DELETE (tables shop.victims)"],
         ["insert into jobs_v values (1)", "it writes jobs_v, a view over shop.jobs, whose trigger runs DELETE"],
+        // A foreign key's ON DELETE CASCADE deletes the referencing rows.
+        ["delete from owners where id = 1", "it writes owners, whose rows shop.owned references with ON DELETE CASCADE, which runs DELETE (tables shop.owned)"],
       ]);
       expect((await refusal(c.execute("insert into jobs values (?)", [1])))?.errno).toBe(1142);
       // Writes whose triggers do not touch victims run, `set new.at = ...` being no setting of the session; so do tables without triggers.

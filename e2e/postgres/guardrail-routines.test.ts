@@ -103,14 +103,15 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     expect(await rows()).toBe("1:n1,2:n2,3:n3,4:n4,5:n5");
   });
 
-  it("[TRIGGERS] refuses a write whose trigger, rule or column default writes a protected table, or that goes through a view to one; writes whose hooks do not, run", async () => {
+  it("[TRIGGERS] refuses a write whose trigger, rule or column default writes a protected table, or that goes through a view or a cascading foreign key to one; writes whose hooks do not, run", async () => {
     const hooksKey = await t.setupAccess({ connection: "routined-hooks", identity: "hook-agent" });
     const [victims, jobs, queue, coded, stamped, plain] = ["victims", "jobs", "queue", "coded", "stamped", "plain"].map(fn);
     const made = await t.psql(hooksKey, "routined-hooks", [
       "-v",
       "ON_ERROR_STOP=1",
       "-qc",
-      `create table ${victims} (id int primary key); insert into ${victims} values (1), (2), (3);
+      `create table ${fn("owners")} (id int primary key); insert into ${fn("owners")} values (1);
+       create table ${victims} (id int primary key, owner int references ${fn("owners")} on delete cascade); insert into ${victims} values (1, 1), (2, null), (3, null);
        create table ${jobs} (id int);
        create function ${fn("erase_victim")}() returns trigger language plpgsql as $$ begin delete from ${victims} where id = new.id; return new; end $$;
        create trigger erase after insert on ${jobs} for each row execute function ${fn("erase_victim")}();
@@ -137,6 +138,8 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`insert into ${queue} values (2)`, `it writes ${queue}, which has a rule that runs DELETE (tables ${victims})`],
       [`insert into ${coded} (id) values (1)`, `it writes ${coded}, whose column code is computed by ${fn("next_victim")}, a function whose body runs DELETE (tables ${victims})`],
       [`with j as (insert into ${jobs} values (2) returning id) select * from j`, `whose trigger calls ${fn("erase_victim")}`],
+      // A foreign key's ON DELETE CASCADE deletes the referencing rows.
+      [`delete from ${fn("owners")} where id = 1`, `it writes ${fn("owners")}, whose rows public.${victims} references with ON DELETE CASCADE, which runs DELETE (tables public.${victims})`],
       // Through views PostgreSQL updates automatically: the rows written are the base table's.
       [`delete from ${fn("victims_v")} where id = 1`, `it writes ${fn("victims_v")}, a view that runs DELETE (tables public.${victims})`],
       [`insert into ${fn("jobs_v")} values (3)`, `it writes ${fn("jobs_v")}, a view over ${jobs}, whose trigger calls ${fn("erase_victim")}`],

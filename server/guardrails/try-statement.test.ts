@@ -97,7 +97,7 @@ describe("tryStatement on a MySQL connection", () => {
     // A write: its tables' triggers are judged on the data path, from the catalog the preview does not read.
     const write = await mysql("insert into jobs values (1)", noWrites);
     expect(write.parsed && write.statements[0].note).toBe(
-      "it writes jobs: the gateway also judges what their triggers run (and a view's tables), read from the target's catalog, which this preview does not read",
+      "it writes jobs: the gateway also judges what the write sets off (triggers, a view's tables, cascading foreign keys), read from the target's catalog, which this preview does not read",
     );
   });
 });

@@ -49,7 +49,7 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
     note: catalogNote(
       [],
       (c.writes ?? []).map((w) => w.table),
-      "triggers, rules and column defaults",
+      "triggers, rules, column defaults, a view's tables, cascading foreign keys",
     ),
   }));
   return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
@@ -68,7 +68,7 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
   const judged = analysis.statements.map((s) => {
     const c = prepared.resolve(s.classification, "EXECUTE");
     const written = writesOf(c);
-    const note = catalogNote(nonBuiltin(c.functions), written.events.length ? written.tables : [], "triggers");
+    const note = catalogNote(nonBuiltin(c.functions), written.events.length ? written.tables : [], "triggers, a view's tables, cascading foreign keys");
     const command = sqlCommand(c, s.original);
     // The session's database is not known here: an unqualified table may be in any (a deny or review rule on `shop.*` meets it, as on the data path before USE is read).
     const possible = possibleTables(c.tables, null);
@@ -85,7 +85,7 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
 function catalogNote(stored: string[], written: string[], hooks: string): string | undefined {
   const parts: string[] = [];
   if (stored.length) parts.push(`it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes)`);
-  if (written.length) parts.push(`it writes ${[...new Set(written)].join(", ")}: the gateway also judges what their ${hooks} run (and a view's tables)`);
+  if (written.length) parts.push(`it writes ${[...new Set(written)].join(", ")}: the gateway also judges what the write sets off (${hooks})`);
   return parts.length ? `${parts.join("; ")}, read from the target's catalog, which this preview does not read` : undefined;
 }
 

@@ -39,7 +39,7 @@ export class MysqlStatementGuard {
     /** The session's database, which unqualified table names are in (undefined: none selected; null: unknown). */
     private database?: string | null,
     /** The target's stored routines and triggers: a statement is judged with what the stored functions it calls and the triggers it fires run. */
-    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "triggerCode" | "ensureFunctions" | "viewsNamed" | "ensure"> | null = null,
+    private readonly routines: Pick<ViewCatalog, "routineCode" | "routineParameters" | "triggerCode" | "cascadesOf" | "ensureFunctions" | "viewsNamed" | "ensure"> | null = null,
   ) {}
 
   /**

@@ -1,6 +1,7 @@
 import { viewColumns, viewFunctions, type ColumnReference, type MysqlLineage } from "../../../core/sql/mysql-columns";
 import { analyzeMysql } from "../../../core/policy/classify-mysql";
 import { CatalogConnection } from "./catalog-connection";
+import type { ForeignKeyCascade, ReferentialAction } from "../../../core/sql/written-tables";
 import type { TargetSession } from "./target-login";
 import { MAX_NESTING } from "./view-rules";
 
@@ -12,6 +13,8 @@ export type View = {
   columns?: Array<{ name: string; reads: ColumnReference[] }> | null;
   functions?: ReturnType<typeof viewFunctions>;
 };
+
+const referentialAction = (rule: string | undefined): ReferentialAction | undefined => (rule === "CASCADE" || rule === "SET NULL" || rule === "SET DEFAULT" ? rule : undefined);
 
 const TTL_MS = 60_000;
 /** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
@@ -50,6 +53,8 @@ export class ViewCatalog {
     routines: Map<string, Array<string | null>> | null;
     /** Table -> its triggers' event (insert, update, delete) and body. */
     triggers: Map<string, Array<{ event: string; body: string }>> | null;
+    /** Referenced table -> the tables whose foreign keys write their rows when one of its rows is deleted or its key updated. */
+    cascades: Map<string, ForeignKeyCascade[]> | null;
     /** A routine's body -> its parameters' names, lower case (only those every routine of that body has). */
     parameters: Map<string, string[]>;
   } | null = null;
@@ -153,6 +158,13 @@ export class ViewCatalog {
     return out;
   }
 
+  /** The foreign keys whose actions write other tables' rows when a row of this table is deleted or its key updated: null when unreadable, undefined when not loaded (ensureFunctions). */
+  cascadesOf(table: string): ForeignKeyCascade[] | null | undefined {
+    const f = this.functions;
+    if (!f || !this.usable(f.at)) return undefined;
+    return f.cascades && (f.cascades.get(bare(table.replace(/`/g, ""))) ?? []);
+  }
+
   /**
    * What masking must know before judging a text or masking its rows: the views of the relations it
    * names (every view when it cannot be read or calls a routine: a routine's body names its own), and
@@ -182,15 +194,23 @@ export class ViewCatalog {
             (select group_concat(p.PARAMETER_NAME separator ',') from information_schema.PARAMETERS p
               where p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA and p.SPECIFIC_NAME = r.SPECIFIC_NAME and p.ROUTINE_TYPE = r.ROUTINE_TYPE)
             from information_schema.ROUTINES r
-          union all select concat('t', lower(EVENT_MANIPULATION)), EVENT_OBJECT_TABLE, ACTION_STATEMENT, null from information_schema.TRIGGERS`,
+          union all select concat('t', lower(EVENT_MANIPULATION)), EVENT_OBJECT_TABLE, ACTION_STATEMENT, null from information_schema.TRIGGERS
+          union all select concat('k', DELETE_RULE, '|', UPDATE_RULE), REFERENCED_TABLE_NAME, concat(CONSTRAINT_SCHEMA, '.', TABLE_NAME), null
+            from information_schema.REFERENTIAL_CONSTRAINTS where DELETE_RULE in ('CASCADE', 'SET NULL', 'SET DEFAULT') or UPDATE_RULE in ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
       )
       .then(
         (rows) => {
           const routines = new Map<string, Array<string | null>>();
           const triggers = new Map<string, Array<{ event: string; body: string }>>();
+          const cascades = new Map<string, ForeignKeyCascade[]>();
           const parameters = new Map<string, string[]>();
           for (const [k, given, body, params] of rows) {
             const name = (given ?? "").toLowerCase();
+            if (k?.startsWith("k")) {
+              const [onDelete, onUpdate] = k.slice(1).split("|").map(referentialAction);
+              cascades.set(name, [...(cascades.get(name) ?? []), { table: body ?? "", onDelete, onUpdate }]);
+              continue;
+            }
             if (k?.startsWith("t")) triggers.set(name, [...(triggers.get(name) ?? []), { event: k.slice(1), body: body ?? "" }]);
             else routines.set(name, [...(routines.get(name) ?? []), body]);
             if (k?.startsWith("t") || body === null) continue;
@@ -203,17 +223,17 @@ export class ViewCatalog {
             parameters.set(body, known ? known.filter((n) => own.includes(n)) : own);
           }
           const names = new Set(rows.filter(([k]) => k === "f").map(([, name]) => (name ?? "").toLowerCase()));
-          return { names, routines, triggers, parameters };
+          return { names, routines, triggers, cascades, parameters };
         },
         (err: Error) => {
           this.log(
             `masking and guardrails: could not read the target's stored functions, procedures and triggers (${err.message}); what any function computes is masked, and under guardrails a call of any function but a built-in, and a write to any table (its triggers), counts as code the gateway cannot see`,
           );
-          return { names: null, routines: null, triggers: null, parameters: new Map<string, string[]>() };
+          return { names: null, routines: null, triggers: null, cascades: null, parameters: new Map<string, string[]>() };
         },
       )
-      .then(({ names, routines, triggers, parameters }) => {
-        if (generation === this.generation) this.functions = { at, names, routines, triggers, parameters };
+      .then(({ names, routines, triggers, cascades, parameters }) => {
+        if (generation === this.generation) this.functions = { at, names, routines, triggers, cascades, parameters };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;

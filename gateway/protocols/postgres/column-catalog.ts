@@ -6,6 +6,7 @@ import type { TypeInfo } from "./pg-value-masking";
 import { ANCESTORS, ROUTINE_CODE, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
 import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, type WriteHooks } from "./routine-code";
 import type { RoutineDefinition } from "../../../core/policy/pg-routine-effects";
+import type { ReferentialAction } from "../../../core/sql/written-tables";
 
 export type RelationInfo = {
   schema: string;
@@ -44,6 +45,9 @@ const standardBody = (c: string) => (c.startsWith("CREATE ") ? c.slice(Math.max(
  * connection runs DDL, so a rename is seen at once there and within a minute elsewhere.
  * A relation or type that cannot be read is cached as absent: the caller then masks (fail closed).
  */
+/** pg_constraint's referential actions that write the referencing rows (no action and restrict write none). */
+const FK_ACTIONS: Record<string, ReferentialAction | undefined> = { c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+
 export class TargetCatalog {
   private readonly relations = new Map<number, Cached<RelationInfo | null>>();
   private readonly types = new Map<number, Cached<TypeInfo | null>>();
@@ -175,7 +179,14 @@ export class TargetCatalog {
 
   async loadTableHooks(names: string[]): Promise<void> {
     const at = this.now();
-    let rows: Array<{ name: string; triggers: Array<[string, number]>; rules: Array<[string, string]>; computed: Array<[string, string]>; through: string[] }>;
+    let rows: Array<{
+      name: string;
+      triggers: Array<[string, number]>;
+      rules: Array<[string, string]>;
+      computed: Array<[string, string]>;
+      through: string[];
+      referenced: Array<[string, string, string]>;
+    }>;
     try {
       ({ rows } = await this.connect().query(
         `select c.relname::text as name,
@@ -186,7 +197,10 @@ export class TargetCatalog {
            array(select distinct bn.nspname || '.' || b.relname from pg_rewrite r
              join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
              join pg_class b on b.oid = d.refobjid join pg_namespace bn on bn.oid = b.relnamespace
-             where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through
+             where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through,
+           array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
+             join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
+             where f.contype = 'f' and f.confrelid = c.oid and (f.confdeltype in ('c', 'n', 'd') or f.confupdtype in ('c', 'n', 'd'))) as referenced
           from pg_class c where c.relname = any($1::text[])`,
         [names],
       ));
@@ -196,7 +210,7 @@ export class TargetCatalog {
     }
     const functions = new Set<string>();
     for (const n of names) {
-      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [], through: [] };
+      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [], through: [], cascades: [] };
       for (const r of rows.filter((r) => r.name === n)) {
         for (const [fn, type] of r.triggers) {
           for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
@@ -211,6 +225,8 @@ export class TargetCatalog {
         for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
         // A view: the relations its rows come from, where a write to it lands (unless its INSTEAD triggers or rules take it).
         for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
+        // Foreign keys whose ON DELETE / ON UPDATE action writes the referencing table's rows.
+        for (const [table, onDelete, onUpdate] of r.referenced) hooks.cascades!.push({ table, onDelete: FK_ACTIONS[onDelete], onUpdate: FK_ACTIONS[onUpdate] });
       }
       this.writeHooks.set(n, { value: hooks, at });
     }
