@@ -15,8 +15,9 @@ import { codeEffects, type RoutineSource } from "./mysql-routine-effects";
  * with the routines it calls; and the triggers of the tables those bodies write (by their words),
  * DEPTH levels down; a write into an updatable view writes the tables its definition reads, whose
  * triggers fire in turn; a delete or an update of a referenced table writes the rows of the tables
- * whose foreign keys cascade from it (InnoDB fires no triggers for those). Triggers and views that cannot be read count as code the gateway cannot see: write, ddl
- * and privileges, as a CALL does (fail closed).
+ * whose foreign keys cascade from it (InnoDB fires no triggers for those). Triggers, views and foreign
+ * keys that cannot be read count as code the gateway cannot see: write, ddl and privileges, as a
+ * CALL does (fail closed).
  */
 
 /** The target's stored routines and triggers as the gateway's catalog of the connection knows them (gateway/protocols/mysql/view-catalog.ts). */

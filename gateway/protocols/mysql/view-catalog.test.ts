@@ -135,4 +135,33 @@ describe("MySQL views under column rules", () => {
     expect(t.queries.filter((q) => q.includes("information_schema.VIEWS")).at(-1)).not.toContain("where");
     expect(masked(m, ["ann@example.com"])).toEqual(["[REDACTED]"]);
   });
+
+  it("tries a failed read again after a few seconds, not after the minute a successful one is kept", async () => {
+    let now = 1_000_000;
+    let down = true;
+    const queries: string[] = [];
+    const connection = {
+      async query(sql: string): Promise<TextRow[]> {
+        queries.push(sql);
+        if (down) throw new Error("too many connections");
+        return [];
+      },
+    } as unknown as CatalogConnection;
+    const catalog = new ViewCatalog(
+      connection,
+      () => {},
+      () => now,
+    );
+    await catalog.ensure(["orders"]);
+    await catalog.ensureFunctions();
+    expect([catalog.viewsNamed("orders"), catalog.triggerCode("orders", ["insert"]), catalog.cascadesOf("orders")]).toEqual([null, null, null]);
+    down = false;
+    now += 2_000;
+    expect([catalog.ensure(["orders"]), catalog.ensureFunctions()]).toEqual([undefined, undefined]);
+    now += 4_000;
+    await catalog.ensure(["orders"]);
+    await catalog.ensureFunctions();
+    expect([catalog.viewsNamed("orders"), catalog.triggerCode("orders", ["insert"]), catalog.cascadesOf("orders")]).toEqual([[], [], []]);
+    expect(queries).toHaveLength(4);
+  });
 });

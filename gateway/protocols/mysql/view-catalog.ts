@@ -17,6 +17,8 @@ export type View = {
 const referentialAction = (rule: string | undefined): ReferentialAction | undefined => (rule === "CASCADE" || rule === "SET NULL" || rule === "SET DEFAULT" ? rule : undefined);
 
 const TTL_MS = 60_000;
+/** A read that failed is tried again after this long (meanwhile what it would have told counts as unreadable: fail closed). */
+const FAILED_MS = 5_000;
 /** An entry past its minute still answers for a while: the statement that loaded it may stream results for longer. */
 const GRACE_MS = 30_000;
 
@@ -233,7 +235,7 @@ export class ViewCatalog {
         },
       )
       .then(({ names, routines, triggers, cascades, parameters }) => {
-        if (generation === this.generation) this.functions = { at, names, routines, triggers, cascades, parameters };
+        if (generation === this.generation) this.functions = { at: routines === null ? at - TTL_MS + FAILED_MS : at, names, routines, triggers, cascades, parameters };
       })
       .finally(() => {
         if (this.loadingFunctions === load) this.loadingFunctions = null;
@@ -312,8 +314,9 @@ export class ViewCatalog {
       } catch (err) {
         this.log(`masking: could not read the target's views (${(err as Error).message}); columns read through them are masked`);
         if (generation !== this.generation) return;
-        if (names === "all") this.everything = { at, ok: false };
-        else for (const n of names) this.byName.set(n, { at, views: null });
+        const failed = at - TTL_MS + FAILED_MS;
+        if (names === "all") this.everything = { at: failed, ok: false };
+        else for (const n of names) this.byName.set(n, { at: failed, views: null });
         return;
       }
       // DDL meanwhile: what was read may be stale, and is not kept (what the waiting statement reads through it is masked).

@@ -205,7 +205,8 @@ export class TargetCatalog {
         [names],
       ));
     } catch (err) {
-      for (const n of names) this.writeHooks.set(n, { value: null, at });
+      // Remembered briefly, as a failed routine lookup is: under a policy a write to these tables counts as code the gateway cannot see meanwhile.
+      for (const n of names) this.writeHooks.set(n, { value: null, at: at - TTL_MS + FAILED_TTL_MS });
       throw err;
     }
     const functions = new Set<string>();
