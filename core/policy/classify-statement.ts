@@ -65,7 +65,12 @@ export type Classification = {
 };
 
 /** A table a statement writes, and how: the triggers and rules that fire are those of these kinds of write. */
-export type TableWrite = { table: string; events: WriteEvent[] };
+export type TableWrite = {
+  table: string;
+  events: WriteEvent[];
+  /** TRUNCATE empties it (its TRUNCATE triggers fire); with CASCADE, also every table that references it. */
+  truncate?: "only" | "cascade";
+};
 
 type Node = Record<string, unknown>;
 
@@ -195,6 +200,12 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       addWrite(c, node.relation, writeEvents(type, node));
     } else if (type === "TruncateStmt") {
       c.writesWithoutWhere = true; // every row, as a DELETE without WHERE
+      // Its triggers are TRUNCATE triggers; with CASCADE it empties the tables that reference these too.
+      for (const r of (node.relations as Node[] | undefined) ?? []) {
+        const rel = (r.RangeVar ?? r) as Node;
+        const table = [rel.schemaname, rel.relname].filter(Boolean).join(".");
+        if (table) (c.writes ??= []).push({ table, events: [], truncate: node.behavior === "DROP_CASCADE" ? "cascade" : "only" });
+      }
     } else if (type === "SelectStmt" && node.lockingClause) {
       classes.add("write"); // SELECT ... FOR UPDATE takes row locks
     }

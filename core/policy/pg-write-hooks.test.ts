@@ -153,3 +153,24 @@ describe("a Postgres write that cascades through foreign keys", () => {
     expect(updated.classification.tables).not.toContain("public.orders");
   });
 });
+
+describe("a Postgres TRUNCATE", () => {
+  it("fires its TRUNCATE triggers, and with CASCADE empties every table that references the ones it names", () => {
+    const tables = {
+      ...TABLES,
+      owners: hooks({ cascades: [{ table: "public.victims" }], truncate: [] }),
+      jobs: hooks({ truncate: ["erase_victims"] }),
+      victims: hooks({ cascades: [{ table: "public.archive" }] }),
+    };
+    expect(classified("truncate owners, public.jobs cascade").writes).toEqual([
+      { table: "owners", events: [], truncate: "cascade" },
+      { table: "public.jobs", events: [], truncate: "cascade" },
+    ]);
+    const cascade = withWriteHookEffects(classified("truncate owners cascade"), source(tables), analyzer);
+    expect(cascade.note).toContain("it writes owners, whose rows public.victims references, so TRUNCATE ... CASCADE runs TRUNCATE (tables public.victims)");
+    expect(cascade.classification.tables).toEqual(expect.arrayContaining(["public.victims", "public.archive"]));
+    // Without CASCADE the server refuses a referenced table: nothing else is emptied.
+    expect(withWriteHookEffects(classified("truncate owners"), source(tables), analyzer).note).toBeUndefined();
+    expect(withWriteHookEffects(classified("truncate jobs"), source(tables), analyzer).note).toContain("it writes jobs, whose TRUNCATE trigger calls erase_victims");
+  });
+});

@@ -26,8 +26,10 @@ export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string
   computed: Array<{ column: string; expr: string }>;
   /** A view's: the relations its rows come from (`schema.name`, as a statement's tables are named), where a write to it lands. */
   through?: string[];
-  /** The tables whose foreign keys reference this one with an action that writes their rows when a referenced row is deleted or its key updated. */
+  /** The tables whose foreign keys reference this one, with the actions that write their rows when a referenced row is deleted or its key updated (none for NO ACTION and RESTRICT: TRUNCATE ... CASCADE empties them all the same). */
   cascades?: ForeignKeyCascade[];
+  /** Its TRUNCATE triggers' functions. */
+  truncate?: string[];
 };
 
 export type PgHookSource = PgRoutineSource & {
@@ -38,7 +40,8 @@ export type PgHookSource = PgRoutineSource & {
 /** How many levels of tables written by triggers and rules are followed. */
 const DEPTH = 2;
 
-type Write = { table: string; events: readonly WriteEvent[]; via: string; depth: number };
+/** A write to follow; `truncate`: TRUNCATE empties the table (with `cascade`, and the tables that reference it). */
+type Write = { table: string; events: readonly WriteEvent[]; via: string; depth: number; truncate?: "only" | "cascade" };
 
 /**
  * `c` with what the triggers, rules and computed columns of the tables it writes run merged in (a
@@ -59,7 +62,7 @@ export function unloadedHookTables(c: Classification, source: PgHookSource, anal
 
 /** The writes a statement makes itself, and through the routines it calls (their bodies' words). */
 function firstWrites(c: Classification, source: PgRoutineSource): Write[] {
-  const out: Write[] = (c.writes ?? []).map((w) => ({ table: w.table, events: w.events, via: "it writes", depth: 0 }));
+  const out: Write[] = (c.writes ?? []).map((w) => ({ table: w.table, events: w.events, via: "it writes", depth: 0, truncate: w.truncate }));
   for (const fn of userFunctions(c.functions))
     for (const w of writtenTables(bodiesOf(fn, source).join("\n"))) out.push({ table: w.table, events: w.events, via: `it calls ${fn}, which writes`, depth: 0 });
   return out;
@@ -74,8 +77,10 @@ function hookSetOff(c: Classification, source: PgHookSource, analyzer: Statement
   for (let w = queue.shift(); w; w = queue.shift()) {
     const table = w.table.split(".").at(-1)!;
     const events = w.events.filter((e) => !seen.has(`${table}\0${e}`));
-    if (!events.length) continue;
+    const truncate = w.truncate && !seen.has(`${table}\0truncate:${w.truncate}`) ? w.truncate : undefined;
+    if (!events.length && !truncate) continue;
     for (const e of events) seen.add(`${table}\0${e}`);
+    if (truncate) seen.add(`${table}\0truncate:${truncate}`);
     const who = `${w.via} ${table}`;
     const hooks = source.tableHooks(table);
     if (hooks === undefined) missing?.(table);
@@ -96,7 +101,18 @@ function hookSetOff(c: Classification, source: PgHookSource, analyzer: Statement
       out.push({ who, whose: `whose rows ${fk.table} references with ${cascaded.action}, which`, found: { effects: writeEffects(cascaded.events, fk.table) } });
       queue.push({ table: fk.table, events: cascaded.events, via: `${who}, whose foreign key action writes`, depth: w.depth });
     }
+    // TRUNCATE fires its own triggers; with CASCADE it empties every table whose foreign keys reference this one, whatever their actions.
     const bodies: string[] = [];
+    if (truncate)
+      for (const fn of hooks.truncate ?? []) {
+        out.push({ who: `${who}, whose TRUNCATE trigger calls ${fn}`, whose: "a function whose body", found: pgRoutineEffects(fn, source, analyzer) });
+        bodies.push(...bodiesOf(fn, source));
+      }
+    if (truncate === "cascade")
+      for (const fk of hooks.cascades ?? []) {
+        out.push({ who, whose: `whose rows ${fk.table} references, so TRUNCATE ... CASCADE`, found: { effects: writeEffects(["truncate"], fk.table) } });
+        queue.push({ table: fk.table, events: [], via: `${who}, whose TRUNCATE ... CASCADE empties`, depth: w.depth, truncate: "cascade" });
+      }
     const functions = new Set(events.flatMap((e) => hooks[e].functions));
     for (const fn of functions) {
       out.push({ who: `${who}, whose trigger calls ${fn}`, whose: "a function whose body", found: pgRoutineEffects(fn, source, analyzer) });

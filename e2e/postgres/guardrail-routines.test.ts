@@ -140,6 +140,7 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`with j as (insert into ${jobs} values (2) returning id) select * from j`, `whose trigger calls ${fn("erase_victim")}`],
       // A foreign key's ON DELETE CASCADE deletes the referencing rows.
       [`delete from ${fn("owners")} where id = 1`, `it writes ${fn("owners")}, whose rows public.${victims} references with ON DELETE CASCADE, which runs DELETE (tables public.${victims})`],
+      [`truncate ${fn("owners")} cascade`, `whose rows public.${victims} references, so TRUNCATE ... CASCADE runs TRUNCATE (tables public.${victims})`],
       // Through views PostgreSQL updates automatically: the rows written are the base table's.
       [`delete from ${fn("victims_v")} where id = 1`, `it writes ${fn("victims_v")}, a view that runs DELETE (tables public.${victims})`],
       [`insert into ${fn("jobs_v")} values (3)`, `it writes ${fn("jobs_v")}, a view over ${jobs}, whose trigger calls ${fn("erase_victim")}`],

@@ -4,7 +4,7 @@ import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
 import { ANCESTORS, ROUTINE_CODE, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
-import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, type WriteHooks } from "./routine-code";
+import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, TRUNCATE_TRIGGER, type WriteHooks } from "./routine-code";
 import type { RoutineDefinition } from "../../../core/policy/pg-routine-effects";
 import type { ReferentialAction } from "../../../core/sql/written-tables";
 
@@ -200,7 +200,7 @@ export class TargetCatalog {
              where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through,
            array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
              join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
-             where f.contype = 'f' and f.confrelid = c.oid and (f.confdeltype in ('c', 'n', 'd') or f.confupdtype in ('c', 'n', 'd'))) as referenced
+             where f.contype = 'f' and f.confrelid = c.oid) as referenced
           from pg_class c where c.relname = any($1::text[])`,
         [names],
       ));
@@ -211,10 +211,19 @@ export class TargetCatalog {
     }
     const functions = new Set<string>();
     for (const n of names) {
-      const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [], through: [], cascades: [] };
+      const hooks: WriteHooks = {
+        insert: { functions: [], rules: [] },
+        update: { functions: [], rules: [] },
+        delete: { functions: [], rules: [] },
+        computed: [],
+        through: [],
+        cascades: [],
+        truncate: [],
+      };
       for (const r of rows.filter((r) => r.name === n)) {
         for (const [fn, type] of r.triggers) {
           for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
+          if (type & TRUNCATE_TRIGGER && !hooks.truncate!.includes(fn)) hooks.truncate!.push(fn);
           if (this.routineCode(fn) === undefined) functions.add(fn);
         }
         // A default or generated value's expression, and the routines it calls.
@@ -226,7 +235,7 @@ export class TargetCatalog {
         for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
         // A view: the relations its rows come from, where a write to it lands (unless its INSTEAD triggers or rules take it).
         for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
-        // Foreign keys whose ON DELETE / ON UPDATE action writes the referencing table's rows.
+        // Foreign keys that reference it: their ON DELETE / ON UPDATE actions may write the referencing rows (and TRUNCATE ... CASCADE empties them).
         for (const [table, onDelete, onUpdate] of r.referenced) hooks.cascades!.push({ table, onDelete: FK_ACTIONS[onDelete], onUpdate: FK_ACTIONS[onUpdate] });
       }
       this.writeHooks.set(n, { value: hooks, at });

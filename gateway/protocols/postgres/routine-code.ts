@@ -13,6 +13,8 @@ export const TRIGGER_EVENTS: Array<[WriteEvent, number]> = [
   ["delete", 1 << 3],
   ["update", 1 << 4],
 ];
+/** pg_trigger.tgtype's bit of a TRUNCATE trigger. */
+export const TRUNCATE_TRIGGER = 1 << 5;
 export const RULE_EVENTS: Record<string, WriteEvent> = { "2": "update", "3": "insert", "4": "delete" };
 
 /** How many levels of routines called by routines the catalog looks up at once (and copy-catalog.ts's calledCode follows). */
