@@ -46,3 +46,18 @@ export const AGGREGATE_CODE = `(select string_agg(f.prosrc, E'\\n') from pg_aggr
   join pg_language fl on fl.oid = f.prolang where a.aggfnoid = p.oid and fl.lanname not in ('c', 'internal'))`;
 /** A routine's code: an aggregate's (see AGGREGATE_CODE), none for C and internal ones, else its body (a SQL-standard body's definition). */
 export const ROUTINE_CODE = `case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end`;
+
+/** What writes to tables of these names (any schema) run: triggers, rules, computed columns, a view's relations, the foreign keys that reference them (routine-code.ts's TableHookRow). */
+export const TABLE_HOOKS = `select c.relname::text as name,
+           array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
+           array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules,
+           array(select json_build_array(a.attname::text, pg_get_expr(d.adbin, d.adrelid)) from pg_attrdef d
+             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = c.oid) as computed,
+           array(select distinct bn.nspname || '.' || b.relname from pg_rewrite r
+             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+             join pg_class b on b.oid = d.refobjid join pg_namespace bn on bn.oid = b.relnamespace
+             where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through,
+           array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
+             join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
+             where f.contype = 'f' and f.confrelid = c.oid) as referenced
+          from pg_class c where c.relname = any($1::text[])`;

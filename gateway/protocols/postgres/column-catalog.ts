@@ -3,10 +3,9 @@ import type { PgTarget } from "./target-socket";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
-import { ANCESTORS, ROUTINE_CODE, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
-import { calledNames, ROUTINE_DEPTH, RULE_EVENTS, TRIGGER_EVENTS, TRUNCATE_TRIGGER, type WriteHooks } from "./routine-code";
+import { ANCESTORS, ROUTINE_CODE, TABLE_HOOKS, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
+import { calledNames, hookedRoutines, ROUTINE_DEPTH, writeHooksOf, type TableHookRow, type WriteHooks } from "./routine-code";
 import type { RoutineDefinition } from "../../../core/policy/pg-routine-effects";
-import type { ReferentialAction } from "../../../core/sql/written-tables";
 
 export type RelationInfo = {
   schema: string;
@@ -45,8 +44,6 @@ const standardBody = (c: string) => (c.startsWith("CREATE ") ? c.slice(Math.max(
  * connection runs DDL, so a rename is seen at once there and within a minute elsewhere.
  * A relation or type that cannot be read is cached as absent: the caller then masks (fail closed).
  */
-/** pg_constraint's referential actions that write the referencing rows (no action and restrict write none). */
-const FK_ACTIONS: Record<string, ReferentialAction | undefined> = { c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
 
 export class TargetCatalog {
   private readonly relations = new Map<number, Cached<RelationInfo | null>>();
@@ -179,31 +176,9 @@ export class TargetCatalog {
 
   async loadTableHooks(names: string[]): Promise<void> {
     const at = this.now();
-    let rows: Array<{
-      name: string;
-      triggers: Array<[string, number]>;
-      rules: Array<[string, string]>;
-      computed: Array<[string, string]>;
-      through: string[];
-      referenced: Array<[string, string, string]>;
-    }>;
+    let rows: TableHookRow[];
     try {
-      ({ rows } = await this.connect().query(
-        `select c.relname::text as name,
-           array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
-           array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules,
-           array(select json_build_array(a.attname::text, pg_get_expr(d.adbin, d.adrelid)) from pg_attrdef d
-             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = c.oid) as computed,
-           array(select distinct bn.nspname || '.' || b.relname from pg_rewrite r
-             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
-             join pg_class b on b.oid = d.refobjid join pg_namespace bn on bn.oid = b.relnamespace
-             where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through,
-           array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
-             join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
-             where f.contype = 'f' and f.confrelid = c.oid) as referenced
-          from pg_class c where c.relname = any($1::text[])`,
-        [names],
-      ));
+      ({ rows } = await this.connect().query(TABLE_HOOKS, [names]));
     } catch (err) {
       // Remembered briefly, as a failed routine lookup is: under a policy a write to these tables counts as code the gateway cannot see meanwhile.
       for (const n of names) this.writeHooks.set(n, { value: null, at: at - TTL_MS + FAILED_TTL_MS });
@@ -211,33 +186,9 @@ export class TargetCatalog {
     }
     const functions = new Set<string>();
     for (const n of names) {
-      const hooks: WriteHooks = {
-        insert: { functions: [], rules: [] },
-        update: { functions: [], rules: [] },
-        delete: { functions: [], rules: [] },
-        computed: [],
-        through: [],
-        cascades: [],
-        truncate: [],
-      };
-      for (const r of rows.filter((r) => r.name === n)) {
-        for (const [fn, type] of r.triggers) {
-          for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
-          if (type & TRUNCATE_TRIGGER && !hooks.truncate!.includes(fn)) hooks.truncate!.push(fn);
-          if (this.routineCode(fn) === undefined) functions.add(fn);
-        }
-        // A default or generated value's expression, and the routines it calls.
-        for (const [column, expr] of r.computed) {
-          hooks.computed.push({ column, expr });
-          for (const fn of calledNames(expr)) if (this.routineCode(fn) === undefined && !this.builtinRoutines()?.functions.has(fn)) functions.add(fn);
-        }
-        // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
-        for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
-        // A view: the relations its rows come from, where a write to it lands (unless its INSTEAD triggers or rules take it).
-        for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
-        // Foreign keys that reference it: their ON DELETE / ON UPDATE actions may write the referencing rows (and TRUNCATE ... CASCADE empties them).
-        for (const [table, onDelete, onUpdate] of r.referenced) hooks.cascades!.push({ table, onDelete: FK_ACTIONS[onDelete], onUpdate: FK_ACTIONS[onUpdate] });
-      }
+      const hooks = writeHooksOf(rows.filter((r) => r.name === n));
+      // The routines its triggers and computed columns call, looked up with it.
+      for (const fn of hookedRoutines(hooks)) if (this.routineCode(fn) === undefined && !this.builtinRoutines()?.functions.has(fn)) functions.add(fn);
       this.writeHooks.set(n, { value: hooks, at });
     }
     if (functions.size) await this.loadRoutineNames([...functions]);

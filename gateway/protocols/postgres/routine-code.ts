@@ -3,7 +3,7 @@
  * loads them, copy-catalog.ts follows them): the names a body calls, how deep calls are followed,
  * and the kinds of write a trigger or a rule fires on.
  */
-import type { WriteEvent } from "../../../core/sql/written-tables";
+import type { ReferentialAction, WriteEvent } from "../../../core/sql/written-tables";
 import type { WriteHooks } from "../../../core/policy/pg-write-hooks";
 
 export type { WriteHooks };
@@ -25,4 +25,43 @@ export function calledNames(body: string): string[] {
   const out = new Set<string>();
   for (const m of body.matchAll(/([A-Za-z_][\w$]*)\s*\(/g)) out.add(m[1].toLowerCase());
   return [...out];
+}
+
+/** One relation's row of TABLE_HOOKS (catalog-queries.ts). */
+export type TableHookRow = {
+  name: string;
+  triggers: Array<[string, number]>;
+  rules: Array<[string, string]>;
+  computed: Array<[string, string]>;
+  through: string[];
+  referenced: Array<[string, string, string]>;
+};
+
+/** pg_constraint's referential actions that write the referencing rows (no action and restrict write none). */
+const FK_ACTIONS: Record<string, ReferentialAction | undefined> = { c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+
+/** What writes to a table of one name run, from the TABLE_HOOKS rows of the relations of that name (any schema). */
+export function writeHooksOf(rows: TableHookRow[]): WriteHooks {
+  const hooks: WriteHooks = { insert: { functions: [], rules: [] }, update: { functions: [], rules: [] }, delete: { functions: [], rules: [] }, computed: [], through: [], cascades: [], truncate: [] };
+  for (const r of rows) {
+    for (const [fn, type] of r.triggers) {
+      for (const [event, bit] of TRIGGER_EVENTS) if (type & bit && !hooks[event].functions.includes(fn)) hooks[event].functions.push(fn);
+      if (type & TRUNCATE_TRIGGER && !hooks.truncate!.includes(fn)) hooks.truncate!.push(fn);
+    }
+    // A default or generated value's expression.
+    for (const [column, expr] of r.computed) hooks.computed.push({ column, expr });
+    // A rule's actions, after its header (which names the table itself: `CREATE RULE r AS ON UPDATE TO t DO ...`).
+    for (const [type, def] of r.rules) hooks[RULE_EVENTS[type] ?? "update"].rules.push(def.replace(/^[\s\S]*?\bDO\s+(?:ALSO\s+|INSTEAD\s+)?/, ""));
+    // A view: the relations its rows come from, where a write to it lands (unless its INSTEAD triggers or rules take it).
+    for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
+    // Foreign keys that reference it: their ON DELETE / ON UPDATE actions may write the referencing rows (and TRUNCATE ... CASCADE empties them).
+    for (const [table, onDelete, onUpdate] of r.referenced) hooks.cascades!.push({ table, onDelete: FK_ACTIONS[onDelete], onUpdate: FK_ACTIONS[onUpdate] });
+  }
+  return hooks;
+}
+
+/** The routines a table's hooks call by name: its triggers' functions and what its computed columns call. */
+export function hookedRoutines(hooks: WriteHooks): string[] {
+  const triggers = [...hooks.insert.functions, ...hooks.update.functions, ...hooks.delete.functions, ...(hooks.truncate ?? [])];
+  return [...new Set([...triggers, ...hooks.computed.flatMap((c) => calledNames(c.expr))])];
 }
