@@ -39,7 +39,7 @@ export function withRoutineEffects(c: Classification, routines: RoutineSource | 
 }
 
 /** What calling one function runs: its body's effects (with those of the routines it calls), or why that cannot be told. */
-function functionEffects(name: string, routines: RoutineSource | null, serverVersion?: number): BodyEffects {
+export function functionEffects(name: string, routines: RoutineSource | null, serverVersion?: number): BodyEffects {
   const code = routines?.routineCode(name);
   if (code === undefined) return { why: "and the gateway has not read the target's stored functions (it could not reach the target's catalog)" };
   if (code === null)

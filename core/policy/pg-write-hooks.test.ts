@@ -174,3 +174,25 @@ describe("a Postgres TRUNCATE", () => {
     expect(withWriteHookEffects(classified("truncate jobs"), source(tables), analyzer).note).toContain("it writes jobs, whose TRUNCATE trigger calls erase_victims");
   });
 });
+
+describe("a Postgres write in a partition or inheritance hierarchy", () => {
+  it("writes the rows of the tables above it, and of its partitions or children below, whose triggers fire", () => {
+    const tables = {
+      ...TABLES,
+      payments: hooks({ descendants: ["public.payments_eu", "public.payments_us"] }),
+      payments_eu: hooks({ ancestors: ["public.payments"], insert: { functions: ["erase_victims"], rules: [] } }),
+      payments_us: hooks({ ancestors: ["public.payments"] }),
+    };
+    const inserted = withWriteHookEffects(classified("insert into payments values (1)"), source(tables), analyzer);
+    expect(inserted.note).toContain("it writes payments, a table of a partition or inheritance hierarchy that runs INSERT (tables public.payments_eu, public.payments_us)");
+    expect(inserted.note).toContain("it writes payments, whose partitions or child tables include payments_eu, whose trigger calls erase_victims");
+    expect(inserted.classification.tables).toEqual(expect.arrayContaining(["public.payments_us", "victims"]));
+    // A partition written directly writes rows of its parent table: a rule on payments meets it.
+    const direct = withWriteHookEffects(classified("delete from payments_us where id = 1"), source(tables), analyzer);
+    expect(direct.note).toBe("it writes payments_us, a table of a partition or inheritance hierarchy that runs DELETE (tables public.payments)");
+    const emptied = withWriteHookEffects(classified("truncate payments"), source(tables), analyzer);
+    expect(emptied.note).toContain("it writes payments, a table of a partition or inheritance hierarchy that runs TRUNCATE (tables public.payments_eu, public.payments_us)");
+    expect(emptied.classification.tables).toEqual(expect.arrayContaining(["public.payments_eu", "public.payments_us"]));
+    expect(unloadedHookTables(classified("insert into payments values (1)"), source({ payments: tables.payments }), analyzer)).toEqual(["payments_eu", "payments_us"]);
+  });
+});

@@ -15,8 +15,9 @@ import { pgRoutineEffects, userFunctions, type PgRoutineSource } from "./pg-rout
  * routines it calls), for the kinds of write it makes: each trigger's function is read as a called
  * routine is (core/policy/pg-routine-effects.ts), each rule's actions as statements, each foreign key
  * whose ON DELETE / ON UPDATE action writes the referencing table as that write, each computed
- * column's routines likewise; and the tables those write (by their words) in turn, DEPTH levels
- * down. What cannot be read (a C trigger function, a catalog that could not be read in time) counts
+ * column's routines likewise; the tables of its inheritance or partition hierarchy (its rows are its
+ * ancestors', and a write of it reaches its descendants', whose triggers fire); and the tables those
+ * write (by their words) in turn, DEPTH levels down. What cannot be read (a C trigger function, a catalog that could not be read in time) counts
  * as code the gateway cannot see: write, ddl and privileges, as DO and CALL do (fail closed).
  * Tables are looked up by name in any schema: over-matching is stricter, never laxer.
  */
@@ -30,6 +31,12 @@ export type WriteHooks = Record<WriteEvent, { functions: string[]; rules: string
   cascades?: ForeignKeyCascade[];
   /** Its TRUNCATE triggers' functions. */
   truncate?: string[];
+  /** A view's or materialized view's: every relation it reads through views at any depth (`schema.name`), and the definitions of those views (its own first). */
+  reads?: { relations: string[]; definitions: string[] };
+  /** A table's: those it inherits from or is a partition of, at any depth (`schema.name`): its rows are theirs too. */
+  ancestors?: string[];
+  /** A table's: those that inherit from it or are its partitions, at any depth (`schema.name`): a read or write of it (without ONLY) reaches their rows. */
+  descendants?: string[];
 };
 
 export type PgHookSource = PgRoutineSource & {
@@ -40,8 +47,8 @@ export type PgHookSource = PgRoutineSource & {
 /** How many levels of tables written by triggers and rules are followed. */
 const DEPTH = 2;
 
-/** A write to follow; `truncate`: TRUNCATE empties the table (with `cascade`, and the tables that reference it). */
-type Write = { table: string; events: readonly WriteEvent[]; via: string; depth: number; truncate?: "only" | "cascade" };
+/** A write to follow; `truncate`: TRUNCATE empties the table (with `cascade`, and the tables that reference it); `partOf`: it reaches this table as a descendant of one already followed (whose hierarchy is counted). */
+type Write = { table: string; events: readonly WriteEvent[]; via: string; depth: number; truncate?: "only" | "cascade"; partOf?: boolean };
 
 /**
  * `c` with what the triggers, rules and computed columns of the tables it writes run merged in (a
@@ -88,6 +95,14 @@ function hookSetOff(c: Classification, source: PgHookSource, analyzer: Statement
       const why = hooks === undefined ? "whose triggers and rules the gateway could not read in time" : "whose triggers and rules the gateway could not read (its catalog could not be read)";
       out.push({ who, whose: "", found: { why } });
       continue;
+    }
+    // Its hierarchy: its rows are rows of the tables it inherits from or is a partition of, and a write
+    // of it (without ONLY: over-matching is stricter) writes its partitions' and child tables' rows, whose triggers fire in turn.
+    if (!w.partOf) {
+      const family = [...(hooks.ancestors ?? []), ...(hooks.descendants ?? [])];
+      const kinds: readonly string[] = truncate ? [...events, "truncate"] : events;
+      if (family.length) out.push({ who, whose: "a table of a partition or inheritance hierarchy that", found: { effects: family.flatMap((t) => writeEffects(kinds, t)) } });
+      for (const d of hooks.descendants ?? []) queue.push({ table: d, events, via: `${who}, whose partitions or child tables include`, depth: w.depth, truncate, partOf: true });
     }
     // A write to a view (one PostgreSQL updates automatically) writes the rows of the relations it reads: their rules and triggers fire too.
     for (const base of hooks.through ?? []) {

@@ -49,13 +49,14 @@ const DIALECTS: Record<"postgres" | "mysql", Dialect> = {
     upsert: /\bon\s+conflict\b[\s\S]*?\bdo\s+update\b/i,
     name: (n) => n.toLowerCase(),
   },
-  // `insert [ignore] [into] t`, `replace [into] t` (an insert and a delete), `update [ignore] t [alias] set`, `delete from t`; an upsert is ON DUPLICATE KEY UPDATE.
+  // `insert [low_priority|delayed|high_priority] [ignore] [into] t`, `replace [low_priority|delayed] [into] t` (an insert and a delete),
+  // `update [low_priority] [ignore] t [alias] set`, `delete [low_priority] [quick] [ignore] from t`; an upsert is ON DUPLICATE KEY UPDATE.
   mysql: {
     patterns: [
-      [new RegExp(`\\binsert\\s+(?:ignore\\s+)?(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert"]],
-      [new RegExp(`\\breplace\\s+(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert", "delete"]],
-      [new RegExp(`\\bupdate\\s+(?:ignore\\s+)?${MYSQL_NAME}\`?(?:\\s+(?:as\\s+)?[\\w$]+)?\\s+set\\b`, "gi"), ["update"]],
-      [new RegExp(`\\bdelete\\s+from\\s+${MYSQL_NAME}`, "gi"), ["delete"]],
+      [new RegExp(`\\binsert\\s+(?:(?:low_priority|delayed|high_priority|ignore)\\s+)*(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert"]],
+      [new RegExp(`\\breplace\\s+(?:(?:low_priority|delayed)\\s+)*(?:into\\s+)?${MYSQL_NAME}`, "gi"), ["insert", "delete"]],
+      [new RegExp(`\\bupdate\\s+(?:(?:low_priority|ignore)\\s+)*${MYSQL_NAME}\`?(?:\\s+(?:as\\s+)?[\\w$]+)?\\s+set\\b`, "gi"), ["update"]],
+      [new RegExp(`\\bdelete\\s+(?:(?:low_priority|quick|ignore)\\s+)*from\\s+${MYSQL_NAME}`, "gi"), ["delete"]],
     ],
     upsert: /\bon\s+duplicate\s+key\s+update\b/i,
     name: (n) => n.replace(/`/g, ""),

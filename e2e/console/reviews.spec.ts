@@ -73,8 +73,8 @@ test("[REVIEWS][LANDING]: an approver signing in while something waits lands on 
     await page.getByLabel("E-mail").fill(approver.email);
     await page.getByLabel("Password").fill(approver.password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page).toHaveURL(/\/reviews$/, { timeout: 3000 });
-  }).toPass({ timeout: 20_000 }); // the held statement reaches the database a moment after psql starts
+    await expect(page).toHaveURL(/\/reviews$/, { timeout: 6000 });
+  }).toPass({ timeout: 40_000 }); // the held statement reaches the gateway's hold a moment after psql starts (after a catalog read), and sign-in is slow on a loaded machine
   const nav = page.getByRole("navigation", { name: "Console" }).first();
   await expect(nav.getByLabel("1 waiting for a decision")).toBeVisible();
   await shot(page, "reviews-landing-approver");

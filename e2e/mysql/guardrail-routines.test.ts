@@ -52,6 +52,13 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       insert into shop.owners values (1)//
       create table shop.owned (id int primary key, owner int, foreign key (owner) references shop.owners (id) on delete cascade) engine=InnoDB//
       insert into shop.owned values (1, 1)//
+      create table shop.secrets (id int, ssn varchar(20))//
+      insert into shop.secrets values (1, '123-45-6789')//
+      create view shop.secrets_v as select id, ssn from shop.secrets//
+      create view shop.secrets_count as select count(*) as n from shop.secrets_v//
+      create function shop.peek_secret() returns varchar(20) reads sql data return (select ssn from shop.secrets limit 1)//
+      create view shop.peek_v as select shop.peek_secret() as ssn//
+      create view shop.plain_v as select id from shop.plain//
       delimiter ;
     `);
     gw = await startTestGateway();
@@ -74,6 +81,9 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         { name: "no-settings", action: "deny", match: { classes: ["session"] } },
       ],
     });
+    await seedMysqlConnection(seed, "viewed", db, { db: "shop" });
+    await seedGrant(seed, "agents", "viewed");
+    await seedPolicy(seed, "viewed", { defaultAction: "allow", rules: [{ name: "no-secrets", action: "deny", match: { tables: ["shop.secrets"], kinds: ["SELECT"] } }] });
     agent = await seedIdentity(seed, "routine-agent", ["agents"]);
     before = await snapshot();
   }, 120_000);
@@ -152,8 +162,9 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       // Writes whose triggers do not touch victims run, `set new.at = ...` being no setting of the session; so do tables without triggers.
       await c.query("insert into stamped (id, code) values (1, 'ab')");
       await c.query("insert into plain values (1)");
-      // Reading a view over the protected table into another table writes only that one.
-      await c.query("insert into plain select id from victims_v where id = 2");
+      // Reading a view over the protected table into another table is judged as reading the table itself is (a rule meets the statement's tables and classes together).
+      for (const sql of ["insert into plain select id from victims where id = 2", "insert into plain select id from victims_v where id = 2"])
+        expect((await refusal(c.query(sql)))?.message, sql).toContain('rule "protect-victims"');
       await c.query("update jobs set id = 5 where id = 4");
       const [[row]] = await c.query<RowDataPacket[]>("select id, at is not null as stamped, code from stamped");
       expect(row).toEqual({ id: 1, stamped: 1, code: "AB" });
@@ -161,5 +172,26 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       await c.end();
     }
     expect(await snapshot()).toBe(before);
+  });
+
+  it("[VIEWS] refuses a read of a protected table through a view, a view over it or a view's stored function, text and prepared; other views read", async () => {
+    const c = await gatewayConnection(gw.gw.ports.mysql, "viewed", agent.key);
+    try {
+      await refused(c, 'rule "no-secrets"', [
+        ["select * from secrets", ""],
+        ["select ssn from secrets_v", "it reads secrets_v, a view that reads (tables shop.secrets)"],
+        ["select n from shop.secrets_count", "it reads shop.secrets_count, a view over shop.secrets_v, a view that reads (tables shop.secrets)"],
+        ["select * from peek_v", "it reads peek_v, a view that calls shop.peek_secret, a stored function whose body reads (tables shop.secrets)"],
+        ["insert into plain select id from secrets_v", "it reads secrets_v, a view that reads (tables shop.secrets)"],
+      ]);
+      expect((await refusal(c.execute("select ssn from secrets_v where id = ?", [1])))?.errno).toBe(1142);
+      // A view over other tables, and the same view name written through, are not reads of secrets.
+      const [rows] = await c.query<RowDataPacket[]>("select count(*) as n from plain_v");
+      expect(rows[0].n).toBeGreaterThanOrEqual(0);
+      const [[counted]] = await c.execute<RowDataPacket[]>("select count(*) as n from plain where id = ?", [42]);
+      expect(counted.n).toBe(0);
+    } finally {
+      await c.end();
+    }
   });
 });

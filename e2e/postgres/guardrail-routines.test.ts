@@ -178,4 +178,88 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     expect(r.stdout).toMatch(/plain_rows\s*-+\s*1\b/);
     expect(await victimRows()).toBe("1,2,3");
   });
+
+  it("[VIEWS] refuses a read of a protected table through a view, a view over it, a materialized view or a view's function; other views read", async () => {
+    const viewsKey = await t.setupAccess({ connection: "routined-views", identity: "view-agent" });
+    const [secrets, open, direct, counted, frozen, peeked, harmless] = ["secrets", "open", "direct_v", "counted_v", "frozen_mv", "peeked_v", "harmless_v"].map(fn);
+    const made = await t.psql(viewsKey, "routined-views", [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-qc",
+      `create table ${secrets} (id int, ssn text); insert into ${secrets} values (1, '123-45-6789');
+       create table ${open} (id int); insert into ${open} values (7);
+       create view ${direct} as select id, ssn from ${secrets};
+       create view ${counted} as select count(*) as n from ${direct};
+       create materialized view ${frozen} as select ssn from ${secrets};
+       create function ${fn("peek_secret")}() returns text language sql stable as $$ select ssn from ${secrets} limit 1 $$;
+       create view ${peeked} as select ${fn("peek_secret")}() as ssn;
+       create view ${harmless} as select id from ${open};`,
+    ]);
+    if (made.code !== 0) throw new Error(made.stderr);
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "no-secrets", action: "deny", match: { tables: [`public.${secrets}`], kinds: ["SELECT"] } }] }));
+    const applied = await t.cli("policies", "apply", "routined-views", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    for (const [sql, says] of [
+      [`select * from ${secrets}`, ""],
+      [`select ssn from ${direct}`, `it reads ${direct}, a view that reads (tables public.${secrets})`],
+      [`select n from ${counted}`, `it reads ${counted}, a view that reads (tables public.${direct}, public.${secrets})`],
+      [`select * from ${frozen}`, `it reads ${frozen}, a view that reads (tables public.${secrets})`],
+      [`select * from ${peeked}`, `it reads ${peeked}, a view that calls ${fn("peek_secret")}, a function whose body reads (tables ${secrets})`],
+      [`create temp table copied as select * from ${open} join ${direct} using (id)`, `it reads ${direct}, a view that reads (tables public.${secrets})`],
+    ]) {
+      const r = await t.psql(viewsKey, "routined-views", ["-c", sql]);
+      expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "no-secrets"');
+      expect(r.stderr, sql).toContain(says);
+      expect(r.stdout, sql).not.toContain("123-45-6789");
+    }
+    // The extended protocol is judged the same way; a view over other tables, and the table itself beside a view, read.
+    const client = new pg.Client({ host: "127.0.0.1", port: t.pgPort, database: "routined-views", user: "agent", password: viewsKey, ssl: false });
+    await client.connect();
+    try {
+      expect(await client.query(`select ssn from ${direct} where id = $1`, [1]).catch((e: Error) => e)).toMatchObject({ code: "42501" });
+      expect((await client.query(`select id from ${harmless} where id = $1`, [7])).rows).toEqual([{ id: 7 }]);
+      expect((await client.query(`select count(*)::int as n from ${open}`)).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("[PARTITIONS] a rule on a partition meets a read or write of its parent, and one on the parent a write of a partition", async () => {
+    const partsKey = await t.setupAccess({ connection: "routined-parts", identity: "parts-agent" });
+    const [payments, eu, us] = ["payments", "payments_eu", "payments_us"].map(fn);
+    const made = await t.psql(partsKey, "routined-parts", [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-qc",
+      `create table ${payments} (id int, region text) partition by list (region);
+       create table ${eu} partition of ${payments} for values in ('eu');
+       create table ${us} partition of ${payments} for values in ('us');
+       insert into ${payments} values (1, 'eu'), (2, 'us');`,
+    ]);
+    if (made.code !== 0) throw new Error(made.stderr);
+    const rules = [
+      { name: "no-eu", action: "deny", match: { tables: [`public.${eu}`] } },
+      { name: "protect-payments", action: "deny", match: { tables: [`public.${payments}`], classes: ["write"] } },
+    ];
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules }));
+    const applied = await t.cli("policies", "apply", "routined-parts", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const [sql, rule, says] of [
+      [`select * from ${payments}`, "no-eu", `it reads ${payments}, a table of a partition or inheritance hierarchy that reads (tables public.${eu}, public.${us})`],
+      [`delete from ${payments} where id = 2`, "no-eu", `it writes ${payments}, a table of a partition or inheritance hierarchy that runs DELETE (tables public.${eu}, public.${us})`],
+      [`insert into ${us} values (3, 'us')`, "protect-payments", `it writes ${us}, a table of a partition or inheritance hierarchy that runs INSERT (tables public.${payments})`],
+    ]) {
+      const r = await t.psql(partsKey, "routined-parts", ["-c", sql]);
+      expect(r.stderr, sql).toContain(`Gatehouse denied this statement: rule "${rule}"`);
+      expect(r.stderr, sql).toContain(says);
+    }
+    // Another partition is read alone.
+    const r = await t.psql(partsKey, "routined-parts", ["-qAtc", `select string_agg(id::text, ',') from ${us}`]);
+    expect(r.stdout.trim()).toBe("2");
+    const all = await t.psql(partsKey, "routined-parts", ["-qAtc", `select count(*) from ${payments}`]);
+    expect(all.stderr).toContain('rule "no-eu"');
+  });
 });

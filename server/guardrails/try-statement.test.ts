@@ -99,5 +99,12 @@ describe("tryStatement on a MySQL connection", () => {
     expect(write.parsed && write.statements[0].note).toBe(
       "it writes jobs: the gateway also judges what the write sets off (triggers, a view's tables, cascading foreign keys), read from the target's catalog, which this preview does not read",
     );
+    // A read: whether its relations are views (and what is under them) is known on the data path only.
+    const dropped = await mysql("drop view contacts", noWrites);
+    expect(dropped.parsed && dropped.statements[0].note).toBeUndefined();
+    const read = await mysql("select * from contacts", noWrites);
+    expect(read.parsed && read.statements[0].note).toBe(
+      "it reads contacts: where that is a view, the gateway also judges the tables under it and what its definition calls, read from the target's catalog, which this preview does not read",
+    );
   });
 });

@@ -9,11 +9,9 @@ import { Err } from "./protocol-constants";
 import type { ViewCatalog } from "./view-catalog";
 import { nonBuiltin, withRoutineEffects } from "../../../core/policy/mysql-routine-effects";
 import { withTriggerEffects } from "../../../core/policy/mysql-trigger-effects";
+import { withViewReadEffects } from "../../../core/policy/mysql-view-reads";
 import { writesOf } from "../../../core/sql/mysql-writes";
 import { writtenTables } from "../../../core/sql/written-tables";
-
-// A text that may call a stored function (or EXECUTE what may) or write a table: the target's routines and triggers may have to be read first.
-const MAY_SET_OFF = /\(|execute|insert|update|delete|replace|load/i;
 
 export type ReviewNeeded = Extract<Verdict, { action: "review" }>;
 /** What the guard says of a text: pass (null), refuse (with the kind the audit names), or hold for review. */
@@ -43,22 +41,25 @@ export class MysqlStatementGuard {
   ) {}
 
   /**
-   * Under a policy, the target's stored routines and triggers are read (unless known) before a text
-   * that calls a function other than a built-in, or writes rows, is judged: undefined when there is
-   * nothing to wait for.
+   * Under a policy, what judging a text needs of the target's catalog is read (unless known) first:
+   * whether the relations it names are views (read through, or written through, to the tables they
+   * read), and the stored routines and triggers when it calls a function other than a built-in,
+   * writes rows or reads a view. Undefined when there is nothing to wait for (a driver's point select
+   * once its table is known).
    */
   routinesReady(text: string): Promise<void> | undefined {
-    // A driver's point select pays nothing here.
-    if (!this.routines || !MAY_SET_OFF.test(text) || !this.policy()) return undefined;
+    const routines = this.routines;
+    if (!routines || !this.policy()) return undefined;
     const analysis = analyzeMysql(text, this.serverVersion);
-    const setsOff = (c: Classification) => nonBuiltin(c.functions).length > 0 || writesOf(c).events.length > 0;
-    if (!analysis.ok || !analysis.statements.some((s) => setsOff(s.classification) || (s.classification.executes && setsOff(this.prepared.get(s.classification.executes) ?? s.classification))))
-      return undefined;
-    // The tables its words write into, which may be views (written through to the tables they read).
-    const targets = analysis.statements.flatMap((s) => writtenTables(s.executable, "mysql").map((w) => w.table));
-    const views = targets.length ? this.routines.ensure(targets) : undefined;
-    const functions = this.routines.ensureFunctions();
-    return views && functions ? Promise.all([views, functions]).then(() => {}) : (views ?? functions);
+    if (!analysis.ok) return undefined;
+    const judged = analysis.statements.map((s) => (s.classification.executes ? (this.prepared.get(s.classification.executes) ?? s.classification) : s.classification));
+    const setsOff = judged.some((c) => nonBuiltin(c.functions).length > 0 || writesOf(c).events.length > 0);
+    // The tables its words name, and those they write into (`insert into v`), which may be views.
+    const tables = [...judged.flatMap((c) => c.tables), ...analysis.statements.flatMap((s) => writtenTables(s.executable, "mysql").map((w) => w.table))];
+    const views = tables.length ? routines.ensure(tables) : undefined;
+    const readsView = () => tables.some((t) => routines.viewsNamed(t)?.length !== 0);
+    const functions = () => (setsOff || readsView() ? routines.ensureFunctions() : undefined);
+    return views ? views.then(functions) : functions();
   }
 
   /** Whether the connection has a policy (texts are judged). */
@@ -94,9 +95,10 @@ export class MysqlStatementGuard {
     const through = new Map<object, string>();
     const commands = analysis.statements.map((s) => {
       const called = withRoutineEffects(this.resolve(s), this.routines, this.serverVersion);
-      const { classification: c, note } = withTriggerEffects(called.classification, this.routines, this.serverVersion, s.executable);
+      const triggered = withTriggerEffects(called.classification, this.routines, this.serverVersion, s.executable);
+      const { classification: c, note } = withViewReadEffects(triggered.classification, this.routines, this.serverVersion, s.executable);
       const command = sqlCommand(c, s.original);
-      const notes = [called.note, note].filter(Boolean).join("; ");
+      const notes = [called.note, triggered.note, note].filter(Boolean).join("; ");
       if (notes) through.set(command, notes);
       // Unqualified tables are in the session's database: a rule on `shop.*` meets them (deny and review rules).
       const possible = this.database === undefined ? [] : possibleTables(c.tables, this.database === null ? null : [this.database]);

@@ -47,7 +47,11 @@ export const AGGREGATE_CODE = `(select string_agg(f.prosrc, E'\\n') from pg_aggr
 /** A routine's code: an aggregate's (see AGGREGATE_CODE), none for C and internal ones, else its body (a SQL-standard body's definition). */
 export const ROUTINE_CODE = `case when p.prokind = 'a' then ${AGGREGATE_CODE} when l.lanname in ('c', 'internal') then null when p.prosrc <> '' then p.prosrc else pg_get_functiondef(p.oid) end`;
 
-/** What writes to tables of these names (any schema) run: triggers, rules, computed columns, a view's relations, the foreign keys that reference them (routine-code.ts's TableHookRow). */
+/**
+ * What writes to tables of these names (any schema) run: triggers, rules, computed columns, a view's relations, the foreign keys that reference them;
+ * what reading a view or materialized view of these names reads: every relation under it through views at any depth, with each view's definition;
+ * and a table's inheritance or partition hierarchy: the tables it inherits from or is a partition of, and those that inherit from it or are its partitions, at any depth (routine-code.ts's TableHookRow).
+ */
 export const TABLE_HOOKS = `select c.relname::text as name,
            array(select json_build_array(p.proname::text, t.tgtype::int) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = c.oid and not t.tgisinternal) as triggers,
            array(select json_build_array(r.ev_type::text, pg_get_ruledef(r.oid)) from pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1') as rules,
@@ -59,5 +63,26 @@ export const TABLE_HOOKS = `select c.relname::text as name,
              where c.relkind = 'v' and r.ev_class = c.oid and r.ev_type = '1' and b.oid <> c.oid and b.relkind in ('r', 'p', 'v', 'f')) as through,
            array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
              join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
-             where f.contype = 'f' and f.confrelid = c.oid) as referenced
+             where f.contype = 'f' and f.confrelid = c.oid) as referenced,
+           array(with recursive dep(relid) as (
+               select c.oid where c.relkind in ('v', 'm')
+               union
+               select d.refobjid from dep join pg_rewrite r on r.ev_class = dep.relid and r.ev_type = '1'
+                 join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+                where d.refobjid <> r.ev_class)
+             select json_build_array(bn.nspname || '.' || b.relname, b.oid = c.oid, case when b.relkind in ('v', 'm') then pg_get_viewdef(b.oid) end)
+               from dep join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
+              where b.relkind in ('r', 'p', 'v', 'm', 'f')) as reads,
+           array(with recursive up(relid) as (
+               select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+               union
+               select i.inhparent from up join pg_inherits i on i.inhrelid = up.relid)
+             select an.nspname || '.' || a.relname from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace
+              where a.relkind in ('r', 'p', 'f') order by 1) as ancestors,
+           array(with recursive down(relid) as (
+               select i.inhrelid from pg_inherits i where i.inhparent = c.oid
+               union
+               select i.inhrelid from down join pg_inherits i on i.inhparent = down.relid)
+             select dn.nspname || '.' || d.relname from down join pg_class d on d.oid = down.relid join pg_namespace dn on dn.oid = d.relnamespace
+              where d.relkind in ('r', 'p', 'f') order by 1) as descendants
           from pg_class c where c.relname = any($1::text[])`;

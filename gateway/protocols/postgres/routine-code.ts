@@ -35,6 +35,10 @@ export type TableHookRow = {
   computed: Array<[string, string]>;
   through: string[];
   referenced: Array<[string, string, string]>;
+  /** For a view or materialized view: each relation under it (schema.name), whether it is this one, and a view's definition. */
+  reads: Array<[string, boolean, string | null]>;
+  ancestors: string[];
+  descendants: string[];
 };
 
 /** pg_constraint's referential actions that write the referencing rows (no action and restrict write none). */
@@ -56,12 +60,28 @@ export function writeHooksOf(rows: TableHookRow[]): WriteHooks {
     for (const t of r.through) if (!hooks.through!.includes(t)) hooks.through!.push(t);
     // Foreign keys that reference it: their ON DELETE / ON UPDATE actions may write the referencing rows (and TRUNCATE ... CASCADE empties them).
     for (const [table, onDelete, onUpdate] of r.referenced) hooks.cascades!.push({ table, onDelete: FK_ACTIONS[onDelete], onUpdate: FK_ACTIONS[onUpdate] });
+    // A view read: the relations its rows come from, at any depth, and the definitions of the views among them (its own first).
+    if (r.reads.length) {
+      const reads = (hooks.reads ??= { relations: [], definitions: [] });
+      for (const [relation, self, definition] of r.reads) {
+        if (!self && !reads.relations.includes(relation)) reads.relations.push(relation);
+        if (definition !== null) reads.definitions[self ? "unshift" : "push"](definition);
+      }
+      reads.relations.sort();
+    }
+    // Its inheritance or partition hierarchy: its rows are rows of its ancestors, and its descendants' rows are among its own.
+    for (const [key, names] of [
+      ["ancestors", r.ancestors],
+      ["descendants", r.descendants],
+    ] as const)
+      for (const t of names) if (!(hooks[key] ??= []).includes(t)) hooks[key].push(t);
   }
   return hooks;
 }
 
-/** The routines a table's hooks call by name: its triggers' functions and what its computed columns call. */
+/** The routines a table's hooks call by name: its triggers' functions, what its computed columns call, and (a view) what its definition and those of the views under it call. */
 export function hookedRoutines(hooks: WriteHooks): string[] {
   const triggers = [...hooks.insert.functions, ...hooks.update.functions, ...hooks.delete.functions, ...(hooks.truncate ?? [])];
-  return [...new Set([...triggers, ...hooks.computed.flatMap((c) => calledNames(c.expr))])];
+  const computed = hooks.computed.flatMap((c) => calledNames(c.expr));
+  return [...new Set([...triggers, ...computed, ...(hooks.reads?.definitions ?? []).flatMap(calledNames)])];
 }

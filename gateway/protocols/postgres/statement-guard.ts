@@ -5,6 +5,7 @@ import { classifyStatement, type Classification } from "../../../core/policy/cla
 import { routineCalls } from "../../../core/sql/routine-calls";
 import { userFunctions, withPgRoutineEffects } from "../../../core/policy/pg-routine-effects";
 import { unloadedHookTables, withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
+import { addedTables, unloadedReadTables, withViewReadEffects } from "../../../core/policy/pg-view-reads";
 import type { ParsedStatement } from "../../../core/sql/statement-analyzer";
 import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
@@ -24,11 +25,9 @@ export type RoutineCatalog = PgHookSource & {
   readonly generation?: number;
 };
 
-// A text that may call a routine (or EXECUTE what may) or write a table: what the catalog knows of them may have to be read first.
-const MAY_SET_OFF = /\(|execute|insert|update|delete|merge|copy/i;
 // How long a decision taken by text is kept: the target's triggers and functions may change outside the gateway.
 const DECIDED_MS = 60_000;
-// Rounds of catalog reads a text waits for: the routines it calls, then the tables it writes and those their triggers write.
+// Rounds of catalog reads a text waits for: the routines it calls, then the relations it reads and writes, and the tables their triggers write.
 const LOAD_ROUNDS = 5;
 
 /** A statement a rule holds for approval (the first of the text that needs one), as the shared judge said. */
@@ -71,12 +70,13 @@ export class StatementGuard {
    * Under a policy, what a text waits for before it is judged: the definitions of the functions it
    * calls (or an EXECUTE runs) that may be the target owner's and are not loaded, and the names only
    * pg_catalog defines (a text calling built-ins only then waits no more); then the triggers, rules
-   * and computed columns of the tables it writes, and of those they write in turn. Undefined when
-   * there is nothing to wait for. Never rejects (what could not be read is judged as unreadable).
+   * and computed columns of the tables it writes, and of those they write in turn, and whether the
+   * relations it reads are views. Undefined when there is nothing to wait for, as for a text already
+   * decided (pgbench's SELECTs pay a lookup here). Never rejects (what could not be read is judged as unreadable).
    */
   routinesLoaded(text: string): Promise<void> | undefined {
-    // pgbench's SELECTs pay nothing here.
-    if (!this.routines || !MAY_SET_OFF.test(text) || !this.policy()) return undefined;
+    const policy = this.policy();
+    if (!this.routines || !policy || this.decided.has(this.decidedKey(policy, text))) return undefined;
     const a = this.analyzer.analyze(text);
     if (!a.ok || !this.pendingLoad(a.statements)) return undefined;
     return (async () => {
@@ -104,6 +104,8 @@ export class StatementGuard {
       if (!c) continue;
       const merged = userFunctions(c.functions).length ? withPgRoutineEffects(c, routines, this.analyzer).classification : c;
       for (const t of unloadedHookTables(merged, routines, this.analyzer)) tables.add(t);
+      const hooked = withWriteHookEffects(merged, routines, this.analyzer).classification;
+      for (const t of unloadedReadTables(hooked, routines, this.analyzer, addedTables(merged, hooked))) tables.add(t);
     }
     return tables.size ? routines.loadTableHooks([...tables]) : null;
   }
@@ -122,15 +124,7 @@ export class StatementGuard {
       this.unjudged = false;
       this.sql.forgetSearchPath();
     }
-    const now = Date.now();
-    if (policy !== this.decidedFor || this.routines?.generation !== this.decidedGeneration || now - this.decidedSince > DECIDED_MS) {
-      this.decided.clear();
-      this.decidedFor = policy;
-      this.decidedGeneration = this.routines?.generation;
-      this.decidedSince = now;
-    }
-    // Numeric literals never change a decision unless a regex rule reads the text itself.
-    const key = `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
+    const key = this.decidedKey(policy, text);
     const known = this.decided.get(key);
     if (known !== undefined) return known && { refusal: known };
     const { judgement, stateful } = this.decide(policy, text);
@@ -142,25 +136,40 @@ export class StatementGuard {
     return judgement;
   }
 
+  /** The key of a text's decision under the current policy and search path (decisions taken under another policy, catalog or minute are dropped first). */
+  private decidedKey(policy: Policy, text: string): string {
+    const now = Date.now();
+    if (policy !== this.decidedFor || this.routines?.generation !== this.decidedGeneration || now - this.decidedSince > DECIDED_MS) {
+      this.decided.clear();
+      this.decidedFor = policy;
+      this.decidedGeneration = this.routines?.generation;
+      this.decidedSince = now;
+    }
+    // Numeric literals never change a decision unless a regex rule reads the text itself.
+    return `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
+  }
+
   private decide(policy: Policy, text: string): { judgement: Judgement; stateful: boolean } {
-    // What the target owner's functions a statement calls, and the triggers and rules of the tables it
-    // writes, run is merged in; such a verdict is not kept (they may change).
+    // What the target owner's functions a statement calls, the triggers and rules of the tables it
+    // writes, and the views it reads run is merged in; such a verdict is not kept (they may change).
     const notes = new Map<Classification, string>();
     let consulted = false;
     const routines = this.routines;
     const effects = routines
       ? (c: Classification) => {
           const called = userFunctions(c.functions);
-          if (called.length === 0 && !c.writes?.length) return c;
+          if (called.length === 0 && !c.writes?.length && !c.tables.length) return c;
           // Built-ins only: the verdict may be kept; a function of the target's may change.
           const builtins = routines.builtinRoutines();
           if (called.some((n) => !builtins?.functions.has(n))) consulted = true;
           const viaCalls = called.length ? withPgRoutineEffects(c, routines, this.analyzer) : { classification: c, note: undefined };
           const hooked = withWriteHookEffects(viaCalls.classification, routines, this.analyzer);
-          consulted ||= hooked.consulted;
-          const note = [viaCalls.note, hooked.note].filter(Boolean).join("; ");
-          if (note) notes.set(hooked.classification, note);
-          return hooked.classification;
+          // The tables the write's hooks added are written, not read.
+          const viewed = withViewReadEffects(hooked.classification, routines, this.analyzer, addedTables(viaCalls.classification, hooked.classification));
+          consulted ||= hooked.consulted || viewed.consulted;
+          const note = [viaCalls.note, hooked.note, viewed.note].filter(Boolean).join("; ");
+          if (note) notes.set(viewed.classification, note);
+          return viewed.classification;
         }
       : undefined;
     const parsed = this.sql.commands(text, effects);
