@@ -95,6 +95,19 @@ describe("[POLICY][HTTP] requests are judged by method and path globs, query, he
     expect(normalisePath("/v1/%2e%2e/admin")).toBeNull();
     expect(normalisePath("/v1/%zz")).toBeNull();
     expect(normalisePath("/")).toBe("/");
+    for (const [raw, normal] of [
+      ["/v1/customers/42", "/v1/customers/42"],
+      ["/v1/customers/", "/v1/customers"],
+      ["//v1//admin", "/v1/admin"],
+      ["/v1\\admin", "/v1/admin"],
+      ["/adm%69n", "/admin"],
+      ["/v1/.well-known/x", "/v1/.well-known/x"],
+      ["/v1/.../x", "/v1/.../x"],
+      ["/v1/;x=1/42", "/v1/;x=1/42"],
+      ["", "/"],
+    ])
+      expect(normalisePath(raw), raw).toBe(normal);
+    for (const raw of ["/.", "/a/.", "/a/./b", "/..", "/a/.."]) expect(normalisePath(raw), raw).toBeNull();
   });
 
   it("resolves JSON pointers as RFC 6901 says", () => {

@@ -18,12 +18,16 @@ export type HttpRequestFacts = {
 /** A body the gateway did not read (larger than it buffers, or not JSON): body conditions fail closed on it. */
 export const UNREAD = Symbol("unread body");
 
+const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/%\\]+)+$/;
+
 /**
  * The path as rules see it: percent-decoding undone (so `/adm%69n` is `/admin`), `\` read as `/`,
  * empty segments dropped (`//admin` is `/admin`), no trailing slash. Dot segments are refused by
  * the caller before this (a client cannot climb out of a rule's prefix). Null for a path that does not decode.
  */
 export function normalisePath(rawPath: string): string | null {
+  // Already normal (no escape, backslash, empty, `.` or `..` segment, trailing slash): itself, as the long way would give it.
+  if (NORMAL_PATH.test(rawPath)) return rawPath;
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);

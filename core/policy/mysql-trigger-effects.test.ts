@@ -84,6 +84,12 @@ describe("a MySQL write into a view", () => {
     expect(copied.note).toBeUndefined();
   });
 
+  it("takes every table a multi-table UPDATE or DELETE names as written (its words do not say which): a view among them writes its tables", () => {
+    for (const text of ["delete victims_v from victims_v join plain using (id)", "update plain join victims_v using (id) set victims_v.id = 2", "update plain, victims_v set plain.id = 1"])
+      expect(judged(text).note, text).toContain("a view that runs");
+    expect(judged("update plain join jobs_v using (id) set jobs_v.id = 2").classification.tables).toContain("shop.jobs");
+  });
+
   it("fails closed when the views could not be read", () => {
     const r = judged("update maybe_view set id = 2", withViews(null));
     expect(r.classification.classes).toContain("anonymous-code");

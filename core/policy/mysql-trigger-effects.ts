@@ -51,13 +51,16 @@ export function withTriggerEffects(
   if (!source || !events.length) return { classification: c };
   const setOff: SetOff[] = [];
   const seen = new Set<string>();
-  const targets = new Set(writtenTables(text, "mysql").map((w) => bare(w.table)));
+  // The tables its words write into; a multi-table UPDATE or DELETE (`update a join b ... set b.x = 1`), whose words do not say which, writes any it names (stricter).
+  const words = writtenTables(text, "mysql");
+  const targets = new Set(words.map((w) => bare(w.table)));
+  const every = text !== "" && words.length === 0;
   const queue: Array<{ table: string; events: readonly string[]; via: string; depth: number; target: boolean; cascaded?: boolean }> = tables.map((table) => ({
     table,
     events,
     via: "it writes",
     depth: 0,
-    target: targets.has(bare(table)),
+    target: every || targets.has(bare(table)),
   }));
   for (let w = queue.shift(); w; w = queue.shift()) {
     const table = w.table.replace(/`/g, "");

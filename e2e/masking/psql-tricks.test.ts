@@ -138,7 +138,7 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
     }
   });
 
-  it("a partition or an inheriting table is masked by its parent's column rules, read or copied out", async () => {
+  it("a partition or an inheriting table is masked by its parent's column rules, and a parent by its partitions', read or copied out", async () => {
     const admin = new pg.Client({ connectionString: s.directUrl });
     await admin.connect();
     try {
@@ -150,6 +150,11 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
         `create schema if not exists archive; create table if not exists archive.customers (id int, name text) partition by range (id); create table if not exists archive.customers_2024 partition of archive.customers for values from (0) to (1000)`,
       );
       await admin.query(`insert into archive.customers_2024 values (1, $1)`, [SEEDED.name]);
+      // The other way: a partition the rule covers (it is named customers), read through its parent, which no rule names.
+      await admin.query(
+        `create schema if not exists ledger; create table if not exists ledger.entries (id int, name text) partition by range (id); create table if not exists ledger.customers partition of ledger.entries for values from (0) to (1000)`,
+      );
+      await admin.query(`insert into ledger.customers values (1, $1)`, [SEEDED.name]);
     } finally {
       await admin.end();
     }
@@ -160,6 +165,9 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
       "copy customers_old to stdout",
       "select * from archive.customers_2024",
       "copy archive.customers_2024 (name) to stdout",
+      "select * from ledger.entries",
+      "select upper(name) from ledger.entries",
+      "copy (select * from ledger.entries) to stdout",
     ]) {
       const r = await s.psql(s.key, sql);
       expect(r.stderr, sql).toBe("");

@@ -128,8 +128,9 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     const bytesOut = sendRefusal(res, 400, { error: "bad_request", message: "the path does not decode, or has . or .. segments: Gatehouse judges the path it forwards, so it refuses ambiguous ones" });
     return audit("denied", { status: 400, bytesIn: 0, bytesOut, message: "ambiguous path" });
   }
-  const facts: HttpRequestFacts = { method, path, query: queryOf(rawSearch), headers: judgedHeaders(req), body: undefined };
   const policy = deps.policies.current(s.admission.connection.id);
+  // What rules read of it: built only under a policy (the common unjudged request skips the copies).
+  const facts: HttpRequestFacts | null = policy ? { method, path, query: queryOf(rawSearch), headers: judgedHeaders(req), body: undefined } : null;
   const limit = s.settings.maxBodyBytes;
   const gone = () => audit("error", { status: 0, bytesIn: 0, bytesOut: 0, kind: `${method} ${path}`, message: "the client went away while sending its body" });
   // A form's `_method` field overrides the method in many frameworks: a form body is read to judge it.
@@ -138,8 +139,8 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     body = await readBodyUpTo(req, limit).catch(() => null);
     if (body === null) return gone();
   }
-  facts.body = bodyFacts(body, req.headers["content-type"]);
-  if (form && policy) {
+  if (facts) facts.body = bodyFacts(body, req.headers["content-type"]);
+  if (form && facts) {
     // A compressed form (Content-Encoding) cannot be read for the field either: an upstream that decodes it would see it.
     const coded =
       String(req.headers["content-encoding"] ?? "identity")
@@ -155,9 +156,9 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
     }
     facts.formMethods = formMethods(body);
   }
-  const command = requestCommand(facts, text);
-  const verdict: Verdict = policy ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
-  const kind = command.kind;
+  const command = facts && requestCommand(facts, text);
+  const verdict: Verdict = policy && command ? judgeCommands(policy, { name: s.admission.identity.name, groups: s.admission.identity.groups }, [command]) : { action: "allow" };
+  const kind = command?.kind ?? `${method} ${path}`;
   const rule: string | null = verdict.action === "allow" ? null : verdict.decision.rule;
   if (verdict.action === "deny") {
     // Its body, for the audit event, when the connection keeps bodies (what the client tried to send).
@@ -173,7 +174,7 @@ async function handle(deps: GatewayDeps, sessions: HttpSessions, pool: UpstreamP
       body ??= await readBodyUpTo(req, limit).catch(() => null);
       if (body === null) return gone();
     }
-    const where = maskedValueInQuery(method, facts.query) ?? (body?.whole ? maskedValueInBody(body.body, req.headers, limit) : null);
+    const where = maskedValueInQuery(method, facts?.query ?? queryOf(rawSearch)) ?? (body?.whole ? maskedValueInBody(body.body, req.headers, limit) : null);
     if (where) {
       const message = sendsBackMasked(where);
       const bytesOut = sendRefusal(res, 403, { error: "masked_value", message }, body && !body.whole ? { connection: "close" } : undefined);

@@ -9,6 +9,13 @@ export const ANCESTORS = `with recursive up(relid) as (
   )
   select json_agg(json_build_array(an.nspname, a.relname)) from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace`;
 
+// The tables that inherit from the relation c or are its partitions, at any depth (a read of c reaches their rows).
+export const DESCENDANTS = `with recursive down(relid) as (
+    select i.inhrelid from pg_inherits i where i.inhparent = c.oid
+    union select i.inhrelid from down join pg_inherits i on i.inhparent = down.relid
+  )
+  select json_agg(json_build_array(dn.nspname, d.relname)) from down join pg_class d on d.oid = down.relid join pg_namespace dn on dn.oid = d.relnamespace where d.relkind in ('r', 'p', 'f')`;
+
 // The columns a view's rewrite rule depends on, and theirs when they are views, down to tables.
 export const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
     select d.refobjid, d.refobjsubid from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
@@ -73,16 +80,6 @@ export const TABLE_HOOKS = `select c.relname::text as name,
              select json_build_array(bn.nspname || '.' || b.relname, b.oid = c.oid, case when b.relkind in ('v', 'm') then pg_get_viewdef(b.oid) end)
                from dep join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
               where b.relkind in ('r', 'p', 'v', 'm', 'f')) as reads,
-           array(with recursive up(relid) as (
-               select i.inhparent from pg_inherits i where i.inhrelid = c.oid
-               union
-               select i.inhparent from up join pg_inherits i on i.inhrelid = up.relid)
-             select an.nspname || '.' || a.relname from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace
-              where a.relkind in ('r', 'p', 'f') order by 1) as ancestors,
-           array(with recursive down(relid) as (
-               select i.inhrelid from pg_inherits i where i.inhparent = c.oid
-               union
-               select i.inhrelid from down join pg_inherits i on i.inhparent = down.relid)
-             select dn.nspname || '.' || d.relname from down join pg_class d on d.oid = down.relid join pg_namespace dn on dn.oid = d.relnamespace
-              where d.relkind in ('r', 'p', 'f') order by 1) as descendants
+           (${ANCESTORS}) as ancestors,
+           (${DESCENDANTS}) as descendants
           from pg_class c where c.relname = any($1::text[])`;

@@ -3,7 +3,7 @@ import type { PgTarget } from "./target-socket";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { statementLineage, type ColumnRead } from "../../../core/sql/column-lineage";
 import type { TypeInfo } from "./pg-value-masking";
-import { ANCESTORS, ROUTINE_CODE, TABLE_HOOKS, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
+import { ANCESTORS, DESCENDANTS, ROUTINE_CODE, TABLE_HOOKS, VIEW_BASE_COLUMNS, VIEW_CALLS_OPAQUE } from "./catalog-queries";
 import { calledNames, hookedRoutines, ROUTINE_DEPTH, writeHooksOf, type TableHookRow, type WriteHooks } from "./routine-code";
 import type { RoutineDefinition } from "../../../core/policy/pg-routine-effects";
 
@@ -17,12 +17,20 @@ export type RelationInfo = {
   viewBase?: Array<{ table: string; column: string; kind: string }>;
   /** For a view: it (or a view it reads, at any depth) calls a function masking cannot see into (see VIEW_CALLS_OPAQUE). */
   viewOpaque?: boolean;
-  /** The tables it inherits from or is a partition of, at any depth: their column rules cover its columns of the same name. */
+  /**
+   * The tables it inherits from or is a partition of, and those that inherit from it or are its
+   * partitions, at any depth: their column rules cover its columns of the same name (the same rows
+   * read through the parent, or the partitions' rows read through it; a rule on a partition masks
+   * the parent's column in every row: stricter).
+   */
   ancestors?: Ancestor[];
 };
 export type Ancestor = { schema: string; table: string };
 
-const ancestorsOf = (rows: [string, string][] | null): Ancestor[] | undefined => (rows?.length ? rows.map(([schema, table]) => ({ schema, table })) : undefined);
+const ancestorsOf = (up: [string, string][] | null, down: [string, string][] | null): Ancestor[] | undefined => {
+  const rows = [...(up ?? []), ...(down ?? [])];
+  return rows.length ? rows.map(([schema, table]) => ({ schema, table })) : undefined;
+};
 
 const TTL_MS = 60_000;
 /**
@@ -261,6 +269,7 @@ export class TargetCatalog {
         viewdef: string | null;
         base: [string, string, string, string][] | null;
         up: [string, string][] | null;
+        down: [string, string][] | null;
         opaque: boolean | null;
       }>(
         `select c.oid::int as oid, n.nspname, c.relname,
@@ -268,7 +277,8 @@ export class TargetCatalog {
            case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef,
            case when c.relkind in ('v', 'm') then (${VIEW_BASE_COLUMNS}) end as base,
            case when c.relkind in ('v', 'm') then ${VIEW_CALLS_OPAQUE} end as opaque,
-           (${ANCESTORS}) as up
+           (${ANCESTORS}) as up,
+           (${DESCENDANTS}) as down
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])`,
         [relationOids],
       );
@@ -283,7 +293,7 @@ export class TargetCatalog {
             viewReads: r.viewdef ? this.viewReads(r.viewdef) : undefined,
             viewBase: r.viewdef ? (viewBase ?? []) : undefined,
             viewOpaque: r.opaque === true,
-            ancestors: ancestorsOf(r.up),
+            ancestors: ancestorsOf(r.up, r.down),
           },
           at,
         });
@@ -305,13 +315,13 @@ export class TargetCatalog {
 
   /** The columns of a relation named in SQL (COPY table TO STDOUT), in order. */
   async columnsOf(name: string): Promise<{ schema: string; table: string; columns: string[]; ancestors?: Ancestor[] } | null> {
-    const { rows } = await this.connect().query<{ nspname: string; relname: string; cols: string[]; up: [string, string][] | null }>(
+    const { rows } = await this.connect().query<{ nspname: string; relname: string; cols: string[]; up: [string, string][] | null; down: [string, string][] | null }>(
       `select n.nspname, c.relname, array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as cols,
-         (${ANCESTORS}) as up
+         (${ANCESTORS}) as up, (${DESCENDANTS}) as down
        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1)`,
       [name],
     );
-    return rows[0] ? { schema: rows[0].nspname, table: rows[0].relname, columns: rows[0].cols, ancestors: ancestorsOf(rows[0].up) } : null;
+    return rows[0] ? { schema: rows[0].nspname, table: rows[0].relname, columns: rows[0].cols, ancestors: ancestorsOf(rows[0].up, rows[0].down) } : null;
   }
 
   async close(): Promise<void> {

@@ -68,7 +68,7 @@ function relationsOf(tree: unknown): { relations: string[]; ctes: Set<string> } 
   return { relations: [...new Set(relations)], ctes };
 }
 
-/** A table column's rule: its own, or one of a table it inherits from or is a partition of (the same rows, read through the parent). */
+/** A table column's rule: its own, or one of a table of its hierarchy (RelationInfo.ancestors: a parent's rows read through a partition, a partition's read through the parent). */
 const ownOrInheritedRule = (m: SessionMasking, schema: string, table: string, column: string, ancestors: Ancestor[] = []): CompiledColumnRule | undefined => {
   for (const t of [{ schema, table }, ...ancestors]) {
     const hit = columnRuleFor(m, { schema: t.schema, table: t.table, column });

@@ -1,7 +1,8 @@
 /**
- * What the masking guard reads of the target's routines, triggers and rules (column-catalog.ts
- * loads them, copy-catalog.ts follows them): the names a body calls, how deep calls are followed,
- * and the kinds of write a trigger or a rule fires on.
+ * What the masking guard and guardrails read of the target's routines, triggers, rules, views and
+ * hierarchies (column-catalog.ts loads them, copy-catalog.ts and core/policy/pg-write-hooks.ts,
+ * pg-view-reads.ts follow them): the names a body calls, how deep calls are followed, the kinds of
+ * write a trigger or a rule fires on, and a table's hooks from its catalog rows.
  */
 import type { ReferentialAction, WriteEvent } from "../../../core/sql/written-tables";
 import type { WriteHooks } from "../../../core/policy/pg-write-hooks";
@@ -37,8 +38,9 @@ export type TableHookRow = {
   referenced: Array<[string, string, string]>;
   /** For a view or materialized view: each relation under it (schema.name), whether it is this one, and a view's definition. */
   reads: Array<[string, boolean, string | null]>;
-  ancestors: string[];
-  descendants: string[];
+  /** [schema, table] pairs (ANCESTORS, DESCENDANTS in catalog-queries.ts); null when none. */
+  ancestors: Array<[string, string]> | null;
+  descendants: Array<[string, string]> | null;
 };
 
 /** pg_constraint's referential actions that write the referencing rows (no action and restrict write none). */
@@ -70,11 +72,13 @@ export function writeHooksOf(rows: TableHookRow[]): WriteHooks {
       reads.relations.sort();
     }
     // Its inheritance or partition hierarchy: its rows are rows of its ancestors, and its descendants' rows are among its own.
-    for (const [key, names] of [
+    for (const [key, pairs] of [
       ["ancestors", r.ancestors],
       ["descendants", r.descendants],
     ] as const)
-      for (const t of names) if (!(hooks[key] ??= []).includes(t)) hooks[key].push(t);
+      for (const [schema, table] of pairs ?? []) if (!(hooks[key] ??= []).includes(`${schema}.${table}`)) hooks[key].push(`${schema}.${table}`);
+    hooks.ancestors?.sort();
+    hooks.descendants?.sort();
   }
   return hooks;
 }

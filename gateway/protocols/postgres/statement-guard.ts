@@ -50,6 +50,8 @@ export class StatementGuard {
   private decidedFor: Policy | null = null;
   private decidedSince = 0;
   private decidedGeneration: number | undefined;
+  // The last text's key: routinesLoaded and judge ask for it in turn.
+  private lastKey: { text: string; policy: Policy; path: number; key: string } | null = null;
 
   // Texts went by unjudged (no policy then): a search_path they set is not known.
   private unjudged = false;
@@ -146,7 +148,11 @@ export class StatementGuard {
       this.decidedSince = now;
     }
     // Numeric literals never change a decision unless a regex rule reads the text itself.
-    return `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
+    const last = this.lastKey;
+    if (last && last.text === text && last.policy === policy && last.path === this.sql.pathVersion) return last.key;
+    const key = `${this.sql.pathVersion}\0${policy.rules.some((r) => r.match.regex !== undefined) ? text : cacheKey(text)}`;
+    this.lastKey = { text, policy, path: this.sql.pathVersion, key };
+    return key;
   }
 
   private decide(policy: Policy, text: string): { judgement: Judgement; stateful: boolean } {
