@@ -4,7 +4,7 @@ import type { Classification } from "./classify-statement";
 import { withEffects, type SetOff } from "./merge-classification";
 import { functionEffects, nonBuiltin } from "./mysql-routine-effects";
 import { bare, type TriggerSource } from "./mysql-trigger-effects";
-import { readsRows } from "./pg-view-reads";
+import { readsRows } from "./reads-rows";
 
 /**
  * What reading a MySQL view reads: the tables its definition reads. Judged by its text alone,

@@ -2,6 +2,7 @@ import type { StatementAnalyzer } from "../sql/statement-analyzer";
 import { blankClassification, classifyStatement, type Classification } from "./classify-statement";
 import { withEffects, type BodyEffects, type SetOff } from "./merge-classification";
 import { pgRoutineEffects, userFunctions } from "./pg-routine-effects";
+import { readsRows } from "./reads-rows";
 import type { PgHookSource } from "./pg-write-hooks";
 
 /**
@@ -41,13 +42,6 @@ export function unloadedReadTables(c: Classification, source: PgHookSource, anal
   viewSetOff(c, source, analyzer, notRead, (table) => missing.push(table));
   return missing;
 }
-
-/** Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain EXPLAIN, maintenance). */
-const NO_ROWS =
-  /^(?:DROP|ALTER|GRANT|REVOKE|COMMENT|SHOW|DESC|LOCK|UNLOCK|SECURITY LABEL|CREATE (?:OR REPLACE )?(?:VIEW|INDEX|TRIGGER|RULE|POLICY|STATISTICS)|RENAME|CHECK|ANALYZE$|ANALYZE TABLE|OPTIMIZE|REPAIR|CHECKSUM|VACUUM|REINDEX|CLUSTER|TRUNCATE|REFRESH|FLUSH|EXPLAIN$)/;
-
-/** Whether a statement (or what it runs: an EXPLAIN ANALYZE's query, a PREPARE's) reads rows of the relations it names, so that a view among them is read through. */
-export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].some((k) => !NO_ROWS.test(k));
 
 /** The tables `after` names that `before` did not: those merging what a write sets off added. */
 export const addedTables = (before: Classification, after: Classification): string[] => after.tables.filter((t) => !before.tables.includes(t));

@@ -2,7 +2,7 @@ import type { Classification, StatementClass } from "../../core/policy/classify-
 import { analyzeMysql } from "../../core/policy/classify-mysql";
 import type { Command } from "../../core/policy/command";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
-import { readsRows } from "../../core/policy/pg-view-reads";
+import { readsRows } from "../../core/policy/reads-rows";
 import { writesOf } from "../../core/sql/mysql-writes";
 import { possibleTables } from "../../core/policy/search-path";
 import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";

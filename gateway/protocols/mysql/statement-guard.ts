@@ -10,6 +10,7 @@ import type { ViewCatalog } from "./view-catalog";
 import { nonBuiltin, withRoutineEffects } from "../../../core/policy/mysql-routine-effects";
 import { withTriggerEffects } from "../../../core/policy/mysql-trigger-effects";
 import { withViewReadEffects } from "../../../core/policy/mysql-view-reads";
+import { readsRows } from "../../../core/policy/reads-rows";
 import { writesOf } from "../../../core/sql/mysql-writes";
 import { writtenTables } from "../../../core/sql/written-tables";
 
@@ -54,8 +55,8 @@ export class MysqlStatementGuard {
     if (!analysis.ok) return undefined;
     const judged = analysis.statements.map((s) => (s.classification.executes ? (this.prepared.get(s.classification.executes) ?? s.classification) : s.classification));
     const setsOff = judged.some((c) => nonBuiltin(c.functions).length > 0 || writesOf(c).events.length > 0);
-    // The tables its words name, and those they write into (`insert into v`), which may be views.
-    const tables = [...judged.flatMap((c) => c.tables), ...analysis.statements.flatMap((s) => writtenTables(s.executable, "mysql").map((w) => w.table))];
+    // The tables it reads rows of (not DESCRIBE's or DROP's), and those its words write into (`insert into v`), which may be views.
+    const tables = [...judged.flatMap((c) => (readsRows(c) ? c.tables : [])), ...analysis.statements.flatMap((s) => writtenTables(s.executable, "mysql").map((w) => w.table))];
     const views = tables.length ? routines.ensure(tables) : undefined;
     const readsView = () => tables.some((t) => routines.viewsNamed(t)?.length !== 0);
     const functions = () => (setsOff || readsView() ? routines.ensureFunctions() : undefined);

@@ -1,0 +1,9 @@
+/** Which statements read rows of the relations they name: both SQL dialects follow views only for those (pg-view-reads.ts, mysql-view-reads.ts, the MySQL guard, the try box). */
+import type { Classification } from "./classify-statement";
+
+/** Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain EXPLAIN, maintenance). */
+const NO_ROWS =
+  /^(?:DROP|ALTER|GRANT|REVOKE|COMMENT|SHOW|DESC|LOCK|UNLOCK|SECURITY LABEL|CREATE (?:OR REPLACE )?(?:VIEW|INDEX|TRIGGER|RULE|POLICY|STATISTICS)|RENAME|CHECK|ANALYZE$|ANALYZE TABLE|OPTIMIZE|REPAIR|CHECKSUM|VACUUM|REINDEX|CLUSTER|TRUNCATE|REFRESH|FLUSH|EXPLAIN$)/;
+
+/** Whether a statement (or what it runs: an EXPLAIN ANALYZE's query, a PREPARE's) reads rows of the relations it names, so that a view among them is read through. */
+export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].some((k) => !NO_ROWS.test(k));
