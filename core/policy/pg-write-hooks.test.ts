@@ -1,12 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
-import { classifyStatement } from "./classify-statement";
+import { classifyStatement, type Classification } from "./classify-statement";
 import type { RoutineDefinition } from "./pg-routine-effects";
-import { unloadedHookTables, withWriteHookEffects, type PgHookSource, type WriteHooks } from "./pg-write-hooks";
+import { withWriteHookEffects, type PgHookSource, type WriteHooks } from "./pg-write-hooks";
 
 const analyzer = new StatementAnalyzer();
 beforeAll(() => loadSqlParser());
 
+/** The tables whose hooks judging `c` reads and that are not loaded yet, as withWriteHookEffects tells them. */
+const unloadedHookTables = (c: Classification, source: PgHookSource, an: StatementAnalyzer): string[] => {
+  const missing: string[] = [];
+  withWriteHookEffects(c, source, an, (t) => missing.push(t));
+  return missing;
+};
 const classified = (sql: string, i = 0) => {
   const a = analyzer.analyze(sql);
   if (!a.ok) throw new Error(a.error);

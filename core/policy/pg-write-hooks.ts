@@ -55,16 +55,15 @@ type Write = { table: string; events: readonly WriteEvent[]; via: string; depth:
  * copy; `c` itself when there are none), a note for a person, and whether any were consulted (a
  * verdict that depends on them may change with the target's catalog).
  */
-export function withWriteHookEffects(c: Classification, source: PgHookSource, analyzer: StatementAnalyzer): { classification: Classification; note?: string; consulted: boolean } {
-  const setOff = hookSetOff(c, source, analyzer);
+export function withWriteHookEffects(
+  c: Classification,
+  source: PgHookSource,
+  analyzer: StatementAnalyzer,
+  /** Told each table whose hooks are not loaded yet (the caller loads them and judges again). */
+  missing?: (table: string) => void,
+): { classification: Classification; note?: string; consulted: boolean } {
+  const setOff = hookSetOff(c, source, analyzer, missing);
   return { ...withEffects(c, setOff), consulted: setOff.length > 0 };
-}
-
-/** The tables (unqualified names) whose hooks judging `c` reads and that are not loaded yet. */
-export function unloadedHookTables(c: Classification, source: PgHookSource, analyzer: StatementAnalyzer): string[] {
-  const missing: string[] = [];
-  hookSetOff(c, source, analyzer, (table) => missing.push(table));
-  return missing;
 }
 
 /** The writes a statement makes itself, and through the routines it calls (their bodies' words). */

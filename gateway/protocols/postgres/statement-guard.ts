@@ -4,7 +4,7 @@ import { SqlSession } from "../../../core/policy/sql-commands";
 import { classifyStatement, type Classification } from "../../../core/policy/classify-statement";
 import { routineCalls } from "../../../core/sql/routine-calls";
 import { userFunctions, withPgRoutineEffects } from "../../../core/policy/pg-routine-effects";
-import { unloadedHookTables, withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
+import { withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
 import { addedTables, unloadedReadTables, withViewReadEffects } from "../../../core/policy/pg-view-reads";
 import type { ParsedStatement } from "../../../core/sql/statement-analyzer";
 import type { SearchPath } from "../../../core/policy/search-path";
@@ -105,8 +105,8 @@ export class StatementGuard {
     for (const c of classifications) {
       if (!c) continue;
       const merged = userFunctions(c.functions).length ? withPgRoutineEffects(c, routines, this.analyzer).classification : c;
-      for (const t of unloadedHookTables(merged, routines, this.analyzer)) tables.add(t);
-      const hooked = withWriteHookEffects(merged, routines, this.analyzer).classification;
+      // One walk of the write's hooks: the tables still to read, and what the loaded ones add (whose reads may be views).
+      const hooked = withWriteHookEffects(merged, routines, this.analyzer, (t) => tables.add(t)).classification;
       for (const t of unloadedReadTables(hooked, routines, this.analyzer, addedTables(merged, hooked))) tables.add(t);
     }
     return tables.size ? routines.loadTableHooks([...tables]) : null;
