@@ -92,7 +92,9 @@ async function main() {
     GATEHOUSE_HTTP_PORT: "0",
     GATEHOUSE_INSTANCE: "bench-http",
   };
-  const gwCmd: [string, string[]] = [process.execPath, [...profFlags, "bin/gateway.mjs"]];
+  // BENCH_GATEWAY_NODE_ARGS (e.g. "--perf-basic-prof" for `perf`) runs it as `node ARGS bin/gateway.mjs`, as bench:pg does.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const gwCmd: [string, string[]] = [process.execPath, [...profFlags, ...nodeArgs, "bin/gateway.mjs"]];
   const gw = await startService("gateway", gwCmd[0], gwCmd[1], { env, cwd: root, ready: /postgres listener on/, timeoutMs: 90_000 });
   const gwPort = Number(/http listener on [^:]+:(\d+)/.exec(gw.log())![1]);
   const cli = async (...args: string[]) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "./classify-mysql";
 import type { TriggerSource } from "./mysql-trigger-effects";
-import { withViewReadEffects } from "./mysql-view-reads";
+import { VIEW_NESTING, withViewReadEffects } from "./mysql-view-reads";
 
 const one = (text: string) => {
   const a = analyzeMysql(text);
@@ -16,6 +16,8 @@ const VIEWS: Record<string, string[] | null> = {
   hidden: [""],
   broken: ["select from where ("],
   unreadable: null,
+  // deep_0 over deep_1 over ... over deep_<VIEW_NESTING + 1>, a table.
+  ...Object.fromEntries(Array.from({ length: VIEW_NESTING + 1 }, (_, i) => [`deep_${i}`, [`select \`x\` AS \`x\` from \`shop\`.\`deep_${i + 1}\``]])),
 };
 const source: TriggerSource = {
   routineCode: (name) => (name.split(".").at(-1) === "purge" ? ["begin delete from victims; return 1; end"] : []),
@@ -62,5 +64,14 @@ describe("a MySQL read judged with what the views it reads read", () => {
       expect(classification.classes, text).toEqual(expect.arrayContaining(["write", "ddl", "privileges"]));
       expect(note, text).toContain(why);
     }
+  });
+
+  it("follows views over views VIEW_NESTING levels down, and fails closed deeper", () => {
+    const shallow = viewed(`select * from deep_1`);
+    expect(shallow.classification.classes).not.toContain("write");
+    expect(shallow.classification.tables).toContain(`shop.deep_${VIEW_NESTING + 1}`);
+    const deep = viewed("select * from deep_0");
+    expect(deep.classification.classes).toEqual(expect.arrayContaining(["write", "ddl", "privileges"]));
+    expect(deep.note).toContain(`nested more than ${VIEW_NESTING} levels deep`);
   });
 });

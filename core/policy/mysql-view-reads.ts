@@ -12,14 +12,14 @@ import { readsRows } from "./reads-rows";
  * rule on reading `customers` would not meet it. For each relation a statement names and does not
  * write into (a write through a view is mysql-trigger-effects.ts's), each view of that name
  * (information_schema.VIEWS, any database unless qualified) is read as a statement: its tables, and
- * views among them in turn, DEPTH levels down; the stored functions it calls with what their bodies
+ * views among them in turn, VIEW_NESTING levels down (deeper counts as code the gateway cannot see); the stored functions it calls with what their bodies
  * run. A view the gateway could not look up, or whose definition it cannot read (MySQL shows it only
  * to an account with SHOW VIEW), counts as code the gateway cannot see: write, ddl and privileges
  * (fail closed).
  */
 
-/** How many levels of views over views are followed (the catalog loads as many: view-catalog.ts MAX_NESTING). */
-const DEPTH = 8;
+/** How many levels of views over views are followed; the gateway's view catalog loads as many (view-rules.ts MAX_NESTING). */
+export const VIEW_NESTING = 8;
 
 /**
  * `c` with what the views it reads read merged in (a copy; `c` itself when it reads none), and a note
@@ -53,7 +53,9 @@ export function withViewReadEffects(c: Classification, source: TriggerSource | n
       setOff.push({ who, whose: "a view that", found: { effects } });
       for (const fn of nonBuiltin(effects.flatMap((e) => e.functions)))
         setOff.push({ who: `${who}, a view that calls ${fn}`, whose: "a stored function whose body", found: functionEffects(fn, source, serverVersion) });
-      if (r.depth < DEPTH) for (const base of effects.flatMap((e) => e.tables)) queue.push({ table: base, via: `${who}, a view over`, depth: r.depth + 1 });
+      const bases = effects.flatMap((e) => e.tables);
+      if (r.depth < VIEW_NESTING) for (const base of bases) queue.push({ table: base, via: `${who}, a view over`, depth: r.depth + 1 });
+      else if (bases.length) setOff.push({ who, whose: "", found: { why: `a view over views nested more than ${VIEW_NESTING} levels deep, which the gateway does not follow` } });
     }
   }
   return withEffects(c, setOff);

@@ -17,7 +17,8 @@ import type { PgHookSource } from "./pg-write-hooks";
  * query: its rows are what that query read when it was refreshed. A table of an inheritance or
  * partition hierarchy reads its ancestors' rows (its rows are theirs) and its descendants' (a read
  * without ONLY reaches them): a rule on `payments` meets a read of `payments_2026`, and one on
- * `payments_2026` a read of `payments`.
+ * `payments_2026` a read of `payments`. The tables under a view bring their hierarchies alike (the
+ * catalog lists them among what the view reads).
  */
 
 /**

@@ -155,6 +155,8 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
         `create schema if not exists ledger; create table if not exists ledger.entries (id int, name text) partition by range (id); create table if not exists ledger.customers partition of ledger.entries for values from (0) to (1000)`,
       );
       await admin.query(`insert into ledger.customers values (1, $1)`, [SEEDED.name]);
+      // And through a view over that parent, and a view over the partition's sibling's parent's view.
+      await admin.query(`create or replace view ledger.entries_v as select * from ledger.entries; create or replace view ledger.entries_vv as select name as n from ledger.entries_v`);
     } finally {
       await admin.end();
     }
@@ -168,10 +170,20 @@ describe("[MASKING][PSQL] no seeded value reaches the client, whatever the query
       "select * from ledger.entries",
       "select upper(name) from ledger.entries",
       "copy (select * from ledger.entries) to stdout",
+      "select * from ledger.entries_v",
+      "select n from ledger.entries_vv",
+      "select upper(name) from ledger.entries_v",
+      "copy (select * from ledger.entries_v) to stdout",
     ]) {
       const r = await s.psql(s.key, sql);
       expect(r.stderr, sql).toBe("");
       expect(leaksIn(r.stdout), sql).toEqual([]);
+    }
+    // Copied into a table of the session's own, read back: refused or masked, never plain.
+    for (const from of ["ledger.entries", "ledger.entries_v"]) {
+      const sql = `create temp table tl (a text); insert into tl select name from ${from}; select * from tl`;
+      const r = await s.psql(s.key, sql);
+      expect(leaksIn(r.stdout + r.stderr), sql).toEqual([]);
     }
     expect(leaksIn(s.proxy.received())).toEqual([]);
   });

@@ -187,7 +187,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       expect((await refusal(c.execute("select ssn from secrets_v where id = ?", [1])))?.errno).toBe(1142);
       // A view over other tables, and the same view name written through, are not reads of secrets.
       const [rows] = await c.query<RowDataPacket[]>("select count(*) as n from plain_v");
-      expect(rows[0].n).toBeGreaterThanOrEqual(0);
+      expect(String(rows[0].n)).toBe((await db.admin("select count(*) from shop.plain_v")).trim());
       const [[counted]] = await c.execute<RowDataPacket[]>("select count(*) as n from plain where id = ?", [42]);
       expect(counted.n).toBe(0);
     } finally {

@@ -236,7 +236,9 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       `create table ${payments} (id int, region text) partition by list (region);
        create table ${eu} partition of ${payments} for values in ('eu');
        create table ${us} partition of ${payments} for values in ('us');
-       insert into ${payments} values (1, 'eu'), (2, 'us');`,
+       insert into ${payments} values (1, 'eu'), (2, 'us');
+       create view ${payments}_v as select * from ${payments};
+       create view ${us}_v as select * from ${us};`,
     ]);
     if (made.code !== 0) throw new Error(made.stderr);
     const rules = [
@@ -251,6 +253,8 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`select * from ${payments}`, "no-eu", `it reads ${payments}, a table of a partition or inheritance hierarchy that reads (tables public.${eu}, public.${us})`],
       [`delete from ${payments} where id = 2`, "no-eu", `it writes ${payments}, a table of a partition or inheritance hierarchy that runs DELETE (tables public.${eu}, public.${us})`],
       [`insert into ${us} values (3, 'us')`, "protect-payments", `it writes ${us}, a table of a partition or inheritance hierarchy that runs INSERT (tables public.${payments})`],
+      // A view over the parent reads the partitions under it too.
+      [`select * from ${payments}_v`, "no-eu", `it reads ${payments}_v, a view that reads (tables public.${payments}, public.${eu}, public.${us})`],
     ]) {
       const r = await t.psql(partsKey, "routined-parts", ["-c", sql]);
       expect(r.stderr, sql).toContain(`Gatehouse denied this statement: rule "${rule}"`);
@@ -259,6 +263,10 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     // Another partition is read alone.
     const r = await t.psql(partsKey, "routined-parts", ["-qAtc", `select string_agg(id::text, ',') from ${us}`]);
     expect(r.stdout.trim()).toBe("2");
+    // And through a view: its parent is among what the view reads, its sibling is not.
+    const viewed = await t.psql(partsKey, "routined-parts", ["-qAtc", `select string_agg(id::text, ',') from ${us}_v`]);
+    expect(viewed.stderr).toBe("");
+    expect(viewed.stdout.trim()).toBe("2");
     const all = await t.psql(partsKey, "routined-parts", ["-qAtc", `select count(*) from ${payments}`]);
     expect(all.stderr).toContain('rule "no-eu"');
   });

@@ -1,9 +1,10 @@
 import { referenceCovered, type CompiledColumnRule, type SessionMasking } from "../../../core/masking/compile-rules";
 import type { ColumnReference } from "../../../core/sql/mysql-columns";
+import { VIEW_NESTING } from "../../../core/policy/mysql-view-reads";
 import type { ViewCatalog } from "./view-catalog";
 
-/** Views over views are traced this deep; past it, a column is masked (fail closed). */
-export const MAX_NESTING = 8;
+/** Views over views are traced this deep (as guardrails follow them); past it, a column is masked (fail closed). */
+export const MAX_NESTING = VIEW_NESTING;
 
 /** The rule of a column whose source cannot be resolved (a view the gateway cannot read): masked whole, fail closed. */
 export const UNRESOLVED: CompiledColumnRule = { rule: { column: "unresolved", style: "redact" }, schema: null, table: /^$/, column: /^$/ };

@@ -2,21 +2,25 @@ import { SQL_TEXT_BUILTINS } from "../../../core/sql/routine-calls";
 
 // The catalog queries' parts that column-catalog.ts's TargetCatalog reads the target with (pg_catalog SQL).
 
-// A partition's or an inheriting table's parents, up to the root (pg_inherits).
-export const ANCESTORS = `with recursive up(relid) as (
-    select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+// A partition's or an inheriting table's parents, up to the root (pg_inherits), of the relation the alias `rel` names.
+const ancestorsOf = (rel: string) => `with recursive up(relid) as (
+    select i.inhparent from pg_inherits i where i.inhrelid = ${rel}.oid
     union select i.inhparent from up join pg_inherits i on i.inhrelid = up.relid
   )
   select json_agg(json_build_array(an.nspname, a.relname)) from up join pg_class a on a.oid = up.relid join pg_namespace an on an.oid = a.relnamespace`;
 
-// The tables that inherit from the relation c or are its partitions, at any depth (a read of c reaches their rows).
-export const DESCENDANTS = `with recursive down(relid) as (
-    select i.inhrelid from pg_inherits i where i.inhparent = c.oid
+// The tables that inherit from the relation `rel` or are its partitions, at any depth (a read of it reaches their rows).
+const descendantsOf = (rel: string) => `with recursive down(relid) as (
+    select i.inhrelid from pg_inherits i where i.inhparent = ${rel}.oid
     union select i.inhrelid from down join pg_inherits i on i.inhparent = down.relid
   )
   select json_agg(json_build_array(dn.nspname, d.relname)) from down join pg_class d on d.oid = down.relid join pg_namespace dn on dn.oid = d.relnamespace where d.relkind in ('r', 'p', 'f')`;
 
-// The columns a view's rewrite rule depends on, and theirs when they are views, down to tables.
+// Those of the relation c.
+export const ANCESTORS = ancestorsOf("c");
+export const DESCENDANTS = descendantsOf("c");
+
+// The columns a view's rewrite rule depends on, and theirs when they are views, down to tables; with each relation's hierarchy (a view over a parent reads its partitions' rows).
 export const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
     select d.refobjid, d.refobjsubid from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
      where r.ev_class = c.oid and d.refobjid <> c.oid
@@ -25,7 +29,7 @@ export const VIEW_BASE_COLUMNS = `with recursive dep(relid, attnum) as (
       join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
      where d.refobjid <> r.ev_class
   )
-  select json_agg(json_build_array(bn.nspname, b.relname, ba.attname, b.relkind::text)) from dep
+  select json_agg(json_build_array(bn.nspname, b.relname, ba.attname, b.relkind::text, (${ancestorsOf("b")}), (${descendantsOf("b")}))) from dep
     join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
     join pg_attribute ba on ba.attrelid = dep.relid and ba.attnum = dep.attnum where dep.attnum > 0`;
 
@@ -56,7 +60,7 @@ export const ROUTINE_CODE = `case when p.prokind = 'a' then ${AGGREGATE_CODE} wh
 
 /**
  * What writes to tables of these names (any schema) run: triggers, rules, computed columns, a view's relations, the foreign keys that reference them;
- * what reading a view or materialized view of these names reads: every relation under it through views at any depth, with each view's definition;
+ * what reading a view or materialized view of these names reads: every relation under it through views at any depth (and the hierarchy of each table among them: its ancestors, whose rows its rows are, and its descendants, which a read of it reaches), with each view's definition;
  * and a table's inheritance or partition hierarchy: the tables it inherits from or is a partition of, and those that inherit from it or are its partitions, at any depth (routine-code.ts's TableHookRow).
  */
 export const TABLE_HOOKS = `select c.relname::text as name,
@@ -71,12 +75,15 @@ export const TABLE_HOOKS = `select c.relname::text as name,
            array(select json_build_array(fn.nspname || '.' || fc.relname, f.confdeltype::text, f.confupdtype::text) from pg_constraint f
              join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
              where f.contype = 'f' and f.confrelid = c.oid) as referenced,
-           array(with recursive dep(relid) as (
-               select c.oid where c.relkind in ('v', 'm')
+           array(with recursive dep(relid, dir) as (
+               select c.oid, 'v' where c.relkind in ('v', 'm')
                union
-               select d.refobjid from dep join pg_rewrite r on r.ev_class = dep.relid and r.ev_type = '1'
-                 join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
-                where d.refobjid <> r.ev_class)
+               select n.relid, n.dir from dep cross join lateral (
+                   select d.refobjid, 'v' from pg_rewrite r
+                     join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+                    where r.ev_class = dep.relid and r.ev_type = '1' and d.refobjid <> r.ev_class
+                   union all select i.inhparent, 'u' from pg_inherits i where i.inhrelid = dep.relid and dep.dir <> 'd'
+                   union all select i.inhrelid, 'd' from pg_inherits i where i.inhparent = dep.relid and dep.dir <> 'u') n(relid, dir))
              select json_build_array(bn.nspname || '.' || b.relname, b.oid = c.oid, case when b.relkind in ('v', 'm') then pg_get_viewdef(b.oid) end)
                from dep join pg_class b on b.oid = dep.relid join pg_namespace bn on bn.oid = b.relnamespace
               where b.relkind in ('r', 'p', 'v', 'm', 'f')) as reads,

@@ -13,8 +13,8 @@ export type RelationInfo = {
   columns: Map<number, string>;
   /** For a view: what each of its columns (by attnum - 1) reads, traced through its definition. */
   viewReads?: ColumnRead[][];
-  /** For a view: every table column it depends on, through the views it reads (pg_depend). */
-  viewBase?: Array<{ table: string; column: string; kind: string }>;
+  /** For a view: every table column it depends on, through the views it reads (pg_depend); with its table's hierarchy (see `ancestors`). */
+  viewBase?: ViewBaseColumn[];
   /** For a view: it (or a view it reads, at any depth) calls a function masking cannot see into (see VIEW_CALLS_OPAQUE). */
   viewOpaque?: boolean;
   /**
@@ -26,6 +26,7 @@ export type RelationInfo = {
   ancestors?: Ancestor[];
 };
 export type Ancestor = { schema: string; table: string };
+export type ViewBaseColumn = { table: string; column: string; kind: string; family?: Ancestor[] };
 
 const ancestorsOf = (up: [string, string][] | null, down: [string, string][] | null): Ancestor[] | undefined => {
   const rows = [...(up ?? []), ...(down ?? [])];
@@ -267,7 +268,7 @@ export class TargetCatalog {
         relname: string;
         cols: [number, string][];
         viewdef: string | null;
-        base: [string, string, string, string][] | null;
+        base: [string, string, string, string, [string, string][] | null, [string, string][] | null][] | null;
         up: [string, string][] | null;
         down: [string, string][] | null;
         opaque: boolean | null;
@@ -284,7 +285,7 @@ export class TargetCatalog {
       );
       for (const oid of relationOids) this.relations.set(oid, { value: null, at });
       for (const r of rows) {
-        const viewBase = r.base?.map(([schema, table, column, kind]) => ({ table: `${schema}.${table}`, column, kind }));
+        const viewBase = r.base?.map(([schema, table, column, kind, up, down]): ViewBaseColumn => ({ table: `${schema}.${table}`, column, kind, family: ancestorsOf(up, down) }));
         this.relations.set(r.oid, {
           value: {
             schema: r.nspname,

@@ -3,7 +3,7 @@ import type { MaskStyle } from "../../../core/masking/mask-text";
 import { statementLineage, type ColumnRead, type QueryLineage } from "../../../core/sql/column-lineage";
 import type { StatementAnalyzer } from "../../../core/sql/statement-analyzer";
 import { callsOpaqueRoutine, routineCalls, type RoutineCalls } from "../../../core/sql/routine-calls";
-import type { Ancestor, TargetCatalog } from "./column-catalog";
+import type { Ancestor, TargetCatalog, ViewBaseColumn } from "./column-catalog";
 import type { CopyPlan } from "./copy-out";
 import type { Field } from "./data-row";
 
@@ -170,16 +170,30 @@ export function throughViews(m: SessionMasking, reads: ColumnRead[], relations: 
 /**
  * A view column: by what its definition reads when that names only tables; when it reads another
  * view (or its definition could not be traced), by every table column the view depends on at any
- * depth, so a view over a view cannot launder a masked column.
+ * depth, so a view over a view cannot launder a masked column. Either way also by the same column of
+ * the tables in those tables' hierarchies (a view over a parent reads its partitions' rows).
  */
-function viewColumnRule(m: SessionMasking, reads: ColumnRead[] | undefined, base: Array<{ table: string; column: string; kind: string }>): CompiledColumnRule | undefined {
+function viewColumnRule(m: SessionMasking, reads: ColumnRead[] | undefined, base: ViewBaseColumn[]): CompiledColumnRule | undefined {
   const tables = new Map(base.map((b) => [b.table.split(".").at(-1)!, b.kind]));
   const precise = reads && reads.every((r) => r.table === null || ["r", "p", "f"].includes(tables.get(r.table.split(".").at(-1)!) ?? ""));
-  if (precise) return firstCovered(m, reads!);
-  return firstCovered(
-    m,
-    base.filter((b) => b.kind !== "v").map((b) => ({ table: b.table, column: b.column })),
-  );
+  const columns: ColumnRead[] = precise ? reads! : base.filter((b) => b.kind !== "v");
+  return firstCovered(m, columns) ?? firstCovered(m, inFamilies(columns, base));
+}
+
+/** The same columns of the tables of each read table's hierarchy (any base table's, for a read whose table is unknown). */
+export function inFamilies(reads: ColumnRead[], base: ViewBaseColumn[]): ColumnRead[] {
+  // Each base table's hierarchy once (base has a row per column).
+  const families = new Map<string, Ancestor[]>();
+  for (const b of base) if (b.family) families.set(b.table, b.family);
+  const out: ColumnRead[] = [];
+  for (const r of reads) {
+    const name = r.table?.split(".").at(-1);
+    for (const [table, family] of families) {
+      if (name !== undefined && table.split(".").at(-1) !== name) continue;
+      for (const a of family) out.push({ table: `${a.schema}.${a.table}`, column: r.column });
+    }
+  }
+  return out;
 }
 
 /** What result column i of n reads: by position, around `*` entries whose width the text does not say. */

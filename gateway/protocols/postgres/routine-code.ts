@@ -36,7 +36,7 @@ export type TableHookRow = {
   computed: Array<[string, string]>;
   through: string[];
   referenced: Array<[string, string, string]>;
-  /** For a view or materialized view: each relation under it (schema.name), whether it is this one, and a view's definition. */
+  /** For a view or materialized view: each relation under it (schema.name; a table's ancestors and descendants too), whether it is this one, and a view's definition. */
   reads: Array<[string, boolean, string | null]>;
   /** [schema, table] pairs (ANCESTORS, DESCENDANTS in catalog-queries.ts); null when none. */
   ancestors: Array<[string, string]> | null;

@@ -2,6 +2,7 @@ import { referenceCovered, type SessionMasking } from "../../../core/masking/com
 import { looksMasked } from "../../../core/masking/masked-shape";
 import type { MaskedWrite, UncoveredWrite } from "../../../core/masking/masked-writes";
 import type { TargetCatalog } from "./column-catalog";
+import { inFamilies } from "./result-columns";
 
 export type ViewLookup = Pick<TargetCatalog, "viewsNamed" | "loadViewNames">;
 
@@ -34,5 +35,9 @@ function viewOverMasked(catalog: ViewLookup, m: SessionMasking, name: string): b
   const views = catalog.viewsNamed(name);
   if (views === undefined) return undefined;
   if (views === null) return true;
-  return views.some((v) => !v.viewBase || v.viewBase.some((b) => b.kind !== "v" && referenceCovered(m, b.table, b.column) !== undefined));
+  return views.some((v) => {
+    if (!v.viewBase) return true;
+    const columns = v.viewBase.filter((b) => b.kind !== "v");
+    return [...columns, ...inFamilies(columns, v.viewBase)].some((b) => referenceCovered(m, b.table, b.column) !== undefined);
+  });
 }
