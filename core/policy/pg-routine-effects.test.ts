@@ -1,16 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
-import { classifyStatement } from "./classify-statement";
+import { loadSqlParser } from "../sql/statement-analyzer";
+import { analyzer, classified } from "./pg-classified.test-support";
 import { bodyEffects, withPgRoutineEffects, type PgRoutineSource, type RoutineDefinition } from "./pg-routine-effects";
 
-const analyzer = new StatementAnalyzer();
 beforeAll(() => loadSqlParser());
 
-const classified = (sql: string) => {
-  const a = analyzer.analyze(sql);
-  if (!a.ok) throw new Error(a.error);
-  return classifyStatement(a.statements[0]);
-};
 const source = (defs: Record<string, RoutineDefinition[] | null>): PgRoutineSource => ({
   routineDefinitions: (name) => (name in defs ? defs[name] : undefined),
   builtinRoutines: () => ({ functions: new Set(["count", "upper", "now"]) }),

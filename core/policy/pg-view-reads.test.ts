@@ -1,18 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
-import { classifyStatement } from "./classify-statement";
+import { loadSqlParser } from "../sql/statement-analyzer";
+import { analyzer, classified } from "./pg-classified.test-support";
 import type { RoutineDefinition } from "./pg-routine-effects";
 import type { PgHookSource, WriteHooks } from "./pg-write-hooks";
 import { unloadedReadTables, withViewReadEffects } from "./pg-view-reads";
 
-const analyzer = new StatementAnalyzer();
 beforeAll(() => loadSqlParser());
 
-const classified = (sql: string) => {
-  const a = analyzer.analyze(sql);
-  if (!a.ok) throw new Error(a.error);
-  return classifyStatement(a.statements[0]);
-};
 const none = () => ({ functions: [], rules: [] });
 const relation = (reads?: WriteHooks["reads"]): WriteHooks => ({ insert: none(), update: none(), delete: none(), computed: [], reads });
 

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSqlParser, StatementAnalyzer } from "../sql/statement-analyzer";
-import { classifyStatement, type Classification } from "./classify-statement";
+import { loadSqlParser, type StatementAnalyzer } from "../sql/statement-analyzer";
+import { analyzer, classified } from "./pg-classified.test-support";
+import type { Classification } from "./classify-statement";
 import type { RoutineDefinition } from "./pg-routine-effects";
 import { withWriteHookEffects, type PgHookSource, type WriteHooks } from "./pg-write-hooks";
 
-const analyzer = new StatementAnalyzer();
 beforeAll(() => loadSqlParser());
 
 /** The tables whose hooks judging `c` reads and that are not loaded yet, as withWriteHookEffects tells them. */
@@ -12,11 +12,6 @@ const unloadedHookTables = (c: Classification, source: PgHookSource, an: Stateme
   const missing: string[] = [];
   withWriteHookEffects(c, source, an, (t) => missing.push(t));
   return missing;
-};
-const classified = (sql: string, i = 0) => {
-  const a = analyzer.analyze(sql);
-  if (!a.ok) throw new Error(a.error);
-  return classifyStatement(a.statements[i]);
 };
 const trigger = (body: string): RoutineDefinition => ({ lang: "plpgsql", volatile: true, body, signature: { procedure: false, args: "", result: "trigger" } });
 const none = () => ({ functions: [], rules: [] });

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
+import { psqlAdmin } from "../support/pg-server";
 
 // A read-only guardrail against SELECTs that write through the target owner's functions, on the run's
 // private PostgreSQL with psql and node-postgres: the table is the judge of whether a write slipped past.
@@ -269,5 +270,46 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
     expect(viewed.stdout.trim()).toBe("2");
     const all = await t.psql(partsKey, "routined-parts", ["-qAtc", `select count(*) from ${payments}`]);
     expect(all.stderr).toContain('rule "no-eu"');
+  });
+
+  it("[EVENT TRIGGERS] refuses DDL whose event trigger writes a protected table; the same DDL straight to the target runs it", async () => {
+    // A database of its own: an event trigger fires for every DDL statement in its database, and the run's tests share `shop`.
+    const db = `evt_${process.pid}`;
+    const server = inject("pg");
+    psqlAdmin(server, [`drop database if exists ${db}`, `create database ${db} owner app`]);
+    // Made by a superuser (only one may create event triggers), as a target's owner would have.
+    psqlAdmin(
+      server,
+      [
+        "create table victims (id int); insert into victims values (1), (2), (3); grant all on victims to app",
+        "create function purge_on_ddl() returns event_trigger language plpgsql as $$ begin delete from public.victims; end $$",
+        // Disabled: never fires, adds nothing.
+        "create function off_on_ddl() returns event_trigger language plpgsql as $$ begin insert into public.victims values (9); end $$",
+        "create event trigger off_on_ddl on ddl_command_start execute function off_on_ddl()",
+        "alter event trigger off_on_ddl disable",
+        // Last: DDL from here on (a CREATE FUNCTION too) empties victims.
+        "create event trigger purge_on_ddl on ddl_command_end execute function purge_on_ddl()",
+      ],
+      db,
+    );
+    const victims = () => psqlAdmin(server, "select count(*) from victims", db).trim();
+    const evtKey = await t.setupAccess({ connection: "evented", identity: "evt-agent", db });
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "allow", rules: [{ name: "protect-victims", action: "deny", match: { tables: ["public.victims"], classes: ["write"] } }] }));
+    const applied = await t.cli("policies", "apply", "evented", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const sql of ["create table scratch (id int)", "comment on table victims is 'x'", "create or replace function f() returns int language sql as 'select 1'"]) {
+      const r = await t.psql(evtKey, "evented", ["-c", sql]);
+      expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "protect-victims"');
+      expect(r.stderr, sql).toContain("it runs DDL, which fires the event trigger function purge_on_ddl, a function whose body runs DELETE (tables public.victims)");
+      expect(r.stderr, sql).not.toContain("off_on_ddl");
+    }
+    // What runs no DDL fires nothing.
+    const read = await t.psql(evtKey, "evented", ["-qAtc", "select count(*) from victims"]);
+    expect(read.stdout.trim()).toBe("3");
+    expect(victims()).toBe("3");
+    // The trigger is real: the same DDL sent straight to the target empties the table.
+    psqlAdmin(server, "set role app; create table direct_made (id int)", db);
+    expect(victims()).toBe("0");
   });
 });

@@ -32,6 +32,13 @@ describe("tryStatement", () => {
     expect((await tryStatement(policy, agent, "create table x (id int)")).verdict).toBe("deny");
     expect((await tryStatement(policy, { name: "dana", groups: ["dba"] }, "create table x (id int)")).verdict).toBe("allow");
   });
+  it("says a DDL statement's event triggers are judged on the data path, from the catalog it does not read", async () => {
+    const r = await tryStatement(policy, { name: "dana", groups: ["dba"] }, "grant select on t to bob; select 1");
+    expect(r.parsed && r.statements.map((s) => s.note)).toEqual([
+      "it runs DDL: the gateway also judges what the target's event triggers run, read from the target's catalog, which this preview does not read",
+      undefined,
+    ]);
+  });
   it("does not judge look-alikes by their text, and refuses what does not parse", async () => {
     expect((await tryStatement(policy, agent, "select 'drop table t'")).verdict).toBe("allow");
     const bad = await tryStatement(policy, agent, "selec 1");

@@ -3,6 +3,7 @@ import { analyzeMysql } from "../../core/policy/classify-mysql";
 import type { Command } from "../../core/policy/command";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
 import { readsRows } from "../../core/policy/reads-rows";
+import { firesEventTriggers } from "../../core/policy/pg-event-triggers";
 import { writesOf } from "../../core/sql/mysql-writes";
 import { possibleTables } from "../../core/policy/search-path";
 import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";
@@ -52,6 +53,7 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
       (c.writes ?? []).map((w) => w.table),
       "triggers, rules, column defaults, a view's tables, cascading foreign keys",
       readsRows(c) ? c.tables : [],
+      firesEventTriggers(c),
     ),
   }));
   return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
@@ -83,15 +85,16 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
 /**
  * What the preview cannot judge of a statement, which the gateway reads from the target's catalog on
  * the data path: the bodies of the stored functions it calls, what the tables it writes set off, and
- * the tables under the relations it reads that are views.
+ * the tables under the relations it reads that are views, and (Postgres) what its DDL fires.
  */
-function catalogNote(stored: string[], written: string[], hooks: string, named: string[]): string | undefined {
+function catalogNote(stored: string[], written: string[], hooks: string, named: string[], ddl = false): string | undefined {
   const parts: string[] = [];
   const bare = (t: string) => t.replace(/`/g, "").toLowerCase().split(".").at(-1);
   const read = [...new Set(named)].filter((t) => !written.some((w) => bare(w) === bare(t)));
   if (read.length) parts.push(`it reads ${read.join(", ")}: where ${read.length > 1 ? "one is a view" : "that is a view"}, the gateway also judges the tables under it and what its definition calls`);
   if (stored.length) parts.push(`it calls ${stored.join(", ")}, which ${stored.length > 1 ? "are" : "is"} no built-in: the gateway also judges what the body runs (a write meets the rules on writes)`);
   if (written.length) parts.push(`it writes ${[...new Set(written)].join(", ")}: the gateway also judges what the write sets off (${hooks})`);
+  if (ddl) parts.push("it runs DDL: the gateway also judges what the target's event triggers run");
   return parts.length ? `${parts.join("; ")}, read from the target's catalog, which this preview does not read` : undefined;
 }
 

@@ -58,7 +58,7 @@ export class TargetCatalog {
   private readonly relations = new Map<number, Cached<RelationInfo | null>>();
   private readonly types = new Map<number, Cached<TypeInfo | null>>();
   /** Function and operator names that exist only in pg_catalog (a call to any other can read anything). */
-  private builtins: Cached<{ functions: Set<string>; operators: Set<string> } | null> | undefined;
+  private builtins: Cached<{ functions: Set<string>; operators: Set<string>; eventTriggers: string[] } | null> | undefined;
   /** Relation name as SQL names it -> OIDs of the views it may denote (null: could not be read). */
   private readonly viewNames = new Map<string, Cached<number[] | null>>();
   /** Function name (lower case, unqualified) -> the languages and SQL/PL bodies of its definitions outside pg_catalog and information_schema (null: could not be read). */
@@ -104,9 +104,15 @@ export class TargetCatalog {
   }
 
   /** Built-in-only routine names; null when they could not be read; undefined when not loaded yet. */
-  builtinRoutines(): { functions: Set<string>; operators: Set<string> } | null | undefined {
+  builtinRoutines(): { functions: Set<string>; operators: Set<string>; eventTriggers: string[] } | null | undefined {
     const c = this.builtins;
     return c && this.now() - c.at < TTL_MS ? c.value : undefined;
+  }
+
+  /** The functions of the target's enabled event triggers (read with the built-in names; core/policy/pg-event-triggers.ts); as builtinRoutines. */
+  eventTriggers(): string[] | null | undefined {
+    const b = this.builtinRoutines();
+    return b && b.eventTriggers;
   }
 
   /**
@@ -209,14 +215,19 @@ export class TargetCatalog {
       const { rows } = await this.connect().query<{ kind: string; names: string[] }>(
         `select 'f' as kind, array(select proname::text from pg_proc group by proname having bool_and(pronamespace = 'pg_catalog'::regnamespace)) as names
          union all
-         select 'o', array(select oprname::text from pg_operator group by oprname having bool_and(oprnamespace = 'pg_catalog'::regnamespace))`,
+         select 'o', array(select oprname::text from pg_operator group by oprname having bool_and(oprnamespace = 'pg_catalog'::regnamespace))
+         union all
+         select 'e', array(select distinct p.proname::text from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid where e.evtenabled <> 'D' and e.evtevent <> 'login')`,
       );
-      const of = (k: string) => new Set(rows.find((r) => r.kind === k)?.names ?? []);
-      this.builtins = { value: { functions: of("f"), operators: of("o") }, at };
+      const of = (k: string) => rows.find((r) => r.kind === k)?.names ?? [];
+      this.builtins = { value: { functions: new Set(of("f")), operators: new Set(of("o")), eventTriggers: of("e") }, at };
     } catch (err) {
       this.builtins = { value: null, at: at - TTL_MS + FAILED_TTL_MS };
       throw err;
     }
+    // The event triggers' functions are judged for every DDL statement: their code is read with them.
+    const unread = this.builtins.value!.eventTriggers.filter((fn) => this.routineCode(fn) === undefined);
+    if (unread.length) await this.loadRoutineNames(unread);
   }
 
   async loadViewNames(names: string[]): Promise<void> {

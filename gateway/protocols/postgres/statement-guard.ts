@@ -6,6 +6,7 @@ import { routineCalls } from "../../../core/sql/routine-calls";
 import { userFunctions, withPgRoutineEffects } from "../../../core/policy/pg-routine-effects";
 import { withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
 import { addedTables, unloadedReadTables, withViewReadEffects } from "../../../core/policy/pg-view-reads";
+import { firesEventTriggers, withEventTriggerEffects, type EventTriggerSource } from "../../../core/policy/pg-event-triggers";
 import type { ParsedStatement } from "../../../core/sql/statement-analyzer";
 import type { SearchPath } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
@@ -16,14 +17,15 @@ import { refusedParse, refusedQuery } from "./stand-in-messages";
 import { REFUSED_FUNCTION_CALL, type FrontendGuard, type GuardHold, type Refusal } from "./guard-types";
 
 /** What the guard reads of the target's routines, triggers and rules, and how it has them read (column-catalog.ts's TargetCatalog). */
-export type RoutineCatalog = PgHookSource & {
-  builtinRoutines(): { functions: Set<string> } | null | undefined;
-  loadBuiltinRoutines(): Promise<void>;
-  loadRoutineNames(names: string[]): Promise<void>;
-  loadTableHooks(names: string[]): Promise<void>;
-  /** Changes whenever the catalog drops what it knew (DDL through the gateway): decisions taken before may be stale. */
-  readonly generation?: number;
-};
+export type RoutineCatalog = PgHookSource &
+  EventTriggerSource & {
+    builtinRoutines(): { functions: Set<string> } | null | undefined;
+    loadBuiltinRoutines(): Promise<void>;
+    loadRoutineNames(names: string[]): Promise<void>;
+    loadTableHooks(names: string[]): Promise<void>;
+    /** Changes whenever the catalog drops what it knew (DDL through the gateway): decisions taken before may be stale. */
+    readonly generation?: number;
+  };
 
 // How long a decision taken by text is kept: the target's triggers and functions may change outside the gateway.
 const DECIDED_MS = 60_000;
@@ -99,12 +101,16 @@ export class StatementGuard {
     const called = userFunctions(functions);
     const builtins = routines.builtinRoutines();
     const wanted = called.filter((n) => !builtins?.functions.has(n) && routines.routineDefinitions(n) === undefined);
-    if (wanted.length || (called.length && builtins === undefined))
+    // DDL waits for the event triggers (read with the built-in names), as a call waits for its routine.
+    const ddl = !!routines.eventTriggers && classifications.some((c) => c && firesEventTriggers(c));
+    if (wanted.length || ((called.length || ddl) && builtins === undefined))
       return Promise.all([builtins === undefined ? routines.loadBuiltinRoutines().catch(() => {}) : null, wanted.length ? routines.loadRoutineNames(wanted) : null]);
     const tables = new Set<string>();
     for (const c of classifications) {
       if (!c) continue;
-      const merged = userFunctions(c.functions).length ? withPgRoutineEffects(c, routines, this.analyzer).classification : c;
+      const viaCalls = userFunctions(c.functions).length ? withPgRoutineEffects(c, routines, this.analyzer).classification : c;
+      // A call's DDL fires event triggers too; their functions' writes are followed as a call's.
+      const merged = withEventTriggerEffects(viaCalls, routines, this.analyzer).classification;
       // One walk of the write's hooks: the tables still to read, and what the loaded ones add (whose reads may be views).
       const hooked = withWriteHookEffects(merged, routines, this.analyzer, (t) => tables.add(t)).classification;
       for (const t of unloadedReadTables(hooked, routines, this.analyzer, addedTables(merged, hooked))) tables.add(t);
@@ -164,16 +170,17 @@ export class StatementGuard {
     const effects = routines
       ? (c: Classification) => {
           const called = userFunctions(c.functions);
-          if (called.length === 0 && !c.writes?.length && !c.tables.length) return c;
+          if (called.length === 0 && !c.writes?.length && !c.tables.length && !firesEventTriggers(c)) return c;
           // Built-ins only: the verdict may be kept; a function of the target's may change.
           const builtins = routines.builtinRoutines();
           if (called.some((n) => !builtins?.functions.has(n))) consulted = true;
           const viaCalls = called.length ? withPgRoutineEffects(c, routines, this.analyzer) : { classification: c, note: undefined };
-          const hooked = withWriteHookEffects(viaCalls.classification, routines, this.analyzer);
+          const fired = withEventTriggerEffects(viaCalls.classification, routines, this.analyzer);
+          const hooked = withWriteHookEffects(fired.classification, routines, this.analyzer);
           // The tables the write's hooks added are written, not read.
-          const viewed = withViewReadEffects(hooked.classification, routines, this.analyzer, addedTables(viaCalls.classification, hooked.classification));
-          consulted ||= hooked.consulted || viewed.consulted;
-          const note = [viaCalls.note, hooked.note, viewed.note].filter(Boolean).join("; ");
+          const viewed = withViewReadEffects(hooked.classification, routines, this.analyzer, addedTables(fired.classification, hooked.classification));
+          consulted ||= fired.consulted || hooked.consulted || viewed.consulted;
+          const note = [viaCalls.note, fired.note, hooked.note, viewed.note].filter(Boolean).join("; ");
           if (note) notes.set(viewed.classification, note);
           return viewed.classification;
         }
