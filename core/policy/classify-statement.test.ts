@@ -136,4 +136,10 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("set session authorization admin")[0].sessionSettings).toEqual(["session_authorization", "role"]);
     expect(classify("select set_config('session_authorization', 'admin', false)")[0].sessionSettings).toEqual(["session_authorization", "role"]);
   });
+
+  it("names a CALL's procedure among its functions (judged by its body on the data path), and counts a LOADed library as touching anything", () => {
+    expect(classify("call shop.purge(1, upper('x'))")[0].functions).toEqual(["shop.purge", "upper"]);
+    expect(classify("load 'auto_explain'")[0]).toMatchObject({ unknownRuns: true, everyTableOf: ["*"] });
+    expect(classify("call p()")[0].unknownRuns).toBeUndefined();
+  });
 });

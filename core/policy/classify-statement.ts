@@ -38,6 +38,12 @@ export type Classification = {
    * every schema, `database_to_xml(...)`): deny and review `tables` rules meet it (possibleResources).
    */
   everyTableOf?: string[];
+  /**
+   * It runs code the gateway cannot read (a LOADed library, a body it cannot parse, SQL built at run
+   * time): what that code runs and touches is unknown, so deny and review `kinds` and `tables` rules
+   * meet it (its everyTableOf holds `*`), as its classes already meet every strict class rule.
+   */
+  unknownRuns?: boolean;
   /** Functions it calls, schema-qualified as written, lower case. */
   functions: string[];
   /** UPDATE or DELETE with no WHERE (all rows). */
@@ -167,6 +173,18 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   if (top === "SelectStmt" && body.intoClause) classes.add("ddl"); // SELECT INTO creates a table
   if (top === "ExecuteStmt") c.executes = String(body.name ?? "");
   if (top === "CreateFunctionStmt") classes.add("anonymous-code");
+  // CALL names its procedure outside a FuncCall node: it is judged by its body as a called function is.
+  if (top === "CallStmt") {
+    const proc = names((body.funccall as Node | undefined)?.funcname)
+      .join(".")
+      .toLowerCase();
+    if (proc) c.functions.push(proc);
+  }
+  // A shared library's code cannot be read at all.
+  if (top === "LoadStmt") {
+    c.everyTableOf = ["*"];
+    c.unknownRuns = true;
+  }
   if (top === "DropStmt" && TABLE_LIKE.has(String(body.removeType))) {
     for (const o of (body.objects as Node[] | undefined) ?? []) {
       const rel = names((o.List as Node | undefined)?.items).join(".");

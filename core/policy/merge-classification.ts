@@ -30,6 +30,7 @@ export function mergeInto(c: Classification, inner: Classification, addClass: (k
   c.writesWithoutWhere ||= inner.writesWithoutWhere;
   c.copiesServerFile ||= inner.copiesServerFile;
   c.copiesProgram ||= inner.copiesProgram;
+  if (inner.unknownRuns) c.unknownRuns = true;
   c.locks = strongest(c.locks, inner.locks);
 }
 
@@ -50,10 +51,16 @@ function bodyNote(s: SetOff, effects: Classification[]): string | undefined {
   return `${s.who}, ${s.whose} ${kinds.length ? `runs ${kinds.join(", ")}` : "reads"}${tables.length ? ` (tables ${tables.join(", ")})` : ""}`;
 }
 
-/** What code the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges (as DO and CALL do). */
+/**
+ * What code the gateway cannot read adds: anonymous code, which counts as write, ddl and privileges
+ * (as DO and CALL do), may run any kind of statement and touch any table (deny and review rules on
+ * kinds and tables meet it: a rule protecting one table is not passed by hiding the write in such code).
+ */
 function opaque(c: Classification, who: string, why: string): string {
   for (const k of ANONYMOUS) if (!c.classes.includes(k)) c.classes.push(k);
   c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
+  c.unknownRuns = true;
+  if (!(c.everyTableOf ??= []).includes("*")) c.everyTableOf.push("*");
   return `${who}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
 }
 

@@ -1,29 +1,40 @@
 import type { ParsedStatement, StatementAnalyzer } from "../sql/statement-analyzer";
 import { classifyStatement, type Classification } from "./classify-statement";
 import type { Command } from "./command";
+import { withDoBlockEffects } from "./pg-do-blocks";
+import { firesEventTriggers } from "./pg-event-triggers";
+import { userFunctions } from "./pg-routine-effects";
+import { addPgChanges, noChanges, withEarlierChanges } from "./text-changes";
 import { DEFAULT_SEARCH_PATH, parseSearchPath, possibleTables, searchPathChange, type SearchPath } from "./search-path";
 
-/** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges. */
-export type SqlStatement = { statement: ParsedStatement; classification: Classification; command: Command };
+/** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges; `note`: what a DO block's code runs, for a person. */
+export type SqlStatement = { statement: ParsedStatement; classification: Classification; command: Command; note?: string };
 
 export type SqlCommands =
   | { ok: true; statements: SqlStatement[]; /** A PREPARE, an EXECUTE or a search_path change: the verdict depends on, or changes, the session's state. */ stateful: boolean }
   | { ok: false; error: string };
 
-export const sqlCommand = (c: Classification, text: string): Command => ({
-  text,
-  kind: c.kind,
-  noun: "statement",
-  runs: c.runs,
-  classes: c.classes,
-  resources: c.tables,
-  functions: c.functions,
-  writesWithoutWhere: c.writesWithoutWhere,
-  copiesServerFile: c.copiesServerFile,
-  copiesProgram: c.copiesProgram,
-  sessionSettings: c.sessionSettings,
-  locks: c.locks,
-});
+export function sqlCommand(c: Classification, text: string): Command {
+  const command: Command = {
+    text,
+    kind: c.kind,
+    noun: "statement",
+    runs: c.runs,
+    classes: c.classes,
+    resources: c.tables,
+    functions: c.functions,
+    writesWithoutWhere: c.writesWithoutWhere,
+    copiesServerFile: c.copiesServerFile,
+    copiesProgram: c.copiesProgram,
+    sessionSettings: c.sessionSettings,
+    locks: c.locks,
+  };
+  if (c.unknownRuns) command.unknownRuns = true;
+  return command;
+}
+
+/** The tables a statement may touch without naming them, as possible resources: every table of a schema (`billing.*`), or of any (`*`). */
+export const unnamedTables = (c: Classification): string[] => (c.everyTableOf ?? []).map((schema) => (schema === "*" ? "*" : `${schema}.*`));
 
 /** A session's SQL-level prepared statements: an EXECUTE is judged as what its PREPARE prepared (in this text or earlier). */
 export class PreparedStatements {
@@ -82,12 +93,23 @@ export class SqlSession {
     const analysis = this.analyzer.analyze(text);
     if (!analysis.ok) return { ok: false, error: analysis.error };
     let stateful = false;
+    // What earlier statements of this text change in the catalog (later ones that use it cannot be judged by it).
+    const changes = noChanges();
     const statements = analysis.statements.map((statement): SqlStatement => {
       let c = this.prepared.resolve(classifyStatement(statement), statement.kind);
       if (c.prepares !== undefined || c.executes !== undefined) stateful = true;
+      // A DO block is judged by its code (the functions it calls, by the caller's effects, as any call's).
+      let note: string | undefined;
+      if (statement.node === "DoStmt") ({ classification: c, note } = withDoBlockEffects(c, statement, this.analyzer));
+      const earlier = withEarlierChanges(c, changes, (x) => userFunctions(x.functions), firesEventTriggers(c));
+      if (earlier.note) {
+        c = earlier.classification;
+        note = [note, earlier.note].filter(Boolean).join("; ");
+      }
+      addPgChanges(statement, changes);
       if (effects) c = effects(c);
       const command = sqlCommand(c, statement.text);
-      const possible = [...possibleTables(c.tables, this.searchPath), ...(c.everyTableOf ?? []).map((schema) => (schema === "*" ? "*" : `${schema}.*`))];
+      const possible = [...possibleTables(c.tables, this.searchPath), ...unnamedTables(c)];
       if (possible.length) command.possibleResources = possible;
       // Code the parser cannot see into (DO, CALL) may set the path, and a new role is a new `$user`
       // (for the default path too): any schema after either.
@@ -98,7 +120,7 @@ export class SqlSession {
         this.pathVersion++;
         stateful = true;
       }
-      return { statement, classification: c, command };
+      return { statement, classification: c, command, note };
     });
     return { ok: true, statements, stateful };
   }

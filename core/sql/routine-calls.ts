@@ -23,6 +23,8 @@ export function routineCalls(tree: unknown): RoutineCalls {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!isObj(v)) return;
     if (isObj(v.FuncCall)) functions.add(names(v.FuncCall.funcname));
+    // CALL's procedure is a FuncCall's fields, not a FuncCall node.
+    if (isObj(v.CallStmt) && isObj(v.CallStmt.funccall)) functions.add(names(v.CallStmt.funccall.funcname));
     // BETWEEN's "name" is the keyword, not an operator (it expands to <= and >=).
     if (isObj(v.A_Expr) && Array.isArray(v.A_Expr.name) && !String(v.A_Expr.kind).includes("BETWEEN")) operators.add(names(v.A_Expr.name));
     for (const k in v) walk(v[k]);

@@ -59,6 +59,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       create function shop.peek_secret() returns varchar(20) reads sql data return (select ssn from shop.secrets limit 1)//
       create view shop.peek_v as select shop.peek_secret() as ssn//
       create view shop.plain_v as select id from shop.plain//
+      create procedure shop.dyn_purge() modifies sql data begin set @s = concat('delete from shop.vic', 'tims'); prepare st from @s; execute st; end//
       delimiter ;
     `);
     gw = await startTestGateway();
@@ -147,6 +148,8 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
     try {
       await refused(c, 'rule "protect-victims"', [
         ["insert into jobs values (1)", "it writes jobs, whose trigger runs DELETE (tables shop.victims)"],
+        // A procedure whose body runs SQL held in a variable may touch any table: a rule on one meets it.
+        ["call dyn_purge()", "it calls dyn_purge"],
         ["replace into jobs values (2)", "it writes jobs, whose trigger runs DELETE"],
         ["insert into jobs select id from plain", "it writes jobs, whose trigger runs DELETE"],
         ["delete from queue where id = 1", "it writes queue, whose trigger runs CALL, DELETE"],
@@ -190,6 +193,20 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
       expect(String(rows[0].n)).toBe((await db.admin("select count(*) from shop.plain_v")).trim());
       const [[counted]] = await c.execute<RowDataPacket[]>("select count(*) as n from plain where id = ?", [42]);
       expect(counted.n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+
+  // (A trigger's body is judged with its CREATE TRIGGER on MySQL, so defining one that writes a protected table is refused by itself.)
+  it("[SAME TEXT] judges a statement that uses a view an earlier statement of the same multi-statement text redefines as code it cannot see", async () => {
+    const c = await gatewayConnection(gw.gw.ports.mysql, "viewed", agent.key, { multipleStatements: true });
+    try {
+      const err = await refusal(c.query("create or replace view plain_v as select ssn as id from secrets; select * from plain_v"));
+      expect(err?.errno).toBe(1142);
+      expect(err?.message).toContain('rule "no-secrets"');
+      expect(err?.message).toContain("it uses plain_v, which an earlier statement of this text creates or changes");
+      expect(await db.admin("select view_definition like '%secrets%' from information_schema.views where table_name = 'plain_v'")).toContain("0");
     } finally {
       await c.end();
     }

@@ -32,6 +32,13 @@ describe("tryStatement", () => {
     expect((await tryStatement(policy, agent, "create table x (id int)")).verdict).toBe("deny");
     expect((await tryStatement(policy, { name: "dana", groups: ["dba"] }, "create table x (id int)")).verdict).toBe("allow");
   });
+  it("judges a DO block by its code, and says a CALL is judged by its procedure's body on the data path", async () => {
+    const protect: Policy = { defaultAction: "allow", rules: [{ name: "protect", action: "deny", match: { tables: ["victims"], classes: ["write"] } }] };
+    const block = await tryStatement(protect, agent, "do $$ begin delete from victims; end $$");
+    expect(block.parsed && block.statements[0]).toMatchObject({ action: "deny", rule: "protect", tables: ["victims"] });
+    const call = await tryStatement(protect, agent, "call purge()");
+    expect(call.parsed && call.statements[0].note).toContain("it calls purge, which is no built-in: the gateway also judges what the body runs");
+  });
   it("says a DDL statement's event triggers are judged on the data path, from the catalog it does not read", async () => {
     const r = await tryStatement(policy, { name: "dana", groups: ["dba"] }, "grant select on t to bob; select 1");
     expect(r.parsed && r.statements.map((s) => s.note)).toEqual([

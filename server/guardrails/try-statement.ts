@@ -4,9 +4,10 @@ import type { Command } from "../../core/policy/command";
 import { nonBuiltin } from "../../core/policy/mysql-routine-effects";
 import { readsRows } from "../../core/policy/reads-rows";
 import { firesEventTriggers } from "../../core/policy/pg-event-triggers";
+import { addMysqlChanges, noChanges, withEarlierChanges } from "../../core/policy/text-changes";
 import { writesOf } from "../../core/sql/mysql-writes";
 import { possibleTables } from "../../core/policy/search-path";
-import { PreparedStatements, SqlSession, sqlCommand } from "../../core/policy/sql-commands";
+import { PreparedStatements, SqlSession, sqlCommand, unnamedTables } from "../../core/policy/sql-commands";
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
 import type { LockLevel } from "../../core/policy/lock-levels";
@@ -49,7 +50,8 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
     classification: c,
     command,
     note: catalogNote(
-      [],
+      // A procedure is the target's own (PostgreSQL has no built-in ones): judged by its body on the data path.
+      s.node === "CallStmt" ? c.functions.slice(0, 1) : [],
       (c.writes ?? []).map((w) => w.table),
       "triggers, rules, column defaults, a view's tables, cascading foreign keys",
       readsRows(c) ? c.tables : [],
@@ -69,13 +71,17 @@ function tryMysql(policy: Policy, who: { name: string; groups: string[] }, text:
   const analysis = analyzeMysql(text);
   if (!analysis.ok) return { parsed: false, error: analysis.error, verdict: "deny", explanation: `refused (fail closed) with 1064: the parser says ${analysis.error}` };
   const prepared = new PreparedStatements();
+  const changes = noChanges();
   const judged = analysis.statements.map((s) => {
-    const c = prepared.resolve(s.classification, "EXECUTE");
+    const resolved = prepared.resolve(s.classification, "EXECUTE");
+    // A name an earlier statement of the text changes is judged as the gateway does: as code it cannot see.
+    const c = withEarlierChanges(resolved, changes, (x) => nonBuiltin(x.functions)).classification;
+    addMysqlChanges(resolved, s.executable, changes);
     const written = writesOf(c);
     const note = catalogNote(nonBuiltin(c.functions), written.events.length ? written.tables : [], "triggers, a view's tables, cascading foreign keys", readsRows(c) ? c.tables : []);
     const command = sqlCommand(c, s.original);
     // The session's database is not known here: an unqualified table may be in any (a deny or review rule on `shop.*` meets it, as on the data path before USE is read).
-    const possible = possibleTables(c.tables, null);
+    const possible = [...possibleTables(c.tables, null), ...unnamedTables(c)];
     if (possible.length) command.possibleResources = possible;
     return { text: s.original, kind: c.kind, classification: c, command, note };
   });

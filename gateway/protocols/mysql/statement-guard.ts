@@ -1,7 +1,7 @@
 import { analyzeMysql, type MysqlStatement } from "../../../core/policy/classify-mysql";
 import type { Classification } from "../../../core/policy/classify-statement";
 import { judgeCommands, type Subject, type Verdict } from "../../../core/policy/evaluate-policy";
-import { PreparedStatements, sqlCommand } from "../../../core/policy/sql-commands";
+import { PreparedStatements, sqlCommand, unnamedTables } from "../../../core/policy/sql-commands";
 import { possibleTables } from "../../../core/policy/search-path";
 import type { Policy } from "../../../core/policy/policy";
 import { MysqlError } from "./handshake-messages";
@@ -10,6 +10,7 @@ import type { ViewCatalog } from "./view-catalog";
 import { nonBuiltin, withRoutineEffects } from "../../../core/policy/mysql-routine-effects";
 import { withTriggerEffects } from "../../../core/policy/mysql-trigger-effects";
 import { withViewReadEffects } from "../../../core/policy/mysql-view-reads";
+import { addMysqlChanges, noChanges, withEarlierChanges } from "../../../core/policy/text-changes";
 import { readsRows } from "../../../core/policy/reads-rows";
 import { writesOf } from "../../../core/sql/mysql-writes";
 import { writtenTables } from "../../../core/sql/written-tables";
@@ -94,15 +95,20 @@ export class MysqlStatementGuard {
       };
     }
     const through = new Map<object, string>();
+    // What earlier statements of this text change in the catalog (later ones that use it cannot be judged by it).
+    const changes = noChanges();
     const commands = analysis.statements.map((s) => {
-      const called = withRoutineEffects(this.resolve(s), this.routines, this.serverVersion);
+      const resolved = this.resolve(s);
+      const earlier = withEarlierChanges(resolved, changes, (x) => nonBuiltin(x.functions));
+      addMysqlChanges(resolved, s.executable, changes);
+      const called = withRoutineEffects(earlier.classification, this.routines, this.serverVersion);
       const triggered = withTriggerEffects(called.classification, this.routines, this.serverVersion, s.executable);
       const { classification: c, note } = withViewReadEffects(triggered.classification, this.routines, this.serverVersion, s.executable);
       const command = sqlCommand(c, s.original);
-      const notes = [called.note, triggered.note, note].filter(Boolean).join("; ");
+      const notes = [earlier.note, called.note, triggered.note, note].filter(Boolean).join("; ");
       if (notes) through.set(command, notes);
       // Unqualified tables are in the session's database: a rule on `shop.*` meets them (deny and review rules).
-      const possible = this.database === undefined ? [] : possibleTables(c.tables, this.database === null ? null : [this.database]);
+      const possible = [...(this.database === undefined ? [] : possibleTables(c.tables, this.database === null ? null : [this.database])), ...unnamedTables(c)];
       if (possible.length) command.possibleResources = possible;
       if (c.sessionSettings.includes("database")) this.database = usedDatabase(s.executable);
       return command;

@@ -6,6 +6,7 @@ import { routineCalls } from "../../../core/sql/routine-calls";
 import { userFunctions, withPgRoutineEffects } from "../../../core/policy/pg-routine-effects";
 import { withWriteHookEffects, type PgHookSource } from "../../../core/policy/pg-write-hooks";
 import { addedTables, unloadedReadTables, withViewReadEffects } from "../../../core/policy/pg-view-reads";
+import { withDoBlockEffects } from "../../../core/policy/pg-do-blocks";
 import { firesEventTriggers, withEventTriggerEffects, type EventTriggerSource } from "../../../core/policy/pg-event-triggers";
 import type { ParsedStatement } from "../../../core/sql/statement-analyzer";
 import type { SearchPath } from "../../../core/policy/search-path";
@@ -95,9 +96,15 @@ export class StatementGuard {
   /** The next catalog read judging these statements needs; null when everything is known. */
   private pendingLoad(statements: ParsedStatement[]): Promise<unknown> | null {
     const routines = this.routines!;
-    // The calls in its trees (routine-calls.ts); an EXECUTE's in what it prepared.
-    const classifications = statements.map((s) => (s.node === "ExecuteStmt" ? this.sql.preparedAs(classifyStatement(s).executes ?? "") : classifyStatement(s)));
-    const functions = statements.flatMap((s, i) => (s.node === "ExecuteStmt" ? (classifications[i]?.functions ?? []) : routineCalls(s.tree).functions));
+    // The calls in its trees (routine-calls.ts); an EXECUTE's in what it prepared; a DO block's in its code.
+    const classifications = statements.map((s) =>
+      s.node === "ExecuteStmt"
+        ? this.sql.preparedAs(classifyStatement(s).executes ?? "")
+        : s.node === "DoStmt"
+          ? withDoBlockEffects(classifyStatement(s), s, this.analyzer).classification
+          : classifyStatement(s),
+    );
+    const functions = statements.flatMap((s, i) => (s.node === "ExecuteStmt" || s.node === "DoStmt" ? (classifications[i]?.functions ?? []) : routineCalls(s.tree).functions));
     const called = userFunctions(functions);
     const builtins = routines.builtinRoutines();
     const wanted = called.filter((n) => !builtins?.functions.has(n) && routines.routineDefinitions(n) === undefined);
@@ -198,7 +205,7 @@ export class StatementGuard {
     const stateful = parsed.stateful || consulted;
     if (verdict.action === "allow") return { judgement: null, stateful };
     const judged = parsed.statements.find((s) => s.command === verdict.command);
-    const note = judged && notes.get(judged.classification);
+    const note = [judged?.note, judged && notes.get(judged.classification)].filter(Boolean).join("; ");
     const reason = note ? `${verdict.decision.reason} (${note})` : verdict.decision.reason;
     if (verdict.action === "review") return { judgement: { review: note ? { ...verdict, decision: { ...verdict.decision, reason } } : verdict }, stateful };
     const error = new PgError("ERROR", SqlState.InsufficientPrivilege, `Gatehouse denied this statement: ${reason}`, `statement: ${verdict.command.text.slice(0, 200)}`);
