@@ -44,6 +44,10 @@ export type Classification = {
    * meet it (its everyTableOf holds `*`), as its classes already meet every strict class rule.
    */
   unknownRuns?: boolean;
+  /** When only called functions' unreadable code made its runs unknown: their names (an allow rule naming them vouches for them); null when something else did too. */
+  unknownFrom?: string[] | null;
+  /** The tables it names itself, once code it sets off added others to `tables` (merge-classification.ts); undefined while none was added. */
+  named?: string[];
   /** Functions it calls, schema-qualified as written, lower case. */
   functions: string[];
   /** UPDATE or DELETE with no WHERE (all rows). */
@@ -170,7 +174,10 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     if (body.is_program) c.copiesProgram = true;
   }
   if (top === "VariableSetStmt" && typeof body.name === "string") c.sessionSettings.push(...settingNames(body.name));
-  if (top === "SelectStmt" && body.intoClause) classes.add("ddl"); // SELECT INTO creates a table
+  if (top === "SelectStmt" && body.intoClause) {
+    classes.add("ddl"); // SELECT INTO creates a table
+    c.runs.push("CREATE TABLE AS");
+  }
   if (top === "ExecuteStmt") c.executes = String(body.name ?? "");
   if (top === "CreateFunctionStmt") classes.add("anonymous-code");
   // CALL names its procedure outside a FuncCall node: it is judged by its body as a called function is.

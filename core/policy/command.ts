@@ -20,9 +20,13 @@ export type Command = {
   runs: string[];
   /** Some of what it runs cannot be told from its text (a shell command's program named by a variable or a glob, a script a shell reads from its input): deny and review `kinds` rules meet it. */
   unknownRuns?: boolean;
+  /** When only called functions whose code cannot be read made the runs unknown: their names (an allow rule naming them in `functions` vouches for them). */
+  unknownFrom?: string[];
   classes: StatementClass[];
   /** What it touches: tables for SQL (schema-qualified as written); matched by `tables` rules. */
   resources: string[];
+  /** The tables it names itself, when the code it sets off (a function's body, a trigger, a view's definition) added others to `resources`: an allow rule's `tables` must cover these. */
+  namedResources?: string[];
   /** Other names what it touches may have: an unqualified table under each schema of the session's search path (`*.name`: any schema). Deny and review `tables` rules meet them too. */
   possibleResources?: string[];
   /** Functions it calls, lower case. */

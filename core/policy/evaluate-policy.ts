@@ -43,16 +43,39 @@ const kindMatches = (c: Command, kind: string, wanted: string) =>
 
 const anyOf = <T>(wanted: T[] | undefined, test: (w: T) => boolean) => wanted === undefined || wanted.some(test);
 
+/**
+ * An allow rule's `kinds` and `tables` must cover everything the command does, not one part of it:
+ * `{"action": "allow", "match": {"kinds": ["SELECT"]}}` does not let through a SELECT whose CTE
+ * deletes or whose function writes (it runs a DELETE too), nor code whose runs are unknown; and
+ * `{"tables": ["public.reports"]}` does not let through a join of reports with another table. (Deny
+ * and review rules meet any part.) The tables are those the command names itself, so an allow rule
+ * naming a view lets its readers through whatever is under it.
+ */
+const allowedKinds = (m: Rule["match"], c: Command) => vouched(m, c) && [c.kind, ...c.runs].every((kind) => m.kinds!.some((k) => kindMatches(c, kind, k)));
+const allowedTables = (m: Rule["match"], c: Command) => {
+  const named = c.namedResources ?? c.resources;
+  return vouched(m, c) && named.length > 0 && named.every((t) => m.tables!.some((p) => tableMatches(p, t)));
+};
+/** Runs are known, or unknown only through calls of functions the rule names (which it vouches for: an extension's C function). */
+const vouched = (m: Rule["match"], c: Command) =>
+  c.unknownRuns !== true || (c.unknownFrom !== undefined && c.unknownFrom.every((f) => (m.functions ?? []).some((g) => g.toLowerCase() === f || g.toLowerCase() === f.split(".").at(-1))));
+
 function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   if (rule.groups && !rule.groups.some((g) => who.groups.includes(g))) return false;
   if (rule.identities && !rule.identities.includes(who.name)) return false;
   const m = rule.match;
   const functionName = (f: string) => f.split(".").at(-1)!;
+  const allow = rule.action === "allow";
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
-    (anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) ||
-      (rule.action !== "allow" && (c.unknownRuns === true || (m.kinds ?? []).some((k) => (c.amountsTo?.kinds ?? []).some((kind) => kindMatches(c, kind, k)))))) &&
-    anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t)) || (rule.action !== "allow" && (c.possibleResources ?? []).some((t) => possibleTableMatches(p, t)))) &&
+    (allow
+      ? m.kinds === undefined || allowedKinds(m, c)
+      : anyOf(m.kinds, (k) => [c.kind, ...c.runs].some((kind) => kindMatches(c, kind, k))) ||
+        c.unknownRuns === true ||
+        (m.kinds ?? []).some((k) => (c.amountsTo?.kinds ?? []).some((kind) => kindMatches(c, kind, k)))) &&
+    (allow
+      ? m.tables === undefined || allowedTables(m, c)
+      : anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t)) || (c.possibleResources ?? []).some((t) => possibleTableMatches(p, t)))) &&
     anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
     (!m.copiesServerFile || c.copiesServerFile) &&

@@ -5,6 +5,7 @@ import { strongest } from "./lock-levels";
 /** A copy of a classification that mergeInto may change (the cached one stays as it was). */
 const copyOf = (c: Classification): Classification => ({
   ...c,
+  named: c.named ?? [...c.tables],
   runs: [...c.runs],
   classes: [...c.classes],
   tables: [...c.tables],
@@ -30,7 +31,10 @@ export function mergeInto(c: Classification, inner: Classification, addClass: (k
   c.writesWithoutWhere ||= inner.writesWithoutWhere;
   c.copiesServerFile ||= inner.copiesServerFile;
   c.copiesProgram ||= inner.copiesProgram;
-  if (inner.unknownRuns) c.unknownRuns = true;
+  if (inner.unknownRuns) {
+    c.unknownRuns = true;
+    c.unknownFrom = null;
+  }
   c.locks = strongest(c.locks, inner.locks);
 }
 
@@ -41,7 +45,7 @@ export type BodyEffects = { effects: Classification[] } | { why: string };
  * Code a statement sets off besides its own: `who` says how it reaches the code (`it calls f`), `whose`
  * what the code is (`a stored function whose body`), `found` what it runs.
  */
-export type SetOff = { who: string; whose: string; found: BodyEffects };
+export type SetOff = { who: string; whose: string; found: BodyEffects; /** The routine called by name whose code this is. */ call?: string };
 
 /** A person's account of what code added: `it calls f, a stored function whose body runs DELETE (tables t)`; undefined when it added nothing worth saying. */
 function bodyNote(s: SetOff, effects: Classification[]): string | undefined {
@@ -56,9 +60,12 @@ function bodyNote(s: SetOff, effects: Classification[]): string | undefined {
  * (as DO and CALL do), may run any kind of statement and touch any table (deny and review rules on
  * kinds and tables meet it: a rule protecting one table is not passed by hiding the write in such code).
  */
-function opaque(c: Classification, who: string, why: string): string {
+function opaque(c: Classification, who: string, why: string, call?: string): string {
   for (const k of ANONYMOUS) if (!c.classes.includes(k)) c.classes.push(k);
   c.locks = strongest(c.locks, "ACCESS EXCLUSIVE");
+  // Which calls made it unknown, while only calls did (an allow rule naming them vouches for them).
+  const from = c.unknownRuns ? c.unknownFrom : [];
+  c.unknownFrom = call !== undefined && Array.isArray(from) ? [...from, call] : null;
   c.unknownRuns = true;
   if (!(c.everyTableOf ??= []).includes("*")) c.everyTableOf.push("*");
   return `${who}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
@@ -77,7 +84,7 @@ export function withEffects(c: Classification, setOff: Iterable<SetOff>): { clas
     if (!("why" in found) && found.effects.length === 0) continue;
     merged ??= copyOf(c);
     if ("why" in found) {
-      notes.push(opaque(merged, s.who, found.why));
+      notes.push(opaque(merged, s.who, found.why, s.call));
       continue;
     }
     for (const e of found.effects) mergeInto(merged, e);
@@ -91,6 +98,6 @@ export function withEffects(c: Classification, setOff: Iterable<SetOff>): { clas
 export function withCallEffects(c: Classification, called: readonly string[], effectsOf: (name: string) => BodyEffects): { classification: Classification; note?: string } {
   return withEffects(
     c,
-    called.map((name) => ({ who: `it calls ${name}`, whose: "a stored function whose body", found: effectsOf(name) })),
+    called.map((name) => ({ who: `it calls ${name}`, whose: "a stored function whose body", found: effectsOf(name), call: name })),
   );
 }

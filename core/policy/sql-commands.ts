@@ -29,7 +29,11 @@ export function sqlCommand(c: Classification, text: string): Command {
     sessionSettings: c.sessionSettings,
     locks: c.locks,
   };
-  if (c.unknownRuns) command.unknownRuns = true;
+  if (c.unknownRuns) {
+    command.unknownRuns = true;
+    if (Array.isArray(c.unknownFrom)) command.unknownFrom = c.unknownFrom;
+  }
+  if (c.named) command.namedResources = c.named;
   return command;
 }
 

@@ -31,7 +31,8 @@ beforeAll(async () => {
      create procedure ${proc("dynamic")}() language plpgsql as $$ begin execute 'delete from anon_' || 'victims_${process.pid}'; end $$;
      create procedure ${proc("harmless")}(inout n int) language plpgsql as $$ begin n := n + 1; end $$;
      create function ${proc("purge_trg")}() returns trigger language plpgsql as $$ begin delete from ${victims}; return new; end $$;
-     create table ${proc("jobs")} (id int);`,
+     create table ${proc("jobs")} (id int);
+     create function ${proc("purge_fn")}() returns int language sql as $$ delete from ${victims} returning 1 $$;`,
   ]);
   if (made.code !== 0) throw new Error(made.stderr);
   const rules = [
@@ -106,5 +107,24 @@ describe("[GUARDRAILS][ANONYMOUS CODE] a rule on a table meets the DO blocks and
     expect(read.stderr).toContain(`it reads ${v}2, a view that reads (tables public.${secrets})`);
     expect(read.stdout).not.toContain(SSN);
     expect(await count()).toBe("3");
+  });
+
+  it("[ALLOW] an allow-list of SELECT lets through reads only: not a SELECT whose CTE or function deletes, nor a DO block", async () => {
+    const roKey = await t.setupAccess({ connection: "anon-ro", identity: "ro-agent" });
+    writeFileSync(policyFile, JSON.stringify({ defaultAction: "deny", rules: [{ name: "reads-only", action: "allow", match: { kinds: ["SELECT"] } }] }));
+    const applied = await t.cli("policies", "apply", "anon-ro", "-f", policyFile);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const sql of [
+      `with gone as (delete from ${victims} returning *) select count(*) from gone`,
+      `select ${proc("purge_fn")}()`,
+      `select * into ${proc("copied")} from ${victims}`,
+      "do $$ begin perform 1; end $$",
+    ]) {
+      const r = await t.psql(roKey, "anon-ro", ["-c", sql]);
+      expect(r.stderr, sql).toContain("Gatehouse denied this statement: no rule matches; the connection's default is deny");
+    }
+    const read = await t.psql(roKey, "anon-ro", ["-qAtc", `select count(*) from ${victims}`]);
+    expect(read.stdout.trim()).toBe("3");
   });
 });
