@@ -252,7 +252,7 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("create or replace table archive as select email from customers")).toMatchObject({
       kind: "CREATE TABLE",
       tables: expect.arrayContaining(["archive", "customers"]),
-      runs: ["DROP TABLE"],
+      runs: ["DROP TABLE", "SELECT"], // and it reads customers' rows
     });
     expect(one("create sequence if not exists `shop`.`ids` start with 100 increment by 10")).toMatchObject({ kind: "CREATE SEQUENCE", classes: ["ddl"], tables: ["shop.ids"] });
     expect(one("alter sequence ids restart with 5")).toMatchObject({ kind: "ALTER SEQUENCE", tables: ["ids"] });
@@ -353,5 +353,19 @@ describe("statements that differ only in their numbers", () => {
       const version = pick([undefined, 101100]);
       expect(analyzeMysql(text, version), text).toEqual(analyzeMysqlUncached(text, version));
     }
+  });
+});
+
+describe("a MySQL statement that reads other tables' rows runs a SELECT", () => {
+  it("counts INSERT ... SELECT, CREATE TABLE ... SELECT and a multi-table UPDATE's join, not a plain write", () => {
+    for (const text of [
+      "insert into t select ssn from secrets",
+      "create table y select ssn from secrets",
+      "update t join secrets s on t.id = s.id set t.a = s.ssn",
+      "replace into t select * from secrets",
+    ])
+      expect(one(text).runs, text).toContain("SELECT");
+    for (const text of ["insert into t values (1)", "update t set a = 1 where id = 2", "delete from t where id = 3", "select * from secrets", "drop table secrets"])
+      expect(one(text).runs, text).not.toContain("SELECT");
   });
 });

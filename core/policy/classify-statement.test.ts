@@ -93,13 +93,14 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("merge into t using s on s.id = s.id when matched then delete")[0].writesWithoutWhere).toBe(true);
     expect(classify("insert into t values (1) on conflict (id) do update set a = 1")[0]).toMatchObject({ kind: "INSERT", runs: ["UPDATE"] });
     expect(classify("insert into t values (1) on conflict do nothing")[0].runs).toEqual([]);
-    expect(classify("merge into t using s on t.id = s.id when matched then delete")[0]).toMatchObject({ kind: "MERGE", runs: ["DELETE"], writesWithoutWhere: false });
+    // (and a SELECT: it reads s's rows)
+    expect(classify("merge into t using s on t.id = s.id when matched then delete")[0]).toMatchObject({ kind: "MERGE", runs: ["DELETE", "SELECT"], writesWithoutWhere: false });
     expect(classify("merge into t using s on true when matched then update set a = 1 when not matched then insert values (1)")[0]).toMatchObject({
-      runs: ["UPDATE", "INSERT"],
+      runs: ["UPDATE", "INSERT", "SELECT"],
       writesWithoutWhere: true,
     });
     expect(classify("merge into t using s on 1 = 1 when matched and t.a > 1 then delete")[0].writesWithoutWhere).toBe(false);
-    expect(classify("merge into t using s on t.id = s.id when not matched by source then delete")[0]).toMatchObject({ runs: ["DELETE"], writesWithoutWhere: true });
+    expect(classify("merge into t using s on t.id = s.id when not matched by source then delete")[0]).toMatchObject({ runs: ["DELETE", "SELECT"], writesWithoutWhere: true });
   });
 
   it("judges the SQL a function runs from text (dblink, pg_cron) and set_config as the SET it is", () => {
@@ -141,5 +142,29 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
     expect(classify("call shop.purge(1, upper('x'))")[0].functions).toEqual(["shop.purge", "upper"]);
     expect(classify("load 'auto_explain'")[0]).toMatchObject({ unknownRuns: true, everyTableOf: ["*"] });
     expect(classify("call p()")[0].unknownRuns).toBeUndefined();
+  });
+
+  it("counts a read of other tables' rows by a statement of another kind as a SELECT it runs (a rule on SELECT meets COPY TO, INSERT ... SELECT, a cursor)", () => {
+    const runs = (sql: string) => classify(sql)[0].runs;
+    for (const sql of [
+      "copy secrets to stdout",
+      "copy (select * from secrets) to stdout",
+      "insert into t select * from secrets",
+      "create table x as select * from secrets",
+      "declare c cursor for select * from secrets",
+      "update t set a = s.ssn from secrets s",
+      "delete from t where id in (select id from secrets)",
+    ])
+      expect(runs(sql), sql).toContain("SELECT");
+    for (const sql of [
+      "insert into t values (1)",
+      "update t set a = 1 where id = 1",
+      "copy t from stdin",
+      "create table c (o int references secrets (id))",
+      "drop table secrets",
+      "create index on t (a)",
+      "select * from secrets",
+    ])
+      expect(runs(sql), sql).not.toContain("SELECT");
   });
 });

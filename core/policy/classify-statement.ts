@@ -1,4 +1,5 @@
 import { ANONYMOUS } from "./anonymous-code";
+import { readsOthers } from "./reads-rows";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
@@ -242,6 +243,15 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     c.locks = "ACCESS EXCLUSIVE";
   }
   c.classes = [...classes];
+  // Rows it reads besides its own kind's (a plain CREATE TABLE only names its parents and what its keys reference).
+  if (
+    top !== "CreateStmt" &&
+    readsOthers(
+      c,
+      (c.writes ?? []).map((w) => w.table),
+    )
+  )
+    c.runs.push("SELECT");
   return c;
 }
 

@@ -7,3 +7,17 @@ const NO_ROWS =
 
 /** Whether a statement (or what it runs: an EXPLAIN ANALYZE's query, a PREPARE's) reads rows of the relations it names, so that a view among them is read through. */
 export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].some((k) => !NO_ROWS.test(k));
+
+const bare = (t: string) => t.replace(/[`"]/g, "").split(".").at(-1)!.toLowerCase();
+
+/**
+ * Whether a statement of another kind than SELECT reads rows of a relation besides those it writes
+ * (INSERT ... SELECT, CREATE TABLE AS, COPY ... TO, DECLARE CURSOR, an UPDATE's FROM, a subquery): it
+ * then runs a SELECT too, so a rule on SELECT meets it (`copy secrets to stdout` is a read of secrets)
+ * and an allow rule on SELECT alone does not cover it. `written`: the tables it writes.
+ */
+export function readsOthers(c: Classification, written: readonly string[]): boolean {
+  if (c.kind === "SELECT" || c.runs.includes("SELECT") || !readsRows(c)) return false;
+  const targets = new Set(written.map(bare));
+  return c.tables.some((t) => !targets.has(bare(t)));
+}

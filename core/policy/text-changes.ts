@@ -91,8 +91,11 @@ export function addPgChanges(s: Pick<ParsedStatement, "node" | "tree">, into: Te
   }
 }
 
+const DDL_KIND = /^(?:CREATE|ALTER|RENAME|DROP) /;
+
 /** What a MySQL or MariaDB statement changes that later statements are judged by, added to `into` (`text`: the statement as the server runs it). */
 export function addMysqlChanges(c: Classification, text: string, into: TextChanges): void {
+  if (!DDL_KIND.test(c.kind)) return; // every statement passes here: most are not DDL
   const kind = c.kind.replace(/^CREATE OR REPLACE /, "CREATE ");
   if (/^(?:CREATE|ALTER) VIEW$|^RENAME TABLE$/.test(kind)) for (const t of c.tables) into.relations.add(bare(t));
   // A trigger's table: its writes set off the trigger's body (the statement's tables are the body's).

@@ -186,6 +186,9 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         ["select n from shop.secrets_count", "it reads shop.secrets_count, a view over shop.secrets_v, a view that reads (tables shop.secrets)"],
         ["select * from peek_v", "it reads peek_v, a view that calls shop.peek_secret, a stored function whose body reads (tables shop.secrets)"],
         ["insert into plain select id from secrets_v", "it reads secrets_v, a view that reads (tables shop.secrets)"],
+        // Statements of other kinds that read its rows run a SELECT of it too.
+        ["insert into plain select id from secrets", ""],
+        ["create table shop.copied select ssn from secrets", ""],
       ]);
       expect((await refusal(c.execute("select ssn from secrets_v where id = ?", [1])))?.errno).toBe(1142);
       // A view over other tables, and the same view name written through, are not reads of secrets.

@@ -209,6 +209,12 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`select * from ${frozen}`, `it reads ${frozen}, a view that reads (tables public.${secrets})`],
       [`select * from ${peeked}`, `it reads ${peeked}, a view that calls ${fn("peek_secret")}, a function whose body reads (tables ${secrets})`],
       [`create temp table copied as select * from ${open} join ${direct} using (id)`, `it reads ${direct}, a view that reads (tables public.${secrets})`],
+      // Statements of other kinds that read its rows run a SELECT of it too.
+      [`copy ${secrets} to stdout`, ""],
+      [`copy (select ssn from ${secrets}) to stdout`, ""],
+      [`create temp table copied2 as select ssn from ${secrets}`, ""],
+      [`insert into ${open} select id from ${secrets}`, ""],
+      [`begin; declare c cursor for select ssn from ${secrets}; fetch all from c; commit`, ""],
     ]) {
       const r = await t.psql(viewsKey, "routined-views", ["-c", sql]);
       expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "no-secrets"');
