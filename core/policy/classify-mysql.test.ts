@@ -367,5 +367,8 @@ describe("a MySQL statement that reads other tables' rows runs a SELECT", () => 
       expect(one(text).runs, text).toContain("SELECT");
     for (const text of ["insert into t values (1)", "update t set a = 1 where id = 2", "delete from t where id = 3", "select * from secrets", "drop table secrets"])
       expect(one(text).runs, text).not.toContain("SELECT");
+    // HANDLER's OPEN and READ read the table's rows (a rule on reading it refuses the OPEN, before any alias reads it); CLOSE does not.
+    for (const text of ["handler secrets open as h", "handler secrets read first", "handler secrets read `PRIMARY` = (2)"]) expect(one(text).runs, text).toEqual(["SELECT"]);
+    expect(one("handler h close").runs).toEqual([]);
   });
 });

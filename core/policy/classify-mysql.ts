@@ -17,7 +17,7 @@ export type MysqlAnalysis = { ok: true; statements: MysqlStatement[] } | { ok: f
 /**
  * HANDLER reads a table's rows by an index, without SQL: `HANDLER t OPEN [AS h]`, `HANDLER h READ
  * [idx] FIRST|NEXT|PREV|LAST`, `HANDLER h READ idx = (values)`, each `[WHERE ...] [LIMIT ...]`, and
- * `HANDLER h CLOSE`. OPEN names the table (a rule on it refuses the OPEN, so no alias reads it after).
+ * `HANDLER h CLOSE`. OPEN names the table (a rule on reading it refuses the OPEN, so no alias reads it after).
  */
 const HANDLER = new RegExp(
   `^handler\\s+(${TABLE_NAME})\\s+(?:(open)(?:\\s+(?:as\\s+)?${TABLE_NAME})?|(close)|read\\s+(?:${TABLE_NAME}\\s*(?:=|<=|>=|<|>)\\s*\\([^()]*\\)|(?:${TABLE_NAME}\\s+)?(?:first|next|prev|last))(?:\\s+where\\s+([\\s\\S]*?))?(?:\\s+limit\\s+\\d+(?:\\s*,\\s*\\d+)?)?)$`,
@@ -27,7 +27,8 @@ const HANDLER = new RegExp(
 /** A HANDLER statement: a read of its table, with what its WHERE calls (read as a SELECT's would be). */
 function handlerStatement(m: RegExpExecArray): Classification | { error: string } {
   const table = identifier(m[1]);
-  const c = { ...blankClassification("HANDLER", m[3] ? ["utility"] : ["read"]), tables: [table] };
+  // OPEN and READ read its rows (a rule on reading it, by class or by SELECT, refuses the OPEN, so no alias reads it after); CLOSE does not.
+  const c = { ...blankClassification("HANDLER", m[3] ? ["utility"] : ["read"]), tables: [table], runs: m[3] ? [] : ["SELECT"] };
   if (m[4] === undefined) return c;
   const where = classifyOne(`SELECT 1 FROM ${m[1]} WHERE ${m[4]}`);
   return "error" in where ? where : { ...c, functions: where.functions, tables: [...new Set([table, ...where.tables])] };

@@ -7,7 +7,7 @@ import { userFunctions } from "./pg-routine-effects";
 import { addPgChanges, noChanges, withEarlierChanges } from "./text-changes";
 import { DEFAULT_SEARCH_PATH, parseSearchPath, possibleTables, searchPathChange, type SearchPath } from "./search-path";
 
-/** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges; `note`: what a DO block's code runs, for a person. */
+/** One statement of a text, as the parser saw it, classified, and as the neutral command the policy judges; `note`, for a person: what a DO block's code runs, or which earlier statement of the text keeps it from being judged by the catalog. */
 export type SqlStatement = { statement: ParsedStatement; classification: Classification; command: Command; note?: string };
 
 export type SqlCommands =

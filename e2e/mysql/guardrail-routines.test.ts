@@ -189,6 +189,7 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         // Statements of other kinds that read its rows run a SELECT of it too.
         ["insert into plain select id from secrets", ""],
         ["create table shop.copied select ssn from secrets", ""],
+        ["handler secrets open as h", ""],
       ]);
       expect((await refusal(c.execute("select ssn from secrets_v where id = ?", [1])))?.errno).toBe(1142);
       // A view over other tables, and the same view name written through, are not reads of secrets.

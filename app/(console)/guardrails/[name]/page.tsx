@@ -14,7 +14,7 @@ export default async function ConnectionGuardrailsPage({ params }: { params: Pro
     <>
       <PageHeader
         title={`Guardrails of ${connection}`}
-        description="Every statement, command line, request or tool call is judged by the first rule that matches; a deny anywhere in a text refuses all of it, and what the gateway cannot read is refused."
+        description="Every statement, command line, request or tool call is judged by the first rule that matches: a deny or review rule meets any part of what it does, an allow rule must cover all of it (every kind it runs, every table it names). A deny anywhere in a text refuses all of it, and what the gateway cannot parse is refused."
         actions={
           <Link href="/guardrails" className={buttonClass("secondary")}>
             All connections
