@@ -370,5 +370,8 @@ describe("a MySQL statement that reads other tables' rows runs a SELECT", () => 
     // HANDLER's OPEN and READ read the table's rows (a rule on reading it refuses the OPEN, before any alias reads it); CLOSE does not.
     for (const text of ["handler secrets open as h", "handler secrets read first", "handler secrets read `PRIMARY` = (2)"]) expect(one(text).runs, text).toEqual(["SELECT"]);
     expect(one("handler h close").runs).toEqual([]);
+    // Catalogs of sampled values read every table.
+    for (const text of ["select * from mysql.column_stats", "select histogram from information_schema.column_statistics"]) expect(one(text).everyTableOf, text).toEqual(["*"]);
+    expect(one("select * from information_schema.columns").everyTableOf).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-le
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
-import { readsOthers } from "./reads-rows";
+import { addSampledReads, readsOthers } from "./reads-rows";
 import { writtenTables } from "../sql/written-tables";
 
 type Node = Record<string, unknown>;
@@ -167,7 +167,12 @@ function classifyShape(shape: string, executable: string): Classification | { er
  * A write that names one table reads no other's.
  */
 function withReadRuns(c: Classification | { error: string }, sql: string): Classification | { error: string } {
-  if ("error" in c || ![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map((t) => t.replace(/`/g, "").toLowerCase())).size < 2) return c;
+  if ("error" in c) return c;
+  if (c.tables.some((t) => /column_stat/i.test(t))) {
+    c = { ...c, everyTableOf: [...(c.everyTableOf ?? [])] };
+    addSampledReads(c);
+  }
+  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map((t) => t.replace(/`/g, "").toLowerCase())).size < 2) return c;
   return readsOthers(
     c,
     writtenTables(sql, "mysql").map((w) => w.table),

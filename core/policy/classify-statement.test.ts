@@ -166,5 +166,8 @@ describe("[POLICY][CLASSIFY] what a statement can do, from the parse tree", () =
       "select * from secrets",
     ])
       expect(runs(sql), sql).not.toContain("SELECT");
+    // Catalogs of sampled values read every table.
+    expect(classify("select most_common_vals from pg_catalog.pg_stats where tablename = 'secrets'")[0].everyTableOf).toEqual(["*"]);
+    expect(classify("select * from pg_class")[0].everyTableOf).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { ANONYMOUS } from "./anonymous-code";
-import { readsOthers } from "./reads-rows";
+import { addSampledReads, readsOthers } from "./reads-rows";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
@@ -252,6 +252,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     )
   )
     c.runs.push("SELECT");
+  addSampledReads(c);
   return c;
 }
 

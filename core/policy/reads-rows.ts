@@ -11,6 +11,19 @@ export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].som
 const bare = (t: string) => t.replace(/[`"]/g, "").split(".").at(-1)!.toLowerCase();
 
 /**
+ * The catalogs that keep samples of any table's values: PostgreSQL's planner statistics
+ * (`pg_stats.most_common_vals`, `histogram_bounds`, extended statistics), MariaDB's engine-independent
+ * statistics (`mysql.column_stats` min, max, histograms) and MySQL 8's histograms
+ * (`information_schema.column_statistics`). Reading one reads values of every table.
+ */
+const SAMPLES = /^(?:pg_stats|pg_statistic|pg_stats_ext|pg_stats_ext_exprs|pg_statistic_ext_data|column_stats|column_statistics)$/;
+
+/** `c` reading a catalog of samples of every table's values (SAMPLES) as reading every table: deny and review rules on any table meet it. In place (the caller's own classification). */
+export function addSampledReads(c: Classification): void {
+  if (c.tables.some((t) => SAMPLES.test(bare(t))) && !(c.everyTableOf ??= []).includes("*")) c.everyTableOf.push("*");
+}
+
+/**
  * Whether a statement of another kind than SELECT reads rows of a relation besides those it writes
  * (INSERT ... SELECT, CREATE TABLE AS, COPY ... TO, DECLARE CURSOR, an UPDATE's FROM, a subquery): it
  * then runs a SELECT too, so a rule on SELECT meets it (`copy secrets to stdout` is a read of secrets)

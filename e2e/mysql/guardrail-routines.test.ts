@@ -190,6 +190,8 @@ describe("[MYSQL][GUARDRAILS][ROUTINES] a statement is judged with what the stor
         ["insert into plain select id from secrets", ""],
         ["create table shop.copied select ssn from secrets", ""],
         ["handler secrets open as h", ""],
+        // MariaDB's statistics keep samples of every table's values.
+        ["select min_value, max_value from mysql.column_stats", ""],
       ]);
       expect((await refusal(c.execute("select ssn from secrets_v where id = ?", [1])))?.errno).toBe(1142);
       // A view over other tables, and the same view name written through, are not reads of secrets.

@@ -215,6 +215,8 @@ describe("[GUARDRAILS][ROUTINES] a statement is judged with what the functions i
       [`create temp table copied2 as select ssn from ${secrets}`, ""],
       [`insert into ${open} select id from ${secrets}`, ""],
       [`begin; declare c cursor for select ssn from ${secrets}; fetch all from c; commit`, ""],
+      // The planner's statistics keep samples of every table's values.
+      [`analyze ${secrets}; select most_common_vals::text from pg_stats where tablename = '${secrets}'`, ""],
     ]) {
       const r = await t.psql(viewsKey, "routined-views", ["-c", sql]);
       expect(r.stderr, sql).toContain('Gatehouse denied this statement: rule "no-secrets"');
