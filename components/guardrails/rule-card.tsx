@@ -96,8 +96,22 @@ export function RuleCard({ index, count, rule, errors, readOnly, commands = fals
               ? txt("kinds", "Kinds", "DELETE /v1/customers/*, * /admin/**", "METHOD /path: * is one path segment, ** any number; a bare method (DELETE) matches every path.")
               : commands
                 ? txt("kinds", "Kinds", "rm, shutdown, kubectl delete", "A program and its words: rm matches sudo rm -rf /x; kubectl delete matches kubectl -n prod delete pod.")
-                : txt("kinds", "Kinds", "DROP, TRUNCATE", "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.")}
-        {sqlOnly("tables") ? null : txt("tables", "Tables", "billing.*, users", "* is a wildcard; a bare name matches in any schema.")}
+                : txt(
+                    "kinds",
+                    "Kinds",
+                    "DROP, TRUNCATE",
+                    rule.action === "allow"
+                      ? "DROP matches DROP TABLE…; an allow rule must list every kind a statement runs (a SELECT whose CTE deletes runs a DELETE too)."
+                      : "DROP matches DROP TABLE…; PREPARE, EXECUTE, EXPLAIN, WITH keep their own kind.",
+                  )}
+        {sqlOnly("tables")
+          ? null
+          : txt(
+              "tables",
+              "Tables",
+              "billing.*, users",
+              rule.action === "allow" ? "* is a wildcard; an allow rule must list every table a statement names." : "* is a wildcard; a bare name matches in any schema.",
+            )}
         {sqlOnly("functions") ? null : txt("functions", "Functions", mysql ? "load_file, sys_exec" : "pg_read_file, lo_import")}
         {sqlOnly("sessionSettings") ? null : txt("sessionSettings", "Session settings", mysql ? "sql_mode, sql_log_bin" : "role, search_path")}
         {sqlOnly("locks") ? null : (

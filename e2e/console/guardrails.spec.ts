@@ -57,6 +57,12 @@ test("[GUARDRAILS][FORM]: an admin adds a deny rule, tries a statement before sa
     expect(await pageOverflow(page), `the page scrolls sideways at ${width}px`).toBeLessThanOrEqual(1);
     await shot(page, `guardrails-editor-${width}`);
   }
+  // An allow rule says it must cover the whole statement.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await rule.getByLabel("Action", { exact: true }).selectOption("allow");
+  await expect(rule.getByText("an allow rule must list every kind a statement runs")).toBeVisible();
+  await expect(rule.getByText("an allow rule must list every table a statement names")).toBeVisible();
+  await shot(page, "guardrails-allow-rule");
 });
 
 test("[GUARDRAILS][SSH]: on an SSH connection the try box judges command lines as the SSH listener does", async ({ page, cli, shot }) => {

@@ -12,7 +12,8 @@ let t: TestGateway;
 let key: string;
 const victims = `anon_victims_${process.pid}`;
 const secrets = `anon_secrets_${process.pid}`;
-const proc = (name: string) => `${name}_${process.pid}`;
+// Every name carries the file's prefix: the run's tests share one database, and a worker process (one pid) runs several files.
+const proc = (name: string) => `anon_${name}_${process.pid}`;
 const SSN = "078-05-1120";
 const policyFile = path.join(tmpdir(), `gatehouse-anonymous-policy-${process.pid}.json`);
 
