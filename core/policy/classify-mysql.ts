@@ -5,8 +5,7 @@ import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-le
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
-import { addSampledReads, readsOthers } from "./reads-rows";
-import { writtenTables } from "../sql/written-tables";
+import { withMysqlReads } from "./reads-rows";
 
 type Node = Record<string, unknown>;
 const DIALECTS = ["MariaDB", "MySQL"] as const;
@@ -152,35 +151,14 @@ const byShape = new Map<string, Classification | { error: string }>();
 function classifyShape(shape: string, executable: string): Classification | { error: string } {
   let c = byShape.get(shape);
   if (c === undefined) {
-    c = withReadRuns(classifyOne(shape), shape);
+    c = withMysqlReads(classifyOne(shape), shape);
     // A literal the grammar needs as it was (a DATE '...' it cannot read blank): the statement itself, uncached.
-    if ("error" in c && shape !== executable) return withReadRuns(classifyOne(executable), executable);
+    if ("error" in c && shape !== executable) return withMysqlReads(classifyOne(executable), executable);
     if (byShape.size >= 5000) byShape.clear();
     byShape.set(shape, c);
   }
   return c;
 }
-
-/**
- * Rows it reads besides those of the table it writes (INSERT ... SELECT, CREATE TABLE ... SELECT, a
- * join in a multi-table UPDATE or DELETE, a PREPARE of one): it runs a SELECT too (reads-rows.ts).
- * A write that names one table reads no other's.
- */
-function withReadRuns(c: Classification | { error: string }, sql: string): Classification | { error: string } {
-  if ("error" in c) return c;
-  if (c.tables.some((t) => /column_stat/i.test(t))) {
-    c = { ...c, everyTableOf: [...(c.everyTableOf ?? [])] };
-    addSampledReads(c);
-  }
-  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map((t) => t.replace(/`/g, "").toLowerCase())).size < 2) return c;
-  return readsOthers(
-    c,
-    writtenTables(sql, "mysql").map((w) => w.table),
-  )
-    ? { ...c, runs: [...c.runs, "SELECT"] }
-    : c;
-}
-const READING_WRITES = /^(?:INSERT|REPLACE|UPDATE|DELETE|CREATE TABLE)$/;
 
 function classifyOne(sql: string): Classification | { error: string } {
   // PREPARE, EXECUTE [IMMEDIATE], SET STATEMENT ... FOR, ANALYZE...: judged as the statement they run.

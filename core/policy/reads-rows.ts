@@ -1,5 +1,6 @@
 /** Which statements read rows of the relations they name: both SQL dialects follow views only for those (pg-view-reads.ts, mysql-view-reads.ts, the MySQL guard, the try box). */
 import type { Classification } from "./classify-statement";
+import { writtenTables } from "../sql/written-tables";
 
 /** Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain EXPLAIN, maintenance). */
 const NO_ROWS =
@@ -34,3 +35,25 @@ export function readsOthers(c: Classification, written: readonly string[]): bool
   const targets = new Set(written.map(bare));
   return c.tables.some((t) => !targets.has(bare(t)));
 }
+
+/**
+ * A MySQL statement's classification (or its parse error) with the reads above: a catalog of samples
+ * read as every table, and a SELECT run by a write that reads rows of a table besides the one it
+ * writes (INSERT ... SELECT, CREATE TABLE ... SELECT, a join in a multi-table UPDATE or DELETE, a
+ * PREPARE of one). A write that names one table reads no other's. `sql`: the statement's text.
+ */
+export function withMysqlReads(c: Classification | { error: string }, sql: string): Classification | { error: string } {
+  if ("error" in c) return c;
+  if (c.tables.some((t) => SAMPLES.test(bare(t)))) {
+    c = { ...c, everyTableOf: [...(c.everyTableOf ?? [])] };
+    addSampledReads(c);
+  }
+  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map(bare)).size < 2) return c;
+  return readsOthers(
+    c,
+    writtenTables(sql, "mysql").map((w) => w.table),
+  )
+    ? { ...c, runs: [...c.runs, "SELECT"] }
+    : c;
+}
+const READING_WRITES = /^(?:INSERT|REPLACE|UPDATE|DELETE|CREATE TABLE)$/;
