@@ -57,14 +57,14 @@ const allowedTables = (m: Rule["match"], c: Command) => {
   return vouched(m, c) && named.length > 0 && named.every((t) => m.tables!.some((p) => tableMatches(p, t)));
 };
 /** Runs are known, or unknown only through calls of functions the rule names (which it vouches for: an extension's C function). */
-const vouched = (m: Rule["match"], c: Command) =>
-  c.unknownRuns !== true || (c.unknownFrom !== undefined && c.unknownFrom.every((f) => (m.functions ?? []).some((g) => g.toLowerCase() === f || g.toLowerCase() === f.split(".").at(-1))));
+const vouched = (m: Rule["match"], c: Command) => c.unknownRuns !== true || (c.unknownFrom !== undefined && c.unknownFrom.every((f) => (m.functions ?? []).some((w) => namesFunction(w, f))));
+/** Whether a rule's function name `wanted` names the called `fn` (as written, or by its name without the schema). */
+const namesFunction = (wanted: string, fn: string) => fn === wanted.toLowerCase() || fn.split(".").at(-1) === wanted.toLowerCase();
 
 function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
   if (rule.groups && !rule.groups.some((g) => who.groups.includes(g))) return false;
   if (rule.identities && !rule.identities.includes(who.name)) return false;
   const m = rule.match;
-  const functionName = (f: string) => f.split(".").at(-1)!;
   const allow = rule.action === "allow";
   return (
     anyOf(m.classes, (k) => c.classes.includes(k)) &&
@@ -76,7 +76,7 @@ function ruleApplies(rule: Rule, who: Subject, c: Command): boolean {
     (allow
       ? m.tables === undefined || allowedTables(m, c)
       : anyOf(m.tables, (p) => c.resources.some((t) => tableMatches(p, t)) || (c.possibleResources ?? []).some((t) => possibleTableMatches(p, t)))) &&
-    anyOf(m.functions, (f) => c.functions.some((g) => g === f.toLowerCase() || functionName(g) === f.toLowerCase())) &&
+    anyOf(m.functions, (f) => c.functions.some((g) => namesFunction(f, g))) &&
     (!m.writesWithoutWhere || c.writesWithoutWhere) &&
     (!m.copiesServerFile || c.copiesServerFile) &&
     (!m.copiesProgram || c.copiesProgram) &&

@@ -5,7 +5,7 @@ import { analyzer, classified } from "./pg-classified.test-support";
 import { withDoBlockEffects } from "./pg-do-blocks";
 import { withEffects } from "./merge-classification";
 import type { Policy } from "./policy";
-import { SqlSession, sqlCommand } from "./sql-commands";
+import { SqlSession, sqlCommand, unnamedTables } from "./sql-commands";
 
 beforeAll(() => loadSqlParser());
 
@@ -71,8 +71,11 @@ describe("a DO block judged by its code", () => {
     const opaque = withEffects(classified("select f()"), [{ who: "it calls f", whose: "", found: { why: "a c function whose code the gateway cannot read" } }]).classification;
     const command = sqlCommand(opaque, "select f()");
     expect(command.unknownRuns).toBe(true);
-    expect(judgeCommands(policy, { name: "agent", groups: [] }, [{ ...command, possibleResources: ["*"] }]).action).toBe("deny");
+    // The possible tables as the guards give them (unnamedTables of the merged classification: `*`).
+    const asJudged = { ...command, possibleResources: unnamedTables(opaque) };
+    expect(asJudged.possibleResources).toEqual(["*"]);
+    expect(judgeCommands(policy, { name: "agent", groups: [] }, [asJudged]).action).toBe("deny");
     const allowOnly: Policy = { defaultAction: "deny", rules: [{ name: "victims-ok", action: "allow", match: { tables: ["public.victims"] } }] };
-    expect(judgeCommands(allowOnly, { name: "agent", groups: [] }, [{ ...command, possibleResources: ["*"] }]).action).toBe("deny");
+    expect(judgeCommands(allowOnly, { name: "agent", groups: [] }, [asJudged]).action).toBe("deny");
   });
 });

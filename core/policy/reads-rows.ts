@@ -9,7 +9,8 @@ const NO_ROWS =
 /** Whether a statement (or what it runs: an EXPLAIN ANALYZE's query, a PREPARE's) reads rows of the relations it names, so that a view among them is read through. */
 export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].some((k) => !NO_ROWS.test(k));
 
-const bare = (t: string) => t.replace(/[`"]/g, "").split(".").at(-1)!.toLowerCase();
+/** A relation's name without its schema and quotes, lower case (how both dialects' tables are compared here and in text-changes.ts). */
+export const bare = (t: string) => t.replace(/[`"]/g, "").split(".").at(-1)!.toLowerCase();
 
 /**
  * The catalogs that keep samples of any table's values: PostgreSQL's planner statistics

@@ -1,6 +1,7 @@
 import type { ParsedStatement } from "../sql/statement-analyzer";
 import type { Classification } from "./classify-statement";
 import { withEffects } from "./merge-classification";
+import { bare } from "./reads-rows";
 
 /**
  * What earlier statements of one text change in the target's catalog that later statements of the
@@ -27,7 +28,6 @@ export const noChanges = (): TextChanges => ({ relations: new Set(), functions: 
 
 type Node = Record<string, unknown>;
 const isObj = (v: unknown): v is Node => typeof v === "object" && v !== null;
-const bare = (name: string) => name.replace(/[`"]/g, "").split(".").at(-1)!.toLowerCase();
 const lastName = (list: unknown) => (Array.isArray(list) ? ((list.at(-1) as { String?: { sval?: string } } | undefined)?.String?.sval ?? "") : "").toLowerCase();
 
 /** Every relation name in a tree (RangeVar fields, wrapped or not), but under `skip` keys (a view's query: what it reads is not changed). */
