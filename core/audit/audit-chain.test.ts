@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "./audit-chain";
+import { canonicalEvent, canonicalJson, type ChainRow } from "./audit-chain";
 
 // The chain's canonical text must stay what it was when events already stored were hashed: the
 // reference below is the formula the writer used before canonicalJson (a JSON round trip, keys
@@ -40,6 +40,62 @@ describe("[AUDIT] the chain's canonical JSON", () => {
     for (let i = 0; i < 500; i++) {
       const v = { details: value(0) };
       expect(canonicalJson(v)).toBe(reference(v));
+    }
+  });
+
+  it("writes an event's text as JSON.stringify of its values wrote it before it was written by hand", () => {
+    // The formula events already stored were hashed with.
+    const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+    const before = (r: ChainRow) => {
+      const head = JSON.stringify([
+        typeof r.at === "string" ? r.at : r.at.toISOString(),
+        r.action,
+        r.outcome,
+        n(r.identity_id),
+        n(r.identity_name),
+        n(r.groups),
+        n(r.connection_name),
+        n(r.session_id),
+        n(r.protocol),
+        n(r.client_addr),
+        n(r.statement),
+        n(r.statement_kind),
+        r.duration_ms == null ? null : Math.fround(r.duration_ms),
+        r.rows == null ? null : Number(r.rows),
+        n(r.sqlstate),
+        n(r.message),
+      ]);
+      const details = r.details == null ? "null" : (canonicalJson(r.details) ?? "null");
+      return `${head.slice(0, -1)},${details},${JSON.stringify(r.instance)},${JSON.stringify(Number(r.seq))}]`;
+    };
+    let seed = 11;
+    const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % k);
+    const texts = ["select 1", 'a"b', "back\\slash", "tab\there\n", "\u0000nul", "\u001f", "\ud800 lone", "pair \ud83d\ude00", "\u2028", "é ü", "", "</script>"];
+    const text = () => [undefined, null, texts[rnd(texts.length)]][rnd(3)];
+    const number = () => [undefined, null, 0, -0, 1.5, 0.1, NaN, Infinity, 1e21, 123456789][rnd(10)];
+    for (let i = 0; i < 2000; i++) {
+      const row = {
+        at: rnd(2) ? new Date(rnd(1e12)) : "2026-12-07T10:00:00.000Z",
+        action: texts[rnd(texts.length)],
+        outcome: "ok",
+        identity_id: text(),
+        identity_name: text(),
+        groups: [undefined, null, [], [texts[rnd(texts.length)], texts[rnd(texts.length)]]][rnd(4)] as string[] | null | undefined,
+        connection_name: text(),
+        session_id: text(),
+        protocol: text(),
+        client_addr: text(),
+        statement: text(),
+        statement_kind: text(),
+        duration_ms: number(),
+        rows: [number(), "42", "9007199254740993"][rnd(3)],
+        sqlstate: text(),
+        message: text(),
+        details: [null, undefined, { masked: { email: rnd(5) } }][rnd(3)],
+        instance: texts[rnd(texts.length)],
+        seq: rnd(1e9),
+      } as ChainRow;
+      expect(canonicalEvent(row)).toBe(before(row));
     }
   });
 });

@@ -33,8 +33,6 @@ export type ChainRow = {
   seq: number | string;
 };
 
-const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-
 /**
  * JSON with object keys sorted at every level (jsonb does not keep the order they were written in):
  * the text JSON.stringify(sorted(JSON.parse(JSON.stringify(v)))) gives, written in one walk (that
@@ -93,26 +91,63 @@ function isArrayIndex(k: string): boolean {
  * Its elements are in STORED_COLUMNS' order: the journal stores this text and reads rows back by it (audit-journal.ts).
  */
 export function canonicalEvent(r: ChainRow): string {
-  const head = JSON.stringify([
-    typeof r.at === "string" ? r.at : r.at.toISOString(),
-    r.action,
-    r.outcome,
-    n(r.identity_id),
-    n(r.identity_name),
-    n(r.groups),
-    n(r.connection_name),
-    n(r.session_id),
-    n(r.protocol),
-    n(r.client_addr),
-    n(r.statement),
-    n(r.statement_kind),
-    r.duration_ms == null ? null : Math.fround(r.duration_ms),
-    r.rows == null ? null : Number(r.rows),
-    n(r.sqlstate),
-    n(r.message),
-  ]);
+  // The text JSON.stringify gives the array of these values, written by hand: about a microsecond
+  // less per event (this runs for every statement, before its client sees the result).
+  const head =
+    "[" +
+    jsonValue(typeof r.at === "string" ? r.at : r.at.toISOString()) +
+    "," +
+    jsonValue(r.action) +
+    "," +
+    jsonValue(r.outcome) +
+    "," +
+    jsonValue(r.identity_id) +
+    "," +
+    jsonValue(r.identity_name) +
+    "," +
+    jsonArray(r.groups) +
+    "," +
+    jsonValue(r.connection_name) +
+    "," +
+    jsonValue(r.session_id) +
+    "," +
+    jsonValue(r.protocol) +
+    "," +
+    jsonValue(r.client_addr) +
+    "," +
+    jsonValue(r.statement) +
+    "," +
+    jsonValue(r.statement_kind) +
+    "," +
+    jsonValue(r.duration_ms == null ? null : Math.fround(r.duration_ms)) +
+    "," +
+    jsonValue(r.rows == null ? null : Number(r.rows)) +
+    "," +
+    jsonValue(r.sqlstate) +
+    "," +
+    jsonValue(r.message);
   const details = r.details == null ? "null" : (canonicalJson(r.details) ?? "null");
-  return `${head.slice(0, -1)},${details},${JSON.stringify(r.instance)},${JSON.stringify(Number(r.seq))}]`;
+  return `${head},${details},${JSON.stringify(r.instance)},${JSON.stringify(Number(r.seq))}]`;
+}
+
+// A string JSON.stringify writes as it is, between quotes: no quote, backslash, control character or surrogate.
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A value as JSON.stringify writes it as an array element (undefined as null). */
+function jsonValue(v: unknown): string {
+  if (v == null) return "null";
+  if (typeof v === "string") return NEEDS_ESCAPING.test(v) ? JSON.stringify(v) : '"' + v + '"';
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  return JSON.stringify(v) ?? "null";
+}
+
+function jsonArray(v: unknown): string {
+  if (v == null) return "null";
+  if (!Array.isArray(v)) return jsonValue(v);
+  let out = "[";
+  for (let i = 0; i < v.length; i++) out += (i ? "," : "") + jsonValue(v[i]);
+  return out + "]";
 }
 
 /** The hash of an event chained over the previous event's hash ("" before the first). */

@@ -26,8 +26,10 @@ export type ChainedRow = { row: JournalRow; line: string };
 export function chainedRow(prev: string, row: ChainRow & { seq: number }): ChainedRow {
   const canonical = canonicalEvent(row);
   const hash = hashOfCanonical(prev, canonical);
-  // The hash joins the row as its last key (no copy of the row: this runs for every statement).
-  return { row: Object.assign(row, { hash }), line: `${canonical.slice(0, -1)},"${hash}"]` };
+  // The hash joins the row as its last key (no copy of the row, no object to copy it from: this runs for every statement).
+  const chained = row as JournalRow;
+  chained.hash = hash;
+  return { row: chained, line: `${canonical.slice(0, -1)},"${hash}"]` };
 }
 
 /** A journal line back as its row, or null when it is not one (a torn line, a foreign file). */

@@ -120,7 +120,7 @@ describe("[ABUSE][MEMORY] a gateway-wide budget for partial messages", () => {
 });
 
 describe("[ABUSE][IDLE] a connection's idle session timeout", () => {
-  it("ends a session with no request for that long with 57P05 and the reason, but not one whose query is still running; off by default", async () => {
+  it("ends a session with no request for that long with 57P05 and the reason, but not one whose query is still running or whose requests keep coming; off by default", async () => {
     const idleKey = await t.setupAccess({ connection: "idle-1s" });
     await t.gw.deps.db.execute(sql`update connections set settings = settings || '{"idleTimeoutSeconds": 1}'::jsonb where name = 'idle-1s'`);
     const connect = async (database: string) => {
@@ -133,14 +133,23 @@ describe("[ABUSE][IDLE] a connection's idle session timeout", () => {
     const idle = await connect("idle-1s");
     const busy = await connect("idle-1s");
     const untimed = await connect("steady");
-    // A query that runs past the timeout is not idleness.
-    expect((await busy.c.query("select pg_sleep(2)::text as slept")).rows).toEqual([{ slept: "" }]);
+    const chatty = await connect("idle-1s");
+    const keepAsking = async () => {
+      for (let i = 0; i < 6; i++) {
+        expect((await chatty.c.query("select 1 as one")).rows).toEqual([{ one: 1 }]);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    };
+    // A query that runs past the timeout is not idleness; nor are requests closer together than it, however long they go on.
+    const [slept] = await Promise.all([busy.c.query("select pg_sleep(2)::text as slept"), keepAsking()]);
+    expect(slept.rows).toEqual([{ slept: "" }]);
     expect(busy.errors).toEqual([]);
+    expect(chatty.errors).toEqual([]);
     await expect.poll(() => idle.errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
     expect(idle.errors[0]).toMatchObject({ code: "57P05", message: "terminating connection due to idle-session timeout: no request for 1 s (this connection's idle session timeout)" });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await untimed.c.query("select 'still here' as s")).rows).toEqual([{ s: "still here" }]);
     expect(untimed.errors).toEqual([]);
-    for (const x of [idle, busy, untimed]) await x.c.end().catch(() => {});
+    for (const x of [idle, busy, untimed, chatty]) await x.c.end().catch(() => {});
   });
 });

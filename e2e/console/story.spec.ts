@@ -37,9 +37,16 @@ test("[CONSOLE][STORY]: admin configures through forms, psql runs through the ga
 
   // Grant it to a group.
   await admin.goto("/access");
-  await admin.getByLabel("New group").fill(GROUP);
-  await admin.getByRole("button", { name: "Create group" }).click();
+  // Typed before React hydrates the form, the name stays in the input but not in the form's state,
+  // and the button stays disabled (it failed once that way in a loaded run): type until it is enabled.
+  const createGroup = admin.getByRole("button", { name: "Create group" });
+  await expect(async () => {
+    await admin.getByLabel("New group").fill(GROUP);
+    await expect(createGroup).toBeEnabled({ timeout: 1_000 });
+  }).toPass();
+  await createGroup.click();
   const group = admin.getByRole("region", { name: `Group ${GROUP}` });
+  await expect(group).toBeVisible();
   const grantBox = group.getByLabel(`${GROUP} may use ${DB}`);
   // The box must hold the click until the group is fetched again, never showing the old state between (it flicked back once the server had answered).
   await grantBox.evaluate((el: HTMLInputElement) => {

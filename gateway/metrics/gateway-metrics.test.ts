@@ -31,4 +31,19 @@ describe("GatewayMetrics", () => {
     expect(text).toContain('gatehouse_audit_backlog_events{stage="journal"} 3');
     expect(text).toContain('gatehouse_audit_backlog_events{stage="store"} 7');
   });
+
+  it("keeps counting statements across reads, and hands held durations over while no one reads", async () => {
+    const m = new GatewayMetrics();
+    for (let i = 0; i < 2; i++) m.observeAudit(event("statement", { durationMs: 2 }));
+    expect(await m.render()).toContain('gatehouse_statements_total{protocol="mysql",action="statement",outcome="ok"} 2');
+    for (let i = 0; i < 3; i++) m.observeAudit(event("statement", { durationMs: 2, outcome: i ? "ok" : "error" }));
+    const text = await m.render();
+    expect(text).toContain('gatehouse_statements_total{protocol="mysql",action="statement",outcome="ok"} 4');
+    expect(text).toContain('gatehouse_statements_total{protocol="mysql",action="statement",outcome="error"} 1');
+    expect(text).toContain('gatehouse_statement_duration_seconds_count{protocol="mysql"} 5');
+    // Past the held limit the durations go to the histogram without a read (memory stays bounded).
+    for (let i = 0; i < 5000; i++) m.observeAudit(event("statement", { durationMs: 1 }));
+    expect((m as unknown as { heldDurations: Map<string, number[]> }).heldDurations.get("mysql")!.length).toBeLessThan(4096);
+    expect(await m.render()).toContain('gatehouse_statement_duration_seconds_count{protocol="mysql"} 5005');
+  });
 });

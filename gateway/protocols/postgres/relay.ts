@@ -37,6 +37,7 @@ export class PgRelay {
   private readonly fromClient: MessageFramer;
   private readonly idleSessionMs: number;
   private idleTimer: NodeJS.Timeout | null = null;
+  private lastTraffic = 0;
   private readonly buffers: BufferAccount | undefined;
   private readonly deadline: MessageDeadline | undefined;
   // Kept for reuse (target-pool.ts): the client's Terminate is withheld from the target, and the
@@ -285,17 +286,26 @@ export class PgRelay {
   /**
    * The connection's idle-session timeout (off at 0): restarted by traffic either way; when it runs
    * out with nothing held and no request outstanding, the session ends with 57P05, as PostgreSQL's
-   * own idle_session_timeout does.
+   * own idle_session_timeout does. Traffic only notes its time: the one timer, when it fires, waits
+   * again for what is left since the last traffic (a timer reset per chunk both ways was a clear and
+   * a new timer per message).
    */
   private touch(): void {
     if (this.idleSessionMs <= 0 || this.ended) return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.lastTraffic = Date.now();
+    if (!this.idleTimer) this.armIdle(this.idleSessionMs);
+  }
+
+  private armIdle(ms: number): void {
     this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
       if (this.ended) return;
-      if (this.holding || !this.tracker.idle) return this.touch();
+      const left = this.lastTraffic + this.idleSessionMs - Date.now();
+      if (left > 0) return this.armIdle(left);
+      if (this.holding || !this.tracker.idle) return this.armIdle(this.idleSessionMs);
       const seconds = this.idleSessionMs / 1000;
       this.fail(new PgError("FATAL", SqlState.IdleSessionTimeout, `terminating connection due to idle-session timeout: no request for ${seconds} s (this connection's idle session timeout)`));
-    }, this.idleSessionMs);
+    }, ms);
     this.idleTimer.unref();
   }
 
