@@ -2,9 +2,14 @@
 import type { Classification } from "./classify-statement";
 import { writtenTables } from "../sql/written-tables";
 
-/** Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain EXPLAIN, maintenance). */
+/**
+ * Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain
+ * EXPLAIN, maintenance). A plain CREATE TABLE names its parents, what it is LIKE and what its keys
+ * reference, and reads none of their rows (CREATE TABLE AS and SELECT INTO are other kinds; MySQL's
+ * CREATE TABLE ... SELECT runs a SELECT: withMysqlReads).
+ */
 const NO_ROWS =
-  /^(?:DROP|ALTER|GRANT|REVOKE|COMMENT|SHOW|DESC|LOCK|UNLOCK|SECURITY LABEL|CREATE (?:OR REPLACE )?(?:VIEW|INDEX|TRIGGER|RULE|POLICY|STATISTICS)|RENAME|CHECK|ANALYZE$|ANALYZE TABLE|OPTIMIZE|REPAIR|CHECKSUM|VACUUM|REINDEX|CLUSTER|TRUNCATE|REFRESH|FLUSH|EXPLAIN$)/;
+  /^(?:DROP|ALTER|GRANT|REVOKE|COMMENT|SHOW|DESC|LOCK|UNLOCK|SECURITY LABEL|CREATE TABLE$|CREATE (?:OR REPLACE )?(?:VIEW|INDEX|TRIGGER|RULE|POLICY|STATISTICS)|RENAME|CHECK|ANALYZE$|ANALYZE TABLE|OPTIMIZE|REPAIR|CHECKSUM|VACUUM|REINDEX|CLUSTER|TRUNCATE|REFRESH|FLUSH|EXPLAIN$)/;
 
 /** Whether a statement (or what it runs: an EXPLAIN ANALYZE's query, a PREPARE's) reads rows of the relations it names, so that a view among them is read through. */
 export const readsRows = (c: Classification): boolean => [c.kind, ...c.runs].some((k) => !NO_ROWS.test(k));
@@ -32,7 +37,8 @@ export function addSampledReads(c: Classification): void {
  * and an allow rule on SELECT alone does not cover it. `written`: the tables it writes.
  */
 export function readsOthers(c: Classification, written: readonly string[]): boolean {
-  if (c.kind === "SELECT" || c.runs.includes("SELECT") || !readsRows(c)) return false;
+  // MySQL's CREATE TABLE ... SELECT is a CREATE TABLE until this finds the rows it reads.
+  if (c.kind === "SELECT" || c.runs.includes("SELECT") || (!readsRows(c) && c.kind !== "CREATE TABLE")) return false;
   const targets = new Set(written.map(bare));
   return c.tables.some((t) => !targets.has(bare(t)));
 }

@@ -116,6 +116,21 @@ describe("tryStatement on a MySQL connection", () => {
     // A read: whether its relations are views (and what is under them) is known on the data path only.
     const dropped = await mysql("drop view contacts", noWrites);
     expect(dropped.parsed && dropped.statements[0].note).toBeUndefined();
+    // A plain CREATE TABLE reads no rows (of the table it creates, or of what it copies the shape of); CREATE TABLE ... SELECT does.
+    for (const created of ["create table x (id int)", "create table x like contacts"]) {
+      const c = await mysql(created, noWrites);
+      expect(c.parsed && c.statements[0].note, created).toBeUndefined();
+    }
+    const copied = await mysql("create table x select * from contacts", noWrites);
+    expect(copied.parsed && copied.statements[0].note).toMatch(/^it reads contacts\b/);
+    for (const created of ["create table x (id int)", "create table x (like contacts)", "create table x partition of contacts for values in (1)"]) {
+      const c = await tryStatement(noWrites, agent, created);
+      expect(c.parsed && c.statements[0].note, created).toBe(
+        "it runs DDL: the gateway also judges what the target's event triggers run, read from the target's catalog, which this preview does not read",
+      );
+    }
+    const pgCopied = await tryStatement(noWrites, agent, "create table x as select * from contacts");
+    expect(pgCopied.parsed && pgCopied.statements[0].note).toContain("it reads contacts: where that is a view");
     const read = await mysql("select * from contacts", noWrites);
     expect(read.parsed && read.statements[0].note).toBe(
       "it reads contacts: where that is a view, the gateway also judges the tables under it and what its definition calls, read from the target's catalog, which this preview does not read",
