@@ -184,6 +184,7 @@ export class BudgetMeter {
   private readonly accounts = new Map<string, Account>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private nextFlush: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -254,9 +255,18 @@ export class BudgetMeter {
     a.exceededStored = false;
   }
 
-  /** Adds what this instance counted to the shared totals and reads them back (one statement per account in use). */
+  /**
+   * Adds what this instance counted to the shared totals and reads them back (one statement per
+   * account in use). A flush under way may have taken an account's count already: asked for
+   * meanwhile, another follows it (one, however many ask), so a caller's flush (an approval, shutdown)
+   * always stores what was counted before the call.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.flushNow().finally(() => (this.flushing = null));
+    if (this.flushing) {
+      const next = () => ((this.nextFlush = null), this.flush());
+      return (this.nextFlush ??= this.flushing.then(next, next));
+    }
+    this.flushing = this.flushNow().finally(() => (this.flushing = null));
     return this.flushing;
   }
 
