@@ -125,6 +125,8 @@ const CLASS_OF_NODE: Record<string, StatementClass> = {
 const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
 
 const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
+/** What is defined on a table and named after it (`... p ON vault.keys`). */
+const ON_TABLE = new Set(["OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_TABCONSTRAINT"]);
 
 const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : []);
 
@@ -193,11 +195,19 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
     c.everyTableOf = ["*"];
     c.unknownRuns = true;
   }
-  if (top === "DropStmt" && TABLE_LIKE.has(String(body.removeType))) {
+  if (top === "DropStmt" && (TABLE_LIKE.has(String(body.removeType)) || ON_TABLE.has(String(body.removeType)))) {
     for (const o of (body.objects as Node[] | undefined) ?? []) {
-      const rel = names((o.List as Node | undefined)?.items).join(".");
+      const items = names((o.List as Node | undefined)?.items);
+      // A policy, trigger or rule is named after its table: `drop policy p on vault.keys` is [vault, keys, p].
+      const rel = (ON_TABLE.has(String(body.removeType)) ? items.slice(0, -1) : items).join(".");
       if (rel && !c.tables.includes(rel)) c.tables.push(rel);
     }
+  }
+  // COMMENT and SECURITY LABEL on a table, a column of one, or what is defined on one, name that table.
+  if ((top === "CommentStmt" || top === "SecLabelStmt") && (TABLE_LIKE.has(String(body.objtype)) || ON_TABLE.has(String(body.objtype)) || body.objtype === "OBJECT_COLUMN")) {
+    const items = names(((body.object as Node | undefined)?.List as Node | undefined)?.items);
+    const rel = (TABLE_LIKE.has(String(body.objtype)) ? items : items.slice(0, -1)).join(".");
+    if (rel && !c.tables.includes(rel)) c.tables.push(rel);
   }
 
   // Plain EXPLAIN only plans: what it names is recorded, what it would write is not done.
@@ -351,8 +361,9 @@ function walk(value: unknown, visit: (type: string, node: Node) => void): void {
   for (const [key, child] of Object.entries(value as Node)) {
     if (child && typeof child === "object" && !Array.isArray(child)) {
       if (/^[A-Z]/.test(key)) visit(key, child as Node);
-      // Typed fields (the target of INSERT/UPDATE/DELETE/COPY/ALTER...) hold a RangeVar without its wrapper.
-      else if (key === "relation" && "relname" in (child as Node)) visit("RangeVar", child as Node);
+      // Typed fields (the target of INSERT/UPDATE/DELETE/COPY/ALTER..., the table CREATE TABLE AS and SELECT INTO create) hold a RangeVar without its wrapper.
+      // So do a policy's table and a constraint trigger's referenced table.
+      else if ((key === "relation" || key === "rel" || key === "table" || key === "constrrel") && "relname" in (child as Node)) visit("RangeVar", child as Node);
     }
     walk(child, visit);
   }

@@ -67,7 +67,10 @@ async function stopRsyslog(): Promise<void> {
 type Line = { app: string; msgid: string; pri: number; event: { id: number; version: number; schema: string; activity_name: string } };
 function receivedLines(file = out): Line[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
+  const text = readFileSync(file, "utf8");
+  // rsyslog may be writing a line as it is read: only whole lines (up to the last newline) count.
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
     .split("\n")
     .filter(Boolean)
     .map((l) => {

@@ -101,6 +101,28 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(read.stdout.trim()).toBe("100");
   });
 
+  it("meets a rule on a schema's tables with the table CREATE TABLE AS and SELECT INTO create there, and the table a policy or comment is on", async () => {
+    // Someone who may run DDL (no-ddl binds analysts only): vault-sealed alone stands between them and the schema.
+    const dba = await t.setupAccess({ connection: "guarded", identity: "dba-g", group: "dbas" });
+    for (const sql of ["create table vault.dump as select 'x' as s", "select 'x' as s into vault.dump", "create materialized view vault.dump as select 'x' as s"]) {
+      const r = await t.psql(dba, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+      expect(r.stderr, sql).toContain('rule "vault-sealed"');
+    }
+    const left = await t.psql(dba, "guarded", ["-qAtc", "select count(*) from pg_class where relnamespace = 'vault'::regnamespace and relname = 'dump'"]);
+    expect(left.stdout.trim()).toBe("0");
+    // Nor a row-level security policy on a sealed table (one that lets every role read it), or a comment on it.
+    for (const sql of ["create policy open_all on vault.keys using (true)", "comment on table vault.keys is 'x'"]) {
+      const r = await t.psql(dba, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+      expect(r.stderr, sql).toContain('rule "vault-sealed"');
+    }
+    const policies = await t.psql(dba, "guarded", ["-qAtc", "select count(*) from pg_policies where schemaname = 'vault'"]);
+    expect(policies.stdout.trim()).toBe("0");
+    // Elsewhere they may.
+    const made = await t.psql(dba, "guarded", ["-qAtc", `create table if not exists public.ctas_${process.pid} as select 1 as n; select count(*) from public.ctas_${process.pid}`]);
+    expect(made.stderr).toBe("");
+    expect(made.stdout.trim()).toBe("1");
+  });
+
   it("refuses a read of a sealed table through a built-in that runs a query given as text or reads tables named as text", async () => {
     for (const sql of [
       "select secret from vault.keys",

@@ -32,6 +32,38 @@ describe("tryStatement", () => {
     expect((await tryStatement(policy, agent, "create table x (id int)")).verdict).toBe("deny");
     expect((await tryStatement(policy, { name: "dana", groups: ["dba"] }, "create table x (id int)")).verdict).toBe("allow");
   });
+  it("names the table CREATE TABLE AS and SELECT INTO create, so a rule on a schema's tables meets them", async () => {
+    const schemaDdl: Policy = { defaultAction: "allow", rules: [{ name: "no-ddl-in-public", action: "deny", match: { tables: ["public.*"], classes: ["ddl"] } }] };
+    for (const q of [
+      "create table public.evil (id int)",
+      "create table public.evil as select * from other.t",
+      "select * into public.evil from other.t",
+      "create materialized view public.evil as select 1",
+    ]) {
+      const r = await tryStatement(schemaDdl, agent, q);
+      expect(r.verdict, q).toBe("deny");
+    }
+    expect((await tryStatement(schemaDdl, agent, "create table other.fine as select * from other.t")).verdict).toBe("allow");
+  });
+  it("names the table a policy, trigger or rule is defined on, and the table a COMMENT or SECURITY LABEL is on", async () => {
+    const sealed: Policy = { defaultAction: "allow", rules: [{ name: "vault-sealed", action: "deny", match: { tables: ["vault.*"] } }] };
+    for (const q of [
+      "create policy p on vault.keys using (true)",
+      "alter policy p on vault.keys using (true)",
+      "drop policy p on vault.keys",
+      "drop trigger t on vault.keys",
+      "drop rule r on vault.keys",
+      "comment on table vault.keys is 'x'",
+      "comment on column vault.keys.secret is 'x'",
+      "security label on table vault.keys is 'x'",
+      "create constraint trigger t after insert on other.t from vault.keys for each row execute function f()",
+    ]) {
+      const r = await tryStatement(sealed, agent, q);
+      expect(r.verdict, q).toBe("deny");
+    }
+    for (const q of ["drop policy p on other.t", "comment on column other.t.vault is 'x'", "comment on function vault() is 'x'"])
+      expect((await tryStatement(sealed, agent, q)).verdict, q).toBe("allow");
+  });
   it("judges a DO block by its code, and says a CALL is judged by its procedure's body on the data path", async () => {
     const protect: Policy = { defaultAction: "allow", rules: [{ name: "protect", action: "deny", match: { tables: ["victims"], classes: ["write"] } }] };
     const block = await tryStatement(protect, agent, "do $$ begin delete from victims; end $$");

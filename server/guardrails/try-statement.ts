@@ -11,7 +11,7 @@ import { PreparedStatements, SqlSession, sqlCommand, unnamedTables } from "../..
 import { evaluatePolicy, judgeCommands } from "../../core/policy/evaluate-policy";
 import type { Policy } from "../../core/policy/policy";
 import type { LockLevel } from "../../core/policy/lock-levels";
-import { loadSqlParser, StatementAnalyzer } from "../../core/sql/statement-analyzer";
+import { loadSqlParser, StatementAnalyzer, type ParsedStatement } from "../../core/sql/statement-analyzer";
 
 export type StatementVerdict = {
   text: string;
@@ -54,12 +54,20 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
       s.node === "CallStmt" ? c.functions.slice(0, 1) : [],
       (c.writes ?? []).map((w) => w.table),
       "triggers, rules, column defaults, a view's tables, cascading foreign keys",
-      readsRows(c) ? c.tables : [],
+      readsRows(c) ? c.tables.filter((t) => t !== createdTable(s)) : [],
       firesEventTriggers(c),
     ),
   }));
   return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
 }
+
+/** The table CREATE TABLE AS or SELECT INTO creates (named as written), which it does not read. */
+function createdTable(s: ParsedStatement): string | undefined {
+  const body = s.tree[s.node] as { into?: { rel?: RangeVar }; intoClause?: { rel?: RangeVar } } | undefined;
+  const rel = body?.into?.rel ?? body?.intoClause?.rel;
+  return rel ? [rel.schemaname, rel.relname].filter(Boolean).join(".") : undefined;
+}
+type RangeVar = { schemaname?: string; relname?: string };
 
 /**
  * A MySQL text as the MySQL listener judges it (gateway/protocols/mysql/statement-guard.ts), without
