@@ -125,6 +125,22 @@ const CLASS_OF_NODE: Record<string, StatementClass> = {
 const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
 
 const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
+/**
+ * The schemas a statement acts on as a whole: `GRANT ... ON ALL TABLES IN SCHEMA`, a grant on a schema,
+ * `ALTER DEFAULT PRIVILEGES IN SCHEMA`, renaming or dropping a schema, importing a foreign schema into one.
+ */
+function schemasActedOn(top: string, body: Node): string[] {
+  if (top === "GrantStmt" && (body.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || body.objtype === "OBJECT_SCHEMA")) return names(body.objects);
+  if (top === "DropStmt" && body.removeType === "OBJECT_SCHEMA") return names(body.objects);
+  if (top === "RenameStmt" && body.renameType === "OBJECT_SCHEMA" && typeof body.subname === "string") return [body.subname];
+  if (top === "ImportForeignSchemaStmt" && typeof body.local_schema === "string") return [body.local_schema];
+  if (top === "AlterDefaultPrivilegesStmt") {
+    const option = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "schemas");
+    return names(((option?.arg as Node | undefined)?.List as Node | undefined)?.items);
+  }
+  return [];
+}
+
 /** What is defined on a table and named after it (`... p ON vault.keys`). */
 const ON_TABLE = new Set(["OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_TABCONSTRAINT"]);
 
@@ -203,6 +219,8 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       if (rel && !c.tables.includes(rel)) c.tables.push(rel);
     }
   }
+  // What acts on a whole schema acts on every table in it: a deny or review rule on those tables meets it.
+  for (const schema of schemasActedOn(top, body)) if (!(c.everyTableOf ??= []).includes(schema)) c.everyTableOf.push(schema);
   // COMMENT and SECURITY LABEL on a table, a column of one, or what is defined on one, name that table.
   if ((top === "CommentStmt" || top === "SecLabelStmt") && (TABLE_LIKE.has(String(body.objtype)) || ON_TABLE.has(String(body.objtype)) || body.objtype === "OBJECT_COLUMN")) {
     const items = names(((body.object as Node | undefined)?.List as Node | undefined)?.items);

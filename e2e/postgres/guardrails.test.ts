@@ -117,6 +117,11 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     }
     const policies = await t.psql(dba, "guarded", ["-qAtc", "select count(*) from pg_policies where schemaname = 'vault'"]);
     expect(policies.stdout.trim()).toBe("0");
+    // Nor a grant on every table of the schema.
+    const granted = await t.psql(dba, "guarded", ["-v", "VERBOSITY=verbose", "-c", "grant select on all tables in schema vault to public"]);
+    expect(granted.stderr).toContain('rule "vault-sealed"');
+    const acl = await t.psql(dba, "guarded", ["-qAtc", "select has_table_privilege('public', 'vault.keys', 'select')"]);
+    expect(acl.stdout.trim()).toBe("f");
     // Elsewhere they may.
     const made = await t.psql(dba, "guarded", ["-qAtc", `create table if not exists public.ctas_${process.pid} as select 1 as n; select count(*) from public.ctas_${process.pid}`]);
     expect(made.stderr).toBe("");

@@ -64,6 +64,21 @@ describe("tryStatement", () => {
     for (const q of ["drop policy p on other.t", "comment on column other.t.vault is 'x'", "comment on function vault() is 'x'"])
       expect((await tryStatement(sealed, agent, q)).verdict, q).toBe("allow");
   });
+  it("meets a rule on a schema's tables with what acts on the whole schema", async () => {
+    const sealed: Policy = { defaultAction: "allow", rules: [{ name: "vault-sealed", action: "deny", match: { tables: ["vault.keys"] } }] };
+    for (const q of [
+      "grant select on all tables in schema vault to public",
+      "grant usage on schema vault to public",
+      "alter default privileges in schema vault grant select on tables to public",
+      "alter schema vault rename to open",
+      "drop schema vault cascade",
+      "import foreign schema x from server s into vault",
+    ]) {
+      const r = await tryStatement(sealed, agent, q);
+      expect(r.verdict, q).toBe("deny");
+    }
+    for (const q of ["grant select on all tables in schema other to public", "drop schema other cascade"]) expect((await tryStatement(sealed, agent, q)).verdict, q).toBe("allow");
+  });
   it("judges a DO block by its code, and says a CALL is judged by its procedure's body on the data path", async () => {
     const protect: Policy = { defaultAction: "allow", rules: [{ name: "protect", action: "deny", match: { tables: ["victims"], classes: ["write"] } }] };
     const block = await tryStatement(protect, agent, "do $$ begin delete from victims; end $$");
