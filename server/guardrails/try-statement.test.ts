@@ -12,6 +12,10 @@ const policy = {
   ],
 };
 const agent = { name: "agent-7", groups: ["analysts"] };
+/** Each text's verdict under `policy`, for the agent. */
+const expectVerdicts = async (policy: Policy, verdict: "allow" | "deny", texts: string[]) => {
+  for (const q of texts) expect((await tryStatement(policy, agent, q)).verdict, q).toBe(verdict);
+};
 
 describe("tryStatement", () => {
   it("explains each statement and judges the whole text like the gateway", async () => {
@@ -34,20 +38,17 @@ describe("tryStatement", () => {
   });
   it("names the table CREATE TABLE AS and SELECT INTO create, so a rule on a schema's tables meets them", async () => {
     const schemaDdl: Policy = { defaultAction: "allow", rules: [{ name: "no-ddl-in-public", action: "deny", match: { tables: ["public.*"], classes: ["ddl"] } }] };
-    for (const q of [
+    await expectVerdicts(schemaDdl, "deny", [
       "create table public.evil (id int)",
       "create table public.evil as select * from other.t",
       "select * into public.evil from other.t",
       "create materialized view public.evil as select 1",
-    ]) {
-      const r = await tryStatement(schemaDdl, agent, q);
-      expect(r.verdict, q).toBe("deny");
-    }
-    expect((await tryStatement(schemaDdl, agent, "create table other.fine as select * from other.t")).verdict).toBe("allow");
+    ]);
+    await expectVerdicts(schemaDdl, "allow", ["create table other.fine as select * from other.t"]);
   });
   it("names the table a policy, trigger or rule is defined on, and the table a COMMENT or SECURITY LABEL is on", async () => {
     const sealed: Policy = { defaultAction: "allow", rules: [{ name: "vault-sealed", action: "deny", match: { tables: ["vault.*"] } }] };
-    for (const q of [
+    await expectVerdicts(sealed, "deny", [
       "create policy p on vault.keys using (true)",
       "alter policy p on vault.keys using (true)",
       "drop policy p on vault.keys",
@@ -57,27 +58,20 @@ describe("tryStatement", () => {
       "comment on column vault.keys.secret is 'x'",
       "security label on table vault.keys is 'x'",
       "create constraint trigger t after insert on other.t from vault.keys for each row execute function f()",
-    ]) {
-      const r = await tryStatement(sealed, agent, q);
-      expect(r.verdict, q).toBe("deny");
-    }
-    for (const q of ["drop policy p on other.t", "comment on column other.t.vault is 'x'", "comment on function vault() is 'x'"])
-      expect((await tryStatement(sealed, agent, q)).verdict, q).toBe("allow");
+    ]);
+    await expectVerdicts(sealed, "allow", ["drop policy p on other.t", "comment on column other.t.vault is 'x'", "comment on function vault() is 'x'"]);
   });
   it("meets a rule on a schema's tables with what acts on the whole schema", async () => {
     const sealed: Policy = { defaultAction: "allow", rules: [{ name: "vault-sealed", action: "deny", match: { tables: ["vault.keys"] } }] };
-    for (const q of [
+    await expectVerdicts(sealed, "deny", [
       "grant select on all tables in schema vault to public",
       "grant usage on schema vault to public",
       "alter default privileges in schema vault grant select on tables to public",
       "alter schema vault rename to open",
       "drop schema vault cascade",
       "import foreign schema x from server s into vault",
-    ]) {
-      const r = await tryStatement(sealed, agent, q);
-      expect(r.verdict, q).toBe("deny");
-    }
-    for (const q of ["grant select on all tables in schema other to public", "drop schema other cascade"]) expect((await tryStatement(sealed, agent, q)).verdict, q).toBe("allow");
+    ]);
+    await expectVerdicts(sealed, "allow", ["grant select on all tables in schema other to public", "drop schema other cascade"]);
   });
   it("judges a DO block by its code, and says a CALL is judged by its procedure's body on the data path", async () => {
     const protect: Policy = { defaultAction: "allow", rules: [{ name: "protect", action: "deny", match: { tables: ["victims"], classes: ["write"] } }] };
