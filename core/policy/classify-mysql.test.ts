@@ -265,6 +265,7 @@ describe("classifying MySQL statements as neutral commands", () => {
     expect(one("grant all privileges on table shop.vault to u identified by 'pw' with grant option")).toMatchObject({ kind: "GRANT", tables: ["shop.vault"] });
     for (const text of ["GRANT USAGE ON *.* TO u@localhost REQUIRE SSL", "grant replication slave, create user on *.* to r@'%' with max_user_connections 10", "grant execute on procedure shop.p to u"])
       expect(one(text), text).toMatchObject({ kind: "GRANT", classes: ["privileges"], tables: [] });
+    expect(one("grant select on table shop.vault to u")).toMatchObject({ kind: "GRANT", tables: ["shop.vault"] });
     // Anything more than names stays unreadable (refused under a policy).
     for (const text of [
       "drop database `a` cascade",

@@ -1,6 +1,6 @@
 import { ANONYMOUS } from "./anonymous-code";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
+import { deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME, wholeDatabase } from "./mysql-keyword-forms";
 import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
@@ -247,10 +247,16 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     }
   // GRANT / REVOKE ... ON [TABLE] db.t: the table whose privileges change (the grammar library lists none).
   if ((type === "grant" || type === "revoke") && ast.on) {
-    const on = ast.on as { object_type?: unknown; priv_level?: Array<{ prefix?: unknown; name?: unknown }> };
-    for (const p of on.object_type === null || on.object_type === undefined || String(on.object_type).toLowerCase() === "table" ? (on.priv_level ?? []) : [])
-      if (typeof p.name === "string" && p.name !== "*") addTable(c.tables, typeof p.prefix === "string" && p.prefix !== "" ? p.prefix : null, p.name);
+    const on = ast.on as { object_type?: { value?: unknown } | null; priv_level?: Array<{ prefix?: unknown; name?: unknown }> };
+    // ON TABLE names the type as `{ type: "origin", value: "TABLE" }`; ON FUNCTION / PROCEDURE are on routines, not tables.
+    for (const p of on.object_type == null || String(on.object_type.value).toLowerCase() === "table" ? (on.priv_level ?? []) : []) {
+      const db = typeof p.prefix === "string" && p.prefix !== "" ? p.prefix : null;
+      // `db.*`: every table of the database; `*.*` and `*` (the session's database): every table.
+      if (p.name === "*") wholeDatabase(c, db ?? "*");
+      else if (typeof p.name === "string") addTable(c.tables, db, p.name);
+    }
   }
+  if (type === "drop" && (keyword === "database" || keyword === "schema") && typeof ast.name === "string") wholeDatabase(c, ast.name);
   // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
   if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);
   if (type === "load_data") loadData(ast, c);

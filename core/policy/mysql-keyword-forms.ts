@@ -10,6 +10,9 @@ const NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)";
 /** A table as a statement names it: `db`.`t`, db.t, t. */
 export const TABLE_NAME = "(?:`(?:[^`]|``)+`|[\\w$]+)(?:\\.(?:`(?:[^`]|``)+`|[\\w$]+))?";
 
+/** What a GRANT or REVOKE is on: every database (`*.*`), the session's (`*`), every table of one (`db.*`), or a table. */
+const PRIVILEGE_LEVEL = `\\*(?:\\s*\\.\\s*\\*)?|${NAME}\\s*\\.\\s*\\*|${TABLE_NAME}`;
+
 /** One item of GET DIAGNOSTICS: a variable (user or local) set to an item's name (NUMBER, ROW_COUNT, MESSAGE_TEXT...). */
 const DIAGNOSTIC = "@?[\\w$]+\\s*=\\s*[a-z_]+";
 
@@ -62,6 +65,11 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
   [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blankClassification(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
+  // FLUSH TABLES t [WITH READ LOCK | FOR EXPORT]: the tables it locks (FOR EXPORT leaves their files ready to copy).
+  [
+    new RegExp(`^flush\\s+(?:(?:no_write_to_binlog|local)\\s+)?tables?\\s+(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)(?:\\s+(?:with\\s+read\\s+lock|for\\s+export))?$`, "i"),
+    (m) => ({ ...blankClassification("FLUSH", ["utility"]), tables: [...m[1].matchAll(new RegExp(TABLE_NAME, "g"))].map((t) => identifier(t[0])) }),
+  ],
   [/^flush\b/i, () => blankClassification("FLUSH", ["utility"])],
   // Table maintenance (as VACUUM, CLUSTER and REINDEX are on Postgres): the tables it names.
   [
@@ -82,11 +90,9 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   // GRANT / REVOKE of privileges on an object, with what the grammar lacks (USAGE, CREATE USER, REPLICATION SLAVE, ALL
   // PRIVILEGES, IDENTIFIED BY, REQUIRE SSL, WITH MAX_...): names, words and a password, no parenthesis. The table it names.
   [
-    new RegExp(
-      `^(grant|revoke)\\s+[^;()]+?\\s+on\\s+(?:(table|function|procedure|package(?:\\s+body)?)\\s+)?(\\*(?:\\s*\\.\\s*\\*)?|${NAME}\\s*\\.\\s*\\*|${TABLE_NAME})\\s+(?:to|from)\\s+[^;()]*$`,
-      "is",
-    ),
-    (m) => ({ ...blankClassification(m[1].toUpperCase(), ["privileges"]), tables: (m[2] ?? "table").toLowerCase() === "table" && !m[3].includes("*") ? [identifier(m[3])] : [] }),
+    new RegExp(`^(grant|revoke)\\s+([^;()]+?)\\s+on\\s+(?:(table|function|procedure|package(?:\\s+body)?)\\s+)?(${PRIVILEGE_LEVEL})\\s+(?:to|from)\\s+[^;()]*$`, "is"),
+    // USAGE alone is no privilege (an account with none): it touches no table.
+    (m) => privilegesOn(blankClassification(m[1].toUpperCase(), ["privileges"]), (m[3] ?? "table").toLowerCase() === "table" && !/^usage$/i.test(m[2]) ? m[4] : undefined),
   ],
   // ALTER EVENT may give the event a new body: anonymous code, as CREATE EVENT (classify-mysql.ts reads the body too).
   [/^alter\s+(?:definer\s*=\s*\S+\s+)?event\b/i, () => blankClassification("ALTER EVENT", ANONYMOUS)],
@@ -94,7 +100,7 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^purge\s+(?:binary|master)\s+logs\s+(?:to|before)\b[^;]*$/i, () => blankClassification("PURGE BINARY LOGS", ["ddl"])],
   // The grammar reads DROP DATABASE only with a bare name, and not ALTER DATABASE at all (mysqladmin and mysqldump
   // --add-drop-database quote the name). SCHEMA is MySQL's synonym: judged as DATABASE, as classify-mysql.ts names it.
-  [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?${NAME}$`, "i"), () => schemaSynonym(blankClassification("DROP DATABASE", ["ddl"]))],
+  [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?(${NAME})$`, "i"), (m) => wholeDatabase(schemaSynonym(blankClassification("DROP DATABASE", ["ddl"])), identifier(m[1]))],
   [new RegExp(`^alter\\s+(?:database|schema)\\b(?:\\s+${NAME})?\\s+[^();]+$`, "i"), () => schemaSynonym(blankClassification("ALTER DATABASE", ["ddl"]))],
   // DROP of what the grammar does not read (mysqldump --routines writes DROP PROCEDURE IF EXISTS): names only, nothing runs.
   [
@@ -119,10 +125,7 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   // Accounts: ALTER / RENAME USER, REVOKE, SET PASSWORD FOR, SET [DEFAULT] ROLE. Their grammar has no expressions that read data;
   // REVOKE names the table it revokes on.
   [/^(?:alter|rename)\s+user\b[^;]*$/i, (m) => blankClassification(`${m[0].split(/\s+/)[0].toUpperCase()} USER`, ["privileges"])],
-  [
-    new RegExp(`^revoke\\s[^;]*?(?:\\son\\s+(?:table\\s+)?(${TABLE_NAME}))?(?:\\s+from\\s[^;]*)?$`, "i"),
-    (m) => ({ ...blankClassification("REVOKE", ["privileges"]), tables: m[1] && !m[1].includes("*") ? [identifier(m[1])] : [] }),
-  ],
+  [new RegExp(`^revoke\\s[^;]*?(?:\\son\\s+(?:table\\s+)?(${PRIVILEGE_LEVEL}))?(?:\\s+from\\s[^;]*)?$`, "i"), (m) => privilegesOn(blankClassification("REVOKE", ["privileges"]), m[1])],
   [/^set\s+(?:password\s+for\s|role\s|default\s+role\s)(?!.*\bselect\b)[^;]*$/is, () => blankClassification("SET", ["session", "privileges"])],
   [
     new RegExp(`^drop\\s+temporary\\s+table\\s+(?:if\\s+exists\\s+)?(${TABLE_NAME}(?:\\s*,\\s*${TABLE_NAME})*)$`, "i"),
@@ -200,4 +203,25 @@ export function schemaSynonym(c: Classification): Classification {
   const m = /^(CREATE|DROP|ALTER) DATABASE$/.exec(c.kind);
   if (m && !c.runs.includes(`${m[1]} SCHEMA`)) c.runs.push(`${m[1]} SCHEMA`);
   return c;
+}
+
+/**
+ * What acts on every table of a database (a GRANT or REVOKE on `db.*`, DROP DATABASE) acts on each:
+ * a deny or review rule on its tables meets it. `*` stands for every database, and for the session's
+ * (`ON *`), which the classification does not know. ALTER DATABASE is not one: it changes the defaults
+ * of tables created later (MySQL and MariaDB cannot rename a database).
+ */
+export function wholeDatabase(c: Classification, database: string): Classification {
+  const every = (c.everyTableOf ??= []);
+  if (!every.includes(database)) every.push(database);
+  return c;
+}
+
+/** A GRANT or REVOKE on what its level names (as the statement writes it): the table, or every table of a database. */
+function privilegesOn(c: Classification, level: string | undefined): Classification {
+  if (level === undefined) return c;
+  const m = /^(.*?)\s*\.\s*\*$/s.exec(level);
+  if (level === "*" || m?.[1] === "*") return wholeDatabase(c, "*");
+  if (m) return wholeDatabase(c, identifier(m[1]));
+  return { ...c, tables: [identifier(level)] };
 }

@@ -13,6 +13,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   let gw: TestGateway;
   let seed: Seed;
   let agent: SeededIdentity;
+  let dba: SeededIdentity;
   let port: number;
   const snapshot = () => db.admin("select count(*), coalesce(sum(crc32(concat(id, name))), 0) from shop.victims");
   let before: string;
@@ -31,6 +32,8 @@ describe("[MYSQL][GUARDRAILS]", () => {
     await seedPolicy(seed, "guarded", {
       defaultAction: "allow",
       rules: [
+        // Binds the dbas only, who no other rule binds: what acts on the whole ledger database meets it.
+        { name: "ledger-sealed", action: "deny", groups: ["dbas"], match: { tables: ["ledger.*"] } },
         { name: "no-drop", action: "deny", match: { kinds: ["DROP"] } },
         { name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } },
         { name: "no-unbounded-writes", action: "deny", match: { writesWithoutWhere: true } },
@@ -42,6 +45,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
       ],
     });
     agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
+    await seedGrant(seed, "dbas", "guarded");
+    dba = await seedIdentity(seed, "guarded-dba", ["dbas"]);
+    await db.admin("create database ledger; create table ledger.entries (id int primary key, amount int); insert into ledger.entries values (1, 100); create user 'gh_reader'@'%';");
     before = await snapshot();
   }, 120_000);
   afterAll(async () => {
@@ -292,5 +298,34 @@ describe("[MYSQL][GUARDRAILS]", () => {
     const help = await mysqlCli(port, "guarded", agent.key, ["shop", "-e", "help contents"]);
     expect(help.stderr).toBe("");
     expect(help.stdout).toContain("Data Types");
+  });
+
+  it("a statement on every table of a database (GRANT / REVOKE ON db.* or *.*, DROP DATABASE) or a FLUSH TABLES of one meets a rule on its tables", async () => {
+    const c = await gatewayConnection(port, "guarded", dba.key);
+    try {
+      for (const sql of [
+        "grant select on ledger.* to 'gh_reader'@'%'",
+        "grant all privileges on `ledger`.* to 'gh_reader'@'%'",
+        "grant select on *.* to 'gh_reader'@'%'",
+        "revoke all privileges on ledger.* from 'gh_reader'@'%'",
+        "drop database ledger",
+        "drop schema if exists `ledger`",
+        "flush tables ledger.entries with read lock",
+      ]) {
+        const err = await c.query(sql).then(
+          () => null,
+          (e: { errno?: number; message?: string }) => e,
+        );
+        expect(err?.errno, sql).toBe(1142);
+        expect(err?.message, sql).toContain('rule "ledger-sealed"');
+      }
+      // What names no ledger table runs (the server answers it).
+      const [[row]] = await c.query<RowDataPacket[]>("select count(*) as n from victims");
+      expect(Number(row.n)).toBe(3);
+    } finally {
+      await c.end();
+    }
+    expect(await db.admin("select count(*) from ledger.entries")).toContain("1");
+    expect(await db.admin("show grants for 'gh_reader'@'%'")).not.toContain("ledger");
   });
 });
