@@ -26,6 +26,8 @@ export async function consoleCases(db: Db, p: Picks): Promise<BenchCase[]> {
     { name: "audit: deep page (keyset at event 50,000)", run: () => searchAudit(db, { cursor: p.midEventId, limit: 50 }) },
     { name: "audit: text 'customer_id = 4242'", run: () => searchAudit(db, { q: "customer_id = 4242", limit: 50 }) },
     { name: "audit: text with no match", run: () => searchAudit(db, { q: "no such statement text", limit: 50 }) },
+    { name: "audit: text 'from orders where' (common)", run: () => searchAudit(db, { q: "from orders where", limit: 50 }) },
+    { name: "audit: text '42424' (digits alone)", run: () => searchAudit(db, { q: "42424", limit: 50 }) },
     { name: "audit: text 'sku-4242'' (rare, other case)", run: () => searchAudit(db, { q: "sku-4242'", limit: 50 }) },
     { name: "audit: text 'unique constraint' (message)", run: () => searchAudit(db, { q: "unique constraint", limit: 50 }) },
     { name: "audit: one session's events (from its page)", run: () => searchAudit(db, { session: p.sessionId, limit: 50 }) },

@@ -54,5 +54,10 @@ export async function seed(client: pg.Client, sessions: number, events: number, 
     select now() - make_interval(days => g % 30), 'console.connection.update', 'ok', 'admin@example.com', 'console', 'changed pg-' || (g % 20),
            jsonb_build_object('target', 'pg-' || (g % 20), 'before', jsonb_build_object('url', 'postgres://app@db/x'), 'after', jsonb_build_object('url', 'postgres://app@db2/x'))
     from generate_series(1, 200) g`);
-  await client.query("analyze sessions; analyze audit_events");
+  // Each statement's shape and digit runs, as the gateway stores them (the migration's functions compute the same).
+  await client.query(`update audit_events set shape_hash = audit_statement_shape_hash(statement), numbers = audit_statement_numbers(statement) where statement is not null and shape_hash is null`);
+  await client.query(
+    `insert into audit_statement_shapes (hash, shape) select distinct on (shape_hash) shape_hash, audit_statement_shape(statement) from audit_events where shape_hash is not null on conflict do nothing`,
+  );
+  for (const table of ["sessions", "audit_events", "audit_statement_shapes"]) await client.query(`vacuum analyze ${table}`);
 }

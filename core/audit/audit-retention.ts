@@ -15,7 +15,29 @@ export async function pruneAudit(pool: pg.Pool, key: Buffer, days: number): Prom
   let deleted = 0;
   for (const { instance } of instances) deleted += await prunePrefix(pool, key, instance, cutoff);
   const r = await pool.query("delete from audit_events where instance is null and at < $1", [cutoff]);
+  if (deleted + (r.rowCount ?? 0) > 0) await pruneShapes(pool);
   return deleted + (r.rowCount ?? 0);
+}
+
+/**
+ * Deletes the statement shapes no stored event uses any more (a shape holds its statements' words and
+ * strings: it goes with them). Under a lock that waits for the stores under way, which write a batch's
+ * shapes and rows in one transaction, and holds the next until done: a shape a batch is about to use is
+ * either kept (its rows are stored) or deleted before the batch writes it again.
+ */
+async function pruneShapes(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query("lock table audit_statement_shapes in share row exclusive mode");
+    await client.query("delete from audit_statement_shapes s where not exists (select 1 from audit_events e where e.shape_hash = s.hash)");
+    await client.query("commit");
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 async function prunePrefix(pool: pg.Pool, key: Buffer, instance: string, cutoff: Date): Promise<number> {

@@ -19,7 +19,7 @@ function fakePool() {
   const state = { down: false, stored, inserts: 0, turns: 0 };
   const pool = {
     async query(sql: string, params: unknown[] = []) {
-      if (/^\s*insert into audit_events/.test(sql)) {
+      if (/\binsert into audit_events\b/.test(sql)) {
         for (let i = 0; i < state.turns; i++) await new Promise((r) => setImmediate(r));
         state.inserts++;
         if (state.down) throw new Error("connection refused");

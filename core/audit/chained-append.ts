@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { AuditEvent } from "./audit-event";
 import { chainHash, checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
 import { STREAM_HEAD_SQL, toRow } from "./audit-writer";
-import { INSERT_EVENTS_SQL } from "./event-store";
+import { INSERT_EVENTS_SQL, insertParams } from "./event-store";
 
 // The streams of events written outside a gateway: by the console (Next.js server) and by the CLI.
 // Why one shared stream per writer kind, extended under a row-level lock, rather than a stream per
@@ -31,7 +31,7 @@ export async function appendChainedEvent(pool: pg.Pool, key: Buffer, stream: str
     const seq = head ? Number(head.seq) + 1 : 1;
     const row = toRow({ ...e, at: e.at ?? new Date() }, stream, seq);
     const hash = chainHash(head?.hash ?? "", row);
-    await client.query(INSERT_EVENTS_SQL, ["[" + JSON.stringify({ ...row, hash }) + "]"]);
+    await client.query(INSERT_EVENTS_SQL, insertParams([{ ...row, hash }]));
     const { rows } = await client.query<{ id: string }>("select id from audit_events where instance = $1 and seq = $2", [stream, seq]);
     if (!rows[0]) throw new Error(`audit stream ${stream}: seq ${seq} was not stored`);
     await client.query(INSERT_CHECKPOINT_SQL, checkpointParams(key, { instance: stream, seq, hash, kind: "chain", at: new Date() }));

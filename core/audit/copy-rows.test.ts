@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { COPY_EVENTS_SQL, copyLines, STORED_COLUMNS } from "./copy-rows";
+import { COPY_EVENTS_SQL, copyLines, SEARCH_COLUMNS, STORED_COLUMNS } from "./copy-rows";
+import { shapeHash } from "./statement-shape";
 
 // COPY's text format by hand: what each column's input function reads. (e2e/audit/event-store.test.ts
 // stores such rows in PostgreSQL and verifies their chain against what was stored.)
@@ -23,10 +24,24 @@ describe("audit rows as COPY text", () => {
     const line = copyLines([row]);
     expect(line.endsWith("\n")).toBe(true);
     const fields = line.slice(0, -1).split("\t");
-    expect(fields).toHaveLength(STORED_COLUMNS.length);
-    expect(COPY_EVENTS_SQL).toContain(`(${STORED_COLUMNS.join(", ")})`);
-    const byColumn = Object.fromEntries(STORED_COLUMNS.map((c, i) => [c, fields[i]]));
+    const columns = [...STORED_COLUMNS, ...SEARCH_COLUMNS];
+    expect(fields).toHaveLength(columns.length);
+    expect(COPY_EVENTS_SQL).toContain(`(${columns.join(", ")})`);
+    const byColumn = Object.fromEntries(columns.map((c, i) => [c, fields[i]]));
     expect(byColumn).toMatchObject({ at: row.at, identity_id: "\\N", session_id: "\\N", message: "\\N", seq: "7", rows: "3", hash: "h" });
+    // The search columns, read off the statement (a statement without digits has no digit runs); its shape goes to the caller.
+    const shapes = new Map<string, string>();
+    const line2 = copyLines(
+      [
+        { ...row, statement: "select 12 from t3 where a = 'x45'" },
+        { ...row, statement: null },
+      ],
+      shapes,
+    ).split("\n");
+    expect(line2[0].split("\t").slice(-2)).toEqual([shapeHash("select 0 from t0 where a = 'x0'"), "12 3 45"]);
+    expect(line2[1].split("\t").slice(-2)).toEqual(["\\N", "\\N"]);
+    expect([...shapes.values()]).toEqual(["select 0 from t0 where a = 'x0'"]);
+    expect(byColumn.numbers).toBe("\\N");
     expect(Number(byColumn.duration_ms)).toBe(Math.fround(0.1));
   });
 

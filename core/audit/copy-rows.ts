@@ -1,4 +1,5 @@
 import type { ChainRow } from "./audit-chain";
+import { shapeOf } from "./statement-shape";
 
 /** The columns the writer stores (by COPY, or by the insert in event-store.ts), in the order of its COPY lines (the id and nothing else is left to the table). */
 export const STORED_COLUMNS = [
@@ -24,7 +25,13 @@ export const STORED_COLUMNS = [
   "hash",
 ] as const;
 
-export const COPY_EVENTS_SQL = `copy audit_events (${STORED_COLUMNS.join(", ")}) from stdin`;
+/** What the store adds to each row for the free-text search, read off its statement (statement-shape.ts): not chained. */
+export const SEARCH_COLUMNS = ["shape_hash", "numbers"] as const;
+
+export const COPY_EVENTS_SQL = `copy audit_events (${[...STORED_COLUMNS, ...SEARCH_COLUMNS].join(", ")}) from stdin`;
+
+/** The shapes a batch's statements have, by key: stored with the batch (event-store.ts). */
+export type BatchShapes = Map<string, string>;
 
 /** A row as stored: the chained columns and the hash over them. */
 export type StoredRow = ChainRow & { hash: string };
@@ -33,11 +40,14 @@ export type StoredRow = ChainRow & { hash: string };
  * Rows as the lines of COPY's text format, one per row. Each value goes through the column type's
  * input function as the JSON one did through json_populate_recordset (a timestamp as its ISO text,
  * an array as an array literal, details as JSON text), so the database stores the same values and
- * the chain hashes still match what is read back.
+ * the chain hashes still match what is read back. Each line ends in the row's search columns; the
+ * shapes of the statements go into `shapes`, to be stored with the rows.
  */
-export function copyLines(rows: StoredRow[]): string {
+export function copyLines(rows: StoredRow[], shapes: BatchShapes = new Map()): string {
   let out = "";
   for (const r of rows) {
+    const search = r.statement == null ? null : shapeOf(r.statement);
+    if (search) shapes.set(search.hash, search.shape);
     out += field(r.at instanceof Date ? r.at.toISOString() : r.at);
     out += "\t" + field(r.action);
     out += "\t" + field(r.outcome);
@@ -57,7 +67,8 @@ export function copyLines(rows: StoredRow[]): string {
     out += "\t" + (r.details == null ? "\\N" : escape(JSON.stringify(r.details)));
     out += "\t" + field(r.instance);
     out += "\t" + String(r.seq);
-    out += "\t" + field(r.hash) + "\n";
+    out += "\t" + field(r.hash);
+    out += "\t" + (search ? search.hash + "\t" + field(search.numbers) : "\\N\t\\N") + "\n";
   }
   return out;
 }

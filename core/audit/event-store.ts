@@ -2,14 +2,34 @@ import type pg from "pg";
 import { finished } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import type { JournalRow } from "./audit-journal";
-import { COPY_EVENTS_SQL, copyLines, STORED_COLUMNS } from "./copy-rows";
+import { COPY_EVENTS_SQL, copyLines, SEARCH_COLUMNS, STORED_COLUMNS, type BatchShapes, type StoredRow } from "./copy-rows";
+import { shapeOf } from "./statement-shape";
+
+/** The shapes of a batch, each stored once, from the parameters that hold their keys and their texts. */
+const insertShapes = (keys: string, texts: string) => `insert into audit_statement_shapes (hash, shape) select * from unnest(${keys}::bigint[], ${texts}::text[]) on conflict do nothing`;
+export const INSERT_SHAPES_SQL = insertShapes("$1", "$2");
 
 // The batch travels as one JSON parameter: JSON.stringify is native and fast, where the driver's
 // conversion of sixteen column arrays to Postgres array literals was a large share of the data path's CPU.
 // (instance, seq) is unique: a row shipped before a crash and again from the journal after it is stored once.
-const columns = STORED_COLUMNS.join(", ");
-export const INSERT_EVENTS_SQL = `insert into audit_events (${columns}) select ${columns}
+// The rows' shapes go in with them, in the same statement: the audit retention, which deletes a shape no
+// stored row uses, cannot do so between the two.
+const columns = [...STORED_COLUMNS, ...SEARCH_COLUMNS].join(", ");
+export const INSERT_EVENTS_SQL = `with shapes as (${insertShapes("$2", "$3")})
+  insert into audit_events (${columns}) select ${columns}
   from json_populate_recordset(null::audit_events, $1::json) on conflict (instance, seq) do nothing`;
+
+/** INSERT_EVENTS_SQL's parameters for rows: the rows as JSON with their search columns, their shapes' keys and texts. */
+export function insertParams(rows: StoredRow[]): [string, string[], string[]] {
+  const shapes: BatchShapes = new Map();
+  const withSearch = rows.map((r) => {
+    if (r.statement == null) return r;
+    const { hash, shape, numbers } = shapeOf(r.statement);
+    shapes.set(hash, shape);
+    return { ...r, shape_hash: hash, numbers };
+  });
+  return [JSON.stringify(withSearch), [...shapes.keys()], [...shapes.values()]];
+}
 
 /** The embedded database (PGlite behind scripts/embedded-db/) loses the protocol's thread on COPY FROM STDIN and drops the connection. */
 const COPY_PROBE_SQL = "select version() not like '%PGlite%' as copy";
@@ -31,7 +51,7 @@ export class EventStore {
 
   /** Stores rows that may be stored already; returns how many were new. */
   async storeDeduplicated(rows: JournalRow[]): Promise<number> {
-    const r = await this.pool.query(INSERT_EVENTS_SQL, [jsonArray(rows)]);
+    const r = await this.pool.query(INSERT_EVENTS_SQL, insertParams(rows));
     return r.rowCount ?? 0;
   }
 
@@ -56,13 +76,18 @@ export class EventStore {
   }
 
   private async copyRows(batch: JournalRow[]): Promise<void> {
-    const text = copyLines(batch);
+    const shapes: BatchShapes = new Map();
+    const text = copyLines(batch, shapes);
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {
+      // The shapes and the rows that use them in one transaction (the retention's sweep of unused shapes waits for it).
+      await client.query("begin");
+      await client.query(INSERT_SHAPES_SQL, [[...shapes.keys()], [...shapes.values()]]);
       const stream = client.query(copyFrom(COPY_EVENTS_SQL));
       stream.end(text);
       await finished(stream);
+      await client.query("commit");
     } catch (err) {
       failed = err as Error;
       throw err;
@@ -72,5 +97,3 @@ export class EventStore {
     }
   }
 }
-
-const jsonArray = (rows: JournalRow[]) => JSON.stringify(rows);

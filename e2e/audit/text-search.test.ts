@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { psqlAdmin } from "../support/pg-server";
-import { runMigrations } from "../../drizzle/migrate";
-import { openDb, type DbHandle } from "../../drizzle/client";
-import { serveEmbeddedDatabase, type EmbeddedDatabase } from "../../scripts/embedded-db/serve-embedded-database";
-import { embeddedDatabaseUrl } from "../../core/config/data-dir";
+import { openBothDatabases, type BothDatabases } from "../support/both-databases";
+import { INSERT_EVENTS_SQL, insertParams } from "../../core/audit/event-store";
 
 // The console's module guards against client bundles; this test is its server.
 vi.mock("server-only", () => ({}));
@@ -17,9 +10,8 @@ vi.mock("server-only", () => ({}));
 // user expects: a case-insensitive substring of the statement or the message, `%` and `_` literal.
 // (Its speed at a million events is measured by `npm run bench:console`, not asserted here.)
 const pgServer = inject("pg");
-const embeddedDir = mkdtempSync(path.join(tmpdir(), "gatehouse-search-"));
-let embedded: EmbeddedDatabase;
-const handles: Record<string, DbHandle> = {};
+let both: BothDatabases;
+let handles: BothDatabases["handles"];
 
 const ROWS: Array<[string | null, string | null]> = [
   ["SELECT * FROM Orders WHERE customer_id = 4242", null],
@@ -30,22 +22,20 @@ const ROWS: Array<[string | null, string | null]> = [
   [null, "application psql"],
 ];
 
+/** A statement stored without a shape (by hand, or before shapes were stored): found by its own index. */
+const UNSHAPED = "SELECT * FROM legacy_orders WHERE id = 99";
+
 /** The seconds past 2026-01-01T00:00:00Z of the window events, in the order they are stored. */
 const WINDOW = [5, 1, 3, 3, 2, 6, 4, 0, 5];
 
 beforeAll(async () => {
-  const db = `gh_search_${randomBytes(4).toString("hex")}`;
-  psqlAdmin(pgServer, `create database ${db}`);
-  embedded = await serveEmbeddedDatabase({ dataDir: embeddedDir });
-  const urls = {
-    postgres: `postgres://postgres@localhost/${db}?host=${encodeURIComponent(pgServer.socketDir)}&port=${pgServer.port}`,
-    embedded: embeddedDatabaseUrl(embeddedDir),
-  };
-  for (const [name, url] of Object.entries(urls)) {
-    await runMigrations(url);
-    const h = openDb(url, { max: 2 });
-    handles[name] = h;
-    for (const [statement, message] of ROWS) await h.pool.query("insert into audit_events (action, outcome, statement, message) values ('statement', 'ok', $1, $2)", [statement, message]);
+  both = await openBothDatabases(pgServer, "gh_search");
+  handles = both.handles;
+  for (const h of Object.values(handles)) {
+    // Stored as the gateway stores them (with their shapes and digit runs), and one written by hand without (an older row).
+    for (const [seq, [statement, message]] of ROWS.entries())
+      await h.pool.query(INSERT_EVENTS_SQL, insertParams([{ at: new Date().toISOString(), action: "statement", outcome: "ok", statement, message, instance: "search", seq: seq + 1, hash: "" }]));
+    await h.pool.query("insert into audit_events (action, outcome, statement) values ('statement', 'ok', $1)", [UNSHAPED]);
     // A time window's events, stored out of time order (as a journal replayed after a crash stores them), two at one instant.
     for (const [n, second] of WINDOW.entries())
       await h.pool.query("insert into audit_events (action, outcome, statement, at) values ('statement', 'ok', $1, $2)", [`window-${n}`, `2026-01-01T00:00:0${second}Z`]);
@@ -56,12 +46,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const h of Object.values(handles)) await h.close();
-  await embedded?.close();
-  rmSync(embeddedDir, { recursive: true, force: true });
+  await both?.close();
 });
 
-describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s", (name) => {
+describe.each(["postgres", "embedded"] as const)("[AUDIT][SEARCH] free-text search on %s", (name) => {
   const search = async (q: string) => {
     const { searchAudit } = await import("../../server/audit/search-audit");
     const { items } = await searchAudit(handles[name].db, { q, limit: 50 });
@@ -74,6 +62,11 @@ describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s"
     expect(await search("Unique Constr")).toEqual([ROWS[2][0]]);
     expect(await search("100%_d")).toEqual([ROWS[3][0]]);
     expect(await search("psql")).toEqual([ROWS[5][1]]);
+    expect(await search("LEGACY_orders where id = 9")).toEqual([UNSHAPED]);
+    // A digit run of the text inside one of the statement's, and a text that ends inside one.
+    expect(await search("customer_id = 424")).toEqual([ROWS[0][0]]);
+    expect(await search("4242")).toEqual([ROWS[0][0]]);
+    expect(await search("customer_id = 42420")).toEqual([]);
     // Shorter than a trigram: still a substring search.
     expect((await search("ku")).length).toBe(1);
     expect(await search("no such text anywhere")).toEqual([]);
@@ -115,14 +108,15 @@ describe.each(["postgres", "embedded"])("[AUDIT][SEARCH] free-text search on %s"
     ).toEqual(want);
   });
 
-  it("has pg_trgm loaded and trigram indexes that serve ilike on both columns", async () => {
+  it("has pg_trgm loaded and trigram indexes that serve ilike: on shapes, on digit runs, on statements stored without a shape, on messages", async () => {
     const client = await handles[name].pool.connect();
+    const plan = async (sql: string, params: unknown[]) => (await client.query<{ "QUERY PLAN": string }>(`explain ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
     try {
       await client.query("set enable_seqscan = off");
-      const { rows } = await client.query<{ "QUERY PLAN": string }>("explain select id from audit_events where statement ilike $1 or message ilike $1", ["%constraint%"]);
-      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
-      expect(plan).toContain("audit_events_statement_trgm_idx");
-      expect(plan).toContain("audit_events_message_trgm_idx");
+      expect(await plan("select hash from audit_statement_shapes where shape ilike $1", ["%where customer_id = 0%"])).toContain("audit_statement_shapes_trgm_idx");
+      expect(await plan("select id from audit_events where numbers ilike $1", ["%4242%"])).toContain("audit_events_numbers_trgm_idx");
+      const events = await plan("select id from audit_events where (shape_hash is null and statement ilike $1) or message ilike $1", ["%constraint%"]);
+      for (const index of ["audit_events_unshaped_statement_trgm_idx", "audit_events_message_trgm_idx"]) expect(events).toContain(index);
     } finally {
       await client.query("reset enable_seqscan").catch(() => {});
       client.release();

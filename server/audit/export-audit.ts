@@ -3,9 +3,10 @@ import type { Db } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
 import type { AuditFilter } from "./audit-filter";
 import { csvCell } from "./csv";
-import { auditOrder, auditWhere } from "./search-audit";
+import { auditOrder, auditWhere, EVENT_COLUMNS, type AuditEventRow } from "./search-audit";
+import { textTerm, type TextTerm } from "./text-term";
 
-type AuditRow = typeof auditEvents.$inferSelect;
+type AuditRow = AuditEventRow;
 
 const COLUMNS: (keyof AuditRow)[] = [
   "id",
@@ -41,16 +42,19 @@ export function exportAuditStream(db: Db, filter: AuditFilter, format: "csv" | "
   let before: number | undefined;
   let started = false;
   let done = false;
+  // The text's shapes, found once for the whole export (shapes stored while it runs belong to events newer than its first page).
+  let text: TextTerm | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (done) return controller.close();
       let chunk = "";
       if (!started && format === "csv") chunk += csvHeader();
       started = true;
+      if (filter.q && !text) text = await textTerm(db, filter.q);
       const rows = await db
-        .select()
+        .select(EVENT_COLUMNS)
         .from(auditEvents)
-        .where(auditWhere(filter, before))
+        .where(auditWhere(filter, before, text))
         .orderBy(...auditOrder(filter))
         .limit(1000);
       for (const row of rows) chunk += format === "csv" ? csvLine(row) : jsonLine(row);

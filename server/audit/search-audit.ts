@@ -1,8 +1,8 @@
 import "server-only";
-import { and, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { auditEvents } from "../../drizzle/schema/index";
-import { likeEscape } from "../sessions/like-escape";
+import { textCondition, textTerm, type TextTerm } from "./text-term";
 import type { AuditFilter } from "./audit-filter";
 
 const MAX_ID = "9223372036854775807";
@@ -25,11 +25,10 @@ const sessionBefore = (sessionId: string, beforeId?: number) =>
 const byTime = (f: AuditFilter) => !f.session && Boolean(f.from || f.to);
 const timeBefore = (beforeId: number) => sql`(${auditEvents.at}, ${auditEvents.id}) < ((select e.at from ${auditEvents} e where e.id = ${beforeId}), ${beforeId}::bigint)`;
 
-/** The filters as SQL, plus the keyset bound of the page (events older than `beforeId`). */
-export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
-  const text = f.q ? `%${likeEscape(f.q)}%` : undefined;
+/** The filters as SQL, plus the keyset bound of the page (events older than `beforeId`); `text`, the filter's text resolved by textTerm. */
+export function auditWhere(f: AuditFilter, beforeId?: number, text?: TextTerm): SQL | undefined {
   return and(
-    text ? or(ilike(auditEvents.statement, text), ilike(auditEvents.message, text)) : undefined,
+    text ? textCondition(text) : undefined,
     f.identity ? eq(auditEvents.identityName, f.identity) : undefined,
     f.connection ? eq(auditEvents.connectionName, f.connection) : undefined,
     f.action ? eq(auditEvents.action, f.action) : undefined,
@@ -40,6 +39,11 @@ export function auditWhere(f: AuditFilter, beforeId?: number): SQL | undefined {
   );
 }
 
+/** An event as the console shows and exports it: without the columns that only serve the search. */
+const { shapeHash: _shape, numbers: _numbers, ...eventColumns } = getTableColumns(auditEvents);
+export const EVENT_COLUMNS = eventColumns;
+export type AuditEventRow = { [K in keyof typeof eventColumns]: (typeof auditEvents.$inferSelect)[K] };
+
 /** Newest first; within one session, in the order of the (session_id, id) index (the same order); in a time window, by time. */
 export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.sessionId), desc(auditEvents.id)] : byTime(f) ? [desc(auditEvents.at), desc(auditEvents.id)] : [desc(auditEvents.id)]);
 
@@ -47,9 +51,9 @@ export const auditOrder = (f: AuditFilter) => (f.session ? [desc(auditEvents.ses
 export async function searchAudit(db: Db, f: AuditFilter & { cursor?: number | null; limit?: number }) {
   const limit = f.limit ?? 50;
   const rows = await db
-    .select()
+    .select(EVENT_COLUMNS)
     .from(auditEvents)
-    .where(auditWhere(f, f.cursor ?? undefined))
+    .where(auditWhere(f, f.cursor ?? undefined, f.q ? await textTerm(db, f.q) : undefined))
     .orderBy(...auditOrder(f))
     .limit(limit + 1);
   const items = rows.slice(0, limit);
