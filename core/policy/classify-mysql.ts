@@ -6,6 +6,7 @@ import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-fo
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
 import { withMysqlReads } from "./reads-rows";
+import { addLinkedTables } from "./mysql-linked-tables";
 
 type Node = Record<string, unknown>;
 const DIALECTS = ["MariaDB", "MySQL"] as const;
@@ -257,6 +258,7 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     }
   }
   if (type === "drop" && (keyword === "database" || keyword === "schema") && typeof ast.name === "string") wholeDatabase(c, ast.name);
+  addLinkedTables(ast, c, addTable);
   // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
   if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);
   if (type === "load_data") loadData(ast, c);

@@ -64,6 +64,14 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^kill\s+(query\s+|connection\s+)?\d+$/i, () => blankClassification("KILL", ["utility"])],
   [/^(deallocate|drop)\s+prepare\s+`?\w+`?$/i, () => blankClassification("DEALLOCATE", ["utility"])],
   [/^(savepoint|release\s+savepoint|rollback\s+(work\s+)?to\s+(savepoint\s+)?)\s*`?\w+`?$/i, (m) => blankClassification(m[1].split(/\s/)[0].toUpperCase(), ["transaction"])],
+  // A trigger names the table it is on (a rule on that table meets it); its body is judged too (classify-mysql.ts).
+  [
+    new RegExp(
+      `^create\\s+(?:or\\s+replace\\s+)?(?:definer\\s*=\\s*\\S+\\s+)?trigger\\s+(?:if\\s+not\\s+exists\\s+)?${TABLE_NAME}\\s+(?:before|after)\\s+(?:insert|update|delete)(?:\\s+or\\s+(?:insert|update|delete))*\\s+on\\s+(${TABLE_NAME})(?![\\w$.\\x60])`,
+      "i",
+    ),
+    (m) => ({ ...blankClassification("CREATE TRIGGER", ["ddl", ...ANONYMOUS]), tables: [identifier(m[1])] }),
+  ],
   [/^create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(procedure|function|trigger|event)\b/i, (m) => blankClassification(`CREATE ${m[3].toUpperCase()}`, ["ddl", ...ANONYMOUS])],
   // FLUSH TABLES t [WITH READ LOCK | FOR EXPORT]: the tables it locks (FOR EXPORT leaves their files ready to copy).
   [

@@ -35,4 +35,22 @@ describe("a MySQL statement on a whole database", () => {
     expect(one("flush tables t for export")).toMatchObject({ kind: "FLUSH", tables: ["t"] });
     for (const text of ["flush tables", "flush tables with read lock", "flush logs"]) expect(one(text), text).toMatchObject({ kind: "FLUSH", tables: [] });
   });
+
+  it("names what else a statement acts on: the table LIKE copies (reading none of its rows), a trigger's table, a dropped trigger's database, a table of other tables' rows", () => {
+    expect(one("create table open.c like vault.keys")).toMatchObject({ kind: "CREATE TABLE", tables: ["open.c", "vault.keys"], runs: [] });
+    expect(one("create table if not exists c (like `vault`.`keys`)")).toMatchObject({ tables: ["c", "vault.keys"], runs: [] });
+    // A query after the name still reads (MySQL's CREATE TABLE ... SELECT).
+    expect(one("create table c select * from vault.keys where a like b").runs).toEqual(["SELECT"]);
+    expect(one("create definer=`root`@`%` trigger `tr` after update on `vault`.`keys` for each row begin insert into log values (1); end")).toMatchObject({
+      kind: "CREATE TRIGGER",
+      tables: ["vault.keys", "log"],
+    });
+    expect(one("create trigger if not exists t2 before delete on keys for each row set @a = 1").tables).toEqual(["keys"]);
+    expect(one("drop trigger vault.tr").everyTableOf).toEqual(["vault"]);
+    expect(one("drop trigger if exists tr").everyTableOf).toEqual(["*"]);
+    // FEDERATED, MERGE, SPIDER, CONNECT tables hold other tables' rows (CONNECT also files'): judged as touching every table.
+    expect(one("create table open.f (secret varchar(50)) engine=federated connection='mysql://u@127.0.0.1/vault/keys'")).toMatchObject({ everyTableOf: ["*"], copiesServerFile: false });
+    expect(one("alter table t engine = connect")).toMatchObject({ everyTableOf: ["*"], copiesServerFile: true });
+    expect(one("create table t (a int) engine=innodb").everyTableOf).toBeUndefined();
+  });
 });

@@ -55,7 +55,7 @@ export function withMysqlReads(c: Classification | { error: string }, sql: strin
     c = { ...c, everyTableOf: [...(c.everyTableOf ?? [])] };
     addSampledReads(c);
   }
-  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map(bare)).size < 2) return c;
+  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map(bare)).size < 2 || COPIES_STRUCTURE.test(sql)) return c;
   return readsOthers(
     c,
     writtenTables(sql, "mysql").map((w) => w.table),
@@ -64,3 +64,5 @@ export function withMysqlReads(c: Classification | { error: string }, sql: strin
     : c;
 }
 const READING_WRITES = /^(?:INSERT|REPLACE|UPDATE|DELETE|CREATE TABLE)$/;
+/** `CREATE TABLE t LIKE s` or `(LIKE s)`: the whole statement (no query can follow), which copies s's definition and reads none of its rows. */
+const COPIES_STRUCTURE = /^\s*create\s+(?:temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?\s*\(?\s*like\s/i;

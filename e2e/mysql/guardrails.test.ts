@@ -47,7 +47,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     agent = await seedIdentity(seed, "guarded-agent", ["agents"]);
     await seedGrant(seed, "dbas", "guarded");
     dba = await seedIdentity(seed, "guarded-dba", ["dbas"]);
-    await db.admin("create database ledger; create table ledger.entries (id int primary key, amount int); insert into ledger.entries values (1, 100); create user 'gh_reader'@'%';");
+    await db.admin(
+      "create database ledger; create table ledger.entries (id int primary key, amount int); insert into ledger.entries values (1, 100); create trigger ledger.entries_guard before delete on ledger.entries for each row set @guarded = 1; create user 'gh_reader'@'%';",
+    );
     before = await snapshot();
   }, 120_000);
   afterAll(async () => {
@@ -300,7 +302,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     expect(help.stdout).toContain("Data Types");
   });
 
-  it("a statement on every table of a database (GRANT / REVOKE ON db.* or *.*, DROP DATABASE) or a FLUSH TABLES of one meets a rule on its tables", async () => {
+  it("a statement on every table of a database (GRANT / REVOKE ON db.* or *.*, DROP DATABASE), a FLUSH TABLES, a trigger or a copy of one of its tables meets a rule on its tables", async () => {
     const c = await gatewayConnection(port, "guarded", dba.key);
     try {
       for (const sql of [
@@ -311,6 +313,11 @@ describe("[MYSQL][GUARDRAILS]", () => {
         "drop database ledger",
         "drop schema if exists `ledger`",
         "flush tables ledger.entries with read lock",
+        // What else acts on its tables: a trigger on one, dropping one's trigger, a copy of one's definition, a table of other tables' rows.
+        "create trigger ledger.ledger_tap after insert on ledger.entries for each row set @tapped = new.amount",
+        "drop trigger ledger.entries_guard",
+        "create table shop.entries_copy like ledger.entries",
+        "create table shop.remote (id int, amount int) engine=federated connection='mysql://app@127.0.0.1/ledger/entries'",
       ]) {
         const err = await c.query(sql).then(
           () => null,
@@ -327,5 +334,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     }
     expect(await db.admin("select count(*) from ledger.entries")).toContain("1");
     expect(await db.admin("show grants for 'gh_reader'@'%'")).not.toContain("ledger");
+    expect((await db.admin("select group_concat(trigger_name) from information_schema.triggers where event_object_schema = 'ledger'")).trim()).toBe("entries_guard");
+    expect(await db.admin("select count(*) from information_schema.tables where table_schema = 'shop' and table_name in ('entries_copy', 'remote')")).toContain("0");
   });
 });
