@@ -3,6 +3,7 @@ import type { AuditEvent } from "./audit-event";
 import { AuditJournal, chainedRow, type ChainedRow, type JournalOptions, type JournalRow } from "./audit-journal";
 import { checkpointParams, INSERT_CHECKPOINT_SQL } from "./audit-chain";
 import { EventStore } from "./event-store";
+import { isoTime } from "./iso-time";
 
 /** The newest stored event of a stream, or where retention cut it: where the chain goes on. */
 export const STREAM_HEAD_SQL = `select seq, hash from (select seq, hash from audit_events where instance = $1 order by seq desc limit 1) e
@@ -249,7 +250,7 @@ export class AuditWriter {
 /** One row as json_populate_recordset reads it: keys named as the columns (duration as the float32 a real column stores). */
 export function toRow(e: AuditEvent, instance: string, seq: number) {
   return {
-    at: e.at.toISOString(),
+    at: isoTime(e.at),
     action: e.action,
     outcome: e.outcome,
     identity_id: e.identityId,

@@ -1,5 +1,6 @@
 import type { ChainRow } from "./audit-chain";
 import { shapeOf } from "./statement-shape";
+import { isoTime } from "./iso-time";
 
 /** The columns the writer stores (by COPY, or by the insert in event-store.ts), in the order of its COPY lines (the id and nothing else is left to the table). */
 export const STORED_COLUMNS = [
@@ -48,7 +49,7 @@ export function copyLines(rows: StoredRow[], shapes: BatchShapes = new Map()): s
   for (const r of rows) {
     const search = r.statement == null ? null : shapeOf(r.statement);
     if (search) shapes.set(search.hash, search.shape);
-    out += field(r.at instanceof Date ? r.at.toISOString() : r.at);
+    out += field(r.at instanceof Date ? isoTime(r.at) : r.at);
     out += "\t" + field(r.action);
     out += "\t" + field(r.outcome);
     out += "\t" + field(r.identity_id);

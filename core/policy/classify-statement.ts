@@ -1,6 +1,7 @@
 import { ANONYMOUS } from "./anonymous-code";
 import { addSampledReads, readsOthers } from "./reads-rows";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
+import { alteredKind, names, ON_TABLE, schemasActedOn, sequenceOwner, TABLE_LIKE } from "./pg-acted-on";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
 import type { WriteEvent } from "../sql/written-tables";
@@ -124,28 +125,6 @@ const CLASS_OF_NODE: Record<string, StatementClass> = {
 // Everything else that creates, alters, drops or comments on objects.
 const isDdl = (node: string) => /^(Create|Alter|Drop|Rename|Comment|Define|Composite|Rule|Index|View|Sec|Import|Refresh|AlterObject|CreateExtension)/.test(node);
 
-const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
-/**
- * The schemas a statement acts on as a whole: `GRANT ... ON ALL TABLES IN SCHEMA`, a grant on a schema,
- * `ALTER DEFAULT PRIVILEGES IN SCHEMA`, renaming or dropping a schema, importing a foreign schema into one.
- */
-function schemasActedOn(top: string, body: Node): string[] {
-  if (top === "GrantStmt" && (body.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || body.objtype === "OBJECT_SCHEMA")) return names(body.objects);
-  if (top === "DropStmt" && body.removeType === "OBJECT_SCHEMA") return names(body.objects);
-  if (top === "RenameStmt" && body.renameType === "OBJECT_SCHEMA" && typeof body.subname === "string") return [body.subname];
-  if (top === "ImportForeignSchemaStmt" && typeof body.local_schema === "string") return [body.local_schema];
-  if (top === "AlterDefaultPrivilegesStmt") {
-    const option = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "schemas");
-    return names(((option?.arg as Node | undefined)?.List as Node | undefined)?.items);
-  }
-  return [];
-}
-
-/** What is defined on a table and named after it (`... p ON vault.keys`). */
-const ON_TABLE = new Set(["OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_TABCONSTRAINT"]);
-
-const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : []);
-
 /**
  * Classifies one statement by walking its real parse tree, so that text which merely looks
  * dangerous (a string literal saying "drop table") does not count and what is nested does: a
@@ -219,6 +198,11 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
       if (rel && !c.tables.includes(rel)) c.tables.push(rel);
     }
   }
+  // RENAME, SET SCHEMA, OWNER TO and ALTER INDEX / VIEW / SEQUENCE...: their object's ALTER kind too.
+  const altered = alteredKind(top, body);
+  if (altered) c.runs.push(altered);
+  const owner = sequenceOwner(top, body);
+  if (owner && !c.tables.includes(owner)) c.tables.push(owner);
   // What acts on a whole schema acts on every table in it: a deny or review rule on those tables meets it.
   for (const schema of schemasActedOn(top, body)) if (!(c.everyTableOf ??= []).includes(schema)) c.everyTableOf.push(schema);
   // COMMENT and SECURITY LABEL on a table, a column of one, or what is defined on one, name that table.
@@ -379,9 +363,10 @@ function walk(value: unknown, visit: (type: string, node: Node) => void): void {
   for (const [key, child] of Object.entries(value as Node)) {
     if (child && typeof child === "object" && !Array.isArray(child)) {
       if (/^[A-Z]/.test(key)) visit(key, child as Node);
-      // Typed fields (the target of INSERT/UPDATE/DELETE/COPY/ALTER..., the table CREATE TABLE AS and SELECT INTO create) hold a RangeVar without its wrapper.
-      // So do a policy's table and a constraint trigger's referenced table.
-      else if ((key === "relation" || key === "rel" || key === "table" || key === "constrrel") && "relname" in (child as Node)) visit("RangeVar", child as Node);
+      // Typed fields hold a RangeVar without its wrapper (only a RangeVar has a relname): the target of INSERT/UPDATE/DELETE/COPY/ALTER,
+      // the table CREATE TABLE AS and SELECT INTO create, a policy's table, a constraint trigger's referenced table, the partition
+      // ATTACH and DETACH PARTITION name, the sequence CREATE and ALTER SEQUENCE name.
+      else if ("relname" in (child as Node)) visit("RangeVar", child as Node);
     }
     walk(child, visit);
   }

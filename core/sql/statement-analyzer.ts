@@ -57,7 +57,66 @@ const KIND_NAMES: Record<string, string> = {
   CallStmt: "CALL",
   DiscardStmt: "DISCARD",
   RenameStmt: "RENAME",
+  // PostgreSQL's command tags where the node's name abbreviates them: a rule names what psql prints.
+  CreateTrigStmt: "CREATE TRIGGER",
+  CreateEventTrigStmt: "CREATE EVENT TRIGGER",
+  AlterEventTrigStmt: "ALTER EVENT TRIGGER",
+  CreateSeqStmt: "CREATE SEQUENCE",
+  AlterSeqStmt: "ALTER SEQUENCE",
+  CreateStatsStmt: "CREATE STATISTICS",
+  AlterStatsStmt: "ALTER STATISTICS",
+  RefreshMatViewStmt: "REFRESH MATERIALIZED VIEW",
+  RuleStmt: "CREATE RULE",
+  SecLabelStmt: "SECURITY LABEL",
+  CheckPointStmt: "CHECKPOINT",
+  CreatePLangStmt: "CREATE LANGUAGE",
+  CreateFdwStmt: "CREATE FOREIGN DATA WRAPPER",
+  AlterFdwStmt: "ALTER FOREIGN DATA WRAPPER",
+  CreateForeignServerStmt: "CREATE SERVER",
+  AlterForeignServerStmt: "ALTER SERVER",
+  CreateOpClassStmt: "CREATE OPERATOR CLASS",
+  CreateOpFamilyStmt: "CREATE OPERATOR FAMILY",
+  AlterOpFamilyStmt: "ALTER OPERATOR FAMILY",
+  CreateTableSpaceStmt: "CREATE TABLESPACE",
+  DropTableSpaceStmt: "DROP TABLESPACE",
+  AlterTableSpaceOptionsStmt: "ALTER TABLESPACE",
+  AlterTableMoveAllStmt: "ALTER TABLE",
+  CompositeTypeStmt: "CREATE TYPE",
+  CreateEnumStmt: "CREATE TYPE",
+  CreateRangeStmt: "CREATE TYPE",
+  AlterEnumStmt: "ALTER TYPE",
+  AlterDatabaseSetStmt: "ALTER DATABASE",
+  AlterDatabaseRefreshCollStmt: "ALTER DATABASE",
+  AlterRoleSetStmt: "ALTER ROLE",
+  AlterTSConfigurationStmt: "ALTER TEXT SEARCH CONFIGURATION",
+  AlterTSDictionaryStmt: "ALTER TEXT SEARCH DICTIONARY",
 };
+
+/** Object types as PostgreSQL's command tags name them, where OBJECT_x does not (DROP MATERIALIZED VIEW, ALTER SERVER...). */
+const OBJECT_NAMES: Record<string, string> = {
+  OBJECT_MATVIEW: "MATERIALIZED VIEW",
+  OBJECT_FDW: "FOREIGN DATA WRAPPER",
+  OBJECT_FOREIGN_SERVER: "SERVER",
+  OBJECT_OPCLASS: "OPERATOR CLASS",
+  OBJECT_OPFAMILY: "OPERATOR FAMILY",
+  OBJECT_STATISTIC_EXT: "STATISTICS",
+  OBJECT_TSCONFIGURATION: "TEXT SEARCH CONFIGURATION",
+  OBJECT_TSDICTIONARY: "TEXT SEARCH DICTIONARY",
+  OBJECT_TSPARSER: "TEXT SEARCH PARSER",
+  OBJECT_TSTEMPLATE: "TEXT SEARCH TEMPLATE",
+  OBJECT_LARGEOBJECT: "LARGE OBJECT",
+  OBJECT_TABCONSTRAINT: "TABLE",
+  OBJECT_COLUMN: "TABLE",
+  OBJECT_ATTRIBUTE: "TYPE",
+  OBJECT_DOMCONSTRAINT: "DOMAIN",
+};
+
+/** An object type's name in a command tag (`OBJECT_FOREIGN_TABLE`: FOREIGN TABLE). */
+export const objectName = (type: unknown): string =>
+  OBJECT_NAMES[String(type)] ??
+  String(type ?? "OBJECT")
+    .replace(/^OBJECT_/, "")
+    .replace(/_/g, " ");
 const TRANSACTION_KINDS: Record<string, string> = {
   TRANS_STMT_BEGIN: "BEGIN",
   TRANS_STMT_START: "BEGIN",
@@ -74,13 +133,9 @@ const TRANSACTION_KINDS: Record<string, string> = {
 /** The statement kind psql would name in its command tag (DROP TABLE, INSERT, EXPLAIN ANALYZE...). */
 export function kindOf(node: string, body: Record<string, any>): string {
   if (node === "TransactionStmt") return TRANSACTION_KINDS[body.kind] ?? "TRANSACTION";
-  if (node === "DropStmt")
-    return (
-      "DROP " +
-      String(body.removeType ?? "OBJECT")
-        .replace(/^OBJECT_/, "")
-        .replace(/_/g, " ")
-    );
+  if (node === "DropStmt") return `DROP ${objectName(body.removeType)}`;
+  // CREATE AGGREGATE, OPERATOR, TYPE, COLLATION, TEXT SEARCH ...: one node for all of them.
+  if (node === "DefineStmt" && body.kind) return `CREATE ${objectName(body.kind)}`;
   if (node === "ExplainStmt" && (body.options ?? []).some((o: any) => o?.DefElem?.defname === "analyze")) return "EXPLAIN ANALYZE";
   return (
     KIND_NAMES[node] ??

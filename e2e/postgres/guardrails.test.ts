@@ -101,7 +101,7 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(read.stdout.trim()).toBe("100");
   });
 
-  it("meets a rule on a schema's tables with the table CREATE TABLE AS and SELECT INTO create there, and the table a policy or comment is on", async () => {
+  it("meets a rule on a schema's tables with the table CREATE TABLE AS and SELECT INTO create there, the table a policy or comment is on, a partition attached, a publication", async () => {
     // Someone who may run DDL (no-ddl binds analysts only): vault-sealed alone stands between them and the schema.
     const dba = await t.setupAccess({ connection: "guarded", identity: "dba-g", group: "dbas" });
     for (const sql of ["create table vault.dump as select 'x' as s", "select 'x' as s into vault.dump", "create materialized view vault.dump as select 'x' as s"]) {
@@ -122,6 +122,19 @@ describe("[GUARDRAILS][DENY] statements refused by the connection's policy", () 
     expect(granted.stderr).toContain('rule "vault-sealed"');
     const acl = await t.psql(dba, "guarded", ["-qAtc", "select has_table_privilege('public', 'vault.keys', 'select')"]);
     expect(acl.stdout.trim()).toBe("f");
+    // Nor attaching a sealed table as a partition of an open one (its rows would read as the open table's), or publishing the schema.
+    const parted = `public.parted_${process.pid}`;
+    await t.psql(dba, "guarded", ["-qAtc", `create table if not exists ${parted} (secret text) partition by list (secret)`]);
+    for (const sql of [
+      `alter table ${parted} attach partition vault.keys for values in ('k-7731')`,
+      "create publication vault_out for tables in schema vault",
+      "create publication all_out for all tables",
+    ]) {
+      const r = await t.psql(dba, "guarded", ["-v", "VERBOSITY=verbose", "-c", sql]);
+      expect(r.stderr, sql).toContain('rule "vault-sealed"');
+    }
+    const exposed = await t.psql(dba, "guarded", ["-qAtc", `select (select count(*) from pg_inherits where inhrelid = 'vault.keys'::regclass) + (select count(*) from pg_publication)`]);
+    expect(exposed.stdout.trim()).toBe("0");
     // Elsewhere they may.
     const made = await t.psql(dba, "guarded", ["-qAtc", `create table if not exists public.ctas_${process.pid} as select 1 as n; select count(*) from public.ctas_${process.pid}`]);
     expect(made.stderr).toBe("");

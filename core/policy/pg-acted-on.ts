@@ -1,0 +1,70 @@
+import { objectName } from "../sql/statement-analyzer";
+
+// What a PostgreSQL statement acts on that is not a relation its parse tree names (classify-statement.ts
+// reads those): whole schemas, the table a sequence belongs to, the ALTER kind of a RENAME.
+
+type Node = Record<string, unknown>;
+
+export const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
+/**
+ * The schemas a statement acts on as a whole: `GRANT ... ON ALL TABLES IN SCHEMA`, a grant on a schema,
+ * `ALTER DEFAULT PRIVILEGES IN SCHEMA`, renaming or dropping a schema, importing a foreign schema into one, a
+ * publication of a schema's tables; `*`, every schema: a publication of all tables, REASSIGN and DROP OWNED (what a
+ * role owns may be any table), a subscription (it writes the tables its publication names).
+ */
+export function schemasActedOn(top: string, body: Node): string[] {
+  if (top === "GrantStmt" && (body.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || body.objtype === "OBJECT_SCHEMA")) return names(body.objects);
+  if (top === "DropStmt" && body.removeType === "OBJECT_SCHEMA") return names(body.objects);
+  if (top === "RenameStmt" && body.renameType === "OBJECT_SCHEMA" && typeof body.subname === "string") return [body.subname];
+  if (top === "ImportForeignSchemaStmt" && typeof body.local_schema === "string") return [body.local_schema];
+  // A publication of all tables, or of a schema's, lets its subscribers read them.
+  if ((top === "CreatePublicationStmt" || top === "AlterPublicationStmt") && body.for_all_tables) return ["*"];
+  if (top === "CreatePublicationStmt" || top === "AlterPublicationStmt")
+    return ((body.pubobjects as Node[] | undefined) ?? [])
+      .map((o) => o.PublicationObjSpec as Node | undefined)
+      .filter((o) => o?.pubobjtype === "PUBLICATIONOBJ_TABLES_IN_SCHEMA" || o?.pubobjtype === "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA")
+      .map((o) => (typeof o!.name === "string" ? o!.name : "*"));
+  // What a role owns may be any table (REASSIGN and DROP OWNED); a subscription writes the tables its publication names.
+  if (top === "ReassignOwnedStmt" || top === "DropOwnedStmt" || top === "CreateSubscriptionStmt" || top === "AlterSubscriptionStmt") return ["*"];
+  if (top === "AlterDefaultPrivilegesStmt") {
+    const option = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "schemas");
+    return names(((option?.arg as Node | undefined)?.List as Node | undefined)?.items);
+  }
+  return [];
+}
+
+/** What is defined on a table and named after it (`... p ON vault.keys`). */
+export const ON_TABLE = new Set(["OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_TABCONSTRAINT"]);
+
+export const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : []);
+
+/**
+ * RENAME, SET SCHEMA and OWNER TO are ALTER statements of their object (psql's tag: ALTER TABLE), and
+ * ALTER INDEX, VIEW, MATERIALIZED VIEW, SEQUENCE and FOREIGN TABLE share ALTER TABLE's node: the kind
+ * a rule on them names (undefined: none besides the statement's own).
+ */
+export function alteredKind(top: string, body: Node): string | undefined {
+  const column = /^OBJECT_(COLUMN|TABCONSTRAINT|ATTRIBUTE)$/;
+  const type =
+    top === "RenameStmt"
+      ? column.test(String(body.renameType))
+        ? body.relationType
+        : body.renameType
+      : top === "AlterObjectSchemaStmt" || top === "AlterOwnerStmt"
+        ? body.objectType
+        : top === "AlterTableStmt" && body.objtype !== "OBJECT_TABLE"
+          ? body.objtype
+          : undefined;
+  return type ? `ALTER ${objectName(type)}` : undefined;
+}
+
+/** The table whose column a sequence is OWNED BY (dropped with it), as written; undefined: none. */
+export function sequenceOwner(top: string, body: Node): string | undefined {
+  if (top !== "CreateSeqStmt" && top !== "AlterSeqStmt") return undefined;
+  const owned = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "owned_by");
+  return (
+    names(((owned?.arg as Node | undefined)?.List as Node | undefined)?.items)
+      .slice(0, -1)
+      .join(".") || undefined
+  );
+}
