@@ -1,7 +1,7 @@
 import { ANONYMOUS } from "./anonymous-code";
 import { addSampledReads, readsOthers } from "./reads-rows";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
-import { alteredKind, names, ON_TABLE, schemasActedOn, sequenceOwner, TABLE_LIKE } from "./pg-acted-on";
+import { alteredKind, foreignSource, names, ON_TABLE, schemasActedOn, sequenceOwner, TABLE_LIKE } from "./pg-acted-on";
 import { nodeLock, strongest, type LockLevel } from "./lock-levels";
 import { functionEffects, settingNames } from "./function-effects";
 import type { WriteEvent } from "../sql/written-tables";
@@ -201,8 +201,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   // RENAME, SET SCHEMA, OWNER TO and ALTER INDEX / VIEW / SEQUENCE...: their object's ALTER kind too.
   const altered = alteredKind(top, body);
   if (altered) c.runs.push(altered);
-  const owner = sequenceOwner(top, body);
-  if (owner && !c.tables.includes(owner)) c.tables.push(owner);
+  for (const t of [sequenceOwner(top, body), foreignSource(top, body)]) if (t && !c.tables.includes(t)) c.tables.push(t);
   // What acts on a whole schema acts on every table in it: a deny or review rule on those tables meets it.
   for (const schema of schemasActedOn(top, body)) if (!(c.everyTableOf ??= []).includes(schema)) c.everyTableOf.push(schema);
   // COMMENT and SECURITY LABEL on a table, a column of one, or what is defined on one, name that table.

@@ -30,10 +30,20 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   // Assignments of variables, names and literals only: no parenthesis, so no function call and no subquery.
   [/^set\s+(?!(password|role|default\s+role|statement)\b)(?!.*\bselect\b)[^();]*$/is, (m) => plainSet(m[0])],
   [/^start\s+transaction\b[\w\s,]*$/i, () => blankClassification("BEGIN", ["transaction"])],
+  // SHOW COLUMNS / INDEX FROM t [FROM db] [LIKE 'x' | WHERE ...], SHOW CREATE TABLE / VIEW t: the table, in db when named so.
+  // A WHERE without parentheses (no subquery, which would read other tables, and no function call).
   [
-    /^show\s+(?:full\s+)?(?:fields|columns|index|indexes|keys|create\s+table|create\s+view|triggers)\s+(?:from|in)?\s*(`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?|[\w$.]+)/i,
-    (m) => ({ ...blankClassification("SHOW", ["utility"]), tables: [identifier(m[1])] }),
+    new RegExp(
+      `^show\\s+(?:full\\s+)?(?:fields|columns|index|indexes|keys)\\s+(?:from|in)\\s+(${TABLE_NAME})(?:\\s+(?:from|in)\\s+(${NAME}))?(?:\\s+like\\s+'(?:[^'\\\\]|\\\\.|'')*'|\\s+where\\s+[^()]*)?$`,
+      "is",
+    ),
+    (m) => {
+      const table = identifier(m[1]);
+      // FROM db names the database (for a qualified table too: the server takes db's).
+      return { ...blankClassification("SHOW", ["utility"]), tables: [m[2] ? `${identifier(m[2])}.${table.slice(table.lastIndexOf(".") + 1)}` : table] };
+    },
   ],
+  [new RegExp(`^show\\s+create\\s+(?:table|view)\\s+(${TABLE_NAME})$`, "i"), (m) => ({ ...blankClassification("SHOW", ["utility"]), tables: [identifier(m[1])] })],
   [/^show\s+(?!.*\b(from|in)\b)[\w\s]+(\s+(like|where)\s+[^()]*)?$/is, () => blankClassification("SHOW", ["utility"])],
   [/^show\s+(?:full\s+)?tables\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],
   [/^show\s+(?:function|procedure|package(?:\s+body)?|table|event)\s+status\b[^()]*$/i, () => blankClassification("SHOW", ["utility"])],

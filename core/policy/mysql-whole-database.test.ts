@@ -53,4 +53,15 @@ describe("a MySQL statement on a whole database", () => {
     expect(one("alter table t engine = connect")).toMatchObject({ everyTableOf: ["*"], copiesServerFile: true });
     expect(one("create table t (a int) engine=innodb").everyTableOf).toBeUndefined();
   });
+
+  it("reads SHOW COLUMNS / INDEX FROM t FROM db as db's t, and a SHOW whose WHERE holds parentheses (a subquery) not at all", () => {
+    expect(one("show columns from keys from vault").tables).toEqual(["vault.keys"]);
+    expect(one("show full columns from `keys` in `vault` like 'a%'").tables).toEqual(["vault.keys"]);
+    expect(one("show index from other.keys from vault").tables).toEqual(["vault.keys"]);
+    expect(one("show columns from keys where field = 'a'").tables).toEqual(["keys"]);
+    expect(one("show create view open.v").tables).toEqual(["open.v"]);
+    expect(one("show triggers from vault")).toMatchObject({ kind: "SHOW", tables: [] });
+    for (const text of ["show columns from keys where (select secret from vault.keys limit 1) = 'x'", "show index from keys where key_name = (select 1)"])
+      expect(analyzeMysql(text).ok, text).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 import { objectName } from "../sql/statement-analyzer";
 
 // What a PostgreSQL statement acts on that is not a relation its parse tree names (classify-statement.ts
-// reads those): whole schemas, the table a sequence belongs to, the ALTER kind of a RENAME.
+// reads those): whole schemas, the table a sequence belongs to, the table a foreign table reads, the ALTER kind of a RENAME.
 
 type Node = Record<string, unknown>;
 
@@ -16,7 +16,8 @@ export function schemasActedOn(top: string, body: Node): string[] {
   if (top === "GrantStmt" && (body.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || body.objtype === "OBJECT_SCHEMA")) return names(body.objects);
   if (top === "DropStmt" && body.removeType === "OBJECT_SCHEMA") return names(body.objects);
   if (top === "RenameStmt" && body.renameType === "OBJECT_SCHEMA" && typeof body.subname === "string") return [body.subname];
-  if (top === "ImportForeignSchemaStmt" && typeof body.local_schema === "string") return [body.local_schema];
+  // IMPORT FOREIGN SCHEMA: the schema it fills, and the one it reads (this database's own, through a loopback server).
+  if (top === "ImportForeignSchemaStmt") return [body.local_schema, body.remote_schema].filter((x): x is string => typeof x === "string");
   // A publication of all tables, or of a schema's, lets its subscribers read them.
   if ((top === "CreatePublicationStmt" || top === "AlterPublicationStmt") && body.for_all_tables) return ["*"];
   if (top === "CreatePublicationStmt" || top === "AlterPublicationStmt")
@@ -67,4 +68,19 @@ export function sequenceOwner(top: string, body: Node): string | undefined {
       .slice(0, -1)
       .join(".") || undefined
   );
+}
+
+/**
+ * The table a foreign table reads on its server: its `schema_name` and `table_name` options, else its
+ * own names (postgres_fdw's defaults). Through a loopback server that is this database's table, so a
+ * rule on it meets the foreign table's creation. Undefined for any other statement.
+ */
+export function foreignSource(top: string, body: Node): string | undefined {
+  if (top !== "CreateForeignTableStmt") return undefined;
+  const relation = (body.base as Node | undefined)?.relation as Node | undefined;
+  const options = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined);
+  const option = (name: string) => ((options.find((d) => d?.defname === name)?.arg as Node | undefined)?.String as { sval?: string } | undefined)?.sval;
+  const schema = option("schema_name") ?? (relation?.schemaname as string | undefined);
+  const table = option("table_name") ?? (relation?.relname as string | undefined);
+  return table ? (schema ? `${schema}.${table}` : table) : undefined;
 }
