@@ -108,9 +108,12 @@ export class StatementGuard {
     const called = userFunctions(functions);
     const builtins = routines.builtinRoutines();
     const wanted = called.filter((n) => !builtins?.functions.has(n) && routines.routineDefinitions(n) === undefined);
-    // DDL waits for the event triggers (read with the built-in names), as a call waits for its routine.
+    // DDL waits for the event triggers (read with the built-in names), as a call waits for its routine; a write waits for the
+    // built-in names too, which its triggers' and computed columns' routines may call (`now()`): a routine that calls a name
+    // neither loaded nor built in is code the gateway cannot see. (They are read once a minute per target: catalog TTL.)
     const ddl = !!routines.eventTriggers && classifications.some((c) => c && firesEventTriggers(c));
-    if (wanted.length || ((called.length || ddl) && builtins === undefined))
+    const writes = classifications.some((c) => !!c?.writes?.length);
+    if (wanted.length || ((called.length || ddl || writes) && builtins === undefined))
       return Promise.all([builtins === undefined ? routines.loadBuiltinRoutines().catch(() => {}) : null, wanted.length ? routines.loadRoutineNames(wanted) : null]);
     const tables = new Set<string>();
     for (const c of classifications) {
