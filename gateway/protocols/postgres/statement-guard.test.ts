@@ -26,7 +26,8 @@ function catalog() {
     tableHooks: (name) => state.hooks.get(name.split(".").at(-1)!),
     loadTableHooks: async (names) => {
       state.asked.push(...names.map((n) => `hooks:${n}`));
-      // A table whose insert trigger stamps the row with now(); its function is loaded with the table's hooks, as column-catalog.ts does.
+      // A table whose insert trigger stamps the row with now(); its function is loaded with the table's hooks, as column-catalog.ts
+      // does, and now() is not loaded as a name: the catalog skips the callees it knew as built-ins, and that list has since expired.
       for (const n of names) state.hooks.set(n.split(".").at(-1)!, { insert: { functions: ["stamp"], rules: [] }, update: noHooks, delete: noHooks, computed: [] });
       state.routines.set("stamp", [{ lang: "plpgsql", volatile: true, body: "begin new.at := now(); return new; end", signature: { procedure: false, args: "", result: "trigger" } }]);
     },
