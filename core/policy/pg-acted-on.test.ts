@@ -64,9 +64,12 @@ describe("[POLICY][CLASSIFY] what a PostgreSQL statement acts on besides the rel
     expect(one("alter publication p set (publish = 'insert')").everyTableOf).toBeUndefined();
   });
 
-  it("names the table a foreign table reads (its options, else its own name), and the schema a foreign schema is imported from", () => {
+  it("names the table a foreign table reads (its options, else its own name; and where ALTER points it), and the schema a foreign schema is imported from", () => {
     expect([...one("create foreign table public.f (secret text) server loop options (schema_name 'vault', table_name 'keys')").tables].sort()).toEqual(["public.f", "vault.keys"]);
     expect(one("create foreign table vault.keys2 (secret text) server loop").tables).toEqual(["vault.keys2"]);
+    expect([...one("alter foreign table public.f options (set table_name 'keys', add schema_name 'vault')").tables].sort()).toEqual(["public.f", "vault.keys"]);
+    expect([...one("alter foreign table public.f options (set table_name 'keys')").tables].sort()).toEqual(["public.f", "public.keys"]);
+    expect(one("alter foreign table public.f add column b int").tables).toEqual(["public.f"]);
     expect(one("import foreign schema vault from server loop into public").everyTableOf).toEqual(["public", "vault"]);
   });
 });

@@ -76,9 +76,17 @@ export function sequenceOwner(top: string, body: Node): string | undefined {
  * rule on it meets the foreign table's creation. Undefined for any other statement.
  */
 export function foreignSource(top: string, body: Node): string | undefined {
-  if (top !== "CreateForeignTableStmt") return undefined;
-  const relation = (body.base as Node | undefined)?.relation as Node | undefined;
-  const options = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined);
+  // ALTER FOREIGN TABLE ... OPTIONS (SET table_name ...) points it elsewhere: named as CREATE names it (what it does not set, its own names).
+  const altered =
+    top === "AlterTableStmt" && body.objtype === "OBJECT_FOREIGN_TABLE"
+      ? ((body.cmds as Node[] | undefined) ?? [])
+          .map((c) => c.AlterTableCmd as Node | undefined)
+          .filter((c) => c?.subtype === "AT_GenericOptions")
+          .flatMap((c) => (((c!.def as Node | undefined)?.List as Node | undefined)?.items as Node[] | undefined) ?? [])
+      : undefined;
+  if (top !== "CreateForeignTableStmt" && !altered?.length) return undefined;
+  const relation = (altered ? body.relation : (body.base as Node | undefined)?.relation) as Node | undefined;
+  const options = (altered ?? (body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined);
   const option = (name: string) => ((options.find((d) => d?.defname === name)?.arg as Node | undefined)?.String as { sval?: string } | undefined)?.sval;
   const schema = option("schema_name") ?? (relation?.schemaname as string | undefined);
   const table = option("table_name") ?? (relation?.relname as string | undefined);
