@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 // text per event: the statement's shape (each digit run `0`), stored once per shape and found by its
 // trigrams, and the statement's digit runs, short, indexed per event. The migration's SQL functions
 // audit_statement_shape, audit_statement_shape_hash and audit_statement_numbers compute the same
-// (e2e/audit/statement-shape.test.ts holds them equal); server/audit/text-term.ts searches both.
+// (e2e/audit/shape-search.test.ts holds them equal); server/audit/text-term.ts searches both.
 //
 // Why a search loses nothing: a text that contains q also contains q with its digit runs each `0` in
 // its shape (a digit run of q lies inside one of the text's, which became `0`), and each digit run of
@@ -16,11 +16,8 @@ const DIGITS = /[0-9]+/g;
 /** The statement with each run of ASCII digits replaced by a single `0`. */
 export const statementShape = (statement: string): string => statement.replace(DIGITS, "0");
 
-/** The statement's runs of ASCII digits, separated by one space (null: none). */
-export function statementNumbers(statement: string): string | null {
-  const runs = statement.match(DIGITS);
-  return runs ? runs.join(" ") : null;
-}
+/** A text's runs of ASCII digits (what the store keeps of a statement, space-separated, and what a search looks for in it). */
+export const digitRuns = (text: string): string[] => text.match(DIGITS) ?? [];
 
 /** The shape's key: the first 64 bits of its UTF-8 sha256, as a signed decimal (Postgres' bigint). */
 export const shapeHash = (shape: string): string => createHash("sha256").update(shape, "utf8").digest().readBigInt64BE(0).toString();
@@ -30,8 +27,8 @@ const CACHED_SHAPES = 4096;
 const CACHED_LENGTH = 2048;
 
 /**
- * A statement's shape, its key and its numbers, for the store: statementShape and statementNumbers in
- * one pass (a unit test holds them equal); the keys of short shapes are remembered (a workload repeats few).
+ * A statement's shape, its key and its digit runs (space-separated; null: none), for the store:
+ * statementShape and digitRuns in one pass (a unit test holds them equal); the keys of short shapes are remembered (a workload repeats few).
  */
 export function shapeOf(statement: string): { shape: string; hash: string; numbers: string | null } {
   let shape = "";

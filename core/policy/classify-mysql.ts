@@ -1,6 +1,7 @@
 import { ANONYMOUS } from "./anonymous-code";
+import { addEveryTableOf } from "./every-table";
 import { blankClassification, sameTree, type Classification, type StatementClass } from "./classify-statement";
-import { deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME, wholeDatabase } from "./mysql-keyword-forms";
+import { deleteHistory, identifier, KEYWORD_FORMS, schemaSynonym, serverWide, TABLE_NAME } from "./mysql-keyword-forms";
 import { plainShape, splitMysql, type MysqlStatementText } from "../sql/mysql-lexer";
 import { grammarForm, tableFunctionsAsSubqueries } from "../sql/mysql-grammar-form";
 import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
@@ -253,11 +254,11 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     for (const p of on.object_type == null || String(on.object_type.value).toLowerCase() === "table" ? (on.priv_level ?? []) : []) {
       const db = typeof p.prefix === "string" && p.prefix !== "" ? p.prefix : null;
       // `db.*`: every table of the database; `*.*` and `*` (the session's database): every table.
-      if (p.name === "*") wholeDatabase(c, db ?? "*");
+      if (p.name === "*") addEveryTableOf(c, db ?? "*");
       else if (typeof p.name === "string") addTable(c.tables, db, p.name);
     }
   }
-  if (type === "drop" && (keyword === "database" || keyword === "schema") && typeof ast.name === "string") wholeDatabase(c, ast.name);
+  if (type === "drop" && (keyword === "database" || keyword === "schema") && typeof ast.name === "string") addEveryTableOf(c, ast.name);
   addLinkedTables(ast, c, addTable);
   // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
   if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);

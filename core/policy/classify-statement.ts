@@ -1,4 +1,5 @@
 import { ANONYMOUS } from "./anonymous-code";
+import { addEveryTableOf } from "./every-table";
 import { addSampledReads, readsOthers } from "./reads-rows";
 import { kindOf, type ParsedStatement } from "../sql/statement-analyzer";
 import { alteredKind, foreignSource, names, ON_TABLE, schemasActedOn, sequenceOwner, TABLE_LIKE } from "./pg-acted-on";
@@ -203,7 +204,7 @@ function classifyUncached(s: Pick<ParsedStatement, "kind" | "node" | "tree">): C
   if (altered) c.runs.push(altered);
   for (const t of [sequenceOwner(top, body), foreignSource(top, body)]) if (t && !c.tables.includes(t)) c.tables.push(t);
   // What acts on a whole schema acts on every table in it: a deny or review rule on those tables meets it.
-  for (const schema of schemasActedOn(top, body)) if (!(c.everyTableOf ??= []).includes(schema)) c.everyTableOf.push(schema);
+  for (const schema of schemasActedOn(top, body)) addEveryTableOf(c, schema);
   // COMMENT and SECURITY LABEL on a table, a column of one, or what is defined on one, name that table.
   if ((top === "CommentStmt" || top === "SecLabelStmt") && (TABLE_LIKE.has(String(body.objtype)) || ON_TABLE.has(String(body.objtype)) || body.objtype === "OBJECT_COLUMN")) {
     const items = names(((body.object as Node | undefined)?.List as Node | undefined)?.items);

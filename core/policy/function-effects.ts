@@ -1,4 +1,5 @@
 import { parseSync } from "libpg-query";
+import { addEveryTableOf } from "./every-table";
 import { kindOf } from "../sql/statement-analyzer";
 import { mergeInto } from "./merge-classification";
 import type { Classification, StatementClass } from "./classify-statement";
@@ -120,8 +121,7 @@ export function functionEffects(fn: string, call: Node, c: Classification, class
   }
   if (READS_SCHEMA.has(bare) || READS_DATABASE.has(bare)) {
     const schema = READS_SCHEMA.has(bare) ? stringValue(args[0]) : undefined;
-    const every = (c.everyTableOf ??= []);
-    if (!every.includes(schema ?? "*")) every.push(schema ?? "*");
+    addEveryTableOf(c, schema ?? "*");
     return;
   }
   if (READS_NAMED_TABLE.has(bare)) {

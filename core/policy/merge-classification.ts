@@ -1,4 +1,5 @@
 import { ANONYMOUS } from "./anonymous-code";
+import { addEveryTableOf } from "./every-table";
 import type { Classification, StatementClass } from "./classify-statement";
 import { strongest } from "./lock-levels";
 
@@ -27,7 +28,7 @@ export function mergeInto(c: Classification, inner: Classification, addClass: (k
   for (const t of inner.tables) if (!c.tables.includes(t)) c.tables.push(t);
   for (const f of inner.functions) if (!c.functions.includes(f)) c.functions.push(f);
   for (const s of inner.sessionSettings) if (!c.sessionSettings.includes(s)) c.sessionSettings.push(s);
-  for (const s of inner.everyTableOf ?? []) if (!(c.everyTableOf ??= []).includes(s)) c.everyTableOf.push(s);
+  for (const s of inner.everyTableOf ?? []) addEveryTableOf(c, s);
   c.writesWithoutWhere ||= inner.writesWithoutWhere;
   c.copiesServerFile ||= inner.copiesServerFile;
   c.copiesProgram ||= inner.copiesProgram;
@@ -67,7 +68,7 @@ function opaque(c: Classification, who: string, why: string, call?: string): str
   const from = c.unknownRuns ? c.unknownFrom : [];
   c.unknownFrom = call !== undefined && Array.isArray(from) ? [...from, call] : null;
   c.unknownRuns = true;
-  if (!(c.everyTableOf ??= []).includes("*")) c.everyTableOf.push("*");
+  addEveryTableOf(c, "*");
   return `${who}, ${why}: judged as code the gateway cannot see, which counts as write, ddl and privileges`;
 }
 

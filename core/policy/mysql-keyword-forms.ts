@@ -1,4 +1,5 @@
 import { ANONYMOUS } from "./anonymous-code";
+import { addEveryTableOf } from "./every-table";
 import { blankClassification, type Classification, type StatementClass } from "./classify-statement";
 
 // The MySQL statements node-sql-parser does not read that the classifier names from their words
@@ -118,7 +119,7 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^purge\s+(?:binary|master)\s+logs\s+(?:to|before)\b[^;]*$/i, () => blankClassification("PURGE BINARY LOGS", ["ddl"])],
   // The grammar reads DROP DATABASE only with a bare name, and not ALTER DATABASE at all (mysqladmin and mysqldump
   // --add-drop-database quote the name). SCHEMA is MySQL's synonym: judged as DATABASE, as classify-mysql.ts names it.
-  [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?(${NAME})$`, "i"), (m) => wholeDatabase(schemaSynonym(blankClassification("DROP DATABASE", ["ddl"])), identifier(m[1]))],
+  [new RegExp(`^drop\\s+(?:database|schema)\\s+(?:if\\s+exists\\s+)?(${NAME})$`, "i"), (m) => addEveryTableOf(schemaSynonym(blankClassification("DROP DATABASE", ["ddl"])), identifier(m[1]))],
   [new RegExp(`^alter\\s+(?:database|schema)\\b(?:\\s+${NAME})?\\s+[^();]+$`, "i"), () => schemaSynonym(blankClassification("ALTER DATABASE", ["ddl"]))],
   // DROP of what the grammar does not read (mysqldump --routines writes DROP PROCEDURE IF EXISTS): names only, nothing runs.
   [
@@ -224,22 +225,13 @@ export function schemaSynonym(c: Classification): Classification {
 }
 
 /**
- * What acts on every table of a database (a GRANT or REVOKE on `db.*`, DROP DATABASE) acts on each:
- * a deny or review rule on its tables meets it. `*` stands for every database, and for the session's
- * (`ON *`), which the classification does not know. ALTER DATABASE is not one: it changes the defaults
- * of tables created later (MySQL and MariaDB cannot rename a database).
+ * A GRANT or REVOKE on what its level names (as the statement writes it): the table, or every table of
+ * a database (`db.*`); `*` every database, and the session's (`ON *`), which the classification does not know.
  */
-export function wholeDatabase(c: Classification, database: string): Classification {
-  const every = (c.everyTableOf ??= []);
-  if (!every.includes(database)) every.push(database);
-  return c;
-}
-
-/** A GRANT or REVOKE on what its level names (as the statement writes it): the table, or every table of a database. */
 function privilegesOn(c: Classification, level: string | undefined): Classification {
   if (level === undefined) return c;
   const m = /^(.*?)\s*\.\s*\*$/s.exec(level);
-  if (level === "*" || m?.[1] === "*") return wholeDatabase(c, "*");
-  if (m) return wholeDatabase(c, identifier(m[1]));
+  if (level === "*" || m?.[1] === "*") return addEveryTableOf(c, "*");
+  if (m) return addEveryTableOf(c, identifier(m[1]));
   return { ...c, tables: [identifier(level)] };
 }

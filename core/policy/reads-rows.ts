@@ -1,12 +1,13 @@
 /** Which statements read rows of the relations they name: both SQL dialects follow views only for those (pg-view-reads.ts, mysql-view-reads.ts, the MySQL guard, the try box). */
 import type { Classification } from "./classify-statement";
+import { addEveryTableOf } from "./every-table";
 import { writtenTables } from "../sql/written-tables";
 
 /**
  * Kinds of statement that name relations without reading their rows (DDL, grants, metadata, a plain
  * EXPLAIN, maintenance). A plain CREATE TABLE names its parents, what it is LIKE and what its keys
  * reference, and reads none of their rows (CREATE TABLE AS and SELECT INTO are other kinds; MySQL's
- * CREATE TABLE ... SELECT runs a SELECT: withMysqlReads).
+ * CREATE TABLE ... SELECT runs a SELECT, read off its parse tree: mysql-linked-tables.ts).
  */
 const NO_ROWS =
   /^(?:DROP|ALTER|GRANT|REVOKE|COMMENT|SHOW|DESC|LOCK|UNLOCK|SECURITY LABEL|CREATE TABLE$|CREATE (?:OR REPLACE )?(?:VIEW|INDEX|TRIGGER|RULE|POLICY|STATISTICS|SEQUENCE|PUBLICATION)|RENAME|CHECK|ANALYZE$|ANALYZE TABLE|OPTIMIZE|REPAIR|CHECKSUM|VACUUM|REINDEX|CLUSTER|TRUNCATE|REFRESH|FLUSH|EXPLAIN$)/;
@@ -27,7 +28,7 @@ const SAMPLES = /^(?:pg_stats|pg_statistic|pg_stats_ext|pg_stats_ext_exprs|pg_st
 
 /** `c` reading a catalog of samples of every table's values (SAMPLES) as reading every table: deny and review rules on any table meet it. In place (the caller's own classification). */
 export function addSampledReads(c: Classification): void {
-  if (c.tables.some((t) => SAMPLES.test(bare(t))) && !(c.everyTableOf ??= []).includes("*")) c.everyTableOf.push("*");
+  if (c.tables.some((t) => SAMPLES.test(bare(t)))) addEveryTableOf(c, "*");
 }
 
 /**
@@ -37,8 +38,7 @@ export function addSampledReads(c: Classification): void {
  * and an allow rule on SELECT alone does not cover it. `written`: the tables it writes.
  */
 export function readsOthers(c: Classification, written: readonly string[]): boolean {
-  // MySQL's CREATE TABLE ... SELECT is a CREATE TABLE until this finds the rows it reads.
-  if (c.kind === "SELECT" || c.runs.includes("SELECT") || (!readsRows(c) && c.kind !== "CREATE TABLE")) return false;
+  if (c.kind === "SELECT" || c.runs.includes("SELECT") || !readsRows(c)) return false;
   const targets = new Set(written.map(bare));
   return c.tables.some((t) => !targets.has(bare(t)));
 }
@@ -46,8 +46,8 @@ export function readsOthers(c: Classification, written: readonly string[]): bool
 /**
  * A MySQL statement's classification (or its parse error) with the reads above: a catalog of samples
  * read as every table, and a SELECT run by a write that reads rows of a table besides the one it
- * writes (INSERT ... SELECT, CREATE TABLE ... SELECT, a join in a multi-table UPDATE or DELETE, a
- * PREPARE of one). A write that names one table reads no other's. `sql`: the statement's text.
+ * writes (INSERT ... SELECT, a join in a multi-table UPDATE or DELETE, a PREPARE of one; CREATE TABLE
+ * ... SELECT is read off its tree, mysql-linked-tables.ts). A write that names one table reads no other's. `sql`: the statement's text.
  */
 export function withMysqlReads(c: Classification | { error: string }, sql: string): Classification | { error: string } {
   if ("error" in c) return c;
@@ -55,7 +55,7 @@ export function withMysqlReads(c: Classification | { error: string }, sql: strin
     c = { ...c, everyTableOf: [...(c.everyTableOf ?? [])] };
     addSampledReads(c);
   }
-  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map(bare)).size < 2 || COPIES_STRUCTURE.test(sql)) return c;
+  if (![c.kind, ...c.runs].some((k) => READING_WRITES.test(k)) || new Set(c.tables.map(bare)).size < 2) return c;
   return readsOthers(
     c,
     writtenTables(sql, "mysql").map((w) => w.table),
@@ -63,6 +63,4 @@ export function withMysqlReads(c: Classification | { error: string }, sql: strin
     ? { ...c, runs: [...c.runs, "SELECT"] }
     : c;
 }
-const READING_WRITES = /^(?:INSERT|REPLACE|UPDATE|DELETE|CREATE TABLE)$/;
-/** `CREATE TABLE t LIKE s` or `(LIKE s)`: the whole statement (no query can follow), which copies s's definition and reads none of its rows. */
-const COPIES_STRUCTURE = /^\s*create\s+(?:temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?\s*\(?\s*like\s/i;
+const READING_WRITES = /^(?:INSERT|REPLACE|UPDATE|DELETE)$/;

@@ -6,6 +6,13 @@ import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 import { DISGUISED, RUNS_AS_THE_SERVER } from "./guardrail-corpus";
 
+/** What a query was refused with (null: it ran). */
+const refusal = (query: Promise<unknown>) =>
+  query.then(
+    () => null,
+    (e: { errno?: number; message?: string }) => e,
+  );
+
 // A guardrail corpus in disguise against a real table: what the gateway lets through is what
 // MariaDB executes, so the table itself is the judge of whether anything slipped past.
 describe("[MYSQL][GUARDRAILS]", () => {
@@ -62,10 +69,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     const c = await gatewayConnection(port, "guarded", agent.key, { multipleStatements: true });
     try {
       for (const [sql, rule] of DISGUISED) {
-        const err = await c.query(sql).then(
-          () => null,
-          (e: { errno?: number; message?: string }) => e,
-        );
+        const err = await refusal(c.query(sql));
         expect(err, sql).not.toBeNull();
         expect(err!.errno, sql).toBe(1142);
         expect(err!.message, sql).toContain(`rule "${rule}"`);
@@ -97,11 +101,10 @@ describe("[MYSQL][GUARDRAILS]", () => {
 
   it("a text that hides a statement from the default quoting (sql_mode NO_BACKSLASH_ESCAPES, ANSI_QUOTES) is refused; quotes written the server's way run", async () => {
     const c = await gatewayConnection(port, "guarded", agent.key, { multipleStatements: true });
-    const errno = (sql: string) =>
-      c.query(sql).then(
-        () => null,
-        (e: { errno?: number }) => e.errno,
-      );
+    const errno = async (sql: string) => {
+      const e = await refusal(c.query(sql));
+      return e && e.errno;
+    };
     try {
       // With NO_BACKSLASH_ESCAPES, '\' is a whole string: MariaDB would run the DROP after it.
       const hidden = "select '\\' as a; drop table victims; -- '";
@@ -123,10 +126,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   it("judges prepared statements (COM_STMT_PREPARE) before the target sees them", async () => {
     const c = await gatewayConnection(port, "guarded", agent.key);
     try {
-      const err = await c.execute("delete from victims where id = ?", [1]).then(
-        () => null,
-        (e: { errno?: number; message?: string }) => e,
-      );
+      const err = await refusal(c.execute("delete from victims where id = ?", [1]));
       expect(err?.errno).toBe(1142);
       const [rows] = await c.execute<RowDataPacket[]>("select name from victims where id = ?", [2]);
       expect(rows).toEqual([{ name: "bob" }]);
@@ -140,10 +140,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     const a = await gatewayConnection(port, "guarded", agent.key);
     const b = await gatewayConnection(port, "guarded", agent.key);
     try {
-      const held = a.query("insert into victims values (9, 'held_insert_marker')").then(
-        () => null,
-        (e: { errno?: number; message?: string }) => e,
-      );
+      const held = refusal(a.query("insert into victims values (9, 'held_insert_marker')"));
       await expect.poll(async () => (await auditEventsOf(seed, "review.requested", "guarded")).length, { timeout: 10_000 }).toBeGreaterThan(0);
       await b.query(`KILL QUERY ${a.threadId}`);
       const err = await held;
@@ -162,10 +159,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
     // and the text is one SELECT; MariaDB reading GBK closes the string there and runs the DELETE.
     const gbk = await mysql.createConnection({ host: "127.0.0.1", port, user: "guarded", password: agent.key, database: "shop", charset: "GBK_CHINESE_CI", multipleStatements: true });
     try {
-      const err = await gbk.query("select '縗' as x; delete from victims where id = 1; -- '").then(
-        () => null,
-        (e: { errno?: number; message?: string }) => e,
-      );
+      const err = await refusal(gbk.query("select '縗' as x; delete from victims where id = 1; -- '"));
       expect(err?.errno).toBe(1064);
       expect(err?.message).toContain("a multi-byte character in it ends in a backslash or backtick byte");
       // Other GBK text is judged and runs as before.
@@ -203,10 +197,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   it("refuses a statement nested too deep for the parser (1064, saying so) without stalling the gateway", async () => {
     const stalled = await gatewayConnection(port, "guarded", agent.key);
     for (const text of [`select ${"cast(".repeat(6)}`, `select ${"(select ".repeat(14)}`, `select ${"cast(".repeat(9)}1${" as char)".repeat(9)}`]) {
-      const err = await stalled.query(text).then(
-        () => null,
-        (e: { errno?: number; message: string }) => e,
-      );
+      const err = await refusal(stalled.query(text));
       expect(err?.errno, text).toBe(1064);
       expect(err?.message).toContain("too deeply nested for the gateway's SQL parser");
     }
@@ -321,18 +312,12 @@ describe("[MYSQL][GUARDRAILS]", () => {
         // SHOW COLUMNS FROM t FROM db is db's t.
         "show columns from entries from ledger",
       ]) {
-        const err = await c.query(sql).then(
-          () => null,
-          (e: { errno?: number; message?: string }) => e,
-        );
+        const err = await refusal(c.query(sql));
         expect(err?.errno, sql).toBe(1142);
         expect(err?.message, sql).toContain('rule "ledger-sealed"');
       }
       // A SHOW whose WHERE holds a subquery (MariaDB runs it: a yes or no about any table's rows per statement) is not read as a SHOW.
-      const oracle = await c.query("show columns from victims where (select count(*) from ledger.entries) > 0").then(
-        () => null,
-        (e: { errno?: number; message?: string }) => e,
-      );
+      const oracle = await refusal(c.query("show columns from victims where (select count(*) from ledger.entries) > 0"));
       expect(oracle?.message).toContain("Gatehouse refused a statement it could not parse");
       // What names no ledger table runs (the server answers it).
       const [[row]] = await c.query<RowDataPacket[]>("select count(*) as n from victims");

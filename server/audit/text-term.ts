@@ -2,7 +2,7 @@ import "server-only";
 import { and, ilike, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../drizzle/client";
 import { auditEvents, auditStatementShapes } from "../../drizzle/schema/index";
-import { statementShape } from "../../core/audit/statement-shape";
+import { digitRuns, statementShape } from "../../core/audit/statement-shape";
 import { likeEscape } from "../sessions/like-escape";
 
 /** Past this many shapes the search does not list them: a text that common among shapes is common among events, found walking them newest first. */
@@ -23,7 +23,7 @@ export async function textTerm(db: Db, q: string): Promise<TextTerm> {
     .where(ilike(auditStatementShapes.shape, `%${likeEscape(statementShape(q))}%`))
     .limit(MAX_SHAPES + 1);
   const shapes = rows.length > MAX_SHAPES ? null : rows.map((r) => r.hash);
-  return { pattern: `%${likeEscape(q)}%`, shapes, runs: q.match(/[0-9]+/g) ?? [] };
+  return { pattern: `%${likeEscape(q)}%`, shapes, runs: digitRuns(q) };
 }
 
 /**

@@ -44,20 +44,23 @@ export async function tryStatement(policy: Policy, who: { name: string; groups: 
   await loadSqlParser();
   const parsed = new SqlSession(new StatementAnalyzer()).commands(text);
   if (!parsed.ok) return { parsed: false, error: parsed.error, verdict: "deny", explanation: `refused (fail closed): the parser says ${parsed.error}` };
-  const judged = parsed.statements.map(({ statement: s, classification: c, command }) => ({
-    text: s.text,
-    kind: s.kind,
-    classification: c,
-    command,
-    note: catalogNote(
-      // A procedure is the target's own (PostgreSQL has no built-in ones): judged by its body on the data path.
-      s.node === "CallStmt" ? c.functions.slice(0, 1) : [],
-      (c.writes ?? []).map((w) => w.table),
-      "triggers, rules, column defaults, a view's tables, cascading foreign keys",
-      readsRows(c) ? c.tables.filter((t) => t !== createdTable(s)) : [],
-      firesEventTriggers(c),
-    ),
-  }));
+  const judged = parsed.statements.map(({ statement: s, classification: c, command }) => {
+    const created = createdTable(s);
+    return {
+      text: s.text,
+      kind: s.kind,
+      classification: c,
+      command,
+      note: catalogNote(
+        // A procedure is the target's own (PostgreSQL has no built-in ones): judged by its body on the data path.
+        s.node === "CallStmt" ? c.functions.slice(0, 1) : [],
+        (c.writes ?? []).map((w) => w.table),
+        "triggers, rules, column defaults, a view's tables, cascading foreign keys",
+        readsRows(c) ? c.tables.filter((t) => t !== created) : [],
+        firesEventTriggers(c),
+      ),
+    };
+  });
   return verdictOf(policy, who, judged, (reason) => `the gateway answers 42501 "Gatehouse denied this statement: ${reason}"`);
 }
 
