@@ -8,6 +8,7 @@ import { COMPOUND, wrappedForm } from "./mysql-wrapped-forms";
 import { ParseAllowanceExceeded, parseMysql, TOO_DEEPLY_NESTED, withParseAllowance } from "../sql/mysql-parser";
 import { withMysqlReads } from "./reads-rows";
 import { addLinkedTables } from "./mysql-linked-tables";
+import { loadData, partitionRowsDeleted } from "./mysql-row-effects";
 
 type Node = Record<string, unknown>;
 const DIALECTS = ["MariaDB", "MySQL"] as const;
@@ -259,6 +260,7 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
     }
   }
   if (type === "drop" && (keyword === "database" || keyword === "schema") && typeof ast.name === "string") addEveryTableOf(c, ast.name);
+  if (type === "alter") partitionRowsDeleted(ast, c, classes);
   addLinkedTables(ast, c, addTable);
   // CREATE [OR REPLACE] VIEW v: the view it defines (or redefines), which the grammar library leaves out of its table list.
   if (type === "create" && ast.keyword === "view" && ast.view && typeof (ast.view as Node).view === "string") addTable(c.tables, (ast.view as Node).db, (ast.view as Node).view as string);
@@ -272,19 +274,6 @@ function classifyTree(ast: Node, tableList: string[]): Classification {
   if (classes.has("anonymous-code")) for (const k of ANONYMOUS) classes.add(k);
   c.classes = [...classes];
   return c;
-}
-
-/**
- * LOAD DATA writes rows into its table (the grammar's table list leaves it out): it runs an INSERT,
- * and with REPLACE a DELETE of each row it collides with, as REPLACE does; without LOCAL it reads a
- * file on the server.
- */
-function loadData(ast: Node, c: Classification): void {
-  const t = ast.table as { db?: string | null; table?: string } | undefined;
-  const name = t?.table ? (t.db ? `${t.db}.${t.table}` : t.table) : null;
-  if (name && !c.tables.includes(name)) c.tables.push(name);
-  for (const k of String(ast.replace_ignore).toLowerCase() === "replace" ? ["INSERT", "DELETE"] : ["INSERT"]) if (!c.runs.includes(k)) c.runs.push(k);
-  if (!ast.local) c.copiesServerFile = true;
 }
 
 function kindOf(type: string, keyword: string, ast: Node): string {

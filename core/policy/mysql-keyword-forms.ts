@@ -17,6 +17,22 @@ const PRIVILEGE_LEVEL = `\\*(?:\\s*\\.\\s*\\*)?|${NAME}\\s*\\.\\s*\\*|${TABLE_NA
 /** One item of GET DIAGNOSTICS: a variable (user or local) set to an item's name (NUMBER, ROW_COUNT, MESSAGE_TEXT...). */
 const DIAGNOSTIC = "@?[\\w$]+\\s*=\\s*[a-z_]+";
 
+/** ALTER TABLE t EXCHANGE PARTITION p WITH TABLE t2 [WITH | WITHOUT VALIDATION]: t (1) and t2 (2), as written. */
+const EXCHANGE_PARTITION = new RegExp(
+  `^alter\\s+(?:online\\s+)?(?:ignore\\s+)?table\\s+(${TABLE_NAME})\\s+exchange\\s+partition\\s+${NAME}\\s+with\\s+table\\s+(${TABLE_NAME})(?:\\s+with(?:out)?\\s+validation)?$`,
+  "i",
+);
+
+/** The two tables whose rows an EXCHANGE PARTITION statement trades (the partitioned one first), or null for any other statement. */
+export function exchangedTables(sql: string): [string, string] | null {
+  const m = EXCHANGE_PARTITION.exec(sql.trim());
+  return m && [identifier(m[1]), identifier(m[2])];
+}
+
+/** A table in a key-cache statement, with what may follow it (partitions, indexes, IGNORE LEAVES): no expression. */
+const KEY_CACHE_OPTIONS = "(?:\\s+partition\\s*\\([^()]*\\))?(?:\\s+(?:index|key)\\s*\\([^()]*\\))?(?:\\s+ignore\\s+leaves)?";
+const KEY_CACHE_TABLE = `${TABLE_NAME}${KEY_CACHE_OPTIONS}`;
+
 // A literal (number, string, hex, NULL, TRUE/FALSE): nothing that reads or calls (a column's default in a migration).
 const LITERAL = `(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|0x[0-9a-f]+|x'[0-9a-f]*'|'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|null|true|false)`;
 
@@ -154,6 +170,31 @@ export const KEYWORD_FORMS: Array<[RegExp, (m: RegExpExecArray) => Classificatio
   [/^shutdown(?:\s+wait\s+for\s+all\s+(?:slaves|replicas))?$/i, () => blankClassification("SHUTDOWN", ["ddl"])],
   [/^install\s+(plugin|soname)\b[^();]*$/i, (m) => blankClassification(`INSTALL ${m[1].toUpperCase()}`, ANONYMOUS)],
   [/^uninstall\s+(plugin|soname)\b[^();]*$/i, (m) => blankClassification(`UNINSTALL ${m[1].toUpperCase()}`, ["ddl"])],
+  // ALTER TABLE t EXCHANGE PARTITION p WITH TABLE t2: the partition's rows and t2's trade places (no trigger fires), every
+  // row of both rewritten: a write of both tables without a WHERE.
+  [EXCHANGE_PARTITION, (m) => ({ ...blankClassification("ALTER TABLE", ["ddl", "write"]), tables: [identifier(m[1]), identifier(m[2])], writesWithoutWhere: true })],
+  // MyISAM's key caches: LOAD INDEX INTO CACHE t [PARTITION (...)] [INDEX (...)] [IGNORE LEAVES], ... and CACHE INDEX t [...], ... IN c.
+  [
+    new RegExp(`^(load\\s+index\\s+into\\s+cache|cache\\s+index)\\s+(${KEY_CACHE_TABLE}(?:\\s*,\\s*${KEY_CACHE_TABLE})*)(?:\\s+in\\s+${NAME})?$`, "i"),
+    (m) => ({
+      ...blankClassification(/^load/i.test(m[1]) ? "LOAD INDEX" : "CACHE INDEX", ["utility"]),
+      tables: [...m[2].matchAll(new RegExp(`(${TABLE_NAME})${KEY_CACHE_OPTIONS}`, "gi"))].map((t) => identifier(t[1])),
+    }),
+  ],
+  [/^show\s+count\s*\(\s*\*\s*\)\s+(?:warnings|errors)$/i, () => blankClassification("SHOW", ["utility"])],
+  // RESET QUERY CACHE empties a cache; RESET MASTER / BINARY LOGS AND GTIDS / REPLICA deletes the binary logs or the replica's
+  // state, as PURGE BINARY LOGS; RESET PERSIST removes persisted global settings (server-wide, as SET GLOBAL).
+  [/^reset\s+query\s+cache$/i, () => blankClassification("RESET", ["utility"])],
+  [/^reset\s+(?:master|binary\s+logs\s+and\s+gtids|slave|replica)\b[^();]*$/i, () => blankClassification("RESET", ["ddl"])],
+  [/^reset\s+persist\b[^();]*$/i, () => serverWideOf(blankClassification("RESET PERSIST", ["ddl"]))],
+  // The server's own keys and redo log, and CLONE: a copy of every table into a server folder (LOCAL DATA DIRECTORY), or this
+  // server's data replaced by another's (INSTANCE FROM). IMPORT TABLE creates tables from files on the server.
+  [/^alter\s+instance\b[^();]*$/i, () => blankClassification("ALTER INSTANCE", ["ddl"])],
+  [/^clone\s+local\s+data\s+directory\b[^();]*$/i, () => addEveryTableOf({ ...blankClassification("CLONE", ["ddl"]), copiesServerFile: true }, "*")],
+  [/^clone\s+instance\s+from\b[^();]*$/i, () => addEveryTableOf(blankClassification("CLONE", ["ddl"]), "*")],
+  [/^import\s+table\s+from\s[^();]*$/i, () => ({ ...blankClassification("IMPORT TABLE", ["ddl"]), copiesServerFile: true })],
+  // SIGNAL / RESIGNAL outside a program: raises the condition it names (an error or warning), nothing else.
+  [/^(?:re)?signal\b(?!.*\bselect\b)[^();]*$/is, (m) => blankClassification(m[0].trimStart().slice(0, 2).toLowerCase() === "re" ? "RESIGNAL" : "SIGNAL", ["utility"])],
   // HELP 'topic': the server's help tables, read.
   [/^help\s+(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|[\w\s.-]+)$/i, () => blankClassification("HELP", ["utility"])],
   // LOAD XML writes rows into its table as LOAD DATA does (REPLACE deletes the rows it collides with; without LOCAL the file is the
@@ -196,12 +237,7 @@ function plainSet(text: string): Classification {
   const c = { ...blankClassification("SET", ["session"]), sessionSettings: settingNames(text) };
   // Outside quotes, a GLOBAL / PERSIST scope or an @@global. name.
   const bare = text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, "''");
-  if (/(^|[\s,])(global|persist|persist_only)\s|@@(global|persist|persist_only)\./i.test(bare)) {
-    const classes = new Set(c.classes);
-    serverWide(c, classes);
-    c.classes = [...classes];
-  }
-  return c;
+  return /(^|[\s,])(global|persist|persist_only)\s|@@(global|persist|persist_only)\./i.test(bare) ? serverWideOf(c) : c;
 }
 
 /** The settings a plain SET assigns: `@@session.x`, `x`, `@user_var`. */
@@ -215,6 +251,14 @@ const settingNames = (text: string) =>
 export function serverWide(c: Classification, classes: Set<StatementClass>): void {
   classes.add("ddl");
   if (!c.runs.includes("SET GLOBAL")) c.runs.push("SET GLOBAL");
+}
+
+/** A classification made server-wide (serverWide) on its own classes. */
+function serverWideOf(c: Classification): Classification {
+  const classes = new Set(c.classes);
+  serverWide(c, classes);
+  c.classes = [...classes];
+  return c;
 }
 
 /** CREATE, DROP and ALTER DATABASE also run as their SCHEMA synonym, so a rule naming either catches both spellings. */

@@ -1,4 +1,4 @@
-import { NAME, blankQuoted, rewriteCode, type Replace } from "./mysql-rewrite";
+import { NAME, NAMES, blankQuoted, rewriteCode, type Replace } from "./mysql-rewrite";
 
 /**
  * A table definition (`CREATE [OR REPLACE] [TEMPORARY] TABLE`, `ALTER [ONLINE] [IGNORE] TABLE`) or
@@ -43,8 +43,8 @@ export function ddlForm(statement: string): string {
   return text + statement.slice(end);
 }
 
-/** Where a CREATE TABLE's query starts (a WITH that is not `WITH SYSTEM VERSIONING` or a full-text index's `WITH PARSER`). */
-const QUERY = /\b(?:select|values|with(?!\s+(?:system|parser)\b|out\s+system\b)|table|like)\b/i;
+/** Where a CREATE TABLE's query starts (a WITH that is not `WITH SYSTEM VERSIONING` or a full-text index's `WITH PARSER`, a VALUES that is not a partition's bound). */
+const QUERY = /\b(?:select|values(?!\s+(?:less\s+than|in)\b)|with(?!\s+(?:system|parser)\b|out\s+system\b)|table|like)\b/i;
 
 const TABLE_DEFINITION = /^\s*(?:create(?:\s+or\s+replace)?(?:\s+temporary)?|alter(?:\s+online)?(?:\s+ignore)?)\s+table\b/i;
 const DROP_TABLE = /^\s*drop\s+(?:temporary\s+)?tables?\b[\s\S]*\b(?:cascade|restrict)\s*$/i;
@@ -78,6 +78,11 @@ const TEXT_TYPE = String.raw`\b(?:char|varchar|character|tinytext|text|mediumtex
 /** MariaDB's table options the grammar lacks, each `name [=] value` (a word, a number or a string). */
 const ENGINE_OPTIONS =
   "page_compressed|page_compression_level|page_checksum|encrypted|encryption_key_id|ietf_quotes|transactional|sequence|stats_auto_recalc|stats_persistent|pack_keys|checksum|table_checksum|delay_key_write";
+
+/** The partitions a maintenance form names: ALL, or names. */
+const PARTITIONS = `(?:all|${NAMES})`;
+/** What a REORGANIZE's INTO (...) holds: partition definitions, their values lists nested up to three deep (LIST COLUMNS of tuples). */
+const BALANCED = String.raw`(?:[^()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*`;
 
 const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [
@@ -121,6 +126,16 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
     "ALGORITHM = DEFAULT",
   ],
   [/\b(?:force|keys|tablespace)\b/i, /\b(?:force|(?:disable|enable)\s+keys|(?:discard|import)\s+tablespace)(?=\s*(?:,|$))/gi, "ALGORITHM = DEFAULT"],
+  // Partition maintenance that keeps every row (rebuilt, checked, repaired, split or merged by their own values, or the
+  // partitioning removed): the table's ALTER. TRUNCATE / DROP PARTITION, which delete rows, are the grammar's (classify-mysql.ts).
+  [
+    /\bpartition(?:s|ing)?\b/i,
+    new RegExp(
+      `\\b(?:remove\\s+partitioning|(?:rebuild|optimize|check|repair)\\s+partition\\s+${PARTITIONS}|(?:discard|import)\\s+partition\\s+${PARTITIONS}\\s+tablespace|reorganize\\s+partition(?:\\s+${NAMES}\\s+into\\s*\\(${BALANCED}\\))?)(?=\\s*(?:,|$))`,
+      "gi",
+    ),
+    "ALGORITHM = DEFAULT",
+  ],
   // ALTER TABLE ... ORDER BY a, b DESC: the rows stored in that order (a rebuild of the table, judged as the ALTER it is).
   [/\border\s+by\b/i, new RegExp(`\\border\\s+by\\s+${NAME}(?:\\s+(?:asc|desc))?(?:\\s*,\\s*${NAME}(?:\\s+(?:asc|desc))?)*(?=\\s*(?:,|$))`, "gi"), "ALGORITHM = DEFAULT"],
 ];

@@ -117,6 +117,9 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   [/\bfor\s+(update|share)\s+of\b/i, new RegExp(`\\bfor\\s+(update|share)\\s+of\\s+${NAMES}`, "gi"), (m) => `FOR ${m[1]}`],
   [/\bfor\s+share\b/i, /\bfor\s+share\b/gi, "LOCK IN SHARE MODE"],
   [/^\s*table\b/i, /^\s*table\b/gi, "SELECT * FROM"],
+  // MySQL 8's `TABLE t` as a query inside a statement: an INSERT's rows (`INSERT INTO t2 TABLE t`), a union's member.
+  [/^\s*(?:insert|replace)\b[\s\S]*\btable\b/i, new RegExp(`\\btable\\s+(?=${NAME})`, "gi"), "SELECT * FROM "],
+  [/\bunion\b[\s\S]*\btable\b/i, new RegExp(`\\b(union(?:\\s+all|\\s+distinct)?\\s*\\(?\\s*)table\\s+(?=${NAME})`, "gi"), (m) => `${m[1]}SELECT * FROM `],
   [/^\s*do\b/i, /^\s*do\b/gi, "SELECT"],
   [/^\s*(explain|describe|desc)\s+(format|extended|partitions)\b/i, /^(\s*(?:explain|describe|desc))\s+(?:format\s*=\s*\w+|extended|partitions)\b/gi, (m) => m[1]],
   [/^\s*insert\b[\s\S]*\bon\s+duplicate\s+key\s+update\b/i, new RegExp(`\\bas\\s+${NAME}(?:\\s*\\([^()]*\\))?(?=\\s+on\\s+duplicate\\s+key\\s+update\\b)`, "gi"), " "],
@@ -127,6 +130,8 @@ const REWRITES: Array<[RegExp, RegExp, Replace]> = [
   // A table's partitioning (PARTITION BY HASH (id) PARTITIONS 4: how rows are stored, by its own columns), where no query
   // (`... SELECT`, MySQL 8's `... TABLE t`) follows.
   [/^\s*(?:create|alter)\b[\s\S]*\bpartition\s+by\b/i, /\bpartition\s+by\b(?![\s\S]*\b(?:select|table)\b)[\s\S]*$/gi, " "],
+  // An ALTER that only repartitions the table (`ALTER TABLE t PARTITION BY ...`, dropped above): the table's ALTER, with nothing else to read.
+  [/^\s*alter\b/i, new RegExp(`^(\\s*alter\\s+(?:ignore\\s+)?table\\s+${NAME})\\s*$`, "gi"), (m) => `${m[1]} ALGORITHM = DEFAULT`],
   // MariaDB's NEXT / PREVIOUS VALUE FOR s: its NEXTVAL(s) / LASTVAL(s).
   [/\bvalue\s+for\b/i, new RegExp(`\\b(next|previous)\\s+value\\s+for\\s+(${NAME})`, "gi"), (m) => `${m[1].toLowerCase() === "next" ? "nextval" : "lastval"}(${m[2]})`],
   // MariaDB's system-versioned reads (`t FOR SYSTEM_TIME ALL`, `AS OF ...`): the same table, its rows of other times.

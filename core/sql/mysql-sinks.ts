@@ -1,4 +1,5 @@
 import type { MysqlStatementText } from "./mysql-lexer";
+import { exchangedTables } from "../policy/mysql-keyword-forms";
 import { byShape, isObj, nameOf, outputsOf, parse, Scope, selectOf, walk, type ColumnReference } from "./mysql-columns";
 
 type Node = Record<string, unknown>;
@@ -9,10 +10,17 @@ type Node = Record<string, unknown>;
  * column (`rename`: the old name in `reads`, the new one in `dest`). For masking, which would not
  * follow values copied there (INSERT/REPLACE ... SELECT, CREATE TABLE ... SELECT, UPDATE ... SET,
  * SELECT ... INTO @v, @v := ..., SET @v = ..., RENAME TABLE, ALTER TABLE ... RENAME/CHANGE, a
- * generated column added by ALTER TABLE, a trigger's SET NEW.column = ...), or a file on the server (`file`: SELECT ... INTO OUTFILE/DUMPFILE).
+ * generated column added by ALTER TABLE, a trigger's SET NEW.column = ..., EXCHANGE PARTITION), or a file on the server (`file`: SELECT ... INTO OUTFILE/DUMPFILE).
  * Null when a statement cannot be read (callers assume the worst).
  */
-export type MysqlSink = { kind: "column" | "variable" | "rename" | "file"; table: string | null; dest: string | null; reads: ColumnReference[] };
+export type MysqlSink = {
+  kind: "column" | "variable" | "rename" | "file";
+  table: string | null;
+  dest: string | null;
+  reads: ColumnReference[];
+  /** A rename by EXCHANGE PARTITION: the rows of the table read move into the partition of `table`, and its rows the other way. */
+  exchange?: true;
+};
 
 const cache = new Map<string, MysqlSink[] | null>();
 
@@ -23,6 +31,16 @@ export function mysqlSinks(text: string): MysqlSink[] | null {
 function sinksOf(statements: MysqlStatementText[]): MysqlSink[] | null {
   const out: MysqlSink[] = [];
   for (const s of statements) {
+    // ALTER TABLE t EXCHANGE PARTITION p WITH TABLE t2 (which the grammar does not read): each table's rows move to the other.
+    const exchanged = exchangedTables(s.executable);
+    if (exchanged) {
+      const [a, b] = exchanged;
+      out.push(
+        { kind: "rename", table: a, dest: null, reads: [{ table: b, column: "*" }], exchange: true },
+        { kind: "rename", table: b, dest: null, reads: [{ table: a, column: "*" }], exchange: true },
+      );
+      continue;
+    }
     const tree = parse(s.shape) ?? parse(s.executable);
     if (!tree) return null;
     const scope = new Scope(tree);

@@ -22,7 +22,7 @@ describe("[MYSQL][GUARDRAILS]", () => {
   let agent: SeededIdentity;
   let dba: SeededIdentity;
   let port: number;
-  const snapshot = () => db.admin("select count(*), coalesce(sum(crc32(concat(id, name))), 0) from shop.victims");
+  const snapshot = () => db.admin("select count(*), coalesce(sum(crc32(concat(id, name))), 0), (select count(*) from shop.parted), (select count(*) from shop.loose) from shop.victims");
   let before: string;
 
   beforeAll(async () => {
@@ -30,6 +30,9 @@ describe("[MYSQL][GUARDRAILS]", () => {
     await db.admin("create table shop.victims (id int primary key, name varchar(50)); insert into shop.victims values (1, 'ann'), (2, 'bob'), (3, 'cy');");
     await db.admin("create table shop.vault (secret varchar(50)); insert into shop.vault values ('s3cret');");
     await db.admin("alter table shop.victims add fulltext index victims_name (name);");
+    await db.admin(
+      "create table shop.parted (id int primary key) partition by range (id) (partition p0 values less than (10), partition p1 values less than maxvalue); insert into shop.parted values (1), (20); create table shop.loose (id int primary key); insert into shop.loose values (5);",
+    );
     await db.admin("create table shop.hist (id int primary key, v int) with system versioning; insert into shop.hist values (1, 1); update shop.hist set v = 2 where id = 1;");
     gw = await startTestGateway();
     port = gw.gw.ports.mysql;

@@ -281,7 +281,12 @@ export function maskedCopyRefusal(masking: SessionMasking | null, text: string, 
       // The rules that cover the old name and would not match the new one.
       const newTable = (sink.table ?? read.table ?? "").split(".").at(-1)!.toLowerCase();
       const losing = masking.columns.filter((r) => (sink.dest ? !r.column.test(sink.dest.toLowerCase()) : !r.table.test(newTable)));
-      if (referenceCovered({ ...masking, columns: losing }, read.table, read.column)) return refuse(`it renames ${what}, which masking protects, to a name its rule does not match`);
+      if (referenceCovered({ ...masking, columns: losing }, read.table, read.column))
+        return refuse(
+          sink.exchange
+            ? `it moves the rows of ${read.table}, whose columns masking protects, into ${sink.table}, which its rules do not cover (EXCHANGE PARTITION)`
+            : `it renames ${what}, which masking protects, to a name its rule does not match`,
+        );
     }
   }
   return null;
