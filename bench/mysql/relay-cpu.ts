@@ -104,6 +104,7 @@ async function measure(setup: string, opts: { audit: boolean; policy: Policy | n
       },
       auditOverrun: () => {},
       maxPacketBytes: 64 << 20,
+      compressed: null,
       clientCollation: 45,
       buffers: budget.account(),
       messageTimeoutMs: 0,

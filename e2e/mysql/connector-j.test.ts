@@ -40,7 +40,7 @@ describe("[MYSQL][CONNECTOR-J]", () => {
   const probe = (url: string, user: string, password: string) => run("java", ["-cp", `${jar}:${classes}`, "MariadbProbe", url, user, password]);
   const options = "useServerPrepStmts=true";
 
-  it("sees exactly what it sees on a direct connection, over TLS and with the RSA key", async () => {
+  it("sees exactly what it sees on a direct connection, over TLS, with the RSA key and compressed", async () => {
     const direct = await probe(`jdbc:mariadb://127.0.0.1:${db.port}/shop?${options}`, db.user, db.password);
     expect(direct.code, direct.stderr).toBe(0);
     expect(direct.stdout).toContain("batch: 3");
@@ -48,7 +48,14 @@ describe("[MYSQL][CONNECTOR-J]", () => {
     // Connector/J 2.7 sends the password in the clear only over TLS, and fetches the RSA key only when allowed to;
     // given the gateway's public key file it needs neither.
     const keyFile = path.join(gw.env.GATEHOUSE_DATA_DIR, "mysql-rsa-public.pem");
-    for (const auth of ["useSsl=true&trustServerCertificate=true", "allowPublicKeyRetrieval=true", `serverRsaPublicKeyFile=${keyFile}`]) {
+    // And with the compressed protocol (useCompression), over TLS and without.
+    for (const auth of [
+      "useSsl=true&trustServerCertificate=true",
+      "allowPublicKeyRetrieval=true",
+      `serverRsaPublicKeyFile=${keyFile}`,
+      "useCompression=true&allowPublicKeyRetrieval=true",
+      "useCompression=true&useSsl=true&trustServerCertificate=true",
+    ]) {
       const gated = await probe(`jdbc:mariadb://127.0.0.1:${gw.gw.ports.mysql}/shop?${options}&${auth}`, "shop-db", agent.key);
       expect(gated.stderr, auth).toBe("");
       expect(gated.stdout, auth).toBe(direct.stdout);

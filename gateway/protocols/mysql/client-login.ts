@@ -26,6 +26,8 @@ export type ClientLogin = {
   /** The client's connection attribute gatehouse_prefer=respond-async: held statements answered at once. */
   respondAsync: boolean;
   tls: boolean;
+  /** The client asked for the compressed protocol (CLIENT_COMPRESS), which starts after the login's OK. */
+  compress: boolean;
   /** The sequence id of the gateway's next packet in this exchange (its OK or ERR). */
   seq: number;
 };
@@ -46,7 +48,8 @@ export async function clientLogin(
   o: { target: Omit<Greeting, "scramble" | "authPlugin">; secureContext: tls.SecureContext; requireTls: boolean; rsa: RsaKeys; maxPacketBytes: number },
 ): Promise<ClientLogin> {
   const scramble = Buffer.from(randomBytes(20).map((b) => b & 0x7f || 1)); // printable-safe, no NUL (clients treat it as a C string)
-  const capabilities = ((o.target.capabilities & RELAYABLE_CAPS) | Cap.Ssl | Cap.PluginAuth | Cap.SecureConnection | Cap.Protocol41) >>> 0;
+  // Compression when the target offers it (compressed-stream.ts: the client's side only; the target's stays plain).
+  const capabilities = ((o.target.capabilities & (RELAYABLE_CAPS | Cap.Compress)) | Cap.Ssl | Cap.PluginAuth | Cap.SecureConnection | Cap.Protocol41) >>> 0;
   let channel = new PacketChannel(raw, Math.min(o.maxPacketBytes, 1 << 20));
   channel.send(greetingPacket({ ...o.target, capabilities, scramble, authPlugin: PLUGIN }), 0);
   let packet = await channel.next(STEP_TIMEOUT_MS);
@@ -95,6 +98,7 @@ export async function clientLogin(
     // A program that cannot wait for a human (Gatehouse's MCP query tool) asks for held statements to be answered at once.
     respondAsync: attrs.gatehouse_prefer === "respond-async",
     tls: secure,
+    compress: (hs.capabilities & capabilities & Cap.Compress) !== 0,
     seq: auth.seq,
   };
 }

@@ -27,6 +27,7 @@ import { versionNumber } from "../../../core/sql/mysql-lexer";
 import { ViewCatalogs } from "./view-catalog";
 import { catalogLogin } from "./catalog-connection";
 import { localInfileRefusal } from "./local-infile";
+import { compressedClient } from "./compressed-stream";
 
 export type MysqlListener = { port: number; listening: () => boolean; close: () => Promise<void> };
 
@@ -154,7 +155,10 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
 
   // The target's own OK (its status flags: autocommit, session state) is the client's.
   client.write(framePacket(target.ok, login.seq).bytes);
-  const clientLeftover = login.channel.release();
+  let clientLeftover = login.channel.release();
+  // From the first command on, a client that asked for compression sends and gets compressed frames.
+  const compressed = login.compress ? compressedClient(client, clientLeftover, deps.config.maxMessageBytes, (why) => relay?.unreadableInput(why)) : null;
+  if (compressed) clientLeftover = Buffer.alloc(0);
   const masking = deps.masking.forSession(connection.id, identity.groups);
   const maskingKey = deps.masking.keyFor(connection.id);
   const serverVersion = versionNumber(target.greeting.serverVersion);
@@ -164,7 +168,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
   const staged = new Set<string>();
   const guard = new MysqlStatementGuard(() => deps.policies.current(connection.id), { name: identity.name, groups: identity.groups }, serverVersion, login.database ?? settings.database, views);
   relay = new MysqlRelay(
-    client,
+    compressed?.stream ?? client,
     target.socket,
     target.capabilities,
     {
@@ -223,6 +227,7 @@ async function handleClient(raw: net.Socket, deps: GatewayDeps, st: ListenerStat
       budgetHold: (overrun, statement) => holdForBudget(deps, session.ctx, overrun, statement),
       auditOverrun: (overrun, statement) => auditOverrun(session.audit, overrun, statement),
       maxPacketBytes: deps.config.maxMessageBytes,
+      compressed: compressed && { answering: compressed.answering },
       clientCollation: login.charset,
       buffers: deps.buffers.account(),
       messageTimeoutMs: deps.config.messageTimeoutMs,

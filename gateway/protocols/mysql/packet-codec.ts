@@ -21,6 +21,8 @@ export type Packet = {
   payload: Buffer;
   /** Header and payload exactly as received, when it came as one part (what a relay forwards untouched). */
   raw: Buffer | null;
+  /** Where it ends in the client's plain stream, on a compressed session (relay.ts: renumbered). */
+  end?: number;
 };
 
 /** A packet beyond the configured limit, or a split packet whose parts are out of sequence. */
@@ -47,7 +49,11 @@ export class PacketFramer {
   private waitingBytes = 0;
   private need = 0;
 
-  constructor(private readonly maxPacketBytes: number) {}
+  /** `checkSeq` false: a split packet's parts are not checked for consecutive sequence ids (the compressed protocol, whose servers do not). */
+  constructor(
+    private readonly maxPacketBytes: number,
+    private readonly checkSeq = true,
+  ) {}
 
   /** Bytes received but not yet part of a whole packet. */
   get pending(): number {
@@ -79,7 +85,7 @@ export class PacketFramer {
       const len = this.buf[pos] | (this.buf[pos + 1] << 8) | (this.buf[pos + 2] << 16);
       const seq = this.buf[pos + 3];
       if (this.partsBytes + len > this.maxPacketBytes) throw new PacketError("too-large", `a packet is bigger than the gateway's limit of ${this.maxPacketBytes} bytes`);
-      if (this.expectSeq >= 0 && seq !== this.expectSeq) throw new PacketError("out-of-order", `a split packet's part came with sequence id ${seq}, expected ${this.expectSeq}`);
+      if (this.checkSeq && this.expectSeq >= 0 && seq !== this.expectSeq) throw new PacketError("out-of-order", `a split packet's part came with sequence id ${seq}, expected ${this.expectSeq}`);
       if (this.buf.length - pos - 4 < len) {
         this.need = 4 + len;
         break;

@@ -29,7 +29,8 @@ export const Cap = {
 
 /**
  * What the gateway lets client and target agree on: everything it can relay and parse. Left out:
- * compression (the gateway reads every packet), LOCAL INFILE (granted per connection), optional
+ * compression (the gateway reads every packet: a client gets it from the gateway alone, see
+ * compressed-stream.ts), LOCAL INFILE (granted per connection), optional
  * result metadata, query attributes and zstd (they change packet layouts the gateway parses), and
  * MariaDB's extended capabilities but one (RELAYABLE_MARIADB_CAPS).
  */
@@ -105,6 +106,7 @@ export const Err = {
   Handshake: { code: 1043, state: "08S01" }, // ER_HANDSHAKE_ERROR
   PacketTooLarge: { code: 1153, state: "08S01" }, // ER_NET_PACKET_TOO_LARGE
   PacketsOutOfOrder: { code: 1156, state: "08S01" }, // ER_NET_PACKETS_OUT_OF_ORDER
+  Uncompress: { code: 1157, state: "08S01" }, // ER_NET_UNCOMPRESS_ERROR
   ReadTimeout: { code: 1159, state: "08S01" }, // ER_NET_READ_INTERRUPTED
   QueryInterrupted: { code: 1317, state: "70100" }, // ER_QUERY_INTERRUPTED
   ConnectionKilled: { code: 1927, state: "70100" }, // ER_CONNECTION_KILLED (MariaDB)

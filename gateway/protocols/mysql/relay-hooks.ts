@@ -50,6 +50,12 @@ export type RelayHooks = {
   budgetHold: (overrun: BudgetOverrun, statement: string) => HeldCommand;
   auditOverrun: (overrun: BudgetOverrun, statement: string) => void;
   maxPacketBytes: number;
+  /**
+   * The client speaks the compressed protocol (compressed-stream.ts): its packets' own sequence ids are not
+   * read (servers ignore them there, and MariaDB Connector/J sends commands numbered 1), and the relay says
+   * where each command it answers ends in the client's plain stream (`answering`), for the frames' numbering.
+   */
+  compressed: { answering: (end: number) => void } | null;
   /** The collation the client's handshake asked for (its character set is what the server reads SQL texts in). */
   clientCollation: number;
   /** This session's share of GATEHOUSE_BUFFER_BUDGET_BYTES, and GATEHOUSE_MESSAGE_TIMEOUT_MS (0: off). */

@@ -4,6 +4,7 @@ import type { HeldCommand } from "../../pipeline/hold";
 import type { RelayHooks } from "./relay-hooks";
 import { MessageDeadline } from "../../pipeline/message-limits";
 import { PacketError, PacketFramer, framePacket, type Packet } from "./packet-codec";
+import { ClientNumbering } from "./compressed-stream";
 import { errPacket, MysqlError, okPacket } from "./handshake-messages";
 import { Cap, Com, Err } from "./protocol-constants";
 import type { Expect } from "./response-reader";
@@ -39,6 +40,7 @@ export class MysqlRelay {
   private closed = false;
   private bytesIn = 0;
   private bytesOut = 0;
+  private readonly numbering: ClientNumbering | null;
   private readonly deadline: MessageDeadline;
 
   constructor(
@@ -49,7 +51,8 @@ export class MysqlRelay {
     leftovers: { client: Buffer; target: Buffer },
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.clientFramer = new PacketFramer(hooks.maxPacketBytes);
+    this.clientFramer = new PacketFramer(hooks.maxPacketBytes, hooks.compressed === null);
+    this.numbering = hooks.compressed && new ClientNumbering();
     this.charset = new ClientCharset(hooks.clientCollation);
     // A packet started must be finished in time while the gateway reads (not while it holds a statement or waits on the client's socket).
     this.deadline = new MessageDeadline(
@@ -97,6 +100,21 @@ export class MysqlRelay {
     this.finish(false, reason);
   }
 
+  /** A compressed client's packet numbered as the target and the relay expect it (compressed-stream.ts). */
+  private renumbered(q: Packet, numbering: ClientNumbering): Packet {
+    const p = numbering.next(q, this.stream.infile ? this.stream.infileSeq : null, this.exchange !== null);
+    if (this.stream.infile) this.stream.infileSeq = (p.lastSeq + 1) & 0xff;
+    return p;
+  }
+
+  /** The client's compressed frames could not be read (compressed-stream.ts): ER_NET_UNCOMPRESS_ERROR, and the session ends. */
+  unreadableInput(why: string): void {
+    if (this.closed) return;
+    // Idle, the unreadable frame held the client's next command (its packet 0): the answer is packet 1.
+    this.sendError(new MysqlError(Err.Uncompress, "Couldn't uncompress communication packet"), this.stream.current ? null : 1);
+    this.finish(true, `protocol error: ${why}`);
+  }
+
   private fromClient(d: Buffer): void {
     if (this.closed) return; // ended (a refusal may still be on its way out): what it sends now is not read
     this.bytesIn += d.length;
@@ -114,7 +132,8 @@ export class MysqlRelay {
       return;
     }
     this.deadline.update(this.clientFramer.pending > 0);
-    for (const p of packets) {
+    const numbering = this.numbering;
+    for (const p of numbering ? packets.map((q) => this.renumbered(q, numbering)) : packets) {
       if (this.stream.infile) {
         // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
         this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
@@ -143,6 +162,7 @@ export class MysqlRelay {
   }
 
   private async command(p: Packet): Promise<void> {
+    if (p.end !== undefined) this.hooks.compressed?.answering(p.end);
     if (p.seq !== 0) {
       this.sendError(new MysqlError(Err.PacketsOutOfOrder, "Got packets out of order"), (p.lastSeq + 1) & 0xff);
       this.finish(true, `protocol error: a command came with sequence id ${p.seq}`);

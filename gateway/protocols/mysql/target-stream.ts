@@ -50,6 +50,8 @@ export class TargetStream {
   current: InFlight | null = null;
   /** A LOAD DATA LOCAL INFILE asked for the client's file: its packets go to the target until the empty one. */
   infile = false;
+  /** The sequence id the target expects the file's next packet at (a compressed client's own ids are not read). */
+  infileSeq = 0;
   readonly reader: ResponseReader;
   private readonly framer = new PacketFramer(0x40000000);
   /** The target's packets from the one that passed a budget on, kept while an approver decides (the target is paused). */
@@ -137,6 +139,7 @@ export class TargetStream {
       if (!this.reader.done) continue;
       if (cur.expect.kind === "results" && p.payload[0] === 0xfb && p.payload.length > 1) {
         this.infile = true;
+        this.infileSeq = (p.lastSeq + 1) & 0xff;
         this.reader.start(cur.expect, rowMasker && hooks.masking() ? rowMasker : null, cur.record?.text ?? null);
         continue;
       }
