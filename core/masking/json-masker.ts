@@ -97,10 +97,10 @@ export function maskJsonBytes(body: Buffer, masker: ValueMasker, notJson?: () =>
 }
 
 /** Where the pass writes the masked document: characters [from, to) of the input become a JSON string of `value`, edits in order. */
-type MaskedOut = { edit(from: number, to: number, value: string): void };
+export type MaskedOut = { edit(from: number, to: number, value: string): void };
 
 /** The masked document as a text (concatenated, not joined: V8 links the pieces and flattens them once). */
-class TextOut implements MaskedOut {
+export class TextOut implements MaskedOut {
   private out = "";
   private last = 0;
   constructor(private readonly text: string) {}
@@ -109,8 +109,9 @@ class TextOut implements MaskedOut {
     this.out += jsonString(value);
     this.last = to;
   }
-  finish(): string {
-    return this.out + this.text.slice(this.last);
+  /** The masked text up to `to` (all of it by default). */
+  finish(to = this.text.length): string {
+    return this.out + this.text.slice(this.last, to);
   }
 }
 
@@ -170,131 +171,173 @@ function writeJsonString(out: Buffer, pos: number, s: string): number {
  * anti-XSSI prefixes some APIs put first (`)]}'`, `while(1);`, `for(;;);`). Without it the body read
  * as not JSON, and only the detectors saw it (a value under a path rule came back plain).
  */
-const JSON_PREFIX = /^\uFEFF?(?:\)\]\}',?|while\s*\(\s*1\s*\)\s*;|for\s*\(\s*;\s*;\s*\)\s*;)?/;
+export const JSON_PREFIX = /^\uFEFF?(?:\)\]\}',?|while\s*\(\s*1\s*\)\s*;|for\s*\(\s*;\s*;\s*\)\s*;)?/;
+
+/** Masks a JSON text: one pass over it all (see JsonPass); the number of edits, or -1 when it is not JSON (what was counted is forgotten). */
+function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
+  const before = masker.checkpoint();
+  const pass = new JsonPass(masker);
+  if (pass.run(text, JSON_PREFIX.exec(text)![0].length, out, true) < 0) {
+    // The caller masks the whole text as text.
+    masker.rollback(before);
+    return -1;
+  }
+  return pass.edits;
+}
+
+/** `word` (true, null, false, NaN...) could still be what the text ends with at `i`: its first characters, the rest not yet come. */
+const unfinishedWord = (text: string, i: number, words: readonly string[]) => words.some((w) => text.length - i < w.length && w.startsWith(text.slice(i)));
 
 /**
- * The one pass behind both, written for speed (the issue's budget is 20 ms a MiB): no object per
- * token; a string without escapes is scanned in place (ValueMasker.scanRange) and sliced out only
- * when a detector could match it; the path of the current value is kept as it changes, and keys are
- * only read when a path rule needs them.
+ * The pass behind maskJsonText and maskJsonBytes, and behind a JSON document masked as it streams
+ * (json-stream-masker.ts), whose pieces it reads one after another: what it knows of the document
+ * (open containers, the current value's path) is kept between them. Written for speed (the issue's
+ * budget is 20 ms a MiB): no object per token; a string without escapes is scanned in place
+ * (ValueMasker.scanRange) and sliced out only when a detector could match it; the path of the
+ * current value is kept as it changes, and keys are only read when a path rule needs them.
  */
-function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {
-  const paths = masker.masking.paths ?? [];
-  const withPaths = paths.length > 0;
-  // Per open container: whether it is an object; and the path of the current value, a key or an index per container.
-  const isObject: boolean[] = [];
-  const path: Array<string | number> = [];
-  let expectKey = false;
-  let edits = 0;
-  const n = text.length;
-  let nextBackslash = text.indexOf("\\");
-  // Whether the last token ended a value (or a key): another value right after it means this is not JSON.
-  let afterValue = false;
-  const before = masker.checkpoint();
-  let i = JSON_PREFIX.exec(text)![0].length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    let end: number;
-    switch (c) {
-      case 32:
-      case 10:
-      case 13:
-      case 9:
-        i++;
-        continue;
-      case 123 /* { */:
-      case 91 /* [ */:
-      case 125 /* } */:
-      case 93 /* ] */:
-      case 44 /* , */:
-      case 58 /* : */:
-        end = i + 1;
-        break;
-      case 34 /* " */:
-        end = stringEnd(text, i);
-        break;
-      case 116 /* t */:
-      case 110 /* n */:
-        end = text.startsWith(c === 116 ? "true" : "null", i) ? i + 4 : -2;
-        break;
-      case 102 /* f */:
-        end = text.startsWith("false", i) ? i + 5 : -2;
-        break;
-      default:
-        if ((c >= 48 && c <= 57) || (c === 45 && text.charCodeAt(i + 1) !== 73)) {
+export class JsonPass {
+  /** Per open container: whether it is an object; and the path of the current value, a key or an index per container. */
+  private readonly isObject: boolean[] = [];
+  private readonly path: Array<string | number> = [];
+  private expectKey = false;
+  /** Whether the last token ended a value (or a key): another value right after it means this is not JSON. */
+  private afterValue = false;
+  /** Whether the last token closed a container: an object or array right after one, at the top, begins the next document. */
+  private closedLast = false;
+  edits = 0;
+
+  constructor(private readonly masker: ValueMasker) {}
+
+  /**
+   * Reads `text` from `from` on, writing what it masks to `out` (offsets in `text`). Returns where it
+   * stopped: the text's end; or, when more is to come (`final` false), the start of a token the text
+   * ends inside (the caller gives it again with what follows); or -1 when the text is not JSON (a word,
+   * an unterminated string, two values in a row: `4111 1111 1111 1111` reads as four short numbers).
+   */
+  run(text: string, from: number, out: MaskedOut, final: boolean): number {
+    const { masker, isObject, path } = this;
+    const paths = masker.masking.paths ?? [];
+    const withPaths = paths.length > 0;
+    let { expectKey, afterValue, closedLast, edits } = this;
+    const n = text.length;
+    let nextBackslash = text.indexOf("\\", from);
+    let i = from;
+    let stopped = -1;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      let end: number;
+      switch (c) {
+        case 32:
+        case 10:
+        case 13:
+        case 9:
+          i++;
+          continue;
+        case 123 /* { */:
+        case 91 /* [ */:
+        case 125 /* } */:
+        case 93 /* ] */:
+        case 44 /* , */:
+        case 58 /* : */:
           end = i + 1;
-          while (end < n && isNumberChar(text.charCodeAt(end))) end++;
-        } else end = nonFiniteEnd(text, i); // NaN, Infinity, -Infinity: Python's json writes them (pandas' NaN among them)
+          break;
+        case 34 /* " */:
+          end = stringEnd(text, i);
+          break;
+        case 116 /* t */:
+        case 110 /* n */:
+          end = text.startsWith(c === 116 ? "true" : "null", i) ? i + 4 : -2;
+          break;
+        case 102 /* f */:
+          end = text.startsWith("false", i) ? i + 5 : -2;
+          break;
+        default:
+          if ((c >= 48 && c <= 57) || (c === 45 && text.charCodeAt(i + 1) !== 73)) {
+            end = i + 1;
+            while (end < n && isNumberChar(text.charCodeAt(end))) end++;
+            if (end === n && !final) end = -1; // more digits may follow
+          } else end = nonFiniteEnd(text, i); // NaN, Infinity, -Infinity: Python's json writes them (pandas' NaN among them)
+      }
+      // A token the text ends inside, when more is to come: read again from its start with the rest.
+      if (!final && (end === -1 || (end === -2 && unfinishedWord(text, i, WORDS)))) {
+        stopped = i;
+        break;
+      }
+      // An object or array right after one at the top is the next document of a sequence (JSON lines, or
+      // documents written one after another), each read from its own root.
+      const startsValue = c !== 125 && c !== 93 && c !== 44 && c !== 58;
+      if (end < 0 || (startsValue && afterValue && !(closedLast && isObject.length === 0 && (c === 123 || c === 91)))) {
+        i = -1;
+        break;
+      }
+      afterValue = c === 125 || c === 93 || (startsValue && c !== 123 && c !== 91);
+      closedLast = c === 125 || c === 93;
+      const at = i;
+      i = end;
+      const depth = isObject.length;
+      let replacement: string | null = null;
+      switch (c) {
+        case 123:
+          isObject.push(true);
+          path.push("");
+          expectKey = true;
+          continue;
+        case 91:
+          isObject.push(false);
+          path.push(0);
+          expectKey = false;
+          continue;
+        case 125:
+        case 93:
+          isObject.pop();
+          path.pop();
+          expectKey = false;
+          continue;
+        case 44:
+          if (depth === 0) continue;
+          if (isObject[depth - 1]) expectKey = true;
+          else path[depth - 1] = (path[depth - 1] as number) + 1;
+          continue;
+        case 58:
+          expectKey = false;
+          continue;
+      }
+      const isString = c === 34;
+      let escaped = false;
+      if (isString && nextBackslash >= 0 && nextBackslash < end) {
+        if (nextBackslash < at) nextBackslash = text.indexOf("\\", at);
+        escaped = nextBackslash >= 0 && nextBackslash < end;
+      }
+      if (isString && expectKey && depth > 0 && isObject[depth - 1]) {
+        if (withPaths) path[depth - 1] = escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1);
+        replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
+      } else {
+        // A value: a string, a number or a literal.
+        const rule = withPaths ? ruleFor(paths, path) : undefined;
+        if (rule) {
+          if (c === 110 /* null */) continue;
+          if (rule.replacement !== undefined) {
+            masker.count(`path:${rule.name}`);
+            replacement = rule.replacement;
+          } else replacement = masker.whole(!isString ? text.slice(at, end) : escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1), rule.style, rule.name);
+        } else if (isString) replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
+        else if (end - at >= 9 && c <= 57) replacement = masker.scanRange(text, at, end); // short numbers and literals hold nothing a detector finds
+      }
+      if (replacement !== null) {
+        out.edit(at, end, replacement);
+        edits++;
+      }
     }
-    // Text that is not JSON (a word, an unterminated string, two values in a row: `4111 1111 1111
-    // 1111` reads as four short numbers) is scanned whole by the detectors as text instead. An object
-    // or array right after one at the top is the next document of a sequence (JSON lines, or
-    // documents written one after another), each read from its own root.
-    const startsValue = c !== 125 && c !== 93 && c !== 44 && c !== 58;
-    if (end < 0 || (startsValue && afterValue && !nextDocument(text, i, c, isObject.length))) {
-      // What the JSON pass counted is forgotten: the caller masks the whole text as text.
-      masker.rollback(before);
-      return -1;
-    }
-    afterValue = c === 125 || c === 93 || (startsValue && c !== 123 && c !== 91);
-    const at = i;
-    i = end;
-    const depth = isObject.length;
-    let replacement: string | null = null;
-    switch (c) {
-      case 123:
-        isObject.push(true);
-        path.push("");
-        expectKey = true;
-        continue;
-      case 91:
-        isObject.push(false);
-        path.push(0);
-        expectKey = false;
-        continue;
-      case 125:
-      case 93:
-        isObject.pop();
-        path.pop();
-        expectKey = false;
-        continue;
-      case 44:
-        if (depth === 0) continue;
-        if (isObject[depth - 1]) expectKey = true;
-        else path[depth - 1] = (path[depth - 1] as number) + 1;
-        continue;
-      case 58:
-        expectKey = false;
-        continue;
-    }
-    const isString = c === 34;
-    let escaped = false;
-    if (isString && nextBackslash >= 0 && nextBackslash < end) {
-      if (nextBackslash < at) nextBackslash = text.indexOf("\\", at);
-      escaped = nextBackslash >= 0 && nextBackslash < end;
-    }
-    if (isString && expectKey && depth > 0 && isObject[depth - 1]) {
-      if (withPaths) path[depth - 1] = escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1);
-      replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
-    } else {
-      // A value: a string, a number or a literal.
-      const rule = withPaths ? ruleFor(paths, path) : undefined;
-      if (rule) {
-        if (c === 110 /* null */) continue;
-        if (rule.replacement !== undefined) {
-          masker.count(`path:${rule.name}`);
-          replacement = rule.replacement;
-        } else replacement = masker.whole(!isString ? text.slice(at, end) : escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1), rule.style, rule.name);
-      } else if (isString) replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
-      else if (end - at >= 9 && c <= 57) replacement = masker.scanRange(text, at, end); // short numbers and literals hold nothing a detector finds
-    }
-    if (replacement !== null) {
-      out.edit(at, end, replacement);
-      edits++;
-    }
+    this.expectKey = expectKey;
+    this.afterValue = afterValue;
+    this.closedLast = closedLast;
+    this.edits = edits;
+    return stopped >= 0 ? stopped : i;
   }
-  return edits;
 }
+
+const WORDS = ["true", "null", "false", "NaN", "Infinity", "-Infinity"] as const;
 
 /**
  * A text as a JSON string literal: quoted as it is when nothing in it needs escaping (masked values
@@ -328,15 +371,6 @@ function stringEnd(text: string, start: number): number {
     if ((backslashes & 1) === 0) return q + 1;
     j = q + 1;
   }
-}
-
-/** Whether a value starting with `c` at `i`, right after another at depth `depth`, begins the next document: an object or array after one, at the top. */
-function nextDocument(text: string, i: number, c: number, depth: number): boolean {
-  if (depth !== 0 || (c !== 123 && c !== 91)) return false;
-  let j = i - 1;
-  while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j--;
-  // The last token's last character: only a container ends in } or ] (a string ends in ", a number in a digit, a literal in a letter).
-  return j >= 0 && (text.charCodeAt(j) === 125 || text.charCodeAt(j) === 93);
 }
 
 /** The end of `NaN`, `Infinity` or `-Infinity` at `i`, or -2 when none is there. */

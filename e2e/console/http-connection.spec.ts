@@ -14,6 +14,8 @@ test("[CONNECTIONS][HTTP]: an admin adds an HTTP API whose held requests are ans
   await expect(held).toHaveValue("wait");
   await held.selectOption("accepted");
   await page.getByLabel("Bodies kept in the audit log (bytes each)").fill("4096");
+  // Larger JSON responses are masked as they stream unless the admin says to refuse them.
+  await expect(page.getByLabel("Larger JSON responses while masking")).toHaveValue("stream");
   await shot(page, "http-connection-form");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `the form scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
@@ -26,7 +28,12 @@ test("[CONNECTIONS][HTTP]: an admin adds an HTTP API whose held requests are ans
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line) as { name: string; settings: Record<string, unknown> });
-  expect(listed.find((c) => c.name === "billing-http-form")?.settings).toMatchObject({ baseUrl: "https://billing.internal/v1", heldRequests: "accepted", storeBodyBytes: 4096 });
+  expect(listed.find((c) => c.name === "billing-http-form")?.settings).toMatchObject({
+    baseUrl: "https://billing.internal/v1",
+    heldRequests: "accepted",
+    storeBodyBytes: 4096,
+    oversizeBodies: "stream",
+  });
 
   await page.setViewportSize({ width: 390, height: 900 });
   await page.goto("/connections/new");

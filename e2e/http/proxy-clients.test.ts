@@ -22,10 +22,12 @@ beforeAll(async () => {
     plain: { auth: "bearer" },
     keyed: { auth: "header" },
     query: { auth: "query" },
-    small: { auth: "bearer", flags: { "max-body-bytes": "4096" } },
+    small: { auth: "bearer", flags: { "max-body-bytes": "4096", "oversize-bodies": "refuse" } },
+    streamed: { auth: "bearer", flags: { "max-body-bytes": "4096" } },
   });
   await seedMasking(f.seed, "masked", { detectors: { builtIn: ["email", "payment-card"], style: "redact" }, paths: [{ path: "$.customers[*].name", style: "partial" }] });
   await seedMasking(f.seed, "small", { detectors: { builtIn: ["email"] } });
+  await seedMasking(f.seed, "streamed", { detectors: { builtIn: ["email"] }, paths: [{ path: "$.rows[*].note", style: "redact" }] });
 }, 120_000);
 afterAll(async () => {
   expect(f?.upstream.leaks ?? [], "the upstream must never see a Gatehouse key").toEqual([]);
@@ -305,6 +307,22 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     const bin = await fetch(`${f.base("small")}/large?bytes=100000`, { headers: bearer() });
     expect(bin.status).toBe(200);
     expect((await bin.arrayBuffer()).byteLength).toBe(100000);
+  });
+
+  it("masks a JSON response larger than the connection buffers as it streams (the default), path rules included", async () => {
+    // 500 rows, about 30 KB, against a limit of 4,096 bytes: streamed, every row masked by its path rule and the detectors.
+    const r = await fetch(`${f.base("streamed")}/large.json?rows=500`, { headers: bearer() });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-length")).toBeNull();
+    const text = await r.text();
+    expect(text).not.toMatch(/@example\.com|"row \d+"/);
+    const { rows } = JSON.parse(text) as { rows: Array<{ id: number; email: string; note: string }> };
+    expect(rows).toHaveLength(500);
+    expect(rows.every((row, i) => row.id === i && row.email === "[REDACTED:email]" && row.note === "[REDACTED]")).toBe(true);
+    // curl reads the same stream (chunked, HTTP/1.1).
+    const c = await curl("-H", `Authorization: Bearer ${f.agent.key}`, `${f.base("streamed")}/large.json?rows=300`);
+    expect((JSON.parse(c.stdout) as { rows: unknown[] }).rows).toHaveLength(300);
+    expect(c.stdout).not.toContain("@example.com");
   });
 
   it("works with Python requests, the key as bearer or as basic-auth password", async () => {

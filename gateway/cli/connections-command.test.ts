@@ -30,7 +30,7 @@ describe("connections add", () => {
         "                                                       an SSH target (host key pinned at first use unless given)",
         "  connections add <name> --type http --url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
         "        --credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
-        "        [--store-bodies BYTES]",
+        "        [--oversize-bodies stream|refuse] [--store-bodies BYTES]",
         "                                                       an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
         "  connections add <name> --type kubernetes --server https://API:6443 [--ca-file ca.pem] (--token T | --client-cert-file C --client-key-file K)",
         "        [--impersonate] [--secrets-exempt-groups g1,g2] [--insecure] [--timeout-ms MS] [--max-body-bytes N]",
@@ -60,6 +60,7 @@ describe("connections add", () => {
       "tls",
       "allow-local-infile",
       "store-bodies",
+      "oversize-bodies",
     ])
       expect(CONNECTION_FLAGS).toHaveProperty(flag);
   });

@@ -7,6 +7,7 @@ import { StreamTextMasker } from "../../core/masking/stream-text-masker";
 import { SecretRedactor, redactInPlace } from "./secret-redactor";
 import { canDecode, type UpstreamSettings } from "./upstream";
 import { JsonLinesMasker } from "./json-lines-masker";
+import { JsonStreamMasker } from "./json-stream-masker";
 import type { BodySample } from "./body-sample";
 import { SseMasker } from "./sse-masker";
 import { BudgetCutError, MeteredBody, type ResponseMeter } from "./budget-meter";
@@ -43,7 +44,8 @@ const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-ww
 /**
  * Sends an upstream response on to the client, streaming with backpressure: the credential cut out
  * of it always (decoding gzip/deflate/br first when the body is compressed), and, when the session
- * is masked, JSON masked whole (buffered up to the connection's limit; Content-Length fixed), text
+ * is masked, JSON masked whole (buffered up to the connection's limit; Content-Length fixed; a larger one
+ * masked as it streams, or refused, as the connection says), text
  * (SSE included) masked line by line as it streams, other bodies passed or refused as the
  * connection says.
  */
@@ -163,6 +165,12 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
   } catch (err) {
     return refuse(opts, res, 502, "upstream_failed", `the upstream's response broke off: ${(err as Error).message}`);
   }
+  // A UTF-16 byte-order mark without a charset saying so: as unreadable as one that does.
+  const first = chunks[0];
+  if (first?.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
+    source.destroy();
+    return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
+  }
   if (size > limit) {
     if (declared && opts.settings.oversizeBodies === "refuse") {
       source.destroy();
@@ -175,14 +183,12 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
         for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
       })(),
     );
-    const result = await pipe(rest, [new SecretRedactor(opts.forms), textMasker(opts.masker!)], res, status, headers, opts);
-    return { ...result, note: declared ? `JSON over ${limit} bytes: streamed through the detectors, without path rules` : undefined };
+    // Declared JSON is masked as it streams, path rules and all (a single value over the limit ends it); a body of another type by the detectors.
+    const masking = declared ? new JsonStreamMasker(opts.masker!, limit) : textMasker(opts.masker!);
+    const result = await pipe(rest, [new SecretRedactor(opts.forms), masking], res, status, headers, opts);
+    return { ...result, note: declared ? `JSON over ${limit} bytes: masked as it streamed${result.note ? `; ${result.note}` : ""}` : result.note };
   }
   const body = Buffer.concat(chunks, size);
-  // A UTF-16 byte-order mark without a charset saying so: as unreadable as one that does.
-  if (size >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) {
-    return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
-  }
   return sendWhole(body, res, status, headers, opts, opts.masker, declared);
 }
 

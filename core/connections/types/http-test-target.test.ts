@@ -52,7 +52,7 @@ describe("[CONNECTIONS][HTTP] the console form", () => {
     });
     const plan = await connectionTypeOf("http").form.plan(form);
     expect(plan.typedSecrets).toEqual({ credential: "k-1" });
-    expect(plan.settings).toEqual({ baseUrl: base, auth: "header", authName: "X-API-Key", tlsVerify: false, maxBodyBytes: 65536, oversizeBodies: "refuse", otherBodies: "pass", heldRequests: "wait" });
+    expect(plan.settings).toEqual({ baseUrl: base, auth: "header", authName: "X-API-Key", tlsVerify: false, maxBodyBytes: 65536, oversizeBodies: "stream", otherBodies: "pass", heldRequests: "wait" });
     expect(connectionTypeOf("http").settingsSchema.safeParse(plan.settings).success).toBe(true);
     expect(httpFormSchema.safeParse({ ...form, baseUrl: "ftp://x" }).success).toBe(false);
     expect(httpFormSchema.safeParse({ ...form, extraHeaders: "Host: evil" }).success).toBe(false);

@@ -67,7 +67,7 @@ const settingsSchema = z
       .min(1024)
       .max(256 * 1024 * 1024)
       .default(8 * 1024 * 1024),
-    oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
+    oversizeBodies: z.enum(HTTP_OVERSIZE).default("stream"),
     otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
     heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
     /**
@@ -110,7 +110,7 @@ export const httpFormSchema = z.object({
   caBundle: optionalTextField(65_536),
   timeoutMs: optionalNumberField("milliseconds", 100, 600_000),
   maxBodyBytes: optionalNumberField("bytes", 1024, 256 * 1024 * 1024),
-  oversizeBodies: z.enum(HTTP_OVERSIZE).default("refuse"),
+  oversizeBodies: z.enum(HTTP_OVERSIZE).default("stream"),
   otherBodies: z.enum(HTTP_OTHER_BODIES).default("pass"),
   heldRequests: z.enum(HTTP_HELD_REQUESTS).default("wait"),
   storeBodyBytes: optionalNumberField("bytes", 0, MAX_STORED_BODY),
@@ -162,7 +162,8 @@ const FIELDS: readonly FieldSpec[] = [
     label: "Larger JSON responses while masking",
     kind: "select",
     options: HTTP_OVERSIZE,
-    optionLabels: { refuse: "refuse (502)", stream: "stream through the detectors (no path rules)" },
+    optionLabels: { refuse: "refuse (502)", stream: "stream, masked as they go (path rules and detectors)" },
+    hint: "Streamed responses have no Content-Length; one that stops being JSON under path rules is cut off.",
   },
   { key: "otherBodies", label: "Binary responses while masking", kind: "select", options: HTTP_OTHER_BODIES, optionLabels: { pass: "pass unmasked", refuse: "refuse (502)" } },
   {
@@ -205,7 +206,7 @@ export const http = {
       caBundle: "",
       timeoutMs: "",
       maxBodyBytes: "",
-      oversizeBodies: "refuse",
+      oversizeBodies: "stream",
       otherBodies: "pass",
       heldRequests: "wait",
       storeBodyBytes: "",
@@ -229,13 +230,14 @@ export const http = {
       "timeout-ms": { type: "string" },
       "max-body-bytes": { type: "string" },
       "held-requests": { type: "string" },
+      "oversize-bodies": { type: "string" },
       "store-bodies": { type: "string" },
     },
     usage: {
       flags: [
         "--url URL [--auth bearer|header|basic|query|none] [--auth-name N] [--auth-user U]",
         "--credential SECRET [--header 'Name: value'] [--insecure] [--timeout-ms MS] [--max-body-bytes N] [--held-requests wait|accepted]",
-        "[--store-bodies BYTES]",
+        "[--oversize-bodies stream|refuse] [--store-bodies BYTES]",
       ],
       about: "an HTTP API at /proxy/<name>/ (the credential stored encrypted, injected)",
     },
@@ -263,6 +265,7 @@ export const http = {
         timeoutMs: num("timeout-ms"),
         maxBodyBytes: num("max-body-bytes"),
         heldRequests: stringFlag(flags, "held-requests"),
+        oversizeBodies: stringFlag(flags, "oversize-bodies"),
         storeBodyBytes: num("store-bodies"),
       };
       const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
