@@ -57,7 +57,7 @@ describe("[MYSQL][PYTHON] Python drivers through the gateway", () => {
     await db?.stop();
   });
 
-  it("see exactly what they see on a direct connection, with and without TLS", async () => {
+  it("see exactly what they see on a direct connection, with and without TLS, and compressed", async () => {
     // Over TLS through a gateway that refuses clients without it (3159, below): both drivers really encrypt.
     for (const [tls, port] of [
       ["plain", gw.gw.ports.mysql],
@@ -66,6 +66,7 @@ describe("[MYSQL][PYTHON] Python drivers through the gateway", () => {
       const direct = await run(python, [probe, "127.0.0.1", String(db.port), db.user, db.password, "shop", tls]);
       expect(direct.code, direct.stderr).toBe(0);
       expect(direct.stdout).toContain("mysqlclient streamed 30000");
+      expect(direct.stdout).toContain("mysqlclient compressed streamed 30000");
       expect(direct.stdout).toContain("pymysql error 1062");
       const gated = await run(python, [probe, "127.0.0.1", String(port), "shop-db", agent.key, "shop", tls]);
       expect(gated.stderr, tls).toBe("");

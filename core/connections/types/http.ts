@@ -162,8 +162,8 @@ const FIELDS: readonly FieldSpec[] = [
     label: "Larger JSON responses while masking",
     kind: "select",
     options: HTTP_OVERSIZE,
-    optionLabels: { refuse: "refuse (502)", stream: "stream, masked as they go (path rules and detectors)" },
-    hint: "Streamed responses have no Content-Length; one that stops being JSON under path rules is cut off.",
+    optionLabels: { refuse: "refuse (502)", stream: "stream, masked as they go" },
+    hint: "Streamed, path rules and detectors apply as the body goes: no Content-Length, and a body that stops being JSON under path rules is cut off.",
   },
   { key: "otherBodies", label: "Binary responses while masking", kind: "select", options: HTTP_OTHER_BODIES, optionLabels: { pass: "pass unmasked", refuse: "refuse (502)" } },
   {
