@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Duplex } from "node:stream";
 import { deflateSync, inflateSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
-import { compressedClient } from "./compressed-stream";
+import { ClientNumbering, compressedClient } from "./compressed-stream";
 
 /** A socket stand-in: what is pushed into it is what the client sent; `written` is what the gateway sent back. */
 function fakeSocket() {
@@ -138,5 +138,18 @@ describe("the compressed protocol on the client's side", () => {
       expect(reasons[0]).toMatch(why);
       expect(got).toEqual([]);
     }
+  });
+
+  it("numbers a compressed client's packets as a server reads them: commands from 0, a file's packets after the target's request, an exchange's as sent", () => {
+    const n = new ClientNumbering();
+    const packet = (seq: number, length: number) => ({ seq, lastSeq: seq, payload: Buffer.alloc(length, 1), raw: Buffer.alloc(4 + length) });
+    // Connector/J's command numbered 1 is the command's packet 0, its raw bytes dropped (re-framed for the target).
+    expect(n.next(packet(1, 10), null, false)).toMatchObject({ seq: 0, lastSeq: 0, raw: null, end: 14 });
+    // A payload of 16 MiB - 1 or more takes two parts: 0 and 1.
+    expect(n.next(packet(5, 0xffffff), null, false)).toMatchObject({ seq: 0, lastSeq: 1, end: 14 + 0xffffff + 8 });
+    // The file's packets go on from where the target's request left off, whatever the client wrote.
+    expect(n.next(packet(9, 100), 2, false)).toMatchObject({ seq: 2, lastSeq: 2, raw: null });
+    // COM_CHANGE_USER's further packets keep their own ids (the gateway answers them itself).
+    expect(n.next(packet(3, 20), null, true)).toMatchObject({ seq: 3, lastSeq: 3 });
   });
 });

@@ -132,8 +132,9 @@ export class MysqlRelay {
       return;
     }
     this.deadline.update(this.clientFramer.pending > 0);
-    const numbering = this.numbering;
-    for (const p of numbering ? packets.map((q) => this.renumbered(q, numbering)) : packets) {
+    for (const q of packets) {
+      // Numbered one by one: the file's last packet ends its numbering for the packets after it.
+      const p = this.numbering ? this.renumbered(q, this.numbering) : q;
       if (this.stream.infile) {
         // LOAD DATA LOCAL INFILE content (the connection allows it): relayed until the empty packet that ends it.
         this.target.write(p.raw ?? framePacket(p.payload, p.seq).bytes);
