@@ -166,7 +166,7 @@ async function relayJson(source: Readable, res: ServerResponse, status: number, 
     return refuse(opts, res, 502, "upstream_failed", `the upstream's response broke off: ${(err as Error).message}`);
   }
   // A UTF-16 byte-order mark without a charset saying so: as unreadable as one that does.
-  const first = chunks[0];
+  const first = chunks.length > 1 && chunks[0].length < 2 ? Buffer.concat(chunks) : chunks[0];
   if (first?.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
     source.destroy();
     return refuse(opts, res, 502, "unmaskable_body", "the response is in UTF-16 (it starts with its byte-order mark), which masking cannot read (it reads UTF-8 and other ASCII-compatible text)");
