@@ -1,17 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql, analyzeMysqlUncached } from "./classify-mysql";
 import { plainShape, splitMysql, versionNumber } from "../sql/mysql-lexer";
+import { mysqlClassified } from "./mysql-classified.test-support";
 
 const kinds = (text: string) => {
   const a = analyzeMysql(text);
   if (!a.ok) throw new Error(a.error);
   return a.statements.map((s) => s.classification.kind);
 };
-const one = (text: string) => {
-  const a = analyzeMysql(text);
-  if (!a.ok) throw new Error(a.error);
-  return a.statements[0].classification;
-};
+const one = mysqlClassified;
 
 describe("the MySQL lexer", () => {
   it("opens executable comments, with or without a version, MySQL's and MariaDB's", () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "./classify-mysql";
 import { mysqlSinks } from "../sql/mysql-sinks";
+import { mysqlClassified } from "./mysql-classified.test-support";
 
-const one = (text: string) => {
-  const a = analyzeMysql(text);
-  if (!a.ok) throw new Error(`${text}: ${a.error}`);
-  expect(a.statements, text).toHaveLength(1);
-  return a.statements[0].classification;
-};
+const one = mysqlClassified;
 
 describe("MySQL partitions and the administrative statements the grammar library lacks", () => {
   it("judges a partition's rows deleted by ALTER TABLE (TRUNCATE / DROP PARTITION) as TRUNCATE, every row, and what keeps them as the table's ALTER", () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { analyzeMysql } from "./classify-mysql";
 import { bodyEffects } from "./mysql-routine-effects";
 import { withTriggerEffects, type TriggerSource } from "./mysql-trigger-effects";
+import { mysqlClassified } from "./mysql-classified.test-support";
 
-const one = (text: string) => {
-  const a = analyzeMysql(text);
-  if (!a.ok) throw new Error(a.error);
-  return a.statements[0].classification;
-};
+const one = mysqlClassified;
 const TRIGGERS: Record<string, Record<string, string[]>> = {
   jobs: { insert: ["delete from victims where id = new.id"] },
   stamped: { insert: ["begin set new.at = now(), new.`code` = upper(new.code); end"], update: ["set new.at = now()"] },

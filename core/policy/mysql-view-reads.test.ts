@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { analyzeMysql } from "./classify-mysql";
 import type { TriggerSource } from "./mysql-trigger-effects";
 import { VIEW_NESTING, withViewReadEffects } from "./mysql-view-reads";
+import { mysqlClassified } from "./mysql-classified.test-support";
 
-const one = (text: string) => {
-  const a = analyzeMysql(text);
-  if (!a.ok) throw new Error(a.error);
-  return a.statements[0].classification;
-};
+const one = mysqlClassified;
 // As information_schema.VIEWS gives them: qualified, quoted.
 const VIEWS: Record<string, string[] | null> = {
   contacts: ["select `shop`.`customers`.`id` AS `id`,`shop`.`customers`.`email` AS `email` from `shop`.`customers`"],

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { analyzeMysql } from "./classify-mysql";
+import { mysqlClassified } from "./mysql-classified.test-support";
 
-const one = (text: string) => {
-  const a = analyzeMysql(text);
-  if (!a.ok) throw new Error(a.error);
-  return a.statements[0].classification;
-};
+const one = mysqlClassified;
 
 describe("a MySQL statement on a whole database", () => {
   it("acts on every table of it, so a rule on its tables meets it; FLUSH TABLES names its tables", () => {

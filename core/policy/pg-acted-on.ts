@@ -28,14 +28,17 @@ export function schemasActedOn(top: string, body: Node): string[] {
   // What a role owns may be any table (REASSIGN and DROP OWNED); a subscription writes the tables its publication names.
   if (top === "ReassignOwnedStmt" || top === "DropOwnedStmt" || top === "CreateSubscriptionStmt" || top === "AlterSubscriptionStmt") return ["*"];
   if (top === "AlterDefaultPrivilegesStmt") {
-    const option = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "schemas");
-    return names(((option?.arg as Node | undefined)?.List as Node | undefined)?.items);
+    return names(listOption(body, "schemas"));
   }
   return [];
 }
 
 /** What is defined on a table and named after it (`... p ON vault.keys`). */
 export const ON_TABLE = new Set(["OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_TABCONSTRAINT"]);
+
+/** The items of a statement's option whose value is a list (`SCHEMAS a, b`, `OWNED BY t.c`). */
+const listOption = (body: Node, name: string): unknown =>
+  ((((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === name)?.arg as Node | undefined)?.List as Node | undefined)?.items;
 
 export const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((n) => ((n as Node).String as { sval?: string } | undefined)?.sval).filter((s): s is string => !!s) : []);
 
@@ -62,12 +65,7 @@ export function alteredKind(top: string, body: Node): string | undefined {
 /** The table whose column a sequence is OWNED BY (dropped with it), as written; undefined: none. */
 export function sequenceOwner(top: string, body: Node): string | undefined {
   if (top !== "CreateSeqStmt" && top !== "AlterSeqStmt") return undefined;
-  const owned = ((body.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node | undefined).find((d) => d?.defname === "owned_by");
-  return (
-    names(((owned?.arg as Node | undefined)?.List as Node | undefined)?.items)
-      .slice(0, -1)
-      .join(".") || undefined
-  );
+  return names(listOption(body, "owned_by")).slice(0, -1).join(".") || undefined;
 }
 
 /**

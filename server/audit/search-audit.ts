@@ -27,6 +27,8 @@ const timeBefore = (beforeId: number) => sql`(${auditEvents.at}, ${auditEvents.i
 
 /** The filters as SQL, plus the keyset bound of the page (events older than `beforeId`); `text`, the filter's text resolved by textTerm. */
 export function auditWhere(f: AuditFilter, beforeId?: number, text?: TextTerm): SQL | undefined {
+  // A search text left unresolved would be dropped from the filter, and every event would match.
+  if (f.q && !text) throw new Error("auditWhere: resolve the filter's search text with textTerm first");
   return and(
     text ? textCondition(text) : undefined,
     f.identity ? eq(auditEvents.identityName, f.identity) : undefined,
