@@ -64,6 +64,12 @@ describe("[POLICY][CLASSIFY] what a PostgreSQL statement acts on besides the rel
     expect(one("alter publication p set (publish = 'insert')").everyTableOf).toBeUndefined();
   });
 
+  it("acts on every table of a schema it renames, drops or gives to another owner (who may then drop any of them)", () => {
+    for (const sql of ["alter schema vault rename to v2", "drop schema vault cascade", "alter schema vault owner to bob"]) expect(one(sql).everyTableOf, sql).toEqual(["vault"]);
+    expect(one("alter table vault.keys owner to bob")).toMatchObject({ tables: ["vault.keys"] });
+    expect(one("alter table vault.keys owner to bob").everyTableOf).toBeUndefined();
+  });
+
   it("names the table a foreign table reads (its options, else its own name; and where ALTER points it), and the schema a foreign schema is imported from", () => {
     expect([...one("create foreign table public.f (secret text) server loop options (schema_name 'vault', table_name 'keys')").tables].sort()).toEqual(["public.f", "vault.keys"]);
     expect(one("create foreign table vault.keys2 (secret text) server loop").tables).toEqual(["vault.keys2"]);

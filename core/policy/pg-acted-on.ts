@@ -8,7 +8,7 @@ type Node = Record<string, unknown>;
 export const TABLE_LIKE = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX"]);
 /**
  * The schemas a statement acts on as a whole: `GRANT ... ON ALL TABLES IN SCHEMA`, a grant on a schema,
- * `ALTER DEFAULT PRIVILEGES IN SCHEMA`, renaming or dropping a schema, importing a foreign schema into one, a
+ * `ALTER DEFAULT PRIVILEGES IN SCHEMA`, renaming, dropping or giving away a schema, importing a foreign schema into one, a
  * publication of a schema's tables; `*`, every schema: a publication of all tables, REASSIGN and DROP OWNED (what a
  * role owns may be any table), a subscription (it writes the tables its publication names).
  */
@@ -16,6 +16,8 @@ export function schemasActedOn(top: string, body: Node): string[] {
   if (top === "GrantStmt" && (body.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || body.objtype === "OBJECT_SCHEMA")) return names(body.objects);
   if (top === "DropStmt" && body.removeType === "OBJECT_SCHEMA") return names(body.objects);
   if (top === "RenameStmt" && body.renameType === "OBJECT_SCHEMA" && typeof body.subname === "string") return [body.subname];
+  // A schema's owner may drop (and rename) any table in it, whoever owns the table: a new owner takes that power over them all.
+  if (top === "AlterOwnerStmt" && body.objectType === "OBJECT_SCHEMA") return names([body.object]);
   // IMPORT FOREIGN SCHEMA: the schema it fills, and the one it reads (this database's own, through a loopback server).
   if (top === "ImportForeignSchemaStmt") return [body.local_schema, body.remote_schema].filter((x): x is string => typeof x === "string");
   // A publication of all tables, or of a schema's, lets its subscribers read them.
