@@ -1,5 +1,6 @@
 import { isAscii } from "node:buffer";
 import type { MaskStyle } from "./mask-text";
+import { BytesOut, TextOut, type MaskedOut } from "./json-masked-out";
 import type { ValueMasker } from "./value-masker";
 
 /**
@@ -96,76 +97,6 @@ export function maskJsonBytes(body: Buffer, masker: ValueMasker, notJson?: () =>
   return typeof done === "string" ? Buffer.from(done, "utf8") : done;
 }
 
-/** Where the pass writes the masked document: characters [from, to) of the input become a JSON string of `value`, edits in order. */
-export type MaskedOut = { edit(from: number, to: number, value: string): void };
-
-/** The masked document as a text (concatenated, not joined: V8 links the pieces and flattens them once). */
-export class TextOut implements MaskedOut {
-  private out = "";
-  private last = 0;
-  constructor(private readonly text: string) {}
-  edit(from: number, to: number, value: string): void {
-    this.out += this.text.slice(this.last, from);
-    this.out += jsonString(value);
-    this.last = to;
-  }
-  /** The masked text up to `to` (all of it by default). */
-  finish(to = this.text.length): string {
-    return this.out + this.text.slice(this.last, to);
-  }
-}
-
-/** The masked document as bytes, for an ASCII body (character offsets are byte offsets): written into one buffer that grows when a replacement is longer than what it replaces. */
-class BytesOut implements MaskedOut {
-  private out: Buffer;
-  private pos = 0;
-  private last = 0;
-  constructor(private readonly body: Buffer) {
-    this.out = Buffer.allocUnsafe(body.length + 4096);
-  }
-  edit(from: number, to: number, value: string): void {
-    // The stretch before, and the quoted value at its largest (3 bytes a UTF-16 unit, or 6 for an escape).
-    this.reserve(from - this.last + 6 * value.length + 2);
-    this.pos = copyBytes(this.body, this.out, this.pos, this.last, from);
-    this.pos = writeJsonString(this.out, this.pos, value);
-    this.last = to;
-  }
-  finish(): Buffer {
-    this.reserve(this.body.length - this.last);
-    this.pos = copyBytes(this.body, this.out, this.pos, this.last, this.body.length);
-    return this.out.subarray(0, this.pos);
-  }
-  private reserve(n: number): void {
-    if (this.pos + n <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + n + (this.body.length - this.last)));
-    this.out.copy(bigger, 0, 0, this.pos);
-    this.out = bigger;
-  }
-}
-
-/** Copies bytes [from, to) of src to out at pos; returns the position after them. A short stretch (most between two edits) is copied byte by byte: cheaper than a call into C++. */
-function copyBytes(src: Buffer, out: Buffer, pos: number, from: number, to: number): number {
-  if (to - from > 64) return pos + src.copy(out, pos, from, to);
-  for (let j = from; j < to; j++) out[pos++] = src[j];
-  return pos;
-}
-
-/**
- * Writes a text as a JSON string literal in UTF-8 at `pos`; returns the position after it. Byte by
- * byte while it is printable ASCII that needs no escape (masked values almost always are: cheaper
- * than a call into C++ for a short value), else JSON.stringify and one write.
- */
-function writeJsonString(out: Buffer, pos: number, s: string): number {
-  out[pos] = 34;
-  for (let j = 0; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 32 || c === 34 || c === 92 || c >= 0x80) return pos + out.write(JSON.stringify(s), pos, "utf8");
-    out[pos + 1 + j] = c;
-  }
-  out[pos + 1 + s.length] = 34;
-  return pos + s.length + 2;
-}
-
 /**
  * What may come before a JSON document in a body, kept as it is: a byte-order mark, and the
  * anti-XSSI prefixes some APIs put first (`)]}'`, `while(1);`, `for(;;);`). Without it the body read
@@ -206,8 +137,20 @@ export class JsonPass {
   /** Whether the last token closed a container: an object or array right after one, at the top, begins the next document. */
   private closedLast = false;
   edits = 0;
+  /**
+   * The keys the path rules name, and what stands in the path for any other key (a string none of
+   * them is): a key is compared with these in place instead of sliced out of the text, since
+   * `*` and `..` match any key whatever it says.
+   */
+  private readonly ruleKeys: string[];
+  private readonly otherKey: string;
 
-  constructor(private readonly masker: ValueMasker) {}
+  constructor(private readonly masker: ValueMasker) {
+    this.ruleKeys = [...new Set((masker.masking.paths ?? []).flatMap((r) => r.segments.filter((g) => g.kind === "key").map((g) => g.key)))];
+    let other = "\u0000";
+    while (this.ruleKeys.includes(other)) other += "\u0000";
+    this.otherKey = other;
+  }
 
   /**
    * Reads `text` from `from` on, writing what it masks to `out` (offsets in `text`). Returns where it
@@ -310,7 +253,7 @@ export class JsonPass {
         escaped = nextBackslash >= 0 && nextBackslash < end;
       }
       if (isString && expectKey && depth > 0 && isObject[depth - 1]) {
-        if (withPaths) path[depth - 1] = escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1);
+        if (withPaths) path[depth - 1] = escaped ? decoded(text, at, end) : this.keyAt(text, at + 1, end - 1);
         replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
       } else {
         // A value: a string, a number or a literal.
@@ -320,6 +263,11 @@ export class JsonPass {
           if (rule.replacement !== undefined) {
             masker.count(`path:${rule.name}`);
             replacement = rule.replacement;
+          } else if (rule.style === "partial" && isString && !escaped && out.partial !== undefined) {
+            masker.countWhole(rule.name);
+            out.partial(at, end);
+            edits++;
+            continue;
           } else replacement = masker.whole(!isString ? text.slice(at, end) : escaped ? decoded(text, at, end) : text.slice(at + 1, end - 1), rule.style, rule.name);
         } else if (isString) replacement = escaped ? masker.scanText(decoded(text, at, end)) : masker.scanRange(text, at + 1, end - 1);
         else if (end - at >= 9 && c <= 57) replacement = masker.scanRange(text, at, end); // short numbers and literals hold nothing a detector finds
@@ -335,21 +283,15 @@ export class JsonPass {
     this.edits = edits;
     return stopped >= 0 ? stopped : i;
   }
+
+  /** The key [from, to) of the text (no escapes), as the path holds it: the rule key it is, else otherKey. */
+  private keyAt(text: string, from: number, to: number): string {
+    for (const k of this.ruleKeys) if (k.length === to - from && text.startsWith(k, from)) return k;
+    return this.otherKey;
+  }
 }
 
 const WORDS = ["true", "null", "false", "NaN", "Infinity", "-Infinity"] as const;
-
-/**
- * A text as a JSON string literal: quoted as it is when nothing in it needs escaping (masked values
- * rarely do), else by JSON.stringify (which costs more than the whole scan for a short text).
- */
-function jsonString(s: string): string {
-  for (let j = 0; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
 
 function ruleFor(paths: CompiledPathRule[], path: ReadonlyArray<string | number>): CompiledPathRule | undefined {
   for (const r of paths) if (covers(r.segments, path)) return r;

@@ -48,6 +48,31 @@ describe("[MASKING][DETECTORS]", () => {
   });
 });
 
+describe("[MASKING][HITS]", () => {
+  it("replaces every hit of one detector whatever order it gives them in, and all of overlapping ones", () => {
+    const spans = [
+      { start: 10, end: 15 },
+      { start: 0, end: 5 },
+    ];
+    const unordered = { id: "x", label: "x", needs: [], find: () => spans };
+    expect(maskText("aaaaa-----bbbbb--", [unordered], "redact", key).text).toBe("[REDACTED:x]-----[REDACTED:x]--");
+    const overlapping = {
+      id: "y",
+      label: "y",
+      needs: [],
+      find: () => [
+        { start: 0, end: 3 },
+        { start: 2, end: 8 },
+        { start: 1, end: 9 },
+      ],
+    };
+    expect(maskText("abcdefghij", [overlapping], "redact", key)).toEqual({ text: "[REDACTED:y][REDACTED:y]j", counts: { y: 2 } });
+    const one = { id: "z", label: "z", needs: [], find: () => [{ start: 0, end: 4 }] };
+    expect(maskText("abcd", [one], "redact", key).text).toBe("[REDACTED:z]");
+    expect(maskText("abcdef", [one], "redact", key).text).toBe("[REDACTED:z]ef");
+  });
+});
+
 describe("[MASKING][STYLES]", () => {
   it("keeps the last four for partial, separators included", () => {
     expect(maskValue("4111-1111-1111-1234", "partial", key)).toBe("****-****-****-1234");

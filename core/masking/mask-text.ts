@@ -89,6 +89,12 @@ export function replaceEachHit(
   hit: (detectorId: string) => void,
   span?: (start: number, end: number, detectorId: string) => void,
 ): string | null {
+  // One detector (the usual case: a value's features leave one that could match), whose spans come in order (checked: a custom one's might not).
+  if (detectors.length === 1) {
+    const found = detectors[0].find(text);
+    if (found.length === 0) return null;
+    if (inOrder(found)) return spliced(text, found, detectors[0].id, replace, hit, span);
+  }
   let hits: Array<Span & { id: string }> | null = null;
   for (const d of detectors) {
     const found = d.find(text);
@@ -96,14 +102,36 @@ export function replaceEachHit(
   }
   if (hits === null) return null;
   if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
+  return spliced(text, hits, "", replace, hit, span);
+}
+
+const inOrder = (spans: Span[]) => spans.every((s, i) => i === 0 || s.start >= spans[i - 1].end);
+
+/**
+ * The text with each hit replaced, in order: a hit inside one already replaced is skipped, and the
+ * part of one past it replaced on its own (nothing a detector found stays); a hit without an id is `id`'s.
+ */
+function spliced(
+  text: string,
+  hits: Array<Span & { id?: string }>,
+  id: string,
+  replace: (value: string, detectorId: string) => string,
+  hit: (detectorId: string) => void,
+  span?: (start: number, end: number, detectorId: string) => void,
+): string {
   let out = "";
   let at = 0;
   for (const h of hits) {
-    if (h.start < at) continue; // inside a longer hit already replaced
-    out += text.slice(at, h.start) + replace(text.slice(h.start, h.end), h.id);
+    if (h.end <= at) continue; // inside a hit already replaced
+    // A hit that begins inside one already replaced and goes on past it: the rest of it is replaced too.
+    const start = Math.max(h.start, at);
+    const hid = h.id ?? id;
+    const r = replace(text.slice(start, h.end), hid);
+    // A value that is one hit (an e-mail in its own field) is its replacement as it is: no pieces joined.
+    out = at === 0 && start === 0 ? r : out + text.slice(at, start) + r;
     at = h.end;
-    hit(h.id);
-    span?.(h.start, h.end, h.id);
+    hit(hid);
+    span?.(start, h.end, hid);
   }
-  return out + text.slice(at);
+  return at === text.length ? out : out + text.slice(at);
 }

@@ -44,6 +44,11 @@ export class ValueMasker {
     return this.styled(value, style);
   }
 
+  /** Counts a value a rule masked whole that the caller masked itself (as whole() would have). */
+  countWhole(ruleName: string): void {
+    this.count(this.ruleKey(ruleName));
+  }
+
   /**
    * A column value (UTF-8 bytes [start, end)) masked whole, without decoding it: a token is the
    * MAC of the bytes, a partial mask replaces ASCII letters and digits in a copy (multi-byte

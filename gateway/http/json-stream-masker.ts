@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { JSON_PREFIX, JsonPass, TextOut } from "../../core/masking/json-masker";
+import { JSON_PREFIX, JsonPass } from "../../core/masking/json-masker";
+import { TextOut } from "../../core/masking/json-masked-out";
 import { StreamTextMasker } from "../../core/masking/stream-text-masker";
 import type { ValueMasker } from "../../core/masking/value-masker";
 
