@@ -23,7 +23,7 @@ async function through(chunks: string[], opts: { hold?: number; quietMs?: number
   const contents = text
     .split("\n\n")
     .filter(Boolean)
-    .map((e) => (JSON.parse(e.slice(6)) as { choices: Array<{ delta: { content: string } }> }).choices[0].delta.content);
+    .map((e) => (JSON.parse(e.slice(6)) as { choices?: Array<{ delta: { content: string } }> }).choices?.[0].delta.content);
   return { text, contents, out, counts: m["masker"].takeCounts() };
 }
 
@@ -69,5 +69,74 @@ describe("[HTTP][MASKING] Server-Sent Events masked across events", () => {
     s.end();
     await new Promise((r) => s.once("end", r));
     expect(out).toBe(": keep-alive\n\nevent: token\ndata: [REDACTED:email]\n\nevent: token\ndata:  and\n\nid: 7\ndata: done, call [REDACTED:email]\n\n");
+  });
+
+  it("masks whole values of one field in events that come close together (an e-mail each): none joins the next into another hit", async () => {
+    const emails = ["dave0@example.com", "ann.secret@example.com", "bob.hidden@example.org", "dave1@example.com"];
+    const r = await through(emails.map((email, n) => `data: ${JSON.stringify({ n, email })}\n\n`));
+    const events = r.text
+      .split("\n\n")
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.slice(6)) as { n: number; email: string });
+    expect(events).toEqual(emails.map((_, n) => ({ n, email: "[REDACTED:email]" })));
+    expect(r.counts).toEqual({ email: 4 });
+  });
+
+  it("keeps a fast stream of whole values flowing: events leave while later ones still come, not all at its end", async () => {
+    const emails = Array.from({ length: 40 }, (_, i) => `member${i}@example.com`);
+    const r = await through(
+      emails.map((email) => `data: ${JSON.stringify({ email })}\n\n`),
+      { gapMs: 10, quietMs: 1000 },
+    );
+    const events = r.text.split("\n\n").filter(Boolean);
+    expect(events).toHaveLength(40);
+    expect(r.text).not.toContain("member");
+    // Released once 256 characters had followed: the first event left well before the stream ended (40 writes, 10 ms apart).
+    expect(r.out[0].at).toBeLessThan(r.out.at(-1)!.at - 100);
+  });
+
+  it("leaks no part of an e-mail in 300 random streams: a field of whole values (one an event), a text streamed in pieces cut anywhere, or both", async () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor(seed / 65536) % n);
+    const word = () => Array.from({ length: 7 }, () => "abcdefghijkmnpqrstuvwxyz23456789"[rnd(32)]).join("");
+    for (let round = 0; round < 300; round++) {
+      const locals: string[] = [];
+      const email = () => {
+        const local = `q${word()}`;
+        locals.push(local);
+        return `${local}@${["example.com", "mail.example.org", "x.io"][rnd(3)]}`;
+      };
+      let values: string[];
+      const family = rnd(3);
+      if (family === 2) {
+        // Both in one field: whole values, and values cut across events, one after another with nothing between.
+        values = [];
+        for (let k = 0; k < 1 + rnd(5); k++) {
+          const e = email();
+          if (rnd(2)) values.push(e);
+          else {
+            const a = 1 + rnd(e.length - 2);
+            const b = a + rnd(e.length - a);
+            values.push(...[e.slice(0, a), e.slice(a, b), e.slice(b)].filter(Boolean));
+          }
+        }
+      } else if (family === 1) {
+        // A field that carries one whole value an event (a record's e-mail, or a word).
+        values = Array.from({ length: 1 + rnd(6) }, () => (rnd(3) ? email() : ["none", "n/a", "hello"][rnd(3)]));
+      } else {
+        // A text a model streams, cut into pieces anywhere (inside words and addresses too).
+        const text = Array.from({ length: 2 + rnd(6) }, () => (rnd(2) ? email() : ["write to", "or", "thanks,", "cc"][rnd(4)])).join(" ");
+        values = [];
+        for (let i = 0; i < text.length;) {
+          const n = 1 + rnd(12);
+          values.push(text.slice(i, i + n));
+          i += n;
+        }
+      }
+      const r = await through(values.map((v) => `data: ${JSON.stringify({ content: v })}\n\n`));
+      expect(r.text.split("\n\n").filter(Boolean)).toHaveLength(values.length);
+      for (const local of locals) expect(r.text, values.join(" | ")).not.toContain(local.slice(1, 5));
+      expect(r.text, values.join(" | ")).not.toMatch(/@(?:example|mail|x\.io)/);
+    }
   });
 });

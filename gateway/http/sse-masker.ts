@@ -2,6 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { Transform, type TransformCallback } from "node:stream";
 import type { ValueMasker } from "../../core/masking/value-masker";
 import { jsonStringValues } from "../../core/masking/json-strings";
+import { isAlnum } from "../../core/masking/mask-text";
 
 /** How much of a streamed value is held back so a sensitive value split across events is seen whole. */
 export const SSE_HOLD_CHARS = 256;
@@ -11,6 +12,22 @@ export const SSE_QUIET_MS = 300;
 /** One piece of a streamed value: a string in one event's JSON data (or the whole data when it is not JSON). */
 type Piece = { value: string; out: string | null };
 type HeldEvent = { lines: string[]; sep: string; data: string | null; json: boolean; literals: Array<{ start: number; end: number; piece: Piece }> };
+/**
+ * Whether character `i` may belong to the word of a hit beside it, reading away from the hit (`dir` -1:
+ * before it, 1: after it): a letter, digit or one of `_%+@-`, or a dot with a letter or digit beyond it
+ * (`x.io`, not the full stop after an address).
+ */
+function wordish(t: string, i: number, dir: -1 | 1): boolean {
+  const c = t.charCodeAt(i);
+  if (c === 46) return isAlnum(t.charCodeAt(i + dir));
+  return isAlnum(c) || c === 95 || c === 37 || c === 43 || c === 64 || c === 45;
+}
+
+/**
+ * A hit in a piece, [start, end) of its value: `text` the whole hit's, `starts` whether it begins in
+ * this piece; `hit`, for a hit in the run's joined text, whether its replacement has been shown.
+ */
+type MaskedSpan = { start: number; end: number; id: string; text: string; starts: boolean; hit: { shown: boolean } | null };
 /** The pieces of one field (`choices.0.delta.content`) not yet released, their text, and the field's last value. */
 type Run = { pieces: Piece[]; text: string; last: string | null; varied: boolean };
 
@@ -111,35 +128,81 @@ export class SseMasker extends Transform {
   /** Masks the run's pieces that lie wholly before the hold window (no hit crossing the cut), and drops them from the run. */
   private settle(run: Run, all: boolean): void {
     if (run.pieces.length === 0) return;
-    const hits = this.masker.hitsIn(run.text);
-    const limit = all ? run.text.length : run.text.length - this.holdChars;
+    const t = run.text;
+    const found = this.masker.hitsIn(t);
+    const limit = all ? t.length : t.length - this.holdChars;
     // The last piece boundary at or before the limit that no hit crosses.
     let cut = 0;
     let count = 0;
     for (let at = 0, k = 0; k < run.pieces.length; k++) {
       at += run.pieces[k].value.length;
       if (at > limit) break;
-      if (hits.some((h) => h.start < at && h.end > at)) continue;
+      if (found.some((h) => h.start < at && h.end > at)) continue;
       cut = at;
       count = k + 1;
     }
     if (count === 0) return;
+    // Each hit with the rest of the word it begins and ends in (letters, digits, `_%+@-`, a dot inside a word),
+    // within what is settled now: values joined with nothing between can make a hit begin late or end early
+    // (`x@a.com` then `y@b.c`, `om`: the second address reads as beginning inside the first), which must not
+    // leave the start or the end of an address plain. (Widened hits do not decide the cut: glued values would
+    // chain them across every piece, and the stream would be held until it paused.) `text`, the hit's own (its
+    // token); `shown`, whether its replacement has gone out (in the piece it begins in).
+    const hits = found
+      .filter((h) => h.start < cut)
+      .map((h) => {
+        let start = h.start;
+        while (start > 0 && wordish(t, start - 1, -1)) start--;
+        let end = h.end;
+        while (end < cut && wordish(t, end, 1)) end++;
+        return { start, end, id: h.id, text: t.slice(h.start, h.end), shown: false };
+      });
     let at = 0;
     for (const piece of run.pieces.slice(0, count)) {
       const from = at;
       const to = at + piece.value.length;
-      let out = "";
-      let i = from;
-      for (const h of hits) {
-        if (h.end <= from || h.start >= to) continue;
-        if (h.start >= from) out += run.text.slice(i, h.start) + this.masker.replaceHit(run.text.slice(h.start, h.end), h.id);
-        i = Math.min(h.end, to);
-      }
-      piece.out = out + run.text.slice(i, to);
+      // The piece's own hits (a whole value: an e-mail field, an event each), and the run's that reach into it.
+      // Both are needed: values joined end to end read differently (`a@x.comb@y.com` holds one address that
+      // begins inside the first and ends in the second), and a value split across events is found only joined.
+      const spans: MaskedSpan[] = this.masker.hitsIn(piece.value).map((h) => ({ ...h, text: piece.value.slice(h.start, h.end), starts: true, hit: null }));
+      for (const h of hits)
+        if (h.end > from && h.start < to) spans.push({ start: Math.max(h.start, from) - from, end: Math.min(h.end, to) - from, id: h.id, text: h.text, starts: h.start >= from, hit: h });
+      piece.out = spans.length ? this.masked(piece.value, spans) : piece.value;
       at = to;
     }
     run.pieces.splice(0, count);
     run.text = run.text.slice(cut);
+  }
+
+  /**
+   * A piece with every character of its spans taken out: each stretch that spans cover (overlapping
+   * ones merged) becomes the replacement of the first span in it that starts in this piece, or nothing
+   * when it begins with the rest of a hit whose replacement an earlier event shows. The rest of a run's
+   * hit whose replacement was not shown (it began inside a value's own hit, which showed its own) takes
+   * its characters out and leaves the value hits in it to show theirs.
+   */
+  private masked(value: string, spans: MaskedSpan[]): string {
+    // By start; at one start, the rest of an earlier hit first, then the value's own hit (its replacement stands
+    // for a joined one beginning there too), then the longer.
+    spans.sort((a, b) => a.start - b.start || Number(a.starts) - Number(b.starts) || Number(a.hit !== null) - Number(b.hit !== null) || b.end - a.end);
+    let out = "";
+    let i = 0;
+    let marked = false;
+    for (const sp of spans) {
+      if (sp.start >= i) {
+        out += value.slice(i, sp.start);
+        i = sp.start;
+        marked = false;
+      }
+      if (!sp.starts && sp.hit?.shown) marked = true;
+      if (sp.starts && !marked) {
+        out += this.masker.replaceHit(sp.text, sp.id);
+        marked = true;
+        if (sp.hit) sp.hit.shown = true;
+      }
+      if (sp.end > i) i = sp.end;
+    }
+    return out + value.slice(i);
   }
 
   private render(e: HeldEvent): string {
