@@ -98,11 +98,12 @@ export function maskJsonBytes(body: Buffer, masker: ValueMasker, notJson?: () =>
 }
 
 /**
- * What may come before a JSON document in a body, kept as it is: a byte-order mark, and the
- * anti-XSSI prefixes some APIs put first (`)]}'`, `while(1);`, `for(;;);`). Without it the body read
+ * What may come before a JSON document in a body, kept as it is: a byte-order mark, a JSON text
+ * sequence's record separator, and the anti-XSSI prefixes some APIs put first (`)]}'`, `while(1);`, `for(;;);`). Without it the body read
  * as not JSON, and only the detectors saw it (a value under a path rule came back plain).
  */
-export const JSON_PREFIX = /^\uFEFF?(?:\)\]\}',?|while\s*\(\s*1\s*\)\s*;|for\s*\(\s*;\s*;\s*\)\s*;)?/;
+// eslint-disable-next-line no-control-regex -- U+001E, the record separator a JSON text sequence puts before each document (RFC 7464)
+export const JSON_PREFIX = /^\uFEFF?(?:\u001e|\)\]\}',?|while\s*\(\s*1\s*\)\s*;|for\s*\(\s*;\s*;\s*\)\s*;)?/;
 
 /** Masks a JSON text: one pass over it all (see JsonPass); the number of edits, or -1 when it is not JSON (what was counted is forgotten). */
 function jsonEdits(text: string, masker: ValueMasker, out: MaskedOut): number {

@@ -117,6 +117,26 @@ describe("[HTTP][CLIENTS] real clients through the proxy", () => {
     for (const c of CUSTOMERS) expect(text).not.toContain(c.email);
   });
 
+  it("masks JSON lines by their paths under every type they are served as (NDJSON, JSON Lines, JSON text sequences), each document from its root", async () => {
+    for (const type of ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines; charset=utf-8", "application/json-seq"]) {
+      const r = await fetch(`${f.base("masked")}/customers-as?type=${encodeURIComponent(type)}&shape=${type.includes("seq") ? "seq" : "lines"}`, { headers: bearer() });
+      const body = await r.text();
+      expect(r.status, type).toBe(200);
+      for (const c of CUSTOMERS) {
+        expect(body, type).not.toContain(c.name);
+        expect(body, type).not.toContain(c.email);
+      }
+      expect(body.match(/"name":"\*\*\* \*mith"/g)?.length, `${type}: ${body}`).toBe(CUSTOMERS.filter((c) => c.name.endsWith("Smith")).length);
+      expect(body.split("\n").filter(Boolean), type).toHaveLength(CUSTOMERS.length);
+    }
+    // Text under types that are not text/*: the detectors read it (these passed unmasked as "other" bodies).
+    for (const type of ["application/csv", "application/x-csv", "application/x-yaml", "application/toml", "application/x-javascript", "application/sql"]) {
+      const body = await (await fetch(`${f.base("masked")}/customers-as?type=${encodeURIComponent(type)}&shape=lines`, { headers: bearer() })).text();
+      for (const c of CUSTOMERS) expect(body, type).not.toContain(c.email);
+      expect(body, type).toContain("[REDACTED:email]");
+    }
+  });
+
   it("refuses a masked body in UTF-16 (502 unmaskable_body): masking reads ASCII-compatible text only", async () => {
     const r = await fetch(`${f.base("masked")}/customers-as?encoding=utf16le&type=${encodeURIComponent("application/json; charset=utf-16le")}`, {
       headers: { authorization: `Bearer ${f.agent.key}` },

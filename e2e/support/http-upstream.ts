@@ -113,12 +113,12 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, self: 
   if (p === "/customers-as") {
     // The same JSON under another declared type (?type=none: no Content-Type at all), as some APIs serve it.
     const type = url.searchParams.get("type") ?? "text/plain";
-    // ?shape=lines: one document a customer, a line each (JSON lines); ?shape=nan: a NaN score as Python's json writes it;
+    // ?shape=lines: one document a customer, a line each (JSON lines; ?shape=seq: each after a record separator, RFC 7464); ?shape=nan: a NaN score as Python's json writes it;
     // ?shape=comment: a comment before the document (not JSON).
     const shape = url.searchParams.get("shape");
     const doc =
-      shape === "lines"
-        ? CUSTOMERS.map((c) => JSON.stringify({ customers: [c] })).join("\n") + "\n"
+      shape === "lines" || shape === "seq"
+        ? CUSTOMERS.map((c) => (shape === "seq" ? "\x1e" : "") + JSON.stringify({ customers: [c] })).join("\n") + "\n"
         : shape === "nan"
           ? JSON.stringify({ customers: CUSTOMERS.map((c) => ({ score: 0, ...c })) }).replaceAll('"score":0', '"score":NaN')
           : (shape === "comment" ? "/* page 1 */ " : "") + JSON.stringify({ customers: CUSTOMERS });

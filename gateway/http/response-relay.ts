@@ -32,6 +32,8 @@ export type RelayOptions = {
 };
 
 const JSON_TYPE = /^(?:application\/(?:[\w.+-]+\+)?json|text\/(?:x-)?json)\b/i;
+/** JSON documents one a line (NDJSON, JSON Lines), or each after a record separator (JSON text sequences, RFC 7464). */
+const JSON_LINES_TYPE = /^application\/(?:x-)?(?:ndjson|jsonl|json-?lines|json-seq)\b/i;
 /**
  * Types a JSON body is often served under by mistake (or none at all). A body of such a type with a
  * declared length is not a live stream, so it is read whole (up to the limit) and masked as JSON
@@ -39,7 +41,7 @@ const JSON_TYPE = /^(?:application\/(?:[\w.+-]+\+)?json|text\/(?:x-)?json)\b/i;
  */
 const MAYBE_JSON_TYPE = /^(?:$|text\/plain\b|text\/javascript\b|application\/(?:x-)?javascript\b)/i;
 const WIDE_CHARSET = /;\s*charset\s*=\s*"?((?:utf-?(?:16|32)|ucs-?2|ucs-?4|utf-?7)(?:-?[lb]e)?)\b/i;
-const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|javascript|x-www-form-urlencoded|x-ndjson|(?:[\w.+-]+\+)?yaml|graphql)\b)/i;
+const TEXT_TYPE = /^(?:text\/|application\/(?:(?:[\w.+-]+\+)?xml|(?:x-)?javascript|x-www-form-urlencoded|(?:[\w.+-]+\+|x-)?yaml|graphql|(?:x-)?csv|(?:x-)?toml|sql)\b)/i;
 
 /**
  * Sends an upstream response on to the client, streaming with backpressure: the credential cut out
@@ -100,7 +102,7 @@ export async function relayResponse(up: IncomingMessage, res: ServerResponse, op
     source.destroy();
     return refuse(opts, res, 502, "unmaskable_body", `the response is in ${wide[1]}, which masking cannot read (it reads UTF-8 and other ASCII-compatible text)`);
   }
-  if (JSON_TYPE.test(contentType) && opts.jsonLines) {
+  if ((JSON_TYPE.test(contentType) && opts.jsonLines) || JSON_LINES_TYPE.test(contentType)) {
     delete headers["content-length"];
     return pipe(source, [new SecretRedactor(opts.forms), new JsonLinesMasker(opts.masker, opts.settings.maxBodyBytes)], res, status, headers, opts);
   }

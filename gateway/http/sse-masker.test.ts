@@ -82,6 +82,13 @@ describe("[HTTP][MASKING] Server-Sent Events masked across events", () => {
     expect(r.counts).toEqual({ email: 4 });
   });
 
+  it("keeps an event's data JSON when a number in it matches a detector (a 16-digit id passing the card check), and masks its keys", async () => {
+    const r = await through([`data: {"at":4111111111111111,"ann@example.com":2,"n":[5500000000000004]}\n\n`]);
+    const data = JSON.parse(r.text.split("\n")[0].slice(6)) as Record<string, unknown>;
+    expect(data).toEqual({ at: "[REDACTED:payment-card]", "[REDACTED:email]": 2, n: ["[REDACTED:payment-card]"] });
+    expect(r.counts).toEqual({ "payment-card": 2, email: 1 });
+  });
+
   it("keeps a fast stream of whole values flowing: events leave while later ones still come, not all at its end", async () => {
     const emails = Array.from({ length: 40 }, (_, i) => `member${i}@example.com`);
     const r = await through(

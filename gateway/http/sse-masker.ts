@@ -2,6 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { Transform, type TransformCallback } from "node:stream";
 import type { ValueMasker } from "../../core/masking/value-masker";
 import { jsonStringValues } from "../../core/masking/json-strings";
+import { maskJsonText } from "../../core/masking/json-masker";
 import { isAlnum } from "../../core/masking/mask-text";
 
 /** How much of a streamed value is held back so a sensitive value split across events is seen whole. */
@@ -38,8 +39,8 @@ type Run = { pieces: Piece[]; text: string; last: string | null; varied: boolean
  * the same field in the events before it; the detectors read that text, and an event is sent on once
  * SSE_HOLD_CHARS more of each of its fields has arrived behind it (or the stream was quiet for
  * SSE_QUIET_MS, or ended). A hit spanning events is replaced in the event where it starts; the rest of
- * it is removed from the others. Every line then also goes through the detectors on its own, as
- * before (keys, numbers, comments). Events stay in order, and each stays one event.
+ * it is removed from the others. An event's JSON data then goes through the JSON masker whole (keys,
+ * numbers, path rules: it stays JSON), and every other line through the detectors on its own (comments, ids). Events stay in order, and each stays one event.
  */
 export class SseMasker extends Transform {
   private readonly decoder = new StringDecoder("utf8");
@@ -209,14 +210,20 @@ export class SseMasker extends Transform {
     let lines = e.lines;
     if (e.data !== null) {
       let data = e.data;
-      if (e.json) for (const l of [...e.literals].reverse()) data = data.slice(0, l.start) + JSON.stringify(l.piece.out) + data.slice(l.end);
-      else data = e.literals[0].piece.out!;
+      if (e.json) {
+        for (const l of [...e.literals].reverse()) data = data.slice(0, l.start) + JSON.stringify(l.piece.out) + data.slice(l.end);
+        // The rest of the document (keys, numbers; and values under path rules) through the JSON masker: a number a
+        // detector matches becomes a JSON string there, so the data stays JSON (scanned as a line, a 13-digit
+        // timestamp that passes the card check came out as a bare marker, and the client could not parse the event).
+        data = maskJsonText(data, this.masker) ?? data;
+      } else data = e.literals[0].piece.out!;
       // The data lines in place of the first one, the other fields where they were.
       const first = lines.findIndex((l) => l.startsWith("data:"));
       const others = lines.filter((l, i) => i < first || !l.startsWith("data:"));
       const dataOut = data.split("\n").map((d) => `data: ${d}`);
       lines = [...others.slice(0, first), ...dataOut, ...others.slice(first)];
     }
-    return lines.map((l) => this.masker.scanText(l) ?? l).join("\n") + (e.sep || "");
+    // Every other line through the detectors on its own (JSON data lines have been masked as JSON above).
+    return lines.map((l) => (e.json && l.startsWith("data:") ? l : (this.masker.scanText(l) ?? l))).join("\n") + (e.sep || "");
   }
 }
