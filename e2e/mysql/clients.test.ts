@@ -5,7 +5,7 @@ import { run, startTestGateway, type TestGateway } from "../support/gateway-harn
 import { auditEventsAbout, openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
 import { startMariadb, type MariadbServer } from "../support/mariadb-server";
 import { eq } from "drizzle-orm";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +15,9 @@ import { mysql as mysqlType } from "../../core/connections/types/mysql";
 import { gatewayConnection, mysqlCli, seedMysqlConnection } from "../support/mysql-client";
 import { freePort } from "../support/free-port";
 import { startCuttableRelay } from "../support/cuttable-relay";
+
+// Where Debian's libmariadb keeps its client plugins (caching_sha2_password among them: they are loaded, not built in).
+const PLUGIN_DIR = ["/usr/lib/x86_64-linux-gnu/libmariadb3/plugin", "/usr/lib/aarch64-linux-gnu/libmariadb3/plugin"].find((d) => existsSync(d)) ?? "/usr/lib/x86_64-linux-gnu/libmariadb3/plugin";
 
 // Real clients (mysql2, the MariaDB `mysql` command line) through the gateway's MySQL listener to a private mariadbd.
 describe("[MYSQL][CLIENTS]", () => {
@@ -121,6 +124,24 @@ describe("[MYSQL][CLIENTS]", () => {
       const r = await mysqlCli(port, "shop-db", agent.key, ["shop", "-e", "select name from items order by id; use mysql; select database()"], { tls });
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe("name\npen\nink\ndatabase()\nmysql\n");
+    }
+  });
+
+  it("signs in a client that can only send its password in the clear (mysql_clear_password, chosen by a client flag), with TLS and without", async () => {
+    // A plugin folder holding only the cleartext plugin: this client cannot do caching_sha2_password at all.
+    const only = mkdtempSync(path.join(tmpdir(), "gatehouse-clear-only-"));
+    copyFileSync(path.join(PLUGIN_DIR, "mysql_clear_password.so"), path.join(only, "mysql_clear_password.so"));
+    try {
+      const clear = ["--plugin-dir", only, "--default-auth=mysql_clear_password"];
+      for (const tls of [false, true]) {
+        const r = await mysqlCli(port, "shop-db", agent.key, [...clear, "shop", "-e", "select name from items order by id"], { tls });
+        expect(r.stderr, `tls ${tls}`).toBe("");
+        expect(r.stdout).toBe("name\npen\nink\n");
+      }
+      const wrong = await mysqlCli(port, "shop-db", "not-a-key", [...clear, "-e", "select 1"]);
+      expect(wrong.stderr).toMatch(/ERROR 1045/);
+    } finally {
+      rmSync(only, { recursive: true, force: true });
     }
   });
 

@@ -3,7 +3,7 @@ import { Cursor, framePacket, type Packet } from "./packet-codec";
 import { authMoreDataPacket, authSwitchPacket, MysqlError } from "./handshake-messages";
 import { Cap, Com } from "./protocol-constants";
 import type { RsaKeys } from "./client-login";
-import { readFullAuthPassword } from "./full-auth";
+import { cString, readFullAuthPassword } from "./full-auth";
 import type { RelayHooks } from "./relay-hooks";
 
 /** What a COM_CHANGE_USER asks for, once its password has been read. */
@@ -22,14 +22,19 @@ type Exchange = {
 /**
  * The authentication inside a COM_CHANGE_USER, as at login: whatever the client answered first, it is
  * switched to caching_sha2_password with a new scramble and asked for full authentication (the key
- * in clear over TLS, RSA-encrypted without). Returns the request with `seq`, the id the answer goes at.
+ * in clear over TLS, RSA-encrypted without), but for an answer in mysql_clear_password, which is the
+ * key. Returns the request with `seq`, the id the answer goes at.
  */
 export async function readChangeUser(p: Packet, x: Exchange): Promise<ChangeUserRequest> {
   const c = new Cursor(p.payload, 1);
   const user = c.nulString();
-  if (x.capabilities & Cap.SecureConnection) c.bytes(c.u8());
-  else c.nulString();
+  const answer = x.capabilities & Cap.SecureConnection ? c.bytes(c.u8()) : Buffer.from(c.nulString(), "utf8");
   const database = c.left > 0 ? c.nulString() || null : null;
+  // Then the character set and, with pluggable authentication, the plugin the answer is in.
+  if (c.left >= 2) c.skip(2);
+  const plugin = x.capabilities & Cap.PluginAuth && c.left > 0 ? c.nulString() : null;
+  // A client that sends its password in the clear (told to by a flag; see client-login.ts) answered with it.
+  if (plugin === "mysql_clear_password") return { user, database, password: cString(answer), seq: (p.lastSeq + 1) & 0xff };
   const scramble = Buffer.from(randomBytes(20).map((b) => b & 0x7f || 1));
   x.send(authSwitchPacket("caching_sha2_password", scramble), (p.lastSeq + 1) & 0xff);
   const switched = await x.next();

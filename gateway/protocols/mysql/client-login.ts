@@ -1,5 +1,5 @@
 import { randomBytes, type KeyObject } from "node:crypto";
-import { readFullAuthPassword } from "./full-auth";
+import { cString, readFullAuthPassword } from "./full-auth";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { PacketChannel, withPrefix } from "./packet-channel";
@@ -34,13 +34,16 @@ export type ClientLogin = {
 
 const STEP_TIMEOUT_MS = 10_000;
 const PLUGIN = "caching_sha2_password";
+const CLEAR_PLUGIN = "mysql_clear_password";
 
 /**
  * The server side of the login, up to the point where the gateway holds the client's password:
  * greeting (the target's version and capabilities), optional TLS, then caching_sha2_password
  * asking for full authentication. Over TLS the client sends the password as is; without TLS it
  * asks for the gateway's RSA public key and sends the password encrypted to it (OAEP), XORed with
- * the scramble. A client that answers with another plugin is switched to caching_sha2_password.
+ * the scramble. A client that answers with another plugin is switched to caching_sha2_password, but
+ * for mysql_clear_password (a client told by a flag to send its password in the clear, the fallback for
+ * clients without caching_sha2_password), whose answer is the password.
  * Throws MysqlError (with the sequence id to answer at) for what the client did wrong.
  */
 export async function clientLogin(
@@ -74,16 +77,23 @@ export async function clientLogin(
   if (!(hs.capabilities & Cap.PluginAuth) || !(hs.capabilities & Cap.SecureConnection))
     throw Object.assign(new MysqlError(Err.Handshake, "the client does not support pluggable authentication (caching_sha2_password)"), { seq });
 
-  if (hs.authPlugin !== PLUGIN) {
-    // Another plugin's answer proves nothing to us: ask again in caching_sha2_password.
-    seq = channel.send(authSwitchPacket(PLUGIN, scramble), seq);
+  let auth: { password: string; seq: number };
+  if (hs.authPlugin === CLEAR_PLUGIN) {
+    // The fallback for a client without caching_sha2_password: it was told (a client flag, as MariaDB's
+    // --default-auth=mysql_clear_password) to send its password in the clear, and its first answer is it.
+    auth = { password: cString(hs.authResponse), seq };
+  } else {
+    if (hs.authPlugin !== PLUGIN) {
+      // Another plugin's answer proves nothing to us: ask again in caching_sha2_password.
+      seq = channel.send(authSwitchPacket(PLUGIN, scramble), seq);
+      packet = await channel.next(STEP_TIMEOUT_MS);
+      seq = (packet.lastSeq + 1) & 0xff;
+    }
+    // The fast path's scramble cannot be checked (the gateway has no hash of a token): full authentication.
+    seq = channel.send(authMoreDataPacket(Buffer.from([0x04])), seq);
     packet = await channel.next(STEP_TIMEOUT_MS);
-    seq = (packet.lastSeq + 1) & 0xff;
+    auth = await readFullAuthPassword(packet, { tls: secure, scramble, rsa: o.rsa, send: (p, s) => channel.send(p, s), next: () => channel.next(STEP_TIMEOUT_MS) });
   }
-  // The fast path's scramble cannot be checked (the gateway has no hash of a token): full authentication.
-  seq = channel.send(authMoreDataPacket(Buffer.from([0x04])), seq);
-  packet = await channel.next(STEP_TIMEOUT_MS);
-  const auth = await readFullAuthPassword(packet, { tls: secure, scramble, rsa: o.rsa, send: (p, s) => channel.send(p, s), next: () => channel.next(STEP_TIMEOUT_MS) });
   const attrs = parseAttributes(hs.attributes);
   return {
     channel,

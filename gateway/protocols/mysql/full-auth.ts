@@ -38,7 +38,8 @@ export async function readFullAuthPassword(
   }
 }
 
-const cString = (b: Buffer) => {
+/** A password as the client sent it: UTF-8 up to its NUL, if any. */
+export const cString = (b: Buffer) => {
   const nul = b.indexOf(0);
   return b.toString("utf8", 0, nul < 0 ? b.length : nul);
 };
