@@ -4,41 +4,31 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql, { type RowDataPacket } from "mysql2/promise";
-import { run, startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { mysqlCli, rawSocketOf, seedMysqlConnection } from "../support/mysql-client";
+import { run } from "../support/gateway-harness";
+import type { SeededIdentity } from "../support/seed";
+import type { MariadbServer } from "../support/mariadb-server";
+import { mysqlCli, rawSocketOf } from "../support/mysql-client";
+import { startMysqlSetup, type MysqlSetup } from "./mysql-setup";
 
 // The compressed protocol (CLIENT_COMPRESS) between client and gateway: the MariaDB command line's --compress and
 // mysql2's `compress`, with what the same clients get directly; and a frame that does not inflate.
 describe("[MYSQL][COMPRESSION]", () => {
+  let setup: MysqlSetup;
   let db: MariadbServer;
-  let gw: TestGateway;
-  let seed: Seed;
   let agent: SeededIdentity;
   let port: number;
 
   beforeAll(async () => {
-    db = await startMariadb();
-    await db.admin(
+    setup = await startMysqlSetup(
       `create table shop.items (id int primary key, name varchar(50), note text);
        insert into shop.items values (1, 'pen', null), (2, 'ink', 'blue'), (3, 'pad', repeat('lines ', 2000));
        set global max_allowed_packet = 64 * 1024 * 1024;`,
+      { "shop-db": { db: "shop" }, "shop-infile": { db: "shop", allowLocalInfile: true } },
+      { group: "buyers", identity: "compress-agent" },
     );
-    gw = await startTestGateway();
-    port = gw.gw.ports.mysql;
-    seed = openSeed(gw);
-    await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
-    await seedGrant(seed, "buyers", "shop-db");
-    await seedMysqlConnection(seed, "shop-infile", db, { db: "shop", allowLocalInfile: true });
-    await seedGrant(seed, "buyers", "shop-infile");
-    agent = await seedIdentity(seed, "compress-agent", ["buyers"]);
+    ({ db, agent, port } = setup);
   }, 120_000);
-  afterAll(async () => {
-    await seed?.close();
-    await gw?.close();
-    await db?.stop();
-  });
+  afterAll(() => setup?.close());
 
   const compressed = (opts: { tls?: boolean } = {}) =>
     mysql.createConnection({

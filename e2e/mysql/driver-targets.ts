@@ -1,7 +1,7 @@
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { seedMysqlConnection } from "../support/mysql-client";
+import type { SeededIdentity } from "../support/seed";
+import type { MariadbServer } from "../support/mariadb-server";
+import { startMysqlSetup } from "./mysql-setup";
 
 export type DriverTargets = {
   db: MariadbServer;
@@ -18,28 +18,24 @@ export type DriverTargets = {
  * (rule "no-delete" denies DELETE) and `shop-masked` (under `masking`).
  */
 export async function startDriverTargets(schema: string, masking: unknown, opts: { strict?: boolean } = {}): Promise<DriverTargets> {
-  const db = await startMariadb();
-  await db.admin(schema);
-  const gw = await startTestGateway();
-  const seed: Seed = openSeed(gw);
-  for (const c of ["shop-db", "shop-guarded", "shop-masked"]) {
-    await seedMysqlConnection(seed, c, db, { db: "shop" });
-    await seedGrant(seed, "apps", c);
-  }
-  await seedPolicy(seed, "shop-guarded", { defaultAction: "allow", rules: [{ name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } }] });
-  await seedMasking(seed, "shop-masked", masking);
-  const agent = await seedIdentity(seed, "driver-agent", ["apps"]);
-  const strict = opts.strict ? await startTestGateway({ GATEHOUSE_REQUIRE_TLS: "true" }, { shareDatabaseWith: gw }) : null;
+  const setup = await startMysqlSetup(
+    schema,
+    {
+      "shop-db": { db: "shop" },
+      "shop-guarded": { db: "shop", policy: { defaultAction: "allow", rules: [{ name: "no-delete", action: "deny", match: { kinds: ["DELETE"] } }] } },
+      "shop-masked": { db: "shop", masking },
+    },
+    { group: "apps", identity: "driver-agent" },
+  );
+  const strict = opts.strict ? await startTestGateway({ GATEHOUSE_REQUIRE_TLS: "true" }, { shareDatabaseWith: setup.gw }) : null;
   return {
-    db,
-    gw,
+    db: setup.db,
+    gw: setup.gw,
     strict,
-    agent,
+    agent: setup.agent,
     async close() {
       await strict?.close();
-      await seed.close();
-      await gw.close();
-      await db.stop();
+      await setup.close();
     },
   };
 }

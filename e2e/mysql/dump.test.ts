@@ -1,49 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, run, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, seedMasking, seedPolicy, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { mysqlCli, seedMysqlConnection } from "../support/mysql-client";
+import { run } from "../support/gateway-harness";
+import type { SeededIdentity } from "../support/seed";
+import type { MariadbServer } from "../support/mariadb-server";
+import { mysqlCli } from "../support/mysql-client";
+import { startMysqlSetup, type MysqlSetup } from "./mysql-setup";
 
 // mysqldump through the gateway (its output is full of executable comments, LOCK TABLES, session
 // settings), restored through the gateway under a guardrail policy, compared with a direct dump.
 describe("[MYSQL][MYSQLDUMP]", () => {
+  let setup: MysqlSetup;
   let db: MariadbServer;
-  let gw: TestGateway;
-  let seed: Seed;
   let agent: SeededIdentity;
   let port: number;
 
   beforeAll(async () => {
-    db = await startMariadb();
-    await db.admin(
+    setup = await startMysqlSetup(
       `create table shop.orders (id int primary key auto_increment, customer varchar(50) not null, total decimal(10,2), placed datetime, note text, blob_col blob);
        insert into shop.orders (customer, total, placed, note, blob_col) values ('ann', 12.50, '2026-01-02 03:04:05', 'it''s "quoted";\\n--not a comment', x'00ff10'), ('bob', null, null, null, null);
        create index orders_customer on shop.orders (customer);
        create table shop.bulk (id int primary key, label varchar(60), amount decimal(10,2), flag bit(1), raw varbinary(4));
        insert into shop.bulk select seq, concat('row ', seq, ' ''quoted'' ),(', if(seq % 7 = 0, null, 'x')), seq * 1.25, seq % 2, if(seq % 3 = 0, null, unhex('00ff')) from mysql.seq_1_to_3000;
        create database restored;`,
+      {
+        // A policy makes the gateway parse everything (fail closed): the dump and the restore must still pass.
+        dumpable: { policy: { defaultAction: "allow", rules: [{ name: "no-drop-database", action: "deny", match: { kinds: ["DROP DATABASE"] } }] } },
+        "dumpable-masked": { masking: { columns: [{ column: "orders.customer", style: "redact" }] } },
+        // Guardrails on, DROP DATABASE allowed: what it cannot read is still refused (fail closed).
+        restorable: { policy: { defaultAction: "allow", rules: [{ name: "no-truncate", action: "deny", match: { kinds: ["TRUNCATE"] } }] } },
+      },
+      { group: "dba", identity: "dump-agent" },
     );
-    gw = await startTestGateway();
-    port = gw.gw.ports.mysql;
-    seed = openSeed(gw);
-    await seedMysqlConnection(seed, "dumpable", db);
-    await seedGrant(seed, "dba", "dumpable");
-    // A policy makes the gateway parse everything (fail closed): the dump and the restore must still pass.
-    await seedPolicy(seed, "dumpable", { defaultAction: "allow", rules: [{ name: "no-drop-database", action: "deny", match: { kinds: ["DROP DATABASE"] } }] });
-    await seedMysqlConnection(seed, "dumpable-masked", db);
-    await seedGrant(seed, "dba", "dumpable-masked");
-    await seedMasking(seed, "dumpable-masked", { columns: [{ column: "orders.customer", style: "redact" }] });
-    // Guardrails on, DROP DATABASE allowed: what it cannot read is still refused (fail closed).
-    await seedMysqlConnection(seed, "restorable", db);
-    await seedGrant(seed, "dba", "restorable");
-    await seedPolicy(seed, "restorable", { defaultAction: "allow", rules: [{ name: "no-truncate", action: "deny", match: { kinds: ["TRUNCATE"] } }] });
-    agent = await seedIdentity(seed, "dump-agent", ["dba"]);
+    ({ db, agent, port } = setup);
   }, 120_000);
-  afterAll(async () => {
-    await seed?.close();
-    await gw?.close();
-    await db?.stop();
-  });
+  afterAll(() => setup?.close());
 
   const dumpArgs = ["--no-defaults", "--skip-dump-date", "--single-transaction", "--skip-comments"];
   const direct = (database: string) => run("mysqldump", [...dumpArgs, "-uroot", `--socket=${db.socket}`, database]);

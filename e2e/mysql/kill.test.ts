@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness";
-import { openSeed, seedGrant, seedIdentity, type Seed, type SeededIdentity } from "../support/seed";
-import { startMariadb, type MariadbServer } from "../support/mariadb-server";
-import { gatewayConnection, seedMysqlConnection } from "../support/mysql-client";
+import type { SeededIdentity } from "../support/seed";
+import { gatewayConnection } from "../support/mysql-client";
+import { startMysqlSetup, type MysqlSetup } from "./mysql-setup";
 
 /** `a` sleeps 30 s; `b` sends `KILL QUERY <a's id>`: MariaDB answers the killed SLEEP with 1 (or 1317), long before 30 s. */
 async function expectKilledBy(a: Connection, b: Connection): Promise<void> {
@@ -43,26 +43,16 @@ const killErrno = (c: Connection, id: number) =>
 // agent's session: the gateway maps KILL QUERY <id> to the caller's own sessions (on this
 // instance or, over the bus, on another) and refuses every other form.
 describe("[MYSQL][KILL]", () => {
-  let db: MariadbServer;
+  let setup: MysqlSetup;
   let gw: TestGateway;
-  let seed: Seed;
   let agent: SeededIdentity;
   let port: number;
 
   beforeAll(async () => {
-    db = await startMariadb();
-    gw = await startTestGateway();
-    port = gw.gw.ports.mysql;
-    seed = openSeed(gw);
-    await seedMysqlConnection(seed, "shop-db", db, { db: "shop" });
-    await seedGrant(seed, "buyers", "shop-db");
-    agent = await seedIdentity(seed, "mysql-agent", ["buyers"]);
+    setup = await startMysqlSetup(null, { "shop-db": { db: "shop" } }, { group: "buyers", identity: "mysql-agent" });
+    ({ gw, agent, port } = setup);
   }, 120_000);
-  afterAll(async () => {
-    await seed?.close();
-    await gw?.close();
-    await db?.stop();
-  });
+  afterAll(() => setup?.close());
 
   it("KILL QUERY <the id the client saw> stops that session's running query on the target; another id is refused", async () => {
     const a = await gatewayConnection(port, "shop-db", agent.key);

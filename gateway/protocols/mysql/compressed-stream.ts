@@ -28,7 +28,19 @@ export function compressedClient(socket: Duplex, leftover: Buffer, maxFrameBytes
   // The frames read, by where their bytes end in the plain stream: a command's answer continues from the frame that ended it.
   const frameEnds: Array<{ end: number; seq: number }> = [];
   let delivered = 0;
+  // What was read and not yet taken as frames: `input`, joined, and the chunks after it, joined only once a whole
+  // frame is there (joining at every chunk copied a 16 MiB frame sent in 64 KiB pieces hundreds of times over).
   let input: Buffer = Buffer.alloc(0);
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  const have = (n: number): boolean => {
+    if (input.length >= n) return true;
+    if (input.length + buffered < n) return false;
+    input = Buffer.concat([input, ...chunks]);
+    chunks = [];
+    buffered = 0;
+    return true;
+  };
   let inflating = false;
   let failed = false;
   let ended = false;
@@ -79,6 +91,8 @@ export function compressedClient(socket: Duplex, leftover: Buffer, maxFrameBytes
     if (failed) return;
     failed = true;
     input = Buffer.alloc(0);
+    chunks = [];
+    buffered = 0;
     socket.pause();
     corrupt(why);
   };
@@ -90,11 +104,11 @@ export function compressedClient(socket: Duplex, leftover: Buffer, maxFrameBytes
   };
   /** Reads the whole frames buffered, in order; a large deflated one is inflated off the event loop, and reading resumes after it. */
   const drain = () => {
-    while (!failed && !inflating && input.length >= HEADER) {
+    while (!failed && !inflating && have(HEADER)) {
       const length = input.readUIntLE(0, 3);
       const plain = input.readUIntLE(4, 3);
       if (length > maxFrameBytes || plain > maxFrameBytes) return fail(`a compressed frame larger than the gateway allows (${maxFrameBytes} bytes)`);
-      if (input.length < HEADER + length) return;
+      if (!have(HEADER + length)) return;
       const frameSeq = input[3];
       seq = (frameSeq + 1) & 0xff;
       const body = input.subarray(HEADER, HEADER + length);
@@ -130,7 +144,11 @@ export function compressedClient(socket: Duplex, leftover: Buffer, maxFrameBytes
   };
   const onData = (d: Buffer) => {
     if (failed) return;
-    input = input.length ? Buffer.concat([input, d]) : d;
+    if (input.length === 0 && buffered === 0) input = d;
+    else {
+      chunks.push(d);
+      buffered += d.length;
+    }
     drain();
   };
 
